@@ -1,0 +1,1 @@
+"""Command-line front end (Typer). Each module registers its own commands."""

@@ -1,0 +1,128 @@
+"""The vocabulary for declaring tables: :class:`Column` and :class:`Table`.
+
+A declaration says what a column holds, in which unit, what the platforms call
+it, and which values are legal. Ingestion turns those facts into checks; the
+warehouse turns them into DDL; the docs generator into ``docs/data-model.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ColumnType(StrEnum):
+    """Logical column types, named as DuckDB names them."""
+
+    TEXT = "VARCHAR"
+    """Unicode text."""
+    INT = "INTEGER"
+    """32-bit integer: counts, seconds, days, ratings."""
+    MONEY = "BIGINT"
+    """Integer fen (1 yuan = 100 fen). Never a float."""
+    BIGINT = "BIGINT"
+    """64-bit integer that is not money (basis points, large counts)."""
+    BOOL = "BOOLEAN"
+    """true / false."""
+    DATE = "DATE"
+    """Calendar date, platform local time (Asia/Shanghai), no zone stored."""
+    TIMESTAMP = "TIMESTAMP"
+    """Date and time, platform local time (Asia/Shanghai), no zone stored."""
+    TEXT_LIST = "VARCHAR[]"
+    """A list of text values; in CSV, written as values separated by ``|``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of an event table."""
+
+    name: str
+    type: ColumnType
+    description: str
+    term_zh: str = ""
+    """The platforms' Chinese term for this field, for the glossary."""
+    unit: str = ""
+    nullable: bool = False
+    choices: tuple[str, ...] = ()
+    """Legal values for an enumerated text column (empty: any text)."""
+    minimum: int | None = None
+    maximum: int | None = None
+    references: str | None = None
+    """``"table.column"`` this column must match (a foreign key)."""
+
+    @property
+    def is_money(self) -> bool:
+        return self.type is ColumnType.MONEY
+
+    @property
+    def sql_type(self) -> str:
+        return self.type.value
+
+
+@dataclass(frozen=True, slots=True)
+class TimeOrder:
+    """A rule that one timestamp may not come before another.
+
+    ``later`` must be at or after ``earlier``. Each side is ``column`` of this
+    table or ``table.column`` of the table reached through ``via`` (a column of
+    this table that references the other table's key).
+    """
+
+    earlier: str
+    later: str
+    via: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RowCheck:
+    """A consistency rule over one row, written as a trusted SQL boolean expression.
+
+    The expression is ours (never user input); ingestion parses it with sqlglot
+    and quarantines rows for which it is false, naming ``column`` and ``message``.
+    """
+
+    name: str
+    sql: str
+    column: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class EventSequence:
+    """Events of one parent that must happen in a fixed order.
+
+    Rows sharing ``group_by`` are ordered by ``order``; an event whose
+    ``time_column`` is earlier than that of an event listed before it is out of
+    order (e.g. delivered before shipped).
+    """
+
+    group_by: str
+    kind_column: str
+    time_column: str
+    order: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """An event table of the marketplace model."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+    term_zh: str = ""
+    time_order: tuple[TimeOrder, ...] = ()
+    row_checks: tuple[RowCheck, ...] = ()
+    sequence: EventSequence | None = None
+    load_after: tuple[str, ...] = field(default=())
+    """Tables that must be loaded first (their keys are referenced here)."""
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"table {self.name!r} has no column {name!r}")
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)

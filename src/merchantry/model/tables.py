@@ -1,0 +1,431 @@
+"""The marketplace event tables.
+
+This is the single declaration of Merchantry's input model. Times are platform
+local time (Asia/Shanghai) without a zone; money is integer fen; rates are
+integer basis points (1 bp = 0.01%). ``docs/data-model.md`` is generated from
+this module (``python -m merchantry.model.docs``) and a test keeps it in step.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from merchantry.model.schema import (
+    Column,
+    ColumnType,
+    EventSequence,
+    RowCheck,
+    Table,
+    TimeOrder,
+)
+
+T = ColumnType
+
+STORE_TYPES: Final = ("personal", "enterprise", "flagship")
+ENTRY_PLANS: Final = ("standard", "zero_deposit")
+BUSINESS_MODES: Final = ("domestic", "cross_border", "instant_retail")
+SHOP_TAGS: Final = (
+    "industry_belt",
+    "intangible_heritage",
+    "treasure_shop",
+    "new_merchant",
+    "small_merchant",
+    "brand",
+    "rural",
+)
+SCENES: Final = ("live", "short_video", "product_card", "search", "mall")
+ENTRY_POINTS: Final = ("douyin_app", "douyin_lite", "mall_tab", "mall_app", "doubao", "other")
+AD_PRODUCTS: Final = ("qianchuan_chengfang", "qianchuan_omni", "qianchuan_standard", "search_ads")
+INSURANCE_TYPES: Final = ("small", "small_upgraded", "bulky")
+INSURERS: Final = ("merchant", "creator", "platform", "buyer")
+CREATOR_TIERS: Final = ("A", "B+", "B", "C", "D")
+LOGISTICS_EVENTS: Final = ("shipped", "picked_up", "delivered", "receipt_confirmed")
+AFTER_SALES_TYPES: Final = ("refund_only", "return_refund", "exchange")
+REASON_CODES: Final = (
+    "quality",
+    "not_as_described",
+    "wrong_size",
+    "damaged",
+    "wrong_item",
+    "late_delivery",
+    "fake_product",
+    "changed_mind",
+    "other",
+)
+OUTCOMES: Final = ("open", "approved", "rejected", "withdrawn")
+PARTIES: Final = ("merchant", "logistics", "buyer", "platform", "undetermined")
+VIOLATION_KINDS: Final = (
+    "abnormal_return_address",
+    "refused_invoice",
+    "refused_after_sales",
+    "mocking_consumer",
+    "brushing",
+    "fake_review",
+    "false_advertising",
+    "fraudulent_shipping",
+    "brand_confusion",
+)
+
+CATEGORIES = Table(
+    name="categories",
+    term_zh="类目",
+    description="Product categories, a tree; leaf categories carry the after-sales period.",
+    primary_key=("category_id",),
+    columns=(
+        Column("category_id", T.TEXT, "Category id.", "类目ID"),
+        Column("name", T.TEXT, "Category name (Chinese).", "类目名称"),
+        Column("industry", T.TEXT, "Industry code the category belongs to (e.g. `apparel`).",
+               "行业"),
+        Column("parent_id", T.TEXT, "Parent category; empty for a top-level category.",
+               "父类目", nullable=True, references="categories.category_id"),
+        Column("after_sales_days", T.INT, "After-sales period of the category.", "售后期",
+               unit="days", minimum=0, maximum=3650),
+    ),
+)
+
+SHOPS = Table(
+    name="shops",
+    term_zh="店铺",
+    description="Merchants' shops.",
+    primary_key=("shop_id",),
+    load_after=("categories",),
+    columns=(
+        Column("shop_id", T.TEXT, "Shop id.", "店铺ID"),
+        Column("name", T.TEXT, "Shop name.", "店铺名称"),
+        Column("industry", T.TEXT, "Experience-score industry of the shop (main category's).",
+               "体验分行业"),
+        Column("main_category_id", T.TEXT, "Main category of the shop.", "主营类目",
+               references="categories.category_id"),
+        Column("store_type", T.TEXT, "Store type.", "店铺类型", choices=STORE_TYPES),
+        Column("opened_date", T.DATE, "Date the shop joined the platform.", "入驻日期"),
+        Column("region", T.TEXT, "Province (or region) of the shop.", "所在地区"),
+        Column("county_code", T.TEXT, "Six-digit administrative county code.", "县级行政区划代码"),
+        Column("tags", T.TEXT_LIST, "Programme tags, from: " + ", ".join(SHOP_TAGS) + ".",
+               "店铺标签", nullable=True, choices=SHOP_TAGS),
+        Column("entry_plan", T.TEXT, "How the shop entered: standard or zero-deposit entry.",
+               "入驻方式（0元入驻）", choices=ENTRY_PLANS),
+        Column("business_mode", T.TEXT, "Domestic, cross-border (全球购) or instant retail.",
+               "经营模式", choices=BUSINESS_MODES),
+    ),
+)
+
+PRODUCTS = Table(
+    name="products",
+    term_zh="商品（SKU）",
+    description="Products (one row per SKU).",
+    primary_key=("sku_id",),
+    load_after=("shops", "categories"),
+    columns=(
+        Column("sku_id", T.TEXT, "SKU id.", "SKU ID"),
+        Column("shop_id", T.TEXT, "Shop selling the SKU.", "店铺ID", references="shops.shop_id"),
+        Column("category_id", T.TEXT, "Leaf category.", "类目ID",
+               references="categories.category_id"),
+        Column("title", T.TEXT, "Listing title (Chinese).", "商品标题"),
+        Column("price_fen", T.MONEY, "List price.", "售价", unit="fen", minimum=0),
+        Column("image_refs", T.TEXT_LIST, "References to the listing's images.", "商品主图",
+               nullable=True),
+    ),
+)
+
+CREATORS = Table(
+    name="creators",
+    term_zh="达人",
+    description="Creators (达人) who promote products through the affiliate programme.",
+    primary_key=("creator_id",),
+    columns=(
+        Column("creator_id", T.TEXT, "Creator id.", "达人ID"),
+        Column("name", T.TEXT, "Display name.", "达人昵称"),
+        Column("tier", T.TEXT, "Monthly operating rating; sets the creator service-fee rate.",
+               "达人经营评级", choices=CREATOR_TIERS),
+        Column("followers", T.INT, "Follower count.", "粉丝数", minimum=0),
+    ),
+)
+
+ORDERS = Table(
+    name="orders",
+    term_zh="订单",
+    description="Paid orders, one SKU line each.",
+    primary_key=("order_id",),
+    load_after=("shops", "products", "creators"),
+    columns=(
+        Column("order_id", T.TEXT, "Order id.", "订单号"),
+        Column("shop_id", T.TEXT, "Selling shop.", "店铺ID", references="shops.shop_id"),
+        Column("buyer_id", T.TEXT, "Buyer account id.", "买家ID"),
+        Column("sku_id", T.TEXT, "SKU bought.", "SKU ID", references="products.sku_id"),
+        Column("quantity", T.INT, "Units bought.", "购买数量", minimum=1, maximum=100_000),
+        Column("paid_at", T.TIMESTAMP, "Payment time.", "支付时间"),
+        Column("goods_fen", T.MONEY, "Goods value before any coupon (price × quantity).",
+               "商品金额", unit="fen", minimum=0),
+        Column("shipping_fen", T.MONEY, "Shipping charged to the buyer.", "运费", unit="fen",
+               minimum=0),
+        Column("platform_coupon_fen", T.MONEY, "Discount from platform-funded coupons.",
+               "平台券（平台补贴）", unit="fen", minimum=0),
+        Column("merchant_coupon_fen", T.MONEY, "Discount from merchant-funded coupons.",
+               "商家券", unit="fen", minimum=0),
+        Column("amount_paid_fen", T.MONEY,
+               "What the buyer paid: goods + shipping − platform coupon − merchant coupon.",
+               "实付金额", unit="fen", minimum=0),
+        Column("scene", T.TEXT, "Where the sale happened.", "成交场景（直播/短视频/商品卡…）",
+               choices=SCENES),
+        Column("entry_point", T.TEXT, "App surface the buyer came from.", "成交入口/渠道",
+               choices=ENTRY_POINTS),
+        Column("ad_product", T.TEXT, "Ad product that drove the order; empty if organic.",
+               "广告产品（千川·乘方等）", nullable=True, choices=AD_PRODUCTS),
+        Column("ad_cost_fen", T.MONEY, "Ad spend attributed to this order (promotion fee).",
+               "推广费", unit="fen", minimum=0),
+        Column("creator_id", T.TEXT, "Affiliate creator who promoted the sale; empty if none.",
+               "带货达人", nullable=True, references="creators.creator_id"),
+        Column("commission_rate_bp", T.INT, "Affiliate daily commission rate offered.",
+               "联盟佣金率（日常）", unit="bp", nullable=True, minimum=0, maximum=9_000),
+        Column("ad_commission_rate_bp", T.INT,
+               "Affiliate ad-period rate (dual commission); empty if not offered.",
+               "投广双佣金（投广期佣金率）", unit="bp", nullable=True, minimum=0, maximum=9_000),
+        Column("insurance_type", T.TEXT, "Return-shipping insurance bought; empty if none.",
+               "运费险类型", nullable=True, choices=INSURANCE_TYPES),
+        Column("insured_by", T.TEXT, "Who bought the insurance.", "运费险投保方",
+               nullable=True, choices=INSURERS),
+        Column("is_gift", T.BOOL, "Gift or lucky-bag order (excluded from waivers and scores).",
+               "赠品/福袋订单"),
+        Column("buyer_device_hash", T.TEXT, "Hash of the buyer's device id.", "设备指纹（哈希）"),
+        Column("buyer_phone_hash", T.TEXT, "Hash of the buyer's phone number.", "手机号（哈希）"),
+        Column("buyer_address_hash", T.TEXT, "Hash of the normalised delivery address.",
+               "收货地址（哈希）"),
+        Column("buyer_payment_hash", T.TEXT, "Hash of the payment account.", "支付账户（哈希）"),
+    ),
+    row_checks=(
+        RowCheck(
+            "amount_identity",
+            "amount_paid_fen = goods_fen + shipping_fen - platform_coupon_fen - merchant_coupon_fen",
+            "amount_paid_fen",
+            "amount_paid_fen must equal goods_fen + shipping_fen - platform_coupon_fen"
+            " - merchant_coupon_fen",
+        ),
+        RowCheck(
+            "insurer_needs_insurance",
+            "(insurance_type IS NULL) = (insured_by IS NULL)",
+            "insured_by",
+            "insured_by must be set exactly when insurance_type is set",
+        ),
+        RowCheck(
+            "commission_needs_creator",
+            "creator_id IS NOT NULL OR (commission_rate_bp IS NULL AND ad_commission_rate_bp IS NULL)",
+            "commission_rate_bp",
+            "a commission rate needs a creator_id",
+        ),
+    ),
+)
+
+LOGISTICS = Table(
+    name="logistics_events",
+    term_zh="物流事件",
+    description="Fulfilment milestones of an order, one row per event.",
+    primary_key=("order_id", "event"),
+    load_after=("orders",),
+    columns=(
+        Column("order_id", T.TEXT, "Order.", "订单号", references="orders.order_id"),
+        Column("event", T.TEXT, "Milestone: shipped (发货), picked_up (揽收), delivered (签收), "
+               "receipt_confirmed (确认收货).", "物流节点", choices=LOGISTICS_EVENTS),
+        Column("event_at", T.TIMESTAMP, "When it happened.", "发生时间"),
+        Column("auto_confirmed", T.BOOL, "For receipt_confirmed: confirmed by the system "
+               "after the waiting period rather than by the buyer.", "系统自动确认收货",
+               nullable=True),
+        Column("carrier", T.TEXT, "Courier company.", "快递公司", nullable=True),
+    ),
+    time_order=(TimeOrder("orders.paid_at", "event_at", via="order_id"),),
+    sequence=EventSequence("order_id", "event", "event_at", LOGISTICS_EVENTS),
+)
+
+AFTER_SALES = Table(
+    name="after_sales",
+    term_zh="售后单",
+    description="After-sales cases: refunds, returns and exchanges.",
+    primary_key=("case_id",),
+    load_after=("orders",),
+    columns=(
+        Column("case_id", T.TEXT, "After-sales case id.", "售后单号"),
+        Column("order_id", T.TEXT, "Order.", "订单号", references="orders.order_id"),
+        Column("requested_at", T.TIMESTAMP, "When the buyer asked.", "申请时间"),
+        Column("type", T.TEXT, "refund_only (仅退款), return_refund (退货退款), exchange (换货).",
+               "售后类型", choices=AFTER_SALES_TYPES),
+        Column("reason_code", T.TEXT, "Reason the buyer picked.", "售后原因",
+               choices=REASON_CODES),
+        Column("reason_text", T.TEXT, "The buyer's own words.", "问题描述", nullable=True),
+        Column("evidence_images", T.TEXT_LIST, "References to the buyer's evidence photos.",
+               "凭证图片", nullable=True),
+        Column("amount_fen", T.MONEY, "Amount asked for (refunded when approved).",
+               "退款金额", unit="fen", minimum=0),
+        Column("compensation_fen", T.MONEY, "Compensation paid on top of the refund "
+               "(e.g. for late shipment or loss).", "赔付金额", unit="fen", minimum=0),
+        Column("outcome", T.TEXT, "State or result of the case.", "处理结果", choices=OUTCOMES),
+        Column("responsible_party", T.TEXT, "Who the platform held responsible.", "责任方",
+               choices=PARTIES),
+        Column("closed_at", T.TIMESTAMP, "When the case closed; empty while open.", "完结时间",
+               nullable=True),
+        Column("escalated", T.BOOL, "The buyer escalated to the platform (arbitration, "
+               "complaint).", "平台介入/求助"),
+    ),
+    time_order=(
+        TimeOrder("orders.paid_at", "requested_at", via="order_id"),
+        TimeOrder("requested_at", "closed_at"),
+    ),
+    row_checks=(
+        RowCheck("closed_when_done", "(outcome = 'open') = (closed_at IS NULL)", "closed_at",
+                 "closed_at must be empty exactly when outcome is open"),
+    ),
+)
+
+REVIEWS = Table(
+    name="reviews",
+    term_zh="评价",
+    description="Buyer reviews of orders.",
+    primary_key=("review_id",),
+    load_after=("orders",),
+    columns=(
+        Column("review_id", T.TEXT, "Review id.", "评价ID"),
+        Column("order_id", T.TEXT, "Order reviewed.", "订单号", references="orders.order_id"),
+        Column("rating", T.INT, "Product rating (as described), 1–5 stars.", "商品评分",
+               unit="stars", minimum=1, maximum=5),
+        Column("logistics_rating", T.INT, "Logistics rating, 1–5 stars.", "物流评分",
+               unit="stars", nullable=True, minimum=1, maximum=5),
+        Column("text", T.TEXT, "Review text.", "评价内容", nullable=True),
+        Column("created_at", T.TIMESTAMP, "When it was written.", "评价时间"),
+    ),
+    time_order=(TimeOrder("orders.paid_at", "created_at", via="order_id"),),
+)
+
+CS_SESSIONS = Table(
+    name="cs_sessions",
+    term_zh="客服会话",
+    description="Customer-service chat sessions (飞鸽 / 旺旺).",
+    primary_key=("session_id",),
+    load_after=("shops",),
+    columns=(
+        Column("session_id", T.TEXT, "Session id.", "会话ID"),
+        Column("shop_id", T.TEXT, "Shop.", "店铺ID", references="shops.shop_id"),
+        Column("buyer_id", T.TEXT, "Buyer.", "买家ID"),
+        Column("order_id", T.TEXT, "Order discussed, if any.", "关联订单", nullable=True),
+        Column("started_at", T.TIMESTAMP, "Session start.", "会话开始时间"),
+        Column("first_response_seconds", T.INT, "Seconds to the first human reply; empty if "
+               "never answered.", "首次响应时长", unit="s", nullable=True, minimum=0),
+        Column("rounds", T.INT, "Consultation rounds in the session.", "咨询轮次", minimum=1),
+        Column("unanswered_rounds", T.INT, "Rounds without a human reply.", "未回复轮次",
+               minimum=0),
+        Column("total_response_seconds", T.BIGINT, "Sum of reply times over answered rounds.",
+               "回复时长合计", unit="s", minimum=0),
+        Column("agent_id", T.TEXT, "Agent who answered (or `bot`).", "客服账号", nullable=True),
+        Column("rating", T.INT, "Buyer's satisfaction rating, 1–5.", "会话评价", unit="stars",
+               nullable=True, minimum=1, maximum=5),
+        Column("escalated", T.BOOL, "The buyer took the issue to platform service.",
+               "平台求助"),
+    ),
+    row_checks=(
+        RowCheck("unanswered_within_rounds", "unanswered_rounds <= rounds", "unanswered_rounds",
+                 "unanswered_rounds cannot exceed rounds"),
+    ),
+)
+
+CREATOR_VIDEOS = Table(
+    name="creator_videos",
+    term_zh="达人视频",
+    description="Short videos creators publish for a product (seeding content).",
+    primary_key=("video_id",),
+    load_after=("creators", "products"),
+    columns=(
+        Column("video_id", T.TEXT, "Video id.", "视频ID"),
+        Column("creator_id", T.TEXT, "Creator.", "达人ID", references="creators.creator_id"),
+        Column("shop_id", T.TEXT, "Shop whose product is featured.", "店铺ID",
+               references="shops.shop_id"),
+        Column("sku_id", T.TEXT, "Product featured.", "SKU ID", references="products.sku_id"),
+        Column("published_at", T.TIMESTAMP, "Publication time.", "发布时间"),
+    ),
+)
+
+VIDEO_VIEWS = Table(
+    name="video_views",
+    term_zh="视频观看",
+    description="A buyer watched a creator video.",
+    primary_key=("view_id",),
+    load_after=("creator_videos",),
+    columns=(
+        Column("view_id", T.TEXT, "View id.", "观看ID"),
+        Column("video_id", T.TEXT, "Video watched.", "视频ID",
+               references="creator_videos.video_id"),
+        Column("buyer_id", T.TEXT, "Viewer.", "用户ID"),
+        Column("viewed_at", T.TIMESTAMP, "When.", "观看时间"),
+    ),
+    time_order=(TimeOrder("creator_videos.published_at", "viewed_at", via="video_id"),),
+)
+
+SEARCHES = Table(
+    name="searches",
+    term_zh="搜索",
+    description="Searches buyers ran, and the product they clicked.",
+    primary_key=("search_id",),
+    load_after=("products",),
+    columns=(
+        Column("search_id", T.TEXT, "Search id.", "搜索ID"),
+        Column("buyer_id", T.TEXT, "Searcher.", "用户ID"),
+        Column("query", T.TEXT, "Query text.", "搜索词"),
+        Column("searched_at", T.TIMESTAMP, "When.", "搜索时间"),
+        Column("clicked_sku_id", T.TEXT, "Product clicked from the results, if any.",
+               "点击商品", nullable=True, references="products.sku_id"),
+    ),
+)
+
+AD_SPEND = Table(
+    name="ad_spend",
+    term_zh="广告消耗",
+    description="Daily ad spend per shop and ad product.",
+    primary_key=("shop_id", "day", "ad_product"),
+    load_after=("shops",),
+    columns=(
+        Column("shop_id", T.TEXT, "Shop.", "店铺ID", references="shops.shop_id"),
+        Column("day", T.DATE, "Day.", "日期"),
+        Column("ad_product", T.TEXT, "Ad product.", "广告产品", choices=AD_PRODUCTS),
+        Column("spend_fen", T.MONEY, "Spend.", "消耗", unit="fen", minimum=0),
+    ),
+)
+
+VIOLATIONS = Table(
+    name="violations",
+    term_zh="违规记录",
+    description="Confirmed merchant violations (feed score deductions and deposit deductions).",
+    primary_key=("violation_id",),
+    load_after=("shops",),
+    columns=(
+        Column("violation_id", T.TEXT, "Violation id.", "违规ID"),
+        Column("shop_id", T.TEXT, "Shop.", "店铺ID", references="shops.shop_id"),
+        Column("kind", T.TEXT, "What the shop did.", "违规类型", choices=VIOLATION_KINDS),
+        Column("occurred_at", T.TIMESTAMP, "When it was confirmed.", "判定时间"),
+        Column("order_id", T.TEXT, "Order involved, if any.", "关联订单", nullable=True),
+    ),
+)
+
+TABLES: Final[tuple[Table, ...]] = (
+    CATEGORIES,
+    SHOPS,
+    PRODUCTS,
+    CREATORS,
+    ORDERS,
+    LOGISTICS,
+    AFTER_SALES,
+    REVIEWS,
+    CS_SESSIONS,
+    CREATOR_VIDEOS,
+    VIDEO_VIEWS,
+    SEARCHES,
+    AD_SPEND,
+    VIOLATIONS,
+)
+"""Every event table, in an order where referenced tables come first."""
+
+TABLES_BY_NAME: Final = {t.name: t for t in TABLES}
+
+
+def table(name: str) -> Table:
+    """The declared table called ``name``; ``KeyError`` names the known tables."""
+    try:
+        return TABLES_BY_NAME[name]
+    except KeyError:
+        known = ", ".join(TABLES_BY_NAME)
+        raise KeyError(f"no table {name!r}; known tables: {known}") from None

@@ -1,0 +1,83 @@
+"""Open the warehouse, create its tables, run work in one transaction.
+
+DDL is built as sqlglot expressions from the table declarations, never by
+gluing strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import sqlglot.expressions as exp
+
+from merchantry.model.outputs import OUTPUT_TABLES
+from merchantry.model.schema import Table
+from merchantry.model.tables import TABLES
+
+DEFAULT_DB = Path("merchantry.duckdb")
+DIALECT = "duckdb"
+
+
+def connect(path: Path | str = DEFAULT_DB, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the warehouse file and make sure its tables exist."""
+    con = duckdb.connect(str(path), read_only=read_only)
+    if not read_only:
+        ensure_schema(con)
+    return con
+
+
+def create_table_sql(table: Table, *, name: str | None = None, if_not_exists: bool = True) -> str:
+    """``CREATE TABLE`` for a declared table (primary key included)."""
+    columns: list[exp.Expression] = [
+        exp.ColumnDef(
+            this=exp.to_identifier(col.name, quoted=True),
+            kind=exp.DataType.build(col.sql_type, dialect=DIALECT),
+        )
+        for col in table.columns
+    ]
+    columns.append(
+        exp.PrimaryKey(expressions=[exp.to_identifier(k, quoted=True) for k in table.primary_key])
+    )
+    create = exp.Create(
+        this=exp.Schema(this=exp.to_table(name or table.name), expressions=columns),
+        kind="TABLE",
+        exists=if_not_exists,
+    )
+    return create.sql(dialect=DIALECT)
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every declared event and output table that does not exist yet."""
+    for table in (*TABLES, *OUTPUT_TABLES):
+        con.execute(create_table_sql(table))
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run a block atomically: everything commits, or nothing does.
+
+    A process killed inside the block leaves the file as it was before it.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def row_count(con: duckdb.DuckDBPyConnection, name: str) -> int:
+    query = exp.select(exp.func("count", exp.Star())).from_(exp.to_table(name))
+    row = con.execute(query.sql(dialect=DIALECT)).fetchone()
+    return int(row[0]) if row else 0
