@@ -12,24 +12,41 @@ from enum import StrEnum
 
 
 class ColumnType(StrEnum):
-    """Logical column types, named as DuckDB names them."""
+    """Logical column types. Each maps to one DuckDB type (:attr:`sql`)."""
 
-    TEXT = "VARCHAR"
-    """Unicode text."""
-    INT = "INTEGER"
-    """32-bit integer: counts, seconds, days, ratings."""
-    MONEY = "BIGINT"
-    """Integer fen (1 yuan = 100 fen). Never a float."""
-    BIGINT = "BIGINT"
-    """64-bit integer that is not money (basis points, large counts)."""
-    BOOL = "BOOLEAN"
-    """true / false."""
-    DATE = "DATE"
-    """Calendar date, platform local time (Asia/Shanghai), no zone stored."""
-    TIMESTAMP = "TIMESTAMP"
-    """Date and time, platform local time (Asia/Shanghai), no zone stored."""
-    TEXT_LIST = "VARCHAR[]"
-    """A list of text values; in CSV, written as values separated by ``|``."""
+    TEXT = "text"
+    """Unicode text (VARCHAR)."""
+    INT = "int"
+    """32-bit integer: counts, seconds, days, ratings, basis points (INTEGER)."""
+    MONEY = "money"
+    """Integer fen, 1 yuan = 100 fen (BIGINT). Never a float."""
+    BIGINT = "bigint"
+    """64-bit integer that is not money, e.g. summed seconds (BIGINT)."""
+    BOOL = "bool"
+    """true / false (BOOLEAN)."""
+    DATE = "date"
+    """Calendar date, platform local time (Asia/Shanghai), no zone stored (DATE)."""
+    TIMESTAMP = "timestamp"
+    """Date and time, platform local time (Asia/Shanghai), no zone stored (TIMESTAMP)."""
+    TEXT_LIST = "text_list"
+    """A list of text values; in CSV, written as values separated by ``|`` (VARCHAR[])."""
+
+    @property
+    def sql(self) -> str:
+        """The DuckDB type that stores this logical type."""
+        return _SQL_TYPES[self]
+
+
+_SQL_TYPES: dict[ColumnType, str] = {
+    ColumnType.TEXT: "VARCHAR",
+    ColumnType.INT: "INTEGER",
+    ColumnType.MONEY: "BIGINT",
+    ColumnType.BIGINT: "BIGINT",
+    ColumnType.BOOL: "BOOLEAN",
+    ColumnType.DATE: "DATE",
+    ColumnType.TIMESTAMP: "TIMESTAMP",
+    ColumnType.TEXT_LIST: "VARCHAR[]",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +73,7 @@ class Column:
 
     @property
     def sql_type(self) -> str:
-        return self.type.value
+        return self.type.sql
 
 
 @dataclass(frozen=True, slots=True)

@@ -329,7 +329,7 @@ CREATOR_VIDEOS = Table(
     term_zh="达人视频",
     description="Short videos creators publish for a product (seeding content).",
     primary_key=("video_id",),
-    load_after=("creators", "products"),
+    load_after=("creators", "shops", "products"),
     columns=(
         Column("video_id", T.TEXT, "Video id.", "视频ID"),
         Column("creator_id", T.TEXT, "Creator.", "达人ID", references="creators.creator_id"),

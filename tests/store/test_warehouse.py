@@ -1,0 +1,42 @@
+"""The warehouse: DDL from the model, idempotent set-up, all-or-nothing transactions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from merchantry.model.tables import TABLES
+from merchantry.store.warehouse import connect, row_count, table_exists, transaction
+
+
+def test_every_declared_table_exists_with_its_columns(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    for table in TABLES:
+        assert table_exists(warehouse, table.name)
+        cols = [r[0] for r in warehouse.execute(f"DESCRIBE {table.name}").fetchall()]
+        assert tuple(cols) == table.column_names
+
+
+def test_opening_twice_keeps_the_data(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    con = connect(db)
+    con.execute("INSERT INTO creators VALUES ('c1', 'x', 'A', 10)")
+    con.close()
+    con = connect(db)
+    assert row_count(con, "creators") == 1
+
+
+def test_a_failed_transaction_leaves_nothing(warehouse: duckdb.DuckDBPyConnection) -> None:
+    with pytest.raises(RuntimeError), transaction(warehouse):
+        warehouse.execute("INSERT INTO creators VALUES ('c1', 'x', 'A', 10)")
+        raise RuntimeError("boom")
+    assert row_count(warehouse, "creators") == 0
+
+
+def test_primary_keys_are_enforced(warehouse: duckdb.DuckDBPyConnection) -> None:
+    warehouse.execute("INSERT INTO creators VALUES ('c1', 'x', 'A', 10)")
+    with pytest.raises(duckdb.ConstraintException):
+        warehouse.execute("INSERT INTO creators VALUES ('c1', 'y', 'B', 1)")
