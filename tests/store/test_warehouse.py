@@ -30,9 +30,13 @@ def test_opening_twice_keeps_the_data(tmp_path: Path) -> None:
 
 
 def test_a_failed_transaction_leaves_nothing(warehouse: duckdb.DuckDBPyConnection) -> None:
-    with pytest.raises(RuntimeError), transaction(warehouse):
-        warehouse.execute("INSERT INTO creators VALUES ('c1', 'x', 'A', 10)")
-        raise RuntimeError("boom")
+    def insert_then_fail() -> None:
+        with transaction(warehouse):
+            warehouse.execute("INSERT INTO creators VALUES ('c1', 'x', 'A', 10)")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        insert_then_fail()
     assert row_count(warehouse, "creators") == 0
 
 

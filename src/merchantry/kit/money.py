@@ -80,7 +80,7 @@ def format_bp(bp: int) -> str:
 # --- the same rule in SQL -------------------------------------------------------------
 
 
-def div_round_sql(numerator: exp.Expression, denominator: exp.Expression) -> exp.Expression:
+def div_round_sql(numerator: exp.Expr, denominator: exp.Expr) -> exp.Expr:
     """SQL twin of :func:`div_round`: integer-only, half away from zero.
 
     ``sign(n) * ((abs(n) * 2 + d) // (2 * d))``. DuckDB's ``//`` is integer
@@ -89,13 +89,15 @@ def div_round_sql(numerator: exp.Expression, denominator: exp.Expression) -> exp
     abs_n = exp.func("abs", numerator.copy())
     two = exp.Literal.number(2)
     magnitude = exp.IntDiv(
-        this=exp.paren(exp.Add(this=exp.Mul(this=abs_n, expression=two), expression=denominator.copy())),
+        this=exp.paren(
+            exp.Add(this=exp.Mul(this=abs_n, expression=two), expression=denominator.copy())
+        ),
         expression=exp.paren(exp.Mul(this=two.copy(), expression=denominator.copy())),
     )
     return exp.Mul(this=exp.func("sign", numerator.copy()), expression=exp.paren(magnitude))
 
 
-def apply_rate_sql(amount: exp.Expression, rate_bp: exp.Expression) -> exp.Expression:
+def apply_rate_sql(amount: exp.Expr, rate_bp: exp.Expr) -> exp.Expr:
     """SQL twin of :func:`apply_rate` over BIGINT expressions."""
     product = exp.Mul(
         this=exp.cast(amount.copy(), "BIGINT"), expression=exp.cast(rate_bp.copy(), "BIGINT")
@@ -103,9 +105,7 @@ def apply_rate_sql(amount: exp.Expression, rate_bp: exp.Expression) -> exp.Expre
     return div_round_sql(product, exp.Literal.number(BP_PER_UNIT))
 
 
-def pro_rata_sql(
-    amount: exp.Expression, part: exp.Expression, whole: exp.Expression
-) -> exp.Expression:
+def pro_rata_sql(amount: exp.Expr, part: exp.Expr, whole: exp.Expr) -> exp.Expr:
     """SQL twin of :func:`pro_rata`: zero when ``whole`` is zero."""
     product = exp.Mul(
         this=exp.cast(amount.copy(), "BIGINT"), expression=exp.cast(part.copy(), "BIGINT")
