@@ -1,0 +1,126 @@
+"""Plotly charts for reports, as immutable values.
+
+A :class:`Chart` holds the figure as Plotly JSON text, ready for
+``Plotly.newPlot`` in the page. The helpers below draw the few chart shapes
+reports need (bars, histogram, box) with one look, so every Merchantry page
+reads alike.
+
+Money arrives as integer fen. Chart coordinates are yuan because that is what
+a reader expects on an axis; they are display numbers only (a float never
+flows back into a figure), and every hover label shows the exact amount
+formatted by :func:`~merchantry.kit.money.format_fen`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from merchantry.kit.money import FEN_PER_YUAN, format_fen
+
+GAIN_COLOUR: Final = "#2a9d8f"
+"""Bars for amounts that favour merchants (savings)."""
+LOSS_COLOUR: Final = "#e76f51"
+"""Bars for amounts that cost merchants more."""
+NEUTRAL_COLOUR: Final = "#457b9d"
+"""Everything else (distributions, counts)."""
+FONT_FAMILY: Final = (
+    '-apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif'
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A chart block: a title and a Plotly figure serialised as JSON."""
+
+    title: str
+    spec: str
+    """Plotly figure JSON (``{"data": [...], "layout": {...}}``)."""
+    height: int = 420
+    """Height in CSS pixels; charts take the page's full width."""
+
+    @classmethod
+    def from_figure(cls, title: str, figure: go.Figure, *, height: int = 420) -> Chart:
+        """Wrap any Plotly figure, applying the report look (font, margins, no template)."""
+        figure.update_layout(
+            template="none",
+            font={"family": FONT_FAMILY, "size": 13},
+            margin={"l": 60, "r": 24, "t": 24, "b": 48},
+            height=height,
+            paper_bgcolor="white",
+            plot_bgcolor="white",
+        )
+        return cls(title=title, spec=pio.to_json(figure, validate=True), height=height)
+
+
+def fen_to_axis(fen: int) -> float:
+    """Yuan as a chart coordinate. Display only: never used for arithmetic."""
+    return fen / FEN_PER_YUAN
+
+
+def bar_chart(
+    title: str,
+    labels: Sequence[str],
+    values_fen: Sequence[int],
+    *,
+    value_title: str = "¥",
+    horizontal: bool = True,
+) -> Chart:
+    """Bars of money, one per label; positive bars in the gain colour, negative in the loss one."""
+    coords = [fen_to_axis(v) for v in values_fen]
+    hover = [f"{label}: {format_fen(v)}" for label, v in zip(labels, values_fen, strict=True)]
+    colours = [GAIN_COLOUR if v >= 0 else LOSS_COLOUR for v in values_fen]
+    common: dict[str, Any] = {
+        "marker": {"color": colours},
+        "hovertext": hover,
+        "hoverinfo": "text",
+        "text": [format_fen(v) for v in values_fen],
+        "textposition": "auto",
+    }
+    if horizontal:
+        trace = go.Bar(y=list(labels), x=coords, orientation="h", **common)
+        figure = go.Figure(trace)
+        figure.update_yaxes(autorange="reversed", automargin=True)
+        figure.update_xaxes(title_text=value_title, zeroline=True)
+    else:
+        figure = go.Figure(go.Bar(x=list(labels), y=coords, **common))
+        figure.update_yaxes(title_text=value_title, zeroline=True)
+    height = max(260, 40 + 34 * len(labels)) if horizontal else 420
+    return Chart.from_figure(title, figure, height=height)
+
+
+def histogram_chart(
+    title: str, values_fen: Sequence[int], *, value_title: str = "¥", bins: int = 40
+) -> Chart:
+    """Histogram of money amounts (e.g. savings per shop)."""
+    figure = go.Figure(
+        go.Histogram(
+            x=[fen_to_axis(v) for v in values_fen],
+            nbinsx=bins,
+            marker={"color": NEUTRAL_COLOUR},
+        )
+    )
+    figure.update_xaxes(title_text=value_title)
+    figure.update_yaxes(title_text="#")
+    return Chart.from_figure(title, figure, height=360)
+
+
+def box_chart(title: str, groups: Mapping[str, Sequence[int]], *, value_title: str = "¥") -> Chart:
+    """One box per group of money amounts (e.g. savings per shop, by segment)."""
+    figure = go.Figure()
+    for name, values in groups.items():
+        figure.add_trace(
+            go.Box(
+                y=[fen_to_axis(v) for v in values],
+                name=name,
+                boxpoints="outliers",
+                marker={"color": NEUTRAL_COLOUR},
+            )
+        )
+    figure.update_yaxes(title_text=value_title, zeroline=True)
+    figure.update_layout(showlegend=False)
+    return Chart.from_figure(title, figure, height=380)

@@ -1,0 +1,363 @@
+"""The simulation's HTML page, built with the shared report kit.
+
+Every figure comes from a :class:`SimulationResult`, which is read from the
+``sim_*`` tables, so the page and the tables cannot disagree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from merchantry.kit.money import FEN_PER_YUAN, div_round, format_bp, format_fen
+from merchantry.report import (
+    Block,
+    CellKind,
+    Column,
+    Metric,
+    Metrics,
+    Page,
+    Paragraph,
+    PlotlyMode,
+    Section,
+    Table,
+    bar_chart,
+    box_chart,
+    histogram_chart,
+)
+from merchantry.simulate.result import ShopSaving, SimulationResult
+from merchantry.simulate.wording import (
+    DIMENSION_LABELS,
+    line_sentence,
+    segment_label,
+)
+
+M = CellKind.MONEY
+N = CellKind.COUNT
+
+
+def share_bp(part: int, whole: int) -> int | None:
+    """``part / whole`` in basis points, or ``None`` when ``whole`` is not positive."""
+    return div_round(part * 10_000, whole) if whole > 0 else None
+
+
+def _share_text(part: int, whole: int) -> str:
+    bp = share_bp(part, whole)
+    return "—" if bp is None else format_bp(bp)
+
+
+def headline_section(result: SimulationResult) -> Section:
+    """Total saving, platform give-up, who gains, and the policy lines in words."""
+    s = result.summary
+    metrics = Metrics(
+        (
+            Metric.money(
+                "商家节省 / Merchants save",
+                s.saving_fen,
+                note=f"{_share_text(s.saving_fen, s.baseline_cost_fen)} of baseline cost 基准成本",
+            ),
+            Metric.money("基准成本 / Baseline cost", s.baseline_cost_fen, favourable=False),
+            Metric.money("候选成本 / Candidate cost", s.candidate_cost_fen, favourable=False),
+            Metric.money(
+                "平台让利 / Platform gives up",
+                s.platform_giveup_fen,
+                note=f"{_share_text(s.platform_giveup_fen, s.platform_baseline_fen)} of "
+                "platform receipts 平台收入",
+            ),
+            Metric(
+                "店铺 受益/受损/不变 · Shops gain/lose/same",
+                f"{s.shops_gain:,} / {s.shops_lose:,} / {s.shops_unchanged:,}",
+                note=f"of {s.shops:,} shops, {s.orders:,} orders",
+            ),
+        )
+    )
+    sentences = tuple(line_sentence(line) for line in result.by_line)
+    total = (
+        f"在 {result.candidate} 下，商家共节省 {format_fen(s.saving_fen)}。"
+        f" Under {result.candidate}, merchants save {format_fen(s.saving_fen)} against "
+        f"{result.baseline} on the same {s.orders:,} orders (GMV {format_fen(s.gmv_fen)})."
+    )
+    return Section("核心数据 / Headline", (metrics, Paragraph(total, sentences)))
+
+
+def line_section(result: SimulationResult) -> Section:
+    """Savings by policy line: chart and table."""
+    lines = result.by_line
+    if not lines:
+        return Section(
+            "按政策拆分 / Savings by policy line",
+            (Paragraph("两个规则版本的费用完全相同。 The two rulebooks charge exactly the same."),),
+        )
+    chart = bar_chart(
+        "",
+        [line.title for line in lines],
+        [line.saving_fen for line in lines],
+        value_title="节省（元） / Saving (¥)",
+    )
+    table = Table.from_records(
+        "",
+        (
+            Column("title", "政策 / Policy line"),
+            Column("line_id", "规则 / Rule"),
+            Column("rulebook", "规则版本 / Rulebook"),
+            Column("kinds", "费用类型 / Fee kinds"),
+            Column("orders", "订单 / Orders", N),
+            Column("shops", "店铺 / Shops", N),
+            Column("saving", "节省 / Saving", M),
+            Column("assumption", "假设值 / Assumption"),
+        ),
+        (
+            {
+                "title": line.title,
+                "line_id": line.line_id,
+                "rulebook": line.line_rulebook,
+                "kinds": ", ".join(line.fee_kinds),
+                "orders": line.orders,
+                "shops": line.shops,
+                "saving": line.saving_fen,
+                "assumption": {True: "是 / yes", False: "否 / no", None: "—"}[line.assumption],
+            }
+            for line in lines
+        ),
+        note="每个订单×费用类型的差额归入候选版本的减免规则，否则基准版本的减免规则，"
+        "否则收费规则，否则费用类型。 Each order × fee-kind difference goes to the "
+        "candidate's waiver rule, else the baseline's waiver rule, else the charging rule, "
+        "else the fee kind.",
+    )
+    return Section("按政策拆分 / Savings by policy line", (chart, table))
+
+
+def segment_section(result: SimulationResult) -> Section:
+    """One chart and one table per segment dimension."""
+    blocks: list[Block] = []
+    for dimension, label in DIMENSION_LABELS.items():
+        segments = result.segments(dimension)
+        if not segments:
+            continue
+        blocks.append(
+            bar_chart(
+                label,
+                [segment_label(seg.segment) for seg in segments],
+                [seg.saving_fen for seg in segments],
+                value_title="节省（元） / Saving (¥)",
+            )
+        )
+        blocks.append(
+            Table.from_records(
+                "",
+                (
+                    Column("segment", "分层 / Segment"),
+                    Column("shops", "店铺 / Shops", N),
+                    Column("orders", "订单 / Orders", N),
+                    Column("gmv", "成交额 / GMV", M),
+                    Column("baseline", "基准成本 / Baseline cost", M),
+                    Column("candidate", "候选成本 / Candidate cost", M),
+                    Column("saving", "节省 / Saving", M),
+                    Column("share", "占成交额 / of GMV", CellKind.BP),
+                ),
+                (
+                    {
+                        "segment": segment_label(seg.segment),
+                        "shops": seg.shops,
+                        "orders": seg.orders,
+                        "gmv": seg.gmv_fen,
+                        "baseline": seg.baseline_cost_fen,
+                        "candidate": seg.candidate_cost_fen,
+                        "saving": seg.saving_fen,
+                        "share": share_bp(seg.saving_fen, seg.gmv_fen),
+                    }
+                    for seg in segments
+                ),
+            )
+        )
+    p = result.params
+    intro = (
+        f"新商家：开店不足 {p.new_shop_days} 天（相对期初）。规模按期内成交额："
+        f"小商家 < {format_fen(p.small_below_fen)} ≤ 中腰部 < {format_fen(p.key_account_from_fen)}"
+        f" ≤ KA。 New: opened fewer than {p.new_shop_days} days before the period start. Size by "
+        "GMV in the period. Scene is per order, so a shop can appear in several scenes."
+    )
+    return Section("按商家分层 / Savings by merchant segment", tuple(blocks), intro=intro)
+
+
+def distribution_section(result: SimulationResult) -> Section:
+    """Percentiles, shares of shops that gain or lose, histogram and box by size."""
+    s = result.summary
+    fen, bp = result.saving_spread, result.share_spread
+    rows = [{"stat": f"P{p}", "saving": v, "share": bp.value(p)} for p, v in fen.percentiles]
+    rows.append({"stat": "平均 / Mean", "saving": fen.mean, "share": bp.mean})
+    table = Table.from_records(
+        "",
+        (
+            Column("stat", "统计量 / Statistic"),
+            Column("saving", "每店节省 / Saving per shop", M),
+            Column("share", "占店铺成交额 / Share of shop GMV", CellKind.BP),
+        ),
+        rows,
+        note="百分位用最近秩法（取实际观测值）。 Percentiles use the nearest-rank method.",
+    )
+    shops = max(s.shops, 1)
+    shares = Metrics(
+        (
+            Metric(
+                "受益店铺 / Shops that gain", format_bp(div_round(s.shops_gain * 10_000, shops))
+            ),
+            Metric(
+                "受损店铺 / Shops that lose", format_bp(div_round(s.shops_lose * 10_000, shops))
+            ),
+            Metric("不变店铺 / Unchanged", format_bp(div_round(s.shops_unchanged * 10_000, shops))),
+        )
+    )
+    blocks: list[Block] = [shares, table]
+    if result.saving_sample:
+        blocks.append(
+            histogram_chart("每店节省分布 / Saving per shop", result.saving_sample, value_title="¥")
+        )
+        blocks.append(
+            box_chart(
+                "按规模 / By size",
+                {segment_label(size): values for size, values in result.sample_by_size},
+            )
+        )
+    return Section("店铺节省分布 / Distribution of savings per shop", tuple(blocks))
+
+
+def _shop_table(title: str, shops: tuple[ShopSaving, ...]) -> Table:
+    return Table.from_records(
+        title,
+        (
+            Column("shop", "店铺 / Shop"),
+            Column("industry", "行业 / Industry"),
+            Column("size", "规模 / Size"),
+            Column("gmv", "成交额 / GMV", M),
+            Column("saving", "节省 / Saving", M),
+            Column("share", "占成交额 / of GMV", CellKind.BP),
+        ),
+        (
+            {
+                "shop": f"{shop.shop_name} ({shop.shop_id})" if shop.shop_name else shop.shop_id,
+                "industry": shop.industry,
+                "size": segment_label(shop.size),
+                "gmv": shop.gmv_fen,
+                "saving": shop.saving_fen,
+                "share": shop.saving_share_bp,
+            }
+            for shop in shops
+        ),
+        note="" if shops else "无 / none",
+    )
+
+
+def shops_section(result: SimulationResult) -> Section:
+    """Top gainers and losers."""
+    return Section(
+        "受益与受损最多的店铺 / Shops that gain and lose most",
+        (
+            _shop_table(f"受益最多 / Top {len(result.gainers)} gainers", result.gainers),
+            _shop_table(f"受损最多 / Top {len(result.losers)} losers", result.losers),
+        ),
+    )
+
+
+def platform_section(result: SimulationResult) -> Section:
+    """What the platform gives up, subsidies, and where the rest of the money goes."""
+    s = result.summary
+    metrics = Metrics(
+        (
+            Metric.money("平台净收入（基准） / Platform net, baseline", s.platform_baseline_fen),
+            Metric.money("平台净收入（候选） / Platform net, candidate", s.platform_candidate_fen),
+            Metric.money("平台让利 / Give-up", s.platform_giveup_fen, favourable=False),
+            Metric.money("平台补贴（基准） / Subsidies, baseline", s.subsidy_baseline_fen),
+            Metric.money("平台补贴（候选） / Subsidies, candidate", s.subsidy_candidate_fen),
+            Metric.money("达人及消费者净变化 / Creators & buyers", s.others_change_fen),
+        )
+    )
+    text = (
+        "平台让利 = 基准平台净收入 − 候选平台净收入。"
+        "商家节省与平台让利之差由达人、消费者承担或获得。"
+        " Give-up = platform net receipts under the baseline minus under the candidate. "
+        f"Merchants save {format_fen(s.saving_fen)}; the platform gives up "
+        f"{format_fen(s.platform_giveup_fen)}; creators and buyers together change by "
+        f"{format_fen(s.others_change_fen)}."
+    )
+    return Section("平台让利 / What the platform gives up", (metrics, Paragraph(text)))
+
+
+def methods_section(result: SimulationResult) -> Section:
+    """How the figures are computed, and which rulebook numbers are assumptions."""
+    bullets = (
+        "商家成本 = Σ 商家付出 − Σ 商家收到（每条费用明细）。 Merchant cost per line = amount "
+        "if the merchant pays, minus the amount if the merchant is paid; refunds are negative "
+        "lines, so they lower the cost.",
+        "节省 = 基准成本 − 候选成本。 Saving = baseline cost − candidate cost, per order × fee "
+        "kind, summed; every breakdown adds up to the total to the fen.",
+        "平台净收入 = Σ 平台收到 − Σ 平台付出；补贴 = 平台付出的金额。 Platform net = received "
+        "minus paid; subsidies = amounts the platform pays.",
+        f"期间 / Period: orders paid {result.period.start} – {result.period.end}; both "
+        "rulebooks replay the same orders; behaviour is held fixed (no demand response).",
+        "金额以分为单位整数计算，图表坐标以元显示。 Money is integer fen throughout; charts "
+        f"plot yuan (1 yuan = {FEN_PER_YUAN} fen) for display only.",
+    )
+    blocks: list[Block] = [Paragraph("", bullets)]
+    if result.assumptions:
+        blocks.append(
+            Table.from_records(
+                "规则中的假设值 / Rulebook numbers that are assumptions",
+                (
+                    Column("rulebook", "规则版本 / Rulebook"),
+                    Column("rule_id", "规则 / Rule"),
+                    Column("title", "名称 / Title"),
+                    Column("source", "来源 / Source"),
+                ),
+                (
+                    {
+                        "rulebook": a.rulebook,
+                        "rule_id": a.rule_id,
+                        "title": a.title,
+                        "source": a.source,
+                    }
+                    for a in result.assumptions
+                ),
+            )
+        )
+    else:
+        blocks.append(
+            Paragraph(
+                "规则目录未标记假设值（或无规则目录）。 The rule catalogue flags no assumptions "
+                "(or is absent); see the rulebook YAML files."
+            )
+        )
+    return Section("方法说明 / Methods", tuple(blocks))
+
+
+def build_page(result: SimulationResult) -> Page:
+    """The whole simulation report."""
+    s = result.summary
+    return Page(
+        title="政策模拟：商家节省 / Policy simulation: merchant savings",
+        subtitle=f"{result.baseline} → {result.candidate}",
+        meta=(
+            ("基准 / Baseline", result.baseline),
+            ("候选 / Candidate", result.candidate),
+            ("期间 / Period", f"{result.period.start} – {result.period.end}"),
+            ("订单 / Orders", f"{s.orders:,}"),
+            ("店铺 / Shops", f"{s.shops:,}"),
+            ("运行 / Run", result.run_id),
+        ),
+        sections=(
+            headline_section(result),
+            line_section(result),
+            segment_section(result),
+            distribution_section(result),
+            shops_section(result),
+            platform_section(result),
+            methods_section(result),
+        ),
+        footer="Merchantry · merchantry simulate",
+    )
+
+
+def write_report(
+    result: SimulationResult, path: Path | str, *, plotly: PlotlyMode = PlotlyMode.INLINE
+) -> Path:
+    """Render the report to ``path``; charts work offline in either plotly mode."""
+    return build_page(result).render(path, plotly=plotly)

@@ -1,0 +1,58 @@
+"""How the simulator words its figures, in the platforms' style, Chinese and English.
+
+Platform announcements say "commission waivers saved merchants ¥X; promotion-fee
+refunds returned ¥Y". These helpers turn a policy line's saving into such a
+sentence and give segment values readable bilingual labels.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from merchantry.kit.money import format_fen
+from merchantry.simulate.result import LineSaving
+
+REFUND_KINDS: Final = frozenset({"fee_refund", "promotion_fee_refund"})
+"""Fee kinds whose lines give money back rather than waive a charge."""
+
+DIMENSION_LABELS: Final = {
+    "tenure": "新老商家 / New vs established",
+    "size": "商家规模 / Merchant size",
+    "industry": "行业 / Industry",
+    "store_type": "店铺类型 / Store type",
+    "scene": "成交场景 / Sales scene",
+}
+
+SEGMENT_LABELS: Final = {
+    "new": "新商家 / New",
+    "established": "老商家 / Established",
+    "small": "小商家 / Small",
+    "mid": "中腰部 / Mid",
+    "key_account": "KA / Key account",
+    "personal": "个人店 / Personal",
+    "enterprise": "企业店 / Enterprise",
+    "flagship": "旗舰店 / Flagship",
+    "live": "直播 / Live",
+    "short_video": "短视频 / Short video",
+    "product_card": "商品卡 / Product card",
+    "search": "搜索 / Search",
+    "mall": "商城 / Mall",
+    "unknown": "未知 / Unknown",
+}
+
+
+def segment_label(segment: str) -> str:
+    """Bilingual label of a segment value; industries and other codes show as they are."""
+    return SEGMENT_LABELS.get(segment, segment)
+
+
+def line_sentence(line: LineSaving) -> str:
+    """One policy line's effect, e.g. ``商品卡免佣 / Product-card waiver: 为商家节省 ¥4.40 …``."""
+    amount = format_fen(abs(line.saving_fen))
+    if line.saving_fen < 0:
+        verb = f"商家多支出 {amount} · cost merchants {amount} more"
+    elif REFUND_KINDS.intersection(line.fee_kinds):
+        verb = f"为商家返还 {amount} · returned {amount} to merchants"
+    else:
+        verb = f"为商家节省 {amount} · saved merchants {amount}"
+    return f"{line.title}: {verb} ({line.orders:,} orders, {line.shops:,} shops)"
