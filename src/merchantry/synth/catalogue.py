@@ -1,0 +1,149 @@
+"""The category catalogue: industries, leaf categories, prices and return habits.
+
+Industries follow the rows of the technical-service-fee table (platform rules
+§3.1), so a rulebook can key fee rates on ``categories.industry``. Each
+industry also carries how its orders come back (no-reason returns, quality,
+sizing, transit damage), which is what makes apparel return far more often than
+food. The codes are stable: ``docs/synthetic-data.md`` lists them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+
+@dataclass(frozen=True, slots=True)
+class Industry:
+    """An industry: fee-table row, top-level category and after-sales habits.
+
+    Rates are probabilities per order for an ordinary shop and SKU; planted
+    poor-quality shops and sizing SKUs multiply them.
+    """
+
+    code: str
+    name: str
+    changed_mind: float
+    """No-reason returns (七天无理由)."""
+    quality: float
+    """Quality complaints (broken, faulty, smells, expired)."""
+    sizing: float
+    """Wrong-size returns: only where sizes exist."""
+    damage: float
+    """Damaged in transit."""
+    bulky: bool = False
+    """Ships as a bulky item (its own carriers, bulky insurance)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """A leaf category: where products live."""
+
+    name: str
+    industry: str
+    after_sales_days: int
+    price_fen: int
+    """Median list price."""
+    nouns: tuple[str, ...]
+    """Product nouns for titles and search queries."""
+
+
+INDUSTRIES: Final[tuple[Industry, ...]] = (
+    Industry("digital_3c", "3C数码", 0.030, 0.020, 0.0, 0.008),
+    Industry("large_appliance", "大家电", 0.010, 0.015, 0.0, 0.020, bulky=True),
+    Industry("apparel", "服饰内衣", 0.110, 0.030, 0.080, 0.003),
+    Industry("shoes_bags", "鞋靴箱包", 0.080, 0.030, 0.060, 0.003),
+    Industry("skincare", "美妆护肤", 0.040, 0.020, 0.0, 0.005),
+    Industry("makeup", "彩妆香水", 0.040, 0.020, 0.0, 0.006),
+    Industry("personal_care", "个护家清", 0.020, 0.015, 0.0, 0.008),
+    Industry("food_snacks", "食品饮料", 0.006, 0.010, 0.0, 0.006),
+    Industry("grain_oil", "粮油调味", 0.004, 0.008, 0.0, 0.008),
+    Industry("fresh_produce", "生鲜", 0.003, 0.020, 0.0, 0.030),
+    Industry("nutrition", "营养保健", 0.015, 0.010, 0.0, 0.003),
+    Industry("pet_food", "宠物食品", 0.015, 0.012, 0.0, 0.005),
+    Industry("pet_other", "宠物用品", 0.030, 0.020, 0.0, 0.005),
+    Industry("baby", "母婴", 0.030, 0.015, 0.010, 0.004),
+    Industry("toys", "玩具乐器", 0.030, 0.020, 0.0, 0.006),
+    Industry("gold_jewellery", "珠宝黄金", 0.040, 0.010, 0.010, 0.001),
+    Industry("home_furniture", "家居家具", 0.020, 0.020, 0.0, 0.015, bulky=True),
+    Industry("sports_outdoor", "运动户外", 0.050, 0.020, 0.020, 0.004),
+    Industry("education", "教育培训", 0.020, 0.010, 0.0, 0.0),
+)
+
+INDUSTRY_INDEX: Final = {ind.code: i for i, ind in enumerate(INDUSTRIES)}
+
+LEAVES: Final[tuple[Leaf, ...]] = (
+    Leaf("手机", "digital_3c", 15, 199_900, ("5G智能手机", "拍照手机", "老人手机")),
+    Leaf("蓝牙耳机", "digital_3c", 15, 19_900, ("降噪蓝牙耳机", "运动耳机", "半入耳式耳机")),
+    Leaf("充电宝", "digital_3c", 7, 9_900, ("快充充电宝", "磁吸移动电源", "大容量充电宝")),
+    Leaf("平板电脑", "digital_3c", 15, 249_900, ("学习平板", "办公平板电脑")),
+    Leaf("冰箱", "large_appliance", 60, 299_900, ("双开门冰箱", "一级能效冰箱", "风冷无霜冰箱")),
+    Leaf("洗衣机", "large_appliance", 60, 199_900, ("滚筒洗衣机", "洗烘一体机")),
+    Leaf("空调", "large_appliance", 60, 329_900, ("变频空调挂机", "立式空调")),
+    Leaf("电视", "large_appliance", 60, 259_900, ("4K智能电视", "75英寸液晶电视")),
+    Leaf("连衣裙", "apparel", 15, 15_900, ("法式碎花连衣裙", "收腰显瘦长裙", "针织连衣裙")),
+    Leaf("男士T恤", "apparel", 15, 6_900, ("纯棉短袖T恤", "宽松圆领T恤", "冰丝速干T恤")),
+    Leaf("羽绒服", "apparel", 15, 45_900, ("加厚白鸭绒羽绒服", "轻薄羽绒服", "连帽长款羽绒服")),
+    Leaf("内衣", "apparel", 7, 5_900, ("无痕内衣", "纯棉睡衣套装", "保暖内衣")),
+    Leaf("运动鞋", "shoes_bags", 15, 29_900, ("透气跑步鞋", "老爹鞋", "休闲板鞋")),
+    Leaf("女士单鞋", "shoes_bags", 15, 19_900, ("尖头高跟鞋", "平底乐福鞋", "玛丽珍鞋")),
+    Leaf("双肩包", "shoes_bags", 15, 15_900, ("通勤双肩包", "大容量旅行背包", "学生书包")),
+    Leaf("面霜", "skincare", 7, 19_900, ("保湿面霜", "修护面霜", "抗皱紧致霜")),
+    Leaf("精华液", "skincare", 7, 29_900, ("烟酰胺精华", "玻尿酸精华液", "抗老精华")),
+    Leaf("面膜", "skincare", 7, 9_900, ("补水面膜", "清洁泥膜", "睡眠面膜")),
+    Leaf("口红", "makeup", 7, 12_900, ("丝绒哑光口红", "滋润唇膏", "唇釉")),
+    Leaf("粉底液", "makeup", 7, 16_900, ("持妆粉底液", "遮瑕气垫", "控油粉底")),
+    Leaf("香水", "makeup", 7, 39_900, ("淡香水", "木质调香水", "香水小样套装")),
+    Leaf("洗发水", "personal_care", 7, 5_900, ("去屑洗发水", "无硅油洗发露", "控油蓬松洗发水")),
+    Leaf("洗衣液", "personal_care", 7, 4_500, ("浓缩洗衣液", "除菌洗衣液", "洗衣凝珠")),
+    Leaf("抽纸", "personal_care", 7, 3_900, ("原木抽纸", "柔韧面巾纸", "湿厕纸")),
+    Leaf("坚果炒货", "food_snacks", 7, 5_900, ("每日坚果", "夏威夷果", "手剥巴旦木")),
+    Leaf("饼干糕点", "food_snacks", 7, 2_900, ("苏打饼干", "蛋黄酥", "传统糕点礼盒")),
+    Leaf("饮料冲调", "food_snacks", 7, 4_900, ("冷萃咖啡", "无糖茶饮", "燕麦奶")),
+    Leaf("白酒", "food_snacks", 7, 29_900, ("浓香型白酒", "酱香型白酒礼盒")),
+    Leaf("食用油", "grain_oil", 7, 7_900, ("压榨花生油", "非转基因大豆油", "山茶油")),
+    Leaf("大米", "grain_oil", 7, 5_900, ("东北大米", "五常稻花香米", "泰国香米")),
+    Leaf("酱油调味", "grain_oil", 7, 2_500, ("生抽酱油", "蚝油", "火锅底料")),
+    Leaf("水果", "fresh_produce", 7, 6_900, ("赣南脐橙", "阳光玫瑰葡萄", "红心猕猴桃")),
+    Leaf("海鲜水产", "fresh_produce", 7, 16_900, ("鲜活大闸蟹", "冷冻虾仁", "三文鱼刺身")),
+    Leaf("肉禽蛋", "fresh_produce", 7, 8_900, ("散养土鸡蛋", "黑猪五花肉", "牛排套餐")),
+    Leaf("维生素", "nutrition", 15, 12_900, ("复合维生素", "维生素C泡腾片", "鱼油软胶囊")),
+    Leaf("蛋白粉", "nutrition", 15, 19_900, ("乳清蛋白粉", "植物蛋白粉")),
+    Leaf("滋补品", "nutrition", 15, 39_900, ("即食燕窝", "阿胶糕", "枸杞原浆")),
+    Leaf("猫粮", "pet_food", 15, 12_900, ("全价无谷猫粮", "幼猫奶糕粮", "冻干猫粮")),
+    Leaf("狗粮", "pet_food", 15, 15_900, ("成犬粮", "小型犬狗粮")),
+    Leaf("猫砂", "pet_other", 15, 4_900, ("豆腐猫砂", "膨润土猫砂", "混合猫砂")),
+    Leaf("宠物玩具", "pet_other", 15, 2_900, ("逗猫棒", "狗狗磨牙玩具", "宠物窝")),
+    Leaf("纸尿裤", "baby", 15, 12_900, ("超薄纸尿裤", "拉拉裤", "婴儿湿巾")),
+    Leaf("奶粉", "baby", 15, 25_900, ("婴幼儿配方奶粉", "羊奶粉")),
+    Leaf("童装", "baby", 15, 8_900, ("儿童卫衣", "宝宝连体衣", "儿童羽绒服")),
+    Leaf("积木", "toys", 15, 19_900, ("拼装积木", "磁力片", "益智拼图")),
+    Leaf("毛绒玩具", "toys", 15, 5_900, ("毛绒公仔", "安抚玩偶")),
+    Leaf("遥控车", "toys", 15, 15_900, ("遥控越野车", "遥控飞机")),
+    Leaf("足金首饰", "gold_jewellery", 35, 299_900, ("足金手镯", "黄金转运珠", "足金项链")),
+    Leaf("银饰", "gold_jewellery", 35, 19_900, ("纯银耳钉", "银手链", "情侣对戒")),
+    Leaf("床垫", "home_furniture", 45, 199_900, ("乳胶床垫", "独立弹簧床垫")),
+    Leaf("沙发", "home_furniture", 45, 399_900, ("布艺沙发", "真皮沙发", "懒人沙发")),
+    Leaf("收纳家具", "home_furniture", 30, 19_900, ("实木书架", "收纳柜", "鞋柜")),
+    Leaf("瑜伽垫", "sports_outdoor", 15, 4_900, ("加厚瑜伽垫", "健身弹力带", "泡沫轴")),
+    Leaf("帐篷", "sports_outdoor", 15, 39_900, ("露营帐篷", "天幕", "折叠露营椅")),
+    Leaf("运动服", "sports_outdoor", 15, 12_900, ("速干运动套装", "瑜伽裤", "骑行服")),
+    Leaf("在线课程", "education", 7, 29_900, ("少儿英语课", "Python编程课", "考研网课")),
+    Leaf("图书教材", "education", 7, 4_900, ("教辅练习册", "儿童绘本", "考公教材")),
+)
+
+
+def category_id(industry_index: int) -> str:
+    """Id of an industry's top-level category: ``C01``..."""
+    return f"C{industry_index + 1:02d}"
+
+
+def leaf_id(leaf_index: int) -> str:
+    """Id of a leaf category: its industry's id followed by a three-digit number."""
+    leaf = LEAVES[leaf_index]
+    industry = INDUSTRY_INDEX[leaf.industry]
+    return f"{category_id(industry)}{leaf_index + 1:03d}"
+
+
+LEAF_INDUSTRY: Final = tuple(INDUSTRY_INDEX[leaf.industry] for leaf in LEAVES)
+"""Industry index of each leaf, by leaf index."""

@@ -1,0 +1,214 @@
+"""``generate``: a whole synthetic marketplace, day by day, into a directory.
+
+Data flow: the population stream draws the static marketplace (categories,
+shops, products, creators, buyers, planted truth); then for each day its own
+streams draw the orders and everything that follows from them (logistics,
+after-sales, reviews, service chats, videos and views, searches, ad spend,
+violations). Days are independent given the population, so memory is bounded
+by one day and the files do not depend on chunking. Ground truth goes to
+``truth/`` only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Final
+
+import pyarrow as pa
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from merchantry.kit.errors import InputError
+from merchantry.model.tables import TABLES
+from merchantry.synth.activity import (
+    build_ad_spend,
+    draw_searches,
+    draw_sessions,
+    draw_videos,
+    draw_violations,
+)
+from merchantry.synth.aftersales import draw_cases, draw_reviews
+from merchantry.synth.fulfilment import build_logistics, draw_causes, draw_journey
+from merchantry.synth.orders import draw_orders, epoch_seconds
+from merchantry.synth.output import FORMATS, TableSink, write_csv
+from merchantry.synth.population import Population, draw_population
+from merchantry.synth.vector import stream
+
+DEFAULT_START: Final = date(2026, 10, 1)
+DEFAULT_ORDERS_PER_SHOP_DAY: Final = 16.7
+"""Mean orders per shop and day: 2,000 shops × 30 days ≈ 1 million orders."""
+TRUTH_DIR: Final = "truth"
+
+_POPULATION: Final = 0
+_DAY: Final = 1
+_STEPS: Final = (
+    "orders",
+    "causes",
+    "journey",
+    "cases",
+    "reviews",
+    "sessions",
+    "videos",
+    "searches",
+    "ads",
+    "violations",
+)
+"""Sub-streams of a day: each step draws from its own, so changing one leaves the rest."""
+
+
+@dataclass(frozen=True, slots=True)
+class GenerateSummary:
+    """What a run wrote: rows per table and how long it took."""
+
+    out: Path
+    fmt: str
+    shops: int
+    days: int
+    seed: int
+    start: date
+    rows: dict[str, int]
+    elapsed_seconds: float
+
+    @property
+    def orders(self) -> int:
+        return self.rows.get("orders", 0)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+def generate(
+    out: Path,
+    *,
+    shops: int,
+    days: int,
+    seed: int,
+    start: date = DEFAULT_START,
+    fmt: str = "parquet",
+    orders_per_shop_day: float = DEFAULT_ORDERS_PER_SHOP_DAY,
+    progress: bool = True,
+) -> GenerateSummary:
+    """Write a synthetic marketplace of ``shops`` shops over ``days`` days from ``start``.
+
+    The same arguments give byte-identical files. Existing table files of any
+    format in ``out`` (and ``out/truth``) are replaced so a directory never
+    mixes two runs.
+    """
+    _check(shops=shops, days=days, fmt=fmt, orders_per_shop_day=orders_per_shop_day)
+    began = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    _clear(out)
+    sinks = {t.name: TableSink(t, out, fmt) for t in TABLES}
+    pop = draw_population(stream(seed, _POPULATION), shops, start)
+    for name, data in pop.tables.items():
+        sinks[name].append(data)
+    for name, data in pop.truth.items():
+        write_csv(out / TRUTH_DIR / f"{name}.csv", data)
+
+    end = epoch_seconds(start + timedelta(days=days))
+    with _progress(progress, days) as advance:
+        for day in range(days):
+            day_date = start + timedelta(days=day)
+            _generate_day(pop, seed, day, day_date, end, orders_per_shop_day, sinks)
+            advance(sinks["orders"].rows)
+    for sink in sinks.values():
+        sink.close()
+    return GenerateSummary(
+        out=out,
+        fmt=fmt,
+        shops=shops,
+        days=days,
+        seed=seed,
+        start=start,
+        rows={name: sink.rows for name, sink in sinks.items()},
+        elapsed_seconds=time.perf_counter() - began,
+    )
+
+
+def _generate_day(
+    pop: Population,
+    seed: int,
+    day: int,
+    day_date: date,
+    end: int,
+    orders_per_shop_day: float,
+    sinks: dict[str, TableSink],
+) -> None:
+    rng = {step: stream(seed, _DAY, day, k) for k, step in enumerate(_STEPS)}
+    batch = draw_orders(rng["orders"], pop, day, day_date, orders_per_shop_day)
+    cause = draw_causes(rng["causes"], pop, batch)
+    journey = draw_journey(rng["journey"], pop, batch, cause)
+    cases, journey = draw_cases(rng["cases"], pop, batch, journey, end)
+    day_start = epoch_seconds(day_date)
+    videos, views = draw_videos(rng["videos"], pop, batch, end)
+    tables: dict[str, pa.Table] = {
+        "orders": batch.table,
+        "logistics_events": build_logistics(batch, journey, end),
+        "after_sales": cases,
+        "reviews": draw_reviews(rng["reviews"], pop, batch, journey, end),
+        "cs_sessions": draw_sessions(rng["sessions"], pop, batch, journey, day_start, end),
+        "creator_videos": videos,
+        "video_views": views,
+        "searches": draw_searches(rng["searches"], pop, batch),
+        "ad_spend": build_ad_spend(rng["ads"], pop, batch, day_date),
+        "violations": draw_violations(rng["violations"], pop, batch, day_start),
+    }
+    for name, data in tables.items():
+        sinks[name].append(data)
+
+
+def _check(*, shops: int, days: int, fmt: str, orders_per_shop_day: float) -> None:
+    if shops < 1:
+        raise InputError(f"--shops must be at least 1, got {shops}")
+    if days < 1:
+        raise InputError(f"--days must be at least 1, got {days}")
+    if fmt not in FORMATS:
+        raise InputError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if not 0 < orders_per_shop_day <= 100_000:
+        raise InputError(f"--orders-per-shop-day must be in (0, 100000], got {orders_per_shop_day}")
+
+
+def _clear(out: Path) -> None:
+    """Remove table files a previous run left (any format, whole or chunked) and old truth."""
+    for t in TABLES:
+        for fmt in FORMATS:
+            for old in [out / f"{t.name}.{fmt}", *out.glob(f"{t.name}-[0-9]*.{fmt}")]:
+                old.unlink(missing_ok=True)
+    truth = out / TRUTH_DIR
+    if truth.is_dir():
+        for old in truth.glob("*.csv"):
+            old.unlink()
+
+
+@contextmanager
+def _progress(show: bool, days: int) -> Iterator[Callable[[int], None]]:
+    if not show:
+        yield lambda _orders: None
+        return
+    bar = Progress(
+        TextColumn("[bold]generating[/] day"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[orders]:,} orders"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with bar:
+        task = bar.add_task("days", total=days, orders=0)
+
+        def advance(orders: int) -> None:
+            bar.update(task, advance=1, orders=orders)
+
+        yield advance
