@@ -1,9 +1,81 @@
-"""`merchantry ingest` (being written)."""
+"""``merchantry ingest DIR``: load event files into the warehouse; nothing is lost."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from merchantry.ingest.pipeline import IngestFormat, ingest_dir
+from merchantry.ingest.report import IngestReport
+from merchantry.store.warehouse import DEFAULT_DB, connect
+
+
+def render_report(report: IngestReport, console: Console) -> None:
+    """Print read / accepted / quarantined per file and per table, then what was skipped."""
+    files = Table(title="Ingested files", show_lines=False)
+    files.add_column("file", overflow="fold")
+    for name in ("table", "encoding"):
+        files.add_column(name)
+    for name in ("read", "accepted", "quarantined"):
+        files.add_column(name, justify="right")
+    for f in report.files:
+        files.add_row(Path(f.path).name, f.table, f.encoding or "-", f"{f.read:,}",
+                      f"{f.accepted:,}", f"{f.quarantined:,}")
+    tables = Table(title="Tables")
+    for name in ("table", "read", "accepted", "quarantined"):
+        tables.add_column(name, justify="left" if name == "table" else "right")
+    for t in report.tables:
+        tables.add_row(t.table, f"{t.read:,}", f"{t.accepted:,}", f"{t.quarantined:,}")
+    tables.add_row("[bold]total", f"[bold]{report.read:,}", f"[bold]{report.accepted:,}",
+                   f"[bold]{report.quarantined:,}")
+    if report.files:
+        console.print(files)
+        console.print(tables)
+    for s in report.skipped:
+        console.print(f"[yellow]skipped[/] {s.path}: {s.reason}", highlight=False)
+    for s in report.unknown:
+        console.print(f"[yellow]unknown file[/] {s.path}: {s.reason}", highlight=False)
+    for note in report.notes:
+        console.print(f"[cyan]note[/] {note}", highlight=False)
+    if report.quarantine_file:
+        console.print(f"quarantined rows written to {report.quarantine_file}", highlight=False)
+    if not report.files and not report.skipped:
+        console.print("[yellow]nothing to ingest[/]")
+
+
+def ingest_command(
+    directory: Annotated[Path, typer.Argument(help="Directory of <table>.csv|parquet|jsonl "
+                                              "files (or the Olist CSVs with --format olist).")],
+    db: Annotated[Path, typer.Option("--db", help="Warehouse file.")] = DEFAULT_DB,
+    fmt: Annotated[str, typer.Option("--format", help="auto (model tables) or olist.")] = "auto",
+    quarantine_file: Annotated[
+        Path | None, typer.Option("--quarantine-file", help="Also write quarantined rows here "
+                                  "(CSV).")
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+) -> None:
+    """Validate and load every file of DIRECTORY in one transaction.
+
+    Bad rows go to the `quarantine` table (and --quarantine-file) with file, row,
+    column and reason. Files already ingested (same content) are skipped.
+    """
+    if fmt not in ("auto", "olist"):
+        raise typer.BadParameter("must be auto or olist", param_hint="--format")
+    chosen: IngestFormat = "olist" if fmt == "olist" else "auto"
+    con = connect(db)
+    try:
+        report = ingest_dir(
+            con, directory, fmt=chosen, quarantine_file=quarantine_file, progress=progress
+        )
+    finally:
+        con.close()
+    render_report(report, Console())
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
+    app.command("ingest")(ingest_command)

@@ -1,0 +1,242 @@
+"""The SQL that maps staged Olist files onto Merchantry's staging tables.
+
+Each statement reads the raw Olist staging tables (``_olist_<file>``: text
+columns named as in the Olist CSV header, plus ``_file``, ``_row``, ``_raw``
+and ``_problem``) and yields rows shaped like a model table's staging table,
+keeping the Olist file and row each row came from. The statements are fixed
+text; the only generated part is the category -> industry ``CASE``
+(:data:`INDUSTRY_PATTERNS`), built with sqlglot and put in the ``p_industry``
+placeholder. ``docs/olist.md`` explains every choice made here.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import sqlglot.expressions as exp
+
+from merchantry.ingest.sqlkit import col, text
+
+UNCATEGORISED: Final = "sem_categoria"
+"""Category given to Olist products that have none (Portuguese for "no category")."""
+
+AFTER_SALES_DAYS: Final = 7
+"""Assumed after-sales period of every Olist category: Brazil's 7-day right of withdrawal
+(Código de Defesa do Consumidor, art. 49), which matches China's 7-day no-reason return."""
+
+RECEIPT_CONFIRMATION_DAYS: Final = 7
+"""Assumed days from delivery to (automatic) receipt confirmation; Olist has no such event."""
+
+INDUSTRY_PATTERNS: Final[tuple[tuple[str, str], ...]] = (
+    ("fashion%", "apparel"),
+    ("moda%", "apparel"),
+    ("malas_acessorios", "apparel"),
+    ("relogios_presentes", "apparel"),
+    ("beleza_saude", "beauty"),
+    ("perfumaria", "beauty"),
+    ("fraldas_higiene", "mother_baby"),
+    ("bebes", "mother_baby"),
+    ("brinquedos", "mother_baby"),
+    ("alimentos%", "food"),
+    ("bebidas", "food"),
+    ("la_cuisine", "food"),
+    ("informatica%", "electronics"),
+    ("pc%", "electronics"),
+    ("tablets%", "electronics"),
+    ("telefonia%", "electronics"),
+    ("eletronicos", "electronics"),
+    ("consoles_games", "electronics"),
+    ("audio", "electronics"),
+    ("cine_foto", "electronics"),
+    ("eletro%", "appliances"),
+    ("portateis%", "appliances"),
+    ("climatizacao", "appliances"),
+    ("moveis%", "home"),
+    ("cama_mesa_banho", "home"),
+    ("casa%", "home"),
+    ("utilidades_domesticas", "home"),
+    ("construcao%", "home"),
+    ("ferramentas%", "home"),
+    ("sinalizacao_e_seguranca", "home"),
+    ("jardim%", "home"),
+    ("esporte_lazer", "sports"),
+    ("livros%", "books_media"),
+    ("musica", "books_media"),
+    ("dvds_blu_ray", "books_media"),
+    ("cds_dvds_musicais", "books_media"),
+    ("artes%", "books_media"),
+    ("pet_shop", "pets"),
+    ("automotivo", "auto"),
+)
+"""Olist category (``LIKE`` pattern, first match wins) -> Merchantry industry code.
+Anything else is ``general``."""
+
+
+def industry_case(category: exp.Expression) -> exp.Expression:
+    """``CASE WHEN category LIKE ... THEN industry ... ELSE 'general' END``."""
+    return exp.Case(
+        ifs=[
+            exp.If(this=exp.Like(this=category.copy(), expression=text(p)), true=text(i))
+            for p, i in INDUSTRY_PATTERNS
+        ],
+        default=text("general"),
+    )
+
+
+INDUSTRY = industry_case(col("cat"))
+
+MACROS: Final = (
+    # BRL with up to two decimals -> whole centavos as text; unparseable text is kept as is,
+    # so that the type check names it.
+    "CREATE OR REPLACE TEMP MACRO olist_centavos(x) AS CASE "
+    "WHEN regexp_full_match(x, '[0-9]+(\\.[0-9]{1,2})?') "
+    "THEN CAST(CAST(CAST(x AS DECIMAL(18, 2)) * 100 AS BIGINT) AS VARCHAR) ELSE x END",
+    "CREATE OR REPLACE TEMP MACRO olist_plus(a, b) AS "
+    "CAST(TRY_CAST(a AS BIGINT) + TRY_CAST(b AS BIGINT) AS VARCHAR)",
+)
+
+LINES: Final = """
+CREATE OR REPLACE TEMP TABLE _olist_lines AS
+SELECT i._file, i._row, i._raw, i._problem, i._column, i._detail,
+  i.order_id || '-' || i.order_item_id AS model_order_id,
+  i.product_id, i.seller_id, olist_centavos(i.price) AS goods, olist_centavos(i.freight_value) AS freight,
+  o._file AS o_file, o._row AS o_row, o._raw AS o_raw, o.order_status, o.order_purchase_timestamp,
+  o.order_approved_at, o.order_delivered_carrier_date, o.order_delivered_customer_date,
+  c.customer_unique_id, c.customer_zip_code_prefix, c.customer_city, c.customer_state
+FROM _olist_items AS i
+LEFT JOIN _olist_orders AS o ON o.order_id = i.order_id AND o._problem IS NULL
+LEFT JOIN _olist_customers AS c ON c.customer_id = o.customer_id AND c._problem IS NULL
+"""
+"""One row per Olist order item, with its order and customer: the future ``orders`` rows."""
+
+CATEGORIES: Final = """
+SELECT _file, _row, _raw, _problem, _column, _detail, cat AS category_id, name,
+  p_industry AS industry, NULL AS parent_id, p_after_sales_days AS after_sales_days
+FROM (
+  SELECT _file, _row, _raw, _problem, _column, _detail, product_category_name AS cat,
+    coalesce(product_category_name_english, product_category_name) AS name
+  FROM _olist_translation
+  UNION ALL
+  SELECT any_value(_file), min(_row), arg_min(_raw, _row), NULL, NULL, NULL, cat, cat
+  FROM (SELECT *, coalesce(product_category_name, 'sem_categoria') AS cat FROM _olist_products
+        WHERE _problem IS NULL)
+  WHERE cat NOT IN (SELECT product_category_name FROM _olist_translation
+                    WHERE product_category_name IS NOT NULL)
+  GROUP BY cat
+)
+"""
+
+SHOPS: Final = """
+SELECT s._file, s._row, s._raw, s._problem, s._column, s._detail, s.seller_id AS shop_id,
+  concat('Olist seller ', s.seller_city, ' ', s.seller_state) AS name,
+  CASE WHEN m.cat IS NOT NULL THEN p_industry END AS industry,
+  m.cat AS main_category_id, 'enterprise' AS store_type,
+  coalesce(left(f.first_at, 10), '2016-09-01') AS opened_date, s.seller_state AS region,
+  lpad(s.seller_zip_code_prefix, 6, '0') AS county_code, NULL AS tags,
+  'standard' AS entry_plan, 'domestic' AS business_mode
+FROM _olist_sellers AS s
+LEFT JOIN (
+  SELECT seller_id, first(cat ORDER BY n DESC, cat) AS cat FROM (
+    SELECT i.seller_id, coalesce(p.product_category_name, 'sem_categoria') AS cat, count(*) AS n
+    FROM _olist_items AS i JOIN _olist_products AS p ON p.product_id = i.product_id
+    WHERE i._problem IS NULL AND p._problem IS NULL
+    GROUP BY ALL)
+  GROUP BY seller_id
+) AS m ON m.seller_id = s.seller_id
+LEFT JOIN (
+  SELECT seller_id, min(order_purchase_timestamp) AS first_at FROM _olist_lines GROUP BY seller_id
+) AS f ON f.seller_id = s.seller_id
+"""
+
+PRODUCTS: Final = """
+SELECT p._file, p._row, p._raw, p._problem, p._column, p._detail,
+  p.product_id || '@' || x.seller_id AS sku_id, x.seller_id AS shop_id,
+  coalesce(p.product_category_name, 'sem_categoria') AS category_id,
+  concat(coalesce(p.product_category_name, 'sem_categoria'), ' ', left(p.product_id, 8)) AS title,
+  x.price AS price_fen, NULL AS image_refs
+FROM _olist_products AS p
+LEFT JOIN (
+  SELECT product_id, seller_id, first(goods ORDER BY _row) AS price FROM _olist_lines
+  WHERE _problem IS NULL GROUP BY product_id, seller_id
+) AS x ON x.product_id = p.product_id AND p._problem IS NULL
+"""
+
+ORDERS: Final = """
+SELECT _file, _row, _raw, _problem, _column, _detail,
+  model_order_id AS order_id, seller_id AS shop_id, customer_unique_id AS buyer_id,
+  product_id || '@' || seller_id AS sku_id, '1' AS quantity, order_approved_at AS paid_at,
+  goods AS goods_fen, freight AS shipping_fen, '0' AS platform_coupon_fen,
+  '0' AS merchant_coupon_fen, olist_plus(goods, freight) AS amount_paid_fen,
+  'product_card' AS scene, 'other' AS entry_point, NULL AS ad_product, '0' AS ad_cost_fen,
+  NULL AS creator_id, NULL AS commission_rate_bp, NULL AS ad_commission_rate_bp,
+  NULL AS insurance_type, NULL AS insured_by, 'false' AS is_gift,
+  md5('device:' || customer_unique_id) AS buyer_device_hash,
+  md5('phone:' || customer_unique_id) AS buyer_phone_hash,
+  md5(concat('address:', customer_zip_code_prefix, '|', customer_city, '|', customer_state))
+    AS buyer_address_hash,
+  md5('payment:' || customer_unique_id) AS buyer_payment_hash
+FROM _olist_lines
+UNION ALL
+SELECT o._file, o._row, o._raw, o._problem, o._column, o._detail,
+  o.order_id || '-0', NULL, c.customer_unique_id, NULL, NULL, o.order_approved_at, NULL, NULL,
+  '0', '0', NULL, 'product_card', 'other', NULL, '0', NULL, NULL, NULL, NULL, NULL, 'false',
+  NULL, NULL, NULL, NULL
+FROM _olist_orders AS o
+LEFT JOIN _olist_customers AS c ON c.customer_id = o.customer_id AND c._problem IS NULL
+WHERE o._problem IS NOT NULL OR o.order_id NOT IN (SELECT order_id FROM _olist_items
+                                                   WHERE order_id IS NOT NULL)
+"""
+"""Every item is an order; an Olist order without items still yields one row (it has no
+shop and no SKU, so it is quarantined and shows up in the counts)."""
+
+LOGISTICS: Final = """
+SELECT o_file AS _file, o_row AS _row, o_raw AS _raw, NULL AS _problem, NULL AS _column,
+  NULL AS _detail, model_order_id AS order_id, event, event_at, auto_confirmed, NULL AS carrier
+FROM (
+  SELECT *, 'shipped' AS event, order_delivered_carrier_date AS event_at, NULL AS auto_confirmed, 1 AS k
+  FROM _olist_lines
+  UNION ALL
+  SELECT *, 'picked_up', order_delivered_carrier_date, NULL, 2 FROM _olist_lines
+  UNION ALL
+  SELECT *, 'delivered', order_delivered_customer_date, NULL, 3 FROM _olist_lines
+  UNION ALL
+  SELECT *, 'receipt_confirmed',
+    strftime(TRY_CAST(order_delivered_customer_date AS TIMESTAMP) + to_days(p_confirm_days),
+             '%Y-%m-%d %H:%M:%S'),
+    'true', 4 FROM _olist_lines
+)
+WHERE o_row IS NOT NULL AND event_at IS NOT NULL
+"""
+
+AFTER_SALES: Final = """
+SELECT o_file AS _file, o_row AS _row, o_raw AS _raw, NULL AS _problem, NULL AS _column,
+  NULL AS _detail, 'olist-' || order_status || '-' || model_order_id AS case_id,
+  model_order_id AS order_id, order_approved_at AS requested_at, 'refund_only' AS type,
+  'other' AS reason_code, 'Olist order_status = ' || order_status AS reason_text,
+  NULL AS evidence_images, olist_plus(goods, freight) AS amount_fen, '0' AS compensation_fen,
+  'approved' AS outcome,
+  CASE order_status WHEN 'unavailable' THEN 'merchant' ELSE 'undetermined' END
+    AS responsible_party,
+  order_approved_at AS closed_at, 'false' AS escalated
+FROM _olist_lines
+WHERE order_status IN ('canceled', 'unavailable')
+"""
+
+REVIEWS: Final = """
+SELECT _file, _row, _raw, _problem, _column, _detail, review_id, order_id || '-1' AS order_id,
+  review_score AS rating, NULL AS logistics_rating,
+  nullif(concat_ws(' ', review_comment_title, review_comment_message), '') AS text,
+  review_creation_date AS created_at
+FROM _olist_reviews
+"""
+
+MAPPINGS: Final = {
+    "categories": CATEGORIES,
+    "shops": SHOPS,
+    "products": PRODUCTS,
+    "orders": ORDERS,
+    "logistics_events": LOGISTICS,
+    "after_sales": AFTER_SALES,
+    "reviews": REVIEWS,
+}
+"""Model table -> mapping statement, in load order."""

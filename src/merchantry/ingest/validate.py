@@ -1,0 +1,207 @@
+"""Validate one table's staged rows, store the good ones, quarantine the rest.
+
+Everything here is set-based SQL over the staging table; no row passes through
+Python. The flow for one table:
+
+1. ``_cand``: typed values of the rows read without a structural problem;
+2. row checks record problems for every row; those rows leave ``_cand``;
+3. relation checks run in turn, each removing the rows it finds from ``_cand``;
+4. ``_cand`` is inserted into the table; every row with a problem goes to
+   ``quarantine`` once, with its first problem's column and reason and all its
+   problems in the message;
+5. counts per file are computed and the invariant read = accepted + quarantined
+   is asserted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import duckdb
+import sqlglot.expressions as exp
+
+from merchantry.ingest.checks import (
+    RELATION_CHECKS,
+    REPEATED_CHECKS,
+    ROW_CHECKS,
+    Check,
+    CheckContext,
+)
+from merchantry.ingest.coerce import typed_value
+from merchantry.ingest.report import FileReport
+from merchantry.ingest.sqlkit import col, render, sql, text, union_all
+from merchantry.kit.errors import IntegrityError
+from merchantry.model.schema import Table
+
+CAND = "_ingest_cand"
+PROBLEMS = "_ingest_problems"
+SOURCES = "_ingest_sources"
+"""Temporary table ``(file_no, path)`` of the files in this ingest."""
+
+STEPS = len(ROW_CHECKS) + len(RELATION_CHECKS) + 2
+"""Progress steps of :func:`load_table`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A file registered in this ingest."""
+
+    file_no: int
+    path: str
+    encoding: str = ""
+
+
+def register_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source]) -> None:
+    """(Re)create the temporary table of this ingest's files."""
+    con.execute("DROP TABLE IF EXISTS _ingest_sources")
+    con.execute("CREATE TEMP TABLE _ingest_sources (file_no INTEGER, path VARCHAR)")
+    if sources:
+        con.executemany(
+            "INSERT INTO _ingest_sources VALUES (?, ?)", [(s.file_no, s.path) for s in sources]
+        )
+
+
+def _record(con: duckdb.DuckDBPyConnection, ordinal: int, selects: list[exp.Select]) -> int:
+    """Insert the problems found by one check; returns how many rows were found."""
+    if not selects:
+        return 0
+    numbered = [
+        exp.select(
+            col("_id"),
+            exp.Literal.number(ordinal * 1000 + i).as_("ord"),
+            col("column_name"),
+            col("reason"),
+            col("message"),
+        ).from_(s.subquery(f"q{i}"))
+        for i, s in enumerate(selects)
+    ]
+    insert = exp.Insert(this=exp.to_table(PROBLEMS), expression=union_all(numbered))
+    found = con.execute(sql(insert)).fetchone()
+    return int(found[0]) if found else 0
+
+
+_DROP_BAD = "DELETE FROM _ingest_cand WHERE _id IN (SELECT _id FROM _ingest_problems)"
+
+
+def _run_relation_check(con: duckdb.DuckDBPyConnection, ordinal: int, check: Check,
+                        ctx: CheckContext) -> None:
+    while True:
+        found = _record(con, ordinal, check(ctx))
+        con.execute(_DROP_BAD)
+        if not found or check not in REPEATED_CHECKS:
+            return
+
+
+_QUARANTINE = """
+INSERT INTO quarantine
+SELECT p_ingest_id, src.path, p_table_name, s._row, p_row_key, a.column_name, a.reason, a.message,
+       coalesce(s._raw, p_values_json)
+FROM (
+  SELECT _id, arg_min(column_name, ord) AS column_name, arg_min(reason, ord) AS reason,
+         string_agg(message, '; ' ORDER BY ord) AS message
+  FROM p_problems GROUP BY _id
+) AS a
+JOIN p_stage AS s ON s._id = a._id
+JOIN p_sources AS src ON src.file_no = s._file
+"""
+
+_COUNTS = """
+SELECT s._file, count(*) AS read_rows,
+       count(*) FILTER (WHERE c._id IS NOT NULL) AS accepted,
+       count(*) FILTER (WHERE q._id IS NOT NULL) AS quarantined
+FROM p_stage AS s
+LEFT JOIN p_cand AS c ON c._id = s._id
+LEFT JOIN (SELECT DISTINCT _id FROM p_problems) AS q ON q._id = s._id
+GROUP BY s._file
+"""
+
+
+def load_table(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    stage: str,
+    sources: Sequence[Source],
+    ingest_id: str,
+    step: Callable[[], None] = lambda: None,
+) -> list[FileReport]:
+    """Validate ``stage`` into ``table`` and ``quarantine``; one report per source that fed it."""
+    con.execute("DROP TABLE IF EXISTS _ingest_cand")
+    con.execute("DROP TABLE IF EXISTS _ingest_problems")
+    typed = exp.select(
+        col("_id"),
+        col("_file"),
+        col("_row"),
+        *(typed_value(c, col(c.name)).as_(c.name, quoted=True) for c in table.columns),
+    ).from_(exp.to_table(stage)).where(exp.Is(this=col("_problem"), expression=exp.null()))
+    create = exp.Create(
+        this=exp.to_table(CAND),
+        kind="TABLE",
+        expression=typed,
+        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+    )
+    con.execute(sql(create))
+    con.execute(
+        "CREATE TEMP TABLE _ingest_problems (_id BIGINT, ord INTEGER, column_name VARCHAR, "
+        "reason VARCHAR, message VARCHAR)"
+    )
+    ctx = CheckContext(table=table, stage=stage, cand=CAND)
+    for ordinal, check in enumerate(ROW_CHECKS):
+        _record(con, ordinal, check(ctx))
+        step()
+    con.execute(_DROP_BAD)
+    for ordinal, check in enumerate(RELATION_CHECKS, start=len(ROW_CHECKS)):
+        _run_relation_check(con, ordinal, check, ctx)
+        step()
+
+    names = [exp.to_identifier(c, quoted=True) for c in table.column_names]
+    insert = exp.Insert(
+        this=exp.Schema(this=exp.to_table(table.name), expressions=names),
+        expression=exp.select(*(col(c) for c in table.column_names)).from_(CAND),
+    )
+    con.execute(sql(insert))
+    values_json = exp.cast(exp.func(
+        "to_json",
+        exp.Struct(
+            expressions=[
+                exp.PropertyEQ(
+                    this=exp.to_identifier(c, quoted=True), expression=col(c, "s")
+                )
+                for c in table.column_names
+            ]
+        ),
+    ), "VARCHAR")
+    quarantine = render(
+        _QUARANTINE,
+        {
+            "p_ingest_id": text(ingest_id),
+            "p_table_name": text(table.name),
+            "p_values_json": values_json,
+            "p_row_key": exp.func(
+                "concat_ws", text(", "), *(col(k, "s") for k in table.primary_key)
+            ),
+            "p_problems": PROBLEMS,
+            "p_stage": stage,
+            "p_sources": SOURCES,
+        },
+    )
+    con.execute(sql(quarantine))
+    step()
+
+    counts = render(_COUNTS, {"p_stage": stage, "p_cand": CAND, "p_problems": PROBLEMS})
+    by_file = {int(r[0]): (int(r[1]), int(r[2]), int(r[3])) for r in con.execute(sql(counts))
+               .fetchall()}
+    reports = []
+    for source in sources:
+        read, accepted, quarantined = by_file.get(source.file_no, (0, 0, 0))
+        report = FileReport(source.path, table.name, read, accepted, quarantined, source.encoding)
+        if not report.is_balanced:
+            raise IntegrityError(
+                f"ingest lost rows of {source.path} for {table.name}: read {read}, "
+                f"accepted {accepted}, quarantined {quarantined}"
+            )
+        reports.append(report)
+    con.execute("DROP TABLE _ingest_cand")
+    con.execute("DROP TABLE _ingest_problems")
+    step()
+    return reports
