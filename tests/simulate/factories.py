@@ -13,7 +13,7 @@ import duckdb
 
 from merchantry.model.outputs import FEE_LINES
 from merchantry.model.schema import Table
-from merchantry.model.tables import ORDERS, SHOPS
+from merchantry.model.tables import CATEGORIES, ORDERS, PRODUCTS, SHOPS
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: Table, values: dict[str, object]) -> None:
@@ -27,6 +27,35 @@ class Market:
     """Writes marketplace rows into one warehouse."""
 
     con: duckdb.DuckDBPyConnection
+
+    def category(self, category_id: str, industry: str, *, after_sales_days: int = 7) -> str:
+        _insert(
+            self.con,
+            CATEGORIES,
+            {
+                "category_id": category_id,
+                "name": category_id,
+                "industry": industry,
+                "after_sales_days": after_sales_days,
+            },
+        )
+        return category_id
+
+    def product(
+        self, sku_id: str, shop_id: str, category_id: str, *, price_fen: int = 10_000
+    ) -> str:
+        _insert(
+            self.con,
+            PRODUCTS,
+            {
+                "sku_id": sku_id,
+                "shop_id": shop_id,
+                "category_id": category_id,
+                "title": sku_id,
+                "price_fen": price_fen,
+            },
+        )
+        return sku_id
 
     def shop(
         self,
@@ -64,7 +93,9 @@ class Market:
         paid: date = date(2026, 1, 15),
         paid_fen: int = 10_000,
         scene: str = "live",
+        **extra: object,
     ) -> str:
+        """An order; ``extra`` sets any other column (sku_id, entry_point, ad_cost_fen...)."""
         _insert(
             self.con,
             ORDERS,
@@ -88,7 +119,8 @@ class Market:
                 "buyer_phone_hash": "p",
                 "buyer_address_hash": "a",
                 "buyer_payment_hash": "y",
-            },
+            }
+            | extra,
         )
         return order_id
 

@@ -23,6 +23,7 @@ TITLE_COLUMNS: Final = ("title", "title_en", "name", "title_zh")
 """Candidate title columns, most preferred first."""
 ASSUMPTION_COLUMNS: Final = ("assumption", "is_assumption", "assumed", "has_assumption")
 SOURCE_COLUMNS: Final = ("source", "source_url", "sources")
+NOTE_COLUMNS: Final = ("note", "notes", "assumption_note")
 
 FEE_KIND_NAMES: Final = {
     "technical_service_fee": "技术服务费 / Technical service fee",
@@ -47,6 +48,8 @@ class RuleInfo:
     assumption: bool | None
     """``None`` when the catalogue does not say."""
     source: str = ""
+    note: str = ""
+    """What the rulebook says about the assumption or the source."""
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
@@ -72,6 +75,7 @@ def read_rules(
     title_col = _first(present, TITLE_COLUMNS)
     flag_col = _first(present, ASSUMPTION_COLUMNS)
     source_col = _first(present, SOURCE_COLUMNS)
+    note_col = _first(present, NOTE_COLUMNS)
     null = exp.Null()
     selected: list[exp.Expression] = [
         exp.column("rulebook"),
@@ -79,6 +83,7 @@ def read_rules(
         exp.cast(exp.column(title_col), "VARCHAR") if title_col else null,
         exp.cast(exp.column(flag_col), "BOOLEAN") if flag_col else null.copy(),
         exp.cast(exp.column(source_col), "VARCHAR") if source_col else null.copy(),
+        exp.cast(exp.column(note_col), "VARCHAR") if note_col else null.copy(),
     ]
     names = sorted(set(rulebooks))
     query = (
@@ -87,7 +92,8 @@ def read_rules(
         .where(exp.column("rulebook").isin(*[exp.Literal.string(n) for n in names]))
     )
     found: dict[tuple[str, str], RuleInfo] = {}
-    for rulebook, rule_id, title, flag, source in con.execute(query.sql(DIALECT)).fetchall():
+    rows = con.execute(query.sql(DIALECT)).fetchall()
+    for rulebook, rule_id, title, flag, source, note in rows:
         key = (str(rulebook), str(rule_id))
         found[key] = RuleInfo(
             rulebook=key[0],
@@ -95,6 +101,7 @@ def read_rules(
             title=str(title) if title else key[1],
             assumption=None if flag is None else bool(flag),
             source=str(source) if source else "",
+            note=str(note) if note else "",
         )
     return found
 

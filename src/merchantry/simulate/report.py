@@ -57,9 +57,9 @@ def headline_section(result: SimulationResult) -> Section:
             ),
             Metric.money("基准成本 / Baseline cost", s.baseline_cost_fen, favourable=False),
             Metric.money("候选成本 / Candidate cost", s.candidate_cost_fen, favourable=False),
-            Metric.money(
+            Metric(
                 "平台让利 / Platform gives up",
-                s.platform_giveup_fen,
+                format_fen(s.platform_giveup_fen),
                 note=f"{_share_text(s.platform_giveup_fen, s.platform_baseline_fen)} of "
                 "platform receipts 平台收入",
             ),
@@ -306,6 +306,7 @@ def methods_section(result: SimulationResult) -> Section:
                     Column("rulebook", "规则版本 / Rulebook"),
                     Column("rule_id", "规则 / Rule"),
                     Column("title", "名称 / Title"),
+                    Column("note", "说明 / Note"),
                     Column("source", "来源 / Source"),
                 ),
                 (
@@ -313,6 +314,7 @@ def methods_section(result: SimulationResult) -> Section:
                         "rulebook": a.rulebook,
                         "rule_id": a.rule_id,
                         "title": a.title,
+                        "note": a.note,
                         "source": a.source,
                     }
                     for a in result.assumptions
