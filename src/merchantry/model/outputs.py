@@ -71,4 +71,39 @@ FEE_LINES = Table(
     ),
 )
 
-OUTPUT_TABLES: Final[tuple[Table, ...]] = (FEE_LINES,)
+RULEBOOK_RULES = Table(
+    name="rulebook_rules",
+    term_zh="规则清单",
+    description=(
+        "The rules in force in a rulebook after inheritance, written by each fee run so that "
+        "reports can label `fee_lines.rule_id` and `waiver_rule_id` in plain words and flag "
+        "numbers that are assumptions."
+    ),
+    primary_key=("rulebook", "rule_id"),
+    columns=(
+        Column("rulebook", T.TEXT, "Rulebook.", "规则版本"),
+        Column("rule_id", T.TEXT, "Rule id.", "规则ID"),
+        Column("title", T.TEXT, "What the rule does, in plain words.", "规则说明"),
+        Column("effect_kind", T.TEXT, "Effect kind (see docs/rulebooks.md).", "效果类型"),
+        Column(
+            "fee_kind",
+            T.TEXT,
+            "Fee line kind the rule feeds; empty for rules a later "
+            "stage applies (settlement days, deposit).",
+            "费用类型",
+            nullable=True,
+        ),
+        Column("effect", T.TEXT, "The effect in plain words.", "效果"),
+        Column("condition", T.TEXT, "The rule's `when`, as written.", "适用条件"),
+        Column("priority", T.INT, "Precedence (lower first).", "优先级"),
+        Column("stacking", T.TEXT, "How it combines with rules of the same kind.", "叠加方式"),
+        Column("source", T.TEXT, "Source of the number (URL / section).", "来源", nullable=True),
+        Column(
+            "assumption", T.BOOL, "The number is assumed, not confirmed by a source.", "是否假设"
+        ),
+        Column("note", T.TEXT, "Note on the assumption or source.", "备注", nullable=True),
+        Column("origin", T.TEXT, "Rulebook that defined this version of the rule.", "定义于"),
+    ),
+)
+
+OUTPUT_TABLES: Final[tuple[Table, ...]] = (FEE_LINES, RULEBOOK_RULES)

@@ -1,0 +1,100 @@
+"""The fee stage's fact relation: one row per order paid in the period.
+
+It joins each order to its shop, SKU category and creator, and adds the derived
+facts conditions may use (refunds, 秒退, shop age). Its columns are exactly the
+``fact_column`` of every :data:`~merchantry.rulebook.columns.CONDITION_COLUMNS`
+entry plus ``order_refunded_on`` (the date refund lines accrue on); a test holds
+the two in step. The SQL is fixed text (ours, not user input) with the named
+parameters ``$start`` and ``$end`` (payment dates, both inclusive).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import sqlglot
+import sqlglot.expressions as exp
+
+from merchantry.rulebook.columns import INSTANT_REFUND_MINUTES
+
+FACT_SQL: Final = f"""
+WITH refunds AS (
+  SELECT
+    a.order_id,
+    sum(a.amount_fen) AS refunded_fen,
+    sum(CASE
+          WHEN CAST(a.requested_at AS DATE)
+               <= CAST(coalesce(rc.event_at, o.paid_at) AS DATE) + coalesce(c.after_sales_days, 0)
+          THEN a.amount_fen ELSE 0 END) AS refunded_in_period_fen,
+    min(date_diff('minute', o.paid_at, a.requested_at)) AS refund_minutes,
+    max(CAST(coalesce(a.closed_at, a.requested_at) AS DATE)) AS refunded_on
+  FROM after_sales AS a
+  JOIN orders AS o ON o.order_id = a.order_id
+  LEFT JOIN products AS p ON p.sku_id = o.sku_id
+  LEFT JOIN categories AS c ON c.category_id = p.category_id
+  LEFT JOIN logistics_events AS rc
+    ON rc.order_id = a.order_id AND rc.event = 'receipt_confirmed'
+  WHERE a.outcome = 'approved' AND a.type IN ('refund_only', 'return_refund')
+    AND CAST(o.paid_at AS DATE) BETWEEN $start AND $end
+  GROUP BY a.order_id
+)
+SELECT
+  o.order_id AS order_order_id,
+  o.paid_at AS order_paid_at,
+  CAST(o.paid_at AS DATE) AS order_paid_date,
+  o.quantity AS order_quantity,
+  o.goods_fen AS order_goods_fen,
+  o.shipping_fen AS order_shipping_fen,
+  o.platform_coupon_fen AS order_platform_coupon_fen,
+  o.merchant_coupon_fen AS order_merchant_coupon_fen,
+  o.amount_paid_fen AS order_amount_paid_fen,
+  o.scene AS order_scene,
+  o.entry_point AS order_entry_point,
+  o.ad_product AS order_ad_product,
+  o.ad_cost_fen AS order_ad_cost_fen,
+  o.creator_id AS order_creator_id,
+  o.commission_rate_bp AS order_commission_rate_bp,
+  o.ad_commission_rate_bp AS order_ad_commission_rate_bp,
+  o.insurance_type AS order_insurance_type,
+  o.insured_by AS order_insured_by,
+  o.is_gift AS order_is_gift,
+  o.creator_id IS NOT NULL AS order_is_affiliate,
+  least(coalesce(r.refunded_fen, 0), o.amount_paid_fen) AS order_refunded_fen,
+  least(coalesce(r.refunded_in_period_fen, 0), o.amount_paid_fen) AS order_refunded_in_period_fen,
+  r.refund_minutes AS order_refund_minutes,
+  coalesce(r.refund_minutes <= {INSTANT_REFUND_MINUTES}, FALSE) AS order_is_instant_refund,
+  r.refunded_on AS order_refunded_on,
+  o.shop_id AS shop_shop_id,
+  s.industry AS shop_industry,
+  s.store_type AS shop_store_type,
+  s.tags AS shop_tags,
+  s.entry_plan AS shop_entry_plan,
+  s.business_mode AS shop_business_mode,
+  s.region AS shop_region,
+  s.opened_date AS shop_opened_date,
+  date_diff('day', s.opened_date, CAST(o.paid_at AS DATE)) AS shop_age_days,
+  c.category_id AS category_category_id,
+  c.industry AS category_industry,
+  c.parent_id AS category_parent_id,
+  c.after_sales_days AS category_after_sales_days,
+  cr.tier AS creator_tier,
+  cr.followers AS creator_followers
+FROM orders AS o
+LEFT JOIN products AS p ON p.sku_id = o.sku_id
+LEFT JOIN categories AS c ON c.category_id = p.category_id
+LEFT JOIN shops AS s ON s.shop_id = o.shop_id
+LEFT JOIN creators AS cr ON cr.creator_id = o.creator_id
+LEFT JOIN refunds AS r ON r.order_id = o.order_id
+WHERE CAST(o.paid_at AS DATE) BETWEEN $start AND $end
+"""
+
+INTERNAL_FACT_COLUMNS: Final = ("order_refunded_on",)
+"""Fact columns the query builder uses that conditions may not."""
+
+
+def fact_relation() -> exp.Query:
+    """The fact relation as a sqlglot query (a fresh tree each call)."""
+    parsed = sqlglot.parse_one(FACT_SQL, read="duckdb")
+    if not isinstance(parsed, exp.Query):
+        raise TypeError("FACT_SQL must be a query")
+    return parsed

@@ -1,0 +1,481 @@
+"""Compile a checked rulebook into the fee stage's one set-based query.
+
+Shape (each step is ``SELECT f.*, <new columns> FROM <previous> AS f``, so every
+compiled condition, rewritten onto ``f``, works at every step)::
+
+    facts  -> rules    which rule of each effect kind decides (CASE by precedence)
+           -> rates    technical service fee rate, stacked waivers
+           -> waived   best waiver per order, commission, promotion fee
+           -> amounts  every line's amount and baseline, rounded once (kit.money)
+           -> lines    one row per (order, fee kind) via UNNEST of a struct list
+
+Everything is a sqlglot tree; no SQL text is glued. Kinds without rules in the
+rulebook produce no column and no line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Final
+
+import sqlglot.expressions as exp
+
+from merchantry.fees.facts import fact_relation
+from merchantry.kit.money import BP_PER_UNIT, apply_rate_sql, div_round_sql, pro_rata_sql
+from merchantry.rulebook.condition import compile_condition
+from merchantry.rulebook.effects import Stacking
+from merchantry.rulebook.model import Rule, Rulebook
+
+F: Final = "f"
+LINE_COLUMNS: Final = (
+    ("fee_kind", "VARCHAR"),
+    ("payer", "VARCHAR"),
+    ("payee", "VARCHAR"),
+    ("base_fen", "BIGINT"),
+    ("rate_bp", "INTEGER"),
+    ("amount_fen", "BIGINT"),
+    ("baseline_fen", "BIGINT"),
+    ("rule_id", "VARCHAR"),
+    ("waiver_rule_id", "VARCHAR"),
+    ("accrued_on", "DATE"),
+)
+
+Value = Callable[[Rule], exp.Expr]
+
+
+def col(name: str) -> exp.Column:
+    """A column of the current step's input (``f.name``)."""
+    return exp.column(name, table=F, quoted=True)
+
+
+def num(value: int) -> exp.Expr:
+    return exp.Literal.number(value)
+
+
+def text(value: str) -> exp.Literal:
+    return exp.Literal.string(value)
+
+
+class Compiler:
+    """Builds the fee query for one rulebook; conditions are compiled once each."""
+
+    def __init__(self, rulebook: Rulebook) -> None:
+        self.rulebook = rulebook
+        params = rulebook.parameter_values
+        self._conditions = {
+            r.id: compile_condition(r.condition, params, fact_alias=F) for r in rulebook.rules
+        }
+
+    def cond(self, rule: Rule) -> exp.Expr:
+        return self._conditions[rule.id].copy()
+
+    def rules(self, kind: str, stacking: Stacking | None = None) -> tuple[Rule, ...]:
+        found = self.rulebook.rules_of(kind)
+        return tuple(r for r in found if stacking is None or r.stacking is stacking)
+
+    def first(self, rules: Sequence[Rule], value: Value) -> exp.Expr:
+        """``CASE WHEN c1 THEN v1 WHEN c2 THEN v2 … END`` (NULL when none matches)."""
+        case = exp.Case()
+        for rule in rules:
+            case = case.when(self.cond(rule), value(rule))
+        return case if rules else exp.Null()
+
+    def rule_id(self, rules: Sequence[Rule]) -> exp.Expr:
+        return self.first(rules, lambda r: text(r.id))
+
+    def added(self, rules: Sequence[Rule], value: Value) -> exp.Expr:
+        """Sum of ``value`` over every matching rule (0 when none)."""
+        total: exp.Expr = num(0)
+        for rule in rules:
+            term = exp.Case().when(self.cond(rule), value(rule)).else_(num(0))
+            total = exp.Add(this=total, expression=term)
+        return total
+
+
+def _floor_or_multiply(rule: Rule, rate: exp.Expr) -> exp.Expr:
+    """The rate after one fee waiver; never above ``rate``."""
+    effect = rule.effect
+    if effect.text("mode") == "floor":
+        return exp.func("least", rate.copy(), num(effect.int("rate_bp")))
+    floor = num(effect.int("min_rate_bp"))
+    scaled = div_round_sql(
+        exp.Mul(this=rate.copy(), expression=num(effect.int("factor_bp"))), num(BP_PER_UNIT)
+    )
+    cut = exp.func("least", rate.copy(), exp.func("greatest", floor.copy(), scaled))
+    return exp.Case().when(exp.LTE(this=rate.copy(), expression=floor), rate.copy()).else_(cut)
+
+
+def _step(source: exp.Expr, columns: list[tuple[str, exp.Expr]]) -> exp.Select:
+    """``SELECT f.*, <columns> FROM source AS f``."""
+    select = exp.select(exp.column(exp.Star(), table=F))
+    for name, value in columns:
+        select = select.select(exp.alias_(value, name, quoted=True), copy=False)
+    return select.from_(exp.alias_(source, F, table=True), copy=False)
+
+
+def _fee_base(rule: Rule) -> exp.Expr:
+    paid, coupon = col("order_amount_paid_fen"), col("order_platform_coupon_fen")
+    if rule.effect.text("fee_base") == "without_shipping":
+        goods = exp.Sub(this=col("order_goods_fen"), expression=col("order_merchant_coupon_fen"))
+        return exp.func("greatest", goods, num(0))
+    return exp.Add(this=paid, expression=coupon)
+
+
+def _commission_rate(rule: Rule) -> exp.Expr:
+    rate = rule.effect.text("rate")
+    if rate == "fixed":
+        return num(rule.effect.int("rate_bp"))
+    daily = col("order_commission_rate_bp")
+    if rate == "daily":
+        return daily
+    return exp.func("coalesce", col("order_ad_commission_rate_bp"), daily)
+
+
+def rules_step(c: Compiler) -> list[tuple[str, exp.Expr]]:
+    """Which rule decides each kind, with its number."""
+    base = c.rules("base_rate")
+    supp_first = c.rules("channel_supplement", Stacking.FIRST)
+    supp_add = c.rules("channel_supplement", Stacking.ADD)
+    out: list[tuple[str, exp.Expr]] = [
+        ("tsf_rule", c.rule_id(base)),
+        ("tsf_base_bp", c.first(base, lambda r: num(r.effect.int("rate_bp")))),
+        ("tsf_base_fen", c.first(base, _fee_base)),
+        (
+            "tsf_supp_bp",
+            exp.Add(
+                this=exp.func("coalesce", c.first(supp_first, _rate), num(0)),
+                expression=c.added(supp_add, _rate),
+            ),
+        ),
+    ]
+    aff = c.rules("affiliate_commission")
+    out += [("aff_rule", c.rule_id(aff)), ("aff_rate_bp", c.first(aff, _commission_rate))]
+    csf = c.rules("creator_service_fee")
+    out += [("csf_rule", c.rule_id(csf)), ("csf_rate_bp", c.first(csf, _rate))]
+    promo = c.rules("promotion_fee")
+    net = c.first(promo, lambda r: exp.Boolean(this=r.effect.text("billing") == "net_deal"))
+    out += [("promo_rule", c.rule_id(promo)), ("promo_net", net)]
+    for kind, prefix, field in (
+        ("promotion_fee_refund", "prefund", "share_bp"),
+        ("insurance_premium", "ins", "premium_fen"),
+        ("coupon_subsidy", "coupon", "share_bp"),
+    ):
+        rules = c.rules(kind)
+        out += [
+            (f"{prefix}_rule", c.rule_id(rules)),
+            (f"{prefix}_{field}", c.first(rules, _field(field))),
+        ]
+    refund = c.rules("fee_refund")
+    in_period = c.first(refund, lambda r: exp.Boolean(this=r.effect.text("basis") == "in_period"))
+    out += [("frefund_rule", c.rule_id(refund)), ("frefund_in_period", in_period)]
+    return out
+
+
+def _field(name: str) -> Value:
+    """The integer effect field ``name`` of a rule, as a literal."""
+
+    def value(rule: Rule) -> exp.Expr:
+        return num(rule.effect.int(name))
+
+    return value
+
+
+def _rate(rule: Rule) -> exp.Expr:
+    return num(rule.effect.int("rate_bp"))
+
+
+def rates_step(c: Compiler) -> list[tuple[str, exp.Expr]]:
+    """The undiscounted rate, then ``stack`` waivers applied in precedence order."""
+    rate: exp.Expr = exp.Add(this=col("tsf_base_bp"), expression=col("tsf_supp_bp"))
+    stacked: exp.Expr = rate.copy()
+    stack = c.rules("fee_waiver", Stacking.STACK)
+    for rule in stack:
+        stacked = exp.Case().when(c.cond(rule), _floor_or_multiply(rule, stacked)).else_(stacked)
+    last_stack = c.rule_id(tuple(reversed(stack)))
+    commission = apply_rate_sql(
+        exp.func(
+            "greatest",
+            exp.Sub(this=col("order_goods_fen"), expression=col("order_merchant_coupon_fen")),
+            num(0),
+        ),
+        col("aff_rate_bp"),
+    )
+    charged = (
+        exp.Case()
+        .when(exp.and_(col("promo_net"), col("order_is_instant_refund")), num(0))
+        .else_(col("order_ad_cost_fen"))
+    )
+    return [
+        ("tsf_rate_bp", rate),
+        ("tsf_stacked_bp", stacked),
+        ("tsf_stack_rule", last_stack),
+        (
+            "aff_base_fen",
+            exp.func(
+                "greatest",
+                exp.Sub(this=col("order_goods_fen"), expression=col("order_merchant_coupon_fen")),
+                num(0),
+            ),
+        ),
+        ("aff_amount_fen", commission),
+        ("promo_charged_fen", charged),
+    ]
+
+
+def _lowest(
+    c: Compiler, kind: str, current: exp.Expr, candidate: Callable[[Rule, exp.Expr], exp.Expr]
+) -> tuple[exp.Expr, exp.Expr]:
+    """(lowest value, id of the ``best`` rule that gave it) among matching ``best`` rules.
+
+    ``current`` is the value before them; a candidate never raises it (``least``,
+    which skips NULLs, i.e. rules that did not match).
+    """
+    best = c.rules(kind, Stacking.BEST)
+    if not best:
+        return current, exp.Null()
+    candidates = [exp.Case().when(c.cond(r), candidate(r, current)) for r in best]
+    final = exp.func("least", current.copy(), *candidates)
+    winner = exp.Case()
+    for rule in best:
+        hit = exp.and_(c.cond(rule), exp.EQ(this=candidate(rule, current), expression=final.copy()))
+        winner = winner.when(hit, text(rule.id))
+    return final, winner
+
+
+def _promo_waived(rule: Rule, charged: exp.Expr) -> exp.Expr:
+    waived = apply_rate_sql(charged, num(rule.effect.int("share_bp")))
+    return exp.Sub(this=charged.copy(), expression=waived)
+
+
+def waived_step(c: Compiler) -> list[tuple[str, exp.Expr]]:
+    """Best technical-fee waiver; promotion-fee waivers; the creator service fee."""
+    tsf_final, tsf_winner = _lowest(c, "fee_waiver", col("tsf_stacked_bp"), _floor_or_multiply)
+    lowered = exp.LT(this=col("tsf_stacked_bp"), expression=col("tsf_rate_bp"))
+    stack_id = exp.Case().when(lowered, col("tsf_stack_rule"))
+    charged: exp.Expr = col("promo_charged_fen")
+    stacked_ids: exp.Expr = exp.Null()
+    for rule in c.rules("promotion_fee_waiver", Stacking.STACK):
+        stacked_ids = exp.Case().when(c.cond(rule), text(rule.id)).else_(stacked_ids)
+        charged = exp.Case().when(c.cond(rule), _promo_waived(rule, charged)).else_(charged)
+    promo_final, promo_winner = _lowest(c, "promotion_fee_waiver", charged, _promo_waived)
+    dropped = exp.LT(this=col("promo_charged_fen"), expression=col("order_ad_cost_fen"))
+    promo_waiver = exp.func(
+        "coalesce",
+        exp.Case().when(exp.LT(this=promo_final.copy(), expression=charged.copy()), promo_winner),
+        exp.Case().when(
+            exp.LT(this=charged.copy(), expression=col("promo_charged_fen")), stacked_ids
+        ),
+        exp.Case().when(dropped, col("promo_rule")),
+    )
+    return [
+        ("tsf_final_bp", tsf_final),
+        (
+            "tsf_waiver_rule",
+            exp.func(
+                "coalesce",
+                exp.Case().when(
+                    exp.LT(this=tsf_final.copy(), expression=col("tsf_stacked_bp")), tsf_winner
+                ),
+                stack_id,
+            ),
+        ),
+        ("promo_amount_fen", promo_final),
+        ("promo_waiver_rule", promo_waiver),
+        ("csf_amount_fen", apply_rate_sql(col("aff_amount_fen"), col("csf_rate_bp"))),
+    ]
+
+
+def amounts_step() -> list[tuple[str, exp.Expr]]:
+    """Every line's amount and baseline, each rounded once (kit.money)."""
+    paid = col("order_amount_paid_fen")
+    refunded = exp.Case().when(col("frefund_in_period"), col("order_refunded_in_period_fen"))
+    refunded = refunded.else_(col("order_refunded_fen"))
+    promo_refund = pro_rata_sql(col("promo_amount_fen"), col("order_refunded_fen"), paid)
+    return [
+        ("tsf_amount_fen", apply_rate_sql(col("tsf_base_fen"), col("tsf_final_bp"))),
+        ("tsf_baseline_fen", apply_rate_sql(col("tsf_base_fen"), col("tsf_rate_bp"))),
+        ("frefund_part_fen", refunded),
+        (
+            "prefund_amount_fen",
+            exp.Neg(this=exp.paren(apply_rate_sql(promo_refund, col("prefund_share_bp")))),
+        ),
+        (
+            "coupon_amount_fen",
+            apply_rate_sql(col("order_platform_coupon_fen"), col("coupon_share_bp")),
+        ),
+    ]
+
+
+def _neg_pro_rata(amount: str) -> exp.Expr:
+    share = pro_rata_sql(col(amount), col("frefund_part_fen"), col("order_amount_paid_fen"))
+    return exp.Neg(this=exp.paren(share))
+
+
+def _line(values: dict[str, exp.Expr]) -> exp.Struct:
+    fields = []
+    for name, sql_type in LINE_COLUMNS:
+        value = values.get(name, exp.Null())
+        fields.append(
+            exp.PropertyEQ(this=exp.to_identifier(name), expression=exp.cast(value, sql_type))
+        )
+    return exp.Struct(expressions=fields)
+
+
+def line_structs(c: Compiler) -> list[exp.Struct]:
+    """One struct per fee kind the rulebook has rules for."""
+    paid_on, refund_on = col("order_paid_date"), col("order_refunded_on")
+    merchant, platform, creator = text("merchant"), text("platform"), text("creator")
+    lines: list[exp.Struct] = []
+
+    def add(kind: str, needs: str, **values: exp.Expr) -> None:
+        if c.rules(needs):
+            lines.append(_line({"fee_kind": text(kind), **values}))
+
+    add(
+        "technical_service_fee",
+        "base_rate",
+        payer=merchant,
+        payee=platform,
+        base_fen=col("tsf_base_fen"),
+        rate_bp=col("tsf_final_bp"),
+        amount_fen=col("tsf_amount_fen"),
+        baseline_fen=col("tsf_baseline_fen"),
+        rule_id=col("tsf_rule"),
+        waiver_rule_id=col("tsf_waiver_rule"),
+        accrued_on=paid_on,
+    )
+    add(
+        "affiliate_commission",
+        "affiliate_commission",
+        payer=merchant,
+        payee=creator,
+        base_fen=col("aff_base_fen"),
+        rate_bp=col("aff_rate_bp"),
+        amount_fen=col("aff_amount_fen"),
+        baseline_fen=col("aff_amount_fen"),
+        rule_id=col("aff_rule"),
+        accrued_on=paid_on,
+    )
+    add(
+        "creator_service_fee",
+        "creator_service_fee",
+        payer=creator,
+        payee=platform,
+        base_fen=col("aff_amount_fen"),
+        rate_bp=col("csf_rate_bp"),
+        amount_fen=col("csf_amount_fen"),
+        baseline_fen=col("csf_amount_fen"),
+        rule_id=exp.Case().when(col("aff_rule").is_(exp.Null()).not_(), col("csf_rule")),
+        accrued_on=paid_on,
+    )
+    add(
+        "promotion_fee",
+        "promotion_fee",
+        payer=merchant,
+        payee=platform,
+        base_fen=col("order_ad_cost_fen"),
+        amount_fen=col("promo_amount_fen"),
+        baseline_fen=col("order_ad_cost_fen"),
+        rule_id=col("promo_rule"),
+        waiver_rule_id=col("promo_waiver_rule"),
+        accrued_on=paid_on,
+    )
+    add(
+        "promotion_fee_refund",
+        "promotion_fee_refund",
+        payer=merchant,
+        payee=platform,
+        base_fen=col("promo_amount_fen"),
+        rate_bp=col("prefund_share_bp"),
+        amount_fen=col("prefund_amount_fen"),
+        baseline_fen=col("prefund_amount_fen"),
+        rule_id=exp.Case().when(col("promo_rule").is_(exp.Null()).not_(), col("prefund_rule")),
+        accrued_on=refund_on,
+    )
+    add(
+        "insurance_premium",
+        "insurance_premium",
+        payer=col("order_insured_by"),
+        payee=platform,
+        amount_fen=col("ins_premium_fen"),
+        baseline_fen=col("ins_premium_fen"),
+        rule_id=exp.Case().when(col("order_insured_by").is_(exp.Null()).not_(), col("ins_rule")),
+        accrued_on=paid_on,
+    )
+    add(
+        "coupon_subsidy",
+        "coupon_subsidy",
+        payer=platform,
+        payee=merchant,
+        base_fen=col("order_platform_coupon_fen"),
+        rate_bp=col("coupon_share_bp"),
+        amount_fen=col("coupon_amount_fen"),
+        baseline_fen=col("coupon_amount_fen"),
+        rule_id=col("coupon_rule"),
+        accrued_on=paid_on,
+    )
+    add(
+        "fee_refund",
+        "fee_refund",
+        payer=merchant,
+        payee=platform,
+        base_fen=col("tsf_amount_fen"),
+        amount_fen=_neg_pro_rata("tsf_amount_fen"),
+        baseline_fen=_neg_pro_rata("tsf_baseline_fen"),
+        rule_id=exp.Case().when(col("tsf_rule").is_(exp.Null()).not_(), col("frefund_rule")),
+        waiver_rule_id=col("tsf_waiver_rule"),
+        accrued_on=refund_on,
+    )
+    return lines
+
+
+def compile_fee_query(rulebook: Rulebook) -> exp.Select:
+    """The SELECT producing ``fee_lines`` rows for orders paid in ``$start``..``$end``."""
+    c = Compiler(rulebook)
+    steps: list[tuple[str, list[tuple[str, exp.Expr]]]] = [
+        ("fee_rules", rules_step(c)),
+        ("fee_rates", rates_step(c)),
+        ("fee_waived", waived_step(c)),
+        ("fee_amounts", amounts_step()),
+    ]
+    source: exp.Expr = exp.paren(exp.Subquery(this=fact_relation()))
+    source = exp.Subquery(this=fact_relation())
+    ctes: list[tuple[str, exp.Select]] = []
+    previous: exp.Expr = source
+    for name, columns in steps:
+        ctes.append((name, _step(previous, columns)))
+        previous = exp.to_table(name)
+    structs = line_structs(c)
+    exploded = exp.select(
+        exp.alias_(col("order_order_id"), "order_id", quoted=True),
+        exp.alias_(col("shop_shop_id"), "shop_id", quoted=True),
+        exp.alias_(exp.Explode(this=exp.Array(expressions=structs)), "line", quoted=True),
+    ).from_(exp.alias_(previous, F, table=True))
+    line = exp.column("line", table="l", quoted=True)
+    query = exp.select(
+        exp.alias_(text(rulebook.name), "rulebook", quoted=True),
+        exp.column("order_id", table="l", quoted=True),
+        exp.column("shop_id", table="l", quoted=True),
+        *[
+            exp.alias_(
+                exp.Dot(this=line.copy(), expression=exp.to_identifier(name, quoted=True)),
+                name,
+                quoted=True,
+            )
+            for name, _ in LINE_COLUMNS
+        ],
+    ).from_(exp.alias_(exp.Subquery(this=exploded), "l", table=True))
+    rule_id = exp.Dot(this=line.copy(), expression=exp.to_identifier("rule_id", quoted=True))
+    amount = exp.Dot(this=line.copy(), expression=exp.to_identifier("amount_fen", quoted=True))
+    baseline = exp.Dot(this=line.copy(), expression=exp.to_identifier("baseline_fen", quoted=True))
+    query = query.where(
+        exp.and_(
+            exp.Not(this=exp.Is(this=rule_id, expression=exp.Null())),
+            exp.or_(
+                exp.NEQ(this=amount, expression=num(0)), exp.NEQ(this=baseline, expression=num(0))
+            ),
+        )
+    )
+    for name, select in ctes:
+        query = query.with_(name, as_=select, copy=False)
+    return query

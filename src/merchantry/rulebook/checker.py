@@ -1,0 +1,322 @@
+"""Resolve a rulebook's ``extends`` chain and check every rule in force.
+
+``load_rulebook`` is what the stages call: it returns a :class:`Rulebook` or
+raises :class:`InputError` carrying every diagnostic. ``check_files`` is what
+``merchantry rulebook check`` calls: it returns the diagnostics of each file
+(its parents' included), never raising for bad input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from merchantry.kit.errors import Diagnostic, InputError, NotFound, has_errors
+from merchantry.rulebook.condition import check_condition
+from merchantry.rulebook.effects import EFFECT_KINDS, Effect, EffectValue, Stacking
+from merchantry.rulebook.library import available_names, find_rulebook, search_dirs
+from merchantry.rulebook.model import Parameter, Rule, Rulebook
+from merchantry.rulebook.parse import RawRule, RawRulebook, Reporter, did_you_mean, parse_file
+from merchantry.rulebook.yamlsource import LineMap
+
+
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    """A raw rule with the file and rulebook it came from."""
+
+    raw: RawRule
+    origin: str
+    path: Path
+
+
+def _check_effect(
+    raw: Any, line: int, where: str, params: Mapping[str, int], rep: Reporter
+) -> Effect | None:
+    if not isinstance(raw, LineMap):
+        rep.error(
+            line,
+            "bad-effect",
+            f"{where}: effect must be a mapping with `kind`",
+            "e.g. effect: {kind: base_rate, rate_bp: 500}",
+        )
+        return None
+    kind_name = raw.get("kind")
+    kind = EFFECT_KINDS.get(str(kind_name))
+    if kind is None:
+        hint = did_you_mean(str(kind_name), list(EFFECT_KINDS)) or (
+            "known kinds: " + ", ".join(EFFECT_KINDS)
+        )
+        rep.error(
+            raw.line_of("kind"),
+            "unknown-effect",
+            f"{where}: unknown effect kind {kind_name!r}",
+            hint,
+        )
+        return None
+    ok = True
+    field_names = [f.name for f in kind.fields]
+    for key in raw:
+        if key != "kind" and kind.field_spec(key) is None:
+            hint = did_you_mean(key, field_names) or "fields: " + ", ".join(field_names)
+            rep.error(
+                raw.line_of(key),
+                "bad-effect-field",
+                f"{where}: effect {kind.name} has no field {key!r}",
+                hint,
+                key,
+            )
+            ok = False
+    values: dict[str, EffectValue] = {}
+    for spec in kind.fields:
+        value = raw.get(spec.name)
+        at = raw.line_of(spec.name)
+        if value is None:
+            if spec.required:
+                rep.error(
+                    raw.line,
+                    "missing-effect-field",
+                    f"{where}: effect {kind.name} needs {spec.name!r} ({spec.description})",
+                    column=spec.name,
+                )
+                ok = False
+            elif spec.default is not None:
+                values[spec.name] = spec.default
+            continue
+        if spec.is_text:
+            if value not in spec.choices:
+                rep.error(
+                    at,
+                    "bad-effect-value",
+                    f"{where}: {spec.name} is {value!r}",
+                    did_you_mean(str(value), spec.choices) or "one of: " + ", ".join(spec.choices),
+                    spec.name,
+                )
+                ok = False
+            else:
+                values[spec.name] = str(value)
+            continue
+        if isinstance(value, str):
+            if value not in params:
+                rep.error(
+                    at,
+                    "unknown-parameter",
+                    f"{where}: {spec.name} names unknown parameter {value!r}",
+                    did_you_mean(value, list(params)) or "declare it under `parameters`",
+                    spec.name,
+                )
+                ok = False
+                continue
+            value = params[value]
+        if not isinstance(value, int) or isinstance(value, bool):
+            rep.error(
+                at,
+                "bad-effect-value",
+                f"{where}: {spec.name} must be an integer (got {value!r})",
+                "money is in fen, rates in basis points",
+                spec.name,
+            )
+            ok = False
+            continue
+        if value < spec.minimum or (spec.maximum is not None and value > spec.maximum):
+            rep.error(
+                at,
+                "out-of-range",
+                f"{where}: {spec.name} = {value} is outside "
+                f"{spec.minimum}..{spec.maximum if spec.maximum is not None else '∞'}",
+                column=spec.name,
+            )
+            ok = False
+            continue
+        values[spec.name] = value
+    for field_name, message in kind.check(values) if ok else []:
+        rep.error(
+            raw.line_of(field_name), "bad-effect-field", f"{where}: {message}", column=field_name
+        )
+        ok = False
+    if not ok:
+        return None
+    return Effect(kind.name, tuple(values.items()))
+
+
+def _check_rule(placed: _Placed, params: Mapping[str, int], rep: Reporter) -> Rule | None:
+    raw = placed.raw
+    where = f"rule {raw.id!r}"
+    tree, problems = check_condition(raw.when, params)
+    first_line = raw.when_line + (1 if raw.when_is_block else 0)
+    for problem in problems:
+        rep.error(
+            first_line + problem.line_offset,
+            problem.code,
+            f"{where}: {problem.message}",
+            problem.hint,
+            "when",
+        )
+    effect = _check_effect(raw.effect, raw.effect_line, where, params, rep)
+    if effect is None:
+        return None
+    kind = EFFECT_KINDS[effect.kind]
+    stacking = kind.default_stacking
+    if raw.stacking is not None:
+        allowed = [s.value for s in kind.stackings]
+        if raw.stacking not in allowed:
+            rep.error(
+                raw.line,
+                "bad-stacking",
+                f"{where}: stacking {raw.stacking!r} does not apply to {kind.name}",
+                "allowed: " + ", ".join(allowed),
+                "stacking",
+            )
+            return None
+        stacking = Stacking(raw.stacking)
+    if tree is None:
+        return None
+    return Rule(
+        raw.id,
+        raw.title,
+        raw.when,
+        effect,
+        raw.priority,
+        stacking,
+        raw.provenance,
+        placed.origin,
+        str(placed.path),
+        raw.line,
+        tree,
+    )
+
+
+def _chain(
+    path: Path, dirs: Sequence[Path], diagnostics: list[Diagnostic]
+) -> list[RawRulebook] | None:
+    """The file and its ancestors, root first; ``None`` when the chain is broken."""
+    chain: list[RawRulebook] = []
+    seen: list[str] = []
+    current: Path | None = path
+    while current is not None:
+        raw, found = parse_file(current)
+        diagnostics.extend(found)
+        if raw is None:
+            return None
+        if raw.name in seen:
+            cycle = " -> ".join([*seen, raw.name])
+            diagnostics.append(
+                Diagnostic(
+                    str(chain[-1].path),
+                    chain[-1].extends_line,
+                    "extends-cycle",
+                    f"extends cycle: {cycle}",
+                    "a rulebook cannot extend itself, even indirectly",
+                )
+            )
+            return None
+        seen.append(raw.name)
+        chain.append(raw)
+        if raw.extends is None:
+            break
+        where = (raw.path.parent, *dirs)
+        current = find_rulebook(raw.extends, where)
+        if current is None:
+            names = available_names(where)
+            diagnostics.append(
+                Diagnostic(
+                    str(raw.path),
+                    raw.extends_line,
+                    "unknown-parent",
+                    f"extends unknown rulebook {raw.extends!r}",
+                    did_you_mean(raw.extends, names) or "available: " + ", ".join(names),
+                )
+            )
+            return None
+    return list(reversed(chain))
+
+
+def _resolve(chain: list[RawRulebook], diagnostics: list[Diagnostic]) -> Rulebook | None:
+    params: dict[str, Parameter] = {}
+    placed: dict[str, _Placed] = {}
+    for raw in chain:
+        rep = Reporter(raw.path)
+        for param in raw.parameters:
+            params[param.name] = param
+        for rule in raw.rules:
+            if rule.id in placed and not rule.override:
+                rep.error(
+                    rule.line,
+                    "duplicate-rule-id",
+                    f"rule {rule.id!r} is already defined in {placed[rule.id].origin}",
+                    "add `override: true` to replace it, or pick a new id",
+                )
+                continue
+            if rule.override and rule.id not in placed:
+                rep.error(
+                    rule.line,
+                    "unknown-override",
+                    f"rule {rule.id!r} overrides nothing",
+                    did_you_mean(rule.id, list(placed)) or "remove `override: true`",
+                )
+                continue
+            placed[rule.id] = _Placed(rule, raw.name, raw.path)
+        for rule_id, line in raw.disable:
+            if placed.pop(rule_id, None) is None:
+                rep.error(
+                    line,
+                    "unknown-rule",
+                    f"cannot disable unknown rule {rule_id!r}",
+                    did_you_mean(rule_id, list(placed)),
+                )
+        diagnostics.extend(rep.diagnostics)
+    values = {name: p.value for name, p in params.items()}
+    rules: list[Rule] = []
+    for item in placed.values():
+        rep = Reporter(item.path)
+        checked = _check_rule(item, values, rep)
+        diagnostics.extend(rep.diagnostics)
+        if checked is not None:
+            rules.append(checked)
+    leaf = chain[-1]
+    if has_errors(diagnostics) or leaf.effective_from is None:
+        return None
+    return Rulebook(
+        leaf.name,
+        leaf.title,
+        str(leaf.path),
+        leaf.effective_from,
+        leaf.effective_to,
+        tuple(r.name for r in reversed(chain)),
+        tuple(params.values()),
+        tuple(rules),
+    )
+
+
+def check_file(path: Path, dirs: Sequence[Path] = ()) -> tuple[Rulebook | None, list[Diagnostic]]:
+    """Check one file (and its parents); the rulebook is ``None`` when there are errors."""
+    diagnostics: list[Diagnostic] = []
+    chain = _chain(Path(path), search_dirs(dirs), diagnostics)
+    rulebook = None if chain is None else _resolve(chain, diagnostics)
+    return rulebook, list(dict.fromkeys(diagnostics))
+
+
+def check_files(paths: Sequence[Path], dirs: Sequence[Path] = ()) -> list[Diagnostic]:
+    """Every diagnostic of every file, each reported once."""
+    found: list[Diagnostic] = []
+    for path in paths:
+        found.extend(check_file(path, dirs)[1])
+    return list(dict.fromkeys(found))
+
+
+def load_rulebook(name: str, dirs: Sequence[Path] = ()) -> Rulebook:
+    """The named rulebook, checked and resolved; raises with every diagnostic if bad."""
+    where = search_dirs(dirs)
+    path = find_rulebook(name, where)
+    if path is None:
+        names = available_names(where)
+        hint = did_you_mean(name, names)
+        raise NotFound(
+            f"no rulebook {name!r} in {', '.join(map(str, where))}"
+            + (f"; {hint}" if hint else f"; available: {', '.join(names)}")
+        )
+    rulebook, diagnostics = check_file(path, dirs)
+    if rulebook is None:
+        raise InputError(f"rulebook {name!r} has errors", diagnostics)
+    return rulebook

@@ -1,0 +1,160 @@
+"""The columns a rule's ``when`` condition may use: the one declaration.
+
+Conditions are written over dotted names (``order.scene``, ``shop.tags``,
+``category.industry``); the compiler rewrites each onto a column of the fee
+stage's *fact relation* (one row per order, with its shop, category and creator
+joined, plus derived facts such as ``order.is_instant_refund``). This module is
+the single list of those names: the checker, the compiler, the fact relation's
+test and ``docs/rulebooks.md`` all read it, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from merchantry.model import tables as m
+from merchantry.model.schema import ColumnType
+
+T = ColumnType
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionColumn:
+    """One name a condition may refer to."""
+
+    name: str
+    """Dotted name as written in a rulebook, e.g. ``order.scene``."""
+    type: ColumnType
+    description: str
+    choices: tuple[str, ...] = ()
+    """Legal values; a string literal compared with this column must be one of them."""
+    derived: bool = False
+    """True when the fee stage computes it (not a stored column)."""
+
+    @property
+    def fact_column(self) -> str:
+        """Name of the fact-relation column that carries it (``order.scene`` -> ``order_scene``)."""
+        return self.name.replace(".", "_")
+
+    @property
+    def namespace(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def field(self) -> str:
+        return self.name.split(".", 1)[1]
+
+
+INSTANT_REFUND_MINUTES: Final = 60
+"""Window for 秒退 (instant refund): refund asked within this many minutes of payment.
+
+Assumption (platform-rules.md §3.3, §6 gap 7): no official threshold exists; the
+Qianchuan reports' "1-hour refund" fields suggest 60 minutes.
+"""
+
+C = ConditionColumn
+
+CONDITION_COLUMNS: Final[tuple[ConditionColumn, ...]] = (
+    # --- the order itself
+    C("order.order_id", T.TEXT, "Order id."),
+    C("order.paid_at", T.TIMESTAMP, "Payment time."),
+    C("order.paid_date", T.DATE, "Payment date (the date fee lines accrue on).", derived=True),
+    C("order.quantity", T.INT, "Units bought."),
+    C("order.goods_fen", T.MONEY, "Goods value before coupons, fen."),
+    C("order.shipping_fen", T.MONEY, "Shipping charged to the buyer, fen."),
+    C("order.platform_coupon_fen", T.MONEY, "Platform-funded coupon discount, fen."),
+    C("order.merchant_coupon_fen", T.MONEY, "Merchant-funded coupon discount, fen."),
+    C("order.amount_paid_fen", T.MONEY, "What the buyer paid, fen."),
+    C("order.scene", T.TEXT, "Where the sale happened.", m.SCENES),
+    C("order.entry_point", T.TEXT, "App surface the buyer came from.", m.ENTRY_POINTS),
+    C(
+        "order.ad_product",
+        T.TEXT,
+        "Ad product that drove the order; NULL if organic.",
+        m.AD_PRODUCTS,
+    ),
+    C("order.ad_cost_fen", T.MONEY, "Ad spend attributed to the order (promotion fee), fen."),
+    C("order.creator_id", T.TEXT, "Affiliate creator; NULL if none."),
+    C("order.commission_rate_bp", T.INT, "Affiliate daily commission rate offered, bp."),
+    C("order.ad_commission_rate_bp", T.INT, "Affiliate ad-period rate (dual commission), bp."),
+    C(
+        "order.insurance_type",
+        T.TEXT,
+        "Return-shipping insurance bought; NULL if none.",
+        m.INSURANCE_TYPES,
+    ),
+    C("order.insured_by", T.TEXT, "Who bought the insurance.", m.INSURERS),
+    C("order.is_gift", T.BOOL, "Gift or lucky-bag order."),
+    C("order.is_affiliate", T.BOOL, "A creator promoted the sale (creator_id set).", derived=True),
+    C(
+        "order.refunded_fen",
+        T.MONEY,
+        "Approved refunds on the order (refund_only and "
+        "return_refund cases), capped at the amount paid, fen.",
+        derived=True,
+    ),
+    C(
+        "order.refunded_in_period_fen",
+        T.MONEY,
+        "Part of `order.refunded_fen` asked for inside "
+        "the category's after-sales period (counted from confirmed receipt, or from payment "
+        "when receipt is not confirmed), fen.",
+        derived=True,
+    ),
+    C(
+        "order.refund_minutes",
+        T.INT,
+        "Minutes from payment to the first approved refund request; NULL when never refunded.",
+        derived=True,
+    ),
+    C(
+        "order.is_instant_refund",
+        T.BOOL,
+        "秒退: an approved refund asked for within "
+        f"{INSTANT_REFUND_MINUTES} minutes of payment (assumed window).",
+        derived=True,
+    ),
+    # --- the shop
+    C("shop.shop_id", T.TEXT, "Shop id."),
+    C("shop.industry", T.TEXT, "Experience-score industry of the shop."),
+    C("shop.store_type", T.TEXT, "Store type.", m.STORE_TYPES),
+    C(
+        "shop.tags",
+        T.TEXT_LIST,
+        "Programme tags (use `list_contains(shop.tags, 'x')`).",
+        m.SHOP_TAGS,
+    ),
+    C("shop.entry_plan", T.TEXT, "Standard or zero-deposit entry.", m.ENTRY_PLANS),
+    C("shop.business_mode", T.TEXT, "Domestic, cross-border or instant retail.", m.BUSINESS_MODES),
+    C("shop.region", T.TEXT, "Province (or region) of the shop."),
+    C("shop.opened_date", T.DATE, "Date the shop joined the platform."),
+    C(
+        "shop.age_days",
+        T.INT,
+        "Days from the shop's opening to the order's payment date.",
+        derived=True,
+    ),
+    # --- the product's category
+    C("category.category_id", T.TEXT, "Leaf category of the SKU."),
+    C("category.industry", T.TEXT, "Industry code of the SKU's category (fee tables key on it)."),
+    C("category.parent_id", T.TEXT, "Parent category."),
+    C("category.after_sales_days", T.INT, "After-sales period of the category, days."),
+    # --- the creator
+    C(
+        "creator.tier",
+        T.TEXT,
+        "Creator's monthly operating rating; NULL without a creator.",
+        m.CREATOR_TIERS,
+    ),
+    C("creator.followers", T.INT, "Creator's follower count."),
+)
+"""Every column a condition may use, in documentation order."""
+
+COLUMNS_BY_NAME: Final = {c.name: c for c in CONDITION_COLUMNS}
+NAMESPACES: Final = tuple(dict.fromkeys(c.namespace for c in CONDITION_COLUMNS))
+
+
+def condition_column(name: str) -> ConditionColumn:
+    """The declared column ``name``; ``KeyError`` when undeclared."""
+    return COLUMNS_BY_NAME[name]

@@ -1,0 +1,85 @@
+"""Checked rulebooks: immutable values the compiler and the reports read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlglot.expressions as exp
+
+from merchantry.rulebook.effects import EFFECT_KINDS, Effect, EffectKind, Stacking
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a number comes from: a source, or an assumption with a note."""
+
+    source: str = ""
+    """URL or section of platform-rules.md the number is confirmed by."""
+    assumption: bool = False
+    """True when no source confirms it: an operator should set it."""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """A named number a rulebook declares, usable as ``param.name`` or an effect field."""
+
+    name: str
+    value: int
+    provenance: Provenance
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One checked rule, as in force after inheritance."""
+
+    id: str
+    title: str
+    when: str
+    """Condition text as written."""
+    effect: Effect
+    priority: int
+    stacking: Stacking
+    provenance: Provenance
+    origin: str
+    """Rulebook that defined this version of the rule."""
+    source_file: str
+    line: int
+    condition: exp.Expr = field(compare=False, repr=False)
+    """Checked condition tree (before rewriting onto the fact relation)."""
+
+    @property
+    def effect_kind(self) -> EffectKind:
+        return EFFECT_KINDS[self.effect.kind]
+
+
+@dataclass(frozen=True, slots=True)
+class Rulebook:
+    """A rulebook with inheritance resolved: the rules in force, in precedence order."""
+
+    name: str
+    title: str
+    source_file: str
+    effective_from: date
+    effective_to: date | None
+    lineage: tuple[str, ...]
+    """This rulebook's name, then its parent's, and so on."""
+    parameters: tuple[Parameter, ...]
+    rules: tuple[Rule, ...]
+
+    def rules_of(self, kind: str) -> tuple[Rule, ...]:
+        """Rules with effect ``kind`` in precedence order (priority, then position)."""
+        matching = [(r.priority, i, r) for i, r in enumerate(self.rules) if r.effect.kind == kind]
+        return tuple(r for _, _, r in sorted(matching, key=lambda t: (t[0], t[1])))
+
+    def rule(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(f"rulebook {self.name!r} has no rule {rule_id!r}")
+
+    @property
+    def parameter_values(self) -> dict[str, int]:
+        return {p.name: p.value for p in self.parameters}

@@ -1,0 +1,84 @@
+"""YAML that remembers where each key was written.
+
+Rulebook diagnostics must name a line. PyYAML's composer knows each node's
+start mark; this loader keeps them: mappings load as :class:`LineMap` (a dict
+that also records the line of every key) and sequences as :class:`LineList`
+(a list that records the line of every item). Scalars load exactly as
+``yaml.safe_load`` would (so ``2026-01-01`` is a ``date``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+
+class LineMap(dict[str, Any]):
+    """A YAML mapping with the 1-based line of the mapping and of each key."""
+
+    line: int
+    key_lines: dict[str, int]
+    value_lines: dict[str, int]
+    block_scalars: set[str]
+    duplicates: list[tuple[str, int]]
+
+    def line_of(self, key: str) -> int:
+        """Line of ``key`` if present, else the mapping's own line."""
+        return self.key_lines.get(key, self.line)
+
+
+class LineList(list[Any]):
+    """A YAML sequence with the 1-based line of the sequence and of each item."""
+
+    line: int
+    item_lines: list[int]
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader whose mappings and sequences carry their lines."""
+
+
+def _line(node: Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _construct_mapping(loader: _Loader, node: MappingNode) -> LineMap:
+    result = LineMap()
+    result.line = _line(node)
+    result.key_lines = {}
+    result.value_lines = {}
+    result.block_scalars = set()
+    result.duplicates = []
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        key_text = str(key)
+        if key_text in result:
+            result.duplicates.append((key_text, _line(key_node)))
+        result[key_text] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key_text] = _line(key_node)
+        result.value_lines[key_text] = _line(value_node)
+        if isinstance(value_node, ScalarNode) and value_node.style in ("|", ">"):
+            result.block_scalars.add(key_text)
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: SequenceNode) -> LineList:
+    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = _line(node)
+    result.item_lines = [_line(child) for child in node.value]
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def load_located(text: str) -> Any:
+    """Parse one YAML document; mappings and sequences remember their lines.
+
+    Raises ``yaml.YAMLError`` (with a mark) on malformed YAML.
+    """
+    return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: no arbitrary objects

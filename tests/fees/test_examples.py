@@ -1,0 +1,245 @@
+"""Hand-checked examples, one or more per shipped rule.
+
+Each test is an order, the expected line in fen, and why. Rates are in
+basis points; every amount is rounded once, half away from zero.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from .market import Market
+
+MARCH_2025 = datetime(2025, 3, 10, 12, 0)
+
+
+class TestDouyin2025TechnicalServiceFee:
+    """Base rate by category industry plus the Douyin Mall app / Doubao supplement."""
+
+    def test_apparel_from_the_mall_app_pays_base_plus_supplement(self, market: Market, run):
+        # 5% + 5% of 12,345 fen = 1,234.5 -> 1,235 fen (half away from zero)
+        order = market.order(goods=12_345, entry_point="mall_app", paid_at=MARCH_2025)
+        line = run("douyin-2025").get(order)
+        assert line["amount_fen"] == 1_235
+        assert line["rate_bp"] == 1_000
+        assert line["rule_id"] == "tsf.base.fashion-toys-pets"
+        assert line["waiver_rule_id"] is None
+
+    def test_apparel_from_a_livestream_pays_the_base_rate_only(self, market: Market, run):
+        # 5% of 12,345 = 617.25 -> 617 fen
+        order = market.order(goods=12_345, entry_point="douyin_app", paid_at=MARCH_2025)
+        assert run("douyin-2025").amount(order) == 617
+
+    def test_fee_base_counts_shipping_and_platform_coupons_not_merchant_coupons(
+        self, market: Market, run
+    ):
+        # paid 10,000 + 1,000 shipping - 2,000 platform - 500 merchant = 8,500;
+        # base = 8,500 + 2,000 platform coupon = 10,500; 5% = 525
+        order = market.order(
+            goods=10_000,
+            shipping=1_000,
+            platform_coupon=2_000,
+            merchant_coupon=500,
+            paid_at=MARCH_2025,
+        )
+        line = run("douyin-2025").get(order)
+        assert line["base_fen"] == 10_500
+        assert line["amount_fen"] == 525
+
+    def test_grain_and_oil_pay_one_percent(self, market: Market, run):
+        order = market.order(industry="grain_oil", goods=10_000, paid_at=MARCH_2025)
+        assert run("douyin-2025").amount(order) == 100
+
+    def test_gold_from_doubao_pays_point_six_plus_point_eight(self, market: Market, run):
+        # 0.6% + 0.8% of 10,000 = 140
+        order = market.order(industry="gold_jewellery", entry_point="doubao", paid_at=MARCH_2025)
+        assert run("douyin-2025").amount(order) == 140
+
+    def test_an_unknown_industry_falls_to_the_catch_all(self, market: Market, run):
+        order = market.order(industry="home_furniture", goods=10_000, paid_at=MARCH_2025)
+        line = run("douyin-2025").get(order)
+        assert (line["amount_fen"], line["rule_id"]) == (500, "tsf.base.default")
+
+
+class TestDouyin2025Waivers:
+    def test_product_card_order_keeps_point_six_percent(self, market: Market, run):
+        # baseline 5% of 10,000 = 500; waiver floors the rate to 0.6% -> 60
+        order = market.order(scene="product_card", paid_at=MARCH_2025)
+        line = run("douyin-2025").get(order)
+        assert (line["amount_fen"], line["baseline_fen"]) == (60, 500)
+        assert line["waiver_rule_id"] == "tsf.waiver.product-card"
+
+    def test_product_card_in_the_separate_mall_app_is_not_waived_in_2025(self, market: Market, run):
+        order = market.order(scene="product_card", entry_point="mall_app", paid_at=MARCH_2025)
+        assert run("douyin-2025").amount(order) == 1_000
+
+    def test_gift_orders_are_excluded(self, market: Market, run):
+        order = market.order(scene="product_card", is_gift=True, paid_at=MARCH_2025)
+        assert run("douyin-2025").amount(order) == 500
+
+    def test_cross_border_product_card_keeps_one_percent(self, market: Market, run):
+        shop = market.shop(business_mode="cross_border")
+        order = market.order(shop, scene="product_card", paid_at=MARCH_2025)
+        assert run("douyin-2025").amount(order) == 100
+
+    def test_fresh_produce_keeps_only_the_payment_channel_fee(self, market: Market, run):
+        # fresh 2% live order -> floored to 0.6% = 60
+        order = market.order(industry="fresh_produce", paid_at=MARCH_2025)
+        line = run("douyin-2025").get(order)
+        assert (line["amount_fen"], line["waiver_rule_id"]) == (60, "tsf.waiver.fresh-produce")
+
+
+class TestDouyin2025OtherKinds:
+    def test_affiliate_commission_excludes_shipping(self, market: Market, run):
+        # 20% of 10,000 goods (shipping 800 left out) = 2,000, merchant -> creator
+        creator = market.creator("C")
+        order = market.order(shipping=800, creator=creator, commission_bp=2_000, paid_at=MARCH_2025)
+        lines = run("douyin-2025")
+        commission = lines.get(order, "affiliate_commission")
+        assert (commission["amount_fen"], commission["payer"], commission["payee"]) == (
+            2_000,
+            "merchant",
+            "creator",
+        )
+
+    def test_creator_service_fee_follows_the_tier(self, market: Market, run):
+        # tier C pays 20% of its 2,000 commission = 400; tier D 40% = 800; tier A 10% = 200
+        orders = {
+            tier: market.order(
+                creator=market.creator(tier), commission_bp=2_000, paid_at=MARCH_2025
+            )
+            for tier in ("A", "C", "D")
+        }
+        lines = run("douyin-2025")
+        fees = {t: lines.amount(o, "creator_service_fee") for t, o in orders.items()}
+        assert fees == {"A": 200, "C": 400, "D": 800}
+        assert lines.get(orders["D"], "creator_service_fee")["payer"] == "creator"
+
+    def test_promotion_fee_is_billed_and_refunded_pro_rata(self, market: Market, run):
+        # ad cost 3,000 billed; half the order refunded -> 1,500 refunded (negative line)
+        order = market.order(ad_product="qianchuan_standard", ad_cost=3_000, paid_at=MARCH_2025)
+        market.refund(order, 5_000)
+        lines = run("douyin-2025")
+        assert lines.amount(order, "promotion_fee") == 3_000
+        assert lines.amount(order, "promotion_fee_refund") == -1_500
+
+    def test_insurance_premium_is_paid_by_whoever_insured(self, market: Market, run):
+        by_merchant = market.order(insurance="small", insured_by="merchant", paid_at=MARCH_2025)
+        by_buyer = market.order(insurance="bulky", insured_by="buyer", paid_at=MARCH_2025)
+        lines = run("douyin-2025")
+        assert lines.get(by_merchant, "insurance_premium")["payer"] == "merchant"
+        assert lines.amount(by_merchant, "insurance_premium") == 180
+        assert lines.get(by_buyer, "insurance_premium")["payer"] == "buyer"
+        assert lines.amount(by_buyer, "insurance_premium") == 1_500
+
+    def test_platform_coupon_is_credited_to_the_merchant(self, market: Market, run):
+        order = market.order(platform_coupon=1_500, paid_at=MARCH_2025)
+        line = run("douyin-2025").get(order, "coupon_subsidy")
+        assert (line["amount_fen"], line["payer"], line["payee"]) == (1_500, "platform", "merchant")
+
+    def test_fee_is_refunded_pro_rata_inside_the_after_sales_period(self, market: Market, run):
+        # fee 500 on 10,000; 4,000 refunded two days after payment (period: 7 days) -> -200
+        order = market.order(paid_at=MARCH_2025)
+        market.refund(order, 4_000, after=timedelta(days=2))
+        assert run("douyin-2025").amount(order, "fee_refund") == -200
+
+    def test_fee_is_kept_when_the_refund_comes_after_the_period(self, market: Market, run):
+        # receipt confirmed on day 3; 7-day period ends day 10; refund asked on day 15
+        order = market.order(paid_at=MARCH_2025)
+        market.confirm_receipt(order, after=timedelta(days=3))
+        market.refund(order, 4_000, after=timedelta(days=15))
+        assert run("douyin-2025").get(order, "fee_refund") is None
+
+    def test_refunds_not_approved_do_not_count(self, market: Market, run):
+        order = market.order(paid_at=MARCH_2025)
+        market.refund(order, 4_000, outcome="rejected")
+        assert run("douyin-2025").get(order, "fee_refund") is None
+
+
+class TestDouyin2026:
+    def test_chengfang_orders_pay_point_six_the_largest_waiver_wins(self, market: Market, run):
+        # baseline 10% (mall app) = 1,000; content ×0.9 would give 900; Chengfang 0.6% = 60
+        order = market.order(entry_point="mall_app", ad_product="qianchuan_chengfang")
+        line = run("douyin-2026").get(order)
+        assert (line["amount_fen"], line["baseline_fen"]) == (60, 1_000)
+        assert line["waiver_rule_id"] == "tsf.waiver.chengfang"
+
+    def test_livestream_orders_get_ten_percent_off(self, market: Market, run):
+        # 5% × 0.9 = 4.5% of 10,000 = 450
+        order = market.order(scene="live")
+        line = run("douyin-2026").get(order)
+        assert (line["amount_fen"], line["waiver_rule_id"]) == (450, "tsf.waiver.content-scenes")
+
+    def test_rates_at_or_below_point_six_are_not_cut(self, market: Market, run):
+        order = market.order(industry="gold_jewellery", scene="short_video")
+        line = run("douyin-2026").get(order)
+        assert (line["amount_fen"], line["waiver_rule_id"]) == (60, None)
+
+    def test_personal_stores_are_excluded(self, market: Market, run):
+        order = market.order(market.shop(store_type="personal"), scene="product_card")
+        assert run("douyin-2026").amount(order) == 500
+
+    def test_product_card_waiver_covers_every_entry_point(self, market: Market, run):
+        order = market.order(scene="product_card", entry_point="mall_app")
+        assert run("douyin-2026").amount(order) == 60
+
+    def test_net_deal_billing_drops_instant_refund_ad_cost(self, market: Market, run):
+        order = market.order(ad_product="qianchuan_omni", ad_cost=3_000)
+        market.refund(order, 10_000, after=timedelta(minutes=20))
+        line = run("douyin-2026").get(order, "promotion_fee")
+        assert (line["amount_fen"], line["baseline_fen"]) == (0, 3_000)
+        assert line["waiver_rule_id"] == "promo.billing"
+
+    def test_promotion_fee_is_waived_on_refunded_orders(self, market: Market, run):
+        order = market.order(ad_product="qianchuan_omni", ad_cost=3_000)
+        market.refund(order, 2_000, after=timedelta(days=2))
+        lines = run("douyin-2026")
+        line = lines.get(order, "promotion_fee")
+        assert (line["amount_fen"], line["waiver_rule_id"]) == (0, "promo.waiver-refunded")
+        assert lines.get(order, "promotion_fee_refund") is None  # 2025 refund disabled
+
+    def test_ad_cost_is_billed_on_orders_kept(self, market: Market, run):
+        order = market.order(ad_product="qianchuan_omni", ad_cost=3_000)
+        assert run("douyin-2026").amount(order, "promotion_fee") == 3_000
+
+    def test_dual_commission_settles_ad_orders_at_the_ad_period_rate(self, market: Market, run):
+        creator = market.creator("B")
+        boosted = market.order(
+            creator=creator,
+            commission_bp=2_000,
+            ad_commission_bp=1_000,
+            ad_product="qianchuan_omni",
+            ad_cost=500,
+        )
+        organic = market.order(creator=creator, commission_bp=2_000, ad_commission_bp=1_000)
+        lines = run("douyin-2026")
+        assert lines.get(boosted, "affiliate_commission")["rule_id"] == "aff.dual-ad-period"
+        assert lines.amount(boosted, "affiliate_commission") == 1_000
+        assert lines.amount(organic, "affiliate_commission") == 2_000
+
+    def test_insurance_is_cheaper_after_the_third_cut(self, market: Market, run):
+        order = market.order(insurance="small", insured_by="merchant")
+        assert run("douyin-2026").amount(order, "insurance_premium") == 144
+
+
+class TestOtherRulebooks:
+    def test_tmall_software_fee_excludes_shipping(self, market: Market, run):
+        # goods 10,000 - merchant coupon 500 = 9,500 (shipping 1,000 left out); 5% = 475
+        order = market.order(goods=10_000, shipping=1_000, merchant_coupon=500)
+        line = run("taobao-2026").get(order)
+        assert (line["base_fen"], line["amount_fen"]) == (9_500, 475)
+
+    def test_taobao_personal_store_pays_point_six(self, market: Market, run):
+        order = market.order(market.shop(store_type="personal"), goods=9_500)
+        assert run("taobao-2026").amount(order) == 57
+
+    def test_new_merchant_keeps_point_six_in_its_first_90_days(self, market: Market, run):
+        from datetime import date
+
+        new = market.shop(opened=date(2022, 3, 1))
+        old = market.shop(opened=date(2021, 1, 1))
+        paid = datetime(2022, 4, 10, 9, 0)
+        young, veteran = market.order(new, paid_at=paid), market.order(old, paid_at=paid)
+        lines = run("douyin-2022-new-merchant")
+        assert lines.amount(young) == 60
+        assert lines.amount(veteran) == 500
