@@ -170,3 +170,13 @@ def test_default_period_is_every_order(market: Market) -> None:
     assert (result.period.start, result.period.end) == (date(2026, 1, 15), date(2026, 2, 3))
     assert result.summary.orders == 7
     assert result.summary.saving_fen == 1_720 + 999
+
+
+def test_a_shop_missing_from_shops_lands_in_unknown_segments(market: Market) -> None:
+    market.order("O1", "GHOST", paid_fen=20_000)
+    market.line("old", "O1", "technical_service_fee", 1_000)
+    market.line("new", "O1", "technical_service_fee", 400, waiver="w")
+    result = simulate(market.con, "old", "new", START, END, params=PARAMS, run_fees=keep_fee_lines)
+    for dimension in ("tenure", "industry", "store_type"):
+        assert [(s.segment, s.saving_fen) for s in result.segments(dimension)] == [("unknown", 600)]
+    assert result.gainers[0].shop_name is None
