@@ -77,7 +77,7 @@ def platform_net(line: Line) -> int:
     return line.amount * ((line.payee == "platform") - (line.payer == "platform"))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(market_shape)
 def test_every_breakdown_adds_up_to_the_total(
     shape: tuple[int, list[int], list[str], list[int], list[Line], list[Line]],
