@@ -328,6 +328,14 @@ ORDERS = Table(
             "收货地址（哈希）",
         ),
         Column("buyer_payment_hash", T.TEXT, "Hash of the payment account.", "支付账户（哈希）"),
+        Column(
+            "ship_to_region",
+            T.TEXT,
+            "Province (or region) of the delivery address; "
+            "remote regions (e.g. 新疆, 西藏, 青海) take longer to reach.",
+            "收货省份",
+            nullable=True,
+        ),
     ),
     row_checks=(
         RowCheck(

@@ -164,7 +164,8 @@ def draw_cases(
 
     text_index = _REASON_START[reason] + rng.integers(0, 1 << 30, m) % _REASON_LEN[reason]
     has_text = rng.random(m) < 0.85
-    reason_text = blank_where(pick(_REASON_FLAT, text_index), ~has_text)
+    suffix = pick(texts.REASON_SUFFIXES, rng.integers(0, len(texts.REASON_SUFFIXES), m))
+    reason_text = blank_where(concat_text(pick(_REASON_FLAT, text_index), suffix), ~has_text)
 
     case_keys = batch.day * 100_000_000 + rows
     evidence = _draw_evidence(rng, pop, batch, rows, cause, ring, case_keys)

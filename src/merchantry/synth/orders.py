@@ -25,6 +25,7 @@ from merchantry.synth.buyers import (
     draw_order_buyers,
 )
 from merchantry.synth.catalogue import INDUSTRIES, LEAF_INDUSTRY
+from merchantry.synth.geography import PROVINCES
 from merchantry.synth.population import Population
 from merchantry.synth.vector import (
     BoolArray,
@@ -233,6 +234,7 @@ def draw_orders(
             "buyer_phone_hash": hex_strings(mix(b.phone[buyer], SALT_PHONE)),
             "buyer_address_hash": hex_strings(mix(b.address[buyer], SALT_ADDRESS)),
             "buyer_payment_hash": hex_strings(mix(b.payment[buyer], SALT_PAYMENT)),
+            "ship_to_region": pick([p.name for p in PROVINCES], b.province[buyer]),
         }
     )
     return OrderBatch(
