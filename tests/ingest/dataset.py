@@ -189,7 +189,7 @@ def write_csv(path: Path, table_name: str, rows: Rows, encoding: str = "utf-8") 
         writer = csv.writer(fh)
         writer.writerow(names)
         for row in rows:
-            writer.writerow([row[n] for n in names])
+            writer.writerow([row.get(n, "") for n in names])
     return path
 
 
@@ -206,7 +206,7 @@ def _typed(table_name: str, rows: Rows) -> dict[str, list[object]]:
     for c in table(table_name).columns:
         values: list[object] = []
         for row in rows:
-            v = row[c.name]
+            v = row.get(c.name, "")
             if v == "":
                 values.append(None)
             elif c.type is ColumnType.TEXT_LIST:

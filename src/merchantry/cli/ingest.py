@@ -23,15 +23,25 @@ def render_report(report: IngestReport, console: Console) -> None:
     for name in ("read", "accepted", "quarantined"):
         files.add_column(name, justify="right")
     for f in report.files:
-        files.add_row(Path(f.path).name, f.table, f.encoding or "-", f"{f.read:,}",
-                      f"{f.accepted:,}", f"{f.quarantined:,}")
+        files.add_row(
+            Path(f.path).name,
+            f.table,
+            f.encoding or "-",
+            f"{f.read:,}",
+            f"{f.accepted:,}",
+            f"{f.quarantined:,}",
+        )
     tables = Table(title="Tables")
     for name in ("table", "read", "accepted", "quarantined"):
         tables.add_column(name, justify="left" if name == "table" else "right")
     for t in report.tables:
         tables.add_row(t.table, f"{t.read:,}", f"{t.accepted:,}", f"{t.quarantined:,}")
-    tables.add_row("[bold]total", f"[bold]{report.read:,}", f"[bold]{report.accepted:,}",
-                   f"[bold]{report.quarantined:,}")
+    tables.add_row(
+        "[bold]total",
+        f"[bold]{report.read:,}",
+        f"[bold]{report.accepted:,}",
+        f"[bold]{report.quarantined:,}",
+    )
     if report.files:
         console.print(files)
         console.print(tables)
@@ -48,13 +58,18 @@ def render_report(report: IngestReport, console: Console) -> None:
 
 
 def ingest_command(
-    directory: Annotated[Path, typer.Argument(help="Directory of <table>.csv|parquet|jsonl "
-                                              "files (or the Olist CSVs with --format olist).")],
+    directory: Annotated[
+        Path,
+        typer.Argument(
+            help="Directory of <table>.csv|parquet|jsonl "
+            "files (or the Olist CSVs with --format olist)."
+        ),
+    ],
     db: Annotated[Path, typer.Option("--db", help="Warehouse file.")] = DEFAULT_DB,
     fmt: Annotated[str, typer.Option("--format", help="auto (model tables) or olist.")] = "auto",
     quarantine_file: Annotated[
-        Path | None, typer.Option("--quarantine-file", help="Also write quarantined rows here "
-                                  "(CSV).")
+        Path | None,
+        typer.Option("--quarantine-file", help="Also write quarantined rows here (CSV)."),
     ] = None,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:

@@ -46,8 +46,11 @@ Check = Callable[[CheckContext], list[exp.Select]]
 
 
 def _problem(
-    ctx_from: str, where: exp.Expression, column: str | exp.Expression, reason: Reason,
-    message: exp.Expression,
+    ctx_from: str,
+    where: exp.Expr,
+    column: str | exp.Expr,
+    reason: Reason,
+    message: exp.Expr,
 ) -> exp.Select:
     column_expr = text(column) if isinstance(column, str) else column
     return (
@@ -62,12 +65,12 @@ def _problem(
     )
 
 
-def _shown(value: exp.Expression) -> exp.Expression:
+def _shown(value: exp.Expr) -> exp.Expr:
     """A value as quoted text for a message, cut to 80 characters."""
     return concat("'", exp.func("left", exp.cast(value, "VARCHAR"), exp.Literal.number(80)), "'")
 
 
-def _no_structural_problem() -> exp.Expression:
+def _no_structural_problem() -> exp.Expr:
     return exp.Is(this=col("_problem"), expression=exp.null())
 
 
@@ -127,11 +130,13 @@ def check_choices(ctx: CheckContext) -> list[exp.Select]:
             continue
         allowed = text_list(c.choices)
         if c.type is ColumnType.TEXT_LIST:
-            bad: exp.Expression = exp.Not(this=exp.func("list_has_all", allowed, col(c.name)))
+            bad: exp.Expr = exp.Not(this=exp.func("list_has_all", allowed, col(c.name)))
         else:
             bad = exp.Not(this=exp.In(this=col(c.name), expressions=[text(v) for v in c.choices]))
         where = exp.and_(exp.Not(this=exp.Is(this=col(c.name), expression=exp.null())), bad)
-        message = concat(f"{c.name} ", _shown(col(c.name)), " is not one of: " + ", ".join(c.choices))
+        message = concat(
+            f"{c.name} ", _shown(col(c.name)), " is not one of: " + ", ".join(c.choices)
+        )
         selects.append(_problem(ctx.cand, where, c.name, Reason.BAD_CHOICE, message))
     return selects
 
@@ -142,19 +147,21 @@ def check_ranges(ctx: CheckContext) -> list[exp.Select]:
     for c in ctx.table.columns:
         if c.minimum is not None:
             what = "a negative amount" if c.is_money and c.minimum == 0 else "below"
-            message = concat(f"{c.name} ", exp.cast(col(c.name), "VARCHAR"),
-                             f" is {what} (minimum {c.minimum})")
-            where = exp.LT(this=col(c.name), expression=exp.Literal.number(c.minimum))
-            selects.append(_problem(ctx.cand, where, c.name, Reason.BELOW_MINIMUM, message))
+            message = concat(
+                f"{c.name} ", exp.cast(col(c.name), "VARCHAR"), f" is {what} (minimum {c.minimum})"
+            )
+            under = exp.LT(this=col(c.name), expression=exp.Literal.number(c.minimum))
+            selects.append(_problem(ctx.cand, under, c.name, Reason.BELOW_MINIMUM, message))
         if c.maximum is not None:
-            message = concat(f"{c.name} ", exp.cast(col(c.name), "VARCHAR"),
-                             f" is above the maximum {c.maximum}")
-            where = exp.GT(this=col(c.name), expression=exp.Literal.number(c.maximum))
-            selects.append(_problem(ctx.cand, where, c.name, Reason.ABOVE_MAXIMUM, message))
+            message = concat(
+                f"{c.name} ", exp.cast(col(c.name), "VARCHAR"), f" is above the maximum {c.maximum}"
+            )
+            over = exp.GT(this=col(c.name), expression=exp.Literal.number(c.maximum))
+            selects.append(_problem(ctx.cand, over, c.name, Reason.ABOVE_MAXIMUM, message))
     return selects
 
 
-def _trusted_condition(table: Table, condition: str) -> exp.Expression:
+def _trusted_condition(table: Table, condition: str) -> exp.Expr:
     """Parse a declared (trusted) SQL condition and quote its column names."""
     tree = sqlglot.parse_one(condition, dialect=DIALECT)
     for column in tree.find_all(exp.Column):
@@ -183,8 +190,10 @@ def check_local_time_order(ctx: CheckContext) -> list[exp.Select]:
             continue
         where = exp.LT(this=col(rule.later), expression=col(rule.earlier))
         message = concat(
-            f"{rule.later} ", exp.cast(col(rule.later), "VARCHAR"),
-            f" is before {rule.earlier} ", exp.cast(col(rule.earlier), "VARCHAR"),
+            f"{rule.later} ",
+            exp.cast(col(rule.later), "VARCHAR"),
+            f" is before {rule.earlier} ",
+            exp.cast(col(rule.earlier), "VARCHAR"),
         )
         selects.append(_problem(ctx.cand, where, rule.later, Reason.TIME_ORDER, message))
     return selects
@@ -205,12 +214,12 @@ ROW_CHECKS: tuple[Check, ...] = (
 # --- relation checks ----------------------------------------------------------------------
 
 
-def _key_text(table: Table, alias: str | None = None) -> exp.Expression:
+def _key_text(table: Table, alias: str | None = None) -> exp.Expr:
     parts = [exp.cast(col(k, alias), "VARCHAR") for k in table.primary_key]
     return exp.func("concat_ws", text(", "), *parts)
 
 
-def _key_match(table: Table, left: str, right: str) -> exp.Expression:
+def _key_match(table: Table, left: str, right: str) -> exp.Expr:
     return exp.and_(
         *(exp.EQ(this=col(k, left), expression=col(k, right)) for k in table.primary_key)
     )
@@ -220,8 +229,9 @@ def check_warehouse_duplicates(ctx: CheckContext) -> list[exp.Select]:
     """The primary key is already stored by an earlier ingest."""
     t = ctx.table
     stored = exp.select("1").from_(exp.to_table(t.name).as_("s")).where(_key_match(t, "s", "c"))
-    message = concat(", ".join(t.primary_key) + " ", _shown(_key_text(t, "c")),
-                     f" is already stored in {t.name}")
+    message = concat(
+        ", ".join(t.primary_key) + " ", _shown(_key_text(t, "c")), f" is already stored in {t.name}"
+    )
     select = (
         exp.select(
             col("_id", "c"),
@@ -236,7 +246,7 @@ def check_warehouse_duplicates(ctx: CheckContext) -> list[exp.Select]:
 
 
 def _window(
-    func: exp.Expression, partition: list[exp.Expression], order: list[str] | None = None
+    func: exp.Expr, partition: list[exp.Expr], order: list[str] | None = None
 ) -> exp.Window:
     ordered = exp.Order(expressions=[exp.Ordered(this=col(o)) for o in order]) if order else None
     return exp.Window(this=func, partition_by=partition, order=ordered)
@@ -266,11 +276,18 @@ def check_batch_duplicates(ctx: CheckContext) -> list[exp.Select]:
         ifs=[
             exp.If(
                 this=in_file.copy(),
-                true=concat(names, col("key_text"), " already appears at row ",
-                            exp.cast(col("first_row"), "VARCHAR"), " of this file"),
+                true=concat(
+                    names,
+                    col("key_text"),
+                    " already appears at row ",
+                    exp.cast(col("first_row"), "VARCHAR"),
+                    " of this file",
+                ),
             )
         ],
-        default=concat(names, col("key_text"), " already appears in an earlier file of this ingest"),
+        default=concat(
+            names, col("key_text"), " already appears in an earlier file of this ingest"
+        ),
     )
     select = (
         exp.select(
@@ -300,7 +317,7 @@ def check_references(ctx: CheckContext) -> list[exp.Select]:
         ref_table, ref_col = c.references.split(".")
         target = exp.EQ(this=col(ref_col, "r"), expression=col(c.name, "c"))
         stored = exp.select("1").from_(exp.to_table(ref_table).as_("r")).where(target)
-        missing: exp.Expression = exp.Not(this=exp.Exists(this=stored))
+        missing: exp.Expr = exp.Not(this=exp.Exists(this=stored))
         if ref_table == ctx.table.name:
             sibling = exp.select("1").from_(exp.to_table(ctx.cand).as_("r")).where(target.copy())
             missing = exp.and_(missing, exp.Not(this=exp.Exists(this=sibling)))
@@ -340,9 +357,12 @@ def check_parent_time_order(ctx: CheckContext) -> list[exp.Select]:
         where = exp.LT(this=sides[rule.later], expression=sides[rule.earlier])
         later_name = rule.later.split(".")[-1]
         message = concat(
-            f"{rule.later} ", exp.cast(sides[rule.later], "VARCHAR"),
-            f" is before {rule.earlier} ", exp.cast(sides[rule.earlier], "VARCHAR"),
-            f" of {rule.via} ", _shown(col(rule.via, "c")),
+            f"{rule.later} ",
+            exp.cast(sides[rule.later], "VARCHAR"),
+            f" is before {rule.earlier} ",
+            exp.cast(sides[rule.earlier], "VARCHAR"),
+            f" of {rule.via} ",
+            _shown(col(rule.via, "c")),
         )
         selects.append(
             exp.select(

@@ -20,7 +20,9 @@ T = ColumnType
 
 INTEGER_PATTERN: Final = r"[+-]?[0-9]+"
 DATE_PATTERN: Final = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-TIMESTAMP_PATTERN: Final = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+TIMESTAMP_PATTERN: Final = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+)
 
 _PATTERNS: Final = {
     T.INT: INTEGER_PATTERN,
@@ -43,7 +45,7 @@ TYPE_REASONS: Final = {
 LIST_SEPARATOR: Final = "|"
 
 
-def typed_value(column: Column, value: exp.Expression) -> exp.Expression:
+def typed_value(column: Column, value: exp.Expr) -> exp.Expr:
     """The typed value of staged text ``value`` for ``column``; NULL when it does not parse."""
     kind = column.type
     if kind is T.TEXT:
@@ -64,7 +66,7 @@ def typed_value(column: Column, value: exp.Expression) -> exp.Expression:
     return exp.TryCast(this=only_matching, to=exp.DataType.build(column.sql_type))
 
 
-def fails_to_parse(column: Column, value: exp.Expression) -> exp.Expression | None:
+def fails_to_parse(column: Column, value: exp.Expr) -> exp.Expr | None:
     """True for present text that is not a valid value; ``None`` when the type cannot fail."""
     if column.type in (T.TEXT, T.TEXT_LIST):
         return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Final
 
@@ -39,27 +40,75 @@ from merchantry.model.tables import table as declared_table
 STAGE = "_ingest_stage"
 
 OLIST_FILES: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
-    "orders": ("olist_orders_dataset", (
-        "order_id", "customer_id", "order_status", "order_purchase_timestamp",
-        "order_approved_at", "order_delivered_carrier_date", "order_delivered_customer_date",
-        "order_estimated_delivery_date")),
-    "items": ("olist_order_items_dataset", (
-        "order_id", "order_item_id", "product_id", "seller_id", "shipping_limit_date", "price",
-        "freight_value")),
-    "reviews": ("olist_order_reviews_dataset", (
-        "review_id", "order_id", "review_score", "review_comment_title",
-        "review_comment_message", "review_creation_date", "review_answer_timestamp")),
-    "customers": ("olist_customers_dataset", (
-        "customer_id", "customer_unique_id", "customer_zip_code_prefix", "customer_city",
-        "customer_state")),
-    "products": ("olist_products_dataset", (
-        "product_id", "product_category_name", "product_name_lenght",
-        "product_description_lenght", "product_photos_qty", "product_weight_g",
-        "product_length_cm", "product_height_cm", "product_width_cm")),
-    "sellers": ("olist_sellers_dataset", (
-        "seller_id", "seller_zip_code_prefix", "seller_city", "seller_state")),
-    "translation": ("product_category_name_translation", (
-        "product_category_name", "product_category_name_english")),
+    "orders": (
+        "olist_orders_dataset",
+        (
+            "order_id",
+            "customer_id",
+            "order_status",
+            "order_purchase_timestamp",
+            "order_approved_at",
+            "order_delivered_carrier_date",
+            "order_delivered_customer_date",
+            "order_estimated_delivery_date",
+        ),
+    ),
+    "items": (
+        "olist_order_items_dataset",
+        (
+            "order_id",
+            "order_item_id",
+            "product_id",
+            "seller_id",
+            "shipping_limit_date",
+            "price",
+            "freight_value",
+        ),
+    ),
+    "reviews": (
+        "olist_order_reviews_dataset",
+        (
+            "review_id",
+            "order_id",
+            "review_score",
+            "review_comment_title",
+            "review_comment_message",
+            "review_creation_date",
+            "review_answer_timestamp",
+        ),
+    ),
+    "customers": (
+        "olist_customers_dataset",
+        (
+            "customer_id",
+            "customer_unique_id",
+            "customer_zip_code_prefix",
+            "customer_city",
+            "customer_state",
+        ),
+    ),
+    "products": (
+        "olist_products_dataset",
+        (
+            "product_id",
+            "product_category_name",
+            "product_name_lenght",
+            "product_description_lenght",
+            "product_photos_qty",
+            "product_weight_g",
+            "product_length_cm",
+            "product_height_cm",
+            "product_width_cm",
+        ),
+    ),
+    "sellers": (
+        "olist_sellers_dataset",
+        ("seller_id", "seller_zip_code_prefix", "seller_city", "seller_state"),
+    ),
+    "translation": (
+        "product_category_name_translation",
+        ("product_category_name", "product_category_name_english"),
+    ),
 }
 """Olist files the adapter reads: key -> (file stem, header). All are required."""
 
@@ -151,8 +200,9 @@ def ingest(
         total = None if path.name.endswith(".gz") else file_size(path)
         raw = _raw_table(key)
         create_stage(con, "_olist_" + key, raw)
-        stage_csv(con, "_olist_" + key, raw, path, FilePart(file_no, 0), encoding,
-                  task(path.name, total))
+        stage_csv(
+            con, "_olist_" + key, raw, path, FilePart(file_no, 0), encoding, task(path.name, total)
+        )
     for macro in MACROS:
         con.execute(macro)
     con.execute(LINES)
@@ -166,10 +216,12 @@ def ingest(
         table = declared_table(name)
         create_stage(con, STAGE, table)
         mapped = render(mapping, subs)
+        assert isinstance(mapped, exp.Query)
+        provided = set(mapped.named_selects)
         numbered = exp.select(
             exp.Window(this=exp.RowNumber()).as_("_id"),
             *(col(n) for n, _t in BOOKKEEPING if n != "_id"),
-            *(col(c) for c in table.column_names),
+            *(col(c) for c in table.column_names if c in provided),
         ).from_(mapped.subquery("m"))
         con.execute(sql(exp.Insert(this=exp.to_table(STAGE), expression=numbered, by_name=True)))
         fed = [
@@ -178,15 +230,15 @@ def ingest(
             if _feeds(con, s.file_no)
         ]
         step = task(f"check {name}", STEPS)
-        reports += load_table(con, table, STAGE, fed, ingest_id, lambda: step(1))
+        reports += load_table(con, table, STAGE, fed, ingest_id, partial(step, 1))
         con.execute("DROP TABLE _ingest_stage")
     _record_files(con, oplan, ingest_id, reports)
     return reports, oplan.notes
 
 
 def _feeds(con: duckdb.DuckDBPyConnection, file_no: int) -> bool:
-    found = con.execute("SELECT count(*) FROM _ingest_stage WHERE _file = ?", [file_no]).fetchone()
-    return bool(found and found[0])
+    found = con.execute("SELECT count(*) FROM _ingest_stage WHERE _file = ?", [file_no])
+    return bool(found.fetchall()[0][0])
 
 
 def _record_files(
@@ -200,7 +252,13 @@ def _record_files(
         con.execute(
             "INSERT INTO ingest_files (digest, path, table_name, encoding, rows_read, accepted, "
             "quarantined, ingest_id) VALUES (?, ?, 'olist', ?, ?, ?, ?, ?)",
-            [digest, str(path), mine[0].encoding if mine else "",
-             sum(r.read for r in mine), sum(r.accepted for r in mine),
-             sum(r.quarantined for r in mine), ingest_id],
+            [
+                digest,
+                str(path),
+                mine[0].encoding if mine else "",
+                sum(r.read for r in mine),
+                sum(r.accepted for r in mine),
+                sum(r.quarantined for r in mine),
+                ingest_id,
+            ],
         )

@@ -72,7 +72,7 @@ INDUSTRY_PATTERNS: Final[tuple[tuple[str, str], ...]] = (
 Anything else is ``general``."""
 
 
-def industry_case(category: exp.Expression) -> exp.Expression:
+def industry_case(category: exp.Expr) -> exp.Expr:
     """``CASE WHEN category LIKE ... THEN industry ... ELSE 'general' END``."""
     return exp.Case(
         ifs=[
@@ -99,7 +99,8 @@ LINES: Final = """
 CREATE OR REPLACE TEMP TABLE _olist_lines AS
 SELECT i._file, i._row, i._raw, i._problem, i._column, i._detail,
   i.order_id || '-' || i.order_item_id AS model_order_id,
-  i.product_id, i.seller_id, olist_centavos(i.price) AS goods, olist_centavos(i.freight_value) AS freight,
+  i.product_id, i.seller_id, olist_centavos(i.price) AS goods,
+  olist_centavos(i.freight_value) AS freight,
   o._file AS o_file, o._row AS o_row, o._raw AS o_raw, o.order_status, o.order_purchase_timestamp,
   o.order_approved_at, o.order_delivered_carrier_date, o.order_delivered_customer_date,
   c.customer_unique_id, c.customer_zip_code_prefix, c.customer_city, c.customer_state
@@ -174,13 +175,14 @@ SELECT _file, _row, _raw, _problem, _column, _detail,
   md5('phone:' || customer_unique_id) AS buyer_phone_hash,
   md5(concat('address:', customer_zip_code_prefix, '|', customer_city, '|', customer_state))
     AS buyer_address_hash,
-  md5('payment:' || customer_unique_id) AS buyer_payment_hash
+  md5('payment:' || customer_unique_id) AS buyer_payment_hash,
+  customer_state AS ship_to_region
 FROM _olist_lines
 UNION ALL
 SELECT o._file, o._row, o._raw, o._problem, o._column, o._detail,
   o.order_id || '-0', NULL, c.customer_unique_id, NULL, NULL, o.order_approved_at, NULL, NULL,
   '0', '0', NULL, 'product_card', 'other', NULL, '0', NULL, NULL, NULL, NULL, NULL, 'false',
-  NULL, NULL, NULL, NULL
+  NULL, NULL, NULL, NULL, c.customer_state
 FROM _olist_orders AS o
 LEFT JOIN _olist_customers AS c ON c.customer_id = o.customer_id AND c._problem IS NULL
 WHERE o._problem IS NOT NULL OR o.order_id NOT IN (SELECT order_id FROM _olist_items
@@ -193,7 +195,8 @@ LOGISTICS: Final = """
 SELECT o_file AS _file, o_row AS _row, o_raw AS _raw, NULL AS _problem, NULL AS _column,
   NULL AS _detail, model_order_id AS order_id, event, event_at, auto_confirmed, NULL AS carrier
 FROM (
-  SELECT *, 'shipped' AS event, order_delivered_carrier_date AS event_at, NULL AS auto_confirmed, 1 AS k
+  SELECT *, 'shipped' AS event, order_delivered_carrier_date AS event_at,
+    NULL AS auto_confirmed, 1 AS k
   FROM _olist_lines
   UNION ALL
   SELECT *, 'picked_up', order_delivered_carrier_date, NULL, 2 FROM _olist_lines

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -153,7 +154,7 @@ def _ingest_auto(
             first_id += rows + 1
             staged.append(Source(i, str(f.path), encoding))
         step = ui.task(f"check {table.name}", STEPS)
-        reports += load_table(con, table, STAGE, staged, ingest_id, lambda: step(1))
+        reports += load_table(con, table, STAGE, staged, ingest_id, partial(step, 1))
         con.execute("DROP TABLE _ingest_stage")
     _record_files(
         con,

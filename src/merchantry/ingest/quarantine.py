@@ -25,14 +25,27 @@ QUARANTINE_COLUMNS: Final = (
     Column("source_file", T.TEXT, "File the row came from, as given on the command line."),
     Column("table_name", T.TEXT, "Table the row was meant for."),
     Column("row_number", T.BIGINT, "1-based data row in the file (a CSV header is not a row)."),
-    Column("row_key", T.TEXT, "Primary key of the row as read (values joined by ', '); "
-           "tells apart several rows an adapter made from one source row.", nullable=True),
-    Column("column_name", T.TEXT, "Column of the first problem; empty for whole-row problems.",
-           nullable=True),
+    Column(
+        "row_key",
+        T.TEXT,
+        "Primary key of the row as read (values joined by ', '); "
+        "tells apart several rows an adapter made from one source row.",
+        nullable=True,
+    ),
+    Column(
+        "column_name",
+        T.TEXT,
+        "Column of the first problem; empty for whole-row problems.",
+        nullable=True,
+    ),
     Column("reason", T.TEXT, "Reason code of the first problem (see docs/ingestion.md)."),
     Column("message", T.TEXT, "Every problem of the row, in check order, joined by '; '."),
-    Column("raw", T.TEXT, "The original row: CSV record text, JSON line, or Parquet values "
-           "as a JSON object.", nullable=True),
+    Column(
+        "raw",
+        T.TEXT,
+        "The original row: CSV record text, JSON line, or Parquet values as a JSON object.",
+        nullable=True,
+    ),
 )
 """Columns of the quarantine table and file. A row may legitimately appear twice for one
 source row when an adapter maps one source row to several events (Olist logistics)."""

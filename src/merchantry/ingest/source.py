@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from merchantry.kit.errors import InputError
 from merchantry.kit.ids import file_digest
@@ -81,7 +81,7 @@ def discover(directory: Path) -> tuple[list[SourceFile], list[Path]]:
 def open_bytes(path: Path) -> IO[bytes]:
     """Open a file for binary reading, decompressing ``.gz`` transparently."""
     if path.name.endswith(".gz"):
-        return gzip.open(path, "rb")
+        return cast(IO[bytes], gzip.open(path, "rb"))
     return path.open("rb")
 
 

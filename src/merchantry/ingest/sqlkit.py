@@ -16,11 +16,11 @@ import sqlglot.expressions as exp
 
 DIALECT = "duckdb"
 
-Sub = str | exp.Expression
+Sub = str | exp.Expr
 """A placeholder's replacement: a name (becomes a quoted identifier) or an expression."""
 
 
-def render(template: str, subs: Mapping[str, Sub]) -> exp.Expression:
+def render(template: str, subs: Mapping[str, Sub]) -> exp.Expr:
     """Parse ``template`` and replace its ``p_*`` placeholders with ``subs``.
 
     A placeholder standing alone as a column (``p_check``) may be replaced by any
@@ -35,10 +35,10 @@ def render(template: str, subs: Mapping[str, Sub]) -> exp.Expression:
     if missing:
         raise KeyError(f"template placeholders without a value: {sorted(missing)}")
 
-    def swap(node: exp.Expression) -> exp.Expression:
+    def swap(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Column) and not node.table and node.name in subs:
             value = subs[node.name]
-            if isinstance(value, exp.Expression):
+            if isinstance(value, exp.Expr):
                 return value.copy()
         if isinstance(node, exp.Identifier) and node.name in subs:
             value = subs[node.name]
@@ -50,7 +50,7 @@ def render(template: str, subs: Mapping[str, Sub]) -> exp.Expression:
     return tree.transform(swap)
 
 
-def sql(tree: exp.Expression) -> str:
+def sql(tree: exp.Expr) -> str:
     """The DuckDB text of a tree."""
     return tree.sql(dialect=DIALECT)
 
@@ -70,13 +70,13 @@ def text_list(values: Sequence[str]) -> exp.Array:
     return exp.Array(expressions=[text(v) for v in values])
 
 
-def concat(*parts: exp.Expression | str) -> exp.Expression:
+def concat(*parts: exp.Expr | str) -> exp.Expr:
     """String concatenation that treats NULL as empty (DuckDB ``concat``)."""
     args = [text(p) if isinstance(p, str) else p for p in parts]
     return exp.Anonymous(this="concat", expressions=args)
 
 
-def union_all(selects: Sequence[exp.Expression]) -> exp.Expression:
+def union_all(selects: Sequence[exp.Expr]) -> exp.Expr:
     """``UNION ALL`` of several selects (a single select is returned as is)."""
     result = selects[0]
     for nxt in selects[1:]:

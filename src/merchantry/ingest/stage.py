@@ -29,8 +29,8 @@ import pyarrow as pa
 import sqlglot.expressions as exp
 
 from merchantry.ingest.reason import Reason
-from merchantry.ingest.sqlkit import col, render, sql, text, text_list
 from merchantry.ingest.source import open_bytes
+from merchantry.ingest.sqlkit import col, render, sql, text, text_list
 from merchantry.kit.errors import InputError
 from merchantry.model.schema import ColumnType, Table
 
@@ -97,7 +97,7 @@ def _insert_batch(
     stage: str,
     batch: pa.Table,
     file_no: int,
-    values: Sequence[tuple[str, exp.Expression]],
+    values: Sequence[tuple[str, exp.Expr]],
 ) -> None:
     """``INSERT INTO stage BY NAME`` from an Arrow batch, with per-column value expressions."""
     con.register("_ingest_batch", batch)
@@ -258,7 +258,7 @@ def stage_csv(
     return count
 
 
-def _problem_columns(problem: tuple[Reason, str, str] | None) -> list[exp.Expression]:
+def _problem_columns(problem: tuple[Reason, str, str] | None) -> list[exp.Expr]:
     if problem is None:
         return [exp.null().as_(n) for n in ("_problem", "_column", "_detail")]
     return [
@@ -266,6 +266,10 @@ def _problem_columns(problem: tuple[Reason, str, str] | None) -> list[exp.Expres
         text(problem[1]).as_("_column"),
         text(problem[2]).as_("_detail"),
     ]
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
 
 def stage_parquet(
@@ -281,16 +285,16 @@ def stage_parquet(
         described = con.execute(sql(exp.Describe(this=exp.select("*").from_(source))), [str(path)])
         schema = {str(r[0]): str(r[1]) for r in described.fetchall()}
     except duckdb.Error as err:
-        raise InputError(f"cannot read Parquet file {str(path)!r}: {err}") from err
+        raise InputError(f"cannot read Parquet file {str(path)!r}: {_first_line(err)}") from err
     header = [c for c in schema if c != "file_row_number"]
     problem = _column_set_problem(table, header)
-    values: list[exp.Expression] = []
+    values: list[exp.Expr] = []
     for column in table.columns:
         if column.name not in schema or problem is not None:
             continue
         ref = col(column.name)
         if schema[column.name].endswith("[]"):
-            as_text: exp.Expression = exp.func("array_to_string", ref, text(LIST_SEPARATOR))
+            as_text: exp.Expr = exp.func("array_to_string", ref, text(LIST_SEPARATOR))
         else:
             as_text = exp.cast(ref, "VARCHAR")
         values.append(exp.func("nullif", as_text, text("")).as_(column.name, quoted=True))
@@ -307,10 +311,10 @@ def stage_parquet(
     try:
         con.execute(sql(insert), [str(path)])
     except duckdb.Error as err:
-        raise InputError(f"cannot read Parquet file {str(path)!r}: {err}") from err
+        raise InputError(f"cannot read Parquet file {str(path)!r}: {_first_line(err)}") from err
     mine = exp.EQ(this=col("_file"), expression=exp.Literal.number(part.file_no))
-    found = con.execute(sql(exp.select("count(*)").from_(stage).where(mine))).fetchone()
-    return int(found[0]) if found else 0
+    found = con.execute(sql(exp.select("count(*)").from_(stage).where(mine))).fetchall()
+    return int(found[0][0])
 
 
 _JSON_OBJECT = """
@@ -338,7 +342,7 @@ FROM (SELECT *, CASE WHEN _problem IS NULL AND json_valid(_raw) THEN _raw END AS
 """
 
 
-def _json_value(table: Table, name: str) -> exp.Expression:
+def _json_value(table: Table, name: str) -> exp.Expr:
     """Text of key ``name`` of the object ``_j``; arrays of a list column joined by ``|``."""
     path = text("$." + name)
     scalar = exp.func("json_extract_string", col("_j"), path)
@@ -422,4 +426,3 @@ def stage_jsonl(
                 pending = 0
     flush(pending)
     return count
-

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import duckdb
 import sqlglot.expressions as exp
@@ -62,10 +63,13 @@ def register_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source]) 
         )
 
 
-def _record(con: duckdb.DuckDBPyConnection, ordinal: int, selects: list[exp.Select]) -> int:
-    """Insert the problems found by one check; returns how many rows were found."""
+@lru_cache(maxsize=1024)
+def _check_sql(check: Check, ordinal: int, ctx: CheckContext) -> str | None:
+    """The ``INSERT INTO _ingest_problems`` statement of one check (cached: building
+    sqlglot trees costs more than running them on small inputs)."""
+    selects = check(ctx)
     if not selects:
-        return 0
+        return None
     numbered = [
         exp.select(
             col("_id"),
@@ -76,18 +80,25 @@ def _record(con: duckdb.DuckDBPyConnection, ordinal: int, selects: list[exp.Sele
         ).from_(s.subquery(f"q{i}"))
         for i, s in enumerate(selects)
     ]
-    insert = exp.Insert(this=exp.to_table(PROBLEMS), expression=union_all(numbered))
-    found = con.execute(sql(insert)).fetchone()
-    return int(found[0]) if found else 0
+    return sql(exp.Insert(this=exp.to_table(PROBLEMS), expression=union_all(numbered)))
+
+
+def _record(con: duckdb.DuckDBPyConnection, ordinal: int, check: Check, ctx: CheckContext) -> int:
+    """Insert the problems found by one check; returns how many rows were found."""
+    statement = _check_sql(check, ordinal, ctx)
+    if statement is None:
+        return 0
+    return int(con.execute(statement).fetchall()[0][0])
 
 
 _DROP_BAD = "DELETE FROM _ingest_cand WHERE _id IN (SELECT _id FROM _ingest_problems)"
 
 
-def _run_relation_check(con: duckdb.DuckDBPyConnection, ordinal: int, check: Check,
-                        ctx: CheckContext) -> None:
+def _run_relation_check(
+    con: duckdb.DuckDBPyConnection, ordinal: int, check: Check, ctx: CheckContext
+) -> None:
     while True:
-        found = _record(con, ordinal, check(ctx))
+        found = _record(con, ordinal, check, ctx)
         con.execute(_DROP_BAD)
         if not found or check not in REPEATED_CHECKS:
             return
@@ -117,6 +128,63 @@ GROUP BY s._file
 """
 
 
+@dataclass(frozen=True, slots=True)
+class _TableSql:
+    """The fixed statements of one table's load, compiled once per process."""
+
+    create_cand: str
+    insert_accepted: str
+    quarantine: str
+    counts: str
+
+
+@lru_cache(maxsize=64)
+def _table_sql(table: Table, stage: str) -> _TableSql:
+    typed = (
+        exp.select(
+            col("_id"),
+            col("_file"),
+            col("_row"),
+            *(typed_value(c, col(c.name)).as_(c.name, quoted=True) for c in table.columns),
+        )
+        .from_(exp.to_table(stage))
+        .where(exp.Is(this=col("_problem"), expression=exp.null()))
+    )
+    create = exp.Create(
+        this=exp.to_table(CAND),
+        kind="TABLE",
+        expression=typed,
+        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+    )
+    names = [exp.to_identifier(c, quoted=True) for c in table.column_names]
+    insert = exp.Insert(
+        this=exp.Schema(this=exp.to_table(table.name), expressions=names),
+        expression=exp.select(*(col(c) for c in table.column_names)).from_(CAND),
+    )
+    as_json = exp.Struct(
+        expressions=[
+            exp.PropertyEQ(this=exp.to_identifier(c, quoted=True), expression=col(c, "s"))
+            for c in table.column_names
+        ]
+    )
+    quarantine = render(
+        _QUARANTINE,
+        {
+            "p_ingest_id": exp.Placeholder(),
+            "p_table_name": text(table.name),
+            "p_values_json": exp.cast(exp.func("to_json", as_json), "VARCHAR"),
+            "p_row_key": exp.func(
+                "concat_ws", text(", "), *(col(k, "s") for k in table.primary_key)
+            ),
+            "p_problems": PROBLEMS,
+            "p_stage": stage,
+            "p_sources": SOURCES,
+        },
+    )
+    counts = render(_COUNTS, {"p_stage": stage, "p_cand": CAND, "p_problems": PROBLEMS})
+    return _TableSql(sql(create), sql(insert), sql(quarantine), sql(counts))
+
+
 def load_table(
     con: duckdb.DuckDBPyConnection,
     table: Table,
@@ -126,71 +194,28 @@ def load_table(
     step: Callable[[], None] = lambda: None,
 ) -> list[FileReport]:
     """Validate ``stage`` into ``table`` and ``quarantine``; one report per source that fed it."""
+    compiled = _table_sql(table, stage)
     con.execute("DROP TABLE IF EXISTS _ingest_cand")
     con.execute("DROP TABLE IF EXISTS _ingest_problems")
-    typed = exp.select(
-        col("_id"),
-        col("_file"),
-        col("_row"),
-        *(typed_value(c, col(c.name)).as_(c.name, quoted=True) for c in table.columns),
-    ).from_(exp.to_table(stage)).where(exp.Is(this=col("_problem"), expression=exp.null()))
-    create = exp.Create(
-        this=exp.to_table(CAND),
-        kind="TABLE",
-        expression=typed,
-        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
-    )
-    con.execute(sql(create))
+    con.execute(compiled.create_cand)
     con.execute(
         "CREATE TEMP TABLE _ingest_problems (_id BIGINT, ord INTEGER, column_name VARCHAR, "
         "reason VARCHAR, message VARCHAR)"
     )
     ctx = CheckContext(table=table, stage=stage, cand=CAND)
     for ordinal, check in enumerate(ROW_CHECKS):
-        _record(con, ordinal, check(ctx))
+        _record(con, ordinal, check, ctx)
         step()
     con.execute(_DROP_BAD)
     for ordinal, check in enumerate(RELATION_CHECKS, start=len(ROW_CHECKS)):
         _run_relation_check(con, ordinal, check, ctx)
         step()
-
-    names = [exp.to_identifier(c, quoted=True) for c in table.column_names]
-    insert = exp.Insert(
-        this=exp.Schema(this=exp.to_table(table.name), expressions=names),
-        expression=exp.select(*(col(c) for c in table.column_names)).from_(CAND),
-    )
-    con.execute(sql(insert))
-    values_json = exp.cast(exp.func(
-        "to_json",
-        exp.Struct(
-            expressions=[
-                exp.PropertyEQ(
-                    this=exp.to_identifier(c, quoted=True), expression=col(c, "s")
-                )
-                for c in table.column_names
-            ]
-        ),
-    ), "VARCHAR")
-    quarantine = render(
-        _QUARANTINE,
-        {
-            "p_ingest_id": text(ingest_id),
-            "p_table_name": text(table.name),
-            "p_values_json": values_json,
-            "p_row_key": exp.func(
-                "concat_ws", text(", "), *(col(k, "s") for k in table.primary_key)
-            ),
-            "p_problems": PROBLEMS,
-            "p_stage": stage,
-            "p_sources": SOURCES,
-        },
-    )
-    con.execute(sql(quarantine))
+    con.execute(compiled.insert_accepted)
+    con.execute(compiled.quarantine, [ingest_id])
     step()
 
-    counts = render(_COUNTS, {"p_stage": stage, "p_cand": CAND, "p_problems": PROBLEMS})
-    by_file = {int(r[0]): (int(r[1]), int(r[2]), int(r[3])) for r in con.execute(sql(counts))
-               .fetchall()}
+    counts = con.execute(compiled.counts).fetchall()
+    by_file = {int(r[0]): (int(r[1]), int(r[2]), int(r[3])) for r in counts}
     reports = []
     for source in sources:
         read, accepted, quarantined = by_file.get(source.file_no, (0, 0, 0))

@@ -1,0 +1,53 @@
+"""The Olist sample (../shared/data) through the adapter: the counts documented in docs/olist.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from merchantry.ingest import ingest_dir
+from tests.conftest import shared_data_path
+
+EXPECTED = {
+    # table: (read, accepted, quarantined)
+    "categories": (74, 74, 0),
+    "shops": (1610, 1610, 0),
+    "products": (5566, 5566, 0),
+    "orders": (9140, 8365, 775),
+    "logistics_events": (26166, 25960, 206),
+    "after_sales": (549, 549, 0),
+    "reviews": (8225, 7423, 802),
+}
+QUARANTINE = {
+    ("orders", "null_value", "shop_id"): 775,
+    ("logistics_events", "time_order", "event_at"): 195,
+    ("logistics_events", "sequence_order", "event_at"): 11,
+    ("reviews", "missing_reference", "order_id"): 765,
+    ("reviews", "duplicate_in_file", "review_id"): 34,
+    ("reviews", "time_order", "created_at"): 3,
+}
+
+
+@pytest.mark.shared_data
+def test_olist_sample_counts(warehouse: duckdb.DuckDBPyConnection, tmp_path: Path):
+    sample = shared_data_path("olist", "sample_8k_orders")
+    report = ingest_dir(
+        warehouse, sample, fmt="olist", progress=False, quarantine_file=tmp_path / "q.csv"
+    )
+    got = {t.table: (t.read, t.accepted, t.quarantined) for t in report.tables}
+    assert got == EXPECTED
+    rows = warehouse.execute(
+        "SELECT table_name, reason, column_name, count(*) FROM quarantine GROUP BY ALL"
+    ).fetchall()
+    assert {(t, r, c): n for t, r, c, n in rows} == QUARANTINE
+    assert any("payments" in note for note in report.notes)
+    # Money: Olist BRL prices become whole centavos, stored in the fen columns.
+    assert warehouse.execute(
+        "SELECT goods_fen, shipping_fen FROM orders "
+        "WHERE order_id = '0009792311464db532ff765bf7b182ae-1'"
+    ).fetchall() == [(9990, 2765)]
+    again = ingest_dir(warehouse, sample, fmt="olist", progress=False)
+    assert again.files == ()
+    assert len(again.skipped) == 7
