@@ -1,9 +1,293 @@
-"""`merchantry demo` (being written)."""
+"""``merchantry demo``: the main job, end to end, on a generated marketplace.
+
+Generates a marketplace (about 2,000 shops × 30 days ≈ 1 million orders by
+default), ingests it, runs every stage that exists, prints a summary and writes
+an HTML report. The job is an ordered tuple of steps (:data:`STEPS`), each a
+plain function of the shared :class:`DemoRun`; a new stage joins the demo by
+adding one step. Needs no network.
+"""
 
 from __future__ import annotations
 
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
 import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from merchantry.ingest import IngestReport, ingest_dir
+from merchantry.kit.money import format_fen
+from merchantry.report import (
+    CellKind,
+    Column,
+    Metric,
+    Metrics,
+    Page,
+    Paragraph,
+    PlotlyMode,
+    Section,
+    Table,
+)
+from merchantry.simulate import SimulationResult, simulate
+from merchantry.simulate.report import write_report
+from merchantry.store.warehouse import connect
+from merchantry.synth import DEFAULT_START, GenerateSummary, generate
+
+BASELINE = "douyin-2025"
+CANDIDATE = "douyin-2026"
+
+
+@dataclass
+class DemoRun:
+    """The state the demo's steps share: settings in, results out."""
+
+    out: Path
+    shops: int
+    days: int
+    seed: int
+    start: date
+    console: Console
+    progress: bool = True
+    con: duckdb.DuckDBPyConnection | None = None
+    generated: GenerateSummary | None = None
+    ingested: IngestReport | None = None
+    simulation: SimulationResult | None = None
+    timings: list[tuple[str, float]] = field(default_factory=list)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.out / "data"
+
+    @property
+    def db_path(self) -> Path:
+        return self.out / "merchantry.duckdb"
+
+    @property
+    def report_path(self) -> Path:
+        return self.out / "report.html"
+
+    @property
+    def simulation_path(self) -> Path:
+        return self.out / "simulation.html"
+
+    @property
+    def end(self) -> date:
+        return self.start + timedelta(days=self.days - 1)
+
+    def warehouse(self) -> duckdb.DuckDBPyConnection:
+        if self.con is None:
+            raise RuntimeError("the warehouse is opened by the ingest step")
+        return self.con
+
+
+def step_generate(run: DemoRun) -> None:
+    """Write a fresh synthetic marketplace (same seed, same bytes)."""
+    run.generated = generate(
+        run.data_dir,
+        shops=run.shops,
+        days=run.days,
+        seed=run.seed,
+        start=run.start,
+        progress=run.progress,
+    )
+
+
+def step_ingest(run: DemoRun) -> None:
+    """Load it into a fresh warehouse; every row is accepted or quarantined."""
+    for stale in (run.db_path, run.db_path.with_suffix(".duckdb.wal")):
+        stale.unlink(missing_ok=True)
+    run.con = connect(run.db_path)
+    run.ingested = ingest_dir(
+        run.con,
+        run.data_dir,
+        quarantine_file=run.out / "quarantine.csv",
+        progress=run.progress,
+    )
+
+
+def step_simulate(run: DemoRun) -> None:
+    """Fees under the 2025 and 2026 Douyin rulebooks, and what merchants save."""
+    run.simulation = simulate(run.warehouse(), BASELINE, CANDIDATE, run.start, run.end)
+    write_report(run.simulation, run.simulation_path, plotly=PlotlyMode.BESIDE)
+
+
+Step = tuple[str, Callable[[DemoRun], None]]
+
+STEPS: tuple[Step, ...] = (
+    ("generate a marketplace", step_generate),
+    ("ingest it", step_ingest),
+    (f"fees and savings: {BASELINE} → {CANDIDATE}", step_simulate),
+)
+"""The demo, in order. Each step reads and extends the shared :class:`DemoRun`."""
+
+
+def run_demo(run: DemoRun) -> DemoRun:
+    """Run every step, timing each, then print the summary and write the report."""
+    run.out.mkdir(parents=True, exist_ok=True)
+    for number, (title, action) in enumerate(STEPS, start=1):
+        run.console.rule(f"[bold]{number}/{len(STEPS)} {title}")
+        began = time.perf_counter()
+        action(run)
+        run.timings.append((title, time.perf_counter() - began))
+    print_summary(run)
+    summary_page(run).render(run.report_path, plotly=PlotlyMode.BESIDE)
+    run.console.print(f"\nReport: [bold]{run.report_path}[/]  (simulation: {run.simulation_path})")
+    return run
+
+
+# --- summary -------------------------------------------------------------------------
+
+
+def _ingest_rows(report: IngestReport) -> list[dict[str, object]]:
+    return [
+        {"table": t.table, "read": t.read, "accepted": t.accepted, "quarantined": t.quarantined}
+        for t in report.tables
+    ]
+
+
+def print_summary(run: DemoRun) -> None:
+    """The summary on the terminal: rows, quarantine, savings, timings."""
+    console = run.console
+    if run.ingested is not None:
+        table = RichTable(title="Ingest: read = accepted + quarantined")
+        for name in ("table", "read", "accepted", "quarantined"):
+            table.add_column(name, justify="left" if name == "table" else "right")
+        for row in _ingest_rows(run.ingested):
+            table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row.values()))
+        console.print(table)
+    if run.simulation is not None:
+        s = run.simulation.summary
+        console.print(
+            f"Merchants save [bold green]{format_fen(s.saving_fen)}[/] under "
+            f"{CANDIDATE} vs {BASELINE}; the platform gives up "
+            f"{format_fen(s.platform_giveup_fen)}."
+        )
+        lines = RichTable(title="Savings by policy line")
+        lines.add_column("policy line")
+        lines.add_column("saving", justify="right")
+        for line in run.simulation.by_line[:10]:
+            lines.add_row(line.title, format_fen(line.saving_fen))
+        console.print(lines)
+    timing = RichTable(title="Timings")
+    timing.add_column("step")
+    timing.add_column("seconds", justify="right")
+    for title, seconds in run.timings:
+        timing.add_row(title, f"{seconds:.1f}")
+    console.print(timing)
+
+
+def summary_page(run: DemoRun) -> Page:
+    """The demo's HTML report: what was generated, ingested and computed."""
+    sections: list[Section] = []
+    if run.generated is not None:
+        g = run.generated
+        sections.append(
+            Section(
+                "生成的市场 · Generated marketplace",
+                (
+                    Metrics(
+                        (
+                            Metric("shops", f"{g.shops:,}"),
+                            Metric("days", f"{g.days:,}", note=f"from {g.start}"),
+                            Metric("orders", f"{g.orders:,}"),
+                            Metric("rows, all tables", f"{g.total_rows:,}"),
+                        )
+                    ),
+                ),
+            )
+        )
+    if run.ingested is not None:
+        sections.append(
+            Section(
+                "数据接入 · Ingestion",
+                (
+                    Table.from_records(
+                        "read = accepted + quarantined",
+                        (
+                            Column("table", "table"),
+                            Column("read", "read", CellKind.COUNT),
+                            Column("accepted", "accepted", CellKind.COUNT),
+                            Column("quarantined", "quarantined", CellKind.COUNT),
+                        ),
+                        _ingest_rows(run.ingested),
+                    ),
+                ),
+            )
+        )
+    if run.simulation is not None:
+        s = run.simulation.summary
+        sections.append(
+            Section(
+                "政策模拟 · What the 2026 policies save",
+                (
+                    Metrics(
+                        (
+                            Metric.money("merchants save", s.saving_fen),
+                            Metric.money(
+                                "platform gives up", s.platform_giveup_fen, favourable=False
+                            ),
+                        )
+                    ),
+                    Paragraph(
+                        f"Full simulation report: {run.simulation_path.name} "
+                        f"({BASELINE} → {CANDIDATE})."
+                    ),
+                ),
+            )
+        )
+    sections.append(
+        Section(
+            "耗时 · Timings",
+            (
+                Table.from_records(
+                    "seconds per step",
+                    (Column("step", "step"), Column("seconds", "seconds")),
+                    [{"step": t, "seconds": f"{s:.1f}"} for t, s in run.timings],
+                ),
+            ),
+        )
+    )
+    return Page(
+        title="Merchantry demo",
+        subtitle="A generated marketplace, end to end",
+        sections=tuple(sections),
+        meta=(("seed", str(run.seed)), ("warehouse", str(run.db_path))),
+    )
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to `app`."""
+    """Add ``demo`` to ``app``."""
+
+    @app.command()
+    def demo(
+        out: Annotated[Path, typer.Option(help="Folder for data, warehouse and reports.")] = Path(
+            "demo-out"
+        ),
+        shops: Annotated[int, typer.Option(min=1, help="Shops to generate.")] = 2_000,
+        days: Annotated[int, typer.Option(min=1, help="Days of history.")] = 30,
+        seed: Annotated[int, typer.Option(help="Random seed; same seed, same data.")] = 7,
+        start: Annotated[
+            str, typer.Option(help="First day (YYYY-MM-DD).")
+        ] = DEFAULT_START.isoformat(),
+        progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    ) -> None:
+        """Generate a marketplace, ingest it, run every stage, report (no network needed)."""
+        if out.exists() and (out / "data").exists():
+            shutil.rmtree(out / "data")
+        run = DemoRun(
+            out=out,
+            shops=shops,
+            days=days,
+            seed=seed,
+            start=date.fromisoformat(start),
+            console=Console(),
+            progress=progress,
+        )
+        run_demo(run)
