@@ -1,9 +1,101 @@
-"""`merchantry rulebook` (being written)."""
+"""`merchantry rulebook check|explain`: validate rulebooks, show the rules in force."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from merchantry.kit.errors import Severity, has_errors
+from merchantry.rulebook import check_files, load_rulebook
+from merchantry.rulebook.library import available_names, search_dirs
+
+DirsOption = Annotated[
+    list[Path] | None,
+    typer.Option("--dir", help="Extra folder to find rulebooks in (before the shipped ones)."),
+]
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
+    group = typer.Typer(help="Check and explain rulebooks.", no_args_is_help=True)
+    group.command("check")(check_command)
+    group.command("explain")(explain_command)
+    group.command("list")(list_command)
+    app.add_typer(group, name="rulebook")
+
+
+def check_command(
+    files: Annotated[list[Path], typer.Argument(help="Rulebook YAML files to check.")],
+    dirs: DirsOption = None,
+) -> None:
+    """Print every problem in the given rulebooks; exit 1 when any is an error."""
+    console = Console()
+    diagnostics = check_files(files, dirs or ())
+    for d in diagnostics:
+        colour = "red" if d.severity is Severity.ERROR else "yellow"
+        where = d.source + (f":{d.line}" if d.line is not None else "")
+        console.print(
+            f"[bold]{where}[/]: [{colour}]{d.severity.value}[/] [{colour}]{d.code}[/]: {d.message}",
+            highlight=False,
+        )
+        if d.hint:
+            console.print(f"    hint: {d.hint}", highlight=False)
+    errors = sum(d.severity is Severity.ERROR for d in diagnostics)
+    console.print(
+        f"{len(files)} file(s) checked: {errors} error(s), {len(diagnostics) - errors} warning(s)"
+    )
+    if has_errors(diagnostics):
+        raise typer.Exit(1)
+
+
+def explain_command(
+    name: Annotated[str, typer.Argument(help="Rulebook name, e.g. douyin-2026.")],
+    dirs: DirsOption = None,
+) -> None:
+    """The rules in force after inheritance, in plain words, with sources and assumptions."""
+    book = load_rulebook(name, dirs or ())
+    console = Console()
+    window = f"{book.effective_from} – {book.effective_to or 'open'}"
+    console.print(f"[bold]{book.name}[/]: {book.title}  ({window})", highlight=False)
+    console.print("lineage: " + " ← ".join(book.lineage), highlight=False)
+    table = Table(show_lines=False)
+    for column in ("rule", "what it does", "when", "effect", "source / assumption"):
+        table.add_column(column, overflow="fold")
+    for kind in dict.fromkeys(r.effect.kind for r in book.rules):
+        for rule in book.rules_of(kind):
+            where = rule.provenance.source or ""
+            if rule.provenance.assumption:
+                where = f"[yellow]ASSUMPTION[/] {rule.provenance.note}" + (
+                    f" ({where})" if where else ""
+                )
+            origin = "" if rule.origin == book.name else f"\n[dim]from {rule.origin}[/]"
+            table.add_row(
+                rule.id + origin,
+                rule.title,
+                " ".join(rule.when.split()),
+                f"{rule.effect.describe()} [dim]({rule.stacking.value}, p{rule.priority})[/]",
+                where,
+            )
+    console.print(table)
+    if book.parameters:
+        params = Table(title="parameters")
+        for column in ("name", "value", "source / assumption"):
+            params.add_column(column, overflow="fold")
+        for p in book.parameters:
+            where = p.provenance.source
+            if p.provenance.assumption:
+                where = f"[yellow]ASSUMPTION[/] {p.provenance.note}"
+            params.add_row(p.name, str(p.value), where)
+        console.print(params)
+    assumed = sum(r.provenance.assumption for r in book.rules)
+    console.print(f"{len(book.rules)} rules in force, {assumed} resting on assumptions.")
+
+
+def list_command(dirs: DirsOption = None) -> None:
+    """Names of the rulebooks found (shipped and in --dir folders)."""
+    for name in available_names(search_dirs(dirs or ())):
+        typer.echo(name)

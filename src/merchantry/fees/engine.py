@@ -8,6 +8,7 @@ same lines.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -87,7 +88,9 @@ def fee_lines_sql(rulebook: Rulebook) -> str:
     return compile_fee_query(rulebook).sql(dialect=DIALECT)
 
 
+@functools.lru_cache(maxsize=32)
 def _insert_sql(rulebook: Rulebook) -> str:
+    """INSERT of the compiled query; cached per (immutable, hashable) rulebook value."""
     columns = [exp.to_identifier(c.name, quoted=True) for c in FEE_LINES.columns]
     insert = exp.Insert(
         this=exp.Schema(this=exp.to_table(FEE_LINES.name), expressions=columns),

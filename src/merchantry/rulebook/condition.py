@@ -128,7 +128,8 @@ class Problem:
 
 
 def _did_you_mean(word: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    longer = [o for o in options if o.startswith(word)]
+    close = longer[:1] or difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}?" if close else ""
 
 

@@ -72,6 +72,16 @@ def _construct_sequence(loader: _Loader, node: SequenceNode) -> LineList:
     return result
 
 
+def _construct_timestamp(loader: _Loader, node: ScalarNode) -> Any:
+    """A date as ``safe_load`` reads it, or the text when it is no real date (2026-13-45),
+    so the checker can report it with its line instead of the loader crashing."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return str(node.value)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 

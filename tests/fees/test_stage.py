@@ -1,0 +1,171 @@
+"""The fee stage as a stage: its fact relation, re-runs, labels, statements, CLI."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from merchantry.cli.main import app
+from merchantry.fees import compute_fees, fee_statement
+from merchantry.fees.facts import INTERNAL_FACT_COLUMNS, fact_relation
+from merchantry.kit.errors import InputError, NotFound
+from merchantry.rulebook.columns import CONDITION_COLUMNS
+from merchantry.store.warehouse import connect
+
+from .market import Market
+
+MARCH = (date(2026, 3, 1), date(2026, 3, 31))
+
+
+def test_fact_relation_has_exactly_the_declared_columns(warehouse: duckdb.DuckDBPyConnection):
+    cursor = warehouse.execute(
+        fact_relation().sql(dialect="duckdb"), {"start": MARCH[0], "end": MARCH[1]}
+    )
+    names = [d[0] for d in cursor.description]
+    assert sorted(names) == sorted(
+        [c.fact_column for c in CONDITION_COLUMNS] + list(INTERNAL_FACT_COLUMNS)
+    )
+
+
+def test_rerun_replaces_the_lines_of_the_period(market: Market, run):
+    order = market.order(goods=10_000)
+    run("douyin-2026")
+    market.con.execute("UPDATE orders SET goods_fen = 20000, amount_paid_fen = 20000")
+    lines = run("douyin-2026")
+    assert lines.amount(order) == 900  # 4.5% of 20,000: the old line is gone
+    assert market.con.execute("SELECT count(*) FROM fee_lines").fetchone() == (1,)
+
+
+def test_runs_of_two_rulebooks_sit_side_by_side(market: Market):
+    market.order(goods=10_000)
+    compute_fees(market.con, "douyin-2025", *MARCH)
+    compute_fees(market.con, "douyin-2026", *MARCH)
+    rows = market.con.execute(
+        "SELECT rulebook, amount_fen FROM fee_lines ORDER BY rulebook"
+    ).fetchall()
+    assert rows == [("douyin-2025", 500), ("douyin-2026", 450)]
+
+
+def test_orders_outside_the_period_are_left_alone(market: Market, run):
+    inside = market.order()
+    outside = market.order(paid_at=datetime(2026, 4, 1, 0, 0))
+    lines = run("douyin-2026")
+    assert lines.get(inside) is not None
+    assert lines.get(outside) is None
+    assert lines.summary.orders == 1
+
+
+def test_summary_totals_by_kind(market: Market, run):
+    market.order(goods=10_000, scene="live")
+    market.order(goods=10_000, scene="product_card")
+    summary = run("douyin-2026").summary
+    tsf = summary.total("technical_service_fee")
+    assert (tsf.lines, tsf.amount_fen, tsf.baseline_fen, tsf.saved_fen) == (2, 510, 1_000, 490)
+    assert summary.warnings == ()
+
+
+def test_rule_labels_are_written_for_reports(market: Market, run):
+    market.order()
+    run("douyin-2026")
+    row = market.con.execute(
+        "SELECT title, effect_kind, fee_kind, assumption, origin FROM rulebook_rules "
+        "WHERE rulebook = 'douyin-2026' AND rule_id = 'tsf.waiver.chengfang'"
+    ).fetchone()
+    assert row == (
+        "Qianchuan Chengfang orders pay a 0.6% technical service fee",
+        "fee_waiver",
+        "technical_service_fee",
+        True,
+        "douyin-2026",
+    )
+
+
+def test_statement_counts_refunds_on_the_day_they_accrue(market: Market, run):
+    shop = market.shop()
+    order = market.order(
+        shop, goods=10_000, scene="product_card", paid_at=datetime(2026, 3, 30, 10, 0)
+    )
+    market.refund(order, 10_000, after=timedelta(days=3))  # refunded in April
+    run("douyin-2026")
+    march = fee_statement(market.con, "douyin-2026", shop, *MARCH)
+    april = fee_statement(market.con, "douyin-2026", shop, date(2026, 4, 1), date(2026, 4, 30))
+    assert march.total_fen == 60
+    assert march.saved_fen == 440
+    assert [(x.fee_kind, x.amount_fen) for x in april.lines] == [("fee_refund", -60)]
+    assert march.merchant_net_fen + april.merchant_net_fen == 0
+
+
+def test_period_that_ends_before_it_starts_is_refused(warehouse):
+    with pytest.raises(InputError):
+        compute_fees(warehouse, "douyin-2026", date(2026, 3, 2), date(2026, 3, 1))
+
+
+def test_unknown_rulebook_says_what_is_available(warehouse):
+    with pytest.raises(NotFound, match="douyin-2026"):
+        compute_fees(warehouse, "douyin-2062", *MARCH)
+
+
+def test_a_period_outside_the_window_warns(market: Market, run):
+    market.order()
+    summary = compute_fees(market.con, "douyin-2025", *MARCH)
+    assert "outside douyin-2025's effective window" in summary.warnings[0]
+
+
+class TestCommandLine:
+    def test_fees_prints_totals_by_kind(self, tmp_path):
+        db = tmp_path / "w.duckdb"
+        con = connect(db)
+        Market(con).order(goods=10_000, scene="product_card")
+        con.close()
+        result = CliRunner().invoke(
+            app,
+            [
+                "fees",
+                "--rulebook",
+                "douyin-2026",
+                "--from",
+                "2026-03-01",
+                "--to",
+                "2026-03-31",
+                "--db",
+                str(db),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        assert "technical_service_fee" in result.output
+        assert "¥0.60" in result.output
+
+    def test_rulebook_check_exits_non_zero_and_prints_every_problem(self, tmp_path):
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(
+            "rulebook: bad\ntitle: Bad\neffective: {from: 2026-01-01}\nrules:\n"
+            "  - id: a\n    title: A\n    when: order.secne = 'x'\n"
+            "    effect: {kind: base_rate, rate_bp: 99999}\n",
+            encoding="utf-8",
+        )
+        result = CliRunner().invoke(app, ["rulebook", "check", str(bad)])
+        assert result.exit_code == 1
+        for code in ("unknown-column", "out-of-range", "missing-provenance"):
+            assert code in result.output
+        assert "3 error(s)" in result.output
+
+    def test_rulebook_check_passes_the_shipped_rulebooks(self):
+        from merchantry.rulebook.library import shipped_dir
+
+        files = sorted(str(p) for p in shipped_dir().glob("*.yaml"))
+        assert len(files) == 4
+        result = CliRunner().invoke(app, ["rulebook", "check", *files])
+        assert result.exit_code == 0, result.output
+        assert "0 error(s), 0 warning(s)" in result.output
+
+    def test_rulebook_explain_shows_inherited_rules_and_assumptions(self):
+        result = CliRunner().invoke(
+            app, ["rulebook", "explain", "douyin-2026"], env={"COLUMNS": "250"}
+        )
+        assert result.exit_code == 0, result.output
+        assert "tsf.waiver.chengfang" in result.output
+        assert "from douyin-2025" in result.output
+        assert "ASSUMPTION" in result.output

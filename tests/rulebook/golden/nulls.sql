@@ -1,0 +1,4 @@
+(
+  COALESCE("f"."order_ad_product", '') = 'qianchuan_chengfang'
+  AND NOT "f"."order_is_gift"
+)

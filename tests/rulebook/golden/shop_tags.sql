@@ -1,0 +1,4 @@
+(
+  ARRAY_CONTAINS("f"."shop_tags", 'industry_belt')
+  OR "f"."shop_store_type" <> 'personal'
+)
