@@ -78,9 +78,13 @@ def create_stage(con: duckdb.DuckDBPyConnection, name: str, table: Table) -> Non
 
 
 def _column_set_problem(table: Table, header: Sequence[str]) -> tuple[Reason, str, str] | None:
-    """A file-level problem with the header: missing, unknown or repeated columns."""
+    """A file-level problem with the header: missing required, unknown or repeated columns.
+
+    A missing *nullable* column is not a problem: its values are NULL. That lets
+    files written before a nullable column was added to the model still load.
+    """
     declared = table.column_names
-    missing = [c for c in declared if c not in header]
+    missing = [c.name for c in table.columns if c.name not in header and not c.nullable]
     if missing:
         return Reason.MISSING_COLUMN, missing[0], "file has no column " + ", ".join(missing)
     unknown = [c for c in header if c not in declared]
