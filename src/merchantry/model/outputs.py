@@ -106,4 +106,192 @@ RULEBOOK_RULES = Table(
     ),
 )
 
-OUTPUT_TABLES: Final[tuple[Table, ...]] = (FEE_LINES, RULEBOOK_RULES)
+ENTRY_KINDS: Final = (
+    "sale",
+    "fee_refund",
+    "refund",
+    "compensation",
+    "settlement",
+    "commission_settlement",
+    "deposit_opening",
+    "deposit_topup",
+    "deposit_release",
+    "deposit_deduction",
+    "reward",
+    "reversal",
+)
+"""Kinds of journal entry. Their business meaning is documented in ``docs/ledger.md``."""
+
+ACCOUNTS: Final = (
+    "buyers",
+    "merchant_pending",
+    "merchant_available",
+    "merchant_deposit",
+    "merchant_funds",
+    "payouts_clearing",
+    "creator_payable",
+    "creator_available",
+    "platform_fee_revenue",
+    "platform_ads_revenue",
+    "platform_subsidy",
+    "platform_insurance",
+    "platform_penalties",
+    "logistics_claims",
+)
+"""Ledger accounts (with a party for per-shop and per-creator ones); see ``docs/ledger.md``."""
+
+JOURNAL_ENTRIES = Table(
+    name="journal_entries",
+    term_zh="记账凭证",
+    description=(
+        "Append-only journal of the ledger stage: one row per entry. `entry_id` is the "
+        "idempotency key (derived from the source event, kind and revision); corrections are "
+        "`reversal` entries naming the entry they cancel in `reverses`, never edits."
+    ),
+    primary_key=("entry_id",),
+    columns=(
+        Column("entry_id", T.TEXT, "Idempotency key of the entry (32 hex digits).", "凭证号"),
+        Column(
+            "logical_key",
+            T.TEXT,
+            "Key of the money event (kind and source); shared by its revisions.",
+            "业务键",
+        ),
+        Column("revision", T.INT, "0 for the first posting of the event, then 1, 2, …", "版本"),
+        Column("kind", T.TEXT, "Kind of entry.", "凭证类型", choices=ENTRY_KINDS),
+        Column("source_id", T.TEXT, "Source event: order, case, violation or shop-month.", "来源"),
+        Column("order_id", T.TEXT, "Order, when the entry is about one.", "订单号", nullable=True),
+        Column("shop_id", T.TEXT, "Shop the entry concerns.", "店铺ID", nullable=True),
+        Column("booked_on", T.DATE, "Business date of the entry.", "记账日期"),
+        Column("rulebook", T.TEXT, "Rulebook the close ran under.", "规则版本"),
+        Column("signature", T.TEXT, "Digest of the entry's content (legs, date, kind).", "摘要"),
+        Column(
+            "reverses",
+            T.TEXT,
+            "For a reversal: the entry it cancels.",
+            "冲销凭证",
+            nullable=True,
+        ),
+        Column("close_key", T.TEXT, "The close (rulebook and period) that posted it.", "结账批次"),
+    ),
+)
+
+JOURNAL_POSTINGS = Table(
+    name="journal_postings",
+    term_zh="记账分录",
+    description=(
+        "The legs of each journal entry. `amount_fen` is what the account receives (negative: "
+        "what it gives); the legs of every entry sum to zero. Balances are sums of postings, "
+        "never stored."
+    ),
+    primary_key=("entry_id", "leg"),
+    columns=(
+        Column("entry_id", T.TEXT, "Entry.", "凭证号", references="journal_entries.entry_id"),
+        Column("leg", T.INT, "Position of the leg in the entry, from 1.", "分录序号"),
+        Column("account", T.TEXT, "Account.", "科目", choices=ACCOUNTS),
+        Column(
+            "party",
+            T.TEXT,
+            "Owner of the account: shop id, creator id, or empty for platform accounts.",
+            "账户主体",
+        ),
+        Column("booked_on", T.DATE, "Business date (the entry's).", "记账日期"),
+        Column("order_id", T.TEXT, "Order, when the entry is about one.", "订单号", nullable=True),
+        Column(
+            "amount_fen", T.MONEY, "Money into the account (negative: out).", "金额", unit="fen"
+        ),
+        Column(
+            "rule_id", T.TEXT, "Rule (rulebook or ledger posting rule) behind the leg.", "规则ID"
+        ),
+    ),
+)
+
+ORDER_PAYOUTS = Table(
+    name="order_payouts",
+    term_zh="订单结算计划",
+    description=(
+        "Expected payout date of every order up to the last close (账期): receipt date "
+        "(confirmed, or auto-confirmed by rule), settlement days, holds for open after-sales "
+        "cases. Amounts are not stored: they are sums of the order's pending postings."
+    ),
+    primary_key=("order_id",),
+    columns=(
+        Column("order_id", T.TEXT, "Order.", "订单号"),
+        Column("shop_id", T.TEXT, "Shop.", "店铺ID"),
+        Column("creator_id", T.TEXT, "Affiliate creator, if any.", "达人ID", nullable=True),
+        Column("rulebook", T.TEXT, "Rulebook of the close that scheduled it.", "规则版本"),
+        Column("paid_on", T.DATE, "Payment date.", "支付日期"),
+        Column(
+            "receipt_on", T.DATE, "Receipt date (confirmed or auto).", "确认收货日期", nullable=True
+        ),
+        Column(
+            "receipt_source",
+            T.TEXT,
+            "confirmed (receipt_confirmed event), auto (rule from delivery) or none yet.",
+            "收货确认方式",
+            choices=("confirmed", "auto", "none"),
+        ),
+        Column("receipt_rule_id", T.TEXT, "Auto-confirm rule used.", "自动确认规则", nullable=True),
+        Column("settlement_days", T.INT, "Days after receipt.", "账期天数", nullable=True),
+        Column("settle_rule_id", T.TEXT, "Settlement-days rule.", "账期规则", nullable=True),
+        Column(
+            "held_until",
+            T.DATE,
+            "Latest close date of a holding case.",
+            "售后冻结至",
+            nullable=True,
+        ),
+        Column(
+            "held_by", T.TEXT, "Case holding the money (open case).", "冻结售后单", nullable=True
+        ),
+        Column(
+            "settle_on",
+            T.DATE,
+            "Expected payout date; empty while unknown.",
+            "预计结算日期",
+            nullable=True,
+        ),
+        Column(
+            "commission_settle_on",
+            T.DATE,
+            "When the creator's commission settles (affiliate orders).",
+            "佣金结算日期",
+            nullable=True,
+        ),
+        Column(
+            "status",
+            T.TEXT,
+            "awaiting_receipt, held (open case), scheduled or settled (by the close's end date).",
+            "状态",
+            choices=("awaiting_receipt", "held", "scheduled", "settled"),
+        ),
+    ),
+)
+
+DEPOSIT_REQUIREMENTS = Table(
+    name="deposit_requirements",
+    term_zh="保证金应缴",
+    description=(
+        "Deposit each shop owes per month, from the rulebook's tiers and last calendar "
+        "month's paid GMV, effective on the review day."
+    ),
+    primary_key=("shop_id", "month"),
+    columns=(
+        Column("shop_id", T.TEXT, "Shop.", "店铺ID"),
+        Column("month", T.DATE, "First day of the month.", "月份"),
+        Column("effective_on", T.DATE, "Review date the amount applies from.", "生效日期"),
+        Column("gmv_fen", T.MONEY, "Paid GMV of the previous month.", "上月支付GMV", unit="fen"),
+        Column("required_fen", T.MONEY, "Deposit owed.", "应缴保证金", unit="fen"),
+        Column("rule_id", T.TEXT, "Deposit tier rule.", "规则ID", nullable=True),
+        Column("rulebook", T.TEXT, "Rulebook.", "规则版本"),
+    ),
+)
+
+OUTPUT_TABLES: Final[tuple[Table, ...]] = (
+    FEE_LINES,
+    RULEBOOK_RULES,
+    JOURNAL_ENTRIES,
+    JOURNAL_POSTINGS,
+    ORDER_PAYOUTS,
+    DEPOSIT_REQUIREMENTS,
+)

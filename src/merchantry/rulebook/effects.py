@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
 
+from merchantry.model.tables import VIOLATION_KINDS
+
 
 class Stacking(StrEnum):
     """How rules of one effect kind combine on the same order."""
@@ -327,6 +329,45 @@ for _kind in (
         applied_by_fee_stage=False,
         check=_check_deposit,
     ),
+    EffectKind(
+        "auto_confirm_days",
+        "Receipt is confirmed automatically this many days after delivery when the buyer does "
+        "not confirm (自动确认收货). Ledger stage.",
+        (FieldSpec("days", "Days after the delivered event.", maximum=365),),
+        (S.FIRST,),
+        applied_by_fee_stage=False,
+    ),
+    EffectKind(
+        "commission_settlement_days",
+        "Affiliate commission settles this many days after receipt, never before the goods "
+        "payment (§3.7). Ledger stage.",
+        (FieldSpec("days", "Days after confirmed receipt.", maximum=365),),
+        (S.FIRST,),
+        applied_by_fee_stage=False,
+    ),
+    EffectKind(
+        "compensation_reduction",
+        "Lowers the compensation a merchant pays on an after-sales case (减赔); the platform "
+        "bears the waived share. Ledger stage.",
+        (FieldSpec("share_bp", "Share of the compensation waived, bp.", maximum=10_000),),
+        (S.FIRST,),
+        applied_by_fee_stage=False,
+    ),
+    EffectKind(
+        "deposit_deduction",
+        "Deducts a fixed amount from the shop's deposit for a confirmed violation "
+        "(保证金扣除). Ledger stage.",
+        (
+            FieldSpec(
+                "violation",
+                "Violation kind it applies to, or any.",
+                choices=(*VIOLATION_KINDS, "any"),
+            ),
+            FieldSpec("amount_fen", "Amount deducted per violation, fen."),
+        ),
+        (S.FIRST,),
+        applied_by_fee_stage=False,
+    ),
 ):
     register(_kind)
 
@@ -385,4 +426,14 @@ DESCRIBERS: Final[dict[str, Callable[[Effect], str]]] = {
     ),
     "settlement_days": lambda e: f"settles {e.int('days')} days after confirmed receipt",
     "deposit_tier": lambda e: f"deposit {e.int('deposit_fen')} fen",
+    "auto_confirm_days": lambda e: f"receipt auto-confirmed {e.int('days')} days after delivery",
+    "commission_settlement_days": lambda e: (
+        f"commission settles {e.int('days')} days after receipt (not before the goods payment)"
+    ),
+    "compensation_reduction": lambda e: (
+        f"{_bp(e.int('share_bp'))} of the merchant's compensation borne by the platform"
+    ),
+    "deposit_deduction": lambda e: (
+        f"{e.int('amount_fen')} fen deducted from the deposit per {e.text('violation')} violation"
+    ),
 }
