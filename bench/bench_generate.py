@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
             child_baseline(Path(out), int(rest[0]))
         return
 
-    console = Console()
+    console = Console(width=140)
     with tempfile.TemporaryDirectory() as tmp:
         gen = run_child(["generate", tmp, str(args.shops), str(args.days), args.format])
         size = sum(p.stat().st_size for p in Path(tmp).rglob("*") if p.is_file())
