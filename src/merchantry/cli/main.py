@@ -24,9 +24,9 @@ app = typer.Typer(
 
 
 def _register_all() -> None:
-    from merchantry.cli import demo, fees, generate, ingest, ledger, rulebook, simulate
+    from merchantry.cli import demo, fees, generate, ingest, ledger, risk, rulebook, simulate
 
-    for module in (generate, ingest, rulebook, fees, ledger, simulate, demo):
+    for module in (generate, ingest, rulebook, fees, ledger, risk, simulate, demo):
         module.register(app)
 
 
