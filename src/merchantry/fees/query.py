@@ -57,7 +57,13 @@ def text(value: str) -> exp.Literal:
 
 
 class Compiler:
-    """Builds the fee query for one rulebook; conditions are compiled once each."""
+    """Builds the fee query for one rulebook.
+
+    Each condition is evaluated once per order: a group of ``first`` rules becomes
+    one ``CASE`` giving the index of the matching rule (``g<n>``), a waiver's
+    condition one boolean column (``w<n>``), both in the ``fee_match`` step; later
+    steps read those columns (``CASE g1 WHEN 1 THEN …``) instead of re-testing.
+    """
 
     def __init__(self, rulebook: Rulebook) -> None:
         self.rulebook = rulebook
@@ -65,20 +71,35 @@ class Compiler:
         self._conditions = {
             r.id: compile_condition(r.condition, params, fact_alias=F) for r in rulebook.rules
         }
+        self._groups: dict[tuple[str, ...], str] = {}
+        self._flags: dict[str, str] = {}
 
     def cond(self, rule: Rule) -> exp.Expr:
+        """The rule's compiled condition (evaluated where it is placed)."""
         return self._conditions[rule.id].copy()
+
+    def flag(self, rule: Rule) -> exp.Expr:
+        """A column holding the rule's condition, computed once in the match step."""
+        name = self._flags.setdefault(rule.id, f"w{len(self._flags) + 1}")
+        return col(name)
 
     def rules(self, kind: str, stacking: Stacking | None = None) -> tuple[Rule, ...]:
         found = self.rulebook.rules_of(kind)
         return tuple(r for r in found if stacking is None or r.stacking is stacking)
 
+    def _index(self, rules: Sequence[Rule]) -> exp.Expr:
+        key = tuple(r.id for r in rules)
+        return col(self._groups.setdefault(key, f"g{len(self._groups) + 1}"))
+
     def first(self, rules: Sequence[Rule], value: Value) -> exp.Expr:
-        """``CASE WHEN c1 THEN v1 WHEN c2 THEN v2 … END`` (NULL when none matches)."""
-        case = exp.Case()
-        for rule in rules:
-            case = case.when(self.cond(rule), value(rule))
-        return case if rules else exp.Null()
+        """Value of the first matching rule by precedence (NULL when none matches)."""
+        if not rules:
+            return exp.Null()
+        index = self._index(rules)
+        case = exp.Case(this=index)
+        for position, rule in enumerate(rules, start=1):
+            case = case.when(num(position), value(rule))
+        return case
 
     def rule_id(self, rules: Sequence[Rule]) -> exp.Expr:
         return self.first(rules, lambda r: text(r.id))
@@ -90,6 +111,18 @@ class Compiler:
             term = exp.Case().when(self.cond(rule), value(rule)).else_(num(0))
             total = exp.Add(this=total, expression=term)
         return total
+
+    def match_step(self) -> list[tuple[str, exp.Expr]]:
+        """The columns every later step reads: group indexes and waiver flags."""
+        by_id = {r.id: r for r in self.rulebook.rules}
+        out: list[tuple[str, exp.Expr]] = []
+        for ids, name in self._groups.items():
+            case = exp.Case()
+            for position, rule_id in enumerate(ids, start=1):
+                case = case.when(self.cond(by_id[rule_id]), num(position))
+            out.append((name, case))
+        out += [(name, self.cond(by_id[rule_id])) for rule_id, name in self._flags.items()]
+        return out
 
 
 def _floor_or_multiply(rule: Rule, rate: exp.Expr) -> exp.Expr:
@@ -190,8 +223,10 @@ def rates_step(c: Compiler) -> list[tuple[str, exp.Expr]]:
     stacked: exp.Expr = rate.copy()
     stack = c.rules("fee_waiver", Stacking.STACK)
     for rule in stack:
-        stacked = exp.Case().when(c.cond(rule), _floor_or_multiply(rule, stacked)).else_(stacked)
-    last_stack = c.rule_id(tuple(reversed(stack)))
+        stacked = exp.Case().when(c.flag(rule), _floor_or_multiply(rule, stacked)).else_(stacked)
+    last_stack: exp.Expr = exp.Null()
+    for rule in stack:
+        last_stack = exp.Case().when(c.flag(rule), text(rule.id)).else_(last_stack)
     commission = apply_rate_sql(
         exp.func(
             "greatest",
@@ -233,11 +268,11 @@ def _lowest(
     best = c.rules(kind, Stacking.BEST)
     if not best:
         return current, exp.Null()
-    candidates = [exp.Case().when(c.cond(r), candidate(r, current)) for r in best]
+    candidates = [exp.Case().when(c.flag(r), candidate(r, current)) for r in best]
     final = exp.func("least", current.copy(), *candidates)
     winner = exp.Case()
     for rule in best:
-        hit = exp.and_(c.cond(rule), exp.EQ(this=candidate(rule, current), expression=final.copy()))
+        hit = exp.and_(c.flag(rule), exp.EQ(this=candidate(rule, current), expression=final.copy()))
         winner = winner.when(hit, text(rule.id))
     return final, winner
 
@@ -255,8 +290,8 @@ def waived_step(c: Compiler) -> list[tuple[str, exp.Expr]]:
     charged: exp.Expr = col("promo_charged_fen")
     stacked_ids: exp.Expr = exp.Null()
     for rule in c.rules("promotion_fee_waiver", Stacking.STACK):
-        stacked_ids = exp.Case().when(c.cond(rule), text(rule.id)).else_(stacked_ids)
-        charged = exp.Case().when(c.cond(rule), _promo_waived(rule, charged)).else_(charged)
+        stacked_ids = exp.Case().when(c.flag(rule), text(rule.id)).else_(stacked_ids)
+        charged = exp.Case().when(c.flag(rule), _promo_waived(rule, charged)).else_(charged)
     promo_final, promo_winner = _lowest(c, "promotion_fee_waiver", charged, _promo_waived)
     dropped = exp.LT(this=col("promo_charged_fen"), expression=col("order_ad_cost_fen"))
     promo_waiver = exp.func(
@@ -311,21 +346,16 @@ def _neg_pro_rata(amount: str) -> exp.Expr:
     return exp.Neg(this=exp.paren(share))
 
 
-def _line(values: dict[str, exp.Expr]) -> exp.Struct:
-    fields = []
-    for name, sql_type in LINE_COLUMNS:
-        value = values.get(name, exp.Null())
-        fields.append(
-            exp.PropertyEQ(this=exp.to_identifier(name), expression=exp.cast(value, sql_type))
-        )
-    return exp.Struct(expressions=fields)
+def _line(values: dict[str, exp.Expr]) -> dict[str, exp.Expr]:
+    """Every line column, typed, in ``LINE_COLUMNS`` order (NULL where not given)."""
+    return {name: exp.cast(values.get(name, exp.Null()), t) for name, t in LINE_COLUMNS}
 
 
-def line_structs(c: Compiler) -> list[exp.Struct]:
-    """One struct per fee kind the rulebook has rules for."""
+def line_values(c: Compiler) -> list[dict[str, exp.Expr]]:
+    """The columns of each fee kind's line, for every kind the rulebook has rules for."""
     paid_on, refund_on = col("order_paid_date"), col("order_refunded_on")
     merchant, platform, creator = text("merchant"), text("platform"), text("creator")
-    lines: list[exp.Struct] = []
+    lines: list[dict[str, exp.Expr]] = []
 
     def add(kind: str, needs: str, **values: exp.Expr) -> None:
         if c.rules(needs):
@@ -438,44 +468,40 @@ def compile_fee_query(rulebook: Rulebook) -> exp.Select:
         ("fee_waived", waived_step(c)),
         ("fee_amounts", amounts_step()),
     ]
-    source: exp.Expr = exp.paren(exp.Subquery(this=fact_relation()))
-    source = exp.Subquery(this=fact_relation())
-    ctes: list[tuple[str, exp.Select]] = []
-    previous: exp.Expr = source
-    for name, columns in steps:
-        ctes.append((name, _step(previous, columns)))
-        previous = exp.to_table(name)
-    structs = line_structs(c)
-    exploded = exp.select(
-        exp.alias_(col("order_order_id"), "order_id", quoted=True),
-        exp.alias_(col("shop_shop_id"), "shop_id", quoted=True),
-        exp.alias_(exp.Explode(this=exp.Array(expressions=structs)), "line", quoted=True),
-    ).from_(exp.alias_(previous, F, table=True))
-    line = exp.column("line", table="l", quoted=True)
-    query = exp.select(
-        exp.alias_(text(rulebook.name), "rulebook", quoted=True),
-        exp.column("order_id", table="l", quoted=True),
-        exp.column("shop_id", table="l", quoted=True),
-        *[
-            exp.alias_(
-                exp.Dot(this=line.copy(), expression=exp.to_identifier(name, quoted=True)),
-                name,
-                quoted=True,
-            )
-            for name, _ in LINE_COLUMNS
-        ],
-    ).from_(exp.alias_(exp.Subquery(this=exploded), "l", table=True))
-    rule_id = exp.Dot(this=line.copy(), expression=exp.to_identifier("rule_id", quoted=True))
-    amount = exp.Dot(this=line.copy(), expression=exp.to_identifier("amount_fen", quoted=True))
-    baseline = exp.Dot(this=line.copy(), expression=exp.to_identifier("baseline_fen", quoted=True))
-    query = query.where(
-        exp.and_(
-            exp.Not(this=exp.Is(this=rule_id, expression=exp.Null())),
-            exp.or_(
-                exp.NEQ(this=amount, expression=num(0)), exp.NEQ(this=baseline, expression=num(0))
-            ),
-        )
+    kinds = line_values(c)
+    steps.insert(0, ("fee_match", c.match_step()))
+    needed = {"order_order_id", "shop_shop_id"}
+    for values in kinds:
+        for value in values.values():
+            needed.update(node.name for node in value.find_all(exp.Column))
+    per_order = exp.select(*[col(name) for name in sorted(needed)]).from_(
+        exp.alias_(exp.to_table(steps[-1][0]), F, table=True)
     )
-    for name, select in ctes:
-        query = query.with_(name, as_=select, copy=False)
-    return query
+    query: exp.Query | None = None
+    for values in kinds:
+        select = exp.select(
+            exp.alias_(text(rulebook.name), "rulebook", quoted=True),
+            exp.alias_(col("order_order_id"), "order_id", quoted=True),
+            exp.alias_(col("shop_shop_id"), "shop_id", quoted=True),
+            *[exp.alias_(v, name, quoted=True) for name, v in values.items()],
+        ).from_(exp.alias_(exp.to_table("fee_per_order"), F, table=True))
+        select = select.where(
+            exp.and_(
+                exp.Not(this=exp.Is(this=values["rule_id"].copy(), expression=exp.Null())),
+                exp.or_(
+                    exp.NEQ(this=values["amount_fen"].copy(), expression=num(0)),
+                    exp.NEQ(this=values["baseline_fen"].copy(), expression=num(0)),
+                ),
+            )
+        )
+        query = select if query is None else exp.union(query, select, distinct=False)
+    if query is None:
+        raise ValueError(f"rulebook {rulebook.name!r} has no rule that produces a fee line")
+    outer = exp.select(exp.Star()).from_(exp.alias_(exp.Subquery(this=query), "lines", table=True))
+    previous: exp.Expr = exp.Subquery(this=fact_relation())
+    for name, columns in steps:
+        outer = outer.with_(name, as_=_step(previous, columns), copy=False)
+        previous = exp.to_table(name)
+    # One materialized row per order with only the columns the lines read; each fee
+    # kind is then a cheap filtered branch of a UNION ALL.
+    return outer.with_("fee_per_order", as_=per_order, materialized=True, copy=False)
