@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,3 +34,75 @@ def shared_data_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"public dataset not available at {path} (it lives outside the repository)")
     return path
+
+
+def _postgres_bin(name: str) -> Path | None:
+    found = shutil.which(name)
+    if found:
+        return Path(found)
+    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    return candidates[-1] if candidates else None
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real, throwaway PostgreSQL server for the session, as an SQLAlchemy URL.
+
+    Started with initdb/pg_ctl in a temporary directory on a free loopback port
+    (as the ``postgres`` user when the tests run as root, since PostgreSQL
+    refuses to run as root). Skips when PostgreSQL is not installed, except
+    under CI, where `make test` installs it and its absence is a failure.
+    """
+    initdb, pg_ctl = _postgres_bin("initdb"), _postgres_bin("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        message = "PostgreSQL server binaries (initdb, pg_ctl) are not installed"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; `make test` should have installed them")
+        pytest.skip(message)
+    # Not under pytest's tmp_path: its parents are private to root, and the server
+    # runs as the postgres user, which must reach its data directory.
+    base = Path(tempfile.mkdtemp(prefix="merchantry-pg-"))
+    data = base / "data"
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        prefix = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(base, user="postgres")
+        base.chmod(0o700)
+    port = _free_port()
+    subprocess.run(
+        [*prefix, str(initdb), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+        check=True,
+        capture_output=True,
+    )
+    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(
+        [
+            *prefix,
+            str(pg_ctl),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(base / "log"),
+            "-w",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            [*prefix, str(pg_ctl), "-D", str(data), "-m", "immediate", "stop"],
+            check=False,
+            capture_output=True,
+        )
+        shutil.rmtree(base, ignore_errors=True)
