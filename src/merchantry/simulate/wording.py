@@ -51,7 +51,9 @@ def line_sentence(line: LineSaving) -> str:
     amount = format_fen(abs(line.saving_fen))
     if line.saving_fen < 0:
         verb = f"商家多支出 {amount} · cost merchants {amount} more"
-    elif REFUND_KINDS.intersection(line.fee_kinds):
+    elif line.fee_kinds and REFUND_KINDS.issuperset(line.fee_kinds):
+        # Only a line made of refunds gives money back; a waiver whose line also
+        # touches fee refunds (less fee, so less to refund) still saves.
         verb = f"为商家返还 {amount} · returned {amount} to merchants"
     else:
         verb = f"为商家节省 {amount} · saved merchants {amount}"
