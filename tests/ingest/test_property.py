@@ -78,20 +78,25 @@ corruptions = st.lists(
 def _apply(
     data: dict[str, Rows], found: list[Corruption]
 ) -> tuple[set[tuple[str, tuple[str, ...]]], dict[str, dict[int, str]]]:
-    """Corrupt ``data`` in place; returns keys that must not be accepted and byte edits."""
-    refused: set[tuple[str, tuple[str, ...]]] = set()
+    """Corrupt ``data`` in place; returns keys that must not be accepted and byte edits.
+
+    A key must not be accepted when every row carrying it (as first written) was corrupted;
+    a clean duplicate of a corrupted row may legitimately get in.
+    """
+    original_keys = {name: [_key(name, r) for r in rows] for name, rows in data.items()}
+    corrupted: set[tuple[str, int]] = set()
     byte_edits: dict[str, dict[int, str]] = {}
     for name, index, kind, pick in found:
         rows = data[name]
-        row = rows[index % len(rows)]
-        key = _key(name, row)
-        columns = table(name).columns
+        position = index % len(rows)
+        row = rows[position]
         if kind == "duplicate":
             rows.append(dict(row))
+            original_keys[name].append(original_keys[name][position])
             continue
         if kind in ("encoding", "truncate"):
-            byte_edits.setdefault(name, {})[rows.index(row)] = kind
-            refused.add((name, key))
+            byte_edits.setdefault(name, {})[position] = kind
+            corrupted.add((name, position))
             continue
         wanted = {
             "bad_number": lambda c: c.type in (T.INT, T.MONEY, T.BIGINT),
@@ -100,7 +105,7 @@ def _apply(
             "empty": lambda c: not c.nullable,
             "bad_time": lambda c: c.type is T.TIMESTAMP,
         }[kind]
-        options = [c for c in columns if wanted(c)]
+        options = [c for c in table(name).columns if wanted(c)]
         if not options:
             continue
         column = options[pick % len(options)]
@@ -111,7 +116,13 @@ def _apply(
             "empty": "",
             "bad_time": "2025-13-01 00:00:00",
         }[kind]
-        refused.add((name, key))
+        corrupted.add((name, position))
+    refused = set()
+    for name, keys in original_keys.items():
+        for key in set(keys):
+            positions = [i for i, k in enumerate(keys) if k == key]
+            if all((name, i) in corrupted for i in positions):
+                refused.add((name, key))
     return refused, byte_edits
 
 
