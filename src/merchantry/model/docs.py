@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from merchantry.model.outputs import OUTPUT_TABLES
 from merchantry.model.schema import Column, Table
+from merchantry.model.system import SYSTEM_TABLES
 from merchantry.model.tables import TABLES
 
 INTRO = """\
@@ -52,7 +53,11 @@ def render_table(table: Table) -> str:
         "",
         table.description,
         "",
-        "Primary key: " + ", ".join(f"`{k}`" for k in table.primary_key) + ".",
+        (
+            "Primary key: " + ", ".join(f"`{k}`" for k in table.primary_key) + "."
+            if table.primary_key
+            else "No primary key (a log)."
+        ),
         "",
         "| column | type | unit | meaning | platform term | rules |",
         "|---|---|---|---|---|---|",
@@ -87,6 +92,8 @@ def render() -> str:
     parts += [render_table(t) for t in TABLES]
     parts += ["# Stage output tables", ""]
     parts += [render_table(t) for t in OUTPUT_TABLES]
+    parts += ["# System tables", ""]
+    parts += [render_table(t) for t in SYSTEM_TABLES]
     return "\n".join(parts).rstrip() + "\n"
 
 

@@ -203,6 +203,13 @@ JOURNAL_POSTINGS = Table(
         Column(
             "rule_id", T.TEXT, "Rule (rulebook or ledger posting rule) behind the leg.", "规则ID"
         ),
+        Column(
+            "entry_kind",
+            T.TEXT,
+            "Kind of the money event the leg belongs to (for a reversal: the kind it reverses).",
+            "业务类型",
+            choices=ENTRY_KINDS,
+        ),
     ),
 )
 

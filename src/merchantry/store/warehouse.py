@@ -15,6 +15,7 @@ import sqlglot.expressions as exp
 
 from merchantry.model.outputs import OUTPUT_TABLES
 from merchantry.model.schema import Table
+from merchantry.model.system import SYSTEM_TABLES
 from merchantry.model.tables import TABLES
 
 DEFAULT_DB = Path("merchantry.duckdb")
@@ -38,9 +39,12 @@ def create_table_sql(table: Table, *, name: str | None = None, if_not_exists: bo
         )
         for col in table.columns
     ]
-    columns.append(
-        exp.PrimaryKey(expressions=[exp.to_identifier(k, quoted=True) for k in table.primary_key])
-    )
+    if table.primary_key:  # a log table (quarantine) has none
+        columns.append(
+            exp.PrimaryKey(
+                expressions=[exp.to_identifier(k, quoted=True) for k in table.primary_key]
+            )
+        )
     create = exp.Create(
         this=exp.Schema(this=exp.to_table(name or table.name), expressions=columns),
         kind="TABLE",
@@ -50,8 +54,8 @@ def create_table_sql(table: Table, *, name: str | None = None, if_not_exists: bo
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every declared event and output table that does not exist yet."""
-    for table in (*TABLES, *OUTPUT_TABLES):
+    """Create every declared event, output and system table that does not exist yet."""
+    for table in (*TABLES, *OUTPUT_TABLES, *SYSTEM_TABLES):
         con.execute(create_table_sql(table))
 
 

@@ -1,0 +1,74 @@
+"""Tables Merchantry keeps about its own work (as opposed to marketplace events).
+
+``quarantine`` keeps every row ingestion rejected, with where it came from and
+why; ``ingest_files`` records each ingested file by content digest, which is
+what makes re-ingesting the same files a no-op.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from merchantry.model.schema import Column, ColumnType, Table
+
+T = ColumnType
+
+QUARANTINE_COLUMNS: Final = (
+    Column("ingest_id", T.TEXT, "Ingest that read the row (a digest of its input files)."),
+    Column("source_file", T.TEXT, "File the row came from, as given on the command line."),
+    Column("table_name", T.TEXT, "Table the row was meant for."),
+    Column("row_number", T.BIGINT, "1-based data row in the file (a CSV header is not a row)."),
+    Column(
+        "row_key",
+        T.TEXT,
+        "Primary key of the row as read (values joined by ', '); "
+        "tells apart several rows an adapter made from one source row.",
+        nullable=True,
+    ),
+    Column(
+        "column_name",
+        T.TEXT,
+        "Column of the first problem; empty for whole-row problems.",
+        nullable=True,
+    ),
+    Column("reason", T.TEXT, "Reason code of the first problem (see docs/ingestion.md)."),
+    Column("message", T.TEXT, "Every problem of the row, in check order, joined by '; '."),
+    Column(
+        "raw",
+        T.TEXT,
+        "The original row: CSV record text, JSON line, or Parquet values as a JSON object.",
+        nullable=True,
+    ),
+)
+"""Columns of the quarantine table and file. A row may legitimately appear twice for one
+source row when an adapter maps one source row to several events (Olist logistics)."""
+
+INGEST_FILES = Table(
+    name="ingest_files",
+    term_zh="已接入文件",
+    description="Files already ingested, by content digest.",
+    primary_key=("digest",),
+    columns=(
+        Column("digest", T.TEXT, "SHA-256 of the file's bytes."),
+        Column("path", T.TEXT, "Path the file was read from."),
+        Column("table_name", T.TEXT, "Table fed (or `olist` for an Olist source file)."),
+        Column("ingest_id", T.TEXT, "Ingest that read it."),
+        Column("encoding", T.TEXT, "Text encoding used.", nullable=True),
+        Column("rows_read", T.BIGINT, "Rows offered to the warehouse from this file."),
+        Column("accepted", T.BIGINT, "Rows stored."),
+        Column("quarantined", T.BIGINT, "Rows quarantined."),
+    ),
+)
+
+QUARANTINE = Table(
+    name="quarantine",
+    term_zh="隔离区",
+    description=(
+        "Every row ingestion rejected, with its source file, row number, column and reason. "
+        "A log: it has no key."
+    ),
+    primary_key=(),
+    columns=QUARANTINE_COLUMNS,
+)
+
+SYSTEM_TABLES: Final[tuple[Table, ...]] = (QUARANTINE, INGEST_FILES)
