@@ -1,0 +1,165 @@
+"""Verify the whole journal; every problem names the entries or keys involved.
+
+The checks are plain functions in an ordered tuple (:data:`CHECKS`), each a query
+that returns offending ids; :func:`check_journal` runs them all and returns the
+problems (empty: the journal is sound).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+import duckdb
+
+from merchantry.ledger.accounts import Account
+from merchantry.ledger.journal import run_sql
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the journal."""
+
+    code: str
+    message: str
+    ids: tuple[str, ...]
+    """Offending entry ids, keys or accounts (at most a sample)."""
+    count: int
+
+    def __str__(self) -> str:
+        sample = ", ".join(self.ids)
+        return f"{self.code}: {self.count:,} {self.message} (e.g. {sample})"
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A named query returning ``(id)`` rows that break one invariant."""
+
+    code: str
+    message: str
+    sql: str
+
+
+CHECKS: Final[tuple[Check, ...]] = (
+    Check(
+        "unbalanced-entry",
+        "entries whose postings do not sum to zero",
+        "SELECT entry_id FROM journal_postings GROUP BY entry_id HAVING sum(amount_fen) <> 0",
+    ),
+    Check(
+        "duplicate-entry-id",
+        "entry ids posted more than once",
+        "SELECT entry_id FROM journal_entries GROUP BY entry_id HAVING count(*) > 1",
+    ),
+    Check(
+        "duplicate-leg",
+        "legs posted more than once",
+        "SELECT entry_id || '#' || leg FROM journal_postings GROUP BY entry_id, leg"
+        " HAVING count(*) > 1",
+    ),
+    Check(
+        "entry-without-postings",
+        "entries with no postings",
+        "SELECT entry_id FROM journal_entries"
+        " WHERE entry_id NOT IN (SELECT entry_id FROM journal_postings)",
+    ),
+    Check(
+        "orphan-posting",
+        "postings whose entry does not exist",
+        "SELECT DISTINCT entry_id FROM journal_postings"
+        " WHERE entry_id NOT IN (SELECT entry_id FROM journal_entries)",
+    ),
+    Check(
+        "posting-date",
+        "postings booked on another date than their entry",
+        "SELECT DISTINCT p.entry_id FROM journal_postings AS p JOIN journal_entries AS e"
+        " USING (entry_id) WHERE p.booked_on <> e.booked_on",
+    ),
+    Check(
+        "unknown-account",
+        "postings to an account not in the chart of accounts",
+        "SELECT DISTINCT account FROM journal_postings WHERE NOT list_contains($accounts, account)",
+    ),
+    Check(
+        "two-live-revisions",
+        "event keys with more than one live (unreversed) entry",
+        "SELECT logical_key FROM journal_entries WHERE kind <> 'reversal' AND entry_id NOT IN"
+        " (SELECT reverses FROM journal_entries WHERE reverses IS NOT NULL)"
+        " GROUP BY logical_key HAVING count(*) > 1",
+    ),
+    Check(
+        "entry-id-not-derived",
+        "entries whose id is not derived from their key and revision",
+        "SELECT entry_id FROM journal_entries WHERE kind <> 'reversal'"
+        " AND entry_id <> md5(logical_key || ':' || CAST(revision AS VARCHAR))",
+    ),
+    Check(
+        "bad-reversal",
+        "reversals that do not exactly negate the entry they reverse",
+        """
+        SELECT r.entry_id FROM journal_entries AS r
+        LEFT JOIN journal_entries AS o ON o.entry_id = r.reverses
+        WHERE r.kind = 'reversal' AND (o.entry_id IS NULL OR EXISTS (
+          SELECT 1 FROM journal_postings AS a FULL JOIN (
+            SELECT * FROM journal_postings WHERE entry_id = r.entry_id
+          ) AS b ON a.leg = b.leg
+          WHERE a.entry_id = r.reverses
+            AND (b.leg IS NULL OR a.amount_fen <> -b.amount_fen OR a.account <> b.account
+                 OR a.party <> b.party)))
+        """,
+    ),
+    Check(
+        "reversed-twice",
+        "entries reversed more than once",
+        "SELECT reverses FROM journal_entries WHERE reverses IS NOT NULL"
+        " GROUP BY reverses HAVING count(*) > 1",
+    ),
+    Check(
+        "statement-does-not-reconcile",
+        "shop accounts whose month-end balances differ from opening + movements",
+        """
+        WITH months AS (
+          SELECT DISTINCT last_day(booked_on) AS month_end FROM journal_postings
+        ), moves AS (
+          SELECT party, account, last_day(booked_on) AS month_end, sum(amount_fen) AS moved
+          FROM journal_postings WHERE account LIKE 'merchant_%' GROUP BY ALL
+        ), running AS (
+          SELECT party, account, month_end,
+                 sum(moved) OVER (PARTITION BY party, account ORDER BY month_end) AS closing
+          FROM moves
+        ), direct AS (
+          SELECT p.party, p.account, m.month_end, sum(p.amount_fen) AS closing
+          FROM journal_postings AS p JOIN months AS m ON p.booked_on <= m.month_end
+          WHERE p.account LIKE 'merchant_%' GROUP BY ALL
+        )
+        SELECT r.party || '/' || r.account || '@' || CAST(r.month_end AS VARCHAR)
+        FROM running AS r JOIN direct AS d USING (party, account, month_end)
+        WHERE r.closing <> d.closing
+        """,
+    ),
+    Check(
+        "money-not-conserved",
+        "accounts: the sum of every balance is not zero",
+        "SELECT 'all accounts' FROM journal_postings HAVING coalesce(sum(amount_fen), 0) <> 0",
+    ),
+)
+
+
+def check_journal(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    sample: int = 5,
+    on_check: Callable[[str], None] | None = None,
+) -> list[Problem]:
+    """Run every check; the problems found (empty when the journal is sound)."""
+    accounts = [a.value for a in Account]
+    problems = []
+    for check in CHECKS:
+        if on_check is not None:
+            on_check(check.code)
+        rows = run_sql(con, check.sql, {"accounts": accounts}).fetchall()
+        if rows:
+            ids = tuple(sorted(str(r[0]) for r in rows)[:sample])
+            problems.append(Problem(check.code, check.message, ids, len(rows)))
+    return problems

@@ -1,0 +1,190 @@
+"""The month close: every money effect of a period posted in one transaction.
+
+Order of work (each step a plain function; :data:`STEPS` after the schedule):
+
+1. fee lines for the period exist, or the injected fee runner makes them (the
+   ledger does not import the fee stage: sibling stages meet in tables);
+2. ``BEGIN``; the payout schedule (``order_payouts``) for every order paid up to
+   the end;
+3. order events (sales with their fee lines, fee refunds, refunds, compensation);
+4. settlements falling due in the period (amounts are the orders' pending sums,
+   so they see step 3);
+5. deposits (openings, deductions, reviews);
+6. rewards (hook);
+7. ``COMMIT``. A close killed anywhere before the commit leaves the journal as it
+   was (DuckDB rolls the transaction back on the next open).
+
+Running the same close twice posts nothing the second time; a close over changed
+data posts reversals and new revisions only for what changed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Final
+
+import duckdb
+
+from merchantry.kit.errors import InputError
+from merchantry.kit.ids import stable_key
+from merchantry.ledger.deposits import post_deposits
+from merchantry.ledger.journal import EMPTY, CloseRef, PostResult, post_staged, run_sql, start_stage
+from merchantry.ledger.postings import prepare, stage_order_events
+from merchantry.ledger.rewards import stage_rewards
+from merchantry.ledger.settlement import build_schedule, stage_settlements
+from merchantry.rulebook.checker import load_rulebook
+from merchantry.rulebook.model import Rulebook
+from merchantry.store.warehouse import ensure_schema, transaction
+
+FeeRunner = Callable[[duckdb.DuckDBPyConnection, Rulebook, date, date], object]
+"""Runs the fee stage for a rulebook and period (``merchantry.fees.run_rulebook`` fits)."""
+
+Progress = Callable[[str], None]
+
+ORDER_EVENT_KINDS: Final = ("sale", "fee_refund", "refund", "compensation")
+SETTLEMENT_KINDS: Final = ("settlement", "commission_settlement")
+
+ORDERS_WITHOUT_LINES: Final = """
+SELECT count(*) FROM orders AS o
+WHERE CAST(o.paid_at AS DATE) BETWEEN $start AND $end
+  AND NOT EXISTS (SELECT 1 FROM fee_lines AS l WHERE l.order_id = o.order_id
+                  AND l.rulebook = $rulebook)
+"""
+
+KIND_COUNTS: Final = """
+SELECT e.kind, count(DISTINCT e.entry_id), coalesce(sum(abs(p.amount_fen)) // 2, 0)
+FROM journal_entries AS e JOIN journal_postings AS p USING (entry_id)
+WHERE e.close_key = $close_key
+GROUP BY e.kind ORDER BY e.kind
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class KindCount:
+    """Entries one close posted of one kind, and the money they moved."""
+
+    kind: str
+    entries: int
+    moved_fen: int
+    """Half the sum of absolute leg amounts: money moved between accounts."""
+
+
+@dataclass(frozen=True, slots=True)
+class CloseSummary:
+    """What one close did."""
+
+    rulebook: str
+    start: date
+    end: date
+    close_key: str
+    result: PostResult
+    kinds: tuple[KindCount, ...]
+    """Entries in the journal from this close (after this run), by kind."""
+    fees_run: bool
+    postings: int
+    """Postings this run inserted."""
+    seconds: float
+    warnings: tuple[str, ...] = ()
+
+
+def close_key(rulebook: str, start: date, end: date) -> str:
+    """The id of a close: rulebook and period (no clock, so a re-run has the same id)."""
+    return stable_key("close", rulebook, start.isoformat(), end.isoformat())
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> int:
+    row = run_sql(con, sql, params).fetchone()
+    return int(row[0]) if row else 0
+
+
+def close_period(
+    con: duckdb.DuckDBPyConnection,
+    book: Rulebook,
+    start: date,
+    end: date,
+    *,
+    run_fees: FeeRunner | None = None,
+    progress: Progress | None = None,
+) -> CloseSummary:
+    """Close ``start``..``end`` (inclusive) under ``book``: one transaction, idempotent.
+
+    Raises ``InputError`` when fee lines are missing and no ``run_fees`` was given.
+    """
+    if end < start:
+        raise InputError(f"period ends ({end}) before it starts ({start})")
+    began = time.perf_counter()
+    say = progress or (lambda _message: None)
+    ensure_schema(con)
+    period: dict[str, object] = {"start": start, "end": end, "rulebook": book.name}
+    fees_run = False
+    if _count(con, ORDERS_WITHOUT_LINES, period):
+        if run_fees is None:
+            raise InputError(
+                f"orders paid {start}..{end} have no {book.name} fee lines; run "
+                f"`merchantry fees --rulebook {book.name}` first"
+            )
+        say("fee stage")
+        run_fees(con, book, start, end)
+        fees_run = True
+    key = close_key(book.name, start, end)
+    ref = CloseRef(book.name, key)
+    warnings: list[str] = []
+    before = _count(con, "SELECT count(*) FROM journal_postings", {})
+    with transaction(con):
+        say("payout schedule")
+        build_schedule(con, book, end)
+        prepare(con)
+        say("sales, fees, refunds, compensation")
+        start_stage(con)
+        stage_order_events(con, book.name, start, end)
+        result = post_staged(con, ref, kinds=ORDER_EVENT_KINDS, start=start, end=end)
+        say("settlements")
+        start_stage(con)
+        unposted = stage_settlements(con, start, end)
+        result += post_staged(con, ref, kinds=SETTLEMENT_KINDS, start=start, end=end)
+        if unposted:
+            warnings.append(
+                f"{unposted:,} orders settle in the period but their sale was never posted "
+                "(close the earlier periods first)"
+            )
+        say("deposits")
+        result += post_deposits(con, book, start, end, key)
+        say("rewards")
+        start_stage(con)
+        if stage_rewards(con, start, end):
+            result += post_staged(con, ref, kinds=("reward",), start=start, end=end)
+        else:
+            result += EMPTY
+    after = _count(con, "SELECT count(*) FROM journal_postings", {})
+    rows = run_sql(con, KIND_COUNTS, {"close_key": key}).fetchall()
+    return CloseSummary(
+        rulebook=book.name,
+        start=start,
+        end=end,
+        close_key=key,
+        result=result,
+        kinds=tuple(KindCount(str(r[0]), int(r[1]), int(r[2])) for r in rows),
+        fees_run=fees_run,
+        postings=after - before,
+        seconds=time.perf_counter() - began,
+        warnings=tuple(warnings),
+    )
+
+
+def close_rulebook(
+    con: duckdb.DuckDBPyConnection,
+    rulebook: str,
+    start: date,
+    end: date,
+    *,
+    rulebook_dirs: Sequence[Path] = (),
+    run_fees: FeeRunner | None = None,
+    progress: Progress | None = None,
+) -> CloseSummary:
+    """:func:`close_period` for a rulebook given by name (loaded and checked first)."""
+    book = load_rulebook(rulebook, rulebook_dirs)
+    return close_period(con, book, start, end, run_fees=run_fees, progress=progress)

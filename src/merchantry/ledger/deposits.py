@@ -1,0 +1,197 @@
+"""Deposits (保证金): openings, deductions for violations, monthly top-ups and releases.
+
+* **Required amount**: the first ``deposit_tier`` rule (precedence order) whose
+  condition holds for the shop (main category, entry plan, …) and whose GMV range
+  holds for last calendar month's paid GMV (¥500 / ¥2,000 / ¥5,000; zero-deposit
+  entry owes nothing). Written to ``deposit_requirements``.
+* **Opening**: a shop's deposit before the data window is unknown; on the shop's
+  first close it is taken as the amount then owed, paid from ``merchant_funds``.
+* **Deduction**: each confirmed violation takes the first matching
+  ``deposit_deduction`` rule's amount from the deposit (to ``platform_penalties``).
+* **Review** on the 8th of each month (§3.5: notice on the 1st, new amount on the
+  8th): a shortfall is taken from the shop's settled goods payments
+  (``deposit_topup``: available → deposit, which may leave available negative: the
+  shop owes it), an excess is released (``deposit_release``: deposit → available).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Final
+
+import duckdb
+import sqlglot.expressions as exp
+
+from merchantry.ledger.facts import SHOP_FACTS, RuleSet, col, select_rules
+from merchantry.ledger.journal import (
+    CloseRef,
+    PostResult,
+    namespace,
+    post_staged,
+    run_sql,
+    start_stage,
+)
+from merchantry.rulebook.model import Rule, Rulebook
+
+REVIEW_DAY: Final = 8
+"""Day of the month a new deposit amount takes effect (§3.5, confirmed rule text)."""
+
+STAGE_OPENINGS: Final = """
+INSERT INTO ledger_stage
+SELECT md5($ns || r.shop_shop_id), 'deposit_opening', r.shop_shop_id, NULL, r.shop_shop_id,
+       CAST($start AS DATE),
+       [ledger_leg('merchant_funds', r.shop_shop_id, -r.required_fen,
+                   coalesce(r.rule_id, 'ledger.deposit-opening')),
+        ledger_leg('merchant_deposit', r.shop_shop_id, r.required_fen,
+                   coalesce(r.rule_id, 'ledger.deposit-opening'))]
+FROM ledger_requirements AS r
+WHERE r.shop_shop_id NOT IN (
+  SELECT shop_id FROM journal_entries WHERE close_key <> $close_key AND shop_id IS NOT NULL
+)
+"""
+
+VIOLATION_FACTS: Final = """
+CREATE OR REPLACE TEMP TABLE ledger_violation_facts AS
+SELECT f.*, v.violation_id, v.kind AS violation_kind, CAST(v.occurred_at AS DATE) AS occurred_on
+FROM violations AS v JOIN ledger_shop_facts AS f ON f.shop_shop_id = v.shop_id
+WHERE CAST(v.occurred_at AS DATE) BETWEEN $start AND $end
+"""
+
+STAGE_DEDUCTIONS: Final = """
+INSERT INTO ledger_stage
+SELECT md5($ns || d.violation_id), 'deposit_deduction', d.violation_id, NULL, d.shop_shop_id,
+       d.occurred_on,
+       [ledger_leg('merchant_deposit', d.shop_shop_id, -d.amount_fen, d.rule_id),
+        ledger_leg('platform_penalties', '', d.amount_fen, d.rule_id)]
+FROM ledger_deductions AS d
+WHERE d.rule_id IS NOT NULL
+"""
+
+STAGE_REVIEW: Final = """
+INSERT INTO ledger_stage
+WITH balances AS (
+  SELECT party AS shop_id, sum(amount_fen) AS balance_fen
+  FROM journal_postings
+  WHERE account = 'merchant_deposit' AND booked_on <= $review
+    AND NOT (entry_kind IN ('deposit_topup', 'deposit_release') AND booked_on = $review)
+  GROUP BY party
+), diffs AS (
+  SELECT r.shop_shop_id AS shop_id, r.required_fen - coalesce(b.balance_fen, 0) AS diff_fen,
+         coalesce(r.rule_id, 'ledger.deposit-review') AS rule_id
+  FROM ledger_requirements AS r LEFT JOIN balances AS b ON b.shop_id = r.shop_shop_id
+)
+SELECT md5($ns || d.shop_id || '|' || $month),
+       CASE WHEN d.diff_fen > 0 THEN 'deposit_topup' ELSE 'deposit_release' END,
+       d.shop_id || '|' || $month, NULL, d.shop_id, CAST($review AS DATE),
+       [ledger_leg('merchant_available', d.shop_id, -d.diff_fen, d.rule_id),
+        ledger_leg('merchant_deposit', d.shop_id, d.diff_fen, d.rule_id)]
+FROM diffs AS d
+WHERE d.diff_fen <> 0
+"""
+
+WRITE_REQUIREMENTS: Final = """
+DELETE FROM deposit_requirements WHERE month = $month;
+INSERT INTO deposit_requirements BY NAME
+SELECT shop_shop_id AS shop_id, CAST($month AS DATE) AS month,
+       CAST($effective AS DATE) AS effective_on, gmv_fen, required_fen, rule_id,
+       $rulebook AS rulebook
+FROM ledger_requirements;
+"""
+
+
+def review_dates(start: date, end: date) -> list[date]:
+    """The deposit review days (the 8th of each month) inside ``start``..``end``."""
+    found = []
+    year, month = start.year, start.month
+    while date(year, month, 1) <= end:
+        day = date(year, month, REVIEW_DAY)
+        if start <= day <= end:
+            found.append(day)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return found
+
+
+def _tier_range(rule: Rule) -> exp.Expr:
+    effect = rule.effect
+    low = exp.GTE(this=col("gmv_fen"), expression=exp.Literal.number(effect.int("gmv_from_fen")))
+    names = {k for k, _ in effect.values}
+    if "gmv_below_fen" not in names:
+        return low
+    high = exp.LT(this=col("gmv_fen"), expression=exp.Literal.number(effect.int("gmv_below_fen")))
+    return exp.and_(low, high)
+
+
+def _violation_match(rule: Rule) -> exp.Expr | None:
+    wanted = rule.effect.text("violation")
+    if wanted == "any":
+        return None
+    return exp.EQ(this=col("violation_kind"), expression=exp.Literal.string(wanted))
+
+
+def compute_requirements(
+    con: duckdb.DuckDBPyConnection, book: Rulebook, as_of: date, *, write: bool
+) -> None:
+    """``ledger_requirements``: each shop's required deposit in ``as_of``'s month."""
+    run_sql(con, SHOP_FACTS, {"as_of": as_of})
+    tiers = RuleSet(book, "deposit_tier")
+    required = exp.func(
+        "coalesce", tiers.int_field("deposit_fen", extra=_tier_range), exp.Literal.number(0)
+    )
+    con.execute(
+        select_rules(
+            "ledger_shop_facts",
+            ("shop_shop_id", "gmv_fen"),
+            (("required_fen", required), ("rule_id", tiers.rule_id(extra=_tier_range))),
+            "ledger_requirements",
+        )
+    )
+    if write:
+        month = as_of.replace(day=1)
+        run_sql(
+            con,
+            WRITE_REQUIREMENTS,
+            {"month": month, "effective": as_of, "rulebook": book.name},
+        )
+
+
+def post_deposits(
+    con: duckdb.DuckDBPyConnection, book: Rulebook, start: date, end: date, close_key: str
+) -> PostResult:
+    """Openings, deductions, then each review in date order (each sees the one before)."""
+    ref = CloseRef(book.name, close_key)
+    compute_requirements(con, book, start, write=False)
+    start_stage(con)
+    run_sql(
+        con,
+        STAGE_OPENINGS,
+        {"start": start, "close_key": close_key, "ns": namespace("deposit_opening")},
+    )
+    result = post_staged(con, ref, kinds=("deposit_opening",), start=start, end=end, orphans=False)
+
+    run_sql(con, SHOP_FACTS, {"as_of": end})
+    run_sql(con, VIOLATION_FACTS, {"start": start, "end": end})
+    deductions = RuleSet(book, "deposit_deduction")
+    con.execute(
+        select_rules(
+            "ledger_violation_facts",
+            ("violation_id", "shop_shop_id", "occurred_on"),
+            (
+                ("amount_fen", deductions.int_field("amount_fen", extra=_violation_match)),
+                ("rule_id", deductions.rule_id(extra=_violation_match)),
+            ),
+            "ledger_deductions",
+        )
+    )
+    run_sql(con, STAGE_DEDUCTIONS, {"ns": namespace("deposit_deduction")})
+    result += post_staged(con, ref, kinds=("deposit_deduction",), start=start, end=end)
+
+    for review in review_dates(start, end):
+        compute_requirements(con, book, review, write=True)
+        month = review.replace(day=1).isoformat()
+        run_sql(
+            con, STAGE_REVIEW, {"review": review, "month": month, "ns": namespace("deposit_review")}
+        )
+        result += post_staged(
+            con, ref, kinds=("deposit_topup", "deposit_release"), start=review, end=review
+        )
+    return result

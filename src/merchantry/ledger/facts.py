@@ -1,0 +1,227 @@
+"""Facts the ledger's rules are evaluated on, and rule precedence compiled to SQL.
+
+Ledger-stage rules (settlement days, auto-confirm, commission settlement,
+compensation reduction, deposit tiers and deductions) use the same condition
+columns as the fee stage (:mod:`merchantry.rulebook.columns`). The ledger cannot
+import the fee stage (sibling stages meet in tables), so it builds its own
+relation with exactly those columns:
+
+* ``ledger_facts``: one row per order paid up to ``$end`` (and from ``$since``);
+* ``ledger_shop_facts``: one row per shop as of ``$as_of``, with the shop's main
+  category as ``category.*``, order and creator columns NULL, plus ``gmv_fen``
+  (paid GMV of the calendar month before ``$as_of``'s month).
+
+A test keeps both relations' columns equal to the condition columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Final
+
+import sqlglot
+import sqlglot.expressions as exp
+
+from merchantry.rulebook.columns import CONDITION_COLUMNS, INSTANT_REFUND_MINUTES
+from merchantry.rulebook.condition import compile_condition
+from merchantry.rulebook.model import Rule, Rulebook
+
+F: Final = "f"
+
+ORDER_FACTS: Final = f"""
+CREATE OR REPLACE TEMP TABLE ledger_facts AS
+WITH refunds AS (
+  SELECT
+    a.order_id,
+    sum(a.amount_fen) AS refunded_fen,
+    sum(CASE
+          WHEN CAST(a.requested_at AS DATE)
+               <= CAST(coalesce(rc.event_at, o.paid_at) AS DATE) + coalesce(c.after_sales_days, 0)
+          THEN a.amount_fen ELSE 0 END) AS refunded_in_period_fen,
+    min(date_diff('minute', o.paid_at, a.requested_at)) AS refund_minutes
+  FROM after_sales AS a
+  JOIN orders AS o ON o.order_id = a.order_id
+  LEFT JOIN products AS p ON p.sku_id = o.sku_id
+  LEFT JOIN categories AS c ON c.category_id = p.category_id
+  LEFT JOIN logistics_events AS rc
+    ON rc.order_id = a.order_id AND rc.event = 'receipt_confirmed'
+  WHERE a.outcome = 'approved' AND a.type IN ('refund_only', 'return_refund')
+    AND CAST(o.paid_at AS DATE) BETWEEN $since AND $end
+  GROUP BY a.order_id
+)
+SELECT
+  o.order_id AS order_order_id,
+  o.paid_at AS order_paid_at,
+  CAST(o.paid_at AS DATE) AS order_paid_date,
+  o.quantity AS order_quantity,
+  o.goods_fen AS order_goods_fen,
+  o.shipping_fen AS order_shipping_fen,
+  o.platform_coupon_fen AS order_platform_coupon_fen,
+  o.merchant_coupon_fen AS order_merchant_coupon_fen,
+  o.amount_paid_fen AS order_amount_paid_fen,
+  o.scene AS order_scene,
+  o.entry_point AS order_entry_point,
+  o.ad_product AS order_ad_product,
+  o.ad_cost_fen AS order_ad_cost_fen,
+  o.creator_id AS order_creator_id,
+  o.commission_rate_bp AS order_commission_rate_bp,
+  o.ad_commission_rate_bp AS order_ad_commission_rate_bp,
+  o.insurance_type AS order_insurance_type,
+  o.insured_by AS order_insured_by,
+  o.is_gift AS order_is_gift,
+  o.creator_id IS NOT NULL AS order_is_affiliate,
+  least(coalesce(r.refunded_fen, 0), o.amount_paid_fen) AS order_refunded_fen,
+  least(coalesce(r.refunded_in_period_fen, 0), o.amount_paid_fen) AS order_refunded_in_period_fen,
+  r.refund_minutes AS order_refund_minutes,
+  coalesce(r.refund_minutes <= {INSTANT_REFUND_MINUTES}, FALSE) AS order_is_instant_refund,
+  o.shop_id AS shop_shop_id,
+  s.industry AS shop_industry,
+  s.store_type AS shop_store_type,
+  s.tags AS shop_tags,
+  s.entry_plan AS shop_entry_plan,
+  s.business_mode AS shop_business_mode,
+  s.region AS shop_region,
+  s.opened_date AS shop_opened_date,
+  date_diff('day', s.opened_date, CAST(o.paid_at AS DATE)) AS shop_age_days,
+  c.category_id AS category_category_id,
+  c.industry AS category_industry,
+  c.parent_id AS category_parent_id,
+  c.after_sales_days AS category_after_sales_days,
+  cr.tier AS creator_tier,
+  cr.followers AS creator_followers
+FROM orders AS o
+LEFT JOIN products AS p ON p.sku_id = o.sku_id
+LEFT JOIN categories AS c ON c.category_id = p.category_id
+LEFT JOIN shops AS s ON s.shop_id = o.shop_id
+LEFT JOIN creators AS cr ON cr.creator_id = o.creator_id
+LEFT JOIN refunds AS r ON r.order_id = o.order_id
+WHERE CAST(o.paid_at AS DATE) BETWEEN $since AND $end
+"""
+
+SHOP_FACTS: Final = """
+CREATE OR REPLACE TEMP TABLE ledger_shop_facts AS
+WITH gmv AS (
+  SELECT shop_id, sum(amount_paid_fen) AS gmv_fen
+  FROM orders
+  WHERE CAST(paid_at AS DATE) >= date_trunc('month', CAST($as_of AS DATE)) - INTERVAL 1 MONTH
+    AND CAST(paid_at AS DATE) < date_trunc('month', CAST($as_of AS DATE))
+  GROUP BY shop_id
+)
+SELECT
+  NULL::VARCHAR AS order_order_id, NULL::TIMESTAMP AS order_paid_at, NULL::DATE AS order_paid_date,
+  NULL::INTEGER AS order_quantity, NULL::BIGINT AS order_goods_fen,
+  NULL::BIGINT AS order_shipping_fen, NULL::BIGINT AS order_platform_coupon_fen,
+  NULL::BIGINT AS order_merchant_coupon_fen, NULL::BIGINT AS order_amount_paid_fen,
+  NULL::VARCHAR AS order_scene, NULL::VARCHAR AS order_entry_point,
+  NULL::VARCHAR AS order_ad_product, NULL::BIGINT AS order_ad_cost_fen,
+  NULL::VARCHAR AS order_creator_id, NULL::INTEGER AS order_commission_rate_bp,
+  NULL::INTEGER AS order_ad_commission_rate_bp, NULL::VARCHAR AS order_insurance_type,
+  NULL::VARCHAR AS order_insured_by, NULL::BOOLEAN AS order_is_gift,
+  NULL::BOOLEAN AS order_is_affiliate, NULL::BIGINT AS order_refunded_fen,
+  NULL::BIGINT AS order_refunded_in_period_fen, NULL::INTEGER AS order_refund_minutes,
+  NULL::BOOLEAN AS order_is_instant_refund,
+  s.shop_id AS shop_shop_id,
+  s.industry AS shop_industry,
+  s.store_type AS shop_store_type,
+  s.tags AS shop_tags,
+  s.entry_plan AS shop_entry_plan,
+  s.business_mode AS shop_business_mode,
+  s.region AS shop_region,
+  s.opened_date AS shop_opened_date,
+  date_diff('day', s.opened_date, CAST($as_of AS DATE)) AS shop_age_days,
+  c.category_id AS category_category_id,
+  c.industry AS category_industry,
+  c.parent_id AS category_parent_id,
+  c.after_sales_days AS category_after_sales_days,
+  NULL::VARCHAR AS creator_tier,
+  NULL::INTEGER AS creator_followers,
+  coalesce(g.gmv_fen, 0) AS gmv_fen
+FROM shops AS s
+LEFT JOIN categories AS c ON c.category_id = s.main_category_id
+LEFT JOIN gmv AS g ON g.shop_id = s.shop_id
+"""
+
+EXTRA_SHOP_COLUMNS: Final = ("gmv_fen",)
+"""Shop-fact columns beyond the condition columns (used by deposit tiers, not by conditions)."""
+
+FACT_COLUMNS: Final = tuple(c.fact_column for c in CONDITION_COLUMNS)
+
+
+def col(name: str) -> exp.Column:
+    """A column of the fact row ``f``."""
+    return exp.column(name, table=F, quoted=True)
+
+
+class RuleSet:
+    """The rules of one ledger effect kind, in precedence order, compiled once each."""
+
+    def __init__(self, book: Rulebook, kind: str) -> None:
+        self.rules: tuple[Rule, ...] = book.rules_of(kind)
+        params = book.parameter_values
+        self._conditions = {
+            r.id: compile_condition(r.condition, params, fact_alias=F) for r in self.rules
+        }
+
+    def condition(self, rule: Rule) -> exp.Expr:
+        return self._conditions[rule.id].copy()
+
+    def first(
+        self,
+        value: Callable[[Rule], exp.Expr],
+        *,
+        extra: Callable[[Rule], exp.Expr | None] = lambda _r: None,
+    ) -> exp.Expr:
+        """``CASE WHEN c1 THEN v1 …`` in precedence order; NULL when no rule matches.
+
+        ``extra`` adds a per-rule guard (e.g. a deposit tier's GMV range).
+        """
+        if not self.rules:
+            return exp.Null()
+        case = exp.Case()
+        for rule in self.rules:
+            guard = extra(rule)
+            cond = self.condition(rule) if guard is None else exp.and_(self.condition(rule), guard)
+            case = case.when(cond, value(rule))
+        return case
+
+    def rule_id(self, *, extra: Callable[[Rule], exp.Expr | None] = lambda _r: None) -> exp.Expr:
+        return self.first(lambda r: exp.Literal.string(r.id), extra=extra)
+
+    def int_field(
+        self, name: str, *, extra: Callable[[Rule], exp.Expr | None] = lambda _r: None
+    ) -> exp.Expr:
+        return self.first(lambda r: exp.Literal.number(r.effect.int(name)), extra=extra)
+
+
+def select_rules(
+    source: str, keys: Sequence[str], columns: Sequence[tuple[str, exp.Expr]], target: str
+) -> str:
+    """``CREATE TEMP TABLE target AS SELECT f.keys…, <columns> FROM source AS f`` (DuckDB SQL)."""
+    select = exp.select(*[exp.alias_(col(k), k, quoted=True) for k in keys])
+    for name, value in columns:
+        select = select.select(exp.alias_(value, name, quoted=True), copy=False)
+    select = select.from_(exp.alias_(exp.to_table(source), F, table=True), copy=False)
+    create = exp.Create(
+        this=exp.to_table(target),
+        kind="TABLE",
+        expression=select,
+        replace=True,
+        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+    )
+    return create.sql(dialect="duckdb")
+
+
+def splice(sql: str, **values: exp.Expr) -> str:
+    """Fixed SQL text with placeholder columns (``splice_x``) replaced by expressions.
+
+    The text is ours; the expressions come from sqlglot builders (rounding rules,
+    compiled conditions), so nothing is glued as text.
+    """
+    tree = sqlglot.parse_one(sql, read="duckdb")
+
+    def replace(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Column) and not node.table and node.name in values:
+            return values[node.name].copy()
+        return node
+
+    return tree.transform(replace).sql(dialect="duckdb")

@@ -1,0 +1,251 @@
+"""The append-only journal: stage target entries, then post only what changed.
+
+A stage of the close writes the entries it *should* have posted into the temp
+table ``ledger_stage`` (one row per entry, its legs as a list), then
+:func:`post_staged` compares them with the live journal by ``logical_key``:
+
+* same signature as the live entry: nothing (this is why a second run posts nothing);
+* no live entry: post it, revision 0 (or the next revision after a reversal);
+* a different live entry: post a ``reversal`` of it, then the new revision;
+* a live entry in the stage's scope with no target any more: reverse it.
+
+Nothing is ever updated or deleted. ``entry_id`` is the idempotency key
+(``md5(logical_key || ':' || revision)``) and the table's primary key, so a
+second insert of the same entry cannot happen. ``logical_key`` is
+``md5(namespace || source_id)`` where the namespace is
+``kit.ids.stable_key("ledger", kind)``: the key is derived from the source
+event and the kind; the rules applied are part of the signature, so a changed
+rule produces a correction. Zero-amount legs are dropped; an entry left with no
+legs is not posted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+import duckdb
+
+from merchantry.kit.errors import IntegrityError
+from merchantry.kit.ids import stable_key
+
+STAGE_DDL: Final = """
+CREATE OR REPLACE TEMP TABLE ledger_stage (
+  logical_key VARCHAR,
+  kind VARCHAR,
+  source_id VARCHAR,
+  order_id VARCHAR,
+  shop_id VARCHAR,
+  booked_on DATE,
+  legs STRUCT(account VARCHAR, party VARCHAR, amount_fen BIGINT, rule_id VARCHAR)[]
+)
+"""
+
+LEG_MACRO: Final = """
+CREATE OR REPLACE TEMP MACRO ledger_leg(account, party, amount, rule) AS
+  {'account': account, 'party': coalesce(party, ''), 'amount_fen': CAST(amount AS BIGINT),
+   'rule_id': rule}
+"""
+
+READY: Final = """
+CREATE OR REPLACE TEMP TABLE ledger_ready AS
+SELECT logical_key, kind, source_id, order_id, shop_id, booked_on, legs,
+       md5(kind || '|' || CAST(booked_on AS VARCHAR) || '|' || CAST(legs AS VARCHAR)) AS signature
+FROM (
+  SELECT * REPLACE (list_filter(legs, lambda l: l.amount_fen <> 0) AS legs) FROM ledger_stage
+)
+WHERE len(legs) > 0
+"""
+
+DUPLICATE_STAGE: Final = """
+SELECT logical_key, count(*) FROM ledger_ready GROUP BY logical_key HAVING count(*) > 1 LIMIT 5
+"""
+
+LIVE: Final = """
+CREATE OR REPLACE TEMP TABLE ledger_live AS
+SELECT e.entry_id, e.logical_key, e.signature, e.kind, e.booked_on
+FROM journal_entries AS e
+WHERE list_contains($kinds, e.kind)
+  AND (e.logical_key IN (SELECT logical_key FROM ledger_ready)
+       OR e.booked_on BETWEEN $start AND $end)
+  AND e.entry_id NOT IN (SELECT reverses FROM journal_entries WHERE reverses IS NOT NULL)
+"""
+
+PLAN: Final = """
+CREATE OR REPLACE TEMP TABLE ledger_plan AS
+SELECT r.*, l.entry_id AS live_id, coalesce(h.revisions, 0) AS revision,
+       md5(r.logical_key || ':' || CAST(coalesce(h.revisions, 0) AS VARCHAR)) AS new_id
+FROM ledger_ready AS r
+LEFT JOIN ledger_live AS l USING (logical_key)
+LEFT JOIN (
+  SELECT logical_key, count(*) AS revisions FROM journal_entries
+  WHERE kind <> 'reversal' AND logical_key IN (SELECT logical_key FROM ledger_ready)
+  GROUP BY logical_key
+) AS h USING (logical_key)
+WHERE l.signature IS DISTINCT FROM r.signature
+"""
+
+TO_REVERSE: Final = """
+CREATE OR REPLACE TEMP TABLE ledger_reverse AS
+SELECT p.live_id AS entry_id, p.booked_on
+FROM ledger_plan AS p WHERE p.live_id IS NOT NULL
+UNION ALL
+SELECT l.entry_id, CAST($end AS DATE)
+FROM ledger_live AS l
+WHERE $orphans AND l.booked_on BETWEEN $start AND $end
+  AND l.logical_key NOT IN (SELECT logical_key FROM ledger_ready)
+"""
+
+INSERT_REVERSAL_ENTRIES: Final = """
+INSERT INTO journal_entries BY NAME
+SELECT md5($reversal_ns || x.entry_id) AS entry_id, md5($reversal_ns || x.entry_id) AS logical_key,
+       0 AS revision, 'reversal' AS kind, e.entry_id AS source_id, e.order_id, e.shop_id,
+       x.booked_on, $rulebook AS rulebook, md5('reversal|' || e.signature) AS signature,
+       e.entry_id AS reverses, $close_key AS close_key
+FROM ledger_reverse AS x JOIN journal_entries AS e USING (entry_id)
+"""
+
+INSERT_REVERSAL_POSTINGS: Final = """
+INSERT INTO journal_postings BY NAME
+SELECT md5($reversal_ns || x.entry_id) AS entry_id, p.leg, p.account, p.party, x.booked_on,
+       p.order_id, -p.amount_fen AS amount_fen, p.rule_id, p.entry_kind
+FROM ledger_reverse AS x JOIN journal_postings AS p USING (entry_id)
+"""
+
+INSERT_ENTRIES: Final = """
+INSERT INTO journal_entries BY NAME
+SELECT new_id AS entry_id, logical_key, revision, kind, source_id, order_id, shop_id, booked_on,
+       $rulebook AS rulebook, signature, NULL AS reverses, $close_key AS close_key
+FROM ledger_plan
+"""
+
+INSERT_POSTINGS: Final = """
+INSERT INTO journal_postings BY NAME
+SELECT new_id AS entry_id, CAST(leg AS INTEGER) AS leg, l.account AS account, l.party AS party,
+       booked_on, order_id, l.amount_fen AS amount_fen, l.rule_id AS rule_id, kind AS entry_kind
+FROM (
+  SELECT new_id, booked_on, order_id, kind, unnest(legs) AS l, generate_subscripts(legs, 1) AS leg
+  FROM ledger_plan
+)
+"""
+
+REVERSAL_KIND: Final = "reversal"
+
+
+def namespace(kind: str) -> str:
+    """The namespace a kind's logical keys are derived in (``stable_key("ledger", kind)``)."""
+    return stable_key("ledger", kind)
+
+
+def logical_key(kind: str, source_id: str) -> str:
+    """Python twin of the SQL ``md5(namespace || source_id)``: the key of one money event."""
+    return hashlib.md5((namespace(kind) + source_id).encode("utf-8")).hexdigest()
+
+
+def entry_id(key: str, revision: int = 0) -> str:
+    """Python twin of the SQL entry id: ``md5(logical_key || ':' || revision)``."""
+    return hashlib.md5(f"{key}:{revision}".encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class PostResult:
+    """What one :func:`post_staged` call did."""
+
+    posted: int
+    """New entries (first postings and new revisions)."""
+    reversed: int
+    """Reversal entries posted."""
+    unchanged: int
+    """Target entries already in the journal exactly."""
+
+    def __add__(self, other: PostResult) -> PostResult:
+        return PostResult(
+            self.posted + other.posted,
+            self.reversed + other.reversed,
+            self.unchanged + other.unchanged,
+        )
+
+
+EMPTY: Final = PostResult(0, 0, 0)
+
+
+_PARAMETER = re.compile(r"\$([a-z_]+)")
+
+
+def run_sql(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, object] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Execute fixed SQL (statements split on ``;``), each with only the named parameters it
+    uses: DuckDB wants exactly those, and parameters only in a single statement."""
+    statements = [part for part in sql.split(";") if part.strip()]
+    for statement in statements:
+        wanted = set(_PARAMETER.findall(statement))
+        given = {k: v for k, v in (params or {}).items() if k in wanted}
+        missing = wanted - set(given)
+        if missing:
+            raise KeyError(f"SQL needs parameters {sorted(missing)}")
+        con.execute(statement, given) if given else con.execute(statement)
+    return con
+
+
+def start_stage(con: duckdb.DuckDBPyConnection) -> None:
+    """Empty the stage (and define the ``ledger_leg`` macro the stages build legs with)."""
+    con.execute(LEG_MACRO)
+    con.execute(STAGE_DDL)
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
+@dataclass(frozen=True, slots=True)
+class CloseRef:
+    """The close a posting belongs to: its rulebook and its key."""
+
+    rulebook: str
+    close_key: str
+
+
+def post_staged(
+    con: duckdb.DuckDBPyConnection,
+    ref: CloseRef,
+    *,
+    kinds: Sequence[str],
+    start: date,
+    end: date,
+    orphans: bool = True,
+) -> PostResult:
+    """Post the difference between ``ledger_stage`` and the live journal.
+
+    ``kinds`` and ``start``..``end`` are the stage's scope: a live entry of those
+    kinds booked in the period with no target is reversed (unless ``orphans`` is
+    false, for stages that only ever add, like deposit openings). Runs inside
+    the caller's transaction.
+    """
+    con.execute(READY)
+    dupes = con.execute(DUPLICATE_STAGE).fetchall()
+    if dupes:
+        raise IntegrityError(
+            "the ledger stage produced two entries for one event: "
+            + ", ".join(str(k) for k, _ in dupes)
+        )
+    scope = {"kinds": list(kinds), "start": start, "end": end}
+    run_sql(con, LIVE, scope)
+    con.execute(PLAN)
+    run_sql(con, TO_REVERSE, {**scope, "orphans": orphans})
+    names = {"rulebook": ref.rulebook, "close_key": ref.close_key}
+    reversal_ns = {"reversal_ns": namespace(REVERSAL_KIND)}
+    run_sql(con, INSERT_REVERSAL_ENTRIES, {**names, **reversal_ns})
+    run_sql(con, INSERT_REVERSAL_POSTINGS, reversal_ns)
+    run_sql(con, INSERT_ENTRIES, names)
+    con.execute(INSERT_POSTINGS)
+    ready = _count(con, "SELECT count(*) FROM ledger_ready")
+    planned = _count(con, "SELECT count(*) FROM ledger_plan")
+    reversed_ = _count(con, "SELECT count(*) FROM ledger_reverse")
+    con.execute(STAGE_DDL)
+    return PostResult(posted=planned, reversed=reversed_, unchanged=ready - planned)

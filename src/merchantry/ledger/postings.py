@@ -1,0 +1,229 @@
+"""Money events of orders and after-sales cases, staged as journal entries.
+
+Each function inserts target entries into ``ledger_stage`` for events booked in
+the period; :func:`merchantry.ledger.journal.post_staged` then posts what is new.
+A merchant leg books to ``merchant_pending`` before the order's settlement date
+and to ``merchant_available`` on or after it (a refund after settlement comes out
+of settled money); a creator leg likewise to ``creator_payable`` or
+``creator_available`` around the commission's settlement date.
+
+* ``sale`` (payment date): the buyer's payment into the shop's goods payment, and
+  every fee line charged at payment, each as a payer leg and a payee leg.
+* ``fee_refund`` (refund date): the fee stage's refund lines (technical service fee
+  and promotion fee refunds) of the order.
+* ``refund`` (case close date): an approved refund back to the buyer, capped so an
+  order never refunds more than was paid; with it, the platform coupon subsidy is
+  clawed back pro rata, and inside the after-sales period the affiliate commission
+  and the creator's service fee on it (§3.7). Pro-rata parts are computed on
+  cumulative refunds, so several partial refunds never claw back more than the line.
+* ``compensation`` (case close date): compensation to the buyer from the responsible
+  party (merchant, carrier, otherwise the platform); a ``compensation_reduction`` rule
+  moves part of a merchant's share to the platform (减赔).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Final
+
+import duckdb
+import sqlglot.expressions as exp
+
+from merchantry.kit.money import apply_rate_sql, pro_rata_sql
+from merchantry.ledger.accounts import PLATFORM_ACCOUNT_BY_FEE_KIND, REFUND_FEE_KINDS
+from merchantry.ledger.facts import splice
+from merchantry.ledger.journal import namespace, run_sql
+
+ROUTING_MACROS: Final = """
+CREATE OR REPLACE TEMP MACRO ledger_merchant(d, settle_on) AS
+  CASE WHEN settle_on IS NOT NULL AND d >= settle_on
+       THEN 'merchant_available' ELSE 'merchant_pending' END;
+CREATE OR REPLACE TEMP MACRO ledger_creator(d, settle_on) AS
+  CASE WHEN settle_on IS NOT NULL AND d >= settle_on
+       THEN 'creator_available' ELSE 'creator_payable' END;
+CREATE OR REPLACE TEMP MACRO ledger_role(role, platform_account, d, settle_on, csettle_on) AS
+  CASE role WHEN 'merchant' THEN ledger_merchant(d, settle_on)
+            WHEN 'creator' THEN ledger_creator(d, csettle_on)
+            WHEN 'buyer' THEN 'buyers'
+            ELSE platform_account END;
+CREATE OR REPLACE TEMP MACRO ledger_party(role, shop_id, creator_id) AS
+  CASE role WHEN 'merchant' THEN shop_id WHEN 'creator' THEN coalesce(creator_id, '')
+            ELSE '' END;
+CREATE OR REPLACE TEMP TABLE ledger_fee_accounts (fee_kind VARCHAR, platform_account VARCHAR);
+"""
+
+FEE_LEGS: Final = """
+flatten(list([
+  ledger_leg(ledger_role(l.payer, fa.platform_account, l.accrued_on, s.settle_on,
+                         s.commission_settle_on),
+             ledger_party(l.payer, s.shop_id, s.creator_id), -l.amount_fen, l.rule_id),
+  ledger_leg(ledger_role(l.payee, fa.platform_account, l.accrued_on, s.settle_on,
+                         s.commission_settle_on),
+             ledger_party(l.payee, s.shop_id, s.creator_id), l.amount_fen, l.rule_id)
+] ORDER BY l.fee_kind))
+"""
+
+STAGE_SALES: Final = f"""
+INSERT INTO ledger_stage
+WITH fl AS (
+  SELECT l.order_id, {FEE_LEGS} AS legs
+  FROM fee_lines AS l
+  JOIN ledger_schedule AS s USING (order_id)
+  JOIN ledger_fee_accounts AS fa USING (fee_kind)
+  WHERE l.rulebook = $rulebook AND s.paid_on BETWEEN $start AND $end
+    AND NOT list_contains($refund_kinds, l.fee_kind)
+  GROUP BY l.order_id
+)
+SELECT md5($ns || s.order_id), 'sale', s.order_id, s.order_id, s.shop_id, s.paid_on,
+       list_concat(
+         [ledger_leg('buyers', '', -s.amount_paid_fen, 'ledger.payment'),
+          ledger_leg(ledger_merchant(s.paid_on, s.settle_on), s.shop_id, s.amount_paid_fen,
+                     'ledger.payment')],
+         fl.legs)
+FROM ledger_schedule AS s LEFT JOIN fl USING (order_id)
+WHERE s.paid_on BETWEEN $start AND $end
+"""
+
+STAGE_FEE_REFUNDS: Final = f"""
+INSERT INTO ledger_stage
+SELECT md5($ns || l.order_id), 'fee_refund', l.order_id, l.order_id, any_value(s.shop_id),
+       max(l.accrued_on), {FEE_LEGS}
+FROM fee_lines AS l
+JOIN ledger_schedule AS s USING (order_id)
+JOIN ledger_fee_accounts AS fa USING (fee_kind)
+WHERE l.rulebook = $rulebook AND list_contains($refund_kinds, l.fee_kind)
+GROUP BY l.order_id
+HAVING max(l.accrued_on) BETWEEN $start AND $end
+"""
+
+REFUND_CASES: Final = """
+CREATE OR REPLACE TEMP TABLE ledger_refund_cases AS
+WITH c AS (
+  SELECT a.case_id, a.order_id, CAST(a.closed_at AS DATE) AS closed_on,
+         CAST(a.requested_at AS DATE) AS requested_on, a.amount_fen,
+         sum(a.amount_fen) OVER (PARTITION BY a.order_id ORDER BY a.closed_at, a.case_id
+                                 ROWS UNBOUNDED PRECEDING) AS cum_fen
+  FROM after_sales AS a
+  WHERE a.outcome = 'approved' AND a.type IN ('refund_only', 'return_refund')
+    AND a.amount_fen > 0 AND a.order_id IN (SELECT order_id FROM ledger_schedule)
+)
+SELECT c.case_id, c.order_id, c.closed_on, s.shop_id, s.creator_id, s.settle_on,
+       s.commission_settle_on, s.amount_paid_fen,
+       least(c.cum_fen, s.amount_paid_fen) AS cum_fen,
+       least(c.cum_fen - c.amount_fen, s.amount_paid_fen) AS prev_fen,
+       c.requested_on <= coalesce(s.receipt_on, s.paid_on) + s.after_sales_days AS in_period,
+       coalesce(f.commission_fen, 0) AS commission_fen, f.commission_rule,
+       coalesce(f.creator_fee_fen, 0) AS creator_fee_fen, f.creator_fee_rule,
+       coalesce(f.coupon_fen, 0) AS coupon_fen, f.coupon_rule
+FROM c
+JOIN ledger_schedule AS s USING (order_id)
+LEFT JOIN (
+  SELECT order_id,
+         sum(amount_fen) FILTER (WHERE fee_kind = 'affiliate_commission') AS commission_fen,
+         any_value(rule_id) FILTER (WHERE fee_kind = 'affiliate_commission') AS commission_rule,
+         sum(amount_fen) FILTER (WHERE fee_kind = 'creator_service_fee') AS creator_fee_fen,
+         any_value(rule_id) FILTER (WHERE fee_kind = 'creator_service_fee') AS creator_fee_rule,
+         sum(amount_fen) FILTER (WHERE fee_kind = 'coupon_subsidy') AS coupon_fen,
+         any_value(rule_id) FILTER (WHERE fee_kind = 'coupon_subsidy') AS coupon_rule
+  FROM fee_lines
+  WHERE rulebook = $rulebook
+    AND fee_kind IN ('affiliate_commission', 'creator_service_fee', 'coupon_subsidy')
+  GROUP BY order_id
+) AS f USING (order_id)
+WHERE c.closed_on BETWEEN $start AND $end
+"""
+
+STAGE_REFUNDS: Final = """
+INSERT INTO ledger_stage
+SELECT md5($ns || r.case_id), 'refund', r.case_id, r.order_id, r.shop_id, r.closed_on,
+  [ledger_leg(ledger_merchant(r.closed_on, r.settle_on), r.shop_id, -(r.cum_fen - r.prev_fen),
+              'ledger.refund'),
+   ledger_leg('buyers', '', r.cum_fen - r.prev_fen, 'ledger.refund'),
+   ledger_leg(ledger_merchant(r.closed_on, r.settle_on), r.shop_id, -r.coupon_claw, r.coupon_rule),
+   ledger_leg('platform_subsidy', '', r.coupon_claw, r.coupon_rule),
+   ledger_leg(ledger_creator(r.closed_on, r.commission_settle_on), r.creator_id,
+              -r.commission_claw, r.commission_rule),
+   ledger_leg(ledger_merchant(r.closed_on, r.settle_on), r.shop_id, r.commission_claw,
+              r.commission_rule),
+   ledger_leg('platform_fee_revenue', '', -r.creator_fee_claw, r.creator_fee_rule),
+   ledger_leg(ledger_creator(r.closed_on, r.commission_settle_on), r.creator_id,
+              r.creator_fee_claw, r.creator_fee_rule)]
+FROM (
+  SELECT *,
+         splice_coupon AS coupon_claw,
+         CASE WHEN in_period THEN splice_commission ELSE 0 END AS commission_claw,
+         CASE WHEN in_period THEN splice_creator_fee ELSE 0 END AS creator_fee_claw
+  FROM ledger_refund_cases
+) AS r
+"""
+
+STAGE_COMPENSATION: Final = """
+INSERT INTO ledger_stage
+SELECT md5($ns || c.case_id), 'compensation', c.case_id, c.order_id, c.shop_id, c.closed_on,
+  [ledger_leg(c.payer_account, c.payer_party, -(c.compensation_fen - c.reduced_fen),
+              'ledger.compensation'),
+   ledger_leg('platform_subsidy', '', -c.reduced_fen, c.comp_rule),
+   ledger_leg('buyers', '', c.compensation_fen, 'ledger.compensation')]
+FROM (
+  SELECT a.case_id, a.order_id, s.shop_id, CAST(a.closed_at AS DATE) AS closed_on,
+         a.compensation_fen,
+         CASE a.responsible_party
+           WHEN 'merchant' THEN ledger_merchant(CAST(a.closed_at AS DATE), s.settle_on)
+           WHEN 'logistics' THEN 'logistics_claims'
+           ELSE 'platform_subsidy' END AS payer_account,
+         CASE WHEN a.responsible_party = 'merchant' THEN s.shop_id ELSE '' END AS payer_party,
+         CASE WHEN a.responsible_party = 'merchant' THEN splice_reduced ELSE 0 END AS reduced_fen,
+         s.comp_rule
+  FROM after_sales AS a JOIN ledger_schedule AS s USING (order_id)
+  WHERE a.outcome = 'approved' AND a.compensation_fen > 0
+    AND CAST(a.closed_at AS DATE) BETWEEN $start AND $end
+) AS c
+"""
+
+
+def _claw(line: str) -> exp.Expr:
+    """The increment of ``line × refunded / paid`` this case adds (cumulative pro rata)."""
+
+    def share(part: str) -> exp.Expr:
+        return pro_rata_sql(exp.column(line), exp.column(part), exp.column("amount_paid_fen"))
+
+    return exp.paren(exp.Sub(this=share("cum_fen"), expression=share("prev_fen")))
+
+
+def _reduced() -> exp.Expr:
+    """The part of a compensation the reduction rule moves to the platform."""
+    rate = exp.func("coalesce", exp.column("comp_share_bp", table="s"), exp.Literal.number(0))
+    return apply_rate_sql(exp.column("compensation_fen", table="a"), rate)
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Routing macros and the fee-kind → platform-account table."""
+    con.execute(ROUTING_MACROS)
+    con.executemany(
+        "INSERT INTO ledger_fee_accounts VALUES (?, ?)",
+        [(kind, account.value) for kind, account in PLATFORM_ACCOUNT_BY_FEE_KIND.items()],
+    )
+
+
+def stage_order_events(
+    con: duckdb.DuckDBPyConnection, rulebook: str, start: date, end: date
+) -> None:
+    """Stage sales, fee refunds, refunds and compensation booked in ``start``..``end``."""
+    period = {"start": start, "end": end}
+    kinds = {"refund_kinds": list(REFUND_FEE_KINDS)}
+    run_sql(con, STAGE_SALES, {**period, **kinds, "rulebook": rulebook, "ns": namespace("sale")})
+    run_sql(
+        con,
+        STAGE_FEE_REFUNDS,
+        {**period, **kinds, "rulebook": rulebook, "ns": namespace("fee_refund")},
+    )
+    run_sql(con, REFUND_CASES, {**period, "rulebook": rulebook})
+    refunds = splice(
+        STAGE_REFUNDS,
+        splice_coupon=_claw("coupon_fen"),
+        splice_commission=_claw("commission_fen"),
+        splice_creator_fee=_claw("creator_fee_fen"),
+    )
+    run_sql(con, refunds, {"ns": namespace("refund")})
+    compensation = splice(STAGE_COMPENSATION, splice_reduced=_reduced())
+    run_sql(con, compensation, {**period, "ns": namespace("compensation")})

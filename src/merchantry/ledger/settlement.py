@@ -1,0 +1,170 @@
+"""Settlement (账期): when each order's money moves from pending to available.
+
+For every order paid up to the close's end:
+
+* **receipt**: the ``receipt_confirmed`` event; without one, the ``delivered``
+  event plus the rulebook's ``auto_confirm_days`` (assumption-marked rule);
+* **nominal date**: receipt + the rulebook's ``settlement_days`` (first matching
+  rule: 21 for zero-deposit entry, 10 for long after-sales periods, 3 otherwise);
+* **holds**: an after-sales case requested on or before the nominal date holds the
+  money until it closes (an open case holds it indefinitely: ``held_by``);
+* **settle_on** = the later of the nominal date and the last holding case's close;
+* **commission_settle_on** = the later of receipt + ``commission_settlement_days``
+  and ``settle_on`` (§3.7), for affiliate orders.
+
+The schedule is written to ``order_payouts``; amounts are never stored there (a
+payout's amount is the order's pending postings, summed when asked).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Final
+
+import duckdb
+
+from merchantry.ledger.facts import ORDER_FACTS, RuleSet, select_rules
+from merchantry.ledger.journal import namespace, run_sql
+from merchantry.rulebook.model import Rulebook
+
+EPOCH: Final = date(1970, 1, 1)
+
+SCHEDULE: Final = """
+CREATE OR REPLACE TEMP TABLE ledger_schedule AS
+WITH ev AS (
+  SELECT order_id,
+         max(CAST(event_at AS DATE)) FILTER (WHERE event = 'receipt_confirmed') AS confirmed_on,
+         max(CAST(event_at AS DATE)) FILTER (WHERE event = 'delivered') AS delivered_on
+  FROM logistics_events
+  WHERE event IN ('receipt_confirmed', 'delivered')
+  GROUP BY order_id
+), base AS (
+  SELECT f.order_order_id AS order_id, f.shop_shop_id AS shop_id, f.order_creator_id AS creator_id,
+         f.order_paid_date AS paid_on, f.order_amount_paid_fen AS amount_paid_fen,
+         coalesce(f.category_after_sales_days, 0) AS after_sales_days,
+         CASE WHEN ev.confirmed_on IS NOT NULL THEN ev.confirmed_on
+              WHEN ev.delivered_on IS NOT NULL AND r.auto_days IS NOT NULL
+              THEN ev.delivered_on + CAST(r.auto_days AS INTEGER) END AS receipt_on,
+         CASE WHEN ev.confirmed_on IS NOT NULL THEN 'confirmed'
+              WHEN ev.delivered_on IS NOT NULL AND r.auto_days IS NOT NULL THEN 'auto'
+              ELSE 'none' END AS receipt_source,
+         CASE WHEN ev.confirmed_on IS NULL AND ev.delivered_on IS NOT NULL THEN r.auto_rule END
+           AS receipt_rule_id,
+         r.settle_days, r.settle_rule, r.comm_days, r.comm_rule, r.comp_share_bp, r.comp_rule
+  FROM ledger_facts AS f
+  JOIN ledger_order_rules AS r USING (order_order_id)
+  LEFT JOIN ev ON ev.order_id = f.order_order_id
+), nominal AS (
+  SELECT *, receipt_on + CAST(settle_days AS INTEGER) AS nominal_on FROM base
+), holds AS (
+  SELECT a.order_id, max(CAST(a.closed_at AS DATE)) AS held_until,
+         min(a.case_id) FILTER (WHERE a.closed_at IS NULL) AS open_case
+  FROM after_sales AS a JOIN nominal AS n USING (order_id)
+  WHERE n.nominal_on IS NULL OR CAST(a.requested_at AS DATE) <= n.nominal_on
+  GROUP BY a.order_id
+), settled AS (
+  SELECT n.*, h.held_until, h.open_case AS held_by,
+         CASE WHEN h.open_case IS NULL AND n.nominal_on IS NOT NULL
+              THEN greatest(n.nominal_on, coalesce(h.held_until, n.nominal_on)) END AS settle_on
+  FROM nominal AS n LEFT JOIN holds AS h USING (order_id)
+)
+SELECT *,
+       CASE WHEN creator_id IS NOT NULL AND settle_on IS NOT NULL AND comm_days IS NOT NULL
+            THEN greatest(receipt_on + CAST(comm_days AS INTEGER), settle_on) END
+         AS commission_settle_on,
+       CASE WHEN receipt_on IS NULL THEN 'awaiting_receipt'
+            WHEN held_by IS NOT NULL OR settle_on IS NULL THEN 'held'
+            WHEN settle_on > $end THEN 'scheduled'
+            ELSE 'settled' END AS status
+FROM settled
+"""
+
+WRITE_PAYOUTS: Final = """
+DELETE FROM order_payouts WHERE order_id IN (SELECT order_id FROM ledger_schedule);
+INSERT INTO order_payouts BY NAME
+SELECT order_id, shop_id, creator_id, $rulebook AS rulebook, paid_on, receipt_on, receipt_source,
+       receipt_rule_id, CAST(settle_days AS INTEGER) AS settlement_days,
+       settle_rule AS settle_rule_id, held_until, held_by, settle_on, commission_settle_on, status
+FROM ledger_schedule;
+"""
+
+STAGE_SETTLEMENTS: Final = """
+INSERT INTO ledger_stage
+WITH due AS (
+  SELECT order_id, shop_id, settle_on, settle_rule FROM ledger_schedule
+  WHERE settle_on BETWEEN $start AND $end
+), amounts AS (
+  SELECT order_id, sum(amount_fen) AS pending_fen FROM journal_postings
+  WHERE account = 'merchant_pending' AND entry_kind <> 'settlement'
+    AND order_id IN (SELECT order_id FROM due)
+  GROUP BY order_id
+)
+SELECT md5($ns || d.order_id), 'settlement', d.order_id, d.order_id, d.shop_id, d.settle_on,
+       [ledger_leg('merchant_pending', d.shop_id, -a.pending_fen, d.settle_rule),
+        ledger_leg('merchant_available', d.shop_id, a.pending_fen, d.settle_rule)]
+FROM due AS d JOIN amounts AS a USING (order_id)
+"""
+
+STAGE_COMMISSION_SETTLEMENTS: Final = """
+INSERT INTO ledger_stage
+WITH due AS (
+  SELECT order_id, shop_id, creator_id, commission_settle_on, comm_rule FROM ledger_schedule
+  WHERE commission_settle_on BETWEEN $start AND $end
+), amounts AS (
+  SELECT order_id, party, sum(amount_fen) AS payable_fen FROM journal_postings
+  WHERE account = 'creator_payable' AND entry_kind <> 'commission_settlement'
+    AND order_id IN (SELECT order_id FROM due)
+  GROUP BY order_id, party
+)
+SELECT md5($ns || d.order_id), 'commission_settlement', d.order_id, d.order_id, d.shop_id,
+       d.commission_settle_on,
+       [ledger_leg('creator_payable', a.party, -a.payable_fen, d.comm_rule),
+        ledger_leg('creator_available', a.party, a.payable_fen, d.comm_rule)]
+FROM due AS d JOIN amounts AS a USING (order_id)
+"""
+
+UNPOSTED_DUE: Final = """
+SELECT count(*) FROM ledger_schedule
+WHERE settle_on BETWEEN $start AND $end
+  AND order_id NOT IN (SELECT order_id FROM journal_entries WHERE kind = 'sale')
+"""
+
+
+def build_schedule(
+    con: duckdb.DuckDBPyConnection, book: Rulebook, end: date, *, since: date = EPOCH
+) -> None:
+    """Facts, per-order ledger rules and the schedule (temp tables), then ``order_payouts``."""
+    run_sql(con, ORDER_FACTS, {"since": since, "end": end})
+    settle = RuleSet(book, "settlement_days")
+    auto = RuleSet(book, "auto_confirm_days")
+    commission = RuleSet(book, "commission_settlement_days")
+    reduction = RuleSet(book, "compensation_reduction")
+    con.execute(
+        select_rules(
+            "ledger_facts",
+            ("order_order_id",),
+            (
+                ("settle_days", settle.int_field("days")),
+                ("settle_rule", settle.rule_id()),
+                ("auto_days", auto.int_field("days")),
+                ("auto_rule", auto.rule_id()),
+                ("comm_days", commission.int_field("days")),
+                ("comm_rule", commission.rule_id()),
+                ("comp_share_bp", reduction.int_field("share_bp")),
+                ("comp_rule", reduction.rule_id()),
+            ),
+            "ledger_order_rules",
+        )
+    )
+    run_sql(con, SCHEDULE, {"end": end})
+    run_sql(con, WRITE_PAYOUTS, {"rulebook": book.name})
+
+
+def stage_settlements(con: duckdb.DuckDBPyConnection, start: date, end: date) -> int:
+    """Stage goods and commission settlements due in the period; returns how many orders
+    fall due whose sale was never posted (an earlier period was not closed)."""
+    period = {"start": start, "end": end}
+    run_sql(con, STAGE_SETTLEMENTS, {**period, "ns": namespace("settlement")})
+    run_sql(con, STAGE_COMMISSION_SETTLEMENTS, {**period, "ns": namespace("commission_settlement")})
+    row = run_sql(con, UNPOSTED_DUE, period).fetchone()
+    return int(row[0]) if row else 0

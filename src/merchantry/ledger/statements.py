@@ -1,0 +1,240 @@
+"""Merchant statements: opening balance, every posting with its rule, closing balance.
+
+A statement covers the shop's own accounts (pending, available, deposit). The
+closing balance is computed independently of the lines (a sum of every posting
+up to the end), so :meth:`Statement.reconciles` is a real check that opening +
+lines = closing, account by account.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Final
+
+import duckdb
+
+from merchantry.kit.money import format_fen
+from merchantry.ledger.accounts import MERCHANT_ACCOUNTS
+from merchantry.ledger.journal import run_sql
+from merchantry.report import CellKind, Column, Metric, Metrics, Page, Paragraph, Section, Table
+
+BALANCES: Final = """
+SELECT account, coalesce(sum(amount_fen), 0) FROM journal_postings
+WHERE party = $shop AND list_contains($accounts, account) AND booked_on <= $as_of
+GROUP BY account
+"""
+
+LINES: Final = """
+SELECT p.booked_on, p.entry_id, e.kind, p.entry_kind, p.order_id, e.source_id, p.account,
+       p.rule_id, p.amount_fen
+FROM journal_postings AS p JOIN journal_entries AS e USING (entry_id)
+WHERE p.party = $shop AND list_contains($accounts, p.account)
+  AND p.booked_on BETWEEN $start AND $end
+ORDER BY p.booked_on, p.order_id NULLS LAST, e.source_id, p.entry_id, p.leg
+"""
+
+ACCOUNT_NAMES: Final = tuple(a.value for a in MERCHANT_ACCOUNTS)
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    """One posting on a shop account."""
+
+    booked_on: date
+    entry_id: str
+    kind: str
+    """Entry kind (``reversal`` for corrections)."""
+    event_kind: str
+    """The money event it belongs to (for a reversal: what it reverses)."""
+    order_id: str | None
+    source_id: str
+    account: str
+    rule_id: str
+    amount_fen: int
+    balance_fen: int
+    """Running balance of ``account`` after this line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A shop's statement for ``start``..``end``; every figure is a sum of postings."""
+
+    shop_id: str
+    start: date
+    end: date
+    opening: tuple[tuple[str, int], ...]
+    lines: tuple[StatementLine, ...]
+    closing: tuple[tuple[str, int], ...]
+
+    def opening_of(self, account: str) -> int:
+        return dict(self.opening).get(account, 0)
+
+    def closing_of(self, account: str) -> int:
+        return dict(self.closing).get(account, 0)
+
+    def movement_of(self, account: str) -> int:
+        return sum(x.amount_fen for x in self.lines if x.account == account)
+
+    def reconciles(self) -> bool:
+        """Opening + lines = closing for every account (closing summed independently)."""
+        return all(
+            self.opening_of(a) + self.movement_of(a) == self.closing_of(a) for a in ACCOUNT_NAMES
+        )
+
+
+def _balances(
+    con: duckdb.DuckDBPyConnection, shop: str, as_of: date
+) -> tuple[tuple[str, int], ...]:
+    rows = dict(
+        run_sql(
+            con, BALANCES, {"shop": shop, "accounts": list(ACCOUNT_NAMES), "as_of": as_of}
+        ).fetchall()
+    )
+    return tuple((a, int(rows.get(a, 0))) for a in ACCOUNT_NAMES)
+
+
+def shop_statement(con: duckdb.DuckDBPyConnection, shop: str, start: date, end: date) -> Statement:
+    """The statement of ``shop`` for postings booked ``start``..``end`` (inclusive)."""
+    opening = _balances(con, shop, start - timedelta(days=1))
+    running = dict(opening)
+    lines = []
+    params = {"shop": shop, "accounts": list(ACCOUNT_NAMES), "start": start, "end": end}
+    for row in run_sql(con, LINES, params).fetchall():
+        account, amount = str(row[6]), int(row[8])
+        running[account] = running.get(account, 0) + amount
+        lines.append(
+            StatementLine(
+                booked_on=row[0],
+                entry_id=str(row[1]),
+                kind=str(row[2]),
+                event_kind=str(row[3]),
+                order_id=row[4],
+                source_id=str(row[5]),
+                account=account,
+                rule_id=str(row[7]),
+                amount_fen=amount,
+                balance_fen=running[account],
+            )
+        )
+    return Statement(shop, start, end, opening, tuple(lines), _balances(con, shop, end))
+
+
+CSV_HEADER: Final = (
+    "date",
+    "entry_id",
+    "kind",
+    "event_kind",
+    "order_id",
+    "source_id",
+    "account",
+    "rule_id",
+    "amount_fen",
+    "balance_fen",
+)
+
+
+def statement_csv(statement: Statement) -> str:
+    """The statement as CSV: opening rows, one row per line, closing rows (amounts in fen)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for account, fen in statement.opening:
+        writer.writerow((statement.start, "", "opening", "", "", "", account, "", "", fen))
+    for x in statement.lines:
+        writer.writerow(
+            (
+                x.booked_on,
+                x.entry_id,
+                x.kind,
+                x.event_kind,
+                x.order_id or "",
+                x.source_id,
+                x.account,
+                x.rule_id,
+                x.amount_fen,
+                x.balance_fen,
+            )
+        )
+    for account, fen in statement.closing:
+        writer.writerow((statement.end, "", "closing", "", "", "", account, "", "", fen))
+    return out.getvalue()
+
+
+def statement_page(statement: Statement, *, rule_titles: dict[str, str] | None = None) -> Page:
+    """The statement as a report page (Page/Table kit; money formatted at render)."""
+    titles = rule_titles or {}
+    summary = Table.from_records(
+        "余额 · Balances",
+        (
+            Column("account", "account"),
+            Column("opening", "opening", CellKind.MONEY),
+            Column("movement", "movement", CellKind.MONEY),
+            Column("closing", "closing", CellKind.MONEY),
+        ),
+        [
+            {
+                "account": a,
+                "opening": statement.opening_of(a),
+                "movement": statement.movement_of(a),
+                "closing": statement.closing_of(a),
+            }
+            for a in ACCOUNT_NAMES
+        ],
+    )
+    lines = Table.from_records(
+        "明细 · Lines",
+        (
+            Column("date", "date"),
+            Column("kind", "kind"),
+            Column("order", "order / source"),
+            Column("account", "account"),
+            Column("rule", "rule"),
+            Column("amount", "amount", CellKind.MONEY),
+            Column("balance", "balance", CellKind.MONEY),
+        ),
+        [
+            {
+                "date": x.booked_on.isoformat(),
+                "kind": x.kind if x.kind == x.event_kind else f"{x.kind} of {x.event_kind}",
+                "order": x.order_id or x.source_id,
+                "account": x.account,
+                "rule": f"{x.rule_id} — {titles[x.rule_id]}" if x.rule_id in titles else x.rule_id,
+                "amount": x.amount_fen,
+                "balance": x.balance_fen,
+            }
+            for x in statement.lines
+        ],
+    )
+    available = statement.closing_of("merchant_available")
+    return Page(
+        title=f"对账单 · Statement {statement.shop_id}",
+        subtitle=f"{statement.start} – {statement.end}",
+        sections=(
+            Section(
+                "概要 · Summary",
+                (
+                    Metrics(
+                        (
+                            Metric.money("available at close", available),
+                            Metric.money(
+                                "pending at close", statement.closing_of("merchant_pending")
+                            ),
+                            Metric.money("deposit", statement.closing_of("merchant_deposit")),
+                        )
+                    ),
+                    summary,
+                    Paragraph(
+                        "Reconciles: opening + lines = closing for every account."
+                        if statement.reconciles()
+                        else "DOES NOT RECONCILE: run `merchantry ledger-check`."
+                    ),
+                ),
+            ),
+            Section("明细 · Lines", (lines,)),
+        ),
+        meta=(("shop", statement.shop_id), ("lines", f"{len(statement.lines):,}")),
+        footer=f"Amounts in yuan; e.g. {format_fen(12345)} = 12,345 fen.",
+    )
