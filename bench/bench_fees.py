@@ -8,7 +8,8 @@ CTE, then one ``UNION ALL`` branch per fee kind); the bench checks their totals 
 then times each as
 ``SELECT fee_kind, count(*), sum(amount_fen), sum(baseline_fen) … GROUP BY`` (every
 line computed, nothing written), alternating runs and keeping the best. Last, it
-times the full stage (``compute_fees``: delete + insert into ``fee_lines``) once.
+times the full stage (``compute_fees``: delete + insert into ``fee_lines``) once over
+the first three days.
 
     .venv/bin/python -m bench.bench_fees [--orders 20000000] [--db /tmp/bench_fees.duckdb]
 """
@@ -33,6 +34,9 @@ from merchantry.rulebook import load_rulebook
 from merchantry.synth.catalogue import INDUSTRIES
 
 START, END = date(2026, 3, 1), date(2026, 3, 31)
+STAGE_END = date(2026, 3, 3)
+"""The full stage (which writes ``fee_lines`` and its primary-key index) runs over the
+first three days only: a daily-close-sized slice, so the bench stays within memory."""
 SHOPS, SKUS, CREATORS = 20_000, 200_000, 50_000
 
 SETUP: Final = """
@@ -135,6 +139,20 @@ p AS (
          WHEN category_industry = 'grain_oil' THEN 130
          WHEN category_industry IN ('gold_jewellery','education') THEN 80
          ELSE 500 END AS rate,
+    CASE WHEN category_industry IN ('apparel','shoes_bags','pet_other','toys','sports_outdoor')
+           THEN 'tsf.base.fashion-toys-pets'
+         WHEN category_industry IN ('skincare','makeup') THEN 'tsf.base.beauty'
+         WHEN category_industry IN ('large_appliance','nutrition')
+           THEN 'tsf.base.appliance-nutrition'
+         WHEN category_industry IN ('personal_care','pet_food') THEN 'tsf.base.care-petfood'
+         WHEN category_industry IN ('digital_3c','food_snacks','fresh_produce','baby')
+           THEN 'tsf.base.digital-food-baby'
+         WHEN category_industry = 'grain_oil' THEN 'tsf.base.grain-oil'
+         WHEN category_industry IN ('gold_jewellery','education') THEN 'tsf.base.gold-education'
+         ELSE 'tsf.base.default' END AS tsf_rule,
+    CASE WHEN creator_tier IN ('A', 'B+', 'B') THEN 'creator.fee.a-b'
+         WHEN creator_tier = 'C' THEN 'creator.fee.c' WHEN creator_tier = 'D' THEN 'creator.fee.d'
+         ELSE 'creator.fee.unrated' END AS csf_rule,
     NOT order_is_gift AND shop_store_type <> 'personal'
       AND order_scene IN ('product_card','search','mall') AS card,
     NOT order_is_gift AND shop_store_type <> 'personal' AND shop_business_mode = 'domestic'
@@ -188,27 +206,29 @@ a AS MATERIALIZED (
   FROM w
 )
 SELECT order_id, shop_id, 'technical_service_fee' AS fee_kind, tsf AS amount_fen,
-       tsf_baseline AS baseline_fen, waiver AS waiver_rule_id
+       tsf_baseline AS baseline_fen, tsf_rule AS rule_id, waiver AS waiver_rule_id
 FROM a WHERE tsf <> 0 OR tsf_baseline <> 0
 UNION ALL
-SELECT order_id, shop_id, 'affiliate_commission', commission, commission, NULL
+SELECT order_id, shop_id, 'affiliate_commission', commission, commission, aff_rule, NULL
 FROM a WHERE aff_rule IS NOT NULL AND commission <> 0
 UNION ALL
-SELECT order_id, shop_id, 'creator_service_fee', creator_fee, creator_fee, NULL
+SELECT order_id, shop_id, 'creator_service_fee', creator_fee, creator_fee, csf_rule, NULL
 FROM a WHERE aff_rule IS NOT NULL AND creator_fee <> 0
 UNION ALL
-SELECT order_id, shop_id, 'promotion_fee', promo, ad_cost,
-       CASE WHEN promo < ad_cost THEN 'promo' END
+SELECT order_id, shop_id, 'promotion_fee', promo, ad_cost, 'promo.billing',
+       CASE WHEN promo < ad_cost AND refunded > 0 THEN 'promo.waiver-refunded'
+            WHEN promo < ad_cost THEN 'promo.billing' END
 FROM a WHERE ad_cost > 0
 UNION ALL
-SELECT order_id, shop_id, 'insurance_premium', premium, premium, NULL
+SELECT order_id, shop_id, 'insurance_premium', premium, premium, 'insurance.' || ins, NULL
 FROM (SELECT *, CASE ins WHEN 'small' THEN 144 WHEN 'small_upgraded' THEN 240
                          WHEN 'bulky' THEN 1200 END AS premium FROM a)
 WHERE insured_by IS NOT NULL AND premium <> 0
 UNION ALL
-SELECT order_id, shop_id, 'coupon_subsidy', coupon, coupon, NULL FROM a WHERE coupon > 0
+SELECT order_id, shop_id, 'coupon_subsidy', coupon, coupon, 'coupon.platform', NULL
+FROM a WHERE coupon > 0
 UNION ALL
-SELECT order_id, shop_id, 'fee_refund', refund, refund_baseline, waiver
+SELECT order_id, shop_id, 'fee_refund', refund, refund_baseline, 'refund.tsf-in-period', waiver
 FROM (SELECT *,
         CASE WHEN paid = 0 THEN 0 ELSE -((tsf * refunded_in * 2 + paid) // (2 * paid)) END
           AS refund,
@@ -279,7 +299,7 @@ def main() -> None:
                 results[name] = rows
         progress.update(task, description="full stage: compute_fees into fee_lines")
         began = time.perf_counter()
-        summary = run_rulebook(con, book, START, END)
+        summary = run_rulebook(con, book, START, STAGE_END)
         stage = time.perf_counter() - began
     con.close()
     args.db.unlink(missing_ok=True)
@@ -298,15 +318,13 @@ def main() -> None:
             f"{args.orders / best[name]:,.0f}",
         )
     table.add_row(
-        "full stage (compute_fees: delete + insert fee_lines)",
+        f"full stage {START}..{STAGE_END}: compute_fees writes {summary.lines:,} lines "
+        f"for {summary.orders:,} orders",
         f"{stage:.2f}",
-        f"{args.orders / stage:,.0f}",
+        f"{summary.orders / stage:,.0f}",
     )
     console.print(table)
-    console.print(
-        f"compiled / hand-written = {ratio:.2f}× (target ≤ 1.3×); same totals: {same}; "
-        f"lines written: {summary.lines:,}"
-    )
+    console.print(f"compiled / hand-written = {ratio:.2f}× (target ≤ 1.3×); same totals: {same}")
     for row in results["compiled"]:
         console.print(f"  {row}", highlight=False)
     if not same:

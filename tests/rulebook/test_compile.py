@@ -74,3 +74,14 @@ def test_comments_never_reach_the_sql() -> None:
     assert tree is not None
     tree.comments = ["*/ DROP TABLE orders; /*"]
     assert "DROP" not in compile_condition(tree, {}).sql(dialect="duckdb")
+
+
+def test_a_small_rulebook_compiles_to_its_golden_fee_query() -> None:
+    from merchantry.fees.query import compile_fee_query
+    from merchantry.rulebook import check_file
+
+    rulebook, diagnostics = check_file(GOLDEN / "minimal.yaml")
+    assert diagnostics == []
+    assert rulebook is not None
+    sql = compile_fee_query(rulebook).sql(dialect="duckdb", pretty=True) + "\n"
+    assert_golden(GOLDEN / "fee_query_minimal.sql", sql)
