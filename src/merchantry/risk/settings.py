@@ -1,0 +1,55 @@
+"""The risk stage's numbers, read from a risk rulebook's parameters.
+
+Every cut-off (ring identifier cap, integrity half-life and levels, model
+weight) is a rulebook parameter with provenance, so an operator changes data,
+not code. :func:`load_settings` turns a checked rulebook into one typed value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Final
+
+from merchantry.kit.errors import InputError
+from merchantry.rulebook import Rulebook, load_rulebook
+
+DEFAULT_RULEBOOK: Final = "risk-2026"
+
+
+@dataclass(frozen=True, slots=True)
+class RiskSettings:
+    """Parameters of the risk stage (defaults equal the shipped ``risk-2026``)."""
+
+    rulebook: str = DEFAULT_RULEBOOK
+    ring_identifier_max_buyers: int = 10
+    """An identifier shared by more buyers is public and links nobody."""
+    ring_flag_score: int = 50
+    """Behaviour score (0-100) from which a linked group is flagged as a ring."""
+    integrity_half_life_days: int = 90
+    integrity_level_b_points: int = 10
+    integrity_level_c_points: int = 30
+    integrity_points_rejected_claim: int = 10
+    integrity_points_ring_member: int = 25
+    integrity_points_instant_refund_abuse: int = 5
+    integrity_instant_refunds_tolerated: int = 3
+    integrity_points_reused_image: int = 15
+    model_points: int = 60
+    """Points the learned model adds at probability 1."""
+
+
+def settings_from(rulebook: Rulebook) -> RiskSettings:
+    """Settings from a checked rulebook; refuses one that lacks a risk parameter."""
+    values = rulebook.parameter_values
+    names = [f.name for f in fields(RiskSettings) if f.name != "rulebook"]
+    missing = [n for n in names if n not in values]
+    if missing:
+        raise InputError(
+            f"rulebook {rulebook.name!r} is not a risk rulebook: no parameter " + ", ".join(missing)
+        )
+    return RiskSettings(rulebook.name, *(values[n] for n in names))
+
+
+def load_settings(name: str = DEFAULT_RULEBOOK, dirs: tuple[Path, ...] = ()) -> RiskSettings:
+    """Settings of the named risk rulebook (shipped or in ``dirs``)."""
+    return settings_from(load_rulebook(name, dirs))
