@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
+from sqlalchemy import Engine, create_engine
 
 from merchantry.ingest import ingest_dir
+from merchantry.risk.store import metadata, open_store
 from merchantry.store.warehouse import connect
 from merchantry.synth import generate
 
@@ -35,3 +38,20 @@ def market(tmp_path_factory: pytest.TempPathFactory) -> Market:
     finally:
         con.close()
     return Market(root / "market.duckdb", root / "data" / "truth")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh operational database per test: SQLite, and PostgreSQL when it is available."""
+    if request.param == "sqlite":
+        engine = open_store(f"sqlite:///{tmp_path / 'risk.sqlite'}")
+    else:
+        url = request.getfixturevalue("postgres_url")
+        cleaner = create_engine(url)
+        metadata.drop_all(cleaner)
+        cleaner.dispose()
+        engine = open_store(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
