@@ -88,6 +88,9 @@ def close_command(
     dirs: Annotated[
         list[Path] | None, typer.Option("--dir", help="Extra folder to find rulebooks in.")
     ] = None,
+    refresh_fees: Annotated[
+        bool, typer.Option(help="Re-run the fee stage first (after late after-sales data).")
+    ] = False,
 ) -> None:
     """Post the period to the journal in one transaction (re-running posts nothing new)."""
     console = Console()
@@ -102,6 +105,7 @@ def close_command(
                 end.date(),
                 rulebook_dirs=dirs or (),
                 run_fees=run_rulebook,
+                refresh_fees=refresh_fees,
                 progress=lambda step: progress.update(task, description=f"closing: {step}"),
             )
     finally:

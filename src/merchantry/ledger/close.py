@@ -108,11 +108,15 @@ def close_period(
     end: date,
     *,
     run_fees: FeeRunner | None = None,
+    refresh_fees: bool = False,
     progress: Progress | None = None,
 ) -> CloseSummary:
     """Close ``start``..``end`` (inclusive) under ``book``: one transaction, idempotent.
 
-    Raises ``InputError`` when fee lines are missing and no ``run_fees`` was given.
+    The fee stage runs first when orders of the period have no fee lines, or always
+    with ``refresh_fees`` (after new after-sales data arrived for a closed period,
+    so refund lines are recomputed). Raises ``InputError`` when it must run and no
+    ``run_fees`` was given.
     """
     if end < start:
         raise InputError(f"period ends ({end}) before it starts ({start})")
@@ -121,7 +125,7 @@ def close_period(
     ensure_schema(con)
     period: dict[str, object] = {"start": start, "end": end, "rulebook": book.name}
     fees_run = False
-    if _count(con, ORDERS_WITHOUT_LINES, period):
+    if refresh_fees or _count(con, ORDERS_WITHOUT_LINES, period):
         if run_fees is None:
             raise InputError(
                 f"orders paid {start}..{end} have no {book.name} fee lines; run "
@@ -183,8 +187,17 @@ def close_rulebook(
     *,
     rulebook_dirs: Sequence[Path] = (),
     run_fees: FeeRunner | None = None,
+    refresh_fees: bool = False,
     progress: Progress | None = None,
 ) -> CloseSummary:
     """:func:`close_period` for a rulebook given by name (loaded and checked first)."""
     book = load_rulebook(rulebook, rulebook_dirs)
-    return close_period(con, book, start, end, run_fees=run_fees, progress=progress)
+    return close_period(
+        con,
+        book,
+        start,
+        end,
+        run_fees=run_fees,
+        refresh_fees=refresh_fees,
+        progress=progress,
+    )

@@ -1,0 +1,100 @@
+"""The journal check names what is wrong; the CLI commands work end to end."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+from typer.testing import CliRunner
+
+from merchantry.cli.main import app
+from merchantry.ledger.check import check_journal
+from merchantry.store.warehouse import connect
+from tests.ledger.factories import HERE, add_category, add_event, add_order, add_shop
+
+
+def _warehouse(path: Path) -> None:
+    con = connect(path)
+    add_category(con)
+    add_shop(con)
+    add_order(con, "O1", datetime(2026, 3, 2, 10), 10_000)
+    add_event(con, "O1", "receipt_confirmed", datetime(2026, 3, 5, 9))
+    con.close()
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_commands_close_list_state_and_check(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    _warehouse(db)
+    common = ("--db", str(db))
+    period = ("--from", "2026-03-01", "--to", "2026-03-31")
+    code, out = _run("close", *period, "--rulebook", "ledger-test", "--dir", str(HERE), *common)
+    assert code == 0, out
+    assert "settlement" in out
+    code, out = _run("close", *period, "--rulebook", "ledger-test", "--dir", str(HERE), *common)
+    assert code == 0, out
+    assert "0 posted" in out
+
+    code, out = _run("payouts", "--from", "2026-03-08", "--to", "2026-03-08", *common)
+    assert code == 0, out
+    assert "¥95.00" in out
+
+    code, out = _run("statement", "--shop", "S1", *period, *common)
+    assert code == 0, out
+    assert "settle.default,9500," in out
+    html = tmp_path / "s.html"
+    code, out = _run(
+        "statement", "--shop", "S1", *period, "--format", "html", "--out", str(html), *common
+    )
+    assert code == 0, out
+    assert "Reconciles" in html.read_text(encoding="utf-8")
+
+    code, out = _run("ledger-check", *common)
+    assert code == 0, out
+    assert "journal sound" in out
+
+    con = duckdb.connect(str(db))
+    entry = con.execute("SELECT entry_id FROM journal_entries WHERE kind = 'sale'").fetchone()
+    assert entry is not None
+    con.execute(
+        "UPDATE journal_postings SET amount_fen = amount_fen + 1 WHERE entry_id = ? AND leg = 1",
+        [entry[0]],
+    )
+    con.close()
+    code, out = _run("ledger-check", *common)
+    assert code == 1
+    assert "unbalanced-entry" in out
+    assert str(entry[0]) in out.replace("\n", "")
+
+
+def test_check_names_duplicate_keys_and_bad_reversals(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    _warehouse(db)
+    code, out = _run(
+        "close", "--from", "2026-03-01", "--to", "2026-03-31", "--rulebook", "ledger-test",
+        "--dir", str(HERE), "--db", str(db),
+    )  # fmt: skip
+    assert code == 0, out
+    con = duckdb.connect(str(db))
+    assert check_journal(con) == []
+    sale = con.execute("SELECT * FROM journal_entries WHERE kind = 'sale'").fetchone()
+    assert sale is not None
+    # A second live revision of the same event, and a reversal that does not negate.
+    con.execute("CREATE TABLE e2 AS SELECT * FROM journal_entries WHERE kind = 'sale'")
+    con.execute("UPDATE e2 SET entry_id = md5(logical_key || ':1'), revision = 1")
+    con.execute("INSERT INTO journal_entries SELECT * FROM e2")
+    con.execute(
+        "INSERT INTO journal_postings SELECT md5(e.logical_key || ':1'), p.leg, p.account,"
+        " p.party, p.booked_on, p.order_id, p.amount_fen, p.rule_id, p.entry_kind"
+        " FROM journal_postings AS p JOIN journal_entries AS e USING (entry_id)"
+        " WHERE e.kind = 'sale' AND e.revision = 0"
+    )
+    codes = {p.code for p in check_journal(con)}
+    assert "two-live-revisions" in codes
+    assert "money-not-conserved" not in codes  # the copy balances on its own
+    con.close()

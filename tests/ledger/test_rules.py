@@ -1,0 +1,177 @@
+"""Corrections, deposits, compensation and claw-backs, each on a few rows."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import duckdb
+import pytest
+
+from merchantry.ledger.check import check_journal
+from tests.ledger.factories import (
+    add_case,
+    add_category,
+    add_creator,
+    add_event,
+    add_order,
+    add_shop,
+    add_violation,
+    balance,
+    close,
+)
+
+MARCH = (date(2026, 3, 1), date(2026, 3, 31))
+APRIL = (date(2026, 4, 1), date(2026, 4, 30))
+
+
+@pytest.fixture
+def shop(warehouse: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    add_category(warehouse)
+    add_shop(warehouse)
+    return warehouse
+
+
+def test_changed_data_is_corrected_by_reversal_never_by_edit(
+    shop: duckdb.DuckDBPyConnection,
+) -> None:
+    """A refund approved after March was closed: re-closing March reverses the settlement
+    (its amount changed) and posts a new revision; nothing is updated or deleted."""
+    add_order(shop, "O1", datetime(2026, 3, 2, 10), 10_000)
+    add_event(shop, "O1", "delivered", datetime(2026, 3, 4, 12))
+    add_event(shop, "O1", "receipt_confirmed", datetime(2026, 3, 5, 9))
+    close(shop, *MARCH)
+    first = shop.execute("SELECT entry_id FROM journal_entries ORDER BY entry_id").fetchall()
+
+    add_case(shop, "A1", "O1", datetime(2026, 3, 6), 10_000, closed_at=datetime(2026, 3, 7))
+    summary = close(shop, *MARCH, refresh_fees=True)
+
+    assert summary.result.reversed == 1  # the old settlement of ¥95
+    after = shop.execute("SELECT entry_id FROM journal_entries ORDER BY entry_id").fetchall()
+    assert set(first) <= set(after)  # append-only
+    kinds = shop.execute(
+        "SELECT kind, revision, count(*) FROM journal_entries GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    assert ("reversal", 0, 1) in kinds
+    assert balance(shop, "merchant_available", "S1") == 0  # fully refunded, fee refunded too
+    assert balance(shop, "buyers") == 0
+    assert check_journal(shop) == []
+
+
+def test_deposit_follows_last_months_gmv_deductions_and_top_up(
+    shop: duckdb.DuckDBPyConnection,
+) -> None:
+    """March GMV ¥60,000 puts S1 in the ¥2,000 tier from 8 April; a violation on 3 April
+    took ¥300; the 8 April review tops the deposit up to ¥2,000 from goods payments."""
+    add_order(shop, "O1", datetime(2026, 3, 2, 10), 6_000_000)
+    add_event(shop, "O1", "receipt_confirmed", datetime(2026, 3, 5, 9))
+    add_violation(shop, "V1", "S1", datetime(2026, 4, 3, 10))
+    close(shop, *MARCH)
+    assert balance(shop, "merchant_deposit", "S1") == 50_000  # opening: ¥500 (no Feb GMV)
+
+    close(shop, *APRIL)
+
+    moves = shop.execute(
+        "SELECT e.kind, p.booked_on, p.rule_id, p.amount_fen FROM journal_postings AS p"
+        " JOIN journal_entries AS e USING (entry_id)"
+        " WHERE p.account = 'merchant_deposit' ORDER BY p.booked_on"
+    ).fetchall()
+    assert moves == [
+        ("deposit_opening", date(2026, 3, 1), "deposit.tier-1", 50_000),
+        ("deposit_deduction", date(2026, 4, 3), "deposit.deduct", -30_000),
+        ("deposit_topup", date(2026, 4, 8), "deposit.tier-2", 180_000),
+    ]
+    assert balance(shop, "platform_penalties") == 30_000
+    required = shop.execute(
+        "SELECT month, gmv_fen, required_fen, rule_id FROM deposit_requirements"
+        " WHERE month = DATE '2026-04-01'"
+    ).fetchall()
+    assert required == [(date(2026, 4, 1), 6_000_000, 200_000, "deposit.tier-2")]
+
+
+def test_excess_deposit_is_released(shop: duckdb.DuckDBPyConnection) -> None:
+    """¥60,000 sold in February raises the deposit to ¥2,000 on 8 March; nothing sold in
+    March lowers it to ¥500 on 8 April, and the ¥1,500 excess goes back to available."""
+    add_order(shop, "O1", datetime(2026, 2, 2, 10), 6_000_000)
+    for period in ((date(2026, 2, 1), date(2026, 2, 28)), MARCH, APRIL):
+        close(shop, *period)
+
+    reviews = shop.execute(
+        "SELECT e.kind, e.booked_on, p.amount_fen FROM journal_postings AS p"
+        " JOIN journal_entries AS e USING (entry_id)"
+        " WHERE p.account = 'merchant_deposit' AND e.kind LIKE 'deposit_%' ORDER BY e.booked_on"
+    ).fetchall()
+    assert reviews == [
+        ("deposit_opening", date(2026, 2, 1), 50_000),
+        ("deposit_topup", date(2026, 3, 8), 150_000),
+        ("deposit_release", date(2026, 4, 8), -150_000),
+    ]
+    assert balance(shop, "merchant_deposit", "S1") == 50_000
+    assert check_journal(shop) == []
+
+
+def test_quality_merchant_pays_less_compensation(warehouse: duckdb.DuckDBPyConnection) -> None:
+    """¥10 compensation: a flagship shop pays ¥7, the platform bears ¥3 (减赔 rule)."""
+    add_category(warehouse)
+    add_shop(warehouse, store_type="flagship")
+    add_order(warehouse, "O1", datetime(2026, 3, 2, 10), 10_000)
+    add_case(
+        warehouse,
+        "A1",
+        "O1",
+        datetime(2026, 3, 3),
+        0,
+        kind="exchange",
+        compensation_fen=1_000,
+        closed_at=datetime(2026, 3, 4),
+    )
+    close(warehouse, *MARCH)
+
+    legs = warehouse.execute(
+        "SELECT account, amount_fen, rule_id FROM journal_postings"
+        " WHERE entry_kind = 'compensation' ORDER BY leg"
+    ).fetchall()
+    assert legs == [
+        ("merchant_pending", -700, "ledger.compensation"),
+        ("platform_subsidy", -300, "compensation.flagship"),
+        ("buyers", 1_000, "ledger.compensation"),
+    ]
+
+
+def test_refund_claws_back_coupon_subsidy_and_commission(
+    shop: duckdb.DuckDBPyConnection,
+) -> None:
+    """Half of an affiliate order with a ¥10 platform coupon is refunded in the after-sales
+    period: half the coupon subsidy goes back to the platform, half the 20% commission
+    comes back from the creator, and half the creator's service fee goes back to them."""
+    add_creator(shop)
+    add_order(
+        shop,
+        "O1",
+        datetime(2026, 3, 2, 10),
+        10_000,
+        platform_coupon_fen=1_000,
+        creator_id="CR1",
+        commission_rate_bp=2_000,
+    )
+    add_event(shop, "O1", "receipt_confirmed", datetime(2026, 3, 5, 9))
+    add_case(shop, "A1", "O1", datetime(2026, 3, 6), 4_500, closed_at=datetime(2026, 3, 7))
+    close(shop, *MARCH)
+
+    refund = shop.execute(
+        "SELECT account, amount_fen, rule_id FROM journal_postings"
+        " WHERE entry_kind = 'refund' ORDER BY leg"
+    ).fetchall()
+    assert refund == [
+        ("merchant_pending", -4_500, "ledger.refund"),
+        ("buyers", 4_500, "ledger.refund"),
+        ("merchant_pending", -500, "coupon.platform"),
+        ("platform_subsidy", 500, "coupon.platform"),
+        ("creator_payable", -1_000, "aff.daily"),
+        ("merchant_pending", 1_000, "aff.daily"),
+        ("platform_fee_revenue", -100, "creator.fee"),
+        ("creator_payable", 100, "creator.fee"),
+    ]
+    # Commission on what was kept: 20% of ¥50 = ¥10, minus the 10% creator fee = ¥9.
+    assert (
+        balance(shop, "creator_payable", "CR1") + balance(shop, "creator_available", "CR1") == 900
+    )
