@@ -30,6 +30,13 @@ def test_demo_runs_every_step_and_accounts_for_every_row(tmp_path: Path) -> None
     assert lines is not None
     assert orders[0] > 0
     assert lines == (orders[0], 2)  # every order priced under both rulebooks
+    unbalanced = con.execute(
+        "SELECT count(*) FROM (SELECT entry_id FROM journal_postings GROUP BY entry_id"
+        " HAVING sum(amount_fen) <> 0)"
+    ).fetchone()
+    sales = con.execute("SELECT count(*) FROM journal_entries WHERE kind = 'sale'").fetchone()
+    assert unbalanced == (0,)  # the month close's journal balances, entry by entry
+    assert sales == orders  # every order's payment is posted
 
     page = (out / "report.html").read_text(encoding="utf-8")
     assert re.search(r"<script[^>]+src=\"https?://", page) is None  # works offline

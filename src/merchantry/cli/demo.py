@@ -22,8 +22,10 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from merchantry.fees import run_rulebook
 from merchantry.ingest import IngestReport, ingest_dir
 from merchantry.kit.money import format_fen
+from merchantry.ledger import close_rulebook
 from merchantry.report import (
     CellKind,
     Column,
@@ -118,12 +120,25 @@ def step_simulate(run: DemoRun) -> None:
     write_report(run.simulation, run.simulation_path, plotly=PlotlyMode.BESIDE)
 
 
+def step_close(run: DemoRun) -> None:
+    """Close the month under the candidate rulebook: journal, settlement, deposits, payouts."""
+    summary = close_rulebook(run.warehouse(), CANDIDATE, run.start, run.end, run_fees=run_rulebook)
+    moved = {k.kind: k.moved_fen for k in summary.kinds}
+    run.console.print(
+        f"Journal: {summary.result.posted:,} entries, {summary.postings:,} postings; "
+        f"{format_fen(moved.get('settlement', 0))} settled to merchants "
+        f"({summary.seconds:.1f} s).",
+        highlight=False,
+    )
+
+
 Step = tuple[str, Callable[[DemoRun], None]]
 
 STEPS: tuple[Step, ...] = (
     ("generate a marketplace", step_generate),
     ("ingest it", step_ingest),
     (f"fees and savings: {BASELINE} → {CANDIDATE}", step_simulate),
+    ("close the month: ledger and payouts", step_close),
 )
 """The demo, in order. Each step reads and extends the shared :class:`DemoRun`."""
 
