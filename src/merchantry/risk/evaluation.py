@@ -1,4 +1,4 @@
-"""Ring detection against the synthetic generator's planted truth.
+"""Ring detection and decisions against the synthetic generator's planted truth.
 
 The generator writes ``truth/refund_rings.csv`` (ring id, buyer id); event
 tables carry no label. A planted ring counts as *found* when one flagged group
@@ -11,12 +11,22 @@ level: flagged members against planted members who placed at least one order
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Final
 
 import duckdb
+import numpy as np
+import numpy.typing as npt
+from sklearn.metrics import roc_auc_score  # type: ignore[import-untyped]
 
 from merchantry.kit.errors import NotFound
+from merchantry.risk.decisions import combine
+from merchantry.risk.features import build_batch_features
+from merchantry.risk.model import MODEL_FEATURES, RiskModel, feature_matrix, train_model
+from merchantry.risk.rings import find_rings
+from merchantry.risk.rules import DecisionKind, RiskRules, evaluate_signals
+from merchantry.risk.settings import RiskSettings
 
 MATCH_JACCARD: Final = 0.5
 
@@ -100,3 +110,148 @@ def evaluate_rings(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> RingEvalu
     row = con.execute(_EVALUATE, {"jaccard": MATCH_JACCARD}).fetchone()
     assert row is not None
     return RingEvaluation(*(int(v) for v in row))
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionQuality:
+    """How one way of deciding does on the test requests."""
+
+    name: str
+    roc_auc: float
+    intercepted: int
+    precision_at_intercept: float
+    recall_at_intercept: float
+    honest_claims_stopped: float
+    """Share of honest requests sent to review or intercepted."""
+    honest_buyers_intercepted: float
+    """Share of honest buyers (with a test request) who had a request intercepted."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelEvaluation:
+    """A time-split evaluation: train before ``split_at``, test after."""
+
+    split_at: datetime
+    train_rows: int
+    train_positives: int
+    test_rows: int
+    test_positives: int
+    qualities: tuple[DecisionQuality, ...]
+    model: RiskModel
+
+
+def _quality(
+    name: str,
+    labels: npt.NDArray[np.int64],
+    scores: npt.NDArray[np.float64],
+    decisions: list[DecisionKind],
+    buyers: list[str],
+) -> DecisionQuality:
+    intercepted = np.array([d is DecisionKind.INTERCEPT for d in decisions])
+    stopped = np.array([d in (DecisionKind.INTERCEPT, DecisionKind.REVIEW) for d in decisions])
+    honest = labels == 0
+    honest_buyers = {b for b, h in zip(buyers, honest, strict=True) if h}
+    hit_buyers = {b for b, h, i in zip(buyers, honest, intercepted, strict=True) if h and i}
+    positives = int(labels.sum())
+    return DecisionQuality(
+        name,
+        float(roc_auc_score(labels, scores)) if 0 < positives < labels.size else float("nan"),
+        int(intercepted.sum()),
+        float((labels[intercepted] == 1).mean()) if intercepted.any() else float("nan"),
+        float(intercepted[labels == 1].mean()) if positives else float("nan"),
+        float(stopped[honest].mean()) if honest.any() else 0.0,
+        len(hit_buyers) / len(honest_buyers) if honest_buyers else 0.0,
+    )
+
+
+def label_requests(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> npt.NDArray[np.int64]:
+    """1 for each request in ``_risk_features`` (request order) by a planted ring member."""
+    load_truth_rings(con, truth_dir)
+    data = con.execute(
+        "SELECT CAST(f.buyer_id IN (SELECT buyer_id FROM _truth_rings) AS INTEGER) AS label "
+        "FROM _risk_features AS f ORDER BY f.requested_at, f.case_id"
+    ).fetchnumpy()
+    return np.asarray(data["label"], dtype=np.int64)
+
+
+def evaluate_decisions(
+    con: duckdb.DuckDBPyConnection,
+    truth_dir: Path,
+    rules: RiskRules,
+    settings: RiskSettings,
+    *,
+    train_share: float = 0.7,
+    features: tuple[str, ...] = MODEL_FEATURES,
+) -> ModelEvaluation:
+    """Split requests by time, find rings as of the split, train, and score the test part.
+
+    Reports the rules alone, the model alone and the two combined (the shipped
+    decision), each with ROC AUC, precision and recall at the intercept band
+    and the share of honest requests and buyers stopped.
+    """
+    row = con.execute("SELECT min(requested_at), max(requested_at) FROM after_sales").fetchone()
+    if row is None or row[0] is None:
+        raise NotFound("no after-sales requests in the warehouse")
+    split_at = row[0] + (row[1] - row[0]) * train_share
+    find_rings(con, settings, as_of=split_at)
+    build_batch_features(con)
+    cases, times, matrix = feature_matrix(con, features)
+    labels = label_requests(con, truth_dir)
+    buyers = [
+        str(b)
+        for (b,) in con.execute(
+            "SELECT buyer_id FROM _risk_features ORDER BY requested_at, case_id"
+        ).fetchall()
+    ]
+    train = times < np.datetime64(split_at)
+    test = ~train
+    model = train_model(matrix[train], labels[train], times[train], features)
+    probabilities = model.probabilities(matrix[test])
+    _, matched = evaluate_signals(con, rules)
+    test_idx = np.flatnonzero(test)
+    test_buyers = [buyers[i] for i in test_idx]
+    y = labels[test]
+    rules_only = [
+        combine(rules, settings, cases[i], matched[i].tolist(), None, None) for i in test_idx
+    ]
+    combined = [
+        combine(rules, settings, cases[i], matched[i].tolist(), float(p), model.version)
+        for i, p in zip(test_idx, probabilities, strict=True)
+    ]
+    model_only_rules = RiskRules(rules.rulebook, (), rules.bands)
+    model_only = [
+        combine(model_only_rules, settings, cases[i], [], float(p), model.version)
+        for i, p in zip(test_idx, probabilities, strict=True)
+    ]
+    qualities = (
+        _quality(
+            "rules only",
+            y,
+            np.array([d.score for d in rules_only], dtype=np.float64),
+            [d.decision for d in rules_only],
+            test_buyers,
+        ),
+        _quality(
+            "model only",
+            y,
+            probabilities,
+            [d.decision for d in model_only],
+            test_buyers,
+        ),
+        _quality(
+            "rules + model",
+            y,
+            np.array([d.score for d in combined], dtype=np.float64),
+            [d.decision for d in combined],
+            test_buyers,
+        ),
+    )
+    return ModelEvaluation(
+        split_at,
+        int(train.sum()),
+        int(labels[train].sum()),
+        int(test.sum()),
+        int(y.sum()),
+        qualities,
+        model,
+    )

@@ -214,6 +214,22 @@ def find_rings(
     )
 
 
+_RING_DDL: Final = (
+    "CREATE TABLE IF NOT EXISTS risk_ring_members (ring_id VARCHAR, buyer_id VARCHAR)",
+    "CREATE TABLE IF NOT EXISTS risk_rings (ring_id VARCHAR, buyers BIGINT, identifiers BIGINT, "
+    "orders BIGINT, claims BIGINT, refund_only_claims BIGINT, refund_only_rate_bp INTEGER, "
+    "reused_image_claims BIGINT, burst_claims BIGINT, score INTEGER, flagged BOOLEAN)",
+    "CREATE TABLE IF NOT EXISTS risk_identifier_hubs "
+    "(identifier_kind VARCHAR, identifier_hash VARCHAR, buyers BIGINT)",
+)
+
+
+def ensure_ring_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create empty ring tables when no ring run happened yet (readers need not care)."""
+    for ddl in _RING_DDL:
+        con.execute(ddl)
+
+
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     row = con.execute(sql).fetchone()
     return int(row[0]) if row else 0

@@ -1,0 +1,165 @@
+"""The learned part of refund pre-identification: gradient boosting on request features.
+
+Trained on labelled history with a *time* split (train on requests before a
+cut-off, test on the ones after), never a random one, so the figures say how
+the model does on requests it could not have seen. A trained model is a file
+with a version id, its feature list and its training period; loading checks
+that the features it expects are the ones the code computes.
+
+Files are pickles (scikit-learn's own format): load only model files you made.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+from sklearn.ensemble import HistGradientBoostingClassifier  # type: ignore[import-untyped]
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+from merchantry.kit.errors import InputError, NotFound
+from merchantry.kit.ids import stable_key
+from merchantry.rulebook.effects import RISK_FEATURES
+
+MODEL_FEATURES: Final = tuple(f for f in RISK_FEATURES if f not in ("ring_flagged", "image_flags"))
+"""Features the model learns from. ``ring_flagged`` is left out (its behaviour score
+looks at the whole ring's claims), ``image_flags`` too (only known with an image store)."""
+
+BEHAVIOUR_FEATURES: Final = tuple(
+    f for f in MODEL_FEATURES if f not in ("ring_size", "reused_images", "listing_images")
+)
+"""The buyer's, order's and shop's behaviour alone: no ring or photo evidence."""
+
+FloatMatrix = npt.NDArray[np.float64]
+SMALL_BATCH: Final = 64
+
+
+@dataclass(frozen=True, slots=True)
+class ModelCard:
+    """What a model file says about itself."""
+
+    version: str
+    features: tuple[str, ...]
+    trained_from: str
+    trained_to: str
+    rows: int
+    positives: int
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class RiskModel:
+    card: ModelCard
+    estimator: Any
+
+    @property
+    def version(self) -> str:
+        return self.card.version
+
+    def probabilities(self, matrix: FloatMatrix) -> npt.NDArray[np.float64]:
+        """Probability of abuse per row of a matrix in ``card.features`` order.
+
+        A handful of rows is scored on one thread: OpenMP start-up costs more than
+        the trees (≈ 20 ms against ≈ 1.5 ms per request on a busy 2-core machine).
+        """
+        if matrix.shape[0] <= SMALL_BATCH:
+            with threadpool_limits(1):
+                return np.asarray(self.estimator.predict_proba(matrix)[:, 1], dtype=np.float64)
+        return np.asarray(self.estimator.predict_proba(matrix)[:, 1], dtype=np.float64)
+
+
+def feature_matrix(
+    con: duckdb.DuckDBPyConnection, features: tuple[str, ...] = MODEL_FEATURES
+) -> tuple[list[str], npt.NDArray[np.datetime64], FloatMatrix]:
+    """(case ids, request times, matrix) from ``_risk_features``; NULL becomes NaN."""
+    columns = ", ".join(f'CAST("{f}" AS DOUBLE) AS "{f}"' for f in features if f in RISK_FEATURES)
+    data = con.execute(
+        "SELECT case_id, requested_at, " + columns + " FROM _risk_features "
+        "ORDER BY requested_at, case_id"
+    ).fetchnumpy()
+    matrix = (
+        np.column_stack(
+            [np.asarray(np.ma.filled(data[f].astype(np.float64), np.nan)) for f in features]
+        )
+        if len(data["case_id"])
+        else np.zeros((0, len(features)))
+    )
+    return (
+        [str(c) for c in data["case_id"]],
+        np.asarray(data["requested_at"], dtype="datetime64[us]"),
+        matrix,
+    )
+
+
+def train_model(
+    matrix: FloatMatrix,
+    labels: npt.NDArray[np.int64],
+    times: npt.NDArray[np.datetime64],
+    features: tuple[str, ...] = MODEL_FEATURES,
+    *,
+    seed: int = 0,
+    max_iter: int = 200,
+) -> RiskModel:
+    """Fit a HistGradientBoostingClassifier (deterministic under ``seed``)."""
+    if matrix.shape[0] == 0 or labels.min() == labels.max():
+        raise InputError("training needs requests of both classes (abusive and honest)")
+    estimator = HistGradientBoostingClassifier(
+        max_iter=max_iter,
+        learning_rate=0.08,
+        max_leaf_nodes=31,
+        l2_regularization=1.0,
+        random_state=seed,
+    )
+    estimator.fit(matrix, labels)
+    start, end = str(times.min())[:19], str(times.max())[:19]
+    version = "rm-" + stable_key("risk-model", *features, start, end, str(matrix.shape[0]))[:12]
+    card = ModelCard(
+        version,
+        tuple(features),
+        start,
+        end,
+        int(matrix.shape[0]),
+        int(labels.sum()),
+        datetime.now().replace(microsecond=0).isoformat(),
+    )
+    return RiskModel(card, estimator)
+
+
+MAGIC: Final = "merchantry-risk-model/1"
+
+
+def save_model(model: RiskModel, path: Path) -> Path:
+    """Write the model file and a readable ``.json`` card next to it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        pickle.dump({"magic": MAGIC, "card": asdict(model.card), "estimator": model.estimator}, out)
+    path.with_suffix(".json").write_text(
+        json.dumps(asdict(model.card), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return path
+
+
+def load_model(path: Path) -> RiskModel:
+    """Read a model file written by :func:`save_model`; refuses unknown features."""
+    path = Path(path)
+    if not path.is_file():
+        raise NotFound(f"no model file at {path} (train one: merchantry risk train)")
+    with path.open("rb") as src:
+        payload = pickle.load(src)
+    if not isinstance(payload, dict) or payload.get("magic") != MAGIC:
+        raise InputError(f"{path} is not a Merchantry risk model file")
+    card_data = dict(payload["card"])
+    card_data["features"] = tuple(card_data["features"])
+    card = ModelCard(**card_data)
+    unknown = [f for f in card.features if f not in RISK_FEATURES]
+    if unknown:
+        raise InputError(f"model {card.version} expects unknown features: {', '.join(unknown)}")
+    return RiskModel(card, payload["estimator"])
