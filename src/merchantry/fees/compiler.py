@@ -88,6 +88,28 @@ class Compiler:
     def rule_id(self, rules: Sequence[Rule]) -> exp.Expr:
         return self.first(rules, lambda r: text(r.id))
 
+    def rule_of(self, kind: str) -> exp.Expr:
+        """Id of the rule of ``kind`` that decided (a lookup on its group's index)."""
+        return self.rule_id(self.rules(kind))
+
+    def matched(self, kind: str) -> exp.Expr:
+        """True when a rule of ``kind`` matched the order (its group index is set)."""
+        rules = self.rules(kind)
+        if not rules:
+            return exp.false()
+        return exp.Not(this=exp.Is(this=self._index(rules), expression=exp.Null()))
+
+    def waiver_position(self, rule: Rule) -> int:
+        """1-based position of a fee waiver among the rulebook's fee waivers."""
+        return [r.id for r in self.rules("fee_waiver")].index(rule.id) + 1
+
+    def waiver_id(self, position: exp.Expr) -> exp.Expr:
+        """The fee-waiver rule id at ``position`` (NULL when no waiver applied)."""
+        ids = [text(r.id) for r in self.rules("fee_waiver")]
+        if not ids:
+            return exp.Null()
+        return exp.Bracket(this=exp.Array(expressions=ids), expressions=[position])
+
     def added(self, rules: Sequence[Rule], value: Value) -> exp.Expr:
         """Sum of ``value`` over every matching rule (0 when none)."""
         total: exp.Expr = num(0)

@@ -75,12 +75,11 @@ def _commission_rate(rule: Rule) -> exp.Expr:
 
 
 def rules_step(c: Compiler) -> list[tuple[str, exp.Expr]]:
-    """Which rule decides each kind, with its number."""
+    """The number of the rule that decides each kind (its id is looked up per line)."""
     base = c.rules("base_rate")
     supp_first = c.rules("channel_supplement", Stacking.FIRST)
     supp_add = c.rules("channel_supplement", Stacking.ADD)
     out: list[tuple[str, exp.Expr]] = [
-        ("tsf_rule", c.rule_id(base)),
         ("tsf_base_bp", c.first(base, lambda r: num(r.effect.int("rate_bp")))),
         ("tsf_base_fen", c.first(base, _fee_base)),
         (
@@ -92,25 +91,22 @@ def rules_step(c: Compiler) -> list[tuple[str, exp.Expr]]:
         ),
     ]
     aff = c.rules("affiliate_commission")
-    out += [("aff_rule", c.rule_id(aff)), ("aff_rate_bp", c.first(aff, _commission_rate))]
+    out += [("aff_rate_bp", c.first(aff, _commission_rate))]
     csf = c.rules("creator_service_fee")
-    out += [("csf_rule", c.rule_id(csf)), ("csf_rate_bp", c.first(csf, _rate))]
+    out += [("csf_rate_bp", c.first(csf, _rate))]
     promo = c.rules("promotion_fee")
     net = c.first(promo, lambda r: exp.Boolean(this=r.effect.text("billing") == "net_deal"))
-    out += [("promo_rule", c.rule_id(promo)), ("promo_net", net)]
+    out += [("promo_net", net)]
     for kind, prefix, field in (
         ("promotion_fee_refund", "prefund", "share_bp"),
         ("insurance_premium", "ins", "premium_fen"),
         ("coupon_subsidy", "coupon", "share_bp"),
     ):
         rules = c.rules(kind)
-        out += [
-            (f"{prefix}_rule", c.rule_id(rules)),
-            (f"{prefix}_{field}", c.first(rules, _field(field))),
-        ]
+        out += [(f"{prefix}_{field}", c.first(rules, _field(field)))]
     refund = c.rules("fee_refund")
     in_period = c.first(refund, lambda r: exp.Boolean(this=r.effect.text("basis") == "in_period"))
-    out += [("frefund_rule", c.rule_id(refund)), ("frefund_in_period", in_period)]
+    out += [("frefund_in_period", in_period)]
     return out
 
 
@@ -136,7 +132,7 @@ def rates_step(c: Compiler) -> list[tuple[str, exp.Expr]]:
         stacked = exp.Case().when(c.flag(rule), _floor_or_multiply(rule, stacked)).else_(stacked)
     last_stack: exp.Expr = exp.Null()
     for rule in stack:
-        last_stack = exp.Case().when(c.flag(rule), text(rule.id)).else_(last_stack)
+        last_stack = exp.Case().when(c.flag(rule), num(c.waiver_position(rule))).else_(last_stack)
     commission = apply_rate_sql(
         exp.func(
             "greatest",
@@ -153,7 +149,7 @@ def rates_step(c: Compiler) -> list[tuple[str, exp.Expr]]:
     return [
         ("tsf_rate_bp", rate),
         ("tsf_stacked_bp", stacked),
-        ("tsf_stack_rule", last_stack),
+        ("tsf_stack_i", last_stack),
         (
             "aff_base_fen",
             exp.func(
@@ -168,7 +164,11 @@ def rates_step(c: Compiler) -> list[tuple[str, exp.Expr]]:
 
 
 def _lowest(
-    c: Compiler, kind: str, current: exp.Expr, candidate: Callable[[Rule, exp.Expr], exp.Expr]
+    c: Compiler,
+    kind: str,
+    current: exp.Expr,
+    candidate: Callable[[Rule, exp.Expr], exp.Expr],
+    label: Callable[[Rule], exp.Expr] = lambda r: text(r.id),
 ) -> tuple[exp.Expr, exp.Expr]:
     """(lowest value, id of the ``best`` rule that gave it) among matching ``best`` rules.
 
@@ -183,7 +183,7 @@ def _lowest(
     winner = exp.Case()
     for rule in best:
         hit = exp.and_(c.flag(rule), exp.EQ(this=candidate(rule, current), expression=final.copy()))
-        winner = winner.when(hit, text(rule.id))
+        winner = winner.when(hit, label(rule))
     return final, winner
 
 
@@ -194,9 +194,15 @@ def _promo_waived(rule: Rule, charged: exp.Expr) -> exp.Expr:
 
 def waived_step(c: Compiler) -> list[tuple[str, exp.Expr]]:
     """Best technical-fee waiver; promotion-fee waivers; the creator service fee."""
-    tsf_final, tsf_winner = _lowest(c, "fee_waiver", col("tsf_stacked_bp"), _floor_or_multiply)
+    tsf_final, tsf_winner = _lowest(
+        c,
+        "fee_waiver",
+        col("tsf_stacked_bp"),
+        _floor_or_multiply,
+        lambda r: num(c.waiver_position(r)),
+    )
     lowered = exp.LT(this=col("tsf_stacked_bp"), expression=col("tsf_rate_bp"))
-    stack_id = exp.Case().when(lowered, col("tsf_stack_rule"))
+    stack_id = exp.Case().when(lowered, col("tsf_stack_i"))
     charged: exp.Expr = col("promo_charged_fen")
     stacked_ids: exp.Expr = exp.Null()
     for rule in c.rules("promotion_fee_waiver", Stacking.STACK):
@@ -210,12 +216,12 @@ def waived_step(c: Compiler) -> list[tuple[str, exp.Expr]]:
         exp.Case().when(
             exp.LT(this=charged.copy(), expression=col("promo_charged_fen")), stacked_ids
         ),
-        exp.Case().when(dropped, col("promo_rule")),
+        exp.Case().when(dropped, c.rule_of("promotion_fee")),
     )
     return [
         ("tsf_final_bp", tsf_final),
         (
-            "tsf_waiver_rule",
+            "tsf_waiver_i",
             exp.func(
                 "coalesce",
                 exp.Case().when(
@@ -251,6 +257,14 @@ def amounts_step() -> list[tuple[str, exp.Expr]]:
     ]
 
 
+def refunds_step() -> list[tuple[str, exp.Expr]]:
+    """Fee-refund amounts, computed once per order (lines and filters read the columns)."""
+    return [
+        ("frefund_amount_fen", _neg_pro_rata("tsf_amount_fen")),
+        ("frefund_baseline_fen", _neg_pro_rata("tsf_baseline_fen")),
+    ]
+
+
 def _neg_pro_rata(amount: str) -> exp.Expr:
     share = pro_rata_sql(col(amount), col("frefund_part_fen"), col("order_amount_paid_fen"))
     return exp.Neg(this=exp.paren(share))
@@ -267,103 +281,121 @@ def line_values(c: Compiler) -> list[dict[str, exp.Expr]]:
     merchant, platform, creator = text("merchant"), text("platform"), text("creator")
     lines: list[dict[str, exp.Expr]] = []
 
-    def add(kind: str, needs: str, **values: exp.Expr) -> None:
+    def add(kind: str, needs: str, present: exp.Expr, **values: exp.Expr) -> None:
+        """A line kind: its columns, and ``present``, the cheap test that it exists."""
         if c.rules(needs):
-            lines.append(_line({"fee_kind": text(kind), **values}))
+            lines.append({**_line({"fee_kind": text(kind), **values}), "present": present})
 
     add(
         "technical_service_fee",
         "base_rate",
+        c.matched("base_rate"),
         payer=merchant,
         payee=platform,
         base_fen=col("tsf_base_fen"),
         rate_bp=col("tsf_final_bp"),
         amount_fen=col("tsf_amount_fen"),
         baseline_fen=col("tsf_baseline_fen"),
-        rule_id=col("tsf_rule"),
-        waiver_rule_id=col("tsf_waiver_rule"),
+        rule_id=c.rule_of("base_rate"),
+        waiver_rule_id=c.waiver_id(col("tsf_waiver_i")),
         accrued_on=paid_on,
     )
     add(
         "affiliate_commission",
         "affiliate_commission",
+        c.matched("affiliate_commission"),
         payer=merchant,
         payee=creator,
         base_fen=col("aff_base_fen"),
         rate_bp=col("aff_rate_bp"),
         amount_fen=col("aff_amount_fen"),
         baseline_fen=col("aff_amount_fen"),
-        rule_id=col("aff_rule"),
+        rule_id=c.rule_of("affiliate_commission"),
         accrued_on=paid_on,
     )
     add(
         "creator_service_fee",
         "creator_service_fee",
+        exp.and_(c.matched("affiliate_commission"), c.matched("creator_service_fee")),
         payer=creator,
         payee=platform,
         base_fen=col("aff_amount_fen"),
         rate_bp=col("csf_rate_bp"),
         amount_fen=col("csf_amount_fen"),
         baseline_fen=col("csf_amount_fen"),
-        rule_id=exp.Case().when(col("aff_rule").is_(exp.Null()).not_(), col("csf_rule")),
+        rule_id=exp.Case().when(
+            c.rule_of("affiliate_commission").is_(exp.Null()).not_(),
+            c.rule_of("creator_service_fee"),
+        ),
         accrued_on=paid_on,
     )
     add(
         "promotion_fee",
         "promotion_fee",
+        c.matched("promotion_fee"),
         payer=merchant,
         payee=platform,
         base_fen=col("order_ad_cost_fen"),
         amount_fen=col("promo_amount_fen"),
         baseline_fen=col("order_ad_cost_fen"),
-        rule_id=col("promo_rule"),
+        rule_id=c.rule_of("promotion_fee"),
         waiver_rule_id=col("promo_waiver_rule"),
         accrued_on=paid_on,
     )
     add(
         "promotion_fee_refund",
         "promotion_fee_refund",
+        exp.and_(c.matched("promotion_fee"), c.matched("promotion_fee_refund")),
         payer=merchant,
         payee=platform,
         base_fen=col("promo_amount_fen"),
         rate_bp=col("prefund_share_bp"),
         amount_fen=col("prefund_amount_fen"),
         baseline_fen=col("prefund_amount_fen"),
-        rule_id=exp.Case().when(col("promo_rule").is_(exp.Null()).not_(), col("prefund_rule")),
+        rule_id=exp.Case().when(
+            c.rule_of("promotion_fee").is_(exp.Null()).not_(), c.rule_of("promotion_fee_refund")
+        ),
         accrued_on=refund_on,
     )
     add(
         "insurance_premium",
         "insurance_premium",
+        exp.and_(col("order_insured_by").is_(exp.Null()).not_(), c.matched("insurance_premium")),
         payer=col("order_insured_by"),
         payee=platform,
         amount_fen=col("ins_premium_fen"),
         baseline_fen=col("ins_premium_fen"),
-        rule_id=exp.Case().when(col("order_insured_by").is_(exp.Null()).not_(), col("ins_rule")),
+        rule_id=exp.Case().when(
+            col("order_insured_by").is_(exp.Null()).not_(), c.rule_of("insurance_premium")
+        ),
         accrued_on=paid_on,
     )
     add(
         "coupon_subsidy",
         "coupon_subsidy",
+        c.matched("coupon_subsidy"),
         payer=platform,
         payee=merchant,
         base_fen=col("order_platform_coupon_fen"),
         rate_bp=col("coupon_share_bp"),
         amount_fen=col("coupon_amount_fen"),
         baseline_fen=col("coupon_amount_fen"),
-        rule_id=col("coupon_rule"),
+        rule_id=c.rule_of("coupon_subsidy"),
         accrued_on=paid_on,
     )
     add(
         "fee_refund",
         "fee_refund",
+        exp.and_(c.matched("base_rate"), c.matched("fee_refund")),
         payer=merchant,
         payee=platform,
         base_fen=col("tsf_amount_fen"),
-        amount_fen=_neg_pro_rata("tsf_amount_fen"),
-        baseline_fen=_neg_pro_rata("tsf_baseline_fen"),
-        rule_id=exp.Case().when(col("tsf_rule").is_(exp.Null()).not_(), col("frefund_rule")),
-        waiver_rule_id=col("tsf_waiver_rule"),
+        amount_fen=col("frefund_amount_fen"),
+        baseline_fen=col("frefund_baseline_fen"),
+        rule_id=exp.Case().when(
+            c.rule_of("base_rate").is_(exp.Null()).not_(), c.rule_of("fee_refund")
+        ),
+        waiver_rule_id=c.waiver_id(col("tsf_waiver_i")),
         accrued_on=refund_on,
     )
     return lines
@@ -377,6 +409,7 @@ def compile_fee_query(rulebook: Rulebook) -> exp.Select:
         ("fee_rates", rates_step(c)),
         ("fee_waived", waived_step(c)),
         ("fee_amounts", amounts_step()),
+        ("fee_refunds", refunds_step()),
     ]
     kinds = line_values(c)
     steps.insert(0, ("fee_match", c.match_step()))
@@ -389,6 +422,7 @@ def compile_fee_query(rulebook: Rulebook) -> exp.Select:
     )
     query: exp.Query | None = None
     for values in kinds:
+        present = values.pop("present")
         select = exp.select(
             exp.alias_(text(rulebook.name), "rulebook", quoted=True),
             exp.alias_(col("order_order_id"), "order_id", quoted=True),
@@ -397,7 +431,7 @@ def compile_fee_query(rulebook: Rulebook) -> exp.Select:
         ).from_(exp.alias_(exp.to_table("fee_per_order"), F, table=True))
         select = select.where(
             exp.and_(
-                exp.Not(this=exp.Is(this=values["rule_id"].copy(), expression=exp.Null())),
+                present,
                 exp.or_(
                     exp.NEQ(this=values["amount_fen"].copy(), expression=num(0)),
                     exp.NEQ(this=values["baseline_fen"].copy(), expression=num(0)),

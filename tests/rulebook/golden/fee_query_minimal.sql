@@ -98,26 +98,18 @@ WITH fee_match AS (
 ), fee_rules AS (
   SELECT
     f.*,
-    ['base.apparel', 'base.default']["f"."g1"] AS "tsf_rule",
     [500, 200]["f"."g1"] AS "tsf_base_bp",
     CASE
       WHEN NOT "f"."g1" IS NULL
       THEN "f"."order_amount_paid_fen" + "f"."order_platform_coupon_fen"
     END AS "tsf_base_fen",
     COALESCE(CASE WHEN NOT "f"."g2" IS NULL THEN 500 END, 0) + 0 AS "tsf_supp_bp",
-    NULL AS "aff_rule",
     NULL AS "aff_rate_bp",
-    NULL AS "csf_rule",
     NULL AS "csf_rate_bp",
-    NULL AS "promo_rule",
     NULL AS "promo_net",
-    NULL AS "prefund_rule",
     NULL AS "prefund_share_bp",
-    NULL AS "ins_rule",
     NULL AS "ins_premium_fen",
-    NULL AS "coupon_rule",
     NULL AS "coupon_share_bp",
-    CASE WHEN NOT "f"."g3" IS NULL THEN 'refund.tsf' END AS "frefund_rule",
     CASE WHEN NOT "f"."g3" IS NULL THEN TRUE END AS "frefund_in_period"
   FROM fee_match AS f
 ), fee_rates AS (
@@ -125,7 +117,7 @@ WITH fee_match AS (
     f.*,
     "f"."tsf_base_bp" + "f"."tsf_supp_bp" AS "tsf_rate_bp",
     "f"."tsf_base_bp" + "f"."tsf_supp_bp" AS "tsf_stacked_bp",
-    NULL AS "tsf_stack_rule",
+    NULL AS "tsf_stack_i",
     GREATEST("f"."order_goods_fen" - "f"."order_merchant_coupon_fen", 0) AS "aff_base_fen",
     SIGN(
       CAST(GREATEST("f"."order_goods_fen" - "f"."order_merchant_coupon_fen", 0) AS BIGINT) * CAST("f"."aff_rate_bp" AS BIGINT)
@@ -223,7 +215,7 @@ WITH fee_match AS (
               END
             END
           )
-          THEN 'waiver.card'
+          THEN 1
           WHEN "f"."w2"
           AND CASE
             WHEN "f"."tsf_stacked_bp" <= 60
@@ -265,19 +257,16 @@ WITH fee_match AS (
               END
             END
           )
-          THEN 'waiver.live'
+          THEN 2
         END
       END,
-      CASE WHEN "f"."tsf_stacked_bp" < "f"."tsf_rate_bp" THEN "f"."tsf_stack_rule" END
-    ) AS "tsf_waiver_rule",
+      CASE WHEN "f"."tsf_stacked_bp" < "f"."tsf_rate_bp" THEN "f"."tsf_stack_i" END
+    ) AS "tsf_waiver_i",
     "f"."promo_charged_fen" AS "promo_amount_fen",
     COALESCE(
       CASE WHEN "f"."promo_charged_fen" < "f"."promo_charged_fen" THEN NULL END,
       CASE WHEN "f"."promo_charged_fen" < "f"."promo_charged_fen" THEN NULL END,
-      CASE
-        WHEN "f"."promo_charged_fen" < "f"."order_ad_cost_fen"
-        THEN "f"."promo_rule"
-      END
+      CASE WHEN "f"."promo_charged_fen" < "f"."order_ad_cost_fen" THEN NULL END
     ) AS "promo_waiver_rule",
     SIGN(CAST("f"."aff_amount_fen" AS BIGINT) * CAST("f"."csf_rate_bp" AS BIGINT)) * (
       (
@@ -362,11 +351,42 @@ WITH fee_match AS (
       )
     ) AS "coupon_amount_fen"
   FROM fee_waived AS f
+), fee_refunds AS (
+  SELECT
+    f.*,
+    -(
+      CASE
+        WHEN "f"."order_amount_paid_fen" = 0
+        THEN 0
+        ELSE SIGN(CAST("f"."tsf_amount_fen" AS BIGINT) * CAST("f"."frefund_part_fen" AS BIGINT)) * (
+          (
+            ABS(CAST("f"."tsf_amount_fen" AS BIGINT) * CAST("f"."frefund_part_fen" AS BIGINT)) * 2 + GREATEST("f"."order_amount_paid_fen", 1)
+          ) // (
+            2 * GREATEST("f"."order_amount_paid_fen", 1)
+          )
+        )
+      END
+    ) AS "frefund_amount_fen",
+    -(
+      CASE
+        WHEN "f"."order_amount_paid_fen" = 0
+        THEN 0
+        ELSE SIGN(CAST("f"."tsf_baseline_fen" AS BIGINT) * CAST("f"."frefund_part_fen" AS BIGINT)) * (
+          (
+            ABS(CAST("f"."tsf_baseline_fen" AS BIGINT) * CAST("f"."frefund_part_fen" AS BIGINT)) * 2 + GREATEST("f"."order_amount_paid_fen", 1)
+          ) // (
+            2 * GREATEST("f"."order_amount_paid_fen", 1)
+          )
+        )
+      END
+    ) AS "frefund_baseline_fen"
+  FROM fee_amounts AS f
 ), fee_per_order AS MATERIALIZED (
   SELECT
-    "f"."frefund_part_fen",
-    "f"."frefund_rule",
-    "f"."order_amount_paid_fen",
+    "f"."frefund_amount_fen",
+    "f"."frefund_baseline_fen",
+    "f"."g1",
+    "f"."g3",
     "f"."order_order_id",
     "f"."order_paid_date",
     "f"."order_refunded_on",
@@ -375,9 +395,8 @@ WITH fee_match AS (
     "f"."tsf_base_fen",
     "f"."tsf_baseline_fen",
     "f"."tsf_final_bp",
-    "f"."tsf_rule",
-    "f"."tsf_waiver_rule"
-  FROM fee_amounts AS f
+    "f"."tsf_waiver_i"
+  FROM fee_refunds AS f
 )
 SELECT
   *
@@ -393,12 +412,12 @@ FROM (
     CAST("f"."tsf_final_bp" AS INT) AS "rate_bp",
     CAST("f"."tsf_amount_fen" AS BIGINT) AS "amount_fen",
     CAST("f"."tsf_baseline_fen" AS BIGINT) AS "baseline_fen",
-    CAST("f"."tsf_rule" AS TEXT) AS "rule_id",
-    CAST("f"."tsf_waiver_rule" AS TEXT) AS "waiver_rule_id",
+    CAST(['base.apparel', 'base.default']["f"."g1"] AS TEXT) AS "rule_id",
+    CAST(['waiver.card', 'waiver.live']["f"."tsf_waiver_i"] AS TEXT) AS "waiver_rule_id",
     CAST("f"."order_paid_date" AS DATE) AS "accrued_on"
   FROM fee_per_order AS f
   WHERE
-    NOT CAST("f"."tsf_rule" AS TEXT) IS NULL
+    NOT "f"."g1" IS NULL
     AND (
       CAST("f"."tsf_amount_fen" AS BIGINT) <> 0
       OR CAST("f"."tsf_baseline_fen" AS BIGINT) <> 0
@@ -413,64 +432,21 @@ FROM (
     CAST('platform' AS TEXT) AS "payee",
     CAST("f"."tsf_amount_fen" AS BIGINT) AS "base_fen",
     CAST(NULL AS INT) AS "rate_bp",
-    CAST(-(
-      CASE
-        WHEN "f"."order_amount_paid_fen" = 0
-        THEN 0
-        ELSE SIGN(CAST("f"."tsf_amount_fen" AS BIGINT) * CAST("f"."frefund_part_fen" AS BIGINT)) * (
-          (
-            ABS(CAST("f"."tsf_amount_fen" AS BIGINT) * CAST("f"."frefund_part_fen" AS BIGINT)) * 2 + GREATEST("f"."order_amount_paid_fen", 1)
-          ) // (
-            2 * GREATEST("f"."order_amount_paid_fen", 1)
-          )
-        )
-      END
-    ) AS BIGINT) AS "amount_fen",
-    CAST(-(
-      CASE
-        WHEN "f"."order_amount_paid_fen" = 0
-        THEN 0
-        ELSE SIGN(CAST("f"."tsf_baseline_fen" AS BIGINT) * CAST("f"."frefund_part_fen" AS BIGINT)) * (
-          (
-            ABS(CAST("f"."tsf_baseline_fen" AS BIGINT) * CAST("f"."frefund_part_fen" AS BIGINT)) * 2 + GREATEST("f"."order_amount_paid_fen", 1)
-          ) // (
-            2 * GREATEST("f"."order_amount_paid_fen", 1)
-          )
-        )
-      END
-    ) AS BIGINT) AS "baseline_fen",
-    CAST(CASE WHEN NOT "f"."tsf_rule" IS NULL THEN "f"."frefund_rule" END AS TEXT) AS "rule_id",
-    CAST("f"."tsf_waiver_rule" AS TEXT) AS "waiver_rule_id",
+    CAST("f"."frefund_amount_fen" AS BIGINT) AS "amount_fen",
+    CAST("f"."frefund_baseline_fen" AS BIGINT) AS "baseline_fen",
+    CAST(CASE
+      WHEN NOT ['base.apparel', 'base.default']["f"."g1"] IS NULL
+      THEN CASE WHEN NOT "f"."g3" IS NULL THEN 'refund.tsf' END
+    END AS TEXT) AS "rule_id",
+    CAST(['waiver.card', 'waiver.live']["f"."tsf_waiver_i"] AS TEXT) AS "waiver_rule_id",
     CAST("f"."order_refunded_on" AS DATE) AS "accrued_on"
   FROM fee_per_order AS f
   WHERE
-    NOT CAST(CASE WHEN NOT "f"."tsf_rule" IS NULL THEN "f"."frefund_rule" END AS TEXT) IS NULL
+    (
+      NOT "f"."g1" IS NULL AND NOT "f"."g3" IS NULL
+    )
     AND (
-      CAST(-(
-        CASE
-          WHEN "f"."order_amount_paid_fen" = 0
-          THEN 0
-          ELSE SIGN(CAST("f"."tsf_amount_fen" AS BIGINT) * CAST("f"."frefund_part_fen" AS BIGINT)) * (
-            (
-              ABS(CAST("f"."tsf_amount_fen" AS BIGINT) * CAST("f"."frefund_part_fen" AS BIGINT)) * 2 + GREATEST("f"."order_amount_paid_fen", 1)
-            ) // (
-              2 * GREATEST("f"."order_amount_paid_fen", 1)
-            )
-          )
-        END
-      ) AS BIGINT) <> 0
-      OR CAST(-(
-        CASE
-          WHEN "f"."order_amount_paid_fen" = 0
-          THEN 0
-          ELSE SIGN(CAST("f"."tsf_baseline_fen" AS BIGINT) * CAST("f"."frefund_part_fen" AS BIGINT)) * (
-            (
-              ABS(CAST("f"."tsf_baseline_fen" AS BIGINT) * CAST("f"."frefund_part_fen" AS BIGINT)) * 2 + GREATEST("f"."order_amount_paid_fen", 1)
-            ) // (
-              2 * GREATEST("f"."order_amount_paid_fen", 1)
-            )
-          )
-        END
-      ) AS BIGINT) <> 0
+      CAST("f"."frefund_amount_fen" AS BIGINT) <> 0
+      OR CAST("f"."frefund_baseline_fen" AS BIGINT) <> 0
     )
 ) AS lines
