@@ -24,9 +24,19 @@ app = typer.Typer(
 
 
 def _register_all() -> None:
-    from merchantry.cli import demo, fees, generate, ingest, ledger, risk, rulebook, simulate
+    from merchantry.cli import (
+        demo,
+        fees,
+        generate,
+        ingest,
+        ledger,
+        risk,
+        rulebook,
+        score,
+        simulate,
+    )
 
-    for module in (generate, ingest, rulebook, fees, ledger, risk, simulate, demo):
+    for module in (generate, ingest, rulebook, fees, ledger, score, risk, simulate, demo):
         module.register(app)
 
 
