@@ -52,7 +52,7 @@ risk_cases = Table(
     Column("shop_id", String(64), nullable=False),
     Column("buyer_id", String(64), nullable=True),
     Column("state", String(16), nullable=False),
-    Column("decision", String(16), nullable=False, comment="what was decided and is reviewed"),
+    Column("decision", String(64), nullable=False, comment="what was decided and is reviewed"),
     Column("reasons", Text, nullable=False, comment="why, one reason per line"),
     Column("amount_fen", BigInteger, nullable=False, comment="money the decision moved, fen"),
     Column("opened_at", DateTime, nullable=False),

@@ -1,0 +1,212 @@
+"""Risk cases: every allowed move, every refused one, the audit trail, merchant appeals and
+scopes, and an overturned penalty reversing its journal entry."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+
+import pytest
+
+from merchantry.kit.errors import NotFound
+from merchantry.ledger.check import check_journal
+from merchantry.ledger.journal import entry_id, logical_key
+from merchantry.risk.access import AccessDenied, Scope
+from merchantry.risk.cases import (
+    TRANSITIONS,
+    CaseState,
+    CaseSubject,
+    InvalidTransition,
+    appeal,
+    audit_trail,
+    evidence_of,
+    get_case,
+    list_cases,
+    open_case,
+    overturn,
+    reversal_id,
+    reverse_journal_entry,
+    transition,
+)
+
+AT = datetime(2026, 10, 20, 9, 0)
+OPS = Scope.operator("reviewer-7")
+SHOP = Scope.merchant("S1")
+
+
+def new_case(store, subject_id="AS1", shop="S1", entry=None):
+    return open_case(
+        store,
+        OPS,
+        CaseSubject.PENALTY if entry else CaseSubject.AFTER_SALES_REQUEST,
+        subject_id,
+        shop,
+        decision="intercept (score 95)",
+        reasons=["risk.ring.flagged (+40): ring", "risk.image.reused (+45): photo"],
+        amount_fen=12_990,
+        at=AT,
+        buyer_id="B1",
+        ledger_entry_id=entry,
+    )
+
+
+def bring_to(store, state: CaseState, warehouse=None):
+    """A case walked to ``state`` along allowed moves."""
+    case = new_case(store)
+    path = {
+        CaseState.OPEN: [],
+        CaseState.UNDER_REVIEW: [CaseState.UNDER_REVIEW],
+        CaseState.UPHELD: [CaseState.UNDER_REVIEW, CaseState.UPHELD],
+        CaseState.OVERTURNED: [CaseState.UNDER_REVIEW, CaseState.OVERTURNED],
+    }[state]
+    for step, to in enumerate(path, start=1):
+        when = AT + timedelta(hours=step)
+        if to is CaseState.OVERTURNED:
+            case = overturn(store, OPS, case.case_id, when, "wrong", warehouse)
+        else:
+            case = transition(store, OPS, case.case_id, to, when, f"to {to}")
+    return case
+
+
+ALLOWED = [(a, b) for a, targets in TRANSITIONS.items() for b in targets]
+REFUSED = [(a, b) for a, b in itertools.product(CaseState, CaseState) if b not in TRANSITIONS[a]]
+
+
+@pytest.mark.parametrize(("start", "to"), ALLOWED, ids=lambda s: s.value)
+def test_every_allowed_move_is_made_and_audited(store, start, to):
+    case = bring_to(store, start)
+    when = AT + timedelta(days=1)
+    if to is CaseState.OVERTURNED:
+        moved = overturn(store, OPS, case.case_id, when, "evidence was genuine")
+    else:
+        moved = transition(store, OPS, case.case_id, to, when, "looked at it")
+    assert moved.state is to
+    last = audit_trail(store, OPS, case.case_id)[-1]
+    assert (last.from_state, last.to_state, last.actor, last.at) == (start, to, "reviewer-7", when)
+
+
+@pytest.mark.parametrize(("start", "to"), REFUSED, ids=lambda s: s.value)
+def test_every_other_move_is_refused_with_a_clear_error(store, start, to):
+    case = bring_to(store, start)
+    when = AT + timedelta(days=1)
+    move = (
+        (lambda: overturn(store, OPS, case.case_id, when, "no"))
+        if to is CaseState.OVERTURNED
+        else (lambda: transition(store, OPS, case.case_id, to, when, "no"))
+    )
+    with pytest.raises(InvalidTransition, match=case.case_id):
+        move()
+    assert get_case(store, OPS, case.case_id).state is start
+
+
+def test_the_audit_trail_tells_the_whole_story(store):
+    case = bring_to(store, CaseState.UPHELD)
+    appeal(
+        store,
+        SHOP,
+        case.case_id,
+        ["ev/invoice.jpg"],
+        "the parcel left intact",
+        AT + timedelta(days=2),
+    )
+    overturn(store, OPS, case.case_id, AT + timedelta(days=3), "appeal accepted")
+    trail = [(r.actor, r.from_state, r.to_state) for r in audit_trail(store, OPS, case.case_id)]
+    assert trail == [
+        ("reviewer-7", None, CaseState.OPEN),
+        ("reviewer-7", CaseState.OPEN, CaseState.UNDER_REVIEW),
+        ("reviewer-7", CaseState.UNDER_REVIEW, CaseState.UPHELD),
+        ("merchant:S1", CaseState.UPHELD, CaseState.UNDER_REVIEW),
+        ("reviewer-7", CaseState.UNDER_REVIEW, CaseState.OVERTURNED),
+    ]
+
+
+def test_opening_twice_for_one_subject_keeps_one_case(store):
+    first, second = new_case(store), new_case(store)
+    assert first.case_id == second.case_id
+    assert len(list_cases(store, OPS)) == 1
+    assert len(audit_trail(store, OPS, first.case_id)) == 1
+
+
+class TestMerchants:
+    def test_a_merchant_appeals_its_own_case_with_evidence(self, store):
+        case = bring_to(store, CaseState.UPHELD)
+        moved = appeal(store, SHOP, case.case_id, ["ev/a.jpg", "ev/b.jpg"], "see photos", AT)
+        assert moved.state is CaseState.UNDER_REVIEW
+        assert [e.ref for e in evidence_of(store, SHOP, case.case_id)] == ["ev/a.jpg", "ev/b.jpg"]
+
+    def test_an_appeal_without_evidence_or_words_is_refused(self, store):
+        case = bring_to(store, CaseState.UPHELD)
+        with pytest.raises(InvalidTransition, match="needs evidence"):
+            appeal(store, SHOP, case.case_id, [], " ", AT)
+
+    def test_a_merchant_cannot_see_or_appeal_another_shops_case(self, store):
+        case = new_case(store, shop="S2")
+        with pytest.raises(AccessDenied):
+            get_case(store, SHOP, case.case_id)
+        with pytest.raises(AccessDenied):
+            appeal(store, SHOP, case.case_id, ["ev/x.jpg"], "mine?", AT)
+        with pytest.raises(AccessDenied):
+            audit_trail(store, SHOP, case.case_id)
+        assert list_cases(store, SHOP) == []
+
+    def test_a_merchant_cannot_decide_a_case(self, store):
+        case = new_case(store)
+        with pytest.raises(AccessDenied):
+            transition(store, SHOP, case.case_id, CaseState.UNDER_REVIEW, AT, "self-serve")
+        with pytest.raises(AccessDenied):
+            overturn(store, SHOP, case.case_id, AT, "self-serve")
+
+    def test_an_unknown_case_is_not_found(self, store):
+        with pytest.raises(NotFound):
+            get_case(store, OPS, "RC-nope")
+
+
+def post_deduction(warehouse) -> str:
+    """A ¥2,000 deposit deduction entry, as the ledger would post it."""
+    key = logical_key("deposit_deduction", "V1")
+    eid = entry_id(key, 0)
+    warehouse.execute(
+        "INSERT INTO journal_entries BY NAME SELECT ? AS entry_id, ? AS logical_key, "
+        "0 AS revision, 'deposit_deduction' AS kind, 'V1' AS source_id, 'S1' AS shop_id, "
+        "DATE '2026-10-15' AS booked_on, 'douyin-2026' AS rulebook, 'sig' AS signature, "
+        "'c1' AS close_key",
+        [eid, key],
+    )
+    for leg, account, amount in (
+        (1, "merchant_deposit", -200_000),
+        (2, "platform_penalties", 200_000),
+    ):
+        warehouse.execute(
+            "INSERT INTO journal_postings BY NAME SELECT ? AS entry_id, ? AS leg, "
+            "? AS account, 'S1' AS party, DATE '2026-10-15' AS booked_on, ? AS amount_fen, "
+            "'deposit.deduct.brushing' AS rule_id, 'deposit_deduction' AS entry_kind",
+            [eid, leg, account, amount],
+        )
+    return eid
+
+
+class TestMoneyReversal:
+    def test_overturning_a_penalty_reverses_its_journal_entry(self, store, warehouse):
+        case = new_case(store, subject_id="V1", entry=post_deduction(warehouse))
+        transition(store, OPS, case.case_id, CaseState.UNDER_REVIEW, AT, "appeal")
+        done = overturn(store, OPS, case.case_id, AT + timedelta(days=1), "not brushing", warehouse)
+        assert done.reversal_entry_id == reversal_id(case.ledger_entry_id or "")
+        balance = warehouse.execute(
+            "SELECT account, sum(amount_fen) FROM journal_postings GROUP BY account ORDER BY 1"
+        ).fetchall()
+        assert balance == [("merchant_deposit", 0), ("platform_penalties", 0)]
+        assert check_journal(warehouse) == []
+
+    def test_reversing_twice_posts_once(self, warehouse):
+        eid = post_deduction(warehouse)
+        first = reverse_journal_entry(warehouse, eid, AT.date(), "RC-1")
+        assert reverse_journal_entry(warehouse, eid, AT.date(), "RC-1") == first
+        count = warehouse.execute("SELECT count(*) FROM journal_entries").fetchone()
+        assert count == (2,)
+
+    def test_a_case_that_moved_money_needs_the_warehouse_to_be_overturned(self, store, warehouse):
+        case = new_case(store, subject_id="V1", entry=post_deduction(warehouse))
+        transition(store, OPS, case.case_id, CaseState.UNDER_REVIEW, AT, "appeal")
+        with pytest.raises(InvalidTransition, match="needs the warehouse"):
+            overturn(store, OPS, case.case_id, AT, "no warehouse")
+        assert get_case(store, OPS, case.case_id).state is CaseState.UNDER_REVIEW
