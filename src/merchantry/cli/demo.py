@@ -36,6 +36,7 @@ from merchantry.report import (
     PlotlyMode,
     Section,
     Table,
+    bar_chart,
 )
 from merchantry.simulate import SimulationResult, simulate
 from merchantry.simulate.report import write_report
@@ -249,6 +250,11 @@ def summary_page(run: DemoRun) -> Page:
                                 "platform gives up", s.platform_giveup_fen, favourable=False
                             ),
                         )
+                    ),
+                    bar_chart(
+                        "节省来源 · Savings by policy line",
+                        [line.title for line in run.simulation.by_line],
+                        [line.saving_fen for line in run.simulation.by_line],
                     ),
                     Paragraph(
                         f"Full simulation report: {run.simulation_path.name} "
