@@ -1,9 +1,361 @@
-"""Risk commands (being written)."""
+"""`merchantry risk`: rings, decisions, the model, evaluation, integrity file and cases."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, TypeVar
+
 import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from merchantry.kit.money import format_fen
+from merchantry.risk.access import Scope
+from merchantry.risk.cases import (
+    CaseState,
+    appeal,
+    audit_trail,
+    get_case,
+    list_cases,
+    open_cases_from_decisions,
+    overturn,
+    transition,
+)
+from merchantry.risk.decisions import score_requests
+from merchantry.risk.evaluation import ModelEvaluation, evaluate_decisions, evaluate_rings
+from merchantry.risk.integrity import buyer_level, derive_events, record_events
+from merchantry.risk.model import BEHAVIOUR_FEATURES, MODEL_FEATURES, load_model, save_model
+from merchantry.risk.rings import Method, find_rings
+from merchantry.risk.rules import compile_risk_rules
+from merchantry.risk.settings import DEFAULT_RULEBOOK, settings_from
+from merchantry.risk.store import DEFAULT_URL, open_store
+from merchantry.rulebook import load_rulebook
+from merchantry.store.warehouse import DEFAULT_DB, connect
+
+risk_app = typer.Typer(help="Risk control: rings, refund decisions, integrity file, cases.")
+cases_app = typer.Typer(help="Risk cases and appeals (operational database).")
+risk_app.add_typer(cases_app, name="cases")
+
+DB = Annotated[Path, typer.Option("--db", help="Warehouse file.")]
+RULEBOOK = Annotated[str, typer.Option("--rulebook", help="Risk rulebook.")]
+STORE = Annotated[str, typer.Option("--store", help="Operational database (SQLAlchemy URL).")]
+TIME_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+T = TypeVar("T")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
+    app.add_typer(risk_app, name="risk")
+
+
+@contextmanager
+def _spinner(console: Console, text: str) -> Iterator[None]:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        progress.add_task(text, total=None)
+        yield
+
+
+def _run(console: Console, text: str, work: Callable[[], T]) -> T:
+    with _spinner(console, text):
+        return work()
+
+
+@risk_app.command("rings")
+def rings_command(
+    db: DB = DEFAULT_DB,
+    rulebook: RULEBOOK = DEFAULT_RULEBOOK,
+    method: Annotated[str, typer.Option(help="scipy or duckdb (SQL label propagation).")] = "scipy",
+    truth: Annotated[Path | None, typer.Option(help="Generator truth/ folder to evaluate.")] = None,
+) -> None:
+    """Find linked-account rings and score them (risk_rings, risk_ring_members)."""
+    console = Console()
+    settings = settings_from(load_rulebook(rulebook))
+    chosen: Method = "duckdb" if method == "duckdb" else "scipy"
+    con = connect(db)
+    try:
+        run = _run(console, "finding rings", lambda: find_rings(con, settings, method=chosen))
+        console.print(
+            f"{run.links:,} identifier links, {run.hubs:,} public identifiers set aside, "
+            f"{run.linked_groups:,} linked groups, [bold]{run.flagged:,} flagged rings[/] "
+            f"({run.flagged_buyers:,} buyers) in {run.seconds:.2f} s ({run.method})"
+        )
+        if truth is not None:
+            e = evaluate_rings(con, truth)
+            console.print(
+                f"planted {e.planted_rings} rings / {e.planted_buyers} buyers: "
+                f"ring precision {e.ring_precision:.3f} recall {e.ring_recall:.3f}; "
+                f"buyer precision {e.buyer_precision:.3f} recall {e.buyer_recall:.3f}"
+            )
+    finally:
+        con.close()
+
+
+def _print_evaluation(console: Console, result: ModelEvaluation) -> None:
+    table = Table(
+        title=f"time split at {result.split_at:%Y-%m-%d %H:%M}: train {result.train_rows:,} "
+        f"({result.train_positives:,} abusive), test {result.test_rows:,} "
+        f"({result.test_positives:,} abusive); model {result.model.version}"
+    )
+    for column in (
+        "decided by",
+        "ROC AUC",
+        "intercepted",
+        "precision @ intercept",
+        "recall @ intercept",
+        "honest requests stopped",
+        "honest buyers intercepted",
+    ):
+        table.add_column(column, justify="left" if column == "decided by" else "right")
+    for q in result.qualities:
+        table.add_row(
+            q.name,
+            f"{q.roc_auc:.4f}",
+            f"{q.intercepted:,}",
+            f"{q.precision_at_intercept:.3f}",
+            f"{q.recall_at_intercept:.3f}",
+            f"{q.honest_claims_stopped:.2%}",
+            f"{q.honest_buyers_intercepted:.2%}",
+        )
+    console.print(table)
+
+
+@risk_app.command("train")
+def train_command(
+    truth: Annotated[Path, typer.Option(help="Generator truth/ folder (labels).")],
+    out: Annotated[Path, typer.Option(help="Model file to write.")] = Path("risk-model.pkl"),
+    db: DB = DEFAULT_DB,
+    rulebook: RULEBOOK = DEFAULT_RULEBOOK,
+    train_share: Annotated[float, typer.Option(help="Share of the time window to train on.")] = 0.7,
+    behaviour_only: Annotated[
+        bool, typer.Option(help="Leave ring and photo features out of the model.")
+    ] = False,
+) -> None:
+    """Train the model on labelled history (time split), report its test figures, save it."""
+    console = Console()
+    book = load_rulebook(rulebook)
+    features = BEHAVIOUR_FEATURES if behaviour_only else MODEL_FEATURES
+    con = connect(db)
+    try:
+        result = _run(
+            console,
+            "training",
+            lambda: evaluate_decisions(
+                con,
+                truth,
+                compile_risk_rules(book),
+                settings_from(book),
+                train_share=train_share,
+                features=features,
+            ),
+        )
+    finally:
+        con.close()
+    _print_evaluation(console, result)
+    console.print(f"model {result.model.version} written to {save_model(result.model, out)}")
+
+
+@risk_app.command("evaluate")
+def evaluate_command(
+    truth: Annotated[Path | None, typer.Option(help="Generator truth/ folder.")] = None,
+    amazon: Annotated[
+        Path | None, typer.Option(help="Folder of the Amazon UPU graph (nodes/edges csv.gz).")
+    ] = None,
+    db: DB = DEFAULT_DB,
+    rulebook: RULEBOOK = DEFAULT_RULEBOOK,
+) -> None:
+    """Evaluate rings and decisions on planted truth, and node scores on the Amazon graph."""
+    console = Console()
+    if truth is not None:
+        book = load_rulebook(rulebook)
+        settings = settings_from(book)
+        con = connect(db)
+        try:
+            for features, name in ((MODEL_FEATURES, "all"), (BEHAVIOUR_FEATURES, "behaviour")):
+                result = _run(
+                    console,
+                    f"evaluating ({name} features)",
+                    lambda f=features: evaluate_decisions(  # type: ignore[misc]
+                        con, truth, compile_risk_rules(book), settings, features=f
+                    ),
+                )
+                console.print(f"[bold]model features: {name}[/]")
+                _print_evaluation(console, result)
+            find_rings(con, settings)
+            e = evaluate_rings(con, truth)
+            console.print(
+                f"rings over the whole window: ring precision {e.ring_precision:.3f} recall "
+                f"{e.ring_recall:.3f} ({e.planted_rings} planted); buyer precision "
+                f"{e.buyer_precision:.3f} recall {e.buyer_recall:.3f}"
+            )
+        finally:
+            con.close()
+    if amazon is not None:
+        from merchantry.risk.amazon import PUBLISHED, evaluate_amazon
+
+        result_a = _run(console, "scoring the Amazon graph", lambda: evaluate_amazon(amazon))
+        table = Table(
+            title=f"Amazon UPU: {result_a.nodes:,} users, {result_a.edges:,} edges, "
+            f"{result_a.fraud:,} fraudulent"
+        )
+        for column in ("method", "AUROC", "AUPRC"):
+            table.add_column(column, justify="left" if column == "method" else "right")
+        for s in result_a.scores:
+            table.add_row(s.method, f"{s.auroc:.4f}", f"{s.auprc:.4f}")
+        for name, (auroc, auprc) in PUBLISHED.items():
+            table.add_row(f"{name} (published)", f"{auroc:.4f}", f"{auprc:.4f}")
+        console.print(table)
+
+
+@risk_app.command("score")
+def score_command(
+    db: DB = DEFAULT_DB,
+    rulebook: RULEBOOK = DEFAULT_RULEBOOK,
+    model: Annotated[Path | None, typer.Option(help="Model file (rules only without).")] = None,
+) -> None:
+    """Find rings, then decide every after-sales request into risk_decisions."""
+    console = Console()
+    book = load_rulebook(rulebook)
+    settings = settings_from(book)
+    loaded = load_model(model) if model is not None else None
+    con = connect(db)
+    try:
+        _run(console, "finding rings", lambda: find_rings(con, settings))
+        run = _run(
+            console,
+            "deciding requests",
+            lambda: score_requests(con, compile_risk_rules(book), settings, loaded),
+        )
+    finally:
+        con.close()
+    counts = ", ".join(f"{k} {v:,}" for k, v in sorted(run.by_decision.items()))
+    console.print(f"{run.requests:,} requests decided in {run.seconds:.2f} s: {counts}")
+
+
+@risk_app.command("integrity")
+def integrity_command(
+    as_of: Annotated[datetime, typer.Option("--as-of", formats=TIME_FORMATS)],
+    db: DB = DEFAULT_DB,
+    store: STORE = DEFAULT_URL,
+    rulebook: RULEBOOK = DEFAULT_RULEBOOK,
+    buyer: Annotated[str | None, typer.Option(help="Show this buyer's level.")] = None,
+) -> None:
+    """Record abuse events found in the warehouse in the integrity file."""
+    console = Console()
+    settings = settings_from(load_rulebook(rulebook))
+    engine = open_store(store)
+    con = connect(db)
+    try:
+        events = derive_events(con, settings, as_of)
+    finally:
+        con.close()
+    added = record_events(engine, events)
+    console.print(f"{len(events):,} abuse events found, {added:,} new")
+    if buyer:
+        view = buyer_level(engine, Scope.operator(), buyer, as_of, settings)
+        console.print(f"buyer {view.buyer_id}: level {view.level.value}")
+
+
+@cases_app.command("open")
+def cases_open(
+    db: DB = DEFAULT_DB,
+    store: STORE = DEFAULT_URL,
+    at: Annotated[datetime | None, typer.Option(formats=TIME_FORMATS)] = None,
+) -> None:
+    """Open a case for every intercepted request in risk_decisions."""
+    engine = open_store(store)
+    con = connect(db)
+    try:
+        added = open_cases_from_decisions(engine, con, Scope.operator("cli"), at or datetime.now())
+    finally:
+        con.close()
+    Console().print(f"{added:,} new cases")
+
+
+@cases_app.command("list")
+def cases_list(
+    store: STORE = DEFAULT_URL,
+    state: Annotated[str | None, typer.Option(help="Only cases in this state.")] = None,
+    shop: Annotated[str | None, typer.Option(help="Act as this shop's merchant.")] = None,
+) -> None:
+    """List cases (a merchant sees its shop's only)."""
+    scope = Scope.merchant(shop) if shop else Scope.operator("cli")
+    cases = list_cases(open_store(store), scope, CaseState(state) if state else None)
+    table = Table(title=f"{len(cases):,} cases")
+    for column in ("case", "subject", "shop", "state", "decision", "amount"):
+        table.add_column(column)
+    for c in cases:
+        table.add_row(
+            c.case_id,
+            f"{c.subject.value} {c.subject_id}",
+            c.shop_id,
+            c.state.value,
+            c.decision,
+            format_fen(c.amount_fen),
+        )
+    Console().print(table)
+
+
+@cases_app.command("show")
+def cases_show(case_id: str, store: STORE = DEFAULT_URL) -> None:
+    """A case, its reasons and its audit trail."""
+    engine = open_store(store)
+    scope = Scope.operator("cli")
+    case = get_case(engine, scope, case_id)
+    console = Console()
+    console.print(f"[bold]{case.case_id}[/] {case.subject.value} {case.subject_id}: {case.state}")
+    for reason in case.reasons:
+        console.print(f"  - {reason}", highlight=False)
+    for r in audit_trail(engine, scope, case_id):
+        origin = r.from_state.value if r.from_state else "-"
+        console.print(f"  {r.at:%Y-%m-%d %H:%M} {r.actor}: {origin} -> {r.to_state}  {r.note}")
+
+
+@cases_app.command("move")
+def cases_move(
+    case_id: str,
+    to: Annotated[str, typer.Option(help="under_review, upheld or overturned.")],
+    note: Annotated[str, typer.Option(help="Why.")],
+    store: STORE = DEFAULT_URL,
+    db: Annotated[Path | None, typer.Option(help="Warehouse (to reverse money).")] = None,
+    actor: Annotated[str, typer.Option(help="Who is moving it.")] = "cli",
+) -> None:
+    """Move a case (operators); overturning reverses its journal entry."""
+    engine = open_store(store)
+    scope = Scope.operator(actor)
+    target = CaseState(to)
+    now = datetime.now()
+    if target is CaseState.OVERTURNED:
+        con = connect(db) if db else None
+        try:
+            case = overturn(engine, scope, case_id, now, note, con)
+        finally:
+            if con is not None:
+                con.close()
+    else:
+        case = transition(engine, scope, case_id, target, now, note)
+    Console().print(f"{case.case_id}: {case.state.value}")
+
+
+@cases_app.command("appeal")
+def cases_appeal(
+    case_id: str,
+    shop: Annotated[str, typer.Option(help="The appealing merchant's shop.")],
+    note: Annotated[str, typer.Option(help="The merchant's explanation.")],
+    evidence: Annotated[list[str] | None, typer.Option(help="Evidence reference.")] = None,
+    store: STORE = DEFAULT_URL,
+) -> None:
+    """A merchant appeals its shop's case with evidence."""
+    case = appeal(
+        open_store(store), Scope.merchant(shop), case_id, evidence or [], note, datetime.now()
+    )
+    Console().print(f"{case.case_id}: {case.state.value}")

@@ -424,9 +424,9 @@ def open_cases_from_decisions(
 ) -> int:
     """A case for every intercepted request in ``risk_decisions`` (existing ones kept)."""
     rows = con.execute(
-        "SELECT case_id, shop_id, buyer_id, reasons, score, r.amount_fen "
-        "FROM risk_decisions JOIN after_sales AS r USING (case_id) "
-        "WHERE decision = 'intercept' ORDER BY requested_at, case_id"
+        "SELECT d.case_id, d.shop_id, d.buyer_id, d.reasons, d.score, r.amount_fen "
+        "FROM risk_decisions AS d JOIN after_sales AS r ON r.case_id = d.case_id "
+        "WHERE d.decision = 'intercept' ORDER BY d.requested_at, d.case_id"
     ).fetchall()
     before = len(list_cases(engine, scope))
     for case, shop, buyer, reasons, score, amount in rows:
