@@ -27,6 +27,7 @@ from datetime import date
 from typing import Final
 
 import duckdb
+import sqlglot
 import sqlglot.expressions as exp
 
 from merchantry.kit.money import apply_rate_sql, pro_rata_sql
@@ -63,23 +64,20 @@ flatten(list([
 ] ORDER BY l.fee_kind))
 """
 
-STAGE_SALES: Final = f"""
+STAGE_SALES: Final = """
 INSERT INTO ledger_stage
 WITH fl AS (
-  SELECT l.order_id, {FEE_LEGS} AS legs
+  SELECT l.order_id, splice_pivot
   FROM fee_lines AS l
-  JOIN ledger_schedule AS s USING (order_id)
-  JOIN ledger_fee_accounts AS fa USING (fee_kind)
-  WHERE l.rulebook = $rulebook AND s.paid_on BETWEEN $start AND $end
-    AND NOT list_contains($refund_kinds, l.fee_kind)
+  WHERE l.rulebook = $rulebook
+    AND l.order_id IN (SELECT order_id FROM ledger_schedule WHERE paid_on BETWEEN $start AND $end)
   GROUP BY l.order_id
 )
 SELECT md5($ns || s.order_id), 'sale', s.order_id, s.order_id, s.shop_id, s.paid_on,
-       list_concat(
-         [ledger_leg('buyers', '', -s.amount_paid_fen, 'ledger.payment'),
-          ledger_leg(ledger_merchant(s.paid_on, s.settle_on), s.shop_id, s.amount_paid_fen,
-                     'ledger.payment')],
-         fl.legs)
+       [ledger_leg('buyers', '', -s.amount_paid_fen, 'ledger.payment'),
+        ledger_leg(ledger_merchant(s.paid_on, s.settle_on), s.shop_id, s.amount_paid_fen,
+                   'ledger.payment'),
+        splice_fee_legs]
 FROM ledger_schedule AS s LEFT JOIN fl USING (order_id)
 WHERE s.paid_on BETWEEN $start AND $end
 """
@@ -196,6 +194,83 @@ def _reduced() -> exp.Expr:
     return apply_rate_sql(exp.column("compensation_fen", table="a"), rate)
 
 
+CHARGE_KINDS: Final = tuple(k for k in PLATFORM_ACCOUNT_BY_FEE_KIND if k not in REFUND_FEE_KINDS)
+"""Fee kinds charged at payment (posted in the ``sale`` entry), in a fixed order."""
+
+
+def _pivot() -> list[exp.Expr]:
+    """Per charge kind: its amount, rule, payer and payee on the order's one row."""
+    columns: list[exp.Expr] = []
+    for kind in CHARGE_KINDS:
+        is_kind = exp.EQ(
+            this=exp.column("fee_kind", table="l"), expression=exp.Literal.string(kind)
+        )
+        for field, agg in (
+            ("amount_fen", "sum"),
+            ("rule_id", "any_value"),
+            ("payer", "any_value"),
+            ("payee", "any_value"),
+        ):
+            value = exp.Filter(
+                this=exp.func(agg, exp.column(field, table="l")),
+                expression=exp.Where(this=is_kind.copy()),
+            )
+            columns.append(exp.alias_(value, f"{kind}__{field}"))
+    return columns
+
+
+def _fee_legs() -> list[exp.Expr]:
+    """Two legs per charge kind (payer gives, payee receives); absent kinds have NULL amounts
+    and are dropped with the zero legs."""
+    s, fl = "s", "fl"
+    legs: list[exp.Expr] = []
+    for kind in CHARGE_KINDS:
+        platform = exp.Literal.string(PLATFORM_ACCOUNT_BY_FEE_KIND[kind].value)
+        amount = exp.column(f"{kind}__amount_fen", table=fl)
+        rule = exp.column(f"{kind}__rule_id", table=fl)
+        for role, sign in (("payer", -1), ("payee", 1)):
+            who = exp.column(f"{kind}__{role}", table=fl)
+            account = exp.Anonymous(
+                this="ledger_role",
+                expressions=[
+                    who.copy(),
+                    platform.copy(),
+                    exp.column("paid_on", table=s),
+                    exp.column("settle_on", table=s),
+                    exp.column("commission_settle_on", table=s),
+                ],
+            )
+            party = exp.Anonymous(
+                this="ledger_party",
+                expressions=[
+                    who.copy(),
+                    exp.column("shop_id", table=s),
+                    exp.column("creator_id", table=s),
+                ],
+            )
+            value: exp.Expr = amount.copy() if sign > 0 else exp.Neg(this=amount.copy())
+            legs.append(
+                exp.Anonymous(this="ledger_leg", expressions=[account, party, value, rule.copy()])
+            )
+    return legs
+
+
+def _sales_sql() -> str:
+    """STAGE_SALES with the pivot columns and fee legs put in place of their placeholders."""
+    tree = sqlglot.parse_one(STAGE_SALES, read="duckdb")
+    for node in list(tree.find_all(exp.Column)):
+        parent = node.parent
+        if node.table or parent is None:
+            continue
+        if node.name in ("splice_pivot", "splice_fee_legs"):
+            items = _pivot() if node.name == "splice_pivot" else _fee_legs()
+            at = parent.expressions.index(node)
+            parent.set(
+                "expressions", [*parent.expressions[:at], *items, *parent.expressions[at + 1 :]]
+            )
+    return tree.sql(dialect="duckdb")
+
+
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Routing macros and the fee-kind → platform-account table."""
     con.execute(ROUTING_MACROS)
@@ -211,7 +286,7 @@ def stage_order_events(
     """Stage sales, fee refunds, refunds and compensation booked in ``start``..``end``."""
     period = {"start": start, "end": end}
     kinds = {"refund_kinds": list(REFUND_FEE_KINDS)}
-    run_sql(con, STAGE_SALES, {**period, **kinds, "rulebook": rulebook, "ns": namespace("sale")})
+    run_sql(con, _sales_sql(), {**period, "rulebook": rulebook, "ns": namespace("sale")})
     run_sql(
         con,
         STAGE_FEE_REFUNDS,

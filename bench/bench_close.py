@@ -1,0 +1,224 @@
+"""Benchmark: a month close over millions of orders against a plain INSERT…SELECT.
+
+    python -m bench.bench_close [--orders 10000000] [--shops 20000] [--memory 8GB]
+
+The input is made directly in DuckDB (orders over March 2026, three parcel events
+for most orders, a refund case on one in eight, violations) with the fee lines a
+5% technical service fee and promotion fees would give, so the figure is the
+ledger's alone. Each side runs in its own child process so its peak memory (max
+RSS) is its own:
+
+* **close**: ``close_period`` under ``douyin-2026`` (schedule, sales, refunds,
+  fee refunds, compensation, settlements, deposits) in one transaction;
+* **re-run**: the same close again (posts nothing: the idempotency check);
+* **baseline**: ``INSERT INTO journal_postings SELECT … FROM range(N)`` of as many
+  rows as the close posted, into a fresh table of the same schema and key.
+
+Postings per second of the close ÷ of the baseline is the figure to track.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Final
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+from merchantry.ledger import close_period
+from merchantry.rulebook.checker import load_rulebook
+from merchantry.store.warehouse import connect
+
+START, END = date(2026, 3, 1), date(2026, 3, 31)
+RULEBOOK: Final = "douyin-2026"
+
+DATA: Final = (
+    """INSERT INTO categories (category_id, name, industry, after_sales_days)
+       SELECT 'C' || i, '类目', 'apparel', CASE WHEN i = 0 THEN 45 ELSE 7 END
+       FROM range(10) t(i)""",
+    """INSERT INTO shops (shop_id, name, industry, main_category_id, store_type, opened_date,
+                          region, county_code, entry_plan, business_mode)
+       SELECT 'S' || i, '店铺', 'apparel', 'C' || (i % 10),
+              CASE WHEN i % 5 = 0 THEN 'flagship' ELSE 'enterprise' END, DATE '2024-01-01', '浙江',
+              '330106', CASE WHEN i % 7 = 0 THEN 'zero_deposit' ELSE 'standard' END, 'domestic'
+       FROM range($shops) t(i)""",
+    """INSERT INTO products (sku_id, shop_id, category_id, title, price_fen)
+       SELECT 'K' || i, 'S' || i, 'C' || (i % 10), '商品', 10000 FROM range($shops) t(i)""",
+    """INSERT INTO orders (order_id, shop_id, buyer_id, sku_id, quantity, paid_at, goods_fen,
+                           shipping_fen, platform_coupon_fen, merchant_coupon_fen,
+                           amount_paid_fen, scene, entry_point, ad_cost_fen, is_gift)
+       SELECT 'O' || i, 'S' || (i % $shops), 'B' || (i % 1000000), 'K' || (i % $shops), 1,
+              TIMESTAMP '2026-03-01 00:00:00' + to_seconds(CAST(i * 7919 % 2592000 AS BIGINT)),
+              1000 + i % 9000, 0, 0, 0, 1000 + i % 9000, 'live', 'douyin_app',
+              CASE WHEN i % 4 = 0 THEN 300 ELSE 0 END, false
+       FROM range($orders) t(i)""",
+    """INSERT INTO logistics_events (order_id, event, event_at)
+       SELECT order_id, e.event, paid_at + to_hours(e.h)
+       FROM orders,
+            (VALUES ('shipped', 6), ('delivered', 60), ('receipt_confirmed', 90)) e(event, h)
+       WHERE e.event <> 'receipt_confirmed' OR hash(order_id) % 3 <> 0""",
+    """INSERT INTO after_sales (case_id, order_id, requested_at, type, reason_code, amount_fen,
+                                compensation_fen, outcome, responsible_party, closed_at, escalated)
+       SELECT 'A' || order_id, order_id, paid_at + to_hours(70), 'refund_only', 'quality',
+              amount_paid_fen // 2, CASE WHEN hash(order_id) % 5 = 0 THEN 300 ELSE 0 END,
+              CASE WHEN hash(order_id) % 11 = 0 THEN 'open' ELSE 'approved' END, 'merchant',
+              CASE WHEN hash(order_id) % 11 = 0 THEN NULL ELSE paid_at + to_hours(100) END, false
+       FROM orders WHERE hash(order_id) % 8 = 0""",
+    """INSERT INTO violations (violation_id, shop_id, kind, occurred_at)
+       SELECT 'V' || i, 'S' || i, 'brushing', TIMESTAMP '2026-03-03 10:00:00'
+       FROM range($shops) t(i) WHERE i % 9 = 0""",
+    """INSERT INTO fee_lines BY NAME
+       SELECT 'douyin-2026' AS rulebook, order_id, shop_id, 'technical_service_fee' AS fee_kind,
+              'merchant' AS payer, 'platform' AS payee, amount_paid_fen AS base_fen,
+              500 AS rate_bp, (amount_paid_fen * 5 + 50) // 100 AS amount_fen,
+              (amount_paid_fen * 5 + 50) // 100 AS baseline_fen,
+              'tsf.base.fashion-toys-pets' AS rule_id, CAST(paid_at AS DATE) AS accrued_on
+       FROM orders
+       UNION ALL
+       SELECT 'douyin-2026', order_id, shop_id, 'promotion_fee', 'merchant', 'platform',
+              ad_cost_fen, NULL, ad_cost_fen, ad_cost_fen, 'promo.billing', CAST(paid_at AS DATE)
+       FROM orders WHERE ad_cost_fen > 0
+       UNION ALL
+       SELECT 'douyin-2026', o.order_id, o.shop_id, 'fee_refund', 'merchant', 'platform',
+              NULL, NULL, -(((o.amount_paid_fen * 5 + 50) // 100) // 2),
+              -(((o.amount_paid_fen * 5 + 50) // 100) // 2), 'refund.tsf-in-period',
+              CAST(a.closed_at AS DATE)
+       FROM orders AS o JOIN after_sales AS a USING (order_id) WHERE a.outcome = 'approved'""",
+)
+
+BASELINE: Final = """
+INSERT INTO journal_postings
+SELECT md5(CAST(i // 3 AS VARCHAR)), CAST(i % 3 AS INTEGER) + 1, 'merchant_pending',
+       'S' || (i % 20000), DATE '2026-03-01' + CAST(i % 31 AS INTEGER), 'O' || (i // 3),
+       CAST(i % 9000 AS BIGINT), 'tsf.base', 'sale'
+FROM range($rows) t(i)
+"""
+
+
+def _settings(con: duckdb.DuckDBPyConnection, memory: str) -> None:
+    con.execute("SET threads = 2")
+    con.execute("SET memory_limit = ?", [memory])
+    con.execute("SET preserve_insertion_order = false")
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def child_prepare(db: Path, orders: int, shops: int, memory: str) -> dict[str, object]:
+    con = connect(db)
+    _settings(con, memory)
+    began = time.perf_counter()
+    for sql in DATA:
+        names = {k: v for k, v in (("orders", orders), ("shops", shops)) if f"${k}" in sql}
+        con.execute(sql, names) if names else con.execute(sql)
+    con.close()
+    return {"seconds": time.perf_counter() - began, "peak_mib": _peak_mib()}
+
+
+def child_close(db: Path, memory: str) -> dict[str, object]:
+    con = connect(db)
+    _settings(con, memory)
+    book = load_rulebook(RULEBOOK)
+    began = time.perf_counter()
+    summary = close_period(con, book, START, END)
+    seconds = time.perf_counter() - began
+    entries = con.execute("SELECT count(*) FROM journal_entries").fetchone()
+    con.close()
+    return {
+        "seconds": seconds,
+        "postings": summary.postings,
+        "entries": int(entries[0]) if entries else 0,
+        "posted": summary.result.posted,
+        "peak_mib": _peak_mib(),
+    }
+
+
+def child_baseline(db: Path, rows: int, memory: str) -> dict[str, object]:
+    con = connect(db)
+    _settings(con, memory)
+    began = time.perf_counter()
+    con.execute(BASELINE, {"rows": rows})
+    seconds = time.perf_counter() - began
+    con.close()
+    return {"seconds": seconds, "postings": rows, "peak_mib": _peak_mib()}
+
+
+def _child(*args: str) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.bench_close", "--child", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    result: dict[str, object] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--orders", type=int, default=10_000_000)
+    parser.add_argument("--shops", type=int, default=20_000)
+    parser.add_argument("--memory", default="8GB", help="DuckDB memory_limit per side.")
+    parser.add_argument("--child", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, db = args.child[0], Path(args.child[1])
+        if kind == "prepare":
+            result = child_prepare(db, args.orders, args.shops, args.memory)
+        elif kind == "close":
+            result = child_close(db, args.memory)
+        else:
+            result = child_baseline(db, int(args.child[2]), args.memory)
+        print(json.dumps(result))
+        return
+
+    console = Console()
+    with tempfile.TemporaryDirectory(prefix="bench-close-") as tmp:
+        db = Path(tmp) / "w.duckdb"
+        common = ["--orders", str(args.orders), "--shops", str(args.shops)]
+        memory = ["--memory", args.memory]
+        console.print(f"preparing {args.orders:,} orders …")
+        prepared = _child("prepare", str(db), *common, *memory)
+        console.print(f"  made in {prepared['seconds']:.0f} s; closing March 2026 …")
+        closed = _child("close", str(db), *memory)
+        console.print(f"  closed in {closed['seconds']:.0f} s; closing again …")
+        rerun = _child("close", str(db), *memory)
+        console.print("  baseline …")
+        baseline = _child("baseline", str(Path(tmp) / "b.duckdb"), str(closed["postings"]), *memory)
+
+    table = Table(title=f"Month close, {args.orders:,} orders (2 threads, {args.memory})")
+    for name in ("side", "seconds", "postings", "postings/s", "peak MiB"):
+        table.add_column(name, justify="left" if name == "side" else "right")
+    for side, r in (("close", closed), ("close again (no-op)", rerun), ("baseline", baseline)):
+        seconds = float(str(r["seconds"]))
+        postings = int(str(r["postings"]))
+        rate = postings / seconds if postings else 0.0
+        table.add_row(
+            side,
+            f"{seconds:.1f}",
+            f"{postings:,}",
+            f"{rate:,.0f}",
+            f"{float(str(r['peak_mib'])):,.0f}",
+        )
+    console.print(table)
+    ratio = (int(str(closed["postings"])) / float(str(closed["seconds"]))) / (
+        int(str(baseline["postings"])) / float(str(baseline["seconds"]))
+    )
+    console.print(
+        f"entries {int(str(closed['entries'])):,}; close postings/s ÷ baseline postings/s = "
+        f"{ratio:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
