@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from .market import Market
 
 MARCH_2025 = datetime(2025, 3, 10, 12, 0)
@@ -243,3 +245,54 @@ class TestOtherRulebooks:
         lines = run("douyin-2022-new-merchant")
         assert lines.amount(young) == 60
         assert lines.amount(veteran) == 500
+
+
+# Every base-rate rule of douyin-2025, as (industry, base bp, mall-app supplement bp): a ¥100
+# order from a livestream pays the base; the same order from the Douyin Mall app adds the
+# supplement (platform-rules.md §3.1; catch-all 5% + 5% for an industry the table lacks).
+DOUYIN_RATES = [
+    ("apparel", 500, 500),
+    ("shoes_bags", 500, 500),
+    ("toys", 500, 500),
+    ("skincare", 400, 520),
+    ("makeup", 400, 520),
+    ("large_appliance", 300, 390),
+    ("nutrition", 300, 390),
+    ("personal_care", 250, 330),
+    ("pet_food", 250, 330),
+    ("digital_3c", 200, 260),
+    ("food_snacks", 200, 260),
+    ("baby", 200, 260),
+    ("grain_oil", 100, 130),
+    ("education", 60, 80),
+    ("home_furniture", 500, 500),
+]
+
+
+@pytest.mark.parametrize(("industry", "base_bp", "supplement_bp"), DOUYIN_RATES)
+def test_douyin_2025_rate_table(market: Market, run, industry, base_bp, supplement_bp):
+    live = market.order(industry=industry, goods=10_000, paid_at=MARCH_2025)
+    mall = market.order(industry=industry, goods=10_000, entry_point="mall_app", paid_at=MARCH_2025)
+    lines = run("douyin-2025")
+    # on 10,000 fen, 1 bp is exactly 1 fen
+    assert lines.amount(live) == base_bp
+    assert lines.amount(mall) == base_bp + supplement_bp
+
+
+TMALL_RATES = [
+    ("apparel", 500),
+    ("grain_oil", 100),
+    ("food_snacks", 200),
+    ("skincare", 400),
+    ("makeup", 400),
+    ("large_appliance", 200),
+    ("gold_jewellery", 50),
+    ("toys", 500),
+]
+
+
+@pytest.mark.parametrize(("industry", "rate_bp"), TMALL_RATES)
+def test_tmall_category_software_fee_table(market: Market, run, industry, rate_bp):
+    # 10,000 fen of goods plus 800 shipping: shipping is not in the base
+    order = market.order(industry=industry, goods=10_000, shipping=800)
+    assert run("taobao-2026").amount(order) == rate_bp
