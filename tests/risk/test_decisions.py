@@ -189,7 +189,7 @@ def test_an_image_flag_from_the_image_store_reaches_the_decision(warehouse):
 
 def test_a_model_file_round_trips_with_its_card(tmp_path: Path):
     rng = np.random.default_rng(0)
-    matrix = rng.random((200, len(MODEL_FEATURES)))
+    matrix = rng.random((200, len(MODEL_FEATURES)))  # 40 abusive of 200
     labels = (matrix[:, 0] > 0.8).astype(np.int64)
     times = np.arange(200).astype("datetime64[h]").astype("datetime64[us]")
     model = train_model(matrix, labels, times, max_iter=20)
@@ -238,3 +238,11 @@ class TestOnTheGeneratedMarket:
             context = load_context(con, request, RULES, SETTINGS, result.model)
             single = decide(request, context)
             assert (single.decision.value, single.score) == (decision, score), case
+
+
+def test_too_little_history_is_refused_rather_than_trained_on():
+    matrix = np.zeros((30, len(MODEL_FEATURES)))
+    labels = np.array([1] * 3 + [0] * 27, dtype=np.int64)
+    times = np.arange(30).astype("datetime64[h]").astype("datetime64[us]")
+    with pytest.raises(InputError, match="too little labelled history"):
+        train_model(matrix, labels, times)

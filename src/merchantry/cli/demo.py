@@ -22,6 +22,7 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from merchantry.cli.risk import run_risk_demo
 from merchantry.fees import run_rulebook
 from merchantry.ingest import IngestReport, ingest_dir
 from merchantry.kit.money import format_fen
@@ -133,6 +134,11 @@ def step_close(run: DemoRun) -> None:
     )
 
 
+def step_risk(run: DemoRun) -> None:
+    """Risk: rings of linked buyers and a decision on every after-sales request."""
+    run_risk_demo(run.warehouse(), run.data_dir / "truth", run.console)
+
+
 Step = tuple[str, Callable[[DemoRun], None]]
 
 STEPS: tuple[Step, ...] = (
@@ -140,6 +146,7 @@ STEPS: tuple[Step, ...] = (
     ("ingest it", step_ingest),
     (f"fees and savings: {BASELINE} → {CANDIDATE}", step_simulate),
     ("close the month: ledger and payouts", step_close),
+    ("risk: rings and refund decisions", step_risk),
 )
 """The demo, in order. Each step reads and extends the shared :class:`DemoRun`."""
 

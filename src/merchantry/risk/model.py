@@ -39,6 +39,8 @@ BEHAVIOUR_FEATURES: Final = tuple(
 
 FloatMatrix = npt.NDArray[np.float64]
 SMALL_BATCH: Final = 64
+MIN_TRAIN_ROWS: Final = 100
+MIN_CLASS: Final = 5
 _CONTROLLER: list[Any] = []
 
 
@@ -116,8 +118,12 @@ def train_model(
     max_iter: int = 200,
 ) -> RiskModel:
     """Fit a HistGradientBoostingClassifier (deterministic under ``seed``)."""
-    if matrix.shape[0] == 0 or labels.min() == labels.max():
-        raise InputError("training needs requests of both classes (abusive and honest)")
+    positives = int(labels.sum()) if labels.size else 0
+    if matrix.shape[0] < MIN_TRAIN_ROWS or min(positives, labels.size - positives) < MIN_CLASS:
+        raise InputError(
+            f"too little labelled history to train on: {labels.size} requests, {positives} "
+            f"abusive (need {MIN_TRAIN_ROWS} requests and {MIN_CLASS} of each class)"
+        )
     estimator = HistGradientBoostingClassifier(
         max_iter=max_iter,
         learning_rate=0.08,
