@@ -8,7 +8,13 @@ import duckdb
 import pytest
 
 from merchantry.model.tables import TABLES
-from merchantry.store.warehouse import connect, row_count, table_exists, transaction
+from merchantry.store.warehouse import (
+    connect,
+    duplicate_keys,
+    row_count,
+    table_exists,
+    transaction,
+)
 
 
 def test_every_declared_table_exists_with_its_columns(
@@ -44,3 +50,16 @@ def test_primary_keys_are_enforced(warehouse: duckdb.DuckDBPyConnection) -> None
     warehouse.execute("INSERT INTO creators VALUES ('c1', 'x', 'A', 10)")
     with pytest.raises(duckdb.ConstraintException):
         warehouse.execute("INSERT INTO creators VALUES ('c1', 'y', 'B', 1)")
+
+
+def test_an_unindexed_key_is_still_checked(warehouse: duckdb.DuckDBPyConnection) -> None:
+    from merchantry.model.outputs import FEE_LINES
+
+    insert = (
+        "INSERT INTO fee_lines VALUES ('b', 'o1', 's1', 'technical_service_fee', 'merchant',"
+        " 'platform', 100, 500, 5, 5, 'r', NULL, DATE '2026-10-01')"
+    )
+    warehouse.execute(insert)
+    assert duplicate_keys(warehouse, FEE_LINES) == 0
+    warehouse.execute(insert)  # no index refuses it...
+    assert duplicate_keys(warehouse, FEE_LINES) == 1  # ...but the check finds it

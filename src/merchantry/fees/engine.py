@@ -20,11 +20,11 @@ import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.fees.query import compile_fee_query
-from merchantry.kit.errors import InputError
+from merchantry.kit.errors import InputError, IntegrityError
 from merchantry.model.outputs import FEE_KINDS, FEE_LINES, RULEBOOK_RULES
 from merchantry.rulebook.checker import load_rulebook
 from merchantry.rulebook.model import Rulebook
-from merchantry.store.warehouse import ensure_schema, transaction
+from merchantry.store.warehouse import duplicate_keys, ensure_schema, transaction
 
 DIALECT: Final = "duckdb"
 
@@ -166,6 +166,13 @@ def run_rulebook(
     with transaction(con):
         con.execute(DELETE_LINES, named)
         con.execute(insert, period)
+        duplicates = duplicate_keys(
+            con, FEE_LINES, exp.column("rulebook").eq(exp.Literal.string(book.name))
+        )
+        if duplicates:  # rolls the run back: a bug in the compiled query, never user input
+            raise IntegrityError(
+                f"fee run for {book.name} wrote {duplicates} duplicate (order, fee kind) keys"
+            )
         write_rulebook_rules(con, book)
     rows = con.execute(TOTALS, named).fetchall()
     by_kind = {r[0]: KindTotal(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows}

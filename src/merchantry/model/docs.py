@@ -54,7 +54,9 @@ def render_table(table: Table) -> str:
         table.description,
         "",
         (
-            "Primary key: " + ", ".join(f"`{k}`" for k in table.primary_key) + "."
+            "Primary key: "
+            + ", ".join(f"`{k}`" for k in table.primary_key)
+            + ("." if table.index_key else " (unique; verified after each write, not indexed).")
             if table.primary_key
             else "No primary key (a log)."
         ),

@@ -36,6 +36,7 @@ FEE_LINES = Table(
         "`baseline_fen` is what the line would be without any waiver."
     ),
     primary_key=("rulebook", "order_id", "fee_kind"),
+    index_key=False,
     columns=(
         Column("rulebook", T.TEXT, "Rulebook the line was computed under.", "规则版本"),
         Column("order_id", T.TEXT, "Order.", "订单号"),
@@ -220,9 +221,10 @@ ORDER_PAYOUTS = Table(
     description=(
         "Expected payout date of every order up to the last close (账期): receipt date "
         "(confirmed, or auto-confirmed by rule), settlement days, holds for open after-sales "
-        "cases. Amounts are not stored: they are sums of the order's pending postings."
+        "cases. Amounts are not stored: they are sums of the order's pending postings. One row "
+        "per order by construction (checked by `merchantry ledger-check`, not indexed)."
     ),
-    primary_key=("order_id",),
+    primary_key=(),
     columns=(
         Column("order_id", T.TEXT, "Order.", "订单号"),
         Column("shop_id", T.TEXT, "Shop.", "店铺ID"),

@@ -133,6 +133,11 @@ class Table:
     sequence: EventSequence | None = None
     load_after: tuple[str, ...] = field(default=())
     """Tables that must be loaded first (their keys are referenced here)."""
+    index_key: bool = True
+    """Keep the primary key as a database index. Bulk stage outputs (millions of
+    lines replaced per run) set this to False: their key is still unique, but it
+    is verified after each write (``store.warehouse.duplicate_keys``) because an
+    index makes DuckDB's bulk inserts and deletes several times slower."""
 
     def column(self, name: str) -> Column:
         for col in self.columns:

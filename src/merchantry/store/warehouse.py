@@ -39,7 +39,7 @@ def create_table_sql(table: Table, *, name: str | None = None, if_not_exists: bo
         )
         for col in table.columns
     ]
-    if table.primary_key:  # a log table (quarantine) has none
+    if table.primary_key and table.index_key:  # a log (quarantine) has no key
         columns.append(
             exp.PrimaryKey(
                 expressions=[exp.to_identifier(k, quoted=True) for k in table.primary_key]
@@ -72,6 +72,25 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
+
+
+def duplicate_keys(
+    con: duckdb.DuckDBPyConnection, table: Table, where: exp.Expr | None = None
+) -> int:
+    """How many primary-key values occur more than once (optionally among rows matching ``where``).
+
+    The check behind tables whose key is not indexed (``Table.index_key=False``).
+    """
+    keys = [exp.column(k, quoted=True) for k in table.primary_key]
+    groups = exp.select(*keys).from_(exp.to_table(table.name)).group_by(*keys)
+    groups = groups.having(
+        exp.GT(this=exp.func("count", exp.Star()), expression=exp.Literal.number(1))
+    )
+    if where is not None:
+        groups = groups.where(where)
+    query = exp.select(exp.func("count", exp.Star())).from_(groups.subquery("dup"))
+    row = con.execute(query.sql(dialect=DIALECT)).fetchone()
+    return int(row[0]) if row else 0
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
