@@ -139,6 +139,11 @@ CHECKS: Final[tuple[Check, ...]] = (
         """,
     ),
     Check(
+        "duplicate-schedule",
+        "orders with more than one payout-schedule row",
+        "SELECT order_id FROM order_payouts GROUP BY order_id HAVING count(*) > 1",
+    ),
+    Check(
         "money-not-conserved",
         "accounts: the sum of every balance is not zero",
         "SELECT 'all accounts' FROM journal_postings HAVING coalesce(sum(amount_fen), 0) <> 0",

@@ -80,13 +80,20 @@ FROM settled
 """
 
 WRITE_PAYOUTS: Final = """
-DELETE FROM order_payouts WHERE order_id IN (SELECT order_id FROM ledger_schedule);
-INSERT INTO order_payouts BY NAME
+CREATE OR REPLACE TEMP TABLE ledger_payouts_changed AS
 SELECT order_id, shop_id, creator_id, $rulebook AS rulebook, paid_on, receipt_on, receipt_source,
        receipt_rule_id, CAST(settle_days AS INTEGER) AS settlement_days,
        settle_rule AS settle_rule_id, held_until, held_by, settle_on, commission_settle_on, status
-FROM ledger_schedule;
+FROM ledger_schedule
+EXCEPT
+SELECT order_id, shop_id, creator_id, rulebook, paid_on, receipt_on, receipt_source,
+       receipt_rule_id, settlement_days, settle_rule_id, held_until, held_by, settle_on,
+       commission_settle_on, status
+FROM order_payouts;
+DELETE FROM order_payouts WHERE order_id IN (SELECT order_id FROM ledger_payouts_changed);
+INSERT INTO order_payouts BY NAME SELECT * FROM ledger_payouts_changed;
 """
+"""Rewrite only the schedule rows that changed (a re-run writes nothing)."""
 
 STAGE_SETTLEMENTS: Final = """
 INSERT INTO ledger_stage
