@@ -28,7 +28,12 @@ from merchantry.risk.cases import (
     transition,
 )
 from merchantry.risk.decisions import score_requests
-from merchantry.risk.evaluation import ModelEvaluation, evaluate_decisions, evaluate_rings
+from merchantry.risk.evaluation import (
+    ModelEvaluation,
+    evaluate_decisions,
+    evaluate_rings,
+    train_on_truth,
+)
 from merchantry.risk.integrity import buyer_level, derive_events, record_events
 from merchantry.risk.model import BEHAVIOUR_FEATURES, MODEL_FEATURES, load_model, save_model
 from merchantry.risk.rings import Method, find_rings
@@ -366,15 +371,16 @@ def cases_appeal(
 def run_risk_demo(con: duckdb.DuckDBPyConnection, truth: Path, console: Console) -> None:
     """The demo's risk step: rings, a model trained on the planted truth, every request decided.
 
-    Falls back to the rules alone when the history is too short to train on
-    (no abusive request before the time split).
+    The model is trained quickly (100 boosting rounds, no test figures: see
+    ``merchantry risk evaluate``). Falls back to the rules alone when the history
+    is too short to train on (too few abusive requests before the time split).
     """
     book = load_rulebook(DEFAULT_RULEBOOK)
     rules, settings = compile_risk_rules(book), settings_from(book)
     model = None
     if (truth / "refund_rings.csv").is_file():
         try:
-            model = evaluate_decisions(con, truth, rules, settings).model
+            model = train_on_truth(con, truth, settings, max_iter=100)
         except InputError:
             model = None
     rings = find_rings(con, settings)

@@ -174,6 +174,32 @@ def label_requests(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> npt.NDArr
     return np.asarray(data["label"], dtype=np.int64)
 
 
+def train_on_truth(
+    con: duckdb.DuckDBPyConnection,
+    truth_dir: Path,
+    settings: RiskSettings,
+    *,
+    train_share: float = 0.7,
+    features: tuple[str, ...] = MODEL_FEATURES,
+    max_iter: int = 200,
+) -> RiskModel:
+    """Train on the requests before the time split (rings as of the split), without testing.
+
+    Leaves the ring tables as of the split: run
+    :func:`~merchantry.risk.rings.find_rings` again before scoring current requests.
+    """
+    row = con.execute("SELECT min(requested_at), max(requested_at) FROM after_sales").fetchone()
+    if row is None or row[0] is None:
+        raise NotFound("no after-sales requests in the warehouse")
+    split_at = row[0] + (row[1] - row[0]) * train_share
+    find_rings(con, settings, as_of=split_at)
+    build_batch_features(con)
+    _, times, matrix = feature_matrix(con, features)
+    labels = label_requests(con, truth_dir)
+    train = times < np.datetime64(split_at)
+    return train_model(matrix[train], labels[train], times[train], features, max_iter=max_iter)
+
+
 def evaluate_decisions(
     con: duckdb.DuckDBPyConnection,
     truth_dir: Path,

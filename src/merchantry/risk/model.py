@@ -133,7 +133,9 @@ def train_model(
     )
     estimator.fit(matrix, labels)
     start, end = str(times.min())[:19], str(times.max())[:19]
-    version = "rm-" + stable_key("risk-model", *features, start, end, str(matrix.shape[0]))[:12]
+    version = (
+        "rm-" + stable_key("risk-model", *features, start, end, matrix.shape[0], max_iter)[:12]
+    )
     card = ModelCard(
         version,
         tuple(features),
