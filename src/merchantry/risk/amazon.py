@@ -26,10 +26,10 @@ from typing import Final
 import duckdb
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse  # type: ignore[import-untyped]
-from scipy.stats import rankdata  # type: ignore[import-untyped]
-from sklearn.ensemble import IsolationForest  # type: ignore[import-untyped]
-from sklearn.metrics import average_precision_score, roc_auc_score  # type: ignore[import-untyped]
+from scipy import sparse
+from scipy.stats import rankdata
+from sklearn.ensemble import IsolationForest
+from sklearn.metrics import average_precision_score, roc_auc_score
 
 from merchantry.kit.errors import NotFound
 

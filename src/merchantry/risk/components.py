@@ -18,8 +18,8 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse  # type: ignore[import-untyped]
-from scipy.sparse import csgraph  # type: ignore[import-untyped]
+from scipy import sparse
+from scipy.sparse import csgraph
 
 IntArray = npt.NDArray[np.int64]
 

@@ -18,7 +18,7 @@ from typing import Final
 import duckdb
 import numpy as np
 import numpy.typing as npt
-from sklearn.metrics import roc_auc_score  # type: ignore[import-untyped]
+from sklearn.metrics import roc_auc_score
 
 from merchantry.kit.errors import NotFound
 from merchantry.risk.decisions import combine

@@ -21,8 +21,8 @@ from typing import Any, Final
 import duckdb
 import numpy as np
 import numpy.typing as npt
-from sklearn.ensemble import HistGradientBoostingClassifier  # type: ignore[import-untyped]
-from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+from sklearn.ensemble import HistGradientBoostingClassifier
+from threadpoolctl import ThreadpoolController
 
 from merchantry.kit.errors import InputError, NotFound
 from merchantry.kit.ids import stable_key
