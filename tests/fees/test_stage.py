@@ -12,7 +12,7 @@ from merchantry.cli.main import app
 from merchantry.fees import compute_fees, fee_statement
 from merchantry.fees.facts import INTERNAL_FACT_COLUMNS, fact_relation
 from merchantry.kit.errors import InputError, NotFound
-from merchantry.rulebook.columns import CONDITION_COLUMNS
+from merchantry.rulebook.columns import CONDITION_COLUMNS, SCORE_COLUMNS
 from merchantry.store.warehouse import connect
 
 from .market import Market
@@ -26,7 +26,7 @@ def test_fact_relation_has_exactly_the_declared_columns(warehouse: duckdb.DuckDB
     )
     names = [d[0] for d in cursor.description]
     assert sorted(names) == sorted(
-        [c.fact_column for c in CONDITION_COLUMNS] + list(INTERNAL_FACT_COLUMNS)
+        [c.fact_column for c in (*CONDITION_COLUMNS, *SCORE_COLUMNS)] + list(INTERNAL_FACT_COLUMNS)
     )
 
 

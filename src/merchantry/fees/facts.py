@@ -4,8 +4,11 @@ It joins each order to its shop, SKU category and creator, and adds the derived
 facts conditions may use (refunds, 秒退, shop age). Its columns are exactly the
 ``fact_column`` of every :data:`~merchantry.rulebook.columns.CONDITION_COLUMNS`
 entry plus ``order_refunded_on`` (the date refund lines accrue on); a test holds
-the two in step. The SQL is fixed text (ours, not user input) with the named
-parameters ``$start`` and ``$end`` (payment dates, both inclusive).
+the two in step. The score columns (:data:`~merchantry.rulebook.columns.SCORE_COLUMNS`,
+``shop.experience_score`` …) come from the score series as of the payment date
+(an ASOF LEFT JOIN on ``shop_scores``: NULL for shops never scored). The SQL is
+fixed text (ours, not user input) with the named parameters ``$start`` and ``$end``
+(payment dates, both inclusive).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Final
 import sqlglot
 import sqlglot.expressions as exp
 
-from merchantry.rulebook.columns import INSTANT_REFUND_MINUTES
+from merchantry.rulebook.columns import INSTANT_REFUND_MINUTES, SCORE_SERIES_SQL
 
 FACT_SQL: Final = f"""
 WITH refunds AS (
@@ -78,13 +81,23 @@ SELECT
   c.parent_id AS category_parent_id,
   c.after_sales_days AS category_after_sales_days,
   cr.tier AS creator_tier,
-  cr.followers AS creator_followers
+  cr.followers AS creator_followers,
+  sc.experience_score AS shop_experience_score,
+  sc.experience_score_7d_avg AS shop_experience_score_7d_avg,
+  sc.product_score AS shop_product_score,
+  sc.logistics_score AS shop_logistics_score,
+  sc.service_score AS shop_service_score,
+  sc.score_stage AS shop_score_stage,
+  sc.taobao_score AS shop_taobao_score,
+  sc.special_services AS shop_special_services
 FROM orders AS o
 LEFT JOIN products AS p ON p.sku_id = o.sku_id
 LEFT JOIN categories AS c ON c.category_id = p.category_id
 LEFT JOIN shops AS s ON s.shop_id = o.shop_id
 LEFT JOIN creators AS cr ON cr.creator_id = o.creator_id
 LEFT JOIN refunds AS r ON r.order_id = o.order_id
+ASOF LEFT JOIN ({SCORE_SERIES_SQL}) AS sc
+  ON sc.shop_id = o.shop_id AND CAST(o.paid_at AS DATE) >= sc.score_date
 WHERE CAST(o.paid_at AS DATE) BETWEEN $start AND $end
 """
 

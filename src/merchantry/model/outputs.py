@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from merchantry.model.schema import Column, ColumnType, Table
+from merchantry.model.score_outputs import SCORE_TABLES
 
 T = ColumnType
 
@@ -304,4 +305,5 @@ OUTPUT_TABLES: Final[tuple[Table, ...]] = (
     JOURNAL_POSTINGS,
     ORDER_PAYOUTS,
     DEPOSIT_REQUIREMENTS,
+    *SCORE_TABLES,
 )

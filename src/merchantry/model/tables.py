@@ -65,6 +65,19 @@ VIOLATION_KINDS: Final = (
     "fraudulent_shipping",
     "brand_confusion",
 )
+SERVICE_KINDS: Final = (
+    "remote_area_logistics",
+    "return_insurance",
+    "bulky_return_insurance",
+    "onsite_installation",
+    "delivery_installation",
+    "free_old_item_removal",
+    "pet_doctor",
+    "sf_free_shipping",
+    "free_size_exchange",
+)
+"""Services a shop can switch on (shop_services.service); the characteristic services of
+Taobao's industry bonus items and Douyin's logistics bonuses. Meanings in docs/scoring.md."""
 
 CATEGORIES = Table(
     name="categories",
@@ -650,6 +663,33 @@ VIOLATIONS = Table(
     ),
 )
 
+SHOP_SERVICES = Table(
+    name="shop_services",
+    term_zh="店铺服务开通记录",
+    description=(
+        "Services a shop switched on (e.g. 偏远地区物流, 顺丰包邮, 尺码随心换, 拆送装一体), "
+        "one row per period; they feed score bonus items. `enabled_to` empty: still on."
+    ),
+    primary_key=("shop_id", "service", "enabled_from"),
+    load_after=("shops",),
+    row_checks=(
+        RowCheck(
+            "enabled_period",
+            "enabled_to IS NULL OR enabled_to >= enabled_from",
+            "enabled_to",
+            "enabled_to must not be before enabled_from",
+        ),
+    ),
+    columns=(
+        Column("shop_id", T.TEXT, "Shop.", "店铺ID", references="shops.shop_id"),
+        Column("service", T.TEXT, "Service switched on.", "服务", choices=SERVICE_KINDS),
+        Column("enabled_from", T.DATE, "First day it is on.", "开通日期"),
+        Column(
+            "enabled_to", T.DATE, "Last day it is on; empty while on.", "关闭日期", nullable=True
+        ),
+    ),
+)
+
 TABLES: Final[tuple[Table, ...]] = (
     CATEGORIES,
     SHOPS,
@@ -665,6 +705,7 @@ TABLES: Final[tuple[Table, ...]] = (
     SEARCHES,
     AD_SPEND,
     VIOLATIONS,
+    SHOP_SERVICES,
 )
 """Every event table, in an order where referenced tables come first."""
 

@@ -15,6 +15,7 @@ from typing import Final
 
 from merchantry.model import tables as m
 from merchantry.model.schema import ColumnType
+from merchantry.model.score_outputs import SCORE_STAGES
 
 T = ColumnType
 
@@ -151,7 +152,88 @@ CONDITION_COLUMNS: Final[tuple[ConditionColumn, ...]] = (
 )
 """Every column a condition may use, in documentation order."""
 
-COLUMNS_BY_NAME: Final = {c.name: c for c in CONDITION_COLUMNS}
+SCORE_COLUMNS: Final[tuple[ConditionColumn, ...]] = (
+    C(
+        "shop.experience_score",
+        T.INT,
+        "Douyin store experience score (商家体验分) in force on the date, points with two "
+        "decimals (growth-stage score included); NULL when the shop has none.",
+        derived=True,
+    ),
+    C(
+        "shop.experience_score_7d_avg",
+        T.INT,
+        "Average of the Douyin score over the 7 days up to the date (mega-sale sign-up).",
+        derived=True,
+    ),
+    C("shop.product_score", T.INT, "Douyin product-experience dimension score.", derived=True),
+    C("shop.logistics_score", T.INT, "Douyin logistics dimension score.", derived=True),
+    C("shop.service_score", T.INT, "Douyin service dimension score.", derived=True),
+    C(
+        "shop.score_stage",
+        T.TEXT,
+        "Douyin score stage: growth (< 30 valid orders), formal, or none.",
+        SCORE_STAGES,
+        derived=True,
+    ),
+    C(
+        "shop.taobao_score",
+        T.INT,
+        "Taobao real experience score (真实体验分), 3-5 with two decimals; NULL below 30 orders.",
+        derived=True,
+    ),
+    C(
+        "shop.special_services",
+        T.INT,
+        "Characteristic services switched on (shop_services) on the score date.",
+        derived=True,
+    ),
+)
+"""Columns resolved from the score series (``shop_scores``) as of the order's date.
+
+Kept apart from :data:`CONDITION_COLUMNS` because only the stages that join the
+series carry them: the fee stage (``fees/facts.py``) and the scoring stage's gates.
+A score is published in the morning of its date from the window before it, so an
+order paid on day D sees the latest score dated on or before D. Types: points are
+DECIMAL(9, 2) values compared as numbers (``shop.taobao_score >= 4.8``).
+"""
+
+SCORE_SERIES_SQL: Final = """
+SELECT
+  shop_id,
+  score_date,
+  CAST(max(CASE WHEN platform = 'douyin' THEN score_cp END) * 0.01
+       AS DECIMAL(9, 2)) AS experience_score,
+  CAST(max(CASE WHEN platform = 'douyin' THEN score_7d_avg_cp END) * 0.01
+       AS DECIMAL(9, 2)) AS experience_score_7d_avg,
+  CAST(max(CASE WHEN platform = 'douyin' THEN product_cp END) * 0.01
+       AS DECIMAL(9, 2)) AS product_score,
+  CAST(max(CASE WHEN platform = 'douyin' THEN logistics_cp END) * 0.01
+       AS DECIMAL(9, 2)) AS logistics_score,
+  CAST(max(CASE WHEN platform = 'douyin' THEN service_cp END) * 0.01
+       AS DECIMAL(9, 2)) AS service_score,
+  max(CASE WHEN platform = 'douyin' THEN stage END) AS score_stage,
+  CAST(max(CASE WHEN platform = 'taobao' THEN score_cp END) * 0.01
+       AS DECIMAL(9, 2)) AS taobao_score,
+  max(special_services) AS special_services
+FROM (
+  SELECT *, row_number() OVER (
+    PARTITION BY platform, shop_id, score_date ORDER BY version_from DESC, rulebook DESC
+  ) AS version_rank
+  FROM shop_scores
+)
+WHERE version_rank = 1
+GROUP BY shop_id, score_date
+"""
+"""The score series as one row per shop and date (fixed SQL, ours).
+
+When several rulebooks of one platform scored the same day (a what-if beside the
+real one), the version that took effect last wins. Points are ``DECIMAL(9, 2)``:
+``score_cp`` is an integer of hundredths and ``* 0.01`` keeps it exact
+(``/`` would give a DOUBLE).
+"""
+
+COLUMNS_BY_NAME: Final = {c.name: c for c in (*CONDITION_COLUMNS, *SCORE_COLUMNS)}
 NAMESPACES: Final = tuple(dict.fromkeys(c.namespace for c in CONDITION_COLUMNS))
 
 

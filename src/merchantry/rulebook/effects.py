@@ -569,3 +569,6 @@ DESCRIBERS: Final[dict[str, Callable[[Effect], str]]] = {
     "risk_signal": lambda e: _describe_signal(e),
     "risk_threshold": lambda e: _describe_band(e),
 }
+
+# The scoring stage's kinds (score_scale, score_tier, ...) register themselves on import.
+from merchantry.rulebook import score_effects as _score_effects  # noqa: E402, F401

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from merchantry.rulebook.columns import CONDITION_COLUMNS
+from merchantry.rulebook.columns import CONDITION_COLUMNS, SCORE_COLUMNS
 from merchantry.rulebook.condition import ALLOWED_FUNCTIONS
 from merchantry.rulebook.effects import EFFECT_KINDS
 
@@ -73,7 +73,7 @@ def _cell(text: str) -> str:
 
 def columns_table() -> str:
     rows = ["| column | type | meaning | values |", "|---|---|---|---|"]
-    for c in CONDITION_COLUMNS:
+    for c in (*CONDITION_COLUMNS, *SCORE_COLUMNS):
         meaning = c.description + (" *(derived)*" if c.derived else "")
         values = ", ".join(f"`{v}`" for v in c.choices)
         rows.append(f"| `{c.name}` | {c.type.value} | {_cell(meaning)} | {values} |")

@@ -43,6 +43,7 @@ from merchantry.synth.fulfilment import build_logistics, draw_causes, draw_journ
 from merchantry.synth.orders import draw_orders, epoch_seconds
 from merchantry.synth.output import FORMATS, TableSink, write_csv
 from merchantry.synth.population import Population, draw_population
+from merchantry.synth.services import draw_services
 from merchantry.synth.vector import stream
 
 DEFAULT_START: Final = date(2026, 10, 1)
@@ -52,6 +53,7 @@ TRUTH_DIR: Final = "truth"
 
 _POPULATION: Final = 0
 _DAY: Final = 1
+_SERVICES: Final = 2
 _STEPS: Final = (
     "orders",
     "causes",
@@ -116,6 +118,7 @@ def generate(
         sinks[name].append(data)
     for name, data in pop.truth.items():
         write_csv(out / TRUTH_DIR / f"{name}.csv", data)
+    sinks["shop_services"].append(draw_services(stream(seed, _SERVICES), pop, start))
 
     end = epoch_seconds(start + timedelta(days=days))
     with _progress(progress, days) as advance:

@@ -1,0 +1,189 @@
+"""Gates and the good-service ranking: rules over the published score series.
+
+A gate (affiliate entry, mega-sale sign-up, …) is evaluated on the same relation
+the fee stage sees: each shop on each date with its condition columns and the
+score columns resolved *as of* that date from ``shop_scores`` (every platform's
+series, so a Douyin gate may read the Taobao score too). The first matching
+``score_gate`` rule per gate decides pass or block; no matching rule means closed.
+
+The ranking (好服务榜单) lists, per industry and date, the shops whose score
+reaches the ``score_ranking`` rule's bar and that have enough characteristic
+services switched on, best score first, ``top_n`` of them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Final
+
+import duckdb
+import sqlglot
+import sqlglot.expressions as exp
+
+from merchantry.rulebook.columns import SCORE_SERIES_SQL
+from merchantry.scoring.inputs import date_lit, date_range, grid_select
+from merchantry.scoring.rules import F, ScoreRules, lit
+
+DIALECT: Final = "duckdb"
+
+AS_OF_SQL: Final = """
+CREATE OR REPLACE TEMP TABLE _sc_gate_scores AS
+SELECT g.shop_id AS gate_shop_id, g.score_date AS gate_date, sc.*
+FROM (SELECT DISTINCT shop_id, score_date FROM _sc_result
+      WHERE score_date BETWEEN $start AND $end) AS g
+ASOF LEFT JOIN _sc_series AS sc ON sc.shop_id = g.shop_id AND g.score_date >= sc.score_date
+"""
+"""Score columns of every scored shop and date, from the latest series row on or before it."""
+
+
+def _series_view() -> str:
+    query = sqlglot.parse_one(SCORE_SERIES_SQL, read=DIALECT)
+    view = exp.Create(
+        this=exp.to_table("_sc_series"),
+        kind="VIEW",
+        expression=query,
+        replace=True,
+        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+    )
+    return view.sql(dialect=DIALECT)
+
+
+def _gate_relation(start: date, end: date, rulebook_shops: exp.Expr) -> exp.Select:
+    relation = grid_select(date_range(start, end), scores=exp.to_table("_sc_gate_scores"))
+    relation = relation.join(
+        exp.alias_(exp.to_table("_sc_gate_scores"), "sc", table=True),
+        on=exp.and_(
+            exp.column("gate_shop_id", "sc").eq(exp.column("shop_id", "s")),
+            exp.column("gate_date", "sc").eq(exp.column("score_date", "d")),
+        ),
+    )
+    return relation.where(rulebook_shops)
+
+
+def write_gates(
+    con: duckdb.DuckDBPyConnection, rules: ScoreRules, rulebook: str, start: date, end: date
+) -> int:
+    """Evaluate every gate for every scored shop and date; returns the rows written."""
+    gates = rules.keys("score_gate", "gate")
+    if not gates:
+        return 0
+    con.execute(_series_view())
+    con.execute(AS_OF_SQL, {"start": start, "end": end})
+    relation = _gate_relation(start, end, exp.true())
+    query: exp.Query | None = None
+    for gate in gates:
+        group = rules.group("score_gate", "gate", gate)
+        chosen = exp.column("rule", "x")
+        result = group.text_field(chosen, "result")
+        select = exp.select(
+            exp.alias_(lit(rulebook), "rulebook"),
+            exp.column("shop_id", "x"),
+            exp.column("score_date", "x"),
+            exp.alias_(lit(gate), "gate"),
+            exp.alias_(
+                exp.func("coalesce", exp.EQ(this=result, expression=lit("pass")), exp.false()),
+                "passed",
+            ),
+            exp.alias_(chosen.copy(), "rule_id"),
+        ).from_(
+            exp.alias_(
+                exp.select(
+                    exp.column("shop_id", F),
+                    exp.column("score_date", F),
+                    exp.alias_(group.chosen(), "rule"),
+                )
+                .from_(exp.alias_(relation.subquery(), F, table=True))
+                .subquery(),
+                "x",
+                table=True,
+            )
+        )
+        query = select if query is None else exp.union(query, select, distinct=False)
+    assert query is not None
+    con.execute(exp.insert(query, "shop_gates").sql(dialect=DIALECT))
+    count = con.execute(
+        "SELECT count(*) FROM shop_gates WHERE rulebook = ? AND score_date BETWEEN ? AND ?",
+        [rulebook, start, end],
+    ).fetchone()
+    return int(count[0]) if count else 0
+
+
+def write_ranking(
+    con: duckdb.DuckDBPyConnection, rules: ScoreRules, rulebook: str, start: date, end: date
+) -> int:
+    """The good-service ranking per industry and date; returns the rows written."""
+    group = rules.group("score_ranking")
+    if not group.rules:
+        return 0
+    chosen = exp.column("rule", "x")
+    eligible = exp.and_(
+        chosen.copy().is_(exp.Null()).not_(),
+        exp.column("score_cp", "x") >= group.int_field(chosen, "min_score_cp"),
+        exp.column("special_services", "x") >= group.int_field(chosen, "min_services"),
+    )
+    rank = exp.Window(
+        this=exp.func("row_number"),
+        partition_by=[exp.column("score_date", "x"), exp.column("industry", "x")],
+        order=exp.Order(
+            expressions=[
+                exp.Ordered(this=exp.column("score_cp", "x"), desc=True),
+                exp.Ordered(this=exp.column("shop_id", "x")),
+            ]
+        ),
+    )
+    inner = (
+        exp.select(
+            exp.column("shop_id", F),
+            exp.column("score_date", F),
+            exp.column("industry", F),
+            exp.column("score_cp", F),
+            exp.column("special_services", F),
+            exp.alias_(group.chosen(), "rule"),
+        )
+        .from_(exp.alias_(exp.to_table("_sc_result"), F, table=True))
+        .where(
+            exp.and_(
+                exp.Between(
+                    this=exp.column("score_date", F), low=date_lit(start), high=date_lit(end)
+                ),
+                exp.EQ(this=exp.column("stage", F), expression=lit("formal")),
+            )
+        )
+    )
+    ranked = (
+        exp.select(
+            exp.alias_(lit(rulebook), "rulebook"),
+            exp.column("score_date", "x"),
+            exp.column("industry", "x"),
+            exp.alias_(exp.cast(rank, "INTEGER"), "rank"),
+            exp.column("shop_id", "x"),
+            exp.column("score_cp", "x"),
+            exp.alias_(
+                exp.cast(exp.column("special_services", "x"), "INTEGER"), "special_services"
+            ),
+            exp.alias_(chosen.copy(), "rule_id"),
+            exp.alias_(group.int_field(chosen.copy(), "top_n"), "top_n"),
+        )
+        .from_(exp.alias_(inner.subquery(), "x", table=True))
+        .where(eligible)
+    )
+    top = (
+        exp.select(
+            "rulebook",
+            "score_date",
+            "industry",
+            "rank",
+            "shop_id",
+            "score_cp",
+            "special_services",
+            "rule_id",
+        )
+        .from_(ranked.subquery("y"))
+        .where(exp.column("rank") <= exp.column("top_n"))
+    )
+    con.execute(exp.insert(top, "service_rankings").sql(dialect=DIALECT))
+    count = con.execute(
+        "SELECT count(*) FROM service_rankings WHERE rulebook = ? AND score_date BETWEEN ? AND ?",
+        [rulebook, start, end],
+    ).fetchone()
+    return int(count[0]) if count else 0

@@ -1,0 +1,356 @@
+"""Indicators: what each one measures, in SQL over the event tables.
+
+Every indicator is a ratio (or an average) of two *measures* summed over a
+rolling window. A measure is a count or a sum over *contributions*: one row per
+event with a **base date** (the date that puts it in the window: signed, paid,
+picked up, closed…) and a **known date** (when the platform learns it: a quality
+return is known when it is asked for, a review when it is written). A score dated
+D uses the window ``[D − W, D − 1]`` and only what was known before D, so a
+contribution counts for every D in ``[max(base, known) + 1, base + W]``.
+
+That interval is what makes the stage set-based: each contribution becomes two
+*deltas* (+value on its first day, −value the day after its last), deltas are
+summed per shop and day, and a running sum over the dense shops × dates grid
+gives every measure for every shop and every date at once — no loop per day,
+and no 30-day frame to re-aggregate. Deltas before the grid's first date are
+folded into it, so history of any length costs one row per event.
+
+Units: rates in basis points, ratings in hundredths of a star, pickup scores in
+hundredths of a point, times in seconds or minutes (see :data:`INDICATORS`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from merchantry.rulebook.columns import INSTANT_REFUND_MINUTES
+from merchantry.rulebook.score_effects import SCORE_INDICATORS
+
+QUALITY_REASONS: Final = ("quality", "not_as_described", "fake_product")
+"""First after-sale reasons that count as a product-quality return (商品品质退货)."""
+
+REMOTE_REGIONS: Final = ("新疆", "西藏", "青海")
+"""Destinations with a longer delivery standard and the remote-area bonus (assumption:
+the platforms' remote lists are not in the fact sheet; these three are the ones every
+courier treats as remote)."""
+
+MEASURES: Final = (
+    "valid_orders",
+    "signed",
+    "next_day",
+    "delivery_minutes",
+    "remote_clean",
+    "quality_returns",
+    "negative_feedback",
+    "rating_sum",
+    "rating_n",
+    "bad_reviews",
+    "positive_reviews",
+    "logistics_bad",
+    "confirmed",
+    "pickup_score_sum",
+    "pickups",
+    "late_pickups",
+    "waybills_due",
+    "waybills_on_time",
+    "due_48h",
+    "picked_48h",
+    "logistics_returns",
+    "refund_cases",
+    "refund_cases_on_time",
+    "review_seconds",
+    "refunds_all",
+    "refund_seconds",
+    "cs_rounds",
+    "cs_response_seconds",
+    "cs_unanswered",
+    "cs_rounds_3min",
+    "cs_rated",
+    "cs_dissatisfied",
+    "cs_satisfied",
+    "asked_orders",
+    "escalated_orders",
+    "escalations",
+)
+"""Window sums the indicators are built from (one column each in ``_sc_measures``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """How an indicator's value comes from the measures."""
+
+    name: str
+    unit: str
+    numerator: str
+    denominator: str
+    """Measure divided by; ``""`` for a plain count (the value is the numerator)."""
+    scale: int
+    """Multiplier applied to the numerator before dividing (10,000 for bp rates)."""
+    bad: str
+    """Measure counted as bad events (floors, growth bars); ``""`` when none."""
+    bad_is_gap: bool = False
+    """Bad events are ``denominator − numerator`` (e.g. waybills that were not on time)."""
+    title: str = ""
+
+
+Ind = Indicator
+INDICATORS: Final[dict[str, Indicator]] = {
+    i.name: i
+    for i in (
+        Ind("product_rating", "0.01 star", "rating_sum", "rating_n", 100, "bad_reviews",
+          title="商品综合评分 product composite rating"),
+        Ind("quality_return_rate", "bp", "quality_returns", "signed", 10_000, "quality_returns",
+          title="商品品质退货率 quality-return rate"),
+        Ind("pickup_score", "0.01 point", "pickup_score_sum", "pickups", 1, "late_pickups",
+          title="揽收时长平均得分 average pickup-time score"),
+        Ind("on_time_delivery_rate", "bp", "waybills_on_time", "waybills_due", 10_000,
+          "waybills_on_time", bad_is_gap=True, title="运单配送时效达成率 on-time delivery rate"),
+        Ind("logistics_return_rate", "bp", "logistics_returns", "valid_orders", 10_000,
+          "logistics_returns", title="发货物流品退率 logistics-quality return rate"),
+        Ind("after_sales_on_time_rate", "bp", "refund_cases_on_time", "refund_cases", 10_000,
+          "refund_cases_on_time", bad_is_gap=True,
+          title="售后处理时长达成率 after-sales on-time rate"),
+        Ind("feige_response_seconds", "s", "cs_response_seconds", "cs_rounds", 1, "cs_unanswered",
+          title="飞鸽平均响应时长 Feige average response time"),
+        Ind("after_sales_review_minutes", "min", "review_seconds", "refund_cases", 1,
+          "refund_cases_on_time", bad_is_gap=True,
+          title="售后平均审核时长 after-sales average review time"),
+        Ind("dissatisfaction_rate", "bp", "cs_dissatisfied", "cs_rated", 10_000, "cs_dissatisfied",
+          title="飞鸽会话不满意率 Feige dissatisfaction rate"),
+        Ind("help_seeking_rate", "bp", "escalated_orders", "asked_orders", 10_000,
+          "escalated_orders", title="平台求助率 platform help-seeking rate"),
+        Ind("negative_feedback_rate", "bp", "negative_feedback", "signed", 10_000,
+          "negative_feedback", title="商品负反馈率 product negative-feedback rate"),
+        Ind("positive_review_rate", "bp", "positive_reviews", "rating_n", 10_000,
+          "positive_reviews", bad_is_gap=True, title="商品好评率 positive-review rate"),
+        Ind("pickup_48h_rate", "bp", "picked_48h", "due_48h", 10_000, "picked_48h",
+          bad_is_gap=True, title="48小时揽收率 48-hour pickup rate"),
+        Ind("delivery_minutes", "min", "delivery_minutes", "signed", 1, "",
+          title="物流配送时长 delivery duration"),
+        Ind("logistics_bad_review_rate", "bp", "logistics_bad", "confirmed", 10_000,
+          "logistics_bad", title="物流差评率 logistics bad-review rate"),
+        Ind("response_3min_rate", "bp", "cs_rounds_3min", "cs_rounds", 10_000, "cs_rounds_3min",
+          bad_is_gap=True, title="旺旺3分钟人工响应率 3-minute response rate"),
+        Ind("cs_satisfaction_rate", "bp", "cs_satisfied", "cs_rated", 10_000, "cs_satisfied",
+          bad_is_gap=True, title="旺旺满意度 CS satisfaction"),
+        Ind("refund_handling_minutes", "min", "refund_seconds", "refunds_all", 1, "",
+          title="退款处理时长 refund handling time"),
+        Ind("platform_dispute_rate", "bp", "escalations", "valid_orders", 10_000, "escalations",
+          title="平台求助率(淘宝) platform help-seeking rate (Taobao)"),
+        Ind("remote_clean_signed", "orders", "remote_clean", "", 1, "",
+          title="偏远地区无售后签收单 remote orders signed with no after-sale"),
+        Ind("next_day_delivery_rate", "bp", "next_day", "signed", 10_000, "",
+          title="次日达占比 next-day delivery share"),
+    )
+}  # fmt: skip
+"""The catalogue; its names are exactly :data:`SCORE_INDICATORS` (a test holds them)."""
+
+SECONDS_PER_MINUTE: Final = 60
+MINUTE_INDICATORS: Final = ("after_sales_review_minutes", "refund_handling_minutes")
+"""Indicators whose numerator is in seconds but whose value is in minutes."""
+
+assert tuple(INDICATORS) == SCORE_INDICATORS, "indicator catalogue out of step"
+
+ORDERS_SQL: Final = f"""
+CREATE OR REPLACE TEMP TABLE _sc_orders AS
+WITH scope AS (SELECT DISTINCT shop_id FROM _sc_shopfacts),
+o AS (
+  SELECT o.order_id, o.shop_id, o.paid_at, o.is_gift, o.ship_to_region
+  FROM orders AS o JOIN scope USING (shop_id)
+  WHERE CAST(o.paid_at AS DATE) >= $since AND CAST(o.paid_at AS DATE) < $last
+),
+lg AS (
+  SELECT l.order_id,
+    min(CASE WHEN l.event = 'shipped' THEN l.event_at END) AS shipped_at,
+    min(CASE WHEN l.event = 'picked_up' THEN l.event_at END) AS picked_at,
+    min(CASE WHEN l.event = 'delivered' THEN l.event_at END) AS delivered_at,
+    min(CASE WHEN l.event = 'receipt_confirmed' THEN l.event_at END) AS receipt_at
+  FROM logistics_events AS l JOIN o USING (order_id)
+  GROUP BY l.order_id
+),
+fc AS (
+  SELECT a.order_id,
+    min(a.requested_at) AS asked_at,
+    arg_min(a.reason_code, a.requested_at) AS reason,
+    arg_min(a.type, a.requested_at) AS case_type,
+    arg_min(a.outcome, a.requested_at) AS outcome,
+    arg_min(a.responsible_party, a.requested_at) AS party,
+    bool_or(a.escalated) AS escalated,
+    bool_or(a.outcome = 'approved' AND a.type IN ('refund_only', 'return_refund')
+            AND date_diff('minute', o.paid_at, a.requested_at) <= {INSTANT_REFUND_MINUTES})
+      AS instant_refund
+  FROM after_sales AS a JOIN o USING (order_id)
+  GROUP BY a.order_id
+),
+fraud AS (
+  SELECT v.order_id, min(v.occurred_at) AS fraud_at
+  FROM violations AS v JOIN o USING (order_id)
+  WHERE v.kind = 'fraudulent_shipping'
+  GROUP BY v.order_id
+),
+rv AS (
+  SELECT r.order_id, min(r.created_at) AS reviewed_at, arg_min(r.rating, r.created_at) AS rating,
+         arg_min(r.logistics_rating, r.created_at) AS logistics_rating
+  FROM reviews AS r JOIN o USING (order_id)
+  GROUP BY r.order_id
+)
+SELECT o.*, lg.shipped_at, lg.picked_at, lg.delivered_at, lg.receipt_at,
+  fc.asked_at, fc.reason, fc.case_type, fc.outcome, fc.party, fc.escalated,
+  coalesce(fc.instant_refund, FALSE) AS instant_refund,
+  fraud.fraud_at, rv.reviewed_at, rv.rating, rv.logistics_rating,
+  CASE
+    WHEN hour(o.paid_at) >= 18
+      THEN CAST(CAST(o.paid_at AS DATE) + 1 AS TIMESTAMP) + INTERVAL 6 HOUR
+    WHEN hour(o.paid_at) < 6 THEN CAST(CAST(o.paid_at AS DATE) AS TIMESTAMP) + INTERVAL 6 HOUR
+    ELSE o.paid_at
+  END AS pickup_clock,
+  NOT o.is_gift AND NOT coalesce(fc.instant_refund, FALSE) AS is_valid,
+  coalesce(o.ship_to_region IN {REMOTE_REGIONS}, FALSE) AS is_remote
+FROM o
+LEFT JOIN lg USING (order_id)
+LEFT JOIN fc USING (order_id)
+LEFT JOIN fraud USING (order_id)
+LEFT JOIN rv USING (order_id)
+"""
+"""One row per order that can still matter (paid since ``$since``), with its milestones,
+first after-sales case, fraudulent-shipping violation and first review."""
+
+CONTRIBUTIONS_SQL: Final = f"""
+CREATE OR REPLACE TEMP TABLE _sc_contrib AS
+WITH o AS (
+  SELECT o.*, p.pickup_score FROM _sc_orders AS o LEFT JOIN _sc_pickup AS p USING (order_id)
+),
+cases AS (
+  SELECT a.*, o.shop_id, o.shipped_at,
+    CASE
+      WHEN hour(a.requested_at) >= 23
+        THEN CAST(CAST(a.requested_at AS DATE) + 1 AS TIMESTAMP) + INTERVAL 8 HOUR
+      WHEN hour(a.requested_at) < 8
+        THEN CAST(CAST(a.requested_at AS DATE) AS TIMESTAMP) + INTERVAL 8 HOUR
+      ELSE a.requested_at
+    END AS review_clock
+  FROM after_sales AS a JOIN _sc_orders AS o USING (order_id)
+  WHERE a.outcome = 'approved' AND a.type IN ('refund_only', 'return_refund')
+    AND a.closed_at IS NOT NULL
+),
+cs AS (
+  SELECT c.* FROM cs_sessions AS c JOIN (SELECT DISTINCT shop_id FROM _sc_shopfacts) USING (shop_id)
+  WHERE CAST(c.started_at AS DATE) >= $since AND CAST(c.started_at AS DATE) < $last
+),
+asks AS (
+  SELECT order_id, asked, escalated FROM (
+    SELECT order_id, requested_at AS asked, escalated FROM after_sales
+    UNION ALL
+    SELECT order_id, started_at, escalated FROM cs
+    WHERE order_id IS NOT NULL AND agent_id IS DISTINCT FROM 'bot'
+  )
+)
+SELECT shop_id, CAST(paid_at AS DATE) AS b, CAST(paid_at AS DATE) AS k,
+       CAST(is_valid AS INTEGER) AS valid_orders
+FROM o
+UNION ALL BY NAME
+SELECT shop_id, CAST(delivered_at AS DATE) AS b, CAST(delivered_at AS DATE) AS k,
+  1 AS signed,
+  CAST(CAST(delivered_at AS DATE) <= CAST(paid_at AS DATE) + 1 AS INTEGER) AS next_day,
+  date_diff('minute', paid_at, delivered_at) AS delivery_minutes,
+  CAST(is_remote AND asked_at IS NULL AS INTEGER) AS remote_clean
+FROM o WHERE delivered_at IS NOT NULL
+UNION ALL BY NAME
+SELECT shop_id, CAST(delivered_at AS DATE) AS b, CAST(asked_at AS DATE) AS k, 1 AS quality_returns
+FROM o WHERE delivered_at IS NOT NULL AND reason IN {QUALITY_REASONS}
+UNION ALL BY NAME
+SELECT shop_id, CAST(delivered_at AS DATE) AS b,
+  CAST(least(CASE WHEN reason IN {QUALITY_REASONS} THEN asked_at END,
+             CASE WHEN rating <= 2 THEN reviewed_at END) AS DATE) AS k,
+  1 AS negative_feedback
+FROM o WHERE delivered_at IS NOT NULL AND (reason IN {QUALITY_REASONS} OR rating <= 2)
+UNION ALL BY NAME
+SELECT shop_id, CAST(delivered_at AS DATE) AS b, CAST(reviewed_at AS DATE) AS k,
+  rating AS rating_sum, 1 AS rating_n, CAST(rating <= 2 AS INTEGER) AS bad_reviews,
+  CAST(rating >= 4 AS INTEGER) AS positive_reviews
+FROM o WHERE delivered_at IS NOT NULL AND rating IS NOT NULL
+UNION ALL BY NAME
+SELECT shop_id, CAST(receipt_at AS DATE) AS b, CAST(receipt_at AS DATE) AS k, 1 AS confirmed,
+  0 AS logistics_bad
+FROM o WHERE receipt_at IS NOT NULL
+UNION ALL BY NAME
+SELECT shop_id, CAST(receipt_at AS DATE) AS b, CAST(reviewed_at AS DATE) AS k, 1 AS logistics_bad
+FROM o WHERE receipt_at IS NOT NULL AND logistics_rating <= 2
+UNION ALL BY NAME
+SELECT shop_id, CAST(picked_at AS DATE) AS b, CAST(picked_at AS DATE) AS k,
+  pickup_score AS pickup_score_sum,
+  1 AS pickups,
+  CAST(CAST(picked_at AS DATE) > CAST(paid_at AS DATE) + 1 AS INTEGER) AS late_pickups
+FROM o WHERE picked_at IS NOT NULL
+UNION ALL BY NAME
+SELECT shop_id, CAST(due AS DATE) AS b, CAST(due AS DATE) AS k, 1 AS waybills_due,
+  CAST(coalesce(delivered_at <= due, FALSE) AND fraud_at IS NULL AS INTEGER) AS waybills_on_time
+FROM (
+  SELECT *, picked_at + to_hours(CAST($delivery_standard_hours
+      + CASE WHEN is_remote THEN $remote_extra_hours ELSE 0 END AS BIGINT)) AS due
+  FROM o WHERE picked_at IS NOT NULL
+)
+UNION ALL BY NAME
+SELECT shop_id, CAST(due AS DATE) AS b, CAST(due AS DATE) AS k, 1 AS due_48h,
+  CAST(coalesce(picked_at <= due, FALSE) AS INTEGER) AS picked_48h
+FROM (SELECT *, paid_at + to_hours(CAST($pickup_due_hours AS BIGINT)) AS due FROM o)
+WHERE NOT instant_refund AND (shipped_at IS NOT NULL OR asked_at IS NULL)
+UNION ALL BY NAME
+SELECT shop_id, CAST(paid_at AS DATE) AS b,
+  CAST(least(CASE WHEN outcome = 'approved' AND party = 'merchant'
+                   AND reason IN ('late_delivery', 'wrong_item', 'damaged') THEN asked_at END,
+             fraud_at) AS DATE) AS k,
+  1 AS logistics_returns
+FROM o
+WHERE is_valid AND (fraud_at IS NOT NULL OR (outcome = 'approved' AND party = 'merchant'
+                    AND reason IN ('late_delivery', 'wrong_item', 'damaged')))
+UNION ALL BY NAME
+SELECT shop_id, CAST(closed_at AS DATE) AS b, CAST(closed_at AS DATE) AS k,
+  CAST(type = 'return_refund' OR shipped_at <= requested_at AS INTEGER) AS refund_cases,
+  CAST((type = 'return_refund' OR shipped_at <= requested_at)
+       AND date_diff('minute', requested_at, closed_at) <= $after_sales_standard_minutes
+       AS INTEGER) AS refund_cases_on_time,
+  CASE WHEN type = 'return_refund' OR shipped_at <= requested_at
+       THEN greatest(date_diff('second', review_clock, closed_at), 0) ELSE 0 END
+    AS review_seconds,
+  1 AS refunds_all,
+  date_diff('second', requested_at, closed_at) AS refund_seconds
+FROM cases
+UNION ALL BY NAME
+SELECT shop_id, CAST(started_at AS DATE) AS b, CAST(started_at AS DATE) AS k,
+  rounds AS cs_rounds,
+  total_response_seconds + unanswered_rounds * $unanswered_round_seconds AS cs_response_seconds,
+  unanswered_rounds AS cs_unanswered,
+  CASE WHEN rounds > unanswered_rounds
+        AND total_response_seconds <= $reply_target_seconds * (rounds - unanswered_rounds)
+       THEN rounds - unanswered_rounds ELSE 0 END AS cs_rounds_3min,
+  CAST(rating IS NOT NULL AS INTEGER) AS cs_rated,
+  CAST(rating <= 3 AS INTEGER) AS cs_dissatisfied,
+  CAST(rating >= 4 AS INTEGER) AS cs_satisfied
+FROM cs
+WHERE agent_id IS DISTINCT FROM 'bot' AND hour(started_at) BETWEEN 8 AND 22
+UNION ALL BY NAME
+SELECT o.shop_id, CAST(min(a.asked) AS DATE) AS b, CAST(min(a.asked) AS DATE) AS k,
+  1 AS asked_orders, CAST(bool_or(a.escalated) AS INTEGER) AS escalated_orders
+FROM asks AS a JOIN _sc_orders AS o USING (order_id)
+GROUP BY o.shop_id, a.order_id
+UNION ALL BY NAME
+SELECT o.shop_id, CAST(a.requested_at AS DATE) AS b, CAST(a.requested_at AS DATE) AS k,
+  1 AS escalations
+FROM after_sales AS a JOIN _sc_orders AS o USING (order_id) WHERE a.escalated
+UNION ALL BY NAME
+SELECT shop_id, CAST(started_at AS DATE) AS b, CAST(started_at AS DATE) AS k, 1 AS escalations
+FROM cs WHERE escalated
+"""
+"""Every contribution: shop, base date ``b``, known date ``k`` and the measures it adds to.
+
+Pickup scores come from ``_sc_pickup`` (per order, from the rulebook's
+``score_pickup_band`` rules); violations are added by :mod:`merchantry.scoring.inputs`."""
+
+VIOLATIONS_SQL: Final = """
+SELECT v.shop_id, CAST(v.occurred_at AS DATE) AS b, CAST(v.occurred_at AS DATE) AS k, v.kind
+FROM violations AS v JOIN (SELECT DISTINCT shop_id FROM _sc_shopfacts) USING (shop_id)
+WHERE CAST(v.occurred_at AS DATE) < $last
+"""
+"""Confirmed violations (deductions and growth-stage downgrades), by kind."""

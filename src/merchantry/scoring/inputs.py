@@ -1,0 +1,361 @@
+"""Stage A: the shops × dates grid and every measure on it, set-based in DuckDB.
+
+Temp tables, in order (all ``_sc_*``, replaced on each run):
+
+* ``_sc_grid``: one row per shop and score date, with every condition column of
+  :mod:`merchantry.rulebook.columns` (order and creator columns NULL, ``category``
+  = the shop's main category, ``shop.age_days`` as of the date) so score rules'
+  ``when`` compile onto it as fee rules do onto orders;
+* ``_sc_shopfacts``: the grid's last date plus the scale chosen for each shop
+  (window, worst tier score) — what the order-level steps need;
+* ``_sc_orders``, ``_sc_pickup``, ``_sc_contrib``: orders, per-order pickup
+  scores and every contribution (see :mod:`merchantry.scoring.indicators`);
+* ``_sc_measures``: grid + window sums of every measure, violation counts by
+  kind and the services switched on — the input of stage B.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Final
+
+import duckdb
+import sqlglot
+import sqlglot.expressions as exp
+
+from merchantry.model.tables import SERVICE_KINDS, VIOLATION_KINDS
+from merchantry.rulebook.columns import CONDITION_COLUMNS, SCORE_COLUMNS, ConditionColumn
+from merchantry.scoring.indicators import (
+    CONTRIBUTIONS_SQL,
+    MEASURES,
+    ORDERS_SQL,
+    VIOLATIONS_SQL,
+)
+from merchantry.scoring.rules import F, ScoreRules, lit
+
+DIALECT: Final = "duckdb"
+HISTORY_DAYS: Final = 90
+"""Orders paid this many days before the first window still count (late deliveries,
+slow after-sales); older events are ignored."""
+
+PARAMETER_DEFAULTS: Final = {
+    "delivery_standard_hours": 72,
+    "remote_extra_hours": 96,
+    "pickup_due_hours": 48,
+    "after_sales_standard_minutes": 2_880,
+    "unanswered_round_seconds": 600,
+    "reply_target_seconds": 180,
+}
+"""Rulebook parameters the indicator SQL reads, with the value used when a rulebook
+does not declare one (each is discussed in ``docs/scoring.md``)."""
+
+_TYPES: Final = {
+    "text": "VARCHAR",
+    "int": "INTEGER",
+    "money": "BIGINT",
+    "bigint": "BIGINT",
+    "bool": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "text_list": "VARCHAR[]",
+}
+
+
+def date_diff(part: str, start: exp.Expr, end: exp.Expr) -> exp.Expr:
+    """DuckDB ``date_diff(part, start, end)``, written as is (sqlglot would reorder it)."""
+    return exp.Anonymous(this="date_diff", expressions=[lit(part), start, end])
+
+
+def violation_column(kind: str) -> str:
+    return f"v_{kind}"
+
+
+def service_column(service: str) -> str:
+    return f"svc_{service}"
+
+
+def _shop_value(column: ConditionColumn, score_date: exp.Expr) -> exp.Expr:
+    if column.name == "shop.age_days":
+        return date_diff("day", exp.column("opened_date", "s"), score_date.copy())
+    if column.namespace == "shop" and not column.derived:
+        return exp.column(column.field, "s")
+    if column.namespace == "category":
+        return exp.column(column.field, "c")
+    return exp.cast(exp.Null(), _TYPES[column.type.value])
+
+
+def grid_select(dates: exp.Expr, *, scores: exp.Expr | None = None) -> exp.Select:
+    """Shops × dates with the condition columns; ``scores`` joins a score series (gates).
+
+    ``dates`` is a relation with a ``score_date`` column. Without ``scores`` the
+    score columns are NULL placeholders (score rules other than gates may not read
+    them, see :func:`merchantry.scoring.rules.check_score_rules`).
+    """
+    score_date = exp.column("score_date", "d")
+    select = exp.select(
+        exp.alias_(exp.column("shop_id", "s"), "shop_id"),
+        exp.alias_(score_date, "score_date"),
+        exp.alias_(exp.column("industry", "s"), "industry"),
+    )
+    for column in CONDITION_COLUMNS:
+        select = select.select(exp.alias_(_shop_value(column, score_date), column.fact_column))
+    for column in SCORE_COLUMNS:
+        value: exp.Expr = (
+            exp.column(column.field, "sc")
+            if scores is not None
+            else exp.cast(exp.Null(), "DECIMAL(9, 2)" if column.type.value == "int" else "VARCHAR")
+        )
+        if column.field == "special_services" and scores is None:
+            value = exp.cast(exp.Null(), "INTEGER")
+        select = select.select(exp.alias_(value, column.fact_column))
+    select = (
+        select.from_(exp.alias_(exp.to_table("shops"), "s", table=True))
+        .join(exp.alias_(dates, "d", table=True), join_type="CROSS")
+        .join(
+            exp.alias_(exp.to_table("categories"), "c", table=True),
+            on=exp.column("category_id", "c").eq(exp.column("main_category_id", "s")),
+            join_type="LEFT",
+        )
+    )
+    return select
+
+
+def date_lit(day: date) -> exp.Expr:
+    """``CAST('YYYY-MM-DD' AS DATE)``."""
+    return exp.cast(lit(day.isoformat()), "DATE")
+
+
+def date_range(first: date, last: date) -> exp.Expr:
+    """A relation of every date from ``first`` to ``last`` as ``score_date``."""
+    days = exp.func(
+        "range",
+        exp.cast(date_lit(first), "TIMESTAMP"),
+        exp.cast(date_lit(last + timedelta(days=1)), "TIMESTAMP"),
+        exp.Interval(this=lit("1"), unit=exp.var("DAY")),
+    )
+    return (
+        exp.select(exp.alias_(exp.cast(exp.column("range"), "DATE"), "score_date"))
+        .from_(days)
+        .subquery()
+    )
+
+
+def create_temp(name: str, query: exp.Expr) -> str:
+    """``CREATE OR REPLACE TEMP TABLE name AS query`` (DuckDB SQL)."""
+    create = exp.Create(
+        this=exp.to_table(name),
+        kind="TABLE",
+        expression=query,
+        replace=True,
+        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+    )
+    return create.sql(dialect=DIALECT)
+
+
+def _col(name: str, table: str | None = None) -> exp.Column:
+    return exp.column(name, table=table, quoted=True)
+
+
+def build_grid(
+    con: duckdb.DuckDBPyConnection, rules: ScoreRules, first: date, last: date, shop: str | None
+) -> None:
+    """``_sc_grid`` and ``_sc_shopfacts`` (scale per shop as of ``last``)."""
+    grid = grid_select(date_range(first, last))
+    if shop is not None:
+        grid = grid.where(exp.column("shop_id", "s").eq(lit(shop)))
+    con.execute(create_temp("_sc_grid", grid))
+    scale = rules.group("score_scale")
+    chosen = scale.chosen()
+    facts = (
+        exp.select(
+            exp.Star(),
+            exp.alias_(chosen, "scale_rule_id"),
+            exp.alias_(
+                scale.value(chosen, lambda r: lit(r.effect.int("window_days"))), "window_days"
+            ),
+            exp.alias_(scale.value(chosen, lambda r: lit(r.effect.int("tier_0_cp"))), "tier_0_cp"),
+        )
+        .from_(exp.alias_(exp.to_table("_sc_grid"), F, table=True))
+        .where(_col("score_date", F).eq(date_lit(last)))
+    )
+    con.execute(create_temp("_sc_shopfacts", facts))
+
+
+def _pickup_select(rules: ScoreRules) -> exp.Select:
+    """Per-order pickup score: the first band rule that holds for the shop and the hours."""
+    seconds = date_diff("second", _col("pickup_clock", "o"), _col("picked_at", "o"))
+    case = exp.Case().when(exp.column("fraud_at", "o").is_(exp.Null()).not_(), _col("tier_0_cp", F))
+    for rule in rules.all("score_pickup_band"):
+        within = exp.LTE(this=seconds.copy(), expression=lit(rule.effect.int("max_hours") * 3600))
+        case = case.when(exp.and_(rules.compiled(rule), within), lit(rule.effect.int("score_cp")))
+    case = case.else_(_col("tier_0_cp", F))
+    return (
+        exp.select(_col("order_id", "o"), exp.alias_(case, "pickup_score"))
+        .from_(exp.alias_(exp.to_table("_sc_orders"), "o", table=True))
+        .join(
+            exp.alias_(exp.to_table("_sc_shopfacts"), F, table=True),
+            on=_col("shop_shop_id", F).eq(_col("shop_id", "o")),
+        )
+        .where(_col("picked_at", "o").is_(exp.Null()).not_())
+    )
+
+
+ALL_CONTRIBUTIONS: Final = "SELECT * FROM _sc_contrib UNION ALL BY NAME SELECT * FROM _sc_vcontrib"
+
+
+def _violation_contributions() -> exp.Select:
+    inner = sqlglot.parse_one(VIOLATIONS_SQL, read=DIALECT)
+    assert isinstance(inner, exp.Query)
+    select = exp.select("shop_id", "b", "k")
+    for kind in VIOLATION_KINDS:
+        flag = exp.cast(exp.EQ(this=exp.column("kind"), expression=lit(kind)), "INTEGER")
+        select = select.select(exp.alias_(flag, violation_column(kind)))
+    return select.from_(inner.subquery("v"))
+
+
+def _measure_names() -> tuple[str, ...]:
+    return (*MEASURES, *(violation_column(k) for k in VIOLATION_KINDS))
+
+
+def _deltas(first: date, last: date) -> exp.Select:
+    """+value on the first day a contribution counts, −value the day after its last."""
+    b, k = _col("b", "c"), _col("k", "c")
+    start = exp.Add(
+        this=exp.func("greatest", b, exp.func("coalesce", k, b.copy())), expression=lit(1)
+    )
+    end = exp.Add(this=b.copy(), expression=exp.cast(_col("window_days", "w"), "INTEGER"))
+    d_first, d_last = date_lit(first), date_lit(last)
+    names = _measure_names()
+    spans = (
+        exp.select(
+            _col("shop_id", "c"),
+            exp.alias_(start, "s"),
+            exp.alias_(end, "e"),
+            *[exp.alias_(exp.func("coalesce", _col(n, "c"), lit(0)), n) for n in names],
+        )
+        .from_(
+            exp.alias_(exp.Subquery(this=sqlglot.parse_one(ALL_CONTRIBUTIONS, read=DIALECT)), "c")
+        )
+        .join(
+            exp.alias_(exp.to_table("_sc_shopfacts"), "w", table=True),
+            on=_col("shop_shop_id", "w").eq(_col("shop_id", "c")),
+        )
+    )
+    e, s = _col("e", "x"), _col("s", "x")
+    opened = (
+        exp.select(
+            _col("shop_id", "x"),
+            exp.alias_(exp.func("greatest", s, d_first), "day"),
+            *[_col(n, "x") for n in names],
+        )
+        .from_(exp.alias_(spans.subquery(), "x", table=True))
+        .where(exp.and_(s.copy() <= e.copy(), s.copy() <= d_last, e.copy() >= d_first))
+    )
+    closed_day = exp.Add(this=e.copy(), expression=lit(1))
+    closed = (
+        exp.select(
+            _col("shop_id", "x"),
+            exp.alias_(closed_day, "day"),
+            *[exp.alias_(exp.Neg(this=_col(n, "x")), n) for n in names],
+        )
+        .from_(exp.alias_(spans.subquery(), "x", table=True))
+        .where(exp.and_(s.copy() <= e.copy(), closed_day.copy() <= d_last, e.copy() >= d_first))
+    )
+    union = exp.union(opened, closed, distinct=False)
+    return (
+        exp.select(
+            exp.column("shop_id"),
+            exp.column("day"),
+            *[exp.alias_(exp.func("sum", exp.column(n)), n) for n in names],
+        )
+        .from_(union.subquery("u"))
+        .group_by("shop_id", "day")
+    )
+
+
+def _measures_select(first: date, last: date) -> exp.Select:
+    window = exp.Window(
+        partition_by=[_col("shop_id", "g")],
+        order=exp.Order(expressions=[exp.Ordered(this=_col("score_date", "g"))]),
+        spec=exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING"),
+    )
+    select = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("g")))
+    for name in _measure_names():
+        running = window.copy()
+        running.set("this", exp.func("sum", exp.func("coalesce", _col(name, "dl"), lit(0))))
+        select = select.select(exp.alias_(exp.cast(running, "BIGINT"), name))
+    services = exp.select(_col("shop_id", "sv"), _col("score_date", "gd"))
+    for service in SERVICE_KINDS:
+        flag = exp.func("bool_or", exp.EQ(this=_col("service", "sv"), expression=lit(service)))
+        services = services.select(exp.alias_(flag, service_column(service)))
+    services = services.select(
+        exp.alias_(
+            exp.func("count", exp.Distinct(expressions=[_col("service", "sv")])), "special_services"
+        )
+    )
+    on = exp.and_(
+        _col("shop_id", "sv").eq(_col("shop_id", "gd")),
+        _col("enabled_from", "sv") <= _col("score_date", "gd"),
+        exp.or_(
+            _col("enabled_to", "sv").is_(exp.Null()),
+            _col("enabled_to", "sv") >= _col("score_date", "gd"),
+        ),
+    )
+    services = (
+        services.from_(exp.alias_(exp.to_table("_sc_grid"), "gd", table=True))
+        .join(exp.alias_(exp.to_table("shop_services"), "sv", table=True), on=on)
+        .group_by(_col("shop_id", "sv"), _col("score_date", "gd"))
+    )
+    for service in SERVICE_KINDS:
+        select = select.select(
+            exp.alias_(
+                exp.func("coalesce", _col(service_column(service), "svc"), exp.false()),
+                service_column(service),
+            )
+        )
+    select = select.select(
+        exp.alias_(
+            exp.func("coalesce", _col("special_services", "svc"), lit(0)), "special_services"
+        )
+    )
+    return (
+        select.from_(exp.alias_(exp.to_table("_sc_grid"), "g", table=True))
+        .join(
+            exp.alias_(_deltas(first, last).subquery(), "dl", table=True),
+            on=exp.and_(
+                _col("shop_id", "dl").eq(_col("shop_id", "g")),
+                _col("day", "dl").eq(_col("score_date", "g")),
+            ),
+            join_type="LEFT",
+        )
+        .join(
+            exp.alias_(services.subquery(), "svc", table=True),
+            on=exp.and_(
+                _col("shop_id", "svc").eq(_col("shop_id", "g")),
+                _col("score_date", "svc").eq(_col("score_date", "g")),
+            ),
+            join_type="LEFT",
+        )
+    )
+
+
+def build_measures(
+    con: duckdb.DuckDBPyConnection,
+    rules: ScoreRules,
+    first: date,
+    last: date,
+    *,
+    shop: str | None = None,
+) -> None:
+    """Fill ``_sc_measures`` for every shop (or one) and every date ``first``..``last``."""
+    build_grid(con, rules, first, last, shop)
+    longest = con.execute("SELECT coalesce(max(window_days), 30) FROM _sc_shopfacts").fetchone()
+    window = int(longest[0]) if longest else 30
+    since = first - timedelta(days=window + HISTORY_DAYS)
+    params = {"since": since, "last": last}
+    con.execute(ORDERS_SQL, params)
+    con.execute(create_temp("_sc_pickup", _pickup_select(rules)))
+    values = {name: rules.parameter(name, default) for name, default in PARAMETER_DEFAULTS.items()}
+    con.execute(CONTRIBUTIONS_SQL, {**params, **values})
+    con.execute(create_temp("_sc_vcontrib", _violation_contributions()), {"last": last})
+    con.execute(create_temp("_sc_measures", _measures_select(first, last)))

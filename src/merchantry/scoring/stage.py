@@ -1,0 +1,166 @@
+"""Run the scoring stage: one call scores every shop on every date of a period.
+
+``score_shops`` is the stage's entry point (the CLI, the demo and the benchmark
+call it). It builds the grid and measures (stage A), the scores (stage B), and
+then replaces the rulebook's rows for the period in one transaction: scores,
+indicators, adjustments, gates and the ranking. Re-running gives the same rows.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Final
+
+import duckdb
+
+from merchantry.kit.errors import InputError, has_errors
+from merchantry.rulebook.checker import load_rulebook
+from merchantry.rulebook.model import Rulebook
+from merchantry.scoring.compute import Plan, compile_scores, plan_rules
+from merchantry.scoring.gates import write_gates, write_ranking
+from merchantry.scoring.inputs import build_measures, create_temp
+from merchantry.scoring.rules import ScoreRules, check_score_rules
+from merchantry.scoring.series import AVERAGE_DAYS, write_series
+from merchantry.store.warehouse import ensure_schema, transaction
+
+DIALECT: Final = "duckdb"
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRunSummary:
+    """What one scoring run did."""
+
+    rulebook: str
+    platform: str
+    start: date
+    end: date
+    shops: int
+    rows: int
+    """Shop-date rows written to ``shop_scores``."""
+    formal: int
+    growth: int
+    no_score: int
+    mean_score_cp: int | None
+    """Mean final score of the last date (formal and growth stages)."""
+    gates: int
+    ranked: int
+    seconds: float
+    warnings: tuple[str, ...] = ()
+
+
+def prepare(book: Rulebook) -> Plan:
+    """Check a score rulebook beyond the generic checks and group its rules."""
+    problems = check_score_rules(book)
+    if has_errors(problems):
+        raise InputError(f"rulebook {book.name!r} cannot be scored", problems)
+    return plan_rules(ScoreRules(book))
+
+
+def compute_result(
+    con: duckdb.DuckDBPyConnection,
+    plan: Plan,
+    first: date,
+    last: date,
+    *,
+    shop: str | None = None,
+) -> None:
+    """Stages A and B into ``_sc_result`` for ``first``..``last`` (one shop or all)."""
+    build_measures(con, plan.rules, first, last, shop=shop)
+    rescore(con, plan)
+
+
+def rescore(con: duckdb.DuckDBPyConnection, plan: Plan, source: str = "_sc_measures") -> None:
+    """Stage B alone: ``_sc_result`` from measures already in ``source``."""
+    con.execute(create_temp("_sc_result", compile_scores(plan, source)))
+
+
+def _warnings(book: Rulebook, start: date, end: date) -> tuple[str, ...]:
+    found = []
+    if start < book.effective_from or (book.effective_to and end > book.effective_to):
+        window = f"{book.effective_from} – {book.effective_to or 'open'}"
+        found.append(
+            f"scored {start} – {end} under {book.name}, which is in force {window}: "
+            "dates outside it use its rules anyway"
+        )
+    return tuple(found)
+
+
+def score_shops(
+    con: duckdb.DuckDBPyConnection,
+    rulebook: str | Rulebook,
+    start: date,
+    end: date | None = None,
+    *,
+    rulebook_dirs: Sequence[Path] = (),
+    progress: Progress = lambda _step: None,
+) -> ScoreRunSummary:
+    """Score every shop on every date ``start``..``end`` (default: ``start`` only)."""
+    began = time.perf_counter()
+    end = end or start
+    if end < start:
+        raise InputError(f"--to {end} is before --date {start}")
+    ensure_schema(con)
+    book = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook, rulebook_dirs)
+    plan = prepare(book)
+    first = start - timedelta(days=AVERAGE_DAYS - 1)
+    progress("measures")
+    build_measures(con, plan.rules, first, end)
+    progress("scores")
+    rescore(con, plan)
+    platform = _platform(con)
+    progress("writing")
+    with transaction(con):
+        write_series(con, plan, book.name, book.effective_from, start, end)
+        gates = write_gates(con, plan.rules, book.name, start, end)
+        ranked = write_ranking(con, plan.rules, book.name, start, end)
+    return _summary(con, book, platform, start, end, gates, ranked, began)
+
+
+def _platform(con: duckdb.DuckDBPyConnection) -> str:
+    row = con.execute("SELECT any_value(platform) FROM _sc_result").fetchone()
+    return str(row[0]) if row and row[0] else ""
+
+
+def _summary(
+    con: duckdb.DuckDBPyConnection,
+    book: Rulebook,
+    platform: str,
+    start: date,
+    end: date,
+    gates: int,
+    ranked: int,
+    began: float,
+) -> ScoreRunSummary:
+    row = con.execute(
+        """
+        SELECT count(DISTINCT shop_id), count(*),
+          count(*) FILTER (WHERE stage = 'formal' AND score_date = $end),
+          count(*) FILTER (WHERE stage = 'growth' AND score_date = $end),
+          count(*) FILTER (WHERE stage = 'none' AND score_date = $end),
+          CAST(round(avg(score_cp) FILTER (WHERE score_date = $end)) AS BIGINT)
+        FROM shop_scores WHERE rulebook = $rulebook AND score_date BETWEEN $start AND $end
+        """,
+        {"rulebook": book.name, "start": start, "end": end},
+    ).fetchone()
+    assert row is not None
+    return ScoreRunSummary(
+        rulebook=book.name,
+        platform=platform,
+        start=start,
+        end=end,
+        shops=int(row[0]),
+        rows=int(row[1]),
+        formal=int(row[2]),
+        growth=int(row[3]),
+        no_score=int(row[4]),
+        mean_score_cp=None if row[5] is None else int(row[5]),
+        gates=gates,
+        ranked=ranked,
+        seconds=time.perf_counter() - began,
+        warnings=_warnings(book, start, end),
+    )
