@@ -1,9 +1,174 @@
-"""Score commands (being written)."""
+"""`merchantry score` and `merchantry diagnose score`: experience scores and their diagnosis."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
 import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from merchantry.scoring import ScoreRunSummary, display_tenths, score_shops
+from merchantry.scoring.diagnosis import ScoreDiagnosis, diagnose_score
+from merchantry.store.warehouse import DEFAULT_DB, connect
+
+DATE_FORMATS = ["%Y-%m-%d"]
+diagnose_app = typer.Typer(help="Diagnosis: why a figure is what it is, and what would change it.")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
+    app.command("score")(score_command)
+    app.add_typer(diagnose_app, name="diagnose")
+    diagnose_app.command("score")(diagnose_score_command)
+
+
+def points(cp: int | None) -> str:
+    """A score in hundredths as points (87.52, 4.83)."""
+    if cp is None:
+        return "-"
+    return f"{cp / 100:.2f}"
+
+
+_FORMAL = """
+SELECT shop_id, industry, score_cp FROM shop_scores
+WHERE rulebook = ? AND score_date = ? AND stage = 'formal' AND score_cp IS NOT NULL
+"""
+TOP_SQL = _FORMAL + "ORDER BY score_cp DESC, shop_id LIMIT ?"
+BOTTOM_SQL = _FORMAL + "ORDER BY score_cp ASC, shop_id LIMIT ?"
+
+
+def extremes(
+    con: duckdb.DuckDBPyConnection, rulebook: str, day: date, n: int = 5
+) -> tuple[list[tuple[str, str, int]], list[tuple[str, str, int]]]:
+    """(top, bottom) formal-stage shops of a date: (shop, industry, score)."""
+    top = con.execute(TOP_SQL, [rulebook, day, n]).fetchall()
+    bottom = con.execute(BOTTOM_SQL, [rulebook, day, n]).fetchall()
+    return [(str(a), str(b), int(c)) for a, b, c in top], [
+        (str(a), str(b), int(c)) for a, b, c in bottom
+    ]
+
+
+def print_summary(console: Console, con: duckdb.DuckDBPyConnection, s: ScoreRunSummary) -> None:
+    """The run in numbers, then the best and worst shops of the last date."""
+    console.print(
+        f"[bold]{s.rulebook}[/] ({s.platform}) {s.start} – {s.end}: {s.shops:,} shops, "
+        f"{s.rows:,} shop-days in {s.seconds:.2f} s. Last day: {s.formal:,} formal, "
+        f"{s.growth:,} growth, {s.no_score:,} without a score; mean {points(s.mean_score_cp)}; "
+        f"{s.gates:,} gate rows, {s.ranked:,} ranking rows.",
+        highlight=False,
+    )
+    top, bottom = extremes(con, s.rulebook, s.end)
+    table = Table(title=f"Top and bottom shops on {s.end}")
+    for column in ("", "shop", "industry", "score", "display"):
+        table.add_column(column)
+    mode = "douyin_stars" if s.platform == "douyin" else "tenths"
+    for label, rows in (("top", top), ("bottom", bottom)):
+        for shop, industry, cp in rows:
+            shown = display_tenths(int(cp), mode) / 10
+            table.add_row(label, str(shop), str(industry), points(int(cp)), f"{shown:.1f}")
+    console.print(table)
+    for warning in s.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+
+
+def score_command(
+    rulebook: Annotated[str, typer.Option("--rulebook", help="Score rulebook name.")],
+    day: Annotated[
+        datetime, typer.Option("--date", formats=DATE_FORMATS, help="First score date.")
+    ],
+    to: Annotated[
+        datetime | None,
+        typer.Option("--to", formats=DATE_FORMATS, help="Last score date (inclusive)."),
+    ] = None,
+    db: Annotated[Path, typer.Option("--db", help="Warehouse file.")] = DEFAULT_DB,
+    dirs: Annotated[
+        list[Path] | None, typer.Option("--dir", help="Extra folder to find rulebooks in.")
+    ] = None,
+) -> None:
+    """Score every shop on every date (re-running replaces that rulebook's rows)."""
+    console = Console()
+    con = connect(db)
+    try:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task(f"scoring under {rulebook}", total=None)
+            summary = score_shops(
+                con,
+                rulebook,
+                day.date(),
+                None if to is None else to.date(),
+                rulebook_dirs=dirs or (),
+                progress=lambda step: progress.update(task, description=f"{rulebook}: {step}"),
+            )
+        print_summary(console, con, summary)
+    finally:
+        con.close()
+
+
+def print_diagnosis(console: Console, d: ScoreDiagnosis) -> None:
+    """Findings against the industry median and the ranked actions."""
+    console.print(
+        f"[bold]{d.shop_id}[/] ({d.industry}) under {d.rulebook} on {d.score_date}: "
+        f"stage {d.stage}, score {points(d.score_cp)}",
+        highlight=False,
+    )
+    if d.stage != "formal":
+        console.print(
+            "Growth-stage and unscored shops have no indicator diagnosis: reach the minimum "
+            "number of valid orders first (成长阶段店铺需先达到有效订单门槛).",
+        )
+    table = Table(title="Indicators against the industry median (行业中位数)")
+    for column in ("indicator", "value", "median", "unit", "score", "weight", "gain if median"):
+        table.add_column(column)
+    for f in d.findings:
+        table.add_row(
+            f.indicator,
+            "-" if f.value is None else f"{f.value:,}",
+            "-" if f.industry_median is None else f"{f.industry_median:,}",
+            f.unit,
+            points(f.indicator_cp),
+            "-" if f.weight_bp is None else f"{f.weight_bp / 100:g}%",
+            f"+{points(f.gain_cp)}" if f.gain_cp else "",
+        )
+    console.print(table)
+    for rank, f in enumerate(d.actions, start=1):
+        console.print(
+            f"{rank}. +{points(f.gain_cp)} {f.indicator}: {f.action_zh} / {f.action_en}",
+            highlight=False,
+        )
+
+
+def diagnose_score_command(
+    shop: Annotated[str, typer.Option("--shop", help="Shop id.")],
+    rulebook: Annotated[
+        str, typer.Option("--rulebook", help="Score rulebook name.")
+    ] = "douyin-score-2026-07",
+    day: Annotated[
+        datetime | None,
+        typer.Option("--date", formats=DATE_FORMATS, help="Score date (default: latest)."),
+    ] = None,
+    db: Annotated[Path, typer.Option("--db", help="Warehouse file.")] = DEFAULT_DB,
+    dirs: Annotated[
+        list[Path] | None, typer.Option("--dir", help="Extra folder to find rulebooks in.")
+    ] = None,
+) -> None:
+    """Which indicators cost the shop most against its industry, and what fixing each adds."""
+    console = Console()
+    con = connect(db)
+    try:
+        diagnosis = diagnose_score(
+            con, rulebook, shop, None if day is None else day.date(), rulebook_dirs=dirs or ()
+        )
+        print_diagnosis(console, diagnosis)
+    finally:
+        con.close()

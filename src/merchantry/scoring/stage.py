@@ -9,7 +9,7 @@ indicators, adjustments, gates and the ranking. Re-running gives the same rows.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -74,9 +74,16 @@ def compute_result(
     rescore(con, plan)
 
 
-def rescore(con: duckdb.DuckDBPyConnection, plan: Plan, source: str = "_sc_measures") -> None:
-    """Stage B alone: ``_sc_result`` from measures already in ``source``."""
-    con.execute(create_temp("_sc_result", compile_scores(plan, source)))
+def rescore(
+    con: duckdb.DuckDBPyConnection,
+    plan: Plan,
+    source: str = "_sc_measures",
+    *,
+    target: str = "_sc_result",
+    overrides: Mapping[str, int] | None = None,
+) -> None:
+    """Stage B alone: ``target`` from measures already in ``source``."""
+    con.execute(create_temp(target, compile_scores(plan, source, overrides)))
 
 
 def _warnings(book: Rulebook, start: date, end: date) -> tuple[str, ...]:

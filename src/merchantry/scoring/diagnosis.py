@@ -1,0 +1,273 @@
+"""Score diagnosis (体验分诊断): which indicators cost a shop the most, and what fixing them buys.
+
+For one shop and date the stage is re-run for that shop alone (stages A and B).
+Every weighted indicator whose raw value is worse than the **industry median**
+(median over the formal-stage shops of the shop's industry in the stored series
+for that date) is then *recomputed*: stage B runs again on the same measures with
+that one raw value replaced by the median, and the difference in the final score
+is the promise. Nothing is estimated from weights; floors, clamps, bonuses and
+deductions all take part, so a promise is exactly what the score would become.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Final
+
+import duckdb
+import sqlglot.expressions as exp
+
+from merchantry.kit.errors import NotFound
+from merchantry.rulebook.checker import load_rulebook
+from merchantry.rulebook.model import Rulebook
+from merchantry.scoring.compute import Plan, ind
+from merchantry.scoring.indicators import INDICATORS
+from merchantry.scoring.stage import compute_result, prepare, rescore
+
+ACTIONS: Final[dict[str, tuple[str, str]]] = {
+    "product_rating": (
+        "排查差评原因，改进品控与详情页描述，主动回访差评买家",
+        "Find the causes of bad reviews, tighten quality control and listing accuracy, "
+        "follow up with unhappy buyers",
+    ),
+    "quality_return_rate": (
+        "对品质退货集中的商品做抽检与供应商整改，必要时下架",
+        "Inspect the products behind quality returns, fix them with the supplier or delist",
+    ),
+    "pickup_score": (
+        "当天发货、18点前下单当日揽收，与快递约定固定揽收时间",
+        "Ship the same day and book fixed courier pickups so parcels leave within 24 hours",
+    ),
+    "on_time_delivery_rate": (
+        "更换时效更好的快递或仓配，偏远地区单独设置物流方案",
+        "Move to faster couriers or warehousing; plan remote destinations separately",
+    ),
+    "logistics_return_rate": (
+        "杜绝虚假发货与错漏发，加强打包核对，缺货及时下架",
+        "Stop fake shipments and wrong or missing items: check packing, delist out-of-stock SKUs",
+    ),
+    "after_sales_on_time_rate": (
+        "设置售后自动审核与专人值守，缩短退款处理时长",
+        "Automate after-sales approval and staff the queue to close refunds faster",
+    ),
+    "feige_response_seconds": (
+        "增加飞鸽客服排班，配置智能辅助与快捷回复，避免未回复",
+        "Add Feige agents at peak hours, use assisted replies, leave no round unanswered",
+    ),
+    "after_sales_review_minutes": (
+        "开启售后自动审核，早8点前集中处理夜间申请",
+        "Turn on automatic after-sales review and clear overnight requests by 08:00",
+    ),
+    "dissatisfaction_rate": (
+        "复盘不满意会话，培训客服话术，优先解决问题而非拖延",
+        "Review dissatisfied chats, train agents to resolve rather than deflect",
+    ),
+    "help_seeking_rate": (
+        "在买家求助平台前主动协商解决售后问题",
+        "Settle after-sales problems with the buyer before they escalate to the platform",
+    ),
+    "negative_feedback_rate": (
+        "减少品质问题与不符描述，改进差评商品",
+        "Cut quality problems and not-as-described items; fix the products with bad ratings",
+    ),
+    "positive_review_rate": (
+        "提升商品与描述一致性，引导满意买家评价",
+        "Make listings match the goods and invite satisfied buyers to review",
+    ),
+    "pickup_48h_rate": (
+        "确保付款后48小时内揽收",
+        "Make sure every parcel is picked up within 48 hours of payment",
+    ),
+    "delivery_minutes": (
+        "选择更快的物流线路与仓储前置",
+        "Use faster routes and stock closer to buyers",
+    ),
+    "logistics_bad_review_rate": (
+        "改进包装与物流服务，减少物流差评",
+        "Improve packing and courier service to avoid logistics complaints",
+    ),
+    "response_3min_rate": (
+        "保证人工客服3分钟内响应",
+        "Answer every chat round by a human within 3 minutes",
+    ),
+    "cs_satisfaction_rate": (
+        "提升客服解决率与服务态度",
+        "Raise the agents' resolution rate and tone",
+    ),
+    "refund_handling_minutes": (
+        "缩短退款处理时长，开启极速退款",
+        "Shorten refund handling; enable fast refunds",
+    ),
+    "platform_dispute_rate": (
+        "主动处理纠纷，降低平台介入",
+        "Resolve disputes directly so the platform need not step in",
+    ),
+}
+"""Suggested action per indicator, Chinese and English."""
+
+MEDIANS_SQL: Final = """
+SELECT i.indicator, CAST(round(median(i.value)) AS BIGINT), count(*)
+FROM shop_score_indicators AS i
+JOIN shop_scores AS s USING (rulebook, shop_id, score_date)
+WHERE i.rulebook = $rulebook AND i.score_date = $day AND s.industry = $industry
+  AND s.stage = 'formal' AND i.value IS NOT NULL
+GROUP BY i.indicator
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One indicator of the shop against its industry."""
+
+    indicator: str
+    title: str
+    unit: str
+    dimension: str | None
+    value: int | None
+    industry_median: int | None
+    peers: int
+    """Formal-stage shops of the industry with a value."""
+    indicator_cp: int | None
+    weight_bp: int | None
+    gain_cp: int
+    """Recomputed score gain if the value were the industry median (0 when not worse)."""
+    action_zh: str
+    action_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreDiagnosis:
+    """Why a shop's score is what it is, and what would raise it most."""
+
+    rulebook: str
+    shop_id: str
+    score_date: date
+    industry: str
+    stage: str
+    score_cp: int | None
+    findings: tuple[Finding, ...]
+    """Worse-than-median indicators first, by recomputed gain, then the rest."""
+
+    @property
+    def actions(self) -> tuple[Finding, ...]:
+        """The findings worth acting on (positive gain), best first."""
+        return tuple(f for f in self.findings if f.gain_cp > 0)
+
+
+def _is_worse(book: Rulebook, plan: Plan, indicator: str, value: int, median: int) -> bool:
+    group = plan.tiers.get(indicator)
+    direction = "higher_better"
+    if group is not None and group.rules:
+        direction = group.rules[0].effect.text("direction")
+    return value < median if direction == "higher_better" else value > median
+
+
+def _score(con: duckdb.DuckDBPyConnection, table: str) -> int | None:
+    query = exp.select(exp.column("score_cp")).from_(exp.to_table(table))
+    row = con.execute(query.sql(dialect="duckdb")).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def rescored(con: duckdb.DuckDBPyConnection, plan: Plan, overrides: dict[str, int]) -> int | None:
+    """Final score of the diagnosed shop with raw values replaced (after :func:`diagnose_score`
+    or :func:`~merchantry.scoring.stage.compute_result` for one shop and date)."""
+    rescore(con, plan, target="_sc_whatif", overrides=overrides)
+    return _score(con, "_sc_whatif")
+
+
+def diagnose_score(
+    con: duckdb.DuckDBPyConnection,
+    rulebook: str | Rulebook,
+    shop_id: str,
+    on: date | None = None,
+    *,
+    rulebook_dirs: Sequence[Path] = (),
+) -> ScoreDiagnosis:
+    """Diagnose ``shop_id`` on ``on`` (default: its latest scored date under the rulebook)."""
+    book = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook, rulebook_dirs)
+    plan = prepare(book)
+    if on is None:
+        row = con.execute(
+            "SELECT max(score_date) FROM shop_scores WHERE rulebook = ? AND shop_id = ?",
+            [book.name, shop_id],
+        ).fetchone()
+        if row is None or row[0] is None:
+            raise NotFound(
+                f"shop {shop_id!r} has no score under {book.name}; run `merchantry score`"
+            )
+        on = row[0]
+    assert on is not None
+    if con.execute("SELECT count(*) FROM shops WHERE shop_id = ?", [shop_id]).fetchone() == (0,):
+        raise NotFound(f"no shop {shop_id!r}")
+    compute_result(con, plan, on, on, shop=shop_id)
+    base = con.execute(
+        "SELECT industry, stage, score_cp FROM _sc_result WHERE score_date = ?", [on]
+    ).fetchone()
+    assert base is not None
+    industry, stage, score_cp = str(base[0]), str(base[1]), base[2]
+    medians = {
+        str(r[0]): (int(r[1]), int(r[2]))
+        for r in con.execute(
+            MEDIANS_SQL, {"rulebook": book.name, "day": on, "industry": industry}
+        ).fetchall()
+    }
+    findings = [
+        _finding(con, book, plan, i, medians.get(i), stage, score_cp) for i in plan.indicators
+    ]
+    findings = [f for f in findings if f.weight_bp]
+    findings.sort(key=lambda f: (-f.gain_cp, f.indicator))
+    return ScoreDiagnosis(
+        book.name,
+        shop_id,
+        on,
+        industry,
+        stage,
+        None if score_cp is None else int(score_cp),
+        tuple(findings),
+    )
+
+
+def _finding(
+    con: duckdb.DuckDBPyConnection,
+    book: Rulebook,
+    plan: Plan,
+    indicator: str,
+    median: tuple[int, int] | None,
+    stage: str,
+    base: int | None,
+) -> Finding:
+    columns = [exp.column(ind(indicator, part), quoted=True) for part in ("v", "cp", "w", "wdim")]
+    query = exp.select(*columns).from_("_sc_result")
+    row = con.execute(query.sql(dialect="duckdb")).fetchone()
+    assert row is not None
+    value, cp, weight, dimension = row
+    gain = 0
+    if (
+        stage == "formal"
+        and base is not None
+        and median is not None
+        and value is not None
+        and weight
+        and _is_worse(book, plan, indicator, int(value), median[0])
+    ):
+        after = rescored(con, plan, {indicator: median[0]})
+        gain = 0 if after is None else after - int(base)
+    spec = INDICATORS[indicator]
+    zh, en = ACTIONS.get(indicator, ("", ""))
+    return Finding(
+        indicator=indicator,
+        title=spec.title,
+        unit=spec.unit,
+        dimension=None if dimension is None else str(dimension),
+        value=None if value is None else int(value),
+        industry_median=None if median is None else median[0],
+        peers=0 if median is None else median[1],
+        indicator_cp=None if cp is None else int(cp),
+        weight_bp=None if weight is None else int(weight),
+        gain_cp=gain,
+        action_zh=zh,
+        action_en=en,
+    )
