@@ -6,10 +6,11 @@ columns as the fee stage (:mod:`merchantry.rulebook.columns`). The ledger cannot
 import the fee stage (sibling stages meet in tables), so it builds its own
 relation with exactly those columns:
 
-* ``ledger_facts``: one row per order paid up to ``$end`` (and from ``$since``);
+* ``ledger_facts``: one row per order paid up to ``$end`` (and from ``$since``), with the
+  shop's scores as of the payment date (``shop.experience_score`` …);
 * ``ledger_shop_facts``: one row per shop as of ``$as_of``, with the shop's main
   category as ``category.*``, order and creator columns NULL, plus ``gmv_fen``
-  (paid GMV of the calendar month before ``$as_of``'s month).
+  (paid GMV of the calendar month before ``$as_of``'s month), scores as of ``$as_of``.
 
 A test keeps both relations' columns equal to the condition columns.
 """
@@ -22,7 +23,12 @@ from typing import Final
 import sqlglot
 import sqlglot.expressions as exp
 
-from merchantry.rulebook.columns import CONDITION_COLUMNS, INSTANT_REFUND_MINUTES
+from merchantry.rulebook.columns import (
+    CONDITION_COLUMNS,
+    INSTANT_REFUND_MINUTES,
+    SCORE_COLUMNS,
+    SCORE_SERIES_SQL,
+)
 from merchantry.rulebook.condition import compile_condition
 from merchantry.rulebook.model import Rule, Rulebook
 
@@ -88,17 +94,27 @@ SELECT
   c.parent_id AS category_parent_id,
   c.after_sales_days AS category_after_sales_days,
   cr.tier AS creator_tier,
-  cr.followers AS creator_followers
+  cr.followers AS creator_followers,
+  sc.experience_score AS shop_experience_score,
+  sc.experience_score_7d_avg AS shop_experience_score_7d_avg,
+  sc.product_score AS shop_product_score,
+  sc.logistics_score AS shop_logistics_score,
+  sc.service_score AS shop_service_score,
+  sc.score_stage AS shop_score_stage,
+  sc.taobao_score AS shop_taobao_score,
+  sc.special_services AS shop_special_services
 FROM orders AS o
 LEFT JOIN products AS p ON p.sku_id = o.sku_id
 LEFT JOIN categories AS c ON c.category_id = p.category_id
 LEFT JOIN shops AS s ON s.shop_id = o.shop_id
 LEFT JOIN creators AS cr ON cr.creator_id = o.creator_id
 LEFT JOIN refunds AS r ON r.order_id = o.order_id
+ASOF LEFT JOIN ({SCORE_SERIES_SQL}) AS sc
+  ON sc.shop_id = o.shop_id AND CAST(o.paid_at AS DATE) >= sc.score_date
 WHERE CAST(o.paid_at AS DATE) BETWEEN $since AND $end
 """
 
-SHOP_FACTS: Final = """
+SHOP_FACTS: Final = f"""
 CREATE OR REPLACE TEMP TABLE ledger_shop_facts AS
 WITH gmv AS (
   SELECT shop_id, sum(amount_paid_fen) AS gmv_fen
@@ -135,16 +151,26 @@ SELECT
   c.after_sales_days AS category_after_sales_days,
   NULL::VARCHAR AS creator_tier,
   NULL::INTEGER AS creator_followers,
+  sc.experience_score AS shop_experience_score,
+  sc.experience_score_7d_avg AS shop_experience_score_7d_avg,
+  sc.product_score AS shop_product_score,
+  sc.logistics_score AS shop_logistics_score,
+  sc.service_score AS shop_service_score,
+  sc.score_stage AS shop_score_stage,
+  sc.taobao_score AS shop_taobao_score,
+  sc.special_services AS shop_special_services,
   coalesce(g.gmv_fen, 0) AS gmv_fen
-FROM shops AS s
+FROM (SELECT *, CAST($as_of AS DATE) AS as_of_date FROM shops) AS s
 LEFT JOIN categories AS c ON c.category_id = s.main_category_id
 LEFT JOIN gmv AS g ON g.shop_id = s.shop_id
+ASOF LEFT JOIN ({SCORE_SERIES_SQL}) AS sc
+  ON sc.shop_id = s.shop_id AND s.as_of_date >= sc.score_date
 """
 
 EXTRA_SHOP_COLUMNS: Final = ("gmv_fen",)
 """Shop-fact columns beyond the condition columns (used by deposit tiers, not by conditions)."""
 
-FACT_COLUMNS: Final = tuple(c.fact_column for c in CONDITION_COLUMNS)
+FACT_COLUMNS: Final = tuple(c.fact_column for c in (*CONDITION_COLUMNS, *SCORE_COLUMNS))
 
 
 def col(name: str) -> exp.Column:
