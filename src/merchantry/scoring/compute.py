@@ -22,7 +22,7 @@ raw value replaced, which is why values and scores are separate steps.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -154,7 +154,7 @@ def _optional(rule: Rule, name: str) -> exp.Expr:
     return lit(value) if isinstance(value, int) else exp.cast(exp.Null(), "INTEGER")
 
 
-def _values_step(p: Plan, overrides: Mapping[str, int]) -> list[tuple[str, exp.Expr]]:
+def _values_step(p: Plan) -> list[tuple[str, exp.Expr]]:
     scale_rule, stage_rule = c("scale_rule_id"), c("stage_rule_id")
     cols: list[tuple[str, exp.Expr]] = [
         (name, p.scale.int_field(scale_rule, name)) for name in SCALE_INTS
@@ -167,8 +167,7 @@ def _values_step(p: Plan, overrides: Mapping[str, int]) -> list[tuple[str, exp.E
         cols.append((name, p.stage.value(stage_rule, functools.partial(_optional, name=name))))
     for i in p.indicators:
         value, bad, num, den = _value(i)
-        if i in overrides:
-            value = exp.cast(lit(overrides[i]), "BIGINT")
+        value = exp.func("coalesce", c(ind(i, "override")), value)
         cols += [
             (ind(i, "v"), value),
             (ind(i, "bad"), exp.cast(bad, "BIGINT")),
@@ -472,21 +471,20 @@ def display_sql(score: exp.Expr, mode: exp.Expr, stage: exp.Expr) -> exp.Expr:
 def _step(source: exp.Expr, columns: list[tuple[str, exp.Expr]]) -> exp.Select:
     select = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(F)))
     for name, value in columns:
-        select = select.select(exp.alias_(value, name, quoted=True), copy=False)
+        select = select.select(exp.alias_(value, name, quoted=True, copy=False), copy=False)
     return select.from_(exp.alias_(source, F, table=True), copy=False)
 
 
-def compile_scores(
-    plan: Plan, source: str = "_sc_measures", overrides: Mapping[str, int] | None = None
-) -> exp.Select:
+def compile_scores(plan: Plan, source: str = "_sc_measures") -> exp.Select:
     """The whole of stage B over ``source`` as one query.
 
-    ``overrides`` replaces indicators' raw values (diagnosis: "what if this indicator
-    were at the industry median?"); bad events and everything else stay as measured.
+    A non-NULL ``<indicator>__override`` column of ``source`` replaces that indicator's
+    raw value (diagnosis: "what if it were at the industry median?"); bad events and
+    everything else stay as measured.
     """
     steps = [
         ("sc_rules", _rules_step(plan)),
-        ("sc_values", _values_step(plan, overrides or {})),
+        ("sc_values", _values_step(plan)),
         ("sc_tiers", _tiers_step(plan)),
         ("sc_bonus", _dims_step(plan)),
         ("sc_dims", _dims2_step(plan)),

@@ -11,7 +11,7 @@ deductions all take part, so a promise is exactly what the score would become.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,9 +23,11 @@ import sqlglot.expressions as exp
 from merchantry.kit.errors import NotFound
 from merchantry.rulebook.checker import load_rulebook
 from merchantry.rulebook.model import Rulebook
+from merchantry.rulebook.score_effects import SCORE_INDICATORS
 from merchantry.scoring.compute import Plan, ind
 from merchantry.scoring.indicators import INDICATORS
-from merchantry.scoring.stage import compute_result, prepare, rescore
+from merchantry.scoring.rules import lit
+from merchantry.scoring.stage import compute_result, prepare, stage_b_sql
 
 ACTIONS: Final[dict[str, tuple[str, str]]] = {
     "product_rating": (
@@ -157,7 +159,7 @@ class ScoreDiagnosis:
         return tuple(f for f in self.findings if f.gain_cp > 0)
 
 
-def _is_worse(book: Rulebook, plan: Plan, indicator: str, value: int, median: int) -> bool:
+def _is_worse(plan: Plan, indicator: str, value: int, median: int) -> bool:
     group = plan.tiers.get(indicator)
     direction = "higher_better"
     if group is not None and group.rules:
@@ -165,17 +167,32 @@ def _is_worse(book: Rulebook, plan: Plan, indicator: str, value: int, median: in
     return value < median if direction == "higher_better" else value > median
 
 
-def _score(con: duckdb.DuckDBPyConnection, table: str) -> int | None:
-    query = exp.select(exp.column("score_cp")).from_(exp.to_table(table))
-    row = con.execute(query.sql(dialect="duckdb")).fetchone()
-    return None if row is None or row[0] is None else int(row[0])
+class WhatIf:
+    """Stage B on a copy of the diagnosed rows with raw values replaced; compiled once."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+        self.con = con
+        con.execute("CREATE OR REPLACE TEMP TABLE _sc_whatif_in AS SELECT * FROM _sc_measures")
+        self.sql = stage_b_sql(plan.rules.book, "_sc_whatif_in", "_sc_whatif")
+
+    def score(self, overrides: Mapping[str, int]) -> int | None:
+        """Final score with ``overrides`` (indicator -> raw value) in place of the measured ones."""
+        values: dict[str, object] = {
+            f"{i}__override": exp.cast(exp.Null(), "BIGINT") for i in SCORE_INDICATORS
+        }
+        values.update({f"{i}__override": exp.cast(lit(v), "BIGINT") for i, v in overrides.items()})
+        self.con.execute(exp.update("_sc_whatif_in", values).sql(dialect="duckdb"))
+        self.con.execute(self.sql)
+        row = self.con.execute("SELECT score_cp FROM _sc_whatif").fetchone()
+        return None if row is None or row[0] is None else int(row[0])
 
 
-def rescored(con: duckdb.DuckDBPyConnection, plan: Plan, overrides: dict[str, int]) -> int | None:
-    """Final score of the diagnosed shop with raw values replaced (after :func:`diagnose_score`
-    or :func:`~merchantry.scoring.stage.compute_result` for one shop and date)."""
-    rescore(con, plan, target="_sc_whatif", overrides=overrides)
-    return _score(con, "_sc_whatif")
+def rescored(
+    con: duckdb.DuckDBPyConnection, plan: Plan, overrides: Mapping[str, int]
+) -> int | None:
+    """Final score of the shop last computed for one date (:func:`diagnose_score` or
+    :func:`~merchantry.scoring.stage.compute_result`) with raw values replaced."""
+    return WhatIf(con, plan).score(overrides)
 
 
 def diagnose_score(
@@ -214,8 +231,9 @@ def diagnose_score(
             MEDIANS_SQL, {"rulebook": book.name, "day": on, "industry": industry}
         ).fetchall()
     }
+    what_if = WhatIf(con, plan)
     findings = [
-        _finding(con, book, plan, i, medians.get(i), stage, score_cp) for i in plan.indicators
+        _finding(con, what_if, plan, i, medians.get(i), stage, score_cp) for i in plan.indicators
     ]
     findings = [f for f in findings if f.weight_bp]
     findings.sort(key=lambda f: (-f.gain_cp, f.indicator))
@@ -232,7 +250,7 @@ def diagnose_score(
 
 def _finding(
     con: duckdb.DuckDBPyConnection,
-    book: Rulebook,
+    what_if: WhatIf,
     plan: Plan,
     indicator: str,
     median: tuple[int, int] | None,
@@ -251,9 +269,9 @@ def _finding(
         and median is not None
         and value is not None
         and weight
-        and _is_worse(book, plan, indicator, int(value), median[0])
+        and _is_worse(plan, indicator, int(value), median[0])
     ):
-        after = rescored(con, plan, {indicator: median[0]})
+        after = what_if.score({indicator: median[0]})
         gain = 0 if after is None else after - int(base)
     spec = INDICATORS[indicator]
     zh, en = ACTIONS.get(indicator, ("", ""))

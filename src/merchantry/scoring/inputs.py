@@ -16,6 +16,7 @@ Temp tables, in order (all ``_sc_*``, replaced on each run):
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 from typing import Final
 
@@ -25,6 +26,8 @@ import sqlglot.expressions as exp
 
 from merchantry.model.tables import SERVICE_KINDS, VIOLATION_KINDS
 from merchantry.rulebook.columns import CONDITION_COLUMNS, SCORE_COLUMNS, ConditionColumn
+from merchantry.rulebook.model import Rulebook
+from merchantry.rulebook.score_effects import SCORE_INDICATORS
 from merchantry.scoring.indicators import (
     CONTRIBUTIONS_SQL,
     MEASURES,
@@ -98,7 +101,9 @@ def grid_select(dates: exp.Expr, *, scores: exp.Expr | None = None) -> exp.Selec
         exp.alias_(exp.column("industry", "s"), "industry"),
     )
     for column in CONDITION_COLUMNS:
-        select = select.select(exp.alias_(_shop_value(column, score_date), column.fact_column))
+        select = select.select(
+            exp.alias_(_shop_value(column, score_date), column.fact_column), copy=False
+        )
     for column in SCORE_COLUMNS:
         value: exp.Expr = (
             exp.column(column.field, "sc")
@@ -107,7 +112,7 @@ def grid_select(dates: exp.Expr, *, scores: exp.Expr | None = None) -> exp.Selec
         )
         if column.field == "special_services" and scores is None:
             value = exp.cast(exp.Null(), "INTEGER")
-        select = select.select(exp.alias_(value, column.fact_column))
+        select = select.select(exp.alias_(value, column.fact_column), copy=False)
     select = (
         select.from_(exp.alias_(exp.to_table("shops"), "s", table=True))
         .join(exp.alias_(dates, "d", table=True), join_type="CROSS")
@@ -156,14 +161,11 @@ def _col(name: str, table: str | None = None) -> exp.Column:
     return exp.column(name, table=table, quoted=True)
 
 
-def build_grid(
-    con: duckdb.DuckDBPyConnection, rules: ScoreRules, first: date, last: date, shop: str | None
-) -> None:
+def _grid_sql(rules: ScoreRules, first: date, last: date, shop: str | None) -> tuple[str, str]:
     """``_sc_grid`` and ``_sc_shopfacts`` (scale per shop as of ``last``)."""
     grid = grid_select(date_range(first, last))
     if shop is not None:
         grid = grid.where(exp.column("shop_id", "s").eq(lit(shop)))
-    con.execute(create_temp("_sc_grid", grid))
     scale = rules.group("score_scale")
     chosen = scale.chosen()
     facts = (
@@ -178,7 +180,7 @@ def build_grid(
         .from_(exp.alias_(exp.to_table("_sc_grid"), F, table=True))
         .where(_col("score_date", F).eq(date_lit(last)))
     )
-    con.execute(create_temp("_sc_shopfacts", facts))
+    return create_temp("_sc_grid", grid), create_temp("_sc_shopfacts", facts)
 
 
 def _pickup_select(rules: ScoreRules) -> exp.Select:
@@ -209,7 +211,7 @@ def _violation_contributions() -> exp.Select:
     select = exp.select("shop_id", "b", "k")
     for kind in VIOLATION_KINDS:
         flag = exp.cast(exp.EQ(this=exp.column("kind"), expression=lit(kind)), "INTEGER")
-        select = select.select(exp.alias_(flag, violation_column(kind)))
+        select = select.select(exp.alias_(flag, violation_column(kind)), copy=False)
     return select.from_(inner.subquery("v"))
 
 
@@ -283,15 +285,16 @@ def _measures_select(first: date, last: date) -> exp.Select:
     for name in _measure_names():
         running = window.copy()
         running.set("this", exp.func("sum", exp.func("coalesce", _col(name, "dl"), lit(0))))
-        select = select.select(exp.alias_(exp.cast(running, "BIGINT"), name))
+        select = select.select(exp.alias_(exp.cast(running, "BIGINT"), name), copy=False)
     services = exp.select(_col("shop_id", "sv"), _col("score_date", "gd"))
     for service in SERVICE_KINDS:
         flag = exp.func("bool_or", exp.EQ(this=_col("service", "sv"), expression=lit(service)))
-        services = services.select(exp.alias_(flag, service_column(service)))
+        services = services.select(exp.alias_(flag, service_column(service)), copy=False)
     services = services.select(
         exp.alias_(
             exp.func("count", exp.Distinct(expressions=[_col("service", "sv")])), "special_services"
-        )
+        ),
+        copy=False,
     )
     on = exp.and_(
         _col("shop_id", "sv").eq(_col("shop_id", "gd")),
@@ -311,13 +314,20 @@ def _measures_select(first: date, last: date) -> exp.Select:
             exp.alias_(
                 exp.func("coalesce", _col(service_column(service), "svc"), exp.false()),
                 service_column(service),
-            )
+            ),
+            copy=False,
         )
     select = select.select(
         exp.alias_(
             exp.func("coalesce", _col("special_services", "svc"), lit(0)), "special_services"
-        )
+        ),
+        copy=False,
     )
+    for indicator in SCORE_INDICATORS:
+        override = exp.cast(exp.Null(), "BIGINT")
+        select = select.select(
+            exp.alias_(override, f"{indicator}__override", quoted=True), copy=False
+        )
     return (
         select.from_(exp.alias_(exp.to_table("_sc_grid"), "g", table=True))
         .join(
@@ -339,6 +349,23 @@ def _measures_select(first: date, last: date) -> exp.Select:
     )
 
 
+@functools.lru_cache(maxsize=64)
+def measure_statements(
+    book: Rulebook, first: date, last: date, shop: str | None
+) -> tuple[str, str, str, str, str]:
+    """The generated statements of stage A (grid, shop facts, pickups, violations,
+    measures), compiled once per rulebook, period and shop."""
+    rules = ScoreRules(book)
+    grid, facts = _grid_sql(rules, first, last, shop)
+    return (
+        grid,
+        facts,
+        create_temp("_sc_pickup", _pickup_select(rules)),
+        create_temp("_sc_vcontrib", _violation_contributions()),
+        create_temp("_sc_measures", _measures_select(first, last)),
+    )
+
+
 def build_measures(
     con: duckdb.DuckDBPyConnection,
     rules: ScoreRules,
@@ -348,14 +375,16 @@ def build_measures(
     shop: str | None = None,
 ) -> None:
     """Fill ``_sc_measures`` for every shop (or one) and every date ``first``..``last``."""
-    build_grid(con, rules, first, last, shop)
+    grid, facts, pickup, vcontrib, measures = measure_statements(rules.book, first, last, shop)
+    con.execute(grid)
+    con.execute(facts)
     longest = con.execute("SELECT coalesce(max(window_days), 30) FROM _sc_shopfacts").fetchone()
     window = int(longest[0]) if longest else 30
     since = first - timedelta(days=window + HISTORY_DAYS)
     params = {"since": since, "last": last}
     con.execute(ORDERS_SQL, params)
-    con.execute(create_temp("_sc_pickup", _pickup_select(rules)))
+    con.execute(pickup)
     values = {name: rules.parameter(name, default) for name, default in PARAMETER_DEFAULTS.items()}
     con.execute(CONTRIBUTIONS_SQL, {**params, **values})
-    con.execute(create_temp("_sc_vcontrib", _violation_contributions()), {"last": last})
-    con.execute(create_temp("_sc_measures", _measures_select(first, last)))
+    con.execute(vcontrib, {"last": last})
+    con.execute(measures)

@@ -8,8 +8,9 @@ indicators, adjustments, gates and the ranking. Re-running gives the same rows.
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -74,16 +75,15 @@ def compute_result(
     rescore(con, plan)
 
 
-def rescore(
-    con: duckdb.DuckDBPyConnection,
-    plan: Plan,
-    source: str = "_sc_measures",
-    *,
-    target: str = "_sc_result",
-    overrides: Mapping[str, int] | None = None,
-) -> None:
-    """Stage B alone: ``target`` from measures already in ``source``."""
-    con.execute(create_temp(target, compile_scores(plan, source, overrides)))
+@functools.lru_cache(maxsize=32)
+def stage_b_sql(book: Rulebook, source: str = "_sc_measures", target: str = "_sc_result") -> str:
+    """Stage B for a rulebook as SQL text, compiled once per rulebook, source and target."""
+    return create_temp(target, compile_scores(plan_rules(ScoreRules(book)), source))
+
+
+def rescore(con: duckdb.DuckDBPyConnection, plan: Plan, source: str = "_sc_measures") -> None:
+    """Stage B alone: ``_sc_result`` from measures already in ``source``."""
+    con.execute(stage_b_sql(plan.rules.book, source))
 
 
 def _warnings(book: Rulebook, start: date, end: date) -> tuple[str, ...]:

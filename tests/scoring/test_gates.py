@@ -1,0 +1,75 @@
+"""Scores gate other rules: programme gates in the score stage, and a fee waiver."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from merchantry.fees import compute_fees
+
+from .market import SCORE_DAY, Market, at
+from .test_douyin_rules import perfect_shop
+
+RULEBOOKS = Path(__file__).parent / "rulebooks"
+
+
+def gates(market: Market, gate: str) -> dict[str, tuple[bool, str | None]]:
+    rows = market.con.execute(
+        "SELECT shop_id, passed, rule_id FROM shop_gates WHERE gate = ?", [gate]
+    ).fetchall()
+    return {str(s): (bool(p), r) for s, p, r in rows}
+
+
+def test_affiliate_entry_needs_70_and_a_product_score_of_65(market: Market) -> None:
+    perfect_shop(market, "GOOD")  # 97, product 100
+    market.shop("BAD")
+    market.orders("BAD", 40, rating=1, case={"reason": "quality"})  # product score 50
+    market.shop("NEW")
+    market.orders("NEW", 5)  # growth stage, 70 but no product score
+    market.score()
+    assert gates(market, "affiliate_entry") == {
+        "GOOD": (True, "gate.affiliate"),
+        "BAD": (False, None),
+        "NEW": (False, None),
+    }
+
+
+def test_mega_sale_sign_up_reads_the_7_day_average_or_the_growth_score(market: Market) -> None:
+    perfect_shop(market, "GOOD")
+    market.shop("NEW")
+    market.orders("NEW", 5)
+    market.score()
+    signup = gates(market, "mega_sale_signup")
+    assert signup["GOOD"] == (True, "gate.mega_sale")
+    assert signup["NEW"] == (True, "gate.mega_sale")  # growth score 70
+    week = market.con.execute(
+        "SELECT score_7d_avg_cp FROM shop_scores WHERE shop_id = 'GOOD'"
+    ).fetchone()
+    assert week == (9700,)
+
+
+def test_the_fee_stage_honours_a_score_gated_waiver(market: Market) -> None:
+    perfect_shop(market, "GOOD")  # 97 on the score day
+    market.shop("BAD")
+    market.orders("BAD", 40, rating=1, case={"reason": "quality"})
+    market.score()
+    paid_after = {s: market.order(s, at(30, hour=12)) for s in ("GOOD", "BAD")}
+    paid_before = market.order("GOOD", at(20))  # before any score existed: NULL, no waiver
+    compute_fees(
+        market.con, "douyin-2026-score-gated", SCORE_DAY, SCORE_DAY, rulebook_dirs=[RULEBOOKS]
+    )
+    compute_fees(
+        market.con,
+        "douyin-2026-score-gated",
+        date(2026, 6, 5),
+        date(2026, 6, 5),
+        rulebook_dirs=[RULEBOOKS],
+    )
+    lines = dict(
+        market.con.execute(
+            "SELECT order_id, waiver_rule_id FROM fee_lines WHERE fee_kind = 'technical_service_fee'"
+        ).fetchall()
+    )
+    assert lines[paid_after["GOOD"]] == "tsf.waiver.quality_merchant"
+    assert lines[paid_after["BAD"]] != "tsf.waiver.quality_merchant"  # 2026 scene waiver
+    assert lines[paid_before] != "tsf.waiver.quality_merchant"
