@@ -30,7 +30,8 @@ def test_the_top_action_is_the_indicator_furthest_below_the_industry(market: Mar
     # service (80 + 50) / 2 = 65 -> (80 + 100) / 2 = 90: +25 x 30% = +7.50 points
     assert top.gain_cp == 750
     assert [a.indicator for a in diagnosis.actions] == ["feige_response_seconds"]
-    assert top.action_en and top.action_zh
+    assert top.action_en
+    assert top.action_zh
 
 
 def test_applying_the_top_fix_raises_the_score_by_exactly_the_promise(market: Market) -> None:

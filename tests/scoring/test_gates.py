@@ -67,7 +67,8 @@ def test_the_fee_stage_honours_a_score_gated_waiver(market: Market) -> None:
     )
     lines = dict(
         market.con.execute(
-            "SELECT order_id, waiver_rule_id FROM fee_lines WHERE fee_kind = 'technical_service_fee'"
+            "SELECT order_id, waiver_rule_id FROM fee_lines "
+            "WHERE fee_kind = 'technical_service_fee'"
         ).fetchall()
     )
     assert lines[paid_after["GOOD"]] == "tsf.waiver.quality_merchant"
