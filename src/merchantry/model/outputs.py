@@ -298,6 +298,30 @@ DEPOSIT_REQUIREMENTS = Table(
     ),
 )
 
+OVERTURNED_ENTRIES = Table(
+    name="overturned_entries",
+    term_zh="撤销处罚记录",
+    description=(
+        "Journal entries whose decision a risk case overturned (written by the risk stage, one "
+        "row per case). The ledger reverses the money event (every revision of the entry's "
+        "`logical_key`) on `booked_on` with `merchantry.ledger.apply_overturns`, and its closes "
+        "never post that event again, so the reversal sticks."
+    ),
+    primary_key=("case_id",),
+    columns=(
+        Column("case_id", T.TEXT, "Risk case that was overturned.", "风控案件号"),
+        Column(
+            "entry_id",
+            T.TEXT,
+            "Journal entry the case's decision posted.",
+            "凭证号",
+            references="journal_entries.entry_id",
+        ),
+        Column("booked_on", T.DATE, "Business date of the overturn (the reversal's).", "撤销日期"),
+        Column("reason", T.TEXT, "Why the decision was overturned (the reviewer's note).", "原因"),
+    ),
+)
+
 OUTPUT_TABLES: Final[tuple[Table, ...]] = (
     FEE_LINES,
     RULEBOOK_RULES,
@@ -305,5 +329,6 @@ OUTPUT_TABLES: Final[tuple[Table, ...]] = (
     JOURNAL_POSTINGS,
     ORDER_PAYOUTS,
     DEPOSIT_REQUIREMENTS,
+    OVERTURNED_ENTRIES,
     *SCORE_TABLES,
 )
