@@ -10,6 +10,7 @@ balance is a sum of postings. See ``docs/ledger.md``.
 from merchantry.ledger.accounts import Account, PostingRule
 from merchantry.ledger.close import CloseSummary, KindCount, close_key, close_period, close_rulebook
 from merchantry.ledger.journal import PostResult, entry_id, logical_key
+from merchantry.ledger.overturns import apply_overturns, overturn_reversals
 
 __all__ = [
     "Account",
@@ -17,9 +18,11 @@ __all__ = [
     "KindCount",
     "PostResult",
     "PostingRule",
+    "apply_overturns",
     "close_key",
     "close_period",
     "close_rulebook",
     "entry_id",
     "logical_key",
+    "overturn_reversals",
 ]

@@ -5,7 +5,10 @@ Order of work (each step a plain function; :data:`STEPS` after the schedule):
 1. fee lines for the period exist, or the injected fee runner makes them (the
    ledger does not import the fee stage: sibling stages meet in tables);
 2. ``BEGIN``; the payout schedule (``order_payouts``) for every order paid up to
-   the end;
+   the end, then the reversal of every overturned decision not yet reversed
+   (risk cases record them in ``overturned_entries``; see
+   :mod:`merchantry.ledger.overturns`): the steps below never post an overturned
+   money event again;
 3. order events (sales with their fee lines, fee refunds, refunds, compensation);
 4. settlements falling due in the period (amounts are the orders' pending sums,
    so they see step 3);
@@ -33,6 +36,7 @@ from merchantry.kit.errors import InputError
 from merchantry.kit.ids import stable_key
 from merchantry.ledger.deposits import post_deposits
 from merchantry.ledger.journal import EMPTY, CloseRef, PostResult, post_staged, run_sql, start_stage
+from merchantry.ledger.overturns import reverse_overturned
 from merchantry.ledger.postings import prepare, stage_order_events
 from merchantry.ledger.rewards import stage_rewards
 from merchantry.ledger.settlement import build_schedule, stage_settlements
@@ -142,10 +146,13 @@ def close_period(
         say("payout schedule")
         build_schedule(con, book, end)
         prepare(con)
+        say("overturned decisions")
+        overturned = reverse_overturned(con)
         say("sales, fees, refunds, compensation")
         start_stage(con)
         stage_order_events(con, book.name, start, end)
-        result = post_staged(con, ref, kinds=ORDER_EVENT_KINDS, start=start, end=end)
+        result = PostResult(posted=0, reversed=overturned, unchanged=0)
+        result += post_staged(con, ref, kinds=ORDER_EVENT_KINDS, start=start, end=end)
         say("settlements")
         start_stage(con)
         unposted = stage_settlements(con, start, end)

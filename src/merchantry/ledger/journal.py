@@ -9,6 +9,11 @@ table ``ledger_stage`` (one row per entry, its legs as a list), then
 * a different live entry: post a ``reversal`` of it, then the new revision;
 * a live entry in the stage's scope with no target any more: reverse it.
 
+A target whose money event was overturned (``overturned_entries``: a risk case
+overturned the decision behind one of its entries) is dropped before the
+comparison: the overturn's reversal (:mod:`merchantry.ledger.overturns`) stands
+and the event is never posted again.
+
 Nothing is ever updated or deleted. ``entry_id`` is the idempotency key
 (``md5(logical_key || ':' || revision)``) and the table's primary key, so a
 second insert of the same entry cannot happen. ``logical_key`` is
@@ -61,6 +66,12 @@ FROM (
 WHERE len(legs) > 0
 """
 
+DROP_OVERTURNED: Final = """
+DELETE FROM ledger_ready WHERE logical_key IN (
+  SELECT e.logical_key FROM overturned_entries AS o JOIN journal_entries AS e USING (entry_id)
+)
+"""
+
 DUPLICATE_STAGE: Final = """
 SELECT logical_key, count(*) FROM ledger_ready GROUP BY logical_key HAVING count(*) > 1 LIMIT 5
 """
@@ -91,10 +102,10 @@ WHERE l.signature IS DISTINCT FROM r.signature
 
 TO_REVERSE: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_reverse AS
-SELECT p.live_id AS entry_id, p.booked_on
+SELECT p.live_id AS entry_id, p.booked_on, $rulebook AS rulebook, $close_key AS close_key
 FROM ledger_plan AS p WHERE p.live_id IS NOT NULL
 UNION ALL
-SELECT l.entry_id, CAST($end AS DATE)
+SELECT l.entry_id, CAST($end AS DATE), $rulebook, $close_key
 FROM ledger_live AS l
 WHERE $orphans AND l.booked_on BETWEEN $start AND $end
   AND l.logical_key NOT IN (SELECT logical_key FROM ledger_ready)
@@ -104,8 +115,8 @@ INSERT_REVERSAL_ENTRIES: Final = """
 INSERT INTO journal_entries BY NAME
 SELECT md5($reversal_ns || x.entry_id) AS entry_id, md5($reversal_ns || x.entry_id) AS logical_key,
        0 AS revision, 'reversal' AS kind, e.entry_id AS source_id, e.order_id, e.shop_id,
-       x.booked_on, $rulebook AS rulebook, md5('reversal|' || e.signature) AS signature,
-       e.entry_id AS reverses, $close_key AS close_key
+       x.booked_on, x.rulebook, md5('reversal|' || e.signature) AS signature,
+       e.entry_id AS reverses, x.close_key
 FROM ledger_reverse AS x JOIN journal_entries AS e USING (entry_id)
 """
 
@@ -192,6 +203,16 @@ def run_sql(
     return con
 
 
+def post_reversals(con: duckdb.DuckDBPyConnection) -> int:
+    """Reverse every entry in the temp table ``ledger_reverse`` (``entry_id``, ``booked_on``,
+    ``rulebook``, ``close_key``): the ledger's one reversal mechanism, used by the close's
+    corrections and by overturns. Returns the number of reversals posted."""
+    reversal_ns = {"reversal_ns": namespace(REVERSAL_KIND)}
+    run_sql(con, INSERT_REVERSAL_ENTRIES, reversal_ns)
+    run_sql(con, INSERT_REVERSAL_POSTINGS, reversal_ns)
+    return _count(con, "SELECT count(*) FROM ledger_reverse")
+
+
 def start_stage(con: duckdb.DuckDBPyConnection) -> None:
     """Empty the stage (and define the ``ledger_leg`` macro the stages build legs with)."""
     con.execute(LEG_MACRO)
@@ -228,6 +249,8 @@ def post_staged(
     the caller's transaction.
     """
     con.execute(READY)
+    if _count(con, "SELECT count(*) FROM overturned_entries"):
+        con.execute(DROP_OVERTURNED)
     dupes = con.execute(DUPLICATE_STAGE).fetchall()
     if dupes:
         raise IntegrityError(
@@ -237,15 +260,12 @@ def post_staged(
     scope = {"kinds": list(kinds), "start": start, "end": end}
     run_sql(con, LIVE, scope)
     con.execute(PLAN)
-    run_sql(con, TO_REVERSE, {**scope, "orphans": orphans})
     names = {"rulebook": ref.rulebook, "close_key": ref.close_key}
-    reversal_ns = {"reversal_ns": namespace(REVERSAL_KIND)}
-    run_sql(con, INSERT_REVERSAL_ENTRIES, {**names, **reversal_ns})
-    run_sql(con, INSERT_REVERSAL_POSTINGS, reversal_ns)
+    run_sql(con, TO_REVERSE, {**scope, **names, "orphans": orphans})
+    reversed_ = post_reversals(con)
     run_sql(con, INSERT_ENTRIES, names)
     con.execute(INSERT_POSTINGS)
     ready = _count(con, "SELECT count(*) FROM ledger_ready")
     planned = _count(con, "SELECT count(*) FROM ledger_plan")
-    reversed_ = _count(con, "SELECT count(*) FROM ledger_reverse")
     con.execute(STAGE_DDL)
     return PostResult(posted=planned, reversed=reversed_, unchanged=ready - planned)
