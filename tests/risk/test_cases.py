@@ -1,16 +1,17 @@
 """Risk cases: every allowed move, every refused one, the audit trail, merchant appeals and
-scopes, and an overturned penalty reversing its journal entry."""
+scopes, and an overturned penalty: risk records its journal entry in `overturned_entries`,
+the ledger reverses it."""
 
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from merchantry.kit.errors import NotFound
+from merchantry.ledger import apply_overturns, entry_id, logical_key, overturn_reversals
 from merchantry.ledger.check import check_journal
-from merchantry.ledger.journal import entry_id, logical_key
 from merchantry.risk.access import AccessDenied, Scope
 from merchantry.risk.cases import (
     TRANSITIONS,
@@ -24,8 +25,8 @@ from merchantry.risk.cases import (
     list_cases,
     open_case,
     overturn,
-    reversal_id,
-    reverse_journal_entry,
+    record_overturn,
+    record_reversal,
     transition,
 )
 
@@ -185,24 +186,75 @@ def post_deduction(warehouse) -> str:
     return eid
 
 
+def recorded(warehouse) -> list[tuple[object, ...]]:
+    return warehouse.execute(
+        "SELECT case_id, entry_id, booked_on, reason FROM overturned_entries ORDER BY case_id"
+    ).fetchall()
+
+
+def journal_size(warehouse) -> tuple[int, int]:
+    entries = warehouse.execute("SELECT count(*) FROM journal_entries").fetchone()
+    postings = warehouse.execute("SELECT count(*) FROM journal_postings").fetchone()
+    return (entries[0], postings[0])
+
+
 class TestMoneyReversal:
-    def test_overturning_a_penalty_reverses_its_journal_entry(self, store, warehouse):
+    def test_overturning_a_penalty_records_its_entry_and_leaves_the_journal_to_the_ledger(
+        self, store, warehouse
+    ):
+        eid = post_deduction(warehouse)
+        case = new_case(store, subject_id="V1", entry=eid)
+        transition(store, OPS, case.case_id, CaseState.UNDER_REVIEW, AT, "appeal")
+
+        done = overturn(store, OPS, case.case_id, AT + timedelta(days=1), "not brushing", warehouse)
+
+        assert done.state is CaseState.OVERTURNED
+        assert recorded(warehouse) == [(case.case_id, eid, date(2026, 10, 21), "not brushing")]
+        assert journal_size(warehouse) == (1, 2)  # risk wrote nothing to the journal
+
+    def test_the_ledger_reverses_what_risk_recorded_and_the_case_names_the_reversal(
+        self, store, warehouse
+    ):
         case = new_case(store, subject_id="V1", entry=post_deduction(warehouse))
         transition(store, OPS, case.case_id, CaseState.UNDER_REVIEW, AT, "appeal")
-        done = overturn(store, OPS, case.case_id, AT + timedelta(days=1), "not brushing", warehouse)
-        assert done.reversal_entry_id == reversal_id(case.ledger_entry_id or "")
+        overturn(store, OPS, case.case_id, AT + timedelta(days=1), "not brushing", warehouse)
+
+        assert apply_overturns(warehouse) == 1
+        reversal = overturn_reversals(warehouse)[case.case_id]
+        noted = record_reversal(store, OPS, case.case_id, reversal)
+
+        assert noted.reversal_entry_id == reversal
         balance = warehouse.execute(
             "SELECT account, sum(amount_fen) FROM journal_postings GROUP BY account ORDER BY 1"
         ).fetchall()
         assert balance == [("merchant_deposit", 0), ("platform_penalties", 0)]
         assert check_journal(warehouse) == []
 
-    def test_reversing_twice_posts_once(self, warehouse):
+    def test_recording_twice_records_once(self, warehouse):
         eid = post_deduction(warehouse)
-        first = reverse_journal_entry(warehouse, eid, AT.date(), "RC-1")
-        assert reverse_journal_entry(warehouse, eid, AT.date(), "RC-1") == first
-        count = warehouse.execute("SELECT count(*) FROM journal_entries").fetchone()
-        assert count == (2,)
+        record_overturn(warehouse, "RC-1", eid, AT.date(), "first")
+        record_overturn(warehouse, "RC-1", eid, AT.date(), "retried")
+        assert recorded(warehouse) == [("RC-1", eid, AT.date(), "first")]
+
+    def test_an_overturn_retried_after_a_failure_records_once(self, store, warehouse):
+        """The record was written, then the operational database failed: overturn again."""
+        eid = post_deduction(warehouse)
+        case = new_case(store, subject_id="V1", entry=eid)
+        transition(store, OPS, case.case_id, CaseState.UNDER_REVIEW, AT, "appeal")
+        record_overturn(warehouse, case.case_id, eid, AT.date(), "not brushing")
+
+        overturn(store, OPS, case.case_id, AT, "not brushing", warehouse)
+
+        assert len(recorded(warehouse)) == 1
+        assert get_case(store, OPS, case.case_id).state is CaseState.OVERTURNED
+
+    def test_a_case_naming_an_entry_the_journal_lacks_is_not_overturned(self, store, warehouse):
+        case = new_case(store, subject_id="V1", entry="f" * 32)
+        transition(store, OPS, case.case_id, CaseState.UNDER_REVIEW, AT, "appeal")
+        with pytest.raises(NotFound, match="no journal entry"):
+            overturn(store, OPS, case.case_id, AT, "typo", warehouse)
+        assert get_case(store, OPS, case.case_id).state is CaseState.UNDER_REVIEW
+        assert recorded(warehouse) == []
 
     def test_a_case_that_moved_money_needs_the_warehouse_to_be_overturned(self, store, warehouse):
         case = new_case(store, subject_id="V1", entry=post_deduction(warehouse))
@@ -210,3 +262,8 @@ class TestMoneyReversal:
         with pytest.raises(InvalidTransition, match="needs the warehouse"):
             overturn(store, OPS, case.case_id, AT, "no warehouse")
         assert get_case(store, OPS, case.case_id).state is CaseState.UNDER_REVIEW
+
+    def test_only_an_overturned_case_has_a_reversal(self, store):
+        case = bring_to(store, CaseState.UPHELD)
+        with pytest.raises(InvalidTransition, match="only an overturned case"):
+            record_reversal(store, OPS, case.case_id, "0" * 32)

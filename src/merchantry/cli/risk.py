@@ -16,6 +16,7 @@ from rich.table import Table
 
 from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_fen
+from merchantry.ledger import apply_overturns, overturn_reversals
 from merchantry.risk.access import Scope
 from merchantry.risk.cases import (
     CaseState,
@@ -25,6 +26,7 @@ from merchantry.risk.cases import (
     list_cases,
     open_cases_from_decisions,
     overturn,
+    record_reversal,
     transition,
 )
 from merchantry.risk.decisions import score_requests
@@ -336,21 +338,32 @@ def cases_move(
     db: Annotated[Path | None, typer.Option(help="Warehouse (to reverse money).")] = None,
     actor: Annotated[str, typer.Option(help="Who is moving it.")] = "cli",
 ) -> None:
-    """Move a case (operators); overturning reverses its journal entry."""
+    """Move a case (operators); overturning reverses its journal entry.
+
+    Risk records the overturned entry in the warehouse, then the ledger posts the
+    reversal (the two stages meet in ``overturned_entries``; this command joins them).
+    """
     engine = open_store(store)
     scope = Scope.operator(actor)
     target = CaseState(to)
     now = datetime.now()
+    console = Console()
     if target is CaseState.OVERTURNED:
         con = connect(db) if db else None
         try:
             case = overturn(engine, scope, case_id, now, note, con)
+            if con is not None:
+                apply_overturns(con)
+                reversal = overturn_reversals(con).get(case.case_id)
+                if reversal is not None:
+                    case = record_reversal(engine, scope, case.case_id, reversal)
+                    console.print(f"journal entry {case.ledger_entry_id} reversed by {reversal}")
         finally:
             if con is not None:
                 con.close()
     else:
         case = transition(engine, scope, case_id, target, now, note)
-    Console().print(f"{case.case_id}: {case.state.value}")
+    console.print(f"{case.case_id}: {case.state.value}")
 
 
 @cases_app.command("appeal")

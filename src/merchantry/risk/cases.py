@@ -12,15 +12,16 @@ transaction as the state change, guarded by the state it moves from, so two
 reviewers cannot both move the same case. An invalid move raises
 :class:`InvalidTransition` naming the case, its state and the moves it allows.
 
-Overturning a decision that moved money reverses that money: the case names
-the journal entry it posted (``ledger_entry_id``), and :func:`overturn` posts a
-``reversal`` entry of it in the warehouse journal (see
-:func:`reverse_journal_entry` for the convention and its limit).
+Overturning a decision that moved money gets that money reversed: the case names
+the journal entry it posted (``ledger_entry_id``), and :func:`overturn` records it
+in the warehouse table ``overturned_entries``. Risk never writes the journal: the
+ledger reverses what is recorded there (``merchantry.ledger.apply_overturns``,
+which the front end calls right after :func:`overturn`, and every close) and never
+posts it again. :func:`record_reversal` then notes the reversal on the case.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -228,7 +229,7 @@ def transition(
     """Move a case (operators only); overturning goes through :func:`overturn`."""
     scope.require_operator("reviewing a risk case")
     if to is CaseState.OVERTURNED:
-        raise InvalidTransition("overturn a case with overturn(), which reverses its money")
+        raise InvalidTransition("overturn a case with overturn(), which records its money")
     with engine.begin() as conn:
         return _move(conn, scope, _fetch(conn, case_id), to, at, note)
 
@@ -310,72 +311,28 @@ def evidence_of(engine: Engine, scope: Scope, case_id: str) -> list[Evidence]:
         ]
 
 
-REVERSAL_NAMESPACE: Final = stable_key("ledger", "reversal")
-"""The ledger's namespace for reversal entries (``ledger.journal.namespace("reversal")``)."""
-
-
-def reversal_id(entry_id: str) -> str:
-    """Id of the reversal of ``entry_id``, as the ledger derives it."""
-    return hashlib.md5((REVERSAL_NAMESPACE + entry_id).encode("utf-8")).hexdigest()
-
-
-_REVERSE_ENTRY = """
-INSERT INTO journal_entries BY NAME
-SELECT $rid AS entry_id, $rid AS logical_key, 0 AS revision, 'reversal' AS kind,
-       e.entry_id AS source_id, e.order_id, e.shop_id, $booked_on AS booked_on, e.rulebook,
-       md5('reversal|' || e.signature) AS signature, e.entry_id AS reverses,
-       $close_key AS close_key
-FROM journal_entries AS e WHERE e.entry_id = $eid
-"""
-
-_REVERSE_POSTINGS = """
-INSERT INTO journal_postings BY NAME
-SELECT $rid AS entry_id, p.leg, p.account, p.party, $booked_on AS booked_on, p.order_id,
-       -p.amount_fen AS amount_fen, p.rule_id, p.entry_kind
-FROM journal_postings AS p WHERE p.entry_id = $eid
+RECORD_OVERTURN: Final = """
+INSERT INTO overturned_entries (case_id, entry_id, booked_on, reason) VALUES (?, ?, ?, ?)
+ON CONFLICT DO NOTHING
 """
 
 
-def reverse_journal_entry(
-    con: duckdb.DuckDBPyConnection, entry_id: str, booked_on: date, case_id: str
-) -> str:
-    """Post a reversal of a journal entry in the warehouse; returns the reversal's id.
+def record_overturn(
+    con: duckdb.DuckDBPyConnection, case_id: str, entry_id: str, booked_on: date, reason: str
+) -> None:
+    """Record in ``overturned_entries`` that ``case_id`` overturned the decision behind a
+    journal entry; a second call for the case changes nothing.
 
-    Same convention as the ledger's own corrections (kind ``reversal``, legs
-    negated, ``reverses`` naming the entry, id ``md5(namespace || entry_id)``), so
-    ``merchantry ledger check`` accepts it and a second call is a no-op. Limit:
-    the ledger has no way yet to learn that the *event* was overturned, so a
-    later close whose rules still produce the entry posts it again as a new
-    revision; the ledger stage should skip subjects in ``risk_overturned``
-    (written here) to make the reversal stick.
+    The ledger reads the table (sibling stages meet in tables): it reverses the
+    entry's money event and never posts it again. Raises ``NotFound`` when the
+    journal has no such entry, so a mistyped id is not silently ignored.
     """
-    rid = reversal_id(entry_id)
-    exists = con.execute(
+    found = con.execute(
         "SELECT count(*) FROM journal_entries WHERE entry_id = ?", [entry_id]
     ).fetchone()
-    if not exists or not exists[0]:
-        raise NotFound(f"no journal entry {entry_id} to reverse")
-    done = con.execute("SELECT count(*) FROM journal_entries WHERE entry_id = ?", [rid]).fetchone()
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS risk_overturned (case_id VARCHAR PRIMARY KEY, "
-        "entry_id VARCHAR, reversal_id VARCHAR, booked_on DATE)"
-    )
-    if done and done[0]:
-        return rid
-    params = {"rid": rid, "eid": entry_id, "booked_on": booked_on, "close_key": f"risk:{case_id}"}
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(_REVERSE_ENTRY, params)
-        con.execute(_REVERSE_POSTINGS, {k: params[k] for k in ("rid", "eid", "booked_on")})
-        con.execute(
-            "INSERT OR REPLACE INTO risk_overturned VALUES (?, ?, ?, ?)",
-            [case_id, entry_id, rid, booked_on],
-        )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return rid
+    if not found or not found[0]:
+        raise NotFound(f"no journal entry {entry_id} for case {case_id} to overturn")
+    con.execute(RECORD_OVERTURN, [case_id, entry_id, booked_on, reason])
 
 
 def overturn(
@@ -386,12 +343,14 @@ def overturn(
     note: str,
     warehouse: duckdb.DuckDBPyConnection | None = None,
 ) -> Case:
-    """Overturn a case under review and reverse the money its decision moved.
+    """Overturn a case under review; record the money its decision moved for reversal.
 
-    The journal reversal (warehouse) is posted first and is idempotent; then
-    the case moves in the operational database. A failure between the two
-    leaves a reversal and a case still under review; running overturn again
-    finishes the job without a second reversal.
+    The record in the warehouse (``overturned_entries``) is written first and is
+    idempotent; then the case moves in the operational database. A failure
+    between the two leaves a record and a case still under review; running
+    overturn again finishes the job. The reversal itself is the ledger's: call
+    ``merchantry.ledger.apply_overturns`` on the same warehouse next (the CLI
+    does), or let the next close do it.
     """
     scope.require_operator("overturning a risk case")
     case = get_case(engine, scope, case_id)
@@ -399,24 +358,36 @@ def overturn(
         raise InvalidTransition(
             f"case {case_id} is {case.state.value}; only a case under review can be overturned"
         )
-    rid = None
     if case.ledger_entry_id is not None:
         if warehouse is None:
             raise InvalidTransition(
                 f"case {case_id} moved money (entry {case.ledger_entry_id}); "
-                "overturning it needs the warehouse to reverse that entry"
+                "overturning it needs the warehouse to record that entry for reversal"
             )
-        rid = reverse_journal_entry(warehouse, case.ledger_entry_id, at.date(), case_id)
+        record_overturn(warehouse, case_id, case.ledger_entry_id, at.date(), note)
     with engine.begin() as conn:
-        moved = _move(conn, scope, _fetch(conn, case_id), CaseState.OVERTURNED, at, note)
-        if rid is not None:
-            conn.execute(
-                update(risk_cases)
-                .where(risk_cases.c.case_id == case_id)
-                .values(reversal_entry_id=rid)
+        return _move(conn, scope, _fetch(conn, case_id), CaseState.OVERTURNED, at, note)
+
+
+def record_reversal(engine: Engine, scope: Scope, case_id: str, reversal_entry_id: str) -> Case:
+    """Note on an overturned case the journal entry that reversed its money (operators).
+
+    The front end calls this with what the ledger reports
+    (``merchantry.ledger.overturn_reversals``) after applying the overturn.
+    """
+    scope.require_operator("recording a reversal on a risk case")
+    with engine.begin() as conn:
+        case = _fetch(conn, case_id)
+        if case.state is not CaseState.OVERTURNED:
+            raise InvalidTransition(
+                f"case {case_id} is {case.state.value}; only an overturned case has a reversal"
             )
-            moved = _fetch(conn, case_id)
-        return moved
+        conn.execute(
+            update(risk_cases)
+            .where(risk_cases.c.case_id == case_id)
+            .values(reversal_entry_id=reversal_entry_id)
+        )
+        return _fetch(conn, case_id)
 
 
 def open_cases_from_decisions(
