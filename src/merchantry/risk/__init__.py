@@ -10,7 +10,8 @@ Data flow:
   in batch, or :func:`decide` for one request;
 * abuse events -> :mod:`integrity` (decayed points, levels A/B/C; merchants see
   only a level) and flagged requests -> :mod:`cases` (state machine, audit
-  trail, appeals, ledger reversal), both in the operational SQL database
-  through SQLAlchemy;
+  trail, appeals; overturned journal entries recorded in the warehouse's
+  ``overturned_entries`` for the ledger to reverse), in the operational SQL
+  database through SQLAlchemy;
 * evidence photos -> :mod:`images` (perceptual hashes, EXIF, provenance marks).
 """
