@@ -475,6 +475,32 @@ def _step(source: exp.Expr, columns: list[tuple[str, exp.Expr]]) -> exp.Select:
     return select.from_(exp.alias_(source, F, table=True), copy=False)
 
 
+RESULT_COLUMNS: Final = (
+    "shop_id", "score_date", "industry", "platform", "stage", "valid_orders", "product_cp",
+    "logistics_cp", "service_cp", "weighted_cp", "bonus_cp", "deduction_cp", "score_cp",
+    "special_services", "stage_rule_id", "scale_rule_id",
+)  # fmt: skip
+INDICATOR_PARTS: Final = (
+    "wdim", "v", "num", "den", "bad", "tier", "tier_cp", "floor_applied", "cp", "w",
+    "floor_rule", "weight_rule",
+)  # fmt: skip
+
+
+def result_columns(plan: Plan) -> list[str]:
+    """The columns of ``_sc_result`` the writers and the diagnosis read (not the
+    intermediate ones: keeping them would multiply the memory stage B needs)."""
+    names = list(RESULT_COLUMNS)
+    for i in plan.indicators:
+        names += [ind(i, part) for part in INDICATOR_PARTS]
+        if i not in DIRECT_INDICATORS:
+            names.append(ind(i, "tier_rule"))
+    names += [bonus_column(r) for r in plan.bonuses]
+    for kind in plan.deductions:
+        names += [violation_column(kind), f"ded_{kind}__cp", f"ded_{kind}__rule"]
+    names += [f"dedgroup_{g}__raw" for g in cap_groups(plan)]
+    return names
+
+
 def compile_scores(plan: Plan, source: str = "_sc_measures") -> exp.Select:
     """The whole of stage B over ``source`` as one query.
 
@@ -494,10 +520,10 @@ def compile_scores(plan: Plan, source: str = "_sc_measures") -> exp.Select:
         ("sc_stage", _stage_step(plan)),
         ("sc_score", _score_step()),
     ]
-    final = _step(
-        exp.to_table(steps[-1][0]),
-        [("display_tenths", display_sql(c("score_cp"), c("display_mode"), c("stage")))],
-    )
+    final = exp.select(
+        *[c(name) for name in result_columns(plan)],
+        exp.alias_(display_sql(c("score_cp"), c("display_mode"), c("stage")), "display_tenths"),
+    ).from_(exp.alias_(exp.to_table(steps[-1][0]), F, table=True))
     previous: exp.Expr = exp.to_table(source)
     for name, columns in steps:
         final = final.with_(name, as_=_step(previous, columns), copy=False)

@@ -21,7 +21,7 @@ import sqlglot
 import sqlglot.expressions as exp
 
 from merchantry.rulebook.columns import SCORE_SERIES_SQL
-from merchantry.scoring.inputs import date_lit, date_range, grid_select
+from merchantry.scoring.inputs import date_range, grid_select
 from merchantry.scoring.rules import F, ScoreRules, lit
 
 DIALECT: Final = "duckdb"
@@ -29,8 +29,8 @@ DIALECT: Final = "duckdb"
 AS_OF_SQL: Final = """
 CREATE OR REPLACE TEMP TABLE _sc_gate_scores AS
 SELECT g.shop_id AS gate_shop_id, g.score_date AS gate_date, sc.*
-FROM (SELECT DISTINCT shop_id, score_date FROM _sc_result
-      WHERE score_date BETWEEN $start AND $end) AS g
+FROM (SELECT shop_id, score_date FROM shop_scores
+      WHERE rulebook = $rulebook AND score_date BETWEEN $start AND $end) AS g
 ASOF LEFT JOIN _sc_series AS sc ON sc.shop_id = g.shop_id AND g.score_date >= sc.score_date
 """
 """Score columns of every scored shop and date, from the latest series row on or before it."""
@@ -68,7 +68,7 @@ def write_gates(
     if not gates:
         return 0
     con.execute(_series_view())
-    con.execute(AS_OF_SQL, {"start": start, "end": end})
+    con.execute(AS_OF_SQL, {"rulebook": rulebook, "start": start, "end": end})
     relation = _gate_relation(start, end, exp.true())
     query: exp.Query | None = None
     for gate in gates:
@@ -131,25 +131,28 @@ def write_ranking(
             ]
         ),
     )
-    inner = (
-        exp.select(
-            exp.column("shop_id", F),
-            exp.column("score_date", F),
-            exp.column("industry", F),
-            exp.column("score_cp", F),
-            exp.column("special_services", F),
-            exp.alias_(group.chosen(), "rule"),
-        )
-        .from_(exp.alias_(exp.to_table("_sc_result"), F, table=True))
-        .where(
-            exp.and_(
-                exp.Between(
-                    this=exp.column("score_date", F), low=date_lit(start), high=date_lit(end)
-                ),
-                exp.EQ(this=exp.column("stage", F), expression=lit("formal")),
-            )
-        )
+    relation = grid_select(date_range(start, end)).join(
+        exp.alias_(exp.to_table("shop_scores"), "ss", table=True),
+        on=exp.and_(
+            exp.column("shop_id", "ss").eq(exp.column("shop_id", "s")),
+            exp.column("score_date", "ss").eq(exp.column("score_date", "d")),
+            exp.column("rulebook", "ss").eq(lit(rulebook)),
+            exp.EQ(this=exp.column("stage", "ss"), expression=lit("formal")),
+        ),
     )
+    relation = relation.select(
+        exp.column("score_cp", "ss"),
+        exp.alias_(exp.column("special_services", "ss"), "services"),
+        copy=False,
+    )
+    inner = exp.select(
+        exp.column("shop_id", F),
+        exp.column("score_date", F),
+        exp.column("industry", F),
+        exp.column("score_cp", F),
+        exp.alias_(exp.column("services", F), "special_services"),
+        exp.alias_(group.chosen(), "rule"),
+    ).from_(exp.alias_(relation.subquery(), F, table=True))
     ranked = (
         exp.select(
             exp.alias_(lit(rulebook), "rulebook"),

@@ -218,6 +218,7 @@ first after-sales case, fraudulent-shipping violation and first review."""
 
 CONTRIBUTIONS_SQL: Final = f"""
 CREATE OR REPLACE TEMP TABLE _sc_contrib AS
+SELECT shop_id, b, k, m, v FROM (UNPIVOT (
 WITH o AS (
   SELECT o.*, p.pickup_score FROM _sc_orders AS o LEFT JOIN _sc_pickup AS p USING (order_id)
 ),
@@ -342,15 +343,15 @@ FROM after_sales AS a JOIN _sc_orders AS o USING (order_id) WHERE a.escalated
 UNION ALL BY NAME
 SELECT shop_id, CAST(started_at AS DATE) AS b, CAST(started_at AS DATE) AS k, 1 AS escalations
 FROM cs WHERE escalated
-"""
-"""Every contribution: shop, base date ``b``, known date ``k`` and the measures it adds to.
-
-Pickup scores come from ``_sc_pickup`` (per order, from the rulebook's
-``score_pickup_band`` rules); violations are added by :mod:`merchantry.scoring.inputs`."""
-
-VIOLATIONS_SQL: Final = """
-SELECT v.shop_id, CAST(v.occurred_at AS DATE) AS b, CAST(v.occurred_at AS DATE) AS k, v.kind
+) ON COLUMNS(* EXCLUDE (shop_id, b, k)) INTO NAME m VALUE v)
+WHERE v <> 0
+UNION ALL
+SELECT v.shop_id, CAST(v.occurred_at AS DATE), CAST(v.occurred_at AS DATE), 'v_' || v.kind, 1
 FROM violations AS v JOIN (SELECT DISTINCT shop_id FROM _sc_shopfacts) USING (shop_id)
 WHERE CAST(v.occurred_at AS DATE) < $last
 """
-"""Confirmed violations (deductions and growth-stage downgrades), by kind."""
+"""Every contribution, long: shop, base date ``b``, known date ``k``, measure ``m`` and the
+value ``v`` it adds (zeros dropped). Violations are measures ``v_<kind>``.
+
+Pickup scores come from ``_sc_pickup`` (per order, from the rulebook's
+``score_pickup_band`` rules)."""

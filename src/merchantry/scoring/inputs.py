@@ -21,7 +21,6 @@ from datetime import date, timedelta
 from typing import Final
 
 import duckdb
-import sqlglot
 import sqlglot.expressions as exp
 
 from merchantry.model.tables import SERVICE_KINDS, VIOLATION_KINDS
@@ -32,7 +31,6 @@ from merchantry.scoring.indicators import (
     CONTRIBUTIONS_SQL,
     MEASURES,
     ORDERS_SQL,
-    VIOLATIONS_SQL,
 )
 from merchantry.scoring.rules import F, ScoreRules, lit
 
@@ -161,11 +159,17 @@ def _col(name: str, table: str | None = None) -> exp.Column:
     return exp.column(name, table=table, quoted=True)
 
 
-def _grid_sql(rules: ScoreRules, first: date, last: date, shop: str | None) -> tuple[str, str]:
+def _grid_sql(
+    rules: ScoreRules, first: date, last: date, shop: str | None, part: tuple[int, int] | None
+) -> tuple[str, str]:
     """``_sc_grid`` and ``_sc_shopfacts`` (scale per shop as of ``last``)."""
     grid = grid_select(date_range(first, last))
     if shop is not None:
         grid = grid.where(exp.column("shop_id", "s").eq(lit(shop)))
+    if part is not None:
+        index, parts = part
+        bucket = exp.Mod(this=exp.func("hash", exp.column("shop_id", "s")), expression=lit(parts))
+        grid = grid.where(exp.EQ(this=bucket, expression=lit(index)))
     scale = rules.group("score_scale")
     chosen = scale.chosen()
     facts = (
@@ -202,75 +206,45 @@ def _pickup_select(rules: ScoreRules) -> exp.Select:
     )
 
 
-ALL_CONTRIBUTIONS: Final = "SELECT * FROM _sc_contrib UNION ALL BY NAME SELECT * FROM _sc_vcontrib"
-
-
-def _violation_contributions() -> exp.Select:
-    inner = sqlglot.parse_one(VIOLATIONS_SQL, read=DIALECT)
-    assert isinstance(inner, exp.Query)
-    select = exp.select("shop_id", "b", "k")
-    for kind in VIOLATION_KINDS:
-        flag = exp.cast(exp.EQ(this=exp.column("kind"), expression=lit(kind)), "INTEGER")
-        select = select.select(exp.alias_(flag, violation_column(kind)), copy=False)
-    return select.from_(inner.subquery("v"))
-
-
 def _measure_names() -> tuple[str, ...]:
     return (*MEASURES, *(violation_column(k) for k in VIOLATION_KINDS))
 
 
-def _deltas(first: date, last: date) -> exp.Select:
-    """+value on the first day a contribution counts, −value the day after its last."""
-    b, k = _col("b", "c"), _col("k", "c")
-    start = exp.Add(
-        this=exp.func("greatest", b, exp.func("coalesce", k, b.copy())), expression=lit(1)
-    )
-    end = exp.Add(this=b.copy(), expression=exp.cast(_col("window_days", "w"), "INTEGER"))
-    d_first, d_last = date_lit(first), date_lit(last)
-    names = _measure_names()
-    spans = (
-        exp.select(
-            _col("shop_id", "c"),
-            exp.alias_(start, "s"),
-            exp.alias_(end, "e"),
-            *[exp.alias_(exp.func("coalesce", _col(n, "c"), lit(0)), n) for n in names],
+DELTAS_SQL: Final = """
+CREATE OR REPLACE TEMP TABLE _sc_deltas AS
+WITH spans AS (
+  SELECT c.shop_id, greatest(c.b, coalesce(c.k, c.b)) + 1 AS s,
+         c.b + CAST(w.window_days AS INTEGER) AS e, c.m, c.v
+  FROM _sc_contrib AS c JOIN _sc_shopfacts AS w ON w.shop_shop_id = c.shop_id
+)
+SELECT shop_id, day, m, sum(v) AS v FROM (
+  SELECT shop_id, greatest(s, $first) AS day, m, v FROM spans
+  WHERE s <= e AND s <= $last AND e >= $first
+  UNION ALL
+  SELECT shop_id, e + 1 AS day, m, -v FROM spans
+  WHERE s <= e AND e + 1 <= $last AND e >= $first
+)
+GROUP BY shop_id, day, m
+"""
+"""+value on the first day a contribution counts, −value the day after its last, per
+shop, day and measure (long: only the measures that change)."""
+
+
+def _deltas() -> exp.Select:
+    """The long deltas pivoted to one row per shop and day that has any."""
+    columns = [
+        exp.alias_(
+            exp.Filter(
+                this=exp.func("sum", exp.column("v")),
+                expression=exp.Where(this=exp.EQ(this=exp.column("m"), expression=lit(n))),
+            ),
+            n,
         )
-        .from_(
-            exp.alias_(exp.Subquery(this=sqlglot.parse_one(ALL_CONTRIBUTIONS, read=DIALECT)), "c")
-        )
-        .join(
-            exp.alias_(exp.to_table("_sc_shopfacts"), "w", table=True),
-            on=_col("shop_shop_id", "w").eq(_col("shop_id", "c")),
-        )
-    )
-    e, s = _col("e", "x"), _col("s", "x")
-    opened = (
-        exp.select(
-            _col("shop_id", "x"),
-            exp.alias_(exp.func("greatest", s, d_first), "day"),
-            *[_col(n, "x") for n in names],
-        )
-        .from_(exp.alias_(spans.subquery(), "x", table=True))
-        .where(exp.and_(s.copy() <= e.copy(), s.copy() <= d_last, e.copy() >= d_first))
-    )
-    closed_day = exp.Add(this=e.copy(), expression=lit(1))
-    closed = (
-        exp.select(
-            _col("shop_id", "x"),
-            exp.alias_(closed_day, "day"),
-            *[exp.alias_(exp.Neg(this=_col(n, "x")), n) for n in names],
-        )
-        .from_(exp.alias_(spans.subquery(), "x", table=True))
-        .where(exp.and_(s.copy() <= e.copy(), closed_day.copy() <= d_last, e.copy() >= d_first))
-    )
-    union = exp.union(opened, closed, distinct=False)
+        for n in _measure_names()
+    ]
     return (
-        exp.select(
-            exp.column("shop_id"),
-            exp.column("day"),
-            *[exp.alias_(exp.func("sum", exp.column(n)), n) for n in names],
-        )
-        .from_(union.subquery("u"))
+        exp.select(exp.column("shop_id"), exp.column("day"), *columns)
+        .from_("_sc_deltas")
         .group_by("shop_id", "day")
     )
 
@@ -331,7 +305,7 @@ def _measures_select(first: date, last: date) -> exp.Select:
     return (
         select.from_(exp.alias_(exp.to_table("_sc_grid"), "g", table=True))
         .join(
-            exp.alias_(_deltas(first, last).subquery(), "dl", table=True),
+            exp.alias_(_deltas().subquery(), "dl", table=True),
             on=exp.and_(
                 _col("shop_id", "dl").eq(_col("shop_id", "g")),
                 _col("day", "dl").eq(_col("score_date", "g")),
@@ -351,17 +325,20 @@ def _measures_select(first: date, last: date) -> exp.Select:
 
 @functools.lru_cache(maxsize=64)
 def measure_statements(
-    book: Rulebook, first: date, last: date, shop: str | None
-) -> tuple[str, str, str, str, str]:
-    """The generated statements of stage A (grid, shop facts, pickups, violations,
-    measures), compiled once per rulebook, period and shop."""
+    book: Rulebook,
+    first: date,
+    last: date,
+    shop: str | None = None,
+    part: tuple[int, int] | None = None,
+) -> tuple[str, str, str, str]:
+    """The generated statements of stage A (grid, shop facts, pickups, measures),
+    compiled once per rulebook, period and shop."""
     rules = ScoreRules(book)
-    grid, facts = _grid_sql(rules, first, last, shop)
+    grid, facts = _grid_sql(rules, first, last, shop, part)
     return (
         grid,
         facts,
         create_temp("_sc_pickup", _pickup_select(rules)),
-        create_temp("_sc_vcontrib", _violation_contributions()),
         create_temp("_sc_measures", _measures_select(first, last)),
     )
 
@@ -373,9 +350,11 @@ def build_measures(
     last: date,
     *,
     shop: str | None = None,
+    part: tuple[int, int] | None = None,
 ) -> None:
-    """Fill ``_sc_measures`` for every shop (or one) and every date ``first``..``last``."""
-    grid, facts, pickup, vcontrib, measures = measure_statements(rules.book, first, last, shop)
+    """Fill ``_sc_measures`` for every shop (or one, or the ``part = (i, n)``-th of n hash
+    partitions of the shops) and every date ``first``..``last``."""
+    grid, facts, pickup, measures = measure_statements(rules.book, first, last, shop, part)
     con.execute(grid)
     con.execute(facts)
     longest = con.execute("SELECT coalesce(max(window_days), 30) FROM _sc_shopfacts").fetchone()
@@ -386,5 +365,5 @@ def build_measures(
     con.execute(pickup)
     values = {name: rules.parameter(name, default) for name, default in PARAMETER_DEFAULTS.items()}
     con.execute(CONTRIBUTIONS_SQL, {**params, **values})
-    con.execute(vcontrib, {"last": last})
+    con.execute(DELTAS_SQL, {"first": first, "last": last})
     con.execute(measures)

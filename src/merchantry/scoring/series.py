@@ -204,6 +204,12 @@ def adjustments_query(plan: Plan, rulebook: str, start: date, end: date) -> exp.
     return query
 
 
+def clear_series(con: duckdb.DuckDBPyConnection, rulebook: str, start: date, end: date) -> None:
+    """Delete the rulebook's rows for ``start``..``end`` from every score table."""
+    for sql in DELETE_SQL:
+        con.execute(sql, {"rulebook": rulebook, "start": start, "end": end})
+
+
 def write_series(
     con: duckdb.DuckDBPyConnection,
     plan: Plan,
@@ -212,10 +218,8 @@ def write_series(
     start: date,
     end: date,
 ) -> None:
-    """Replace the rulebook's rows for ``start``..``end`` (caller holds the transaction)."""
+    """Append ``_sc_result``'s rows for ``start``..``end`` (after :func:`clear_series`)."""
     params = {"rulebook": rulebook, "start": start, "end": end}
-    for sql in DELETE_SQL:
-        con.execute(sql, params)
     con.execute(SCORES_SQL, {**params, "version_from": version_from})
     insert = exp.insert(indicators_query(plan, rulebook, start, end), "shop_score_indicators")
     con.execute(insert.sql(dialect=DIALECT))

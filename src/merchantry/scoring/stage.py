@@ -25,11 +25,13 @@ from merchantry.scoring.compute import Plan, compile_scores, plan_rules
 from merchantry.scoring.gates import write_gates, write_ranking
 from merchantry.scoring.inputs import build_measures, create_temp
 from merchantry.scoring.rules import ScoreRules, check_score_rules
-from merchantry.scoring.series import AVERAGE_DAYS, write_series
+from merchantry.scoring.series import AVERAGE_DAYS, clear_series, write_series
 from merchantry.store.warehouse import ensure_schema, transaction
 
 DIALECT: Final = "duckdb"
 Progress = Callable[[str], None]
+BATCH_SHOPS: Final = 25_000
+"""Shops scored together; bigger markets go in hash partitions of about this size."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +107,13 @@ def score_shops(
     *,
     rulebook_dirs: Sequence[Path] = (),
     progress: Progress = lambda _step: None,
+    batch_shops: int = BATCH_SHOPS,
 ) -> ScoreRunSummary:
-    """Score every shop on every date ``start``..``end`` (default: ``start`` only)."""
+    """Score every shop on every date ``start``..``end`` (default: ``start`` only).
+
+    Markets larger than ``batch_shops`` are scored in hash partitions of shops, each
+    set-based over all dates, so memory stays bounded; the rows are the same.
+    """
     began = time.perf_counter()
     end = end or start
     if end < start:
@@ -115,14 +122,21 @@ def score_shops(
     book = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook, rulebook_dirs)
     plan = prepare(book)
     first = start - timedelta(days=AVERAGE_DAYS - 1)
-    progress("measures")
-    build_measures(con, plan.rules, first, end)
-    progress("scores")
-    rescore(con, plan)
-    platform = _platform(con)
-    progress("writing")
+    shops_row = con.execute("SELECT count(*) FROM shops").fetchone()
+    parts = max(1, -(-int(shops_row[0] if shops_row else 0) // batch_shops))
+    platform = ""
     with transaction(con):
-        write_series(con, plan, book.name, book.effective_from, start, end)
+        clear_series(con, book.name, start, end)
+        for index in range(parts):
+            where = f" ({index + 1}/{parts})" if parts > 1 else ""
+            progress("measures" + where)
+            build_measures(con, plan.rules, first, end, part=(index, parts) if parts > 1 else None)
+            progress("scores" + where)
+            rescore(con, plan)
+            platform = platform or _platform(con)
+            progress("writing" + where)
+            write_series(con, plan, book.name, book.effective_from, start, end)
+        progress("gates and ranking")
         gates = write_gates(con, plan.rules, book.name, start, end)
         ranked = write_ranking(con, plan.rules, book.name, start, end)
     return _summary(con, book, platform, start, end, gates, ranked, began)
