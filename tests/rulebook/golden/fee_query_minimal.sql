@@ -80,7 +80,15 @@ WITH fee_match AS (
       c.parent_id AS category_parent_id,
       c.after_sales_days AS category_after_sales_days,
       cr.tier AS creator_tier,
-      cr.followers AS creator_followers
+      cr.followers AS creator_followers,
+      sc.experience_score AS shop_experience_score,
+      sc.experience_score_7d_avg AS shop_experience_score_7d_avg,
+      sc.product_score AS shop_product_score,
+      sc.logistics_score AS shop_logistics_score,
+      sc.service_score AS shop_service_score,
+      sc.score_stage AS shop_score_stage,
+      sc.taobao_score AS shop_taobao_score,
+      sc.special_services AS shop_special_services
     FROM orders AS o
     LEFT JOIN products AS p
       ON p.sku_id = o.sku_id
@@ -92,6 +100,34 @@ WITH fee_match AS (
       ON cr.creator_id = o.creator_id
     LEFT JOIN refunds AS r
       ON r.order_id = o.order_id
+    ASOF LEFT JOIN (
+      SELECT
+        shop_id,
+        score_date,
+        CAST(MAX(CASE WHEN platform = 'douyin' THEN score_cp END) * 0.01 AS DECIMAL(9, 2)) AS experience_score,
+        CAST(MAX(CASE WHEN platform = 'douyin' THEN score_7d_avg_cp END) * 0.01 AS DECIMAL(9, 2)) AS experience_score_7d_avg,
+        CAST(MAX(CASE WHEN platform = 'douyin' THEN product_cp END) * 0.01 AS DECIMAL(9, 2)) AS product_score,
+        CAST(MAX(CASE WHEN platform = 'douyin' THEN logistics_cp END) * 0.01 AS DECIMAL(9, 2)) AS logistics_score,
+        CAST(MAX(CASE WHEN platform = 'douyin' THEN service_cp END) * 0.01 AS DECIMAL(9, 2)) AS service_score,
+        MAX(CASE WHEN platform = 'douyin' THEN stage END) AS score_stage,
+        CAST(MAX(CASE WHEN platform = 'taobao' THEN score_cp END) * 0.01 AS DECIMAL(9, 2)) AS taobao_score,
+        MAX(special_services) AS special_services
+      FROM (
+        SELECT
+          *,
+          ROW_NUMBER() OVER (
+            PARTITION BY platform, shop_id, score_date
+            ORDER BY version_from DESC, rulebook DESC
+          ) AS version_rank
+        FROM shop_scores
+      )
+      WHERE
+        version_rank = 1
+      GROUP BY
+        shop_id,
+        score_date
+    ) AS sc
+      ON sc.shop_id = o.shop_id AND CAST(o.paid_at AS DATE) >= sc.score_date
     WHERE
       CAST(o.paid_at AS DATE) BETWEEN $start AND $end
   ) AS f
