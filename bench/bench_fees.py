@@ -31,6 +31,7 @@ from rich.table import Table
 from merchantry.fees import fee_lines_sql, run_rulebook
 from merchantry.fees.facts import FACT_SQL
 from merchantry.rulebook import load_rulebook
+from merchantry.store.warehouse import connect
 from merchantry.synth.catalogue import INDUSTRIES
 
 START, END = date(2026, 3, 1), date(2026, 3, 31)
@@ -278,7 +279,7 @@ def main() -> None:
     args = parser.parse_args()
     console = Console()
     args.db.unlink(missing_ok=True)
-    con = duckdb.connect(str(args.db))
+    con = connect(args.db)  # every declared table exists (e.g. an empty shop_scores)
     book = load_rulebook("douyin-2026")
     compiled = totals_query(fee_lines_sql(book))
     hand = totals_query(HAND_WRITTEN)
