@@ -10,7 +10,8 @@ fresh process (time and peak RSS of that process):
   way: every order joined to the 30 score dates whose window holds it, grouped by
   shop and date (valid orders, ratings, pickup hours, quality returns, chat time);
 * **stage A**: :func:`merchantry.scoring.inputs.build_measures` — all 36 measures,
-  violations and services for every shop and date by running sums of deltas;
+  violations and services for every shop and date by running sums of deltas, in the
+  same shop partitions (25,000 shops each) as the full stage;
 * **full stage**: :func:`merchantry.scoring.score_shops` under douyin-score-2026-07
   for 30 dates — stage A, stage B, and writing ``shop_scores`` (3 M rows),
   ``shop_score_indicators`` (~30 M rows), adjustments and gates.
@@ -144,6 +145,8 @@ GROUP BY ALL;
 """
 
 
+LIMITS: Final = "SET threads = 2; SET memory_limit = '8GB'"
+"""Each phase runs under the same DuckDB limits (2 cores, 8 GB; temp tables spill beyond)."""
 COUNTED: Final = ("orders", "logistics_events", "after_sales", "reviews", "cs_sessions")
 COUNTS: Final = (
     "SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM logistics_events), "
@@ -160,12 +163,19 @@ def run_script(con: duckdb.DuckDBPyConnection, script: str, params: dict[str, ob
             con.execute(statement, used)
 
 
+def _connect(db: str) -> duckdb.DuckDBPyConnection:
+    """The warehouse, with DuckDB held to the limits every phase shares."""
+    con = connect(db)
+    con.execute(LIMITS)
+    return con
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _baseline(db: str) -> tuple[float, float, int]:
-    con = connect(db)
+    con = _connect(db)
     began = time.perf_counter()
     run_script(con, BASELINE, {"first": FIRST, "last": LAST})
     rows = con.execute("SELECT count(*) FROM baseline").fetchone()
@@ -176,18 +186,25 @@ def _stage_a(db: str) -> tuple[float, float, int]:
     from merchantry.rulebook import load_rulebook
     from merchantry.scoring.inputs import build_measures
     from merchantry.scoring.rules import ScoreRules
+    from merchantry.scoring.stage import BATCH_SHOPS
 
-    con = connect(db)
+    con = _connect(db)
     began = time.perf_counter()
-    build_measures(con, ScoreRules(load_rulebook(RULEBOOK)), FIRST, LAST)
-    rows = con.execute("SELECT count(*) FROM _sc_measures").fetchone()
-    return time.perf_counter() - began, _peak_mb(), int(rows[0]) if rows else 0
+    shops = con.execute("SELECT count(*) FROM shops").fetchone()
+    parts = max(1, -(-int(shops[0] if shops else 0) // BATCH_SHOPS))
+    rules = ScoreRules(load_rulebook(RULEBOOK))
+    rows = 0
+    for index in range(parts):  # the same hash partitions as the full stage
+        build_measures(con, rules, FIRST, LAST, part=(index, parts) if parts > 1 else None)
+        found = con.execute("SELECT count(*) FROM _sc_measures WHERE score_date >= ?", [FIRST])
+        rows += int((found.fetchone() or (0,))[0])
+    return time.perf_counter() - began, _peak_mb(), rows
 
 
 def _full(db: str) -> tuple[float, float, int]:
     from merchantry.scoring import score_shops
 
-    con = connect(db)
+    con = _connect(db)
     began = time.perf_counter()
     summary = score_shops(con, RULEBOOK, FIRST, LAST)
     elapsed = time.perf_counter() - began

@@ -7,7 +7,7 @@ import pytest
 import sqlglot.expressions as exp
 
 from merchantry.scoring import display_tenths
-from merchantry.scoring.compute import display_sql
+from merchantry.scoring.display import display_sql
 
 
 @pytest.mark.parametrize(

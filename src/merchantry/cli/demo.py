@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from merchantry.cli.risk import run_risk_demo
+from merchantry.cli.score import print_summary as print_score_summary
 from merchantry.fees import run_rulebook
 from merchantry.ingest import IngestReport, ingest_dir
 from merchantry.kit.money import format_fen
@@ -39,6 +40,7 @@ from merchantry.report import (
     Table,
     bar_chart,
 )
+from merchantry.scoring import score_shops
 from merchantry.simulate import SimulationResult, simulate
 from merchantry.simulate.report import write_report
 from merchantry.store.warehouse import connect
@@ -46,6 +48,7 @@ from merchantry.synth import DEFAULT_START, GenerateSummary, generate
 
 BASELINE = "douyin-2025"
 CANDIDATE = "douyin-2026"
+SCORE_RULEBOOK = "douyin-score-2026-07"
 
 
 @dataclass
@@ -139,6 +142,12 @@ def step_risk(run: DemoRun) -> None:
     run_risk_demo(run.warehouse(), run.data_dir / "truth", run.console)
 
 
+def step_score(run: DemoRun) -> None:
+    """Experience scores of every shop on the last day; the best and the worst shops."""
+    summary = score_shops(run.warehouse(), SCORE_RULEBOOK, run.end)
+    print_score_summary(run.console, run.warehouse(), summary)
+
+
 Step = tuple[str, Callable[[DemoRun], None]]
 
 STEPS: tuple[Step, ...] = (
@@ -147,6 +156,7 @@ STEPS: tuple[Step, ...] = (
     (f"fees and savings: {BASELINE} → {CANDIDATE}", step_simulate),
     ("close the month: ledger and payouts", step_close),
     ("risk: rings and refund decisions", step_risk),
+    (f"experience scores: {SCORE_RULEBOOK}", step_score),
 )
 """The demo, in order. Each step reads and extends the shared :class:`DemoRun`."""
 

@@ -32,6 +32,7 @@ from merchantry.kit.money import div_round_sql
 from merchantry.model.tables import VIOLATION_KINDS
 from merchantry.rulebook.model import Rule
 from merchantry.rulebook.score_effects import DIMENSIONS, DIRECT_INDICATORS, TIER_COUNT
+from merchantry.scoring.display import display_sql
 from merchantry.scoring.indicators import INDICATORS, MINUTE_INDICATORS, SECONDS_PER_MINUTE
 from merchantry.scoring.inputs import service_column, violation_column
 from merchantry.scoring.rules import F, RuleGroup, ScoreRules, lit
@@ -432,40 +433,6 @@ def _score_step() -> list[tuple[str, exp.Expr]]:
         .when(exp.EQ(this=c("stage"), expression=lit("growth")), growth)
     )
     return [("score_cp", exp.cast(score, "INTEGER"))]
-
-
-def display_sql(score: exp.Expr, mode: exp.Expr, stage: exp.Expr) -> exp.Expr:
-    """Consumer display value in tenths (see :func:`merchantry.scoring.display.display_tenths`)."""
-    points = div_round_sql(score.copy(), lit(100))
-    stars = (
-        exp.Case()
-        .when(
-            points.copy() >= 61,
-            exp.Add(
-                this=lit(40),
-                expression=exp.IntDiv(
-                    this=exp.paren(exp.Sub(this=points.copy(), expression=lit(57))),
-                    expression=lit(4),
-                ),
-            ),
-        )
-        .when(
-            points.copy() >= 50,
-            exp.Add(this=lit(30), expression=exp.Sub(this=points.copy(), expression=lit(50))),
-        )
-        .else_(lit(30))
-    )
-    tenths = div_round_sql(score.copy(), lit(10))
-    shown = _when(exp.EQ(this=mode.copy(), expression=lit("douyin_stars")), stars, tenths)
-    return exp.cast(
-        _when(
-            exp.and_(
-                exp.EQ(this=stage, expression=lit("formal")), score.copy().is_(exp.Null()).not_()
-            ),
-            shown,
-        ),
-        "INTEGER",
-    )
 
 
 def _step(source: exp.Expr, columns: list[tuple[str, exp.Expr]]) -> exp.Select:

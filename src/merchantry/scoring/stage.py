@@ -2,8 +2,9 @@
 
 ``score_shops`` is the stage's entry point (the CLI, the demo and the benchmark
 call it). It builds the grid and measures (stage A), the scores (stage B), and
-then replaces the rulebook's rows for the period in one transaction: scores,
-indicators, adjustments, gates and the ranking. Re-running gives the same rows.
+then replaces the rulebook's rows for the period: scores, indicators, adjustments (one
+transaction per partition of shops), then gates and the ranking. Re-running gives the
+same rows.
 """
 
 from __future__ import annotations
@@ -112,7 +113,9 @@ def score_shops(
     """Score every shop on every date ``start``..``end`` (default: ``start`` only).
 
     Markets larger than ``batch_shops`` are scored in hash partitions of shops, each
-    set-based over all dates, so memory stays bounded; the rows are the same.
+    set-based over all dates, so memory stays bounded; the rows are the same. The old
+    rows go in one transaction and each partition's rows commit in their own, so a run
+    cut short leaves some shops unscored for the period; running it again completes it.
     """
     began = time.perf_counter()
     end = end or start
@@ -127,16 +130,18 @@ def score_shops(
     platform = ""
     with transaction(con):
         clear_series(con, book.name, start, end)
-        for index in range(parts):
-            where = f" ({index + 1}/{parts})" if parts > 1 else ""
-            progress("measures" + where)
-            build_measures(con, plan.rules, first, end, part=(index, parts) if parts > 1 else None)
-            progress("scores" + where)
-            rescore(con, plan)
-            platform = platform or _platform(con)
-            progress("writing" + where)
+    for index in range(parts):
+        where = f" ({index + 1}/{parts})" if parts > 1 else ""
+        progress("measures" + where)
+        build_measures(con, plan.rules, first, end, part=(index, parts) if parts > 1 else None)
+        progress("scores" + where)
+        rescore(con, plan)
+        platform = platform or _platform(con)
+        progress("writing" + where)
+        with transaction(con):
             write_series(con, plan, book.name, book.effective_from, start, end)
-        progress("gates and ranking")
+    progress("gates and ranking")
+    with transaction(con):
         gates = write_gates(con, plan.rules, book.name, start, end)
         ranked = write_ranking(con, plan.rules, book.name, start, end)
     return _summary(con, book, platform, start, end, gates, ranked, began)
