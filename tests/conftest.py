@@ -15,7 +15,11 @@ import pytest
 
 from merchantry.store.warehouse import connect
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED_DATA = Path(
+    os.environ.get("MERCHANTRY_SHARED_DATA")
+    or Path(__file__).resolve().parents[2] / "shared" / "data"
+)
+"""The public datasets: ``../shared/data`` beside the checkout, or ``$MERCHANTRY_SHARED_DATA``."""
 
 
 @pytest.fixture

@@ -33,5 +33,7 @@ def test_sql_and_python_agree_for_every_score() -> None:
     score = exp.column("s")
     sql = display_sql(score, exp.Literal.string("douyin_stars"), exp.Literal.string("formal"))
     query = exp.select(score, sql).from_("range(5000, 10001) AS t(s)").sql(dialect="duckdb")
-    for s, shown in duckdb.sql(query).fetchall():
+    with duckdb.connect() as con:  # its own connection: the default one is shared by tests
+        rows = con.execute(query).fetchall()
+    for s, shown in rows:
         assert shown == display_tenths(int(s)), s
