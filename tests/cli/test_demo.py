@@ -41,6 +41,8 @@ def test_demo_runs_every_step_and_accounts_for_every_row(tmp_path: Path) -> None
     page = (out / "report.html").read_text(encoding="utf-8")
     assert re.search(r"<script[^>]+src=\"https?://", page) is None  # works offline
     assert f"{orders[0]:,}" in page
+    for section in ("Ledger and settlement", "Risk", "Experience scores", "Timings"):
+        assert section in page, section  # every stage reports into the page, not only the terminal
 
 
 def test_demo_is_repeatable(tmp_path: Path) -> None:

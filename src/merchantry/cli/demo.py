@@ -67,6 +67,8 @@ class DemoRun:
     ingested: IngestReport | None = None
     simulation: SimulationResult | None = None
     timings: list[tuple[str, float]] = field(default_factory=list)
+    highlights: list[tuple[str, tuple[Metric, ...]]] = field(default_factory=list)
+    """Headline figures a step adds to the HTML report: (section title, figures)."""
 
     @property
     def data_dir(self) -> Path:
@@ -135,17 +137,64 @@ def step_close(run: DemoRun) -> None:
         f"({summary.seconds:.1f} s).",
         highlight=False,
     )
+    run.highlights.append(
+        (
+            "账务结算 · Ledger and settlement",
+            (
+                Metric("journal entries", f"{summary.result.posted:,}"),
+                Metric("postings", f"{summary.postings:,}"),
+                Metric.money("settled to merchants", moved.get("settlement", 0)),
+            ),
+        )
+    )
 
 
 def step_risk(run: DemoRun) -> None:
     """Risk: rings of linked buyers and a decision on every after-sales request."""
     run_risk_demo(run.warehouse(), run.data_dir / "truth", run.console)
+    decisions = dict(
+        run.warehouse()
+        .execute("SELECT decision, count(*) FROM risk_decisions GROUP BY 1")
+        .fetchall()
+    )
+    rings = run.warehouse().execute("SELECT count(*) FROM risk_rings").fetchone()
+    run.highlights.append(
+        (
+            "风控 · Risk",
+            (
+                Metric("rings found", f"{rings[0] if rings else 0:,}"),
+                *(
+                    Metric(f"requests: {name}", f"{int(decisions.get(name, 0)):,}")
+                    for name in ("fast_approve", "normal", "review", "intercept")
+                ),
+            ),
+        )
+    )
 
 
 def step_score(run: DemoRun) -> None:
     """Experience scores of every shop on the last day; the best and the worst shops."""
     summary = score_shops(run.warehouse(), SCORE_RULEBOOK, run.end)
     print_score_summary(run.console, run.warehouse(), summary)
+    row = (
+        run.warehouse()
+        .execute(
+            "SELECT count(score_cp), median(score_cp) FROM shop_scores"
+            " WHERE rulebook = ? AND score_date = ?",
+            [SCORE_RULEBOOK, run.end],
+        )
+        .fetchone()
+    )
+    scored, median_cp = (int(row[0]), row[1]) if row else (0, None)
+    run.highlights.append(
+        (
+            "体验分 · Experience scores",
+            (
+                Metric("shops scored", f"{scored:,}", note=f"on {run.end}"),
+                Metric("median score", "–" if median_cp is None else f"{median_cp / 100:.2f}"),
+            ),
+        )
+    )
 
 
 Step = tuple[str, Callable[[DemoRun], None]]
@@ -280,6 +329,7 @@ def summary_page(run: DemoRun) -> Page:
                 ),
             )
         )
+    sections.extend(Section(title, (Metrics(figures),)) for title, figures in run.highlights)
     sections.append(
         Section(
             "耗时 · Timings",
