@@ -2,7 +2,7 @@
 
 Orders are generated directly in DuckDB (range + hash, deterministic) with the
 same industries as the synthetic generator, ~4% approved refunds and receipt
-confirmations. Both queries read the same fact joins (``fees/facts.py``) and
+confirmations. Both queries read the same fact joins (``rulebook/facts.py``) and
 produce the same lines in the same shape (per-order amounts in one materialized
 CTE, then one ``UNION ALL`` branch per fee kind); the bench checks their totals agree,
 then times each as
@@ -29,8 +29,8 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from merchantry.fees import fee_lines_sql, run_rulebook
-from merchantry.fees.facts import FACT_SQL
 from merchantry.rulebook import load_rulebook
+from merchantry.rulebook.facts import FACT_SQL
 from merchantry.store.warehouse import connect
 from merchantry.synth.catalogue import INDUSTRIES
 

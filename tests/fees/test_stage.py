@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from merchantry.cli.main import app
 from merchantry.fees import compute_fees, fee_statement
-from merchantry.fees.facts import INTERNAL_FACT_COLUMNS, fact_relation
 from merchantry.kit.errors import InputError, NotFound
 from merchantry.rulebook.columns import CONDITION_COLUMNS, SCORE_COLUMNS
+from merchantry.rulebook.facts import INTERNAL_FACT_COLUMNS, fact_relation
 from merchantry.store.warehouse import connect
 
 from .market import Market

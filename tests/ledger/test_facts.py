@@ -1,7 +1,8 @@
 """The ledger's fact relations carry exactly the columns conditions may use.
 
-The ledger builds its own relations (it does not import the fee stage); this test
-fails as soon as a condition column is added without a ledger column for it.
+The order facts are the shared relation (merchantry.rulebook.facts); the shop facts
+are the ledger's own, and this test fails as soon as a condition column is added
+without a shop-facts column for it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from merchantry.ledger.facts import (
     SHOP_FACTS,
 )
 from merchantry.ledger.journal import run_sql
+from merchantry.rulebook.facts import INTERNAL_FACT_COLUMNS
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -24,8 +26,9 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 
 
 def test_order_facts_have_every_condition_column(warehouse: duckdb.DuckDBPyConnection) -> None:
-    run_sql(warehouse, ORDER_FACTS, {"since": date(2026, 1, 1), "end": date(2026, 1, 31)})
-    assert sorted(_columns(warehouse, "ledger_facts")) == sorted(FACT_COLUMNS)
+    run_sql(warehouse, ORDER_FACTS, {"start": date(2026, 1, 1), "end": date(2026, 1, 31)})
+    expected = [*FACT_COLUMNS, *INTERNAL_FACT_COLUMNS]
+    assert sorted(_columns(warehouse, "ledger_facts")) == sorted(expected)
 
 
 def test_shop_facts_have_every_condition_column(warehouse: duckdb.DuckDBPyConnection) -> None:

@@ -1,7 +1,7 @@
 """The fee stage: a rulebook compiled to one set-based DuckDB query.
 
 Data flow: orders (+ shops, categories, creators, after-sales, logistics) ->
-fact relation (:mod:`facts`) -> compiled rule steps (:mod:`query`) ->
+fact relation (:mod:`merchantry.rulebook.facts`) -> compiled rule steps (:mod:`query`) ->
 ``fee_lines`` (one line per order and fee kind) and ``rulebook_rules`` (labels)
 -> statements (:mod:`statement`), the ledger and the simulator.
 """

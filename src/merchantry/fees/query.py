@@ -24,9 +24,9 @@ from typing import Final
 import sqlglot.expressions as exp
 
 from merchantry.fees.compiler import Compiler, F, Value, col, num, step, text
-from merchantry.fees.facts import fact_relation
 from merchantry.kit.money import BP_PER_UNIT, apply_rate_sql, div_round_sql, pro_rata_sql
 from merchantry.rulebook.effects import Stacking
+from merchantry.rulebook.facts import fact_relation
 from merchantry.rulebook.model import Rule, Rulebook
 
 LINE_COLUMNS: Final = (

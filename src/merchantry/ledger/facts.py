@@ -2,11 +2,10 @@
 
 Ledger-stage rules (settlement days, auto-confirm, commission settlement,
 compensation reduction, deposit tiers and deductions) use the same condition
-columns as the fee stage (:mod:`merchantry.rulebook.columns`). The ledger cannot
-import the fee stage (sibling stages meet in tables), so it builds its own
-relation with exactly those columns:
+columns as the fee stage (:mod:`merchantry.rulebook.columns`). Both evaluate them on
+the same fact relation, :data:`merchantry.rulebook.facts.FACT_SQL`:
 
-* ``ledger_facts``: one row per order paid up to ``$end`` (and from ``$since``), with the
+* ``ledger_facts``: one row per order paid up to ``$end`` (and from ``$start``), with the
   shop's scores as of the payment date (``shop.experience_score`` …);
 * ``ledger_shop_facts``: one row per shop as of ``$as_of``, with the shop's main
   category as ``category.*``, order and creator columns NULL, plus ``gmv_fen``
@@ -25,94 +24,18 @@ import sqlglot.expressions as exp
 
 from merchantry.rulebook.columns import (
     CONDITION_COLUMNS,
-    INSTANT_REFUND_MINUTES,
     SCORE_COLUMNS,
     SCORE_SERIES_SQL,
 )
 from merchantry.rulebook.condition import compile_condition
+from merchantry.rulebook.facts import FACT_SQL
 from merchantry.rulebook.model import Rule, Rulebook
 
 F: Final = "f"
 
-ORDER_FACTS: Final = f"""
-CREATE OR REPLACE TEMP TABLE ledger_facts AS
-WITH refunds AS (
-  SELECT
-    a.order_id,
-    sum(a.amount_fen) AS refunded_fen,
-    sum(CASE
-          WHEN CAST(a.requested_at AS DATE)
-               <= CAST(coalesce(rc.event_at, o.paid_at) AS DATE) + coalesce(c.after_sales_days, 0)
-          THEN a.amount_fen ELSE 0 END) AS refunded_in_period_fen,
-    min(date_diff('minute', o.paid_at, a.requested_at)) AS refund_minutes
-  FROM after_sales AS a
-  JOIN orders AS o ON o.order_id = a.order_id
-  LEFT JOIN products AS p ON p.sku_id = o.sku_id
-  LEFT JOIN categories AS c ON c.category_id = p.category_id
-  LEFT JOIN logistics_events AS rc
-    ON rc.order_id = a.order_id AND rc.event = 'receipt_confirmed'
-  WHERE a.outcome = 'approved' AND a.type IN ('refund_only', 'return_refund')
-    AND CAST(o.paid_at AS DATE) BETWEEN $since AND $end
-  GROUP BY a.order_id
-)
-SELECT
-  o.order_id AS order_order_id,
-  o.paid_at AS order_paid_at,
-  CAST(o.paid_at AS DATE) AS order_paid_date,
-  o.quantity AS order_quantity,
-  o.goods_fen AS order_goods_fen,
-  o.shipping_fen AS order_shipping_fen,
-  o.platform_coupon_fen AS order_platform_coupon_fen,
-  o.merchant_coupon_fen AS order_merchant_coupon_fen,
-  o.amount_paid_fen AS order_amount_paid_fen,
-  o.scene AS order_scene,
-  o.entry_point AS order_entry_point,
-  o.ad_product AS order_ad_product,
-  o.ad_cost_fen AS order_ad_cost_fen,
-  o.creator_id AS order_creator_id,
-  o.commission_rate_bp AS order_commission_rate_bp,
-  o.ad_commission_rate_bp AS order_ad_commission_rate_bp,
-  o.insurance_type AS order_insurance_type,
-  o.insured_by AS order_insured_by,
-  o.is_gift AS order_is_gift,
-  o.creator_id IS NOT NULL AS order_is_affiliate,
-  least(coalesce(r.refunded_fen, 0), o.amount_paid_fen) AS order_refunded_fen,
-  least(coalesce(r.refunded_in_period_fen, 0), o.amount_paid_fen) AS order_refunded_in_period_fen,
-  r.refund_minutes AS order_refund_minutes,
-  coalesce(r.refund_minutes <= {INSTANT_REFUND_MINUTES}, FALSE) AS order_is_instant_refund,
-  o.shop_id AS shop_shop_id,
-  s.industry AS shop_industry,
-  s.store_type AS shop_store_type,
-  s.tags AS shop_tags,
-  s.entry_plan AS shop_entry_plan,
-  s.business_mode AS shop_business_mode,
-  s.region AS shop_region,
-  s.opened_date AS shop_opened_date,
-  date_diff('day', s.opened_date, CAST(o.paid_at AS DATE)) AS shop_age_days,
-  c.category_id AS category_category_id,
-  c.industry AS category_industry,
-  c.parent_id AS category_parent_id,
-  c.after_sales_days AS category_after_sales_days,
-  cr.tier AS creator_tier,
-  cr.followers AS creator_followers,
-  sc.experience_score AS shop_experience_score,
-  sc.experience_score_7d_avg AS shop_experience_score_7d_avg,
-  sc.product_score AS shop_product_score,
-  sc.logistics_score AS shop_logistics_score,
-  sc.service_score AS shop_service_score,
-  sc.score_stage AS shop_score_stage,
-  sc.taobao_score AS shop_taobao_score,
-  sc.special_services AS shop_special_services
-FROM orders AS o
-LEFT JOIN products AS p ON p.sku_id = o.sku_id
-LEFT JOIN categories AS c ON c.category_id = p.category_id
-LEFT JOIN shops AS s ON s.shop_id = o.shop_id
-LEFT JOIN creators AS cr ON cr.creator_id = o.creator_id
-LEFT JOIN refunds AS r ON r.order_id = o.order_id
-ASOF LEFT JOIN ({SCORE_SERIES_SQL}) AS sc
-  ON sc.shop_id = o.shop_id AND CAST(o.paid_at AS DATE) >= sc.score_date
-WHERE CAST(o.paid_at AS DATE) BETWEEN $since AND $end
-"""
+ORDER_FACTS: Final = "CREATE OR REPLACE TEMP TABLE ledger_facts AS\n" + FACT_SQL
+"""The shared fact relation materialised for the ledger's rules; parameters
+``$start`` and ``$end`` (payment dates, inclusive)."""
 
 SHOP_FACTS: Final = f"""
 CREATE OR REPLACE TEMP TABLE ledger_shop_facts AS

@@ -141,7 +141,7 @@ def build_schedule(
     con: duckdb.DuckDBPyConnection, book: Rulebook, end: date, *, since: date = EPOCH
 ) -> None:
     """Facts, per-order ledger rules and the schedule (temp tables), then ``order_payouts``."""
-    run_sql(con, ORDER_FACTS, {"since": since, "end": end})
+    run_sql(con, ORDER_FACTS, {"start": since, "end": end})
     settle = RuleSet(book, "settlement_days")
     auto = RuleSet(book, "auto_confirm_days")
     commission = RuleSet(book, "commission_settlement_days")

@@ -192,7 +192,7 @@ SCORE_COLUMNS: Final[tuple[ConditionColumn, ...]] = (
 """Columns resolved from the score series (``shop_scores``) as of the order's date.
 
 Kept apart from :data:`CONDITION_COLUMNS` because only the stages that join the
-series carry them: the fee stage (``fees/facts.py``) and the scoring stage's gates.
+series carry them: the fee stage (``rulebook/facts.py``) and the scoring stage's gates.
 A score is published in the morning of its date from the window before it, so an
 order paid on day D sees the latest score dated on or before D. Types: points are
 DECIMAL(9, 2) values compared as numbers (``shop.taobao_score >= 4.8``).

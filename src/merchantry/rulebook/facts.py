@@ -1,4 +1,9 @@
-"""The fee stage's fact relation: one row per order paid in the period.
+"""The fact relation rules are evaluated on: one row per order paid in the period.
+
+Shared by every stage that evaluates order-level conditions (the fee stage
+compiles its query over it; the ledger materialises it as ``ledger_facts``), so
+that a condition means the same thing wherever it runs. It lives in the rulebook
+layer because its columns are the condition namespace.
 
 It joins each order to its shop, SKU category and creator, and adds the derived
 facts conditions may use (refunds, 秒退, shop age). Its columns are exactly the
