@@ -37,6 +37,10 @@ def test_demo_runs_every_step_and_accounts_for_every_row(tmp_path: Path) -> None
     sales = con.execute("SELECT count(*) FROM journal_entries WHERE kind = 'sale'").fetchone()
     assert unbalanced == (0,)  # the month close's journal balances, entry by entry
     assert sales == orders  # every order's payment is posted
+    days = con.execute("SELECT count(DISTINCT score_date) FROM shop_scores").fetchone()
+    assert days == (3,)  # scored every day before the close, so score-gated rules can apply
+    assert "reads shop.experience_score" not in result.output  # no score-gap warning
+    assert "shops scoring 90 or more" in result.output
 
     page = (out / "report.html").read_text(encoding="utf-8")
     assert re.search(r"<script[^>]+src=\"https?://", page) is None  # works offline

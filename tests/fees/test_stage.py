@@ -152,6 +152,31 @@ class TestCommandLine:
             assert code in result.output
         assert "3 error(s)" in result.output
 
+    def test_rulebook_check_runs_the_stage_checks_too(self, tmp_path):
+        """A risk rule reading the score series and a score rulebook without a scale pass
+        the generic check but not the stage that would run them: check says so."""
+        risky = tmp_path / "risky.yaml"
+        risky.write_text(
+            "rulebook: risky\ntitle: Risky\neffective: {from: 2026-01-01}\nrules:\n"
+            "  - id: trusted\n    title: Good shops\n    when: shop.experience_score >= 90\n"
+            "    effect: {kind: risk_signal, feature: refund_only, at_least: 1, points: -5}\n"
+            "    assumption: true\n    note: test\n",
+            encoding="utf-8",
+        )
+        scoreless = tmp_path / "scoreless.yaml"
+        scoreless.write_text(
+            "rulebook: scoreless\ntitle: No scale\neffective: {from: 2026-01-01}\n"
+            "extends: douyin-score-2026-05\ndisable: [scale]\n",
+            encoding="utf-8",
+        )
+        result = CliRunner().invoke(
+            app, ["rulebook", "check", str(risky), str(scoreless)], env={"COLUMNS": "250"}
+        )
+        assert result.exit_code == 1, result.output
+        assert f"{risky}:5" in result.output
+        assert "score-column-in-risk-rule" in result.output
+        assert "missing-score-scale" in result.output
+
     def test_rulebook_check_passes_the_shipped_rulebooks(self):
         from merchantry.rulebook.library import shipped_dir
 

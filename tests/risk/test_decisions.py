@@ -176,6 +176,27 @@ def test_a_risk_rule_on_the_orders_future_refunds_is_refused(tmp_path: Path):
     assert [d.code for d in raised.value.diagnostics] == ["future-column"]
 
 
+@pytest.mark.parametrize("column", ["shop.experience_score", "shop.taobao_score"])
+def test_a_risk_rule_on_a_score_column_is_refused_with_its_line(tmp_path: Path, column: str):
+    """The request features carry no score series: the rule is refused before any SQL runs,
+    naming the file, line and column, instead of failing in the database."""
+    path = tmp_path / "scored.yaml"
+    path.write_text(
+        "rulebook: scored\ntitle: Scored\neffective: {from: 2026-01-01}\nrules:\n"
+        f"  - id: trusted\n    title: Good shops\n    when: {column} >= 4\n"
+        "    effect: {kind: risk_signal, feature: refund_only, at_least: 1, points: -5}\n"
+        "    assumption: true\n    note: test\n",
+        encoding="utf-8",
+    )
+    book, problems = check_file(path)
+    assert book is not None, problems
+    with pytest.raises(InputError) as raised:
+        compile_risk_rules(book)
+    (found,) = raised.value.diagnostics
+    assert (found.code, found.source, found.line) == ("score-column-in-risk-rule", str(path), 5)
+    assert column in found.message
+
+
 def test_an_image_flag_from_the_image_store_reaches_the_decision(warehouse):
     add_shop(warehouse)
     add_order(warehouse, "O1", "B1")

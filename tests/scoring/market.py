@@ -125,12 +125,14 @@ class Market:
         closed_after_h: float = 31,
         escalated: bool = False,
         party: str = "merchant",
+        amount_fen: int = 1000,
+        compensation_fen: int = 0,
     ) -> None:
         self._insert(
             "after_sales",
             {"case_id": f"A{order_id}", "order_id": order_id,
              "requested_at": paid + timedelta(hours=asked_after_h), "type": type,
-             "reason_code": reason, "amount_fen": 1000, "compensation_fen": 0,
+             "reason_code": reason, "amount_fen": amount_fen, "compensation_fen": compensation_fen,
              "outcome": outcome, "responsible_party": party,
              "closed_at": paid + timedelta(hours=closed_after_h), "escalated": escalated},
         )  # fmt: skip

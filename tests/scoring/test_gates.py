@@ -55,15 +55,21 @@ def test_the_fee_stage_honours_a_score_gated_waiver(market: Market) -> None:
     market.score()
     paid_after = {s: market.order(s, at(30, hour=12)) for s in ("GOOD", "BAD")}
     paid_before = market.order("GOOD", at(20))  # before any score existed: NULL, no waiver
-    compute_fees(
+    covered = compute_fees(
         market.con, "douyin-2026-score-gated", SCORE_DAY, SCORE_DAY, rulebook_dirs=[RULEBOOKS]
     )
-    compute_fees(
+    early = compute_fees(
         market.con,
         "douyin-2026-score-gated",
         date(2026, 6, 5),
         date(2026, 6, 5),
         rulebook_dirs=[RULEBOOKS],
+    )
+    assert covered.warnings == ()
+    assert early.warnings == (
+        "rule 'tsf.waiver.quality_merchant' reads shop.experience_score but no douyin score "
+        "is dated on or before 2026-06-05: it matches nothing; run `merchantry score` for the "
+        "period first",
     )
     lines = dict(
         market.con.execute(

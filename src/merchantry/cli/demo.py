@@ -46,6 +46,13 @@ from merchantry.simulate.report import write_report
 from merchantry.store.warehouse import connect
 from merchantry.synth import DEFAULT_START, GenerateSummary, generate
 
+SCORE_GATED_COMPENSATION = """
+SELECT coalesce(-sum(amount_fen), 0), count(DISTINCT shop_id)
+FROM journal_postings AS p JOIN journal_entries AS e USING (entry_id)
+WHERE p.account = 'platform_subsidy' AND p.rule_id = 'compensation.quality-merchant'
+"""
+"""Compensation the score-gated 减赔 rule moved from merchants to the platform."""
+
 BASELINE = "douyin-2025"
 CANDIDATE = "douyin-2026"
 SCORE_RULEBOOK = "douyin-score-2026-07"
@@ -131,12 +138,17 @@ def step_close(run: DemoRun) -> None:
     """Close the month under the candidate rulebook: journal, settlement, deposits, payouts."""
     summary = close_rulebook(run.warehouse(), CANDIDATE, run.start, run.end, run_fees=run_rulebook)
     moved = {k.kind: k.moved_fen for k in summary.kinds}
+    reduced = run.warehouse().execute(SCORE_GATED_COMPENSATION).fetchone()
+    borne, shops = (int(reduced[0]), int(reduced[1])) if reduced else (0, 0)
     run.console.print(
         f"Journal: {summary.result.posted:,} entries, {summary.postings:,} postings; "
-        f"{format_fen(moved.get('settlement', 0))} settled to merchants "
-        f"({summary.seconds:.1f} s).",
+        f"{format_fen(moved.get('settlement', 0))} settled to merchants; "
+        f"{format_fen(borne)} of compensation borne by the platform for {shops:,} shops "
+        f"scoring 90 or more ({summary.seconds:.1f} s).",
         highlight=False,
     )
+    for warning in summary.warnings:
+        run.console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     run.highlights.append(
         (
             "账务结算 · Ledger and settlement",
@@ -144,6 +156,11 @@ def step_close(run: DemoRun) -> None:
                 Metric("journal entries", f"{summary.result.posted:,}"),
                 Metric("postings", f"{summary.postings:,}"),
                 Metric.money("settled to merchants", moved.get("settlement", 0)),
+                Metric.money(
+                    "compensation the platform bore (减赔)",
+                    borne,
+                    note=f"{shops:,} shops with an experience score ≥ 90",
+                ),
             ),
         )
     )
@@ -173,8 +190,11 @@ def step_risk(run: DemoRun) -> None:
 
 
 def step_score(run: DemoRun) -> None:
-    """Experience scores of every shop on the last day; the best and the worst shops."""
-    summary = score_shops(run.warehouse(), SCORE_RULEBOOK, run.end)
+    """Experience scores of every shop on every day; the best and the worst on the last.
+
+    Runs before the close: the ledger's quality-merchant rule reads the score in force
+    on each order's payment date."""
+    summary = score_shops(run.warehouse(), SCORE_RULEBOOK, run.start, run.end)
     print_score_summary(run.console, run.warehouse(), summary)
     row = (
         run.warehouse()
@@ -202,10 +222,10 @@ Step = tuple[str, Callable[[DemoRun], None]]
 STEPS: tuple[Step, ...] = (
     ("generate a marketplace", step_generate),
     ("ingest it", step_ingest),
+    (f"experience scores: {SCORE_RULEBOOK}", step_score),
     (f"fees and savings: {BASELINE} → {CANDIDATE}", step_simulate),
     ("close the month: ledger and payouts", step_close),
     ("risk: rings and refund decisions", step_risk),
-    (f"experience scores: {SCORE_RULEBOOK}", step_score),
 )
 """The demo, in order. Each step reads and extends the shared :class:`DemoRun`."""
 

@@ -9,9 +9,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from merchantry.kit.errors import Severity, has_errors
-from merchantry.rulebook import check_files, load_rulebook
+from merchantry.kit.errors import Diagnostic, InputError, Severity, has_errors
+from merchantry.risk.rules import compile_risk_rules
+from merchantry.rulebook import Rulebook, check_file, load_rulebook
 from merchantry.rulebook.library import available_names, search_dirs
+from merchantry.rulebook.score_effects import SCORE_KIND_NAMES
+from merchantry.scoring.rules import check_score_rules
 
 DirsOption = Annotated[
     list[Path] | None,
@@ -34,7 +37,13 @@ def check_command(
 ) -> None:
     """Print every problem in the given rulebooks; exit 1 when any is an error."""
     console = Console()
-    diagnostics = check_files(files, dirs or ())
+    diagnostics: list[Diagnostic] = []
+    for path in files:
+        book, found = check_file(path, dirs or ())
+        diagnostics.extend(found)
+        if book is not None:
+            diagnostics.extend(stage_checks(book))
+    diagnostics = list(dict.fromkeys(diagnostics))
     for d in diagnostics:
         colour = "red" if d.severity is Severity.ERROR else "yellow"
         where = d.source + (f":{d.line}" if d.line is not None else "")
@@ -50,6 +59,20 @@ def check_command(
     )
     if has_errors(diagnostics):
         raise typer.Exit(1)
+
+
+def stage_checks(book: Rulebook) -> list[Diagnostic]:
+    """What the stages that run ``book``'s rules add to the generic check: a score
+    rulebook must be scorable, risk rules may only read request-time columns."""
+    found: list[Diagnostic] = []
+    if any(r.effect.kind in SCORE_KIND_NAMES for r in book.rules):
+        found.extend(check_score_rules(book))
+    if book.rules_of("risk_signal"):
+        try:
+            compile_risk_rules(book)
+        except InputError as refused:
+            found.extend(refused.diagnostics)
+    return found
 
 
 def explain_command(

@@ -23,6 +23,7 @@ from merchantry.fees.query import compile_fee_query
 from merchantry.kit.errors import InputError, IntegrityError
 from merchantry.model.outputs import FEE_KINDS, FEE_LINES, RULEBOOK_RULES
 from merchantry.rulebook.checker import load_rulebook
+from merchantry.rulebook.facts import score_gaps
 from merchantry.rulebook.model import Rulebook
 from merchantry.store.warehouse import duplicate_keys, ensure_schema, transaction
 
@@ -160,6 +161,7 @@ def run_rulebook(
             f"period {start}..{end} is outside {book.name}'s effective window {window} "
             "(fine for a what-if replay)"
         )
+    warnings += score_gaps(con, book, start, end, lambda r: r.effect_kind.applied_by_fee_stage)
     period = {"start": start, "end": end}
     named = {"rulebook": book.name, **period}
     insert = _insert_sql(book)

@@ -35,12 +35,14 @@ import duckdb
 from merchantry.kit.errors import InputError
 from merchantry.kit.ids import stable_key
 from merchantry.ledger.deposits import post_deposits
+from merchantry.ledger.facts import LEDGER_RULE_KINDS
 from merchantry.ledger.journal import EMPTY, CloseRef, PostResult, post_staged, run_sql, start_stage
 from merchantry.ledger.overturns import reverse_overturned
 from merchantry.ledger.postings import prepare, stage_order_events
 from merchantry.ledger.rewards import stage_rewards
 from merchantry.ledger.settlement import build_schedule, stage_settlements
 from merchantry.rulebook.checker import load_rulebook
+from merchantry.rulebook.facts import score_gaps
 from merchantry.rulebook.model import Rulebook
 from merchantry.store.warehouse import ensure_schema, transaction
 
@@ -140,7 +142,7 @@ def close_period(
         fees_run = True
     key = close_key(book.name, start, end)
     ref = CloseRef(book.name, key)
-    warnings: list[str] = []
+    warnings = score_gaps(con, book, start, end, lambda r: r.effect.kind in LEDGER_RULE_KINDS)
     before = _count(con, "SELECT count(*) FROM journal_postings", {})
     with transaction(con):
         say("payout schedule")

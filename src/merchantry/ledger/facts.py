@@ -33,6 +33,18 @@ from merchantry.rulebook.model import Rule, Rulebook
 
 F: Final = "f"
 
+LEDGER_RULE_KINDS: Final = frozenset(
+    {
+        "settlement_days",
+        "auto_confirm_days",
+        "commission_settlement_days",
+        "compensation_reduction",
+        "deposit_tier",
+        "deposit_deduction",
+    }
+)
+"""Effect kinds the ledger evaluates itself (fee kinds come through the fee stage)."""
+
 ORDER_FACTS: Final = "CREATE OR REPLACE TEMP TABLE ledger_facts AS\n" + FACT_SQL
 """The shared fact relation materialised for the ledger's rules; parameters
 ``$start`` and ``$end`` (payment dates, inclusive)."""

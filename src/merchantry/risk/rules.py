@@ -22,6 +22,10 @@ import sqlglot.expressions as exp
 from merchantry.kit.errors import Diagnostic, InputError
 from merchantry.risk.features import FUTURE_COLUMNS
 from merchantry.rulebook import Rulebook, compile_condition
+from merchantry.rulebook.columns import SCORE_COLUMNS
+
+SCORE_COLUMN_NAMES = frozenset(c.name for c in SCORE_COLUMNS)
+"""Score-series columns: the request features do not carry them (docs/risk.md)."""
 
 
 class DecisionKind(StrEnum):
@@ -80,11 +84,11 @@ class RiskRules:
         return DecisionKind.NORMAL, ""
 
 
-def _future_columns(tree: exp.Expr) -> list[str]:
+def _columns_in(tree: exp.Expr, wanted: frozenset[str]) -> list[str]:
     names = []
     for column in tree.find_all(exp.Column):
         dotted = f"{column.table}.{column.name}"
-        if dotted in FUTURE_COLUMNS:
+        if dotted in wanted:
             names.append(dotted)
     return names
 
@@ -95,7 +99,20 @@ def compile_risk_rules(rulebook: Rulebook) -> RiskRules:
     problems: list[Diagnostic] = []
     signals: list[Signal] = []
     for rule in rulebook.rules_of("risk_signal"):
-        future = _future_columns(rule.condition)
+        scores = _columns_in(rule.condition, SCORE_COLUMN_NAMES)
+        if scores:
+            problems.append(
+                Diagnostic(
+                    rule.source_file,
+                    rule.line,
+                    "score-column-in-risk-rule",
+                    f"rule {rule.id!r}: {', '.join(scores)} is not resolved by the risk stage",
+                    "risk rules see the request, its order, shop and buyer history, not the "
+                    "score series; gate on scores in fee or ledger rules (docs/risk.md)",
+                )
+            )
+            continue
+        future = _columns_in(rule.condition, FUTURE_COLUMNS)
         if future:
             problems.append(
                 Diagnostic(

@@ -192,11 +192,22 @@ SCORE_COLUMNS: Final[tuple[ConditionColumn, ...]] = (
 """Columns resolved from the score series (``shop_scores``) as of the order's date.
 
 Kept apart from :data:`CONDITION_COLUMNS` because only the stages that join the
-series carry them: the fee stage (``rulebook/facts.py``) and the scoring stage's gates.
+series carry them: the fee and ledger stages (``rulebook/facts.py``) and the scoring
+stage's gates; the risk stage refuses rules that read them.
 A score is published in the morning of its date from the window before it, so an
 order paid on day D sees the latest score dated on or before D. Types: points are
 DECIMAL(9, 2) values compared as numbers (``shop.taobao_score >= 4.8``).
 """
+
+SCORE_COLUMN_PLATFORM: Final[dict[str, str | None]] = {
+    "shop.taobao_score": "taobao",
+    "shop.special_services": None,
+} | {
+    c.name: "douyin"
+    for c in SCORE_COLUMNS
+    if c.name not in ("shop.taobao_score", "shop.special_services")
+}
+"""Which platform's scores (``shop_scores.platform``) a score column reads; ``None``: any."""
 
 SCORE_SERIES_SQL: Final = """
 SELECT

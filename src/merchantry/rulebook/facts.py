@@ -18,12 +18,20 @@ fixed text (ours, not user input) with the named parameters ``$start`` and ``$en
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Final
 
+import duckdb
 import sqlglot
 import sqlglot.expressions as exp
 
-from merchantry.rulebook.columns import INSTANT_REFUND_MINUTES, SCORE_SERIES_SQL
+from merchantry.rulebook.columns import (
+    INSTANT_REFUND_MINUTES,
+    SCORE_COLUMN_PLATFORM,
+    SCORE_SERIES_SQL,
+)
+from merchantry.rulebook.model import Rule, Rulebook
 
 FACT_SQL: Final = f"""
 WITH refunds AS (
@@ -116,3 +124,53 @@ def fact_relation() -> exp.Query:
     if not isinstance(parsed, exp.Query):
         raise TypeError("FACT_SQL must be a query")
     return parsed
+
+
+def score_columns_of(rule: Rule) -> list[str]:
+    """The score-series columns a rule's condition reads, in order of appearance."""
+    seen = (f"{c.table}.{c.name}" for c in rule.condition.find_all(exp.Column) if c.table)
+    return list(dict.fromkeys(name for name in seen if name in SCORE_COLUMN_PLATFORM))
+
+
+def score_gaps(
+    con: duckdb.DuckDBPyConnection,
+    book: Rulebook,
+    start: date,
+    end: date,
+    applies: Callable[[Rule], bool],
+) -> list[str]:
+    """Warnings for score-gated rules the score series cannot serve over ``start..end``.
+
+    A rule that reads ``shop.experience_score`` is false wherever the shop has no score,
+    so a period closed before ``merchantry score`` ran would silently lose every
+    score-gated benefit. For each rule ``applies`` selects (the rules the calling stage
+    evaluates) and each platform it reads, says so when the series holds no score of
+    that platform dated on or before ``end``, or when its first one comes after ``start``.
+    """
+    warnings: list[str] = []
+    first: dict[str | None, date | None] = {}
+    for rule in book.rules:
+        if not applies(rule):
+            continue
+        for column in score_columns_of(rule):
+            platform = SCORE_COLUMN_PLATFORM[column]
+            if platform not in first:
+                row = con.execute(
+                    "SELECT min(score_date) FROM shop_scores"
+                    " WHERE (platform = $platform OR $platform IS NULL) AND score_date <= $end",
+                    {"platform": platform, "end": end},
+                ).fetchone()
+                first[platform] = row[0] if row else None
+            earliest = first[platform]
+            whose = f"{platform} " if platform else ""
+            if earliest is None:
+                warnings.append(
+                    f"rule {rule.id!r} reads {column} but no {whose}score is dated on or before "
+                    f"{end}: it matches nothing; run `merchantry score` for the period first"
+                )
+            elif earliest > start:
+                warnings.append(
+                    f"rule {rule.id!r} reads {column} but the first {whose}score is dated "
+                    f"{earliest}: it matches nothing dated {start}..{earliest - timedelta(days=1)}"
+                )
+    return warnings
