@@ -22,10 +22,7 @@ import sqlglot.expressions as exp
 from merchantry.kit.errors import Diagnostic, InputError
 from merchantry.risk.features import FUTURE_COLUMNS
 from merchantry.rulebook import Rulebook, compile_condition
-from merchantry.rulebook.columns import SCORE_COLUMNS
-
-SCORE_COLUMN_NAMES = frozenset(c.name for c in SCORE_COLUMNS)
-"""Score-series columns: the request features do not carry them (docs/risk.md)."""
+from merchantry.rulebook.columns import SCORE_COLUMN_NAMES
 
 
 class DecisionKind(StrEnum):
@@ -84,22 +81,13 @@ class RiskRules:
         return DecisionKind.NORMAL, ""
 
 
-def _columns_in(tree: exp.Expr, wanted: frozenset[str]) -> list[str]:
-    names = []
-    for column in tree.find_all(exp.Column):
-        dotted = f"{column.table}.{column.name}"
-        if dotted in wanted:
-            names.append(dotted)
-    return names
-
-
 def compile_risk_rules(rulebook: Rulebook) -> RiskRules:
     """Compile a checked rulebook's risk rules; refuses conditions on future facts."""
     params = rulebook.parameter_values
     problems: list[Diagnostic] = []
     signals: list[Signal] = []
     for rule in rulebook.rules_of("risk_signal"):
-        scores = _columns_in(rule.condition, SCORE_COLUMN_NAMES)
+        scores = [c for c in rule.columns if c in SCORE_COLUMN_NAMES]
         if scores:
             problems.append(
                 Diagnostic(
@@ -112,7 +100,7 @@ def compile_risk_rules(rulebook: Rulebook) -> RiskRules:
                 )
             )
             continue
-        future = _columns_in(rule.condition, FUTURE_COLUMNS)
+        future = [c for c in rule.columns if c in FUTURE_COLUMNS]
         if future:
             problems.append(
                 Diagnostic(

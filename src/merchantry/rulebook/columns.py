@@ -199,6 +199,8 @@ order paid on day D sees the latest score dated on or before D. Types: points ar
 DECIMAL(9, 2) values compared as numbers (``shop.taobao_score >= 4.8``).
 """
 
+SCORE_COLUMN_NAMES: Final = frozenset(c.name for c in SCORE_COLUMNS)
+
 SCORE_COLUMN_PLATFORM: Final[dict[str, str | None]] = {
     "shop.taobao_score": "taobao",
     "shop.special_services": None,

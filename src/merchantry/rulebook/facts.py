@@ -128,8 +128,7 @@ def fact_relation() -> exp.Query:
 
 def score_columns_of(rule: Rule) -> list[str]:
     """The score-series columns a rule's condition reads, in order of appearance."""
-    seen = (f"{c.table}.{c.name}" for c in rule.condition.find_all(exp.Column) if c.table)
-    return list(dict.fromkeys(name for name in seen if name in SCORE_COLUMN_PLATFORM))
+    return [name for name in rule.columns if name in SCORE_COLUMN_PLATFORM]
 
 
 def score_gaps(

@@ -54,6 +54,12 @@ class Rule:
     def effect_kind(self) -> EffectKind:
         return EFFECT_KINDS[self.effect.kind]
 
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Condition columns the rule reads (``shop.industry`` …), first appearance first."""
+        found = (f"{c.table}.{c.name}" for c in self.condition.find_all(exp.Column) if c.table)
+        return tuple(dict.fromkeys(found))
+
 
 @dataclass(frozen=True, slots=True)
 class Rulebook:

@@ -22,13 +22,12 @@ from typing import Final
 import sqlglot.expressions as exp
 
 from merchantry.kit.errors import Diagnostic, Severity
-from merchantry.rulebook.columns import SCORE_COLUMNS
+from merchantry.rulebook.columns import SCORE_COLUMN_NAMES
 from merchantry.rulebook.condition import compile_condition
 from merchantry.rulebook.model import Rule, Rulebook
 from merchantry.rulebook.score_effects import SCORE_KIND_NAMES
 
 F: Final = "f"
-SCORE_COLUMN_NAMES: Final = frozenset(c.name for c in SCORE_COLUMNS)
 SHOP_ONLY_NAMESPACES: Final = ("shop", "category", "param")
 """Score rules are evaluated per shop and date: order and creator columns are NULL there."""
 
@@ -129,7 +128,7 @@ def _diag(
 
 
 def _columns(rule: Rule) -> set[str]:
-    return {f"{c.table}.{c.name}" for c in rule.condition.find_all(exp.Column) if c.table}
+    return set(rule.columns)
 
 
 def check_score_rules(book: Rulebook) -> list[Diagnostic]:
