@@ -14,7 +14,7 @@ request with
 * the condition columns of :mod:`merchantry.rulebook.columns` that are known
   at request time (``order_scene``, ``shop_industry``, ``category_industry``,
   …), so risk rules' ``when`` compiles onto it exactly as fee rules' do;
-* every feature in :data:`~merchantry.rulebook.effects.RISK_FEATURES`.
+* every feature in :data:`~merchantry.rulebook.risk_effects.RISK_FEATURES`.
 """
 
 from __future__ import annotations

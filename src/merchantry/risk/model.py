@@ -26,7 +26,7 @@ from threadpoolctl import ThreadpoolController
 
 from merchantry.kit.errors import InputError, NotFound
 from merchantry.kit.ids import stable_key
-from merchantry.rulebook.effects import RISK_FEATURES
+from merchantry.rulebook.risk_effects import RISK_FEATURES
 
 MODEL_FEATURES: Final = tuple(f for f in RISK_FEATURES if f not in ("ring_flagged", "image_flags"))
 """Features the model learns from. ``ring_flagged`` is left out (its behaviour score

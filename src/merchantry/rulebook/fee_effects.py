@@ -1,0 +1,240 @@
+"""Effect kinds of the fee stage: rates, waivers, commissions, promotion fees, premiums,
+coupon subsidies and fee refunds. Each feeds a ``fee_lines.fee_kind``.
+
+Registered on import (see :mod:`merchantry.rulebook.effects`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from merchantry.rulebook.effects import (
+    DESCRIBERS,
+    Effect,
+    EffectKind,
+    EffectValue,
+    FieldSpec,
+    Stacking,
+    bp_text,
+    register,
+)
+
+
+def _rate(description: str = "Rate in basis points (100 bp = 1%).") -> FieldSpec:
+    return FieldSpec("rate_bp", description, maximum=10_000)
+
+
+def _share(description: str) -> FieldSpec:
+    return FieldSpec("share_bp", description, maximum=10_000, required=False, default=10_000)
+
+
+def _check_waiver(values: Mapping[str, EffectValue]) -> list[tuple[str, str]]:
+    mode = values.get("mode")
+    if mode == "floor" and "rate_bp" not in values:
+        return [("rate_bp", "a floor waiver needs rate_bp (the rate it lowers the fee to)")]
+    if mode == "multiply" and "factor_bp" not in values:
+        return [("factor_bp", "a multiply waiver needs factor_bp (e.g. 9000 for ×0.9)")]
+    return []
+
+
+def _check_commission(values: Mapping[str, EffectValue]) -> list[tuple[str, str]]:
+    if values.get("rate") == "fixed" and "rate_bp" not in values:
+        return [("rate_bp", "rate: fixed needs rate_bp")]
+    return []
+
+
+FEE_BASES: Final = ("with_shipping", "without_shipping")
+S = Stacking
+
+for _kind in (
+    EffectKind(
+        "base_rate",
+        "Technical service fee base rate (技术服务费基础费率).",
+        (
+            _rate(),
+            FieldSpec(
+                "fee_base",
+                "with_shipping: paid amount incl. shipping + platform coupons "
+                "(Douyin §3.1); without_shipping: goods value after merchant coupons "
+                "(Tmall software fee).",
+                choices=FEE_BASES,
+                required=False,
+                default="with_shipping",
+            ),
+        ),
+        (S.FIRST,),
+        fee_kind="technical_service_fee",
+    ),
+    EffectKind(
+        "channel_supplement",
+        "Channel supplement added to the base rate (渠道附加费率), e.g. Douyin Mall app orders.",
+        (_rate(),),
+        (S.FIRST, S.ADD),
+        fee_kind="technical_service_fee",
+    ),
+    EffectKind(
+        "fee_waiver",
+        "Lowers the technical service fee rate (免佣): floor to a rate, or multiply it. "
+        "Never raises it.",
+        (
+            FieldSpec(
+                "mode",
+                "floor: rate becomes min(rate, rate_bp); multiply: rate × "
+                "factor_bp / 10,000, never below min_rate_bp.",
+                choices=("floor", "multiply"),
+            ),
+            FieldSpec(
+                "rate_bp",
+                "Floor mode: the rate the fee is lowered to.",
+                maximum=10_000,
+                required=False,
+            ),
+            FieldSpec(
+                "factor_bp",
+                "Multiply mode: factor in bp (9,000 = ×0.9).",
+                maximum=10_000,
+                required=False,
+            ),
+            FieldSpec(
+                "min_rate_bp",
+                "Multiply mode: rates at or below this are not cut, and no rate is cut below it.",
+                maximum=10_000,
+                required=False,
+                default=0,
+            ),
+        ),
+        (S.BEST, S.STACK),
+        fee_kind="technical_service_fee",
+        check=_check_waiver,
+    ),
+    EffectKind(
+        "affiliate_commission",
+        "Affiliate (精选联盟) commission the merchant pays the creator; base excludes shipping.",
+        (
+            FieldSpec(
+                "rate",
+                "daily: the order's daily rate; ad_period: the ad-period rate "
+                "(dual commission, falls back to daily); fixed: rate_bp.",
+                choices=("daily", "ad_period", "fixed"),
+            ),
+            FieldSpec(
+                "rate_bp", "Fixed rate, bp (rate: fixed only).", maximum=10_000, required=False
+            ),
+        ),
+        (S.FIRST,),
+        fee_kind="affiliate_commission",
+        check=_check_commission,
+    ),
+    EffectKind(
+        "creator_service_fee",
+        "Creator-side technical service fee: commission × tier rate, paid by the creator.",
+        (_rate(),),
+        (S.FIRST,),
+        fee_kind="creator_service_fee",
+    ),
+    EffectKind(
+        "promotion_fee",
+        "Promotion (ad) fee billing: gross bills every order's ad cost; net_deal (净成交) "
+        "drops instant-refund orders' ad cost.",
+        (FieldSpec("billing", "gross or net_deal.", choices=("gross", "net_deal")),),
+        (S.FIRST,),
+        fee_kind="promotion_fee",
+    ),
+    EffectKind(
+        "promotion_fee_waiver",
+        "Waives a share of the promotion fee directly on qualifying orders (2026).",
+        (_share("Share of the promotion fee waived, bp (10,000 = all)."),),
+        (S.BEST, S.STACK),
+        fee_kind="promotion_fee",
+    ),
+    EffectKind(
+        "promotion_fee_refund",
+        "Refunds a share of the promotion fee charged, pro rata to the refunded amount (2025).",
+        (_share("Share of the refunded part of the promotion fee given back, bp."),),
+        (S.FIRST,),
+        fee_kind="promotion_fee_refund",
+    ),
+    EffectKind(
+        "insurance_premium",
+        "Return-shipping insurance (运费险) premium per insured order; payer is insured_by.",
+        (FieldSpec("premium_fen", "Premium per order, fen.", maximum=100_000),),
+        (S.FIRST,),
+        fee_kind="insurance_premium",
+    ),
+    EffectKind(
+        "coupon_subsidy",
+        "Platform-funded coupon credited to the merchant (平台券补贴).",
+        (_share("Share of the platform coupon credited, bp."),),
+        (S.FIRST,),
+        fee_kind="coupon_subsidy",
+    ),
+    EffectKind(
+        "fee_refund",
+        "Refunds the technical service fee pro rata to the refunded amount.",
+        (
+            FieldSpec(
+                "basis",
+                "in_period: only refunds inside the after-sales period count; "
+                "any: every approved refund counts.",
+                choices=("in_period", "any"),
+                required=False,
+                default="in_period",
+            ),
+        ),
+        (S.FIRST,),
+        fee_kind="fee_refund",
+    ),
+):
+    register(_kind)
+
+
+def _describe_waiver(effect: Effect) -> str:
+    if effect.text("mode") == "floor":
+        return f"technical service fee lowered to {bp_text(effect.int('rate_bp'))}"
+    floor = effect.int("min_rate_bp")
+    text = f"technical service fee rate × {effect.int('factor_bp') / 10_000:g}"
+    return text + (f", not below {bp_text(floor)}" if floor else "")
+
+
+def _describe_commission(effect: Effect) -> str:
+    rate = effect.text("rate")
+    if rate == "fixed":
+        return f"affiliate commission at {bp_text(effect.int('rate_bp'))}"
+    return {
+        "daily": "affiliate commission at the order's daily rate",
+        "ad_period": "affiliate commission at the lower ad-period rate (dual commission)",
+    }[rate]
+
+
+DESCRIBERS.update(
+    {
+        "base_rate": lambda e: (
+            f"technical service fee base rate {bp_text(e.int('rate_bp'))}"
+            + (" (base excludes shipping)" if e.text("fee_base") == "without_shipping" else "")
+        ),
+        "channel_supplement": lambda e: f"channel supplement +{bp_text(e.int('rate_bp'))}",
+        "fee_waiver": _describe_waiver,
+        "affiliate_commission": _describe_commission,
+        "creator_service_fee": lambda e: (
+            f"creator service fee {bp_text(e.int('rate_bp'))} of commission"
+        ),
+        "promotion_fee": lambda e: (
+            "promotion fee billed on net deals (instant refunds dropped)"
+            if e.text("billing") == "net_deal"
+            else "promotion fee billed on every order"
+        ),
+        "promotion_fee_waiver": lambda e: (
+            f"{bp_text(e.int('share_bp'))} of the promotion fee waived"
+        ),
+        "promotion_fee_refund": lambda e: (
+            f"{bp_text(e.int('share_bp'))} of the refunded share of the promotion fee given back"
+        ),
+        "insurance_premium": lambda e: f"insurance premium {e.int('premium_fen')} fen",
+        "coupon_subsidy": lambda e: f"{bp_text(e.int('share_bp'))} of the platform coupon credited",
+        "fee_refund": lambda e: (
+            "technical service fee refunded pro rata"
+            + (" (refunds inside the after-sales period)" if e.text("basis") == "in_period" else "")
+        ),
+    }
+)
