@@ -165,3 +165,13 @@ def test_a_close_says_when_score_gated_rules_have_no_scores_to_read(market: Mark
 
     score_shops(market.con, "douyin-score-2026-05", JUNE[0], JUNE[1])
     assert score_warnings(close_june(market, "douyin-2026-score-ledger")) == []
+
+
+def test_a_close_that_runs_the_fee_stage_also_names_score_gated_fee_rules(market: Market) -> None:
+    perfect_shop(market, "GOOD")
+    summary = close_june(market, "douyin-2026-score-gated")  # its fee waiver reads the score
+    assert summary.fees_run
+    assert sorted(w.split(" reads ")[0] for w in score_warnings(summary)) == [
+        "rule 'compensation.quality-merchant'",
+        "rule 'tsf.waiver.quality_merchant'",
+    ]

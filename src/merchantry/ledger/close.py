@@ -142,7 +142,15 @@ def close_period(
         fees_run = True
     key = close_key(book.name, start, end)
     ref = CloseRef(book.name, key)
-    warnings = score_gaps(con, book, start, end, lambda r: r.effect.kind in LEDGER_RULE_KINDS)
+    warnings = score_gaps(
+        con,
+        book,
+        start,
+        end,
+        lambda r: (
+            r.effect.kind in LEDGER_RULE_KINDS or (fees_run and r.effect_kind.applied_by_fee_stage)
+        ),  # the fee run's own rules
+    )
     before = _count(con, "SELECT count(*) FROM journal_postings", {})
     with transaction(con):
         say("payout schedule")
