@@ -20,6 +20,7 @@ from typing import Annotated
 import duckdb
 import typer
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
 from merchantry.cli.risk import run_risk_demo
@@ -194,7 +195,22 @@ def step_score(run: DemoRun) -> None:
 
     Runs before the close: the ledger's quality-merchant rule reads the score in force
     on each order's payment date."""
-    summary = score_shops(run.warehouse(), SCORE_RULEBOOK, run.start, run.end)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=run.console,
+        transient=True,
+        disable=not run.progress,
+    ) as shown:
+        task = shown.add_task(f"scoring under {SCORE_RULEBOOK}", total=None)
+        summary = score_shops(
+            run.warehouse(),
+            SCORE_RULEBOOK,
+            run.start,
+            run.end,
+            progress=lambda step: shown.update(task, description=f"{SCORE_RULEBOOK}: {step}"),
+        )
     print_score_summary(run.console, run.warehouse(), summary)
     row = (
         run.warehouse()
