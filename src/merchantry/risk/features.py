@@ -75,10 +75,17 @@ WITH req AS (
 ),
 req_buyers AS (SELECT DISTINCT buyer_id FROM req),
 req_shops AS (SELECT DISTINCT shop_id FROM req),
+req_images AS (SELECT DISTINCT unnest(evidence_images) AS image FROM req),
+near_orders AS MATERIALIZED (
+    -- the only orders a request's history reads: its buyers' and its shops' (one scan)
+    SELECT order_id, buyer_id, shop_id, paid_at FROM orders
+    WHERE buyer_id IN (SELECT buyer_id FROM req_buyers)
+       OR shop_id IN (SELECT shop_id FROM req_shops)
+),
 history AS (
     SELECT a.case_id, a.requested_at, a.type, a.evidence_images, a.outcome,
            a.responsible_party, a.closed_at, o.buyer_id, o.shop_id, o.paid_at
-    FROM after_sales AS a JOIN orders AS o USING (order_id)
+    FROM after_sales AS a JOIN near_orders AS o USING (order_id)
     WHERE a.case_id NOT IN (SELECT case_id FROM _risk_requests)
 ),
 claims AS (
@@ -92,7 +99,7 @@ buyer_line AS (
     SELECT buyer_id, paid_at AS t, 0 AS seq, NULL AS case_id, false AS is_request,
            1 AS n_order, 0 AS n_claim, 0 AS n_refund_only, 0 AS n_instant, 0 AS n_photo,
            0 AS n_rejected
-    FROM orders WHERE buyer_id IN (SELECT buyer_id FROM req_buyers)
+    FROM near_orders WHERE buyer_id IN (SELECT buyer_id FROM req_buyers)
     UNION ALL
     SELECT buyer_id, requested_at, 1, case_id, is_request, 0, 1,
            CAST(type = 'refund_only' AS INTEGER),
@@ -102,7 +109,7 @@ buyer_line AS (
     FROM claims WHERE buyer_id IN (SELECT buyer_id FROM req_buyers)
     UNION ALL
     SELECT o.buyer_id, h.closed_at, 2, NULL, false, 0, 0, 0, 0, 0, 1
-    FROM after_sales AS h JOIN orders AS o USING (order_id)
+    FROM after_sales AS h JOIN near_orders AS o USING (order_id)
     WHERE h.outcome = 'rejected' AND h.responsible_party = 'buyer' AND h.closed_at IS NOT NULL
       AND o.buyer_id IN (SELECT buyer_id FROM req_buyers)
 ),
@@ -122,7 +129,7 @@ buyer_sums AS (
 shop_line AS (
     SELECT shop_id, paid_at AS t, 0 AS seq, NULL AS case_id, false AS is_request,
            1 AS n_order, 0 AS n_claim
-    FROM orders WHERE shop_id IN (SELECT shop_id FROM req_shops)
+    FROM near_orders WHERE shop_id IN (SELECT shop_id FROM req_shops)
     UNION ALL
     SELECT shop_id, requested_at, 1, case_id, is_request, 0, 1
     FROM claims WHERE shop_id IN (SELECT shop_id FROM req_shops)
@@ -136,8 +143,18 @@ shop_sums AS (
                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ),
 image_uses AS (
-    SELECT case_id, requested_at, is_request, unnest(evidence_images) AS image FROM claims
-    WHERE evidence_images IS NOT NULL
+    -- every use of a photo some request shows, by anyone (no order needed: the first use of
+    -- each photo is all that counts)
+    SELECT * FROM (
+        SELECT case_id, requested_at, true AS is_request, unnest(evidence_images) AS image
+        FROM req WHERE evidence_images IS NOT NULL
+        UNION ALL
+        SELECT case_id, requested_at, false, unnest(evidence_images)
+        FROM after_sales
+        WHERE evidence_images IS NOT NULL
+          AND case_id NOT IN (SELECT case_id FROM _risk_requests)
+    )
+    WHERE image IN (SELECT image FROM req_images)
 ),
 image_ranked AS (
     SELECT *, min(requested_at) OVER (PARTITION BY image) AS first_use,
@@ -230,9 +247,19 @@ def _fact_columns() -> list[exp.Expr]:
     return items
 
 
-def _features_sql() -> str:
-    """The feature query: fixed text, with the fact columns spliced in through the AST."""
+def _features_sql(narrow: bool) -> str:
+    """The feature query: fixed text, with the fact columns spliced in through the AST.
+
+    ``narrow`` keeps the filter that limits the history to the requests' buyers and shops
+    (one scan of ``orders``, worth it for a few requests); a batch over every request
+    drops it, since it would keep nearly every order anyway.
+    """
     tree = sqlglot.parse_one(_FEATURES, read="duckdb")
+    if not narrow:
+        for cte in tree.find_all(exp.CTE):
+            if cte.alias == "near_orders":
+                cte.this.set("where", None)
+                cte.set("materialized", None)
     facts = _fact_columns()
 
     def splice(node: exp.Expr) -> exp.Expr:
@@ -252,17 +279,20 @@ def _features_sql() -> str:
 _SQL_CACHE: dict[str, str] = {}
 
 
-def build_features(con: duckdb.DuckDBPyConnection) -> int:
+def build_features(con: duckdb.DuckDBPyConnection, *, narrow: bool = True) -> int:
     """Features of every row of ``_risk_requests`` into ``_risk_features``; returns the rows.
+
+    ``narrow=False`` for a batch over (nearly) every request: same rows, less work then.
 
     Ring columns come from the last ring run (``risk_rings``), if any: run
     :func:`~merchantry.risk.rings.find_rings` with ``as_of`` no later than the
     requests to keep them point in time.
     """
     ensure_ring_tables(con)
-    if "features" not in _SQL_CACHE:
-        _SQL_CACHE["features"] = _features_sql()
-    con.execute(_SQL_CACHE["features"], {"instant": INSTANT_MINUTES})
+    key = "narrow" if narrow else "wide"
+    if key not in _SQL_CACHE:
+        _SQL_CACHE[key] = _features_sql(narrow)
+    con.execute(_SQL_CACHE[key], {"instant": INSTANT_MINUTES})
     count = con.execute("SELECT count(*) FROM _risk_features").fetchone()
     return int(count[0]) if count else 0
 
@@ -271,4 +301,4 @@ def build_batch_features(con: duckdb.DuckDBPyConnection) -> int:
     """Features of every after-sales request in the warehouse."""
     con.execute(REQUESTS_DDL)
     con.execute(BATCH_REQUESTS)
-    return build_features(con)
+    return build_features(con, narrow=False)
