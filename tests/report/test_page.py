@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from merchantry.report import (
     bar_chart,
     box_chart,
     histogram_chart,
+    points_bar,
 )
 from merchantry.report.assets import plotly_filename, plotly_js
 from merchantry.report.page import format_cell
@@ -80,6 +82,25 @@ def test_money_cells_are_formatted_and_negative_ones_marked() -> None:
     assert format_cell(60, CellKind.BP).text == "0.6%"
     assert format_cell(1_234_567, CellKind.COUNT).text == "1,234,567"
     assert format_cell(None, CellKind.MONEY).text == "—"
+
+
+@pytest.mark.parametrize(
+    ("hundredths", "shown"),
+    [(8752, "87.52"), (500, "5.00"), (7, "0.07"), (0, "0.00"), (-300, "-3.00"), (-5, "-0.05")],
+)
+def test_score_cells_show_hundredths_as_points(hundredths: int, shown: str) -> None:
+    assert format_cell(hundredths, CellKind.POINTS).text == shown
+    assert format_cell(hundredths, CellKind.POINTS).css == ("num neg" if hundredths < 0 else "num")
+
+
+def test_points_bars_start_at_the_given_axis() -> None:
+    chart = points_bar("Median", ["a", "b"], [480, 455], axis_from_cp=300)
+    spec = json.loads(chart.spec)
+    bar = spec["data"][0]
+    assert bar["base"] == 3.0
+    assert bar["x"] == [1.8, 1.55]  # lengths from the axis start, for display only
+    assert bar["text"] == ["4.80", "4.55"]
+    assert spec["layout"]["xaxis"]["range"] == [3.0, 4.8]
 
 
 def test_a_money_cell_refuses_a_float() -> None:

@@ -1,4 +1,5 @@
-"""`merchantry score` and `merchantry diagnose score`: experience scores and their diagnosis."""
+"""`merchantry score`, `score-report` and `diagnose score`: experience scores, their report
+(with the published good-service ranking) and their diagnosis."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from merchantry.report import format_points
+from merchantry.rulebook import load_rulebook
 from merchantry.scoring import ScoreRunSummary, display_tenths, score_shops
 from merchantry.scoring.diagnosis import ScoreDiagnosis, diagnose_score
+from merchantry.scoring.report import ranking, write_ranking_csv, write_score_report
 from merchantry.store.warehouse import DEFAULT_DB, connect
 
 DATE_FORMATS = ["%Y-%m-%d"]
@@ -23,15 +27,14 @@ diagnose_app = typer.Typer(help="Diagnosis: why a figure is what it is, and what
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
     app.command("score")(score_command)
+    app.command("score-report")(score_report_command)
     app.add_typer(diagnose_app, name="diagnose")
     diagnose_app.command("score")(diagnose_score_command)
 
 
 def points(cp: int | None) -> str:
     """A score in hundredths as points (87.52, 4.83)."""
-    if cp is None:
-        return "-"
-    return f"{cp / 100:.2f}"
+    return "-" if cp is None else format_points(cp)
 
 
 _FORMAL = """
@@ -170,5 +173,39 @@ def diagnose_score_command(
             con, rulebook, shop, None if day is None else day.date(), rulebook_dirs=dirs or ()
         )
         print_diagnosis(console, diagnosis)
+    finally:
+        con.close()
+
+
+def score_report_command(
+    rulebook: Annotated[str, typer.Option("--rulebook", help="Score rulebook name.")],
+    day: Annotated[datetime, typer.Option("--date", formats=DATE_FORMATS, help="Score date.")],
+    out: Annotated[Path, typer.Option("--out", help="HTML report to write.")] = Path("scores.html"),
+    ranking_csv: Annotated[
+        Path | None,
+        typer.Option("--ranking-csv", help="Also write the good-service ranking as CSV."),
+    ] = None,
+    db: Annotated[Path, typer.Option("--db", help="Warehouse file.")] = DEFAULT_DB,
+    dirs: Annotated[
+        list[Path] | None, typer.Option("--dir", help="Extra folder to find rulebooks in.")
+    ] = None,
+) -> None:
+    """Report a scored date: distribution, industries, indicators, gates, lowest shops and
+    the good-service ranking per industry (HTML with offline charts; ranking also as CSV)."""
+    console = Console()
+    con = connect(db)
+    try:
+        scale = load_rulebook(rulebook, dirs or ()).rules_of("score_scale")
+        low = scale[0].effect.int("low_cp") if scale else 0
+        path = write_score_report(con, rulebook, day.date(), out, scale_low_cp=low)
+        console.print(f"Report: {path}", highlight=False)
+        if ranking_csv is not None:
+            ranked = ranking(con, rulebook, day.date())
+            write_ranking_csv(ranked, ranking_csv)
+            console.print(
+                f"Ranking: {len(ranked):,} shops in "
+                f"{len({r.industry for r in ranked}):,} industries -> {ranking_csv}",
+                highlight=False,
+            )
     finally:
         con.close()

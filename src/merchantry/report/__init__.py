@@ -13,7 +13,15 @@ Money enters tables as integer fen and is formatted with
 
 from __future__ import annotations
 
-from merchantry.report.charts import Chart, bar_chart, box_chart, histogram_chart
+from merchantry.report.charts import (
+    Chart,
+    bar_chart,
+    box_chart,
+    format_points,
+    histogram_chart,
+    points_bar,
+    points_histogram,
+)
 from merchantry.report.page import (
     Block,
     CellKind,
@@ -41,5 +49,8 @@ __all__ = [
     "Table",
     "bar_chart",
     "box_chart",
+    "format_points",
     "histogram_chart",
+    "points_bar",
+    "points_histogram",
 ]

@@ -124,3 +124,54 @@ def box_chart(title: str, groups: Mapping[str, Sequence[int]], *, value_title: s
     figure.update_yaxes(title_text=value_title, zeroline=True)
     figure.update_layout(showlegend=False)
     return Chart.from_figure(title, figure, height=380)
+
+
+def format_points(hundredths: int) -> str:
+    """A score held in hundredths, as text: ``8752`` -> ``87.52``, ``-300`` -> ``-3.00``."""
+    whole, part = divmod(abs(hundredths), 100)
+    return f"{'-' if hundredths < 0 else ''}{whole}.{part:02d}"
+
+
+def points_histogram(
+    title: str, values_cp: Sequence[int], *, value_title: str = "points", bins: int = 40
+) -> Chart:
+    """Histogram of scores held in hundredths of a point (``score_cp``)."""
+    figure = go.Figure(
+        go.Histogram(x=[v / 100 for v in values_cp], nbinsx=bins, marker={"color": NEUTRAL_COLOUR})
+    )
+    figure.update_xaxes(title_text=value_title)
+    figure.update_yaxes(title_text="#")
+    return Chart.from_figure(title, figure, height=360)
+
+
+def points_bar(
+    title: str,
+    labels: Sequence[str],
+    values_cp: Sequence[int],
+    *,
+    value_title: str = "points",
+    axis_from_cp: int = 0,
+) -> Chart:
+    """Horizontal bars of scores in hundredths (e.g. the median score per industry); the
+    axis starts at ``axis_from_cp`` (a scale's lowest score, so 4.5 and 4.8 look apart)."""
+    texts = [format_points(v) for v in values_cp]
+    figure = go.Figure(
+        go.Bar(
+            y=list(labels),
+            x=[v / 100 for v in values_cp],
+            orientation="h",
+            marker={"color": NEUTRAL_COLOUR},
+            text=texts,
+            textposition="auto",
+            hovertext=[f"{label}: {t}" for label, t in zip(labels, texts, strict=True)],
+            hoverinfo="text",
+        )
+    )
+    figure.update_yaxes(autorange="reversed", automargin=True)
+    top = max([*values_cp, axis_from_cp + 1])
+    figure.update_xaxes(title_text=value_title, range=[axis_from_cp / 100, top / 100])
+    if axis_from_cp:
+        figure.update_traces(
+            base=axis_from_cp / 100, x=[(v - axis_from_cp) / 100 for v in values_cp]
+        )
+    return Chart.from_figure(title, figure, height=max(260, 40 + 30 * len(labels)))

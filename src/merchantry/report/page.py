@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from merchantry.kit.money import format_bp, format_fen
 from merchantry.report.assets import plotly_filename, plotly_js, write_plotly_beside
-from merchantry.report.charts import Chart
+from merchantry.report.charts import Chart, format_points
 
 TEMPLATE: Final = "page.html"
 
@@ -36,6 +36,8 @@ class CellKind(StrEnum):
     """Integer count, shown with thousands separators."""
     BP = "bp"
     """Integer basis points, shown as a percentage (``60`` -> ``0.6%``)."""
+    POINTS = "points"
+    """Integer hundredths of a score point, shown with two decimals (``8752`` -> ``87.52``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,8 @@ def format_cell(value: object, kind: CellKind) -> Cell:
         return Cell(format_fen(value), css)
     if kind is CellKind.BP:
         return Cell(format_bp(value), css)
+    if kind is CellKind.POINTS:
+        return Cell(format_points(value), css)
     return Cell(f"{value:,}", css)
 
 
