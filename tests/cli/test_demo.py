@@ -18,7 +18,14 @@ def test_demo_runs_every_step_and_accounts_for_every_row(tmp_path: Path) -> None
     )
     assert result.exit_code == 0, result.output
     assert "Merchants save" in result.output
-    for name in ("report.html", "simulation.html", "merchantry.duckdb"):
+    for name in (
+        "report.html",
+        "simulation.html",
+        "scores.html",
+        "scores-taobao.html",
+        "good-service-ranking.csv",
+        "merchantry.duckdb",
+    ):
         assert (out / name).is_file(), name
 
     con = duckdb.connect(str(out / "merchantry.duckdb"), read_only=True)

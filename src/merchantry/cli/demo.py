@@ -40,8 +40,11 @@ from merchantry.report import (
     Section,
     Table,
     bar_chart,
+    format_points,
 )
+from merchantry.rulebook import load_rulebook
 from merchantry.scoring import score_shops
+from merchantry.scoring.report import ranking, write_ranking_csv, write_score_report
 from merchantry.simulate import SimulationResult, simulate
 from merchantry.simulate.report import write_report
 from merchantry.store.warehouse import connect
@@ -57,6 +60,7 @@ WHERE p.account = 'platform_subsidy' AND p.rule_id = 'compensation.quality-merch
 BASELINE = "douyin-2025"
 CANDIDATE = "douyin-2026"
 SCORE_RULEBOOK = "douyin-score-2026-07"
+TAOBAO_SCORE_RULEBOOK = "taobao-score-2026"
 
 
 @dataclass
@@ -93,6 +97,18 @@ class DemoRun:
     @property
     def simulation_path(self) -> Path:
         return self.out / "simulation.html"
+
+    @property
+    def scores_path(self) -> Path:
+        return self.out / "scores.html"
+
+    @property
+    def taobao_scores_path(self) -> Path:
+        return self.out / "scores-taobao.html"
+
+    @property
+    def ranking_path(self) -> Path:
+        return self.out / "good-service-ranking.csv"
 
     @property
     def end(self) -> date:
@@ -222,12 +238,45 @@ def step_score(run: DemoRun) -> None:
         .fetchone()
     )
     scored, median_cp = (int(row[0]), row[1]) if row else (0, None)
+    # Taobao's real experience score on the last day, for its good-service ranking
+    taobao = score_shops(run.warehouse(), TAOBAO_SCORE_RULEBOOK, run.end)
+    ranked = ranking(run.warehouse(), TAOBAO_SCORE_RULEBOOK, run.end)
+    write_ranking_csv(ranked, run.ranking_path)
+    for rulebook, path in (
+        (SCORE_RULEBOOK, run.scores_path),
+        (TAOBAO_SCORE_RULEBOOK, run.taobao_scores_path),
+    ):
+        scale = load_rulebook(rulebook).rules_of("score_scale")
+        write_score_report(
+            run.warehouse(),
+            rulebook,
+            run.end,
+            path,
+            scale_low_cp=scale[0].effect.int("low_cp") if scale else 0,
+            plotly=PlotlyMode.BESIDE,
+        )
+    run.console.print(
+        f"{TAOBAO_SCORE_RULEBOOK} on {run.end}: {taobao.formal:,} shops scored; good-service "
+        f"ranking {len(ranked):,} shops in {len({r.industry for r in ranked}):,} industries "
+        f"({run.ranking_path.name}). Reports: {run.scores_path.name}, "
+        f"{run.taobao_scores_path.name}.",
+        highlight=False,
+    )
     run.highlights.append(
         (
             "体验分 · Experience scores",
             (
                 Metric("shops scored", f"{scored:,}", note=f"on {run.end}"),
-                Metric("median score", "–" if median_cp is None else f"{median_cp / 100:.2f}"),
+                Metric(
+                    "median score",
+                    "–" if median_cp is None else format_points(int(median_cp)),
+                    note=SCORE_RULEBOOK,
+                ),
+                Metric(
+                    "good-service ranking (好服务榜单)",
+                    f"{len(ranked):,} shops",
+                    note=f"{TAOBAO_SCORE_RULEBOOK}: ≥ 4.8 and a characteristic service",
+                ),
             ),
         )
     )
@@ -238,7 +287,7 @@ Step = tuple[str, Callable[[DemoRun], None]]
 STEPS: tuple[Step, ...] = (
     ("generate a marketplace", step_generate),
     ("ingest it", step_ingest),
-    (f"experience scores: {SCORE_RULEBOOK}", step_score),
+    (f"experience scores: {SCORE_RULEBOOK}, {TAOBAO_SCORE_RULEBOOK}", step_score),
     (f"fees and savings: {BASELINE} → {CANDIDATE}", step_simulate),
     ("close the month: ledger and payouts", step_close),
     ("risk: rings and refund decisions", step_risk),
@@ -256,7 +305,11 @@ def run_demo(run: DemoRun) -> DemoRun:
         run.timings.append((title, time.perf_counter() - began))
     print_summary(run)
     summary_page(run).render(run.report_path, plotly=PlotlyMode.BESIDE)
-    run.console.print(f"\nReport: [bold]{run.report_path}[/]  (simulation: {run.simulation_path})")
+    run.console.print(
+        f"\nReport: [bold]{run.report_path}[/]  (simulation: {run.simulation_path.name}; "
+        f"scores: {run.scores_path.name}, {run.taobao_scores_path.name}; "
+        f"ranking: {run.ranking_path.name})"
+    )
     return run
 
 
