@@ -6,6 +6,8 @@ from datetime import date
 from pathlib import Path
 
 from merchantry.fees import compute_fees
+from merchantry.rulebook import check_file
+from merchantry.rulebook.facts import score_gaps
 
 from .market import SCORE_DAY, Market, at
 from .test_douyin_rules import perfect_shop
@@ -80,3 +82,30 @@ def test_the_fee_stage_honours_a_score_gated_waiver(market: Market) -> None:
     assert lines[paid_after["GOOD"]] == "tsf.waiver.quality_merchant"
     assert lines[paid_after["BAD"]] != "tsf.waiver.quality_merchant"  # 2026 scene waiver
     assert lines[paid_before] != "tsf.waiver.quality_merchant"
+
+
+def test_one_warning_per_rule_and_platform_it_reads(market: Market, tmp_path: Path) -> None:
+    path = tmp_path / "two-platforms.yaml"
+    path.write_text(
+        "rulebook: two-platforms\ntitle: Two platforms\neffective: {from: 2026-01-01}\nrules:\n"
+        "  - id: both\n    title: Good on both platforms\n"
+        "    when: shop.experience_score >= 90 AND shop.product_score >= 80"
+        " AND shop.taobao_score >= 4.8\n"
+        "    effect: {kind: fee_waiver, mode: floor, rate_bp: 100}\n"
+        "    assumption: true\n    note: test\n",
+        encoding="utf-8",
+    )
+    book, problems = check_file(path)
+    assert book is not None, problems
+    perfect_shop(market, "GOOD")
+    market.score()  # Douyin only, on SCORE_DAY
+    warnings = score_gaps(market.con, book, SCORE_DAY, SCORE_DAY, lambda _rule: True)
+    assert warnings == [
+        "rule 'both' reads shop.taobao_score but no taobao score is dated on or before "
+        f"{SCORE_DAY}: it matches nothing; run `merchantry score` for the period first"
+    ]
+    earlier = score_gaps(market.con, book, date(2026, 6, 1), SCORE_DAY, lambda _rule: True)
+    assert [w.split(" but ")[0] for w in earlier] == [
+        "rule 'both' reads shop.experience_score",  # once, though it reads two Douyin columns
+        "rule 'both' reads shop.taobao_score",
+    ]

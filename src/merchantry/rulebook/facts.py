@@ -151,8 +151,10 @@ def score_gaps(
     for rule in book.rules:
         if not applies(rule):
             continue
+        read: dict[str | None, str] = {}  # platform -> first column of it the rule reads
         for column in score_columns_of(rule):
-            platform = SCORE_COLUMN_PLATFORM[column]
+            read.setdefault(SCORE_COLUMN_PLATFORM[column], column)
+        for platform, column in read.items():
             if platform not in first:
                 row = con.execute(
                     "SELECT min(score_date) FROM shop_scores"

@@ -57,7 +57,8 @@ class Rule:
     @property
     def columns(self) -> tuple[str, ...]:
         """Condition columns the rule reads (``shop.industry`` …), first appearance first."""
-        found = (f"{c.table}.{c.name}" for c in self.condition.find_all(exp.Column) if c.table)
+        columns = self.condition.find_all(exp.Column, bfs=False)  # depth first: text order
+        found = (f"{c.table}.{c.name}" for c in columns if c.table)
         return tuple(dict.fromkeys(found))
 
 
