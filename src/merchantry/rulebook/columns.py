@@ -212,34 +212,40 @@ SCORE_COLUMN_PLATFORM: Final[dict[str, str | None]] = {
 """Which platform's scores (``shop_scores.platform``) a score column reads; ``None``: any."""
 
 SCORE_SERIES_SQL: Final = """
+WITH latest AS (
+  SELECT * FROM (
+    SELECT *, row_number() OVER (
+      PARTITION BY platform, shop_id, score_date ORDER BY version_from DESC, rulebook DESC
+    ) AS version_rank
+    FROM shop_scores
+  )
+  WHERE version_rank = 1
+),
+dates AS (SELECT DISTINCT shop_id, score_date FROM latest),
+douyin AS (SELECT * FROM latest WHERE platform = 'douyin'),
+taobao AS (SELECT * FROM latest WHERE platform = 'taobao')
 SELECT
-  shop_id,
-  score_date,
-  CAST(max(CASE WHEN platform = 'douyin' THEN score_cp END) * 0.01
-       AS DECIMAL(9, 2)) AS experience_score,
-  CAST(max(CASE WHEN platform = 'douyin' THEN score_7d_avg_cp END) * 0.01
-       AS DECIMAL(9, 2)) AS experience_score_7d_avg,
-  CAST(max(CASE WHEN platform = 'douyin' THEN product_cp END) * 0.01
-       AS DECIMAL(9, 2)) AS product_score,
-  CAST(max(CASE WHEN platform = 'douyin' THEN logistics_cp END) * 0.01
-       AS DECIMAL(9, 2)) AS logistics_score,
-  CAST(max(CASE WHEN platform = 'douyin' THEN service_cp END) * 0.01
-       AS DECIMAL(9, 2)) AS service_score,
-  max(CASE WHEN platform = 'douyin' THEN stage END) AS score_stage,
-  CAST(max(CASE WHEN platform = 'taobao' THEN score_cp END) * 0.01
-       AS DECIMAL(9, 2)) AS taobao_score,
-  max(special_services) AS special_services
-FROM (
-  SELECT *, row_number() OVER (
-    PARTITION BY platform, shop_id, score_date ORDER BY version_from DESC, rulebook DESC
-  ) AS version_rank
-  FROM shop_scores
-)
-WHERE version_rank = 1
-GROUP BY shop_id, score_date
+  d.shop_id,
+  d.score_date,
+  CAST(dy.score_cp * 0.01 AS DECIMAL(9, 2)) AS experience_score,
+  CAST(dy.score_7d_avg_cp * 0.01 AS DECIMAL(9, 2)) AS experience_score_7d_avg,
+  CAST(dy.product_cp * 0.01 AS DECIMAL(9, 2)) AS product_score,
+  CAST(dy.logistics_cp * 0.01 AS DECIMAL(9, 2)) AS logistics_score,
+  CAST(dy.service_cp * 0.01 AS DECIMAL(9, 2)) AS service_score,
+  dy.stage AS score_stage,
+  CAST(tb.score_cp * 0.01 AS DECIMAL(9, 2)) AS taobao_score,
+  CASE WHEN dy.score_date IS NULL OR tb.score_date > dy.score_date
+       THEN tb.special_services ELSE dy.special_services END AS special_services
+FROM dates AS d
+ASOF LEFT JOIN douyin AS dy ON dy.shop_id = d.shop_id AND d.score_date >= dy.score_date
+ASOF LEFT JOIN taobao AS tb ON tb.shop_id = d.shop_id AND d.score_date >= tb.score_date
 """
 """The score series as one row per shop and date (fixed SQL, ours).
 
+Each row holds every platform's score *in force* on its date: the Douyin columns come
+from the latest Douyin score dated on or before it, the Taobao column from the latest
+Taobao one, so a platform scored on other days than the other is not lost (an ASOF
+join on this series then reads both correctly; ``tests/scoring/test_score_asof.py``).
 When several rulebooks of one platform scored the same day (a what-if beside the
 real one), the version that took effect last wins. Points are ``DECIMAL(9, 2)``:
 ``score_cp`` is an integer of hundredths and ``* 0.01`` keeps it exact

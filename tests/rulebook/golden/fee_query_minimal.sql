@@ -101,31 +101,58 @@ WITH fee_match AS (
     LEFT JOIN refunds AS r
       ON r.order_id = o.order_id
     ASOF LEFT JOIN (
-      SELECT
-        shop_id,
-        score_date,
-        CAST(MAX(CASE WHEN platform = 'douyin' THEN score_cp END) * 0.01 AS DECIMAL(9, 2)) AS experience_score,
-        CAST(MAX(CASE WHEN platform = 'douyin' THEN score_7d_avg_cp END) * 0.01 AS DECIMAL(9, 2)) AS experience_score_7d_avg,
-        CAST(MAX(CASE WHEN platform = 'douyin' THEN product_cp END) * 0.01 AS DECIMAL(9, 2)) AS product_score,
-        CAST(MAX(CASE WHEN platform = 'douyin' THEN logistics_cp END) * 0.01 AS DECIMAL(9, 2)) AS logistics_score,
-        CAST(MAX(CASE WHEN platform = 'douyin' THEN service_cp END) * 0.01 AS DECIMAL(9, 2)) AS service_score,
-        MAX(CASE WHEN platform = 'douyin' THEN stage END) AS score_stage,
-        CAST(MAX(CASE WHEN platform = 'taobao' THEN score_cp END) * 0.01 AS DECIMAL(9, 2)) AS taobao_score,
-        MAX(special_services) AS special_services
-      FROM (
+      WITH latest AS (
         SELECT
-          *,
-          ROW_NUMBER() OVER (
-            PARTITION BY platform, shop_id, score_date
-            ORDER BY version_from DESC, rulebook DESC
-          ) AS version_rank
-        FROM shop_scores
+          *
+        FROM (
+          SELECT
+            *,
+            ROW_NUMBER() OVER (
+              PARTITION BY platform, shop_id, score_date
+              ORDER BY version_from DESC, rulebook DESC
+            ) AS version_rank
+          FROM shop_scores
+        )
+        WHERE
+          version_rank = 1
+      ), dates AS (
+        SELECT DISTINCT
+          shop_id,
+          score_date
+        FROM latest
+      ), douyin AS (
+        SELECT
+          *
+        FROM latest
+        WHERE
+          platform = 'douyin'
+      ), taobao AS (
+        SELECT
+          *
+        FROM latest
+        WHERE
+          platform = 'taobao'
       )
-      WHERE
-        version_rank = 1
-      GROUP BY
-        shop_id,
-        score_date
+      SELECT
+        d.shop_id,
+        d.score_date,
+        CAST(dy.score_cp * 0.01 AS DECIMAL(9, 2)) AS experience_score,
+        CAST(dy.score_7d_avg_cp * 0.01 AS DECIMAL(9, 2)) AS experience_score_7d_avg,
+        CAST(dy.product_cp * 0.01 AS DECIMAL(9, 2)) AS product_score,
+        CAST(dy.logistics_cp * 0.01 AS DECIMAL(9, 2)) AS logistics_score,
+        CAST(dy.service_cp * 0.01 AS DECIMAL(9, 2)) AS service_score,
+        dy.stage AS score_stage,
+        CAST(tb.score_cp * 0.01 AS DECIMAL(9, 2)) AS taobao_score,
+        CASE
+          WHEN dy.score_date IS NULL OR tb.score_date > dy.score_date
+          THEN tb.special_services
+          ELSE dy.special_services
+        END AS special_services
+      FROM dates AS d
+      ASOF LEFT JOIN douyin AS dy
+        ON dy.shop_id = d.shop_id AND d.score_date >= dy.score_date
+      ASOF LEFT JOIN taobao AS tb
+        ON tb.shop_id = d.shop_id AND d.score_date >= tb.score_date
     ) AS sc
       ON sc.shop_id = o.shop_id AND CAST(o.paid_at AS DATE) >= sc.score_date
     WHERE
