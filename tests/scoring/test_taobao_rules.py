@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+import sqlglot.expressions as exp
+
+from merchantry.rulebook import load_rulebook
+from merchantry.rulebook.model import Rule
+
 from .market import Market, at
 
 RULEBOOK = "taobao-score-2026"
@@ -72,3 +78,45 @@ def test_the_good_service_ranking_needs_4_8_and_a_characteristic_service(
         ).fetchall()
     )
     assert gates == {"S1": True, "S2": True, "S3": False}
+
+
+def _bonus_rules() -> list[Rule]:
+    return [r for r in load_rulebook(RULEBOOK).rules_of("score_bonus") if r.effect.get("service")]
+
+
+def _industries(rule: Rule) -> list[str]:
+    """The industries a bonus rule's condition lists (empty: it has no industry condition)."""
+    return [
+        str(lit.this)
+        for in_ in rule.condition.find_all(exp.In)
+        for lit in in_.expressions
+        if isinstance(lit, exp.Literal)
+    ]
+
+
+@pytest.mark.parametrize("rule", _bonus_rules(), ids=lambda r: r.id)
+def test_every_service_bonus_adds_its_points_in_its_industries_only(
+    market: Market, rule: Rule
+) -> None:
+    """Each shipped bonus item, read from the rulebook: a shop of a listed industry whose
+    base score leaves room gains exactly the rule's points; a shop outside gains none."""
+    service, points = rule.effect.text("service"), rule.effect.int("points_cp")
+    listed = _industries(rule)
+    inside = listed[0] if listed else "digital_3c"
+    market.shop("IN", industry=inside)
+    market.orders("IN", 40, rating=3, delivered_after_h=24)  # a base well below 5
+    outside = next(
+        i for i in ("digital_3c", "apparel", "food_snacks") if i not in _industries(rule)
+    )
+    market.shop("OUT", industry=outside)
+    market.orders("OUT", 40, rating=3, delivered_after_h=24)
+    market.score(RULEBOOK)
+    base = {s: market.row(s, RULEBOOK)["score_cp"] for s in ("IN", "OUT")}
+    assert base["IN"] + points <= 500
+    for shop in ("IN", "OUT"):
+        market.service(shop, service)
+    market.score(RULEBOOK)
+    assert market.row("IN", RULEBOOK)["score_cp"] == base["IN"] + points
+    assert market.adjustments("IN", RULEBOOK) == {f"{rule.id}:bonus": points}
+    expected_out = 0 if listed else points  # a bonus without an industry list applies to all
+    assert market.row("OUT", RULEBOOK)["score_cp"] == base["OUT"] + expected_out
