@@ -109,3 +109,49 @@ def test_one_warning_per_rule_and_platform_it_reads(market: Market, tmp_path: Pa
         "rule 'both' reads shop.experience_score",  # once, though it reads two Douyin columns
         "rule 'both' reads shop.taobao_score",
     ]
+
+
+def test_recommendation_pool_at_60_and_lucky_bag_prizes_at_80(market: Market) -> None:
+    perfect_shop(market, "GOOD")  # 97
+    market.shop("BAD")  # late, 1-star and a brushing case: clamped at 50
+    market.orders("BAD", 40, picked_after_h=90, delivered_after_h=200, rating=1)
+    market.violation("BAD", "brushing", at(8))
+    market.shop("NEW")
+    market.orders("NEW", 5)  # growth stage: 70
+    market.score()
+    scores = {s: market.row(s)["score_cp"] for s in ("GOOD", "BAD", "NEW")}
+    assert scores["GOOD"] == 9700
+    assert scores["BAD"] < 6000
+    assert scores["NEW"] == 7000
+    assert gates(market, "recommendation_pool") == {
+        "GOOD": (True, "gate.recommendation"),
+        "BAD": (False, None),
+        "NEW": (True, "gate.recommendation"),
+    }
+    assert gates(market, "lucky_bag_prize") == {
+        "GOOD": (True, "gate.lucky_bag"),
+        "BAD": (False, None),
+        "NEW": (False, None),
+    }
+
+
+def test_fresh_produce_needs_75_and_more_than_72_for_the_affiliate_programme(
+    market: Market,
+) -> None:
+    """The fresh-produce block sits before the general rule: a fresh shop that passes the
+    general bar (70/65) but not 75/72 is blocked; other industries are not."""
+    for shop, industry in (("FRESH", "fresh_produce"), ("FOOD", "food_snacks")):
+        market.shop(shop, industry=industry)
+        market.orders(shop, 40, rating=3)
+        market.orders(shop, 4, rating=3, case={"reason": "quality"})
+        for day in range(1, 25):
+            market.session(shop, at(day, hour=11), total_seconds=20, rating=5)
+    market.score()
+    for shop in ("FRESH", "FOOD"):  # the same events: between the two bars
+        row = market.row(shop)
+        assert row["score_cp"] >= 7500
+        assert 6500 <= row["product_cp"] <= 7200
+    assert gates(market, "affiliate_entry") == {
+        "FRESH": (False, "gate.affiliate.fresh"),
+        "FOOD": (True, "gate.affiliate"),
+    }
