@@ -8,6 +8,8 @@ from pathlib import Path
 from merchantry.fees import compute_fees
 from merchantry.rulebook import check_file
 from merchantry.rulebook.facts import score_gaps
+from merchantry.simulate import simulate
+from merchantry.simulate.report import build_page
 
 from .market import SCORE_DAY, Market, at
 from .test_douyin_rules import perfect_shop
@@ -155,3 +157,34 @@ def test_fresh_produce_needs_75_and_more_than_72_for_the_affiliate_programme(
         "FRESH": (False, "gate.affiliate.fresh"),
         "FOOD": (True, "gate.affiliate"),
     }
+
+
+def test_a_simulation_says_when_a_score_gated_candidate_has_no_scores(market: Market) -> None:
+    """The simulator is where an operator prices a score-gated rule before it goes live:
+    without scores the waiver would look free, so the result and its page say so."""
+    perfect_shop(market, "GOOD")
+    market.order("GOOD", at(30, hour=12))
+    unscored = simulate(
+        market.con,
+        "douyin-2026",
+        "douyin-2026-score-gated",
+        SCORE_DAY,
+        SCORE_DAY,
+        rulebook_dirs=[RULEBOOKS],
+    )
+    assert [w.split(" reads ")[0] for w in unscored.warnings] == [
+        "douyin-2026-score-gated: rule 'tsf.waiver.quality_merchant'"
+    ]
+    assert "注意 / Warnings" in build_page(unscored).to_html()
+    market.score()
+    scored = simulate(
+        market.con,
+        "douyin-2026",
+        "douyin-2026-score-gated",
+        SCORE_DAY,
+        SCORE_DAY,
+        rulebook_dirs=[RULEBOOKS],
+    )
+    assert scored.warnings == ()
+    assert "注意 / Warnings" not in build_page(scored).to_html()
+    assert scored.summary.saving_fen > unscored.summary.saving_fen == 0  # the waiver now applies

@@ -148,6 +148,8 @@ def step_ingest(run: DemoRun) -> None:
 def step_simulate(run: DemoRun) -> None:
     """Fees under the 2025 and 2026 Douyin rulebooks, and what merchants save."""
     run.simulation = simulate(run.warehouse(), BASELINE, CANDIDATE, run.start, run.end)
+    for warning in run.simulation.warnings:
+        run.console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     write_report(run.simulation, run.simulation_path, plotly=PlotlyMode.BESIDE)
 
 

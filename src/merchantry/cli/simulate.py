@@ -159,6 +159,8 @@ def register(app: typer.Typer) -> None:
         finally:
             con.close()
         print_result(console, result)
+        for warning in result.warnings:
+            console.print(f"[yellow]warning:[/] {warning}", highlight=False)
         console.print(f"run [bold]{result.run_id}[/] stored in sim_* tables of {db}")
         if report is not None:
             console.print(f"report written to [bold]{report}[/]")

@@ -346,6 +346,16 @@ def build_page(result: SimulationResult) -> Page:
             ("运行 / Run", result.run_id),
         ),
         sections=(
+            *(
+                (
+                    Section(
+                        "注意 / Warnings",
+                        (Paragraph("The fee runs warned:", tuple(result.warnings)),),
+                    ),
+                )
+                if result.warnings
+                else ()
+            ),
             headline_section(result),
             line_section(result),
             segment_section(result),

@@ -112,6 +112,10 @@ class SimulationResult:
     sample_by_size: tuple[tuple[str, tuple[int, ...]], ...]
     assumptions: tuple[RuleInfo, ...]
     """Rules of either rulebook whose numbers are flagged as assumptions."""
+    warnings: tuple[str, ...] = ()
+    """What the fee runs of this simulation warned about (e.g. a score-gated rule with no
+    score to read), each prefixed with its rulebook. Not stored: a run read back later
+    has none."""
 
     def segments(self, dimension: str) -> tuple[SegmentSaving, ...]:
         """The segments of one dimension, largest saving first."""

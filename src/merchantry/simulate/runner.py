@@ -9,6 +9,7 @@ any earlier run of the same rulebooks and period; (4) read the result back.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from importlib import import_module
@@ -116,9 +117,11 @@ def simulate(
         end = whole.end if end is None else end
     period = Period(start, end)
     run_id = derive_run_id(baseline, candidate, period)
+    warnings: list[str] = []
     for rulebook in (baseline, candidate):
         progress(f"fees under {rulebook}")
-        run_fees(con, rulebook, period.start, period.end, rulebook_dirs=rulebook_dirs)
+        ran = run_fees(con, rulebook, period.start, period.end, rulebook_dirs=rulebook_dirs)
+        warnings += [f"{rulebook}: {w}" for w in getattr(ran, "warnings", ())]
 
     progress("savings")
     ensure_sim_tables(con)
@@ -152,7 +155,7 @@ def simulate(
         _write_distribution(con, run_id)
         drop_staging(con)
     progress("report figures")
-    return load_result(con, run_id)
+    return dataclasses.replace(load_result(con, run_id), warnings=tuple(warnings))
 
 
 def _name_lines(con: duckdb.DuckDBPyConnection, run_id: str, rulebooks: tuple[str, str]) -> None:
