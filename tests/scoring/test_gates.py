@@ -157,6 +157,21 @@ def test_fresh_produce_needs_75_and_more_than_72_for_the_affiliate_programme(
         "FRESH": (False, "gate.affiliate.fresh"),
         "FOOD": (True, "gate.affiliate"),
     }
+    # product 65 < 70: no geographical-indication label for either, though both score >= 70
+    assert gates(market, "geo_indication_label") == {"FRESH": (False, None), "FOOD": (False, None)}
+
+
+def test_the_geographical_indication_label_needs_70_and_a_product_score_of_70(
+    market: Market,
+) -> None:
+    perfect_shop(market, "GOOD")  # 97, product 100
+    market.shop("NEW")
+    market.orders("NEW", 5)  # growth stage: 70 but no product score
+    market.score()
+    assert gates(market, "geo_indication_label") == {
+        "GOOD": (True, "gate.geo_indication"),
+        "NEW": (False, None),
+    }
 
 
 def test_a_simulation_says_when_a_score_gated_candidate_has_no_scores(market: Market) -> None:

@@ -74,6 +74,7 @@ GATES: Final = (
     "recommendation_pool",
     "lucky_bag_prize",
     "authorised_account",
+    "geo_indication_label",
     "quality_merchant",
 )
 """Programmes a ``score_gate`` rule can open or close (§1.3 of the fact sheet)."""
