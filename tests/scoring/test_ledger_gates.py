@@ -16,6 +16,8 @@ from merchantry.fees import run_rulebook
 from merchantry.ledger import CloseSummary, close_rulebook
 from merchantry.ledger.check import check_journal
 from merchantry.scoring import score_shops
+from merchantry.simulate import simulate
+from merchantry.simulate.report import build_page
 
 from .market import Market, at
 from .test_douyin_rules import perfect_shop
@@ -175,3 +177,37 @@ def test_a_close_that_runs_the_fee_stage_also_names_score_gated_fee_rules(market
         "rule 'compensation.quality-merchant'",
         "rule 'tsf.waiver.quality_merchant'",
     ]
+
+
+def test_the_simulator_prices_ledger_rules_as_the_close_applies_them(scored: Market) -> None:
+    """The simulation's settlement wait and borne compensation equal what a close under the
+    candidate posts and schedules for the same orders (and the baseline's 4 days, no 减赔)."""
+    good = compensated(scored, "GOOD", SCORED)
+    compensated(scored, "BAD", SCORED)
+    compensated(scored, "GOOD", BEFORE_ANY_SCORE)
+    result = simulate(scored.con, "douyin-2025", "douyin-2026", *JUNE, rulebook_dirs=[RULEBOOKS])
+    sides = {side.side: side for side in result.ledger}
+    base, cand = sides["baseline"], sides["candidate"]
+    assert base.fen_days == 4 * base.settled_amount_fen  # douyin-2025: 4 days for every order
+    assert base.platform_borne_fen == 0
+    assert (cand.compensation_cases, cand.compensation_fen) == (3, 3_000)
+
+    close_june(scored, "douyin-2026")
+    borne = scored.con.execute(
+        "SELECT -sum(amount_fen) FROM journal_postings WHERE account = 'platform_subsidy'"
+        " AND rule_id = 'compensation.quality-merchant'"
+    ).fetchone()
+    assert borne == (cand.platform_borne_fen,) == (300,)
+    assert scored.con.execute(
+        "SELECT order_id FROM journal_postings WHERE rule_id = 'compensation.quality-merchant'"
+    ).fetchall() == [(good,)]
+    schedule = scored.con.execute(
+        "SELECT count(*), sum(o.amount_paid_fen), sum(o.amount_paid_fen * p.settlement_days)"
+        " FROM order_payouts AS p JOIN orders AS o USING (order_id)"
+        " WHERE p.paid_on BETWEEN ? AND ?",
+        list(JUNE),
+    ).fetchone()
+    assert schedule == (cand.settled_orders, cand.settled_amount_fen, cand.fen_days)
+    page = build_page(result).to_html()
+    assert "Settlement and compensation" in page
+    assert "The platform bears ¥3.00 more compensation" in page

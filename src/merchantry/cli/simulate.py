@@ -13,7 +13,7 @@ from rich.table import Table
 
 from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_fen, yuan_to_fen
-from merchantry.report import PlotlyMode
+from merchantry.report import PlotlyMode, format_points
 from merchantry.simulate import (
     FeeRunner,
     SegmentParams,
@@ -74,6 +74,19 @@ def print_result(console: Console, result: SimulationResult) -> None:
     for line in result.by_line:
         lines.add_row(line.title, f"{line.orders:,}", format_fen(line.saving_fen))
     console.print(lines)
+    if result.ledger:
+        ledger = Table(title="Settlement and compensation 账期与赔付 (ledger rules)")
+        for column in ("side", "rulebook", "mean wait (days, by amount)", "platform bears"):
+            ledger.add_column(column, justify="left" if column in ("side", "rulebook") else "right")
+        for side in result.ledger:
+            days = side.mean_days_hundredths
+            ledger.add_row(
+                side.side,
+                side.rulebook,
+                "-" if days is None else format_points(days),
+                format_fen(side.platform_borne_fen),
+            )
+        console.print(ledger)
 
 
 def register(app: typer.Typer) -> None:

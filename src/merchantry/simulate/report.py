@@ -22,6 +22,7 @@ from merchantry.report import (
     Table,
     bar_chart,
     box_chart,
+    format_points,
     histogram_chart,
 )
 from merchantry.simulate.result import ShopSaving, SimulationResult
@@ -282,6 +283,67 @@ def platform_section(result: SimulationResult) -> Section:
     return Section("平台让利 / What the platform gives up", (metrics, Paragraph(text)))
 
 
+def _days(hundredths: int | None) -> str:
+    return "—" if hundredths is None else f"{format_points(hundredths)} d"
+
+
+def ledger_section(result: SimulationResult) -> Section | None:
+    """Settlement wait and borne compensation under each rulebook (ledger rules)."""
+    sides = {side.side: side for side in result.ledger}
+    if not sides:
+        return None
+    table = Table(
+        "账期与赔付 / Settlement and compensation, as a close would apply them",
+        (
+            Column("side", "方案 / side"),
+            Column("rulebook", "规则 / rulebook"),
+            Column("orders", "结算订单 / orders settled", N),
+            Column("wait", "平均账期 / mean wait (by amount)"),
+            Column("cases", "赔付单 / compensation cases", N),
+            Column("compensation", "赔付 / compensation", M),
+            Column("borne", "平台承担 / platform bears", M),
+        ),
+        tuple(
+            (
+                side.side,
+                side.rulebook,
+                side.settled_orders,
+                _days(side.mean_days_hundredths),
+                side.compensation_cases,
+                side.compensation_fen,
+                side.platform_borne_fen,
+            )
+            for side in sides.values()
+        ),
+    )
+    blocks: list[Block] = [table]
+    base, cand = sides.get("baseline"), sides.get("candidate")
+    if base is not None and cand is not None:
+        before, after = base.mean_days_hundredths, cand.mean_days_hundredths
+        wait = ""
+        if before is not None and after is not None:
+            change = after - before
+            wait = (
+                f"Merchants wait {format_points(abs(change))} days "
+                f"{'longer' if change > 0 else 'less'} for their goods payment on average "
+                "(weighted by amount paid)"
+                if change
+                else "The mean settlement wait does not change"
+            )
+        borne = cand.platform_borne_fen - base.platform_borne_fen
+        sentences = [wait] if wait else []
+        sentences.append(
+            f"The platform bears {format_fen(abs(borne))} {'more' if borne >= 0 else 'less'} "
+            "compensation (减赔)"
+        )
+        sentences.append(
+            "These are ledger rules: they change when money moves and who pays compensation, "
+            "not the fee lines above, so they are not in the savings total"
+        )
+        blocks.append(Paragraph(". ".join(sentences) + "."))
+    return Section("账期与赔付 / Settlement and compensation", tuple(blocks))
+
+
 def methods_section(result: SimulationResult) -> Section:
     """How the figures are computed, and which rulebook numbers are assumptions."""
     bullets = (
@@ -362,6 +424,7 @@ def build_page(result: SimulationResult) -> Page:
             distribution_section(result),
             shops_section(result),
             platform_section(result),
+            *((ledger,) if (ledger := ledger_section(result)) is not None else ()),
             methods_section(result),
         ),
         footer="Merchantry · merchantry simulate",

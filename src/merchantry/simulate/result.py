@@ -14,6 +14,7 @@ from typing import Any, Final
 import duckdb
 
 from merchantry.kit.errors import NotFound
+from merchantry.kit.money import div_round
 from merchantry.simulate.catalog import RuleInfo, read_rules
 from merchantry.simulate.distribution import PERCENTILES, Spread
 from merchantry.simulate.params import Period, SegmentParams
@@ -92,6 +93,27 @@ class ShopSaving:
 
 
 @dataclass(frozen=True, slots=True)
+class LedgerSide:
+    """One side's ledger terms over the period (a ``sim_ledger`` row)."""
+
+    side: str
+    rulebook: str
+    settled_orders: int
+    settled_amount_fen: int
+    fen_days: int
+    compensation_cases: int
+    compensation_fen: int
+    platform_borne_fen: int
+
+    @property
+    def mean_days_hundredths(self) -> int | None:
+        """Amount-weighted mean settlement wait in hundredths of a day (648 = 6.48 days)."""
+        if self.settled_amount_fen <= 0:
+            return None
+        return div_round(self.fen_days * 100, self.settled_amount_fen)
+
+
+@dataclass(frozen=True, slots=True)
 class SimulationResult:
     """Everything a simulation found, ready to print or render."""
 
@@ -112,6 +134,9 @@ class SimulationResult:
     sample_by_size: tuple[tuple[str, tuple[int, ...]], ...]
     assumptions: tuple[RuleInfo, ...]
     """Rules of either rulebook whose numbers are flagged as assumptions."""
+    ledger: tuple[LedgerSide, ...] = ()
+    """Settlement wait and borne compensation of each side (``sim_ledger``); empty when
+    neither rulebook could be loaded."""
     warnings: tuple[str, ...] = ()
     """What the fee runs of this simulation warned about (e.g. a score-gated rule with no
     score to read), each prefixed with its rulebook. Not stored: a run read back later
@@ -217,6 +242,10 @@ def load_result(
         by_size.setdefault(r["size"], []).append(int(r["saving_fen"]))
     size_order = ("small", "mid", "key_account", "unknown")
     rules = read_rules(con, (run["baseline"], run["candidate"]))
+    ledger = tuple(
+        LedgerSide(**{f.name: r[f.name] for f in fields(LedgerSide)})
+        for r in _rows(con, "SELECT * FROM sim_ledger WHERE run_id = ? ORDER BY side", [run_id])
+    )
     return SimulationResult(
         run_id=run_id,
         baseline=run["baseline"],
@@ -234,6 +263,7 @@ def load_result(
         sample_by_size=tuple(
             (size, thin_by_rank(by_size[size])) for size in size_order if size in by_size
         ),
+        ledger=ledger,
         assumptions=tuple(
             sorted(
                 (info for info in rules.values() if info.assumption),

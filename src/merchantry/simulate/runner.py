@@ -20,6 +20,8 @@ import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.kit.errors import InputError, NotFound
+from merchantry.ledger.whatif import ledger_terms
+from merchantry.rulebook import load_rulebook
 from merchantry.simulate.catalog import line_title, read_rules
 from merchantry.simulate.distribution import describe
 from merchantry.simulate.params import Period, SegmentParams, derive_run_id
@@ -151,11 +153,43 @@ def simulate(
             ],
         )
         write_savings(con, run_id, period, params)
+        _write_ledger_terms(con, run_id, period, (baseline, candidate), rulebook_dirs)
         _name_lines(con, run_id, (baseline, candidate))
         _write_distribution(con, run_id)
         drop_staging(con)
     progress("report figures")
     return dataclasses.replace(load_result(con, run_id), warnings=tuple(warnings))
+
+
+def _write_ledger_terms(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    period: Period,
+    rulebooks: tuple[str, str],
+    rulebook_dirs: Sequence[Path],
+) -> None:
+    """Each side's settlement wait and borne compensation into ``sim_ledger`` (nothing for a
+    side whose rulebook is not on the search path: fee lines alone can be simulated)."""
+    for side, name in zip(("baseline", "candidate"), rulebooks, strict=True):
+        try:
+            book = load_rulebook(name, rulebook_dirs)
+        except NotFound:
+            continue
+        terms = ledger_terms(con, book, period.start, period.end)
+        con.execute(
+            "INSERT INTO sim_ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id,
+                side,
+                name,
+                terms.settled_orders,
+                terms.settled_amount_fen,
+                terms.fen_days,
+                terms.compensation_cases,
+                terms.compensation_fen,
+                terms.platform_borne_fen,
+            ],
+        )
 
 
 def _name_lines(con: duckdb.DuckDBPyConnection, run_id: str, rulebooks: tuple[str, str]) -> None:

@@ -218,6 +218,49 @@ SIM_DISTRIBUTION = Table(
     ),
 )
 
+SIM_LEDGER = Table(
+    name="sim_ledger",
+    term_zh="账期与赔付模拟",
+    description=(
+        "What each rulebook's ledger rules mean for the period's orders, computed the way a "
+        "close would (same facts, same rule choice, scores as of the payment date): the "
+        "settlement wait and the compensation the platform bears (减赔)."
+    ),
+    primary_key=("run_id", "side"),
+    columns=(
+        Column("run_id", T.TEXT, "Run.", "运行ID"),
+        Column("side", T.TEXT, "baseline or candidate.", "方案", choices=("baseline", "candidate")),
+        Column("rulebook", T.TEXT, "Rulebook.", "规则版本"),
+        Column("settled_orders", T.BIGINT, "Orders a settlement-days rule covers.", "结算订单数"),
+        Column(
+            "settled_amount_fen", T.MONEY, "Amount paid on those orders.", "结算金额", unit="fen"
+        ),
+        Column(
+            "fen_days",
+            T.BIGINT,
+            "Σ amount paid × settlement days (amount-weighted wait = fen_days / amount).",
+            "金额×账期天数",
+            unit="fen·day",
+        ),
+        Column(
+            "compensation_cases",
+            T.BIGINT,
+            "Approved merchant-responsible cases with compensation on the period's orders.",
+            "赔付单数",
+        ),
+        Column(
+            "compensation_fen", T.MONEY, "Their compensation to buyers.", "赔付金额", unit="fen"
+        ),
+        Column(
+            "platform_borne_fen",
+            T.MONEY,
+            "Part of it the compensation-reduction rule moves to the platform.",
+            "平台承担赔付",
+            unit="fen",
+        ),
+    ),
+)
+
 SIM_TABLES: Final[tuple[Table, ...]] = (
     SIM_RUNS,
     SIM_SUMMARY,
@@ -225,6 +268,7 @@ SIM_TABLES: Final[tuple[Table, ...]] = (
     SIM_BY_SEGMENT,
     SIM_SHOP_SAVINGS,
     SIM_DISTRIBUTION,
+    SIM_LEDGER,
 )
 
 
