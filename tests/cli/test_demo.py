@@ -8,7 +8,9 @@ from pathlib import Path
 import duckdb
 from typer.testing import CliRunner
 
+from merchantry.cli.demo import SCORE_GATED_COMPENSATION
 from merchantry.cli.main import app
+from merchantry.kit.money import format_fen
 
 
 def test_demo_runs_every_step_and_accounts_for_every_row(tmp_path: Path) -> None:
@@ -47,7 +49,11 @@ def test_demo_runs_every_step_and_accounts_for_every_row(tmp_path: Path) -> None
     days = con.execute("SELECT count(DISTINCT score_date) FROM shop_scores").fetchone()
     assert days == (3,)  # scored every day before the close, so score-gated rules can apply
     assert "reads shop.experience_score" not in result.output  # no score-gap warning
-    assert "shops scoring 90 or more" in result.output
+    borne = con.execute(SCORE_GATED_COMPENSATION).fetchone()
+    assert borne is not None
+    printed = " ".join(result.output.split())  # the console wraps long lines
+    assert f"{format_fen(int(borne[0]))} of compensation borne by the platform for " in printed
+    assert f"for {int(borne[1]):,} shops scoring 90 or more" in printed  # the journal's figure
 
     page = (out / "report.html").read_text(encoding="utf-8")
     assert re.search(r"<script[^>]+src=\"https?://", page) is None  # works offline

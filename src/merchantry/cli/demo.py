@@ -42,7 +42,6 @@ from merchantry.report import (
     bar_chart,
     format_points,
 )
-from merchantry.rulebook import load_rulebook
 from merchantry.scoring import score_shops
 from merchantry.scoring.report import ranking, write_ranking_csv, write_score_report
 from merchantry.simulate import SimulationResult, simulate
@@ -248,15 +247,7 @@ def step_score(run: DemoRun) -> None:
         (SCORE_RULEBOOK, run.scores_path),
         (TAOBAO_SCORE_RULEBOOK, run.taobao_scores_path),
     ):
-        scale = load_rulebook(rulebook).rules_of("score_scale")
-        write_score_report(
-            run.warehouse(),
-            rulebook,
-            run.end,
-            path,
-            scale_low_cp=scale[0].effect.int("low_cp") if scale else 0,
-            plotly=PlotlyMode.BESIDE,
-        )
+        write_score_report(run.warehouse(), rulebook, run.end, path, plotly=PlotlyMode.BESIDE)
     run.console.print(
         f"{TAOBAO_SCORE_RULEBOOK} on {run.end}: {taobao.formal:,} shops scored; good-service "
         f"ranking {len(ranked):,} shops in {len({r.industry for r in ranked}):,} industries "

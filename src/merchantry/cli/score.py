@@ -14,7 +14,6 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from merchantry.report import format_points
-from merchantry.rulebook import load_rulebook
 from merchantry.scoring import ScoreRunSummary, display_tenths, score_shops
 from merchantry.scoring.diagnosis import ScoreDiagnosis, diagnose_score
 from merchantry.scoring.report import ranking, write_ranking_csv, write_score_report
@@ -195,9 +194,7 @@ def score_report_command(
     console = Console()
     con = connect(db)
     try:
-        scale = load_rulebook(rulebook, dirs or ()).rules_of("score_scale")
-        low = scale[0].effect.int("low_cp") if scale else 0
-        path = write_score_report(con, rulebook, day.date(), out, scale_low_cp=low)
+        path = write_score_report(con, rulebook, day.date(), out, rulebook_dirs=dirs or ())
         console.print(f"Report: {path}", highlight=False)
         if ranking_csv is not None:
             ranked = ranking(con, rulebook, day.date())

@@ -188,10 +188,11 @@ def _claw(line: str) -> exp.Expr:
     return exp.paren(exp.Sub(this=share("cum_fen"), expression=share("prev_fen")))
 
 
-def _reduced() -> exp.Expr:
-    """The part of a compensation the reduction rule moves to the platform."""
-    rate = exp.func("coalesce", exp.column("comp_share_bp", table="s"), exp.Literal.number(0))
-    return apply_rate_sql(exp.column("compensation_fen", table="a"), rate)
+def reduced_compensation_sql(rules: str = "s", case: str = "a") -> exp.Expr:
+    """The part of a compensation the reduction rule moves to the platform: the case's
+    ``compensation_fen`` × the rule's ``comp_share_bp`` (none: 0), rounded to a fen."""
+    rate = exp.func("coalesce", exp.column("comp_share_bp", table=rules), exp.Literal.number(0))
+    return apply_rate_sql(exp.column("compensation_fen", table=case), rate)
 
 
 CHARGE_KINDS: Final = tuple(k for k in PLATFORM_ACCOUNT_BY_FEE_KIND if k not in REFUND_FEE_KINDS)
@@ -300,5 +301,5 @@ def stage_order_events(
         splice_creator_fee=_claw("creator_fee_fen"),
     )
     run_sql(con, refunds, {"ns": namespace("refund")})
-    compensation = splice(STAGE_COMPENSATION, splice_reduced=_reduced())
+    compensation = splice(STAGE_COMPENSATION, splice_reduced=reduced_compensation_sql())
     run_sql(con, compensation, {**period, "ns": namespace("compensation")})

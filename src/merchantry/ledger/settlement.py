@@ -137,11 +137,11 @@ WHERE settle_on BETWEEN $start AND $end
 """
 
 
-def build_schedule(
-    con: duckdb.DuckDBPyConnection, book: Rulebook, end: date, *, since: date = EPOCH
+def select_order_rules(
+    con: duckdb.DuckDBPyConnection, book: Rulebook, target: str = "ledger_order_rules"
 ) -> None:
-    """Facts, per-order ledger rules and the schedule (temp tables), then ``order_payouts``."""
-    run_sql(con, ORDER_FACTS, {"start": since, "end": end})
+    """Temp table ``target``: for every order of ``ledger_facts``, the chosen settlement,
+    auto-confirm, commission-settlement and compensation-reduction numbers and rule ids."""
     settle = RuleSet(book, "settlement_days")
     auto = RuleSet(book, "auto_confirm_days")
     commission = RuleSet(book, "commission_settlement_days")
@@ -160,9 +160,17 @@ def build_schedule(
                 ("comp_share_bp", reduction.int_field("share_bp")),
                 ("comp_rule", reduction.rule_id()),
             ),
-            "ledger_order_rules",
+            target,
         )
     )
+
+
+def build_schedule(
+    con: duckdb.DuckDBPyConnection, book: Rulebook, end: date, *, since: date = EPOCH
+) -> None:
+    """Facts, per-order ledger rules and the schedule (temp tables), then ``order_payouts``."""
+    run_sql(con, ORDER_FACTS, {"start": since, "end": end})
+    select_order_rules(con, book)
     run_sql(con, SCHEDULE, {"end": end})
     run_sql(con, WRITE_PAYOUTS, {"rulebook": book.name})
 

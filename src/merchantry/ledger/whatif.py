@@ -22,11 +22,12 @@ from datetime import date
 from typing import Final
 
 import duckdb
-import sqlglot.expressions as exp
 
-from merchantry.kit.money import apply_rate_sql
-from merchantry.ledger.facts import ORDER_FACTS, RuleSet, select_rules
+from merchantry.kit.money import div_round
+from merchantry.ledger.facts import ORDER_FACTS
 from merchantry.ledger.journal import run_sql
+from merchantry.ledger.postings import reduced_compensation_sql
+from merchantry.ledger.settlement import select_order_rules
 from merchantry.rulebook.model import Rulebook
 
 TERMS_SQL: Final = """
@@ -62,27 +63,21 @@ class LedgerTerms:
     platform_borne_fen: int
     """Compensation the reduction rule moves from merchants to the platform."""
 
+    @property
+    def mean_days_hundredths(self) -> int | None:
+        """Amount-weighted mean settlement wait in hundredths of a day (648 = 6.48 days)."""
+        if self.settled_amount_fen <= 0:
+            return None
+        return div_round(self.fen_days * 100, self.settled_amount_fen)
+
 
 def ledger_terms(
     con: duckdb.DuckDBPyConnection, book: Rulebook, start: date, end: date
 ) -> LedgerTerms:
     """``book``'s settlement and compensation terms for orders paid ``start``..``end``."""
     run_sql(con, ORDER_FACTS, {"start": start, "end": end})
-    settle = RuleSet(book, "settlement_days")
-    reduction = RuleSet(book, "compensation_reduction")
-    con.execute(
-        select_rules(
-            "ledger_facts",
-            ("order_order_id",),
-            (
-                ("settle_days", settle.int_field("days")),
-                ("comp_share_bp", reduction.int_field("share_bp")),
-            ),
-            "ledger_whatif_rules",
-        )
-    )
-    rate = exp.func("coalesce", exp.column("comp_share_bp", table="r"), exp.Literal.number(0))
-    reduced = apply_rate_sql(exp.column("compensation_fen", table="a"), rate)
+    select_order_rules(con, book, "ledger_whatif_rules")
+    reduced = reduced_compensation_sql(rules="r")  # exactly as the posting rounds it
     sql = TERMS_SQL.replace("__reduced__", reduced.sql(dialect="duckdb"))
     row = con.execute(sql).fetchone()
     if row is None:  # an aggregate always returns a row

@@ -135,7 +135,8 @@ def format_points(hundredths: int) -> str:
 def points_histogram(
     title: str, values_cp: Sequence[int], *, value_title: str = "points", bins: int = 40
 ) -> Chart:
-    """Histogram of scores held in hundredths of a point (``score_cp``)."""
+    """Histogram of scores held in hundredths of a point (``score_cp``); the points on the
+    axis are display numbers only (scores are not money, and nothing flows back)."""
     figure = go.Figure(
         go.Histogram(x=[v / 100 for v in values_cp], nbinsx=bins, marker={"color": NEUTRAL_COLOUR})
     )
@@ -153,7 +154,8 @@ def points_bar(
     axis_from_cp: int = 0,
 ) -> Chart:
     """Horizontal bars of scores in hundredths (e.g. the median score per industry); the
-    axis starts at ``axis_from_cp`` (a scale's lowest score, so 4.5 and 4.8 look apart)."""
+    axis starts at ``axis_from_cp`` (a scale's lowest score, so 4.5 and 4.8 look apart).
+    Axis coordinates are display numbers; labels show the exact hundredths."""
     texts = [format_points(v) for v in values_cp]
     figure = go.Figure(
         go.Bar(

@@ -11,6 +11,7 @@ industry, as the platform would publish it.
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -34,6 +35,7 @@ from merchantry.report import (
     points_bar,
     points_histogram,
 )
+from merchantry.rulebook import load_rulebook
 
 P = CellKind.POINTS
 N = CellKind.COUNT
@@ -326,9 +328,12 @@ def write_score_report(
     day: date,
     path: Path,
     *,
-    scale_low_cp: int = 0,
+    rulebook_dirs: Sequence[Path] = (),
     plotly: PlotlyMode = PlotlyMode.INLINE,
 ) -> Path:
-    """Render the score report of ``rulebook`` on ``day`` to ``path`` (works offline)."""
-    page = build_score_page(con, rulebook, day, scale_low_cp=scale_low_cp)
+    """Render the score report of ``rulebook`` on ``day`` to ``path`` (works offline); the
+    industry chart starts at the lowest score of the rulebook's scale."""
+    scales = load_rulebook(rulebook, rulebook_dirs).rules_of("score_scale")
+    low = scales[0].effect.int("low_cp") if scales else 0
+    page = build_score_page(con, rulebook, day, scale_low_cp=low)
     return page.render(path, plotly=plotly)

@@ -14,7 +14,7 @@ from typing import Any, Final
 import duckdb
 
 from merchantry.kit.errors import NotFound
-from merchantry.kit.money import div_round
+from merchantry.ledger.whatif import LedgerTerms
 from merchantry.simulate.catalog import RuleInfo, read_rules
 from merchantry.simulate.distribution import PERCENTILES, Spread
 from merchantry.simulate.params import Period, SegmentParams
@@ -93,24 +93,10 @@ class ShopSaving:
 
 
 @dataclass(frozen=True, slots=True)
-class LedgerSide:
+class LedgerSide(LedgerTerms):
     """One side's ledger terms over the period (a ``sim_ledger`` row)."""
 
     side: str
-    rulebook: str
-    settled_orders: int
-    settled_amount_fen: int
-    fen_days: int
-    compensation_cases: int
-    compensation_fen: int
-    platform_borne_fen: int
-
-    @property
-    def mean_days_hundredths(self) -> int | None:
-        """Amount-weighted mean settlement wait in hundredths of a day (648 = 6.48 days)."""
-        if self.settled_amount_fen <= 0:
-            return None
-        return div_round(self.fen_days * 100, self.settled_amount_fen)
 
 
 @dataclass(frozen=True, slots=True)

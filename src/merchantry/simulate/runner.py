@@ -176,19 +176,10 @@ def _write_ledger_terms(
         except NotFound:
             continue
         terms = ledger_terms(con, book, period.start, period.end)
+        row = {"run_id": run_id, "side": side, **dataclasses.asdict(terms)}
         con.execute(
-            "INSERT INTO sim_ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                run_id,
-                side,
-                name,
-                terms.settled_orders,
-                terms.settled_amount_fen,
-                terms.fen_days,
-                terms.compensation_cases,
-                terms.compensation_fen,
-                terms.platform_borne_fen,
-            ],
+            f"INSERT INTO sim_ledger ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
+            list(row.values()),
         )
 
 
