@@ -136,6 +136,22 @@ def _print_evaluation(console: Console, result: ModelEvaluation) -> None:
             f"{q.honest_buyers_intercepted:.2%}",
         )
     console.print(table)
+    if not result.by_grade:
+        return
+    grades = Table(title="by planted grade (test requests)")
+    columns = ("decided by", "grade", "requests", "ROC AUC vs honest", "intercepted", "stopped")
+    for column in columns:
+        grades.add_column(column, justify="left" if column in ("decided by", "grade") else "right")
+    for g in result.by_grade:
+        grades.add_row(
+            g.decider,
+            g.grade if g.abusive else f"{g.grade} (honest)",
+            f"{g.requests:,}",
+            "–" if g.roc_auc != g.roc_auc else f"{g.roc_auc:.4f}",
+            f"{g.intercepted_share:.2%}",
+            f"{g.stopped_share:.2%}",
+        )
+    console.print(grades)
 
 
 @risk_app.command("train")
@@ -206,6 +222,12 @@ def evaluate_command(
                 f"{e.ring_recall:.3f} ({e.planted_rings} planted); buyer precision "
                 f"{e.buyer_precision:.3f} recall {e.buyer_recall:.3f}"
             )
+            for g in e.by_grade:
+                console.print(
+                    f"  {g.grade}: {g.found} of {g.planted} rings found "
+                    f"(recall {g.ring_recall:.3f}); {g.buyers_flagged} of {g.buyers} members "
+                    "flagged"
+                )
         finally:
             con.close()
     if amazon is not None:
@@ -216,12 +238,19 @@ def evaluate_command(
             title=f"Amazon UPU: {result_a.nodes:,} users, {result_a.edges:,} edges, "
             f"{result_a.fraud:,} fraudulent"
         )
-        for column in ("method", "AUROC", "AUPRC"):
-            table.add_column(column, justify="left" if column == "method" else "right")
+        for column in ("method", "reads", "features", "AUROC", "AUPRC"):
+            table.add_column(column, justify="right" if column.startswith("AU") else "left")
         for s in result_a.scores:
-            table.add_row(s.method, f"{s.auroc:.4f}", f"{s.auprc:.4f}")
+            table.add_row(
+                s.method,
+                s.reads,
+                s.feature_set,
+                f"{s.auroc_mean:.4f} ± {s.auroc_sd:.4f}",
+                f"{s.auprc_mean:.4f} ± {s.auprc_sd:.4f}",
+            )
         for name, (auroc, auprc) in PUBLISHED.items():
-            table.add_row(f"{name} (published)", f"{auroc:.4f}", f"{auprc:.4f}")
+            table.add_row(f"{name} (published)", "", "", f"{auroc:.4f}", f"{auprc:.4f}")
+        table.caption = f"mean ± sd over {result_a.scores[0].seeds} seeds"
         console.print(table)
 
 
