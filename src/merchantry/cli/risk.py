@@ -303,6 +303,49 @@ def integrity_command(
         console.print(f"buyer {view.buyer_id}: level {view.level.value}")
 
 
+@risk_app.command("brushing")
+def brushing_command(
+    log: Annotated[
+        Path,
+        typer.Argument(
+            help="Behaviour log in the public UserBehavior layout (CSV or .csv.gz, no header: "
+            "user, item, category, pv|fav|cart|buy, unix seconds)."
+        ),
+    ],
+    rulebook: RULEBOOK = DEFAULT_RULEBOOK,
+    show: Annotated[int, typer.Option(help="Flagged accounts to list.")] = 20,
+) -> None:
+    """Flag brushing (刷单): bursts of purchases of items the account never looked at."""
+    from merchantry.risk.brushing import find_brushing, read_tianchi_log
+
+    console = Console()
+    settings = settings_from(load_rulebook(rulebook))
+    con = duckdb.connect()
+    try:
+        kept = read_tianchi_log(con, log)
+        report = find_brushing(con, settings)
+    finally:
+        con.close()
+    console.print(
+        f"{kept:,} events, {report.accounts:,} accounts, {report.buyers:,} with purchases; "
+        f"{report.blind_buys:,} of {report.buys:,} purchases blind; "
+        f"{len(report.flagged):,} accounts flagged"
+    )
+    table = Table(title="flagged accounts")
+    for column in ("account", "purchases", "blind", "largest burst", "why"):
+        table.add_column(column, justify="left" if column in ("account", "why") else "right")
+    for account in report.flagged[:show]:
+        table.add_row(
+            account.user_id,
+            f"{account.buys}",
+            f"{account.blind_buys}",
+            f"{account.max_blind_burst}",
+            "; ".join(account.reasons),
+        )
+    if report.flagged:
+        console.print(table)
+
+
 @cases_app.command("open")
 def cases_open(
     db: DB = DEFAULT_DB,
