@@ -18,8 +18,13 @@ Generated from `src/merchantry/model/` by `python -m merchantry.model.docs`; do 
 
 Conventions:
 - **Money** is integer **fen** (1 yuan = 100 fen) in `BIGINT` columns. No float ever holds money.
+  The `*_fen` columns hold minor units of the marketplace's currency (`marketplace.currency`):
+  fen for CNY, centavos for BRL (Olist); amounts are shown in that currency (¥, R$).
 - **Rates** are integer **basis points** (bp): 1 bp = 0.01%, so 0.6% = 60 bp and 5% = 500 bp.
-- **Times** are platform local time (Asia/Shanghai) without a zone.
+- **Times** are the marketplace's local wall-clock time, stored without an offset; the zone is
+  `marketplace.time_zone` (Asia/Shanghai for Douyin and Taobao, America/Sao_Paulo for Olist). A
+  warehouse without a `marketplace` row is CNY and Asia/Shanghai. See "Promises, lateness, zones"
+  in `docs/ingestion.md`.
 - **Lists** (`VARCHAR[]`) are written in CSV as values separated by `|`.
 - In CSV an empty field is NULL; booleans are `true` / `false`.
 - Ingestion checks every rule below; a row that breaks one goes to quarantine with the reason
