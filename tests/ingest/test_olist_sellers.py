@@ -191,3 +191,25 @@ def test_amounts_paid_are_the_payments_file(olist_warehouse: duckdb.DuckDBPyConn
         ).fetchall()[0][0]
         > 0
     )
+
+
+@pytest.mark.shared_data
+@pytest.mark.slow
+def test_the_lateness_view_counts_each_sellers_late_deliveries(
+    olist_warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """``order_fulfilment`` (the definition scoring uses) against the raw files."""
+    expected = expected_from_raw_files(shared_data_path(*SAMPLE))
+    rows = olist_warehouse.execute(
+        "SELECT shop_id, count(DISTINCT placed_order_id) FILTER (WHERE delivered_at IS NOT NULL), "
+        "count(DISTINCT placed_order_id) FILTER (WHERE late_delivered) "
+        "FROM order_fulfilment GROUP BY shop_id"
+    ).fetchall()
+    got = {str(s): (int(d), int(n)) for s, d, n in rows}
+    want = {s: (f.delivered_orders, f.late_orders) for s, f in expected.items() if s in got}
+    assert got == want
+    # Late shipping is measurable too: shipping_limit_date is the promise.
+    late_shipped = olist_warehouse.execute(
+        "SELECT count(*) FILTER (WHERE late_shipped), count(late_shipped) FROM order_fulfilment"
+    ).fetchall()[0]
+    assert 0 < late_shipped[0] < late_shipped[1]

@@ -6,17 +6,20 @@ gluing strings.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import sqlglot
 import sqlglot.expressions as exp
 
 from merchantry.model.outputs import OUTPUT_TABLES
 from merchantry.model.schema import Table
 from merchantry.model.system import SYSTEM_TABLES
 from merchantry.model.tables import TABLES
+from merchantry.model.views import VIEWS, View
 
 DEFAULT_DB = Path("merchantry.duckdb")
 DIALECT = "duckdb"
@@ -53,10 +56,38 @@ def create_table_sql(table: Table, *, name: str | None = None, if_not_exists: bo
     return create.sql(dialect=DIALECT)
 
 
+def create_view_sql(view: View) -> str:
+    """``CREATE OR REPLACE VIEW`` for a declared view, built through sqlglot."""
+    create = exp.Create(
+        this=exp.to_table(view.name),
+        kind="VIEW",
+        replace=True,
+        expression=sqlglot.parse_one(view.select, dialect=DIALECT),
+    )
+    return create.sql(dialect=DIALECT)
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every declared event, output and system table that does not exist yet."""
+    """Create every declared event, output and system table that does not exist yet,
+    and (re)create the declared views over them."""
     for table in (*TABLES, *OUTPUT_TABLES, *SYSTEM_TABLES):
         con.execute(create_table_sql(table))
+    stored = dict(
+        con.execute(
+            "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal AND schema_name = "
+            "current_schema()"
+        ).fetchall()
+    )
+    for view in VIEWS:
+        statement = create_view_sql(view)
+        digest = hashlib.sha256(statement.encode()).hexdigest()[:16]
+        if stored.get(view.name) == digest:
+            continue  # unchanged: replacing it would be a needless catalog write
+        con.execute(statement)
+        comment = exp.Comment(
+            this=exp.to_table(view.name), kind="VIEW", expression=exp.Literal.string(digest)
+        )
+        con.execute(comment.sql(dialect=DIALECT))
 
 
 @contextmanager
