@@ -108,8 +108,18 @@ _ACTIVE: ContextVar[Marketplace] = ContextVar("merchantry_marketplace", default=
 
 
 def active_marketplace() -> Marketplace:
-    """The marketplace whose figures are being shown (set by :func:`showing`)."""
+    """The marketplace whose figures are being shown (set by :func:`use_marketplace` or
+    :func:`showing`; a Chinese marketplace until then)."""
     return _ACTIVE.get()
+
+
+def use_marketplace(marketplace: Marketplace) -> None:
+    """Show money in ``marketplace``'s currency from now on in this context.
+
+    ``merchantry.store.warehouse.connect`` calls it with the warehouse's own
+    marketplace, so a command shows the currency of the warehouse it opened.
+    """
+    _ACTIVE.set(marketplace)
 
 
 @contextmanager

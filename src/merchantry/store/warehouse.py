@@ -15,6 +15,13 @@ import duckdb
 import sqlglot
 import sqlglot.expressions as exp
 
+from merchantry.kit.errors import InputError
+from merchantry.kit.settings import (
+    DEFAULT_MARKETPLACE,
+    Marketplace,
+    currency,
+    use_marketplace,
+)
 from merchantry.model.outputs import OUTPUT_TABLES
 from merchantry.model.schema import Table
 from merchantry.model.system import SYSTEM_TABLES
@@ -30,7 +37,31 @@ def connect(path: Path | str = DEFAULT_DB, *, read_only: bool = False) -> duckdb
     con = duckdb.connect(str(path), read_only=read_only)
     if not read_only:
         ensure_schema(con)
+    use_marketplace(read_marketplace(con))
     return con
+
+
+def read_marketplace(con: duckdb.DuckDBPyConnection) -> Marketplace:
+    """The marketplace the warehouse holds (its ``marketplace`` row): currency and time zone.
+
+    No row (or no table yet) is the default Chinese marketplace; two rows mean two
+    marketplaces were mixed in one warehouse, which is refused with both named.
+    """
+    if not table_exists(con, "marketplace"):
+        return DEFAULT_MARKETPLACE
+    rows = con.execute(
+        "SELECT marketplace_id, name, currency, time_zone FROM marketplace ORDER BY 1"
+    ).fetchall()
+    if not rows:
+        return DEFAULT_MARKETPLACE
+    if len(rows) > 1:
+        held = ", ".join(f"{m} ({c}, {z})" for m, _n, c, z in rows)
+        raise InputError(
+            f"the warehouse holds {len(rows)} marketplaces ({held}); one warehouse holds one "
+            "marketplace, so its amounts share one currency and its times one zone"
+        )
+    marketplace_id, name, code, zone = rows[0]
+    return Marketplace(str(marketplace_id), str(name), currency(str(code)), str(zone))
 
 
 def create_table_sql(table: Table, *, name: str | None = None, if_not_exists: bool = True) -> str:
