@@ -15,8 +15,11 @@ Each case below is one order (ship-by 07-02 23:59:59, delivery promised by
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
+
+from merchantry.store.warehouse import connect
 
 ORDERS = [
     ("on", "2026-07-02 23:59:59", "2026-07-04 23:59:59"),
@@ -106,3 +109,19 @@ def test_a_checkout_of_several_lines_is_one_placed_order(
     assert warehouse.execute(
         "SELECT count(*), count(DISTINCT placed_order_id) FROM order_fulfilment"
     ).fetchall() == [(3, 2)]
+
+
+def test_a_warehouse_made_before_the_promises_opens_with_them_empty(tmp_path: Path) -> None:
+    """An older file (no promise columns yet) keeps its rows and gains empty promises."""
+    db = tmp_path / "old.duckdb"
+    con = connect(db)
+    con.execute("DROP VIEW order_fulfilment")
+    for column in ("ship_by_at", "promised_delivery_at", "parent_order_id"):
+        con.execute(f"ALTER TABLE orders DROP COLUMN {column}")
+    con.execute("INSERT INTO orders (order_id, shop_id) VALUES ('old', 'S1')")
+    con.close()
+    con = connect(db)
+    assert con.execute(
+        "SELECT order_id, ship_by_at, placed_order_id, late_shipped FROM order_fulfilment"
+    ).fetchall() == [("old", None, "old", None)]
+    con.close()

@@ -98,11 +98,40 @@ def create_view_sql(view: View) -> str:
     return create.sql(dialect=DIALECT)
 
 
+def _add_new_nullable_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Give a warehouse made before a nullable event column was declared that column (empty).
+
+    E.g. ``orders.ship_by_at``: an older file keeps its rows, which simply have no promise.
+    """
+    present: dict[str, set[str]] = {}
+    for table_name, column_name in con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema()"
+    ).fetchall():
+        present.setdefault(str(table_name), set()).add(str(column_name))
+    for table in TABLES:
+        for col in table.columns:
+            if not col.nullable or col.name in present.get(table.name, {col.name}):
+                continue
+            alter = exp.Alter(
+                this=exp.to_table(table.name),
+                kind="TABLE",
+                actions=[
+                    exp.ColumnDef(
+                        this=exp.to_identifier(col.name, quoted=True),
+                        kind=exp.DataType.build(col.sql_type, dialect=DIALECT),
+                    )
+                ],
+            )
+            con.execute(alter.sql(dialect=DIALECT))
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every declared event, output and system table that does not exist yet,
     and (re)create the declared views over them."""
     for table in (*TABLES, *OUTPUT_TABLES, *SYSTEM_TABLES):
         con.execute(create_table_sql(table))
+    _add_new_nullable_columns(con)
     stored = dict(
         con.execute(
             "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal AND schema_name = "
