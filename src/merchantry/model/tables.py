@@ -387,9 +387,10 @@ ORDERS = Table(
         Column(
             "ship_by_at",
             T.TIMESTAMP,
-            "Promised ship-by time: the latest moment the shop may hand the order to the "
-            "carrier (e.g. 48 h after payment on Douyin; Olist `shipping_limit_date`). "
-            "Late shipping is measured against it; empty when the platform made no promise.",
+            "Promised ship-by time: the latest carrier pickup the platform promised (Douyin "
+            "in-stock goods: 23:59:59 of the day after payment; Taobao: 48 h or the shop's "
+            "declared time; Olist `shipping_limit_date`). Late shipping is measured against "
+            "it (view `order_fulfilment`); empty when no promise was made.",
             "承诺发货时间",
             unit="local time",
             nullable=True,
@@ -399,7 +400,7 @@ ORDERS = Table(
             T.TIMESTAMP,
             "Promised or estimated delivery time shown to the buyer at checkout "
             "(承诺送达/预计送达; Olist `order_estimated_delivery_date`). Late delivery is "
-            "measured against it; empty when none was given.",
+            "measured against it (view `order_fulfilment`); empty when none was given.",
             "承诺送达时间（预计送达时间）",
             unit="local time",
             nullable=True,
