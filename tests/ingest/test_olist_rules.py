@@ -234,6 +234,11 @@ def test_lateness_and_delivered_orders_per_seller(loaded: duckdb.DuckDBPyConnect
     # A arrived 12:00 on its estimated day (given as 00:00): late, as the raw dates read.
     # No line was handed over after its shipping_limit_date (C's hand-over was refused).
     assert rows == [("S1", 2, 1, 0), ("S2", 1, 1, 0)]
+    # C-1 was delivered although its hand-over was refused: it is not awaiting one.
+    assert _all(
+        loaded,
+        "SELECT handed_over_at, awaiting_hand_over FROM order_fulfilment WHERE order_id = 'C-1'",
+    ) == [(None, False)]
 
 
 def test_the_marketplace_is_brazilian(loaded: duckdb.DuckDBPyConnection) -> None:

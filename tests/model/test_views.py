@@ -84,7 +84,7 @@ def test_an_order_not_yet_handed_over_is_late_once_its_deadline_passed(
     )
     rule = (
         "SELECT order_id FROM order_fulfilment "
-        "WHERE late_shipped OR (handed_over_at IS NULL AND ship_by_at < ?) ORDER BY 1"
+        "WHERE late_shipped OR (awaiting_hand_over AND ship_by_at < ?) ORDER BY 1"
     )
     assert warehouse.execute(rule, [datetime(2026, 7, 2, 12)]).fetchall() == [
         ("late",),

@@ -47,8 +47,9 @@ carrier hand-over (`picked_up`, else `shipped`) after `ship_by_at`; *late delive
 `delivered` event after `promised_delivery_at`. Both compare stored times as they are, so an
 Olist estimate given as a day at 00:00 counts a delivery later that day as late (as the raw
 data reads: 414 of the sample's 5,164 delivered orders; comparing calendar days would give
-342). For a score date D, an order still not handed over whose `ship_by_at` is before D is late
-as well: `late_shipped OR (handed_over_at IS NULL AND ship_by_at < D)`. Which score indicator
+342). For a score date D, an order still awaiting its hand-over (neither picked up nor delivered)
+whose `ship_by_at` is before D is late as well:
+`late_shipped OR (awaiting_hand_over AND ship_by_at < D)`. Which score indicator
 uses which flag is in `docs/scoring.md`.
 
 **Zones: decision.** Times are stored as the marketplace's **local wall-clock time**

@@ -38,9 +38,9 @@ ORDER_FULFILMENT: Final = View(
     description=(
         "One row per order: its promises, when it was handed to the carrier and delivered, and "
         "whether each happened later than promised. A flag is empty when there was no promise "
-        "or the event has not happened (yet); for a score date D, an order not handed over by D "
-        "whose `ship_by_at` is before D is late too: "
-        "`late_shipped OR (handed_over_at IS NULL AND ship_by_at < D)`."
+        "or the event has not happened (yet); for a score date D, an order still awaiting its "
+        "hand-over whose `ship_by_at` is before D is late too: "
+        "`late_shipped OR (awaiting_hand_over AND ship_by_at < D)`."
     ),
     columns=(
         ("order_id", "Order (line)."),
@@ -55,6 +55,11 @@ ORDER_FULFILMENT: Final = View(
         ("ship_by_at", "Promised ship-by time (承诺发货时间)."),
         ("handed_over_at", "First carrier pickup (揽收), or the first `shipped` event if none."),
         ("late_shipped", "`handed_over_at > ship_by_at` (发货超时); empty without both."),
+        (
+            "awaiting_hand_over",
+            "Neither handed over nor delivered (yet). An order cancelled before shipment stays "
+            "so: a scoring stage leaves such orders out as its rules say.",
+        ),
         ("promised_delivery_at", "Promised or estimated delivery time (承诺/预计送达)."),
         ("delivered_at", "First `delivered` event (签收)."),
         (
@@ -67,6 +72,7 @@ SELECT o.order_id, o.shop_id, coalesce(o.parent_order_id, o.order_id) AS placed_
   o.paid_at, o.ship_by_at,
   coalesce(e.picked_up_at, e.shipped_at) AS handed_over_at,
   coalesce(e.picked_up_at, e.shipped_at) > o.ship_by_at AS late_shipped,
+  coalesce(e.picked_up_at, e.shipped_at, e.delivered_at) IS NULL AS awaiting_hand_over,
   o.promised_delivery_at, e.delivered_at,
   e.delivered_at > o.promised_delivery_at AS late_delivered
 FROM orders AS o
