@@ -64,17 +64,10 @@ class Marketplace:
     time_zone: str
     """IANA zone of every stored time (times are stored as local wall-clock time)."""
 
-    def __post_init__(self) -> None:
-        try:
-            ZoneInfo(self.time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise InputError(
-                f"marketplace {self.marketplace_id!r}: {self.time_zone!r} is not an IANA time zone"
-            ) from None
-
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.time_zone)
+        """The zone, looked up in the system's time-zone database when first needed."""
+        return time_zone(self.time_zone)
 
     def instant(self, local: datetime) -> datetime:
         """A stored (naive, local) time as an aware instant in the marketplace's zone."""
@@ -83,6 +76,17 @@ class Marketplace:
     def money(self, minor: int) -> str:
         """An amount in minor units, shown in the marketplace's currency."""
         return self.currency.format(minor)
+
+
+def time_zone(name: str) -> ZoneInfo:
+    """The IANA zone called ``name``; an unknown name is an input error naming it."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"{name!r} is not an IANA time zone known to this system "
+            "(e.g. Asia/Shanghai, America/Sao_Paulo)"
+        ) from None
 
 
 def currency(code: str) -> Currency:

@@ -20,6 +20,7 @@ from merchantry.kit.settings import (
     DEFAULT_MARKETPLACE,
     Marketplace,
     currency,
+    time_zone,
     use_marketplace,
 )
 from merchantry.model.outputs import OUTPUT_TABLES
@@ -61,6 +62,7 @@ def read_marketplace(con: duckdb.DuckDBPyConnection) -> Marketplace:
             "marketplace, so its amounts share one currency and its times one zone"
         )
     marketplace_id, name, code, zone = rows[0]
+    time_zone(str(zone))  # a zone this system does not know is refused here, by name
     return Marketplace(str(marketplace_id), str(name), currency(str(code)), str(zone))
 
 
