@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from merchantry.kit.settings import DEFAULT_MARKETPLACE, showing
 from merchantry.store.warehouse import connect
 
 SHARED_DATA = Path(
@@ -20,6 +21,14 @@ SHARED_DATA = Path(
     or Path(__file__).resolve().parents[2] / "shared" / "data"
 )
 """The public datasets: ``../shared/data`` beside the checkout, or ``$MERCHANTRY_SHARED_DATA``."""
+
+
+@pytest.fixture(autouse=True)
+def _default_marketplace() -> Iterator[None]:
+    """Each test starts showing money as a Chinese marketplace does (¥); opening an Olist
+    warehouse inside a test switches to R$ for that test only."""
+    with showing(DEFAULT_MARKETPLACE):
+        yield
 
 
 @pytest.fixture

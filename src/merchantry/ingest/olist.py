@@ -24,6 +24,7 @@ from merchantry.ingest.olist_sql import (
     LINES,
     MACROS,
     MAPPINGS,
+    PAID,
     RECEIPT_CONFIRMATION_DAYS,
 )
 from merchantry.ingest.quarantine import known_digests
@@ -34,6 +35,7 @@ from merchantry.ingest.stage import BOOKKEEPING, FilePart, create_stage, stage_c
 from merchantry.ingest.validate import STEPS, Source, load_table, register_sources
 from merchantry.kit.errors import InputError
 from merchantry.kit.ids import file_digest
+from merchantry.kit.settings import OLIST
 from merchantry.model.schema import Column, ColumnType, Table
 from merchantry.model.tables import table as declared_table
 
@@ -77,6 +79,16 @@ OLIST_FILES: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
             "review_answer_timestamp",
         ),
     ),
+    "payments": (
+        "olist_order_payments_dataset",
+        (
+            "order_id",
+            "payment_sequential",
+            "payment_type",
+            "payment_installments",
+            "payment_value",
+        ),
+    ),
     "customers": (
         "olist_customers_dataset",
         (
@@ -113,8 +125,6 @@ OLIST_FILES: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
 """Olist files the adapter reads: key -> (file stem, header). All are required."""
 
 NOT_MAPPED: Final = {
-    "olist_order_payments_dataset": "payments: the model keeps amounts on the order row "
-    "(goods + freight); instalments and vouchers are not mapped",
     "olist_geolocation_dataset": "geolocation: no model table holds coordinates",
 }
 
@@ -189,6 +199,7 @@ def ingest(
     """Stage, map, validate and load the Olist files (inside the caller's transaction)."""
     if oplan.already_ingested:
         return [], oplan.notes
+    _refuse_other_marketplace(con)
     keys = list(OLIST_FILES)
     sources = [Source(i, str(oplan.files[k])) for i, k in enumerate(keys)]
     encodings: dict[int, str] = {}
@@ -205,11 +216,16 @@ def ingest(
         )
     for macro in MACROS:
         con.execute(macro)
+    con.execute(PAID)
     con.execute(LINES)
     subs = {
         "p_industry": INDUSTRY,
         "p_after_sales_days": text(str(AFTER_SALES_DAYS)),
         "p_confirm_days": exp.Literal.number(RECEIPT_CONFIRMATION_DAYS),
+        "p_marketplace_id": text(OLIST.marketplace_id),
+        "p_marketplace_name": text(OLIST.name),
+        "p_currency": text(OLIST.currency.code),
+        "p_time_zone": text(OLIST.time_zone),
     }
     reports: list[FileReport] = []
     for name, mapping in MAPPINGS.items():
@@ -234,6 +250,25 @@ def ingest(
         con.execute("DROP TABLE _ingest_stage")
     _record_files(con, oplan, ingest_id, reports)
     return reports, oplan.notes
+
+
+def _refuse_other_marketplace(con: duckdb.DuckDBPyConnection) -> None:
+    """Olist amounts are BRL: they may not join a warehouse of another marketplace."""
+    rows = con.execute("SELECT marketplace_id, currency FROM marketplace").fetchall()
+    other = [(m, c) for m, c in rows if m != OLIST.marketplace_id]
+    if other:
+        held = ", ".join(f"{m} ({c})" for m, c in other)
+        raise InputError(
+            f"this warehouse holds marketplace {held}; Olist figures are "
+            f"{OLIST.currency.code} in another time zone and cannot share it: "
+            "ingest Olist into its own --db"
+        )
+    has_events = con.execute("SELECT count(*) FROM orders").fetchall()[0][0]
+    if has_events and not rows:
+        raise InputError(
+            "this warehouse already holds orders of an unnamed (CNY, Asia/Shanghai) marketplace; "
+            "Olist figures are BRL and cannot share it: ingest Olist into its own --db"
+        )
 
 
 def _feeds(con: duckdb.DuckDBPyConnection, file_no: int) -> bool:

@@ -93,22 +93,67 @@ MACROS: Final = (
     "THEN CAST(CAST(CAST(x AS DECIMAL(18, 2)) * 100 AS BIGINT) AS VARCHAR) ELSE x END",
     "CREATE OR REPLACE TEMP MACRO olist_plus(a, b) AS "
     "CAST(TRY_CAST(a AS BIGINT) + TRY_CAST(b AS BIGINT) AS VARCHAR)",
+    "CREATE OR REPLACE TEMP MACRO olist_ts(x) AS TRY_CAST(x AS TIMESTAMP)",
 )
+
+PAID: Final = """
+CREATE OR REPLACE TEMP TABLE _olist_paid AS
+SELECT order_id,
+  sum(TRY_CAST(olist_centavos(payment_value) AS BIGINT)) AS paid,
+  count(*) FILTER (WHERE TRY_CAST(olist_centavos(payment_value) AS BIGINT) IS NULL) AS bad,
+  first(concat('payment_value ', coalesce(payment_value, '(empty)'), ' of payment ',
+               payment_sequential, ' is not an amount') ORDER BY _row)
+    FILTER (WHERE TRY_CAST(olist_centavos(payment_value) AS BIGINT) IS NULL) AS bad_text
+FROM _olist_payments
+WHERE _problem IS NULL AND order_id IS NOT NULL
+GROUP BY order_id
+"""
+"""What each Olist order's buyer paid: the sum of its payment rows (instalments, vouchers and
+cards together), in centavos. An unreadable payment value is kept as text for the message."""
 
 LINES: Final = """
 CREATE OR REPLACE TEMP TABLE _olist_lines AS
-SELECT i._file, i._row, i._raw, i._problem, i._column, i._detail,
-  i.order_id || '-' || i.order_item_id AS model_order_id,
-  i.product_id, i.seller_id, olist_centavos(i.price) AS goods,
-  olist_centavos(i.freight_value) AS freight,
-  o._file AS o_file, o._row AS o_row, o._raw AS o_raw, o.order_status, o.order_purchase_timestamp,
-  o.order_approved_at, o.order_delivered_carrier_date, o.order_delivered_customer_date,
-  c.customer_unique_id, c.customer_zip_code_prefix, c.customer_city, c.customer_state
-FROM _olist_items AS i
-LEFT JOIN _olist_orders AS o ON o.order_id = i.order_id AND o._problem IS NULL
-LEFT JOIN _olist_customers AS c ON c.customer_id = o.customer_id AND c._problem IS NULL
+WITH base AS (
+  SELECT i._file, i._row, i._raw, i._problem, i._column, i._detail,
+    i.order_id AS olist_order_id, i.order_item_id,
+    i.order_id || '-' || i.order_item_id AS model_order_id,
+    i.product_id, i.seller_id, i.shipping_limit_date,
+    olist_centavos(i.price) AS goods, olist_centavos(i.freight_value) AS freight,
+    TRY_CAST(olist_centavos(i.price) AS BIGINT)
+      + TRY_CAST(olist_centavos(i.freight_value) AS BIGINT) AS line_base,
+    o._file AS o_file, o._row AS o_row, o._raw AS o_raw, o.order_status,
+    o.order_purchase_timestamp, o.order_approved_at, o.order_delivered_carrier_date,
+    o.order_delivered_customer_date, o.order_estimated_delivery_date,
+    c.customer_unique_id, c.customer_zip_code_prefix, c.customer_city, c.customer_state,
+    p.paid, p.bad AS paid_bad, p.bad_text AS paid_bad_text
+  FROM _olist_items AS i
+  LEFT JOIN _olist_orders AS o ON o.order_id = i.order_id AND o._problem IS NULL
+  LEFT JOIN _olist_customers AS c ON c.customer_id = o.customer_id AND c._problem IS NULL
+  LEFT JOIN _olist_paid AS p ON p.order_id = i.order_id
+), shared AS (
+  SELECT *,
+    sum(line_base) OVER (PARTITION BY olist_order_id) AS order_base,
+    row_number() OVER (PARTITION BY olist_order_id
+                       ORDER BY TRY_CAST(order_item_id AS INTEGER), _row) AS item_rank
+  FROM base
+), shares AS (
+  SELECT *,
+    CASE WHEN paid IS NULL OR order_base IS NULL OR order_base = 0 THEN 0
+         ELSE ((paid - order_base) * line_base) // order_base END AS diff_share,
+    CASE WHEN paid IS NULL OR order_base IS NULL THEN 0 ELSE paid - order_base END AS diff_total
+  FROM shared
+)
+SELECT * EXCLUDE (diff_share),
+  CASE WHEN item_rank = 1
+       THEN diff_total - (sum(diff_share) OVER (PARTITION BY olist_order_id) - diff_share)
+       ELSE diff_share END AS payment_difference
+FROM shares
 """
-"""One row per Olist order item, with its order and customer: the future ``orders`` rows."""
+"""One row per Olist order item, with its order, customer and payment: the future ``orders``
+rows. The order's payment total exceeds (instalment interest) or misses (rounding) the sum of
+its items' price + freight in a few orders; that difference is shared among the order's items
+in proportion to price + freight, integer-only, the remainder on the first item, so the lines'
+paid amounts add up to the payments file exactly."""
 
 CATEGORIES: Final = """
 SELECT _file, _row, _raw, _problem, _column, _detail, cat AS category_id, name,
@@ -165,9 +210,12 @@ LEFT JOIN (
 ORDERS: Final = """
 SELECT _file, _row, _raw, _problem, _column, _detail,
   model_order_id AS order_id, seller_id AS shop_id, customer_unique_id AS buyer_id,
-  product_id || '@' || seller_id AS sku_id, '1' AS quantity, order_approved_at AS paid_at,
+  product_id || '@' || seller_id AS sku_id, '1' AS quantity,
+  order_purchase_timestamp AS paid_at,
   goods AS goods_fen, freight AS shipping_fen, '0' AS platform_coupon_fen,
-  '0' AS merchant_coupon_fen, olist_plus(goods, freight) AS amount_paid_fen,
+  '0' AS merchant_coupon_fen,
+  CASE WHEN paid_bad > 0 THEN paid_bad_text
+       ELSE CAST(line_base + payment_difference AS VARCHAR) END AS amount_paid_fen,
   'product_card' AS scene, 'other' AS entry_point, NULL AS ad_product, '0' AS ad_cost_fen,
   NULL AS creator_id, NULL AS commission_rate_bp, NULL AS ad_commission_rate_bp,
   NULL AS insurance_type, NULL AS insured_by, 'false' AS is_gift,
@@ -176,64 +224,116 @@ SELECT _file, _row, _raw, _problem, _column, _detail,
   md5(concat('address:', customer_zip_code_prefix, '|', customer_city, '|', customer_state))
     AS buyer_address_hash,
   md5('payment:' || customer_unique_id) AS buyer_payment_hash,
-  customer_state AS ship_to_region
+  customer_state AS ship_to_region,
+  shipping_limit_date AS ship_by_at,
+  order_estimated_delivery_date AS promised_delivery_at,
+  olist_order_id AS parent_order_id,
+  CAST(payment_difference AS VARCHAR) AS payment_difference_fen
 FROM _olist_lines
 UNION ALL
 SELECT o._file, o._row, o._raw, o._problem, o._column, o._detail,
-  o.order_id || '-0', NULL, c.customer_unique_id, NULL, NULL, o.order_approved_at, NULL, NULL,
-  '0', '0', NULL, 'product_card', 'other', NULL, '0', NULL, NULL, NULL, NULL, NULL, 'false',
-  NULL, NULL, NULL, NULL, c.customer_state
+  o.order_id || '-0', NULL, c.customer_unique_id, NULL, NULL, o.order_purchase_timestamp, NULL,
+  NULL, '0', '0', NULL, 'product_card', 'other', NULL, '0', NULL, NULL, NULL, NULL, NULL, 'false',
+  NULL, NULL, NULL, NULL, c.customer_state, NULL, o.order_estimated_delivery_date, o.order_id,
+  NULL
 FROM _olist_orders AS o
 LEFT JOIN _olist_customers AS c ON c.customer_id = o.customer_id AND c._problem IS NULL
 WHERE o._problem IS NOT NULL OR o.order_id NOT IN (SELECT order_id FROM _olist_items
                                                    WHERE order_id IS NOT NULL)
 """
-"""Every item is an order; an Olist order without items still yields one row (it has no
-shop and no SKU, so it is quarantined and shows up in the counts)."""
+"""Every item is an order line; the Olist order is its parent. An Olist order without items
+still yields one row (it has no shop and no SKU, so it is quarantined and shows up in the
+counts)."""
 
 LOGISTICS: Final = """
-SELECT o_file AS _file, o_row AS _row, o_raw AS _raw, NULL AS _problem, NULL AS _column,
-  NULL AS _detail, model_order_id AS order_id, event, event_at, auto_confirmed, NULL AS carrier
+SELECT o_file AS _file, o_row AS _row, o_raw AS _raw,
+  CASE WHEN handed_over_after_delivery AND k <= 2 THEN 'sequence_order' END AS _problem,
+  CASE WHEN handed_over_after_delivery AND k <= 2 THEN 'event_at' END AS _column,
+  CASE WHEN handed_over_after_delivery AND k <= 2
+       THEN concat('Olist order_delivered_carrier_date ', order_delivered_carrier_date,
+                   ' is after order_delivered_customer_date ', order_delivered_customer_date,
+                   ': the hand-over to the carrier is refused, the delivery kept') END AS _detail,
+  model_order_id AS order_id, event, event_at, auto_confirmed, NULL AS carrier
 FROM (
-  SELECT *, 'shipped' AS event, order_delivered_carrier_date AS event_at,
-    NULL AS auto_confirmed, 1 AS k
-  FROM _olist_lines
-  UNION ALL
-  SELECT *, 'picked_up', order_delivered_carrier_date, NULL, 2 FROM _olist_lines
-  UNION ALL
-  SELECT *, 'delivered', order_delivered_customer_date, NULL, 3 FROM _olist_lines
-  UNION ALL
-  SELECT *, 'receipt_confirmed',
-    strftime(TRY_CAST(order_delivered_customer_date AS TIMESTAMP) + to_days(p_confirm_days),
-             '%Y-%m-%d %H:%M:%S'),
-    'true', 4 FROM _olist_lines
+  SELECT *, order_status = 'delivered'
+      AND olist_ts(order_delivered_carrier_date) > olist_ts(order_delivered_customer_date)
+      AS handed_over_after_delivery
+  FROM (
+    SELECT *, 'shipped' AS event, order_delivered_carrier_date AS event_at,
+      NULL AS auto_confirmed, 1 AS k
+    FROM _olist_lines
+    UNION ALL
+    SELECT *, 'picked_up', order_delivered_carrier_date, NULL, 2 FROM _olist_lines
+    UNION ALL
+    SELECT *, 'delivered', order_delivered_customer_date, NULL, 3 FROM _olist_lines
+    WHERE order_status = 'delivered'
+    UNION ALL
+    SELECT *, 'receipt_confirmed',
+      strftime(olist_ts(order_delivered_customer_date) + to_days(p_confirm_days),
+               '%Y-%m-%d %H:%M:%S'),
+      'true', 4 FROM _olist_lines
+    WHERE order_status = 'delivered'
+  )
 )
 WHERE o_row IS NOT NULL AND event_at IS NOT NULL
 """
+"""Up to four events per item-order. Only an order whose status is ``delivered`` is delivered:
+a canceled order that carries a customer delivery date was refused or sent back, so it gets
+no ``delivered`` event and no receipt (both would count it as a sale)."""
 
 AFTER_SALES: Final = """
 SELECT o_file AS _file, o_row AS _row, o_raw AS _raw, NULL AS _problem, NULL AS _column,
   NULL AS _detail, 'olist-' || order_status || '-' || model_order_id AS case_id,
-  model_order_id AS order_id, order_approved_at AS requested_at, 'refund_only' AS type,
+  model_order_id AS order_id,
+  coalesce(order_approved_at, order_purchase_timestamp) AS requested_at, 'refund_only' AS type,
   'other' AS reason_code, 'Olist order_status = ' || order_status AS reason_text,
-  NULL AS evidence_images, olist_plus(goods, freight) AS amount_fen, '0' AS compensation_fen,
-  'approved' AS outcome,
+  NULL AS evidence_images,
+  CASE WHEN paid_bad > 0 THEN paid_bad_text
+       ELSE CAST(line_base + payment_difference AS VARCHAR) END AS amount_fen,
+  '0' AS compensation_fen, 'approved' AS outcome,
   CASE order_status WHEN 'unavailable' THEN 'merchant' ELSE 'undetermined' END
     AS responsible_party,
-  order_approved_at AS closed_at, 'false' AS escalated
+  coalesce(order_approved_at, order_purchase_timestamp) AS closed_at, 'false' AS escalated
 FROM _olist_lines
 WHERE order_status IN ('canceled', 'unavailable')
 """
 
 REVIEWS: Final = """
-SELECT _file, _row, _raw, _problem, _column, _detail, review_id, order_id || '-1' AS order_id,
-  review_score AS rating, NULL AS logistics_rating,
-  nullif(concat_ws(' ', review_comment_title, review_comment_message), '') AS text,
-  review_creation_date AS created_at
-FROM _olist_reviews
+SELECT r._file, r._row, r._raw, r._problem, r._column, r._detail,
+  r.review_id || '@' || coalesce(s.model_order_id, r.order_id || '-1') AS review_id,
+  coalesce(s.model_order_id, r.order_id || '-1') AS order_id,
+  r.review_score AS rating, NULL AS logistics_rating,
+  nullif(concat_ws(' ', r.review_comment_title, r.review_comment_message), '') AS text,
+  CASE WHEN olist_ts(r.review_creation_date) < olist_ts(s.purchased)
+       THEN s.purchased ELSE r.review_creation_date END AS created_at
+FROM _olist_reviews AS r
+LEFT JOIN (
+  SELECT olist_order_id, seller_id, arg_min(model_order_id, item_rank) AS model_order_id,
+    any_value(order_purchase_timestamp) AS purchased
+  FROM _olist_lines
+  WHERE _problem IS NULL
+  GROUP BY olist_order_id, seller_id
+) AS s ON s.olist_order_id = r.order_id AND r._problem IS NULL
 """
+"""A review is of the whole Olist order, so it applies to every seller in it: one review row
+per (review, seller), attached to that seller's first item of the order. Olist reuses a
+``review_id`` across one customer's orders, so the row's id is the Olist review id @ the
+item-order. A review dated (by day) before the purchase it reviews — a reused review written
+for an earlier order — is dated at the purchase instead."""
+
+MARKETPLACE: Final = """
+SELECT _file, _row, _raw, NULL AS _problem, NULL AS _column, NULL AS _detail,
+  p_marketplace_id AS marketplace_id, p_marketplace_name AS name, p_currency AS currency,
+  p_time_zone AS time_zone
+FROM _olist_orders
+WHERE _row = (SELECT min(_row) FROM _olist_orders)
+"""
+"""Olist is a Brazilian marketplace (:data:`merchantry.kit.settings.OLIST`): amounts are BRL
+(centavos in the ``*_fen`` columns) and times are São Paulo local time. The row cites the
+first orders row."""
 
 MAPPINGS: Final = {
+    "marketplace": MARKETPLACE,
     "categories": CATEGORIES,
     "shops": SHOPS,
     "products": PRODUCTS,

@@ -17,6 +17,8 @@ from typing import Final
 
 import sqlglot.expressions as exp
 
+from merchantry.kit.settings import Currency, active_marketplace
+
 BP_PER_UNIT: Final = 10_000
 """Basis points in a whole: 10,000 bp = 100%."""
 
@@ -64,11 +66,19 @@ def percent_to_bp(percent: str | int | Decimal) -> int:
     return int(value)
 
 
-def format_fen(fen: int) -> str:
-    """``123456`` -> ``"¥1,234.56"``; negative amounts keep their sign."""
-    sign = "-" if fen < 0 else ""
-    whole, part = divmod(abs(fen), FEN_PER_YUAN)
-    return f"{sign}¥{whole:,}.{part:02d}"
+def format_fen(fen: int, currency: Currency | None = None) -> str:
+    """``123456`` -> ``"¥1,234.56"``; negative amounts keep their sign.
+
+    The amount is in minor units of ``currency``, by default the currency of the
+    marketplace being shown (:func:`merchantry.kit.settings.active_marketplace`):
+    an Olist warehouse's ``123456`` is ``"R$1,234.56"``.
+    """
+    return (currency or active_marketplace().currency).format(fen)
+
+
+def currency_symbol() -> str:
+    """The symbol of the marketplace being shown (``¥``, ``R$``), for axis and column titles."""
+    return active_marketplace().currency.symbol
 
 
 def format_bp(bp: int) -> str:

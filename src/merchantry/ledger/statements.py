@@ -17,6 +17,7 @@ from typing import Final
 import duckdb
 
 from merchantry.kit.money import format_fen
+from merchantry.kit.settings import active_marketplace
 from merchantry.ledger.accounts import MERCHANT_ACCOUNTS
 from merchantry.ledger.journal import run_sql
 from merchantry.report import CellKind, Column, Metric, Metrics, Page, Paragraph, Section, Table
@@ -236,5 +237,6 @@ def statement_page(statement: Statement, *, rule_titles: dict[str, str] | None =
             Section("明细 · Lines", (lines,)),
         ),
         meta=(("shop", statement.shop_id), ("lines", f"{len(statement.lines):,}")),
-        footer=f"Amounts in yuan; e.g. {format_fen(12345)} = 12,345 fen.",
+        footer=f"Amounts in {active_marketplace().currency.code}; "
+        f"e.g. {format_fen(12345)} = 12,345 minor units (fen, centavos).",
     )

@@ -1,7 +1,9 @@
 """The marketplace event tables.
 
-This is the single declaration of Merchantry's input model. Times are platform
-local time (Asia/Shanghai) without a zone; money is integer fen; rates are
+This is the single declaration of Merchantry's input model. Times are the
+marketplace's local wall-clock time (its zone is in the ``marketplace`` table,
+e.g. Asia/Shanghai or America/Sao_Paulo); money is integer minor units of the
+marketplace's currency ("fen"; centavos for a BRL marketplace); rates are
 integer basis points (1 bp = 0.01%). ``docs/data-model.md`` is generated from
 this module (``python -m merchantry.model.docs``) and a test keeps it in step.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from merchantry.kit.settings import CURRENCIES
 from merchantry.model.schema import (
     Column,
     ColumnType,
@@ -20,6 +23,8 @@ from merchantry.model.schema import (
 )
 
 T = ColumnType
+
+CURRENCY_CODES: Final = tuple(CURRENCIES)
 
 STORE_TYPES: Final = ("personal", "enterprise", "flagship")
 ENTRY_PLANS: Final = ("standard", "zero_deposit")
@@ -78,6 +83,36 @@ SERVICE_KINDS: Final = (
 )
 """Services a shop can switch on (shop_services.service); the characteristic services of
 Taobao's industry bonus items and Douyin's logistics bonuses. Meanings in docs/scoring.md."""
+
+MARKETPLACE = Table(
+    name="marketplace",
+    term_zh="平台（市场）设置",
+    description=(
+        "The marketplace the warehouse holds: one row. Its currency is the unit of every "
+        "`*_fen` column (minor units: fen for CNY, centavos for BRL) and the one every amount "
+        "is shown in; its time zone is the zone of every `TIMESTAMP`/`DATE` column, which hold "
+        "local wall-clock time. With no row, the marketplace is taken to be a Chinese one "
+        "(CNY, Asia/Shanghai). See `merchantry.kit.settings`."
+    ),
+    primary_key=("marketplace_id",),
+    columns=(
+        Column("marketplace_id", T.TEXT, "Marketplace code, e.g. `douyin`, `olist`.", "平台"),
+        Column("name", T.TEXT, "Display name.", "平台名称"),
+        Column(
+            "currency",
+            T.TEXT,
+            "ISO 4217 currency code of every amount.",
+            "结算币种",
+            choices=CURRENCY_CODES,
+        ),
+        Column(
+            "time_zone",
+            T.TEXT,
+            "IANA time zone of every stored time, e.g. `Asia/Shanghai`.",
+            "时区",
+        ),
+    ),
+)
 
 CATEGORIES = Table(
     name="categories",
@@ -349,15 +384,56 @@ ORDERS = Table(
             "收货省份",
             nullable=True,
         ),
+        Column(
+            "ship_by_at",
+            T.TIMESTAMP,
+            "Promised ship-by time: the latest carrier pickup the platform promised (Douyin "
+            "in-stock goods: 23:59:59 of the day after payment; Taobao: 48 h or the shop's "
+            "declared time; Olist `shipping_limit_date`). Late shipping is measured against "
+            "it (view `order_fulfilment`); empty when no promise was made.",
+            "承诺发货时间",
+            unit="local time",
+            nullable=True,
+        ),
+        Column(
+            "promised_delivery_at",
+            T.TIMESTAMP,
+            "Promised or estimated delivery time shown to the buyer at checkout "
+            "(承诺送达/预计送达; Olist `order_estimated_delivery_date`). Late delivery is "
+            "measured against it (view `order_fulfilment`); empty when none was given.",
+            "承诺送达时间（预计送达时间）",
+            unit="local time",
+            nullable=True,
+        ),
+        Column(
+            "parent_order_id",
+            T.TEXT,
+            "The checkout (parent order) this line belongs to: lines bought together share it "
+            "(Olist: the Olist `order_id`, whose items become lines). Empty when the line was "
+            "its own checkout. Count distinct `coalesce(parent_order_id, order_id)` per shop for "
+            "a shop's orders as the buyer placed them.",
+            "父订单号（主订单）",
+            nullable=True,
+        ),
+        Column(
+            "payment_difference_fen",
+            T.MONEY,
+            "What the buyer paid beyond goods + shipping − coupons: instalment interest the "
+            "buyer bears (positive) or the payment provider's rounding (either sign). "
+            "Not the shop's revenue. Empty means 0.",
+            "分期手续费及支付差额",
+            unit="fen",
+            nullable=True,
+        ),
     ),
     row_checks=(
         RowCheck(
             "amount_identity",
-            "amount_paid_fen"
-            " = goods_fen + shipping_fen - platform_coupon_fen - merchant_coupon_fen",
+            "amount_paid_fen = goods_fen + shipping_fen - platform_coupon_fen"
+            " - merchant_coupon_fen + coalesce(payment_difference_fen, 0)",
             "amount_paid_fen",
             "amount_paid_fen must equal goods_fen + shipping_fen - platform_coupon_fen"
-            " - merchant_coupon_fen",
+            " - merchant_coupon_fen + payment_difference_fen",
         ),
         RowCheck(
             "insurer_needs_insurance",
@@ -691,6 +767,7 @@ SHOP_SERVICES = Table(
 )
 
 TABLES: Final[tuple[Table, ...]] = (
+    MARKETPLACE,
     CATEGORIES,
     SHOPS,
     PRODUCTS,

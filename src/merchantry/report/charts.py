@@ -20,7 +20,7 @@ from typing import Any, Final
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from merchantry.kit.money import FEN_PER_YUAN, format_fen
+from merchantry.kit.money import FEN_PER_YUAN, currency_symbol, format_fen
 
 GAIN_COLOUR: Final = "#2a9d8f"
 """Bars for amounts that favour merchants (savings)."""
@@ -58,7 +58,7 @@ class Chart:
 
 
 def fen_to_axis(fen: int) -> float:
-    """Yuan as a chart coordinate. Display only: never used for arithmetic."""
+    """Major units (yuan, reais) as a chart coordinate. Display only: never used for arithmetic."""
     return fen / FEN_PER_YUAN
 
 
@@ -67,7 +67,7 @@ def bar_chart(
     labels: Sequence[str],
     values_fen: Sequence[int],
     *,
-    value_title: str = "¥",
+    value_title: str | None = None,
     horizontal: bool = True,
 ) -> Chart:
     """Bars of money, one per label; positive bars in the gain colour, negative in the loss one."""
@@ -85,16 +85,16 @@ def bar_chart(
         trace = go.Bar(y=list(labels), x=coords, orientation="h", **common)
         figure = go.Figure(trace)
         figure.update_yaxes(autorange="reversed", automargin=True)
-        figure.update_xaxes(title_text=value_title, zeroline=True)
+        figure.update_xaxes(title_text=value_title or currency_symbol(), zeroline=True)
     else:
         figure = go.Figure(go.Bar(x=list(labels), y=coords, **common))
-        figure.update_yaxes(title_text=value_title, zeroline=True)
+        figure.update_yaxes(title_text=value_title or currency_symbol(), zeroline=True)
     height = max(260, 40 + 34 * len(labels)) if horizontal else 420
     return Chart.from_figure(title, figure, height=height)
 
 
 def histogram_chart(
-    title: str, values_fen: Sequence[int], *, value_title: str = "¥", bins: int = 40
+    title: str, values_fen: Sequence[int], *, value_title: str | None = None, bins: int = 40
 ) -> Chart:
     """Histogram of money amounts (e.g. savings per shop)."""
     figure = go.Figure(
@@ -104,12 +104,14 @@ def histogram_chart(
             marker={"color": NEUTRAL_COLOUR},
         )
     )
-    figure.update_xaxes(title_text=value_title)
+    figure.update_xaxes(title_text=value_title or currency_symbol())
     figure.update_yaxes(title_text="#")
     return Chart.from_figure(title, figure, height=360)
 
 
-def box_chart(title: str, groups: Mapping[str, Sequence[int]], *, value_title: str = "¥") -> Chart:
+def box_chart(
+    title: str, groups: Mapping[str, Sequence[int]], *, value_title: str | None = None
+) -> Chart:
     """One box per group of money amounts (e.g. savings per shop, by segment)."""
     figure = go.Figure()
     for name, values in groups.items():
@@ -121,7 +123,7 @@ def box_chart(title: str, groups: Mapping[str, Sequence[int]], *, value_title: s
                 marker={"color": NEUTRAL_COLOUR},
             )
         )
-    figure.update_yaxes(title_text=value_title, zeroline=True)
+    figure.update_yaxes(title_text=value_title or currency_symbol(), zeroline=True)
     figure.update_layout(showlegend=False)
     return Chart.from_figure(title, figure, height=380)
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from merchantry.kit.money import FEN_PER_YUAN, div_round, format_bp, format_fen
+from merchantry.kit.money import FEN_PER_YUAN, currency_symbol, div_round, format_bp, format_fen
+from merchantry.kit.settings import active_marketplace
 from merchantry.report import (
     Block,
     CellKind,
@@ -92,7 +93,7 @@ def line_section(result: SimulationResult) -> Section:
         "",
         [line.title for line in lines],
         [line.saving_fen for line in lines],
-        value_title="节省（元） / Saving (¥)",
+        value_title=f"节省 / Saving ({currency_symbol()})",
     )
     table = Table.from_records(
         "",
@@ -139,7 +140,7 @@ def segment_section(result: SimulationResult) -> Section:
                 label,
                 [segment_label(seg.segment) for seg in segments],
                 [seg.saving_fen for seg in segments],
-                value_title="节省（元） / Saving (¥)",
+                value_title=f"节省 / Saving ({currency_symbol()})",
             )
         )
         blocks.append(
@@ -210,9 +211,7 @@ def distribution_section(result: SimulationResult) -> Section:
     )
     blocks: list[Block] = [shares, table]
     if result.saving_sample:
-        blocks.append(
-            histogram_chart("每店节省分布 / Saving per shop", result.saving_sample, value_title="¥")
-        )
+        blocks.append(histogram_chart("每店节省分布 / Saving per shop", result.saving_sample))
         blocks.append(
             box_chart(
                 "按规模 / By size",
@@ -356,8 +355,9 @@ def methods_section(result: SimulationResult) -> Section:
         "minus paid; subsidies = amounts the platform pays.",
         f"期间 / Period: orders paid {result.period.start} – {result.period.end}; both "
         "rulebooks replay the same orders; behaviour is held fixed (no demand response).",
-        "金额以分为单位整数计算，图表坐标以元显示。 Money is integer fen throughout; charts "
-        f"plot yuan (1 yuan = {FEN_PER_YUAN} fen) for display only.",
+        "金额以最小货币单位（分）整数计算，图表坐标以元显示。 Money is integer minor units "
+        f"(fen; centavos for BRL) throughout, shown in {active_marketplace().currency.code}; "
+        f"charts plot whole units (1 = {FEN_PER_YUAN} minor units) for display only.",
     )
     blocks: list[Block] = [Paragraph("", bullets)]
     if result.assumptions:

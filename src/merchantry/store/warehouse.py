@@ -6,19 +6,29 @@ gluing strings.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import sqlglot
 import sqlglot.expressions as exp
 
-from merchantry.kit.errors import MerchantryError
+from merchantry.kit.errors import InputError, MerchantryError
+from merchantry.kit.settings import (
+    DEFAULT_MARKETPLACE,
+    Marketplace,
+    currency,
+    time_zone,
+    use_marketplace,
+)
 from merchantry.model.outputs import OUTPUT_TABLES
 from merchantry.model.schema import Table
 from merchantry.model.system import SYSTEM_TABLES
 from merchantry.model.tables import TABLES
+from merchantry.model.views import VIEWS, View
 
 DEFAULT_DB = Path("merchantry.duckdb")
 DIALECT = "duckdb"
@@ -83,7 +93,32 @@ def connect(path: Path | str = DEFAULT_DB, *, read_only: bool = False) -> duckdb
         raise locked from None
     if not read_only:
         ensure_schema(con)
+    use_marketplace(read_marketplace(con))
     return con
+
+
+def read_marketplace(con: duckdb.DuckDBPyConnection) -> Marketplace:
+    """The marketplace the warehouse holds (its ``marketplace`` row): currency and time zone.
+
+    No row (or no table yet) is the default Chinese marketplace; two rows mean two
+    marketplaces were mixed in one warehouse, which is refused with both named.
+    """
+    if not table_exists(con, "marketplace"):
+        return DEFAULT_MARKETPLACE
+    rows = con.execute(
+        "SELECT marketplace_id, name, currency, time_zone FROM marketplace ORDER BY 1"
+    ).fetchall()
+    if not rows:
+        return DEFAULT_MARKETPLACE
+    if len(rows) > 1:
+        held = ", ".join(f"{m} ({c}, {z})" for m, _n, c, z in rows)
+        raise InputError(
+            f"the warehouse holds {len(rows)} marketplaces ({held}); one warehouse holds one "
+            "marketplace, so its amounts share one currency and its times one zone"
+        )
+    marketplace_id, name, code, zone = rows[0]
+    time_zone(str(zone))  # a zone this system does not know is refused here, by name
+    return Marketplace(str(marketplace_id), str(name), currency(str(code)), str(zone))
 
 
 def create_table_sql(table: Table, *, name: str | None = None, if_not_exists: bool = True) -> str:
@@ -109,10 +144,67 @@ def create_table_sql(table: Table, *, name: str | None = None, if_not_exists: bo
     return create.sql(dialect=DIALECT)
 
 
+def create_view_sql(view: View) -> str:
+    """``CREATE OR REPLACE VIEW`` for a declared view, built through sqlglot."""
+    create = exp.Create(
+        this=exp.to_table(view.name),
+        kind="VIEW",
+        replace=True,
+        expression=sqlglot.parse_one(view.select, dialect=DIALECT),
+    )
+    return create.sql(dialect=DIALECT)
+
+
+def _add_new_nullable_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Give a warehouse made before a nullable event column was declared that column (empty).
+
+    E.g. ``orders.ship_by_at``: an older file keeps its rows, which simply have no promise.
+    """
+    present: dict[str, set[str]] = {}
+    for table_name, column_name in con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema()"
+    ).fetchall():
+        present.setdefault(str(table_name), set()).add(str(column_name))
+    for table in TABLES:
+        for col in table.columns:
+            if not col.nullable or col.name in present.get(table.name, {col.name}):
+                continue
+            alter = exp.Alter(
+                this=exp.to_table(table.name),
+                kind="TABLE",
+                actions=[
+                    exp.ColumnDef(
+                        this=exp.to_identifier(col.name, quoted=True),
+                        kind=exp.DataType.build(col.sql_type, dialect=DIALECT),
+                    )
+                ],
+            )
+            con.execute(alter.sql(dialect=DIALECT))
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every declared event, output and system table that does not exist yet."""
+    """Create every declared event, output and system table that does not exist yet,
+    and (re)create the declared views over them."""
     for table in (*TABLES, *OUTPUT_TABLES, *SYSTEM_TABLES):
         con.execute(create_table_sql(table))
+    _add_new_nullable_columns(con)
+    stored = dict(
+        con.execute(
+            "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal AND schema_name = "
+            "current_schema()"
+        ).fetchall()
+    )
+    for view in VIEWS:
+        statement = create_view_sql(view)
+        digest = hashlib.sha256(statement.encode()).hexdigest()[:16]
+        if stored.get(view.name) == digest:
+            continue  # unchanged: replacing it would be a needless catalog write
+        con.execute(statement)
+        comment = exp.Comment(
+            this=exp.to_table(view.name), kind="VIEW", expression=exp.Literal.string(digest)
+        )
+        con.execute(comment.sql(dialect=DIALECT))
 
 
 @contextmanager

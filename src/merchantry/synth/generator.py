@@ -30,6 +30,7 @@ from rich.progress import (
 )
 
 from merchantry.kit.errors import InputError
+from merchantry.kit.settings import DOUYIN, Marketplace
 from merchantry.model.tables import TABLES
 from merchantry.synth.activity import (
     build_ad_spend,
@@ -50,6 +51,21 @@ DEFAULT_START: Final = date(2026, 10, 1)
 DEFAULT_ORDERS_PER_SHOP_DAY: Final = 16.7
 """Mean orders per shop and day: 2,000 shops × 30 days ≈ 1 million orders."""
 TRUTH_DIR: Final = "truth"
+MARKETPLACE: Final = DOUYIN
+"""The generated marketplace is a Douyin-like one: CNY, Asia/Shanghai."""
+
+
+def marketplace_row(marketplace: Marketplace) -> pa.Table:
+    """The one ``marketplace`` row that names the currency and zone of the files."""
+    return pa.table(
+        {
+            "marketplace_id": [marketplace.marketplace_id],
+            "name": [marketplace.name],
+            "currency": [marketplace.currency.code],
+            "time_zone": [marketplace.time_zone],
+        }
+    )
+
 
 _POPULATION: Final = 0
 _DAY: Final = 1
@@ -113,6 +129,7 @@ def generate(
     out.mkdir(parents=True, exist_ok=True)
     _clear(out)
     sinks = {t.name: TableSink(t, out, fmt) for t in TABLES}
+    sinks["marketplace"].append(marketplace_row(MARKETPLACE))
     pop = draw_population(stream(seed, _POPULATION), shops, start)
     for name, data in pop.tables.items():
         sinks[name].append(data)

@@ -235,6 +235,14 @@ def draw_orders(
             "buyer_address_hash": hex_strings(mix(b.address[buyer], SALT_ADDRESS)),
             "buyer_payment_hash": hex_strings(mix(b.payment[buyer], SALT_PAYMENT)),
             "ship_to_region": pick([p.name for p in PROVINCES], b.province[buyer]),
+            "ship_by_at": timestamps(ship_by_seconds(paid)),
+            "promised_delivery_at": timestamps(
+                promised_delivery_seconds(
+                    paid, pop.shop_province[shop], b.province[buyer], bulky.astype(np.bool_)
+                )
+            ),
+            "parent_order_id": pa.nulls(n, pa.string()),
+            "payment_difference_fen": pa.array(np.zeros(n, dtype=np.int64), pa.int64()),
         }
     )
     return OrderBatch(
@@ -253,6 +261,47 @@ def draw_orders(
         ad_product=ad_product,
         ad_cost=ad_cost,
     )
+
+
+SHIP_BY_DAYS: Final = 1
+"""Douyin's in-stock pickup deadline: 23:59:59 of the day after payment (article 103956)."""
+DELIVERY_PROMISE_DAYS_SAME_PROVINCE: Final = 2
+DELIVERY_PROMISE_DAYS_OTHER_PROVINCE: Final = 3
+DELIVERY_PROMISE_BULKY_EXTRA_DAYS: Final = 2
+"""Estimated delivery shown at checkout, in calendar days after the payment day (assumed
+courier norms: 2 days within a province, 3 across, 2 more for bulky goods, plus whole days
+for a remote region's extra transit)."""
+_EXTRA_TRANSIT_DAYS: Final = np.array(
+    [-(-p.extra_transit_hours // 24) for p in PROVINCES], dtype=np.int64
+)
+_DAY: Final = 86_400
+
+
+def _end_of_day(seconds: IntArray, days_after: IntArray | int) -> IntArray:
+    """23:59:59 of the day ``days_after`` calendar days after the day of ``seconds``."""
+    end: IntArray = (seconds // _DAY + days_after + 1) * _DAY - 1
+    return end
+
+
+def ship_by_seconds(paid: IntArray) -> IntArray:
+    """The promised ship-by time (承诺发货时间): end of the day after payment."""
+    return _end_of_day(paid, SHIP_BY_DAYS)
+
+
+def promised_delivery_seconds(
+    paid: IntArray, shop_province: IntArray, buyer_province: IntArray, bulky: BoolArray
+) -> IntArray:
+    """The estimated delivery shown to the buyer (预计送达): end of a day set by distance."""
+    days = (
+        np.where(
+            shop_province == buyer_province,
+            DELIVERY_PROMISE_DAYS_SAME_PROVINCE,
+            DELIVERY_PROMISE_DAYS_OTHER_PROVINCE,
+        )
+        + np.where(bulky, DELIVERY_PROMISE_BULKY_EXTRA_DAYS, 0)
+        + _EXTRA_TRANSIT_DAYS[buyer_province]
+    ).astype(np.int64)
+    return _end_of_day(paid, days)
 
 
 def _draw_buyers(rng: np.random.Generator, pop: Population, n: int) -> IntArray:
