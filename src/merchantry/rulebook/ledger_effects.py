@@ -59,6 +59,28 @@ for _kind in (
         check=_check_deposit,
     ),
     EffectKind(
+        "deposit_terms",
+        "How a deposit is kept (保证金补缴与提现): a shortfall is topped up from the shop's "
+        "goods payments; a balance below zero for this many hours brings trading limits; "
+        "the excess is withdrawn only on the merchant's request, at most this many times a "
+        "week per deposit type. Ledger stage.",
+        (
+            FieldSpec(
+                "negative_grace_hours",
+                "Hours a balance may stay below zero before trading limits apply.",
+                maximum=8_760,
+            ),
+            FieldSpec(
+                "withdrawals_per_week",
+                "Withdrawal requests allowed per calendar week (Monday-Sunday) per deposit type.",
+                minimum=1,
+                maximum=100,
+            ),
+        ),
+        (S.FIRST,),
+        applied_by_fee_stage=False,
+    ),
+    EffectKind(
         "auto_confirm_days",
         "Receipt is confirmed automatically this many days after delivery when the buyer does "
         "not confirm (自动确认收货). Ledger stage.",
@@ -105,6 +127,11 @@ DESCRIBERS.update(
     {
         "settlement_days": lambda e: f"settles {e.int('days')} days after confirmed receipt",
         "deposit_tier": lambda e: f"deposit {e.int('deposit_fen')} fen",
+        "deposit_terms": lambda e: (
+            f"shortfall topped up from goods payments; below zero for "
+            f"{e.int('negative_grace_hours')} h brings trading limits; excess withdrawn on "
+            f"request, {e.int('withdrawals_per_week')} a week per deposit type"
+        ),
         "auto_confirm_days": lambda e: (
             f"receipt auto-confirmed {e.int('days')} days after delivery"
         ),
