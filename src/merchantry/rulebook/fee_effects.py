@@ -197,10 +197,10 @@ for _kind in (
                 maximum=3_650,
             ),
             FieldSpec(
-                "max_return_rate_bp",
+                "max_return_rate_pct",
                 "Merchant eligibility: highest return/exchange rate of shipped orders in the "
-                "window 45 to 15 days before joining, bp.",
-                maximum=10_000,
+                "window 45 to 15 days before joining, percent (the rule states whole percents).",
+                maximum=100,
             ),
         ),
         (S.FIRST,),
@@ -285,7 +285,7 @@ DESCRIBERS.update(
         "insurance_terms": lambda e: (
             f"claims pay up to {e.int('claim_cap_fen')} fen on returns asked within "
             f"{e.int('claim_days')} days of shipment; merchants join at a return rate up to "
-            f"{bp_text(e.int('max_return_rate_bp'))}"
+            f"{e.int('max_return_rate_pct')}%"
         ),
         "coupon_subsidy": lambda e: f"{bp_text(e.int('share_bp'))} of the platform coupon credited",
         "fee_refund": lambda e: (
