@@ -122,9 +122,10 @@ def claim_quote(
     paid_on, insurance = found
     if insurance is None:
         return ClaimQuote(order_id, 0, None, "the order has no return-shipping insurance")
+    alias = exp.TableAlias(this=exp.to_identifier("x"))
     facts = (
         exp.select("*")
-        .from_(exp.Subquery(this=fact_relation(), alias=exp.TableAlias(this=exp.to_identifier("x"))))
+        .from_(exp.Subquery(this=fact_relation(), alias=alias))
         .where(exp.condition("order_order_id = $order", dialect="duckdb"))
     )
     rule = _first_rule(con, book, facts, {"start": paid_on, "end": paid_on, "order": order_id})
@@ -203,9 +204,7 @@ def merchant_eligibility(
 
     if shop[0] in INELIGIBLE_MODES:
         return answer(False, None, None, f"{shop[0]} merchants cannot insure returns")
-    rule = _first_rule(
-        con, book, _shop_probe(insurance_type), {"shop": shop_id, "day": joining_on}
-    )
+    rule = _first_rule(con, book, _shop_probe(insurance_type), {"shop": shop_id, "day": joining_on})
     if rule is None:
         return answer(False, None, None, f"no insurance_terms rule covers {insurance_type}")
     window = {
