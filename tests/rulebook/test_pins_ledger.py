@@ -257,11 +257,42 @@ def insurance_failures(
     return failures
 
 
+ANNUAL = [  # (rule, industry, fen)
+    ("annual.vehicles", "cars", 10_000_000),
+    ("annual.vehicles", "vehicle_dealer", 10_000_000),
+    ("annual.real-estate", "real_estate", 3_000_000),
+]
+
+
+def annual_failures(
+    con: duckdb.DuckDBPyConnection, rulebooks: Sequence[str], dirs: Sequence[Path]
+) -> list[str]:
+    """Tmall annual fees, booked on 1 January to the platform's fee revenue."""
+    if "taobao-2026" not in rulebooks:
+        return []
+    market = Market(con)
+    shops = [(rule, market.shop(industry=industry), fen) for rule, industry, fen in ANNUAL]
+    _close(con, "taobao-2026", (date(2026, 1, 1), date(2026, 1, 31)), dirs)
+    failures = []
+    for rule, shop, fen in shops:
+        rows = con.execute(
+            "SELECT p.booked_on, p.amount_fen, p.rule_id FROM journal_postings AS p"
+            " JOIN journal_entries AS e USING (entry_id)"
+            " WHERE e.kind = 'annual_fee' AND e.shop_id = ? AND p.account = 'platform_fee_revenue'",
+            [shop],
+        ).fetchall()
+        want = [(date(2026, 1, 1), fen, rule)]
+        if rows != want:
+            failures.append(f"taobao-2026:{rule}: expected {want}, got {rows}")
+    return failures
+
+
 GROUPS: dict[str, Callable[[duckdb.DuckDBPyConnection, Sequence[str], Sequence[Path]], list[str]]]
 GROUPS = {
     "settlement": settlement_failures,
     "deposits": deposit_failures,
     "insurance": insurance_failures,
+    "annual": annual_failures,
 }
 """Ledger pin groups, by what they exercise (the mutation check picks by effect kind)."""
 

@@ -48,6 +48,7 @@ GROUP_OF_KIND: Final = {
     "deposit_tier": "deposits",
     "deposit_terms": "deposits",
     "insurance_terms": "insurance",
+    "annual_fee": "annual",
 }
 """Pin group that exercises each ledger-side effect kind; every other kind is a fee kind."""
 KNOWN_SURVIVORS: Final = {

@@ -34,6 +34,7 @@ import duckdb
 
 from merchantry.kit.errors import InputError
 from merchantry.kit.ids import stable_key
+from merchantry.ledger.annual import post_annual_fees
 from merchantry.ledger.deposits import post_deposits
 from merchantry.ledger.facts import LEDGER_RULE_KINDS
 from merchantry.ledger.journal import EMPTY, CloseRef, PostResult, post_staged, run_sql, start_stage
@@ -174,6 +175,7 @@ def close_period(
             )
         say("deposits")
         result += post_deposits(con, book, start, end, key)
+        result += post_annual_fees(con, book, start, end, key)
         say("rewards")
         start_stage(con)
         if stage_rewards(con, start, end):

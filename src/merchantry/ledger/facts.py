@@ -44,6 +44,7 @@ LEDGER_RULE_KINDS: Final = frozenset(
         "deposit_tier",
         "deposit_terms",
         "deposit_deduction",
+        "annual_fee",
     }
 )
 """Effect kinds the ledger evaluates itself (fee kinds come through the fee stage)."""

@@ -105,6 +105,14 @@ for _kind in (
         applied_by_fee_stage=False,
     ),
     EffectKind(
+        "annual_fee",
+        "A yearly charge (年费) for the shops the rule's condition picks, booked on 1 January "
+        "(or the opening day) of each year. Ledger stage.",
+        (FieldSpec("amount_fen", "Annual fee, fen.", minimum=1),),
+        (S.FIRST,),
+        applied_by_fee_stage=False,
+    ),
+    EffectKind(
         "deposit_deduction",
         "Deducts a fixed amount from the shop's deposit for a confirmed violation "
         "(保证金扣除). Ledger stage.",
@@ -141,6 +149,7 @@ DESCRIBERS.update(
         "compensation_reduction": lambda e: (
             f"{bp_text(e.int('share_bp'))} of the merchant's compensation borne by the platform"
         ),
+        "annual_fee": lambda e: f"annual fee {e.int('amount_fen')} fen",
         "deposit_deduction": lambda e: (
             f"{e.int('amount_fen')} fen deducted from the deposit"
             f" per {e.text('violation')} violation"
