@@ -59,6 +59,7 @@ SETTLEMENT = [
         "pharmacy_medical",
         7,
     ),
+    ("douyin-2026", "settle.cross-border", 5, {"business_mode": "cross_border"}, "apparel", 7),
     ("douyin-2026", "settle.zero-deposit", 21, {"entry_plan": "zero_deposit"}, "apparel", 7),
     ("taobao-2026", "settle.flash-sale-taobao", 7, {"store_type": "personal"}, "apparel", 7),
     ("taobao-2026", "settle.flash-sale", 3, {}, "apparel", 7),
