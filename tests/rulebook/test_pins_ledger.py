@@ -201,14 +201,17 @@ COVER = [
     ("small_upgraded", "insurance.terms.small-upgraded", 5_000),
     ("bulky", "insurance.terms.bulky", 100_000),
 ]
-ELIGIBILITY = [  # (type, rule, returned of 100 shipped, eligible)
-    ("small", "insurance.terms.small", 80, True),
-    ("small", "insurance.terms.small", 81, False),
-    ("small_upgraded", "insurance.terms.small-upgraded", 80, True),
-    ("small_upgraded", "insurance.terms.small-upgraded", 81, False),
-    ("bulky", "insurance.terms.bulky", 50, True),
-    ("bulky", "insurance.terms.bulky", 51, False),
-]
+SMALL, UPGRADED, BULKY = (
+    ("small", "insurance.terms.small"),
+    ("small_upgraded", "insurance.terms.small-upgraded"),
+    ("bulky", "insurance.terms.bulky"),
+)
+ELIGIBILITY = {  # returned of 100 shipped -> [(type, rule, eligible)]
+    80: [(*SMALL, True), (*UPGRADED, True)],
+    81: [(*SMALL, False), (*UPGRADED, False)],
+    50: [(*BULKY, True)],
+    51: [(*BULKY, False)],
+}
 SHIPPED = datetime(2025, 11, 2, 10, 0)
 JOINING = date(2025, 12, 1)
 
@@ -239,7 +242,7 @@ def insurance_failures(
         if got != (cap, cap, 0):
             failures.append(f"douyin-2025:{rule}: expected {(cap, cap, 0)}, got {got}")
     shipped_at = datetime.combine(JOINING - timedelta(days=30), datetime.min.time())
-    for kind, rule, returned, eligible in ELIGIBILITY:
+    for returned, checks in ELIGIBILITY.items():
         shop = market.shop()
         for n in range(100):
             order = market.order(shop, paid_at=shipped_at - timedelta(days=1))
@@ -250,11 +253,12 @@ def insurance_failures(
             )
             if n < returned:
                 market.refund(order, 10_000, kind="return_refund", after=timedelta(days=3))
-        got = merchant_eligibility(con, book, shop, kind, JOINING).eligible
-        if got != eligible:
-            failures.append(
-                f"douyin-2025:{rule}: {returned}/100 returned, expected {eligible}, got {got}"
-            )
+        for kind, rule, eligible in checks:
+            got = merchant_eligibility(con, book, shop, kind, JOINING).eligible
+            if got != eligible:
+                failures.append(
+                    f"douyin-2025:{rule}: {returned}/100 returned, expected {eligible}, got {got}"
+                )
     return failures
 
 

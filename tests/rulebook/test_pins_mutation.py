@@ -207,13 +207,15 @@ def run_mutation(mutation: Mutation) -> Outcome:
                 load_rulebook(name, (folder,))
         except MerchantryError as error:
             return Outcome(mutation, "checker", str(error).splitlines()[0])
-        if mutation.group == "fees":
-            with_cases = [r for r in reached if r in PERIODS]
-            failures = fee_failures_in_fresh_warehouse(with_cases, (folder,))
-        else:
-            failures = ledger_failures_in_fresh_warehouse(mutation.group, reached, (folder,))
-        if failures:
-            return Outcome(mutation, "pin", failures[0])
+        for rulebook in reached:  # one at a time: the first failing pin settles it
+            if mutation.group == "fees":
+                runs = [rulebook] if rulebook in PERIODS else []
+                failures = fee_failures_in_fresh_warehouse(runs, (folder,)) if runs else []
+            else:
+                group = mutation.group
+                failures = ledger_failures_in_fresh_warehouse(group, [rulebook], (folder,))
+            if failures:
+                return Outcome(mutation, "pin", failures[0])
         return Outcome(mutation, "survived", "")
 
 
@@ -253,8 +255,11 @@ if __name__ == "__main__":
     from concurrent.futures import ProcessPoolExecutor
 
     workers = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+    results = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(run_mutation, mutations()))
-    for outcome in results:
-        print(f"{outcome.verdict:9} {outcome.mutation.label}  {outcome.detail[:120]}")
+        for outcome in pool.map(run_mutation, mutations()):
+            results.append(outcome)
+            print(
+                f"{outcome.verdict:9} {outcome.mutation.label}  {outcome.detail[:120]}", flush=True
+            )
     print(report(results))
