@@ -185,6 +185,7 @@ FEE_CASES: list[FeeCase] = [
     *_supplement("tsf.channel.grain-oil", "grain_oil", 100, 130, PERSONAL),
     *_supplement("tsf.channel.education", "education", 60, 80, PERSONAL),
     *_supplement("tsf.channel.phone-topup", "phone_topup", 30, 40, PERSONAL),
+    *_supplement("tsf.channel.gold", "gold_jewellery", 60, 80, PERSONAL),
     *_supplement("tsf.channel.cross-border.400", "apparel", 600, 400, XB_PERSONAL),
     *_supplement("tsf.channel.cross-border.500", "makeup", 500, 500, XB_PERSONAL),
     *_supplement("tsf.channel.cross-border.520", "nutrition", 400, 520, XB_PERSONAL),

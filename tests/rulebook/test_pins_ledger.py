@@ -183,16 +183,33 @@ def _tiers_and_terms(
 
 
 def _pre_cut(con: duckdb.DuckDBPyConnection, market: Market, dirs: Sequence[Path]) -> list[str]:
-    """The June 2025 cut: the May review still asks the old tier, the June one the new."""
-    shop = market.shop()
+    """The June 2025 cut: the May review still asks the old tiers, the June one the new."""
+    shops = {}
+    for gmv in (0, 6_000_000, 20_000_000):
+        shop = market.shop()
+        if gmv:
+            for month in (4, 5):
+                market.order(shop, goods=gmv, paid_at=datetime(2025, month, 20, 10))
+        shops[shop] = gmv
     _close(con, "douyin-2025", (date(2025, 5, 1), date(2025, 6, 30)), dirs)
-    rows = dict(
-        con.execute(
-            "SELECT month, required_fen FROM deposit_requirements WHERE shop_id = ?", [shop]
-        ).fetchall()
-    )
-    want = {date(2025, 5, 1): 200_000, date(2025, 6, 1): 50_000}
-    return [] if rows == want else [f"douyin-2025:deposit.pre-cut: expected {want}, got {rows}"]
+    want = {  # (May review, June review)
+        0: (200_000, 50_000),
+        6_000_000: (800_000, 200_000),
+        20_000_000: (2_000_000, 500_000),
+    }
+    failures = []
+    for shop, gmv in shops.items():
+        rows = dict(
+            con.execute(
+                "SELECT month, required_fen FROM deposit_requirements WHERE shop_id = ?", [shop]
+            ).fetchall()
+        )
+        got = (rows.get(date(2025, 5, 1)), rows.get(date(2025, 6, 1)))
+        if got != want[gmv]:
+            failures.append(
+                f"douyin-2025:deposit.pre-cut (GMV {gmv}): expected {want[gmv]}, got {got}"
+            )
+    return failures
 
 
 # --- return-shipping insurance cover: (type, claim cap fen, eligibility % small/bulky)

@@ -2,7 +2,8 @@
 and one step down in a copy of the rulebooks, must make a pin fail.
 
 A *confirmed number* is an integer in the effect of a rule without ``assumption: true``, an
-integer literal in such a rule's condition, a parameter without ``assumption: true``, or a
+integer literal other than 0 in such a rule's condition (``> 0`` is the condition's shape, not
+a platform number), a parameter without ``assumption: true``, or a
 date literal in the condition of any rule that names a source (a dated rule's date is the
 sourced part even when its amount is assumed). One step is 1 (bp, fen, day, hour) or one
 day for a date. A mutant the rulebook checker refuses (e.g. a count moved below its
@@ -58,10 +59,13 @@ KNOWN_SURVIVORS: Final = {
     "douyin-2025:deposit.pre-cut.tier-1:when DATE 2025-06-08 -1",
     "douyin-2025:deposit.pre-cut.tier-2:when DATE 2025-06-08 -1",
     "douyin-2025:deposit.pre-cut.tier-3:when DATE 2025-06-08 -1",
+    "douyin-2026:tsf.channel.fashion-toys-pets:when DATE 2026-07-15 +1",
 }
-"""Mutants no pin can kill, with the reason: the June 2025 cut is dated to the month and
-deposit amounts change only on a review day (the 8th), so moving the cut from the 8th to the
-7th changes nothing any review sees."""
+"""Mutants no pin can kill, with the reason. The June 2025 deposit cut is dated to the month
+and deposit amounts change only on a review day (the 8th), so moving the cut from the 8th to the
+7th changes nothing any review sees. Moving the 5% categories' supplement start to 07-16 leaves
+07-15's orders to the catch-all supplement (``tsf.channel.default``, an assumption), which is the
+same 5%: the amount cannot differ."""
 
 RULE_START = re.compile(r"^  - id: (\S+)")
 PARAM_START = re.compile(r"^  ([a-z_]+):\s*$")
@@ -177,6 +181,8 @@ def mutations(folder: Path | None = None) -> list[Mutation]:
                     blanked = blanked.replace("when:", "     ")
                     for match in NUMBER.finditer(blanked):
                         value = int(match.group(1))
+                        if value == 0:  # `x > 0` is the condition's shape, not a number
+                            continue
                         for step in (1, -1):
                             label = f"{where}:when {value} {step:+d}"
                             add(label, i, match.start(1), match.group(1), str(value + step))
