@@ -15,8 +15,10 @@ MARCH = (date(2026, 3, 1), date(2026, 3, 31))
 PERIODS = {
     "douyin-2025": (date(2025, 3, 1), date(2025, 3, 31)),
     "douyin-2022-new-merchant": (date(2022, 3, 1), date(2022, 4, 30)),
+    "douyin-2026": (date(2026, 3, 1), date(2026, 7, 31)),
 }
-"""Period each rulebook is run over in tests (inside its window); March 2026 otherwise."""
+"""Period each rulebook is run over in tests (inside its window); March 2026 otherwise.
+douyin-2026 runs to July, past the fee table's 2026-07-15 revision (channel supplement)."""
 
 
 @pytest.fixture

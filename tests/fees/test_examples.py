@@ -13,19 +13,30 @@ import pytest
 from .market import Market
 
 MARCH_2025 = datetime(2025, 3, 10, 12, 0)
+JULY_2026 = datetime(2026, 7, 20, 12, 0)
+"""After the fee table's 2026-07-15 revision, which brought the channel supplement."""
 
 
 class TestDouyin2025TechnicalServiceFee:
-    """Base rate by category industry plus the Douyin Mall app / Doubao supplement."""
+    """Base rate by category industry; the Douyin Mall app / Doubao supplement only came with
+    the 2026-07-15 revision of the fee table."""
 
-    def test_apparel_from_the_mall_app_pays_base_plus_supplement(self, market: Market, run):
-        # 5% + 5% of 12,345 fen = 1,234.5 -> 1,235 fen (half away from zero)
-        order = market.order(goods=12_345, entry_point="mall_app", paid_at=MARCH_2025)
-        line = run("douyin-2025").get(order)
+    def test_apparel_from_the_mall_app_pays_base_plus_supplement_from_july_2026(
+        self, market: Market, run
+    ):
+        # 5% + 5% of 12,345 fen = 1,234.5 -> 1,235 fen (half away from zero); a personal
+        # store so that no 2026 waiver applies
+        shop = market.shop(store_type="personal")
+        order = market.order(shop, goods=12_345, entry_point="mall_app", paid_at=JULY_2026)
+        line = run("douyin-2026").get(order)
         assert line["amount_fen"] == 1_235
         assert line["rate_bp"] == 1_000
         assert line["rule_id"] == "tsf.base.fashion-toys-pets"
         assert line["waiver_rule_id"] is None
+
+    def test_the_mall_app_adds_nothing_in_2025(self, market: Market, run):
+        order = market.order(goods=12_345, entry_point="mall_app", paid_at=MARCH_2025)
+        assert run("douyin-2025").amount(order) == 617
 
     def test_apparel_from_a_livestream_pays_the_base_rate_only(self, market: Market, run):
         # 5% of 12,345 = 617.25 -> 617 fen
@@ -53,9 +64,14 @@ class TestDouyin2025TechnicalServiceFee:
         assert run("douyin-2025").amount(order) == 100
 
     def test_gold_from_doubao_pays_point_six_plus_point_eight(self, market: Market, run):
-        # 0.6% + 0.8% of 10,000 = 140
-        order = market.order(industry="gold_jewellery", entry_point="doubao", paid_at=MARCH_2025)
-        assert run("douyin-2025").amount(order) == 140
+        # 0.6% + 0.8% of 10,000 = 140 from 2026-07-15; 0.6% before
+        shop = market.shop(industry="gold_jewellery", store_type="personal")
+        late = market.order(
+            shop, industry="gold_jewellery", entry_point="doubao", paid_at=JULY_2026
+        )
+        early = market.order(shop, industry="gold_jewellery", entry_point="doubao")
+        lines = run("douyin-2026")
+        assert (lines.amount(late), lines.amount(early)) == (140, 60)
 
     def test_an_unknown_industry_falls_to_the_catch_all(self, market: Market, run):
         order = market.order(industry="home_furniture", goods=10_000, paid_at=MARCH_2025)
@@ -73,7 +89,7 @@ class TestDouyin2025Waivers:
 
     def test_product_card_in_the_separate_mall_app_is_not_waived_in_2025(self, market: Market, run):
         order = market.order(scene="product_card", entry_point="mall_app", paid_at=MARCH_2025)
-        assert run("douyin-2025").amount(order) == 1_000
+        assert run("douyin-2025").amount(order) == 500
 
     def test_gift_orders_are_excluded(self, market: Market, run):
         order = market.order(scene="product_card", is_gift=True, paid_at=MARCH_2025)
@@ -160,8 +176,11 @@ class TestDouyin2025OtherKinds:
 
 class TestDouyin2026:
     def test_chengfang_orders_pay_point_six_the_largest_waiver_wins(self, market: Market, run):
-        # baseline 10% (mall app) = 1,000; content ×0.9 would give 900; Chengfang 0.6% = 60
-        order = market.order(entry_point="mall_app", ad_product="qianchuan_chengfang")
+        # baseline 10% (mall app, July 2026) = 1,000; content ×0.9 would give 900;
+        # Chengfang 0.6% = 60
+        order = market.order(
+            entry_point="mall_app", ad_product="qianchuan_chengfang", paid_at=JULY_2026
+        )
         line = run("douyin-2026").get(order)
         assert (line["amount_fen"], line["baseline_fen"]) == (60, 1_000)
         assert line["waiver_rule_id"] == "tsf.waiver.chengfang"
@@ -181,9 +200,24 @@ class TestDouyin2026:
         order = market.order(market.shop(store_type="personal"), scene="product_card")
         assert run("douyin-2026").amount(order) == 500
 
-    def test_product_card_waiver_covers_every_entry_point(self, market: Market, run):
-        order = market.order(scene="product_card", entry_point="mall_app")
-        assert run("douyin-2026").amount(order) == 60
+    def test_product_card_waiver_covers_the_douyin_mall_page_only(self, market: Market, run):
+        inside = [
+            market.order(scene="product_card", entry_point=e) for e in ("mall_app", "mall_tab")
+        ]
+        outside = [
+            market.order(scene="product_card", entry_point=e)
+            for e in ("douyin_app", "douyin_lite", "doubao")
+        ]
+        lines = run("douyin-2026")
+        assert [lines.amount(o) for o in inside] == [60, 60]
+        assert [lines.amount(o) for o in outside] == [500, 500, 500]
+
+    def test_chengfang_does_not_reach_personal_stores(self, market: Market, run):
+        personal = market.shop(store_type="personal")
+        kept = market.order(personal, ad_product="qianchuan_chengfang")
+        cut = market.order(market.shop(), ad_product="qianchuan_chengfang", scene="product_card")
+        lines = run("douyin-2026")
+        assert (lines.amount(kept), lines.amount(cut)) == (500, 60)
 
     def test_net_deal_billing_drops_instant_refund_ad_cost(self, market: Market, run):
         order = market.order(ad_product="qianchuan_omni", ad_cost=3_000)
@@ -235,21 +269,24 @@ class TestOtherRulebooks:
         order = market.order(market.shop(store_type="personal"), goods=9_500)
         assert run("taobao-2026").amount(order) == 57
 
-    def test_new_merchant_keeps_point_six_in_its_first_90_days(self, market: Market, run):
+    def test_2022_new_shops_get_no_fee_waiver(self, market: Market, run):
+        """The 2022 article describes coupons and a ¥500 commission discount, not a rate: a
+        new shop pays the same fee as an old one (and no 2025 waiver reaches back)."""
         from datetime import date
 
         new = market.shop(opened=date(2022, 3, 1))
         old = market.shop(opened=date(2021, 1, 1))
         paid = datetime(2022, 4, 10, 9, 0)
         young, veteran = market.order(new, paid_at=paid), market.order(old, paid_at=paid)
+        card = market.order(old, scene="product_card", paid_at=paid)
         lines = run("douyin-2022-new-merchant")
-        assert lines.amount(young) == 60
-        assert lines.amount(veteran) == 500
+        assert (lines.amount(young), lines.amount(veteran), lines.amount(card)) == (500, 500, 500)
 
 
 # Every base-rate rule of douyin-2025, as (industry, base bp, mall-app supplement bp): a ¥100
 # order from a livestream pays the base; the same order from the Douyin Mall app adds the
-# supplement (platform-rules.md §3.1; catch-all 5% + 5% for an industry the table lacks).
+# supplement from 2026-07-15 (docs/sources.md#dy-tsf-table; catch-all 5% + 5% for an
+# industry the table lacks). Personal stores, so that no 2026 waiver applies.
 DOUYIN_RATES = [
     ("apparel", 500, 500),
     ("shoes_bags", 500, 500),
@@ -270,13 +307,18 @@ DOUYIN_RATES = [
 
 
 @pytest.mark.parametrize(("industry", "base_bp", "supplement_bp"), DOUYIN_RATES)
-def test_douyin_2025_rate_table(market: Market, run, industry, base_bp, supplement_bp):
-    live = market.order(industry=industry, goods=10_000, paid_at=MARCH_2025)
-    mall = market.order(industry=industry, goods=10_000, entry_point="mall_app", paid_at=MARCH_2025)
-    lines = run("douyin-2025")
+def test_douyin_rate_table(market: Market, run, industry, base_bp, supplement_bp):
+    shop = market.shop(industry=industry, store_type="personal")
+    live = market.order(shop, industry=industry, goods=10_000, paid_at=JULY_2026)
+    mall = market.order(
+        shop, industry=industry, goods=10_000, entry_point="mall_app", paid_at=JULY_2026
+    )
+    before = market.order(shop, industry=industry, goods=10_000, entry_point="mall_app")
+    lines = run("douyin-2026")
     # on 10,000 fen, 1 bp is exactly 1 fen
     assert lines.amount(live) == base_bp
     assert lines.amount(mall) == base_bp + supplement_bp
+    assert lines.amount(before) == base_bp
 
 
 TMALL_RATES = [

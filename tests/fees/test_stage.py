@@ -52,7 +52,7 @@ def test_runs_of_two_rulebooks_sit_side_by_side(market: Market):
 def test_orders_outside_the_period_are_left_alone(market: Market, run):
     inside = market.order()
     outside = market.order(paid_at=datetime(2026, 4, 1, 0, 0))
-    lines = run("douyin-2026")
+    lines = run("taobao-2026")  # March 2026
     assert lines.get(inside) is not None
     assert lines.get(outside) is None
     assert lines.summary.orders == 1
@@ -60,7 +60,7 @@ def test_orders_outside_the_period_are_left_alone(market: Market, run):
 
 def test_summary_totals_by_kind(market: Market, run):
     market.order(goods=10_000, scene="live")
-    market.order(goods=10_000, scene="product_card")
+    market.order(goods=10_000, scene="product_card", entry_point="mall_tab")
     summary = run("douyin-2026").summary
     tsf = summary.total("technical_service_fee")
     assert (tsf.lines, tsf.amount_fen, tsf.baseline_fen, tsf.saved_fen) == (2, 510, 1_000, 490)
@@ -75,7 +75,7 @@ def test_rule_labels_are_written_for_reports(market: Market, run):
         "WHERE rulebook = 'douyin-2026' AND rule_id = 'tsf.waiver.chengfang'"
     ).fetchone()
     assert row == (
-        "Qianchuan Chengfang orders pay a 0.6% technical service fee",
+        "Qianchuan Chengfang orders pay a 0.6% technical service fee (not personal stores)",
         "fee_waiver",
         "technical_service_fee",
         True,
@@ -86,7 +86,11 @@ def test_rule_labels_are_written_for_reports(market: Market, run):
 def test_statement_counts_refunds_on_the_day_they_accrue(market: Market, run):
     shop = market.shop()
     order = market.order(
-        shop, goods=10_000, scene="product_card", paid_at=datetime(2026, 3, 30, 10, 0)
+        shop,
+        goods=10_000,
+        scene="product_card",
+        entry_point="mall_tab",
+        paid_at=datetime(2026, 3, 30, 10, 0),
     )
     market.refund(order, 10_000, after=timedelta(days=3))  # refunded in April
     run("douyin-2026")
@@ -118,7 +122,7 @@ class TestCommandLine:
     def test_fees_prints_totals_by_kind(self, tmp_path):
         db = tmp_path / "w.duckdb"
         con = connect(db)
-        Market(con).order(goods=10_000, scene="product_card")
+        Market(con).order(goods=10_000, scene="product_card", entry_point="mall_tab")
         con.close()
         result = CliRunner().invoke(
             app,

@@ -7,7 +7,9 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
+from merchantry.kit.errors import InputError
 from merchantry.ledger.check import check_journal
+from merchantry.ledger.withdrawals import deposit_standing, withdraw_deposit
 from tests.ledger.factories import (
     add_case,
     add_category,
@@ -18,6 +20,7 @@ from tests.ledger.factories import (
     add_violation,
     balance,
     close,
+    ledger_rulebook,
 )
 
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
@@ -61,7 +64,8 @@ def test_deposit_follows_last_months_gmv_deductions_and_top_up(
     shop: duckdb.DuckDBPyConnection,
 ) -> None:
     """March GMV ¥60,000 puts S1 in the ¥2,000 tier from 8 April; a violation on 3 April
-    took ¥300; the 8 April review tops the deposit up to ¥2,000 from goods payments."""
+    took ¥300, made up the same day from goods payments (货款直充); the 8 April review tops
+    the deposit up to ¥2,000 from goods payments."""
     add_order(shop, "O1", datetime(2026, 3, 2, 10), 6_000_000)
     add_event(shop, "O1", "receipt_confirmed", datetime(2026, 3, 5, 9))
     add_violation(shop, "V1", "S1", datetime(2026, 4, 3, 10))
@@ -78,7 +82,8 @@ def test_deposit_follows_last_months_gmv_deductions_and_top_up(
     assert moves == [
         ("deposit_opening", date(2026, 3, 1), "deposit.tier-1", 50_000),
         ("deposit_deduction", date(2026, 4, 3), "deposit.deduct", -30_000),
-        ("deposit_topup", date(2026, 4, 8), "deposit.tier-2", 180_000),
+        ("deposit_topup", date(2026, 4, 3), "deposit.tier-1", 30_000),
+        ("deposit_topup", date(2026, 4, 8), "deposit.tier-2", 150_000),
     ]
     assert balance(shop, "platform_penalties") == 30_000
     required = shop.execute(
@@ -88,10 +93,14 @@ def test_deposit_follows_last_months_gmv_deductions_and_top_up(
     assert required == [(date(2026, 4, 1), 6_000_000, 200_000, "deposit.tier-2")]
 
 
-def test_excess_deposit_is_released(shop: duckdb.DuckDBPyConnection) -> None:
+def test_excess_deposit_stays_until_the_merchant_withdraws_it(
+    shop: duckdb.DuckDBPyConnection,
+) -> None:
     """¥60,000 sold in February raises the deposit to ¥2,000 on 8 March; nothing sold in
-    March lowers it to ¥500 on 8 April, and the ¥1,500 excess goes back to available."""
+    March lowers the amount due to ¥500 on 8 April, but the close releases nothing: the
+    merchant asks for the ¥1,500 excess, once a week."""
     add_order(shop, "O1", datetime(2026, 2, 2, 10), 6_000_000)
+    add_event(shop, "O1", "receipt_confirmed", datetime(2026, 2, 5, 9))
     for period in ((date(2026, 2, 1), date(2026, 2, 28)), MARCH, APRIL):
         close(shop, *period)
 
@@ -103,10 +112,47 @@ def test_excess_deposit_is_released(shop: duckdb.DuckDBPyConnection) -> None:
     assert reviews == [
         ("deposit_opening", date(2026, 2, 1), 50_000),
         ("deposit_topup", date(2026, 3, 8), 150_000),
-        ("deposit_release", date(2026, 4, 8), -150_000),
     ]
+    assert balance(shop, "merchant_deposit", "S1") == 200_000
+
+    book = ledger_rulebook()
+    with pytest.raises(InputError, match="only 150000 fen"):
+        withdraw_deposit(shop, book, "S1", date(2026, 4, 9), 150_001)
+    withdraw_deposit(shop, book, "S1", date(2026, 4, 9), 100_000)  # a Thursday
+    with pytest.raises(InputError, match="already withdrew"):
+        withdraw_deposit(shop, book, "S1", date(2026, 4, 12), 10_000)  # same week (Sunday)
+    withdraw_deposit(shop, book, "S1", date(2026, 4, 13), 50_000)  # next Monday
+    assert balance(shop, "merchant_deposit", "S1") == 50_000
+    with pytest.raises(InputError, match="not held"):
+        withdraw_deposit(shop, book, "S1", date(2026, 4, 20), 1, deposit_type="experience")
+
+    close(shop, *APRIL)  # a re-close leaves the withdrawals alone
     assert balance(shop, "merchant_deposit", "S1") == 50_000
     assert check_journal(shop) == []
+
+
+def test_a_shortfall_takes_only_the_goods_payment_there_is(
+    shop: duckdb.DuckDBPyConnection,
+) -> None:
+    """No sales: a ¥300 deduction on 3 March leaves ¥200 and nothing to top up from; the
+    balance stays short and withdrawals stop. Two more deductions take it below zero on
+    10 March; 48 hours later trading is limited."""
+    add_violation(shop, "V1", "S1", datetime(2026, 3, 3, 10))
+    add_violation(shop, "V2", "S1", datetime(2026, 3, 10, 10))
+    add_violation(shop, "V3", "S1", datetime(2026, 3, 10, 11))
+    close(shop, *MARCH)
+    book = ledger_rulebook()
+    assert balance(shop, "merchant_available", "S1") == 0
+    assert deposit_standing(shop, book, "S1", datetime(2026, 3, 5, 12)).level == "short"
+    with pytest.raises(InputError, match="only 0 fen"):
+        withdraw_deposit(shop, book, "S1", date(2026, 3, 5), 1)
+    under = deposit_standing(shop, book, "S1", datetime(2026, 3, 11, 23, 59))
+    assert (under.balance_fen, under.level, under.negative_since) == (
+        -40_000,
+        "negative",
+        date(2026, 3, 10),
+    )
+    assert deposit_standing(shop, book, "S1", datetime(2026, 3, 12, 0, 0)).level == "limited"
 
 
 def test_quality_merchant_pays_less_compensation(warehouse: duckdb.DuckDBPyConnection) -> None:

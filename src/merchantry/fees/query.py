@@ -49,9 +49,12 @@ def _floor_or_multiply(rule: Rule, rate: exp.Expr) -> exp.Expr:
     if effect.text("mode") == "floor":
         return exp.func("least", rate.copy(), num(effect.int("rate_bp")))
     floor = num(effect.int("min_rate_bp"))
-    scaled = div_round_sql(
-        exp.Mul(this=rate.copy(), expression=num(effect.int("factor_bp"))), num(BP_PER_UNIT)
-    )
+    if effect.text("mode") == "subtract":
+        scaled: exp.Expr = exp.Sub(this=rate.copy(), expression=num(effect.int("rate_bp")))
+    else:
+        scaled = div_round_sql(
+            exp.Mul(this=rate.copy(), expression=num(effect.int("factor_bp"))), num(BP_PER_UNIT)
+        )
     cut = exp.func("least", rate.copy(), exp.func("greatest", floor.copy(), scaled))
     return exp.Case().when(exp.LTE(this=rate.copy(), expression=floor), rate.copy()).else_(cut)
 
@@ -65,13 +68,23 @@ def _fee_base(rule: Rule) -> exp.Expr:
 
 
 def _commission_rate(rule: Rule) -> exp.Expr:
-    rate = rule.effect.text("rate")
+    """The commission rate of an order: fixed, or the offered rate held inside the plan's
+    allowed range (``min_rate_bp``..``max_rate_bp``)."""
+    effect = rule.effect
+    rate = effect.text("rate")
     if rate == "fixed":
-        return num(rule.effect.int("rate_bp"))
-    daily = col("order_commission_rate_bp")
-    if rate == "daily":
-        return daily
-    return exp.func("coalesce", col("order_ad_commission_rate_bp"), daily)
+        return num(effect.int("rate_bp"))
+    offered: exp.Expr = col("order_commission_rate_bp")
+    if rate == "ad_period":
+        offered = exp.func("coalesce", col("order_ad_commission_rate_bp"), offered)
+    low, high = effect.int("min_rate_bp"), effect.int("max_rate_bp")
+    held = offered.copy()
+    if high < 10_000:
+        held = exp.func("least", held, num(high))
+    if low > 0:
+        held = exp.func("greatest", held, num(low))
+    # least/greatest skip NULLs: an order without an offered rate stays without one
+    return exp.Case().when(offered.is_(exp.Null()), exp.Null()).else_(held)
 
 
 def rules_step(c: Compiler) -> list[tuple[str, exp.Expr]]:

@@ -38,6 +38,7 @@ import duckdb
 
 from merchantry.kit.errors import InputError, IntegrityError
 from merchantry.kit.ids import stable_key
+from merchantry.ledger.annual import post_annual_fees
 from merchantry.ledger.check import check_close
 from merchantry.ledger.deposits import post_deposits
 from merchantry.ledger.facts import LEDGER_RULE_KINDS
@@ -172,6 +173,7 @@ def close_period(
             )
         say("deposits")
         result += post_deposits(con, book, start, end, key)
+        result += post_annual_fees(con, book, start, end, key)
         say("rewards")
         start_stage(con)
         if stage_rewards(con, start, end):

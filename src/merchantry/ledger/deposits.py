@@ -1,4 +1,4 @@
-"""Deposits (保证金): openings, deductions for violations, monthly top-ups and releases.
+"""Deposits (保证金): openings, deductions for violations, top-ups from goods payments.
 
 * **Required amount**: the first ``deposit_tier`` rule (precedence order) whose
   condition holds for the shop (main category, entry plan, …) and whose GMV range
@@ -8,10 +8,15 @@
   first close it is taken as the amount then owed, paid from ``merchant_funds``.
 * **Deduction**: each confirmed violation takes the first matching
   ``deposit_deduction`` rule's amount from the deposit (to ``platform_penalties``).
-* **Review** on the 8th of each month (§3.5: notice on the 1st, new amount on the
-  8th): a shortfall is taken from the shop's settled goods payments
-  (``deposit_topup``: available → deposit, which may leave available negative: the
-  shop owes it), an excess is released (``deposit_release``: deposit → available).
+* **Review** on the 8th of each month (notice on the 1st, new amount on the 8th):
+  the requirement is set for the month (``deposit_requirements``).
+* **Top-up** (货款直充) on each review day and each day a deduction is booked: a
+  shortfall (balance below the amount in force) is taken from the shop's settled goods
+  payments (``deposit_topup``: available → deposit), never more than the goods payment
+  available then; what is still missing stays a shortfall the merchant must pay, and
+  :func:`merchantry.ledger.withdrawals.deposit_standing` says which limits apply.
+* **Excess** is never released by the close: the merchant withdraws it on request,
+  once a week per deposit type (:func:`merchantry.ledger.withdrawals.withdraw_deposit`).
 """
 
 from __future__ import annotations
@@ -67,26 +72,36 @@ FROM ledger_deductions AS d
 WHERE d.rule_id IS NOT NULL
 """
 
-STAGE_REVIEW: Final = """
+STAGE_TOPUP: Final = """
 INSERT INTO ledger_stage
-WITH balances AS (
+WITH deposit AS (
   SELECT party AS shop_id, sum(amount_fen) AS balance_fen
   FROM journal_postings
-  WHERE account = 'merchant_deposit' AND booked_on <= $review
-    AND NOT (entry_kind IN ('deposit_topup', 'deposit_release') AND booked_on = $review)
+  WHERE account = 'merchant_deposit' AND booked_on <= $day
+    AND NOT (entry_kind = 'deposit_topup' AND booked_on = $day)
   GROUP BY party
-), diffs AS (
-  SELECT r.shop_shop_id AS shop_id, r.required_fen - coalesce(b.balance_fen, 0) AS diff_fen,
-         coalesce(r.rule_id, 'ledger.deposit-review') AS rule_id
-  FROM ledger_requirements AS r LEFT JOIN balances AS b ON b.shop_id = r.shop_shop_id
+), available AS (
+  SELECT party AS shop_id, sum(amount_fen) AS balance_fen
+  FROM journal_postings
+  WHERE account = 'merchant_available' AND booked_on <= $day
+    AND NOT (entry_kind = 'deposit_topup' AND booked_on = $day)
+  GROUP BY party
+), topups AS (
+  SELECT r.shop_shop_id AS shop_id,
+         least(r.required_fen - coalesce(d.balance_fen, 0),
+               greatest(coalesce(a.balance_fen, 0), 0)) AS topup_fen,
+         coalesce(r.rule_id, 'ledger.deposit-topup') AS rule_id
+  FROM ledger_requirements AS r
+  LEFT JOIN deposit AS d ON d.shop_id = r.shop_shop_id
+  LEFT JOIN available AS a ON a.shop_id = r.shop_shop_id
+  WHERE r.required_fen > coalesce(d.balance_fen, 0)
 )
-SELECT md5($ns || d.shop_id || '|' || $month),
-       CASE WHEN d.diff_fen > 0 THEN 'deposit_topup' ELSE 'deposit_release' END,
-       d.shop_id || '|' || $month, NULL, d.shop_id, CAST($review AS DATE),
-       [ledger_leg('merchant_available', d.shop_id, -d.diff_fen, d.rule_id),
-        ledger_leg('merchant_deposit', d.shop_id, d.diff_fen, d.rule_id)]
-FROM diffs AS d
-WHERE d.diff_fen <> 0
+SELECT md5($ns || t.shop_id || '|' || CAST($day AS VARCHAR)), 'deposit_topup',
+       t.shop_id || '|' || CAST($day AS VARCHAR), NULL, t.shop_id, CAST($day AS DATE),
+       [ledger_leg('merchant_available', t.shop_id, -t.topup_fen, t.rule_id),
+        ledger_leg('merchant_deposit', t.shop_id, t.topup_fen, t.rule_id)]
+FROM topups AS t
+WHERE t.topup_fen > 0
 """
 
 WRITE_REQUIREMENTS: Final = """
@@ -97,6 +112,14 @@ SELECT shop_shop_id AS shop_id, CAST($month AS DATE) AS month,
        $rulebook AS rulebook
 FROM ledger_requirements;
 """
+
+
+def review_in_force(day: date) -> date:
+    """The review whose amount is in force on ``day``: this month's 8th, or last month's."""
+    if day.day >= REVIEW_DAY:
+        return day.replace(day=REVIEW_DAY)
+    year, month = (day.year - 1, 12) if day.month == 1 else (day.year, day.month - 1)
+    return date(year, month, REVIEW_DAY)
 
 
 def review_dates(start: date, end: date) -> list[date]:
@@ -184,14 +207,17 @@ def post_deposits(
     )
     run_sql(con, STAGE_DEDUCTIONS, {"ns": namespace("deposit_deduction")})
     result += post_staged(con, ref, kinds=("deposit_deduction",), start=start, end=end)
+    deducted = {
+        row[0]
+        for row in con.execute(
+            "SELECT DISTINCT occurred_on FROM ledger_deductions WHERE rule_id IS NOT NULL"
+        ).fetchall()
+    }
 
-    for review in review_dates(start, end):
-        compute_requirements(con, book, review, write=True)
-        month = review.replace(day=1).isoformat()
-        run_sql(
-            con, STAGE_REVIEW, {"review": review, "month": month, "ns": namespace("deposit_review")}
-        )
-        result += post_staged(
-            con, ref, kinds=("deposit_topup", "deposit_release"), start=review, end=review
-        )
+    reviews = set(review_dates(start, end))
+    for day in sorted(reviews | deducted):
+        compute_requirements(con, book, review_in_force(day), write=day in reviews)
+        start_stage(con)
+        run_sql(con, STAGE_TOPUP, {"day": day, "ns": namespace("deposit_topup")})
+        result += post_staged(con, ref, kinds=("deposit_topup",), start=day, end=day)
     return result

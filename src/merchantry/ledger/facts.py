@@ -8,7 +8,9 @@ the same fact relation, :data:`merchantry.rulebook.facts.FACT_SQL`:
 * ``ledger_facts``: one row per order paid up to ``$end`` (and from ``$start``), with the
   shop's scores as of the payment date (``shop.experience_score`` …);
 * ``ledger_shop_facts``: one row per shop as of ``$as_of``, with the shop's main
-  category as ``category.*``, order and creator columns NULL, plus ``gmv_fen``
+  category as ``category.*``, order and creator columns NULL except ``order.paid_date``,
+  which holds ``$as_of`` (so a deposit rule can be dated: ``order.paid_date < DATE …``),
+  plus ``gmv_fen``
   (paid GMV of the calendar month before ``$as_of``'s month), scores as of ``$as_of``.
 
 A test keeps both relations' columns equal to the condition columns.
@@ -40,7 +42,9 @@ LEDGER_RULE_KINDS: Final = frozenset(
         "commission_settlement_days",
         "compensation_reduction",
         "deposit_tier",
+        "deposit_terms",
         "deposit_deduction",
+        "annual_fee",
     }
 )
 """Effect kinds the ledger evaluates itself (fee kinds come through the fee stage)."""
@@ -59,7 +63,8 @@ WITH gmv AS (
   GROUP BY shop_id
 )
 SELECT
-  NULL::VARCHAR AS order_order_id, NULL::TIMESTAMP AS order_paid_at, NULL::DATE AS order_paid_date,
+  NULL::VARCHAR AS order_order_id, NULL::TIMESTAMP AS order_paid_at,
+  CAST($as_of AS DATE) AS order_paid_date,
   NULL::INTEGER AS order_quantity, NULL::BIGINT AS order_goods_fen,
   NULL::BIGINT AS order_shipping_fen, NULL::BIGINT AS order_platform_coupon_fen,
   NULL::BIGINT AS order_merchant_coupon_fen, NULL::BIGINT AS order_amount_paid_fen,

@@ -119,6 +119,7 @@ ENTRY_KINDS: Final = (
     "deposit_topup",
     "deposit_release",
     "deposit_deduction",
+    "annual_fee",
     "reward",
     "reversal",
 )

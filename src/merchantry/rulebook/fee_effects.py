@@ -35,12 +35,17 @@ def _check_waiver(values: Mapping[str, EffectValue]) -> list[tuple[str, str]]:
         return [("rate_bp", "a floor waiver needs rate_bp (the rate it lowers the fee to)")]
     if mode == "multiply" and "factor_bp" not in values:
         return [("factor_bp", "a multiply waiver needs factor_bp (e.g. 9000 for ×0.9)")]
+    if mode == "subtract" and "rate_bp" not in values:
+        return [("rate_bp", "a subtract waiver needs rate_bp (the rebate taken off the rate)")]
     return []
 
 
 def _check_commission(values: Mapping[str, EffectValue]) -> list[tuple[str, str]]:
     if values.get("rate") == "fixed" and "rate_bp" not in values:
         return [("rate_bp", "rate: fixed needs rate_bp")]
+    low, high = values.get("min_rate_bp", 0), values.get("max_rate_bp")
+    if isinstance(low, int) and isinstance(high, int) and high < low:
+        return [("max_rate_bp", f"empty range: max_rate_bp {high} < min_rate_bp {low}")]
     return []
 
 
@@ -75,18 +80,19 @@ for _kind in (
     ),
     EffectKind(
         "fee_waiver",
-        "Lowers the technical service fee rate (免佣): floor to a rate, or multiply it. "
-        "Never raises it.",
+        "Lowers the technical service fee rate (免佣): floor to a rate, multiply it, or take "
+        "a rebate off it. Never raises it.",
         (
             FieldSpec(
                 "mode",
                 "floor: rate becomes min(rate, rate_bp); multiply: rate × "
-                "factor_bp / 10,000, never below min_rate_bp.",
-                choices=("floor", "multiply"),
+                "factor_bp / 10,000, never below min_rate_bp; subtract: rate − rate_bp "
+                "(a fee rebate, 返佣), never below min_rate_bp.",
+                choices=("floor", "multiply", "subtract"),
             ),
             FieldSpec(
                 "rate_bp",
-                "Floor mode: the rate the fee is lowered to.",
+                "Floor mode: the rate the fee is lowered to; subtract mode: the rebate.",
                 maximum=10_000,
                 required=False,
             ),
@@ -98,7 +104,8 @@ for _kind in (
             ),
             FieldSpec(
                 "min_rate_bp",
-                "Multiply mode: rates at or below this are not cut, and no rate is cut below it.",
+                "Multiply and subtract modes: rates at or below this are not cut, and no rate "
+                "is cut below it.",
                 maximum=10_000,
                 required=False,
                 default=0,
@@ -120,6 +127,20 @@ for _kind in (
             ),
             FieldSpec(
                 "rate_bp", "Fixed rate, bp (rate: fixed only).", maximum=10_000, required=False
+            ),
+            FieldSpec(
+                "min_rate_bp",
+                "Lowest rate the plan allows, bp: an offered rate below it is raised to it.",
+                maximum=10_000,
+                required=False,
+                default=0,
+            ),
+            FieldSpec(
+                "max_rate_bp",
+                "Highest rate the plan allows, bp: an offered rate above it is cut to it.",
+                maximum=10_000,
+                required=False,
+                default=10_000,
             ),
         ),
         (S.FIRST,),
@@ -163,6 +184,29 @@ for _kind in (
         fee_kind="insurance_premium",
     ),
     EffectKind(
+        "insurance_terms",
+        "Return-shipping insurance (运费险) cover: the most a claim pays, how long after shipment "
+        "a return may be asked, and the merchant's highest return rate to join. Applied by "
+        "claim quotes and eligibility checks (``fees.insurance``), not by fee lines.",
+        (
+            FieldSpec("claim_cap_fen", "Most one claim pays, fen.", minimum=1),
+            FieldSpec(
+                "claim_days",
+                "A return or exchange asked within this many days of shipment is covered.",
+                minimum=1,
+                maximum=3_650,
+            ),
+            FieldSpec(
+                "max_return_rate_pct",
+                "Merchant eligibility: highest return/exchange rate of shipped orders in the "
+                "window 45 to 15 days before joining, percent (the rule states whole percents).",
+                maximum=100,
+            ),
+        ),
+        (S.FIRST,),
+        applied_by_fee_stage=False,
+    ),
+    EffectKind(
         "coupon_subsidy",
         "Platform-funded coupon credited to the merchant (平台券补贴).",
         (_share("Share of the platform coupon credited, bp."),),
@@ -193,6 +237,9 @@ def _describe_waiver(effect: Effect) -> str:
     if effect.text("mode") == "floor":
         return f"technical service fee lowered to {bp_text(effect.int('rate_bp'))}"
     floor = effect.int("min_rate_bp")
+    if effect.text("mode") == "subtract":
+        text = f"technical service fee rate − {bp_text(effect.int('rate_bp'))} (rebate)"
+        return text + (f", not below {bp_text(floor)}" if floor else "")
     text = f"technical service fee rate × {effect.int('factor_bp') / 10_000:g}"
     return text + (f", not below {bp_text(floor)}" if floor else "")
 
@@ -201,10 +248,14 @@ def _describe_commission(effect: Effect) -> str:
     rate = effect.text("rate")
     if rate == "fixed":
         return f"affiliate commission at {bp_text(effect.int('rate_bp'))}"
-    return {
+    text = {
         "daily": "affiliate commission at the order's daily rate",
         "ad_period": "affiliate commission at the lower ad-period rate (dual commission)",
     }[rate]
+    low, high = effect.int("min_rate_bp"), effect.int("max_rate_bp")
+    if low or high < 10_000:
+        text += f", held inside {bp_text(low)}..{bp_text(high)}"
+    return text
 
 
 DESCRIBERS.update(
@@ -231,6 +282,11 @@ DESCRIBERS.update(
             f"{bp_text(e.int('share_bp'))} of the refunded share of the promotion fee given back"
         ),
         "insurance_premium": lambda e: f"insurance premium {e.int('premium_fen')} fen",
+        "insurance_terms": lambda e: (
+            f"claims pay up to {e.int('claim_cap_fen')} fen on returns asked within "
+            f"{e.int('claim_days')} days of shipment; merchants join at a return rate up to "
+            f"{e.int('max_return_rate_pct')}%"
+        ),
         "coupon_subsidy": lambda e: f"{bp_text(e.int('share_bp'))} of the platform coupon credited",
         "fee_refund": lambda e: (
             "technical service fee refunded pro rata"

@@ -59,6 +59,28 @@ for _kind in (
         check=_check_deposit,
     ),
     EffectKind(
+        "deposit_terms",
+        "How a deposit is kept (保证金补缴与提现): a shortfall is topped up from the shop's "
+        "goods payments; a balance below zero for this many hours brings trading limits; "
+        "the excess is withdrawn only on the merchant's request, at most this many times a "
+        "week per deposit type. Ledger stage.",
+        (
+            FieldSpec(
+                "negative_grace_hours",
+                "Hours a balance may stay below zero before trading limits apply.",
+                maximum=8_760,
+            ),
+            FieldSpec(
+                "withdrawals_per_week",
+                "Withdrawal requests allowed per calendar week (Monday-Sunday) per deposit type.",
+                minimum=1,
+                maximum=100,
+            ),
+        ),
+        (S.FIRST,),
+        applied_by_fee_stage=False,
+    ),
+    EffectKind(
         "auto_confirm_days",
         "Receipt is confirmed automatically this many days after delivery when the buyer does "
         "not confirm (自动确认收货). Ledger stage.",
@@ -79,6 +101,14 @@ for _kind in (
         "Lowers the compensation a merchant pays on an after-sales case (减赔); the platform "
         "bears the waived share. Ledger stage.",
         (FieldSpec("share_bp", "Share of the compensation waived, bp.", maximum=10_000),),
+        (S.FIRST,),
+        applied_by_fee_stage=False,
+    ),
+    EffectKind(
+        "annual_fee",
+        "A yearly charge (年费) for the shops the rule's condition picks, booked on 1 January "
+        "(or the opening day) of each year. Ledger stage.",
+        (FieldSpec("amount_fen", "Annual fee, fen.", minimum=1),),
         (S.FIRST,),
         applied_by_fee_stage=False,
     ),
@@ -105,6 +135,11 @@ DESCRIBERS.update(
     {
         "settlement_days": lambda e: f"settles {e.int('days')} days after confirmed receipt",
         "deposit_tier": lambda e: f"deposit {e.int('deposit_fen')} fen",
+        "deposit_terms": lambda e: (
+            f"shortfall topped up from goods payments; below zero for "
+            f"{e.int('negative_grace_hours')} h brings trading limits; excess withdrawn on "
+            f"request, {e.int('withdrawals_per_week')} a week per deposit type"
+        ),
         "auto_confirm_days": lambda e: (
             f"receipt auto-confirmed {e.int('days')} days after delivery"
         ),
@@ -114,6 +149,7 @@ DESCRIBERS.update(
         "compensation_reduction": lambda e: (
             f"{bp_text(e.int('share_bp'))} of the merchant's compensation borne by the platform"
         ),
+        "annual_fee": lambda e: f"annual fee {e.int('amount_fen')} fen",
         "deposit_deduction": lambda e: (
             f"{e.int('amount_fen')} fen deducted from the deposit"
             f" per {e.text('violation')} violation"

@@ -1,0 +1,337 @@
+"""Pins for the confirmed numbers the ledger applies: settlement days, commission settlement,
+deposit tiers and special-category deposits, the deposit terms, and the return-shipping
+insurance cover. Each goes through the real close (or the ledger's and the fee stage's own
+functions) on hand-made rows, with the expected figure worked out from the platform's number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from merchantry.fees import run_rulebook
+from merchantry.fees.insurance import claim_quote, merchant_eligibility
+from merchantry.kit.errors import InputError
+from merchantry.ledger import close_rulebook
+from merchantry.ledger.withdrawals import deposit_standing, withdraw_deposit
+from merchantry.rulebook.checker import load_rulebook
+from merchantry.store.warehouse import ensure_schema
+from tests.fees.market import Market, insert
+
+MAY26, JUNE26 = (date(2026, 5, 1), date(2026, 5, 31)), (date(2026, 6, 1), date(2026, 6, 30))
+PAID = datetime(2026, 6, 1, 10, 0)
+RECEIPT = timedelta(days=1)
+"""Receipt confirmed a day after payment: 2026-06-02."""
+
+Check = Callable[[duckdb.DuckDBPyConnection, Sequence[Path]], list[str]]
+
+
+def _close(
+    con: duckdb.DuckDBPyConnection, rulebook: str, period: tuple[date, date], dirs: Sequence[Path]
+) -> None:
+    close_rulebook(con, rulebook, *period, rulebook_dirs=dirs, run_fees=run_rulebook)
+
+
+# --- settlement days: (rulebook, rule pinned, days expected, shop kwargs, industry, after-sales)
+SETTLEMENT = [
+    ("douyin-2026", "settle.default", 3, {}, "apparel", 7),
+    ("douyin-2026", "settle.long-after-sales", 3, {}, "apparel", 30),
+    ("douyin-2026", "settle.long-after-sales", 10, {}, "apparel", 31),
+    ("douyin-2026", "settle.special-15", 15, {}, "watches", 7),
+    ("douyin-2026", "settle.special-10", 10, {}, "ebike_battery", 7),
+    (
+        "douyin-2026",
+        "settle.instant-retail-adult",
+        7,
+        {"business_mode": "instant_retail"},
+        "adult_family_planning",
+        7,
+    ),
+    (
+        "douyin-2026",
+        "settle.instant-retail-pharmacy",
+        10,
+        {"business_mode": "instant_retail"},
+        "pharmacy_medical",
+        7,
+    ),
+    ("douyin-2026", "settle.cross-border", 5, {"business_mode": "cross_border"}, "apparel", 7),
+    ("douyin-2026", "settle.zero-deposit", 21, {"entry_plan": "zero_deposit"}, "apparel", 7),
+    ("taobao-2026", "settle.flash-sale-taobao", 7, {"store_type": "personal"}, "apparel", 7),
+    ("taobao-2026", "settle.flash-sale", 3, {}, "apparel", 7),
+]
+
+
+def settlement_failures(
+    con: duckdb.DuckDBPyConnection, rulebooks: Sequence[str], dirs: Sequence[Path]
+) -> list[str]:
+    market = Market(con)
+    placed = []
+    for rulebook, rule, days, shop_kw, industry, after_sales in SETTLEMENT:
+        if rulebook not in rulebooks:
+            continue
+        shop = market.shop(industry=industry, **shop_kw)
+        order = market.order(shop, industry=industry, after_sales_days=after_sales, paid_at=PAID)
+        market.confirm_receipt(order, after=RECEIPT)
+        placed.append((rulebook, rule, days, order))
+    commission = None
+    if "douyin-2026" in rulebooks:
+        commission = market.order(creator=market.creator("B"), commission_bp=2_000, paid_at=PAID)
+        market.confirm_receipt(commission, after=RECEIPT)
+    failures = []
+    for rulebook in dict.fromkeys(p[0] for p in placed):
+        _close(con, rulebook, JUNE26, dirs)
+        for book, rule, days, order in placed:
+            if book != rulebook:
+                continue
+            row = con.execute(
+                "SELECT settlement_days, settle_on FROM order_payouts WHERE order_id = ?",
+                [order],
+            ).fetchone()
+            want = (days, date(2026, 6, 2) + timedelta(days=days))
+            if row is None or tuple(row) != want:
+                failures.append(f"{rulebook}:{rule}: expected {want}, got {row}")
+        if rulebook == "douyin-2026" and commission is not None:
+            row = con.execute(
+                "SELECT commission_settle_on FROM order_payouts WHERE order_id = ?", [commission]
+            ).fetchone()
+            if row is None or row[0] != date(2026, 6, 17):  # receipt 06-02 + 15
+                failures.append(f"douyin-2026:commission.settle: expected 2026-06-17, got {row}")
+    return failures
+
+
+# --- deposits: (rule pinned, May GMV in fen or None, shop kwargs, industry, June requirement)
+DEPOSIT_TIERS = [
+    ("deposit.tier-1", None, {}, "apparel", 50_000),
+    ("deposit.tier-1", 5_000_000, {}, "apparel", 50_000),
+    ("deposit.tier-2", 5_000_001, {}, "apparel", 200_000),
+    ("deposit.tier-2", 10_000_000, {}, "apparel", 200_000),
+    ("deposit.tier-3", 10_000_001, {}, "apparel", 500_000),
+    ("deposit.special.telecom-topup", None, {}, "phone_topup", 20_000_000),
+    ("deposit.special.second-hand-phones", None, {}, "second_hand_phones", 2_000_000),
+    ("deposit.zero-deposit", None, {"entry_plan": "zero_deposit"}, "apparel", 0),
+]
+
+
+def deposit_failures(
+    con: duckdb.DuckDBPyConnection, rulebooks: Sequence[str], dirs: Sequence[Path]
+) -> list[str]:
+    failures: list[str] = []
+    market = Market(con)
+    if "douyin-2026" in rulebooks:
+        failures += _tiers_and_terms(con, market, dirs)
+    if "douyin-2025" in rulebooks:
+        failures += _pre_cut(con, market, dirs)
+    return failures
+
+
+def _tiers_and_terms(
+    con: duckdb.DuckDBPyConnection, market: Market, dirs: Sequence[Path]
+) -> list[str]:
+    shops = []
+    for rule, gmv, shop_kw, industry, required in DEPOSIT_TIERS:
+        shop = market.shop(industry=industry, **shop_kw)
+        if gmv is not None:
+            market.order(shop, industry=industry, goods=gmv, paid_at=datetime(2026, 5, 10, 10))
+        shops.append((rule, shop, required))
+    short = market.shop()  # two violations on 3 June take it below zero
+    for n in (1, 2):
+        insert(
+            con,
+            "violations",
+            {
+                "violation_id": f"V{n}",
+                "shop_id": short,
+                "kind": "brushing",
+                "occurred_at": datetime(2026, 6, 3, 10),
+            },
+        )
+    rich = market.shop()  # April GMV over ¥100,000: ¥5,000 held from May, ¥500 due from 8 June
+    market.order(rich, goods=10_000_001, paid_at=datetime(2026, 4, 10, 10))
+    _close(con, "douyin-2026", MAY26, dirs)
+    _close(con, "douyin-2026", JUNE26, dirs)
+
+    failures = []
+    for rule, shop, required in shops:
+        row = con.execute(
+            "SELECT required_fen FROM deposit_requirements WHERE shop_id = ? AND month = ?",
+            [shop, date(2026, 6, 1)],
+        ).fetchone()
+        if row is None or row[0] != required:
+            failures.append(f"douyin-2026:{rule}: expected {required}, got {row}")
+    book = load_rulebook("douyin-2026", dirs)
+    # 48 hours below zero: negative since 3 June 00:00, limited from 5 June 00:00
+    before = deposit_standing(con, book, short, datetime(2026, 6, 4, 23, 59)).level
+    after = deposit_standing(con, book, short, datetime(2026, 6, 5, 0, 0)).level
+    if (before, after) != ("negative", "limited"):
+        failures.append(f"douyin-2026:deposit.terms grace: got {(before, after)}")
+    # once a week per deposit type: Wednesday granted, Friday of the same week refused
+    try:
+        withdraw_deposit(con, book, rich, date(2026, 6, 10), 100_000)
+    except InputError as error:
+        failures.append(f"douyin-2026:deposit.terms withdrawal refused: {error}")
+    try:
+        withdraw_deposit(con, book, rich, date(2026, 6, 12), 10_000)
+        failures.append("douyin-2026:deposit.terms: a second withdrawal in one week was granted")
+    except InputError:
+        pass
+    return failures
+
+
+def _pre_cut(con: duckdb.DuckDBPyConnection, market: Market, dirs: Sequence[Path]) -> list[str]:
+    """The June 2025 cut: the May review still asks the old tiers, the June one the new."""
+    shops = {}
+    for gmv in (0, 6_000_000, 20_000_000):
+        shop = market.shop()
+        if gmv:
+            for month in (4, 5):
+                market.order(shop, goods=gmv, paid_at=datetime(2025, month, 20, 10))
+        shops[shop] = gmv
+    _close(con, "douyin-2025", (date(2025, 5, 1), date(2025, 6, 30)), dirs)
+    want = {  # (May review, June review)
+        0: (200_000, 50_000),
+        6_000_000: (800_000, 200_000),
+        20_000_000: (2_000_000, 500_000),
+    }
+    failures = []
+    for shop, gmv in shops.items():
+        rows = dict(
+            con.execute(
+                "SELECT month, required_fen FROM deposit_requirements WHERE shop_id = ?", [shop]
+            ).fetchall()
+        )
+        got = (rows.get(date(2025, 5, 1)), rows.get(date(2025, 6, 1)))
+        if got != want[gmv]:
+            failures.append(
+                f"douyin-2025:deposit.pre-cut (GMV {gmv}): expected {want[gmv]}, got {got}"
+            )
+    return failures
+
+
+# --- return-shipping insurance cover: (type, claim cap fen, eligibility % small/bulky)
+COVER = [
+    ("small", "insurance.terms.small", 2_400),
+    ("small_upgraded", "insurance.terms.small-upgraded", 5_000),
+    ("bulky", "insurance.terms.bulky", 100_000),
+]
+SMALL, UPGRADED, BULKY = (
+    ("small", "insurance.terms.small"),
+    ("small_upgraded", "insurance.terms.small-upgraded"),
+    ("bulky", "insurance.terms.bulky"),
+)
+ELIGIBILITY = {  # returned of 100 shipped -> [(type, rule, eligible)]
+    80: [(*SMALL, True), (*UPGRADED, True)],
+    81: [(*SMALL, False), (*UPGRADED, False)],
+    50: [(*BULKY, True)],
+    51: [(*BULKY, False)],
+}
+SHIPPED = datetime(2025, 11, 2, 10, 0)
+JOINING = date(2025, 12, 1)
+
+
+def insurance_failures(
+    con: duckdb.DuckDBPyConnection, rulebooks: Sequence[str], dirs: Sequence[Path]
+) -> list[str]:
+    if "douyin-2025" not in rulebooks:
+        return []
+    market = Market(con)
+    book = load_rulebook("douyin-2025", dirs)
+    failures = []
+    for kind, rule, cap in COVER:
+        order = market.order(
+            insurance=kind, insured_by="merchant", paid_at=datetime(2025, 11, 1, 10)
+        )
+        insert(
+            con,
+            "logistics_events",
+            {"order_id": order, "event": "shipped", "event_at": SHIPPED},
+        )
+        last_day = SHIPPED + timedelta(days=90)
+        got = (
+            claim_quote(con, book, order, cap + 1, last_day).payable_fen,
+            claim_quote(con, book, order, cap, last_day).payable_fen,
+            claim_quote(con, book, order, cap, last_day + timedelta(days=1)).payable_fen,
+        )
+        if got != (cap, cap, 0):
+            failures.append(f"douyin-2025:{rule}: expected {(cap, cap, 0)}, got {got}")
+    shipped_at = datetime.combine(JOINING - timedelta(days=30), datetime.min.time())
+    for returned, checks in ELIGIBILITY.items():
+        shop = market.shop()
+        for n in range(100):
+            order = market.order(shop, paid_at=shipped_at - timedelta(days=1))
+            insert(
+                con,
+                "logistics_events",
+                {"order_id": order, "event": "shipped", "event_at": shipped_at},
+            )
+            if n < returned:
+                market.refund(order, 10_000, kind="return_refund", after=timedelta(days=3))
+        for kind, rule, eligible in checks:
+            got = merchant_eligibility(con, book, shop, kind, JOINING).eligible
+            if got != eligible:
+                failures.append(
+                    f"douyin-2025:{rule}: {returned}/100 returned, expected {eligible}, got {got}"
+                )
+    return failures
+
+
+ANNUAL = [  # (rule, industry, fen)
+    ("annual.vehicles", "cars", 10_000_000),
+    ("annual.vehicles", "vehicle_dealer", 10_000_000),
+    ("annual.real-estate", "real_estate", 3_000_000),
+]
+
+
+def annual_failures(
+    con: duckdb.DuckDBPyConnection, rulebooks: Sequence[str], dirs: Sequence[Path]
+) -> list[str]:
+    """Tmall annual fees, booked on 1 January to the platform's fee revenue."""
+    if "taobao-2026" not in rulebooks:
+        return []
+    market = Market(con)
+    shops = [(rule, market.shop(industry=industry), fen) for rule, industry, fen in ANNUAL]
+    _close(con, "taobao-2026", (date(2026, 1, 1), date(2026, 1, 31)), dirs)
+    failures = []
+    for rule, shop, fen in shops:
+        rows = con.execute(
+            "SELECT p.booked_on, p.amount_fen, p.rule_id FROM journal_postings AS p"
+            " JOIN journal_entries AS e USING (entry_id)"
+            " WHERE e.kind = 'annual_fee' AND e.shop_id = ? AND p.account = 'platform_fee_revenue'",
+            [shop],
+        ).fetchall()
+        want = [(date(2026, 1, 1), fen, rule)]
+        if rows != want:
+            failures.append(f"taobao-2026:{rule}: expected {want}, got {rows}")
+    return failures
+
+
+GROUPS: dict[str, Callable[[duckdb.DuckDBPyConnection, Sequence[str], Sequence[Path]], list[str]]]
+GROUPS = {
+    "settlement": settlement_failures,
+    "deposits": deposit_failures,
+    "insurance": insurance_failures,
+    "annual": annual_failures,
+}
+"""Ledger pin groups, by what they exercise (the mutation check picks by effect kind)."""
+
+
+def ledger_failures_in_fresh_warehouse(
+    group: str, rulebooks: Sequence[str], rulebook_dirs: Sequence[Path] = ()
+) -> list[str]:
+    con = duckdb.connect(":memory:")
+    ensure_schema(con)
+    try:
+        return GROUPS[group](con, rulebooks, rulebook_dirs)
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("group", sorted(GROUPS))
+def test_ledger_pins_hold_on_the_shipped_rulebooks(
+    warehouse: duckdb.DuckDBPyConnection, group: str
+) -> None:
+    assert GROUPS[group](warehouse, ["douyin-2025", "douyin-2026", "taobao-2026"], ()) == []
