@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +17,7 @@ from merchantry.report import format_points
 from merchantry.scoring import ScoreRunSummary, display_tenths, score_shops
 from merchantry.scoring.diagnosis import ScoreDiagnosis, diagnose_score
 from merchantry.scoring.report import ranking, write_ranking_csv, write_score_report
+from merchantry.service.demo import extreme_shops
 from merchantry.store.warehouse import DEFAULT_DB, connect
 
 DATE_FORMATS = ["%Y-%m-%d"]
@@ -36,25 +37,6 @@ def points(cp: int | None) -> str:
     return "-" if cp is None else format_points(cp)
 
 
-_FORMAL = """
-SELECT shop_id, industry, score_cp FROM shop_scores
-WHERE rulebook = ? AND score_date = ? AND stage = 'formal' AND score_cp IS NOT NULL
-"""
-TOP_SQL = _FORMAL + "ORDER BY score_cp DESC, shop_id LIMIT ?"
-BOTTOM_SQL = _FORMAL + "ORDER BY score_cp ASC, shop_id LIMIT ?"
-
-
-def extremes(
-    con: duckdb.DuckDBPyConnection, rulebook: str, day: date, n: int = 5
-) -> tuple[list[tuple[str, str, int]], list[tuple[str, str, int]]]:
-    """(top, bottom) formal-stage shops of a date: (shop, industry, score)."""
-    top = con.execute(TOP_SQL, [rulebook, day, n]).fetchall()
-    bottom = con.execute(BOTTOM_SQL, [rulebook, day, n]).fetchall()
-    return [(str(a), str(b), int(c)) for a, b, c in top], [
-        (str(a), str(b), int(c)) for a, b, c in bottom
-    ]
-
-
 def print_summary(console: Console, con: duckdb.DuckDBPyConnection, s: ScoreRunSummary) -> None:
     """The run in numbers, then the best and worst shops of the last date."""
     console.print(
@@ -64,15 +46,15 @@ def print_summary(console: Console, con: duckdb.DuckDBPyConnection, s: ScoreRunS
         f"{s.gates:,} gate rows, {s.ranked:,} ranking rows.",
         highlight=False,
     )
-    top, bottom = extremes(con, s.rulebook, s.end)
+    top, bottom = extreme_shops(con, s.rulebook, s.end)
     table = Table(title=f"Top and bottom shops on {s.end}")
     for column in ("", "shop", "industry", "score", "display"):
         table.add_column(column)
     mode = "douyin_stars" if s.platform == "douyin" else "tenths"
     for label, rows in (("top", top), ("bottom", bottom)):
-        for shop, industry, cp in rows:
-            shown = display_tenths(int(cp), mode) / 10
-            table.add_row(label, str(shop), str(industry), points(int(cp)), f"{shown:.1f}")
+        for shop in rows:
+            shown = display_tenths(shop.score_cp, mode) / 10
+            table.add_row(label, shop.label, shop.industry, points(shop.score_cp), f"{shown:.1f}")
     console.print(table)
     for warning in s.warnings:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
