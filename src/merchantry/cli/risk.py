@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -25,12 +25,14 @@ from merchantry.risk.evaluation import (
 )
 from merchantry.risk.integrity import buyer_level, derive_events, record_events
 from merchantry.risk.model import BEHAVIOUR_FEATURES, MODEL_FEATURES, load_model, save_model
-from merchantry.risk.rings import Method, find_rings
+from merchantry.risk.rings import Method, RingRun, find_rings
 from merchantry.risk.rules import compile_risk_rules
 from merchantry.risk.settings import DEFAULT_RULEBOOK, settings_from
 from merchantry.risk.store import DEFAULT_URL, open_store
 from merchantry.rulebook import load_rulebook
 from merchantry.service import cases
+from merchantry.service.runner import run_stage
+from merchantry.service.stages import rings_stage
 from merchantry.store.warehouse import DEFAULT_DB, connect
 
 risk_app = typer.Typer(help="Risk control: rings, refund decisions, integrity file, cases.")
@@ -76,11 +78,15 @@ def rings_command(
 ) -> None:
     """Find linked-account rings and score them (risk_rings, risk_ring_members)."""
     console = Console()
-    settings = settings_from(load_rulebook(rulebook))
     chosen: Method = "duckdb" if method == "duckdb" else "scipy"
+    stage = rings_stage(rulebook, method=chosen)
     con = connect(db)
     try:
-        run = _run(console, "finding rings", lambda: find_rings(con, settings, method=chosen))
+        today = date.today()  # rings are warehouse-wide: the period only labels the run
+        outcome = _run(console, "finding rings", lambda: run_stage(con, stage, today, today))
+        if not isinstance(outcome.detail, RingRun):
+            raise TypeError(f"the rings stage reported {type(outcome.detail).__name__}")
+        run = outcome.detail
         console.print(
             f"{run.links:,} identifier links, {run.hubs:,} public identifiers set aside, "
             f"{run.linked_groups:,} linked groups, [bold]{run.flagged:,} flagged rings[/] "

@@ -13,11 +13,14 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from merchantry.kit.errors import InputError
 from merchantry.report import format_points
-from merchantry.scoring import ScoreRunSummary, display_tenths, score_shops
+from merchantry.scoring import ScoreRunSummary, display_tenths
 from merchantry.scoring.diagnosis import ScoreDiagnosis, diagnose_score
 from merchantry.scoring.report import ranking, write_ranking_csv, write_score_report
 from merchantry.service.demo import extreme_shops
+from merchantry.service.runner import run_stage
+from merchantry.service.stages import score_stage
 from merchantry.store.warehouse import DEFAULT_DB, connect
 
 DATE_FORMATS = ["%Y-%m-%d"]
@@ -86,15 +89,19 @@ def score_command(
             transient=True,
         ) as progress:
             task = progress.add_task(f"scoring under {rulebook}", total=None)
-            summary = score_shops(
+            first, last = day.date(), (to or day).date()
+            if last < first:  # before the rulebook is read, as the score stage always did
+                raise InputError(f"--to {last} is before --date {first}")
+            outcome = run_stage(
                 con,
-                rulebook,
-                day.date(),
-                None if to is None else to.date(),
-                rulebook_dirs=dirs or (),
+                score_stage(rulebook, dirs or ()),
+                first,
+                last,
                 progress=lambda step: progress.update(task, description=f"{rulebook}: {step}"),
             )
-        print_summary(console, con, summary)
+        if not isinstance(outcome.detail, ScoreRunSummary):
+            raise TypeError(f"the score stage reported {type(outcome.detail).__name__}")
+        print_summary(console, con, outcome.detail)
     finally:
         con.close()
 
