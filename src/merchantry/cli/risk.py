@@ -310,8 +310,6 @@ def brushing_command(
     show: Annotated[int, typer.Option(help="Flagged accounts to list.")] = 20,
 ) -> None:
     """Flag brushing (刷单): bursts of purchases of items the account never looked at."""
-    import duckdb
-
     from merchantry.risk.brushing import find_brushing, read_tianchi_log
 
     console = Console()
