@@ -81,7 +81,7 @@ def ends_in_quote(line: str, in_quote: bool) -> bool:
 
 def _parse(lines: list[str]) -> tuple[list[str] | None, str | None]:
     try:
-        return next(csv.reader(lines), []), None
+        return next(csv.reader(lines, strict=True), []), None
     except csv.Error as err:
         return None, f"CSV parser: {err}"
 
@@ -226,7 +226,7 @@ def _records(lines: _Lines, encoding: TextEncoding) -> Iterator[Record]:
         if (
             width is not None
             and record.problem is not None
-            and record.problem[0] is Reason.WRONG_FIELD_COUNT
+            and record.problem[0] in (Reason.WRONG_FIELD_COUNT, Reason.MALFORMED_ROW)
             and _continuations_look_like_rows(group[1:], width)
         ):
             yield _unterminated(row, first.text)

@@ -127,7 +127,7 @@ _GB_TOKEN = re.compile(
 )
 _SAMPLE_LINES = 2_000
 """Non-UTF-8 lines examined to judge whether a file is Chinese text in GB18030."""
-_GB_COMMON_SHARE = 0.8
+_GB_COMMON_SHARE = 0.7
 """Share of GB2312 characters (both bytes 0xA1 or above) that makes GB18030 text plausible.
 
 Chinese text is almost all GB2312 characters; Latin text in another code page
@@ -194,7 +194,9 @@ def _gb_counts(line: bytes) -> tuple[int, int]:
     for token in _GB_TOKEN.findall(line):
         if token[0] < 0x80:
             continue
-        if len(token) == 2 and 0xA1 <= token[0] <= 0xF7 and token[1] >= 0xA1:
+        if len(token) == 4:
+            continue  # four-byte (CJK extensions): valid, and Latin text never makes them
+        if 0xA1 <= token[0] <= 0xF7 and token[1] >= 0xA1:
             common += 1
         else:
             rare += 1
@@ -267,7 +269,7 @@ def detect_text_encoding(path: Path) -> TextEncoding:
     refusal = (
         f"cannot tell the file's text encoding: {other_lines:,} lines are not UTF-8 and read "
         f"as GB18030 they are not Chinese text (first at physical line {line_no}: "
-        f"{_shown_bytes(sample)!r}); give the encoding with --encoding (e.g. cp1252)"
+        f"'{_shown_bytes(sample)}'); give the encoding with --encoding (e.g. cp1252)"
     )
     return TextEncoding("utf-8", label="unknown", refusal=refusal)
 

@@ -260,7 +260,9 @@ def stage_csv(
     for record in records:
         count += 1
         problem: tuple[Reason, str | None, str] | None = None
-        if record.problem is not None:
+        if text_encoding.refusal is not None:
+            problem = file_problem
+        elif record.problem is not None:
             problem = (record.problem[0], None, record.problem[1])
         elif file_problem is not None:
             problem = file_problem
@@ -321,7 +323,9 @@ def _parquet_text(name: str, duck_type: str, ref: exp.Expr) -> tuple[exp.Expr, l
     detail: exp.Expr
     if duck_type == "BLOB":
         # Strings written without the UTF-8 annotation arrive as raw bytes: decode them.
-        decoded = exp.func("try", exp.func("decode", ref.copy()))
+        decoded = exp.Anonymous(
+            this="try", expressions=[exp.Anonymous(this="decode", expressions=[ref.copy()])]
+        )
         broken = exp.and_(present, exp.Is(this=decoded.copy(), expression=exp.null()))
         detail = text(f"{name}: bytes not valid utf-8")
         return decoded, [_RowProblem(broken, Reason.BROKEN_ENCODING, name, detail)]
