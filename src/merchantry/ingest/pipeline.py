@@ -34,6 +34,7 @@ from merchantry.ingest.quarantine import (
     known_reads,
     retryable_rows,
 )
+from merchantry.ingest.reason import Reason
 from merchantry.ingest.report import FileReport, IngestReport, SkippedFile
 from merchantry.ingest.source import (
     Format,
@@ -256,17 +257,37 @@ def _ingest_auto(
     return reports
 
 
-def _too_many_bad(reports: list[FileReport], planned: _Planned, max_bad_share: float) -> list[str]:
+def _too_many_bad(
+    con: duckdb.DuckDBPyConnection,
+    ingest_id: str,
+    reports: list[FileReport],
+    planned: _Planned,
+    max_bad_share: float,
+) -> list[str]:
+    """Files whose share of bad rows is above ``max_bad_share``.
+
+    Rows waiting for a missing parent do not count (they are read again when the
+    file is offered again), nor do the rows of a retry.
+    """
+    waiting = {
+        (str(path), str(table)): int(n)
+        for path, table, n in con.execute(
+            "SELECT source_file, table_name, count(*) FROM quarantine "
+            "WHERE ingest_id = ? AND reason = ? GROUP BY ALL",
+            [ingest_id, Reason.MISSING_REFERENCE.value],
+        ).fetchall()
+    }
     retried = {str(planned.files[i].path) for i in planned.retries}
     found = []
     for r in reports:
         if r.path in retried or r.read == 0:
             continue
-        if r.quarantined > max_bad_share * r.read:
+        bad = r.quarantined - waiting.get((r.path, r.table), 0)
+        if bad > max_bad_share * r.read:
             found.append(
-                f"{r.path}: {r.quarantined:,} of {r.read:,} rows for {r.table} would be "
-                f"quarantined ({r.quarantined / r.read:.0%}), above --max-bad-share "
-                f"{max_bad_share:g}"
+                f"{r.path}: {bad:,} of {r.read:,} rows for {r.table} would be quarantined "
+                f"({bad / r.read:.0%}, not counting rows waiting for a missing parent), "
+                f"above --max-bad-share {max_bad_share:g}"
             )
     return found
 
@@ -343,7 +364,9 @@ def _ingest(
                     warnings=tuple(warnings),
                 )
                 bad = (
-                    [] if max_bad_share is None else _too_many_bad(reports, planned, max_bad_share)
+                    []
+                    if max_bad_share is None
+                    else _too_many_bad(con, ingest_id, reports, planned, max_bad_share)
                 )
                 if bad:
                     if target is not None:
