@@ -1,4 +1,4 @@
-"""Hostile input, class `encoding`: every case of `tests.ingest.hostile` through `merchantry ingest`."""
+"""Hostile input, class `encoding`: each case of `tests.ingest.hostile`, through the command."""
 
 from __future__ import annotations
 

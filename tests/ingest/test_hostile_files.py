@@ -83,9 +83,11 @@ def test_a_file_with_too_many_bad_rows_commits_nothing_and_exits_1(
     result = _ingest(str(valid_dir), "--db", str(db), "--quarantine-file", str(qfile))
     text = _one_line(result)
     assert result.returncode == 1, text
-    assert "creators.csv" in text and "above --max-bad-share 0.5" in text
+    assert "creators.csv" in text
+    assert "above --max-bad-share 0.5" in text
     assert "nothing was ingested" in text
-    assert _stored(db, "orders") == 0 and _stored(db, "quarantine") == 0
+    assert _stored(db, "orders") == 0
+    assert _stored(db, "quarantine") == 0
     with qfile.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert {(Path(r["source_file"]).name, r["row_number"], r["reason"]) for r in rows} >= {

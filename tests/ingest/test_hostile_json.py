@@ -1,4 +1,4 @@
-"""Hostile input, class `json`: every case of `tests.ingest.hostile` through `merchantry ingest`."""
+"""Hostile input, class `json`: each case of `tests.ingest.hostile`, through the command."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Hostile input, class `redelivery`: every case of `tests.ingest.hostile` through `merchantry ingest`."""
+"""Hostile input, class `redelivery`: each case of `tests.ingest.hostile`, through the command."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ import sqlglot.expressions as exp
 
 from merchantry.ingest.reason import Reason
 from merchantry.ingest.records import read_records
-from merchantry.ingest.source import TextEncoding, open_bytes
+from merchantry.ingest.source import TextEncoding, guarded, open_bytes
 from merchantry.ingest.sqlkit import col, concat, render, sql, text, text_list
 from merchantry.kit.errors import InputError
 from merchantry.model.schema import ColumnType, Table
@@ -563,7 +563,7 @@ def stage_jsonl(
         advance(nbytes)
 
     pending = 0
-    with open_bytes(path) as fh:
+    with guarded(path), open_bytes(path) as fh:
         for line in fh:
             pending += len(line)
             count += 1
