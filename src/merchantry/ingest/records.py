@@ -109,7 +109,7 @@ class _Lines:
         self._reported = 0
         self._first = True
         self.offset = 0
-        self._pieces: deque[_Line] = deque()
+        self._it = self._read()
 
     def report_rest(self) -> None:
         """Report the bytes read since the last progress step."""
@@ -117,42 +117,51 @@ class _Lines:
         self._reported = self.offset
 
     def seek(self, offset: int) -> None:
+        """Read on from byte ``offset`` (a line start)."""
         self._fh.seek(offset)
         self.offset = offset
-        self._pieces.clear()
+        self._it = self._read()
 
     def next(self) -> _Line | None:
         """The next line; lone CRs split a line (old Mac files)."""
-        if self._pieces:
-            return self._pieces.popleft()
-        raw = self._fh.readline(MAX_RECORD_BYTES + 1)
-        if not raw:
-            return None
-        self.offset += len(raw)
-        if self.offset - self._reported >= _PROGRESS_BYTES:
-            self._advance(self.offset - self._reported)
-            self._reported = self.offset
-        too_long = len(raw) > MAX_RECORD_BYTES and not raw.endswith(b"\n")
-        while too_long and (rest := self._fh.readline(1 << 20)):
-            self.offset += len(rest)
-            if rest.endswith(b"\n"):
-                break
-        if self._first:
-            self._first = False
-            raw = raw.removeprefix(b"\xef\xbb\xbf")
-        if too_long:
-            head = raw[:RAW_SHOWN].decode("utf-8", errors="backslashreplace")
-            return _Line(head, False, self.offset, too_long=True)
-        text = self._encoding.decode(raw)
-        broken = text is None
-        if text is None:
-            text = raw.decode("utf-8", errors="backslashreplace")
-        body = text.rstrip("\r\n")
-        if "\r" in body:
-            parts = [_Line(t, broken, self.offset) for t in text.splitlines(keepends=True)]
-            self._pieces.extend(parts[1:])
-            return parts[0]
-        return _Line(text, broken, self.offset)
+        return next(self._it, None)
+
+    def _read(self) -> Iterator[_Line]:
+        readline = self._fh.readline
+        limit = MAX_RECORD_BYTES + 1
+        decode = self._encoding.decode
+        utf8_only = self._encoding.primary == "utf-8" and self._encoding.fallback is None
+        while raw := readline(limit):
+            self.offset += len(raw)
+            if self.offset - self._reported >= _PROGRESS_BYTES:
+                self.report_rest()
+            if len(raw) == limit and not raw.endswith(b"\n"):
+                while rest := readline(1 << 20):
+                    self.offset += len(rest)
+                    if rest.endswith(b"\n"):
+                        break
+                head = raw[:RAW_SHOWN].decode("utf-8", errors="backslashreplace")
+                yield _Line(head, False, self.offset, too_long=True)
+                continue
+            if self._first:
+                self._first = False
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            text: str | None
+            if utf8_only:
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    text = None
+            else:
+                text = decode(raw)
+            broken = text is None
+            if text is None:
+                text = raw.decode("utf-8", errors="backslashreplace")
+            if "\r" in text and "\r" in text.rstrip("\r\n"):
+                for part in text.splitlines(keepends=True):
+                    yield _Line(part, broken, self.offset)
+                continue
+            yield _Line(text, broken, self.offset)
 
 
 def read_records(
@@ -188,6 +197,15 @@ def _records(lines: _Lines, encoding: TextEncoding) -> Iterator[Record]:
         row += 1
         if first.too_long:
             yield _too_long(row, first.text, MAX_RECORD_BYTES)
+            continue
+        if '"' not in first.text and "\0" not in first.text and not first.broken and row:
+            # The common line: no quoting, so a comma split is exactly what csv would read.
+            body = first.text.rstrip("\r\n")
+            fields = body.split(",") if body else []
+            if len(fields) == width:
+                yield Record(row, body, fields)
+            else:
+                yield _single(row, [first], width, encoding)
             continue
         if '"' not in first.text or not ends_in_quote(first.text, False):
             record = _single(row, [first], width, encoding)
