@@ -1065,6 +1065,36 @@ def corpus() -> list[Case]:
         )
     )
 
+    # Empty and header-only files hold no rows: nothing to refuse.
+    add(
+        Case(
+            "empty-csv",
+            "redelivery",
+            "violations.csv",
+            0,
+            lambda d: _bytes(d, "violations.csv", b""),
+            says=["violations.csv: the file is empty"],
+        )
+    )
+    add(
+        Case(
+            "empty-jsonl-gz",
+            "redelivery",
+            "violations.jsonl.gz",
+            0,
+            lambda d: _bytes(d, "violations.jsonl.gz", gzip.compress(b"")),
+        )
+    )
+    add(
+        Case(
+            "header-only",
+            "redelivery",
+            "violations.csv",
+            0,
+            lambda d: _bytes(d, "violations.csv", b"violation_id,shop_id,kind,occurred_at\n"),
+        )
+    )
+
     # Re-delivery.
     add(
         Case(

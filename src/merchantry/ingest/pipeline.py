@@ -44,6 +44,7 @@ from merchantry.ingest.source import (
     discover,
     file_size,
     given_encoding,
+    is_empty,
 )
 from merchantry.ingest.stage import FilePart, create_stage, stage_csv, stage_jsonl, stage_parquet
 from merchantry.ingest.validate import STEPS, Source, load_table, register_sources
@@ -169,6 +170,9 @@ def _stage_file(
         advance(1)
         return rows, ""
     total = None if f.path.name.endswith(".gz") else file_size(f.path)
+    if is_empty(f.path):
+        warnings.append(f"{f.path.name}: the file is empty (no header, no rows); nothing to read")
+        return 0, ""
     if f.format is Format.JSONL:
         advance = ui.task(f.path.name, total)
         return stage_jsonl(con, STAGE, table, f.path, part, advance), "utf-8"

@@ -117,6 +117,12 @@ def guarded(path: Path) -> Iterator[None]:
         raise InputError(f"cannot read {str(path)!r}: {err.strerror or err}") from err
 
 
+def is_empty(path: Path) -> bool:
+    """No bytes at all (after decompression)."""
+    with guarded(path), open_bytes(path) as fh:
+        return not fh.read(1)
+
+
 # --- text encodings -----------------------------------------------------------------------
 
 GB = "gb18030"
