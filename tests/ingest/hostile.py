@@ -171,7 +171,7 @@ def _creators(directory: Path, body: str, encoding: str = "utf-8", name: str = "
 
 
 def _bytes(directory: Path, name: str, data: bytes) -> None:
-    stem = name.split(".")[0].split("-")[0]
+    stem = name.split(".")[0].split("-")[0].lower()
     plain = directory / f"{stem}.csv"
     if plain.exists():
         plain.unlink()
@@ -395,6 +395,27 @@ def corpus() -> list[Case]:
                 d, "creators.csv", (CREATOR_HEADER + "\rcr1,a,A,1\rcr2,b,B,2\r").encode()
             ),
             checks=[stored("creators", "cr2", "followers", 2)],
+        )
+    )
+
+    add(
+        Case(
+            "form-feed-and-line-separator-in-text",
+            "csv-long",
+            "creators.csv",
+            2,
+            lambda d: _creators(d, "cr1,a\x0cb\u2028c,A,1\r\ncr2,xy,B,2\n"),
+            checks=[stored("creators", "cr1", "name", "a\x0cb\u2028c")],
+        )
+    )
+    add(
+        Case(
+            "upper-case-file-name",
+            "csv-header",
+            "Creators.CSV",
+            1,
+            lambda d: _bytes(d, "Creators.CSV", (CREATOR_HEADER + "\ncr1,a,A,1\n").encode()),
+            checks=[stored("creators", "cr1", "name", "a")],
         )
     )
 

@@ -157,9 +157,15 @@ class _Lines:
             broken = text is None
             if text is None:
                 text = raw.decode("utf-8", errors="backslashreplace")
-            if "\r" in text and "\r" in text.rstrip("\r\n"):
-                for part in text.splitlines(keepends=True):
-                    yield _Line(part, broken, self.offset)
+            body = text.rstrip("\r\n")
+            if "\r" in body:
+                # Lone CRs end lines too (old Mac files); only CR, not the other breaks
+                # str.splitlines knows (form feed, U+2028...), which csv keeps as text.
+                segments = body.split("\r")
+                ending = text[len(body) :]
+                for segment in segments[:-1]:
+                    yield _Line(segment + "\r", broken, self.offset)
+                yield _Line(segments[-1] + ending, broken, self.offset)
                 continue
             yield _Line(text, broken, self.offset)
 

@@ -59,8 +59,10 @@ class SourceFile:
 
 
 def parse_name(name: str) -> tuple[str, Format] | None:
-    """``orders-00003.parquet`` -> ``("orders", PARQUET)``; ``None`` for other names."""
-    match = _NAME.match(name)
+    """``orders-00003.parquet`` -> ``("orders", PARQUET)``; ``None`` for other names.
+
+    Case does not matter (``Orders.CSV`` feeds ``orders``)."""
+    match = _NAME.match(name.lower())
     if match is None or match["table"] not in TABLES_BY_NAME:
         return None
     return match["table"], _EXT_FORMAT[match["ext"]]
