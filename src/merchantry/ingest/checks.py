@@ -230,6 +230,7 @@ _SPACES = r"\x{00A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{
 INVISIBLE_PATTERN = "[\\p{Cc}\\p{Cf}" + _SPACES + "]"
 """Control, format (zero-width, bidi marks, BOM) and non-ASCII space characters."""
 ENDS_PATTERN = r"^[\s\p{Z}]|[\s\p{Z}]$"
+SUSPICIOUS_ID_PATTERN = ENDS_PATTERN + "|" + INVISIBLE_PATTERN
 
 
 def is_id_column(table: Table, name: str) -> bool:
@@ -251,7 +252,6 @@ def check_ids(ctx: CheckContext) -> list[exp.Select]:
         if not is_id_column(ctx.table, c.name):
             continue
         value = col(c.name)
-        ends = exp.func("regexp_matches", value, text(ENDS_PATTERN))
         hidden = exp.func("regexp_extract", value.copy(), text(INVISIBLE_PATTERN))
         has_hidden = exp.NEQ(this=hidden, expression=text(""))
         codepoint = exp.func("printf", text("U+%04X"), exp.func("unicode", hidden.copy()))
@@ -269,7 +269,8 @@ def check_ids(ctx: CheckContext) -> list[exp.Select]:
             ),
             "; ids must match exactly, so this would be a new key that looks like another",
         )
-        where = exp.and_(_no_structural_problem(), exp.or_(ends, has_hidden))
+        suspicious = exp.func("regexp_matches", value.copy(), text(SUSPICIOUS_ID_PATTERN))
+        where = exp.and_(_no_structural_problem(), suspicious)
         selects.append(_problem(ctx.stage, where, c.name, Reason.BAD_ID, message))
     return selects
 

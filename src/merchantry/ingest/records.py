@@ -20,12 +20,12 @@ rest of the file into one row. So the record boundaries are found here first:
 from __future__ import annotations
 
 import csv
+import re
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from merchantry.ingest.reason import Reason
 from merchantry.ingest.source import TextEncoding, guarded, open_bytes
@@ -39,8 +39,7 @@ RAW_SHOWN = 4_096
 csv.field_size_limit(max(csv.field_size_limit(), min(sys.maxsize, 4 * MAX_RECORD_BYTES)))
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
+class Record(NamedTuple):
     """One CSV row as read: its fields, or the problem that kept it from being read."""
 
     row: int
@@ -79,15 +78,46 @@ def ends_in_quote(line: str, in_quote: bool) -> bool:
     return quoted
 
 
+class _Feed:
+    """The lines of one record, handed to a long-lived ``csv`` reader (cheaper than a new
+    reader per record); emptied after each record, so an error never leaks into the next."""
+
+    __slots__ = ("lines",)
+
+    def __init__(self) -> None:
+        self.lines: deque[str] = deque()
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        if self.lines:
+            return self.lines.popleft()
+        raise StopIteration
+
+
+_FEED = _Feed()
+_READER = csv.reader(_FEED, strict=True)
+
+
 def _parse(lines: list[str]) -> tuple[list[str] | None, str | None]:
+    _FEED.lines.extend(lines)
     try:
-        return next(csv.reader(lines, strict=True), []), None
+        return next(_READER, []), None
     except csv.Error as err:
         return None, f"CSV parser: {err}"
+    finally:
+        _FEED.lines.clear()
 
 
-@dataclass(frozen=True, slots=True)
-class _Line:
+_FIELD = r'(?:"[^"]*(?:""[^"]*)*"|[^",\r\n]*)'
+COMPLETE_LINE = re.compile(_FIELD + "(?:," + _FIELD + ")*(?:\r\n|\n|\r)?")
+"""A line that is a whole, well-quoted record by itself (the usual quoted line)."""
+
+
+class _Line(NamedTuple):
+    """One physical line (or a piece of one split at a lone CR)."""
+
     text: str
     broken: bool
     """Not valid in the file's encoding (decoded with ``\\xNN`` escapes)."""
@@ -109,7 +139,7 @@ class _Lines:
         self._reported = 0
         self._first = True
         self.offset = 0
-        self._it = self._read()
+        self.it = self._read()
 
     def report_rest(self) -> None:
         """Report the bytes read since the last progress step."""
@@ -120,11 +150,7 @@ class _Lines:
         """Read on from byte ``offset`` (a line start)."""
         self._fh.seek(offset)
         self.offset = offset
-        self._it = self._read()
-
-    def next(self) -> _Line | None:
-        """The next line; lone CRs split a line (old Mac files)."""
-        return next(self._it, None)
+        self.it = self._read()
 
     def _read(self) -> Iterator[_Line]:
         readline = self._fh.readline
@@ -197,9 +223,12 @@ def _records(lines: _Lines, encoding: TextEncoding) -> Iterator[Record]:
     replay: deque[_Line] = deque()
 
     def take() -> _Line | None:
-        return replay.popleft() if replay else lines.next()
+        return replay.popleft() if replay else next(lines.it, None)
 
-    while (first := take()) is not None:
+    while True:
+        first = replay.popleft() if replay else next(lines.it, None)
+        if first is None:
+            return
         row += 1
         if first.too_long:
             yield _too_long(row, first.text, MAX_RECORD_BYTES)
@@ -213,6 +242,11 @@ def _records(lines: _Lines, encoding: TextEncoding) -> Iterator[Record]:
             else:
                 yield _single(row, [first], width, encoding)
             continue
+        if not first.broken and row and COMPLETE_LINE.fullmatch(first.text):
+            parsed, _error = _parse([first.text])
+            if parsed is not None and len(parsed) == width:
+                yield Record(row, first.text.rstrip("\r\n"), parsed)
+                continue
         if '"' not in first.text or not ends_in_quote(first.text, False):
             record = _single(row, [first], width, encoding)
             if row == 0:
