@@ -213,7 +213,7 @@ def test_truncated_lines_and_unterminated_quotes(
     assert {q for q in quarantined(warehouse) if q[0] == "creators.csv"} == {
         ("creators.csv", 2, None, "wrong_field_count"),
         ("creators.csv", 3, None, "wrong_field_count"),
-        ("creators.csv", 4, None, "wrong_field_count"),
+        ("creators.csv", 4, None, "malformed_row"),
     }
     assert report.table("creators").read == 4
 

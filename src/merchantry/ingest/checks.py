@@ -23,7 +23,13 @@ from dataclasses import dataclass
 import sqlglot
 import sqlglot.expressions as exp
 
-from merchantry.ingest.coerce import TYPE_REASONS, fails_to_parse
+from merchantry.ingest.coerce import (
+    TYPE_REASONS,
+    fails_to_parse,
+    maximum,
+    minimum,
+    type_problem,
+)
 from merchantry.ingest.reason import Reason
 from merchantry.ingest.sqlkit import DIALECT, col, concat, render, text, text_list
 from merchantry.model.schema import ColumnType, Table
@@ -114,8 +120,8 @@ def check_types(ctx: CheckContext) -> list[exp.Select]:
         fails = fails_to_parse(c, col(c.name))
         if fails is None:
             continue
-        reason, what = TYPE_REASONS[c.type]
-        message = concat(f"{c.name} ", _shown(col(c.name)), f" is {what}")
+        reason, _what = TYPE_REASONS[c.type]
+        message = concat(f"{c.name} ", _shown(col(c.name)), " ", type_problem(c, col(c.name)))
         selects.append(
             _problem(ctx.stage, exp.and_(_no_structural_problem(), fails), c.name, reason, message)
         )
@@ -145,30 +151,51 @@ def check_ranges(ctx: CheckContext) -> list[exp.Select]:
     """A number under its minimum (e.g. negative money) or over its maximum (e.g. 6 stars)."""
     selects = []
     for c in ctx.table.columns:
-        if c.minimum is not None:
-            what = "a negative amount" if c.is_money and c.minimum == 0 else "below"
+        low, high = minimum(c), maximum(c)
+        if low is not None:
+            what = "a negative amount" if c.is_money and low == 0 else "below"
             message = concat(
-                f"{c.name} ", exp.cast(col(c.name), "VARCHAR"), f" is {what} (minimum {c.minimum})"
+                f"{c.name} ", exp.cast(col(c.name), "VARCHAR"), f" is {what} (minimum {low:,})"
             )
-            under = exp.LT(this=col(c.name), expression=exp.Literal.number(c.minimum))
+            under = exp.LT(this=col(c.name), expression=exp.Literal.number(low))
             selects.append(_problem(ctx.cand, under, c.name, Reason.BELOW_MINIMUM, message))
-        if c.maximum is not None:
-            message = concat(
-                f"{c.name} ", exp.cast(col(c.name), "VARCHAR"), f" is above the maximum {c.maximum}"
+        if high is not None:
+            bounded = high != c.maximum
+            why = (
+                f" is above {high:,}, the largest amount every stage can compute "
+                "(see docs/ingestion.md)"
+                if bounded
+                else f" is above the maximum {high:,}"
             )
-            over = exp.GT(this=col(c.name), expression=exp.Literal.number(c.maximum))
+            message = concat(f"{c.name} ", exp.cast(col(c.name), "VARCHAR"), why)
+            over = exp.GT(this=col(c.name), expression=exp.Literal.number(high))
             selects.append(_problem(ctx.cand, over, c.name, Reason.ABOVE_MAXIMUM, message))
     return selects
 
 
+_WIDE = (ColumnType.INT, ColumnType.BIGINT, ColumnType.MONEY)
+
+
 def _trusted_condition(table: Table, condition: str) -> exp.Expr:
-    """Parse a declared (trusted) SQL condition and quote its column names."""
+    """Parse a declared (trusted) SQL condition and quote its column names.
+
+    Numbers are widened to HUGEINT, so that a rule such as the amount identity
+    cannot overflow on amounts near the BIGINT limit (those rows are quarantined
+    by the range check; the rule must not abort the ingest first).
+    """
     tree = sqlglot.parse_one(condition, dialect=DIALECT)
-    for column in tree.find_all(exp.Column):
-        if column.name not in table.column_names:
-            raise KeyError(f"row check of {table.name} names unknown column {column.name!r}")
-        column.set("this", exp.to_identifier(column.name, quoted=True))
-    return tree
+
+    def quote(node: exp.Expr) -> exp.Expr:
+        if not isinstance(node, exp.Column):
+            return node
+        if node.name not in table.column_names:
+            raise KeyError(f"row check of {table.name} names unknown column {node.name!r}")
+        ref = exp.column(node.name, quoted=True)
+        if table.column(node.name).type in _WIDE:
+            return exp.cast(ref, "HUGEINT")
+        return ref
+
+    return tree.transform(quote)
 
 
 def check_row_rules(ctx: CheckContext) -> list[exp.Select]:
@@ -199,9 +226,59 @@ def check_local_time_order(ctx: CheckContext) -> list[exp.Select]:
     return selects
 
 
+_SPACES = r"\x{00A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}"
+INVISIBLE_PATTERN = "[\\p{Cc}\\p{Cf}" + _SPACES + "]"
+"""Control, format (zero-width, bidi marks, BOM) and non-ASCII space characters."""
+ENDS_PATTERN = r"^[\s\p{Z}]|[\s\p{Z}]$"
+SUSPICIOUS_ID_PATTERN = ENDS_PATTERN + "|" + INVISIBLE_PATTERN
+
+
+def is_id_column(table: Table, name: str) -> bool:
+    """Keys, references and ``*_id`` text columns: values that name a row."""
+    column = table.column(name)
+    return column.type is ColumnType.TEXT and (
+        name in table.primary_key or column.references is not None or name.endswith("_id")
+    )
+
+
+def check_ids(ctx: CheckContext) -> list[exp.Select]:
+    """An id with spaces at its ends, or a control, invisible or non-ASCII space character.
+
+    Such an id would be stored as a new key that looks exactly like an existing
+    one (``'s1 '``, ``'s1\u200b'``), so it is refused rather than trimmed.
+    """
+    selects = []
+    for c in ctx.table.columns:
+        if not is_id_column(ctx.table, c.name):
+            continue
+        value = col(c.name)
+        hidden = exp.func("regexp_extract", value.copy(), text(INVISIBLE_PATTERN))
+        has_hidden = exp.NEQ(this=hidden, expression=text(""))
+        codepoint = exp.func("printf", text("U+%04X"), exp.func("unicode", hidden.copy()))
+        message = concat(
+            f"{c.name} ",
+            _shown(value.copy()),
+            exp.Case(
+                ifs=[
+                    exp.If(
+                        this=has_hidden.copy(),
+                        true=concat(" holds an invisible or control character ", codepoint),
+                    )
+                ],
+                default=text(" has a space at its start or end"),
+            ),
+            "; ids must match exactly, so this would be a new key that looks like another",
+        )
+        suspicious = exp.func("regexp_matches", value.copy(), text(SUSPICIOUS_ID_PATTERN))
+        where = exp.and_(_no_structural_problem(), suspicious)
+        selects.append(_problem(ctx.stage, where, c.name, Reason.BAD_ID, message))
+    return selects
+
+
 ROW_CHECKS: tuple[Check, ...] = (
     check_structure,
     check_nulls,
+    check_ids,
     check_types,
     check_choices,
     check_ranges,
@@ -322,7 +399,29 @@ def check_references(ctx: CheckContext) -> list[exp.Select]:
             sibling = exp.select("1").from_(exp.to_table(ctx.cand).as_("r")).where(target.copy())
             missing = exp.and_(missing, exp.Not(this=exp.Exists(this=sibling)))
         present = exp.Not(this=exp.Is(this=col(c.name, "c"), expression=exp.null()))
-        message = concat(f"{c.name} ", _shown(col(c.name, "c")), f" not found in {ref_table}")
+        alike = (
+            exp.select(exp.Min(this=col(ref_col, "r2")))
+            .from_(exp.to_table(ref_table).as_("r2"))
+            .where(
+                exp.EQ(
+                    this=exp.Lower(this=col(ref_col, "r2")),
+                    expression=exp.Lower(this=col(c.name, "c")),
+                )
+            )
+        )
+        hint = exp.Case(
+            ifs=[
+                exp.If(
+                    this=exp.Not(
+                        this=exp.Is(this=exp.paren(alike.subquery()), expression=exp.null())
+                    ),
+                    true=concat(
+                        " (", _shown(exp.paren(alike.copy().subquery())), " differs only in case)"
+                    ),
+                )
+            ]
+        )
+        message = concat(f"{c.name} ", _shown(col(c.name, "c")), f" not found in {ref_table}", hint)
         selects.append(
             exp.select(
                 col("_id", "c"),

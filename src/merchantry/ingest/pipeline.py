@@ -28,11 +28,27 @@ from rich.progress import (
 )
 
 from merchantry.ingest import olist
-from merchantry.ingest.quarantine import ensure_tables, known_digests, write_quarantine_file
+from merchantry.ingest.quarantine import (
+    QuarantineFile,
+    ensure_tables,
+    known_reads,
+    retryable_rows,
+)
+from merchantry.ingest.reason import Reason
 from merchantry.ingest.report import FileReport, IngestReport, SkippedFile
-from merchantry.ingest.source import Format, SourceFile, detect_encoding, discover, file_size
+from merchantry.ingest.source import (
+    Format,
+    SourceFile,
+    TextEncoding,
+    detect_text_encoding,
+    discover,
+    file_size,
+    given_encoding,
+    is_empty,
+)
 from merchantry.ingest.stage import FilePart, create_stage, stage_csv, stage_jsonl, stage_parquet
 from merchantry.ingest.validate import STEPS, Source, load_table, register_sources
+from merchantry.kit.errors import InputError, MerchantryError
 from merchantry.kit.ids import stable_key
 from merchantry.model.tables import TABLES, TABLES_BY_NAME
 from merchantry.store.warehouse import transaction
@@ -73,38 +89,78 @@ class Ui:
         return lambda n: progress.advance(task_id, n)
 
 
+DEFAULT_MAX_BAD_SHARE = 0.5
+"""The command's default ``--max-bad-share``: a file with more than half its rows
+quarantined stops the ingest (nothing is committed)."""
+
+
+class TooManyBadRows(MerchantryError):
+    """A file's share of quarantined rows is above ``--max-bad-share``: nothing was committed."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, report: IngestReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
 @dataclass(frozen=True, slots=True)
 class _Planned:
-    """The recognised, not yet ingested files, and the rest."""
+    """The recognised files to read now (new ones, and retries), and the rest."""
 
     files: list[SourceFile]
     skipped: list[SkippedFile]
     unknown: list[SkippedFile]
+    retries: dict[int, tuple[list[int], int]]
+    """File index -> (rows to read again, reads of the file so far)."""
 
 
 def _plan(con: duckdb.DuckDBPyConnection, directory: Path) -> _Planned:
     found, unknown_paths = discover(directory)
-    known = known_digests(con)
+    known = known_reads(con)
     files: list[SourceFile] = []
     skipped: list[SkippedFile] = []
-    seen: dict[str, str] = {}
+    retries: dict[int, tuple[list[int], int]] = {}
+    seen: dict[tuple[str, str], str] = {}
     for f in found:
-        if f.digest in known:
-            skipped.append(SkippedFile(str(f.path), f"already ingested (as {known[f.digest]})"))
-        elif f.digest in seen:
-            skipped.append(SkippedFile(str(f.path), f"same content as {seen[f.digest]}"))
-        else:
-            seen[f.digest] = str(f.path)
-            files.append(f)
+        pair = (f.digest, f.table)
+        if pair in seen:
+            skipped.append(SkippedFile(str(f.path), f"same content as {seen[pair]}"))
+            continue
+        seen[pair] = str(f.path)
+        if pair in known:
+            first_path, reads = known[pair]
+            rows = retryable_rows(con, f.digest, f.table)
+            if not rows:
+                skipped.append(SkippedFile(str(f.path), f"already ingested (as {first_path})"))
+                continue
+            retries[len(files)] = (rows, reads)
+        files.append(f)
     unknown = [
         SkippedFile(str(p), "file name names no table (expected <table>[-NNNNN].csv|parquet|jsonl)")
         for p in unknown_paths
     ]
-    return _Planned(files, skipped, unknown)
+    return _Planned(files, skipped, unknown, retries)
+
+
+def _ingest_key(planned: _Planned) -> str:
+    parts = []
+    for i, f in enumerate(planned.files):
+        part = f"{f.digest}:{f.table}"
+        if i in planned.retries:
+            rows, reads = planned.retries[i]
+            part += f":retry{reads}:" + ",".join(map(str, rows))
+        parts.append(part)
+    return stable_key("ingest", *sorted(parts))
 
 
 def _stage_file(
-    con: duckdb.DuckDBPyConnection, f: SourceFile, part: FilePart, ui: Ui
+    con: duckdb.DuckDBPyConnection,
+    f: SourceFile,
+    part: FilePart,
+    ui: Ui,
+    encoding: TextEncoding | None,
+    warnings: list[str],
 ) -> tuple[int, str]:
     """Stage one file; returns (rows read, encoding)."""
     table = TABLES_BY_NAME[f.table]
@@ -114,12 +170,30 @@ def _stage_file(
         advance(1)
         return rows, ""
     total = None if f.path.name.endswith(".gz") else file_size(f.path)
+    if is_empty(f.path):
+        warnings.append(f"{f.path.name}: the file is empty (no header, no rows); nothing to read")
+        return 0, ""
     if f.format is Format.JSONL:
         advance = ui.task(f.path.name, total)
         return stage_jsonl(con, STAGE, table, f.path, part, advance), "utf-8"
-    encoding = detect_encoding(f.path)
+    chosen = encoding or detect_text_encoding(f.path)
+    if chosen.note:
+        warnings.append(chosen.note)
+    if chosen.refusal:
+        warnings.append(f"{f.path.name}: {chosen.refusal}")
     advance = ui.task(f.path.name, total)
-    return stage_csv(con, STAGE, table, f.path, part, encoding, advance), encoding
+    return stage_csv(con, STAGE, table, f.path, part, chosen, advance), chosen.label
+
+
+def _keep_rows(con: duckdb.DuckDBPyConnection, file_no: int, rows: list[int]) -> None:
+    """Drop a retried file's staged rows other than those read again."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _ingest_retry (r BIGINT)")
+    con.executemany("INSERT INTO _ingest_retry VALUES (?)", [(r,) for r in rows])
+    con.execute(
+        "DELETE FROM _ingest_stage WHERE _file = ? AND _row NOT IN (SELECT r FROM _ingest_retry)",
+        [file_no],
+    )
+    con.execute("DROP TABLE _ingest_retry")
 
 
 def _record_files(
@@ -136,12 +210,16 @@ def _record_files(
 
 
 def _ingest_auto(
-    con: duckdb.DuckDBPyConnection, planned: _Planned, ingest_id: str, ui: Ui
+    con: duckdb.DuckDBPyConnection,
+    planned: _Planned,
+    ingest_id: str,
+    ui: Ui,
+    encoding: TextEncoding | None,
+    warnings: list[str],
 ) -> list[FileReport]:
     sources = [Source(i, str(f.path)) for i, f in enumerate(planned.files)]
     register_sources(con, sources)
     reports: list[FileReport] = []
-    digests: dict[str, str] = {str(f.path): f.digest for f in planned.files}
     for table in TABLES:
         mine = [(i, f) for i, f in enumerate(planned.files) if f.table == table.name]
         if not mine:
@@ -150,21 +228,72 @@ def _ingest_auto(
         first_id = 0
         staged: list[Source] = []
         for i, f in mine:
-            rows, encoding = _stage_file(con, f, FilePart(i, first_id), ui)
+            rows, label = _stage_file(con, f, FilePart(i, first_id), ui, encoding, warnings)
             first_id += rows + 1
-            staged.append(Source(i, str(f.path), encoding))
+            if i in planned.retries:
+                again = planned.retries[i][0]
+                _keep_rows(con, i, again)
+                warnings.append(
+                    f"{f.path.name}: read again {len(again):,} rows quarantined before for a "
+                    "missing parent (the rest of the file was ingested before)"
+                )
+            staged.append(Source(i, str(f.path), label))
         step = ui.task(f"check {table.name}", STEPS)
-        reports += load_table(con, table, STAGE, staged, ingest_id, partial(step, 1))
+        reports += load_table(con, table, STAGE, staged, ingest_id, partial(step, 1), warnings)
         con.execute("DROP TABLE _ingest_stage")
+    by_path = {str(f.path): (i, f) for i, f in enumerate(planned.files)}
     _record_files(
         con,
         ingest_id,
         [
-            (digests[r.path], r.path, r.table, r.encoding, r.read, r.accepted, r.quarantined)
+            (
+                by_path[r.path][1].digest,
+                r.path,
+                r.table,
+                r.encoding,
+                r.read,
+                r.accepted,
+                r.quarantined,
+            )
             for r in reports
         ],
     )
     return reports
+
+
+def _too_many_bad(
+    con: duckdb.DuckDBPyConnection,
+    ingest_id: str,
+    reports: list[FileReport],
+    planned: _Planned,
+    max_bad_share: float,
+) -> list[str]:
+    """Files whose share of bad rows is above ``max_bad_share``.
+
+    Rows waiting for a missing parent do not count (they are read again when the
+    file is offered again), nor do the rows of a retry.
+    """
+    waiting = {
+        (str(path), str(table)): int(n)
+        for path, table, n in con.execute(
+            "SELECT source_file, table_name, count(*) FROM quarantine "
+            "WHERE ingest_id = ? AND reason = ? GROUP BY ALL",
+            [ingest_id, Reason.MISSING_REFERENCE.value],
+        ).fetchall()
+    }
+    retried = {str(planned.files[i].path) for i in planned.retries}
+    found = []
+    for r in reports:
+        if r.path in retried or r.read == 0:
+            continue
+        bad = r.quarantined - waiting.get((r.path, r.table), 0)
+        if bad > max_bad_share * r.read:
+            found.append(
+                f"{r.path}: {bad:,} of {r.read:,} rows for {r.table} would be quarantined "
+                f"({bad / r.read:.0%}, not counting rows waiting for a missing parent), "
+                f"above --max-bad-share {max_bad_share:g}"
+            )
+    return found
 
 
 def ingest_dir(
@@ -174,40 +303,95 @@ def ingest_dir(
     fmt: IngestFormat = "auto",
     quarantine_file: Path | str | None = None,
     progress: bool = True,
+    encoding: str | None = None,
+    max_bad_share: float | None = None,
 ) -> IngestReport:
     """Ingest every recognised file of ``path`` in one transaction and report the counts.
 
     ``fmt="olist"`` reads the Olist dataset layout through
-    :mod:`merchantry.ingest.olist` instead. Raises
+    :mod:`merchantry.ingest.olist` instead. ``encoding`` names the text encoding
+    of every CSV file instead of detecting it. With ``max_bad_share``, a file
+    whose share of quarantined rows is above it stops the ingest:
+    :class:`TooManyBadRows` is raised and nothing is committed (the quarantine
+    file, if asked for, still lists the rows and reasons). Raises
     :class:`~merchantry.kit.errors.InputError` (and changes nothing) when the
-    directory or a file cannot be read at all; bad rows never raise.
+    directory, a file or the quarantine file cannot be used; bad rows never raise.
     """
     directory = Path(path)
+    given = given_encoding(encoding) if encoding else None
+    if max_bad_share is not None and not 0 <= max_bad_share <= 1:
+        raise InputError(f"--max-bad-share must be between 0 and 1, got {max_bad_share:g}")
+    target = QuarantineFile(Path(quarantine_file)) if quarantine_file is not None else None
+    try:
+        return _ingest(con, directory, fmt, target, Ui(progress), given, max_bad_share)
+    finally:
+        if target is not None:
+            target.discard()
+
+
+def _ingest(
+    con: duckdb.DuckDBPyConnection,
+    directory: Path,
+    fmt: IngestFormat,
+    target: QuarantineFile | None,
+    ui: Ui,
+    encoding: TextEncoding | None,
+    max_bad_share: float | None,
+) -> IngestReport:
     ensure_tables(con)
-    ui = Ui(progress)
     notes: tuple[str, ...] = ()
+    warnings: list[str] = []
     with ui.running():
         if fmt == "olist":
             oplan = olist.plan(con, directory)
             ingest_id = stable_key("ingest", "olist", *sorted(oplan.digests))
+            skipped, unknown = oplan.skipped, oplan.unknown
             with transaction(con):
                 reports, notes = olist.ingest(con, oplan, ingest_id, ui.task)
-            skipped, unknown = oplan.skipped, oplan.unknown
+                if target is not None:
+                    target.write(con, ingest_id)
         else:
             planned = _plan(con, directory)
-            ingest_id = stable_key("ingest", *sorted(f.digest for f in planned.files))
-            with transaction(con):
-                reports = _ingest_auto(con, planned, ingest_id, ui)
+            ingest_id = _ingest_key(planned)
             skipped, unknown = planned.skipped, planned.unknown
-    written: str | None = None
-    if quarantine_file is not None:
-        write_quarantine_file(con, ingest_id, Path(quarantine_file))
-        written = str(quarantine_file)
+            with transaction(con):
+                reports = _ingest_auto(con, planned, ingest_id, ui, encoding, warnings)
+                if target is not None:
+                    target.write(con, ingest_id)
+                report = IngestReport(
+                    ingest_id=ingest_id,
+                    files=tuple(reports),
+                    skipped=tuple(skipped),
+                    unknown=tuple(unknown),
+                    quarantine_file=str(target.path) if target else None,
+                    notes=notes,
+                    warnings=tuple(warnings),
+                )
+                bad = (
+                    []
+                    if max_bad_share is None
+                    else _too_many_bad(con, ingest_id, reports, planned, max_bad_share)
+                )
+                if bad:
+                    if target is not None:
+                        target.publish()
+                    where = (
+                        f"; the rows and reasons are in {target.path}" if target is not None else ""
+                    )
+                    raise TooManyBadRows(
+                        "too many bad rows, nothing was ingested:\n  "
+                        + "\n  ".join(bad)
+                        + f"\n(raise --max-bad-share to accept them{where})",
+                        report,
+                    )
+    if target is not None:
+        target.publish()
     return IngestReport(
         ingest_id=ingest_id,
         files=tuple(reports),
         skipped=tuple(skipped),
         unknown=tuple(unknown),
-        quarantine_file=written,
+        quarantine_file=str(target.path) if target else None,
         notes=notes,
+        warnings=tuple(warnings),
     )

@@ -18,12 +18,24 @@ class Reason(StrEnum):
     """A CSV row has more or fewer fields than the header: a truncated or merged line."""
     BROKEN_ENCODING = "broken_encoding"
     """The row holds bytes that are not valid in the file's text encoding."""
+    UNKNOWN_ENCODING = "unknown_encoding"
+    """The file's text encoding cannot be told (not UTF-8, not Chinese in GB18030): every
+    row is quarantined rather than stored garbled; name the encoding with ``--encoding``."""
     BAD_JSON = "bad_json"
     """A JSONL line is not a JSON object."""
     MISSING_COLUMN = "missing_column"
     """The file lacks a declared column, so no row of it can be complete."""
     UNKNOWN_COLUMN = "unknown_column"
     """The row carries a column the model does not declare; accepting it would drop data."""
+    REPEATED_COLUMN = "repeated_column"
+    """A column named twice in a CSV header holds different values in the row, or a JSON
+    object writes a key twice: which value is meant cannot be told."""
+    STRUCTURED_VALUE = "structured_value"
+    """A JSON object or array (or a Parquet struct, map or list) where the column holds text
+    or a number; storing its text would hide the structure."""
+    BAD_ID = "bad_id"
+    """An id with spaces at its ends, control or invisible characters: it would be a new key
+    that looks like an existing one."""
     NULL_VALUE = "null_value"
     """A required (non-nullable) value is empty."""
     BAD_INTEGER = "bad_integer"
@@ -34,6 +46,8 @@ class Reason(StrEnum):
     """A timestamp column is not a valid ``YYYY-MM-DD HH:MM:SS`` time."""
     BAD_BOOLEAN = "bad_boolean"
     """A boolean column holds something other than ``true`` or ``false``."""
+    BAD_LIST = "bad_list"
+    """A list value holding something other than text (a null, a number, a nested list)."""
     BAD_CHOICE = "bad_choice"
     """An enumerated column (or an element of a list column) is not one of its allowed values."""
     BELOW_MINIMUM = "below_minimum"

@@ -62,6 +62,9 @@ class IngestReport:
     quarantine_file: str | None = None
     notes: tuple[str, ...] = field(default=())
     """Adapter remarks (e.g. Olist files read but not mapped to any table)."""
+    warnings: tuple[str, ...] = field(default=())
+    """Things that were accepted but deserve a look: a file mixing encodings, new ids that
+    differ from stored ones only in case, rows read again for a retry."""
 
     @property
     def tables(self) -> tuple[TableReport, ...]:

@@ -33,7 +33,7 @@ from merchantry.ingest.coerce import typed_value
 from merchantry.ingest.report import FileReport
 from merchantry.ingest.sqlkit import col, render, sql, text, union_all
 from merchantry.kit.errors import IntegrityError
-from merchantry.model.schema import Table
+from merchantry.model.schema import ColumnType, Table
 
 CAND = "_ingest_cand"
 PROBLEMS = "_ingest_problems"
@@ -128,6 +128,12 @@ GROUP BY s._file
 """
 
 
+_CASE_TWINS = """
+SELECT count(DISTINCT c.p_key), min(c.p_key), arg_min(t.p_key, c.p_key)
+FROM p_cand AS c JOIN p_table AS t ON lower(t.p_key) = lower(c.p_key) AND t.p_key <> c.p_key
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class _TableSql:
     """The fixed statements of one table's load, compiled once per process."""
@@ -136,6 +142,8 @@ class _TableSql:
     insert_accepted: str
     quarantine: str
     counts: str
+    case_twins: str | None
+    """Count and an example of accepted keys equal to another stored key but for case."""
 
 
 @lru_cache(maxsize=64)
@@ -174,7 +182,15 @@ def _table_sql(table: Table, stage: str) -> _TableSql:
             "p_table_name": text(table.name),
             "p_values_json": exp.cast(exp.func("to_json", as_json), "VARCHAR"),
             "p_row_key": exp.func(
-                "concat_ws", text(", "), *(col(k, "s") for k in table.primary_key)
+                "concat_ws",
+                text(", "),
+                *(
+                    exp.Coalesce(
+                        this=exp.cast(typed_value(table.column(k), col(k, "s")), "VARCHAR"),
+                        expressions=[col(k, "s")],
+                    )
+                    for k in table.primary_key
+                ),
             ),
             "p_problems": PROBLEMS,
             "p_stage": stage,
@@ -182,7 +198,11 @@ def _table_sql(table: Table, stage: str) -> _TableSql:
         },
     )
     counts = render(_COUNTS, {"p_stage": stage, "p_cand": CAND, "p_problems": PROBLEMS})
-    return _TableSql(sql(create), sql(insert), sql(quarantine), sql(counts))
+    twins: str | None = None
+    keys = table.primary_key
+    if len(keys) == 1 and table.column(keys[0]).type is ColumnType.TEXT:
+        twins = sql(render(_CASE_TWINS, {"p_table": table.name, "p_cand": CAND, "p_key": keys[0]}))
+    return _TableSql(sql(create), sql(insert), sql(quarantine), sql(counts), twins)
 
 
 def load_table(
@@ -192,6 +212,7 @@ def load_table(
     sources: Sequence[Source],
     ingest_id: str,
     step: Callable[[], None] = lambda: None,
+    warnings: list[str] | None = None,
 ) -> list[FileReport]:
     """Validate ``stage`` into ``table`` and ``quarantine``; one report per source that fed it."""
     compiled = _table_sql(table, stage)
@@ -211,6 +232,15 @@ def load_table(
         _run_relation_check(con, ordinal, check, ctx)
         step()
     con.execute(compiled.insert_accepted)
+    if warnings is not None and compiled.case_twins is not None:
+        found = con.execute(compiled.case_twins).fetchone()
+        if found and found[0]:
+            key = table.primary_key[0]
+            warnings.append(
+                f"{table.name}: {found[0]:,} new {key} values differ from other stored ones "
+                f"only in case (e.g. {found[1]!r} and {found[2]!r}); they were stored as "
+                "different keys"
+            )
     con.execute(compiled.quarantine, [ingest_id])
     step()
 

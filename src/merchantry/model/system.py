@@ -48,8 +48,11 @@ source row when an adapter maps one source row to several events (Olist logistic
 INGEST_FILES = Table(
     name="ingest_files",
     term_zh="已接入文件",
-    description="Files already ingested, by content digest.",
-    primary_key=("digest",),
+    description=(
+        "Files already ingested, by content digest and table; a file offered again to retry "
+        "rows quarantined for a missing parent gets one more row."
+    ),
+    primary_key=("digest", "table_name", "ingest_id"),
     columns=(
         Column("digest", T.TEXT, "SHA-256 of the file's bytes."),
         Column("path", T.TEXT, "Path the file was read from."),
