@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -9,9 +10,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from merchantry.ingest.pipeline import IngestFormat, ingest_dir
+from merchantry.cli.options import DEFAULT_DB, DbOption, command, open_warehouse, require_folder
+from merchantry.ingest.pipeline import ingest_dir
 from merchantry.ingest.report import IngestReport
-from merchantry.store.warehouse import DEFAULT_DB, connect
+
+
+class Format(StrEnum):
+    """How the files of the folder are laid out."""
+
+    AUTO = "auto"
+    """One file per model table, named after it (orders.csv, shops.parquet...)."""
+    OLIST = "olist"
+    """The Olist Brazilian e-commerce CSVs, mapped onto the model."""
 
 
 def render_report(report: IngestReport, console: Console) -> None:
@@ -65,8 +75,10 @@ def ingest_command(
             "files (or the Olist CSVs with --format olist)."
         ),
     ],
-    db: Annotated[Path, typer.Option("--db", help="Warehouse file.")] = DEFAULT_DB,
-    fmt: Annotated[str, typer.Option("--format", help="auto (model tables) or olist.")] = "auto",
+    db: DbOption = DEFAULT_DB,
+    fmt: Annotated[
+        Format, typer.Option("--format", help="auto: one file per model table; olist: Olist CSVs.")
+    ] = Format.AUTO,
     quarantine_file: Annotated[
         Path | None,
         typer.Option("--quarantine-file", help="Also write quarantined rows here (CSV)."),
@@ -78,19 +90,18 @@ def ingest_command(
     Bad rows go to the `quarantine` table (and --quarantine-file) with file, row,
     column and reason. Files already ingested (same content) are skipped.
     """
-    if fmt not in ("auto", "olist"):
-        raise typer.BadParameter("must be auto or olist", param_hint="--format")
-    chosen: IngestFormat = "olist" if fmt == "olist" else "auto"
-    con = connect(db)
-    try:
+    require_folder(directory, "input folder")
+    with open_warehouse(db, create=True) as con:
         report = ingest_dir(
-            con, directory, fmt=chosen, quarantine_file=quarantine_file, progress=progress
+            con,
+            directory,
+            fmt="olist" if fmt is Format.OLIST else "auto",
+            quarantine_file=quarantine_file,
+            progress=progress,
         )
-    finally:
-        con.close()
     render_report(report, Console())
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
-    app.command("ingest")(ingest_command)
+    command(app, "ingest", ingest_command)

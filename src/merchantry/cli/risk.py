@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -14,6 +15,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from merchantry.cli.options import DEFAULT_DB, DbOption, connect_warehouse
 from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_fen
 from merchantry.ledger import apply_overturns, overturn_reversals
@@ -43,17 +45,25 @@ from merchantry.risk.rules import compile_risk_rules
 from merchantry.risk.settings import DEFAULT_RULEBOOK, settings_from
 from merchantry.risk.store import DEFAULT_URL, open_store
 from merchantry.rulebook import load_rulebook
-from merchantry.store.warehouse import DEFAULT_DB, connect
 
 risk_app = typer.Typer(help="Risk control: rings, refund decisions, integrity file, cases.")
 cases_app = typer.Typer(help="Risk cases and appeals (operational database).")
 risk_app.add_typer(cases_app, name="cases")
 
-DB = Annotated[Path, typer.Option("--db", help="Warehouse file.")]
+DB = DbOption
 RULEBOOK = Annotated[str, typer.Option("--rulebook", help="Risk rulebook.")]
 STORE = Annotated[str, typer.Option("--store", help="Operational database (SQLAlchemy URL).")]
 TIME_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 T = TypeVar("T")
+
+
+class RingMethod(StrEnum):
+    """How linked-account groups are found."""
+
+    SCIPY = "scipy"
+    """Connected components with SciPy's sparse graph routines (fast)."""
+    DUCKDB = "duckdb"
+    """Label propagation in SQL inside the warehouse."""
 
 
 def register(app: typer.Typer) -> None:
@@ -83,14 +93,16 @@ def _run(console: Console, text: str, work: Callable[[], T]) -> T:
 def rings_command(
     db: DB = DEFAULT_DB,
     rulebook: RULEBOOK = DEFAULT_RULEBOOK,
-    method: Annotated[str, typer.Option(help="scipy or duckdb (SQL label propagation).")] = "scipy",
+    method: Annotated[RingMethod, typer.Option(help="How linked groups are found.")] = (
+        RingMethod.SCIPY
+    ),
     truth: Annotated[Path | None, typer.Option(help="Generator truth/ folder to evaluate.")] = None,
 ) -> None:
     """Find linked-account rings and score them (risk_rings, risk_ring_members)."""
     console = Console()
     settings = settings_from(load_rulebook(rulebook))
-    chosen: Method = "duckdb" if method == "duckdb" else "scipy"
-    con = connect(db)
+    chosen: Method = "duckdb" if method is RingMethod.DUCKDB else "scipy"
+    con = connect_warehouse(db)
     try:
         run = _run(console, "finding rings", lambda: find_rings(con, settings, method=chosen))
         console.print(
@@ -153,7 +165,7 @@ def train_command(
     console = Console()
     book = load_rulebook(rulebook)
     features = BEHAVIOUR_FEATURES if behaviour_only else MODEL_FEATURES
-    con = connect(db)
+    con = connect_warehouse(db)
     try:
         result = _run(
             console,
@@ -187,7 +199,7 @@ def evaluate_command(
     if truth is not None:
         book = load_rulebook(rulebook)
         settings = settings_from(book)
-        con = connect(db)
+        con = connect_warehouse(db)
         try:
             for features, name in ((MODEL_FEATURES, "all"), (BEHAVIOUR_FEATURES, "behaviour")):
                 result = _run(
@@ -236,7 +248,7 @@ def score_command(
     book = load_rulebook(rulebook)
     settings = settings_from(book)
     loaded = load_model(model) if model is not None else None
-    con = connect(db)
+    con = connect_warehouse(db)
     try:
         _run(console, "finding rings", lambda: find_rings(con, settings))
         run = _run(
@@ -262,7 +274,7 @@ def integrity_command(
     console = Console()
     settings = settings_from(load_rulebook(rulebook))
     engine = open_store(store)
-    con = connect(db)
+    con = connect_warehouse(db)
     try:
         events = derive_events(con, settings, as_of)
     finally:
@@ -282,7 +294,7 @@ def cases_open(
 ) -> None:
     """Open a case for every intercepted request in risk_decisions."""
     engine = open_store(store)
-    con = connect(db)
+    con = connect_warehouse(db)
     try:
         added = open_cases_from_decisions(engine, con, Scope.operator("cli"), at or datetime.now())
     finally:
@@ -293,12 +305,12 @@ def cases_open(
 @cases_app.command("list")
 def cases_list(
     store: STORE = DEFAULT_URL,
-    state: Annotated[str | None, typer.Option(help="Only cases in this state.")] = None,
+    state: Annotated[CaseState | None, typer.Option(help="Only cases in this state.")] = None,
     shop: Annotated[str | None, typer.Option(help="Act as this shop's merchant.")] = None,
 ) -> None:
     """List cases (a merchant sees its shop's only)."""
     scope = Scope.merchant(shop) if shop else Scope.operator("cli")
-    cases = list_cases(open_store(store), scope, CaseState(state) if state else None)
+    cases = list_cases(open_store(store), scope, state)
     table = Table(title=f"{len(cases):,} cases")
     for column in ("case", "subject", "shop", "state", "decision", "amount"):
         table.add_column(column)
@@ -332,7 +344,7 @@ def cases_show(case_id: str, store: STORE = DEFAULT_URL) -> None:
 @cases_app.command("move")
 def cases_move(
     case_id: str,
-    to: Annotated[str, typer.Option(help="under_review, upheld or overturned.")],
+    to: Annotated[CaseState, typer.Option(help="The state to move the case to.")],
     note: Annotated[str, typer.Option(help="Why.")],
     store: STORE = DEFAULT_URL,
     db: Annotated[Path | None, typer.Option(help="Warehouse (to reverse money).")] = None,
@@ -345,11 +357,11 @@ def cases_move(
     """
     engine = open_store(store)
     scope = Scope.operator(actor)
-    target = CaseState(to)
+    target = to
     now = datetime.now()
     console = Console()
     if target is CaseState.OVERTURNED:
-        con = connect(db) if db else None
+        con = connect_warehouse(db) if db else None
         try:
             case = overturn(engine, scope, case_id, now, note, con)
             if con is not None:

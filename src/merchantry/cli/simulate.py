@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from merchantry.cli.options import (
+    DATE_FORMATS,
+    DEFAULT_DB,
+    DbOption,
+    RulebookDirsOption,
+    check_period,
+    command,
+    day,
+    open_warehouse,
+    progress,
+    rulebook_dirs,
+)
 from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_fen, yuan_to_fen
 from merchantry.report import PlotlyMode, format_points
@@ -28,13 +39,6 @@ from merchantry.simulate.params import (
     DEFAULT_SMALL_BELOW_FEN,
 )
 from merchantry.simulate.report import write_report
-from merchantry.store.warehouse import DEFAULT_DB, connect
-
-DATE_FORMATS = ["%Y-%m-%d"]
-
-
-def _day(value: datetime | None) -> date | None:
-    return value.date() if value else None
 
 
 def _fen(option: str, yuan: str) -> int:
@@ -92,88 +96,78 @@ def print_result(console: Console, result: SimulationResult) -> None:
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
 
-    @app.command("simulate")
-    def simulate_command(
-        baseline: Annotated[str, typer.Option(help="Rulebook savings are measured from.")],
-        candidate: Annotated[str, typer.Option(help="Rulebook being evaluated.")],
-        start: Annotated[
-            datetime | None,
-            typer.Option(
-                "--from", formats=DATE_FORMATS, help="First payment date (default: earliest order)."
-            ),
-        ] = None,
-        end: Annotated[
-            datetime | None,
-            typer.Option(
-                "--to", formats=DATE_FORMATS, help="Last payment date (default: latest order)."
-            ),
-        ] = None,
-        report: Annotated[
-            Path | None, typer.Option(help="Write the HTML report here.", dir_okay=False)
-        ] = None,
-        db: Annotated[Path, typer.Option(help="Warehouse file.")] = DEFAULT_DB,
-        rulebook_dir: Annotated[
-            list[Path] | None,
-            typer.Option(help="Extra folder of rulebook YAML files (repeatable)."),
-        ] = None,
-        use_existing_fees: Annotated[
-            bool,
-            typer.Option(help="Do not run the fee engine; use the fee_lines already stored."),
-        ] = False,
-        plotly: Annotated[
-            PlotlyMode,
-            typer.Option(help="inline: one self-contained page; beside: plotly.js next to it."),
-        ] = PlotlyMode.INLINE,
-        new_days: Annotated[
-            int, typer.Option(help="A shop opened fewer days than this before the start is new.")
-        ] = DEFAULT_NEW_SHOP_DAYS,
-        small_below: Annotated[
-            str, typer.Option(help="GMV in the period (yuan) below which a merchant is small.")
-        ] = str(DEFAULT_SMALL_BELOW_FEN // 100),
-        key_account_from: Annotated[
-            str, typer.Option(help="GMV in the period (yuan) from which a merchant is a KA.")
-        ] = str(DEFAULT_KEY_ACCOUNT_FROM_FEN // 100),
-    ) -> None:
-        """Replay the warehouse's orders under two rulebooks; report merchants' savings."""
-        console = Console()
-        try:
-            params = SegmentParams(
-                new_shop_days=new_days,
-                small_below_fen=_fen("small-below", small_below),
-                key_account_from_fen=_fen("key-account-from", key_account_from),
-            )
-        except ValueError as err:
-            raise InputError(str(err)) from None
-        runner: FeeRunner = keep_fee_lines if use_existing_fees else run_fee_engine
-        con = connect(db)
-        try:
-            with Progress(
-                SpinnerColumn(),
-                TextColumn("[bold]simulate[/] {task.description}"),
-                TimeElapsedColumn(),
-                console=console,
-                transient=True,
-            ) as bar:
-                task = bar.add_task("starting", total=None)
-                result = simulate(
-                    con,
-                    baseline,
-                    candidate,
-                    _day(start),
-                    _day(end),
-                    params=params,
-                    run_fees=runner,
-                    rulebook_dirs=tuple(rulebook_dir or ()),
-                    progress=lambda step: bar.update(task, description=step),
-                )
-                if report is not None:
-                    bar.update(task, description="writing the report")
-                    write_report(result, report, plotly=plotly)
-        finally:
-            con.close()
-        print_result(console, result)
-        for warning in result.warnings:
-            console.print(f"[yellow]warning:[/] {warning}", highlight=False)
-        console.print(f"run [bold]{result.run_id}[/] stored in sim_* tables of {db}")
+    command(app, "simulate", simulate_command)
+
+
+def simulate_command(
+    baseline: Annotated[str, typer.Option(help="Rulebook savings are measured from.")],
+    candidate: Annotated[str, typer.Option(help="Rulebook being evaluated.")],
+    start: Annotated[
+        datetime | None,
+        typer.Option(
+            "--from", formats=DATE_FORMATS, help="First payment date (default: earliest order)."
+        ),
+    ] = None,
+    end: Annotated[
+        datetime | None,
+        typer.Option(
+            "--to", formats=DATE_FORMATS, help="Last payment date (default: latest order)."
+        ),
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Write the HTML report here.", dir_okay=False)
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+    rulebook_dir: RulebookDirsOption = None,
+    use_existing_fees: Annotated[
+        bool,
+        typer.Option(help="Do not run the fee engine; use the fee_lines already stored."),
+    ] = False,
+    plotly: Annotated[
+        PlotlyMode,
+        typer.Option(help="inline: one self-contained page; beside: plotly.js next to it."),
+    ] = PlotlyMode.INLINE,
+    new_days: Annotated[
+        int, typer.Option(help="A shop opened fewer days than this before the start is new.")
+    ] = DEFAULT_NEW_SHOP_DAYS,
+    small_below: Annotated[
+        str, typer.Option(help="GMV in the period (yuan) below which a merchant is small.")
+    ] = str(DEFAULT_SMALL_BELOW_FEN // 100),
+    key_account_from: Annotated[
+        str, typer.Option(help="GMV in the period (yuan) from which a merchant is a KA.")
+    ] = str(DEFAULT_KEY_ACCOUNT_FROM_FEN // 100),
+) -> None:
+    """Replay the warehouse's orders under two rulebooks; report merchants' savings."""
+    console = Console()
+    try:
+        params = SegmentParams(
+            new_shop_days=new_days,
+            small_below_fen=_fen("small-below", small_below),
+            key_account_from_fen=_fen("key-account-from", key_account_from),
+        )
+    except ValueError as err:
+        raise InputError(str(err)) from None
+    runner: FeeRunner = keep_fee_lines if use_existing_fees else run_fee_engine
+    check_period(day(start), day(end))
+    folders = rulebook_dirs(rulebook_dir)
+    with open_warehouse(db) as con, progress(console, "simulate: starting") as step:
+        result = simulate(
+            con,
+            baseline,
+            candidate,
+            day(start),
+            day(end),
+            params=params,
+            run_fees=runner,
+            rulebook_dirs=folders,
+            progress=lambda text: step(f"simulate: {text}"),
+        )
         if report is not None:
-            console.print(f"report written to [bold]{report}[/]")
+            step("simulate: writing the report")
+            write_report(result, report, plotly=plotly)
+    print_result(console, result)
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    console.print(f"run [bold]{result.run_id}[/] stored in sim_* tables of {db}")
+    if report is not None:
+        console.print(f"report written to [bold]{report}[/]")
