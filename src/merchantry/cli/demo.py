@@ -25,10 +25,8 @@ from rich.table import Table as RichTable
 
 from merchantry.cli.risk import run_risk_demo
 from merchantry.cli.score import print_summary as print_score_summary
-from merchantry.fees import run_rulebook
 from merchantry.ingest import IngestReport, ingest_dir
 from merchantry.kit.money import format_fen
-from merchantry.ledger import close_rulebook
 from merchantry.report import (
     CellKind,
     Column,
@@ -44,7 +42,9 @@ from merchantry.report import (
 )
 from merchantry.scoring import score_shops
 from merchantry.scoring.report import ranking, write_ranking_csv, write_score_report
-from merchantry.simulate import SimulationResult, simulate
+from merchantry.service.simulation import run_simulation
+from merchantry.service.stages import close_with_fees
+from merchantry.simulate import SimulationResult
 from merchantry.simulate.report import write_report
 from merchantry.store.warehouse import connect
 from merchantry.synth import DEFAULT_START, GenerateSummary, generate
@@ -146,7 +146,7 @@ def step_ingest(run: DemoRun) -> None:
 
 def step_simulate(run: DemoRun) -> None:
     """Fees under the 2025 and 2026 Douyin rulebooks, and what merchants save."""
-    run.simulation = simulate(run.warehouse(), BASELINE, CANDIDATE, run.start, run.end)
+    run.simulation = run_simulation(run.warehouse(), BASELINE, CANDIDATE, run.start, run.end)
     for warning in run.simulation.warnings:
         run.console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     write_report(run.simulation, run.simulation_path, plotly=PlotlyMode.BESIDE)
@@ -154,7 +154,7 @@ def step_simulate(run: DemoRun) -> None:
 
 def step_close(run: DemoRun) -> None:
     """Close the month under the candidate rulebook: journal, settlement, deposits, payouts."""
-    summary = close_rulebook(run.warehouse(), CANDIDATE, run.start, run.end, run_fees=run_rulebook)
+    summary = close_with_fees(run.warehouse(), CANDIDATE, run.start, run.end)
     moved = {k.kind: k.moved_fen for k in summary.kinds}
     reduced = run.warehouse().execute(SCORE_GATED_COMPENSATION).fetchone()
     borne, shops = (int(reduced[0]), int(reduced[1])) if reduced else (0, 0)

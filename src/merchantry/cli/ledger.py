@@ -1,7 +1,8 @@
 """Ledger commands: ``close``, ``payouts``, ``statement``, ``ledger-check``.
 
-``close`` runs the fee stage first when the period's fee lines are missing (the
-CLI may import both stages; the ledger itself does not import the fee stage).
+``close`` runs the fee stage first when the period's fee lines are missing
+(:func:`merchantry.service.stages.close_with_fees` composes the two stages; the
+ledger itself does not import the fee stage).
 """
 
 from __future__ import annotations
@@ -28,15 +29,15 @@ from merchantry.cli.options import (
     require_shop,
     rulebook_dirs,
 )
-from merchantry.fees import run_rulebook
 from merchantry.kit.money import format_fen
-from merchantry.ledger import CloseSummary, close_rulebook
+from merchantry.ledger import CloseSummary
 from merchantry.ledger.check import check_journal
 from merchantry.ledger.payouts import list_payouts
 from merchantry.ledger.statements import shop_statement, statement_csv, statement_page
 from merchantry.report import PlotlyMode
 from merchantry.rulebook import load_rulebook
 from merchantry.rulebook.purpose import Stage, require_stage
+from merchantry.service.stages import close_with_fees
 
 DEFAULT_RULEBOOK = "douyin-2026"
 
@@ -97,13 +98,12 @@ def close_command(
     book = load_rulebook(rulebook, folders)
     require_stage(book, (Stage.FEES, Stage.LEDGER), "merchantry close")
     with open_warehouse(db) as con, progress(console, "closing") as step:
-        summary = close_rulebook(
+        summary = close_with_fees(
             con,
-            rulebook,
+            book,
             start.date(),
             end.date(),
             rulebook_dirs=folders,
-            run_fees=run_rulebook,
             refresh_fees=refresh_fees,
             progress=lambda text: step(f"closing: {text}"),
         )

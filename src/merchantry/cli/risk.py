@@ -18,19 +18,8 @@ from rich.table import Table
 from merchantry.cli.options import DEFAULT_DB, DbOption, connect_warehouse
 from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_fen
-from merchantry.ledger import apply_overturns, overturn_reversals
 from merchantry.risk.access import Scope
-from merchantry.risk.cases import (
-    CaseState,
-    appeal,
-    audit_trail,
-    get_case,
-    list_cases,
-    open_cases_from_decisions,
-    overturn,
-    record_reversal,
-    transition,
-)
+from merchantry.risk.cases import CaseState
 from merchantry.risk.decisions import score_requests
 from merchantry.risk.evaluation import (
     ModelEvaluation,
@@ -45,6 +34,7 @@ from merchantry.risk.rules import compile_risk_rules
 from merchantry.risk.settings import DEFAULT_RULEBOOK, settings_from
 from merchantry.risk.store import DEFAULT_URL, open_store
 from merchantry.rulebook import load_rulebook
+from merchantry.service import cases
 
 risk_app = typer.Typer(help="Risk control: rings, refund decisions, integrity file, cases.")
 cases_app = typer.Typer(help="Risk cases and appeals (operational database).")
@@ -296,7 +286,7 @@ def cases_open(
     engine = open_store(store)
     con = connect_warehouse(db)
     try:
-        added = open_cases_from_decisions(engine, con, Scope.operator("cli"), at or datetime.now())
+        added = cases.open_cases(engine, con, Scope.operator("cli"), at or datetime.now())
     finally:
         con.close()
     Console().print(f"{added:,} new cases")
@@ -310,11 +300,11 @@ def cases_list(
 ) -> None:
     """List cases (a merchant sees its shop's only)."""
     scope = Scope.merchant(shop) if shop else Scope.operator("cli")
-    cases = list_cases(open_store(store), scope, state)
-    table = Table(title=f"{len(cases):,} cases")
+    found = cases.list_cases(open_store(store), scope, state)
+    table = Table(title=f"{len(found):,} cases")
     for column in ("case", "subject", "shop", "state", "decision", "amount"):
         table.add_column(column)
-    for c in cases:
+    for c in found:
         table.add_row(
             c.case_id,
             f"{c.subject.value} {c.subject_id}",
@@ -329,14 +319,13 @@ def cases_list(
 @cases_app.command("show")
 def cases_show(case_id: str, store: STORE = DEFAULT_URL) -> None:
     """A case, its reasons and its audit trail."""
-    engine = open_store(store)
-    scope = Scope.operator("cli")
-    case = get_case(engine, scope, case_id)
+    view = cases.show_case(open_store(store), Scope.operator("cli"), case_id)
+    case = view.case
     console = Console()
     console.print(f"[bold]{case.case_id}[/] {case.subject.value} {case.subject_id}: {case.state}")
     for reason in case.reasons:
         console.print(f"  - {reason}", highlight=False)
-    for r in audit_trail(engine, scope, case_id):
+    for r in view.audit:
         origin = r.from_state.value if r.from_state else "-"
         console.print(f"  {r.at:%Y-%m-%d %H:%M} {r.actor}: {origin} -> {r.to_state}  {r.note}")
 
@@ -350,32 +339,24 @@ def cases_move(
     db: Annotated[Path | None, typer.Option(help="Warehouse (to reverse money).")] = None,
     actor: Annotated[str, typer.Option(help="Who is moving it.")] = "cli",
 ) -> None:
-    """Move a case (operators); overturning reverses its journal entry.
-
-    Risk records the overturned entry in the warehouse, then the ledger posts the
-    reversal (the two stages meet in ``overturned_entries``; this command joins them).
-    """
-    engine = open_store(store)
-    scope = Scope.operator(actor)
-    target = to
-    now = datetime.now()
+    """Move a case (operators); overturning reverses its journal entry and says what it moved."""
+    con = connect_warehouse(db) if db else None
+    try:
+        moved = cases.move_case(
+            open_store(store),
+            Scope.operator(actor),
+            case_id,
+            to,
+            note,
+            datetime.now(),
+            con,
+        )
+    finally:
+        if con is not None:
+            con.close()
     console = Console()
-    if target is CaseState.OVERTURNED:
-        con = connect_warehouse(db) if db else None
-        try:
-            case = overturn(engine, scope, case_id, now, note, con)
-            if con is not None:
-                apply_overturns(con)
-                reversal = overturn_reversals(con).get(case.case_id)
-                if reversal is not None:
-                    case = record_reversal(engine, scope, case.case_id, reversal)
-                    console.print(f"journal entry {case.ledger_entry_id} reversed by {reversal}")
-        finally:
-            if con is not None:
-                con.close()
-    else:
-        case = transition(engine, scope, case_id, target, now, note)
-    console.print(f"{case.case_id}: {case.state.value}")
+    for line in moved.lines():
+        console.print(line, highlight=False)
 
 
 @cases_app.command("appeal")
@@ -387,7 +368,7 @@ def cases_appeal(
     store: STORE = DEFAULT_URL,
 ) -> None:
     """A merchant appeals its shop's case with evidence."""
-    case = appeal(
+    case = cases.appeal_case(
         open_store(store), Scope.merchant(shop), case_id, evidence or [], note, datetime.now()
     )
     Console().print(f"{case.case_id}: {case.state.value}")

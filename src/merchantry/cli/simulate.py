@@ -25,14 +25,8 @@ from merchantry.cli.options import (
 from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_fen, yuan_to_fen
 from merchantry.report import PlotlyMode, format_points
-from merchantry.simulate import (
-    FeeRunner,
-    SegmentParams,
-    SimulationResult,
-    keep_fee_lines,
-    run_fee_engine,
-    simulate,
-)
+from merchantry.service.simulation import run_simulation
+from merchantry.simulate import SegmentParams, SimulationResult
 from merchantry.simulate.params import (
     DEFAULT_KEY_ACCOUNT_FROM_FEN,
     DEFAULT_NEW_SHOP_DAYS,
@@ -147,18 +141,17 @@ def simulate_command(
         )
     except ValueError as err:
         raise InputError(str(err)) from None
-    runner: FeeRunner = keep_fee_lines if use_existing_fees else run_fee_engine
     check_period(day(start), day(end))
     folders = rulebook_dirs(rulebook_dir)
     with open_warehouse(db) as con, progress(console, "simulate: starting") as step:
-        result = simulate(
+        result = run_simulation(
             con,
             baseline,
             candidate,
             day(start),
             day(end),
             params=params,
-            run_fees=runner,
+            use_existing_fees=use_existing_fees,
             rulebook_dirs=folders,
             progress=lambda text: step(f"simulate: {text}"),
         )
