@@ -23,16 +23,18 @@ from merchantry.cli.options import (
     rulebook_dirs,
 )
 from merchantry.kit.errors import InputError
-from merchantry.kit.money import format_fen, yuan_to_fen
+from merchantry.kit.money import format_bp, format_fen, percent_to_bp, yuan_to_fen
 from merchantry.report import PlotlyMode, format_points
 from merchantry.service.simulation import run_simulation
 from merchantry.simulate import SegmentParams, SimulationResult
+from merchantry.simulate.export import export
 from merchantry.simulate.params import (
+    DEFAULT_CASH_RATE_BP,
     DEFAULT_KEY_ACCOUNT_FROM_FEN,
     DEFAULT_NEW_SHOP_DAYS,
     DEFAULT_SMALL_BELOW_FEN,
 )
-from merchantry.simulate.report import write_report
+from merchantry.simulate.report import headline_text, write_report
 
 
 def _fen(option: str, yuan: str) -> int:
@@ -52,11 +54,20 @@ def print_result(console: Console, result: SimulationResult) -> None:
     )
     head.add_column("what")
     head.add_column("amount", justify="right")
+    if result.effects:
+        head.add_row(
+            "[bold]Merchants gain, every money effect 商家得益（全部）",
+            format_fen(result.merchant_gain_fen),
+        )
+        head.add_row(
+            "[bold]Platform gives up, every money effect 平台成本（全部）",
+            format_fen(result.platform_cost_fen),
+        )
     for label, fen in (
-        ("Merchants save 商家节省", s.saving_fen),
+        ("Merchants save on fee lines 费用节省", s.saving_fen),
         ("Baseline merchant cost", s.baseline_cost_fen),
         ("Candidate merchant cost", s.candidate_cost_fen),
-        ("Platform gives up 平台让利", s.platform_giveup_fen),
+        ("Platform gives up on fee lines 平台让利", s.platform_giveup_fen),
         ("Subsidies paid (candidate)", s.subsidy_candidate_fen),
         ("Creators & buyers change", s.others_change_fen),
     ):
@@ -65,7 +76,26 @@ def print_result(console: Console, result: SimulationResult) -> None:
         "Shops gain / lose / same", f"{s.shops_gain} / {s.shops_lose} / {s.shops_unchanged}"
     )
     console.print(head)
-    lines = Table(title="By policy line 按政策")
+    console.print(headline_text(result), highlight=False)
+    if result.effects:
+        effects = Table(
+            title=f"Every money effect 全部资金影响 (cash flow at "
+            f"{format_bp(result.params.cash_rate_bp)} a year)"
+        )
+        for column in ("effect", "baseline", "candidate", "merchants gain", "platform cost"):
+            effects.add_column(column, justify="left" if column == "effect" else "right")
+        effects.add_column("how", overflow="fold")
+        for e in result.effects:
+            effects.add_row(
+                e.title,
+                format_fen(e.baseline_fen),
+                format_fen(e.candidate_fen),
+                format_fen(e.merchant_gain_fen),
+                format_fen(e.platform_cost_fen),
+                e.note or "",
+            )
+        console.print(effects)
+    lines = Table(title="By policy line 按政策 (fee lines)")
     lines.add_column("policy line")
     lines.add_column("orders", justify="right")
     lines.add_column("saving", justify="right")
@@ -130,17 +160,40 @@ def simulate_command(
     key_account_from: Annotated[
         str, typer.Option(help="GMV in the period (yuan) from which a merchant is a KA.")
     ] = str(DEFAULT_KEY_ACCOUNT_FROM_FEN // 100),
+    cash_rate: Annotated[
+        str,
+        typer.Option(
+            help="Annual rate (percent) valuing money held longer or shorter: settlement days "
+            "and deposits."
+        ),
+    ] = str(DEFAULT_CASH_RATE_BP / 100),
+    replace: Annotated[
+        bool,
+        typer.Option(
+            help="Replace results stored for a rulebook name computed from other content."
+        ),
+    ] = False,
+    export_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--export",
+            help="Also write lines, segments, shops and money effects: a FILE.xlsx workbook, or "
+            "a folder of CSV files.",
+        ),
+    ] = None,
 ) -> None:
-    """Replay the warehouse's orders under two rulebooks; report merchants' savings."""
+    """Replay the warehouse's orders under two rulebooks; report every money effect."""
     console = Console()
     try:
-        params = SegmentParams(
-            new_shop_days=new_days,
-            small_below_fen=_fen("small-below", small_below),
-            key_account_from_fen=_fen("key-account-from", key_account_from),
-        )
-    except ValueError as err:
-        raise InputError(str(err)) from None
+        rate_bp = percent_to_bp(cash_rate)
+    except (ValueError, ArithmeticError) as err:
+        raise InputError(f"--cash-rate: {cash_rate!r} is not a percentage ({err})") from None
+    params = SegmentParams(
+        new_shop_days=new_days,
+        small_below_fen=_fen("small-below", small_below),
+        key_account_from_fen=_fen("key-account-from", key_account_from),
+        cash_rate_bp=rate_bp,
+    )
     check_period(day(start), day(end))
     folders = rulebook_dirs(rulebook_dir)
     with open_warehouse(db) as con, progress(console, "simulate: starting") as step:
@@ -152,15 +205,19 @@ def simulate_command(
             day(end),
             params=params,
             use_existing_fees=use_existing_fees,
+            replace=replace,
             rulebook_dirs=folders,
             progress=lambda text: step(f"simulate: {text}"),
         )
         if report is not None:
             step("simulate: writing the report")
             write_report(result, report, plotly=plotly)
+        written = [] if export_to is None else export(con, result.run_id, export_to)
     print_result(console, result)
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     console.print(f"run [bold]{result.run_id}[/] stored in sim_* tables of {db}")
     if report is not None:
         console.print(f"report written to [bold]{report}[/]")
+    for path in written:
+        console.print(f"exported {path}", highlight=False)
