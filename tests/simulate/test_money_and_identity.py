@@ -301,7 +301,7 @@ def test_export_to_a_file_that_is_not_a_workbook_is_refused(world, tmp_path: Pat
 
 
 def test_the_period_is_checked_before_the_warehouse_is_touched(world):
-    db, rules = world
+    db, _ = world
     result = CliRunner().invoke(
         app,
         [
