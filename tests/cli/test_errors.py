@@ -286,6 +286,7 @@ def test_each_error_class_has_its_own_code():
     from merchantry.kit import errors
     from merchantry.risk.access import AccessDenied
     from merchantry.risk.cases import InvalidTransition
+    from merchantry.store.warehouse import WarehouseLocked
 
     classes = [
         errors.InputError,
@@ -298,6 +299,7 @@ def test_each_error_class_has_its_own_code():
     assert len({c.exit_code for c in classes}) == len(classes)
     assert AccessDenied.exit_code == ExitCode.ACCESS_DENIED != errors.NotFound.exit_code
     assert InvalidTransition.exit_code == ExitCode.CONFLICT
+    assert WarehouseLocked.exit_code == ExitCode.BUSY
 
 
 @pytest.mark.slow

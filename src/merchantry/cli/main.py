@@ -52,11 +52,12 @@ def _register_all() -> None:
         ledger,
         risk,
         rulebook,
+        run,
         score,
         simulate,
     )
 
-    for module in (generate, ingest, rulebook, fees, ledger, score, risk, simulate, demo):
+    for module in (generate, ingest, rulebook, fees, ledger, score, risk, simulate, run, demo):
         module.register(app)
 
 

@@ -9,14 +9,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
 
-import duckdb
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from merchantry.cli.options import DEFAULT_DB, DbOption, connect_warehouse
-from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_fen
 from merchantry.risk.access import Scope
 from merchantry.risk.cases import CaseState
@@ -25,7 +23,6 @@ from merchantry.risk.evaluation import (
     ModelEvaluation,
     evaluate_decisions,
     evaluate_rings,
-    train_on_truth,
 )
 from merchantry.risk.integrity import buyer_level, derive_events, record_events
 from merchantry.risk.model import BEHAVIOUR_FEATURES, MODEL_FEATURES, load_model, save_model
@@ -372,33 +369,3 @@ def cases_appeal(
         open_store(store), Scope.merchant(shop), case_id, evidence or [], note, datetime.now()
     )
     Console().print(f"{case.case_id}: {case.state.value}")
-
-
-def run_risk_demo(con: duckdb.DuckDBPyConnection, truth: Path, console: Console) -> None:
-    """The demo's risk step: rings, a model trained on the planted truth, every request decided.
-
-    The model is trained quickly (100 boosting rounds, no test figures: see
-    ``merchantry risk evaluate``). Falls back to the rules alone when the history
-    is too short to train on (too few abusive requests before the time split).
-    """
-    book = load_rulebook(DEFAULT_RULEBOOK)
-    rules, settings = compile_risk_rules(book), settings_from(book)
-    model = None
-    if (truth / "refund_rings.csv").is_file():
-        try:
-            model = train_on_truth(con, truth, settings, max_iter=100)
-        except InputError:
-            model = None
-    rings = find_rings(con, settings)
-    run = score_requests(con, rules, settings, model)
-    found = ""
-    if (truth / "refund_rings.csv").is_file():
-        e = evaluate_rings(con, truth)
-        found = f" ({e.rings_found} of {e.planted_rings} planted rings found)"
-    counts = ", ".join(f"{k} {v:,}" for k, v in sorted(run.by_decision.items()))
-    console.print(
-        f"Risk: {rings.flagged:,} rings of linked buyers flagged{found}; "
-        f"{run.requests:,} after-sales requests decided"
-        f"{' with model ' + model.version if model else ' by rules only'}: {counts}.",
-        highlight=False,
-    )
