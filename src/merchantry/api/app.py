@@ -81,3 +81,9 @@ def _install_realtime(app: FastAPI) -> None:
             raise
         return
     realtime.install(app)
+
+
+def app_from_env() -> FastAPI:
+    """The application configured by ``MERCHANTRY_*`` variables (uvicorn's factory for
+    ``merchantry serve``, whose workers are separate processes)."""
+    return create_app(ServiceSettings())

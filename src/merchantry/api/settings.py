@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from merchantry.ops.webhooks import DeliverySettings
+from merchantry.risk.store import DEFAULT_URL
 
 
 class ServiceSettings(BaseSettings):
@@ -17,8 +18,9 @@ class ServiceSettings(BaseSettings):
 
     warehouse: Path = Field(Path("merchantry.duckdb"), description="The DuckDB warehouse file.")
     ops_url: str = Field(
-        "sqlite:///merchantry-ops.sqlite",
-        description="SQLAlchemy URL of the operational database (PostgreSQL in production).",
+        DEFAULT_URL,
+        description="SQLAlchemy URL of the operational database (PostgreSQL in production); "
+        "the same one the `risk cases` commands use.",
     )
     rulebook_dirs: tuple[Path, ...] = Field((), description="Extra rulebook folders.")
     webhook_max_attempts: int = Field(6, ge=1)
