@@ -262,8 +262,9 @@ class OrderFeeLine:
     fee_kind: str
     payer: str
     payee: str
-    base_fen: int
-    rate_bp: int
+    base_fen: int | None
+    """What the rate applies to (``None`` for fixed-amount lines)."""
+    rate_bp: int | None
     amount_fen: int
     baseline_fen: int
     saved_fen: int
@@ -298,8 +299,8 @@ def order_fees(
             str(r["fee_kind"]),
             str(r["payer"]),
             str(r["payee"]),
-            int(r["base_fen"]),
-            int(r["rate_bp"]),
+            None if r["base_fen"] is None else int(r["base_fen"]),
+            None if r["rate_bp"] is None else int(r["rate_bp"]),
             int(r["amount_fen"]),
             int(r["baseline_fen"]),
             int(r["baseline_fen"]) - int(r["amount_fen"]),
