@@ -168,6 +168,7 @@ def payouts_by_day(
             [
                 {
                     "order_id": EXAMPLE_ORDER,
+                    "shop_id": EXAMPLE_SHOP,
                     "paid_on": "2026-03-10",
                     "receipt_on": "2026-03-13",
                     "settle_on": "2026-03-20",
