@@ -21,9 +21,8 @@ from sqlalchemy import Engine, create_engine, text
 
 from merchantry.api.app import create_app
 from merchantry.api.settings import ServiceSettings
-from merchantry.fees import run_rulebook
 from merchantry.ingest import ingest_dir
-from merchantry.ledger import close_rulebook, entry_id, logical_key
+from merchantry.ledger import entry_id, logical_key
 from merchantry.ops import open_ops
 from merchantry.ops.keys import KeyRole, create_key
 from merchantry.risk.access import Scope
@@ -34,6 +33,7 @@ from merchantry.risk.rules import compile_risk_rules
 from merchantry.risk.settings import DEFAULT_RULEBOOK, settings_from
 from merchantry.rulebook import load_rulebook
 from merchantry.scoring import score_shops
+from merchantry.service.stages import close_with_fees
 from merchantry.store.warehouse import connect
 from merchantry.synth import DEFAULT_START, generate
 
@@ -54,7 +54,7 @@ def market_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ingest_dir(con, root / "data", progress=False)
         score_shops(con, SCORE_RULEBOOK, DEFAULT_START, END)
         score_shops(con, RANKING_RULEBOOK, END)  # Taobao's publishes the ranking
-        close_rulebook(con, FEES_RULEBOOK, DEFAULT_START, END, run_fees=run_rulebook)
+        close_with_fees(con, FEES_RULEBOOK, DEFAULT_START, END)
         book = load_rulebook(DEFAULT_RULEBOOK)
         find_rings(con, settings_from(book))
         score_requests(con, compile_risk_rules(book), settings_from(book))

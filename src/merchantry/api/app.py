@@ -20,6 +20,7 @@ from merchantry.api.dispatcher import Dispatcher
 from merchantry.api.jobs import JobRunner
 from merchantry.api.routes import admin, merchant, operator, system
 from merchantry.api.settings import ServiceSettings
+from merchantry.api.warehouse import publish_if_missing
 from merchantry.ops import open_ops
 
 DESCRIPTION = """\
@@ -38,6 +39,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     """The application for ``settings`` (default: from ``MERCHANTRY_*`` variables)."""
     settings = settings or ServiceSettings()
     engine = open_ops(settings.ops_url)
+    publish_if_missing(settings.warehouse)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
