@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -64,7 +65,12 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         engine, settings.warehouse, settings.warehouse_write_wait_s, settings.job_threads
     )
     app.state.dispatcher = (
-        Dispatcher(engine, settings.delivery, settings.webhook_poll_s)
+        Dispatcher(
+            engine,
+            settings.delivery,
+            settings.webhook_poll_s,
+            timedelta(hours=settings.idempotency_ttl_hours),
+        )
         if settings.dispatcher
         else None
     )
