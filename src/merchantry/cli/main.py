@@ -54,10 +54,23 @@ def _register_all() -> None:
         rulebook,
         run,
         score,
+        serve,
         simulate,
     )
 
-    for module in (generate, ingest, rulebook, fees, ledger, score, risk, simulate, run, demo):
+    for module in (
+        generate,
+        ingest,
+        rulebook,
+        fees,
+        ledger,
+        score,
+        risk,
+        simulate,
+        run,
+        demo,
+        serve,
+    ):
         module.register(app)
 
 
