@@ -222,6 +222,8 @@ def test_every_command_names_rulebook_folders_and_the_warehouse_the_same_way():
     assert "--dir" not in seen
     assert "--rulebook-dir" in seen
     assert len(seen["--rulebook-dir"]) >= 7
+    assert "--store" not in seen  # the operational database is --ops-db everywhere
+    assert {"merchantry risk cases list", "merchantry keys list"} <= seen["--ops-db"]
     assert not {o for o in seen if "warehouse" in o or o == "--database"}
 
 

@@ -29,7 +29,7 @@ from merchantry.store.warehouse import DEFAULT_DB, connect
 
 DATE_FORMATS: Final = ["%Y-%m-%d"]
 RULEBOOK_DIR_OPTION: Final = "--rulebook-dir"
-HIDDEN_ALIASES: Final = {"--dir": RULEBOOK_DIR_OPTION}
+HIDDEN_ALIASES: Final = {"--dir": RULEBOOK_DIR_OPTION, "--store": "--ops-db"}
 """Old spellings still accepted but no longer shown in ``--help``."""
 DEBUG_ENV: Final = "MERCHANTRY_DEBUG"
 INTERRUPTED_MESSAGE: Final = (

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from merchantry.cli.options import DEFAULT_DB, DbOption, connect_warehouse
+from merchantry.cli.options import DEFAULT_DB, DbOption, MerchantryCommand, connect_warehouse
 from merchantry.kit.money import format_fen
 from merchantry.risk.access import Scope
 from merchantry.risk.cases import CaseState
@@ -39,7 +39,14 @@ risk_app.add_typer(cases_app, name="cases")
 
 DB = DbOption
 RULEBOOK = Annotated[str, typer.Option("--rulebook", help="Risk rulebook.")]
-STORE = Annotated[str, typer.Option("--store", help="Operational database (SQLAlchemy URL).")]
+STORE = Annotated[
+    str,
+    typer.Option(
+        "--ops-db",
+        envvar="MERCHANTRY_OPS_URL",
+        help="Operational database (SQLAlchemy URL), as `serve` and `keys` take it.",
+    ),
+]
 TIME_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 T = TypeVar("T")
 
@@ -76,7 +83,7 @@ def _run(console: Console, text: str, work: Callable[[], T]) -> T:
         return work()
 
 
-@risk_app.command("rings")
+@risk_app.command("rings", cls=MerchantryCommand)
 def rings_command(
     db: DB = DEFAULT_DB,
     rulebook: RULEBOOK = DEFAULT_RULEBOOK,
@@ -137,7 +144,7 @@ def _print_evaluation(console: Console, result: ModelEvaluation) -> None:
     console.print(table)
 
 
-@risk_app.command("train")
+@risk_app.command("train", cls=MerchantryCommand)
 def train_command(
     truth: Annotated[Path, typer.Option(help="Generator truth/ folder (labels).")],
     out: Annotated[Path, typer.Option(help="Model file to write.")] = Path("risk-model.pkl"),
@@ -172,7 +179,7 @@ def train_command(
     console.print(f"model {result.model.version} written to {save_model(result.model, out)}")
 
 
-@risk_app.command("evaluate")
+@risk_app.command("evaluate", cls=MerchantryCommand)
 def evaluate_command(
     truth: Annotated[Path | None, typer.Option(help="Generator truth/ folder.")] = None,
     amazon: Annotated[
@@ -224,7 +231,7 @@ def evaluate_command(
         console.print(table)
 
 
-@risk_app.command("score")
+@risk_app.command("score", cls=MerchantryCommand)
 def score_command(
     db: DB = DEFAULT_DB,
     rulebook: RULEBOOK = DEFAULT_RULEBOOK,
@@ -249,7 +256,7 @@ def score_command(
     console.print(f"{run.requests:,} requests decided in {run.seconds:.2f} s: {counts}")
 
 
-@risk_app.command("integrity")
+@risk_app.command("integrity", cls=MerchantryCommand)
 def integrity_command(
     as_of: Annotated[datetime, typer.Option("--as-of", formats=TIME_FORMATS)],
     db: DB = DEFAULT_DB,
@@ -273,7 +280,7 @@ def integrity_command(
         console.print(f"buyer {view.buyer_id}: level {view.level.value}")
 
 
-@cases_app.command("open")
+@cases_app.command("open", cls=MerchantryCommand)
 def cases_open(
     db: DB = DEFAULT_DB,
     store: STORE = DEFAULT_URL,
@@ -289,7 +296,7 @@ def cases_open(
     Console().print(f"{added:,} new cases")
 
 
-@cases_app.command("list")
+@cases_app.command("list", cls=MerchantryCommand)
 def cases_list(
     store: STORE = DEFAULT_URL,
     state: Annotated[CaseState | None, typer.Option(help="Only cases in this state.")] = None,
@@ -313,7 +320,7 @@ def cases_list(
     Console().print(table)
 
 
-@cases_app.command("show")
+@cases_app.command("show", cls=MerchantryCommand)
 def cases_show(case_id: str, store: STORE = DEFAULT_URL) -> None:
     """A case, its reasons and its audit trail."""
     view = cases.show_case(open_store(store), Scope.operator("cli"), case_id)
@@ -327,7 +334,7 @@ def cases_show(case_id: str, store: STORE = DEFAULT_URL) -> None:
         console.print(f"  {r.at:%Y-%m-%d %H:%M} {r.actor}: {origin} -> {r.to_state}  {r.note}")
 
 
-@cases_app.command("move")
+@cases_app.command("move", cls=MerchantryCommand)
 def cases_move(
     case_id: str,
     to: Annotated[CaseState, typer.Option(help="The state to move the case to.")],
@@ -356,7 +363,7 @@ def cases_move(
         console.print(line, highlight=False)
 
 
-@cases_app.command("appeal")
+@cases_app.command("appeal", cls=MerchantryCommand)
 def cases_appeal(
     case_id: str,
     shop: Annotated[str, typer.Option(help="The appealing merchant's shop.")],
