@@ -17,7 +17,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from merchantry.kit.errors import InputError, IntegrityError, MerchantryError, NotFound
+from merchantry.kit.errors import (
+    Conflict,
+    InputError,
+    IntegrityError,
+    MerchantryError,
+    NotFound,
+)
 from merchantry.risk.access import AccessDenied
 from merchantry.risk.cases import InvalidTransition
 from merchantry.store.warehouse import WarehouseLocked
@@ -25,10 +31,6 @@ from merchantry.store.warehouse import WarehouseLocked
 
 class Unauthenticated(MerchantryError):
     """No key, or a key that is malformed, unknown or revoked."""
-
-
-class Conflict(MerchantryError):
-    """The request clashes with the resource's state (or a reused idempotency key)."""
 
 
 class Unavailable(MerchantryError):

@@ -34,8 +34,7 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError as SqlIntegrityError
 
 from merchantry.api.auth import Principal, authenticate
-from merchantry.api.errors import Conflict
-from merchantry.kit.errors import InputError
+from merchantry.kit.errors import Conflict, InputError
 from merchantry.ops.keys import utcnow
 from merchantry.ops.tables import idempotency_records
 
