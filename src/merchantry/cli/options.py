@@ -219,14 +219,18 @@ def check_period(
 
 
 @contextmanager
-def progress(console: Console, text: str) -> Iterator[Callable[[str], None]]:
-    """A transient spinner; yields a function that changes its text."""
+def progress(
+    console: Console, text: str, *, enabled: bool = True
+) -> Iterator[Callable[[str], None]]:
+    """A transient spinner (the one every command shows); yields a function that changes
+    its text. Print through ``console`` meanwhile: lines appear above the spinner."""
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
         console=console,
         transient=True,
+        disable=not enabled,
     ) as bar:
         task = bar.add_task(text, total=None)
         yield lambda step: bar.update(task, description=step)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -11,10 +10,15 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from merchantry.cli.options import DEFAULT_DB, DbOption, MerchantryCommand, connect_warehouse
+from merchantry.cli.options import (
+    DEFAULT_DB,
+    DbOption,
+    MerchantryCommand,
+    connect_warehouse,
+    progress,
+)
 from merchantry.kit.money import format_fen
 from merchantry.risk.access import Scope
 from merchantry.risk.cases import CaseState
@@ -65,21 +69,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(risk_app, name="risk")
 
 
-@contextmanager
-def _spinner(console: Console, text: str) -> Iterator[None]:
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        progress.add_task(text, total=None)
-        yield
-
-
 def _run(console: Console, text: str, work: Callable[[], T]) -> T:
-    with _spinner(console, text):
+    with progress(console, text):
         return work()
 
 

@@ -12,7 +12,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from merchantry.cli.options import (
@@ -23,6 +22,7 @@ from merchantry.cli.options import (
     check_period,
     command,
     connect_warehouse,
+    progress,
     rulebook_dirs,
 )
 from merchantry.service.runner import RunReport, run_stages
@@ -95,22 +95,15 @@ def run_command(
     )
     con = connect_warehouse(db)
     try:
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as shown:
-            task = shown.add_task("starting", total=None)
+        with progress(console, "starting") as step:
             current = {"stage": ""}
 
             def on_stage(stage: Stage, state: str) -> None:
                 name = stage.name
                 current["stage"] = name
                 if state == "running":
-                    shown.console.print(f"running {name}", highlight=False)
-                shown.update(task, description=f"{name}: {state}")
+                    console.print(f"running {name}", highlight=False)
+                step(f"{name}: {state}")
 
             run = run_stages(
                 con,
@@ -119,7 +112,7 @@ def run_command(
                 stages=stages,
                 only=tuple(only or ()),
                 force=force,
-                progress=lambda step: shown.update(task, description=f"{current['stage']}: {step}"),
+                progress=lambda text: step(f"{current['stage']}: {text}"),
                 on_stage=on_stage,
             )
     finally:
