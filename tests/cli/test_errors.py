@@ -340,3 +340,21 @@ def test_ctrl_c_prints_one_line_and_exits_130(tmp_path: Path):
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1, err
     assert lines[0].startswith("interrupted")
+
+
+def test_an_output_file_in_a_missing_folder_is_named(db: Path, tmp_path: Path):
+    target = tmp_path / "no-such-folder" / "statement.csv"
+    text = refused(
+        run("statement", "--shop", "S1", *MARCH, "--db", str(db), "--out", str(target)),
+        ExitCode.NOT_FOUND,
+        "cannot use",
+    )
+    assert str(target) in text.replace("\n", "")
+
+
+def test_a_fee_rulebook_given_to_risk_is_refused(db: Path):
+    refused(
+        run("risk", "rings", "--rulebook", "douyin-2026", "--db", str(db)),
+        ExitCode.INPUT,
+        "rulebooks for `merchantry risk`: risk-2026",
+    )

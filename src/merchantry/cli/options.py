@@ -59,6 +59,11 @@ def report_error(err: MerchantryError) -> None:
     _stderr().print(f"[bold red]error:[/] {err}", markup=True)
 
 
+def _os_text(err: OSError) -> str:
+    where = f" {err.filename}" if err.filename else ""
+    return f"cannot use{where}: {err.strerror or err}"
+
+
 class MerchantryCommand(TyperCommand):
     """A command that also accepts the hidden old spellings of renamed options."""
 
@@ -88,6 +93,12 @@ class MerchantryGroup(TyperGroup):
         except MerchantryError as err:
             report_error(err)
             raise typer.Exit(err.exit_code) from None
+        except FileNotFoundError as err:
+            _stderr().print(f"[bold red]error:[/] {_os_text(err)}", markup=True)
+            raise typer.Exit(ExitCode.NOT_FOUND) from None
+        except OSError as err:  # a path the user gave cannot be read or written
+            _stderr().print(f"[bold red]error:[/] {_os_text(err)}", markup=True)
+            raise typer.Exit(ExitCode.INPUT) from None
         except (KeyboardInterrupt, duckdb.InterruptException):
             _stderr().print(INTERRUPTED_MESSAGE)
             raise typer.Exit(ExitCode.INTERRUPTED) from None

@@ -34,7 +34,8 @@ from merchantry.risk.rings import Method, find_rings
 from merchantry.risk.rules import compile_risk_rules
 from merchantry.risk.settings import DEFAULT_RULEBOOK, settings_from
 from merchantry.risk.store import DEFAULT_URL, open_store
-from merchantry.rulebook import load_rulebook
+from merchantry.rulebook import Rulebook, load_rulebook
+from merchantry.rulebook.purpose import Stage, require_stage
 from merchantry.service import cases
 
 risk_app = typer.Typer(help="Risk control: rings, refund decisions, integrity file, cases.")
@@ -69,6 +70,13 @@ def register(app: typer.Typer) -> None:
     app.add_typer(risk_app, name="risk")
 
 
+def _risk_rulebook(name: str) -> Rulebook:
+    """The risk rulebook ``name``; a rulebook for another stage is refused, naming its command."""
+    book = load_rulebook(name)
+    require_stage(book, (Stage.RISK,), "merchantry risk")
+    return book
+
+
 def _run(console: Console, text: str, work: Callable[[], T]) -> T:
     with progress(console, text):
         return work()
@@ -85,7 +93,7 @@ def rings_command(
 ) -> None:
     """Find linked-account rings and score them (risk_rings, risk_ring_members)."""
     console = Console()
-    settings = settings_from(load_rulebook(rulebook))
+    settings = settings_from(_risk_rulebook(rulebook))
     chosen: Method = "duckdb" if method is RingMethod.DUCKDB else "scipy"
     con = connect_warehouse(db)
     try:
@@ -148,7 +156,7 @@ def train_command(
 ) -> None:
     """Train the model on labelled history (time split), report its test figures, save it."""
     console = Console()
-    book = load_rulebook(rulebook)
+    book = _risk_rulebook(rulebook)
     features = BEHAVIOUR_FEATURES if behaviour_only else MODEL_FEATURES
     con = connect_warehouse(db)
     try:
@@ -182,7 +190,7 @@ def evaluate_command(
     """Evaluate rings and decisions on planted truth, and node scores on the Amazon graph."""
     console = Console()
     if truth is not None:
-        book = load_rulebook(rulebook)
+        book = _risk_rulebook(rulebook)
         settings = settings_from(book)
         con = connect_warehouse(db)
         try:
@@ -230,7 +238,7 @@ def score_command(
 ) -> None:
     """Find rings, then decide every after-sales request into risk_decisions."""
     console = Console()
-    book = load_rulebook(rulebook)
+    book = _risk_rulebook(rulebook)
     settings = settings_from(book)
     loaded = load_model(model) if model is not None else None
     con = connect_warehouse(db)
@@ -257,7 +265,7 @@ def integrity_command(
 ) -> None:
     """Record abuse events found in the warehouse in the integrity file."""
     console = Console()
-    settings = settings_from(load_rulebook(rulebook))
+    settings = settings_from(_risk_rulebook(rulebook))
     engine = open_store(store)
     con = connect_warehouse(db)
     try:
