@@ -17,9 +17,10 @@ import pytest
 from typer.testing import CliRunner
 
 from merchantry.cli.main import app
-from merchantry.kit.errors import Diagnostic, ExitCode, NotFound, Severity
+from merchantry.kit.errors import Diagnostic, ExitCode, InputError, NotFound, Severity
 from merchantry.rulebook import check_condition, check_file, compile_condition, load_rulebook
 from merchantry.rulebook.facts import FACT_SQL
+from merchantry.rulebook.library import shipped_dir
 from merchantry.rulebook.limits import (
     AMOUNT_LIMIT_FEN,
     MAX_CONDITION_DEPTH,
@@ -332,3 +333,15 @@ def test_a_misspelt_parameter_override_is_an_error_with_did_you_mean(tmp_path: P
     found = refused(child, "unknown-parameter")
     assert found.line == 6
     assert "'base_rate_bp'" in found.hint
+
+
+def test_a_file_declaring_another_name_is_refused_by_name(tmp_path: Path):
+    """`my-copy.yaml` saying `rulebook: douyin-2026` would store its results as the shipped
+    rulebook's: loading it by name is refused, naming the line to change."""
+    (tmp_path / "my-copy.yaml").write_text(
+        (Path(shipped_dir()) / "douyin-2026.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    with pytest.raises(InputError) as refused_:
+        load_rulebook("my-copy", [tmp_path])
+    assert "declares `rulebook: douyin-2026`" in str(refused_.value)
+    assert "set `rulebook: my-copy`" in str(refused_.value)

@@ -413,4 +413,10 @@ def load_rulebook(name: str, dirs: Sequence[Path] = ()) -> Rulebook:
     rulebook, diagnostics = check_file(path, dirs)
     if rulebook is None:
         raise InputError(f"rulebook {name!r} has errors", diagnostics)
+    if rulebook.name != name:
+        raise InputError(
+            f"{path} declares `rulebook: {rulebook.name}`, so its results would be stored as "
+            f"{rulebook.name!r}'s; set `rulebook: {name}` in {path.name} (or rename the file to "
+            f"{rulebook.name}{path.suffix})"
+        )
     return rulebook

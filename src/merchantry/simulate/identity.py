@@ -123,19 +123,12 @@ def _file_content(path: Path, dirs: Sequence[Path]) -> str:
 
 
 def _check_name(name: str, dirs: Sequence[Path]) -> Rulebook | None:
-    """The rulebook ``name``, refused when its file declares another name or when another
-    folder holds a different rulebook of the same name."""
+    """The rulebook ``name``, refused when its file declares another name (by
+    :func:`load_rulebook`) or when another folder holds a different rulebook of that name."""
     files = _files_named(name, dirs)
     if not files:
         return None
-    book = load_rulebook(name, dirs)
-    if book.name != name:
-        raise InputError(
-            f"{files[0]} declares `rulebook: {book.name}` but is named {files[0].name}: its "
-            f"results would be stored under {book.name!r}, replacing that rulebook's. Fix: "
-            f"set `rulebook: {name}` in {files[0].name} (or rename the file to "
-            f"{book.name}{files[0].suffix})"
-        )
+    book = load_rulebook(name, dirs)  # refuses a file whose `rulebook:` is another name
     if len({_file_content(p, dirs) for p in files}) > 1:
         others = ", ".join(str(p) for p in files[1:])
         raise InputError(
