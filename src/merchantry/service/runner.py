@@ -272,13 +272,13 @@ def run_stages(
         inputs = Inputs(tuple((t, states[t]) for t in stage.inputs), stage.config)
         last = _last_run(con, stage, *period)
         fresh = last is not None and last.inputs_digest == inputs.digest()
-        if fresh and not force:
-            assert last is not None
+        if last is not None and fresh and not force:
+            since = f"{last.started_at:%Y-%m-%d %H:%M:%S}"
             reports.append(
                 StageReport(
                     stage.name,
                     False,
-                    f"fresh: inputs unchanged since its run at {last.started_at:%Y-%m-%d %H:%M:%S}",
+                    f"fresh: inputs unchanged since its run at {since}",
                     warnings=last.warnings,
                 )
             )
