@@ -60,6 +60,8 @@ def serve_command(
         port=port,
         workers=workers,
         log_level="info",
+        # a worker imports the whole engine (DuckDB, scikit-learn …) before it answers
+        timeout_worker_healthcheck=120,
     )
 
 
