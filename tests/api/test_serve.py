@@ -16,6 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from merchantry.cli.main import app
+from merchantry.ops import open_ops
+from merchantry.ops.audit import entries
 
 
 def _free_port() -> int:
@@ -42,6 +44,10 @@ def test_keys_create_prints_the_key_once_and_refuses_a_bad_request(tmp_path: Pat
     )
     assert refused.exit_code != 0
     assert "needs --shop" in str(refused.exception) + refused.output
+    engine = open_ops(ops)
+    logged = [(e.action, e.after["scopes"]) for e in entries(engine)]
+    engine.dispose()
+    assert logged == [("key.create", ["payouts:read"])]
 
 
 @pytest.mark.slow
