@@ -33,10 +33,11 @@ def _register_all() -> None:
         risk,
         rulebook,
         score,
+        serve,
         simulate,
     )
 
-    for module in (generate, ingest, rulebook, fees, ledger, score, risk, simulate, demo):
+    for module in (generate, ingest, rulebook, fees, ledger, score, risk, simulate, demo, serve):
         module.register(app)
 
 
