@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -111,12 +112,14 @@ class OnlineState:
         fee_rulebooks: Sequence[str] = DEFAULT_FEE_RULEBOOKS,
         model: RiskModel | None = None,
         seq: int = 0,
+        rulebook_dirs: Sequence[Path] = (),
     ) -> OnlineState:
         """Rebuild from the warehouse behind ``con`` (read-only is enough)."""
         began = time.perf_counter()
-        book = load_rulebook(risk_rulebook)
+        dirs = tuple(rulebook_dirs)
+        book = load_rulebook(risk_rulebook, dirs)
         decider = RiskDecider.build(compile_risk_rules(book), settings_from(book), model)
-        quoters = tuple(FeeQuoter(load_rulebook(name)) for name in fee_rulebooks)
+        quoters = tuple(FeeQuoter(load_rulebook(name, dirs)) for name in fee_rulebooks)
         ref = Reference.load(con)
         risk = RiskState.load(con, ref)
         risk.finish_loading()
@@ -215,13 +218,3 @@ class OnlineState:
     def reload_scores(self, con: duckdb.DuckDBPyConnection) -> None:
         """Re-read the score series in force (after a scoring run)."""
         self.ref.load_scores(con)
-
-
-def order_row(values: Mapping[str, Any]) -> dict[str, Any]:
-    """An ``orders`` mapping with every fact field present (missing optional ones NULL)."""
-    from merchantry.service.online.facts import ORDER_FIELDS
-
-    return {name: values.get(name) for name in ORDER_FIELDS}
-
-
-__all__ = ["EventType", "OnlineState", "order_facts", "order_row"]
