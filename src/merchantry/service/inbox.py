@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -44,6 +45,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     insert,
     select,
     update,
@@ -169,6 +171,52 @@ def read_since(engine: Engine, seq: int, *, limit: int | None = None) -> list[In
     return [
         InboxEvent(int(s), str(t), from_json(TABLES_BY_NAME[str(t)], str(b))) for s, t, b in rows
     ]
+
+
+class InboxReader:
+    """:func:`read_since` on one long-lived DBAPI connection per thread.
+
+    A worker reads the inbox before every answer; going through the pool and the
+    statement machinery each time costs more than the query. The statement is
+    compiled once by SQLAlchemy for the engine's dialect, then run on the thread's
+    own connection (autocommit reads: every call sees the newest committed rows).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        statement = (
+            select(online_inbox.c.seq, online_inbox.c.event_type, online_inbox.c.body)
+            .where(online_inbox.c.seq > bindparam("after"))
+            .order_by(online_inbox.c.seq)
+        )
+        compiled = statement.compile(dialect=engine.dialect)
+        self._sql = str(compiled)
+        self._positional = bool(compiled.positiontup)
+        self._local = threading.local()
+
+    def _cursor(self) -> Any:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self.engine.raw_connection()
+            driver: Any = connection.driver_connection
+            if hasattr(driver, "autocommit"):
+                driver.autocommit = True
+            if self.engine.dialect.name == "sqlite":
+                driver.isolation_level = None
+            self._local.connection = connection
+        return connection.cursor()
+
+    def read_since(self, seq: int) -> list[InboxEvent]:
+        cursor = self._cursor()
+        try:
+            cursor.execute(self._sql, (seq,) if self._positional else {"after": seq})
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        return [
+            InboxEvent(int(s), str(t), from_json(TABLES_BY_NAME[str(t)], str(b)))
+            for s, t, b in rows
+        ]
 
 
 def last_seq(engine: Engine) -> int:

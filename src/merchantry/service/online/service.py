@@ -32,9 +32,9 @@ from merchantry.risk.decisions import Decision, RiskRequest
 from merchantry.risk.model import RiskModel, load_model
 from merchantry.risk.settings import DEFAULT_RULEBOOK
 from merchantry.service.inbox import (
+    InboxReader,
     Refusal,
     event_key,
-    read_since,
     record_accepted,
     record_refused,
     recorded,
@@ -90,6 +90,7 @@ class OnlineService:
         rulebook_dirs: Sequence[Path] = (),
     ) -> None:
         self.engine = engine
+        self._inbox = InboxReader(engine)
         self._open = open_warehouse
         self._risk_rulebook = risk_rulebook
         self._fee_rulebooks = tuple(fee_rulebooks)
@@ -177,7 +178,7 @@ class OnlineService:
 
     def _catch_up(self) -> OnlineState:
         state = self._ready_state()
-        events = read_since(self.engine, state.seq)
+        events = self._inbox.read_since(state.seq)
         if events:
             with self._state_lock:
                 for event in events:
@@ -225,7 +226,7 @@ class OnlineService:
                 desk = self._desk
                 if desk is None:
                     raise NotReady("the event desk is not built")
-                desk.catch_up(read_since(self.engine, desk.seq))
+                desk.catch_up(self._inbox.read_since(desk.seq))
                 checked = desk.check(table, [events[i] for i in fresh])
             accepted = [(fresh[i], key, row) for i, key, row in checked.accepted]
             seqs = record_accepted(
