@@ -8,9 +8,9 @@ from pathlib import Path
 import duckdb
 from typer.testing import CliRunner
 
-from merchantry.cli.demo import SCORE_GATED_COMPENSATION
 from merchantry.cli.main import app
 from merchantry.kit.money import format_fen
+from merchantry.service.demo import SCORE_GATED_COMPENSATION
 
 
 def test_demo_runs_every_step_and_accounts_for_every_row(tmp_path: Path) -> None:

@@ -13,10 +13,10 @@ from typing import Final
 import duckdb
 import sqlglot.expressions as exp
 
-from merchantry.fees import run_rulebook
-from merchantry.ledger import CloseSummary, close_period
+from merchantry.ledger import CloseSummary
 from merchantry.rulebook.checker import load_rulebook
 from merchantry.rulebook.model import Rulebook
+from merchantry.service.stages import close_with_fees
 
 HERE: Final = Path(__file__).resolve().parent
 TEST_RULEBOOK: Final = "ledger-test"
@@ -187,9 +187,7 @@ def close(
     con: duckdb.DuckDBPyConnection, start: date, end: date, *, refresh_fees: bool = False
 ) -> CloseSummary:
     """Close the period under the test rulebook, running the fee stage when needed."""
-    return close_period(
-        con, ledger_rulebook(), start, end, run_fees=run_rulebook, refresh_fees=refresh_fees
-    )
+    return close_with_fees(con, ledger_rulebook(), start, end, refresh_fees=refresh_fees)
 
 
 def balance(

@@ -12,11 +12,11 @@ from datetime import date, datetime
 
 import pytest
 
-from merchantry.fees import run_rulebook
-from merchantry.ledger import CloseSummary, close_rulebook
+from merchantry.ledger import CloseSummary
 from merchantry.ledger.check import check_journal
 from merchantry.scoring import score_shops
-from merchantry.simulate import simulate
+from merchantry.service.simulation import run_simulation
+from merchantry.service.stages import close_with_fees
 from merchantry.simulate.report import build_page
 
 from .market import Market, at
@@ -65,9 +65,7 @@ def legs(market: Market, order_id: str, kind: str) -> list[tuple[str, int, str]]
 
 
 def close_june(market: Market, rulebook: str) -> CloseSummary:
-    summary = close_rulebook(
-        market.con, rulebook, *JUNE, rulebook_dirs=[RULEBOOKS], run_fees=run_rulebook
-    )
+    summary = close_with_fees(market.con, rulebook, *JUNE, rulebook_dirs=[RULEBOOKS])
     assert check_journal(market.con) == []
     return summary
 
@@ -185,7 +183,9 @@ def test_the_simulator_prices_ledger_rules_as_the_close_applies_them(scored: Mar
     good = compensated(scored, "GOOD", SCORED)
     compensated(scored, "BAD", SCORED)
     compensated(scored, "GOOD", BEFORE_ANY_SCORE)
-    result = simulate(scored.con, "douyin-2025", "douyin-2026", *JUNE, rulebook_dirs=[RULEBOOKS])
+    result = run_simulation(
+        scored.con, "douyin-2025", "douyin-2026", *JUNE, rulebook_dirs=[RULEBOOKS]
+    )
     sides = {side.side: side for side in result.ledger}
     base, cand = sides["baseline"], sides["candidate"]
     assert base.fen_days == 4 * base.settled_amount_fen  # douyin-2025: 4 days for every order

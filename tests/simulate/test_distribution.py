@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from merchantry.simulate import keep_fee_lines, simulate
+from merchantry.simulate import simulate
 from merchantry.simulate.distribution import describe, nearest_rank
 from merchantry.simulate.result import thin_by_rank
 from tests.simulate.factories import Market
@@ -58,9 +58,7 @@ def test_gainers_and_losers_on_a_known_distribution(market: Market) -> None:
         market.order(f"O{i:02d}", shop, paid_fen=100_000)
         market.line("old", f"O{i:02d}", "technical_service_fee", 5_000)
         market.line("new", f"O{i:02d}", "technical_service_fee", 5_000 - (i - 10) * 100)
-    result = simulate(
-        market.con, "old", "new", date(2026, 1, 1), date(2026, 1, 31), run_fees=keep_fee_lines
-    )
+    result = simulate(market.con, "old", "new", date(2026, 1, 1), date(2026, 1, 31))
     assert [s.shop_id for s in result.gainers] == [f"S{i:02d}" for i in range(29, 10, -1)]
     assert result.gainers[0].saving_fen == 1_900
     assert [s.shop_id for s in result.losers] == [f"S{i:02d}" for i in range(10)]
@@ -80,9 +78,7 @@ def test_only_twenty_gainers_are_listed(market: Market) -> None:
         market.order(f"O{i:02d}", shop)
         market.line("old", f"O{i:02d}", "technical_service_fee", 1_000 + i)
         market.line("new", f"O{i:02d}", "technical_service_fee", 0)
-    result = simulate(
-        market.con, "old", "new", date(2026, 1, 1), date(2026, 1, 31), run_fees=keep_fee_lines
-    )
+    result = simulate(market.con, "old", "new", date(2026, 1, 1), date(2026, 1, 31))
     assert len(result.gainers) == 20
     assert result.gainers[0].shop_id == "S24"
     assert result.losers == ()

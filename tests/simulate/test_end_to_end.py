@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from merchantry.simulate import simulate
+from merchantry.service.simulation import run_simulation
 from merchantry.simulate.report import write_report
 from tests.report.test_page import loaded_urls
 from tests.simulate.factories import Market
@@ -66,7 +66,7 @@ def build(m: Market) -> None:
 
 def test_douyin_2026_against_2025_on_four_orders(market: Market, tmp_path: Path) -> None:
     build(market)
-    result = simulate(market.con, "douyin-2025", "douyin-2026", START, END)
+    result = run_simulation(market.con, "douyin-2025", "douyin-2026", START, END)
 
     direct = market.con.execute(
         "SELECT sum(CASE WHEN rulebook = 'douyin-2025' THEN cost ELSE -cost END) FROM ("

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from merchantry.model.outputs import FEE_KINDS, PAYERS
 from merchantry.model.tables import SCENES
-from merchantry.simulate import keep_fee_lines, simulate
+from merchantry.simulate import simulate
 from merchantry.simulate.wording import DIMENSION_LABELS
 from merchantry.store.warehouse import connect
 from tests.simulate.factories import Market
@@ -106,9 +106,7 @@ def test_every_breakdown_adds_up_to_the_total(
             waiver=line.waiver,
         )
 
-    result = simulate(
-        con, "old", "new", date(2026, 1, 1), date(2026, 1, 31), run_fees=keep_fee_lines
-    )
+    result = simulate(con, "old", "new", date(2026, 1, 1), date(2026, 1, 31))
 
     total = sum(map(merchant_cost, old)) - sum(map(merchant_cost, new))
     s = result.summary

@@ -24,7 +24,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from merchantry.simulate import SegmentParams, SimulationResult, keep_fee_lines, simulate
+from merchantry.simulate import SegmentParams, SimulationResult, simulate
 from tests.simulate.factories import Market
 
 START, END = date(2026, 1, 1), date(2026, 1, 31)
@@ -69,7 +69,7 @@ def build_market(m: Market) -> None:
 @pytest.fixture
 def result(market: Market) -> SimulationResult:
     build_market(market)
-    return simulate(market.con, "old", "new", START, END, params=PARAMS, run_fees=keep_fee_lines)
+    return simulate(market.con, "old", "new", START, END, params=PARAMS)
 
 
 def test_total_saving_is_baseline_cost_minus_candidate_cost(result: SimulationResult) -> None:
@@ -166,7 +166,7 @@ def test_orders_outside_the_period_are_left_out(
 
 def test_default_period_is_every_order(market: Market) -> None:
     build_market(market)
-    result = simulate(market.con, "old", "new", params=PARAMS, run_fees=keep_fee_lines)
+    result = simulate(market.con, "old", "new", params=PARAMS)
     assert (result.period.start, result.period.end) == (date(2026, 1, 15), date(2026, 2, 3))
     assert result.summary.orders == 7
     assert result.summary.saving_fen == 1_720 + 999
@@ -176,7 +176,7 @@ def test_a_shop_missing_from_shops_lands_in_unknown_segments(market: Market) -> 
     market.order("O1", "GHOST", paid_fen=20_000)
     market.line("old", "O1", "technical_service_fee", 1_000)
     market.line("new", "O1", "technical_service_fee", 400, waiver="w")
-    result = simulate(market.con, "old", "new", START, END, params=PARAMS, run_fees=keep_fee_lines)
+    result = simulate(market.con, "old", "new", START, END, params=PARAMS)
     for dimension in ("tenure", "industry", "store_type"):
         assert [(s.segment, s.saving_fen) for s in result.segments(dimension)] == [("unknown", 600)]
     assert result.gainers[0].shop_name is None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -20,6 +21,7 @@ from merchantry.api.dispatcher import Dispatcher
 from merchantry.api.jobs import JobRunner
 from merchantry.api.routes import admin, merchant, operator, system
 from merchantry.api.settings import ServiceSettings
+from merchantry.api.warehouse import publish_if_missing
 from merchantry.ops import open_ops
 
 DESCRIPTION = """\
@@ -38,6 +40,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     """The application for ``settings`` (default: from ``MERCHANTRY_*`` variables)."""
     settings = settings or ServiceSettings()
     engine = open_ops(settings.ops_url)
+    publish_if_missing(settings.warehouse)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -62,7 +65,12 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         engine, settings.warehouse, settings.warehouse_write_wait_s, settings.job_threads
     )
     app.state.dispatcher = (
-        Dispatcher(engine, settings.delivery, settings.webhook_poll_s)
+        Dispatcher(
+            engine,
+            settings.delivery,
+            settings.webhook_poll_s,
+            timedelta(hours=settings.idempotency_ttl_hours),
+        )
         if settings.dispatcher
         else None
     )

@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import threading
+import time
+from datetime import timedelta
 
 import httpx
 from sqlalchemy import Engine
 
+from merchantry.api.idempotency import purge
 from merchantry.ops.webhooks import DeliverySettings, deliver_due
 
 
 class Dispatcher:
-    """Runs :func:`merchantry.ops.webhooks.deliver_due` every ``poll_s`` until stopped."""
+    """Runs :func:`merchantry.ops.webhooks.deliver_due` every ``poll_s`` until stopped, and
+    purges idempotency records older than ``keep_idempotency`` once a minute."""
 
-    def __init__(self, engine: Engine, settings: DeliverySettings, poll_s: float) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: DeliverySettings,
+        poll_s: float,
+        keep_idempotency: timedelta = timedelta(hours=24),
+    ) -> None:
         self.engine = engine
         self.settings = settings
         self.poll_s = poll_s
+        self.keep_idempotency = keep_idempotency
+        self._purged_at = 0.0
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -35,6 +47,9 @@ class Dispatcher:
             while not self._stop.is_set():
                 try:
                     deliver_due(self.engine, client, self.settings)
+                    if time.monotonic() - self._purged_at > 60:
+                        purge(self.engine, self.keep_idempotency)
+                        self._purged_at = time.monotonic()
                 except Exception as err:  # keep dispatching; the log says what broke
                     self.errors.append(f"{type(err).__name__}: {err}")
                 self._wake.wait(self.poll_s)

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from merchantry.kit.errors import InputError, IntegrityError, MerchantryError, NotFound
 from merchantry.risk.access import AccessDenied
 from merchantry.risk.cases import InvalidTransition
+from merchantry.store.warehouse import WarehouseLocked
 
 
 class Unauthenticated(MerchantryError):
@@ -43,6 +44,7 @@ STATUS: Final[dict[type[MerchantryError], tuple[int, str]]] = {
     IntegrityError: (409, "conflict"),
     InputError: (422, "invalid_input"),
     Unavailable: (503, "unavailable"),
+    WarehouseLocked: (503, "warehouse_locked"),
 }
 
 

@@ -12,7 +12,10 @@ its response (status and exact body bytes) is stored when it completes. Later:
 * a request that failed with a refused-request error (4xx) stores nothing, so
   it can be retried with the same key once fixed.
 
-Keys are per API key: two callers cannot collide.
+Keys are per API key: two callers cannot collide. Records are kept for
+``idempotency_ttl_hours`` (24 by default) and then purged by the dispatcher
+thread, which also bounds how long a created key's secret stays in a stored
+response.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
@@ -164,3 +168,13 @@ async def idempotency(
         target[:1024],
         _fingerprint(request.method, target, raw),
     )
+
+
+def purge(engine: Engine, older_than: timedelta) -> int:
+    """Delete records created more than ``older_than`` ago; how many."""
+    cutoff = utcnow() - older_than
+    with engine.begin() as conn:
+        gone = conn.execute(
+            delete(idempotency_records).where(idempotency_records.c.created_at < cutoff)
+        )
+    return int(gone.rowcount or 0)

@@ -25,7 +25,8 @@ from merchantry.api.warehouse import writing
 from merchantry.kit.errors import MerchantryError, NotFound
 from merchantry.ops.keys import utcnow
 from merchantry.ops.tables import jobs
-from merchantry.simulate import SimulationResult, simulate
+from merchantry.service.simulation import run_simulation
+from merchantry.simulate import SimulationResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +134,7 @@ class JobRunner:
         self._set(job_id, state="running", started_at=utcnow())
         try:
             with writing(self.warehouse, self.wait_s) as con:
-                result = simulate(
+                result = run_simulation(
                     con,
                     params["baseline"],
                     params["candidate"],

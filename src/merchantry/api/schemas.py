@@ -9,6 +9,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from merchantry.risk.cases import Case
+from merchantry.service.cases import Reversal
 
 T = TypeVar("T")
 
@@ -59,8 +60,10 @@ class CaseMoved(BaseModel):
     """A case after a move, and for an overturn the money reversed."""
 
     case: Case
-    reversal_entry_id: str | None
+    reversal: Reversal | None
+    """The journal entry that undid the decision's money (an overturn that moved money)."""
     money_note: str
+    """For an overturn: what was reversed, or why nothing was. Empty otherwise."""
 
 
 class SimulationIn(BaseModel):

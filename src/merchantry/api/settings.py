@@ -29,6 +29,9 @@ class ServiceSettings(BaseSettings):
     webhook_timeout_s: float = Field(10.0, gt=0)
     webhook_poll_s: float = Field(1.0, gt=0, description="How often due deliveries are sent.")
     dispatcher: bool = Field(True, description="Send webhooks from this process.")
+    idempotency_ttl_hours: float = Field(
+        24.0, gt=0, description="How long a write's Idempotency-Key is remembered."
+    )
     job_threads: int = Field(1, ge=1, description="Background jobs (simulations) at once.")
     risk_rulebook: str = Field("risk-2026", description="Risk rulebook of real-time decisions.")
     risk_model: Path | None = Field(

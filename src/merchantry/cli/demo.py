@@ -2,9 +2,10 @@
 
 Generates a marketplace (about 2,000 shops × 30 days ≈ 1 million orders by
 default), ingests it, runs every stage that exists, prints a summary and writes
-an HTML report. The job is an ordered tuple of steps (:data:`STEPS`), each a
-plain function of the shared :class:`DemoRun`; a new stage joins the demo by
-adding one step. Needs no network.
+an HTML report. The steps, their order and the figures they report are the
+service's (:mod:`merchantry.service.demo`, stages through its runner); this
+module only shows them: each step of :data:`STEPS` calls the service and prints
+or renders what it returns into the shared :class:`DemoRun`. Needs no network.
 """
 
 from __future__ import annotations
@@ -23,12 +24,9 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
-from merchantry.cli.risk import run_risk_demo
 from merchantry.cli.score import print_summary as print_score_summary
-from merchantry.fees import run_rulebook
-from merchantry.ingest import IngestReport, ingest_dir
+from merchantry.ingest import IngestReport
 from merchantry.kit.money import format_fen
-from merchantry.ledger import close_rulebook
 from merchantry.report import (
     CellKind,
     Column,
@@ -42,24 +40,18 @@ from merchantry.report import (
     bar_chart,
     format_points,
 )
-from merchantry.scoring import score_shops
-from merchantry.scoring.report import ranking, write_ranking_csv, write_score_report
-from merchantry.simulate import SimulationResult, simulate
+from merchantry.scoring.report import write_ranking_csv, write_score_report
+from merchantry.service import demo
+from merchantry.service.demo import (
+    BASELINE,
+    CANDIDATE,
+    SCORE_RULEBOOK,
+    TAOBAO_SCORE_RULEBOOK,
+)
+from merchantry.service.risk_demo import DECISIONS, run_risk_demo
+from merchantry.simulate import SimulationResult
 from merchantry.simulate.report import write_report
-from merchantry.store.warehouse import connect
-from merchantry.synth import DEFAULT_START, GenerateSummary, generate
-
-SCORE_GATED_COMPENSATION = """
-SELECT coalesce(-sum(amount_fen), 0), count(DISTINCT shop_id)
-FROM journal_postings AS p JOIN journal_entries AS e USING (entry_id)
-WHERE p.account = 'platform_subsidy' AND p.rule_id = 'compensation.quality-merchant'
-"""
-"""Compensation the score-gated 减赔 rule moved from merchants to the platform."""
-
-BASELINE = "douyin-2025"
-CANDIDATE = "douyin-2026"
-SCORE_RULEBOOK = "douyin-score-2026-07"
-TAOBAO_SCORE_RULEBOOK = "taobao-score-2026"
+from merchantry.synth import DEFAULT_START, GenerateSummary
 
 
 @dataclass
@@ -121,7 +113,7 @@ class DemoRun:
 
 def step_generate(run: DemoRun) -> None:
     """Write a fresh synthetic marketplace (same seed, same bytes)."""
-    run.generated = generate(
+    run.generated = demo.generate_market(
         run.data_dir,
         shops=run.shops,
         days=run.days,
@@ -133,20 +125,14 @@ def step_generate(run: DemoRun) -> None:
 
 def step_ingest(run: DemoRun) -> None:
     """Load it into a fresh warehouse; every row is accepted or quarantined."""
-    for stale in (run.db_path, run.db_path.with_suffix(".duckdb.wal")):
-        stale.unlink(missing_ok=True)
-    run.con = connect(run.db_path)
-    run.ingested = ingest_dir(
-        run.con,
-        run.data_dir,
-        quarantine_file=run.out / "quarantine.csv",
-        progress=run.progress,
+    run.con, run.ingested = demo.ingest_market(
+        run.db_path, run.data_dir, run.out / "quarantine.csv", progress=run.progress
     )
 
 
 def step_simulate(run: DemoRun) -> None:
     """Fees under the 2025 and 2026 Douyin rulebooks, and what merchants save."""
-    run.simulation = simulate(run.warehouse(), BASELINE, CANDIDATE, run.start, run.end)
+    run.simulation = demo.run_demo_simulation(run.warehouse(), run.start, run.end)
     for warning in run.simulation.warnings:
         run.console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     write_report(run.simulation, run.simulation_path, plotly=PlotlyMode.BESIDE)
@@ -154,30 +140,32 @@ def step_simulate(run: DemoRun) -> None:
 
 def step_close(run: DemoRun) -> None:
     """Close the month under the candidate rulebook: journal, settlement, deposits, payouts."""
-    summary = close_rulebook(run.warehouse(), CANDIDATE, run.start, run.end, run_fees=run_rulebook)
-    moved = {k.kind: k.moved_fen for k in summary.kinds}
-    reduced = run.warehouse().execute(SCORE_GATED_COMPENSATION).fetchone()
-    borne, shops = (int(reduced[0]), int(reduced[1])) if reduced else (0, 0)
+    done = demo.run_close(run.warehouse(), run.start, run.end)
+    summary = done.summary
+    entries = summary.result.posted if summary else 0
+    postings = summary.postings if summary else 0
+    seconds = f" ({summary.seconds:.1f} s)" if summary else " (already closed: fresh)"
     run.console.print(
-        f"Journal: {summary.result.posted:,} entries, {summary.postings:,} postings; "
-        f"{format_fen(moved.get('settlement', 0))} settled to merchants; "
-        f"{format_fen(borne)} of compensation borne by the platform for {shops:,} shops "
-        f"scoring 90 or more ({summary.seconds:.1f} s).",
+        f"Journal: {entries:,} entries, {postings:,} postings; "
+        f"{format_fen(done.settled_fen)} settled to merchants; "
+        f"{format_fen(done.borne_fen)} of compensation borne by the platform for "
+        f"{done.borne_shops:,} shops scoring 90 or more{seconds}.",
         highlight=False,
     )
-    for warning in summary.warnings:
-        run.console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    for report in done.run.stages:
+        for warning in report.warnings:
+            run.console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     run.highlights.append(
         (
             "账务结算 · Ledger and settlement",
             (
-                Metric("journal entries", f"{summary.result.posted:,}"),
-                Metric("postings", f"{summary.postings:,}"),
-                Metric.money("settled to merchants", moved.get("settlement", 0)),
+                Metric("journal entries", f"{entries:,}"),
+                Metric("postings", f"{postings:,}"),
+                Metric.money("settled to merchants", done.settled_fen),
                 Metric.money(
                     "compensation the platform bore (减赔)",
-                    borne,
-                    note=f"{shops:,} shops with an experience score ≥ 90",
+                    done.borne_fen,
+                    note=f"{done.borne_shops:,} shops with an experience score ≥ 90",
                 ),
             ),
         )
@@ -186,21 +174,16 @@ def step_close(run: DemoRun) -> None:
 
 def step_risk(run: DemoRun) -> None:
     """Risk: rings of linked buyers and a decision on every after-sales request."""
-    run_risk_demo(run.warehouse(), run.data_dir / "truth", run.console)
-    decisions = dict(
-        run.warehouse()
-        .execute("SELECT decision, count(*) FROM risk_decisions GROUP BY 1")
-        .fetchall()
-    )
-    rings = run.warehouse().execute("SELECT count(*) FROM risk_rings").fetchone()
+    found = run_risk_demo(run.warehouse(), run.data_dir / "truth", run.start, run.end)
+    run.console.print(found.line(), highlight=False)
     run.highlights.append(
         (
             "风控 · Risk",
             (
-                Metric("rings found", f"{rings[0] if rings else 0:,}"),
+                Metric("rings found", f"{found.flagged_rings:,}"),
                 *(
-                    Metric(f"requests: {name}", f"{int(decisions.get(name, 0)):,}")
-                    for name in ("fast_approve", "normal", "review", "intercept")
+                    Metric(f"requests: {name}", f"{found.by_decision.get(name, 0):,}")
+                    for name in DECISIONS
                 ),
             ),
         )
@@ -221,36 +204,24 @@ def step_score(run: DemoRun) -> None:
         disable=not run.progress,
     ) as shown:
         task = shown.add_task(f"scoring under {SCORE_RULEBOOK}", total=None)
-        summary = score_shops(
+        done = demo.run_scores(
             run.warehouse(),
-            SCORE_RULEBOOK,
             run.start,
             run.end,
-            progress=lambda step: shown.update(task, description=f"{SCORE_RULEBOOK}: {step}"),
+            progress=lambda step: shown.update(task, description=step),
         )
-    print_score_summary(run.console, run.warehouse(), summary)
-    row = (
-        run.warehouse()
-        .execute(
-            "SELECT count(score_cp), median(score_cp) FROM shop_scores"
-            " WHERE rulebook = ? AND score_date = ?",
-            [SCORE_RULEBOOK, run.end],
-        )
-        .fetchone()
-    )
-    scored, median_cp = (int(row[0]), row[1]) if row else (0, None)
-    # Taobao's real experience score on the last day, for its good-service ranking
-    taobao = score_shops(run.warehouse(), TAOBAO_SCORE_RULEBOOK, run.end)
-    ranked = ranking(run.warehouse(), TAOBAO_SCORE_RULEBOOK, run.end)
-    write_ranking_csv(ranked, run.ranking_path)
+    if done.douyin is not None:
+        print_score_summary(run.console, run.warehouse(), done.douyin)
+    write_ranking_csv(done.ranked, run.ranking_path)
     for rulebook, path in (
         (SCORE_RULEBOOK, run.scores_path),
         (TAOBAO_SCORE_RULEBOOK, run.taobao_scores_path),
     ):
         write_score_report(run.warehouse(), rulebook, run.end, path, plotly=PlotlyMode.BESIDE)
     run.console.print(
-        f"{TAOBAO_SCORE_RULEBOOK} on {run.end}: {taobao.formal:,} shops scored; good-service "
-        f"ranking {len(ranked):,} shops in {len({r.industry for r in ranked}):,} industries "
+        f"{TAOBAO_SCORE_RULEBOOK} on {run.end}: {done.taobao_formal:,} shops scored; "
+        f"good-service ranking {len(done.ranked):,} shops in "
+        f"{len({r.industry for r in done.ranked}):,} industries "
         f"({run.ranking_path.name}). Reports: {run.scores_path.name}, "
         f"{run.taobao_scores_path.name}.",
         highlight=False,
@@ -259,15 +230,15 @@ def step_score(run: DemoRun) -> None:
         (
             "体验分 · Experience scores",
             (
-                Metric("shops scored", f"{scored:,}", note=f"on {run.end}"),
+                Metric("shops scored", f"{done.scored:,}", note=f"on {run.end}"),
                 Metric(
                     "median score",
-                    "–" if median_cp is None else format_points(int(median_cp)),
+                    "–" if done.median_cp is None else format_points(done.median_cp),
                     note=SCORE_RULEBOOK,
                 ),
                 Metric(
                     "good-service ranking (好服务榜单)",
-                    f"{len(ranked):,} shops",
+                    f"{len(done.ranked):,} shops",
                     note=f"{TAOBAO_SCORE_RULEBOOK}: ≥ 4.8 and a characteristic service",
                 ),
             ),
@@ -277,15 +248,18 @@ def step_score(run: DemoRun) -> None:
 
 Step = tuple[str, Callable[[DemoRun], None]]
 
-STEPS: tuple[Step, ...] = (
-    ("generate a marketplace", step_generate),
-    ("ingest it", step_ingest),
-    (f"experience scores: {SCORE_RULEBOOK}, {TAOBAO_SCORE_RULEBOOK}", step_score),
-    (f"fees and savings: {BASELINE} → {CANDIDATE}", step_simulate),
-    ("close the month: ledger and payouts", step_close),
-    ("risk: rings and refund decisions", step_risk),
-)
-"""The demo, in order. Each step reads and extends the shared :class:`DemoRun`."""
+SHOWN: dict[str, Step] = {
+    "generate": ("generate a marketplace", step_generate),
+    "ingest": ("ingest it", step_ingest),
+    "scores": (f"experience scores: {SCORE_RULEBOOK}, {TAOBAO_SCORE_RULEBOOK}", step_score),
+    "simulate": (f"fees and savings: {BASELINE} → {CANDIDATE}", step_simulate),
+    "close": ("close the month: ledger and payouts", step_close),
+    "risk": ("risk: rings and refund decisions", step_risk),
+}
+"""How each step of :data:`merchantry.service.demo.STEP_ORDER` is shown."""
+
+STEPS: tuple[Step, ...] = tuple(SHOWN[name] for name in demo.STEP_ORDER)
+"""The demo, in the service's order. Each step reads and extends the shared :class:`DemoRun`."""
 
 
 def run_demo(run: DemoRun) -> DemoRun:

@@ -1,7 +1,8 @@
 """Ledger commands: ``close``, ``payouts``, ``statement``, ``ledger-check``.
 
-``close`` runs the fee stage first when the period's fee lines are missing (the
-CLI may import both stages; the ledger itself does not import the fee stage).
+``close`` runs the fee stage first when the period's fee lines are missing
+(:func:`merchantry.service.stages.close_with_fees` composes the two stages; the
+ledger itself does not import the fee stage).
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from merchantry.fees import run_rulebook
 from merchantry.kit.money import format_fen
-from merchantry.ledger import CloseSummary, close_rulebook
+from merchantry.ledger import CloseSummary
 from merchantry.ledger.check import check_journal
 from merchantry.ledger.payouts import list_payouts
 from merchantry.ledger.statements import shop_statement, statement_csv, statement_page
 from merchantry.report import PlotlyMode
+from merchantry.service.stages import close_with_fees
 from merchantry.store.warehouse import DEFAULT_DB, connect
 
 DATE_FORMATS = ["%Y-%m-%d"]
@@ -98,13 +99,12 @@ def close_command(
     try:
         with _spinner(console) as progress:
             task = progress.add_task("closing", total=None)
-            summary = close_rulebook(
+            summary = close_with_fees(
                 con,
                 rulebook,
                 start.date(),
                 end.date(),
                 rulebook_dirs=dirs or (),
-                run_fees=run_rulebook,
                 refresh_fees=refresh_fees,
                 progress=lambda step: progress.update(task, description=f"closing: {step}"),
             )

@@ -32,12 +32,25 @@ def _register_all() -> None:
         ledger,
         risk,
         rulebook,
+        run,
         score,
         serve,
         simulate,
     )
 
-    for module in (generate, ingest, rulebook, fees, ledger, score, risk, simulate, demo, serve):
+    for module in (
+        generate,
+        ingest,
+        rulebook,
+        fees,
+        ledger,
+        score,
+        risk,
+        simulate,
+        run,
+        demo,
+        serve,
+    ):
         module.register(app)
 
 

@@ -8,33 +8,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, TypeVar
 
-import duckdb
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_fen
-from merchantry.ledger import apply_overturns, overturn_reversals
 from merchantry.risk.access import Scope
-from merchantry.risk.cases import (
-    CaseState,
-    appeal,
-    audit_trail,
-    get_case,
-    list_cases,
-    open_cases_from_decisions,
-    overturn,
-    record_reversal,
-    transition,
-)
+from merchantry.risk.cases import CaseState
 from merchantry.risk.decisions import score_requests
 from merchantry.risk.evaluation import (
     ModelEvaluation,
     evaluate_decisions,
     evaluate_rings,
-    train_on_truth,
 )
 from merchantry.risk.integrity import buyer_level, derive_events, record_events
 from merchantry.risk.model import BEHAVIOUR_FEATURES, MODEL_FEATURES, load_model, save_model
@@ -43,6 +29,7 @@ from merchantry.risk.rules import compile_risk_rules
 from merchantry.risk.settings import DEFAULT_RULEBOOK, settings_from
 from merchantry.risk.store import DEFAULT_URL, open_store
 from merchantry.rulebook import load_rulebook
+from merchantry.service import cases
 from merchantry.store.warehouse import DEFAULT_DB, connect
 
 risk_app = typer.Typer(help="Risk control: rings, refund decisions, integrity file, cases.")
@@ -284,7 +271,7 @@ def cases_open(
     engine = open_store(store)
     con = connect(db)
     try:
-        added = open_cases_from_decisions(engine, con, Scope.operator("cli"), at or datetime.now())
+        added = cases.open_cases(engine, con, Scope.operator("cli"), at or datetime.now())
     finally:
         con.close()
     Console().print(f"{added:,} new cases")
@@ -298,11 +285,11 @@ def cases_list(
 ) -> None:
     """List cases (a merchant sees its shop's only)."""
     scope = Scope.merchant(shop) if shop else Scope.operator("cli")
-    cases = list_cases(open_store(store), scope, CaseState(state) if state else None)
-    table = Table(title=f"{len(cases):,} cases")
+    found = cases.list_cases(open_store(store), scope, CaseState(state) if state else None)
+    table = Table(title=f"{len(found):,} cases")
     for column in ("case", "subject", "shop", "state", "decision", "amount"):
         table.add_column(column)
-    for c in cases:
+    for c in found:
         table.add_row(
             c.case_id,
             f"{c.subject.value} {c.subject_id}",
@@ -317,14 +304,13 @@ def cases_list(
 @cases_app.command("show")
 def cases_show(case_id: str, store: STORE = DEFAULT_URL) -> None:
     """A case, its reasons and its audit trail."""
-    engine = open_store(store)
-    scope = Scope.operator("cli")
-    case = get_case(engine, scope, case_id)
+    view = cases.show_case(open_store(store), Scope.operator("cli"), case_id)
+    case = view.case
     console = Console()
     console.print(f"[bold]{case.case_id}[/] {case.subject.value} {case.subject_id}: {case.state}")
     for reason in case.reasons:
         console.print(f"  - {reason}", highlight=False)
-    for r in audit_trail(engine, scope, case_id):
+    for r in view.audit:
         origin = r.from_state.value if r.from_state else "-"
         console.print(f"  {r.at:%Y-%m-%d %H:%M} {r.actor}: {origin} -> {r.to_state}  {r.note}")
 
@@ -338,32 +324,24 @@ def cases_move(
     db: Annotated[Path | None, typer.Option(help="Warehouse (to reverse money).")] = None,
     actor: Annotated[str, typer.Option(help="Who is moving it.")] = "cli",
 ) -> None:
-    """Move a case (operators); overturning reverses its journal entry.
-
-    Risk records the overturned entry in the warehouse, then the ledger posts the
-    reversal (the two stages meet in ``overturned_entries``; this command joins them).
-    """
-    engine = open_store(store)
-    scope = Scope.operator(actor)
-    target = CaseState(to)
-    now = datetime.now()
+    """Move a case (operators); overturning reverses its journal entry and says what it moved."""
+    con = connect(db) if db else None
+    try:
+        moved = cases.move_case(
+            open_store(store),
+            Scope.operator(actor),
+            case_id,
+            CaseState(to),
+            note,
+            datetime.now(),
+            con,
+        )
+    finally:
+        if con is not None:
+            con.close()
     console = Console()
-    if target is CaseState.OVERTURNED:
-        con = connect(db) if db else None
-        try:
-            case = overturn(engine, scope, case_id, now, note, con)
-            if con is not None:
-                apply_overturns(con)
-                reversal = overturn_reversals(con).get(case.case_id)
-                if reversal is not None:
-                    case = record_reversal(engine, scope, case.case_id, reversal)
-                    console.print(f"journal entry {case.ledger_entry_id} reversed by {reversal}")
-        finally:
-            if con is not None:
-                con.close()
-    else:
-        case = transition(engine, scope, case_id, target, now, note)
-    console.print(f"{case.case_id}: {case.state.value}")
+    for line in moved.lines():
+        console.print(line, highlight=False)
 
 
 @cases_app.command("appeal")
@@ -375,37 +353,7 @@ def cases_appeal(
     store: STORE = DEFAULT_URL,
 ) -> None:
     """A merchant appeals its shop's case with evidence."""
-    case = appeal(
+    case = cases.appeal_case(
         open_store(store), Scope.merchant(shop), case_id, evidence or [], note, datetime.now()
     )
     Console().print(f"{case.case_id}: {case.state.value}")
-
-
-def run_risk_demo(con: duckdb.DuckDBPyConnection, truth: Path, console: Console) -> None:
-    """The demo's risk step: rings, a model trained on the planted truth, every request decided.
-
-    The model is trained quickly (100 boosting rounds, no test figures: see
-    ``merchantry risk evaluate``). Falls back to the rules alone when the history
-    is too short to train on (too few abusive requests before the time split).
-    """
-    book = load_rulebook(DEFAULT_RULEBOOK)
-    rules, settings = compile_risk_rules(book), settings_from(book)
-    model = None
-    if (truth / "refund_rings.csv").is_file():
-        try:
-            model = train_on_truth(con, truth, settings, max_iter=100)
-        except InputError:
-            model = None
-    rings = find_rings(con, settings)
-    run = score_requests(con, rules, settings, model)
-    found = ""
-    if (truth / "refund_rings.csv").is_file():
-        e = evaluate_rings(con, truth)
-        found = f" ({e.rings_found} of {e.planted_rings} planted rings found)"
-    counts = ", ".join(f"{k} {v:,}" for k, v in sorted(run.by_decision.items()))
-    console.print(
-        f"Risk: {rings.flagged:,} rings of linked buyers flagged{found}; "
-        f"{run.requests:,} after-sales requests decided"
-        f"{' with model ' + model.version if model else ' by rules only'}: {counts}.",
-        highlight=False,
-    )

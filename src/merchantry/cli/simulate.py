@@ -14,14 +14,8 @@ from rich.table import Table
 from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_fen, yuan_to_fen
 from merchantry.report import PlotlyMode, format_points
-from merchantry.simulate import (
-    FeeRunner,
-    SegmentParams,
-    SimulationResult,
-    keep_fee_lines,
-    run_fee_engine,
-    simulate,
-)
+from merchantry.service.simulation import run_simulation
+from merchantry.simulate import SegmentParams, SimulationResult
 from merchantry.simulate.params import (
     DEFAULT_KEY_ACCOUNT_FROM_FEN,
     DEFAULT_NEW_SHOP_DAYS,
@@ -144,7 +138,6 @@ def register(app: typer.Typer) -> None:
             )
         except ValueError as err:
             raise InputError(str(err)) from None
-        runner: FeeRunner = keep_fee_lines if use_existing_fees else run_fee_engine
         con = connect(db)
         try:
             with Progress(
@@ -155,14 +148,14 @@ def register(app: typer.Typer) -> None:
                 transient=True,
             ) as bar:
                 task = bar.add_task("starting", total=None)
-                result = simulate(
+                result = run_simulation(
                     con,
                     baseline,
                     candidate,
                     _day(start),
                     _day(end),
                     params=params,
-                    run_fees=runner,
+                    use_existing_fees=use_existing_fees,
                     rulebook_dirs=tuple(rulebook_dir or ()),
                     progress=lambda step: bar.update(task, description=step),
                 )

@@ -2,7 +2,9 @@
 
 The checks are plain functions in an ordered tuple (:data:`CHECKS`), each a query
 that returns offending ids; :func:`check_journal` runs them all and returns the
-problems (empty: the journal is sound).
+problems (empty: the journal is sound). :data:`CLOSE_CHECKS` are the cheap ones
+the close runs inside its own transaction, over the entries it touched, before
+it commits (:func:`check_close`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import duckdb
 
 from merchantry.ledger.accounts import Account
 from merchantry.ledger.journal import run_sql
+from merchantry.ledger.overturns import CLOSE_KEY_PREFIX
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +154,56 @@ CHECKS: Final[tuple[Check, ...]] = (
 )
 
 
+TOUCHED: Final = """
+SELECT entry_id FROM journal_entries
+WHERE close_key = $close_key OR starts_with(close_key, $overturn)
+"""
+"""Entries a close touched: those carrying its key (its postings and its corrections'
+reversals) and overturn reversals (the close posts those first)."""
+
+CLOSE_CHECKS: Final[tuple[Check, ...]] = (
+    Check(
+        "unbalanced-entry",
+        "entries whose postings do not sum to zero",
+        f"SELECT entry_id FROM journal_postings WHERE entry_id IN ({TOUCHED})"
+        " GROUP BY entry_id HAVING sum(amount_fen) <> 0",
+    ),
+    Check(
+        "duplicate-leg",
+        "legs posted more than once",
+        f"SELECT entry_id || '#' || leg FROM journal_postings WHERE entry_id IN ({TOUCHED})"
+        " GROUP BY entry_id, leg HAVING count(*) > 1",
+    ),
+)
+"""Cheap invariants over one close's entries, checked before it commits."""
+
+
+def _run_checks(
+    con: duckdb.DuckDBPyConnection,
+    checks: tuple[Check, ...],
+    params: dict[str, object],
+    sample: int,
+    on_check: Callable[[str], None] | None = None,
+) -> list[Problem]:
+    problems = []
+    for check in checks:
+        if on_check is not None:
+            on_check(check.code)
+        rows = run_sql(con, check.sql, params).fetchall()
+        if rows:
+            ids = tuple(sorted(str(r[0]) for r in rows)[:sample])
+            problems.append(Problem(check.code, check.message, ids, len(rows)))
+    return problems
+
+
+def check_close(
+    con: duckdb.DuckDBPyConnection, close_key: str, *, sample: int = 5
+) -> list[Problem]:
+    """The :data:`CLOSE_CHECKS` over the entries of the close ``close_key`` (in its transaction)."""
+    params: dict[str, object] = {"close_key": close_key, "overturn": CLOSE_KEY_PREFIX}
+    return _run_checks(con, CLOSE_CHECKS, params, sample)
+
+
 def check_journal(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -159,12 +212,4 @@ def check_journal(
 ) -> list[Problem]:
     """Run every check; the problems found (empty when the journal is sound)."""
     accounts = [a.value for a in Account]
-    problems = []
-    for check in CHECKS:
-        if on_check is not None:
-            on_check(check.code)
-        rows = run_sql(con, check.sql, {"accounts": accounts}).fetchall()
-        if rows:
-            ids = tuple(sorted(str(r[0]) for r in rows)[:sample])
-            problems.append(Problem(check.code, check.message, ids, len(rows)))
-    return problems
+    return _run_checks(con, CHECKS, {"accounts": accounts}, sample, on_check)

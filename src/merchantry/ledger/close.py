@@ -2,8 +2,9 @@
 
 Order of work (each step a plain function; :data:`STEPS` after the schedule):
 
-1. fee lines for the period exist, or the injected fee runner makes them (the
-   ledger does not import the fee stage: sibling stages meet in tables);
+1. fee lines for the period exist (the ledger does not import the fee stage:
+   sibling stages meet in tables; ``merchantry.service`` runs the fee stage first
+   when they are missing);
 2. ``BEGIN``; the payout schedule (``order_payouts``) for every order paid up to
    the end, then the reversal of every overturned decision not yet reversed
    (risk cases record them in ``overturned_entries``; see
@@ -14,7 +15,10 @@ Order of work (each step a plain function; :data:`STEPS` after the schedule):
    so they see step 3);
 5. deposits (openings, deductions, reviews);
 6. rewards (hook);
-7. ``COMMIT``. A close killed anywhere before the commit leaves the journal as it
+7. the journal's cheap invariants over what this close touched (every entry
+   balances, no leg posted twice: :func:`~merchantry.ledger.check.check_close`);
+   a problem raises ``IntegrityError`` and rolls the whole close back;
+8. ``COMMIT``. A close killed anywhere before the commit leaves the journal as it
    was (DuckDB rolls the transaction back on the next open).
 
 Running the same close twice posts nothing the second time; a close over changed
@@ -32,8 +36,9 @@ from typing import Final
 
 import duckdb
 
-from merchantry.kit.errors import InputError
+from merchantry.kit.errors import InputError, IntegrityError
 from merchantry.kit.ids import stable_key
+from merchantry.ledger.check import check_close
 from merchantry.ledger.deposits import post_deposits
 from merchantry.ledger.facts import LEDGER_RULE_KINDS
 from merchantry.ledger.journal import EMPTY, CloseRef, PostResult, post_staged, run_sql, start_stage
@@ -45,9 +50,6 @@ from merchantry.rulebook.checker import load_rulebook
 from merchantry.rulebook.facts import score_gaps
 from merchantry.rulebook.model import Rulebook
 from merchantry.store.warehouse import ensure_schema, transaction
-
-FeeRunner = Callable[[duckdb.DuckDBPyConnection, Rulebook, date, date], object]
-"""Runs the fee stage for a rulebook and period (``merchantry.fees.run_rulebook`` fits)."""
 
 Progress = Callable[[str], None]
 
@@ -91,6 +93,7 @@ class CloseSummary:
     kinds: tuple[KindCount, ...]
     """Entries in the journal from this close (after this run), by kind."""
     fees_run: bool
+    """The fee stage ran just before (set by the caller that ran it)."""
     postings: int
     """Postings this run inserted."""
     seconds: float
@@ -107,50 +110,45 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) 
     return int(row[0]) if row else 0
 
 
+def orders_without_fee_lines(
+    con: duckdb.DuckDBPyConnection, rulebook: str, start: date, end: date
+) -> int:
+    """Orders paid ``start``..``end`` with no fee line under ``rulebook`` (0: the close can run)."""
+    ensure_schema(con)
+    return _count(con, ORDERS_WITHOUT_LINES, {"start": start, "end": end, "rulebook": rulebook})
+
+
 def close_period(
     con: duckdb.DuckDBPyConnection,
     book: Rulebook,
     start: date,
     end: date,
     *,
-    run_fees: FeeRunner | None = None,
-    refresh_fees: bool = False,
+    require_fee_lines: bool = True,
     progress: Progress | None = None,
 ) -> CloseSummary:
     """Close ``start``..``end`` (inclusive) under ``book``: one transaction, idempotent.
 
-    The fee stage runs first when orders of the period have no fee lines, or always
-    with ``refresh_fees`` (after new after-sales data arrived for a closed period,
-    so refund lines are recomputed). Raises ``InputError`` when it must run and no
-    ``run_fees`` was given.
+    Needs the period's fee lines: raises ``InputError`` naming the fee command when
+    orders of the period have none under ``book``, unless ``require_fee_lines`` is
+    false (the caller has just run the fee stage, after which an order may rightly
+    have no line: every fee of it was zero). ``merchantry close`` and ``merchantry
+    run`` run the fee stage first. Raises ``IntegrityError``, with
+    nothing committed, when the journal would break an invariant.
     """
     if end < start:
         raise InputError(f"period ends ({end}) before it starts ({start})")
     began = time.perf_counter()
     say = progress or (lambda _message: None)
-    ensure_schema(con)
-    period: dict[str, object] = {"start": start, "end": end, "rulebook": book.name}
-    fees_run = False
-    if refresh_fees or _count(con, ORDERS_WITHOUT_LINES, period):
-        if run_fees is None:
-            raise InputError(
-                f"orders paid {start}..{end} have no {book.name} fee lines; run "
-                f"`merchantry fees --rulebook {book.name}` first"
-            )
-        say("fee stage")
-        run_fees(con, book, start, end)
-        fees_run = True
+    missing = orders_without_fee_lines(con, book.name, start, end) if require_fee_lines else 0
+    if missing:
+        raise InputError(
+            f"{missing:,} orders paid {start}..{end} have no {book.name} fee lines; run "
+            f"`merchantry fees --rulebook {book.name} --from {start} --to {end}` first"
+        )
     key = close_key(book.name, start, end)
     ref = CloseRef(book.name, key)
-    warnings = score_gaps(
-        con,
-        book,
-        start,
-        end,
-        lambda r: (
-            r.effect.kind in LEDGER_RULE_KINDS or (fees_run and r.effect_kind.applied_by_fee_stage)
-        ),  # the fee run's own rules
-    )
+    warnings = score_gaps(con, book, start, end, lambda r: r.effect.kind in LEDGER_RULE_KINDS)
     before = _count(con, "SELECT count(*) FROM journal_postings", {})
     with transaction(con):
         say("payout schedule")
@@ -180,6 +178,13 @@ def close_period(
             result += post_staged(con, ref, kinds=("reward",), start=start, end=end)
         else:
             result += EMPTY
+        say("journal invariants")
+        problems = check_close(con, key)
+        if problems:  # raising inside the transaction rolls the whole close back
+            raise IntegrityError(
+                f"the close of {book.name} {start}..{end} would leave the journal unsound, "
+                "so nothing was posted: " + "; ".join(str(p) for p in problems)
+            )
     after = _count(con, "SELECT count(*) FROM journal_postings", {})
     rows = run_sql(con, KIND_COUNTS, {"close_key": key}).fetchall()
     return CloseSummary(
@@ -189,7 +194,7 @@ def close_period(
         close_key=key,
         result=result,
         kinds=tuple(KindCount(str(r[0]), int(r[1]), int(r[2])) for r in rows),
-        fees_run=fees_run,
+        fees_run=False,
         postings=after - before,
         seconds=time.perf_counter() - began,
         warnings=tuple(warnings),
@@ -203,18 +208,8 @@ def close_rulebook(
     end: date,
     *,
     rulebook_dirs: Sequence[Path] = (),
-    run_fees: FeeRunner | None = None,
-    refresh_fees: bool = False,
     progress: Progress | None = None,
 ) -> CloseSummary:
     """:func:`close_period` for a rulebook given by name (loaded and checked first)."""
     book = load_rulebook(rulebook, rulebook_dirs)
-    return close_period(
-        con,
-        book,
-        start,
-        end,
-        run_fees=run_fees,
-        refresh_fees=refresh_fees,
-        progress=progress,
-    )
+    return close_period(con, book, start, end, progress=progress)

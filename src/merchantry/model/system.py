@@ -2,7 +2,9 @@
 
 ``quarantine`` keeps every row ingestion rejected, with where it came from and
 why; ``ingest_files`` records each ingested file by content digest, which is
-what makes re-ingesting the same files a no-op.
+what makes re-ingesting the same files a no-op; ``stage_runs`` records every
+stage the runner ran, with a digest of its inputs, which is how ``merchantry run``
+knows what is stale.
 """
 
 from __future__ import annotations
@@ -71,4 +73,47 @@ QUARANTINE = Table(
     columns=QUARANTINE_COLUMNS,
 )
 
-SYSTEM_TABLES: Final[tuple[Table, ...]] = (QUARANTINE, INGEST_FILES)
+STAGE_RUNS = Table(
+    name="stage_runs",
+    term_zh="阶段运行记录",
+    description=(
+        "Every stage the runner (`merchantry run`) completed, with a digest of what it read. "
+        "A stage whose last run over the same period has the same digest is fresh and skipped; "
+        "any change to a table it reads or to its rulebook makes it stale. A log: rows are only "
+        "added."
+    ),
+    primary_key=("run_id",),
+    columns=(
+        Column("run_id", T.TEXT, "Id of the run (a digest of stage, period and start time)."),
+        Column("stage", T.TEXT, "Stage name, e.g. `fees:douyin-2026` (`merchantry run --help`)."),
+        Column("period_start", T.DATE, "First day of the period it ran over."),
+        Column(
+            "period_end",
+            T.DATE,
+            "Last day (inclusive). Warehouse-wide stages (risk) record the period asked for.",
+        ),
+        Column(
+            "inputs_digest",
+            T.TEXT,
+            "SHA-256 over each table the stage reads (rows and a hash of their content) and "
+            "its configuration (the rulebook's content).",
+        ),
+        Column(
+            "inputs",
+            T.TEXT,
+            "The same, readable: `table=rows` for each table read, then the configuration.",
+        ),
+        Column("forced", T.BOOL, "Run with `--force` although it was fresh."),
+        Column("started_at", T.TIMESTAMP, "When the run started."),
+        Column("milliseconds", T.BIGINT, "Wall time of the run.", unit="ms"),
+        Column("summary", T.TEXT, "What the stage reported, in one line."),
+        Column(
+            "warnings",
+            T.TEXT,
+            "Warnings the stage reported, one per line (empty when none).",
+            nullable=True,
+        ),
+    ),
+)
+
+SYSTEM_TABLES: Final[tuple[Table, ...]] = (QUARANTINE, INGEST_FILES, STAGE_RUNS)

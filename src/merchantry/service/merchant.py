@@ -34,7 +34,7 @@ WITH o AS (
     AND order_id IN (SELECT order_id FROM o)
   GROUP BY order_id
 )
-SELECT o.order_id, o.paid_on, o.receipt_on, o.settle_on, o.status, o.held_by,
+SELECT o.order_id, o.shop_id, o.paid_on, o.receipt_on, o.settle_on, o.status, o.held_by,
        o.settlement_days, o.settle_rule_id, o.rulebook, coalesce(a.fen, 0) AS amount_fen,
        count(*) OVER () AS total
 FROM o LEFT JOIN amounts AS a USING (order_id)
@@ -115,6 +115,7 @@ class OrderPayout:
     """When one order's money reaches the merchant, and why then."""
 
     order_id: str
+    shop_id: str
     paid_on: date | None
     receipt_on: date | None
     settle_on: date | None
@@ -146,6 +147,7 @@ def payouts_by_order(
     return [
         OrderPayout(
             str(r["order_id"]),
+            str(r["shop_id"]),
             r["paid_on"],
             r["receipt_on"],
             r["settle_on"],
@@ -262,8 +264,9 @@ class OrderFeeLine:
     fee_kind: str
     payer: str
     payee: str
-    base_fen: int
-    rate_bp: int
+    base_fen: int | None
+    """What the rate applies to (``None`` for fixed-amount lines)."""
+    rate_bp: int | None
     amount_fen: int
     baseline_fen: int
     saved_fen: int
@@ -298,8 +301,8 @@ def order_fees(
             str(r["fee_kind"]),
             str(r["payer"]),
             str(r["payee"]),
-            int(r["base_fen"]),
-            int(r["rate_bp"]),
+            None if r["base_fen"] is None else int(r["base_fen"]),
+            None if r["rate_bp"] is None else int(r["rate_bp"]),
             int(r["amount_fen"]),
             int(r["baseline_fen"]),
             int(r["baseline_fen"]) - int(r["amount_fen"]),

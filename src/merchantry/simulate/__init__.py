@@ -2,7 +2,8 @@
 
 Data flow::
 
-    orders (period) ──► fee engine × {baseline, candidate} ──► fee_lines
+    orders (period) ──► fee stage × {baseline, candidate} ──► fee_lines
+                        (run by merchantry.service.simulation, not here)
     fee_lines pair per order × fee kind ──► merchant cost, platform net, subsidy
       ──► sim_shop_savings, sim_by_segment, sim_by_line, sim_summary,
           sim_distribution, sim_runs      (all keyed by run_id)
@@ -22,16 +23,9 @@ from merchantry.simulate.result import (
     Summary,
     load_result,
 )
-from merchantry.simulate.runner import (
-    FeeRunner,
-    default_period,
-    keep_fee_lines,
-    run_fee_engine,
-    simulate,
-)
+from merchantry.simulate.runner import default_period, simulate
 
 __all__ = [
-    "FeeRunner",
     "LineSaving",
     "Period",
     "SegmentParams",
@@ -41,8 +35,6 @@ __all__ = [
     "Summary",
     "default_period",
     "derive_run_id",
-    "keep_fee_lines",
     "load_result",
-    "run_fee_engine",
     "simulate",
 ]

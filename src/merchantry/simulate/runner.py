@@ -1,10 +1,10 @@
 """Run a simulation: both rulebooks over the same orders, then the difference.
 
-Steps: (1) choose the period (default: every order's payment date);
-(2) run the fee engine for the baseline and for the candidate (injectable, so
-tests and callers with fee lines already computed can skip it); (3) pair the
-two sets of fee lines and write the ``sim_*`` tables for the run id, replacing
-any earlier run of the same rulebooks and period; (4) read the result back.
+Steps: (1) choose the period (default: every order's payment date); (2) pair
+the two rulebooks' fee lines (the fee stage wrote them: the simulator does not
+run it; ``merchantry.service.simulation`` runs the fee stage for both rulebooks
+first) and write the ``sim_*`` tables for the run id, replacing any earlier run
+of the same rulebooks and period; (3) read the result back.
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from importlib import import_module
 from pathlib import Path
-from typing import Protocol, cast
 
 import duckdb
 import sqlglot.expressions as exp
@@ -34,46 +32,6 @@ from merchantry.simulate.savings import (
 )
 from merchantry.simulate.tables import SIM_TABLES, ensure_sim_tables
 from merchantry.store.warehouse import DIALECT, transaction
-
-
-class FeeRunner(Protocol):
-    """What the simulator needs from the fee engine (``merchantry.fees.compute_fees``)."""
-
-    def __call__(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        rulebook: str,
-        start: date,
-        end: date,
-        *,
-        rulebook_dirs: Sequence[Path] = (),
-    ) -> object: ...
-
-
-def run_fee_engine(
-    con: duckdb.DuckDBPyConnection,
-    rulebook: str,
-    start: date,
-    end: date,
-    *,
-    rulebook_dirs: Sequence[Path] = (),
-) -> object:
-    """Run the real fee engine, imported on first use so the simulator loads without it."""
-    compute_fees = cast(FeeRunner, import_module("merchantry.fees").compute_fees)
-    return compute_fees(con, rulebook, start, end, rulebook_dirs=rulebook_dirs)
-
-
-def keep_fee_lines(
-    con: duckdb.DuckDBPyConnection,
-    rulebook: str,
-    start: date,
-    end: date,
-    *,
-    rulebook_dirs: Sequence[Path] = (),
-) -> object:
-    """A fee runner that runs nothing: use the ``fee_lines`` already in the warehouse."""
-    return None
-
 
 Progress = Callable[[str], None]
 """Called with a short description as each step starts."""
@@ -100,13 +58,14 @@ def simulate(
     end: date | None = None,
     *,
     params: SegmentParams | None = None,
-    run_fees: FeeRunner = run_fee_engine,
     rulebook_dirs: Sequence[Path] = (),
     progress: Progress = _quiet,
 ) -> SimulationResult:
-    """Replay the period's orders under ``baseline`` and ``candidate`` and store the difference.
+    """Pair the period's fee lines under ``baseline`` and ``candidate`` and store the difference.
 
-    Re-running with the same rulebooks and period replaces the earlier run's rows.
+    The fee lines must exist (``merchantry.service.simulation.run_simulation`` runs
+    the fee stage for both first). Re-running with the same rulebooks and period
+    replaces the earlier run's rows.
     Raises ``InputError`` for a period with no orders and ``NotFound`` when a
     rulebook produced no fee lines for them.
     """
@@ -119,12 +78,6 @@ def simulate(
         end = whole.end if end is None else end
     period = Period(start, end)
     run_id = derive_run_id(baseline, candidate, period)
-    warnings: list[str] = []
-    for rulebook in (baseline, candidate):
-        progress(f"fees under {rulebook}")
-        ran = run_fees(con, rulebook, period.start, period.end, rulebook_dirs=rulebook_dirs)
-        warnings += [f"{rulebook}: {w}" for w in getattr(ran, "warnings", ())]
-
     progress("savings")
     ensure_sim_tables(con)
     with transaction(con):
@@ -158,7 +111,7 @@ def simulate(
         _write_distribution(con, run_id)
         drop_staging(con)
     progress("report figures")
-    return dataclasses.replace(load_result(con, run_id), warnings=tuple(warnings))
+    return load_result(con, run_id)
 
 
 def _write_ledger_terms(

@@ -6,6 +6,7 @@ gluing strings.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import duckdb
 import sqlglot.expressions as exp
 
+from merchantry.kit.errors import MerchantryError
 from merchantry.model.outputs import OUTPUT_TABLES
 from merchantry.model.schema import Table
 from merchantry.model.system import SYSTEM_TABLES
@@ -22,9 +24,63 @@ DEFAULT_DB = Path("merchantry.duckdb")
 DIALECT = "duckdb"
 
 
+class WarehouseLocked(MerchantryError):
+    """Another process holds the warehouse file (DuckDB allows one writer)."""
+
+    exit_code = 5
+
+    def __init__(self, path: Path | str, pid: int | None, holder: str) -> None:
+        self.path = Path(path)
+        self.pid = pid
+        self.holder = holder
+        who = f"process {pid}" if pid is not None else "another process"
+        if holder:
+            who += f" ({holder})"
+        super().__init__(
+            f"the warehouse {path} is in use by {who}: DuckDB lets one process write a "
+            "warehouse file at a time. Wait for it to finish, or read the last published "
+            "snapshot (see docs/architecture.md, 'One writer, published snapshots')."
+        )
+
+
+_LOCK_PID = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+
+
+def process_command_line(pid: int) -> str:
+    """A process's command line from ``/proc`` (empty when it cannot be read)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return ""
+    return " ".join(part.decode("utf-8", "replace") for part in raw.split(b"\0") if part)
+
+
+def lock_error(path: Path | str, err: duckdb.Error) -> WarehouseLocked | None:
+    """The :class:`WarehouseLocked` for DuckDB's lock error (``None`` for other errors)."""
+    text = str(err)
+    if "Could not set lock on file" not in text:
+        return None
+    found = _LOCK_PID.search(text)
+    if found is None:
+        return WarehouseLocked(path, None, "")
+    pid = int(found["pid"])
+    return WarehouseLocked(path, pid, process_command_line(pid) or found["program"])
+
+
 def connect(path: Path | str = DEFAULT_DB, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the warehouse file and make sure its tables exist."""
-    con = duckdb.connect(str(path), read_only=read_only)
+    """Open (creating if needed) the warehouse file and make sure its tables exist.
+
+    Raises :class:`WarehouseLocked`, naming the process that holds the file and its
+    command line, when another process has it open for writing (or, for a writer,
+    open at all).
+    """
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as err:
+        locked = lock_error(path, err)
+        if locked is None:
+            raise
+        raise locked from None
     if not read_only:
         ensure_schema(con)
     return con

@@ -10,7 +10,6 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
 
 from merchantry.api import events
 from merchantry.api.auth import Principal, require_scope, require_shop, scope_of
@@ -36,18 +35,10 @@ from merchantry.api.schemas import AppealIn, Page, page
 from merchantry.api.warehouse import reading
 from merchantry.ledger.payouts import PayoutRow
 from merchantry.ledger.statements import Statement
-from merchantry.risk.cases import (
-    AuditRecord,
-    Case,
-    CaseState,
-    Evidence,
-    appeal,
-    audit_trail,
-    evidence_of,
-    get_case,
-)
+from merchantry.risk.cases import Case, CaseState, get_case
 from merchantry.scoring.diagnosis import ScoreDiagnosis
 from merchantry.service import merchant
+from merchantry.service.cases import CaseView, appeal_case, show_case
 from merchantry.service.operator import QUEUE_ORDER, case_queue
 
 router = APIRouter(prefix="/v1", tags=["merchant"])
@@ -168,6 +159,7 @@ def payouts_by_day(
             [
                 {
                     "order_id": EXAMPLE_ORDER,
+                    "shop_id": EXAMPLE_SHOP,
                     "paid_on": "2026-03-10",
                     "receipt_on": "2026-03-13",
                     "settle_on": "2026-03-20",
@@ -397,14 +389,6 @@ CASE_DETAIL_EXAMPLE: dict[str, Any] = {
 }
 
 
-class CaseView(BaseModel):
-    """A case with its audit trail and the evidence submitted for it."""
-
-    case: Case
-    audit: list[AuditRecord]
-    evidence: list[Evidence]
-
-
 @router.get(
     "/cases/{case_id}",
     response_model=CaseView,
@@ -416,13 +400,7 @@ def case_detail(
     case_id: CaseId,
     principal: Principal = Depends(require_scope("cases:read")),
 ) -> CaseView:
-    engine = request.app.state.ops_engine
-    scope = scope_of(principal)
-    return CaseView(
-        case=get_case(engine, scope, case_id),
-        audit=audit_trail(engine, scope, case_id),
-        evidence=evidence_of(engine, scope, case_id),
-    )
+    return show_case(request.app.state.ops_engine, scope_of(principal), case_id)
 
 
 @router.post(
@@ -431,7 +409,7 @@ def case_detail(
     summary="Appeal a case with evidence (merchants)",
     responses=written(CASE_EXAMPLE),
 )
-def appeal_case(
+def appeal(
     request: Request,
     case_id: CaseId,
     body: AppealIn,
@@ -444,7 +422,7 @@ def appeal_case(
 
     def work() -> tuple[int, Any]:
         before = get_case(engine, scope, case_id)
-        after = appeal(engine, scope, case_id, body.evidence, body.note, datetime.now())
+        after = appeal_case(engine, scope, case_id, body.evidence, body.note, datetime.now())
         events.written(
             request,
             principal,

@@ -23,11 +23,11 @@ from merchantry.api.schemas import (
 )
 from merchantry.api.warehouse import reading, writing
 from merchantry.kit.errors import NotFound
-from merchantry.ledger import apply_overturns, overturn_reversals
 from merchantry.ledger.payouts import list_payouts
-from merchantry.risk.cases import CaseState, get_case, overturn, record_reversal, transition
+from merchantry.risk.cases import CaseState, get_case
 from merchantry.scoring.report import RankedShop
 from merchantry.service import operator
+from merchantry.service.cases import move_case
 
 router = APIRouter(prefix="/v1", tags=["operator"])
 
@@ -150,12 +150,18 @@ def rankings(
                 "ledger_entry_id": "JE-9a8b7c6d5e4f3a21",
                 "reversal_entry_id": "JE-1f2e3d4c5b6a7980",
             },
-            "reversal_entry_id": "JE-1f2e3d4c5b6a7980",
-            "money_note": "journal entry JE-9a8b7c6d5e4f3a21 reversed by JE-1f2e3d4c5b6a7980",
+            "reversal": {
+                "reversed_entry_id": "JE-9a8b7c6d5e4f3a21",
+                "reversal_entry_id": "JE-1f2e3d4c5b6a7980",
+                "amount_fen": 30000,
+                "legs": 2,
+            },
+            "money_note": "journal entry JE-9a8b7c6d5e4f3a21 reversed by JE-1f2e3d4c5b6a7980: "
+            "¥300.00 moved back (2 legs)",
         }
     ),
 )
-def move_case(
+def transition_case(
     request: Request,
     case_id: CaseId,
     body: TransitionIn,
@@ -170,35 +176,23 @@ def move_case(
     def work() -> tuple[int, Any]:
         before = get_case(engine, scope, case_id)
         now = datetime.now()
-        note = ""
-        if target is CaseState.OVERTURNED:
-            if before.ledger_entry_id is None:
-                after = overturn(engine, scope, case_id, now, body.note, None)
-                note = f"case {case_id} moved no money: nothing to reverse"
-            else:
-                with writing(settings.warehouse, settings.warehouse_write_wait_s) as con:
-                    after = overturn(engine, scope, case_id, now, body.note, con)
-                    apply_overturns(con)
-                    reversal = overturn_reversals(con).get(case_id)
-                if reversal is not None:
-                    after = record_reversal(engine, scope, case_id, reversal)
-                    note = f"journal entry {after.ledger_entry_id} reversed by {reversal}"
-                else:
-                    note = f"journal entry {after.ledger_entry_id} had nothing left to reverse"
+        if target is CaseState.OVERTURNED and before.ledger_entry_id is not None:
+            with writing(settings.warehouse, settings.warehouse_write_wait_s) as con:
+                moved = move_case(engine, scope, case_id, target, body.note, now, con)
         else:
-            after = transition(engine, scope, case_id, target, now, body.note)
+            moved = move_case(engine, scope, case_id, target, body.note, now)
         events.written(
             request,
             principal,
             action="case.transition",
             resource=f"case:{case_id}",
-            shop_id=after.shop_id,
+            shop_id=moved.case.shop_id,
             before=before,
-            after=after,
-            webhook=events.case_event(before, after, body.note),
+            after=moved.case,
+            webhook=events.case_event(before, moved.case, body.note),
         )
-        moved = CaseMoved(case=after, reversal_entry_id=after.reversal_entry_id, money_note=note)
-        return 200, moved.model_dump(mode="json")
+        out = CaseMoved(case=moved.case, reversal=moved.reversal, money_note=moved.money_note)
+        return 200, out.model_dump(mode="json")
 
     return idem.run(work)
 

@@ -1,0 +1,156 @@
+"""The demo as a use case: its steps in order, and the headline figures each reports.
+
+Generate a marketplace, ingest it into a fresh warehouse, then the stages through
+the runner: experience scores (Douyin's daily series, Taobao's on the last day),
+the simulation of the 2026 Douyin policies against 2025 (which runs the fee stage
+for both), the month close under the candidate, and risk. ``merchantry demo``
+(``cli/demo.py``) only prints and renders what these return.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Final
+
+import duckdb
+
+from merchantry.ingest import IngestReport, ingest_dir
+from merchantry.ledger import CloseSummary, close_key
+from merchantry.scoring import ScoreRunSummary
+from merchantry.scoring.report import RankedShop, ranking
+from merchantry.service.runner import RunReport, run_stages
+from merchantry.service.simulation import run_simulation
+from merchantry.service.stages import (
+    Progress,
+    StageScope,
+    close_stage,
+    fees_stage,
+    score_stage,
+)
+from merchantry.simulate import SimulationResult
+from merchantry.store.warehouse import connect
+from merchantry.synth import GenerateSummary, generate
+
+BASELINE: Final = "douyin-2025"
+CANDIDATE: Final = "douyin-2026"
+SCORE_RULEBOOK: Final = "douyin-score-2026-07"
+TAOBAO_SCORE_RULEBOOK: Final = "taobao-score-2026"
+
+STEP_ORDER: Final = ("generate", "ingest", "scores", "simulate", "close", "risk")
+"""The demo, in order: scores before the close (its quality-merchant rule reads the score
+in force on each order's payment date), the simulation before the close (it prices the
+candidate's fee lines, which the close then finds fresh)."""
+
+SCORE_GATED_COMPENSATION: Final = """
+SELECT coalesce(-sum(amount_fen), 0), count(DISTINCT shop_id)
+FROM journal_postings AS p JOIN journal_entries AS e USING (entry_id)
+WHERE p.account = 'platform_subsidy' AND p.rule_id = 'compensation.quality-merchant'
+"""
+"""Compensation the score-gated 减赔 rule moved from merchants to the platform."""
+
+
+def generate_market(
+    data_dir: Path, *, shops: int, days: int, seed: int, start: date, progress: bool
+) -> GenerateSummary:
+    """Write a fresh synthetic marketplace (same seed, same bytes)."""
+    return generate(data_dir, shops=shops, days=days, seed=seed, start=start, progress=progress)
+
+
+def ingest_market(
+    db_path: Path, data_dir: Path, quarantine_file: Path, *, progress: bool
+) -> tuple[duckdb.DuckDBPyConnection, IngestReport]:
+    """Load the marketplace into a fresh warehouse; every row is accepted or quarantined."""
+    for stale in (db_path, db_path.with_suffix(".duckdb.wal")):
+        stale.unlink(missing_ok=True)
+    con = connect(db_path)
+    return con, ingest_dir(con, data_dir, quarantine_file=quarantine_file, progress=progress)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoresDone:
+    """The score step: both rulebooks' runs and the headline figures."""
+
+    run: RunReport
+    douyin: ScoreRunSummary | None
+    """The Douyin run's summary (``None`` when the stage was fresh)."""
+    scored: int
+    """Shops with a score on the last day (Douyin)."""
+    median_cp: int | None
+    taobao_formal: int
+    ranked: list[RankedShop]
+    """Taobao's good-service ranking on the last day."""
+
+
+def run_scores(
+    con: duckdb.DuckDBPyConnection, start: date, end: date, progress: Progress | None = None
+) -> ScoresDone:
+    """Douyin's experience score every day, Taobao's on the last day; the ranking."""
+    stages = (
+        score_stage(SCORE_RULEBOOK),
+        score_stage(TAOBAO_SCORE_RULEBOOK, scope=StageScope.LAST_DAY),
+    )
+    run = run_stages(con, start, end, stages=stages, progress=progress)
+    douyin = run.report(f"score:{SCORE_RULEBOOK}").outcome
+    row = con.execute(
+        "SELECT count(score_cp), median(score_cp) FROM shop_scores"
+        " WHERE rulebook = ? AND score_date = ?",
+        [SCORE_RULEBOOK, end],
+    ).fetchone()
+    formal = con.execute(
+        "SELECT count(*) FROM shop_scores WHERE rulebook = ? AND score_date = ?"
+        " AND stage = 'formal'",
+        [TAOBAO_SCORE_RULEBOOK, end],
+    ).fetchone()
+    return ScoresDone(
+        run,
+        douyin.detail if douyin and isinstance(douyin.detail, ScoreRunSummary) else None,
+        int(row[0]) if row else 0,
+        None if not row or row[1] is None else int(row[1]),
+        int(formal[0]) if formal else 0,
+        ranking(con, TAOBAO_SCORE_RULEBOOK, end),
+    )
+
+
+def run_demo_simulation(con: duckdb.DuckDBPyConnection, start: date, end: date) -> SimulationResult:
+    """Fees under the 2025 and 2026 Douyin rulebooks, and what merchants save."""
+    return run_simulation(con, BASELINE, CANDIDATE, start, end)
+
+
+@dataclass(frozen=True, slots=True)
+class CloseDone:
+    """The close step and its headline figures (read from the journal)."""
+
+    run: RunReport
+    summary: CloseSummary | None
+    """``None`` when the close was already fresh."""
+    settled_fen: int
+    borne_fen: int
+    """Compensation the platform bore under the score-gated rule (减赔)."""
+    borne_shops: int
+
+
+def run_close(
+    con: duckdb.DuckDBPyConnection, start: date, end: date, progress: Progress | None = None
+) -> CloseDone:
+    """Close the month under the candidate: journal, settlement, deposits, payouts."""
+    run = run_stages(
+        con, start, end, stages=(fees_stage(CANDIDATE), close_stage(CANDIDATE)), progress=progress
+    )
+    outcome = run.report(f"close:{CANDIDATE}").outcome
+    summary = outcome.detail if outcome and isinstance(outcome.detail, CloseSummary) else None
+    settled = con.execute(
+        "SELECT coalesce(sum(p.amount_fen), 0) FROM journal_postings AS p"
+        " WHERE p.entry_kind = 'settlement' AND p.amount_fen > 0 AND p.entry_id IN"
+        " (SELECT entry_id FROM journal_entries WHERE close_key = ?)",
+        [close_key(CANDIDATE, start, end)],
+    ).fetchone()  # money moved by each balanced settlement entry: the sum of its credits
+    borne = con.execute(SCORE_GATED_COMPENSATION).fetchone()
+    return CloseDone(
+        run,
+        summary,
+        int(settled[0]) if settled else 0,
+        int(borne[0]) if borne else 0,
+        int(borne[1]) if borne else 0,
+    )

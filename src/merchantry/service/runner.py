@@ -1,0 +1,302 @@
+"""Run what is stale, in order, and say what ran and what was skipped and why.
+
+A stage is **fresh** for a period when its last completed run over that period
+(any period, for a warehouse-wide stage) saw the same inputs: the same rows and
+content in every table it reads and does not write, and the same configuration
+(its rulebook's content). Anything else makes it **stale**: it never ran, a table
+it reads changed (new events, a re-run upstream stage that wrote something
+different, an overturn), or its rulebook changed. ``force`` runs every selected
+stage anyway.
+
+Each completed run is one row of ``stage_runs`` (written after the stage
+committed its own work; a run killed before that is simply stale again, and
+every stage is idempotent). Inputs are fingerprinted once per call and again
+only after a stage wrote the table, so a table read by four stages is hashed
+once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+import sqlglot.expressions as exp
+
+from merchantry.kit.errors import InputError
+from merchantry.kit.ids import stable_key
+from merchantry.service.stages import (
+    Progress,
+    Stage,
+    StageContext,
+    StageOutcome,
+    StageScope,
+    check_order,
+    default_stages,
+)
+from merchantry.store.warehouse import DIALECT, ensure_schema, table_exists, transaction
+
+
+@dataclass(frozen=True, slots=True)
+class TableState:
+    """A table's rows and a hash of their content (order-independent)."""
+
+    rows: int
+    digest: str
+
+    def __str__(self) -> str:
+        return f"{self.rows}#{self.digest}"
+
+
+ABSENT = TableState(0, "absent")
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """What a stage is about to read: each input table's state, and its configuration."""
+
+    tables: tuple[tuple[str, TableState], ...]
+    config: str
+
+    def text(self) -> str:
+        """The readable form stored in ``stage_runs.inputs``."""
+        return "; ".join([*(f"{t}={s}" for t, s in self.tables), f"config={self.config}"])
+
+    def digest(self) -> str:
+        return hashlib.sha256(self.text().encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class StageReport:
+    """One stage of a run: whether it ran, and why (or why not)."""
+
+    stage: str
+    ran: bool
+    reason: str
+    seconds: float = 0.0
+    outcome: StageOutcome | None = None
+    """What it reported (``None`` when skipped)."""
+    warnings: tuple[str, ...] = ()
+    """This run's warnings, or for a fresh stage those of the run that made it fresh."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunReport:
+    """Everything one :func:`run_stages` call did."""
+
+    start: date
+    end: date
+    stages: tuple[StageReport, ...]
+
+    @property
+    def ran(self) -> tuple[StageReport, ...]:
+        return tuple(s for s in self.stages if s.ran)
+
+    @property
+    def skipped(self) -> tuple[StageReport, ...]:
+        return tuple(s for s in self.stages if not s.ran)
+
+    def report(self, name: str) -> StageReport:
+        for s in self.stages:
+            if s.stage == name:
+                return s
+        raise KeyError(f"no stage {name!r} in this run")
+
+
+@dataclass(frozen=True, slots=True)
+class LastRun:
+    started_at: datetime
+    inputs: str
+    inputs_digest: str
+    warnings: tuple[str, ...]
+
+
+LAST_RUN = """
+SELECT started_at, inputs, inputs_digest, warnings FROM stage_runs
+WHERE stage = $stage AND ($any_period OR (period_start = $start AND period_end = $end))
+ORDER BY started_at DESC, run_id DESC LIMIT 1
+"""
+
+
+def table_state(con: duckdb.DuckDBPyConnection, name: str) -> TableState:
+    """Rows and the sum of every row's hash: changes when any row is added, removed or edited."""
+    if not table_exists(con, name):
+        return ABSENT
+    query = exp.select(
+        exp.func("count", exp.Star()),
+        exp.func(
+            "coalesce", exp.func("sum", exp.func("hash", exp.column("t"))), exp.Literal.number(0)
+        ),
+    ).from_(exp.to_table(name).as_("t"))
+    row = con.execute(query.sql(dialect=DIALECT)).fetchone()
+    rows, total = (int(row[0]), int(row[1])) if row else (0, 0)
+    return TableState(rows, hashlib.sha256(str(total).encode()).hexdigest()[:12])
+
+
+def _last_run(
+    con: duckdb.DuckDBPyConnection, stage: Stage, start: date, end: date
+) -> LastRun | None:
+    params = {
+        "stage": stage.name,
+        "any_period": stage.scope is StageScope.WAREHOUSE,
+        "start": start,
+        "end": end,
+    }
+    row = con.execute(LAST_RUN, params).fetchone()
+    if row is None:
+        return None
+    warnings = tuple(str(row[3]).split("\n")) if row[3] else ()
+    return LastRun(row[0], str(row[1]), str(row[2]), warnings)
+
+
+def _parse(text: str) -> dict[str, str]:
+    parts = (p.split("=", 1) for p in text.split("; ") if "=" in p)
+    return {k: v for k, v in parts}
+
+
+def _what_changed(before: str, now: Inputs) -> str:
+    """Which inputs differ from the last run's, for people."""
+    old = _parse(before)
+    changes: list[str] = []
+    for table, state in now.tables:
+        was = old.get(table)
+        if was == str(state):
+            continue
+        if was is None:
+            changes.append(f"{table} not read before")
+            continue
+        rows_before = was.split("#", 1)[0]
+        if rows_before != str(state.rows):
+            changes.append(f"{table} {int(rows_before):,} → {state.rows:,} rows")
+        else:
+            changes.append(f"{table} content changed")
+    if old.get("config") != now.config:
+        changes.append("its rulebook or configuration changed")
+    return ", ".join(changes) or "its inputs changed"
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection,
+    stage: Stage,
+    period: tuple[date, date],
+    inputs: Inputs,
+    forced: bool,
+    started: datetime,
+    seconds: float,
+    outcome: StageOutcome,
+) -> None:
+    run_id = stable_key(
+        "stage-run", stage.name, *(d.isoformat() for d in period), started.isoformat()
+    )
+    with transaction(con):
+        con.execute(
+            "INSERT INTO stage_runs (run_id, stage, period_start, period_end, inputs_digest, "
+            "inputs, forced, started_at, milliseconds, summary, warnings) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id,
+                stage.name,
+                period[0],
+                period[1],
+                inputs.digest(),
+                inputs.text(),
+                forced,
+                started,
+                round(seconds * 1000),
+                outcome.summary,
+                "\n".join(outcome.warnings) or None,
+            ],
+        )
+
+
+def select_stages(stages: Sequence[Stage], only: Sequence[str]) -> set[str]:
+    """Names of the stages ``only`` picks: a full name (``fees:douyin-2026``) or a kind
+    (``fees``, ``risk``). Raises ``InputError`` naming the stages there are."""
+    if not only:
+        return {s.name for s in stages}
+    chosen: set[str] = set()
+    for wanted in only:
+        matched = {s.name for s in stages if wanted in (s.name, s.kind)}
+        if not matched:
+            names = ", ".join(s.name for s in stages)
+            raise InputError(f"no stage {wanted!r} in this run; the stages are: {names}")
+        chosen |= matched
+    return chosen
+
+
+OnStage = Callable[[Stage, str], None]
+"""Told each stage's name and ``"running"``/``"skipped"`` as the runner reaches it."""
+
+
+def run_stages(
+    con: duckdb.DuckDBPyConnection,
+    start: date,
+    end: date,
+    *,
+    stages: Sequence[Stage] | None = None,
+    only: Sequence[str] = (),
+    force: bool = False,
+    progress: Progress | None = None,
+    on_stage: OnStage | None = None,
+) -> RunReport:
+    """Run the stale stages of ``stages`` (default: :func:`default_stages`) in order.
+
+    ``only`` restricts the run to the named stages (see :func:`select_stages`);
+    the others are reported as skipped. ``force`` runs the selected stages even
+    when fresh. A stage that fails raises; the stages before it stay committed
+    and recorded, so the next call resumes where this one stopped.
+    """
+    if end < start:
+        raise InputError(f"period ends ({end}) before it starts ({start})")
+    plan = tuple(default_stages() if stages is None else stages)
+    check_order(plan)
+    chosen = select_stages(plan, only)
+    ensure_schema(con)
+    say = progress or (lambda _step: None)
+    tell = on_stage or (lambda _stage, _state: None)
+    states: dict[str, TableState] = {}
+    reports: list[StageReport] = []
+    for stage in plan:
+        if stage.name not in chosen:
+            reports.append(StageReport(stage.name, False, "not selected (--only)"))
+            tell(stage, "skipped")
+            continue
+        period = stage.period(start, end)
+        for table in stage.inputs:
+            if table not in states:
+                say(f"{stage.name}: reading {table}")
+                states[table] = table_state(con, table)
+        inputs = Inputs(tuple((t, states[t]) for t in stage.inputs), stage.config)
+        last = _last_run(con, stage, *period)
+        fresh = last is not None and last.inputs_digest == inputs.digest()
+        if fresh and not force:
+            assert last is not None
+            reports.append(
+                StageReport(
+                    stage.name,
+                    False,
+                    f"fresh: inputs unchanged since its run at {last.started_at:%Y-%m-%d %H:%M:%S}",
+                    warnings=last.warnings,
+                )
+            )
+            tell(stage, "skipped")
+            continue
+        if force:
+            reason = "forced" + (" (it was fresh)" if fresh else "")
+        elif last is None:
+            over = "" if stage.scope is StageScope.WAREHOUSE else f" over {period[0]}..{period[1]}"
+            reason = f"never ran{over}"
+        else:
+            reason = f"stale: {_what_changed(last.inputs, inputs)}"
+        tell(stage, "running")
+        began, started = time.perf_counter(), datetime.now()
+        outcome = stage.run(StageContext(con, period[0], period[1], say))
+        seconds = time.perf_counter() - began
+        _record(con, stage, period, inputs, force and fresh, started, seconds, outcome)
+        for table in stage.writes:
+            states.pop(table, None)
+        reports.append(StageReport(stage.name, True, reason, seconds, outcome, outcome.warnings))
+    return RunReport(start, end, tuple(reports))

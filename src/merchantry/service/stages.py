@@ -1,0 +1,368 @@
+"""The batch stages, declared: what each reads and writes, what runs it, what makes it stale.
+
+A :class:`Stage` is a value: a name, the tables it reads and writes, the function
+that runs it over a period, and its configuration (the rulebook it applies,
+whose content is part of its staleness digest). :func:`default_stages` is the
+ordered set ``merchantry run`` executes; :func:`check_order` refuses an order in
+which a stage would read a table that a later stage writes. The stages
+themselves stay in their packages (``fees``, ``ledger``, ``scoring``, ``risk``),
+which never import each other: they meet in the tables declared here.
+
+Simulation is not a stage (it is a use case over two rulebooks:
+:mod:`merchantry.service.simulation`); payouts are the close's payout schedule
+(``order_payouts``), not a stage of their own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Final
+
+import duckdb
+
+from merchantry.fees import run_rulebook
+from merchantry.kit.errors import InputError
+from merchantry.ledger import CloseSummary, close_period
+from merchantry.ledger.close import orders_without_fee_lines
+from merchantry.risk.decisions import score_requests
+from merchantry.risk.model import RiskModel
+from merchantry.risk.rings import find_rings
+from merchantry.risk.rules import compile_risk_rules
+from merchantry.risk.settings import DEFAULT_RULEBOOK as DEFAULT_RISK_RULEBOOK
+from merchantry.risk.settings import settings_from
+from merchantry.rulebook import load_rulebook
+from merchantry.rulebook.model import Rulebook
+from merchantry.scoring import score_shops
+
+Progress = Callable[[str], None]
+"""Called with a short description as each step of a stage starts."""
+
+DEFAULT_FEE_RULEBOOK: Final = "douyin-2026"
+DEFAULT_SCORE_RULEBOOKS: Final = ("douyin-score-2026-07",)
+
+FACTS: Final = (
+    "orders",
+    "shops",
+    "categories",
+    "products",
+    "creators",
+    "after_sales",
+    "logistics_events",
+    "shop_scores",
+)
+"""What the fact relation of fee and ledger rules reads (``rulebook/facts.py``)."""
+
+SCORE_INPUTS: Final = (
+    "orders",
+    "shops",
+    "categories",
+    "products",
+    "creators",
+    "after_sales",
+    "logistics_events",
+    "reviews",
+    "cs_sessions",
+    "shop_services",
+    "violations",
+)
+SCORE_OUTPUTS: Final = (
+    "shop_scores",
+    "shop_score_indicators",
+    "shop_score_adjustments",
+    "shop_gates",
+    "service_rankings",
+)
+RISK_INPUTS: Final = ("orders", "shops", "categories", "products", "creators", "after_sales")
+
+
+class StageScope(StrEnum):
+    """What part of the period a stage computes."""
+
+    PERIOD = "period"
+    """Every day of the period asked for; its runs are keyed by that period."""
+    LAST_DAY = "last_day"
+    """Only the period's last day (a ranking published for one date)."""
+    WAREHOUSE = "warehouse"
+    """The whole warehouse whatever the period (risk rings and decisions): one fresh run
+    serves every period."""
+
+
+@dataclass(frozen=True, slots=True)
+class StageContext:
+    """What a stage function is given."""
+
+    con: duckdb.DuckDBPyConnection
+    start: date
+    end: date
+    progress: Progress
+
+
+@dataclass(frozen=True, slots=True)
+class StageOutcome:
+    """What a stage reports after it ran."""
+
+    summary: str
+    """One line for people."""
+    warnings: tuple[str, ...] = ()
+    detail: object | None = None
+    """The stage's own summary (``CloseSummary``, ``ScoreRunSummary`` …) for callers that
+    show more than one line."""
+
+
+StageFunction = Callable[[StageContext], StageOutcome]
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One declared batch stage."""
+
+    name: str
+    """``kind:rulebook`` (``fees:douyin-2026``), unique in a plan."""
+    title: str
+    reads: tuple[str, ...]
+    writes: tuple[str, ...]
+    run: StageFunction
+    config: str = ""
+    """Configuration hashed into the staleness digest (the rulebook's content digest,
+    a model's version)."""
+    scope: StageScope = StageScope.PERIOD
+    stale_when: str = "a table it reads or its rulebook changed since its last run"
+
+    @property
+    def kind(self) -> str:
+        """The part of the name before ``:`` (``fees``, ``close``, ``score``, ``risk``)."""
+        return self.name.split(":", 1)[0]
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Tables whose content makes the stage stale: what it reads and does not write."""
+        return tuple(t for t in self.reads if t not in self.writes)
+
+    def period(self, start: date, end: date) -> tuple[date, date]:
+        """The period the stage computes when asked for ``start``..``end``."""
+        return (end, end) if self.scope is StageScope.LAST_DAY else (start, end)
+
+
+class StageOrderError(InputError):
+    """A plan whose order breaks a declared dependency, or with a name twice."""
+
+
+def check_order(stages: Sequence[Stage]) -> None:
+    """Refuse a plan where a stage reads a table that a later stage writes."""
+    names = [s.name for s in stages]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise StageOrderError(f"stage named twice in a plan: {', '.join(twice)}")
+    for i, earlier in enumerate(stages):
+        for later in stages[i + 1 :]:
+            clash = sorted(set(earlier.inputs) & set(later.writes))
+            if clash:
+                raise StageOrderError(
+                    f"stage {earlier.name} reads {', '.join(clash)}, which the later stage "
+                    f"{later.name} writes: run {later.name} first"
+                )
+
+
+def rulebook_digest(book: Rulebook) -> str:
+    """A digest of a rulebook's resolved content: any edit to a rule changes it."""
+    return hashlib.sha256(repr(book).encode("utf-8")).hexdigest()[:16]
+
+
+def _book(rulebook: str | Rulebook, dirs: Sequence[Path]) -> Rulebook:
+    return rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook, dirs)
+
+
+# --- the stages ------------------------------------------------------------------------
+
+
+def score_stage(
+    rulebook: str | Rulebook,
+    rulebook_dirs: Sequence[Path] = (),
+    *,
+    scope: StageScope = StageScope.PERIOD,
+) -> Stage:
+    """Daily experience scores of every shop under a score rulebook (gates, ranking)."""
+    book = _book(rulebook, rulebook_dirs)
+
+    def run(ctx: StageContext) -> StageOutcome:
+        summary = score_shops(ctx.con, book, ctx.start, ctx.end, progress=ctx.progress)
+        return StageOutcome(
+            f"{summary.shops:,} shops, {summary.rows:,} shop-days scored "
+            f"({summary.formal:,} formal on {summary.end})",
+            summary.warnings,
+            summary,
+        )
+
+    return Stage(
+        f"score:{book.name}",
+        f"experience scores under {book.name}",
+        SCORE_INPUTS,
+        SCORE_OUTPUTS,
+        run,
+        rulebook_digest(book),
+        scope,
+    )
+
+
+def fees_stage(rulebook: str | Rulebook, rulebook_dirs: Sequence[Path] = ()) -> Stage:
+    """One fee line per order and fee kind under a fee rulebook."""
+    book = _book(rulebook, rulebook_dirs)
+
+    def run(ctx: StageContext) -> StageOutcome:
+        ctx.progress(f"fees under {book.name}")
+        summary = run_rulebook(ctx.con, book, ctx.start, ctx.end)
+        return StageOutcome(
+            f"{summary.lines:,} fee lines for {summary.orders:,} orders",
+            summary.warnings,
+            summary,
+        )
+
+    return Stage(
+        f"fees:{book.name}",
+        f"fee lines under {book.name}",
+        FACTS,
+        ("fee_lines", "rulebook_rules"),
+        run,
+        rulebook_digest(book),
+    )
+
+
+def close_stage(rulebook: str | Rulebook, rulebook_dirs: Sequence[Path] = ()) -> Stage:
+    """The close: journal, settlement and payout schedule, deposits, overturn reversals."""
+    book = _book(rulebook, rulebook_dirs)
+
+    def run(ctx: StageContext) -> StageOutcome:
+        summary = close_period(  # the plan runs the fee stage first (check_order)
+            ctx.con, book, ctx.start, ctx.end, require_fee_lines=False, progress=ctx.progress
+        )
+        return StageOutcome(close_line(summary), summary.warnings, summary)
+
+    return Stage(
+        f"close:{book.name}",
+        f"close under {book.name}: journal, settlement, payouts, deposits",
+        (*FACTS, "violations", "fee_lines", "overturned_entries", "journal_entries"),
+        ("journal_entries", "journal_postings", "order_payouts", "deposit_requirements"),
+        run,
+        rulebook_digest(book),
+    )
+
+
+def close_line(summary: CloseSummary) -> str:
+    r = summary.result
+    return (
+        f"{r.posted:,} entries posted, {r.reversed:,} reversed, {r.unchanged:,} unchanged "
+        f"({summary.postings:,} postings)"
+    )
+
+
+def rings_stage(rulebook: str = DEFAULT_RISK_RULEBOOK, rulebook_dirs: Sequence[Path] = ()) -> Stage:
+    """Linked-account rings from shared identifiers, scored."""
+    book = _book(rulebook, rulebook_dirs)
+    settings = settings_from(book)
+
+    def run(ctx: StageContext) -> StageOutcome:
+        ctx.progress("finding rings")
+        found = find_rings(ctx.con, settings)
+        return StageOutcome(
+            f"{found.flagged:,} rings flagged ({found.flagged_buyers:,} buyers) of "
+            f"{found.linked_groups:,} linked groups",
+            detail=found,
+        )
+
+    return Stage(
+        "risk:rings",
+        f"linked-account rings ({book.name})",
+        RISK_INPUTS,
+        ("risk_rings", "risk_ring_members", "risk_identifier_hubs"),
+        run,
+        rulebook_digest(book),
+        StageScope.WAREHOUSE,
+    )
+
+
+def decisions_stage(
+    rulebook: str = DEFAULT_RISK_RULEBOOK,
+    rulebook_dirs: Sequence[Path] = (),
+    *,
+    model: RiskModel | None = None,
+) -> Stage:
+    """A decision on every after-sales request (rules, and the model when given)."""
+    book = _book(rulebook, rulebook_dirs)
+    rules, settings = compile_risk_rules(book), settings_from(book)
+
+    def run(ctx: StageContext) -> StageOutcome:
+        ctx.progress("deciding after-sales requests")
+        done = score_requests(ctx.con, rules, settings, model)
+        counts = ", ".join(f"{k} {v:,}" for k, v in sorted(done.by_decision.items()))
+        by = f"model {model.version}" if model else "rules only"
+        return StageOutcome(f"{done.requests:,} requests decided ({by}): {counts}", detail=done)
+
+    return Stage(
+        "risk:decisions",
+        f"refund and complaint decisions ({book.name})",
+        (*RISK_INPUTS, "risk_rings", "risk_ring_members"),
+        ("risk_decisions",),
+        run,
+        f"{rulebook_digest(book)} model={model.version if model else 'none'}",
+        StageScope.WAREHOUSE,
+    )
+
+
+def default_stages(
+    *,
+    fee_rulebook: str = DEFAULT_FEE_RULEBOOK,
+    score_rulebooks: Sequence[str] = DEFAULT_SCORE_RULEBOOKS,
+    risk_rulebook: str = DEFAULT_RISK_RULEBOOK,
+    rulebook_dirs: Sequence[Path] = (),
+    model: RiskModel | None = None,
+) -> tuple[Stage, ...]:
+    """The batch job in order: scores (gates read them), fees, the close, then risk."""
+    stages = (
+        *(score_stage(name, rulebook_dirs) for name in score_rulebooks),
+        fees_stage(fee_rulebook, rulebook_dirs),
+        close_stage(fee_rulebook, rulebook_dirs),
+        rings_stage(risk_rulebook, rulebook_dirs),
+        decisions_stage(risk_rulebook, rulebook_dirs, model=model),
+    )
+    check_order(stages)
+    return stages
+
+
+# --- the close with its fee stage, as `merchantry close` runs it -----------------------
+
+
+def close_with_fees(
+    con: duckdb.DuckDBPyConnection,
+    rulebook: str | Rulebook,
+    start: date,
+    end: date,
+    *,
+    rulebook_dirs: Sequence[Path] = (),
+    refresh_fees: bool = False,
+    progress: Progress | None = None,
+) -> CloseSummary:
+    """Close the period, running the fee stage first when its lines are missing.
+
+    The fee stage runs when orders of the period have no fee lines under the
+    rulebook, or always with ``refresh_fees`` (after late after-sales data, so
+    refund lines are recomputed). Its warnings come first in the summary's.
+    """
+    if end < start:
+        raise InputError(f"period ends ({end}) before it starts ({start})")
+    book = _book(rulebook, rulebook_dirs)
+    say = progress or (lambda _step: None)
+    fee_warnings: tuple[str, ...] = ()
+    fees_ran = refresh_fees or orders_without_fee_lines(con, book.name, start, end) > 0
+    if fees_ran:
+        say("fee stage")
+        fee_warnings = run_rulebook(con, book, start, end).warnings
+    summary = close_period(con, book, start, end, require_fee_lines=not fees_ran, progress=progress)
+    return dataclasses.replace(
+        summary, fees_run=fees_ran, warnings=(*fee_warnings, *summary.warnings)
+    )

@@ -1,0 +1,116 @@
+"""The close checks the journal's cheap invariants before it commits, and rolls back.
+
+A planted fault in the close's last posting path (the rewards hook) stages an entry
+whose legs do not sum to zero (¥1 out of the platform, ¥2 into the shop). The close
+must raise an ``IntegrityError`` naming the check, and leave the warehouse exactly
+as it was: no entry, no posting, no payout-schedule row from that close.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from merchantry.kit.errors import IntegrityError
+from merchantry.ledger import close as close_module
+from merchantry.ledger.check import check_close, check_journal
+from merchantry.ledger.journal import run_sql
+from merchantry.store.warehouse import connect
+from tests.ledger.factories import add_category, add_order, add_shop, close
+
+MARCH = (date(2026, 3, 1), date(2026, 3, 31))
+
+UNBALANCED = """
+INSERT INTO ledger_stage VALUES (
+  md5('planted'), 'reward', 'planted', NULL, 'S1', DATE '2026-03-20',
+  [ledger_leg('platform_subsidy', '', -100, 'planted'),
+   ledger_leg('merchant_available', 'S1', 200, 'planted')])
+"""
+
+DUPLICATE_LEG = """
+INSERT INTO ledger_stage VALUES (
+  md5('planted'), 'reward', 'planted', NULL, 'S1', DATE '2026-03-20',
+  [ledger_leg('platform_subsidy', '', -100, 'planted'),
+   ledger_leg('merchant_available', 'S1', 100, 'planted')])
+"""
+
+
+def counts(con: duckdb.DuckDBPyConnection) -> tuple[object, ...]:
+    row = con.execute(
+        "SELECT (SELECT count(*) FROM journal_entries), (SELECT count(*) FROM journal_postings),"
+        " (SELECT count(*) FROM order_payouts),"
+        " (SELECT coalesce(sum(amount_fen), 0) FROM journal_postings"
+        "  WHERE account = 'platform_subsidy')"
+    ).fetchone()
+    assert row is not None
+    return tuple(row)
+
+
+@pytest.fixture
+def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    con = connect(tmp_path / "w.duckdb")
+    add_category(con)
+    add_shop(con)
+    add_order(con, "O1", datetime(2026, 3, 10, 12), 10_000)
+    return con
+
+
+def plant(monkeypatch: pytest.MonkeyPatch, sql: str) -> None:
+    def stage_planted(con: duckdb.DuckDBPyConnection, start: date, end: date) -> bool:
+        run_sql(con, sql)
+        return True
+
+    monkeypatch.setattr(close_module, "stage_rewards", stage_planted)
+
+
+def test_an_unbalanced_entry_rolls_the_whole_close_back(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    close(con, *MARCH)  # a sound close commits: the sale and its fee
+    before = counts(con)
+    con.execute("DELETE FROM order_payouts")  # the failing close would rebuild it
+    emptied = counts(con)
+    plant(monkeypatch, UNBALANCED)
+
+    with pytest.raises(IntegrityError, match="unbalanced-entry: 1 entries whose postings"):
+        close(con, date(2026, 3, 1), date(2026, 4, 30))
+
+    assert counts(con) == emptied  # nothing of the failed close was committed
+    assert before[:2] == emptied[:2]
+    assert check_journal(con) == []
+
+
+def test_a_leg_posted_twice_is_caught_before_commit(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def stage_twice(c: duckdb.DuckDBPyConnection, start: date, end: date) -> bool:
+        run_sql(c, DUPLICATE_LEG)
+        return True
+
+    monkeypatch.setattr(close_module, "stage_rewards", stage_twice)
+    real_post = close_module.post_staged
+
+    def post_then_duplicate(c: duckdb.DuckDBPyConnection, *args: object, **kw: object) -> object:
+        result = real_post(c, *args, **kw)  # type: ignore[arg-type]
+        if kw.get("kinds") == ("reward",):  # the planted path posts a leg a second time
+            c.execute(
+                "INSERT INTO journal_postings SELECT * FROM journal_postings"
+                " WHERE rule_id = 'planted' ORDER BY leg LIMIT 1"
+            )
+        return result
+
+    monkeypatch.setattr(close_module, "post_staged", post_then_duplicate)
+
+    with pytest.raises(IntegrityError, match="duplicate-leg"):
+        close(con, *MARCH)
+
+    assert counts(con)[:2] == (0, 0)
+
+
+def test_check_close_passes_a_sound_close(con: duckdb.DuckDBPyConnection) -> None:
+    summary = close(con, *MARCH)
+    assert check_close(con, summary.close_key) == []
+    assert counts(con)[0] > 0
