@@ -51,10 +51,10 @@ class Market:
 
 @pytest.fixture(scope="session")
 def market(tmp_path_factory: pytest.TempPathFactory) -> Market:
-    """80 shops x 14 days, seed 23: rings found over the whole history, a model trained
+    """60 shops x 12 days, seed 23: rings found over the whole history, a model trained
     on the planted truth (rules only if the history is too short to train on)."""
     root = tmp_path_factory.mktemp("online-market")
-    generate(root / "data", shops=80, days=14, seed=23, progress=False)
+    generate(root / "data", shops=60, days=12, seed=23, progress=False)
     db = root / "market.duckdb"
     con = connect(db)
     try:

@@ -170,14 +170,17 @@ class OnlineService:
         if state is not None:
             return state
         self.start()
-        if not self._ready.wait(wait_s):
+        if wait_s > 0:
+            self._ready.wait(wait_s)
+        built = self._state
+        if built is None:
+            if self._ready.is_set() and self._error is not None:
+                raise NotReady(f"the online state could not be built: {self._error}")
             raise NotReady("the online state is still being built; try again shortly")
-        if self._state is None:
-            raise NotReady(f"the online state could not be built: {self._error}")
-        return self._state
+        return built
 
-    def _catch_up(self) -> OnlineState:
-        state = self._ready_state()
+    def _catch_up(self, wait_s: float = 120.0) -> OnlineState:
+        state = self._ready_state(wait_s)
         events = self._inbox.read_since(state.seq)
         if events:
             with self._state_lock:
@@ -194,15 +197,19 @@ class OnlineService:
     # --- answers -------------------------------------------------------------------------
 
     def decide(self, request: RiskRequest) -> tuple[Decision, int]:
-        """The decision on one after-sales request, and the inbox ``seq`` it was made at."""
-        state = self._catch_up()
+        """The decision on one after-sales request, and the inbox ``seq`` it was made at.
+
+        Never waits for a build under way (:class:`NotReady` at once): a caller in an event
+        loop must not block it."""
+        state = self._catch_up(wait_s=0)
         with self._state_lock:
             decision, _ = state.decide(request)
             return decision, state.seq
 
     def quote(self, order: Mapping[str, Any], *, rulebook: str | None = None) -> Quote:
-        """Fee lines and expected payout of an order as placed."""
-        state = self._catch_up()
+        """Fee lines and expected payout of an order as placed (:class:`NotReady` at once while
+        a build is under way)."""
+        state = self._catch_up(wait_s=0)
         with self._state_lock:
             return state.quote(order, rulebook=rulebook)
 
