@@ -54,6 +54,7 @@ def victim_values(api: Api) -> dict[str, str]:
         "endpoint_id": endpoint.endpoint_id,
         "job_id": "job_0000000000000000",
         "name": FEES_RULEBOOK,
+        "event_type": "orders",
     }
 
 

@@ -25,6 +25,8 @@ SERVICE_TABLES = {
     "webhook_deliveries",
     "webhook_attempts",
     "audit_log",
+    "online_inbox",
+    "online_quarantine",
     "jobs",
 }
 RISK_TABLES = {"integrity_events", "risk_cases", "risk_case_audit", "risk_case_evidence"}
