@@ -33,6 +33,13 @@ class ServiceSettings(BaseSettings):
         24.0, gt=0, description="How long a write's Idempotency-Key is remembered."
     )
     job_threads: int = Field(1, ge=1, description="Background jobs (simulations) at once.")
+    risk_rulebook: str = Field("risk-2026", description="Risk rulebook of real-time decisions.")
+    risk_model: Path | None = Field(
+        None, description="Risk model file (merchantry risk train) for decisions; none: rules only."
+    )
+    fee_rulebooks: tuple[str, ...] = Field(
+        ("douyin-2026",), description="Fee rulebooks for quotes (the one in force is used)."
+    )
     warehouse_write_wait_s: float = Field(
         10.0, ge=0, description="How long a write waits for a warehouse another process holds."
     )

@@ -43,9 +43,10 @@ MERCHANT_SCOPES: Final = frozenset(
         "fees:read",
         "cases:read",
         "cases:appeal",
+        "fees:quote",
     }
 )
-"""Everything a merchant key may hold: reads of its own shop, and appeals."""
+"""Everything a merchant key may hold: reads of its own shop, appeals, its own fee quotes."""
 
 OPERATOR_SCOPES: Final = MERCHANT_SCOPES | {
     "rulebooks:read",

@@ -7,7 +7,10 @@ migrations, and a test compares the migrated schema with these declarations.
 
 from __future__ import annotations
 
+from typing import Final
+
 from sqlalchemy import (
+    BigInteger,
     Column,
     Date,
     DateTime,
@@ -18,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -125,4 +129,39 @@ jobs = Table(
     Column("finished_at", DateTime, nullable=True),
     Column("period_start", Date, nullable=True),
     Column("period_end", Date, nullable=True),
+)
+
+# --- the real-time service (merchantry.service.inbox) ---------------------------------
+
+SEQ_TYPE: Final = BigInteger().with_variant(Integer, "sqlite")
+"""BIGINT, except on SQLite where only INTEGER PRIMARY KEY autoincrements."""
+
+online_inbox = Table(
+    "online_inbox",
+    metadata,
+    Column("seq", SEQ_TYPE, primary_key=True, autoincrement=True, comment="apply order"),
+    Column("event_type", String(32), nullable=False, comment="warehouse table it lands in"),
+    Column("event_key", String(255), nullable=False, comment="its primary key, as text"),
+    Column("body", Text, nullable=False, comment="the accepted row as JSON (typed values)"),
+    Column("received_at", DateTime, nullable=False, comment="naive UTC"),
+    Column("key_id", String(32), nullable=True, comment="API key that posted it"),
+    Column("drained_at", DateTime, nullable=True, comment="moved into the warehouse at"),
+    UniqueConstraint("event_type", "event_key", name="uq_online_inbox_event"),
+)
+
+online_quarantine = Table(
+    "online_quarantine",
+    metadata,
+    Column("quarantine_id", SEQ_TYPE, primary_key=True, autoincrement=True),
+    Column("event_type", String(32), nullable=False),
+    Column("event_key", String(255), nullable=True, comment="its primary key, if readable"),
+    Column("column_name", String(64), nullable=True, comment="column of the first problem"),
+    Column("reason", String(64), nullable=False),
+    Column("message", Text, nullable=False, comment="every problem of the event"),
+    Column("body", Text, nullable=False, comment="the event as posted"),
+    Column("body_sha256", String(64), nullable=False),
+    Column("received_at", DateTime, nullable=False, comment="naive UTC"),
+    Column("key_id", String(32), nullable=True),
+    Column("drained_at", DateTime, nullable=True),
+    UniqueConstraint("event_type", "body_sha256", name="uq_online_quarantine_body"),
 )
