@@ -1,4 +1,8 @@
-"""`merchantry fees`: run the fee stage for a period and print totals by fee kind."""
+"""`merchantry fees`: run the fee stage for a period and print totals by fee kind.
+
+The stage runs through the service's runner, which records it in ``stage_runs``: a later
+`merchantry run` over the same period finds it fresh.
+"""
 
 from __future__ import annotations
 
@@ -20,10 +24,12 @@ from merchantry.cli.options import (
     progress,
     rulebook_dirs,
 )
-from merchantry.fees import FeeRunSummary, compute_fees
+from merchantry.fees import FeeRunSummary
 from merchantry.kit.money import format_fen
 from merchantry.rulebook import load_rulebook
 from merchantry.rulebook.purpose import Stage, require_stage
+from merchantry.service.runner import run_stage
+from merchantry.service.stages import fees_stage
 
 
 def register(app: typer.Typer) -> None:
@@ -75,5 +81,7 @@ def fees_command(
     folders = rulebook_dirs(dirs)
     require_stage(load_rulebook(rulebook, folders), (Stage.FEES,), "merchantry fees")
     with open_warehouse(db) as con, progress(console, f"computing fees under {rulebook}"):
-        summary = compute_fees(con, rulebook, start.date(), end.date(), rulebook_dirs=folders)
-    print_summary(console, summary)
+        outcome = run_stage(con, fees_stage(rulebook, folders), start.date(), end.date())
+    if not isinstance(outcome.detail, FeeRunSummary):
+        raise TypeError(f"the fee stage reported {type(outcome.detail).__name__}")
+    print_summary(console, outcome.detail)

@@ -1,7 +1,7 @@
 """Ledger commands: ``close``, ``payouts``, ``statement``, ``ledger-check``.
 
 ``close`` runs the fee stage first when the period's fee lines are missing
-(:func:`merchantry.service.stages.close_with_fees` composes the two stages; the
+(:func:`merchantry.service.runner.close_with_fees` composes the two stages; the
 ledger itself does not import the fee stage).
 """
 
@@ -37,7 +37,7 @@ from merchantry.ledger.statements import shop_statement, statement_csv, statemen
 from merchantry.report import PlotlyMode
 from merchantry.rulebook import load_rulebook
 from merchantry.rulebook.purpose import Stage, require_stage
-from merchantry.service.stages import close_with_fees
+from merchantry.service.runner import close_with_fees
 
 DEFAULT_RULEBOOK = "douyin-2026"
 
