@@ -18,6 +18,7 @@ warehouse in memory), so the trial cannot drift from what the stages evaluate.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import threading
 from collections.abc import Mapping, Sequence
@@ -107,6 +108,7 @@ def _values(fact_column: str, sql_type: str) -> list[Any]:
 def _trial_connection() -> duckdb.DuckDBPyConnection:
     """An in-memory database holding the trial relation (built once per process)."""
     con = duckdb.connect()
+    atexit.register(con.close)  # closed before the interpreter tears DuckDB down
     ensure_schema(con)
     con.execute(
         f"CREATE TABLE fact_shape AS SELECT * FROM ({FACT_SQL}) LIMIT 0",
