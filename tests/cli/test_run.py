@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from merchantry.cli.main import app
+from merchantry.kit.errors import ExitCode
 from merchantry.store.warehouse import connect
 from tests.ledger.factories import HERE, TEST_RULEBOOK, add_category, add_order, add_shop
 
@@ -56,20 +57,13 @@ def test_run_runs_what_is_stale_and_says_why(tmp_path: Path) -> None:
 
 
 def test_an_unknown_stage_is_named_with_the_stages_there_are(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    connect(db).close()
     result = CliRunner().invoke(
         app,
-        [
-            "run",
-            "--from",
-            "2026-03-01",
-            "--to",
-            "2026-03-31",
-            "--db",
-            str(tmp_path / "w.duckdb"),
-            "--only",
-            "payouts",
-        ],
+        ["run", "--from", "2026-03-01", "--to", "2026-03-31", "--db", str(db), "--only", "payouts"],
+        env={"COLUMNS": "250"},
     )
-    assert result.exit_code != 0
-    assert "no stage 'payouts'" in str(result.exception)
-    assert "fees:douyin-2026" in str(result.exception)
+    assert result.exit_code == ExitCode.INPUT, result.output
+    assert "no stage 'payouts'" in result.output
+    assert "Traceback" not in result.output

@@ -50,7 +50,7 @@ def test_a_db_that_is_not_a_duckdb_file_is_refused_and_left_alone(valid_dir: Pat
 def test_a_db_in_a_missing_folder_is_refused_without_creating_it(valid_dir: Path, tmp_path: Path):
     db = tmp_path / "no" / "such" / "w.duckdb"
     result = _ingest(str(valid_dir), "--db", str(db))
-    assert result.returncode == 2
+    assert result.returncode == 3  # not found (docs/cli.md)
     assert "does not exist" in _one_line(result)
     assert not (tmp_path / "no").exists()
 

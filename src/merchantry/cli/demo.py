@@ -21,9 +21,9 @@ from typing import Annotated
 import duckdb
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
+from merchantry.cli.options import progress
 from merchantry.cli.score import print_summary as print_score_summary
 from merchantry.ingest import IngestReport
 from merchantry.kit.money import format_fen
@@ -196,21 +196,8 @@ def step_score(run: DemoRun) -> None:
 
     Runs before the close: the ledger's quality-merchant rule reads the score in force
     on each order's payment date."""
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=run.console,
-        transient=True,
-        disable=not run.progress,
-    ) as shown:
-        task = shown.add_task(f"scoring under {SCORE_RULEBOOK}", total=None)
-        done = demo.run_scores(
-            run.warehouse(),
-            run.start,
-            run.end,
-            progress=lambda step: shown.update(task, description=step),
-        )
+    with progress(run.console, f"scoring under {SCORE_RULEBOOK}", enabled=run.progress) as step:
+        done = demo.run_scores(run.warehouse(), run.start, run.end, progress=step)
     run.scores = done
     if done.douyin is not None:
         print_score_summary(run.console, run.warehouse(), done.douyin)

@@ -7,27 +7,34 @@ The stage runs through the service's runner, which records it in ``stage_runs``:
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from merchantry.cli.options import (
+    DATE_FORMATS,
+    DEFAULT_DB,
+    DbOption,
+    RulebookDirsOption,
+    check_period,
+    command,
+    open_warehouse,
+    progress,
+    rulebook_dirs,
+)
 from merchantry.fees import FeeRunSummary
-from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_fen
+from merchantry.rulebook import load_rulebook
+from merchantry.rulebook.purpose import Stage, require_stage
 from merchantry.service.runner import run_stage
 from merchantry.service.stages import fees_stage
-from merchantry.store.warehouse import DEFAULT_DB, connect
-
-DATE_FORMATS = ["%Y-%m-%d"]
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
-    app.command("fees")(fees_command)
+    command(app, "fees", fees_command)
 
 
 def print_summary(console: Console, summary: FeeRunSummary) -> None:
@@ -65,28 +72,16 @@ def fees_command(
     end: Annotated[
         datetime, typer.Option("--to", formats=DATE_FORMATS, help="Last payment date (inclusive).")
     ],
-    db: Annotated[Path, typer.Option("--db", help="Warehouse file.")] = DEFAULT_DB,
-    dirs: Annotated[
-        list[Path] | None, typer.Option("--dir", help="Extra folder to find rulebooks in.")
-    ] = None,
+    db: DbOption = DEFAULT_DB,
+    dirs: RulebookDirsOption = None,
 ) -> None:
     """Compute fee lines for orders paid in the period (re-running replaces them)."""
     console = Console()
-    con = connect(db)
-    try:
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as progress:
-            progress.add_task(f"computing fees under {rulebook}", total=None)
-            if end < start:  # before the rulebook is read, as the fee stage always did
-                raise InputError(f"period ends ({end.date()}) before it starts ({start.date()})")
-            outcome = run_stage(con, fees_stage(rulebook, dirs or ()), start.date(), end.date())
-    finally:
-        con.close()
+    check_period(start.date(), end.date())
+    folders = rulebook_dirs(dirs)
+    require_stage(load_rulebook(rulebook, folders), (Stage.FEES,), "merchantry fees")
+    with open_warehouse(db) as con, progress(console, f"computing fees under {rulebook}"):
+        outcome = run_stage(con, fees_stage(rulebook, folders), start.date(), end.date())
     if not isinstance(outcome.detail, FeeRunSummary):
         raise TypeError(f"the fee stage reported {type(outcome.detail).__name__}")
     print_summary(console, outcome.detail)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -10,35 +11,44 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from merchantry.cli.options import command
 from merchantry.kit.errors import InputError
 from merchantry.synth import (
     DEFAULT_ORDERS_PER_SHOP_DAY,
     DEFAULT_START,
-    FORMATS,
     GenerateSummary,
     generate,
 )
 
 
+class FileFormat(StrEnum):
+    """File format of the generated tables (the generator's ``FORMATS``)."""
+
+    PARQUET = "parquet"
+    """Columnar, typed, compressed: the fastest to ingest."""
+    CSV = "csv"
+    """UTF-8 text, one file per table."""
+    JSONL = "jsonl"
+    """One JSON object per line."""
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
-    app.command("generate")(generate_command)
+    command(app, "generate", generate_command)
 
 
 def generate_command(
     out: Annotated[Path, typer.Option("--out", help="Directory to write the tables into.")],
-    shops: Annotated[int, typer.Option("--shops", help="Number of shops.")] = 2_000,
-    days: Annotated[int, typer.Option("--days", help="Number of days of orders.")] = 30,
+    shops: Annotated[int, typer.Option("--shops", help="Number of shops.", min=1)] = 2_000,
+    days: Annotated[int, typer.Option("--days", help="Number of days of orders.", min=1)] = 30,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same bytes).")] = 1,
     start: Annotated[
         str, typer.Option("--start", help="First day, YYYY-MM-DD.")
     ] = DEFAULT_START.isoformat(),
-    fmt: Annotated[
-        str, typer.Option("--format", help="File format: " + ", ".join(FORMATS) + ".")
-    ] = "parquet",
+    fmt: Annotated[FileFormat, typer.Option("--format", help="File format.")] = FileFormat.PARQUET,
     orders_per_shop_day: Annotated[
         float,
-        typer.Option("--orders-per-shop-day", help="Mean paid orders per shop and day."),
+        typer.Option("--orders-per-shop-day", help="Mean paid orders per shop and day.", min=0.0),
     ] = DEFAULT_ORDERS_PER_SHOP_DAY,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar or summary.")] = False,
 ) -> None:
@@ -49,7 +59,7 @@ def generate_command(
         days=days,
         seed=seed,
         start=_parse_day(start),
-        fmt=fmt,
+        fmt=fmt.value,
         orders_per_shop_day=orders_per_shop_day,
         progress=not quiet,
     )

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import duckdb
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from merchantry.ingest.pipeline import (
-    DEFAULT_MAX_BAD_SHARE,
-    IngestFormat,
-    TooManyBadRows,
-    ingest_dir,
-)
+from merchantry.cli.options import DEFAULT_DB, DbOption, command, open_warehouse, require_folder
+from merchantry.ingest.pipeline import DEFAULT_MAX_BAD_SHARE, TooManyBadRows, ingest_dir
 from merchantry.ingest.report import IngestReport
-from merchantry.kit.errors import InputError
-from merchantry.store.warehouse import DEFAULT_DB, connect
 
-_DUCKDB_MAGIC = b"DUCK"
+
+class Format(StrEnum):
+    """How the files of the folder are laid out."""
+
+    AUTO = "auto"
+    """One file per model table, named after it (orders.csv, shops.parquet...)."""
+    OLIST = "olist"
+    """The Olist Brazilian e-commerce CSVs, mapped onto the model."""
 
 
 def render_report(report: IngestReport, console: Console) -> None:
@@ -69,33 +70,6 @@ def render_report(report: IngestReport, console: Console) -> None:
         console.print("[yellow]nothing to ingest[/]")
 
 
-def open_for_ingest(db: Path) -> duckdb.DuckDBPyConnection:
-    """Open (or create) the warehouse ``db``; a path that cannot be one is an input error."""
-    if db.is_dir():
-        raise InputError(f"--db {str(db)!r} is a folder; give the warehouse file inside it")
-    if not db.parent.is_dir():
-        raise InputError(
-            f"--db {str(db)!r}: the folder {str(db.parent)!r} does not exist "
-            "(create it first, or give a --db in an existing folder)"
-        )
-    if db.is_file():
-        try:
-            with db.open("rb") as fh:
-                head = fh.read(12)
-        except OSError as err:
-            raise InputError(f"cannot read --db {str(db)!r}: {err.strerror or err}") from err
-        if head[8:12] != _DUCKDB_MAGIC:
-            raise InputError(
-                f"--db {str(db)!r} is not a DuckDB warehouse file; it was left untouched "
-                "(give a new file name to create a warehouse)"
-            )
-    try:
-        return connect(db)
-    except duckdb.Error as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise InputError(f"cannot open the warehouse {str(db)!r}: {first}") from err
-
-
 def ingest_command(
     directory: Annotated[
         Path,
@@ -104,8 +78,10 @@ def ingest_command(
             "files (or the Olist CSVs with --format olist)."
         ),
     ],
-    db: Annotated[Path, typer.Option("--db", help="Warehouse file.")] = DEFAULT_DB,
-    fmt: Annotated[str, typer.Option("--format", help="auto (model tables) or olist.")] = "auto",
+    db: DbOption = DEFAULT_DB,
+    fmt: Annotated[
+        Format, typer.Option("--format", help="auto: one file per model table; olist: Olist CSVs.")
+    ] = Format.AUTO,
     quarantine_file: Annotated[
         Path | None,
         typer.Option(
@@ -142,30 +118,24 @@ def ingest_command(
     Exit codes: 0 done; 1 a file had too many bad rows (nothing committed);
     2 unreadable input (nothing committed).
     """
-    if fmt not in ("auto", "olist"):
-        raise typer.BadParameter("must be auto or olist", param_hint="--format")
-    chosen: IngestFormat = "olist" if fmt == "olist" else "auto"
-    if not directory.is_dir():
-        raise InputError(f"input directory {str(directory)!r} does not exist or is not a directory")
-    con = open_for_ingest(db)
-    try:
-        report = ingest_dir(
-            con,
-            directory,
-            fmt=chosen,
-            quarantine_file=quarantine_file,
-            progress=progress,
-            encoding=encoding,
-            max_bad_share=max_bad_share,
-        )
-    except TooManyBadRows as err:
-        render_report(err.report, Console(stderr=True))
-        raise
-    finally:
-        con.close()
+    require_folder(directory, "input folder")
+    with open_warehouse(db, create=True) as con:
+        try:
+            report = ingest_dir(
+                con,
+                directory,
+                fmt="olist" if fmt is Format.OLIST else "auto",
+                quarantine_file=quarantine_file,
+                progress=progress,
+                encoding=encoding,
+                max_bad_share=max_bad_share,
+            )
+        except TooManyBadRows as err:
+            render_report(err.report, Console(stderr=True))
+            raise
     render_report(report, Console())
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
-    app.command("ingest")(ingest_command)
+    command(app, "ingest", ingest_command)

@@ -14,22 +14,32 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from merchantry.cli.options import (
+    DATE_FORMATS,
+    DEFAULT_DB,
+    DbOption,
+    RulebookDirsOption,
+    check_period,
+    command,
+    day,
+    open_warehouse,
+    progress,
+    require_shop,
+    rulebook_dirs,
+)
 from merchantry.kit.money import format_fen
 from merchantry.ledger import CloseSummary
 from merchantry.ledger.check import check_journal
 from merchantry.ledger.payouts import list_payouts
 from merchantry.ledger.statements import shop_statement, statement_csv, statement_page
 from merchantry.report import PlotlyMode
+from merchantry.rulebook import load_rulebook
+from merchantry.rulebook.purpose import Stage, require_stage
 from merchantry.service.runner import close_with_fees
-from merchantry.store.warehouse import DEFAULT_DB, connect
 
-DATE_FORMATS = ["%Y-%m-%d"]
 DEFAULT_RULEBOOK = "douyin-2026"
-
-DbOption = Annotated[Path, typer.Option("--db", help="Warehouse file.")]
 
 
 class Format(StrEnum):
@@ -43,20 +53,10 @@ class Format(StrEnum):
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
-    app.command("close")(close_command)
-    app.command("payouts")(payouts_command)
-    app.command("statement")(statement_command)
-    app.command("ledger-check")(check_command)
-
-
-def _spinner(console: Console) -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
+    command(app, "close", close_command)
+    command(app, "payouts", payouts_command)
+    command(app, "statement", statement_command)
+    command(app, "ledger-check", check_command)
 
 
 def print_close(console: Console, summary: CloseSummary) -> None:
@@ -86,30 +86,27 @@ def close_command(
     ],
     rulebook: Annotated[str, typer.Option("--rulebook", help="Rulebook name.")] = DEFAULT_RULEBOOK,
     db: DbOption = DEFAULT_DB,
-    dirs: Annotated[
-        list[Path] | None, typer.Option("--dir", help="Extra folder to find rulebooks in.")
-    ] = None,
+    dirs: RulebookDirsOption = None,
     refresh_fees: Annotated[
         bool, typer.Option(help="Re-run the fee stage first (after late after-sales data).")
     ] = False,
 ) -> None:
     """Post the period to the journal in one transaction (re-running posts nothing new)."""
     console = Console()
-    con = connect(db)
-    try:
-        with _spinner(console) as progress:
-            task = progress.add_task("closing", total=None)
-            summary = close_with_fees(
-                con,
-                rulebook,
-                start.date(),
-                end.date(),
-                rulebook_dirs=dirs or (),
-                refresh_fees=refresh_fees,
-                progress=lambda step: progress.update(task, description=f"closing: {step}"),
-            )
-    finally:
-        con.close()
+    check_period(start.date(), end.date())
+    folders = rulebook_dirs(dirs)
+    book = load_rulebook(rulebook, folders)
+    require_stage(book, (Stage.FEES, Stage.LEDGER), "merchantry close")
+    with open_warehouse(db) as con, progress(console, "closing") as step:
+        summary = close_with_fees(
+            con,
+            book,
+            start.date(),
+            end.date(),
+            rulebook_dirs=folders,
+            refresh_fees=refresh_fees,
+            progress=lambda text: step(f"closing: {text}"),
+        )
     print_close(console, summary)
 
 
@@ -127,8 +124,10 @@ def payouts_command(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """What becomes payable when, by day and shop (from the last close's schedule)."""
-    con = connect(db, read_only=True)
-    try:
+    check_period(day(start), day(end))
+    with open_warehouse(db, read_only=True) as con:
+        if shop is not None:
+            require_shop(con, shop)
         rows = list_payouts(
             con,
             start=start.date() if start else date.min,
@@ -136,8 +135,6 @@ def payouts_command(
             shop=shop,
             unscheduled=unscheduled,
         )
-    finally:
-        con.close()
     table = Table(title="payouts (amount = the orders' net goods payment)")
     for name, justify in (
         ("payable on", "left"),
@@ -164,19 +161,18 @@ def statement_command(
     end: Annotated[
         datetime, typer.Option("--to", formats=DATE_FORMATS, help="Last day (inclusive).")
     ],
-    fmt: Annotated[Format, typer.Option("--format", help="csv or html.")] = Format.CSV,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.CSV,
     out: Annotated[
         Path | None, typer.Option("--out", help="File to write (CSV: default stdout).")
     ] = None,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """A shop's statement: opening balance, every line with its rule, closing balance."""
-    con = connect(db, read_only=True)
-    try:
+    check_period(start.date(), end.date())
+    with open_warehouse(db, read_only=True) as con:
+        require_shop(con, shop)
         statement = shop_statement(con, shop, start.date(), end.date())
         titles = dict(con.execute("SELECT DISTINCT rule_id, title FROM rulebook_rules").fetchall())
-    finally:
-        con.close()
     if fmt is Format.CSV:
         text = statement_csv(statement)
         if out is None:
@@ -194,16 +190,10 @@ def statement_command(
 def check_command(db: DbOption = DEFAULT_DB) -> None:
     """Verify the whole journal; exit 1 naming every problem (entry ids, keys)."""
     console = Console()
-    con = connect(db, read_only=True)
-    try:
-        with _spinner(console) as progress:
-            task = progress.add_task("checking", total=None)
-            problems = check_journal(
-                con, on_check=lambda code: progress.update(task, description=f"checking: {code}")
-            )
+    with open_warehouse(db, read_only=True) as con:
+        with progress(console, "checking") as step:
+            problems = check_journal(con, on_check=lambda code: step(f"checking: {code}"))
         entries = con.execute("SELECT count(*) FROM journal_entries").fetchone()
-    finally:
-        con.close()
     if problems:
         for problem in problems:
             console.print(f"[bold red]{problem}[/]", highlight=False)

@@ -2,17 +2,18 @@
 
 Every sub-command lives in its own module under :mod:`merchantry.cli` and
 registers itself through a ``register(app)`` function, so adding a stage means
-adding one module and one line below.
+adding one module and one line below. The root group (:class:`MerchantryGroup`)
+is the error boundary: each mistake is one message and a documented exit code
+(``docs/cli.md``).
 """
 
 from __future__ import annotations
 
-import sys
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from merchantry.kit.errors import MerchantryError
+from merchantry.cli.options import MerchantryGroup, version_text
 
 app = typer.Typer(
     name="merchantry",
@@ -20,7 +21,26 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=MerchantryGroup,
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(version_text())
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", is_eager=True, callback=_show_version
+        ),
+    ] = False,
+) -> None:
+    """Merchantry: an open merchant policy engine for marketplaces."""
 
 
 def _register_all() -> None:
@@ -34,10 +54,23 @@ def _register_all() -> None:
         rulebook,
         run,
         score,
+        serve,
         simulate,
     )
 
-    for module in (generate, ingest, rulebook, fees, ledger, score, risk, simulate, run, demo):
+    for module in (
+        generate,
+        ingest,
+        rulebook,
+        fees,
+        ledger,
+        score,
+        risk,
+        simulate,
+        run,
+        demo,
+        serve,
+    ):
         module.register(app)
 
 
@@ -45,12 +78,8 @@ _register_all()
 
 
 def main() -> None:
-    """Entry point: runs the app and turns Merchantry errors into clean exits."""
-    try:
-        app()
-    except MerchantryError as err:
-        Console(stderr=True).print(f"[bold red]error:[/] {err}", highlight=False)
-        sys.exit(err.exit_code)
+    """Entry point (errors are turned into messages and exit codes by the root group)."""
+    app()
 
 
 if __name__ == "__main__":

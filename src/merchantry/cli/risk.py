@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import duckdb
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from merchantry.cli.options import (
+    DEFAULT_DB,
+    DbOption,
+    MerchantryCommand,
+    connect_warehouse,
+    progress,
+)
 from merchantry.kit.money import format_fen
 from merchantry.risk.access import Scope
 from merchantry.risk.cases import CaseState
@@ -29,21 +35,37 @@ from merchantry.risk.rings import Method, RingRun, find_rings
 from merchantry.risk.rules import compile_risk_rules
 from merchantry.risk.settings import DEFAULT_RULEBOOK, settings_from
 from merchantry.risk.store import DEFAULT_URL, open_store
-from merchantry.rulebook import load_rulebook
+from merchantry.rulebook import Rulebook, load_rulebook
+from merchantry.rulebook.purpose import Stage, require_stage
 from merchantry.service import cases
 from merchantry.service.runner import run_stage
 from merchantry.service.stages import rings_stage
-from merchantry.store.warehouse import DEFAULT_DB, connect
 
 risk_app = typer.Typer(help="Risk control: rings, refund decisions, integrity file, cases.")
 cases_app = typer.Typer(help="Risk cases and appeals (operational database).")
 risk_app.add_typer(cases_app, name="cases")
 
-DB = Annotated[Path, typer.Option("--db", help="Warehouse file.")]
+DB = DbOption
 RULEBOOK = Annotated[str, typer.Option("--rulebook", help="Risk rulebook.")]
-STORE = Annotated[str, typer.Option("--store", help="Operational database (SQLAlchemy URL).")]
+STORE = Annotated[
+    str,
+    typer.Option(
+        "--ops-db",
+        envvar="MERCHANTRY_OPS_URL",
+        help="Operational database (SQLAlchemy URL), as `serve` and `keys` take it.",
+    ),
+]
 TIME_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 T = TypeVar("T")
+
+
+class RingMethod(StrEnum):
+    """How linked-account groups are found."""
+
+    SCIPY = "scipy"
+    """Connected components with SciPy's sparse graph routines (fast)."""
+    DUCKDB = "duckdb"
+    """Label propagation in SQL inside the warehouse."""
 
 
 def register(app: typer.Typer) -> None:
@@ -51,36 +73,33 @@ def register(app: typer.Typer) -> None:
     app.add_typer(risk_app, name="risk")
 
 
-@contextmanager
-def _spinner(console: Console, text: str) -> Iterator[None]:
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        progress.add_task(text, total=None)
-        yield
+def _risk_rulebook(name: str) -> Rulebook:
+    """The risk rulebook ``name``; a rulebook for another stage is refused, naming its command."""
+    book = load_rulebook(name)
+    require_stage(book, (Stage.RISK,), "merchantry risk")
+    return book
 
 
 def _run(console: Console, text: str, work: Callable[[], T]) -> T:
-    with _spinner(console, text):
+    with progress(console, text):
         return work()
 
 
-@risk_app.command("rings")
+@risk_app.command("rings", cls=MerchantryCommand)
 def rings_command(
     db: DB = DEFAULT_DB,
     rulebook: RULEBOOK = DEFAULT_RULEBOOK,
-    method: Annotated[str, typer.Option(help="scipy or duckdb (SQL label propagation).")] = "scipy",
+    method: Annotated[RingMethod, typer.Option(help="How linked groups are found.")] = (
+        RingMethod.SCIPY
+    ),
     truth: Annotated[Path | None, typer.Option(help="Generator truth/ folder to evaluate.")] = None,
 ) -> None:
     """Find linked-account rings and score them (risk_rings, risk_ring_members)."""
     console = Console()
-    chosen: Method = "duckdb" if method == "duckdb" else "scipy"
+    _risk_rulebook(rulebook)  # a rulebook for another stage is refused here, naming its command
+    chosen: Method = "duckdb" if method is RingMethod.DUCKDB else "scipy"
     stage = rings_stage(rulebook, method=chosen)
-    con = connect(db)
+    con = connect_warehouse(db)
     try:
         today = date.today()  # rings are warehouse-wide: the period only labels the run
         outcome = _run(console, "finding rings", lambda: run_stage(con, stage, today, today))
@@ -148,7 +167,7 @@ def _print_evaluation(console: Console, result: ModelEvaluation) -> None:
     console.print(grades)
 
 
-@risk_app.command("train")
+@risk_app.command("train", cls=MerchantryCommand)
 def train_command(
     truth: Annotated[Path, typer.Option(help="Generator truth/ folder (labels).")],
     out: Annotated[Path, typer.Option(help="Model file to write.")] = Path("risk-model.pkl"),
@@ -161,9 +180,9 @@ def train_command(
 ) -> None:
     """Train the model on labelled history (time split), report its test figures, save it."""
     console = Console()
-    book = load_rulebook(rulebook)
+    book = _risk_rulebook(rulebook)
     features = BEHAVIOUR_FEATURES if behaviour_only else MODEL_FEATURES
-    con = connect(db)
+    con = connect_warehouse(db)
     try:
         result = _run(
             console,
@@ -183,7 +202,7 @@ def train_command(
     console.print(f"model {result.model.version} written to {save_model(result.model, out)}")
 
 
-@risk_app.command("evaluate")
+@risk_app.command("evaluate", cls=MerchantryCommand)
 def evaluate_command(
     truth: Annotated[Path | None, typer.Option(help="Generator truth/ folder.")] = None,
     amazon: Annotated[
@@ -195,9 +214,9 @@ def evaluate_command(
     """Evaluate rings and decisions on planted truth, and node scores on the Amazon graph."""
     console = Console()
     if truth is not None:
-        book = load_rulebook(rulebook)
+        book = _risk_rulebook(rulebook)
         settings = settings_from(book)
-        con = connect(db)
+        con = connect_warehouse(db)
         try:
             for features, name in ((MODEL_FEATURES, "all"), (BEHAVIOUR_FEATURES, "behaviour")):
                 result = _run(
@@ -248,7 +267,7 @@ def evaluate_command(
         console.print(table)
 
 
-@risk_app.command("score")
+@risk_app.command("score", cls=MerchantryCommand)
 def score_command(
     db: DB = DEFAULT_DB,
     rulebook: RULEBOOK = DEFAULT_RULEBOOK,
@@ -256,10 +275,10 @@ def score_command(
 ) -> None:
     """Find rings, then decide every after-sales request into risk_decisions."""
     console = Console()
-    book = load_rulebook(rulebook)
+    book = _risk_rulebook(rulebook)
     settings = settings_from(book)
     loaded = load_model(model) if model is not None else None
-    con = connect(db)
+    con = connect_warehouse(db)
     try:
         _run(console, "finding rings", lambda: find_rings(con, settings))
         run = _run(
@@ -273,7 +292,7 @@ def score_command(
     console.print(f"{run.requests:,} requests decided in {run.seconds:.2f} s: {counts}")
 
 
-@risk_app.command("integrity")
+@risk_app.command("integrity", cls=MerchantryCommand)
 def integrity_command(
     as_of: Annotated[datetime, typer.Option("--as-of", formats=TIME_FORMATS)],
     db: DB = DEFAULT_DB,
@@ -283,9 +302,9 @@ def integrity_command(
 ) -> None:
     """Record abuse events found in the warehouse in the integrity file."""
     console = Console()
-    settings = settings_from(load_rulebook(rulebook))
+    settings = settings_from(_risk_rulebook(rulebook))
     engine = open_store(store)
-    con = connect(db)
+    con = connect_warehouse(db)
     try:
         events = derive_events(con, settings, as_of)
     finally:
@@ -297,7 +316,7 @@ def integrity_command(
         console.print(f"buyer {view.buyer_id}: level {view.level.value}")
 
 
-@risk_app.command("brushing")
+@risk_app.command("brushing", cls=MerchantryCommand)
 def brushing_command(
     log: Annotated[
         Path,
@@ -313,7 +332,7 @@ def brushing_command(
     from merchantry.risk.brushing import find_brushing, read_tianchi_log
 
     console = Console()
-    settings = settings_from(load_rulebook(rulebook))
+    settings = settings_from(_risk_rulebook(rulebook))
     con = duckdb.connect()
     try:
         kept = read_tianchi_log(con, log)
@@ -340,7 +359,7 @@ def brushing_command(
         console.print(table)
 
 
-@cases_app.command("open")
+@cases_app.command("open", cls=MerchantryCommand)
 def cases_open(
     db: DB = DEFAULT_DB,
     store: STORE = DEFAULT_URL,
@@ -348,7 +367,7 @@ def cases_open(
 ) -> None:
     """Open a case for every intercepted request in risk_decisions."""
     engine = open_store(store)
-    con = connect(db)
+    con = connect_warehouse(db)
     try:
         added = cases.open_cases(engine, con, Scope.operator("cli"), at or datetime.now())
     finally:
@@ -356,23 +375,23 @@ def cases_open(
     Console().print(f"{added:,} new cases")
 
 
-@cases_app.command("list")
+@cases_app.command("list", cls=MerchantryCommand)
 def cases_list(
     store: STORE = DEFAULT_URL,
-    state: Annotated[str | None, typer.Option(help="Only cases in this state.")] = None,
+    state: Annotated[CaseState | None, typer.Option(help="Only cases in this state.")] = None,
     shop: Annotated[str | None, typer.Option(help="Act as this shop's merchant.")] = None,
     sort: Annotated[
         cases.CaseSort, typer.Option(help="Order: risk (score), amount or age (oldest first).")
     ] = cases.CaseSort.RISK,
-    page: Annotated[int, typer.Option(help="Page to show, from 1.")] = 1,
-    per_page: Annotated[int, typer.Option(help="Cases per page.")] = 20,
+    page: Annotated[int, typer.Option(help="Page to show, from 1.", min=1)] = 1,
+    per_page: Annotated[int, typer.Option(help="Cases per page.", min=1)] = 20,
 ) -> None:
     """List cases sorted by risk, amount or age, a page at a time (a merchant: its shop's)."""
     scope = Scope.merchant(shop) if shop else Scope.operator("cli")
     shown = cases.page_cases(
         open_store(store),
         scope,
-        state=CaseState(state) if state else None,
+        state=state,
         sort=sort,
         page=page,
         per_page=per_page,
@@ -405,7 +424,7 @@ def cases_list(
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".bmp")
 
 
-@cases_app.command("show")
+@cases_app.command("show", cls=MerchantryCommand)
 def cases_show(case_id: str, store: STORE = DEFAULT_URL) -> None:
     """A case: its decision and reasons, the evidence submitted, and its audit trail."""
     view = cases.show_case(open_store(store), Scope.operator("cli"), case_id)
@@ -435,23 +454,23 @@ def cases_show(case_id: str, store: STORE = DEFAULT_URL) -> None:
         console.print(f"  {r.at:%Y-%m-%d %H:%M} {r.actor}: {origin} -> {r.to_state}  {r.note}")
 
 
-@cases_app.command("move")
+@cases_app.command("move", cls=MerchantryCommand)
 def cases_move(
     case_id: str,
-    to: Annotated[str, typer.Option(help="under_review, upheld or overturned.")],
+    to: Annotated[CaseState, typer.Option(help="The state to move the case to.")],
     note: Annotated[str, typer.Option(help="Why.")],
     store: STORE = DEFAULT_URL,
     db: Annotated[Path | None, typer.Option(help="Warehouse (to reverse money).")] = None,
     actor: Annotated[str, typer.Option(help="Who is moving it.")] = "cli",
 ) -> None:
     """Move a case (operators); overturning reverses its journal entry and says what it moved."""
-    con = connect(db) if db else None
+    con = connect_warehouse(db) if db else None
     try:
         moved = cases.move_case(
             open_store(store),
             Scope.operator(actor),
             case_id,
-            CaseState(to),
+            to,
             note,
             datetime.now(),
             con,
@@ -464,7 +483,7 @@ def cases_move(
         console.print(line, highlight=False)
 
 
-@cases_app.command("appeal")
+@cases_app.command("appeal", cls=MerchantryCommand)
 def cases_appeal(
     case_id: str,
     shop: Annotated[str, typer.Option(help="The appealing merchant's shop.")],

@@ -9,37 +9,60 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from merchantry.kit.errors import Diagnostic, InputError, Severity, has_errors
+from merchantry.cli.options import RulebookDirsOption, command, rulebook_dirs
+from merchantry.kit.errors import Diagnostic, InputError, NotFound, Severity, has_errors
 from merchantry.risk.rules import compile_risk_rules
 from merchantry.rulebook import Rulebook, check_file, load_rulebook
-from merchantry.rulebook.library import available_names, search_dirs
+from merchantry.rulebook.library import SUFFIXES, available_names, find_rulebook, search_dirs
+from merchantry.rulebook.parse import did_you_mean
 from merchantry.rulebook.score_effects import SCORE_KIND_NAMES
 from merchantry.scoring.rules import check_score_rules
-
-DirsOption = Annotated[
-    list[Path] | None,
-    typer.Option("--dir", help="Extra folder to find rulebooks in (before the shipped ones)."),
-]
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
     group = typer.Typer(help="Check and explain rulebooks.", no_args_is_help=True)
-    group.command("check")(check_command)
-    group.command("explain")(explain_command)
-    group.command("list")(list_command)
+    command(group, "check", check_command)
+    command(group, "explain", explain_command)
+    command(group, "list", list_command)
     app.add_typer(group, name="rulebook")
 
 
+def resolve_target(target: Path, dirs: tuple[Path, ...]) -> Path:
+    """A file to check: ``target`` itself, or the file of the rulebook named ``target``."""
+    if target.is_file():
+        return target
+    if target.is_dir():
+        raise InputError(
+            f"{target} is a folder; give rulebook files (e.g. {target}/*.yaml) or a name"
+        )
+    text = str(target)
+    if target.suffix not in SUFFIXES and "/" not in text and "\\" not in text:
+        found = find_rulebook(text, search_dirs(dirs))
+        if found is not None:
+            return found
+    names = available_names(search_dirs(dirs))
+    hint = did_you_mean(target.stem, names) or "rulebooks: " + ", ".join(names)
+    raise NotFound(
+        f"{text} is neither a file nor a rulebook name found in the rulebook folders; {hint} "
+        "(give a YAML file path, or a rulebook name with --rulebook-dir for its folder)"
+    )
+
+
 def check_command(
-    files: Annotated[list[Path], typer.Argument(help="Rulebook YAML files to check.")],
-    dirs: DirsOption = None,
+    files: Annotated[
+        list[Path], typer.Argument(help="Rulebook YAML files, or rulebook names, to check.")
+    ],
+    dirs: RulebookDirsOption = None,
 ) -> None:
     """Print every problem in the given rulebooks; exit 1 when any is an error."""
     console = Console()
     diagnostics: list[Diagnostic] = []
-    for path in files:
-        book, found = check_file(path, dirs or ())
+    folders = rulebook_dirs(dirs)
+    for path in [resolve_target(f, folders) for f in files]:
+        if path not in files:
+            console.print(f"checking rulebook {path.stem} ({path})", highlight=False)
+        book, found = check_file(path, folders)
         diagnostics.extend(found)
         if book is not None:
             diagnostics.extend(stage_checks(book))
@@ -77,10 +100,10 @@ def stage_checks(book: Rulebook) -> list[Diagnostic]:
 
 def explain_command(
     name: Annotated[str, typer.Argument(help="Rulebook name, e.g. douyin-2026.")],
-    dirs: DirsOption = None,
+    dirs: RulebookDirsOption = None,
 ) -> None:
     """The rules in force after inheritance, in plain words, with sources and assumptions."""
-    book = load_rulebook(name, dirs or ())
+    book = load_rulebook(name, rulebook_dirs(dirs))
     console = Console()
     window = f"{book.effective_from} – {book.effective_to or 'open'}"
     console.print(f"[bold]{book.name}[/]: {book.title}  ({window})", highlight=False)
@@ -118,7 +141,7 @@ def explain_command(
     console.print(f"{len(book.rules)} rules in force, {assumed} resting on assumptions.")
 
 
-def list_command(dirs: DirsOption = None) -> None:
-    """Names of the rulebooks found (shipped and in --dir folders)."""
-    for name in available_names(search_dirs(dirs or ())):
+def list_command(dirs: RulebookDirsOption = None) -> None:
+    """Names of the rulebooks found (shipped and in --rulebook-dir folders)."""
+    for name in available_names(search_dirs(rulebook_dirs(dirs))):
         typer.echo(name)

@@ -8,14 +8,23 @@ any warnings. The work is :func:`merchantry.service.runner.run_stages`.
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from merchantry.cli.options import (
+    DATE_FORMATS,
+    DEFAULT_DB,
+    DbOption,
+    RulebookDirsOption,
+    check_period,
+    command,
+    connect_warehouse,
+    progress,
+    rulebook_dirs,
+)
 from merchantry.service.runner import RunReport, run_stages
 from merchantry.service.snapshot import publish_snapshot
 from merchantry.service.stages import (
@@ -24,9 +33,6 @@ from merchantry.service.stages import (
     Stage,
     default_stages,
 )
-from merchantry.store.warehouse import DEFAULT_DB, connect
-
-DATE_FORMATS = ["%Y-%m-%d"]
 
 
 def print_run(console: Console, run: RunReport) -> None:
@@ -55,7 +61,7 @@ def run_command(
     end: Annotated[
         datetime, typer.Option("--to", formats=DATE_FORMATS, help="Last day (inclusive).")
     ],
-    db: Annotated[Path, typer.Option("--db", help="Warehouse file.")] = DEFAULT_DB,
+    db: DbOption = DEFAULT_DB,
     only: Annotated[
         list[str] | None,
         typer.Option(
@@ -70,9 +76,7 @@ def run_command(
         list[str] | None,
         typer.Option("--score-rulebook", help="Score rulebook (repeat for several)."),
     ] = None,
-    dirs: Annotated[
-        list[Path] | None, typer.Option("--dir", help="Extra folder to find rulebooks in.")
-    ] = None,
+    dirs: RulebookDirsOption = None,
     snapshot: Annotated[
         bool, typer.Option(help="Publish a read-only snapshot for readers after the run.")
     ] = False,
@@ -83,29 +87,23 @@ def run_command(
     its rulebook changed since its last run (recorded in the stage_runs table).
     """
     console = Console()
+    check_period(start.date(), end.date())
     stages = default_stages(
         fee_rulebook=rulebook,
         score_rulebooks=tuple(score_rulebook or DEFAULT_SCORE_RULEBOOKS),
-        rulebook_dirs=tuple(dirs or ()),
+        rulebook_dirs=rulebook_dirs(dirs),
     )
-    con = connect(db)
+    con = connect_warehouse(db)
     try:
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as shown:
-            task = shown.add_task("starting", total=None)
+        with progress(console, "starting") as step:
             current = {"stage": ""}
 
             def on_stage(stage: Stage, state: str) -> None:
                 name = stage.name
                 current["stage"] = name
                 if state == "running":
-                    shown.console.print(f"running {name}", highlight=False)
-                shown.update(task, description=f"{name}: {state}")
+                    console.print(f"running {name}", highlight=False)
+                step(f"{name}: {state}")
 
             run = run_stages(
                 con,
@@ -114,7 +112,7 @@ def run_command(
                 stages=stages,
                 only=tuple(only or ()),
                 force=force,
-                progress=lambda step: shown.update(task, description=f"{current['stage']}: {step}"),
+                progress=lambda text: step(f"{current['stage']}: {text}"),
                 on_stage=on_stage,
             )
     finally:
@@ -128,4 +126,4 @@ def run_command(
 
 def register(app: typer.Typer) -> None:
     """Add ``run`` to ``app``."""
-    app.command("run")(run_command)
+    command(app, "run", run_command)

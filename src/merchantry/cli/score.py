@@ -10,29 +10,40 @@ from typing import Annotated
 import duckdb
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from merchantry.kit.errors import InputError
+from merchantry.cli.options import (
+    DATE_FORMATS,
+    DEFAULT_DB,
+    DbOption,
+    RulebookDirsOption,
+    check_period,
+    command,
+    day,
+    open_warehouse,
+    progress,
+    require_shop,
+    rulebook_dirs,
+)
 from merchantry.report import format_points
+from merchantry.rulebook import load_rulebook
+from merchantry.rulebook.purpose import Stage, require_stage
 from merchantry.scoring import ScoreRunSummary, display_tenths
 from merchantry.scoring.diagnosis import ScoreDiagnosis, diagnose_score
 from merchantry.scoring.report import ranking, write_ranking_csv, write_score_report
 from merchantry.service.demo import extreme_shops
 from merchantry.service.runner import run_stage
 from merchantry.service.stages import score_stage
-from merchantry.store.warehouse import DEFAULT_DB, connect
 
-DATE_FORMATS = ["%Y-%m-%d"]
 diagnose_app = typer.Typer(help="Diagnosis: why a figure is what it is, and what would change it.")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
-    app.command("score")(score_command)
-    app.command("score-report")(score_report_command)
+    command(app, "score", score_command)
+    command(app, "score-report", score_report_command)
     app.add_typer(diagnose_app, name="diagnose")
-    diagnose_app.command("score")(diagnose_score_command)
+    command(diagnose_app, "score", diagnose_score_command)
 
 
 def points(cp: int | None) -> str:
@@ -65,45 +76,33 @@ def print_summary(console: Console, con: duckdb.DuckDBPyConnection, s: ScoreRunS
 
 def score_command(
     rulebook: Annotated[str, typer.Option("--rulebook", help="Score rulebook name.")],
-    day: Annotated[
+    first: Annotated[
         datetime, typer.Option("--date", formats=DATE_FORMATS, help="First score date.")
     ],
     to: Annotated[
         datetime | None,
         typer.Option("--to", formats=DATE_FORMATS, help="Last score date (inclusive)."),
     ] = None,
-    db: Annotated[Path, typer.Option("--db", help="Warehouse file.")] = DEFAULT_DB,
-    dirs: Annotated[
-        list[Path] | None, typer.Option("--dir", help="Extra folder to find rulebooks in.")
-    ] = None,
+    db: DbOption = DEFAULT_DB,
+    dirs: RulebookDirsOption = None,
 ) -> None:
     """Score every shop on every date (re-running replaces that rulebook's rows)."""
     console = Console()
-    con = connect(db)
-    try:
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as progress:
-            task = progress.add_task(f"scoring under {rulebook}", total=None)
-            first, last = day.date(), (to or day).date()
-            if last < first:  # before the rulebook is read, as the score stage always did
-                raise InputError(f"--to {last} is before --date {first}")
+    check_period(first.date(), day(to), ("--date", "--to"))
+    folders = rulebook_dirs(dirs)
+    require_stage(load_rulebook(rulebook, folders), (Stage.SCORE,), "merchantry score")
+    with open_warehouse(db) as con:
+        with progress(console, f"scoring under {rulebook}") as step:
             outcome = run_stage(
                 con,
-                score_stage(rulebook, dirs or ()),
-                first,
-                last,
-                progress=lambda step: progress.update(task, description=f"{rulebook}: {step}"),
+                score_stage(rulebook, folders),
+                first.date(),
+                (to or first).date(),
+                progress=lambda text: step(f"{rulebook}: {text}"),
             )
         if not isinstance(outcome.detail, ScoreRunSummary):
             raise TypeError(f"the score stage reported {type(outcome.detail).__name__}")
         print_summary(console, con, outcome.detail)
-    finally:
-        con.close()
 
 
 def print_diagnosis(console: Console, d: ScoreDiagnosis) -> None:
@@ -144,54 +143,46 @@ def diagnose_score_command(
     rulebook: Annotated[
         str, typer.Option("--rulebook", help="Score rulebook name.")
     ] = "douyin-score-2026-07",
-    day: Annotated[
+    when: Annotated[
         datetime | None,
         typer.Option("--date", formats=DATE_FORMATS, help="Score date (default: latest)."),
     ] = None,
-    db: Annotated[Path, typer.Option("--db", help="Warehouse file.")] = DEFAULT_DB,
-    dirs: Annotated[
-        list[Path] | None, typer.Option("--dir", help="Extra folder to find rulebooks in.")
-    ] = None,
+    db: DbOption = DEFAULT_DB,
+    dirs: RulebookDirsOption = None,
 ) -> None:
     """Which indicators cost the shop most against its industry, and what fixing each adds."""
     console = Console()
-    con = connect(db)
-    try:
-        diagnosis = diagnose_score(
-            con, rulebook, shop, None if day is None else day.date(), rulebook_dirs=dirs or ()
-        )
+    folders = rulebook_dirs(dirs)
+    with open_warehouse(db) as con:
+        require_shop(con, shop)
+        diagnosis = diagnose_score(con, rulebook, shop, day(when), rulebook_dirs=folders)
         print_diagnosis(console, diagnosis)
-    finally:
-        con.close()
 
 
 def score_report_command(
     rulebook: Annotated[str, typer.Option("--rulebook", help="Score rulebook name.")],
-    day: Annotated[datetime, typer.Option("--date", formats=DATE_FORMATS, help="Score date.")],
+    when: Annotated[datetime, typer.Option("--date", formats=DATE_FORMATS, help="Score date.")],
     out: Annotated[Path, typer.Option("--out", help="HTML report to write.")] = Path("scores.html"),
     ranking_csv: Annotated[
         Path | None,
         typer.Option("--ranking-csv", help="Also write the good-service ranking as CSV."),
     ] = None,
-    db: Annotated[Path, typer.Option("--db", help="Warehouse file.")] = DEFAULT_DB,
-    dirs: Annotated[
-        list[Path] | None, typer.Option("--dir", help="Extra folder to find rulebooks in.")
-    ] = None,
+    db: DbOption = DEFAULT_DB,
+    dirs: RulebookDirsOption = None,
 ) -> None:
     """Report a scored date: distribution, industries, indicators, gates, lowest shops and
     the good-service ranking per industry (HTML with offline charts; ranking also as CSV)."""
     console = Console()
-    con = connect(db)
-    try:
-        path = write_score_report(con, rulebook, day.date(), out, rulebook_dirs=dirs or ())
+    with open_warehouse(db) as con:
+        path = write_score_report(
+            con, rulebook, when.date(), out, rulebook_dirs=rulebook_dirs(dirs)
+        )
         console.print(f"Report: {path}", highlight=False)
         if ranking_csv is not None:
-            ranked = ranking(con, rulebook, day.date())
+            ranked = ranking(con, rulebook, when.date())
             write_ranking_csv(ranked, ranking_csv)
             console.print(
                 f"Ranking: {len(ranked):,} shops in "
                 f"{len({r.industry for r in ranked}):,} industries -> {ranking_csv}",
                 highlight=False,
             )
-    finally:
-        con.close()

@@ -2,33 +2,39 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from merchantry.cli.options import (
+    DATE_FORMATS,
+    DEFAULT_DB,
+    DbOption,
+    RulebookDirsOption,
+    check_period,
+    command,
+    day,
+    open_warehouse,
+    progress,
+    rulebook_dirs,
+)
 from merchantry.kit.errors import InputError
-from merchantry.kit.money import format_fen, yuan_to_fen
+from merchantry.kit.money import format_bp, format_fen, percent_to_bp, yuan_to_fen
 from merchantry.report import PlotlyMode, format_points
 from merchantry.service.simulation import run_simulation
 from merchantry.simulate import SegmentParams, SimulationResult
+from merchantry.simulate.export import export
 from merchantry.simulate.params import (
+    DEFAULT_CASH_RATE_BP,
     DEFAULT_KEY_ACCOUNT_FROM_FEN,
     DEFAULT_NEW_SHOP_DAYS,
     DEFAULT_SMALL_BELOW_FEN,
 )
-from merchantry.simulate.report import write_report
-from merchantry.store.warehouse import DEFAULT_DB, connect
-
-DATE_FORMATS = ["%Y-%m-%d"]
-
-
-def _day(value: datetime | None) -> date | None:
-    return value.date() if value else None
+from merchantry.simulate.report import headline_text, write_report
 
 
 def _fen(option: str, yuan: str) -> int:
@@ -48,11 +54,20 @@ def print_result(console: Console, result: SimulationResult) -> None:
     )
     head.add_column("what")
     head.add_column("amount", justify="right")
+    if result.effects:
+        head.add_row(
+            "[bold]Merchants gain, every money effect 商家得益（全部）",
+            format_fen(result.merchant_gain_fen),
+        )
+        head.add_row(
+            "[bold]Platform gives up, every money effect 平台成本（全部）",
+            format_fen(result.platform_cost_fen),
+        )
     for label, fen in (
-        ("Merchants save 商家节省", s.saving_fen),
+        ("Merchants save on fee lines 费用节省", s.saving_fen),
         ("Baseline merchant cost", s.baseline_cost_fen),
         ("Candidate merchant cost", s.candidate_cost_fen),
-        ("Platform gives up 平台让利", s.platform_giveup_fen),
+        ("Platform gives up on fee lines 平台让利", s.platform_giveup_fen),
         ("Subsidies paid (candidate)", s.subsidy_candidate_fen),
         ("Creators & buyers change", s.others_change_fen),
     ):
@@ -61,7 +76,26 @@ def print_result(console: Console, result: SimulationResult) -> None:
         "Shops gain / lose / same", f"{s.shops_gain} / {s.shops_lose} / {s.shops_unchanged}"
     )
     console.print(head)
-    lines = Table(title="By policy line 按政策")
+    console.print(headline_text(result), highlight=False)
+    if result.effects:
+        effects = Table(
+            title=f"Every money effect 全部资金影响 (cash flow at "
+            f"{format_bp(result.params.cash_rate_bp)} a year)"
+        )
+        for column in ("effect", "baseline", "candidate", "merchants gain", "platform cost"):
+            effects.add_column(column, justify="left" if column == "effect" else "right")
+        effects.add_column("how", overflow="fold")
+        for e in result.effects:
+            effects.add_row(
+                e.title,
+                format_fen(e.baseline_fen),
+                format_fen(e.candidate_fen),
+                format_fen(e.merchant_gain_fen),
+                format_fen(e.platform_cost_fen),
+                e.note or "",
+            )
+        console.print(effects)
+    lines = Table(title="By policy line 按政策 (fee lines)")
     lines.add_column("policy line")
     lines.add_column("orders", justify="right")
     lines.add_column("saving", justify="right")
@@ -86,87 +120,104 @@ def print_result(console: Console, result: SimulationResult) -> None:
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
 
-    @app.command("simulate")
-    def simulate_command(
-        baseline: Annotated[str, typer.Option(help="Rulebook savings are measured from.")],
-        candidate: Annotated[str, typer.Option(help="Rulebook being evaluated.")],
-        start: Annotated[
-            datetime | None,
-            typer.Option(
-                "--from", formats=DATE_FORMATS, help="First payment date (default: earliest order)."
-            ),
-        ] = None,
-        end: Annotated[
-            datetime | None,
-            typer.Option(
-                "--to", formats=DATE_FORMATS, help="Last payment date (default: latest order)."
-            ),
-        ] = None,
-        report: Annotated[
-            Path | None, typer.Option(help="Write the HTML report here.", dir_okay=False)
-        ] = None,
-        db: Annotated[Path, typer.Option(help="Warehouse file.")] = DEFAULT_DB,
-        rulebook_dir: Annotated[
-            list[Path] | None,
-            typer.Option(help="Extra folder of rulebook YAML files (repeatable)."),
-        ] = None,
-        use_existing_fees: Annotated[
-            bool,
-            typer.Option(help="Do not run the fee engine; use the fee_lines already stored."),
-        ] = False,
-        plotly: Annotated[
-            PlotlyMode,
-            typer.Option(help="inline: one self-contained page; beside: plotly.js next to it."),
-        ] = PlotlyMode.INLINE,
-        new_days: Annotated[
-            int, typer.Option(help="A shop opened fewer days than this before the start is new.")
-        ] = DEFAULT_NEW_SHOP_DAYS,
-        small_below: Annotated[
-            str, typer.Option(help="GMV in the period (yuan) below which a merchant is small.")
-        ] = str(DEFAULT_SMALL_BELOW_FEN // 100),
-        key_account_from: Annotated[
-            str, typer.Option(help="GMV in the period (yuan) from which a merchant is a KA.")
-        ] = str(DEFAULT_KEY_ACCOUNT_FROM_FEN // 100),
-    ) -> None:
-        """Replay the warehouse's orders under two rulebooks; report merchants' savings."""
-        console = Console()
-        try:
-            params = SegmentParams(
-                new_shop_days=new_days,
-                small_below_fen=_fen("small-below", small_below),
-                key_account_from_fen=_fen("key-account-from", key_account_from),
-            )
-        except ValueError as err:
-            raise InputError(str(err)) from None
-        con = connect(db)
-        try:
-            with Progress(
-                SpinnerColumn(),
-                TextColumn("[bold]simulate[/] {task.description}"),
-                TimeElapsedColumn(),
-                console=console,
-                transient=True,
-            ) as bar:
-                task = bar.add_task("starting", total=None)
-                result = run_simulation(
-                    con,
-                    baseline,
-                    candidate,
-                    _day(start),
-                    _day(end),
-                    params=params,
-                    use_existing_fees=use_existing_fees,
-                    rulebook_dirs=tuple(rulebook_dir or ()),
-                    progress=lambda step: bar.update(task, description=step),
-                )
-                if report is not None:
-                    bar.update(task, description="writing the report")
-                    write_report(result, report, plotly=plotly)
-        finally:
-            con.close()
-        print_result(console, result)
-        for warning in result.warnings:
-            console.print(f"[yellow]warning:[/] {warning}", highlight=False)
-        console.print(f"run [bold]{result.run_id}[/] stored in sim_* tables of {db}")
+    command(app, "simulate", simulate_command)
+
+
+def simulate_command(
+    baseline: Annotated[str, typer.Option(help="Rulebook savings are measured from.")],
+    candidate: Annotated[str, typer.Option(help="Rulebook being evaluated.")],
+    start: Annotated[
+        datetime | None,
+        typer.Option(
+            "--from", formats=DATE_FORMATS, help="First payment date (default: earliest order)."
+        ),
+    ] = None,
+    end: Annotated[
+        datetime | None,
+        typer.Option(
+            "--to", formats=DATE_FORMATS, help="Last payment date (default: latest order)."
+        ),
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Write the HTML report here.", dir_okay=False)
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+    rulebook_dir: RulebookDirsOption = None,
+    use_existing_fees: Annotated[
+        bool,
+        typer.Option(help="Do not run the fee engine; use the fee_lines already stored."),
+    ] = False,
+    plotly: Annotated[
+        PlotlyMode,
+        typer.Option(help="inline: one self-contained page; beside: plotly.js next to it."),
+    ] = PlotlyMode.INLINE,
+    new_days: Annotated[
+        int, typer.Option(help="A shop opened fewer days than this before the start is new.")
+    ] = DEFAULT_NEW_SHOP_DAYS,
+    small_below: Annotated[
+        str, typer.Option(help="GMV in the period (yuan) below which a merchant is small.")
+    ] = str(DEFAULT_SMALL_BELOW_FEN // 100),
+    key_account_from: Annotated[
+        str, typer.Option(help="GMV in the period (yuan) from which a merchant is a KA.")
+    ] = str(DEFAULT_KEY_ACCOUNT_FROM_FEN // 100),
+    cash_rate: Annotated[
+        str,
+        typer.Option(
+            help="Annual rate (percent) valuing money held longer or shorter: settlement days "
+            "and deposits."
+        ),
+    ] = str(DEFAULT_CASH_RATE_BP / 100),
+    replace: Annotated[
+        bool,
+        typer.Option(
+            help="Replace results stored for a rulebook name computed from other content."
+        ),
+    ] = False,
+    export_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--export",
+            help="Also write lines, segments, shops and money effects: a FILE.xlsx workbook, or "
+            "a folder of CSV files.",
+        ),
+    ] = None,
+) -> None:
+    """Replay the warehouse's orders under two rulebooks; report every money effect."""
+    console = Console()
+    try:
+        rate_bp = percent_to_bp(cash_rate)
+    except (ValueError, ArithmeticError) as err:
+        raise InputError(f"--cash-rate: {cash_rate!r} is not a percentage ({err})") from None
+    params = SegmentParams(
+        new_shop_days=new_days,
+        small_below_fen=_fen("small-below", small_below),
+        key_account_from_fen=_fen("key-account-from", key_account_from),
+        cash_rate_bp=rate_bp,
+    )
+    check_period(day(start), day(end))
+    folders = rulebook_dirs(rulebook_dir)
+    with open_warehouse(db) as con, progress(console, "simulate: starting") as step:
+        result = run_simulation(
+            con,
+            baseline,
+            candidate,
+            day(start),
+            day(end),
+            params=params,
+            use_existing_fees=use_existing_fees,
+            replace=replace,
+            rulebook_dirs=folders,
+            progress=lambda text: step(f"simulate: {text}"),
+        )
         if report is not None:
-            console.print(f"report written to [bold]{report}[/]")
+            step("simulate: writing the report")
+            write_report(result, report, plotly=plotly)
+        written = [] if export_to is None else export(con, result.run_id, export_to)
+    print_result(console, result)
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    console.print(f"run [bold]{result.run_id}[/] stored in sim_* tables of {db}")
+    if report is not None:
+        console.print(f"report written to [bold]{report}[/]")
+    for path in written:
+        console.print(f"exported {path}", highlight=False)

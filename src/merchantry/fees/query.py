@@ -24,6 +24,7 @@ from typing import Final
 import sqlglot.expressions as exp
 
 from merchantry.fees.compiler import Compiler, F, Value, col, num, step, text
+from merchantry.kit.errors import InputError
 from merchantry.kit.money import BP_PER_UNIT, apply_rate_sql, div_round_sql, pro_rata_sql
 from merchantry.rulebook.effects import Stacking
 from merchantry.rulebook.facts import fact_relation
@@ -453,7 +454,7 @@ def compile_fee_query(rulebook: Rulebook) -> exp.Select:
         )
         query = select if query is None else exp.union(query, select, distinct=False)
     if query is None:
-        raise ValueError(f"rulebook {rulebook.name!r} has no rule that produces a fee line")
+        raise InputError(f"rulebook {rulebook.name!r} has no rule that produces a fee line")
     outer = exp.select(exp.Star()).from_(exp.alias_(exp.Subquery(this=query), "lines", table=True))
     previous: exp.Expr = exp.Subquery(this=fact_relation())
     for name, columns in steps:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 
 class Severity(StrEnum):
@@ -60,16 +60,51 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.severity is Severity.ERROR for d in diagnostics)
 
 
+class ExitCode(IntEnum):
+    """What the ``merchantry`` command's exit status means (one code per kind of outcome).
+
+    The table in ``docs/cli.md`` is this enum; a test holds them together.
+    """
+
+    OK = 0
+    """The command did what was asked."""
+    PROBLEMS_FOUND = 1
+    """The command ran and found problems it lists (``rulebook check``, ``ledger-check``, a
+    statement that does not reconcile), or a refusal with no more specific code."""
+    INPUT = 2
+    """What was given cannot be used: an option, an argument or a file (also Typer's own
+    usage errors: a missing option, an invalid choice)."""
+    NOT_FOUND = 3
+    """A named thing does not exist: a warehouse, a folder, a rulebook, a shop, a case, a run."""
+    INTEGRITY = 4
+    """Stored data breaks an invariant (an unbalanced entry, a duplicate key)."""
+    ACCESS_DENIED = 5
+    """The caller's scope does not allow the action (a merchant acting on another shop)."""
+    CONFLICT = 6
+    """The request contradicts what is stored: a case move its state forbids, results stored
+    for a rulebook of different content (re-run with ``--replace``)."""
+    BUSY = 7
+    """The warehouse is held by another process; nothing was done."""
+    INTERNAL = 70
+    """A bug: the command failed in a way it does not expect (please report it)."""
+    INTERRUPTED = 130
+    """Interrupted with Ctrl-C; nothing was committed."""
+
+
 class MerchantryError(Exception):
     """Root of every exception Merchantry raises on purpose."""
 
-    exit_code: int = 1
+    exit_code: int = ExitCode.PROBLEMS_FOUND
 
 
-class InputError(MerchantryError):
-    """User input is unusable; carries every diagnostic found."""
+class InputError(MerchantryError, ValueError):
+    """User input is unusable; carries every diagnostic found.
 
-    exit_code = 2
+    Also a ``ValueError``: a caller that validated values with ``except ValueError`` keeps
+    working when a check is upgraded to this error.
+    """
+
+    exit_code = ExitCode.INPUT
 
     def __init__(self, summary: str, diagnostics: Sequence[Diagnostic] = ()) -> None:
         self.diagnostics = tuple(diagnostics)
@@ -78,12 +113,30 @@ class InputError(MerchantryError):
 
 
 class NotFound(MerchantryError):
-    """A named object (rulebook, shop, table, run) does not exist."""
+    """A named object (warehouse, folder, rulebook, shop, table, run) does not exist."""
 
-    exit_code = 3
+    exit_code = ExitCode.NOT_FOUND
 
 
 class IntegrityError(MerchantryError):
     """An invariant of stored data is broken (unbalanced entry, duplicate key...)."""
 
-    exit_code = 4
+    exit_code = ExitCode.INTEGRITY
+
+
+class AccessDenied(MerchantryError):
+    """The caller's scope does not allow this read or action."""
+
+    exit_code = ExitCode.ACCESS_DENIED
+
+
+class Conflict(MerchantryError):
+    """The request contradicts stored state (e.g. stored results of other content)."""
+
+    exit_code = ExitCode.CONFLICT
+
+
+class Busy(MerchantryError):
+    """A resource (the warehouse file) is held by another process."""
+
+    exit_code = ExitCode.BUSY

@@ -177,20 +177,11 @@ def compute_requirements(
         )
 
 
-def post_deposits(
-    con: duckdb.DuckDBPyConnection, book: Rulebook, start: date, end: date, close_key: str
-) -> PostResult:
-    """Openings, deductions, then each review in date order (each sees the one before)."""
-    ref = CloseRef(book.name, close_key)
-    compute_requirements(con, book, start, write=False)
-    start_stage(con)
-    run_sql(
-        con,
-        STAGE_OPENINGS,
-        {"start": start, "close_key": close_key, "ns": namespace("deposit_opening")},
-    )
-    result = post_staged(con, ref, kinds=("deposit_opening",), start=start, end=end, orphans=False)
-
+def compute_deductions(
+    con: duckdb.DuckDBPyConnection, book: Rulebook, start: date, end: date
+) -> None:
+    """``ledger_deductions``: what each confirmed violation of ``start``..``end`` takes from
+    the deposit (``amount_fen``, ``rule_id``; NULL when no rule matches)."""
     run_sql(con, SHOP_FACTS, {"as_of": end})
     run_sql(con, VIOLATION_FACTS, {"start": start, "end": end})
     deductions = RuleSet(book, "deposit_deduction")
@@ -205,6 +196,23 @@ def post_deposits(
             "ledger_deductions",
         )
     )
+
+
+def post_deposits(
+    con: duckdb.DuckDBPyConnection, book: Rulebook, start: date, end: date, close_key: str
+) -> PostResult:
+    """Openings, deductions, then each review in date order (each sees the one before)."""
+    ref = CloseRef(book.name, close_key)
+    compute_requirements(con, book, start, write=False)
+    start_stage(con)
+    run_sql(
+        con,
+        STAGE_OPENINGS,
+        {"start": start, "close_key": close_key, "ns": namespace("deposit_opening")},
+    )
+    result = post_staged(con, ref, kinds=("deposit_opening",), start=start, end=end, orphans=False)
+
+    compute_deductions(con, book, start, end)
     run_sql(con, STAGE_DEDUCTIONS, {"ns": namespace("deposit_deduction")})
     result += post_staged(con, ref, kinds=("deposit_deduction",), start=start, end=end)
     deducted = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from merchantry.kit.errors import MerchantryError
+from merchantry.kit.errors import AccessDenied as _AccessDenied
 
 
 class Role(StrEnum):
@@ -22,10 +22,8 @@ class Role(StrEnum):
     """A shop's staff: its own shop's records, other buyers' standing as a level only."""
 
 
-class AccessDenied(MerchantryError):
+class AccessDenied(_AccessDenied):
     """The scope does not allow this read or action."""
-
-    exit_code = 3
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ import duckdb
 from sqlalchemy import Engine, select, update
 from sqlalchemy.engine import Connection
 
-from merchantry.kit.errors import MerchantryError, NotFound
+from merchantry.kit.errors import Conflict, NotFound
 from merchantry.kit.ids import stable_key
 from merchantry.risk.access import Scope
 from merchantry.risk.store import risk_case_audit, risk_case_evidence, risk_cases
@@ -68,7 +68,7 @@ TRANSITIONS: Final[dict[CaseState, frozenset[CaseState]]] = {
 }
 
 
-class InvalidTransition(MerchantryError):
+class InvalidTransition(Conflict):
     """A case was asked to move where its state does not allow."""
 
 

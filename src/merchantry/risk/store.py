@@ -2,7 +2,9 @@
 
 SQLAlchemy Core, so the same code runs on SQLite (embedded default) and
 PostgreSQL (production). Money is BIGINT fen; times are naive platform local
-time like the warehouse's. :func:`open_store` creates missing tables.
+time like the warehouse's. The schema is owned by the operational database's
+Alembic migrations (:mod:`merchantry.ops`), which create these tables beside the
+service's (keys, audit log, webhooks); :func:`open_store` migrates the database.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    create_engine,
 )
+
+from merchantry.ops.migrate import create_ops_engine, migrate
 
 DEFAULT_URL: Final = "sqlite:///merchantry-risk.sqlite"
 
@@ -89,7 +92,12 @@ risk_case_evidence = Table(
 
 
 def open_store(url: str = DEFAULT_URL) -> Engine:
-    """An engine on the operational database, with the risk tables created if missing."""
-    engine = create_engine(url, future=True)
+    """An engine on the operational database, migrated to the newest revision.
+
+    A risk table dropped by hand behind the migrations' back is created again
+    (``create_all`` is a no-op for tables that exist).
+    """
+    engine = create_ops_engine(url)
+    migrate(engine)
     metadata.create_all(engine)
     return engine

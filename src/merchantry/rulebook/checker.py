@@ -13,12 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import sqlglot.expressions as exp
+
 from merchantry.kit.errors import Diagnostic, InputError, NotFound, has_errors
 from merchantry.rulebook.condition import check_condition
 from merchantry.rulebook.effects import EFFECT_KINDS, Effect, EffectValue, Stacking
 from merchantry.rulebook.library import available_names, find_rulebook, search_dirs
+from merchantry.rulebook.limits import field_maximum
 from merchantry.rulebook.model import Parameter, Rule, Rulebook
 from merchantry.rulebook.parse import RawRule, RawRulebook, Reporter, did_you_mean, parse_file
+from merchantry.rulebook.titles import disagreements
+from merchantry.rulebook.titles import render as render_title
+from merchantry.rulebook.trial import trial_run
 from merchantry.rulebook.yamlsource import LineMap
 
 
@@ -119,12 +125,13 @@ def _check_effect(
             )
             ok = False
             continue
-        if value < spec.minimum or (spec.maximum is not None and value > spec.maximum):
+        highest = field_maximum(spec)
+        if not spec.minimum <= value <= highest:
             rep.error(
                 at,
                 "out-of-range",
-                f"{where}: {spec.name} = {value} is outside "
-                f"{spec.minimum}..{spec.maximum if spec.maximum is not None else '∞'}",
+                f"{where}: {spec.name} = {value} is outside {spec.minimum:,}..{highest:,}",
+                "the range every stage can compute with (docs/rulebooks.md, Limits)",
                 column=spec.name,
             )
             ok = False
@@ -172,9 +179,35 @@ def _check_rule(placed: _Placed, params: Mapping[str, int], rep: Reporter) -> Ru
         stacking = Stacking(raw.stacking)
     if tree is None:
         return None
+    title, unknown = render_title(raw.title, effect, params)
+    for placeholder in unknown:
+        fields = [k for k, _ in effect.values] + [f"param.{p}" for p in params]
+        rep.error(
+            raw.line,
+            "title-placeholder",
+            f"{where}: the title's {placeholder} names no field of the effect and no parameter",
+            did_you_mean(placeholder.strip("{}"), fields) or "fields: " + ", ".join(fields),
+            "title",
+        )
+    literals = {
+        int(n.this) for n in tree.find_all(exp.Literal) if not n.is_string and n.this.isdigit()
+    }
+    literals |= {
+        params[c.name] for c in tree.find_all(exp.Column) if c.table == "param" and c.name in params
+    }
+    for sentence in disagreements(title, effect, frozenset(literals)):
+        rep.error(
+            raw.line,
+            "title-number",
+            f"{where}: {sentence}",
+            "correct the title, or write the number as a placeholder, e.g. {rate_bp}, so it "
+            "always follows the rule",
+            "title",
+            warning=True,
+        )
     return Rule(
         raw.id,
-        raw.title,
+        title,
         raw.when,
         effect,
         raw.priority,
@@ -235,9 +268,12 @@ def _chain(
 def _resolve(chain: list[RawRulebook], diagnostics: list[Diagnostic]) -> Rulebook | None:
     params: dict[str, Parameter] = {}
     placed: dict[str, _Placed] = {}
-    for raw in chain:
+    introduced: list[tuple[RawRulebook, str, dict[str, Parameter]]] = []
+    for depth, raw in enumerate(chain):
         rep = Reporter(raw.path)
         for param in raw.parameters:
+            if depth and param.name not in params:
+                introduced.append((raw, param.name, dict(params)))
             params[param.name] = param
         for rule in raw.rules:
             if rule.id in placed and not rule.override:
@@ -274,8 +310,12 @@ def _resolve(chain: list[RawRulebook], diagnostics: list[Diagnostic]) -> Ruleboo
         diagnostics.extend(rep.diagnostics)
         if checked is not None:
             rules.append(checked)
+    diagnostics.extend(_unused_parameters(introduced, rules, placed))
     leaf = chain[-1]
     if has_errors(diagnostics) or leaf.effective_from is None:
+        return None
+    diagnostics.extend(_trial(rules, placed, values))
+    if has_errors(diagnostics):
         return None
     return Rulebook(
         leaf.name,
@@ -287,6 +327,60 @@ def _resolve(chain: list[RawRulebook], diagnostics: list[Diagnostic]) -> Ruleboo
         tuple(params.values()),
         tuple(rules),
     )
+
+
+def _unused_parameters(
+    introduced: list[tuple[RawRulebook, str, dict[str, Parameter]]],
+    rules: list[Rule],
+    placed: Mapping[str, _Placed],
+) -> list[Diagnostic]:
+    """A child's parameter that no ancestor declares and no rule uses changes nothing: almost
+    always a misspelt override (the parent's value stays in force, silently)."""
+    used = {c.name for r in rules for c in r.condition.find_all(exp.Column) if c.table == "param"}
+    for item in placed.values():
+        effect = item.raw.effect
+        if isinstance(effect, LineMap):
+            used.update(str(v) for v in effect.values() if isinstance(v, str))
+    found: list[Diagnostic] = []
+    for raw, name, inherited in introduced:
+        if name in used:
+            continue
+        hint = did_you_mean(name, list(inherited))
+        found.append(
+            Diagnostic(
+                str(raw.path),
+                raw.parameter_lines.get(name),
+                "unknown-parameter",
+                f"parameter {name!r} overrides nothing: no parent rulebook declares it and no "
+                "rule uses it, so it changes nothing",
+                (hint + " (the parent's parameter)" if hint else "")
+                or "parameters a parent declares: " + (", ".join(inherited) or "none"),
+                "parameters",
+            )
+        )
+    return found
+
+
+def _trial(
+    rules: list[Rule], placed: Mapping[str, _Placed], values: Mapping[str, int]
+) -> list[Diagnostic]:
+    """Each condition evaluated once on the trial relation: what would fail in a stage."""
+    failures = trial_run([(r.id, r.condition, r.columns) for r in rules], values)
+    found: list[Diagnostic] = []
+    for failure in failures:
+        item = placed[failure.rule_id]
+        line = item.raw.when_line + (1 if item.raw.when_is_block else 0)
+        found.append(
+            Diagnostic(
+                str(item.path),
+                line,
+                failure.code,
+                f"rule {failure.rule_id!r}: {failure.message}",
+                failure.hint,
+                "when",
+            )
+        )
+    return found
 
 
 def check_file(path: Path, dirs: Sequence[Path] = ()) -> tuple[Rulebook | None, list[Diagnostic]]:
@@ -319,4 +413,10 @@ def load_rulebook(name: str, dirs: Sequence[Path] = ()) -> Rulebook:
     rulebook, diagnostics = check_file(path, dirs)
     if rulebook is None:
         raise InputError(f"rulebook {name!r} has errors", diagnostics)
+    if rulebook.name != name:
+        raise InputError(
+            f"{path} declares `rulebook: {rulebook.name}`, so its results would be stored as "
+            f"{rulebook.name!r}'s; set `rulebook: {name}` in {path.name} (or rename the file to "
+            f"{rulebook.name}{path.suffix})"
+        )
     return rulebook

@@ -26,6 +26,11 @@ from sqlglot.tokenizer_core import TokenType
 from merchantry.kit.errors import MerchantryError
 from merchantry.model.schema import ColumnType
 from merchantry.rulebook.columns import COLUMNS_BY_NAME
+from merchantry.rulebook.limits import (
+    MAX_CONDITION_CHARS,
+    MAX_CONDITION_DEPTH,
+    MAX_CONDITION_TERMS,
+)
 
 DIALECT: Final = "duckdb"
 PARAM_NAMESPACE: Final = "param"
@@ -133,14 +138,31 @@ def _did_you_mean(word: str, options: list[str]) -> str:
     return f"did you mean {close[0]!r}?" if close else ""
 
 
+def _too_deep(line_offset: int = 0) -> Problem:
+    return Problem(
+        "condition-too-deep",
+        f"the condition nests more than {MAX_CONDITION_DEPTH} levels deep",
+        "flatten it: AND/OR chains need no parentheses, and IN (...) replaces long ORs",
+        line_offset,
+    )
+
+
 def _scan_tokens(text: str) -> list[Problem]:
-    """Refuse statement separators and comments before parsing (they can hide statements)."""
+    """Refuse statement separators and comments before parsing (they can hide statements),
+    and parentheses nested beyond the limit (parsing them would exhaust the recursion)."""
     problems: list[Problem] = []
     try:
         tokens = DuckDB().tokenize(text)
     except TokenError as err:
         return [Problem("condition-syntax", f"cannot read condition: {err}")]
+    depth = 0
     for token in tokens:
+        if token.token_type is TokenType.L_PAREN:
+            depth += 1
+            if depth > MAX_CONDITION_DEPTH:
+                return [_too_deep(token.line - 1)]
+        elif token.token_type is TokenType.R_PAREN:
+            depth -= 1
         if token.token_type is TokenType.SEMICOLON:
             problems.append(
                 Problem(
@@ -281,13 +303,51 @@ def _is_boolean(tree: exp.Expr) -> bool | None:
     return None
 
 
+def _shape_problems(tree: exp.Expr) -> list[Problem]:
+    """Nesting beyond the limit (a chain of one operator counts as one level, parentheses
+    none) and AND/OR chains with too many operands; walked without recursion."""
+    problems: list[Problem] = []
+    stack: list[tuple[exp.Expr, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_CONDITION_DEPTH:
+            return [_too_deep()]
+        chain = isinstance(node, exp.Connector)
+        if chain and not isinstance(node.parent, type(node)):
+            terms = sum(1 for _ in node.flatten())
+            if terms > MAX_CONDITION_TERMS:
+                problems.append(
+                    Problem(
+                        "condition-too-long",
+                        f"one {node.key.upper()} chain has {terms} operands; at most "
+                        f"{MAX_CONDITION_TERMS}",
+                        "use IN (...) for many values, or split the rule",
+                    )
+                )
+        for child in node.iter_expressions():
+            same = isinstance(child, exp.Paren) or (chain and type(child) is type(node))
+            stack.append((child, depth if same else depth + 1))
+    return problems
+
+
 def check_condition(text: str, params: Mapping[str, int]) -> tuple[exp.Expr | None, list[Problem]]:
     """Parse and check one condition; the tree is ``None`` when it cannot be used."""
+    if len(text) > MAX_CONDITION_CHARS:
+        return None, [
+            Problem(
+                "condition-too-long",
+                f"the condition is {len(text):,} characters; at most {MAX_CONDITION_CHARS:,}",
+                "use IN (...) for many values, a parameter for a repeated number, or split "
+                "the rule",
+            )
+        ]
     problems = _scan_tokens(text)
     if problems:
         return None, problems
     try:
         statements = sqlglot.parse(text, read=DIALECT)
+    except RecursionError:
+        return None, [_too_deep()]
     except (ParseError, TokenError) as err:
         return None, [
             Problem(
@@ -299,6 +359,9 @@ def check_condition(text: str, params: Mapping[str, int]) -> tuple[exp.Expr | No
     if len(statements) != 1 or statements[0] is None:
         return None, [Problem("statement-separator", "a condition must be exactly one expression")]
     tree = statements[0]
+    problems = _shape_problems(tree)
+    if problems:
+        return None, problems
     for node in tree.walk():
         problems.extend(_check_node(node, params))
     problems = list(dict.fromkeys(problems))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
 SUFFIXES = (".yaml", ".yml")
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9\-]*$")
+"""A rulebook name: what may follow ``rulebook:`` and ``extends:``. Never a path."""
 
 
 def shipped_dir() -> Path:
@@ -20,7 +23,10 @@ def search_dirs(extra: Sequence[Path] = ()) -> tuple[Path, ...]:
 
 
 def find_rulebook(name: str, dirs: Sequence[Path]) -> Path | None:
-    """The file defining rulebook ``name`` (``<dir>/<name>.yaml``), first folder first."""
+    """The file defining rulebook ``name`` (``<dir>/<name>.yaml``), first folder first;
+    ``None`` for a name that is not a rulebook name (a path never leaves the folders)."""
+    if not NAME_PATTERN.fullmatch(name):
+        return None
     for folder in dirs:
         for suffix in SUFFIXES:
             candidate = Path(folder) / f"{name}{suffix}"

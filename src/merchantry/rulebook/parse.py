@@ -17,8 +17,10 @@ from typing import Any, Final
 import yaml
 
 from merchantry.kit.errors import Diagnostic, Severity
+from merchantry.rulebook.library import NAME_PATTERN
+from merchantry.rulebook.limits import MAX_FILE_BYTES, PARAMETER_LIMIT, PRIORITY_RANGE
 from merchantry.rulebook.model import Parameter, Provenance
-from merchantry.rulebook.yamlsource import LineList, LineMap, load_located
+from merchantry.rulebook.yamlsource import LineList, LineMap, YamlRefused, load_located
 
 TOP_KEYS: Final = (
     "rulebook",
@@ -45,7 +47,6 @@ RULE_KEYS: Final = (
 )
 PARAM_KEYS: Final = ("value", "title", "source", "assumption", "note")
 ID_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
-NAME_PATTERN: Final = re.compile(r"^[a-z0-9][a-z0-9\-]*$")
 DEFAULT_PRIORITY: Final = 100
 
 
@@ -81,6 +82,7 @@ class RawRulebook:
     parameters: list[Parameter] = field(default_factory=list)
     rules: list[RawRule] = field(default_factory=list)
     disable: list[tuple[str, int]] = field(default_factory=list)
+    parameter_lines: dict[str, int] = field(default_factory=dict)
 
 
 class Reporter:
@@ -212,6 +214,15 @@ def _parse_parameters(node: Any, line: int, rep: Reporter) -> list[Parameter]:
                 f"{where} needs an integer `value` (fen, bp, days...)",
             )
             continue
+        if abs(value) > PARAMETER_LIMIT:
+            rep.error(
+                spec.line_of("value"),
+                "out-of-range",
+                f"{where} = {value} is outside -{PARAMETER_LIMIT:,}..{PARAMETER_LIMIT:,}",
+                "parameters are amounts (fen), rates (bp), days or counts; none is that large",
+                "value",
+            )
+            continue
         result.append(
             Parameter(str(name), value, _provenance(spec, where, rep), str(spec.get("title") or ""))
         )
@@ -258,11 +269,21 @@ def _parse_rule(node: Any, line: int, rep: Reporter) -> RawRule | None:
         )
         ok = False
     priority = node.get("priority", DEFAULT_PRIORITY)
+    low, high = PRIORITY_RANGE
     if not isinstance(priority, int) or isinstance(priority, bool):
         rep.error(
             node.line_of("priority"),
             "bad-priority",
             f"{where}: priority must be an integer (lower comes first)",
+        )
+        ok = False
+    elif not low <= priority <= high:
+        rep.error(
+            node.line_of("priority"),
+            "out-of-range",
+            f"{where}: priority {priority} is outside {low:,}..{high:,}",
+            "priorities only order rules: 10, 100, 900 are enough",
+            "priority",
         )
         ok = False
     stacking = node.get("stacking")
@@ -296,9 +317,24 @@ def parse_file(path: Path) -> tuple[RawRulebook | None, list[Diagnostic]]:
     """Read and shape-check one rulebook file; every problem is reported, none raised."""
     rep = Reporter(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            rep.error(
+                None,
+                "too-large",
+                f"{path.name} is {size:,} bytes; a rulebook may have at most {MAX_FILE_BYTES:,}",
+                "split it: a child rulebook can `extends` its parent",
+            )
+            return None, rep.diagnostics
         data = load_located(path.read_text(encoding="utf-8"))
     except OSError as err:
         rep.error(None, "unreadable", f"cannot read {path}: {err.strerror}")
+        return None, rep.diagnostics
+    except UnicodeDecodeError as err:
+        rep.error(None, "unreadable", f"{path.name} is not UTF-8 text ({err.reason})")
+        return None, rep.diagnostics
+    except YamlRefused as err:
+        rep.error(err.line, err.code, err.message, err.hint)
         return None, rep.diagnostics
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
@@ -313,7 +349,7 @@ def parse_file(path: Path) -> tuple[RawRulebook | None, list[Diagnostic]]:
         return None, rep.diagnostics
     _unknown_keys(data, TOP_KEYS, "the rulebook", rep)
     name = data.get("rulebook")
-    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         rep.error(
             data.line_of("rulebook"),
             "bad-name",
@@ -353,8 +389,20 @@ def parse_file(path: Path) -> tuple[RawRulebook | None, list[Diagnostic]]:
     if extends is not None and not isinstance(extends, str):
         rep.error(data.line_of("extends"), "unknown-parent", "`extends` names one rulebook")
         extends = None
+    elif extends is not None and not NAME_PATTERN.fullmatch(extends):
+        rep.error(
+            data.line_of("extends"),
+            "bad-parent",
+            f"`extends` must name a rulebook, not a path: {extends!r}",
+            "write the parent's `rulebook:` name (e.g. douyin-2025); it is looked up next to "
+            "this file, in --rulebook-dir folders and among the shipped rulebooks",
+        )
+        extends = None
     raw = RawRulebook(path, name, str(title or ""), start, end, extends, data.line_of("extends"))
     raw.parameters = _parse_parameters(data.get("parameters"), data.line_of("parameters"), rep)
+    declared = data.get("parameters")
+    if isinstance(declared, LineMap):
+        raw.parameter_lines = {str(k): declared.line_of(str(k)) for k in declared}
     rules = data.get("rules", _empty_list(data.line))
     if not isinstance(rules, LineList):
         rep.error(data.line_of("rules"), "bad-rule", "`rules` must be a list")

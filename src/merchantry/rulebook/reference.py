@@ -49,7 +49,8 @@ CHECK_CODES: Final[dict[str, str]] = {
     "missing-effect-field": "A required effect field is missing.",
     "bad-effect-value": "An effect field has the wrong type or an unknown choice.",
     "out-of-range": "A number is outside its field's range (e.g. a rate above 10,000 bp).",
-    "unknown-parameter": "An effect field or `param.x` names an undeclared parameter.",
+    "unknown-parameter": "An effect field or `param.x` names an undeclared parameter, or a "
+    "child declares a parameter no parent has and no rule uses (a misspelt override).",
     "bad-condition": "`when` is not text.",
     "condition-syntax": "`when` does not parse as one SQL expression.",
     "statement-separator": "`;` or more than one statement in `when`.",
@@ -63,6 +64,25 @@ CHECK_CODES: Final[dict[str, str]] = {
     "unknown-value": "A text literal compared with an enumerated column is not one of its "
     "values (e.g. `order.scene = 'livestream'`).",
     "not-boolean": "The condition is evidently not true/false (e.g. `order.goods_fen + 1`).",
+    "yaml-alias": "A YAML alias (`*name`): refused anywhere in the file (alias bombs).",
+    "too-deep": "YAML nested deeper than the limit (see Limits).",
+    "too-large": "The file is larger than the limit (see Limits).",
+    "bad-parent": "`extends` is not a rulebook name (a path, or upper-case letters).",
+    "condition-too-deep": "A condition nests deeper than the limit (parentheses, NOT, CASE).",
+    "condition-too-long": "A condition longer than the limit, or an AND/OR chain with too many "
+    "operands.",
+    "runtime-cast": "The condition fails when run: a cast that cannot succeed for values the "
+    "column holds (found by the trial run).",
+    "runtime-division-by-zero": "The condition fails when run: division or modulo by a value "
+    "that can be zero.",
+    "runtime-overflow": "The condition fails when run: arithmetic beyond its integer type for "
+    "values the data may hold.",
+    "runtime-date-part": "The condition fails when run: an unknown date part "
+    "(`date_diff('fortnight', …)`).",
+    "runtime-error": "The condition fails when run for another reason (the message says which).",
+    "title-placeholder": "A `{placeholder}` in a title names no effect field or parameter.",
+    "title-number": "Warning: a number the title states (a percentage, ¥ amount or days) is not "
+    "the rule's.",
 }
 """Every diagnostic code the rulebook checker emits, with its meaning."""
 

@@ -5,6 +5,11 @@ start mark; this loader keeps them: mappings load as :class:`LineMap` (a dict
 that also records the line of every key) and sequences as :class:`LineList`
 (a list that records the line of every item). Scalars load exactly as
 ``yaml.safe_load`` would (so ``2026-01-01`` is a ``date``).
+
+Two things are refused while the document is composed, before anything is built from it:
+aliases (``*name``: a few lines of them can expand into billions of nodes, the "billion
+laughs") and nesting deeper than :data:`~merchantry.rulebook.limits.MAX_YAML_DEPTH`
+(which would otherwise exhaust the recursion of the composer).
 """
 
 from __future__ import annotations
@@ -12,7 +17,18 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from merchantry.rulebook.limits import MAX_YAML_DEPTH
+
+
+class YamlRefused(yaml.YAMLError):
+    """Well-formed YAML that a rulebook may not contain (an alias, too deep a nesting)."""
+
+    def __init__(self, code: str, message: str, line: int, hint: str) -> None:
+        super().__init__(message)
+        self.code, self.message, self.line, self.hint = code, message, line, hint
 
 
 class LineMap(dict[str, Any]):
@@ -37,7 +53,33 @@ class LineList(list[Any]):
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader whose mappings and sequences carry their lines."""
+    """SafeLoader whose mappings and sequences carry their lines, refusing aliases and
+    deep nesting."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        if self.check_event(AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise YamlRefused(
+                "yaml-alias",
+                f"YAML alias *{event.anchor} is not allowed in a rulebook",
+                int(event.start_mark.line) + 1,
+                "write the value out in full (aliases can expand a small file into a huge one)",
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise YamlRefused(
+                    "too-deep",
+                    f"YAML nested more than {MAX_YAML_DEPTH} levels deep",
+                    int(mark.line) + 1,
+                    "a rulebook needs a handful of levels; flatten the structure",
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _line(node: Node) -> int:

@@ -19,7 +19,13 @@ import duckdb
 from merchantry.kit.errors import InputError, NotFound
 from merchantry.service.runner import RunReport, run_stages
 from merchantry.service.stages import Progress, fees_stage
-from merchantry.simulate import SegmentParams, SimulationResult, default_period, load_result
+from merchantry.simulate import (
+    SegmentParams,
+    SimulationResult,
+    default_period,
+    load_result,
+    preflight,
+)
 from merchantry.simulate import simulate as pair_fee_lines
 from merchantry.store.warehouse import table_exists
 
@@ -34,15 +40,26 @@ def run_simulation(
     params: SegmentParams | None = None,
     rulebook_dirs: Sequence[Path] = (),
     use_existing_fees: bool = False,
+    replace: bool = False,
     progress: Progress | None = None,
 ) -> SimulationResult:
     """Price the period under both rulebooks (unless ``use_existing_fees``) and compare.
 
     The period defaults to every order's payment dates. The fee stage's warnings
-    reach the result, each prefixed with its rulebook.
+    reach the result, each prefixed with its rulebook. Before anything runs, both
+    rulebooks' names and stored content are checked (:func:`merchantry.simulate.preflight`):
+    results stored for a name from other content are replaced only with ``replace``.
     """
     if baseline == candidate:
         raise InputError(f"baseline and candidate are the same rulebook ({baseline!r})")
+    preflight(
+        con,
+        baseline,
+        candidate,
+        rulebook_dirs,
+        replace=replace,
+        use_existing_fees=use_existing_fees,
+    )
     say = progress or (lambda _step: None)
     if start is None or end is None:
         whole = default_period(con)

@@ -14,6 +14,8 @@ Formulas, segments and their thresholds are documented in ``docs/simulator.md``.
 
 from __future__ import annotations
 
+from merchantry.simulate.identity import preflight
+from merchantry.simulate.money import MoneyEffect
 from merchantry.simulate.params import Period, SegmentParams, derive_run_id
 from merchantry.simulate.result import (
     LineSaving,
@@ -27,6 +29,7 @@ from merchantry.simulate.runner import default_period, simulate
 
 __all__ = [
     "LineSaving",
+    "MoneyEffect",
     "Period",
     "SegmentParams",
     "SegmentSaving",
@@ -36,5 +39,6 @@ __all__ = [
     "default_period",
     "derive_run_id",
     "load_result",
+    "preflight",
     "simulate",
 ]

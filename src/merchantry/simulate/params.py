@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Final
 
+from merchantry.kit.errors import InputError
 from merchantry.kit.ids import stable_key
 
 DEFAULT_NEW_SHOP_DAYS: Final = 90
@@ -19,6 +20,10 @@ DEFAULT_SMALL_BELOW_FEN: Final = 5_000_000
 """GMV in the period below ¥50,000: a small merchant."""
 DEFAULT_KEY_ACCOUNT_FROM_FEN: Final = 100_000_000
 """GMV in the period of ¥1,000,000 or more: a key account (KA)."""
+DEFAULT_CASH_RATE_BP: Final = 300
+"""Annual rate (3%) at which money held longer or shorter is valued: settlement days and
+deposits. A business choice, roughly China's one-year loan prime rate in 2025; set your own
+cost of capital with ``--cash-rate``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,12 +33,16 @@ class SegmentParams:
     new_shop_days: int = DEFAULT_NEW_SHOP_DAYS
     small_below_fen: int = DEFAULT_SMALL_BELOW_FEN
     key_account_from_fen: int = DEFAULT_KEY_ACCOUNT_FROM_FEN
+    cash_rate_bp: int = DEFAULT_CASH_RATE_BP
+    """Annual rate, bp, valuing money held longer or shorter (settlement days, deposits)."""
 
     def __post_init__(self) -> None:
         if self.new_shop_days < 0:
-            raise ValueError(f"new_shop_days must be >= 0, got {self.new_shop_days}")
+            raise InputError(f"new_shop_days must be >= 0, got {self.new_shop_days}")
+        if not 0 <= self.cash_rate_bp <= 10_000:
+            raise InputError(f"the annual cash rate must be 0%..100%, got {self.cash_rate_bp} bp")
         if not 0 <= self.small_below_fen <= self.key_account_from_fen:
-            raise ValueError(
+            raise InputError(
                 "thresholds must satisfy 0 <= small_below_fen <= key_account_from_fen, got "
                 f"{self.small_below_fen} and {self.key_account_from_fen}"
             )
@@ -52,9 +61,16 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise ValueError(f"period ends ({self.end}) before it starts ({self.start})")
+            raise InputError(f"period ends ({self.end}) before it starts ({self.start})")
 
 
-def derive_run_id(baseline: str, candidate: str, period: Period) -> str:
-    """The run id: the same rulebooks over the same period always get the same id."""
-    return stable_key("simulate", baseline, candidate, period.start, period.end)
+def derive_run_id(
+    baseline: str, candidate: str, period: Period, contents: tuple[str, str] = ("", "")
+) -> str:
+    """The run id: the same rulebooks (by name and content digest) over the same period
+    always get the same id; a rulebook of the same name with other content gets another."""
+    if contents == ("", ""):
+        return stable_key("simulate", baseline, candidate, period.start, period.end)
+    return stable_key(
+        "simulate", baseline, *contents[:1], candidate, *contents[1:], period.start, period.end
+    )

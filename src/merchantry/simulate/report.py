@@ -6,6 +6,7 @@ Every figure comes from a :class:`SimulationResult`, which is read from the
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from merchantry.kit.money import FEN_PER_YUAN, currency_symbol, div_round, format_bp, format_fen
@@ -47,22 +48,101 @@ def _share_text(part: int, whole: int) -> str:
     return "—" if bp is None else format_bp(bp)
 
 
-def headline_section(result: SimulationResult) -> Section:
-    """Total saving, platform give-up, who gains, and the policy lines in words."""
+def headline_text(result: SimulationResult) -> str:
+    """The headline in words, counting every money effect; "the same" only when nothing
+    differs at all."""
     s = result.summary
+    if result.effects and result.is_same:
+        return (
+            f"{result.candidate} 与 {result.baseline} 在全部资金影响上相同。 {result.candidate} "
+            f"and {result.baseline} move the same money on these {s.orders:,} orders "
+            "(fees, insurance, subsidies, compensation, deposits, settlement days)."
+        )
+    gain = result.merchant_gain_fen if result.effects else s.saving_fen
+    cost = result.platform_cost_fen if result.effects else s.platform_giveup_fen
+    moved = [e for e in result.effects if e.merchant_gain_fen or e.platform_cost_fen]
+    parts = "; ".join(f"{e.title} {format_fen(e.merchant_gain_fen)}" for e in moved)
+    sides = result.ledger
+    differs = [
+        "账期 / settlement days"
+        for a, b in itertools.pairwise(sides)
+        if a.fen_days != b.fen_days
+        and not any(e.effect == "settlement_cash_flow" and e.merchant_gain_fen for e in moved)
+    ]
+    tail = (
+        f" Also differs, worth under ¥0.01 at the cash rate: {', '.join(differs)}."
+        if differs
+        else ""
+    )
+    return (
+        f"在 {result.candidate} 下，计入全部资金影响，商家共得益 {format_fen(gain)}，"
+        f"平台成本 {format_fen(cost)}。 Under {result.candidate}, counting every money effect, "
+        f"merchants gain {format_fen(gain)} and the platform gives up {format_fen(cost)} "
+        f"against {result.baseline} on the same {s.orders:,} orders (GMV "
+        f"{format_fen(s.gmv_fen)})" + (f": {parts}." if parts else ".") + tail
+    )
+
+
+def effects_table(result: SimulationResult) -> Table:
+    """Every money effect: baseline, candidate, merchants' gain, platform's cost."""
+    rows = [
+        {
+            "effect": e.title,
+            "baseline": e.baseline_fen,
+            "candidate": e.candidate_fen,
+            "gain": e.merchant_gain_fen,
+            "cost": e.platform_cost_fen,
+            "note": e.note or "",
+        }
+        for e in result.effects
+    ]
+    rows.append(
+        {
+            "effect": "合计 / Total",
+            "baseline": None,
+            "candidate": None,
+            "gain": result.merchant_gain_fen,
+            "cost": result.platform_cost_fen,
+            "note": f"cash flow valued at {format_bp(result.params.cash_rate_bp)} a year",
+        }
+    )
+    return Table.from_records(
+        "全部资金影响 / Every money effect",
+        (
+            Column("effect", "影响 / Effect"),
+            Column("baseline", "基准 / Baseline", M),
+            Column("candidate", "候选 / Candidate", M),
+            Column("gain", "商家得益 / Merchants gain", M),
+            Column("cost", "平台成本 / Platform gives up", M),
+            Column("note", "说明 / How valued"),
+        ),
+        rows,
+        note="费用类影响取自费用明细；赔付、保证金与账期按结账规则计算，资金占用按年利率折算。 "
+        "Fee effects come from the fee lines; compensation, deposits and settlement days from "
+        "the ledger's rules as a close applies them; money held longer or shorter is valued "
+        "at the stated annual rate.",
+    )
+
+
+def headline_section(result: SimulationResult) -> Section:
+    """Total gain over every money effect, platform cost, who gains, and the policy lines."""
+    s = result.summary
+    gain = result.merchant_gain_fen if result.effects else s.saving_fen
     metrics = Metrics(
         (
             Metric.money(
-                "商家节省 / Merchants save",
-                s.saving_fen,
-                note=f"{_share_text(s.saving_fen, s.baseline_cost_fen)} of baseline cost 基准成本",
+                "商家得益（全部资金影响） / Merchants gain (every money effect)",
+                gain,
+                note=f"fees alone: {format_fen(s.saving_fen)} "
+                f"({_share_text(s.saving_fen, s.baseline_cost_fen)} of baseline cost 基准成本)",
             ),
             Metric.money("基准成本 / Baseline cost", s.baseline_cost_fen, favourable=False),
             Metric.money("候选成本 / Candidate cost", s.candidate_cost_fen, favourable=False),
             Metric(
-                "平台让利 / Platform gives up",
-                format_fen(s.platform_giveup_fen),
-                note=f"{_share_text(s.platform_giveup_fen, s.platform_baseline_fen)} of "
+                "平台成本（全部） / Platform gives up (all)",
+                format_fen(result.platform_cost_fen if result.effects else s.platform_giveup_fen),
+                note=f"fees alone {format_fen(s.platform_giveup_fen)}: "
+                f"{_share_text(s.platform_giveup_fen, s.platform_baseline_fen)} of "
                 "platform receipts 平台收入",
             ),
             Metric(
@@ -73,12 +153,10 @@ def headline_section(result: SimulationResult) -> Section:
         )
     )
     sentences = tuple(line_sentence(line) for line in result.by_line)
-    total = (
-        f"在 {result.candidate} 下，商家共节省 {format_fen(s.saving_fen)}。"
-        f" Under {result.candidate}, merchants save {format_fen(s.saving_fen)} against "
-        f"{result.baseline} on the same {s.orders:,} orders (GMV {format_fen(s.gmv_fen)})."
-    )
-    return Section("核心数据 / Headline", (metrics, Paragraph(total, sentences)))
+    blocks: list[Block] = [metrics, Paragraph(headline_text(result), sentences)]
+    if result.effects:
+        blocks.append(effects_table(result))
+    return Section("核心数据 / Headline", tuple(blocks))
 
 
 def line_section(result: SimulationResult) -> Section:
@@ -87,7 +165,12 @@ def line_section(result: SimulationResult) -> Section:
     if not lines:
         return Section(
             "按政策拆分 / Savings by policy line",
-            (Paragraph("两个规则版本的费用完全相同。 The two rulebooks charge exactly the same."),),
+            (
+                Paragraph(
+                    "两个规则版本的费用明细相同（其他资金影响见核心数据）。 The two rulebooks "
+                    "charge the same fees; every other money effect is in the headline."
+                ),
+            ),
         )
     chart = bar_chart(
         "",

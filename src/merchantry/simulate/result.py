@@ -17,6 +17,7 @@ from merchantry.kit.errors import NotFound
 from merchantry.ledger.whatif import LedgerTerms
 from merchantry.simulate.catalog import RuleInfo, read_rules
 from merchantry.simulate.distribution import PERCENTILES, Spread
+from merchantry.simulate.money import MoneyEffect, read_effects
 from merchantry.simulate.params import Period, SegmentParams
 
 TOP_SHOPS: Final = 20
@@ -127,6 +128,29 @@ class SimulationResult:
     """What the fee runs of this simulation warned about (e.g. a score-gated rule with no
     score to read), each prefixed with its rulebook. Not stored: a run read back later
     has none."""
+    effects: tuple[MoneyEffect, ...] = ()
+    """Every money effect of the candidate (``sim_effects``): fees, insurance, subsidies,
+    compensation, deposit deductions, settlement and deposit cash flow."""
+
+    @property
+    def merchant_gain_fen(self) -> int:
+        """What merchants gain under the candidate, all money effects together."""
+        return sum(e.merchant_gain_fen for e in self.effects)
+
+    @property
+    def platform_cost_fen(self) -> int:
+        """What the platform gives up under the candidate, all money effects together."""
+        return sum(e.platform_cost_fen for e in self.effects)
+
+    @property
+    def is_same(self) -> bool:
+        """True only when no money effect differs at all (not merely rounds to ¥0)."""
+        return all(
+            e.baseline_fen == e.candidate_fen and e.merchant_gain_fen == 0 for e in self.effects
+        ) and not any(
+            (a.fen_days, a.platform_borne_fen) != (b.fen_days, b.platform_borne_fen)
+            for a, b in zip(self.ledger[:1], self.ledger[1:], strict=False)
+        )
 
     def segments(self, dimension: str) -> tuple[SegmentSaving, ...]:
         """The segments of one dimension, largest saving first."""
@@ -250,6 +274,7 @@ def load_result(
             (size, thin_by_rank(by_size[size])) for size in size_order if size in by_size
         ),
         ledger=ledger,
+        effects=read_effects(con, run_id),
         assumptions=tuple(
             sorted(
                 (info for info in rules.values() if info.assumption),

@@ -18,10 +18,17 @@ import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.kit.errors import InputError, NotFound
-from merchantry.ledger.whatif import ledger_terms
-from merchantry.rulebook import load_rulebook
+from merchantry.rulebook import Rulebook, load_rulebook
 from merchantry.simulate.catalog import line_title, read_rules
 from merchantry.simulate.distribution import describe
+from merchantry.simulate.identity import Identity, content_of, record
+from merchantry.simulate.money import (
+    SideTerms,
+    fee_effects,
+    ledger_effects,
+    side_terms,
+    write_effects,
+)
 from merchantry.simulate.params import Period, SegmentParams, derive_run_id
 from merchantry.simulate.result import SimulationResult, load_result
 from merchantry.simulate.savings import (
@@ -77,7 +84,14 @@ def simulate(
         start = whole.start if start is None else start
         end = whole.end if end is None else end
     period = Period(start, end)
-    run_id = derive_run_id(baseline, candidate, period)
+    books = tuple(_loaded(name, rulebook_dirs) for name in (baseline, candidate))
+    identities = [
+        Identity(name, None if book is None else content_of(book))
+        for name, book in zip((baseline, candidate), books, strict=True)
+    ]
+    run_id = derive_run_id(
+        baseline, candidate, period, (identities[0].digest, identities[1].digest)
+    )
     progress("savings")
     ensure_sim_tables(con)
     with transaction(con):
@@ -106,7 +120,11 @@ def simulate(
             ],
         )
         write_savings(con, run_id, period, params)
-        _write_ledger_terms(con, run_id, period, (baseline, candidate), rulebook_dirs)
+        effects = fee_effects(con)
+        sides = _write_ledger_terms(con, run_id, period, books)
+        write_effects(con, run_id, [*effects, *ledger_effects(sides, period, params.cash_rate_bp)])
+        for identity in identities:
+            record(con, identity)
         _name_lines(con, run_id, (baseline, candidate))
         _write_distribution(con, run_id)
         drop_staging(con)
@@ -114,26 +132,36 @@ def simulate(
     return load_result(con, run_id)
 
 
+def _loaded(name: str, rulebook_dirs: Sequence[Path]) -> Rulebook | None:
+    """The rulebook, or ``None`` when it is not on the search path (fee lines alone can be
+    simulated)."""
+    try:
+        return load_rulebook(name, rulebook_dirs)
+    except NotFound:
+        return None
+
+
 def _write_ledger_terms(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
     period: Period,
-    rulebooks: tuple[str, str],
-    rulebook_dirs: Sequence[Path],
-) -> None:
-    """Each side's settlement wait and borne compensation into ``sim_ledger`` (nothing for a
-    side whose rulebook is not on the search path: fee lines alone can be simulated)."""
-    for side, name in zip(("baseline", "candidate"), rulebooks, strict=True):
-        try:
-            book = load_rulebook(name, rulebook_dirs)
-        except NotFound:
+    books: tuple[Rulebook | None, ...],
+) -> list[SideTerms | None]:
+    """Each side's ledger terms; its settlement wait and borne compensation into
+    ``sim_ledger`` (nothing for a side whose rulebook could not be loaded)."""
+    sides: list[SideTerms | None] = []
+    for side, book in zip(("baseline", "candidate"), books, strict=True):
+        if book is None:
+            sides.append(None)
             continue
-        terms = ledger_terms(con, book, period.start, period.end)
-        row = {"run_id": run_id, "side": side, **dataclasses.asdict(terms)}
+        terms = side_terms(con, book, period)
+        sides.append(terms)
+        row = {"run_id": run_id, "side": side, **dataclasses.asdict(terms.ledger)}
         con.execute(
             f"INSERT INTO sim_ledger ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
             list(row.values()),
         )
+    return sides
 
 
 def _name_lines(con: duckdb.DuckDBPyConnection, run_id: str, rulebooks: tuple[str, str]) -> None:

@@ -261,6 +261,75 @@ SIM_LEDGER = Table(
     ),
 )
 
+SIM_EFFECTS = Table(
+    name="sim_effects",
+    term_zh="资金影响",
+    description=(
+        "Every money effect of the candidate against the baseline, one row each: fees, "
+        "insurance premiums, subsidies (from fee lines), compensation the platform bears, "
+        "deposit deductions, and the cash-flow value of settlement days and deposits held "
+        "(money held longer or shorter, valued at the run's annual cash rate). The headline "
+        "is their sum."
+    ),
+    primary_key=("run_id", "effect"),
+    columns=(
+        Column("run_id", T.TEXT, "Run.", "运行ID"),
+        Column(
+            "effect",
+            T.TEXT,
+            "Which money effect.",
+            "影响项",
+            choices=(
+                "fees",
+                "insurance",
+                "subsidies",
+                "compensation",
+                "deposit_deductions",
+                "settlement_cash_flow",
+                "deposit_cash_flow",
+            ),
+        ),
+        Column(
+            "baseline_fen", T.MONEY, "The effect's amount under the baseline.", "基准", unit="fen"
+        ),
+        Column(
+            "candidate_fen", T.MONEY, "The effect's amount under the candidate.", "候选", unit="fen"
+        ),
+        Column(
+            "merchant_gain_fen",
+            T.MONEY,
+            "What merchants gain under the candidate (negative: lose).",
+            "商家得益",
+            unit="fen",
+        ),
+        Column(
+            "platform_cost_fen",
+            T.MONEY,
+            "What the platform gives up under the candidate (negative: gains).",
+            "平台成本",
+            unit="fen",
+        ),
+        Column("note", T.TEXT, "How it was valued, in plain words.", "说明", nullable=True),
+    ),
+)
+
+SIM_RULEBOOKS = Table(
+    name="sim_rulebooks",
+    term_zh="模拟规则内容",
+    description=(
+        "The content each rulebook's stored results were computed from (rules, parameters, "
+        "window), so a rulebook of the same name with other content is never priced over them "
+        "silently."
+    ),
+    primary_key=("rulebook",),
+    columns=(
+        Column("rulebook", T.TEXT, "Rulebook name.", "规则版本"),
+        Column("digest", T.TEXT, "Fingerprint of the content.", "内容指纹"),
+        Column("content", T.TEXT, "The content, as JSON.", "内容"),
+        Column("recorded_at", T.TIMESTAMP, "When it was recorded.", "记录时间"),
+    ),
+)
+
 SIM_TABLES: Final[tuple[Table, ...]] = (
     SIM_RUNS,
     SIM_SUMMARY,
@@ -269,10 +338,12 @@ SIM_TABLES: Final[tuple[Table, ...]] = (
     SIM_SHOP_SAVINGS,
     SIM_DISTRIBUTION,
     SIM_LEDGER,
+    SIM_EFFECTS,
 )
+"""Tables holding one run's rows (keyed by ``run_id``)."""
 
 
 def ensure_sim_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the simulator's tables if they do not exist yet."""
-    for table in SIM_TABLES:
+    for table in (*SIM_TABLES, SIM_RULEBOOKS):
         con.execute(create_table_sql(table))

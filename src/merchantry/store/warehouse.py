@@ -16,7 +16,7 @@ import duckdb
 import sqlglot
 import sqlglot.expressions as exp
 
-from merchantry.kit.errors import InputError, MerchantryError
+from merchantry.kit.errors import Busy, InputError
 from merchantry.kit.settings import (
     DEFAULT_MARKETPLACE,
     Marketplace,
@@ -34,10 +34,8 @@ DEFAULT_DB = Path("merchantry.duckdb")
 DIALECT = "duckdb"
 
 
-class WarehouseLocked(MerchantryError):
+class WarehouseLocked(Busy):
     """Another process holds the warehouse file (DuckDB allows one writer)."""
-
-    exit_code = 5
 
     def __init__(self, path: Path | str, pid: int | None, holder: str) -> None:
         self.path = Path(path)

@@ -1,0 +1,1 @@
+"""The HTTP API: merchants, operators and integrators reach the engine through FastAPI."""

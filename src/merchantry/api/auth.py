@@ -1,0 +1,88 @@
+"""Who is calling: API keys in, a :class:`Principal` out, scopes checked per route.
+
+A key comes as ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``.
+``require_scope("cases:read")`` is a FastAPI dependency that answers 401 for a
+missing, malformed, unknown or revoked key and 403 for a key without the scope,
+and otherwise hands the route the caller. A merchant key acts for one shop:
+:func:`require_shop` refuses (403) any other shop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from merchantry.api.errors import Unauthenticated
+from merchantry.ops.keys import KeyRole, verify_key
+from merchantry.risk.access import AccessDenied, Scope
+
+bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer mk_…")
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="X-API-Key: mk_…")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller a key stands for."""
+
+    key_id: str
+    role: str
+    """operator, merchant or integrator."""
+    shop_id: str | None
+    """The merchant key's one shop; ``None`` for operators and integrators."""
+    scopes: frozenset[str]
+
+    @property
+    def is_operator(self) -> bool:
+        return self.role == KeyRole.OPERATOR.value
+
+    @property
+    def actor(self) -> str:
+        return f"key:{self.key_id}"
+
+
+def authenticate(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    header_key: str | None = Depends(api_key_header),
+) -> Principal:
+    """The principal of the key the request carries (401 without a valid one)."""
+    presented = credentials.credentials if credentials is not None else header_key
+    if not presented:
+        raise Unauthenticated("send an API key: Authorization: Bearer <key> or X-API-Key: <key>")
+    key = verify_key(request.app.state.ops_engine, presented)
+    if key is None:
+        raise Unauthenticated("the API key is malformed, unknown or revoked")
+    return Principal(key.key_id, key.role.value, key.shop_id, key.scopes)
+
+
+def require_scope(scope: str) -> Callable[..., Principal]:
+    """A dependency: the caller, who must hold ``scope`` (``resource:action``)."""
+
+    def dependency(principal: Principal = Depends(authenticate)) -> Principal:
+        if scope not in principal.scopes:
+            raise AccessDenied(f"key {principal.key_id} lacks the scope {scope}")
+        return principal
+
+    dependency.__name__ = f"require_{scope.replace(':', '_')}"
+    return dependency
+
+
+def require_shop(principal: Principal, shop_id: str | None, action: str) -> None:
+    """Operators pass; a merchant key only for its own shop; an integrator never."""
+    if principal.is_operator:
+        return
+    if principal.role == KeyRole.MERCHANT.value and shop_id == principal.shop_id:
+        return
+    raise AccessDenied(f"key {principal.key_id} cannot {action} of shop {shop_id}")
+
+
+def scope_of(principal: Principal) -> Scope:
+    """The risk stage's access scope for the caller (merchants: their shop)."""
+    if principal.is_operator:
+        return Scope.operator(principal.actor)
+    if principal.role == KeyRole.MERCHANT.value and principal.shop_id:
+        return Scope.merchant(principal.shop_id, principal.actor)
+    raise AccessDenied(f"key {principal.key_id} ({principal.role}) cannot act on risk cases")

@@ -1,0 +1,149 @@
+"""One error root, one HTTP status mapping, one error body.
+
+Every refused request raises a :class:`~merchantry.kit.errors.MerchantryError`
+subclass; :func:`status_of` maps it (walking the class's ancestors, so a new
+subclass inherits its parent's status) and :func:`install` turns it into
+``{"error": {"code", "message", "diagnostics"}}``. FastAPI's own validation
+errors get the same body with status 422.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from merchantry.kit.errors import (
+    Conflict,
+    InputError,
+    IntegrityError,
+    MerchantryError,
+    NotFound,
+)
+from merchantry.risk.access import AccessDenied
+from merchantry.risk.cases import InvalidTransition
+from merchantry.store.warehouse import WarehouseLocked
+
+
+class Unauthenticated(MerchantryError):
+    """No key, or a key that is malformed, unknown or revoked."""
+
+
+class Unavailable(MerchantryError):
+    """Something the request needs is not there right now (no warehouse, a busy writer)."""
+
+
+STATUS: Final[dict[type[MerchantryError], tuple[int, str]]] = {
+    Unauthenticated: (401, "unauthenticated"),
+    AccessDenied: (403, "access_denied"),
+    NotFound: (404, "not_found"),
+    Conflict: (409, "conflict"),
+    InvalidTransition: (409, "invalid_transition"),
+    IntegrityError: (409, "conflict"),
+    InputError: (422, "invalid_input"),
+    Unavailable: (503, "unavailable"),
+    WarehouseLocked: (503, "warehouse_locked"),
+}
+
+
+def status_of(err: MerchantryError) -> tuple[int, str]:
+    """HTTP status and error code of a Merchantry error (400 for an unmapped one)."""
+    for cls in type(err).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400, "bad_request"
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    diagnostics: list[str] = []
+
+
+class ErrorBody(BaseModel):
+    """Every error the API returns."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "error": {
+                        "code": "access_denied",
+                        "message": "key 3f9a... cannot read the statement of shop S0002",
+                        "diagnostics": [],
+                    }
+                }
+            ]
+        }
+    )
+
+    error: ErrorDetail
+
+
+def body(code: str, message: str, diagnostics: list[str] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "diagnostics": diagnostics or []}}
+
+
+def _example(status: int, code: str, message: str) -> dict[str, Any]:
+    return {
+        "model": ErrorBody,
+        "content": {"application/json": {"example": body(code, message)}},
+    }
+
+
+COMMON: Final[dict[int | str, dict[str, Any]]] = {
+    401: _example(401, "unauthenticated", "send an API key: Authorization: Bearer mk_…"),
+    403: _example(403, "access_denied", "this key lacks the scope statements:read"),
+    422: _example(422, "invalid_input", "query parameter 'start': invalid date"),
+}
+"""Responses every authenticated route can give."""
+
+NOT_FOUND: Final[dict[int | str, dict[str, Any]]] = {
+    404: _example(404, "not_found", "no shop 'S9999' in the warehouse")
+}
+CONFLICT: Final[dict[int | str, dict[str, Any]]] = {
+    409: _example(409, "conflict", "Idempotency-Key k-1 was used with a different request")
+}
+UNAVAILABLE: Final[dict[int | str, dict[str, Any]]] = {
+    503: _example(503, "unavailable", "the warehouse merchantry.duckdb is not there yet")
+}
+
+
+def _merchantry_error(_request: Request, err: Exception) -> JSONResponse:
+    assert isinstance(err, MerchantryError)
+    status, code = status_of(err)
+    diagnostics = [str(d) for d in getattr(err, "diagnostics", ())]
+    message = str(err).split("\n", 1)[0] if diagnostics else str(err)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body(code, message, diagnostics), status_code=status, headers=headers)
+
+
+def _validation_error(_request: Request, err: Exception) -> JSONResponse:
+    assert isinstance(err, RequestValidationError)
+    problems = []
+    for e in err.errors():
+        where = ".".join(str(p) for p in e.get("loc", ()))
+        problems.append(f"{where}: {e.get('msg', 'invalid')}")
+    message = problems[0] if len(problems) == 1 else f"{len(problems)} problems with the request"
+    return JSONResponse(body("invalid_input", message, problems), status_code=422)
+
+
+def _http_error(_request: Request, err: Exception) -> JSONResponse:
+    assert isinstance(err, StarletteHTTPException)
+    if err.status_code == 400:  # a body that is not JSON: bad input, like any other
+        return JSONResponse(body("invalid_input", str(err.detail)), status_code=422)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(err.status_code, "http_error")
+    return JSONResponse(
+        body(code, str(err.detail)), status_code=err.status_code, headers=err.headers
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+    app.add_exception_handler(MerchantryError, _merchantry_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -1,0 +1,267 @@
+"""What every command shares: the error boundary, the warehouse option and opening it,
+rulebook folders, periods, shops and progress.
+
+Every command goes through :class:`MerchantryGroup`, so each user mistake ends in one
+message on stderr and an exit code from :class:`~merchantry.kit.errors.ExitCode` (the table
+in ``docs/cli.md``), never a traceback: Merchantry's own errors print their message,
+Ctrl-C prints one line and exits 130, anything else is reported as a bug (exit 70; set
+``MERCHANTRY_DEBUG=1`` for the traceback).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Annotated, Any, Final
+
+import duckdb
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from typer.core import TyperCommand, TyperGroup
+
+from merchantry.kit.errors import ExitCode, InputError, MerchantryError, NotFound
+from merchantry.store.warehouse import DEFAULT_DB, connect
+
+DATE_FORMATS: Final = ["%Y-%m-%d"]
+RULEBOOK_DIR_OPTION: Final = "--rulebook-dir"
+HIDDEN_ALIASES: Final = {"--dir": RULEBOOK_DIR_OPTION, "--store": "--ops-db"}
+"""Old spellings still accepted but no longer shown in ``--help``."""
+DEBUG_ENV: Final = "MERCHANTRY_DEBUG"
+INTERRUPTED_MESSAGE: Final = (
+    "interrupted: stopped before finishing; nothing was committed to the warehouse"
+)
+
+DbOption = Annotated[
+    Path, typer.Option("--db", help="Warehouse file (DuckDB).", metavar="FILE", dir_okay=False)
+]
+RulebookDirsOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        RULEBOOK_DIR_OPTION,
+        metavar="DIR",
+        help="Extra folder of rulebook YAML files, searched before the shipped ones (repeatable).",
+    ),
+]
+__all__ = ["DEFAULT_DB"]
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def report_error(err: MerchantryError) -> None:
+    """Print a Merchantry error as the command line shows it."""
+    _stderr().print(f"[bold red]error:[/] {err}", markup=True)
+
+
+def _os_text(err: OSError) -> str:
+    where = f" {err.filename}" if err.filename else ""
+    return f"cannot use{where}: {err.strerror or err}"
+
+
+class MerchantryCommand(TyperCommand):
+    """A command that also accepts the hidden old spellings of renamed options."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
+        known = {opt for param in self.params for opt in getattr(param, "opts", ())}
+        rewritten: list[str] = []
+        for i, arg in enumerate(args):
+            if arg == "--":
+                rewritten.extend(args[i:])
+                break
+            name, sep, value = arg.partition("=")
+            target = HIDDEN_ALIASES.get(name)
+            if target is not None and target in known and name not in known:
+                arg = target + sep + value
+            rewritten.append(arg)
+        return super().parse_args(ctx, rewritten)
+
+
+class MerchantryGroup(TyperGroup):
+    """The root group: the error boundary every command runs inside."""
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise  # Typer's own: usage errors, --help, exits
+        except MerchantryError as err:
+            report_error(err)
+            raise typer.Exit(err.exit_code) from None
+        except FileNotFoundError as err:
+            _stderr().print(f"[bold red]error:[/] {_os_text(err)}", markup=True)
+            raise typer.Exit(ExitCode.NOT_FOUND) from None
+        except OSError as err:  # a path the user gave cannot be read or written
+            _stderr().print(f"[bold red]error:[/] {_os_text(err)}", markup=True)
+            raise typer.Exit(ExitCode.INPUT) from None
+        except (KeyboardInterrupt, duckdb.InterruptException):
+            _stderr().print(INTERRUPTED_MESSAGE)
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
+        except Exception as err:
+            if os.environ.get(DEBUG_ENV):
+                raise
+            _stderr().print(
+                f"[bold red]internal error[/] (a bug in Merchantry; please report it with the "
+                f"command you ran): {type(err).__name__}: {err}\n"
+                f"set {DEBUG_ENV}=1 to see where it happened",
+                markup=True,
+            )
+            raise typer.Exit(ExitCode.INTERNAL) from None
+
+
+def command(app: typer.Typer, name: str, function: Callable[..., Any]) -> None:
+    """Register ``function`` as command ``name`` of ``app`` with the shared command class."""
+    app.command(name, cls=MerchantryCommand)(function)
+
+
+def version_text() -> str:
+    try:
+        return f"merchantry {metadata.version('merchantry')}"
+    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
+        return "merchantry (version unknown: not installed)"
+
+
+# --- the warehouse
+
+
+def connect_warehouse(
+    db: Path, *, read_only: bool = False, create: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """The warehouse at ``db`` (the caller closes it).
+
+    Only a command that loads data (``create=True``: ``ingest``) may make a new file; every
+    other command refuses a missing one rather than answer from an empty warehouse.
+    """
+    db = Path(db)
+    if db.is_dir():
+        raise InputError(f"--db {db} is a folder; give the warehouse file, e.g. {db / DEFAULT_DB}")
+    if not db.exists():
+        if not create:
+            raise NotFound(
+                f"no warehouse at {db}: this command reads one and will not make an empty one. "
+                f"Load data first with `merchantry ingest DIR --db {db}` (or run `merchantry "
+                "demo`), or point --db at an existing warehouse file"
+            )
+        if not db.parent.is_dir():
+            raise NotFound(
+                f"folder {db.parent} does not exist, so the warehouse {db.name} cannot be "
+                f"created there; create the folder first (mkdir -p {db.parent})"
+            )
+    if db.is_file() and not is_duckdb_file(db):
+        raise InputError(
+            f"--db {db} is not a DuckDB warehouse file; it was left untouched "
+            "(give a new file name to create a warehouse)"
+        )
+    try:
+        return connect(db, read_only=read_only)
+    except duckdb.Error as err:
+        text = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise InputError(f"cannot open the warehouse {db}: {text}") from None
+
+
+_DUCKDB_MAGIC = b"DUCK"
+"""Bytes 8-12 of every DuckDB database file."""
+
+
+def is_duckdb_file(path: Path) -> bool:
+    """Whether ``path`` starts like a DuckDB database file (an empty file counts: DuckDB
+    initialises it)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(12)
+    except OSError as err:
+        raise InputError(f"cannot read --db {path}: {err.strerror or err}") from err
+    return not head or head[8:12] == _DUCKDB_MAGIC
+
+
+@contextmanager
+def open_warehouse(
+    db: Path, *, read_only: bool = False, create: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """:func:`connect_warehouse` as a block: the connection is closed at its end."""
+    con = connect_warehouse(db, read_only=read_only, create=create)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def require_folder(path: Path, what: str) -> Path:
+    """``path`` when it is an existing folder; a message naming ``what`` otherwise."""
+    if not path.exists():
+        raise NotFound(f"{what} {path} does not exist")
+    if not path.is_dir():
+        raise InputError(f"{what} {path} is a file, not a folder")
+    return path
+
+
+def rulebook_dirs(dirs: Sequence[Path] | None) -> tuple[Path, ...]:
+    """The ``--rulebook-dir`` folders, each checked to exist."""
+    return tuple(require_folder(Path(d), f"{RULEBOOK_DIR_OPTION} folder") for d in dirs or ())
+
+
+def require_shop(con: duckdb.DuckDBPyConnection, shop: str) -> str:
+    """``shop`` when the warehouse knows it (in ``shops`` or with an order); the closest ids
+    otherwise, so a typo is not answered with an empty statement."""
+    row = con.execute(
+        "SELECT (SELECT count(*) FROM shops WHERE shop_id = $s) "
+        "+ (SELECT count(*) FROM orders WHERE shop_id = $s)",
+        {"s": shop},
+    ).fetchone()
+    if row and row[0]:
+        return shop
+    close = con.execute(
+        "SELECT shop_id FROM (SELECT shop_id FROM shops UNION SELECT shop_id FROM orders) "
+        "ORDER BY levenshtein(shop_id, $s), shop_id LIMIT 3",
+        {"s": shop},
+    ).fetchall()
+    hint = (
+        "did you mean " + ", ".join(repr(r[0]) for r in close) + "?"
+        if close
+        else "the warehouse has no shops yet: ingest some data first"
+    )
+    raise NotFound(f"no shop {shop!r} in the warehouse; {hint}")
+
+
+# --- periods
+
+
+def day(value: datetime | None) -> date | None:
+    return None if value is None else value.date()
+
+
+def check_period(
+    start: date | None, end: date | None, names: tuple[str, str] = ("--from", "--to")
+) -> None:
+    """Refuse a period that ends before it starts (it would select nothing, silently)."""
+    if start is not None and end is not None and end < start:
+        raise InputError(
+            f"{names[0]} {start} is after {names[1]} {end}; the period would be empty "
+            f"(did you swap them?)"
+        )
+
+
+# --- progress
+
+
+@contextmanager
+def progress(
+    console: Console, text: str, *, enabled: bool = True
+) -> Iterator[Callable[[str], None]]:
+    """A transient spinner (the one every command shows); yields a function that changes
+    its text. Print through ``console`` meanwhile: lines appear above the spinner."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not enabled,
+    ) as bar:
+        task = bar.add_task(text, total=None)
+        yield lambda step: bar.update(task, description=step)

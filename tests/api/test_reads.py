@@ -1,0 +1,157 @@
+"""Merchant and operator reads return the warehouse's real figures."""
+
+from __future__ import annotations
+
+from merchantry.ops import HEAD
+from merchantry.store.warehouse import connect
+from tests.api.conftest import FEES_RULEBOOK, RANKING_RULEBOOK, SCORE_RULEBOOK, Api
+
+
+def test_statement_matches_the_journal(api: Api) -> None:
+    response = api.client.get(
+        f"/v1/shops/{api.victim}/statement",
+        params={"start": "2026-10-01", "end": "2026-10-14"},
+        headers=api.headers(api.victim_key),
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    con = connect(api.warehouse, read_only=True)
+    try:
+        row = con.execute(
+            "SELECT count(*), sum(amount_fen) FROM journal_postings WHERE party = ? "
+            "AND account IN ('merchant_pending', 'merchant_available', 'merchant_deposit') "
+            "AND booked_on BETWEEN DATE '2026-10-01' AND DATE '2026-10-14'",
+            [api.victim],
+        ).fetchone()
+    finally:
+        con.close()
+    assert row is not None
+    assert len(body["lines"]) == row[0] > 0
+    assert sum(x["amount_fen"] for x in body["lines"]) == row[1]
+    assert {x["rule_id"] for x in body["lines"]} - {""}
+
+
+def test_payouts_by_day_and_by_order_agree(api: Api) -> None:
+    key = api.headers(api.victim_key)
+    days = api.client.get(f"/v1/shops/{api.victim}/payouts", headers=key)
+    assert days.status_code == 200
+    by_day = days.json()
+    items: list[dict[str, object]] = []
+    total = None
+    while total is None or len(items) < total:
+        page = api.client.get(
+            f"/v1/shops/{api.victim}/payouts/orders",
+            params={"limit": 700, "offset": len(items)},
+            headers=key,
+        )
+        assert page.status_code == 200
+        total = page.json()["total"]
+        items += page.json()["items"]
+    assert total == sum(d["orders"] for d in by_day) > 700
+    assert len({o["order_id"] for o in items}) == total
+    assert sum(int(str(o["amount_fen"])) for o in items) == sum(d["amount_fen"] for d in by_day)
+
+
+def test_score_history_and_diagnosis(api: Api) -> None:
+    key = api.headers(api.victim_key)
+    score = api.client.get(f"/v1/shops/{api.victim}/score", headers=key)
+    assert score.status_code == 200, score.text
+    days = score.json()["days"]
+    assert score.json()["rulebook"] == SCORE_RULEBOOK
+    assert len(days) == 14
+    assert [d["score_date"] for d in days] == sorted(d["score_date"] for d in days)
+    diagnosis = api.client.get(f"/v1/shops/{api.victim}/score/diagnosis", headers=key)
+    assert diagnosis.status_code == 200, diagnosis.text
+    assert diagnosis.json()["score_date"] == days[-1]["score_date"]
+    assert diagnosis.json()["findings"]
+
+
+def test_fee_lines_of_an_order_name_their_rules(api: Api) -> None:
+    con = connect(api.warehouse, read_only=True)
+    try:
+        row = con.execute(
+            "SELECT order_id, count(*) FROM fee_lines WHERE shop_id = ? AND rulebook = ? "
+            "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1",
+            [api.victim, FEES_RULEBOOK],
+        ).fetchone()
+    finally:
+        con.close()
+    assert row is not None
+    response = api.client.get(
+        f"/v1/orders/{row[0]}/fees",
+        params={"rulebook": FEES_RULEBOOK},
+        headers=api.headers(api.victim_key),
+    )
+    assert response.status_code == 200, response.text
+    lines = response.json()["lines"]
+    assert len(lines) == row[1]
+    assert all(line["rule_title"] for line in lines)
+    assert all(line["saved_fen"] == line["baseline_fen"] - line["amount_fen"] for line in lines)
+
+
+def test_unknown_shop_is_404_not_an_empty_answer(api: Api) -> None:
+    response = api.client.get(
+        "/v1/shops/NO-SUCH-SHOP/payouts", headers=api.headers(api.operator_key)
+    )
+    assert response.status_code == 404
+    assert "NO-SUCH-SHOP" in response.json()["error"]["message"]
+
+
+def test_case_queue_is_sorted_and_paged(api: Api) -> None:
+    key = api.headers(api.operator_key)
+    first = api.client.get("/v1/cases", params={"limit": 5, "sort": "-opened_at"}, headers=key)
+    assert first.status_code == 200, first.text
+    total = first.json()["total"]
+    assert total > 5
+    everything = api.client.get("/v1/cases", params={"limit": 1000, "sort": "amount"}, headers=key)
+    amounts = [c["amount_fen"] for c in everything.json()["items"]]
+    assert amounts == sorted(amounts)
+    assert len(amounts) == total
+    second = api.client.get(
+        "/v1/cases", params={"limit": 5, "offset": 5, "sort": "-opened_at"}, headers=key
+    )
+    assert not {c["case_id"] for c in first.json()["items"]} & {
+        c["case_id"] for c in second.json()["items"]
+    }
+
+
+def test_rulebooks_in_force_and_history(api: Api) -> None:
+    key = api.headers(api.operator_key)
+    listed = api.client.get(
+        "/v1/rulebooks", params={"date": "2026-10-01", "in_force": True}, headers=key
+    )
+    assert listed.status_code == 200
+    names = {r["name"] for r in listed.json()}
+    assert FEES_RULEBOOK in names
+    assert all(r["in_force"] for r in listed.json())
+    history = api.client.get(f"/v1/rulebooks/{FEES_RULEBOOK}/history", headers=key)
+    assert history.status_code == 200
+    assert [v["info"]["name"] for v in history.json()][-1] == "douyin-2025"
+
+
+def test_rankings(api: Api) -> None:
+    response = api.client.get(
+        "/v1/rankings",
+        params={"rulebook": RANKING_RULEBOOK},
+        headers=api.headers(api.operator_key),
+    )
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    con = connect(api.warehouse, read_only=True)
+    try:
+        ranked = con.execute(
+            "SELECT count(*) FROM service_rankings WHERE rulebook = ?", [RANKING_RULEBOOK]
+        ).fetchone()
+    finally:
+        con.close()
+    assert ranked is not None
+    assert response.json()["total"] == len(items) == ranked[0] > 0
+    for industry in {i["industry"] for i in items}:
+        ranks = [i["rank"] for i in items if i["industry"] == industry]
+        assert ranks == list(range(1, len(ranks) + 1))
+
+
+def test_health_and_version_need_no_key(api: Api) -> None:
+    assert api.client.get("/health").json()["status"] == "ok"
+    assert api.client.get("/version").json()["migration"] == HEAD
+    assert api.client.get("/v1/cases").status_code == 401
