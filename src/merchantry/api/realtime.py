@@ -107,7 +107,7 @@ class DecisionOut(BaseModel):
     as_of_seq: int = Field(description="Last inbox event the answering state held.")
 
 
-def _decision_out(decision: Decision, seq: int) -> DecisionOut:
+def decision_out(decision: Decision, seq: int) -> DecisionOut:
     return DecisionOut(
         case_id=decision.case_id,
         decision=decision.decision.value,
@@ -256,7 +256,7 @@ class QuoteOut(BaseModel):
     payout: PayoutOut
 
 
-def _quote_out(quote: Quote) -> QuoteOut:
+def quote_out(quote: Quote) -> QuoteOut:
     p = quote.payout
     return QuoteOut(
         order_id=quote.order_id,
@@ -441,7 +441,7 @@ async def decide_request(
     )
     with _available():
         decision, seq = service.decide(request)
-    return _decision_out(decision, seq)
+    return decision_out(decision, seq)
 
 
 @router.post(
@@ -473,7 +473,7 @@ async def quote_order(
     order["paid_at"] = payload.paid_at.replace(tzinfo=None)
     with _available():
         quote = service.quote(order, rulebook=rulebook)
-    return _quote_out(quote)
+    return quote_out(quote)
 
 
 EventPath = Annotated[
