@@ -156,3 +156,13 @@ def api(tmp_path: Path, market_db: Path) -> Iterator[Api]:
     yield from build_api(
         tmp_path, market_db, f"sqlite:///{tmp_path / 'ops.sqlite'}", dispatcher=False
     )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_api(request: pytest.FixtureRequest, tmp_path: Path, market_db: Path) -> Iterator[Api]:
+    """The API on SQLite, and on a fresh database of the real PostgreSQL server."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'ops.sqlite'}"
+    else:
+        url = fresh_postgres(request.getfixturevalue("postgres_url"))
+    yield from build_api(tmp_path, market_db, url, dispatcher=False)

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData, create_engine, inspect, text
 
 from merchantry.ops import HEAD, current_revision, migrate
-from merchantry.ops.migrate import create_ops_engine
+from merchantry.ops.migrate import SCRIPTS, create_ops_engine
 from merchantry.ops.tables import metadata as ops_metadata
 from merchantry.risk.store import metadata as risk_metadata
 from merchantry.risk.store import open_store
@@ -67,11 +69,24 @@ def test_an_empty_database_upgrades_to_the_declared_schema(url: str) -> None:
     engine.dispose()
 
 
-def test_a_database_at_the_previous_migration_upgrades_and_keeps_its_rows(url: str) -> None:
+def _previous() -> str:
+    """The migration before the newest."""
+    config = Config()
+    config.set_main_option("script_location", str(SCRIPTS))
+    down = ScriptDirectory.from_config(config).get_revision(HEAD).down_revision
+    assert isinstance(down, str)
+    return down
+
+
+@pytest.mark.parametrize("start", ["0001", "previous"])
+def test_a_database_at_an_earlier_migration_upgrades_and_keeps_its_rows(
+    url: str, start: str
+) -> None:
+    revision = _previous() if start == "previous" else start
     engine = create_ops_engine(url)
-    migrate(engine, "0001")
-    assert current_revision(engine) == "0001"
-    assert _tables(engine) == RISK_TABLES
+    migrate(engine, revision)
+    assert current_revision(engine) == revision
+    assert RISK_TABLES <= _tables(engine) < SERVICE_TABLES | RISK_TABLES
     with engine.begin() as conn:
         conn.execute(
             text(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from merchantry.ops import HEAD
 from merchantry.store.warehouse import connect
 from tests.api.conftest import FEES_RULEBOOK, RANKING_RULEBOOK, SCORE_RULEBOOK, Api
 
@@ -152,5 +153,5 @@ def test_rankings(api: Api) -> None:
 
 def test_health_and_version_need_no_key(api: Api) -> None:
     assert api.client.get("/health").json()["status"] == "ok"
-    assert api.client.get("/version").json()["migration"] == "0002"
+    assert api.client.get("/version").json()["migration"] == HEAD
     assert api.client.get("/v1/cases").status_code == 401

@@ -36,7 +36,8 @@ def _audit_rows(api: Api, resource: str) -> list[tuple[str, str | None, str | No
         ]
 
 
-def test_a_repeated_write_replays_the_first_response_exactly(api: Api) -> None:
+def test_a_repeated_write_replays_the_first_response_exactly(any_api: Api) -> None:
+    api = any_api
     case = _case_of(api, "after_sales_request")
     headers = api.headers(api.victim_key, **{"Idempotency-Key": "appeal-1"})
     body = {"note": "unused item, tracking attached", "evidence": ["img://1"]}
@@ -57,7 +58,8 @@ def test_a_repeated_write_replays_the_first_response_exactly(api: Api) -> None:
     assert evidence == 1
 
 
-def test_the_same_key_with_another_body_is_refused(api: Api) -> None:
+def test_the_same_key_with_another_body_is_refused(any_api: Api) -> None:
+    api = any_api
     case = _case_of(api, "after_sales_request")
     headers = api.headers(api.victim_key, **{"Idempotency-Key": "appeal-2"})
     first = api.client.post(
@@ -115,7 +117,8 @@ def _penalty_balance(api: Api) -> int:
     return int(row[0]) if row else 0
 
 
-def test_an_overturn_reverses_the_money_and_is_audited(api: Api) -> None:
+def test_an_overturn_reverses_the_money_and_is_audited(any_api: Api) -> None:
+    api = any_api
     case = _case_of(api, "penalty")
     before = _penalty_balance(api)
     with api.engine.connect() as conn:

@@ -42,9 +42,12 @@ def test_run_runs_what_is_stale_and_says_why(tmp_path: Path) -> None:
         assert f"running {name}" in first
     assert "never ran over 2026-03-01..2026-03-31" in first
 
-    second = invoke(*period, *book)
+    second = invoke(*period, *book, "--snapshot")
     assert "0 ran, 5 skipped" in second
     assert second.count("fresh: inputs unchanged since its run at") == 5
+    snapshot = tmp_path / "w.duckdb.snapshot" / "1.duckdb"
+    assert f"snapshot published: {snapshot}" in second
+    assert snapshot.is_file()
 
     forced = invoke(*period, *book, "--only", "fees", "--force")
     assert "1 ran, 4 skipped" in forced

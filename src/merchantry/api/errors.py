@@ -132,6 +132,8 @@ def _validation_error(_request: Request, err: Exception) -> JSONResponse:
 
 def _http_error(_request: Request, err: Exception) -> JSONResponse:
     assert isinstance(err, StarletteHTTPException)
+    if err.status_code == 400:  # a body that is not JSON: bad input, like any other
+        return JSONResponse(body("invalid_input", str(err.detail)), status_code=422)
     code = {404: "not_found", 405: "method_not_allowed"}.get(err.status_code, "http_error")
     return JSONResponse(
         body(code, str(err.detail)), status_code=err.status_code, headers=err.headers

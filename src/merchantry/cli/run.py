@@ -121,7 +121,9 @@ def run_command(
         con.close()
     print_run(console, run)
     if snapshot:
-        console.print(f"snapshot published: {publish_snapshot(db)}", highlight=False)
+        console.print(
+            f"snapshot published: {publish_snapshot(db)}", highlight=False, soft_wrap=True
+        )
 
 
 def register(app: typer.Typer) -> None:

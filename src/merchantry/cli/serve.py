@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from merchantry.kit.errors import InputError
-from merchantry.ops import keys, open_ops
+from merchantry.ops import audit, keys, open_ops
 from merchantry.risk.store import DEFAULT_URL
 from merchantry.store.warehouse import DEFAULT_DB
 
@@ -60,6 +60,8 @@ def serve_command(
         port=port,
         workers=workers,
         log_level="info",
+        # a worker imports the whole engine (DuckDB, scikit-learn …) before it answers
+        timeout_worker_healthcheck=120,
     )
 
 
@@ -70,6 +72,11 @@ def _safe(url: str) -> str:
         return url
     scheme, _, user = head.partition("//")
     return f"{scheme}//{user.split(':', 1)[0]}:***@{tail}"
+
+
+def _actor() -> str:
+    """Who runs the command, for the audit log."""
+    return f"cli:{os.environ.get('USER') or os.environ.get('LOGNAME') or 'unknown'}"
 
 
 @keys_app.command("create")
@@ -91,12 +98,16 @@ def keys_create(
     chosen = None if scopes is None else frozenset(scopes.replace(",", " ").split())
     engine = open_ops(ops_db)
     issued = keys.create_key(
+        engine, role=chosen_role, shop_id=shop, scopes=chosen, name=name, created_by=_actor()
+    )
+    audit.record(
         engine,
-        role=chosen_role,
-        shop_id=shop,
-        scopes=chosen,
-        name=name,
-        created_by=f"cli:{os.environ.get('USER', 'unknown')}",
+        actor=_actor(),
+        role="operator",
+        action="key.create",
+        resource=f"key:{issued.key.key_id}",
+        shop_id=issued.key.shop_id,
+        after={"role": role, "shop_id": shop, "scopes": sorted(issued.key.scopes), "name": name},
     )
     console = Console()
     console.print(
@@ -132,5 +143,17 @@ def keys_list(ops_db: OPS = DEFAULT_URL) -> None:
 @keys_app.command("revoke")
 def keys_revoke(key_id: str, ops_db: OPS = DEFAULT_URL) -> None:
     """Revoke a key; requests with it are refused from now on."""
-    key = keys.revoke_key(open_ops(ops_db), key_id)
+    engine = open_ops(ops_db)
+    before = keys.get_key(engine, key_id)
+    key = keys.revoke_key(engine, key_id)
+    audit.record(
+        engine,
+        actor=_actor(),
+        role="operator",
+        action="key.revoke",
+        resource=f"key:{key_id}",
+        shop_id=key.shop_id,
+        before={"revoked_at": before.revoked_at},
+        after={"revoked_at": key.revoked_at},
+    )
     Console().print(f"key {key.key_id} revoked at {key.revoked_at:%Y-%m-%d %H:%M:%S} UTC")

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import duckdb
 
-from merchantry.kit.errors import InputError
+from merchantry.kit.errors import InputError, NotFound
 from merchantry.service.runner import RunReport, run_stages
 from merchantry.service.stages import Progress, fees_stage
 from merchantry.simulate import SegmentParams, SimulationResult, default_period, load_result
 from merchantry.simulate import simulate as pair_fee_lines
+from merchantry.store.warehouse import table_exists
 
 
 def run_simulation(
@@ -81,5 +82,8 @@ def fee_stages(
 
 
 def simulation_result(con: duckdb.DuckDBPyConnection, run_id: str) -> SimulationResult:
-    """A stored simulation by run id (``NotFound`` when there is none)."""
+    """A stored simulation by run id (``NotFound`` when there is none). Works on a read-only
+    connection (a published snapshot)."""
+    if not table_exists(con, "sim_runs"):
+        raise NotFound(f"no simulation run {run_id!r} in the warehouse (none was run)")
     return load_result(con, run_id)

@@ -13,6 +13,7 @@ from merchantry.api.auth import Principal, require_scope
 from merchantry.api.docs import Limit, Offset, ok, written
 from merchantry.api.idempotency import Idempotency, idempotency
 from merchantry.api.schemas import EndpointIn, KeyIn
+from merchantry.api.times import SERVICE, zoned
 from merchantry.ops import audit, keys, webhooks
 
 router = APIRouter(prefix="/v1", tags=["admin"])
@@ -35,6 +36,7 @@ class IssuedKeyOut(KeyOut):
 
 
 def _key_out(key: keys.ApiKey) -> dict[str, Any]:
+    key = zoned(key, SERVICE)
     return {
         "key_id": key.key_id,
         "role": key.role.value,
@@ -53,7 +55,7 @@ KEY_EXAMPLE: dict[str, Any] = {
     "shop_id": "S0001",
     "scopes": ["payouts:read", "statements:read"],
     "name": "S0001 ERP",
-    "created_at": "2026-03-01T08:00:00",
+    "created_at": "2026-03-01T08:00:00Z",
     "created_by": "key:0a1b2c3d4e5f6071",
     "revoked_at": None,
 }
@@ -116,7 +118,7 @@ def list_keys(
     "/keys/{key_id}",
     response_model=KeyOut,
     summary="Revoke an API key",
-    responses=written({**KEY_EXAMPLE, "revoked_at": "2026-03-31T08:00:00"}),
+    responses=written({**KEY_EXAMPLE, "revoked_at": "2026-03-31T08:00:00Z"}),
 )
 def revoke_key(
     request: Request,
@@ -158,6 +160,7 @@ class NewEndpointOut(EndpointOut):
 
 
 def _endpoint_out(e: webhooks.Endpoint) -> dict[str, Any]:
+    e = zoned(e, SERVICE)
     return {
         "endpoint_id": e.endpoint_id,
         "url": e.url,
@@ -174,7 +177,7 @@ ENDPOINT_EXAMPLE: dict[str, Any] = {
     "url": "https://erp.example.com/hooks/merchantry",
     "event_types": ["case.state_changed", "payout.scheduled"],
     "shop_id": None,
-    "created_at": "2026-03-01T08:00:00",
+    "created_at": "2026-03-01T08:00:00Z",
     "created_by": "key:0a1b2c3d4e5f6071",
     "disabled_at": None,
 }
@@ -234,7 +237,7 @@ def list_endpoints(
     "/webhooks/endpoints/{endpoint_id}",
     response_model=EndpointOut,
     summary="Disable a webhook endpoint",
-    responses=written({**ENDPOINT_EXAMPLE, "disabled_at": "2026-03-31T08:00:00"}),
+    responses=written({**ENDPOINT_EXAMPLE, "disabled_at": "2026-03-31T08:00:00Z"}),
 )
 def disable_endpoint(
     request: Request,
@@ -277,8 +280,8 @@ def disable_endpoint(
                 "next_attempt_at": None,
                 "last_status": 204,
                 "last_error": None,
-                "created_at": "2026-03-31T08:00:00",
-                "finished_at": "2026-03-31T08:00:05",
+                "created_at": "2026-03-31T08:00:00Z",
+                "finished_at": "2026-03-31T08:00:05Z",
             }
         ]
     ),
@@ -296,13 +299,14 @@ def deliveries(
     offset: Offset = 0,
     _: Principal = Depends(require_scope("webhooks:manage")),
 ) -> list[webhooks.Delivery]:
-    return webhooks.list_deliveries(
+    found = webhooks.list_deliveries(
         request.app.state.ops_engine,
         endpoint_id=endpoint_id,
         state=state,
         limit=limit,
         offset=offset,
     )
+    return zoned(found, SERVICE)
 
 
 @router.get(
@@ -313,7 +317,7 @@ def deliveries(
         [
             {
                 "audit_id": 42,
-                "at": "2026-03-31T08:00:00",
+                "at": "2026-03-31T08:00:00Z",
                 "actor": "key:0a1b2c3d4e5f6071",
                 "role": "operator",
                 "action": "case.transition",
@@ -337,6 +341,7 @@ def audit_log(
     offset: Offset = 0,
     _: Principal = Depends(require_scope("audit:read")),
 ) -> list[audit.AuditEntry]:
-    return audit.entries(
+    found = audit.entries(
         request.app.state.ops_engine, resource=resource, actor=actor, limit=limit, offset=offset
     )
+    return zoned(found, SERVICE)

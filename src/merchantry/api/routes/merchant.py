@@ -32,6 +32,7 @@ from merchantry.api.docs import (
 )
 from merchantry.api.idempotency import Idempotency, idempotency
 from merchantry.api.schemas import AppealIn, Page, page
+from merchantry.api.times import PLATFORM, zoned
 from merchantry.api.warehouse import reading
 from merchantry.ledger.payouts import PayoutRow
 from merchantry.ledger.statements import Statement
@@ -53,8 +54,8 @@ CASE_EXAMPLE: dict[str, Any] = {
     "decision": "intercept (score 910)",
     "reasons": ["buyer in a linked-account ring", "photo reused from another request"],
     "amount_fen": 12900,
-    "opened_at": "2026-03-16T09:00:00",
-    "updated_at": "2026-03-17T10:30:00",
+    "opened_at": "2026-03-16T09:00:00+08:00",
+    "updated_at": "2026-03-17T10:30:00+08:00",
     "ledger_entry_id": None,
     "reversal_entry_id": None,
 }
@@ -362,7 +363,7 @@ def cases(
         limit=limit,
         offset=offset,
     )
-    return page(list(found), total, limit, offset)
+    return page(zoned(list(found), PLATFORM), total, limit, offset)
 
 
 CASE_DETAIL_EXAMPLE: dict[str, Any] = {
@@ -370,7 +371,7 @@ CASE_DETAIL_EXAMPLE: dict[str, Any] = {
     "audit": [
         {
             "case_id": EXAMPLE_CASE,
-            "at": "2026-03-16T09:00:00",
+            "at": "2026-03-16T09:00:00+08:00",
             "actor": "risk-stage",
             "from_state": None,
             "to_state": "open",
@@ -380,7 +381,7 @@ CASE_DETAIL_EXAMPLE: dict[str, Any] = {
     "evidence": [
         {
             "case_id": EXAMPLE_CASE,
-            "at": "2026-03-17T10:30:00",
+            "at": "2026-03-17T10:30:00+08:00",
             "submitted_by": "key:3f9a0c1d2e4b5a67",
             "ref": "s3://evidence/RC-7c1e/tracking.png",
             "note": "tracking attached",
@@ -400,7 +401,7 @@ def case_detail(
     case_id: CaseId,
     principal: Principal = Depends(require_scope("cases:read")),
 ) -> CaseView:
-    return show_case(request.app.state.ops_engine, scope_of(principal), case_id)
+    return zoned(show_case(request.app.state.ops_engine, scope_of(principal), case_id), PLATFORM)
 
 
 @router.post(
@@ -421,8 +422,11 @@ def appeal(
     scope = scope_of(principal)
 
     def work() -> tuple[int, Any]:
-        before = get_case(engine, scope, case_id)
-        after = appeal_case(engine, scope, case_id, body.evidence, body.note, datetime.now())
+        before = zoned(get_case(engine, scope, case_id), PLATFORM)
+        after = zoned(
+            appeal_case(engine, scope, case_id, body.evidence, body.note, datetime.now()),
+            PLATFORM,
+        )
         events.written(
             request,
             principal,

@@ -21,6 +21,7 @@ from merchantry.api.schemas import (
     TransitionIn,
     page,
 )
+from merchantry.api.times import PLATFORM, SERVICE, zoned
 from merchantry.api.warehouse import reading, writing
 from merchantry.kit.errors import NotFound
 from merchantry.ledger.payouts import list_payouts
@@ -174,7 +175,7 @@ def transition_case(
     target = CaseState(body.to)
 
     def work() -> tuple[int, Any]:
-        before = get_case(engine, scope, case_id)
+        before = zoned(get_case(engine, scope, case_id), PLATFORM)
         now = datetime.now()
         if target is CaseState.OVERTURNED and before.ledger_entry_id is not None:
             with writing(settings.warehouse, settings.warehouse_write_wait_s) as con:
@@ -188,10 +189,12 @@ def transition_case(
             resource=f"case:{case_id}",
             shop_id=moved.case.shop_id,
             before=before,
-            after=moved.case,
-            webhook=events.case_event(before, moved.case, body.note),
+            after=zoned(moved.case, PLATFORM),
+            webhook=events.case_event(before, zoned(moved.case, PLATFORM), body.note),
         )
-        out = CaseMoved(case=moved.case, reversal=moved.reversal, money_note=moved.money_note)
+        out = CaseMoved(
+            case=zoned(moved.case, PLATFORM), reversal=moved.reversal, money_note=moved.money_note
+        )
         return 200, out.model_dump(mode="json")
 
     return idem.run(work)
@@ -212,10 +215,10 @@ JOB_EXAMPLE: dict[str, Any] = {
         "summary": {"orders": 40210, "shops": 120, "saving_fen": 1234500},
     },
     "error": None,
-    "created_at": "2026-03-31T08:00:00",
+    "created_at": "2026-03-31T08:00:00Z",
     "created_by": "key:3f9a0c1d2e4b5a67",
-    "started_at": "2026-03-31T08:00:00",
-    "finished_at": "2026-03-31T08:00:41",
+    "started_at": "2026-03-31T08:00:00Z",
+    "finished_at": "2026-03-31T08:00:41Z",
 }
 
 
@@ -252,7 +255,7 @@ def start_simulation(
             resource=f"job:{job.job_id}",
             after=body.model_dump(mode="json"),
         )
-        return 202, events.as_json(job)
+        return 202, events.as_json(zoned(job, SERVICE))
 
     return idem.run(work)
 
@@ -268,7 +271,7 @@ def simulation(
     job_id: Annotated[str, Path(min_length=1, max_length=32, examples=["job_5d2c9e0a7b1f3846"])],
     _: Principal = Depends(require_scope("simulations:read")),
 ) -> Job:
-    return get_job(request.app.state.ops_engine, job_id)
+    return zoned(get_job(request.app.state.ops_engine, job_id), SERVICE)
 
 
 @router.post(

@@ -1,0 +1,42 @@
+"""Times leave the API with their zone: RFC 3339 date-times, never naive ones.
+
+Two clocks are stored without a zone: the warehouse and the risk tables keep
+platform local time (Asia/Shanghai, UTC+8 all year, no daylight saving), the
+service's own tables (keys, audit log, webhooks, jobs) keep UTC. :func:`zoned`
+attaches the right one on the way out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Any, Final, TypeVar
+
+PLATFORM: Final = timezone(timedelta(hours=8), "Asia/Shanghai")
+"""Platform local time (China Standard Time has no daylight saving, so a fixed offset)."""
+
+SERVICE: Final = UTC
+"""The service's own tables."""
+
+T = TypeVar("T")
+
+
+def zoned(value: T, zone: tzinfo) -> T:
+    """``value`` with every naive datetime in it (dataclass fields, lists, tuples, dicts)
+    marked as being in ``zone``."""
+    return _zoned(value, zone)  # type: ignore[no-any-return]
+
+
+def _zoned(value: Any, zone: tzinfo) -> Any:
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: _zoned(getattr(value, f.name), zone) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **changes)
+    if isinstance(value, list):
+        return [_zoned(v, zone) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_zoned(v, zone) for v in value)
+    if isinstance(value, dict):
+        return {k: _zoned(v, zone) for k, v in value.items()}
+    return value
