@@ -23,6 +23,7 @@ from merchantry.api.docs import EXAMPLE_ORDER, EXAMPLE_SHOP, ok, written
 from merchantry.api.errors import Unavailable, body
 from merchantry.api.idempotency import Idempotency, idempotency
 from merchantry.api.settings import ServiceSettings
+from merchantry.api.times import PLATFORM
 from merchantry.api.warehouse import reading
 from merchantry.risk.access import AccessDenied
 from merchantry.risk.decisions import Decision, RiskRequest
@@ -107,7 +108,7 @@ class DecisionOut(BaseModel):
     as_of_seq: int = Field(description="Last inbox event the answering state held.")
 
 
-def _decision_out(decision: Decision, seq: int) -> DecisionOut:
+def decision_out(decision: Decision, seq: int) -> DecisionOut:
     return DecisionOut(
         case_id=decision.case_id,
         decision=decision.decision.value,
@@ -256,7 +257,7 @@ class QuoteOut(BaseModel):
     payout: PayoutOut
 
 
-def _quote_out(quote: Quote) -> QuoteOut:
+def quote_out(quote: Quote) -> QuoteOut:
     p = quote.payout
     return QuoteOut(
         order_id=quote.order_id,
@@ -403,6 +404,15 @@ class BuiltOut(BaseModel):
 # --- routes -----------------------------------------------------------------------------
 
 
+def platform_time(value: datetime) -> datetime:
+    """A request's time as the warehouse keeps it: naive platform local time (UTC+8).
+
+    An aware time is converted; a naive one is taken to be platform time already."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(PLATFORM).replace(tzinfo=None)
+
+
 def online(request: Request) -> OnlineService:
     service: OnlineService = request.app.state.online
     return service
@@ -433,7 +443,7 @@ async def decide_request(
     request = RiskRequest(
         payload.case_id,
         payload.order_id,
-        payload.requested_at.replace(tzinfo=None),
+        platform_time(payload.requested_at),
         payload.type,
         payload.reason_code,
         payload.amount_fen,
@@ -441,7 +451,7 @@ async def decide_request(
     )
     with _available():
         decision, seq = service.decide(request)
-    return _decision_out(decision, seq)
+    return decision_out(decision, seq)
 
 
 @router.post(
@@ -470,10 +480,10 @@ async def quote_order(
     if principal.role == "merchant" and payload.shop_id != principal.shop_id:
         raise AccessDenied(f"key {principal.key_id} cannot quote orders of shop {payload.shop_id}")
     order = payload.model_dump()
-    order["paid_at"] = payload.paid_at.replace(tzinfo=None)
+    order["paid_at"] = platform_time(payload.paid_at)
     with _available():
         quote = service.quote(order, rulebook=rulebook)
-    return _quote_out(quote)
+    return quote_out(quote)
 
 
 EventPath = Annotated[
