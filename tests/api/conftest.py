@@ -145,6 +145,9 @@ def build_api(tmp_path: Path, market_db: Path, ops_url: str, **settings: object)
         ServiceSettings(warehouse=warehouse, ops_url=ops_url, **settings)  # type: ignore[arg-type]
     )
     with TestClient(app, raise_server_exceptions=True) as client:
+        online = getattr(app.state, "online", None)
+        if online is not None:  # the real-time routes answer 503 until their state is built
+            assert online.seq >= 0  # waits for the build
         yield Api(client, engine, warehouse, operator, victim, other, victim_key, other_key)
     app.state.ops_engine.dispose()
     engine.dispose()
