@@ -154,10 +154,15 @@ def test_the_300_order_list_flagships_and_education(market: Market) -> None:
         market.shop(shop, industry=industry, store_type=store_type)
         market.orders(shop, total - 3)
         _bad_orders(market, shop, 1)
+    for shop, bad in (("FB3", 3), ("FB4", 4)):  # flagships: the same <= 3 bad events
+        market.shop(shop, store_type="flagship")
+        market.orders(shop, 40)
+        _bad_orders(market, shop, bad)
     market.score(MAY)
     cps = _cps(market)
-    for shop in ("FL299", "ED299", "EN300"):
+    for shop in ("FL299", "ED299", "EN300", "FB3"):
         assert cps[shop] == dict.fromkeys(FLOORED, (8000, True)), shop
+    assert cps["FB4"] == dict.fromkeys(FLOORED, (5000, False))
     tiers = {i: market.indicators(i, MAY) for i in FLOORED}
     for shop in ("FL300", "ED300", "JD300"):
         for indicator in FLOORED:
@@ -237,6 +242,8 @@ def test_july_80_point_rule_for_help_seeking_and_dissatisfaction(market: Market)
         ("HF300", 300, 1, "flagship"),
         ("H3", 40, 3, "enterprise"),
         ("H4", 40, 4, "enterprise"),
+        ("HF3", 40, 3, "flagship"),
+        ("HF4", 40, 4, "flagship"),
     ):
         market.shop(shop, store_type=store_type)
         market.orders(shop, total - n_esc)
@@ -250,9 +257,9 @@ def test_july_80_point_rule_for_help_seeking_and_dissatisfaction(market: Market)
     market.score(JULY)
     help_rows = market.indicators("help_seeking_rate", JULY)
     floored = {s: (r["indicator_cp"], r["floor_applied"]) for s, r in help_rows.items()}
-    for shop in ("H499", "HF299", "H3"):
+    for shop in ("H499", "HF299", "H3", "HF3"):
         assert floored[shop] == (8000, True), shop
-    for shop in ("H500", "HF300", "H4"):
+    for shop in ("H500", "HF300", "H4", "HF4"):
         assert floored[shop] == (help_rows[shop]["tier_cp"], False), shop
         assert help_rows[shop]["tier_cp"] == 5000, shop  # every ask escalated: tier 0
     dis = market.indicators("dissatisfaction_rate", JULY)
