@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -78,7 +79,8 @@ class Mutation:
 
     @property
     def label(self) -> str:
-        return f"{self.book} {self.rule}.{self.field}: {self.old} -> {self.new}"
+        nth = f"#{self.occurrence + 1}" if self.occurrence else ""
+        return f"{self.book} {self.rule}.{self.field}{nth}: {self.old} -> {self.new}"
 
 
 def _steps(text: str) -> tuple[str, str]:
@@ -260,7 +262,7 @@ def is_caught(mutation: Mutation, workdir: Path) -> bool:
     """Run the mutation's pinning checks on fresh warehouses; True when one fails."""
     with mutated(mutation):
         return any(
-            fails(check, workdir / f"m{abs(hash(mutation))}-{n}.duckdb")
+            fails(check, workdir / f"m{uuid.uuid4().hex}-{n}.duckdb")
             for n, check in enumerate(checks_for(mutation))
         )
 

@@ -41,16 +41,15 @@ def test_48_hour_pickup_and_3_minute_reply(market: Market) -> None:
 
 
 def test_the_score_stays_between_3_and_5(market: Market) -> None:
-    """TOP: a home-improvement shop with both of its bonus items on top of a high base is
+    """TOP: a food shop with its bonus item (SF free shipping) on top of a 4.98 base is
     held at 5.00. BOTTOM: every indicator in the lowest tier and five penalised cases fall
     below 3 and are held at 3.00."""
-    market.shop("TOP", industry="home_furniture")
+    market.shop("TOP", industry="food_snacks")
     market.orders("TOP", 40, rating=5, delivered_after_h=24)
     with market.batch():
         for day in range(1, 25):
             market.session("TOP", at(day, hour=11), total_seconds=20, rating=5)
-    market.service("TOP", "delivery_installation")
-    market.service("TOP", "free_old_item_removal")
+    market.service("TOP", "sf_free_shipping")
     market.shop("BOTTOM")
     slow_refund = {"reason": "quality", "asked_after_h": 210, "closed_after_h": 400,
                    "escalated": True}  # fmt: skip
