@@ -1,9 +1,11 @@
 """Hand-checked shops for every rule of the Douyin score (2026-05-07 text, shipped rulebook).
 
 A *perfect* shop (every order picked up in 2 h, delivered next day, no case, every
-review 5 stars, chats answered in 20 s) scores 97.00, not 100: it has no refund
-cases, so its after-sales on-time rate has no data and counts as tier 3 (80). With
+review 5 stars, chats answered in 20 s) with 650 orders scores 97.00, not 100: it has no
+refund cases, so its after-sales on-time rate has no data and counts as tier 3 (80). With
 service = (80 + 100) / 2 = 90 and weights 40/30/30: 0.4 × 100 + 0.3 × 100 + 0.3 × 90 = 97.
+It needs 500 valid orders in the window: below that the 80-point rule fixes its rating,
+quality-return and logistics-return scores at exactly 80 (a 40-order perfect shop: 87.20).
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from __future__ import annotations
 from .market import Market, at
 
 
-def perfect_shop(market: Market, shop: str = "S1", orders: int = 40, **kw: object) -> str:
+def perfect_shop(market: Market, shop: str = "S1", orders: int = 650, **kw: object) -> str:
     market.shop(shop, **kw)  # type: ignore[arg-type]
     market.orders(shop, orders, rating=5)
-    for day in range(1, 25):
-        market.session(shop, at(day, hour=11), total_seconds=20, rating=5)
+    with market.batch():
+        for day in range(1, 25):
+            market.session(shop, at(day, hour=11), total_seconds=20, rating=5)
     return shop
 
 
@@ -28,6 +31,25 @@ def test_a_perfect_shop_scores_97_because_after_sales_has_no_data(market: Market
     assert row["score_cp"] == 9700
     assert row["display_tenths"] == 50  # 97 -> 5.0
     assert market.indicator("S1", "after_sales_on_time_rate")["value"] is None
+
+
+def test_a_perfect_shop_scores_87_20_with_the_80_point_rule(market: Market) -> None:
+    """40 orders: rating, quality-return and logistics-return rates score exactly 80 (the
+    rule text: 该指标得分为80分), though their tiers would give 100. Product 80; logistics
+    0.4 × 100 + 0.3 × 100 + 0.3 × 80 = 94; service 90; 0.4 × 80 + 0.3 × 94 + 0.3 × 90 = 87.2."""
+    perfect_shop(market, orders=40)
+    market.score()
+    row = market.row("S1")
+    assert (row["product_cp"], row["logistics_cp"], row["service_cp"]) == (8000, 9400, 9000)
+    assert row["score_cp"] == 8720
+    assert row["display_tenths"] == 47  # 87 -> 4.0 + ceil(27 / 4) × 0.1
+    for indicator in ("product_rating", "quality_return_rate", "logistics_return_rate"):
+        found = market.indicator("S1", indicator)
+        assert (found["tier_cp"], found["indicator_cp"], found["floor_applied"]) == (
+            10000,
+            8000,
+            True,
+        )
 
 
 def test_under_30_valid_orders_the_growth_stage_fixes_the_score_at_70(market: Market) -> None:
@@ -137,7 +159,7 @@ def test_the_score_is_clamped_at_50(market: Market) -> None:
     row = market.row("S1")
     assert row["weighted_cp"] - row["deduction_cp"] < 5000
     assert row["score_cp"] == 5000
-    assert row["display_tenths"] == 30
+    assert row["display_tenths"] is None  # a brushing case in the window hides the score
 
 
 def test_pickup_clock_starts_at_06_00_for_orders_paid_between_18_00_and_06_00(

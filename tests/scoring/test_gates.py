@@ -154,7 +154,7 @@ def test_fresh_produce_needs_75_and_more_than_72_for_the_affiliate_programme(
         assert row["score_cp"] >= 7500
         assert 6500 <= row["product_cp"] <= 7200
     assert gates(market, "affiliate_entry") == {
-        "FRESH": (False, "gate.affiliate.fresh"),
+        "FRESH": (False, "gate.affiliate.crab"),
         "FOOD": (True, "gate.affiliate"),
     }
     # product 65 < 70: no geographical-indication label for either, though both score >= 70

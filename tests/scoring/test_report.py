@@ -21,15 +21,16 @@ from .test_taobao_rules import RULEBOOK, perfect_shop
 
 @pytest.fixture
 def scored(market: Market) -> Market:
-    """Two industries: in 3C, S2 and S4 offer SF free shipping (S4's 4-star ratings rank it
-    second); in apparel, S5 offers free size exchange; S3 is far below 4.8."""
+    """Food shops S2 and S4 offer SF free shipping, their industry's bonus item (S4's 4-star
+    ratings and silent chats rank it second); maternal-and-infant S5 offers free size
+    exchange; 3C S1 offers nothing, 3C S3 is far below 4.8."""
     perfect_shop(market, "S1")
-    perfect_shop(market, "S2")
+    perfect_shop(market, "S2", industry="food_snacks")
     market.service("S2", "sf_free_shipping")
-    market.shop("S4")
+    market.shop("S4", industry="food_snacks")
     market.orders("S4", 40, rating=4, delivered_after_h=24)
     market.service("S4", "sf_free_shipping")
-    perfect_shop(market, "S5", industry="apparel")
+    perfect_shop(market, "S5", industry="baby")
     market.service("S5", "free_size_exchange")
     market.shop("S3")
     market.orders("S3", 40, rating=2)
@@ -46,11 +47,12 @@ def test_the_ranking_is_published_per_industry_best_first(scored: Market) -> Non
         [RULEBOOK],
     ).fetchall()
     assert [(r.industry, r.rank, r.shop_id, r.score_cp) for r in ranked] == table
-    # S1 has no characteristic service, S3 is below 4.8; S4 (4.98) ranks after S2 (5.00)
+    # S1 has no characteristic service, S3 is below 4.8; S4 (4.93 + 0.05) ranks after S2
+    # (4.98 + 0.05, capped at 5.00); S5 is 4.98 + 0.10, capped
     assert [(r.industry, r.rank, r.shop_id, r.score_cp) for r in ranked] == [
-        ("apparel", 1, "S5", 500),
-        ("digital_3c", 1, "S2", 500),
-        ("digital_3c", 2, "S4", 498),
+        ("baby", 1, "S5", 500),
+        ("food_snacks", 1, "S2", 500),
+        ("food_snacks", 2, "S4", 498),
     ]
 
 

@@ -36,13 +36,13 @@ def test_no_score_below_30_valid_orders(market: Market) -> None:
 
 
 def test_bonus_items_add_up_but_the_total_is_capped_at_5(market: Market) -> None:
-    perfect_shop(market, "S1", industry="apparel")
+    perfect_shop(market, "S1", industry="home_furniture")
     market.score(RULEBOOK)
     base = market.row("S1", RULEBOOK)["score_cp"]
     assert 480 <= base < 500
-    # free size exchange (+0.10) and SF free shipping (+0.05) on top of the base
-    market.service("S1", "free_size_exchange")
-    market.service("S1", "sf_free_shipping")
+    # home improvement: delivery and installation (+0.10), free old-item removal (+0.05)
+    market.service("S1", "delivery_installation")
+    market.service("S1", "free_old_item_removal")
     market.score(RULEBOOK)
     row = market.row("S1", RULEBOOK)
     assert row["bonus_cp"] == 15

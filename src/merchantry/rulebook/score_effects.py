@@ -69,15 +69,34 @@ DIRECT_INDICATORS: Final = ("pickup_score",)
 """Indicators whose value is already a score (hundredths of a point): no tier cut-offs."""
 
 GATES: Final = (
+    # Douyin (§1.2 applications, §1.3)
     "affiliate_entry",
     "mega_sale_signup",
     "recommendation_pool",
     "lucky_bag_prize",
+    "lucky_bag_prize_creators",
     "authorised_account",
     "geo_indication_label",
+    "qianchuan_ads",
+    "seed_entry",
+    "seed_keep",
+    "flagship_upgrade",
+    # Taobao (§2.1 uses, §2.2)
     "quality_merchant",
+    "campaign_signup",
+    "alimama_ads",
+    "quality_store",
+    "new_category",
 )
-"""Programmes a ``score_gate`` rule can open or close (§1.3 of the fact sheet)."""
+"""Programmes a ``score_gate`` (or ``score_peer_gate``) rule can open or close: Douyin's
+affiliate entry, mega-sale sign-up, mall recommendation pool, super-lucky-bag prizes (own
+and for other creators), authorised accounts, geographical-indication label, Qianchuan ads
+(千川投放), seed-category entry and keeping (农资园艺 种子), flagship upgrade (店铺类型升级);
+Taobao's quality merchant,
+campaign sign-up, Alimama ads, quality-store selection and new-category applications."""
+
+INTERVENTIONS: Final = ("hide", "cap")
+"""What a ``score_intervention`` does: hide the score from consumers (屏蔽) or cap it (设定上限)."""
 
 TIER_COUNT: Final = 6
 _SCORE_MAX: Final = 100_00
@@ -131,6 +150,12 @@ def _check_bonus(values: Mapping[str, EffectValue]) -> list[tuple[str, str]]:
     return []
 
 
+def _check_intervention(values: Mapping[str, EffectValue]) -> list[tuple[str, str]]:
+    if values.get("action") == "cap" and "cap_cp" not in values:
+        return [("cap_cp", "a cap intervention needs cap_cp")]
+    return []
+
+
 S = Stacking
 SCORE_KINDS: Final = (
     EffectKind(
@@ -164,8 +189,18 @@ SCORE_KINDS: Final = (
         "Below min_valid_orders valid orders in the window: a fixed growth-stage score "
         "(成长阶段), or no score. Scoring stage.",
         (
-            FieldSpec("min_valid_orders", "Valid paid orders needed for a formal score."),
-            FieldSpec("mode", "growth: fixed score; none: no score.", choices=("growth", "none")),
+            FieldSpec(
+                "min_valid_orders",
+                "Valid paid orders needed for a formal score (not used by mode excluded).",
+                required=False,
+                default=0,
+            ),
+            FieldSpec(
+                "mode",
+                "growth: fixed score below the minimum; none: no score below the minimum; "
+                "excluded: the shop is outside the score's scope, no score at all.",
+                choices=("growth", "none", "excluded"),
+            ),
             FieldSpec("growth_score_cp", "Growth-stage score.", maximum=_SCORE_MAX, required=False),
             FieldSpec(
                 "downgraded_score_cp",
@@ -247,12 +282,23 @@ SCORE_KINDS: Final = (
     ),
     EffectKind(
         "score_floor",
-        "Low-volume floor (80分保护): fewer than max_orders valid orders and at most "
-        "max_bad_events bad events -> the indicator scores at least floor_cp. Scoring stage.",
+        "Low-volume rule (80分规则): fewer than max_orders valid orders (any number when "
+        "absent) and at most max_bad_events counted events -> the indicator scores floor_cp "
+        "(replace) or at least floor_cp (floor). Scoring stage.",
         (
             FieldSpec("indicator", "Indicator protected.", SCORE_INDICATORS),
-            FieldSpec("max_orders", "Applies below this many valid orders."),
-            FieldSpec("max_bad_events", "Applies with at most this many bad events."),
+            FieldSpec(
+                "max_orders", "Applies below this many valid orders; absent: any.", required=False
+            ),
+            FieldSpec("max_bad_events", "Applies with at most this many counted events."),
+            FieldSpec(
+                "counts",
+                "What max_bad_events counts: bad_events (e.g. 1-2 star reviews), or base (the "
+                "indicator's base population, e.g. rated sessions).",
+                choices=("bad_events", "base"),
+                required=False,
+                default="bad_events",
+            ),
             FieldSpec("floor_cp", "Floor score, hundredths.", maximum=_SCORE_MAX),
             FieldSpec(
                 "mode",
@@ -319,11 +365,56 @@ SCORE_KINDS: Final = (
         applied_by_fee_stage=False,
     ),
     EffectKind(
+        "score_peer_gate",
+        "Opens a programme when the shop's mean score over average_days reaches the mean of "
+        "its industry's formal-stage shops over the same days (同行均值), and the rule's "
+        "condition holds. Scoring stage.",
+        (
+            FieldSpec("gate", "Programme gated.", GATES),
+            FieldSpec(
+                "average_days", "Days averaged (the score date and the ones before).", minimum=1
+            ),
+        ),
+        (S.FIRST,),
+        applied_by_fee_stage=False,
+    ),
+    EffectKind(
+        "score_intervention",
+        "Platform intervention against score manipulation (干预措施): with at least min_cases "
+        "violations of a kind in the window, the score is hidden from consumers (hide) or "
+        "capped at cap_cp (cap). Every matching rule applies. Scoring stage.",
+        (
+            FieldSpec("action", "hide or cap.", INTERVENTIONS),
+            FieldSpec("violation", "Violation kind that triggers it.", VIOLATION_KINDS),
+            FieldSpec(
+                "min_cases",
+                "Violations in the window needed.",
+                minimum=1,
+                required=False,
+                default=1,
+            ),
+            FieldSpec(
+                "cap_cp", "Cap (action cap), hundredths.", maximum=_SCORE_MAX, required=False
+            ),
+        ),
+        (S.ADD,),
+        applied_by_fee_stage=False,
+        check=_check_intervention,
+    ),
+    EffectKind(
         "score_ranking",
-        "Good-service ranking (好服务榜单): shops at min_score_cp or more with at least "
-        "min_services characteristic services, top_n per industry. Scoring stage.",
+        "Good-service ranking (好服务榜单): shops at min_score_cp or more (strictly more with "
+        "compare: above) with at least min_services characteristic services, top_n per "
+        "industry. Scoring stage.",
         (
             FieldSpec("min_score_cp", "Score needed, hundredths.", maximum=_SCORE_MAX),
+            FieldSpec(
+                "compare",
+                "at_least: score >= min_score_cp; above: score > min_score_cp.",
+                choices=("at_least", "above"),
+                required=False,
+                default="at_least",
+            ),
             FieldSpec(
                 "min_services", "Characteristic services switched on.", required=False, default=1
             ),
@@ -350,6 +441,17 @@ def _describe_tier(e: Effect) -> str:
     return f"{e.text('indicator')} tiers 1-5 at {cuts}"
 
 
+def _describe_floor(e: Effect) -> str:
+    values = dict(e.values)
+    volume = f" below {values['max_orders']} orders" if "max_orders" in values else ""
+    counted = "counted" if values.get("counts") == "base" else "bad"
+    verb = "scores" if values.get("mode") == "replace" else "at least"
+    return (
+        f"{e.text('indicator')} {verb} {_points(e.int('floor_cp'))}{volume} with <= "
+        f"{e.int('max_bad_events')} {counted} events"
+    )
+
+
 def _describe_bonus(e: Effect) -> str:
     values = dict(e.values)
     when = []
@@ -368,7 +470,9 @@ DESCRIBERS.update(
             f"{e.int('window_days')}-day window"
         ),
         "score_stage": lambda e: (
-            f"below {e.int('min_valid_orders')} valid orders: "
+            "outside the score's scope: no score"
+            if e.text("mode") == "excluded"
+            else f"below {e.int('min_valid_orders')} valid orders: "
             + (
                 f"growth score {_points(e.int('growth_score_cp'))}"
                 if e.text("mode") == "growth"
@@ -388,18 +492,23 @@ DESCRIBERS.update(
         "score_dimension_weight": lambda e: (
             f"{e.text('dimension')} weighs {e.int('weight_bp') / 100:g}% of the score"
         ),
-        "score_floor": lambda e: (
-            f"{e.text('indicator')} at least {_points(e.int('floor_cp'))} below "
-            f"{e.int('max_orders')} orders with <= {e.int('max_bad_events')} bad events"
-        ),
+        "score_floor": _describe_floor,
         "score_bonus": _describe_bonus,
         "score_deduction": lambda e: (
             f"-{_points(e.int('points_cp'))} per {e.text('violation')}, at most "
             f"-{_points(e.int('cap_cp'))} per window"
         ),
         "score_gate": lambda e: f"{e.text('gate')}: {e.text('result')}",
+        "score_peer_gate": lambda e: (
+            f"{e.text('gate')}: {e.int('average_days')}-day mean score >= the industry's"
+        ),
+        "score_intervention": lambda e: (
+            f"{e.text('action')} the score after {e.int('min_cases')} {e.text('violation')}"
+            + (f" (cap {_points(e.int('cap_cp'))})" if e.text("action") == "cap" else "")
+        ),
         "score_ranking": lambda e: (
-            f"good-service ranking: score >= {_points(e.int('min_score_cp'))}, "
+            f"good-service ranking: score {'>' if e.text('compare') == 'above' else '>='} "
+            f"{_points(e.int('min_score_cp'))}, "
             f">= {e.int('min_services')} services, top {e.int('top_n')} per industry"
         ),
     }

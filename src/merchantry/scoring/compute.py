@@ -77,6 +77,7 @@ class Plan:
     dims: dict[str, RuleGroup]
     deductions: dict[str, RuleGroup]
     bonuses: tuple[Rule, ...]
+    interventions: tuple[Rule, ...] = ()
 
 
 def plan_rules(rules: ScoreRules) -> Plan:
@@ -102,6 +103,7 @@ def plan_rules(rules: ScoreRules) -> Plan:
             [k for k in VIOLATION_KINDS if k in rules.keys("score_deduction", "violation")],
         ),
         bonuses=rules.all("score_bonus"),
+        interventions=rules.all("score_intervention"),
     )
 
 
@@ -217,12 +219,19 @@ def _tiers_step(p: Plan) -> list[tuple[str, exp.Expr]]:
             tier_cp = _tier_score(tier.copy())
         floor_rule = c(ind(i, "floor_rule"))
         floor = p.floors[i]
+        max_orders = floor.value(floor_rule, functools.partial(_optional, name="max_orders"))
+        counted = _when(
+            exp.EQ(this=floor.text_field(floor_rule, "counts"), expression=lit("base")),
+            c(ind(i, "den")),
+            c(ind(i, "bad")),
+        )
         applies = exp.and_(
             floor_rule.copy().is_(exp.Null()).not_(),
-            exp.LT(this=c("valid_orders"), expression=floor.int_field(floor_rule, "max_orders")),
-            exp.LTE(
-                this=c(ind(i, "bad")), expression=floor.int_field(floor_rule, "max_bad_events")
+            exp.or_(
+                max_orders.copy().is_(exp.Null()),
+                exp.LT(this=c("valid_orders"), expression=max_orders),
             ),
+            exp.LTE(this=counted, expression=floor.int_field(floor_rule, "max_bad_events")),
             tier_cp.copy().is_(exp.Null()).not_(),
         )
         floor_cp = floor.int_field(floor_rule, "floor_cp")
@@ -412,6 +421,7 @@ def _stage_step(p: Plan) -> list[tuple[str, exp.Expr]]:
     )
     stage = (
         exp.Case()
+        .when(exp.EQ(this=c("stage_mode"), expression=lit("excluded")), lit("none"))
         .when(formal, lit("formal"))
         .when(exp.EQ(this=c("stage_mode"), expression=lit("none")), lit("none"))
         .when(locked, lit("none"))
@@ -420,13 +430,40 @@ def _stage_step(p: Plan) -> list[tuple[str, exp.Expr]]:
     return [("stage", stage), ("downgraded", _downgraded(p))]
 
 
+def _triggered(p: Plan, rule: Rule) -> exp.Expr:
+    """An intervention rule holds: its condition and enough violations in the window."""
+    cases = exp.GTE(
+        this=c(violation_column(rule.effect.text("violation"))),
+        expression=lit(rule.effect.int("min_cases")),
+    )
+    return exp.func("coalesce", exp.and_(p.rules.compiled(rule), cases), exp.false())
+
+
+def _intervention_step(p: Plan) -> list[tuple[str, exp.Expr]]:
+    """``hidden`` (any hide rule holds) and ``cap_cp`` (the lowest cap that holds)."""
+    hides = [_triggered(p, r) for r in p.interventions if r.effect.text("action") == "hide"]
+    caps = [
+        _when(_triggered(p, r), lit(r.effect.int("cap_cp")))
+        for r in p.interventions
+        if r.effect.text("action") == "cap"
+    ]
+    hidden: exp.Expr = exp.or_(*hides) if hides else exp.false()
+    cap: exp.Expr = exp.cast(exp.Null(), "INTEGER")
+    if caps:
+        cap = caps[0] if len(caps) == 1 else exp.func("least", *caps)
+    return [("hidden", hidden), ("cap_cp", exp.cast(cap, "INTEGER"))]
+
+
 def _score_step() -> list[tuple[str, exp.Expr]]:
     total = exp.Sub(
         this=exp.Add(this=c("weighted_cp"), expression=c("bonus_cp")),
         expression=c("deduction_cp"),
     )
-    formal = exp.func("greatest", c("low_cp"), exp.func("least", c("high_cp"), total))
-    growth = _when(c("downgraded"), c("downgraded_score_cp"), c("growth_score_cp"))
+    cap = exp.func("coalesce", c("cap_cp"), c("high_cp"))
+    formal = exp.func("greatest", c("low_cp"), exp.func("least", c("high_cp"), cap.copy(), total))
+    growth = exp.func(
+        "least", _when(c("downgraded"), c("downgraded_score_cp"), c("growth_score_cp")), cap
+    )
     score = (
         exp.Case()
         .when(exp.EQ(this=c("stage"), expression=lit("formal")), formal)
@@ -445,7 +482,7 @@ def _step(source: exp.Expr, columns: list[tuple[str, exp.Expr]]) -> exp.Select:
 RESULT_COLUMNS: Final = (
     "shop_id", "score_date", "industry", "platform", "stage", "valid_orders", "product_cp",
     "logistics_cp", "service_cp", "weighted_cp", "bonus_cp", "deduction_cp", "score_cp",
-    "special_services", "stage_rule_id", "scale_rule_id",
+    "special_services", "stage_rule_id", "scale_rule_id", "hidden", "cap_cp",
 )  # fmt: skip
 INDICATOR_PARTS: Final = (
     "wdim", "v", "num", "den", "bad", "tier", "tier_cp", "floor_applied", "cp", "w",
@@ -485,11 +522,17 @@ def compile_scores(plan: Plan, source: str = "_sc_measures") -> exp.Select:
         ("sc_deduction", _deduction_step(plan)),
         ("sc_weighted", _weighted_step(plan)),
         ("sc_stage", _stage_step(plan)),
+        ("sc_intervene", _intervention_step(plan)),
         ("sc_score", _score_step()),
     ]
+    display = _when(
+        c("hidden"),
+        exp.cast(exp.Null(), "INTEGER"),
+        display_sql(c("score_cp"), c("display_mode"), c("stage")),
+    )
     final = exp.select(
         *[c(name) for name in result_columns(plan)],
-        exp.alias_(display_sql(c("score_cp"), c("display_mode"), c("stage")), "display_tenths"),
+        exp.alias_(display, "display_tenths"),
     ).from_(exp.alias_(exp.to_table(steps[-1][0]), F, table=True))
     previous: exp.Expr = exp.to_table(source)
     for name, columns in steps:

@@ -60,17 +60,80 @@ def _gate_relation(start: date, end: date, rulebook_shops: exp.Expr) -> exp.Sele
     return relation.where(rulebook_shops)
 
 
+PEER_SQL: Final = """
+CREATE OR REPLACE TEMP TABLE _sc_peer AS
+WITH means AS (
+  SELECT a.shop_id, a.score_date, a.industry, a.stage, d.days,
+    avg(b.score_cp) AS mean_cp
+  FROM shop_scores AS a
+  CROSS JOIN (SELECT unnest($days) AS days) AS d
+  JOIN shop_scores AS b
+    ON b.rulebook = a.rulebook AND b.shop_id = a.shop_id
+   AND b.score_date BETWEEN a.score_date - CAST(d.days - 1 AS INTEGER) AND a.score_date
+  WHERE a.rulebook = $rulebook AND a.score_date BETWEEN $start AND $end
+  GROUP BY ALL
+)
+SELECT m.shop_id, m.score_date, m.days, m.mean_cp,
+  avg(m.mean_cp) FILTER (WHERE m.stage = 'formal')
+    OVER (PARTITION BY m.score_date, m.industry, m.days) AS peer_cp
+FROM means AS m
+"""
+"""Each scored shop's mean score over the last ``days`` dates (the dates it has a score
+on) and the mean of those means over the formal-stage shops of its industry (同行均值)."""
+
+
+def _peer_gate(rules: ScoreRules, rulebook: str, gate: str, relation: exp.Select) -> exp.Select:
+    """Rows of a ``score_peer_gate`` gate: the rule holds and the shop's mean reaches its peers'."""
+    group = rules.group("score_peer_gate", "gate", gate)
+    chosen = exp.column("rule", "x")
+    days = group.int_field(chosen, "average_days")
+    passed = exp.and_(
+        chosen.copy().is_(exp.Null()).not_(),
+        exp.column("mean_cp", "p") >= exp.column("peer_cp", "p"),
+    )
+    inner = exp.select(
+        exp.column("shop_id", F), exp.column("score_date", F), exp.alias_(group.chosen(), "rule")
+    ).from_(exp.alias_(relation.subquery(), F, table=True))
+    return (
+        exp.select(
+            exp.alias_(lit(rulebook), "rulebook"),
+            exp.column("shop_id", "x"),
+            exp.column("score_date", "x"),
+            exp.alias_(lit(gate), "gate"),
+            exp.alias_(exp.func("coalesce", passed, exp.false()), "passed"),
+            exp.alias_(chosen.copy(), "rule_id"),
+        )
+        .from_(exp.alias_(inner.subquery(), "x", table=True))
+        .join(
+            exp.alias_(exp.to_table("_sc_peer"), "p", table=True),
+            on=exp.and_(
+                exp.column("shop_id", "p").eq(exp.column("shop_id", "x")),
+                exp.column("score_date", "p").eq(exp.column("score_date", "x")),
+                exp.column("days", "p").eq(days),
+            ),
+            join_type="LEFT",
+        )
+    )
+
+
 def write_gates(
     con: duckdb.DuckDBPyConnection, rules: ScoreRules, rulebook: str, start: date, end: date
 ) -> int:
     """Evaluate every gate for every scored shop and date; returns the rows written."""
     gates = rules.keys("score_gate", "gate")
-    if not gates:
+    peer_gates = rules.keys("score_peer_gate", "gate")
+    if not gates and not peer_gates:
         return 0
     con.execute(_series_view())
     con.execute(AS_OF_SQL, {"rulebook": rulebook, "start": start, "end": end})
     relation = _gate_relation(start, end, exp.true())
     query: exp.Query | None = None
+    if peer_gates:
+        days = sorted({r.effect.int("average_days") for r in rules.all("score_peer_gate")})
+        con.execute(PEER_SQL, {"rulebook": rulebook, "start": start, "end": end, "days": days})
+        for gate in peer_gates:
+            select = _peer_gate(rules, rulebook, gate, relation)
+            query = select if query is None else exp.union(query, select, distinct=False)
     for gate in gates:
         group = rules.group("score_gate", "gate", gate)
         chosen = exp.column("rule", "x")
@@ -108,6 +171,10 @@ def write_gates(
     return int(count[0]) if count else 0
 
 
+def _when_else(cond: exp.Expr, then: exp.Expr, other: exp.Expr) -> exp.Expr:
+    return exp.Case().when(cond, then).else_(other)
+
+
 def write_ranking(
     con: duckdb.DuckDBPyConnection, rules: ScoreRules, rulebook: str, start: date, end: date
 ) -> int:
@@ -116,9 +183,11 @@ def write_ranking(
     if not group.rules:
         return 0
     chosen = exp.column("rule", "x")
+    score, bar = exp.column("score_cp", "x"), group.int_field(chosen, "min_score_cp")
+    strictly = exp.EQ(this=group.text_field(chosen, "compare"), expression=lit("above"))
     eligible = exp.and_(
         chosen.copy().is_(exp.Null()).not_(),
-        exp.column("score_cp", "x") >= group.int_field(chosen, "min_score_cp"),
+        _when_else(strictly, exp.GT(this=score, expression=bar), score.copy() >= bar.copy()),
         exp.column("special_services", "x") >= group.int_field(chosen, "min_services"),
     )
     rank = exp.Window(

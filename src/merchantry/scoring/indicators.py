@@ -30,6 +30,11 @@ from merchantry.rulebook.score_effects import SCORE_INDICATORS
 QUALITY_REASONS: Final = ("quality", "not_as_described", "fake_product")
 """First after-sale reasons that count as a product-quality return (商品品质退货)."""
 
+ABNORMAL_VIOLATIONS: Final = ("brushing", "fake_review")
+"""Violations that make the order they name an abnormal order (异常订单: brushed or
+fake-review orders). Abnormal orders, gifts and lucky bags, low-price orders and 秒退
+orders count in no indicator (article 103956 §2.1.2); deductions still see them."""
+
 REMOTE_REGIONS: Final = ("新疆", "西藏", "青海")
 """Destinations with a longer delivery standard and the remote-area bonus (assumption:
 the platforms' remote lists are not in the fact sheet; these three are the ones every
@@ -156,7 +161,8 @@ ORDERS_SQL: Final = f"""
 CREATE OR REPLACE TEMP TABLE _sc_orders AS
 WITH scope AS (SELECT DISTINCT shop_id FROM _sc_shopfacts),
 o AS (
-  SELECT o.order_id, o.shop_id, o.paid_at, o.is_gift, o.ship_to_region
+  SELECT o.order_id, o.shop_id, o.paid_at, o.is_gift, o.ship_to_region, o.amount_paid_fen,
+    o.ship_by_at, o.promised_delivery_at
   FROM orders AS o JOIN scope USING (shop_id)
   WHERE CAST(o.paid_at AS DATE) >= $since AND CAST(o.paid_at AS DATE) < $last
 ),
@@ -189,6 +195,10 @@ fraud AS (
   WHERE v.kind = 'fraudulent_shipping'
   GROUP BY v.order_id
 ),
+abnormal AS (
+  SELECT DISTINCT v.order_id FROM violations AS v JOIN o USING (order_id)
+  WHERE v.kind IN {ABNORMAL_VIOLATIONS}
+),
 rv AS (
   SELECT r.order_id, min(r.created_at) AS reviewed_at, arg_min(r.rating, r.created_at) AS rating,
          arg_min(r.logistics_rating, r.created_at) AS logistics_rating
@@ -205,22 +215,27 @@ SELECT o.*, lg.shipped_at, lg.picked_at, lg.delivered_at, lg.receipt_at,
     WHEN hour(o.paid_at) < 6 THEN CAST(CAST(o.paid_at AS DATE) AS TIMESTAMP) + INTERVAL 6 HOUR
     ELSE o.paid_at
   END AS pickup_clock,
-  NOT o.is_gift AND NOT coalesce(fc.instant_refund, FALSE) AS is_valid,
+  NOT o.is_gift AND NOT coalesce(fc.instant_refund, FALSE)
+    AND o.amount_paid_fen > $low_price_max_fen AND abnormal.order_id IS NULL AS is_valid,
   coalesce(o.ship_to_region IN {REMOTE_REGIONS}, FALSE) AS is_remote
 FROM o
 LEFT JOIN lg USING (order_id)
 LEFT JOIN fc USING (order_id)
 LEFT JOIN fraud USING (order_id)
 LEFT JOIN rv USING (order_id)
+LEFT JOIN abnormal USING (order_id)
 """
 """One row per order that can still matter (paid since ``$since``), with its milestones,
-first after-sales case, fraudulent-shipping violation and first review."""
+first after-sales case, fraudulent-shipping violation, first review and its promises
+(``ship_by_at``, ``promised_delivery_at``: the lateness indicators measure against them
+where the order carries one, as the ``order_fulfilment`` view does)."""
 
 CONTRIBUTIONS_SQL: Final = f"""
 CREATE OR REPLACE TEMP TABLE _sc_contrib AS
 SELECT shop_id, b, k, m, v FROM (UNPIVOT (
 WITH o AS (
   SELECT o.*, p.pickup_score FROM _sc_orders AS o LEFT JOIN _sc_pickup AS p USING (order_id)
+  WHERE o.is_valid
 ),
 cases AS (
   SELECT a.*, o.shop_id, o.shipped_at,
@@ -232,12 +247,14 @@ cases AS (
       ELSE a.requested_at
     END AS review_clock
   FROM after_sales AS a JOIN _sc_orders AS o USING (order_id)
-  WHERE a.outcome = 'approved' AND a.type IN ('refund_only', 'return_refund')
+  WHERE o.is_valid AND a.outcome = 'approved' AND a.type IN ('refund_only', 'return_refund')
     AND a.closed_at IS NOT NULL
 ),
 cs AS (
   SELECT c.* FROM cs_sessions AS c JOIN (SELECT DISTINCT shop_id FROM _sc_shopfacts) USING (shop_id)
   WHERE CAST(c.started_at AS DATE) >= $since AND CAST(c.started_at AS DATE) < $last
+    AND (c.order_id IS NULL
+         OR c.order_id NOT IN (SELECT order_id FROM _sc_orders WHERE NOT is_valid))
 ),
 asks AS (
   SELECT order_id, asked, escalated FROM (
@@ -282,20 +299,23 @@ UNION ALL BY NAME
 SELECT shop_id, CAST(picked_at AS DATE) AS b, CAST(picked_at AS DATE) AS k,
   pickup_score AS pickup_score_sum,
   1 AS pickups,
-  CAST(CAST(picked_at AS DATE) > CAST(paid_at AS DATE) + 1 AS INTEGER) AS late_pickups
+  CAST(CASE WHEN ship_by_at IS NOT NULL THEN picked_at > ship_by_at
+            ELSE CAST(picked_at AS DATE) > CAST(paid_at AS DATE) + 1 END AS INTEGER)
+    AS late_pickups
 FROM o WHERE picked_at IS NOT NULL
 UNION ALL BY NAME
 SELECT shop_id, CAST(due AS DATE) AS b, CAST(due AS DATE) AS k, 1 AS waybills_due,
   CAST(coalesce(delivered_at <= due, FALSE) AND fraud_at IS NULL AS INTEGER) AS waybills_on_time
 FROM (
-  SELECT *, picked_at + to_hours(CAST($delivery_standard_hours
-      + CASE WHEN is_remote THEN $remote_extra_hours ELSE 0 END AS BIGINT)) AS due
+  SELECT *, coalesce(promised_delivery_at, picked_at + to_hours(CAST($delivery_standard_hours
+      + CASE WHEN is_remote THEN $remote_extra_hours ELSE 0 END AS BIGINT))) AS due
   FROM o WHERE picked_at IS NOT NULL
 )
 UNION ALL BY NAME
 SELECT shop_id, CAST(due AS DATE) AS b, CAST(due AS DATE) AS k, 1 AS due_48h,
   CAST(coalesce(picked_at <= due, FALSE) AS INTEGER) AS picked_48h
-FROM (SELECT *, paid_at + to_hours(CAST($pickup_due_hours AS BIGINT)) AS due FROM o)
+FROM (SELECT *, coalesce(ship_by_at, paid_at + to_hours(CAST($pickup_due_hours AS BIGINT))) AS due
+      FROM o)
 WHERE NOT instant_refund AND (shipped_at IS NOT NULL OR asked_at IS NULL)
 UNION ALL BY NAME
 SELECT shop_id, CAST(paid_at AS DATE) AS b,
@@ -334,12 +354,12 @@ WHERE agent_id IS DISTINCT FROM 'bot' AND hour(started_at) BETWEEN 8 AND 22
 UNION ALL BY NAME
 SELECT o.shop_id, CAST(min(a.asked) AS DATE) AS b, CAST(min(a.asked) AS DATE) AS k,
   1 AS asked_orders, CAST(bool_or(a.escalated) AS INTEGER) AS escalated_orders
-FROM asks AS a JOIN _sc_orders AS o USING (order_id)
+FROM asks AS a JOIN o USING (order_id)
 GROUP BY o.shop_id, a.order_id
 UNION ALL BY NAME
 SELECT o.shop_id, CAST(a.requested_at AS DATE) AS b, CAST(a.requested_at AS DATE) AS k,
   1 AS escalations
-FROM after_sales AS a JOIN _sc_orders AS o USING (order_id) WHERE a.escalated
+FROM after_sales AS a JOIN o USING (order_id) WHERE a.escalated
 UNION ALL BY NAME
 SELECT shop_id, CAST(started_at AS DATE) AS b, CAST(started_at AS DATE) AS k, 1 AS escalations
 FROM cs WHERE escalated

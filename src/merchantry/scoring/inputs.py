@@ -46,6 +46,7 @@ PARAMETER_DEFAULTS: Final = {
     "after_sales_standard_minutes": 2_880,
     "unanswered_round_seconds": 600,
     "reply_target_seconds": 180,
+    "low_price_max_fen": 0,
 }
 """Rulebook parameters the indicator SQL reads, with the value used when a rulebook
 does not declare one (each is discussed in ``docs/scoring.md``)."""
@@ -361,9 +362,9 @@ def build_measures(
     window = int(longest[0]) if longest else 30
     since = first - timedelta(days=window + HISTORY_DAYS)
     params = {"since": since, "last": last}
-    con.execute(ORDERS_SQL, params)
-    con.execute(pickup)
     values = {name: rules.parameter(name, default) for name, default in PARAMETER_DEFAULTS.items()}
+    con.execute(ORDERS_SQL, {**params, "low_price_max_fen": values.pop("low_price_max_fen")})
+    con.execute(pickup)
     con.execute(CONTRIBUTIONS_SQL, {**params, **values})
     con.execute(DELTAS_SQL, {"first": first, "last": last})
     con.execute(measures)

@@ -28,6 +28,8 @@ from merchantry.rulebook.model import Rule, Rulebook
 from merchantry.rulebook.score_effects import SCORE_KIND_NAMES
 
 F: Final = "f"
+GATE_KINDS: Final = ("score_gate", "score_peer_gate")
+"""Kinds evaluated over the published series: the only ones that may read score columns."""
 SHOP_ONLY_NAMESPACES: Final = ("shop", "category", "param")
 """Score rules are evaluated per shop and date: order and creator columns are NULL there."""
 
@@ -51,19 +53,18 @@ class RuleGroup:
         """The id of the first matching rule (NULL when none matches)."""
         if not self.rules:
             return exp.Null()
-        case = exp.Case()
-        for rule, cond in zip(self.rules, self.conditions, strict=True):
-            case = case.when(cond.copy(), lit(rule.id))
-        return case
+        ifs = [
+            exp.If(this=cond.copy(), true=lit(rule.id))
+            for rule, cond in zip(self.rules, self.conditions, strict=True)
+        ]
+        return exp.Case(ifs=ifs)
 
     def value(self, rule_column: exp.Expr, pick: Callable[[Rule], exp.Expr]) -> exp.Expr:
         """``CASE <rule_column> WHEN 'id' THEN pick(rule) …`` (NULL for no rule)."""
         if not self.rules:
             return exp.Null()
-        case = exp.Case(this=rule_column.copy())
-        for rule in self.rules:
-            case = case.when(lit(rule.id), pick(rule))
-        return case
+        ifs = [exp.If(this=lit(rule.id), true=pick(rule)) for rule in self.rules]
+        return exp.Case(this=rule_column.copy(), ifs=ifs)
 
     def int_field(self, rule_column: exp.Expr, name: str) -> exp.Expr:
         return self.value(rule_column, lambda r: lit(r.effect.int(name)))
@@ -148,7 +149,7 @@ def check_score_rules(book: Rulebook) -> list[Diagnostic]:
         if rule.effect.kind not in SCORE_KIND_NAMES:
             continue
         used = _columns(rule)
-        if rule.effect.kind != "score_gate" and used & SCORE_COLUMN_NAMES:
+        if rule.effect.kind not in GATE_KINDS and used & SCORE_COLUMN_NAMES:
             found.append(
                 _diag(
                     rule,
