@@ -8,6 +8,7 @@ raises :class:`InputError` carrying every diagnostic. ``check_files`` is what
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -399,9 +400,47 @@ def check_files(paths: Sequence[Path], dirs: Sequence[Path] = ()) -> list[Diagno
     return list(dict.fromkeys(found))
 
 
+_LOADED: dict[tuple[object, ...], Rulebook] = {}
+"""Checked rulebooks by what they were read from (see :func:`_fingerprint`)."""
+_LOADED_MAX = 64
+
+
+def _fingerprint(name: str, where: Sequence[Path]) -> tuple[object, ...]:
+    """The name, and the path and content digest of every YAML file that a rulebook (or
+    a rulebook it extends) could be read from: a change to any of them means the
+    rulebook is read and checked again."""
+    files: list[tuple[str, str]] = []
+    for folder in where:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.y*ml")):
+            try:
+                digest = hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+            except OSError:
+                continue
+            files.append((str(path.resolve()), digest))
+    return (name, tuple(str(Path(f).resolve()) for f in where), tuple(files))
+
+
 def load_rulebook(name: str, dirs: Sequence[Path] = ()) -> Rulebook:
-    """The named rulebook, checked and resolved; raises with every diagnostic if bad."""
+    """The named rulebook, checked and resolved; raises with every diagnostic if bad.
+
+    A rulebook is immutable, so one read and checked before from the same, unchanged
+    files is returned again (checking the biggest shipped score rulebook takes seconds).
+    """
     where = search_dirs(dirs)
+    key = _fingerprint(name, where)
+    cached = _LOADED.get(key)
+    if cached is not None:
+        return cached
+    rulebook = _load_rulebook(name, dirs, where)
+    if len(_LOADED) >= _LOADED_MAX:
+        _LOADED.pop(next(iter(_LOADED)))
+    _LOADED[key] = rulebook
+    return rulebook
+
+
+def _load_rulebook(name: str, dirs: Sequence[Path], where: Sequence[Path]) -> Rulebook:
     path = find_rulebook(name, where)
     if path is None:
         names = available_names(where)
