@@ -48,6 +48,7 @@ def _register_all() -> None:
         demo,
         fees,
         generate,
+        inbox,
         ingest,
         ledger,
         risk,
@@ -70,6 +71,7 @@ def _register_all() -> None:
         run,
         demo,
         serve,
+        inbox,
     ):
         module.register(app)
 
