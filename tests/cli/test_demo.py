@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -10,13 +11,15 @@ from typer.testing import CliRunner
 
 from merchantry.cli.main import app
 from merchantry.kit.money import format_fen
-from merchantry.service.demo import SCORE_GATED_COMPENSATION
+from merchantry.service.demo import SCORE_GATED_COMPENSATION, SCORE_RULEBOOK
 
 
 def test_demo_runs_every_step_and_accounts_for_every_row(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     result = CliRunner().invoke(
-        app, ["demo", "--out", str(out), "--shops", "40", "--days", "3", "--no-progress"]
+        app,
+        ["demo", "--out", str(out), "--shops", "40", "--days", "3", "--no-progress"],
+        env={"COLUMNS": "200"},
     )
     assert result.exit_code == 0, result.output
     assert "Merchants save" in result.output
@@ -56,10 +59,52 @@ def test_demo_runs_every_step_and_accounts_for_every_row(tmp_path: Path) -> None
     assert f"for {int(borne[1]):,} shops scoring 90 or more" in printed  # the journal's figure
 
     page = (out / "report.html").read_text(encoding="utf-8")
+    assert_every_policy_line_is_accounted_for(con, printed)
+    assert_shops_are_named(con, printed, page)
     assert re.search(r"<script[^>]+src=\"https?://", page) is None  # works offline
     assert f"{orders[0]:,}" in page
     for section in ("Ledger and settlement", "Risk", "Experience scores", "Timings"):
         assert section in page, section  # every stage reports into the page, not only the terminal
+
+
+def assert_every_policy_line_is_accounted_for(con: duckdb.DuckDBPyConnection, printed: str) -> None:
+    """The terminal lists every line of the simulation, or the largest ten and
+    "and N more, net ¥X" where X is what the unlisted lines add up to in sim_by_line."""
+    lines = con.execute("SELECT title, saving_fen FROM sim_by_line").fetchall()
+    assert lines  # the demo's simulation attributes its saving to policy lines
+    listed = [
+        (t, f)
+        for t, f in lines
+        if re.search(rf"{re.escape(t)} │ +{re.escape(format_fen(f))} │", printed)
+    ]
+    if len(lines) <= 10:
+        assert len(listed) == len(lines)
+        assert " more, net " not in printed
+        return
+    rest = [f for t, f in lines if (t, f) not in listed]
+    more = (
+        f"and {len(rest):,} more, net {format_fen(sum(rest))} │ +{re.escape(format_fen(sum(rest)))}"
+    )
+    assert re.search(more, printed)
+
+
+def assert_shops_are_named(con: duckdb.DuckDBPyConnection, printed: str, page: str) -> None:
+    """The best- and worst-scored shops are listed by name beside their id, in the terminal
+    and on the report page."""
+    named = con.execute(
+        "SELECT s.shop_id, p.name FROM shop_scores AS s JOIN shops AS p USING (shop_id)"
+        " WHERE s.rulebook = ? AND s.stage = 'formal' AND s.score_cp IS NOT NULL"
+        " AND s.score_date = (SELECT max(score_date) FROM shop_scores WHERE rulebook = ?)"
+        " ORDER BY s.score_cp DESC, s.shop_id LIMIT 1",
+        [SCORE_RULEBOOK, SCORE_RULEBOOK],
+    ).fetchone()
+    assert named is not None
+    shop_id, name = named
+    assert name
+    assert name != shop_id
+    assert f"{name} ({shop_id})" in printed
+    assert f"{html.escape(name)} ({shop_id})" in page
+    assert "Best and worst shops" in page
 
 
 def test_demo_is_repeatable(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ import sqlglot.expressions as exp
 from merchantry.ledger import CloseSummary
 from merchantry.rulebook.checker import load_rulebook
 from merchantry.rulebook.model import Rulebook
-from merchantry.service.stages import close_with_fees
+from merchantry.service.runner import close_with_fees
 
 HERE: Final = Path(__file__).resolve().parent
 TEST_RULEBOOK: Final = "ledger-test"

@@ -232,10 +232,19 @@ class TestOnTheGeneratedMarket:
         assert result.test_positives > 0
         assert result.train_positives > 0
         shipped = {q.name: q for q in result.qualities}["rules + model"]
-        assert shipped.roc_auc > 0.95
         assert shipped.precision_at_intercept >= 0.9
-        assert shipped.recall_at_intercept >= 0.8
         assert shipped.honest_claims_stopped < 0.01
+        grades = {g.grade: g for g in result.by_grade if g.decider == "rules + model"}
+        # Every planted grade with a test request is reported on its own.
+        assert {"blatant_ring", "honest"} <= set(grades)
+        honest_grades = ("honest", "heavy_returner")
+        assert all(g.abusive == (g.grade not in honest_grades) for g in grades.values())
+        # Blatant rings are caught; the overall figure is lower because the careful
+        # abusers and mimics are not, which is the point of grading them.
+        assert grades["blatant_ring"].roc_auc > 0.95
+        assert grades["blatant_ring"].intercepted_share >= 0.8
+        assert shipped.roc_auc < grades["blatant_ring"].roc_auc
+        assert grades["honest"].stopped_share < 0.01
 
     def test_one_request_decided_alone_matches_the_batch(self, market: Market, tmp_path: Path):
         con = market.connect()

@@ -8,7 +8,7 @@ from pathlib import Path
 from merchantry.fees import compute_fees
 from merchantry.rulebook import check_file
 from merchantry.rulebook.facts import score_gaps
-from merchantry.simulate import simulate
+from merchantry.service.simulation import run_simulation
 from merchantry.simulate.report import build_page
 
 from .market import SCORE_DAY, Market, at
@@ -179,7 +179,7 @@ def test_a_simulation_says_when_a_score_gated_candidate_has_no_scores(market: Ma
     without scores the waiver would look free, so the result and its page say so."""
     perfect_shop(market, "GOOD")
     market.order("GOOD", at(30, hour=12))
-    unscored = simulate(
+    unscored = run_simulation(
         market.con,
         "douyin-2026",
         "douyin-2026-score-gated",
@@ -192,7 +192,7 @@ def test_a_simulation_says_when_a_score_gated_candidate_has_no_scores(market: Ma
     ]
     assert "注意 / Warnings" in build_page(unscored).to_html()
     market.score()
-    scored = simulate(
+    scored = run_simulation(
         market.con,
         "douyin-2026",
         "douyin-2026-score-gated",

@@ -15,8 +15,8 @@ import pytest
 from merchantry.ledger import CloseSummary
 from merchantry.ledger.check import check_journal
 from merchantry.scoring import score_shops
+from merchantry.service.runner import close_with_fees
 from merchantry.service.simulation import run_simulation
-from merchantry.service.stages import close_with_fees
 from merchantry.simulate.report import build_page
 
 from .market import Market, at

@@ -11,7 +11,14 @@ from merchantry.model.tables import TABLES
 from merchantry.synth import GenerateSummary
 from tests.synth.market import scalar
 
-TRUTH_FILES = {"refund_rings", "late_shipping_shops", "poor_quality_shops", "sizing_skus", "decoys"}
+TRUTH_FILES = {
+    "refund_rings",
+    "late_shipping_shops",
+    "poor_quality_shops",
+    "sizing_skus",
+    "decoys",
+    "refund_abusers",
+}
 
 
 def test_truth_is_written_only_under_truth(realistic_market: GenerateSummary) -> None:

@@ -69,6 +69,7 @@ class DemoRun:
     generated: GenerateSummary | None = None
     ingested: IngestReport | None = None
     simulation: SimulationResult | None = None
+    scores: demo.ScoresDone | None = None
     timings: list[tuple[str, float]] = field(default_factory=list)
     highlights: list[tuple[str, tuple[Metric, ...]]] = field(default_factory=list)
     """Headline figures a step adds to the HTML report: (section title, figures)."""
@@ -210,6 +211,7 @@ def step_score(run: DemoRun) -> None:
             run.end,
             progress=lambda step: shown.update(task, description=step),
         )
+    run.scores = done
     if done.douyin is not None:
         print_score_summary(run.console, run.warehouse(), done.douyin)
     write_ranking_csv(done.ranked, run.ranking_path)
@@ -307,11 +309,14 @@ def print_summary(run: DemoRun) -> None:
             f"{CANDIDATE} vs {BASELINE}; the platform gives up "
             f"{format_fen(s.platform_giveup_fen)}."
         )
+        digest = demo.digest_lines(run.simulation.by_line)
         lines = RichTable(title="Savings by policy line")
         lines.add_column("policy line")
         lines.add_column("saving", justify="right")
-        for line in run.simulation.by_line[:10]:
+        for line in digest.shown:
             lines.add_row(line.title, format_fen(line.saving_fen))
+        if digest.more:
+            lines.add_row(digest.more_line, format_fen(digest.more_net_fen))
         console.print(lines)
     timing = RichTable(title="Timings")
     timing.add_column("step")
@@ -386,6 +391,36 @@ def summary_page(run: DemoRun) -> Page:
             )
         )
     sections.extend(Section(title, (Metrics(figures),)) for title, figures in run.highlights)
+    if run.scores is not None and (run.scores.best or run.scores.worst):
+        sections.append(
+            Section(
+                "店铺 · Best and worst shops",
+                (
+                    Table.from_records(
+                        f"{SCORE_RULEBOOK}, formal stage, on {run.end}",
+                        (
+                            Column("where", ""),
+                            Column("shop", "店铺 / shop"),
+                            Column("industry", "行业 / industry"),
+                            Column("score", "体验分 / score", CellKind.POINTS),
+                        ),
+                        [
+                            {
+                                "where": where,
+                                "shop": shop.label,
+                                "industry": shop.industry,
+                                "score": shop.score_cp,
+                            }
+                            for where, shops in (
+                                ("best", run.scores.best),
+                                ("worst", run.scores.worst),
+                            )
+                            for shop in shops
+                        ],
+                    ),
+                ),
+            )
+        )
     sections.append(
         Section(
             "耗时 · Timings",

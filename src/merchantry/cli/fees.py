@@ -1,4 +1,8 @@
-"""`merchantry fees`: run the fee stage for a period and print totals by fee kind."""
+"""`merchantry fees`: run the fee stage for a period and print totals by fee kind.
+
+The stage runs through the service's runner, which records it in ``stage_runs``: a later
+`merchantry run` over the same period finds it fresh.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,11 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from merchantry.fees import FeeRunSummary, compute_fees
+from merchantry.fees import FeeRunSummary
+from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_fen
+from merchantry.service.runner import run_stage
+from merchantry.service.stages import fees_stage
 from merchantry.store.warehouse import DEFAULT_DB, connect
 
 DATE_FORMATS = ["%Y-%m-%d"]
@@ -75,9 +82,11 @@ def fees_command(
             transient=True,
         ) as progress:
             progress.add_task(f"computing fees under {rulebook}", total=None)
-            summary = compute_fees(
-                con, rulebook, start.date(), end.date(), rulebook_dirs=dirs or ()
-            )
+            if end < start:  # before the rulebook is read, as the fee stage always did
+                raise InputError(f"period ends ({end.date()}) before it starts ({start.date()})")
+            outcome = run_stage(con, fees_stage(rulebook, dirs or ()), start.date(), end.date())
     finally:
         con.close()
-    print_summary(console, summary)
+    if not isinstance(outcome.detail, FeeRunSummary):
+        raise TypeError(f"the fee stage reported {type(outcome.detail).__name__}")
+    print_summary(console, outcome.detail)

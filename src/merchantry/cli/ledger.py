@@ -1,7 +1,7 @@
 """Ledger commands: ``close``, ``payouts``, ``statement``, ``ledger-check``.
 
 ``close`` runs the fee stage first when the period's fee lines are missing
-(:func:`merchantry.service.stages.close_with_fees` composes the two stages; the
+(:func:`merchantry.service.runner.close_with_fees` composes the two stages; the
 ledger itself does not import the fee stage).
 """
 
@@ -23,7 +23,7 @@ from merchantry.ledger.check import check_journal
 from merchantry.ledger.payouts import list_payouts
 from merchantry.ledger.statements import shop_statement, statement_csv, statement_page
 from merchantry.report import PlotlyMode
-from merchantry.service.stages import close_with_fees
+from merchantry.service.runner import close_with_fees
 from merchantry.store.warehouse import DEFAULT_DB, connect
 
 DATE_FORMATS = ["%Y-%m-%d"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, TypeVar
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -24,12 +25,14 @@ from merchantry.risk.evaluation import (
 )
 from merchantry.risk.integrity import buyer_level, derive_events, record_events
 from merchantry.risk.model import BEHAVIOUR_FEATURES, MODEL_FEATURES, load_model, save_model
-from merchantry.risk.rings import Method, find_rings
+from merchantry.risk.rings import Method, RingRun, find_rings
 from merchantry.risk.rules import compile_risk_rules
 from merchantry.risk.settings import DEFAULT_RULEBOOK, settings_from
 from merchantry.risk.store import DEFAULT_URL, open_store
 from merchantry.rulebook import load_rulebook
 from merchantry.service import cases
+from merchantry.service.runner import run_stage
+from merchantry.service.stages import rings_stage
 from merchantry.store.warehouse import DEFAULT_DB, connect
 
 risk_app = typer.Typer(help="Risk control: rings, refund decisions, integrity file, cases.")
@@ -75,11 +78,15 @@ def rings_command(
 ) -> None:
     """Find linked-account rings and score them (risk_rings, risk_ring_members)."""
     console = Console()
-    settings = settings_from(load_rulebook(rulebook))
     chosen: Method = "duckdb" if method == "duckdb" else "scipy"
+    stage = rings_stage(rulebook, method=chosen)
     con = connect(db)
     try:
-        run = _run(console, "finding rings", lambda: find_rings(con, settings, method=chosen))
+        today = date.today()  # rings are warehouse-wide: the period only labels the run
+        outcome = _run(console, "finding rings", lambda: run_stage(con, stage, today, today))
+        if not isinstance(outcome.detail, RingRun):
+            raise TypeError(f"the rings stage reported {type(outcome.detail).__name__}")
+        run = outcome.detail
         console.print(
             f"{run.links:,} identifier links, {run.hubs:,} public identifiers set aside, "
             f"{run.linked_groups:,} linked groups, [bold]{run.flagged:,} flagged rings[/] "
@@ -123,6 +130,22 @@ def _print_evaluation(console: Console, result: ModelEvaluation) -> None:
             f"{q.honest_buyers_intercepted:.2%}",
         )
     console.print(table)
+    if not result.by_grade:
+        return
+    grades = Table(title="by planted grade (test requests)")
+    columns = ("decided by", "grade", "requests", "ROC AUC vs honest", "intercepted", "stopped")
+    for column in columns:
+        grades.add_column(column, justify="left" if column in ("decided by", "grade") else "right")
+    for g in result.by_grade:
+        grades.add_row(
+            g.decider,
+            g.grade if g.abusive else f"{g.grade} (honest)",
+            f"{g.requests:,}",
+            "–" if g.roc_auc != g.roc_auc else f"{g.roc_auc:.4f}",
+            f"{g.intercepted_share:.2%}",
+            f"{g.stopped_share:.2%}",
+        )
+    console.print(grades)
 
 
 @risk_app.command("train")
@@ -193,6 +216,12 @@ def evaluate_command(
                 f"{e.ring_recall:.3f} ({e.planted_rings} planted); buyer precision "
                 f"{e.buyer_precision:.3f} recall {e.buyer_recall:.3f}"
             )
+            for g in e.by_grade:
+                console.print(
+                    f"  {g.grade}: {g.found} of {g.planted} rings found "
+                    f"(recall {g.ring_recall:.3f}); {g.buyers_flagged} of {g.buyers} members "
+                    "flagged"
+                )
         finally:
             con.close()
     if amazon is not None:
@@ -203,12 +232,19 @@ def evaluate_command(
             title=f"Amazon UPU: {result_a.nodes:,} users, {result_a.edges:,} edges, "
             f"{result_a.fraud:,} fraudulent"
         )
-        for column in ("method", "AUROC", "AUPRC"):
-            table.add_column(column, justify="left" if column == "method" else "right")
+        for column in ("method", "reads", "features", "AUROC", "AUPRC"):
+            table.add_column(column, justify="right" if column.startswith("AU") else "left")
         for s in result_a.scores:
-            table.add_row(s.method, f"{s.auroc:.4f}", f"{s.auprc:.4f}")
+            table.add_row(
+                s.method,
+                s.reads,
+                s.feature_set,
+                f"{s.auroc_mean:.4f} ± {s.auroc_sd:.4f}",
+                f"{s.auprc_mean:.4f} ± {s.auprc_sd:.4f}",
+            )
         for name, (auroc, auprc) in PUBLISHED.items():
-            table.add_row(f"{name} (published)", f"{auroc:.4f}", f"{auprc:.4f}")
+            table.add_row(f"{name} (published)", "", "", f"{auroc:.4f}", f"{auprc:.4f}")
+        table.caption = f"mean ± sd over {result_a.scores[0].seeds} seeds"
         console.print(table)
 
 
@@ -261,6 +297,49 @@ def integrity_command(
         console.print(f"buyer {view.buyer_id}: level {view.level.value}")
 
 
+@risk_app.command("brushing")
+def brushing_command(
+    log: Annotated[
+        Path,
+        typer.Argument(
+            help="Behaviour log in the public UserBehavior layout (CSV or .csv.gz, no header: "
+            "user, item, category, pv|fav|cart|buy, unix seconds)."
+        ),
+    ],
+    rulebook: RULEBOOK = DEFAULT_RULEBOOK,
+    show: Annotated[int, typer.Option(help="Flagged accounts to list.")] = 20,
+) -> None:
+    """Flag brushing (刷单): bursts of purchases of items the account never looked at."""
+    from merchantry.risk.brushing import find_brushing, read_tianchi_log
+
+    console = Console()
+    settings = settings_from(load_rulebook(rulebook))
+    con = duckdb.connect()
+    try:
+        kept = read_tianchi_log(con, log)
+        report = find_brushing(con, settings)
+    finally:
+        con.close()
+    console.print(
+        f"{kept:,} events, {report.accounts:,} accounts, {report.buyers:,} with purchases; "
+        f"{report.blind_buys:,} of {report.buys:,} purchases blind; "
+        f"{len(report.flagged):,} accounts flagged"
+    )
+    table = Table(title="flagged accounts")
+    for column in ("account", "purchases", "blind", "largest burst", "why"):
+        table.add_column(column, justify="left" if column in ("account", "why") else "right")
+    for account in report.flagged[:show]:
+        table.add_row(
+            account.user_id,
+            f"{account.buys}",
+            f"{account.blind_buys}",
+            f"{account.max_blind_burst}",
+            "; ".join(account.reasons),
+        )
+    if report.flagged:
+        console.print(table)
+
+
 @cases_app.command("open")
 def cases_open(
     db: DB = DEFAULT_DB,
@@ -282,34 +361,75 @@ def cases_list(
     store: STORE = DEFAULT_URL,
     state: Annotated[str | None, typer.Option(help="Only cases in this state.")] = None,
     shop: Annotated[str | None, typer.Option(help="Act as this shop's merchant.")] = None,
+    sort: Annotated[
+        cases.CaseSort, typer.Option(help="Order: risk (score), amount or age (oldest first).")
+    ] = cases.CaseSort.RISK,
+    page: Annotated[int, typer.Option(help="Page to show, from 1.")] = 1,
+    per_page: Annotated[int, typer.Option(help="Cases per page.")] = 20,
 ) -> None:
-    """List cases (a merchant sees its shop's only)."""
+    """List cases sorted by risk, amount or age, a page at a time (a merchant: its shop's)."""
     scope = Scope.merchant(shop) if shop else Scope.operator("cli")
-    found = cases.list_cases(open_store(store), scope, CaseState(state) if state else None)
-    table = Table(title=f"{len(found):,} cases")
-    for column in ("case", "subject", "shop", "state", "decision", "amount"):
-        table.add_column(column)
-    for c in found:
+    shown = cases.page_cases(
+        open_store(store),
+        scope,
+        state=CaseState(state) if state else None,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+    )
+    console = Console()
+    if not shown.total:
+        console.print("no cases" + (f" in state {state}" if state else ""))
+        return
+    table = Table(
+        title=f"cases {shown.first:,}-{shown.last:,} of {shown.total:,} by {sort.value} "
+        f"(page {shown.page} of {shown.pages})"
+    )
+    for column in ("case", "subject", "shop", "state", "decision", "risk", "amount", "opened"):
+        table.add_column(column, justify="right" if column in ("risk", "amount") else "left")
+    for c in shown.cases:
+        score = cases.risk_score(c)
         table.add_row(
             c.case_id,
             f"{c.subject.value} {c.subject_id}",
             c.shop_id,
             c.state.value,
             c.decision,
+            "-" if score is None else str(score),
             format_fen(c.amount_fen),
+            f"{c.opened_at:%Y-%m-%d %H:%M}",
         )
-    Console().print(table)
+    console.print(table)
+
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".heic", ".bmp")
 
 
 @cases_app.command("show")
 def cases_show(case_id: str, store: STORE = DEFAULT_URL) -> None:
-    """A case, its reasons and its audit trail."""
+    """A case: its decision and reasons, the evidence submitted, and its audit trail."""
     view = cases.show_case(open_store(store), Scope.operator("cli"), case_id)
     case = view.case
-    console = Console()
+    console = Console(highlight=False)
     console.print(f"[bold]{case.case_id}[/] {case.subject.value} {case.subject_id}: {case.state}")
+    buyer = f", buyer {case.buyer_id}" if case.buyer_id else ""
+    console.print(
+        f"shop {case.shop_id}{buyer}; opened {case.opened_at:%Y-%m-%d %H:%M}; "
+        f"amount {format_fen(case.amount_fen)}"
+    )
+    console.print(f"decision: {case.decision}")
+    console.print("reasons:" if case.reasons else "reasons: none recorded")
     for reason in case.reasons:
-        console.print(f"  - {reason}", highlight=False)
+        console.print(f"  - {reason}")
+    if case.ledger_entry_id:
+        reversed_by = f", reversed by {case.reversal_entry_id}" if case.reversal_entry_id else ""
+        console.print(f"journal entry {case.ledger_entry_id}{reversed_by}")
+    console.print(f"evidence ({len(view.evidence)}):" if view.evidence else "evidence: none")
+    for e in view.evidence:
+        kind = "image" if e.ref.lower().endswith(IMAGE_SUFFIXES) else "document"
+        text = f"  {e.note}" if e.note else ""
+        console.print(f"  {e.at:%Y-%m-%d %H:%M} {e.submitted_by}: {kind} {e.ref}{text}")
+    console.print("audit trail:")
     for r in view.audit:
         origin = r.from_state.value if r.from_state else "-"
         console.print(f"  {r.at:%Y-%m-%d %H:%M} {r.actor}: {origin} -> {r.to_state}  {r.note}")

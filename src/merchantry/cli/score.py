@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,10 +13,14 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from merchantry.kit.errors import InputError
 from merchantry.report import format_points
-from merchantry.scoring import ScoreRunSummary, display_tenths, score_shops
+from merchantry.scoring import ScoreRunSummary, display_tenths
 from merchantry.scoring.diagnosis import ScoreDiagnosis, diagnose_score
 from merchantry.scoring.report import ranking, write_ranking_csv, write_score_report
+from merchantry.service.demo import extreme_shops
+from merchantry.service.runner import run_stage
+from merchantry.service.stages import score_stage
 from merchantry.store.warehouse import DEFAULT_DB, connect
 
 DATE_FORMATS = ["%Y-%m-%d"]
@@ -36,25 +40,6 @@ def points(cp: int | None) -> str:
     return "-" if cp is None else format_points(cp)
 
 
-_FORMAL = """
-SELECT shop_id, industry, score_cp FROM shop_scores
-WHERE rulebook = ? AND score_date = ? AND stage = 'formal' AND score_cp IS NOT NULL
-"""
-TOP_SQL = _FORMAL + "ORDER BY score_cp DESC, shop_id LIMIT ?"
-BOTTOM_SQL = _FORMAL + "ORDER BY score_cp ASC, shop_id LIMIT ?"
-
-
-def extremes(
-    con: duckdb.DuckDBPyConnection, rulebook: str, day: date, n: int = 5
-) -> tuple[list[tuple[str, str, int]], list[tuple[str, str, int]]]:
-    """(top, bottom) formal-stage shops of a date: (shop, industry, score)."""
-    top = con.execute(TOP_SQL, [rulebook, day, n]).fetchall()
-    bottom = con.execute(BOTTOM_SQL, [rulebook, day, n]).fetchall()
-    return [(str(a), str(b), int(c)) for a, b, c in top], [
-        (str(a), str(b), int(c)) for a, b, c in bottom
-    ]
-
-
 def print_summary(console: Console, con: duckdb.DuckDBPyConnection, s: ScoreRunSummary) -> None:
     """The run in numbers, then the best and worst shops of the last date."""
     console.print(
@@ -64,15 +49,15 @@ def print_summary(console: Console, con: duckdb.DuckDBPyConnection, s: ScoreRunS
         f"{s.gates:,} gate rows, {s.ranked:,} ranking rows.",
         highlight=False,
     )
-    top, bottom = extremes(con, s.rulebook, s.end)
+    top, bottom = extreme_shops(con, s.rulebook, s.end)
     table = Table(title=f"Top and bottom shops on {s.end}")
     for column in ("", "shop", "industry", "score", "display"):
         table.add_column(column)
     mode = "douyin_stars" if s.platform == "douyin" else "tenths"
     for label, rows in (("top", top), ("bottom", bottom)):
-        for shop, industry, cp in rows:
-            shown = display_tenths(int(cp), mode) / 10
-            table.add_row(label, str(shop), str(industry), points(int(cp)), f"{shown:.1f}")
+        for shop in rows:
+            shown = display_tenths(shop.score_cp, mode) / 10
+            table.add_row(label, shop.label, shop.industry, points(shop.score_cp), f"{shown:.1f}")
     console.print(table)
     for warning in s.warnings:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
@@ -104,15 +89,19 @@ def score_command(
             transient=True,
         ) as progress:
             task = progress.add_task(f"scoring under {rulebook}", total=None)
-            summary = score_shops(
+            first, last = day.date(), (to or day).date()
+            if last < first:  # before the rulebook is read, as the score stage always did
+                raise InputError(f"--to {last} is before --date {first}")
+            outcome = run_stage(
                 con,
-                rulebook,
-                day.date(),
-                None if to is None else to.date(),
-                rulebook_dirs=dirs or (),
+                score_stage(rulebook, dirs or ()),
+                first,
+                last,
                 progress=lambda step: progress.update(task, description=f"{rulebook}: {step}"),
             )
-        print_summary(console, con, summary)
+        if not isinstance(outcome.detail, ScoreRunSummary):
+            raise TypeError(f"the score stage reported {type(outcome.detail).__name__}")
+        print_summary(console, con, outcome.detail)
     finally:
         con.close()
 

@@ -25,6 +25,13 @@ from merchantry.report.charts import Chart, format_points
 TEMPLATE: Final = "page.html"
 
 
+def shop_label(shop_id: str, name: str | None) -> str:
+    """A shop as people read it: its name beside its id (``Lakeside Tea (S0042)``); the id
+    alone when the shop has no name, or its name is the id."""
+    shown = (name or "").strip()
+    return f"{shown} ({shop_id})" if shown and shown != shop_id else shop_id
+
+
 class CellKind(StrEnum):
     """How a table column's values are shown."""
 

@@ -1,15 +1,22 @@
 """Ring detection and decisions against the synthetic generator's planted truth.
 
-The generator writes ``truth/refund_rings.csv`` (ring id, buyer id); event
-tables carry no label. A planted ring counts as *found* when one flagged group
-overlaps it with a Jaccard index of at least :data:`MATCH_JACCARD`; a flagged
-group counts as *correct* when it matches some planted ring that way. Buyer
+The generator writes ``truth/refund_rings.csv`` (ring id, buyer id, grade) and
+``truth/refund_abusers.csv`` (buyer id, grade, abusive); event tables carry no
+label. Abuse is planted at graded difficulty (blatant rings, rings linked by one
+identifier, careful lone abusers, mimics of honest buyers, and honest heavy
+returners as decoys), and every figure is also reported per grade, since a
+figure over all abusers is carried by the easy ones.
+
+A planted ring counts as *found* when one flagged group overlaps it with a
+Jaccard index of at least :data:`MATCH_JACCARD`; a flagged group counts as
+*correct* when it matches some planted ring that way. Buyer
 level: flagged members against planted members who placed at least one order
 (a member without orders is invisible to any detector).
 """
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -42,6 +49,7 @@ class RingEvaluation:
     planted_buyers: int
     flagged_buyers: int
     true_buyers: int
+    by_grade: tuple[GradeRings, ...] = ()
 
     @property
     def ring_precision(self) -> float:
@@ -60,20 +68,51 @@ class RingEvaluation:
         return self.true_buyers / self.planted_buyers if self.planted_buyers else 1.0
 
 
+HONEST: Final = "honest"
+"""The grade of a buyer the truth does not name."""
+
+
+def load_truth_abusers(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> None:
+    """Read the graded truth into ``_truth_abusers(buyer_id, grade, abusive)``.
+
+    A truth folder from before grades existed has only ``refund_rings.csv``: its
+    members are then the (blatant) abusers.
+    """
+    path = Path(truth_dir) / "refund_abusers.csv"
+    if path.is_file():
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _truth_abusers AS "
+            "SELECT buyer_id::VARCHAR AS buyer_id, grade::VARCHAR AS grade, "
+            "lower(abusive::VARCHAR) IN ('true', '1') AS abusive "
+            "FROM read_csv(?, header = true, all_varchar = true)",
+            [str(path)],
+        )
+        return
+    load_truth_rings(con, truth_dir)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _truth_abusers AS SELECT DISTINCT buyer_id, "
+        "'blatant_ring' AS grade, true AS abusive FROM _truth_rings"
+    )
+
+
 def load_truth_rings(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> None:
     """Read ``refund_rings.csv`` into the temp table ``_truth_rings(ring_id, buyer_id)``."""
     path = Path(truth_dir) / "refund_rings.csv"
     if not path.is_file():
         raise NotFound(f"no planted rings at {path} (written by `merchantry generate`)")
+    with path.open(encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    grade = "grade::VARCHAR" if "grade" in header else "'blatant_ring'"
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _truth_rings AS "
-        "SELECT ring_id::VARCHAR AS ring_id, buyer_id::VARCHAR AS buyer_id "
+        "SELECT ring_id::VARCHAR AS ring_id, buyer_id::VARCHAR AS buyer_id, "
+        f"{grade} AS grade "
         "FROM read_csv(?, header = true, all_varchar = true)",
         [str(path)],
     )
 
 
-_EVALUATE = """
+_MATCHES = """
 WITH truth AS (
     SELECT t.* FROM _truth_rings AS t WHERE t.buyer_id IN (SELECT buyer_id FROM orders)
 ),
@@ -93,6 +132,11 @@ matches AS (
     JOIN sizes_f AS sf ON sf.ring_id = o.found
     WHERE o.common / (st.n + sf.n - o.common) >= $jaccard
 )
+"""
+
+_EVALUATE = (
+    _MATCHES
+    + """
 SELECT
     (SELECT count(*) FROM sizes_t),
     (SELECT count(*) FROM sizes_f),
@@ -102,6 +146,38 @@ SELECT
     (SELECT count(*) FROM flagged),
     (SELECT count(*) FROM flagged WHERE buyer_id IN (SELECT buyer_id FROM truth))
 """
+)
+
+_BY_GRADE = (
+    _MATCHES
+    + """
+SELECT t.grade, count(DISTINCT t.ring_id) AS planted, count(DISTINCT m.planted) AS found,
+       count(DISTINCT t.buyer_id) AS buyers,
+       count(DISTINCT t.buyer_id) FILTER (
+           WHERE t.buyer_id IN (SELECT buyer_id FROM flagged)) AS buyers_flagged
+FROM truth AS t LEFT JOIN matches AS m ON m.planted = t.ring_id
+GROUP BY t.grade ORDER BY t.grade
+"""
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GradeRings:
+    """Ring recall for the rings of one planted grade."""
+
+    grade: str
+    planted: int
+    found: int
+    buyers: int
+    buyers_flagged: int
+
+    @property
+    def ring_recall(self) -> float:
+        return self.found / self.planted if self.planted else float("nan")
+
+    @property
+    def buyer_recall(self) -> float:
+        return self.buyers_flagged / self.buyers if self.buyers else float("nan")
 
 
 def evaluate_rings(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> RingEvaluation:
@@ -109,7 +185,14 @@ def evaluate_rings(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> RingEvalu
     load_truth_rings(con, truth_dir)
     row = con.execute(_EVALUATE, {"jaccard": MATCH_JACCARD}).fetchone()
     assert row is not None
-    return RingEvaluation(*(int(v) for v in row))
+    grades = tuple(
+        GradeRings(str(g), int(p), int(f), int(b), int(bf))
+        for g, p, f, b, bf in con.execute(_BY_GRADE, {"jaccard": MATCH_JACCARD}).fetchall()
+    )
+    planted, flagged, found, correct, planted_b, flagged_b, true_b = (int(v) for v in row)
+    return RingEvaluation(
+        planted, flagged, found, correct, planted_b, flagged_b, true_b, by_grade=grades
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +221,8 @@ class ModelEvaluation:
     test_positives: int
     qualities: tuple[DecisionQuality, ...]
     model: RiskModel
+    by_grade: tuple[GradeQuality, ...] = ()
+    """Per decider and planted grade (test requests)."""
 
 
 def _quality(
@@ -164,14 +249,95 @@ def _quality(
     )
 
 
+def request_grades(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> list[str]:
+    """The planted grade of each request's buyer in ``_risk_features`` (request order)."""
+    load_truth_abusers(con, truth_dir)
+    rows = con.execute(
+        "SELECT COALESCE(a.grade, ?) FROM _risk_features AS f "
+        "LEFT JOIN _truth_abusers AS a USING (buyer_id) ORDER BY f.requested_at, f.case_id",
+        [HONEST],
+    ).fetchall()
+    return [str(g) for (g,) in rows]
+
+
 def label_requests(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> npt.NDArray[np.int64]:
-    """1 for each request in ``_risk_features`` (request order) by a planted ring member."""
-    load_truth_rings(con, truth_dir)
+    """1 for each request in ``_risk_features`` (request order) by a planted abuser."""
+    load_truth_abusers(con, truth_dir)
     data = con.execute(
-        "SELECT CAST(f.buyer_id IN (SELECT buyer_id FROM _truth_rings) AS INTEGER) AS label "
-        "FROM _risk_features AS f ORDER BY f.requested_at, f.case_id"
+        "SELECT CAST(COALESCE(a.abusive, false) AS INTEGER) AS label "
+        "FROM _risk_features AS f LEFT JOIN _truth_abusers AS a USING (buyer_id) "
+        "ORDER BY f.requested_at, f.case_id"
     ).fetchnumpy()
     return np.asarray(data["label"], dtype=np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class GradeQuality:
+    """How one way of deciding treats the test requests of one planted grade.
+
+    For an abusive grade, ``roc_auc`` separates its requests from the honest
+    ones (honest buyers and heavy returners); for an honest grade it is NaN and
+    the stopped and intercepted shares are the cost to honest buyers.
+    """
+
+    decider: str
+    grade: str
+    abusive: bool
+    requests: int
+    roc_auc: float
+    intercepted_share: float
+    stopped_share: float
+    """Share sent to review or intercepted."""
+
+
+def grade_qualities(
+    decider: str,
+    grades: list[str],
+    labels: npt.NDArray[np.int64],
+    scores: npt.NDArray[np.float64],
+    decisions: list[DecisionKind],
+) -> tuple[GradeQuality, ...]:
+    """Per planted grade: separation from honest requests, and how many are stopped."""
+    grade_array = np.array(grades, dtype=object)
+    intercepted = np.array([d is DecisionKind.INTERCEPT for d in decisions], dtype=bool)
+    stopped = np.array(
+        [d in (DecisionKind.INTERCEPT, DecisionKind.REVIEW) for d in decisions], dtype=bool
+    )
+    honest = labels == 0
+    out = []
+    for grade in sorted(set(grades), key=_grade_order):
+        mine = grade_array == grade
+        abusive = bool(labels[mine].any())
+        auc = float("nan")
+        if abusive and honest.any():
+            pair = mine | honest
+            auc = float(roc_auc_score(labels[pair], scores[pair]))
+        out.append(
+            GradeQuality(
+                decider,
+                grade,
+                abusive,
+                int(mine.sum()),
+                auc,
+                float(intercepted[mine].mean()),
+                float(stopped[mine].mean()),
+            )
+        )
+    return tuple(out)
+
+
+_GRADE_ORDER: Final = (
+    "blatant_ring",
+    "one_identifier_ring",
+    "careful",
+    "mimic",
+    "heavy_returner",
+    HONEST,
+)
+
+
+def _grade_order(grade: str) -> int:
+    return _GRADE_ORDER.index(grade) if grade in _GRADE_ORDER else len(_GRADE_ORDER)
 
 
 def train_on_truth(
@@ -223,6 +389,7 @@ def evaluate_decisions(
     build_batch_features(con)
     cases, times, matrix = feature_matrix(con, features)
     labels = label_requests(con, truth_dir)
+    grades = request_grades(con, truth_dir)
     buyers = [
         str(b)
         for (b,) in con.execute(
@@ -249,28 +416,20 @@ def evaluate_decisions(
         combine(model_only_rules, settings, cases[i], [], float(p), model.version)
         for i, p in zip(test_idx, probabilities, strict=True)
     ]
-    qualities = (
-        _quality(
-            "rules only",
-            y,
-            np.array([d.score for d in rules_only], dtype=np.float64),
-            [d.decision for d in rules_only],
-            test_buyers,
-        ),
-        _quality(
-            "model only",
-            y,
-            probabilities,
-            [d.decision for d in model_only],
-            test_buyers,
-        ),
-        _quality(
-            "rules + model",
-            y,
-            np.array([d.score for d in combined], dtype=np.float64),
-            [d.decision for d in combined],
-            test_buyers,
-        ),
+    deciders = (
+        ("rules only", np.array([d.score for d in rules_only], dtype=np.float64), rules_only),
+        ("model only", probabilities, model_only),
+        ("rules + model", np.array([d.score for d in combined], dtype=np.float64), combined),
+    )
+    qualities = tuple(
+        _quality(name, y, scores, [d.decision for d in made], test_buyers)
+        for name, scores, made in deciders
+    )
+    test_grades = [grades[i] for i in test_idx]
+    by_grade = tuple(
+        quality
+        for name, scores, made in deciders
+        for quality in grade_qualities(name, test_grades, y, scores, [d.decision for d in made])
     )
     return ModelEvaluation(
         split_at,
@@ -280,4 +439,5 @@ def evaluate_decisions(
         int(y.sum()),
         qualities,
         model,
+        by_grade,
     )

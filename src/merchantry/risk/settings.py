@@ -36,6 +36,15 @@ class RiskSettings:
     integrity_points_reused_image: int = 15
     model_points: int = 60
     """Points the learned model adds at probability 1."""
+    brushing_lookback_hours: int = 24
+    """A purchase is blind when the account did not view, favourite or cart the item in
+    these hours before."""
+    brushing_burst_buys: int = 3
+    brushing_burst_minutes: int = 60
+    """Blind purchases within this window that make a burst."""
+    brushing_min_buys: int = 5
+    brushing_blind_share_pct: int = 80
+    """Percent of an account's purchases (at least ``brushing_min_buys``) that are blind."""
 
 
 def settings_from(rulebook: Rulebook) -> RiskSettings:

@@ -9,14 +9,17 @@ account of what money moved back.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Final
 
 import duckdb
 from sqlalchemy import Engine
 
+from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_fen
 from merchantry.ledger import apply_overturns, overturn_reversals
 from merchantry.risk.access import Scope
@@ -38,6 +41,8 @@ from merchantry.risk.cases import (
 
 __all__ = [
     "CaseMove",
+    "CasePage",
+    "CaseSort",
     "CaseView",
     "Reversal",
     "appeal_case",
@@ -45,6 +50,8 @@ __all__ = [
     "move_case",
     "open_cases",
     "overturn_case",
+    "page_cases",
+    "risk_score",
     "show_case",
 ]
 
@@ -80,6 +87,95 @@ class CaseMove:
         """What a front end shows, one line each."""
         shown = [self.money_note] if self.money_note else []
         return [*shown, f"{self.case.case_id}: {self.case.state.value}"]
+
+
+class CaseSort(StrEnum):
+    """How a case queue is ordered (ties broken by case id, so pages never overlap)."""
+
+    RISK = "risk"
+    """Highest risk score first; cases without a score (penalties) last."""
+    AMOUNT = "amount"
+    """Most money first."""
+    AGE = "age"
+    """Oldest opened first (waiting longest)."""
+
+
+SCORE_IN_DECISION: Final = re.compile(r"\(score (-?\d+)\)")
+"""Where an intercept decision states its score: ``intercept (score 87)``."""
+
+
+def risk_score(case: Case) -> int | None:
+    """The risk score the case's decision states, or None (a penalty has none)."""
+    found = SCORE_IN_DECISION.search(case.decision)
+    return int(found.group(1)) if found else None
+
+
+def _sort_key(sort: CaseSort) -> Callable[[Case], tuple[object, ...]]:
+    if sort is CaseSort.RISK:
+
+        def by_risk(c: Case) -> tuple[object, ...]:
+            score = risk_score(c)
+            return (score is None, -(score or 0), c.case_id)
+
+        return by_risk
+    if sort is CaseSort.AMOUNT:
+        return lambda c: (-c.amount_fen, c.case_id)
+    return lambda c: (c.opened_at, c.case_id)
+
+
+@dataclass(frozen=True, slots=True)
+class CasePage:
+    """One page of a sorted case queue and where it sits in the whole."""
+
+    cases: tuple[Case, ...]
+    total: int
+    """Cases the scope may see under the filter, on every page."""
+    page: int
+    per_page: int
+    sort: CaseSort
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> int:
+        """1-based position of the page's first case (0 when there are none)."""
+        return (self.page - 1) * self.per_page + 1 if self.cases else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.cases) - 1 if self.cases else 0
+
+
+def page_cases(
+    engine: Engine,
+    scope: Scope,
+    *,
+    state: CaseState | None = None,
+    sort: CaseSort = CaseSort.RISK,
+    page: int = 1,
+    per_page: int = 20,
+) -> CasePage:
+    """A page of the case queue the scope may see (a merchant: its shop's), sorted.
+
+    The order is total (ties broken by case id), so consecutive pages neither
+    repeat nor skip a case. A page past the last is refused, naming how many there are.
+    """
+    if page < 1:
+        raise InputError(f"--page must be 1 or more, not {page}")
+    if per_page < 1:
+        raise InputError(f"--per-page must be 1 or more, not {per_page}")
+    found = sorted(list_cases(engine, scope, state), key=_sort_key(sort))
+    result = CasePage(
+        tuple(found[(page - 1) * per_page : page * per_page]), len(found), page, per_page, sort
+    )
+    if page > result.pages:
+        raise InputError(
+            f"page {page} is past the last: {result.total:,} cases make {result.pages} "
+            f"page(s) of {per_page}"
+        )
+    return result
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ for both), the month close under the candidate, and risk. ``merchantry demo``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,7 +18,9 @@ from typing import Final
 import duckdb
 
 from merchantry.ingest import IngestReport, ingest_dir
+from merchantry.kit.money import format_fen
 from merchantry.ledger import CloseSummary, close_key
+from merchantry.report.page import shop_label
 from merchantry.scoring import ScoreRunSummary
 from merchantry.scoring.report import RankedShop, ranking
 from merchantry.service.runner import RunReport, run_stages
@@ -30,6 +33,7 @@ from merchantry.service.stages import (
     score_stage,
 )
 from merchantry.simulate import SimulationResult
+from merchantry.simulate.result import LineSaving
 from merchantry.store.warehouse import connect
 from merchantry.synth import GenerateSummary, generate
 
@@ -49,6 +53,71 @@ FROM journal_postings AS p JOIN journal_entries AS e USING (entry_id)
 WHERE p.account = 'platform_subsidy' AND p.rule_id = 'compensation.quality-merchant'
 """
 """Compensation the score-gated 减赔 rule moved from merchants to the platform."""
+
+
+SHOWN_LINES: Final = 10
+"""Policy lines the demo's terminal summary lists before it sums up the rest."""
+
+EXTREME_SHOPS: Final = """
+SELECT s.shop_id, p.name, s.industry, s.score_cp
+FROM shop_scores AS s LEFT JOIN shops AS p USING (shop_id)
+WHERE s.rulebook = ? AND s.score_date = ? AND s.stage = 'formal' AND s.score_cp IS NOT NULL
+ORDER BY s.score_cp {order}, s.shop_id LIMIT ?
+"""
+"""The best (``DESC``) or worst (``ASC``) formal-stage shops of a day, with their names."""
+
+
+@dataclass(frozen=True, slots=True)
+class LineDigest:
+    """Policy lines as a summary shows them: the largest first, and what the rest add up to."""
+
+    shown: tuple[LineSaving, ...]
+    more: int
+    """Lines not listed."""
+    more_net_fen: int
+    """Net saving of the lines not listed (negative: they cost merchants)."""
+
+    @property
+    def more_line(self) -> str:
+        """``and 7 more, net ¥12.30``; empty when every line is listed."""
+        return f"and {self.more:,} more, net {format_fen(self.more_net_fen)}" if self.more else ""
+
+
+def digest_lines(lines: Sequence[LineSaving], limit: int = SHOWN_LINES) -> LineDigest:
+    """Every line when there are at most ``limit``; otherwise the ``limit`` that move the
+    most money either way (a cost is never hidden behind smaller savings), largest first,
+    and the count and net saving of the rest, so the listed and the rest sum to the total."""
+    ranked = sorted(lines, key=lambda line: (-abs(line.saving_fen), line.line_id))
+    shown, rest = ranked[:limit], ranked[limit:]
+    return LineDigest(tuple(shown), len(rest), sum(line.saving_fen for line in rest))
+
+
+@dataclass(frozen=True, slots=True)
+class ShopFigure:
+    """A shop as a summary lists it: id, name, industry and score (hundredths)."""
+
+    shop_id: str
+    name: str | None
+    industry: str
+    score_cp: int
+
+    @property
+    def label(self) -> str:
+        return shop_label(self.shop_id, self.name)
+
+
+def extreme_shops(
+    con: duckdb.DuckDBPyConnection, rulebook: str, day: date, n: int = 5
+) -> tuple[list[ShopFigure], list[ShopFigure]]:
+    """(best, worst) formal-stage shops of a day under ``rulebook``, with their names."""
+
+    def fetch(order: str) -> list[ShopFigure]:
+        rows = con.execute(EXTREME_SHOPS.format(order=order), [rulebook, day, n]).fetchall()
+        return [
+            ShopFigure(str(a), None if b is None else str(b), str(c), int(d)) for a, b, c, d in rows
+        ]
+
+    return fetch("DESC"), fetch("ASC")
 
 
 def generate_market(
@@ -81,6 +150,9 @@ class ScoresDone:
     taobao_formal: int
     ranked: list[RankedShop]
     """Taobao's good-service ranking on the last day."""
+    best: list[ShopFigure]
+    """Douyin's best-scored shops on the last day."""
+    worst: list[ShopFigure]
 
 
 def run_scores(
@@ -103,6 +175,7 @@ def run_scores(
         " AND stage = 'formal'",
         [TAOBAO_SCORE_RULEBOOK, end],
     ).fetchone()
+    best, worst = extreme_shops(con, SCORE_RULEBOOK, end)
     return ScoresDone(
         run,
         douyin.detail if douyin and isinstance(douyin.detail, ScoreRunSummary) else None,
@@ -110,6 +183,8 @@ def run_scores(
         None if not row or row[1] is None else int(row[1]),
         int(formal[0]) if formal else 0,
         ranking(con, TAOBAO_SCORE_RULEBOOK, end),
+        best,
+        worst,
     )
 
 

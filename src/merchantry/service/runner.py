@@ -17,17 +17,23 @@ once.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.kit.errors import InputError
 from merchantry.kit.ids import stable_key
+from merchantry.ledger import CloseSummary
+from merchantry.ledger.close import orders_without_fee_lines
+from merchantry.rulebook import load_rulebook
+from merchantry.rulebook.model import Rulebook
 from merchantry.service.stages import (
     Progress,
     Stage,
@@ -35,7 +41,9 @@ from merchantry.service.stages import (
     StageOutcome,
     StageScope,
     check_order,
+    close_stage,
     default_stages,
+    fees_stage,
 )
 from merchantry.store.warehouse import DIALECT, ensure_schema, table_exists, transaction
 
@@ -272,13 +280,13 @@ def run_stages(
         inputs = Inputs(tuple((t, states[t]) for t in stage.inputs), stage.config)
         last = _last_run(con, stage, *period)
         fresh = last is not None and last.inputs_digest == inputs.digest()
-        if fresh and not force:
-            assert last is not None
+        if last is not None and fresh and not force:
+            since = f"{last.started_at:%Y-%m-%d %H:%M:%S}"
             reports.append(
                 StageReport(
                     stage.name,
                     False,
-                    f"fresh: inputs unchanged since its run at {last.started_at:%Y-%m-%d %H:%M:%S}",
+                    f"fresh: inputs unchanged since its run at {since}",
                     warnings=last.warnings,
                 )
             )
@@ -300,3 +308,60 @@ def run_stages(
             states.pop(table, None)
         reports.append(StageReport(stage.name, True, reason, seconds, outcome, outcome.warnings))
     return RunReport(start, end, tuple(reports))
+
+
+# --- one stage at a time, as the single-stage commands run it --------------------------
+
+
+def run_stage(
+    con: duckdb.DuckDBPyConnection,
+    stage: Stage,
+    start: date,
+    end: date,
+    *,
+    progress: Progress | None = None,
+) -> StageOutcome:
+    """Run one stage now, fresh or not, and record it in ``stage_runs``.
+
+    ``merchantry fees``, ``score``, ``close`` and ``risk rings`` run their stage
+    through here, so a later ``merchantry run`` over the same period finds it fresh
+    instead of redoing it.
+    """
+    report = run_stages(con, start, end, stages=(stage,), force=True, progress=progress)
+    outcome = report.stages[0].outcome
+    if outcome is None:  # a forced stage in a one-stage plan always runs
+        raise RuntimeError(f"stage {stage.name} was asked to run and did not")
+    return outcome
+
+
+def close_with_fees(
+    con: duckdb.DuckDBPyConnection,
+    rulebook: str | Rulebook,
+    start: date,
+    end: date,
+    *,
+    rulebook_dirs: Sequence[Path] = (),
+    refresh_fees: bool = False,
+    progress: Progress | None = None,
+) -> CloseSummary:
+    """Close the period, running the fee stage first when its lines are missing.
+
+    The fee stage runs when orders of the period have no fee lines under the
+    rulebook, or always with ``refresh_fees`` (after late after-sales data, so
+    refund lines are recomputed). Both stages go through :func:`run_stage`, so
+    both are recorded. The fee stage's warnings come first in the summary's.
+    """
+    if end < start:
+        raise InputError(f"period ends ({end}) before it starts ({start})")
+    book = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook, rulebook_dirs)
+    fee_warnings: tuple[str, ...] = ()
+    fees_ran = refresh_fees or orders_without_fee_lines(con, book.name, start, end) > 0
+    if fees_ran:
+        (progress or (lambda _step: None))("fee stage")
+        fee_warnings = run_stage(con, fees_stage(book), start, end, progress=progress).warnings
+    outcome = run_stage(con, close_stage(book), start, end, progress=progress)
+    if not isinstance(outcome.detail, CloseSummary):
+        raise TypeError(f"the close stage reported {type(outcome.detail).__name__}")
+    return dataclasses.replace(
+        outcome.detail, fees_run=fees_ran, warnings=(*fee_warnings, *outcome.detail.warnings)
+    )

@@ -15,7 +15,6 @@ Simulation is not a stage (it is a use case over two rulebooks:
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,10 +28,9 @@ import duckdb
 from merchantry.fees import run_rulebook
 from merchantry.kit.errors import InputError
 from merchantry.ledger import CloseSummary, close_period
-from merchantry.ledger.close import orders_without_fee_lines
 from merchantry.risk.decisions import score_requests
 from merchantry.risk.model import RiskModel
-from merchantry.risk.rings import find_rings
+from merchantry.risk.rings import Method, find_rings
 from merchantry.risk.rules import compile_risk_rules
 from merchantry.risk.settings import DEFAULT_RULEBOOK as DEFAULT_RISK_RULEBOOK
 from merchantry.risk.settings import settings_from
@@ -261,14 +259,21 @@ def close_line(summary: CloseSummary) -> str:
     )
 
 
-def rings_stage(rulebook: str = DEFAULT_RISK_RULEBOOK, rulebook_dirs: Sequence[Path] = ()) -> Stage:
-    """Linked-account rings from shared identifiers, scored."""
+def rings_stage(
+    rulebook: str = DEFAULT_RISK_RULEBOOK,
+    rulebook_dirs: Sequence[Path] = (),
+    *,
+    method: Method = "scipy",
+) -> Stage:
+    """Linked-account rings from shared identifiers, scored. ``method`` is how components
+    are found (scipy or SQL label propagation); both find the same rings, so it is not
+    part of the stage's configuration."""
     book = _book(rulebook, rulebook_dirs)
     settings = settings_from(book)
 
     def run(ctx: StageContext) -> StageOutcome:
         ctx.progress("finding rings")
-        found = find_rings(ctx.con, settings)
+        found = find_rings(ctx.con, settings, method=method)
         return StageOutcome(
             f"{found.flagged:,} rings flagged ({found.flagged_buyers:,} buyers) of "
             f"{found.linked_groups:,} linked groups",
@@ -332,37 +337,3 @@ def default_stages(
     )
     check_order(stages)
     return stages
-
-
-# --- the close with its fee stage, as `merchantry close` runs it -----------------------
-
-
-def close_with_fees(
-    con: duckdb.DuckDBPyConnection,
-    rulebook: str | Rulebook,
-    start: date,
-    end: date,
-    *,
-    rulebook_dirs: Sequence[Path] = (),
-    refresh_fees: bool = False,
-    progress: Progress | None = None,
-) -> CloseSummary:
-    """Close the period, running the fee stage first when its lines are missing.
-
-    The fee stage runs when orders of the period have no fee lines under the
-    rulebook, or always with ``refresh_fees`` (after late after-sales data, so
-    refund lines are recomputed). Its warnings come first in the summary's.
-    """
-    if end < start:
-        raise InputError(f"period ends ({end}) before it starts ({start})")
-    book = _book(rulebook, rulebook_dirs)
-    say = progress or (lambda _step: None)
-    fee_warnings: tuple[str, ...] = ()
-    fees_ran = refresh_fees or orders_without_fee_lines(con, book.name, start, end) > 0
-    if fees_ran:
-        say("fee stage")
-        fee_warnings = run_rulebook(con, book, start, end).warnings
-    summary = close_period(con, book, start, end, require_fee_lines=not fees_ran, progress=progress)
-    return dataclasses.replace(
-        summary, fees_run=fees_ran, warnings=(*fee_warnings, *summary.warnings)
-    )

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from merchantry.synth import texts
-from merchantry.synth.buyers import EVIDENCE_RING_BASE, RING_IMAGES, SALT_EVIDENCE
+from merchantry.synth.buyers import EVIDENCE_RING_BASE, GRADE, RING_IMAGES, SALT_EVIDENCE
 from merchantry.synth.fulfilment import CAUSE, NONE, Journey
 from merchantry.synth.orders import OrderBatch, timestamps
 from merchantry.synth.population import Population
@@ -62,13 +62,19 @@ _TYPE_BY_CAUSE: Final = np.cumsum(
             (1.00, 0.00, 0.00),  # late_delivery
             (0.30, 0.70, 0.00),  # fake_product
             (0.50, 0.50, 0.00),  # other
+            (0.50, 0.50, 0.00),  # abuse (drawn again per grade below)
         ]
     ),
     axis=1,
 )
-_REASON_BY_CAUSE: Final = np.array([7, -1, 7, 0, 1, 2, 3, 4, 5, 6, 8])
-"""Reason code index per cause; the ring's (-1) is drawn among quality-like reasons."""
-_PARTY_BY_CAUSE: Final = np.array([2, 0, 2, 0, 0, 2, 1, 0, 0, 0, 2])
+_REASON_BY_CAUSE: Final = np.array([7, -1, 7, 0, 1, 2, 3, 4, 5, 6, 8, -1])
+"""Reason code index per cause; a ring's or lone abuser's (-1) is drawn below."""
+_PARTY_BY_CAUSE: Final = np.array([2, 0, 2, 0, 0, 2, 1, 0, 0, 0, 2, 0])
+_CAREFUL_REASONS: Final = np.array([0, 1, 2, 3, 4])
+"""A careful abuser spreads its claims evenly over the quality-like reasons."""
+_MIMIC_REASONS: Final = np.array([0, 2, 3, 1])
+_MIMIC_WEIGHTS: Final = (0.35, 0.30, 0.20, 0.15)
+"""A mimic's reasons follow honest claims: quality, size, damage, not as described."""
 _EVIDENCE_CAUSES: Final = np.array(
     [
         CAUSE[c]
@@ -79,6 +85,7 @@ _EVIDENCE_CAUSES: Final = np.array(
             "wrong_item",
             "fake_product",
             "wrong_size",
+            "abuse",
         )
     ]
 )
@@ -126,8 +133,16 @@ def draw_cases(
         np.int64
     )
     ring = cause == CAUSE["ring"]
+    grade = pop.buyers.grade[batch.buyer[rows]]
+    careful = (cause == CAUSE["abuse"]) & (grade == GRADE["careful"])
+    mimic = (cause == CAUSE["abuse"]) & ~careful
     reason = _REASON_BY_CAUSE[cause]
     reason = np.where(ring, np.array([0, 1, 3])[choose(rng, (5, 3, 2), m)], reason)
+    reason = np.where(careful, _CAREFUL_REASONS[rng.integers(0, _CAREFUL_REASONS.size, m)], reason)
+    reason = np.where(mimic, _MIMIC_REASONS[choose(rng, _MIMIC_WEIGHTS, m)], reason)
+    shipped_rows = journey.shipped[rows] >= 0
+    kind = np.where(careful & shipped_rows, np.where(rng.random(m) < 0.6, 0, 1), kind)
+    kind = np.where(mimic & shipped_rows, np.where(rng.random(m) < 0.3, 0, 1), kind)
 
     amount_paid = batch.amount_paid[rows]
     partial = (kind == 0) & np.isin(reason, [0, 3]) & (rng.random(m) < 0.3) & ~ring

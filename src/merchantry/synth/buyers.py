@@ -5,6 +5,21 @@ account are integer keys that only become opaque hashes when an order is
 written. Rings of linked accounts share keys drawn from small per-ring pools;
 decoys are many honest buyers sharing one key (a campus address, a public
 device), which a ring detector must not mistake for a ring.
+
+Abuse is planted at graded difficulty, each abuser's grade written to the
+truth (``refund_abusers``) so every figure can be read per grade:
+
+* ``blatant_ring``: linked accounts sharing device, phone, address and payment
+  account, claiming refund-only on about half their orders with recycled photos;
+* ``one_identifier_ring``: the same behaviour, but the accounts share only one
+  identifier (a payment account or an address), so the link is thin;
+* ``careful``: a lone abuser who claims on a quarter of its orders, after
+  delivery like an honest buyer, with reasons varied across the quality-like
+  set and fresh photos;
+* ``mimic``: a lone abuser whose claim rate, reasons and types follow honest
+  buyers' (a few claims more than an ordinary buyer, no other trace);
+* ``heavy_returner`` (honest, a decoy): a buyer who returns a lot for honest
+  reasons (changed mind, wrong size), whom a detector must not punish.
 """
 
 from __future__ import annotations
@@ -33,6 +48,19 @@ RING_IMAGES: Final = 4
 
 BUYER_ID_WIDTH: Final = 9
 
+GRADES: Final = (
+    "honest",
+    "blatant_ring",
+    "one_identifier_ring",
+    "careful",
+    "mimic",
+    "heavy_returner",
+)
+"""Abuse grade of a buyer, in the order of :attr:`Buyers.grade` codes."""
+GRADE: Final = {name: i for i, name in enumerate(GRADES)}
+ABUSIVE_GRADES: Final = ("blatant_ring", "one_identifier_ring", "careful", "mimic")
+"""Grades whose claims are abuse (``heavy_returner`` is an honest decoy)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Buyers:
@@ -45,11 +73,14 @@ class Buyers:
     address: IntArray
     payment: IntArray
     ring: IntArray
-    """Ring number of each buyer, -1 for honest buyers."""
+    """Ring number of each buyer, -1 for buyers in no ring."""
+    grade: IntArray
+    """Abuse grade of each buyer (an index into :data:`GRADES`)."""
     ring_members: IntArray
     """Buyer indices of all ring members (for planting their orders)."""
     truth_rings: pa.Table
     truth_decoys: pa.Table
+    truth_abusers: pa.Table
 
     @property
     def is_ring(self) -> BoolArray:
@@ -69,6 +100,7 @@ def draw_buyers(rng: np.random.Generator, shops: int) -> Buyers:
     own = np.arange(count, dtype=np.int64)
     device, phone, address, payment = own.copy(), own.copy(), own.copy(), own.copy()
     ring = np.full(count, -1, dtype=np.int64)
+    grade = np.zeros(count, dtype=np.int64)
 
     # Active buyers sit at low indices (orders draw buyers skewed that way);
     # rings and decoys are recruited there so they actually place orders.
@@ -76,7 +108,7 @@ def draw_buyers(rng: np.random.Generator, shops: int) -> Buyers:
     n_rings = max(2, shops // 50)
     sizes = rng.integers(3, 9, size=n_rings)
     cursor = 0
-    ring_rows: list[tuple[str, str, int]] = []
+    ring_rows: list[tuple[str, str, int, str]] = []
     for r, size in enumerate(sizes.tolist()):
         members = active[cursor : cursor + size]
         cursor += size
@@ -86,9 +118,37 @@ def draw_buyers(rng: np.random.Generator, shops: int) -> Buyers:
         address[members] = _RING_BASE + r * 16 + rng.integers(0, 2, size=size)
         payment[members] = _RING_BASE + r * 16 + 4 + j % 2
         ring[members] = r
+        grade[members] = GRADE["blatant_ring"]
         for b in members.tolist():
-            ring_rows.append((f"RING{r + 1:03d}", f"B{b:0{BUYER_ID_WIDTH}d}", size))
+            ring_rows.append((f"RING{r + 1:03d}", f"B{b:0{BUYER_ID_WIDTH}d}", size, "blatant_ring"))
 
+    # Thin rings: every member keeps its own device and phone; the ring shares one
+    # payment account or one address, and nothing else.
+    n_thin = max(1, shops // 100)
+    thin_sizes = rng.integers(3, 7, size=n_thin)
+    for t, size in enumerate(thin_sizes.tolist()):
+        r = n_rings + t
+        members = active[cursor : cursor + size]
+        cursor += size
+        shared = _RING_BASE + r * 16
+        if t % 2 == 0:
+            payment[members] = shared
+        else:
+            address[members] = shared
+        ring[members] = r
+        grade[members] = GRADE["one_identifier_ring"]
+        for b in members.tolist():
+            ring_rows.append(
+                (f"RING{r + 1:03d}", f"B{b:0{BUYER_ID_WIDTH}d}", size, "one_identifier_ring")
+            )
+
+    # Lone abusers and honest heavy returners, recruited among active buyers so that
+    # they place orders at ordinary rates (no planted extra orders).
+    for name, share in (("careful", 0.04), ("mimic", 0.04), ("heavy_returner", 0.04)):
+        size = max(5, int(shops * share))
+        members = active[cursor : cursor + size]
+        cursor += size
+        grade[members] = GRADE[name]
     decoy_rows: list[tuple[str, str, str, int, str]] = []
     decoys = (
         ("address", max(30, count // 1_000), "大学宿舍楼：校园快递点统一收货地址"),
@@ -106,6 +166,8 @@ def draw_buyers(rng: np.random.Generator, shops: int) -> Buyers:
         decoy_rows.append((f"DECOY{d + 1}", f"buyer_{kind}_hash", value, size, note))
 
     members_all = np.flatnonzero(ring >= 0).astype(np.int64)
+    graded = np.flatnonzero(grade > 0)
+    ring_of = {int(b[1:]): rid for rid, b, _, _ in ring_rows}
     return Buyers(
         count=count,
         province=province,
@@ -114,12 +176,14 @@ def draw_buyers(rng: np.random.Generator, shops: int) -> Buyers:
         address=address,
         payment=payment,
         ring=ring,
+        grade=grade,
         ring_members=members_all,
         truth_rings=pa.table(
             {
                 "ring_id": [row[0] for row in ring_rows],
                 "buyer_id": [row[1] for row in ring_rows],
                 "ring_size": pa.array([row[2] for row in ring_rows], pa.int32()),
+                "grade": [row[3] for row in ring_rows],
             }
         ),
         truth_decoys=pa.table(
@@ -129,6 +193,16 @@ def draw_buyers(rng: np.random.Generator, shops: int) -> Buyers:
                 "identifier_hash": [row[2] for row in decoy_rows],
                 "honest_buyers": pa.array([row[3] for row in decoy_rows], pa.int32()),
                 "description": [row[4] for row in decoy_rows],
+            }
+        ),
+        truth_abusers=pa.table(
+            {
+                "buyer_id": [f"B{b:0{BUYER_ID_WIDTH}d}" for b in graded.tolist()],
+                "grade": [GRADES[g] for g in grade[graded].tolist()],
+                "abusive": pa.array(
+                    [GRADES[g] in ABUSIVE_GRADES for g in grade[graded].tolist()], pa.bool_()
+                ),
+                "ring_id": pa.array([ring_of.get(b) for b in graded.tolist()], pa.string()),
             }
         ),
     )

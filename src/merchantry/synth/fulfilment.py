@@ -16,6 +16,7 @@ from typing import Final
 import numpy as np
 import pyarrow as pa
 
+from merchantry.synth.buyers import GRADE
 from merchantry.synth.catalogue import INDUSTRIES
 from merchantry.synth.geography import BULKY_CARRIERS, CARRIERS, PROVINCES
 from merchantry.synth.orders import OrderBatch, timestamps
@@ -34,6 +35,7 @@ CAUSES: Final = (
     "late_delivery",
     "fake_product",
     "other",
+    "abuse",  # a lone abuser's claim (careful or mimicking honest buyers)
 )
 """After-sales causes, in the column order of the probability matrix."""
 NONE: Final = len(CAUSES)
@@ -42,6 +44,12 @@ CAUSE: Final = {name: i for i, name in enumerate(CAUSES)}
 INSTANT_RATE: Final = np.array([0.035, 0.015, 0.010, 0.010, 0.010])
 """Share of instant refunds by scene (live rooms see the most impulse buying)."""
 RING_CLAIM_RATE: Final = 0.55
+CAREFUL_CLAIM_RATE: Final = 0.25
+"""A careful lone abuser claims on a quarter of its orders (honest buyers: ~5%)."""
+MIMIC_CLAIM_RATE: Final = 0.07
+"""A mimic claims barely more often than an honest buyer in a high-return category."""
+HEAVY_RETURNER_BOOST: Final = 5.0
+"""An honest heavy returner changes its mind and picks the wrong size this many times more."""
 PRESHIP_CHANGED_MIND: Final = 0.15
 """Share of changed-mind cases asked before shipment (cancel, no parcel)."""
 LATE_SHOP_PICKUP_HOURS: Final = 24.0
@@ -77,19 +85,27 @@ def draw_causes(rng: np.random.Generator, pop: Population, batch: OrderBatch) ->
     quality = pop.shop_quality[batch.shop]
     sizing = np.where(pop.sku_sizing[batch.sku], 6.0, 1.0)
     ring = pop.buyers.ring[batch.buyer] >= 0
+    grade = pop.buyers.grade[batch.buyer]
+    heavy = np.where(grade == GRADE["heavy_returner"], HEAVY_RETURNER_BOOST, 1.0)
+    lone = np.select(
+        [grade == GRADE["careful"], grade == GRADE["mimic"]],
+        [CAREFUL_CLAIM_RATE, MIMIC_CLAIM_RATE],
+        0.0,
+    )
     late_shop = pop.shop_pickup_hours[batch.shop] > LATE_SHOP_PICKUP_HOURS
     p = np.empty((n, NONE))
     p[:, CAUSE["instant"]] = INSTANT_RATE[batch.scene]
     p[:, CAUSE["ring"]] = np.where(ring, RING_CLAIM_RATE, 0.0)
-    p[:, CAUSE["changed_mind"]] = _CHANGED[ind]
+    p[:, CAUSE["changed_mind"]] = _CHANGED[ind] * heavy
     p[:, CAUSE["quality"]] = _QUALITY[ind] * quality
     p[:, CAUSE["not_as_described"]] = 0.3 * _QUALITY[ind] * quality
-    p[:, CAUSE["wrong_size"]] = _SIZING[ind] * sizing
+    p[:, CAUSE["wrong_size"]] = _SIZING[ind] * sizing * heavy
     p[:, CAUSE["damaged"]] = _DAMAGE[ind]
     p[:, CAUSE["wrong_item"]] = 0.003
     p[:, CAUSE["late_delivery"]] = np.where(late_shop, 0.04, 0.002)
     p[:, CAUSE["fake_product"]] = 0.001 * quality
     p[:, CAUSE["other"]] = 0.003
+    p[:, CAUSE["abuse"]] = lone
     cumulative = np.cumsum(p, axis=1)
     cumulative /= np.maximum(cumulative[:, -1:] / 0.95, 1.0)  # never more than 95% in total
     u = rng.random(n)

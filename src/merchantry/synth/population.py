@@ -230,6 +230,7 @@ def draw_population(rng: np.random.Generator, shops: int, start: date) -> Popula
         "sizing_skus": products.truth,
         "refund_rings": buyers.truth_rings,
         "decoys": buyers.truth_decoys,
+        "refund_abusers": buyers.truth_abusers,
     }
     return Population(
         shop_count=n,
