@@ -33,7 +33,7 @@ from merchantry.risk.rules import compile_risk_rules
 from merchantry.risk.settings import DEFAULT_RULEBOOK, settings_from
 from merchantry.rulebook import load_rulebook
 from merchantry.scoring import score_shops
-from merchantry.service.stages import close_with_fees
+from merchantry.service.runner import close_with_fees
 from merchantry.store.warehouse import connect
 from merchantry.synth import DEFAULT_START, generate
 
