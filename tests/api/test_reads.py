@@ -155,3 +155,13 @@ def test_health_and_version_need_no_key(api: Api) -> None:
     assert api.client.get("/health").json()["status"] == "ok"
     assert api.client.get("/version").json()["migration"] == HEAD
     assert api.client.get("/v1/cases").status_code == 401
+
+
+def test_a_query_parameter_given_twice_is_refused_unless_it_is_a_list(api: Api) -> None:
+    key = api.headers(api.operator_key)
+    twice = api.client.get("/v1/cases?limit=1&limit=2", headers=key)
+    assert twice.status_code == 422
+    assert "limit" in twice.json()["error"]["message"]
+    states = api.client.get("/v1/cases?state=open&state=under_review&limit=1000", headers=key)
+    assert states.status_code == 200
+    assert {c["state"] for c in states.json()["items"]} <= {"open", "under_review"}

@@ -13,11 +13,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 import merchantry
 from merchantry.api import errors
 from merchantry.api.dispatcher import Dispatcher
+from merchantry.api.errors import single_valued_query
 from merchantry.api.jobs import JobRunner
 from merchantry.api.routes import admin, merchant, operator, system
 from merchantry.api.settings import ServiceSettings
@@ -58,6 +59,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         version=merchantry.__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(single_valued_query)],
     )
     app.state.settings = settings
     app.state.ops_engine = engine

@@ -9,7 +9,7 @@ errors get the same body with status 422.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, get_args, get_origin
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -140,6 +140,35 @@ def _http_error(_request: Request, err: Exception) -> JSONResponse:
     return JSONResponse(
         body(code, str(err.detail)), status_code=err.status_code, headers=err.headers
     )
+
+
+def _is_list(annotation: Any) -> bool:
+    if get_origin(annotation) in (list, tuple, set, frozenset):
+        return True
+    return any(_is_list(a) for a in get_args(annotation) if a is not type(None))
+
+
+def single_valued_query(request: Request) -> None:
+    """Refuse a query parameter given twice unless the route takes a list of it.
+
+    FastAPI would silently keep the last value; a caller who sent two should hear
+    that only one is meant (422), as the OpenAPI document says.
+    """
+    names = [k for k, _ in request.query_params.multi_items()]
+    repeated = {k for k in names if names.count(k) > 1}
+    if not repeated:
+        return
+    lists: set[str] = set()
+    pending = [getattr(request.scope.get("route"), "dependant", None)]
+    while pending:
+        dependant = pending.pop()
+        if dependant is None:
+            continue
+        lists.update(f.alias for f in dependant.query_params if _is_list(f.field_info.annotation))
+        pending.extend(dependant.dependencies)
+    single = sorted(repeated - lists)
+    if single:
+        raise InputError(f"query parameter {', '.join(single)} takes one value, not several")
 
 
 def install(app: FastAPI) -> None:
