@@ -47,7 +47,9 @@ END = DEFAULT_START + timedelta(days=13)
 def market_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The built warehouse file (do not write to it: copy it, as :func:`api` does)."""
     root = tmp_path_factory.mktemp("api-market")
-    generate(root / "data", shops=24, days=14, seed=5, progress=False)
+    generate(root / "data", shops=24, days=14, seed=8, progress=False)  # a seed whose
+    # Taobao scores publish a good-service ranking (most small markets have no shop above 4.8
+    # with a characteristic service of its industry)
     db = root / "market.duckdb"
     con = connect(db)
     try:

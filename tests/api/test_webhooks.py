@@ -119,7 +119,7 @@ def _deliveries(api: Api) -> list[dict[str, Any]]:
     return list(response.json())
 
 
-def _wait_until_settled(api: Api, count: int, timeout: float = 20.0) -> list[dict[str, Any]]:
+def _wait_until_settled(api: Api, count: int, timeout: float = 60.0) -> list[dict[str, Any]]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = _deliveries(api)

@@ -34,10 +34,11 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """
     for table in SYSTEM_TABLES:
         con.execute(create_table_sql(table))
-    found = con.execute(
+    keys = con.execute(
         "SELECT constraint_column_names FROM duckdb_constraints() "
         "WHERE table_name = 'ingest_files' AND constraint_type = 'PRIMARY KEY'"
-    ).fetchone()
+    ).fetchall()  # fetched to the end: a half-read result blocks register() on this connection
+    found = keys[0] if keys else None
     if found is None or list(found[0]) == list(INGEST_FILES.primary_key):
         return
     names = ", ".join(f'"{c}"' for c in INGEST_FILES.column_names)

@@ -60,12 +60,16 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    # Readers and the one writer do not block each other in WAL mode, and a reader that
+    # turns writer is not refused at once ("database is locked") as in rollback mode.
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
 def create_ops_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys on and waits (5 s) for a busy file."""
+    """An engine for ``url``; SQLite gets foreign keys on, WAL, and waits (30 s) for a busy
+    file."""
     engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
