@@ -13,12 +13,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from merchantry.fees import run_rulebook
 from merchantry.fees.insurance import claim_quote, merchant_eligibility
 from merchantry.kit.errors import InputError
-from merchantry.ledger import close_rulebook
 from merchantry.ledger.withdrawals import deposit_standing, withdraw_deposit
 from merchantry.rulebook.checker import load_rulebook
+from merchantry.service.runner import close_with_fees
 from merchantry.store.warehouse import ensure_schema
 from tests.fees.market import Market, insert
 
@@ -33,7 +32,7 @@ Check = Callable[[duckdb.DuckDBPyConnection, Sequence[Path]], list[str]]
 def _close(
     con: duckdb.DuckDBPyConnection, rulebook: str, period: tuple[date, date], dirs: Sequence[Path]
 ) -> None:
-    close_rulebook(con, rulebook, *period, rulebook_dirs=dirs, run_fees=run_rulebook)
+    close_with_fees(con, rulebook, *period, rulebook_dirs=dirs, refresh_fees=True)
 
 
 # --- settlement days: (rulebook, rule pinned, days expected, shop kwargs, industry, after-sales)
