@@ -5,7 +5,7 @@ amount worked out by hand from the platform's number (docs/sources.md): on ¥100
 1 bp is exactly 1 fen, so a rate moved one step up or down changes the amount. A dated
 rule has a case on each side of its date. ``tests/rulebook/test_pins_mutation.py`` moves
 every confirmed number one step each way in a copy of the rulebooks and checks these pins
-(and the ledger's, ``test_pins_ledger.py``) catch it; ``docs/rules-table-fees.md`` lists
+(and the ledger's, ``test_pins_ledger.py``) catch it; ``docs/rulebooks.md`` (Confirmed rules) lists
 which case pins which rule.
 """
 
