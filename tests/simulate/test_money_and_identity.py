@@ -142,7 +142,7 @@ def test_a_candidate_differing_only_in_settlement_days_is_not_the_same(world):
     assert found["fees"][0] == 0  # the fee lines are identical...
     assert found["settlement_cash_flow"][:2] == (expected, expected)  # ...the money is not
     assert "move the same money" not in result.output
-    assert "merchants gain ¥" + f"{expected / 100:,.2f}" in result.output
+    assert "merchants save ¥" + f"{expected / 100:,.2f}" in result.output
     assert "3.00 → 1.00 days" in result.output
 
 
@@ -166,7 +166,7 @@ def test_a_candidate_differing_only_in_compensation_is_not_the_same(world):
         borne_after,
     )
     assert found["fees"][0] == 0
-    assert "merchants gain ¥30.00" in result.output
+    assert "merchants save ¥30.00" in result.output
 
 
 def test_a_candidate_the_same_in_everything_is_called_the_same(world):

@@ -51,6 +51,7 @@ from merchantry.service.demo import (
 from merchantry.service.risk_demo import DECISIONS, run_risk_demo
 from merchantry.simulate import SimulationResult
 from merchantry.simulate.report import write_report
+from merchantry.simulate.wording import merchants_phrase, platform_phrase
 from merchantry.synth import DEFAULT_START, GenerateSummary
 
 
@@ -291,10 +292,10 @@ def print_summary(run: DemoRun) -> None:
         console.print(table)
     if run.simulation is not None:
         s = run.simulation.summary
+        merchants = merchants_phrase(s.saving_fen)
         console.print(
-            f"Merchants save [bold green]{format_fen(s.saving_fen)}[/] under "
-            f"{CANDIDATE} vs {BASELINE}; the platform gives up "
-            f"{format_fen(s.platform_giveup_fen)}."
+            f"Under {CANDIDATE} vs {BASELINE}, [bold]{merchants[0].upper() + merchants[1:]}[/]; "
+            f"{platform_phrase(s.platform_giveup_fen)}."
         )
         digest = demo.digest_lines(run.simulation.by_line)
         lines = RichTable(title="Savings by policy line")

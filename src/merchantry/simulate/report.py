@@ -31,6 +31,10 @@ from merchantry.simulate.result import ShopSaving, SimulationResult
 from merchantry.simulate.wording import (
     DIMENSION_LABELS,
     line_sentence,
+    merchants_phrase,
+    merchants_phrase_zh,
+    platform_phrase,
+    platform_phrase_zh,
     segment_label,
 )
 
@@ -75,9 +79,9 @@ def headline_text(result: SimulationResult) -> str:
         else ""
     )
     return (
-        f"在 {result.candidate} 下，计入全部资金影响，商家共得益 {format_fen(gain)}，"
-        f"平台成本 {format_fen(cost)}。 Under {result.candidate}, counting every money effect, "
-        f"merchants gain {format_fen(gain)} and the platform gives up {format_fen(cost)} "
+        f"在 {result.candidate} 下，计入全部资金影响，{merchants_phrase_zh(gain)}，"
+        f"{platform_phrase_zh(cost)}。 Under {result.candidate}, counting every money effect, "
+        f"{merchants_phrase(gain)} and {platform_phrase(cost)} "
         f"against {result.baseline} on the same {s.orders:,} orders (GMV "
         f"{format_fen(s.gmv_fen)})" + (f": {parts}." if parts else ".") + tail
     )
@@ -358,9 +362,9 @@ def platform_section(result: SimulationResult) -> Section:
         "平台让利 = 基准平台净收入 − 候选平台净收入。"
         "商家节省与平台让利之差由达人、消费者承担或获得。"
         " Give-up = platform net receipts under the baseline minus under the candidate. "
-        f"Merchants save {format_fen(s.saving_fen)}; the platform gives up "
-        f"{format_fen(s.platform_giveup_fen)}; creators and buyers together change by "
-        f"{format_fen(s.others_change_fen)}."
+        f"{merchants_phrase_zh(s.saving_fen)}；{platform_phrase_zh(s.platform_giveup_fen)}。 "
+        f"{merchants_phrase(s.saving_fen).capitalize()}; {platform_phrase(s.platform_giveup_fen)}; "
+        f"creators and buyers together change by {format_fen(s.others_change_fen)}."
     )
     return Section("平台让利 / What the platform gives up", (metrics, Paragraph(text)))
 

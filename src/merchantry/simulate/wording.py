@@ -58,3 +58,41 @@ def line_sentence(line: LineSaving) -> str:
     else:
         verb = f"为商家节省 {amount} · saved merchants {amount}"
     return f"{line.title}: {verb} ({line.orders:,} orders, {line.shops:,} shops)"
+
+
+def merchants_phrase(saving_fen: int) -> str:
+    """Merchants' side of a headline, never a negative saving: "merchants save ¥X",
+    "merchants pay ¥X more" or "merchants pay the same"."""
+    if saving_fen > 0:
+        return f"merchants save {format_fen(saving_fen)}"
+    if saving_fen < 0:
+        return f"merchants pay {format_fen(-saving_fen)} more"
+    return "merchants pay the same"
+
+
+def platform_phrase(giveup_fen: int) -> str:
+    """The platform's side: "the platform gives up ¥X", "the platform collects ¥X more" or
+    "the platform's net is unchanged"."""
+    if giveup_fen > 0:
+        return f"the platform gives up {format_fen(giveup_fen)}"
+    if giveup_fen < 0:
+        return f"the platform collects {format_fen(-giveup_fen)} more"
+    return "the platform's net is unchanged"
+
+
+def merchants_phrase_zh(saving_fen: int) -> str:
+    """Chinese twin of :func:`merchants_phrase`."""
+    if saving_fen > 0:
+        return f"商家节省 {format_fen(saving_fen)}"
+    if saving_fen < 0:
+        return f"商家多付 {format_fen(-saving_fen)}"
+    return "商家支出不变"
+
+
+def platform_phrase_zh(giveup_fen: int) -> str:
+    """Chinese twin of :func:`platform_phrase`."""
+    if giveup_fen > 0:
+        return f"平台让利 {format_fen(giveup_fen)}"
+    if giveup_fen < 0:
+        return f"平台多收 {format_fen(-giveup_fen)}"
+    return "平台净收入不变"
