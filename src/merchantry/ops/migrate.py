@@ -65,6 +65,19 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     # turns writer is not refused at once ("database is locked") as in rollback mode.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+    # SQLAlchemy, not the driver, starts transactions (see _begin_immediate).
+    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+
+
+def _begin_immediate(conn: Connection) -> None:
+    """Take SQLite's write lock when a transaction starts, waiting (busy_timeout) for it.
+
+    A deferred transaction that has read and then writes fails at once ("database is
+    locked") when another connection wrote in between: the webhook dispatcher and a
+    request writing at the same moment did exactly that. Starting every transaction
+    with the lock makes them queue instead.
+    """
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_ops_engine(url: str) -> Engine:
@@ -73,6 +86,7 @@ def create_ops_engine(url: str) -> Engine:
     engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _begin_immediate)
     return engine
 
 
