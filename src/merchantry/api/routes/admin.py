@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -126,22 +127,16 @@ def revoke_key(
     principal: Principal = Depends(require_scope("keys:manage")),
     idem: Idempotency = Depends(idempotency),
 ) -> Any:
-    def work() -> tuple[int, Any]:
-        engine = request.app.state.ops_engine
-        before = _key_out(keys.get_key(engine, key_id))
-        after = _key_out(keys.revoke_key(engine, key_id))
-        events.written(
-            request,
-            principal,
-            action="key.revoke",
-            resource=f"key:{key_id}",
-            shop_id=after["shop_id"],
-            before=before,
-            after=after,
-        )
-        return 200, events.as_json(after)
-
-    return idem.run(work)
+    engine = request.app.state.ops_engine
+    return _audited_change(
+        request,
+        principal,
+        idem,
+        action="key.revoke",
+        resource=f"key:{key_id}",
+        read=lambda: _key_out(keys.get_key(engine, key_id)),
+        change=lambda: _key_out(keys.revoke_key(engine, key_id)),
+    )
 
 
 class EndpointOut(BaseModel):
@@ -245,22 +240,16 @@ def disable_endpoint(
     principal: Principal = Depends(require_scope("webhooks:manage")),
     idem: Idempotency = Depends(idempotency),
 ) -> Any:
-    def work() -> tuple[int, Any]:
-        engine = request.app.state.ops_engine
-        before = _endpoint_out(webhooks.get_endpoint(engine, endpoint_id))
-        after = _endpoint_out(webhooks.disable_endpoint(engine, endpoint_id))
-        events.written(
-            request,
-            principal,
-            action="webhook_endpoint.disable",
-            resource=f"webhook_endpoint:{endpoint_id}",
-            shop_id=after["shop_id"],
-            before=before,
-            after=after,
-        )
-        return 200, events.as_json(after)
-
-    return idem.run(work)
+    engine = request.app.state.ops_engine
+    return _audited_change(
+        request,
+        principal,
+        idem,
+        action="webhook_endpoint.disable",
+        resource=f"webhook_endpoint:{endpoint_id}",
+        read=lambda: _endpoint_out(webhooks.get_endpoint(engine, endpoint_id)),
+        change=lambda: _endpoint_out(webhooks.disable_endpoint(engine, endpoint_id)),
+    )
 
 
 @router.get(
@@ -345,3 +334,32 @@ def audit_log(
         request.app.state.ops_engine, resource=resource, actor=actor, limit=limit, offset=offset
     )
     return zoned(found, SERVICE)
+
+
+def _audited_change(
+    request: Request,
+    principal: Principal,
+    idem: Idempotency,
+    *,
+    action: str,
+    resource: str,
+    read: Callable[[], dict[str, Any]],
+    change: Callable[[], dict[str, Any]],
+) -> Any:
+    """Change one record under the idempotency key, auditing it as it was and as it is."""
+
+    def work() -> tuple[int, Any]:
+        before = read()
+        after = change()
+        events.written(
+            request,
+            principal,
+            action=action,
+            resource=resource,
+            shop_id=after["shop_id"],
+            before=before,
+            after=after,
+        )
+        return 200, events.as_json(after)
+
+    return idem.run(work)
