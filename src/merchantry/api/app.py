@@ -80,6 +80,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     for module in (system, merchant, operator, admin):
         app.include_router(module.router)
     _install_realtime(app)
+    importlib.import_module("merchantry.console").install(app)  # pages above the API
     return app
 
 

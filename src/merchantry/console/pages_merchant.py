@@ -1,0 +1,469 @@
+"""A merchant's pages: statement, payouts, score, one order, cases and appeals.
+
+Every page that names a shop checks the session may act for it (a merchant: its
+own shop; an operator: any) with the API's own rule before reading; pages that
+name an object (an order, a case) read it, then check its shop. A refusal is a
+403 page, an unknown object a 404 page.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from calendar import Calendar
+from datetime import date, datetime, timedelta
+from importlib import import_module
+from pathlib import Path
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse, RedirectResponse, Response
+
+from merchantry.api import events
+from merchantry.api.auth import Principal, require_shop, scope_of
+from merchantry.api.warehouse import reading
+from merchantry.console.render import ConsoleRoute, render
+from merchantry.console.session import check_csrf, require_principal
+from merchantry.kit.errors import InputError, NotFound
+from merchantry.risk.access import AccessDenied
+from merchantry.risk.cases import TRANSITIONS, CaseState, get_case
+from merchantry.scoring.indicators import INDICATORS
+from merchantry.service import console_reads as reads
+from merchantry.service import merchant
+from merchantry.service.cases import appeal_case, show_case
+from merchantry.service.operator import case_queue
+
+router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
+
+LINES_PER_PAGE: Final = 100
+ORDERS_PER_PAGE: Final = 50
+TREND_DAYS: Final = 90
+IMAGE_TYPES: Final = {
+    b"\x89PNG\r\n\x1a\n": ("png", "image/png"),
+    b"\xff\xd8\xff": ("jpg", "image/jpeg"),
+    b"GIF87a": ("gif", "image/gif"),
+    b"GIF89a": ("gif", "image/gif"),
+}
+"""Evidence images the console takes, recognised by their first bytes (not their name)."""
+MAX_IMAGE_BYTES: Final = 5 * 1024 * 1024
+EVIDENCE_PREFIX: Final = "console-evidence/"
+
+Session = Annotated[Principal, Depends(require_principal)]
+
+
+def need_scope(principal: Principal, scope: str) -> None:
+    if scope not in principal.scopes:
+        raise AccessDenied(f"key {principal.key_id} lacks the scope {scope}")
+
+
+def _warehouse(request: Request) -> Any:
+    return reading(request.app.state.settings.warehouse)
+
+
+def _shop_context(con: Any, shop_id: str) -> dict[str, Any]:
+    return {"shop_id": shop_id, "shop_name": reads.shop_name(con, shop_id)}
+
+
+@router.get("/shops/{shop_id}/statement")
+def statement(
+    request: Request,
+    shop_id: str,
+    principal: Session,
+    rulebook: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    need_scope(principal, "statements:read")
+    require_shop(principal, shop_id, "read the statement")
+    with _warehouse(request) as con:
+        ctx = _shop_context(con, shop_id)
+        books = reads.fee_rulebooks(con, shop_id)
+        if not books:
+            raise NotFound(f"shop {shop_id} has no fee lines yet")
+        book = rulebook if rulebook in books else books[0]
+        first, last = reads.fee_period(con, shop_id, book)
+        start, end = start or first, end or last
+        fees = reads.fee_statement(con, shop_id, book, start, end)
+        ledger_end = max(end, _last_booking(con, shop_id) or end)
+        ledger = merchant.statement(con, shop_id, start, ledger_end)
+    pages = max(1, -(-len(fees.lines) // LINES_PER_PAGE))
+    page = min(page, pages)
+    shown = fees.lines[(page - 1) * LINES_PER_PAGE : page * LINES_PER_PAGE]
+    return render(
+        request,
+        "statement.html",
+        principal=principal,
+        **ctx,
+        rulebooks=books,
+        rulebook=book,
+        fees=fees,
+        shown=shown,
+        page=page,
+        pages=pages,
+        ledger=ledger,
+        ledger_end=ledger_end,
+        nav="statement",
+    )
+
+
+def _last_booking(con: Any, shop_id: str) -> date | None:
+    row = con.execute(
+        "SELECT max(booked_on) FROM journal_postings WHERE party = ?", [shop_id]
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+def _export_rows(
+    request: Request,
+    principal: Principal,
+    shop_id: str,
+    rulebook: str | None,
+    start: date | None,
+    end: date | None,
+) -> tuple[reads.FeeStatement, list[list[Any]]]:
+    need_scope(principal, "statements:read")
+    require_shop(principal, shop_id, "download the statement")
+    with _warehouse(request) as con:
+        books = reads.fee_rulebooks(con, shop_id)
+        if not books:
+            raise NotFound(f"shop {shop_id} has no fee lines yet")
+        book = rulebook if rulebook in books else books[0]
+        first, last = reads.fee_period(con, shop_id, book)
+        fees = reads.fee_statement(con, shop_id, book, start or first, end or last)
+    header = [
+        "accrued_on",
+        "order_id",
+        "fee_kind",
+        "payer",
+        "payee",
+        "base_fen",
+        "rate_bp",
+        "baseline_fen",
+        "saved_fen",
+        "amount_fen",
+        "rule_id",
+        "rule_title",
+        "assumption",
+        "waiver_rule_id",
+        "waiver_title",
+    ]
+    rows: list[list[Any]] = [header]
+    rows += [
+        [
+            x.accrued_on,
+            x.order_id,
+            x.fee_kind,
+            x.payer,
+            x.payee,
+            x.base_fen,
+            x.rate_bp,
+            x.baseline_fen,
+            x.saved_fen,
+            x.amount_fen,
+            x.rule_id,
+            x.rule_title,
+            x.assumption,
+            x.waiver_rule_id or "",
+            x.waiver_title or "",
+        ]
+        for x in fees.lines
+    ]
+    return fees, rows
+
+
+def _filename(fees: reads.FeeStatement, suffix: str) -> str:
+    return f"statement-{fees.shop_id}-{fees.rulebook}-{fees.start}-{fees.end}.{suffix}"
+
+
+@router.get("/shops/{shop_id}/statement.csv")
+def statement_csv(
+    request: Request,
+    shop_id: str,
+    principal: Session,
+    rulebook: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> Response:
+    fees, rows = _export_rows(request, principal, shop_id, rulebook, start, end)
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return Response(
+        "\ufeff" + out.getvalue(),  # a BOM, so Excel opens the Chinese titles as UTF-8
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{_filename(fees, "csv")}"'},
+    )
+
+
+@router.get("/shops/{shop_id}/statement.xlsx")
+def statement_xlsx(
+    request: Request,
+    shop_id: str,
+    principal: Session,
+    rulebook: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> Response:
+    fees, rows = _export_rows(request, principal, shop_id, rulebook, start, end)
+    openpyxl = import_module("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "fee_lines"
+    for row in rows:
+        sheet.append(row)
+    totals = book.create_sheet("by_fee_kind")
+    totals.append(["fee_kind", "lines", "baseline_fen", "saved_fen", "amount_fen"])
+    for k in fees.by_kind:
+        totals.append([k.fee_kind, k.lines, k.baseline_fen, k.saved_fen, k.amount_fen])
+    out = io.BytesIO()
+    book.save(out)
+    return Response(
+        out.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{_filename(fees, "xlsx")}"'},
+    )
+
+
+def _month_start(text: str | None, default: date) -> date:
+    if not text:
+        return default.replace(day=1)
+    try:
+        year, month = (int(p) for p in text.split("-"))
+        return date(year, month, 1)
+    except ValueError as err:
+        raise InputError(f"month must read YYYY-MM, not {text!r}") from err
+
+
+@router.get("/shops/{shop_id}/payouts")
+def payouts(
+    request: Request,
+    shop_id: str,
+    principal: Session,
+    month: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    need_scope(principal, "payouts:read")
+    require_shop(principal, shop_id, "read the payouts")
+    with _warehouse(request) as con:
+        ctx = _shop_context(con, shop_id)
+        every = merchant.payouts_by_day(con, shop_id, date.min, date.max)
+        dated = [r.settle_on for r in every if r.settle_on is not None]
+        first = _month_start(month, min(dated) if dated else date.today())
+        after = (first + timedelta(days=32)).replace(day=1)
+        orders, total = merchant.payouts_by_order(
+            con,
+            shop_id,
+            date.min,
+            date.max,
+            limit=ORDERS_PER_PAGE,
+            offset=(page - 1) * ORDERS_PER_PAGE,
+        )
+    by_day: dict[date, int] = {}
+    for r in every:
+        if r.settle_on is not None and first <= r.settle_on < after:
+            by_day[r.settle_on] = by_day.get(r.settle_on, 0) + r.amount_fen
+    unscheduled = [r for r in every if r.settle_on is None]
+    weeks = Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    return render(
+        request,
+        "payouts.html",
+        principal=principal,
+        **ctx,
+        month=first,
+        prev_month=(first - timedelta(days=1)).replace(day=1),
+        next_month=after,
+        weeks=weeks,
+        by_day=by_day,
+        month_total=sum(by_day.values()),
+        unscheduled=unscheduled,
+        orders=orders,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // ORDERS_PER_PAGE)),
+        nav="payouts",
+    )
+
+
+@router.get("/shops/{shop_id}/score")
+def score(request: Request, shop_id: str, principal: Session) -> Response:
+    need_scope(principal, "scores:read")
+    require_shop(principal, shop_id, "read the score")
+    platforms = []
+    with _warehouse(request) as con:
+        ctx = _shop_context(con, shop_id)
+        for book, platform in reads.score_rulebooks(con, shop_id):
+            history = merchant.score_history(con, shop_id, book)
+            latest = history.latest
+            assert latest is not None
+            trend = [
+                d for d in history.days if d.score_date > latest.score_date - timedelta(TREND_DAYS)
+            ]
+            platforms.append(
+                {
+                    "platform": platform,
+                    "rulebook": book,
+                    "latest": latest,
+                    "trend": trend,
+                    "chart": _trend_chart(trend),
+                    "detail": reads.score_detail(con, shop_id, book, latest.score_date),
+                    "diagnosis": merchant.score_diagnosis(con, shop_id, book, None),
+                }
+            )
+    if not platforms:
+        raise NotFound(f"shop {shop_id} has no experience score yet")
+    return render(
+        request,
+        "score.html",
+        principal=principal,
+        **ctx,
+        platforms=platforms,
+        titles={name: i.title for name, i in INDICATORS.items()},
+        nav="score",
+    )
+
+
+def _trend_chart(days: list[merchant.ScoreDay]) -> dict[str, Any]:
+    return {
+        "x": [d.score_date.isoformat() for d in days],
+        "y": [None if d.score_cp is None else d.score_cp / 100 for d in days],  # display only
+    }
+
+
+@router.get("/orders/{order_id}")
+def order(request: Request, order_id: str, principal: Session) -> Response:
+    need_scope(principal, "fees:read")
+    with _warehouse(request) as con:
+        fees = merchant.order_fees(con, order_id)
+        require_shop(principal, fees.shop_id, "read the fees")
+        ctx = _shop_context(con, fees.shop_id)
+        try:
+            payout = reads.order_payout(con, order_id)
+        except NotFound:
+            payout = None
+    return render(
+        request, "order.html", principal=principal, **ctx, fees=fees, payout=payout, nav="order"
+    )
+
+
+@router.get("/shops/{shop_id}/cases")
+def cases(
+    request: Request,
+    shop_id: str,
+    principal: Session,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    need_scope(principal, "cases:read")
+    require_shop(principal, shop_id, "read the cases")
+    found, total = case_queue(
+        request.app.state.ops_engine,
+        scope_of(principal),
+        shop_id=shop_id,
+        sort="-opened_at",
+        limit=ORDERS_PER_PAGE,
+        offset=(page - 1) * ORDERS_PER_PAGE,
+    )
+    with _warehouse(request) as con:
+        ctx = _shop_context(con, shop_id)
+    return render(
+        request,
+        "cases.html",
+        principal=principal,
+        **ctx,
+        cases=found,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // ORDERS_PER_PAGE)),
+        nav="cases",
+    )
+
+
+@router.get("/cases/{case_id}")
+def case(request: Request, case_id: str, principal: Session) -> Response:
+    need_scope(principal, "cases:read")
+    view = show_case(request.app.state.ops_engine, scope_of(principal), case_id)
+    with _warehouse(request) as con:
+        ctx = _shop_context(con, view.case.shop_id)
+        context = None
+        if principal.is_operator and view.case.subject.value == "after_sales_request":
+            try:
+                context = reads.case_context(con, view.case.subject_id)
+            except NotFound:
+                context = None
+        money = reads.entry_legs(con, view.case.ledger_entry_id)
+    return render(
+        request,
+        "case.html",
+        principal=principal,
+        **ctx,
+        view=view,
+        context=context,
+        money=money,
+        moves=sorted(m.value for m in TRANSITIONS[view.case.state]),
+        can_appeal=view.case.state in (CaseState.OPEN, CaseState.UPHELD)
+        and "cases:appeal" in principal.scopes
+        and not principal.is_operator,
+        nav="cases",
+    )
+
+
+def evidence_dir(request: Request) -> Path:
+    return Path(f"{request.app.state.settings.warehouse}.evidence")
+
+
+def _image_kind(data: bytes) -> tuple[str, str]:
+    for magic, kind in IMAGE_TYPES.items():
+        if data.startswith(magic):
+            return kind
+    raise InputError("the evidence must be a PNG, JPEG or GIF image")
+
+
+@router.post("/cases/{case_id}/appeal")
+def appeal(
+    request: Request,
+    case_id: str,
+    principal: Session,
+    note: Annotated[str, Form(max_length=2000)] = "",
+    csrf: Annotated[str, Form()] = "",
+    image: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    check_csrf(request, csrf)
+    need_scope(principal, "cases:appeal")
+    engine = request.app.state.ops_engine
+    scope = scope_of(principal)
+    before = get_case(engine, scope, case_id)
+    refs = []
+    if image is not None and image.filename:
+        data = image.file.read(MAX_IMAGE_BYTES + 1)
+        if len(data) > MAX_IMAGE_BYTES:
+            raise InputError(f"the image is larger than {MAX_IMAGE_BYTES // 1024 // 1024} MB")
+        suffix, _ = _image_kind(data)
+        name = f"{hashlib.sha256(data).hexdigest()[:32]}.{suffix}"
+        folder = evidence_dir(request) / case_id
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+        refs.append(f"{EVIDENCE_PREFIX}{case_id}/{name}")
+    after = appeal_case(engine, scope, case_id, refs, note.strip(), datetime.now())
+    events.written(
+        request,
+        principal,
+        action="case.appeal",
+        resource=f"case:{case_id}",
+        shop_id=after.shop_id,
+        before=before,
+        after=after,
+        webhook=events.case_event(before, after, f"appeal: {note.strip()}"),
+    )
+    return RedirectResponse(f"/console/cases/{case_id}", status_code=303)
+
+
+@router.get("/evidence/{case_id}/{name}")
+def evidence(request: Request, case_id: str, name: str, principal: Session) -> Response:
+    need_scope(principal, "cases:read")
+    get_case(request.app.state.ops_engine, scope_of(principal), case_id)  # the shop check
+    folder = evidence_dir(request) / case_id
+    path = folder / name
+    if path.parent != folder or not path.is_file():
+        raise NotFound(f"case {case_id} has no evidence file {name!r}")
+    _, media = _image_kind(path.read_bytes()[:16])
+    return FileResponse(path, media_type=media)

@@ -1,0 +1,563 @@
+"""Reads the console needs beyond the API's: a fee statement, one order's payout, the score's
+detail, a case's context, score distribution and shop lookup.
+
+Like :mod:`merchantry.service.merchant`, each function reads the warehouse through the
+connection it is given (a published snapshot), answers for what it is asked, and raises
+``NotFound`` naming what is missing rather than answering empty. Who may ask for which
+shop is the front end's check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Final
+
+import duckdb
+from sqlalchemy import Engine
+
+from merchantry.kit.errors import InputError, NotFound
+from merchantry.risk.access import Scope
+from merchantry.risk.cases import Case, CaseState, list_cases
+from merchantry.service.cases import CaseSort, risk_score
+from merchantry.store.warehouse import table_exists
+
+FEE_LINES: Final = """
+SELECT f.accrued_on, f.order_id, f.fee_kind, f.payer, f.payee, f.base_fen, f.rate_bp,
+       f.amount_fen, f.baseline_fen, f.rule_id, r.title AS rule_title,
+       coalesce(r.assumption, false) AS assumption, f.waiver_rule_id, w.title AS waiver_title
+FROM fee_lines AS f
+LEFT JOIN rulebook_rules AS r ON r.rulebook = f.rulebook AND r.rule_id = f.rule_id
+LEFT JOIN rulebook_rules AS w ON w.rulebook = f.rulebook AND w.rule_id = f.waiver_rule_id
+WHERE f.rulebook = $rulebook AND f.shop_id = $shop AND f.accrued_on BETWEEN $start AND $end
+ORDER BY f.accrued_on, f.order_id, f.fee_kind
+"""
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Any) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, params)
+    names = [d[0] for d in cursor.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _need(con: duckdb.DuckDBPyConnection, table: str, how: str) -> None:
+    if not table_exists(con, table):
+        raise NotFound(f"the warehouse has no {table} yet; {how}")
+
+
+@dataclass(frozen=True, slots=True)
+class FeeLine:
+    """One fee line on the statement, with its rule and what its waiver saved."""
+
+    accrued_on: date
+    order_id: str
+    fee_kind: str
+    payer: str
+    payee: str
+    base_fen: int | None
+    rate_bp: int | None
+    amount_fen: int
+    baseline_fen: int
+    rule_id: str
+    rule_title: str
+    assumption: bool
+    waiver_rule_id: str | None
+    waiver_title: str | None
+
+    @property
+    def saved_fen(self) -> int:
+        """What the waiver took off (``baseline − amount``; 0 without a waiver)."""
+        return self.baseline_fen - self.amount_fen
+
+
+@dataclass(frozen=True, slots=True)
+class FeeKindTotal:
+    fee_kind: str
+    lines: int
+    amount_fen: int
+    baseline_fen: int
+    saved_fen: int
+
+
+@dataclass(frozen=True, slots=True)
+class WaiverSaving:
+    """What one waiver rule saved the shop over the period."""
+
+    waiver_rule_id: str
+    title: str
+    lines: int
+    saved_fen: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeeStatement:
+    """A shop's fee lines over a period under one rulebook, with totals."""
+
+    shop_id: str
+    rulebook: str
+    start: date
+    end: date
+    lines: tuple[FeeLine, ...]
+    by_kind: tuple[FeeKindTotal, ...]
+    waivers: tuple[WaiverSaving, ...]
+
+    @property
+    def amount_fen(self) -> int:
+        return sum(t.amount_fen for t in self.by_kind)
+
+    @property
+    def saved_fen(self) -> int:
+        return sum(t.saved_fen for t in self.by_kind)
+
+
+def fee_rulebooks(con: duckdb.DuckDBPyConnection, shop: str) -> list[str]:
+    """Rulebooks the shop's orders were priced under, most lines first."""
+    _need(con, "fee_lines", "run `merchantry fees` first")
+    rows = con.execute(
+        "SELECT rulebook FROM fee_lines WHERE shop_id = ? GROUP BY rulebook "
+        "ORDER BY count(*) DESC, rulebook",
+        [shop],
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def fee_period(con: duckdb.DuckDBPyConnection, shop: str, rulebook: str) -> tuple[date, date]:
+    """The first and last day the shop has fee lines under ``rulebook``."""
+    row = con.execute(
+        "SELECT min(accrued_on), max(accrued_on) FROM fee_lines WHERE shop_id = ? AND rulebook = ?",
+        [shop, rulebook],
+    ).fetchone()
+    if row is None or row[0] is None:
+        raise NotFound(f"shop {shop!r} has no fee lines under {rulebook}")
+    return row[0], row[1]
+
+
+def fee_statement(
+    con: duckdb.DuckDBPyConnection, shop: str, rulebook: str, start: date, end: date
+) -> FeeStatement:
+    """Every fee line of the shop's orders accrued ``start``..``end`` under ``rulebook``."""
+    if end < start:
+        raise InputError(f"the period ends ({end}) before it starts ({start})")
+    _need(con, "fee_lines", "run `merchantry fees` first")
+    params = {"rulebook": rulebook, "shop": shop, "start": start, "end": end}
+    lines = tuple(
+        FeeLine(
+            r["accrued_on"],
+            str(r["order_id"]),
+            str(r["fee_kind"]),
+            str(r["payer"]),
+            str(r["payee"]),
+            None if r["base_fen"] is None else int(r["base_fen"]),
+            None if r["rate_bp"] is None else int(r["rate_bp"]),
+            int(r["amount_fen"]),
+            int(r["baseline_fen"]),
+            str(r["rule_id"]),
+            str(r["rule_title"] or r["rule_id"]),
+            bool(r["assumption"]),
+            r["waiver_rule_id"],
+            r["waiver_title"],
+        )
+        for r in _rows(con, FEE_LINES, params)
+    )
+    kinds: dict[str, list[FeeLine]] = {}
+    waivers: dict[str, list[FeeLine]] = {}
+    for line in lines:
+        kinds.setdefault(line.fee_kind, []).append(line)
+        if line.waiver_rule_id:
+            waivers.setdefault(line.waiver_rule_id, []).append(line)
+    by_kind = tuple(
+        FeeKindTotal(
+            kind,
+            len(group),
+            sum(x.amount_fen for x in group),
+            sum(x.baseline_fen for x in group),
+            sum(x.saved_fen for x in group),
+        )
+        for kind, group in sorted(kinds.items())
+    )
+    saved = tuple(
+        sorted(
+            (
+                WaiverSaving(
+                    rule, group[0].waiver_title or rule, len(group), sum(x.saved_fen for x in group)
+                )
+                for rule, group in waivers.items()
+            ),
+            key=lambda w: (-w.saved_fen, w.waiver_rule_id),
+        )
+    )
+    return FeeStatement(shop, rulebook, start, end, lines, by_kind, saved)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPayoutDetail:
+    """One order's payout: its schedule and why it is (not) paid yet."""
+
+    order_id: str
+    shop_id: str
+    paid_on: date
+    receipt_on: date | None
+    receipt_source: str
+    settlement_days: int | None
+    settle_rule_id: str | None
+    held_by: str | None
+    held_until: date | None
+    settle_on: date | None
+    status: str
+    amount_fen: int
+
+
+def order_payout(con: duckdb.DuckDBPyConnection, order_id: str) -> OrderPayoutDetail:
+    """The order's row of the payout schedule with its amount (sum of its pending postings)."""
+    _need(con, "order_payouts", "run `merchantry close` first")
+    rows = _rows(
+        con,
+        """
+        SELECT p.order_id, p.shop_id, p.paid_on, p.receipt_on, p.receipt_source,
+               p.settlement_days, p.settle_rule_id, p.held_by, p.held_until, p.settle_on,
+               p.status,
+               (SELECT coalesce(sum(amount_fen), 0) FROM journal_postings AS j
+                WHERE j.order_id = p.order_id AND j.account = 'merchant_pending'
+                  AND j.entry_kind <> 'settlement') AS amount_fen
+        FROM order_payouts AS p WHERE p.order_id = $order
+        """,
+        {"order": order_id},
+    )
+    if not rows:
+        raise NotFound(f"order {order_id!r} has no payout schedule")
+    r = rows[0]
+    return OrderPayoutDetail(
+        str(r["order_id"]),
+        str(r["shop_id"]),
+        r["paid_on"],
+        r["receipt_on"],
+        str(r["receipt_source"]),
+        None if r["settlement_days"] is None else int(r["settlement_days"]),
+        r["settle_rule_id"],
+        r["held_by"],
+        r["held_until"],
+        r["settle_on"],
+        str(r["status"]),
+        int(r["amount_fen"]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorRow:
+    """One indicator of a score day, in its own unit."""
+
+    indicator: str
+    dimension: str | None
+    value: int | None
+    unit: str
+    numerator: int
+    denominator: int
+    tier: int | None
+    floor_applied: bool
+    indicator_cp: int | None
+    weight_bp: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustmentRow:
+    """A bonus or deduction behind a score day (points signed: deduction negative)."""
+
+    kind: str
+    target: str
+    rule_id: str
+    cases: int
+    points_cp: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreDetail:
+    rulebook: str
+    shop_id: str
+    score_date: date
+    indicators: tuple[IndicatorRow, ...]
+    adjustments: tuple[AdjustmentRow, ...]
+
+
+def score_detail(
+    con: duckdb.DuckDBPyConnection, shop: str, rulebook: str, day: date
+) -> ScoreDetail:
+    """Every indicator and adjustment behind the shop's score on ``day``."""
+    _need(con, "shop_score_indicators", "run `merchantry score` first")
+    params = {"shop": shop, "rulebook": rulebook, "day": day}
+    indicators = tuple(
+        IndicatorRow(
+            str(r["indicator"]),
+            r["dimension"],
+            None if r["value"] is None else int(r["value"]),
+            str(r["unit"]),
+            int(r["numerator"]),
+            int(r["denominator"]),
+            None if r["tier"] is None else int(r["tier"]),
+            bool(r["floor_applied"]),
+            None if r["indicator_cp"] is None else int(r["indicator_cp"]),
+            None if r["weight_bp"] is None else int(r["weight_bp"]),
+        )
+        for r in _rows(
+            con,
+            "SELECT * FROM shop_score_indicators WHERE shop_id = $shop AND rulebook = $rulebook "
+            "AND score_date = $day ORDER BY dimension NULLS LAST, indicator",
+            params,
+        )
+    )
+    adjustments: tuple[AdjustmentRow, ...] = ()
+    if table_exists(con, "shop_score_adjustments"):
+        adjustments = tuple(
+            AdjustmentRow(
+                str(r["kind"]),
+                str(r["target"]),
+                str(r["rule_id"]),
+                int(r["cases"]),
+                int(r["points_cp"]),
+            )
+            for r in _rows(
+                con,
+                "SELECT * FROM shop_score_adjustments WHERE shop_id = $shop "
+                "AND rulebook = $rulebook AND score_date = $day ORDER BY kind, rule_id",
+                params,
+            )
+        )
+    if not indicators:
+        raise NotFound(f"shop {shop!r} has no score indicators under {rulebook} on {day}")
+    return ScoreDetail(rulebook, shop, day, indicators, adjustments)
+
+
+def score_rulebooks(con: duckdb.DuckDBPyConnection, shop: str) -> list[tuple[str, str]]:
+    """(rulebook, platform) of every score the shop has, one per platform (latest scored)."""
+    _need(con, "shop_scores", "run `merchantry score` first")
+    rows = con.execute(
+        "SELECT platform, arg_max(rulebook, score_date) FROM shop_scores WHERE shop_id = ? "
+        "GROUP BY platform ORDER BY platform",
+        [shop],
+    ).fetchall()
+    return [(str(r[1]), str(r[0])) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreBand:
+    """How many shops scored in ``[low_cp, high_cp)`` on a day."""
+
+    low_cp: int
+    high_cp: int
+    shops: int
+
+
+def score_distribution(
+    con: duckdb.DuckDBPyConnection, rulebook: str, day: date | None, width_cp: int = 500
+) -> tuple[date, tuple[ScoreBand, ...]]:
+    """Shops' scores on ``day`` (default: the latest scored) in bands ``width_cp`` wide."""
+    _need(con, "shop_scores", "run `merchantry score` first")
+    if day is None:
+        row = con.execute(
+            "SELECT max(score_date) FROM shop_scores WHERE rulebook = ?", [rulebook]
+        ).fetchone()
+        if row is None or row[0] is None:
+            raise NotFound(f"no shop has a score under {rulebook}")
+        day = row[0]
+    assert day is not None
+    rows = con.execute(
+        "SELECT score_cp // $w AS band, count(*) FROM shop_scores WHERE rulebook = $r "
+        "AND score_date = $d AND score_cp IS NOT NULL GROUP BY band ORDER BY band",
+        {"w": width_cp, "r": rulebook, "d": day},
+    ).fetchall()
+    return day, tuple(
+        ScoreBand(int(b) * width_cp, (int(b) + 1) * width_cp, int(n)) for b, n in rows
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ShopHit:
+    shop_id: str
+    name: str
+    industry: str
+    store_type: str
+
+
+def find_shops(con: duckdb.DuckDBPyConnection, query: str, limit: int = 20) -> list[ShopHit]:
+    """Shops whose id equals ``query`` or whose name contains it (case-insensitive)."""
+    text = query.strip()
+    if not text:
+        raise InputError("type a shop id or part of a shop name")
+    rows = con.execute(
+        "SELECT shop_id, name, industry, store_type FROM shops "
+        "WHERE shop_id = $q OR name ILIKE '%' || $q || '%' "
+        "ORDER BY shop_id <> $q, shop_id LIMIT $n",
+        {"q": text, "n": limit},
+    ).fetchall()
+    return [ShopHit(str(a), str(b), str(c), str(d)) for a, b, c, d in rows]
+
+
+def shop_name(con: duckdb.DuckDBPyConnection, shop: str) -> str:
+    row = con.execute("SELECT name FROM shops WHERE shop_id = ?", [shop]).fetchone()
+    if row is None:
+        raise NotFound(f"no shop {shop!r} in the warehouse")
+    return str(row[0])
+
+
+@dataclass(frozen=True, slots=True)
+class RingInfo:
+    ring_id: str
+    buyers: int
+    orders: int
+    claims: int
+    refund_only_rate_bp: int
+    reused_image_claims: int
+    score: int
+    flagged: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoCheck:
+    """An evidence photo of the request and how many other requests used it before."""
+
+    ref: str
+    other_uses: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseContext:
+    """What a reviewer reads beside a risk case: the request, the buyer's record, the ring,
+    the photo checks and the decision's reasons with the model's part."""
+
+    request: dict[str, Any]
+    buyer_orders: int
+    buyer_claims: int
+    buyer_refund_only: int
+    buyer_rejected: int
+    ring: RingInfo | None
+    photos: tuple[PhotoCheck, ...]
+    decision: dict[str, Any] | None
+
+
+def case_context(con: duckdb.DuckDBPyConnection, request_id: str) -> CaseContext:
+    """The after-sales request ``request_id`` with everything the risk stage looked at."""
+    _need(con, "after_sales", "ingest after-sales events first")
+    found = _rows(
+        con,
+        "SELECT a.*, o.buyer_id, o.shop_id FROM after_sales AS a "
+        "JOIN orders AS o USING (order_id) WHERE a.case_id = $id",
+        {"id": request_id},
+    )
+    if not found:
+        raise NotFound(f"no after-sales request {request_id!r} in the warehouse")
+    request = found[0]
+    buyer = request["buyer_id"]
+    history = con.execute(
+        "SELECT (SELECT count(*) FROM orders WHERE buyer_id = $b AND paid_at < $t), "
+        "count(*), count(*) FILTER (WHERE a.type = 'refund_only'), "
+        "count(*) FILTER (WHERE a.outcome = 'rejected' AND a.responsible_party = 'buyer') "
+        "FROM after_sales AS a JOIN orders AS o USING (order_id) "
+        "WHERE o.buyer_id = $b AND a.requested_at < $t",
+        {"b": buyer, "t": request["requested_at"]},
+    ).fetchone()
+    assert history is not None
+    ring = None
+    if table_exists(con, "risk_ring_members") and table_exists(con, "risk_rings"):
+        rows = _rows(
+            con,
+            "SELECT r.* FROM risk_ring_members AS m JOIN risk_rings AS r USING (ring_id) "
+            "WHERE m.buyer_id = $b",
+            {"b": buyer},
+        )
+        if rows:
+            r = rows[0]
+            ring = RingInfo(
+                str(r["ring_id"]),
+                int(r["buyers"]),
+                int(r["orders"]),
+                int(r["claims"]),
+                int(r["refund_only_rate_bp"]),
+                int(r["reused_image_claims"]),
+                int(r["score"]),
+                bool(r["flagged"]),
+            )
+    photos = tuple(
+        PhotoCheck(str(ref), int(uses))
+        for ref, uses in con.execute(
+            "WITH mine AS (SELECT DISTINCT unnest(evidence_images) AS ref FROM after_sales "
+            "WHERE case_id = $id), used AS (SELECT case_id, unnest(evidence_images) AS ref "
+            "FROM after_sales WHERE requested_at <= $t AND case_id <> $id) "
+            "SELECT mine.ref, count(used.case_id) FROM mine LEFT JOIN used USING (ref) "
+            "GROUP BY mine.ref ORDER BY mine.ref",
+            {"id": request_id, "t": request["requested_at"]},
+        ).fetchall()
+    )
+    decision = None
+    if table_exists(con, "risk_decisions"):
+        rows = _rows(
+            con,
+            "SELECT decision, score, rule_points, model_points, probability_bp, reasons, "
+            "band_rule, rulebook, model_version FROM risk_decisions WHERE case_id = $id",
+            {"id": request_id},
+        )
+        decision = rows[0] if rows else None
+    return CaseContext(
+        request,
+        int(history[0]),
+        int(history[1]),
+        int(history[2]),
+        int(history[3]),
+        ring,
+        photos,
+        decision,
+    )
+
+
+def entry_legs(con: duckdb.DuckDBPyConnection, entry_id: str | None) -> list[tuple[str, int]]:
+    """The legs (account, fen) of a journal entry, e.g. the one a case's decision posted:
+    what an overturn would move back."""
+    if entry_id is None or not table_exists(con, "journal_postings"):
+        return []
+    rows = con.execute(
+        "SELECT account, sum(amount_fen) FROM journal_postings WHERE entry_id = ? "
+        "GROUP BY account ORDER BY account",
+        [entry_id],
+    ).fetchall()
+    return [(str(a), int(n)) for a, n in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseQueuePage:
+    """One page of the case queue, filtered by state and shop, and where it sits."""
+
+    cases: tuple[Case, ...]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def case_queue_page(
+    engine: Engine,
+    scope: Scope,
+    *,
+    state: CaseState | None = None,
+    shop_id: str | None = None,
+    sort: CaseSort = CaseSort.RISK,
+    page: int = 1,
+    per_page: int = 20,
+) -> CaseQueuePage:
+    """The queue the scope may see, sorted like :func:`merchantry.service.cases.page_cases`
+    (risk, amount or age; ties by case id) and filtered by state and shop. A page past the
+    last shows the last."""
+    if per_page < 1:
+        raise InputError(f"a page holds 1 or more cases, not {per_page}")
+    found = [c for c in list_cases(engine, scope, state) if shop_id is None or c.shop_id == shop_id]
+    if sort is CaseSort.RISK:
+        found.sort(key=lambda c: (risk_score(c) is None, -(risk_score(c) or 0), c.case_id))
+    elif sort is CaseSort.AMOUNT:
+        found.sort(key=lambda c: (-c.amount_fen, c.case_id))
+    else:
+        found.sort(key=lambda c: (c.opened_at, c.case_id))
+    pages = max(1, -(-len(found) // per_page))
+    page = min(max(page, 1), pages)
+    return CaseQueuePage(
+        tuple(found[(page - 1) * per_page : page * per_page]), len(found), page, per_page
+    )

@@ -1,0 +1,178 @@
+"""The console's pages in process: sessions, CSRF, the shop rule, both languages complete."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import text
+from tests.console.conftest import Api, csrf_of, login
+
+from merchantry.console.i18n import MISSING
+from merchantry.console.messages_en import MESSAGES as EN
+from merchantry.console.messages_zh import MESSAGES as ZH
+from merchantry.ledger.statements import shop_statement
+from merchantry.service.snapshot import open_snapshot
+
+UNTRANSLATED = re.compile(re.escape(MISSING.format("")[0]) + r"[a-z_.0-9]+")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_catalogues_hold_the_same_keys() -> None:
+    assert set(ZH) == set(EN)
+    assert len(ZH) > 300
+    # each placeholder a message fills in is the same in both languages
+    fields = re.compile(r"\{(\w+)\}")
+    for key in ZH:
+        assert set(fields.findall(ZH[key])) == set(fields.findall(EN[key])), key
+
+
+def test_a_page_without_a_session_goes_to_the_login(api: Api) -> None:
+    answer = api.client.get(f"/console/shops/{api.victim}/statement", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/console/login")
+
+
+def test_a_bad_key_is_refused_on_the_login_page(api: Api) -> None:
+    page = api.client.get("/console/login?lang=en")
+    answer = api.client.post(
+        "/console/login", data={"key": "mk_nope_nope", "csrf": csrf_of(page.text)}
+    )
+    assert answer.status_code == 401
+    assert EN["login.failed"] in answer.text
+
+
+def test_a_form_without_its_csrf_token_is_refused(api: Api) -> None:
+    answer = api.client.post("/console/login", data={"key": api.victim_key, "csrf": "forged"})
+    assert answer.status_code == 403
+    login(api.client, api.victim_key)
+    case_id = _case_of(api, api.victim)
+    answer = api.client.post(f"/console/cases/{case_id}/appeal", data={"note": "x"})
+    assert answer.status_code == 403
+
+
+def _case_of(api: Api, shop: str) -> str:
+    with api.engine.connect() as conn:
+        found = conn.execute(
+            text("SELECT case_id FROM risk_cases WHERE shop_id = :s ORDER BY case_id LIMIT 1"),
+            {"s": shop},
+        ).scalar_one_or_none()
+    if found is None:
+        pytest.fail(f"shop {shop} has no case")
+    return str(found)
+
+
+def test_a_merchant_is_refused_another_shops_pages(api: Api) -> None:
+    login(api.client, api.victim_key)
+    other = api.other
+    with open_snapshot(api.warehouse) as con:
+        found = con.execute("SELECT name FROM shops WHERE shop_id = ?", [other]).fetchone()
+    assert found is not None
+    name = str(found[0])
+    for path in (
+        f"/console/shops/{other}/statement",
+        f"/console/shops/{other}/statement.csv",
+        f"/console/shops/{other}/payouts",
+        f"/console/shops/{other}/score",
+        f"/console/shops/{other}/cases",
+        f"/console/cases/{_case_of(api, other)}",
+        "/console/op/rulebooks",
+        "/console/op/cases",
+    ):
+        answer = api.client.get(path, follow_redirects=False)
+        assert answer.status_code == 403, path
+        assert name not in answer.text, path  # nothing of the other shop is shown
+    with open_snapshot(api.warehouse) as con:
+        order = con.execute(
+            "SELECT order_id FROM fee_lines WHERE shop_id = ? LIMIT 1", [other]
+        ).fetchone()
+    assert order is not None
+    assert api.client.get(f"/console/orders/{order[0]}").status_code == 403
+
+
+def test_logout_ends_the_session(api: Api) -> None:
+    login(api.client, api.victim_key)
+    page = api.client.get(f"/console/shops/{api.victim}/statement")
+    assert page.status_code == 200
+    api.client.post("/console/logout", data={"csrf": csrf_of(page.text)})
+    answer = api.client.get(f"/console/shops/{api.victim}/statement", follow_redirects=False)
+    assert answer.status_code == 303
+
+
+def _pages(api: Api) -> list[str]:
+    shop = api.victim
+    with open_snapshot(api.warehouse) as con:
+        order = con.execute(
+            "SELECT order_id FROM fee_lines WHERE shop_id = ? ORDER BY order_id LIMIT 1", [shop]
+        ).fetchone()
+    assert order is not None
+    return [
+        f"/console/shops/{shop}/statement",
+        f"/console/shops/{shop}/payouts",
+        f"/console/shops/{shop}/score",
+        f"/console/orders/{order[0]}",
+        f"/console/shops/{shop}/cases",
+        f"/console/cases/{_case_of(api, shop)}",
+        "/console/op/rulebooks",
+        "/console/op/rulebooks/douyin-2026/history",
+        "/console/op/diff?a=douyin-2025&b=douyin-2026",
+        "/console/op/simulations",
+        "/console/op/cases?sort=amount",
+        "/console/op/rankings",
+        f"/console/op/shops?q={shop}",
+        f"/console/op/cases/{_case_of(api, shop)}/preview?to=under_review",
+    ]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_page_renders_in_both_languages_with_no_untranslated_key(api: Api, lang: str) -> None:
+    login(api.client, api.operator_key)
+    for path in _pages(api):
+        sep = "&" if "?" in path else "?"
+        answer = api.client.get(f"{path}{sep}lang={lang}")
+        assert answer.status_code == 200, (path, answer.text[:2000])
+        html = answer.text
+        assert not UNTRANSLATED.findall(html), (path, UNTRANSLATED.findall(html))
+        assert f'<html lang="{"zh-CN" if lang == "zh" else "en"}">' in html
+        if lang == "zh":
+            assert CJK.search(html.split("<main", 1)[1]), path
+        else:  # the English page's own words are English: the nav, the headings
+            assert EN["nav.rulebooks"] in html, path
+
+
+def test_the_statement_shows_every_fee_line_and_its_csv_agrees(api: Api) -> None:
+    login(api.client, api.victim_key)
+    csv_text = api.client.get(f"/console/shops/{api.victim}/statement.csv").text
+    rows = [r for r in csv_text.lstrip("\ufeff").splitlines()[1:] if r]
+    with open_snapshot(api.warehouse) as con:
+        expected = con.execute(
+            "SELECT count(*), sum(amount_fen), sum(baseline_fen - amount_fen) FROM fee_lines "
+            "WHERE shop_id = ? AND rulebook = 'douyin-2026'",
+            [api.victim],
+        ).fetchone()
+    assert expected is not None
+    assert len(rows) == expected[0]
+    assert sum(int(r.split(",")[9]) for r in rows) == expected[1]
+    xlsx = api.client.get(f"/console/shops/{api.victim}/statement.xlsx")
+    assert xlsx.status_code == 200
+    assert xlsx.content[:2] == b"PK"  # a zip: an Office Open XML workbook
+
+
+def test_the_ledger_part_of_the_statement_matches_the_journal(api: Api) -> None:
+    login(api.client, api.victim_key)
+    html = api.client.get(f"/console/shops/{api.victim}/statement?lang=en").text
+    with open_snapshot(api.warehouse) as con:
+        first, last = con.execute(
+            "SELECT min(booked_on), max(booked_on) FROM journal_postings WHERE party = ?",
+            [api.victim],
+        ).fetchone() or (None, None)
+        assert first is not None
+        assert last is not None
+        fee_first = con.execute(
+            "SELECT min(accrued_on) FROM fee_lines WHERE shop_id = ?", [api.victim]
+        ).fetchone()
+        assert fee_first is not None
+        statement = shop_statement(con, api.victim, fee_first[0], last)
+    assert html.count("<td>" + EN["account.merchant_pending"] + "</td>") == sum(
+        1 for x in statement.lines if x.account == "merchant_pending"
+    )
