@@ -91,14 +91,22 @@ def server(tmp_path_factory: pytest.TempPathFactory, market_db: Path) -> Iterato
     engine = open_ops(ops_url)
     open_cases(engine, warehouse)
     with engine.connect() as conn:
-        victim, other = (
-            str(r[0])
-            for r in conn.execute(
+        victim = str(
+            conn.execute(
                 text(
                     "SELECT shop_id FROM risk_cases WHERE ledger_entry_id IS NOT NULL "
-                    "GROUP BY shop_id ORDER BY count(*) DESC, shop_id LIMIT 2"
+                    "GROUP BY shop_id ORDER BY count(*) DESC, shop_id LIMIT 1"
                 )
-            )
+            ).scalar_one()
+        )
+        other = str(
+            conn.execute(
+                text(
+                    "SELECT shop_id FROM risk_cases WHERE shop_id <> :v "
+                    "GROUP BY shop_id ORDER BY count(*) DESC, shop_id LIMIT 1"
+                ),
+                {"v": victim},
+            ).scalar_one()
         )
     operator = create_key(engine, role=KeyRole.OPERATOR, created_by="test").secret_key
     victim_key = create_key(
@@ -111,6 +119,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, market_db: Path) -> Iterato
         "MERCHANTRY_OPS_URL": ops_url,
         "MERCHANTRY_DISPATCHER": "false",
     }
+    log = (root / "server.log").open("wb")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -126,8 +135,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, market_db: Path) -> Iterato
             "warning",
         ],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
@@ -139,7 +148,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, market_db: Path) -> Iterato
             except httpx.HTTPError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                err = process.stderr.read().decode() if process.stderr else ""
+                err = (root / "server.log").read_text(errors="replace")
                 pytest.fail(f"the console's server did not start: {err[-2000:]}")
             time.sleep(0.5)
         yield Server(url, engine, warehouse, operator, victim, other, victim_key)
@@ -149,4 +158,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, market_db: Path) -> Iterato
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+        log.close()
         engine.dispose()

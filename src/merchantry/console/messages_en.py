@@ -171,6 +171,8 @@ MESSAGES: Final[dict[str, str]] = {
     "score.indicators": "Indicators",
     "score.floor_applied": "floor applied",
     "score.diagnosis": "What would raise the score most",
+    "score.diagnosis_wait": "Working out the diagnosis (it re-runs the score for each indicator; this can take a minute)…",
+    "score.diagnosis_open": "Open the diagnosis on its own page",
     "score.nothing_to_fix": "Every indicator is at or above the industry median.",
     "unit.stars": "stars",
     "unit.points": "points",

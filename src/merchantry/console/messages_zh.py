@@ -171,6 +171,8 @@ MESSAGES: Final[dict[str, str]] = {
     "score.indicators": "指标明细",
     "score.floor_applied": "保底分生效",
     "score.diagnosis": "提分诊断（按可提升分数排序）",
+    "score.diagnosis_wait": "正在计算提分诊断（逐项重算体验分，可能需要一分钟）…",
+    "score.diagnosis_open": "单独打开诊断页",
     "score.nothing_to_fix": "各项指标均不低于行业中位数。",
     "unit.stars": "星",
     "unit.points": "分",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import time
 from calendar import Calendar
 from datetime import date, datetime, timedelta
 from importlib import import_module
@@ -28,6 +29,7 @@ from merchantry.console.session import check_csrf, require_principal
 from merchantry.kit.errors import InputError, NotFound
 from merchantry.risk.access import AccessDenied
 from merchantry.risk.cases import TRANSITIONS, CaseState, get_case
+from merchantry.scoring.diagnosis import ScoreDiagnosis
 from merchantry.scoring.indicators import INDICATORS
 from merchantry.service import console_reads as reads
 from merchantry.service import merchant
@@ -307,7 +309,7 @@ def score(request: Request, shop_id: str, principal: Session) -> Response:
                     "trend": trend,
                     "chart": _trend_chart(trend),
                     "detail": reads.score_detail(con, shop_id, book, latest.score_date),
-                    "diagnosis": merchant.score_diagnosis(con, shop_id, book, None),
+                    "diagnosis": _cached_diagnosis(request, shop_id, book, latest, peek=True),
                 }
             )
     if not platforms:
@@ -321,6 +323,55 @@ def score(request: Request, shop_id: str, principal: Session) -> Response:
         titles={name: i.title for name, i in INDICATORS.items()},
         nav="score",
     )
+
+
+DIAGNOSIS_TTL_S: Final = 600.0
+DIAGNOSIS_CACHE_SIZE: Final = 256
+
+
+def _cached_diagnosis(
+    request: Request,
+    shop_id: str,
+    book: str,
+    latest: merchant.ScoreDay,
+    *,
+    peek: bool = False,
+    con: Any = None,
+) -> ScoreDiagnosis | None:
+    """The score diagnosis, recomputed at most every ten minutes per shop, rulebook and
+    scored day (it re-runs the score for every indicator: tens of seconds on a busy
+    machine). ``peek`` answers only from the cache (``None`` when not computed yet)."""
+    cache: dict[tuple[str, str, date], tuple[float, ScoreDiagnosis]] = (
+        getattr(request.app.state, "console_diagnoses", None) or {}
+    )
+    request.app.state.console_diagnoses = cache
+    key = (shop_id, book, latest.score_date)
+    hit = cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < DIAGNOSIS_TTL_S:
+        return hit[1]
+    if peek or con is None:
+        return None
+    found = merchant.score_diagnosis(con, shop_id, book, latest.score_date)
+    if len(cache) >= DIAGNOSIS_CACHE_SIZE:
+        cache.pop(next(iter(cache)))
+    cache[key] = (time.monotonic(), found)
+    return found
+
+
+@router.get("/shops/{shop_id}/score/diagnosis")
+def diagnosis(request: Request, shop_id: str, rulebook: str, principal: Session) -> Response:
+    """Which fixes raise the score most (htmx loads it into the score page; it also works
+    as a page of its own)."""
+    need_scope(principal, "scores:read")
+    require_shop(principal, shop_id, "read the score diagnosis")
+    with _warehouse(request) as con:
+        ctx = _shop_context(con, shop_id)
+        latest = merchant.score_history(con, shop_id, rulebook).latest
+        assert latest is not None
+        found = _cached_diagnosis(request, shop_id, rulebook, latest, con=con)
+    platform = {"rulebook": rulebook, "platform": latest.platform, "diagnosis": found}
+    template = "_diagnosis.html" if request.headers.get("HX-Request") else "diagnosis.html"
+    return render(request, template, principal=principal, **ctx, p=platform, nav="score")
 
 
 def _trend_chart(days: list[merchant.ScoreDay]) -> dict[str, Any]:
