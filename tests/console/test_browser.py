@@ -28,6 +28,8 @@ from merchantry.kit.money import format_fen
 from merchantry.service.rulebook_diff import Change, diff_named
 from merchantry.service.snapshot import open_snapshot
 
+pytestmark = pytest.mark.slow  # a real server and Chromium: minutes, not seconds
+
 SHOTS = os.environ.get("MERCHANTRY_CONSOLE_SCREENSHOTS")
 VIEWPORT = {"width": 1366, "height": 768}
 SERIOUS = {"serious", "critical"}
@@ -112,8 +114,10 @@ def test_merchant_appeals_operator_overturns_and_the_reversal_reaches_the_statem
     case_id, entry_id = penalty_case(server)
     with open_snapshot(server.warehouse) as con:
         fees = con.execute(
-            "SELECT sum(amount_fen), sum(baseline_fen - amount_fen), count(*) FROM fee_lines "
-            "WHERE shop_id = ? AND rulebook = 'douyin-2026'",
+            "SELECT sum(CASE WHEN payer = 'merchant' THEN amount_fen "
+            "WHEN payee = 'merchant' THEN -amount_fen ELSE 0 END), "
+            "sum(baseline_fen - amount_fen) FILTER (WHERE payer = 'merchant'), count(*) "
+            "FROM fee_lines WHERE shop_id = ? AND rulebook = 'douyin-2026'",
             [shop],
         ).fetchone()
         order = con.execute(

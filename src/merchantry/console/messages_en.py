@@ -58,7 +58,7 @@ MESSAGES: Final[dict[str, str]] = {
     "statement.end": "To",
     "statement.csv": "Download CSV",
     "statement.xlsx": "Download Excel",
-    "statement.fees_total": "Fees in total",
+    "statement.fees_total": "Merchant pays, net",
     "statement.saved_total": "Saved by waivers",
     "statement.lines": "Fee lines",
     "statement.by_kind": "Totals by fee kind",

@@ -58,7 +58,7 @@ MESSAGES: Final[dict[str, str]] = {
     "statement.end": "结束日期",
     "statement.csv": "下载 CSV",
     "statement.xlsx": "下载 Excel",
-    "statement.fees_total": "费用合计",
+    "statement.fees_total": "商家净支付费用",
     "statement.saved_total": "减免共节省",
     "statement.lines": "费用明细条数",
     "statement.by_kind": "按费用类型汇总",

@@ -215,9 +215,13 @@ def statement_xlsx(
     for row in rows:
         sheet.append(row)
     totals = book.create_sheet("by_fee_kind")
-    totals.append(["fee_kind", "lines", "baseline_fen", "saved_fen", "amount_fen"])
+    totals.append(
+        ["fee_kind", "payer", "payee", "lines", "baseline_fen", "saved_fen", "amount_fen"]
+    )
     for k in fees.by_kind:
-        totals.append([k.fee_kind, k.lines, k.baseline_fen, k.saved_fen, k.amount_fen])
+        totals.append(
+            [k.fee_kind, k.payer, k.payee, k.lines, k.baseline_fen, k.saved_fen, k.amount_fen]
+        )
     out = io.BytesIO()
     book.save(out)
     return Response(

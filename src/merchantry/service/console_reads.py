@@ -73,6 +73,8 @@ class FeeLine:
 @dataclass(frozen=True, slots=True)
 class FeeKindTotal:
     fee_kind: str
+    payer: str
+    payee: str
     lines: int
     amount_fen: int
     baseline_fen: int
@@ -102,12 +104,16 @@ class FeeStatement:
     waivers: tuple[WaiverSaving, ...]
 
     @property
-    def amount_fen(self) -> int:
-        return sum(t.amount_fen for t in self.by_kind)
+    def merchant_net_fen(self) -> int:
+        """What the merchant pays net: lines it pays, less lines paid to it (a coupon
+        subsidy); refunds of fees are negative lines and so come off."""
+        paid = sum(t.amount_fen for t in self.by_kind if t.payer == "merchant")
+        return paid - sum(t.amount_fen for t in self.by_kind if t.payee == "merchant")
 
     @property
     def saved_fen(self) -> int:
-        return sum(t.saved_fen for t in self.by_kind)
+        """What waivers took off the lines the merchant pays."""
+        return sum(t.saved_fen for t in self.by_kind if t.payer == "merchant")
 
 
 def fee_rulebooks(con: duckdb.DuckDBPyConnection, shop: str) -> list[str]:
@@ -159,15 +165,15 @@ def fee_statement(
         )
         for r in _rows(con, FEE_LINES, params)
     )
-    kinds: dict[str, list[FeeLine]] = {}
+    kinds: dict[tuple[str, str, str], list[FeeLine]] = {}
     waivers: dict[str, list[FeeLine]] = {}
     for line in lines:
-        kinds.setdefault(line.fee_kind, []).append(line)
+        kinds.setdefault((line.fee_kind, line.payer, line.payee), []).append(line)
         if line.waiver_rule_id:
             waivers.setdefault(line.waiver_rule_id, []).append(line)
     by_kind = tuple(
         FeeKindTotal(
-            kind,
+            *kind,
             len(group),
             sum(x.amount_fen for x in group),
             sum(x.baseline_fen for x in group),
