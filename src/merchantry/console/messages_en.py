@@ -230,6 +230,7 @@ MESSAGES: Final[dict[str, str]] = {
     "move.overturned": "Overturn",
     "confirm.title": "Confirm the move of case {case}",
     "confirm.move": "Case {case} (shop {shop}) goes from “{before}” to “{after}”.",
+    "confirm.leg": "the entry posted {took}; the reversal posts {back}",
     "confirm.money": "Money effect",
     "confirm.reverse": "Journal entry {entry} will be reversed: {amount} moves back, these accounts change:",
     "confirm.no_money": "The decision moved no money: nothing to reverse.",

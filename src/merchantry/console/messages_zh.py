@@ -230,6 +230,7 @@ MESSAGES: Final[dict[str, str]] = {
     "move.overturned": "撤销判定",
     "confirm.title": "确认处理案件 {case}",
     "confirm.move": "案件 {case}（店铺 {shop}）将从“{before}”变为“{after}”。",
+    "confirm.leg": "原凭证记 {took}，冲回记 {back}",
     "confirm.money": "资金影响",
     "confirm.reverse": "将冲回凭证 {entry}：{amount} 退回，以下账户余额变化：",
     "confirm.no_money": "此案件的判定没有产生资金变动，无需冲回。",
