@@ -67,12 +67,14 @@ def test_withdraw_at_most_the_excess_once_a_week(excess: Path) -> None:
     code, out = _run(*withdraw, "--amount-fen", "1", "--on", "2026-04-12")  # same week
     assert code == 2, out
     assert "already withdrew" in out
-    code, out = _run(*withdraw, "--amount-fen", "50000", "--on", "2026-04-13")  # next Monday
+    # each deposit type has its own weekly allowance (the account holds both)
+    experience = ("--type", "experience")
+    code, out = _run(*withdraw, "--amount-fen", "50000", "--on", "2026-04-12", *experience)
     assert code == 0, out
     assert "deposit now ¥500.00" in out
-    code, out = _run(*withdraw, "--amount-fen", "1", "--on", "2026-04-13", "--type", "experience")
+    code, out = _run(*withdraw, "--amount-fen", "1", "--on", "2026-04-13")  # next Monday
     assert code == 2, out
-    assert "not held" in out
+    assert "only 0 fen" in out
     code, out = _run("withdraw", "--shop", "S9", "--amount-fen", "1", "--on", "2026-04-13", *db)
     assert code == 3, out  # unknown shop
 
