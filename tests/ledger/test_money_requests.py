@@ -77,6 +77,12 @@ def test_withdraw_at_most_the_excess_once_a_week(excess: Path) -> None:
     assert "only 0 fen" in out
     code, out = _run("withdraw", "--shop", "S9", "--amount-fen", "1", "--on", "2026-04-13", *db)
     assert code == 3, out  # unknown shop
+    code, out = _run(  # a score rulebook holds no deposit: it must not allow a withdrawal
+        "withdraw", "--shop", "S1", "--amount-fen", "1", "--on", "2026-04-20",
+        "--rulebook", "douyin-score-2026-07", *db,
+    )  # fmt: skip
+    assert code == 2, out
+    assert "no deposit_tier or deposit_terms rule" in out
 
     con = connect(excess, read_only=True)
     try:

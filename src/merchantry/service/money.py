@@ -26,6 +26,7 @@ from merchantry.fees.insurance import ClaimQuote, Eligibility, claim_quote, merc
 from merchantry.kit.errors import InputError, NotFound
 from merchantry.ledger.withdrawals import DepositStanding, deposit_standing, withdraw_deposit
 from merchantry.rulebook import load_rulebook
+from merchantry.rulebook.model import Rulebook
 from merchantry.store.warehouse import table_exists
 
 DEFAULT_MONEY_RULEBOOK: Final = "douyin-2026"
@@ -66,6 +67,19 @@ def _journal(con: duckdb.DuckDBPyConnection) -> None:
         raise NotFound("the ledger has not been closed yet: no deposit balance to read")
 
 
+def _deposit_book(name: str, dirs: Sequence[Path], needs: tuple[str, ...]) -> Rulebook:
+    """The rulebook, refused when it cannot decide a deposit question (a score rulebook
+    would hold nothing in force and allow any withdrawal)."""
+    book = load_rulebook(name, dirs)
+    missing = [kind for kind in needs if not book.rules_of(kind)]
+    if missing:
+        raise InputError(
+            f"rulebook {name!r} has no {' or '.join(missing)} rule, so it cannot answer for "
+            f"deposits; use a money rulebook such as {DEFAULT_MONEY_RULEBOOK}"
+        )
+    return book
+
+
 def _order_shop(con: duckdb.DuckDBPyConnection, order_id: str) -> str:
     row = con.execute("SELECT shop_id FROM orders WHERE order_id = ?", [order_id]).fetchone()
     if row is None:
@@ -89,7 +103,8 @@ def standing(
     """Where the shop's deposit stands at ``at`` and which limits apply."""
     _day(at.date(), "the moment")
     _journal(con)
-    return deposit_standing(con, load_rulebook(rulebook, rulebook_dirs), shop_id, at)
+    book = _deposit_book(rulebook, rulebook_dirs, ("deposit_tier",))
+    return deposit_standing(con, book, shop_id, at)
 
 
 def withdraw(
@@ -106,7 +121,7 @@ def withdraw(
     (``InputError`` naming the reason: no excess, the week's allowance used, …)."""
     _day(on, "the withdrawal day")
     _journal(con)
-    book = load_rulebook(rulebook, rulebook_dirs)
+    book = _deposit_book(rulebook, rulebook_dirs, ("deposit_tier", "deposit_terms"))
     result = withdraw_deposit(con, book, shop_id, on, amount_fen, deposit_type=deposit_type)
     after = deposit_standing(con, book, shop_id, datetime.combine(on, datetime.max.time()))
     return Withdrawal(
