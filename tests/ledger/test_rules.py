@@ -123,8 +123,10 @@ def test_excess_deposit_stays_until_the_merchant_withdraws_it(
         withdraw_deposit(shop, book, "S1", date(2026, 4, 12), 10_000)  # same week (Sunday)
     withdraw_deposit(shop, book, "S1", date(2026, 4, 13), 50_000)  # next Monday
     assert balance(shop, "merchant_deposit", "S1") == 50_000
-    with pytest.raises(InputError, match="not held"):
+    with pytest.raises(InputError, match="only 0 fen"):
         withdraw_deposit(shop, book, "S1", date(2026, 4, 20), 1, deposit_type="experience")
+    with pytest.raises(InputError, match="unknown deposit type"):
+        withdraw_deposit(shop, book, "S1", date(2026, 4, 20), 1, deposit_type="quality")
 
     close(shop, *APRIL)  # a re-close leaves the withdrawals alone
     assert balance(shop, "merchant_deposit", "S1") == 50_000

@@ -15,7 +15,7 @@ import pytest
 
 from merchantry.fees.insurance import claim_quote, merchant_eligibility
 from merchantry.kit.errors import InputError
-from merchantry.ledger.withdrawals import deposit_standing, withdraw_deposit
+from merchantry.ledger.withdrawals import deposit_standing, required_on, withdraw_deposit
 from merchantry.rulebook.checker import load_rulebook
 from merchantry.service.runner import close_with_fees
 from merchantry.store.warehouse import ensure_schema
@@ -181,6 +181,60 @@ def _tiers_and_terms(
     return failures
 
 
+# --- experience deposit of special categories: (rule pinned, order's category industry, fen)
+EXPERIENCE = [
+    ("deposit.experience.durian-cherries", "durian", 10_000_000),
+    ("deposit.experience.durian-cherries", "cherries", 10_000_000),
+    ("deposit.experience.hairy-crab", "river_crab", 10_000_000),
+    ("deposit.experience.live-dogs-cats", "live_dogs_cats", 5_000_000),
+    ("deposit.experience.tv", "tv", 5_000_000),
+    ("deposit.experience.second-hand-luxury", "second_hand_luxury", 5_000_000),
+    ("deposit.experience.birds-reptiles", "live_birds_reptiles", 3_000_000),
+    ("deposit.experience.pc-parts-second-hand-3c", "gpu_motherboard", 2_000_000),
+    ("deposit.experience.pc-parts-second-hand-3c", "second_hand_3c", 2_000_000),
+    ("deposit.experience.fridge-washer", "fridge_washer", 2_000_000),
+    ("deposit.experience.gold", "gold_jewellery", 1_000_000),
+]
+SOLD = datetime(2026, 6, 10, 10)
+"""The special-category order of each experience shop (its only order)."""
+
+
+def experience_failures(
+    con: duckdb.DuckDBPyConnection, rulebooks: Sequence[str], dirs: Sequence[Path]
+) -> list[str]:
+    """One order in the category makes the amount owed on top of the ¥500 base from its
+    payment day; on the 30th day after it the amount is still owed, on the 31st no more
+    (30 clean days). The close books the top-up on the payment day, so the deposit stands
+    short (no goods payment to take it from) until the 30 clean days pass."""
+    if "douyin-2026" not in rulebooks:
+        return []
+    market = Market(con)
+    shops = [(rule, market.shop(), industry, fen) for rule, industry, fen in EXPERIENCE]
+    for _rule, shop, industry, _fen in shops:
+        market.order(shop, industry=industry, goods=10_000, paid_at=SOLD)
+    _close(con, "douyin-2026", JUNE26, dirs)
+    book = load_rulebook("douyin-2026", dirs)
+    day0, last, clean = SOLD.date(), SOLD.date() + timedelta(days=29), SOLD.date() + timedelta(30)
+    failures = []
+    for rule, shop, industry, fen in shops:
+        got = (
+            required_on(con, book, shop, day0 - timedelta(days=1)),
+            required_on(con, book, shop, day0),
+            required_on(con, book, shop, last),
+            required_on(con, book, shop, clean),
+        )
+        want = (50_000, 50_000 + fen, 50_000 + fen, 50_000)
+        if got != want:
+            failures.append(f"douyin-2026:{rule} ({industry}): expected {want}, got {got}")
+        levels = (
+            deposit_standing(con, book, shop, datetime.combine(last, datetime.max.time())).level,
+            deposit_standing(con, book, shop, datetime.combine(clean, datetime.min.time())).level,
+        )
+        if levels != ("short", "ok"):
+            failures.append(f"douyin-2026:{rule} ({industry}) standing: got {levels}")
+    return failures
+
+
 def _pre_cut(con: duckdb.DuckDBPyConnection, market: Market, dirs: Sequence[Path]) -> list[str]:
     """The June 2025 cut: the May review still asks the old tiers, the June one the new."""
     shops = {}
@@ -312,6 +366,7 @@ GROUPS: dict[str, Callable[[duckdb.DuckDBPyConnection, Sequence[str], Sequence[P
 GROUPS = {
     "settlement": settlement_failures,
     "deposits": deposit_failures,
+    "experience": experience_failures,
     "insurance": insurance_failures,
     "annual": annual_failures,
 }

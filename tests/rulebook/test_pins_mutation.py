@@ -51,6 +51,7 @@ GROUP_OF_KIND: Final = {
     "commission_settlement_days": "settlement",
     "deposit_tier": "deposits",
     "deposit_terms": "deposits",
+    "experience_deposit": "experience",
     "insurance_terms": "insurance",
     "annual_fee": "annual",
 }

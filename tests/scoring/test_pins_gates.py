@@ -78,6 +78,33 @@ def test_affiliate_fresh_categories(market: Market) -> None:
     }  # fmt: skip
 
 
+def test_affiliate_industry_bars(market: Market) -> None:
+    """Notice aJnqsVF4GoLD: coins and mammoth ivory >= 80; cordyceps and other listed tonics
+    >= 75; medical devices >= 80 and product >= 75, no personal store; cherries >= 72 and
+    product >= 70; multi-variety tea gift boxes from flagship stores only."""
+    got = run(market, MAY, "affiliate_entry", [
+        ("CO", "coins", "enterprise", dims(8000, product=6500)),
+        ("CO_S", "coins", "enterprise", dims(7999)),
+        ("MI_S", "mammoth_ivory", "enterprise", dims(7999)),
+        ("TO", "cordyceps_tonics", "enterprise", dims(7500, product=6500)),
+        ("TO_S", "cordyceps_tonics", "enterprise", dims(7499)),
+        ("MD", "medical_devices", "flagship", dims(8000, product=7500)),
+        ("MD_S", "medical_devices", "flagship", dims(7999)),
+        ("MD_P", "medical_devices", "flagship", dims(9000, product=7499)),
+        ("MD_PERS", "medical_devices", "personal", dims(9000)),
+        ("CH", "cherries", "enterprise", dims(7200, product=7000)),
+        ("CH_S", "cherries", "enterprise", dims(7199)),
+        ("CH_P", "cherries", "enterprise", dims(9000, product=6999)),
+        ("TEA", "tea_gift_box", "flagship", dims(7000, product=6500)),
+        ("TEA_E", "tea_gift_box", "enterprise", dims(10000)),
+    ])  # fmt: skip
+    assert got == {
+        "CO": True, "CO_S": False, "MI_S": False, "TO": True, "TO_S": False,
+        "MD": True, "MD_S": False, "MD_P": False, "MD_PERS": False,
+        "CH": True, "CH_S": False, "CH_P": False, "TEA": True, "TEA_E": False,
+    }  # fmt: skip
+
+
 def test_mega_sale_7_day_average_70_or_growth_70_not_personal(market: Market) -> None:
     got = run(market, MAY, "mega_sale_signup", [
         ("F", "digital_3c", "enterprise", {"score_cp": 6000, "avg7_cp": 7000}),

@@ -1,4 +1,8 @@
-"""Ledger commands: ``close``, ``payouts``, ``statement``, ``ledger-check``.
+"""Ledger commands: ``close``, ``payouts``, ``statement``, ``ledger-check``, and a
+merchant's money requests: ``deposit`` (standing), ``withdraw`` (excess deposit),
+``insurance-quote`` (what a return's shipping insurance pays) and
+``insurance-eligibility`` (may a shop switch the cover on). The requests call the use
+cases of :mod:`merchantry.service.money`.
 
 ``close`` runs the fee stage first when the period's fee lines are missing
 (:func:`merchantry.service.runner.close_with_fees` composes the two stages; the
@@ -37,6 +41,7 @@ from merchantry.ledger.statements import shop_statement, statement_csv, statemen
 from merchantry.report import PlotlyMode
 from merchantry.rulebook import load_rulebook
 from merchantry.rulebook.purpose import Stage, require_stage
+from merchantry.service import money
 from merchantry.service.runner import close_with_fees
 
 DEFAULT_RULEBOOK = "douyin-2026"
@@ -57,6 +62,10 @@ def register(app: typer.Typer) -> None:
     command(app, "payouts", payouts_command)
     command(app, "statement", statement_command)
     command(app, "ledger-check", check_command)
+    command(app, "deposit", deposit_command)
+    command(app, "withdraw", withdraw_command)
+    command(app, "insurance-quote", insurance_quote_command)
+    command(app, "insurance-eligibility", insurance_eligibility_command)
 
 
 def print_close(console: Console, summary: CloseSummary) -> None:
@@ -199,3 +208,132 @@ def check_command(db: DbOption = DEFAULT_DB) -> None:
             console.print(f"[bold red]{problem}[/]", highlight=False)
         raise typer.Exit(1)
     console.print(f"journal sound: {entries[0] if entries else 0:,} entries, every check passed")
+
+
+MOMENT_FORMATS = [*DATE_FORMATS, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+"""A day, or a day and a time (platform local time)."""
+
+MoneyRulebook = Annotated[
+    str, typer.Option("--rulebook", help="Rulebook whose deposit and insurance rules apply.")
+]
+
+
+def deposit_command(
+    shop: Annotated[str, typer.Option("--shop", help="Shop id.")],
+    at: Annotated[
+        datetime, typer.Option("--at", formats=MOMENT_FORMATS, help="Moment to look at.")
+    ],
+    rulebook: MoneyRulebook = DEFAULT_RULEBOOK,
+    db: DbOption = DEFAULT_DB,
+    dirs: RulebookDirsOption = None,
+) -> None:
+    """A shop's deposit: balance, amount in force, and the limits a shortfall brings."""
+    with open_warehouse(db, read_only=True) as con:
+        require_shop(con, shop)
+        found = money.standing(con, shop, at, rulebook=rulebook, rulebook_dirs=rulebook_dirs(dirs))
+    Console().print(
+        f"shop {found.shop_id} at {at:%Y-%m-%d %H:%M}: deposit {format_fen(found.balance_fen)}, "
+        f"in force {format_fen(found.required_fen)}, standing {found.level}"
+        + (f" (below zero since {found.negative_since})" if found.negative_since else "")
+        + f" [rule {found.rule_id}]",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def withdraw_command(
+    shop: Annotated[str, typer.Option("--shop", help="Shop id.")],
+    amount: Annotated[int, typer.Option("--amount-fen", help="Amount to withdraw, fen.")],
+    on: Annotated[datetime, typer.Option("--on", formats=DATE_FORMATS, help="Day of the request.")],
+    deposit_type: Annotated[
+        str, typer.Option("--type", help="Deposit type (base or experience).")
+    ] = "base",
+    rulebook: MoneyRulebook = DEFAULT_RULEBOOK,
+    db: DbOption = DEFAULT_DB,
+    dirs: RulebookDirsOption = None,
+) -> None:
+    """Withdraw excess deposit on the merchant's request (at most the excess over the
+    amount in force, as often a week as the rulebook allows); exit 2 naming the reason
+    when refused."""
+    with open_warehouse(db) as con:
+        require_shop(con, shop)
+        done = money.withdraw(
+            con,
+            shop,
+            on.date(),
+            amount,
+            deposit_type=deposit_type,
+            rulebook=rulebook,
+            rulebook_dirs=rulebook_dirs(dirs),
+        )
+    Console().print(
+        f"shop {done.shop_id}: {format_fen(done.amount_fen)} of {done.deposit_type} deposit "
+        f"withdrawn on {done.booked_on}; deposit now {format_fen(done.balance_fen)} "
+        f"(in force {format_fen(done.required_fen)}) [rule {done.rule_id}]",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def insurance_quote_command(
+    order: Annotated[str, typer.Option("--order", help="Order id.")],
+    freight: Annotated[
+        int, typer.Option("--freight-fen", help="Return shipping the buyer paid, fen.")
+    ],
+    asked_at: Annotated[
+        datetime,
+        typer.Option("--asked-at", formats=MOMENT_FORMATS, help="When the return was asked for."),
+    ],
+    rulebook: MoneyRulebook = DEFAULT_RULEBOOK,
+    db: DbOption = DEFAULT_DB,
+    dirs: RulebookDirsOption = None,
+) -> None:
+    """What the order's return-shipping insurance (运费险) pays on a return, and why."""
+    with open_warehouse(db, read_only=True) as con:
+        quote = money.insurance_claim(
+            con, order, freight, asked_at, rulebook=rulebook, rulebook_dirs=rulebook_dirs(dirs)
+        )
+    Console().print(
+        f"order {quote.order_id}: pays {format_fen(quote.payable_fen)}: {quote.reason}"
+        + (f" [rule {quote.rule_id}]" if quote.rule_id else ""),
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def insurance_eligibility_command(
+    shop: Annotated[str, typer.Option("--shop", help="Shop id.")],
+    insurance_type: Annotated[
+        str, typer.Option("--type", help="Insurance type: small, small_upgraded or bulky.")
+    ],
+    joining: Annotated[
+        datetime, typer.Option("--joining", formats=DATE_FORMATS, help="Day the cover starts.")
+    ],
+    rulebook: MoneyRulebook = DEFAULT_RULEBOOK,
+    db: DbOption = DEFAULT_DB,
+    dirs: RulebookDirsOption = None,
+) -> None:
+    """May the shop switch a return-shipping insurance type on; exit 1 when it may not."""
+    with open_warehouse(db, read_only=True) as con:
+        require_shop(con, shop)
+        answer = money.insurance_eligibility(
+            con,
+            shop,
+            insurance_type,
+            joining.date(),
+            rulebook=rulebook,
+            rulebook_dirs=rulebook_dirs(dirs),
+        )
+    verdict = "eligible" if answer.eligible else "not eligible"
+    Console().print(
+        f"shop {answer.shop_id}, {answer.insurance_type}: {verdict}: {answer.reason}"
+        + (f" [rule {answer.rule_id}]" if answer.rule_id else ""),
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+    if not answer.eligible:
+        raise typer.Exit(1)

@@ -15,13 +15,21 @@
   payments (``deposit_topup``: available → deposit), never more than the goods payment
   available then; what is still missing stays a shortfall the merchant must pay, and
   :func:`merchantry.ledger.withdrawals.deposit_standing` says which limits apply.
+* **Experience deposit** (体验保证金) for special categories: an order matching an
+  ``experience_deposit`` rule adds the rule's amount to the amount in force from its
+  payment day until ``clean_days`` (30) pass with no such order (the highest amount of the
+  window's matching orders applies). The deposit account holds base and experience
+  together (``deposit_requirements`` then names the experience rule and holds the sum);
+  each such payment day is a top-up day, so the shortfall is taken from goods
+  payments at once. The experience deposit owed for after-sales advances (2x the base) is
+  not modelled: the data has no record of platform advances.
 * **Excess** is never released by the close: the merchant withdraws it on request,
   once a week per deposit type (:func:`merchantry.ledger.withdrawals.withdraw_deposit`).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Final
 
 import duckdb
@@ -36,6 +44,7 @@ from merchantry.ledger.journal import (
     run_sql,
     start_stage,
 )
+from merchantry.rulebook.facts import FACT_SQL
 from merchantry.rulebook.model import Rule, Rulebook
 
 REVIEW_DAY: Final = 8
@@ -104,6 +113,24 @@ FROM topups AS t
 WHERE t.topup_fen > 0
 """
 
+EXPERIENCE_FACTS: Final = "CREATE OR REPLACE TEMP TABLE ledger_experience_facts AS\n" + FACT_SQL
+"""Order facts for the experience-deposit rules (``$start``..``$end``, payment dates)."""
+
+EXPERIENCE_IN_FORCE: Final = """
+CREATE OR REPLACE TEMP TABLE ledger_requirements AS
+WITH owed AS (
+  SELECT shop_id, max(amount_fen) AS experience_fen,
+         arg_max(rule_id, amount_fen) AS experience_rule
+  FROM ledger_experience_orders
+  WHERE paid_on <= CAST($day AS DATE)
+    AND paid_on > CAST($day AS DATE) - clean_days
+  GROUP BY shop_id
+)
+SELECT r.* REPLACE (r.required_fen + coalesce(o.experience_fen, 0) AS required_fen,
+                    coalesce(o.experience_rule, r.rule_id) AS rule_id)
+FROM ledger_requirements AS r LEFT JOIN owed AS o ON o.shop_id = r.shop_shop_id
+"""
+
 WRITE_REQUIREMENTS: Final = """
 DELETE FROM deposit_requirements WHERE month = $month;
 INSERT INTO deposit_requirements BY NAME
@@ -151,10 +178,59 @@ def _violation_match(rule: Rule) -> exp.Expr | None:
     return exp.EQ(this=col("violation_kind"), expression=exp.Literal.string(wanted))
 
 
+def compute_experience_orders(
+    con: duckdb.DuckDBPyConnection, book: Rulebook, start: date, end: date
+) -> list[date]:
+    """``ledger_experience_orders``: every order paid ``start``..``end`` (and the rules'
+    clean days before ``start``) that an ``experience_deposit`` rule matches, with the
+    amount and clean days of the first matching rule; returns the payment days inside
+    ``start``..``end`` (the days the amount in force can rise)."""
+    rules = RuleSet(book, "experience_deposit")
+    if not rules.rules:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE ledger_experience_orders (shop_id VARCHAR, "
+            "paid_on DATE, amount_fen BIGINT, clean_days INTEGER, rule_id VARCHAR)"
+        )
+        return []
+    back = max(r.effect.int("clean_days") for r in rules.rules)
+    run_sql(con, EXPERIENCE_FACTS, {"start": start - timedelta(days=back), "end": end})
+    con.execute(
+        select_rules(
+            "ledger_experience_facts",
+            ("shop_shop_id", "order_paid_date"),
+            (
+                ("amount_fen", rules.int_field("amount_fen")),
+                ("clean_days", rules.int_field("clean_days")),
+                ("rule_id", rules.rule_id()),
+            ),
+            "ledger_experience_matches",
+        )
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE ledger_experience_orders AS "
+        "SELECT shop_shop_id AS shop_id, order_paid_date AS paid_on, amount_fen, clean_days, "
+        "rule_id FROM ledger_experience_matches WHERE rule_id IS NOT NULL"
+    )
+    rows = run_sql(
+        con,
+        "SELECT DISTINCT paid_on FROM ledger_experience_orders "
+        "WHERE paid_on BETWEEN $start AND $end ORDER BY paid_on",
+        {"start": start, "end": end},
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
 def compute_requirements(
-    con: duckdb.DuckDBPyConnection, book: Rulebook, as_of: date, *, write: bool
+    con: duckdb.DuckDBPyConnection,
+    book: Rulebook,
+    as_of: date,
+    *,
+    write: bool,
+    experience_on: date | None = None,
 ) -> None:
-    """``ledger_requirements``: each shop's required deposit in ``as_of``'s month."""
+    """``ledger_requirements``: each shop's required deposit in ``as_of``'s month, plus,
+    with ``experience_on``, the experience deposit in force that day (read from
+    ``ledger_experience_orders``, which :func:`compute_experience_orders` fills)."""
     run_sql(con, SHOP_FACTS, {"as_of": as_of})
     tiers = RuleSet(book, "deposit_tier")
     required = exp.func(
@@ -168,6 +244,8 @@ def compute_requirements(
             "ledger_requirements",
         )
     )
+    if experience_on is not None:
+        run_sql(con, EXPERIENCE_IN_FORCE, {"day": experience_on})
     if write:
         month = as_of.replace(day=1)
         run_sql(
@@ -223,8 +301,11 @@ def post_deposits(
     }
 
     reviews = set(review_dates(start, end))
-    for day in sorted(reviews | deducted):
-        compute_requirements(con, book, review_in_force(day), write=day in reviews)
+    raised = set(compute_experience_orders(con, book, start, end))
+    for day in sorted(reviews | deducted | raised):
+        compute_requirements(
+            con, book, review_in_force(day), write=day in reviews, experience_on=day
+        )
         start_stage(con)
         run_sql(con, STAGE_TOPUP, {"day": day, "ns": namespace("deposit_topup")})
         result += post_staged(con, ref, kinds=("deposit_topup",), start=day, end=day)

@@ -11,8 +11,9 @@ Douyin's deposit rule (docs/sources.md#dy-deposit) never pays an excess back on 
   linked shops' withdrawals (``negative``); once it has stayed below zero for
   ``negative_grace_hours``, product publishing and trading are limited too (``limited``).
 
-Only the base deposit (基础保证金) is held as an account; the experience deposit
-(体验保证金) is not modelled yet, so a request for it is refused with that reason.
+The base deposit (基础保证金) and the special-category experience deposit (体验保证金)
+are held in one account (``merchant_deposit``); the amount in force is their sum, and each
+type keeps its own weekly withdrawal allowance.
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ from typing import Final
 import duckdb
 
 from merchantry.kit.errors import InputError
-from merchantry.ledger.deposits import compute_requirements, review_in_force
+from merchantry.ledger.deposits import (
+    compute_experience_orders,
+    compute_requirements,
+    review_in_force,
+)
 from merchantry.ledger.facts import SHOP_FACTS, RuleSet, select_rules
 from merchantry.ledger.journal import (
     CloseRef,
@@ -38,7 +43,7 @@ from merchantry.rulebook.model import Rulebook
 
 DEPOSIT_TYPES: Final = ("base", "experience")
 """Deposit types of the rule; each has its own weekly withdrawal allowance."""
-HELD_TYPES: Final = ("base",)
+HELD_TYPES: Final = ("base", "experience")
 """Deposit types held as an account here."""
 TERMS_RULE: Final = "ledger.deposit-terms"
 """Rule id written when the rulebook has no ``deposit_terms`` rule (no limits then)."""
@@ -134,8 +139,10 @@ def deposit_terms(
 
 
 def required_on(con: duckdb.DuckDBPyConnection, book: Rulebook, shop_id: str, day: date) -> int:
-    """The deposit amount in force for the shop on ``day`` (the last review's)."""
-    compute_requirements(con, book, review_in_force(day), write=False)
+    """The deposit amount in force for the shop on ``day``: the last review's base amount
+    plus the experience deposit its recent special-category orders owe."""
+    compute_experience_orders(con, book, day, day)
+    compute_requirements(con, book, review_in_force(day), write=False, experience_on=day)
     row = con.execute(
         "SELECT required_fen FROM ledger_requirements WHERE shop_shop_id = ?", [shop_id]
     ).fetchone()

@@ -44,6 +44,9 @@ MERCHANT_SCOPES: Final = frozenset(
         "cases:read",
         "cases:appeal",
         "fees:quote",
+        "deposits:read",
+        "deposits:withdraw",
+        "insurance:read",
     }
 )
 """Everything a merchant key may hold: reads of its own shop, appeals, its own fee quotes."""

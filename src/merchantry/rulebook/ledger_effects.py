@@ -59,6 +59,26 @@ for _kind in (
         check=_check_deposit,
     ),
     EffectKind(
+        "experience_deposit",
+        "Experience deposit (体验保证金) owed on top of the base deposit when a shop sells "
+        "in the rule's categories: any order matching the condition raises the amount in "
+        "force from its payment day until ``clean_days`` pass with no such order (the highest "
+        "amount of the matching orders in the window applies). Ledger stage.",
+        (
+            FieldSpec("amount_fen", "Experience deposit owed, fen.", minimum=1),
+            FieldSpec(
+                "clean_days",
+                "Days without a matching order after which the amount is no longer owed.",
+                required=False,
+                default=30,
+                minimum=1,
+                maximum=365,
+            ),
+        ),
+        (S.FIRST,),
+        applied_by_fee_stage=False,
+    ),
+    EffectKind(
         "deposit_terms",
         "How a deposit is kept (保证金补缴与提现): a shortfall is topped up from the shop's "
         "goods payments; a balance below zero for this many hours brings trading limits; "
@@ -135,6 +155,10 @@ DESCRIBERS.update(
     {
         "settlement_days": lambda e: f"settles {e.int('days')} days after confirmed receipt",
         "deposit_tier": lambda e: f"deposit {e.int('deposit_fen')} fen",
+        "experience_deposit": lambda e: (
+            f"experience deposit {e.int('amount_fen')} fen until "
+            f"{e.int('clean_days')} days pass without such an order"
+        ),
         "deposit_terms": lambda e: (
             f"shortfall topped up from goods payments; below zero for "
             f"{e.int('negative_grace_hours')} h brings trading limits; excess withdrawn on "
