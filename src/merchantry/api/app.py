@@ -24,6 +24,7 @@ from merchantry.api.routes import admin, merchant, operator, system
 from merchantry.api.settings import ServiceSettings
 from merchantry.api.warehouse import publish_if_missing
 from merchantry.ops import open_ops
+from merchantry.ops.keys import KeyVerifier
 
 DESCRIPTION = """\
 Merchantry's HTTP API: merchants' figures (statement, payouts, score, fees, cases),
@@ -63,6 +64,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.ops_engine = engine
+    app.state.keys = KeyVerifier(engine)
     app.state.jobs = JobRunner(
         engine, settings.warehouse, settings.warehouse_write_wait_s, settings.job_threads
     )
