@@ -79,9 +79,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         else None
     )
     errors.install(app)
+    _install_realtime(app)  # first: the hot paths are matched before every other route
     for module in (system, merchant, operator, admin):
         app.include_router(module.router)
-    _install_realtime(app)
     return app
 
 

@@ -23,9 +23,14 @@ STATED = re.compile(r"\(score (-?\d+)\)")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("risk_cases") as batch:
-        batch.add_column(sa.Column("risk_score", sa.Integer, nullable=True))
-    op.create_index("ix_case_risk", "risk_cases", ["risk_score"])
+    inspector = sa.inspect(op.get_bind())
+    # a database adopted from before migrations was made by create_all from the current
+    # declarations, which already have the column and its index
+    if "risk_score" not in {c["name"] for c in inspector.get_columns("risk_cases")}:
+        with op.batch_alter_table("risk_cases") as batch:
+            batch.add_column(sa.Column("risk_score", sa.Integer, nullable=True))
+    if "ix_case_risk" not in {i["name"] for i in inspector.get_indexes("risk_cases")}:
+        op.create_index("ix_case_risk", "risk_cases", ["risk_score"])
     cases = sa.table(
         "risk_cases",
         sa.column("case_id", sa.String),
@@ -33,7 +38,9 @@ def upgrade() -> None:
         sa.column("risk_score", sa.Integer),
     )
     conn = op.get_bind()
-    rows = conn.execute(sa.select(cases.c.case_id, cases.c.decision)).all()
+    rows = conn.execute(
+        sa.select(cases.c.case_id, cases.c.decision).where(cases.c.risk_score.is_(None))
+    ).all()
     for case_id, decision in rows:
         found = STATED.search(str(decision))
         if found:
