@@ -10,6 +10,8 @@ On an existing warehouse (rings found; ``--model`` optional, rules only without 
     python -m bench.bench_service --db DEMO/demo.duckdb --model DEMO/model.pkl
 
 Smaller, for a quick look on a busy machine: ``--shops 200 --days 30 --requests 2000``.
+The paced runs send ``--rate`` x ``--seconds`` requests (at most ``--requests``): for a
+20-second paced run at 1,000/s give ``--requests 20000``.
 
 Steps:
 
@@ -176,7 +178,12 @@ async def _load(
             while queue and time.perf_counter() < deadline:
                 raw = queue.pop()
                 began = time.perf_counter()
-                status, _ = await _one(reader, writer, raw)
+                try:
+                    status, _ = await _one(reader, writer, raw)
+                except (ConnectionError, asyncio.IncompleteReadError):
+                    status = 0  # counted as "0: n" in the statuses; a fresh connection
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(HOST, port)
                 latencies.append((time.perf_counter() - began) * 1000)
                 statuses[status] = statuses.get(status, 0) + 1
         finally:
