@@ -1,12 +1,19 @@
 """Benchmark: the real-time service under load, with uvicorn workers on loopback.
 
-    python -m bench.bench_service [--db FILE --model FILE] [--shops 2000 --days 30 --seed 7]
-        [--workers 2] [--connections 16] [--requests 4000] [--seconds 60]
-        [--event-batches 40] [--batch 500] [--baseline 100]
+Demo size, one command (generates the demo's market: 2,000 shops x 30 days, seed 7;
+ingests it, trains the risk model on the planted truth, finds rings; then measures):
 
-Uses an existing warehouse (``--db``, with rings found and, optionally, a risk
-model file), or generates and prepares one at the demo's size (2,000 shops x 30
-days, seed 7: the demo's defaults). Then:
+    python -m bench.bench_service
+
+On an existing warehouse (rings found; ``--model`` optional, rules only without it):
+
+    python -m bench.bench_service --db DEMO/demo.duckdb --model DEMO/model.pkl
+
+Smaller, for a quick look on a busy machine: ``--shops 200 --days 30 --requests 2000``.
+The paced runs send ``--rate`` x ``--seconds`` requests (at most ``--requests``): for a
+20-second paced run at 1,000/s give ``--requests 20000``.
+
+Steps:
 
 * starts ``uvicorn merchantry.api.app:app_from_env --factory --workers N`` on
   127.0.0.1 with a fresh operational SQLite database and an integrator key, and
@@ -19,6 +26,13 @@ days, seed 7: the demo's defaults). Then:
   orders under new ids) over 2 connections; events/s accepted;
 * **baseline**: the batch per-request path in process (``load_context`` +
   ``decide``, what ``bench_decision`` measures) on ``--baseline`` requests.
+
+Besides latency and throughput it prints the **server CPU per request** (user +
+system time of the uvicorn workers, from /proc, divided by the calls answered):
+unlike latency it hardly moves with other load on the machine, and 1 / (CPU per
+request) x cores bounds the throughput an idle machine can give. The machine's
+load average is printed before and after. The last lines are a Markdown table
+for docs/performance.md.
 
 The load generator is asyncio over raw HTTP/1.1 with pre-built requests, so the
 client spends little of the two cores it shares with the server.
@@ -82,12 +96,51 @@ def request_bytes(path: str, key: str, payload: Any, extra: dict[str, str] | Non
     return ("\r\n".join(headers) + "\r\n\r\n").encode() + body
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` (Linux /proc; 0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by the server process and its workers."""
+    return _cpu_seconds(pid) + sum(_cpu_seconds(c) for c in _children(pid))
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
 @dataclass
 class Run:
     latencies_ms: list[float]
     statuses: dict[int, int]
     seconds: float
     payload_items: int = 0
+    cpu_seconds: float = 0.0
+    """Server CPU (all workers) spent during the run."""
+
+    @property
+    def cpu_ms_per_call(self) -> float:
+        return 1000 * self.cpu_seconds / len(self.latencies_ms) if self.latencies_ms else 0.0
 
     @property
     def rate(self) -> float:
@@ -125,7 +178,12 @@ async def _load(
             while queue and time.perf_counter() < deadline:
                 raw = queue.pop()
                 began = time.perf_counter()
-                status, _ = await _one(reader, writer, raw)
+                try:
+                    status, _ = await _one(reader, writer, raw)
+                except (ConnectionError, asyncio.IncompleteReadError):
+                    status = 0  # counted as "0: n" in the statuses; a fresh connection
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(HOST, port)
                 latencies.append((time.perf_counter() - began) * 1000)
                 statuses[status] = statuses.get(status, 0) + 1
         finally:
@@ -134,6 +192,42 @@ async def _load(
     began = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(connections)))
     return Run(latencies, statuses, time.perf_counter() - began, len(latencies) * items)
+
+
+async def _paced(
+    port: int, requests: list[bytes], connections: int, rate: float, seconds: float
+) -> Run:
+    """Send ``requests`` at ``rate`` per second (open loop) over up to ``connections``
+    keep-alive connections. Latency counts from when each request was due, so a server
+    that falls behind shows its queueing instead of slowing the sender down."""
+    pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    for _ in range(connections):
+        pool.put_nowait(await asyncio.open_connection(HOST, port))
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+
+    async def send(raw: bytes, due: float) -> None:
+        reader, writer = await pool.get()
+        try:
+            status, _ = await _one(reader, writer, raw)
+        finally:
+            pool.put_nowait((reader, writer))
+        latencies.append((time.perf_counter() - due) * 1000)
+        statuses[status] = statuses.get(status, 0) + 1
+
+    began = time.perf_counter()
+    tasks = []
+    for i, raw in enumerate(requests[: int(rate * seconds)]):
+        due = began + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(send(raw, due)))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - began
+    while not pool.empty():
+        pool.get_nowait()[1].close()
+    return Run(latencies, statuses, elapsed, len(latencies))
 
 
 def prepare(args: argparse.Namespace, tmp: Path, console: Console) -> tuple[Path, Path | None]:
@@ -273,21 +367,40 @@ def baseline(db: Path, model_path: Path | None, requests: list[dict[str, Any]]) 
     return times
 
 
+def measured(pid: int, work: Any) -> Run:
+    """Run the load ``work`` (a coroutine) and note the server CPU it cost."""
+    before = server_cpu(pid)
+    run: Run = asyncio.run(work)
+    run.cpu_seconds = server_cpu(pid) - before
+    return run
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--db", type=Path)
-    parser.add_argument("--model", type=Path)
-    parser.add_argument("--shops", type=int, default=2000)
-    parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--requests", type=int, default=4000)
-    parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--event-batches", type=int, default=40)
-    parser.add_argument("--batch", type=int, default=500)
-    parser.add_argument("--baseline", type=int, default=100)
-    parser.add_argument("--ready-timeout", type=float, default=900.0)
+    parser = argparse.ArgumentParser(
+        description=(__doc__ or "").split("\n\nSteps:")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add = parser.add_argument
+    add("--db", type=Path, help="existing warehouse (rings found); default: generate one")
+    add("--model", type=Path, help="risk model file for --db (default: rules only)")
+    add("--shops", type=int, default=2000, help="generated market's shops (demo: 2000)")
+    add("--days", type=int, default=30, help="generated market's days (demo: 30)")
+    add("--seed", type=int, default=7, help="generator seed (demo: 7)")
+    add("--workers", type=int, default=2, help="uvicorn worker processes")
+    add("--connections", type=int, default=16, help="keep-alive connections for calls")
+    add("--requests", type=int, default=4000, help="decisions and quotes to send")
+    add("--seconds", type=float, default=60.0, help="time bound of each call's run")
+    add("--event-batches", type=int, default=40, help="event batches to post")
+    add("--batch", type=int, default=500, help="events per batch")
+    add("--baseline", type=int, default=100, help="requests for the in-process baseline")
+    add(
+        "--rate",
+        type=float,
+        default=1000.0,
+        help="paced runs: requests/s sent on a schedule (0: skip); their p99 is the one "
+        "to hold against a latency target at that rate",
+    )
+    add("--ready-timeout", type=float, default=900.0, help="seconds to wait for the workers")
     args = parser.parse_args(argv)
     console = Console(width=120)
     from merchantry.ops import open_ops
@@ -313,35 +426,62 @@ def main(argv: list[str] | None = None) -> None:
             batches.append(request_bytes("/v1/events/orders", key, {"events": events}, headers))
         port = _free_port()
         server = start_server(db, model, ops, port, args.workers)
+        load_before = load_average()
         try:
             ready = asyncio.run(wait_ready(port, decision_raw[:8], args.ready_timeout))
             console.print(f"{args.workers} workers ready after {ready:.0f} s")
             asyncio.run(_load(port, decision_raw[:400], args.connections, 30))  # warm-up
-            decisions = asyncio.run(_load(port, decision_raw, args.connections, args.seconds))
+            decisions = measured(
+                server.pid, _load(port, decision_raw, args.connections, args.seconds)
+            )
             asyncio.run(_load(port, quote_raw[:400], args.connections, 30))
-            quotes = asyncio.run(_load(port, quote_raw, args.connections, args.seconds))
-            events = asyncio.run(_load(port, batches, 2, args.seconds * 3, items=args.batch))
+            quotes = measured(server.pid, _load(port, quote_raw, args.connections, args.seconds))
+            paced: list[tuple[str, Run]] = []
+            if args.rate > 0:
+                for label, raw in (("refund decision", decision_raw), ("fee quote", quote_raw)):
+                    paced.append(
+                        (
+                            f"{label}, paced at {args.rate:,.0f}/s",
+                            measured(
+                                server.pid,
+                                _paced(port, raw, 4 * args.connections, args.rate, args.seconds),
+                            ),
+                        )
+                    )
+            events = measured(
+                server.pid, _load(port, batches, 2, args.seconds * 3, items=args.batch)
+            )
+            load_after = load_average()
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=60)
         base = baseline(db, model, requests[: args.baseline])
     table = Table(title=f"real-time service: {args.workers} uvicorn workers on {HOST}")
-    for column in ("call", "n", "statuses", "p50 ms", "p99 ms", "per second"):
+    for column in ("call", "n", "statuses", "p50 ms", "p99 ms", "per second", "server CPU"):
         table.add_column(column, justify="left" if column in ("call", "statuses") else "right")
+    rows = []
     for label, run, unit in (
-        ("refund decision", decisions, "req"),
-        ("fee quote", quotes, "req"),
-        (f"events in (batches of {args.batch})", events, "events"),
+        (f"refund decision ({args.connections} connections, flat out)", decisions, "req"),
+        (f"fee quote ({args.connections} connections, flat out)", quotes, "req"),
+        *((name, run, "req") for name, run in paced),
+        (f"events in (batches of {args.batch}, 2 connections)", events, "events"),
     ):
         rate = run.payload_items / run.seconds if unit == "events" else run.rate
-        table.add_row(
+        if unit == "events":
+            cpu = f"{1000 * run.cpu_seconds / max(run.payload_items, 1):.3f} ms/event"
+        else:
+            cpu = f"{run.cpu_ms_per_call:.3f} ms/req"
+        row = (
             label,
             f"{len(run.latencies_ms):,}",
             ", ".join(f"{k}: {v:,}" for k, v in sorted(run.statuses.items())),
             f"{percentile(run.latencies_ms, 0.5):.2f}",
             f"{percentile(run.latencies_ms, 0.99):.2f}",
             f"{rate:,.0f} {unit}/s",
+            cpu,
         )
+        rows.append(row)
+        table.add_row(*row)
     table.add_row(
         "baseline: load_context + decide",
         f"{len(base):,}",
@@ -349,13 +489,26 @@ def main(argv: list[str] | None = None) -> None:
         f"{percentile(base, 0.5):.2f}",
         f"{percentile(base, 0.99):.2f}",
         f"{1000 / statistics.fmean(base):,.0f} req/s (1 thread)",
+        "",
     )
     console.print(table)
+    console.print(f"load average (1, 5, 15 min): before {load_before}; after {load_after}")
     console.print(
         f"decision p50 ratio, baseline / service: "
         f"{percentile(base, 0.5) / percentile(decisions.latencies_ms, 0.5):,.0f}x; "
         f"p99: {percentile(base, 0.99) / percentile(decisions.latencies_ms, 0.99):,.0f}x"
     )
+    cores = os.cpu_count() or 1
+    for label, run in (("decisions", decisions), ("quotes", quotes)):
+        if run.cpu_ms_per_call:
+            console.print(
+                f"{label}: CPU-bound ceiling on {cores} cores ≈ "
+                f"{cores * 1000 / run.cpu_ms_per_call:,.0f} req/s (server CPU alone)"
+            )
+    print("\n| call | n | p50 | p99 | throughput | server CPU |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, n, _statuses, p50, p99, rate, cpu in rows:
+        print(f"| {label} | {n} | {p50} ms | {p99} ms | {rate} | {cpu} |")
 
 
 if __name__ == "__main__":

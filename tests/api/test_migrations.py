@@ -86,13 +86,15 @@ def test_a_database_at_an_earlier_migration_upgrades_and_keeps_its_rows(
     engine = create_ops_engine(url)
     migrate(engine, revision)
     assert current_revision(engine) == revision
-    assert RISK_TABLES <= _tables(engine) < SERVICE_TABLES | RISK_TABLES
+    assert RISK_TABLES <= _tables(engine) <= SERVICE_TABLES | RISK_TABLES
     with engine.begin() as conn:
         conn.execute(
             text(
                 "INSERT INTO risk_cases (case_id, subject, subject_id, shop_id, state, decision,"
-                " reasons, amount_fen, opened_at, updated_at) VALUES ('RC-1', 'penalty', 'V1',"
-                " 'S1', 'open', 'deduct', 'why', 30000, :at, :at)"
+                " reasons, amount_fen, opened_at, updated_at) VALUES"
+                " ('RC-1', 'penalty', 'V1', 'S1', 'open', 'deduct', 'why', 30000, :at, :at),"
+                " ('RC-2', 'after_sales_request', 'AS1', 'S1', 'open', 'intercept (score 87)',"
+                " 'ring', 500, :at, :at)"
             ),
             {"at": datetime(2026, 3, 1, 9)},
         )
@@ -100,8 +102,11 @@ def test_a_database_at_an_earlier_migration_upgrades_and_keeps_its_rows(
     assert current_revision(engine) == HEAD
     assert _tables(engine) == SERVICE_TABLES | RISK_TABLES
     with engine.connect() as conn:
-        kept = conn.execute(text("SELECT amount_fen FROM risk_cases")).scalar_one()
-    assert kept == 30000
+        kept = conn.execute(
+            text("SELECT case_id, amount_fen, risk_score FROM risk_cases ORDER BY case_id")
+        ).all()
+    # 0004 copies the score the decision stated into its own column, once
+    assert [tuple(r) for r in kept] == [("RC-1", 30000, None), ("RC-2", 500, 87)]
     engine.dispose()
 
 

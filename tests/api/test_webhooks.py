@@ -21,8 +21,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from typer.testing import CliRunner
 
-from tests.api.conftest import Api, build_api
+from merchantry.cli.main import app as cli
+from merchantry.service.runner import close_with_fees
+from merchantry.store.warehouse import connect
+from merchantry.synth import DEFAULT_START
+from tests.api.conftest import END, FEES_RULEBOOK, Api, build_api
 
 
 @dataclass
@@ -129,6 +134,22 @@ def _wait_until_settled(api: Api, count: int, timeout: float = 60.0) -> list[dic
     raise AssertionError(f"deliveries did not settle: {_deliveries(api)}")
 
 
+def _settled_states(api: Api, count: int, timeout: float = 120.0) -> dict[str, int]:
+    """Deliveries by state once at least ``count`` exist and none is pending (the log read
+    in SQL: more deliveries than one page of the API's list)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with api.engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT state, count(*) FROM webhook_deliveries GROUP BY state")
+            ).all()
+        states = {str(s): int(n) for s, n in rows}
+        if sum(states.values()) >= count and set(states) <= {"delivered", "failed"}:
+            return states
+        time.sleep(0.1)
+    raise AssertionError(f"deliveries did not settle: {states}")
+
+
 def _verify(secret: str, got: Received) -> None:
     key = base64.b64decode(secret.removeprefix("whsec_"))
     signed = f"{got.headers['webhook-id']}.{got.headers['webhook-timestamp']}.".encode() + got.body
@@ -226,3 +247,109 @@ def test_payouts_go_to_every_endpoint_and_a_shop_endpoint_gets_its_shop_only(
             {"s": hooked.victim},
         ).scalar_one()
     assert mine == 1
+
+
+def test_a_close_queues_its_payouts_once_and_the_dispatcher_delivers_them_signed(
+    hooked: Api, receiver: Receiver
+) -> None:
+    """The close (service.runner.close_with_fees) queues one payout.scheduled event per shop
+    and payout day of its schedule; running it again queues nothing more."""
+    secret = _register(hooked, receiver.url, ["payout.scheduled"])
+    con = connect(hooked.warehouse)
+    try:
+        close_with_fees(con, FEES_RULEBOOK, DEFAULT_START, END, outbox=hooked.engine)
+        expected = {
+            (str(shop), day.isoformat(), str(status), int(orders))
+            for shop, day, status, orders in con.execute(
+                "SELECT shop_id, settle_on, status, count(*) FROM order_payouts "
+                "WHERE settle_on >= ? GROUP BY ALL",
+                [DEFAULT_START],
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    assert expected
+    states = _settled_states(hooked, len(expected))
+    assert states == {"delivered": len(expected)}
+    payloads = [json.loads(r.body) for r in receiver.received]
+    assert {p["type"] for p in payloads} == {"payout.scheduled"}
+    got = [
+        (d["shop_id"], d["settle_on"], d["status"], d["orders"])
+        for d in (p["data"] for p in payloads)
+    ]
+    assert sorted(got) == sorted(expected)  # each exactly once
+    for received in receiver.received[:3]:
+        _verify(secret, received)
+
+    con = connect(hooked.warehouse)
+    try:
+        close_with_fees(con, FEES_RULEBOOK, DEFAULT_START, END, outbox=hooked.engine)
+    finally:
+        con.close()
+    # the same payouts are not announced twice
+    assert _settled_states(hooked, len(expected)) == {"delivered": len(expected)}
+
+
+def test_a_case_moved_from_the_command_line_sends_the_same_webhook(
+    hooked: Api, receiver: Receiver, tmp_path: Path
+) -> None:
+    """`merchantry risk cases move` and `appeal` go through service.cases as the API does, so
+    the service's dispatcher delivers their case.state_changed webhooks."""
+    secret = _register(hooked, receiver.url, ["case.state_changed"])
+    with hooked.engine.connect() as conn:
+        case = str(
+            conn.execute(
+                text("SELECT min(case_id) FROM risk_cases WHERE shop_id = :s"), {"s": hooked.victim}
+            ).scalar_one()
+        )
+    store = str(hooked.engine.url)
+    moved = CliRunner().invoke(
+        cli,
+        [
+            "risk",
+            "cases",
+            "move",
+            case,
+            "--to",
+            "under_review",
+            "--note",
+            "cli look",
+            "--store",
+            store,
+        ],
+    )
+    assert moved.exit_code == 0, moved.output
+    upheld = CliRunner().invoke(
+        cli,
+        ["risk", "cases", "move", case, "--to", "upheld", "--note", "stands", "--store", store],
+    )
+    assert upheld.exit_code == 0, upheld.output
+    appealed = CliRunner().invoke(
+        cli,
+        [
+            "risk",
+            "cases",
+            "appeal",
+            case,
+            "--shop",
+            hooked.victim,
+            "--note",
+            "see proof",
+            "--evidence",
+            "ev/1.png",
+            "--store",
+            store,
+        ],
+    )
+    assert appealed.exit_code == 0, appealed.output
+    _wait_until_settled(hooked, 3)
+    data = [json.loads(r.body)["data"] for r in receiver.received]
+    moves = sorted((d["from_state"], d["to_state"], d["note"]) for d in data)
+    assert moves == [
+        ("open", "under_review", "cli look"),
+        ("under_review", "upheld", "stands"),
+        ("upheld", "under_review", "appeal: see proof"),
+    ]
+    assert {d["case_id"] for d in data} == {case}
+    for received in receiver.received:
+        _verify(secret, received)

@@ -59,6 +59,7 @@ def store(tmp_path: Path) -> str:
             amount_fen=amount,
             at=datetime(2026, 3, day, 9),
             buyer_id="B1" if is_request else None,
+            risk_score=score,
         )
     return url
 

@@ -163,3 +163,39 @@ def test_merchants_appeal_their_own_cases_and_cannot_move_them(
     view = cases.show_case(engine, merchant, case.case_id)
     assert [e.ref for e in view.evidence] == ["photo-1"]
     assert [c.case_id for c in cases.list_cases(engine, Scope.merchant("S2"))] == []
+
+
+def test_one_queue_sorts_by_the_stored_risk_score_for_both_front_ends(engine: Engine) -> None:
+    """The risk order reads the stored score: a decision whose words state no score (or a
+    different one) still sorts by it; penalties come last; the CLI's numbered pages and
+    the API's limit/offset are the same queue."""
+    opened = [("AS-A", 40, "intercept"), ("AS-B", 95, "intercept (score 1)"), ("AS-C", 70, "")]
+    for subject_id, score, decision in opened:
+        open_case(
+            engine,
+            OPS,
+            CaseSubject.AFTER_SALES_REQUEST,
+            subject_id,
+            "S1",
+            decision=decision or "intercept",
+            reasons=[],
+            amount_fen=100,
+            at=datetime(2026, 3, 16, 9),
+            risk_score=score,
+        )
+    penalty_case(engine, ledger_entry_id=None)
+
+    found, total = cases.case_queue(engine, OPS, sort="-risk", limit=10)
+    assert total == 4
+    assert [c.subject_id for c in found] == ["AS-B", "AS-C", "AS-A", "V1"]
+    assert [c.risk_score for c in found] == [95, 70, 40, None]
+    rising, _ = cases.case_queue(engine, OPS, sort="risk", limit=10)
+    assert [c.subject_id for c in rising] == ["AS-A", "AS-C", "AS-B", "V1"]
+
+    pages = [
+        cases.page_cases(engine, OPS, sort=cases.CaseSort.RISK, page=n, per_page=3) for n in (1, 2)
+    ]
+    assert [c.subject_id for p in pages for c in p.cases] == ["AS-B", "AS-C", "AS-A", "V1"]
+    assert (pages[1].first, pages[1].last, pages[1].pages) == (4, 4, 2)
+    merchant, count = cases.case_queue(engine, Scope.merchant("S9"), sort="-risk")
+    assert (merchant, count) == ([], 0)

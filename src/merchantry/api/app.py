@@ -24,6 +24,7 @@ from merchantry.api.routes import admin, merchant, money, operator, system
 from merchantry.api.settings import ServiceSettings
 from merchantry.api.warehouse import publish_if_missing
 from merchantry.ops import open_ops
+from merchantry.ops.keys import KeyVerifier
 
 DESCRIPTION = """\
 Merchantry's HTTP API: merchants' figures (statement, payouts, score, fees, cases),
@@ -63,6 +64,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.ops_engine = engine
+    app.state.keys = KeyVerifier(engine)
     app.state.jobs = JobRunner(
         engine, settings.warehouse, settings.warehouse_write_wait_s, settings.job_threads
     )
@@ -77,9 +79,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         else None
     )
     errors.install(app)
+    _install_realtime(app)  # first: the hot paths are matched before every other route
     for module in (system, merchant, money, operator, admin):
         app.include_router(module.router)
-    _install_realtime(app)
     importlib.import_module("merchantry.console").install(app)  # pages above the API
     return app
 

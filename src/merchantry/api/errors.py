@@ -148,7 +148,7 @@ def _is_list(annotation: Any) -> bool:
     return any(_is_list(a) for a in get_args(annotation) if a is not type(None))
 
 
-def single_valued_query(request: Request) -> None:
+async def single_valued_query(request: Request) -> None:
     """Refuse a query parameter given twice unless the route takes a list of it.
 
     FastAPI would silently keep the last value; a caller who sent two should hear

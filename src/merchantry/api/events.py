@@ -7,16 +7,18 @@ audited without its webhook queued or the other way round.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
+from sqlalchemy.engine import Connection
 
 from merchantry.api.auth import Principal
 from merchantry.ops import audit
 from merchantry.ops.webhooks import enqueue
 from merchantry.risk.cases import Case
+from merchantry.service.cases import Recorder
 
 
 def as_json(value: Any) -> Any:
@@ -57,19 +59,29 @@ def written(
         request.app.state.dispatcher.wake()
 
 
-def case_event(before: Case, after: Case, note: str) -> tuple[str, dict[str, Any]]:
-    """The ``case.state_changed`` webhook of a move."""
-    return (
-        "case.state_changed",
-        {
-            "case_id": after.case_id,
-            "shop_id": after.shop_id,
-            "subject": after.subject.value,
-            "subject_id": after.subject_id,
-            "from_state": before.state.value,
-            "to_state": after.state.value,
-            "note": note,
-            "amount_fen": after.amount_fen,
-            "reversal_entry_id": after.reversal_entry_id,
-        },
-    )
+def case_recorder(
+    request: Request, principal: Principal, *, action: str, zone: Callable[[Case], Case]
+) -> Recorder:
+    """Audit a case move in the transaction that queues its webhook (the service's
+    :func:`~merchantry.service.cases.move_case` / ``appeal_case`` call it), and wake the
+    dispatcher once that transaction has committed."""
+
+    def record(conn: Connection, before: Case, after: Case) -> None:
+        audit.record(
+            conn,
+            actor=principal.actor,
+            role=principal.role,
+            action=action,
+            resource=f"case:{after.case_id}",
+            shop_id=after.shop_id,
+            before=as_json(zone(before)),
+            after=as_json(zone(after)),
+        )
+
+    return record
+
+
+def wake(request: Request) -> None:
+    """Tell the dispatcher a webhook is waiting (it also polls)."""
+    if request.app.state.dispatcher is not None:
+        request.app.state.dispatcher.wake()

@@ -413,9 +413,15 @@ def platform_time(value: datetime) -> datetime:
     return value.astimezone(PLATFORM).replace(tzinfo=None)
 
 
-def online(request: Request) -> OnlineService:
+async def online(request: Request) -> OnlineService:
     service: OnlineService = request.app.state.online
     return service
+
+
+def json_response(model: BaseModel) -> Response:
+    """The model as JSON, serialised once by pydantic (the route's ``response_model``
+    documents it; FastAPI would otherwise validate and encode it a second time)."""
+    return Response(model.model_dump_json(), media_type="application/json")
 
 
 @contextmanager
@@ -436,7 +442,7 @@ async def decide_request(
     payload: AfterSalesRequestIn,
     _principal: Annotated[Principal, Depends(require_scope("risk:decide"))],
     service: Annotated[OnlineService, Depends(online)],
-) -> DecisionOut:
+) -> Response:
     """fast_approve / normal / review / intercept, the score and the reasons, as the batch
     decision would be for the same request as of the same moment (the request itself need
     not have been posted as an event)."""
@@ -451,7 +457,7 @@ async def decide_request(
     )
     with _available():
         decision, seq = service.decide(request)
-    return decision_out(decision, seq)
+    return json_response(decision_out(decision, seq))
 
 
 @router.post(
@@ -473,7 +479,7 @@ async def quote_order(
             examples=["douyin-2026"],
         ),
     ] = None,
-) -> QuoteOut:
+) -> Response:
     """Every fee line with its rule, the amount before waivers and what each waiver saved
     (equal to the fee stage's lines for the same order), and the expected payout date
     under the settlement rules. A merchant key quotes its own shop only."""
@@ -483,7 +489,7 @@ async def quote_order(
     order["paid_at"] = platform_time(payload.paid_at)
     with _available():
         quote = service.quote(order, rulebook=rulebook)
-    return quote_out(quote)
+    return json_response(quote_out(quote))
 
 
 EventPath = Annotated[

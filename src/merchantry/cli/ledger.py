@@ -38,6 +38,7 @@ from merchantry.ledger import CloseSummary
 from merchantry.ledger.check import check_journal
 from merchantry.ledger.payouts import list_payouts
 from merchantry.ledger.statements import shop_statement, statement_csv, statement_page
+from merchantry.ops import open_ops
 from merchantry.report import PlotlyMode
 from merchantry.rulebook import load_rulebook
 from merchantry.rulebook.purpose import Stage, require_stage
@@ -99,6 +100,13 @@ def close_command(
     refresh_fees: Annotated[
         bool, typer.Option(help="Re-run the fee stage first (after late after-sales data).")
     ] = False,
+    outbox: Annotated[
+        str | None,
+        typer.Option(
+            envvar="MERCHANTRY_OPS_URL",
+            help="Operational database (the service's): queue payout.scheduled webhooks there.",
+        ),
+    ] = None,
 ) -> None:
     """Post the period to the journal in one transaction (re-running posts nothing new)."""
     console = Console()
@@ -115,6 +123,7 @@ def close_command(
             rulebook_dirs=folders,
             refresh_fees=refresh_fees,
             progress=lambda text: step(f"closing: {text}"),
+            outbox=open_ops(outbox) if outbox else None,
         )
     print_close(console, summary)
 

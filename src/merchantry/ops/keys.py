@@ -13,14 +13,16 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Final
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, bindparam, select, update
 
 from merchantry.kit.errors import InputError, NotFound
+from merchantry.ops.reads import PreparedRead
 from merchantry.ops.tables import api_keys
 
 
@@ -219,3 +221,49 @@ def revoke_key(engine: Engine, key_id: str) -> ApiKey:
                 .values(revoked_at=utcnow())
             )
     return get_key(engine, key_id)
+
+
+class KeyVerifier:
+    """:func:`verify_key` for a server: each key's secret is checked once per process.
+
+    A verified key is kept in memory (keyed by the presented string, so a wrong secret
+    never matches a cached entry). Every later request with it costs one indexed read of
+    the key's ``revoked_at`` on a long-lived connection (:class:`PreparedRead`), so a
+    revocation by any process, worker or the CLI is effective on the very next request;
+    the process that revokes also drops the key at once (:meth:`forget`). A key not in
+    the cache (first use, or after the cache filled) goes through :func:`verify_key`.
+    """
+
+    MAX_KEYS: Final = 10_000
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._verified: dict[str, ApiKey] = {}
+        self._lock = threading.Lock()
+        self._revoked = PreparedRead(
+            engine,
+            select(api_keys.c.revoked_at).where(api_keys.c.key_id == bindparam("key_id")),
+        )
+
+    def verify(self, presented: str) -> ApiKey | None:
+        """The live key ``presented`` is, or ``None`` (malformed, unknown, wrong, revoked)."""
+        key = self._verified.get(presented)
+        if key is not None:
+            rows = self._revoked.all({"key_id": key.key_id})
+            if rows and rows[0][0] is None:
+                return key
+            self.forget(key.key_id)
+            return None
+        key = verify_key(self.engine, presented)
+        if key is not None:
+            with self._lock:
+                if len(self._verified) >= self.MAX_KEYS:
+                    self._verified.clear()
+                self._verified[presented] = key
+        return key
+
+    def forget(self, key_id: str) -> None:
+        """Drop every cached entry of ``key_id`` (after this process revoked it)."""
+        with self._lock:
+            for presented in [p for p, k in self._verified.items() if k.key_id == key_id]:
+                del self._verified[presented]

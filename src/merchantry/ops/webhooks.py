@@ -22,7 +22,7 @@ import hmac
 import json
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -241,6 +241,71 @@ def enqueue(
         )
         ids.append(message_id)
     return ids
+
+
+def message_id_for(event_type: str, key: str) -> str:
+    """A message id fixed by what the event says (``key``), so a repeat is recognised."""
+    return "msg_" + hashlib.sha256(f"{event_type}\n{key}".encode()).hexdigest()[:24]
+
+
+def enqueue_once(
+    conn: Connection,
+    event_type: str,
+    events: Sequence[tuple[str | None, Mapping[str, Any], str]],
+) -> int:
+    """Queue ``(shop_id, data, key)`` events as :func:`enqueue` does, in bulk, each at most
+    once per endpoint: its message id comes from ``key`` (:func:`message_id_for`), and an
+    endpoint that already has that message gets nothing. For events a re-run repeats (a
+    close run again over the same period). Returns how many deliveries were queued."""
+    if event_type not in EVENT_TYPES:
+        raise InputError(f"unknown webhook event type {event_type!r}")
+    rows = conn.execute(
+        select(webhook_endpoints).where(webhook_endpoints.c.disabled_at.is_(None))
+    ).mappings()
+    endpoints = [e for e in (_endpoint(dict(r)) for r in rows) if event_type in e.event_types]
+    if not endpoints or not events:
+        return 0
+    now = utcnow()
+    ids = [message_id_for(event_type, key) for _, _, key in events]
+    sent: set[tuple[str, str]] = set()
+    for start in range(0, len(ids), 500):
+        chunk = sorted(set(ids[start : start + 500]))
+        found = conn.execute(
+            select(webhook_deliveries.c.message_id, webhook_deliveries.c.endpoint_id).where(
+                webhook_deliveries.c.message_id.in_(chunk)
+            )
+        ).all()
+        sent.update((str(m), str(e)) for m, e in found)
+    stamp = now.isoformat() + "Z"
+    values = []
+    for (shop_id, data, _key), message_id in zip(events, ids, strict=True):
+        body = json.dumps(
+            {"type": event_type, "timestamp": stamp, "data": dict(data)},
+            sort_keys=True,
+            default=str,
+        )
+        for endpoint in endpoints:
+            if endpoint.shop_id is not None and endpoint.shop_id != shop_id:
+                continue
+            if (message_id, endpoint.endpoint_id) in sent:
+                continue
+            sent.add((message_id, endpoint.endpoint_id))
+            values.append(
+                {
+                    "message_id": message_id,
+                    "endpoint_id": endpoint.endpoint_id,
+                    "event_type": event_type,
+                    "shop_id": shop_id,
+                    "payload": body,
+                    "state": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+            )
+    if values:
+        conn.execute(webhook_deliveries.insert(), values)
+    return len(values)
 
 
 def list_deliveries(

@@ -87,6 +87,8 @@ class Case:
     updated_at: datetime
     ledger_entry_id: str | None
     reversal_entry_id: str | None
+    risk_score: int | None = None
+    """The risk score of the decision under review (``None``: a penalty has none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +130,7 @@ def _to_case(row: dict[str, object]) -> Case:
         row["updated_at"],  # type: ignore[arg-type]
         None if row["ledger_entry_id"] is None else str(row["ledger_entry_id"]),
         None if row["reversal_entry_id"] is None else str(row["reversal_entry_id"]),
+        None if row.get("risk_score") is None else int(row["risk_score"]),  # type: ignore[call-overload]
     )
 
 
@@ -151,6 +154,7 @@ def open_case(
     at: datetime,
     buyer_id: str | None = None,
     ledger_entry_id: str | None = None,
+    risk_score: int | None = None,
 ) -> Case:
     """Open a case for a decision (operators and the risk stage); one case per subject."""
     scope.require_operator("opening a risk case")
@@ -176,6 +180,7 @@ def open_case(
                     opened_at=at,
                     updated_at=at,
                     ledger_entry_id=ledger_entry_id,
+                    risk_score=risk_score,
                 )
             )
             _audit(conn, case_id, at, scope.actor, None, CaseState.OPEN, f"opened: {decision}")
@@ -412,5 +417,6 @@ def open_cases_from_decisions(
             amount_fen=int(amount),
             at=at,
             buyer_id=buyer,
+            risk_score=int(score),
         )
     return len(list_cases(engine, scope)) - before

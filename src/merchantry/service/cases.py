@@ -9,25 +9,27 @@ account of what money moved back.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 import duckdb
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
+from sqlalchemy.engine import Connection
 
 from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_fen
 from merchantry.ledger import apply_overturns, overturn_reversals
+from merchantry.ops.webhooks import enqueue
 from merchantry.risk.access import Scope
 from merchantry.risk.cases import (
     AuditRecord,
     Case,
     CaseState,
     Evidence,
+    _to_case,
     appeal,
     audit_trail,
     evidence_of,
@@ -38,14 +40,19 @@ from merchantry.risk.cases import (
     record_reversal,
     transition,
 )
+from merchantry.risk.store import risk_cases
 
 __all__ = [
+    "QUEUE_ORDER",
     "CaseMove",
     "CasePage",
     "CaseSort",
     "CaseView",
+    "Recorder",
     "Reversal",
     "appeal_case",
+    "case_event",
+    "case_queue",
     "list_cases",
     "move_case",
     "open_cases",
@@ -100,27 +107,59 @@ class CaseSort(StrEnum):
     """Oldest opened first (waiting longest)."""
 
 
-SCORE_IN_DECISION: Final = re.compile(r"\(score (-?\d+)\)")
-"""Where an intercept decision states its score: ``intercept (score 87)``."""
+QUEUE_ORDER: Final = {
+    "-risk": (
+        risk_cases.c.risk_score.is_(None),
+        risk_cases.c.risk_score.desc(),
+        risk_cases.c.case_id,
+    ),
+    "risk": (risk_cases.c.risk_score.is_(None), risk_cases.c.risk_score, risk_cases.c.case_id),
+    "opened_at": (risk_cases.c.opened_at, risk_cases.c.case_id),
+    "-opened_at": (risk_cases.c.opened_at.desc(), risk_cases.c.case_id),
+    "amount": (risk_cases.c.amount_fen, risk_cases.c.case_id),
+    "-amount": (risk_cases.c.amount_fen.desc(), risk_cases.c.case_id),
+    "updated_at": (risk_cases.c.updated_at, risk_cases.c.case_id),
+    "-updated_at": (risk_cases.c.updated_at.desc(), risk_cases.c.case_id),
+}
+"""Sort keys of the case queue (``-`` for descending; cases without a risk score come last
+either way); the case id breaks ties, so pages neither repeat nor skip a case."""
+
+SORT_KEY: Final = {CaseSort.RISK: "-risk", CaseSort.AMOUNT: "-amount", CaseSort.AGE: "opened_at"}
+"""The queue order each named sort means."""
 
 
-def risk_score(case: Case) -> int | None:
-    """The risk score the case's decision states, or None (a penalty has none)."""
-    found = SCORE_IN_DECISION.search(case.decision)
-    return int(found.group(1)) if found else None
+def case_queue(
+    engine: Engine,
+    scope: Scope,
+    *,
+    states: Sequence[CaseState] = (),
+    shop_id: str | None = None,
+    sort: str = "opened_at",
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Case], int]:
+    """Cases the scope may see, filtered, sorted and paged in SQL; and how many match in all.
 
-
-def _sort_key(sort: CaseSort) -> Callable[[Case], tuple[object, ...]]:
-    if sort is CaseSort.RISK:
-
-        def by_risk(c: Case) -> tuple[object, ...]:
-            score = risk_score(c)
-            return (score is None, -(score or 0), c.case_id)
-
-        return by_risk
-    if sort is CaseSort.AMOUNT:
-        return lambda c: (-c.amount_fen, c.case_id)
-    return lambda c: (c.opened_at, c.case_id)
+    A merchant scope sees its own shop's cases only, whatever ``shop_id`` says. The risk
+    order reads the stored ``risk_score`` column (indexed), never the decision's words.
+    """
+    if sort not in QUEUE_ORDER:
+        raise InputError(f"cannot sort cases by {sort!r}; use one of {', '.join(QUEUE_ORDER)}")
+    if limit < 1 or offset < 0:
+        raise InputError(f"a page needs limit >= 1 and offset >= 0, not {limit} and {offset}")
+    where = []
+    if not scope.is_operator:
+        where.append(risk_cases.c.shop_id == scope.shop_id)
+    if shop_id is not None:
+        where.append(risk_cases.c.shop_id == shop_id)
+    if states:
+        where.append(risk_cases.c.state.in_([s.value for s in states]))
+    query = select(risk_cases).where(*where).order_by(*QUEUE_ORDER[sort])
+    count = select(func.count()).select_from(risk_cases).where(*where)
+    with engine.connect() as conn:
+        rows = conn.execute(query.limit(limit).offset(offset)).mappings().all()
+        total = int(conn.execute(count).scalar_one())
+    return [_to_case(dict(r)) for r in rows], total
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,25 +196,65 @@ def page_cases(
     page: int = 1,
     per_page: int = 20,
 ) -> CasePage:
-    """A page of the case queue the scope may see (a merchant: its shop's), sorted.
+    """A numbered page of :func:`case_queue` (the command line's view of it).
 
-    The order is total (ties broken by case id), so consecutive pages neither
-    repeat nor skip a case. A page past the last is refused, naming how many there are.
+    A page past the last is refused, naming how many there are.
     """
     if page < 1:
         raise InputError(f"--page must be 1 or more, not {page}")
     if per_page < 1:
         raise InputError(f"--per-page must be 1 or more, not {per_page}")
-    found = sorted(list_cases(engine, scope, state), key=_sort_key(sort))
-    result = CasePage(
-        tuple(found[(page - 1) * per_page : page * per_page]), len(found), page, per_page, sort
+    found, total = case_queue(
+        engine,
+        scope,
+        states=() if state is None else (state,),
+        sort=SORT_KEY[sort],
+        limit=per_page,
+        offset=(page - 1) * per_page,
     )
+    result = CasePage(tuple(found), total, page, per_page, sort)
     if page > result.pages:
         raise InputError(
             f"page {page} is past the last: {result.total:,} cases make {result.pages} "
             f"page(s) of {per_page}"
         )
     return result
+
+
+def risk_score(case: Case) -> int | None:
+    """The risk score of the case's decision (stored with the case), or None (a penalty)."""
+    return case.risk_score
+
+
+Recorder = Callable[[Connection, Case, Case], None]
+"""Told ``(transaction, before, after)`` of a case move, in the transaction that queues its
+webhook (the API audits the request there)."""
+
+
+def case_event(before: Case, after: Case, note: str) -> dict[str, Any]:
+    """The ``case.state_changed`` webhook's data for a move."""
+    return {
+        "case_id": after.case_id,
+        "shop_id": after.shop_id,
+        "subject": after.subject.value,
+        "subject_id": after.subject_id,
+        "from_state": before.state.value,
+        "to_state": after.state.value,
+        "note": note,
+        "amount_fen": after.amount_fen,
+        "reversal_entry_id": after.reversal_entry_id,
+    }
+
+
+def _announce(
+    engine: Engine, before: Case, after: Case, note: str, record: Recorder | None
+) -> None:
+    """Queue the case's ``case.state_changed`` webhook (and let ``record`` audit) at once."""
+    data: Mapping[str, Any] = case_event(before, after, note)
+    with engine.begin() as conn:
+        enqueue(conn, "case.state_changed", after.shop_id, data)
+        if record is not None:
+            record(conn, before, after)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,9 +290,15 @@ def appeal_case(
     evidence_refs: Sequence[str],
     note: str,
     at: datetime,
+    *,
+    record: Recorder | None = None,
 ) -> Case:
-    """A merchant appeals its own shop's case with evidence; the case goes under review."""
-    return appeal(engine, scope, case_id, evidence_refs, note, at)
+    """A merchant appeals its own shop's case with evidence; the case goes under review and
+    its ``case.state_changed`` webhook is queued (whichever front end asked)."""
+    before = get_case(engine, scope, case_id)
+    after = appeal(engine, scope, case_id, evidence_refs, note, at)
+    _announce(engine, before, after, f"appeal: {note}", record)
+    return after
 
 
 def move_case(
@@ -224,14 +309,37 @@ def move_case(
     note: str,
     at: datetime,
     warehouse: duckdb.DuckDBPyConnection | None = None,
+    *,
+    record: Recorder | None = None,
 ) -> CaseMove:
-    """Move a case (operators); ``overturned`` goes through :func:`overturn_case`."""
+    """Move a case (operators); ``overturned`` goes through :func:`overturn_case`. The
+    move's ``case.state_changed`` webhook is queued (whichever front end asked)."""
+    before = get_case(engine, scope, case_id)
     if to is CaseState.OVERTURNED:
-        return overturn_case(engine, scope, case_id, note, at, warehouse)
-    return CaseMove(transition(engine, scope, case_id, to, at, note))
+        moved = _overturn(engine, scope, case_id, note, at, warehouse)
+    else:
+        moved = CaseMove(transition(engine, scope, case_id, to, at, note))
+    _announce(engine, before, moved.case, note, record)
+    return moved
 
 
 def overturn_case(
+    engine: Engine,
+    scope: Scope,
+    case_id: str,
+    note: str,
+    at: datetime,
+    warehouse: duckdb.DuckDBPyConnection | None = None,
+    *,
+    record: Recorder | None = None,
+) -> CaseMove:
+    """:func:`move_case` to ``overturned``: see :func:`_overturn`."""
+    return move_case(
+        engine, scope, case_id, CaseState.OVERTURNED, note, at, warehouse, record=record
+    )
+
+
+def _overturn(
     engine: Engine,
     scope: Scope,
     case_id: str,

@@ -30,6 +30,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
@@ -67,32 +68,41 @@ def utcnow() -> datetime:
 # --- values -----------------------------------------------------------------------------
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
 def to_json(row: Mapping[str, Any]) -> str:
-    """A typed row as JSON (times and dates in ISO form, the ingest's text form)."""
+    """A typed row as JSON (times and dates in ISO form, the ingest's text form; tuples
+    as arrays)."""
+    return json.dumps(dict(row), ensure_ascii=False, default=_plain)
 
-    def plain(value: Any) -> Any:
-        if isinstance(value, datetime):
-            return value.isoformat(sep=" ")
-        if isinstance(value, date):
-            return value.isoformat()
-        if isinstance(value, tuple):
-            return list(value)
-        return value
 
-    return json.dumps({k: plain(v) for k, v in row.items()}, ensure_ascii=False)
+@lru_cache(maxsize=64)
+def _typed_columns(table: DeclaredTable) -> tuple[tuple[str, ...], ...]:
+    """(every column, timestamp columns, date columns) of ``table``."""
+    return (
+        table.column_names,
+        tuple(c.name for c in table.columns if c.type is ColumnType.TIMESTAMP),
+        tuple(c.name for c in table.columns if c.type is ColumnType.DATE),
+    )
 
 
 def from_json(table: DeclaredTable, body: str) -> dict[str, Any]:
     """A row stored by :func:`to_json` back as typed values."""
     raw = json.loads(body)
-    row: dict[str, Any] = {}
-    for column in table.columns:
-        value = raw.get(column.name)
-        if value is not None and column.type is ColumnType.TIMESTAMP:
-            value = datetime.fromisoformat(value)
-        elif value is not None and column.type is ColumnType.DATE:
-            value = date.fromisoformat(value)
-        row[column.name] = value
+    names, stamps, dates = _typed_columns(table)
+    row = {name: raw.get(name) for name in names}
+    for name in stamps:
+        if row[name] is not None:
+            row[name] = datetime.fromisoformat(row[name])
+    for name in dates:
+        if row[name] is not None:
+            row[name] = date.fromisoformat(row[name])
     return row
 
 
@@ -163,17 +173,25 @@ class InboxReader:
             self._local.connection = connection
         return connection.cursor()
 
-    def read_since(self, seq: int) -> list[InboxEvent]:
+    def read_since(
+        self, seq: int, known: Mapping[int, dict[str, Any]] | None = None
+    ) -> list[InboxEvent]:
+        """Events after ``seq``; bodies of the ``known`` ones (seq -> typed row, this
+        process's own events) are not parsed again."""
         cursor = self._cursor()
         try:
             cursor.execute(self._sql, (seq,) if self._positional else {"after": seq})
             rows = cursor.fetchall()
         finally:
             cursor.close()
-        return [
-            InboxEvent(int(s), str(t), from_json(TABLES_BY_NAME[str(t)], str(b)))
-            for s, t, b in rows
-        ]
+        have = known or {}
+        events = []
+        for s, t, b in rows:
+            row = have.get(int(s))  # one lookup: the owner may forget it meanwhile
+            if row is None:
+                row = from_json(TABLES_BY_NAME[str(t)], str(b))
+            events.append(InboxEvent(int(s), str(t), row))
+        return events
 
 
 def last_seq(engine: Engine) -> int:
@@ -209,12 +227,15 @@ def record_accepted(
     event_type: str,
     rows: Sequence[tuple[str, Mapping[str, Any]]],
     key_id: str | None,
+    inserted: set[str] | None = None,
 ) -> dict[str, int]:
     """Append accepted events ``(key, typed row)``; returns key -> seq for every key.
 
     An event another worker recorded first keeps its first ``seq`` (the unique
-    constraint decides the race; this worker's copy is dropped).
+    constraint decides the race; this worker's copy is dropped). ``inserted``, when
+    given, receives the keys this call recorded (their rows are the ones stored).
     """
+    mine = inserted if inserted is not None else set()
     now = utcnow()
     result = recorded(engine, event_type, [k for k, _ in rows])
     fresh = [(k, r) for k, r in rows if k not in result]
@@ -234,6 +255,7 @@ def record_accepted(
                         for k, r in fresh
                     ],
                 )
+            mine.update(k for k, _ in fresh)
         except IntegrityError:  # a race on the unique key: one by one, the first stands
             for k, r in fresh:
                 try:
@@ -247,6 +269,7 @@ def record_accepted(
                                 key_id=key_id,
                             )
                         )
+                    mine.add(k)
                 except IntegrityError:  # the other worker's row stands
                     continue
         result = recorded(engine, event_type, [k for k, _ in rows])

@@ -1,9 +1,9 @@
-"""An operator's reads: rulebooks in force and their history, rankings, the case queue.
+"""An operator's reads: rulebooks in force and their history, rankings.
 
 Rulebooks come from the shipped folder (and any extra folders the service is
 given); each is checked once per process and cached by file and modification
-time. The case queue reads the operational database; rankings read the
-warehouse.
+time. Rankings read the warehouse. (The case queue is
+:func:`merchantry.service.cases.case_queue`.)
 """
 
 from __future__ import annotations
@@ -12,15 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Final
 
 import duckdb
-from sqlalchemy import Engine, func, select
 
-from merchantry.kit.errors import InputError, NotFound
-from merchantry.risk.access import Scope
-from merchantry.risk.cases import Case, CaseState, _to_case
-from merchantry.risk.store import risk_cases
+from merchantry.kit.errors import NotFound
 from merchantry.rulebook import Rulebook, load_rulebook
 from merchantry.rulebook.library import available_names, find_rulebook, search_dirs
 from merchantry.scoring.report import RankedShop, ranking
@@ -151,45 +146,3 @@ def rankings(
     assert day is not None
     ranked = [r for r in ranking(con, rulebook, day) if industry is None or r.industry == industry]
     return day, ranked
-
-
-QUEUE_ORDER: Final = {
-    "opened_at": (risk_cases.c.opened_at, risk_cases.c.case_id),
-    "-opened_at": (risk_cases.c.opened_at.desc(), risk_cases.c.case_id),
-    "amount": (risk_cases.c.amount_fen, risk_cases.c.case_id),
-    "-amount": (risk_cases.c.amount_fen.desc(), risk_cases.c.case_id),
-    "updated_at": (risk_cases.c.updated_at, risk_cases.c.case_id),
-    "-updated_at": (risk_cases.c.updated_at.desc(), risk_cases.c.case_id),
-}
-"""Sort keys of the case queue (``-`` for descending); the case id breaks ties."""
-
-
-def case_queue(
-    engine: Engine,
-    scope: Scope,
-    *,
-    states: Sequence[CaseState] = (),
-    shop_id: str | None = None,
-    sort: str = "opened_at",
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Case], int]:
-    """Cases the scope may see, filtered, sorted and paged; and how many match in all.
-
-    A merchant scope sees its own shop's cases only, whatever ``shop_id`` says.
-    """
-    if sort not in QUEUE_ORDER:
-        raise InputError(f"cannot sort cases by {sort!r}; use one of {', '.join(QUEUE_ORDER)}")
-    where = []
-    if not scope.is_operator:
-        where.append(risk_cases.c.shop_id == scope.shop_id)
-    if shop_id is not None:
-        where.append(risk_cases.c.shop_id == shop_id)
-    if states:
-        where.append(risk_cases.c.state.in_([s.value for s in states]))
-    query = select(risk_cases).where(*where).order_by(*QUEUE_ORDER[sort])
-    count = select(func.count()).select_from(risk_cases).where(*where)
-    with engine.connect() as conn:
-        rows = conn.execute(query.limit(limit).offset(offset)).mappings().all()
-        total = int(conn.execute(count).scalar_one())
-    return [_to_case(dict(r)) for r in rows], total

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 import sqlglot.expressions as exp
+from sqlalchemy import Engine
 
 from merchantry.kit.errors import InputError
 from merchantry.kit.ids import stable_key
@@ -34,6 +35,7 @@ from merchantry.ledger import CloseSummary
 from merchantry.ledger.close import orders_without_fee_lines
 from merchantry.rulebook import load_rulebook
 from merchantry.rulebook.model import Rulebook
+from merchantry.service.payouts import announce_payouts
 from merchantry.service.stages import (
     Progress,
     Stage,
@@ -249,13 +251,16 @@ def run_stages(
     force: bool = False,
     progress: Progress | None = None,
     on_stage: OnStage | None = None,
+    outbox: Engine | None = None,
 ) -> RunReport:
     """Run the stale stages of ``stages`` (default: :func:`default_stages`) in order.
 
     ``only`` restricts the run to the named stages (see :func:`select_stages`);
     the others are reported as skipped. ``force`` runs the selected stages even
-    when fresh. A stage that fails raises; the stages before it stay committed
-    and recorded, so the next call resumes where this one stopped.
+    when fresh. With ``outbox`` (the operational database), a close that ran queues
+    its ``payout.scheduled`` webhooks there (:func:`announce_payouts`). A stage that
+    fails raises; the stages before it stay committed and recorded, so the next call
+    resumes where this one stopped.
     """
     if end < start:
         raise InputError(f"period ends ({end}) before it starts ({start})")
@@ -304,6 +309,9 @@ def run_stages(
         outcome = stage.run(StageContext(con, period[0], period[1], say))
         seconds = time.perf_counter() - began
         _record(con, stage, period, inputs, force and fresh, started, seconds, outcome)
+        if outbox is not None and stage.kind == "close":
+            queued = announce_payouts(outbox, con, period[0])
+            say(f"{stage.name}: {queued:,} payout webhooks queued")
         for table in stage.writes:
             states.pop(table, None)
         reports.append(StageReport(stage.name, True, reason, seconds, outcome, outcome.warnings))
@@ -320,6 +328,7 @@ def run_stage(
     end: date,
     *,
     progress: Progress | None = None,
+    outbox: Engine | None = None,
 ) -> StageOutcome:
     """Run one stage now, fresh or not, and record it in ``stage_runs``.
 
@@ -327,7 +336,9 @@ def run_stage(
     through here, so a later ``merchantry run`` over the same period finds it fresh
     instead of redoing it.
     """
-    report = run_stages(con, start, end, stages=(stage,), force=True, progress=progress)
+    report = run_stages(
+        con, start, end, stages=(stage,), force=True, progress=progress, outbox=outbox
+    )
     outcome = report.stages[0].outcome
     if outcome is None:  # a forced stage in a one-stage plan always runs
         raise RuntimeError(f"stage {stage.name} was asked to run and did not")
@@ -343,13 +354,16 @@ def close_with_fees(
     rulebook_dirs: Sequence[Path] = (),
     refresh_fees: bool = False,
     progress: Progress | None = None,
+    outbox: Engine | None = None,
 ) -> CloseSummary:
     """Close the period, running the fee stage first when its lines are missing.
 
     The fee stage runs when orders of the period have no fee lines under the
     rulebook, or always with ``refresh_fees`` (after late after-sales data, so
     refund lines are recomputed). Both stages go through :func:`run_stage`, so
-    both are recorded. The fee stage's warnings come first in the summary's.
+    both are recorded. The fee stage's warnings come first in the summary's. With
+    ``outbox``, the payouts the close scheduled are queued as webhooks (see
+    :func:`run_stages`).
     """
     if end < start:
         raise InputError(f"period ends ({end}) before it starts ({start})")
@@ -359,7 +373,7 @@ def close_with_fees(
     if fees_ran:
         (progress or (lambda _step: None))("fee stage")
         fee_warnings = run_stage(con, fees_stage(book), start, end, progress=progress).warnings
-    outcome = run_stage(con, close_stage(book), start, end, progress=progress)
+    outcome = run_stage(con, close_stage(book), start, end, progress=progress, outbox=outbox)
     if not isinstance(outcome.detail, CloseSummary):
         raise TypeError(f"the close stage reported {type(outcome.detail).__name__}")
     return dataclasses.replace(

@@ -128,6 +128,12 @@ def revoke_key(
     idem: Idempotency = Depends(idempotency),
 ) -> Any:
     engine = request.app.state.ops_engine
+
+    def change() -> dict[str, Any]:
+        revoked = _key_out(keys.revoke_key(engine, key_id))
+        request.app.state.keys.forget(key_id)
+        return revoked
+
     return _audited_change(
         request,
         principal,
@@ -135,7 +141,7 @@ def revoke_key(
         action="key.revoke",
         resource=f"key:{key_id}",
         read=lambda: _key_out(keys.get_key(engine, key_id)),
-        change=lambda: _key_out(keys.revoke_key(engine, key_id)),
+        change=change,
     )
 
 

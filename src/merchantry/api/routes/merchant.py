@@ -36,11 +36,10 @@ from merchantry.api.times import PLATFORM, zoned
 from merchantry.api.warehouse import reading
 from merchantry.ledger.payouts import PayoutRow
 from merchantry.ledger.statements import Statement
-from merchantry.risk.cases import Case, CaseState, get_case
+from merchantry.risk.cases import Case, CaseState
 from merchantry.scoring.diagnosis import ScoreDiagnosis
 from merchantry.service import merchant
-from merchantry.service.cases import CaseView, appeal_case, show_case
-from merchantry.service.operator import QUEUE_ORDER, case_queue
+from merchantry.service.cases import QUEUE_ORDER, CaseView, appeal_case, case_queue, show_case
 
 router = APIRouter(prefix="/v1", tags=["merchant"])
 
@@ -422,21 +421,13 @@ def appeal(
     scope = scope_of(principal)
 
     def work() -> tuple[int, Any]:
-        before = zoned(get_case(engine, scope, case_id), PLATFORM)
-        after = zoned(
-            appeal_case(engine, scope, case_id, body.evidence, body.note, datetime.now()),
-            PLATFORM,
+        record = events.case_recorder(
+            request, principal, action="case.appeal", zone=lambda c: zoned(c, PLATFORM)
         )
-        events.written(
-            request,
-            principal,
-            action="case.appeal",
-            resource=f"case:{case_id}",
-            shop_id=after.shop_id,
-            before=before,
-            after=after,
-            webhook=events.case_event(before, after, f"appeal: {body.note}"),
+        after = appeal_case(
+            engine, scope, case_id, body.evidence, body.note, datetime.now(), record=record
         )
-        return 200, events.as_json(after)
+        events.wake(request)
+        return 200, events.as_json(zoned(after, PLATFORM))
 
     return idem.run(work)

@@ -175,23 +175,19 @@ def transition_case(
     target = CaseState(body.to)
 
     def work() -> tuple[int, Any]:
-        before = zoned(get_case(engine, scope, case_id), PLATFORM)
+        before = get_case(engine, scope, case_id)
         now = datetime.now()
+        record = events.case_recorder(
+            request, principal, action="case.transition", zone=lambda c: zoned(c, PLATFORM)
+        )
         if target is CaseState.OVERTURNED and before.ledger_entry_id is not None:
             with writing(settings.warehouse, settings.warehouse_write_wait_s) as con:
-                moved = move_case(engine, scope, case_id, target, body.note, now, con)
+                moved = move_case(
+                    engine, scope, case_id, target, body.note, now, con, record=record
+                )
         else:
-            moved = move_case(engine, scope, case_id, target, body.note, now)
-        events.written(
-            request,
-            principal,
-            action="case.transition",
-            resource=f"case:{case_id}",
-            shop_id=moved.case.shop_id,
-            before=before,
-            after=zoned(moved.case, PLATFORM),
-            webhook=events.case_event(before, zoned(moved.case, PLATFORM), body.note),
-        )
+            moved = move_case(engine, scope, case_id, target, body.note, now, record=record)
+        events.wake(request)
         out = CaseMoved(
             case=zoned(moved.case, PLATFORM), reversal=moved.reversal, money_note=moved.money_note
         )

@@ -106,6 +106,9 @@ class OnlineService:
         self._started = False
         self._start_lock = threading.Lock()
         self._error: BaseException | None = None
+        self._own: dict[int, dict[str, Any]] = {}
+        """Typed rows of the events this worker recorded, by seq, until state and desk
+        both hold them (the inbox read does not parse them again)."""
 
     # --- building ------------------------------------------------------------------------
 
@@ -181,7 +184,7 @@ class OnlineService:
 
     def _catch_up(self, wait_s: float = 120.0) -> OnlineState:
         state = self._ready_state(wait_s)
-        events = self._inbox.read_since(state.seq)
+        events = self._inbox.read_since(state.seq, self._own)
         if events:
             with self._state_lock:
                 for event in events:
@@ -233,12 +236,14 @@ class OnlineService:
                 desk = self._desk
                 if desk is None:
                     raise NotReady("the event desk is not built")
-                desk.catch_up(self._inbox.read_since(desk.seq))
+                desk.catch_up(self._inbox.read_since(desk.seq, self._own), self._own)
                 checked = desk.check(table, [events[i] for i in fresh])
-            accepted = [(fresh[i], key, row) for i, key, row in checked.accepted]
-            seqs = record_accepted(
-                self.engine, kind.value, [(key, row) for _, key, row in accepted], key_id
-            )
+                accepted = [(fresh[i], key, row) for i, key, row in checked.accepted]
+                mine: set[str] = set()
+                seqs = record_accepted(
+                    self.engine, kind.value, [(key, row) for _, key, row in accepted], key_id, mine
+                )
+                self._own.update({seqs[key]: row for _, key, row in accepted if key in mine})
             refusals = [
                 Refusal(fresh[r.index], r.event_key, r.column_name, r.reason, r.message, r.body)
                 for r in checked.refused
@@ -250,5 +255,13 @@ class OnlineService:
                 results[refusal.index] = EventResult(
                     refusal.index, refusal.event_key, "refused", False, None, refusal
                 )
-        self._catch_up()
+        state = self._catch_up()
+        self._forget_own(state.seq)
         return [results[i] for i in range(len(events))]
+
+    def _forget_own(self, state_seq: int) -> None:
+        with self._desk_lock:
+            desk_seq = self._desk.seq if self._desk is not None else 0
+            done = min(state_seq, desk_seq)
+            for seq in [s for s in self._own if s <= done]:
+                del self._own[seq]
