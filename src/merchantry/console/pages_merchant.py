@@ -33,8 +33,7 @@ from merchantry.scoring.diagnosis import ScoreDiagnosis
 from merchantry.scoring.indicators import INDICATORS
 from merchantry.service import console_reads as reads
 from merchantry.service import merchant
-from merchantry.service.cases import appeal_case, show_case
-from merchantry.service.operator import case_queue
+from merchantry.service.cases import appeal_case, case_queue, show_case
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 
@@ -486,7 +485,7 @@ def appeal(
     need_scope(principal, "cases:appeal")
     engine = request.app.state.ops_engine
     scope = scope_of(principal)
-    before = get_case(engine, scope, case_id)
+    get_case(engine, scope, case_id)  # the shop check, before any evidence is written
     refs = []
     if image is not None and image.filename:
         data = image.file.read(MAX_IMAGE_BYTES + 1)
@@ -498,17 +497,9 @@ def appeal(
         folder.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(data)
         refs.append(f"{EVIDENCE_PREFIX}{case_id}/{name}")
-    after = appeal_case(engine, scope, case_id, refs, note.strip(), datetime.now())
-    events.written(
-        request,
-        principal,
-        action="case.appeal",
-        resource=f"case:{case_id}",
-        shop_id=after.shop_id,
-        before=before,
-        after=after,
-        webhook=events.case_event(before, after, f"appeal: {note.strip()}"),
-    )
+    record = events.case_recorder(request, principal, action="case.appeal", zone=lambda c: c)
+    appeal_case(engine, scope, case_id, refs, note.strip(), datetime.now(), record=record)
+    events.wake(request)
     return RedirectResponse(f"/console/cases/{case_id}", status_code=303)
 
 

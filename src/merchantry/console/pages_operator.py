@@ -244,21 +244,13 @@ def move(
     before = get_case(engine, scope, case_id)
     now = datetime.now()
     text = note.strip() or f"{to.value} by {principal.actor} in the console"
+    record = events.case_recorder(request, principal, action="case.transition", zone=lambda c: c)
     if to is CaseState.OVERTURNED and before.ledger_entry_id is not None:
         with writing(settings.warehouse, settings.warehouse_write_wait_s) as con:
-            moved = move_case(engine, scope, case_id, to, text, now, con)
+            move_case(engine, scope, case_id, to, text, now, con, record=record)
     else:
-        moved = move_case(engine, scope, case_id, to, text, now)
-    events.written(
-        request,
-        principal,
-        action="case.transition",
-        resource=f"case:{case_id}",
-        shop_id=moved.case.shop_id,
-        before=before,
-        after=moved.case,
-        webhook=events.case_event(before, moved.case, text),
-    )
+        move_case(engine, scope, case_id, to, text, now, record=record)
+    events.wake(request)
     return RedirectResponse(f"/console/cases/{case_id}", status_code=303)
 
 
