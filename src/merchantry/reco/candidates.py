@@ -30,10 +30,23 @@ KNOWN_COLUMNS: Final = frozenset(
 PURCHASE_COLUMNS: Final = frozenset({"sku_id", "purchased_at", "order_id"})
 
 
+def _problem(
+    source: str,
+    line: int | None,
+    code: str,
+    message: str,
+    hint: str = "",
+    column: str | None = None,
+) -> Diagnostic:
+    """A diagnostic whose message starts with its column (some consoles drop ``[col]``)."""
+    text = f"column {column}: {message}" if column else message
+    return Diagnostic(source, line, code, text, hint, column)
+
+
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """(row number, row) per data row; a row that cannot be read is its reason instead.
 
-    Rows count from 1 for the first data row (CSV: the line after the header)."""
+    Rows are numbered by their line in the file (a CSV header is line 1), as an editor shows."""
     if not path.is_file():
         raise NotFound(f"{path}: no such file")
     try:
@@ -54,7 +67,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
     reader = csv.DictReader(text.splitlines())
     if not reader.fieldnames:
         raise InputError(f"{path}: empty file (a header row with sku_id is needed)")
-    for number, row in enumerate(reader, start=1):
+    for number, row in enumerate(reader, start=2):
         if None in row:
             yield number, "more fields than the header has"
             continue
@@ -70,16 +83,16 @@ def read_candidates(path: Path) -> list[Candidate]:
     for number, row in _rows(path):
         if len(result) + len(problems) >= MAX_ROWS:
             problems.append(
-                Diagnostic(source, number, "too-many-rows", f"more than {MAX_ROWS:,} candidates")
+                _problem(source, number, "too-many-rows", f"more than {MAX_ROWS:,} candidates")
             )
             break
         if isinstance(row, str):
-            problems.append(Diagnostic(source, number, "bad-row", row))
+            problems.append(_problem(source, number, "bad-row", row))
             continue
         unknown = sorted(set(row) - KNOWN_COLUMNS)
         for name in unknown:
             problems.append(
-                Diagnostic(
+                _problem(
                     source,
                     number,
                     "unknown-column",
@@ -93,7 +106,7 @@ def read_candidates(path: Path) -> list[Candidate]:
             continue
         if candidate.sku_id in seen:
             problems.append(
-                Diagnostic(
+                _problem(
                     source,
                     number,
                     "duplicate-candidate",
@@ -118,7 +131,7 @@ def _text(row: dict[str, Any], name: str, source: str, number: int, out: list[Di
         return ""
     if not isinstance(value, str) or len(value) > 500:
         out.append(
-            Diagnostic(source, number, "bad-value", f"{name} must be text (≤ 500)", column=name)
+            _problem(source, number, "bad-value", f"{name} must be text (≤ 500)", column=name)
         )
         return ""
     return value.strip()
@@ -130,7 +143,7 @@ def _candidate(
     before = len(out)
     sku = _text(row, "sku_id", source, number, out)
     if not sku:
-        out.append(Diagnostic(source, number, "missing-value", "sku_id is empty", column="sku_id"))
+        out.append(_problem(source, number, "missing-value", "sku_id is empty", column="sku_id"))
         return None
     given = [c for c in LISTING_COLUMNS if c in row]
     if not given:
@@ -138,7 +151,7 @@ def _candidate(
     missing = [c for c in LISTING_COLUMNS if c not in row]
     for name in missing:
         out.append(
-            Diagnostic(
+            _problem(
                 source,
                 number,
                 "missing-value",
@@ -154,7 +167,7 @@ def _candidate(
             price_fen = int(str(price))
         except ValueError:
             out.append(
-                Diagnostic(
+                _problem(
                     source,
                     number,
                     "bad-value",
@@ -165,13 +178,13 @@ def _candidate(
         else:
             if price_fen < 0:
                 out.append(
-                    Diagnostic(source, number, "bad-value", "price_fen < 0", column="price_fen")
+                    _problem(source, number, "bad-value", "price_fen < 0", column="price_fen")
                 )
     phash = None
     try:
         phash = parse_phash(_text(row, "image_phash", source, number, out) or None)
     except InputError as err:
-        out.append(Diagnostic(source, number, "bad-value", str(err), column="image_phash"))
+        out.append(_problem(source, number, "bad-value", str(err), column="image_phash"))
     attributes = row.get("attributes")
     if isinstance(attributes, str):
         attributes = attributes.split("|")
@@ -179,7 +192,7 @@ def _candidate(
         isinstance(attributes, list) and all(isinstance(a, str) for a in attributes)
     ):
         out.append(
-            Diagnostic(
+            _problem(
                 source,
                 number,
                 "bad-value",
@@ -210,24 +223,24 @@ def read_purchases(path: Path) -> list[Purchase]:
     source = str(path)
     for number, row in _rows(path):
         if isinstance(row, str):
-            problems.append(Diagnostic(source, number, "bad-row", row))
+            problems.append(_problem(source, number, "bad-row", row))
             continue
         for name in sorted(set(row) - PURCHASE_COLUMNS):
             problems.append(
-                Diagnostic(source, number, "unknown-column", f"unknown column {name!r}", "", name)
+                _problem(source, number, "unknown-column", f"unknown column {name!r}", "", name)
             )
         sku = _text(row, "sku_id", source, number, problems)
         stamp = _text(row, "purchased_at", source, number, problems)
         if not sku:
             problems.append(
-                Diagnostic(source, number, "missing-value", "sku_id is empty", "", "sku_id")
+                _problem(source, number, "missing-value", "sku_id is empty", "", "sku_id")
             )
             continue
         try:
             when = datetime.fromisoformat(stamp)
         except ValueError:
             problems.append(
-                Diagnostic(
+                _problem(
                     source,
                     number,
                     "bad-value",

@@ -9,9 +9,9 @@ when configured; nothing needs it.
 
 Whatever wrote a variant, :func:`unsupported_claims` reads it back: every material,
 size or measure and certification it names must be found in the product's attributes,
-brand or its own listing title. Reviews are never a source of claims (a buyer writing
-"真丝手感" does not make it silk). :func:`guarded` drops a variant with any unsupported
-claim and says which, so nothing invented is ever shown.
+brand, its own listing title or its category's name. Reviews are never a source of
+claims (a buyer writing "真丝手感" does not make it silk). :func:`guarded` drops a
+variant with any unsupported claim and says which, so nothing invented is ever shown.
 """
 
 from __future__ import annotations
@@ -109,8 +109,8 @@ class Claim:
     text: str
 
 
-def _supported_text(listing: Listing) -> str:
-    parts = [listing.title, listing.brand or "", *listing.attributes.values()]
+def _supported_text(listing: Listing, category: str) -> str:
+    parts = [listing.title, category, listing.brand or "", *listing.attributes.values()]
     return normalise_title("".join(parts)).lower()
 
 
@@ -130,9 +130,10 @@ def claims(text: str) -> list[Claim]:
     return found
 
 
-def unsupported_claims(text: str, listing: Listing) -> list[Claim]:
-    """The claims of ``text`` that the listing's attributes, brand and title do not make."""
-    supported = _supported_text(listing)
+def unsupported_claims(text: str, listing: Listing, category: str = "") -> list[Claim]:
+    """The claims of ``text`` that the listing's attributes, brand, title and category
+    name (毛绒玩具 names its material) do not make."""
+    supported = _supported_text(listing, category)
     result = []
     for claim in claims(text):
         core = normalise_title(claim.text).lower()
@@ -151,7 +152,7 @@ def _slots(product: Product) -> dict[str, str]:
     for key in ("material", "colour", "size", "spec", "certification"):
         if listing.attributes.get(key):
             values[key] = listing.attributes[key]
-    quotes = [r for r in product.reviews if r and not unsupported_claims(r, listing)]
+    quotes = [r for r in product.reviews if r and not unsupported_claims(r, listing, product.noun)]
     if quotes:
         values["review"] = min(quotes, key=len)[:40]
     return values
@@ -189,11 +190,11 @@ class Guarded:
     blocked: list[tuple[Variant, list[Claim]]]
 
 
-def guarded(variants: Sequence[Variant], listing: Listing) -> Guarded:
+def guarded(variants: Sequence[Variant], listing: Listing, category: str = "") -> Guarded:
     """Variants split into those that may be shown and those with unsupported claims."""
     shown, blocked = [], []
     for variant in variants:
-        bad = unsupported_claims(variant.text, listing)
+        bad = unsupported_claims(variant.text, listing, category)
         if bad:
             blocked.append((variant, bad))
         else:

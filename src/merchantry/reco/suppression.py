@@ -122,10 +122,10 @@ def filter_candidates(
 ) -> FilterResult:
     """Split ``candidates`` into kept and removed, in their given order."""
     active, unknown_purchases = _active(purchases, catalogue, settings, now)
-    by_sku: dict[str, _Active] = {}
+    by_sku: dict[str, list[_Active]] = {}
     by_cluster: dict[str, list[_Active]] = {}
     for item in active:
-        by_sku.setdefault(item.purchase.sku_id, item)
+        by_sku.setdefault(item.purchase.sku_id, []).append(item)
         if item.cluster is not None:
             by_cluster.setdefault(item.cluster, []).append(item)
     kept: list[str] = []
@@ -169,7 +169,10 @@ def _active(
             continue
         industry = catalogue.industry_of.get(feats.listing.category_id)
         days, rule = settings.window_days(industry)
-        until = purchase.purchased_at + timedelta(days=days)
+        try:
+            until = purchase.purchased_at + timedelta(days=days)
+        except OverflowError:  # a purchase near the end of the calendar: never expires
+            until = datetime.max
         if days <= 0 or not purchase.purchased_at <= now < until:
             continue
         cluster = catalogue.clusters.get(purchase.sku_id)
@@ -179,33 +182,35 @@ def _active(
 
 def _hit(
     candidate: Candidate,
-    by_sku: Mapping[str, _Active],
+    by_sku: Mapping[str, list[_Active]],
     by_cluster: Mapping[str, list[_Active]],
     active: Sequence[_Active],
     catalogue: Catalogue,
     settings: RecoSettings,
 ) -> tuple[_Active, Match] | None:
-    same = by_sku.get(candidate.sku_id)
-    if same is not None:
-        return same, Match("self", 1000, "the SKU the buyer bought")
+    """The purchase that withholds ``candidate`` longest, and how they match."""
+    hits: list[tuple[_Active, Match]] = [
+        (item, Match("self", 1000, "the SKU the buyer bought"))
+        for item in by_sku.get(candidate.sku_id, ())
+    ]
     cluster = catalogue.clusters.get(candidate.sku_id)
     if cluster is not None:
-        matches = by_cluster.get(cluster)
-        if not matches:
-            return None
         feats = catalogue.features(candidate.sku_id)
-        assert feats is not None
-        for item in matches:
+        for item in by_cluster.get(cluster, ()):
+            if item.purchase.sku_id == candidate.sku_id or feats is None:
+                continue
+            found = match(feats, item.features, settings.similarity)
+            hits.append(
+                (item, found or Match("cluster", 0, f"in near-duplicate cluster {cluster}"))
+            )
+    elif candidate.listing is not None and active:
+        feats = features(candidate.listing, settings.similarity)
+        for item in active:
             found = match(feats, item.features, settings.similarity)
             if found is not None:
-                return item, found
-        first = matches[0]
-        return first, Match("cluster", 0, f"in near-duplicate cluster {cluster}")
-    if candidate.listing is None or not active:
+                hits.append((item, found))
+    if not hits:
         return None
-    feats = features(candidate.listing, settings.similarity)
-    for item in active:
-        found = match(feats, item.features, settings.similarity)
-        if found is not None:
-            return item, found
-    return None
+    # The latest end of a window says when the candidate may be shown again; on a tie the
+    # closest match (the SKU itself first) explains it.
+    return max(hits, key=lambda h: (h[0].until, h[1].path == "self", h[1].similarity_pm))

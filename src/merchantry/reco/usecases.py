@@ -235,7 +235,7 @@ def creatives_for(
     variants = render(product)
     if llm is not None:
         variants = polish(variants, product, llm)
-    return product, guarded(variants, listing)
+    return product, guarded(variants, listing, product.noun)
 
 
 def industries(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
