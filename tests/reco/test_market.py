@@ -86,7 +86,8 @@ def _buyer_with_withheld_purchase(db: Path) -> tuple[str, str, str]:
     con = connect(db, read_only=True)
     try:
         row = con.execute(
-            "SELECT o.buyer_id, o.sku_id, strftime(o.paid_at + INTERVAL 1 DAY, '%Y-%m-%d %H:%M:%S') "
+            "SELECT o.buyer_id, o.sku_id, "
+            "strftime(o.paid_at + INTERVAL 1 DAY, '%Y-%m-%d %H:%M:%S') "
             "FROM orders o JOIN products p USING (sku_id) JOIN categories c USING (category_id) "
             "WHERE c.industry = 'apparel' ORDER BY o.order_id LIMIT 1"
         ).fetchone()
