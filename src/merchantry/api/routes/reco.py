@@ -158,6 +158,7 @@ class _RecoState:
                 reco = load_settings(rulebook, tuple(settings.rulebook_dirs))
                 with reading(settings.warehouse) as con:
                     catalogue, _ = load_catalogue(con, reco)
+                    catalogue.warm()
                     longest = max([*reco.windows.values(), 0])
                     rows = con.execute(
                         "SELECT buyer_id, sku_id, paid_at, order_id FROM orders WHERE paid_at > "
