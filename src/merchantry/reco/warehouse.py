@@ -30,10 +30,21 @@ ORDER BY p.sku_id
 """
 
 
+_LISTINGS_WITHOUT_PROFILES = """
+SELECT sku_id, shop_id, category_id, title, price_fen,
+       NULL, NULL, NULL, NULL, NULL
+FROM products ORDER BY sku_id
+"""
+
+
 def read_listings(con: duckdb.DuckDBPyConnection) -> list[Listing]:
-    """Every product as a listing, in SKU order."""
+    """Every product as a listing, in SKU order (a warehouse made before
+    ``product_profiles`` existed, opened read-only, has titles, categories and prices only)."""
+    if not table_exists(con, "products"):
+        raise NotFound("the warehouse has no products table: run `merchantry ingest` first")
+    query = _LISTINGS if table_exists(con, "product_profiles") else _LISTINGS_WITHOUT_PROFILES
     listings = []
-    for row in con.execute(_LISTINGS).fetchall():
+    for row in con.execute(query).fetchall():
         sku, shop, category, title, price, spu, brand, attributes, phash, quality = row
         listings.append(
             Listing(
