@@ -156,3 +156,32 @@ def test_cli_filter_boost_replay_creatives_and_bandit(db: Path, tmp_path: Path) 
     assert "uplift" in result.output
     result = runner.invoke(app, ["reco", "bandit", "--rates", "A=x"])
     assert result.exit_code == 2
+
+
+def test_main_images_are_hashed_from_files_when_profiles_lack_a_hash(
+    db: Path, tmp_path: Path, settings: RecoSettings
+) -> None:
+    from PIL import Image, ImageDraw
+
+    from merchantry.reco.similarity import parse_phash, phash_file
+    from merchantry.reco.usecases import with_image_hashes
+    from merchantry.reco.warehouse import read_listings
+
+    con = connect(db)
+    try:
+        sku, ref = con.execute(
+            "SELECT sku_id, image_refs[1] FROM products WHERE len(image_refs) > 0 "
+            "ORDER BY sku_id LIMIT 1"
+        ).fetchone()
+        con.execute("UPDATE product_profiles SET image_phash = NULL WHERE sku_id = ?", [sku])
+        path = tmp_path / "images" / ref
+        path.parent.mkdir(parents=True)
+        picture = Image.new("RGB", (128, 128), "white")
+        ImageDraw.Draw(picture).ellipse((20, 30, 90, 110), fill=(200, 30, 40))
+        picture.save(path)
+        listings = with_image_hashes(con, read_listings(con), tmp_path / "images")
+        (hashed,) = [x for x in listings if x.sku_id == sku]
+        assert hashed.image_phash == parse_phash(phash_file(path))
+        assert update_clusters(con, settings, tmp_path / "images").skus == len(listings)
+    finally:
+        con.close()

@@ -159,12 +159,20 @@ def clusters_command(
     db: DbOption = Path(DEFAULT_DB),
     rulebook: RULEBOOK = DEFAULT_RULEBOOK,
     dirs: RulebookDirsOption = None,
+    images: Annotated[
+        Path | None,
+        typer.Option(
+            "--images",
+            help="Folder the products' image_refs are under: hash main images that have no "
+            "image_phash in product_profiles.",
+        ),
+    ] = None,
 ) -> None:
     """Build or update the near-duplicate clusters (`reco_clusters`) from `products`."""
     settings = _settings(rulebook, dirs)
     console = _console()
     with open_warehouse(db) as con, progress(console, "clustering products"):
-        written = update_clusters(con, settings)
+        written = update_clusters(con, settings, images)
     console.print(
         f"{written.skus:,} SKUs in {written.clusters:,} clusters "
         f"({written.multi_clusters:,} with near-duplicates); {written.written:,} row(s) "

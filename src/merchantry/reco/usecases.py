@@ -7,8 +7,9 @@ Each function opens nothing: the caller passes a DuckDB connection (the CLI's
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 
@@ -18,6 +19,7 @@ from merchantry.reco.clusters import ClusterIndex
 from merchantry.reco.creatives import Guarded, LlmSettings, Product, guarded, polish, render
 from merchantry.reco.replay import ReplayItem, ReplayReport, Session, buyer_factors, replay
 from merchantry.reco.settings import BoostSettings, RecoSettings
+from merchantry.reco.similarity import Listing, parse_phash, phash_file
 from merchantry.reco.suppression import (
     Candidate,
     Catalogue,
@@ -56,14 +58,42 @@ def filter_for_buyer(
     return filter_candidates(used, candidates, catalogue, settings, now), used
 
 
-def update_clusters(con: duckdb.DuckDBPyConnection, settings: RecoSettings) -> ClusterWrite:
-    """Cluster every product (new ones join existing clusters) and store what changed."""
+def update_clusters(
+    con: duckdb.DuckDBPyConnection, settings: RecoSettings, images: Path | None = None
+) -> ClusterWrite:
+    """Cluster every product (new ones join existing clusters) and store what changed.
+
+    With ``images``, a product without an image hash in ``product_profiles`` gets one
+    computed from its first ``image_refs`` file under that folder, when the file is there."""
     listings = read_listings(con)
     if not listings:
         raise NotFound("the warehouse holds no products: run `merchantry ingest` first")
+    if images is not None:
+        listings = with_image_hashes(con, listings, images)
     index = ClusterIndex(settings.similarity)
     index.add_all(listings)
     return write_clusters(con, list(index.memberships()))
+
+
+def with_image_hashes(
+    con: duckdb.DuckDBPyConnection, listings: Sequence[Listing], images: Path
+) -> list[Listing]:
+    """``listings``, each without a hash given one from its main image file under ``images``."""
+    if not images.is_dir():
+        raise NotFound(f"--images {images} is not a folder")
+    refs = dict(
+        con.execute(
+            "SELECT sku_id, image_refs[1] FROM products WHERE len(image_refs) > 0"
+        ).fetchall()
+    )
+    result = []
+    for listing in listings:
+        ref = refs.get(listing.sku_id)
+        path = images / str(ref) if ref else None
+        if listing.image_phash is None and path is not None and path.is_file():
+            listing = replace(listing, image_phash=parse_phash(phash_file(path)))
+        result.append(listing)
+    return result
 
 
 # --- boost and replay
