@@ -51,6 +51,7 @@ def _register_all() -> None:
         inbox,
         ingest,
         ledger,
+        reco,
         risk,
         rulebook,
         run,
@@ -72,6 +73,7 @@ def _register_all() -> None:
         demo,
         serve,
         inbox,
+        reco,
     ):
         module.register(app)
 

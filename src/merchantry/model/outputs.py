@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from merchantry.model.reco import RECO_CLUSTERS
 from merchantry.model.schema import Column, ColumnType, Table
 from merchantry.model.score_outputs import SCORE_TABLES
 
@@ -332,4 +333,5 @@ OUTPUT_TABLES: Final[tuple[Table, ...]] = (
     DEPOSIT_REQUIREMENTS,
     OVERTURNED_ENTRIES,
     *SCORE_TABLES,
+    RECO_CLUSTERS,
 )

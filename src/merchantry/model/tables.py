@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Final
 
 from merchantry.kit.settings import CURRENCIES
+from merchantry.model.reco import PRODUCT_PROFILES
 from merchantry.model.schema import (
     Column,
     ColumnType,
@@ -771,6 +772,7 @@ TABLES: Final[tuple[Table, ...]] = (
     CATEGORIES,
     SHOPS,
     PRODUCTS,
+    PRODUCT_PROFILES,
     CREATORS,
     ORDERS,
     LOGISTICS,

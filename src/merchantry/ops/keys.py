@@ -63,11 +63,12 @@ OPERATOR_SCOPES: Final = MERCHANT_SCOPES | {
     "webhooks:manage",
     "payouts:notify",
     "audit:read",
+    "reco:filter",
 }
 """What an operator key gets when ``--scopes`` is not given."""
 
 INTEGRATOR_SCOPES: Final = frozenset(
-    {"webhooks:manage", "risk:decide", "fees:quote", "events:write"}
+    {"webhooks:manage", "risk:decide", "fees:quote", "events:write", "reco:filter"}
 )
 """What an integrator key gets when ``--scopes`` is not given."""
 

@@ -41,6 +41,7 @@ from merchantry.synth.activity import (
 )
 from merchantry.synth.aftersales import draw_cases, draw_reviews
 from merchantry.synth.fulfilment import build_logistics, draw_causes, draw_journey
+from merchantry.synth.lookalikes import plant_lookalikes
 from merchantry.synth.orders import draw_orders, epoch_seconds
 from merchantry.synth.output import FORMATS, TableSink, write_csv
 from merchantry.synth.population import Population, draw_population
@@ -70,6 +71,7 @@ def marketplace_row(marketplace: Marketplace) -> pa.Table:
 _POPULATION: Final = 0
 _DAY: Final = 1
 _SERVICES: Final = 2
+_LOOKALIKES: Final = 3
 _STEPS: Final = (
     "orders",
     "causes",
@@ -136,6 +138,10 @@ def generate(
     for name, data in pop.truth.items():
         write_csv(out / TRUTH_DIR / f"{name}.csv", data)
     sinks["shop_services"].append(draw_services(stream(seed, _SERVICES), pop, start))
+    planted = plant_lookalikes(stream(seed, _LOOKALIKES), pop)
+    sinks["products"].append(planted.products)
+    sinks["product_profiles"].append(planted.profiles)
+    write_csv(out / TRUTH_DIR / "reco_pairs.csv", planted.truth)
 
     end = epoch_seconds(start + timedelta(days=days))
     with _progress(progress, days) as advance:
