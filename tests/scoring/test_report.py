@@ -90,8 +90,8 @@ def test_the_page_reports_what_the_tables_hold(scored: Market) -> None:
     headline = page.sections[0].blocks[0]
     assert isinstance(headline, Metrics)
     shown = {m.label: m.value for m in headline.items}
-    assert shown["formal stage"] == str(stages.get("formal", 0)) == "5"
-    assert shown["no score"] == str(stages.get("none", 0))
+    assert shown["正式阶段 / Formal stage"] == str(stages.get("formal", 0)) == "5"
+    assert shown["无分 / No score"] == str(stages.get("none", 0))
     lowest = scored.con.execute(
         "SELECT shop_id, score_cp FROM shop_scores WHERE rulebook = ?"
         " ORDER BY score_cp, shop_id LIMIT 1",
@@ -101,7 +101,8 @@ def test_the_page_reports_what_the_tables_hold(scored: Market) -> None:
     table = page.sections[-1].blocks[0]
     assert isinstance(table, Table)
     assert lowest[0] == "S3"
-    assert table.rows[0][:3] == (lowest[0], "digital_3c", lowest[1])
+    shop, industry, score = table.rows[0][:3]
+    assert (shop, str(industry), score) == ("S3", "3C数码 / Phones & electronics", lowest[1])
     assert f"{lowest[1] // 100}.{lowest[1] % 100:02d}" in html  # shown as points
     assert re.search(r"<script[^>]+src=\"https?://", html) is None  # offline
 
@@ -134,4 +135,22 @@ def test_the_command_writes_the_page_and_the_csv(scored: Market, tmp_path: Path)
     assert result.exit_code == 0, result.output
     assert "Good-service ranking" in out.read_text(encoding="utf-8")
     assert "in 2 industries" in result.output
-    assert ranked.read_text(encoding="utf-8").startswith("industry,rank,shop_id,score")
+    with ranked.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == [
+        "industry",
+        "industry_name",
+        "rank",
+        "shop_id",
+        "shop_name",
+        "score",
+        "special_services",
+        "rule_id",
+    ]
+    names = dict(scored.con.execute("SELECT shop_id, name FROM shops").fetchall())
+    for row in rows:  # the shop's name beside its id; the industry's name beside its code
+        assert row["shop_name"] == (names[row["shop_id"]] or "")
+    assert {(r["industry"], r["industry_name"]) for r in rows} == {
+        ("baby", "母婴 / Mother & baby"),
+        ("food_snacks", "食品饮料 / Food & drinks"),
+    }
