@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import re
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,46 @@ def test_the_command_writes_the_page_and_the_csv(scored: Market, tmp_path: Path)
         ("baby", "母婴 / Mother & baby"),
         ("food_snacks", "食品饮料 / Food & drinks"),
     }
+
+
+def test_one_typical_score_on_the_terminal_and_the_page(scored: Market, tmp_path: Path) -> None:
+    """The typical score is the median of the formal-stage scores (an even count's middle
+    pair averaged, half away from zero); the terminal and the page print that same figure."""
+    perfect_shop(scored, "S6", industry="baby")  # six formal shops: an even count
+    scored.shop("G1")
+    scored.orders("G1", 3, rating=1)  # a growth-stage shop, left out of the typical score
+    db = tmp_path / "test.duckdb"
+    scored.con.execute("CHECKPOINT")
+    runner = CliRunner()
+    day = ["--rulebook", RULEBOOK, "--date", SCORE_DAY.isoformat(), "--db", str(db)]
+    printed = runner.invoke(app, ["score", *day], env={"COLUMNS": "200"})
+    assert printed.exit_code == 0, printed.output
+    out = tmp_path / "scores.html"
+    page = runner.invoke(app, ["score-report", *day, "--out", str(out)])
+    assert page.exit_code == 0, page.output
+    formal = sorted(
+        int(r[0])
+        for r in scored.con.execute(
+            "SELECT score_cp FROM shop_scores WHERE rulebook = ? AND score_date = ?"
+            " AND stage = 'formal'",
+            [RULEBOOK, SCORE_DAY],
+        ).fetchall()
+    )
+    everyone = scored.con.execute(
+        "SELECT count(*) FROM shop_scores WHERE rulebook = ? AND score_date = ?",
+        [RULEBOOK, SCORE_DAY],
+    ).fetchone()
+    assert everyone is not None
+    assert len(formal) < everyone[0]  # a growth or unscored shop that must not count
+    middle = len(formal) // 2
+    typical = (
+        formal[middle]
+        if len(formal) % 2
+        else int((Decimal(formal[middle - 1] + formal[middle]) / 2).quantize(1, ROUND_HALF_UP))
+    )
+    shown = f"{typical // 100}.{typical % 100:02d}"
+    terminal = " ".join(printed.output.split())
+    assert f"typical score {shown} (median of the formal stage)" in terminal
+    html = out.read_text(encoding="utf-8")
+    assert re.search(rf"typical score \(median, formal stage\)</div>\s*<div[^>]*>{shown}<", html)
+    assert "mean" not in terminal.split("typical score")[0]  # no rival figure on the terminal
