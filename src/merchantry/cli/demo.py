@@ -40,7 +40,7 @@ from merchantry.report import (
     bar_chart,
     format_points,
 )
-from merchantry.report.names import Vocabulary, label, named
+from merchantry.report.names import Vocabulary, humanize, label, named
 from merchantry.scoring.report import TYPICAL_LABEL, write_ranking_csv, write_score_report
 from merchantry.service import demo
 from merchantry.service.demo import (
@@ -324,7 +324,7 @@ def print_summary(run: DemoRun) -> None:
         lines.add_column("policy line")
         lines.add_column("saving", justify="right")
         for line in digest.shown:
-            lines.add_row(line.title, format_fen(line.saving_fen))
+            lines.add_row(humanize(line.title), format_fen(line.saving_fen))
         if digest.more:
             lines.add_row(digest.more_line, format_fen(digest.more_net_fen))
         console.print(lines)
@@ -390,7 +390,7 @@ def summary_page(run: DemoRun) -> Page:
                     ),
                     bar_chart(
                         "节省来源 · Savings by policy line",
-                        [line.title for line in run.simulation.by_line],
+                        [humanize(line.title) for line in run.simulation.by_line],
                         [line.saving_fen for line in run.simulation.by_line],
                     ),
                     Paragraph(

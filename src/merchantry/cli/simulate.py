@@ -27,6 +27,7 @@ from merchantry.cli.options import (
 from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_bp, format_fen, percent_to_bp, yuan_to_fen
 from merchantry.report import PlotlyMode, format_points
+from merchantry.report.names import humanize
 from merchantry.rulebook import load_rulebook
 from merchantry.service.simulation import run_simulation
 from merchantry.simulate import SegmentParams, SimulationResult
@@ -107,7 +108,7 @@ def print_result(console: Console, result: SimulationResult) -> None:
     lines.add_column("orders", justify="right")
     lines.add_column("saving", justify="right")
     for line in result.by_line:
-        lines.add_row(line.title, f"{line.orders:,}", format_fen(line.saving_fen))
+        lines.add_row(humanize(line.title), f"{line.orders:,}", format_fen(line.saving_fen))
     console.print(lines)
     if result.ledger:
         ledger = Table(title="Settlement and compensation 账期与赔付 (ledger rules)")

@@ -17,6 +17,7 @@ and it imports nothing but the kit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -296,6 +297,28 @@ def named(vocabulary: Vocabulary, code: object) -> Coded | None:
     if code is None:
         return None
     return Coded(label(vocabulary, code), str(code))
+
+
+CODE_IN_TEXT: Final = re.compile(r"(?<![\w.\-])[a-z0-9]+(?:_[a-z0-9]+)+(?![\w\-])")
+"""An identifier-like code standing alone in prose (``home_furniture``; not inside a rule id
+such as ``w.after_sales.digital_3c``, which is a reference, not a name)."""
+
+
+def humanize(text: str) -> str:
+    """Free text (a rulebook's note or title) with every identifier-like code that has a
+    display name replaced by that name: ``e.g. home_furniture`` -> ``e.g. 家居家具 / Home &
+    furniture``. Codes with no name, and plain-word codes, stay as written."""
+
+    def name(match: re.Match[str]) -> str:
+        code = match.group(0)
+        for vocabulary in (Vocabulary.INDUSTRY, Vocabulary.INDICATOR, Vocabulary.FEE_KIND):
+            found = REGISTRY[vocabulary].get(code)
+            if found:
+                return found.label
+        found_any = next((v[code] for v in REGISTRY.values() if code in v), None)
+        return found_any.label if found_any else code
+
+    return CODE_IN_TEXT.sub(name, text)
 
 
 def unit_label(unit: str) -> str:

@@ -27,7 +27,7 @@ from merchantry.report import (
     format_points,
     histogram_chart,
 )
-from merchantry.report.names import Coded, Vocabulary, label, named
+from merchantry.report.names import Coded, Vocabulary, humanize, label, named
 from merchantry.report.page import shop_label
 from merchantry.simulate.result import ShopSaving, SimulationResult
 from merchantry.simulate.wording import (
@@ -180,7 +180,7 @@ def line_section(result: SimulationResult) -> Section:
         )
     chart = bar_chart(
         "",
-        [line.title for line in lines],
+        [humanize(line.title) for line in lines],
         [line.saving_fen for line in lines],
         value_title=f"节省 / Saving ({currency_symbol()})",
     )
@@ -197,7 +197,7 @@ def line_section(result: SimulationResult) -> Section:
         ),
         (
             {
-                "title": Coded(line.title, line.line_id),
+                "title": Coded(humanize(line.title), line.line_id),
                 "rulebook": line.line_rulebook,
                 "kinds": ", ".join(label(Vocabulary.FEE_KIND, k) for k in line.fee_kinds),
                 "orders": line.orders,
@@ -453,7 +453,6 @@ def methods_section(result: SimulationResult) -> Section:
                 "规则中的假设值 / Rulebook numbers that are assumptions",
                 (
                     Column("rulebook", "规则版本 / Rulebook"),
-                    Column("rule_id", "规则 / Rule"),
                     Column("title", "名称 / Title"),
                     Column("note", "说明 / Note"),
                     Column("source", "来源 / Source"),
@@ -461,9 +460,8 @@ def methods_section(result: SimulationResult) -> Section:
                 (
                     {
                         "rulebook": a.rulebook,
-                        "rule_id": a.rule_id,
-                        "title": a.title,
-                        "note": a.note,
+                        "title": Coded(humanize(a.title), a.rule_id),
+                        "note": humanize(a.note),
                         "source": a.source,
                     }
                     for a in result.assumptions

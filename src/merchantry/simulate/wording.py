@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from merchantry.kit.money import format_fen
-from merchantry.report.names import SEGMENT_DIMENSIONS, SEGMENTS, Vocabulary, label
+from merchantry.report.names import SEGMENT_DIMENSIONS, SEGMENTS, Vocabulary, humanize, label
 from merchantry.simulate.result import LineSaving
 
 REFUND_KINDS: Final = frozenset({"fee_refund", "promotion_fee_refund"})
@@ -40,7 +40,7 @@ def line_sentence(line: LineSaving) -> str:
         verb = f"为商家返还 {amount} · returned {amount} to merchants"
     else:
         verb = f"为商家节省 {amount} · saved merchants {amount}"
-    return f"{line.title}: {verb} ({line.orders:,} orders, {line.shops:,} shops)"
+    return f"{humanize(line.title)}: {verb} ({line.orders:,} orders, {line.shops:,} shops)"
 
 
 def merchants_phrase(saving_fen: int) -> str:
