@@ -28,6 +28,7 @@ import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.kit.errors import NotFound
+from merchantry.report.names import Vocabulary, label
 from merchantry.rulebook.checker import load_rulebook
 from merchantry.rulebook.model import Rulebook
 from merchantry.rulebook.score_effects import SCORE_INDICATORS
@@ -436,7 +437,7 @@ def _finding(
     zh, en = ACTIONS.get(indicator, ("", ""))
     return Finding(
         indicator=indicator,
-        title=spec.title,
+        title=label(Vocabulary.INDICATOR, indicator),
         unit=spec.unit,
         dimension=None if dimension is None else str(dimension),
         value=None if value is None else int(value),
