@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from merchantry.cli.main import app
 from merchantry.kit.money import format_fen
+from merchantry.report.names import humanize
 from merchantry.service.demo import SCORE_GATED_COMPENSATION, SCORE_RULEBOOK
 
 
@@ -77,7 +78,7 @@ def assert_every_policy_line_is_accounted_for(con: duckdb.DuckDBPyConnection, pr
     listed = [
         (t, f)
         for t, f in lines
-        if re.search(rf"{re.escape(t)} │ +{re.escape(format_fen(f))} │", printed)
+        if re.search(rf"{re.escape(humanize(t))} │ +{re.escape(format_fen(f))} │", printed)
     ]
     if len(lines) <= 10:
         assert len(listed) == len(lines)

@@ -139,7 +139,8 @@ class TestCommandLine:
             ],
         )
         assert result.exit_code == 0, result.output
-        assert "technical_service_fee" in result.output
+        assert "技术服务费 / Technical service fee" in result.output  # the kind by its name
+        assert "technical_service_fee" not in result.output
         assert "¥0.60" in result.output
 
     def test_rulebook_check_exits_non_zero_and_prints_every_problem(self, tmp_path):

@@ -12,7 +12,14 @@ import pytest
 import sqlglot.expressions as exp
 
 from merchantry.kit.errors import InputError
-from merchantry.risk.decisions import RiskRequest, decide, load_context, score_requests
+from merchantry.risk.decisions import (
+    RiskRequest,
+    combine,
+    decide,
+    load_context,
+    model_grade,
+    score_requests,
+)
 from merchantry.risk.evaluation import evaluate_decisions
 from merchantry.risk.features import build_batch_features
 from merchantry.risk.images import FindingKind, ImageFinding, ImageReport
@@ -22,6 +29,7 @@ from merchantry.risk.rules import DecisionKind, compile_risk_rules, evaluate_sig
 from merchantry.risk.settings import RiskSettings, settings_from
 from merchantry.rulebook import load_rulebook
 from merchantry.rulebook.checker import check_file
+from merchantry.rulebook.library import shipped_dir
 from tests.risk.conftest import Market
 from tests.risk.factories import T0, add_claim, add_delivery, add_order, add_shop
 
@@ -149,8 +157,8 @@ def test_every_risk_signal_fires_inside_its_bounds_and_not_outside(warehouse, ru
         (-30, DecisionKind.FAST_APPROVE),
         (-10, DecisionKind.FAST_APPROVE),
         (-9, DecisionKind.NORMAL),
-        (39, DecisionKind.NORMAL),
-        (40, DecisionKind.REVIEW),
+        (29, DecisionKind.NORMAL),
+        (30, DecisionKind.REVIEW),
         (69, DecisionKind.REVIEW),
         (70, DecisionKind.INTERCEPT),
         (200, DecisionKind.INTERCEPT),
@@ -250,7 +258,14 @@ class TestOnTheGeneratedMarket:
         con = market.connect()
         find_rings(con, RiskSettings())
         result = evaluate_decisions(con, market.truth, RULES, SETTINGS)
-        score_requests(con, RULES, SETTINGS, result.model)
+        run = score_requests(con, RULES, SETTINGS, result.model)
+        # every band is reachable on the generated market, the review band included
+        assert {d.value for d in DecisionKind} == {k for k, n in run.by_decision.items() if n}
+        graded = con.execute(
+            "SELECT count(DISTINCT model_points) FROM risk_decisions WHERE model_points > 0"
+        ).fetchone()
+        assert graded is not None
+        assert graded[0] >= 2  # graded: not only 0 and the maximum
         sample = con.execute(
             "SELECT a.case_id, a.order_id, a.requested_at, a.type, a.reason_code, a.amount_fen, "
             "a.evidence_images, d.decision, d.score FROM after_sales AS a "
@@ -276,3 +291,56 @@ def test_too_little_history_is_refused_rather_than_trained_on():
     times = np.arange(30).astype("datetime64[h]").astype("datetime64[us]")
     with pytest.raises(InputError, match="too little labelled history"):
         train_model(matrix, labels, times)
+
+
+@pytest.mark.parametrize(
+    ("probability", "grade", "points"),
+    [
+        (0.0, 0, 0),
+        (0.0499, 0, 0),
+        (0.05, 1, 10),
+        (0.1999, 1, 10),
+        (0.2, 2, 20),
+        (0.5, 3, 30),
+        (0.8999, 3, 30),
+        (0.9, 4, 40),
+        (1.0, 4, 40),
+    ],
+)
+def test_the_model_contribution_is_graded_by_the_rulebook_thresholds(probability, grade, points):
+    # risk-2026.yaml: grades from 5%, 20%, 50% and 90%, worth 10, 20, 30 and 40 points
+    assert model_grade(SETTINGS, probability) == (grade, points)
+
+
+def test_every_band_is_reachable_with_the_model_graded():
+    """With no rule signal, the model alone moves a request from normal to review but never to
+    interception; with 30 rule points its top grade intercepts; -10 and a quiet model approve."""
+    values = RULEBOOK.parameter_values
+    assert (values["model_grade_4_bp"], values["model_grade_4_points"]) == (9000, 40)
+    no_signal = [False] * len(RULES.signals)
+
+    def decided(probability: float | None) -> DecisionKind:
+        return combine(RULES, SETTINGS, "C1", no_signal, probability, "m").decision
+
+    assert decided(0.01) is DecisionKind.NORMAL
+    assert decided(0.3) is DecisionKind.NORMAL  # 20 points
+    assert decided(0.6) is DecisionKind.REVIEW  # 30 points
+    assert decided(0.999) is DecisionKind.REVIEW  # 40: the model alone never intercepts
+    assert RULES.decide_band(30 + 40)[0] is DecisionKind.INTERCEPT
+    assert RULES.decide_band(-10 + 0)[0] is DecisionKind.FAST_APPROVE
+    reasons = combine(RULES, SETTINGS, "C1", no_signal, 0.6, "m").reasons
+    assert [(r.rule_id, r.points) for r in reasons] == [("model", 30)]
+    assert "grade 3" in reasons[0].text
+
+
+def test_grades_that_do_not_rise_are_refused(tmp_path: Path):
+    text = (shipped_dir() / "risk-2026.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "risk-bad.yaml"
+    path.write_text(
+        text.replace("rulebook: risk-2026", "rulebook: risk-bad").replace(
+            "value: 9000", "value: 1000", 1
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="thresholds must rise"):
+        settings_from(load_rulebook("risk-bad", (tmp_path,)))

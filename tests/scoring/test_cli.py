@@ -43,8 +43,9 @@ def test_score_then_diagnose(tmp_path: Path) -> None:
         ],
     )
     assert diagnosed.exit_code == 0, diagnosed.output
-    assert "1. +7.50 feige_response_seconds" in diagnosed.output
-    assert "飞鸽" in diagnosed.output
+    printed = " ".join(diagnosed.output.split())
+    assert "1. +7.50 飞鸽平均响应时长 / Feige average response time" in printed  # by name
+    assert "feige_response_seconds" not in printed
 
 
 def test_an_unknown_rulebook_is_refused_with_its_name(tmp_path: Path) -> None:

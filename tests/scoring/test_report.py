@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import re
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -90,8 +91,8 @@ def test_the_page_reports_what_the_tables_hold(scored: Market) -> None:
     headline = page.sections[0].blocks[0]
     assert isinstance(headline, Metrics)
     shown = {m.label: m.value for m in headline.items}
-    assert shown["formal stage"] == str(stages.get("formal", 0)) == "5"
-    assert shown["no score"] == str(stages.get("none", 0))
+    assert shown["正式阶段 / Formal stage"] == str(stages.get("formal", 0)) == "5"
+    assert shown["无分 / No score"] == str(stages.get("none", 0))
     lowest = scored.con.execute(
         "SELECT shop_id, score_cp FROM shop_scores WHERE rulebook = ?"
         " ORDER BY score_cp, shop_id LIMIT 1",
@@ -101,7 +102,8 @@ def test_the_page_reports_what_the_tables_hold(scored: Market) -> None:
     table = page.sections[-1].blocks[0]
     assert isinstance(table, Table)
     assert lowest[0] == "S3"
-    assert table.rows[0][:3] == (lowest[0], "digital_3c", lowest[1])
+    shop, industry, score = table.rows[0][:3]
+    assert (shop, str(industry), score) == ("S3", "3C数码 / Phones & electronics", lowest[1])
     assert f"{lowest[1] // 100}.{lowest[1] % 100:02d}" in html  # shown as points
     assert re.search(r"<script[^>]+src=\"https?://", html) is None  # offline
 
@@ -134,4 +136,65 @@ def test_the_command_writes_the_page_and_the_csv(scored: Market, tmp_path: Path)
     assert result.exit_code == 0, result.output
     assert "Good-service ranking" in out.read_text(encoding="utf-8")
     assert "in 2 industries" in result.output
-    assert ranked.read_text(encoding="utf-8").startswith("industry,rank,shop_id,score")
+    with ranked.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == [
+        "industry",
+        "industry_name",
+        "rank",
+        "shop_id",
+        "shop_name",
+        "score",
+        "special_services",
+        "rule_id",
+    ]
+    names = dict(scored.con.execute("SELECT shop_id, name FROM shops").fetchall())
+    for row in rows:  # the shop's name beside its id; the industry's name beside its code
+        assert row["shop_name"] == (names[row["shop_id"]] or "")
+    assert {(r["industry"], r["industry_name"]) for r in rows} == {
+        ("baby", "母婴 / Mother & baby"),
+        ("food_snacks", "食品饮料 / Food & drinks"),
+    }
+
+
+def test_one_typical_score_on_the_terminal_and_the_page(scored: Market, tmp_path: Path) -> None:
+    """The typical score is the median of the formal-stage scores (an even count's middle
+    pair averaged, half away from zero); the terminal and the page print that same figure."""
+    perfect_shop(scored, "S6", industry="baby")  # six formal shops: an even count
+    scored.shop("G1")
+    scored.orders("G1", 3, rating=1)  # a growth-stage shop, left out of the typical score
+    db = tmp_path / "test.duckdb"
+    scored.con.execute("CHECKPOINT")
+    runner = CliRunner()
+    day = ["--rulebook", RULEBOOK, "--date", SCORE_DAY.isoformat(), "--db", str(db)]
+    printed = runner.invoke(app, ["score", *day], env={"COLUMNS": "200"})
+    assert printed.exit_code == 0, printed.output
+    out = tmp_path / "scores.html"
+    page = runner.invoke(app, ["score-report", *day, "--out", str(out)])
+    assert page.exit_code == 0, page.output
+    formal = sorted(
+        int(r[0])
+        for r in scored.con.execute(
+            "SELECT score_cp FROM shop_scores WHERE rulebook = ? AND score_date = ?"
+            " AND stage = 'formal'",
+            [RULEBOOK, SCORE_DAY],
+        ).fetchall()
+    )
+    everyone = scored.con.execute(
+        "SELECT count(*) FROM shop_scores WHERE rulebook = ? AND score_date = ?",
+        [RULEBOOK, SCORE_DAY],
+    ).fetchone()
+    assert everyone is not None
+    assert len(formal) < everyone[0]  # a growth or unscored shop that must not count
+    middle = len(formal) // 2
+    typical = (
+        formal[middle]
+        if len(formal) % 2
+        else int((Decimal(formal[middle - 1] + formal[middle]) / 2).quantize(1, ROUND_HALF_UP))
+    )
+    shown = f"{typical // 100}.{typical % 100:02d}"
+    terminal = " ".join(printed.output.split())
+    assert f"typical score {shown} (median of the formal stage)" in terminal
+    html = out.read_text(encoding="utf-8")
+    assert re.search(rf"typical score \(median, formal stage\)</div>\s*<div[^>]*>{shown}<", html)
+    assert "mean" not in terminal.split("typical score")[0]  # no rival figure on the terminal

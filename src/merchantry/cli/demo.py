@@ -40,7 +40,8 @@ from merchantry.report import (
     bar_chart,
     format_points,
 )
-from merchantry.scoring.report import write_ranking_csv, write_score_report
+from merchantry.report.names import Vocabulary, humanize, label, named
+from merchantry.scoring.report import TYPICAL_LABEL, write_ranking_csv, write_score_report
 from merchantry.service import demo
 from merchantry.service.demo import (
     BASELINE,
@@ -48,7 +49,7 @@ from merchantry.service.demo import (
     SCORE_RULEBOOK,
     TAOBAO_SCORE_RULEBOOK,
 )
-from merchantry.service.risk_demo import DECISIONS, run_risk_demo
+from merchantry.service.risk_demo import DECISIONS, RiskDemo, run_risk_demo
 from merchantry.simulate import SimulationResult
 from merchantry.simulate.report import write_report
 from merchantry.simulate.wording import merchants_phrase, platform_phrase
@@ -177,18 +178,39 @@ def step_close(run: DemoRun) -> None:
 def step_risk(run: DemoRun) -> None:
     """Risk: rings of linked buyers and a decision on every after-sales request."""
     found = run_risk_demo(run.warehouse(), run.data_dir / "truth", run.start, run.end)
-    run.console.print(found.line(), highlight=False)
+    run.console.print(risk_line(found), highlight=False)
     run.highlights.append(
         (
             "风控 · Risk",
             (
                 Metric("rings found", f"{found.flagged_rings:,}"),
                 *(
-                    Metric(f"requests: {name}", f"{found.by_decision.get(name, 0):,}")
+                    Metric(
+                        f"申请 / requests: {label(Vocabulary.DECISION, name)}",
+                        f"{found.by_decision.get(name, 0):,}",
+                    )
                     for name in DECISIONS
                 ),
             ),
         )
+    )
+
+
+def risk_line(found: RiskDemo) -> str:
+    """The risk step in one line, decisions by their display names, mildest first."""
+    rings = (
+        f" ({found.rings.rings_found} of {found.rings.planted_rings} planted rings found)"
+        if found.rings
+        else ""
+    )
+    counts = ", ".join(
+        f"{label(Vocabulary.DECISION, name)} {found.by_decision.get(name, 0):,}"
+        for name in DECISIONS
+    )
+    by = f" with model {found.model.version}" if found.model else " by rules only"
+    return (
+        f"Risk: {found.flagged_rings:,} rings of linked buyers flagged{rings}; "
+        f"{found.requests:,} after-sales requests decided{by}: {counts}."
     )
 
 
@@ -222,7 +244,7 @@ def step_score(run: DemoRun) -> None:
             (
                 Metric("shops scored", f"{done.scored:,}", note=f"on {run.end}"),
                 Metric(
-                    "median score",
+                    TYPICAL_LABEL,
                     "–" if done.median_cp is None else format_points(done.median_cp),
                     note=SCORE_RULEBOOK,
                 ),
@@ -302,7 +324,7 @@ def print_summary(run: DemoRun) -> None:
         lines.add_column("policy line")
         lines.add_column("saving", justify="right")
         for line in digest.shown:
-            lines.add_row(line.title, format_fen(line.saving_fen))
+            lines.add_row(humanize(line.title), format_fen(line.saving_fen))
         if digest.more:
             lines.add_row(digest.more_line, format_fen(digest.more_net_fen))
         console.print(lines)
@@ -368,7 +390,7 @@ def summary_page(run: DemoRun) -> Page:
                     ),
                     bar_chart(
                         "节省来源 · Savings by policy line",
-                        [line.title for line in run.simulation.by_line],
+                        [humanize(line.title) for line in run.simulation.by_line],
                         [line.saving_fen for line in run.simulation.by_line],
                     ),
                     Paragraph(
@@ -396,7 +418,7 @@ def summary_page(run: DemoRun) -> Page:
                             {
                                 "where": where,
                                 "shop": shop.label,
-                                "industry": shop.industry,
+                                "industry": named(Vocabulary.INDUSTRY, shop.industry),
                                 "score": shop.score_cp,
                             }
                             for where, shops in (

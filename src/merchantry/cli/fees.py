@@ -1,12 +1,19 @@
 """`merchantry fees`: run the fee stage for a period and print totals by fee kind.
 
 The stage runs through the service's runner, which records it in ``stage_runs``: a later
-`merchantry run` over the same period finds it fresh.
+`merchantry run` over the same period finds it fresh. Before it runs, the rulebook gets the
+same name-and-content check as the simulator's (:func:`merchantry.simulate.identity.
+check_rulebook`): a file whose ``rulebook:`` is another name, two different rulebooks of one
+name, or other content than the fee lines stored under the name is refused (the last unless
+``--replace``). ``--set NAME=VALUE`` prices a what-if child of the rulebook, filed under its
+own name.
 """
 
 from __future__ import annotations
 
+import tempfile
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -26,10 +33,14 @@ from merchantry.cli.options import (
 )
 from merchantry.fees import FeeRunSummary
 from merchantry.kit.money import format_fen
+from merchantry.report.names import Vocabulary, label
 from merchantry.rulebook import load_rulebook
 from merchantry.rulebook.purpose import Stage, require_stage
 from merchantry.service.runner import run_stage
 from merchantry.service.stages import fees_stage
+from merchantry.simulate.identity import check_rulebook, record
+from merchantry.simulate.params import parse_settings, split_settings, write_derived
+from merchantry.store.warehouse import table_exists
 
 
 def register(app: typer.Typer) -> None:
@@ -44,7 +55,7 @@ def print_summary(console: Console, summary: FeeRunSummary) -> None:
         f"({summary.orders:,} orders, {summary.lines:,} lines, {summary.seconds:.2f} s)"
     )
     for column, justify in (
-        ("fee kind", "left"),
+        ("费用类型 / fee kind", "left"),
         ("lines", "right"),
         ("baseline", "right"),
         ("charged", "right"),
@@ -53,7 +64,7 @@ def print_summary(console: Console, summary: FeeRunSummary) -> None:
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for t in summary.totals:
         table.add_row(
-            t.fee_kind,
+            label(Vocabulary.FEE_KIND, t.fee_kind),
             f"{t.lines:,}",
             format_fen(t.baseline_fen),
             format_fen(t.amount_fen),
@@ -62,6 +73,10 @@ def print_summary(console: Console, summary: FeeRunSummary) -> None:
     console.print(table)
     for warning in summary.warnings:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+
+
+def _pairs(values: dict[str, int]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(values.items()))
 
 
 def fees_command(
@@ -74,14 +89,39 @@ def fees_command(
     ],
     db: DbOption = DEFAULT_DB,
     dirs: RulebookDirsOption = None,
+    replace: Annotated[
+        bool,
+        typer.Option(help="Replace fee lines stored for this name from other rulebook content."),
+    ] = False,
+    set_values: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="NAME=VALUE",
+            help="What-if: set a parameter of the rulebook to an integer in its unit "
+            "(repeatable); the lines are filed under a derived name. An unknown name is an error.",
+        ),
+    ] = None,
 ) -> None:
     """Compute fee lines for orders paid in the period (re-running replaces them)."""
     console = Console()
     check_period(start.date(), end.date())
     folders = rulebook_dirs(dirs)
-    require_stage(load_rulebook(rulebook, folders), (Stage.FEES,), "merchantry fees")
-    with open_warehouse(db) as con, progress(console, f"computing fees under {rulebook}"):
-        outcome = run_stage(con, fees_stage(rulebook, folders), start.date(), end.date())
+    book = load_rulebook(rulebook, folders)
+    require_stage(book, (Stage.FEES,), "merchantry fees")
+    overrides = parse_settings(set_values or ())
+    with tempfile.TemporaryDirectory(prefix="merchantry-set-") as scratch:
+        if overrides:
+            _, parameters = split_settings(overrides, book, simulator=False)
+            rulebook = write_derived(book, parameters, Path(scratch))
+            folders = (Path(scratch), *folders)
+            console.print(f"what-if: {book.name} with {_pairs(parameters)}, filed as {rulebook}")
+        with open_warehouse(db) as con:
+            identity = check_rulebook(con, rulebook, folders, replace=replace)
+            with progress(console, f"computing fees under {rulebook}"):
+                outcome = run_stage(con, fees_stage(rulebook, folders), start.date(), end.date())
+            if table_exists(con, "sim_rulebooks"):
+                record(con, identity)  # the simulator's record of this name now matches too
     if not isinstance(outcome.detail, FeeRunSummary):
         raise TypeError(f"the fee stage reported {type(outcome.detail).__name__}")
     print_summary(console, outcome.detail)

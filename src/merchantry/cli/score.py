@@ -25,12 +25,20 @@ from merchantry.cli.options import (
     require_shop,
     rulebook_dirs,
 )
+from merchantry.kit.money import format_bp
 from merchantry.report import format_points
+from merchantry.report.names import Vocabulary, format_value, label
+from merchantry.report.page import shop_label
 from merchantry.rulebook import load_rulebook
 from merchantry.rulebook.purpose import Stage, require_stage
 from merchantry.scoring import ScoreRunSummary, display_tenths
 from merchantry.scoring.diagnosis import ScoreDiagnosis, diagnose_score
-from merchantry.scoring.report import ranking, write_ranking_csv, write_score_report
+from merchantry.scoring.report import (
+    ranking,
+    typical_score,
+    write_ranking_csv,
+    write_score_report,
+)
 from merchantry.service.demo import extreme_shops
 from merchantry.service.runner import run_stage
 from merchantry.service.stages import score_stage
@@ -56,19 +64,26 @@ def print_summary(console: Console, con: duckdb.DuckDBPyConnection, s: ScoreRunS
     console.print(
         f"[bold]{s.rulebook}[/] ({s.platform}) {s.start} – {s.end}: {s.shops:,} shops, "
         f"{s.rows:,} shop-days in {s.seconds:.2f} s. Last day: {s.formal:,} formal, "
-        f"{s.growth:,} growth, {s.no_score:,} without a score; mean {points(s.mean_score_cp)}; "
-        f"{s.gates:,} gate rows, {s.ranked:,} ranking rows.",
+        f"{s.growth:,} growth, {s.no_score:,} without a score; "
+        f"typical score {points(typical_score(con, s.rulebook, s.end))} "
+        f"(median of the formal stage); {s.gates:,} gate rows, {s.ranked:,} ranking rows.",
         highlight=False,
     )
     top, bottom = extreme_shops(con, s.rulebook, s.end)
     table = Table(title=f"Top and bottom shops on {s.end}")
-    for column in ("", "shop", "industry", "score", "display"):
+    for column in ("", "店铺 / shop", "行业 / industry", "体验分 / score", "展示分 / display"):
         table.add_column(column)
     mode = "douyin_stars" if s.platform == "douyin" else "tenths"
-    for label, rows in (("top", top), ("bottom", bottom)):
+    for where, rows in (("top", top), ("bottom", bottom)):
         for shop in rows:
-            shown = display_tenths(shop.score_cp, mode) / 10
-            table.add_row(label, shop.label, shop.industry, points(shop.score_cp), f"{shown:.1f}")
+            shown = display_tenths(shop.score_cp, mode)
+            table.add_row(
+                where,
+                shop.label,
+                label(Vocabulary.INDUSTRY, shop.industry),
+                points(shop.score_cp),
+                f"{shown // 10}.{shown % 10} ★",
+            )
     console.print(table)
     for warning in s.warnings:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
@@ -108,8 +123,9 @@ def score_command(
 def print_diagnosis(console: Console, d: ScoreDiagnosis) -> None:
     """Findings against the industry median and the ranked actions."""
     console.print(
-        f"[bold]{d.shop_id}[/] ({d.industry}) under {d.rulebook} on {d.score_date}: "
-        f"stage {d.stage}, score {points(d.score_cp)}",
+        f"[bold]{shop_label(d.shop_id, d.shop_name)}[/] ({label(Vocabulary.INDUSTRY, d.industry)})"
+        f" under {d.rulebook} on {d.score_date}: {label(Vocabulary.SCORE_STAGE, d.stage)}, "
+        f"score {points(d.score_cp)}",
         highlight=False,
     )
     if d.stage != "formal":
@@ -117,25 +133,74 @@ def print_diagnosis(console: Console, d: ScoreDiagnosis) -> None:
             "Growth-stage and unscored shops have no indicator diagnosis: reach the minimum "
             "number of valid orders first (成长阶段店铺需先达到有效订单门槛).",
         )
-    table = Table(title="Indicators against the industry median (行业中位数)")
-    for column in ("indicator", "value", "median", "unit", "score", "weight", "gain if median"):
+    print_moves(console, d)
+    table = Table(title="指标与行业中位数 · Indicators against the industry median")
+    for column in (
+        "指标 / indicator",
+        "本店 / value",
+        "行业中位数 / median",
+        "指标得分 / score",
+        "权重 / weight",
+        "达中位数可加 / gain if median",
+    ):
         table.add_column(column)
     for f in d.findings:
         table.add_row(
-            f.indicator,
-            "-" if f.value is None else f"{f.value:,}",
-            "-" if f.industry_median is None else f"{f.industry_median:,}",
-            f.unit,
+            label(Vocabulary.INDICATOR, f.indicator),
+            format_value(f.unit, f.value),
+            format_value(f.unit, f.industry_median),
             points(f.indicator_cp),
-            "-" if f.weight_bp is None else f"{f.weight_bp / 100:g}%",
+            "-" if f.weight_bp is None else format_bp(f.weight_bp),
             f"+{points(f.gain_cp)}" if f.gain_cp else "",
         )
     console.print(table)
     for rank, f in enumerate(d.actions, start=1):
         console.print(
-            f"{rank}. +{points(f.gain_cp)} {f.indicator}: {f.action_zh} / {f.action_en}",
+            f"{rank}. +{points(f.gain_cp)} {label(Vocabulary.INDICATOR, f.indicator)}: "
+            f"{f.action_zh} / {f.action_en}",
             highlight=False,
         )
+
+
+def print_moves(console: Console, d: ScoreDiagnosis) -> None:
+    """Every deduction, bonus, cap, floor and clamp that moved the score, with its points."""
+    if d.stage != "formal":
+        return
+    if not d.moves:
+        console.print(
+            "No deduction, bonus, floor or cap moved this score: it is the weighted indicators "
+            "alone (无扣分、加分、保底或封顶).",
+            highlight=False,
+        )
+        return
+    table = Table(title="扣分、加分、保底与封顶 · What else moved the score")
+    for column in ("类型 / kind", "规则 / rule", "移动 / moved", "计入 / applied", "说明 / what"):
+        table.add_column(column, justify="right" if column.startswith(("移动", "计入")) else "left")
+    for m in d.moves:
+        what = m.title
+        if m.indicator:
+            what = f"{label(Vocabulary.INDICATOR, m.indicator)}: {what}"
+        if m.cases:
+            what = f"{what} ({m.cases:,} cases)"
+        table.add_row(
+            label(Vocabulary.ADJUSTMENT, m.kind.value),
+            m.rule_id or "-",
+            signed_points(m.moved_cp),
+            "-" if m.recorded_cp is None else signed_points(m.recorded_cp),
+            what,
+        )
+    console.print(table)
+    net = sum(m.moved_cp for m in d.moves)
+    console.print(
+        f"Together they moved the score {signed_points(net)} (each recomputed alone; where two "
+        "touch the same clamp the parts need not add up).",
+        highlight=False,
+    )
+
+
+def signed_points(cp: int) -> str:
+    """``+1.50``, ``-3.00``, ``0.00``."""
+    return f"+{points(cp)}" if cp > 0 else points(cp)
 
 
 def diagnose_score_command(

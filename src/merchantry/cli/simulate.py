@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -25,6 +27,8 @@ from merchantry.cli.options import (
 from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_bp, format_fen, percent_to_bp, yuan_to_fen
 from merchantry.report import PlotlyMode, format_points
+from merchantry.report.names import humanize
+from merchantry.rulebook import load_rulebook
 from merchantry.service.simulation import run_simulation
 from merchantry.simulate import SegmentParams, SimulationResult
 from merchantry.simulate.export import export
@@ -33,6 +37,10 @@ from merchantry.simulate.params import (
     DEFAULT_KEY_ACCOUNT_FROM_FEN,
     DEFAULT_NEW_SHOP_DAYS,
     DEFAULT_SMALL_BELOW_FEN,
+    SETTING_NAMES,
+    parse_settings,
+    split_settings,
+    write_derived,
 )
 from merchantry.simulate.report import headline_text, write_report
 
@@ -100,7 +108,7 @@ def print_result(console: Console, result: SimulationResult) -> None:
     lines.add_column("orders", justify="right")
     lines.add_column("saving", justify="right")
     for line in result.by_line:
-        lines.add_row(line.title, f"{line.orders:,}", format_fen(line.saving_fen))
+        lines.add_row(humanize(line.title), f"{line.orders:,}", format_fen(line.saving_fen))
     console.print(lines)
     if result.ledger:
         ledger = Table(title="Settlement and compensation 账期与赔付 (ledger rules)")
@@ -181,8 +189,60 @@ def simulate_command(
             "a folder of CSV files.",
         ),
     ] = None,
+    set_values: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="NAME=VALUE",
+            help="What-if: set a parameter of the candidate rulebook (or a simulator setting: "
+            + ", ".join(SETTING_NAMES)
+            + ") to an integer in its unit (repeatable). A name that does not exist is an error.",
+        ),
+    ] = None,
 ) -> None:
     """Replay the warehouse's orders under two rulebooks; report every money effect."""
+    with tempfile.TemporaryDirectory(prefix="merchantry-set-") as scratch:
+        _simulate(
+            baseline=baseline,
+            candidate=candidate,
+            start=start,
+            end=end,
+            report=report,
+            db=db,
+            rulebook_dir=rulebook_dir,
+            use_existing_fees=use_existing_fees,
+            plotly=plotly,
+            new_days=new_days,
+            small_below=small_below,
+            key_account_from=key_account_from,
+            cash_rate=cash_rate,
+            replace=replace,
+            export_to=export_to,
+            set_values=set_values,
+            scratch=scratch,
+        )
+
+
+def _simulate(
+    *,
+    baseline: str,
+    candidate: str,
+    start: datetime | None,
+    end: datetime | None,
+    report: Path | None,
+    db: Path,
+    rulebook_dir: list[Path] | None,
+    use_existing_fees: bool,
+    plotly: PlotlyMode,
+    new_days: int,
+    small_below: str,
+    key_account_from: str,
+    cash_rate: str,
+    replace: bool,
+    export_to: Path | None,
+    set_values: list[str] | None,
+    scratch: str,
+) -> None:
     console = Console()
     try:
         rate_bp = percent_to_bp(cash_rate)
@@ -196,6 +256,20 @@ def simulate_command(
     )
     check_period(day(start), day(end))
     folders = rulebook_dirs(rulebook_dir)
+    overrides = parse_settings(set_values or ())
+    if overrides:
+        book = load_rulebook(candidate, folders)
+        settings, parameters = split_settings(overrides, book, simulator=True)
+        params = dataclasses.replace(params, **settings)
+        if parameters:
+            candidate = write_derived(book, parameters, Path(scratch))
+            folders = (Path(scratch), *folders)
+            console.print(
+                f"what-if: {book.name} with "
+                + ", ".join(f"{k}={v}" for k, v in sorted(parameters.items()))
+                + f", filed as {candidate}",
+                highlight=False,
+            )
     with open_warehouse(db) as con, progress(console, "simulate: starting") as step:
         result = run_simulation(
             con,

@@ -21,6 +21,7 @@ from markupsafe import Markup
 from merchantry.kit.money import format_bp, format_fen
 from merchantry.report.assets import plotly_filename, plotly_js, write_plotly_beside
 from merchantry.report.charts import Chart, format_points
+from merchantry.report.names import Coded
 
 TEMPLATE: Final = "page.html"
 
@@ -64,12 +65,17 @@ class Cell:
 
     text: str
     css: str
+    tip: str = ""
+    """Tooltip (the code behind a display name)."""
 
 
 def format_cell(value: object, kind: CellKind) -> Cell:
-    """Format one value for display; numbers are right-aligned, negatives highlighted."""
+    """Format one value for display; numbers are right-aligned, negatives highlighted; a
+    :class:`~merchantry.report.names.Coded` value shows its name with its code as tooltip."""
     if value is None:
         return Cell("—", "num" if kind is not CellKind.TEXT else "")
+    if isinstance(value, Coded):
+        return Cell(value.text, "", value.code)
     if kind is CellKind.TEXT:
         return Cell(str(value), "")
     if not isinstance(value, int) or isinstance(value, bool):

@@ -1,10 +1,13 @@
 """Decisions on after-sales requests: rule points + model points -> a band, with reasons.
 
-``score = Σ points of matching risk signals + round(p × model_points)`` where
-``p`` is the model's probability (no model: rule points only). The risk
-rulebook's bands turn the score into fast_approve / normal / review /
-intercept. Every decision lists its reasons (rule id, points, plain words), so
-a merchant or buyer can be told why.
+``score = Σ points of matching risk signals + model points``, where the model points are
+*graded* (:func:`model_grade`): the model's probability falls in one of the risk rulebook's
+four grades (``model_grade_N_bp`` up, worth ``model_grade_N_points``), none below the first
+(no model: rule points only). A linear share of a fixed maximum came out as 0 or the maximum
+because the model is sharply confident, which left the review band unreachable. The risk
+rulebook's bands turn the score into fast_approve / normal / review / intercept. Every
+decision lists its reasons (rule id, points, plain words), so a merchant or buyer can be
+told why.
 
 Two paths, one computation: :func:`score_requests` for every request in the
 warehouse (``risk_decisions``), and :func:`load_context` + :func:`decide` for one
@@ -84,6 +87,23 @@ class RiskContext:
     images: ImageReport | None = field(default=None)
 
 
+def model_grade(settings: RiskSettings, probability: float) -> tuple[int, int]:
+    """(grade, points) of a model probability: the highest grade whose threshold (bp) it
+    reaches, and that grade's points; ``(0, 0)`` below the first grade."""
+    bp = round(probability * 10_000)
+    grades = (
+        (settings.model_grade_1_bp, settings.model_grade_1_points),
+        (settings.model_grade_2_bp, settings.model_grade_2_points),
+        (settings.model_grade_3_bp, settings.model_grade_3_points),
+        (settings.model_grade_4_bp, settings.model_grade_4_points),
+    )
+    found = (0, 0)
+    for grade, (threshold, points) in enumerate(grades, start=1):
+        if bp >= threshold:
+            found = (grade, points)
+    return found
+
+
 def combine(
     rules: RiskRules,
     settings: RiskSettings,
@@ -97,13 +117,13 @@ def combine(
     reasons = [Reason(s.rule_id, s.points, s.title) for s in hits]
     model_points = 0
     if probability is not None:
-        model_points = round(probability * settings.model_points)
+        grade, model_points = model_grade(settings, probability)
         if model_points:
             reasons.append(
                 Reason(
                     MODEL_REASON,
                     model_points,
-                    f"model {model_version} puts abuse at {probability:.0%}",
+                    f"model {model_version} puts abuse at {probability:.0%} (grade {grade})",
                 )
             )
     score = rule_points + model_points

@@ -34,8 +34,16 @@ class RiskSettings:
     integrity_points_instant_refund_abuse: int = 5
     integrity_instant_refunds_tolerated: int = 3
     integrity_points_reused_image: int = 15
-    model_points: int = 60
-    """Points the learned model adds at probability 1."""
+    model_grade_1_bp: int = 500
+    """Probability (bp) from which the model's first grade applies (below it: no points)."""
+    model_grade_1_points: int = 10
+    model_grade_2_bp: int = 2000
+    model_grade_2_points: int = 20
+    model_grade_3_bp: int = 5000
+    model_grade_3_points: int = 30
+    model_grade_4_bp: int = 9000
+    model_grade_4_points: int = 40
+    """Points of the model's top grade (see :func:`merchantry.risk.decisions.model_grade`)."""
     brushing_lookback_hours: int = 24
     """A purchase is blind when the account did not view, favourite or cart the item in
     these hours before."""
@@ -56,7 +64,14 @@ def settings_from(rulebook: Rulebook) -> RiskSettings:
         raise InputError(
             f"rulebook {rulebook.name!r} is not a risk rulebook: no parameter " + ", ".join(missing)
         )
-    return RiskSettings(rulebook.name, *(values[n] for n in names))
+    settings = RiskSettings(rulebook.name, *(values[n] for n in names))
+    cuts = [getattr(settings, f"model_grade_{g}_bp") for g in range(1, 5)]
+    if not all(0 <= a < b <= 10_000 for a, b in zip([0, *cuts], cuts, strict=False)):
+        raise InputError(
+            f"rulebook {rulebook.name!r}: the model grades' thresholds must rise within "
+            f"1..10000 bp, got {cuts}"
+        )
+    return settings
 
 
 def load_settings(name: str = DEFAULT_RULEBOOK, dirs: tuple[Path, ...] = ()) -> RiskSettings:

@@ -7,13 +7,20 @@ for that date) is then *recomputed*: stage B runs again on the same measures wit
 that one raw value replaced by the median, and the difference in the final score
 is the promise. Nothing is estimated from weights; floors, clamps, bonuses and
 deductions all take part, so a promise is exactly what the score would become.
+
+The diagnosis also names every **move**: each deduction, bonus, shared deduction cap,
+indicator floor and score clamp (the scale's lowest and highest score, an intervention cap)
+that changed the shop's score that day, with the points it moved. A rule's points are
+recomputed the same way: stage B again without that one rule, and the difference in the
+final score (so a deduction the scale's floor absorbed moved nothing, and says so).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Final
 
@@ -21,12 +28,14 @@ import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.kit.errors import NotFound
+from merchantry.report.names import Vocabulary, label
 from merchantry.rulebook.checker import load_rulebook
 from merchantry.rulebook.model import Rulebook
 from merchantry.rulebook.score_effects import SCORE_INDICATORS
 from merchantry.scoring.compute import Plan, ind
 from merchantry.scoring.indicators import INDICATORS
 from merchantry.scoring.rules import lit
+from merchantry.scoring.series import adjustments_query
 from merchantry.scoring.stage import compute_result, prepare, stage_b_sql
 
 ACTIONS: Final[dict[str, tuple[str, str]]] = {
@@ -140,6 +149,44 @@ class Finding:
     action_en: str
 
 
+class MoveKind(StrEnum):
+    """What moved a score besides the indicators' tiers."""
+
+    DEDUCTION = "deduction"
+    """Points taken off for violations (扣分)."""
+    DEDUCTION_CAP = "deduction_cap"
+    """A shared cap on deductions gave points back (扣分封顶)."""
+    BONUS = "bonus"
+    """A bonus item (加分项)."""
+    INDICATOR_FLOOR = "indicator_floor"
+    """An indicator's low-volume floor raised its score (指标保底)."""
+    SCALE_FLOOR = "scale_floor"
+    """The scale's lowest score held the total up (分数下限)."""
+    SCALE_CEILING = "scale_ceiling"
+    """The scale's highest score held the total down (分数上限)."""
+    INTERVENTION_CAP = "intervention_cap"
+    """A governance intervention capped the score (管控封顶)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One deduction, bonus, cap, floor or clamp that changed the score, and by how much."""
+
+    kind: MoveKind
+    rule_id: str | None
+    """The rule behind it (``None`` for the scale clamps, which are the scale rule's bounds)."""
+    title: str
+    """The rule's title, or what the clamp is."""
+    moved_cp: int
+    """Points it moved the final score, signed: the final score minus the score without it."""
+    recorded_cp: int | None = None
+    """Points it applied before clamps (a deduction's −300), when that differs in meaning."""
+    indicator: str | None = None
+    """The indicator a floor raised."""
+    cases: int = 0
+    """Violations counted (deductions)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ScoreDiagnosis:
     """Why a shop's score is what it is, and what would raise it most."""
@@ -152,6 +199,9 @@ class ScoreDiagnosis:
     score_cp: int | None
     findings: tuple[Finding, ...]
     """Worse-than-median indicators first, by recomputed gain, then the rest."""
+    moves: tuple[Move, ...] = ()
+    """Every deduction, bonus, cap, floor and clamp that changed the score, largest first."""
+    shop_name: str | None = None
 
     @property
     def actions(self) -> tuple[Finding, ...]:
@@ -217,7 +267,8 @@ def diagnose_score(
             )
         on = row[0]
     assert on is not None
-    if con.execute("SELECT count(*) FROM shops WHERE shop_id = ?", [shop_id]).fetchone() == (0,):
+    named = con.execute("SELECT name FROM shops WHERE shop_id = ?", [shop_id]).fetchone()
+    if named is None:
         raise NotFound(f"no shop {shop_id!r}")
     compute_result(con, plan, on, on, shop=shop_id)
     base = con.execute(
@@ -237,6 +288,11 @@ def diagnose_score(
     ]
     findings = [f for f in findings if f.weight_bp]
     findings.sort(key=lambda f: (-f.gain_cp, f.indicator))
+    moves = (
+        _moves(con, plan, what_if, on, int(score_cp))
+        if stage == "formal" and score_cp is not None
+        else ()
+    )
     return ScoreDiagnosis(
         book.name,
         shop_id,
@@ -245,7 +301,111 @@ def diagnose_score(
         stage,
         None if score_cp is None else int(score_cp),
         tuple(findings),
+        moves,
+        None if named[0] is None else str(named[0]),
     )
+
+
+def _without(con: duckdb.DuckDBPyConnection, plan: Plan, rule_id: str) -> int | None:
+    """The final score of the diagnosed shop, recomputed with ``rule_id`` left out of the
+    rulebook (measures as measured)."""
+    book = plan.rules.book
+    rest = replace(book, rules=tuple(r for r in book.rules if r.id != rule_id))
+    con.execute(stage_b_sql(rest, "_sc_whatif_in", "_sc_without"))
+    row = con.execute("SELECT score_cp FROM _sc_without").fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def _title(plan: Plan, rule_id: str) -> str:
+    try:
+        return plan.rules.book.rule(rule_id).title or rule_id
+    except KeyError:
+        return rule_id
+
+
+def _moves(
+    con: duckdb.DuckDBPyConnection, plan: Plan, what_if: WhatIf, on: date, final: int
+) -> tuple[Move, ...]:
+    """Every deduction, bonus, cap, floor and clamp that changed the score (``_sc_result``
+    holds the shop's one date), each with the points it moved, recomputed."""
+    what_if.score({})  # the what-if copy with every raw value as measured
+    found: list[Move] = []
+    query = adjustments_query(plan, plan.rules.book.name, on, on)
+    if query is not None:
+        for kind, rule_id, cases, points in con.execute(
+            exp.select("kind", "rule_id", "cases", "points_cp")
+            .from_(exp.paren(query).as_("a"))
+            .sql(dialect="duckdb")
+        ).fetchall():
+            if not points:
+                continue
+            without = _without(con, plan, str(rule_id)) if kind != "deduction_cap" else None
+            moved = final - without if without is not None else int(points)
+            found.append(
+                Move(
+                    MoveKind(str(kind)),
+                    str(rule_id),
+                    _title(plan, str(rule_id)),
+                    moved,
+                    int(points),
+                    cases=int(cases or 0),
+                )
+            )
+    for indicator in plan.indicators:
+        parts = [ind(indicator, p) for p in ("floor_applied", "floor_rule", "tier_cp", "cp")]
+        row = con.execute(
+            exp.select(*(exp.column(p, quoted=True) for p in parts))
+            .from_("_sc_result")
+            .sql(dialect="duckdb")
+        ).fetchone()
+        if row is None or not row[0] or row[1] is None:
+            continue
+        without = _without(con, plan, str(row[1]))
+        found.append(
+            Move(
+                MoveKind.INDICATOR_FLOOR,
+                str(row[1]),
+                _title(plan, str(row[1])),
+                0 if without is None else final - without,
+                None if row[2] is None or row[3] is None else int(row[3]) - int(row[2]),
+                indicator=indicator,
+            )
+        )
+    found.extend(_clamps(con, plan, final))
+    found.sort(key=lambda m: (-abs(m.moved_cp), m.kind.value, m.rule_id or ""))
+    return tuple(found)
+
+
+def _clamps(con: duckdb.DuckDBPyConnection, plan: Plan, final: int) -> list[Move]:
+    """The scale's bounds and an intervention cap, when they held the total in."""
+    row = con.execute(
+        "SELECT weighted_cp + bonus_cp - deduction_cp, cap_cp, scale_rule_id FROM _sc_result"
+    ).fetchone()
+    if row is None or row[0] is None:
+        return []
+    total, cap, scale_rule = int(row[0]), row[1], row[2]
+    scale = plan.rules.book.rule(str(scale_rule)) if scale_rule else None
+    low = scale.effect.int("low_cp") if scale else None
+    high = scale.effect.int("high_cp") if scale else None
+    moved = final - total
+    if not moved:
+        return []
+    if low is not None and final == low and total < low:
+        return [Move(MoveKind.SCALE_FLOOR, scale.id if scale else None,
+                     f"分数下限 / scale floor {low / 100:g}", moved, total)]  # fmt: skip
+    if cap is not None and final == int(cap) and (high is None or int(cap) < high):
+        rule = next(
+            (
+                r.id
+                for r in plan.interventions
+                if r.effect.text("action") == "cap" and r.effect.int("cap_cp") == int(cap)
+            ),
+            None,
+        )
+        return [Move(MoveKind.INTERVENTION_CAP, rule,
+                     f"管控封顶 / intervention cap {int(cap) / 100:g}", moved, total)]  # fmt: skip
+    return [Move(MoveKind.SCALE_CEILING, scale.id if scale else None,
+                 f"分数上限 / scale ceiling {(high or final) / 100:g}", moved, total)]  # fmt: skip
 
 
 def _finding(
@@ -277,7 +437,7 @@ def _finding(
     zh, en = ACTIONS.get(indicator, ("", ""))
     return Finding(
         indicator=indicator,
-        title=spec.title,
+        title=label(Vocabulary.INDICATOR, indicator),
         unit=spec.unit,
         dimension=None if dimension is None else str(dimension),
         value=None if value is None else int(value),

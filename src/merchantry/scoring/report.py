@@ -35,16 +35,25 @@ from merchantry.report import (
     points_bar,
     points_histogram,
 )
+from merchantry.report.names import Vocabulary, format_value, label, named, unit_label
+from merchantry.report.page import shop_label
 from merchantry.rulebook import load_rulebook
 
 P = CellKind.POINTS
 N = CellKind.COUNT
 BP = CellKind.BP
 
+TYPICAL_SCORE_SQL: Final = """
+SELECT CAST(round(median(score_cp)) AS BIGINT), count(score_cp) FROM shop_scores
+WHERE rulebook = $rulebook AND score_date = $day AND stage = 'formal' AND score_cp IS NOT NULL
+"""
+"""The one definition of a **typical score** (典型分): the median of the formal-stage shops'
+scores of one rulebook on one date, in hundredths, an even count's middle pair averaged and
+rounded half away from zero. Growth-stage and unscored shops are left out (their scores are
+not on the same footing). The terminal, the score report and the demo all show this figure."""
+
 OVERVIEW_SQL: Final = """
-SELECT platform, stage, count(*) AS shops,
-       CAST(round(median(score_cp)) AS BIGINT) AS median_cp,
-       CAST(round(avg(score_cp)) AS BIGINT) AS mean_cp
+SELECT platform, stage, count(*) AS shops
 FROM shop_scores WHERE rulebook = $rulebook AND score_date = $day
 GROUP BY ALL ORDER BY stage
 """
@@ -93,19 +102,31 @@ WITH worst AS (
     WHERE rulebook = $rulebook AND score_date = $day AND indicator_cp IS NOT NULL
     GROUP BY shop_id
 )
-SELECT s.shop_id, s.industry, s.score_cp, s.deduction_cp, w.indicator, w.worst_cp
-FROM shop_scores AS s LEFT JOIN worst AS w USING (shop_id)
+SELECT s.shop_id, p.name AS shop_name, s.industry, s.score_cp, s.deduction_cp, w.indicator,
+       w.worst_cp
+FROM shop_scores AS s LEFT JOIN worst AS w USING (shop_id) LEFT JOIN shops AS p USING (shop_id)
 WHERE s.rulebook = $rulebook AND s.score_date = $day AND s.stage = 'formal'
 ORDER BY s.score_cp ASC, s.shop_id LIMIT $n
 """
 
 RANKING_SQL: Final = """
-SELECT industry, rank, shop_id, score_cp, special_services, rule_id
-FROM service_rankings WHERE rulebook = $rulebook AND score_date = $day
-ORDER BY industry, rank
+SELECT r.industry, r.rank, r.shop_id, r.score_cp, r.special_services, r.rule_id, p.name
+FROM service_rankings AS r LEFT JOIN shops AS p USING (shop_id)
+WHERE r.rulebook = $rulebook AND r.score_date = $day
+ORDER BY r.industry, r.rank
 """
 
-RANKING_HEADER: Final = ("industry", "rank", "shop_id", "score", "special_services", "rule_id")
+RANKING_HEADER: Final = (
+    "industry",
+    "industry_name",
+    "rank",
+    "shop_id",
+    "shop_name",
+    "score",
+    "special_services",
+    "rule_id",
+)
+"""Columns of the ranking CSV: codes for machines and names for people, side by side."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +139,33 @@ class RankedShop:
     score_cp: int
     special_services: int
     rule_id: str
+    shop_name: str | None = None
+    """The shop's name (``shops.name``); ``None`` when the warehouse has none."""
+
+    @property
+    def shop_label(self) -> str:
+        """``Lakeside Tea (S0042)``: the name beside the id."""
+        return shop_label(self.shop_id, self.shop_name)
 
 
 def ranking(con: duckdb.DuckDBPyConnection, rulebook: str, day: date) -> list[RankedShop]:
-    """The good-service ranking of a date, industry by industry, best first."""
+    """The good-service ranking of a date, industry by industry, best first, with names."""
     rows = con.execute(RANKING_SQL, {"rulebook": rulebook, "day": day}).fetchall()
-    return [RankedShop(str(i), int(r), str(s), int(c), int(n), str(u)) for i, r, s, c, n, u in rows]
+    return [
+        RankedShop(str(i), int(r), str(s), int(c), int(n), str(u), None if m is None else str(m))
+        for i, r, s, c, n, u, m in rows
+    ]
+
+
+def typical_score(con: duckdb.DuckDBPyConnection, rulebook: str, day: date) -> int | None:
+    """The typical score (:data:`TYPICAL_SCORE_SQL`) of ``rulebook`` on ``day``, in
+    hundredths; ``None`` when no shop is in the formal stage that day."""
+    row = con.execute(TYPICAL_SCORE_SQL, {"rulebook": rulebook, "day": day}).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+TYPICAL_LABEL: Final = "典型分（正式阶段中位数）/ typical score (median, formal stage)"
+"""How every page and the terminal name the typical score."""
 
 
 def write_ranking_csv(ranked: list[RankedShop], path: Path) -> Path:
@@ -136,8 +178,10 @@ def write_ranking_csv(ranked: list[RankedShop], path: Path) -> Path:
             writer.writerow(
                 (
                     r.industry,
+                    label(Vocabulary.INDUSTRY, r.industry),
                     r.rank,
                     r.shop_id,
+                    r.shop_name or "",
                     format_points(r.score_cp),
                     r.special_services,
                     r.rule_id,
@@ -154,6 +198,10 @@ def _records(
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+def _count(record: dict[str, object] | None, key: str = "shops") -> int:
+    return 0 if not record or record.get(key) is None else int(str(record[key]))
+
+
 def build_score_page(
     con: duckdb.DuckDBPyConnection,
     rulebook: str,
@@ -164,7 +212,10 @@ def build_score_page(
 ) -> Page:
     """The report page; raises ``NotFound`` when the rulebook has no scores on ``day``.
 
-    ``scale_low_cp`` (the scale's lowest score) is where the industry chart's axis starts.
+    Every industry, indicator, dimension, unit and gate shows by its display name
+    (:mod:`merchantry.report.names`, the code in the cell's tooltip); indicator values in
+    their human unit; shops by name beside their id. ``scale_low_cp`` (the scale's lowest
+    score) is where the industry chart's axis starts.
     """
     params: dict[str, object] = {"rulebook": rulebook, "day": day}
     overview = _records(con, OVERVIEW_SQL, params)
@@ -172,28 +223,37 @@ def build_score_page(
         raise NotFound(f"no {rulebook} scores on {day}; run `merchantry score` first")
     platform = str(overview[0]["platform"])
     by_stage = {str(r["stage"]): r for r in overview}
-    formal = by_stage.get("formal", {})
-    total = sum(int(str(r["shops"])) for r in overview)
+    total = sum(_count(r) for r in overview)
+    typical = typical_score(con, rulebook, day)
     headline = Metrics(
         (
-            Metric("shops", f"{total:,}"),
-            Metric("formal stage", f"{int(str(formal.get('shops', 0))):,}"),
-            Metric("growth stage", f"{int(str(by_stage.get('growth', {}).get('shops', 0))):,}"),
-            Metric("no score", f"{int(str(by_stage.get('none', {}).get('shops', 0))):,}"),
+            Metric("店铺 / shops", f"{total:,}"),
+            *(
+                Metric(label(Vocabulary.SCORE_STAGE, stage), f"{_count(by_stage.get(stage)):,}")
+                for stage in ("formal", "growth", "none")
+            ),
             Metric(
-                "median (formal)",
-                "–"
-                if formal.get("median_cp") is None
-                else format_points(int(str(formal["median_cp"]))),
+                TYPICAL_LABEL,
+                "–" if typical is None else format_points(typical),
+                note="docs/scoring.md, Typical score",
             ),
         )
     )
     scores = [int(r[0]) for r in con.execute(FORMAL_SCORES_SQL, params).fetchall()]
     industries = _records(con, INDUSTRY_SQL, params)
+    for r in industries:
+        r["industry"] = named(Vocabulary.INDUSTRY, r["industry"])
     ranked_industries = [r for r in industries if r["median_cp"] is not None]
     distribution: list[Block] = [headline]
     if scores:
-        distribution.append(points_histogram("Formal-stage scores (正式阶段分数分布)", scores))
+        distribution.append(points_histogram("正式阶段分数分布 · Formal-stage scores", scores))
+    indicators = _records(con, INDICATOR_SQL, params)
+    for r in indicators:
+        unit = str(r["unit"])
+        r["median_value"] = format_value(unit, _int_or_none(r["median_value"]))
+        r["unit"] = unit_label(unit)
+        r["dimension"] = named(Vocabulary.SCORE_DIMENSION, r["dimension"])
+        r["indicator"] = named(Vocabulary.INDICATOR, r["indicator"])
     sections = [
         Section("分数分布 · Distribution", tuple(distribution)),
         Section(
@@ -202,7 +262,7 @@ def build_score_page(
                 *(
                     (
                         points_bar(
-                            "Median formal score by industry",
+                            "各行业典型分 · Typical formal score by industry (median)",
                             [str(r["industry"]) for r in ranked_industries],
                             [int(str(r["median_cp"])) for r in ranked_industries],
                             axis_from_cp=scale_low_cp,
@@ -212,13 +272,13 @@ def build_score_page(
                     else ()
                 ),
                 Table.from_records(
-                    "Industries",
+                    "行业 · Industries",
                     (
                         Column("industry", "行业 / industry"),
                         Column("shops", "店铺 / shops", N),
                         Column("formal", "正式阶段 / formal", N),
                         Column("p10_cp", "P10", P),
-                        Column("median_cp", "中位数 / median", P),
+                        Column("median_cp", "典型分 / typical (median)", P),
                         Column("p90_cp", "P90", P),
                     ),
                     industries,
@@ -229,18 +289,18 @@ def build_score_page(
             "指标 · Indicators",
             (
                 Table.from_records(
-                    "Indicators of formal-stage shops, weakest first",
+                    "正式阶段店铺的指标 · Indicators of formal-stage shops, weakest first",
                     (
                         Column("indicator", "指标 / indicator"),
                         Column("dimension", "维度 / dimension"),
                         Column("unit", "单位 / unit"),
                         Column("with_data", "有数据 / with data", N),
-                        Column("median_value", "中位值 / median value", N),
+                        Column("median_value", "中位值 / median value"),
                         Column("mean_cp", "平均得分 / mean score", P),
                         Column("low_tier_bp", "低档占比 / tier 0–1", BP),
                         Column("floored", "保底 / floor applied", N),
                     ),
-                    _records(con, INDICATOR_SQL, params),
+                    indicators,
                     note="Tier 0–1: the share of formal-stage shops in the two lowest tiers.",
                 ),
             ),
@@ -251,12 +311,13 @@ def build_score_page(
         for g in gates:
             shops = int(str(g["shops"]))
             g["share_bp"] = int(str(g["passed"])) * 10_000 // shops if shops else None
+            g["gate"] = named(Vocabulary.GATE, g["gate"])
         sections.append(
             Section(
                 "准入 · Gates",
                 (
                     Table.from_records(
-                        "Programmes the score opens",
+                        "分数开启的项目 · Programmes the score opens",
                         (
                             Column("gate", "准入项 / gate"),
                             Column("passed", "通过 / passed", N),
@@ -279,7 +340,7 @@ def build_score_page(
         for industry in sorted({r.industry for r in ranked}):
             blocks.append(
                 Table(
-                    industry,
+                    label(Vocabulary.INDUSTRY, industry),
                     (
                         Column("rank", "名次 / rank", N),
                         Column("shop", "店铺 / shop"),
@@ -287,13 +348,18 @@ def build_score_page(
                         Column("services", "特色服务 / services", N),
                     ),
                     tuple(
-                        (r.rank, r.shop_id, r.score_cp, r.special_services)
+                        (r.rank, r.shop_label, r.score_cp, r.special_services)
                         for r in ranked
                         if r.industry == industry
                     ),
                 )
             )
         sections.append(Section("好服务榜单 · Good-service ranking", tuple(blocks)))
+    lowest_rows = _records(con, LOWEST_SQL, {**params, "n": lowest})
+    for r in lowest_rows:
+        r["shop"] = shop_label(str(r["shop_id"]), _str_or_none(r["shop_name"]))
+        r["industry"] = named(Vocabulary.INDUSTRY, r["industry"])
+        r["indicator"] = named(Vocabulary.INDICATOR, r["indicator"])
     sections.append(
         Section(
             "最低分店铺 · Lowest shops",
@@ -301,14 +367,14 @@ def build_score_page(
                 Table.from_records(
                     f"The {lowest} lowest formal-stage shops and their weakest indicator",
                     (
-                        Column("shop_id", "店铺 / shop"),
+                        Column("shop", "店铺 / shop"),
                         Column("industry", "行业 / industry"),
                         Column("score_cp", "体验分 / score", P),
                         Column("deduction_cp", "扣分 / deductions", P),
                         Column("indicator", "最弱指标 / weakest indicator"),
                         Column("worst_cp", "指标得分 / its score", P),
                     ),
-                    _records(con, LOWEST_SQL, {**params, "n": lowest}),
+                    lowest_rows,
                     note="`merchantry diagnose score --shop ID` says what fixing each would add.",
                 ),
             ),
@@ -320,6 +386,14 @@ def build_score_page(
         sections=tuple(sections),
         meta=(("rulebook", rulebook), ("platform", platform), ("date", day.isoformat())),
     )
+
+
+def _int_or_none(value: object) -> int | None:
+    return None if value is None else int(str(value))
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def write_score_report(

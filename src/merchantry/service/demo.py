@@ -22,7 +22,7 @@ from merchantry.kit.money import format_fen
 from merchantry.ledger import CloseSummary, close_key
 from merchantry.report.page import shop_label
 from merchantry.scoring import ScoreRunSummary
-from merchantry.scoring.report import RankedShop, ranking
+from merchantry.scoring.report import RankedShop, ranking, typical_score
 from merchantry.service.runner import RunReport, run_stages
 from merchantry.service.simulation import run_simulation
 from merchantry.service.stages import (
@@ -147,6 +147,7 @@ class ScoresDone:
     scored: int
     """Shops with a score on the last day (Douyin)."""
     median_cp: int | None
+    """The typical score (:func:`~merchantry.scoring.report.typical_score`) on the last day."""
     taobao_formal: int
     ranked: list[RankedShop]
     """Taobao's good-service ranking on the last day."""
@@ -166,8 +167,7 @@ def run_scores(
     run = run_stages(con, start, end, stages=stages, progress=progress)
     douyin = run.report(f"score:{SCORE_RULEBOOK}").outcome
     row = con.execute(
-        "SELECT count(score_cp), median(score_cp) FROM shop_scores"
-        " WHERE rulebook = ? AND score_date = ?",
+        "SELECT count(score_cp) FROM shop_scores WHERE rulebook = ? AND score_date = ?",
         [SCORE_RULEBOOK, end],
     ).fetchone()
     formal = con.execute(
@@ -180,7 +180,7 @@ def run_scores(
         run,
         douyin.detail if douyin and isinstance(douyin.detail, ScoreRunSummary) else None,
         int(row[0]) if row else 0,
-        None if not row or row[1] is None else int(row[1]),
+        typical_score(con, SCORE_RULEBOOK, end),
         int(formal[0]) if formal else 0,
         ranking(con, TAOBAO_SCORE_RULEBOOK, end),
         best,

@@ -16,6 +16,7 @@ from typing import Final
 import duckdb
 import sqlglot.expressions as exp
 
+from merchantry.report.names import FEE_KINDS
 from merchantry.store.warehouse import DIALECT, table_exists
 
 RULES_TABLE: Final = "rulebook_rules"
@@ -25,16 +26,7 @@ ASSUMPTION_COLUMNS: Final = ("assumption", "is_assumption", "assumed", "has_assu
 SOURCE_COLUMNS: Final = ("source", "source_url", "sources")
 NOTE_COLUMNS: Final = ("note", "notes", "assumption_note")
 
-FEE_KIND_NAMES: Final = {
-    "technical_service_fee": "技术服务费 / Technical service fee",
-    "affiliate_commission": "联盟佣金 / Affiliate commission",
-    "creator_service_fee": "达人技术服务费 / Creator service fee",
-    "promotion_fee": "推广费 / Promotion fee",
-    "promotion_fee_refund": "推广费返还 / Promotion-fee refund",
-    "insurance_premium": "运费险保费 / Return-shipping insurance premium",
-    "coupon_subsidy": "平台券补贴 / Coupon subsidy",
-    "fee_refund": "技术服务费退还 / Fee refund",
-}
+FEE_KIND_NAMES: Final = {code: name.label for code, name in FEE_KINDS.items()}
 """Names for policy lines that fall back to a fee kind."""
 
 

@@ -190,6 +190,45 @@ def _stored(
     return None
 
 
+def check_rulebook(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    rulebook_dirs: Sequence[Path] = (),
+    *,
+    replace: bool = False,
+    use_existing_fees: bool = False,
+) -> Identity:
+    """Check one rulebook's name and stored content before a stage files results under it.
+
+    Raises ``InputError`` for a name that is not its file's or that two rulebooks share, and
+    ``Conflict`` when the warehouse holds results of the same name computed from other
+    content (unless ``replace``; never with ``use_existing_fees``, which would price the old
+    content under the new name). ``merchantry fees`` and the simulator both call it.
+    """
+    book = _check_name(name, rulebook_dirs)
+    current = None if book is None else content_of(book)
+    if book is not None:
+        stored = _stored(con, name, book)
+        if stored is not None:
+            where, content, now = stored
+            changed = differences(content, now)
+            if changed and (use_existing_fees or not replace):
+                shown = "; ".join(changed[:SHOWN_DIFFERENCES]) + (
+                    f"; and {len(changed) - SHOWN_DIFFERENCES} more"
+                    if len(changed) > SHOWN_DIFFERENCES
+                    else ""
+                )
+                fix = (
+                    "run without --use-existing-fees to price the current content"
+                    if use_existing_fees
+                    else f"re-run with --replace to replace the stored results of {name!r}, "
+                    f"or give the changed rulebook its own name (`rulebook: {name}-v2` in "
+                    f"{name}-v2.yaml)"
+                )
+                raise Conflict(f"rulebook {name!r} is not the one {where}: {shown}. Fix: {fix}")
+    return Identity(name, current)
+
+
 def preflight(
     con: duckdb.DuckDBPyConnection,
     baseline: str,
@@ -199,38 +238,14 @@ def preflight(
     replace: bool = False,
     use_existing_fees: bool = False,
 ) -> tuple[Identity, Identity]:
-    """Check both rulebooks' names and stored content before anything runs.
-
-    Raises ``InputError`` for a name that is not its file's or that two rulebooks share, and
-    ``Conflict`` when the warehouse holds results of the same name computed from other
-    content (unless ``replace``; never with ``use_existing_fees``, which would price the old
-    content under the new name).
-    """
-    identities = []
-    for name in (baseline, candidate):
-        book = _check_name(name, rulebook_dirs)
-        current = None if book is None else content_of(book)
-        if book is not None:
-            stored = _stored(con, name, book)
-            if stored is not None:
-                where, content, now = stored
-                changed = differences(content, now)
-                if changed and (use_existing_fees or not replace):
-                    shown = "; ".join(changed[:SHOWN_DIFFERENCES]) + (
-                        f"; and {len(changed) - SHOWN_DIFFERENCES} more"
-                        if len(changed) > SHOWN_DIFFERENCES
-                        else ""
-                    )
-                    fix = (
-                        "run without --use-existing-fees to price the current content"
-                        if use_existing_fees
-                        else f"re-run with --replace to replace the stored results of {name!r}, "
-                        f"or give the changed rulebook its own name (`rulebook: {name}-v2` in "
-                        f"{name}-v2.yaml)"
-                    )
-                    raise Conflict(f"rulebook {name!r} is not the one {where}: {shown}. Fix: {fix}")
-        identities.append(Identity(name, current))
-    return identities[0], identities[1]
+    """:func:`check_rulebook` for both rulebooks of a simulation, before anything runs."""
+    first, second = (
+        check_rulebook(
+            con, name, rulebook_dirs, replace=replace, use_existing_fees=use_existing_fees
+        )
+        for name in (baseline, candidate)
+    )
+    return first, second
 
 
 def record(con: duckdb.DuckDBPyConnection, identity: Identity) -> None:

@@ -1,18 +1,30 @@
-"""Parameters of a simulation: segment thresholds and the run identity.
+"""Parameters of a simulation: segment thresholds, the run identity, and ``--set`` overrides.
 
 The thresholds are business choices, not facts from the platforms; they are
 documented in ``docs/simulator.md`` and can be set on the command line.
+
+``--set NAME=VALUE`` changes a simulator setting or a parameter of the candidate rulebook
+(``merchantry fees --set`` one of the priced rulebook's). A parameter change is written as a
+child rulebook (``extends:`` the original, only the set parameters) under a name derived from
+the values, so its results are filed apart from the original's and the usual checks apply; a
+name that is not a parameter is refused with did-you-mean.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
 from datetime import date
+from pathlib import Path
 from typing import Final
+
+import yaml
 
 from merchantry.kit.errors import InputError
 from merchantry.kit.ids import stable_key
+from merchantry.rulebook import Rulebook
 
 DEFAULT_NEW_SHOP_DAYS: Final = 90
 """A shop opened fewer than this many days before the period start counts as new."""
@@ -74,3 +86,98 @@ def derive_run_id(
     return stable_key(
         "simulate", baseline, *contents[:1], candidate, *contents[1:], period.start, period.end
     )
+
+
+SETTING_NAMES: Final = tuple(f.name for f in fields(SegmentParams))
+"""Simulator settings ``--set`` may change (besides the candidate rulebook's parameters)."""
+
+
+def parse_settings(pairs: Sequence[str]) -> dict[str, int]:
+    """``--set NAME=VALUE`` pairs as a mapping; a value is an integer in the parameter's own
+    unit (``_bp`` basis points, ``_fen`` minor units, days…). Refuses anything else, and a
+    name given twice."""
+    found: dict[str, int] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        name, text = name.strip(), text.strip().replace("_", "").replace(",", "")
+        if not sep or not name:
+            raise InputError(
+                f"--set {pair!r}: write NAME=VALUE, e.g. --set chengfang_rate_bp=50 "
+                "(`merchantry rulebook explain NAME` lists a rulebook's parameters)"
+            )
+        try:
+            value = int(text)
+        except ValueError:
+            raise InputError(
+                f"--set {pair!r}: {text!r} is not a whole number; a parameter's value is an "
+                "integer in its own unit (bp, fen, days)"
+            ) from None
+        if name in found:
+            raise InputError(f"--set names {name!r} twice ({found[name]} and {value})")
+        found[name] = value
+    return found
+
+
+def _unknown(name: str, rulebook: str, known: Sequence[str]) -> InputError:
+    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
+    hint = (
+        "did you mean " + " or ".join(repr(c) for c in close) + "?"
+        if close
+        else "known: " + (", ".join(sorted(known)) or "none")
+    )
+    return InputError(f"--set: {rulebook} has no parameter {name!r}; {hint}")
+
+
+def split_settings(
+    values: Mapping[str, int], book: Rulebook, *, simulator: bool
+) -> tuple[dict[str, int], dict[str, int]]:
+    """(simulator settings, rulebook parameters) from ``--set`` values; a name that is neither
+    a parameter of ``book`` nor (when ``simulator``) a simulator setting is an error with
+    did-you-mean."""
+    own = book.parameter_values
+    settings = {k: v for k, v in values.items() if simulator and k in SETTING_NAMES}
+    rest = {k: v for k, v in values.items() if k not in settings}
+    known = [*own, *(SETTING_NAMES if simulator else ())]
+    for name in rest:
+        if name not in own:
+            where = f"{book.name} (or the simulator's settings)" if simulator else book.name
+            raise _unknown(name, where, known)
+    return settings, rest
+
+
+def derived_name(base: str, values: Mapping[str, int]) -> str:
+    """The name results of ``base`` with ``values`` set are filed under: the same settings
+    always get the same name, other settings another (``douyin-2026-set-1a2b3c4d``)."""
+    key = stable_key("set", base, *(f"{k}={v}" for k, v in sorted(values.items())))
+    return f"{base}-set-{key[:8].lower()}"
+
+
+def write_derived(book: Rulebook, values: Mapping[str, int], folder: Path) -> str:
+    """Write a child of ``book`` that changes only ``values`` (its parameters) into ``folder``
+    and return its name: the rulebook machinery (inheritance, checks, content keys) does the
+    rest, so results are never filed under the parent's name."""
+    name = derived_name(book.name, values)
+    changed = ", ".join(f"{k}={v}" for k, v in sorted(values.items()))
+    document = {
+        "rulebook": name,
+        "title": f"{book.title} (what-if: {changed})",
+        "effective": {
+            "from": book.effective_from.isoformat(),
+            **({"to": book.effective_to.isoformat()} if book.effective_to else {}),
+        },
+        "extends": book.name,
+        "parameters": {
+            k: {
+                "value": v,
+                "title": f"{k} set with --set (was {book.parameter_values[k]})",
+                "assumption": True,
+                "note": "A what-if value given on the command line, not a platform's figure.",
+            }
+            for k, v in sorted(values.items())
+        },
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.yaml").write_text(
+        yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    return name

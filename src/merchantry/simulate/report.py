@@ -27,6 +27,8 @@ from merchantry.report import (
     format_points,
     histogram_chart,
 )
+from merchantry.report.names import Coded, Vocabulary, humanize, label, named
+from merchantry.report.page import shop_label
 from merchantry.simulate.result import ShopSaving, SimulationResult
 from merchantry.simulate.wording import (
     DIMENSION_LABELS,
@@ -178,7 +180,7 @@ def line_section(result: SimulationResult) -> Section:
         )
     chart = bar_chart(
         "",
-        [line.title for line in lines],
+        [humanize(line.title) for line in lines],
         [line.saving_fen for line in lines],
         value_title=f"节省 / Saving ({currency_symbol()})",
     )
@@ -186,7 +188,6 @@ def line_section(result: SimulationResult) -> Section:
         "",
         (
             Column("title", "政策 / Policy line"),
-            Column("line_id", "规则 / Rule"),
             Column("rulebook", "规则版本 / Rulebook"),
             Column("kinds", "费用类型 / Fee kinds"),
             Column("orders", "订单 / Orders", N),
@@ -196,10 +197,9 @@ def line_section(result: SimulationResult) -> Section:
         ),
         (
             {
-                "title": line.title,
-                "line_id": line.line_id,
+                "title": Coded(humanize(line.title), line.line_id),
                 "rulebook": line.line_rulebook,
-                "kinds": ", ".join(line.fee_kinds),
+                "kinds": ", ".join(label(Vocabulary.FEE_KIND, k) for k in line.fee_kinds),
                 "orders": line.orders,
                 "shops": line.shops,
                 "saving": line.saving_fen,
@@ -210,7 +210,7 @@ def line_section(result: SimulationResult) -> Section:
         note="每个订单×费用类型的差额归入候选版本的减免规则，否则基准版本的减免规则，"
         "否则收费规则，否则费用类型。 Each order × fee-kind difference goes to the "
         "candidate's waiver rule, else the baseline's waiver rule, else the charging rule, "
-        "else the fee kind.",
+        "else the fee kind. 规则编号见悬停提示。 Hover a line for its rule id.",
     )
     return Section("按政策拆分 / Savings by policy line", (chart, table))
 
@@ -218,13 +218,13 @@ def line_section(result: SimulationResult) -> Section:
 def segment_section(result: SimulationResult) -> Section:
     """One chart and one table per segment dimension."""
     blocks: list[Block] = []
-    for dimension, label in DIMENSION_LABELS.items():
+    for dimension, heading in DIMENSION_LABELS.items():
         segments = result.segments(dimension)
         if not segments:
             continue
         blocks.append(
             bar_chart(
-                label,
+                heading,
                 [segment_label(seg.segment) for seg in segments],
                 [seg.saving_fen for seg in segments],
                 value_title=f"节省 / Saving ({currency_symbol()})",
@@ -245,7 +245,7 @@ def segment_section(result: SimulationResult) -> Section:
                 ),
                 (
                     {
-                        "segment": segment_label(seg.segment),
+                        "segment": Coded(segment_label(seg.segment), seg.segment),
                         "shops": seg.shops,
                         "orders": seg.orders,
                         "gmv": seg.gmv_fen,
@@ -321,9 +321,9 @@ def _shop_table(title: str, shops: tuple[ShopSaving, ...]) -> Table:
         ),
         (
             {
-                "shop": f"{shop.shop_name} ({shop.shop_id})" if shop.shop_name else shop.shop_id,
-                "industry": shop.industry,
-                "size": segment_label(shop.size),
+                "shop": shop_label(shop.shop_id, shop.shop_name),
+                "industry": named(Vocabulary.INDUSTRY, shop.industry),
+                "size": named(Vocabulary.SEGMENT, shop.size),
                 "gmv": shop.gmv_fen,
                 "saving": shop.saving_fen,
                 "share": shop.saving_share_bp,
@@ -453,7 +453,6 @@ def methods_section(result: SimulationResult) -> Section:
                 "规则中的假设值 / Rulebook numbers that are assumptions",
                 (
                     Column("rulebook", "规则版本 / Rulebook"),
-                    Column("rule_id", "规则 / Rule"),
                     Column("title", "名称 / Title"),
                     Column("note", "说明 / Note"),
                     Column("source", "来源 / Source"),
@@ -461,9 +460,8 @@ def methods_section(result: SimulationResult) -> Section:
                 (
                     {
                         "rulebook": a.rulebook,
-                        "rule_id": a.rule_id,
-                        "title": a.title,
-                        "note": a.note,
+                        "title": Coded(humanize(a.title), a.rule_id),
+                        "note": humanize(a.note),
                         "source": a.source,
                     }
                     for a in result.assumptions

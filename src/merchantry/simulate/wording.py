@@ -10,40 +10,23 @@ from __future__ import annotations
 from typing import Final
 
 from merchantry.kit.money import format_fen
+from merchantry.report.names import SEGMENT_DIMENSIONS, SEGMENTS, Vocabulary, humanize, label
 from merchantry.simulate.result import LineSaving
 
 REFUND_KINDS: Final = frozenset({"fee_refund", "promotion_fee_refund"})
 """Fee kinds whose lines give money back rather than waive a charge."""
 
-DIMENSION_LABELS: Final = {
-    "tenure": "新老商家 / New vs established",
-    "size": "商家规模 / Merchant size",
-    "industry": "行业 / Industry",
-    "store_type": "店铺类型 / Store type",
-    "scene": "成交场景 / Sales scene",
-}
-
-SEGMENT_LABELS: Final = {
-    "new": "新商家 / New",
-    "established": "老商家 / Established",
-    "small": "小商家 / Small",
-    "mid": "中腰部 / Mid",
-    "key_account": "KA / Key account",
-    "personal": "个人店 / Personal",
-    "enterprise": "企业店 / Enterprise",
-    "flagship": "旗舰店 / Flagship",
-    "live": "直播 / Live",
-    "short_video": "短视频 / Short video",
-    "product_card": "商品卡 / Product card",
-    "search": "搜索 / Search",
-    "mall": "商城 / Mall",
-    "unknown": "未知 / Unknown",
-}
+DIMENSION_LABELS: Final = {code: name.label for code, name in SEGMENT_DIMENSIONS.items()}
+"""How the simulator splits merchants, in the order the report shows them (names from
+:mod:`merchantry.report.names`)."""
 
 
 def segment_label(segment: str) -> str:
-    """Bilingual label of a segment value; industries and other codes show as they are."""
-    return SEGMENT_LABELS.get(segment, segment)
+    """Bilingual label of a segment value (a tenure, size, store type or scene, or an
+    industry); a code the registry does not know shows as it is."""
+    if segment in SEGMENTS:
+        return label(Vocabulary.SEGMENT, segment)
+    return label(Vocabulary.INDUSTRY, segment)
 
 
 def line_sentence(line: LineSaving) -> str:
@@ -57,7 +40,7 @@ def line_sentence(line: LineSaving) -> str:
         verb = f"为商家返还 {amount} · returned {amount} to merchants"
     else:
         verb = f"为商家节省 {amount} · saved merchants {amount}"
-    return f"{line.title}: {verb} ({line.orders:,} orders, {line.shops:,} shops)"
+    return f"{humanize(line.title)}: {verb} ({line.orders:,} orders, {line.shops:,} shops)"
 
 
 def merchants_phrase(saving_fen: int) -> str:
