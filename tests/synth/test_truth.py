@@ -18,6 +18,8 @@ TRUTH_FILES = {
     "sizing_skus",
     "decoys",
     "refund_abusers",
+    "misdescribed_skus",
+    "damaging_carriers",
 }
 
 
