@@ -99,7 +99,7 @@ class RateFinding:
 
 def fit_prior(events: Sequence[int], trials: Sequence[int]) -> tuple[float, float]:
     """Beta(a, b) by the method of moments over units with orders; weight a+b is clamped to
-    [:data:`MIN_PRIOR_ORDERS`, :data:`MAX_PRIOR_ORDERS`]."""
+    [:data:`MIN_PRIOR_ORDERS`, :data:`MAX_PRIOR_ORDERS`] and neither shape is below 0.5."""
     k = np.asarray(events, dtype=np.float64)
     n = np.asarray(trials, dtype=np.float64)
     keep = n > 0
@@ -116,7 +116,9 @@ def fit_prior(events: Sequence[int], trials: Sequence[int]) -> tuple[float, floa
     homogeneous = between <= 0 or n.size < 3
     strength = MAX_PRIOR_ORDERS if homogeneous else mean * (1 - mean) / between - 1
     strength = float(min(max(strength, MIN_PRIOR_ORDERS), MAX_PRIOR_ORDERS))
-    return mean * strength, (1 - mean) * strength
+    # Neither shape below a half (Jeffreys'), so a category with no events at all still
+    # gives a proper, well-behaved prior.
+    return max(mean * strength, 0.5), max((1 - mean) * strength, 0.5)
 
 
 def bh_adjust(p_values: Sequence[float]) -> np.ndarray:
@@ -144,7 +146,11 @@ def assess(
         g: fit_prior([u.events for u in us], [u.trials for u in us]) for g, us in by_group.items()
     }
     chosen = [u for u in units if u.trials > 0 and (tested is None or u.key in tested)]
-    rows = []
+    if not chosen:
+        return []
+    k = np.array([u.events for u in chosen], dtype=np.float64)
+    n = np.array([u.trials for u in chosen], dtype=np.float64)
+    base = []
     for unit in chosen:
         events, trials = totals[unit.group]
         rest_events, rest_trials = events - unit.events, trials - unit.trials
@@ -152,21 +158,32 @@ def assess(
             rest_events, rest_trials = round(unit.expected * EXPECTED_SCALE), EXPECTED_SCALE
         elif rest_trials <= 0:
             rest_events, rest_trials = events, trials
-        baseline = rest_events / rest_trials if rest_trials > 0 else 0.0
-        # Half an event added to the baseline, so a cause the category never saw is not
-        # "infinitely" significant at its first case.
-        tested_rate = min((rest_events + 0.5) / (rest_trials + 1), 1.0)
-        test = stats.binomtest(unit.events, unit.trials, tested_rate, "greater")
-        ci = stats.binomtest(unit.events, unit.trials).proportion_ci(0.95, method="exact")
-        a, b = priors[unit.group]
-        if unit.expected is not None:
-            a, b = baseline * MAX_PRIOR_ORDERS, (1 - baseline) * MAX_PRIOR_ORDERS
-        post = stats.beta(a + unit.events, b + unit.trials - unit.events)
-        rows.append((unit, baseline, float(test.pvalue), ci, post, rest_events, rest_trials))
-    q = bh_adjust([r[2] for r in rows])
+        base.append((rest_events, rest_trials))
+    base_k = np.array([b[0] for b in base], dtype=np.float64)
+    base_n = np.array([b[1] for b in base], dtype=np.float64)
+    baseline = np.where(base_n > 0, base_k / np.maximum(base_n, 1), 0.0)
+    # Half an event added to the baseline, so a cause the category never saw is not
+    # "infinitely" significant at its first case.
+    tested_rate = np.minimum((base_k + 0.5) / (base_n + 1), 1.0)
+    p = stats.binom.sf(k - 1, n, tested_rate)  # P(X >= k): one-sided exact test
+    q = bh_adjust(list(p))
+    # Clopper-Pearson 95% interval of the raw rate.
+    low = np.where(k > 0, stats.beta.ppf(0.025, np.maximum(k, 1e-9), n - k + 1), 0.0)
+    high = np.where(k < n, stats.beta.ppf(0.975, k + 1, np.maximum(n - k, 1e-9)), 1.0)
+    prior = np.array(
+        [
+            (b * MAX_PRIOR_ORDERS, (1 - b) * MAX_PRIOR_ORDERS)
+            if u.expected is not None
+            else priors[u.group]
+            for u, b in zip(chosen, baseline, strict=True)
+        ]
+    )
+    post_a, post_b = prior[:, 0] + k, prior[:, 1] + n - k
+    shrunk = post_a / (post_a + post_b)
+    s_low = stats.beta.ppf(0.05, post_a, post_b)
+    s_high = stats.beta.ppf(0.95, post_a, post_b)
     findings = []
-    for (unit, baseline, p, ci, post, base_events, base_trials), qv in zip(rows, q, strict=True):
-        low, high = float(post.ppf(0.05)), float(post.ppf(0.95))
+    for i, unit in enumerate(chosen):
         findings.append(
             RateFinding(
                 key=unit.key,
@@ -174,17 +191,19 @@ def assess(
                 events=unit.events,
                 trials=unit.trials,
                 rate=unit.events / unit.trials,
-                rate_low=float(ci.low),
-                rate_high=float(ci.high),
-                baseline=baseline,
-                base_events=base_events,
-                base_trials=base_trials,
-                p_value=p,
-                q_value=float(qv),
-                shrunk=float(post.mean()),
-                shrunk_low=low,
-                shrunk_high=high,
-                flagged=bool(qv <= fdr and low > baseline and unit.events >= MIN_EVENTS),
+                rate_low=float(low[i]),
+                rate_high=float(high[i]),
+                baseline=float(baseline[i]),
+                base_events=int(base[i][0]),
+                base_trials=int(base[i][1]),
+                p_value=float(min(p[i], 1.0)),
+                q_value=float(q[i]),
+                shrunk=float(shrunk[i]),
+                shrunk_low=float(min(s_low[i], shrunk[i])),
+                shrunk_high=float(max(s_high[i], shrunk[i])),
+                flagged=bool(
+                    q[i] <= fdr and s_low[i] > baseline[i] and unit.events >= MIN_EVENTS
+                ),
             )
         )
     return findings
