@@ -12,9 +12,7 @@ from merchantry.returns.stats import FDR, Unit, assess, bh_adjust, fit_prior
 
 def _category(rng: np.random.Generator, skus: int, orders: int, rate: float) -> list[Unit]:
     """``skus`` SKUs of one category, each with ``orders`` orders at ``rate``."""
-    return [
-        Unit(f"K{i:04d}", "C1", int(rng.binomial(orders, rate)), orders) for i in range(skus)
-    ]
+    return [Unit(f"K{i:04d}", "C1", int(rng.binomial(orders, rate)), orders) for i in range(skus)]
 
 
 def test_a_doubled_return_rate_on_200_orders_is_flagged() -> None:
@@ -103,9 +101,7 @@ def test_prior_from_a_spread_category_is_weaker_than_from_a_uniform_one() -> Non
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.integers(1, 500), st.floats(0, 1)).map(
-            lambda t: (t[0], int(t[0] * t[1]))
-        ),
+        st.tuples(st.integers(1, 500), st.floats(0, 1)).map(lambda t: (t[0], int(t[0] * t[1]))),
         min_size=2,
         max_size=25,
     )

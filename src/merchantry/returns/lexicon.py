@@ -344,6 +344,11 @@ PHRASES: Final[dict[Cause, tuple[str, ...]]] = {
         "promised compensation never came",
     ),
     Cause.PRICE: (
+        "别的店更便宜",
+        "其他店铺价格低很多",
+        "同款在别处便宜",
+        "便宜了一大截",
+        "价格差了一倍",
         "买完就降价",
         "贵了",
         "比别家贵",
