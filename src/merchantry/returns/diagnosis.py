@@ -150,8 +150,8 @@ def find(
     fdr: float = FDR,
 ) -> Findings:
     """Test the ``tested`` SKUs (default all) against their categories, each cause per SKU,
-    and damage per carrier; the false-discovery rate is held per family (refund rates, return
-    rates, SKU × cause, carriers)."""
+    and damage per carrier; the false-discovery rate is held per family: refund rates, return
+    rates, each cause over the SKUs, carriers."""
     skus = _sku_totals(counts)
     refund_units = [Unit(s, v[1], v[3], v[2]) for s, v in skus.items()]
     return_units = [Unit(s, v[1], v[4], v[2]) for s, v in skus.items()]
@@ -173,9 +173,10 @@ def find(
         Unit(name, CARRIERS_GROUP, damage[name], n) for name, n in sorted(carrier_orders.items())
     ]
     causes = []
-    for f in assess(cause_units, tested=tested_pairs, fdr=fdr):
-        sku, cause = f.key.split("|")
-        causes.append(CauseFinding(sku, Cause(cause), f))
+    for cause in CAUSES:  # one family per cause: "which SKUs have a sizing problem?"
+        family = [u for u in cause_units if u.key.endswith(f"|{cause.value}")]
+        for f in assess(family, tested=tested_pairs, fdr=fdr):
+            causes.append(CauseFinding(f.key.rsplit("|", 1)[0], cause, f))
     scope = classified if tested is None else [c for c in classified if c.case.sku_id in tested]
     return Findings(
         refunds=tuple(assess(refund_units, tested=tested, fdr=fdr)),

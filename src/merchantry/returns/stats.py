@@ -201,9 +201,7 @@ def assess(
                 shrunk=float(shrunk[i]),
                 shrunk_low=float(min(s_low[i], shrunk[i])),
                 shrunk_high=float(max(s_high[i], shrunk[i])),
-                flagged=bool(
-                    q[i] <= fdr and s_low[i] > baseline[i] and unit.events >= MIN_EVENTS
-                ),
+                flagged=bool(q[i] <= fdr and s_low[i] > baseline[i] and unit.events >= MIN_EVENTS),
             )
         )
     return findings

@@ -35,8 +35,9 @@ from merchantry.synth.vector import BoolArray
 
 MISDESCRIBED_SHARE: Final = 0.06
 """Share of each shop's three best-selling SKUs (not already sizing-planted) planted."""
-MISDESCRIBED_RATE: Final = 0.05
-"""Extra not-as-described case rate per order at a planted SKU (ordinary: well under 1%)."""
+MISDESCRIBED_RATE: Final = 0.12
+"""Extra not-as-described case rate per order at a planted SKU (ordinary: well under 1%): a
+listing that oversells badly enough for one buyer in eight to send it back."""
 DAMAGE_RATE: Final = 0.04
 """Extra damaged-in-transit case rate per delivered parcel of the planted carrier."""
 QUICK_CODE_SHARE: Final = 0.3
