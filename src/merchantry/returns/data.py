@@ -23,17 +23,20 @@ WITH cases AS (
     FROM after_sales
     GROUP BY order_id
 )
-SELECT o.sku_id, o.shop_id, p.category_id,
+SELECT o.sku_id, o.shop_id, p.category_id, coalesce(k.industry, '') AS industry,
        CAST(date_trunc('week', o.paid_at) AS DATE) AS week,
        count(*) AS orders,
        count(*) FILTER (WHERE c.refunded) AS refunds,
        count(*) FILTER (WHERE c.returned) AS returns
 FROM orders o
 JOIN products p ON p.sku_id = o.sku_id
+LEFT JOIN categories k ON k.category_id = p.category_id
 LEFT JOIN cases c ON c.order_id = o.order_id
 WHERE o.paid_at >= $start AND o.paid_at < $end
   AND ($categories_of IS NULL OR p.category_id IN (
-        SELECT category_id FROM products WHERE shop_id = $categories_of))
+        SELECT category_id FROM categories WHERE industry IN (
+            SELECT k.industry FROM categories k JOIN products q ON q.category_id = k.category_id
+            WHERE q.shop_id = $categories_of)))
 GROUP BY ALL
 ORDER BY o.sku_id, week
 """
@@ -70,7 +73,9 @@ LEFT JOIN insurance i ON i.order_id = a.order_id
 WHERE a.outcome <> 'withdrawn'
   AND o.paid_at >= $start AND o.paid_at < $end
   AND ($categories_of IS NULL OR p.category_id IN (
-        SELECT category_id FROM products WHERE shop_id = $categories_of))
+        SELECT category_id FROM categories WHERE industry IN (
+            SELECT k.industry FROM categories k JOIN products q ON q.category_id = k.category_id
+            WHERE q.shop_id = $categories_of)))
 ORDER BY a.case_id
 """
 
@@ -82,7 +87,9 @@ JOIN products p ON p.sku_id = o.sku_id
 WHERE l.event = 'delivered' AND l.carrier IS NOT NULL
   AND o.paid_at >= $start AND o.paid_at < $end
   AND ($categories_of IS NULL OR p.category_id IN (
-        SELECT category_id FROM products WHERE shop_id = $categories_of))
+        SELECT category_id FROM categories WHERE industry IN (
+            SELECT k.industry FROM categories k JOIN products q ON q.category_id = k.category_id
+            WHERE q.shop_id = $categories_of)))
 GROUP BY l.carrier ORDER BY l.carrier
 """
 
@@ -96,6 +103,7 @@ class WeekCount:
     sku_id: str
     shop_id: str
     category_id: str
+    industry: str
     week: date
     orders: int
     refunds: int
@@ -144,7 +152,8 @@ def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 def week_counts(
     con: duckdb.DuckDBPyConnection, start: date, end: date, categories_of: str | None = None
 ) -> list[WeekCount]:
-    """Per SKU and week; only the categories ``categories_of`` (a shop) sells in, when given."""
+    """Per SKU and week; only the industries of the categories ``categories_of`` (a shop)
+    sells in, when given (a sparse category falls back to its industry's rate)."""
     rows = con.execute(
         WEEK_COUNTS_SQL, {"start": start, "end": end, "categories_of": categories_of}
     ).fetchall()

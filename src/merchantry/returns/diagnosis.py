@@ -26,6 +26,22 @@ from merchantry.returns.savings import Money, Suggestion, suggest, total
 from merchantry.returns.stats import FDR, RateFinding, Unit, assess
 
 CARRIERS_GROUP = "carriers"
+MIN_BASELINE_ORDERS = 300
+"""A leaf category with fewer orders than this in the period is compared at its industry's
+rate instead (a category one shop has to itself has no baseline of its own)."""
+
+
+def baseline_groups(counts: Iterable[WeekCount]) -> dict[str, str]:
+    """Category -> the group whose rate is its baseline: itself, or ``industry:<code>``."""
+    orders: Counter[str] = Counter()
+    industry: dict[str, str] = {}
+    for c in counts:
+        orders[c.category_id] += c.orders
+        industry[c.category_id] = c.industry
+    return {
+        cat: cat if n >= MIN_BASELINE_ORDERS else f"industry:{industry[cat]}"
+        for cat, n in orders.items()
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +168,11 @@ def find(
     """Test the ``tested`` SKUs (default all) against their categories, each cause per SKU,
     and damage per carrier; the false-discovery rate is held per family: refund rates, return
     rates, each cause over the SKUs, carriers."""
-    skus = _sku_totals(counts)
+    groups = baseline_groups(counts)
+    skus = {
+        sku: (shop, groups[cat], o, f, r)
+        for sku, (shop, cat, o, f, r) in _sku_totals(counts).items()
+    }
     refund_units = [Unit(s, v[1], v[3], v[2]) for s, v in skus.items()]
     return_units = [Unit(s, v[1], v[4], v[2]) for s, v in skus.items()]
     per_cause: Counter[tuple[str, Cause]] = Counter(
@@ -227,13 +247,14 @@ def suggestions(findings: Findings) -> list[Suggestion]:
 
 def _weeks(counts: Sequence[WeekCount], scope: set[str], shop_id: str) -> list[WeekPoint]:
     """The scope's weeks, with its categories' rates (without this shop) on its own mix."""
+    groups = baseline_groups(counts)
     others: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0, 0])
     mine: dict[date, list[WeekCount]] = defaultdict(list)
     for c in counts:
         if c.sku_id in scope:
             mine[c.week].append(c)
         if c.shop_id != shop_id:
-            acc = others[(c.category_id, c.week)]
+            acc = others[(groups[c.category_id], c.week)]
             acc[0] += c.orders
             acc[1] += c.refunds
             acc[2] += c.returns
@@ -243,7 +264,7 @@ def _weeks(counts: Sequence[WeekCount], scope: set[str], shop_id: str) -> list[W
         orders = sum(r.orders for r in rows)
         exp_f = exp_r = 0.0
         for r in rows:
-            o, f, t = others.get((r.category_id, week), [0, 0, 0])
+            o, f, t = others.get((groups[r.category_id], week), [0, 0, 0])
             if o:
                 exp_f += r.orders * f / o
                 exp_r += r.orders * t / o
@@ -263,26 +284,25 @@ def _weeks(counts: Sequence[WeekCount], scope: set[str], shop_id: str) -> list[W
 def _scope_rate(
     counts: Sequence[WeekCount], scope: set[str], shop_id: str, field: str
 ) -> RateFinding | None:
-    """The scope's rate against its categories' rates (other shops) on its own mix."""
-    cat: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    events = trials = 0
-    mix: Counter[str] = Counter()
+    """The scope's rate against its categories' rates at other shops, on its own mix. Orders
+    in a category (or industry) no other shop sells in are left out; ``None`` when that is
+    all of them."""
+    groups = baseline_groups(counts)
+    peers: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    mine: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for c in counts:
         value = c.refunds if field == "refunds" else c.returns
-        if c.sku_id in scope:
-            events += value
-            trials += c.orders
-            mix[c.category_id] += c.orders
-        elif c.shop_id != shop_id:
-            cat[c.category_id][0] += value
-            cat[c.category_id][1] += c.orders
+        acc = mine if c.sku_id in scope else peers if c.shop_id != shop_id else None
+        if acc is not None:
+            acc[groups[c.category_id]][0] += value
+            acc[groups[c.category_id]][1] += c.orders
+    compared = [g for g, (_, n) in mine.items() if n and peers[g][1]]
+    events = sum(mine[g][0] for g in compared)
+    trials = sum(mine[g][1] for g in compared)
     if trials == 0:
         return None
-    expected = sum(n * cat[k][0] / cat[k][1] for k, n in mix.items() if cat[k][1]) / trials
-    if not any(cat[k][1] for k in mix):
-        return None
-    found = assess([Unit(shop_id, "scope", events, trials, expected=expected)])
-    return found[0]
+    expected = sum(mine[g][1] * peers[g][0] / peers[g][1] for g in compared) / trials
+    return assess([Unit(shop_id, "scope", events, trials, expected=expected)])[0]
 
 
 def _summaries(cases: Sequence[ClassifiedCase]) -> list[CauseSummary]:
@@ -330,7 +350,7 @@ def diagnose_returns(
         if owner is None:
             raise NotFound(f"SKU {sku_id} does not exist in the warehouse")
         if owner[0] != shop_id:
-            raise NotFound(f"SKU {sku_id} is not sold by shop {shop_id} (its shop: {owner[0]})")
+            raise NotFound(f"SKU {sku_id} is not sold by shop {shop_id}")
     first, last = data.period(con, start, end)
     counts = data.week_counts(con, first, last, categories_of=shop_id)
     shop_skus = {c.sku_id for c in counts if c.shop_id == shop_id}
