@@ -80,7 +80,7 @@ ORDER BY a.case_id
 """
 
 CARRIER_COUNTS_SQL: Final = """
-SELECT l.carrier, count(DISTINCT l.order_id) AS delivered
+SELECT l.carrier, p.category_id, count(DISTINCT l.order_id) AS delivered
 FROM logistics_events l
 JOIN orders o ON o.order_id = l.order_id
 JOIN products p ON p.sku_id = o.sku_id
@@ -90,7 +90,7 @@ WHERE l.event = 'delivered' AND l.carrier IS NOT NULL
         SELECT category_id FROM categories WHERE industry IN (
             SELECT k.industry FROM categories k JOIN products q ON q.category_id = k.category_id
             WHERE q.shop_id = $categories_of)))
-GROUP BY l.carrier ORDER BY l.carrier
+GROUP BY l.carrier, p.category_id ORDER BY l.carrier, p.category_id
 """
 
 PERIOD_SQL: Final = "SELECT min(paid_at), max(paid_at) FROM orders"
@@ -190,10 +190,10 @@ def cases(
 
 def carrier_counts(
     con: duckdb.DuckDBPyConnection, start: date, end: date, categories_of: str | None = None
-) -> dict[str, int]:
-    """Delivered parcels per carrier of orders paid in the period (of the categories
-    ``categories_of`` sells in, when given)."""
+) -> dict[tuple[str, str], int]:
+    """Delivered parcels per (carrier, category) of orders paid in the period (of the
+    industries ``categories_of`` sells in, when given)."""
     rows = con.execute(
         CARRIER_COUNTS_SQL, {"start": start, "end": end, "categories_of": categories_of}
     ).fetchall()
-    return {str(c): int(n) for c, n in rows}
+    return {(str(c), str(k)): int(n) for c, k, n in rows}

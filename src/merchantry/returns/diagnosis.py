@@ -161,7 +161,7 @@ def _sku_totals(counts: Iterable[WeekCount]) -> dict[str, tuple[str, str, int, i
 def find(
     counts: Sequence[WeekCount],
     classified: Sequence[ClassifiedCase],
-    carrier_orders: dict[str, int],
+    carrier_orders: dict[tuple[str, str], int],
     tested: set[str] | None = None,
     fdr: float = FDR,
 ) -> Findings:
@@ -184,14 +184,7 @@ def find(
         for cause in CAUSES
     ]
     tested_pairs = None if tested is None else {f"{s}|{c.value}" for s in tested for c in CAUSES}
-    damage = Counter(
-        c.case.carrier
-        for c in classified
-        if c.result.cause is Cause.DAMAGED_IN_TRANSIT and c.case.carrier
-    )
-    carrier_units = [
-        Unit(name, CARRIERS_GROUP, damage[name], n) for name, n in sorted(carrier_orders.items())
-    ]
+    carrier_units = _carrier_units(classified, carrier_orders, groups)
     causes = []
     for cause in CAUSES:  # one family per cause: "which SKUs have a sizing problem?"
         family = [u for u in cause_units if u.key.endswith(f"|{cause.value}")]
@@ -202,9 +195,44 @@ def find(
         refunds=tuple(assess(refund_units, tested=tested, fdr=fdr)),
         returns=tuple(assess(return_units, tested=tested, fdr=fdr)),
         causes=tuple(causes),
-        carriers=tuple(assess(carrier_units, fdr=fdr)),
+        carriers=tuple(assess(carrier_units, fdr=fdr)) if carrier_units else (),
         cases=tuple(scope),
     )
+
+
+def _carrier_units(
+    classified: Sequence[ClassifiedCase],
+    parcels: dict[tuple[str, str], int],
+    groups: dict[str, str],
+) -> list[Unit]:
+    """Damage per carrier against what the *other* carriers' damage rates would give on the
+    same mix of categories (bulky goods break more often whoever carries them)."""
+    damage: Counter[tuple[str, str]] = Counter(
+        (c.case.carrier, groups.get(c.case.category_id, c.case.category_id))
+        for c in classified
+        if c.result.cause is Cause.DAMAGED_IN_TRANSIT and c.case.carrier
+    )
+    sent: Counter[tuple[str, str]] = Counter()
+    for (carrier, category), n in parcels.items():
+        sent[(carrier, groups.get(category, category))] += n
+    by_group: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for (carrier, group), n in sent.items():
+        by_group[group][0] += damage[(carrier, group)]
+        by_group[group][1] += n
+    units = []
+    for carrier in sorted({c for c, _ in sent}):
+        compared = [
+            (g, n, by_group[g][0] - damage[(carrier, g)], by_group[g][1] - n)
+            for (c, g), n in sent.items()
+            if c == carrier and n and by_group[g][1] - n > 0
+        ]
+        trials = sum(n for _, n, _, _ in compared)
+        if trials == 0:
+            continue  # no other carrier carries these categories: nothing to compare with
+        events = sum(damage[(carrier, g)] for g, _, _, _ in compared)
+        expected = sum(n * k / m for _, n, k, m in compared) / trials
+        units.append(Unit(carrier, CARRIERS_GROUP, events, trials, expected=expected))
+    return units
 
 
 def suggestions(findings: Findings) -> list[Suggestion]:

@@ -259,7 +259,7 @@ def build_page(d: ReturnDiagnosis, *, shop_name: str | None = None) -> Page:
             Column("parcels", "签收包裹 Delivered", CellKind.COUNT),
             Column("damaged", "运输破损 Damaged", CellKind.COUNT),
             Column("rate", "破损率 Rate", CellKind.BP),
-            Column("baseline", "其他快递 Others", CellKind.BP),
+            Column("baseline", "其他快递同类目 Others, same mix", CellKind.BP),
             Column("q", "q (BH)"),
             Column("flag", "显著 Flag"),
         ),
