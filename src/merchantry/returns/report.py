@@ -12,7 +12,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from merchantry.kit.money import format_bp
+from merchantry.kit.money import currency_symbol, format_bp, format_fen
 from merchantry.report import (
     CellKind,
     Chart,
@@ -23,8 +23,8 @@ from merchantry.report import (
     Paragraph,
     Section,
     Table,
-    bar_chart,
 )
+from merchantry.report.charts import LOSS_COLOUR, fen_to_axis
 from merchantry.returns.causes import label
 from merchantry.returns.diagnosis import ReturnDiagnosis
 from merchantry.returns.savings import FIXES
@@ -71,6 +71,29 @@ def _weekly_chart(d: ReturnDiagnosis) -> Chart:
     figure.update_yaxes(title_text="rate 比率", tickformat=".0%", rangemode="tozero")
     figure.update_xaxes(title_text="week 周")
     return Chart.from_figure("按周退款率与退货率 / Weekly refund and return rates", figure)
+
+
+def _loss_chart(d: ReturnDiagnosis) -> Chart:
+    """Money lost per cause, in the loss colour (the page's money bars show gains in green)."""
+    labels = [label(c.cause) for c in d.causes]
+    fen = [c.money.total_fen for c in d.causes]
+    figure = go.Figure(
+        go.Bar(
+            y=labels,
+            x=[fen_to_axis(v) for v in fen],
+            orientation="h",
+            marker={"color": LOSS_COLOUR},
+            text=[format_fen(v) for v in fen],
+            textposition="auto",
+            hovertext=[f"{k}: {format_fen(v)}" for k, v in zip(labels, fen, strict=True)],
+            hoverinfo="text",
+        )
+    )
+    figure.update_yaxes(autorange="reversed", automargin=True)
+    figure.update_xaxes(title_text=f"损失 money lost ({currency_symbol()})", rangemode="tozero")
+    return Chart.from_figure(
+        "各原因损失 / Money lost by cause", figure, height=max(260, 40 + 34 * len(labels))
+    )
 
 
 def _sku_chart(rows: Sequence[RateFinding]) -> Chart:
@@ -152,11 +175,7 @@ def build_page(d: ReturnDiagnosis, *, shop_name: str | None = None) -> Page:
     if d.causes:
         cause_blocks.insert(
             0,
-            bar_chart(
-                "各原因损失 / Money lost by cause",
-                [label(c.cause) for c in d.causes],
-                [c.money.total_fen for c in d.causes],
-            ),
+            _loss_chart(d),
         )
     fixes = Table.from_records(
         "改进建议 / What to fix",
