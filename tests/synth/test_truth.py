@@ -19,6 +19,8 @@ TRUTH_FILES = {
     "decoys",
     "refund_abusers",
     "reco_pairs",
+    "misdescribed_skus",
+    "damaging_carriers",
 }
 
 

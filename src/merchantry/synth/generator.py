@@ -45,6 +45,7 @@ from merchantry.synth.lookalikes import plant_lookalikes
 from merchantry.synth.orders import draw_orders, epoch_seconds
 from merchantry.synth.output import FORMATS, TableSink, write_csv
 from merchantry.synth.population import Population, draw_population
+from merchantry.synth.return_plants import Plants, draw_plants, plant_causes, rewrite_cases
 from merchantry.synth.services import draw_services
 from merchantry.synth.vector import stream
 
@@ -72,6 +73,7 @@ _POPULATION: Final = 0
 _DAY: Final = 1
 _SERVICES: Final = 2
 _LOOKALIKES: Final = 3
+_PLANTS: Final = 4
 _STEPS: Final = (
     "orders",
     "causes",
@@ -83,6 +85,7 @@ _STEPS: Final = (
     "searches",
     "ads",
     "violations",
+    "plants",
 )
 """Sub-streams of a day: each step draws from its own, so changing one leaves the rest."""
 
@@ -135,7 +138,8 @@ def generate(
     pop = draw_population(stream(seed, _POPULATION), shops, start)
     for name, data in pop.tables.items():
         sinks[name].append(data)
-    for name, data in pop.truth.items():
+    plants = draw_plants(stream(seed, _PLANTS), pop)
+    for name, data in (pop.truth | plants.truth).items():
         write_csv(out / TRUTH_DIR / f"{name}.csv", data)
     sinks["shop_services"].append(draw_services(stream(seed, _SERVICES), pop, start))
     planted = plant_lookalikes(stream(seed, _LOOKALIKES), pop)
@@ -147,7 +151,7 @@ def generate(
     with _progress(progress, days) as advance:
         for day in range(days):
             day_date = start + timedelta(days=day)
-            _generate_day(pop, seed, day, day_date, end, orders_per_shop_day, sinks)
+            _generate_day(pop, plants, seed, day, day_date, end, orders_per_shop_day, sinks)
             advance(sinks["orders"].rows)
     for sink in sinks.values():
         sink.close()
@@ -165,6 +169,7 @@ def generate(
 
 def _generate_day(
     pop: Population,
+    plants: Plants,
     seed: int,
     day: int,
     day_date: date,
@@ -175,8 +180,11 @@ def _generate_day(
     rng = {step: stream(seed, _DAY, day, k) for k, step in enumerate(_STEPS)}
     batch = draw_orders(rng["orders"], pop, day, day_date, orders_per_shop_day)
     cause = draw_causes(rng["causes"], pop, batch)
-    journey = draw_journey(rng["journey"], pop, batch, cause)
+    journey = plant_causes(
+        rng["plants"], plants, batch, draw_journey(rng["journey"], pop, batch, cause)
+    )
     cases, journey = draw_cases(rng["cases"], pop, batch, journey, end)
+    cases = rewrite_cases(rng["plants"], plants, batch, journey, cases)
     day_start = epoch_seconds(day_date)
     videos, views = draw_videos(rng["videos"], pop, batch, end)
     tables: dict[str, pa.Table] = {

@@ -1,0 +1,146 @@
+"""`merchantry diagnose returns` and `diagnose reasons`: why goods come back, and a cause
+for every row of any table of texts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from merchantry.cli.options import DATE_FORMATS, DEFAULT_DB, DbOption, command, day, open_warehouse
+from merchantry.cli.options import require_shop as check_shop
+from merchantry.cli.score import diagnose_app
+from merchantry.kit.money import format_fen
+from merchantry.returns.causes import label
+from merchantry.returns.diagnosis import ReturnDiagnosis, diagnose_returns
+from merchantry.returns.refine import Refiner
+from merchantry.returns.report import write_report
+from merchantry.returns.stats import to_bp
+from merchantry.returns.table import classify_table
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the ``diagnose`` group (``app`` is the root)."""
+    del app
+    command(diagnose_app, "returns", diagnose_returns_command)
+    command(diagnose_app, "reasons", diagnose_reasons_command)
+
+
+def _pct(rate: float) -> str:
+    return f"{to_bp(rate) / 100:.2f}%"
+
+
+def print_diagnosis(console: Console, d: ReturnDiagnosis) -> None:
+    """Rates, causes, fixes: the report's headline in the terminal."""
+    scope = f"SKU {d.sku_id} of shop {d.shop_id}" if d.sku_id else f"shop {d.shop_id}"
+    console.print(
+        f"[bold]Returns of {scope}[/], orders paid {d.start} – {d.end} (exclusive): "
+        f"{d.orders:,} orders, {d.refunds:,} refunded, {d.returns:,} returned.",
+        highlight=False,
+    )
+    for name, f in (("refund", d.shop_refund), ("return", d.shop_return)):
+        if f is None:
+            continue
+        verdict = "[red]significantly above[/]" if f.flagged else "not significantly above"
+        console.print(
+            f"  {name} rate {_pct(f.rate)} (95% {_pct(f.rate_low)}–{_pct(f.rate_high)}) "
+            f"{verdict} its categories' {_pct(f.baseline)} (q {f.q_value:.3g})",
+            highlight=False,
+        )
+    causes = Table(title="Causes 原因")
+    for column in ("cause", "cases", "money lost", "buyers' words"):
+        causes.add_column(column)
+    for c in d.causes:
+        causes.add_row(
+            label(c.cause), f"{c.cases:,}", format_fen(c.money.total_fen), " / ".join(c.quotes)
+        )
+    console.print(causes)
+    fixes = Table(title="Fixes 建议 (saving = money lost × share above the category rate)")
+    for column in ("cause", "target", "fix", "cases/orders", "money lost", "saving"):
+        fixes.add_column(column)
+    for s in d.suggestions:
+        fixes.add_row(
+            label(s.cause),
+            s.target,
+            f"{s.fix.zh}\n{s.fix.en}",
+            f"{s.cases}/{s.orders:,}",
+            format_fen(s.money.total_fen),
+            format_fen(s.saving.total_fen),
+        )
+    if d.suggestions:
+        console.print(fixes)
+        console.print(f"Potential saving: {format_fen(d.saving.total_fen)}", highlight=False)
+    else:
+        console.print("No cause is significantly above its category rate.")
+
+
+def diagnose_returns_command(
+    shop: Annotated[str, typer.Option("--shop", help="Shop id.")],
+    sku: Annotated[str | None, typer.Option("--sku", help="Only this SKU of the shop.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write the HTML report here.", dir_okay=False)
+    ] = None,
+    start: Annotated[
+        datetime | None,
+        typer.Option("--from", formats=DATE_FORMATS, help="First payment day (default: first)."),
+    ] = None,
+    end: Annotated[
+        datetime | None,
+        typer.Option("--to", formats=DATE_FORMATS, help="Day after the last (default: all)."),
+    ] = None,
+    fees_rulebook: Annotated[
+        str | None,
+        typer.Option(
+            "--fees-rulebook",
+            help="Count the merchant's return-shipping insurance premiums from this fee "
+            "rulebook's fee lines.",
+        ),
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Why the shop's goods come back, and what each fix would save.
+
+    Refund and return rates against the category with intervals, causes with the buyers'
+    words, and the fixes with their savings; --out writes the HTML report."""
+    console = Console()
+    with open_warehouse(db, read_only=True) as con:
+        check_shop(con, shop)
+        diagnosis = diagnose_returns(
+            con, shop, sku, start=day(start), end=day(end), fees_rulebook=fees_rulebook
+        )
+        name_row = con.execute("SELECT name FROM shops WHERE shop_id = ?", [shop]).fetchone()
+    print_diagnosis(console, diagnosis)
+    if out is not None:
+        path = write_report(diagnosis, out, shop_name=name_row[0] if name_row else None)
+        console.print(f"Report: {path}", highlight=False)
+
+
+def diagnose_reasons_command(
+    source: Annotated[
+        Path, typer.Option("--in", help="CSV file with a header row.", dir_okay=False)
+    ],
+    text_column: Annotated[str, typer.Option("--text-column", help="Column holding the text.")],
+    target: Annotated[
+        Path, typer.Option("--out", help="CSV to write (input columns + class).", dir_okay=False)
+    ],
+    encoding: Annotated[
+        str | None,
+        typer.Option("--encoding", help="Input encoding (default: UTF-8, else GB18030)."),
+    ] = None,
+) -> None:
+    """Classify any CSV of texts into return causes.
+
+    Writes the input's columns plus `class`, `confidence` and the quoted `evidence`."""
+    console = Console()
+    refiner = Refiner.from_env()
+    summary = classify_table(source, target, text_column, encoding=encoding, refiner=refiner)
+    shown = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.counts.items(), key=lambda x: -x[1]))
+    console.print(
+        f"{summary.rows:,} rows ({summary.encoding}) -> {target}: {shown or 'no rows'}"
+        + (f"; {summary.refined:,} changed by {refiner.model}" if refiner else ""),
+        highlight=False,
+    )
