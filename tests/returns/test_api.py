@@ -76,8 +76,9 @@ PEERS = """
 SELECT count(DISTINCT o.shop_id) FROM orders o
 JOIN products p ON p.sku_id = o.sku_id JOIN categories k ON k.category_id = p.category_id
 WHERE o.shop_id <> ? AND k.industry IN (
-    SELECT k2.industry FROM products p2 JOIN categories k2 ON k2.category_id = p2.category_id
-    WHERE p2.shop_id = ?)
+    SELECT k2.industry FROM orders o2 JOIN products p2 ON p2.sku_id = o2.sku_id
+    JOIN categories k2 ON k2.category_id = p2.category_id
+    WHERE o2.shop_id = ?)
 """
 
 
