@@ -18,10 +18,10 @@ import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.ingest.reason import Reason
-from merchantry.ingest.sqlkit import col, sql, text
 from merchantry.kit.errors import InputError
 from merchantry.model.system import INGEST_FILES, QUARANTINE_COLUMNS, SYSTEM_TABLES
 from merchantry.model.tables import TABLES_BY_NAME
+from merchantry.store.sql import col, text, to_sql
 from merchantry.store.warehouse import create_table_sql
 
 
@@ -119,7 +119,7 @@ def retryable_rows(con: duckdb.DuckDBPyConnection, digest: str, table_name: str)
         )
         .order_by(col("row_number", "q"))
     )
-    rows = con.execute(sql(query), [digest, table_name]).fetchall()
+    rows = con.execute(to_sql(query), [digest, table_name]).fetchall()
     return [int(r[0]) for r in rows]
 
 
