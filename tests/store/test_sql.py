@@ -14,6 +14,8 @@ from merchantry.store.sql import (
     element,
     fill,
     fill_sql,
+    insert_select,
+    insert_values,
     is_in,
     lit,
     records,
@@ -149,3 +151,11 @@ def test_the_shipped_constants_bind_as_lists() -> None:
     for name in ("quality_reasons", "abnormal_violations", "remote_regions"):
         assert isinstance(params[name], list)
         assert params[name]
+
+
+def test_inserts_quote_names_and_bind_values(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute('CREATE TABLE "odd table" ("n" INTEGER, "a name" VARCHAR)')
+    con.execute(insert_values("odd table", ["a name", "n"]), ["it's", 5])
+    con.execute('CREATE TABLE copy ("n" INTEGER, "a name" VARCHAR, extra INTEGER)')
+    con.execute(insert_select("copy", "odd table", ["n", "a name"]))
+    assert records(con, "SELECT * FROM copy") == [{"n": 5, "a name": "it's", "extra": None}]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
 
 import duckdb
 import numpy as np
@@ -95,27 +96,31 @@ def _bounds(rule: Rule) -> exp.Expr | None:
     return exp.and_(*parts) if parts else None
 
 
+_UNUSABLE: Final = (
+    (
+        SCORE_COLUMN_NAMES,
+        "score-column-in-risk-rule",
+        "is not resolved by the risk stage",
+        "risk rules see the request, its order, shop and buyer history, not the "
+        "score series; gate on scores in fee or ledger rules (docs/risk.md)",
+    ),
+    (
+        FUTURE_COLUMNS,
+        "future-column",
+        "is not known when a request arrives",
+        "risk rules may use request-time columns only (docs/risk.md)",
+    ),
+)
+"""Columns a risk signal may not read: (columns, code, why, hint)."""
+
+
 def _unusable(rule: Rule) -> Diagnostic | None:
     """Why a risk signal cannot run at request time, or None when it can."""
-    scores = [c for c in rule.columns if c in SCORE_COLUMN_NAMES]
-    if scores:
-        return Diagnostic(
-            rule.source_file,
-            rule.line,
-            "score-column-in-risk-rule",
-            f"rule {rule.id!r}: {', '.join(scores)} is not resolved by the risk stage",
-            "risk rules see the request, its order, shop and buyer history, not the "
-            "score series; gate on scores in fee or ledger rules (docs/risk.md)",
-        )
-    future = [c for c in rule.columns if c in FUTURE_COLUMNS]
-    if future:
-        return Diagnostic(
-            rule.source_file,
-            rule.line,
-            "future-column",
-            f"rule {rule.id!r}: {', '.join(future)} is not known when a request arrives",
-            "risk rules may use request-time columns only (docs/risk.md)",
-        )
+    for columns, code, why, hint in _UNUSABLE:
+        found = [c for c in rule.columns if c in columns]
+        if found:
+            message = f"rule {rule.id!r}: {', '.join(found)} {why}"
+            return Diagnostic(rule.source_file, rule.line, code, message, hint)
     return None
 
 

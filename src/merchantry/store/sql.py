@@ -80,6 +80,28 @@ def element(values: Sequence[exp.Expr], position: exp.Expr) -> exp.Expr:
     return exp.Bracket(this=exp.Array(expressions=list(values)), expressions=[position], offset=1)
 
 
+def insert_values(table: str, columns: Sequence[str]) -> str:
+    """``INSERT INTO table ("c1", …) VALUES (?, …)``: names quoted, every value bound."""
+    insert = exp.insert(
+        exp.Values(expressions=[exp.Tuple(expressions=[exp.Placeholder() for _ in columns])]),
+        exp.to_table(table),
+        columns=[exp.to_identifier(c, quoted=True) for c in columns],
+        dialect=DIALECT,
+    )
+    return to_sql(insert)
+
+
+def insert_select(target: str, source: str, columns: Sequence[str]) -> str:
+    """``INSERT INTO target ("c1", …) SELECT "c1", … FROM source``."""
+    select = exp.select(*[col(c) for c in columns]).from_(exp.to_table(source))
+    insert = exp.insert(
+        select,
+        exp.to_table(target),
+        columns=[exp.to_identifier(c, quoted=True) for c in columns],
+    )
+    return to_sql(insert)
+
+
 def to_sql(tree: exp.Expr) -> str:
     """The DuckDB text of a tree."""
     return tree.sql(dialect=DIALECT)
