@@ -22,7 +22,6 @@ import sqlglot.expressions as exp
 
 from merchantry.kit.errors import Diagnostic, Severity
 from merchantry.rulebook.columns import SCORE_COLUMN_NAMES
-from merchantry.rulebook.condition import compile_condition
 from merchantry.rulebook.model import Rule, Rulebook
 from merchantry.rulebook.ruleset import FACT_ALIAS, RuleSet, literal
 from merchantry.rulebook.score_effects import SCORE_KIND_NAMES
@@ -45,9 +44,7 @@ class ScoreRules:
     def __init__(self, book: Rulebook) -> None:
         self.book = book
         self.params = book.parameter_values
-
-    def _compile(self, rule: Rule) -> exp.Expr:
-        return compile_condition(rule.condition, self.params, fact_alias=F)
+        self._by_kind: dict[str, RuleSet] = {}
 
     def group(self, kind: str, key_field: str | None = None, key: str = "") -> RuleSet:
         """Rules of ``kind`` (whose ``key_field`` equals ``key``), in precedence order."""
@@ -65,7 +62,11 @@ class ScoreRules:
         return self.book.rules_of(kind)
 
     def compiled(self, rule: Rule) -> exp.Expr:
-        return self._compile(rule)
+        """The rule's compiled condition, from the set of its kind (compiled once)."""
+        kind = rule.effect.kind
+        if kind not in self._by_kind:
+            self._by_kind[kind] = RuleSet.of(self.book, kind)
+        return self._by_kind[kind].condition(rule)
 
     def parameter(self, name: str, default: int) -> int:
         """A rulebook parameter the indicator SQL uses, or its documented default."""
