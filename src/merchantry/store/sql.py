@@ -119,17 +119,16 @@ def _is_placeholder(name: str) -> bool:
 def fill(template: str | exp.Expr, subs: Mapping[str, Sub] | None = None, **more: Sub) -> exp.Expr:
     """``template`` (text or tree) with its ``p_*`` placeholders replaced by ``subs``.
 
-    Every placeholder needs a value and every value a placeholder: a typo fails here,
-    naming it, instead of reaching the database.
+    Every placeholder needs a value: a missing one fails here, naming it, instead of
+    reaching the database. Values the template does not use are ignored (one mapping may
+    serve several templates).
     """
     values: dict[str, Sub] = {**(subs or {}), **more}
     tree = parse(template) if isinstance(template, str) else template.copy()
     used = {i.name for i in tree.find_all(exp.Identifier) if _is_placeholder(i.name)}
-    missing, unused = used - set(values), set(values) - used
+    missing = used - set(values)
     if missing:
         raise KeyError(f"template placeholders without a value: {sorted(missing)}")
-    if unused:
-        raise KeyError(f"values for placeholders the template lacks: {sorted(unused)}")
     for node in list(tree.find_all(exp.Column)):
         value = values.get(node.name)
         if node.table or value is None or isinstance(value, str):
