@@ -18,6 +18,7 @@ from merchantry.cli.options import (
     DbOption,
     MerchantryCommand,
     connect_warehouse,
+    open_warehouse,
     progress,
 )
 from merchantry.kit.money import format_fen
@@ -99,8 +100,7 @@ def rings_command(
     _risk_rulebook(rulebook)  # a rulebook for another stage is refused here, naming its command
     chosen: Method = "duckdb" if method is RingMethod.DUCKDB else "scipy"
     stage = rings_stage(rulebook, method=chosen)
-    con = connect_warehouse(db)
-    try:
+    with open_warehouse(db) as con:
         today = date.today()  # rings are warehouse-wide: the period only labels the run
         outcome = _run(console, "finding rings", lambda: run_stage(con, stage, today, today))
         if not isinstance(outcome.detail, RingRun):
@@ -118,8 +118,6 @@ def rings_command(
                 f"ring precision {e.ring_precision:.3f} recall {e.ring_recall:.3f}; "
                 f"buyer precision {e.buyer_precision:.3f} recall {e.buyer_recall:.3f}"
             )
-    finally:
-        con.close()
 
 
 def _print_evaluation(console: Console, result: ModelEvaluation) -> None:
@@ -182,8 +180,7 @@ def train_command(
     console = Console()
     book = _risk_rulebook(rulebook)
     features = BEHAVIOUR_FEATURES if behaviour_only else MODEL_FEATURES
-    con = connect_warehouse(db)
-    try:
+    with open_warehouse(db) as con:
         result = _run(
             console,
             "training",
@@ -196,8 +193,6 @@ def train_command(
                 features=features,
             ),
         )
-    finally:
-        con.close()
     _print_evaluation(console, result)
     console.print(f"model {result.model.version} written to {save_model(result.model, out)}")
 
@@ -216,8 +211,7 @@ def evaluate_command(
     if truth is not None:
         book = _risk_rulebook(rulebook)
         settings = settings_from(book)
-        con = connect_warehouse(db)
-        try:
+        with open_warehouse(db) as con:
             for features, name in ((MODEL_FEATURES, "all"), (BEHAVIOUR_FEATURES, "behaviour")):
                 result = _run(
                     console,
@@ -241,8 +235,6 @@ def evaluate_command(
                     f"(recall {g.ring_recall:.3f}); {g.buyers_flagged} of {g.buyers} members "
                     "flagged"
                 )
-        finally:
-            con.close()
     if amazon is not None:
         from merchantry.risk.amazon import PUBLISHED, evaluate_amazon
 
@@ -278,16 +270,13 @@ def score_command(
     book = _risk_rulebook(rulebook)
     settings = settings_from(book)
     loaded = load_model(model) if model is not None else None
-    con = connect_warehouse(db)
-    try:
+    with open_warehouse(db) as con:
         _run(console, "finding rings", lambda: find_rings(con, settings))
         run = _run(
             console,
             "deciding requests",
             lambda: score_requests(con, compile_risk_rules(book), settings, loaded),
         )
-    finally:
-        con.close()
     counts = ", ".join(f"{k} {v:,}" for k, v in sorted(run.by_decision.items()))
     console.print(f"{run.requests:,} requests decided in {run.seconds:.2f} s: {counts}")
 
@@ -304,11 +293,8 @@ def integrity_command(
     console = Console()
     settings = settings_from(_risk_rulebook(rulebook))
     engine = open_store(store)
-    con = connect_warehouse(db)
-    try:
+    with open_warehouse(db) as con:
         events = derive_events(con, settings, as_of)
-    finally:
-        con.close()
     added = record_events(engine, events)
     console.print(f"{len(events):,} abuse events found, {added:,} new")
     if buyer:
@@ -367,11 +353,8 @@ def cases_open(
 ) -> None:
     """Open a case for every intercepted request in risk_decisions."""
     engine = open_store(store)
-    con = connect_warehouse(db)
-    try:
+    with open_warehouse(db) as con:
         added = cases.open_cases(engine, con, Scope.operator("cli"), at or datetime.now())
-    finally:
-        con.close()
     Console().print(f"{added:,} new cases")
 
 

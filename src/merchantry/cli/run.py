@@ -21,7 +21,7 @@ from merchantry.cli.options import (
     RulebookDirsOption,
     check_period,
     command,
-    connect_warehouse,
+    open_warehouse,
     progress,
     rulebook_dirs,
 )
@@ -93,30 +93,26 @@ def run_command(
         score_rulebooks=tuple(score_rulebook or DEFAULT_SCORE_RULEBOOKS),
         rulebook_dirs=rulebook_dirs(dirs),
     )
-    con = connect_warehouse(db)
-    try:
-        with progress(console, "starting") as step:
-            current = {"stage": ""}
+    with open_warehouse(db) as con, progress(console, "starting") as step:
+        current = {"stage": ""}
 
-            def on_stage(stage: Stage, state: str) -> None:
-                name = stage.name
-                current["stage"] = name
-                if state == "running":
-                    console.print(f"running {name}", highlight=False)
-                step(f"{name}: {state}")
+        def on_stage(stage: Stage, state: str) -> None:
+            name = stage.name
+            current["stage"] = name
+            if state == "running":
+                console.print(f"running {name}", highlight=False)
+            step(f"{name}: {state}")
 
-            run = run_stages(
-                con,
-                start.date(),
-                end.date(),
-                stages=stages,
-                only=tuple(only or ()),
-                force=force,
-                progress=lambda text: step(f"{current['stage']}: {text}"),
-                on_stage=on_stage,
-            )
-    finally:
-        con.close()
+        run = run_stages(
+            con,
+            start.date(),
+            end.date(),
+            stages=stages,
+            only=tuple(only or ()),
+            force=force,
+            progress=lambda text: step(f"{current['stage']}: {text}"),
+            on_stage=on_stage,
+        )
     print_run(console, run)
     if snapshot:
         console.print(

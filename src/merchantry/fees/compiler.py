@@ -1,35 +1,95 @@
-"""The compiler's building blocks: column helpers, rule matching, step assembly.
+"""The fee stage's use of the shared rule-set compiler: match columns and lookups.
 
-:class:`Compiler` turns rule conditions into per-order match columns (evaluated
-once each) and value lookups; :mod:`merchantry.fees.query` assembles the steps.
+:class:`Compiler` turns a rulebook's fee rules into per-order match columns
+(evaluated once each) and value lookups, through
+:class:`merchantry.rulebook.ruleset.RuleSet`; :mod:`merchantry.fees.query`
+assembles the steps. It refuses, naming it, any fee-stage effect kind or stacking
+it has no translation for, so a rule is never silently ignored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Final
 
 import sqlglot.expressions as exp
 
-from merchantry.rulebook.condition import compile_condition
-from merchantry.rulebook.effects import Stacking
+from merchantry.rulebook.condition import CompileError
+from merchantry.rulebook.effects import Stacking, Stage
 from merchantry.rulebook.model import Rule, Rulebook
+from merchantry.rulebook.registry import EFFECT_KINDS
+from merchantry.rulebook.ruleset import (
+    FACT_ALIAS,
+    RuleSet,
+    Value,
+    fact_column,
+    first_match,
+    literal,
+)
+from merchantry.store.sql import element
 
-F: Final = "f"
-Value = Callable[[Rule], exp.Expr]
+F: Final = FACT_ALIAS
+S = Stacking
+
+TRANSLATED: Final[dict[str, frozenset[Stacking]]] = {
+    "base_rate": frozenset({S.FIRST}),
+    "channel_supplement": frozenset({S.FIRST, S.ADD}),
+    "fee_waiver": frozenset({S.BEST, S.STACK}),
+    "affiliate_commission": frozenset({S.FIRST}),
+    "creator_service_fee": frozenset({S.FIRST}),
+    "promotion_fee": frozenset({S.FIRST}),
+    "promotion_fee_waiver": frozenset({S.BEST, S.STACK}),
+    "promotion_fee_refund": frozenset({S.FIRST}),
+    "insurance_premium": frozenset({S.FIRST}),
+    "coupon_subsidy": frozenset({S.FIRST}),
+    "fee_refund": frozenset({S.FIRST}),
+}
+"""Every fee-stage effect kind the query builder translates, with the stackings it handles."""
+
+APPLIED_ELSEWHERE: Final[dict[str, str]] = {
+    "insurance_terms": "claim quotes and eligibility (merchantry.fees.insurance), not fee lines",
+}
+"""Fee-stage kinds that produce no fee line, and what applies them."""
 
 
 def col(name: str) -> exp.Column:
     """A column of the current step's input (``f.name``)."""
-    return exp.column(name, table=F, quoted=True)
+    return fact_column(name)
 
 
 def num(value: int) -> exp.Expr:
-    return exp.Literal.number(value)
+    return literal(value)
 
 
-def text(value: str) -> exp.Literal:
-    return exp.Literal.string(value)
+def text(value: str) -> exp.Expr:
+    return literal(value)
+
+
+def refuse_untranslated(rulebook: Rulebook) -> None:
+    """Raise :class:`CompileError` naming each fee rule the query cannot translate."""
+    problems: list[str] = []
+    for rule in rulebook.rules:
+        kind = EFFECT_KINDS.get(rule.effect.kind)
+        if kind is not None and kind.stage is not Stage.FEES:
+            continue  # another stage applies it
+        if rule.effect.kind in APPLIED_ELSEWHERE:
+            continue
+        stackings = TRANSLATED.get(rule.effect.kind)
+        if stackings is None:
+            problems.append(
+                f"rule {rule.id!r} ({rule.source_file}:{rule.line}): the fee stage has no "
+                f"translation for effect kind {rule.effect.kind!r}"
+            )
+        elif rule.stacking not in stackings:
+            problems.append(
+                f"rule {rule.id!r} ({rule.source_file}:{rule.line}): the fee stage has no "
+                f"translation for stacking {rule.stacking.value!r} of {rule.effect.kind!r}"
+            )
+    if problems:
+        raise CompileError(
+            f"rulebook {rulebook.name!r} cannot be compiled for the fee stage:\n  "
+            + "\n  ".join(problems)
+        )
 
 
 class Compiler:
@@ -42,50 +102,41 @@ class Compiler:
     """
 
     def __init__(self, rulebook: Rulebook) -> None:
+        refuse_untranslated(rulebook)
         self.rulebook = rulebook
-        params = rulebook.parameter_values
-        self._conditions = {
-            r.id: compile_condition(r.condition, params, fact_alias=F) for r in rulebook.rules
-        }
-        self._groups: dict[tuple[str, ...], str] = {}
-        self._flags: dict[str, str] = {}
+        self._sets: dict[tuple[str, Stacking | None], RuleSet] = {}
+        self._groups: dict[tuple[str, ...], tuple[str, RuleSet]] = {}
+        self._flags: dict[str, tuple[str, exp.Expr]] = {}
+
+    def rules(self, kind: str, stacking: Stacking | None = None) -> RuleSet:
+        key = (kind, stacking)
+        if key not in self._sets:
+            self._sets[key] = RuleSet.of(self.rulebook, kind, stacking=stacking)
+        return self._sets[key]
 
     def cond(self, rule: Rule) -> exp.Expr:
         """The rule's compiled condition (evaluated where it is placed)."""
-        return self._conditions[rule.id].copy()
+        return self.rules(rule.effect.kind).condition(rule)
 
     def flag(self, rule: Rule) -> exp.Expr:
         """A column holding the rule's condition, computed once in the match step."""
-        name = self._flags.setdefault(rule.id, f"w{len(self._flags) + 1}")
-        return col(name)
+        if rule.id not in self._flags:
+            self._flags[rule.id] = (f"w{len(self._flags) + 1}", self.cond(rule))
+        return col(self._flags[rule.id][0])
 
-    def rules(self, kind: str, stacking: Stacking | None = None) -> tuple[Rule, ...]:
-        found = self.rulebook.rules_of(kind)
-        return tuple(r for r in found if stacking is None or r.stacking is stacking)
-
-    def _index(self, rules: Sequence[Rule]) -> exp.Expr:
+    def _index(self, rules: RuleSet) -> exp.Expr:
         key = tuple(r.id for r in rules)
-        return col(self._groups.setdefault(key, f"g{len(self._groups) + 1}"))
+        if key not in self._groups:
+            self._groups[key] = (f"g{len(self._groups) + 1}", rules)
+        return col(self._groups[key][0])
 
-    def first(self, rules: Sequence[Rule], value: Value) -> exp.Expr:
+    def first(self, rules: RuleSet, value: Value) -> exp.Expr:
         """Value of the first matching rule by precedence (NULL when none matches)."""
         if not rules:
             return exp.Null()
-        index = self._index(rules)
-        values = [value(rule) for rule in rules]
-        texts = {v.sql(dialect="duckdb") for v in values}
-        if len(texts) == 1:  # every rule gives the same value: no lookup needed
-            return exp.Case().when(
-                exp.Not(this=exp.Is(this=index, expression=exp.Null())), values[0]
-            )
-        if all(isinstance(v, exp.Literal) for v in values):  # constants: a list lookup
-            return exp.Bracket(this=exp.Array(expressions=values), expressions=[index])
-        case = exp.Case(this=index)
-        for position, v in enumerate(values, start=1):
-            case = case.when(num(position), v)
-        return case
+        return rules.position_lookup(self._index(rules), value)
 
-    def rule_id(self, rules: Sequence[Rule]) -> exp.Expr:
+    def rule_id(self, rules: RuleSet) -> exp.Expr:
         return self.first(rules, lambda r: text(r.id))
 
     def rule_of(self, kind: str) -> exp.Expr:
@@ -108,64 +159,27 @@ class Compiler:
         ids = [text(r.id) for r in self.rules("fee_waiver")]
         if not ids:
             return exp.Null()
-        return exp.Bracket(this=exp.Array(expressions=ids), expressions=[position])
+        return element(ids, position)
 
-    def added(self, rules: Sequence[Rule], value: Value) -> exp.Expr:
+    def added(self, rules: RuleSet, value: Value) -> exp.Expr:
         """Sum of ``value`` over every matching rule (0 when none)."""
-        total: exp.Expr = num(0)
-        for rule in rules:
-            term = exp.Case().when(self.cond(rule), value(rule)).else_(num(0))
-            total = exp.Add(this=total, expression=term)
-        return total
+        return rules.added(value)
 
     def match_step(self) -> list[tuple[str, exp.Expr]]:
         """The columns every later step reads: group indexes and waiver flags."""
-        by_id = {r.id: r for r in self.rulebook.rules}
-        out: list[tuple[str, exp.Expr]] = []
-        for ids, name in self._groups.items():
-            out.append((name, first_match([self.cond(by_id[i]) for i in ids])))
-        out += [(name, self.cond(by_id[rule_id])) for rule_id, name in self._flags.items()]
+        out: list[tuple[str, exp.Expr]] = [
+            (name, rules.index()) for name, rules in self._groups.values()
+        ]
+        out += [(name, condition.copy()) for name, condition in self._flags.values()]
         return out
 
 
-def _conjuncts(condition: exp.Expr) -> list[exp.Expr]:
-    """Top-level AND terms of a condition (parentheses unwrapped)."""
-    while isinstance(condition, exp.Paren):
-        condition = condition.this
-    if isinstance(condition, exp.And):
-        return _conjuncts(condition.this) + _conjuncts(condition.expression)
-    return [condition]
-
-
-def first_match(conditions: list[exp.Expr]) -> exp.Expr:
-    """``CASE WHEN c1 THEN 1 WHEN c2 THEN 2 … END``, testing shared terms only once.
-
-    When every condition starts with the same AND terms (e.g. "the order came from
-    the Douyin Mall app"), they are tested once around the inner CASE; an order that
-    fails them skips every rule of the group. Same result, fewer tests per order.
-    """
-    split = [_conjuncts(c) for c in conditions]
-    shared: list[exp.Expr] = []
-    for column in zip(*split, strict=False):
-        first = column[0].sql(dialect="duckdb")
-        if any(t.sql(dialect="duckdb") != first for t in column[1:]):
-            break
-        shared.append(column[0])
-    if len(conditions) < 2:
-        shared = []
-    inner = exp.Case()
-    for position, terms in enumerate(split, start=1):
-        rest = terms[len(shared) :]
-        test = exp.and_(*[t.copy() for t in rest]) if rest else exp.true()
-        inner = inner.when(test, num(position))
-    if not shared:
-        return inner
-    return exp.Case().when(exp.and_(*[t.copy() for t in shared]), inner)
-
-
-def step(source: exp.Expr, columns: list[tuple[str, exp.Expr]]) -> exp.Select:
+def step(source: exp.Expr, columns: Sequence[tuple[str, exp.Expr]]) -> exp.Select:
     """``SELECT f.*, <columns> FROM source AS f``."""
     select = exp.select(exp.column(exp.Star(), table=F))
     for name, value in columns:
         select = select.select(exp.alias_(value, name, quoted=True), copy=False)
     return select.from_(exp.alias_(source, F, table=True), copy=False)
+
+
+__all__ = ["TRANSLATED", "Compiler", "F", "Value", "col", "first_match", "num", "step", "text"]

@@ -23,8 +23,9 @@ from merchantry.fees.query import compile_fee_query
 from merchantry.kit.errors import InputError, IntegrityError
 from merchantry.model.outputs import FEE_KINDS, FEE_LINES, RULEBOOK_RULES
 from merchantry.rulebook.checker import load_rulebook
+from merchantry.rulebook.effects import Stage
 from merchantry.rulebook.facts import score_gaps
-from merchantry.rulebook.model import Rulebook
+from merchantry.rulebook.model import Rule, Rulebook
 from merchantry.store.warehouse import duplicate_keys, ensure_schema, transaction
 
 DIALECT: Final = "duckdb"
@@ -148,6 +149,11 @@ def compute_fees(
     return run_rulebook(con, book, start, end)
 
 
+def _feeds_fee_lines(rule: Rule) -> bool:
+    kind = rule.effect_kind
+    return kind.stage is Stage.FEES and kind.fee_kind is not None
+
+
 def run_rulebook(
     con: duckdb.DuckDBPyConnection, book: Rulebook, start: date, end: date
 ) -> FeeRunSummary:
@@ -161,7 +167,7 @@ def run_rulebook(
             f"period {start}..{end} is outside {book.name}'s effective window {window} "
             "(fine for a what-if replay)"
         )
-    warnings += score_gaps(con, book, start, end, lambda r: r.effect_kind.applied_by_fee_stage)
+    warnings += score_gaps(con, book, start, end, _feeds_fee_lines)
     period = {"start": start, "end": end}
     named = {"rulebook": book.name, **period}
     insert = _insert_sql(book)

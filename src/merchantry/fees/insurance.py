@@ -28,9 +28,9 @@ import sqlglot.expressions as exp
 from merchantry.kit.errors import InputError
 from merchantry.model.tables import INSURANCE_TYPES
 from merchantry.rulebook.columns import CONDITION_COLUMNS, SCORE_COLUMNS
-from merchantry.rulebook.condition import compile_condition
 from merchantry.rulebook.facts import fact_relation
 from merchantry.rulebook.model import Rule, Rulebook
+from merchantry.rulebook.ruleset import RuleSet
 
 F: Final = "f"
 WINDOW_FROM_DAYS: Final = 45
@@ -78,29 +78,18 @@ class Eligibility:
     reason: str
 
 
-def _choice(book: Rulebook) -> tuple[tuple[Rule, exp.Expr], ...]:
-    params = book.parameter_values
-    return tuple(
-        (r, compile_condition(r.condition, params, fact_alias=F))
-        for r in book.rules_of("insurance_terms")
-    )
-
-
 def _first_rule(
     con: duckdb.DuckDBPyConnection, book: Rulebook, source: exp.Query, params: dict[str, object]
 ) -> Rule | None:
     """The first ``insurance_terms`` rule whose condition holds on the one-row ``source``."""
-    choice = _choice(book)
-    if not choice:
+    terms = RuleSet.of(book, "insurance_terms", alias=F)
+    if not terms:
         return None
-    case = exp.Case()
-    for position, (_rule, condition) in enumerate(choice):
-        case = case.when(condition, exp.Literal.number(position))
-    query = exp.select(case).from_(exp.alias_(exp.Subquery(this=source), F, table=True))
+    query = exp.select(terms.index()).from_(exp.alias_(exp.Subquery(this=source), F, table=True))
     row = con.execute(query.sql(dialect="duckdb"), params).fetchone()
     if row is None or row[0] is None:
         return None
-    return choice[int(row[0])][0]
+    return terms.rules[int(row[0]) - 1]
 
 
 def claim_quote(

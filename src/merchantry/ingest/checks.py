@@ -31,9 +31,9 @@ from merchantry.ingest.coerce import (
     type_problem,
 )
 from merchantry.ingest.reason import Reason
-from merchantry.ingest.sqlkit import DIALECT, col, concat, render, text, text_list
 from merchantry.model.schema import ColumnType, Table
 from merchantry.model.tables import table as declared_table
+from merchantry.store.sql import DIALECT, col, concat, fill, text, text_list
 
 
 @dataclass(frozen=True, slots=True)
@@ -512,7 +512,7 @@ def check_sequence(ctx: CheckContext) -> list[exp.Select]:
         this=col("kind"),
         ifs=[exp.If(this=text(k), true=exp.Literal.number(i)) for i, k in enumerate(seq.order)],
     )
-    tree = render(
+    tree = fill(
         _SEQUENCE,
         {
             "p_group": seq.group_by,

@@ -20,8 +20,8 @@ from typing import Final
 import sqlglot.expressions as exp
 
 from merchantry.ingest.reason import Reason
-from merchantry.ingest.sqlkit import render, text
 from merchantry.model.schema import Column, ColumnType
+from merchantry.store.sql import fill, text
 
 T = ColumnType
 
@@ -87,7 +87,7 @@ END
 
 def _time_value(column: Column, value: exp.Expr) -> exp.Expr:
     pattern = TIMESTAMP_PATTERN if column.type is T.TIMESTAMP else DATE_PATTERN
-    tree = render(
+    tree = fill(
         _TIME,
         {
             "p_value": value,
@@ -110,7 +110,7 @@ def typed_value(column: Column, value: exp.Expr) -> exp.Expr:
         return value
     if kind is T.TEXT_LIST:
         elements = exp.Anonymous(this="json_extract", expressions=[value.copy(), text("$[*]")])
-        return render(_TEXT_LIST, {"p_value": value, "p_elements": elements})
+        return fill(_TEXT_LIST, {"p_value": value, "p_elements": elements})
     if kind is T.BOOL:
         lowered = exp.Lower(this=value)
         return exp.Case(

@@ -30,7 +30,6 @@ from merchantry.ingest.olist_sql import (
 from merchantry.ingest.quarantine import known_digests
 from merchantry.ingest.report import FileReport, SkippedFile
 from merchantry.ingest.source import detect_encoding, file_size
-from merchantry.ingest.sqlkit import col, render, sql, text
 from merchantry.ingest.stage import BOOKKEEPING, FilePart, create_stage, stage_csv
 from merchantry.ingest.validate import STEPS, Source, load_table, register_sources
 from merchantry.kit.errors import InputError
@@ -38,6 +37,7 @@ from merchantry.kit.ids import file_digest
 from merchantry.kit.settings import OLIST
 from merchantry.model.schema import Column, ColumnType, Table
 from merchantry.model.tables import table as declared_table
+from merchantry.store.sql import col, fill, text, to_sql
 
 STAGE = "_ingest_stage"
 
@@ -231,7 +231,7 @@ def ingest(
     for name, mapping in MAPPINGS.items():
         table = declared_table(name)
         create_stage(con, STAGE, table)
-        mapped = render(mapping, subs)
+        mapped = fill(mapping, subs)
         assert isinstance(mapped, exp.Query)
         provided = set(mapped.named_selects)
         numbered = exp.select(
@@ -239,7 +239,7 @@ def ingest(
             *(col(n) for n, _t in BOOKKEEPING if n != "_id"),
             *(col(c) for c in table.column_names if c in provided),
         ).from_(mapped.subquery("m"))
-        con.execute(sql(exp.Insert(this=exp.to_table(STAGE), expression=numbered, by_name=True)))
+        con.execute(to_sql(exp.Insert(this=exp.to_table(STAGE), expression=numbered, by_name=True)))
         fed = [
             Source(s.file_no, s.path, encodings[s.file_no])
             for s in sources

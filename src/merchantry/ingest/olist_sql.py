@@ -15,7 +15,7 @@ from typing import Final
 
 import sqlglot.expressions as exp
 
-from merchantry.ingest.sqlkit import col, text
+from merchantry.store.sql import col, text
 
 UNCATEGORISED: Final = "sem_categoria"
 """Category given to Olist products that have none (Portuguese for "no category")."""

@@ -18,10 +18,10 @@ import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.ingest.reason import Reason
-from merchantry.ingest.sqlkit import col, sql, text
 from merchantry.kit.errors import InputError
 from merchantry.model.system import INGEST_FILES, QUARANTINE_COLUMNS, SYSTEM_TABLES
 from merchantry.model.tables import TABLES_BY_NAME
+from merchantry.store.sql import col, insert_select, text, to_sql
 from merchantry.store.warehouse import create_table_sql
 
 
@@ -41,11 +41,10 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     found = keys[0] if keys else None
     if found is None or list(found[0]) == list(INGEST_FILES.primary_key):
         return
-    names = ", ".join(f'"{c}"' for c in INGEST_FILES.column_names)
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(create_table_sql(INGEST_FILES, name="_ingest_files_new"))
-        con.execute(f"INSERT INTO _ingest_files_new ({names}) SELECT {names} FROM ingest_files")
+        con.execute(insert_select("_ingest_files_new", "ingest_files", INGEST_FILES.column_names))
         con.execute("DROP TABLE ingest_files")
         con.execute("ALTER TABLE _ingest_files_new RENAME TO ingest_files")
     except BaseException:
@@ -119,7 +118,7 @@ def retryable_rows(con: duckdb.DuckDBPyConnection, digest: str, table_name: str)
         )
         .order_by(col("row_number", "q"))
     )
-    rows = con.execute(sql(query), [digest, table_name]).fetchall()
+    rows = con.execute(to_sql(query), [digest, table_name]).fetchall()
     return [int(r[0]) for r in rows]
 
 

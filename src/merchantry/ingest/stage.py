@@ -29,9 +29,9 @@ import sqlglot.expressions as exp
 from merchantry.ingest.reason import Reason
 from merchantry.ingest.records import read_records
 from merchantry.ingest.source import TextEncoding, guarded, open_bytes
-from merchantry.ingest.sqlkit import col, concat, render, sql, text, text_list
 from merchantry.kit.errors import InputError
 from merchantry.model.schema import ColumnType, Table
+from merchantry.store.sql import col, concat, fill, text, text_list, to_sql
 
 BOOKKEEPING: tuple[tuple[str, str], ...] = (
     ("_id", "BIGINT"),
@@ -67,13 +67,13 @@ def create_stage(con: duckdb.DuckDBPyConnection, name: str, table: Table) -> Non
         exp.ColumnDef(this=exp.to_identifier(c, quoted=True), kind=exp.DataType.build("VARCHAR"))
         for c in table.column_names
     ]
-    con.execute(sql(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True)))
+    con.execute(to_sql(exp.Drop(tables=[exp.to_table(name)], kind="TABLE", exists=True)))
     create = exp.Create(
         this=exp.Schema(this=exp.to_table(name), expressions=columns),
         kind="TABLE",
         properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
     )
-    con.execute(sql(create))
+    con.execute(to_sql(create))
 
 
 _INVISIBLE = "\ufeff\u200b\u200c\u200d\u200e\u200f\u2060\u00a0"
@@ -189,7 +189,7 @@ def _insert_batch(
             *(value.as_(name, quoted=True) for name, value in values),
         ).from_("_ingest_batch")
         insert = exp.Insert(this=exp.to_table(stage), expression=select, by_name=True)
-        con.execute(sql(insert))
+        con.execute(to_sql(insert))
     finally:
         con.unregister("_ingest_batch")
 
@@ -372,7 +372,9 @@ def stage_parquet(
         exp.EQ(this=exp.column("file_row_number"), expression=exp.true()),
     )
     try:
-        described = con.execute(sql(exp.Describe(this=exp.select("*").from_(source))), [str(path)])
+        described = con.execute(
+            to_sql(exp.Describe(this=exp.select("*").from_(source))), [str(path)]
+        )
         schema = {str(r[0]): str(r[1]) for r in described.fetchall()}
     except duckdb.Error as err:
         raise InputError(f"cannot read Parquet file {str(path)!r}: {_first_line(err)}") from err
@@ -414,11 +416,11 @@ def stage_parquet(
     ).from_(source)
     insert = exp.Insert(this=exp.to_table(stage), expression=select, by_name=True)
     try:
-        con.execute(sql(insert), [str(path)])
+        con.execute(to_sql(insert), [str(path)])
     except duckdb.Error as err:
         raise InputError(f"cannot read Parquet file {str(path)!r}: {_first_line(err)}") from err
     mine = exp.EQ(this=col("_file"), expression=exp.Literal.number(part.file_no))
-    counted = con.execute(sql(exp.select("count(*)").from_(stage).where(mine))).fetchall()
+    counted = con.execute(to_sql(exp.select("count(*)").from_(stage).where(mine))).fetchall()
     return int(counted[0][0])
 
 
@@ -522,7 +524,7 @@ def stage_jsonl(
     advance: Advance,
 ) -> int:
     """Stage a JSONL file: lines are read in Python (row numbers, encoding), parsed in SQL."""
-    objects = render(
+    objects = fill(
         _JSON_OBJECT,
         {"p_declared": text_list(table.column_names), "p_structured": _json_structured(table)},
     )
@@ -537,7 +539,7 @@ def stage_jsonl(
         col("_detail"),
         *(_json_value(table, c).as_(c, quoted=True) for c in table.column_names),
     ).from_(objects.subquery("o"))
-    insert = sql(exp.Insert(this=exp.to_table(stage), expression=select, by_name=True))
+    insert = to_sql(exp.Insert(this=exp.to_table(stage), expression=select, by_name=True))
     count = 0
     batch: dict[str, list[object]] = {k: [] for k in ("_id", "_row", "_raw", "_problem", "_detail")}
 

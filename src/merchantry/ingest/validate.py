@@ -31,9 +31,9 @@ from merchantry.ingest.checks import (
 )
 from merchantry.ingest.coerce import typed_value
 from merchantry.ingest.report import FileReport
-from merchantry.ingest.sqlkit import col, render, sql, text, union_all
 from merchantry.kit.errors import IntegrityError
 from merchantry.model.schema import ColumnType, Table
+from merchantry.store.sql import col, fill, text, to_sql, union_all
 
 CAND = "_ingest_cand"
 PROBLEMS = "_ingest_problems"
@@ -80,7 +80,7 @@ def _check_sql(check: Check, ordinal: int, ctx: CheckContext) -> str | None:
         ).from_(s.subquery(f"q{i}"))
         for i, s in enumerate(selects)
     ]
-    return sql(exp.Insert(this=exp.to_table(PROBLEMS), expression=union_all(numbered)))
+    return to_sql(exp.Insert(this=exp.to_table(PROBLEMS), expression=union_all(numbered)))
 
 
 def _record(con: duckdb.DuckDBPyConnection, ordinal: int, check: Check, ctx: CheckContext) -> int:
@@ -175,7 +175,7 @@ def _table_sql(table: Table, stage: str) -> _TableSql:
             for c in table.column_names
         ]
     )
-    quarantine = render(
+    quarantine = fill(
         _QUARANTINE,
         {
             "p_ingest_id": exp.Placeholder(),
@@ -197,12 +197,12 @@ def _table_sql(table: Table, stage: str) -> _TableSql:
             "p_sources": SOURCES,
         },
     )
-    counts = render(_COUNTS, {"p_stage": stage, "p_cand": CAND, "p_problems": PROBLEMS})
+    counts = fill(_COUNTS, {"p_stage": stage, "p_cand": CAND, "p_problems": PROBLEMS})
     twins: str | None = None
     keys = table.primary_key
     if len(keys) == 1 and table.column(keys[0]).type is ColumnType.TEXT:
-        twins = sql(render(_CASE_TWINS, {"p_table": table.name, "p_cand": CAND, "p_key": keys[0]}))
-    return _TableSql(sql(create), sql(insert), sql(quarantine), sql(counts), twins)
+        twins = to_sql(fill(_CASE_TWINS, {"p_table": table.name, "p_cand": CAND, "p_key": keys[0]}))
+    return _TableSql(to_sql(create), to_sql(insert), to_sql(quarantine), to_sql(counts), twins)
 
 
 def load_table(

@@ -17,6 +17,7 @@ from typing import Final
 
 import sqlglot.expressions as exp
 
+from merchantry.kit.errors import InputError
 from merchantry.kit.settings import Currency, active_marketplace
 
 BP_PER_UNIT: Final = 10_000
@@ -48,22 +49,33 @@ def pro_rata(amount_fen: int, part_fen: int, whole_fen: int) -> int:
 def yuan_to_fen(yuan: str | int | Decimal) -> int:
     """Parse a yuan amount written as text or Decimal (``"12.34"``) into fen, exactly.
 
-    Raises ``ValueError`` when the amount has more than two decimals, so that a
-    mistyped price is refused rather than silently rounded.
+    Raises :class:`~merchantry.kit.errors.InputError` (a ``ValueError``) when the text is not
+    a number or the amount has more than two decimals, so that a mistyped price is refused
+    rather than silently rounded.
     """
-    value = Decimal(str(yuan))
-    fen = value * FEN_PER_YUAN
+    fen = _decimal(yuan, "an amount in yuan") * FEN_PER_YUAN
     if fen != fen.to_integral_value():
-        raise ValueError(f"{yuan!r} has a fraction of a fen")
+        raise InputError(f"{yuan!r} has a fraction of a fen")
     return int(fen)
 
 
 def percent_to_bp(percent: str | int | Decimal) -> int:
-    """``"0.6"`` (%) -> 60 bp. Refuses a value finer than a basis point."""
-    value = Decimal(str(percent)) * 100
+    """``"0.6"`` (%) -> 60 bp. Refuses (:class:`~merchantry.kit.errors.InputError`) text that
+    is not a number and a value finer than a basis point."""
+    value = _decimal(percent, "a percentage") * 100
     if value != value.to_integral_value():
-        raise ValueError(f"{percent!r}% is finer than one basis point")
+        raise InputError(f"{percent!r}% is finer than one basis point")
     return int(value)
+
+
+def _decimal(value: str | int | Decimal, what: str) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except ArithmeticError:
+        raise InputError(f"{value!r} is not {what}") from None
+    if not number.is_finite():
+        raise InputError(f"{value!r} is not {what}")
+    return number
 
 
 def format_fen(fen: int, currency: Currency | None = None) -> str:

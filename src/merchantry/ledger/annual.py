@@ -46,7 +46,7 @@ def post_annual_fees(
     con: duckdb.DuckDBPyConnection, book: Rulebook, start: date, end: date, close_key: str
 ) -> PostResult:
     """Each year's annual fee of every shop a rule charges, booked inside ``start``..``end``."""
-    fees = RuleSet(book, "annual_fee")
+    fees = RuleSet.of(book, "annual_fee")
     if not fees.rules:
         return EMPTY
     ref = CloseRef(book.name, close_key)

@@ -16,8 +16,8 @@ from typing import Final
 import duckdb
 
 from merchantry.ledger.accounts import Account
-from merchantry.ledger.journal import run_sql
 from merchantry.ledger.overturns import CLOSE_KEY_PREFIX
+from merchantry.store.sql import run_sql
 
 
 @dataclass(frozen=True, slots=True)

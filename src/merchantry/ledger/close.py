@@ -42,7 +42,7 @@ from merchantry.ledger.annual import post_annual_fees
 from merchantry.ledger.check import check_close
 from merchantry.ledger.deposits import post_deposits
 from merchantry.ledger.facts import LEDGER_RULE_KINDS
-from merchantry.ledger.journal import EMPTY, CloseRef, PostResult, post_staged, run_sql, start_stage
+from merchantry.ledger.journal import EMPTY, CloseRef, PostResult, post_staged, start_stage
 from merchantry.ledger.overturns import reverse_overturned
 from merchantry.ledger.postings import prepare, stage_order_events
 from merchantry.ledger.rewards import stage_rewards
@@ -50,6 +50,7 @@ from merchantry.ledger.settlement import build_schedule, stage_settlements
 from merchantry.rulebook.checker import load_rulebook
 from merchantry.rulebook.facts import score_gaps
 from merchantry.rulebook.model import Rulebook
+from merchantry.store.sql import run_sql
 from merchantry.store.warehouse import ensure_schema, transaction
 
 Progress = Callable[[str], None]

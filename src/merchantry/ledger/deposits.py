@@ -232,7 +232,7 @@ def compute_requirements(
     with ``experience_on``, the experience deposit in force that day (read from
     ``ledger_experience_orders``, which :func:`compute_experience_orders` fills)."""
     run_sql(con, SHOP_FACTS, {"as_of": as_of})
-    tiers = RuleSet(book, "deposit_tier")
+    tiers = RuleSet.of(book, "deposit_tier")
     required = exp.func(
         "coalesce", tiers.int_field("deposit_fen", extra=_tier_range), exp.Literal.number(0)
     )
@@ -262,7 +262,7 @@ def compute_deductions(
     the deposit (``amount_fen``, ``rule_id``; NULL when no rule matches)."""
     run_sql(con, SHOP_FACTS, {"as_of": end})
     run_sql(con, VIOLATION_FACTS, {"start": start, "end": end})
-    deductions = RuleSet(book, "deposit_deduction")
+    deductions = RuleSet.of(book, "deposit_deduction")
     con.execute(
         select_rules(
             "ledger_violation_facts",

@@ -13,15 +13,16 @@ the same fact relation, :data:`merchantry.rulebook.facts.FACT_SQL`:
   plus ``gmv_fen``
   (paid GMV of the calendar month before ``$as_of``'s month), scores as of ``$as_of``.
 
-A test keeps both relations' columns equal to the condition columns.
+A test keeps both relations' columns equal to the condition columns. The rules of one
+effect kind compile through the shared :class:`~merchantry.rulebook.ruleset.RuleSet`
+(``RuleSet.of(book, kind)``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Final
 
-import sqlglot
 import sqlglot.expressions as exp
 
 from merchantry.rulebook.columns import (
@@ -29,11 +30,10 @@ from merchantry.rulebook.columns import (
     SCORE_COLUMNS,
     SCORE_SERIES_SQL,
 )
-from merchantry.rulebook.condition import compile_condition
 from merchantry.rulebook.facts import FACT_SQL
-from merchantry.rulebook.model import Rule, Rulebook
+from merchantry.rulebook.ruleset import FACT_ALIAS, RuleSet, fact_column
 
-F: Final = "f"
+F: Final = FACT_ALIAS
 
 LEDGER_RULE_KINDS: Final = frozenset(
     {
@@ -115,48 +115,7 @@ FACT_COLUMNS: Final = tuple(c.fact_column for c in (*CONDITION_COLUMNS, *SCORE_C
 
 def col(name: str) -> exp.Column:
     """A column of the fact row ``f``."""
-    return exp.column(name, table=F, quoted=True)
-
-
-class RuleSet:
-    """The rules of one ledger effect kind, in precedence order, compiled once each."""
-
-    def __init__(self, book: Rulebook, kind: str) -> None:
-        self.rules: tuple[Rule, ...] = book.rules_of(kind)
-        params = book.parameter_values
-        self._conditions = {
-            r.id: compile_condition(r.condition, params, fact_alias=F) for r in self.rules
-        }
-
-    def condition(self, rule: Rule) -> exp.Expr:
-        return self._conditions[rule.id].copy()
-
-    def first(
-        self,
-        value: Callable[[Rule], exp.Expr],
-        *,
-        extra: Callable[[Rule], exp.Expr | None] = lambda _r: None,
-    ) -> exp.Expr:
-        """``CASE WHEN c1 THEN v1 …`` in precedence order; NULL when no rule matches.
-
-        ``extra`` adds a per-rule guard (e.g. a deposit tier's GMV range).
-        """
-        if not self.rules:
-            return exp.Null()
-        case = exp.Case()
-        for rule in self.rules:
-            guard = extra(rule)
-            cond = self.condition(rule) if guard is None else exp.and_(self.condition(rule), guard)
-            case = case.when(cond, value(rule))
-        return case
-
-    def rule_id(self, *, extra: Callable[[Rule], exp.Expr | None] = lambda _r: None) -> exp.Expr:
-        return self.first(lambda r: exp.Literal.string(r.id), extra=extra)
-
-    def int_field(
-        self, name: str, *, extra: Callable[[Rule], exp.Expr | None] = lambda _r: None
-    ) -> exp.Expr:
-        return self.first(lambda r: exp.Literal.number(r.effect.int(name)), extra=extra)
+    return fact_column(name)
 
 
 def select_rules(
@@ -177,17 +136,14 @@ def select_rules(
     return create.sql(dialect="duckdb")
 
 
-def splice(sql: str, **values: exp.Expr) -> str:
-    """Fixed SQL text with placeholder columns (``splice_x``) replaced by expressions.
-
-    The text is ours; the expressions come from sqlglot builders (rounding rules,
-    compiled conditions), so nothing is glued as text.
-    """
-    tree = sqlglot.parse_one(sql, read="duckdb")
-
-    def replace(node: exp.Expr) -> exp.Expr:
-        if isinstance(node, exp.Column) and not node.table and node.name in values:
-            return values[node.name].copy()
-        return node
-
-    return tree.transform(replace).sql(dialect="duckdb")
+__all__ = [
+    "EXTRA_SHOP_COLUMNS",
+    "FACT_COLUMNS",
+    "LEDGER_RULE_KINDS",
+    "ORDER_FACTS",
+    "SHOP_FACTS",
+    "F",
+    "RuleSet",
+    "col",
+    "select_rules",
+]

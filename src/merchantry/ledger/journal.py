@@ -27,8 +27,7 @@ legs is not posted.
 from __future__ import annotations
 
 import hashlib
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
@@ -37,6 +36,7 @@ import duckdb
 
 from merchantry.kit.errors import IntegrityError
 from merchantry.kit.ids import stable_key
+from merchantry.store.sql import run_sql as run_sql  # re-exported for the ledger stages
 
 STAGE_DDL: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_stage (
@@ -182,25 +182,6 @@ class PostResult:
 
 
 EMPTY: Final = PostResult(0, 0, 0)
-
-
-_PARAMETER = re.compile(r"\$([a-z_]+)")
-
-
-def run_sql(
-    con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, object] | None = None
-) -> duckdb.DuckDBPyConnection:
-    """Execute fixed SQL (statements split on ``;``), each with only the named parameters it
-    uses: DuckDB wants exactly those, and parameters only in a single statement."""
-    statements = [part for part in sql.split(";") if part.strip()]
-    for statement in statements:
-        wanted = set(_PARAMETER.findall(statement))
-        given = {k: v for k, v in (params or {}).items() if k in wanted}
-        missing = wanted - set(given)
-        if missing:
-            raise KeyError(f"SQL needs parameters {sorted(missing)}")
-        con.execute(statement, given) if given else con.execute(statement)
-    return con
 
 
 def post_reversals(con: duckdb.DuckDBPyConnection) -> int:

@@ -21,7 +21,8 @@ from typing import Final
 
 import duckdb
 
-from merchantry.ledger.journal import REVERSAL_KIND, post_reversals, run_sql
+from merchantry.ledger.journal import REVERSAL_KIND, post_reversals
+from merchantry.store.sql import run_sql
 from merchantry.store.warehouse import ensure_schema, transaction
 
 CLOSE_KEY_PREFIX: Final = "overturn:"

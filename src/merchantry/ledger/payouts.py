@@ -8,7 +8,7 @@ from typing import Final
 
 import duckdb
 
-from merchantry.ledger.journal import run_sql
+from merchantry.store.sql import run_sql
 
 PAYOUTS: Final = """
 WITH o AS (

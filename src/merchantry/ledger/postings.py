@@ -27,13 +27,12 @@ from datetime import date
 from typing import Final
 
 import duckdb
-import sqlglot
 import sqlglot.expressions as exp
 
 from merchantry.kit.money import apply_rate_sql, pro_rata_sql
 from merchantry.ledger.accounts import PLATFORM_ACCOUNT_BY_FEE_KIND, REFUND_FEE_KINDS
-from merchantry.ledger.facts import splice
-from merchantry.ledger.journal import namespace, run_sql
+from merchantry.ledger.journal import namespace
+from merchantry.store.sql import fill_sql, run_sql
 
 ROUTING_MACROS: Final = """
 CREATE OR REPLACE TEMP MACRO ledger_merchant(d, settle_on) AS
@@ -67,7 +66,7 @@ flatten(list([
 STAGE_SALES: Final = """
 INSERT INTO ledger_stage
 WITH fl AS (
-  SELECT l.order_id, splice_pivot
+  SELECT l.order_id, p_pivot
   FROM fee_lines AS l
   WHERE l.rulebook = $rulebook
     AND l.order_id IN (SELECT order_id FROM ledger_schedule WHERE paid_on BETWEEN $start AND $end)
@@ -77,7 +76,7 @@ SELECT md5($ns || s.order_id), 'sale', s.order_id, s.order_id, s.shop_id, s.paid
        [ledger_leg('buyers', '', -s.amount_paid_fen, 'ledger.payment'),
         ledger_leg(ledger_merchant(s.paid_on, s.settle_on), s.shop_id, s.amount_paid_fen,
                    'ledger.payment'),
-        splice_fee_legs]
+        p_fee_legs]
 FROM ledger_schedule AS s LEFT JOIN fl USING (order_id)
 WHERE s.paid_on BETWEEN $start AND $end
 """
@@ -148,9 +147,9 @@ SELECT md5($ns || r.case_id), 'refund', r.case_id, r.order_id, r.shop_id, r.clos
               r.creator_fee_claw, r.creator_fee_rule)]
 FROM (
   SELECT *,
-         splice_coupon AS coupon_claw,
-         CASE WHEN in_period THEN splice_commission ELSE 0 END AS commission_claw,
-         CASE WHEN in_period THEN splice_creator_fee ELSE 0 END AS creator_fee_claw
+         p_coupon AS coupon_claw,
+         CASE WHEN in_period THEN p_commission ELSE 0 END AS commission_claw,
+         CASE WHEN in_period THEN p_creator_fee ELSE 0 END AS creator_fee_claw
   FROM ledger_refund_cases
 ) AS r
 """
@@ -170,7 +169,7 @@ FROM (
            WHEN 'logistics' THEN 'logistics_claims'
            ELSE 'platform_subsidy' END AS payer_account,
          CASE WHEN a.responsible_party = 'merchant' THEN s.shop_id ELSE '' END AS payer_party,
-         CASE WHEN a.responsible_party = 'merchant' THEN splice_reduced ELSE 0 END AS reduced_fen,
+         CASE WHEN a.responsible_party = 'merchant' THEN p_reduced ELSE 0 END AS reduced_fen,
          s.comp_rule
   FROM after_sales AS a JOIN ledger_schedule AS s USING (order_id)
   WHERE a.outcome = 'approved' AND a.compensation_fen > 0
@@ -258,18 +257,7 @@ def _fee_legs() -> list[exp.Expr]:
 
 def _sales_sql() -> str:
     """STAGE_SALES with the pivot columns and fee legs put in place of their placeholders."""
-    tree = sqlglot.parse_one(STAGE_SALES, read="duckdb")
-    for node in list(tree.find_all(exp.Column)):
-        parent = node.parent
-        if node.table or parent is None:
-            continue
-        if node.name in ("splice_pivot", "splice_fee_legs"):
-            items = _pivot() if node.name == "splice_pivot" else _fee_legs()
-            at = parent.expressions.index(node)
-            parent.set(
-                "expressions", [*parent.expressions[:at], *items, *parent.expressions[at + 1 :]]
-            )
-    return tree.sql(dialect="duckdb")
+    return fill_sql(STAGE_SALES, p_pivot=_pivot(), p_fee_legs=_fee_legs())
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
@@ -294,12 +282,12 @@ def stage_order_events(
         {**period, **kinds, "rulebook": rulebook, "ns": namespace("fee_refund")},
     )
     run_sql(con, REFUND_CASES, {**period, "rulebook": rulebook})
-    refunds = splice(
+    refunds = fill_sql(
         STAGE_REFUNDS,
-        splice_coupon=_claw("coupon_fen"),
-        splice_commission=_claw("commission_fen"),
-        splice_creator_fee=_claw("creator_fee_fen"),
+        p_coupon=_claw("coupon_fen"),
+        p_commission=_claw("commission_fen"),
+        p_creator_fee=_claw("creator_fee_fen"),
     )
     run_sql(con, refunds, {"ns": namespace("refund")})
-    compensation = splice(STAGE_COMPENSATION, splice_reduced=reduced_compensation_sql())
+    compensation = fill_sql(STAGE_COMPENSATION, p_reduced=reduced_compensation_sql())
     run_sql(con, compensation, {**period, "ns": namespace("compensation")})

@@ -13,7 +13,8 @@ from typing import Final
 
 import duckdb
 
-from merchantry.ledger.journal import namespace, run_sql
+from merchantry.ledger.journal import namespace
+from merchantry.store.sql import run_sql
 from merchantry.store.warehouse import table_exists
 
 REWARDS_TABLE: Final = "program_rewards"

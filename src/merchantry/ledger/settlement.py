@@ -142,10 +142,10 @@ def select_order_rules(
 ) -> None:
     """Temp table ``target``: for every order of ``ledger_facts``, the chosen settlement,
     auto-confirm, commission-settlement and compensation-reduction numbers and rule ids."""
-    settle = RuleSet(book, "settlement_days")
-    auto = RuleSet(book, "auto_confirm_days")
-    commission = RuleSet(book, "commission_settlement_days")
-    reduction = RuleSet(book, "compensation_reduction")
+    settle = RuleSet.of(book, "settlement_days")
+    auto = RuleSet.of(book, "auto_confirm_days")
+    commission = RuleSet.of(book, "commission_settlement_days")
+    reduction = RuleSet.of(book, "compensation_reduction")
     con.execute(
         select_rules(
             "ledger_facts",

@@ -19,8 +19,8 @@ import duckdb
 from merchantry.kit.money import format_fen
 from merchantry.kit.settings import active_marketplace
 from merchantry.ledger.accounts import MERCHANT_ACCOUNTS
-from merchantry.ledger.journal import run_sql
 from merchantry.report import CellKind, Column, Metric, Metrics, Page, Paragraph, Section, Table
+from merchantry.store.sql import run_sql
 
 BALANCES: Final = """
 SELECT account, coalesce(sum(amount_fen), 0) FROM journal_postings

@@ -25,10 +25,10 @@ import duckdb
 
 from merchantry.kit.money import div_round
 from merchantry.ledger.facts import ORDER_FACTS
-from merchantry.ledger.journal import run_sql
 from merchantry.ledger.postings import reduced_compensation_sql
 from merchantry.ledger.settlement import select_order_rules
 from merchantry.rulebook.model import Rulebook
+from merchantry.store.sql import run_sql
 
 TERMS_SQL: Final = """
 WITH settled AS (

@@ -115,7 +115,7 @@ def deposit_terms(
     con: duckdb.DuckDBPyConnection, book: Rulebook, shop_id: str, day: date
 ) -> DepositTerms:
     """The first ``deposit_terms`` rule whose condition holds for the shop on ``day``."""
-    rules = RuleSet(book, "deposit_terms")
+    rules = RuleSet.of(book, "deposit_terms")
     run_sql(con, SHOP_FACTS, {"as_of": day})
     con.execute(
         select_rules(

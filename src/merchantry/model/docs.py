@@ -7,7 +7,9 @@ the committed file differs from what this renders, so the docs stay true.
 from __future__ import annotations
 
 from merchantry.model.outputs import OUTPUT_TABLES
+from merchantry.model.risk import RISK_TABLES
 from merchantry.model.schema import Column, Table
+from merchantry.model.simulation import ALL_SIM_TABLES
 from merchantry.model.system import SYSTEM_TABLES
 from merchantry.model.tables import TABLES
 from merchantry.model.views import VIEWS, View
@@ -147,6 +149,16 @@ def render_view(view: View) -> str:
     return "\n".join(lines)
 
 
+RISK_INTRO = (
+    "Written by `merchantry risk rings` and `merchantry risk score`, which create them on "
+    "first use; a warehouse where risk never ran has none."
+)
+SIMULATION_INTRO = (
+    "Written by `merchantry simulate`, which creates them on first use; every row but "
+    "`sim_rulebooks` belongs to one run (`run_id`), which a re-run replaces."
+)
+
+
 def render() -> str:
     """The whole of ``docs/data-model.md``."""
     parts = [INTRO, PROMISES, "# Event tables (input)", ""]
@@ -155,6 +167,10 @@ def render() -> str:
     parts += [render_view(v) for v in VIEWS]
     parts += ["# Stage output tables", ""]
     parts += [render_table(t) for t in OUTPUT_TABLES]
+    parts += ["# Risk tables", "", RISK_INTRO, ""]
+    parts += [render_table(t) for t in RISK_TABLES]
+    parts += ["# Simulation tables", "", SIMULATION_INTRO, ""]
+    parts += [render_table(t) for t in ALL_SIM_TABLES]
     parts += ["# System tables", ""]
     parts += [render_table(t) for t in SYSTEM_TABLES]
     return "\n".join(parts).rstrip() + "\n"

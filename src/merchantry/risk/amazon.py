@@ -42,7 +42,7 @@ from scipy.stats import rankdata
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from merchantry.kit.errors import NotFound
+from merchantry.kit.errors import InputError, NotFound
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -209,7 +209,7 @@ def _constant(values: FloatArray) -> Callable[[int], FloatArray]:
 def evaluate_amazon(folder: Path, *, seeds: int = DEFAULT_SEEDS) -> AmazonEvaluation:
     """AUROC and AUPRC (mean ± sd over ``seeds``) of each unsupervised score."""
     if seeds < 1:
-        raise ValueError("seeds must be at least 1")
+        raise InputError(f"seeds must be at least 1, got {seeds}")
     features, labels, adjacency = load_graph(folder)
     runs = tuple(range(seeds))
     structure = sparse_neighbourhood(adjacency)

@@ -27,6 +27,7 @@ import duckdb
 
 from merchantry.kit.errors import NotFound
 from merchantry.risk.settings import RiskSettings
+from merchantry.store.sql import fill_sql
 
 BEHAVIOURS: Final = ("pv", "fav", "cart", "buy")
 
@@ -65,20 +66,21 @@ def read_tianchi_log(
     """
     if not Path(path).is_file():
         raise NotFound(f"behaviour log not found: {path}")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name} AS "
-        "SELECT column0::VARCHAR AS user_id, column1::VARCHAR AS item_id, "
-        "column3::VARCHAR AS behavior, to_timestamp(column4::BIGINT)::TIMESTAMP AS happened_at "
-        "FROM read_csv(?, header = false, all_varchar = true) "
-        "WHERE column3 IN ('pv', 'fav', 'cart', 'buy') AND TRY_CAST(column4 AS BIGINT) IS NOT NULL",
-        [str(path)],
-    )
-    row = con.execute(f"SELECT count(*) FROM {name}").fetchone()
+    con.execute(fill_sql(_READ_LOG, p_name=name), [str(path)])
+    row = con.execute(fill_sql("SELECT count(*) FROM p_name", p_name=name)).fetchone()
     return int(row[0]) if row else 0
 
 
+_READ_LOG: Final = """
+CREATE OR REPLACE TEMP TABLE p_name AS
+SELECT column0::VARCHAR AS user_id, column1::VARCHAR AS item_id,
+       column3::VARCHAR AS behavior, to_timestamp(column4::BIGINT)::TIMESTAMP AS happened_at
+FROM read_csv(?, header = false, all_varchar = true)
+WHERE column3 IN ('pv', 'fav', 'cart', 'buy') AND TRY_CAST(column4 AS BIGINT) IS NOT NULL
+"""
+
 _ACCOUNTS = """
-WITH log AS (SELECT user_id, item_id, behavior, happened_at FROM {log}),
+WITH log AS (SELECT user_id, item_id, behavior, happened_at FROM p_log),
 buys AS (
     SELECT b.user_id, b.item_id, b.happened_at, row_number() OVER () AS buy_no FROM log AS b
     WHERE b.behavior = 'buy'
@@ -114,16 +116,15 @@ def find_brushing(
     con: duckdb.DuckDBPyConnection, settings: RiskSettings, *, log: str = "_behaviour"
 ) -> BrushingReport:
     """Each buying account's blind buys and bursts, and the accounts flagged, with why."""
-    if not log.isidentifier():
-        raise ValueError(f"not a table name: {log!r}")
     rows = con.execute(
-        _ACCOUNTS.format(log=log),
+        fill_sql(_ACCOUNTS, p_log=log),
         {
             "lookback_hours": settings.brushing_lookback_hours,
             "burst_minutes": settings.brushing_burst_minutes,
         },
     ).fetchall()
-    totals = con.execute(f"SELECT count(DISTINCT user_id) FROM {log}").fetchone()
+    count_users = fill_sql("SELECT count(DISTINCT user_id) FROM p_log", p_log=log)
+    totals = con.execute(count_users).fetchone()
     flagged: list[BrushingAccount] = []
     buys = blind = 0
     for user, n_buys, n_blind, burst in rows:

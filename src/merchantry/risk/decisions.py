@@ -25,11 +25,13 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from merchantry.model.risk import RISK_DECISIONS
 from merchantry.risk.features import REQUESTS_DDL, build_batch_features, build_features
 from merchantry.risk.images import ImageReport
 from merchantry.risk.model import RiskModel, feature_matrix
 from merchantry.risk.rules import DecisionKind, RiskRules, evaluate_signals, matched_points
 from merchantry.risk.settings import RiskSettings
+from merchantry.store.warehouse import create_table_sql
 
 MODEL_REASON = "model"
 
@@ -213,14 +215,7 @@ def load_context(
     )
 
 
-DECISIONS_DDL = """
-CREATE OR REPLACE TABLE risk_decisions (
-    case_id VARCHAR PRIMARY KEY, order_id VARCHAR, buyer_id VARCHAR, shop_id VARCHAR,
-    requested_at TIMESTAMP, decision VARCHAR, score INTEGER, rule_points INTEGER,
-    model_points INTEGER, probability_bp INTEGER, reasons VARCHAR[], band_rule VARCHAR,
-    rulebook VARCHAR, model_version VARCHAR
-)
-"""
+DECISIONS_DDL = create_table_sql(RISK_DECISIONS, replace=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -354,16 +354,25 @@ def train_on_truth(
     Leaves the ring tables as of the split: run
     :func:`~merchantry.risk.rings.find_rings` again before scoring current requests.
     """
-    row = con.execute("SELECT min(requested_at), max(requested_at) FROM after_sales").fetchone()
-    if row is None or row[0] is None:
-        raise NotFound("no after-sales requests in the warehouse")
-    split_at = row[0] + (row[1] - row[0]) * train_share
-    find_rings(con, settings, as_of=split_at)
-    build_batch_features(con)
+    split_at = _prepare_split(con, settings, train_share)
     _, times, matrix = feature_matrix(con, features)
     labels = label_requests(con, truth_dir)
     train = times < np.datetime64(split_at)
     return train_model(matrix[train], labels[train], times[train], features, max_iter=max_iter)
+
+
+def _prepare_split(
+    con: duckdb.DuckDBPyConnection, settings: RiskSettings, train_share: float
+) -> datetime:
+    """The time that splits the requests ``train_share`` : rest, with the rings found as of
+    that time and the features of every request built (``_risk_features``)."""
+    row = con.execute("SELECT min(requested_at), max(requested_at) FROM after_sales").fetchone()
+    if row is None or row[0] is None:
+        raise NotFound("no after-sales requests in the warehouse")
+    split_at: datetime = row[0] + (row[1] - row[0]) * train_share
+    find_rings(con, settings, as_of=split_at)
+    build_batch_features(con)
+    return split_at
 
 
 def evaluate_decisions(
@@ -381,12 +390,7 @@ def evaluate_decisions(
     decision), each with ROC AUC, precision and recall at the intercept band
     and the share of honest requests and buyers stopped.
     """
-    row = con.execute("SELECT min(requested_at), max(requested_at) FROM after_sales").fetchone()
-    if row is None or row[0] is None:
-        raise NotFound("no after-sales requests in the warehouse")
-    split_at = row[0] + (row[1] - row[0]) * train_share
-    find_rings(con, settings, as_of=split_at)
-    build_batch_features(con)
+    split_at = _prepare_split(con, settings, train_share)
     cases, times, matrix = feature_matrix(con, features)
     labels = label_requests(con, truth_dir)
     grades = request_grades(con, truth_dir)

@@ -27,6 +27,7 @@ import sqlglot.expressions as exp
 
 from merchantry.risk.rings import ensure_ring_tables
 from merchantry.rulebook.columns import CONDITION_COLUMNS, ConditionColumn
+from merchantry.store.sql import fill, to_sql
 
 FUTURE_COLUMNS: Final = frozenset(
     {
@@ -182,7 +183,7 @@ delivered AS (
 SELECT
     req.case_id, req.order_id, req.buyer_id, req.shop_id, req.requested_at,
     req.type AS request_type, req.reason_code AS request_reason,
-    __facts__,
+    p_facts,
     CAST(b.buyer_prior_orders AS BIGINT) AS buyer_prior_orders,
     CAST(b.buyer_prior_claims AS BIGINT) AS buyer_prior_claims,
     CAST(CASE WHEN b.buyer_prior_orders = 0 THEN 0
@@ -248,7 +249,7 @@ def _fact_columns() -> list[exp.Expr]:
 
 
 def _features_sql(narrow: bool) -> str:
-    """The feature query: fixed text, with the fact columns spliced in through the AST.
+    """The feature query: fixed text, with the fact columns filled in through the AST (``p_facts``).
 
     ``narrow`` keeps the filter that limits the history to the requests' buyers and shops
     (one scan of ``orders``, worth it for a few requests); a batch over every request
@@ -260,20 +261,7 @@ def _features_sql(narrow: bool) -> str:
             if cte.alias == "near_orders":
                 cte.this.set("where", None)
                 cte.set("materialized", None)
-    facts = _fact_columns()
-
-    def splice(node: exp.Expr) -> exp.Expr:
-        if isinstance(node, exp.Select):
-            items: list[exp.Expr] = []
-            for item in node.expressions:
-                if isinstance(item, exp.Column) and item.name == "__facts__":
-                    items.extend(f.copy() for f in facts)
-                else:
-                    items.append(item)
-            node.set("expressions", items)
-        return node
-
-    return str(tree.transform(splice).sql(dialect="duckdb"))
+    return to_sql(fill(tree, p_facts=_fact_columns()))
 
 
 _SQL_CACHE: dict[str, str] = {}

@@ -23,9 +23,13 @@ from typing import Final, Literal
 
 import duckdb
 import numpy as np
+import sqlglot.expressions as exp
 
+from merchantry.model.risk import RING_TABLES
 from merchantry.risk.components import components_duckdb, components_scipy
 from merchantry.risk.settings import RiskSettings
+from merchantry.store.sql import to_sql
+from merchantry.store.warehouse import create_table_sql
 
 IDENTIFIER_COLUMNS: Final = {
     "device": "buyer_device_hash",
@@ -61,7 +65,7 @@ SELECT kind, hash, count(*) AS buyers FROM _risk_links GROUP BY kind, hash
 """
 
 _HUBS = """
-CREATE OR REPLACE TABLE risk_identifier_hubs AS
+INSERT INTO risk_identifier_hubs BY NAME
 SELECT kind AS identifier_kind, hash AS identifier_hash, buyers
 FROM _risk_id_size WHERE buyers > $cap ORDER BY buyers DESC, kind, hash
 """
@@ -76,7 +80,7 @@ WHERE s.buyers BETWEEN 2 AND $cap
 """
 
 _MEMBERS = """
-CREATE OR REPLACE TABLE risk_ring_members AS
+INSERT INTO risk_ring_members BY NAME
 WITH buyers AS (SELECT DISTINCT b, buyer_id FROM _risk_usable),
 labelled AS (
     SELECT b.buyer_id, r.buyer_id AS root_id
@@ -90,7 +94,7 @@ ORDER BY ring_id, buyer_id
 """
 
 _RINGS = """
-CREATE OR REPLACE TABLE risk_rings AS
+INSERT INTO risk_rings BY NAME
 WITH m AS (SELECT ring_id, buyer_id FROM risk_ring_members),
 ids AS (
     SELECT m.ring_id, count(DISTINCT (u.kind, u.hash)) AS identifiers
@@ -178,11 +182,15 @@ def find_rings(
 ) -> RingRun:
     """Detect and score rings from the warehouse's orders (paid before ``as_of``).
 
-    Replaces ``risk_rings``, ``risk_ring_members`` and ``risk_identifier_hubs``.
+    Replaces the rows of ``risk_rings``, ``risk_ring_members`` and ``risk_identifier_hubs``
+    (declared in :mod:`merchantry.model.risk`).
     """
     started = time.perf_counter()
     cutoff = as_of or FAR_FUTURE
     cap = settings.ring_identifier_max_buyers
+    ensure_ring_tables(con)
+    for table in RING_TABLES:
+        con.execute(to_sql(exp.delete(table.name)))
     con.execute(_LINKS, {"as_of": cutoff})
     con.execute(_SIZES)
     con.execute(_HUBS, {"cap": cap})
@@ -214,20 +222,10 @@ def find_rings(
     )
 
 
-_RING_DDL: Final = (
-    "CREATE TABLE IF NOT EXISTS risk_ring_members (ring_id VARCHAR, buyer_id VARCHAR)",
-    "CREATE TABLE IF NOT EXISTS risk_rings (ring_id VARCHAR, buyers BIGINT, identifiers BIGINT, "
-    "orders BIGINT, claims BIGINT, refund_only_claims BIGINT, refund_only_rate_bp INTEGER, "
-    "reused_image_claims BIGINT, burst_claims BIGINT, score INTEGER, flagged BOOLEAN)",
-    "CREATE TABLE IF NOT EXISTS risk_identifier_hubs "
-    "(identifier_kind VARCHAR, identifier_hash VARCHAR, buyers BIGINT)",
-)
-
-
 def ensure_ring_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create empty ring tables when no ring run happened yet (readers need not care)."""
-    for ddl in _RING_DDL:
-        con.execute(ddl)
+    for table in RING_TABLES:
+        con.execute(create_table_sql(table))
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:

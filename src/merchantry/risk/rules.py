@@ -5,7 +5,8 @@ request-time condition columns) holds and its feature lies within
 ``at_least``/``at_most``; every matching rule adds its points (stacking
 ``add``). ``risk_threshold`` rules set the decision bands. Both the batch
 scorer and the one-request path run the same compiled SELECT over
-``_risk_features``, so they cannot disagree.
+``_risk_features``, so they cannot disagree. Conditions compile through the
+shared :class:`~merchantry.rulebook.ruleset.RuleSet` (matched flags, stacking ``add``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
 
 import duckdb
 import numpy as np
@@ -21,8 +23,9 @@ import sqlglot.expressions as exp
 
 from merchantry.kit.errors import Diagnostic, InputError
 from merchantry.risk.features import FUTURE_COLUMNS
-from merchantry.rulebook import Rulebook, compile_condition
 from merchantry.rulebook.columns import SCORE_COLUMN_NAMES
+from merchantry.rulebook.model import Rule, Rulebook
+from merchantry.rulebook.ruleset import RuleSet, fact_column, literal
 
 
 class DecisionKind(StrEnum):
@@ -81,49 +84,61 @@ class RiskRules:
         return DecisionKind.NORMAL, ""
 
 
+def _bounds(rule: Rule) -> exp.Expr | None:
+    """The signal's feature bounds (``at_least``/``at_most``), or None when unbounded."""
+    feature = fact_column(rule.effect.text("feature"))
+    values = dict(rule.effect.values)
+    parts: list[exp.Expr] = []
+    if "at_least" in values:
+        parts.append(exp.GTE(this=feature.copy(), expression=literal(rule.effect.int("at_least"))))
+    if "at_most" in values:
+        parts.append(exp.LTE(this=feature.copy(), expression=literal(rule.effect.int("at_most"))))
+    return exp.and_(*parts) if parts else None
+
+
+_UNUSABLE: Final = (
+    (
+        SCORE_COLUMN_NAMES,
+        "score-column-in-risk-rule",
+        "is not resolved by the risk stage",
+        "risk rules see the request, its order, shop and buyer history, not the "
+        "score series; gate on scores in fee or ledger rules (docs/risk.md)",
+    ),
+    (
+        FUTURE_COLUMNS,
+        "future-column",
+        "is not known when a request arrives",
+        "risk rules may use request-time columns only (docs/risk.md)",
+    ),
+)
+"""Columns a risk signal may not read: (columns, code, why, hint)."""
+
+
+def _unusable(rule: Rule) -> Diagnostic | None:
+    """Why a risk signal cannot run at request time, or None when it can."""
+    for columns, code, why, hint in _UNUSABLE:
+        found = [c for c in rule.columns if c in columns]
+        if found:
+            message = f"rule {rule.id!r}: {', '.join(found)} {why}"
+            return Diagnostic(rule.source_file, rule.line, code, message, hint)
+    return None
+
+
 def compile_risk_rules(rulebook: Rulebook) -> RiskRules:
     """Compile a checked rulebook's risk rules; refuses conditions on future facts."""
-    params = rulebook.parameter_values
     problems: list[Diagnostic] = []
-    signals: list[Signal] = []
+    usable: list[Rule] = []
     for rule in rulebook.rules_of("risk_signal"):
-        scores = [c for c in rule.columns if c in SCORE_COLUMN_NAMES]
-        if scores:
-            problems.append(
-                Diagnostic(
-                    rule.source_file,
-                    rule.line,
-                    "score-column-in-risk-rule",
-                    f"rule {rule.id!r}: {', '.join(scores)} is not resolved by the risk stage",
-                    "risk rules see the request, its order, shop and buyer history, not the "
-                    "score series; gate on scores in fee or ledger rules (docs/risk.md)",
-                )
-            )
-            continue
-        future = [c for c in rule.columns if c in FUTURE_COLUMNS]
-        if future:
-            problems.append(
-                Diagnostic(
-                    rule.source_file,
-                    rule.line,
-                    "future-column",
-                    f"rule {rule.id!r}: {', '.join(future)} is not known when a request arrives",
-                    "risk rules may use request-time columns only (docs/risk.md)",
-                )
-            )
-            continue
-        feature = exp.column(rule.effect.text("feature"), table="f", quoted=True)
-        parts = [compile_condition(rule.condition, params, fact_alias="f")]
-        values = dict(rule.effect.values)
-        if "at_least" in values:
-            parts.append(
-                exp.GTE(this=feature.copy(), expression=exp.Literal.number(values["at_least"]))
-            )
-        if "at_most" in values:
-            parts.append(
-                exp.LTE(this=feature.copy(), expression=exp.Literal.number(values["at_most"]))
-            )
-        signals.append(Signal(rule.id, rule.title, rule.effect.int("points"), exp.and_(*parts)))
+        problem = _unusable(rule)
+        if problem is None:
+            usable.append(rule)
+        else:
+            problems.append(problem)
+    rules = RuleSet.compile(usable, rulebook.parameter_values, key="risk_signal")
+    signals = [
+        Signal(rule.id, rule.title, rule.effect.int("points"), predicate)
+        for rule, predicate in rules.guarded(_bounds)
+    ]
     if problems:
         raise InputError(f"rulebook {rulebook.name!r} has risk rules that cannot run", problems)
     bands = []

@@ -8,8 +8,9 @@ compile its conditions with :func:`compile_condition` into DuckDB expressions.
 
 from merchantry.rulebook.checker import check_file, check_files, load_rulebook
 from merchantry.rulebook.condition import CompileError, check_condition, compile_condition
-from merchantry.rulebook.effects import EFFECT_KINDS, Effect, EffectKind, Stacking
+from merchantry.rulebook.effects import Effect, EffectKind, Stacking
 from merchantry.rulebook.model import Parameter, Provenance, Rule, Rulebook
+from merchantry.rulebook.registry import EFFECT_KINDS
 
 __all__ = [
     "EFFECT_KINDS",

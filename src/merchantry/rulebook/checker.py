@@ -18,11 +18,12 @@ import sqlglot.expressions as exp
 
 from merchantry.kit.errors import Diagnostic, InputError, NotFound, has_errors
 from merchantry.rulebook.condition import check_condition
-from merchantry.rulebook.effects import EFFECT_KINDS, Effect, EffectValue, Stacking
+from merchantry.rulebook.effects import Effect, EffectValue, Stacking
 from merchantry.rulebook.library import available_names, find_rulebook, search_dirs
 from merchantry.rulebook.limits import field_maximum
 from merchantry.rulebook.model import Parameter, Rule, Rulebook
 from merchantry.rulebook.parse import RawRule, RawRulebook, Reporter, did_you_mean, parse_file
+from merchantry.rulebook.registry import EFFECT_KINDS
 from merchantry.rulebook.titles import disagreements
 from merchantry.rulebook.titles import render as render_title
 from merchantry.rulebook.trial import trial_run

@@ -1,8 +1,11 @@
 """Effect kinds: what a rule does when its condition holds.
 
-Each kind is one small :class:`EffectKind` value in :data:`EFFECT_KINDS` (an
-extensible registry: add a kind with :func:`register`). A kind declares its
-typed fields, the stacking modes it allows, and the fee kind it feeds. The
+Each kind is one small :class:`EffectKind` value: its typed fields, the stacking
+modes it allows, the stage that applies it and the fee kind it feeds. The kinds
+live with their stage (:mod:`.fee_effects`, :mod:`.ledger_effects`,
+:mod:`.risk_effects`, :mod:`.score_effects`), each a tuple; :mod:`.registry`
+assembles them into the read-only :data:`~merchantry.rulebook.registry.EFFECT_KINDS`.
+This module imports none of them, so there is no import cycle. The
 checker validates a rule's ``effect`` mapping against it; the fee stage's query
 builder reads the checked :class:`Effect`.
 
@@ -16,9 +19,6 @@ match one order,
   per order: the largest");
 * ``stack`` - the waiver applies on top of the earlier ones, in precedence order.
 
-The kinds themselves live with their stage: :mod:`.fee_effects`, :mod:`.ledger_effects`,
-:mod:`.risk_effects` and :mod:`.score_effects`, each imported at the end of this module
-(in that order, which is the order of the generated reference).
 """
 
 from __future__ import annotations
@@ -40,6 +40,19 @@ class Stacking(StrEnum):
     """Only the largest waiver among matching ``best`` rules applies."""
     STACK = "stack"
     """The waiver applies on top of the earlier ones, in precedence order."""
+
+
+class Stage(StrEnum):
+    """The stage that applies a kind of rule, and the command that runs it."""
+
+    FEES = "fees"
+    """Fee lines: rates, waivers, commissions, premiums, subsidies (``merchantry fees``)."""
+    LEDGER = "ledger"
+    """Settlement days, deposits, compensation (``merchantry close``)."""
+    SCORE = "score"
+    """Experience scores (``merchantry score``)."""
+    RISK = "risk"
+    """Refund and complaint risk (``merchantry risk``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +91,8 @@ class EffectKind:
     stackings: tuple[Stacking, ...]
     fee_kind: str | None = None
     """The ``fee_lines.fee_kind`` it produces or changes; ``None`` for declared-only kinds."""
-    applied_by_fee_stage: bool = True
-    """False for kinds declared and checked now but applied by a later stage (ledger)."""
+    stage: Stage = Stage.FEES
+    """The stage that applies rules of this kind."""
     check: Check = field(default=_no_check)
     """Cross-field check: returns ``(field, message)`` pairs."""
 
@@ -121,17 +134,6 @@ class Effect:
         return DESCRIBERS.get(self.kind, _describe_plain)(self)
 
 
-EFFECT_KINDS: dict[str, EffectKind] = {}
-
-
-def register(kind: EffectKind) -> EffectKind:
-    """Add an effect kind to the registry (names are unique)."""
-    if kind.name in EFFECT_KINDS:
-        raise ValueError(f"effect kind {kind.name!r} is already registered")
-    EFFECT_KINDS[kind.name] = kind
-    return kind
-
-
 def bp_text(value: int) -> str:
     """Basis points as a percentage: 60 -> 0.6%, 500 -> 5%."""
     whole, part = divmod(value, 100)
@@ -145,9 +147,3 @@ def _describe_plain(effect: Effect) -> str:
 
 DESCRIBERS: Final[dict[str, Callable[[Effect], str]]] = {}
 """Plain-words text of each kind (``rulebook explain``); the kind modules fill it."""
-
-# The stages' kinds register themselves on import, in reference order.
-from merchantry.rulebook import fee_effects as _fee_effects  # noqa: E402, F401
-from merchantry.rulebook import ledger_effects as _ledger_effects  # noqa: E402, F401
-from merchantry.rulebook import risk_effects as _risk_effects  # noqa: E402, F401
-from merchantry.rulebook import score_effects as _score_effects  # noqa: E402, F401

@@ -16,8 +16,8 @@ from merchantry.rulebook.effects import (
     EffectValue,
     FieldSpec,
     Stacking,
+    Stage,
     bp_text,
-    register,
 )
 
 
@@ -52,7 +52,7 @@ def _check_commission(values: Mapping[str, EffectValue]) -> list[tuple[str, str]
 FEE_BASES: Final = ("with_shipping", "without_shipping")
 S = Stacking
 
-for _kind in (
+FEE_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
     EffectKind(
         "base_rate",
         "Technical service fee base rate (技术服务费基础费率).",
@@ -204,7 +204,7 @@ for _kind in (
             ),
         ),
         (S.FIRST,),
-        applied_by_fee_stage=False,
+        stage=Stage.FEES,
     ),
     EffectKind(
         "coupon_subsidy",
@@ -229,8 +229,7 @@ for _kind in (
         (S.FIRST,),
         fee_kind="fee_refund",
     ),
-):
-    register(_kind)
+)
 
 
 def _describe_waiver(effect: Effect) -> str:

@@ -7,6 +7,7 @@ Registered on import (see :mod:`merchantry.rulebook.effects`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Final
 
 from merchantry.model.tables import VIOLATION_KINDS
 from merchantry.rulebook.effects import (
@@ -15,8 +16,8 @@ from merchantry.rulebook.effects import (
     EffectValue,
     FieldSpec,
     Stacking,
+    Stage,
     bp_text,
-    register,
 )
 
 S = Stacking
@@ -29,13 +30,13 @@ def _check_deposit(values: Mapping[str, EffectValue]) -> list[tuple[str, str]]:
     return []
 
 
-for _kind in (
+LEDGER_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
     EffectKind(
         "settlement_days",
         "Days after confirmed receipt until goods payment settles (账期). Ledger stage.",
         (FieldSpec("days", "Days after confirmed receipt.", maximum=365),),
         (S.FIRST,),
-        applied_by_fee_stage=False,
+        stage=Stage.LEDGER,
     ),
     EffectKind(
         "deposit_tier",
@@ -55,7 +56,7 @@ for _kind in (
             ),
         ),
         (S.FIRST,),
-        applied_by_fee_stage=False,
+        stage=Stage.LEDGER,
         check=_check_deposit,
     ),
     EffectKind(
@@ -98,7 +99,7 @@ for _kind in (
             ),
         ),
         (S.FIRST,),
-        applied_by_fee_stage=False,
+        stage=Stage.LEDGER,
     ),
     EffectKind(
         "auto_confirm_days",
@@ -106,7 +107,7 @@ for _kind in (
         "not confirm (自动确认收货). Ledger stage.",
         (FieldSpec("days", "Days after the delivered event.", maximum=365),),
         (S.FIRST,),
-        applied_by_fee_stage=False,
+        stage=Stage.LEDGER,
     ),
     EffectKind(
         "commission_settlement_days",
@@ -114,7 +115,7 @@ for _kind in (
         "payment (§3.7). Ledger stage.",
         (FieldSpec("days", "Days after confirmed receipt.", maximum=365),),
         (S.FIRST,),
-        applied_by_fee_stage=False,
+        stage=Stage.LEDGER,
     ),
     EffectKind(
         "compensation_reduction",
@@ -122,7 +123,7 @@ for _kind in (
         "bears the waived share. Ledger stage.",
         (FieldSpec("share_bp", "Share of the compensation waived, bp.", maximum=10_000),),
         (S.FIRST,),
-        applied_by_fee_stage=False,
+        stage=Stage.LEDGER,
     ),
     EffectKind(
         "annual_fee",
@@ -130,7 +131,7 @@ for _kind in (
         "(or the opening day) of each year. Ledger stage.",
         (FieldSpec("amount_fen", "Annual fee, fen.", minimum=1),),
         (S.FIRST,),
-        applied_by_fee_stage=False,
+        stage=Stage.LEDGER,
     ),
     EffectKind(
         "deposit_deduction",
@@ -145,10 +146,9 @@ for _kind in (
             FieldSpec("amount_fen", "Amount deducted per violation, fen."),
         ),
         (S.FIRST,),
-        applied_by_fee_stage=False,
+        stage=Stage.LEDGER,
     ),
-):
-    register(_kind)
+)
 
 
 DESCRIBERS.update(

@@ -7,7 +7,8 @@ from datetime import date
 
 import sqlglot.expressions as exp
 
-from merchantry.rulebook.effects import EFFECT_KINDS, Effect, EffectKind, Stacking
+from merchantry.rulebook.effects import Effect, EffectKind, Stacking
+from merchantry.rulebook.registry import EFFECT_KINDS
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,26 +9,13 @@ given to ``fees`` is refused with this message instead of failing deep in the co
 from __future__ import annotations
 
 from collections.abc import Collection
-from enum import StrEnum
 
 from merchantry.kit.errors import InputError
-from merchantry.rulebook.effects import EFFECT_KINDS, EffectKind
+from merchantry.rulebook.effects import EffectKind
+from merchantry.rulebook.effects import Stage as Stage  # re-exported: the commands name it
 from merchantry.rulebook.library import available_names, find_rulebook, search_dirs
 from merchantry.rulebook.model import Rulebook
-
-
-class Stage(StrEnum):
-    """The stage that runs a kind of rule, and the command that runs it."""
-
-    FEES = "fees"
-    """Fee lines: rates, waivers, commissions, premiums, subsidies (``merchantry fees``)."""
-    LEDGER = "ledger"
-    """Settlement days, deposits, compensation (``merchantry close``)."""
-    SCORE = "score"
-    """Experience scores (``merchantry score``)."""
-    RISK = "risk"
-    """Refund and complaint risk (``merchantry risk``)."""
-
+from merchantry.rulebook.registry import EFFECT_KINDS
 
 COMMANDS = {
     Stage.FEES: "merchantry fees",
@@ -40,13 +27,7 @@ COMMANDS = {
 
 def stage_of(kind: EffectKind) -> Stage:
     """The stage that applies rules of ``kind``."""
-    if kind.fee_kind is not None and kind.applied_by_fee_stage:
-        return Stage.FEES
-    if kind.name.startswith("score_"):
-        return Stage.SCORE
-    if kind.name.startswith("risk_"):
-        return Stage.RISK
-    return Stage.LEDGER
+    return kind.stage
 
 
 def stages_of(book: Rulebook) -> set[Stage]:

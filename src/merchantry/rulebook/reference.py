@@ -12,7 +12,7 @@ from typing import Final
 
 from merchantry.rulebook.columns import CONDITION_COLUMNS, SCORE_COLUMNS
 from merchantry.rulebook.condition import ALLOWED_FUNCTIONS
-from merchantry.rulebook.effects import EFFECT_KINDS
+from merchantry.rulebook.registry import EFFECT_KINDS
 
 CHECK_CODES: Final[dict[str, str]] = {
     "yaml-syntax": "The file is not valid YAML.",

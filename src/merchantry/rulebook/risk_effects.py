@@ -16,7 +16,7 @@ from merchantry.rulebook.effects import (
     EffectValue,
     FieldSpec,
     Stacking,
-    register,
+    Stage,
 )
 
 S = Stacking
@@ -71,7 +71,7 @@ def _check_band(values: Mapping[str, EffectValue]) -> list[tuple[str, str]]:
     return []
 
 
-for _kind in (
+RISK_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
     EffectKind(
         "risk_signal",
         "Adds points to an after-sales request's risk score when a request-time feature is "
@@ -100,7 +100,7 @@ for _kind in (
             ),
         ),
         (S.ADD,),
-        applied_by_fee_stage=False,
+        stage=Stage.RISK,
         check=_check_signal,
     ),
     EffectKind(
@@ -125,11 +125,10 @@ for _kind in (
             ),
         ),
         (S.FIRST,),
-        applied_by_fee_stage=False,
+        stage=Stage.RISK,
         check=_check_band,
     ),
-):
-    register(_kind)
+)
 
 
 def _describe_signal(effect: Effect) -> str:

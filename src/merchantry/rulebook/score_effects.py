@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
+from merchantry.model.indicators import INDICATORS
 from merchantry.model.tables import SERVICE_KINDS, VIOLATION_KINDS
 from merchantry.rulebook.effects import (
     DESCRIBERS,
@@ -31,38 +32,13 @@ from merchantry.rulebook.effects import (
     EffectValue,
     FieldSpec,
     Stacking,
-    register,
+    Stage,
 )
 
 DIMENSIONS: Final = ("product", "logistics", "service")
 """Score dimensions: 商品体验 / 物流体验 / 服务体验 (Taobao: 宝贝质量 / 物流速度 / 服务保障)."""
 
-SCORE_INDICATORS: Final = (
-    # Douyin 商家体验分 (2026-05-07 and 2026-07-14 texts)
-    "product_rating",
-    "quality_return_rate",
-    "pickup_score",
-    "on_time_delivery_rate",
-    "logistics_return_rate",
-    "after_sales_on_time_rate",
-    "feige_response_seconds",
-    "after_sales_review_minutes",
-    "dissatisfaction_rate",
-    "help_seeking_rate",
-    # Taobao 真实体验分 (from 2026-03-16)
-    "negative_feedback_rate",
-    "positive_review_rate",
-    "pickup_48h_rate",
-    "delivery_minutes",
-    "logistics_bad_review_rate",
-    "response_3min_rate",
-    "cs_satisfaction_rate",
-    "refund_handling_minutes",
-    "platform_dispute_rate",
-    # auxiliary: usable by bonuses and bars, rarely weighted
-    "remote_clean_signed",
-    "next_day_delivery_rate",
-)
+SCORE_INDICATORS: Final = tuple(INDICATORS)
 """Every indicator the scoring stage computes (definitions: ``docs/scoring.md``)."""
 
 DIRECT_INDICATORS: Final = ("pickup_score",)
@@ -157,7 +133,7 @@ def _check_intervention(values: Mapping[str, EffectValue]) -> list[tuple[str, st
 
 
 S = Stacking
-SCORE_KINDS: Final = (
+SCORE_KINDS: Final[tuple[EffectKind, ...]] = (
     EffectKind(
         "score_scale",
         "Score range, the six tier scores, the display mapping and the window (体验分口径). "
@@ -181,7 +157,7 @@ SCORE_KINDS: Final = (
             FieldSpec("window_days", "Rolling window of every indicator, days.", minimum=1),
         ),
         (S.FIRST,),
-        applied_by_fee_stage=False,
+        stage=Stage.SCORE,
         check=_check_scale,
     ),
     EffectKind(
@@ -215,7 +191,7 @@ SCORE_KINDS: Final = (
             ),
         ),
         (S.FIRST,),
-        applied_by_fee_stage=False,
+        stage=Stage.SCORE,
     ),
     EffectKind(
         "score_growth_bar",
@@ -226,7 +202,7 @@ SCORE_KINDS: Final = (
             FieldSpec("max_bad_events", "Bad events allowed in the window."),
         ),
         (S.FIRST,),
-        applied_by_fee_stage=False,
+        stage=Stage.SCORE,
     ),
     EffectKind(
         "score_tier",
@@ -241,7 +217,7 @@ SCORE_KINDS: Final = (
             *_cuts(),
         ),
         (S.FIRST,),
-        applied_by_fee_stage=False,
+        stage=Stage.SCORE,
         check=_check_tier,
     ),
     EffectKind(
@@ -253,7 +229,7 @@ SCORE_KINDS: Final = (
             FieldSpec("score_cp", "Score of the order, hundredths.", maximum=_SCORE_MAX),
         ),
         (S.FIRST,),
-        applied_by_fee_stage=False,
+        stage=Stage.SCORE,
     ),
     EffectKind(
         "score_indicator_weight",
@@ -266,7 +242,7 @@ SCORE_KINDS: Final = (
             ),
         ),
         (S.FIRST,),
-        applied_by_fee_stage=False,
+        stage=Stage.SCORE,
     ),
     EffectKind(
         "score_dimension_weight",
@@ -278,7 +254,7 @@ SCORE_KINDS: Final = (
             ),
         ),
         (S.FIRST,),
-        applied_by_fee_stage=False,
+        stage=Stage.SCORE,
     ),
     EffectKind(
         "score_floor",
@@ -309,7 +285,7 @@ SCORE_KINDS: Final = (
             ),
         ),
         (S.FIRST,),
-        applied_by_fee_stage=False,
+        stage=Stage.SCORE,
     ),
     EffectKind(
         "score_bonus",
@@ -329,7 +305,7 @@ SCORE_KINDS: Final = (
             FieldSpec("at_least", "Indicator value needed.", maximum=_BIG, required=False),
         ),
         (S.ADD,),
-        applied_by_fee_stage=False,
+        stage=Stage.SCORE,
         check=_check_bonus,
     ),
     EffectKind(
@@ -349,7 +325,7 @@ SCORE_KINDS: Final = (
             ),
         ),
         (S.FIRST,),
-        applied_by_fee_stage=False,
+        stage=Stage.SCORE,
     ),
     EffectKind(
         "score_gate",
@@ -362,7 +338,7 @@ SCORE_KINDS: Final = (
             ),
         ),
         (S.FIRST,),
-        applied_by_fee_stage=False,
+        stage=Stage.SCORE,
     ),
     EffectKind(
         "score_peer_gate",
@@ -376,7 +352,7 @@ SCORE_KINDS: Final = (
             ),
         ),
         (S.FIRST,),
-        applied_by_fee_stage=False,
+        stage=Stage.SCORE,
     ),
     EffectKind(
         "score_intervention",
@@ -398,7 +374,7 @@ SCORE_KINDS: Final = (
             ),
         ),
         (S.ADD,),
-        applied_by_fee_stage=False,
+        stage=Stage.SCORE,
         check=_check_intervention,
     ),
     EffectKind(
@@ -421,12 +397,10 @@ SCORE_KINDS: Final = (
             FieldSpec("top_n", "Shops listed per industry.", minimum=1),
         ),
         (S.FIRST,),
-        applied_by_fee_stage=False,
+        stage=Stage.SCORE,
     ),
 )
 
-for _kind in SCORE_KINDS:
-    register(_kind)
 
 SCORE_KIND_NAMES: Final = tuple(k.name for k in SCORE_KINDS)
 

@@ -31,9 +31,11 @@ import sqlglot.expressions as exp
 
 from merchantry.model.tables import TABLES
 from merchantry.rulebook.columns import COLUMNS_BY_NAME
-from merchantry.rulebook.condition import DIALECT, compile_condition
-from merchantry.rulebook.facts import FACT_SQL
+from merchantry.rulebook.condition import compile_condition
+from merchantry.rulebook.facts import fact_relation
 from merchantry.rulebook.limits import AMOUNT_LIMIT_FEN, COUNT_LIMIT
+from merchantry.rulebook.ruleset import fact_column
+from merchantry.store.sql import fill_sql, insert_values, to_sql
 from merchantry.store.warehouse import ensure_schema
 
 TRIAL_TABLE: Final = "trial_facts"
@@ -110,18 +112,20 @@ def _trial_connection() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     atexit.register(con.close)  # closed before the interpreter tears DuckDB down
     ensure_schema(con)
+    shape = exp.select(exp.Star()).from_(exp.Subquery(this=fact_relation())).limit(0)
     con.execute(
-        f"CREATE TABLE fact_shape AS SELECT * FROM ({FACT_SQL}) LIMIT 0",
+        to_sql(exp.Create(this=exp.to_table("fact_shape"), kind="TABLE", expression=shape)),
         {"start": date(2026, 1, 1), "end": date(2026, 1, 1)},
     )
     columns = [(str(r[0]), str(r[1])) for r in con.execute("DESCRIBE fact_shape").fetchall()]
     values = [_values(name, sql_type) for name, sql_type in columns]
     rows = max(len(v) for v in values)
-    con.execute(f"CREATE TABLE {TRIAL_TABLE} AS SELECT * FROM fact_shape LIMIT 0")
-    con.execute(f"ALTER TABLE {TRIAL_TABLE} ADD COLUMN trial_row INTEGER")
-    holders = ", ".join("?" for _ in range(len(columns) + 1))
+    con.execute(
+        fill_sql("CREATE TABLE p_trial AS SELECT * FROM fact_shape LIMIT 0", p_trial=TRIAL_TABLE)
+    )
+    con.execute(fill_sql("ALTER TABLE p_trial ADD COLUMN trial_row INTEGER", p_trial=TRIAL_TABLE))
     con.executemany(
-        f"INSERT INTO {TRIAL_TABLE} VALUES ({holders})",
+        insert_values(TRIAL_TABLE, [*(name for name, _ in columns), "trial_row"]),
         [[v[i % len(v)] for v in values] + [i] for i in range(rows)],
     )
     return con
@@ -148,23 +152,30 @@ def _classify(error: str) -> tuple[str, str]:
     return "runtime-error", "rewrite the condition; it fails when evaluated"
 
 
-def _failing_row(cur: duckdb.DuckDBPyConnection, sql: str, columns: Sequence[str]) -> str:
+def _on_trial(*items: exp.Expr, one_row: bool = False) -> str:
+    """``SELECT items FROM trial AS f`` (``WHERE f.trial_row = ?`` for ``one_row``)."""
+    query = exp.select(*items).from_(exp.alias_(exp.to_table(TRIAL_TABLE), "f", table=True))
+    if one_row:
+        query = query.where(exp.column("trial_row", table="f").eq(exp.Placeholder()))
+    return to_sql(query)
+
+
+def _failing_row(cur: duckdb.DuckDBPyConnection, tree: exp.Expr, columns: Sequence[str]) -> str:
     """The values (of the columns the condition reads) of the first row it fails on."""
-    rows = cur.execute(f"SELECT trial_row FROM {TRIAL_TABLE} ORDER BY trial_row").fetchall()
+    order = exp.select(exp.column("trial_row")).from_(TRIAL_TABLE).order_by("trial_row")
+    rows = cur.execute(to_sql(order)).fetchall()
     for (row,) in rows:
         try:
-            cur.execute(
-                f"SELECT {sql} FROM {TRIAL_TABLE} AS f WHERE f.trial_row = ?", [row]
-            ).fetchall()
+            cur.execute(_on_trial(tree, one_row=True), [row]).fetchall()
         except duckdb.Error:
             if not columns:
                 return ""
-            picked = ", ".join(
-                f'f."{COLUMNS_BY_NAME[c].fact_column}"' for c in columns if c in COLUMNS_BY_NAME
-            )
-            found = cur.execute(
-                f"SELECT {picked} FROM {TRIAL_TABLE} AS f WHERE f.trial_row = ?", [row]
-            ).fetchone()
+            picked = [
+                fact_column(COLUMNS_BY_NAME[c].fact_column) for c in columns if c in COLUMNS_BY_NAME
+            ]
+            if not picked:
+                return ""
+            found = cur.execute(_on_trial(*picked, one_row=True), [row]).fetchone()
             if not found:
                 return ""
             shown = ", ".join(f"{c} = {v!r}" for c, v in zip(columns, found, strict=False))
@@ -180,26 +191,26 @@ def trial_run(
     if not conditions:
         return []
     compiled = [
-        (rule_id, compile_condition(tree, params, fact_alias="f").sql(dialect=DIALECT), columns)
+        (rule_id, compile_condition(tree, params, fact_alias="f"), columns)
         for rule_id, tree, columns in conditions
     ]
     with _LOCK:
         cur = _trial_connection().cursor()
     try:
-        together = ", ".join(f"{sql} AS c{i}" for i, (_, sql, _) in enumerate(compiled))
+        together = [exp.alias_(c.copy(), f"c{i}") for i, (_, c, _) in enumerate(compiled)]
         try:
-            cur.execute(f"SELECT {together} FROM {TRIAL_TABLE} AS f").fetchall()
+            cur.execute(_on_trial(*together)).fetchall()
             return []
         except duckdb.Error:
             pass  # find which ones fail, one at a time
         failures: list[TrialFailure] = []
-        for rule_id, sql, columns in compiled:
+        for rule_id, condition, columns in compiled:
             try:
-                cur.execute(f"SELECT {sql} FROM {TRIAL_TABLE} AS f").fetchall()
+                cur.execute(_on_trial(condition.copy())).fetchall()
             except duckdb.Error as err:
                 first = str(err).splitlines()[0]
                 code, hint = _classify(first)
-                where = _failing_row(cur, sql, columns)
+                where = _failing_row(cur, condition, columns)
                 failures.append(
                     TrialFailure(
                         rule_id, code, f"the condition fails when run{where}: {first}", hint

@@ -31,11 +31,12 @@ import sqlglot.expressions as exp
 from merchantry.kit.money import div_round_sql
 from merchantry.model.tables import VIOLATION_KINDS
 from merchantry.rulebook.model import Rule
+from merchantry.rulebook.ruleset import RuleSet
 from merchantry.rulebook.score_effects import DIMENSIONS, DIRECT_INDICATORS, TIER_COUNT
 from merchantry.scoring.display import display_sql
 from merchantry.scoring.indicators import INDICATORS, MINUTE_INDICATORS, SECONDS_PER_MINUTE
 from merchantry.scoring.inputs import service_column, violation_column
-from merchantry.scoring.rules import F, RuleGroup, ScoreRules, lit
+from merchantry.scoring.rules import F, ScoreRules, lit
 
 DIALECT: Final = "duckdb"
 
@@ -68,14 +69,14 @@ class Plan:
 
     rules: ScoreRules
     indicators: tuple[str, ...]
-    scale: RuleGroup
-    stage: RuleGroup
-    tiers: dict[str, RuleGroup]
-    floors: dict[str, RuleGroup]
-    weights: dict[str, RuleGroup]
-    bars: dict[str, RuleGroup]
-    dims: dict[str, RuleGroup]
-    deductions: dict[str, RuleGroup]
+    scale: RuleSet
+    stage: RuleSet
+    tiers: dict[str, RuleSet]
+    floors: dict[str, RuleSet]
+    weights: dict[str, RuleSet]
+    bars: dict[str, RuleSet]
+    dims: dict[str, RuleSet]
+    deductions: dict[str, RuleSet]
     bonuses: tuple[Rule, ...]
     interventions: tuple[Rule, ...] = ()
 
@@ -84,7 +85,7 @@ def plan_rules(rules: ScoreRules) -> Plan:
     """Group a score rulebook's rules by the decision they take."""
     used = rules.used_indicators
 
-    def by(kind: str, field: str, keys: Iterable[str]) -> dict[str, RuleGroup]:
+    def by(kind: str, field: str, keys: Iterable[str]) -> dict[str, RuleSet]:
         return {k: rules.group(kind, field, k) for k in keys}
 
     return Plan(
@@ -109,17 +110,17 @@ def plan_rules(rules: ScoreRules) -> Plan:
 
 def _rules_step(p: Plan) -> list[tuple[str, exp.Expr]]:
     cols: list[tuple[str, exp.Expr]] = [
-        ("scale_rule_id", p.scale.chosen()),
-        ("stage_rule_id", p.stage.chosen()),
+        ("scale_rule_id", p.scale.rule_id()),
+        ("stage_rule_id", p.stage.rule_id()),
     ]
     for i in p.indicators:
         if i not in DIRECT_INDICATORS:
-            cols.append((ind(i, "tier_rule"), p.tiers[i].chosen()))
-        cols.append((ind(i, "floor_rule"), p.floors[i].chosen()))
-        cols.append((ind(i, "weight_rule"), p.weights[i].chosen()))
-        cols.append((ind(i, "bar_rule"), p.bars[i].chosen()))
-    cols += [(f"dim_{d}__rule", p.dims[d].chosen()) for d in DIMENSIONS]
-    cols += [(f"ded_{k}__rule", g.chosen()) for k, g in p.deductions.items()]
+            cols.append((ind(i, "tier_rule"), p.tiers[i].rule_id()))
+        cols.append((ind(i, "floor_rule"), p.floors[i].rule_id()))
+        cols.append((ind(i, "weight_rule"), p.weights[i].rule_id()))
+        cols.append((ind(i, "bar_rule"), p.bars[i].rule_id()))
+    cols += [(f"dim_{d}__rule", p.dims[d].rule_id()) for d in DIMENSIONS]
+    cols += [(f"ded_{k}__rule", g.rule_id()) for k, g in p.deductions.items()]
     return cols
 
 
@@ -160,14 +161,14 @@ def _optional(rule: Rule, name: str) -> exp.Expr:
 def _values_step(p: Plan) -> list[tuple[str, exp.Expr]]:
     scale_rule, stage_rule = c("scale_rule_id"), c("stage_rule_id")
     cols: list[tuple[str, exp.Expr]] = [
-        (name, p.scale.int_field(scale_rule, name)) for name in SCALE_INTS
+        (name, p.scale.lookup_int(scale_rule, name)) for name in SCALE_INTS
     ]
-    cols.append(("display_mode", p.scale.text_field(scale_rule, "display")))
-    cols.append(("platform", p.scale.text_field(scale_rule, "platform")))
-    cols.append(("min_valid_orders", p.stage.int_field(stage_rule, "min_valid_orders")))
-    cols.append(("stage_mode", p.stage.text_field(stage_rule, "mode")))
+    cols.append(("display_mode", p.scale.lookup_text(scale_rule, "display")))
+    cols.append(("platform", p.scale.lookup_text(scale_rule, "platform")))
+    cols.append(("min_valid_orders", p.stage.lookup_int(stage_rule, "min_valid_orders")))
+    cols.append(("stage_mode", p.stage.lookup_text(stage_rule, "mode")))
     for name in ("growth_score_cp", "downgraded_score_cp", "unlock_after_days"):
-        cols.append((name, p.stage.value(stage_rule, functools.partial(_optional, name=name))))
+        cols.append((name, p.stage.lookup(stage_rule, functools.partial(_optional, name=name))))
     for i in p.indicators:
         value, bad, num, den = _value(i)
         value = exp.func("coalesce", c(ind(i, "override")), value)
@@ -211,7 +212,7 @@ def _tiers_step(p: Plan) -> list[tuple[str, exp.Expr]]:
             tier_cp: exp.Expr = exp.func("coalesce", value.copy(), _tier_score(no_data.copy()))
         else:
             rule_col = c(ind(i, "tier_rule"))
-            by_rule = p.tiers[i].value(rule_col, functools.partial(_tier_of, value=value))
+            by_rule = p.tiers[i].lookup(rule_col, functools.partial(_tier_of, value=value))
             tier = _when(
                 rule_col.copy().is_(exp.Null()).not_(),
                 _when(value.copy().is_(exp.Null()), no_data.copy(), by_rule),
@@ -219,9 +220,9 @@ def _tiers_step(p: Plan) -> list[tuple[str, exp.Expr]]:
             tier_cp = _tier_score(tier.copy())
         floor_rule = c(ind(i, "floor_rule"))
         floor = p.floors[i]
-        max_orders = floor.value(floor_rule, functools.partial(_optional, name="max_orders"))
+        max_orders = floor.lookup(floor_rule, functools.partial(_optional, name="max_orders"))
         counted = _when(
-            exp.EQ(this=floor.text_field(floor_rule, "counts"), expression=lit("base")),
+            exp.EQ(this=floor.lookup_text(floor_rule, "counts"), expression=lit("base")),
             c(ind(i, "den")),
             c(ind(i, "bad")),
         )
@@ -231,12 +232,12 @@ def _tiers_step(p: Plan) -> list[tuple[str, exp.Expr]]:
                 max_orders.copy().is_(exp.Null()),
                 exp.LT(this=c("valid_orders"), expression=max_orders),
             ),
-            exp.LTE(this=counted, expression=floor.int_field(floor_rule, "max_bad_events")),
+            exp.LTE(this=counted, expression=floor.lookup_int(floor_rule, "max_bad_events")),
             tier_cp.copy().is_(exp.Null()).not_(),
         )
-        floor_cp = floor.int_field(floor_rule, "floor_cp")
+        floor_cp = floor.lookup_int(floor_rule, "floor_cp")
         floored = _when(
-            exp.EQ(this=floor.text_field(floor_rule, "mode"), expression=lit("replace")),
+            exp.EQ(this=floor.lookup_text(floor_rule, "mode"), expression=lit("replace")),
             floor_cp.copy(),
             exp.func("greatest", tier_cp.copy(), floor_cp.copy()),
         )
@@ -254,8 +255,8 @@ def _tiers_step(p: Plan) -> list[tuple[str, exp.Expr]]:
                     exp.false(),
                 ),
             ),
-            (ind(i, "w"), p.weights[i].int_field(weight_rule, "weight_bp")),
-            (ind(i, "wdim"), p.weights[i].text_field(weight_rule, "dimension")),
+            (ind(i, "w"), p.weights[i].lookup_int(weight_rule, "weight_bp")),
+            (ind(i, "wdim"), p.weights[i].lookup_text(weight_rule, "dimension")),
         ]
     return cols
 
@@ -321,16 +322,16 @@ def _dims2_step(p: Plan) -> list[tuple[str, exp.Expr]]:
             "least", exp.Add(this=raw, expression=_bonus_points(p, d)), c("high_cp")
         )
         cols.append((f"{d}_cp", exp.cast(with_bonus, "INTEGER")))
-        cols.append((f"dim_{d}__w", p.dims[d].int_field(c(f"dim_{d}__rule"), "weight_bp")))
+        cols.append((f"dim_{d}__w", p.dims[d].lookup_int(c(f"dim_{d}__rule"), "weight_bp")))
     cols.append(("bonus_cp", exp.cast(_bonus_points(p, "total"), "INTEGER")))
     for kind, group in p.deductions.items():
         rule_col = c(f"ded_{kind}__rule")
         amount = exp.func(
             "least",
             exp.Mul(
-                this=c(violation_column(kind)), expression=group.int_field(rule_col, "points_cp")
+                this=c(violation_column(kind)), expression=group.lookup_int(rule_col, "points_cp")
             ),
-            group.int_field(rule_col, "cap_cp"),
+            group.lookup_int(rule_col, "cap_cp"),
         )
         cols.append((f"ded_{kind}__cp", exp.cast(exp.func("coalesce", amount, lit(0)), "INTEGER")))
     return cols
@@ -348,7 +349,7 @@ def cap_groups(p: Plan) -> dict[int, int]:
 
 def _in_group(p: Plan, kind: str) -> exp.Expr:
     group = p.deductions[kind]
-    return exp.func("coalesce", group.int_field(c(f"ded_{kind}__rule"), "cap_group"), lit(0))
+    return exp.func("coalesce", group.lookup_int(c(f"ded_{kind}__rule"), "cap_group"), lit(0))
 
 
 def _groups_step(p: Plan) -> list[tuple[str, exp.Expr]]:
@@ -402,7 +403,7 @@ def _downgraded(p: Plan) -> exp.Expr:
         if not p.bars[i].rules:
             continue
         rule = c(ind(i, "bar_rule"))
-        limit = p.bars[i].int_field(rule, "max_bad_events")
+        limit = p.bars[i].lookup_int(rule, "max_bad_events")
         tests.append(
             exp.and_(
                 rule.copy().is_(exp.Null()).not_(),

@@ -86,13 +86,13 @@ def _peer_gate(rules: ScoreRules, rulebook: str, gate: str, relation: exp.Select
     """Rows of a ``score_peer_gate`` gate: the rule holds and the shop's mean reaches its peers'."""
     group = rules.group("score_peer_gate", "gate", gate)
     chosen = exp.column("rule", "x")
-    days = group.int_field(chosen, "average_days")
+    days = group.lookup_int(chosen, "average_days")
     passed = exp.and_(
         chosen.copy().is_(exp.Null()).not_(),
         exp.column("mean_cp", "p") >= exp.column("peer_cp", "p"),
     )
     inner = exp.select(
-        exp.column("shop_id", F), exp.column("score_date", F), exp.alias_(group.chosen(), "rule")
+        exp.column("shop_id", F), exp.column("score_date", F), exp.alias_(group.rule_id(), "rule")
     ).from_(exp.alias_(relation.subquery(), F, table=True))
     return (
         exp.select(
@@ -137,7 +137,7 @@ def write_gates(
     for gate in gates:
         group = rules.group("score_gate", "gate", gate)
         chosen = exp.column("rule", "x")
-        result = group.text_field(chosen, "result")
+        result = group.lookup_text(chosen, "result")
         select = exp.select(
             exp.alias_(lit(rulebook), "rulebook"),
             exp.column("shop_id", "x"),
@@ -153,7 +153,7 @@ def write_gates(
                 exp.select(
                     exp.column("shop_id", F),
                     exp.column("score_date", F),
-                    exp.alias_(group.chosen(), "rule"),
+                    exp.alias_(group.rule_id(), "rule"),
                 )
                 .from_(exp.alias_(relation.subquery(), F, table=True))
                 .subquery(),
@@ -183,12 +183,12 @@ def write_ranking(
     if not group.rules:
         return 0
     chosen = exp.column("rule", "x")
-    score, bar = exp.column("score_cp", "x"), group.int_field(chosen, "min_score_cp")
-    strictly = exp.EQ(this=group.text_field(chosen, "compare"), expression=lit("above"))
+    score, bar = exp.column("score_cp", "x"), group.lookup_int(chosen, "min_score_cp")
+    strictly = exp.EQ(this=group.lookup_text(chosen, "compare"), expression=lit("above"))
     eligible = exp.and_(
         chosen.copy().is_(exp.Null()).not_(),
         _when_else(strictly, exp.GT(this=score, expression=bar), score.copy() >= bar.copy()),
-        exp.column("special_services", "x") >= group.int_field(chosen, "min_services"),
+        exp.column("special_services", "x") >= group.lookup_int(chosen, "min_services"),
     )
     rank = exp.Window(
         this=exp.func("row_number"),
@@ -220,7 +220,7 @@ def write_ranking(
         exp.column("industry", F),
         exp.column("score_cp", F),
         exp.alias_(exp.column("services", F), "special_services"),
-        exp.alias_(group.chosen(), "rule"),
+        exp.alias_(group.rule_id(), "rule"),
     ).from_(exp.alias_(relation.subquery(), F, table=True))
     ranked = (
         exp.select(
@@ -234,7 +234,7 @@ def write_ranking(
                 exp.cast(exp.column("special_services", "x"), "INTEGER"), "special_services"
             ),
             exp.alias_(chosen.copy(), "rule_id"),
-            exp.alias_(group.int_field(chosen.copy(), "top_n"), "top_n"),
+            exp.alias_(group.lookup_int(chosen.copy(), "top_n"), "top_n"),
         )
         .from_(exp.alias_(inner.subquery(), "x", table=True))
         .where(eligible)

@@ -21,11 +21,11 @@ hundredths of a point, times in seconds or minutes (see :data:`INDICATORS`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final
 
+from merchantry.model.indicators import INDICATORS as INDICATORS  # the catalogue
+from merchantry.model.indicators import Indicator as Indicator
 from merchantry.rulebook.columns import INSTANT_REFUND_MINUTES
-from merchantry.rulebook.score_effects import SCORE_INDICATORS
 
 QUALITY_REASONS: Final = ("quality", "not_as_described", "fake_product")
 """First after-sale reasons that count as a product-quality return (商品品质退货)."""
@@ -81,83 +81,23 @@ MEASURES: Final = (
 """Window sums the indicators are built from (one column each in ``_sc_measures``)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Indicator:
-    """How an indicator's value comes from the measures."""
-
-    name: str
-    unit: str
-    numerator: str
-    denominator: str
-    """Measure divided by; ``""`` for a plain count (the value is the numerator)."""
-    scale: int
-    """Multiplier applied to the numerator before dividing (10,000 for bp rates)."""
-    bad: str
-    """Measure counted as bad events (floors, growth bars); ``""`` when none."""
-    bad_is_gap: bool = False
-    """Bad events are ``denominator − numerator`` (e.g. waybills that were not on time)."""
-    title: str = ""
-
-
-Ind = Indicator
-INDICATORS: Final[dict[str, Indicator]] = {
-    i.name: i
-    for i in (
-        Ind("product_rating", "0.01 star", "rating_sum", "rating_n", 100, "bad_reviews",
-          title="商品综合评分 product composite rating"),
-        Ind("quality_return_rate", "bp", "quality_returns", "signed", 10_000, "quality_returns",
-          title="商品品质退货率 quality-return rate"),
-        Ind("pickup_score", "0.01 point", "pickup_score_sum", "pickups", 1, "late_pickups",
-          title="揽收时长平均得分 average pickup-time score"),
-        Ind("on_time_delivery_rate", "bp", "waybills_on_time", "waybills_due", 10_000,
-          "waybills_on_time", bad_is_gap=True, title="运单配送时效达成率 on-time delivery rate"),
-        Ind("logistics_return_rate", "bp", "logistics_returns", "valid_orders", 10_000,
-          "logistics_returns", title="发货物流品退率 logistics-quality return rate"),
-        Ind("after_sales_on_time_rate", "bp", "refund_cases_on_time", "refund_cases", 10_000,
-          "refund_cases_on_time", bad_is_gap=True,
-          title="售后处理时长达成率 after-sales on-time rate"),
-        Ind("feige_response_seconds", "s", "cs_response_seconds", "cs_rounds", 1, "cs_unanswered",
-          title="飞鸽平均响应时长 Feige average response time"),
-        Ind("after_sales_review_minutes", "min", "review_seconds", "refund_cases", 1,
-          "refund_cases_on_time", bad_is_gap=True,
-          title="售后平均审核时长 after-sales average review time"),
-        Ind("dissatisfaction_rate", "bp", "cs_dissatisfied", "cs_rated", 10_000, "cs_dissatisfied",
-          title="飞鸽会话不满意率 Feige dissatisfaction rate"),
-        Ind("help_seeking_rate", "bp", "escalated_orders", "asked_orders", 10_000,
-          "escalated_orders", title="平台求助率 platform help-seeking rate"),
-        Ind("negative_feedback_rate", "bp", "negative_feedback", "signed", 10_000,
-          "negative_feedback", title="商品负反馈率 product negative-feedback rate"),
-        Ind("positive_review_rate", "bp", "positive_reviews", "rating_n", 10_000,
-          "positive_reviews", bad_is_gap=True, title="商品好评率 positive-review rate"),
-        Ind("pickup_48h_rate", "bp", "picked_48h", "due_48h", 10_000, "picked_48h",
-          bad_is_gap=True, title="48小时揽收率 48-hour pickup rate"),
-        Ind("delivery_minutes", "min", "delivery_minutes", "signed", 1, "",
-          title="物流配送时长 delivery duration"),
-        Ind("logistics_bad_review_rate", "bp", "logistics_bad", "confirmed", 10_000,
-          "logistics_bad", title="物流差评率 logistics bad-review rate"),
-        Ind("response_3min_rate", "bp", "cs_rounds_3min", "cs_rounds", 10_000, "cs_rounds_3min",
-          bad_is_gap=True, title="旺旺3分钟人工响应率 3-minute response rate"),
-        Ind("cs_satisfaction_rate", "bp", "cs_satisfied", "cs_rated", 10_000, "cs_satisfied",
-          bad_is_gap=True, title="旺旺满意度 CS satisfaction"),
-        Ind("refund_handling_minutes", "min", "refund_seconds", "refunds_all", 1, "",
-          title="退款处理时长 refund handling time"),
-        Ind("platform_dispute_rate", "bp", "escalations", "valid_orders", 10_000, "escalations",
-          title="平台求助率(淘宝) platform help-seeking rate (Taobao)"),
-        Ind("remote_clean_signed", "orders", "remote_clean", "", 1, "",
-          title="偏远地区无售后签收单 remote orders signed with no after-sale"),
-        Ind("next_day_delivery_rate", "bp", "next_day", "signed", 10_000, "",
-          title="次日达占比 next-day delivery share"),
-    )
-}  # fmt: skip
-"""The catalogue; its names are exactly :data:`SCORE_INDICATORS` (a test holds them)."""
-
 SECONDS_PER_MINUTE: Final = 60
 MINUTE_INDICATORS: Final = ("after_sales_review_minutes", "refund_handling_minutes")
 """Indicators whose numerator is in seconds but whose value is in minutes."""
 
-assert tuple(INDICATORS) == SCORE_INDICATORS, "indicator catalogue out of step"
 
-ORDERS_SQL: Final = f"""
+def constant_parameters() -> dict[str, object]:
+    """The bound parameters :data:`ORDERS_SQL` and :data:`CONTRIBUTIONS_SQL` take from the
+    constants above: lists are bound as lists, never formatted into the SQL text."""
+    return {
+        "quality_reasons": list(QUALITY_REASONS),
+        "abnormal_violations": list(ABNORMAL_VIOLATIONS),
+        "remote_regions": list(REMOTE_REGIONS),
+        "instant_refund_minutes": INSTANT_REFUND_MINUTES,
+    }
+
+
+ORDERS_SQL: Final = """
 CREATE OR REPLACE TEMP TABLE _sc_orders AS
 WITH scope AS (SELECT DISTINCT shop_id FROM _sc_shopfacts),
 o AS (
@@ -184,7 +124,7 @@ fc AS (
     arg_min(a.responsible_party, a.requested_at) AS party,
     bool_or(a.escalated) AS escalated,
     bool_or(a.outcome = 'approved' AND a.type IN ('refund_only', 'return_refund')
-            AND date_diff('minute', o.paid_at, a.requested_at) <= {INSTANT_REFUND_MINUTES})
+            AND date_diff('minute', o.paid_at, a.requested_at) <= $instant_refund_minutes)
       AS instant_refund
   FROM after_sales AS a JOIN o USING (order_id)
   GROUP BY a.order_id
@@ -197,7 +137,7 @@ fraud AS (
 ),
 abnormal AS (
   SELECT DISTINCT v.order_id FROM violations AS v JOIN o USING (order_id)
-  WHERE v.kind IN {ABNORMAL_VIOLATIONS}
+  WHERE list_contains($abnormal_violations, v.kind)
 ),
 rv AS (
   SELECT r.order_id, min(r.created_at) AS reviewed_at, arg_min(r.rating, r.created_at) AS rating,
@@ -217,7 +157,7 @@ SELECT o.*, lg.shipped_at, lg.picked_at, lg.delivered_at, lg.receipt_at,
   END AS pickup_clock,
   NOT o.is_gift AND NOT coalesce(fc.instant_refund, FALSE)
     AND o.amount_paid_fen > $low_price_max_fen AND abnormal.order_id IS NULL AS is_valid,
-  coalesce(o.ship_to_region IN {REMOTE_REGIONS}, FALSE) AS is_remote
+  coalesce(list_contains($remote_regions, o.ship_to_region), FALSE) AS is_remote
 FROM o
 LEFT JOIN lg USING (order_id)
 LEFT JOIN fc USING (order_id)
@@ -230,7 +170,7 @@ first after-sales case, fraudulent-shipping violation, first review and its prom
 (``ship_by_at``, ``promised_delivery_at``: the lateness indicators measure against them
 where the order carries one, as the ``order_fulfilment`` view does)."""
 
-CONTRIBUTIONS_SQL: Final = f"""
+CONTRIBUTIONS_SQL: Final = """
 CREATE OR REPLACE TEMP TABLE _sc_contrib AS
 SELECT shop_id, b, k, m, v FROM (UNPIVOT (
 WITH o AS (
@@ -276,13 +216,13 @@ SELECT shop_id, CAST(delivered_at AS DATE) AS b, CAST(delivered_at AS DATE) AS k
 FROM o WHERE delivered_at IS NOT NULL
 UNION ALL BY NAME
 SELECT shop_id, CAST(delivered_at AS DATE) AS b, CAST(asked_at AS DATE) AS k, 1 AS quality_returns
-FROM o WHERE delivered_at IS NOT NULL AND reason IN {QUALITY_REASONS}
+FROM o WHERE delivered_at IS NOT NULL AND list_contains($quality_reasons, reason)
 UNION ALL BY NAME
 SELECT shop_id, CAST(delivered_at AS DATE) AS b,
-  CAST(least(CASE WHEN reason IN {QUALITY_REASONS} THEN asked_at END,
+  CAST(least(CASE WHEN list_contains($quality_reasons, reason) THEN asked_at END,
              CASE WHEN rating <= 2 THEN reviewed_at END) AS DATE) AS k,
   1 AS negative_feedback
-FROM o WHERE delivered_at IS NOT NULL AND (reason IN {QUALITY_REASONS} OR rating <= 2)
+FROM o WHERE delivered_at IS NOT NULL AND (list_contains($quality_reasons, reason) OR rating <= 2)
 UNION ALL BY NAME
 SELECT shop_id, CAST(delivered_at AS DATE) AS b, CAST(reviewed_at AS DATE) AS k,
   rating AS rating_sum, 1 AS rating_n, CAST(rating <= 2 AS INTEGER) AS bad_reviews,

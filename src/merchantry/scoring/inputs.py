@@ -31,8 +31,10 @@ from merchantry.scoring.indicators import (
     CONTRIBUTIONS_SQL,
     MEASURES,
     ORDERS_SQL,
+    constant_parameters,
 )
 from merchantry.scoring.rules import F, ScoreRules, lit
+from merchantry.store.sql import run_sql
 
 DIALECT: Final = "duckdb"
 HISTORY_DAYS: Final = 90
@@ -172,15 +174,15 @@ def _grid_sql(
         bucket = exp.Mod(this=exp.func("hash", exp.column("shop_id", "s")), expression=lit(parts))
         grid = grid.where(exp.EQ(this=bucket, expression=lit(index)))
     scale = rules.group("score_scale")
-    chosen = scale.chosen()
+    chosen = scale.rule_id()
     facts = (
         exp.select(
             exp.Star(),
             exp.alias_(chosen, "scale_rule_id"),
             exp.alias_(
-                scale.value(chosen, lambda r: lit(r.effect.int("window_days"))), "window_days"
+                scale.lookup(chosen, lambda r: lit(r.effect.int("window_days"))), "window_days"
             ),
-            exp.alias_(scale.value(chosen, lambda r: lit(r.effect.int("tier_0_cp"))), "tier_0_cp"),
+            exp.alias_(scale.lookup(chosen, lambda r: lit(r.effect.int("tier_0_cp"))), "tier_0_cp"),
         )
         .from_(exp.alias_(exp.to_table("_sc_grid"), F, table=True))
         .where(_col("score_date", F).eq(date_lit(last)))
@@ -361,10 +363,11 @@ def build_measures(
     longest = con.execute("SELECT coalesce(max(window_days), 30) FROM _sc_shopfacts").fetchone()
     window = int(longest[0]) if longest else 30
     since = first - timedelta(days=window + HISTORY_DAYS)
-    params = {"since": since, "last": last}
+    params: dict[str, object] = {"since": since, "last": last}
     values = {name: rules.parameter(name, default) for name, default in PARAMETER_DEFAULTS.items()}
-    con.execute(ORDERS_SQL, {**params, "low_price_max_fen": values.pop("low_price_max_fen")})
+    params = {**params, **constant_parameters()}
+    run_sql(con, ORDERS_SQL, {**params, "low_price_max_fen": values.pop("low_price_max_fen")})
     con.execute(pickup)
-    con.execute(CONTRIBUTIONS_SQL, {**params, **values})
+    run_sql(con, CONTRIBUTIONS_SQL, {**params, **values})
     con.execute(DELTAS_SQL, {"first": first, "last": last})
     con.execute(measures)

@@ -3,9 +3,10 @@
 Rules of one score kind are grouped by what they decide (an indicator's tiers, a
 dimension's weight, a violation's deduction, a gate); inside a group the first
 matching rule in precedence order decides, exactly like ``stacking: first`` in
-the fee stage. :class:`RuleGroup` turns a group into ``CASE WHEN <when> THEN
-'<rule id>' … END`` over the shop relation ``f``; the compute step then reads
-each chosen rule's numbers with ``CASE <rule id> WHEN … THEN <literal>``.
+the fee stage. A group is a shared :class:`~merchantry.rulebook.ruleset.RuleSet`:
+``rule_id()`` gives ``CASE WHEN <when> THEN '<rule id>' … END`` over the shop
+relation ``f``; the compute step then reads each chosen rule's numbers with
+``lookup`` (``CASE <rule id> WHEN … THEN <literal>``).
 
 :func:`check_score_rules` adds what the generic checker cannot know: a score
 rulebook needs a scale, non-gate rules must not read the score they produce, and
@@ -15,19 +16,17 @@ the rule's file and line.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Final
 
 import sqlglot.expressions as exp
 
 from merchantry.kit.errors import Diagnostic, Severity
 from merchantry.rulebook.columns import SCORE_COLUMN_NAMES
-from merchantry.rulebook.condition import compile_condition
 from merchantry.rulebook.model import Rule, Rulebook
+from merchantry.rulebook.ruleset import FACT_ALIAS, RuleSet, literal
 from merchantry.rulebook.score_effects import SCORE_KIND_NAMES
 
-F: Final = "f"
+F: Final = FACT_ALIAS
 GATE_KINDS: Final = ("score_gate", "score_peer_gate")
 """Kinds evaluated over the published series: the only ones that may read score columns."""
 SHOP_ONLY_NAMESPACES: Final = ("shop", "category", "param")
@@ -36,41 +35,7 @@ SHOP_ONLY_NAMESPACES: Final = ("shop", "category", "param")
 
 def lit(value: int | str) -> exp.Expr:
     """A SQL literal for one of our numbers or names."""
-    if isinstance(value, int):
-        return exp.Literal.number(value)
-    return exp.Literal.string(value)
-
-
-@dataclass(frozen=True, slots=True)
-class RuleGroup:
-    """Rules deciding one thing, in precedence order, with compiled conditions."""
-
-    key: str
-    rules: tuple[Rule, ...]
-    conditions: tuple[exp.Expr, ...]
-
-    def chosen(self) -> exp.Expr:
-        """The id of the first matching rule (NULL when none matches)."""
-        if not self.rules:
-            return exp.Null()
-        ifs = [
-            exp.If(this=cond.copy(), true=lit(rule.id))
-            for rule, cond in zip(self.rules, self.conditions, strict=True)
-        ]
-        return exp.Case(ifs=ifs)
-
-    def value(self, rule_column: exp.Expr, pick: Callable[[Rule], exp.Expr]) -> exp.Expr:
-        """``CASE <rule_column> WHEN 'id' THEN pick(rule) …`` (NULL for no rule)."""
-        if not self.rules:
-            return exp.Null()
-        ifs = [exp.If(this=lit(rule.id), true=pick(rule)) for rule in self.rules]
-        return exp.Case(this=rule_column.copy(), ifs=ifs)
-
-    def int_field(self, rule_column: exp.Expr, name: str) -> exp.Expr:
-        return self.value(rule_column, lambda r: lit(r.effect.int(name)))
-
-    def text_field(self, rule_column: exp.Expr, name: str) -> exp.Expr:
-        return self.value(rule_column, lambda r: lit(r.effect.text(name)))
+    return literal(value)
 
 
 class ScoreRules:
@@ -79,18 +44,15 @@ class ScoreRules:
     def __init__(self, book: Rulebook) -> None:
         self.book = book
         self.params = book.parameter_values
+        self._by_kind: dict[str, RuleSet] = {}
 
-    def _compile(self, rule: Rule) -> exp.Expr:
-        return compile_condition(rule.condition, self.params, fact_alias=F)
-
-    def group(self, kind: str, key_field: str | None = None, key: str = "") -> RuleGroup:
+    def group(self, kind: str, key_field: str | None = None, key: str = "") -> RuleSet:
         """Rules of ``kind`` (whose ``key_field`` equals ``key``), in precedence order."""
-        rules = tuple(
-            r
-            for r in self.book.rules_of(kind)
-            if key_field is None or r.effect.text(key_field) == key
+        if key_field is None:
+            return RuleSet.of(self.book, kind, key=key or kind)
+        return RuleSet.of(
+            self.book, kind, where=lambda r: r.effect.text(key_field) == key, key=key or kind
         )
-        return RuleGroup(key or kind, rules, tuple(self._compile(r) for r in rules))
 
     def keys(self, kind: str, key_field: str) -> tuple[str, ...]:
         """Distinct keys the rules of ``kind`` name, in order of first appearance."""
@@ -100,7 +62,11 @@ class ScoreRules:
         return self.book.rules_of(kind)
 
     def compiled(self, rule: Rule) -> exp.Expr:
-        return self._compile(rule)
+        """The rule's compiled condition, from the set of its kind (compiled once)."""
+        kind = rule.effect.kind
+        if kind not in self._by_kind:
+            self._by_kind[kind] = RuleSet.of(self.book, kind)
+        return self._by_kind[kind].condition(rule)
 
     def parameter(self, name: str, default: int) -> int:
         """A rulebook parameter the indicator SQL uses, or its documented default."""

@@ -62,9 +62,10 @@ EXTREME_SHOPS: Final = """
 SELECT s.shop_id, p.name, s.industry, s.score_cp
 FROM shop_scores AS s LEFT JOIN shops AS p USING (shop_id)
 WHERE s.rulebook = ? AND s.score_date = ? AND s.stage = 'formal' AND s.score_cp IS NOT NULL
-ORDER BY s.score_cp {order}, s.shop_id LIMIT ?
+ORDER BY s.score_cp * ?, s.shop_id LIMIT ?
 """
-"""The best (``DESC``) or worst (``ASC``) formal-stage shops of a day, with their names."""
+"""The best (direction -1) or worst (+1) formal-stage shops of a day, with their names;
+parameters: rulebook, day, direction, how many."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,13 +112,13 @@ def extreme_shops(
 ) -> tuple[list[ShopFigure], list[ShopFigure]]:
     """(best, worst) formal-stage shops of a day under ``rulebook``, with their names."""
 
-    def fetch(order: str) -> list[ShopFigure]:
-        rows = con.execute(EXTREME_SHOPS.format(order=order), [rulebook, day, n]).fetchall()
+    def fetch(direction: int) -> list[ShopFigure]:
+        rows = con.execute(EXTREME_SHOPS, [rulebook, day, direction, n]).fetchall()
         return [
             ShopFigure(str(a), None if b is None else str(b), str(c), int(d)) for a, b, c, d in rows
         ]
 
-    return fetch("DESC"), fetch("ASC")
+    return fetch(-1), fetch(1)
 
 
 def generate_market(

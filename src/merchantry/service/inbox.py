@@ -51,6 +51,7 @@ from merchantry.model.schema import Table as DeclaredTable
 from merchantry.model.system import QUARANTINE_COLUMNS
 from merchantry.model.tables import TABLES, TABLES_BY_NAME
 from merchantry.ops.tables import online_inbox, online_quarantine
+from merchantry.store.sql import insert_values
 
 MARKS_DDL: Final = (
     "CREATE TABLE IF NOT EXISTS online_inbox_marks (drained_through BIGINT, "
@@ -442,8 +443,7 @@ def _copy_refusals(engine: Engine, con: duckdb.DuckDBPyConnection) -> int:
             "raw": r["body"],
         }
         values.append([record[n] for n in names])
-    placeholders = ", ".join("?" for _ in names)
-    con.executemany(f"INSERT INTO quarantine ({', '.join(names)}) VALUES ({placeholders})", values)
+    con.executemany(insert_values("quarantine", names), values)
     last = max(int(r["quarantine_id"]) for r in rows)
     with engine.begin() as conn:
         conn.execute(

@@ -20,6 +20,7 @@ from merchantry.kit.errors import InputError, NotFound
 from merchantry.ledger.payouts import PayoutRow, list_payouts
 from merchantry.ledger.statements import Statement, shop_statement
 from merchantry.scoring.diagnosis import ScoreDiagnosis, diagnose_score
+from merchantry.store.sql import records
 from merchantry.store.warehouse import table_exists
 
 ORDER_PAYOUTS: Final = """
@@ -66,12 +67,6 @@ LEFT JOIN rulebook_rules AS w ON w.rulebook = f.rulebook AND w.rule_id = f.waive
 WHERE f.order_id = $order AND (CAST($rulebook AS VARCHAR) IS NULL OR f.rulebook = $rulebook)
 ORDER BY f.rulebook, f.accrued_on, f.fee_kind, f.payer, f.payee
 """
-
-
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    cursor = con.execute(sql, params)
-    names = [d[0] for d in cursor.description or ()]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def require_shop(con: duckdb.DuckDBPyConnection, shop: str) -> None:
@@ -142,7 +137,7 @@ def payouts_by_order(
     require_shop(con, shop)
     _require_table(con, "order_payouts", "run `merchantry close` first")
     params = {"shop": shop, "start": start, "end": end, "limit": limit, "offset": offset}
-    rows = _rows(con, ORDER_PAYOUTS, params)
+    rows = records(con, ORDER_PAYOUTS, params)
     total = int(rows[0]["total"]) if rows else _count_orders(con, params)
     return [
         OrderPayout(
@@ -223,7 +218,7 @@ def score_history(
     require_shop(con, shop)
     _require_table(con, "shop_scores", "run `merchantry score` first")
     book = score_rulebook(con, shop, rulebook)
-    rows = _rows(con, SCORES, {"rulebook": book, "shop": shop, "start": start, "end": end})
+    rows = records(con, SCORES, {"rulebook": book, "shop": shop, "start": start, "end": end})
     if not rows:
         raise NotFound(f"shop {shop!r} has no score under {book} between {start} and {end}")
     days = tuple(
@@ -291,7 +286,7 @@ def order_fees(
 ) -> OrderFees:
     """Every fee line of one order (under one rulebook, or every rulebook priced)."""
     _require_table(con, "fee_lines", "run `merchantry fees` first")
-    rows = _rows(con, ORDER_FEES, {"order": order_id, "rulebook": rulebook})
+    rows = records(con, ORDER_FEES, {"order": order_id, "rulebook": rulebook})
     if not rows:
         where = f" under {rulebook}" if rulebook else ""
         raise NotFound(f"order {order_id!r} has no fee lines{where}")

@@ -19,6 +19,7 @@ from merchantry.simulate.catalog import RuleInfo, read_rules
 from merchantry.simulate.distribution import PERCENTILES, Spread
 from merchantry.simulate.money import MoneyEffect, read_effects
 from merchantry.simulate.params import Period, SegmentParams
+from merchantry.store.sql import records
 
 TOP_SHOPS: Final = 20
 SAMPLE_SIZE: Final = 5_000
@@ -157,12 +158,6 @@ class SimulationResult:
         return tuple(s for s in self.by_segment if s.dimension == dimension)
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    cursor = con.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def _shop(row: dict[str, Any]) -> ShopSaving:
     return ShopSaving(**{f.name: row[f.name] for f in fields(ShopSaving)})
 
@@ -189,11 +184,11 @@ def load_result(
     con: duckdb.DuckDBPyConnection, run_id: str, *, top: int = TOP_SHOPS
 ) -> SimulationResult:
     """Read a stored run; ``NotFound`` names the run id when it is not there."""
-    runs = _rows(con, "SELECT * FROM sim_runs WHERE run_id = ?", [run_id])
+    runs = records(con, "SELECT * FROM sim_runs WHERE run_id = ?", [run_id])
     if not runs:
         raise NotFound(f"no simulation run {run_id!r} in the warehouse")
     run = runs[0]
-    summary_row = _rows(con, "SELECT * FROM sim_summary WHERE run_id = ?", [run_id])[0]
+    summary_row = records(con, "SELECT * FROM sim_summary WHERE run_id = ?", [run_id])[0]
     summary = Summary(**{f.name: int(summary_row[f.name]) for f in fields(Summary)})
     by_line = tuple(
         LineSaving(
@@ -207,7 +202,7 @@ def load_result(
             shops=r["shops"],
             saving_fen=r["saving_fen"],
         )
-        for r in _rows(
+        for r in records(
             con,
             "SELECT * FROM sim_by_line WHERE run_id = ? ORDER BY saving_fen DESC, line_id",
             [run_id],
@@ -215,17 +210,17 @@ def load_result(
     )
     by_segment = tuple(
         SegmentSaving(**{f.name: r[f.name] for f in fields(SegmentSaving)})
-        for r in _rows(
+        for r in records(
             con,
             "SELECT * FROM sim_by_segment WHERE run_id = ? "
             "ORDER BY dimension, saving_fen DESC, segment",
             [run_id],
         )
     )
-    dist = _rows(con, "SELECT * FROM sim_distribution WHERE run_id = ?", [run_id])
+    dist = records(con, "SELECT * FROM sim_distribution WHERE run_id = ?", [run_id])
     gainers = tuple(
         _shop(r)
-        for r in _rows(
+        for r in records(
             con,
             "SELECT * FROM sim_shop_savings WHERE run_id = ? AND saving_fen > 0 "
             "ORDER BY saving_fen DESC, shop_id LIMIT ?",
@@ -234,14 +229,14 @@ def load_result(
     )
     losers = tuple(
         _shop(r)
-        for r in _rows(
+        for r in records(
             con,
             "SELECT * FROM sim_shop_savings WHERE run_id = ? AND saving_fen < 0 "
             "ORDER BY saving_fen ASC, shop_id LIMIT ?",
             [run_id, top],
         )
     )
-    savings = _rows(
+    savings = records(
         con,
         "SELECT size, saving_fen FROM sim_shop_savings WHERE run_id = ? ORDER BY saving_fen",
         [run_id],
@@ -254,7 +249,7 @@ def load_result(
     rules = read_rules(con, (run["baseline"], run["candidate"]))
     ledger = tuple(
         LedgerSide(**{f.name: r[f.name] for f in fields(LedgerSide)})
-        for r in _rows(con, "SELECT * FROM sim_ledger WHERE run_id = ? ORDER BY side", [run_id])
+        for r in records(con, "SELECT * FROM sim_ledger WHERE run_id = ? ORDER BY side", [run_id])
     )
     return SimulationResult(
         run_id=run_id,

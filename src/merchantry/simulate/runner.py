@@ -38,6 +38,7 @@ from merchantry.simulate.savings import (
     write_savings,
 )
 from merchantry.simulate.tables import SIM_TABLES, ensure_sim_tables
+from merchantry.store.sql import insert_values
 from merchantry.store.warehouse import DIALECT, transaction
 
 Progress = Callable[[str], None]
@@ -157,10 +158,7 @@ def _write_ledger_terms(
         terms = side_terms(con, book, period)
         sides.append(terms)
         row = {"run_id": run_id, "side": side, **dataclasses.asdict(terms.ledger)}
-        con.execute(
-            f"INSERT INTO sim_ledger ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
-            list(row.values()),
-        )
+        con.execute(insert_values("sim_ledger", list(row)), list(row.values()))
     return sides
 
 

@@ -119,8 +119,11 @@ def read_marketplace(con: duckdb.DuckDBPyConnection) -> Marketplace:
     return Marketplace(str(marketplace_id), str(name), currency(str(code)), str(zone))
 
 
-def create_table_sql(table: Table, *, name: str | None = None, if_not_exists: bool = True) -> str:
-    """``CREATE TABLE`` for a declared table (primary key included)."""
+def create_table_sql(
+    table: Table, *, name: str | None = None, if_not_exists: bool = True, replace: bool = False
+) -> str:
+    """``CREATE TABLE`` for a declared table (primary key included); ``replace``: ``CREATE OR
+    REPLACE``, for a table a run rewrites whole."""
     columns: list[exp.Expression] = [
         exp.ColumnDef(
             this=exp.to_identifier(col.name, quoted=True),
@@ -137,7 +140,8 @@ def create_table_sql(table: Table, *, name: str | None = None, if_not_exists: bo
     create = exp.Create(
         this=exp.Schema(this=exp.to_table(name or table.name), expressions=columns),
         kind="TABLE",
-        exists=if_not_exists,
+        exists=if_not_exists and not replace,
+        replace=replace,
     )
     return create.sql(dialect=DIALECT)
 

@@ -40,6 +40,7 @@ from merchantry.ingest.validate import Source, load_table, register_sources
 from merchantry.model.schema import ColumnType, Table
 from merchantry.model.tables import TABLES_BY_NAME
 from merchantry.service.inbox import INBOX_PATH_PREFIX, InboxEvent, Refusal, event_key
+from merchantry.store.sql import col, to_sql
 from merchantry.store.warehouse import ensure_schema
 
 STAGE: Final = "_online_stage"
@@ -209,11 +210,14 @@ class EventDesk:
                 [ingest_id],
             ).fetchall()
             bad_rows = {int(r[0]) for r in problems}
-            match = " AND ".join(f't."{k}" = s."{k}"' for k in table.primary_key)
-            cursor = self.con.execute(
-                f'SELECT s._row, t.* FROM "{table.name}" AS t JOIN {STAGE} AS s ON {match} '
-                "ORDER BY s._row"
+            match = exp.and_(*[col(k, "t").eq(col(k, "s")) for k in table.primary_key])
+            staged = (
+                exp.select(col("_row", "s"), exp.column(exp.Star(), table="t"))
+                .from_(exp.alias_(exp.table_(exp.to_identifier(table.name, quoted=True)), "t"))
+                .join(exp.alias_(exp.to_table(STAGE), "s", table=True), on=match)
+                .order_by(col("_row", "s"))
             )
+            cursor = self.con.execute(to_sql(staged))
             names = [d[0] for d in cursor.description][1:]
             found = [(int(r[0]), dict(zip(names, r[1:], strict=True))) for r in cursor.fetchall()]
             self.con.execute("DELETE FROM quarantine WHERE ingest_id = ?", [ingest_id])

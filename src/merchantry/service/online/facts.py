@@ -20,8 +20,10 @@ from datetime import date, datetime
 from typing import Any, Final
 
 import duckdb
+import sqlglot.expressions as exp
 
 from merchantry.rulebook.columns import CONDITION_COLUMNS, SCORE_COLUMNS, SCORE_SERIES_SQL
+from merchantry.store.sql import col, parse, to_sql
 
 ORDER_FIELDS: Final = (
     "order_id",
@@ -98,11 +100,12 @@ class Reference:
 
     def load_scores(self, con: duckdb.DuckDBPyConnection) -> None:
         """The score series in force (re-read after a scoring run)."""
-        names = ", ".join(SCORE_FIELDS)
-        rows = con.execute(
-            f"SELECT shop_id, score_date, {names} FROM ({SCORE_SERIES_SQL}) "
-            "ORDER BY shop_id, score_date"
-        ).fetchall()
+        query = (
+            exp.select(col("shop_id"), col("score_date"), *[col(n) for n in SCORE_FIELDS])
+            .from_(exp.Subquery(this=parse(SCORE_SERIES_SQL)))
+            .order_by(col("shop_id"), col("score_date"))
+        )
+        rows = con.execute(to_sql(query)).fetchall()
         dates: dict[str, list[date]] = {}
         values: dict[str, list[tuple[Any, ...]]] = {}
         for shop_id, score_date, *rest in rows:

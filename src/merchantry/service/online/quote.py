@@ -120,9 +120,9 @@ class FeeQuoter:
             self._kinds.append(
                 _Kind(present, tuple((name, compile_expr(v)) for name, v in values.items()))
             )
-        settle = RuleSet(rulebook, "settlement_days")
-        auto = RuleSet(rulebook, "auto_confirm_days")
-        commission = RuleSet(rulebook, "commission_settlement_days")
+        settle = RuleSet.of(rulebook, "settlement_days")
+        auto = RuleSet.of(rulebook, "auto_confirm_days")
+        commission = RuleSet.of(rulebook, "commission_settlement_days")
         self._ledger = compile_columns(
             [
                 ("settle_days", settle.int_field("days")),

@@ -29,6 +29,7 @@ by :mod:`merchantry.service.online.evaluate`; bands, points and reasons come fro
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -46,10 +47,17 @@ from merchantry.risk.settings import RiskSettings
 from merchantry.service.online.evaluate import Fn, compile_expr, date_diff
 from merchantry.service.online.facts import ORDER_FIELDS, Reference, order_facts
 from merchantry.service.online.trees import OneRowTrees, UnsupportedModel
+from merchantry.store.sql import fill, lit, to_sql
 
 REFUND_ONLY: Final = "refund_only"
 _FAULT: Final = frozenset(FAULT_REASONS)
 _INSTANT_SECONDS: Final = INSTANT_MINUTES * 60
+_RING_IDENTIFIERS: Final = """
+SELECT o.buyer_id, p_kind AS kind, o.p_column AS hash
+FROM orders AS o JOIN risk_ring_members AS m USING (buyer_id)
+WHERE o.p_column IS NOT NULL
+"""
+"""A ring member's identifiers of one kind (the kind a literal, the column a name)."""
 
 
 class UnknownOrder(LookupError):
@@ -131,12 +139,12 @@ class RiskState:
         self.rings = {b: (ring, int(size), bool(flag)) for b, ring, size, flag in rows}
         identifiers: dict[tuple[str, str], str] = {}
         if self.rings:
-            selects = " UNION ".join(
-                f"SELECT o.buyer_id, '{kind}' AS kind, o.{column} AS hash FROM orders AS o "
-                f"JOIN risk_ring_members AS m USING (buyer_id) WHERE o.{column} IS NOT NULL"
+            selects = [
+                fill(_RING_IDENTIFIERS, p_kind=lit(kind), p_column=column)
                 for kind, column in IDENTIFIER_COLUMNS.items()
-            )
-            for buyer, kind, value in con.execute(selects).fetchall():
+            ]
+            query = functools.reduce(lambda a, b: exp.union(a, b, distinct=True), selects)
+            for buyer, kind, value in con.execute(to_sql(query)).fetchall():
                 identifiers[(kind, value)] = self.rings[buyer][0]
         self.ring_identifiers = identifiers
 
