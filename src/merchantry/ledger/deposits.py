@@ -185,7 +185,7 @@ def compute_experience_orders(
     clean days before ``start``) that an ``experience_deposit`` rule matches, with the
     amount and clean days of the first matching rule; returns the payment days inside
     ``start``..``end`` (the days the amount in force can rise)."""
-    rules = RuleSet(book, "experience_deposit")
+    rules = RuleSet.of(book, "experience_deposit")
     if not rules.rules:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE ledger_experience_orders (shop_id VARCHAR, "

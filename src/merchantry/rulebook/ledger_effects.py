@@ -77,7 +77,7 @@ LEDGER_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
             ),
         ),
         (S.FIRST,),
-        applied_by_fee_stage=False,
+        stage=Stage.LEDGER,
     ),
     EffectKind(
         "deposit_terms",
