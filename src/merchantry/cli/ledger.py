@@ -24,6 +24,7 @@ from merchantry.cli.options import (
     DATE_FORMATS,
     DEFAULT_DB,
     DbOption,
+    OutboxOption,
     RulebookDirsOption,
     check_period,
     command,
@@ -100,13 +101,7 @@ def close_command(
     refresh_fees: Annotated[
         bool, typer.Option(help="Re-run the fee stage first (after late after-sales data).")
     ] = False,
-    outbox: Annotated[
-        str | None,
-        typer.Option(
-            envvar="MERCHANTRY_OPS_URL",
-            help="Operational database (the service's): queue payout.scheduled webhooks there.",
-        ),
-    ] = None,
+    outbox: OutboxOption = None,
 ) -> None:
     """Post the period to the journal in one transaction (re-running posts nothing new)."""
     console = Console()

@@ -47,6 +47,14 @@ RulebookDirsOption = Annotated[
         help="Extra folder of rulebook YAML files, searched before the shipped ones (repeatable).",
     ),
 ]
+OutboxOption = Annotated[
+    str | None,
+    typer.Option(
+        "--outbox",
+        envvar="MERCHANTRY_OPS_URL",
+        help="Operational database (the service's): queue payout.scheduled webhooks there.",
+    ),
+]
 __all__ = ["DEFAULT_DB"]
 
 

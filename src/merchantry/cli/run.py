@@ -18,6 +18,7 @@ from merchantry.cli.options import (
     DATE_FORMATS,
     DEFAULT_DB,
     DbOption,
+    OutboxOption,
     RulebookDirsOption,
     check_period,
     command,
@@ -25,6 +26,7 @@ from merchantry.cli.options import (
     progress,
     rulebook_dirs,
 )
+from merchantry.ops import open_ops
 from merchantry.service.runner import RunReport, run_stages
 from merchantry.service.snapshot import publish_snapshot
 from merchantry.service.stages import (
@@ -80,6 +82,7 @@ def run_command(
     snapshot: Annotated[
         bool, typer.Option(help="Publish a read-only snapshot for readers after the run.")
     ] = False,
+    outbox: OutboxOption = None,
 ) -> None:
     """Run what is stale, in order: scores, fees, the close, risk; say what was skipped and why.
 
@@ -112,6 +115,7 @@ def run_command(
             force=force,
             progress=lambda text: step(f"{current['stage']}: {text}"),
             on_stage=on_stage,
+            outbox=open_ops(outbox) if outbox else None,
         )
     print_run(console, run)
     if snapshot:
