@@ -18,6 +18,7 @@ TRUTH_FILES = {
     "sizing_skus",
     "decoys",
     "refund_abusers",
+    "cs_agents",
 }
 
 
