@@ -20,7 +20,7 @@ from merchantry.api import errors
 from merchantry.api.dispatcher import Dispatcher
 from merchantry.api.errors import single_valued_query
 from merchantry.api.jobs import JobRunner
-from merchantry.api.routes import admin, merchant, operator, system
+from merchantry.api.routes import admin, cs, merchant, operator, system
 from merchantry.api.settings import ServiceSettings
 from merchantry.api.warehouse import publish_if_missing
 from merchantry.ops import open_ops
@@ -77,7 +77,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         else None
     )
     errors.install(app)
-    for module in (system, merchant, operator, admin):
+    for module in (system, merchant, operator, admin, cs):
         app.include_router(module.router)
     _install_realtime(app)
     return app

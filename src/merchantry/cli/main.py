@@ -45,6 +45,7 @@ def root(
 
 def _register_all() -> None:
     from merchantry.cli import (
+        cs,
         demo,
         fees,
         generate,
@@ -72,6 +73,7 @@ def _register_all() -> None:
         demo,
         serve,
         inbox,
+        cs,
     ):
         module.register(app)
 

@@ -146,17 +146,16 @@ def route(
 
 
 def _why_nobody(step: Step, need: Need | None, c: Consultation) -> str:
+    if step.certified and (need is None or need.certification is None):
+        return "the consultation needs no certification"
     parts = []
-    if step.certified:
-        if need is None or need.certification is None:
-            parts.append("the consultation needs no certification")
-        else:
-            parts.append(f"no agent holds an active {need.certification} badge")
+    if step.certified and need is not None:
+        parts.append(f"an active {need.certification} badge")
     if step.skills != "none" and need is not None:
         parts.append(f"{step.skills} of {', '.join(need.skills)} at level ≥ {step.min_level}")
     if step.language:
         parts.append(f"language {c.language}")
-    return "no agent of the shop meets " + "; ".join(parts) if parts else "no agent"
+    return "no agent of the shop has " + " and ".join(parts) if parts else "no agent"
 
 
 def round_robin(

@@ -44,6 +44,8 @@ MERCHANT_SCOPES: Final = frozenset(
         "cases:read",
         "cases:appeal",
         "fees:quote",
+        "cs:ask",
+        "cs:route",
     }
 )
 """Everything a merchant key may hold: reads of its own shop, appeals, its own fee quotes."""
@@ -58,11 +60,13 @@ OPERATOR_SCOPES: Final = MERCHANT_SCOPES | {
     "webhooks:manage",
     "payouts:notify",
     "audit:read",
+    "cs:staffing",
+    "cs:replay",
 }
 """What an operator key gets when ``--scopes`` is not given."""
 
 INTEGRATOR_SCOPES: Final = frozenset(
-    {"webhooks:manage", "risk:decide", "fees:quote", "events:write"}
+    {"webhooks:manage", "risk:decide", "fees:quote", "events:write", "cs:route", "cs:ask"}
 )
 """What an integrator key gets when ``--scopes`` is not given."""
 

@@ -300,3 +300,32 @@ def evaluate_assistant(
     desk = assistant_desk(con, on, with_routing=False, use_model=False)
     questions = build_questions(con, shops, on, seed)
     return evaluate(questions, lambda q: desk.ask(q.shop_id, q.text))
+
+
+def facts_day(con: duckdb.DuckDBPyConnection) -> date:
+    """The day after the last paid order: the assistant's "today" on a historical warehouse."""
+    row = con.execute("SELECT max(paid_at) FROM orders").fetchone()
+    return row[0].date() + timedelta(days=1) if row and row[0] else date.today()
+
+
+def answer_dict(answer: Answer) -> dict[str, object]:
+    """An answer as plain data (the CLI's ``--json`` and the API's body)."""
+    h = answer.handoff
+    return {
+        "shop_id": answer.shop_id,
+        "question": answer.question,
+        "answered": answer.answered,
+        "topic": answer.topic,
+        "text": answer.text,
+        "citations": [{"fact_id": f.fact_id, "text": f.text} for f in answer.citations],
+        "handoff": None
+        if h is None
+        else {
+            "reason": h.reason.value,
+            "detail": h.detail,
+            "intent": h.intent,
+            "agent_id": h.agent_id,
+            "step_id": h.step_id,
+        },
+        "fluent": answer.fluent,
+    }
