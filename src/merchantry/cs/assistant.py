@@ -8,7 +8,8 @@ Data flow for one question:
    through the routing rulebook.
 2. **Topic**: what kind of fact would answer (a price, the return period, shipping, a service,
    the settlement or insurance terms, an order's status).
-3. **Retrieval**: products are ranked by BM25 over jieba tokens of their titles (or found by a
+3. **Retrieval**: products are ranked by BM25+ (whose term weights stay positive in a
+   shop of two products) over jieba tokens of their titles (or found by a
    SKU id in the question); the best one counts only when its title holds the rulebook's
    ``min_coverage_pct`` of the question's words. Services, platform terms and orders are
    found by their key.
@@ -31,7 +32,7 @@ from enum import StrEnum
 from typing import Final
 
 import jieba
-from rank_bm25 import BM25Okapi
+from rank_bm25 import BM25Plus
 
 from merchantry.cs.facts import Fact, ShopFacts
 
@@ -251,7 +252,7 @@ class ProductIndex:
     def __init__(self, products: Sequence[Fact]) -> None:
         self.products = list(products)
         corpus = [tokens(f.text.split("售价")[0]) or ["_"] for f in self.products]
-        self.bm25 = BM25Okapi(corpus) if corpus else None
+        self.bm25 = BM25Plus(corpus) if corpus else None
 
     def best(self, question: str, min_coverage: float) -> tuple[Fact | None, float]:
         """The best-ranked product and the share of the query's words its title holds; no
@@ -262,10 +263,17 @@ class ProductIndex:
         if not query:
             return None, 0.0
         scores = self.bm25.get_scores(query)
-        best = max(range(len(scores)), key=lambda i: (scores[i], -len(self.products[i].text)))
-        title = self.products[best].text.split("售价")[0]
-        coverage = sum(1 for t in set(query) if t in title) / len(set(query))
-        return (self.products[best], coverage) if coverage >= min_coverage else (None, coverage)
+        words = set(query)
+
+        def coverage(i: int) -> float:
+            title = self.products[i].text.split("售价")[0]
+            return sum(1 for t in words if t in title) / len(words)
+
+        best = max(
+            range(len(scores)), key=lambda i: (scores[i], coverage(i), -len(self.products[i].text))
+        )
+        share = coverage(best)
+        return (self.products[best], share) if share >= min_coverage else (None, share)
 
 
 Router = Callable[[str], tuple[str | None, str | None]]
