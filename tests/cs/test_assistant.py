@@ -198,6 +198,7 @@ def test_money_is_shown_from_integer_fen() -> None:
     ]
 
 
+@pytest.mark.slow
 def test_facts_come_from_the_warehouse_and_the_rulebook(
     market_con: duckdb.DuckDBPyConnection,
 ) -> None:

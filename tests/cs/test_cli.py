@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from merchantry.cli.main import app
@@ -34,6 +35,7 @@ def test_check_passes_the_shipped_rulebook_and_names_a_bad_line(tmp_path: Path) 
     assert "bad-skill-mode" in refused.output
 
 
+@pytest.mark.slow
 def test_route_prints_the_decision_as_json(market: Path) -> None:
     result = runner.invoke(
         app,
@@ -60,6 +62,7 @@ def test_route_prints_the_decision_as_json(market: Path) -> None:
     assert decision["agent_id"].startswith("S000003-kf")
 
 
+@pytest.mark.slow
 def test_route_refuses_an_unknown_intent_and_shop(market: Path) -> None:
     result = runner.invoke(
         app,
@@ -96,6 +99,7 @@ def test_route_refuses_an_unknown_intent_and_shop(market: Path) -> None:
     assert result.exit_code == 3
 
 
+@pytest.mark.slow
 def test_staffing_direct_and_from_history(market: Path) -> None:
     direct = runner.invoke(
         app, ["cs", "staffing", "--rate", "120", "--aht", "240"], env={"COLUMNS": "200"}
@@ -122,6 +126,7 @@ def test_staffing_direct_and_from_history(market: Path) -> None:
     assert "need." in history.output
 
 
+@pytest.mark.slow
 def test_replay_certifications_ask_and_evaluate(market: Path) -> None:
     replay = runner.invoke(
         app,
