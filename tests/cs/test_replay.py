@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import duckdb
 import pytest
@@ -120,3 +120,23 @@ def test_the_market_replay_side_by_side(
     assert (m["cs_rounds"], m["cs_rounds_3min"], m["cs_rated"], m["cs_dissatisfied"]) == row
     # Rated sessions are the same ones under every policy (common random numbers).
     assert f["rulebook"].measures["cs_rated"] == f["round_robin"].measures["cs_rated"] == row[2]
+
+
+def test_speedup_squeezes_arrivals_into_a_queue(
+    empty_con: duckdb.DuckDBPyConnection, rules: RoutingRules
+) -> None:
+    """One agent with one seat; chats 400 s apart, 3 rounds (120 s) each. At normal speed
+    nobody waits; ten times faster they arrive 40 s apart and each waits for the one before."""
+    con = empty_con
+    _shop(con, "S1", "toys")
+    _agent(con, "solo", {"presale": 3})
+    for i in range(3):
+        _session(
+            con, f"X{i}", datetime(2026, 10, 21, 10, 0, 0) + timedelta(seconds=400 * i), 3, None
+        )
+    normal = replay(con, rules, date(2026, 10, 21), date(2026, 10, 22))
+    assert normal.policies["rulebook"].wait_seconds == [0, 0, 0]
+    fast = replay(con, rules, date(2026, 10, 21), date(2026, 10, 22), speedup=10)
+    # 10:00, 10:06:40, 10:13:20 become 01:00:00, 01:00:40, 01:01:20: each waits for the seat
+    assert fast.policies["rulebook"].wait_seconds == [0, 80, 160]
+    assert fast.policies["round_robin"].wait_seconds == [0, 80, 160]

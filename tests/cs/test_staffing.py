@@ -105,3 +105,20 @@ def test_bad_staffing_input_is_refused() -> None:
         agents_needed(arrivals_per_hour=10, aht_seconds=0, target_seconds=20, service_level=0.8)
     zero = agents_needed(arrivals_per_hour=0, aht_seconds=60, target_seconds=20, service_level=0.8)
     assert (zero.servers, zero.agents) == (0, 0)
+
+
+def test_erlang_a_staffing_is_the_smallest_count_that_reaches_the_level() -> None:
+    s = agents_needed(
+        arrivals_per_hour=300,
+        aht_seconds=180,
+        target_seconds=30,
+        service_level=0.9,
+        patience_seconds=90,
+    )
+    lam = 300 / 3600
+    assert erlang_a(s.servers, lam, 180, 90, 30).service_level >= 0.9
+    assert erlang_a(s.servers - 1, lam, 180, 90, 30).service_level < 0.9
+    with pytest.raises(InputError, match="split the skill"):
+        agents_needed(
+            arrivals_per_hour=1_000_000, aht_seconds=86_400, target_seconds=20, service_level=0.8
+        )

@@ -244,6 +244,10 @@ def replay_command(
     start: Annotated[datetime, typer.Option("--from", formats=DATE_FORMATS, help="First day.")],
     end: Annotated[datetime, typer.Option("--to", formats=DATE_FORMATS, help="Last day.")],
     shop: Annotated[str | None, typer.Option("--shop", help="One shop only.")] = None,
+    speedup: Annotated[
+        int,
+        typer.Option("--speedup", min=1, max=1000, help="Arrivals this many times closer."),
+    ] = 1,
     db: DbOption = DEFAULT_DB,
     rules: RulesOption = DEFAULT_RULEBOOK,
 ) -> None:
@@ -254,7 +258,12 @@ def replay_command(
         if shop:
             require_shop(con, shop)
         report = use.replay_report(
-            con, load_rules(rules), start.date(), end.date() + timedelta(days=1), shop
+            con,
+            load_rules(rules),
+            start.date(),
+            end.date() + timedelta(days=1),
+            shop,
+            speedup=speedup,
         )
     print_replay(Console(highlight=False), report)
 

@@ -87,6 +87,8 @@ class Session:
     first_response: int | None
     rating: int | None
     intent: str
+    arrival: float
+    """Seconds since the epoch the replay lets it arrive (``started_at``, or compressed)."""
 
 
 @dataclass(slots=True)
@@ -151,8 +153,15 @@ def _language(session_id: str, business_mode: str) -> str:
 
 
 def load_sessions(
-    con: duckdb.DuckDBPyConnection, since: date, until: date, shop_id: str | None
+    con: duckdb.DuckDBPyConnection,
+    since: date,
+    until: date,
+    shop_id: str | None,
+    speedup: int = 1,
 ) -> list[Session]:
+    """Human sessions of [since, until); with ``speedup`` k the arrivals come k times closer
+    together (the period squeezed into its first 1/k), to see the policies under load."""
+    origin = datetime.combine(since, datetime.min.time()).timestamp()
     rows = con.execute(
         SESSIONS_SQL,
         {
@@ -174,6 +183,7 @@ def load_sessions(
             first_response=None if r[8] is None else int(r[8]),
             rating=None if r[9] is None else int(r[9]),
             intent=str(r[10]),
+            arrival=origin + (r[4].timestamp() - origin) / speedup,
         )
         for r in rows
     ]
@@ -225,12 +235,15 @@ def replay(
     since: date,
     until: date,
     shop_id: str | None = None,
+    *,
+    speedup: int = 1,
 ) -> ReplayResult:
-    """Replay [since, until) under round-robin and under ``rules``; the recorded history too."""
+    """Replay [since, until) under round-robin and under ``rules``; the recorded history too.
+    ``speedup`` squeezes the arrivals (see :func:`load_sessions`)."""
     agents = prepare_agents(con, rules, since, until, shop_id)
     # The history has no rosters: in the replay every agent is on shift when a chat arrives.
     agents = [replace(a, online_from_hour=0, online_to_hour=24) for a in agents]
-    sessions = load_sessions(con, since, until, shop_id)
+    sessions = load_sessions(con, since, until, shop_id, speedup)
     by_shop_agents: dict[str, list[Agent]] = defaultdict(list)
     for a in agents:
         by_shop_agents[a.shop_id].append(a)
@@ -292,7 +305,7 @@ def _simulate(
     shop_dissatisfied = 10_000 * unhappy // rated if rated else 2_000
     turn = 0
     for s in sessions:
-        arrival = s.started_at.timestamp()
+        arrival = s.arrival
         for ends in busy.values():
             while ends and ends[0] <= arrival:
                 heapq.heappop(ends)

@@ -148,60 +148,98 @@ def agents_needed(
 ) -> Staffing:
     """The fewest servers reaching ``service_level`` (a share, e.g. 0.8) within
     ``target_seconds``; Erlang A when a mean patience is given, else Erlang C."""
-    if arrivals_per_hour < 0 or aht_seconds <= 0 or target_seconds < 0:
+    if not 0 <= arrivals_per_hour <= 1_000_000 or not 1 <= aht_seconds <= 86_400:
         raise InputError(
-            "staffing needs arrivals ≥ 0 per hour, handling time > 0 s and a target ≥ 0 s; got "
-            f"{arrivals_per_hour}, {aht_seconds}, {target_seconds}"
+            "staffing needs 0 to 1,000,000 arrivals per hour and a handling time of 1 s to "
+            f"a day; got {arrivals_per_hour} per hour and {aht_seconds} s"
         )
+    if not 0 <= target_seconds <= 86_400:
+        raise InputError(f"the target must be 0 s to a day, got {target_seconds}")
     if not 0 < service_level < 1:
         raise InputError(f"the service level is a share in (0, 1), got {service_level}")
     if concurrency < 1:
         raise InputError(f"concurrency must be at least 1, got {concurrency}")
-    if patience_seconds is not None and patience_seconds <= 0:
-        raise InputError(f"patience must be positive seconds, got {patience_seconds}")
+    if patience_seconds is not None and not 1 <= patience_seconds <= 86_400:
+        raise InputError(f"patience must be 1 s to a day, got {patience_seconds}")
     lam = arrivals_per_hour / 3600.0
     load = lam * aht_seconds
     model = "erlang_c" if patience_seconds is None else "erlang_a"
     if lam == 0:
         return Staffing(model, 0.0, aht_seconds, 0.0, 0, 0, 1.0, 0.0, 0.0, 0.0, 0.0)
-    start = max(1, math.floor(load) + 1) if patience_seconds is None else 1
-    for n in range(start, MAX_SERVERS + 1):
-        if patience_seconds is None:
-            sl = erlang_c_service_level(n, load, aht_seconds, target_seconds)
-            if sl >= service_level:
-                pw = erlang_c(n, load)
-                return Staffing(
-                    model,
-                    arrivals_per_hour,
-                    aht_seconds,
-                    load,
-                    n,
-                    math.ceil(n / concurrency),
-                    sl,
-                    pw,
-                    0.0,
-                    erlang_c_asa(n, load, aht_seconds),
-                    load / n,
-                )
+    if load >= MAX_SERVERS:
+        raise InputError(
+            f"{load:,.0f} erlangs need more than {MAX_SERVERS:,} servers; split the skill"
+        )
+    if patience_seconds is None:
+        return _erlang_c_staffing(lam, aht_seconds, target_seconds, service_level, concurrency)
+    return _erlang_a_staffing(
+        lam, aht_seconds, target_seconds, service_level, concurrency, patience_seconds
+    )
+
+
+def _erlang_c_staffing(
+    lam: float, aht: float, target: float, level: float, concurrency: int
+) -> Staffing:
+    """Walk N upwards carrying the Erlang B recursion: linear in the answer."""
+    load = lam * aht
+    b = 1.0
+    for n in range(1, MAX_SERVERS + 1):
+        b = load * b / (n + load * b)
+        if n <= load:
+            continue
+        wait = n * b / (n - load * (1.0 - b))
+        sl = 1.0 - wait * math.exp(-(n - load) * target / aht)
+        if sl >= level:
+            asa = wait * aht / (n - load)
+            return Staffing(
+                "erlang_c",
+                lam * 3600,
+                aht,
+                load,
+                n,
+                math.ceil(n / concurrency),
+                sl,
+                wait,
+                0.0,
+                asa,
+                load / n,
+            )
+    raise InputError(f"no staffing up to {MAX_SERVERS} servers reaches {level:.0%}")
+
+
+def _erlang_a_staffing(
+    lam: float, aht: float, target: float, level: float, concurrency: int, patience: float
+) -> Staffing:
+    """The service level grows with N: probe by doubling, then bisect."""
+
+    def reaches(n: int) -> bool:
+        return erlang_a(n, lam, aht, patience, target).service_level >= level
+
+    high = 1
+    while not reaches(high):
+        if high >= MAX_SERVERS:
+            raise InputError(f"no staffing up to {MAX_SERVERS} servers reaches {level:.0%}")
+        high = min(high * 2, MAX_SERVERS)
+    low = high // 2  # reaches(low) is false (or low == 0)
+    while high - low > 1:
+        mid = (low + high) // 2
+        if reaches(mid):
+            high = mid
         else:
-            result = erlang_a(n, lam, aht_seconds, patience_seconds, target_seconds)
-            if result.service_level >= service_level:
-                answered = lam * (1 - result.p_abandon)
-                asa = result.mean_queue / answered if answered else 0.0
-                return Staffing(
-                    model,
-                    arrivals_per_hour,
-                    aht_seconds,
-                    load,
-                    n,
-                    math.ceil(n / concurrency),
-                    result.service_level,
-                    result.p_wait,
-                    result.p_abandon,
-                    asa,
-                    answered * aht_seconds / n,
-                )
-    raise InputError(
-        f"no staffing up to {MAX_SERVERS} servers reaches {service_level:.0%} within "
-        f"{target_seconds:g} s at {arrivals_per_hour:g} consultations per hour"
+            low = mid
+    r = erlang_a(high, lam, aht, patience, target)
+    answered = lam * (1 - r.p_abandon)
+    asa = r.mean_queue / answered if answered else 0.0
+    return Staffing(
+        "erlang_a",
+        lam * 3600,
+        aht,
+        lam * aht,
+        high,
+        math.ceil(high / concurrency),
+        r.service_level,
+        r.p_wait,
+        r.p_abandon,
+        asa,
+        answered * aht / high,
     )

@@ -66,11 +66,15 @@ def replay_report(
     since: date,
     until: date,
     shop_id: str | None = None,
+    *,
+    speedup: int = 1,
 ) -> ReplayReport:
     """The replay and its indicator values per policy."""
     if until <= since:
         raise InputError(f"the replay period is empty: {since} to {until}")
-    result = replay(con, rules, since, until, shop_id)
+    if not 1 <= speedup <= 1000:
+        raise InputError(f"speedup must be 1 to 1000, got {speedup}")
+    result = replay(con, rules, since, until, shop_id, speedup=speedup)
     if not any(f.sessions for f in result.policies.values()):
         raise NotFound(
             f"no human customer-service sessions with agents between {since} and {until}"

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from merchantry.api.auth import Principal, require_scope, require_shop
 from merchantry.api.docs import EXAMPLE_SHOP, ShopId, ok
+from merchantry.api.times import PLATFORM
 from merchantry.api.warehouse import reading
 from merchantry.cs.rules import load_rules
 from merchantry.cs.staffing import agents_needed
@@ -118,10 +119,13 @@ def route_consultation(
     step in force follows from the seconds waited; a merchant key routes its own shop only."""
     if not principal.is_operator and principal.role == "merchant":
         require_shop(principal, payload.shop_id, "route consultations")
+    at = payload.at
+    if at.tzinfo is not None:
+        at = at.astimezone(PLATFORM).replace(tzinfo=None)
     d = _desk(request).route(
         payload.shop_id,
         payload.intent,
-        payload.at,
+        at,
         language=payload.language,
         waited_seconds=payload.waited_seconds,
         load=payload.load,
@@ -159,11 +163,11 @@ class StaffingIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [STAFFING_EXAMPLE]})
 
     arrivals_per_hour: float = Field(ge=0, le=1_000_000)
-    aht_seconds: float = Field(gt=0, le=86_400)
+    aht_seconds: float = Field(ge=1, le=86_400)
     target_seconds: float = Field(ge=0, le=86_400)
     service_level: float = Field(gt=0, lt=1)
     concurrency: int = Field(default=1, ge=1, le=50)
-    patience_seconds: float | None = Field(default=None, gt=0, le=86_400)
+    patience_seconds: float | None = Field(default=None, ge=1, le=86_400)
 
 
 STAFFING_OUT_EXAMPLE: dict[str, Any] = {
@@ -231,7 +235,12 @@ def staffing(
     )
 
 
-REPLAY_EXAMPLE: dict[str, Any] = {"since": "2026-10-01", "until": "2026-10-14", "shop_id": None}
+REPLAY_EXAMPLE: dict[str, Any] = {
+    "since": "2026-10-01",
+    "until": "2026-10-14",
+    "shop_id": None,
+    "speedup": 1,
+}
 
 
 class ReplayIn(BaseModel):
@@ -239,9 +248,12 @@ class ReplayIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [REPLAY_EXAMPLE]})
 
-    since: date
-    until: date
+    since: date = Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))
+    until: date = Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))
     shop_id: str | None = Field(default=None, max_length=64)
+    speedup: int = Field(
+        default=1, ge=1, le=1000, description="Arrivals this many times closer together."
+    )
 
 
 class PolicyOut(BaseModel):
@@ -308,7 +320,12 @@ def replay(
         require_shop(principal, payload.shop_id, "replay the customer service")
     with reading(request.app.state.settings.warehouse) as con:
         report = use.replay_report(
-            con, load_rules(), payload.since, payload.until + timedelta(days=1), payload.shop_id
+            con,
+            load_rules(),
+            payload.since,
+            payload.until + timedelta(days=1),
+            payload.shop_id,
+            speedup=payload.speedup,
         )
     r = report.result
     return ReplayOut(
