@@ -132,10 +132,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     for col in ("what", "n", "p50 ms", "p99 ms", "max ms", "CPU p50 ms", "CPU p99 ms"):
         table.add_column(col, justify="left" if col == "what" else "right")
-    for label, values in (
-        ("route (1–5 agents)", timings),
-        (f"route, big shop ({args.big_shop} agents)", big),
-        ("ask (assistant)", asks),
+    for label, values, cpus in (
+        ("route (1–5 agents)", timings, cpu),
+        (f"route, big shop ({args.big_shop} agents)", big, big_cpu),
+        ("ask (assistant)", asks, ask_cpu),
     ):
         table.add_row(
             label,
@@ -143,6 +143,8 @@ def main(argv: list[str] | None = None) -> None:
             f"{percentile(values, 0.5):.3f}",
             f"{percentile(values, 0.99):.3f}",
             f"{max(values):.3f}",
+            f"{percentile(cpus, 0.5):.3f}",
+            f"{percentile(cpus, 0.99):.3f}",
         )
     console.print(table)
     console.print(
