@@ -391,3 +391,9 @@ def evaluate_command(
         console.print(
             f"  {reason}: {counts['tp']} right, {counts['fp']} wrongly, {counts['fn']} missed"
         )
+    if ev.held_out is not None:
+        h = ev.held_out
+        console.print(
+            f"held-out hand-off wording: {h.handed_off}/{h.questions} handed off, "
+            f"{h.right_reason} with the right reason, {len(h.answered)} answered"
+        )

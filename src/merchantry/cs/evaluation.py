@@ -44,6 +44,17 @@ HANDOFF_QUESTIONS: dict[str, tuple[str, ...]] = {
     "promise": ("能便宜点吗？", "你能保证是正品吗", "明天能到吗"),
     "no_facts": ("能开发票吗？", "你们实体店在哪里？", "可以批发吗，老板在不在"),
 }
+HELD_OUT: dict[str, tuple[str, ...]] = {
+    "complaint": ("你们这服务也太烂了吧", "再这样我就去网上曝光你们"),
+    "refund_dispute": ("为什么驳回我的退款申请", "退款申请一直不通过，我不接受"),
+    "safety": ("宝宝用完脸上起了好多小疙瘩", "插上电源后闻到一股焦味"),
+    "human_requested": ("叫你们客服主管来", "别用机器人回复我"),
+    "promise": ("下单的话能包你满意吗", "可以再少二十块吗"),
+    "no_facts": ("这个适合几岁的孩子", "你们的仓库在哪个城市"),
+}
+"""Hand-off questions worded away from the screens' keywords: how the assistant does on wording
+it was not written for (scored separately: a hand-off of any reason is the safe outcome)."""
+
 SERVICE_QUESTIONS: dict[str, tuple[str, ...]] = {
     "sf_free_shipping": ("发顺丰吗？", "包邮吗？", "你们家顺丰包邮吗"),
     "remote_area_logistics": ("新疆能发货吗？", "偏远地区发不发货"),
@@ -162,6 +173,40 @@ def build_questions(
     return out
 
 
+def held_out_questions(shops: Sequence[str]) -> list[Question]:
+    """Every held-out hand-off question for each shop."""
+    return [
+        Question(shop, text, f"held_out:{reason}", frozenset(), reason)
+        for shop in shops
+        for reason, texts in HELD_OUT.items()
+        for text in texts
+    ]
+
+
+@dataclass
+class HeldOut:
+    """The held-out hand-off questions: how many were handed off at all, and with the right
+    reason; the answers given instead are listed."""
+
+    questions: int = 0
+    handed_off: int = 0
+    right_reason: int = 0
+    answered: list[tuple[Question, Answer]] = field(default_factory=list)
+
+
+def evaluate_held_out(questions: Sequence[Question], ask: Callable[[Question], Answer]) -> HeldOut:
+    out = HeldOut()
+    for q in questions:
+        a = ask(q)
+        out.questions += 1
+        if a.handoff is None:
+            out.answered.append((q, a))
+            continue
+        out.handed_off += 1
+        out.right_reason += int(a.handoff.reason.value == q.expected_handoff)
+    return out
+
+
 @dataclass
 class Evaluation:
     questions: int = 0
@@ -174,6 +219,7 @@ class Evaluation:
     per_reason: dict[str, Counter[str]] = field(default_factory=dict)
     handoffs: Counter[str] = field(default_factory=Counter)
     mistakes: list[tuple[Question, Answer]] = field(default_factory=list)
+    held_out: HeldOut | None = None
 
     @property
     def accuracy(self) -> float:

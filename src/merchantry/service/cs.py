@@ -18,7 +18,13 @@ import duckdb
 from merchantry.cs.agents import Agent, Performance, load_agents, performance
 from merchantry.cs.assistant import Answer, Assistant
 from merchantry.cs.certification import CheckOutcome, apply_credentials, run_checks
-from merchantry.cs.evaluation import Evaluation, build_questions, evaluate
+from merchantry.cs.evaluation import (
+    Evaluation,
+    build_questions,
+    evaluate,
+    evaluate_held_out,
+    held_out_questions,
+)
 from merchantry.cs.facts import order_facts, shop_facts
 from merchantry.cs.llm import endpoint_from_env
 from merchantry.cs.replay import ReplayResult, load_sessions, prepare_agents, replay
@@ -303,7 +309,11 @@ def evaluate_assistant(
         ]
     desk = assistant_desk(con, on, with_routing=False, use_model=False)
     questions = build_questions(con, shops, on, seed)
-    return evaluate(questions, lambda q: desk.ask(q.shop_id, q.text))
+    result = evaluate(questions, lambda q: desk.ask(q.shop_id, q.text))
+    result.held_out = evaluate_held_out(
+        held_out_questions(shops), lambda q: desk.ask(q.shop_id, q.text)
+    )
+    return result
 
 
 def facts_day(con: duckdb.DuckDBPyConnection) -> date:
