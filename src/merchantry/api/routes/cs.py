@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from merchantry.api.auth import Principal, require_scope, require_shop
 from merchantry.api.docs import EXAMPLE_SHOP, ShopId, ok
@@ -23,6 +23,9 @@ from merchantry.cs.staffing import agents_needed
 from merchantry.service import cs as use
 
 router = APIRouter(prefix="/v1", tags=["customer service"])
+SInt = Annotated[int, Strict()]
+SFloat = Annotated[float, Strict()]
+"""Numbers that refuse ``true``/``false`` (pydantic's lax mode would read them as 1 and 0)."""
 _DESK_LOCK = threading.Lock()
 
 ROUTE_EXAMPLE: dict[str, Any] = {
@@ -44,8 +47,8 @@ class RouteIn(BaseModel):
     intent: Literal["presale", "order_status", "after_sale", "complaint"]
     at: datetime = Field(description="When it is routed (platform local time).")
     language: str = Field(default="zh", min_length=2, max_length=8)
-    waited_seconds: int = Field(default=0, ge=0, le=86_400)
-    load: dict[str, int] = Field(
+    waited_seconds: SInt = Field(default=0, ge=0, le=86_400)
+    load: dict[str, SInt] = Field(
         default={}, max_length=500, description="Open chats per agent now (absent: 0)."
     )
     industry: str | None = Field(default=None, max_length=64, description="Override.")
@@ -162,12 +165,12 @@ class StaffingIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [STAFFING_EXAMPLE]})
 
-    arrivals_per_hour: float = Field(ge=0, le=1_000_000)
-    aht_seconds: float = Field(ge=1, le=86_400)
-    target_seconds: float = Field(ge=0, le=86_400)
-    service_level: float = Field(gt=0, lt=1)
-    concurrency: int = Field(default=1, ge=1, le=50)
-    patience_seconds: float | None = Field(default=None, ge=1, le=86_400)
+    arrivals_per_hour: SFloat = Field(ge=0, le=1_000_000)
+    aht_seconds: SFloat = Field(ge=1, le=86_400)
+    target_seconds: SFloat = Field(ge=0, le=86_400)
+    service_level: SFloat = Field(gt=0, lt=1)
+    concurrency: SInt = Field(default=1, ge=1, le=50)
+    patience_seconds: SFloat | None = Field(default=None, ge=1, le=86_400)
 
 
 STAFFING_OUT_EXAMPLE: dict[str, Any] = {
@@ -251,7 +254,7 @@ class ReplayIn(BaseModel):
     since: date = Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))
     until: date = Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))
     shop_id: str | None = Field(default=None, max_length=64)
-    speedup: int = Field(
+    speedup: SInt = Field(
         default=1, ge=1, le=1000, description="Arrivals this many times closer together."
     )
 
