@@ -21,6 +21,7 @@ TRUTH_FILES = {
     "reco_pairs",
     "misdescribed_skus",
     "damaging_carriers",
+    "cs_agents",
 }
 
 

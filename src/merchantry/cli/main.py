@@ -45,6 +45,7 @@ def root(
 
 def _register_all() -> None:
     from merchantry.cli import (
+        cs,
         demo,
         fees,
         generate,
@@ -75,6 +76,7 @@ def _register_all() -> None:
         demo,
         serve,
         inbox,
+        cs,
         reco,
     ):
         module.register(app)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Final
 
 from merchantry.kit.settings import CURRENCIES
+from merchantry.model.cs import CS_TABLES
 from merchantry.model.reco import PRODUCT_PROFILES
 from merchantry.model.schema import (
     Column,
@@ -785,6 +786,7 @@ TABLES: Final[tuple[Table, ...]] = (
     AD_SPEND,
     VIOLATIONS,
     SHOP_SERVICES,
+    *CS_TABLES,
 )
 """Every event table, in an order where referenced tables come first."""
 

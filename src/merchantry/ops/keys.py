@@ -49,6 +49,8 @@ MERCHANT_SCOPES: Final = frozenset(
         "deposits:read",
         "deposits:withdraw",
         "insurance:read",
+        "cs:ask",
+        "cs:route",
     }
 )
 """Everything a merchant key may hold: reads of its own shop, appeals, its own fee quotes."""
@@ -64,11 +66,21 @@ OPERATOR_SCOPES: Final = MERCHANT_SCOPES | {
     "payouts:notify",
     "audit:read",
     "reco:filter",
+    "cs:staffing",
+    "cs:replay",
 }
 """What an operator key gets when ``--scopes`` is not given."""
 
 INTEGRATOR_SCOPES: Final = frozenset(
-    {"webhooks:manage", "risk:decide", "fees:quote", "events:write", "reco:filter"}
+    {
+        "webhooks:manage",
+        "risk:decide",
+        "fees:quote",
+        "events:write",
+        "reco:filter",
+        "cs:route",
+        "cs:ask",
+    }
 )
 """What an integrator key gets when ``--scopes`` is not given."""
 

@@ -40,6 +40,7 @@ from merchantry.synth.activity import (
     draw_violations,
 )
 from merchantry.synth.aftersales import draw_cases, draw_reviews
+from merchantry.synth.agents import Roster, assign_agents, draw_agents
 from merchantry.synth.fulfilment import build_logistics, draw_causes, draw_journey
 from merchantry.synth.lookalikes import plant_lookalikes
 from merchantry.synth.orders import draw_orders, epoch_seconds
@@ -74,6 +75,7 @@ _DAY: Final = 1
 _SERVICES: Final = 2
 _LOOKALIKES: Final = 3
 _PLANTS: Final = 4
+_AGENTS: Final = 5
 _STEPS: Final = (
     "orders",
     "causes",
@@ -146,12 +148,16 @@ def generate(
     sinks["products"].append(planted.products)
     sinks["product_profiles"].append(planted.profiles)
     write_csv(out / TRUTH_DIR / "reco_pairs.csv", planted.truth)
+    roster = draw_agents(stream(seed, _AGENTS), pop, start)
+    for name, data in roster.tables.items():
+        sinks[name].append(data)
+    write_csv(out / TRUTH_DIR / "cs_agents.csv", roster.truth)
 
     end = epoch_seconds(start + timedelta(days=days))
     with _progress(progress, days) as advance:
         for day in range(days):
             day_date = start + timedelta(days=day)
-            _generate_day(pop, plants, seed, day, day_date, end, orders_per_shop_day, sinks)
+            _generate_day(pop, plants, seed, day, day_date, end, orders_per_shop_day, sinks, roster)
             advance(sinks["orders"].rows)
     for sink in sinks.values():
         sink.close()
@@ -176,6 +182,7 @@ def _generate_day(
     end: int,
     orders_per_shop_day: float,
     sinks: dict[str, TableSink],
+    roster: Roster,
 ) -> None:
     rng = {step: stream(seed, _DAY, day, k) for k, step in enumerate(_STEPS)}
     batch = draw_orders(rng["orders"], pop, day, day_date, orders_per_shop_day)
@@ -192,7 +199,11 @@ def _generate_day(
         "logistics_events": build_logistics(batch, journey, end),
         "after_sales": cases,
         "reviews": draw_reviews(rng["reviews"], pop, batch, journey, end),
-        "cs_sessions": draw_sessions(rng["sessions"], pop, batch, journey, day_start, end),
+        "cs_sessions": assign_agents(
+            stream(seed, _AGENTS, day),
+            roster,
+            draw_sessions(rng["sessions"], pop, batch, journey, day_start, end),
+        ),
         "creator_videos": videos,
         "video_views": views,
         "searches": draw_searches(rng["searches"], pop, batch),

@@ -1,0 +1,399 @@
+"""`merchantry cs …`: customer-service routing, staffing, the replay and the assistant.
+
+Every command prints and renders only; the use cases live in :mod:`merchantry.service.cs`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from merchantry.cli.options import (
+    DATE_FORMATS,
+    DEFAULT_DB,
+    DbOption,
+    check_period,
+    command,
+    open_warehouse,
+    require_shop,
+)
+from merchantry.cs.routing import RouteDecision
+from merchantry.cs.rules import DEFAULT_RULEBOOK, INTENTS, check_rules_file, load_rules
+from merchantry.cs.staffing import Staffing, agents_needed
+from merchantry.kit.errors import InputError
+from merchantry.service import cs as use
+
+cs_app = typer.Typer(
+    help="Customer service: certified-agent routing, staffing, replay, the AI assistant."
+)
+
+RulesOption = Annotated[
+    str,
+    typer.Option(
+        "--rules", help="Routing rulebook: a shipped name or a YAML file.", metavar="NAME"
+    ),
+]
+DateOption = Annotated[datetime, typer.Option(formats=DATE_FORMATS, help="Day (YYYY-MM-DD).")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``cs`` group to `app`."""
+    for name, function in (
+        ("check", check_command),
+        ("route", route_command),
+        ("staffing", staffing_command),
+        ("replay", replay_command),
+        ("certifications", certifications_command),
+        ("ask", ask_command),
+        ("evaluate", evaluate_command),
+    ):
+        command(cs_app, name, function)
+    app.add_typer(cs_app, name="cs")
+
+
+def check_command(
+    files: Annotated[list[Path], typer.Argument(help="Routing rulebook YAML files.")],
+) -> None:
+    """Check routing rulebooks: every problem at once, with its line; exit 1 on any error."""
+    console = Console(highlight=False)
+    errors = 0
+    for path in files:
+        _, problems = check_rules_file(path)
+        for d in problems:
+            console.print(str(d), markup=False)
+        errors += len(problems)
+    console.print(f"{len(files)} file(s) checked: {errors} problem(s)")
+    if errors:
+        raise typer.Exit(1)
+
+
+def _decision_dict(d: RouteDecision) -> dict[str, object]:
+    return {
+        "agent_id": d.agent_id,
+        "step_id": d.step_id,
+        "need_id": d.need_id,
+        "skills": list(d.skills),
+        "certification": d.certification,
+        "certified": d.certified,
+        "eligible": d.eligible,
+        "retry_after_seconds": d.retry_after_seconds,
+        "relaxations": [
+            {"from": r.from_step, "to": r.to_step, "reason": r.reason} for r in d.relaxations
+        ],
+    }
+
+
+def route_command(
+    shop: Annotated[str, typer.Option("--shop", help="Shop the buyer is talking to.")],
+    intent: Annotated[str, typer.Option("--intent", help="One of: " + ", ".join(INTENTS))],
+    at: Annotated[
+        datetime,
+        typer.Option("--at", formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"], help="When."),
+    ],
+    waited: Annotated[int, typer.Option("--waited", min=0, help="Seconds waited so far.")] = 0,
+    language: Annotated[str, typer.Option("--language", help="Buyer's language.")] = "zh",
+    industry: Annotated[
+        str | None, typer.Option("--industry", help="Override the shop's industry.")
+    ] = None,
+    load: Annotated[
+        list[str] | None,
+        typer.Option("--load", help="AGENT=OPEN chats an agent has now (repeatable)."),
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+    rules: RulesOption = DEFAULT_RULEBOOK,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Route one consultation: the agent, the step in force and every relaxation on the way."""
+    if intent not in INTENTS:
+        raise InputError(f"--intent must be one of {', '.join(INTENTS)}, not {intent!r}")
+    loads = _loads(load or [])
+    book = load_rules(rules)
+    with open_warehouse(db, read_only=True) as con:
+        require_shop(con, shop)
+        desk = use.build_desk(con, book, at.date(), shop_id=shop)
+    decision = desk.route(
+        shop, intent, at, language=language, waited_seconds=waited, load=loads, industry=industry
+    )
+    if as_json:
+        typer.echo(json.dumps(_decision_dict(decision), ensure_ascii=False, indent=2))
+        return
+    console = Console(highlight=False)
+    who = decision.agent_id or "nobody free: queued"
+    badge = " (certified)" if decision.certified else ""
+    console.print(f"[bold]{who}[/]{badge} under step {decision.step_id}")
+    console.print(
+        f"need {decision.need_id or '(none)'}: skills {', '.join(decision.skills) or '-'}; "
+        f"certification {decision.certification or '-'}; {decision.eligible} eligible agent(s)"
+    )
+    for r in decision.relaxations:
+        console.print(f"  relaxed {r.from_step} -> {r.to_step}: {r.reason}")
+    if decision.retry_after_seconds is not None:
+        console.print(f"next relaxation in {decision.retry_after_seconds} s")
+
+
+def _loads(items: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for item in items:
+        agent, sep, count = item.partition("=")
+        if not sep or not count.isdigit():
+            raise InputError(f"--load takes AGENT=COUNT, e.g. S000001-kf1=3; got {item!r}")
+        out[agent] = int(count)
+    return out
+
+
+def _staffing_row(table: Table, label: str, skills: str, s: Staffing) -> None:
+    table.add_row(
+        label,
+        skills,
+        f"{s.arrivals_per_hour:.2f}",
+        f"{s.aht_seconds:.0f}",
+        f"{s.offered_load:.2f}",
+        str(s.servers),
+        str(s.agents),
+        f"{s.service_level:.1%}",
+        f"{s.p_abandon:.1%}",
+        f"{s.asa_seconds:.1f}",
+    )
+
+
+def staffing_command(
+    target: Annotated[
+        float, typer.Option("--target", help="Answer within this many seconds.")
+    ] = 20.0,
+    level: Annotated[
+        float, typer.Option("--level", help="Share answered in time, e.g. 0.8.")
+    ] = 0.8,
+    patience: Annotated[
+        float | None,
+        typer.Option("--patience", help="Mean patience in seconds: Erlang A (abandonment)."),
+    ] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", help="Chats per agent.")] = 1,
+    rate: Annotated[
+        float | None, typer.Option("--rate", help="Arrivals per hour (direct mode).")
+    ] = None,
+    aht: Annotated[
+        float | None, typer.Option("--aht", help="Handling seconds (direct mode).")
+    ] = None,
+    shop: Annotated[
+        str | None, typer.Option("--shop", help="From this shop's history, per skill.")
+    ] = None,
+    start: Annotated[datetime | None, typer.Option("--from", formats=DATE_FORMATS)] = None,
+    end: Annotated[datetime | None, typer.Option("--to", formats=DATE_FORMATS)] = None,
+    db: DbOption = DEFAULT_DB,
+    rules: RulesOption = DEFAULT_RULEBOOK,
+) -> None:
+    """Agents needed for a service level: from --rate and --aht, or per skill from a shop's
+    history (busiest hour's arrivals) with --shop --from --to."""
+    table = Table(title=f"staffing for {level:.0%} within {target:g} s")
+    for col in (
+        "need",
+        "skills",
+        "arrivals/h",
+        "AHT s",
+        "erlangs",
+        "servers",
+        "agents",
+        "service level",
+        "abandon",
+        "ASA s",
+    ):
+        table.add_column(col, justify="left" if col in ("need", "skills") else "right")
+    if rate is not None or aht is not None:
+        if rate is None or aht is None:
+            raise InputError("direct mode needs both --rate and --aht")
+        s = agents_needed(
+            arrivals_per_hour=rate,
+            aht_seconds=aht,
+            target_seconds=target,
+            service_level=level,
+            concurrency=concurrency,
+            patience_seconds=patience,
+        )
+        _staffing_row(table, "(given)", "-", s)
+    else:
+        if shop is None or start is None or end is None:
+            raise InputError("give --rate and --aht, or --shop with --from and --to")
+        check_period(start.date(), end.date())
+        with open_warehouse(db, read_only=True) as con:
+            require_shop(con, shop)
+            rows = use.staffing_from_history(
+                con,
+                load_rules(rules),
+                shop,
+                start.date(),
+                end.date() + timedelta(days=1),
+                target_seconds=target,
+                service_level=level,
+                patience_seconds=patience,
+                concurrency=concurrency,
+            )
+        for r in rows:
+            _staffing_row(
+                table, f"{r.need_id} (peak {r.peak_hour}:00)", ", ".join(r.skills), r.staffing
+            )
+    Console(highlight=False).print(table)
+
+
+def replay_command(
+    start: Annotated[datetime, typer.Option("--from", formats=DATE_FORMATS, help="First day.")],
+    end: Annotated[datetime, typer.Option("--to", formats=DATE_FORMATS, help="Last day.")],
+    shop: Annotated[str | None, typer.Option("--shop", help="One shop only.")] = None,
+    speedup: Annotated[
+        int,
+        typer.Option("--speedup", min=1, max=1000, help="Arrivals this many times closer."),
+    ] = 1,
+    db: DbOption = DEFAULT_DB,
+    rules: RulesOption = DEFAULT_RULEBOOK,
+) -> None:
+    """Replay the sessions under the routing rulebook and round-robin, side by side, with the
+    score indicators they give (the recorded history as a reference)."""
+    check_period(start.date(), end.date())
+    with open_warehouse(db, read_only=True) as con:
+        if shop:
+            require_shop(con, shop)
+        report = use.replay_report(
+            con,
+            load_rules(rules),
+            start.date(),
+            end.date() + timedelta(days=1),
+            shop,
+            speedup=speedup,
+        )
+    print_replay(Console(highlight=False), report)
+
+
+def print_replay(console: Console, report: use.ReplayReport) -> None:
+    r = report.result
+    table = Table(
+        title=f"replay {r.since} – {r.until - timedelta(days=1)}: {r.shops} shop(s), "
+        f"{r.agents} agent(s)"
+    )
+    table.add_column("figure")
+    for p in r.policies:
+        table.add_column(p, justify="right")
+    f = r.policies
+
+    def row(label: str, values: list[str]) -> None:
+        table.add_row(label, *values)
+
+    row("sessions", [f"{x.sessions:,}" for x in f.values()])
+    row(
+        "mean wait s", [f"{x.mean_wait:.1f}" if x.policy != "recorded" else "-" for x in f.values()]
+    )
+    row("p90 wait s", [f"{x.p90_wait}" if x.policy != "recorded" else "-" for x in f.values()])
+    row("mean first response s", [f"{x.mean_first_response:.1f}" for x in f.values()])
+    row("skill matched", [_share(x.skill_matched, x.needs_skill) for x in f.values()])
+    row("certified when needed", [_share(x.badge_matched, x.needs_badge) for x in f.values()])
+    for name in use.REPLAY_INDICATORS:
+        row(name, [_value(report.indicators[p][name], name) for p in f])
+    console.print(table)
+
+
+def _share(num: int, den: int) -> str:
+    return "-" if den == 0 else f"{num / den:.1%}"
+
+
+def _value(value: int | None, name: str) -> str:
+    if value is None:
+        return "-"
+    return f"{value} s" if name.endswith("seconds") else f"{value / 100:.2f}%"
+
+
+def certifications_command(
+    start: Annotated[datetime, typer.Option("--from", formats=DATE_FORMATS)],
+    end: Annotated[datetime, typer.Option("--to", formats=DATE_FORMATS)],
+    shop: Annotated[str | None, typer.Option("--shop")] = None,
+    db: DbOption = DEFAULT_DB,
+    rules: RulesOption = DEFAULT_RULEBOOK,
+) -> None:
+    """Run the monthly certification checks in the period: who kept a badge, who lost it."""
+    check_period(start.date(), end.date())
+    with open_warehouse(db, read_only=True) as con:
+        if shop:
+            require_shop(con, shop)
+        outcomes = use.check_certifications(con, load_rules(rules), start.date(), end.date(), shop)
+    table = Table(title=f"certification checks {start.date()} – {end.date()}")
+    for col in ("check", "agent", "badge", "ratings", "satisfaction", "rounds", "3-min", "result"):
+        table.add_column(col)
+    for o in outcomes:
+        table.add_row(
+            str(o.check_date),
+            o.agent_id,
+            o.kind,
+            str(o.ratings),
+            _value(o.satisfaction_bp, ""),
+            str(o.rounds),
+            _value(o.response_3min_bp, ""),
+            "kept" if o.passed else "removed: " + "; ".join(o.reasons),
+        )
+    console = Console(highlight=False)
+    console.print(table)
+    removed = sum(not o.passed for o in outcomes)
+    console.print(f"{len(outcomes)} check(s), {removed} badge(s) removed")
+
+
+def ask_command(
+    question: Annotated[str, typer.Argument(help="The buyer's question.")],
+    shop: Annotated[str, typer.Option("--shop", help="Shop answering.")],
+    buyer: Annotated[str | None, typer.Option("--buyer", help="Buyer asking (orders).")] = None,
+    on: Annotated[
+        datetime | None, typer.Option("--on", formats=DATE_FORMATS, help="Facts as of this day.")
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Answer a question from the shop's facts, citing them, or hand off to a human."""
+    with open_warehouse(db, read_only=True) as con:
+        require_shop(con, shop)
+        day = on.date() if on else use.facts_day(con)
+        desk = use.assistant_desk(con, day)
+        answer = desk.ask(shop, question, buyer)
+    payload = use.answer_dict(answer)
+    if as_json:
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    console = Console(highlight=False)
+    console.print(answer.text, markup=False)
+    for f in answer.citations:
+        console.print(f"  [{f.fact_id}] {f.text}", markup=False)
+    if answer.handoff:
+        h = answer.handoff
+        console.print(
+            f"hand-off: {h.reason.value} ({h.detail}); routed to {h.agent_id or 'the queue'}"
+            f"{' under ' + h.step_id if h.step_id else ''}",
+            markup=False,
+        )
+
+
+def evaluate_command(
+    sample: Annotated[
+        int, typer.Option("--shops", min=1, help="Shops to build questions from.")
+    ] = 40,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Score the assistant on a question set built from the warehouse's shops."""
+    with open_warehouse(db, read_only=True) as con:
+        ev = use.evaluate_assistant(con, use.facts_day(con), sample=sample, seed=seed)
+    console = Console(highlight=False)
+    console.print(
+        f"{ev.questions} questions: answer accuracy {ev.accuracy:.1%} "
+        f"({ev.correct}/{ev.answerable}); hand-off precision {ev.handoff_precision:.1%}, "
+        f"recall {ev.handoff_recall:.1%}; answers with invented numbers: {ev.invented}"
+    )
+    for reason, counts in sorted(ev.per_reason.items()):
+        console.print(
+            f"  {reason}: {counts['tp']} right, {counts['fp']} wrongly, {counts['fn']} missed"
+        )
+    if ev.held_out is not None:
+        h = ev.held_out
+        console.print(
+            f"held-out hand-off wording: {h.handed_off}/{h.questions} handed off, "
+            f"{h.right_reason} with the right reason, {len(h.answered)} answered"
+        )

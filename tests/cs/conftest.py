@@ -1,0 +1,93 @@
+"""Fixtures: a generated marketplace with agents (session-wide), and a small hand-made desk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from merchantry.cs.agents import Agent, Certification, Performance
+from merchantry.cs.rules import RoutingRules, load_rules
+from merchantry.ingest import ingest_dir
+from merchantry.store.warehouse import connect, ensure_schema
+from merchantry.synth import generate
+
+MARKET_DAYS = 50
+
+
+@pytest.fixture(scope="session")
+def rules() -> RoutingRules:
+    return load_rules()
+
+
+@pytest.fixture(scope="session")
+def market(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """30 shops over 50 days (two monthly check days), ingested; do not write to it."""
+    root = tmp_path_factory.mktemp("cs-market")
+    generate(root / "data", shops=30, days=MARKET_DAYS, seed=5, progress=False)
+    db = root / "market.duckdb"
+    con = connect(db)
+    try:
+        ingest_dir(con, root / "data", progress=False)
+    finally:
+        con.close()
+    return db
+
+
+@pytest.fixture
+def market_con(market: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect(str(market), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def empty_con() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory warehouse with every table and no rows."""
+    con = duckdb.connect()
+    ensure_schema(con)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+NOON = datetime(2026, 10, 20, 12, 0)
+
+
+def agent(
+    agent_id: str,
+    *,
+    shop: str = "S1",
+    skills: dict[str, int] | None = None,
+    languages: tuple[str, ...] = ("zh",),
+    capacity: int = 3,
+    quality: int = 5_000,
+    badge: str | None = None,
+    issued: date = date(2026, 1, 1),
+    expires: date = date(2026, 12, 31),
+    credential: str = "vet",
+    hours: tuple[int, int] = (0, 24),
+) -> Agent:
+    certs = (
+        (Certification(f"C-{agent_id}", agent_id, badge, credential, issued, expires),)
+        if badge
+        else ()
+    )
+    return Agent(
+        agent_id=agent_id,
+        shop_id=shop,
+        languages=frozenset(languages),
+        capacity=capacity,
+        skills=skills or {},
+        online_from_hour=hours[0],
+        online_to_hour=hours[1],
+        certifications=certs,
+        performance=Performance(),
+        quality=quality,
+    )
