@@ -13,6 +13,8 @@ from merchantry.api.app import create_app
 from merchantry.api.settings import ServiceSettings
 from merchantry.ops import open_ops
 from merchantry.ops.keys import KeyRole, create_key
+from merchantry.store.warehouse import connect
+from tests.online.replay import as_json, post
 from tests.reco.test_market import _buyer_with_withheld_purchase
 
 pytestmark = pytest.mark.slow
@@ -79,3 +81,36 @@ def test_the_filter_answers_removals_with_rule_and_purchase(client) -> None:  # 
     assert "sku_id" in response.text
     response = http.post("/v1/reco/filter", json={**body, "rulebook": "no-such-book"}, headers=auth)
     assert response.status_code == 404
+
+
+def test_an_order_posted_as_an_event_counts_at_once(client) -> None:  # type: ignore[no-untyped-def]
+    """A buyer the warehouse has never seen buys an apparel SKU through POST /v1/events/orders;
+    the next filter for that buyer withholds the SKU (the events stream, not the snapshot)."""
+    http, keys, db = client
+    _, sku, at = _buyer_with_withheld_purchase(db)
+    con = connect(db, read_only=True)
+    try:
+        cursor = con.execute("SELECT * FROM orders WHERE sku_id = ? LIMIT 1", [sku])
+        names = [d[0] for d in cursor.description]
+        row = cursor.fetchone()
+    finally:
+        con.close()
+    assert row is not None
+    order = {n: as_json(v) for n, v in zip(names, row, strict=True)}
+    buyer = "B-EVENT-ONLY-1"
+    order |= {"order_id": "O-EVENT-ONLY-1", "buyer_id": buyer}
+    auth = {"Authorization": f"Bearer {keys['integrator']}"}
+    body = {"buyer_id": buyer, "candidates": [{"sku_id": sku}], "at": at.replace(" ", "T")}
+    before = http.post("/v1/reco/filter", json=body, headers=auth)
+    assert before.status_code == 200, before.text
+    assert before.json()["kept"] == [sku]  # nothing known of this buyer yet
+
+    posted = post(http, keys["integrator"], "orders", [order])
+    assert posted.status_code == 200, posted.text
+    assert posted.json()["accepted"] == 1
+    after = http.post("/v1/reco/filter", json=body, headers=auth)
+    assert after.status_code == 200, after.text
+    (removed,) = after.json()["removed"]
+    assert removed["sku_id"] == sku
+    assert removed["purchase_order_id"] == "O-EVENT-ONLY-1"
+    assert after.json()["kept"] == []

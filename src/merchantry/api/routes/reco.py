@@ -1,7 +1,8 @@
 """Recommendation governance for integrators: the post-purchase filter.
 
 ``POST /v1/reco/filter`` takes a buyer (their recent orders are read from the
-warehouse's published snapshot once per worker, then held in memory) and/or the
+warehouse's published snapshot once per worker, then held in memory; orders posted for them
+as events since count at once) and/or the
 purchases the recommender knows of, and the candidates it wants to show; it answers
 the kept list and each removed candidate with its rule and the purchase it matched.
 The catalogue (listings and their near-duplicate clusters) is loaded once per worker
@@ -26,6 +27,7 @@ from merchantry.reco.settings import DEFAULT_RULEBOOK, RecoSettings, load_settin
 from merchantry.reco.similarity import Listing, parse_attributes, parse_phash
 from merchantry.reco.suppression import Candidate, Catalogue, Purchase, filter_candidates
 from merchantry.reco.warehouse import load_catalogue
+from merchantry.service.online.service import NotReady
 
 router = APIRouter(prefix="/v1", tags=["recommendation"])
 
@@ -181,6 +183,19 @@ def _state(request: Request) -> _RecoState:
     return state
 
 
+def _posted(request: Request, buyer_id: str) -> list[Purchase]:
+    """The buyer's orders posted as events (``POST /v1/events/orders``) since this worker's
+    real-time state was built: they count at once, before any snapshot holds them."""
+    online = getattr(request.app.state, "online", None)
+    if online is None:
+        return []
+    try:
+        posted = online.posted_purchases(buyer_id)
+    except NotReady:
+        return []
+    return [Purchase(sku, _naive(paid), order) for order, sku, paid in posted]
+
+
 def _naive(value: datetime) -> datetime:
     return value if value.tzinfo is None else value.astimezone(PLATFORM).replace(tzinfo=None)
 
@@ -222,9 +237,13 @@ def filter_feed(
             earliest = now - timedelta(days=max([*reco.windows.values(), 0]))
         except OverflowError:
             earliest = datetime.min
-        purchases += [
-            p for p in recent.get(payload.buyer_id, []) if earliest < p.purchased_at <= now
-        ]
+        held = recent.get(payload.buyer_id, []) + _posted(request, payload.buyer_id)
+        seen = {p.order_id for p in purchases if p.order_id is not None}
+        for p in held:
+            if earliest < p.purchased_at <= now and (p.order_id is None or p.order_id not in seen):
+                purchases.append(p)
+                if p.order_id is not None:
+                    seen.add(p.order_id)
     result = filter_candidates(
         purchases, [_candidate(c) for c in payload.candidates], catalogue, reco, now
     )

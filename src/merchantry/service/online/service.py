@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -191,6 +192,13 @@ class OnlineService:
                     if event.seq > state.seq:
                         state.apply(event.seq, event.event_type, event.row)
         return state
+
+    def posted_purchases(self, buyer_id: str) -> list[tuple[str, str, datetime]]:
+        """(order id, SKU, paid at) of the buyer's orders posted as events since the state
+        was built, caught up with the inbox; raises :class:`NotReady` while building."""
+        state = self._catch_up(wait_s=0)
+        with self._state_lock:
+            return list(state.posted_orders.get(buyer_id, ()))
 
     @property
     def seq(self) -> int:

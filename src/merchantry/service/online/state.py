@@ -101,6 +101,9 @@ class OnlineState:
     quoters: tuple[FeeQuoter, ...]
     seq: int = 0
     """The last inbox sequence number applied."""
+    posted_orders: dict[str, list[tuple[str, str, datetime]]] = field(default_factory=dict)
+    """buyer id -> (order id, SKU, paid at) of orders that arrived as events after the build
+    (the post-purchase filter reads them: a purchase counts the moment it is posted)."""
     built_seconds: float = 0.0
 
     @classmethod
@@ -141,7 +144,10 @@ class OnlineState:
         """Move forward by one accepted event (typed values, as the warehouse holds them)."""
         kind = EventType(kind)
         if kind is EventType.ORDERS:
-            self.risk.add_order(row)
+            if self.risk.add_order(row):
+                self.posted_orders.setdefault(str(row["buyer_id"]), []).append(
+                    (str(row["order_id"]), str(row["sku_id"]), row["paid_at"])
+                )
         elif kind is EventType.LOGISTICS_EVENTS:
             order = self.risk.orders.get(row["order_id"])
             self.risk.add_delivery(row["order_id"], row["event"], row["event_at"])
