@@ -163,3 +163,35 @@ def test_performance_counts_the_window_with_the_indicator_conventions(
     assert p.satisfaction_bp == 5000
     assert p.response_3min_bp == 5000
     assert timedelta(days=30) == date(2026, 10, 20) - date(2026, 9, 20)
+
+
+def test_the_pet_advisers_online_hours_are_checked_one_hour_either_side(
+    rules: RoutingRules,
+) -> None:
+    """The rule: online 10:00-20:00. A shift that starts an hour late or ends an hour early
+    fails the monthly check; one that covers the hours (or more) passes."""
+    rule = rules.certifications["pet_adviser"]
+    good = perf(30, 30, 100, 100)
+    assert check_badge(BADGE, rule, good, CHECK, (10, 20)).passed
+    assert check_badge(BADGE, rule, good, CHECK, (8, 22)).passed
+    late = check_badge(BADGE, rule, good, CHECK, (11, 20))
+    assert not late.passed
+    assert late.reasons == ("online 11:00-20:00 does not cover the required 10:00-20:00",)
+    assert not check_badge(BADGE, rule, good, CHECK, (10, 19)).passed
+    assert check_badge(BADGE, rule, good, CHECK).passed  # no roster: hours not checked
+
+
+def test_a_shift_short_of_the_hours_removes_the_badge_at_the_monthly_check(
+    rules: RoutingRules,
+) -> None:
+    good = {"A1": perf(30, 30, 100, 100)}
+    kept, outcomes = run_checks(
+        [BADGE], rules.certifications, CHECK, CHECK, lambda a, b: good, {"A1": (10, 20)}
+    )
+    assert outcomes[0].passed
+    assert kept[0].revoked_on is None
+    kept, outcomes = run_checks(
+        [BADGE], rules.certifications, CHECK, CHECK, lambda a, b: good, {"A1": (9, 18)}
+    )
+    assert not outcomes[0].passed
+    assert kept[0].revoked_on == CHECK

@@ -12,12 +12,12 @@ counts.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
-from merchantry.cs.agents import Certification, Performance
+from merchantry.cs.agents import Agent, Certification, Performance
 from merchantry.cs.rules import CertificationRule
 
 
@@ -76,11 +76,25 @@ def window(rule: CertificationRule, on: date) -> tuple[date, date]:
 
 
 def check_badge(
-    cert: Certification, rule: CertificationRule, perf: Performance, on: date
+    cert: Certification,
+    rule: CertificationRule,
+    perf: Performance,
+    on: date,
+    shift: tuple[int, int] | None = None,
 ) -> CheckOutcome:
-    """Check one badge against the agent's performance over the window before ``on``."""
+    """Check one badge against the agent's performance over the window before ``on`` and,
+    when the rule names online hours and the agent's ``shift`` (from hour, to hour) is known,
+    against those hours: a shift that does not cover them fails the check."""
     reasons: list[str] = []
     passed = True
+    if shift is not None and "online_from_hour" in rule.numbers:
+        need = (rule.n("online_from_hour"), rule.n("online_to_hour"))
+        if shift[0] > need[0] or shift[1] < need[1]:
+            passed = False
+            reasons.append(
+                f"online {shift[0]:02d}:00-{shift[1]:02d}:00 does not cover the required "
+                f"{need[0]:02d}:00-{need[1]:02d}:00"
+            )
     sat = perf.satisfaction_bp
     if perf.rated < rule.n("satisfaction_min_ratings"):
         reasons.append(
@@ -122,6 +136,11 @@ def check_badge(
     )
 
 
+def shifts_of(agents: Iterable[Agent]) -> dict[str, tuple[int, int]]:
+    """Agent id -> (online from hour, online to hour) as the roster declares."""
+    return {a.agent_id: (a.online_from_hour, a.online_to_hour) for a in agents}
+
+
 PerformanceFor = Callable[[date, date], Mapping[str, Performance]]
 """``(first, last) -> performance per agent`` over the days [first, last]."""
 
@@ -132,10 +151,12 @@ def run_checks(
     start: date,
     end: date,
     performance_for: PerformanceFor,
+    shifts: Mapping[str, tuple[int, int]] | None = None,
 ) -> tuple[list[Certification], list[CheckOutcome]]:
     """Every monthly check in [start, end], in date order; the badges with ``revoked_on`` set
     where a check failed. ``performance_for(first, last)`` gives each agent's performance over
-    the days [first, last]."""
+    the days [first, last]; ``shifts`` (agent id -> online from and to hour) checks the online
+    hours a certification demands (the pet adviser's 10:00-20:00)."""
     current = {c.certification_id: c for c in certs}
     outcomes: list[CheckOutcome] = []
     days = sorted({d for r in rules.values() for d in check_dates(start, end, r.n("check_day"))})
@@ -151,7 +172,8 @@ def run_checks(
             if span not in cache:
                 cache[span] = performance_for(*span)
             perf = cache[span].get(cert.agent_id, Performance())
-            outcome = check_badge(cert, rule, perf, on)
+            shift = None if shifts is None else shifts.get(cert.agent_id)
+            outcome = check_badge(cert, rule, perf, on, shift)
             outcomes.append(outcome)
             if not outcome.passed:
                 current[cid] = replace(cert, revoked_on=on)

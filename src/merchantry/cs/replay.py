@@ -42,7 +42,7 @@ from merchantry.cs.agents import (
     performance,
     quality_scores,
 )
-from merchantry.cs.certification import apply_credentials, run_checks
+from merchantry.cs.certification import apply_credentials, run_checks, shifts_of
 from merchantry.cs.routing import Consultation, round_robin, route
 from merchantry.cs.rules import RoutingRules
 
@@ -208,7 +208,14 @@ def prepare_agents(
             con, first, last + timedelta(days=1), reply_target_seconds=target, shop_id=shop_id
         )
 
-    checked, _ = run_checks(certs, rules.certifications, since, until - timedelta(days=1), perf_for)
+    checked, _ = run_checks(
+        certs,
+        rules.certifications,
+        since,
+        until - timedelta(days=1),
+        perf_for,
+        shifts_of(agents),
+    )
     by_agent: dict[str, list[Certification]] = defaultdict(list)
     for c in checked:
         by_agent[c.agent_id].append(c)

@@ -17,7 +17,7 @@ import duckdb
 
 from merchantry.cs.agents import Agent, Performance, load_agents, performance
 from merchantry.cs.assistant import Answer, Assistant
-from merchantry.cs.certification import CheckOutcome, apply_credentials, run_checks
+from merchantry.cs.certification import CheckOutcome, apply_credentials, run_checks, shifts_of
 from merchantry.cs.evaluation import (
     Evaluation,
     build_questions,
@@ -162,7 +162,7 @@ def check_certifications(
             con, first, last + timedelta(days=1), reply_target_seconds=target, shop_id=shop_id
         )
 
-    _, outcomes = run_checks(certs, rules.certifications, since, until, perf_for)
+    _, outcomes = run_checks(certs, rules.certifications, since, until, perf_for, shifts_of(agents))
     return outcomes
 
 
