@@ -115,6 +115,15 @@ class _Planned:
     """File index -> (rows to read again, reads of the file so far)."""
 
 
+def _not_read_because(path: Path) -> str:
+    """Why an entry of the input folder is not read, in the user's terms."""
+    if path.is_dir():
+        if path.name == "truth":
+            return "a folder: the generator's ground truth (answers for evaluation), not events"
+        return "a folder: ingest reads the files of one folder, not its sub-folders"
+    return "file name names no table (expected <table>[-NNNNN].csv|parquet|jsonl)"
+
+
 def _plan(con: duckdb.DuckDBPyConnection, directory: Path) -> _Planned:
     found, unknown_paths = discover(directory)
     known = known_reads(con)
@@ -136,10 +145,7 @@ def _plan(con: duckdb.DuckDBPyConnection, directory: Path) -> _Planned:
                 continue
             retries[len(files)] = (rows, reads)
         files.append(f)
-    unknown = [
-        SkippedFile(str(p), "file name names no table (expected <table>[-NNNNN].csv|parquet|jsonl)")
-        for p in unknown_paths
-    ]
+    unknown = [SkippedFile(str(p), _not_read_because(p)) for p in unknown_paths]
     return _Planned(files, skipped, unknown, retries)
 
 
