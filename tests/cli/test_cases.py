@@ -66,7 +66,7 @@ def store(tmp_path: Path) -> str:
 
 def listed(output: str) -> list[str]:
     """Subject ids in the order the table prints them."""
-    return re.findall(r"(?:after_sales_request|penalty) (\S+)", output)
+    return re.findall(r"(?:After-sales request|Penalty) (\S+)", output)
 
 
 def page_through(store: str, sort: str, per_page: int) -> list[str]:
@@ -132,7 +132,7 @@ def test_show_displays_reasons_and_evidence_with_who_and_when(store: str) -> Non
         "--store", store,
     )  # fmt: skip
     out = invoke("risk", "cases", "show", case, "--store", store)
-    assert "decision: intercept (score 91)" in out
+    assert "decision: 拦截 / Intercept (score 91)" in out
     assert "- ring member" in out
     assert "- image reused" in out
     assert "evidence (2):" in out
@@ -151,4 +151,4 @@ def test_overturning_a_case_that_moved_no_money_says_so(store: str) -> None:
         "risk", "cases", "move", case, "--to", "overturned", "--note", "honest", "--store", store
     )
     assert f"case {case} moved no money: nothing to reverse" in out
-    assert f"{case}: overturned" in out
+    assert f"{case}: 已撤销 / Overturned" in out

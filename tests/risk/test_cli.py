@@ -28,11 +28,11 @@ def test_rings_train_score_and_cases(market: Market, tmp_path: Path):
     assert "rules + model" in out
     assert model.is_file()
     out = invoke("risk", "score", "--db", db, "--model", str(model))
-    assert "intercept" in out
+    assert "拦截 / Intercept" in out
     store = f"sqlite:///{tmp_path / 'risk.sqlite'}"
     assert "new cases" in invoke("risk", "cases", "open", "--db", db, "--store", store)
     listing = invoke("risk", "cases", "list", "--store", store, "--state", "open")
-    assert "after_sales_request" in listing
+    assert "售后申请 / After-sales request" in listing
     assert "no cases" in invoke("risk", "cases", "list", "--store", store, "--shop", "S999999")
 
 

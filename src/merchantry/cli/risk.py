@@ -22,6 +22,7 @@ from merchantry.cli.options import (
     progress,
 )
 from merchantry.kit.money import format_fen
+from merchantry.report.names import Vocabulary, decision_label, label
 from merchantry.risk.access import Scope
 from merchantry.risk.cases import CaseState
 from merchantry.risk.decisions import score_requests
@@ -277,7 +278,9 @@ def score_command(
             "deciding requests",
             lambda: score_requests(con, compile_risk_rules(book), settings, loaded),
         )
-    counts = ", ".join(f"{k} {v:,}" for k, v in sorted(run.by_decision.items()))
+    counts = ", ".join(
+        f"{label(Vocabulary.DECISION, k)} {v:,}" for k, v in sorted(run.by_decision.items())
+    )
     console.print(f"{run.requests:,} requests decided in {run.seconds:.2f} s: {counts}")
 
 
@@ -393,10 +396,10 @@ def cases_list(
         score = cases.risk_score(c)
         table.add_row(
             c.case_id,
-            f"{c.subject.value} {c.subject_id}",
+            f"{label(Vocabulary.CASE_SUBJECT, c.subject.value)} {c.subject_id}",
             c.shop_id,
-            c.state.value,
-            c.decision,
+            label(Vocabulary.CASE_STATE, c.state.value),
+            decision_label(c.decision),
             "-" if score is None else str(score),
             format_fen(c.amount_fen),
             f"{c.opened_at:%Y-%m-%d %H:%M}",
@@ -413,13 +416,15 @@ def cases_show(case_id: str, store: STORE = DEFAULT_URL) -> None:
     view = cases.show_case(open_store(store), Scope.operator("cli"), case_id)
     case = view.case
     console = Console(highlight=False)
-    console.print(f"[bold]{case.case_id}[/] {case.subject.value} {case.subject_id}: {case.state}")
+    subject = label(Vocabulary.CASE_SUBJECT, case.subject.value)
+    state = label(Vocabulary.CASE_STATE, case.state.value)
+    console.print(f"[bold]{case.case_id}[/] {subject} {case.subject_id}: {state}")
     buyer = f", buyer {case.buyer_id}" if case.buyer_id else ""
     console.print(
         f"shop {case.shop_id}{buyer}; opened {case.opened_at:%Y-%m-%d %H:%M}; "
         f"amount {format_fen(case.amount_fen)}"
     )
-    console.print(f"decision: {case.decision}")
+    console.print(f"decision: {decision_label(case.decision)}")
     console.print("reasons:" if case.reasons else "reasons: none recorded")
     for reason in case.reasons:
         console.print(f"  - {reason}")
@@ -433,8 +438,9 @@ def cases_show(case_id: str, store: STORE = DEFAULT_URL) -> None:
         console.print(f"  {e.at:%Y-%m-%d %H:%M} {e.submitted_by}: {kind} {e.ref}{text}")
     console.print("audit trail:")
     for r in view.audit:
-        origin = r.from_state.value if r.from_state else "-"
-        console.print(f"  {r.at:%Y-%m-%d %H:%M} {r.actor}: {origin} -> {r.to_state}  {r.note}")
+        origin = label(Vocabulary.CASE_STATE, r.from_state.value) if r.from_state else "-"
+        to = label(Vocabulary.CASE_STATE, str(r.to_state))
+        console.print(f"  {r.at:%Y-%m-%d %H:%M} {r.actor}: {origin} -> {to}  {r.note}")
 
 
 @cases_app.command("move", cls=MerchantryCommand)
@@ -478,4 +484,4 @@ def cases_appeal(
     case = cases.appeal_case(
         open_store(store), Scope.merchant(shop), case_id, evidence or [], note, datetime.now()
     )
-    Console().print(f"{case.case_id}: {case.state.value}")
+    Console().print(f"{case.case_id}: {label(Vocabulary.CASE_STATE, case.state.value)}")

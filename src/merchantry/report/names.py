@@ -52,6 +52,10 @@ class Vocabulary(StrEnum):
     """Risk decisions on after-sales requests."""
     ADJUSTMENT = "adjustment"
     """What moves a score besides the indicators: bonus, deduction, caps, floors."""
+    CASE_STATE = "case_state"
+    """Where a risk case stands (``risk_cases.state``)."""
+    CASE_SUBJECT = "case_subject"
+    """What a risk case is about (``risk_cases.subject``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +253,18 @@ ADJUSTMENTS: Final = _names(
 """What moves a score besides the indicators (``shop_score_adjustments.kind`` and the
 diagnosis's moves)."""
 
+CASE_STATES: Final = _names(
+    ("open", "待处理", "Open"),
+    ("under_review", "审核中", "Under review"),
+    ("upheld", "维持原判", "Upheld"),
+    ("overturned", "已撤销", "Overturned"),
+)
+
+CASE_SUBJECTS: Final = _names(
+    ("after_sales_request", "售后申请", "After-sales request"),
+    ("penalty", "处罚", "Penalty"),
+)
+
 REGISTRY: Final[Mapping[Vocabulary, Mapping[str, Name]]] = MappingProxyType(
     {
         Vocabulary.INDICATOR: INDICATORS,
@@ -262,6 +278,8 @@ REGISTRY: Final[Mapping[Vocabulary, Mapping[str, Name]]] = MappingProxyType(
         Vocabulary.SCORE_STAGE: SCORE_STAGES,
         Vocabulary.DECISION: DECISIONS,
         Vocabulary.ADJUSTMENT: ADJUSTMENTS,
+        Vocabulary.CASE_STATE: CASE_STATES,
+        Vocabulary.CASE_SUBJECT: CASE_SUBJECTS,
     }
 )
 """Every vocabulary, read-only."""
@@ -290,6 +308,14 @@ class Coded:
 
     def __str__(self) -> str:
         return self.text
+
+
+def decision_label(text: str) -> str:
+    """A stored decision text (``intercept (score 91)``) with its decision named:
+    ``拦截 / Intercept (score 91)``; text that starts with no known decision stays as it is."""
+    head, sep, rest = text.partition(" ")
+    found = DECISIONS.get(head)
+    return f"{found.label}{sep}{rest}" if found else text
 
 
 def named(vocabulary: Vocabulary, code: object) -> Coded | None:

@@ -23,6 +23,7 @@ from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_fen
 from merchantry.ledger import apply_overturns, overturn_reversals
 from merchantry.ops.webhooks import enqueue
+from merchantry.report.names import Vocabulary, label
 from merchantry.risk.access import Scope
 from merchantry.risk.cases import (
     AuditRecord,
@@ -93,7 +94,8 @@ class CaseMove:
     def lines(self) -> list[str]:
         """What a front end shows, one line each."""
         shown = [self.money_note] if self.money_note else []
-        return [*shown, f"{self.case.case_id}: {self.case.state.value}"]
+        state = label(Vocabulary.CASE_STATE, self.case.state.value)
+        return [*shown, f"{self.case.case_id}: {state}"]
 
 
 class CaseSort(StrEnum):
