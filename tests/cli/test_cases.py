@@ -20,6 +20,7 @@ from merchantry.kit.errors import MerchantryError
 from merchantry.risk.access import Scope
 from merchantry.risk.cases import CaseSubject, case_id_for, open_case
 from merchantry.risk.store import open_store
+from merchantry.service.cases import page_cases
 
 # subject id -> (score or None for a penalty, amount fen, opened day in March 2026)
 CASES = {
@@ -152,3 +153,20 @@ def test_overturning_a_case_that_moved_no_money_says_so(store: str) -> None:
     )
     assert f"case {case} moved no money: nothing to reverse" in out
     assert f"{case}: 已撤销 / Overturned" in out
+
+
+def test_the_console_view_filters_by_shop_and_shows_the_last_page_past_the_end(
+    store: str,
+) -> None:
+    """The console reads the same queue (``page_cases``) with a shop filter, and a page past
+    the last shows the last one instead of refusing."""
+    engine = open_store(store)
+    scope = Scope.operator("t")
+    s1 = page_cases(engine, scope, shop_id="S1", per_page=2)
+    assert s1.total == 4  # AS-3 is S2's
+    assert [c.shop_id for c in s1.cases] == ["S1", "S1"]
+    last = page_cases(engine, scope, shop_id="S1", per_page=2, page=9, past_last=True)
+    assert (last.page, last.pages) == (2, 2)
+    assert last.cases[-1].subject_id == "V-9"  # no score: last by risk
+    with pytest.raises(MerchantryError, match="past the last"):
+        page_cases(engine, scope, shop_id="S1", per_page=2, page=9)

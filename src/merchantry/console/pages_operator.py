@@ -26,8 +26,7 @@ from merchantry.kit.errors import InputError, NotFound
 from merchantry.risk.cases import CaseState, get_case
 from merchantry.service import console_reads as reads
 from merchantry.service import operator
-from merchantry.service.cases import CaseSort, move_case, show_case
-from merchantry.service.console_reads import CaseQueuePage, case_queue_page
+from merchantry.service.cases import CaseSort, move_case, page_cases, show_case
 from merchantry.service.rulebook_diff import diff_named
 from merchantry.simulate import load_result
 from merchantry.simulate.report import build_page
@@ -183,7 +182,7 @@ def cases(
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     need_scope(principal, "cases:read")
-    found: CaseQueuePage = case_queue_page(
+    found = page_cases(
         request.app.state.ops_engine,
         scope_of(principal),
         state=state,
@@ -191,6 +190,7 @@ def cases(
         sort=sort,
         page=page,
         per_page=CASES_PER_PAGE,
+        past_last=True,
     )
     template = "_queue.html" if request.headers.get("HX-Request") else "op_cases.html"
     return render(

@@ -194,13 +194,16 @@ def page_cases(
     scope: Scope,
     *,
     state: CaseState | None = None,
+    shop_id: str | None = None,
     sort: CaseSort = CaseSort.RISK,
     page: int = 1,
     per_page: int = 20,
+    past_last: bool = False,
 ) -> CasePage:
-    """A numbered page of :func:`case_queue` (the command line's view of it).
+    """A numbered page of :func:`case_queue` (the command line's and the console's view).
 
-    A page past the last is refused, naming how many there are.
+    A page past the last is refused, naming how many there are; with ``past_last`` it shows
+    the last page instead (a console link that outlived a case moving away).
     """
     if page < 1:
         raise InputError(f"--page must be 1 or more, not {page}")
@@ -210,11 +213,17 @@ def page_cases(
         engine,
         scope,
         states=() if state is None else (state,),
+        shop_id=shop_id,
         sort=SORT_KEY[sort],
         limit=per_page,
         offset=(page - 1) * per_page,
     )
     result = CasePage(tuple(found), total, page, per_page, sort)
+    if page > result.pages and past_last:
+        return page_cases(
+            engine, scope, state=state, shop_id=shop_id, sort=sort, page=result.pages,
+            per_page=per_page,
+        )  # fmt: skip
     if page > result.pages:
         raise InputError(
             f"page {page} is past the last: {result.total:,} cases make {result.pages} "

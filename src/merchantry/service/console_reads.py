@@ -14,12 +14,8 @@ from datetime import date
 from typing import Any, Final
 
 import duckdb
-from sqlalchemy import Engine
 
 from merchantry.kit.errors import InputError, NotFound
-from merchantry.risk.access import Scope
-from merchantry.risk.cases import Case, CaseState, list_cases
-from merchantry.service.cases import CaseSort, risk_score
 from merchantry.store.warehouse import table_exists
 
 FEE_LINES: Final = """
@@ -524,46 +520,3 @@ def entry_legs(con: duckdb.DuckDBPyConnection, entry_id: str | None) -> list[tup
         [entry_id],
     ).fetchall()
     return [(str(a), int(n)) for a, n in rows]
-
-
-@dataclass(frozen=True, slots=True)
-class CaseQueuePage:
-    """One page of the case queue, filtered by state and shop, and where it sits."""
-
-    cases: tuple[Case, ...]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
-def case_queue_page(
-    engine: Engine,
-    scope: Scope,
-    *,
-    state: CaseState | None = None,
-    shop_id: str | None = None,
-    sort: CaseSort = CaseSort.RISK,
-    page: int = 1,
-    per_page: int = 20,
-) -> CaseQueuePage:
-    """The queue the scope may see, sorted like :func:`merchantry.service.cases.page_cases`
-    (risk, amount or age; ties by case id) and filtered by state and shop. A page past the
-    last shows the last."""
-    if per_page < 1:
-        raise InputError(f"a page holds 1 or more cases, not {per_page}")
-    found = [c for c in list_cases(engine, scope, state) if shop_id is None or c.shop_id == shop_id]
-    if sort is CaseSort.RISK:
-        found.sort(key=lambda c: (risk_score(c) is None, -(risk_score(c) or 0), c.case_id))
-    elif sort is CaseSort.AMOUNT:
-        found.sort(key=lambda c: (-c.amount_fen, c.case_id))
-    else:
-        found.sort(key=lambda c: (c.opened_at, c.case_id))
-    pages = max(1, -(-len(found) // per_page))
-    page = min(max(page, 1), pages)
-    return CaseQueuePage(
-        tuple(found[(page - 1) * per_page : page * per_page]), len(found), page, per_page
-    )
