@@ -342,6 +342,30 @@ def test_ctrl_c_prints_one_line_and_exits_130(tmp_path: Path):
     assert lines[0].startswith("interrupted")
 
 
+def test_ctrl_c_while_the_commands_load_is_one_line_too():
+    """SIGINT in the first moment, while the command's modules are still being imported
+    (the interpreter's own handler is in place, so this raises KeyboardInterrupt outside
+    every command): still one line and 130, never a traceback. The child arms a timer that
+    interrupts it 0.8 s into importing ``merchantry.cli.main`` (which loads every command's
+    modules for several seconds)."""
+    env = {**os.environ, "COLUMNS": "200"}
+    env.pop("MERCHANTRY_DEBUG", None)
+    code = (
+        "import os, signal, threading\n"
+        "threading.Timer(0.8, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
+        "import merchantry.cli.main\n"
+        "print('imported before the interrupt')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == ExitCode.INTERRUPTED, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines == [lines[0]]
+    assert lines[0].startswith("interrupted")
+
+
 def test_an_output_file_in_a_missing_folder_is_named(db: Path, tmp_path: Path):
     target = tmp_path / "no-such-folder" / "statement.csv"
     text = refused(

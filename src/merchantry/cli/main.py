@@ -9,11 +9,13 @@ is the error boundary: each mistake is one message and a documented exit code
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
 
-from merchantry.cli.options import MerchantryGroup, version_text
+from merchantry.cli.options import INTERRUPTED_MESSAGE, MerchantryGroup, version_text
+from merchantry.kit.errors import ExitCode
 
 app = typer.Typer(
     name="merchantry",
@@ -82,12 +84,25 @@ def _register_all() -> None:
         module.register(app)
 
 
-_register_all()
+def _interrupted() -> SystemExit:
+    """Ctrl-C outside a command's own error boundary (while the commands load, or between
+    Typer's parsing and the command): the same one line and exit code as inside it."""
+    print(INTERRUPTED_MESSAGE, file=sys.stderr)
+    return SystemExit(ExitCode.INTERRUPTED)
+
+
+try:
+    _register_all()  # imports every command's modules: seconds, so Ctrl-C can land here
+except KeyboardInterrupt:
+    raise _interrupted() from None
 
 
 def main() -> None:
     """Entry point (errors are turned into messages and exit codes by the root group)."""
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:
+        raise _interrupted() from None
 
 
 if __name__ == "__main__":
