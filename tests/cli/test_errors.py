@@ -382,3 +382,72 @@ def test_a_fee_rulebook_given_to_risk_is_refused(db: Path):
         ExitCode.INPUT,
         "rulebooks for `merchantry risk`: risk-2026",
     )
+
+
+# --- found by the odd-argument sweep (test_odd_arguments.py)
+
+
+@pytest.mark.parametrize(
+    ("given", "words"),
+    [
+        ("not a url://", ("cannot be read as a URL", "sqlite:///")),
+        ("mysql://u@h/db", ("SQLite or PostgreSQL, not mysql",)),
+        (" ", ("is not a database",)),
+    ],
+)
+def test_an_ops_db_that_is_not_a_database_is_named(given: str, words: tuple[str, ...]):
+    refused(run("keys", "list", "--ops-db", given), ExitCode.INPUT, *words)
+
+
+def test_an_ops_db_in_a_missing_folder_is_named(tmp_path: Path):
+    target = tmp_path / "missing" / "ops.sqlite"
+    refused(
+        run("keys", "list", "--ops-db", str(target)),
+        ExitCode.INPUT,
+        f"folder {target.parent} does not exist",
+    )
+    assert not target.parent.exists()
+
+
+def test_an_ops_db_file_that_is_not_sqlite_is_named(tmp_path: Path):
+    junk = tmp_path / "ops.sqlite"
+    junk.write_text("these are not the droids\n")
+    text = refused(run("keys", "list", "--ops-db", str(junk)), ExitCode.INPUT, "cannot be opened")
+    assert "file is not a database" in text
+
+
+def test_an_ops_db_given_as_a_plain_path_is_a_sqlite_file(tmp_path: Path):
+    target = tmp_path / "ops.sqlite"
+    result = run("keys", "list", "--ops-db", str(target))
+    assert result.exit_code == 0, result.output
+    assert target.is_file()
+
+
+@pytest.mark.parametrize("when", ["0001-01-01", "9999-12-31", "1969-12-31"])
+def test_a_date_outside_the_years_the_stages_compute_with_is_refused(db: Path, when: str):
+    refused(
+        run("statement", "--shop", "S1", "--from", when, "--to", "2026-03-31", "--db", str(db)),
+        ExitCode.INPUT,
+        f"--from {when}",
+        "between 1970-01-01 and 2199-12-31",
+    )
+
+
+def test_risk_evaluate_with_nothing_to_evaluate_says_what_to_give():
+    refused(run("risk", "evaluate"), ExitCode.INPUT, "--truth", "--amazon")
+
+
+def test_a_behaviour_log_of_the_wrong_layout_is_named(tmp_path: Path):
+    log = tmp_path / "log.csv"
+    log.write_text("a,b,c\n1,2,3\n")
+    refused(run("risk", "brushing", str(log)), ExitCode.INPUT, str(log), "5 comma-separated")
+
+
+def test_a_model_file_that_is_not_a_model_is_named(db: Path, tmp_path: Path):
+    junk = tmp_path / "model.pkl"
+    junk.write_bytes(b"\x00\x01 not a pickle")
+    refused(
+        run("risk", "score", "--model", str(junk), "--db", str(db)),
+        ExitCode.INPUT,
+        "is not a Merchantry risk model file",
+    )

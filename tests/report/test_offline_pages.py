@@ -99,6 +99,8 @@ class Opened:
     text: str
     """Everything a person reads: the page's text without scripts, styles or tooltips."""
     chart_text: tuple[str, ...]
+    cells: tuple[str, ...]
+    """The text of every table cell, list item and label-like element, each trimmed."""
 
 
 @pytest.fixture(scope="module")
@@ -139,8 +141,16 @@ def open_offline(browser: object, path: Path) -> Opened:
     chart_text = tuple(
         page.evaluate("[...document.querySelectorAll('div.chart')].map(d => d.textContent)")
     )
+    cells = tuple(
+        page.evaluate(
+            "[...document.querySelectorAll('td,th,li,dd,dt,option,button,span')]"
+            ".map(e => e.textContent.trim())"
+        )
+    )
     context.close()
-    return Opened(int(charts), int(drawn), tuple(remote), tuple(errors), str(text), chart_text)
+    return Opened(
+        int(charts), int(drawn), tuple(remote), tuple(errors), str(text), chart_text, cells
+    )
 
 
 KINDS = (
@@ -191,10 +201,24 @@ def named_codes() -> set[str]:
     return {code for names in REGISTRY.values() for code in names if IDENTIFIER.fullmatch(code)}
 
 
+def single_word_codes() -> set[str]:
+    """Lower-case one-word codes whose display name is not the code itself."""
+    return {
+        code
+        for names in REGISTRY.values()
+        for code, name in names.items()
+        if re.fullmatch(r"[a-z][a-z0-9]*", code) and name.en != code
+    }
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_no_page_shows_a_code_that_has_a_display_name(pages, browser, kind: str) -> None:
     seen = open_offline(browser, pages[kind])
     shown = set(re.findall(r"(?<![\w.\-])[a-z0-9]+(?:_[a-z0-9]+)+(?![\w\-])", seen.text))
     raw = shown & named_codes()
     assert not raw, f"{kind} shows raw codes {sorted(raw)}"
+    # A code that is one plain word (``apparel``, ``live``, ``formal``) reads like English in a
+    # sentence, but shown alone in a cell or label it is the raw code, not its name.
+    alone = set(seen.cells) & single_word_codes()
+    assert not alone, f"{kind} shows raw one-word codes {sorted(alone)} where a name belongs"
     assert re.search(r"[\u4e00-\u9fff]", seen.text)  # Chinese names are there too

@@ -9,13 +9,30 @@ is the error boundary: each mistake is one message and a documented exit code
 
 from __future__ import annotations
 
+import signal
 import sys
-from typing import Annotated
+import threading
+from types import FrameType
 
-import typer
+from merchantry.kit.errors import INTERRUPTED_MESSAGE, ExitCode
 
-from merchantry.cli.options import INTERRUPTED_MESSAGE, MerchantryGroup, version_text
-from merchantry.kit.errors import ExitCode
+
+def _interrupted_while_loading(_signum: int, _frame: FrameType | None) -> None:
+    """Ctrl-C while this module and every command's modules load (seconds at start-up, before
+    any command's own boundary exists): the same one line and exit code as inside one."""
+    print(INTERRUPTED_MESSAGE, file=sys.stderr)
+    raise SystemExit(ExitCode.INTERRUPTED)
+
+
+_LOADING_IN_MAIN_THREAD = threading.current_thread() is threading.main_thread()
+if _LOADING_IN_MAIN_THREAD:  # signal handlers can only be set from the main thread
+    _previous_handler = signal.signal(signal.SIGINT, _interrupted_while_loading)
+
+from typing import Annotated  # noqa: E402  (the handler above must be in place first)
+
+import typer  # noqa: E402
+
+from merchantry.cli.options import MerchantryGroup, version_text  # noqa: E402
 
 app = typer.Typer(
     name="merchantry",
@@ -95,6 +112,9 @@ try:
     _register_all()  # imports every command's modules: seconds, so Ctrl-C can land here
 except KeyboardInterrupt:
     raise _interrupted() from None
+finally:
+    if _LOADING_IN_MAIN_THREAD:  # from here on, commands' own boundaries handle Ctrl-C
+        signal.signal(signal.SIGINT, _previous_handler)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ Ctrl-C prints one line and exits 130, anything else is reported as a bug (exit 7
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -24,7 +25,13 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from typer.core import TyperCommand, TyperGroup
 
-from merchantry.kit.errors import ExitCode, InputError, MerchantryError, NotFound
+from merchantry.kit.errors import (
+    INTERRUPTED_MESSAGE,
+    ExitCode,
+    InputError,
+    MerchantryError,
+    NotFound,
+)
 from merchantry.store.warehouse import DEFAULT_DB, connect
 
 DATE_FORMATS: Final = ["%Y-%m-%d"]
@@ -32,9 +39,6 @@ RULEBOOK_DIR_OPTION: Final = "--rulebook-dir"
 HIDDEN_ALIASES: Final = {"--dir": RULEBOOK_DIR_OPTION, "--store": "--ops-db"}
 """Old spellings still accepted but no longer shown in ``--help``."""
 DEBUG_ENV: Final = "MERCHANTRY_DEBUG"
-INTERRUPTED_MESSAGE: Final = (
-    "interrupted: stopped before finishing; nothing was committed to the warehouse"
-)
 
 DbOption = Annotated[
     Path, typer.Option("--db", help="Warehouse file (DuckDB).", metavar="FILE", dir_okay=False)
@@ -56,6 +60,31 @@ OutboxOption = Annotated[
     ),
 ]
 __all__ = ["DEFAULT_DB"]
+
+
+FIRST_YEAR: Final = 1970
+LAST_YEAR: Final = 2199
+"""Dates the stages compute with: a period reaches back up to a year (scores, integrity
+records) and forward to payout days, all inside what dates and timestamps can hold."""
+_DATE_LIKE: Final = re.compile(r"(\d{1,4})-\d{1,2}-\d{1,2}(?:[T ].*)?")
+
+
+def check_date_arguments(args: Sequence[str]) -> None:
+    """Refuse a date argument outside :data:`FIRST_YEAR`..:data:`LAST_YEAR`, naming its option.
+
+    ``0001-01-01`` is a valid date, but a stage that looks a year back from it, or a timestamp
+    made from it, cannot: the command would fail in the middle instead of at the start.
+    """
+    for i, arg in enumerate(args):
+        option, _, inline = arg.partition("=") if arg.startswith("--") else ("", "", arg)
+        value = inline if option else arg
+        match = _DATE_LIKE.fullmatch(value.strip())
+        if match is None or FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
+            continue
+        named = option or (args[i - 1] if i > 0 and args[i - 1].startswith("--") else "a date")
+        raise InputError(
+            f"{named} {value}: dates must fall between {FIRST_YEAR}-01-01 and {LAST_YEAR}-12-31"
+        )
 
 
 def _stderr() -> Console:
@@ -95,6 +124,7 @@ class MerchantryGroup(TyperGroup):
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
+            check_date_arguments([*ctx._protected_args, *ctx.args])
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise  # Typer's own: usage errors, --help, exits

@@ -21,6 +21,7 @@ from merchantry.cli.options import (
     open_warehouse,
     progress,
 )
+from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_fen
 from merchantry.report.names import Vocabulary, decision_label, label
 from merchantry.risk.access import Scope
@@ -208,6 +209,11 @@ def evaluate_command(
     rulebook: RULEBOOK = DEFAULT_RULEBOOK,
 ) -> None:
     """Evaluate rings and decisions on planted truth, and node scores on the Amazon graph."""
+    if truth is None and amazon is None:
+        raise InputError(
+            "nothing to evaluate: give --truth FOLDER (the generator's truth/ folder, scored "
+            "against the warehouse) or --amazon FOLDER (the Amazon UPU graph), or both"
+        )
     console = Console()
     if truth is not None:
         book = _risk_rulebook(rulebook)

@@ -140,3 +140,9 @@ class Busy(MerchantryError):
     """A resource (the warehouse file) is held by another process."""
 
     exit_code = ExitCode.BUSY
+
+
+INTERRUPTED_MESSAGE = (
+    "interrupted: stopped before finishing; nothing was committed to the warehouse"
+)
+"""The one line Ctrl-C prints, wherever it lands (inside a command or while they load)."""

@@ -18,7 +18,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+from merchantry.kit.errors import InputError
 
 HEAD: Final = "0004"
 """The newest migration shipped."""
@@ -47,6 +50,7 @@ def current_revision(engine: Engine) -> str | None:
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Upgrade the database to ``revision`` (default: the newest); a no-op when it is there."""
+    _can_open(engine)
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
@@ -55,6 +59,18 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         if "alembic_version" not in names and "risk_cases" in names:
             command.stamp(config, ADOPTED)
         command.upgrade(config, revision)
+
+
+def _can_open(engine: Engine) -> None:
+    """Open one connection, or say plainly why the database cannot be used (a file that is
+    not SQLite, a server that does not answer, a password refused)."""
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except DBAPIError as err:
+        where = engine.url.render_as_string(hide_password=True)
+        reason = str(err.orig).strip().splitlines()[0] if err.orig else type(err).__name__
+        raise InputError(f"operational database {where} cannot be opened: {reason}") from None
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
@@ -80,10 +96,60 @@ def _begin_immediate(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+URL_FORMS: Final = (
+    "a SQLAlchemy URL such as sqlite:///ops.sqlite or "
+    "postgresql+psycopg://user:password@host/merchantry, or the path of a SQLite file"
+)
+
+
+def ops_url(given: str) -> URL:
+    """The operational database ``given`` names: a SQLAlchemy URL, or a plain file path taken
+    as a SQLite file. Anything else is an input error naming what was given and what is
+    accepted."""
+    text_ = given.strip()
+    if not text_ or not text_.isprintable():
+        raise InputError(f"--ops-db {given!r} is not a database: give {URL_FORMS}")
+    if "://" not in text_:
+        path = Path(text_)
+        if path.is_dir():
+            raise InputError(f"--ops-db {given} is a folder: give {URL_FORMS}")
+        return _sqlite_folder_exists(URL.create("sqlite", database=str(path)), given)
+    try:
+        url = make_url(text_)
+    except ArgumentError:
+        raise InputError(f"--ops-db {given!r} cannot be read as a URL: give {URL_FORMS}") from None
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise InputError(
+            f"--ops-db {given!r}: the operational database is SQLite or PostgreSQL, not "
+            f"{url.get_backend_name()}"
+        )
+    return _sqlite_folder_exists(url, given)
+
+
+def _sqlite_folder_exists(url: URL, given: str) -> URL:
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        folder = Path(str(url.database)).parent
+        if not folder.is_dir():
+            raise InputError(
+                f"--ops-db {given}: folder {folder} does not exist; create it first "
+                f"(mkdir -p {folder})"
+            )
+    return url
+
+
 def create_ops_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys on, WAL, and waits (30 s) for a busy
-    file."""
-    engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
+    """An engine for ``url`` (see :func:`ops_url`); SQLite gets foreign keys on, WAL, and
+    waits (30 s) for a busy file."""
+    parsed = ops_url(url)
+    try:
+        engine = create_engine(
+            parsed, future=True, pool_pre_ping=parsed.get_backend_name() != "sqlite"
+        )
+    except NoSuchModuleError:
+        raise InputError(
+            f"--ops-db {url!r}: no database driver {parsed.drivername!r} is installed; "
+            "use sqlite:/// or postgresql+psycopg://"
+        ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _begin_immediate)

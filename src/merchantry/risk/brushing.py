@@ -25,7 +25,7 @@ from typing import Final
 
 import duckdb
 
-from merchantry.kit.errors import NotFound
+from merchantry.kit.errors import InputError, NotFound
 from merchantry.risk.settings import RiskSettings
 from merchantry.store.sql import fill_sql
 
@@ -66,7 +66,14 @@ def read_tianchi_log(
     """
     if not Path(path).is_file():
         raise NotFound(f"behaviour log not found: {path}")
-    con.execute(fill_sql(_READ_LOG, p_name=name), [str(path)])
+    try:
+        con.execute(fill_sql(_READ_LOG, p_name=name), [str(path)])
+    except (duckdb.BinderException, duckdb.InvalidInputException) as err:
+        first = str(err).strip().splitlines()[0]
+        raise InputError(
+            f"{path}: not a UserBehavior log: expected 5 comma-separated columns and no header "
+            f"(user, item, category, behaviour, unix seconds) ({first})"
+        ) from None
     row = con.execute(fill_sql("SELECT count(*) FROM p_name", p_name=name)).fetchone()
     return int(row[0]) if row else 0
 

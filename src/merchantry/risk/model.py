@@ -168,8 +168,11 @@ def load_model(path: Path) -> RiskModel:
     path = Path(path)
     if not path.is_file():
         raise NotFound(f"no model file at {path} (train one: merchantry risk train)")
-    with path.open("rb") as src:
-        payload = pickle.load(src)
+    try:
+        with path.open("rb") as src:
+            payload = pickle.load(src)
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+        payload = None  # not a pickle at all, or one of something else
     if not isinstance(payload, dict) or payload.get("magic") != MAGIC:
         raise InputError(f"{path} is not a Merchantry risk model file")
     card_data = dict(payload["card"])
