@@ -29,6 +29,17 @@ T = ColumnType
 CURRENCY_CODES: Final = tuple(CURRENCIES)
 
 STORE_TYPES: Final = ("personal", "enterprise", "flagship")
+STORE_SUBTYPES: Final = ("specialty", "franchise", "ordinary")
+AFFILIATE_PLANS: Final = (
+    "colonel",
+    "hosted_colonel",
+    "designated",
+    "shop_targeted",
+    "platform_campaign",
+    "pure_commission",
+    "crowd_selected",
+    "all_creators",
+)
 ENTRY_PLANS: Final = ("standard", "zero_deposit")
 BUSINESS_MODES: Final = ("domestic", "cross_border", "instant_retail")
 SHOP_TAGS: Final = (
@@ -194,6 +205,16 @@ SHOPS = Table(
             "Domestic, cross-border (全球购) or instant retail.",
             "经营模式",
             choices=BUSINESS_MODES,
+        ),
+        Column(
+            "store_subtype",
+            T.TEXT,
+            "Kind of enterprise store below the flagship: specialty (专营店, several brands of "
+            "one category), franchise (专卖店, one brand under licence) or ordinary (普通企业店). "
+            "Empty when not recorded.",
+            "企业店类型（专营店/专卖店）",
+            nullable=True,
+            choices=STORE_SUBTYPES,
         ),
     ),
 )
@@ -426,6 +447,17 @@ ORDERS = Table(
             "分期手续费及支付差额",
             unit="fen",
             nullable=True,
+        ),
+        Column(
+            "affiliate_plans",
+            T.TEXT_LIST,
+            "Affiliate (精选联盟) plans the product was in for this creator when the sale was "
+            "made, from: " + ", ".join(AFFILIATE_PLANS) + ". The platform settles the sale "
+            "under the highest-priority one; `commission_rate_bp` is that plan's rate. Empty "
+            "when not recorded.",
+            "推广计划类型",
+            nullable=True,
+            choices=AFFILIATE_PLANS,
         ),
     ),
     row_checks=(

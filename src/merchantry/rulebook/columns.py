@@ -87,6 +87,13 @@ CONDITION_COLUMNS: Final[tuple[ConditionColumn, ...]] = (
     ),
     C("order.insured_by", T.TEXT, "Who bought the insurance.", m.INSURERS),
     C("order.is_gift", T.BOOL, "Gift or lucky-bag order."),
+    C(
+        "order.affiliate_plans",
+        T.TEXT_LIST,
+        "Affiliate plans covering the sale (use `list_contains(order.affiliate_plans, 'x')`); "
+        "NULL when not recorded.",
+        m.AFFILIATE_PLANS,
+    ),
     C("order.is_affiliate", T.BOOL, "A creator promoted the sale (creator_id set).", derived=True),
     C(
         "order.refunded_fen",
@@ -120,6 +127,13 @@ CONDITION_COLUMNS: Final[tuple[ConditionColumn, ...]] = (
     C("shop.shop_id", T.TEXT, "Shop id."),
     C("shop.industry", T.TEXT, "Experience-score industry of the shop."),
     C("shop.store_type", T.TEXT, "Store type.", m.STORE_TYPES),
+    C(
+        "shop.store_subtype",
+        T.TEXT,
+        "Enterprise store kind: specialty (专营店), franchise (专卖店), ordinary; NULL when "
+        "not recorded.",
+        m.STORE_SUBTYPES,
+    ),
     C(
         "shop.tags",
         T.TEXT_LIST,
