@@ -1,0 +1,50 @@
+"""The store sub-type (专营店 / 专卖店 / ordinary enterprise store) in the score gates.
+
+Notice aJnqsVF4GoLD limits affiliate entry in the medical-device categories to flagship,
+专营店 and 专卖店 stores with a store score of 80 and a product score of 75. A hand-made
+shop on each side of each bar, per sub-type, through the real gate stage.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+from tests.scoring.market import Market
+
+DAY = date(2026, 6, 15)
+RULEBOOK = "douyin-score-2026-05"
+
+
+def _gate(market: Market, shops: list[tuple[str, str, str | None, int, int]]) -> dict[str, bool]:
+    for shop, store_type, subtype, score, product in shops:
+        market.shop(shop, industry="medical_devices", store_type=store_type)
+        market.con.execute(
+            "UPDATE shops SET store_subtype = ? WHERE shop_id = ?", [subtype, shop]
+        )
+        market.published(
+            RULEBOOK, shop, DAY, score, stage="formal", product_cp=product,
+            logistics_cp=10_000, service_cp=10_000,
+        )  # fmt: skip
+    gates = market.gates(RULEBOOK, DAY, "affiliate_entry")
+    return {s: passed for s, (passed, _) in gates.items()}
+
+
+def test_medical_devices_admit_flagship_specialty_and_franchise_stores_only(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    got = _gate(Market(warehouse), [
+        ("FLAG", "flagship", None, 8_000, 7_500),
+        ("SPEC", "enterprise", "specialty", 8_000, 7_500),
+        ("FRAN", "enterprise", "franchise", 8_000, 7_500),
+        ("ORD", "enterprise", "ordinary", 10_000, 10_000),
+        ("UNREC", "enterprise", None, 8_000, 7_500),
+        ("PERS", "personal", None, 10_000, 10_000),
+        ("SPEC_S", "enterprise", "specialty", 7_999, 10_000),
+        ("FRAN_P", "enterprise", "franchise", 10_000, 7_499),
+    ])  # fmt: skip
+    assert got == {
+        "FLAG": True, "SPEC": True, "FRAN": True, "ORD": False, "UNREC": True,
+        "PERS": False, "SPEC_S": False, "FRAN_P": False,
+    }  # fmt: skip
