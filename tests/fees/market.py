@@ -117,6 +117,7 @@ class Market:
         is_gift: bool = False,
         paid_at: datetime = PAID_AT,
         plans: list[str] | None = None,
+        installation: str | None = None,
     ) -> str:
         shop = shop or self.shop(industry=industry)
         category = self.category(industry, after_sales_days)
@@ -163,6 +164,7 @@ class Market:
                 "insured_by": insured_by,
                 "is_gift": is_gift,
                 "affiliate_plans": plans,
+                "installation": installation,
                 "buyer_device_hash": "d",
                 "buyer_phone_hash": "p",
                 "buyer_address_hash": "a",

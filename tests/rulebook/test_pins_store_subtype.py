@@ -20,9 +20,7 @@ RULEBOOK = "douyin-score-2026-05"
 def _gate(market: Market, shops: list[tuple[str, str, str | None, int, int]]) -> dict[str, bool]:
     for shop, store_type, subtype, score, product in shops:
         market.shop(shop, industry="medical_devices", store_type=store_type)
-        market.con.execute(
-            "UPDATE shops SET store_subtype = ? WHERE shop_id = ?", [subtype, shop]
-        )
+        market.con.execute("UPDATE shops SET store_subtype = ? WHERE shop_id = ?", [subtype, shop])
         market.published(
             RULEBOOK, shop, DAY, score, stage="formal", product_cp=product,
             logistics_cp=10_000, service_cp=10_000,

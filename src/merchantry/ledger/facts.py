@@ -73,7 +73,7 @@ SELECT
   NULL::VARCHAR AS order_creator_id, NULL::INTEGER AS order_commission_rate_bp,
   NULL::INTEGER AS order_ad_commission_rate_bp, NULL::VARCHAR AS order_insurance_type,
   NULL::VARCHAR AS order_insured_by, NULL::BOOLEAN AS order_is_gift,
-  NULL::VARCHAR[] AS order_affiliate_plans,
+  NULL::VARCHAR[] AS order_affiliate_plans, NULL::VARCHAR AS order_installation,
   NULL::BOOLEAN AS order_is_affiliate, NULL::BIGINT AS order_refunded_fen,
   NULL::BIGINT AS order_refunded_in_period_fen, NULL::INTEGER AS order_refund_minutes,
   NULL::BOOLEAN AS order_is_instant_refund,

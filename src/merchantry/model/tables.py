@@ -30,6 +30,7 @@ CURRENCY_CODES: Final = tuple(CURRENCIES)
 
 STORE_TYPES: Final = ("personal", "enterprise", "flagship")
 STORE_SUBTYPES: Final = ("specialty", "franchise", "ordinary")
+INSTALLATION_MODES: Final = ("merchant", "partner", "none")
 AFFILIATE_PLANS: Final = (
     "colonel",
     "hosted_colonel",
@@ -458,6 +459,16 @@ ORDERS = Table(
             "推广计划类型",
             nullable=True,
             choices=AFFILIATE_PLANS,
+        ),
+        Column(
+            "installation",
+            T.TEXT,
+            "Installation promised with the product: merchant (商家安装, the merchant installs), "
+            "partner (上门安装/送装一体 by a platform partner) or none (不提供安装). Empty when "
+            "not recorded.",
+            "安装模式",
+            nullable=True,
+            choices=INSTALLATION_MODES,
         ),
     ),
     row_checks=(

@@ -94,6 +94,12 @@ CONDITION_COLUMNS: Final[tuple[ConditionColumn, ...]] = (
         "NULL when not recorded.",
         m.AFFILIATE_PLANS,
     ),
+    C(
+        "order.installation",
+        T.TEXT,
+        "Installation promised: merchant (商家安装), partner, none; NULL when not recorded.",
+        m.INSTALLATION_MODES,
+    ),
     C("order.is_affiliate", T.BOOL, "A creator promoted the sale (creator_id set).", derived=True),
     C(
         "order.refunded_fen",

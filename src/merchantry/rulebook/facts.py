@@ -75,6 +75,7 @@ SELECT
   o.insured_by AS order_insured_by,
   o.is_gift AS order_is_gift,
   o.affiliate_plans AS order_affiliate_plans,
+  o.installation AS order_installation,
   o.creator_id IS NOT NULL AS order_is_affiliate,
   least(coalesce(r.refunded_fen, 0), o.amount_paid_fen) AS order_refunded_fen,
   least(coalesce(r.refunded_in_period_fen, 0), o.amount_paid_fen) AS order_refunded_in_period_fen,

@@ -48,6 +48,7 @@ ORDER_FIELDS: Final = (
     "insured_by",
     "is_gift",
     "affiliate_plans",
+    "installation",
 )
 """The ``orders`` columns a fact row reads (the buyer's identifiers are the ring index's)."""
 
