@@ -7,7 +7,7 @@ shop on each side of each bar, per sub-type, through the real gate stage.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 
@@ -46,3 +46,35 @@ def test_medical_devices_admit_flagship_specialty_and_franchise_stores_only(
         "FLAG": True, "SPEC": True, "FRAN": True, "ORD": False, "UNREC": True,
         "PERS": False, "SPEC_S": False, "FRAN_P": False,
     }  # fmt: skip
+
+
+def medical_devices_30_day_product_mean(market: Market) -> None:
+    """近30天商品体验分均值 >= 75: one day at 74.99 inside the 30 days (the score date and the
+    29 before it) brings the mean under 75; the same day a day earlier is outside it."""
+    days = [DAY - timedelta(days=k) for k in range(31)]  # DAY back to DAY - 30
+    plans = {
+        "ALL75": {d: 7_500 for d in days},
+        "LOW_D0": {d: (7_499 if d == DAY - timedelta(days=29) else 7_500) for d in days},
+        "LOW_D30": {d: (7_499 if d == DAY - timedelta(days=30) else 7_500) for d in days},
+        "LOW_OLD": {d: (6_000 if d == DAY - timedelta(days=30) else 7_500) for d in days},
+        "LOW_NOW": {d: (7_499 if d == DAY else 8_000) for d in days},
+    }
+    for shop, product in plans.items():
+        market.shop(shop, industry="medical_devices", store_type="flagship")
+        for day, cp in product.items():
+            market.published(
+                RULEBOOK, shop, day, 9_000, stage="formal", product_cp=cp,
+                logistics_cp=10_000, service_cp=10_000,
+            )  # fmt: skip
+    gates = market.gates(RULEBOOK, DAY, "affiliate_entry")
+    got = {s: passed for s, (passed, _) in gates.items()}
+    # LOW_NOW: the day's product score 74.99 fails the day's bar though the mean is above 75
+    assert got == {
+        "ALL75": True, "LOW_D0": False, "LOW_D30": True, "LOW_OLD": True, "LOW_NOW": False,
+    }  # fmt: skip
+
+
+def test_medical_devices_need_a_30_day_product_mean_of_75(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    medical_devices_30_day_product_mean(Market(warehouse))

@@ -187,6 +187,13 @@ SCORE_COLUMNS: Final[tuple[ConditionColumn, ...]] = (
         derived=True,
     ),
     C("shop.product_score", T.INT, "Douyin product-experience dimension score.", derived=True),
+    C(
+        "shop.product_score_30d_avg",
+        T.INT,
+        "Mean of the Douyin product-experience score over the 30 days up to the date (the "
+        "days the shop was scored), cut to two decimals (medical-device affiliate entry).",
+        derived=True,
+    ),
     C("shop.logistics_score", T.INT, "Douyin logistics dimension score.", derived=True),
     C("shop.service_score", T.INT, "Douyin service dimension score.", derived=True),
     C(
@@ -242,7 +249,13 @@ WITH latest AS (
   WHERE version_rank = 1
 ),
 dates AS (SELECT DISTINCT shop_id, score_date FROM latest),
-douyin AS (SELECT * FROM latest WHERE platform = 'douyin'),
+douyin AS (
+  SELECT *, avg(product_cp) OVER (
+    PARTITION BY shop_id ORDER BY score_date
+    RANGE BETWEEN INTERVAL 29 DAYS PRECEDING AND CURRENT ROW
+  ) AS product_30d_avg_cp
+  FROM latest WHERE platform = 'douyin'
+),
 taobao AS (SELECT * FROM latest WHERE platform = 'taobao')
 SELECT
   d.shop_id,
@@ -250,6 +263,8 @@ SELECT
   CAST(dy.score_cp * 0.01 AS DECIMAL(9, 2)) AS experience_score,
   CAST(dy.score_7d_avg_cp * 0.01 AS DECIMAL(9, 2)) AS experience_score_7d_avg,
   CAST(dy.product_cp * 0.01 AS DECIMAL(9, 2)) AS product_score,
+  CAST(CAST(floor(dy.product_30d_avg_cp) AS INTEGER) * 0.01 AS DECIMAL(9, 2))
+    AS product_score_30d_avg,
   CAST(dy.logistics_cp * 0.01 AS DECIMAL(9, 2)) AS logistics_score,
   CAST(dy.service_cp * 0.01 AS DECIMAL(9, 2)) AS service_score,
   dy.stage AS score_stage,
@@ -269,7 +284,8 @@ join on this series then reads both correctly; ``tests/scoring/test_score_asof.p
 When several rulebooks of one platform scored the same day (a what-if beside the
 real one), the version that took effect last wins. Points are ``DECIMAL(9, 2)``:
 ``score_cp`` is an integer of hundredths and ``* 0.01`` keeps it exact
-(``/`` would give a DOUBLE).
+(``/`` would give a DOUBLE). The 30-day product mean is cut (not rounded) to hundredths, so
+``>= 75`` holds exactly when the mean reaches 75.
 """
 
 COLUMNS_BY_NAME: Final = {c.name: c for c in (*CONDITION_COLUMNS, *SCORE_COLUMNS)}

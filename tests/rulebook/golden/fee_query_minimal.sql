@@ -61,6 +61,7 @@ WITH fee_match AS (
       o.insured_by AS order_insured_by,
       o.is_gift AS order_is_gift,
       o.affiliate_plans AS order_affiliate_plans,
+      o.installation AS order_installation,
       NOT o.creator_id IS NULL AS order_is_affiliate,
       LEAST(COALESCE(r.refunded_fen, 0), o.amount_paid_fen) AS order_refunded_fen,
       LEAST(COALESCE(r.refunded_in_period_fen, 0), o.amount_paid_fen) AS order_refunded_in_period_fen,
@@ -86,6 +87,7 @@ WITH fee_match AS (
       sc.experience_score AS shop_experience_score,
       sc.experience_score_7d_avg AS shop_experience_score_7d_avg,
       sc.product_score AS shop_product_score,
+      sc.product_score_30d_avg AS shop_product_score_30d_avg,
       sc.logistics_score AS shop_logistics_score,
       sc.service_score AS shop_service_score,
       sc.score_stage AS shop_score_stage,
@@ -124,7 +126,12 @@ WITH fee_match AS (
         FROM latest
       ), douyin AS (
         SELECT
-          *
+          *,
+          AVG(product_cp) OVER (
+            PARTITION BY shop_id
+            ORDER BY score_date
+            RANGE BETWEEN INTERVAL '29' DAYS PRECEDING AND CURRENT ROW
+          ) AS product_30d_avg_cp
         FROM latest
         WHERE
           platform = 'douyin'
@@ -141,6 +148,7 @@ WITH fee_match AS (
         CAST(dy.score_cp * 0.01 AS DECIMAL(9, 2)) AS experience_score,
         CAST(dy.score_7d_avg_cp * 0.01 AS DECIMAL(9, 2)) AS experience_score_7d_avg,
         CAST(dy.product_cp * 0.01 AS DECIMAL(9, 2)) AS product_score,
+        CAST(CAST(FLOOR(dy.product_30d_avg_cp) AS INT) * 0.01 AS DECIMAL(9, 2)) AS product_score_30d_avg,
         CAST(dy.logistics_cp * 0.01 AS DECIMAL(9, 2)) AS logistics_score,
         CAST(dy.service_cp * 0.01 AS DECIMAL(9, 2)) AS service_score,
         dy.stage AS score_stage,
