@@ -78,3 +78,36 @@ def test_medical_devices_need_a_30_day_product_mean_of_75(
     warehouse: duckdb.DuckDBPyConnection,
 ) -> None:
     medical_devices_30_day_product_mean(Market(warehouse))
+
+
+def cherries_bad_review_rate(market: Market) -> None:
+    """Cherries: store >= 72, product >= 70 and a bad-review rate under 20% (商品差评率<20%):
+    19.99% passes, exactly 20% does not; no rated orders counts as no bad reviews."""
+    shops = {  # shop: (score, product, bad reviews, rated orders)
+        "OK": (7_200, 7_000, 1_999, 10_000),
+        "AT20": (9_000, 9_000, 2_000, 10_000),
+        "NONE": (7_200, 7_000, 0, 0),
+        "LOW": (7_199, 9_000, 0, 10_000),
+        "LOWP": (9_000, 6_999, 0, 10_000),
+    }
+    for shop, (score, product, bad, rated) in shops.items():
+        market.shop(shop, industry="cherries")
+        market.published(
+            RULEBOOK, shop, DAY, score, stage="formal", product_cp=product,
+            logistics_cp=10_000, service_cp=10_000,
+        )  # fmt: skip
+        market.con.execute(
+            "INSERT INTO shop_score_indicators (rulebook, shop_id, score_date, indicator, unit,"
+            " numerator, denominator, bad_events, floor_applied)"
+            " VALUES (?, ?, ?, 'product_rating', '0.01 star', ?, ?, ?, FALSE)",
+            [RULEBOOK, shop, DAY, 5 * rated, rated, bad],
+        )
+    gates = market.gates(RULEBOOK, DAY, "affiliate_entry")
+    got = {s: passed for s, (passed, _) in gates.items()}
+    assert got == {"OK": True, "AT20": False, "NONE": True, "LOW": False, "LOWP": False}
+
+
+def test_cherries_need_a_bad_review_rate_under_20_percent(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    cherries_bad_review_rate(Market(warehouse))

@@ -97,6 +97,7 @@ SELECT
   sc.experience_score_7d_avg AS shop_experience_score_7d_avg,
   sc.product_score AS shop_product_score,
   sc.product_score_30d_avg AS shop_product_score_30d_avg,
+  sc.product_bad_review_pct AS shop_product_bad_review_pct,
   sc.logistics_score AS shop_logistics_score,
   sc.service_score AS shop_service_score,
   sc.score_stage AS shop_score_stage,

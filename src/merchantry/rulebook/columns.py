@@ -194,6 +194,14 @@ SCORE_COLUMNS: Final[tuple[ConditionColumn, ...]] = (
         "days the shop was scored), cut to two decimals (medical-device affiliate entry).",
         derived=True,
     ),
+    C(
+        "shop.product_bad_review_pct",
+        T.INT,
+        "Douyin bad-review rate of the shop's products in the score window: 1-2 star reviews "
+        "per rated valid order (the product_rating indicator), percent cut to two decimals; "
+        "NULL without rated orders.",
+        derived=True,
+    ),
     C("shop.logistics_score", T.INT, "Douyin logistics dimension score.", derived=True),
     C("shop.service_score", T.INT, "Douyin service dimension score.", derived=True),
     C(
@@ -250,11 +258,16 @@ WITH latest AS (
 ),
 dates AS (SELECT DISTINCT shop_id, score_date FROM latest),
 douyin AS (
-  SELECT *, avg(product_cp) OVER (
-    PARTITION BY shop_id ORDER BY score_date
+  SELECT l.*, avg(l.product_cp) OVER (
+    PARTITION BY l.shop_id ORDER BY l.score_date
     RANGE BETWEEN INTERVAL 29 DAYS PRECEDING AND CURRENT ROW
-  ) AS product_30d_avg_cp
-  FROM latest WHERE platform = 'douyin'
+  ) AS product_30d_avg_cp,
+  pr.bad_events AS bad_reviews, pr.denominator AS rated_orders
+  FROM latest AS l
+  LEFT JOIN shop_score_indicators AS pr
+    ON pr.rulebook = l.rulebook AND pr.shop_id = l.shop_id AND pr.score_date = l.score_date
+    AND pr.indicator = 'product_rating'
+  WHERE l.platform = 'douyin'
 ),
 taobao AS (SELECT * FROM latest WHERE platform = 'taobao')
 SELECT
@@ -265,6 +278,8 @@ SELECT
   CAST(dy.product_cp * 0.01 AS DECIMAL(9, 2)) AS product_score,
   CAST(CAST(floor(dy.product_30d_avg_cp) AS INTEGER) * 0.01 AS DECIMAL(9, 2))
     AS product_score_30d_avg,
+  CAST(CAST(floor(dy.bad_reviews * 10000 / nullif(dy.rated_orders, 0)) AS INTEGER) * 0.01
+    AS DECIMAL(9, 2)) AS product_bad_review_pct,
   CAST(dy.logistics_cp * 0.01 AS DECIMAL(9, 2)) AS logistics_score,
   CAST(dy.service_cp * 0.01 AS DECIMAL(9, 2)) AS service_score,
   dy.stage AS score_stage,
