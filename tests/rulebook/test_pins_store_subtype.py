@@ -111,3 +111,28 @@ def test_cherries_need_a_bad_review_rate_under_20_percent(
     warehouse: duckdb.DuckDBPyConnection,
 ) -> None:
     cherries_bad_review_rate(Market(warehouse))
+
+
+def test_a_taobao_counterfeit_cuts_the_score_within_the_shared_penalty_cap(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """Counterfeits (出售假冒/盗版商品) are a violation kind: the Taobao penalty takes its
+    (assumed) 0.1 per case, sharing the 0.5 cap with the other penalties; a shop with none
+    loses nothing."""
+    from tests.scoring.market import at
+
+    market = Market(warehouse)
+    for shop in ("CLEAN", "ONE", "MANY"):
+        market.shop(shop)
+        market.orders(shop, 40, rating=5, delivered_after_h=24)
+    market.violation("ONE", "counterfeit", at(3))
+    for day in range(4):
+        market.violation("MANY", "counterfeit", at(2 + day))
+        market.violation("MANY", "false_advertising", at(2 + day))
+    market.score("taobao-score-2026")
+    rows = market.scores("taobao-score-2026")
+    assert {s: rows[s]["deduction_cp"] for s in ("CLEAN", "ONE", "MANY")} == {
+        "CLEAN": 0,
+        "ONE": 10,
+        "MANY": 50,
+    }

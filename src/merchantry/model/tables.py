@@ -83,6 +83,7 @@ VIOLATION_KINDS: Final = (
     "false_advertising",
     "fraudulent_shipping",
     "brand_confusion",
+    "counterfeit",
 )
 SERVICE_KINDS: Final = (
     "remote_area_logistics",
