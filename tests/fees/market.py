@@ -63,6 +63,7 @@ class Market:
         business_mode: str = "domestic",
         opened: date = date(2024, 1, 1),
         tags: list[str] | None = None,
+        store_subtype: str | None = None,
     ) -> str:
         sid = self._next("s")
         insert(
@@ -80,6 +81,7 @@ class Market:
                 "tags": tags,
                 "entry_plan": entry_plan,
                 "business_mode": business_mode,
+                "store_subtype": store_subtype,
             },
         )
         return sid
@@ -114,6 +116,8 @@ class Market:
         insured_by: str | None = None,
         is_gift: bool = False,
         paid_at: datetime = PAID_AT,
+        plans: list[str] | None = None,
+        installation: str | None = None,
     ) -> str:
         shop = shop or self.shop(industry=industry)
         category = self.category(industry, after_sales_days)
@@ -159,6 +163,8 @@ class Market:
                 "insurance_type": insurance,
                 "insured_by": insured_by,
                 "is_gift": is_gift,
+                "affiliate_plans": plans,
+                "installation": installation,
                 "buyer_device_hash": "d",
                 "buyer_phone_hash": "p",
                 "buyer_address_hash": "a",

@@ -67,12 +67,38 @@ PERSONAL = {"store_type": "personal"}
 XB = {"business_mode": "cross_border"}
 XB_PERSONAL = {"business_mode": "cross_border", "store_type": "personal"}
 MALL = {"entry_point": "mall_app"}
+XB_SPECIALTY = {"business_mode": "cross_border", "store_subtype": "specialty"}
+XB_FRANCHISE = {"business_mode": "cross_border", "store_subtype": "franchise"}
+XB_ORDINARY = {"business_mode": "cross_border", "store_subtype": "ordinary"}
 SMALL = {"insurance": "small", "insured_by": "merchant"}
 BULKY = {"insurance": "bulky", "insured_by": "merchant"}
 
 
 def _rate(rulebook: str, rule: str, industry: str, bp: int, **kw: Any) -> FeeCase:
     return C(rulebook, rule, bp, f"{industry} at {bp} bp", industry=industry, **kw)
+
+
+def _specialty(rule: str, industry: str, before: int, after: int) -> list[FeeCase]:
+    """Cross-border specialty / franchise livestream orders either side of 2026-07-15, and the
+    orders the higher rate does not reach: an ordinary store's, a Mall app order (base and
+    supplement as for every cross-border shop)."""
+    return [
+        C(D26, rule, before, f"{industry} specialty 07-14", industry=industry, paid_at=JUL14,
+          shop=XB_SPECIALTY),
+        C(D26, rule, after, f"{industry} specialty 07-15", industry=industry, paid_at=JUL15,
+          shop=XB_SPECIALTY),
+        C(D26, rule, after, f"{industry} franchise 07-15", industry=industry, paid_at=JUL15,
+          shop=XB_FRANCHISE),
+        C(D26, rule, before, f"{industry} ordinary store 07-15", industry=industry,
+          paid_at=JUL15, shop=XB_ORDINARY),
+        C(D26, rule, before, f"{industry} sub-type not recorded 07-15", industry=industry,
+          paid_at=JUL15, shop=XB),
+    ]  # fmt: skip
+
+
+def _plan(rule: str, plans: list[str], offered: int, expected: int, why: str) -> FeeCase:
+    return C(D25, rule, expected, why, kind="affiliate_commission", creator_tier="A",
+             order={"commission_bp": offered, "plans": plans})  # fmt: skip
 
 
 def _supplement(
@@ -162,6 +188,24 @@ FEE_CASES: list[FeeCase] = [
       order={"commission_bp": 99}),
     C(D25, "aff.range.special", 9_000, "gold: 90.01% cut to 90%", kind="affiliate_commission",
       industry="gold_jewellery", creator_tier="A", order={"commission_bp": 9_001}),
+    # --- affiliate plan ranges and plan priority (the highest-priority plan's range applies)
+    _plan("aff.plan.all-creators", ["all_creators"], 5_001, 5_000, "all-creator 50.01% cut to 50%"),
+    _plan("aff.plan.all-creators", ["all_creators"], 4_999, 4_999, "all-creator 49.99% kept"),
+    _plan("aff.plan.all-creators", ["all_creators"], 499, 500, "all-creator 4.99% raised to 5%"),
+    _plan("aff.plan.designated", ["designated"], 8_001, 8_000, "designated 80.01% cut to 80%"),
+    _plan("aff.plan.designated", ["shop_targeted"], 7_999, 7_999, "shop-targeted 79.99% kept"),
+    _plan("aff.plan.designated", ["shop_targeted"], 499, 500, "shop-targeted 4.99% to 5%"),
+    _plan("aff.plan.designated", ["all_creators", "designated"], 6_000, 6_000,
+          "designated before all-creator: 60% kept"),
+    _plan("aff.plan.colonel", ["colonel"], 9_001, 9_000, "colonel 90.01% cut to 90%"),
+    _plan("aff.plan.colonel", ["hosted_colonel"], 8_999, 8_999, "hosted colonel 89.99% kept"),
+    _plan("aff.plan.colonel", ["colonel"], 499, 500, "colonel 4.99% raised to 5%"),
+    _plan("aff.plan.colonel", ["designated", "colonel"], 8_500, 8_500,
+          "colonel before designated: 85% kept"),
+    _plan("aff.plan.colonel", ["shop_targeted", "hosted_colonel"], 8_500, 8_500,
+          "hosted colonel before shop-targeted: 85% kept"),
+    _plan("aff.plan.other", ["all_creators", "crowd_selected"], 6_000, 6_000,
+          "crowd-selected before all-creator: 60% kept"),
     C(D25, "creator.fee.a-b", 1_000, "tier B pays 10% of a 10,000 commission",
       kind="creator_service_fee", goods=50_000, creator_tier="B", order={"commission_bp": 2_000}),
     C(D25, "creator.fee.c", 2_000, "tier C pays 20% of a 10,000 commission",
@@ -193,6 +237,18 @@ FEE_CASES: list[FeeCase] = [
     *_supplement("tsf.channel.cross-border.390", "food_snacks", 300, 390, XB_PERSONAL),
     *_supplement("tsf.channel.cross-border.260", "grain_oil", 200, 260, XB_PERSONAL),
     *_supplement("tsf.channel.cross-border.210", "education", 160, 210, XB_PERSONAL),
+    # --- cross-border specialty and franchise stores, outside the Mall app and Doubao
+    *_specialty("tsf.base.cross-border.specialty.650", "apparel", 600, 650),
+    *_specialty("tsf.base.cross-border.specialty.650", "shoes_bags", 600, 650),
+    *_specialty("tsf.base.cross-border.specialty.650", "eyewear", 600, 650),
+    *_specialty("tsf.base.cross-border.specialty.550", "makeup", 500, 550),
+    *_specialty("tsf.base.cross-border.specialty.400", "personal_care", 350, 400),
+    C(D26, "tsf.base.cross-border.specialty.650", 1_000, "specialty Mall app order 6% + 4%",
+      paid_at=JUL15, shop=XB_SPECIALTY, order=MALL),
+    C(D26, "tsf.base.cross-border.specialty.650", 1_000, "specialty Doubao order 6% + 4%",
+      paid_at=JUL15, shop=XB_SPECIALTY, order={"entry_point": "doubao"}),
+    C(D26, "tsf.base.cross-border.specialty.650", 500, "domestic specialty store: no change",
+      paid_at=JUL15, shop={"store_subtype": "specialty"}, order={"scene": "product_card"}),
     # --- Tmall software fee (goods value, shipping left out)
     _rate(TB, "tsf.apparel", "apparel", 500, paid_at=MAR26, order={"shipping": 800}),
     _rate(TB, "tsf.grain-oil", "grain_oil", 100, paid_at=MAR26),

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from merchantry.fees.holds import installation_holds
 from merchantry.fees.insurance import claim_quote, merchant_eligibility
 from merchantry.kit.errors import InputError
 from merchantry.ledger.withdrawals import deposit_standing, required_on, withdraw_deposit
@@ -362,6 +363,100 @@ def annual_failures(
     return failures
 
 
+# --- installation holds (douyin-2026, from 2026-07-02): 1% from settlement to the end of the
+# after-sales period; 10% at most ¥300 from shipment until installed, at most 180 days
+INSTALL_PAID = datetime(2026, 7, 2, 0, 0)
+INSTALL_SHIPPED = datetime(2026, 7, 3, 9, 0)
+
+
+def _install_order(
+    con: duckdb.DuckDBPyConnection,
+    market: Market,
+    goods: int,
+    *,
+    paid_at: datetime = INSTALL_PAID,
+    installation: str = "merchant",
+    shop: dict[str, str] | None = None,
+    received_after: int | None = None,
+    refunded_after: int | None = None,
+) -> str:
+    """An order of ``goods`` fen (what the buyer paid), shipped on 07-03, confirmed received
+    or refunded so many days after shipment when asked; category after-sales 15 days."""
+    order = market.order(
+        market.shop(**(shop or {})), goods=goods, paid_at=paid_at, installation=installation,
+        after_sales_days=15,
+    )  # fmt: skip
+    shipped = INSTALL_SHIPPED + (paid_at - INSTALL_PAID)
+    insert(con, "logistics_events", {"order_id": order, "event": "shipped", "event_at": shipped})
+    if received_after is not None:
+        insert(
+            con,
+            "logistics_events",
+            {
+                "order_id": order,
+                "event": "receipt_confirmed",
+                "event_at": shipped + timedelta(days=received_after),
+            },
+        )
+    if refunded_after is not None:
+        market.refund(order, goods, after=(shipped - paid_at) + timedelta(days=refunded_after))
+    return order
+
+
+def installation_failures(
+    con: duckdb.DuckDBPyConnection, rulebooks: Sequence[str], dirs: Sequence[Path]
+) -> list[str]:
+    if "douyin-2026" not in rulebooks:
+        return []
+    market = Market(con)
+    book = load_rulebook("douyin-2026", dirs)
+    ship_day = INSTALL_SHIPPED.date()
+    cases = [  # (why, order, expected (settle fen, settle until, ship fen, ship from, ship until))
+        ("¥100: 1% and 10%, released at receipt and 15 days after",
+         _install_order(con, market, 10_000, received_after=4),
+         (100, ship_day + timedelta(days=19), 1_000, ship_day, ship_day + timedelta(days=4))),
+        ("¥3,000.10: 10% is 30,010, cut to the ¥300 cap",
+         _install_order(con, market, 300_100, received_after=4),
+         (3_001, ship_day + timedelta(days=19), 30_000, ship_day, ship_day + timedelta(days=4))),
+        ("¥2,999.90: 10% is 29,999, under the cap",
+         _install_order(con, market, 299_990, received_after=4),
+         (3_000, ship_day + timedelta(days=19), 29_999, ship_day, ship_day + timedelta(days=4))),
+        ("never received: the shipment hold ends after 180 days",
+         _install_order(con, market, 10_000),
+         (100, None, 1_000, ship_day, ship_day + timedelta(days=180))),
+        ("received on day 181: the 180-day end comes first",
+         _install_order(con, market, 10_000, received_after=181),
+         (100, ship_day + timedelta(days=196), 1_000, ship_day, ship_day + timedelta(days=180))),
+        ("refunded on day 2 (closed 5 hours later): released at the refund",
+         _install_order(con, market, 10_000, refunded_after=2),
+         (100, None, 1_000, ship_day, ship_day + timedelta(days=2))),
+        ("paid 07-01, before the rule: nothing held",
+         _install_order(con, market, 10_000, paid_at=INSTALL_PAID - timedelta(minutes=1),
+                        received_after=4),
+         (0, None, 0, None, None)),
+        ("partner installation: nothing held",
+         _install_order(con, market, 10_000, installation="partner", received_after=4),
+         (0, None, 0, None, None)),
+        ("cross-border shop: outside the rule",
+         _install_order(con, market, 10_000, shop={"business_mode": "cross_border"},
+                        received_after=4),
+         (0, None, 0, None, None)),
+    ]  # fmt: skip
+    failures = []
+    for why, order, want in cases:
+        h = installation_holds(con, book, order)
+        got = (
+            h.settle_hold_fen,
+            h.settle_released_on,
+            h.ship_hold_fen,
+            h.ship_held_from,
+            h.ship_released_on,
+        )
+        if got != want:
+            failures.append(f"douyin-2026:hold.installation: {why}: expected {want}, got {got}")
+    return failures
+
+
 GROUPS: dict[str, Callable[[duckdb.DuckDBPyConnection, Sequence[str], Sequence[Path]], list[str]]]
 GROUPS = {
     "settlement": settlement_failures,
@@ -369,6 +464,7 @@ GROUPS = {
     "experience": experience_failures,
     "insurance": insurance_failures,
     "annual": annual_failures,
+    "installation": installation_failures,
 }
 """Ledger pin groups, by what they exercise (the mutation check picks by effect kind)."""
 

@@ -54,6 +54,7 @@ GROUP_OF_KIND: Final = {
     "experience_deposit": "experience",
     "insurance_terms": "insurance",
     "annual_fee": "annual",
+    "installation_hold": "installation",
 }
 """Pin group that exercises each ledger-side effect kind; every other kind is a fee kind."""
 KNOWN_SURVIVORS: Final = {
@@ -116,15 +117,17 @@ def _key_lines(lines: list[str], first: int, end: int, key: str) -> list[int]:
     """The lines of a rule's ``key:`` value (a flow mapping or folded text may wrap)."""
     found = []
     inside = False
+    depth = 0  # open braces of a flow mapping: its wrapped lines start with a field name
     for i in range(first, end):
         stripped = lines[i].lstrip()
         starts_key = re.match(r"^(?:- )?[a-z_]+:", stripped) is not None
         if stripped.startswith(f"{key}:") or stripped.startswith(f"- {key}:"):
             inside = True
-        elif starts_key:
+        elif starts_key and depth == 0:
             inside = False
         if inside:
             found.append(i)
+            depth += stripped.count("{") - stripped.count("}")
     return found
 
 
@@ -249,6 +252,7 @@ def test_mutations_cover_every_money_rulebook_number_kind() -> None:
     assert "douyin-2025:deposit.tier-2:gmv_from_fen 5000001 -1" in labels
     assert "douyin-2026:settle.long-after-sales:when 30 +1" in labels
     assert "douyin-2025:param.waiver_floor_bp:value 60 +1" in labels
+    assert "douyin-2026:hold.installation:ship_cap_fen 30000 -1" in labels  # wrapped effect
     assert not [x for x in labels if "creator.fee.unrated" in x]  # an assumption
 
 

@@ -32,6 +32,8 @@ from merchantry.kit.errors import MerchantryError
 from merchantry.rulebook import library
 from merchantry.scoring import inputs, stage
 from merchantry.store.warehouse import connect
+from tests.rulebook.test_pins_store_subtype import cherries_bad_review_rate as cherries20
+from tests.rulebook.test_pins_store_subtype import medical_devices_30_day_product_mean as md30
 
 from . import test_douyin_rules as dr
 from . import test_pins_douyin as pd
@@ -215,8 +217,8 @@ PINS: tuple[tuple[str, str, tuple[Check, ...]], ...] = (
     (D05, "param:", (pd.test_an_unanswered_round_counts_600_seconds,)),
     (D05, "gate.affiliate.coins", (pg.test_affiliate_industry_bars,)),
     (D05, "gate.affiliate.tonics", (pg.test_affiliate_industry_bars,)),
-    (D05, "gate.affiliate.medical_devices", (pg.test_affiliate_industry_bars,)),
-    (D05, "gate.affiliate.cherries", (pg.test_affiliate_industry_bars,)),
+    (D05, "gate.affiliate.medical_devices", (pg.test_affiliate_industry_bars, md30)),
+    (D05, "gate.affiliate.cherries", (pg.test_affiliate_industry_bars, cherries20)),
     (D05, "gate.affiliate.", (pg.test_affiliate_fresh_categories,)),
     (D05, "gate.affiliate", (pg.test_affiliate_70_and_product_65,)),
     (D05, "gate.mega_sale", (pg.test_mega_sale_7_day_average_70_or_growth_70_not_personal,)),

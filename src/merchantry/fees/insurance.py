@@ -142,6 +142,7 @@ def _shop_probe(insurance_type: str) -> exp.Query:
         "shop_shop_id": "s.shop_id",
         "shop_industry": "s.industry",
         "shop_store_type": "s.store_type",
+        "shop_store_subtype": "s.store_subtype",
         "shop_tags": "s.tags",
         "shop_entry_plan": "s.entry_plan",
         "shop_business_mode": "s.business_mode",

@@ -29,6 +29,18 @@ T = ColumnType
 CURRENCY_CODES: Final = tuple(CURRENCIES)
 
 STORE_TYPES: Final = ("personal", "enterprise", "flagship")
+STORE_SUBTYPES: Final = ("specialty", "franchise", "ordinary")
+INSTALLATION_MODES: Final = ("merchant", "partner", "none")
+AFFILIATE_PLANS: Final = (
+    "colonel",
+    "hosted_colonel",
+    "designated",
+    "shop_targeted",
+    "platform_campaign",
+    "pure_commission",
+    "crowd_selected",
+    "all_creators",
+)
 ENTRY_PLANS: Final = ("standard", "zero_deposit")
 BUSINESS_MODES: Final = ("domestic", "cross_border", "instant_retail")
 SHOP_TAGS: Final = (
@@ -71,6 +83,7 @@ VIOLATION_KINDS: Final = (
     "false_advertising",
     "fraudulent_shipping",
     "brand_confusion",
+    "counterfeit",
 )
 SERVICE_KINDS: Final = (
     "remote_area_logistics",
@@ -194,6 +207,16 @@ SHOPS = Table(
             "Domestic, cross-border (全球购) or instant retail.",
             "经营模式",
             choices=BUSINESS_MODES,
+        ),
+        Column(
+            "store_subtype",
+            T.TEXT,
+            "Kind of enterprise store below the flagship: specialty (专营店, several brands of "
+            "one category), franchise (专卖店, one brand under licence) or ordinary (普通企业店). "
+            "Empty when not recorded.",
+            "企业店类型（专营店/专卖店）",
+            nullable=True,
+            choices=STORE_SUBTYPES,
         ),
     ),
 )
@@ -426,6 +449,27 @@ ORDERS = Table(
             "分期手续费及支付差额",
             unit="fen",
             nullable=True,
+        ),
+        Column(
+            "affiliate_plans",
+            T.TEXT_LIST,
+            "Affiliate (精选联盟) plans the product was in for this creator when the sale was "
+            "made, from: " + ", ".join(AFFILIATE_PLANS) + ". The platform settles the sale "
+            "under the highest-priority one; `commission_rate_bp` is that plan's rate. Empty "
+            "when not recorded.",
+            "推广计划类型",
+            nullable=True,
+            choices=AFFILIATE_PLANS,
+        ),
+        Column(
+            "installation",
+            T.TEXT,
+            "Installation promised with the product: merchant (商家安装, the merchant installs), "
+            "partner (上门安装/送装一体 by a platform partner) or none (不提供安装). Empty when "
+            "not recorded.",
+            "安装模式",
+            nullable=True,
+            choices=INSTALLATION_MODES,
         ),
     ),
     row_checks=(

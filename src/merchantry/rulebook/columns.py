@@ -87,6 +87,19 @@ CONDITION_COLUMNS: Final[tuple[ConditionColumn, ...]] = (
     ),
     C("order.insured_by", T.TEXT, "Who bought the insurance.", m.INSURERS),
     C("order.is_gift", T.BOOL, "Gift or lucky-bag order."),
+    C(
+        "order.affiliate_plans",
+        T.TEXT_LIST,
+        "Affiliate plans covering the sale (use `list_contains(order.affiliate_plans, 'x')`); "
+        "NULL when not recorded.",
+        m.AFFILIATE_PLANS,
+    ),
+    C(
+        "order.installation",
+        T.TEXT,
+        "Installation promised: merchant (商家安装), partner, none; NULL when not recorded.",
+        m.INSTALLATION_MODES,
+    ),
     C("order.is_affiliate", T.BOOL, "A creator promoted the sale (creator_id set).", derived=True),
     C(
         "order.refunded_fen",
@@ -120,6 +133,13 @@ CONDITION_COLUMNS: Final[tuple[ConditionColumn, ...]] = (
     C("shop.shop_id", T.TEXT, "Shop id."),
     C("shop.industry", T.TEXT, "Experience-score industry of the shop."),
     C("shop.store_type", T.TEXT, "Store type.", m.STORE_TYPES),
+    C(
+        "shop.store_subtype",
+        T.TEXT,
+        "Enterprise store kind: specialty (专营店), franchise (专卖店), ordinary; NULL when "
+        "not recorded.",
+        m.STORE_SUBTYPES,
+    ),
     C(
         "shop.tags",
         T.TEXT_LIST,
@@ -167,6 +187,21 @@ SCORE_COLUMNS: Final[tuple[ConditionColumn, ...]] = (
         derived=True,
     ),
     C("shop.product_score", T.INT, "Douyin product-experience dimension score.", derived=True),
+    C(
+        "shop.product_score_30d_avg",
+        T.INT,
+        "Mean of the Douyin product-experience score over the 30 days up to the date (the "
+        "days the shop was scored), cut to two decimals (medical-device affiliate entry).",
+        derived=True,
+    ),
+    C(
+        "shop.product_bad_review_pct",
+        T.INT,
+        "Douyin bad-review rate of the shop's products in the score window: 1-2 star reviews "
+        "per rated valid order (the product_rating indicator), percent cut to two decimals; "
+        "NULL without rated orders.",
+        derived=True,
+    ),
     C("shop.logistics_score", T.INT, "Douyin logistics dimension score.", derived=True),
     C("shop.service_score", T.INT, "Douyin service dimension score.", derived=True),
     C(
@@ -222,7 +257,18 @@ WITH latest AS (
   WHERE version_rank = 1
 ),
 dates AS (SELECT DISTINCT shop_id, score_date FROM latest),
-douyin AS (SELECT * FROM latest WHERE platform = 'douyin'),
+douyin AS (
+  SELECT l.*, avg(l.product_cp) OVER (
+    PARTITION BY l.shop_id ORDER BY l.score_date
+    RANGE BETWEEN INTERVAL 29 DAYS PRECEDING AND CURRENT ROW
+  ) AS product_30d_avg_cp,
+  pr.bad_events AS bad_reviews, pr.denominator AS rated_orders
+  FROM latest AS l
+  LEFT JOIN shop_score_indicators AS pr
+    ON pr.rulebook = l.rulebook AND pr.shop_id = l.shop_id AND pr.score_date = l.score_date
+    AND pr.indicator = 'product_rating'
+  WHERE l.platform = 'douyin'
+),
 taobao AS (SELECT * FROM latest WHERE platform = 'taobao')
 SELECT
   d.shop_id,
@@ -230,6 +276,10 @@ SELECT
   CAST(dy.score_cp * 0.01 AS DECIMAL(9, 2)) AS experience_score,
   CAST(dy.score_7d_avg_cp * 0.01 AS DECIMAL(9, 2)) AS experience_score_7d_avg,
   CAST(dy.product_cp * 0.01 AS DECIMAL(9, 2)) AS product_score,
+  CAST(CAST(floor(dy.product_30d_avg_cp) AS INTEGER) * 0.01 AS DECIMAL(9, 2))
+    AS product_score_30d_avg,
+  CAST(CAST(floor(dy.bad_reviews * 10000 / nullif(dy.rated_orders, 0)) AS INTEGER) * 0.01
+    AS DECIMAL(9, 2)) AS product_bad_review_pct,
   CAST(dy.logistics_cp * 0.01 AS DECIMAL(9, 2)) AS logistics_score,
   CAST(dy.service_cp * 0.01 AS DECIMAL(9, 2)) AS service_score,
   dy.stage AS score_stage,
@@ -249,7 +299,8 @@ join on this series then reads both correctly; ``tests/scoring/test_score_asof.p
 When several rulebooks of one platform scored the same day (a what-if beside the
 real one), the version that took effect last wins. Points are ``DECIMAL(9, 2)``:
 ``score_cp`` is an integer of hundredths and ``* 0.01`` keeps it exact
-(``/`` would give a DOUBLE).
+(``/`` would give a DOUBLE). The 30-day product mean is cut (not rounded) to hundredths, so
+``>= 75`` holds exactly when the mean reaches 75.
 """
 
 COLUMNS_BY_NAME: Final = {c.name: c for c in (*CONDITION_COLUMNS, *SCORE_COLUMNS)}

@@ -207,6 +207,35 @@ FEE_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
         stage=Stage.FEES,
     ),
     EffectKind(
+        "installation_hold",
+        "Goods payment held back on orders with a promised installation (安装冻结): a share "
+        "of the payment from settlement until the after-sales period ends, and a share "
+        "(capped) from shipment until the installation is done, the order is refunded, or "
+        "the hold has lasted its longest. Applied by ``fees.holds``, not by fee lines.",
+        (
+            FieldSpec(
+                "settle_share_bp",
+                "Share of the goods payment held from settlement to the end of the after-sales "
+                "period, bp.",
+                maximum=10_000,
+            ),
+            FieldSpec(
+                "ship_share_bp",
+                "Share of the order amount held from shipment until installation, bp.",
+                maximum=10_000,
+            ),
+            FieldSpec("ship_cap_fen", "Most the shipment hold takes, fen.", minimum=1),
+            FieldSpec(
+                "ship_hold_days",
+                "The shipment hold is released at the latest this many days after shipment.",
+                minimum=1,
+                maximum=3_650,
+            ),
+        ),
+        (S.FIRST,),
+        stage=Stage.FEES,
+    ),
+    EffectKind(
         "coupon_subsidy",
         "Platform-funded coupon credited to the merchant (平台券补贴).",
         (_share("Share of the platform coupon credited, bp."),),
@@ -285,6 +314,11 @@ DESCRIBERS.update(
             f"claims pay up to {e.int('claim_cap_fen')} fen on returns asked within "
             f"{e.int('claim_days')} days of shipment; merchants join at a return rate up to "
             f"{e.int('max_return_rate_pct')}%"
+        ),
+        "installation_hold": lambda e: (
+            f"{bp_text(e.int('settle_share_bp'))} of the goods payment held until after-sales "
+            f"ends; {bp_text(e.int('ship_share_bp'))} (at most {e.int('ship_cap_fen')} fen) "
+            f"held from shipment until installed, at most {e.int('ship_hold_days')} days"
         ),
         "coupon_subsidy": lambda e: f"{bp_text(e.int('share_bp'))} of the platform coupon credited",
         "fee_refund": lambda e: (

@@ -60,6 +60,8 @@ WITH fee_match AS (
       o.insurance_type AS order_insurance_type,
       o.insured_by AS order_insured_by,
       o.is_gift AS order_is_gift,
+      o.affiliate_plans AS order_affiliate_plans,
+      o.installation AS order_installation,
       NOT o.creator_id IS NULL AS order_is_affiliate,
       LEAST(COALESCE(r.refunded_fen, 0), o.amount_paid_fen) AS order_refunded_fen,
       LEAST(COALESCE(r.refunded_in_period_fen, 0), o.amount_paid_fen) AS order_refunded_in_period_fen,
@@ -69,6 +71,7 @@ WITH fee_match AS (
       o.shop_id AS shop_shop_id,
       s.industry AS shop_industry,
       s.store_type AS shop_store_type,
+      s.store_subtype AS shop_store_subtype,
       s.tags AS shop_tags,
       s.entry_plan AS shop_entry_plan,
       s.business_mode AS shop_business_mode,
@@ -84,6 +87,8 @@ WITH fee_match AS (
       sc.experience_score AS shop_experience_score,
       sc.experience_score_7d_avg AS shop_experience_score_7d_avg,
       sc.product_score AS shop_product_score,
+      sc.product_score_30d_avg AS shop_product_score_30d_avg,
+      sc.product_bad_review_pct AS shop_product_bad_review_pct,
       sc.logistics_score AS shop_logistics_score,
       sc.service_score AS shop_service_score,
       sc.score_stage AS shop_score_stage,
@@ -122,10 +127,22 @@ WITH fee_match AS (
         FROM latest
       ), douyin AS (
         SELECT
-          *
-        FROM latest
+          l.*,
+          AVG(l.product_cp) OVER (
+            PARTITION BY l.shop_id
+            ORDER BY l.score_date
+            RANGE BETWEEN INTERVAL '29' DAYS PRECEDING AND CURRENT ROW
+          ) AS product_30d_avg_cp,
+          pr.bad_events AS bad_reviews,
+          pr.denominator AS rated_orders
+        FROM latest AS l
+        LEFT JOIN shop_score_indicators AS pr
+          ON pr.rulebook = l.rulebook
+          AND pr.shop_id = l.shop_id
+          AND pr.score_date = l.score_date
+          AND pr.indicator = 'product_rating'
         WHERE
-          platform = 'douyin'
+          l.platform = 'douyin'
       ), taobao AS (
         SELECT
           *
@@ -139,6 +156,8 @@ WITH fee_match AS (
         CAST(dy.score_cp * 0.01 AS DECIMAL(9, 2)) AS experience_score,
         CAST(dy.score_7d_avg_cp * 0.01 AS DECIMAL(9, 2)) AS experience_score_7d_avg,
         CAST(dy.product_cp * 0.01 AS DECIMAL(9, 2)) AS product_score,
+        CAST(CAST(FLOOR(dy.product_30d_avg_cp) AS INT) * 0.01 AS DECIMAL(9, 2)) AS product_score_30d_avg,
+        CAST(CAST(FLOOR(dy.bad_reviews * 10000 / NULLIF(dy.rated_orders, 0)) AS INT) * 0.01 AS DECIMAL(9, 2)) AS product_bad_review_pct,
         CAST(dy.logistics_cp * 0.01 AS DECIMAL(9, 2)) AS logistics_score,
         CAST(dy.service_cp * 0.01 AS DECIMAL(9, 2)) AS service_score,
         dy.stage AS score_stage,

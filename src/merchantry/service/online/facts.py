@@ -47,6 +47,8 @@ ORDER_FIELDS: Final = (
     "insurance_type",
     "insured_by",
     "is_gift",
+    "affiliate_plans",
+    "installation",
 )
 """The ``orders`` columns a fact row reads (the buyer's identifiers are the ring index's)."""
 
@@ -54,6 +56,7 @@ _ORDER_COPY: Final = tuple(f for f in ORDER_FIELDS if f not in ("buyer_id", "sku
 _SHOP_FIELDS: Final = (
     "industry",
     "store_type",
+    "store_subtype",
     "tags",
     "entry_plan",
     "business_mode",
