@@ -17,6 +17,7 @@ from merchantry.kit.errors import ExitCode
 from merchantry.returns.causes import Cause
 from merchantry.returns.diagnosis import diagnose_returns
 from merchantry.returns.evaluate import planted
+from merchantry.returns.report import build_page, chart_skus
 from merchantry.store.warehouse import connect
 from merchantry.synth import generate
 
@@ -169,3 +170,23 @@ def test_unknown_shop_and_foreign_sku_are_clear_errors(market: Path) -> None:
     )
     assert result.exit_code == ExitCode.NOT_FOUND
     assert f"SKU {sku['sku_id']} is not sold by shop {other_shop}" in result.output
+
+
+def test_sku_weeks_add_up_and_the_report_draws_the_planted_skus(
+    market: Path, con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """The per-SKU weeks sum to the shop's weeks; the report's weekly chart per SKU puts the
+    planted sizing SKU (flagged) among those it draws."""
+    row = _truth(market, "sizing_skus")[0]
+    d = diagnose_returns(con, row["shop_id"])
+    assert sum(w.orders for s in d.skus for w in s.weeks) == d.orders
+    assert sum(w.returns for s in d.skus for w in s.weeks) == d.returns
+    ((skus,),) = con.execute(
+        "SELECT count(DISTINCT sku_id) FROM orders WHERE shop_id = ?", [row["shop_id"]]
+    ).fetchall()
+    assert len(d.skus) == skus
+    drawn = [s.sku_id for s in chart_skus(d)]
+    assert row["sku_id"] in drawn
+    page = build_page(d).render(tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "SKU 按周退货率 / Weekly return rate per SKU" in page
+    assert row["sku_id"] in page
