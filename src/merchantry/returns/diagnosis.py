@@ -150,15 +150,22 @@ class ReturnDiagnosis:
 def classify_cases(
     cases: Sequence[CaseRow], model: TextModel | None = None
 ) -> list[ClassifiedCase]:
-    """Each case's cause from its code, its reason text and its review (identical inputs are
-    classified once)."""
-    keys = list(dict.fromkeys((c.reason_code, c.reason_text, c.review_text) for c in cases))
+    """Each case's cause from its code and its three texts: the buyer's reason, the review and
+    the customer-service agents' notes (identical inputs are classified once)."""
+
+    def key(c: CaseRow) -> tuple[str, str, str, str]:
+        return (c.reason_code, c.reason_text, c.review_text, c.cs_notes)
+
+    keys = list(dict.fromkeys(key(c) for c in cases))
     results = classify_many(
-        [([("reason_text", text), ("review", review)], code) for code, text, review in keys],
+        [
+            ([("reason_text", text), ("review", review), ("cs_note", notes)], code)
+            for code, text, review, notes in keys
+        ],
         model=model,
     )
     memo = dict(zip(keys, results, strict=True))
-    return [ClassifiedCase(c, memo[(c.reason_code, c.reason_text, c.review_text)]) for c in cases]
+    return [ClassifiedCase(c, memo[key(c)]) for c in cases]
 
 
 def _sku_totals(counts: Iterable[WeekCount]) -> dict[str, tuple[str, str, int, int, int]]:
