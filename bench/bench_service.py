@@ -539,7 +539,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     console.print(table)
     console.print(f"load average (1, 5, 15 min): before {load_before}; after {load_after}")
-    for label, run in runs:
+    for label, run, _unit in runs:
         if run.server_ms:
             tail = sorted(run.latencies_ms)[int(0.99 * len(run.latencies_ms)) :]
             console.print(
