@@ -27,6 +27,11 @@ Steps:
 * **baseline**: the batch per-request path in process (``load_context`` +
   ``decide``, what ``bench_decision`` measures) on ``--baseline`` requests.
 
+Every call's latency is also split: the service answers with ``Server-Timing: app;dur=``
+(the application's own time, ``api/timing.py``), and the table shows the server p50/p99 next
+to the end-to-end ones, so queueing and scheduling (end-to-end minus server) are told apart
+from the handler. ``--paced-only`` runs only the paced runs (a quick before/after).
+
 Besides latency and throughput it prints the **server CPU per request** (user +
 system time of the uvicorn workers, from /proc, divided by the calls answered):
 unlike latency it hardly moves with other load on the machine, and 1 / (CPU per
