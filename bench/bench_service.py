@@ -27,6 +27,11 @@ Steps:
 * **baseline**: the batch per-request path in process (``load_context`` +
   ``decide``, what ``bench_decision`` measures) on ``--baseline`` requests.
 
+Every call's latency is also split: the service answers with ``Server-Timing: app;dur=``
+(the application's own time, ``api/timing.py``), and the table shows the server p50/p99 next
+to the end-to-end ones, so queueing and scheduling (end-to-end minus server) are told apart
+from the handler. ``--paced-only`` runs only the paced runs (a quick before/after).
+
 Besides latency and throughput it prints the **server CPU per request** (user +
 system time of the uvicorn workers, from /proc, divided by the calls answered):
 unlike latency it hardly moves with other load on the machine, and 1 / (CPU per
@@ -53,13 +58,15 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
+from merchantry.api.timing import parse_app_ms
 
 HOST = "127.0.0.1"
 
@@ -137,6 +144,8 @@ class Run:
     payload_items: int = 0
     cpu_seconds: float = 0.0
     """Server CPU (all workers) spent during the run."""
+    server_ms: list[float] = field(default_factory=list)
+    """The application's own time per answered call (its ``Server-Timing`` header)."""
 
     @property
     def cpu_ms_per_call(self) -> float:
@@ -149,18 +158,24 @@ class Run:
 
 async def _one(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes
-) -> tuple[int, bytes]:
+) -> tuple[int, bytes, float | None]:
+    """Status, body and the server's own time (its ``Server-Timing: app;dur=`` header, ms)."""
     writer.write(raw)
     await writer.drain()
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     status = int(lines[0].split(" ")[1])
     length = 0
+    server_ms = None
     for line in lines[1:]:
-        if line.lower().startswith("content-length:"):
-            length = int(line.split(":", 1)[1])
+        name, _, value = line.partition(":")
+        name = name.lower()
+        if name == "content-length":
+            length = int(value)
+        elif name == "server-timing":
+            server_ms = parse_app_ms(value)
     body = await reader.readexactly(length) if length else b""
-    return status, body
+    return status, body, server_ms
 
 
 async def _load(
@@ -169,6 +184,7 @@ async def _load(
     """Send ``requests`` over ``connections`` keep-alive connections (bounded by time)."""
     queue = list(reversed(requests))
     latencies: list[float] = []
+    server: list[float] = []
     statuses: dict[int, int] = {}
     deadline = time.perf_counter() + seconds
 
@@ -178,20 +194,25 @@ async def _load(
             while queue and time.perf_counter() < deadline:
                 raw = queue.pop()
                 began = time.perf_counter()
+                app_ms = None
                 try:
-                    status, _ = await _one(reader, writer, raw)
+                    status, _, app_ms = await _one(reader, writer, raw)
                 except (ConnectionError, asyncio.IncompleteReadError):
                     status = 0  # counted as "0: n" in the statuses; a fresh connection
                     writer.close()
                     reader, writer = await asyncio.open_connection(HOST, port)
                 latencies.append((time.perf_counter() - began) * 1000)
+                if app_ms is not None:
+                    server.append(app_ms)
                 statuses[status] = statuses.get(status, 0) + 1
         finally:
             writer.close()
 
     began = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(connections)))
-    return Run(latencies, statuses, time.perf_counter() - began, len(latencies) * items)
+    return Run(
+        latencies, statuses, time.perf_counter() - began, len(latencies) * items, server_ms=server
+    )
 
 
 async def _paced(
@@ -204,15 +225,18 @@ async def _paced(
     for _ in range(connections):
         pool.put_nowait(await asyncio.open_connection(HOST, port))
     latencies: list[float] = []
+    server: list[float] = []
     statuses: dict[int, int] = {}
 
     async def send(raw: bytes, due: float) -> None:
         reader, writer = await pool.get()
         try:
-            status, _ = await _one(reader, writer, raw)
+            status, _, app_ms = await _one(reader, writer, raw)
         finally:
             pool.put_nowait((reader, writer))
         latencies.append((time.perf_counter() - due) * 1000)
+        if app_ms is not None:
+            server.append(app_ms)
         statuses[status] = statuses.get(status, 0) + 1
 
     began = time.perf_counter()
@@ -227,7 +251,7 @@ async def _paced(
     elapsed = time.perf_counter() - began
     while not pool.empty():
         pool.get_nowait()[1].close()
-    return Run(latencies, statuses, elapsed, len(latencies))
+    return Run(latencies, statuses, elapsed, len(latencies), server_ms=server)
 
 
 def prepare(args: argparse.Namespace, tmp: Path, console: Console) -> tuple[Path, Path | None]:
@@ -367,6 +391,16 @@ def baseline(db: Path, model_path: Path | None, requests: list[dict[str, Any]]) 
     return times
 
 
+def _fast_client_loop() -> None:
+    """The load generator on uvloop when it is installed (uvicorn's own loop): it shares the
+    two cores with the server, so every microsecond it spends is one the workers lack."""
+    try:
+        import uvloop
+    except ImportError:
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
 def measured(pid: int, work: Any) -> Run:
     """Run the load ``work`` (a coroutine) and note the server CPU it cost."""
     before = server_cpu(pid)
@@ -401,7 +435,13 @@ def main(argv: list[str] | None = None) -> None:
         "to hold against a latency target at that rate",
     )
     add("--ready-timeout", type=float, default=900.0, help="seconds to wait for the workers")
+    add(
+        "--paced-only",
+        action="store_true",
+        help="only the paced runs (a quick before/after of the latency tail)",
+    )
     args = parser.parse_args(argv)
+    _fast_client_loop()
     console = Console(width=120)
     from merchantry.ops import open_ops
     from merchantry.ops.keys import KeyRole, create_key
@@ -431,11 +471,16 @@ def main(argv: list[str] | None = None) -> None:
             ready = asyncio.run(wait_ready(port, decision_raw[:8], args.ready_timeout))
             console.print(f"{args.workers} workers ready after {ready:.0f} s")
             asyncio.run(_load(port, decision_raw[:400], args.connections, 30))  # warm-up
-            decisions = measured(
-                server.pid, _load(port, decision_raw, args.connections, args.seconds)
-            )
             asyncio.run(_load(port, quote_raw[:400], args.connections, 30))
-            quotes = measured(server.pid, _load(port, quote_raw, args.connections, args.seconds))
+            flat: list[tuple[str, Run]] = []
+            if not args.paced_only:
+                for label, raw in (("refund decision", decision_raw), ("fee quote", quote_raw)):
+                    flat.append(
+                        (
+                            f"{label} ({args.connections} connections, flat out)",
+                            measured(server.pid, _load(port, raw, args.connections, args.seconds)),
+                        )
+                    )
             paced: list[tuple[str, Run]] = []
             if args.rate > 0:
                 for label, raw in (("refund decision", decision_raw), ("fee quote", quote_raw)):
@@ -448,24 +493,25 @@ def main(argv: list[str] | None = None) -> None:
                             ),
                         )
                     )
-            events = measured(
-                server.pid, _load(port, batches, 2, args.seconds * 3, items=args.batch)
-            )
+            events = None
+            if not args.paced_only:
+                events = measured(
+                    server.pid, _load(port, batches, 2, args.seconds * 3, items=args.batch)
+                )
             load_after = load_average()
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=60)
-        base = baseline(db, model, requests[: args.baseline])
+        base = baseline(db, model, requests[: args.baseline]) if not args.paced_only else []
     table = Table(title=f"real-time service: {args.workers} uvicorn workers on {HOST}")
-    for column in ("call", "n", "statuses", "p50 ms", "p99 ms", "per second", "server CPU"):
+    columns = ("call", "n", "statuses", "p50 ms", "p99 ms", "server p50", "server p99")
+    for column in (*columns, "per second", "server CPU"):
         table.add_column(column, justify="left" if column in ("call", "statuses") else "right")
     rows = []
-    for label, run, unit in (
-        (f"refund decision ({args.connections} connections, flat out)", decisions, "req"),
-        (f"fee quote ({args.connections} connections, flat out)", quotes, "req"),
-        *((name, run, "req") for name, run in paced),
-        (f"events in (batches of {args.batch}, 2 connections)", events, "events"),
-    ):
+    runs = [(name, run, "req") for name, run in (*flat, *paced)]
+    if events is not None:
+        runs.append((f"events in (batches of {args.batch}, 2 connections)", events, "events"))
+    for label, run, unit in runs:
         rate = run.payload_items / run.seconds if unit == "events" else run.rate
         if unit == "events":
             cpu = f"{1000 * run.cpu_seconds / max(run.payload_items, 1):.3f} ms/event"
@@ -477,38 +523,57 @@ def main(argv: list[str] | None = None) -> None:
             ", ".join(f"{k}: {v:,}" for k, v in sorted(run.statuses.items())),
             f"{percentile(run.latencies_ms, 0.5):.2f}",
             f"{percentile(run.latencies_ms, 0.99):.2f}",
+            f"{percentile(run.server_ms, 0.5):.2f}",
+            f"{percentile(run.server_ms, 0.99):.2f}",
             f"{rate:,.0f} {unit}/s",
             cpu,
         )
         rows.append(row)
         table.add_row(*row)
-    table.add_row(
-        "baseline: load_context + decide",
-        f"{len(base):,}",
-        "in process",
-        f"{percentile(base, 0.5):.2f}",
-        f"{percentile(base, 0.99):.2f}",
-        f"{1000 / statistics.fmean(base):,.0f} req/s (1 thread)",
-        "",
-    )
+    if base:
+        table.add_row(
+            "baseline: load_context + decide",
+            f"{len(base):,}",
+            "in process",
+            f"{percentile(base, 0.5):.2f}",
+            f"{percentile(base, 0.99):.2f}",
+            "",
+            "",
+            f"{1000 / statistics.fmean(base):,.0f} req/s (1 thread)",
+            "",
+        )
     console.print(table)
     console.print(f"load average (1, 5, 15 min): before {load_before}; after {load_after}")
-    console.print(
-        f"decision p50 ratio, baseline / service: "
-        f"{percentile(base, 0.5) / percentile(decisions.latencies_ms, 0.5):,.0f}x; "
-        f"p99: {percentile(base, 0.99) / percentile(decisions.latencies_ms, 0.99):,.0f}x"
-    )
+    for label, run, _unit in runs:
+        if run.server_ms:
+            tail = sorted(run.latencies_ms)[int(0.99 * len(run.latencies_ms)) :]
+            console.print(
+                f"{label}: server p99.9 {percentile(run.server_ms, 0.999):.2f} ms, max "
+                f"{max(run.server_ms):.2f} ms; end-to-end p99.9 "
+                f"{percentile(run.latencies_ms, 0.999):.2f} ms; slowest 1%: {len(tail)} calls "
+                f"from {tail[0]:.2f} ms"
+                if tail
+                else "",
+                highlight=False,
+            )
+    if base and flat:
+        decisions = flat[0][1]
+        console.print(
+            f"decision p50 ratio, baseline / service: "
+            f"{percentile(base, 0.5) / percentile(decisions.latencies_ms, 0.5):,.0f}x; "
+            f"p99: {percentile(base, 0.99) / percentile(decisions.latencies_ms, 0.99):,.0f}x"
+        )
     cores = os.cpu_count() or 1
-    for label, run in (("decisions", decisions), ("quotes", quotes)):
+    for label, run, _unit in runs[:2]:
         if run.cpu_ms_per_call:
             console.print(
                 f"{label}: CPU-bound ceiling on {cores} cores ≈ "
                 f"{cores * 1000 / run.cpu_ms_per_call:,.0f} req/s (server CPU alone)"
             )
-    print("\n| call | n | p50 | p99 | throughput | server CPU |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for label, n, _statuses, p50, p99, rate, cpu in rows:
-        print(f"| {label} | {n} | {p50} ms | {p99} ms | {rate} | {cpu} |")
+    print("\n| call | n | p50 | p99 | server p50 | server p99 | throughput | server CPU |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for label, n, _statuses, p50, p99, s50, s99, rate, cpu in rows:
+        print(f"| {label} | {n} | {p50} ms | {p99} ms | {s50} ms | {s99} ms | {rate} | {cpu} |")
 
 
 if __name__ == "__main__":

@@ -249,6 +249,45 @@ def test_payouts_go_to_every_endpoint_and_a_shop_endpoint_gets_its_shop_only(
     assert mine == 1
 
 
+def test_a_manual_payout_resend_carries_the_same_message_ids(
+    hooked: Api, receiver: Receiver
+) -> None:
+    """Sending one day's payouts twice (a second request, not an idempotent replay) delivers
+    every payout again under the message id of its first sending, so the receiver can drop
+    the repeats; another day's payouts get other ids."""
+    _register(hooked, receiver.url, ["payout.scheduled"])
+    payouts = hooked.client.get(
+        f"/v1/shops/{hooked.victim}/payouts", headers=hooked.headers(hooked.operator_key)
+    ).json()
+    days = sorted({p["settle_on"] for p in payouts if p["settle_on"]})
+    assert len(days) >= 2
+
+    def send(day: str, key: str) -> int:
+        sent = hooked.client.post(
+            "/v1/payouts/notifications",
+            json={"date": day},
+            headers=hooked.headers(hooked.operator_key, **{"Idempotency-Key": key}),
+        )
+        assert sent.status_code == 200, sent.text
+        return int(sent.json()["messages"])
+
+    first = send(days[0], "resend-1")
+    _wait_until_settled(hooked, first)
+    first_ids = [r.headers["webhook-id"] for r in receiver.received]
+    assert len(set(first_ids)) == first  # one id per shop's payout
+    assert send(days[0], "resend-2") == first
+    _wait_until_settled(hooked, 2 * first)
+    again = [r.headers["webhook-id"] for r in receiver.received[first:]]
+    assert sorted(again) == sorted(first_ids)
+    by_id = {r.headers["webhook-id"]: json.loads(r.body)["data"] for r in receiver.received}
+    assert len(by_id) == first
+    other = send(days[1], "resend-3")
+    _wait_until_settled(hooked, 2 * first + other)
+    later = {r.headers["webhook-id"] for r in receiver.received[2 * first :]}
+    assert len(later) == other
+    assert not later & set(first_ids)
+
+
 def test_a_close_queues_its_payouts_once_and_the_dispatcher_delivers_them_signed(
     hooked: Api, receiver: Receiver
 ) -> None:

@@ -5,11 +5,15 @@ Figures are checked against SQL over the same warehouse, not against the code un
 
 from __future__ import annotations
 
-from merchantry.ops.keys import KeyRole, create_key
+from merchantry.ops.keys import MERCHANT_SCOPES, KeyRole, create_key
 from merchantry.store.warehouse import connect
 from tests.api.conftest import Api
 
-ROUTES = ("/v1/shops/{shop}/returns/diagnosis", "/v1/shops/{shop}/returns/cases")
+ROUTES = (
+    "/v1/shops/{shop}/returns/diagnosis",
+    "/v1/shops/{shop}/returns/cases",
+    "/v1/shops/{shop}/returns/weekly",
+)
 
 
 def _sql(api: Api, sql: str, *args: object) -> list[tuple[object, ...]]:
@@ -127,3 +131,74 @@ def test_unknown_shop_is_not_found_for_an_operator(api: Api) -> None:
         "/v1/shops/NO-SUCH-SHOP/returns/diagnosis", headers=api.headers(api.operator_key)
     )
     assert response.status_code == 404
+
+
+def test_a_key_without_returns_read_is_refused_and_one_with_only_it_reads(api: Api) -> None:
+    """The returns routes need their own scope: a merchant key of the same shop holding every
+    other merchant scope (scores:read included) is refused; one holding only it reads."""
+    without = create_key(
+        api.engine,
+        role=KeyRole.MERCHANT,
+        shop_id=api.victim,
+        scopes=MERCHANT_SCOPES - {"returns:read"},
+        created_by="test",
+    ).secret_key
+    only = create_key(
+        api.engine,
+        role=KeyRole.MERCHANT,
+        shop_id=api.victim,
+        scopes=frozenset({"returns:read"}),
+        created_by="test",
+    ).secret_key
+    for route in ROUTES:
+        url = route.format(shop=api.victim)
+        refused = api.client.get(url, headers=api.headers(without))
+        assert refused.status_code == 403, (route, refused.text)
+        assert "returns:read" in refused.text
+        assert api.client.get(url, headers=api.headers(only)).status_code == 200, route
+
+
+WEEKLY_SQL = """
+WITH c AS (
+    SELECT order_id,
+           bool_or(outcome <> 'withdrawn' AND type IN ('return_refund', 'exchange')) AS returned
+    FROM after_sales GROUP BY order_id
+)
+SELECT o.sku_id, CAST(date_trunc('week', o.paid_at) AS DATE) AS week, count(*) AS orders,
+       count(*) FILTER (WHERE c.returned) AS returns
+FROM orders o LEFT JOIN c USING (order_id)
+WHERE o.shop_id = ?
+GROUP BY ALL ORDER BY ALL
+"""
+
+
+def test_weekly_return_rates_per_sku_match_the_orders(api: Api) -> None:
+    response = api.client.get(
+        f"/v1/shops/{api.victim}/returns/weekly",
+        params={"limit": 1000},
+        headers=api.headers(api.victim_key),
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    got = [
+        (s["sku_id"], w["week"], w["orders"], w["returns"])
+        for s in body["skus"]
+        for w in s["weeks"]
+    ]
+    expected = [
+        (str(k), w.isoformat(), int(o), int(r)) for k, w, o, r in _sql(api, WEEKLY_SQL, api.victim)
+    ]
+    assert got == expected
+    assert body["total"] == len({k for k, *_ in expected}) > 1
+    for s in body["skus"]:
+        for w in s["weeks"]:
+            assert w["return_rate_bp"] == w["returns"] * 10_000 // w["orders"]
+            assert 0 <= w["category_return_rate_bp"] <= 10_000
+    sku = body["skus"][0]["sku_id"]
+    one = api.client.get(
+        f"/v1/shops/{api.victim}/returns/weekly",
+        params={"sku_id": sku},
+        headers=api.headers(api.victim_key),
+    ).json()
+    assert [s["sku_id"] for s in one["skus"]] == [sku]
+    assert one["skus"][0] == body["skus"][0]

@@ -15,8 +15,10 @@ from merchantry.cli.main import app
 from merchantry.ingest import ingest_dir
 from merchantry.kit.errors import ExitCode
 from merchantry.returns.causes import Cause
-from merchantry.returns.diagnosis import diagnose_returns
+from merchantry.returns.data import CaseRow
+from merchantry.returns.diagnosis import classify_cases, diagnose_returns
 from merchantry.returns.evaluate import planted
+from merchantry.returns.report import build_page, chart_skus
 from merchantry.store.warehouse import connect
 from merchantry.synth import generate
 
@@ -169,3 +171,82 @@ def test_unknown_shop_and_foreign_sku_are_clear_errors(market: Path) -> None:
     )
     assert result.exit_code == ExitCode.NOT_FOUND
     assert f"SKU {sku['sku_id']} is not sold by shop {other_shop}" in result.output
+
+
+def test_sku_weeks_add_up_and_the_report_draws_the_planted_skus(
+    market: Path, con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """The per-SKU weeks sum to the shop's weeks; the report's weekly chart per SKU puts the
+    planted sizing SKU (flagged) among those it draws."""
+    row = _truth(market, "sizing_skus")[0]
+    d = diagnose_returns(con, row["shop_id"])
+    assert sum(w.orders for s in d.skus for w in s.weeks) == d.orders
+    assert sum(w.returns for s in d.skus for w in s.weeks) == d.returns
+    ((skus,),) = con.execute(
+        "SELECT count(DISTINCT sku_id) FROM orders WHERE shop_id = ?", [row["shop_id"]]
+    ).fetchall()
+    assert len(d.skus) == skus
+    drawn = [s.sku_id for s in chart_skus(d)]
+    assert row["sku_id"] in drawn
+    page = build_page(d).render(tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "SKU 按周退货率 / Weekly return rate per SKU" in page
+    assert row["sku_id"] in page
+
+
+def _case(code: str, reason: str = "", review: str = "", notes: str = "") -> CaseRow:
+    return CaseRow(
+        "AS1", "O1", "S1", "K1", "C1", "return_refund", code, reason, review, notes,
+        None, 100, 0, 0, 0,
+    )  # fmt: skip
+
+
+def test_an_agents_note_alone_can_carry_the_cause_and_is_quoted() -> None:
+    """A case with a quick menu code and no words of the buyer's: the agent's note decides,
+    and the clause that did is quoted as cs_note evidence."""
+    [sized, damaged, bare] = classify_cases(
+        [
+            _case("other", notes="买家反馈尺码偏大一码，穿着不合身，已建议换小一码"),
+            _case("other", notes="买家收到时外箱压坏，商品破损，已联系快递理赔"),
+            _case("other"),
+        ]
+    )
+    assert sized.result.cause is Cause.SIZING
+    assert any(e.source == "cs_note" and "码" in e.quote for e in sized.result.evidence)
+    assert damaged.result.cause is Cause.DAMAGED_IN_TRANSIT
+    assert any(e.source == "cs_note" for e in damaged.result.evidence)
+    assert bare.result.cause is not Cause.SIZING
+    assert not any(e.source == "cs_note" for e in bare.result.evidence)
+
+
+def test_generated_notes_follow_the_case_and_reach_the_diagnosis(
+    market: Path, con: duckdb.DuckDBPyConnection
+) -> None:
+    """The generator's agents write notes about what went wrong (sizes on wrong_size cases'
+    chats far more than elsewhere); bots and unanswered chats leave none; the diagnosis
+    quotes notes as evidence."""
+    rows = con.execute(
+        "SELECT s.agent_id, s.notes, a.reason_code FROM cs_sessions s "
+        "LEFT JOIN after_sales a ON a.order_id = s.order_id"
+    ).fetchall()
+    assert all(n is None for agent, n, _ in rows if agent is None or agent == "bot")
+    written = [(n, code) for agent, n, code in rows if agent not in (None, "bot")]
+    assert written
+    assert all(n for n, _ in written)
+
+    def share_on_sizes(selected: list[str]) -> float:
+        return sum("码" in n for n in selected) / max(len(selected), 1)
+
+    sizing = [n for n, code in written if code == "wrong_size"]
+    others = [n for n, code in written if code not in ("wrong_size", None)]
+    assert len(sizing) >= 20
+    assert share_on_sizes(sizing) > 0.5 > 0.2 > share_on_sizes(others)
+    shop = _truth(market, "sizing_skus")[0]["shop_id"]
+    d = diagnose_returns(con, shop)
+    quoted = [e for c in d.findings.cases for e in c.result.evidence if e.source == "cs_note"]
+    assert quoted
+    assert all(
+        e.quote in c.case.cs_notes
+        for c in d.findings.cases
+        for e in c.result.evidence
+        if e.source == "cs_note"
+    )

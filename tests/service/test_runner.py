@@ -208,3 +208,43 @@ def test_table_state_tells_rows_and_content_apart(con: duckdb.DuckDBPyConnection
     assert (before.rows, after.rows) == (1, 1)
     assert before.digest != after.digest
     assert table_state(con, "no_such_table").digest == "absent"
+
+
+def _reads(con: duckdb.DuckDBPyConnection, **kwargs: object) -> list[str]:
+    said: list[str] = []
+    run_stages(con, *MARCH, stages=plan(), progress=said.append, **kwargs)  # type: ignore[arg-type]
+    return [s.split(": reading ", 1)[1] for s in said if ": reading " in s]
+
+
+def test_a_run_after_a_run_hashes_only_what_the_first_one_wrote(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """Fingerprints are carried to the next call while nothing touched the warehouse file;
+    the tables a forced close rewrote are hashed again, the others are not."""
+    first = _reads(con)
+    assert "orders" in first
+    assert _reads(con) == []  # nothing written since: every fingerprint carried
+    again = _reads(con, only=["close"], force=True)
+    assert again == []
+    after_close = _reads(con)
+    assert "orders" not in after_close
+
+
+def test_a_change_between_runs_is_seen_whoever_made_it(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """An edit through another connection to the same file, or by another process after
+    this one closed it, drops every carried fingerprint."""
+    run_stages(con, *MARCH, stages=plan())
+    con.close()
+    other = duckdb.connect(str(tmp_path / "w.duckdb"))
+    other.execute(
+        "UPDATE orders SET goods_fen = goods_fen + 1, amount_paid_fen = amount_paid_fen + 1"
+    )
+    other.close()
+    again = connect(tmp_path / "w.duckdb")
+    try:
+        report = run_stages(again, *MARCH, stages=plan())
+    finally:
+        again.close()
+    assert why(report)["fees:ledger-test"] == (True, "stale: orders content changed")

@@ -22,6 +22,7 @@ from merchantry.api.errors import single_valued_query
 from merchantry.api.jobs import JobRunner
 from merchantry.api.routes import admin, cs, merchant, money, operator, reco, returns, system
 from merchantry.api.settings import ServiceSettings
+from merchantry.api.timing import ServerTiming
 from merchantry.api.warehouse import publish_if_missing
 from merchantry.ops import open_ops
 from merchantry.ops.keys import KeyVerifier
@@ -83,6 +84,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     for module in (system, merchant, money, operator, admin, reco, returns, cs):
         app.include_router(module.router)
     importlib.import_module("merchantry.console").install(app)  # pages above the API
+    app.add_middleware(ServerTiming)
     return app
 
 

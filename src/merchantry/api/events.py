@@ -38,8 +38,12 @@ def written(
     before: Any = None,
     after: Any = None,
     webhook: tuple[str, Mapping[str, Any]] | None = None,
+    webhook_key: str | None = None,
 ) -> None:
-    """Audit a write (and queue its webhook) in one transaction; wake the dispatcher."""
+    """Audit a write (and queue its webhook) in one transaction; wake the dispatcher.
+
+    ``webhook_key`` fixes the webhook's message id (see :func:`~merchantry.ops.webhooks.
+    enqueue`): the same subject sent again gets the same id."""
     engine = request.app.state.ops_engine
     with engine.begin() as conn:
         audit.record(
@@ -54,7 +58,7 @@ def written(
         )
         if webhook is not None:
             event_type, data = webhook
-            enqueue(conn, event_type, shop_id, data)
+            enqueue(conn, event_type, shop_id, data, webhook_key)
     if webhook is not None and request.app.state.dispatcher is not None:
         request.app.state.dispatcher.wake()
 

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from merchantry.api.auth import Principal, require_scope
+from merchantry.api.auth import KEY_SECURITY, Principal, require_scope, require_scope_inline
 from merchantry.api.docs import EXAMPLE_ORDER, EXAMPLE_SHOP, ok, written
 from merchantry.api.errors import Unavailable, body
 from merchantry.api.idempotency import Idempotency, idempotency
@@ -437,16 +437,18 @@ def _available() -> Iterator[None]:
     response_model=DecisionOut,
     responses=ok(DECISION_EXAMPLE),
     summary="Decide an after-sales request (refund / complaint pre-identification)",
+    openapi_extra={"security": KEY_SECURITY},
 )
 async def decide_request(
+    request: Request,
     payload: AfterSalesRequestIn,
-    _principal: Annotated[Principal, Depends(require_scope("risk:decide"))],
-    service: Annotated[OnlineService, Depends(online)],
+    _principal: Annotated[Principal, Depends(require_scope_inline("risk:decide"))],
 ) -> Response:
     """fast_approve / normal / review / intercept, the score and the reasons, as the batch
     decision would be for the same request as of the same moment (the request itself need
     not have been posted as an event)."""
-    request = RiskRequest(
+    service: OnlineService = request.app.state.online
+    asked = RiskRequest(
         payload.case_id,
         payload.order_id,
         platform_time(payload.requested_at),
@@ -456,7 +458,7 @@ async def decide_request(
         tuple(payload.evidence_images),
     )
     with _available():
-        decision, seq = service.decide(request)
+        decision, seq = service.decide(asked)
     return json_response(decision_out(decision, seq))
 
 
@@ -465,11 +467,12 @@ async def decide_request(
     response_model=QuoteOut,
     responses=ok(QUOTE_EXAMPLE),
     summary="Quote an order's fees and payout date as it is placed",
+    openapi_extra={"security": KEY_SECURITY},
 )
 async def quote_order(
+    request: Request,
     payload: OrderIn,
-    principal: Annotated[Principal, Depends(require_scope("fees:quote"))],
-    service: Annotated[OnlineService, Depends(online)],
+    principal: Annotated[Principal, Depends(require_scope_inline("fees:quote"))],
     rulebook: Annotated[
         str | None,
         Query(
@@ -483,6 +486,7 @@ async def quote_order(
     """Every fee line with its rule, the amount before waivers and what each waiver saved
     (equal to the fee stage's lines for the same order), and the expected payout date
     under the settlement rules. A merchant key quotes its own shop only."""
+    service: OnlineService = request.app.state.online
     if principal.role == "merchant" and payload.shop_id != principal.shop_id:
         raise AccessDenied(f"key {principal.key_id} cannot quote orders of shop {payload.shop_id}")
     order = payload.model_dump()

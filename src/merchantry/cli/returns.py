@@ -16,11 +16,11 @@ from merchantry.cli.options import require_shop as check_shop
 from merchantry.cli.score import diagnose_app
 from merchantry.kit.money import format_fen
 from merchantry.returns.causes import label
-from merchantry.returns.diagnosis import ReturnDiagnosis, diagnose_returns
+from merchantry.returns.diagnosis import ReturnDiagnosis
 from merchantry.returns.refine import Refiner
-from merchantry.returns.report import write_report
 from merchantry.returns.stats import to_bp
 from merchantry.returns.table import classify_table
+from merchantry.service.returns import shop_diagnosis, shop_report
 
 
 def register(app: typer.Typer) -> None:
@@ -109,14 +109,13 @@ def diagnose_returns_command(
     console = Console()
     with open_warehouse(db, read_only=True) as con:
         check_shop(con, shop)
-        diagnosis = diagnose_returns(
+        diagnosis = shop_diagnosis(
             con, shop, sku, start=day(start), end=day(end), fees_rulebook=fees_rulebook
         )
-        name_row = con.execute("SELECT name FROM shops WHERE shop_id = ?", [shop]).fetchone()
-    print_diagnosis(console, diagnosis)
-    if out is not None:
-        path = write_report(diagnosis, out, shop_name=name_row[0] if name_row else None)
-        console.print(f"Report: {path}", highlight=False)
+        print_diagnosis(console, diagnosis)
+        if out is not None:
+            path = shop_report(con, diagnosis, out)
+            console.print(f"Report: {path}", highlight=False)
 
 
 def diagnose_reasons_command(

@@ -48,6 +48,18 @@ CREDENTIALS: Final = (
 """The professional certificate behind a certification (it must match the agent's real-name ID):
 veterinarian, pet nutritionist, maternal and infant care, child care, cosmetology, make-up."""
 
+SESSION_NOTES = Column(
+    "notes",
+    T.TEXT,
+    "The agent's note on the session: what the buyer raised and what was done (free text, "
+    "usually Chinese). Empty for the AI assistant and unanswered sessions. The return "
+    "diagnosis reads it as a text source next to the buyer's reason, the review and the code.",
+    "客服备注",
+    nullable=True,
+)
+"""``cs_sessions.notes`` (declared here with the other customer-service vocabulary; the
+table itself is in :mod:`merchantry.model.tables`)."""
+
 CS_LANGUAGES: Final = ("zh", "en", "yue", "ja", "ko", "ru")
 """Languages an agent answers in (ISO 639 codes; ``yue`` is Cantonese)."""
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Final
 
 from merchantry.kit.settings import CURRENCIES
-from merchantry.model.cs import CS_TABLES
+from merchantry.model.cs import CS_TABLES, SESSION_NOTES
 from merchantry.model.reco import PRODUCT_PROFILES
 from merchantry.model.schema import (
     Column,
@@ -685,6 +685,7 @@ CS_SESSIONS = Table(
             maximum=5,
         ),
         Column("escalated", T.BOOL, "The buyer took the issue to platform service.", "平台求助"),
+        SESSION_NOTES,
     ),
     row_checks=(
         RowCheck(

@@ -42,6 +42,7 @@ MERCHANT_SCOPES: Final = frozenset(
         "statements:read",
         "payouts:read",
         "scores:read",
+        "returns:read",
         "fees:read",
         "cases:read",
         "cases:appeal",

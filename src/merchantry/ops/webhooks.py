@@ -207,10 +207,18 @@ def disable_endpoint(engine: Engine, endpoint_id: str) -> Endpoint:
 
 
 def enqueue(
-    conn: Connection, event_type: str, shop_id: str | None, data: Mapping[str, Any]
+    conn: Connection,
+    event_type: str,
+    shop_id: str | None,
+    data: Mapping[str, Any],
+    key: str | None = None,
 ) -> list[str]:
     """Queue ``event_type`` for every live endpoint subscribed to it (and to the shop, for a
-    shop-bound endpoint), in the caller's transaction; the message ids."""
+    shop-bound endpoint), in the caller's transaction; the message ids.
+
+    With ``key`` (what the event is about, e.g. a payout's shop, day and figures) the message
+    id is :func:`message_id_for` it, so sending the same thing again (a manual resend) carries
+    the id the receiver has already seen and it can drop the repeat; without, a fresh id."""
     if event_type not in EVENT_TYPES:
         raise InputError(f"unknown webhook event type {event_type!r}")
     now = utcnow()
@@ -224,7 +232,9 @@ def enqueue(
             continue
         if endpoint.shop_id is not None and endpoint.shop_id != shop_id:
             continue
-        message_id = "msg_" + secrets.token_hex(12)
+        message_id = (
+            message_id_for(event_type, key) if key is not None else "msg_" + secrets.token_hex(12)
+        )
         body = {"type": event_type, "timestamp": now.isoformat() + "Z", "data": dict(data)}
         conn.execute(
             webhook_deliveries.insert().values(

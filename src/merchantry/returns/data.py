@@ -45,6 +45,10 @@ CASES_SQL: Final = """
 WITH review AS (
     SELECT order_id, string_agg(text, '。' ORDER BY review_id) AS text
     FROM reviews WHERE text IS NOT NULL AND text <> '' GROUP BY order_id
+), note AS (
+    SELECT order_id, string_agg(notes, '。' ORDER BY session_id) AS text
+    FROM cs_notes_or_empty WHERE order_id IS NOT NULL AND notes IS NOT NULL AND notes <> ''
+    GROUP BY order_id
 ), carrier AS (
     SELECT order_id, min(carrier) AS carrier
     FROM logistics_events WHERE event = 'delivered' AND carrier IS NOT NULL GROUP BY order_id
@@ -56,7 +60,7 @@ WITH review AS (
 )
 SELECT a.case_id, a.order_id, o.shop_id, o.sku_id, p.category_id, a.type, a.reason_code,
        coalesce(a.reason_text, '') AS reason_text, coalesce(r.text, '') AS review_text,
-       k.carrier,
+       coalesce(n.text, '') AS cs_notes, k.carrier,
        CASE WHEN a.outcome = 'approved' AND a.type <> 'exchange' THEN a.amount_fen ELSE 0 END
            AS refund_fen,
        CASE WHEN a.outcome = 'approved' THEN a.compensation_fen ELSE 0 END AS compensation_fen,
@@ -68,6 +72,7 @@ FROM after_sales a
 JOIN orders o ON o.order_id = a.order_id
 JOIN products p ON p.sku_id = o.sku_id
 LEFT JOIN review r ON r.order_id = a.order_id
+LEFT JOIN note n ON n.order_id = a.order_id
 LEFT JOIN carrier k ON k.order_id = a.order_id
 LEFT JOIN insurance i ON i.order_id = a.order_id
 WHERE a.outcome <> 'withdrawn'
@@ -123,6 +128,8 @@ class CaseRow:
     reason_code: str
     reason_text: str
     review_text: str
+    cs_notes: str
+    """The customer-service agents' notes on chats about the order, joined by '。'."""
     carrier: str | None
     refund_fen: int
     compensation_fen: int
@@ -149,6 +156,20 @@ def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(found and found[0])
 
 
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+        [table, column],
+    ).fetchone()
+    return bool(found and found[0])
+
+
+NO_NOTES: Final = (
+    "(SELECT NULL::VARCHAR AS order_id, NULL::VARCHAR AS session_id, NULL::VARCHAR AS notes)"
+)
+"""What the notes are read from in a warehouse made before ``cs_sessions.notes`` existed."""
+
+
 def week_counts(
     con: duckdb.DuckDBPyConnection, start: date, end: date, categories_of: str | None = None
 ) -> list[WeekCount]:
@@ -167,10 +188,12 @@ def cases(
     categories_of: str | None = None,
     fees_rulebook: str | None = None,
 ) -> list[CaseRow]:
-    """Every case not withdrawn of orders paid in the period (insurance premiums from the fee
-    lines of ``fees_rulebook`` when given and computed)."""
+    """Every case not withdrawn of orders paid in the period, with the buyer's words, the
+    review and the agents' notes (insurance premiums from the fee lines of ``fees_rulebook``
+    when given and computed)."""
     source = "fee_lines" if fees_rulebook and _has_table(con, "fee_lines") else None
-    sql = CASES_SQL.replace(
+    notes = "cs_sessions" if _has_column(con, "cs_sessions", "notes") else NO_NOTES
+    sql = CASES_SQL.replace("cs_notes_or_empty", notes).replace(
         "fee_lines_or_empty",
         source
         or "(SELECT NULL::VARCHAR AS order_id, 0::BIGINT AS amount_fen, NULL::VARCHAR AS "

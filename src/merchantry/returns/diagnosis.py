@@ -90,6 +90,16 @@ class WeekPoint:
 
 
 @dataclass(frozen=True, slots=True)
+class SkuSeries:
+    """One SKU's weeks: its refund and return counts, and its category's rates at the other
+    shops in the same weeks."""
+
+    sku_id: str
+    category_id: str
+    weeks: tuple[WeekPoint, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Findings:
     """Every test over a set of SKUs: rates, causes and carriers."""
 
@@ -117,6 +127,8 @@ class ReturnDiagnosis:
     causes: tuple[CauseSummary, ...]
     suggestions: tuple[Suggestion, ...]
     fdr: float = FDR
+    skus: tuple[SkuSeries, ...] = ()
+    """Each SKU of the scope week by week (:func:`sku_series`)."""
 
     @property
     def orders(self) -> int:
@@ -138,15 +150,22 @@ class ReturnDiagnosis:
 def classify_cases(
     cases: Sequence[CaseRow], model: TextModel | None = None
 ) -> list[ClassifiedCase]:
-    """Each case's cause from its code, its reason text and its review (identical inputs are
-    classified once)."""
-    keys = list(dict.fromkeys((c.reason_code, c.reason_text, c.review_text) for c in cases))
+    """Each case's cause from its code and its three texts: the buyer's reason, the review and
+    the customer-service agents' notes (identical inputs are classified once)."""
+
+    def key(c: CaseRow) -> tuple[str, str, str, str]:
+        return (c.reason_code, c.reason_text, c.review_text, c.cs_notes)
+
+    keys = list(dict.fromkeys(key(c) for c in cases))
     results = classify_many(
-        [([("reason_text", text), ("review", review)], code) for code, text, review in keys],
+        [
+            ([("reason_text", text), ("review", review), ("cs_note", notes)], code)
+            for code, text, review, notes in keys
+        ],
         model=model,
     )
     memo = dict(zip(keys, results, strict=True))
-    return [ClassifiedCase(c, memo[(c.reason_code, c.reason_text, c.review_text)]) for c in cases]
+    return [ClassifiedCase(c, memo[key(c)]) for c in cases]
 
 
 def _sku_totals(counts: Iterable[WeekCount]) -> dict[str, tuple[str, str, int, int, int]]:
@@ -273,25 +292,37 @@ def suggestions(findings: Findings) -> list[Suggestion]:
     return out
 
 
-def _weeks(counts: Sequence[WeekCount], scope: set[str], shop_id: str) -> list[WeekPoint]:
-    """The scope's weeks, with its categories' rates (without this shop) on its own mix."""
+def _peer_rates(
+    counts: Sequence[WeekCount], shop_id: str
+) -> tuple[dict[str, str], dict[tuple[str, date], list[int]]]:
+    """Baseline group per category, and (group, week) -> [orders, refunds, returns] of the
+    other shops (a shop is not its own baseline)."""
     groups = baseline_groups(counts)
     others: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0, 0])
-    mine: dict[date, list[WeekCount]] = defaultdict(list)
     for c in counts:
-        if c.sku_id in scope:
-            mine[c.week].append(c)
         if c.shop_id != shop_id:
             acc = others[(groups[c.category_id], c.week)]
             acc[0] += c.orders
             acc[1] += c.refunds
             acc[2] += c.returns
+    return groups, others
+
+
+def _points(
+    rows: Sequence[WeekCount],
+    groups: dict[str, str],
+    others: dict[tuple[str, date], list[int]],
+) -> list[WeekPoint]:
+    """Week points of ``rows`` with the peers' rates on the rows' own mix."""
+    mine: dict[date, list[WeekCount]] = defaultdict(list)
+    for c in rows:
+        mine[c.week].append(c)
     points = []
     for week in sorted(mine):
-        rows = mine[week]
-        orders = sum(r.orders for r in rows)
+        week_rows = mine[week]
+        orders = sum(r.orders for r in week_rows)
         exp_f = exp_r = 0.0
-        for r in rows:
+        for r in week_rows:
             o, f, t = others.get((groups[r.category_id], week), [0, 0, 0])
             if o:
                 exp_f += r.orders * f / o
@@ -300,13 +331,33 @@ def _weeks(counts: Sequence[WeekCount], scope: set[str], shop_id: str) -> list[W
             WeekPoint(
                 week,
                 orders,
-                sum(r.refunds for r in rows),
-                sum(r.returns for r in rows),
+                sum(r.refunds for r in week_rows),
+                sum(r.returns for r in week_rows),
                 exp_f / orders if orders else 0.0,
                 exp_r / orders if orders else 0.0,
             )
         )
     return points
+
+
+def _weeks(counts: Sequence[WeekCount], scope: set[str], shop_id: str) -> list[WeekPoint]:
+    """The scope's weeks, with its categories' rates (without this shop) on its own mix."""
+    groups, others = _peer_rates(counts, shop_id)
+    return _points([c for c in counts if c.sku_id in scope], groups, others)
+
+
+def sku_series(counts: Sequence[WeekCount], scope: set[str], shop_id: str) -> list[SkuSeries]:
+    """Each SKU of ``scope`` week by week against its category's rates at other shops that
+    week; SKUs in id order, weeks in date order (a week without orders is absent)."""
+    groups, others = _peer_rates(counts, shop_id)
+    by_sku: dict[str, list[WeekCount]] = defaultdict(list)
+    for c in counts:
+        if c.sku_id in scope:
+            by_sku[c.sku_id].append(c)
+    return [
+        SkuSeries(sku, rows[0].category_id, tuple(_points(rows, groups, others)))
+        for sku, rows in sorted(by_sku.items())
+    ]
 
 
 def _scope_rate(
@@ -400,4 +451,5 @@ def diagnose_returns(
         causes=tuple(_summaries(findings.cases)),
         suggestions=tuple(suggestions(findings)),
         fdr=fdr,
+        skus=tuple(sku_series(counts, scope, shop_id)),
     )

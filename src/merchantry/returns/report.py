@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from merchantry.kit.money import currency_symbol, format_bp, format_fen
 from merchantry.report import (
@@ -26,12 +27,14 @@ from merchantry.report import (
 )
 from merchantry.report.charts import LOSS_COLOUR, fen_to_axis
 from merchantry.returns.causes import label
-from merchantry.returns.diagnosis import ReturnDiagnosis
+from merchantry.returns.diagnosis import ReturnDiagnosis, SkuSeries
 from merchantry.returns.savings import FIXES
 from merchantry.returns.stats import RateFinding, to_bp
 
 SKU_ROWS = 40
 """SKUs listed in the table and the interval chart: flagged ones first, then by orders."""
+SKU_SERIES = 8
+"""SKUs drawn week by week: those with a flagged return rate or cause first, then by orders."""
 
 
 def _pct(rate: float) -> str:
@@ -71,6 +74,68 @@ def _weekly_chart(d: ReturnDiagnosis) -> Chart:
     figure.update_yaxes(title_text="rate 比率", tickformat=".0%", rangemode="tozero")
     figure.update_xaxes(title_text="week 周")
     return Chart.from_figure("按周退款率与退货率 / Weekly refund and return rates", figure)
+
+
+def chart_skus(d: ReturnDiagnosis, n: int = SKU_SERIES) -> list[SkuSeries]:
+    """The SKUs the weekly chart draws: a flagged return rate or cause first (then more
+    returns, more orders), at most ``n``."""
+    flagged = {f.key for f in d.findings.returns if f.flagged}
+    flagged |= {c.sku_id for c in d.findings.causes if c.finding.flagged}
+
+    def order(s: SkuSeries) -> tuple[bool, int, int, str]:
+        returns = sum(w.returns for w in s.weeks)
+        return (s.sku_id not in flagged, -returns, -sum(w.orders for w in s.weeks), s.sku_id)
+
+    return sorted((s for s in d.skus if s.weeks), key=order)[:n]
+
+
+def _sku_weekly_chart(rows: Sequence[SkuSeries]) -> Chart:
+    """Small multiples: each SKU's weekly return rate against its category's at other shops."""
+    cols = 2 if len(rows) > 1 else 1
+    nrows = (len(rows) + cols - 1) // cols
+    figure = make_subplots(
+        rows=nrows,
+        cols=cols,
+        shared_xaxes=True,
+        subplot_titles=[s.sku_id for s in rows],
+        vertical_spacing=min(0.12, 0.6 / max(nrows, 1)),
+    )
+    for i, s in enumerate(rows):
+        weeks = [w.week.isoformat() for w in s.weeks]
+        rate = [w.returns / w.orders if w.orders else 0.0 for w in s.weeks]
+        hover = [f"{w.week}: {w.returns}/{w.orders}" for w in s.weeks]
+        at = {"row": i // cols + 1, "col": i % cols + 1}
+        figure.add_trace(
+            go.Scatter(
+                x=weeks,
+                y=rate,
+                name="退货率 Return rate",
+                mode="lines+markers",
+                line={"color": "#c0392b"},
+                hovertext=hover,
+                showlegend=i == 0,
+                legendgroup="sku",
+            ),
+            **at,
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=weeks,
+                y=[w.expected_return_rate for w in s.weeks],
+                name="类目基准 Category return rate",
+                mode="lines",
+                line={"color": "#7f8c8d", "dash": "dot"},
+                showlegend=i == 0,
+                legendgroup="base",
+            ),
+            **at,
+        )
+    figure.update_yaxes(tickformat=".0%", rangemode="tozero")
+    return Chart.from_figure(
+        "SKU 按周退货率 / Weekly return rate per SKU",
+        figure,
+        height=max(300, 60 + 200 * nrows),
+    )
 
 
 def _loss_chart(d: ReturnDiagnosis) -> Chart:
@@ -311,7 +376,11 @@ def build_page(d: ReturnDiagnosis, *, shop_name: str | None = None) -> Page:
     title_scope = d.sku_id or d.shop_id
     sections = [
         Section("概览 / Overview", (headline,)),
-        Section("趋势 / Over time", (_weekly_chart(d),) if d.weeks else ()),
+        Section(
+            "趋势 / Over time",
+            ((_weekly_chart(d),) if d.weeks else ())
+            + ((_sku_weekly_chart(series),) if (series := chart_skus(d)) else ()),
+        ),
         Section("原因 / Why goods come back", tuple(cause_blocks)),
         Section("建议 / Fixes and savings", tuple(fix_blocks)),
         Section(

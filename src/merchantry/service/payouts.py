@@ -33,16 +33,16 @@ def payout_data(row: PayoutRow) -> dict[str, Any]:
     }
 
 
+def payout_key(row: PayoutRow) -> str:
+    """What fixes a payout event's message id: shop, day, status, orders and amount. The
+    close's announcement and an operator's manual resend of the same payout share it, so a
+    receiver sees one message id however often it is sent."""
+    return f"{row.shop_id}|{row.settle_on}|{row.status}|{row.orders}|{row.amount_fen}"
+
+
 def announce_payouts(engine: Engine, con: duckdb.DuckDBPyConnection, since: date) -> int:
     """Queue the payouts the schedule holds from ``since`` on; how many deliveries."""
     rows = [r for r in list_payouts(con, start=since) if r.settle_on is not None]
-    events = [
-        (
-            r.shop_id,
-            payout_data(r),
-            f"{r.shop_id}|{r.settle_on}|{r.status}|{r.orders}|{r.amount_fen}",
-        )
-        for r in rows
-    ]
+    events = [(r.shop_id, payout_data(r), payout_key(r)) for r in rows]
     with engine.begin() as conn:
         return enqueue_once(conn, EVENT, events)

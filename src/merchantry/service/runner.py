@@ -13,12 +13,29 @@ committed its own work; a run killed before that is simply stale again, and
 every stage is idempotent). Inputs are fingerprinted once per call and again
 only after a stage wrote the table, so a table read by four stages is hashed
 once.
+
+Fingerprints are carried from one call to the next: at the end of a call the
+runner checkpoints the warehouse and writes, next to its file
+(``<warehouse>.stages.json``), the fingerprints still valid (those of tables no
+stage of the call wrote) with a mark of the file as it is then (device, inode,
+size, modification time, its write-ahead log's, DuckDB's block counts). The next
+call reuses them only when the mark is unchanged, i.e. nothing at all has been
+written to the warehouse since; any write (an ingest, an event drain, an
+overturn, a hand-made ``UPDATE``) changes the file or its log, and then every
+input is hashed again. So ``merchantry run`` right after a run reads only the
+tables that run wrote. DuckDB keeps no per-table change counter, and its storage
+metadata (block ids) can repeat after two checkpoints with different content, so
+a finer mark would be cheaper but not safe; hashing stays the one proof of
+"unchanged" below the file level.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
+import json
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -146,6 +163,85 @@ def table_state(con: duckdb.DuckDBPyConnection, name: str) -> TableState:
     return TableState(rows, hashlib.sha256(str(total).encode()).hexdigest()[:12])
 
 
+CARRIED_SUFFIX = ".stages.json"
+"""The file next to the warehouse holding the fingerprints a call leaves for the next."""
+
+DATABASE_FILE = "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+DATABASE_SIZE = (
+    "SELECT total_blocks, used_blocks, free_blocks, wal_size FROM pragma_database_size() "
+    "WHERE database_name = current_database()"
+)
+
+
+def warehouse_mark(con: duckdb.DuckDBPyConnection) -> tuple[Path, str] | None:
+    """The warehouse file and a mark that changes with any write to it (``None`` for an
+    in-memory database or a file that cannot be read)."""
+    row = con.execute(DATABASE_FILE).fetchone()
+    if row is None or not row[0]:
+        return None
+    path = Path(str(row[0]))
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    wal = Path(f"{path}.wal")
+    try:
+        w = wal.stat()
+        log: tuple[object, ...] = (w.st_size, w.st_mtime_ns)
+    except OSError:
+        log = ("-",)
+    size = con.execute(DATABASE_SIZE).fetchone() or ()
+    parts = (duckdb.__version__, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, *log, *size)
+    return path, "/".join(str(p) for p in parts)
+
+
+def carried_states(con: duckdb.DuckDBPyConnection) -> dict[str, TableState]:
+    """The fingerprints the last call left, when the warehouse is untouched since; else none."""
+    mark = warehouse_mark(con)
+    if mark is None:
+        return {}
+    path, now = mark
+    try:
+        saved = json.loads(Path(f"{path}{CARRIED_SUFFIX}").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(saved, dict) or saved.get("mark") != now:
+        return {}
+    tables = saved.get("tables")
+    if not isinstance(tables, dict):
+        return {}
+    return {str(t): TableState(int(r), str(d)) for t, (r, d) in tables.items()}
+
+
+def carry_states(con: duckdb.DuckDBPyConnection, states: dict[str, TableState]) -> bool:
+    """Checkpoint, then leave ``states`` (valid now) for the next call with the file's mark.
+    False (and nothing left) when the warehouse cannot be checkpointed or has no file."""
+    mark = warehouse_mark(con)
+    if mark is None:
+        return False
+    path = mark[0]
+    target = Path(f"{path}{CARRIED_SUFFIX}")
+    with contextlib.suppress(OSError):
+        target.unlink()  # a stale file must not outlive a failed checkpoint
+    try:
+        con.execute("CHECKPOINT")
+    except duckdb.Error:
+        return False
+    mark = warehouse_mark(con)
+    if mark is None:
+        return False
+    body = {"mark": mark[1], "tables": {t: [s.rows, s.digest] for t, s in sorted(states.items())}}
+    temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(json.dumps(body), encoding="utf-8")
+        temporary.replace(target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        return False
+    return True
+
+
 def _last_run(
     con: duckdb.DuckDBPyConnection, stage: Stage, start: date, end: date
 ) -> LastRun | None:
@@ -270,7 +366,9 @@ def run_stages(
     ensure_schema(con)
     say = progress or (lambda _step: None)
     tell = on_stage or (lambda _stage, _state: None)
-    states: dict[str, TableState] = {}
+    states = carried_states(con)
+    if states:
+        say(f"warehouse unchanged since the last run: {len(states)} table fingerprints reused")
     reports: list[StageReport] = []
     for stage in plan:
         if stage.name not in chosen:
@@ -315,6 +413,7 @@ def run_stages(
         for table in stage.writes:
             states.pop(table, None)
         reports.append(StageReport(stage.name, True, reason, seconds, outcome, outcome.warnings))
+    carry_states(con, states)
     return RunReport(start, end, tuple(reports))
 
 

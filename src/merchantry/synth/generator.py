@@ -41,6 +41,7 @@ from merchantry.synth.activity import (
 )
 from merchantry.synth.aftersales import draw_cases, draw_reviews
 from merchantry.synth.agents import Roster, assign_agents, draw_agents
+from merchantry.synth.cs_notes import add_notes
 from merchantry.synth.fulfilment import build_logistics, draw_causes, draw_journey
 from merchantry.synth.lookalikes import plant_lookalikes
 from merchantry.synth.orders import draw_orders, epoch_seconds
@@ -76,6 +77,7 @@ _SERVICES: Final = 2
 _LOOKALIKES: Final = 3
 _PLANTS: Final = 4
 _AGENTS: Final = 5
+_NOTES: Final = 10
 _STEPS: Final = (
     "orders",
     "causes",
@@ -199,10 +201,15 @@ def _generate_day(
         "logistics_events": build_logistics(batch, journey, end),
         "after_sales": cases,
         "reviews": draw_reviews(rng["reviews"], pop, batch, journey, end),
-        "cs_sessions": assign_agents(
-            stream(seed, _AGENTS, day),
-            roster,
-            draw_sessions(rng["sessions"], pop, batch, journey, day_start, end),
+        "cs_sessions": add_notes(
+            stream(seed, _NOTES, day),
+            assign_agents(
+                stream(seed, _AGENTS, day),
+                roster,
+                draw_sessions(rng["sessions"], pop, batch, journey, day_start, end),
+            ),
+            batch,
+            journey,
         ),
         "creator_videos": videos,
         "video_views": views,

@@ -29,6 +29,7 @@ from merchantry.risk.cases import CaseState, get_case
 from merchantry.scoring.report import RankedShop
 from merchantry.service import operator
 from merchantry.service.cases import move_case
+from merchantry.service.payouts import EVENT, payout_data, payout_key
 
 router = APIRouter(prefix="/v1", tags=["operator"])
 
@@ -281,7 +282,10 @@ def notify_payouts(
     principal: Principal = Depends(require_scope("payouts:notify")),
     idem: Idempotency = Depends(idempotency),
 ) -> Any:
-    """One ``payout.scheduled`` event per shop with money settling that day (orders, amount)."""
+    """One ``payout.scheduled`` event per shop with money settling that day (orders, amount).
+
+    A resend carries the message id of the first sending of the same payout (and of the
+    close's own announcement of it), so a receiver can drop what it already has."""
 
     def work() -> tuple[int, Any]:
         with reading(request.app.state.settings.warehouse) as con:
@@ -296,7 +300,8 @@ def notify_payouts(
                 resource=f"payout:{row.shop_id}:{body.date}",
                 shop_id=row.shop_id,
                 after=row,
-                webhook=("payout.scheduled", events.as_json(row)),
+                webhook=(EVENT, payout_data(row)),
+                webhook_key=payout_key(row),
             )
         shops = len({r.shop_id for r in rows})
         return 200, {"date": body.date.isoformat(), "shops": shops, "messages": len(rows)}

@@ -1,6 +1,7 @@
-"""Return diagnosis for the console: a shop's rates, causes and fixes, and its classified
-after-sales cases with the quoted evidence. A merchant key reads its own shop only; an
-operator key any shop."""
+"""Return diagnosis for the console: a shop's rates, causes and fixes, its classified
+after-sales cases with the quoted evidence, and each SKU's weekly return rate. Every route
+needs the ``returns:read`` scope; a merchant key reads its own shop only, an operator key any
+shop. The routes translate HTTP to :mod:`merchantry.service.returns` and back."""
 
 from __future__ import annotations
 
@@ -13,13 +14,15 @@ from pydantic import BaseModel, Field
 from merchantry.api.auth import Principal, require_scope, require_shop
 from merchantry.api.docs import EXAMPLE_SHOP, Limit, Offset, OptEnd, OptStart, ShopId, ok
 from merchantry.api.warehouse import reading
-from merchantry.kit.errors import NotFound
 from merchantry.returns.causes import LABELS
-from merchantry.returns.diagnosis import ReturnDiagnosis, diagnose_returns
+from merchantry.returns.diagnosis import ReturnDiagnosis, SkuSeries
 from merchantry.returns.savings import Money
 from merchantry.returns.stats import RateFinding, to_bp
+from merchantry.service.returns import shop_cases, shop_diagnosis, weekly_series
 
 router = APIRouter(prefix="/v1", tags=["returns"])
+
+SCOPE = "returns:read"
 
 EXAMPLE_SKU = "K00000002"
 
@@ -254,20 +257,9 @@ DIAGNOSIS_EXAMPLE: dict[str, Any] = {
 }
 
 
-def _diagnose(
-    request: Request, shop_id: str, sku_id: str | None, start: date | None, end: date | None
-) -> ReturnDiagnosis:
-    with reading(request.app.state.settings.warehouse) as con:
-        known = con.execute("SELECT 1 FROM shops WHERE shop_id = ?", [shop_id]).fetchone()
-        if known is None:
-            raise NotFound(f"no shop {shop_id!r} in the warehouse")
-        return diagnose_returns(
-            con,
-            shop_id,
-            sku_id,
-            start=start,
-            end=end + timedelta(days=1) if end is not None else None,
-        )
+def _end(end: date | None) -> date | None:
+    """The API's ``end`` is the last day included; the service's is the day after."""
+    return end + timedelta(days=1) if end is not None else None
 
 
 @router.get(
@@ -282,12 +274,14 @@ def returns_diagnosis(
     sku_id: SkuId = None,
     start: OptStart = None,
     end: OptEnd = None,
-    principal: Principal = Depends(require_scope("scores:read")),
+    principal: Principal = Depends(require_scope(SCOPE)),
 ) -> ReturnDiagnosisOut:
     """Refund and return rates against the categories (exact 95% interval, BH q-value),
     causes with the buyers' words, and the fixes with their savings in fen."""
     require_shop(principal, shop_id, "read the return diagnosis")
-    return ReturnDiagnosisOut.of(_diagnose(request, shop_id, sku_id, start, end))
+    with reading(request.app.state.settings.warehouse) as con:
+        d = shop_diagnosis(con, shop_id, sku_id, start=start, end=_end(end))
+    return ReturnDiagnosisOut.of(d)
 
 
 @router.get(
@@ -320,14 +314,16 @@ def returns_cases(
     end: OptEnd = None,
     limit: Limit = 50,
     offset: Offset = 0,
-    principal: Principal = Depends(require_scope("scores:read")),
+    principal: Principal = Depends(require_scope(SCOPE)),
 ) -> CasePage:
     """Each case (not withdrawn) of the shop's orders, newest id last, with its cause."""
     require_shop(principal, shop_id, "read the after-sales cases")
-    d = _diagnose(request, shop_id, sku_id, start, end)
-    cases = [c for c in d.findings.cases if c.case.shop_id == shop_id]
+    with reading(request.app.state.settings.warehouse) as con:
+        page = shop_cases(
+            con, shop_id, sku_id, start=start, end=_end(end), limit=limit, offset=offset
+        )
     return CasePage(
-        total=len(cases),
+        total=page.total,
         items=[
             CaseOut(
                 case_id=c.case.case_id,
@@ -339,6 +335,111 @@ def returns_cases(
                 evidence=[str(e) for e in c.result.evidence],
                 money=MoneyOut.of(c.money),
             )
-            for c in cases[offset : offset + limit]
+            for c in page.items
         ],
+    )
+
+
+class WeekOut(BaseModel):
+    """One week (Monday) of a SKU: orders paid, refunded and returned, its rates and its
+    category's rates at the other shops that week (basis points)."""
+
+    week: date
+    orders: int
+    refunds: int
+    returns: int
+    refund_rate_bp: int
+    return_rate_bp: int
+    category_refund_rate_bp: int
+    category_return_rate_bp: int
+
+
+class SkuWeeksOut(BaseModel):
+    sku_id: str
+    category_id: str
+    weeks: list[WeekOut]
+
+    @classmethod
+    def of(cls, s: SkuSeries) -> SkuWeeksOut:
+        return cls(
+            sku_id=s.sku_id,
+            category_id=s.category_id,
+            weeks=[
+                WeekOut(
+                    week=w.week,
+                    orders=w.orders,
+                    refunds=w.refunds,
+                    returns=w.returns,
+                    refund_rate_bp=w.refunds * 10_000 // w.orders if w.orders else 0,
+                    return_rate_bp=w.returns * 10_000 // w.orders if w.orders else 0,
+                    category_refund_rate_bp=to_bp(w.expected_refund_rate),
+                    category_return_rate_bp=to_bp(w.expected_return_rate),
+                )
+                for w in s.weeks
+            ],
+        )
+
+
+class WeeklyOut(BaseModel):
+    """Each SKU of the shop (SKU id order) week by week over ``[start, end)``."""
+
+    shop_id: str
+    start: date
+    end: date
+    total: int = Field(description="SKUs with orders in the period.")
+    skus: list[SkuWeeksOut]
+
+
+@router.get(
+    "/shops/{shop_id}/returns/weekly",
+    response_model=WeeklyOut,
+    summary="Each SKU's refund and return rates week by week against its category",
+    responses=ok(
+        {
+            "shop_id": EXAMPLE_SHOP,
+            "start": "2026-10-01",
+            "end": "2026-10-31",
+            "total": 1,
+            "skus": [
+                {
+                    "sku_id": EXAMPLE_SKU,
+                    "category_id": "C0101",
+                    "weeks": [
+                        {
+                            "week": "2026-09-28",
+                            "orders": 12,
+                            "refunds": 5,
+                            "returns": 4,
+                            "refund_rate_bp": 4166,
+                            "return_rate_bp": 3333,
+                            "category_refund_rate_bp": 1590,
+                            "category_return_rate_bp": 612,
+                        }
+                    ],
+                }
+            ],
+        }
+    ),
+)
+def returns_weekly(
+    request: Request,
+    shop_id: ShopId,
+    sku_id: SkuId = None,
+    start: OptStart = None,
+    end: OptEnd = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    principal: Principal = Depends(require_scope(SCOPE)),
+) -> WeeklyOut:
+    """A week is Monday to Sunday of the payment day; the category's rates are those of the
+    other shops' orders of the same category (or industry, when sparse) that week."""
+    require_shop(principal, shop_id, "read the weekly return rates")
+    with reading(request.app.state.settings.warehouse) as con:
+        first, last, series = weekly_series(con, shop_id, sku_id, start=start, end=_end(end))
+    return WeeklyOut(
+        shop_id=shop_id,
+        start=first,
+        end=last,
+        total=len(series),
+        skus=[SkuWeeksOut.of(s) for s in series[offset : offset + limit]],
     )
