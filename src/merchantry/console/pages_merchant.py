@@ -29,11 +29,13 @@ from merchantry.console.session import check_csrf, require_principal
 from merchantry.kit.errors import InputError, NotFound
 from merchantry.risk.access import AccessDenied
 from merchantry.risk.cases import TRANSITIONS, CaseState, get_case
+from merchantry.risk.settings import load_settings as load_risk_settings
+from merchantry.rulebook.checker import load_rulebook
 from merchantry.scoring.diagnosis import ScoreDiagnosis
 from merchantry.scoring.indicators import INDICATORS
 from merchantry.service import console_reads as reads
 from merchantry.service import merchant
-from merchantry.service.cases import appeal_case, case_queue, show_case
+from merchantry.service.cases import appeal_case, assignees, case_queue, show_case
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 
@@ -264,6 +266,17 @@ def payouts(
             limit=ORDERS_PER_PAGE,
             offset=(page - 1) * ORDERS_PER_PAGE,
         )
+        waiting = [o for o in orders if o.status == "awaiting_receipt"]
+        expected = (
+            reads.expected_payouts(
+                con,
+                shop_id,
+                waiting,
+                load_rulebook(waiting[0].rulebook, tuple(request.app.state.settings.rulebook_dirs)),
+            )
+            if waiting
+            else {}
+        )
     by_day: dict[date, int] = {}
     for r in every:
         if r.settle_on is not None and first <= r.settle_on < after:
@@ -283,6 +296,7 @@ def payouts(
         month_total=sum(by_day.values()),
         unscheduled=unscheduled,
         orders=orders,
+        expected=expected,
         total=total,
         page=page,
         pages=max(1, -(-total // ORDERS_PER_PAGE)),
@@ -445,6 +459,15 @@ def case(request: Request, case_id: str, principal: Session) -> Response:
             except NotFound:
                 context = None
         money = reads.entry_legs(con, view.case.ledger_entry_id)
+    standing = None
+    if context is not None and view.case.buyer_id is not None:
+        settings = request.app.state.settings
+        standing = reads.buyer_standing(
+            request.app.state.ops_engine,
+            view.case.buyer_id,
+            context.request["requested_at"],
+            load_risk_settings(settings.risk_rulebook, tuple(settings.rulebook_dirs)),
+        )
     return render(
         request,
         "case.html",
@@ -452,8 +475,10 @@ def case(request: Request, case_id: str, principal: Session) -> Response:
         **ctx,
         view=view,
         context=context,
+        standing=standing,
         money=money,
         moves=sorted(m.value for m in TRANSITIONS[view.case.state]),
+        people=assignees(request.app.state.ops_engine) if principal.is_operator else [],
         can_appeal=view.case.state in (CaseState.OPEN, CaseState.UPHELD)
         and "cases:appeal" in principal.scopes
         and not principal.is_operator,

@@ -1,5 +1,6 @@
 """Reads the console needs beyond the API's: a fee statement, one order's payout, the score's
-detail, a case's context, score distribution and shop lookup.
+detail, a case's context (with the buyer's integrity level from the operational database),
+score distribution and shop lookup.
 
 Like :mod:`merchantry.service.merchant`, each function reads the warehouse through the
 connection it is given (a published snapshot), answers for what it is asked, and raises
@@ -9,13 +10,19 @@ shop is the front end's check.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 import duckdb
+from sqlalchemy import Engine
 
 from merchantry.kit.errors import InputError, NotFound
+from merchantry.risk.access import Scope
+from merchantry.risk.integrity import buyer_level, buyer_records
+from merchantry.risk.settings import RiskSettings
+from merchantry.rulebook.model import Rulebook
 from merchantry.store.warehouse import table_exists
 
 FEE_LINES: Final = """
@@ -520,3 +527,130 @@ def entry_legs(con: duckdb.DuckDBPyConnection, entry_id: str | None) -> list[tup
         [entry_id],
     ).fetchall()
     return [(str(a), int(n)) for a, n in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerStanding:
+    """A buyer's integrity level when the request was made, and the file behind it (what an
+    operator reviewing the case may see; a merchant sees the level only)."""
+
+    buyer_id: str
+    level: str
+    """A, B or C (:class:`merchantry.risk.integrity.Level`)."""
+    as_of: datetime
+    events: tuple[tuple[str, int], ...]
+    """Events in the buyer's file by then, counted by kind (``rejected_claim``…)."""
+
+
+def buyer_standing(
+    engine: Engine, buyer_id: str, at: datetime, settings: RiskSettings
+) -> BuyerStanding:
+    """The buyer's integrity level at ``at`` (the ops database's integrity file, decayed as
+    :func:`merchantry.risk.integrity.buyer_level` does) and its events by kind."""
+    operator = Scope.operator("console")
+    view = buyer_level(engine, operator, buyer_id, at, settings)
+    kinds: dict[str, int] = {}
+    for event in buyer_records(engine, operator, buyer_id):
+        if event.occurred_at <= at:
+            kinds[event.kind.value] = kinds.get(event.kind.value, 0) + 1
+    return BuyerStanding(buyer_id, view.level.value, at, tuple(sorted(kinds.items())))
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedPayout:
+    """When an order awaiting receipt is expected to be paid, by the settlement rule.
+
+    The ledger schedules an order once its receipt is known: the buyer's confirmation, or
+    delivery plus the rulebook's auto-receipt days (``auto_confirm_days``); it settles the
+    rule's ``settlement_days`` after that. Before delivery the day is an estimate: the
+    delivery day is the shop's own median transit (and shipping lag) applied to the order.
+    """
+
+    order_id: str
+    expected_on: date | None
+    """``None`` when the rulebook has no auto-receipt rule (paid when the buyer confirms)."""
+    basis: str
+    """``delivered``, ``shipped`` (delivery estimated) or ``not_shipped`` (both estimated)."""
+    shipped_on: date | None
+    delivered_on: date | None
+    estimated_delivery_on: date | None
+    auto_days: int | None
+    auto_rule_id: str | None
+    settlement_days: int | None
+
+
+SHIPPING: Final = """
+SELECT order_id,
+       min(CAST(event_at AS DATE)) FILTER (WHERE event = 'shipped') AS shipped_on,
+       max(CAST(event_at AS DATE)) FILTER (WHERE event = 'delivered') AS delivered_on
+FROM logistics_events WHERE order_id IN (SELECT unnest($ids)) GROUP BY order_id
+"""
+
+SHOP_LAGS: Final = """
+WITH ev AS (
+  SELECT l.order_id,
+         min(CAST(l.event_at AS DATE)) FILTER (WHERE l.event = 'shipped') AS shipped_on,
+         max(CAST(l.event_at AS DATE)) FILTER (WHERE l.event = 'delivered') AS delivered_on
+  FROM logistics_events AS l JOIN order_payouts AS p USING (order_id)
+  WHERE p.shop_id = $shop GROUP BY l.order_id
+)
+SELECT quantile_disc(delivered_on - shipped_on, 0.5) FILTER (WHERE delivered_on IS NOT NULL),
+       quantile_disc(shipped_on - p.paid_on, 0.5) FILTER (WHERE shipped_on IS NOT NULL)
+FROM ev JOIN order_payouts AS p USING (order_id)
+"""
+
+
+def expected_payouts(
+    con: duckdb.DuckDBPyConnection,
+    shop_id: str,
+    orders: Sequence[Any],
+    rulebook: Rulebook,
+) -> dict[str, ExpectedPayout]:
+    """For each order of ``orders`` (``merchant.OrderPayout`` rows) awaiting receipt, when it
+    is expected to be paid and on what basis (see :class:`ExpectedPayout`)."""
+    waiting = [o for o in orders if o.status == "awaiting_receipt"]
+    if not waiting:
+        return {}
+    _need(con, "logistics_events", "ingest logistics events first")
+    auto = rulebook.rules_of("auto_confirm_days")
+    auto_days = auto[0].effect.int("days") if auto else None
+    auto_rule = auto[0].id if auto else None
+    events = {
+        str(r[0]): (r[1], r[2])
+        for r in con.execute(SHIPPING, {"ids": [o.order_id for o in waiting]}).fetchall()
+    }
+    lags = con.execute(SHOP_LAGS, {"shop": shop_id}).fetchone()
+    transit = int(lags[0]) if lags and lags[0] is not None else None
+    ship_lag = int(lags[1]) if lags and lags[1] is not None else None
+    found = {}
+    for o in waiting:
+        shipped, delivered = events.get(o.order_id, (None, None))
+        if delivered is not None:
+            basis, delivery = "delivered", delivered
+        elif shipped is not None:
+            basis = "shipped"
+            delivery = None if transit is None else shipped + timedelta(days=transit)
+        else:
+            basis = "not_shipped"
+            delivery = (
+                None
+                if transit is None or ship_lag is None or o.paid_on is None
+                else o.paid_on + timedelta(days=ship_lag + transit)
+            )
+        expected = (
+            None
+            if delivery is None or auto_days is None or o.settlement_days is None
+            else delivery + timedelta(days=auto_days + o.settlement_days)
+        )
+        found[o.order_id] = ExpectedPayout(
+            o.order_id,
+            expected,
+            basis,
+            shipped,
+            delivered,
+            None if basis == "delivered" else delivery,
+            auto_days,
+            auto_rule,
+            o.settlement_days,
+        )
+    return found
