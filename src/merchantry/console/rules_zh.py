@@ -453,7 +453,8 @@ RULE_TITLES: Final[dict[str, dict[str, str]]] = {
         "Cordyceps, ganoderma spore powder and pine pollen need a store score of 75": "冬虫夏草、灵芝孢子粉与松花粉需店铺体验分 75"
     },
     "gate.affiliate.medical_devices": {
-        "Medical devices need a store score of 80 and a product score of 75; no personal stores": "医疗器械需店铺体验分 80 且商品分 75；个人店除外"
+        "Medical devices need a store score of 80 and a product score of 75; no personal stores": "医疗器械需店铺体验分 80 且商品分 75；个人店除外",
+        "Medical devices need a store score of 80, a product score of 75 and a mean product score of 75 over the last month; flagship, 专营店 and 专卖店 stores only": "医疗器械需店铺体验分 80、商品分 75 且近一个月商品分均值 75；仅限旗舰店、专营店与专卖店",
     },
     "gate.affiliate.cherries": {
         "Cherries need a store score of 72 and a product score of 70": "车厘子需店铺体验分 72 且商品分 70"
@@ -686,6 +687,30 @@ RULE_TITLES: Final[dict[str, dict[str, str]]] = {
     "gate.quality_store": {"Quality-store selection needs a score of 4.8": "优质店铺评选需 4.8 分"},
     "gate.new_category": {
         "A Tmall shop's new-category application needs a score of 4.6": "天猫店铺申请新类目需 4.6 分"
+    },
+    "aff.plan.all-creators": {
+        "All-creator plans pay inside 5%..50%": "全达人计划佣金率范围 5%–50%"
+    },
+    "aff.plan.colonel": {
+        "Colonel (团长) plans pay the creator the daily rate inside 5%..90%": "团长计划按日常佣金率付达人佣金，范围 5%–90%"
+    },
+    "aff.plan.designated": {
+        "Designated-creator, tiered and shop-targeted plans pay inside 5%..80%": "定向、阶梯与店铺定向计划佣金率范围 5%–80%"
+    },
+    "aff.plan.other": {
+        "Platform-campaign, pure-commission and crowd-selected plans pay inside 5%..90%": "平台活动、纯佣与达人自选计划佣金率范围 5%–90%"
+    },
+    "hold.installation": {
+        "From 2026-07-02, merchant-installed orders hold 1% of the goods payment until after-sales ends and 10% (at most ¥300) from shipment until installed, at most 180 days": "自 2026-07-02 起，商家安装的订单冻结 1% 货款至售后期结束，并自发货起冻结 10%（最多 ¥300）至安装完成，最长 180 天"
+    },
+    "tsf.base.cross-border.specialty.400": {
+        "From 2026-07-15, cross-border specialty and franchise stores pay 4% on personal care outside the Mall app and Doubao": "自 2026-07-15 起，跨境专营店与专卖店在抖音商城 App 与豆包以外的个护订单费率 4%"
+    },
+    "tsf.base.cross-border.specialty.550": {
+        "From 2026-07-15, cross-border specialty and franchise stores pay 5.5% on make-up and perfume outside the Mall app and Doubao": "自 2026-07-15 起，跨境专营店与专卖店在抖音商城 App 与豆包以外的彩妆与香水订单费率 5.5%"
+    },
+    "tsf.base.cross-border.specialty.650": {
+        "From 2026-07-15, cross-border specialty and franchise stores pay 6.5% on apparel, shoes & bags and watches & eyewear outside the Mall app and Doubao": "自 2026-07-15 起，跨境专营店与专卖店在抖音商城 App 与豆包以外的服饰、鞋包及钟表眼镜订单费率 6.5%"
     },
 }
 """Rule id -> {English title: Chinese title} (one pair per wording the rulebooks use)."""
