@@ -25,6 +25,7 @@ from sqlalchemy import text
 from tests.console.conftest import CHROMIUM, Server
 
 from merchantry.kit.money import format_fen
+from merchantry.service import console_reads as reads
 from merchantry.service.rulebook_diff import Change, diff_named
 from merchantry.service.snapshot import open_snapshot
 
@@ -257,10 +258,20 @@ def test_main_pages_have_no_serious_accessibility_violations(
     shop = server.victim
     merchant = new_page(browser, lang)
     log_in(merchant, server, server.victim_key, lang)
-    for name in ("statement", "payouts", "score", "cases"):
+    for name in ("statement", "payouts", "score", "cases", "returns"):
         merchant.goto(f"{server.url}/console/shops/{shop}/{name}?lang={lang}")
         if name == "score":
             expect(merchant.locator("[id^=trend-] .main-svg").first).to_be_visible(timeout=60_000)
+        if name == "returns":
+            expect(merchant.locator("#returns-weekly .main-svg")).to_be_visible(timeout=60_000)
+        no_serious_violations(merchant)
+        shot(merchant, f"{name}-{lang}")
+    order, case_id = _order_and_case(server)
+    for path, name in (
+        (f"/console/orders/{order}", "order"),
+        (f"/console/cases/{case_id}", "case"),
+    ):
+        merchant.goto(f"{server.url}{path}?lang={lang}")
         no_serious_violations(merchant)
         shot(merchant, f"{name}-{lang}")
     merchant.context.close()
@@ -273,8 +284,59 @@ def test_main_pages_have_no_serious_accessibility_violations(
         ("/console/op/cases", "queue"),
         ("/console/op/rankings", "rankings"),
         (f"/console/op/shops?q={shop}", "shops"),
+        (f"/console/cases/{case_id}", "op-case"),
+        (f"/console/op/cases/{case_id}/preview?to=upheld", "confirm-uphold"),
+        (f"/console/op/cases/{case_id}/preview?to=overturned", "confirm-overturn"),
     ):
         op.goto(f"{server.url}{path}{'&' if '?' in path else '?'}lang={lang}")
         no_serious_violations(op)
         shot(op, f"{name}-{lang}")
     op.context.close()
+
+
+def _order_and_case(server: Server) -> tuple[str, str]:
+    """The victim shop's busiest order and an after-sales case of the shop (or any case)."""
+    with open_snapshot(server.warehouse) as con:
+        order = con.execute(
+            "SELECT order_id FROM fee_lines WHERE shop_id = ? GROUP BY order_id "
+            "ORDER BY count(*) DESC, order_id LIMIT 1",
+            [server.victim],
+        ).fetchone()
+    assert order is not None
+    with server.engine.connect() as conn:
+        case_id = conn.execute(
+            text(
+                "SELECT case_id FROM risk_cases WHERE shop_id = :s "
+                "ORDER BY subject = 'after_sales_request' DESC, case_id LIMIT 1"
+            ),
+            {"s": server.victim},
+        ).scalar_one()
+    return str(order[0]), str(case_id)
+
+
+def test_a_merchant_reads_why_goods_come_back(browser: Browser, server: Server) -> None:
+    """The returns diagnosis: every SKU the shop sold, the causes in the buyers' words, the
+    fixes with their saving, and the weekly chart drawn from the local plotly."""
+    with open_snapshot(server.warehouse) as con:
+        expected = reads.returns_diagnosis(con, server.victim)
+    page = new_page(browser)
+    log_in(page, server, server.victim_key)
+    page.get_by_role("link", name="Returns", exact=True).click()
+    expect(page.get_by_role("heading", name="Why goods come back")).to_be_visible()
+    expect(page.locator("#returns-weekly .main-svg")).to_be_visible(timeout=60_000)
+    rows = page.get_by_test_id("sku-table").locator("tbody tr[data-sku]")
+    expect(rows).to_have_count(len(expected.findings.returns))
+    flagged = {f.key for f in expected.findings.returns if f.flagged}
+    for key in flagged:
+        expect(rows.filter(has=page.locator(f"td >> text='{key}'"))).to_contain_text(
+            "above the category"
+        )
+    causes = page.locator("tr[data-cause]")
+    expect(causes).to_have_count(len(expected.causes))
+    if expected.causes and expected.causes[0].quotes:
+        expect(page.locator("q").first).to_have_text(expected.causes[0].quotes[0])
+    expect(page.get_by_test_id("saving-total")).to_have_text(
+        format_fen(sum(s.saving.total_fen for s in expected.suggestions))
+    )
+    shot(page, "returns-en")
+    page.context.close()

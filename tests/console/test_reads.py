@@ -3,7 +3,10 @@ each checked against the warehouse's own tables with SQL written here."""
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -11,7 +14,10 @@ import pytest
 from tests.console.conftest import market_db
 
 from merchantry.kit.errors import InputError, NotFound
+from merchantry.rulebook.checker import load_rulebook
+from merchantry.scoring.diagnosis import diagnose_score
 from merchantry.service import console_reads as reads
+from merchantry.service import merchant
 from merchantry.store.warehouse import connect
 
 __all__ = ["market_db"]
@@ -143,3 +149,107 @@ def test_a_case_context_reads_the_request_the_ring_and_the_photos(
     assert (context.ring.ring_id if context.ring else None) == (member[0] if member else None)
     with pytest.raises(NotFound):
         reads.case_context(con, "NO-SUCH-REQUEST")
+
+
+def test_expected_payout_of_orders_awaiting_receipt(con: duckdb.DuckDBPyConnection) -> None:
+    """Delivery (or the shop's median transit and shipping lag, when not delivered yet) plus
+    the rulebook's auto-receipt days plus the order's settlement days."""
+    row = con.execute(
+        "SELECT shop_id, rulebook FROM order_payouts WHERE status = 'awaiting_receipt' "
+        "GROUP BY ALL ORDER BY count(*) DESC, shop_id LIMIT 1"
+    ).fetchone()
+    assert row is not None, "the market has no order awaiting receipt"
+    shop, book_name = str(row[0]), str(row[1])
+    orders, _ = merchant.payouts_by_order(con, shop, date.min, date.max, limit=10_000)
+    waiting = [o for o in orders if o.status == "awaiting_receipt"]
+    events: dict[str, dict[str, date]] = {}
+    for order_id, event, at in con.execute(
+        "SELECT l.order_id, l.event, CAST(l.event_at AS DATE) FROM logistics_events AS l "
+        "JOIN order_payouts AS p USING (order_id) WHERE p.shop_id = ? ORDER BY l.event_at",
+        [shop],
+    ).fetchall():
+        seen = events.setdefault(str(order_id), {})
+        if event == "delivered" or event not in seen:  # the first shipment, the last delivery
+            seen[str(event)] = at
+    paid = dict(
+        con.execute(
+            "SELECT order_id, paid_on FROM order_payouts WHERE shop_id = ?", [shop]
+        ).fetchall()
+    )
+    transit = statistics.median_low(
+        (e["delivered"] - e["shipped"]).days
+        for e in events.values()
+        if "delivered" in e and "shipped" in e
+    )
+    lag = statistics.median_low(
+        (e["shipped"] - paid[o]).days for o, e in events.items() if "shipped" in e
+    )
+    book = load_rulebook(book_name)
+    auto = [r for r in book.rules if r.effect.kind == "auto_confirm_days"]
+    assert len(auto) == 1
+    auto_days = auto[0].effect.int("days")
+
+    found = reads.expected_payouts(con, shop, orders, book)
+    assert set(found) == {o.order_id for o in waiting}
+    bases = set()
+    for o in waiting:
+        got = found[o.order_id]
+        seen = events.get(o.order_id, {})
+        if "shipped" in seen:
+            delivery = seen["shipped"] + timedelta(days=transit)
+        else:
+            assert o.paid_on is not None
+            delivery = o.paid_on + timedelta(days=lag + transit)
+        assert o.settlement_days is not None
+        assert got.expected_on == delivery + timedelta(days=auto_days + o.settlement_days)
+        assert got.auto_rule_id == auto[0].id
+        bases.add(got.basis)
+    assert bases <= {"shipped", "not_shipped"}
+    assert found[waiting[0].order_id].expected_on is not None
+
+
+def test_a_rulebook_without_auto_receipt_expects_no_day(con: duckdb.DuckDBPyConnection) -> None:
+    row = con.execute(
+        "SELECT shop_id, rulebook FROM order_payouts WHERE status = 'awaiting_receipt' LIMIT 1"
+    ).fetchone()
+    assert row is not None
+    book = load_rulebook(str(row[1]))
+    bare = replace(book, rules=tuple(r for r in book.rules if r.effect.kind != "auto_confirm_days"))
+    orders, _ = merchant.payouts_by_order(con, str(row[0]), date.min, date.max, limit=10_000)
+    found = reads.expected_payouts(con, str(row[0]), orders, bare)
+    assert found
+    assert all(e.expected_on is None and e.auto_days is None for e in found.values())
+
+
+@pytest.mark.slow
+def test_score_findings_are_the_diagnosis_findings(con: duckdb.DuckDBPyConnection) -> None:
+    """One stage-B pass over every what-if gives exactly what the diagnosis finds by
+    recomputing once per indicator (both rulebooks, the shops with the most to gain)."""
+    compared = 0
+    for name in ("douyin-score-2026-07", "taobao-score-2026"):
+        book = load_rulebook(name)
+        day = con.execute(
+            "SELECT max(score_date) FROM shop_scores WHERE rulebook = ?", [name]
+        ).fetchone()
+        if day is None or day[0] is None:
+            continue
+        shops = [
+            str(r[0])
+            for r in con.execute(
+                "SELECT shop_id FROM shop_scores WHERE rulebook = ? AND score_date = ? "
+                "ORDER BY stage = 'formal' DESC, score_cp, shop_id LIMIT 1",
+                [name, day[0]],
+            ).fetchall()
+        ]
+        for shop in shops:
+            fast = reads.score_findings(con, book, shop, day[0])
+            slow = diagnose_score(con, book, shop, day[0])
+            assert fast.findings == slow.findings, (name, shop)
+            assert (fast.stage, fast.score_cp, fast.industry, fast.shop_name) == (
+                slow.stage,
+                slow.score_cp,
+                slow.industry,
+                slow.shop_name,
+            )
+            compared += 1
+    assert compared == 2

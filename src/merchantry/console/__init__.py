@@ -102,6 +102,8 @@ def login(
         if principal.is_operator
         else f"/console/shops/{principal.shop_id}/statement"
     )
+    if not principal.is_operator:
+        pages_merchant.warm_diagnosis(request)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

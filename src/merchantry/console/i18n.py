@@ -18,8 +18,10 @@ from typing import Final
 
 from fastapi import Request
 
+from merchantry.console.errors_zh import error_zh
 from merchantry.console.messages_en import MESSAGES as EN
 from merchantry.console.messages_zh import MESSAGES as ZH
+from merchantry.console.rule_titles import rule_title, rulebook_title
 
 LANG_COOKIE: Final = "merchantry_lang"
 CATALOGUES: Final[Mapping[str, Mapping[str, str]]] = {"zh": ZH, "en": EN}
@@ -61,6 +63,18 @@ class Translator:
         if value is None:
             return "—"
         return self.messages.get(f"{group}.{value}", str(value))
+
+    def rule(self, rule_id: str, title: str | None) -> str:
+        """A rule's title (English in the rulebooks) in this language."""
+        return rule_title(self.lang, rule_id, title)
+
+    def rulebook(self, name: str, title: str | None) -> str:
+        """A rulebook's title in this language."""
+        return rulebook_title(self.lang, name, title)
+
+    def error(self, message: str) -> str:
+        """An engine error message (English) in this language."""
+        return error_zh(message) if self.lang == "zh" else message
 
     def pick(self, zh: str, en: str) -> str:
         """One of two texts the data gives in both languages."""

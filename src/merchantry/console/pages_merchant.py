@@ -8,9 +8,11 @@ name an object (an order, a case) read it, then check its shop. A refusal is a
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
+import threading
 import time
 from calendar import Calendar
 from datetime import date, datetime, timedelta
@@ -18,22 +20,26 @@ from importlib import import_module
 from pathlib import Path
 from typing import Annotated, Any, Final
 
+import duckdb
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from merchantry.api import events
 from merchantry.api.auth import Principal, require_shop, scope_of
 from merchantry.api.warehouse import reading
+from merchantry.console.i18n import Translator, pick_lang
 from merchantry.console.render import ConsoleRoute, render
 from merchantry.console.session import check_csrf, require_principal
-from merchantry.kit.errors import InputError, NotFound
+from merchantry.kit.errors import InputError, MerchantryError, NotFound
 from merchantry.risk.access import AccessDenied
 from merchantry.risk.cases import TRANSITIONS, CaseState, get_case
+from merchantry.risk.settings import load_settings as load_risk_settings
+from merchantry.rulebook.checker import load_rulebook
 from merchantry.scoring.diagnosis import ScoreDiagnosis
 from merchantry.scoring.indicators import INDICATORS
 from merchantry.service import console_reads as reads
 from merchantry.service import merchant
-from merchantry.service.cases import appeal_case, case_queue, show_case
+from merchantry.service.cases import appeal_case, assignees, case_queue, show_case
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 
@@ -264,6 +270,17 @@ def payouts(
             limit=ORDERS_PER_PAGE,
             offset=(page - 1) * ORDERS_PER_PAGE,
         )
+        waiting = [o for o in orders if o.status == "awaiting_receipt"]
+        expected = (
+            reads.expected_payouts(
+                con,
+                shop_id,
+                waiting,
+                load_rulebook(waiting[0].rulebook, tuple(request.app.state.settings.rulebook_dirs)),
+            )
+            if waiting
+            else {}
+        )
     by_day: dict[date, int] = {}
     for r in every:
         if r.settle_on is not None and first <= r.settle_on < after:
@@ -283,6 +300,7 @@ def payouts(
         month_total=sum(by_day.values()),
         unscheduled=unscheduled,
         orders=orders,
+        expected=expected,
         total=total,
         page=page,
         pages=max(1, -(-total // ORDERS_PER_PAGE)),
@@ -341,9 +359,10 @@ def _cached_diagnosis(
     peek: bool = False,
     con: Any = None,
 ) -> ScoreDiagnosis | None:
-    """The score diagnosis, recomputed at most every ten minutes per shop, rulebook and
-    scored day (it re-runs the score for every indicator: tens of seconds on a busy
-    machine). ``peek`` answers only from the cache (``None`` when not computed yet)."""
+    """The score diagnosis's findings (:func:`~merchantry.service.console_reads.score_findings`:
+    every what-if in one stage-B query), recomputed at most every ten minutes per shop,
+    rulebook and scored day. ``peek`` answers only from the cache (``None`` when not
+    computed yet)."""
     cache: dict[tuple[str, str, date], tuple[float, ScoreDiagnosis]] = (
         getattr(request.app.state, "console_diagnoses", None) or {}
     )
@@ -354,7 +373,8 @@ def _cached_diagnosis(
         return hit[1]
     if peek or con is None:
         return None
-    found = merchant.score_diagnosis(con, shop_id, book, latest.score_date)
+    dirs = tuple(request.app.state.settings.rulebook_dirs)
+    found = reads.score_findings(con, load_rulebook(book, dirs), shop_id, latest.score_date)
     if len(cache) >= DIAGNOSIS_CACHE_SIZE:
         cache.pop(next(iter(cache)))
     cache[key] = (time.monotonic(), found)
@@ -382,6 +402,77 @@ def _trend_chart(days: list[merchant.ScoreDay]) -> dict[str, Any]:
         "x": [d.score_date.isoformat() for d in days],
         "y": [None if d.score_cp is None else d.score_cp / 100 for d in days],  # display only
     }
+
+
+RETURNS_TTL_S: Final = 600.0
+
+
+@router.get("/shops/{shop_id}/returns")
+def returns(
+    request: Request,
+    shop_id: str,
+    principal: Session,
+    start: date | None = None,
+    end: date | None = None,
+) -> Response:
+    """Why the shop's goods come back: per-SKU rates against the category with intervals,
+    causes with the buyers' words, fixes with what each saves, week by week."""
+    need_scope(principal, "scores:read")  # as the API's /returns routes
+    require_shop(principal, shop_id, "read the return diagnosis")
+    cache: dict[tuple[str, date | None, date | None], tuple[float, Any]] = (
+        getattr(request.app.state, "console_returns", None) or {}
+    )
+    request.app.state.console_returns = cache
+    key = (shop_id, start, end)
+    with _warehouse(request) as con:
+        ctx = _shop_context(con, shop_id)
+        hit = cache.get(key)
+        if hit is not None and time.monotonic() - hit[0] < RETURNS_TTL_S:
+            found = hit[1]
+        else:
+            found = reads.returns_diagnosis(con, shop_id, start=start, end=end)
+            if len(cache) >= DIAGNOSIS_CACHE_SIZE:
+                cache.pop(next(iter(cache)))
+            cache[key] = (time.monotonic(), found)
+    refunds = {f.key: f for f in found.findings.refunds}
+    skus = [
+        {"ret": f, "refund": refunds.get(f.key)}
+        for f in sorted(found.findings.returns, key=lambda f: (not f.flagged, -f.rate, f.key))
+    ]
+    t = Translator(pick_lang(request))
+    weeks = [w for w in found.weeks if w.orders]
+    chart = {
+        "series": [
+            {
+                "name": t("returns.weekly_series"),
+                "x": [w.week.isoformat() for w in weeks],
+                "y": [round(100 * w.returns / w.orders, 2) for w in weeks],  # display only
+            },
+            {
+                "name": t("returns.weekly_expected"),
+                "x": [w.week.isoformat() for w in weeks],
+                "y": [round(100 * w.expected_return_rate, 2) for w in weeks],
+            },
+        ],
+        "ytitle": "%",
+    }
+    return render(
+        request,
+        "returns.html",
+        principal=principal,
+        **ctx,
+        d=found,
+        skus=skus,
+        chart=chart,
+        saving_total=sum(s.saving.total_fen for s in found.suggestions),
+        rate=_rate,
+        nav="returns",
+    )
+
+
+def _rate(value: float) -> str:
+    """A rate (a share, not money) as a percent with one decimal, for display."""
+    return f"{100 * value:.1f}%"
 
 
 @router.get("/orders/{order_id}")
@@ -445,6 +536,15 @@ def case(request: Request, case_id: str, principal: Session) -> Response:
             except NotFound:
                 context = None
         money = reads.entry_legs(con, view.case.ledger_entry_id)
+    standing = None
+    if context is not None and view.case.buyer_id is not None:
+        settings = request.app.state.settings
+        standing = reads.buyer_standing(
+            request.app.state.ops_engine,
+            view.case.buyer_id,
+            context.request["requested_at"],
+            load_risk_settings(settings.risk_rulebook, tuple(settings.rulebook_dirs)),
+        )
     return render(
         request,
         "case.html",
@@ -452,8 +552,10 @@ def case(request: Request, case_id: str, principal: Session) -> Response:
         **ctx,
         view=view,
         context=context,
+        standing=standing,
         money=money,
         moves=sorted(m.value for m in TRANSITIONS[view.case.state]),
+        people=assignees(request.app.state.ops_engine) if principal.is_operator else [],
         can_appeal=view.case.state in (CaseState.OPEN, CaseState.UPHELD)
         and "cases:appeal" in principal.scopes
         and not principal.is_operator,
@@ -513,3 +615,31 @@ def evidence(request: Request, case_id: str, name: str, principal: Session) -> R
         raise NotFound(f"case {case_id} has no evidence file {name!r}")
     _, media = _image_kind(path.read_bytes()[:16])
     return FileResponse(path, media_type=media)
+
+
+_WARMED: set[str] = set()
+_WARMING = threading.Lock()
+
+
+def warm_diagnosis(request: Request) -> None:
+    """Compile the score diagnosis's query for every scored rulebook in the background, once
+    per process (seconds each), so a merchant's first score page does not wait for it."""
+    settings = request.app.state.settings
+
+    def warm() -> None:
+        with _WARMING:
+            try:
+                with reading(settings.warehouse) as con:
+                    books = [
+                        str(r[0])
+                        for r in con.execute("SELECT DISTINCT rulebook FROM shop_scores").fetchall()
+                    ]
+            except (MerchantryError, duckdb.Error):
+                return  # no warehouse or no scores yet: nothing to warm
+            for name in books:
+                if name not in _WARMED:
+                    _WARMED.add(name)
+                    with contextlib.suppress(MerchantryError):
+                        reads.warm_score_diagnosis(load_rulebook(name, settings.rulebook_dirs))
+
+    threading.Thread(target=warm, name="console-warm-diagnosis", daemon=True).start()

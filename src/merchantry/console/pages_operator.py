@@ -26,7 +26,16 @@ from merchantry.kit.errors import InputError, NotFound
 from merchantry.risk.cases import CaseState, get_case
 from merchantry.service import console_reads as reads
 from merchantry.service import operator
-from merchantry.service.cases import CaseSort, move_case, page_cases, show_case
+from merchantry.service.cases import (
+    MINE,
+    UNASSIGNED,
+    CaseSort,
+    assign_case,
+    assignees,
+    move_case,
+    page_cases,
+    show_case,
+)
 from merchantry.service.rulebook_diff import diff_named
 from merchantry.simulate import load_result
 from merchantry.simulate.report import build_page
@@ -180,13 +189,16 @@ def cases(
     shop: str | None = None,
     sort: CaseSort = CaseSort.RISK,
     page: Annotated[int, Query(ge=1)] = 1,
+    who: Annotated[str, Query(max_length=160)] = "",
 ) -> Response:
     need_scope(principal, "cases:read")
+    engine = request.app.state.ops_engine
     found = page_cases(
-        request.app.state.ops_engine,
+        engine,
         scope_of(principal),
         state=state,
         shop_id=shop or None,
+        assignee=who or None,
         sort=sort,
         page=page,
         per_page=CASES_PER_PAGE,
@@ -201,6 +213,10 @@ def cases(
         state=state.value if state else "",
         shop=shop or "",
         sort=sort.value,
+        who=who,
+        mine=MINE,
+        unassigned=UNASSIGNED,
+        people={a.actor: a.name for a in assignees(engine)},
         states=list(CaseState),
         sorts=list(CaseSort),
         nav="queue",
@@ -251,6 +267,29 @@ def move(
     else:
         move_case(engine, scope, case_id, to, text, now, record=record)
     events.wake(request)
+    return RedirectResponse(f"/console/cases/{case_id}", status_code=303)
+
+
+@router.post("/cases/{case_id}/assign")
+def assign(
+    request: Request,
+    case_id: str,
+    principal: Operator,
+    csrf: Annotated[str, Form()] = "",
+    to: Annotated[str, Form(max_length=160)] = "",
+) -> Response:
+    """Assign the case to an operator (``to``: ``me``, an operator's ``key:<id>``, or empty
+    to release it); the audit trail and the audit log record it."""
+    check_csrf(request, csrf)
+    need_scope(principal, "cases:review")
+    assign_case(
+        request.app.state.ops_engine,
+        scope_of(principal),
+        case_id,
+        to.strip() or None,
+        datetime.now(),
+        record=events.case_recorder(request, principal, action="case.assign", zone=lambda c: c),
+    )
     return RedirectResponse(f"/console/cases/{case_id}", status_code=303)
 
 

@@ -89,6 +89,8 @@ class Case:
     reversal_entry_id: str | None
     risk_score: int | None = None
     """The risk score of the decision under review (``None``: a penalty has none)."""
+    assignee: str | None = None
+    """The operator (actor, ``key:<id>``) the case is assigned to; ``None``: unassigned."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,7 @@ def _to_case(row: dict[str, object]) -> Case:
         None if row["ledger_entry_id"] is None else str(row["ledger_entry_id"]),
         None if row["reversal_entry_id"] is None else str(row["reversal_entry_id"]),
         None if row.get("risk_score") is None else int(row["risk_score"]),  # type: ignore[call-overload]
+        None if row.get("assignee") is None else str(row["assignee"]),
     )
 
 

@@ -63,9 +63,11 @@ risk_cases = Table(
     Column("ledger_entry_id", String(64), nullable=True, comment="entry the decision posted"),
     Column("reversal_entry_id", String(64), nullable=True, comment="entry that reversed it"),
     Column("risk_score", Integer, nullable=True, comment="the decision's risk score (queue order)"),
+    Column("assignee", String(128), nullable=True, comment="operator (actor) reviewing the case"),
     UniqueConstraint("subject", "subject_id", name="uq_case_subject"),
     Index("ix_case_shop", "shop_id"),
     Index("ix_case_risk", "risk_score"),
+    Index("ix_case_assignee", "assignee"),
 )
 
 risk_case_audit = Table(

@@ -16,12 +16,14 @@ from enum import StrEnum
 from typing import Any, Final
 
 import duckdb
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.engine import Connection
 
-from merchantry.kit.errors import InputError
+from merchantry.kit.errors import InputError, NotFound
 from merchantry.kit.money import format_fen
 from merchantry.ledger import apply_overturns, overturn_reversals
+from merchantry.ops.keys import KeyRole
+from merchantry.ops.tables import api_keys
 from merchantry.ops.webhooks import enqueue
 from merchantry.report.names import Vocabulary, label
 from merchantry.risk.access import Scope
@@ -41,10 +43,13 @@ from merchantry.risk.cases import (
     record_reversal,
     transition,
 )
-from merchantry.risk.store import risk_cases
+from merchantry.risk.store import risk_case_audit, risk_cases
 
 __all__ = [
+    "MINE",
     "QUEUE_ORDER",
+    "UNASSIGNED",
+    "Assignee",
     "CaseMove",
     "CasePage",
     "CaseSort",
@@ -52,6 +57,8 @@ __all__ = [
     "Recorder",
     "Reversal",
     "appeal_case",
+    "assign_case",
+    "assignees",
     "case_event",
     "case_queue",
     "list_cases",
@@ -130,12 +137,19 @@ SORT_KEY: Final = {CaseSort.RISK: "-risk", CaseSort.AMOUNT: "-amount", CaseSort.
 """The queue order each named sort means."""
 
 
+UNASSIGNED: Final = "-"
+"""The ``assignee`` filter that keeps cases nobody is assigned to."""
+MINE: Final = "me"
+"""The ``assignee`` filter a front end turns into its caller's own actor."""
+
+
 def case_queue(
     engine: Engine,
     scope: Scope,
     *,
     states: Sequence[CaseState] = (),
     shop_id: str | None = None,
+    assignee: str | None = None,
     sort: str = "opened_at",
     limit: int = 50,
     offset: int = 0,
@@ -144,6 +158,8 @@ def case_queue(
 
     A merchant scope sees its own shop's cases only, whatever ``shop_id`` says. The risk
     order reads the stored ``risk_score`` column (indexed), never the decision's words.
+    ``assignee`` keeps one operator's cases (an actor, ``key:<id>``; :data:`MINE` is the
+    scope's own) or, as :data:`UNASSIGNED`, the cases nobody has taken.
     """
     if sort not in QUEUE_ORDER:
         raise InputError(f"cannot sort cases by {sort!r}; use one of {', '.join(QUEUE_ORDER)}")
@@ -156,6 +172,10 @@ def case_queue(
         where.append(risk_cases.c.shop_id == shop_id)
     if states:
         where.append(risk_cases.c.state.in_([s.value for s in states]))
+    if assignee == UNASSIGNED:
+        where.append(risk_cases.c.assignee.is_(None))
+    elif assignee is not None:
+        where.append(risk_cases.c.assignee == (scope.actor if assignee == MINE else assignee))
     query = select(risk_cases).where(*where).order_by(*QUEUE_ORDER[sort])
     count = select(func.count()).select_from(risk_cases).where(*where)
     with engine.connect() as conn:
@@ -195,6 +215,7 @@ def page_cases(
     *,
     state: CaseState | None = None,
     shop_id: str | None = None,
+    assignee: str | None = None,
     sort: CaseSort = CaseSort.RISK,
     page: int = 1,
     per_page: int = 20,
@@ -214,6 +235,7 @@ def page_cases(
         scope,
         states=() if state is None else (state,),
         shop_id=shop_id,
+        assignee=assignee,
         sort=SORT_KEY[sort],
         limit=per_page,
         offset=(page - 1) * per_page,
@@ -221,8 +243,8 @@ def page_cases(
     result = CasePage(tuple(found), total, page, per_page, sort)
     if page > result.pages and past_last:
         return page_cases(
-            engine, scope, state=state, shop_id=shop_id, sort=sort, page=result.pages,
-            per_page=per_page,
+            engine, scope, state=state, shop_id=shop_id, assignee=assignee, sort=sort,
+            page=result.pages, per_page=per_page,
         )  # fmt: skip
     if page > result.pages:
         raise InputError(
@@ -389,3 +411,82 @@ def _overturn(
         f"journal entry {reversal.reversed_entry_id} reversed by {reversal_id}: "
         f"{format_fen(amount)} moved back ({legs} legs)",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Assignee:
+    """An operator a case can be assigned to: an operator key that is not revoked."""
+
+    actor: str
+    """What cases and the audit trail record (``key:<id>``)."""
+    name: str
+    """The key's name, as people call it."""
+
+
+def assignees(engine: Engine) -> list[Assignee]:
+    """Every operator a case may be assigned to, by name."""
+    query = (
+        select(api_keys.c.key_id, api_keys.c.name)
+        .where(api_keys.c.role == KeyRole.OPERATOR.value, api_keys.c.revoked_at.is_(None))
+        .order_by(api_keys.c.name, api_keys.c.key_id)
+    )
+    with engine.connect() as conn:
+        return [Assignee(f"key:{r.key_id}", str(r.name)) for r in conn.execute(query)]
+
+
+def assign_case(
+    engine: Engine,
+    scope: Scope,
+    case_id: str,
+    assignee: str | None,
+    at: datetime,
+    *,
+    record: Recorder | None = None,
+) -> Case:
+    """Assign a case to an operator (an actor, ``key:<id>``; :data:`MINE` is the caller), or
+    with ``None`` release it. Operators only; the assignee must be an operator key that is
+    not revoked. The audit trail records who assigned whom, the case's state unchanged;
+    assigning a case to whom it already has changes nothing and records nothing.
+    """
+    scope.require_operator("assigning a risk case")
+    target = scope.actor if assignee == MINE else assignee
+    if target is not None and target not in {a.actor for a in assignees(engine)}:
+        raise InputError(
+            f"cannot assign case {case_id} to {target!r}: not an operator key in force "
+            "(use an operator's key:<id>)"
+        )
+    with engine.begin() as conn:
+        before = _fetch_case(conn, case_id)
+        if before.assignee == target:
+            return before
+        conn.execute(
+            update(risk_cases)
+            .where(risk_cases.c.case_id == case_id)
+            .values(assignee=target, updated_at=at)
+        )
+        note = (
+            f"assigned to {target}" if target is not None else f"unassigned (was {before.assignee})"
+        )
+        if before.assignee is not None and target is not None:
+            note += f" (was {before.assignee})"
+        conn.execute(
+            risk_case_audit.insert().values(
+                case_id=case_id,
+                at=at,
+                actor=scope.actor,
+                from_state=before.state.value,
+                to_state=before.state.value,
+                note=note,
+            )
+        )
+        after = _fetch_case(conn, case_id)
+        if record is not None:
+            record(conn, before, after)
+    return after
+
+
+def _fetch_case(conn: Connection, case_id: str) -> Case:
+    row = conn.execute(select(risk_cases).where(risk_cases.c.case_id == case_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"no risk case {case_id}")
+    return _to_case(dict(row))

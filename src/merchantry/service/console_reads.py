@@ -1,5 +1,6 @@
 """Reads the console needs beyond the API's: a fee statement, one order's payout, the score's
-detail, a case's context, score distribution and shop lookup.
+detail, a case's context (with the buyer's integrity level from the operational database),
+score distribution and shop lookup.
 
 Like :mod:`merchantry.service.merchant`, each function reads the warehouse through the
 connection it is given (a published snapshot), answers for what it is asked, and raises
@@ -9,13 +10,29 @@ shop is the front end's check.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 import duckdb
+import sqlglot.expressions as exp
+from sqlalchemy import Engine
 
 from merchantry.kit.errors import InputError, NotFound
+from merchantry.report.names import Vocabulary, label
+from merchantry.returns.diagnosis import ReturnDiagnosis, diagnose_returns
+from merchantry.risk.access import Scope
+from merchantry.risk.integrity import buyer_level, buyer_records
+from merchantry.risk.settings import RiskSettings
+from merchantry.rulebook.model import Rulebook
+from merchantry.scoring.compute import Plan, compile_scores, ind
+from merchantry.scoring.diagnosis import ACTIONS, MEDIANS_SQL, Finding, ScoreDiagnosis
+from merchantry.scoring.indicators import INDICATORS
+from merchantry.scoring.inputs import build_measures, create_temp
+from merchantry.scoring.rules import F, lit
+from merchantry.scoring.stage import prepare
 from merchantry.store.warehouse import table_exists
 
 FEE_LINES: Final = """
@@ -520,3 +537,290 @@ def entry_legs(con: duckdb.DuckDBPyConnection, entry_id: str | None) -> list[tup
         [entry_id],
     ).fetchall()
     return [(str(a), int(n)) for a, n in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerStanding:
+    """A buyer's integrity level when the request was made, and the file behind it (what an
+    operator reviewing the case may see; a merchant sees the level only)."""
+
+    buyer_id: str
+    level: str
+    """A, B or C (:class:`merchantry.risk.integrity.Level`)."""
+    as_of: datetime
+    events: tuple[tuple[str, int], ...]
+    """Events in the buyer's file by then, counted by kind (``rejected_claim``…)."""
+
+
+def buyer_standing(
+    engine: Engine, buyer_id: str, at: datetime, settings: RiskSettings
+) -> BuyerStanding:
+    """The buyer's integrity level at ``at`` (the ops database's integrity file, decayed as
+    :func:`merchantry.risk.integrity.buyer_level` does) and its events by kind."""
+    operator = Scope.operator("console")
+    view = buyer_level(engine, operator, buyer_id, at, settings)
+    kinds: dict[str, int] = {}
+    for event in buyer_records(engine, operator, buyer_id):
+        if event.occurred_at <= at:
+            kinds[event.kind.value] = kinds.get(event.kind.value, 0) + 1
+    return BuyerStanding(buyer_id, view.level.value, at, tuple(sorted(kinds.items())))
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedPayout:
+    """When an order awaiting receipt is expected to be paid, by the settlement rule.
+
+    The ledger schedules an order once its receipt is known: the buyer's confirmation, or
+    delivery plus the rulebook's auto-receipt days (``auto_confirm_days``); it settles the
+    rule's ``settlement_days`` after that. Before delivery the day is an estimate: the
+    delivery day is the shop's own median transit (and shipping lag) applied to the order.
+    """
+
+    order_id: str
+    expected_on: date | None
+    """``None`` when the rulebook has no auto-receipt rule (paid when the buyer confirms)."""
+    basis: str
+    """``delivered``, ``shipped`` (delivery estimated) or ``not_shipped`` (both estimated)."""
+    shipped_on: date | None
+    delivered_on: date | None
+    estimated_delivery_on: date | None
+    auto_days: int | None
+    auto_rule_id: str | None
+    settlement_days: int | None
+
+
+SHIPPING: Final = """
+SELECT order_id,
+       min(CAST(event_at AS DATE)) FILTER (WHERE event = 'shipped') AS shipped_on,
+       max(CAST(event_at AS DATE)) FILTER (WHERE event = 'delivered') AS delivered_on
+FROM logistics_events WHERE order_id IN (SELECT unnest($ids)) GROUP BY order_id
+"""
+
+SHOP_LAGS: Final = """
+WITH ev AS (
+  SELECT l.order_id,
+         min(CAST(l.event_at AS DATE)) FILTER (WHERE l.event = 'shipped') AS shipped_on,
+         max(CAST(l.event_at AS DATE)) FILTER (WHERE l.event = 'delivered') AS delivered_on
+  FROM logistics_events AS l JOIN order_payouts AS p USING (order_id)
+  WHERE p.shop_id = $shop GROUP BY l.order_id
+)
+SELECT quantile_disc(delivered_on - shipped_on, 0.5) FILTER (WHERE delivered_on IS NOT NULL),
+       quantile_disc(shipped_on - p.paid_on, 0.5) FILTER (WHERE shipped_on IS NOT NULL)
+FROM ev JOIN order_payouts AS p USING (order_id)
+"""
+
+
+def expected_payouts(
+    con: duckdb.DuckDBPyConnection,
+    shop_id: str,
+    orders: Sequence[Any],
+    rulebook: Rulebook,
+) -> dict[str, ExpectedPayout]:
+    """For each order of ``orders`` (``merchant.OrderPayout`` rows) awaiting receipt, when it
+    is expected to be paid and on what basis (see :class:`ExpectedPayout`)."""
+    waiting = [o for o in orders if o.status == "awaiting_receipt"]
+    if not waiting:
+        return {}
+    _need(con, "logistics_events", "ingest logistics events first")
+    auto = rulebook.rules_of("auto_confirm_days")
+    auto_days = auto[0].effect.int("days") if auto else None
+    auto_rule = auto[0].id if auto else None
+    events = {
+        str(r[0]): (r[1], r[2])
+        for r in con.execute(SHIPPING, {"ids": [o.order_id for o in waiting]}).fetchall()
+    }
+    lags = con.execute(SHOP_LAGS, {"shop": shop_id}).fetchone()
+    transit = int(lags[0]) if lags and lags[0] is not None else None
+    ship_lag = int(lags[1]) if lags and lags[1] is not None else None
+    found = {}
+    for o in waiting:
+        shipped, delivered = events.get(o.order_id, (None, None))
+        if delivered is not None:
+            basis, delivery = "delivered", delivered
+        elif shipped is not None:
+            basis = "shipped"
+            delivery = None if transit is None else shipped + timedelta(days=transit)
+        else:
+            basis = "not_shipped"
+            delivery = (
+                None
+                if transit is None or ship_lag is None or o.paid_on is None
+                else o.paid_on + timedelta(days=ship_lag + transit)
+            )
+        expected = (
+            None
+            if delivery is None or auto_days is None or o.settlement_days is None
+            else delivery + timedelta(days=auto_days + o.settlement_days)
+        )
+        found[o.order_id] = ExpectedPayout(
+            o.order_id,
+            expected,
+            basis,
+            shipped,
+            delivered,
+            None if basis == "delivered" else delivery,
+            auto_days,
+            auto_rule,
+            o.settlement_days,
+        )
+    return found
+
+
+WHATIF_IN: Final = "_cr_whatif_in"
+WHATIF_OUT: Final = "_cr_whatif"
+SCENARIO: Final = "scenario"
+"""Row key of a what-if scenario (0: the shop as measured; n: one indicator at the median)."""
+
+
+@functools.lru_cache(maxsize=8)
+def _plan(book: Rulebook) -> Plan:
+    return prepare(book)
+
+
+@functools.lru_cache(maxsize=8)
+def _scenarios_sql(book: Rulebook) -> str:
+    """Stage B over the scenario rows, each row's ``scenario`` kept (compiled once per
+    rulebook: compiling the score rulebooks' stage B takes seconds)."""
+    query = compile_scores(_plan(book), WHATIF_IN)
+    query = query.select(exp.column(SCENARIO, table=F), copy=False)
+    return create_temp(WHATIF_OUT, query)
+
+
+def warm_score_diagnosis(book: Rulebook) -> None:
+    """Compile what :func:`score_findings` runs for ``book`` ahead of the first page."""
+    _scenarios_sql(book)
+
+
+def score_findings(
+    con: duckdb.DuckDBPyConnection, book: Rulebook, shop_id: str, on: date
+) -> ScoreDiagnosis:
+    """The score diagnosis's findings (what the console shows), the same as
+    :func:`merchantry.scoring.diagnosis.diagnose_score` finds, in one pass.
+
+    The diagnosis recomputes the score once per indicator worse than its industry median;
+    each recomputation is one stage-B query, and compiling that query (hundreds of rules)
+    costs far more than running it over one row. Here every what-if is a row of one table
+    (the shop as measured, then one row per indicator set to its median) and stage B runs
+    once over all of them. The moves (deductions, floors, clamps) are not computed: the
+    console's diagnosis does not show them (``moves`` is empty).
+    """
+    named = con.execute("SELECT name FROM shops WHERE shop_id = ?", [shop_id]).fetchone()
+    if named is None:
+        raise NotFound(f"no shop {shop_id!r}")
+    plan = _plan(book)
+    build_measures(con, plan.rules, on, on, shop=shop_id)
+    row = con.execute("SELECT industry FROM _sc_measures WHERE score_date = ?", [on]).fetchone()
+    if row is None:
+        raise NotFound(f"shop {shop_id!r} has no score measures under {book.name} on {on}")
+    medians = {
+        str(r[0]): (int(r[1]), int(r[2]))
+        for r in con.execute(
+            MEDIANS_SQL, {"rulebook": book.name, "day": on, "industry": str(row[0])}
+        ).fetchall()
+    }
+    scenarios = [i for i in plan.indicators if i in medians]
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {WHATIF_IN} AS SELECT *, 0 AS {SCENARIO} FROM _sc_measures"
+    )
+    for number, indicator in enumerate(scenarios, start=1):
+        con.execute(
+            f"INSERT INTO {WHATIF_IN} SELECT * REPLACE ({number} AS {SCENARIO}) "
+            f"FROM {WHATIF_IN} WHERE {SCENARIO} = 0"
+        )
+        con.execute(
+            exp.update(
+                WHATIF_IN,
+                {f"{indicator}__override": exp.cast(lit(medians[indicator][0]), "BIGINT")},
+                where=exp.column(SCENARIO).eq(lit(number)),
+            ).sql(dialect="duckdb")
+        )
+    con.execute(_scenarios_sql(book))
+    scored = {
+        int(r[0]): None if r[1] is None else int(r[1])
+        for r in con.execute(f"SELECT {SCENARIO}, score_cp FROM {WHATIF_OUT}").fetchall()
+    }
+    base = con.execute(
+        f"SELECT industry, stage, score_cp FROM {WHATIF_OUT} WHERE {SCENARIO} = 0"
+    ).fetchone()
+    assert base is not None
+    industry, stage, score_cp = str(base[0]), str(base[1]), base[2]
+    findings = []
+    for indicator in plan.indicators:
+        parts = [exp.column(ind(indicator, p), quoted=True) for p in ("v", "cp", "w", "wdim")]
+        got = con.execute(
+            exp.select(*parts)
+            .from_(WHATIF_OUT)
+            .where(exp.column(SCENARIO).eq(lit(0)))
+            .sql(dialect="duckdb")
+        ).fetchone()
+        assert got is not None
+        value, cp, weight, dimension = got
+        if not weight:
+            continue
+        median = medians.get(indicator)
+        gain = 0
+        if (
+            stage == "formal"
+            and score_cp is not None
+            and median is not None
+            and value is not None
+            and _is_worse(plan, indicator, int(value), median[0])
+        ):
+            after = scored.get(scenarios.index(indicator) + 1)
+            gain = 0 if after is None else after - int(score_cp)
+        zh, en = ACTIONS.get(indicator, ("", ""))
+        findings.append(
+            Finding(
+                indicator=indicator,
+                title=label(Vocabulary.INDICATOR, indicator),
+                unit=INDICATORS[indicator].unit,
+                dimension=None if dimension is None else str(dimension),
+                value=None if value is None else int(value),
+                industry_median=None if median is None else median[0],
+                peers=0 if median is None else median[1],
+                indicator_cp=None if cp is None else int(cp),
+                weight_bp=int(weight),
+                gain_cp=gain,
+                action_zh=zh,
+                action_en=en,
+            )
+        )
+    findings.sort(key=lambda f: (-f.gain_cp, f.indicator))
+    return ScoreDiagnosis(
+        book.name,
+        shop_id,
+        on,
+        industry,
+        stage,
+        None if score_cp is None else int(score_cp),
+        tuple(findings),
+        (),
+        None if named[0] is None else str(named[0]),
+    )
+
+
+def _is_worse(plan: Plan, indicator: str, value: int, median: int) -> bool:
+    """Whether ``value`` is worse than the industry ``median`` in the indicator's direction
+    (as the diagnosis decides it)."""
+    group = plan.tiers.get(indicator)
+    direction = "higher_better"
+    if group is not None and group.rules:
+        direction = group.rules[0].effect.text("direction")
+    return value < median if direction == "higher_better" else value > median
+
+
+def returns_diagnosis(
+    con: duckdb.DuckDBPyConnection,
+    shop_id: str,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+) -> ReturnDiagnosis:
+    """The shop's return diagnosis for the console (per-SKU rates with intervals, causes with
+    quoted evidence, fixes with their saving, the weekly series).
+
+    The returns use case (``service/returns.py``, being written beside this branch) was not
+    on it yet; this calls the returns package the same way and can give way to it."""
+    if con.execute("SELECT 1 FROM shops WHERE shop_id = ?", [shop_id]).fetchone() is None:
+        raise NotFound(f"no shop {shop_id!r} in the warehouse")
+    return diagnose_returns(con, shop_id, start=start, end=end)

@@ -7,12 +7,19 @@
       var target = document.getElementById(node.getAttribute("data-chart"));
       if (!target || target.getAttribute("data-drawn")) { return; }
       var spec = JSON.parse(node.textContent);
-      var trace = spec.kind === "bar"
-        ? { type: "bar", x: spec.x, y: spec.y, marker: { color: "#1f5fa8" } }
-        : { type: "scatter", mode: "lines+markers", x: spec.x, y: spec.y,
-            line: { color: "#1f5fa8" } };
-      Plotly.newPlot(target, [trace], {
-        margin: { l: 48, r: 16, t: 8, b: 40 }, height: 260,
+      var colours = ["#1f5fa8", "#b35900"];
+      var traces = spec.series
+        ? spec.series.map(function (s, i) {
+            return { type: "scatter", mode: "lines+markers", name: s.name, x: s.x, y: s.y,
+                     line: { color: colours[i % colours.length], dash: i ? "dash" : "solid" } };
+          })
+        : [spec.kind === "bar"
+            ? { type: "bar", x: spec.x, y: spec.y, marker: { color: "#1f5fa8" } }
+            : { type: "scatter", mode: "lines+markers", x: spec.x, y: spec.y,
+                line: { color: "#1f5fa8" } }];
+      Plotly.newPlot(target, traces, {
+        margin: { l: 48, r: 16, t: 8, b: 40 }, height: 260, showlegend: !!spec.series,
+        legend: { orientation: "h" },
         xaxis: { title: { text: spec.xtitle || "" } },
         yaxis: { title: { text: spec.ytitle || "" } }
       }, { displayModeBar: false, responsive: true });

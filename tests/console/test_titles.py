@@ -1,0 +1,87 @@
+"""Rule and rulebook titles, and the engine's errors, in Chinese on the console."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from merchantry.console.errors_zh import FALLBACK, error_zh
+from merchantry.console.rule_titles import rule_title, rule_title_zh, rulebook_title_zh
+from merchantry.rulebook.library import shipped_dir
+
+CJK_START = "\u4e00"
+
+
+def _shipped() -> list[tuple[str, dict[str, object]]]:
+    """Every shipped rulebook file's own text (a rule is defined in exactly one file)."""
+    return [
+        (path.stem, yaml.safe_load(path.read_text(encoding="utf-8")))
+        for path in sorted(shipped_dir().glob("*.yaml"))
+    ]
+
+
+def test_every_rule_of_every_shipped_rulebook_has_a_chinese_title() -> None:
+    missing = []
+    rules = 0
+    for name, book in _shipped():
+        for rule in book.get("rules") or []:  # type: ignore[attr-defined]
+            rules += 1
+            zh = rule_title_zh(rule["id"], rule["title"])
+            if zh is None or not any(ch >= CJK_START for ch in zh):
+                missing.append((name, rule["id"], rule["title"]))
+    assert rules > 500  # the score rulebooks' hundreds of per-category weights are in
+    assert missing == []
+
+
+def test_every_shipped_rulebook_has_a_chinese_title() -> None:
+    found = {name: rulebook_title_zh(name, str(book["title"])) for name, book in _shipped()}
+    assert [name for name, zh in found.items() if zh is None] == []
+
+
+def test_a_changed_english_title_is_not_given_a_stale_translation() -> None:
+    assert rule_title_zh("settle.default", "Other shops settle 3 days after confirmed receipt")
+    changed = "Other shops settle 2 days after confirmed receipt"
+    assert rule_title_zh("settle.default", changed) is None
+    assert rule_title("zh", "settle.default", changed) == changed  # English, not blank
+    assert rule_title("en", "settle.default", changed) == changed
+    assert rule_title("zh", "no.such.rule", None) == "no.such.rule"
+
+
+def test_a_category_weight_is_translated_from_its_pattern() -> None:
+    title = "女装 (flagship) Feige response time 25% of service"
+    zh = rule_title_zh("w.response.womens_wear.flagship", title)
+    assert zh == "女装（旗舰店）飞鸽平均响应时长占服务体验 25%"
+    assert rule_title_zh("x", "女装 (flagship) no_such_indicator 25% of service") is None
+
+
+@pytest.mark.parametrize(
+    ("message", "zh"),
+    [
+        ("key k123 lacks the scope cases:review", "密钥 k123 没有 cases:review 权限"),
+        (
+            "key k9 cannot read the statement of shop S000002",
+            "密钥 k9 无权查看或操作店铺 S000002 的数据",
+        ),
+        ("no risk case RC-1", "没有风控案件 RC-1"),
+        (
+            "case RC-7 is closed; it can move to nothing (final), not upheld",
+            "案件 RC-7 当前状态为 closed，只能转为 nothing (final)，不能转为 upheld",
+        ),
+        (
+            "the period ends (2026-01-01) before it starts (2026-02-01)",
+            "结束日期（2026-01-01）早于开始日期（2026-02-01）",
+        ),
+    ],
+)
+def test_engine_errors_read_in_chinese(message: str, zh: str) -> None:
+    assert error_zh(message) == zh
+
+
+def test_an_unknown_error_keeps_its_words_after_a_chinese_lead_in() -> None:
+    assert error_zh("something new broke") == FALLBACK.format(message="something new broke")
+
+
+def test_the_rulebook_files_are_where_the_test_reads_them() -> None:
+    assert Path(shipped_dir(), "douyin-2026.yaml").is_file()
