@@ -1,0 +1,96 @@
+"""Which Spark to use and where its tables live: one value a command builds from its options.
+
+``--engine spark`` (or ``--engine spark://host:7077`` …) selects Spark; ``duckdb`` (the
+default) keeps the stage in the warehouse. ``--spark-tables DIR`` reads the input tables
+from Parquet already there instead of exporting them from the warehouse;
+``--spark-out DIR`` keeps the Parquet results (by default a scratch directory, removed
+once they are loaded into the warehouse).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from merchantry.kit.errors import InputError
+from merchantry.spark.portable import SparkStep
+from merchantry.spark.session import DEFAULT_MASTER, active_session, start
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+DUCKDB: Final = "duckdb"
+SPARK: Final = "spark"
+
+
+@dataclass(frozen=True)
+class SparkEngine:
+    """A Spark master (or an open session) and the input and output locations."""
+
+    master: str = DEFAULT_MASTER
+    tables: str | None = None
+    """Parquet tables to read (``<tables>/<name>``); None: export them from the warehouse."""
+    out: str | None = None
+    """Where results are written (``<out>/<table>``); None: a scratch directory."""
+    spark: SparkSession | None = None
+    """An open session to reuse (tests, a long-lived service); not stopped here."""
+
+    @contextmanager
+    def session(self) -> Iterator[SparkSession]:
+        """The given session, else the process's active one, else a new one on
+        ``master``; only a session started here is stopped here."""
+        running = self.spark if self.spark is not None else active_session()
+        if running is not None:
+            yield running
+            return
+        spark = start(self.master)
+        try:
+            yield spark
+        finally:
+            spark.stop()
+
+    @contextmanager
+    def workspace(self) -> Iterator[tuple[Path, str]]:
+        """(scratch directory, output root) for one run."""
+        with tempfile.TemporaryDirectory(prefix="merchantry-spark-") as scratch:
+            root = Path(scratch)
+            yield root, self.out or str(root / "out")
+
+
+def parse_engine(
+    value: str, tables: Path | None = None, out: Path | None = None
+) -> SparkEngine | None:
+    """``duckdb`` → None; ``spark`` → local Spark; any other value is a Spark master URL
+    (``local[4]``, ``spark://host:7077``, ``yarn``, ``k8s://…``)."""
+    text = value.strip()
+    if text.lower() == DUCKDB:
+        if tables is not None or out is not None:
+            raise InputError("--spark-tables and --spark-out need --engine spark (or a master URL)")
+        return None
+    if not text:
+        raise InputError("--engine needs duckdb, spark or a Spark master URL")
+    master = DEFAULT_MASTER if text.lower() == SPARK else text
+    return SparkEngine(
+        master=master,
+        tables=None if tables is None else str(tables),
+        out=None if out is None else str(out),
+    )
+
+
+def run_steps(spark: SparkSession, steps: list[SparkStep]) -> DataFrame:
+    """Run a query's steps: each named one computed once (checkpointed) as a view,
+    the last returned as a DataFrame."""
+    final: DataFrame | None = None
+    for step in steps:
+        frame = spark.sql(step.sql)
+        if step.name is None:
+            final = frame
+        else:
+            frame.localCheckpoint(eager=True).createOrReplaceTempView(step.name)
+    if final is None:
+        raise ValueError("a query's Spark steps end with the query itself")
+    return final
