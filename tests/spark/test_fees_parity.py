@@ -20,8 +20,11 @@ from typer.testing import CliRunner
 from merchantry.cli.main import app
 from merchantry.fees import compute_fees
 from merchantry.ingest import ingest_dir
+from merchantry.kit.errors import InputError
 from merchantry.rulebook import load_rulebook
 from merchantry.scoring import score_shops
+from merchantry.service.stages import FACTS
+from merchantry.spark import tables
 from merchantry.spark.engine import SparkEngine
 from merchantry.spark.fees import run_fees
 from merchantry.store.warehouse import connect
@@ -97,29 +100,21 @@ def test_waivers_and_score_gates_take_part(market: duckdb.DuckDBPyConnection) ->
 def test_the_fees_command_runs_on_spark(
     market: duckdb.DuckDBPyConnection, spark: SparkSession, tmp_path: Path
 ) -> None:
-    """``merchantry fees --engine spark`` reuses the running session (it does not stop a
-    session it did not start) and leaves DuckDB's lines in the warehouse."""
+    """``merchantry fees --engine spark --spark-tables DIR`` reads Parquet tables from DIR,
+    reuses the running session (it does not stop a session it did not start) and leaves
+    DuckDB's lines in the warehouse."""
     db = tmp_path / "copy.duckdb"
     market.execute(f"ATTACH '{db}' AS copy")
     market.execute("COPY FROM DATABASE market TO copy")
     market.execute("DETACH copy")
-    out = tmp_path / "out"
+    out, source = tmp_path / "out", tmp_path / "tables"
+    tables.export(market, FACTS, source)  # as a cluster would hold them: Parquet per table
+    period = ["--from", str(START), "--to", str(END)]
     result = CliRunner().invoke(
         app,
         [
-            "fees",
-            "--rulebook",
-            "taobao-2026",
-            "--from",
-            str(START),
-            "--to",
-            str(END),
-            "--db",
-            str(db),
-            "--engine",
-            "spark",
-            "--spark-out",
-            str(out),
+            *("fees", "--rulebook", "taobao-2026", *period, "--db", str(db)),
+            *("--engine", "spark", "--spark-tables", str(source), "--spark-out", str(out)),
         ],
         env={"COLUMNS": "200"},
     )
@@ -155,3 +150,8 @@ def test_duckdb_engine_refuses_spark_only_options(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "--spark-out" in result.output
+
+
+def test_a_table_missing_from_the_directory_is_named(spark: SparkSession, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"table orders has no Parquet at .*orders"):
+        tables.register(spark, tmp_path, ["orders"])

@@ -8,7 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from merchantry.cli.main import app
-from merchantry.kit.errors import ExitCode
+from merchantry.kit.errors import ExitCode, InputError
+from merchantry.spark.engine import SparkEngine, parse_engine
+from merchantry.spark.session import SparkUnavailable, java_missing, start
 from merchantry.spark.unported import refuse, stage_problems
 
 
@@ -42,3 +44,25 @@ def test_commands_refuse_a_spark_engine_before_opening_anything(
     assert f"the {stage} stage (not carried to Spark yet" in result.output
     assert str(refuse(stage)).splitlines()[1].strip() in result.output
     assert not db.exists()
+
+
+def test_missing_java_is_named_with_the_fix(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    reason = java_missing()
+    assert reason is not None
+    assert "scripts/ensure-system-packages.sh" in reason
+    with pytest.raises(SparkUnavailable, match="Java"):
+        start("local[1]")
+
+
+def test_engine_values() -> None:
+    assert parse_engine("duckdb") is None
+    assert parse_engine("spark") == SparkEngine(master="local[2]")
+    cluster = parse_engine("spark://head:7077")
+    assert cluster is not None
+    assert cluster.master == "spark://head:7077"
+    with pytest.raises(InputError, match="--spark-tables and --spark-out need"):
+        parse_engine("duckdb", tables=Path("tables"))

@@ -492,6 +492,21 @@ def to_spark(
     return portable(bound, where).sql(dialect=WRITE)
 
 
+def _names(node: exp.Expr) -> set[str]:
+    return {t.name for t in node.find_all(exp.Table)}
+
+
+def _used(ctes: list[exp.CTE], query: exp.Expr) -> list[exp.CTE]:
+    """The CTEs the query's body reads, directly or through each other (in order)."""
+    body = query.copy()
+    body.set(WITH_KEY, None)
+    wanted = _names(body)
+    for cte in reversed(ctes):
+        if cte.alias in wanted:
+            wanted |= _names(cte.this)
+    return [c for c in ctes if c.alias in wanted]
+
+
 WITH_KEY: Final = next(k for k in exp.Select.arg_types if k.startswith("with"))
 """sqlglot's argument name of a query's ``WITH`` (``with`` or ``with_`` by version)."""
 
@@ -541,7 +556,9 @@ def spark_steps(
     main = bound.copy()
     main_with = main.args.get(WITH_KEY)
     if isinstance(main_with, exp.With):
-        kept = [c for c in main_with.expressions if c.args.get("materialized") is None]
+        kept = _used(
+            [c for c in main_with.expressions if c.args.get("materialized") is None], main
+        )
         if kept:
             main_with.set("expressions", kept)
         else:
