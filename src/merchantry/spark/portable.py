@@ -556,9 +556,7 @@ def spark_steps(
     main = bound.copy()
     main_with = main.args.get(WITH_KEY)
     if isinstance(main_with, exp.With):
-        kept = _used(
-            [c for c in main_with.expressions if c.args.get("materialized") is None], main
-        )
+        kept = _used([c for c in main_with.expressions if c.args.get("materialized") is None], main)
         if kept:
             main_with.set("expressions", kept)
         else:
