@@ -25,7 +25,7 @@ from merchantry.rulebook import load_rulebook
 from merchantry.scoring import score_shops
 from merchantry.service.stages import FACTS
 from merchantry.spark import tables
-from merchantry.spark.engine import SparkEngine
+from merchantry.spark.engine import SparkEngine, SparkRunFailed
 from merchantry.spark.fees import run_fees
 from merchantry.store.warehouse import connect
 from merchantry.synth import DEFAULT_START, generate
@@ -155,3 +155,22 @@ def test_duckdb_engine_refuses_spark_only_options(tmp_path: Path) -> None:
 def test_a_table_missing_from_the_directory_is_named(spark: SparkSession, tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"table orders has no Parquet at .*orders"):
         tables.register(spark, tmp_path, ["orders"])
+
+
+def test_a_spark_failure_is_named_and_writes_nothing(
+    market: duckdb.DuckDBPyConnection, spark: SparkSession, tmp_path: Path
+) -> None:
+    """Parquet without a column the query reads: Spark's error, named, no traceback, and the
+    warehouse's lines untouched."""
+    tables.export(market, FACTS, tmp_path)
+    market.execute(
+        f"COPY (SELECT * EXCLUDE (paid_at) FROM orders) TO '{tmp_path / 'orders.parquet'}' "
+        "(FORMAT parquet)"
+    )
+    before = rows(market, f"SELECT * FROM fee_lines {LINE_ORDER}")
+    engine = SparkEngine(spark=spark, tables=str(tmp_path))
+    with pytest.raises(
+        SparkRunFailed, match=r"Spark failed running the fee query of douyin-2025: "
+    ):
+        run_fees(market, engine, load_rulebook("douyin-2025"), START, END)
+    assert rows(market, f"SELECT * FROM fee_lines {LINE_ORDER}") == before

@@ -6,7 +6,8 @@ same name-and-content check as the simulator's (:func:`merchantry.simulate.ident
 check_rulebook`): a file whose ``rulebook:`` is another name, two different rulebooks of one
 name, or other content than the fee lines stored under the name is refused (the last unless
 ``--replace``). ``--set NAME=VALUE`` prices a what-if child of the rulebook, filed under its
-own name.
+own name. ``--engine spark`` (or a Spark master URL) runs the same compiled query on Spark
+(:mod:`merchantry.spark`, ``docs/scale.md``); the lines land in the warehouse either way.
 """
 
 from __future__ import annotations

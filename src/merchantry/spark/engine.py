@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from merchantry.kit.errors import InputError
+from merchantry.kit.errors import InputError, MerchantryError
 from merchantry.spark.portable import SparkStep
 from merchantry.spark.session import DEFAULT_MASTER, active_session, start
 
@@ -81,16 +81,30 @@ def parse_engine(
     )
 
 
-def run_steps(spark: SparkSession, steps: list[SparkStep]) -> DataFrame:
+class SparkRunFailed(MerchantryError):
+    """Spark refused or failed a statement (an overflow under ANSI mode, a missing column
+    in the Parquet given); nothing was written to the warehouse."""
+
+
+def spark_failure(where: str, err: Exception) -> SparkRunFailed:
+    """The error to show for a Spark exception: what ran, and Spark's first line."""
+    first = next((line for line in str(err).splitlines() if line.strip()), type(err).__name__)
+    return SparkRunFailed(f"Spark failed running {where}: {first.strip()}")
+
+
+def run_steps(spark: SparkSession, steps: list[SparkStep], where: str) -> DataFrame:
     """Run a query's steps: each named one computed once (checkpointed) as a view,
-    the last returned as a DataFrame."""
+    the last returned as a DataFrame (lazy: its errors surface where it is written)."""
     final: DataFrame | None = None
     for step in steps:
-        frame = spark.sql(step.sql)
-        if step.name is None:
-            final = frame
-        else:
-            frame.localCheckpoint(eager=True).createOrReplaceTempView(step.name)
+        try:
+            frame = spark.sql(step.sql)
+            if step.name is None:
+                final = frame
+            else:
+                frame.localCheckpoint(eager=True).createOrReplaceTempView(step.name)
+        except Exception as err:  # Py4J/PySpark errors share no base worth naming here
+            raise spark_failure(where, err) from None
     if final is None:
         raise ValueError("a query's Spark steps end with the query itself")
     return final

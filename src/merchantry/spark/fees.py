@@ -33,7 +33,7 @@ from merchantry.rulebook.facts import score_gaps
 from merchantry.rulebook.model import Rule, Rulebook
 from merchantry.service.stages import FACTS, Stage, StageContext, StageOutcome, rulebook_digest
 from merchantry.spark import tables
-from merchantry.spark.engine import SparkEngine, run_steps
+from merchantry.spark.engine import SparkEngine, SparkRunFailed, run_steps, spark_failure
 from merchantry.spark.portable import SparkStep, spark_steps
 from merchantry.store.warehouse import duplicate_keys, ensure_schema, transaction
 
@@ -74,7 +74,13 @@ def run_fees(
             tables.export(con, FACTS, scratch / "tables")
             root = str(scratch / "tables")
         tables.register(spark, root, FACTS)
-        path = tables.write(run_steps(spark, steps), out, FEE_LINES.name)
+        where = f"the fee query of {book.name}"
+        try:
+            path = tables.write(run_steps(spark, steps, where), out, FEE_LINES.name)
+        except SparkRunFailed:
+            raise
+        except Exception as err:  # the write runs the final statement
+            raise spark_failure(where, err) from None
         period = {"start": start, "end": end}
         named = {"rulebook": book.name, **period}
         with transaction(con):

@@ -192,7 +192,9 @@ def asof_as_window(tree: exp.Expr) -> exp.Expr:
     subquery of ``r`` that carries the next ``t`` of the same keys (``LEAD``), matching
     the one row with ``t <= x < next t`` (Spark has no ASOF join). Shapes other than
     equalities plus one ``>=``/``>`` from the left side are left for the check to
-    refuse."""
+    refuse. The right side's (keys, ``t``) should be unique, as in every ASOF join this
+    project writes: with duplicates each engine picks one of them, not necessarily the
+    same."""
     for join in reversed(list(tree.find_all(exp.Join))):  # innermost first
         if not _is_asof(join):
             continue
