@@ -297,6 +297,22 @@ def _asof_inequality(term: exp.Expr, alias: str) -> tuple[exp.Expr, exp.Column, 
     return left, right, isinstance(term, exp.GT | exp.LT)
 
 
+def null_skipping_concat(tree: exp.Expr) -> exp.Expr:
+    """DuckDB's ``concat(a, b, …)`` skips NULL arguments; Spark's ``concat`` is NULL when
+    any argument is. Each argument becomes ``coalesce(CAST(arg AS VARCHAR), '')``.
+    (Text, integers and dates print alike on both engines; a DOUBLE argument may not,
+    and none of the stages concatenates one.)"""
+    for node in reversed(list(tree.find_all(exp.Anonymous))):  # innermost first
+        if node.name.lower() != "concat":
+            continue
+        parts = [
+            exp.func("coalesce", exp.cast(arg.copy(), "VARCHAR"), exp.Literal.string(""))
+            for arg in node.expressions
+        ]
+        node.replace(exp.Concat(expressions=parts))
+    return tree
+
+
 def plain_ctes(tree: exp.Expr) -> exp.Expr:
     """``WITH x AS MATERIALIZED (…)`` as a plain CTE: a DuckDB execution hint that Spark's
     parser does not know; the rows are the same. (:func:`spark_steps` first turns the
@@ -316,6 +332,7 @@ REWRITES: Final[tuple[Rewrite, ...]] = (
     boundary_date_diff,
     literal_list_element,
     integer_sign,
+    null_skipping_concat,
 )
 """Applied in order; each keeps the DuckDB meaning and makes it Spark's too."""
 
