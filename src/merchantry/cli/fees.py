@@ -6,7 +6,8 @@ same name-and-content check as the simulator's (:func:`merchantry.simulate.ident
 check_rulebook`): a file whose ``rulebook:`` is another name, two different rulebooks of one
 name, or other content than the fee lines stored under the name is refused (the last unless
 ``--replace``). ``--set NAME=VALUE`` prices a what-if child of the rulebook, filed under its
-own name.
+own name. ``--engine spark`` (or a Spark master URL) runs the same compiled query on Spark
+(:mod:`merchantry.spark`, ``docs/scale.md``); the lines land in the warehouse either way.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from merchantry.cli.engine import EngineOption, SparkOutOption, SparkTablesOption
 from merchantry.cli.options import (
     DATE_FORMATS,
     DEFAULT_DB,
@@ -40,6 +42,8 @@ from merchantry.service.runner import run_stage
 from merchantry.service.stages import fees_stage
 from merchantry.simulate.identity import check_rulebook, record
 from merchantry.simulate.params import parse_settings, split_settings, write_derived
+from merchantry.spark.engine import parse_engine
+from merchantry.spark.fees import spark_fees_stage
 from merchantry.store.warehouse import table_exists
 
 
@@ -102,10 +106,14 @@ def fees_command(
             "(repeatable); the lines are filed under a derived name. An unknown name is an error.",
         ),
     ] = None,
+    engine: EngineOption = "duckdb",
+    spark_tables: SparkTablesOption = None,
+    spark_out: SparkOutOption = None,
 ) -> None:
     """Compute fee lines for orders paid in the period (re-running replaces them)."""
     console = Console()
     check_period(start.date(), end.date())
+    on_spark = parse_engine(engine, spark_tables, spark_out)
     folders = rulebook_dirs(dirs)
     book = load_rulebook(rulebook, folders)
     require_stage(book, (Stage.FEES,), "merchantry fees")
@@ -119,7 +127,12 @@ def fees_command(
         with open_warehouse(db) as con:
             identity = check_rulebook(con, rulebook, folders, replace=replace)
             with progress(console, f"computing fees under {rulebook}"):
-                outcome = run_stage(con, fees_stage(rulebook, folders), start.date(), end.date())
+                stage = (
+                    fees_stage(rulebook, folders)
+                    if on_spark is None
+                    else spark_fees_stage(load_rulebook(rulebook, folders), on_spark)
+                )
+                outcome = run_stage(con, stage, start.date(), end.date())
             if table_exists(con, "sim_rulebooks"):
                 record(con, identity)  # the simulator's record of this name now matches too
     if not isinstance(outcome.detail, FeeRunSummary):

@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from merchantry.cli.engine import EngineOption
 from merchantry.cli.options import (
     DATE_FORMATS,
     DEFAULT_DB,
@@ -45,6 +46,8 @@ from merchantry.rulebook import load_rulebook
 from merchantry.rulebook.purpose import Stage, require_stage
 from merchantry.service import money
 from merchantry.service.runner import close_with_fees
+from merchantry.spark.engine import parse_engine
+from merchantry.spark.unported import refuse as refuse_on_spark
 
 DEFAULT_RULEBOOK = "douyin-2026"
 
@@ -102,10 +105,13 @@ def close_command(
         bool, typer.Option(help="Re-run the fee stage first (after late after-sales data).")
     ] = False,
     outbox: OutboxOption = None,
+    engine: EngineOption = "duckdb",
 ) -> None:
     """Post the period to the journal in one transaction (re-running posts nothing new)."""
     console = Console()
     check_period(start.date(), end.date())
+    if parse_engine(engine) is not None:
+        raise refuse_on_spark("close")
     folders = rulebook_dirs(dirs)
     book = load_rulebook(rulebook, folders)
     require_stage(book, (Stage.FEES, Stage.LEDGER), "merchantry close")

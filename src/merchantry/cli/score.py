@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from merchantry.cli.engine import EngineOption
 from merchantry.cli.options import (
     DATE_FORMATS,
     DEFAULT_DB,
@@ -42,6 +43,8 @@ from merchantry.scoring.report import (
 from merchantry.service.demo import extreme_shops
 from merchantry.service.runner import run_stage
 from merchantry.service.stages import score_stage
+from merchantry.spark.engine import parse_engine
+from merchantry.spark.unported import refuse as refuse_on_spark
 
 diagnose_app = typer.Typer(help="Diagnosis: why a figure is what it is, and what would change it.")
 
@@ -100,10 +103,13 @@ def score_command(
     ] = None,
     db: DbOption = DEFAULT_DB,
     dirs: RulebookDirsOption = None,
+    engine: EngineOption = "duckdb",
 ) -> None:
     """Score every shop on every date (re-running replaces that rulebook's rows)."""
     console = Console()
     check_period(first.date(), day(to), ("--date", "--to"))
+    if parse_engine(engine) is not None:
+        raise refuse_on_spark("score")
     folders = rulebook_dirs(dirs)
     require_stage(load_rulebook(rulebook, folders), (Stage.SCORE,), "merchantry score")
     with open_warehouse(db) as con:

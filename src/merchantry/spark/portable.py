@@ -1,0 +1,586 @@
+"""Carry a stage's DuckDB SQL to Spark SQL with the same meaning, or refuse it.
+
+A stage's query is built once, as a sqlglot tree in DuckDB's dialect (the tree the
+DuckDB engine runs). :func:`to_spark` takes that tree and
+
+1. binds the run's parameters (``$start``, ``$end``) as typed literals;
+2. applies :data:`REWRITES` in order: each a small pure function that turns a
+   construct whose meaning differs between the two engines into one that means the
+   same on both (explicit ``NULLS LAST``, calendar-boundary ``date_diff``, ``ASOF``
+   joins as windowed ``LEFT JOIN``, 1-based list literals as ``CASE``, ``sign`` as
+   an integer);
+3. runs :data:`CHECKS` over the rewritten tree and, when any construct is left that
+   the transpiler would carry with another meaning, raises :class:`UnportableSQL`
+   naming every one of them and where it stands (before Spark sees anything);
+4. writes Spark SQL with sqlglot (``write="spark"``).
+
+What is refused and why (``docs/scale.md`` has the table):
+
+* ``date_diff`` in a unit other than second, minute, hour, day, month or year
+  (DuckDB counts calendar boundaries; Spark's ``DATEDIFF(unit, …)`` counts whole
+  units elapsed; truncating both ends makes them agree only for those units);
+* ``range``/``generate_series`` unless both bounds are integer literals in
+  ascending order with no step other than 1 (Spark's ``sequence`` includes its end,
+  counts down when start > end, and sqlglot shifts an exclusive end by one step,
+  which is wrong for a step that does not divide the span);
+* ``/`` (DuckDB: DOUBLE, ``x/0`` is ±inf; Spark: DOUBLE or a DECIMAL of other
+  scale, ``x/0`` raises) and ``//`` on an operand that is visibly not an integer;
+* ``arg_max``/``arg_min``/``max_by``/``min_by``, ``any_value``, ``first``/``last``,
+  ``string_agg``/``list``/``array_agg`` (ties and order are arbitrary on both, and
+  differently so);
+* list, struct and lambda constructs, ``UNNEST``, ``PIVOT``, ``DISTINCT ON``,
+  ``QUALIFY``, list indexing that is not a literal list, and any function sqlglot
+  does not know (a DuckDB macro, a UDF: written through unchanged, it would fail on
+  Spark or mean something else).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+import sqlglot.expressions as exp
+
+from merchantry.kit.errors import MerchantryError
+
+READ: Final = "duckdb"
+WRITE: Final = "spark"
+
+ASOF_NEXT: Final = "__asof_next"
+"""Column the ASOF rewrite adds to the right side: the next key value of the same group."""
+
+SAFE_DIFF_UNITS: Final = frozenset({"SECOND", "MINUTE", "HOUR", "DAY", "MONTH", "YEAR"})
+"""Units whose calendar-boundary count equals Spark's whole-units count once both ends
+are truncated to the unit."""
+
+INTEGER_TYPES: Final = frozenset(
+    {
+        exp.DataType.Type.TINYINT,
+        exp.DataType.Type.SMALLINT,
+        exp.DataType.Type.INT,
+        exp.DataType.Type.BIGINT,
+    }
+)
+
+
+class UnportableSQL(MerchantryError):
+    """A stage's SQL uses constructs Spark would run with another meaning; nothing ran."""
+
+    def __init__(self, where: str, problems: list[str]) -> None:
+        self.where = where
+        self.problems = tuple(problems)
+        super().__init__(
+            f"{where} cannot run on Spark with the same meaning as on DuckDB:\n  "
+            + "\n  ".join(problems)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One construct the check refuses: what it is, why, and the SQL where it stands."""
+
+    construct: str
+    reason: str
+    at: str
+
+    def __str__(self) -> str:
+        return f"{self.construct}: {self.reason} (at {self.at})"
+
+
+def _where(node: exp.Expr) -> str:
+    """The DuckDB text of the node, cut to a readable length."""
+    text = node.sql(dialect=READ)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+# --- parameters -----------------------------------------------------------------------
+
+
+def bind(tree: exp.Expr, params: Mapping[str, date | int | str]) -> exp.Expr:
+    """``tree`` with each ``$name`` parameter replaced by its value as a typed literal.
+
+    A parameter without a value is an error naming it (a Spark query has no binding).
+    """
+    tree = tree.copy()
+    for node in list(tree.find_all(exp.Placeholder, exp.Parameter)):
+        name = node.name
+        if name not in params:
+            raise KeyError(f"SQL parameter ${name} has no value")
+        node.replace(_literal(params[name]))
+    return tree
+
+
+def _literal(value: date | int | str) -> exp.Expr:
+    if isinstance(value, date):
+        return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
+    if isinstance(value, int):
+        return exp.Literal.number(value)
+    return exp.Literal.string(value)
+
+
+# --- rewrites: same meaning on both engines --------------------------------------------
+
+
+def explicit_null_order(tree: exp.Expr) -> exp.Expr:
+    """Every ``ORDER BY`` key (queries and windows) gets DuckDB's default ``NULLS LAST``
+    written out: Spark's default puts NULLs first in ascending order."""
+    for ordered in tree.find_all(exp.Ordered):
+        if ordered.args.get("nulls_first") is None:
+            ordered.set("nulls_first", False)
+    return tree
+
+
+def _unit(node: exp.DateDiff) -> str:
+    unit = node.args.get("unit")
+    return (unit.name if unit is not None else "DAY").upper()
+
+
+def boundary_date_diff(tree: exp.Expr) -> exp.Expr:
+    """``date_diff(u, a, b)`` as ``date_diff(u, date_trunc(u, a), date_trunc(u, b))`` for
+    the units in :data:`SAFE_DIFF_UNITS`: DuckDB counts unit boundaries crossed, Spark
+    whole units elapsed, and the two agree between truncated values."""
+    for node in list(tree.find_all(exp.DateDiff)):
+        unit = _unit(node)
+        if unit not in SAFE_DIFF_UNITS:
+            continue  # refused by the check
+        for key in ("this", "expression"):
+            arg = node.args.get(key)
+            if arg is None or _is_trunc(arg, unit):
+                continue
+            node.set(key, exp.TimestampTrunc(this=arg.copy(), unit=exp.var(unit)))
+    return tree
+
+
+def _is_trunc(node: exp.Expr, unit: str) -> bool:
+    if not isinstance(node, exp.TimestampTrunc | exp.DateTrunc):
+        return False
+    given = node.args.get("unit")
+    return given is not None and given.name.upper() == unit
+
+
+def literal_list_element(tree: exp.Expr) -> exp.Expr:
+    """``[v1, v2, …][i]`` (a literal list) as ``CASE i WHEN 1 THEN v1 … END``: DuckDB
+    lists are 1-based and NULL past the end; Spark arrays are 0-based and raise."""
+    for node in list(tree.find_all(exp.Bracket)):
+        values = node.this
+        if not isinstance(values, exp.Array) or len(node.expressions) != 1:
+            continue
+        base = node.args.get("offset")
+        first = 1 if base is None else int(base)
+        case = exp.Case(this=node.expressions[0].copy())
+        for i, value in enumerate(values.expressions):
+            case = case.when(exp.Literal.number(i + first), value.copy())
+        node.replace(case)
+    return tree
+
+
+def integer_sign(tree: exp.Expr) -> exp.Expr:
+    """``sign(x)`` as ``CAST(sign(x) AS BIGINT)``: Spark's ``signum`` is a DOUBLE, which
+    would turn integer money arithmetic around it into floating point."""
+    for node in list(tree.find_all(exp.Sign)):
+        parent = node.parent
+        if isinstance(parent, exp.Cast) and parent.to.this in INTEGER_TYPES:
+            continue
+        node.replace(exp.cast(node.copy(), "BIGINT"))
+    return tree
+
+
+def asof_as_window(tree: exp.Expr) -> exp.Expr:
+    """``ASOF LEFT JOIN r ON r.k = l.k AND l.x >= r.t`` as a plain ``LEFT JOIN`` on a
+    subquery of ``r`` that carries the next ``t`` of the same keys (``LEAD``), matching
+    the one row with ``t <= x < next t`` (Spark has no ASOF join). Shapes other than
+    equalities plus one ``>=``/``>`` from the left side are left for the check to
+    refuse. The right side's (keys, ``t``) should be unique, as in every ASOF join this
+    project writes: with duplicates each engine picks one of them, not necessarily the
+    same."""
+    for join in reversed(list(tree.find_all(exp.Join))):  # innermost first
+        if not _is_asof(join):
+            continue
+        rewritten = _asof_join(join)
+        if rewritten is not None:
+            join.replace(rewritten)
+    return tree
+
+
+def _is_asof(join: exp.Join) -> bool:
+    return "ASOF" in {str(join.args.get(k) or "").upper() for k in ("method", "kind")}
+
+
+def _asof_join(join: exp.Join) -> exp.Join | None:
+    alias = join.alias_or_name
+    on = join.args.get("on")
+    if not alias or on is None or (join.side or "").upper() != "LEFT":
+        return None
+    terms = list(on.flatten()) if isinstance(on, exp.And) else [on]
+    keys: list[exp.Column] = []
+    inequality: tuple[exp.Expr, exp.Column, bool] | None = None
+    for term in terms:
+        if isinstance(term, exp.EQ):
+            right = _side_column(term, alias)
+            if right is None:
+                return None
+            keys.append(right)
+            continue
+        found = _asof_inequality(term, alias)
+        if found is None or inequality is not None:
+            return None
+        inequality = found
+    if inequality is None:
+        return None
+    left, key, strict = inequality
+    source = join.this
+    inner_alias = f"{alias}__src"
+    if isinstance(source, exp.Table):
+        relation: exp.Expr = exp.Table(
+            this=source.this.copy(),
+            db=source.args.get("db"),
+            alias=exp.TableAlias(this=exp.to_identifier(inner_alias)),
+        )
+    elif isinstance(source, exp.Subquery):
+        relation = exp.Subquery(
+            this=source.this.copy(), alias=exp.TableAlias(this=exp.to_identifier(inner_alias))
+        )
+    else:
+        return None
+    inner_key = exp.column(key.name, table=inner_alias)
+    window = exp.Window(
+        this=exp.Lead(this=inner_key),
+        partition_by=[exp.column(k.name, table=inner_alias) for k in keys],
+        order=exp.Order(expressions=[exp.Ordered(this=inner_key.copy(), nulls_first=False)]),
+    )
+    select = exp.select(
+        exp.column(exp.Star(), table=inner_alias), exp.alias_(window, ASOF_NEXT)
+    ).from_(relation)
+    nxt = exp.column(ASOF_NEXT, table=alias)
+    # t <= x < next t (or t < x <= next t for a strict `>`): the one row ASOF picks
+    above: exp.Expr = (
+        exp.GTE(this=nxt.copy(), expression=left.copy())
+        if strict
+        else exp.GT(this=nxt.copy(), expression=left.copy())
+    )
+    condition = exp.and_(
+        on.copy(), exp.paren(exp.or_(exp.Is(this=nxt.copy(), expression=exp.Null()), above))
+    )
+    return exp.Join(
+        this=exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(alias))),
+        side="LEFT",
+        on=condition,
+    )
+
+
+def _side_column(term: exp.Binary, alias: str) -> exp.Column | None:
+    """The right side's column of an equality ``l.k = r.k`` (either order)."""
+    for mine, other in ((term.this, term.expression), (term.expression, term.this)):
+        if (
+            isinstance(mine, exp.Column)
+            and mine.table == alias
+            and alias not in {c.table for c in other.find_all(exp.Column)}
+        ):
+            return mine
+    return None
+
+
+def _asof_inequality(term: exp.Expr, alias: str) -> tuple[exp.Expr, exp.Column, bool] | None:
+    """(left value, right key column, strict) of ``left >= r.t`` / ``r.t <= left``."""
+    if isinstance(term, exp.GTE | exp.GT):
+        left, right = term.this, term.expression
+    elif isinstance(term, exp.LTE | exp.LT):
+        left, right = term.expression, term.this
+    else:
+        return None
+    if not isinstance(right, exp.Column) or right.table != alias:
+        return None
+    if alias in {c.table for c in left.find_all(exp.Column)}:
+        return None
+    return left, right, isinstance(term, exp.GT | exp.LT)
+
+
+def null_skipping_concat(tree: exp.Expr) -> exp.Expr:
+    """DuckDB's ``concat(a, b, …)`` skips NULL arguments; Spark's ``concat`` is NULL when
+    any argument is. Each argument becomes ``coalesce(CAST(arg AS VARCHAR), '')``.
+    (Text, integers and dates print alike on both engines; a DOUBLE argument may not,
+    and none of the stages concatenates one.)"""
+    for node in reversed(list(tree.find_all(exp.Anonymous))):  # innermost first
+        if node.name.lower() != "concat":
+            continue
+        parts = [
+            exp.func("coalesce", exp.cast(arg.copy(), "VARCHAR"), exp.Literal.string(""))
+            for arg in node.expressions
+        ]
+        node.replace(exp.Concat(expressions=parts))
+    return tree
+
+
+def plain_ctes(tree: exp.Expr) -> exp.Expr:
+    """``WITH x AS MATERIALIZED (…)`` as a plain CTE: a DuckDB execution hint that Spark's
+    parser does not know; the rows are the same. (:func:`spark_steps` first turns the
+    materialized CTEs of the outermost query into views computed once.)"""
+    for cte in tree.find_all(exp.CTE):
+        if cte.args.get("materialized") is not None:
+            cte.set("materialized", None)
+    return tree
+
+
+Rewrite = Callable[[exp.Expr], exp.Expr]
+
+REWRITES: Final[tuple[Rewrite, ...]] = (
+    asof_as_window,
+    plain_ctes,
+    explicit_null_order,
+    boundary_date_diff,
+    literal_list_element,
+    integer_sign,
+    null_skipping_concat,
+)
+"""Applied in order; each keeps the DuckDB meaning and makes it Spark's too."""
+
+
+# --- checks: what is left that would change meaning ------------------------------------
+
+REFUSED: Final[dict[type[exp.Expr], str]] = {
+    exp.ArgMax: "ties are broken arbitrarily, and differently on each engine",
+    exp.ArgMin: "ties are broken arbitrarily, and differently on each engine",
+    exp.AnyValue: "returns an arbitrary row's value",
+    exp.First: "depends on row order, which neither engine defines here",
+    exp.Last: "depends on row order, which neither engine defines here",
+    exp.GroupConcat: "concatenation order is arbitrary",
+    exp.ArrayAgg: "list order is arbitrary",
+    exp.Div: (
+        "`/` is DOUBLE division on DuckDB (x/0 gives ±inf) but DOUBLE or a DECIMAL of "
+        "another scale on Spark (x/0 raises); use integer money arithmetic (kit.money)"
+    ),
+    exp.Lambda: "list lambdas have no Spark counterpart with the same indexing",
+    exp.Struct: "struct values are DuckDB-specific here",
+    exp.Unnest: "UNNEST's ordering and NULL handling differ from Spark's explode",
+    exp.Pivot: "PIVOT column naming differs",
+    exp.Qualify: "QUALIFY is not Spark SQL",
+    exp.Bracket: "list indexes are 1-based on DuckDB and 0-based on Spark",
+    exp.Array: "list functions index from 1 on DuckDB and from 0 on Spark",
+}
+"""Node types refused wherever they appear, with why."""
+
+
+def refuse_nodes(tree: exp.Expr) -> list[Problem]:
+    found = []
+    for node in tree.walk():
+        for kind, reason in REFUSED.items():
+            if isinstance(node, kind):
+                found.append(Problem(node.key.upper(), reason, _where(node)))
+                break
+    return found
+
+
+def refuse_unknown_functions(tree: exp.Expr) -> list[Problem]:
+    """A function sqlglot does not know (a macro, a UDF, a DuckDB-only function) is
+    written through unchanged: refuse it rather than hope Spark means the same."""
+    return [
+        Problem(f"function {node.name}", "sqlglot has no translation for it", _where(node))
+        for node in tree.find_all(exp.Anonymous)
+    ]
+
+
+def refuse_date_diff_units(tree: exp.Expr) -> list[Problem]:
+    return [
+        Problem(
+            f"date_diff('{_unit(node).lower()}', …)",
+            "DuckDB counts calendar boundaries, Spark whole units elapsed; only "
+            f"{', '.join(sorted(u.lower() for u in SAFE_DIFF_UNITS))} are carried",
+            _where(node),
+        )
+        for node in tree.find_all(exp.DateDiff)
+        if _unit(node) not in SAFE_DIFF_UNITS
+    ]
+
+
+def _int_literal(node: exp.Expr | None) -> int | None:
+    if isinstance(node, exp.Literal) and node.is_int:
+        return int(node.name)
+    if isinstance(node, exp.Neg):
+        inner = _int_literal(node.this)
+        return None if inner is None else -inner
+    return None
+
+
+def refuse_series(tree: exp.Expr) -> list[Problem]:
+    """``range``/``generate_series``: only integer-literal bounds, ascending, step 1."""
+    problems = []
+    for node in tree.find_all(exp.GenerateSeries):
+        start, end = _int_literal(node.args.get("start")), _int_literal(node.args.get("end"))
+        step = node.args.get("step")
+        name = "range" if node.args.get("is_end_exclusive") else "generate_series"
+        if start is None or end is None:
+            reason = (
+                "bounds that are not integer literals: Spark's sequence counts down when "
+                "start > end where DuckDB gives nothing, and dates step differently"
+            )
+        elif start > end:
+            reason = "start > end: DuckDB gives no rows, Spark's sequence counts down"
+        elif step is not None and _int_literal(step) != 1:
+            reason = "a step: the end's inclusivity differs (Spark's sequence includes it)"
+        else:
+            continue
+        problems.append(Problem(name, reason, _where(node)))
+    return problems
+
+
+def _visibly_not_integer(node: exp.Expr) -> bool:
+    node = node.unnest()
+    if isinstance(node, exp.Literal):
+        return not node.is_string and not node.is_int
+    if isinstance(node, exp.Cast):
+        return node.to.this not in INTEGER_TYPES
+    return isinstance(node, exp.Div)
+
+
+def refuse_fractional_int_div(tree: exp.Expr) -> list[Problem]:
+    """``//`` truncates integers alike on both engines; on a fraction DuckDB floors to a
+    DOUBLE and Spark's ``DIV`` truncates to a BIGINT."""
+    return [
+        Problem(
+            "`//` on a non-integer",
+            "DuckDB floors to DOUBLE, Spark's DIV truncates to BIGINT",
+            _where(node),
+        )
+        for node in tree.find_all(exp.IntDiv)
+        if _visibly_not_integer(node.this) or _visibly_not_integer(node.expression)
+    ]
+
+
+def refuse_distinct_on(tree: exp.Expr) -> list[Problem]:
+    return [
+        Problem("DISTINCT ON", "not Spark SQL; which row survives is arbitrary", _where(node))
+        for node in tree.find_all(exp.Distinct)
+        if node.args.get("on") is not None
+    ]
+
+
+def refuse_asof(tree: exp.Expr) -> list[Problem]:
+    return [
+        Problem(
+            "ASOF JOIN",
+            "only LEFT joins on equalities plus one `>=`/`>` from the left are rewritten",
+            _where(node),
+        )
+        for node in tree.find_all(exp.Join)
+        if _is_asof(node)
+    ]
+
+
+Check = Callable[[exp.Expr], list[Problem]]
+
+CHECKS: Final[tuple[Check, ...]] = (
+    refuse_asof,
+    refuse_unknown_functions,
+    refuse_nodes,
+    refuse_date_diff_units,
+    refuse_series,
+    refuse_fractional_int_div,
+    refuse_distinct_on,
+)
+
+
+def rewrite(tree: exp.Expr) -> exp.Expr:
+    """``tree`` (a copy) after every rewrite of :data:`REWRITES`."""
+    out = tree.copy()
+    for step in REWRITES:
+        out = step(out)
+    return out
+
+
+def problems_of(tree: exp.Expr) -> list[Problem]:
+    """Every construct of a rewritten tree that would change meaning on Spark."""
+    return [p for check in CHECKS for p in check(tree)]
+
+
+def portable(tree: exp.Expr, where: str) -> exp.Expr:
+    """The rewritten tree, or :class:`UnportableSQL` naming every problem left."""
+    out = rewrite(tree)
+    problems = problems_of(out)
+    if problems:
+        raise UnportableSQL(where, [str(p) for p in problems])
+    return out
+
+
+def to_spark(
+    tree: exp.Expr, where: str, params: Mapping[str, date | int | str] | None = None
+) -> str:
+    """Spark SQL text meaning what ``tree`` means on DuckDB (or :class:`UnportableSQL`)."""
+    bound = bind(tree, params or {})
+    return portable(bound, where).sql(dialect=WRITE)
+
+
+def _names(node: exp.Expr) -> set[str]:
+    return {t.name for t in node.find_all(exp.Table)}
+
+
+def _used(ctes: list[exp.CTE], query: exp.Expr) -> list[exp.CTE]:
+    """The CTEs the query's body reads, directly or through each other (in order)."""
+    body = query.copy()
+    body.set(WITH_KEY, None)
+    wanted = _names(body)
+    for cte in reversed(ctes):
+        if cte.alias in wanted:
+            wanted |= _names(cte.this)
+    return [c for c in ctes if c.alias in wanted]
+
+
+WITH_KEY: Final = next(k for k in exp.Select.arg_types if k.startswith("with"))
+"""sqlglot's argument name of a query's ``WITH`` (``with`` or ``with_`` by version)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SparkStep:
+    """One statement of a query carried to Spark: a view computed once (``name``), or
+    the final result (``name`` None)."""
+
+    name: str | None
+    sql: str
+
+
+def spark_steps(
+    tree: exp.Expr,
+    where: str,
+    params: Mapping[str, date | int | str] | None = None,
+) -> list[SparkStep]:
+    """The query as Spark statements: each ``MATERIALIZED`` CTE of the outermost query
+    becomes a view computed once (Spark would otherwise recompute a CTE at every
+    reference), then the query itself. Every statement is checked before any is
+    returned, so nothing runs when one part cannot be carried."""
+    bound = bind(tree, params or {})
+    with_ = bound.args.get(WITH_KEY)
+    ctes = list(with_.expressions) if isinstance(with_, exp.With) else []
+    steps: list[SparkStep] = []
+    problems: list[str] = []
+    plain: list[exp.CTE] = []
+
+    def carry(name: str | None, query: exp.Expr) -> None:
+        try:
+            steps.append(SparkStep(name, portable(query, where).sql(dialect=WRITE)))
+        except UnportableSQL as err:
+            problems.extend(err.problems)
+
+    for cte in ctes:
+        if cte.args.get("materialized") is None:
+            plain.append(cte)
+            continue
+        body = cte.this.copy()
+        own = body.args.get(WITH_KEY)
+        earlier = [c.copy() for c in plain]
+        if earlier:
+            inner = list(own.expressions) if isinstance(own, exp.With) else []
+            body.set(WITH_KEY, exp.With(expressions=[*earlier, *inner]))
+        carry(cte.alias, body)
+    main = bound.copy()
+    main_with = main.args.get(WITH_KEY)
+    if isinstance(main_with, exp.With):
+        kept = _used([c for c in main_with.expressions if c.args.get("materialized") is None], main)
+        if kept:
+            main_with.set("expressions", kept)
+        else:
+            main_with.pop()
+    carry(None, main)
+    if problems:
+        raise UnportableSQL(where, problems)
+    return steps

@@ -1,0 +1,68 @@
+"""Stages not carried to Spark yet are refused by the check itself, naming what blocks them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from merchantry.cli.main import app
+from merchantry.kit.errors import ExitCode, InputError
+from merchantry.spark.engine import SparkEngine, parse_engine
+from merchantry.spark.session import SparkUnavailable, java_missing, start
+from merchantry.spark.unported import refuse, stage_problems
+
+
+def test_the_close_is_refused_naming_its_macros_and_ties() -> None:
+    problems = "\n".join(stage_problems("close"))
+    assert "ledger.postings.STAGE_SALES: " in problems
+    assert "function ledger_leg" in problems  # a DuckDB macro
+    assert "ledger.deposits.EXPERIENCE_IN_FORCE: ARGMAX" in problems  # ties
+    assert "ledger.overturns.DUE: DISTINCT ON" in problems
+
+
+def test_scores_are_refused_naming_arg_min_and_pivot() -> None:
+    problems = "\n".join(stage_problems("score"))
+    assert "scoring.indicators.ORDERS_SQL: ARGMIN ×6" in problems
+    assert "PIVOT" in problems
+
+
+@pytest.mark.parametrize(
+    ("args", "stage"),
+    [
+        (["close", "--from", "2026-03-01", "--to", "2026-03-02"], "close"),
+        (["score", "--rulebook", "douyin-score-2026-07", "--date", "2026-03-01"], "score"),
+    ],
+)
+def test_commands_refuse_a_spark_engine_before_opening_anything(
+    tmp_path: Path, args: list[str], stage: str
+) -> None:
+    db = tmp_path / "absent.duckdb"
+    result = CliRunner().invoke(app, [*args, "--db", str(db), "--engine", "spark"])
+    assert result.exit_code == ExitCode.PROBLEMS_FOUND, result.output
+    assert f"the {stage} stage (not carried to Spark yet" in result.output
+    assert str(refuse(stage)).splitlines()[1].strip() in result.output
+    assert not db.exists()
+
+
+def test_missing_java_is_named_with_the_fix(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    reason = java_missing()
+    assert reason is not None
+    assert "scripts/ensure-system-packages.sh" in reason
+    with pytest.raises(SparkUnavailable, match="Java"):
+        start("local[1]")
+
+
+def test_engine_values() -> None:
+    assert parse_engine("duckdb") is None
+    assert parse_engine("spark") == SparkEngine(master="local[2]")
+    cluster = parse_engine("spark://head:7077")
+    assert cluster is not None
+    assert cluster.master == "spark://head:7077"
+    with pytest.raises(InputError, match="--spark-tables and --spark-out need"):
+        parse_engine("duckdb", tables=Path("tables"))
