@@ -1,0 +1,267 @@
+"""Eligibility and task progress: fixed SQL over the event tables, one query per condition.
+
+Every query reads the temporary table ``prog_shops`` (the programme's eligible shops and the
+first day each takes part) and returns ``shop_id, progress, completed_on``; the parameters
+are the task's numbers and the run's last day. Orders count from the shop's first day in the
+programme; a day's sales are the goods value of the orders paid that day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Final
+
+import duckdb
+
+from merchantry.programs.rulebook import Eligibility, Listed, Programme, Task
+
+ELIGIBLE_SHOPS: Final = """
+CREATE OR REPLACE TEMP TABLE prog_shops AS
+SELECT s.shop_id, s.opened_date, greatest(s.opened_date, $window_from) AS started_on
+FROM shops AS s LEFT JOIN categories AS c ON c.category_id = s.main_category_id
+WHERE greatest(s.opened_date, $window_from) <= $run_end
+  AND (NOT $has_entered OR s.opened_date BETWEEN $entered_from AND $entered_to)
+  AND (NOT $has_store_types OR list_contains($store_types, s.store_type))
+  AND (NOT $has_industries OR list_contains($industries, s.industry))
+  AND (NOT $has_category_names OR list_contains($category_names, c.name))
+  AND (NOT $has_regions OR list_contains($regions, s.region))
+  AND (NOT $has_counties OR list_contains($counties, s.county_code))
+  AND (NOT $has_tags_any OR len(list_intersect($tags_any, coalesce(s.tags, []))) > 0)
+"""
+
+ORDERS: Final = """
+WITH o AS (
+  SELECT o.shop_id, CAST(o.paid_at AS DATE) AS d,
+         row_number() OVER (PARTITION BY o.shop_id ORDER BY o.paid_at, o.order_id) AS n
+  FROM orders AS o JOIN prog_shops AS p USING (shop_id)
+  WHERE CAST(o.paid_at AS DATE) BETWEEN p.started_on AND $run_end
+)
+SELECT p.shop_id, coalesce(max(o.n), 0) AS progress, min(o.d) FILTER (WHERE o.n = $count)
+FROM prog_shops AS p LEFT JOIN o USING (shop_id) GROUP BY p.shop_id
+"""
+
+LIVE_ORDERS: Final = """
+WITH o AS (
+  SELECT o.shop_id, CAST(o.paid_at AS DATE) AS d,
+         row_number() OVER (PARTITION BY o.shop_id ORDER BY o.paid_at, o.order_id) AS n
+  FROM orders AS o JOIN prog_shops AS p USING (shop_id)
+  WHERE CAST(o.paid_at AS DATE) BETWEEN p.started_on AND $run_end AND o.scene = 'live'
+)
+SELECT p.shop_id, coalesce(max(o.n), 0) AS progress, min(o.d) FILTER (WHERE o.n = $count)
+FROM prog_shops AS p LEFT JOIN o USING (shop_id) GROUP BY p.shop_id
+"""
+
+ORDERS_SHIPPED_WITHIN: Final = """
+WITH s AS (
+  SELECT order_id, min(event_at) AS shipped_at FROM logistics_events
+  WHERE event = 'shipped' GROUP BY order_id
+), o AS (
+  SELECT o.shop_id, CAST(s.shipped_at AS DATE) AS d,
+         row_number() OVER (PARTITION BY o.shop_id ORDER BY s.shipped_at, o.order_id) AS n
+  FROM orders AS o JOIN prog_shops AS p USING (shop_id) JOIN s USING (order_id)
+  WHERE CAST(o.paid_at AS DATE) >= p.started_on AND CAST(s.shipped_at AS DATE) <= $run_end
+    AND s.shipped_at <= o.paid_at + to_hours(CAST($hours AS BIGINT))
+)
+SELECT p.shop_id, coalesce(max(o.n), 0) AS progress, min(o.d) FILTER (WHERE o.n = $count)
+FROM prog_shops AS p LEFT JOIN o USING (shop_id) GROUP BY p.shop_id
+"""
+
+PRODUCTS_LISTED: Final = """
+SELECT p.shop_id, count(x.sku_id) AS progress,
+       CASE WHEN count(x.sku_id) >= $count THEN min(p.started_on) END
+FROM prog_shops AS p LEFT JOIN products AS x USING (shop_id) GROUP BY p.shop_id
+"""
+
+DAILY_SALES_OVER: Final = """
+WITH d AS (
+  SELECT o.shop_id, CAST(o.paid_at AS DATE) AS d, sum(o.goods_fen) AS gmv
+  FROM orders AS o JOIN prog_shops AS p USING (shop_id)
+  WHERE CAST(o.paid_at AS DATE) BETWEEN p.started_on AND $run_end GROUP BY ALL
+)
+SELECT p.shop_id, coalesce(max(d.gmv), 0) AS progress, min(d.d) FILTER (WHERE d.gmv > $amount_fen)
+FROM prog_shops AS p LEFT JOIN d USING (shop_id) GROUP BY p.shop_id
+"""
+
+MONTHLY_SALES_AT_LEAST: Final = """
+WITH d AS (
+  SELECT o.shop_id, CAST(o.paid_at AS DATE) AS d, sum(o.goods_fen) AS gmv
+  FROM orders AS o JOIN prog_shops AS p USING (shop_id)
+  WHERE CAST(o.paid_at AS DATE) BETWEEN p.started_on AND $run_end GROUP BY ALL
+), m AS (
+  SELECT shop_id, d,
+         sum(gmv) OVER (PARTITION BY shop_id, date_trunc('month', d) ORDER BY d) AS month_gmv
+  FROM d
+)
+SELECT p.shop_id, coalesce(max(m.month_gmv), 0) AS progress,
+       min(m.d) FILTER (WHERE m.month_gmv >= $amount_fen)
+FROM prog_shops AS p LEFT JOIN m USING (shop_id) GROUP BY p.shop_id
+"""
+
+SCORE_REACHED: Final = """
+WITH s AS (
+  SELECT x.shop_id, x.score_date AS d, max(x.score_cp) AS score
+  FROM shop_scores AS x JOIN prog_shops AS p USING (shop_id)
+  WHERE x.score_date BETWEEN p.started_on AND $run_end AND x.score_cp IS NOT NULL GROUP BY ALL
+)
+SELECT p.shop_id, coalesce(max(s.score), 0) AS progress,
+       min(s.d) FILTER (WHERE s.score >= $score_cp)
+FROM prog_shops AS p LEFT JOIN s USING (shop_id) GROUP BY p.shop_id
+"""
+
+TASK_SQL: Final[dict[str, str]] = {
+    "products_listed": PRODUCTS_LISTED,
+    "orders": ORDERS,
+    "orders_shipped_within": ORDERS_SHIPPED_WITHIN,
+    "live_orders": LIVE_ORDERS,
+    "daily_sales_over": DAILY_SALES_OVER,
+    "monthly_sales_at_least": MONTHLY_SALES_AT_LEAST,
+    "score_reached": SCORE_REACHED,
+}
+"""One query per task condition (``rulebook.TASK_KINDS``)."""
+
+TARGET_KEY: Final = {
+    "products_listed": "count",
+    "orders": "count",
+    "orders_shipped_within": "count",
+    "live_orders": "count",
+    "daily_sales_over": "amount_fen",
+    "monthly_sales_at_least": "amount_fen",
+    "score_reached": "score_cp",
+}
+
+GATE_VALUES: Final = """
+SELECT
+  (SELECT coalesce(sum(o.goods_fen), 0) FROM orders AS o
+    WHERE o.shop_id = $shop_id AND CAST(o.paid_at AS DATE) BETWEEN $gmv_from AND $day - 1) AS gmv,
+  (SELECT max(x.score_cp) FROM shop_scores AS x
+    WHERE x.shop_id = $shop_id AND x.score_cp IS NOT NULL AND x.score_date = (
+      SELECT max(y.score_date) FROM shop_scores AS y
+      WHERE y.shop_id = $shop_id AND y.score_cp IS NOT NULL AND y.score_date <= $day)) AS score,
+  (SELECT CASE WHEN count(*) > 0 THEN CAST(10000 * count(*) FILTER (WHERE NOT EXISTS (
+        SELECT 1 FROM after_sales AS a WHERE a.order_id = o.order_id AND a.outcome = 'approved'
+          AND a.type IN ('refund_only', 'return_refund'))) // count(*) AS BIGINT) END
+    FROM orders AS o
+    WHERE o.shop_id = $shop_id
+      AND CAST(o.paid_at AS DATE) BETWEEN $settle_from AND $day - 1) AS settlement_bp,
+  (SELECT CASE WHEN count(*) > 0 THEN CAST(10000 * count(*) FILTER (WHERE EXISTS (
+        SELECT 1 FROM logistics_events AS l WHERE l.order_id = o.order_id AND l.event = 'shipped'
+          AND l.event_at <= o.paid_at + INTERVAL 48 HOUR)) // count(*) AS BIGINT) END
+    FROM orders AS o
+    WHERE o.shop_id = $shop_id
+      AND CAST(o.paid_at AS DATE) BETWEEN $ship_from AND $day - 1) AS shipped_bp
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """One eligible shop's progress on one task."""
+
+    shop_id: str
+    task_id: str
+    started_on: date
+    opened_date: date
+    progress: int
+    target: int
+    completed_on: date | None
+
+
+def _listed(params: dict[str, object], key: str, listed: Listed | None) -> None:
+    params[f"has_{key}"] = listed is not None
+    params[key] = list(listed.values) if listed is not None else [""]
+
+
+def select_shops(con: duckdb.DuckDBPyConnection, programme: Programme, run_end: date) -> int:
+    """Fill ``prog_shops`` with the shops the static eligibility admits; returns their count."""
+    e: Eligibility = programme.eligibility
+    params: dict[str, object] = {
+        "window_from": programme.window.start,
+        "run_end": run_end,
+        "has_entered": e.entered is not None,
+        "entered_from": e.entered.start if e.entered else date.min,
+        "entered_to": e.entered.end if e.entered else date.max,
+    }
+    for key in ("store_types", "industries", "category_names", "regions", "counties", "tags_any"):
+        _listed(params, key, getattr(e, key))
+    con.execute(ELIGIBLE_SHOPS, params)
+    row = con.execute("SELECT count(*) FROM prog_shops").fetchone()
+    return int(row[0]) if row else 0
+
+
+def measure(con: duckdb.DuckDBPyConnection, task: Task, run_end: date) -> list[Progress]:
+    """Each eligible shop's progress on ``task`` up to ``run_end``."""
+    sql = TASK_SQL[task.kind]
+    params: dict[str, object] = {k: n.value for k, n in task.numbers.items()}
+    params["run_end"] = run_end
+    wanted = {k: v for k, v in params.items() if f"${k}" in sql}
+    rows = con.execute(sql, wanted).fetchall()
+    starts = dict(
+        (str(r[0]), (r[1], r[2]))
+        for r in con.execute("SELECT shop_id, started_on, opened_date FROM prog_shops").fetchall()
+    )
+    target = task.n(TARGET_KEY[task.kind])
+    out = [
+        Progress(
+            shop_id=str(shop),
+            task_id=task.id,
+            started_on=starts[str(shop)][0],
+            opened_date=starts[str(shop)][1],
+            progress=int(progress),
+            target=target,
+            completed_on=completed,
+        )
+        for shop, progress, completed in rows
+    ]
+    return sorted(out, key=lambda p: p.shop_id)
+
+
+def is_late(programme: Programme, task: Task, p: Progress) -> bool:
+    """Met after the task's deadline, the entry-age limit or the programme's window."""
+    done = p.completed_on
+    if done is None:
+        return False
+    if done > programme.window.end:
+        return True
+    if task.within_days is not None and (done - p.started_on).days >= task.within_days.value:
+        return True
+    limit = programme.eligibility.days_since_entry_max
+    return limit is not None and (done - p.opened_date).days > limit.value
+
+
+def gates_hold(
+    con: duckdb.DuckDBPyConnection, programme: Programme, shop_id: str, day: date
+) -> bool:
+    """Whether the programme's gates (GMV band, score, settlement and shipping rates) hold for
+    ``shop_id`` on ``day``, each read over the days before it."""
+    e = programme.eligibility
+    if not (e.gmv_band or e.score_min_cp or e.settlement_rate or e.shipped_48h_rate):
+        return True
+
+    def since(days: int | None) -> date:
+        return day - timedelta(days=days or 1)
+
+    params = {
+        "shop_id": shop_id,
+        "day": day,
+        "gmv_from": since(e.gmv_band.days.value if e.gmv_band else None),
+        "settle_from": since(e.settlement_rate.days.value if e.settlement_rate else None),
+        "ship_from": since(e.shipped_48h_rate.days.value if e.shipped_48h_rate else None),
+    }
+    row = con.execute(GATE_VALUES, params).fetchone()
+    assert row is not None
+    gmv, score, settlement_bp, shipped_bp = row
+    if e.gmv_band is not None:
+        low, high = e.gmv_band.min_fen, e.gmv_band.max_fen
+        if low is not None and gmv < low.value:
+            return False
+        if high is not None and gmv >= high.value:
+            return False
+    if e.score_min_cp is not None and (score is None or score < e.score_min_cp.value):
+        return False
+    if e.settlement_rate is not None and (
+        settlement_bp is None or settlement_bp < e.settlement_rate.min_bp.value
+    ):
+        return False
+    return e.shipped_48h_rate is None or (
+        shipped_bp is not None and shipped_bp >= e.shipped_48h_rate.min_bp.value
+    )
