@@ -20,7 +20,7 @@ import duckdb
 
 from merchantry.model.programs import PROGRAM_REWARDS, PROGRAM_TASKS
 from merchantry.programs.rulebook import Budget, Programme, Reward
-from merchantry.programs.tasks import Progress, gates_hold, is_late, measure, select_shops
+from merchantry.programs.tasks import Progress, gate_days, is_late, measure, select_shops
 from merchantry.store.sql import insert_values
 from merchantry.store.warehouse import transaction
 
@@ -151,17 +151,26 @@ def run_programme(
         if as_of >= programme.window.start and programme.tasks:
             eligible = select_shops(con, programme, as_of)
             done: list[tuple[date, str, int, Progress]] = []
-            for order, task in enumerate(programme.tasks):
-                for p in measure(con, task, as_of):
-                    state = "in_progress"
+            measured = [(i, t, measure(con, t, as_of)) for i, t in enumerate(programme.tasks)]
+            met = [
+                (p.shop_id, t.id, p.completed_on)
+                for _i, t, ps in measured
+                for p in ps
+                if p.completed_on is not None
+            ]
+            passed = gate_days(con, programme, met, as_of)
+            for order, task, progresses in measured:
+                for p in progresses:
+                    state, day = "in_progress", p.completed_on
                     if p.completed_on is not None:
-                        if is_late(programme, task, p):
+                        day = passed.get((p.shop_id, task.id))
+                        if day is None:
+                            state, day = "gated", p.completed_on
+                        elif is_late(programme, task, p, day):
                             state = "late"
-                        elif not gates_hold(con, programme, p.shop_id, p.completed_on):
-                            state = "gated"
                         else:
                             state = "completed"
-                            done.append((p.completed_on, p.shop_id, order, p))
+                            done.append((day, p.shop_id, order, p))
                     task_rows.append(
                         (
                             programme.name,
@@ -170,16 +179,17 @@ def run_programme(
                             p.started_on,
                             min(p.progress, 2**62),
                             p.target,
-                            p.completed_on,
+                            day,
                             state,
                             task.status if state == "completed" and task.status else None,
                             as_of,
                         )
                     )
             reward_rows = _grants(programme, sorted(done, key=lambda d: d[:3]))
-            con.executemany(
-                insert_values(PROGRAM_TASKS.name, PROGRAM_TASKS.column_names), task_rows
-            )
+            if task_rows:
+                con.executemany(
+                    insert_values(PROGRAM_TASKS.name, PROGRAM_TASKS.column_names), task_rows
+                )
             if reward_rows:
                 con.executemany(
                     insert_values(PROGRAM_REWARDS.name, PROGRAM_REWARDS.column_names), reward_rows

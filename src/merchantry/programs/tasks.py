@@ -9,7 +9,7 @@ programme; a day's sales are the goods value of the orders paid that day.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Final
 
 import duckdb
@@ -130,27 +130,47 @@ TARGET_KEY: Final = {
     "score_reached": "score_cp",
 }
 
-GATE_VALUES: Final = """
-SELECT
-  (SELECT coalesce(sum(o.goods_fen), 0) FROM orders AS o
-    WHERE o.shop_id = $shop_id AND CAST(o.paid_at AS DATE) BETWEEN $gmv_from AND $day - 1) AS gmv,
-  (SELECT max(x.score_cp) FROM shop_scores AS x
-    WHERE x.shop_id = $shop_id AND x.score_cp IS NOT NULL AND x.score_date = (
-      SELECT max(y.score_date) FROM shop_scores AS y
-      WHERE y.shop_id = $shop_id AND y.score_cp IS NOT NULL AND y.score_date <= $day)) AS score,
-  (SELECT CASE WHEN count(*) > 0 THEN CAST(10000 * count(*) FILTER (WHERE NOT EXISTS (
-        SELECT 1 FROM after_sales AS a WHERE a.order_id = o.order_id AND a.outcome = 'approved'
-          AND a.type IN ('refund_only', 'return_refund'))) // count(*) AS BIGINT) END
-    FROM orders AS o
-    WHERE o.shop_id = $shop_id
-      AND CAST(o.paid_at AS DATE) BETWEEN $settle_from AND $day - 1) AS settlement_bp,
-  (SELECT CASE WHEN count(*) > 0 THEN CAST(10000 * count(*) FILTER (WHERE EXISTS (
-        SELECT 1 FROM logistics_events AS l WHERE l.order_id = o.order_id AND l.event = 'shipped'
-          AND l.event_at <= o.paid_at + INTERVAL 48 HOUR)) // count(*) AS BIGINT) END
-    FROM orders AS o
-    WHERE o.shop_id = $shop_id
-      AND CAST(o.paid_at AS DATE) BETWEEN $ship_from AND $day - 1) AS shipped_bp
+GATE_DAYS: Final = """
+WITH cand AS (
+  SELECT c.shop_id, c.task_id, CAST(unnest(generate_series(c.met_on, $last_day, INTERVAL 1 DAY))
+         AS DATE) AS day
+  FROM prog_met AS c
+), daily AS (
+  SELECT o.shop_id, CAST(o.paid_at AS DATE) AS day, sum(o.goods_fen) AS gmv, count(*) AS n,
+         count(*) FILTER (WHERE NOT EXISTS (
+           SELECT 1 FROM after_sales AS a WHERE a.order_id = o.order_id
+             AND a.outcome = 'approved' AND a.type IN ('refund_only', 'return_refund'))) AS settled,
+         count(*) FILTER (WHERE EXISTS (
+           SELECT 1 FROM logistics_events AS l WHERE l.order_id = o.order_id
+             AND l.event = 'shipped' AND l.event_at <= o.paid_at + INTERVAL 48 HOUR)) AS fast
+  FROM orders AS o WHERE o.shop_id IN (SELECT shop_id FROM prog_met) GROUP BY ALL
+), scores AS (
+  SELECT shop_id, score_date, max(score_cp) AS score FROM shop_scores
+  WHERE score_cp IS NOT NULL AND shop_id IN (SELECT shop_id FROM prog_met) GROUP BY ALL
+), valued AS (
+  SELECT cand.shop_id, cand.task_id, cand.day,
+    (SELECT coalesce(sum(d.gmv), 0) FROM daily AS d WHERE d.shop_id = cand.shop_id
+       AND d.day BETWEEN cand.day - CAST($gmv_days AS INTEGER) AND cand.day - 1) AS gmv,
+    (SELECT CASE WHEN sum(d.n) > 0 THEN 10000 * sum(d.settled) // sum(d.n) END
+       FROM daily AS d WHERE d.shop_id = cand.shop_id
+       AND d.day BETWEEN cand.day - CAST($settle_days AS INTEGER) AND cand.day - 1) AS settle_bp,
+    (SELECT CASE WHEN sum(d.n) > 0 THEN 10000 * sum(d.fast) // sum(d.n) END
+       FROM daily AS d WHERE d.shop_id = cand.shop_id
+       AND d.day BETWEEN cand.day - CAST($ship_days AS INTEGER) AND cand.day - 1) AS ship_bp,
+    (SELECT arg_max(s.score, s.score_date) FROM scores AS s
+       WHERE s.shop_id = cand.shop_id AND s.score_date <= cand.day) AS score
+  FROM cand
+)
+SELECT shop_id, task_id, min(day) FROM valued
+WHERE (NOT $has_min_gmv OR gmv >= $min_gmv)
+  AND (NOT $has_max_gmv OR gmv < $max_gmv)
+  AND (NOT $has_score OR coalesce(score, -1) >= $min_score)
+  AND (NOT $has_settle OR coalesce(settle_bp, -1) >= $min_settle)
+  AND (NOT $has_ship OR coalesce(ship_bp, -1) >= $min_ship)
+GROUP BY shop_id, task_id
 """
+"""For each (shop, task) whose condition was met (``prog_met``), the first day from then on
+when every gate holds, each gate read over the days before that day."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,11 +235,9 @@ def measure(con: duckdb.DuckDBPyConnection, task: Task, run_end: date) -> list[P
     return sorted(out, key=lambda p: p.shop_id)
 
 
-def is_late(programme: Programme, task: Task, p: Progress) -> bool:
-    """Met after the task's deadline, the entry-age limit or the programme's window."""
-    done = p.completed_on
-    if done is None:
-        return False
+def is_late(programme: Programme, task: Task, p: Progress, done: date) -> bool:
+    """Completed on ``done``, after the task's deadline (``within_days`` of the shop's first
+    day: day 0 to day ``within_days - 1``), the entry-age limit or the programme's window."""
     if done > programme.window.end:
         return True
     if task.within_days is not None and (done - p.started_on).days >= task.within_days.value:
@@ -228,40 +246,45 @@ def is_late(programme: Programme, task: Task, p: Progress) -> bool:
     return limit is not None and (done - p.opened_date).days > limit.value
 
 
-def gates_hold(
-    con: duckdb.DuckDBPyConnection, programme: Programme, shop_id: str, day: date
-) -> bool:
-    """Whether the programme's gates (GMV band, score, settlement and shipping rates) hold for
-    ``shop_id`` on ``day``, each read over the days before it."""
+def has_gates(programme: Programme) -> bool:
     e = programme.eligibility
-    if not (e.gmv_band or e.score_min_cp or e.settlement_rate or e.shipped_48h_rate):
-        return True
+    return bool(e.gmv_band or e.score_min_cp or e.settlement_rate or e.shipped_48h_rate)
 
-    def since(days: int | None) -> date:
-        return day - timedelta(days=days or 1)
 
-    params = {
-        "shop_id": shop_id,
-        "day": day,
-        "gmv_from": since(e.gmv_band.days.value if e.gmv_band else None),
-        "settle_from": since(e.settlement_rate.days.value if e.settlement_rate else None),
-        "ship_from": since(e.shipped_48h_rate.days.value if e.shipped_48h_rate else None),
-    }
-    row = con.execute(GATE_VALUES, params).fetchone()
-    assert row is not None
-    gmv, score, settlement_bp, shipped_bp = row
-    if e.gmv_band is not None:
-        low, high = e.gmv_band.min_fen, e.gmv_band.max_fen
-        if low is not None and gmv < low.value:
-            return False
-        if high is not None and gmv >= high.value:
-            return False
-    if e.score_min_cp is not None and (score is None or score < e.score_min_cp.value):
-        return False
-    if e.settlement_rate is not None and (
-        settlement_bp is None or settlement_bp < e.settlement_rate.min_bp.value
-    ):
-        return False
-    return e.shipped_48h_rate is None or (
-        shipped_bp is not None and shipped_bp >= e.shipped_48h_rate.min_bp.value
+def gate_days(
+    con: duckdb.DuckDBPyConnection,
+    programme: Programme,
+    met: list[tuple[str, str, date]],
+    last_day: date,
+) -> dict[tuple[str, str], date]:
+    """For each met ``(shop_id, task_id, day)``, the first day from ``day`` to ``last_day``
+    on which the programme's gates (GMV band, score, settlement and shipping rates) hold;
+    pairs whose gates never hold are absent. Without gates, the day the condition was met."""
+    if not has_gates(programme):
+        return {(shop, task): day for shop, task, day in met}
+    if not met:
+        return {}
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE prog_met (shop_id VARCHAR, task_id VARCHAR, met_on DATE)"
     )
+    con.executemany("INSERT INTO prog_met VALUES (?, ?, ?)", met)
+    e = programme.eligibility
+    band, settle, ship = e.gmv_band, e.settlement_rate, e.shipped_48h_rate
+    params: dict[str, object] = {
+        "last_day": last_day,
+        "gmv_days": band.days.value if band else 1,
+        "settle_days": settle.days.value if settle else 1,
+        "ship_days": ship.days.value if ship else 1,
+        "has_min_gmv": bool(band and band.min_fen),
+        "min_gmv": band.min_fen.value if band and band.min_fen else 0,
+        "has_max_gmv": bool(band and band.max_fen),
+        "max_gmv": band.max_fen.value if band and band.max_fen else 0,
+        "has_score": e.score_min_cp is not None,
+        "min_score": e.score_min_cp.value if e.score_min_cp else 0,
+        "has_settle": settle is not None,
+        "min_settle": settle.min_bp.value if settle else 0,
+        "has_ship": ship is not None,
+        "min_ship": ship.min_bp.value if ship else 0,
+    }
+    rows = con.execute(GATE_DAYS, params).fetchall()
+    return {(str(shop), str(task)): day for shop, task, day in rows}
