@@ -20,7 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import Connection
 
-HEAD: Final = "0004"
+HEAD: Final = "0005"
 """The newest migration shipped."""
 
 ADOPTED: Final = "0001"
