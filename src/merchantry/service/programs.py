@@ -13,11 +13,13 @@ from datetime import date
 from typing import Final
 
 import duckdb
+from sqlalchemy import Engine
 
 from merchantry.kit.errors import NotFound
 from merchantry.ledger.journal import PostResult
 from merchantry.ledger.rewards import post_rewards
 from merchantry.programs import Programme, load_programme, shipped_programmes
+from merchantry.programs.budget import BudgetLeft, Grant, budget_left, grant
 from merchantry.service.runner import RunReport, run_stages
 from merchantry.service.stages import DEFAULT_FEE_RULEBOOK, Progress, Stage, programs_stage
 from merchantry.store.sql import records
@@ -160,3 +162,33 @@ def _status(con: duckdb.DuckDBPyConnection, p: Programme, shop_id: str) -> Progr
         budget_left_fen=total.value - int(granted["granted"]) if total else None,
         merchant_left_fen=merchant.value - int(granted["mine"]) if merchant else None,
     )
+
+
+def grant_now(
+    engine: Engine,
+    program: str,
+    *,
+    grant_id: str,
+    shop_id: str,
+    reward_kind: str,
+    amount_fen: int,
+    on: date,
+) -> Grant:
+    """A real-time grant from ``program``'s budget in the operational database (see
+    :mod:`merchantry.programs.budget`)."""
+    if program not in shipped_programmes():
+        raise NotFound(f"no programme {program!r}; shipped: {', '.join(shipped_programmes())}")
+    return grant(
+        engine,
+        load_programme(program),
+        grant_id=grant_id,
+        shop_id=shop_id,
+        reward_kind=reward_kind,
+        amount_fen=amount_fen,
+        on=on,
+    )
+
+
+def live_budget(engine: Engine, program: str) -> BudgetLeft:
+    """What ``program``'s total budget has left after the real-time grants."""
+    return budget_left(engine, load_programme(program))
