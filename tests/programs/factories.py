@@ -140,3 +140,7 @@ def replace(p: Programme, **changes: object) -> Programme:
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> list[tuple[object, ...]]:
     return con.execute(sql, list(params)).fetchall()
+
+
+def signup(con: duckdb.DuckDBPyConnection, shop_id: str, program: str, day: date) -> None:
+    insert(con, "program_signups", program=program, shop_id=shop_id, signed_up_on=day)

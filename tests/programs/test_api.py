@@ -20,7 +20,7 @@ from merchantry.ops.keys import KeyRole, create_key
 from merchantry.programs import load_programme, run_programme
 from merchantry.store.warehouse import connect
 from tests.api.conftest import fresh_postgres
-from tests.programs.factories import orders, shop
+from tests.programs.factories import orders, shop, signup
 
 
 @dataclass
@@ -57,6 +57,7 @@ def _client(tmp_path: Path, empty_warehouse: Path, url: str) -> Iterator[Client]
     con = connect(db)
     for s in ("A", "B"):
         shop(con, s, opened=date(2025, 1, 1), tags=("industry_belt",))
+        signup(con, s, "douyin-2026-industry-belts", date(2026, 3, 1))
         orders(con, s, date(2026, 3, 2), 20)
     run_programme(con, load_programme("douyin-2026-industry-belts"), date(2026, 3, 31))
     con.close()

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from merchantry.cli.main import app
 from merchantry.kit.errors import MerchantryError
-from tests.programs.factories import orders, shop
+from tests.programs.factories import orders, shop, signup
 
 
 def invoke(*args: str, code: int = 0) -> str:
@@ -24,6 +24,7 @@ def invoke(*args: str, code: int = 0) -> str:
 
 def test_run_then_status_then_run_again(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     shop(con, "BELT", opened=date(2025, 1, 1), tags=("industry_belt",))
+    signup(con, "BELT", "douyin-2026-industry-belts", date(2026, 3, 1))
     orders(con, "BELT", date(2026, 3, 2), 20, scene="live", shipped_after_hours=5)
     db = str(tmp_path / "w.duckdb")
     con.close()

@@ -9,7 +9,7 @@ import duckdb
 
 from merchantry.programs import load_programme, reward_id, run_programme
 from merchantry.programs.rulebook import Budget, Number
-from tests.programs.factories import order, orders, programme, rows, shop
+from tests.programs.factories import order, orders, programme, rows, shop, signup
 
 
 def fen(value: int) -> Number:
@@ -107,10 +107,12 @@ def test_month_budget_resets_each_month(con: duckdb.DuckDBPyConnection) -> None:
 
 def test_per_merchant_budget(con: duckdb.DuckDBPyConnection) -> None:
     shop(con, "A", opened=date(2025, 1, 1))
+    signup(con, "A", "douyin-2026-industry-belts", date(2026, 3, 1))
     orders(con, "A", date(2026, 3, 1), 10, scene="live")
     rights = load_programme("douyin-2026-industry-belts")  # ¥500 + ¥300, merchant budget ¥800
     p = dataclasses.replace(rights, budget=Budget(per_merchant_fen=fen(79_999)))
     shop(con, "B", opened=date(2025, 1, 1), tags=("industry_belt",))
+    signup(con, "B", "douyin-2026-industry-belts", date(2026, 3, 1))
     orders(con, "B", date(2026, 3, 1), 20, scene="live")
     run_programme(con, p, date(2026, 3, 31))
     got = granted(con)

@@ -10,7 +10,7 @@ import duckdb
 from merchantry.ledger.check import check_journal
 from merchantry.ledger.rewards import post_rewards
 from merchantry.programs import load_programme, run_programme
-from tests.programs.factories import orders, rows, shop
+from tests.programs.factories import orders, rows, shop, signup
 
 BOOK = "douyin-2026"
 
@@ -28,6 +28,7 @@ def balances(con: duckdb.DuckDBPyConnection, upto: date) -> dict[tuple[str, str]
 def test_coupons_are_owed_until_they_expire_then_released(con: duckdb.DuckDBPyConnection) -> None:
     belts = load_programme("douyin-2026-industry-belts")
     shop(con, "A", opened=date(2025, 1, 1), tags=("industry_belt",))
+    signup(con, "A", "douyin-2026-industry-belts", date(2026, 3, 1))
     day = date(2026, 3, 2)
     orders(con, "A", day, 20, scene="live")
     run_programme(con, belts, date(2026, 3, 31))
@@ -63,6 +64,7 @@ def test_posting_twice_posts_nothing_and_a_held_reward_posts_nothing(
 ) -> None:
     belts = load_programme("douyin-2026-industry-belts")
     shop(con, "A", opened=date(2025, 1, 1), tags=("industry_belt",))
+    signup(con, "A", "douyin-2026-industry-belts", date(2026, 3, 1))
     orders(con, "A", date(2026, 3, 2), 20)  # no live orders: one task only
     run_programme(con, belts, date(2026, 3, 31))
     first = post_rewards(con, BOOK, date(2026, 3, 1), date(2026, 3, 31))

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from merchantry.programs import load_programme, run_programme
-from tests.programs.factories import order, orders, programme, rows, score, shop
+from tests.programs.factories import order, orders, programme, rows, score, shop, signup
 
 HEAD = """\
 program: test-programme
@@ -290,3 +290,19 @@ def test_transaction_certainty_needs_a_score(con: duckdb.DuckDBPyConnection) -> 
     score(con, "A", date(2026, 3, 5), 480)
     run_programme(con, p, date(2026, 3, 10))
     assert state(con, "A", "certainty-month")[:2] == ("completed", date(2026, 3, 5))
+
+
+def test_a_signup_programme_starts_each_shop_on_its_signup_day(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    belts = load_programme("douyin-2026-industry-belts")
+    assert belts.signup_required
+    for s in ("EARLY", "LATE", "NEVER"):
+        shop(con, s, opened=date(2025, 1, 1), tags=("industry_belt",))
+        orders(con, s, date(2026, 3, 2), 20)
+    signup(con, "EARLY", belts.name, date(2026, 3, 1))
+    signup(con, "LATE", belts.name, date(2026, 3, 3))  # its earlier orders do not count
+    run_programme(con, belts, date(2026, 3, 31))
+    assert state(con, "EARLY", "belt-twenty-orders")[:2] == ("completed", date(2026, 3, 2))
+    assert state(con, "LATE", "belt-twenty-orders") == ("in_progress", None, 0)
+    assert state(con, "NEVER", "belt-twenty-orders")[0] == "not eligible"

@@ -103,3 +103,21 @@ PROGRAM_ORDER_SUBSIDIES = Table(
 )
 
 PROGRAM_TABLES: Final = (PROGRAM_TASKS, PROGRAM_REWARDS, PROGRAM_ORDER_SUBSIDIES)
+
+PROGRAM_SIGNUPS = Table(
+    name="program_signups",
+    term_zh="计划报名",
+    description=(
+        "Merchants' sign-ups to growth programmes that need one (报名, e.g. in the 抖店 task "
+        "centre). A programme with `signup_required` admits an eligible shop from the day it "
+        "signed up."
+    ),
+    primary_key=("program", "shop_id"),
+    load_after=("shops",),
+    columns=(
+        Column("program", T.TEXT, "Programme rulebook name.", "扶持计划"),
+        Column("shop_id", T.TEXT, "Shop.", "店铺ID", references="shops.shop_id"),
+        Column("signed_up_on", T.DATE, "Day the shop signed up.", "报名日期"),
+    ),
+)
+"""An event table (input), declared here beside the programme outputs it feeds."""

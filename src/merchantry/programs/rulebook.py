@@ -202,6 +202,8 @@ class Programme:
     budget: Budget
     order_subsidy: OrderSubsidy | None = None
     sources: tuple[str, ...] = field(default=())
+    signup_required: bool = False
+    """Shops take part from the day they sign up (``program_signups``), not from entry."""
 
     def task(self, task_id: str) -> Task:
         for task in self.tasks:
@@ -631,6 +633,7 @@ def _order_subsidy(root: LineMap, rep: _Report) -> OrderSubsidy | None:
 
 _TOP_REQUIRED: Final = ("program", "title_zh", "title_en", "platform", "window")
 _TOP_OPTIONAL: Final = (
+    "signup_required",
     "sources",
     "eligibility",
     "tasks",
@@ -668,6 +671,14 @@ def parse_programme(text: str, source: str) -> tuple[Programme | None, list[Diag
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         rep.error(root.line_of("sources"), "not-a-list", "sources must be a list of text")
         sources = []
+    signup = root.get("signup_required", False)
+    if not isinstance(signup, bool):
+        rep.error(
+            root.line_of("signup_required"),
+            "not-a-boolean",
+            "signup_required must be true or false",
+        )
+        signup = False
     name = _text(root, "program", "rulebook", rep)
     if name and Path(source).suffix == ".yaml" and Path(source).stem != name:
         rep.error(
@@ -690,6 +701,7 @@ def parse_programme(text: str, source: str) -> tuple[Programme | None, list[Diag
         budget=budget,
         order_subsidy=subsidy,
         sources=tuple(sources),
+        signup_required=signup,
     ), rep.found
 
 

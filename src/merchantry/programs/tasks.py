@@ -18,9 +18,12 @@ from merchantry.programs.rulebook import Eligibility, Listed, Programme, Task
 
 ELIGIBLE_SHOPS: Final = """
 CREATE OR REPLACE TEMP TABLE prog_shops AS
-SELECT s.shop_id, s.opened_date, greatest(s.opened_date, $window_from) AS started_on
+SELECT s.shop_id, s.opened_date,
+       greatest(s.opened_date, $window_from, coalesce(u.signed_up_on, $window_from)) AS started_on
 FROM shops AS s LEFT JOIN categories AS c ON c.category_id = s.main_category_id
-WHERE greatest(s.opened_date, $window_from) <= $run_end
+LEFT JOIN program_signups AS u ON u.shop_id = s.shop_id AND u.program = $program
+WHERE greatest(s.opened_date, $window_from, coalesce(u.signed_up_on, $window_from)) <= $run_end
+  AND (NOT $signup_required OR u.signed_up_on IS NOT NULL)
   AND (NOT $has_entered OR s.opened_date BETWEEN $entered_from AND $entered_to)
   AND (NOT $has_store_types OR list_contains($store_types, s.store_type))
   AND (NOT $has_industries OR list_contains($industries, s.industry))
@@ -195,6 +198,8 @@ def select_shops(con: duckdb.DuckDBPyConnection, programme: Programme, run_end: 
     """Fill ``prog_shops`` with the shops the static eligibility admits; returns their count."""
     e: Eligibility = programme.eligibility
     params: dict[str, object] = {
+        "program": programme.name,
+        "signup_required": programme.signup_required,
         "window_from": programme.window.start,
         "run_end": run_end,
         "has_entered": e.entered is not None,

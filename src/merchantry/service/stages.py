@@ -320,7 +320,7 @@ def decisions_stage(
     )
 
 
-PROGRAM_INPUTS: Final = (*SCORE_INPUTS, "shop_scores")
+PROGRAM_INPUTS: Final = (*SCORE_INPUTS, "shop_scores", "program_signups")
 PROGRAM_OUTPUTS: Final = ("program_tasks", "program_rewards", "program_order_subsidies")
 
 
