@@ -120,7 +120,21 @@ def orders(
     con: duckdb.DuckDBPyConnection, shop_id: str, day: date, n: int, **kw: object
 ) -> list[str]:
     start = datetime(day.year, day.month, day.day, 10)
-    return [order(con, shop_id, start + timedelta(minutes=i), **kw) for i in range(n)]  # type: ignore[arg-type]
+    if kw:
+        return [order(con, shop_id, start + timedelta(minutes=i), **kw) for i in range(n)]  # type: ignore[arg-type]
+    first = next(_serial)
+    for _ in range(n - 1):
+        next(_serial)
+    con.execute(
+        "INSERT INTO orders (order_id, shop_id, buyer_id, sku_id, quantity, paid_at, goods_fen, "
+        "platform_coupon_fen, merchant_coupon_fen, amount_paid_fen, scene) "
+        "SELECT printf('O%08d', $first + i), $shop, 'B1', $sku, 1, "
+        "$start + to_minutes(CAST(i AS BIGINT)), 1000, 0, 0, 1000, 'product_card' "
+        "FROM range($n) AS t(i)",
+        {"first": first, "shop": shop_id, "sku": f"{shop_id}-K0", "start": start, "n": n},
+    )
+    ids = [f"O{first + i:08d}" for i in range(n)]
+    return ids
 
 
 def score(con: duckdb.DuckDBPyConnection, shop_id: str, day: date, score_cp: int) -> None:

@@ -20,6 +20,7 @@ from merchantry.ledger.journal import PostResult
 from merchantry.ledger.rewards import post_rewards
 from merchantry.programs import Programme, load_programme, shipped_programmes
 from merchantry.programs.budget import BudgetLeft, Grant, budget_left, grant
+from merchantry.programs.report import ProgrammeReport, programme_report
 from merchantry.service.runner import RunReport, run_stages
 from merchantry.service.stages import DEFAULT_FEE_RULEBOOK, Progress, Stage, programs_stage
 from merchantry.store.sql import records
@@ -192,3 +193,19 @@ def grant_now(
 def live_budget(engine: Engine, program: str) -> BudgetLeft:
     """What ``program``'s total budget has left after the real-time grants."""
     return budget_left(engine, load_programme(program))
+
+
+def programmes_report(
+    con: duckdb.DuckDBPyConnection, names: Sequence[str] = ()
+) -> list[ProgrammeReport]:
+    """Uptake, cost, cohorts and effect of every programme that has run (or of ``names``)."""
+    if not table_exists(con, "program_tasks"):
+        return []
+    ran = {
+        str(r[0])
+        for r in con.execute(
+            "SELECT program FROM program_tasks UNION SELECT program FROM program_order_subsidies"
+        ).fetchall()
+    }
+    chosen = [n for n in (names or shipped_programmes()) if n in ran]
+    return [programme_report(con, load_programme(n)) for n in chosen]
