@@ -155,7 +155,7 @@ def generate(
     for name, data in roster.tables.items():
         sinks[name].append(data)
     write_csv(out / TRUTH_DIR / "cs_agents.csv", roster.truth)
-    uplift = plant_uplift(stream(seed, _PROGRAMS), pop, start, days, program_uplift_bp)
+    uplift = plant_uplift(stream(seed, _PROGRAMS), pop, start, program_uplift_bp)
     sinks["program_signups"].append(uplift.signups)
     write_csv(out / TRUTH_DIR / "program_uplift.csv", uplift.truth)
 

@@ -1,8 +1,9 @@
 """A planted programme effect: sign-ups to a growth programme and the sales uplift they cause.
 
 Half (:data:`SIGNUP_SHARE`) of the shops the planted programme admits (tagged industry belt,
-intangible heritage or rural, as ``douyin-2026-industry-belts`` requires) sign up on the
-middle day of the generated period; from that day their order intensity is multiplied by
+intangible heritage or rural, as ``douyin-2026-industry-belts`` requires) sign up
+:data:`SIGNUP_AFTER_DAYS` days after the first generated day (a fixed day, so a longer run
+starts with the same data); from that day their order intensity is multiplied by
 ``1 + uplift_bp / 10 000``. ``truth/program_uplift.csv`` names the programme, the
 participants, the sign-up day and the uplift, so ``merchantry programs report`` can be
 checked against it: its difference-in-differences estimate must cover the planted uplift
@@ -23,6 +24,9 @@ from merchantry.synth.population import Population
 PLANTED_PROGRAM: Final = "douyin-2026-industry-belts"
 PLANTED_TAGS: Final = frozenset({"industry_belt", "intangible_heritage", "rural"})
 SIGNUP_SHARE: Final = 0.5
+SIGNUP_AFTER_DAYS: Final = 14
+"""Participants sign up on the 15th generated day: 14 days before it and, in a 28-day run,
+14 from it for the report's windows."""
 DEFAULT_UPLIFT_BP: Final = 3_000
 """+30% orders for participants after they sign up."""
 
@@ -48,7 +52,6 @@ def plant_uplift(
     rng: np.random.Generator,
     pop: Population,
     start: date,
-    days: int,
     uplift_bp: int = DEFAULT_UPLIFT_BP,
 ) -> Uplift:
     """Choose the participants and build the boosted population (stream 6)."""
@@ -57,9 +60,7 @@ def plant_uplift(
     tags = shops.column("tags").to_pylist()
     eligible = np.array([bool(PLANTED_TAGS & set(t or ())) for t in tags], dtype=bool)
     chosen = eligible & (rng.random(len(ids)) < SIGNUP_SHARE)
-    if days < 2:
-        chosen[:] = False
-    signup_day = start + timedelta(days=days // 2)
+    signup_day = start + timedelta(days=SIGNUP_AFTER_DAYS)
     picked = [shop for shop, c in zip(ids, chosen, strict=True) if c]
     signups = pa.table(
         {
