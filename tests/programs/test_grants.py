@@ -192,3 +192,18 @@ def test_the_10bn_plan_has_room_for_every_order_of_a_small_market(
     order(con, "A", datetime(2026, 3, 1, 9), goods_fen=20_000, coupon_fen=2_000)
     run_programme(con, plan, date(2026, 3, 31))
     assert rows(con, "SELECT charged_fen FROM program_order_subsidies") == [(2_000,)]
+
+
+def test_hot_category_ad_coupon_cap_holds_one_fen_more(con: duckdb.DuckDBPyConnection) -> None:
+    hot = load_programme("douyin-2022-hot-category-incentive")
+    first = hot.tasks[0]
+    rewards = (dataclasses.replace(first.rewards[0], amount_fen=fen(50_001)), first.rewards[1])
+    bigger = dataclasses.replace(
+        hot, tasks=(dataclasses.replace(first, rewards=rewards), hot.tasks[1])
+    )
+    shop(con, "A", opened=date(2022, 5, 10))
+    orders(con, "A", date(2022, 5, 11), 10, goods_fen=20_000)
+    run_programme(con, bigger, date(2022, 12, 31))
+    ads = [r for r in granted(con) if r[2] == "ad_coupon"]
+    assert sum(int(r[3]) for r in ads) == 100_000  # type: ignore[call-overload]
+    assert [(r[4], r[5]) for r in ads if r[4]] == [(1, "cap")]

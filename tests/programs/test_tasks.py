@@ -306,3 +306,14 @@ def test_a_signup_programme_starts_each_shop_on_its_signup_day(
     assert state(con, "EARLY", "belt-twenty-orders")[:2] == ("completed", date(2026, 3, 2))
     assert state(con, "LATE", "belt-twenty-orders") == ("in_progress", None, 0)
     assert state(con, "NEVER", "belt-twenty-orders")[0] == "not eligible"
+
+
+def test_beidou_million_cohort_boundary(con: duckdb.DuckDBPyConnection) -> None:
+    beidou = load_programme("douyin-2022-beidou-apparel")
+    shop(con, "BELOW", opened=date(2021, 1, 1))
+    shop(con, "AT", opened=date(2021, 1, 1))
+    order(con, "BELOW", datetime(2022, 6, 3, 9), goods_fen=99_999_999)
+    order(con, "AT", datetime(2022, 6, 3, 9), goods_fen=100_000_000)
+    run_programme(con, beidou, date(2022, 6, 30))
+    assert state(con, "BELOW", "month-1m")[0] == "in_progress"
+    assert state(con, "AT", "month-1m")[:2] == ("completed", date(2022, 6, 3))
