@@ -113,7 +113,10 @@ def status_command(
                 label(Vocabulary.TASK_KIND, t.kind),
                 f"{t.progress:,} / {t.target:,}",
                 state,
-                t.rewards,
+                "\n".join(
+                    f"{label(Vocabulary.REWARD_KIND, kind)} {format_fen(fen)}"
+                    for kind, fen in t.rewards
+                ),
             )
         console.print(table)
         left = [

@@ -70,8 +70,8 @@ class TaskLine:
     state: str
     completed_on: date | None
     status_label: str | None
-    rewards: str
-    """What the task grants, as written in the rulebook."""
+    rewards: tuple[tuple[str, int], ...]
+    """What the task grants, as written in the rulebook: (reward kind, fen)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +147,7 @@ def _status(con: duckdb.DuckDBPyConnection, p: Programme, shop_id: str) -> Progr
                 state=str(row["state"]),
                 completed_on=row["completed_on"],
                 status_label=row["status_label"],
-                rewards=", ".join(f"{r.kind} {r.amount_fen.value}" for r in task.rewards),
+                rewards=tuple((r.kind, r.amount_fen.value) for r in task.rewards),
             )
         )
     total, merchant = p.budget.total_fen, p.budget.per_merchant_fen

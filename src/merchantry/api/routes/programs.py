@@ -37,6 +37,13 @@ ProgramName = Annotated[
 ]
 
 
+class RewardOut(BaseModel):
+    kind: str = Field(
+        description="traffic_coupon, ad_coupon, commission_discount, fee_waiver or cash."
+    )
+    amount_fen: int
+
+
 class TaskOut(BaseModel):
     task_id: str
     title: str
@@ -46,7 +53,7 @@ class TaskOut(BaseModel):
     state: str = Field(description="completed, in_progress, gated or late.")
     completed_on: date | None
     status_label: str | None
-    rewards: str
+    rewards: list[RewardOut] = Field(description="What completing the task grants.")
 
 
 class ProgrammeOut(BaseModel):
@@ -86,7 +93,7 @@ STATUS_EXAMPLE: dict[str, Any] = {
                     "state": "completed",
                     "completed_on": "2026-03-02",
                     "status_label": None,
-                    "rewards": "traffic_coupon 50000",
+                    "rewards": [{"kind": "traffic_coupon", "amount_fen": 50000}],
                 }
             ],
             "granted_fen": 50000,
@@ -148,7 +155,7 @@ def _task(t: programs.TaskLine) -> TaskOut:
         state=t.state,
         completed_on=t.completed_on,
         status_label=t.status_label,
-        rewards=t.rewards,
+        rewards=[RewardOut(kind=k, amount_fen=f) for k, f in t.rewards],
     )
 
 
