@@ -16,6 +16,7 @@ from sqlalchemy import Engine, MetaData, create_engine, inspect, text
 from merchantry.ops import HEAD, current_revision, migrate
 from merchantry.ops.migrate import SCRIPTS, create_ops_engine
 from merchantry.ops.tables import metadata as ops_metadata
+from merchantry.programs.budget import metadata as programs_metadata
 from merchantry.risk.store import metadata as risk_metadata
 from merchantry.risk.store import open_store
 from tests.api.conftest import fresh_postgres
@@ -32,6 +33,7 @@ SERVICE_TABLES = {
     "jobs",
 }
 RISK_TABLES = {"integrity_events", "risk_cases", "risk_case_audit", "risk_case_evidence"}
+SERVICE_TABLES |= {"program_budgets", "program_grants"}  # 0005, merchantry.programs.budget
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -49,7 +51,7 @@ def _tables(engine: Engine) -> set[str]:
 
 def _declared() -> MetaData:
     combined = MetaData()
-    for source in (risk_metadata, ops_metadata):
+    for source in (risk_metadata, ops_metadata, programs_metadata):
         for table in source.tables.values():
             table.to_metadata(combined)
     return combined

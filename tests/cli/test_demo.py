@@ -32,6 +32,7 @@ def test_demo_runs_every_step_and_accounts_for_every_row(tmp_path: Path) -> None
         "scores.html",
         "scores-taobao.html",
         "good-service-ranking.csv",
+        "programs.html",
         "merchantry.duckdb",
     ):
         assert (out / name).is_file(), name

@@ -22,6 +22,7 @@ TRUTH_FILES = {
     "misdescribed_skus",
     "damaging_carriers",
     "cs_agents",
+    "program_uplift",
 }
 
 

@@ -27,6 +27,8 @@ from merchantry.cli.options import progress
 from merchantry.cli.score import print_summary as print_score_summary
 from merchantry.ingest import IngestReport
 from merchantry.kit.money import format_fen
+from merchantry.programs.html import effect_line
+from merchantry.programs.html import write_page as write_programmes_page
 from merchantry.report import (
     CellKind,
     Column,
@@ -175,6 +177,32 @@ def step_close(run: DemoRun) -> None:
     )
 
 
+def step_programmes(run: DemoRun) -> None:
+    """Growth programmes: tasks, rewards within budgets, their postings, the effect report."""
+    done, reports = demo.run_demo_programmes(run.warehouse(), run.start, run.end)
+    posted = done.postings
+    for r in reports:
+        run.console.print(
+            f"{r.title_zh} / {r.title_en}: {r.participants:,} of {r.eligible:,} shops took "
+            f"part, cost {format_fen(r.cost_fen)}; {effect_line(r)}",
+            highlight=False,
+        )
+    run.console.print(f"Reward entries posted: {posted.posted:,}.", highlight=False)
+    write_programmes_page(reports, run.out / "programs.html", period=f"{run.start} – {run.end}")
+    run.highlights.append(
+        (
+            "增长计划 · Growth programmes",
+            (
+                Metric("participating shops", f"{sum(r.participants for r in reports):,}"),
+                Metric.money(
+                    "rewards and subsidies", sum(r.cost_fen for r in reports), favourable=False
+                ),
+                Metric("reward entries posted", f"{posted.posted:,}", note="programs.html"),
+            ),
+        )
+    )
+
+
 def step_risk(run: DemoRun) -> None:
     """Risk: rings of linked buyers and a decision on every after-sales request."""
     found = run_risk_demo(run.warehouse(), run.data_dir / "truth", run.start, run.end)
@@ -266,6 +294,7 @@ SHOWN: dict[str, Step] = {
     "scores": (f"experience scores: {SCORE_RULEBOOK}, {TAOBAO_SCORE_RULEBOOK}", step_score),
     "simulate": (f"fees and savings: {BASELINE} → {CANDIDATE}", step_simulate),
     "close": ("close the month: ledger and payouts", step_close),
+    "programs": ("growth programmes: tasks, rewards, effect", step_programmes),
     "risk": ("risk: rings and refund decisions", step_risk),
 }
 """How each step of :data:`merchantry.service.demo.STEP_ORDER` is shown."""

@@ -71,6 +71,7 @@ def _register_all() -> None:
         inbox,
         ingest,
         ledger,
+        programs,
         reco,
         returns,
         risk,
@@ -97,6 +98,7 @@ def _register_all() -> None:
         inbox,
         cs,
         reco,
+        programs,
     ):
         module.register(app)
 

@@ -43,6 +43,9 @@ class Account(StrEnum):
     PLATFORM_SUBSIDY = "platform_subsidy"
     """Money the platform funds: coupon subsidies, premiums it gifts, compensation it bears,
     rewards. Goes negative by what it spends."""
+    PROGRAM_COUPONS = "program_coupons"
+    """Programme coupons (traffic, 随心推, commission discount) a shop holds and has not spent:
+    the platform owes them until they are used or expire (``ledger/rewards.py``)."""
     PLATFORM_INSURANCE = "platform_insurance"
     """Return-shipping insurance (运费险) premiums received."""
     PLATFORM_PENALTIES = "platform_penalties"

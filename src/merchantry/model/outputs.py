@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from merchantry.model.programs import PROGRAM_TABLES
 from merchantry.model.reco import RECO_CLUSTERS
 from merchantry.model.schema import Column, ColumnType, Table
 from merchantry.model.score_outputs import SCORE_TABLES
@@ -138,6 +139,7 @@ ACCOUNTS: Final = (
     "platform_fee_revenue",
     "platform_ads_revenue",
     "platform_subsidy",
+    "program_coupons",
     "platform_insurance",
     "platform_penalties",
     "logistics_claims",
@@ -334,4 +336,5 @@ OUTPUT_TABLES: Final[tuple[Table, ...]] = (
     OVERTURNED_ENTRIES,
     *SCORE_TABLES,
     RECO_CLUSTERS,
+    *PROGRAM_TABLES,
 )

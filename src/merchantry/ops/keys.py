@@ -52,6 +52,7 @@ MERCHANT_SCOPES: Final = frozenset(
         "insurance:read",
         "cs:ask",
         "cs:route",
+        "programs:read",
     }
 )
 """Everything a merchant key may hold: reads of its own shop, appeals, its own fee quotes."""
@@ -69,6 +70,7 @@ OPERATOR_SCOPES: Final = MERCHANT_SCOPES | {
     "reco:filter",
     "cs:staffing",
     "cs:replay",
+    "programs:grant",
 }
 """What an operator key gets when ``--scopes`` is not given."""
 
@@ -81,6 +83,7 @@ INTEGRATOR_SCOPES: Final = frozenset(
         "reco:filter",
         "cs:route",
         "cs:ask",
+        "programs:grant",
     }
 )
 """What an integrator key gets when ``--scopes`` is not given."""

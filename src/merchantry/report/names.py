@@ -56,6 +56,12 @@ class Vocabulary(StrEnum):
     """Where a risk case stands (``risk_cases.state``)."""
     CASE_SUBJECT = "case_subject"
     """What a risk case is about (``risk_cases.subject``)."""
+    REWARD_KIND = "reward_kind"
+    """What a growth-programme task grants (``program_rewards.reward_kind``)."""
+    TASK_STATE = "task_state"
+    """Where a shop stands on a programme task (``program_tasks.state``)."""
+    TASK_KIND = "task_kind"
+    """The condition a programme task measures."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +271,31 @@ CASE_SUBJECTS: Final = _names(
     ("penalty", "处罚", "Penalty"),
 )
 
+REWARD_KINDS: Final = _names(
+    ("traffic_coupon", "流量券", "Traffic coupon"),
+    ("ad_coupon", "随心推券", "Ad coupon (随心推)"),
+    ("commission_discount", "佣金优惠", "Commission discount"),
+    ("fee_waiver", "免佣额度", "Fee waiver credit"),
+    ("cash", "现金奖励", "Cash"),
+)
+
+TASK_STATES: Final = _names(
+    ("completed", "已完成", "Completed"),
+    ("in_progress", "进行中", "In progress"),
+    ("gated", "未达门槛", "Gate not met"),
+    ("late", "超时完成", "Completed too late"),
+)
+
+TASK_KINDS: Final = _names(
+    ("products_listed", "发布商品", "Products listed"),
+    ("orders", "支付订单", "Paid orders"),
+    ("orders_shipped_within", "限时发货订单", "Orders shipped in time"),
+    ("live_orders", "直播订单", "Live-room orders"),
+    ("daily_sales_over", "单日销售额", "Daily sales over"),
+    ("monthly_sales_at_least", "月销售额", "Monthly sales"),
+    ("score_reached", "体验分达标", "Score reached"),
+)
+
 REGISTRY: Final[Mapping[Vocabulary, Mapping[str, Name]]] = MappingProxyType(
     {
         Vocabulary.INDICATOR: INDICATORS,
@@ -280,6 +311,9 @@ REGISTRY: Final[Mapping[Vocabulary, Mapping[str, Name]]] = MappingProxyType(
         Vocabulary.ADJUSTMENT: ADJUSTMENTS,
         Vocabulary.CASE_STATE: CASE_STATES,
         Vocabulary.CASE_SUBJECT: CASE_SUBJECTS,
+        Vocabulary.REWARD_KIND: REWARD_KINDS,
+        Vocabulary.TASK_STATE: TASK_STATES,
+        Vocabulary.TASK_KIND: TASK_KINDS,
     }
 )
 """Every vocabulary, read-only."""

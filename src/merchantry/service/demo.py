@@ -20,9 +20,11 @@ import duckdb
 from merchantry.ingest import IngestReport, ingest_dir
 from merchantry.kit.money import format_fen
 from merchantry.ledger import CloseSummary, close_key
+from merchantry.programs.report import ProgrammeReport
 from merchantry.report.page import shop_label
 from merchantry.scoring import ScoreRunSummary
 from merchantry.scoring.report import RankedShop, ranking, typical_score
+from merchantry.service.programs import ProgrammesRun, programmes_report, run_programmes
 from merchantry.service.runner import RunReport, run_stages
 from merchantry.service.simulation import run_simulation
 from merchantry.service.stages import (
@@ -42,7 +44,7 @@ CANDIDATE: Final = "douyin-2026"
 SCORE_RULEBOOK: Final = "douyin-score-2026-07"
 TAOBAO_SCORE_RULEBOOK: Final = "taobao-score-2026"
 
-STEP_ORDER: Final = ("generate", "ingest", "scores", "simulate", "close", "risk")
+STEP_ORDER: Final = ("generate", "ingest", "scores", "simulate", "close", "programs", "risk")
 """The demo, in order: scores before the close (its quality-merchant rule reads the score
 in force on each order's payment date), the simulation before the close (it prices the
 candidate's fee lines, which the close then finds fresh)."""
@@ -230,3 +232,12 @@ def run_close(
         int(borne[0]) if borne else 0,
         int(borne[1]) if borne else 0,
     )
+
+
+def run_demo_programmes(
+    con: duckdb.DuckDBPyConnection, start: date, end: date, progress: Progress | None = None
+) -> tuple[ProgrammesRun, list[ProgrammeReport]]:
+    """Every shipped growth programme over the period, its rewards posted in the candidate's
+    journal, and the programmes report (uptake, cost, effect)."""
+    done = run_programmes(con, start, end, rulebook=CANDIDATE, progress=progress)
+    return done, programmes_report(con)

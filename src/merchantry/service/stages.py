@@ -28,6 +28,7 @@ import duckdb
 from merchantry.fees import run_rulebook
 from merchantry.kit.errors import InputError
 from merchantry.ledger import CloseSummary, close_period
+from merchantry.programs import load_programme, run_programme
 from merchantry.risk.decisions import score_requests
 from merchantry.risk.model import RiskModel
 from merchantry.risk.rings import Method, find_rings
@@ -316,6 +317,31 @@ def decisions_stage(
         run,
         f"{rulebook_digest(book)} model={model.version if model else 'none'}",
         StageScope.WAREHOUSE,
+    )
+
+
+PROGRAM_INPUTS: Final = (*SCORE_INPUTS, "shop_scores", "program_signups")
+PROGRAM_OUTPUTS: Final = ("program_tasks", "program_rewards", "program_order_subsidies")
+
+
+def programs_stage(name: str) -> Stage:
+    """One growth programme (``rulebooks/programs/<name>.yaml``): tasks, grants, subsidies.
+    It recomputes from the programme's first day, so it is a whole-warehouse stage."""
+    programme = load_programme(name)
+
+    def run(ctx: StageContext) -> StageOutcome:
+        ctx.progress(f"programme {programme.name}")
+        done = run_programme(ctx.con, programme, ctx.end)
+        return StageOutcome(done.summary, detail=done)
+
+    digest = hashlib.sha256(repr(programme).encode("utf-8")).hexdigest()[:16]
+    return Stage(
+        f"programs:{programme.name}",
+        f"growth programme {programme.title_en}",
+        PROGRAM_INPUTS,
+        PROGRAM_OUTPUTS,
+        run,
+        digest,
     )
 
 

@@ -47,6 +47,7 @@ from merchantry.synth.lookalikes import plant_lookalikes
 from merchantry.synth.orders import draw_orders, epoch_seconds
 from merchantry.synth.output import FORMATS, TableSink, write_csv
 from merchantry.synth.population import Population, draw_population
+from merchantry.synth.programs import DEFAULT_UPLIFT_BP, plant_uplift
 from merchantry.synth.return_plants import Plants, draw_plants, plant_causes, rewrite_cases
 from merchantry.synth.services import draw_services
 from merchantry.synth.vector import stream
@@ -78,6 +79,7 @@ _LOOKALIKES: Final = 3
 _PLANTS: Final = 4
 _AGENTS: Final = 5
 _NOTES: Final = 10
+_PROGRAMS: Final = 6
 _STEPS: Final = (
     "orders",
     "causes",
@@ -126,6 +128,7 @@ def generate(
     fmt: str = "parquet",
     orders_per_shop_day: float = DEFAULT_ORDERS_PER_SHOP_DAY,
     progress: bool = True,
+    program_uplift_bp: int = DEFAULT_UPLIFT_BP,
 ) -> GenerateSummary:
     """Write a synthetic marketplace of ``shops`` shops over ``days`` days from ``start``.
 
@@ -154,12 +157,18 @@ def generate(
     for name, data in roster.tables.items():
         sinks[name].append(data)
     write_csv(out / TRUTH_DIR / "cs_agents.csv", roster.truth)
+    uplift = plant_uplift(stream(seed, _PROGRAMS), pop, start, program_uplift_bp)
+    sinks["program_signups"].append(uplift.signups)
+    write_csv(out / TRUTH_DIR / "program_uplift.csv", uplift.truth)
 
     end = epoch_seconds(start + timedelta(days=days))
     with _progress(progress, days) as advance:
         for day in range(days):
             day_date = start + timedelta(days=day)
-            _generate_day(pop, plants, seed, day, day_date, end, orders_per_shop_day, sinks, roster)
+            day_pop = uplift.population_on(pop, day_date)
+            _generate_day(
+                day_pop, plants, seed, day, day_date, end, orders_per_shop_day, sinks, roster
+            )
             advance(sinks["orders"].rows)
     for sink in sinks.values():
         sink.close()

@@ -1,0 +1,204 @@
+"""``merchantry programs``: run the growth programmes, show a shop's tasks, report on them.
+
+The work is in :mod:`merchantry.service.programs`; this module parses options and prints.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from merchantry.cli.options import (
+    DATE_FORMATS,
+    DEFAULT_DB,
+    DbOption,
+    check_period,
+    command,
+    open_warehouse,
+    progress,
+    require_shop,
+)
+from merchantry.cli.run import print_run
+from merchantry.kit.errors import Diagnostic, InputError
+from merchantry.kit.money import format_bp, format_fen
+from merchantry.programs import check_programme_file, shipped_programmes
+from merchantry.programs.html import effect_line, write_page
+from merchantry.programs.rulebook import shipped_programmes_dir
+from merchantry.report.names import Vocabulary, label
+from merchantry.service.programs import programmes_report, run_programmes, shop_status
+from merchantry.service.stages import DEFAULT_FEE_RULEBOOK
+
+programs_app = typer.Typer(
+    help="Growth programmes: tasks, rewards, budgets and their effect.", no_args_is_help=True
+)
+
+
+def run_command(
+    start: Annotated[datetime, typer.Option("--from", formats=DATE_FORMATS, help="First day.")],
+    end: Annotated[
+        datetime, typer.Option("--to", formats=DATE_FORMATS, help="Last day (inclusive).")
+    ],
+    program: Annotated[
+        list[str] | None,
+        typer.Option("--program", help="Only this programme (repeat for several)."),
+    ] = None,
+    rulebook: Annotated[
+        str, typer.Option("--rulebook", help="Fee rulebook whose journal the rewards join.")
+    ] = DEFAULT_FEE_RULEBOOK,
+    force: Annotated[bool, typer.Option(help="Run the programmes even when fresh.")] = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Run every programme (tasks, grants, subsidies) over the period, then post the rewards.
+
+    Each programme is a `programs:<name>` stage of the runner: re-running an unchanged
+    period changes nothing and posts nothing twice."""
+    console = Console()
+    check_period(start.date(), end.date())
+    names = tuple(program or ())
+    unknown = sorted(set(names) - set(shipped_programmes()))
+    if unknown:
+        raise InputError(
+            f"unknown programme {', '.join(unknown)}; shipped: {', '.join(shipped_programmes())}"
+        )
+    with open_warehouse(db) as con, progress(console, "starting") as step:
+        done = run_programmes(
+            con,
+            start.date(),
+            end.date(),
+            names=names,
+            rulebook=rulebook,
+            force=force,
+            progress=step,
+        )
+    print_run(console, done.stages)
+    p = done.postings
+    console.print(
+        f"reward postings: {p.posted:,} posted, {p.reversed:,} reversed, {p.unchanged:,} unchanged",
+        highlight=False,
+    )
+
+
+def status_command(
+    shop: Annotated[str, typer.Option("--shop", help="Shop id.")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """A shop's programmes: each task's progress, rewards granted and pending, budget left."""
+    console = Console()
+    with open_warehouse(db, read_only=True) as con:
+        require_shop(con, shop)
+        statuses = shop_status(con, shop)
+    if not statuses:
+        console.print(
+            f"Shop {shop} takes part in no programme (run `merchantry programs run` first).",
+            highlight=False,
+        )
+        return
+    for s in statuses:
+        table = Table(title=f"{s.title_zh} / {s.title_en} ({s.program}), as of {s.as_of}")
+        for column in ("task 任务", "condition 条件", "progress 进度", "state 状态", "rewards"):
+            table.add_column(column)
+        for t in s.tasks:
+            state = label(Vocabulary.TASK_STATE, t.state)
+            if t.completed_on:
+                state += f" {t.completed_on}"
+            if t.status_label:
+                state += f" [{t.status_label}]"
+            table.add_row(
+                t.title,
+                label(Vocabulary.TASK_KIND, t.kind),
+                f"{t.progress:,} / {t.target:,}",
+                state,
+                "\n".join(
+                    f"{label(Vocabulary.REWARD_KIND, kind)} {format_fen(fen)}"
+                    for kind, fen in t.rewards
+                ),
+            )
+        console.print(table)
+        left = [
+            f"granted 已发 {format_fen(s.granted_fen)}",
+            f"held by caps or budget 未发 {format_fen(s.held_fen)}",
+            f"pending 待完成 {format_fen(s.pending_fen)}",
+        ]
+        if s.merchant_left_fen is not None:
+            left.append(f"your budget left 个人额度剩余 {format_fen(s.merchant_left_fen)}")
+        if s.budget_left_fen is not None:
+            left.append(f"programme budget left 计划预算剩余 {format_fen(s.budget_left_fen)}")
+        console.print("  " + "; ".join(left), highlight=False)
+
+
+def report_command(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write the HTML report here.", dir_okay=False)
+    ] = None,
+    program: Annotated[
+        list[str] | None,
+        typer.Option("--program", help="Only this programme (repeat for several)."),
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Uptake, cost per programme, status cohorts, and the effect on participants' GMV.
+
+    The effect is a difference in differences against matched non-participants with a 95%
+    bootstrap interval (docs/programs.md)."""
+    console = Console()
+    with open_warehouse(db, read_only=True) as con:
+        reports = programmes_report(con, tuple(program or ()))
+    if not reports:
+        console.print("No programme has run yet: run `merchantry programs run` first.")
+        return
+    table = Table(title="Growth programmes 增长计划")
+    for column in ("programme 计划", "eligible", "participants", "uptake", "cost 成本", "effect"):
+        table.add_column(column)
+    for r in reports:
+        table.add_row(
+            f"{r.title_zh} / {r.title_en}",
+            f"{r.eligible:,}",
+            f"{r.participants:,}",
+            format_bp(r.uptake_bp),
+            format_fen(r.cost_fen),
+            effect_line(r),
+        )
+    console.print(table)
+    for r in reports:
+        for label_text, n in r.statuses:
+            console.print(f"  {r.title_zh}: {label_text} {n:,} shops", highlight=False)
+    if out is not None:
+        period = f"{len(reports)} programmes"
+        console.print(f"Report: {write_page(reports, out, period=period)}", highlight=False)
+
+
+def check_command(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Programme rulebooks (default: the shipped ones).")
+    ] = None,
+) -> None:
+    """Check programme rulebooks: every problem with file, line and key."""
+    console = Console()
+    paths = files or [shipped_programmes_dir() / f"{n}.yaml" for n in shipped_programmes()]
+    problems: list[Diagnostic] = []
+    for path in paths:
+        found, diagnostics = check_programme_file(path)
+        problems += diagnostics
+        if found is not None:
+            assumed = sum(1 for _k, n in found.numbers() if n.assumption)
+            console.print(
+                f"{path}: ok ({len(found.tasks)} tasks, {len(found.numbers())} numbers, "
+                f"{assumed} assumed)",
+                highlight=False,
+            )
+    if problems:
+        raise InputError(f"{len(problems)} problem(s) in programme rulebooks", problems)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``programs`` group to ``app``."""
+    command(programs_app, "run", run_command)
+    command(programs_app, "status", status_command)
+    command(programs_app, "report", report_command)
+    command(programs_app, "check", check_command)
+    app.add_typer(programs_app, name="programs")

@@ -1,0 +1,211 @@
+"""Growth programmes as use cases: run them, show a shop where it stands, report on them.
+
+Shared by ``merchantry programs``, the API and the console. :func:`growth_stages` is every
+``programs:`` stage (and, once the seeding work lands, every ``seeding:`` stage) in the order
+the runner executes them; :func:`run_programmes` runs them and then posts the rewards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+import duckdb
+from sqlalchemy import Engine
+
+from merchantry.kit.errors import NotFound
+from merchantry.ledger.journal import PostResult
+from merchantry.ledger.rewards import post_rewards
+from merchantry.programs import Programme, load_programme, shipped_programmes
+from merchantry.programs.budget import BudgetLeft, Grant, budget_left, grant
+from merchantry.programs.report import ProgrammeReport, programme_report
+from merchantry.service.runner import RunReport, run_stages
+from merchantry.service.stages import DEFAULT_FEE_RULEBOOK, Progress, Stage, programs_stage
+from merchantry.store.sql import records
+from merchantry.store.warehouse import table_exists
+
+GROWTH_KINDS: Final = ("programs", "seeding")
+"""Stage kinds ``merchantry programs run`` executes."""
+
+
+def growth_stages(names: Sequence[str] = ()) -> tuple[Stage, ...]:
+    """A ``programs:`` stage per programme (default: every shipped one)."""
+    return tuple(programs_stage(n) for n in (names or shipped_programmes()))
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammesRun:
+    """What ``programs run`` did: the stages, then the reward postings."""
+
+    stages: RunReport
+    postings: PostResult
+
+
+def run_programmes(
+    con: duckdb.DuckDBPyConnection,
+    start: date,
+    end: date,
+    *,
+    names: Sequence[str] = (),
+    rulebook: str = DEFAULT_FEE_RULEBOOK,
+    force: bool = False,
+    progress: Progress | None = None,
+    extra_stages: Sequence[Stage] = (),
+) -> ProgrammesRun:
+    """Run the stale growth stages over ``start``..``end``, then post the rewards booked in it."""
+    stages = (*growth_stages(names), *extra_stages)
+    report = run_stages(con, start, end, stages=stages, force=force, progress=progress)
+    return ProgrammesRun(report, post_rewards(con, rulebook, start, end))
+
+
+@dataclass(frozen=True, slots=True)
+class TaskLine:
+    task_id: str
+    title: str
+    kind: str
+    progress: int
+    target: int
+    state: str
+    completed_on: date | None
+    status_label: str | None
+    rewards: tuple[tuple[str, int], ...]
+    """What the task grants, as written in the rulebook: (reward kind, fen)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeStatus:
+    """One shop's standing in one programme."""
+
+    program: str
+    title_zh: str
+    title_en: str
+    as_of: date
+    tasks: tuple[TaskLine, ...]
+    granted_fen: int
+    held_fen: int
+    pending_fen: int
+    """Rewards of tasks not completed yet (what is still to earn)."""
+    budget_left_fen: int | None
+    """What is left of the programme's total budget; ``None`` when it has none."""
+    merchant_left_fen: int | None
+    """What is left of the per-merchant budget; ``None`` when it has none."""
+
+
+def shop_status(con: duckdb.DuckDBPyConnection, shop_id: str) -> list[ProgrammeStatus]:
+    """Each programme the shop is eligible for: tasks, rewards granted and pending, budget
+    left. Refuses a shop the warehouse does not know."""
+    if not con.execute("SELECT 1 FROM shops WHERE shop_id = ?", [shop_id]).fetchone():
+        raise NotFound(f"no shop {shop_id!r} in the warehouse")
+    if not table_exists(con, "program_tasks"):
+        return []
+    programs = [
+        str(r[0])
+        for r in con.execute(
+            "SELECT DISTINCT program FROM program_tasks WHERE shop_id = ? ORDER BY program",
+            [shop_id],
+        ).fetchall()
+    ]
+    return [_status(con, load_programme(name), shop_id) for name in programs]
+
+
+def _status(con: duckdb.DuckDBPyConnection, p: Programme, shop_id: str) -> ProgrammeStatus:
+    rows = {
+        str(r["task_id"]): r
+        for r in records(
+            con,
+            "SELECT * FROM program_tasks WHERE program = ? AND shop_id = ?",
+            [p.name, shop_id],
+        )
+    }
+    granted = records(
+        con,
+        "SELECT coalesce(sum(amount_fen), 0) AS granted, coalesce(sum(held_fen), 0) AS held, "
+        "coalesce(sum(amount_fen) FILTER (WHERE shop_id = $shop), 0) AS mine, "
+        "coalesce(sum(held_fen) FILTER (WHERE shop_id = $shop), 0) AS mine_held "
+        "FROM program_rewards WHERE program = $program",
+        {"program": p.name, "shop": shop_id},
+    )[0]
+    tasks: list[TaskLine] = []
+    pending = 0
+    as_of = p.window.start
+    for task in p.tasks:
+        row = rows.get(task.id)
+        if row is None:
+            continue
+        as_of = row["as_of"]
+        if row["state"] == "in_progress":
+            pending += sum(r.amount_fen.value for r in task.rewards)
+        tasks.append(
+            TaskLine(
+                task_id=task.id,
+                title=task.title,
+                kind=task.kind,
+                progress=int(row["progress"]),
+                target=int(row["target"]),
+                state=str(row["state"]),
+                completed_on=row["completed_on"],
+                status_label=row["status_label"],
+                rewards=tuple((r.kind, r.amount_fen.value) for r in task.rewards),
+            )
+        )
+    total, merchant = p.budget.total_fen, p.budget.per_merchant_fen
+    return ProgrammeStatus(
+        program=p.name,
+        title_zh=p.title_zh,
+        title_en=p.title_en,
+        as_of=as_of,
+        tasks=tuple(tasks),
+        granted_fen=int(granted["mine"]),
+        held_fen=int(granted["mine_held"]),
+        pending_fen=pending,
+        budget_left_fen=total.value - int(granted["granted"]) if total else None,
+        merchant_left_fen=merchant.value - int(granted["mine"]) if merchant else None,
+    )
+
+
+def grant_now(
+    engine: Engine,
+    program: str,
+    *,
+    grant_id: str,
+    shop_id: str,
+    reward_kind: str,
+    amount_fen: int,
+    on: date,
+) -> Grant:
+    """A real-time grant from ``program``'s budget in the operational database (see
+    :mod:`merchantry.programs.budget`)."""
+    if program not in shipped_programmes():
+        raise NotFound(f"no programme {program!r}; shipped: {', '.join(shipped_programmes())}")
+    return grant(
+        engine,
+        load_programme(program),
+        grant_id=grant_id,
+        shop_id=shop_id,
+        reward_kind=reward_kind,
+        amount_fen=amount_fen,
+        on=on,
+    )
+
+
+def live_budget(engine: Engine, program: str) -> BudgetLeft:
+    """What ``program``'s total budget has left after the real-time grants."""
+    return budget_left(engine, load_programme(program))
+
+
+def programmes_report(
+    con: duckdb.DuckDBPyConnection, names: Sequence[str] = ()
+) -> list[ProgrammeReport]:
+    """Uptake, cost, cohorts and effect of every programme that has run (or of ``names``)."""
+    if not table_exists(con, "program_tasks"):
+        return []
+    ran = {
+        str(r[0])
+        for r in con.execute(
+            "SELECT program FROM program_tasks UNION SELECT program FROM program_order_subsidies"
+        ).fetchall()
+    }
+    chosen = [n for n in (names or shipped_programmes()) if n in ran]
+    return [programme_report(con, load_programme(n)) for n in chosen]

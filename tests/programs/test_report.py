@@ -1,0 +1,109 @@
+"""The programmes report: uptake, cost, cohorts, and the DiD effect with its interval.
+
+On generated data the generator plants a known uplift for the shops that sign up to the
+industry-belt programme (truth/program_uplift.csv); the report's interval must cover it, and
+cover 0 when nothing is planted."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from merchantry.ingest.pipeline import ingest_dir
+from merchantry.programs import load_programme, run_programme
+from merchantry.programs.html import build_page
+from merchantry.programs.report import estimate_effect, programme_report
+from merchantry.store.warehouse import connect
+from merchantry.synth.generator import DEFAULT_START, generate
+from merchantry.synth.programs import PLANTED_PROGRAM
+from tests.programs.factories import orders, shop, signup
+
+
+def test_did_on_hand_made_shops(con: duckdb.DuckDBPyConnection) -> None:
+    belts = load_programme("douyin-2026-industry-belts")
+    start, event = date(2026, 3, 1), date(2026, 3, 15)
+    for i in range(12):
+        participant = i < 4
+        s = f"S{i:02d}"
+        shop(con, s, opened=date(2025, 1, 1), tags=("industry_belt",) if participant else ())
+        if participant:
+            signup(con, s, belts.name, event)
+        per_day = 2 + i % 3
+        for d in range(28):
+            day = start + timedelta(days=d)
+            n = per_day * (2 if participant and day >= event else 1)
+            orders(con, s, day, n)
+    run_programme(con, belts, date(2026, 3, 28))
+    effect = estimate_effect(con, belts)
+    assert effect is not None
+    assert effect.pairs == 4
+    assert effect.window_days == 14
+    # each participant's daily GMV doubles; every control stays flat
+    assert 9_500 <= effect.effect_bp <= 10_000
+    assert effect.low_bp <= effect.effect_bp <= effect.high_bp
+    report = programme_report(con, belts)
+    assert (report.eligible, report.participants, report.uptake_bp) == (4, 4, 10_000)
+    assert report.granted_fen == 4 * 50_000  # twenty orders each; no live-room sales
+    html = build_page([report], period="March 2026").to_html()
+    assert "县域产业带与特色产业扶持" in html
+    assert "Effect" in html
+
+
+def test_too_few_participants_give_no_estimate(con: duckdb.DuckDBPyConnection) -> None:
+    belts = load_programme("douyin-2026-industry-belts")
+    shop(con, "A", opened=date(2025, 1, 1), tags=("industry_belt",))
+    signup(con, "A", belts.name, date(2026, 3, 10))
+    orders(con, "A", date(2026, 3, 11), 20)
+    run_programme(con, belts, date(2026, 3, 31))
+    assert estimate_effect(con, belts) is None
+
+
+def _market(root: Path, uplift_bp: int) -> tuple[duckdb.DuckDBPyConnection, list[dict[str, str]]]:
+    generate(
+        root / "data",
+        shops=300,
+        days=28,
+        seed=3,
+        progress=False,
+        orders_per_shop_day=6,
+        program_uplift_bp=uplift_bp,
+    )
+    with (root / "data" / "truth" / "program_uplift.csv").open(encoding="utf-8") as f:
+        truth = list(csv.DictReader(f))
+    con = connect(root / "w.duckdb")
+    ingest_dir(con, root / "data", progress=False)
+    run_programme(con, load_programme(PLANTED_PROGRAM), DEFAULT_START + timedelta(days=27))
+    return con, truth
+
+
+@pytest.mark.slow
+def test_the_report_recovers_the_planted_uplift(tmp_path: Path) -> None:
+    con, truth = _market(tmp_path, 3_000)
+    try:
+        assert len(truth) >= 15
+        assert {t["uplift_bp"] for t in truth} == {"3000"}
+        signed = {r[0] for r in con.execute("SELECT shop_id FROM program_signups").fetchall()}
+        assert signed == {t["shop_id"] for t in truth}
+        effect = estimate_effect(con, load_programme(PLANTED_PROGRAM))
+        assert effect is not None
+        assert effect.pairs >= 15
+        assert effect.covers_bp(3_000), effect
+        assert effect.low_bp > 0, effect  # and the effect is told apart from none
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_no_planted_uplift_gives_an_interval_around_zero(tmp_path: Path) -> None:
+    con, truth = _market(tmp_path, 0)
+    try:
+        assert {t["uplift_bp"] for t in truth} == {"0"}
+        effect = estimate_effect(con, load_programme(PLANTED_PROGRAM))
+        assert effect is not None
+        assert effect.covers_bp(0), effect
+    finally:
+        con.close()
