@@ -12,6 +12,7 @@ from typing import Final
 from merchantry.model.reco import RECO_CLUSTERS
 from merchantry.model.schema import Column, ColumnType, Table
 from merchantry.model.score_outputs import SCORE_TABLES
+from merchantry.model.seeding import SEEDING_TABLES
 
 T = ColumnType
 
@@ -122,6 +123,8 @@ ENTRY_KINDS: Final = (
     "deposit_deduction",
     "annual_fee",
     "reward",
+    "seeding_payout",
+    "seeding_clawback",
     "reversal",
 )
 """Kinds of journal entry. Their business meaning is documented in ``docs/ledger.md``."""
@@ -334,4 +337,5 @@ OUTPUT_TABLES: Final[tuple[Table, ...]] = (
     OVERTURNED_ENTRIES,
     *SCORE_TABLES,
     RECO_CLUSTERS,
+    *SEEDING_TABLES,
 )
