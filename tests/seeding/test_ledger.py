@@ -59,7 +59,8 @@ def test_payout_is_posted_once_and_a_late_refund_clawed_back(
         (pay_on, "creator_payable", "CR1", 500, "seeding.payout"),
     ]
     again = close(warehouse, *OCTOBER)
-    assert again.result.posted == 0 and again.result.reversed == 0
+    assert again.result.posted == 0
+    assert again.result.reversed == 0
     assert balance(warehouse, "creator_payable", "CR1") == 500
 
     # refunded after the payout: the next seeding run claws it back, the close posts it
@@ -82,7 +83,8 @@ def test_payout_is_posted_once_and_a_late_refund_clawed_back(
     assert balance(warehouse, "platform_subsidy", "seeding-2026") == 0
     assert check_journal(warehouse) == []
     final = close(warehouse, *OCTOBER)
-    assert final.result.posted == 0 and final.result.reversed == 0
+    assert final.result.posted == 0
+    assert final.result.reversed == 0
 
 
 def test_refund_known_before_the_payout_posts_nothing(
