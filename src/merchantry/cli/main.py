@@ -60,6 +60,7 @@ def _register_all() -> None:
         rulebook,
         run,
         score,
+        seeding,
         serve,
         simulate,
     )
@@ -80,6 +81,7 @@ def _register_all() -> None:
         inbox,
         cs,
         reco,
+        seeding,
     ):
         module.register(app)
 
