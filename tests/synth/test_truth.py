@@ -12,6 +12,7 @@ from merchantry.synth import GenerateSummary
 from tests.synth.market import scalar
 
 TRUTH_FILES = {
+    "seeding_journeys",
     "refund_rings",
     "late_shipping_shops",
     "poor_quality_shops",

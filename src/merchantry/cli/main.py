@@ -78,6 +78,7 @@ def _register_all() -> None:
         rulebook,
         run,
         score,
+        seeding,
         serve,
         simulate,
     )
@@ -99,6 +100,7 @@ def _register_all() -> None:
         cs,
         reco,
         programs,
+        seeding,
     ):
         module.register(app)
 

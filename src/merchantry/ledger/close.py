@@ -14,7 +14,8 @@ Order of work (each step a plain function; :data:`STEPS` after the schedule):
 4. settlements falling due in the period (amounts are the orders' pending sums,
    so they see step 3);
 5. deposits (openings, deductions, reviews);
-6. rewards (hook);
+6. rewards (hook), then creator seeding payouts and clawbacks
+   (:mod:`merchantry.ledger.seeding`);
 7. the journal's cheap invariants over what this close touched (every entry
    balances, no leg posted twice: :func:`~merchantry.ledger.check.check_close`);
    a problem raises ``IntegrityError`` and rolls the whole close back;
@@ -46,6 +47,8 @@ from merchantry.ledger.journal import EMPTY, CloseRef, PostResult, post_staged, 
 from merchantry.ledger.overturns import reverse_overturned
 from merchantry.ledger.postings import prepare, stage_order_events
 from merchantry.ledger.rewards import stage_rewards
+from merchantry.ledger.seeding import KINDS as SEEDING_KINDS
+from merchantry.ledger.seeding import stage_seeding
 from merchantry.ledger.settlement import build_schedule, stage_settlements
 from merchantry.rulebook.checker import load_rulebook
 from merchantry.rulebook.facts import score_gaps
@@ -181,6 +184,9 @@ def close_period(
             result += post_staged(con, ref, kinds=("reward",), start=start, end=end)
         else:
             result += EMPTY
+        start_stage(con)
+        stage_seeding(con, start, end)
+        result += post_staged(con, ref, kinds=SEEDING_KINDS, start=start, end=end)
         say("journal invariants")
         problems = check_close(con, key)
         if problems:  # raising inside the transaction rolls the whole close back

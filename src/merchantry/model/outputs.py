@@ -13,6 +13,7 @@ from merchantry.model.programs import PROGRAM_TABLES
 from merchantry.model.reco import RECO_CLUSTERS
 from merchantry.model.schema import Column, ColumnType, Table
 from merchantry.model.score_outputs import SCORE_TABLES
+from merchantry.model.seeding import SEEDING_TABLES
 
 T = ColumnType
 
@@ -123,6 +124,8 @@ ENTRY_KINDS: Final = (
     "deposit_deduction",
     "annual_fee",
     "reward",
+    "seeding_payout",
+    "seeding_clawback",
     "reversal",
 )
 """Kinds of journal entry. Their business meaning is documented in ``docs/ledger.md``."""
@@ -337,4 +340,5 @@ OUTPUT_TABLES: Final[tuple[Table, ...]] = (
     *SCORE_TABLES,
     RECO_CLUSTERS,
     *PROGRAM_TABLES,
+    *SEEDING_TABLES,
 )

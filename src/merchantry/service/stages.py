@@ -38,6 +38,7 @@ from merchantry.risk.settings import settings_from
 from merchantry.rulebook import load_rulebook
 from merchantry.rulebook.model import Rulebook
 from merchantry.scoring import score_shops
+from merchantry.seeding import attribute, load_rules
 
 Progress = Callable[[str], None]
 """Called with a short description as each step of a stage starts."""
@@ -245,7 +246,7 @@ def close_stage(rulebook: str | Rulebook, rulebook_dirs: Sequence[Path] = ()) ->
     return Stage(
         f"close:{book.name}",
         f"close under {book.name}: journal, settlement, payouts, deposits",
-        (*FACTS, "violations", "fee_lines", "overturned_entries", "journal_entries"),
+        (*FACTS, "violations", "fee_lines", "overturned_entries", "journal_entries", *SEEDING_PAID),
         ("journal_entries", "journal_postings", "order_payouts", "deposit_requirements"),
         run,
         rulebook_digest(book),
@@ -257,6 +258,41 @@ def close_line(summary: CloseSummary) -> str:
     return (
         f"{r.posted:,} entries posted, {r.reversed:,} reversed, {r.unchanged:,} unchanged "
         f"({summary.postings:,} postings)"
+    )
+
+
+SEEDING_INPUTS: Final = (
+    "orders",
+    "products",
+    "creator_videos",
+    "video_views",
+    "searches",
+    "after_sales",
+)
+SEEDING_PAID: Final = ("seeding_payouts", "seeding_clawbacks")
+
+
+def seeding_stage(rulebook: str = "seeding-2026") -> Stage:
+    """Creator seeding (种草) attribution, payouts and clawbacks under a seeding rulebook
+    (``rulebooks/seeding/``); the close posts what it writes. Run before the close."""
+    rules = load_rules(rulebook)
+
+    def run(ctx: StageContext) -> StageOutcome:
+        ctx.progress(f"seeding attribution under {rules.name}")
+        s = attribute(ctx.con, rules, ctx.start, ctx.end)
+        return StageOutcome(
+            f"{s.orders:,} orders attributed to {s.creators:,} creators, "
+            f"{s.payout_fen:,} fen paid, {s.clawbacks:,} clawbacks",
+            detail=s,
+        )
+
+    return Stage(
+        f"seeding:{rules.name}",
+        f"creator seeding incentive under {rules.name}",
+        (*SEEDING_INPUTS, "seeding_attributions"),
+        ("seeding_attributions", *SEEDING_PAID),
+        run,
+        rules.digest,
     )
 
 

@@ -44,11 +44,12 @@ from merchantry.synth.agents import Roster, assign_agents, draw_agents
 from merchantry.synth.cs_notes import add_notes
 from merchantry.synth.fulfilment import build_logistics, draw_causes, draw_journey
 from merchantry.synth.lookalikes import plant_lookalikes
-from merchantry.synth.orders import draw_orders, epoch_seconds
+from merchantry.synth.orders import OrderBatch, draw_orders, epoch_seconds
 from merchantry.synth.output import FORMATS, TableSink, write_csv
 from merchantry.synth.population import Population, draw_population
 from merchantry.synth.programs import DEFAULT_UPLIFT_BP, plant_uplift
 from merchantry.synth.return_plants import Plants, draw_plants, plant_causes, rewrite_cases
+from merchantry.synth.seeding import plant_seeding
 from merchantry.synth.services import draw_services
 from merchantry.synth.vector import stream
 
@@ -80,6 +81,7 @@ _PLANTS: Final = 4
 _AGENTS: Final = 5
 _NOTES: Final = 10
 _PROGRAMS: Final = 6
+_SEEDING: Final = 7
 _STEPS: Final = (
     "orders",
     "causes",
@@ -162,14 +164,20 @@ def generate(
     write_csv(out / TRUTH_DIR / "program_uplift.csv", uplift.truth)
 
     end = epoch_seconds(start + timedelta(days=days))
+    journeys: list[pa.Table] = []
     with _progress(progress, days) as advance:
         for day in range(days):
             day_date = start + timedelta(days=day)
             day_pop = uplift.population_on(pop, day_date)
-            _generate_day(
+            batch = _generate_day(
                 day_pop, plants, seed, day, day_date, end, orders_per_shop_day, sinks, roster
             )
+            seeded = plant_seeding(stream(seed, _SEEDING, day), pop, batch, end)
+            for name, data in seeded.tables.items():
+                sinks[name].append(data)
+            journeys.append(seeded.truth)
             advance(sinks["orders"].rows)
+    write_csv(out / TRUTH_DIR / "seeding_journeys.csv", pa.concat_tables(journeys))
     for sink in sinks.values():
         sink.close()
     return GenerateSummary(
@@ -194,7 +202,7 @@ def _generate_day(
     orders_per_shop_day: float,
     sinks: dict[str, TableSink],
     roster: Roster,
-) -> None:
+) -> OrderBatch:
     rng = {step: stream(seed, _DAY, day, k) for k, step in enumerate(_STEPS)}
     batch = draw_orders(rng["orders"], pop, day, day_date, orders_per_shop_day)
     cause = draw_causes(rng["causes"], pop, batch)
@@ -228,6 +236,7 @@ def _generate_day(
     }
     for name, data in tables.items():
         sinks[name].append(data)
+    return batch
 
 
 def _check(*, shops: int, days: int, fmt: str, orders_per_shop_day: float) -> None:

@@ -1,0 +1,60 @@
+"""Creator seeding payouts and clawbacks (种草激励), posted by the close.
+
+The seeding stage writes ``seeding_payouts`` (what each creator is paid on a day under a
+seeding rulebook) and ``seeding_clawbacks`` (payouts taken back because the order was
+refunded after the payout); the ledger never imports it, they meet in those tables.
+
+* ``seeding_payout`` (payout date), one entry per rulebook, creator and day: the seeding
+  fund (``platform_subsidy``, party = the seeding rulebook) → ``creator_payable``.
+* ``seeding_clawback`` (refund date), one entry per rulebook, creator and day: the
+  creator's ``creator_payable`` → back to the fund.
+
+Entries carry no order (the commission settlement sweeps ``creator_payable`` by order,
+so it never moves them). Keys derive from rulebook, creator and date, so a second
+close posts nothing and a changed payout is corrected by reversal and a new revision.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Final
+
+import duckdb
+
+from merchantry.ledger.journal import namespace
+from merchantry.store.sql import run_sql
+
+PAYOUT_KIND: Final = "seeding_payout"
+CLAWBACK_KIND: Final = "seeding_clawback"
+KINDS: Final = (PAYOUT_KIND, CLAWBACK_KIND)
+
+STAGE_PAYOUTS: Final = """
+INSERT INTO ledger_stage
+SELECT md5($ns || p.source_id), 'seeding_payout', p.source_id, NULL, NULL, p.pay_on,
+       [ledger_leg('platform_subsidy', p.rulebook, -p.amount_fen, p.rule_id),
+        ledger_leg('creator_payable', p.creator_id, p.amount_fen, p.rule_id)]
+FROM (
+  SELECT *, rulebook || '|' || creator_id || '|' || CAST(pay_on AS VARCHAR) AS source_id
+  FROM seeding_payouts WHERE pay_on BETWEEN $start AND $end
+) AS p
+"""
+
+STAGE_CLAWBACKS: Final = """
+INSERT INTO ledger_stage
+SELECT md5($ns || c.source_id), 'seeding_clawback', c.source_id, NULL, NULL, c.clawed_on,
+       [ledger_leg('creator_payable', c.creator_id, -c.amount_fen, c.rule_id),
+        ledger_leg('platform_subsidy', c.rulebook, c.amount_fen, c.rule_id)]
+FROM (
+  SELECT rulebook, creator_id, clawed_on, sum(amount_fen) AS amount_fen,
+         any_value(rule_id) AS rule_id,
+         rulebook || '|' || creator_id || '|' || CAST(clawed_on AS VARCHAR) AS source_id
+  FROM seeding_clawbacks WHERE clawed_on BETWEEN $start AND $end
+  GROUP BY rulebook, creator_id, clawed_on
+) AS c
+"""
+
+
+def stage_seeding(con: duckdb.DuckDBPyConnection, start: date, end: date) -> None:
+    """Stage the period's seeding payouts and clawbacks into ``ledger_stage``."""
+    run_sql(con, STAGE_PAYOUTS, {"start": start, "end": end, "ns": namespace(PAYOUT_KIND)})
+    run_sql(con, STAGE_CLAWBACKS, {"start": start, "end": end, "ns": namespace(CLAWBACK_KIND)})
