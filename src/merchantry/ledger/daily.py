@@ -53,7 +53,7 @@ DIGEST_PARTS: Final = (
     "logistics_events AS x WHERE CAST(x.event_at AS DATE) BETWEEN $from AND $end",
     "after_sales AS x WHERE CAST(x.requested_at AS DATE) BETWEEN $from AND $end"
     " OR CAST(x.closed_at AS DATE) BETWEEN $from AND $end",
-    "fee_lines AS x WHERE x.rulebook = $rulebook AND x.accrued_on BETWEEN $from AND $end",
+    "fee_lines AS x WHERE x.rulebook = $rulebook AND x.accrued_on BETWEEN $from AND $fees_end",
     "violations AS x WHERE CAST(x.occurred_at AS DATE) BETWEEN $from AND $end",
     "shop_scores AS x WHERE x.score_date BETWEEN $from AND $end",
     "journal_entries AS x WHERE x.booked_on BETWEEN $from AND $end AND x.close_key <> $close_key",
@@ -93,7 +93,11 @@ def period_digest(
     a period closed at once, every row dated up to ``end``."""
     key = close_key(book.name, start, end)
     since = start if daily else EPOCH
-    params = {"from": since, "end": end, "rulebook": book.name, "close_key": key}
+    # a period closed at once also reads fee lines dated after it (a later refund line moves
+    # an order's fee refund out of the period); a day leaves that to the later day's close
+    fees_end = end if daily else date.max
+    params = {"from": since, "end": end, "fees_end": fees_end, "rulebook": book.name}
+    params["close_key"] = key
     row = run_sql(con, DIGEST, params).fetchone()
     previous = ""
     if daily:
