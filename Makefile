@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck layers pytest bench clean system
+.PHONY: demo test lint typecheck layers pytest bench bench-scale clean system
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ pytest: $(STAMP) system
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The long run: the close at 1 M, 10 M and 100 M orders (hours; ~40 GB of disk at 100 M),
+# appending to docs/img/scale-results.json and redrawing docs/img/scale.html.
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench.scale --orders 1000000 10000000 100000000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -8,9 +8,13 @@ for most orders, a refund case on one in eight, violations) with the fee lines a
 ledger's alone. Each side runs in its own child process so its peak memory (max
 RSS) is its own:
 
-* **close**: ``close_period`` under ``douyin-2026`` (schedule, sales, refunds,
+* **close**: ``close_period`` (through ``close_marked``, which skips an unchanged
+  month) under ``douyin-2026`` (schedule, sales, refunds,
   fee refunds, compensation, settlements, deposits) in one transaction;
 * **re-run**: the same close again (posts nothing: the idempotency check);
+* ``--mode daily`` (or ``both``): the month closed one day at a time
+  (:func:`merchantry.ledger.daily.close_days`), then re-closed day by day (each
+  unchanged day is recognised by its digest and posts nothing);
 * **baseline**: ``INSERT INTO journal_postings SELECT … FROM range(N)`` of as many
   rows as the close posted, into a fresh table of the same schema and key.
 
@@ -21,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -34,7 +37,8 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from merchantry.ledger import close_period
+from bench.report import Result, emit, peak_mib
+from merchantry.ledger.daily import close_days, close_marked
 from merchantry.rulebook.checker import load_rulebook
 from merchantry.store.warehouse import connect
 
@@ -111,7 +115,7 @@ def _settings(con: duckdb.DuckDBPyConnection, memory: str) -> None:
 
 
 def _peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    return peak_mib()
 
 
 def child_prepare(db: Path, orders: int, shops: int, memory: str) -> dict[str, object]:
@@ -130,7 +134,7 @@ def child_close(db: Path, memory: str) -> dict[str, object]:
     _settings(con, memory)
     book = load_rulebook(RULEBOOK)
     began = time.perf_counter()
-    summary = close_period(con, book, START, END)
+    summary = close_marked(con, book, START, END)
     seconds = time.perf_counter() - began
     entries = con.execute("SELECT count(*) FROM journal_entries").fetchone()
     con.close()
@@ -139,6 +143,26 @@ def child_close(db: Path, memory: str) -> dict[str, object]:
         "postings": summary.postings,
         "entries": int(entries[0]) if entries else 0,
         "posted": summary.result.posted,
+        "peak_mib": _peak_mib(),
+    }
+
+
+def child_daily(db: Path, memory: str) -> dict[str, object]:
+    con = connect(db)
+    _settings(con, memory)
+    book = load_rulebook(RULEBOOK)
+    began = time.perf_counter()
+    days = close_days(con, book, START, END)
+    seconds = time.perf_counter() - began
+    entries = con.execute("SELECT count(*) FROM journal_entries").fetchone()
+    con.close()
+    times = [d.seconds for d in days]
+    return {
+        "seconds": seconds,
+        "postings": sum(d.postings for d in days),
+        "entries": int(entries[0]) if entries else 0,
+        "skipped": sum(d.unchanged_inputs for d in days),
+        "day_seconds": times,
         "peak_mib": _peak_mib(),
     }
 
@@ -169,6 +193,8 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=10_000_000)
     parser.add_argument("--shops", type=int, default=20_000)
     parser.add_argument("--memory", default="8GB", help="DuckDB memory_limit per side.")
+    parser.add_argument("--mode", choices=("month", "daily", "both"), default="both")
+    parser.add_argument("--keep", type=Path, help="Keep the warehouse here (a directory).")
     parser.add_argument("--child", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -177,29 +203,48 @@ def main() -> None:
             result = child_prepare(db, args.orders, args.shops, args.memory)
         elif kind == "close":
             result = child_close(db, args.memory)
+        elif kind == "daily":
+            result = child_daily(db, args.memory)
         else:
             result = child_baseline(db, int(args.child[2]), args.memory)
         print(json.dumps(result))
         return
 
     console = Console()
-    with tempfile.TemporaryDirectory(prefix="bench-close-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-close-", dir=args.keep) as tmp:
         db = Path(tmp) / "w.duckdb"
         common = ["--orders", str(args.orders), "--shops", str(args.shops)]
         memory = ["--memory", args.memory]
         console.print(f"preparing {args.orders:,} orders …")
         prepared = _child("prepare", str(db), *common, *memory)
-        console.print(f"  made in {prepared['seconds']:.0f} s; closing March 2026 …")
-        closed = _child("close", str(db), *memory)
-        console.print(f"  closed in {closed['seconds']:.0f} s; closing again …")
-        rerun = _child("close", str(db), *memory)
+        console.print(f"  made in {prepared['seconds']:.0f} s")
+        sides: list[tuple[str, dict[str, object]]] = []
+        if args.mode in ("daily", "both"):
+            daily_db = Path(tmp) / "d.duckdb"
+            if args.mode == "both":
+                daily_db.write_bytes(db.read_bytes())
+            else:
+                db.rename(daily_db)
+            console.print("  closing March 2026 day by day …")
+            daily = _child("daily", str(daily_db), *memory)
+            console.print(f"  closed in {daily['seconds']:.0f} s; re-closing every day …")
+            sides += [("daily close", daily), ("daily re-close", _child("daily", str(daily_db)))]
+            daily_db.unlink()
+        if args.mode in ("month", "both"):
+            console.print("  closing March 2026 at once …")
+            closed = _child("close", str(db), *memory)
+            console.print(f"  closed in {closed['seconds']:.0f} s; closing again …")
+            again = _child("close", str(db), *memory)
+            sides += [("month close", closed), ("month re-close", again)]
+        first = sides[0][1]
         console.print("  baseline …")
-        baseline = _child("baseline", str(Path(tmp) / "b.duckdb"), str(closed["postings"]), *memory)
+        baseline = _child("baseline", str(Path(tmp) / "b.duckdb"), str(first["postings"]), *memory)
 
-    table = Table(title=f"Month close, {args.orders:,} orders (2 threads, {args.memory})")
-    for name in ("side", "seconds", "postings", "postings/s", "peak MiB"):
+    table = Table(title=f"Close, {args.orders:,} orders (2 threads, {args.memory})")
+    for name in ("side", "seconds", "postings", "postings/s", "peak MiB", "× baseline"):
         table.add_column(name, justify="left" if name == "side" else "right")
-    for side, r in (("close", closed), ("close again (no-op)", rerun), ("baseline", baseline)):
+    base_rate = int(str(baseline["postings"])) / float(str(baseline["seconds"]))
+    for side, r in (*sides, ("baseline INSERT … SELECT", baseline)):
         seconds = float(str(r["seconds"]))
         postings = int(str(r["postings"]))
         rate = postings / seconds if postings else 0.0
@@ -209,14 +254,32 @@ def main() -> None:
             f"{postings:,}",
             f"{rate:,.0f}",
             f"{float(str(r['peak_mib'])):,.0f}",
+            f"{rate / base_rate:.2f}" if postings else "",
         )
     console.print(table)
-    ratio = (int(str(closed["postings"])) / float(str(closed["seconds"]))) / (
-        int(str(baseline["postings"])) / float(str(baseline["seconds"]))
-    )
-    console.print(
-        f"entries {int(str(closed['entries'])):,}; close postings/s ÷ baseline postings/s = "
-        f"{ratio:.2f}"
+    firsts = dict(sides)
+    for label, again in (("daily", "daily re-close"), ("month", "month re-close")):
+        if again in firsts:
+            share = float(str(firsts[again]["seconds"])) / float(
+                str(firsts[f"{label} close"]["seconds"])
+            )
+            console.print(f"{label} re-close ÷ first close = {share:.1%} (target ≤ 5%)")
+    closed = sides[0][1]
+    emit(
+        Result(
+            bench="close",
+            rows=int(str(closed["postings"])),
+            seconds=float(str(closed["seconds"])),
+            peak_mib=max(float(str(r["peak_mib"])) for _, r in sides),
+            baseline_seconds=float(str(baseline["seconds"])) * 1.0,
+            baseline_rows=int(str(baseline["postings"])),
+            extra={
+                "orders": args.orders,
+                "mode": sides[0][0],
+                "prepare_seconds": prepared["seconds"],
+                **{name: r for name, r in sides},
+            },
+        )
     )
 
 

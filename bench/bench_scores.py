@@ -34,6 +34,7 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from bench.report import Result, emit
 from merchantry.store.warehouse import connect
 from merchantry.synth.catalogue import INDUSTRIES
 
@@ -248,13 +249,19 @@ def main() -> None:
     table = Table(title=f"Scores: {args.shops:,} shops × {SCORED_DAYS} days ({orders:,} orders)")
     for column in ("run", "seconds", "peak RSS (MB)", "rows", "shop-days / s"):
         table.add_column(column, justify="right")
+    measured: dict[str, tuple[float, float]] = {}
     for name, job in (("baseline", _baseline), ("stage A", _stage_a), ("full stage", _full)):
         with console.status(f"running {name}"):
             seconds, peak, rows = _in_child(job, str(args.db))
+        measured[name] = (seconds, peak)
         shop_days = args.shops * SCORED_DAYS
         table.add_row(name, f"{seconds:.1f}", f"{peak:,.0f}", f"{rows:,}",
                       f"{shop_days / seconds:,.0f}")  # fmt: skip
     console.print(table)
+    (full, full_peak), (base, _) = measured["full stage"], measured["baseline"]
+    console.print(f"full stage ÷ raw aggregation = {full / base:.1f}× (target ≤ 3×)")
+    shop_days = args.shops * SCORED_DAYS
+    emit(Result("scores", shop_days, full, full_peak, base, shop_days))
 
 
 if __name__ == "__main__":

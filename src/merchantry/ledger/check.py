@@ -163,6 +163,13 @@ reversals) and overturn reversals (the close posts those first)."""
 
 CLOSE_CHECKS: Final[tuple[Check, ...]] = (
     Check(
+        "duplicate-entry",
+        "entry ids posted more than once",
+        "SELECT entry_id FROM journal_entries WHERE entry_id IN ("
+        "SELECT entry_id FROM journal_entries WHERE close_key = $close_key"
+        " OR starts_with(close_key, $overturn)) GROUP BY entry_id HAVING count(*) > 1",
+    ),
+    Check(
         "unbalanced-entry",
         "entries whose postings do not sum to zero",
         f"SELECT entry_id FROM journal_postings WHERE entry_id IN ({TOUCHED})"

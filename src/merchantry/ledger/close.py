@@ -86,6 +86,9 @@ class KindCount:
     """Half the sum of absolute leg amounts: money moved between accounts."""
 
 
+EMPTY_KINDS: Final[tuple[KindCount, ...]] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class CloseSummary:
     """What one close did."""
@@ -103,6 +106,9 @@ class CloseSummary:
     """Postings this run inserted."""
     seconds: float
     warnings: tuple[str, ...] = ()
+    unchanged_inputs: bool = False
+    """A daily close that found the day's inputs as they were when it was last closed, so
+    it posted nothing without staging anything (:mod:`merchantry.ledger.daily`)."""
 
 
 def close_key(rulebook: str, start: date, end: date) -> str:
@@ -131,6 +137,8 @@ def close_period(
     *,
     require_fee_lines: bool = True,
     progress: Progress | None = None,
+    incremental: bool = False,
+    after: Callable[[duckdb.DuckDBPyConnection, int], None] | None = None,
 ) -> CloseSummary:
     """Close ``start``..``end`` (inclusive) under ``book``: one transaction, idempotent.
 
@@ -140,6 +148,13 @@ def close_period(
     have no line: every fee of it was zero). ``merchantry close`` and ``merchantry
     run`` run the fee stage first. Raises ``IntegrityError``, with
     nothing committed, when the journal would break an invariant.
+
+    ``incremental`` schedules only the orders the period touches (paid, a parcel event,
+    an after-sales request or close, a fee line, or a stored settlement date in it) and
+    keeps every other order's stored schedule: right when the days before were closed
+    (the daily close, :func:`merchantry.ledger.daily.close_days`), and then equal to the
+    full close entry for entry. ``after(con, postings)`` runs inside the transaction
+    after the checks (the daily close records its mark there).
     """
     if end < start:
         raise InputError(f"period ends ({end}) before it starts ({start})")
@@ -157,7 +172,7 @@ def close_period(
     before = _count(con, "SELECT count(*) FROM journal_postings", {})
     with transaction(con):
         say("payout schedule")
-        build_schedule(con, book, end)
+        build_schedule(con, book, end, touched_from=start if incremental else None)
         prepare(con)
         say("overturned decisions")
         overturned = reverse_overturned(con)
@@ -194,7 +209,9 @@ def close_period(
                 f"the close of {book.name} {start}..{end} would leave the journal unsound, "
                 "so nothing was posted: " + "; ".join(str(p) for p in problems)
             )
-    after = _count(con, "SELECT count(*) FROM journal_postings", {})
+        posted_now = _count(con, "SELECT count(*) FROM journal_postings", {}) - before
+        if after is not None:
+            after(con, posted_now)
     rows = run_sql(con, KIND_COUNTS, {"close_key": key}).fetchall()
     return CloseSummary(
         rulebook=book.name,
@@ -204,7 +221,7 @@ def close_period(
         result=result,
         kinds=tuple(KindCount(str(r[0]), int(r[1]), int(r[2])) for r in rows),
         fees_run=False,
-        postings=after - before,
+        postings=posted_now,
         seconds=time.perf_counter() - began,
         warnings=tuple(warnings),
     )

@@ -125,6 +125,7 @@ LEFT JOIN (
   FROM fee_lines
   WHERE rulebook = $rulebook
     AND fee_kind IN ('affiliate_commission', 'creator_service_fee', 'coupon_subsidy')
+    AND order_id IN (SELECT order_id FROM c)
   GROUP BY order_id
 ) AS f USING (order_id)
 WHERE c.closed_on BETWEEN $start AND $end

@@ -22,9 +22,11 @@ from datetime import date
 from typing import Final
 
 import duckdb
+import sqlglot.expressions as exp
 
 from merchantry.ledger.facts import ORDER_FACTS, RuleSet, select_rules
 from merchantry.ledger.journal import namespace, run_sql
+from merchantry.rulebook.facts import fact_relation
 from merchantry.rulebook.model import Rulebook
 
 EPOCH: Final = date(1970, 1, 1)
@@ -89,7 +91,7 @@ EXCEPT
 SELECT order_id, shop_id, creator_id, rulebook, paid_on, receipt_on, receipt_source,
        receipt_rule_id, settlement_days, settle_rule_id, held_until, held_by, settle_on,
        commission_settle_on, status
-FROM order_payouts;
+FROM order_payouts WHERE order_id IN (SELECT order_id FROM ledger_schedule);
 DELETE FROM order_payouts WHERE order_id IN (SELECT order_id FROM ledger_payouts_changed);
 INSERT INTO order_payouts BY NAME SELECT * FROM ledger_payouts_changed;
 """
@@ -137,6 +139,45 @@ WHERE settle_on BETWEEN $start AND $end
 """
 
 
+TOUCHED: Final = """
+CREATE OR REPLACE TEMP TABLE ledger_touched AS
+SELECT order_id FROM orders WHERE CAST(paid_at AS DATE) BETWEEN $start AND $end
+UNION
+SELECT order_id FROM logistics_events WHERE CAST(event_at AS DATE) BETWEEN $start AND $end
+UNION
+SELECT order_id FROM after_sales
+WHERE CAST(requested_at AS DATE) BETWEEN $start AND $end
+   OR CAST(closed_at AS DATE) BETWEEN $start AND $end
+UNION
+SELECT order_id FROM fee_lines WHERE rulebook = $rulebook AND accrued_on BETWEEN $start AND $end
+UNION
+SELECT order_id FROM order_payouts
+WHERE settle_on BETWEEN $start AND $end OR commission_settle_on BETWEEN $start AND $end
+"""
+"""Orders a period can post anything for: paid in it, with a parcel event, an after-sales
+request or close, or a fee line dated in it, or falling due in it by the stored schedule
+(``order_payouts``, kept current by the closes of the days before)."""
+
+
+def touched_facts_sql() -> str:
+    """:data:`ORDER_FACTS` for the orders of ``ledger_touched`` only (the daily close)."""
+    tree = fact_relation()
+    touched = exp.select("order_id").from_("ledger_touched")
+    for between in list(tree.find_all(exp.Between)):
+        low = between.args.get("low")
+        if isinstance(low, exp.Placeholder) and low.name == "start":
+            only = exp.In(this=exp.column("order_id", table="o"), query=touched.subquery())
+            between.replace(exp.and_(between.copy(), only))
+    create = exp.Create(
+        this=exp.to_table("ledger_facts"),
+        kind="TABLE",
+        expression=tree,
+        replace=True,
+        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+    )
+    return create.sql(dialect="duckdb")
+
+
 def select_order_rules(
     con: duckdb.DuckDBPyConnection, book: Rulebook, target: str = "ledger_order_rules"
 ) -> None:
@@ -166,10 +207,24 @@ def select_order_rules(
 
 
 def build_schedule(
-    con: duckdb.DuckDBPyConnection, book: Rulebook, end: date, *, since: date = EPOCH
+    con: duckdb.DuckDBPyConnection,
+    book: Rulebook,
+    end: date,
+    *,
+    since: date = EPOCH,
+    touched_from: date | None = None,
 ) -> None:
-    """Facts, per-order ledger rules and the schedule (temp tables), then ``order_payouts``."""
-    run_sql(con, ORDER_FACTS, {"start": since, "end": end})
+    """Facts, per-order ledger rules and the schedule (temp tables), then ``order_payouts``.
+
+    With ``touched_from``, only the orders :data:`TOUCHED` finds in ``touched_from``..``end``
+    are scheduled (the daily close: its cost follows the day's events, not the history's
+    length); other orders keep their stored ``order_payouts`` row.
+    """
+    if touched_from is not None:
+        run_sql(con, TOUCHED, {"start": touched_from, "end": end, "rulebook": book.name})
+        run_sql(con, touched_facts_sql(), {"start": since, "end": end})
+    else:
+        run_sql(con, ORDER_FACTS, {"start": since, "end": end})
     select_order_rules(con, book)
     run_sql(con, SCHEDULE, {"end": end})
     run_sql(con, WRITE_PAYOUTS, {"rulebook": book.name})

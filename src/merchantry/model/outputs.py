@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from merchantry.model.programs import PROGRAM_TABLES
+from merchantry.model.closes import LEDGER_CLOSE_MARKS
 from merchantry.model.reco import RECO_CLUSTERS
 from merchantry.model.schema import Column, ColumnType, Table
 from merchantry.model.score_outputs import SCORE_TABLES
@@ -155,9 +156,13 @@ JOURNAL_ENTRIES = Table(
     description=(
         "Append-only journal of the ledger stage: one row per entry. `entry_id` is the "
         "idempotency key (derived from the source event, kind and revision); corrections are "
-        "`reversal` entries naming the entry they cancel in `reverses`, never edits."
+        "`reversal` entries naming the entry they cancel in `reverses`, never edits. "
+        "`entry_id` is unique by construction, checked by every close over the entries it "
+        "posts and by `merchantry ledger-check` rather than indexed (the index cost the close "
+        "more than its inserts)."
     ),
     primary_key=("entry_id",),
+    index_key=False,
     columns=(
         Column("entry_id", T.TEXT, "Idempotency key of the entry (32 hex digits).", "凭证号"),
         Column(
@@ -341,4 +346,5 @@ OUTPUT_TABLES: Final[tuple[Table, ...]] = (
     RECO_CLUSTERS,
     *PROGRAM_TABLES,
     *SEEDING_TABLES,
+    LEDGER_CLOSE_MARKS,
 )

@@ -24,7 +24,7 @@ from typing import Final
 import duckdb
 
 from merchantry.kit.errors import NotFound
-from merchantry.store.warehouse import connect
+from merchantry.store.warehouse import apply_resources, connect
 
 POINTER: Final = "CURRENT"
 KEEP: Final = 3
@@ -104,7 +104,9 @@ def open_snapshot(db_path: Path | str) -> duckdb.DuckDBPyConnection:
     """
     snapshot = current_snapshot(db_path)
     if snapshot is not None:
-        return duckdb.connect(str(snapshot), read_only=True)
+        con = duckdb.connect(str(snapshot), read_only=True)
+        apply_resources(con)  # the same memory and thread bounds as every stage
+        return con
     if not Path(db_path).is_file():
         raise NotFound(f"no warehouse {db_path} and no published snapshot of it")
     return connect(db_path, read_only=True)

@@ -7,10 +7,13 @@ gluing strings.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import duckdb
 import sqlglot
@@ -75,8 +78,70 @@ def lock_error(path: Path | str, err: duckdb.Error) -> WarehouseLocked | None:
     return WarehouseLocked(path, pid, process_command_line(pid) or found["program"])
 
 
-def connect(path: Path | str = DEFAULT_DB, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+MEMORY_ENV: Final = "MERCHANTRY_MEMORY_LIMIT"
+THREADS_ENV: Final = "MERCHANTRY_THREADS"
+TEMP_ENV: Final = "MERCHANTRY_TEMP_DIR"
+DEFAULT_MEMORY_LIMIT: Final = "8GiB"
+"""Fits the 24 GiB, 2-core reference machine with room for the OS and a second process."""
+
+_SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|[KMGT]i?B)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Resources:
+    """What one warehouse connection may use: DuckDB's ``memory_limit`` (beyond it, operators
+    that can spill write to ``temp_directory``; those that cannot fail with an out-of-memory
+    error), its worker ``threads`` (``None``: one per core) and where it spills (``None``:
+    DuckDB's default, ``<warehouse>.tmp`` next to the file)."""
+
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
+    threads: int | None = None
+    temp_directory: Path | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Resources:
+        """The settings from ``MERCHANTRY_MEMORY_LIMIT`` (e.g. ``8GiB``, ``512MB``),
+        ``MERCHANTRY_THREADS`` and ``MERCHANTRY_TEMP_DIR``; unset ones take the defaults.
+        A malformed value is refused naming the variable."""
+        env = os.environ if env is None else env
+        memory = env.get(MEMORY_ENV, "").strip() or DEFAULT_MEMORY_LIMIT
+        if not _SIZE.match(memory):
+            raise InputError(
+                f"{MEMORY_ENV}={memory!r} is not a size: give a number and a unit, "
+                "e.g. 8GiB, 6GB or 512MB"
+            )
+        threads_text = env.get(THREADS_ENV, "").strip()
+        threads: int | None = None
+        if threads_text:
+            if not threads_text.isdigit() or int(threads_text) < 1:
+                raise InputError(f"{THREADS_ENV}={threads_text!r} is not a whole number ≥ 1")
+            threads = int(threads_text)
+        temp = env.get(TEMP_ENV, "").strip()
+        return cls(memory, threads, Path(temp) if temp else None)
+
+
+def apply_resources(con: duckdb.DuckDBPyConnection, resources: Resources | None = None) -> None:
+    """Bound ``con`` by ``resources`` (default: :meth:`Resources.from_env`): every stage opens
+    the warehouse through :func:`connect`, so every stage runs under these limits."""
+    res = resources or Resources.from_env()
+    con.execute("SET memory_limit = ?", [res.memory_limit.replace(" ", "")])
+    if res.threads is not None:
+        con.execute("SET threads = ?", [res.threads])
+    if res.temp_directory is not None:
+        res.temp_directory.mkdir(parents=True, exist_ok=True)
+        con.execute("SET temp_directory = ?", [str(res.temp_directory)])
+
+
+def connect(
+    path: Path | str = DEFAULT_DB,
+    *,
+    read_only: bool = False,
+    resources: Resources | None = None,
+) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the warehouse file and make sure its tables exist.
+
+    The connection is bounded by ``resources`` (default: the ``MERCHANTRY_MEMORY_LIMIT``,
+    ``MERCHANTRY_THREADS`` and ``MERCHANTRY_TEMP_DIR`` settings; see :class:`Resources`).
 
     Raises :class:`WarehouseLocked`, naming the process that holds the file and its
     command line, when another process has it open for writing (or, for a writer,
@@ -89,6 +154,11 @@ def connect(path: Path | str = DEFAULT_DB, *, read_only: bool = False) -> duckdb
         if locked is None:
             raise
         raise locked from None
+    try:
+        apply_resources(con, resources)
+    except BaseException:
+        con.close()
+        raise
     if not read_only:
         ensure_schema(con)
     use_marketplace(read_marketplace(con))

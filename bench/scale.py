@@ -1,0 +1,117 @@
+"""The long run: the close at growing sizes, and a log-log chart of time and memory.
+
+    python -m bench.scale [--orders 1000000 10000000 100000000] [--mode month]
+    python -m bench.scale --chart          # redraw from the recorded results only
+
+Each size runs :mod:`bench.bench_close` in its own process (inputs made directly in
+DuckDB; the close beside a plain ``INSERT … SELECT`` of as many postings). Results are
+appended to ``docs/img/scale-results.json`` as each size finishes, so a size that does
+not finish leaves the ones that did; ``docs/img/scale.html`` is the chart (plotly)
+with each line's fitted slope: 1.0 is linear growth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+from bench.report import parse
+
+ROOT: Final = Path(__file__).resolve().parent.parent
+RESULTS: Final = ROOT / "docs" / "img" / "scale-results.json"
+CHART: Final = ROOT / "docs" / "img" / "scale.html"
+
+
+def slope(xs: list[float], ys: list[float]) -> float | None:
+    """Least-squares slope of log(y) on log(x) (None with fewer than two points)."""
+    pts = [(math.log(x), math.log(y)) for x, y in zip(xs, ys, strict=True) if x > 0 and y > 0]
+    if len(pts) < 2:
+        return None
+    mx = sum(p[0] for p in pts) / len(pts)
+    my = sum(p[1] for p in pts) / len(pts)
+    num = sum((x - mx) * (y - my) for x, y in pts)
+    den = sum((x - mx) ** 2 for x, _ in pts)
+    return num / den if den else None
+
+
+def load() -> list[dict[str, object]]:
+    return json.loads(RESULTS.read_text()) if RESULTS.is_file() else []
+
+
+def chart(rows: list[dict[str, object]]) -> str:
+    """Write the chart; returns the slopes line for the docs."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    rows = sorted(rows, key=lambda r: int(str(r["orders"])))
+    orders = [float(str(r["orders"])) for r in rows]
+    series = {
+        "close seconds": [float(str(r["seconds"])) for r in rows],
+        "baseline seconds": [float(str(r["baseline_seconds"])) for r in rows],
+        "close peak MiB": [float(str(r["peak_mib"])) for r in rows],
+    }
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("time (s)", "peak memory (MiB)"))
+    notes = []
+    for name, ys in series.items():
+        k = slope(orders, ys)
+        label = f"{name} (slope {k:.2f})" if k is not None else name
+        notes.append(label)
+        fig.add_trace(
+            go.Scatter(x=orders, y=ys, mode="lines+markers", name=label),
+            row=1,
+            col=2 if "MiB" in name else 1,
+        )
+    fig.update_xaxes(type="log", title_text="orders in the month")
+    fig.update_yaxes(type="log")
+    fig.update_layout(title="Month close on one 2-core machine (log-log)")
+    CHART.parent.mkdir(parents=True, exist_ok=True)
+    fig.write_html(CHART, include_plotlyjs="cdn")
+    return "; ".join(notes)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--orders", type=int, nargs="*", default=[1_000_000, 10_000_000])
+    parser.add_argument("--mode", default="month", choices=("month", "daily", "both"))
+    parser.add_argument("--memory", default="6GB")
+    parser.add_argument("--shops", type=int, default=20_000)
+    parser.add_argument("--keep", type=Path, help="Directory for the warehouses (large).")
+    parser.add_argument("--chart", action="store_true", help="Only redraw the chart.")
+    args = parser.parse_args()
+    if not args.chart:
+        for n in args.orders:
+            command = [sys.executable, "-m", "bench.bench_close", "--orders", str(n)]
+            command += ["--shops", str(args.shops), "--memory", args.memory, "--mode", args.mode]
+            if args.keep:
+                command += ["--keep", str(args.keep)]
+            out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+            print(out, flush=True)
+            for result in parse(out):
+                rows = [r for r in load() if r["orders"] != n or r.get("mode") != args.mode]
+                rows.append(
+                    {
+                        "orders": n,
+                        "mode": args.mode,
+                        "memory_limit": args.memory,
+                        "seconds": result.seconds,
+                        "postings": result.rows,
+                        "peak_mib": result.peak_mib,
+                        "baseline_seconds": result.baseline_seconds,
+                        "ratio": result.ratio,
+                        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                        "detail": result.extra,
+                    }
+                )
+                RESULTS.parent.mkdir(parents=True, exist_ok=True)
+                RESULTS.write_text(json.dumps(rows, indent=1, default=str))
+    print(chart([r for r in load() if r.get("mode") == args.mode]))
+
+
+if __name__ == "__main__":
+    main()

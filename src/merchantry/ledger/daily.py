@@ -1,0 +1,209 @@
+"""The daily close: a month closed the way a marketplace runs it, one day at a time.
+
+Each day is a :func:`~merchantry.ledger.close.close_period` of that one day run
+*incrementally*: only the orders the day touches are scheduled (paid that day, a
+parcel event, an after-sales request or close, or a fee line dated that day, or a
+stored settlement date falling on it); everything else the days before posted stays
+as it is. A day's work therefore follows that day's events, not the length of the
+history (the journal's look-ups are column scans; see ``docs/performance.md``).
+Closing the days of a month in order posts, entry for entry, what closing the month
+at once posts (a test and a Hypothesis property hold the two equal).
+
+Before closing a day, :func:`day_digest` reads the day's inputs (rows dated that day
+of ``orders``, ``logistics_events``, ``after_sales``, ``fee_lines``, ``violations``,
+``shop_scores``, the journal entries others booked on it, the master tables and
+``overturned_entries`` as a whole, the rulebook) into one digest chained to the day
+before's mark. A day whose digest equals its stored mark (``ledger_close_marks``) is not
+closed again: nothing to post, and no staging. Close the days in order after a change
+(:func:`close_days` from the first changed day does): a day's mark chains the previous
+day's *stored* mark.
+
+:func:`close_marked` does the same for any period closed at once (a month): its digest
+reads every input dated up to the period's end (the full close schedules every order
+paid before), still a small part of the close it saves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Final
+
+import duckdb
+
+from merchantry.kit.errors import InputError
+from merchantry.ledger.close import EMPTY_KINDS, CloseSummary, close_key, close_period
+from merchantry.ledger.journal import EMPTY
+from merchantry.ledger.settlement import EPOCH
+from merchantry.rulebook.model import Rulebook
+from merchantry.store.sql import run_sql
+from merchantry.store.warehouse import ensure_schema
+
+Progress = Callable[[str], None]
+
+LEDGER_LOGIC: Final = "daily-close/1"
+"""Bumped when what the close posts for the same inputs changes: every mark goes stale."""
+
+_PART: Final = "SELECT count(*) || ':' || CAST(coalesce(sum(hash(x)), 0) AS VARCHAR) FROM "
+
+DIGEST_PARTS: Final = (
+    "orders AS x WHERE CAST(x.paid_at AS DATE) BETWEEN $from AND $end",
+    "logistics_events AS x WHERE CAST(x.event_at AS DATE) BETWEEN $from AND $end",
+    "after_sales AS x WHERE CAST(x.requested_at AS DATE) BETWEEN $from AND $end"
+    " OR CAST(x.closed_at AS DATE) BETWEEN $from AND $end",
+    "fee_lines AS x WHERE x.rulebook = $rulebook AND x.accrued_on BETWEEN $from AND $fees_end",
+    "violations AS x WHERE CAST(x.occurred_at AS DATE) BETWEEN $from AND $end",
+    "shop_scores AS x WHERE x.score_date BETWEEN $from AND $end",
+    "journal_entries AS x WHERE x.booked_on BETWEEN $from AND $end AND x.close_key <> $close_key",
+    "overturned_entries AS x",
+    "shops AS x",
+    "categories AS x",
+    "products AS x",
+    "creators AS x",
+)
+"""Each part: how many rows and the sum of their row hashes (order-free, so a rewrite of
+the same rows in another order is the same)."""
+
+DIGEST: Final = "SELECT " + ",\n       ".join(f"({_PART}{part})" for part in DIGEST_PARTS)
+
+MARK: Final = """
+SELECT digest FROM ledger_close_marks
+WHERE rulebook = $rulebook AND start_on = $start AND end_on = $end
+"""
+
+WRITE_MARK: Final = """
+DELETE FROM ledger_close_marks WHERE rulebook = $rulebook AND start_on = $start AND end_on = $end;
+INSERT INTO ledger_close_marks (rulebook, start_on, end_on, digest, close_key, postings)
+VALUES ($rulebook, $start, $end, $digest, $close_key, $postings);
+"""
+
+
+def _stored(con: duckdb.DuckDBPyConnection, rulebook: str, start: date, end: date) -> str | None:
+    row = run_sql(con, MARK, {"rulebook": rulebook, "start": start, "end": end}).fetchone()
+    return str(row[0]) if row else None
+
+
+def period_digest(
+    con: duckdb.DuckDBPyConnection, book: Rulebook, start: date, end: date, *, daily: bool
+) -> str:
+    """The digest of the inputs a close of ``start``..``end`` reads under ``book``: for a
+    day (``daily``), the rows dated that day chained to the day before's stored mark; for
+    a period closed at once, every row dated up to ``end``."""
+    key = close_key(book.name, start, end)
+    since = start if daily else EPOCH
+    # a period closed at once also reads fee lines dated after it (a later refund line moves
+    # an order's fee refund out of the period); a day leaves that to the later day's close
+    fees_end = end if daily else date.max
+    params = {"from": since, "end": end, "fees_end": fees_end, "rulebook": book.name}
+    params["close_key"] = key
+    row = run_sql(con, DIGEST, params).fetchone()
+    previous = ""
+    if daily:
+        yesterday = start - timedelta(days=1)
+        previous = _stored(con, book.name, yesterday, yesterday) or ""
+    parts = [LEDGER_LOGIC, repr(book), str(daily), previous, *(str(v) for v in (row or ()))]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def day_digest(con: duckdb.DuckDBPyConnection, book: Rulebook, day: date) -> str:
+    """The digest of ``day``'s inputs under ``book``, chained to the day before's stored mark."""
+    return period_digest(con, book, day, day, daily=True)
+
+
+def close_day(
+    con: duckdb.DuckDBPyConnection,
+    book: Rulebook,
+    day: date,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> CloseSummary:
+    """Close one day incrementally; a day whose inputs are unchanged since its last close
+    (same digest) posts nothing and stages nothing, unless ``force``."""
+    return close_marked(con, book, day, day, daily=True, force=force, progress=progress)
+
+
+def close_marked(
+    con: duckdb.DuckDBPyConnection,
+    book: Rulebook,
+    start: date,
+    end: date,
+    *,
+    daily: bool = False,
+    force: bool = False,
+    require_fee_lines: bool = True,
+    progress: Progress | None = None,
+) -> CloseSummary:
+    """:func:`close_period` of ``start``..``end`` (incremental when ``daily``), skipped when
+    the period's digest equals the mark its last close left (nothing would be posted)."""
+    began = time.perf_counter()
+    if end < start:
+        raise InputError(f"period ends ({end}) before it starts ({start})")
+    ensure_schema(con)
+    digest = period_digest(con, book, start, end, daily=daily)
+    key = close_key(book.name, start, end)
+    if not force and _stored(con, book.name, start, end) == digest:
+        return CloseSummary(
+            rulebook=book.name,
+            start=start,
+            end=end,
+            close_key=key,
+            result=EMPTY,
+            kinds=EMPTY_KINDS,
+            fees_run=False,
+            postings=0,
+            seconds=time.perf_counter() - began,
+            unchanged_inputs=True,
+        )
+
+    def mark(tx: duckdb.DuckDBPyConnection, postings: int) -> None:
+        params = {
+            "rulebook": book.name,
+            "start": start,
+            "end": end,
+            "digest": digest,
+            "close_key": key,
+            "postings": postings,
+        }
+        run_sql(tx, WRITE_MARK, params)
+
+    return close_period(
+        con,
+        book,
+        start,
+        end,
+        incremental=daily,
+        after=mark,
+        progress=progress,
+        require_fee_lines=require_fee_lines,
+    )
+
+
+def close_days(
+    con: duckdb.DuckDBPyConnection,
+    book: Rulebook,
+    start: date,
+    end: date,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+    on_day: Callable[[CloseSummary], None] | None = None,
+) -> list[CloseSummary]:
+    """Close ``start``..``end`` one day at a time, in order (each day its own transaction).
+
+    A day that fails stops the run with the days before it committed; the error names
+    the day.
+    """
+    if end < start:
+        raise InputError(f"period ends ({end}) before it starts ({start})")
+    summaries: list[CloseSummary] = []
+    day = start
+    while day <= end:
+        summary = close_day(con, book, day, force=force, progress=progress)
+        summaries.append(summary)
+        if on_day is not None:
+            on_day(summary)
+        day += timedelta(days=1)
+    return summaries

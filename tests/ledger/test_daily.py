@@ -1,0 +1,134 @@
+"""The daily close: a month closed day by day equals the month closed at once, entry for
+entry; an unchanged day (or month) re-closed posts nothing and stages nothing; a changed
+day is closed again, with every day after it."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from merchantry.fees import run_rulebook
+from merchantry.ledger import close_period
+from merchantry.ledger.daily import close_days, close_marked
+from merchantry.store.warehouse import connect
+from tests.ledger.bulk import fill
+from tests.ledger.factories import journal_dump, ledger_rulebook
+from tests.ledger.test_properties import build, histories
+
+START, END = date(2026, 3, 1), date(2026, 3, 31)
+
+
+def _prepared(path: Path, orders: int = 240, shops: int = 12) -> duckdb.DuckDBPyConnection:
+    con = connect(path)
+    fill(con, orders=orders, shops=shops)
+    run_rulebook(con, ledger_rulebook(), START, END)
+    return con
+
+
+def test_month_closed_day_by_day_equals_month_closed_at_once(tmp_path: Path) -> None:
+    monthly = _prepared(tmp_path / "m.duckdb")
+    daily = _prepared(tmp_path / "d.duckdb")  # the same rows (the fill is deterministic)
+    book = ledger_rulebook()
+
+    at_once = close_period(monthly, book, START, END)
+    days = close_days(daily, book, START, END)
+
+    assert len(days) == 31
+    assert at_once.postings > 1_000  # sales, refunds, compensation, settlements, deposits
+    kinds = {k.kind for k in at_once.kinds}
+    assert {"sale", "refund", "settlement", "deposit_opening"} <= kinds
+    assert sum(d.postings for d in days) == at_once.postings
+    assert journal_dump(daily) == journal_dump(monthly)
+    # the schedule each side left is the same too (status aside: it is relative to the end)
+    schedule = (
+        "SELECT order_id, receipt_on, settle_on, commission_settle_on, held_by "
+        "FROM order_payouts ORDER BY order_id"
+    )
+    assert daily.execute(schedule).fetchall() == monthly.execute(schedule).fetchall()
+
+
+def test_unchanged_days_and_months_are_not_closed_again(tmp_path: Path) -> None:
+    con = _prepared(tmp_path / "w.duckdb")
+    book = ledger_rulebook()
+    end = date(2026, 3, 15)
+    first = close_days(con, book, START, end)
+    before = journal_dump(con)
+    assert not any(d.unchanged_inputs for d in first)
+
+    again = close_days(con, book, START, end)
+    assert len(again) == 15
+    assert all(d.unchanged_inputs and d.postings == 0 for d in again)
+    forced = close_days(con, book, date(2026, 3, 10), date(2026, 3, 12), force=True)
+    assert [d.postings for d in forced] == [0, 0, 0]  # staged in full, still nothing new
+    assert not any(d.unchanged_inputs for d in forced)
+    assert journal_dump(con) == before
+
+    period = close_marked(con, book, START, end)
+    assert not period.unchanged_inputs  # the period's first mark
+    assert period.postings == 0
+    assert close_marked(con, book, START, end).unchanged_inputs
+    assert journal_dump(con) == before
+
+
+LATE_CASE = (
+    "INSERT INTO after_sales (case_id, order_id, requested_at, type, reason_code, amount_fen,"
+    " compensation_fen, outcome, responsible_party, closed_at, escalated)"
+    " SELECT 'LATE', min(order_id), TIMESTAMP '2026-03-11 10:00:00', 'refund_only', 'quality',"
+    " 100, 0, 'approved', 'merchant', TIMESTAMP '2026-03-12 10:00:00', false FROM orders"
+    " WHERE CAST(paid_at AS DATE) = DATE '2026-03-02'"
+    " AND order_id NOT IN (SELECT order_id FROM after_sales)"
+)
+"""A late refund, requested on the 11th and approved on the 12th, for an order paid on the 2nd."""
+
+
+def test_a_changed_day_is_closed_again_with_the_days_after_it(tmp_path: Path) -> None:
+    end = date(2026, 3, 15)
+    con = _prepared(tmp_path / "w.duckdb")
+    book = ledger_rulebook()
+    close_days(con, book, START, end)
+    con.execute(LATE_CASE)
+    run_rulebook(con, book, START, END)
+    again = close_days(con, book, START, end)
+    skipped = [d.start.day for d in again if d.unchanged_inputs]
+    assert skipped == list(range(1, 11))  # the 11th (request) and every day after run
+    assert sum(d.postings for d in again) > 0
+    refund = con.execute(
+        "SELECT booked_on, sum(amount_fen) FILTER (WHERE account = 'buyers') "
+        "FROM journal_postings WHERE entry_id IN (SELECT entry_id FROM journal_entries "
+        "WHERE source_id = 'LATE') GROUP BY booked_on"
+    ).fetchall()
+    assert refund == [(date(2026, 3, 12), 100)]
+
+    # and the journal is what closing the changed period at once gives
+    fresh = _prepared(tmp_path / "fresh.duckdb")
+    fresh.execute(LATE_CASE)
+    run_rulebook(fresh, book, START, END)
+    close_period(fresh, book, START, end)
+    assert journal_dump(fresh) == journal_dump(con)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=histories)
+def test_property_daily_equals_monthly(tmp_path_factory: pytest.TempPathFactory, history) -> None:  # type: ignore[no-untyped-def]
+    """Random small histories: closing day by day posts what closing at once posts."""
+    folder = tmp_path_factory.mktemp("daily")
+    book = ledger_rulebook()
+    end = START + timedelta(days=45)  # long enough for the late cases to settle
+    sides = []
+    for name in ("month", "days"):
+        con = connect(folder / f"{name}.duckdb")
+        build(con, history)
+        run_rulebook(con, book, START, end)
+        sides.append(con)
+    close_period(sides[0], book, START, end)
+    close_days(sides[1], book, START, end)
+    assert journal_dump(sides[1]) == journal_dump(sides[0])

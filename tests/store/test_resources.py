@@ -1,0 +1,89 @@
+"""The memory, thread and spill settings reach DuckDB on every warehouse connection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from merchantry.kit.errors import InputError
+from merchantry.store.warehouse import (
+    DEFAULT_MEMORY_LIMIT,
+    MEMORY_ENV,
+    TEMP_ENV,
+    THREADS_ENV,
+    Resources,
+    connect,
+)
+
+BIG_LIST = "SELECT len(list(i)) FROM range(4000000) t(i)"
+"""Builds one 4-million-element list: at least 32 MB that DuckDB cannot spill."""
+
+BIG_SORT = (
+    "SELECT count(*) FROM ("
+    "SELECT i, md5(CAST(i AS VARCHAR)) AS h FROM range(600000) t(i) ORDER BY h)"
+)
+"""A sort far larger than 16 MB: DuckDB sorts it out of core, in the temp directory."""
+
+
+def _setting(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    row = con.execute("SELECT current_setting(?)", [name]).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def test_defaults_and_settings_reach_duckdb(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in (MEMORY_ENV, THREADS_ENV, TEMP_ENV):
+        monkeypatch.delenv(name, raising=False)
+    assert Resources.from_env().memory_limit == DEFAULT_MEMORY_LIMIT
+    con = connect(tmp_path / "w.duckdb")
+    assert _setting(con, "memory_limit") == "8.0 GiB"
+    con.close()
+
+    monkeypatch.setenv(MEMORY_ENV, "300MB")
+    monkeypatch.setenv(THREADS_ENV, "1")
+    monkeypatch.setenv(TEMP_ENV, str(tmp_path / "spill"))
+    con = connect(tmp_path / "w.duckdb")
+    assert _setting(con, "memory_limit") == "286.1 MiB"  # 300 MB in DuckDB's binary units
+    assert _setting(con, "threads") == "1"
+    assert _setting(con, "temp_directory") == str(tmp_path / "spill")
+    con.close()
+    ro = connect(tmp_path / "w.duckdb", read_only=True)  # readers are bounded too
+    assert _setting(ro, "memory_limit") == "286.1 MiB"
+    ro.close()
+
+
+def test_a_tiny_limit_spills_what_it_can_and_refuses_what_it_cannot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(THREADS_ENV, "1")
+    monkeypatch.setenv(TEMP_ENV, str(tmp_path / "spill"))
+    roomy = connect(tmp_path / "w.duckdb")
+    assert roomy.execute(BIG_LIST).fetchone() == (4_000_000,)
+    roomy.close()
+
+    monkeypatch.setenv(MEMORY_ENV, "16MB")
+    tight = connect(tmp_path / "w.duckdb")
+    assert tight.execute(BIG_SORT).fetchone() == (600_000,)  # spilled, still right
+    with pytest.raises(duckdb.OutOfMemoryException, match=r"15\.2 MiB used"):
+        tight.execute(BIG_LIST).fetchone()
+    tight.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        (MEMORY_ENV, "lots", "not a size"),
+        (MEMORY_ENV, "8", "not a size"),
+        (THREADS_ENV, "0", "whole number"),
+    ],
+)
+def test_malformed_settings_are_refused_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str, says: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(InputError, match=f"{name}.*{says}"):
+        connect(tmp_path / "w.duckdb")
