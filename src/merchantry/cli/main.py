@@ -54,6 +54,7 @@ def _register_all() -> None:
         inbox,
         ingest,
         ledger,
+        listings,
         reco,
         returns,
         risk,
@@ -80,6 +81,7 @@ def _register_all() -> None:
         inbox,
         cs,
         reco,
+        listings,
     ):
         module.register(app)
 

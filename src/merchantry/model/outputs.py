@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from merchantry.model.listings import LISTING_OUTPUTS
 from merchantry.model.reco import RECO_CLUSTERS
 from merchantry.model.schema import Column, ColumnType, Table
 from merchantry.model.score_outputs import SCORE_TABLES
@@ -334,4 +335,5 @@ OUTPUT_TABLES: Final[tuple[Table, ...]] = (
     OVERTURNED_ENTRIES,
     *SCORE_TABLES,
     RECO_CLUSTERS,
+    *LISTING_OUTPUTS,
 )

@@ -14,6 +14,7 @@ from typing import Final
 
 from merchantry.kit.settings import CURRENCIES
 from merchantry.model.cs import CS_TABLES
+from merchantry.model.listings import LISTING_TABLES
 from merchantry.model.reco import PRODUCT_PROFILES
 from merchantry.model.schema import (
     Column,
@@ -787,6 +788,7 @@ TABLES: Final[tuple[Table, ...]] = (
     VIOLATIONS,
     SHOP_SERVICES,
     *CS_TABLES,
+    *LISTING_TABLES,
 )
 """Every event table, in an order where referenced tables come first."""
 

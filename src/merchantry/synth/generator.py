@@ -42,6 +42,7 @@ from merchantry.synth.activity import (
 from merchantry.synth.aftersales import draw_cases, draw_reviews
 from merchantry.synth.agents import Roster, assign_agents, draw_agents
 from merchantry.synth.fulfilment import build_logistics, draw_causes, draw_journey
+from merchantry.synth.listings import plant_listings
 from merchantry.synth.lookalikes import plant_lookalikes
 from merchantry.synth.orders import draw_orders, epoch_seconds
 from merchantry.synth.output import FORMATS, TableSink, write_csv
@@ -76,6 +77,7 @@ _SERVICES: Final = 2
 _LOOKALIKES: Final = 3
 _PLANTS: Final = 4
 _AGENTS: Final = 5
+_LISTINGS: Final = 8
 _STEPS: Final = (
     "orders",
     "causes",
@@ -148,6 +150,12 @@ def generate(
     sinks["products"].append(planted.products)
     sinks["product_profiles"].append(planted.profiles)
     write_csv(out / TRUTH_DIR / "reco_pairs.csv", planted.truth)
+    listed = plant_listings(stream(seed, _LISTINGS), pop, planted.products, start)
+    sinks["products"].append(listed.products)
+    for name, data in listed.tables.items():
+        sinks[name].append(data)
+    for name, data in listed.truth.items():
+        write_csv(out / TRUTH_DIR / f"{name}.csv", data)
     roster = draw_agents(stream(seed, _AGENTS), pop, start)
     for name, data in roster.tables.items():
         sinks[name].append(data)
