@@ -15,6 +15,7 @@ from rich.table import Table
 
 from merchantry.cli.options import DEFAULT_DB, DbOption, command, open_warehouse, progress
 from merchantry.kit.errors import ExitCode, InputError
+from merchantry.listings.cases import open_listing_cases
 from merchantry.listings.check import Finding, check_catalogue
 from merchantry.listings.claims import Listing, parse_composition
 from merchantry.listings.evaluate import read_truth, score
@@ -30,6 +31,8 @@ from merchantry.listings.usecases import (
 )
 from merchantry.reco.similarity import parse_phash
 from merchantry.report.names import Vocabulary, label
+from merchantry.risk.access import Scope
+from merchantry.risk.store import DEFAULT_URL, open_store
 
 RULEBOOK = Annotated[
     str,
@@ -47,6 +50,7 @@ def register(app: typer.Typer) -> None:
     command(group, "check", check_command)
     command(group, "report", report_command)
     command(group, "evaluate", evaluate_command)
+    command(group, "cases", cases_command)
     app.add_typer(group, name="listings")
 
 
@@ -302,3 +306,24 @@ def evaluate_command(
         )
     console.print(table)
     console.print(f"{result.checked:,} listings checked")
+
+
+def cases_command(
+    db: DbOption = Path(DEFAULT_DB),
+    store: Annotated[
+        str,
+        typer.Option(
+            "--ops-db",
+            envvar="MERCHANTRY_OPS_URL",
+            help="Operational database (SQLAlchemy URL) holding the cases.",
+        ),
+    ] = DEFAULT_URL,
+    rulebook: RULEBOOK = DEFAULT_RULEBOOK,
+) -> None:
+    """Open a case (appealable; see `merchantry risk cases`) for every take-down and warning
+    stored by `listings check --db`. Run it after the close, so a case names its deduction."""
+    name = load_listing_rulebook(rulebook).name
+    engine = open_store(store)
+    with open_warehouse(db, read_only=True) as con:
+        count = open_listing_cases(engine, con, Scope.operator("cli"), name, datetime.now())
+    _console().print(f"{count:,} listing case(s) open or already open")

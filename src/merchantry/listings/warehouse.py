@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from merchantry.kit.errors import NotFound
 from merchantry.kit.ids import stable_key
-from merchantry.listings.check import CatalogueResult, Finding
+from merchantry.listings.check import CatalogueResult
 from merchantry.listings.claims import Listing, parse_composition
 from merchantry.listings.rules import Authorisation
 from merchantry.model.outputs import OUTPUT_TABLES
@@ -68,11 +68,9 @@ def _sources(con: duckdb.DuckDBPyConnection, *names: str) -> dict[str, str]:
     return {n: _source(con, n) for n in names}
 
 
-def violation_id(rulebook: str, finding: Finding) -> str:
-    return (
-        VIOLATION_PREFIX
-        + stable_key("listing-violation", rulebook, finding.sku_id, finding.rule_id)[:16]
-    )
+def violation_id(rulebook: str, sku_id: str, rule_id: str) -> str:
+    """The ``violations`` id of a listing violation (stable: re-runs record it once)."""
+    return VIOLATION_PREFIX + stable_key("listing-violation", rulebook, sku_id, rule_id)[:16]
 
 
 def read_listings(con: duckdb.DuckDBPyConnection, shop_id: str | None = None) -> list[Listing]:
@@ -192,7 +190,7 @@ def write_results(
     recorded = [f for f in findings if f.violation is not None and f.outcome.value == "take_down"]
     violations = pa.table(
         {
-            "violation_id": [violation_id(rulebook, f) for f in recorded],
+            "violation_id": [violation_id(rulebook, f.sku_id, f.rule_id) for f in recorded],
             "shop_id": [f.shop_id for f in recorded],
             "kind": [f.violation for f in recorded],
             "occurred_at": pa.array([at] * len(recorded), pa.timestamp("us")),
