@@ -20,7 +20,17 @@ from merchantry.api import errors
 from merchantry.api.dispatcher import Dispatcher
 from merchantry.api.errors import single_valued_query
 from merchantry.api.jobs import JobRunner
-from merchantry.api.routes import admin, cs, merchant, money, operator, reco, returns, system
+from merchantry.api.routes import (
+    admin,
+    cs,
+    listings,
+    merchant,
+    money,
+    operator,
+    reco,
+    returns,
+    system,
+)
 from merchantry.api.settings import ServiceSettings
 from merchantry.api.warehouse import publish_if_missing
 from merchantry.ops import open_ops
@@ -80,7 +90,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     errors.install(app)
     _install_realtime(app)  # first: the hot paths are matched before every other route
-    for module in (system, merchant, money, operator, admin, reco, returns, cs):
+    for module in (system, merchant, money, operator, admin, reco, returns, cs, listings):
         app.include_router(module.router)
     importlib.import_module("merchantry.console").install(app)  # pages above the API
     return app

@@ -51,6 +51,7 @@ MERCHANT_SCOPES: Final = frozenset(
         "insurance:read",
         "cs:ask",
         "cs:route",
+        "listings:check",
     }
 )
 """Everything a merchant key may hold: reads of its own shop, appeals, its own fee quotes."""
