@@ -22,6 +22,8 @@ TRUTH_FILES = {
     "misdescribed_skus",
     "damaging_carriers",
     "cs_agents",
+    "listing_violations",
+    "listing_copy_clusters",
 }
 
 

@@ -42,7 +42,7 @@ from merchantry.synth.activity import (
 from merchantry.synth.aftersales import draw_cases, draw_reviews
 from merchantry.synth.agents import Roster, assign_agents, draw_agents
 from merchantry.synth.fulfilment import build_logistics, draw_causes, draw_journey
-from merchantry.synth.listings import plant_listings
+from merchantry.synth.listings import draw_captions, plant_listings
 from merchantry.synth.lookalikes import plant_lookalikes
 from merchantry.synth.orders import draw_orders, epoch_seconds
 from merchantry.synth.output import FORMATS, TableSink, write_csv
@@ -214,6 +214,7 @@ def _generate_day(
         ),
         "creator_videos": videos,
         "video_views": views,
+        "video_captions": draw_captions(stream(seed, _LISTINGS, day), videos),
         "searches": draw_searches(rng["searches"], pop, batch),
         "ad_spend": build_ad_spend(rng["ads"], pop, batch, day_date),
         "violations": draw_violations(rng["violations"], pop, batch, day_start),

@@ -57,6 +57,14 @@ PLACES: Final = {"赣南": "江西", "阿克苏": "新疆", "烟台": "山东", 
 PROGRAMME_INDUSTRIES: Final = frozenset({"digital_3c", "large_appliance"})
 BRANDS: Final = ("澜庭", "沐川", "栖梧", "青岚", "墨禾", "霁月")
 """Brands of the governance plants (none appears in a base title)."""
+CAPTIONS: Final = (
+    "最近入手的宝藏好物，真实使用一周分享给大家",
+    "第一次用就回购了，细节做工都很在线",
+    "今天开箱这款，实测效果和详情页一致",
+    "宝子们看过来，这款性价比很高，链接在小黄车",
+    "跟着视频看看真实上身和使用效果",
+)
+"""Honest creator captions; some hold honest words that contain a forbidden one (最近, 第一次)."""
 COPY_NOUNS: Final = ("双肩包", "帆布托特包", "陶瓷马克杯", "实木收纳盒", "亚麻抱枕", "手工香薰蜡烛")
 COPY_MOTIFS: Final = ("敦煌飞天", "青花缠枝", "宋式山水", "苗绣蝴蝶", "水墨竹影", "云纹锦鲤")
 
@@ -195,6 +203,17 @@ def plant_listings(
             "listing_violations": pa.Table.from_pylist(out.truth, schema=_TRUTH),
             "listing_copy_clusters": pa.Table.from_pylist(out.clusters, schema=_CLUSTERS),
         },
+    )
+
+
+def draw_captions(rng: np.random.Generator, videos: pa.Table) -> pa.Table:
+    """An honest caption for every creator video of the day (the caption check's decoys)."""
+    picks = rng.integers(0, len(CAPTIONS), videos.num_rows)
+    return pa.table(
+        {
+            "video_id": videos.column("video_id"),
+            "caption": pa.array([CAPTIONS[int(k)] for k in picks], pa.string()),
+        }
     )
 
 
