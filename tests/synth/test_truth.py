@@ -24,6 +24,8 @@ TRUTH_FILES = {
     "damaging_carriers",
     "cs_agents",
     "program_uplift",
+    "listing_violations",
+    "listing_copy_clusters",
 }
 
 

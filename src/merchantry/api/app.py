@@ -23,6 +23,7 @@ from merchantry.api.jobs import JobRunner
 from merchantry.api.routes import (
     admin,
     cs,
+    listings,
     merchant,
     money,
     operator,
@@ -91,7 +92,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     errors.install(app)
     _install_realtime(app)  # first: the hot paths are matched before every other route
-    for module in (system, merchant, money, operator, admin, reco, returns, cs, programs):
+    for module in (system, merchant, money, operator, admin, reco, returns, cs, programs, listings):
         app.include_router(module.router)
     importlib.import_module("merchantry.console").install(app)  # pages above the API
     app.add_middleware(ServerTiming)

@@ -71,6 +71,7 @@ def _register_all() -> None:
         inbox,
         ingest,
         ledger,
+        listings,
         programs,
         reco,
         returns,
@@ -101,6 +102,7 @@ def _register_all() -> None:
         reco,
         programs,
         seeding,
+        listings,
     ):
         module.register(app)
 

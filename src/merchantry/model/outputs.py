@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from merchantry.model.programs import PROGRAM_TABLES
 from merchantry.model.closes import LEDGER_CLOSE_MARKS
+from merchantry.model.listings import LISTING_OUTPUTS
+from merchantry.model.programs import PROGRAM_TABLES
 from merchantry.model.reco import RECO_CLUSTERS
 from merchantry.model.schema import Column, ColumnType, Table
 from merchantry.model.score_outputs import SCORE_TABLES
@@ -347,4 +348,5 @@ OUTPUT_TABLES: Final[tuple[Table, ...]] = (
     *PROGRAM_TABLES,
     *SEEDING_TABLES,
     LEDGER_CLOSE_MARKS,
+    *LISTING_OUTPUTS,
 )

@@ -14,6 +14,7 @@ from typing import Final
 
 from merchantry.kit.settings import CURRENCIES
 from merchantry.model.cs import CS_TABLES, SESSION_NOTES
+from merchantry.model.listings import LISTING_TABLES
 from merchantry.model.programs import PROGRAM_SIGNUPS
 from merchantry.model.reco import PRODUCT_PROFILES
 from merchantry.model.schema import (
@@ -834,6 +835,7 @@ TABLES: Final[tuple[Table, ...]] = (
     SHOP_SERVICES,
     *CS_TABLES,
     PROGRAM_SIGNUPS,
+    *LISTING_TABLES,
 )
 """Every event table, in an order where referenced tables come first."""
 

@@ -53,6 +53,7 @@ MERCHANT_SCOPES: Final = frozenset(
         "cs:ask",
         "cs:route",
         "programs:read",
+        "listings:check",
     }
 )
 """Everything a merchant key may hold: reads of its own shop, appeals, its own fee quotes."""

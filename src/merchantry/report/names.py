@@ -62,6 +62,10 @@ class Vocabulary(StrEnum):
     """Where a shop stands on a programme task (``program_tasks.state``)."""
     TASK_KIND = "task_kind"
     """The condition a programme task measures."""
+    LISTING_VIOLATION = "listing_violation"
+    """Kinds of listing violation (``listing_violations.kind``)."""
+    LISTING_OUTCOME = "listing_outcome"
+    """What happens to a listing that breaks a rule (``listing_violations.outcome``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +273,24 @@ CASE_STATES: Final = _names(
 CASE_SUBJECTS: Final = _names(
     ("after_sales_request", "售后申请", "After-sales request"),
     ("penalty", "处罚", "Penalty"),
+    ("listing_violation", "商品违规", "Listing violation"),
+)
+
+LISTING_VIOLATIONS: Final = _names(
+    ("material_claim", "材质虚假宣传", "False material claim"),
+    ("origin_claim", "产地/发货地虚假宣传", "False origin claim"),
+    ("count_claim", "数量虚假宣传", "False count claim"),
+    ("absolute_terms", "广告法禁用词", "Forbidden absolute terms"),
+    ("subsidy_label", "冒用国补", "Misused national-subsidy label"),
+    ("unauthorised_brand", "品牌未授权（混淆品牌）", "Brand without authorisation"),
+    ("price_below_band", "价格异常（疑似假冒）", "Price far below brand band"),
+    ("copied_listing", "搬运/抄袭商品", "Copied listing"),
+)
+
+LISTING_OUTCOMES: Final = _names(
+    ("block", "发布拦截", "Blocked at publish"),
+    ("warn", "提醒", "Warning"),
+    ("take_down", "商品下架", "Taken down"),
 )
 
 REWARD_KINDS: Final = _names(
@@ -314,6 +336,8 @@ REGISTRY: Final[Mapping[Vocabulary, Mapping[str, Name]]] = MappingProxyType(
         Vocabulary.REWARD_KIND: REWARD_KINDS,
         Vocabulary.TASK_STATE: TASK_STATES,
         Vocabulary.TASK_KIND: TASK_KINDS,
+        Vocabulary.LISTING_VIOLATION: LISTING_VIOLATIONS,
+        Vocabulary.LISTING_OUTCOME: LISTING_OUTCOMES,
     }
 )
 """Every vocabulary, read-only."""

@@ -58,6 +58,8 @@ class CaseSubject(StrEnum):
     """An after-sales request the risk stage intercepted (refund held)."""
     PENALTY = "penalty"
     """A penalty on a merchant (e.g. a deposit deduction for a violation)."""
+    LISTING_VIOLATION = "listing_violation"
+    """A listing blocked, warned or taken down by a listing rule (its violation recorded)."""
 
 
 TRANSITIONS: Final[dict[CaseState, frozenset[CaseState]]] = {

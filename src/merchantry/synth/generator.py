@@ -43,6 +43,7 @@ from merchantry.synth.aftersales import draw_cases, draw_reviews
 from merchantry.synth.agents import Roster, assign_agents, draw_agents
 from merchantry.synth.cs_notes import add_notes
 from merchantry.synth.fulfilment import build_logistics, draw_causes, draw_journey
+from merchantry.synth.listings import draw_captions, plant_listings
 from merchantry.synth.lookalikes import plant_lookalikes
 from merchantry.synth.orders import OrderBatch, draw_orders, epoch_seconds
 from merchantry.synth.output import FORMATS, TableSink, write_csv
@@ -82,6 +83,7 @@ _AGENTS: Final = 5
 _NOTES: Final = 10
 _PROGRAMS: Final = 6
 _SEEDING: Final = 7
+_LISTINGS: Final = 8
 _STEPS: Final = (
     "orders",
     "causes",
@@ -155,6 +157,12 @@ def generate(
     sinks["products"].append(planted.products)
     sinks["product_profiles"].append(planted.profiles)
     write_csv(out / TRUTH_DIR / "reco_pairs.csv", planted.truth)
+    listed = plant_listings(stream(seed, _LISTINGS), pop, planted.products, start)
+    sinks["products"].append(listed.products)
+    for name, data in listed.tables.items():
+        sinks[name].append(data)
+    for name, data in listed.truth.items():
+        write_csv(out / TRUTH_DIR / f"{name}.csv", data)
     roster = draw_agents(stream(seed, _AGENTS), pop, start)
     for name, data in roster.tables.items():
         sinks[name].append(data)
@@ -230,6 +238,7 @@ def _generate_day(
         ),
         "creator_videos": videos,
         "video_views": views,
+        "video_captions": draw_captions(stream(seed, _LISTINGS, day), videos),
         "searches": draw_searches(rng["searches"], pop, batch),
         "ad_spend": build_ad_spend(rng["ads"], pop, batch, day_date),
         "violations": draw_violations(rng["violations"], pop, batch, day_start),

@@ -1,0 +1,180 @@
+"""Listing governance as use cases: check the warehouse, check one listing before publication,
+and report for operators. Every front end (CLI, API) goes through these."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+
+from merchantry.kit.errors import NotFound
+from merchantry.listings.check import (
+    CatalogueResult,
+    PrepublishResult,
+    check_catalogue,
+    prepublish,
+    published_index,
+)
+from merchantry.listings.claims import Listing
+from merchantry.listings.copies import CopyIndex, linked_groups
+from merchantry.listings.rulebook import ListingRulebook
+from merchantry.listings.rules import Authorisation, Context, make_context
+from merchantry.listings.warehouse import (
+    read_authorisations,
+    read_identities,
+    read_listings,
+    write_results,
+)
+from merchantry.store.warehouse import table_exists
+
+REPEAT_OFFENDER_MIN = 2
+"""Take-downs (distinct listings) from which a shop is a repeat offender in the report."""
+
+
+def check_warehouse(
+    con: duckdb.DuckDBPyConnection,
+    book: ListingRulebook,
+    *,
+    shop_id: str | None = None,
+    write: bool = True,
+    at: datetime | None = None,
+) -> CatalogueResult:
+    """Check every listing on sale; write results (whole runs only) and return them.
+
+    Copies need every shop's listings, so all are read; ``shop_id`` narrows what is returned
+    (and nothing is written then)."""
+    listings = read_listings(con)
+    if not listings:
+        raise NotFound("the warehouse holds no products: run `merchantry ingest` first")
+    if shop_id is not None and not any(x.shop_id == shop_id for x in listings):
+        raise NotFound(f"shop {shop_id} has no listings in the warehouse")
+    linked = linked_groups(read_identities(con))
+    ctx = make_context(book, read_authorisations(con), listings, today=_latest(listings))
+    result = check_catalogue(listings, ctx, linked=linked, live=True)
+    if shop_id is not None:
+        return CatalogueResult(
+            tuple(f for f in result.findings if f.shop_id == shop_id),
+            tuple(c for c in result.clusters if shop_id in c.shops),
+            sum(1 for x in listings if x.shop_id == shop_id),
+        )
+    if write:
+        write_results(
+            con, book.name, result, at or datetime.combine(_latest(listings), datetime.min.time())
+        )
+    return result
+
+
+def _latest(listings: Sequence[Listing]) -> date:
+    times = [x.published_at for x in listings if x.published_at is not None]
+    return max(times).date() if times else date.today()
+
+
+@dataclass
+class PrepublishChecker:
+    """What a pre-publish check needs, built once (rulebook, authorisations, published
+    listings): then each check costs one listing's detectors and one index query."""
+
+    ctx: Context
+    index: CopyIndex | None
+
+    def check(self, listing: Listing) -> PrepublishResult:
+        return prepublish(listing, self.ctx, self.index)
+
+
+def prepublish_checker(
+    book: ListingRulebook,
+    *,
+    con: duckdb.DuckDBPyConnection | None = None,
+    authorisations: Sequence[Authorisation] = (),
+    published: Sequence[Listing] = (),
+    today: date | None = None,
+) -> PrepublishChecker:
+    """A checker over the warehouse's listings and authorisations (when ``con`` is given) and
+    any ``authorisations`` and ``published`` listings passed in."""
+    listings = list(published)
+    auths = list(authorisations)
+    linked: dict[str, str] = {}
+    if con is not None and table_exists(con, "products"):
+        listings += read_listings(con)
+        auths += read_authorisations(con)
+        linked = linked_groups(read_identities(con))
+    ctx = make_context(book, auths, listings, today=today)
+    return PrepublishChecker(ctx, published_index(listings, ctx, linked))
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    key: str
+    listings: int
+    take_downs: int
+    blocks: int
+    warnings: int
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
+class ListingReport:
+    rulebook: str
+    by_kind: tuple[ReportRow, ...]
+    by_industry: tuple[ReportRow, ...]
+    by_shop: tuple[ReportRow, ...]
+    repeat_offenders: tuple[ReportRow, ...]
+    clusters: tuple[tuple[str, tuple[str, ...], int], ...]
+    """(cluster, its shops, copies)."""
+
+
+_GROUPED = """
+SELECT {key} AS key, count(DISTINCT v.sku_id),
+       count(*) FILTER (WHERE outcome = 'take_down'),
+       count(*) FILTER (WHERE outcome = 'block'),
+       count(*) FILTER (WHERE outcome = 'warn'),
+       coalesce(sum(points), 0)
+FROM listing_violations AS v
+LEFT JOIN products AS p USING (sku_id)
+LEFT JOIN categories AS c USING (category_id)
+WHERE v.rulebook = $rulebook
+GROUP BY ALL
+ORDER BY 2 DESC, 1
+"""
+
+
+def listing_report(con: duckdb.DuckDBPyConnection, rulebook: str) -> ListingReport:
+    """Violations by kind, industry and shop; repeat offenders; linked-shop clusters."""
+    if not table_exists(con, "listing_violations"):
+        raise NotFound("no listing results yet: run `merchantry listings check --db …` first")
+    params = {"rulebook": rulebook}
+    (count,) = con.execute(
+        "SELECT count(*) FROM listing_violations WHERE rulebook = $rulebook", params
+    ).fetchone() or (0,)
+    stored = [
+        str(r[0])
+        for r in con.execute("SELECT DISTINCT rulebook FROM listing_violations").fetchall()
+    ]
+    if not count and rulebook not in stored:
+        hint = f" (results exist for: {', '.join(sorted(stored))})" if stored else ""
+        raise NotFound(
+            f"no listing results for rulebook {rulebook}{hint}: "
+            "run `merchantry listings check --db …`"
+        )
+
+    def grouped(key: str) -> tuple[ReportRow, ...]:
+        rows = con.execute(_GROUPED.format(key=key), params).fetchall()
+        return tuple(ReportRow(str(r[0]), *(int(x) for x in r[1:])) for r in rows)
+
+    shops = grouped("v.shop_id")
+    repeat = tuple(r for r in shops if r.take_downs >= REPEAT_OFFENDER_MIN)
+    clusters = con.execute(
+        "SELECT cluster_id, list(DISTINCT shop_id ORDER BY shop_id), count(*) "
+        "FROM listing_copy_clusters WHERE rulebook = $rulebook GROUP BY cluster_id ORDER BY 1",
+        params,
+    ).fetchall()
+    return ListingReport(
+        rulebook,
+        grouped("v.kind"),
+        grouped("coalesce(c.industry, '')"),
+        shops,
+        repeat,
+        tuple((str(c), tuple(s), int(n)) for c, s, n in clusters),
+    )

@@ -1,0 +1,215 @@
+"""The listings package's reads and writes in the warehouse.
+
+Listings are ``products`` with their ``listing_claims`` (attributes), the industry of their
+category, their first ``listing_events`` publication and the captions of creator videos
+featuring them. Authorisations come from ``brand_authorisations``, linked shops from
+``shop_identities``. Results go to ``listing_violations`` and ``listing_copy_clusters``
+(rows of the rulebook replaced, so a re-run changes nothing) and, for rules that record one,
+to ``violations`` (id ``LV-`` + a stable hash of rulebook, SKU and rule), which the score
+deductions and the deposit deductions read.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Final
+
+import duckdb
+import pyarrow as pa
+
+from merchantry.kit.errors import NotFound
+from merchantry.kit.ids import stable_key
+from merchantry.listings.check import CatalogueResult
+from merchantry.listings.claims import Listing, parse_composition
+from merchantry.listings.rules import Authorisation
+from merchantry.model.outputs import OUTPUT_TABLES
+from merchantry.model.tables import TABLES_BY_NAME
+from merchantry.reco.similarity import parse_phash
+from merchantry.store.warehouse import ensure_schema, table_exists, transaction
+
+OUTPUTS_BY_NAME: Final = {t.name: t for t in OUTPUT_TABLES}
+
+VIOLATION_PREFIX: Final = "LV-"
+
+_LISTINGS = """
+SELECT p.sku_id, p.shop_id, p.category_id, coalesce(c.industry, ''), p.title, p.price_fen,
+       l.sku_id IS NOT NULL AS has_claims, l.brand, l.composition, l.origin, l.ship_from,
+       l.net_count, l.count_unit, l.certifications, coalesce(l.subsidy_label, false),
+       coalesce(e.first_at, l.published_at), l.image_phash
+FROM products AS p
+LEFT JOIN {categories} AS c USING (category_id)
+LEFT JOIN {listing_claims} AS l USING (sku_id)
+LEFT JOIN (SELECT sku_id, min("at") AS first_at FROM {listing_events}
+           WHERE kind = 'publish' GROUP BY sku_id) AS e USING (sku_id)
+{where}
+ORDER BY p.sku_id
+"""
+
+_CAPTIONS = """
+SELECT v.sku_id, c.caption FROM {video_captions} AS c
+JOIN {creator_videos} AS v USING (video_id)
+{where}
+ORDER BY v.sku_id, c.video_id
+"""
+
+
+def _source(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """The table, or an empty relation of its declared columns when the warehouse predates it
+    (a read-only warehouse cannot be given the new table)."""
+    if table_exists(con, name):
+        return name
+    declared = TABLES_BY_NAME.get(name) or OUTPUTS_BY_NAME[name]
+    columns = ", ".join(f'CAST(NULL AS {c.type.sql}) AS "{c.name}"' for c in declared.columns)
+    return f"(SELECT {columns} WHERE false)"
+
+
+def _sources(con: duckdb.DuckDBPyConnection, *names: str) -> dict[str, str]:
+    return {n: _source(con, n) for n in names}
+
+
+def violation_id(rulebook: str, sku_id: str, rule_id: str) -> str:
+    """The ``violations`` id of a listing violation (stable: re-runs record it once)."""
+    return VIOLATION_PREFIX + stable_key("listing-violation", rulebook, sku_id, rule_id)[:16]
+
+
+def read_listings(con: duckdb.DuckDBPyConnection, shop_id: str | None = None) -> list[Listing]:
+    """Every product as a listing (of one shop when given), in SKU order."""
+    if not table_exists(con, "products"):
+        raise NotFound("the warehouse has no products table: run `merchantry ingest` first")
+    where = "WHERE p.shop_id = $shop" if shop_id else ""
+    tables = _sources(
+        con, "categories", "listing_claims", "listing_events", "video_captions", "creator_videos"
+    )
+    params = {"shop": shop_id} if shop_id else {}
+    captions: dict[str, list[str]] = defaultdict(list)
+    cap_where = "WHERE v.shop_id = $shop" if shop_id else ""
+    for sku, caption in con.execute(_CAPTIONS.format(where=cap_where, **tables), params).fetchall():
+        captions[str(sku)].append(str(caption))
+    listings: list[Listing] = []
+    for row in con.execute(_LISTINGS.format(where=where, **tables), params).fetchall():
+        (
+            sku,
+            shop,
+            category,
+            industry,
+            title,
+            price,
+            has_claims,
+            brand,
+            composition,
+            origin,
+            ship_from,
+            count,
+            unit,
+            certs,
+            label,
+            published,
+            phash,
+        ) = row
+        listings.append(
+            Listing(
+                sku_id=str(sku),
+                shop_id=str(shop),
+                title=str(title),
+                price_fen=int(price),
+                category_id=str(category),
+                industry=str(industry),
+                brand=brand,
+                composition=(
+                    parse_composition(
+                        ";".join(composition or []), f"listing_claims {sku} composition"
+                    )
+                    or {}
+                )
+                if has_claims
+                else None,
+                origin=origin,
+                ship_from=ship_from,
+                net_count=count,
+                count_unit=unit,
+                certifications=tuple(certs or ()),
+                subsidy_label=bool(label),
+                published_at=published,
+                image_phash=parse_phash(phash, f"listing_claims {sku} image_phash"),
+                captions=tuple(captions.get(str(sku), ())),
+            )
+        )
+    return listings
+
+
+def read_authorisations(con: duckdb.DuckDBPyConnection) -> list[Authorisation]:
+    rows = con.execute(
+        f"SELECT shop_id, brand, valid_from, valid_to FROM {_source(con, 'brand_authorisations')} "
+        "ORDER BY shop_id, brand, valid_from"
+    ).fetchall()
+    return [Authorisation(str(s), str(b), f, t) for s, b, f, t in rows]
+
+
+def read_identities(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(shop, identity) links: the identity is its kind and hash together."""
+    rows = con.execute(
+        f"SELECT shop_id, kind || ':' || value_hash FROM {_source(con, 'shop_identities')}"
+    ).fetchall()
+    return [(str(s), str(i)) for s, i in rows]
+
+
+def write_results(
+    con: duckdb.DuckDBPyConnection, rulebook: str, result: CatalogueResult, at: datetime
+) -> int:
+    """Replace the rulebook's rows of ``listing_violations`` and ``listing_copy_clusters``;
+    record a ``violations`` row for every take-down that records one. Returns rows written."""
+    ensure_schema(con)
+    findings = result.findings
+    rows = pa.table(
+        {
+            "rulebook": [rulebook] * len(findings),
+            "sku_id": [f.sku_id for f in findings],
+            "shop_id": [f.shop_id for f in findings],
+            "kind": [f.kind.value for f in findings],
+            "rule_id": [f.rule_id for f in findings],
+            "outcome": [f.outcome.value for f in findings],
+            "points": pa.array([f.points for f in findings], pa.int32()),
+            "violation_kind": [f.violation for f in findings],
+            "evidence": [f.evidence for f in findings],
+            "original_sku_id": [f.original_sku_id for f in findings],
+            "cluster_id": [f.cluster_id for f in findings],
+        }
+    )
+    copies = [(c.cluster_id, sku) for c in result.clusters for sku in c.copies]
+    by_sku = {f.sku_id: f for f in findings if f.cluster_id is not None}
+    clusters = pa.table(
+        {
+            "rulebook": [rulebook] * len(copies),
+            "cluster_id": [c for c, _ in copies],
+            "sku_id": [s for _, s in copies],
+            "shop_id": [by_sku[s].shop_id for _, s in copies],
+            "original_sku_id": [by_sku[s].original_sku_id or "" for _, s in copies],
+        }
+    )
+    recorded = [f for f in findings if f.violation is not None and f.outcome.value == "take_down"]
+    violations = pa.table(
+        {
+            "violation_id": [violation_id(rulebook, f.sku_id, f.rule_id) for f in recorded],
+            "shop_id": [f.shop_id for f in recorded],
+            "kind": [f.violation for f in recorded],
+            "occurred_at": pa.array([at] * len(recorded), pa.timestamp("us")),
+            "order_id": pa.array([None] * len(recorded), pa.string()),
+        }
+    )
+    with transaction(con):
+        con.execute("DELETE FROM listing_violations WHERE rulebook = ?", [rulebook])
+        con.execute("DELETE FROM listing_copy_clusters WHERE rulebook = ?", [rulebook])
+        con.register("_lv_rows", rows)
+        con.register("_lv_clusters", clusters)
+        con.register("_lv_violations", violations)
+        con.execute("INSERT INTO listing_violations BY NAME SELECT * FROM _lv_rows")
+        con.execute("INSERT INTO listing_copy_clusters BY NAME SELECT * FROM _lv_clusters")
+        # A violation already recorded keeps its first confirmation time (re-runs change nothing).
+        con.execute(
+            "INSERT INTO violations BY NAME SELECT * FROM _lv_violations "
+            "WHERE violation_id NOT IN (SELECT violation_id FROM violations)"
+        )
+        for name in ("_lv_rows", "_lv_clusters", "_lv_violations"):
+            con.unregister(name)
+    return len(findings)

@@ -1,0 +1,122 @@
+"""The listing rulebook: the shipped one is sourced and pinned; bad ones name line and field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from merchantry.kit.errors import InputError
+from merchantry.listings.rulebook import (
+    ListingRulebook,
+    RuleKind,
+    check_listing_rulebook,
+    load_listing_rulebook,
+    shipped_listing_dir,
+)
+
+CATALOGUE = (
+    Path(__file__).resolve().parents[3]
+    / "shared/reference/rule-texts/douyin-rule-centre-catalogue.json"
+)
+GOOD_RULE = """\
+rulebook: listings-test
+effective: {from: 2026-07-13}
+rules:
+  - id: listing.count
+    kind: count_claim
+    title: count
+    source: {ref: "1", title: t}
+    violation: false_advertising
+    points: 10
+    at_publish: block
+    when_live: take_down
+"""
+
+
+def test_shipped_rulebook_has_one_rule_per_kind_each_with_a_source(book: ListingRulebook) -> None:
+    assert {r.kind for r in book.rules} == set(RuleKind)
+    for rule in book.rules:
+        assert rule.source.ref
+        assert rule.source.title
+        assert not rule.assumption or rule.why.strip(), rule.rule_id
+
+
+@pytest.mark.skipif(not CATALOGUE.is_file(), reason="the shared rule-centre catalogue is absent")
+def test_every_source_is_a_rule_centre_entry_with_that_title(book: ListingRulebook) -> None:
+    entries = {e["id"]: e["title"] for e in json.loads(CATALOGUE.read_text(encoding="utf-8"))}
+    for rule in book.rules:
+        assert entries.get(rule.source.ref) == rule.source.title, rule.rule_id
+    for words in book.word_lists.values():
+        assert entries.get(words.source.ref) == words.source.title
+
+
+def test_false_advertising_and_brand_confusion_points_are_ten(book: ListingRulebook) -> None:
+    """platform-rules.md §1.5: false advertising and confusing brand information take −10 at
+    once (the 2026-09 proposal, quoted the same way by a newsletter)."""
+    points = {r.violation: r.points for r in book.rules if r.violation}
+    assert points == {"false_advertising": 10, "brand_confusion": 10}
+
+
+def test_first_tier_of_false_advertising_takes_the_listing_down(book: ListingRulebook) -> None:
+    """Rule-centre notice aJmzLewhMq6J: a merchant's first 1-2 false-advertising violations in
+    one scene are sanctioned by 商品下架 (take-down)."""
+    for rule in book.rules:
+        if rule.violation == "false_advertising":
+            assert rule.when_live.value == "take_down", rule.rule_id
+
+
+def test_the_forbidden_word_list_is_versioned(book: ListingRulebook) -> None:
+    words = book.word_lists["absolute_terms"]
+    assert words.version
+    assert {"最", "第一", "国家级"} <= words.words
+    assert not words.words & words.exempt
+
+
+def test_a_good_minimal_rulebook_loads() -> None:
+    book, problems = check_listing_rulebook(GOOD_RULE, "t.yaml")
+    assert problems == []
+    assert book is not None
+    assert book.rules[0].kind is RuleKind.COUNT_CLAIM
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code", "line", "field"),
+    [
+        ("kind: count_claim", "kind: counting", "unknown-kind", 5, "kind"),
+        ("at_publish: block", "at_publish: take_down", "bad-outcome", 10, "at_publish"),
+        ('    source: {ref: "1", title: t}\n', "", "missing-source", None, "source"),
+        ("points: 10", "points: ten", "bad-points", 9, "points"),
+        ("violation: false_advertising", "violation: lying", "unknown-violation", 8, "violation"),
+        ("title: count", "title: count\n    colour: red", "unknown-field", 7, "colour"),
+        ("points: 10", "points: 10\n    assumption: true", "assumption-without-why", 10, "why"),
+    ],
+)
+def test_bad_rulebooks_name_line_and_field(
+    old: str, new: str, code: str, line: int | None, field: str
+) -> None:
+    text = GOOD_RULE.replace(old, new)
+    book, problems = check_listing_rulebook(text, "bad.yaml")
+    assert book is None
+    found = [p for p in problems if p.code == code]
+    assert found, problems
+    assert found[0].column is not None
+    assert found[0].column.endswith(field)
+    if line is not None:
+        assert found[0].line == line
+    assert found[0].source == "bad.yaml"
+
+
+def test_malformed_yaml_and_unknown_names_are_input_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "b.yaml"
+    bad.write_text("rules: [\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"b\.yaml"):
+        load_listing_rulebook(str(bad))
+    with pytest.raises(InputError, match="shipped: listings-2026"):
+        load_listing_rulebook("listings-1999")
+
+
+def test_shipped_folder_is_apart_from_the_fee_and_score_rulebooks() -> None:
+    assert shipped_listing_dir().name == "listings"
+    assert (shipped_listing_dir() / "listings-2026.yaml").is_file()
