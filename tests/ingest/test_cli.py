@@ -39,3 +39,33 @@ def test_unreadable_input_exits_non_zero_naming_the_file(valid_dir: Path, tmp_pa
     )
     assert result.returncode == 2
     assert "orders-00002.parquet" in result.stderr.replace("\n", "")
+
+
+def test_a_quarantine_file_that_is_a_pipe_is_written_not_replaced(valid_dir: Path, tmp_path: Path):
+    """``--quarantine-file /dev/null`` (or any device or pipe) is written in place: moving the
+    finished file over it would replace the device itself. A FIFO stands in for /dev/null."""
+    import os
+    import stat
+    import threading
+
+    pipe = tmp_path / "quarantine.pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    result = CliRunner().invoke(
+        app,
+        [
+            "ingest",
+            str(valid_dir),
+            "--db",
+            str(tmp_path / "w.duckdb"),
+            "--quarantine-file",
+            str(pipe),
+            "--no-progress",
+        ],
+    )
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(pipe.stat().st_mode)  # still the pipe, not a regular file
+    assert received and received[0].startswith(b"ingest_id")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -136,6 +137,12 @@ class QuarantineFile:
             raise InputError(f"--quarantine-file {str(path)!r} is a folder; name a file")
         if path.exists() and not os.access(path, os.W_OK):
             raise InputError(f"cannot write the quarantine file {str(path)!r}: it is read-only")
+        self._direct = path.exists() and not path.is_file()
+        """A device or pipe (``/dev/null``, a FIFO) is written in place: moving a file over it
+        would replace the device itself."""
+        if self._direct:
+            self._tmp = path
+            return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -160,9 +167,12 @@ class QuarantineFile:
 
     def publish(self) -> None:
         """Move the written file into place."""
-        os.replace(self._tmp, self.path)
+        if not self._direct:
+            os.replace(self._tmp, self.path)
 
     def discard(self) -> None:
+        if self._direct:
+            return
         with contextlib.suppress(OSError):
             self._tmp.unlink()
 
@@ -182,7 +192,8 @@ def _write_rows(con: duckdb.DuckDBPyConnection, ingest_id: str, path: Path) -> i
             writer.writerows(rows)
             count += len(rows)
         fh.flush()
-        os.fsync(fh.fileno())
+        if stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # devices and pipes cannot be synced
+            os.fsync(fh.fileno())
     return count
 
 
