@@ -68,4 +68,5 @@ def test_a_quarantine_file_that_is_a_pipe_is_written_not_replaced(valid_dir: Pat
     reader.join(timeout=30)
     assert result.exit_code == 0, result.output
     assert stat.S_ISFIFO(pipe.stat().st_mode)  # still the pipe, not a regular file
-    assert received and received[0].startswith(b"ingest_id")
+    assert received
+    assert received[0].startswith(b"ingest_id")
