@@ -1,8 +1,9 @@
 """Growth programmes as use cases: run them, show a shop where it stands, report on them.
 
 Shared by ``merchantry programs``, the API and the console. :func:`growth_stages` is every
-``programs:`` stage (and, once the seeding work lands, every ``seeding:`` stage) in the order
-the runner executes them; :func:`run_programmes` runs them and then posts the rewards.
+``programs:`` stage and every ``seeding:`` stage (creator seeding attribution, whose payouts the
+close posts) in the order the runner executes them; :func:`run_programmes` runs them and then
+posts the rewards.
 """
 
 from __future__ import annotations
@@ -21,8 +22,15 @@ from merchantry.ledger.rewards import post_rewards
 from merchantry.programs import Programme, load_programme, shipped_programmes
 from merchantry.programs.budget import BudgetLeft, Grant, budget_left, grant
 from merchantry.programs.report import ProgrammeReport, programme_report
+from merchantry.seeding.rules import shipped_rules_dir
 from merchantry.service.runner import RunReport, run_stages
-from merchantry.service.stages import DEFAULT_FEE_RULEBOOK, Progress, Stage, programs_stage
+from merchantry.service.stages import (
+    DEFAULT_FEE_RULEBOOK,
+    Progress,
+    Stage,
+    programs_stage,
+    seeding_stage,
+)
 from merchantry.store.sql import records
 from merchantry.store.warehouse import table_exists
 
@@ -30,9 +38,18 @@ GROWTH_KINDS: Final = ("programs", "seeding")
 """Stage kinds ``merchantry programs run`` executes."""
 
 
+def shipped_seeding_rulebooks() -> tuple[str, ...]:
+    """The seeding rulebooks that ship (``rulebooks/seeding/*.yaml``), by name."""
+    return tuple(sorted(p.stem for p in shipped_rules_dir().glob("*.yaml")))
+
+
 def growth_stages(names: Sequence[str] = ()) -> tuple[Stage, ...]:
-    """A ``programs:`` stage per programme (default: every shipped one)."""
-    return tuple(programs_stage(n) for n in (names or shipped_programmes()))
+    """A ``programs:`` stage per programme and a ``seeding:`` stage per seeding rulebook
+    (default: every shipped one of each); a name that is a shipped seeding rulebook is a
+    seeding stage, any other a programme."""
+    seeding = set(shipped_seeding_rulebooks())
+    chosen = tuple(names) or (*shipped_programmes(), *sorted(seeding))
+    return tuple(seeding_stage(n) if n in seeding else programs_stage(n) for n in chosen)
 
 
 @dataclass(frozen=True, slots=True)
