@@ -125,3 +125,42 @@ def test_warehouse_check_report_and_evaluation(tmp_path: Path, market: tuple[Pat
     one = runner.invoke(app, ["listings", "check", "--shop", shop, "--db", str(db), "--json"])
     assert one.exit_code == 0
     assert {f["shop_id"] for f in json.loads(one.output)["findings"]} == {shop}
+
+
+def test_json_lines_and_an_authorisations_file(tmp_path: Path) -> None:
+    lines = tmp_path / "l.jsonl"
+    lines.write_text(
+        '{"sku_id": "A", "shop_id": "S1", "title": "澜庭修护面霜", "price_fen": 9900}\n'
+        '{"sku_id": "B", "shop_id": "S2", "title": "澜庭修护面霜", "price_fen": 9900}\n',
+        encoding="utf-8",
+    )
+    auths = write(
+        tmp_path / "a.csv",
+        [["S1", "澜庭", "2020-01-01", ""]],
+        ["shop_id", "brand", "valid_from", "valid_to"],
+    )
+    result = CliRunner().invoke(
+        app, ["listings", "check", str(lines), "--authorisations", str(auths), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)["findings"]
+    assert [(f["sku_id"], f["kind"]) for f in found] == [("B", "unauthorised_brand")]
+    lines.write_text('{"sku_id": "A"\n', encoding="utf-8")
+    broken = CliRunner().invoke(app, ["listings", "check", str(lines)])
+    assert broken.exit_code == 2
+    assert "l.jsonl:1" in broken.output
+    assert "not JSON" in broken.output
+    lines.write_text(
+        '{"sku_id": "A", "shop_id": "S1", "title": "面霜", "price_fen": 9900}\n', encoding="utf-8"
+    )
+    bad_auth = write(
+        tmp_path / "b.csv",
+        [["S1", "澜庭", "soon", ""]],
+        ["shop_id", "brand", "valid_from", "valid_to"],
+    )
+    refused = CliRunner().invoke(
+        app, ["listings", "check", str(tmp_path / "l.jsonl"), "--authorisations", str(bad_auth)]
+    )
+    assert refused.exit_code == 2
+    assert "b.csv:2" in refused.output
+    assert "valid_from" in refused.output
