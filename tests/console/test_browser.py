@@ -263,7 +263,8 @@ def test_main_pages_have_no_serious_accessibility_violations(
         if name == "score":
             expect(merchant.locator("[id^=trend-] .main-svg").first).to_be_visible(timeout=60_000)
         if name == "returns":
-            expect(merchant.locator("#returns-weekly .main-svg").first).to_be_visible(timeout=60_000)
+            chart = merchant.locator("#returns-weekly .main-svg").first
+            expect(chart).to_be_visible(timeout=60_000)
         no_serious_violations(merchant)
         shot(merchant, f"{name}-{lang}")
     order, case_id = _order_and_case(server)
