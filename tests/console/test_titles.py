@@ -8,7 +8,12 @@ import pytest
 import yaml
 
 from merchantry.console.errors_zh import FALLBACK, error_zh
-from merchantry.console.rule_titles import rule_title, rule_title_zh, rulebook_title_zh
+from merchantry.console.rule_titles import (
+    reason_text,
+    rule_title,
+    rule_title_zh,
+    rulebook_title_zh,
+)
 from merchantry.rulebook.library import shipped_dir
 
 CJK_START = "\u4e00"
@@ -85,3 +90,10 @@ def test_an_unknown_error_keeps_its_words_after_a_chinese_lead_in() -> None:
 
 def test_the_rulebook_files_are_where_the_test_reads_them() -> None:
     assert Path(shipped_dir(), "douyin-2026.yaml").is_file()
+
+
+def test_a_decisions_reason_names_its_rule_in_chinese() -> None:
+    reason = "risk.ring.flagged (+40): The buyer belongs to a flagged ring of linked accounts"
+    assert reason_text("zh", reason) == "risk.ring.flagged (+40): 买家属于被标记的关联账号团伙"
+    assert reason_text("en", reason) == reason
+    assert reason_text("zh", "confirmed violation") == "confirmed violation"

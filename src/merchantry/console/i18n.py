@@ -21,7 +21,7 @@ from fastapi import Request
 from merchantry.console.errors_zh import error_zh
 from merchantry.console.messages_en import MESSAGES as EN
 from merchantry.console.messages_zh import MESSAGES as ZH
-from merchantry.console.rule_titles import rule_title, rulebook_title
+from merchantry.console.rule_titles import reason_text, rule_title, rulebook_title
 
 LANG_COOKIE: Final = "merchantry_lang"
 CATALOGUES: Final[Mapping[str, Mapping[str, str]]] = {"zh": ZH, "en": EN}
@@ -71,6 +71,10 @@ class Translator:
     def rulebook(self, name: str, title: str | None) -> str:
         """A rulebook's title in this language."""
         return rulebook_title(self.lang, name, title)
+
+    def reason(self, text: str) -> str:
+        """A risk decision's reason (``rule (+points): title``) with the title in this language."""
+        return reason_text(self.lang, text)
 
     def error(self, message: str) -> str:
         """An engine error message (English) in this language."""

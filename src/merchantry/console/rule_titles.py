@@ -71,6 +71,19 @@ def rule_title(lang: str, rule_id: str, title: str | None) -> str:
     return title
 
 
+REASON: Final = re.compile(r"^(?P<rule>[\w.\-]+) \((?P<points>[+-]?\d+)\): (?P<title>.+)$")
+"""How a risk decision states a reason: ``rule (+points): the rule's title``."""
+
+
+def reason_text(lang: str, reason: str) -> str:
+    """A decision's reason with its rule's title in ``lang`` (the rule and points kept)."""
+    found = REASON.match(reason)
+    if found is None or lang != "zh":
+        return reason
+    title = rule_title_zh(found["rule"], found["title"])
+    return reason if title is None else f"{found['rule']} ({found['points']}): {title}"
+
+
 def rulebook_title(lang: str, name: str, title: str | None) -> str:
     """A rulebook's title in ``lang``, as :func:`rule_title` does for rules."""
     if not title:
