@@ -417,7 +417,7 @@ def returns(
 ) -> Response:
     """Why the shop's goods come back: per-SKU rates against the category with intervals,
     causes with the buyers' words, fixes with what each saves, week by week."""
-    need_scope(principal, "scores:read")  # as the API's /returns routes
+    need_scope(principal, "returns:read")  # as the API's /returns routes
     require_shop(principal, shop_id, "read the return diagnosis")
     cache: dict[tuple[str, date | None, date | None], tuple[float, Any]] = (
         getattr(request.app.state, "console_returns", None) or {}

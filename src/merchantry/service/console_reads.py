@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 
 from merchantry.kit.errors import InputError, NotFound
 from merchantry.report.names import Vocabulary, label
-from merchantry.returns.diagnosis import ReturnDiagnosis, diagnose_returns
+from merchantry.returns.diagnosis import ReturnDiagnosis
 from merchantry.risk.access import Scope
 from merchantry.risk.integrity import buyer_level, buyer_records
 from merchantry.risk.settings import RiskSettings
@@ -33,6 +33,7 @@ from merchantry.scoring.indicators import INDICATORS
 from merchantry.scoring.inputs import build_measures, create_temp
 from merchantry.scoring.rules import F, lit
 from merchantry.scoring.stage import prepare
+from merchantry.service import returns as returns_use_case
 from merchantry.store.warehouse import table_exists
 
 FEE_LINES: Final = """
@@ -817,10 +818,6 @@ def returns_diagnosis(
     end: date | None = None,
 ) -> ReturnDiagnosis:
     """The shop's return diagnosis for the console (per-SKU rates with intervals, causes with
-    quoted evidence, fixes with their saving, the weekly series).
-
-    The returns use case (``service/returns.py``, being written beside this branch) was not
-    on it yet; this calls the returns package the same way and can give way to it."""
-    if con.execute("SELECT 1 FROM shops WHERE shop_id = ?", [shop_id]).fetchone() is None:
-        raise NotFound(f"no shop {shop_id!r} in the warehouse")
-    return diagnose_returns(con, shop_id, start=start, end=end)
+    quoted evidence, fixes with their saving, the weekly series): the one returns use case
+    (``service/returns.py``) that the CLI and the API call too."""
+    return returns_use_case.shop_diagnosis(con, shop_id, start=start, end=end)
