@@ -243,6 +243,8 @@ def draw_orders(
             ),
             "parent_order_id": pa.nulls(n, pa.string()),
             "payment_difference_fen": pa.array(np.zeros(n, dtype=np.int64), pa.int64()),
+            "affiliate_plans": pa.nulls(n, pa.list_(pa.string())),  # not generated
+            "installation": pa.nulls(n, pa.string()),  # not generated
         }
     )
     return OrderBatch(

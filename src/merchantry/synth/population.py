@@ -207,6 +207,7 @@ def draw_population(rng: np.random.Generator, shops: int, start: date) -> Popula
                 ("domestic", "cross_border", "instant_retail"),
                 np.where(cross_border, 1, np.where(instant, 2, 0)),
             ),
+            "store_subtype": pa.nulls(n, pa.string()),  # not generated (no draw)
         }
     )
 
