@@ -457,7 +457,8 @@ RULE_TITLES: Final[dict[str, dict[str, str]]] = {
         "Medical devices need a store score of 80, a product score of 75 and a mean product score of 75 over the last month; flagship, 专营店 and 专卖店 stores only": "医疗器械需店铺体验分 80、商品分 75 且近一个月商品分均值 75；仅限旗舰店、专营店与专卖店",
     },
     "gate.affiliate.cherries": {
-        "Cherries need a store score of 72 and a product score of 70": "车厘子需店铺体验分 72 且商品分 70"
+        "Cherries need a store score of 72 and a product score of 70": "车厘子需店铺体验分 72 且商品分 70",
+        "Cherries need a store score of 72, a product score of 70 and a bad-review rate under 20%": "车厘子需店铺体验分 72、商品分 70 且商品差评率低于 20%",
     },
     "gate.affiliate.tea_gift_box": {
         "Multi-variety tea gift boxes enter only from flagship stores": "多品种茶叶礼盒仅限旗舰店进入"
@@ -662,6 +663,9 @@ RULE_TITLES: Final[dict[str, dict[str, str]]] = {
     },
     "bonus.free_size_exchange": {
         "Maternal and infant shops with free size exchange (尺码随心换) get +0.1": "母婴店铺提供尺码随心换加 0.1 分"
+    },
+    "penalty.counterfeit": {
+        "A confirmed counterfeit (出售假冒/盗版商品) cuts the score by 0.1 per case, at most 0.5": "出售假冒/盗版商品经确认，每起扣 0.1 分，最多扣 0.5 分"
     },
     "penalty.false_advertising": {
         "A description or quality mismatch cuts the score by 0.1 per case, at most 0.5": "描述或质量不符每次扣 0.1 分，最多扣 0.5 分"
