@@ -153,7 +153,8 @@ def test_performance_counts_the_window_with_the_indicator_conventions(
     ]
     for sid, at, agent_id, rating, total, rounds, unanswered in rows:
         con.execute(
-            "INSERT INTO cs_sessions VALUES (?, 'S1', 'B1', NULL, ?, ?, ?, ?, ?, ?, ?, false, NULL)",
+            "INSERT INTO cs_sessions VALUES "
+            "(?, 'S1', 'B1', NULL, ?, ?, ?, ?, ?, ?, ?, false, NULL)",
             [sid, at, total // max(rounds, 1), rounds, unanswered, total, agent_id, rating],
         )
     got = performance(con, date(2026, 9, 20), date(2026, 10, 20), reply_target_seconds=180)

@@ -44,7 +44,8 @@ def _session(
     con: duckdb.DuckDBPyConnection, sid: str, at: datetime, rounds: int, rating: int | None
 ) -> None:
     con.execute(
-        "INSERT INTO cs_sessions VALUES (?, 'S1', 'B1', NULL, ?, 30, ?, 0, ?, 'S1-kf1', ?, false, NULL)",
+        "INSERT INTO cs_sessions VALUES "
+        "(?, 'S1', 'B1', NULL, ?, 30, ?, 0, ?, 'S1-kf1', ?, false, NULL)",
         [sid, at, rounds, 30 * rounds, rating],
     )
 
