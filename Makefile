@@ -34,7 +34,7 @@ system:
 	./scripts/ensure-system-packages.sh
 
 pytest: $(STAMP) system
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=30
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
