@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from merchantry.report.assets import plotly_filename
-from merchantry.report.names import REGISTRY
+from merchantry.report.names import REGISTRY, UNITS
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -202,12 +202,14 @@ def named_codes() -> set[str]:
 
 
 def single_word_codes() -> set[str]:
-    """Lower-case one-word codes whose display name is not the code itself."""
+    """Lower-case one-word codes whose display name is not the code itself (a code that is
+    also a unit's English word, such as ``orders``, reads correctly alone as the unit)."""
+    unit_words = {unit.en for unit in UNITS.values()}
     return {
         code
         for names in REGISTRY.values()
         for code, name in names.items()
-        if re.fullmatch(r"[a-z][a-z0-9]*", code) and name.en != code
+        if re.fullmatch(r"[a-z][a-z0-9]*", code) and name.en != code and code not in unit_words
     }
 
 

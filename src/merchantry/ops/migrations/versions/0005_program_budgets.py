@@ -16,6 +16,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Tables already there (made by ``create_all`` of the same metadata before this
+    # revision was recorded) are kept, as 0001 adopts the risk tables.
+    existing = set(sa.inspect(op.get_bind()).get_table_names())
+    if "program_budgets" in existing and "program_grants" in existing:
+        return
     op.create_table(
         "program_budgets",
         sa.Column("program", sa.String(128), primary_key=True),
