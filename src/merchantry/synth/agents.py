@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from merchantry.model.cs import CS_AGENT_SKILLS, CS_AGENTS, CS_CERTIFICATIONS
-from merchantry.synth.catalogue import INDUSTRIES
+from merchantry.synth.catalogue import ALL_INDUSTRIES
 from merchantry.synth.population import Population
 from merchantry.synth.vector import FloatArray, IntArray
 
@@ -132,7 +132,7 @@ def _skills(
     """Everyone answers pre-sale; most handle after-sales and parcels; many know the trade."""
     rows: list[tuple[str, str, int]] = []
     for i, agent in enumerate(agent_ids):
-        code = INDUSTRIES[int(pop.shop_industry[shop[i]])].code
+        code = ALL_INDUSTRIES[int(pop.shop_industry[shop[i]])].code
         rows.append((agent, "presale", int(rng.integers(2, 6))))
         if rng.random() < 0.8:
             rows.append((agent, "after_sale", int(rng.integers(1, 6))))

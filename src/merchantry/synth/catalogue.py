@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from merchantry.synth.scope_catalogue import BULKY_CODES, leaf_nouns, profile
+
 
 @dataclass(frozen=True, slots=True)
 class Industry:
@@ -70,9 +72,7 @@ INDUSTRIES: Final[tuple[Industry, ...]] = (
     Industry("education", "教育培训", 0.020, 0.010, 0.0, 0.0),
 )
 
-INDUSTRY_INDEX: Final = {ind.code: i for i, ind in enumerate(INDUSTRIES)}
-
-LEAVES: Final[tuple[Leaf, ...]] = (
+CORE_LEAVES: Final[tuple[Leaf, ...]] = (
     Leaf("手机", "digital_3c", 15, 199_900, ("5G智能手机", "拍照手机", "老人手机")),
     Leaf("蓝牙耳机", "digital_3c", 15, 19_900, ("降噪蓝牙耳机", "运动耳机", "半入耳式耳机")),
     Leaf("充电宝", "digital_3c", 7, 9_900, ("快充充电宝", "磁吸移动电源", "大容量充电宝")),
@@ -131,22 +131,6 @@ LEAVES: Final[tuple[Leaf, ...]] = (
     Leaf("在线课程", "education", 7, 29_900, ("少儿英语课", "Python编程课", "考研网课")),
     Leaf("图书教材", "education", 7, 4_900, ("教辅练习册", "儿童绘本", "考公教材")),
 )
-
-
-def category_id(industry_index: int) -> str:
-    """Id of an industry's top-level category: ``C01``..."""
-    return f"C{industry_index + 1:02d}"
-
-
-def leaf_id(leaf_index: int) -> str:
-    """Id of a leaf category: its industry's id followed by a three-digit number."""
-    leaf = LEAVES[leaf_index]
-    industry = INDUSTRY_INDEX[leaf.industry]
-    return f"{category_id(industry)}{leaf_index + 1:03d}"
-
-
-LEAF_INDUSTRY: Final = tuple(INDUSTRY_INDEX[leaf.industry] for leaf in LEAVES)
-"""Industry index of each leaf, by leaf index."""
 
 
 RULEBOOK_INDUSTRIES: Final[dict[str, str]] = {
@@ -263,8 +247,66 @@ RULEBOOK_INDUSTRIES: Final[dict[str, str]] = {
     "medical_devices": "医疗器械",
     "tea_gift_box": "多品种茶叶礼盒",
 }
-"""Industry codes the shipped rulebooks name beyond the generator's :data:`INDUSTRIES`, with
-the platform's name. The generator draws no shop in them (its shop mix and random draws stay
-as they are, so seeded markets keep their figures); a marketplace's own data, or a test's
-hand-made rows, use them. A test holds every code a shipped rulebook names to this list or
-:data:`INDUSTRIES`, so a misspelt code is caught."""
+"""Industry codes the shipped rulebooks name beyond the core :data:`INDUSTRIES`, with the
+platform's name. Each is also a *special industry* of the generator (:data:`SPECIAL_INDUSTRIES`,
+one leaf of the same code): the core shop mix draws none, and a few percent of shops are moved
+into them afterwards from their own random stream (``synth/scopes.py``), so every rule keyed
+on one of these codes meets generated rows. A test holds every code a shipped rulebook names
+to this list or :data:`INDUSTRIES`, so a misspelt code is caught."""
+
+_CORE_BY_CODE: Final = {ind.code: ind for ind in INDUSTRIES}
+
+
+def _special_industry(code: str, name: str) -> Industry:
+    like = _CORE_BY_CODE[profile(code).like]
+    return Industry(
+        code,
+        name,
+        like.changed_mind,
+        like.quality,
+        like.sizing,
+        like.damage,
+        bulky=code in BULKY_CODES,
+    )
+
+
+SPECIAL_INDUSTRIES: Final[tuple[Industry, ...]] = tuple(
+    _special_industry(code, name) for code, name in RULEBOOK_INDUSTRIES.items()
+)
+"""An industry per rulebook code, with the return habits of the core industry it is like."""
+
+ALL_INDUSTRIES: Final[tuple[Industry, ...]] = INDUSTRIES + SPECIAL_INDUSTRIES
+"""Core then special industries: the index space of ``LEAF_INDUSTRY`` and shop industries."""
+
+INDUSTRY_INDEX: Final = {ind.code: i for i, ind in enumerate(ALL_INDUSTRIES)}
+
+SPECIAL_LEAVES: Final[tuple[Leaf, ...]] = tuple(
+    Leaf(
+        leaf_nouns(ind.name)[0],
+        ind.code,
+        profile(ind.code).after_sales_days,
+        profile(ind.code).price_yuan * 100 - 10,
+        leaf_nouns(ind.name),
+    )
+    for ind in SPECIAL_INDUSTRIES
+)
+"""One leaf per special industry, named after it (its category industry is its code)."""
+
+LEAVES: Final[tuple[Leaf, ...]] = CORE_LEAVES + SPECIAL_LEAVES
+"""Every leaf: the core ones first, so their ids and indices never move."""
+
+
+def category_id(industry_index: int) -> str:
+    """Id of an industry's top-level category: ``C01``..."""
+    return f"C{industry_index + 1:02d}"
+
+
+def leaf_id(leaf_index: int) -> str:
+    """Id of a leaf category: its industry's id followed by a three-digit number."""
+    leaf = LEAVES[leaf_index]
+    industry = INDUSTRY_INDEX[leaf.industry]
+    return f"{category_id(industry)}{leaf_index + 1:03d}"
+
+
+LEAF_INDUSTRY: Final = tuple(INDUSTRY_INDEX[leaf.industry] for leaf in LEAVES)
+"""Industry index of each leaf, by leaf index."""

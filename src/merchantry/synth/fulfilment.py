@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from merchantry.synth.buyers import GRADE
-from merchantry.synth.catalogue import INDUSTRIES
+from merchantry.synth.catalogue import ALL_INDUSTRIES
 from merchantry.synth.geography import BULKY_CARRIERS, CARRIERS, PROVINCES
 from merchantry.synth.orders import OrderBatch, timestamps
 from merchantry.synth.population import Population
@@ -56,11 +56,11 @@ LATE_SHOP_PICKUP_HOURS: Final = 24.0
 AUTO_CONFIRM_DAYS: Final = 7
 BUYER_CONFIRM_SHARE: Final = 0.45
 
-_CHANGED = np.array([ind.changed_mind for ind in INDUSTRIES])
-_QUALITY = np.array([ind.quality for ind in INDUSTRIES])
-_SIZING = np.array([ind.sizing for ind in INDUSTRIES])
-_DAMAGE = np.array([ind.damage for ind in INDUSTRIES])
-_BULKY = np.array([ind.bulky for ind in INDUSTRIES])
+_CHANGED = np.array([ind.changed_mind for ind in ALL_INDUSTRIES])
+_QUALITY = np.array([ind.quality for ind in ALL_INDUSTRIES])
+_SIZING = np.array([ind.sizing for ind in ALL_INDUSTRIES])
+_DAMAGE = np.array([ind.damage for ind in ALL_INDUSTRIES])
+_BULKY = np.array([ind.bulky for ind in ALL_INDUSTRIES])
 _EXTRA_TRANSIT = np.array([p.extra_transit_hours for p in PROVINCES], dtype=np.float64)
 
 

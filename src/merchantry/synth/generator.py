@@ -50,6 +50,7 @@ from merchantry.synth.output import FORMATS, TableSink, write_csv
 from merchantry.synth.population import Population, draw_population
 from merchantry.synth.programs import DEFAULT_UPLIFT_BP, plant_uplift
 from merchantry.synth.return_plants import Plants, draw_plants, plant_causes, rewrite_cases
+from merchantry.synth.scopes import draw_counterfeits, scope_orders, widen_population
 from merchantry.synth.seeding import plant_seeding
 from merchantry.synth.services import draw_services
 from merchantry.synth.vector import stream
@@ -84,6 +85,8 @@ _NOTES: Final = 10
 _PROGRAMS: Final = 6
 _SEEDING: Final = 7
 _LISTINGS: Final = 8
+_SCOPES: Final = 11
+"""Special industries, store kinds, installation, affiliate plans, counterfeits (scopes.py)."""
 _STEPS: Final = (
     "orders",
     "causes",
@@ -147,6 +150,7 @@ def generate(
     sinks = {t.name: TableSink(t, out, fmt) for t in TABLES}
     sinks["marketplace"].append(marketplace_row(MARKETPLACE))
     pop = draw_population(stream(seed, _POPULATION), shops, start)
+    pop = widen_population(stream(seed, _SCOPES), pop)
     for name, data in pop.tables.items():
         sinks[name].append(data)
     plants = draw_plants(stream(seed, _PLANTS), pop)
@@ -212,7 +216,9 @@ def _generate_day(
     roster: Roster,
 ) -> OrderBatch:
     rng = {step: stream(seed, _DAY, day, k) for k, step in enumerate(_STEPS)}
+    scopes = stream(seed, _SCOPES, day)
     batch = draw_orders(rng["orders"], pop, day, day_date, orders_per_shop_day)
+    batch = scope_orders(scopes, batch)
     cause = draw_causes(rng["causes"], pop, batch)
     journey = plant_causes(
         rng["plants"], plants, batch, draw_journey(rng["journey"], pop, batch, cause)
@@ -241,7 +247,12 @@ def _generate_day(
         "video_captions": draw_captions(stream(seed, _LISTINGS, day), videos),
         "searches": draw_searches(rng["searches"], pop, batch),
         "ad_spend": build_ad_spend(rng["ads"], pop, batch, day_date),
-        "violations": draw_violations(rng["violations"], pop, batch, day_start),
+        "violations": pa.concat_tables(
+            [
+                draw_violations(rng["violations"], pop, batch, day_start),
+                draw_counterfeits(scopes, pop, batch, day_start),
+            ]
+        ),
     }
     for name, data in tables.items():
         sinks[name].append(data)

@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from merchantry.synth import texts
-from merchantry.synth.catalogue import INDUSTRIES, LEAF_INDUSTRY, LEAVES, leaf_id
+from merchantry.synth.catalogue import ALL_INDUSTRIES, LEAF_INDUSTRY, LEAVES, leaf_id
 from merchantry.synth.population import Population
 
 KINDS: Final = ("relisted", "same_spu", "variant", "lookalike", "complement")
@@ -140,7 +140,7 @@ _TRUTH_SCHEMA: Final = pa.schema(
 
 
 def _industry(leaf: int) -> str:
-    return INDUSTRIES[LEAF_INDUSTRY[leaf]].code
+    return ALL_INDUSTRIES[LEAF_INDUSTRY[leaf]].code
 
 
 def _attributes(rng: np.random.Generator, leaf: int) -> dict[str, str]:
@@ -196,7 +196,9 @@ def _title(rng: np.random.Generator, leaf: int) -> str:
 
 
 def _complement_leaf(rng: np.random.Generator, leaf: int) -> int:
-    names = {lf.name: j for j, lf in enumerate(LEAVES)}
+    names: dict[str, int] = {}
+    for j, lf in enumerate(LEAVES):
+        names.setdefault(lf.name, j)  # a special leaf may share a core leaf's name
     chosen = COMPLEMENTS.get(LEAVES[leaf].name)
     if chosen:
         return names[chosen[int(rng.integers(len(chosen)))]]

@@ -24,7 +24,7 @@ from merchantry.synth.buyers import (
     buyer_ids,
     draw_order_buyers,
 )
-from merchantry.synth.catalogue import INDUSTRIES, LEAF_INDUSTRY
+from merchantry.synth.catalogue import ALL_INDUSTRIES, LEAF_INDUSTRY
 from merchantry.synth.geography import PROVINCES
 from merchantry.synth.population import Population
 from merchantry.synth.vector import (
@@ -89,7 +89,7 @@ INSURANCE_TYPES: Final = ("small", "small_upgraded", "bulky")
 INSURERS: Final = ("merchant", "creator", "platform", "buyer")
 ORDER_ID_WIDTH: Final = 8
 
-_BULKY: Final = np.array([ind.bulky for ind in INDUSTRIES])
+_BULKY: Final = np.array([ind.bulky for ind in ALL_INDUSTRIES])
 _LEAF_INDUSTRY: Final = np.array(LEAF_INDUSTRY, dtype=np.int64)
 _ENTRY_CDF: Final = np.cumsum(np.array(ENTRY_BY_SCENE), axis=1) / np.array(ENTRY_BY_SCENE).sum(
     axis=1, keepdims=True

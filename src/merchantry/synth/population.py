@@ -18,6 +18,7 @@ import pyarrow as pa
 from merchantry.synth import texts
 from merchantry.synth.buyers import Buyers, draw_buyers
 from merchantry.synth.catalogue import (
+    ALL_INDUSTRIES,
     INDUSTRIES,
     LEAF_INDUSTRY,
     LEAVES,
@@ -109,7 +110,7 @@ class Population:
 def build_categories() -> pa.Table:
     """The category tree: one top-level category per industry, leaves beneath."""
     rows: list[tuple[str, str, str, str | None, int]] = []
-    for i, industry in enumerate(INDUSTRIES):
+    for i, industry in enumerate(ALL_INDUSTRIES):
         days = [leaf.after_sales_days for leaf in LEAVES if leaf.industry == industry.code]
         rows.append((category_id(i), industry.name, industry.code, None, min(days)))
     for j, leaf in enumerate(LEAVES):
@@ -339,7 +340,7 @@ def _draw_products(
     raw = median * rng.lognormal(0.0, 0.45, total)
     price = np.maximum(np.round(raw / 100.0).astype(np.int64) * 100 - 10, 90)
 
-    sizing_industry = np.array([ind.sizing > 0 for ind in INDUSTRIES])[leaf_table[leaf]]
+    sizing_industry = np.array([ind.sizing > 0 for ind in ALL_INDUSTRIES])[leaf_table[leaf]]
     sizing = sizing_industry & (within < 3) & (rng.random(total) < 0.12)
 
     commission = np.clip(np.round(rng.lognormal(np.log(20.0), 0.45, total)), 5, 50) * 100
@@ -401,7 +402,7 @@ def _other_leaves(
 ) -> IntArray:
     """A random leaf of each SKU's shop industry, without a Python loop per SKU."""
     order = np.argsort(leaf_table, kind="stable")
-    counts = np.bincount(leaf_table, minlength=len(INDUSTRIES))
+    counts = np.bincount(leaf_table, minlength=len(ALL_INDUSTRIES))
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     ind = industry[shop]
     offset = rng.integers(0, 1 << 30, shop.size) % counts[ind]

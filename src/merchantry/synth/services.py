@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from merchantry.model.tables import SHOP_SERVICES
-from merchantry.synth.catalogue import INDUSTRIES
+from merchantry.synth.catalogue import ALL_INDUSTRIES
 from merchantry.synth.population import Population
 
 OFFERS: Final[tuple[tuple[str, tuple[str, ...], float], ...]] = (
@@ -31,7 +31,7 @@ OFFERS: Final[tuple[tuple[str, tuple[str, ...], float], ...]] = (
 def draw_services(rng: np.random.Generator, pop: Population, start: date) -> pa.Table:
     """One row per (shop, service) switched on, from up to a year before ``start``;
     one in ten is switched off again inside the first weeks of the window."""
-    codes = np.array([INDUSTRIES[i].code for i in pop.shop_industry])
+    codes = np.array([ALL_INDUSTRIES[i].code for i in pop.shop_industry])
     shops, services, froms, tos = [], [], [], []
     for service, industries, share in OFFERS:
         eligible = np.isin(codes, industries) if industries else np.ones(len(codes), bool)
