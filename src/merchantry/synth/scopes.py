@@ -63,9 +63,9 @@ ALSO_ALL_CREATORS: Final = 0.40
 """Share of products in a narrower plan that are also open to all creators."""
 PLANS_UNRECORDED: Final = 0.08
 """Share of affiliate sales whose plan the data does not record."""
-COUNTERFEIT_DAILY: Final = 0.0005
+COUNTERFEIT_DAILY: Final = 0.0003
 """Chance per shop and day of a confirmed counterfeit (售假) violation."""
-COUNTERFEIT_DAILY_POOR: Final = 0.05
+COUNTERFEIT_DAILY_POOR: Final = 0.02
 """The same at planted poor-quality shops."""
 
 _CORE: Final = len(INDUSTRIES)
@@ -84,9 +84,9 @@ def widen_population(rng: np.random.Generator, pop: Population) -> Population:
     n = pop.shop_count
     movable = _movable(pop)
     chosen = rng.permutation(np.flatnonzero(movable))[: round(SPECIAL_SHOP_SHARE * n)]
-    # Shops of at least median size first, so the industries every shop covers sell daily.
-    busy = pop.shop_weight[chosen] >= np.median(pop.shop_weight)
-    chosen = chosen[np.argsort(~busy, kind="stable")]
+    # The busiest chosen shops first: they open the industries every market covers, so each
+    # of those sells every few days even in a small market; the rest are drawn at random.
+    chosen = chosen[np.argsort(-pop.shop_weight[chosen], kind="stable")]
     k = len(SPECIAL_INDUSTRIES)
     if chosen.size >= k:  # every special industry gets a shop, the rest at random
         special = np.concatenate([rng.permutation(k), rng.integers(0, k, chosen.size - k)])
