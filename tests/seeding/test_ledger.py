@@ -7,9 +7,11 @@ from datetime import date, datetime, timedelta
 import duckdb
 
 from merchantry.ledger.check import check_journal
+from merchantry.ledger.seeding import post_seeding
 from merchantry.service.runner import run_stage
 from merchantry.service.stages import seeding_stage
 from tests.ledger.factories import (
+    TEST_RULEBOOK,
     add_case,
     add_category,
     add_creator,
@@ -116,4 +118,22 @@ def test_a_payout_withdrawn_before_it_was_due_is_reversed(
     summary = close(warehouse, *OCTOBER, refresh_fees=True)
     assert summary.result.reversed >= 1
     assert balance(warehouse, "creator_payable", "CR1") == 0
+    assert check_journal(warehouse) == []
+
+
+def test_programs_run_posts_the_payout_once_and_the_close_finds_it_posted(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """`merchantry programs run` (and the demo) post seeding payouts themselves, before any
+    close: a second posting adds nothing, and the close of the period changes nothing."""
+    _market(warehouse)
+    run_stage(warehouse, seeding_stage(), *OCTOBER)
+    first = post_seeding(warehouse, TEST_RULEBOOK, *OCTOBER)
+    assert (first.posted, first.reversed) == (1, 0)
+    assert balance(warehouse, "creator_payable", "CR1") == 500
+    again = post_seeding(warehouse, TEST_RULEBOOK, *OCTOBER)
+    assert (again.posted, again.reversed, again.unchanged) == (0, 0, 1)
+    close(warehouse, *OCTOBER)
+    assert len(_entries(warehouse, "seeding_payout")) == 2  # one entry, two legs
+    assert balance(warehouse, "creator_payable", "CR1") == 500
     assert check_journal(warehouse) == []

@@ -21,8 +21,12 @@ from typing import Final
 
 import duckdb
 
-from merchantry.ledger.journal import namespace
+from merchantry.kit.errors import IntegrityError
+from merchantry.kit.ids import stable_key
+from merchantry.ledger.check import check_close
+from merchantry.ledger.journal import CloseRef, PostResult, namespace, post_staged, start_stage
 from merchantry.store.sql import run_sql
+from merchantry.store.warehouse import table_exists, transaction
 
 PAYOUT_KIND: Final = "seeding_payout"
 CLAWBACK_KIND: Final = "seeding_clawback"
@@ -58,3 +62,26 @@ def stage_seeding(con: duckdb.DuckDBPyConnection, start: date, end: date) -> Non
     """Stage the period's seeding payouts and clawbacks into ``ledger_stage``."""
     run_sql(con, STAGE_PAYOUTS, {"start": start, "end": end, "ns": namespace(PAYOUT_KIND)})
     run_sql(con, STAGE_CLAWBACKS, {"start": start, "end": end, "ns": namespace(CLAWBACK_KIND)})
+
+
+def post_seeding(
+    con: duckdb.DuckDBPyConnection, rulebook: str, start: date, end: date
+) -> PostResult:
+    """Post the period's seeding payouts and clawbacks on their own (``merchantry programs
+    run``, the demo), under ``rulebook`` (the fee rulebook whose journal they join). Atomic
+    and idempotent: the close of an overlapping period finds them posted and changes nothing
+    (the keys are the same), and a second call posts nothing."""
+    if not table_exists(con, "seeding_payouts"):
+        return PostResult(posted=0, reversed=0, unchanged=0)
+    key = stable_key("seeding", rulebook, start.isoformat(), end.isoformat())
+    with transaction(con):
+        start_stage(con)
+        stage_seeding(con, start, end)
+        result = post_staged(con, CloseRef(rulebook, key), kinds=KINDS, start=start, end=end)
+        problems = check_close(con, key)
+        if problems:
+            raise IntegrityError(
+                "posting seeding payouts would leave the journal unsound, so nothing was "
+                "posted: " + "; ".join(str(p) for p in problems)
+            )
+    return result
