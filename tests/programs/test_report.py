@@ -154,21 +154,21 @@ PLANTED_SEEDS = (3, 5, 11)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", PLANTED_SEEDS)
-def test_the_planted_uplift_is_inside_the_interval_on_several_seeds(
-    tmp_path: Path, seed: int
-) -> None:
+def test_the_planted_uplift_is_inside_the_interval_on_several_seeds(tmp_path: Path) -> None:
     """The generator's planted +30% (truth/program_uplift.csv) is inside the 95% interval on
-    each seed, and the point estimate is within 10 points of it (the completers-only
-    estimate was +39.7% on seed 3)."""
-    con, truth = _market(tmp_path, 3_000, seed=seed)
-    try:
-        planted = {int(t["uplift_bp"]) for t in truth}
-        assert planted == {3_000}
-        effect = estimate_effect(con, load_programme(PLANTED_PROGRAM))
-        assert effect is not None
-        assert effect.pairs == len(truth)  # every signed-up shop, completed or not
-        assert effect.covers_bp(3_000), effect
-        assert abs(effect.effect_bp - 3_000) <= 1_000, effect
-    finally:
-        con.close()
+    each seed, every signed-up shop is a participant, and the point estimates average within
+    6 points of +30% (counting only the task completers gave +39.7% on seed 3 and +32.5% on
+    seed 5: selection on the outcome)."""
+    points = []
+    for seed in PLANTED_SEEDS:
+        con, truth = _market(tmp_path / str(seed), 3_000, seed=seed)
+        try:
+            assert {int(t["uplift_bp"]) for t in truth} == {3_000}
+            effect = estimate_effect(con, load_programme(PLANTED_PROGRAM))
+            assert effect is not None
+            assert effect.pairs == len(truth)  # every signed-up shop, completed or not
+            assert effect.covers_bp(3_000), (seed, effect)
+            points.append(effect.effect_bp)
+        finally:
+            con.close()
+    assert abs(sum(points) / len(points) - 3_000) <= 600, points
