@@ -33,6 +33,7 @@ def test_demo_runs_every_step_and_accounts_for_every_row(tmp_path: Path) -> None
         "scores-taobao.html",
         "good-service-ranking.csv",
         "programs.html",
+        "seeding.html",
         "merchantry.duckdb",
     ):
         assert (out / name).is_file(), name
@@ -67,7 +68,19 @@ def test_demo_runs_every_step_and_accounts_for_every_row(tmp_path: Path) -> None
     assert_shops_are_named(con, printed, page)
     assert re.search(r"<script[^>]+src=\"https?://", page) is None  # works offline
     assert f"{orders[0]:,}" in page
-    for section in ("Ledger and settlement", "Risk", "Experience scores", "Timings"):
+    seeded = con.execute(
+        "SELECT coalesce(sum(attributed_gmv_fen), 0) FROM seeding_attributions "
+        "WHERE status <> 'dropped_refund'"
+    ).fetchone()
+    assert seeded is not None
+    assert f"attributed GMV {format_fen(int(seeded[0]))}" in printed  # creator seeding ran
+    for section in (
+        "Ledger and settlement",
+        "Creator seeding",
+        "Risk",
+        "Experience scores",
+        "Timings",
+    ):
         assert section in page, section  # every stage reports into the page, not only the terminal
 
 

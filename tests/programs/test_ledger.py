@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import duckdb
 
 from merchantry.ledger.check import check_journal
 from merchantry.ledger.rewards import post_rewards
 from merchantry.programs import load_programme, run_programme
-from tests.programs.factories import orders, rows, shop, signup
+from merchantry.service.runner import close_with_fees
+from tests.programs.factories import order, orders, rows, shop, signup
 
 BOOK = "douyin-2026"
 
@@ -73,3 +74,44 @@ def test_posting_twice_posts_nothing_and_a_held_reward_posts_nothing(
     run_programme(con, belts, date(2026, 3, 31))  # a re-run of the stage: same reward id
     assert post_rewards(con, BOOK, date(2026, 3, 1), date(2026, 3, 31)).posted == 0
     assert rows(con, "SELECT count(*) FROM journal_entries") == [(1,)]
+
+
+def test_coupon_subsidies_are_charged_to_the_programme_and_returned_on_refunds(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """Two orders with platform coupons: ¥30 (all charged to the plan) and ¥80 (¥50 charged:
+    the plan's cap per order). The fee stage and the close credit the coupons to the merchant
+    from the general subsidy account; the plan's fund pays its share of each, once. A full
+    refund of the first order claws its coupon back, and the plan gets its ¥30 back on the
+    refund's day; the second stands."""
+    plan = load_programme("douyin-2026-coupon-subsidy")
+    shop(con, "A", opened=date(2025, 1, 1))
+    paid = datetime(2026, 3, 2, 10)
+    first = order(con, "A", paid, goods_fen=10_000, coupon_fen=3_000)
+    order(con, "A", paid + timedelta(hours=1), goods_fen=20_000, coupon_fen=8_000)
+    con.execute(
+        "INSERT INTO after_sales (case_id, order_id, type, requested_at, closed_at, amount_fen, "
+        "outcome, reason_code) VALUES ('AS1', ?, 'refund_only', TIMESTAMP '2026-03-05 09:00', "
+        "TIMESTAMP '2026-03-06 09:00', 7000, 'approved', 'quality')",
+        [first],
+    )
+    run_programme(con, plan, date(2026, 3, 31))
+    march = (date(2026, 3, 1), date(2026, 3, 31))
+    close_with_fees(con, BOOK, *march)
+    fund = ("platform_subsidy", plan.name)
+    assert balances(con, date(2026, 3, 2))[fund] == -(3_000 + 5_000)
+    assert balances(con, date(2026, 3, 31))[fund] == -5_000  # the refunded ¥30 came back
+    again = post_rewards(con, BOOK, *march)
+    assert (again.posted, again.reversed) == (0, 0)
+    entries = rows(
+        con,
+        "SELECT e.booked_on, p.amount_fen FROM journal_entries AS e JOIN journal_postings AS p "
+        "USING (entry_id) WHERE p.account = 'platform_subsidy' AND p.party = ? ORDER BY 1, 2",
+        plan.name,
+    )
+    assert entries == [
+        (date(2026, 3, 2), -5_000),
+        (date(2026, 3, 2), -3_000),
+        (date(2026, 3, 6), 3_000),
+    ]
+    assert check_journal(con) == []

@@ -62,12 +62,14 @@ def test_too_few_participants_give_no_estimate(con: duckdb.DuckDBPyConnection) -
     assert estimate_effect(con, belts) is None
 
 
-def _market(root: Path, uplift_bp: int) -> tuple[duckdb.DuckDBPyConnection, list[dict[str, str]]]:
+def _market(
+    root: Path, uplift_bp: int, seed: int = 3
+) -> tuple[duckdb.DuckDBPyConnection, list[dict[str, str]]]:
     generate(
         root / "data",
         shops=300,
         days=28,
-        seed=3,
+        seed=seed,
         progress=False,
         orders_per_shop_day=6,
         program_uplift_bp=uplift_bp,
@@ -107,3 +109,66 @@ def test_no_planted_uplift_gives_an_interval_around_zero(tmp_path: Path) -> None
         assert effect.covers_bp(0), effect
     finally:
         con.close()
+
+
+def test_signed_up_shops_that_never_complete_a_task_still_count(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """Intention to treat: two signed-up shops double their sales and complete the
+    twenty-order task; two others gain nothing and never complete it. Counting only the
+    completers would report +100%; every signed-up shop counts, so the effect is the mean
+    log change, log(2) / 2: +41.4%."""
+    belts = load_programme("douyin-2026-industry-belts")
+    start, event = date(2026, 3, 1), date(2026, 3, 15)
+    plan = {"P1": (2, 2), "P2": (2, 2), "P3": (1, 1), "P4": (1, 1)}  # (per day, post factor)
+    plan |= {f"C{i}": (1 + i % 2, 1) for i in range(8)}  # controls: one or two a day, flat
+    for s, (per_day, factor) in plan.items():
+        participant = s.startswith("P")
+        shop(con, s, opened=date(2025, 1, 1), tags=("industry_belt",) if participant else ())
+        if participant:
+            signup(con, s, belts.name, event)
+        for d in range(28):
+            day = start + timedelta(days=d)
+            orders(con, s, day, per_day * (factor if day >= event else 1))
+    run_programme(con, belts, date(2026, 3, 28))
+    states = dict(
+        con.execute(
+            "SELECT shop_id, state FROM program_tasks WHERE task_id = 'belt-twenty-orders'"
+        ).fetchall()
+    )
+    assert states == {
+        "P1": "completed",
+        "P2": "completed",
+        "P3": "in_progress",
+        "P4": "in_progress",
+    }
+    effect = estimate_effect(con, belts)
+    assert effect is not None
+    assert effect.by_signup
+    assert effect.pairs == 4
+    assert 4_000 <= effect.effect_bp <= 4_300  # exp(log(2) / 2) - 1 = 41.4%
+    assert effect.covers_bp(effect.effect_bp)
+
+
+PLANTED_SEEDS = (3, 5, 11)
+
+
+@pytest.mark.slow
+def test_the_planted_uplift_is_inside_the_interval_on_several_seeds(tmp_path: Path) -> None:
+    """The generator's planted +30% (truth/program_uplift.csv) is inside the 95% interval on
+    each seed, every signed-up shop is a participant, and the point estimates average within
+    6 points of +30% (counting only the task completers gave +39.7% on seed 3 and +32.5% on
+    seed 5: selection on the outcome)."""
+    points = []
+    for seed in PLANTED_SEEDS:
+        con, truth = _market(tmp_path / str(seed), 3_000, seed=seed)
+        try:
+            assert {int(t["uplift_bp"]) for t in truth} == {3_000}
+            effect = estimate_effect(con, load_programme(PLANTED_PROGRAM))
+            assert effect is not None
+            assert effect.pairs == len(truth)  # every signed-up shop, completed or not
+            assert effect.covers_bp(3_000), (seed, effect)
+            points.append(effect.effect_bp)
+        finally:
+            con.close()
+    assert abs(sum(points) / len(points) - 3_000) <= 600, points

@@ -7,9 +7,11 @@ from datetime import date, datetime, timedelta
 import duckdb
 
 from merchantry.ledger.check import check_journal
+from merchantry.ledger.seeding import post_seeding
 from merchantry.service.runner import run_stage
 from merchantry.service.stages import seeding_stage
 from tests.ledger.factories import (
+    TEST_RULEBOOK,
     add_case,
     add_category,
     add_creator,
@@ -116,4 +118,56 @@ def test_a_payout_withdrawn_before_it_was_due_is_reversed(
     summary = close(warehouse, *OCTOBER, refresh_fees=True)
     assert summary.result.reversed >= 1
     assert balance(warehouse, "creator_payable", "CR1") == 0
+    assert check_journal(warehouse) == []
+
+
+def test_programs_run_posts_the_payout_once_and_the_close_finds_it_posted(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """`merchantry programs run` (and the demo) post seeding payouts themselves, before any
+    close: a second posting adds nothing, and the close of the period changes nothing."""
+    _market(warehouse)
+    run_stage(warehouse, seeding_stage(), *OCTOBER)
+    first = post_seeding(warehouse, TEST_RULEBOOK, *OCTOBER)
+    assert (first.posted, first.reversed) == (1, 0)
+    assert balance(warehouse, "creator_payable", "CR1") == 500
+    again = post_seeding(warehouse, TEST_RULEBOOK, *OCTOBER)
+    assert (again.posted, again.reversed, again.unchanged) == (0, 0, 1)
+    close(warehouse, *OCTOBER)
+    assert len(_entries(warehouse, "seeding_payout")) == 2  # one entry, two legs
+    assert balance(warehouse, "creator_payable", "CR1") == 500
+    assert check_journal(warehouse) == []
+
+
+def test_a_months_payouts_settle_to_the_creator_on_the_15th_of_the_next(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """Paid out on 17 October: still payable through October, available from 15 November;
+    a refund closed on 2 December claws the payout back from the payable, and the December
+    settlement (15 January) takes the same amount from the available balance."""
+    _market(warehouse)
+    run_stage(warehouse, seeding_stage(), *OCTOBER)
+    close(warehouse, *OCTOBER)
+    assert _entries(warehouse, "seeding_settlement") == []
+    assert balance(warehouse, "creator_payable", "CR1") == 500
+    november = (date(2026, 11, 1), date(2026, 11, 30))
+    close(warehouse, *november)
+    assert _entries(warehouse, "seeding_settlement") == [
+        (date(2026, 11, 15), "creator_payable", "CR1", -500, "seeding.settlement"),
+        (date(2026, 11, 15), "creator_available", "CR1", 500, "seeding.settlement"),
+    ]
+    assert balance(warehouse, "creator_payable", "CR1") == 0
+    assert balance(warehouse, "creator_available", "CR1") == 500
+    again = close(warehouse, *november)
+    assert (again.result.posted, again.result.reversed) == (0, 0)
+
+    add_case(warehouse, "AS1", "O1", datetime(2026, 12, 1), 10_000, closed_at=datetime(2026, 12, 2))
+    run_stage(warehouse, seeding_stage(), *OCTOBER)
+    close(warehouse, date(2026, 12, 1), date(2027, 1, 31))
+    assert balance(warehouse, "creator_payable", "CR1") == 0  # clawed back, then netted
+    assert balance(warehouse, "creator_available", "CR1") == 0
+    assert [e[:4] for e in _entries(warehouse, "seeding_settlement")][2:] == [
+        (date(2027, 1, 15), "creator_payable", "CR1", 500),
+        (date(2027, 1, 15), "creator_available", "CR1", -500),
+    ]
     assert check_journal(warehouse) == []

@@ -30,6 +30,7 @@ from merchantry.api.routes import (
     programs,
     reco,
     returns,
+    seeding,
     system,
 )
 from merchantry.api.settings import ServiceSettings
@@ -94,6 +95,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     _install_realtime(app)  # first: the hot paths are matched before every other route
     for module in (system, merchant, money, operator, admin, reco, returns, cs, programs, listings):
         app.include_router(module.router)
+    app.include_router(seeding.router)
     importlib.import_module("merchantry.console").install(app)  # pages above the API
     app.add_middleware(ServerTiming)
     return app

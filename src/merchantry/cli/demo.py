@@ -26,6 +26,7 @@ from rich.table import Table as RichTable
 from merchantry.cli.options import progress
 from merchantry.cli.score import print_summary as print_score_summary
 from merchantry.ingest import IngestReport
+from merchantry.kit.errors import NotFound
 from merchantry.kit.money import format_fen
 from merchantry.programs.html import effect_line
 from merchantry.programs.html import write_page as write_programmes_page
@@ -44,6 +45,7 @@ from merchantry.report import (
 )
 from merchantry.report.names import Vocabulary, humanize, label, named
 from merchantry.scoring.report import TYPICAL_LABEL, write_ranking_csv, write_score_report
+from merchantry.seeding.report import write_report as write_seeding_page
 from merchantry.service import demo
 from merchantry.service.demo import (
     BASELINE,
@@ -52,6 +54,7 @@ from merchantry.service.demo import (
     TAOBAO_SCORE_RULEBOOK,
 )
 from merchantry.service.risk_demo import DECISIONS, RiskDemo, run_risk_demo
+from merchantry.service.seeding import seeding_overview
 from merchantry.simulate import SimulationResult
 from merchantry.simulate.report import write_report
 from merchantry.simulate.wording import merchants_phrase, platform_phrase
@@ -198,6 +201,37 @@ def step_programmes(run: DemoRun) -> None:
                     "rewards and subsidies", sum(r.cost_fen for r in reports), favourable=False
                 ),
                 Metric("reward entries posted", f"{posted.posted:,}", note="programs.html"),
+            ),
+        )
+    )
+    step_seeding(run, done.seeding_postings.posted)
+
+
+def step_seeding(run: DemoRun, posted: int) -> None:
+    """The creator seeding incentive the programmes step ran: its figures and seeding.html."""
+    try:
+        daily = seeding_overview(run.warehouse(), start=run.start, end=run.end)
+    except NotFound as err:  # the seeding stage did not run
+        run.console.print(f"Creator seeding: {err}", highlight=False)
+        return
+    run.console.print(
+        f"Creator seeding (种草): {daily.creators_taking_part:,} creators taking part, "
+        f"{daily.creators_paid:,} paid for {daily.videos_paid:,} videos, attributed GMV "
+        f"{format_fen(daily.attributed_gmv_fen)}; {posted:,} payout entries posted.",
+        highlight=False,
+    )
+    write_seeding_page(daily, run.out / "seeding.html")
+    run.highlights.append(
+        (
+            "种草激励 · Creator seeding",
+            (
+                Metric("creators taking part", f"{daily.creators_taking_part:,}"),
+                Metric("creators paid", f"{daily.creators_paid:,}"),
+                Metric("videos paid", f"{daily.videos_paid:,}"),
+                Metric.money("attributed GMV", daily.attributed_gmv_fen),
+                Metric.money(
+                    "payouts to creators", daily.payout_fen, favourable=False, note="seeding.html"
+                ),
             ),
         )
     )

@@ -81,6 +81,12 @@ def run_command(
         f"reward postings: {p.posted:,} posted, {p.reversed:,} reversed, {p.unchanged:,} unchanged",
         highlight=False,
     )
+    s = done.seeding_postings
+    console.print(
+        f"seeding postings: {s.posted:,} posted, {s.reversed:,} reversed, "
+        f"{s.unchanged:,} unchanged",
+        highlight=False,
+    )
 
 
 def status_command(

@@ -27,6 +27,7 @@ from merchantry.cli.options import (
     rulebook_dirs,
 )
 from merchantry.ops import open_ops
+from merchantry.service.programs import with_growth
 from merchantry.service.runner import RunReport, run_stages
 from merchantry.service.snapshot import publish_snapshot
 from merchantry.service.stages import (
@@ -91,10 +92,12 @@ def run_command(
     """
     console = Console()
     check_period(start.date(), end.date())
-    stages = default_stages(
-        fee_rulebook=rulebook,
-        score_rulebooks=tuple(score_rulebook or DEFAULT_SCORE_RULEBOOKS),
-        rulebook_dirs=rulebook_dirs(dirs),
+    stages = with_growth(  # growth programmes and seeding run before the close posts them
+        default_stages(
+            fee_rulebook=rulebook,
+            score_rulebooks=tuple(score_rulebook or DEFAULT_SCORE_RULEBOOKS),
+            rulebook_dirs=rulebook_dirs(dirs),
+        )
     )
     with open_warehouse(db) as con, progress(console, "starting") as step:
         current = {"stage": ""}

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from merchantry.console import pages_merchant, pages_operator
+from merchantry.console import pages_merchant, pages_operator, pages_programs
 from merchantry.console.render import ConsoleRoute, render
 from merchantry.console.session import (
     SESSION_COOKIE,
@@ -150,3 +150,4 @@ def install(app: FastAPI) -> None:
     """Mount the console's pages on the API's application."""
     for module_router in (router, pages_merchant.router, pages_operator.router):
         app.include_router(module_router)
+    app.include_router(pages_programs.router)

@@ -18,13 +18,17 @@ from typing import Final
 
 from fastapi import Request
 
+from merchantry.console import messages_programs
 from merchantry.console.errors_zh import error_zh
 from merchantry.console.messages_en import MESSAGES as EN
 from merchantry.console.messages_zh import MESSAGES as ZH
 from merchantry.console.rule_titles import reason_text, rule_title, rulebook_title
 
 LANG_COOKIE: Final = "merchantry_lang"
-CATALOGUES: Final[Mapping[str, Mapping[str, str]]] = {"zh": ZH, "en": EN}
+CATALOGUES: Final[Mapping[str, Mapping[str, str]]] = {
+    "zh": {**ZH, **messages_programs.ZH},
+    "en": {**EN, **messages_programs.EN},
+}
 DEFAULT_LANG: Final = "zh"
 MISSING: Final = "⟦{}⟧"
 """How an untranslated key shows (tests look for the brackets)."""

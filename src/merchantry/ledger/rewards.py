@@ -12,8 +12,20 @@ The programmes stage writes ``program_rewards`` (``reward_id``, ``shop_id``, ``r
   ``platform_subsidy``. The data model has no coupon-redemption events yet, so the whole amount
   is released; when redemptions arrive they will move the spent part out first.
 
-Logical keys hash the reward id (and ``expiry`` for the release), so a re-run posts nothing
-and an edited reward is reversed and re-posted by the journal's usual diff.
+A coupon-subsidy programme (the ¥10 bn plan) funds the platform coupons buyers redeem on
+orders. The coupon itself reaches the merchant through the fee stage (its ``coupon_subsidy``
+line: the general ``platform_subsidy`` → the merchant) and a refund claws it back the same
+way; ``program_order_subsidies`` says how much of each order's coupon the programme pays.
+Each charged order is a ``reward`` entry on its payment day moving that amount from the
+programme's fund (``platform_subsidy``, party = the programme) to the general subsidy
+account, and each refund entry that claws the order's coupon back returns the programme's
+share of it (``claw × charged / coupon``, cumulative and floored, so partial refunds never
+return more than was charged) on the refund's day. So the programme's fund balance is, to
+the fen, what its budget paid for coupons that stood.
+
+Logical keys hash the reward id (and ``expiry`` for the release), or the programme and order
+(and the refund entry's source for a return), so a re-run posts nothing and an edited reward
+is reversed and re-posted by the journal's usual diff.
 """
 
 from __future__ import annotations
@@ -52,8 +64,46 @@ WHERE r.reward_kind <> 'cash' AND r.expires_on BETWEEN $start AND $end AND r.amo
 """
 
 
+SUBSIDIES_TABLE: Final = "program_order_subsidies"
+
+STAGE_SUBSIDIES: Final = """
+INSERT INTO ledger_stage
+SELECT md5($ns || 'subsidy|' || s.program || '|' || s.order_id), 'reward',
+       'subsidy|' || s.program || '|' || s.order_id, s.order_id, s.shop_id,
+       CAST(s.paid_at AS DATE),
+       [ledger_leg('platform_subsidy', s.program, -s.charged_fen, s.program || '.order_subsidy'),
+        ledger_leg('platform_subsidy', '', s.charged_fen, s.program || '.order_subsidy')]
+FROM program_order_subsidies AS s
+WHERE s.charged_fen > 0 AND CAST(s.paid_at AS DATE) BETWEEN $start AND $end;
+INSERT INTO ledger_stage
+WITH claws AS (
+  SELECT e.source_id, e.order_id, e.booked_on, sum(p.amount_fen) AS claw_fen
+  FROM journal_entries AS e JOIN journal_postings AS p USING (entry_id)
+  WHERE e.kind = 'refund' AND p.account = 'platform_subsidy'
+    AND p.party = '' AND p.amount_fen > 0
+    AND e.order_id IN (SELECT order_id FROM program_order_subsidies WHERE charged_fen > 0)
+    AND e.entry_id NOT IN (SELECT reverses FROM journal_entries WHERE reverses IS NOT NULL)
+  GROUP BY e.source_id, e.order_id, e.booked_on
+), shares AS (
+  SELECT s.program, s.shop_id, c.order_id, c.source_id, c.booked_on,
+         least(s.charged_fen, (sum(c.claw_fen) OVER w) * s.charged_fen // s.coupon_fen)
+         - least(s.charged_fen, coalesce(sum(c.claw_fen) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING
+             AND 1 PRECEDING), 0) * s.charged_fen // s.coupon_fen) AS back_fen
+  FROM claws AS c JOIN program_order_subsidies AS s USING (order_id)
+  WHERE s.charged_fen > 0
+  WINDOW w AS (PARTITION BY s.program, c.order_id ORDER BY c.booked_on, c.source_id)
+)
+SELECT md5($ns || 'subsidy-back|' || program || '|' || source_id), 'reward',
+       'subsidy-back|' || program || '|' || source_id, order_id, shop_id, booked_on,
+       [ledger_leg('platform_subsidy', '', -back_fen, program || '.order_subsidy'),
+        ledger_leg('platform_subsidy', program, back_fen, program || '.order_subsidy')]
+FROM shares WHERE back_fen > 0 AND booked_on BETWEEN $start AND $end
+"""
+
+
 def stage_rewards(con: duckdb.DuckDBPyConnection, start: date, end: date) -> bool:
-    """Stage the period's grants and coupon expiries; False when there is no rewards table."""
+    """Stage the period's grants, coupon expiries and coupon-subsidy charges (and their
+    returns on refunds); False when there is no rewards table."""
     if not table_exists(con, REWARDS_TABLE):
         return False
     params = {
@@ -64,6 +114,8 @@ def stage_rewards(con: duckdb.DuckDBPyConnection, start: date, end: date) -> boo
         "release": RELEASE_RULE,
     }
     run_sql(con, STAGE_REWARDS, params)
+    if table_exists(con, SUBSIDIES_TABLE) and table_exists(con, "journal_entries"):
+        run_sql(con, STAGE_SUBSIDIES, params)
     return True
 
 

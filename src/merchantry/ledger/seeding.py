@@ -8,6 +8,9 @@ refunded after the payout); the ledger never imports it, they meet in those tabl
   fund (``platform_subsidy``, party = the seeding rulebook) → ``creator_payable``.
 * ``seeding_clawback`` (refund date), one entry per rulebook, creator and day: the
   creator's ``creator_payable`` → back to the fund.
+* ``seeding_settlement`` (the rulebook's settlement day of the next month), one entry per
+  rulebook, creator and month: the month's payouts less its clawbacks move from the
+  creator's ``creator_payable`` to ``creator_available`` (the other way when negative).
 
 Entries carry no order (the commission settlement sweeps ``creator_payable`` by order,
 so it never moves them). Keys derive from rulebook, creator and date, so a second
@@ -21,12 +24,17 @@ from typing import Final
 
 import duckdb
 
-from merchantry.ledger.journal import namespace
+from merchantry.kit.errors import IntegrityError
+from merchantry.kit.ids import stable_key
+from merchantry.ledger.check import check_close
+from merchantry.ledger.journal import CloseRef, PostResult, namespace, post_staged, start_stage
 from merchantry.store.sql import run_sql
+from merchantry.store.warehouse import table_exists, transaction
 
 PAYOUT_KIND: Final = "seeding_payout"
 CLAWBACK_KIND: Final = "seeding_clawback"
-KINDS: Final = (PAYOUT_KIND, CLAWBACK_KIND)
+SETTLEMENT_KIND: Final = "seeding_settlement"
+KINDS: Final = (PAYOUT_KIND, CLAWBACK_KIND, SETTLEMENT_KIND)
 
 STAGE_PAYOUTS: Final = """
 INSERT INTO ledger_stage
@@ -54,7 +62,45 @@ FROM (
 """
 
 
+STAGE_SETTLEMENTS: Final = """
+INSERT INTO ledger_stage
+SELECT md5($ns || s.source_id), 'seeding_settlement', s.source_id, NULL, NULL, s.settle_on,
+       [ledger_leg('creator_payable', s.creator_id, -s.amount_fen, s.rule_id),
+        ledger_leg('creator_available', s.creator_id, s.amount_fen, s.rule_id)]
+FROM (
+  SELECT *, rulebook || '|' || creator_id || '|' || strftime(month, '%Y-%m') AS source_id
+  FROM seeding_settlements WHERE settle_on BETWEEN $start AND $end
+) AS s
+"""
+
+
 def stage_seeding(con: duckdb.DuckDBPyConnection, start: date, end: date) -> None:
     """Stage the period's seeding payouts and clawbacks into ``ledger_stage``."""
     run_sql(con, STAGE_PAYOUTS, {"start": start, "end": end, "ns": namespace(PAYOUT_KIND)})
     run_sql(con, STAGE_CLAWBACKS, {"start": start, "end": end, "ns": namespace(CLAWBACK_KIND)})
+    if table_exists(con, "seeding_settlements"):
+        ns = namespace(SETTLEMENT_KIND)
+        run_sql(con, STAGE_SETTLEMENTS, {"start": start, "end": end, "ns": ns})
+
+
+def post_seeding(
+    con: duckdb.DuckDBPyConnection, rulebook: str, start: date, end: date
+) -> PostResult:
+    """Post the period's seeding payouts and clawbacks on their own (``merchantry programs
+    run``, the demo), under ``rulebook`` (the fee rulebook whose journal they join). Atomic
+    and idempotent: the close of an overlapping period finds them posted and changes nothing
+    (the keys are the same), and a second call posts nothing."""
+    if not table_exists(con, "seeding_payouts"):
+        return PostResult(posted=0, reversed=0, unchanged=0)
+    key = stable_key("seeding", rulebook, start.isoformat(), end.isoformat())
+    with transaction(con):
+        start_stage(con)
+        stage_seeding(con, start, end)
+        result = post_staged(con, CloseRef(rulebook, key), kinds=KINDS, start=start, end=end)
+        problems = check_close(con, key)
+        if problems:
+            raise IntegrityError(
+                "posting seeding payouts would leave the journal unsound, so nothing was "
+                "posted: " + "; ".join(str(p) for p in problems)
+            )
+    return result

@@ -128,6 +128,7 @@ ENTRY_KINDS: Final = (
     "reward",
     "seeding_payout",
     "seeding_clawback",
+    "seeding_settlement",
     "reversal",
 )
 """Kinds of journal entry. Their business meaning is documented in ``docs/ledger.md``."""

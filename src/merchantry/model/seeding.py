@@ -149,9 +149,32 @@ SEEDING_CLAWBACKS = Table(
     ),
 )
 
+SEEDING_SETTLEMENTS = Table(
+    name="seeding_settlements",
+    term_zh="种草激励结算",
+    description=(
+        "What a creator's seeding payable settles to its available balance for one month: the "
+        "month's payouts less the month's clawbacks, on the rulebook's settlement day of the "
+        "next month (negative when clawbacks exceed payouts: taken from the available balance)."
+    ),
+    primary_key=("rulebook", "creator_id", "month"),
+    index_key=False,
+    columns=(
+        Column("rulebook", T.TEXT, "Seeding rulebook.", "规则版本"),
+        Column("creator_id", T.TEXT, "Creator settled.", "达人ID"),
+        Column("month", T.DATE, "First day of the month whose payouts settle.", "结算月份"),
+        Column("settle_on", T.DATE, "Settlement date (in the next month).", "结算日期"),
+        Column("payout_fen", T.MONEY, "Payouts made in the month.", "当月发放", unit="fen"),
+        Column("clawback_fen", T.MONEY, "Clawbacks booked in the month.", "当月追回", unit="fen"),
+        Column("amount_fen", T.MONEY, "Net amount settled.", "结算金额", unit="fen"),
+        Column("rule_id", T.TEXT, "The rulebook's settlement rule.", "规则ID"),
+    ),
+)
+
 SEEDING_TABLES: Final[tuple[Table, ...]] = (
     SEEDING_ATTRIBUTIONS,
     SEEDING_PAYOUTS,
     SEEDING_CLAWBACKS,
+    SEEDING_SETTLEMENTS,
 )
 """The seeding stage's outputs, registered in :data:`merchantry.model.outputs.OUTPUT_TABLES`."""

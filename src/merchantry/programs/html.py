@@ -179,4 +179,5 @@ def effect_line(r: ProgrammeReport) -> str:
     return (
         f"effect {format_bp(e.effect_bp)} of daily GMV (95% {format_bp(e.low_bp)} to "
         f"{format_bp(e.high_bp)}), {format_fen(e.effect_fen_per_day)} a day, {e.pairs} pairs"
+        + ("" if e.by_signup else " (task completers: descriptive, not causal)")
     )

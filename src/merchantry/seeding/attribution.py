@@ -45,6 +45,7 @@ from merchantry.store.warehouse import ensure_schema, transaction
 
 PAYOUT_RULE: Final = "seeding.payout"
 CLAWBACK_RULE: Final = "seeding.clawback"
+SETTLE_RULE: Final = "seeding.settlement"
 
 ORDERS: Final = """
 CREATE OR REPLACE TEMP TABLE seeding_orders AS
@@ -195,7 +196,25 @@ SELECT a.rulebook, a.creator_id, a.pay_on, CAST(count(DISTINCT a.order_id) AS IN
        $payout_rule AS rule_id
 FROM seeding_attributions AS a
 WHERE a.rulebook = $rulebook AND a.payout_fen > 0
-GROUP BY a.rulebook, a.creator_id, a.pay_on
+GROUP BY a.rulebook, a.creator_id, a.pay_on;
+DELETE FROM seeding_settlements WHERE rulebook = $rulebook;
+INSERT INTO seeding_settlements BY NAME
+SELECT $rulebook AS rulebook, m.creator_id, m.month,
+       CAST(m.month + INTERVAL 1 MONTH AS DATE) + CAST($settle_day AS INTEGER) - 1 AS settle_on,
+       CAST(sum(m.payout_fen) AS BIGINT) AS payout_fen,
+       CAST(sum(m.clawback_fen) AS BIGINT) AS clawback_fen,
+       CAST(sum(m.payout_fen) - sum(m.clawback_fen) AS BIGINT) AS amount_fen,
+       $settle_rule AS rule_id
+FROM (
+  SELECT creator_id, CAST(date_trunc('month', pay_on) AS DATE) AS month,
+         amount_fen AS payout_fen, CAST(0 AS BIGINT) AS clawback_fen
+  FROM seeding_payouts WHERE rulebook = $rulebook
+  UNION ALL
+  SELECT creator_id, CAST(date_trunc('month', clawed_on) AS DATE), CAST(0 AS BIGINT), amount_fen
+  FROM seeding_clawbacks WHERE rulebook = $rulebook
+) AS m
+GROUP BY m.creator_id, m.month
+HAVING sum(m.payout_fen) <> sum(m.clawback_fen)
 """
 
 COUNTS: Final = """
@@ -298,6 +317,8 @@ def attribute(
         "rulebook": rules.name,
         "payout_rule": PAYOUT_RULE,
         "clawback_rule": CLAWBACK_RULE,
+        "settle_rule": SETTLE_RULE,
+        "settle_day": rules.settle_day_of_month,
     }
     with transaction(con):
         for template in (ORDERS, LAST_SEARCH, TOUCHES):

@@ -31,6 +31,7 @@ WINDOW_DAYS: Final = (1, 3, 7, 14)
 PUBLISHED: Final = ("creators_joined", "creators_paid", "videos_paid", "daily_search_gmv_fen")
 _RANGES: Final[dict[str, tuple[int, int]]] = {
     "hold_days": (0, 90),
+    "settle_day_of_month": (1, 28),
     "max_per_order_fen": (0, 100_000_000),
     "max_per_creator_day_fen": (0, 10_000_000_000),
     "min_gmv_fen": (0, 10_000_000_000),
@@ -76,6 +77,9 @@ class SeedingRules:
     hold_days: int
     max_per_order_fen: int
     max_per_creator_day_fen: int
+    settle_day_of_month: int
+    """Payouts of a month, net of its clawbacks, settle to the creator on this day of the
+    next month (``seeding_settlements``)."""
     tiers: tuple[Tier, ...]
     """Ascending by ``min_gmv_fen``; the first starts at 0."""
     settings: tuple[tuple[str, Setting], ...]
@@ -283,6 +287,7 @@ def parse_rules(text: str, source: str) -> tuple[SeedingRules | None, list[Diagn
             "hold_days": None,
             "max_per_order_fen": None,
             "max_per_creator_day_fen": None,
+            "settle_day_of_month": None,
             "tiers": None,
         },
     )
@@ -321,6 +326,7 @@ def parse_rules(text: str, source: str) -> tuple[SeedingRules | None, list[Diagn
         hold_days=int(payout["hold_days"].value),
         max_per_order_fen=int(payout["max_per_order_fen"].value),
         max_per_creator_day_fen=int(payout["max_per_creator_day_fen"].value),
+        settle_day_of_month=int(payout["settle_day_of_month"].value),
         tiers=tuple(t for t, _, _ in tiers),
         settings=tuple(settings),
     ), rep.found

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from merchantry.kit.errors import NotFound
 from merchantry.ledger.journal import PostResult
 from merchantry.ledger.rewards import post_rewards
+from merchantry.ledger.seeding import post_seeding
 from merchantry.programs import Programme, load_programme, shipped_programmes
 from merchantry.programs.budget import BudgetLeft, Grant, budget_left, grant
 from merchantry.programs.report import ProgrammeReport, programme_report
@@ -28,6 +29,7 @@ from merchantry.service.stages import (
     DEFAULT_FEE_RULEBOOK,
     Progress,
     Stage,
+    check_order,
     programs_stage,
     seeding_stage,
 )
@@ -52,12 +54,25 @@ def growth_stages(names: Sequence[str] = ()) -> tuple[Stage, ...]:
     return tuple(seeding_stage(n) if n in seeding else programs_stage(n) for n in chosen)
 
 
+def with_growth(stages: Sequence[Stage]) -> tuple[Stage, ...]:
+    """``stages`` (the batch job, :func:`~merchantry.service.stages.default_stages`) with every
+    growth stage before its first close, which posts their rewards and seeding payouts (the
+    close reads ``seeding_payouts``, so :func:`check_order` refuses a seeding stage after it)."""
+    plan = list(stages)
+    at = next((i for i, s in enumerate(plan) if s.kind == "close"), len(plan))
+    growth = [g for g in growth_stages() if g.name not in {s.name for s in plan}]
+    out = (*plan[:at], *growth, *plan[at:])
+    check_order(out)
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class ProgrammesRun:
-    """What ``programs run`` did: the stages, then the reward postings."""
+    """What ``programs run`` did: the stages, then the reward and seeding postings."""
 
     stages: RunReport
     postings: PostResult
+    seeding_postings: PostResult
 
 
 def run_programmes(
@@ -71,10 +86,15 @@ def run_programmes(
     progress: Progress | None = None,
     extra_stages: Sequence[Stage] = (),
 ) -> ProgrammesRun:
-    """Run the stale growth stages over ``start``..``end``, then post the rewards booked in it."""
+    """Run the stale growth stages over ``start``..``end``, then post the rewards, seeding
+    payouts and clawbacks booked in it (the close of the period would post the same, once)."""
     stages = (*growth_stages(names), *extra_stages)
     report = run_stages(con, start, end, stages=stages, force=force, progress=progress)
-    return ProgrammesRun(report, post_rewards(con, rulebook, start, end))
+    return ProgrammesRun(
+        report,
+        post_rewards(con, rulebook, start, end),
+        post_seeding(con, rulebook, start, end),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,3 +246,44 @@ def programmes_report(
     }
     chosen = [n for n in (names or shipped_programmes()) if n in ran]
     return [programme_report(con, load_programme(n)) for n in chosen]
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeOverview:
+    """One programme for the operator: its report and its spending against its budget."""
+
+    report: ProgrammeReport
+    budget_total_fen: int | None
+    """The programme's total budget; ``None`` when it has none."""
+    budget_assumed: bool
+    """The budget is an assumption of the rulebook, not a published figure."""
+
+    @property
+    def budget_left_fen(self) -> int | None:
+        if self.budget_total_fen is None:
+            return None
+        return self.budget_total_fen - self.report.cost_fen
+
+    @property
+    def spent_bp(self) -> int | None:
+        """Cost (rewards granted plus order subsidies) as a share of the budget, bp."""
+        if not self.budget_total_fen:
+            return None
+        return self.report.cost_fen * 10_000 // self.budget_total_fen
+
+
+def programmes_overview(
+    con: duckdb.DuckDBPyConnection, names: Sequence[str] = ()
+) -> list[ProgrammeOverview]:
+    """:func:`programmes_report` with each programme's budget (the operator's console page)."""
+    out = []
+    for report in programmes_report(con, names):
+        total = load_programme(report.program).budget.total_fen
+        out.append(
+            ProgrammeOverview(
+                report=report,
+                budget_total_fen=total.value if total else None,
+                budget_assumed=bool(total and total.assumption),
+            )
+        )
+    return out

@@ -269,7 +269,7 @@ SEEDING_INPUTS: Final = (
     "searches",
     "after_sales",
 )
-SEEDING_PAID: Final = ("seeding_payouts", "seeding_clawbacks")
+SEEDING_PAID: Final = ("seeding_payouts", "seeding_clawbacks", "seeding_settlements")
 
 
 def seeding_stage(rulebook: str = "seeding-2026") -> Stage:

@@ -1,0 +1,200 @@
+"""Creator seeding (种草激励) as use cases: what creators brought one shop, and the
+platform's daily report. Shared by the API and the console.
+
+A shop does not pay the incentive (the platform's seeding fund does), but a merchant wants to
+know which creators' videos led buyers to search for its goods and buy them, how much of its
+GMV that is, and what those creators earned for it. :func:`shop_seeding` answers that from
+``seeding_attributions`` and ``seeding_clawbacks``; :func:`seeding_overview` is the
+operator's daily report (:mod:`merchantry.seeding.report`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+import duckdb
+
+from merchantry.kit.errors import InputError, NotFound
+from merchantry.seeding.report import SeedingReport, seeding_report
+from merchantry.seeding.rules import DEFAULT_RULEBOOK, load_rules
+from merchantry.store.sql import records, run_sql
+from merchantry.store.warehouse import table_exists
+
+CREATORS: Final = """
+SELECT creator_id,
+       CAST(count(DISTINCT video_id) AS BIGINT) AS videos,
+       CAST(count(DISTINCT order_id) FILTER (WHERE status <> 'dropped_refund') AS BIGINT)
+         AS orders,
+       CAST(count(DISTINCT order_id) FILTER (WHERE status = 'dropped_refund') AS BIGINT)
+         AS dropped_orders,
+       CAST(coalesce(sum(attributed_gmv_fen) FILTER (WHERE status <> 'dropped_refund'), 0)
+         AS BIGINT) AS attributed_gmv_fen,
+       CAST(coalesce(sum(payout_fen), 0) AS BIGINT) AS payout_fen,
+       CAST(coalesce(sum(payout_fen) FILTER (WHERE status = 'clawed_back'), 0) AS BIGINT)
+         AS clawback_fen
+FROM seeding_attributions
+WHERE rulebook = $rulebook AND shop_id = $shop AND paid_on BETWEEN $start AND $end
+GROUP BY creator_id
+ORDER BY attributed_gmv_fen DESC, creator_id
+"""
+
+RECENT: Final = """
+SELECT order_id, video_id, creator_id, sku_id, paid_on, viewed_at, searched_at, videos,
+       share_bp, attributed_gmv_fen, payout_fen, pay_on, status, refunded_on, rule_id
+FROM seeding_attributions
+WHERE rulebook = $rulebook AND shop_id = $shop AND paid_on BETWEEN $start AND $end
+ORDER BY paid_at DESC, order_id, video_id
+LIMIT $limit
+"""
+
+SPAN: Final = """
+SELECT min(paid_on), max(paid_on) FROM seeding_attributions WHERE rulebook = $rulebook
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class CreatorLine:
+    """One creator's part in a shop's sales over the period."""
+
+    creator_id: str
+    videos: int
+    orders: int
+    """Attributed orders that stand (dropped refunds excluded)."""
+    dropped_orders: int
+    """Attributed orders refunded before the payout: nothing paid."""
+    attributed_gmv_fen: int
+    payout_fen: int
+    """What the creator earned for this shop's orders (after caps)."""
+    clawback_fen: int
+    """Of which taken back because the order was refunded after the payout."""
+
+
+@dataclass(frozen=True, slots=True)
+class AttributionLine:
+    """One attributed order and video."""
+
+    order_id: str
+    video_id: str
+    creator_id: str
+    sku_id: str
+    paid_on: date
+    videos: int
+    share_bp: int
+    attributed_gmv_fen: int
+    payout_fen: int
+    pay_on: date
+    status: str
+    refunded_on: date | None
+    rule_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShopSeeding:
+    """What creators' videos brought one shop over ``start``..``end`` (payment days)."""
+
+    shop_id: str
+    rulebook: str
+    start: date
+    end: date
+    creators: tuple[CreatorLine, ...]
+    recent: tuple[AttributionLine, ...]
+
+    @property
+    def orders(self) -> int:
+        return sum(c.orders for c in self.creators)
+
+    @property
+    def attributed_gmv_fen(self) -> int:
+        return sum(c.attributed_gmv_fen for c in self.creators)
+
+    @property
+    def payout_fen(self) -> int:
+        return sum(c.payout_fen for c in self.creators)
+
+    @property
+    def clawback_fen(self) -> int:
+        return sum(c.clawback_fen for c in self.creators)
+
+
+def _require_run(con: duckdb.DuckDBPyConnection) -> None:
+    if not table_exists(con, "seeding_attributions"):
+        raise NotFound(
+            "this warehouse has no seeding attributions yet; run `merchantry seeding run "
+            "--from D --to D` (or `merchantry programs run`) first"
+        )
+
+
+def seeding_span(
+    con: duckdb.DuckDBPyConnection, rulebook: str = DEFAULT_RULEBOOK
+) -> tuple[date, date]:
+    """The first and last payment day attributed under ``rulebook`` (the default period)."""
+    _require_run(con)
+    row = run_sql(con, SPAN, {"rulebook": rulebook}).fetchone()
+    if row is None or row[0] is None:
+        raise NotFound(f"no seeding attributions under {rulebook!r} in this warehouse")
+    return row[0], row[1]
+
+
+def _period(
+    con: duckdb.DuckDBPyConnection, rulebook: str, start: date | None, end: date | None
+) -> tuple[date, date]:
+    if start is None or end is None:
+        first, last = seeding_span(con, rulebook)
+        start, end = start or first, end or last
+    if end < start:
+        raise InputError(f"period ends ({end}) before it starts ({start})")
+    return start, end
+
+
+def shop_seeding(
+    con: duckdb.DuckDBPyConnection,
+    shop_id: str,
+    *,
+    rulebook: str = DEFAULT_RULEBOOK,
+    start: date | None = None,
+    end: date | None = None,
+    limit: int = 50,
+) -> ShopSeeding:
+    """The creators behind ``shop_id``'s attributed orders (default period: every attributed
+    payment day), with its latest ``limit`` attributions. Refuses an unknown shop, a
+    warehouse the seeding stage never ran on and a reversed period."""
+    if not con.execute("SELECT 1 FROM shops WHERE shop_id = ?", [shop_id]).fetchone():
+        raise NotFound(f"no shop {shop_id!r} in the warehouse")
+    load_rules(rulebook)  # an unknown rulebook is refused with the shipped names
+    start, end = _period(con, rulebook, start, end)
+    params = {"rulebook": rulebook, "shop": shop_id, "start": start, "end": end}
+    creators = tuple(CreatorLine(**r) for r in records(con, CREATORS, params))
+    recent = tuple(
+        AttributionLine(
+            order_id=str(r["order_id"]),
+            video_id=str(r["video_id"]),
+            creator_id=str(r["creator_id"]),
+            sku_id=str(r["sku_id"]),
+            paid_on=r["paid_on"],
+            videos=int(r["videos"]),
+            share_bp=int(r["share_bp"]),
+            attributed_gmv_fen=int(r["attributed_gmv_fen"]),
+            payout_fen=int(r["payout_fen"]),
+            pay_on=r["pay_on"],
+            status=str(r["status"]),
+            refunded_on=r["refunded_on"],
+            rule_id=str(r["rule_id"]),
+        )
+        for r in records(con, RECENT, {**params, "limit": limit})
+    )
+    return ShopSeeding(shop_id, rulebook, start, end, creators, recent)
+
+
+def seeding_overview(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    rulebook: str = DEFAULT_RULEBOOK,
+    start: date | None = None,
+    end: date | None = None,
+) -> SeedingReport:
+    """The platform's daily seeding report (default period: every attributed payment day)."""
+    rules = load_rules(rulebook)
+    start, end = _period(con, rules.name, start, end)
+    return seeding_report(con, rules, start, end)

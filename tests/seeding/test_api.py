@@ -1,0 +1,142 @@
+"""The seeding API: a merchant reads the creators behind its own shop's orders only; the
+platform-wide daily report is for operators."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from merchantry.api.app import create_app
+from merchantry.api.settings import ServiceSettings
+from merchantry.ops import open_ops
+from merchantry.ops.keys import KeyRole, create_key
+from merchantry.store.warehouse import connect
+from tests.programs.factories import open_warehouse, shop
+from tests.seeding.factories import DAY, T0, Market, ago
+
+
+@dataclass
+class Client:
+    http: TestClient
+    operator: str
+    integrator: str
+    merchant_s1: str
+
+    def get(self, path: str, key: str, **params: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+        r = self.http.get(path, params=params, headers={"Authorization": f"Bearer {key}"})
+        return r.status_code, r.json()
+
+
+def _market(db: Path) -> None:
+    """S1: O1 (¥100, CR1's video), O2 (¥40, CR1's other video, refunded before the payout),
+    O3 (¥200, watched two videos of CR1 and CR2: last touch CR2). S2: O4 (¥100, CR3)."""
+    open_warehouse(db).close()
+    con = connect(db)
+    try:
+        shop(con, "S1", products=0)
+        shop(con, "S2", products=0)
+        m = Market(con)
+        m.video("V1", "CR1", "S1-a")
+        m.video("V2", "CR1", "S1-b")
+        m.video("V3", "CR2", "S1-a")
+        m.video("V4", "CR3", "S2-a")
+        m.view("V1", ago(hours=3), buyer="B1")
+        m.search(ago(hours=1), "S1-a", buyer="B1")
+        m.order("O1", T0, gmv_fen=10_000, buyer="B1")
+        m.view("V2", ago(hours=3), buyer="B2")
+        m.search(ago(hours=1), "S1-b", buyer="B2")
+        m.order("O2", T0, gmv_fen=4_000, sku="S1-b", buyer="B2")
+        m.refund("O2", T0 + timedelta(days=2), amount_fen=4_000)
+        m.view("V1", ago(hours=5), buyer="B3")
+        m.view("V3", ago(hours=4), buyer="B3")
+        m.search(ago(hours=1), "S1-a", buyer="B3")
+        m.order("O3", T0, gmv_fen=20_000, buyer="B3")
+        m.view("V4", ago(hours=3), buyer="B4")
+        m.search(ago(hours=1), "S2-a", buyer="B4")
+        m.order("O4", T0, gmv_fen=10_000, sku="S2-a", buyer="B4")
+        m.run()
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[Client]:
+    db = tmp_path / "w.duckdb"
+    _market(db)
+    url = f"sqlite:///{tmp_path / 'ops.sqlite'}"
+    engine = open_ops(url)
+    keys = (
+        create_key(engine, role=KeyRole.OPERATOR, created_by="t").secret_key,
+        create_key(engine, role=KeyRole.INTEGRATOR, created_by="t").secret_key,
+        create_key(engine, role=KeyRole.MERCHANT, shop_id="S1", created_by="t").secret_key,
+    )
+    app = create_app(ServiceSettings(warehouse=db, ops_url=url, dispatcher=False))  # type: ignore[call-arg]
+    with TestClient(app) as http:
+        yield Client(http, *keys)
+    app.state.ops_engine.dispose()
+    engine.dispose()
+
+
+def test_a_merchant_sees_the_creators_behind_its_own_orders(client: Client) -> None:
+    status, body = client.get("/v1/shops/S1/seeding", client.merchant_s1)
+    assert status == 200, body
+    assert (body["start"], body["end"]) == (DAY.isoformat(), DAY.isoformat())
+    by_creator = {c["creator_id"]: c for c in body["creators"]}
+    assert set(by_creator) == {"CR1", "CR2"}  # CR3 sells S2's goods
+    # CR1: O1 stands (¥100 at 5% = ¥5); O2 was refunded two days after payment, before the
+    # seven-day payout: counted as dropped, nothing paid, its GMV left out.
+    assert by_creator["CR1"]["orders"] == 1
+    assert by_creator["CR1"]["dropped_orders"] == 1
+    assert by_creator["CR1"]["attributed_gmv_fen"] == 10_000
+    assert by_creator["CR1"]["payout_fen"] == 500
+    # CR2: O3 by last touch (V3 watched after V1): ¥200 at 5% = ¥10.
+    assert by_creator["CR2"]["attributed_gmv_fen"] == 20_000
+    assert by_creator["CR2"]["payout_fen"] == 1_000
+    assert (body["orders"], body["attributed_gmv_fen"], body["payout_fen"]) == (2, 30_000, 1_500)
+    assert {a["order_id"] for a in body["recent"]} == {"O1", "O2", "O3"}
+    assert {a["status"] for a in body["recent"] if a["order_id"] == "O2"} == {"dropped_refund"}
+
+
+def test_another_shop_and_the_platform_report_are_refused_to_a_merchant(client: Client) -> None:
+    status, body = client.get("/v1/shops/S2/seeding", client.merchant_s1)
+    assert status == 403, body
+    assert "S2" in str(body)
+    assert client.get("/v1/seeding/report", client.merchant_s1)[0] == 403
+    assert client.get("/v1/seeding/report", client.integrator)[0] == 403
+    assert client.get("/v1/shops/S1/seeding", client.integrator)[0] == 403
+    status, body = client.get("/v1/shops/S2/seeding", client.operator)
+    assert status == 200, body
+    assert [c["creator_id"] for c in body["creators"]] == ["CR3"]
+
+
+def test_the_operator_reads_the_daily_report(client: Client) -> None:
+    status, body = client.get("/v1/seeding/report", client.operator)
+    assert status == 200, body
+    (day,) = body["days"]
+    assert day["day"] == DAY.isoformat()
+    assert (day["creators_paid"], day["videos_paid"], day["orders"]) == (3, 3, 3)
+    assert day["attributed_gmv_fen"] == 40_000  # O1 + O3 + O4; O2 dropped
+    assert body["creators_taking_part"] == 3
+    assert {p["name"] for p in body["published"]} >= {"creators_joined", "videos_paid"}
+
+
+def test_bad_periods_and_unknown_names_get_clear_answers(client: Client) -> None:
+    status, body = client.get(
+        "/v1/shops/S1/seeding", client.operator, start="2026-10-12", end="2026-10-01"
+    )
+    assert status == 422, body
+    assert "before it starts" in str(body)
+    status, body = client.get("/v1/shops/S9/seeding", client.operator)
+    assert status == 404, body
+    status, body = client.get("/v1/seeding/report", client.operator, rulebook="nope")
+    assert status == 404, body
+    status, body = client.get(
+        "/v1/shops/S1/seeding", client.operator, start="2026-11-01", end="2026-11-30"
+    )
+    assert status == 200, body
+    assert (body["orders"], body["creators"]) == (0, [])
