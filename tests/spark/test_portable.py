@@ -76,9 +76,14 @@ def con(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -> duckdb
           (4, 's1', DATE '2026-03-05'), (5, 's1', DATE '2026-03-09'), (6, 's2', DATE '2026-03-03'),
           (7, 's3', DATE '2026-03-03')
         ) AS t(id, shop_id, day);
+        CREATE TABLE plans AS SELECT * FROM (VALUES
+          (1, ['colonel', 'all_creators'], 'colonel'), (2, ['colonel', NULL], 'designated'),
+          (3, ['colonel', NULL], 'colonel'), (4, NULL, 'colonel'), (5, [], 'colonel'),
+          (6, ['designated'], NULL)
+        ) AS t(id, plans, wanted);
         """
     )
-    names = ["moments", "nums", "scores", "events"]
+    names = ["moments", "nums", "scores", "events", "plans"]
     tables.export(db, names, root)
     tables.register(spark, root, names)
     return db
@@ -206,6 +211,25 @@ def test_list_literal_index_is_one_based_on_both(
         "SELECT l[p] FROM (SELECT [n, d] AS l, p FROM nums)"
     )
     assert on_spark(spark, carried(sql)) == expected
+
+
+def test_list_contains_answers_as_duckdb_for_lists_holding_null(
+    con: duckdb.DuckDBPyConnection, spark: SparkSession
+) -> None:
+    """A rulebook condition such as ``NOT list_contains(order.affiliate_plans, 'x')``
+    keeps its rows on Spark when the list holds a NULL and no 'x'."""
+    sql = (
+        "SELECT id, list_contains(plans, wanted), NOT list_contains(plans, 'designated'),"
+        " list_contains(plans, 'colonel') FROM plans ORDER BY id"
+    )
+    expected = duck(con, sql)
+    assert [r[1] for r in expected] == [True, False, True, None, False, None]
+    assert [r[2] for r in expected] == [True, True, True, None, True, False]
+    assert on_spark(spark, plain(sql))[1][1] is None  # the trap: Spark says NULL
+    assert on_spark(spark, carried(sql)) == expected
+    where = "SELECT id FROM plans WHERE NOT list_contains(plans, 'designated') ORDER BY id"
+    assert [r[0] for r in on_spark(spark, carried(where))] == [1, 2, 3, 5]
+    assert on_spark(spark, carried(where)) == duck(con, where)
 
 
 def test_sign_stays_an_integer(con: duckdb.DuckDBPyConnection, spark: SparkSession) -> None:
