@@ -24,8 +24,6 @@ from merchantry.store.sql import concat
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-pytestmark = pytest.mark.slow
-
 
 def duck(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in con.execute(sql).fetchall()]
