@@ -62,7 +62,9 @@ def main() -> None:
     args = parser.parse_args()
     # the local driver's heap must be set before its JVM starts
     os.environ.setdefault(
-        "PYSPARK_SUBMIT_ARGS", f"--driver-memory {args.driver_memory} pyspark-shell"
+        "PYSPARK_SUBMIT_ARGS",
+        f"--driver-memory {args.driver_memory} "
+        "--conf spark.ui.showConsoleProgress=false pyspark-shell",
     )
     console = Console()
     args.db.unlink(missing_ok=True)
