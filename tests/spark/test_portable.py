@@ -18,7 +18,14 @@ import sqlglot
 from merchantry.ingest.checks import RELATION_CHECKS, ROW_CHECKS, CheckContext
 from merchantry.model.tables import TABLES
 from merchantry.spark import tables
-from merchantry.spark.portable import UnportableSQL, problems_of, rewrite, spark_steps, to_spark
+from merchantry.spark.portable import (
+    UnportableSQL,
+    problems_of,
+    rewrite,
+    spark_steps,
+    tables_read,
+    to_spark,
+)
 from merchantry.store.sql import concat
 
 if TYPE_CHECKING:
@@ -277,6 +284,15 @@ def test_materialized_ctes_become_views_and_every_part_is_checked(
     bad = sql.replace("SELECT id, n FROM a WHERE", "SELECT id, n / 2 AS n FROM a WHERE")
     with pytest.raises(UnportableSQL, match="DIV"):
         spark_steps(sqlglot.parse_one(bad, read="duckdb"), "test")
+
+
+def test_tables_read_are_the_tables_no_cte_defines() -> None:
+    tree = sqlglot.parse_one(
+        "WITH a AS (SELECT * FROM orders), b AS MATERIALIZED (SELECT * FROM a JOIN shops USING (x))"
+        " SELECT * FROM b LEFT JOIN (SELECT * FROM shop_score_indicators) AS s ON TRUE",
+        read="duckdb",
+    )
+    assert tables_read(tree) == ("orders", "shop_score_indicators", "shops")
 
 
 def test_parameters_are_bound_as_dates_and_a_missing_one_is_named() -> None:
