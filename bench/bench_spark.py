@@ -22,6 +22,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+import duckdb
+
 from rich.console import Console
 from rich.table import Table
 
@@ -45,11 +47,12 @@ SELECT count(*) FROM (
 """
 
 
-def differing(con: object, left: str, right: str, rulebook: str) -> int:
-    row = con.execute(  # type: ignore[attr-defined]
+def differing(con: duckdb.DuckDBPyConnection, left: str, right: str, rulebook: str) -> int:
+    """Lines of ``left`` (with their multiplicity) that ``right`` lacks."""
+    row = con.execute(
         DIFFERENCE.format(left=left, right=right), {"rulebook": rulebook}
     ).fetchone()
-    return int(row[0])
+    return int(row[0]) if row else 0
 
 
 def main() -> None:
