@@ -23,7 +23,6 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-
 from rich.console import Console
 from rich.table import Table
 
@@ -49,9 +48,7 @@ SELECT count(*) FROM (
 
 def differing(con: duckdb.DuckDBPyConnection, left: str, right: str, rulebook: str) -> int:
     """Lines of ``left`` (with their multiplicity) that ``right`` lacks."""
-    row = con.execute(
-        DIFFERENCE.format(left=left, right=right), {"rulebook": rulebook}
-    ).fetchone()
+    row = con.execute(DIFFERENCE.format(left=left, right=right), {"rulebook": rulebook}).fetchone()
     return int(row[0]) if row else 0
 
 
