@@ -18,13 +18,18 @@ import sqlglot
 from merchantry.ingest.checks import RELATION_CHECKS, ROW_CHECKS, CheckContext
 from merchantry.model.tables import TABLES
 from merchantry.spark import tables
-from merchantry.spark.portable import UnportableSQL, problems_of, rewrite, spark_steps, to_spark
+from merchantry.spark.portable import (
+    UnportableSQL,
+    problems_of,
+    rewrite,
+    spark_steps,
+    tables_read,
+    to_spark,
+)
 from merchantry.store.sql import concat
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
-
-pytestmark = pytest.mark.slow
 
 
 def duck(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
@@ -76,9 +81,14 @@ def con(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -> duckdb
           (4, 's1', DATE '2026-03-05'), (5, 's1', DATE '2026-03-09'), (6, 's2', DATE '2026-03-03'),
           (7, 's3', DATE '2026-03-03')
         ) AS t(id, shop_id, day);
+        CREATE TABLE plans AS SELECT * FROM (VALUES
+          (1, ['colonel', 'all_creators'], 'colonel'), (2, ['colonel', NULL], 'designated'),
+          (3, ['colonel', NULL], 'colonel'), (4, NULL, 'colonel'), (5, [], 'colonel'),
+          (6, ['designated'], NULL)
+        ) AS t(id, plans, wanted);
         """
     )
-    names = ["moments", "nums", "scores", "events"]
+    names = ["moments", "nums", "scores", "events", "plans"]
     tables.export(db, names, root)
     tables.register(spark, root, names)
     return db
@@ -208,6 +218,25 @@ def test_list_literal_index_is_one_based_on_both(
     assert on_spark(spark, carried(sql)) == expected
 
 
+def test_list_contains_answers_as_duckdb_for_lists_holding_null(
+    con: duckdb.DuckDBPyConnection, spark: SparkSession
+) -> None:
+    """A rulebook condition such as ``NOT list_contains(order.affiliate_plans, 'x')``
+    keeps its rows on Spark when the list holds a NULL and no 'x'."""
+    sql = (
+        "SELECT id, list_contains(plans, wanted), NOT list_contains(plans, 'designated'),"
+        " list_contains(plans, 'colonel') FROM plans ORDER BY id"
+    )
+    expected = duck(con, sql)
+    assert [r[1] for r in expected] == [True, False, True, None, False, None]
+    assert [r[2] for r in expected] == [True, True, True, None, True, False]
+    assert on_spark(spark, plain(sql))[1][1] is None  # the trap: Spark says NULL
+    assert on_spark(spark, carried(sql)) == expected
+    where = "SELECT id FROM plans WHERE NOT list_contains(plans, 'designated') ORDER BY id"
+    assert [r[0] for r in on_spark(spark, carried(where))] == [1, 2, 3, 5]
+    assert on_spark(spark, carried(where)) == duck(con, where)
+
+
 def test_sign_stays_an_integer(con: duckdb.DuckDBPyConnection, spark: SparkSession) -> None:
     sql = "SELECT id, sign(n) * 9007199254740993 FROM nums WHERE n IS NOT NULL ORDER BY id"
     expected = duck(con, sql)
@@ -255,6 +284,15 @@ def test_materialized_ctes_become_views_and_every_part_is_checked(
     bad = sql.replace("SELECT id, n FROM a WHERE", "SELECT id, n / 2 AS n FROM a WHERE")
     with pytest.raises(UnportableSQL, match="DIV"):
         spark_steps(sqlglot.parse_one(bad, read="duckdb"), "test")
+
+
+def test_tables_read_are_the_tables_no_cte_defines() -> None:
+    tree = sqlglot.parse_one(
+        "WITH a AS (SELECT * FROM orders), b AS MATERIALIZED (SELECT * FROM a JOIN shops USING (x))"
+        " SELECT * FROM b LEFT JOIN (SELECT * FROM shop_score_indicators) AS s ON TRUE",
+        read="duckdb",
+    )
+    assert tables_read(tree) == ("orders", "shop_score_indicators", "shops")
 
 
 def test_parameters_are_bound_as_dates_and_a_missing_one_is_named() -> None:

@@ -22,6 +22,12 @@ def test_the_close_is_refused_naming_its_macros_and_ties() -> None:
     assert "ledger.overturns.DUE: DISTINCT ON" in problems
 
 
+def test_the_close_refusal_covers_the_seeding_legs() -> None:
+    problems = "\n".join(stage_problems("close"))
+    assert "ledger.seeding.STAGE_PAYOUTS: " in problems
+    assert "ledger.seeding.STAGE_CLAWBACKS: ANYVALUE" in problems
+
+
 def test_scores_are_refused_naming_arg_min_and_pivot() -> None:
     problems = "\n".join(stage_problems("score"))
     assert "scoring.indicators.ORDERS_SQL: ARGMIN ×6" in problems

@@ -278,7 +278,7 @@ SELECT
   CAST(dy.product_cp * 0.01 AS DECIMAL(9, 2)) AS product_score,
   CAST(CAST(floor(dy.product_30d_avg_cp) AS INTEGER) * 0.01 AS DECIMAL(9, 2))
     AS product_score_30d_avg,
-  CAST(CAST(floor(dy.bad_reviews * 10000 / nullif(dy.rated_orders, 0)) AS INTEGER) * 0.01
+  CAST(CAST(dy.bad_reviews * 10000 // nullif(dy.rated_orders, 0) AS INTEGER) * 0.01
     AS DECIMAL(9, 2)) AS product_bad_review_pct,
   CAST(dy.logistics_cp * 0.01 AS DECIMAL(9, 2)) AS logistics_score,
   CAST(dy.service_cp * 0.01 AS DECIMAL(9, 2)) AS service_score,
@@ -300,7 +300,8 @@ When several rulebooks of one platform scored the same day (a what-if beside the
 real one), the version that took effect last wins. Points are ``DECIMAL(9, 2)``:
 ``score_cp`` is an integer of hundredths and ``* 0.01`` keeps it exact
 (``/`` would give a DOUBLE). The 30-day product mean is cut (not rounded) to hundredths, so
-``>= 75`` holds exactly when the mean reaches 75.
+``>= 75`` holds exactly when the mean reaches 75; the bad-review rate is cut by integer
+division of the counts (non-negative, so ``//`` floors; it means the same on Spark).
 """
 
 COLUMNS_BY_NAME: Final = {c.name: c for c in (*CONDITION_COLUMNS, *SCORE_COLUMNS)}

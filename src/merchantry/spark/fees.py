@@ -34,7 +34,7 @@ from merchantry.rulebook.model import Rule, Rulebook
 from merchantry.service.stages import FACTS, Stage, StageContext, StageOutcome, rulebook_digest
 from merchantry.spark import tables
 from merchantry.spark.engine import SparkEngine, SparkRunFailed, run_steps, spark_failure
-from merchantry.spark.portable import SparkStep, spark_steps
+from merchantry.spark.portable import SparkStep, spark_steps, tables_read
 from merchantry.store.warehouse import duplicate_keys, ensure_schema, transaction
 
 
@@ -50,6 +50,12 @@ def fee_steps(book: Rulebook, start: date, end: date) -> list[SparkStep]:
         f"the fee query of {book.name}",
         {"start": start, "end": end},
     )
+
+
+def fee_tables(book: Rulebook) -> tuple[str, ...]:
+    """The warehouse tables ``book``'s fee query reads (the fact tables, and the score
+    indicators the score series joins): what Spark needs as Parquet."""
+    return tables_read(compile_fee_query(book))
 
 
 def run_fees(
@@ -70,10 +76,11 @@ def run_fees(
     warnings += score_gaps(con, book, start, end, _feeds_fee_lines)
     with engine.workspace() as (scratch, out), engine.session() as spark:
         root = engine.tables
+        needed = fee_tables(book)
         if root is None:
-            tables.export(con, FACTS, scratch / "tables")
+            tables.export(con, needed, scratch / "tables")
             root = str(scratch / "tables")
-        tables.register(spark, root, FACTS)
+        tables.register(spark, root, needed)
         where = f"the fee query of {book.name}"
         try:
             path = tables.write(run_steps(spark, steps, where), out, FEE_LINES.name)

@@ -8,7 +8,7 @@ DuckDB engine runs). :func:`to_spark` takes that tree and
    construct whose meaning differs between the two engines into one that means the
    same on both (explicit ``NULLS LAST``, calendar-boundary ``date_diff``, ``ASOF``
    joins as windowed ``LEFT JOIN``, 1-based list literals as ``CASE``, ``sign`` as
-   an integer);
+   an integer, ``list_contains`` with DuckDB's answer for a list holding NULLs);
 3. runs :data:`CHECKS` over the rewritten tree and, when any construct is left that
    the transpiler would carry with another meaning, raises :class:`UnportableSQL`
    naming every one of them and where it stands (before Spark sees anything);
@@ -323,6 +323,31 @@ def plain_ctes(tree: exp.Expr) -> exp.Expr:
     return tree
 
 
+def null_aware_list_contains(tree: exp.Expr) -> exp.Expr:
+    """``list_contains(l, x)`` as ``CASE WHEN l IS NULL OR x IS NULL THEN NULL ELSE
+    coalesce(array_contains(l, x), FALSE) END``. Both engines give NULL for a NULL list
+    or a NULL value, and TRUE when ``x`` is found; when it is not found in a list that
+    holds a NULL, DuckDB gives FALSE and Spark NULL (``NOT list_contains(…)`` would then
+    drop the row on Spark only)."""
+    for node in reversed(list(tree.find_all(exp.ArrayContains))):  # innermost first
+        values, wanted = node.this, node.expression
+        if values is None or wanted is None:
+            continue
+        nullable = [values] + ([] if _non_null_literal(wanted) else [wanted])
+        either_null = exp.or_(*[exp.Is(this=v.copy(), expression=exp.Null()) for v in nullable])
+        found = exp.Coalesce(
+            this=exp.ArrayContains(this=values.copy(), expression=wanted.copy()),
+            expressions=[exp.false()],
+        )
+        case = exp.Case().when(either_null, exp.cast(exp.Null(), "BOOLEAN")).else_(found)
+        node.replace(exp.paren(case))
+    return tree
+
+
+def _non_null_literal(node: exp.Expr) -> bool:
+    return isinstance(node, exp.Literal)
+
+
 Rewrite = Callable[[exp.Expr], exp.Expr]
 
 REWRITES: Final[tuple[Rewrite, ...]] = (
@@ -333,6 +358,7 @@ REWRITES: Final[tuple[Rewrite, ...]] = (
     literal_list_element,
     integer_sign,
     null_skipping_concat,
+    null_aware_list_contains,
 )
 """Applied in order; each keeps the DuckDB meaning and makes it Spark's too."""
 
@@ -509,6 +535,13 @@ def to_spark(
     """Spark SQL text meaning what ``tree`` means on DuckDB (or :class:`UnportableSQL`)."""
     bound = bind(tree, params or {})
     return portable(bound, where).sql(dialect=WRITE)
+
+
+def tables_read(tree: exp.Expr) -> tuple[str, ...]:
+    """The warehouse tables a query reads (every table name that no CTE of it defines),
+    sorted: what Spark must have as views before the query runs."""
+    defined = {cte.alias for cte in tree.find_all(exp.CTE)}
+    return tuple(sorted(_names(tree) - defined))
 
 
 def _names(node: exp.Expr) -> set[str]:

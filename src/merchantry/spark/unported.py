@@ -27,6 +27,7 @@ STAGE_MODULES: Final[dict[str, tuple[str, ...]]] = {
         "merchantry.ledger.annual",
         "merchantry.ledger.overturns",
         "merchantry.ledger.rewards",
+        "merchantry.ledger.seeding",
     ),
     "score": ("merchantry.scoring.indicators", "merchantry.scoring.inputs"),
 }

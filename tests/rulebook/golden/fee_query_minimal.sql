@@ -157,7 +157,7 @@ WITH fee_match AS (
         CAST(dy.score_7d_avg_cp * 0.01 AS DECIMAL(9, 2)) AS experience_score_7d_avg,
         CAST(dy.product_cp * 0.01 AS DECIMAL(9, 2)) AS product_score,
         CAST(CAST(FLOOR(dy.product_30d_avg_cp) AS INT) * 0.01 AS DECIMAL(9, 2)) AS product_score_30d_avg,
-        CAST(CAST(FLOOR(dy.bad_reviews * 10000 / NULLIF(dy.rated_orders, 0)) AS INT) * 0.01 AS DECIMAL(9, 2)) AS product_bad_review_pct,
+        CAST(CAST(dy.bad_reviews * 10000 // NULLIF(dy.rated_orders, 0) AS INT) * 0.01 AS DECIMAL(9, 2)) AS product_bad_review_pct,
         CAST(dy.logistics_cp * 0.01 AS DECIMAL(9, 2)) AS logistics_score,
         CAST(dy.service_cp * 0.01 AS DECIMAL(9, 2)) AS service_score,
         dy.stage AS score_stage,
