@@ -32,6 +32,7 @@ from merchantry.rulebook.columns import (
 )
 from merchantry.rulebook.facts import FACT_SQL
 from merchantry.rulebook.ruleset import FACT_ALIAS, RuleSet, fact_column
+from merchantry.store.sql import create_temp_as, fill, parse
 
 F: Final = FACT_ALIAS
 
@@ -49,12 +50,11 @@ LEDGER_RULE_KINDS: Final = frozenset(
 )
 """Effect kinds the ledger evaluates itself (fee kinds come through the fee stage)."""
 
-ORDER_FACTS: Final = "CREATE OR REPLACE TEMP TABLE ledger_facts AS\n" + FACT_SQL
+ORDER_FACTS: Final = create_temp_as("ledger_facts", FACT_SQL)
 """The shared fact relation materialised for the ledger's rules; parameters
 ``$start`` and ``$end`` (payment dates, inclusive)."""
 
-SHOP_FACTS: Final = f"""
-CREATE OR REPLACE TEMP TABLE ledger_shop_facts AS
+_SHOP_FACTS_QUERY: Final = """
 WITH gmv AS (
   SELECT shop_id, sum(amount_paid_fen) AS gmv_fen
   FROM orders
@@ -107,9 +107,15 @@ SELECT
 FROM (SELECT *, CAST($as_of AS DATE) AS as_of_date FROM shops) AS s
 LEFT JOIN categories AS c ON c.category_id = s.main_category_id
 LEFT JOIN gmv AS g ON g.shop_id = s.shop_id
-ASOF LEFT JOIN ({SCORE_SERIES_SQL}) AS sc
+ASOF LEFT JOIN p_score_series AS sc
   ON sc.shop_id = s.shop_id AND s.as_of_date >= sc.score_date
 """
+
+SHOP_FACTS: Final = create_temp_as(
+    "ledger_shop_facts", fill(_SHOP_FACTS_QUERY, p_score_series=parse(SCORE_SERIES_SQL))
+)
+"""One row per shop as of ``$as_of``: the condition columns (order columns NULL), the score
+series as of that day and last month's GMV, materialised as ``ledger_shop_facts``."""
 
 EXTRA_SHOP_COLUMNS: Final = ("gmv_fen",)
 """Shop-fact columns beyond the condition columns (used by deposit tiers, not by conditions)."""

@@ -32,8 +32,9 @@ from merchantry.rulebook.columns import (
     SCORE_SERIES_SQL,
 )
 from merchantry.rulebook.model import Rule, Rulebook
+from merchantry.store.sql import fill_sql, lit, parse
 
-FACT_SQL: Final = f"""
+_FACT_TEMPLATE: Final = """
 WITH refunds AS (
   SELECT
     a.order_id,
@@ -80,7 +81,7 @@ SELECT
   least(coalesce(r.refunded_fen, 0), o.amount_paid_fen) AS order_refunded_fen,
   least(coalesce(r.refunded_in_period_fen, 0), o.amount_paid_fen) AS order_refunded_in_period_fen,
   r.refund_minutes AS order_refund_minutes,
-  coalesce(r.refund_minutes <= {INSTANT_REFUND_MINUTES}, FALSE) AS order_is_instant_refund,
+  coalesce(r.refund_minutes <= p_instant_refund_minutes, FALSE) AS order_is_instant_refund,
   r.refunded_on AS order_refunded_on,
   o.shop_id AS shop_shop_id,
   s.industry AS shop_industry,
@@ -114,10 +115,18 @@ LEFT JOIN categories AS c ON c.category_id = p.category_id
 LEFT JOIN shops AS s ON s.shop_id = o.shop_id
 LEFT JOIN creators AS cr ON cr.creator_id = o.creator_id
 LEFT JOIN refunds AS r ON r.order_id = o.order_id
-ASOF LEFT JOIN ({SCORE_SERIES_SQL}) AS sc
+ASOF LEFT JOIN p_score_series AS sc
   ON sc.shop_id = o.shop_id AND CAST(o.paid_at AS DATE) >= sc.score_date
 WHERE CAST(o.paid_at AS DATE) BETWEEN $start AND $end
 """
+
+FACT_SQL: Final = fill_sql(
+    _FACT_TEMPLATE,
+    p_instant_refund_minutes=lit(INSTANT_REFUND_MINUTES),
+    p_score_series=parse(SCORE_SERIES_SQL),
+)
+"""The fact relation's text: the template with the instant-refund window and the score
+series put in place through the tree."""
 
 INTERNAL_FACT_COLUMNS: Final = ("order_refunded_on",)
 """Fact columns the query builder uses that conditions may not."""
