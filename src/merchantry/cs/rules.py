@@ -19,6 +19,7 @@ from typing import Any, Final
 from merchantry.kit.errors import Diagnostic, has_errors
 from merchantry.model.cs import CERTIFICATION_KINDS, CREDENTIALS, CS_SKILLS
 from merchantry.rulebook.yamlcheck import (
+    Number,
     Report,
     check_file,
     known_keys,
@@ -90,17 +91,6 @@ _RANGES: Final[dict[str, tuple[int, int]]] = {
     "min_coverage_pct": (1, 100),
     "max_facts": (1, 20),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Number:
-    """A number of the rulebook with where it comes from."""
-
-    value: int
-    source: str
-    assumption: bool
-    note: str
-    line: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,8 @@ from typing import Any, Final
 
 from merchantry.kit.errors import Diagnostic, has_errors
 from merchantry.model.tables import SHOP_TAGS, STORE_TYPES
+from merchantry.rulebook.yamlcheck import Number, check_file, load_named, read_yaml, shipped_folder
 from merchantry.rulebook.yamlcheck import Report as _Report
-from merchantry.rulebook.yamlcheck import check_file, load_named, read_yaml, shipped_folder
 from merchantry.rulebook.yamlcheck import known_keys as _keys
 from merchantry.rulebook.yamlcheck import mapping as _mapping
 from merchantry.rulebook.yamlcheck import text_value as _text
@@ -59,17 +59,6 @@ _RANGES: Final[dict[str, tuple[int, int]]] = {
     "max_fen": (0, 10**15),
     "cap_fen": (0, 10**15),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Number:
-    """A number of the rulebook with where it comes from."""
-
-    value: int
-    source: str
-    assumption: bool
-    note: str
-    line: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ checkers (customer service, seeding, programmes, listings) read their files the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -30,6 +31,19 @@ T = TypeVar("T")
 
 BAD_YAML: Final = "bad-yaml"
 """The code of malformed YAML in the family checkers (the main checker says ``yaml-syntax``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    """A number of a rulebook with where it comes from (a ``source``, or ``assumption: true``
+    with a ``note``) and the line it was written on."""
+
+    value: int
+    source: str
+    assumption: bool
+    note: str
+    line: int
+
 
 Check = Callable[[str, str], tuple[T | None, list[Diagnostic]]]
 """A family's checker: (text, source) -> the checked rulebook or None, and every problem."""
