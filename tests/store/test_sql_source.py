@@ -6,7 +6,7 @@ Such text may not be
 
 * an f-string with an interpolation, unless the interpolation is
   :func:`merchantry.store.sql.ident` (the one helper that quotes a name);
-* the receiver of ``.format(...)`` or the left side of ``%``;
+* the receiver of ``.format(...)`` or ``.replace(...)``, or the left side of ``%``;
 * added (``+``) to anything but another string literal.
 
 Constants and sub-queries go in through the sqlglot tree (``store.sql.fill``), values as
@@ -95,10 +95,10 @@ def formatted_sql(source: str) -> list[tuple[int, str]]:
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "format"
+            and node.func.attr in ("format", "replace")
             and _is_sql(node.func.value, strings)
         ):
-            problems.append((node.lineno, "SQL text filled by .format()"))
+            problems.append((node.lineno, f"SQL text filled by .{node.func.attr}()"))
         elif (
             isinstance(node, ast.BinOp)
             and isinstance(node.op, ast.Mod)
@@ -130,6 +130,7 @@ def test_no_sql_is_built_by_string_formatting() -> None:
         'Q = f"""\nSELECT a FROM t WHERE m <= {LIMIT}\n"""',
         'X = "SELECT a FROM t WHERE b IN {ids}".format(ids=ids)',
         'X = "DELETE FROM t WHERE id = %s" % value',
+        'SQL = "SELECT a FROM __table__"\nX = SQL.replace("__table__", name)',
         'X = "DELETE FROM shop_scores" + PERIOD',
         'X = "SELECT " + ", ".join(cols) + " FROM t"',
         'DIGEST = "SELECT " + ", ".join(parts)',

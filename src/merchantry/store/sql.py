@@ -19,7 +19,7 @@ may stand. :func:`fill` parses the template once and replaces each:
 
 A constant that belongs in a statement (a number of minutes, a shared subquery) is put
 in its place this way too, never by Python string formatting; a test walks ``src/`` and
-fails on SQL text built with f-strings, ``%`` or ``.format``.
+fails on SQL text built with f-strings, ``%``, ``.format``, ``.replace`` or ``+``.
 """
 
 from __future__ import annotations
