@@ -28,15 +28,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bench.timing import percentile
 from merchantry.cs.evaluation import build_questions
 from merchantry.cs.rules import INTENTS, load_rules
 from merchantry.service.cs import assistant_desk, build_desk, facts_day, replay_report
 from merchantry.store.warehouse import connect
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -26,6 +26,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bench.timing import percentile
 from merchantry.risk.decisions import RiskRequest, decide, load_context, score_requests
 from merchantry.risk.evaluation import evaluate_decisions
 from merchantry.risk.rings import find_rings
@@ -33,11 +34,6 @@ from merchantry.risk.rules import compile_risk_rules
 from merchantry.risk.settings import settings_from
 from merchantry.rulebook import load_rulebook
 from merchantry.store.warehouse import connect
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -20,38 +20,20 @@ import tempfile
 import time
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from merchantry.ingest import ingest_dir
+from bench.timing import Latency, small_warehouse
 from merchantry.listings.rulebook import load_listing_rulebook
 from merchantry.listings.usecases import prepublish_checker
 from merchantry.listings.warehouse import read_listings
 from merchantry.store.warehouse import connect
-from merchantry.synth import generate
 
 TARGET_P99_MS = 20.0
 EXTRAS = ("包邮", "现货", "全网最低价", "纯羊绒", "300抽", "国补", "", "新款")
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-def _warehouse(args: argparse.Namespace, scratch: Path) -> Path:
-    if args.db is not None:
-        return Path(args.db)
-    generate(scratch / "data", shops=args.shops, days=args.days, seed=1, progress=False)
-    db = scratch / "bench.duckdb"
-    con = connect(db)
-    try:
-        ingest_dir(con, scratch / "data", progress=False)
-    finally:
-        con.close()
-    return db
 
 
 def main() -> None:
@@ -63,7 +45,7 @@ def main() -> None:
     args = parser.parse_args()
     console = Console()
     with tempfile.TemporaryDirectory() as scratch:
-        db = _warehouse(args, Path(scratch))
+        db = small_warehouse(args.db, Path(scratch), shops=args.shops, days=args.days)
         con = connect(db, read_only=True)
         try:
             began = time.perf_counter()
@@ -87,31 +69,20 @@ def main() -> None:
             )
         )
     checker.check(probes[0])  # warm: jieba's dictionary, first signatures
-    wall: list[float] = []
-    cpu: list[float] = []
+    latency = Latency()
     blocked = 0
     for probe in probes:
-        w0, c0 = time.perf_counter(), time.thread_time()
-        result = checker.check(probe)
-        cpu.append((time.thread_time() - c0) * 1000)
-        wall.append((time.perf_counter() - w0) * 1000)
-        blocked += result.blocked
-    table = Table("measure", "p50 ms", "p99 ms", "max ms")
-    for name, values in (("wall clock", wall), ("thread CPU", cpu)):
-        table.add_row(
-            name,
-            f"{percentile(values, 0.50):.2f}",
-            f"{percentile(values, 0.99):.2f}",
-            f"{max(values):.2f}",
-        )
+        blocked += latency.time(partial(checker.check, probe)).blocked
+    table = Table("measure", "p50, p99 and max")
+    for name, values in latency.series():
+        table.add_row(name, latency.summary(values))
     console.print(
         f"checker over {len(listings):,} published listings built in {build_s:.1f} s; "
         f"{args.runs:,} pre-publish checks ({blocked:,} blocked)"
     )
     console.print(table)
-    for name, values in (("wall clock", wall), ("thread CPU", cpu)):
-        verdict = "meets" if percentile(values, 0.99) <= TARGET_P99_MS else "MISSES"
-        console.print(f"p99 {name} {verdict} the {TARGET_P99_MS:.0f} ms target")
+    for line in latency.verdicts(TARGET_P99_MS):
+        console.print(line)
 
 
 if __name__ == "__main__":

@@ -114,6 +114,11 @@ def test_paging_mistakes_are_refused_with_the_page_count(store: str) -> None:
     )
     assert "page 4 is past the last: 5 cases make 3 page(s) of 2" in out
     assert "Traceback" not in out
+    out = invoke("risk", "cases", "list", "--store", store, "--per-page", "1000000", code=2)
+    assert "--per-page must be from 1 to 10,000, not 1,000,000" in out
+    out = invoke("risk", "cases", "list", "--store", store, "--page", str(10**15), code=2)
+    assert "--page must be from 1 to 500,001" in out
+    assert "Traceback" not in out
     out = invoke("risk", "cases", "list", "--store", store, "--sort", "newest", code=2)
     for choice in ("risk", "amount", "age"):
         assert choice in out

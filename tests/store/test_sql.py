@@ -11,17 +11,22 @@ import sqlglot.expressions as exp
 from merchantry.scoring.indicators import ORDERS_SQL, constant_parameters
 from merchantry.store.sql import (
     col,
+    create_temp_as,
     element,
     fill,
     fill_sql,
+    ident,
     insert_select,
     insert_values,
     is_in,
     lit,
+    parse,
     records,
     run_sql,
+    select_from,
     text,
     to_sql,
+    with_ctes_of,
 )
 
 AWKWARD = ["it's", "O'Brien", "a;b", "x') OR TRUE --"]
@@ -159,3 +164,38 @@ def test_inserts_quote_names_and_bind_values(con: duckdb.DuckDBPyConnection) -> 
     con.execute('CREATE TABLE copy ("n" INTEGER, "a name" VARCHAR, extra INTEGER)')
     con.execute(insert_select("copy", "odd table", ["n", "a name"]))
     assert records(con, "SELECT * FROM copy") == [{"n": 5, "a name": "it's", "extra": None}]
+
+
+def test_a_table_placeholder_takes_a_query_as_a_subquery(con: duckdb.DuckDBPyConnection) -> None:
+    """A shared sub-query goes in where a table stands, keeping its alias: no formatting."""
+    plain = parse("SELECT name, n FROM t WHERE n < 2")
+    sql = fill_sql("SELECT s.name FROM p_source AS s JOIN t USING (n) ORDER BY s.n", p_source=plain)
+    assert con.execute(sql).fetchall() == [("it's",), ("O'Brien",)]
+    inner = fill_sql("SELECT count(*) FROM t WHERE n IN (SELECT n FROM p_few)", p_few=plain)
+    assert con.execute(inner).fetchone() == (2,)
+    named = fill_sql("SELECT count(*) FROM p_source", p_source="t")  # a name stays a name
+    assert named == 'SELECT COUNT(*) FROM "t"'
+
+
+def test_create_temp_as_and_steps_shared_by_two_queries(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(create_temp_as("few", "SELECT name FROM t WHERE n >= $low"), {"low": 3})
+    assert con.execute("SELECT count(*) FROM few").fetchone() == (2,)
+    steps = (
+        "WITH big AS (SELECT * FROM t WHERE n > 2), small AS (SELECT * FROM t WHERE n <= 2) "
+        "SELECT 1"
+    )
+    assert con.execute(with_ctes_of(steps, "SELECT count(*) FROM big")).fetchone() == (2,)
+    both = with_ctes_of(steps, "SELECT (SELECT count(*) FROM big), (SELECT count(*) FROM small)")
+    assert con.execute(both).fetchone() == (2, 3)
+    with pytest.raises(TypeError, match="WITH clause"):
+        with_ctes_of("SELECT 1", "SELECT 2")
+
+
+AWKWARD_TABLE = 'we"ird; name'
+
+
+def test_ident_and_select_from_quote_awkward_names(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f'CREATE TABLE {ident(AWKWARD_TABLE)} ("a b" INTEGER)')
+    con.execute(f"INSERT INTO {ident(AWKWARD_TABLE)} VALUES (7)")
+    assert con.execute(select_from(AWKWARD_TABLE, ["a b"])).fetchall() == [(7,)]
+    assert con.execute(select_from(AWKWARD_TABLE)).fetchall() == [(7,)]

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Final
 from fastapi import Path, Query
 
 from merchantry.api.errors import COMMON, CONFLICT, NOT_FOUND, UNAVAILABLE
+from merchantry.kit.paging import MAX_OFFSET
 
 
 def ok(example: Any, status: int = 200, description: str = "Success") -> dict[int | str, Any]:
@@ -50,7 +51,7 @@ OptEnd = Annotated[
     date | None, Query(description="Last day (inclusive).", examples=[date(2026, 3, 31)])
 ]
 Limit = Annotated[int, Query(ge=1, le=1000, description="Page size.", examples=[50])]
-Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.", examples=[0])]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.", examples=[0])]
 Rulebook = Annotated[
     str | None,
     Query(

@@ -15,6 +15,7 @@ from merchantry.risk.rules import compile_risk_rules
 from merchantry.rulebook import Rulebook, check_file, load_rulebook
 from merchantry.rulebook.library import SUFFIXES, available_names, find_rulebook, search_dirs
 from merchantry.rulebook.parse import did_you_mean
+from merchantry.rulebook.registry import describe_effect
 from merchantry.rulebook.score_effects import SCORE_KIND_NAMES
 from merchantry.scoring.rules import check_score_rules
 
@@ -123,7 +124,7 @@ def explain_command(
                 rule.id + origin,
                 rule.title,
                 " ".join(rule.when.split()),
-                f"{rule.effect.describe()} [dim]({rule.stacking.value}, p{rule.priority})[/]",
+                f"{describe_effect(rule.effect)} [dim]({rule.stacking.value}, p{rule.priority})[/]",
                 where,
             )
     console.print(table)

@@ -31,6 +31,8 @@ from merchantry.console.i18n import Translator, pick_lang
 from merchantry.console.render import ConsoleRoute, render
 from merchantry.console.session import check_csrf, require_principal
 from merchantry.kit.errors import InputError, MerchantryError, NotFound
+from merchantry.kit.paging import PastLast, page_count, paginate
+from merchantry.kit.paging import numbered as numbered_page
 from merchantry.risk.access import AccessDenied
 from merchantry.risk.cases import TRANSITIONS, CaseState, get_case
 from merchantry.risk.settings import load_settings as load_risk_settings
@@ -95,9 +97,9 @@ def statement(
         fees = reads.fee_statement(con, shop_id, book, start, end)
         ledger_end = max(end, _last_booking(con, shop_id) or end)
         ledger = merchant.statement(con, shop_id, start, ledger_end)
-    pages = max(1, -(-len(fees.lines) // LINES_PER_PAGE))
-    page = min(page, pages)
-    shown = fees.lines[(page - 1) * LINES_PER_PAGE : page * LINES_PER_PAGE]
+    lines_page = paginate(
+        fees.lines, page, LINES_PER_PAGE, noun="fee lines", past_last=PastLast.LAST
+    )
     return render(
         request,
         "statement.html",
@@ -106,9 +108,9 @@ def statement(
         rulebooks=books,
         rulebook=book,
         fees=fees,
-        shown=shown,
-        page=page,
-        pages=pages,
+        shown=lines_page.items,
+        page=lines_page.page,
+        pages=lines_page.pages,
         ledger=ledger,
         ledger_end=ledger_end,
         nav="statement",
@@ -268,7 +270,7 @@ def payouts(
             date.min,
             date.max,
             limit=ORDERS_PER_PAGE,
-            offset=(page - 1) * ORDERS_PER_PAGE,
+            offset=numbered_page(page, ORDERS_PER_PAGE).offset,
         )
         waiting = [o for o in orders if o.status == "awaiting_receipt"]
         expected = (
@@ -303,7 +305,7 @@ def payouts(
         expected=expected,
         total=total,
         page=page,
-        pages=max(1, -(-total // ORDERS_PER_PAGE)),
+        pages=page_count(total, ORDERS_PER_PAGE),
         nav="payouts",
     )
 
@@ -506,7 +508,7 @@ def cases(
         shop_id=shop_id,
         sort="-opened_at",
         limit=ORDERS_PER_PAGE,
-        offset=(page - 1) * ORDERS_PER_PAGE,
+        offset=numbered_page(page, ORDERS_PER_PAGE).offset,
     )
     with _warehouse(request) as con:
         ctx = _shop_context(con, shop_id)
@@ -518,7 +520,7 @@ def cases(
         cases=found,
         total=total,
         page=page,
-        pages=max(1, -(-total // ORDERS_PER_PAGE)),
+        pages=page_count(total, ORDERS_PER_PAGE),
         nav="cases",
     )
 

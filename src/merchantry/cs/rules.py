@@ -13,15 +13,23 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
-from merchantry.kit.errors import Diagnostic, InputError, NotFound, has_errors
+from merchantry.kit.errors import Diagnostic, has_errors
 from merchantry.model.cs import CERTIFICATION_KINDS, CREDENTIALS, CS_SKILLS
-from merchantry.rulebook.yamlsource import LineList, LineMap, YamlRefused, load_located
+from merchantry.rulebook.yamlcheck import (
+    Number,
+    Report,
+    check_file,
+    known_keys,
+    load_named,
+    mapping,
+    read_yaml,
+    shipped_folder,
+    text_value,
+)
+from merchantry.rulebook.yamlsource import LineList, LineMap
 
 INTENTS: Final = ("presale", "order_status", "after_sale", "complaint")
 """What a consultation is about: a pre-sale question, where an order or parcel is, a return
@@ -83,17 +91,6 @@ _RANGES: Final[dict[str, tuple[int, int]]] = {
     "min_coverage_pct": (1, 100),
     "max_facts": (1, 20),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Number:
-    """A number of the rulebook with where it comes from."""
-
-    value: int
-    source: str
-    assumption: bool
-    note: str
-    line: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,51 +171,7 @@ class RoutingRules:
         return out
 
 
-class _Report:
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.found: list[Diagnostic] = []
-
-    def error(self, line: int | None, code: str, message: str, hint: str = "") -> None:
-        self.found.append(Diagnostic(self.source, line, code, message, hint))
-
-
-def _mapping(node: Any, where: str, line: int, rep: _Report) -> LineMap | None:
-    if isinstance(node, LineMap):
-        for key, at in node.duplicates:
-            rep.error(at, "duplicate-key", f"{where}: key {key!r} is written twice")
-        return node
-    rep.error(line, "not-a-mapping", f"{where} must be a mapping of keys to values")
-    return None
-
-
-def _keys(
-    node: LineMap, required: Sequence[str], optional: Sequence[str], where: str, rep: _Report
-) -> None:
-    for key in required:
-        if key not in node:
-            rep.error(node.line, "missing-key", f"{where}: {key!r} is missing")
-    for key in node:
-        if key not in required and key not in optional:
-            known = ", ".join((*required, *optional))
-            rep.error(
-                node.line_of(key),
-                "unknown-key",
-                f"{where}: unknown key {key!r}",
-                f"known keys: {known}",
-            )
-
-
-def _text(node: LineMap, key: str, where: str, rep: _Report) -> str:
-    value = node.get(key)
-    if not isinstance(value, str) or not value.strip():
-        if key in node:
-            rep.error(node.line_of(key), "not-text", f"{where}.{key} must be non-empty text")
-        return ""
-    return value
-
-
-def _number(node: LineMap, key: str, where: str, rep: _Report) -> Number | None:
+def _number(node: LineMap, key: str, where: str, rep: Report) -> Number | None:
     raw = node.get(key)
     line = node.line_of(key)
     if key not in node:
@@ -231,10 +184,10 @@ def _number(node: LineMap, key: str, where: str, rep: _Report) -> Number | None:
             "write {value: N, source: ...} or {value: N, assumption: true, note: ...}",
         )
         return None
-    spec = _mapping(raw, f"{where}.{key}", line, rep)
+    spec = mapping(raw, f"{where}.{key}", line, rep)
     if spec is None:
         return None
-    _keys(spec, ("value",), ("source", "assumption", "note"), f"{where}.{key}", rep)
+    known_keys(spec, ("value",), ("source", "assumption", "note"), f"{where}.{key}", rep)
     value = spec.get("value")
     if not isinstance(value, int) or isinstance(value, bool):
         rep.error(
@@ -274,7 +227,7 @@ def _number(node: LineMap, key: str, where: str, rep: _Report) -> Number | None:
     return Number(value, str(source or ""), assumption, str(note or ""), spec.line_of("value"))
 
 
-def _numbers(node: LineMap, names: Sequence[str], where: str, rep: _Report) -> dict[str, Number]:
+def _numbers(node: LineMap, names: Sequence[str], where: str, rep: Report) -> dict[str, Number]:
     out: dict[str, Number] = {}
     for name in names:
         number = _number(node, name, where, rep)
@@ -288,7 +241,7 @@ def _words(
     key: str,
     vocabulary: Sequence[str] | None,
     where: str,
-    rep: _Report,
+    rep: Report,
     *,
     allow_empty: bool = False,
 ) -> tuple[str, ...]:
@@ -311,18 +264,18 @@ def _words(
     return tuple(raw)
 
 
-def _certifications(raw: Any, line: int, rep: _Report) -> dict[str, CertificationRule]:
+def _certifications(raw: Any, line: int, rep: Report) -> dict[str, CertificationRule]:
     out: dict[str, CertificationRule] = {}
     if not isinstance(raw, LineList):
         rep.error(line, "not-a-list", "certifications must be a list")
         return out
     for item, at in zip(raw, raw.item_lines, strict=True):
-        node = _mapping(item, "certification", at, rep)
+        node = mapping(item, "certification", at, rep)
         if node is None:
             continue
         kind = node.get("kind")
         where = f"certifications.{kind}"
-        _keys(node, ("kind", "title", "credentials", *_CERT_NUMBERS), (), where, rep)
+        known_keys(node, ("kind", "title", "credentials", *_CERT_NUMBERS), (), where, rep)
         if kind not in CERTIFICATION_KINDS:
             rep.error(
                 node.line_of("kind"),
@@ -345,26 +298,26 @@ def _certifications(raw: Any, line: int, rep: _Report) -> dict[str, Certificatio
             )
         out[str(kind)] = CertificationRule(
             kind=str(kind),
-            title=_text(node, "title", where, rep),
+            title=text_value(node, "title", where, rep),
             credentials=_words(node, "credentials", CREDENTIALS, where, rep),
             numbers=numbers,
         )
     return out
 
 
-def _needs(raw: Any, line: int, certs: dict[str, CertificationRule], rep: _Report) -> list[Need]:
+def _needs(raw: Any, line: int, certs: dict[str, CertificationRule], rep: Report) -> list[Need]:
     out: list[Need] = []
     if not isinstance(raw, LineList) or not raw:
         rep.error(line, "not-a-list", "needs must be a non-empty list")
         return out
     seen: set[str] = set()
     for item, at in zip(raw, raw.item_lines, strict=True):
-        node = _mapping(item, "need", at, rep)
+        node = mapping(item, "need", at, rep)
         if node is None:
             continue
-        need_id = _text(node, "id", "need", rep)
+        need_id = text_value(node, "id", "need", rep)
         where = f"needs.{need_id or '?'}"
-        _keys(
+        known_keys(
             node, ("id", "title", "industries", "intents", "skills"), ("certification",), where, rep
         )
         if need_id in seen:
@@ -380,7 +333,7 @@ def _needs(raw: Any, line: int, certs: dict[str, CertificationRule], rep: _Repor
         out.append(
             Need(
                 id=need_id,
-                title=_text(node, "title", where, rep),
+                title=text_value(node, "title", where, rep),
                 industries=_words(node, "industries", None, where, rep, allow_empty=True),
                 intents=_words(node, "intents", INTENTS, where, rep),
                 skills=_words(node, "skills", CS_SKILLS, where, rep),
@@ -391,18 +344,18 @@ def _needs(raw: Any, line: int, certs: dict[str, CertificationRule], rep: _Repor
     return out
 
 
-def _steps(raw: Any, line: int, rep: _Report) -> list[Step]:
+def _steps(raw: Any, line: int, rep: Report) -> list[Step]:
     out: list[Step] = []
     if not isinstance(raw, LineList) or not raw:
         rep.error(line, "not-a-list", "steps must be a non-empty list")
         return out
     for item, at in zip(raw, raw.item_lines, strict=True):
-        node = _mapping(item, "step", at, rep)
+        node = mapping(item, "step", at, rep)
         if node is None:
             continue
-        step_id = _text(node, "id", "step", rep)
+        step_id = text_value(node, "id", "step", rep)
         where = f"steps.{step_id or '?'}"
-        _keys(
+        known_keys(
             node,
             ("id", "title", "after_seconds", "certified", "skills", "min_level", "language"),
             (),
@@ -428,7 +381,7 @@ def _steps(raw: Any, line: int, rep: _Report) -> list[Step]:
         out.append(
             Step(
                 id=step_id,
-                title=_text(node, "title", where, rep),
+                title=text_value(node, "title", where, rep),
                 after_seconds=numbers["after_seconds"].value if "after_seconds" in numbers else 0,
                 certified=flags["certified"],
                 skills=str(mode),
@@ -463,30 +416,24 @@ def _steps(raw: Any, line: int, rep: _Report) -> list[Step]:
     return out
 
 
-def _section(doc: LineMap, key: str, names: Sequence[str], rep: _Report) -> dict[str, Number]:
-    node = _mapping(doc.get(key), key, doc.line_of(key), rep)
+def _section(doc: LineMap, key: str, names: Sequence[str], rep: Report) -> dict[str, Number]:
+    node = mapping(doc.get(key), key, doc.line_of(key), rep)
     if node is None:
         return {}
-    _keys(node, names, (), key, rep)
+    known_keys(node, names, (), key, rep)
     return _numbers(node, names, key, rep)
 
 
 def parse_rules(text: str, source: str) -> tuple[RoutingRules | None, list[Diagnostic]]:
     """Check a routing rulebook's text: the rules, or ``None`` and every problem found."""
-    rep = _Report(source)
-    try:
-        doc = load_located(text)
-    except YamlRefused as refused:
-        rep.error(refused.line, refused.code, refused.message, refused.hint)
-        return None, rep.found
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        rep.error(mark.line + 1 if mark else None, "bad-yaml", f"not valid YAML: {err}")
-        return None, rep.found
-    root = _mapping(doc, "the rulebook", 1, rep)
+    rep = Report(source)
+    doc, unreadable = read_yaml(text, source)
+    if unreadable is not None:
+        return None, [unreadable]
+    root = mapping(doc, "the rulebook", 1, rep)
     if root is None:
         return None, rep.found
-    _keys(
+    known_keys(
         root,
         (
             "name",
@@ -525,8 +472,8 @@ def parse_rules(text: str, source: str) -> tuple[RoutingRules | None, list[Diagn
         return None, rep.found
     assert isinstance(effective, date)
     return RoutingRules(
-        name=_text(root, "name", "rulebook", rep),
-        title=_text(root, "title", "rulebook", rep),
+        name=text_value(root, "name", "rulebook", rep),
+        title=text_value(root, "title", "rulebook", rep),
         source_file=source,
         effective_from=effective,
         certifications=certs,
@@ -540,29 +487,14 @@ def parse_rules(text: str, source: str) -> tuple[RoutingRules | None, list[Diagn
 
 def check_rules_file(path: Path) -> tuple[RoutingRules | None, list[Diagnostic]]:
     """Check one routing rulebook file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        return None, [Diagnostic(str(path), None, "unreadable", f"cannot read {path}: {err}")]
-    return parse_rules(text, str(path))
+    return check_file(path, parse_rules)
 
 
 def shipped_rules_dir() -> Path:
     """Folder of the shipped customer-service rulebooks."""
-    return Path(str(resources.files("merchantry") / "rulebooks" / "cs"))
+    return shipped_folder("cs")
 
 
 def load_rules(name_or_path: str = DEFAULT_RULEBOOK) -> RoutingRules:
     """A routing rulebook by shipped name or by file path; refused with every problem."""
-    path = Path(name_or_path)
-    if not path.is_file():
-        path = shipped_rules_dir() / f"{name_or_path}.yaml"
-    if not path.is_file():
-        names = sorted(p.stem for p in shipped_rules_dir().glob("*.yaml"))
-        raise NotFound(
-            f"no customer-service rulebook {name_or_path!r}; shipped: {', '.join(names)}"
-        )
-    rules, problems = check_rules_file(path)
-    if rules is None:
-        raise InputError(f"routing rulebook {path} has {len(problems)} problem(s)", problems)
-    return rules
+    return load_named(name_or_path, shipped_rules_dir(), "customer-service rulebook", parse_rules)

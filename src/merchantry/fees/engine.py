@@ -26,6 +26,7 @@ from merchantry.rulebook.checker import load_rulebook
 from merchantry.rulebook.effects import Stage
 from merchantry.rulebook.facts import score_gaps
 from merchantry.rulebook.model import Rule, Rulebook
+from merchantry.rulebook.registry import describe_effect
 from merchantry.store.warehouse import duplicate_keys, ensure_schema, transaction
 
 DIALECT: Final = "duckdb"
@@ -109,7 +110,7 @@ def _rule_rows(rulebook: Rulebook) -> list[tuple[object, ...]]:
             r.title,
             r.effect.kind,
             r.effect_kind.fee_kind,
-            r.effect.describe(),
+            describe_effect(r.effect),
             r.when,
             r.priority,
             r.stacking.value,

@@ -17,7 +17,7 @@ import duckdb
 
 from merchantry.ledger.accounts import Account
 from merchantry.ledger.overturns import CLOSE_KEY_PREFIX
-from merchantry.store.sql import run_sql
+from merchantry.store.sql import fill_sql, parse, run_sql
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,14 +172,22 @@ CLOSE_CHECKS: Final[tuple[Check, ...]] = (
     Check(
         "unbalanced-entry",
         "entries whose postings do not sum to zero",
-        f"SELECT entry_id FROM journal_postings WHERE entry_id IN ({TOUCHED})"
-        " GROUP BY entry_id HAVING sum(amount_fen) <> 0",
+        fill_sql(
+            "SELECT entry_id FROM journal_postings"
+            " WHERE entry_id IN (SELECT entry_id FROM p_touched)"
+            " GROUP BY entry_id HAVING sum(amount_fen) <> 0",
+            p_touched=parse(TOUCHED),
+        ),
     ),
     Check(
         "duplicate-leg",
         "legs posted more than once",
-        f"SELECT entry_id || '#' || leg FROM journal_postings WHERE entry_id IN ({TOUCHED})"
-        " GROUP BY entry_id, leg HAVING count(*) > 1",
+        fill_sql(
+            "SELECT entry_id || '#' || leg FROM journal_postings"
+            " WHERE entry_id IN (SELECT entry_id FROM p_touched)"
+            " GROUP BY entry_id, leg HAVING count(*) > 1",
+            p_touched=parse(TOUCHED),
+        ),
     ),
 )
 """Cheap invariants over one close's entries, checked before it commits."""

@@ -46,6 +46,7 @@ from merchantry.ledger.journal import (
 )
 from merchantry.rulebook.facts import FACT_SQL
 from merchantry.rulebook.model import Rule, Rulebook
+from merchantry.store.sql import create_temp_as
 
 REVIEW_DAY: Final = 8
 """Day of the month a new deposit amount takes effect (§3.5, confirmed rule text)."""
@@ -113,7 +114,7 @@ FROM topups AS t
 WHERE t.topup_fen > 0
 """
 
-EXPERIENCE_FACTS: Final = "CREATE OR REPLACE TEMP TABLE ledger_experience_facts AS\n" + FACT_SQL
+EXPERIENCE_FACTS: Final = create_temp_as("ledger_experience_facts", FACT_SQL)
 """Order facts for the experience-deposit rules (``$start``..``$end``, payment dates)."""
 
 EXPERIENCE_IN_FORCE: Final = """

@@ -30,8 +30,9 @@ from merchantry.rulebook.columns import (
     SCORE_COLUMNS,
     SCORE_SERIES_SQL,
 )
-from merchantry.rulebook.facts import FACT_SQL
+from merchantry.rulebook.facts import FACT_SQL, score_selects
 from merchantry.rulebook.ruleset import FACT_ALIAS, RuleSet, fact_column
+from merchantry.store.sql import create_temp_as, fill, parse
 
 F: Final = FACT_ALIAS
 
@@ -49,12 +50,11 @@ LEDGER_RULE_KINDS: Final = frozenset(
 )
 """Effect kinds the ledger evaluates itself (fee kinds come through the fee stage)."""
 
-ORDER_FACTS: Final = "CREATE OR REPLACE TEMP TABLE ledger_facts AS\n" + FACT_SQL
+ORDER_FACTS: Final = create_temp_as("ledger_facts", FACT_SQL)
 """The shared fact relation materialised for the ledger's rules; parameters
 ``$start`` and ``$end`` (payment dates, inclusive)."""
 
-SHOP_FACTS: Final = f"""
-CREATE OR REPLACE TEMP TABLE ledger_shop_facts AS
+_SHOP_FACTS_QUERY: Final = """
 WITH gmv AS (
   SELECT shop_id, sum(amount_paid_fen) AS gmv_fen
   FROM orders
@@ -93,23 +93,25 @@ SELECT
   c.after_sales_days AS category_after_sales_days,
   NULL::VARCHAR AS creator_tier,
   NULL::INTEGER AS creator_followers,
-  sc.experience_score AS shop_experience_score,
-  sc.experience_score_7d_avg AS shop_experience_score_7d_avg,
-  sc.product_score AS shop_product_score,
-  sc.product_score_30d_avg AS shop_product_score_30d_avg,
-  sc.product_bad_review_pct AS shop_product_bad_review_pct,
-  sc.logistics_score AS shop_logistics_score,
-  sc.service_score AS shop_service_score,
-  sc.score_stage AS shop_score_stage,
-  sc.taobao_score AS shop_taobao_score,
-  sc.special_services AS shop_special_services,
+  p_score_columns,
   coalesce(g.gmv_fen, 0) AS gmv_fen
 FROM (SELECT *, CAST($as_of AS DATE) AS as_of_date FROM shops) AS s
 LEFT JOIN categories AS c ON c.category_id = s.main_category_id
 LEFT JOIN gmv AS g ON g.shop_id = s.shop_id
-ASOF LEFT JOIN ({SCORE_SERIES_SQL}) AS sc
+ASOF LEFT JOIN p_score_series AS sc
   ON sc.shop_id = s.shop_id AND s.as_of_date >= sc.score_date
 """
+
+SHOP_FACTS: Final = create_temp_as(
+    "ledger_shop_facts",
+    fill(
+        _SHOP_FACTS_QUERY,
+        p_score_series=parse(SCORE_SERIES_SQL),
+        p_score_columns=score_selects(),
+    ),
+)
+"""One row per shop as of ``$as_of``: the condition columns (order columns NULL), the score
+series as of that day and last month's GMV, materialised as ``ledger_shop_facts``."""
 
 EXTRA_SHOP_COLUMNS: Final = ("gmv_fen",)
 """Shop-fact columns beyond the condition columns (used by deposit tiers, not by conditions)."""

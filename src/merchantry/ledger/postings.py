@@ -32,7 +32,7 @@ import sqlglot.expressions as exp
 from merchantry.kit.money import apply_rate_sql, pro_rata_sql
 from merchantry.ledger.accounts import PLATFORM_ACCOUNT_BY_FEE_KIND, REFUND_FEE_KINDS
 from merchantry.ledger.journal import namespace
-from merchantry.store.sql import fill_sql, run_sql
+from merchantry.store.sql import fill_sql, parse, run_sql
 
 ROUTING_MACROS: Final = """
 CREATE OR REPLACE TEMP MACRO ledger_merchant(d, settle_on) AS
@@ -81,10 +81,10 @@ FROM ledger_schedule AS s LEFT JOIN fl USING (order_id)
 WHERE s.paid_on BETWEEN $start AND $end
 """
 
-STAGE_FEE_REFUNDS: Final = f"""
+STAGE_FEE_REFUNDS: Final = """
 INSERT INTO ledger_stage
 SELECT md5($ns || l.order_id), 'fee_refund', l.order_id, l.order_id, any_value(s.shop_id),
-       max(l.accrued_on), {FEE_LEGS}
+       max(l.accrued_on), p_fee_legs
 FROM fee_lines AS l
 JOIN ledger_schedule AS s USING (order_id)
 JOIN ledger_fee_accounts AS fa USING (fee_kind)
@@ -279,7 +279,7 @@ def stage_order_events(
     run_sql(con, _sales_sql(), {**period, "rulebook": rulebook, "ns": namespace("sale")})
     run_sql(
         con,
-        STAGE_FEE_REFUNDS,
+        fill_sql(STAGE_FEE_REFUNDS, p_fee_legs=parse(FEE_LEGS)),
         {**period, **kinds, "rulebook": rulebook, "ns": namespace("fee_refund")},
     )
     run_sql(con, REFUND_CASES, {**period, "rulebook": rulebook})

@@ -18,6 +18,7 @@ payout's amount is the order's pending postings, summed when asked).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Final
 
@@ -26,8 +27,11 @@ import sqlglot.expressions as exp
 
 from merchantry.ledger.facts import ORDER_FACTS, RuleSet, select_rules
 from merchantry.ledger.journal import namespace, run_sql
+from merchantry.model.outputs import ORDER_PAYOUTS
 from merchantry.rulebook.facts import fact_relation
 from merchantry.rulebook.model import Rulebook
+from merchantry.store.sql import col as sql_col
+from merchantry.store.sql import create_temp_as, parse, table
 
 EPOCH: Final = date(1970, 1, 1)
 
@@ -81,20 +85,44 @@ SELECT *,
 FROM settled
 """
 
-WRITE_PAYOUTS: Final = """
-CREATE OR REPLACE TEMP TABLE ledger_payouts_changed AS
-SELECT order_id, shop_id, creator_id, $rulebook AS rulebook, paid_on, receipt_on, receipt_source,
-       receipt_rule_id, CAST(settle_days AS INTEGER) AS settlement_days,
-       settle_rule AS settle_rule_id, held_until, held_by, settle_on, commission_settle_on, status
-FROM ledger_schedule
-EXCEPT
-SELECT order_id, shop_id, creator_id, rulebook, paid_on, receipt_on, receipt_source,
-       receipt_rule_id, settlement_days, settle_rule_id, held_until, held_by, settle_on,
-       commission_settle_on, status
-FROM order_payouts WHERE order_id IN (SELECT order_id FROM ledger_schedule);
-DELETE FROM order_payouts WHERE order_id IN (SELECT order_id FROM ledger_payouts_changed);
-INSERT INTO order_payouts BY NAME SELECT * FROM ledger_payouts_changed;
-"""
+SCHEDULE_AS_PAYOUT: Final[Mapping[str, str]] = {
+    "rulebook": "$rulebook",
+    "settlement_days": "CAST(settle_days AS INTEGER)",
+    "settle_rule_id": "settle_rule",
+}
+"""How an ``order_payouts`` column is read from ``ledger_schedule`` where the names differ;
+every other column of the declared table is the schedule's column of the same name."""
+
+
+def _write_payouts() -> str:
+    """The three statements, their column lists derived from the ``order_payouts``
+    declaration (one list, in :mod:`merchantry.model.outputs`)."""
+    names = ORDER_PAYOUTS.column_names
+    from_schedule = exp.select(
+        *[
+            exp.alias_(parse(SCHEDULE_AS_PAYOUT[n]), n, quoted=True)
+            if n in SCHEDULE_AS_PAYOUT
+            else sql_col(n)
+            for n in names
+        ]
+    ).from_(table("ledger_schedule"))
+    stored = (
+        exp.select(*[sql_col(n) for n in names])
+        .from_(table("order_payouts"))
+        .where(parse("order_id IN (SELECT order_id FROM ledger_schedule)"))
+    )
+    changed = create_temp_as("ledger_payouts_changed", exp.except_(from_schedule, stored))
+    return ";\n".join(
+        (
+            changed,
+            "DELETE FROM order_payouts"
+            " WHERE order_id IN (SELECT order_id FROM ledger_payouts_changed)",
+            "INSERT INTO order_payouts BY NAME SELECT * FROM ledger_payouts_changed",
+        )
+    )
+
+
+WRITE_PAYOUTS: Final = _write_payouts()
 """Rewrite only the schedule rows that changed (a re-run writes nothing)."""
 
 STAGE_SETTLEMENTS: Final = """

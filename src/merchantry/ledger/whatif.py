@@ -28,7 +28,7 @@ from merchantry.ledger.facts import ORDER_FACTS
 from merchantry.ledger.postings import reduced_compensation_sql
 from merchantry.ledger.settlement import select_order_rules
 from merchantry.rulebook.model import Rulebook
-from merchantry.store.sql import run_sql
+from merchantry.store.sql import fill_sql, run_sql
 
 TERMS_SQL: Final = """
 WITH settled AS (
@@ -38,7 +38,7 @@ WITH settled AS (
   WHERE r.settle_days IS NOT NULL
 ), compensated AS (
   SELECT count(*) AS cases, coalesce(sum(a.compensation_fen), 0) AS compensation_fen,
-         coalesce(sum(__reduced__), 0) AS borne_fen
+         coalesce(sum(p_reduced), 0) AS borne_fen
   FROM after_sales AS a
   JOIN ledger_whatif_rules AS r ON r.order_order_id = a.order_id
   WHERE a.outcome = 'approved' AND a.compensation_fen > 0 AND a.responsible_party = 'merchant'
@@ -78,7 +78,7 @@ def ledger_terms(
     run_sql(con, ORDER_FACTS, {"start": start, "end": end})
     select_order_rules(con, book, "ledger_whatif_rules")
     reduced = reduced_compensation_sql(rules="r")  # exactly as the posting rounds it
-    sql = TERMS_SQL.replace("__reduced__", reduced.sql(dialect="duckdb"))
+    sql = fill_sql(TERMS_SQL, p_reduced=reduced)
     row = con.execute(sql).fetchone()
     if row is None:  # an aggregate always returns a row
         raise RuntimeError("ledger terms query returned nothing")

@@ -15,16 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final
-
-import yaml
 
 from merchantry.kit.errors import Diagnostic, InputError, has_errors
 from merchantry.model.tables import VIOLATION_KINDS
 from merchantry.rulebook.library import NAME_PATTERN
-from merchantry.rulebook.yamlsource import LineList, LineMap, YamlRefused, load_located
+from merchantry.rulebook.yamlcheck import read_yaml, shipped_folder, shipped_names
+from merchantry.rulebook.yamlsource import LineList, LineMap
 
 DEFAULT_RULEBOOK: Final = "listings-2026"
 
@@ -123,7 +121,7 @@ class ListingRulebook:
 
 def shipped_listing_dir() -> Path:
     """Folder of the shipped listing rulebooks."""
-    return Path(str(resources.files("merchantry") / "rulebooks" / "listings"))
+    return shipped_folder("listings")
 
 
 class _Reporter:
@@ -394,15 +392,9 @@ def check_listing_rulebook(
 ) -> tuple[ListingRulebook | None, list[Diagnostic]]:
     """Parse and check one listing rulebook; every problem found, each with its line and field."""
     rep = _Reporter(source)
-    try:
-        doc = load_located(text)
-    except YamlRefused as err:
-        rep.error(err.line, "", err.code, err.message, err.hint)
-        return None, rep.items
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        rep.error(None if mark is None else mark.line + 1, "", "bad-yaml", f"not valid YAML: {err}")
-        return None, rep.items
+    doc, unreadable = read_yaml(text, source)
+    if unreadable is not None:
+        return None, [unreadable]
     if not isinstance(doc, LineMap):
         rep.error(1, "", "bad-type", "a listing rulebook is a mapping (rulebook, rules, …)")
         return None, rep.items
@@ -492,7 +484,7 @@ def load_listing_rulebook(name_or_path: str = DEFAULT_RULEBOOK) -> ListingRulebo
     if NAME_PATTERN.fullmatch(name_or_path):
         folder = shipped_listing_dir()
         if not (folder / f"{name_or_path}.yaml").is_file():
-            known = ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
+            known = ", ".join(shipped_names(folder))
             raise InputError(f"no listing rulebook {name_or_path!r}; shipped: {known}")
         return _load_named(name_or_path, folder)
     return load_listing_rulebook_file(Path(name_or_path))

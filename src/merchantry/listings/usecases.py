@@ -27,6 +27,7 @@ from merchantry.listings.warehouse import (
     read_listings,
     write_results,
 )
+from merchantry.store.sql import fill_sql, parse
 from merchantry.store.warehouse import table_exists
 
 REPEAT_OFFENDER_MIN = 2
@@ -126,7 +127,7 @@ class ListingReport:
 
 
 _GROUPED = """
-SELECT {key} AS key, count(DISTINCT v.sku_id),
+SELECT p_key AS key, count(DISTINCT v.sku_id),
        count(*) FILTER (WHERE outcome = 'take_down'),
        count(*) FILTER (WHERE outcome = 'block'),
        count(*) FILTER (WHERE outcome = 'warn'),
@@ -160,7 +161,7 @@ def listing_report(con: duckdb.DuckDBPyConnection, rulebook: str) -> ListingRepo
         )
 
     def grouped(key: str) -> tuple[ReportRow, ...]:
-        rows = con.execute(_GROUPED.format(key=key), params).fetchall()
+        rows = con.execute(fill_sql(_GROUPED, p_key=parse(key)), params).fetchall()
         return tuple(ReportRow(str(r[0]), *(int(x) for x in r[1:])) for r in rows)
 
     shops = grouped("v.shop_id")

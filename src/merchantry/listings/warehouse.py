@@ -17,6 +17,7 @@ from typing import Final
 
 import duckdb
 import pyarrow as pa
+import sqlglot.expressions as exp
 
 from merchantry.kit.errors import NotFound
 from merchantry.kit.ids import stable_key
@@ -26,6 +27,7 @@ from merchantry.listings.rules import Authorisation
 from merchantry.model.outputs import OUTPUT_TABLES
 from merchantry.model.tables import TABLES_BY_NAME
 from merchantry.reco.similarity import parse_phash
+from merchantry.store.sql import Sub, fill_sql, parse
 from merchantry.store.warehouse import ensure_schema, table_exists, transaction
 
 OUTPUTS_BY_NAME: Final = {t.name: t for t in OUTPUT_TABLES}
@@ -38,34 +40,40 @@ SELECT p.sku_id, p.shop_id, p.category_id, coalesce(c.industry, ''), p.title, p.
        l.net_count, l.count_unit, l.certifications, coalesce(l.subsidy_label, false),
        coalesce(e.first_at, l.published_at), l.image_phash
 FROM products AS p
-LEFT JOIN {categories} AS c USING (category_id)
-LEFT JOIN {listing_claims} AS l USING (sku_id)
-LEFT JOIN (SELECT sku_id, min("at") AS first_at FROM {listing_events}
+LEFT JOIN p_categories AS c USING (category_id)
+LEFT JOIN p_listing_claims AS l USING (sku_id)
+LEFT JOIN (SELECT sku_id, min("at") AS first_at FROM p_listing_events
            WHERE kind = 'publish' GROUP BY sku_id) AS e USING (sku_id)
-{where}
+WHERE p_where
 ORDER BY p.sku_id
 """
 
 _CAPTIONS = """
-SELECT v.sku_id, c.caption FROM {video_captions} AS c
-JOIN {creator_videos} AS v USING (video_id)
-{where}
+SELECT v.sku_id, c.caption FROM p_video_captions AS c
+JOIN p_creator_videos AS v USING (video_id)
+WHERE p_where
 ORDER BY v.sku_id, c.video_id
 """
 
 
-def _source(con: duckdb.DuckDBPyConnection, name: str) -> str:
+def _source(con: duckdb.DuckDBPyConnection, name: str) -> str | exp.Query:
     """The table, or an empty relation of its declared columns when the warehouse predates it
     (a read-only warehouse cannot be given the new table)."""
     if table_exists(con, name):
         return name
     declared = TABLES_BY_NAME.get(name) or OUTPUTS_BY_NAME[name]
-    columns = ", ".join(f'CAST(NULL AS {c.type.sql}) AS "{c.name}"' for c in declared.columns)
-    return f"(SELECT {columns} WHERE false)"
+    columns = [
+        exp.cast(exp.Null(), exp.DataType.build(c.type.sql, dialect="duckdb")).as_(
+            c.name, quoted=True
+        )
+        for c in declared.columns
+    ]
+    return exp.select(*columns).where(exp.false())
 
 
-def _sources(con: duckdb.DuckDBPyConnection, *names: str) -> dict[str, str]:
-    return {n: _source(con, n) for n in names}
+def _sources(con: duckdb.DuckDBPyConnection, *names: str) -> dict[str, Sub]:
+    """Each table's placeholder (``p_<name>``) and its source for :func:`fill_sql`."""
+    return {f"p_{n}": _source(con, n) for n in names}
 
 
 def violation_id(rulebook: str, sku_id: str, rule_id: str) -> str:
@@ -77,17 +85,18 @@ def read_listings(con: duckdb.DuckDBPyConnection, shop_id: str | None = None) ->
     """Every product as a listing (of one shop when given), in SKU order."""
     if not table_exists(con, "products"):
         raise NotFound("the warehouse has no products table: run `merchantry ingest` first")
-    where = "WHERE p.shop_id = $shop" if shop_id else ""
+    where = parse("p.shop_id = $shop") if shop_id else exp.true()
     tables = _sources(
         con, "categories", "listing_claims", "listing_events", "video_captions", "creator_videos"
     )
     params = {"shop": shop_id} if shop_id else {}
     captions: dict[str, list[str]] = defaultdict(list)
-    cap_where = "WHERE v.shop_id = $shop" if shop_id else ""
-    for sku, caption in con.execute(_CAPTIONS.format(where=cap_where, **tables), params).fetchall():
+    cap_where = parse("v.shop_id = $shop") if shop_id else exp.true()
+    captions_sql = fill_sql(_CAPTIONS, tables, p_where=cap_where)
+    for sku, caption in con.execute(captions_sql, params).fetchall():
         captions[str(sku)].append(str(caption))
     listings: list[Listing] = []
-    for row in con.execute(_LISTINGS.format(where=where, **tables), params).fetchall():
+    for row in con.execute(fill_sql(_LISTINGS, tables, p_where=where), params).fetchall():
         (
             sku,
             shop,
@@ -140,8 +149,11 @@ def read_listings(con: duckdb.DuckDBPyConnection, shop_id: str | None = None) ->
 
 def read_authorisations(con: duckdb.DuckDBPyConnection) -> list[Authorisation]:
     rows = con.execute(
-        f"SELECT shop_id, brand, valid_from, valid_to FROM {_source(con, 'brand_authorisations')} "
-        "ORDER BY shop_id, brand, valid_from"
+        fill_sql(
+            "SELECT shop_id, brand, valid_from, valid_to FROM p_source "
+            "ORDER BY shop_id, brand, valid_from",
+            p_source=_source(con, "brand_authorisations"),
+        )
     ).fetchall()
     return [Authorisation(str(s), str(b), f, t) for s, b, f, t in rows]
 
@@ -149,7 +161,10 @@ def read_authorisations(con: duckdb.DuckDBPyConnection) -> list[Authorisation]:
 def read_identities(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """(shop, identity) links: the identity is its kind and hash together."""
     rows = con.execute(
-        f"SELECT shop_id, kind || ':' || value_hash FROM {_source(con, 'shop_identities')}"
+        fill_sql(
+            "SELECT shop_id, kind || ':' || value_hash FROM p_source",
+            p_source=_source(con, "shop_identities"),
+        )
     ).fetchall()
     return [(str(s), str(i)) for s, i in rows]
 

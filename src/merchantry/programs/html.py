@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import plotly.graph_objects as go
-
 from merchantry.kit.money import format_bp, format_fen
 from merchantry.programs.report import ProgrammeReport
-from merchantry.report.charts import Chart, bar_chart
+from merchantry.report.charts import Chart, Interval, bar_chart, interval_chart
 from merchantry.report.page import (
     CellKind,
     Column,
@@ -31,25 +29,20 @@ METHOD = (
 
 
 def _effect_chart(reports: Sequence[ProgrammeReport]) -> Chart:
-    shown = [r for r in reports if r.effect is not None]
-    names = [f"{r.title_zh} / {r.title_en}" for r in shown]
-    values = [r.effect.effect_bp / 100 for r in shown if r.effect]
-    low = [(r.effect.effect_bp - r.effect.low_bp) / 100 for r in shown if r.effect]
-    high = [(r.effect.high_bp - r.effect.effect_bp) / 100 for r in shown if r.effect]
-    figure = go.Figure(
-        go.Scatter(
-            x=values,
-            y=names,
-            mode="markers",
-            marker={"size": 11, "color": "#2a6f97"},
-            error_x={"type": "data", "symmetric": False, "array": high, "arrayminus": low},
-        )
-    )
-    figure.add_vline(x=0, line_dash="dot")
-    figure.update_xaxes(title_text="effect on daily GMV, % (95% interval)")
-    figure.update_yaxes(automargin=True)
-    return Chart.from_figure(
-        "GMV effect 对GMV的影响 (95% CI)", figure, height=max(260, 60 + 50 * len(names))
+    return interval_chart(
+        "GMV effect 对GMV的影响 (95% CI)",
+        [
+            Interval(
+                f"{r.title_zh} / {r.title_en}",
+                r.effect.effect_bp / 100,
+                r.effect.low_bp / 100,
+                r.effect.high_bp / 100,
+            )
+            for r in reports
+            if r.effect is not None
+        ],
+        value_title="effect on daily GMV, % (95% interval)",
+        zero_line=True,
     )
 
 

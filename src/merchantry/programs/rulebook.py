@@ -13,15 +13,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
-from merchantry.kit.errors import Diagnostic, InputError, NotFound, has_errors
+from merchantry.kit.errors import Diagnostic, has_errors
 from merchantry.model.tables import SHOP_TAGS, STORE_TYPES
-from merchantry.rulebook.yamlsource import LineList, LineMap, YamlRefused, load_located
+from merchantry.rulebook.yamlcheck import Number, check_file, load_named, read_yaml, shipped_folder
+from merchantry.rulebook.yamlcheck import Report as _Report
+from merchantry.rulebook.yamlcheck import known_keys as _keys
+from merchantry.rulebook.yamlcheck import mapping as _mapping
+from merchantry.rulebook.yamlcheck import text_value as _text
+from merchantry.rulebook.yamlsource import LineList, LineMap
 
 REWARD_KINDS: Final = ("traffic_coupon", "ad_coupon", "commission_discount", "fee_waiver", "cash")
 """What a task grants: 流量券 traffic coupon, 随心推 ad coupon, 佣金优惠 commission discount,
@@ -57,17 +59,6 @@ _RANGES: Final[dict[str, tuple[int, int]]] = {
     "max_fen": (0, 10**15),
     "cap_fen": (0, 10**15),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Number:
-    """A number of the rulebook with where it comes from."""
-
-    value: int
-    source: str
-    assumption: bool
-    note: str
-    line: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,54 +236,6 @@ class Programme:
         if self.order_subsidy is not None and self.order_subsidy.cap_fen is not None:
             out.append(("order_subsidy.cap_fen", self.order_subsidy.cap_fen))
         return out
-
-
-class _Report:
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.found: list[Diagnostic] = []
-
-    def error(
-        self, line: int | None, code: str, message: str, hint: str = "", where: str = ""
-    ) -> None:
-        self.found.append(Diagnostic(self.source, line, code, message, hint, where or None))
-
-
-def _mapping(node: Any, where: str, line: int, rep: _Report) -> LineMap | None:
-    if isinstance(node, LineMap):
-        for key, at in node.duplicates:
-            rep.error(at, "duplicate-key", f"{where}: key {key!r} is written twice", where=where)
-        return node
-    rep.error(line, "not-a-mapping", f"{where} must be a mapping of keys to values", where=where)
-    return None
-
-
-def _keys(
-    node: LineMap, required: Sequence[str], optional: Sequence[str], where: str, rep: _Report
-) -> None:
-    for key in required:
-        if key not in node:
-            rep.error(node.line, "missing-key", f"{where}: {key!r} is missing", where=where)
-    for key in node:
-        if key not in required and key not in optional:
-            rep.error(
-                node.line_of(key),
-                "unknown-key",
-                f"{where}: unknown key {key!r}",
-                "known keys: " + ", ".join((*required, *optional)),
-                where=f"{where}.{key}",
-            )
-
-
-def _text(node: LineMap, key: str, where: str, rep: _Report) -> str:
-    value = node.get(key)
-    if not isinstance(value, str) or not value.strip():
-        if key in node:
-            rep.error(
-                node.line_of(key), "not-text", f"{where}.{key} must be non-empty text", where=where
-            )
-        return ""
-    return value
 
 
 def _provenance(spec: LineMap, where: str, rep: _Report) -> tuple[str, bool, str]:
@@ -646,15 +589,9 @@ _TOP_OPTIONAL: Final = (
 def parse_programme(text: str, source: str) -> tuple[Programme | None, list[Diagnostic]]:
     """Check a programme rulebook's text: the programme, or ``None`` and every problem."""
     rep = _Report(source)
-    try:
-        doc = load_located(text)
-    except YamlRefused as refused:
-        rep.error(refused.line, refused.code, refused.message, refused.hint)
-        return None, rep.found
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        rep.error(mark.line + 1 if mark else None, "bad-yaml", f"not valid YAML: {err}")
-        return None, rep.found
+    doc, unreadable = read_yaml(text, source)
+    if unreadable is not None:
+        return None, [unreadable]
     root = _mapping(doc, "the rulebook", 1, rep)
     if root is None:
         return None, rep.found
@@ -707,16 +644,12 @@ def parse_programme(text: str, source: str) -> tuple[Programme | None, list[Diag
 
 def check_programme_file(path: Path) -> tuple[Programme | None, list[Diagnostic]]:
     """Check one programme rulebook file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        return None, [Diagnostic(str(path), None, "unreadable", f"cannot read {path}: {err}")]
-    return parse_programme(text, str(path))
+    return check_file(path, parse_programme)
 
 
 def shipped_programmes_dir() -> Path:
     """Folder of the shipped programme rulebooks."""
-    return Path(str(resources.files("merchantry") / "rulebooks" / "programs"))
+    return shipped_folder("programs")
 
 
 def shipped_programmes() -> tuple[str, ...]:
@@ -726,14 +659,4 @@ def shipped_programmes() -> tuple[str, ...]:
 
 def load_programme(name_or_path: str) -> Programme:
     """A programme by shipped name or by file path; refused with every problem."""
-    path = Path(name_or_path)
-    if not path.is_file():
-        path = shipped_programmes_dir() / f"{name_or_path}.yaml"
-    if not path.is_file():
-        raise NotFound(
-            f"no programme rulebook {name_or_path!r}; shipped: {', '.join(shipped_programmes())}"
-        )
-    programme, problems = check_programme_file(path)
-    if programme is None:
-        raise InputError(f"programme rulebook {path} has {len(problems)} problem(s)", problems)
-    return programme
+    return load_named(name_or_path, shipped_programmes_dir(), "programme rulebook", parse_programme)

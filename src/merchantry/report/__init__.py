@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from merchantry.report.charts import (
     Chart,
+    Interval,
     bar_chart,
     box_chart,
     format_points,
     histogram_chart,
+    interval_chart,
     points_bar,
     points_histogram,
 )
@@ -40,6 +42,7 @@ __all__ = [
     "CellKind",
     "Chart",
     "Column",
+    "Interval",
     "Metric",
     "Metrics",
     "Page",
@@ -51,6 +54,7 @@ __all__ = [
     "box_chart",
     "format_points",
     "histogram_chart",
+    "interval_chart",
     "points_bar",
     "points_histogram",
 ]

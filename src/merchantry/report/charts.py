@@ -179,3 +179,67 @@ def points_bar(
             base=axis_from_cp / 100, x=[(v - axis_from_cp) / 100 for v in values_cp]
         )
     return Chart.from_figure(title, figure, height=max(260, 40 + 30 * len(labels)))
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """One row of an interval chart: an estimate and its interval (display numbers)."""
+
+    label: str
+    value: float
+    low: float
+    high: float
+    highlighted: bool = False
+    """Drawn in the loss colour (a flagged unit), the rest in the neutral one."""
+    baseline: float | None = None
+    """A reference mark on the same row (e.g. the category's rate)."""
+
+
+def interval_chart(
+    title: str,
+    rows: Sequence[Interval],
+    *,
+    value_title: str,
+    estimate_name: str = "",
+    baseline_name: str = "",
+    tickformat: str | None = None,
+    zero_line: bool = False,
+) -> Chart:
+    """Estimates with their intervals, one row each (effects with a confidence interval,
+    rates with a binomial interval), optionally with a baseline mark per row."""
+    labels = [r.label for r in rows]
+    figure = go.Figure(
+        go.Scatter(
+            x=[r.value for r in rows],
+            y=labels,
+            mode="markers",
+            name=estimate_name,
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": [r.high - r.value for r in rows],
+                "arrayminus": [r.value - r.low for r in rows],
+            },
+            marker={
+                "color": [LOSS_COLOUR if r.highlighted else NEUTRAL_COLOUR for r in rows],
+                "size": 10,
+            },
+        )
+    )
+    marked = [r for r in rows if r.baseline is not None]
+    if marked:
+        figure.add_trace(
+            go.Scatter(
+                x=[r.baseline for r in marked],
+                y=[r.label for r in marked],
+                mode="markers",
+                name=baseline_name,
+                marker={"symbol": "line-ns-open", "size": 16, "color": "#7f8c8d"},
+            )
+        )
+    if zero_line:
+        figure.add_vline(x=0, line_dash="dot")
+    figure.update_xaxes(title_text=value_title, tickformat=tickformat)
+    figure.update_yaxes(autorange="reversed", automargin=True)
+    figure.update_layout(showlegend=bool(marked))
+    return Chart.from_figure(title, figure, height=max(260, 60 + 30 * len(rows)))

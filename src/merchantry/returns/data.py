@@ -14,6 +14,7 @@ from typing import Final
 import duckdb
 
 from merchantry.kit.errors import NotFound
+from merchantry.store.sql import fill_sql, parse
 
 WEEK_COUNTS_SQL: Final = """
 WITH cases AS (
@@ -47,14 +48,14 @@ WITH review AS (
     FROM reviews WHERE text IS NOT NULL AND text <> '' GROUP BY order_id
 ), note AS (
     SELECT order_id, string_agg(notes, '。' ORDER BY session_id) AS text
-    FROM cs_notes_or_empty WHERE order_id IS NOT NULL AND notes IS NOT NULL AND notes <> ''
+    FROM p_notes WHERE order_id IS NOT NULL AND notes IS NOT NULL AND notes <> ''
     GROUP BY order_id
 ), carrier AS (
     SELECT order_id, min(carrier) AS carrier
     FROM logistics_events WHERE event = 'delivered' AND carrier IS NOT NULL GROUP BY order_id
 ), insurance AS (
     SELECT order_id, sum(amount_fen) AS amount_fen
-    FROM fee_lines_or_empty
+    FROM p_fee_lines
     WHERE fee_kind = 'insurance_premium' AND payer = 'merchant' AND rulebook = $rulebook
     GROUP BY order_id
 )
@@ -164,8 +165,14 @@ def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool
     return bool(found and found[0])
 
 
-NO_NOTES: Final = (
-    "(SELECT NULL::VARCHAR AS order_id, NULL::VARCHAR AS session_id, NULL::VARCHAR AS notes)"
+NO_FEE_LINES: Final = parse(
+    "SELECT NULL::VARCHAR AS order_id, 0::BIGINT AS amount_fen, NULL::VARCHAR AS fee_kind, "
+    "NULL::VARCHAR AS payer, NULL::VARCHAR AS rulebook"
+)
+"""An empty stand-in for ``fee_lines`` when no fee stage ran."""
+
+NO_NOTES: Final = parse(
+    "SELECT NULL::VARCHAR AS order_id, NULL::VARCHAR AS session_id, NULL::VARCHAR AS notes"
 )
 """What the notes are read from in a warehouse made before ``cs_sessions.notes`` existed."""
 
@@ -193,11 +200,10 @@ def cases(
     when given and computed)."""
     source = "fee_lines" if fees_rulebook and _has_table(con, "fee_lines") else None
     notes = "cs_sessions" if _has_column(con, "cs_sessions", "notes") else NO_NOTES
-    sql = CASES_SQL.replace("cs_notes_or_empty", notes).replace(
-        "fee_lines_or_empty",
-        source
-        or "(SELECT NULL::VARCHAR AS order_id, 0::BIGINT AS amount_fen, NULL::VARCHAR AS "
-        "fee_kind, NULL::VARCHAR AS payer, NULL::VARCHAR AS rulebook)",
+    sql = fill_sql(
+        CASES_SQL,
+        p_notes=notes,
+        p_fee_lines=source or NO_FEE_LINES,
     )
     rows = con.execute(
         sql,

@@ -25,7 +25,7 @@ from merchantry.report import (
     Section,
     Table,
 )
-from merchantry.report.charts import LOSS_COLOUR, fen_to_axis
+from merchantry.report.charts import LOSS_COLOUR, Interval, fen_to_axis, interval_chart
 from merchantry.returns.causes import label
 from merchantry.returns.diagnosis import ReturnDiagnosis, SkuSeries
 from merchantry.returns.savings import FIXES
@@ -162,38 +162,23 @@ def _loss_chart(d: ReturnDiagnosis) -> Chart:
 
 
 def _sku_chart(rows: Sequence[RateFinding]) -> Chart:
-    labels = [f.key + (" ⚑" if f.flagged else "") for f in rows]
-    figure = go.Figure()
-    figure.add_trace(
-        go.Scatter(
-            x=[f.rate for f in rows],
-            y=labels,
-            mode="markers",
-            name="退款率 Refund rate (95%)",
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": [f.rate_high - f.rate for f in rows],
-                "arrayminus": [f.rate - f.rate_low for f in rows],
-            },
-            marker={"color": ["#c0392b" if f.flagged else "#34495e" for f in rows], "size": 9},
-        )
-    )
-    figure.add_trace(
-        go.Scatter(
-            x=[f.baseline for f in rows],
-            y=labels,
-            mode="markers",
-            name="类目基准 Category baseline",
-            marker={"symbol": "line-ns-open", "size": 16, "color": "#7f8c8d"},
-        )
-    )
-    figure.update_xaxes(title_text="refund rate 退款率", tickformat=".0%", rangemode="tozero")
-    figure.update_yaxes(autorange="reversed", automargin=True)
-    return Chart.from_figure(
+    return interval_chart(
         "SKU 退款率及区间 / SKU refund rates with intervals",
-        figure,
-        height=max(300, 60 + 26 * len(rows)),
+        [
+            Interval(
+                f.key + (" ⚑" if f.flagged else ""),
+                f.rate,
+                f.rate_low,
+                f.rate_high,
+                highlighted=f.flagged,
+                baseline=f.baseline,
+            )
+            for f in rows
+        ],
+        value_title="refund rate 退款率",
+        estimate_name="退款率 Refund rate (95%)",
+        baseline_name="类目基准 Category baseline",
+        tickformat=".0%",
     )
 
 

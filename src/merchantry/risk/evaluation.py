@@ -34,6 +34,7 @@ from merchantry.risk.model import MODEL_FEATURES, RiskModel, feature_matrix, tra
 from merchantry.risk.rings import find_rings
 from merchantry.risk.rules import DecisionKind, RiskRules, evaluate_signals
 from merchantry.risk.settings import RiskSettings
+from merchantry.store.sql import col, fill_sql, lit, with_ctes_of
 
 MATCH_JACCARD: Final = 0.5
 
@@ -102,14 +103,15 @@ def load_truth_rings(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> None:
         raise NotFound(f"no planted rings at {path} (written by `merchantry generate`)")
     with path.open(encoding="utf-8", newline="") as handle:
         header = next(csv.reader(handle), [])
-    grade = "grade::VARCHAR" if "grade" in header else "'blatant_ring'"
-    con.execute(
+    grade = col("grade") if "grade" in header else lit("blatant_ring")
+    load = fill_sql(
         "CREATE OR REPLACE TEMP TABLE _truth_rings AS "
         "SELECT ring_id::VARCHAR AS ring_id, buyer_id::VARCHAR AS buyer_id, "
-        f"{grade} AS grade "
-        "FROM read_csv(?, header = true, all_varchar = true)",
-        [str(path)],
+        "p_grade::VARCHAR AS grade "
+        "FROM read_csv($path, header = true, all_varchar = true)",
+        p_grade=grade,
     )
+    con.execute(load, {"path": str(path)})
 
 
 _MATCHES = """
@@ -132,11 +134,12 @@ matches AS (
     JOIN sizes_f AS sf ON sf.ring_id = o.found
     WHERE o.common / (st.n + sf.n - o.common) >= $jaccard
 )
+SELECT * FROM matches
 """
 
-_EVALUATE = (
-    _MATCHES
-    + """
+_EVALUATE = with_ctes_of(
+    _MATCHES,
+    """
 SELECT
     (SELECT count(*) FROM sizes_t),
     (SELECT count(*) FROM sizes_f),
@@ -145,19 +148,19 @@ SELECT
     (SELECT count(*) FROM truth),
     (SELECT count(*) FROM flagged),
     (SELECT count(*) FROM flagged WHERE buyer_id IN (SELECT buyer_id FROM truth))
-"""
+""",
 )
 
-_BY_GRADE = (
-    _MATCHES
-    + """
+_BY_GRADE = with_ctes_of(
+    _MATCHES,
+    """
 SELECT t.grade, count(DISTINCT t.ring_id) AS planted, count(DISTINCT m.planted) AS found,
        count(DISTINCT t.buyer_id) AS buyers,
        count(DISTINCT t.buyer_id) FILTER (
            WHERE t.buyer_id IN (SELECT buyer_id FROM flagged)) AS buyers_flagged
 FROM truth AS t LEFT JOIN matches AS m ON m.planted = t.ring_id
 GROUP BY t.grade ORDER BY t.grade
-"""
+""",
 )
 
 

@@ -21,12 +21,14 @@ from typing import Any, Final
 import duckdb
 import numpy as np
 import numpy.typing as npt
+import sqlglot.expressions as exp
 from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import ThreadpoolController
 
 from merchantry.kit.errors import InputError, NotFound
 from merchantry.kit.ids import stable_key
 from merchantry.rulebook.risk_effects import RISK_FEATURES
+from merchantry.store.sql import col, table, to_sql
 
 MODEL_FEATURES: Final = tuple(f for f in RISK_FEATURES if f not in ("ring_flagged", "image_flags"))
 """Features the model learns from. ``ring_flagged`` is left out (its behaviour score
@@ -89,11 +91,17 @@ def feature_matrix(
     con: duckdb.DuckDBPyConnection, features: tuple[str, ...] = MODEL_FEATURES
 ) -> tuple[list[str], npt.NDArray[np.datetime64], FloatMatrix]:
     """(case ids, request times, matrix) from ``_risk_features``; NULL becomes NaN."""
-    columns = ", ".join(f'CAST("{f}" AS DOUBLE) AS "{f}"' for f in features if f in RISK_FEATURES)
-    data = con.execute(
-        "SELECT case_id, requested_at, " + columns + " FROM _risk_features "
-        "ORDER BY requested_at, case_id"
-    ).fetchnumpy()
+    columns = [
+        exp.cast(col(f), exp.DataType.Type.DOUBLE).as_(f, quoted=True)
+        for f in features
+        if f in RISK_FEATURES
+    ]
+    query = (
+        exp.select(col("case_id"), col("requested_at"), *columns)
+        .from_(table("_risk_features"))
+        .order_by(col("requested_at"), col("case_id"))
+    )
+    data = con.execute(to_sql(query)).fetchnumpy()
     matrix = (
         np.column_stack(
             [np.asarray(np.ma.filled(data[f].astype(np.float64), np.nan)) for f in features]

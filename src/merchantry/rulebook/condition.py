@@ -54,11 +54,10 @@ ALLOWED_FUNCTIONS: Final[dict[type[exp.Expr], str]] = {
 }
 """Functions a condition may call, by node class, with the name users write."""
 
-ALLOWED_NODES: Final[tuple[type[exp.Expr], ...]] = (
+PREDICATE_NODES: Final[tuple[type[exp.Expr], ...]] = (
     exp.And,
     exp.Or,
     exp.Not,
-    exp.Paren,
     exp.Xor,
     exp.EQ,
     exp.NEQ,
@@ -73,6 +72,12 @@ ALLOWED_NODES: Final[tuple[type[exp.Expr], ...]] = (
     exp.Is,
     exp.Like,
     exp.ILike,
+)
+"""Logic and comparisons: allowed in a condition, and true or false whatever they compare."""
+
+ALLOWED_NODES: Final[tuple[type[exp.Expr], ...]] = (
+    *PREDICATE_NODES,
+    exp.Paren,
     exp.Add,
     exp.Sub,
     exp.Mul,
@@ -94,27 +99,7 @@ ALLOWED_NODES: Final[tuple[type[exp.Expr], ...]] = (
 """Non-function constructs a condition may contain."""
 
 ALLOWED_CASTS: Final = frozenset({"DATE", "INT", "BIGINT", "VARCHAR", "TIMESTAMP", "BOOLEAN"})
-BOOLEAN_NODES: Final = (
-    exp.And,
-    exp.Or,
-    exp.Not,
-    exp.Xor,
-    exp.EQ,
-    exp.NEQ,
-    exp.GT,
-    exp.GTE,
-    exp.LT,
-    exp.LTE,
-    exp.NullSafeEQ,
-    exp.NullSafeNEQ,
-    exp.In,
-    exp.Between,
-    exp.Is,
-    exp.Like,
-    exp.ILike,
-    exp.ArrayContains,
-    exp.Boolean,
-)
+BOOLEAN_NODES: Final = (*PREDICATE_NODES, exp.ArrayContains, exp.Boolean)
 
 
 class CompileError(MerchantryError):

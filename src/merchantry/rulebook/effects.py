@@ -26,7 +26,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Final
 
 
 class Stacking(StrEnum):
@@ -129,10 +128,6 @@ class Effect:
     def text(self, name: str) -> str:
         return str(self.get(name))
 
-    def describe(self) -> str:
-        """The effect in plain words, for ``rulebook explain``."""
-        return DESCRIBERS.get(self.kind, _describe_plain)(self)
-
 
 def bp_text(value: int) -> str:
     """Basis points as a percentage: 60 -> 0.6%, 500 -> 5%."""
@@ -140,10 +135,6 @@ def bp_text(value: int) -> str:
     return f"{whole}%" if part == 0 else f"{whole}.{part:02d}".rstrip("0") + "%"
 
 
-def _describe_plain(effect: Effect) -> str:
-    fields = ", ".join(f"{k}={v}" for k, v in effect.values)
-    return f"{effect.kind} ({fields})"
-
-
-DESCRIBERS: Final[dict[str, Callable[[Effect], str]]] = {}
-"""Plain-words text of each kind (``rulebook explain``); the kind modules fill it."""
+Describer = Callable[[Effect], str]
+"""An effect in plain words (``rulebook explain``): each stage's module declares one per kind
+beside the kind, and :mod:`.registry` assembles them (:func:`~.registry.describe_effect`)."""

@@ -29,11 +29,23 @@ import sqlglot.expressions as exp
 from merchantry.rulebook.columns import (
     INSTANT_REFUND_MINUTES,
     SCORE_COLUMN_PLATFORM,
+    SCORE_COLUMNS,
     SCORE_SERIES_SQL,
 )
 from merchantry.rulebook.model import Rule, Rulebook
+from merchantry.store.sql import fill_sql, lit, parse
 
-FACT_SQL: Final = f"""
+SCORE_ALIAS: Final = "sc"
+"""The alias the fact queries give the score series (as of each order's or shop's day)."""
+
+
+def score_selects(alias: str = SCORE_ALIAS) -> list[exp.Expr]:
+    """``sc.<field> AS shop_<field>`` for every score column, in declaration order: the one
+    list both fact queries (per order here, per shop in the ledger) select."""
+    return [exp.alias_(exp.column(c.field, table=alias), c.fact_column) for c in SCORE_COLUMNS]
+
+
+_FACT_TEMPLATE: Final = """
 WITH refunds AS (
   SELECT
     a.order_id,
@@ -80,7 +92,7 @@ SELECT
   least(coalesce(r.refunded_fen, 0), o.amount_paid_fen) AS order_refunded_fen,
   least(coalesce(r.refunded_in_period_fen, 0), o.amount_paid_fen) AS order_refunded_in_period_fen,
   r.refund_minutes AS order_refund_minutes,
-  coalesce(r.refund_minutes <= {INSTANT_REFUND_MINUTES}, FALSE) AS order_is_instant_refund,
+  coalesce(r.refund_minutes <= p_instant_refund_minutes, FALSE) AS order_is_instant_refund,
   r.refunded_on AS order_refunded_on,
   o.shop_id AS shop_shop_id,
   s.industry AS shop_industry,
@@ -98,26 +110,26 @@ SELECT
   c.after_sales_days AS category_after_sales_days,
   cr.tier AS creator_tier,
   cr.followers AS creator_followers,
-  sc.experience_score AS shop_experience_score,
-  sc.experience_score_7d_avg AS shop_experience_score_7d_avg,
-  sc.product_score AS shop_product_score,
-  sc.product_score_30d_avg AS shop_product_score_30d_avg,
-  sc.product_bad_review_pct AS shop_product_bad_review_pct,
-  sc.logistics_score AS shop_logistics_score,
-  sc.service_score AS shop_service_score,
-  sc.score_stage AS shop_score_stage,
-  sc.taobao_score AS shop_taobao_score,
-  sc.special_services AS shop_special_services
+  p_score_columns
 FROM orders AS o
 LEFT JOIN products AS p ON p.sku_id = o.sku_id
 LEFT JOIN categories AS c ON c.category_id = p.category_id
 LEFT JOIN shops AS s ON s.shop_id = o.shop_id
 LEFT JOIN creators AS cr ON cr.creator_id = o.creator_id
 LEFT JOIN refunds AS r ON r.order_id = o.order_id
-ASOF LEFT JOIN ({SCORE_SERIES_SQL}) AS sc
+ASOF LEFT JOIN p_score_series AS sc
   ON sc.shop_id = o.shop_id AND CAST(o.paid_at AS DATE) >= sc.score_date
 WHERE CAST(o.paid_at AS DATE) BETWEEN $start AND $end
 """
+
+FACT_SQL: Final = fill_sql(
+    _FACT_TEMPLATE,
+    p_instant_refund_minutes=lit(INSTANT_REFUND_MINUTES),
+    p_score_series=parse(SCORE_SERIES_SQL),
+    p_score_columns=score_selects(),
+)
+"""The fact relation's text: the template with the instant-refund window, the score series
+and its columns put in place through the tree."""
 
 INTERNAL_FACT_COLUMNS: Final = ("order_refunded_on",)
 """Fact columns the query builder uses that conditions may not."""

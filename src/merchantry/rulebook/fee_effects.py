@@ -1,7 +1,7 @@
 """Effect kinds of the fee stage: rates, waivers, commissions, promotion fees, premiums,
 coupon subsidies and fee refunds. Each feeds a ``fee_lines.fee_kind``.
 
-Registered on import (see :mod:`merchantry.rulebook.effects`).
+Assembled with the other stages' kinds by :mod:`merchantry.rulebook.registry`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from merchantry.rulebook.effects import (
-    DESCRIBERS,
+    Describer,
     Effect,
     EffectKind,
     EffectValue,
@@ -286,44 +286,42 @@ def _describe_commission(effect: Effect) -> str:
     return text
 
 
-DESCRIBERS.update(
-    {
-        "base_rate": lambda e: (
-            f"technical service fee base rate {bp_text(e.int('rate_bp'))}"
-            + (" (base excludes shipping)" if e.text("fee_base") == "without_shipping" else "")
-        ),
-        "channel_supplement": lambda e: f"channel supplement +{bp_text(e.int('rate_bp'))}",
-        "fee_waiver": _describe_waiver,
-        "affiliate_commission": _describe_commission,
-        "creator_service_fee": lambda e: (
-            f"creator service fee {bp_text(e.int('rate_bp'))} of commission"
-        ),
-        "promotion_fee": lambda e: (
-            "promotion fee billed on net deals (instant refunds dropped)"
-            if e.text("billing") == "net_deal"
-            else "promotion fee billed on every order"
-        ),
-        "promotion_fee_waiver": lambda e: (
-            f"{bp_text(e.int('share_bp'))} of the promotion fee waived"
-        ),
-        "promotion_fee_refund": lambda e: (
-            f"{bp_text(e.int('share_bp'))} of the refunded share of the promotion fee given back"
-        ),
-        "insurance_premium": lambda e: f"insurance premium {e.int('premium_fen')} fen",
-        "insurance_terms": lambda e: (
-            f"claims pay up to {e.int('claim_cap_fen')} fen on returns asked within "
-            f"{e.int('claim_days')} days of shipment; merchants join at a return rate up to "
-            f"{e.int('max_return_rate_pct')}%"
-        ),
-        "installation_hold": lambda e: (
-            f"{bp_text(e.int('settle_share_bp'))} of the goods payment held until after-sales "
-            f"ends; {bp_text(e.int('ship_share_bp'))} (at most {e.int('ship_cap_fen')} fen) "
-            f"held from shipment until installed, at most {e.int('ship_hold_days')} days"
-        ),
-        "coupon_subsidy": lambda e: f"{bp_text(e.int('share_bp'))} of the platform coupon credited",
-        "fee_refund": lambda e: (
-            "technical service fee refunded pro rata"
-            + (" (refunds inside the after-sales period)" if e.text("basis") == "in_period" else "")
-        ),
-    }
-)
+FEE_DESCRIBERS: Final[Mapping[str, Describer]] = {
+    "base_rate": lambda e: (
+        f"technical service fee base rate {bp_text(e.int('rate_bp'))}"
+        + (" (base excludes shipping)" if e.text("fee_base") == "without_shipping" else "")
+    ),
+    "channel_supplement": lambda e: f"channel supplement +{bp_text(e.int('rate_bp'))}",
+    "fee_waiver": _describe_waiver,
+    "affiliate_commission": _describe_commission,
+    "creator_service_fee": lambda e: (
+        f"creator service fee {bp_text(e.int('rate_bp'))} of commission"
+    ),
+    "promotion_fee": lambda e: (
+        "promotion fee billed on net deals (instant refunds dropped)"
+        if e.text("billing") == "net_deal"
+        else "promotion fee billed on every order"
+    ),
+    "promotion_fee_waiver": lambda e: f"{bp_text(e.int('share_bp'))} of the promotion fee waived",
+    "promotion_fee_refund": lambda e: (
+        f"{bp_text(e.int('share_bp'))} of the refunded share of the promotion fee given back"
+    ),
+    "insurance_premium": lambda e: f"insurance premium {e.int('premium_fen')} fen",
+    "insurance_terms": lambda e: (
+        f"claims pay up to {e.int('claim_cap_fen')} fen on returns asked within "
+        f"{e.int('claim_days')} days of shipment; merchants join at a return rate up to "
+        f"{e.int('max_return_rate_pct')}%"
+    ),
+    "installation_hold": lambda e: (
+        f"{bp_text(e.int('settle_share_bp'))} of the goods payment held until after-sales "
+        f"ends; {bp_text(e.int('ship_share_bp'))} (at most {e.int('ship_cap_fen')} fen) "
+        f"held from shipment until installed, at most {e.int('ship_hold_days')} days"
+    ),
+    "coupon_subsidy": lambda e: f"{bp_text(e.int('share_bp'))} of the platform coupon credited",
+    "fee_refund": lambda e: (
+        "technical service fee refunded pro rata"
+        + (" (refunds inside the after-sales period)" if e.text("basis") == "in_period" else "")
+    ),
+}
+"""Plain words for each kind above (``rulebook explain``); the registry checks that every
+kind has one."""

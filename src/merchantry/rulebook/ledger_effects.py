@@ -1,7 +1,7 @@
 """Effect kinds the ledger applies: settlement and auto-confirm days, commission
 settlement, reduced compensation (减赔), deposit tiers and deductions.
 
-Registered on import (see :mod:`merchantry.rulebook.effects`).
+Assembled with the other stages' kinds by :mod:`merchantry.rulebook.registry`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Final
 
 from merchantry.model.tables import VIOLATION_KINDS
 from merchantry.rulebook.effects import (
-    DESCRIBERS,
+    Describer,
     EffectKind,
     EffectValue,
     FieldSpec,
@@ -151,32 +151,29 @@ LEDGER_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
 )
 
 
-DESCRIBERS.update(
-    {
-        "settlement_days": lambda e: f"settles {e.int('days')} days after confirmed receipt",
-        "deposit_tier": lambda e: f"deposit {e.int('deposit_fen')} fen",
-        "experience_deposit": lambda e: (
-            f"experience deposit {e.int('amount_fen')} fen until "
-            f"{e.int('clean_days')} days pass without such an order"
-        ),
-        "deposit_terms": lambda e: (
-            f"shortfall topped up from goods payments; below zero for "
-            f"{e.int('negative_grace_hours')} h brings trading limits; excess withdrawn on "
-            f"request, {e.int('withdrawals_per_week')} a week per deposit type"
-        ),
-        "auto_confirm_days": lambda e: (
-            f"receipt auto-confirmed {e.int('days')} days after delivery"
-        ),
-        "commission_settlement_days": lambda e: (
-            f"commission settles {e.int('days')} days after receipt (not before the goods payment)"
-        ),
-        "compensation_reduction": lambda e: (
-            f"{bp_text(e.int('share_bp'))} of the merchant's compensation borne by the platform"
-        ),
-        "annual_fee": lambda e: f"annual fee {e.int('amount_fen')} fen",
-        "deposit_deduction": lambda e: (
-            f"{e.int('amount_fen')} fen deducted from the deposit"
-            f" per {e.text('violation')} violation"
-        ),
-    }
-)
+LEDGER_DESCRIBERS: Final[Mapping[str, Describer]] = {
+    "settlement_days": lambda e: f"settles {e.int('days')} days after confirmed receipt",
+    "deposit_tier": lambda e: f"deposit {e.int('deposit_fen')} fen",
+    "experience_deposit": lambda e: (
+        f"experience deposit {e.int('amount_fen')} fen until "
+        f"{e.int('clean_days')} days pass without such an order"
+    ),
+    "deposit_terms": lambda e: (
+        f"shortfall topped up from goods payments; below zero for "
+        f"{e.int('negative_grace_hours')} h brings trading limits; excess withdrawn on "
+        f"request, {e.int('withdrawals_per_week')} a week per deposit type"
+    ),
+    "auto_confirm_days": lambda e: f"receipt auto-confirmed {e.int('days')} days after delivery",
+    "commission_settlement_days": lambda e: (
+        f"commission settles {e.int('days')} days after receipt (not before the goods payment)"
+    ),
+    "compensation_reduction": lambda e: (
+        f"{bp_text(e.int('share_bp'))} of the merchant's compensation borne by the platform"
+    ),
+    "annual_fee": lambda e: f"annual fee {e.int('amount_fen')} fen",
+    "deposit_deduction": lambda e: (
+        f"{e.int('amount_fen')} fen deducted from the deposit per {e.text('violation')} violation"
+    ),
+}
+"""Plain words for each kind above (``rulebook explain``); the registry checks that every
+kind has one."""

@@ -14,13 +14,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
 from merchantry.kit.errors import Diagnostic, Severity
 from merchantry.rulebook.library import NAME_PATTERN
 from merchantry.rulebook.limits import MAX_FILE_BYTES, PARAMETER_LIMIT, PRIORITY_RANGE
 from merchantry.rulebook.model import Parameter, Provenance
-from merchantry.rulebook.yamlsource import LineList, LineMap, YamlRefused, load_located
+from merchantry.rulebook.yamlcheck import read_yaml
+from merchantry.rulebook.yamlsource import LineList, LineMap
 
 TOP_KEYS: Final = (
     "rulebook",
@@ -326,24 +325,16 @@ def parse_file(path: Path) -> tuple[RawRulebook | None, list[Diagnostic]]:
                 "split it: a child rulebook can `extends` its parent",
             )
             return None, rep.diagnostics
-        data = load_located(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as err:
         rep.error(None, "unreadable", f"cannot read {path}: {err.strerror}")
         return None, rep.diagnostics
     except UnicodeDecodeError as err:
         rep.error(None, "unreadable", f"{path.name} is not UTF-8 text ({err.reason})")
         return None, rep.diagnostics
-    except YamlRefused as err:
-        rep.error(err.line, err.code, err.message, err.hint)
-        return None, rep.diagnostics
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        rep.error(
-            None if mark is None else mark.line + 1,
-            "yaml-syntax",
-            f"not valid YAML: {getattr(err, 'problem', err)}",
-        )
-        return None, rep.diagnostics
+    data, unreadable = read_yaml(text, rep.source, code="yaml-syntax")
+    if unreadable is not None:
+        return None, [*rep.diagnostics, unreadable]
     if not isinstance(data, LineMap):
         rep.error(1, "bad-rulebook", "a rulebook file is a mapping (rulebook:, title:, rules:)")
         return None, rep.diagnostics

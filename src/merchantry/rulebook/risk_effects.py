@@ -1,7 +1,7 @@
 """Effect kinds of the risk stage (after-sales pre-identification): signals with points
 and decision bands. Declared here, applied by :mod:`merchantry.risk`.
 
-Registered on import (see :mod:`merchantry.rulebook.effects`).
+Assembled with the other stages' kinds by :mod:`merchantry.rulebook.registry`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from merchantry.rulebook.effects import (
-    DESCRIBERS,
+    Describer,
     Effect,
     EffectKind,
     EffectValue,
@@ -149,9 +149,9 @@ def _describe_band(effect: Effect) -> str:
     return f"{effect.text('decision')} at or above {values['min_points']} points"
 
 
-DESCRIBERS.update(
-    {
-        "risk_signal": lambda e: _describe_signal(e),
-        "risk_threshold": lambda e: _describe_band(e),
-    }
-)
+RISK_DESCRIBERS: Final[Mapping[str, Describer]] = {
+    "risk_signal": lambda e: _describe_signal(e),
+    "risk_threshold": lambda e: _describe_band(e),
+}
+"""Plain words for each kind above (``rulebook explain``); the registry checks that every
+kind has one."""

@@ -13,8 +13,8 @@ Scores are in hundredths of a point (``_cp``): Douyin's 87.52 is 8752, Taobao's
 names (rates in basis points, ratings in hundredths of a star, times in seconds
 or minutes), so cut-offs are written in the same unit.
 
-Imported at the end of :mod:`merchantry.rulebook.effects` so every rulebook
-check knows these kinds; the names below are the one list the scoring stage's
+Assembled with the other stages' kinds by :mod:`merchantry.rulebook.registry`; the names
+below are the one list the scoring stage's
 SQL is tested against.
 """
 
@@ -26,7 +26,7 @@ from typing import Final
 from merchantry.model.indicators import INDICATORS
 from merchantry.model.tables import SERVICE_KINDS, VIOLATION_KINDS
 from merchantry.rulebook.effects import (
-    DESCRIBERS,
+    Describer,
     Effect,
     EffectKind,
     EffectValue,
@@ -437,53 +437,53 @@ def _describe_bonus(e: Effect) -> str:
     return f"+{_points(e.int('points_cp'))} to {e.text('target')}{cond}"
 
 
-DESCRIBERS.update(
-    {
-        "score_scale": lambda e: (
-            f"{e.text('platform')} score {_points(e.int('low_cp'))}-{_points(e.int('high_cp'))}, "
-            f"{e.int('window_days')}-day window"
-        ),
-        "score_stage": lambda e: (
-            "outside the score's scope: no score"
-            if e.text("mode") == "excluded"
-            else f"below {e.int('min_valid_orders')} valid orders: "
-            + (
-                f"growth score {_points(e.int('growth_score_cp'))}"
-                if e.text("mode") == "growth"
-                else "no score"
-            )
-        ),
-        "score_growth_bar": lambda e: (
-            f"growth score downgraded above {e.int('max_bad_events')} {e.text('indicator')} events"
-        ),
-        "score_tier": _describe_tier,
-        "score_pickup_band": lambda e: (
-            f"pickup within {e.int('max_hours')} h scores {_points(e.int('score_cp'))}"
-        ),
-        "score_indicator_weight": lambda e: (
-            f"{e.text('indicator')} weighs {e.int('weight_bp') / 100:g}% of {e.text('dimension')}"
-        ),
-        "score_dimension_weight": lambda e: (
-            f"{e.text('dimension')} weighs {e.int('weight_bp') / 100:g}% of the score"
-        ),
-        "score_floor": _describe_floor,
-        "score_bonus": _describe_bonus,
-        "score_deduction": lambda e: (
-            f"-{_points(e.int('points_cp'))} per {e.text('violation')}, at most "
-            f"-{_points(e.int('cap_cp'))} per window"
-        ),
-        "score_gate": lambda e: f"{e.text('gate')}: {e.text('result')}",
-        "score_peer_gate": lambda e: (
-            f"{e.text('gate')}: {e.int('average_days')}-day mean score >= the industry's"
-        ),
-        "score_intervention": lambda e: (
-            f"{e.text('action')} the score after {e.int('min_cases')} {e.text('violation')}"
-            + (f" (cap {_points(e.int('cap_cp'))})" if e.text("action") == "cap" else "")
-        ),
-        "score_ranking": lambda e: (
-            f"good-service ranking: score {'>' if e.text('compare') == 'above' else '>='} "
-            f"{_points(e.int('min_score_cp'))}, "
-            f">= {e.int('min_services')} services, top {e.int('top_n')} per industry"
-        ),
-    }
-)
+SCORE_DESCRIBERS: Final[Mapping[str, Describer]] = {
+    "score_scale": lambda e: (
+        f"{e.text('platform')} score {_points(e.int('low_cp'))}-{_points(e.int('high_cp'))}, "
+        f"{e.int('window_days')}-day window"
+    ),
+    "score_stage": lambda e: (
+        "outside the score's scope: no score"
+        if e.text("mode") == "excluded"
+        else f"below {e.int('min_valid_orders')} valid orders: "
+        + (
+            f"growth score {_points(e.int('growth_score_cp'))}"
+            if e.text("mode") == "growth"
+            else "no score"
+        )
+    ),
+    "score_growth_bar": lambda e: (
+        f"growth score downgraded above {e.int('max_bad_events')} {e.text('indicator')} events"
+    ),
+    "score_tier": _describe_tier,
+    "score_pickup_band": lambda e: (
+        f"pickup within {e.int('max_hours')} h scores {_points(e.int('score_cp'))}"
+    ),
+    "score_indicator_weight": lambda e: (
+        f"{e.text('indicator')} weighs {e.int('weight_bp') / 100:g}% of {e.text('dimension')}"
+    ),
+    "score_dimension_weight": lambda e: (
+        f"{e.text('dimension')} weighs {e.int('weight_bp') / 100:g}% of the score"
+    ),
+    "score_floor": _describe_floor,
+    "score_bonus": _describe_bonus,
+    "score_deduction": lambda e: (
+        f"-{_points(e.int('points_cp'))} per {e.text('violation')}, at most "
+        f"-{_points(e.int('cap_cp'))} per window"
+    ),
+    "score_gate": lambda e: f"{e.text('gate')}: {e.text('result')}",
+    "score_peer_gate": lambda e: (
+        f"{e.text('gate')}: {e.int('average_days')}-day mean score >= the industry's"
+    ),
+    "score_intervention": lambda e: (
+        f"{e.text('action')} the score after {e.int('min_cases')} {e.text('violation')}"
+        + (f" (cap {_points(e.int('cap_cp'))})" if e.text("action") == "cap" else "")
+    ),
+    "score_ranking": lambda e: (
+        f"good-service ranking: score {'>' if e.text('compare') == 'above' else '>='} "
+        f"{_points(e.int('min_score_cp'))}, "
+        f">= {e.int('min_services')} services, top {e.int('top_n')} per industry"
+    ),
+}
+"""Plain words for each kind above (``rulebook explain``); the registry checks that every
+kind has one."""

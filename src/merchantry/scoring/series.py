@@ -19,6 +19,7 @@ from merchantry.scoring.compute import Plan, bonus_column, ind
 from merchantry.scoring.indicators import INDICATORS
 from merchantry.scoring.inputs import date_lit, violation_column
 from merchantry.scoring.rules import lit
+from merchantry.store.sql import fill_sql
 
 DIALECT: Final = "duckdb"
 AVERAGE_DAYS: Final = 7
@@ -48,13 +49,18 @@ FROM (
 WHERE score_date BETWEEN $start AND $end
 """
 
-_PERIOD: Final = " WHERE rulebook = $rulebook AND score_date BETWEEN $start AND $end"
-DELETE_SQL: Final = (
-    "DELETE FROM shop_scores" + _PERIOD,
-    "DELETE FROM shop_score_indicators" + _PERIOD,
-    "DELETE FROM shop_score_adjustments" + _PERIOD,
-    "DELETE FROM shop_gates" + _PERIOD,
-    "DELETE FROM service_rankings" + _PERIOD,
+_DELETE_PERIOD: Final = (
+    "DELETE FROM p_table WHERE rulebook = $rulebook AND score_date BETWEEN $start AND $end"
+)
+DELETE_SQL: Final = tuple(
+    fill_sql(_DELETE_PERIOD, p_table=name)
+    for name in (
+        "shop_scores",
+        "shop_score_indicators",
+        "shop_score_adjustments",
+        "shop_gates",
+        "service_rankings",
+    )
 )
 """Fixed statements (table names are ours) that clear a rulebook's dates before a re-run."""
 

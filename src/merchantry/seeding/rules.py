@@ -13,15 +13,21 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
-from merchantry.kit.errors import Diagnostic, InputError, NotFound, has_errors
+from merchantry.kit.errors import Diagnostic, has_errors
 from merchantry.model.seeding import MATCH_SCOPES, SPLIT_RULES
-from merchantry.rulebook.yamlsource import LineList, LineMap, YamlRefused, load_located
+from merchantry.rulebook.yamlcheck import (
+    Report,
+    check_file,
+    known_keys,
+    load_named,
+    mapping,
+    read_yaml,
+    shipped_folder,
+)
+from merchantry.rulebook.yamlsource import LineList, LineMap
 
 DEFAULT_RULEBOOK: Final = "seeding-2026"
 
@@ -94,43 +100,11 @@ class SeedingRules:
         return dict(self.settings)[name]
 
 
-class _Report:
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.found: list[Diagnostic] = []
-
-    def error(self, line: int | None, code: str, message: str, hint: str = "") -> None:
-        self.found.append(Diagnostic(self.source, line, code, message, hint))
-
-
-def _mapping(node: Any, where: str, line: int, rep: _Report) -> LineMap | None:
-    if isinstance(node, LineMap):
-        for key, at in node.duplicates:
-            rep.error(at, "duplicate-key", f"{where}: key {key!r} is written twice")
-        return node
-    rep.error(line, "not-a-mapping", f"{where} must be a mapping of keys to values")
-    return None
-
-
-def _keys(node: LineMap, required: Sequence[str], where: str, rep: _Report) -> None:
-    for key in required:
-        if key not in node:
-            rep.error(node.line, "missing-key", f"{where}: {key!r} is missing")
-    for key in node:
-        if key not in required:
-            rep.error(
-                node.line_of(key),
-                "unknown-key",
-                f"{where}: unknown key {key!r}",
-                "known keys: " + ", ".join(required),
-            )
-
-
 def _setting(
     node: LineMap,
     key: str,
     where: str,
-    rep: _Report,
+    rep: Report,
     *,
     choices: Sequence[str | int] | None = None,
 ) -> Setting | None:
@@ -146,7 +120,7 @@ def _setting(
             "write {value: V, source: ...} or {value: V, assumption: true, note: ...}",
         )
         return None
-    spec = _mapping(raw, f"{where}.{key}", line, rep)
+    spec = mapping(raw, f"{where}.{key}", line, rep)
     if spec is None:
         return None
     for extra in set(spec) - {"value", "source", "assumption", "note"}:
@@ -193,18 +167,18 @@ def _setting(
     return Setting(value, str(source or ""), assumption, str(note or ""), at)
 
 
-def _tiers(raw: Any, line: int, rep: _Report) -> list[tuple[Tier, Setting, Setting]]:
+def _tiers(raw: Any, line: int, rep: Report) -> list[tuple[Tier, Setting, Setting]]:
     out: list[tuple[Tier, Setting, Setting]] = []
     if not isinstance(raw, LineList) or not raw:
         rep.error(line, "not-a-list", "payout.tiers must be a non-empty list")
         return out
     for item, at in zip(raw, raw.item_lines, strict=True):
-        node = _mapping(item, "tier", at, rep)
+        node = mapping(item, "tier", at, rep)
         if node is None:
             continue
         tier_id = node.get("id")
         where = f"payout.tiers.{tier_id or '?'}"
-        _keys(node, ("id", "min_gmv_fen", "rate_bp"), where, rep)
+        known_keys(node, ("id", "min_gmv_fen", "rate_bp"), (), where, rep)
         if not isinstance(tier_id, str) or not tier_id.strip():
             rep.error(node.line_of("id"), "not-text", f"{where}.id must be non-empty text")
             continue
@@ -227,22 +201,17 @@ def _tiers(raw: Any, line: int, rep: _Report) -> list[tuple[Tier, Setting, Setti
 
 def parse_rules(text: str, source: str) -> tuple[SeedingRules | None, list[Diagnostic]]:
     """Check a seeding rulebook's text: the rules, or ``None`` and every problem found."""
-    rep = _Report(source)
-    try:
-        doc = load_located(text)
-    except YamlRefused as refused:
-        rep.error(refused.line, refused.code, refused.message, refused.hint)
-        return None, rep.found
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        rep.error(mark.line + 1 if mark else None, "bad-yaml", f"not valid YAML: {err}")
-        return None, rep.found
-    root = _mapping(doc, "the rulebook", 1, rep)
+    rep = Report(source)
+    doc, unreadable = read_yaml(text, source)
+    if unreadable is not None:
+        return None, [unreadable]
+    root = mapping(doc, "the rulebook", 1, rep)
     if root is None:
         return None, rep.found
-    _keys(
+    known_keys(
         root,
         ("name", "title", "effective_from", "source", "published", "attribution", "payout"),
+        (),
         "rulebook",
         rep,
     )
@@ -257,10 +226,10 @@ def parse_rules(text: str, source: str) -> tuple[SeedingRules | None, list[Diagn
     settings: list[tuple[str, Setting]] = []
 
     def section(key: str, spec: dict[str, Sequence[str | int] | None]) -> dict[str, Setting]:
-        node = _mapping(root.get(key), key, root.line_of(key), rep) if key in root else None
+        node = mapping(root.get(key), key, root.line_of(key), rep) if key in root else None
         if node is None:
             return {}
-        _keys(node, tuple(spec), key, rep)
+        known_keys(node, tuple(spec), (), key, rep)
         found: dict[str, Setting] = {}
         for name, choices in spec.items():
             if name == "tiers":
@@ -334,27 +303,14 @@ def parse_rules(text: str, source: str) -> tuple[SeedingRules | None, list[Diagn
 
 def check_rules_file(path: Path) -> tuple[SeedingRules | None, list[Diagnostic]]:
     """Check one seeding rulebook file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        return None, [Diagnostic(str(path), None, "unreadable", f"cannot read {path}: {err}")]
-    return parse_rules(text, str(path))
+    return check_file(path, parse_rules)
 
 
 def shipped_rules_dir() -> Path:
     """Folder of the shipped seeding rulebooks."""
-    return Path(str(resources.files("merchantry") / "rulebooks" / "seeding"))
+    return shipped_folder("seeding")
 
 
 def load_rules(name_or_path: str = DEFAULT_RULEBOOK) -> SeedingRules:
     """A seeding rulebook by shipped name or by file path; refused with every problem."""
-    path = Path(name_or_path)
-    if not path.is_file():
-        path = shipped_rules_dir() / f"{name_or_path}.yaml"
-    if not path.is_file():
-        names = sorted(p.stem for p in shipped_rules_dir().glob("*.yaml"))
-        raise NotFound(f"no seeding rulebook {name_or_path!r}; shipped: {', '.join(names)}")
-    rules, problems = check_rules_file(path)
-    if rules is None:
-        raise InputError(f"seeding rulebook {path} has {len(problems)} problem(s)", problems)
-    return rules
+    return load_named(name_or_path, shipped_rules_dir(), "seeding rulebook", parse_rules)

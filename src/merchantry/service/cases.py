@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from merchantry.kit.errors import InputError, NotFound
 from merchantry.kit.money import format_fen
+from merchantry.kit.paging import Page, PastLast, numbered, settle_page, window
 from merchantry.ledger import apply_overturns, overturn_reversals
 from merchantry.ops.keys import KeyRole
 from merchantry.ops.tables import api_keys
@@ -163,8 +164,7 @@ def case_queue(
     """
     if sort not in QUEUE_ORDER:
         raise InputError(f"cannot sort cases by {sort!r}; use one of {', '.join(QUEUE_ORDER)}")
-    if limit < 1 or offset < 0:
-        raise InputError(f"a page needs limit >= 1 and offset >= 0, not {limit} and {offset}")
+    asked = window(offset, limit)
     where = []
     if not scope.is_operator:
         where.append(risk_cases.c.shop_id == scope.shop_id)
@@ -179,7 +179,7 @@ def case_queue(
     query = select(risk_cases).where(*where).order_by(*QUEUE_ORDER[sort])
     count = select(func.count()).select_from(risk_cases).where(*where)
     with engine.connect() as conn:
-        rows = conn.execute(query.limit(limit).offset(offset)).mappings().all()
+        rows = conn.execute(query.limit(asked.limit).offset(asked.offset)).mappings().all()
         total = int(conn.execute(count).scalar_one())
     return [_to_case(dict(r)) for r in rows], total
 
@@ -196,17 +196,22 @@ class CasePage:
     sort: CaseSort
 
     @property
+    def numbered(self) -> Page[Case]:
+        """The page as the kit's numbered page (its count and positions)."""
+        return Page(self.cases, self.total, self.page, self.per_page)
+
+    @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return self.numbered.pages
 
     @property
     def first(self) -> int:
         """1-based position of the page's first case (0 when there are none)."""
-        return (self.page - 1) * self.per_page + 1 if self.cases else 0
+        return self.numbered.first
 
     @property
     def last(self) -> int:
-        return self.first + len(self.cases) - 1 if self.cases else 0
+        return self.numbered.last
 
 
 def page_cases(
@@ -226,10 +231,7 @@ def page_cases(
     A page past the last is refused, naming how many there are; with ``past_last`` it shows
     the last page instead (a console link that outlived a case moving away).
     """
-    if page < 1:
-        raise InputError(f"--page must be 1 or more, not {page}")
-    if per_page < 1:
-        raise InputError(f"--per-page must be 1 or more, not {per_page}")
+    asked = numbered(page, per_page)
     found, total = case_queue(
         engine,
         scope,
@@ -237,21 +239,17 @@ def page_cases(
         shop_id=shop_id,
         assignee=assignee,
         sort=SORT_KEY[sort],
-        limit=per_page,
-        offset=(page - 1) * per_page,
+        limit=asked.limit,
+        offset=asked.offset,
     )
-    result = CasePage(tuple(found), total, page, per_page, sort)
-    if page > result.pages and past_last:
+    beyond = PastLast.LAST if past_last else PastLast.REFUSE
+    shown = settle_page(page, per_page, total, noun="cases", past_last=beyond)
+    if shown != page:
         return page_cases(
             engine, scope, state=state, shop_id=shop_id, assignee=assignee, sort=sort,
-            page=result.pages, per_page=per_page,
+            page=shown, per_page=per_page,
         )  # fmt: skip
-    if page > result.pages:
-        raise InputError(
-            f"page {page} is past the last: {result.total:,} cases make {result.pages} "
-            f"page(s) of {per_page}"
-        )
-    return result
+    return CasePage(tuple(found), total, page, per_page, sort)
 
 
 def risk_score(case: Case) -> int | None:

@@ -34,6 +34,7 @@ from merchantry.scoring.inputs import build_measures, create_temp
 from merchantry.scoring.rules import F, lit
 from merchantry.scoring.stage import prepare
 from merchantry.service import returns as returns_use_case
+from merchantry.store.sql import ident, select_from
 from merchantry.store.warehouse import table_exists
 
 FEE_LINES: Final = """
@@ -721,12 +722,14 @@ def score_findings(
     }
     scenarios = [i for i in plan.indicators if i in medians]
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {WHATIF_IN} AS SELECT *, 0 AS {SCENARIO} FROM _sc_measures"
+        f"CREATE OR REPLACE TEMP TABLE {ident(WHATIF_IN)} AS "
+        f"SELECT *, 0 AS {ident(SCENARIO)} FROM _sc_measures"
     )
     for number, indicator in enumerate(scenarios, start=1):
         con.execute(
-            f"INSERT INTO {WHATIF_IN} SELECT * REPLACE ({number} AS {SCENARIO}) "
-            f"FROM {WHATIF_IN} WHERE {SCENARIO} = 0"
+            f"INSERT INTO {ident(WHATIF_IN)} SELECT * REPLACE ($number AS {ident(SCENARIO)}) "
+            f"FROM {ident(WHATIF_IN)} WHERE {ident(SCENARIO)} = 0",
+            {"number": number},
         )
         con.execute(
             exp.update(
@@ -738,10 +741,10 @@ def score_findings(
     con.execute(_scenarios_sql(book))
     scored = {
         int(r[0]): None if r[1] is None else int(r[1])
-        for r in con.execute(f"SELECT {SCENARIO}, score_cp FROM {WHATIF_OUT}").fetchall()
+        for r in con.execute(select_from(WHATIF_OUT, (SCENARIO, "score_cp"))).fetchall()
     }
     base = con.execute(
-        f"SELECT industry, stage, score_cp FROM {WHATIF_OUT} WHERE {SCENARIO} = 0"
+        f"SELECT industry, stage, score_cp FROM {ident(WHATIF_OUT)} WHERE {ident(SCENARIO)} = 0"
     ).fetchone()
     assert base is not None
     industry, stage, score_cp = str(base[0]), str(base[1]), base[2]

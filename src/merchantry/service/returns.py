@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from merchantry.kit.errors import NotFound
+from merchantry.kit.paging import window
 from merchantry.returns import data
 from merchantry.returns.classify import TextModel
 from merchantry.returns.diagnosis import (
@@ -94,7 +95,7 @@ def shop_cases(
     quoted evidence, ``limit`` from ``offset``."""
     d = shop_diagnosis(con, shop_id, sku_id, start=start, end=end)
     own = [c for c in d.findings.cases if c.case.shop_id == shop_id]
-    return CasePage(len(own), tuple(own[offset : offset + limit]))
+    return CasePage(len(own), window(offset, limit).take(own))
 
 
 def weekly_series(

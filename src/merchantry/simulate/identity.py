@@ -30,6 +30,7 @@ from merchantry.kit.errors import Conflict, InputError
 from merchantry.kit.ids import stable_key
 from merchantry.rulebook import Rulebook, check_file, load_rulebook
 from merchantry.rulebook.library import SUFFIXES, search_dirs
+from merchantry.rulebook.registry import describe_effect
 from merchantry.store.warehouse import table_exists
 
 SHOWN_DIFFERENCES: Final = 8
@@ -147,7 +148,7 @@ def rules_table_view(book: Rulebook) -> dict[str, Any]:
             r.id: {
                 "title": r.title,
                 "when": " ".join(r.when.split()),
-                "effect": r.effect.describe(),
+                "effect": describe_effect(r.effect),
                 "priority": r.priority,
                 "stacking": r.stacking.value,
             }

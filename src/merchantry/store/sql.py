@@ -13,7 +13,13 @@ may stand. :func:`fill` parses the template once and replaces each:
   change the statement's shape;
 * by an **expression**: the placeholder column becomes that tree;
 * by a **list of expressions**: the placeholder column, standing in a list (select
-  items, function arguments), becomes all of them in its place.
+  items, function arguments), becomes all of them in its place;
+* by a **query**, where the placeholder stands as a table (``FROM p_x AS x``, ``JOIN
+  p_x``): the table becomes that query as a subquery, keeping its alias.
+
+A constant that belongs in a statement (a number of minutes, a shared subquery) is put
+in its place this way too, never by Python string formatting; a test walks ``src/`` and
+fails on SQL text built with f-strings, ``%``, ``.format``, ``.replace`` or ``+``.
 """
 
 from __future__ import annotations
@@ -102,6 +108,47 @@ def insert_select(target: str, source: str, columns: Sequence[str]) -> str:
     return to_sql(insert)
 
 
+def create_temp_as(table: str, query: str | exp.Expr) -> str:
+    """``CREATE OR REPLACE TEMP TABLE "table" AS query``, built as a tree."""
+    body = parse(query) if isinstance(query, str) else query.copy()
+    create = exp.Create(
+        this=exp.to_table(table),
+        kind="TABLE",
+        expression=body,
+        replace=True,
+        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+    )
+    return to_sql(create)
+
+
+def with_ctes_of(source: str | exp.Expr, query: str | exp.Expr) -> str:
+    """``query`` preceded by the common table expressions of ``source`` (a ``WITH`` query
+    whose final ``SELECT`` is ignored): several queries over the same named steps."""
+    steps = (parse(source) if isinstance(source, str) else source).args.get("with_")
+    if steps is None:
+        raise TypeError("with_ctes_of needs a source query with a WITH clause")
+    tree = parse(query) if isinstance(query, str) else query.copy()
+    tree.set("with_", steps.copy())
+    return to_sql(tree)
+
+
+def ident(name: str) -> str:
+    """A quoted identifier's text (``"name"``, quotes doubled): the one way a name may be
+    put into SQL text directly (the source test allows f-strings only around this)."""
+    return exp.to_identifier(name, quoted=True).sql(dialect=DIALECT)
+
+
+def table(name: str) -> exp.Table:
+    """A quoted table reference."""
+    return exp.Table(this=exp.to_identifier(name, quoted=True))
+
+
+def select_from(name: str, columns: Sequence[str] | None = None) -> str:
+    """``SELECT "c1", … FROM "name"`` (every column when ``columns`` is None)."""
+    items = [col(c) for c in columns] if columns is not None else [exp.Star()]
+    return to_sql(exp.select(*items).from_(table(name)))
+
+
 def to_sql(tree: exp.Expr) -> str:
     """The DuckDB text of a tree."""
     return tree.sql(dialect=DIALECT)
@@ -129,6 +176,10 @@ def fill(template: str | exp.Expr, subs: Mapping[str, Sub] | None = None, **more
     missing = used - set(values)
     if missing:
         raise KeyError(f"template placeholders without a value: {sorted(missing)}")
+    for table in list(tree.find_all(exp.Table)):
+        value = values.get(table.name)
+        if isinstance(value, exp.Query) and not table.args.get("db"):
+            table.replace(exp.Subquery(this=value.copy(), alias=table.args.get("alias")))
     for node in list(tree.find_all(exp.Column)):
         value = values.get(node.name)
         if node.table or value is None or isinstance(value, str):

@@ -24,6 +24,7 @@ from merchantry.api.schemas import (
 from merchantry.api.times import PLATFORM, SERVICE, zoned
 from merchantry.api.warehouse import reading, writing
 from merchantry.kit.errors import NotFound
+from merchantry.kit.paging import window
 from merchantry.ledger.payouts import list_payouts
 from merchantry.risk.cases import CaseState, get_case
 from merchantry.scoring.report import RankedShop
@@ -137,7 +138,7 @@ def rankings(
 ) -> dict[str, Any]:
     with reading(request.app.state.settings.warehouse) as con:
         _day, ranked = operator.rankings(con, rulebook, on, industry)
-    return page(ranked[offset : offset + limit], len(ranked), limit, offset)
+    return page(list(window(offset, limit).take(ranked)), len(ranked), limit, offset)
 
 
 @router.post(

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from merchantry.api.auth import Principal, require_scope, require_shop
 from merchantry.api.docs import EXAMPLE_SHOP, Limit, Offset, OptEnd, OptStart, ShopId, ok
 from merchantry.api.warehouse import reading
+from merchantry.kit.paging import window
 from merchantry.returns.causes import LABELS
 from merchantry.returns.diagnosis import ReturnDiagnosis, SkuSeries
 from merchantry.returns.savings import Money
@@ -23,6 +24,7 @@ from merchantry.service.returns import shop_cases, shop_diagnosis, weekly_series
 router = APIRouter(prefix="/v1", tags=["returns"])
 
 SCOPE = "returns:read"
+
 
 EXAMPLE_SKU = "K00000002"
 
@@ -441,5 +443,5 @@ def returns_weekly(
         start=first,
         end=last,
         total=len(series),
-        skus=[SkuWeeksOut.of(s) for s in series[offset : offset + limit]],
+        skus=[SkuWeeksOut.of(s) for s in window(offset, limit).take(series)],
     )

@@ -40,7 +40,7 @@ from merchantry.ingest.validate import Source, load_table, register_sources
 from merchantry.model.schema import ColumnType, Table
 from merchantry.model.tables import TABLES_BY_NAME
 from merchantry.service.inbox import INBOX_PATH_PREFIX, InboxEvent, Refusal, event_key
-from merchantry.store.sql import col, to_sql
+from merchantry.store.sql import col, ident, select_from, to_sql
 from merchantry.store.warehouse import ensure_schema
 
 STAGE: Final = "_online_stage"
@@ -141,8 +141,7 @@ class EventDesk:
         for name, columns in COPIED.items():
             table = TABLES_BY_NAME[name]
             wanted = columns or table.column_names
-            listed = ", ".join(f'"{c}"' for c in wanted)
-            data = source.sql(f'SELECT {listed} FROM "{name}"').to_arrow_table()
+            data = source.sql(select_from(name, wanted)).to_arrow_table()
             self._insert(table, wanted, data)
 
     def _insert(self, table: Table, columns: Sequence[str], data: pa.Table) -> None:
@@ -171,7 +170,7 @@ class EventDesk:
                 self.seq = event.seq
         for name, rows in by_table.items():
             table = TABLES_BY_NAME[name]
-            empty = self.con.sql(f'SELECT * FROM "{name}" LIMIT 0').to_arrow_table()
+            empty = self.con.sql(f"SELECT * FROM {ident(name)} LIMIT 0").to_arrow_table()
             assert empty is not None
             data = pa.Table.from_pylist(
                 [{c: r.get(c) for c in table.column_names} for r in rows], schema=empty.schema
@@ -185,7 +184,7 @@ class EventDesk:
         if rows is not None:
             self.con.register("_online_rows", rows)
             try:
-                self.con.execute(f"INSERT INTO {STAGE} BY NAME SELECT * FROM _online_rows")
+                self.con.execute(f"INSERT INTO {ident(STAGE)} BY NAME SELECT * FROM _online_rows")
             finally:
                 self.con.unregister("_online_rows")
             return
@@ -226,7 +225,7 @@ class EventDesk:
             self.con.execute("ROLLBACK")
             raise
         finally:
-            self.con.execute(f"DROP TABLE IF EXISTS {STAGE}")
+            self.con.execute(f"DROP TABLE IF EXISTS {ident(STAGE)}")
         accepted = tuple(
             (row - 1, event_key(table, values) or "", values)
             for row, values in found

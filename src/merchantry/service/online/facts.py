@@ -23,7 +23,7 @@ import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.rulebook.columns import CONDITION_COLUMNS, SCORE_COLUMNS, SCORE_SERIES_SQL
-from merchantry.store.sql import col, parse, to_sql
+from merchantry.store.sql import col, parse, select_from, to_sql
 
 ORDER_FIELDS: Final = (
     "order_id",
@@ -126,7 +126,7 @@ class Reference:
 
 
 def _by_key(con: duckdb.DuckDBPyConnection, table: str, key: str) -> dict[str, dict[str, Any]]:
-    cursor = con.execute(f'SELECT * FROM "{table}"')  # a declared table name, not input
+    cursor = con.execute(select_from(table))
     names = [d[0] for d in cursor.description]
     return {
         row[names.index(key)]: {n: _interned(v) for n, v in zip(names, row, strict=True)}

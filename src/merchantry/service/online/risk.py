@@ -47,7 +47,7 @@ from merchantry.risk.settings import RiskSettings
 from merchantry.service.online.evaluate import Fn, compile_expr, date_diff
 from merchantry.service.online.facts import ORDER_FIELDS, Reference, order_facts
 from merchantry.service.online.trees import OneRowTrees, UnsupportedModel
-from merchantry.store.sql import fill, lit, to_sql
+from merchantry.store.sql import col, fill, lit, table, to_sql
 
 REFUND_ONLY: Final = "refund_only"
 _FAULT: Final = frozenset(FAULT_REASONS)
@@ -101,7 +101,11 @@ class RiskState:
         state = cls()
         ensure_ring_tables_if_writable(con)
         cursor = con.execute(
-            "SELECT " + ", ".join(ORDER_FIELDS) + " FROM orders ORDER BY paid_at, order_id"
+            to_sql(
+                exp.select(*[col(f) for f in ORDER_FIELDS])
+                .from_(table("orders"))
+                .order_by(col("paid_at"), col("order_id"))
+            )
         )
         while batch := cursor.fetchmany(100_000):
             for row in batch:
