@@ -220,6 +220,23 @@ LISTING_COPY_CLUSTERS = Table(
     ),
 )
 
+WITHDRAWN_VIOLATIONS = Table(
+    name="withdrawn_violations",
+    term_zh="撤销的违规记录",
+    description=(
+        "Violations an overturned case found were none (one row per violation, written when "
+        "the case is overturned). The score deductions and the deposit deductions leave them "
+        "out, as if never recorded; the `violations` row itself stays (nothing is deleted)."
+    ),
+    primary_key=("violation_id",),
+    columns=(
+        Column("violation_id", T.TEXT, "Violation withdrawn.", "违规记录ID"),
+        Column("case_id", T.TEXT, "Case whose overturn withdrew it.", "案件号"),
+        Column("withdrawn_on", T.DATE, "Business date of the overturn.", "撤销日期"),
+        Column("reason", T.TEXT, "The reviewer's note.", "原因"),
+    ),
+)
+
 LISTING_TABLES: Final[tuple[Table, ...]] = (
     LISTING_CLAIMS,
     BRAND_AUTHORISATIONS,
@@ -228,4 +245,8 @@ LISTING_TABLES: Final[tuple[Table, ...]] = (
     SHOP_IDENTITIES,
 )
 """Input tables of listing governance."""
-LISTING_OUTPUTS: Final[tuple[Table, ...]] = (LISTING_VIOLATIONS, LISTING_COPY_CLUSTERS)
+LISTING_OUTPUTS: Final[tuple[Table, ...]] = (
+    LISTING_VIOLATIONS,
+    LISTING_COPY_CLUSTERS,
+    WITHDRAWN_VIOLATIONS,
+)
