@@ -15,7 +15,9 @@ def test_each_kind_is_planted_with_decoys_and_found(
     market: tuple[Path, Path], book: ListingRulebook
 ) -> None:
     data, db = market
-    truth = read_truth(data / "truth" / "listing_violations.csv")
+    truth = read_truth(data / "truth" / "listing_violations.csv") + read_truth(
+        data / "truth" / "caption_claims.csv"
+    )
     con = connect(db, read_only=True)
     try:
         result = check_warehouse(con, book, write=False)

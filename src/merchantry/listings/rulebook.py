@@ -48,6 +48,9 @@ class RuleKind(StrEnum):
     """A branded listing priced far below the brand's usual band (counterfeit suspicion)."""
     COPIED_LISTING = "copied_listing"
     """A near-duplicate of another shop's earlier listing (title or main image)."""
+    CAPTION_CLAIM = "caption_claim"
+    """A creator video caption claims what the listing's attributes contradict (a material,
+    an origin, a count, the 国补 subsidy)."""
 
 
 class Outcome(StrEnum):
@@ -333,6 +336,18 @@ def _rule(
             m.line_of("params"), f"{where}.params", "bad-type", f"{where}.params must be a mapping"
         )
         params = {}
+    claims = params.get("claims", [])
+    claimable = ("material_claim", "origin_claim", "count_claim", "subsidy_label")
+    if kind is RuleKind.CAPTION_CLAIM and (
+        not isinstance(claims, list) or any(c not in claimable for c in claims)
+    ):
+        rep.error(
+            params.line_of("claims") if isinstance(params, LineMap) else m.line_of("params"),
+            f"{where}.params.claims",
+            "bad-value",
+            f"{where}.params.claims must list claim kinds a caption is held to",
+            "known: " + ", ".join(claimable),
+        )
     word_list = m.get("word_list")
     if kind is RuleKind.ABSOLUTE_TERMS and word_list not in lists:
         rep.error(

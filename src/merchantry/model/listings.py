@@ -29,6 +29,7 @@ LISTING_RULE_KINDS: Final = (
     "unauthorised_brand",
     "price_below_band",
     "copied_listing",
+    "caption_claim",
 )
 """Kinds of listing violation; meanings in docs/listings.md and ``listings.rulebook.RuleKind``."""
 LISTING_OUTCOMES: Final = ("block", "warn", "take_down")
