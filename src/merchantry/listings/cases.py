@@ -30,7 +30,7 @@ from merchantry.store.warehouse import ensure_schema, table_exists, transaction
 _OUTCOMES = """
 SELECT sku_id, shop_id, kind, rule_id, outcome, points, violation_kind, evidence
 FROM listing_violations
-WHERE rulebook = $rulebook AND outcome IN ('take_down', 'warn')
+WHERE rulebook = $rulebook AND outcome IN ('take_down', 'ban', 'warn')
 ORDER BY sku_id, rule_id
 """
 

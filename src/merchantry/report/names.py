@@ -292,6 +292,7 @@ LISTING_OUTCOMES: Final = _names(
     ("block", "发布拦截", "Blocked at publish"),
     ("warn", "提醒", "Warning"),
     ("take_down", "商品下架", "Taken down"),
+    ("ban", "商品封禁", "Banned"),
 )
 
 REWARD_KINDS: Final = _names(
