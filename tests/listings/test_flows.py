@@ -169,11 +169,23 @@ def overturn_listing_case(
     return cases.overturn_case(engine, OPS, case.case_id, "label confirms it", when, con)
 
 
+@pytest.mark.parametrize(
+    ("rulebook", "adjustment"),
+    [
+        ("taobao-score-2026", {"penalty.false_advertising:deduction": -10}),
+        ("douyin-score-2026-09-listings", {"deduct.false_advertising:deduction": -1000}),
+    ],
+)
 def test_an_overturn_withdraws_the_violation_from_the_score(
-    warehouse: duckdb.DuckDBPyConnection, engine: Engine, book: ListingRulebook
+    warehouse: duckdb.DuckDBPyConnection,
+    engine: Engine,
+    book: ListingRulebook,
+    rulebook: str,
+    adjustment: dict[str, int],
 ) -> None:
     """Before the overturn G1 loses the false-advertising deduction; after it, re-scoring
-    gives G1 the score of G2, its twin with an honest listing."""
+    gives G1 the score of G2, its twin with an honest listing. On Taobao's score and on
+    Douyin's with the 2026-09 proposal's listing deductions."""
     market = Market(warehouse)
     for shop in ("G1", "G2"):
         market.shop(shop)
@@ -183,11 +195,9 @@ def test_an_overturn_withdraws_the_violation_from_the_score(
         warehouse, "KG2", "G2", "羊毛混纺大衣女双面呢", ["羊毛:60", "涤纶:40"], "digital_3c"
     )
     check_warehouse(warehouse, book, at=at(20))
-    market.score("taobao-score-2026")
-    assert (
-        market.row("G1", "taobao-score-2026")["score_cp"]
-        < market.row("G2", "taobao-score-2026")["score_cp"]
-    )
+    market.score(rulebook)
+    assert market.adjustments("G1", rulebook) == adjustment
+    assert market.row("G1", rulebook)["score_cp"] < market.row("G2", rulebook)["score_cp"]
     warehouse.execute("DELETE FROM listing_violations WHERE sku_id <> 'KG1'")  # K1: fixture's
     assert open_listing_cases(engine, warehouse, OPS, book.name, at(21)) == 1
 
@@ -198,17 +208,14 @@ def test_an_overturn_withdraws_the_violation_from_the_score(
     assert withdrawn.fetchall() == [
         (violation_id(book.name, "KG1", "listing.material"), moved.case.case_id)
     ]
-    market.score("taobao-score-2026")
-    assert market.adjustments("G1", "taobao-score-2026") == {}
-    assert (
-        market.row("G1", "taobao-score-2026")["score_cp"]
-        == market.row("G2", "taobao-score-2026")["score_cp"]
-    )
+    market.score(rulebook)
+    assert market.adjustments("G1", rulebook) == {}
+    assert market.row("G1", rulebook)["score_cp"] == market.row("G2", rulebook)["score_cp"]
     # The listing rule still fires on a re-check, but neither a new violation nor a new case
     # comes of it: the violation keeps its id and stays withdrawn.
     check_warehouse(warehouse, book, at=at(25))
-    market.score("taobao-score-2026")
-    assert market.adjustments("G1", "taobao-score-2026") == {}
+    market.score(rulebook)
+    assert market.adjustments("G1", rulebook) == {}
 
 
 def test_an_overturn_after_the_close_reverses_the_deduction_once_and_for_good(
@@ -270,3 +277,32 @@ def test_overturning_a_listing_case_without_the_warehouse_is_refused(
     with pytest.raises(InvalidTransition, match="needs the warehouse"):
         cases.overturn_case(engine, OPS, case.case_id, "ok", datetime(2026, 3, 17))
     assert cases.get_case(engine, OPS, case.case_id).state is CaseState.UNDER_REVIEW
+
+
+def test_douyin_listing_deductions_are_ten_each_and_capped_at_ten(
+    warehouse: duckdb.DuckDBPyConnection, book: ListingRulebook
+) -> None:
+    """platform-rules.md §1.5 (2026-09-08 proposal): false advertising −10 at once, at most
+    −10; confusing brand information −10 at once, at most −10 (each its own cap). G1 has one
+    false claim (−10.00), G2 two (still −10.00), G3 two and a brand without papers (−20.00)."""
+    market = Market(warehouse)
+    for shop in ("G1", "G2", "G3", "G4"):
+        market.shop(shop)
+        market.orders(shop, 40)
+    claims = {"G1": 1, "G2": 2, "G3": 2}
+    for shop, n in claims.items():
+        for k in range(n):
+            add_listing(
+                warehouse, f"{shop}K{k}", shop, f"纯羊绒大衣女款{k}", ["羊毛:60"], "digital_3c"
+            )
+    add_listing(warehouse, "G3B", "G3", "修护面霜套装", [], "digital_3c")
+    warehouse.execute("UPDATE listing_claims SET brand = '澜庭' WHERE sku_id = 'G3B'")
+    check_warehouse(warehouse, book, at=at(20))
+    market.score("douyin-score-2026-09-listings")
+    got = {s: market.adjustments(s, "douyin-score-2026-09-listings") for s in ("G1", "G2", "G3")}
+    assert got["G1"] == {"deduct.false_advertising:deduction": -1000}
+    assert sum(got["G2"].values()) == -1000
+    assert sum(got["G3"].values()) == -2000
+    base = market.row("G4", "douyin-score-2026-09-listings")["score_cp"]
+    assert base - market.row("G1", "douyin-score-2026-09-listings")["score_cp"] == 1000
+    assert base - market.row("G3", "douyin-score-2026-09-listings")["score_cp"] == 2000
