@@ -5,7 +5,9 @@ of *other* shops published strictly before it: a title estimated alike at least
 ``title_min_similarity_pm`` (character n-gram MinHash, the signature of
 :func:`merchantry.reco.similarity.title_minhash`, candidates from datasketch's LSH) or a main
 image within ``image_max_hamming`` perceptual-hash bits. The earliest such listing is the
-original; a copy of a copy leads back to the first publisher. Same-shop re-listing is not
+original (unless it was published less than ``min_gap_hours`` before: listings put up
+together come from one source, such as one supplier's listing kit, and neither copied the
+other); a copy of a copy leads back to the first publisher. Same-shop re-listing is not
 copying (recommendation clustering handles it), nor is a listing of a *linked* shop (one
 merchant behind both).
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final
 
 import numpy as np
@@ -102,6 +104,7 @@ class CopyIndex:
         )
         self.min_distinctive = int(rule.params.get("min_distinctive_shingles", 4))
         self.distinctive_chars = int(rule.params.get("distinctive_shingle_chars", 3))
+        self.min_gap = timedelta(hours=int(rule.params.get("min_gap_hours", 0)))
         self._listings: dict[str, tuple[Listing, MinHash | None]] = {}
         self._shingle_groups: dict[str, set[str]] = defaultdict(set)
         self.frequencies: CopyIndex = self
@@ -204,6 +207,14 @@ class CopyIndex:
         if earliest is None or self.group(earliest[1].shop_id) == group:
             return None
         _, other, path, pm = earliest
+        # Published within ``min_gap`` of the first one: not seen and copied, but put up at
+        # the same time from one source (distributors of one supplier's listing kit).
+        if (
+            listing.published_at is not None
+            and other.published_at is not None
+            and listing.published_at - other.published_at < self.min_gap
+        ):
+            return None
         return CopyMatch(listing.sku_id, listing.shop_id, other.sku_id, other.shop_id, path, pm)
 
 
