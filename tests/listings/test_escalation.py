@@ -31,19 +31,20 @@ def outcomes(findings: list[Finding]) -> list[tuple[str, int | None, str]]:
     return [(f.sku_id, f.offence, f.outcome.value) for f in findings]
 
 
-@pytest.mark.parametrize(
-    ("prior", "expected"),
-    [
-        (0, (1, "take_down", "商品下架")),
-        (1, (2, "take_down", "商品下架")),
-        (2, (3, "ban", "关闭预售权限15天")),
-        (3, (4, "ban", "关闭预售权限15天")),
-        (4, (5, "ban", "停业整顿3天")),
-        (5, (6, "ban", "停业整顿3天")),
-        (6, (7, "ban", "店铺清退")),
-        (9, (10, "ban", "店铺清退")),
-    ],
-)
+LADDER: list[tuple[int, tuple[int, str, str]]] = [
+    (0, (1, "take_down", "商品下架")),
+    (1, (2, "take_down", "商品下架")),
+    (2, (3, "ban", "关闭预售权限15天")),
+    (3, (4, "ban", "关闭预售权限15天")),
+    (4, (5, "ban", "停业整顿3天")),
+    (5, (6, "ban", "停业整顿3天")),
+    (6, (7, "ban", "店铺清退")),
+    (9, (10, "ban", "店铺清退")),
+]
+"""(earlier offences in the window, (the new one's number, outcome, a measure it names))."""
+
+
+@pytest.mark.parametrize(("prior", "expected"), LADDER)
 def test_each_step_of_the_ladder(
     book: ListingRulebook, prior: int, expected: tuple[int, str, str]
 ) -> None:

@@ -306,3 +306,22 @@ def test_douyin_listing_deductions_are_ten_each_and_capped_at_ten(
     base = market.row("G4", "douyin-score-2026-09-listings")["score_cp"]
     assert base - market.row("G1", "douyin-score-2026-09-listings")["score_cp"] == 1000
     assert base - market.row("G3", "douyin-score-2026-09-listings")["score_cp"] == 2000
+
+
+def test_douyin_listing_deductions_are_pinned() -> None:
+    """The 2026-09-08 proposal (platform-rules.md §1.5): each listing deduction is 10 points
+    (1000 hundredths) at once, at most 10, from 2026-09-08. With the cap equal to the points a
+    points value above it would not show in any score, so the numbers are pinned here too."""
+    from merchantry.rulebook import load_rulebook
+
+    book = load_rulebook("douyin-score-2026-09-listings")
+    assert book.effective_from == date(2026, 9, 8)
+    effects = {
+        r.id: (r.effect.text("violation"), r.effect.int("points_cp"), r.effect.int("cap_cp"))
+        for r in book.rules
+        if r.id in ("deduct.false_advertising", "deduct.brand_confusion")
+    }
+    assert effects == {
+        "deduct.false_advertising": ("false_advertising", 1000, 1000),
+        "deduct.brand_confusion": ("brand_confusion", 1000, 1000),
+    }

@@ -55,8 +55,14 @@ def test_every_source_is_a_rule_centre_entry_with_that_title(book: ListingRulebo
 def test_false_advertising_and_brand_confusion_points_are_ten(book: ListingRulebook) -> None:
     """platform-rules.md §1.5: false advertising and confusing brand information take −10 at
     once (the 2026-09 proposal, quoted the same way by a newsletter)."""
-    points = {r.violation: r.points for r in book.rules if r.violation}
-    assert points == {"false_advertising": 10, "brand_confusion": 10}
+    points = {(r.rule_id, r.violation, r.points) for r in book.rules if r.violation}
+    assert points == {
+        ("listing.material", "false_advertising", 10),
+        ("listing.origin", "false_advertising", 10),
+        ("listing.count", "false_advertising", 10),
+        ("listing.subsidy-label", "false_advertising", 10),
+        ("listing.brand-authorisation", "brand_confusion", 10),
+    }
 
 
 def test_first_tier_of_false_advertising_takes_the_listing_down(book: ListingRulebook) -> None:
