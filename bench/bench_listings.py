@@ -8,7 +8,8 @@ listing), as the API holds it per worker; then each run checks one new listing: 
 single-listing rule (jieba segmentation included) and the copy query against the index. The
 listings checked are the warehouse's own titles, reworded (half of them near-duplicates of
 another shop's listing, so the copy path does real work), cycling through materials,
-counts, brands and forbidden words. Reported as wall clock and as the thread's CPU time: on a
+counts, brands and forbidden words, most with creator captions (true and false claims).
+Reported as wall clock and as the thread's CPU time: on a
 shared machine the wall clock's tail is other processes' scheduling.
 """
 
@@ -34,6 +35,15 @@ from merchantry.store.warehouse import connect
 
 TARGET_P99_MS = 20.0
 EXTRAS = ("包邮", "现货", "全网最低价", "纯羊绒", "300抽", "国补", "", "新款")
+CAPTIONS = (
+    (),
+    ("这款是羊绒的，上身软糯很舒服",),
+    ("阿克苏产地直发，今天现摘现发", "跟着视频看看真实上身和使用效果"),
+    ("一提足足300抽，囤货超划算",),
+    ("国补价到手，今天下单更划算",),
+    ("最近入手的宝藏好物，真实使用一周分享给大家",),
+)
+"""Creator captions given to the probes (the caption claims run on every one that has one)."""
 
 
 def main() -> None:
@@ -66,6 +76,7 @@ def main() -> None:
                 shop_id=shops[rng.randrange(len(shops))],
                 title=base.title + EXTRAS[k % len(EXTRAS)],
                 published_at=None,
+                captions=CAPTIONS[k % len(CAPTIONS)],
             )
         )
     checker.check(probes[0])  # warm: jieba's dictionary, first signatures

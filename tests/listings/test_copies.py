@@ -108,3 +108,29 @@ def test_linked_shops_do_not_copy_each_other_but_copy_others_together(
     assert cluster.shops == ("S2", "S3")
     assert cluster.copies == ("B", "C")
     assert cluster.originals == ("A",)
+
+
+def test_listings_put_up_within_a_day_of_each_other_are_not_copies(book: ListingRulebook) -> None:
+    """min_gap_hours (24): the same title or picture published by two shops within a day
+    comes from one source; from 24 hours on, the later one is a copy."""
+    from datetime import timedelta
+
+    first = at(1, 10)
+    for gap, expected in (
+        (timedelta(hours=23, minutes=59), {}),
+        (timedelta(hours=24), {"B": "A"}),
+    ):
+        title = [
+            listing(ORIGINAL, sku="A", shop="S1", published_at=first),
+            listing(ORIGINAL + "包邮", sku="B", shop="S2", published_at=first + gap),
+        ]
+        assert _copies(book, title) == expected, gap
+        image = [
+            listing("原创设计款手工布艺", sku="A", shop="S1", published_at=first,
+                    image_phash=IMAGE),
+            listing(
+                "另一个标题完全不同的款", sku="B", shop="S2", published_at=first + gap,
+                image_phash=IMAGE ^ 0b111,
+            ),
+        ]  # fmt: skip
+        assert _copies(book, image) == expected, gap

@@ -15,7 +15,9 @@ def test_each_kind_is_planted_with_decoys_and_found(
     market: tuple[Path, Path], book: ListingRulebook
 ) -> None:
     data, db = market
-    truth = read_truth(data / "truth" / "listing_violations.csv")
+    truth = read_truth(data / "truth" / "listing_violations.csv") + read_truth(
+        data / "truth" / "caption_claims.csv"
+    )
     con = connect(db, read_only=True)
     try:
         result = check_warehouse(con, book, write=False)
@@ -30,9 +32,9 @@ def test_each_kind_is_planted_with_decoys_and_found(
         assert s.decoys_flagged == 0, (kind, s)
         if kind != "copied_listing":
             assert s.precision == 1.0, (kind, s)
-    # Copies: base listings with one generated, generic title in two or three shops are flagged
-    # (a known limit at this small scale; docs/listings.md); still most flags are planted copies.
-    assert scores["copied_listing"].precision >= 0.6
+    # Copies: a base listing whose generated, generic title another shop put up more than a
+    # day earlier can still be flagged (a known limit at this small scale; docs/listings.md).
+    assert scores["copied_listing"].precision >= 0.85
     with (data / "truth" / "listing_copy_clusters.csv").open(encoding="utf-8") as handle:
         planted = {row["sku_id"] for row in csv.DictReader(handle)}
     clustered = {sku for c in result.clusters for sku in c.copies}

@@ -55,8 +55,14 @@ def test_every_source_is_a_rule_centre_entry_with_that_title(book: ListingRulebo
 def test_false_advertising_and_brand_confusion_points_are_ten(book: ListingRulebook) -> None:
     """platform-rules.md §1.5: false advertising and confusing brand information take −10 at
     once (the 2026-09 proposal, quoted the same way by a newsletter)."""
-    points = {r.violation: r.points for r in book.rules if r.violation}
-    assert points == {"false_advertising": 10, "brand_confusion": 10}
+    points = {(r.rule_id, r.violation, r.points) for r in book.rules if r.violation}
+    assert points == {
+        ("listing.material", "false_advertising", 10),
+        ("listing.origin", "false_advertising", 10),
+        ("listing.count", "false_advertising", 10),
+        ("listing.subsidy-label", "false_advertising", 10),
+        ("listing.brand-authorisation", "brand_confusion", 10),
+    }
 
 
 def test_first_tier_of_false_advertising_takes_the_listing_down(book: ListingRulebook) -> None:
@@ -65,6 +71,67 @@ def test_first_tier_of_false_advertising_takes_the_listing_down(book: ListingRul
     for rule in book.rules:
         if rule.violation == "false_advertising":
             assert rule.when_live.value == "take_down", rule.rule_id
+
+
+def test_the_false_advertising_ladder_is_the_notice_s(book: ListingRulebook) -> None:
+    """Notice aJmzLewhMq6J (merchant table, from 2026-07-13): in one scene, 1-2 violations
+    take the listing down; 3-4 ban it and close presale 15 days; 5-6 ban it with a 3-day
+    suspension and a penalty of 10% (500 to 5,000 yuan); 7 and more ban it and clear the
+    shop, penalty 1,000 to 20,000 yuan. Every false-advertising rule escalates on it."""
+    ladders = {r.escalation for r in book.rules if r.violation == "false_advertising"}
+    (ladder,) = ladders
+    assert ladder is not None
+    assert ladder.source.ref == "aJmzLewhMq6J"
+    steps = [(s.from_offence, s.outcome.value) for s in ladder.steps]
+    assert steps == [(1, "take_down"), (3, "ban"), (5, "ban"), (7, "ban")]
+    assert "15天" in ladder.steps[1].measures
+    assert "停业整顿3天" in ladder.steps[2].measures
+    assert "500至5000元" in ladder.steps[2].measures
+    assert "店铺清退" in ladder.steps[3].measures
+    assert "1000至20000元" in ladder.steps[3].measures
+    assert ladder.assumption  # the counting window (365 days) is ours
+
+
+ESCALATED = (
+    GOOD_RULE.replace(
+        "rules:\n",
+        "escalations:\n  fa:\n    source: {ref: '1', title: t}\n    window_days: 365\n"
+        "    steps:\n      - {from: 1, outcome: take_down, measures: a}\n"
+        "      - {from: 3, outcome: ban, measures: b}\nrules:\n",
+    )
+    + "    escalation: fa\n"
+)
+
+
+def test_an_escalated_rule_loads() -> None:
+    book, problems = check_listing_rulebook(ESCALATED, "t.yaml")
+    assert problems == []
+    assert book is not None
+    ladder = book.rules[0].escalation
+    assert ladder is not None
+    assert [ladder.step(n).outcome.value for n in (1, 2, 3, 9)] == [
+        "take_down",
+        "take_down",
+        "ban",
+        "ban",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code"),
+    [
+        ("escalation: fa", "escalation: other", "unknown-escalation"),
+        ("{from: 3, outcome: ban", "{from: 1, outcome: ban", "bad-step"),
+        ("{from: 1, outcome: take_down", "{from: 2, outcome: take_down", "bad-step"),
+        ("outcome: ban, measures: b", "outcome: block, measures: b", "bad-outcome"),
+        ("window_days: 365", "window_days: 0", "bad-value"),
+        ("when_live: take_down", "when_live: warn", "bad-escalation"),
+    ],
+)
+def test_bad_escalations_are_named(old: str, new: str, code: str) -> None:
+    book, problems = check_listing_rulebook(ESCALATED.replace(old, new), "bad.yaml")
+    assert book is None
+    assert code in {p.code for p in problems}, problems
 
 
 def test_the_forbidden_word_list_is_versioned(book: ListingRulebook) -> None:

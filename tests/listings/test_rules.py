@@ -117,6 +117,63 @@ CASES: list[tuple[str, Listing, RuleKind | None]] = [
     ),
     ("compatible accessory (适用于)", listing("适用于澜庭面霜的替换装", shop="S2"), None),
     ("authorisation expired", listing("沐川精华液", shop="S1"), RuleKind.UNAUTHORISED_BRAND),
+    # creator captions: held to the listing's attributes, as the title is
+    (
+        "caption claims cashmere the composition lacks",
+        listing(
+            "女士围巾冬季", composition={"腈纶": 100}, captions=("这款是羊绒的，很软",), **APPAREL
+        ),
+        RuleKind.CAPTION_CLAIM,
+    ),
+    (
+        "caption says imitation cashmere",
+        listing(
+            "女士围巾冬季", composition={"腈纶": 100}, captions=("仿羊绒面料，平价",), **APPAREL
+        ),
+        None,
+    ),
+    (
+        "caption names the blend's stated cashmere",
+        listing(
+            "女士围巾冬季",
+            composition={"羊绒": 30, "羊毛": 70},
+            captions=("羊绒混纺，含羊绒30%",),
+            **APPAREL,
+        ),
+        None,
+    ),
+    (
+        "caption names an origin it does not ship from",
+        listing("新鲜苹果5斤", ship_from="山东", captions=("阿克苏产地直发",), **PRODUCE),
+        RuleKind.CAPTION_CLAIM,
+    ),
+    (
+        "caption names its ship-from city",
+        listing("新鲜苹果5斤", ship_from="山东", captions=("烟台产地直发",), **PRODUCE),
+        None,
+    ),
+    (
+        "caption claims more sheets than stated",
+        listing("原木抽纸", captions=("一提足足300抽",), **TISSUE),
+        RuleKind.CAPTION_CLAIM,
+    ),
+    ("caption states the count", listing("原木抽纸", captions=("每包100抽",), **TISSUE), None),
+    (
+        "caption says 国补 on apparel",
+        listing("连衣裙", captions=("国补价到手",), **APPAREL),
+        RuleKind.CAPTION_CLAIM,
+    ),
+    (
+        "caption says 国补 on a fridge",
+        listing("一级能效冰箱", industry="large_appliance", captions=("国补价到手",)),
+        None,
+    ),
+    ("caption says 全国补货", listing("连衣裙", captions=("全国补货中",), **APPAREL), None),
+    (
+        "an honest title with a false caption is the caption's finding only",
+        listing("羊毛大衣", composition={"羊毛": 100}, captions=("这款是真丝的",), **APPAREL),
+        RuleKind.CAPTION_CLAIM,
+    ),
 ]
 
 

@@ -26,6 +26,7 @@ TRUTH_FILES = {
     "program_uplift",
     "listing_violations",
     "listing_copy_clusters",
+    "caption_claims",
 }
 
 

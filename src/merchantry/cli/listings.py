@@ -267,7 +267,12 @@ def report_command(
 
 def evaluate_command(
     truth: Annotated[
-        Path, typer.Option("--truth", help="truth/listing_violations.csv of the generator.")
+        list[Path],
+        typer.Option(
+            "--truth",
+            help="A truth file of the generator (truth/listing_violations.csv, "
+            "truth/caption_claims.csv); repeat for several.",
+        ),
     ],
     db: DbOption = Path(DEFAULT_DB),
     rulebook: RULEBOOK = DEFAULT_RULEBOOK,
@@ -275,7 +280,7 @@ def evaluate_command(
 ) -> None:
     """Precision and recall per violation kind against the generator's planted truth."""
     book = load_listing_rulebook(rulebook)
-    planted = read_truth(truth)
+    planted = [p for path in truth for p in read_truth(path)]
     console = _console()
     with open_warehouse(db, read_only=True) as con, progress(console, "checking listings"):
         result = check_warehouse(con, book, write=False)

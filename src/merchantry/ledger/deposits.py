@@ -70,6 +70,7 @@ CREATE OR REPLACE TEMP TABLE ledger_violation_facts AS
 SELECT f.*, v.violation_id, v.kind AS violation_kind, CAST(v.occurred_at AS DATE) AS occurred_on
 FROM violations AS v JOIN ledger_shop_facts AS f ON f.shop_shop_id = v.shop_id
 WHERE CAST(v.occurred_at AS DATE) BETWEEN $start AND $end
+  AND v.violation_id NOT IN (SELECT violation_id FROM withdrawn_violations)
 """
 
 STAGE_DEDUCTIONS: Final = """

@@ -6,25 +6,31 @@ of subject ``listing_violation`` (:class:`merchantry.risk.cases.CaseSubject`), k
 that violation, the case names the deduction's journal entry and amount: overturning the case
 (:func:`merchantry.service.cases.overturn_case`) then has the ledger reverse it, as for any
 penalty. Opening is idempotent (one case per subject).
+
+An overturn also withdraws the violation (:func:`withdraw_violation`, called by the overturn use
+case): a ``withdrawn_violations`` row that the score deductions and the deposit deductions
+leave out, so the next score no longer counts it and no close deducts for it. When the close
+deducted after the case was opened (the case names no entry), the withdrawal records that
+deduction for reversal too, so the money comes back either way.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import duckdb
 from sqlalchemy import Engine
 
-from merchantry.ledger import entry_id, logical_key
+from merchantry.ledger import apply_overturns, entry_id, logical_key
 from merchantry.listings.warehouse import violation_id
 from merchantry.risk.access import Scope
-from merchantry.risk.cases import CaseSubject, open_case
-from merchantry.store.warehouse import table_exists
+from merchantry.risk.cases import Case, CaseSubject, open_case, record_overturn
+from merchantry.store.warehouse import ensure_schema, table_exists, transaction
 
 _OUTCOMES = """
 SELECT sku_id, shop_id, kind, rule_id, outcome, points, violation_kind, evidence
 FROM listing_violations
-WHERE rulebook = $rulebook AND outcome IN ('take_down', 'warn')
+WHERE rulebook = $rulebook AND outcome IN ('take_down', 'ban', 'warn')
 ORDER BY sku_id, rule_id
 """
 
@@ -72,3 +78,43 @@ def open_listing_cases(
         )
         opened += 1
     return opened
+
+
+_WITHDRAW = """
+INSERT INTO withdrawn_violations (violation_id, case_id, withdrawn_on, reason)
+VALUES ($violation, $case, $on, $reason)
+ON CONFLICT DO NOTHING
+"""
+
+
+def deduction_entry(con: duckdb.DuckDBPyConnection, violation: str) -> str | None:
+    """The journal entry of the violation's deposit deduction, if the close posted one."""
+    if not table_exists(con, "journal_entries"):
+        return None
+    wanted = entry_id(logical_key("deposit_deduction", violation))
+    row = con.execute(
+        "SELECT entry_id FROM journal_entries WHERE entry_id = ?", [wanted]
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def withdraw_violation(
+    con: duckdb.DuckDBPyConnection, case: Case, on: date, reason: str
+) -> str | None:
+    """Withdraw the violation an overturned listing case was about (idempotent).
+
+    Returns the deduction entry recorded for reversal here (the close posted it after the
+    case was opened, so the case names none), or ``None`` when the case names its own entry
+    (the overturn already records that one) or nothing was deducted.
+    """
+    if case.subject is not CaseSubject.LISTING_VIOLATION:
+        raise ValueError(f"case {case.case_id} is about a {case.subject.value}, not a listing")
+    ensure_schema(con)
+    params = {"violation": case.subject_id, "case": case.case_id, "on": on, "reason": reason}
+    with transaction(con):
+        con.execute(_WITHDRAW, params)
+    late = None if case.ledger_entry_id else deduction_entry(con, case.subject_id)
+    if late is not None:
+        record_overturn(con, case.case_id, late, on, reason)
+        apply_overturns(con)
+    return late

@@ -34,6 +34,8 @@ class Finding:
     evidence: str
     original_sku_id: str | None = None
     cluster_id: str | None = None
+    offence: int | None = None
+    """For an escalated rule: the shop's offence number in the rule's scene (1 = first)."""
 
 
 def _finding(listing: Listing, rule: ListingRule, evidence: str, live: bool) -> Finding:

@@ -5,7 +5,9 @@ of *other* shops published strictly before it: a title estimated alike at least
 ``title_min_similarity_pm`` (character n-gram MinHash, the signature of
 :func:`merchantry.reco.similarity.title_minhash`, candidates from datasketch's LSH) or a main
 image within ``image_max_hamming`` perceptual-hash bits. The earliest such listing is the
-original; a copy of a copy leads back to the first publisher. Same-shop re-listing is not
+original (unless it was published less than ``min_gap_hours`` before: listings put up
+together come from one source, such as one supplier's listing kit, and neither copied the
+other); a copy of a copy leads back to the first publisher. Same-shop re-listing is not
 copying (recommendation clustering handles it), nor is a listing of a *linked* shop (one
 merchant behind both).
 
@@ -19,9 +21,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final
 
+import jieba
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
@@ -102,6 +105,8 @@ class CopyIndex:
         )
         self.min_distinctive = int(rule.params.get("min_distinctive_shingles", 4))
         self.distinctive_chars = int(rule.params.get("distinctive_shingle_chars", 3))
+        self.distinctive_words = rule.params.get("distinctive_unit", "chars") == "words"
+        self.min_gap = timedelta(hours=int(rule.params.get("min_gap_hours", 0)))
         self._listings: dict[str, tuple[Listing, MinHash | None]] = {}
         self._shingle_groups: dict[str, set[str]] = defaultdict(set)
         self.frequencies: CopyIndex = self
@@ -129,7 +134,7 @@ class CopyIndex:
         signature = self._signature(listing)
         self._listings[listing.sku_id] = (listing, signature)
         group = self.group(listing.shop_id)
-        for gram in shingles(listing.title, self.distinctive_chars):
+        for gram in self.units(listing.title):
             self._shingle_groups[gram].add(group)
         if signature is not None:
             self._lsh.insert(listing.sku_id, signature)
@@ -155,10 +160,20 @@ class CopyIndex:
     def distinctive_shared(self, a: Listing, b: Listing) -> int:
         """Shingles two titles share that at most ``generic_title_max_shops`` shop groups use:
         shared common phrasing (【直播专享】, 学生党, a product name) is nobody's original."""
-        size = self.distinctive_chars
-        shared = shingles(a.title, size) & shingles(b.title, size)
+        shared = self.units(a.title) & self.units(b.title)
         table = self.frequencies._shingle_groups
         return sum(1 for g in shared if len(table.get(g, ())) <= self.generic_max)
+
+    def units(self, title: str) -> set[str]:
+        """What distinctiveness is counted in: character n-grams, or words (jieba; words of
+        two or more letters, so a junction of two common words is no rare unit)."""
+        if not self.distinctive_words:
+            return shingles(title, self.distinctive_chars)
+        return {
+            w
+            for w in jieba.lcut(normalise_title(title), HMM=False)
+            if len(w) >= 2 and any(ch.isalnum() for ch in w)
+        }
 
     def is_generic(self, listing: Listing, neighbours: Mapping[str, int]) -> bool:
         """A title that more than ``generic_title_max_shops`` unlinked shops use is a common
@@ -204,6 +219,14 @@ class CopyIndex:
         if earliest is None or self.group(earliest[1].shop_id) == group:
             return None
         _, other, path, pm = earliest
+        # Published within ``min_gap`` of the first one: not seen and copied, but put up at
+        # the same time from one source (distributors of one supplier's listing kit).
+        if (
+            listing.published_at is not None
+            and other.published_at is not None
+            and listing.published_at - other.published_at < self.min_gap
+        ):
+            return None
         return CopyMatch(listing.sku_id, listing.shop_id, other.sku_id, other.shop_id, path, pm)
 
 

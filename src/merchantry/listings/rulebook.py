@@ -46,6 +46,9 @@ class RuleKind(StrEnum):
     """A branded listing priced far below the brand's usual band (counterfeit suspicion)."""
     COPIED_LISTING = "copied_listing"
     """A near-duplicate of another shop's earlier listing (title or main image)."""
+    CAPTION_CLAIM = "caption_claim"
+    """A creator video caption claims what the listing's attributes contradict (a material,
+    an origin, a count, the 国补 subsidy)."""
 
 
 class Outcome(StrEnum):
@@ -57,10 +60,16 @@ class Outcome(StrEnum):
     """The merchant is told; the listing stays (or is published)."""
     TAKE_DOWN = "take_down"
     """A live listing is taken off sale (商品下架)."""
+    BAN = "ban"
+    """A live listing is banned (商品封禁): off sale and not to be published again. Only an
+    escalation step gives it (a repeat offence in the same scene)."""
 
 
 PUBLISH_OUTCOMES: Final = (Outcome.BLOCK, Outcome.WARN)
 LIVE_OUTCOMES: Final = (Outcome.TAKE_DOWN, Outcome.WARN)
+STEP_OUTCOMES: Final = (Outcome.TAKE_DOWN, Outcome.BAN)
+RECORDED_OUTCOMES: Final = (Outcome.TAKE_DOWN, Outcome.BAN)
+"""Live outcomes that record the rule's violation (a warning records none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +94,32 @@ class WordList:
 
 
 @dataclass(frozen=True, slots=True)
+class EscalationStep:
+    from_offence: int
+    """The step applies from this offence in the same scene (1 = the first)."""
+    outcome: Outcome
+    measures: str
+    """The platform's measures at this step, as the source names them (not all modelled)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """A ladder of outcomes by how many violations a shop has in one scene (one rule)."""
+
+    name: str
+    window_days: int
+    """Offences older than this many days before an offence do not count towards it."""
+    steps: tuple[EscalationStep, ...]
+    """Ascending ``from_offence``; the first starts at 1."""
+    source: Source
+    assumption: bool = False
+    why: str = ""
+
+    def step(self, offence: int) -> EscalationStep:
+        return [s for s in self.steps if s.from_offence <= offence][-1]
+
+
+@dataclass(frozen=True, slots=True)
 class ListingRule:
     rule_id: str
     kind: RuleKind
@@ -99,6 +134,8 @@ class ListingRule:
     word_list: str | None = None
     assumption: bool = False
     why: str = ""
+    escalation: Escalation | None = None
+    """Repeat offences escalate the live outcome (``escalations`` of the rulebook)."""
 
     def outcome(self, live: bool) -> Outcome:
         return self.when_live if live else self.at_publish
@@ -135,7 +172,9 @@ class _Reporter:
         self.items.append(Diagnostic(self.source, line, code, message, hint, field_path))
 
 
-_TOP_KEYS: Final = frozenset({"rulebook", "title", "effective", "word_lists", "places", "rules"})
+_TOP_KEYS: Final = frozenset(
+    {"rulebook", "title", "effective", "word_lists", "places", "escalations", "rules"}
+)
 _RULE_KEYS: Final = frozenset(
     {
         "id",
@@ -148,6 +187,7 @@ _RULE_KEYS: Final = frozenset(
         "when_live",
         "params",
         "word_list",
+        "escalation",
         "assumption",
         "why",
     }
@@ -215,6 +255,60 @@ def _provenance(m: LineMap, where: str, rep: _Reporter) -> tuple[bool, str]:
     return assumption, str(why or "")
 
 
+def _escalation(name: str, m: Any, line: int, rep: _Reporter) -> Escalation | None:
+    where = f"escalations.{name}"
+    if not isinstance(m, LineMap):
+        rep.error(line, where, "bad-type", f"{where} must be a mapping")
+        return None
+    source = _source(m, where, rep)
+    window = m.get("window_days")
+    if not isinstance(window, int) or isinstance(window, bool) or window < 1:
+        rep.error(
+            m.line_of("window_days"),
+            f"{where}.window_days",
+            "bad-value",
+            f"{where}.window_days must be a whole number of days, at least 1",
+        )
+        window = None
+    raw = m.get("steps")
+    steps: list[EscalationStep] = []
+    items: list[tuple[Any, int]] = []
+    if not isinstance(raw, LineList) or not raw:
+        rep.error(m.line_of("steps"), f"{where}.steps", "bad-type", f"{where}.steps: a list")
+    else:
+        items = list(zip(raw, raw.item_lines, strict=True))
+    for k, (step, step_line) in enumerate(items):
+        at = f"{where}.steps[{k}]"
+        start = step.get("from") if isinstance(step, LineMap) else None
+        outcome = step.get("outcome") if isinstance(step, LineMap) else None
+        measures = step.get("measures") if isinstance(step, LineMap) else None
+        previous = steps[-1].from_offence if steps else 0
+        if not isinstance(start, int) or isinstance(start, bool) or start <= previous:
+            rep.error(
+                step_line,
+                f"{at}.from",
+                "bad-step",
+                f"{at}.from must be a whole number above the step before ({previous})",
+            )
+        elif not steps and start != 1:
+            rep.error(step_line, f"{at}.from", "bad-step", f"{at}: the first step is from 1")
+        elif outcome not in {o.value for o in STEP_OUTCOMES}:
+            rep.error(
+                step_line,
+                f"{at}.outcome",
+                "bad-outcome",
+                f"{at}.outcome: {outcome!r} is not one of {', '.join(STEP_OUTCOMES)}",
+            )
+        elif not isinstance(measures, str) or not measures.strip():
+            rep.error(step_line, f"{at}.measures", "missing-field", f"{at}: `measures` needed")
+        else:
+            steps.append(EscalationStep(start, Outcome(outcome), measures))
+    assumption, why = _provenance(m, where, rep)
+    if source is None or window is None or len(steps) != len(items) or not steps:
+        return None
+    return Escalation(name, window, tuple(steps), source, assumption, why)
+
+
 def _word_list(name: str, m: Any, line: int, rep: _Reporter) -> WordList | None:
     where = f"word_lists.{name}"
     if not isinstance(m, LineMap):
@@ -255,7 +349,12 @@ def _word_list(name: str, m: Any, line: int, rep: _Reporter) -> WordList | None:
 
 
 def _rule(
-    m: Any, line: int, index: int, lists: Mapping[str, WordList], rep: _Reporter
+    m: Any,
+    line: int,
+    index: int,
+    lists: Mapping[str, WordList],
+    rep: _Reporter,
+    ladders: Mapping[str, Escalation] | None = None,
 ) -> ListingRule | None:
     where = f"rules[{index}]"
     if not isinstance(m, LineMap):
@@ -331,6 +430,18 @@ def _rule(
             m.line_of("params"), f"{where}.params", "bad-type", f"{where}.params must be a mapping"
         )
         params = {}
+    claims = params.get("claims", [])
+    claimable = ("material_claim", "origin_claim", "count_claim", "subsidy_label")
+    if kind is RuleKind.CAPTION_CLAIM and (
+        not isinstance(claims, list) or any(c not in claimable for c in claims)
+    ):
+        rep.error(
+            params.line_of("claims") if isinstance(params, LineMap) else m.line_of("params"),
+            f"{where}.params.claims",
+            "bad-value",
+            f"{where}.params.claims must list claim kinds a caption is held to",
+            "known: " + ", ".join(claimable),
+        )
     word_list = m.get("word_list")
     if kind is RuleKind.ABSOLUTE_TERMS and word_list not in lists:
         rep.error(
@@ -340,6 +451,26 @@ def _rule(
             f"{where}: word_list {word_list!r} is not declared under word_lists",
             "declared: " + ", ".join(lists),
         )
+    ladder_name = m.get("escalation")
+    ladder = None
+    if ladder_name is not None:
+        ladder = (ladders or {}).get(str(ladder_name))
+        if ladder is None:
+            rep.error(
+                m.line_of("escalation"),
+                f"{where}.escalation",
+                "unknown-escalation",
+                f"{where}: escalation {ladder_name!r} is not declared under escalations",
+                "declared: " + ", ".join(ladders or {}),
+            )
+        elif violation is None or outcomes.get("when_live") is not ladder.steps[0].outcome:
+            rep.error(
+                m.line_of("escalation"),
+                f"{where}.escalation",
+                "bad-escalation",
+                f"{where}: an escalated rule records a violation and its first step's outcome "
+                "is its when_live outcome",
+            )
     assumption, why = _provenance(m, where, rep)
     if rule_id is None or title is None or kind is None or source is None or len(outcomes) < 2:
         return None
@@ -356,6 +487,7 @@ def _rule(
         None if word_list is None else str(word_list),
         assumption,
         why,
+        ladder,
     )
 
 
@@ -431,6 +563,13 @@ def check_listing_rulebook(
             if checked is not None:
                 lists[list_name] = checked
     places = _places(doc.get("places"), doc.line_of("places"), rep)
+    ladders_raw = doc.get("escalations", LineMap())
+    ladders: dict[str, Escalation] = {}
+    if isinstance(ladders_raw, LineMap):
+        for ladder_name, body in ladders_raw.items():
+            ladder = _escalation(ladder_name, body, ladders_raw.line_of(ladder_name), rep)
+            if ladder is not None:
+                ladders[ladder_name] = ladder
     raw_rules = doc.get("rules")
     rules: list[ListingRule] = []
     if not isinstance(raw_rules, LineList) or not raw_rules:
@@ -443,7 +582,7 @@ def check_listing_rulebook(
     else:
         seen: dict[str, int] = {}
         for index, (item, line) in enumerate(zip(raw_rules, raw_rules.item_lines, strict=True)):
-            rule = _rule(item, line, index, lists, rep)
+            rule = _rule(item, line, index, lists, rep, ladders)
             if rule is None:
                 continue
             if rule.rule_id in seen:

@@ -12,7 +12,7 @@ import re
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Final
 
@@ -263,6 +263,31 @@ def price_below_band(listing: Listing, rule: ListingRule, ctx: Context) -> str |
 
 Detector = Callable[[Listing, ListingRule, Context], str | None]
 
+_CAPTION_CLAIMS: Final[Mapping[RuleKind, Detector]] = {
+    RuleKind.MATERIAL_CLAIM: material_claim,
+    RuleKind.ORIGIN_CLAIM: origin_claim,
+    RuleKind.COUNT_CLAIM: count_claim,
+    RuleKind.SUBSIDY_LABEL: subsidy_label,
+}
+"""Claims a caption is held to, read as the title is (each with its own rule's parameters)."""
+
+
+def caption_claim(listing: Listing, rule: ListingRule, ctx: Context) -> str | None:
+    """A creator caption claims a material, origin, count or 国补 subsidy that the listing's
+    stated attributes contradict: the same tests as for the title, on each caption."""
+    kinds = [RuleKind(k) for k in _param(rule, "claims", [k.value for k in _CAPTION_CLAIMS])]
+    for caption in listing.captions:
+        said = replace(listing, title=caption, subsidy_label=False)
+        for kind in kinds:
+            claim_rule = ctx.book.rule(kind)
+            if claim_rule is None or kind not in _CAPTION_CLAIMS:
+                continue
+            found = _CAPTION_CLAIMS[kind](said, claim_rule, ctx)
+            if found is not None:
+                return f"creator caption «{caption}»: " + found.replace("title says", "it says")
+    return None
+
+
 DETECTORS: Final[Mapping[RuleKind, Detector]] = {
     RuleKind.MATERIAL_CLAIM: material_claim,
     RuleKind.ORIGIN_CLAIM: origin_claim,
@@ -271,5 +296,6 @@ DETECTORS: Final[Mapping[RuleKind, Detector]] = {
     RuleKind.SUBSIDY_LABEL: subsidy_label,
     RuleKind.UNAUTHORISED_BRAND: unauthorised_brand,
     RuleKind.PRICE_BELOW_BAND: price_below_band,
+    RuleKind.CAPTION_CLAIM: caption_claim,
 }
 """Single-listing detectors, by kind (copies are found across listings)."""

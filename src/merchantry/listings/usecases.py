@@ -4,7 +4,7 @@ and report for operators. Every front end (CLI, API) goes through these."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import duckdb
@@ -19,12 +19,14 @@ from merchantry.listings.check import (
 )
 from merchantry.listings.claims import Listing
 from merchantry.listings.copies import CopyIndex, linked_groups
+from merchantry.listings.escalation import escalate
 from merchantry.listings.rulebook import ListingRulebook
 from merchantry.listings.rules import Authorisation, Context, make_context
 from merchantry.listings.warehouse import (
     read_authorisations,
     read_identities,
     read_listings,
+    read_offences,
     write_results,
 )
 from merchantry.store.sql import fill_sql, parse
@@ -54,6 +56,19 @@ def check_warehouse(
     linked = linked_groups(read_identities(con))
     ctx = make_context(book, read_authorisations(con), listings, today=_latest(listings))
     result = check_catalogue(listings, ctx, linked=linked, live=True)
+    when = at or datetime.combine(_latest(listings), datetime.min.time())
+    result = replace(
+        result,
+        findings=tuple(
+            escalate(
+                result.findings,
+                book,
+                read_offences(con, book.name),
+                when,
+                {x.sku_id: x.published_at for x in listings},
+            )
+        ),
+    )
     if shop_id is not None:
         return CatalogueResult(
             tuple(f for f in result.findings if f.shop_id == shop_id),
@@ -61,9 +76,7 @@ def check_warehouse(
             sum(1 for x in listings if x.shop_id == shop_id),
         )
     if write:
-        write_results(
-            con, book.name, result, at or datetime.combine(_latest(listings), datetime.min.time())
-        )
+        write_results(con, book.name, result, when)
     return result
 
 
@@ -128,7 +141,7 @@ class ListingReport:
 
 _GROUPED = """
 SELECT p_key AS key, count(DISTINCT v.sku_id),
-       count(*) FILTER (WHERE outcome = 'take_down'),
+       count(*) FILTER (WHERE outcome IN ('take_down', 'ban')),
        count(*) FILTER (WHERE outcome = 'block'),
        count(*) FILTER (WHERE outcome = 'warn'),
        coalesce(sum(points), 0)

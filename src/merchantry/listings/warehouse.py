@@ -23,6 +23,8 @@ from merchantry.kit.errors import NotFound
 from merchantry.kit.ids import stable_key
 from merchantry.listings.check import CatalogueResult
 from merchantry.listings.claims import Listing, parse_composition
+from merchantry.listings.escalation import Offence
+from merchantry.listings.rulebook import RECORDED_OUTCOMES
 from merchantry.listings.rules import Authorisation
 from merchantry.model.outputs import OUTPUT_TABLES
 from merchantry.model.tables import TABLES_BY_NAME
@@ -189,6 +191,7 @@ def write_results(
             "evidence": [f.evidence for f in findings],
             "original_sku_id": [f.original_sku_id for f in findings],
             "cluster_id": [f.cluster_id for f in findings],
+            "offence_no": pa.array([f.offence for f in findings], pa.int32()),
         }
     )
     copies = [(c.cluster_id, sku) for c in result.clusters for sku in c.copies]
@@ -202,7 +205,17 @@ def write_results(
             "original_sku_id": [by_sku[s].original_sku_id or "" for _, s in copies],
         }
     )
-    recorded = [f for f in findings if f.violation is not None and f.outcome.value == "take_down"]
+    recorded = [f for f in findings if f.violation is not None and f.outcome in RECORDED_OUTCOMES]
+    offences = pa.table(
+        {
+            "violation_id": [violation_id(rulebook, f.sku_id, f.rule_id) for f in recorded],
+            "rulebook": [rulebook] * len(recorded),
+            "shop_id": [f.shop_id for f in recorded],
+            "rule_id": [f.rule_id for f in recorded],
+            "sku_id": [f.sku_id for f in recorded],
+            "occurred_at": pa.array([at] * len(recorded), pa.timestamp("us")),
+        }
+    )
     violations = pa.table(
         {
             "violation_id": [violation_id(rulebook, f.sku_id, f.rule_id) for f in recorded],
@@ -218,6 +231,7 @@ def write_results(
         con.register("_lv_rows", rows)
         con.register("_lv_clusters", clusters)
         con.register("_lv_violations", violations)
+        con.register("_lv_offences", offences)
         con.execute("INSERT INTO listing_violations BY NAME SELECT * FROM _lv_rows")
         con.execute("INSERT INTO listing_copy_clusters BY NAME SELECT * FROM _lv_clusters")
         # A violation already recorded keeps its first confirmation time (re-runs change nothing).
@@ -225,6 +239,22 @@ def write_results(
             "INSERT INTO violations BY NAME SELECT * FROM _lv_violations "
             "WHERE violation_id NOT IN (SELECT violation_id FROM violations)"
         )
-        for name in ("_lv_rows", "_lv_clusters", "_lv_violations"):
+        con.execute(
+            "INSERT INTO listing_offences BY NAME SELECT * FROM _lv_offences "
+            "WHERE violation_id NOT IN (SELECT violation_id FROM listing_offences)"
+        )
+        for name in ("_lv_rows", "_lv_clusters", "_lv_violations", "_lv_offences"):
             con.unregister(name)
     return len(findings)
+
+
+def read_offences(con: duckdb.DuckDBPyConnection, rulebook: str) -> list[Offence]:
+    """Recorded offences of ``rulebook``, without those an overturn withdrew."""
+    offences, withdrawn = _source(con, "listing_offences"), _source(con, "withdrawn_violations")
+    rows = con.execute(
+        f"SELECT shop_id, rule_id, sku_id, occurred_at FROM {offences} "
+        f"WHERE rulebook = $rulebook AND violation_id NOT IN (SELECT violation_id FROM {withdrawn})"
+        " ORDER BY occurred_at, sku_id",
+        {"rulebook": rulebook},
+    ).fetchall()
+    return [Offence(str(s), str(r), str(k), t) for s, r, k, t in rows]

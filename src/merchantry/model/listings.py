@@ -29,9 +29,10 @@ LISTING_RULE_KINDS: Final = (
     "unauthorised_brand",
     "price_below_band",
     "copied_listing",
+    "caption_claim",
 )
 """Kinds of listing violation; meanings in docs/listings.md and ``listings.rulebook.RuleKind``."""
-LISTING_OUTCOMES: Final = ("block", "warn", "take_down")
+LISTING_OUTCOMES: Final = ("block", "warn", "take_down", "ban")
 IDENTITY_KINDS: Final = ("licence", "legal_person", "payment_account", "phone", "address")
 
 LISTING_CLAIMS = Table(
@@ -200,6 +201,32 @@ LISTING_VIOLATIONS = Table(
             "关联团伙",
             nullable=True,
         ),
+        Column(
+            "offence_no",
+            T.INT,
+            "For a rule that escalates: the shop's offence number in the rule's scene.",
+            "同场景违规次数",
+            nullable=True,
+        ),
+    ),
+)
+
+LISTING_OFFENCES = Table(
+    name="listing_offences",
+    term_zh="商品违规计次",
+    description=(
+        "Every recorded listing violation (take-down or ban), once, at its first confirmation: "
+        "what repeat offences are counted from (a listing taken down may leave the catalogue, "
+        "its offence stays). Written by `merchantry listings check --db`."
+    ),
+    primary_key=("violation_id",),
+    columns=(
+        Column("violation_id", T.TEXT, "The `violations` row.", "违规记录ID"),
+        Column("rulebook", T.TEXT, "Listing rulebook.", "规则版本"),
+        Column("shop_id", T.TEXT, "Shop.", "店铺ID"),
+        Column("rule_id", T.TEXT, "Rule broken (the scene).", "规则ID"),
+        Column("sku_id", T.TEXT, "SKU.", "SKU ID"),
+        Column("occurred_at", T.TIMESTAMP, "First confirmed.", "违规时间"),
     ),
 )
 
@@ -220,6 +247,23 @@ LISTING_COPY_CLUSTERS = Table(
     ),
 )
 
+WITHDRAWN_VIOLATIONS = Table(
+    name="withdrawn_violations",
+    term_zh="撤销的违规记录",
+    description=(
+        "Violations an overturned case found were none (one row per violation, written when "
+        "the case is overturned). The score deductions and the deposit deductions leave them "
+        "out, as if never recorded; the `violations` row itself stays (nothing is deleted)."
+    ),
+    primary_key=("violation_id",),
+    columns=(
+        Column("violation_id", T.TEXT, "Violation withdrawn.", "违规记录ID"),
+        Column("case_id", T.TEXT, "Case whose overturn withdrew it.", "案件号"),
+        Column("withdrawn_on", T.DATE, "Business date of the overturn.", "撤销日期"),
+        Column("reason", T.TEXT, "The reviewer's note.", "原因"),
+    ),
+)
+
 LISTING_TABLES: Final[tuple[Table, ...]] = (
     LISTING_CLAIMS,
     BRAND_AUTHORISATIONS,
@@ -228,4 +272,9 @@ LISTING_TABLES: Final[tuple[Table, ...]] = (
     SHOP_IDENTITIES,
 )
 """Input tables of listing governance."""
-LISTING_OUTPUTS: Final[tuple[Table, ...]] = (LISTING_VIOLATIONS, LISTING_COPY_CLUSTERS)
+LISTING_OUTPUTS: Final[tuple[Table, ...]] = (
+    LISTING_VIOLATIONS,
+    LISTING_COPY_CLUSTERS,
+    WITHDRAWN_VIOLATIONS,
+    LISTING_OFFENCES,
+)

@@ -285,12 +285,14 @@ LISTING_VIOLATIONS: Final = _names(
     ("unauthorised_brand", "品牌未授权（混淆品牌）", "Brand without authorisation"),
     ("price_below_band", "价格异常（疑似假冒）", "Price far below brand band"),
     ("copied_listing", "搬运/抄袭商品", "Copied listing"),
+    ("caption_claim", "达人视频虚假宣传", "False claim in a creator caption"),
 )
 
 LISTING_OUTCOMES: Final = _names(
     ("block", "发布拦截", "Blocked at publish"),
     ("warn", "提醒", "Warning"),
     ("take_down", "商品下架", "Taken down"),
+    ("ban", "商品封禁", "Banned"),
 )
 
 REWARD_KINDS: Final = _names(

@@ -309,9 +309,11 @@ UNION ALL
 SELECT v.shop_id, CAST(v.occurred_at AS DATE), CAST(v.occurred_at AS DATE), 'v_' || v.kind, 1
 FROM violations AS v JOIN (SELECT DISTINCT shop_id FROM _sc_shopfacts) USING (shop_id)
 WHERE CAST(v.occurred_at AS DATE) < $last
+  AND v.violation_id NOT IN (SELECT violation_id FROM withdrawn_violations)
 """
 """Every contribution, long: shop, base date ``b``, known date ``k``, measure ``m`` and the
-value ``v`` it adds (zeros dropped). Violations are measures ``v_<kind>``.
+value ``v`` it adds (zeros dropped). Violations are measures ``v_<kind>`` (those an
+overturned case withdrew, ``withdrawn_violations``, are left out).
 
 Pickup scores come from ``_sc_pickup`` (per order, from the rulebook's
 ``score_pickup_band`` rules)."""

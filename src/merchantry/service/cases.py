@@ -23,6 +23,7 @@ from merchantry.kit.errors import InputError, NotFound
 from merchantry.kit.money import format_fen
 from merchantry.kit.paging import Page, PastLast, numbered, settle_page, window
 from merchantry.ledger import apply_overturns, overturn_reversals
+from merchantry.listings.cases import withdraw_violation
 from merchantry.ops.keys import KeyRole
 from merchantry.ops.tables import api_keys
 from merchantry.ops.webhooks import enqueue
@@ -32,7 +33,9 @@ from merchantry.risk.cases import (
     AuditRecord,
     Case,
     CaseState,
+    CaseSubject,
     Evidence,
+    InvalidTransition,
     _to_case,
     appeal,
     audit_trail,
@@ -383,26 +386,38 @@ def _overturn(
     Risk records the entry in ``overturned_entries`` and moves the case; the ledger
     then reverses the entry's live money event (idempotent); the reversal is noted
     on the case. A case whose decision moved money needs ``warehouse`` (risk refuses
-    otherwise, naming the entry). Says what was reversed, or that nothing was.
+    otherwise, naming the entry). A listing violation's case also withdraws the
+    violation from scores and deposit deductions (``listings.cases.withdraw_violation``),
+    so it always needs ``warehouse``. Says what was reversed, or that nothing was.
     """
+    listing = get_case(engine, scope, case_id).subject is CaseSubject.LISTING_VIOLATION
+    if listing and warehouse is None:
+        raise InvalidTransition(
+            f"case {case_id} is a listing violation: overturning it withdraws the violation "
+            "from scores and deposits, which needs the warehouse"
+        )
     case = overturn(engine, scope, case_id, at, note, warehouse)
-    if case.ledger_entry_id is None:
+    late = None
+    if listing and warehouse is not None:
+        late = withdraw_violation(warehouse, case, at.date(), note)
+    entry = case.ledger_entry_id or late
+    if entry is None:
         return CaseMove(case, None, f"case {case.case_id} moved no money: nothing to reverse")
     if warehouse is None:  # overturn() refuses this; kept for the type checker
-        return CaseMove(case, None, f"entry {case.ledger_entry_id} not reversed: no warehouse")
+        return CaseMove(case, None, f"entry {entry} not reversed: no warehouse")
     apply_overturns(warehouse)
     reversal_id = overturn_reversals(warehouse).get(case.case_id)
     if reversal_id is None:
         return CaseMove(
             case,
             None,
-            f"journal entry {case.ledger_entry_id} has no live money event left to reverse "
+            f"journal entry {entry} has no live money event left to reverse "
             "(the journal already reversed it)",
         )
     case = record_reversal(engine, scope, case.case_id, reversal_id)
     row = warehouse.execute(REVERSAL_MONEY, [reversal_id]).fetchone()
     amount, legs = (int(row[0]), int(row[1])) if row else (0, 0)
-    reversal = Reversal(case.ledger_entry_id or "", reversal_id, amount, legs)
+    reversal = Reversal(entry, reversal_id, amount, legs)
     return CaseMove(
         case,
         reversal,

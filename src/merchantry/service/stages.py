@@ -70,6 +70,7 @@ SCORE_INPUTS: Final = (
     "cs_sessions",
     "shop_services",
     "violations",
+    "withdrawn_violations",
 )
 SCORE_OUTPUTS: Final = (
     "shop_scores",
@@ -246,7 +247,15 @@ def close_stage(rulebook: str | Rulebook, rulebook_dirs: Sequence[Path] = ()) ->
     return Stage(
         f"close:{book.name}",
         f"close under {book.name}: journal, settlement, payouts, deposits",
-        (*FACTS, "violations", "fee_lines", "overturned_entries", "journal_entries", *SEEDING_PAID),
+        (
+            *FACTS,
+            "violations",
+            "withdrawn_violations",
+            "fee_lines",
+            "overturned_entries",
+            "journal_entries",
+            *SEEDING_PAID,
+        ),
         ("journal_entries", "journal_postings", "order_payouts", "deposit_requirements"),
         run,
         rulebook_digest(book),

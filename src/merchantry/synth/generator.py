@@ -41,6 +41,7 @@ from merchantry.synth.activity import (
 )
 from merchantry.synth.aftersales import draw_cases, draw_reviews
 from merchantry.synth.agents import Roster, assign_agents, draw_agents
+from merchantry.synth.captions import plant_captions
 from merchantry.synth.cs_notes import add_notes
 from merchantry.synth.fulfilment import build_logistics, draw_causes, draw_journey
 from merchantry.synth.listings import draw_captions, plant_listings
@@ -87,6 +88,7 @@ _SEEDING: Final = 7
 _LISTINGS: Final = 8
 _SCOPES: Final = 11
 """Special industries, store kinds, installation, affiliate plans, counterfeits (scopes.py)."""
+_CAPTIONS: Final = 12
 _STEPS: Final = (
     "orders",
     "causes",
@@ -167,6 +169,10 @@ def generate(
         sinks[name].append(data)
     for name, data in listed.truth.items():
         write_csv(out / TRUTH_DIR / f"{name}.csv", data)
+    captioned = plant_captions(stream(seed, _CAPTIONS), pop, planted.products, listed, start)
+    for name, data in captioned.tables.items():
+        sinks[name].append(data)
+    write_csv(out / TRUTH_DIR / "caption_claims.csv", captioned.truth)
     roster = draw_agents(stream(seed, _AGENTS), pop, start)
     for name, data in roster.tables.items():
         sinks[name].append(data)

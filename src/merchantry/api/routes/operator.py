@@ -26,7 +26,7 @@ from merchantry.api.warehouse import reading, writing
 from merchantry.kit.errors import NotFound
 from merchantry.kit.paging import window
 from merchantry.ledger.payouts import list_payouts
-from merchantry.risk.cases import CaseState, get_case
+from merchantry.risk.cases import CaseState, CaseSubject, get_case
 from merchantry.scoring.report import RankedShop
 from merchantry.service import operator
 from merchantry.service.cases import move_case
@@ -182,7 +182,9 @@ def transition_case(
         record = events.case_recorder(
             request, principal, action="case.transition", zone=lambda c: zoned(c, PLATFORM)
         )
-        if target is CaseState.OVERTURNED and before.ledger_entry_id is not None:
+        if target is CaseState.OVERTURNED and (
+            before.ledger_entry_id is not None or before.subject is CaseSubject.LISTING_VIOLATION
+        ):
             with writing(settings.warehouse, settings.warehouse_write_wait_s) as con:
                 moved = move_case(
                     engine, scope, case_id, target, body.note, now, con, record=record

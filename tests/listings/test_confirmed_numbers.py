@@ -1,0 +1,111 @@
+"""Every confirmed number of the shipped listing rulebook is pinned on both sides: moved one
+step down or up in the YAML, the rulebook either is refused or a pinning test fails.
+
+Confirmed (platform-rules.md §1.5, notice aJmzLewhMq6J): the 10 points of a false-advertising
+or brand-confusion violation; the ladder's steps (from the 3rd, 5th and 7th offence in a
+scene) and the numbers its measures name (presale closed 15 days, 3-day suspension, penalty
+bounds); the notice's effective date. Everything else in the file is `assumption: true`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+
+from merchantry.listings.rulebook import (
+    ListingRulebook,
+    check_listing_rulebook,
+    shipped_listing_dir,
+)
+from tests.listings import test_escalation as esc
+from tests.listings import test_rulebook as rb
+
+SHIPPED = (shipped_listing_dir() / "listings-2026.yaml").read_text(encoding="utf-8")
+
+
+def test_the_rulebook_is_in_force_from_the_notice_s_date(book: ListingRulebook) -> None:
+    """Notice aJmzLewhMq6J: the changed false-advertising sanctions apply from 2026-07-13."""
+    assert book.effective_from == date(2026, 7, 13)
+
+
+def _ladder_steps(book: ListingRulebook) -> None:
+    for prior, expected in esc.LADDER:
+        esc.test_each_step_of_the_ladder(book, prior, expected)
+
+
+PINS: tuple[Callable[[ListingRulebook], None], ...] = (
+    rb.test_false_advertising_and_brand_confusion_points_are_ten,
+    rb.test_first_tier_of_false_advertising_takes_the_listing_down,
+    rb.test_the_false_advertising_ladder_is_the_notice_s,
+    test_the_rulebook_is_in_force_from_the_notice_s_date,
+    _ladder_steps,
+)
+
+
+def _points(rule_id: str) -> tuple[str, str]:
+    """The rule's ``points:`` line (a pattern anchored on its id, the line to change)."""
+    return (rf"(- id: {re.escape(rule_id)}\n(?:    .*\n)*?    points: )(\d+)", "points")
+
+
+NUMBERS: list[tuple[str, str]] = [
+    *[
+        _points(r)
+        for r in (
+            "listing.material",
+            "listing.origin",
+            "listing.count",
+            "listing.subsidy-label",
+            "listing.brand-authorisation",
+        )
+    ],
+    (r"(\{from: )(3)(, outcome: ban)", "step 3"),
+    (r"(\{from: )(5)(, outcome: ban)", "step 5"),
+    (r"(\{from: )(7)(, outcome: ban)", "step 7"),
+    (r"(关闭预售权限)(15)(天\})", "presale 15 days"),
+    (r"(停业整顿)(3)(天)", "suspension 3 days"),
+    (r"(10%，)(500)(至5000元)", "penalty floor 500"),
+    (r"(10%，500至)(5000)(元)", "penalty cap 5000"),
+    (r"(10%，)(1000)(至20000元)", "penalty floor 1000"),
+    (r"(10%，1000至)(20000)(元)", "penalty cap 20000"),
+    (r"(effective: \{from: 2026-07-)(13)(\})", "effective day"),
+]
+
+
+def _mutations() -> list[tuple[str, str]]:
+    out = []
+    for pattern, name in NUMBERS:
+        for step in (-1, 1):
+            out.append((f"{name} {pattern[:28]} {step:+d}", f"{pattern}\0{step}"))
+    return out
+
+
+def _mutate(pattern: str, step: int) -> str:
+    found = list(re.finditer(pattern, SHIPPED))
+    assert len(found) == 1, f"{pattern} must match once, matched {len(found)}"
+    m = found[0]
+    number = m.group(2)
+    moved = str(int(number) + step).zfill(len(number))
+    return SHIPPED[: m.start(2)] + moved + SHIPPED[m.end(2) :]
+
+
+def test_the_shipped_rulebook_passes_every_pin(book: ListingRulebook) -> None:
+    for pin in PINS:
+        pin(book)
+
+
+@pytest.mark.parametrize(("label", "spec"), _mutations(), ids=[m[0] for m in _mutations()])
+def test_a_confirmed_number_moved_one_step_is_caught(label: str, spec: str) -> None:
+    pattern, step = spec.split("\0")
+    book, _ = check_listing_rulebook(_mutate(pattern, int(step)), "mutated.yaml")
+    if book is None:
+        return  # refused by the checker: caught
+    failures = 0
+    for pin in PINS:
+        try:
+            pin(book)
+        except AssertionError:
+            failures += 1
+    assert failures, f"{label}: no pinning test failed"
