@@ -250,11 +250,14 @@ def write_results(
 
 def read_offences(con: duckdb.DuckDBPyConnection, rulebook: str) -> list[Offence]:
     """Recorded offences of ``rulebook``, without those an overturn withdrew."""
-    offences, withdrawn = _source(con, "listing_offences"), _source(con, "withdrawn_violations")
     rows = con.execute(
-        f"SELECT shop_id, rule_id, sku_id, occurred_at FROM {offences} "
-        f"WHERE rulebook = $rulebook AND violation_id NOT IN (SELECT violation_id FROM {withdrawn})"
-        " ORDER BY occurred_at, sku_id",
+        fill_sql(
+            "SELECT shop_id, rule_id, sku_id, occurred_at FROM p_listing_offences "
+            "WHERE rulebook = $rulebook "
+            "AND violation_id NOT IN (SELECT violation_id FROM p_withdrawn_violations) "
+            "ORDER BY occurred_at, sku_id",
+            _sources(con, "listing_offences", "withdrawn_violations"),
+        ),
         {"rulebook": rulebook},
     ).fetchall()
     return [Offence(str(s), str(r), str(k), t) for s, r, k, t in rows]
