@@ -33,8 +33,11 @@ layers: $(STAMP)
 system:
 	./scripts/ensure-system-packages.sh
 
+# The suite is spread over the cores (pytest-xdist; one file stays on one worker, so a file's
+# fixtures are built once); TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 pytest: $(STAMP) system
-	$(BIN)/pytest --durations=30
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=30
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -69,7 +69,11 @@ def bring_to(store, state: CaseState, warehouse=None):
     return case
 
 
-ALLOWED = [(a, b) for a, targets in TRANSITIONS.items() for b in targets]
+# Sorted: TRANSITIONS holds sets, and parallel workers must collect the same order.
+ALLOWED = sorted(
+    ((a, b) for a, targets in TRANSITIONS.items() for b in targets),
+    key=lambda move: (move[0].value, move[1].value),
+)
 REFUSED = [(a, b) for a, b in itertools.product(CaseState, CaseState) if b not in TRANSITIONS[a]]
 
 
