@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck layers pytest bench bench-scale clean system
+.PHONY: demo test test-all lint typecheck layers pytest pytest-all bench bench-scale clean system
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,15 @@ system:
 
 # The suite is spread over the cores (pytest-xdist; one file stays on one worker, so a file's
 # fixtures are built once); TEST_WORKERS=0 runs it in one process.
+# `make test` leaves out tests marked `extended` (the same checks again over more rulebooks or
+# seeds); `make test-all` runs them too.
 TEST_WORKERS ?= auto
 pytest: $(STAMP) system
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=30 -m "not extended"
+
+test-all: lint typecheck layers pytest-all
+
+pytest-all: $(STAMP) system
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=30
 
 bench: $(STAMP)

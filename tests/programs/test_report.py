@@ -153,7 +153,7 @@ def test_signed_up_shops_that_never_complete_a_task_still_count(
 PLANTED_SEEDS = (3, 5, 11)
 
 
-@pytest.mark.slow
+@pytest.mark.extended
 def test_the_planted_uplift_is_inside_the_interval_on_several_seeds(tmp_path: Path) -> None:
     """The generator's planted +30% (truth/program_uplift.csv) is inside the 95% interval on
     each seed, every signed-up shop is a participant, and the point estimates average within

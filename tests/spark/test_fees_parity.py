@@ -39,9 +39,9 @@ START: date = DEFAULT_START
 END: date = DEFAULT_START + timedelta(days=5)
 FEE_RULEBOOKS = (
     "douyin-2025",  # in CI: the affiliate plan rules (list-valued conditions), score gates
-    pytest.param("douyin-2026", marks=pytest.mark.slow),
-    pytest.param("taobao-2026", marks=pytest.mark.slow),
-    pytest.param("douyin-2022-new-merchant", marks=pytest.mark.slow),
+    pytest.param("douyin-2026", marks=pytest.mark.extended),
+    pytest.param("taobao-2026", marks=pytest.mark.extended),
+    pytest.param("douyin-2022-new-merchant", marks=pytest.mark.extended),
 )
 """Every shipped fee rulebook; one runs in CI (each Spark run costs tens of seconds)."""
 
