@@ -7,6 +7,7 @@ rulebook (5% technical service fee: ¥5 on that order).
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date, datetime
 from pathlib import Path
@@ -16,7 +17,8 @@ import pytest
 
 from merchantry.kit.errors import InputError
 from merchantry.risk.settings import DEFAULT_RULEBOOK
-from merchantry.service.runner import run_stages, table_state
+from merchantry.service import runner
+from merchantry.service.runner import TableState, run_stages, table_state
 from merchantry.service.stages import (
     Stage,
     StageContext,
@@ -248,3 +250,119 @@ def test_a_change_between_runs_is_seen_whoever_made_it(
     finally:
         again.close()
     assert why(report)["fees:ledger-test"] == (True, "stale: orders content changed")
+
+
+# --- incremental fingerprints: a table is hashed again only when its storage changed ----
+
+
+class CountedHashing:
+    """Wraps the real :func:`table_state` and counts the tables it hashed."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.tables: list[str] = []
+        real = runner.table_state
+
+        def counted(con: duckdb.DuckDBPyConnection, name: str) -> TableState:
+            self.tables.append(name)
+            return real(con, name)
+
+        monkeypatch.setattr(runner, "table_state", counted)
+
+
+def test_an_unchanged_warehouse_is_not_hashed_at_all(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = run_stages(con, *MARCH, stages=plan())
+    assert "orders" in first.hashed
+    counted = CountedHashing(monkeypatch)
+
+    again = run_stages(con, *MARCH, stages=plan())
+
+    assert counted.tables == []
+    assert again.hashed == ()
+    assert again.ran == ()
+
+
+def test_after_an_ingest_only_the_table_it_wrote_is_hashed_again(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new order changes the file, so the file's mark no longer vouches for anything;
+    the storage keys still vouch for every table but ``orders`` (and what the stages
+    then rewrite)."""
+    first = run_stages(con, *MARCH, stages=plan())
+    written = {t for stage in plan() for t in stage.writes}  # rehashed after the stage
+    untouched = set(first.hashed) - {"orders"} - written
+    assert {"shops", "categories"} <= untouched
+    add_order(con, "O2", datetime(2026, 3, 11, 12), 20_000)
+    counted = CountedHashing(monkeypatch)
+
+    report = run_stages(con, *MARCH, stages=plan())
+
+    assert why(report)["fees:ledger-test"] == (True, "stale: orders 1 → 2 rows")
+    assert "orders" in counted.tables
+    assert untouched.isdisjoint(counted.tables)
+    assert counted.tables == list(report.hashed)
+    assert tsf(con) == 1_500
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "UPDATE orders SET goods_fen = 30000, amount_paid_fen = 30000",  # same row count
+        "DELETE FROM orders WHERE order_id = 'O2'",  # a delete leaves the segments as they are
+    ],
+)
+def test_an_edit_between_runs_changes_the_storage_key(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch, edit: str
+) -> None:
+    add_order(con, "O2", datetime(2026, 3, 11, 12), 20_000)
+    run_stages(con, *MARCH, stages=plan())
+    con.execute("CHECKPOINT")
+    before = runner.storage_key(con, "orders")
+    con.execute(edit)
+    con.execute("CHECKPOINT")
+    assert runner.storage_key(con, "orders") != before
+    counted = CountedHashing(monkeypatch)
+
+    report = run_stages(con, *MARCH, stages=plan())
+
+    assert counted.tables[0] == "orders"
+    assert report.report("fees:ledger-test").ran
+
+
+def test_strict_hashes_what_a_matching_storage_key_would_vouch_for(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The storage key is not a proof. Here it is made to match after an edit (the carried
+    key of ``orders`` is rewritten to the edited table's), as a rewrite into the same
+    blocks with the same statistics would: a plain run trusts it and misses the edit;
+    ``strict`` hashes every input and sees it."""
+    run_stages(con, *MARCH, stages=plan())
+    con.execute("UPDATE orders SET goods_fen = 30000, amount_paid_fen = 30000")
+    con.execute("CHECKPOINT")
+    carry = tmp_path / "w.duckdb.stages.json"
+    saved = json.loads(carry.read_text(encoding="utf-8"))
+    saved["tables"]["orders"]["key"] = runner.storage_key(con, "orders")
+    carry.write_text(json.dumps(saved), encoding="utf-8")
+
+    trusting = run_stages(con, *MARCH, stages=plan(), only=["fees"], force=False)
+    assert "orders" not in trusting.hashed
+    assert not trusting.report("fees:ledger-test").ran  # the blind spot strict is for
+
+    counted = CountedHashing(monkeypatch)
+    strict = run_stages(con, *MARCH, stages=plan(), strict=True)
+    assert "orders" in counted.tables
+    assert why(strict)["fees:ledger-test"] == (True, "stale: orders content changed")
+    assert tsf(con) == 1_500
+
+
+def test_a_carried_file_of_another_version_or_garbage_is_ignored(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    run_stages(con, *MARCH, stages=plan())
+    carry = tmp_path / "w.duckdb.stages.json"
+    for text in ('{"mark": "x", "tables": {"orders": [1, "abc"]}}', "not json", "[]"):
+        carry.write_text(text, encoding="utf-8")
+        report = run_stages(con, *MARCH, stages=plan())
+        assert "orders" in report.hashed
+        assert report.ran == ()

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from merchantry.api.auth import KEY_SECURITY, Principal, require_scope, require_scope_inline
 from merchantry.api.docs import EXAMPLE_ORDER, EXAMPLE_SHOP, ok, written
 from merchantry.api.errors import Unavailable, body
+from merchantry.api.fastpath import FastRoute, RealtimeFastPath, is_merchant_elsewhere
 from merchantry.api.idempotency import Idempotency, idempotency
 from merchantry.api.settings import ServiceSettings
 from merchantry.api.times import PLATFORM
@@ -32,6 +33,8 @@ from merchantry.service.online.service import MAX_EVENTS, EventResult, NotReady,
 from merchantry.service.online.state import EventType
 
 router = APIRouter(prefix="/v1", tags=["real-time"])
+DECISIONS = "/risk/after-sales/decisions"
+QUOTES = "/fees/quote"
 
 # --- schemas ----------------------------------------------------------------------------
 
@@ -418,36 +421,17 @@ async def online(request: Request) -> OnlineService:
     return service
 
 
-def json_response(model: BaseModel) -> Response:
-    """The model as JSON, serialised once by pydantic (the route's ``response_model``
+def json_bytes(content: bytes) -> Response:
+    """A JSON body already serialised (by pydantic, once: the route's ``response_model``
     documents it; FastAPI would otherwise validate and encode it a second time)."""
-    return Response(model.model_dump_json(), media_type="application/json")
+    return Response(content, media_type="application/json")
 
 
-@contextmanager
-def _available() -> Iterator[None]:
-    try:
-        yield
-    except NotReady as err:
-        raise Unavailable(str(err)) from err
-
-
-@router.post(
-    "/risk/after-sales/decisions",
-    response_model=DecisionOut,
-    responses=ok(DECISION_EXAMPLE),
-    summary="Decide an after-sales request (refund / complaint pre-identification)",
-    openapi_extra={"security": KEY_SECURITY},
-)
-async def decide_request(
-    request: Request,
-    payload: AfterSalesRequestIn,
-    _principal: Annotated[Principal, Depends(require_scope_inline("risk:decide"))],
-) -> Response:
-    """fast_approve / normal / review / intercept, the score and the reasons, as the batch
-    decision would be for the same request as of the same moment (the request itself need
-    not have been posted as an event)."""
-    service: OnlineService = request.app.state.online
+def decision_body(state: Any, _principal: Principal, payload: BaseModel) -> bytes:
+    """The decision route's answer, as JSON (the FastAPI route and the fast path,
+    :mod:`merchantry.api.fastpath`, both call this)."""
+    assert isinstance(payload, AfterSalesRequestIn)
+    service: OnlineService = state.online
     asked = RiskRequest(
         payload.case_id,
         payload.order_id,
@@ -459,11 +443,52 @@ async def decide_request(
     )
     with _available():
         decision, seq = service.decide(asked)
-    return json_response(decision_out(decision, seq))
+    return decision_out(decision, seq).model_dump_json().encode()
+
+
+def quote_body(
+    state: Any, principal: Principal, payload: BaseModel, rulebook: str | None = None
+) -> bytes:
+    """The quote route's answer, as JSON (see :func:`decision_body`)."""
+    assert isinstance(payload, OrderIn)
+    service: OnlineService = state.online
+    if is_merchant_elsewhere(principal, payload.shop_id):
+        raise AccessDenied(f"key {principal.key_id} cannot quote orders of shop {payload.shop_id}")
+    order = payload.model_dump()
+    order["paid_at"] = platform_time(payload.paid_at)
+    with _available():
+        quote = service.quote(order, rulebook=rulebook)
+    return quote_out(quote).model_dump_json().encode()
+
+
+@contextmanager
+def _available() -> Iterator[None]:
+    try:
+        yield
+    except NotReady as err:
+        raise Unavailable(str(err)) from err
 
 
 @router.post(
-    "/fees/quote",
+    DECISIONS,
+    response_model=DecisionOut,
+    responses=ok(DECISION_EXAMPLE),
+    summary="Decide an after-sales request (refund / complaint pre-identification)",
+    openapi_extra={"security": KEY_SECURITY},
+)
+async def decide_request(
+    request: Request,
+    payload: AfterSalesRequestIn,
+    principal: Annotated[Principal, Depends(require_scope_inline("risk:decide"))],
+) -> Response:
+    """fast_approve / normal / review / intercept, the score and the reasons, as the batch
+    decision would be for the same request as of the same moment (the request itself need
+    not have been posted as an event)."""
+    return json_bytes(decision_body(request.app.state, principal, payload))
+
+
+@router.post(
+    QUOTES,
     response_model=QuoteOut,
     responses=ok(QUOTE_EXAMPLE),
     summary="Quote an order's fees and payout date as it is placed",
@@ -486,14 +511,7 @@ async def quote_order(
     """Every fee line with its rule, the amount before waivers and what each waiver saved
     (equal to the fee stage's lines for the same order), and the expected payout date
     under the settlement rules. A merchant key quotes its own shop only."""
-    service: OnlineService = request.app.state.online
-    if principal.role == "merchant" and payload.shop_id != principal.shop_id:
-        raise AccessDenied(f"key {principal.key_id} cannot quote orders of shop {payload.shop_id}")
-    order = payload.model_dump()
-    order["paid_at"] = platform_time(payload.paid_at)
-    with _available():
-        quote = service.quote(order, rulebook=rulebook)
-    return json_response(quote_out(quote))
+    return json_bytes(quote_body(request.app.state, principal, payload, rulebook))
 
 
 EventPath = Annotated[
@@ -618,5 +636,13 @@ def install(app: FastAPI) -> None:
     )
     app.state.online = service
     app.include_router(router)
+    app.add_middleware(
+        RealtimeFastPath,
+        routes={
+            router.prefix + DECISIONS: FastRoute(AfterSalesRequestIn, "risk:decide", decision_body),
+            router.prefix + QUOTES: FastRoute(OrderIn, "fees:quote", quote_body),
+        },
+        state=app.state,
+    )
     if settings.warehouse.exists():
         service.start()

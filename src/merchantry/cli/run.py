@@ -72,6 +72,9 @@ def run_command(
         ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Run the selected stages even when fresh.")] = False,
+    strict: Annotated[
+        bool, typer.Option(help="Hash every input table; trust no fingerprint of the last run.")
+    ] = False,
     rulebook: Annotated[
         str, typer.Option("--rulebook", help="Fee and ledger rulebook.")
     ] = DEFAULT_FEE_RULEBOOK,
@@ -116,6 +119,7 @@ def run_command(
             stages=stages,
             only=tuple(only or ()),
             force=force,
+            strict=strict,
             progress=lambda text: step(f"{current['stage']}: {text}"),
             on_stage=on_stage,
             outbox=open_ops(outbox) if outbox else None,

@@ -17,16 +17,26 @@ once.
 Fingerprints are carried from one call to the next: at the end of a call the
 runner checkpoints the warehouse and writes, next to its file
 (``<warehouse>.stages.json``), the fingerprints still valid (those of tables no
-stage of the call wrote) with a mark of the file as it is then (device, inode,
-size, modification time, its write-ahead log's, DuckDB's block counts). The next
-call reuses them only when the mark is unchanged, i.e. nothing at all has been
-written to the warehouse since; any write (an ingest, an event drain, an
-overturn, a hand-made ``UPDATE``) changes the file or its log, and then every
-input is hashed again. So ``merchantry run`` right after a run reads only the
-tables that run wrote. DuckDB keeps no per-table change counter, and its storage
-metadata (block ids) can repeat after two checkpoints with different content, so
-a finer mark would be cheaper but not safe; hashing stays the one proof of
-"unchanged" below the file level.
+stage of the call wrote), each with its table's **storage key**, and a mark of the
+file as it is then (device, inode, size, modification time, its write-ahead
+log's, DuckDB's block counts). The next call:
+
+* reuses every fingerprint when the file's mark is unchanged (nothing at all was
+  written since): no table is read;
+* otherwise (an ingest, an event drain, an overturn, a hand-made ``UPDATE``)
+  checkpoints, and reuses a table's fingerprint only when its storage key is
+  unchanged: the table's definition, its exact row count and DuckDB's storage
+  layout of it (per segment: row group, column, rows, compression, min/max
+  statistics, block and offset, all persistent, none with pending updates). An
+  ingest into ``orders`` then re-hashes ``orders`` and leaves ``fee_lines`` and the
+  journal alone; any insert or update rewrites the segments it touches, and a
+  delete changes the row count.
+
+The storage key is cheap (metadata, no data read) but it is not a proof: DuckDB
+keeps no per-table change counter, and a table rewritten by two checkpoints into
+the same blocks with the same row count and the same per-segment statistics
+would keep its key. ``strict`` (``merchantry run --strict``) trusts no carried
+fingerprint and hashes every input, as every call did before keys were kept.
 """
 
 from __future__ import annotations
@@ -117,6 +127,8 @@ class RunReport:
     start: date
     end: date
     stages: tuple[StageReport, ...]
+    hashed: tuple[str, ...] = ()
+    """The input tables this call hashed, in order (a table again after a stage wrote it)."""
 
     @property
     def ran(self) -> tuple[StageReport, ...]:
@@ -195,27 +207,93 @@ def warehouse_mark(con: duckdb.DuckDBPyConnection) -> tuple[Path, str] | None:
     return path, "/".join(str(p) for p in parts)
 
 
-def carried_states(con: duckdb.DuckDBPyConnection) -> dict[str, TableState]:
-    """The fingerprints the last call left, when the warehouse is untouched since; else none."""
+STORAGE = """
+SELECT row_group_id, column_id, column_path, segment_id, segment_type, start, count,
+       compression, CAST(stats AS VARCHAR), has_updates, persistent, block_id, block_offset,
+       CAST(additional_block_ids AS VARCHAR)
+FROM pragma_storage_info($name) ORDER BY ALL
+"""
+TABLE_SQL = "SELECT sql FROM duckdb_tables() WHERE table_name = $name AND schema_name = 'main'"
+
+
+def storage_key(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """A key of the table's definition, row count and on-disk layout, read from DuckDB's
+    metadata (no data is read); ``None`` when the table is absent or holds data not yet
+    checkpointed (then only hashing can tell). See the module note for what it proves."""
+    row = con.execute(TABLE_SQL, {"name": name}).fetchone()
+    if row is None:
+        return None
+    segments = con.execute(STORAGE, {"name": name}).fetchall()
+    if any(s[9] or not s[10] for s in segments):  # pending updates, or not on disk yet
+        return None
+    count = con.execute(
+        exp.select(exp.func("count", exp.Star())).from_(exp.to_table(name)).sql(dialect=DIALECT)
+    ).fetchone()
+    text = repr((duckdb.__version__, row[0], count[0] if count else 0, segments))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Carried:
+    """What the last call left: every fingerprint, valid as is when ``unchanged`` (the file
+    was not written since), else each one only while its table's storage key is ``keys``'."""
+
+    states: dict[str, TableState]
+    keys: dict[str, str]
+    unchanged: bool
+
+
+NOTHING = Carried({}, {}, False)
+
+
+def carried_states(con: duckdb.DuckDBPyConnection) -> Carried:
+    """The fingerprints the last call left next to the warehouse (none without a file)."""
     mark = warehouse_mark(con)
     if mark is None:
-        return {}
+        return NOTHING
     path, now = mark
     try:
         saved = json.loads(Path(f"{path}{CARRIED_SUFFIX}").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-    if not isinstance(saved, dict) or saved.get("mark") != now:
-        return {}
+        return NOTHING
+    if not isinstance(saved, dict) or saved.get("version") != CARRY_VERSION:
+        return NOTHING
     tables = saved.get("tables")
     if not isinstance(tables, dict):
+        return NOTHING
+    try:
+        states = {str(t): TableState(int(v["rows"]), str(v["digest"])) for t, v in tables.items()}
+        keys = {str(t): str(v["key"]) for t, v in tables.items() if v.get("key")}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return NOTHING
+    return Carried(states, keys, saved.get("mark") == now)
+
+
+CARRY_VERSION = 2
+
+
+def still_valid(con: duckdb.DuckDBPyConnection, carried: Carried) -> dict[str, TableState]:
+    """The carried fingerprints that hold now: all of them when the file is unchanged,
+    else (after a checkpoint) those whose table's storage key is the same."""
+    if carried.unchanged:
+        return dict(carried.states)
+    if not carried.keys:
         return {}
-    return {str(t): TableState(int(r), str(d)) for t, (r, d) in tables.items()}
+    try:
+        con.execute("CHECKPOINT")
+    except duckdb.Error:
+        return {}
+    return {
+        table: state
+        for table, state in carried.states.items()
+        if (key := carried.keys.get(table)) is not None and storage_key(con, table) == key
+    }
 
 
 def carry_states(con: duckdb.DuckDBPyConnection, states: dict[str, TableState]) -> bool:
-    """Checkpoint, then leave ``states`` (valid now) for the next call with the file's mark.
-    False (and nothing left) when the warehouse cannot be checkpointed or has no file."""
+    """Checkpoint, then leave ``states`` (valid now) for the next call with each table's
+    storage key and the file's mark. False (and nothing left) when the warehouse cannot be
+    checkpointed or has no file."""
     mark = warehouse_mark(con)
     if mark is None:
         return False
@@ -227,10 +305,14 @@ def carry_states(con: duckdb.DuckDBPyConnection, states: dict[str, TableState]) 
         con.execute("CHECKPOINT")
     except duckdb.Error:
         return False
+    tables = {
+        t: {"rows": s.rows, "digest": s.digest, "key": storage_key(con, t)}
+        for t, s in sorted(states.items())
+    }
     mark = warehouse_mark(con)
     if mark is None:
         return False
-    body = {"mark": mark[1], "tables": {t: [s.rows, s.digest] for t, s in sorted(states.items())}}
+    body = {"version": CARRY_VERSION, "mark": mark[1], "tables": tables}
     temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     try:
         temporary.write_text(json.dumps(body), encoding="utf-8")
@@ -348,13 +430,16 @@ def run_stages(
     progress: Progress | None = None,
     on_stage: OnStage | None = None,
     outbox: Engine | None = None,
+    strict: bool = False,
 ) -> RunReport:
     """Run the stale stages of ``stages`` (default: :func:`default_stages`) in order.
 
     ``only`` restricts the run to the named stages (see :func:`select_stages`);
     the others are reported as skipped. ``force`` runs the selected stages even
     when fresh. With ``outbox`` (the operational database), a close that ran queues
-    its ``payout.scheduled`` webhooks there (:func:`announce_payouts`). A stage that
+    its ``payout.scheduled`` webhooks there (:func:`announce_payouts`). ``strict`` hashes
+    every input instead of trusting a fingerprint carried from the last call (see the
+    module note). A stage that
     fails raises; the stages before it stay committed and recorded, so the next call
     resumes where this one stopped.
     """
@@ -366,9 +451,13 @@ def run_stages(
     ensure_schema(con)
     say = progress or (lambda _step: None)
     tell = on_stage or (lambda _stage, _state: None)
-    states = carried_states(con)
-    if states:
+    carried = NOTHING if strict else carried_states(con)
+    states = still_valid(con, carried)
+    if carried.unchanged:
         say(f"warehouse unchanged since the last run: {len(states)} table fingerprints reused")
+    elif states:
+        say(f"{len(states)} of {len(carried.states)} table fingerprints reused (storage unchanged)")
+    hashed: list[str] = []
     reports: list[StageReport] = []
     for stage in plan:
         if stage.name not in chosen:
@@ -380,6 +469,7 @@ def run_stages(
             if table not in states:
                 say(f"{stage.name}: reading {table}")
                 states[table] = table_state(con, table)
+                hashed.append(table)
         inputs = Inputs(tuple((t, states[t]) for t in stage.inputs), stage.config)
         last = _last_run(con, stage, *period)
         fresh = last is not None and last.inputs_digest == inputs.digest()
@@ -414,7 +504,7 @@ def run_stages(
             states.pop(table, None)
         reports.append(StageReport(stage.name, True, reason, seconds, outcome, outcome.warnings))
     carry_states(con, states)
-    return RunReport(start, end, tuple(reports))
+    return RunReport(start, end, tuple(reports), tuple(hashed))
 
 
 # --- one stage at a time, as the single-stage commands run it --------------------------

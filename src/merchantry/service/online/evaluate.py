@@ -35,7 +35,11 @@ Fn = Callable[[Row], Any]
 
 
 def compile_expr(node: exp.Expr) -> Fn:
-    """A function of a row computing ``node`` as DuckDB would (``None`` for NULL)."""
+    """A function of a row computing ``node`` as DuckDB would (``None`` for NULL).
+
+    A part that reads no column (``CAST('2026-03-01' AS DATE)``, ``100 * 30``) is computed
+    once, here, when its value is a plain scalar; operators with a constant operand then
+    skip calling it (a quote evaluates a few hundred such parts)."""
     handler = _HANDLERS.get(type(node))
     if handler is None:
         if isinstance(node, exp.Anonymous):
@@ -43,7 +47,37 @@ def compile_expr(node: exp.Expr) -> Fn:
         raise CompileError(
             f"no translation rule for {type(node).__name__} in {node.sql(dialect='duckdb')}"
         )
-    return handler(node)
+    fn = handler(node)
+    if _is_constant(fn) or node.find(exp.Column) is not None:
+        return fn
+    try:
+        value = fn({})
+    except (CompileError, ArithmeticError, ValueError, TypeError):
+        return fn  # left to fail (or not) at run time, as before
+    return _const(value) if isinstance(value, _SCALARS) else fn
+
+
+_SCALARS: Final = (type(None), bool, int, str, Decimal, date, datetime, float)
+_NO_VALUE: Final = object()
+
+
+def _const(value: Any) -> Fn:
+    """A constant function, marked so that callers can read its value at compile time."""
+
+    def constant(_row: Row) -> Any:
+        return value
+
+    constant.constant_value = value  # type: ignore[attr-defined]
+    return constant
+
+
+def _is_constant(fn: Fn) -> bool:
+    return hasattr(fn, "constant_value")
+
+
+def _value(fn: Fn) -> Any:
+    """The value of a constant function, else ``_NO_VALUE``."""
+    return getattr(fn, "constant_value", _NO_VALUE)
 
 
 def compile_columns(columns: Sequence[tuple[str, exp.Expr]]) -> Callable[[dict[str, Any]], None]:
@@ -81,16 +115,15 @@ def _literal(node: exp.Literal) -> Fn:
     else:
         text = str(node.this)
         value = int(text) if re.fullmatch(r"-?\d+", text) else Decimal(text)
-    return lambda _row: value
+    return _const(value)
 
 
 def _constant(value: Any) -> Callable[[exp.Expr], Fn]:
-    return lambda _node: lambda _row: value
+    return lambda _node: _const(value)
 
 
 def _boolean(node: exp.Boolean) -> Fn:
-    value = bool(node.this)
-    return lambda _row: value
+    return _const(bool(node.this))
 
 
 def _paren(node: exp.Paren) -> Fn:
@@ -157,6 +190,16 @@ def _not(node: exp.Not) -> Fn:
 def _binary(op: Callable[[Any, Any], Any]) -> Callable[[exp.Expr], Fn]:
     def build(node: exp.Expr) -> Fn:
         left, right = compile_expr(node.this), compile_expr(node.expression)
+        fixed = _value(right)
+        if fixed is None:
+            return _const(None)
+        if fixed is not _NO_VALUE:
+
+            def with_constant(row: Row) -> Any:
+                a = left(row)
+                return None if a is None else op(a, fixed)
+
+            return with_constant
 
         def run(row: Row) -> Any:
             a = left(row)
@@ -191,6 +234,24 @@ def _in(node: exp.In) -> Fn:
         raise CompileError(f"no translation rule for {node.sql(dialect='duckdb')}")
     this = compile_expr(node.this)
     options = [compile_expr(e) for e in node.expressions]
+    values = [_value(o) for o in options]
+    if all(v is not _NO_VALUE for v in values):
+        try:
+            listed = frozenset(v for v in values if v is not None)
+        except TypeError:  # an unhashable constant: compared one by one below
+            pass
+        else:
+            some_null = any(v is None for v in values)
+
+            def in_constants(row: Row) -> bool | None:
+                value = this(row)
+                if value is None:
+                    return None
+                if value in listed:
+                    return True
+                return None if some_null else False
+
+            return in_constants
 
     def run(row: Row) -> bool | None:
         value = this(row)
@@ -322,7 +383,18 @@ def _sign(value: Any) -> int:
 
 
 def _coalesce(node: exp.Expr) -> Fn:
-    parts = [compile_expr(node.this), *(compile_expr(e) for e in node.expressions)]
+    parts: list[Fn] = []
+    for part in [compile_expr(node.this), *(compile_expr(e) for e in node.expressions)]:
+        value = _value(part)
+        if value is None:
+            continue  # a NULL part never answers
+        parts.append(part)
+        if value is not _NO_VALUE:
+            break  # a constant answers whenever it is reached
+    if not parts:
+        return _const(None)
+    if len(parts) == 1:
+        return parts[0]
 
     def run(row: Row) -> Any:
         for part in parts:
@@ -351,7 +423,19 @@ def _case(node: exp.Case) -> Fn:
     subject = compile_expr(node.this) if node.this is not None else None
     branches = [(compile_expr(i.this), compile_expr(i.args["true"])) for i in node.args["ifs"]]
     default = node.args.get("default")
-    otherwise = compile_expr(default) if default is not None else (lambda _row: None)
+    otherwise = compile_expr(default) if default is not None else _const(None)
+    if subject is None:  # a constant test: a branch never or always taken
+        kept: list[tuple[Fn, Fn]] = []
+        for test, value in branches:
+            known = _value(test)
+            if known is _NO_VALUE:
+                kept.append((test, value))
+            elif known is True:
+                otherwise = value
+                break
+        branches = kept
+        if not branches:
+            return otherwise
 
     def run(row: Row) -> Any:
         if subject is None:

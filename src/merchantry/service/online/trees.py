@@ -3,17 +3,20 @@
 ``HistGradientBoostingClassifier.predict_proba`` on one row costs milliseconds
 (input validation, OpenMP start-up); a real-time decision cannot pay that.
 :class:`OneRowTrees` reads the fitted trees once (each node's feature, threshold,
-NaN direction, children, leaf value) and walks every tree at once with numpy, one
-level per step. The probability is the one scikit-learn computes: the baseline
-plus each tree's leaf value, added in iteration order in float64, through the
-same ``expit``. ``tests/online/test_trees.py`` compares it bit for bit with
-``predict_proba``. A model this cannot read exactly (categorical splits, more
-than one tree per iteration) is refused, and the caller keeps scikit-learn.
+NaN direction, children, leaf value) and compiles them into one Python function
+of nested ``if`` statements, one block per tree (walking all trees at once with
+numpy, one level per step, cost several times as much: a dozen numpy calls a level).
+The probability is the one scikit-learn computes: the baseline plus each tree's
+leaf value, added in iteration order in float64, through the same ``expit``.
+``tests/online/test_trees.py`` compares it bit for bit with ``predict_proba``. A
+model this cannot read exactly (categorical splits, more than one tree per
+iteration) is refused, and the caller keeps scikit-learn.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,8 +32,40 @@ class UnsupportedModel(ValueError):
     """The estimator has a structure the one-row walker does not reproduce exactly."""
 
 
+def _number(value: Any) -> str:
+    """A float64 as Python source that reads back as the same float (``repr`` does)."""
+    number = float(value)
+    return repr(number) if math.isfinite(number) else f"float({str(number)!r})"
+
+
+def _emit_tree(nodes: Any, lines: list[str]) -> None:
+    """Append one tree as nested ``if`` blocks that add its leaf's value to ``raw``.
+
+    A node sends a row left when its value is ``<=`` the threshold, or when the value is
+    missing (NaN: every comparison is false) and the node sends missing values left.
+    Floats are written with ``repr``, which reads back as the same float64."""
+    stack: list[tuple[int, int, str]] = [(0, 1, "")]
+    while stack:
+        node, depth, prefix = stack.pop()
+        pad = "    " * depth
+        if prefix:
+            lines.append(pad[:-4] + prefix)
+        if depth > 90:
+            raise UnsupportedModel("a tree is too deep to compile")
+        if nodes["is_leaf"][node]:
+            lines.append(f"{pad}raw += {_number(nodes['value'][node])}")
+            continue
+        x = f"x{int(nodes['feature_idx'][node])}"
+        test = f"{x} <= {_number(nodes['num_threshold'][node])}"
+        if nodes["missing_go_to_left"][node]:
+            test += f" or {x} != {x}"
+        lines.append(f"{pad}if {test}:")
+        stack.append((int(nodes["right"][node]), depth + 1, "else:"))
+        stack.append((int(nodes["left"][node]), depth + 1, ""))
+
+
 class OneRowTrees:
-    """All trees of a binary HistGradientBoostingClassifier as flat node arrays."""
+    """All trees of a binary HistGradientBoostingClassifier, compiled for one row."""
 
     def __init__(self, model: RiskModel) -> None:
         estimator: Any = model.estimator
@@ -41,55 +76,22 @@ class OneRowTrees:
         if getattr(estimator, "n_trees_per_iteration_", 1) != 1:
             raise UnsupportedModel("more than one tree per iteration (multi-class)")
         self.features: tuple[str, ...] = model.card.features
-        feature: list[npt.NDArray[np.int64]] = []
-        threshold: list[FloatArray] = []
-        nan_left: list[npt.NDArray[np.bool_]] = []
-        left: list[npt.NDArray[np.int64]] = []
-        right: list[npt.NDArray[np.int64]] = []
-        leaf: list[npt.NDArray[np.bool_]] = []
-        value: list[FloatArray] = []
-        roots: list[int] = []
-        offset = 0
+        names = ", ".join(f"x{i}" for i in range(len(self.features)))
+        start = float(np.asarray(baseline, dtype=np.float64).ravel()[0])
+        lines = ["def walk(x):", f"    ({names},) = x", f"    raw = {_number(start)}"]
         for iteration in predictors:
             nodes = iteration[0].nodes
             if np.any(nodes["is_categorical"]):
                 raise UnsupportedModel("a tree splits on a categorical feature")
-            roots.append(offset)
-            is_leaf = nodes["is_leaf"].astype(bool)
-            here = np.arange(len(nodes), dtype=np.int64) + offset
-            feature.append(np.where(is_leaf, 0, nodes["feature_idx"]).astype(np.int64))
-            threshold.append(nodes["num_threshold"].astype(np.float64))
-            nan_left.append(nodes["missing_go_to_left"].astype(bool))
-            left.append(np.where(is_leaf, here, nodes["left"].astype(np.int64) + offset))
-            right.append(np.where(is_leaf, here, nodes["right"].astype(np.int64) + offset))
-            leaf.append(is_leaf)
-            value.append(nodes["value"].astype(np.float64))
-            offset += len(nodes)
-        self._feature = np.concatenate(feature)
-        self._threshold = np.concatenate(threshold)
-        self._nan_left = np.concatenate(nan_left)
-        self._left = np.concatenate(left)
-        self._right = np.concatenate(right)
-        self._leaf = np.concatenate(leaf)
-        self._value = np.concatenate(value)
-        self._roots = np.array(roots, dtype=np.int64)
-        self._baseline = float(np.asarray(baseline, dtype=np.float64).ravel()[0])
+            _emit_tree(nodes, lines)
+        lines.append("    return raw")
+        namespace: dict[str, Any] = {}
+        exec(compile("\n".join(lines), "<risk-model-trees>", "exec"), namespace)
+        self._walk: Callable[[Sequence[float]], float] = namespace["walk"]
 
     def probability(self, row: Sequence[float]) -> float:
         """P(abuse) of one row in ``features`` order (NaN for a missing value)."""
-        x = np.asarray(row, dtype=np.float64)
-        at = self._roots.copy()
-        while True:
-            done = self._leaf[at]
-            if done.all():
-                break
-            values = x[self._feature[at]]
-            missing = np.isnan(values)
-            go_left = np.where(missing, self._nan_left[at], values <= self._threshold[at])
-            at = np.where(go_left, self._left[at], self._right[at])
-        raw = self._baseline
-        for leaf_value in self._value[at].tolist():
-            raw += leaf_value
+        raw = self._walk([float(v) for v in row])
         return float(expit(np.float64(raw)))
 
     def probability_of(self, features: Mapping[str, object]) -> float:
