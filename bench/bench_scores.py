@@ -49,7 +49,8 @@ SETUP: Final = """
 CREATE OR REPLACE MACRO hb(x) AS CAST(hash(x) >> 1 AS BIGINT);
 INSERT INTO categories
 SELECT code, code, code, NULL, 7 FROM (SELECT unnest($industries) AS code);
-INSERT INTO shops
+INSERT INTO shops (shop_id, name, industry, main_category_id, store_type, opened_date, region,
+                   county_code, tags, entry_plan, business_mode)
 SELECT 's' || i, 's' || i, $industries[hb(i) % len($industries) + 1],
        $industries[hb(i) % len($industries) + 1],
        ['personal', 'enterprise', 'flagship'][hb(i * 3) % 3 + 1],
@@ -66,7 +67,11 @@ SELECT i, 'o' || i AS order_id, 's' || (hb(i) % $shops) AS shop_id, hb(i) % $sho
          + to_seconds(hb(i * 3) % 86400) AS paid_at,
        hb(i * 5) % 1000 AS r
 FROM range($orders) AS t(i);
-INSERT INTO orders
+INSERT INTO orders (order_id, shop_id, buyer_id, sku_id, quantity, paid_at, goods_fen,
+                    shipping_fen, platform_coupon_fen, merchant_coupon_fen, amount_paid_fen, scene,
+                    entry_point, ad_product, ad_cost_fen, creator_id, commission_rate_bp,
+                    ad_commission_rate_bp, insurance_type, insured_by, is_gift, buyer_device_hash,
+                    buyer_phone_hash, buyer_address_hash, buyer_payment_hash, ship_to_region)
 SELECT order_id, shop_id, 'b' || (hb(i * 13) % 1000000), shop_id || '-k', 1, paid_at,
        5000, 0, 0, 0, 5000, 'live', 'douyin_app', NULL, 0, NULL, NULL, NULL, NULL, NULL,
        r < 4, 'd', 'p', 'a', 'y', CASE WHEN r % 50 = 0 THEN '新疆' ELSE '浙江' END
@@ -102,7 +107,9 @@ INSERT INTO reviews
 SELECT 'v' || order_id, order_id, CASE WHEN r % 10 < 1 THEN 1 WHEN r % 10 < 3 THEN 4 ELSE 5 END,
        5 - r % 2, NULL, picked + INTERVAL 70 HOUR
 FROM j WHERE NOT instant AND r >= 800;
-INSERT INTO cs_sessions
+INSERT INTO cs_sessions (session_id, shop_id, buyer_id, order_id, started_at,
+                         first_response_seconds, rounds, unanswered_rounds,
+                         total_response_seconds, agent_id, rating, escalated)
 SELECT 'c' || order_id, shop_id, 'b', order_id, paid_at + INTERVAL 1 HOUR, 20, 1 + r % 4,
        CASE WHEN r % 10 = 0 THEN 1 ELSE 0 END, (1 + r % 4) * (10 + hb(shop) % 90), 'kf',
        CASE WHEN r % 3 = 0 THEN 1 + r % 5 END, r % 31 = 0

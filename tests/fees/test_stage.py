@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from merchantry.cli.main import app
 from merchantry.fees import compute_fees, fee_statement
+from merchantry.fees.engine import period_duplicates
 from merchantry.kit.errors import InputError, NotFound
 from merchantry.rulebook.columns import CONDITION_COLUMNS, SCORE_COLUMNS
 from merchantry.rulebook.facts import INTERNAL_FACT_COLUMNS, fact_relation
@@ -199,3 +200,25 @@ class TestCommandLine:
         assert "tsf.waiver.chengfang" in result.output
         assert "from douyin-2025" in result.output
         assert "ASSUMPTION" in result.output
+
+
+def test_the_duplicate_key_check_covers_the_periods_orders_only(market: Market):
+    """A run can only have duplicated the lines of the orders it wrote (those paid in its
+    period), so that is all the check reads: a daily run never groups the whole history."""
+    march = market.order(goods=10_000)
+    april = market.order(goods=10_000, paid_at=datetime(2026, 4, 2, 9, 0))
+    compute_fees(market.con, "douyin-2026", date(2026, 3, 1), date(2026, 4, 30))
+    twice = "INSERT INTO fee_lines SELECT * FROM fee_lines WHERE order_id = ? AND fee_kind = ?"
+    market.con.execute(twice, [april, "technical_service_fee"])  # a duplicate in April …
+    april_only = (date(2026, 4, 1), date(2026, 4, 30))
+    march_only = (date(2026, 3, 1), date(2026, 3, 31))
+    assert period_duplicates(market.con, "douyin-2026", *april_only) == 1
+    assert period_duplicates(market.con, "douyin-2026", *march_only) == 0  # … is not March's
+    assert period_duplicates(market.con, "douyin-2025", *april_only) == 0  # nor another book's
+    # so a March run is not blocked by it, and its own lines are checked and written
+    summary = compute_fees(market.con, "douyin-2026", *march_only)
+    assert summary.orders == 1
+    found = market.con.execute(
+        "SELECT count(*) FROM fee_lines WHERE order_id = ? AND rulebook = 'douyin-2026'", [march]
+    ).fetchone()
+    assert found == (1,)
