@@ -457,6 +457,117 @@ def installation_failures(
     return failures
 
 
+def _creator_balance(con: duckdb.DuckDBPyConnection, account: str, creator: str, day: date) -> int:
+    row = con.execute(
+        "SELECT coalesce(sum(amount_fen), 0) FROM journal_postings "
+        "WHERE account = ? AND party = ? AND booked_on <= ?",
+        [account, creator, day],
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def creator_hold_failures(
+    con: duckdb.DuckDBPyConnection, rulebooks: Sequence[str], dirs: Sequence[Path]
+) -> list[str]:
+    """The affiliate reserve and freeze (§3.7). A ¥62,500 sale at 20% commission by a B-rated
+    creator: commission 1,250,000 fen, less the 10% creator fee, 1,125,000 settles on 06-17
+    (receipt 06-02 + 15). 5% of it (56,250) stays in the reserve until 07-02 (06-17 + 15); a
+    cross-border shop's commission keeps none. A second creator's violation on 06-20 freezes
+    all of its settled commission until 12-17 (06-20 + 180)."""
+    if "douyin-2026" not in rulebooks:
+        return []
+    market = Market(con)
+    reserved, frozen, abroad = (market.creator("B") for _ in range(3))
+    for creator, mode in ((reserved, "domestic"), (frozen, "domestic"), (abroad, "cross_border")):
+        shop = market.shop(business_mode=mode)
+        order = market.order(
+            shop, creator=creator, commission_bp=2_000, goods=6_250_000, paid_at=PAID
+        )
+        market.confirm_receipt(order, after=RECEIPT)
+    insert(
+        con,
+        "creator_violations",
+        {"violation_id": "CV1", "creator_id": frozen, "kind": "false_promotion",
+         "occurred_at": datetime(2026, 6, 20, 9)},
+    )  # fmt: skip
+    _close(con, "douyin-2026", (date(2026, 6, 1), date(2026, 12, 31)), dirs)
+    failures = []
+
+    def expect(rule: str, what: str, got: object, want: object) -> None:
+        if got != want:
+            failures.append(f"douyin-2026:{rule}: {what}: expected {want}, got {got}")
+
+    settled, release = date(2026, 6, 17), date(2026, 7, 2)
+    expect(
+        "commission.reserve",
+        "reserve on the settlement day",
+        _creator_balance(con, "creator_reserve", reserved, settled),
+        56_250,
+    )
+    expect(
+        "commission.reserve",
+        "available on the settlement day",
+        _creator_balance(con, "creator_available", reserved, settled),
+        1_068_750,
+    )
+    expect(
+        "commission.reserve",
+        "reserve the day before release",
+        _creator_balance(con, "creator_reserve", reserved, release - timedelta(days=1)),
+        56_250,
+    )
+    expect(
+        "commission.reserve",
+        "reserve on the 15th day after",
+        _creator_balance(con, "creator_reserve", reserved, release),
+        0,
+    )
+    expect(
+        "commission.reserve",
+        "available once released",
+        _creator_balance(con, "creator_available", reserved, release),
+        1_125_000,
+    )
+    expect(
+        "commission.reserve",
+        "cross-border reserve",
+        _creator_balance(con, "creator_reserve", abroad, settled),
+        0,
+    )
+    expect(
+        "commission.reserve",
+        "cross-border available",
+        _creator_balance(con, "creator_available", abroad, settled),
+        1_125_000,
+    )
+    thawed = date(2026, 12, 17)
+    expect(
+        "commission.freeze",
+        "frozen on the violation's day",
+        _creator_balance(con, "creator_frozen", frozen, date(2026, 6, 20)),
+        1_068_750,
+    )
+    expect(
+        "commission.freeze",
+        "frozen on day 179",
+        _creator_balance(con, "creator_frozen", frozen, thawed - timedelta(days=1)),
+        1_068_750,
+    )
+    expect(
+        "commission.freeze",
+        "frozen on day 180",
+        _creator_balance(con, "creator_frozen", frozen, thawed),
+        0,
+    )
+    expect(
+        "commission.freeze",
+        "available after the freeze",
+        _creator_balance(con, "creator_available", frozen, thawed),
+        1_125_000,
+    )
+    return failures  # fmt: skip
+
+
 GROUPS: dict[str, Callable[[duckdb.DuckDBPyConnection, Sequence[str], Sequence[Path]], list[str]]]
 GROUPS = {
     "settlement": settlement_failures,
@@ -465,6 +576,7 @@ GROUPS = {
     "insurance": insurance_failures,
     "annual": annual_failures,
     "installation": installation_failures,
+    "creator_holds": creator_hold_failures,
 }
 """Ledger pin groups, by what they exercise (the mutation check picks by effect kind)."""
 

@@ -55,6 +55,8 @@ GROUP_OF_KIND: Final = {
     "insurance_terms": "insurance",
     "annual_fee": "annual",
     "installation_hold": "installation",
+    "commission_reserve": "creator_holds",
+    "commission_freeze": "creator_holds",
 }
 """Pin group that exercises each ledger-side effect kind; every other kind is a fee kind."""
 KNOWN_SURVIVORS: Final = {

@@ -71,6 +71,7 @@ SELECT
   o.creator_id AS order_creator_id,
   o.commission_rate_bp AS order_commission_rate_bp,
   o.ad_commission_rate_bp AS order_ad_commission_rate_bp,
+  o.colonel_rate_bp AS order_colonel_rate_bp,
   o.insurance_type AS order_insurance_type,
   o.insured_by AS order_insured_by,
   o.is_gift AS order_is_gift,

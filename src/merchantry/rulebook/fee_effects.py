@@ -142,6 +142,14 @@ FEE_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
                 required=False,
                 default=10_000,
             ),
+            FieldSpec(
+                "with_colonel_max_bp",
+                "Highest creator rate plus colonel (团长) service-fee rate "
+                "(order.colonel_rate_bp), bp: the creator's rate is cut so the two stay within "
+                "it, even below min_rate_bp (the fee run warns about each such order).",
+                maximum=10_000,
+                required=False,
+            ),
         ),
         (S.FIRST,),
         fee_kind="affiliate_commission",
@@ -283,6 +291,8 @@ def _describe_commission(effect: Effect) -> str:
     low, high = effect.int("min_rate_bp"), effect.int("max_rate_bp")
     if low or high < 10_000:
         text += f", held inside {bp_text(low)}..{bp_text(high)}"
+    if "with_colonel_max_bp" in {k for k, _ in effect.values}:
+        text += f", with the colonel fee at most {bp_text(effect.int('with_colonel_max_bp'))}"
     return text
 
 

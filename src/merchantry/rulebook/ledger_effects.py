@@ -118,6 +118,41 @@ LEDGER_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
         stage=Stage.LEDGER,
     ),
     EffectKind(
+        "commission_reserve",
+        "Affiliate commission reserve (账户预留金): when a creator's commission settles, this "
+        "share of it is held in the creator's reserve for ``hold_days`` and then released to "
+        "the creator's available balance, so the reserve always holds the share of the last "
+        "``hold_days`` days' settled commission. Ledger stage.",
+        (
+            FieldSpec("share_bp", "Share of settled commission held back, bp.", maximum=10_000),
+            FieldSpec(
+                "hold_days",
+                "Days the share stays in the reserve after the commission settles.",
+                minimum=1,
+                maximum=365,
+            ),
+        ),
+        (S.FIRST,),
+        stage=Stage.LEDGER,
+    ),
+    EffectKind(
+        "commission_freeze",
+        "Freeze of a creator's commission after a confirmed creator violation (违规冻结): the "
+        "creator's settled, unwithdrawn commission on the violation's day is frozen for "
+        "``freeze_days`` and then released. The rule's condition is evaluated on the "
+        "violation's creator (``creator.*``). Ledger stage.",
+        (
+            FieldSpec(
+                "freeze_days",
+                "Days the commission stays frozen (the rule's longest period).",
+                minimum=1,
+                maximum=3_660,
+            ),
+        ),
+        (S.FIRST,),
+        stage=Stage.LEDGER,
+    ),
+    EffectKind(
         "compensation_reduction",
         "Lowers the compensation a merchant pays on an after-sales case (减赔); the platform "
         "bears the waived share. Ledger stage.",
@@ -169,6 +204,12 @@ DESCRIBERS.update(
         ),
         "commission_settlement_days": lambda e: (
             f"commission settles {e.int('days')} days after receipt (not before the goods payment)"
+        ),
+        "commission_reserve": lambda e: (
+            f"{bp_text(e.int('share_bp'))} of settled commission held {e.int('hold_days')} days"
+        ),
+        "commission_freeze": lambda e: (
+            f"creator's unwithdrawn commission frozen {e.int('freeze_days')} days"
         ),
         "compensation_reduction": lambda e: (
             f"{bp_text(e.int('share_bp'))} of the merchant's compensation borne by the platform"

@@ -44,6 +44,7 @@ ORDER_FIELDS: Final = (
     "creator_id",
     "commission_rate_bp",
     "ad_commission_rate_bp",
+    "colonel_rate_bp",
     "insurance_type",
     "insured_by",
     "is_gift",
