@@ -43,7 +43,7 @@ from merchantry.store.warehouse import ensure_schema
 
 Progress = Callable[[str], None]
 
-LEDGER_LOGIC: Final = "daily-close/1"
+LEDGER_LOGIC: Final = "daily-close/2"
 """Bumped when what the close posts for the same inputs changes: every mark goes stale."""
 
 _PART: Final = "SELECT count(*) || ':' || CAST(coalesce(sum(hash(x)), 0) AS VARCHAR) FROM "
@@ -55,6 +55,7 @@ DIGEST_PARTS: Final = (
     " OR CAST(x.closed_at AS DATE) BETWEEN $from AND $end",
     "fee_lines AS x WHERE x.rulebook = $rulebook AND x.accrued_on BETWEEN $from AND $fees_end",
     "violations AS x WHERE CAST(x.occurred_at AS DATE) BETWEEN $from AND $end",
+    "creator_violations AS x WHERE CAST(x.occurred_at AS DATE) BETWEEN $from AND $end",
     "shop_scores AS x WHERE x.score_date BETWEEN $from AND $end",
     "journal_entries AS x WHERE x.booked_on BETWEEN $from AND $end AND x.close_key <> $close_key",
     "overturned_entries AS x",
