@@ -457,6 +457,82 @@ def installation_failures(
     return failures
 
 
+def _compensate(con: duckdb.DuckDBPyConnection, order: str, fen: int, day: datetime) -> None:
+    """The merchant compensates the buyer ``fen`` on ``day`` (an approved case, no refund)."""
+    insert(
+        con,
+        "after_sales",
+        {"case_id": f"C-{order}", "order_id": order, "requested_at": day - timedelta(hours=5),
+         "type": "refund_only", "reason_code": "quality", "reason_text": None,
+         "evidence_images": None, "amount_fen": 0, "compensation_fen": fen,
+         "outcome": "approved", "responsible_party": "merchant", "closed_at": day,
+         "escalated": False},
+    )  # fmt: skip
+
+
+def advance_failures(
+    con: duckdb.DuckDBPyConnection, rulebooks: Sequence[str], dirs: Sequence[Path]
+) -> list[str]:
+    """The after-sales-risk experience deposit. Each shop's only sale is a ¥0 order (no fee),
+    so a compensation of N fen leaves its goods payments at exactly -N: the platform advanced
+    N. Every shop holds its base due (¥500; ¥200,000 for phone top-up; nothing for
+    zero-deposit entry) from the first close. An advance above the lower of balance and base
+    due makes 2x the (counted) base owed from that day; a sale bringing the goods payments
+    back above zero on 06-12 starts the 30 clean days (owed on 07-10, not 07-11); a
+    special-category experience deposit applies instead of it."""
+    if "douyin-2026" not in rulebooks:
+        return []
+    market = Market(con)
+    hit = datetime(2026, 6, 10, 15)
+    cases = []
+    for why, shop_kw, industry, fen in (
+        ("advance = base due: not past the bound", {}, "apparel", 50_000),
+        ("advance 1 fen past the base due", {}, "apparel", 50_001),
+        ("zero-deposit shop, 1 fen advanced", {"entry_plan": "zero_deposit"}, "apparel", 1),
+        ("phone top-up, 1 fen past its ¥200,000", {}, "phone_topup", 20_000_001),
+        ("durian seller: its special deposit instead", {}, "durian", 60_000),
+    ):
+        shop = market.shop(industry=industry, **shop_kw)
+        order = market.order(shop, industry=industry, goods=0, paid_at=PAID)
+        _compensate(con, order, fen, hit)
+        cases.append((why, shop))
+    back = datetime(2026, 6, 12, 10)  # a sale puts the goods payments back above zero
+    market.order(cases[1][1], goods=60_000, paid_at=back)
+    market.order(cases[2][1], goods=60_000, paid_at=back)
+    market.order(cases[3][1], industry="phone_topup", goods=25_000_000, paid_at=back)
+    _close(con, "douyin-2026", (date(2026, 6, 1), date(2026, 7, 31)), dirs)
+    book = load_rulebook("douyin-2026", dirs)
+    day = hit.date()
+    wants = [
+        ("deposit.advance", (50_000, 50_000)),
+        ("deposit.advance", (50_000, 150_000)),
+        ("deposit.advance.zero-deposit", (0, 100_000)),
+        ("deposit.advance.special", (20_000_000, 21_000_000)),
+        ("deposit.advance", (10_050_000, 10_050_000)),  # the durian sale is 06-01
+    ]
+    failures = []
+    for (why, shop), (rule, want) in zip(cases, wants, strict=True):
+        got = (
+            required_on(con, book, shop, day - timedelta(days=1)),
+            required_on(con, book, shop, day),
+        )
+        if got != want:
+            failures.append(f"douyin-2026:{rule}: {why}: expected {want}, got {got}")
+    for (why, shop), (rule, _), want in zip(
+        cases[1:4],
+        wants[1:4],
+        ((150_000, 50_000), (100_000, 0), (21_000_000, 20_000_000)),
+        strict=True,
+    ):
+        got = (
+            required_on(con, book, shop, date(2026, 7, 10)),
+            required_on(con, book, shop, date(2026, 7, 11)),
+        )
+        if got != want:
+            failures.append(f"douyin-2026:{rule}: {why}: 30 clean days: expected {want}, got {got}")
+    return failures
+
+
 def _creator_balance(con: duckdb.DuckDBPyConnection, account: str, creator: str, day: date) -> int:
     row = con.execute(
         "SELECT coalesce(sum(amount_fen), 0) FROM journal_postings "
@@ -577,6 +653,7 @@ GROUPS = {
     "annual": annual_failures,
     "installation": installation_failures,
     "creator_holds": creator_hold_failures,
+    "advance": advance_failures,
 }
 """Ledger pin groups, by what they exercise (the mutation check picks by effect kind)."""
 

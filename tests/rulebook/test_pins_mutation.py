@@ -57,6 +57,7 @@ GROUP_OF_KIND: Final = {
     "installation_hold": "installation",
     "commission_reserve": "creator_holds",
     "commission_freeze": "creator_holds",
+    "advance_deposit": "advance",
 }
 """Pin group that exercises each ledger-side effect kind; every other kind is a fee kind."""
 KNOWN_SURVIVORS: Final = {

@@ -45,6 +45,7 @@ LEDGER_RULE_KINDS: Final = frozenset(
         "compensation_reduction",
         "deposit_tier",
         "deposit_terms",
+        "advance_deposit",
         "deposit_deduction",
         "annual_fee",
     }

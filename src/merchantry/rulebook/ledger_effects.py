@@ -80,6 +80,39 @@ LEDGER_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
         stage=Stage.LEDGER,
     ),
     EffectKind(
+        "advance_deposit",
+        "Experience deposit (体验保证金) of after-sales-risk merchants: when the platform "
+        "advances (先行垫付) refunds or compensation the shop's goods payments cannot cover, "
+        "and the advance exceeds the lower of the deposit balance and the base amount due, "
+        "the shop owes ``multiple_bp`` of a counted base on top of its base deposit, until "
+        "``clean_days`` pass without such an advance. A special-category experience deposit, "
+        "when one is owed, applies instead (they do not add up). Ledger stage.",
+        (
+            FieldSpec(
+                "multiple_bp",
+                "Amount owed as a multiple of the counted base, bp (20,000 = 2x).",
+                minimum=1,
+                maximum=1_000_000,
+            ),
+            FieldSpec(
+                "base_fen",
+                "Base counted, fen; 0 counts the shop's base amount due (deposit_tier).",
+                required=False,
+                default=0,
+            ),
+            FieldSpec(
+                "clean_days",
+                "Days without an advance past the bound after which it is no longer owed.",
+                required=False,
+                default=30,
+                minimum=1,
+                maximum=365,
+            ),
+        ),
+        (S.FIRST,),
+        stage=Stage.LEDGER,
+    ),
+    EffectKind(
         "deposit_terms",
         "How a deposit is kept (保证金补缴与提现): a shortfall is topped up from the shop's "
         "goods payments; a balance below zero for this many hours brings trading limits; "
@@ -193,6 +226,11 @@ DESCRIBERS.update(
         "experience_deposit": lambda e: (
             f"experience deposit {e.int('amount_fen')} fen until "
             f"{e.int('clean_days')} days pass without such an order"
+        ),
+        "advance_deposit": lambda e: (
+            f"after an uncovered platform advance: {e.int('multiple_bp') / 10_000:g}x "
+            + (f"{e.int('base_fen')} fen" if e.int("base_fen") else "the base amount due")
+            + f" owed until {e.int('clean_days')} days pass without one"
         ),
         "deposit_terms": lambda e: (
             f"shortfall topped up from goods payments; below zero for "
