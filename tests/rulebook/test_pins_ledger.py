@@ -15,6 +15,7 @@ import pytest
 
 from merchantry.fees.holds import installation_holds
 from merchantry.fees.insurance import claim_quote, merchant_eligibility
+from merchantry.fees.obligations import refund_response
 from merchantry.kit.errors import InputError
 from merchantry.ledger.withdrawals import deposit_standing, required_on, withdraw_deposit
 from merchantry.rulebook.checker import load_rulebook
@@ -533,6 +534,53 @@ def advance_failures(
     return failures
 
 
+def refund_response_failures(
+    con: duckdb.DuckDBPyConnection, rulebooks: Sequence[str], dirs: Sequence[Path]
+) -> list[str]:
+    """Taobao's 5 business hours to answer a refund request: asked Monday 10:00, due 15:00;
+    an answer at 15:00 is on time, at 15:01 late. On the assumed calendar (09:00-18:00,
+    Monday to Friday) a Friday 16:00 request is due Monday 12:00. An instant refund is
+    exempt."""
+    if "taobao-2026" not in rulebooks:
+        return []
+    market = Market(con)
+    book = load_rulebook("taobao-2026", dirs)
+    monday, friday = datetime(2026, 6, 1, 10), datetime(2026, 6, 5, 16)
+    cases = [
+        ("answered at the deadline", monday, monday + timedelta(hours=5), False,
+         datetime(2026, 6, 1, 15)),
+        ("answered a minute late", monday, monday + timedelta(hours=5, minutes=1), True,
+         datetime(2026, 6, 1, 15)),
+        ("over the weekend", friday, datetime(2026, 6, 8, 12), False, datetime(2026, 6, 8, 12)),
+    ]  # fmt: skip
+    failures = []
+    for n, (why, asked, answered, late, due) in enumerate(cases):
+        order = market.order(paid_at=asked - timedelta(days=1))
+        insert(
+            con,
+            "after_sales",
+            {"case_id": f"R{n}", "order_id": order, "requested_at": asked,
+             "type": "refund_only", "reason_code": "quality", "reason_text": None,
+             "evidence_images": None, "amount_fen": 1_000, "compensation_fen": 0,
+             "outcome": "approved", "responsible_party": "merchant", "closed_at": answered,
+             "escalated": False},
+        )  # fmt: skip
+        got = refund_response(con, book, f"R{n}")
+        if (got.rule_id, got.due_at, got.late) != ("refund.response", due, late):
+            failures.append(
+                f"taobao-2026:refund.response: {why}: expected due {due}, late {late}; "
+                f"got {got.rule_id} due {got.due_at}, late {got.late}"
+            )
+    instant = market.order(paid_at=monday)
+    market.refund(instant, 1_000, after=timedelta(minutes=10))
+    case = con.execute("SELECT case_id FROM after_sales WHERE order_id = ?", [instant]).fetchone()
+    assert case is not None
+    got = refund_response(con, book, str(case[0]))
+    if got.rule_id is not None:
+        failures.append(f"taobao-2026:refund.response: instant refund held to {got.rule_id}")
+    return failures
+
+
 def _creator_balance(con: duckdb.DuckDBPyConnection, account: str, creator: str, day: date) -> int:
     row = con.execute(
         "SELECT coalesce(sum(amount_fen), 0) FROM journal_postings "
@@ -654,6 +702,7 @@ GROUPS = {
     "installation": installation_failures,
     "creator_holds": creator_hold_failures,
     "advance": advance_failures,
+    "refund_response": refund_response_failures,
 }
 """Ledger pin groups, by what they exercise (the mutation check picks by effect kind)."""
 

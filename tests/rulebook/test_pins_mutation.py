@@ -58,6 +58,7 @@ GROUP_OF_KIND: Final = {
     "commission_reserve": "creator_holds",
     "commission_freeze": "creator_holds",
     "advance_deposit": "advance",
+    "refund_response": "refund_response",
 }
 """Pin group that exercises each ledger-side effect kind; every other kind is a fee kind."""
 KNOWN_SURVIVORS: Final = {

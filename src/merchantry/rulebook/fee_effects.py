@@ -40,6 +40,15 @@ def _check_waiver(values: Mapping[str, EffectValue]) -> list[tuple[str, str]]:
     return []
 
 
+def _check_business_day(values: Mapping[str, EffectValue]) -> list[tuple[str, str]]:
+    opens, closes = values.get("opens_hour"), values.get("closes_hour")
+    if isinstance(opens, int) and isinstance(closes, int) and closes <= opens:
+        return [
+            ("closes_hour", f"business day is empty: closes_hour {closes} <= opens_hour {opens}")
+        ]
+    return []
+
+
 def _check_commission(values: Mapping[str, EffectValue]) -> list[tuple[str, str]]:
     if values.get("rate") == "fixed" and "rate_bp" not in values:
         return [("rate_bp", "rate: fixed needs rate_bp")]
@@ -215,6 +224,29 @@ FEE_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
         stage=Stage.FEES,
     ),
     EffectKind(
+        "refund_response",
+        "How soon a merchant must answer a refund request (退款响应时效): within "
+        "``business_hours`` of business time, counted on a business-day calendar (business "
+        "days Monday to Friday when ``weekdays_only`` is 1, every day when 0; open "
+        "``opens_hour``..``closes_hour``). Applied by ``fees.obligations`` (due time and "
+        "whether the answer was late), not by fee lines.",
+        (
+            FieldSpec(
+                "business_hours", "Business hours allowed for the answer.", minimum=1, maximum=1_000
+            ),
+            FieldSpec("opens_hour", "Hour business time starts each business day.", maximum=23),
+            FieldSpec(
+                "closes_hour", "Hour business time ends each business day.", minimum=1, maximum=24
+            ),
+            FieldSpec(
+                "weekdays_only", "1: business days are Monday to Friday; 0: every day.", maximum=1
+            ),
+        ),
+        (S.FIRST,),
+        stage=Stage.FEES,
+        check=_check_business_day,
+    ),
+    EffectKind(
         "installation_hold",
         "Goods payment held back on orders with a promised installation (安装冻结): a share "
         "of the payment from settlement until the after-sales period ends, and a share "
@@ -305,6 +337,11 @@ DESCRIBERS.update(
         "channel_supplement": lambda e: f"channel supplement +{bp_text(e.int('rate_bp'))}",
         "fee_waiver": _describe_waiver,
         "affiliate_commission": _describe_commission,
+        "refund_response": lambda e: (
+            f"refund requests answered within {e.int('business_hours')} business hours "
+            f"({e.int('opens_hour')}:00-{e.int('closes_hour')}:00, "
+            + ("Monday to Friday)" if e.int("weekdays_only") else "every day)")
+        ),
         "creator_service_fee": lambda e: (
             f"creator service fee {bp_text(e.int('rate_bp'))} of commission"
         ),
