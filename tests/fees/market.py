@@ -161,7 +161,6 @@ class Market:
                 "creator_id": creator,
                 "commission_rate_bp": commission_bp,
                 "ad_commission_rate_bp": ad_commission_bp,
-                "colonel_rate_bp": colonel_bp,
                 "insurance_type": insurance,
                 "insured_by": insured_by,
                 "is_gift": is_gift,
@@ -173,6 +172,8 @@ class Market:
                 "buyer_payment_hash": "y",
             },
         )
+        if colonel_bp is not None:
+            insert(self.con, "order_colonel_fees", {"order_id": oid, "colonel_rate_bp": colonel_bp})
         return oid
 
     def refund(

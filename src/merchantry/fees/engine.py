@@ -56,12 +56,13 @@ SELECT count(*), min(l.order_id), any_value(c.rule_id), any_value(c.cap_bp)
 FROM fee_lines AS l
 JOIN fee_colonel_caps AS c USING (rule_id)
 JOIN orders AS o USING (order_id)
+LEFT JOIN order_colonel_fees AS cf USING (order_id)
 WHERE l.rulebook = $rulebook AND l.fee_kind = 'affiliate_commission'
   AND CAST(o.paid_at AS DATE) BETWEEN $start AND $end
   AND least(greatest(CASE WHEN c.ad_period
                           THEN coalesce(o.ad_commission_rate_bp, o.commission_rate_bp)
                           ELSE o.commission_rate_bp END, c.min_bp), c.max_bp)
-      + coalesce(o.colonel_rate_bp, 0) > c.cap_bp
+      + coalesce(cf.colonel_rate_bp, 0) > c.cap_bp
 """
 """Affiliate lines whose creator rate (held in the plan range) plus the colonel fee passes the
 rule's ``with_colonel_max_bp``: the stage cut the creator's rate to fit."""

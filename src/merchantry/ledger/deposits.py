@@ -333,10 +333,14 @@ def compute_requirements(
                 "ledger_advance_rules",
             )
         )
-        counted = exp.case().when(
-            exp.GT(this=exp.column("adv_base", table="ar"), expression=exp.Literal.number(0)),
-            exp.column("adv_base", table="ar"),
-        ).else_(exp.column("required_fen", table="r"))
+        counted = (
+            exp.case()
+            .when(
+                exp.GT(this=exp.column("adv_base", table="ar"), expression=exp.Literal.number(0)),
+                exp.column("adv_base", table="ar"),
+            )
+            .else_(exp.column("required_fen", table="r"))
+        )
         owed = apply_rate_sql(counted, exp.column("adv_bp", table="ar"))
         run_sql(con, fill_sql(EXPERIENCE_IN_FORCE, p_advance_owed=owed), {"day": experience_on})
     if write:

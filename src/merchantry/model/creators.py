@@ -1,8 +1,10 @@
 """Creator-side event tables: what the platform records about affiliate creators (达人).
 
-``creator_violations`` feeds the ledger's commission freeze (``commission_freeze`` rules,
-:mod:`merchantry.ledger.reserve`): a creator found breaking the creator-violation rules may
-have the unwithdrawn commission in their account frozen for a while (§3.7).
+``order_colonel_fees`` gives the colonel's service-fee rate of colonel-plan sales (the fee
+stage bounds creator plus colonel). ``creator_violations`` feeds the ledger's commission
+freeze (``commission_freeze`` rules, :mod:`merchantry.ledger.reserve`): a creator found
+breaking the creator-violation rules may have the unwithdrawn commission in their account
+frozen for a while (§3.7).
 """
 
 from __future__ import annotations
@@ -30,3 +32,30 @@ CREATOR_VIOLATIONS = Table(
     ),
 )
 """An event table (input); the ledger reads it when it closes a period."""
+
+ORDER_COLONEL_FEES = Table(
+    name="order_colonel_fees",
+    term_zh="订单团长服务费",
+    description=(
+        "The colonel (团长) service-fee rate of sales made through a colonel or hosted-colonel "
+        "plan, one row per such order: what the merchant pays the colonel on the commission "
+        "base on top of the creator's commission. The fee stage keeps creator rate plus this "
+        "rate within the plan's bound (`with_colonel_max_bp`); orders without a row have none."
+    ),
+    primary_key=("order_id",),
+    load_after=("orders",),
+    columns=(
+        Column("order_id", T.TEXT, "Order.", "订单号", references="orders.order_id"),
+        Column(
+            "colonel_rate_bp",
+            T.INT,
+            "Colonel service-fee rate the merchant set for the plan.",
+            "团长服务费率",
+            unit="bp",
+            minimum=0,
+            maximum=9_000,
+        ),
+    ),
+)
+"""An event table (input) beside ``orders``: the colonel's rate is set per plan, apart from
+the order row."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Final
 
 from merchantry.kit.settings import CURRENCIES
-from merchantry.model.creators import CREATOR_VIOLATIONS
+from merchantry.model.creators import CREATOR_VIOLATIONS, ORDER_COLONEL_FEES
 from merchantry.model.cs import CS_TABLES, SESSION_NOTES
 from merchantry.model.listings import LISTING_TABLES
 from merchantry.model.programs import PROGRAM_SIGNUPS
@@ -368,18 +368,6 @@ ORDERS = Table(
             T.INT,
             "Affiliate ad-period rate (dual commission); empty if not offered.",
             "投广双佣金（投广期佣金率）",
-            unit="bp",
-            nullable=True,
-            minimum=0,
-            maximum=9_000,
-        ),
-        Column(
-            "colonel_rate_bp",
-            T.INT,
-            "Colonel (团长) service-fee rate the merchant set for the colonel or hosted-colonel "
-            "plan the sale came through; empty if none. Paid by the merchant to the colonel "
-            "on the commission base, on top of the creator's commission.",
-            "团长服务费率",
             unit="bp",
             nullable=True,
             minimum=0,
@@ -847,6 +835,7 @@ TABLES: Final[tuple[Table, ...]] = (
     VIOLATIONS,
     SHOP_SERVICES,
     CREATOR_VIOLATIONS,
+    ORDER_COLONEL_FEES,
     *CS_TABLES,
     PROGRAM_SIGNUPS,
     *LISTING_TABLES,

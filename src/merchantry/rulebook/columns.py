@@ -82,7 +82,8 @@ CONDITION_COLUMNS: Final[tuple[ConditionColumn, ...]] = (
     C(
         "order.colonel_rate_bp",
         T.INT,
-        "Colonel (团长) service-fee rate of the plan the sale came through, bp; NULL if none.",
+        "Colonel (团长) service-fee rate of the plan the sale came through, bp "
+        "(`order_colonel_fees`); NULL if none.",
     ),
     C(
         "order.insurance_type",
