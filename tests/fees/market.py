@@ -112,6 +112,7 @@ class Market:
         creator: str | None = None,
         commission_bp: int | None = None,
         ad_commission_bp: int | None = None,
+        colonel_bp: int | None = None,
         insurance: str | None = None,
         insured_by: str | None = None,
         is_gift: bool = False,
@@ -171,6 +172,8 @@ class Market:
                 "buyer_payment_hash": "y",
             },
         )
+        if colonel_bp is not None:
+            insert(self.con, "order_colonel_fees", {"order_id": oid, "colonel_rate_bp": colonel_bp})
         return oid
 
     def refund(

@@ -96,9 +96,12 @@ def _specialty(rule: str, industry: str, before: int, after: int) -> list[FeeCas
     ]  # fmt: skip
 
 
-def _plan(rule: str, plans: list[str], offered: int, expected: int, why: str) -> FeeCase:
+def _plan(
+    rule: str, plans: list[str], offered: int, expected: int, why: str, colonel: int | None = None
+) -> FeeCase:
+    order = {"commission_bp": offered, "plans": plans, "colonel_bp": colonel}
     return C(D25, rule, expected, why, kind="affiliate_commission", creator_tier="A",
-             order={"commission_bp": offered, "plans": plans})  # fmt: skip
+             order=order)  # fmt: skip
 
 
 def _supplement(
@@ -204,6 +207,12 @@ FEE_CASES: list[FeeCase] = [
           "colonel before designated: 85% kept"),
     _plan("aff.plan.colonel", ["shop_targeted", "hosted_colonel"], 8_500, 8_500,
           "hosted colonel before shop-targeted: 85% kept"),
+    _plan("aff.plan.colonel", ["colonel"], 6_000, 6_000, "60% + colonel 30% = 90%: kept",
+          colonel=3_000),
+    _plan("aff.plan.colonel", ["hosted_colonel"], 6_001, 6_000,
+          "60.01% + colonel 30% cut to 60%", colonel=3_000),
+    _plan("aff.plan.colonel", ["colonel"], 500, 200,
+          "5% + colonel 88%: cut to 2%, below the plan floor", colonel=8_800),
     _plan("aff.plan.other", ["all_creators", "crowd_selected"], 6_000, 6_000,
           "crowd-selected before all-creator: 60% kept"),
     C(D25, "creator.fee.a-b", 1_000, "tier B pays 10% of a 10,000 commission",

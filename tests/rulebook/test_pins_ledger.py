@@ -15,6 +15,7 @@ import pytest
 
 from merchantry.fees.holds import installation_holds
 from merchantry.fees.insurance import claim_quote, merchant_eligibility
+from merchantry.fees.obligations import refund_response
 from merchantry.kit.errors import InputError
 from merchantry.ledger.withdrawals import deposit_standing, required_on, withdraw_deposit
 from merchantry.rulebook.checker import load_rulebook
@@ -457,6 +458,240 @@ def installation_failures(
     return failures
 
 
+def _compensate(con: duckdb.DuckDBPyConnection, order: str, fen: int, day: datetime) -> None:
+    """The merchant compensates the buyer ``fen`` on ``day`` (an approved case, no refund)."""
+    insert(
+        con,
+        "after_sales",
+        {"case_id": f"C-{order}", "order_id": order, "requested_at": day - timedelta(hours=5),
+         "type": "refund_only", "reason_code": "quality", "reason_text": None,
+         "evidence_images": None, "amount_fen": 0, "compensation_fen": fen,
+         "outcome": "approved", "responsible_party": "merchant", "closed_at": day,
+         "escalated": False},
+    )  # fmt: skip
+
+
+def advance_failures(
+    con: duckdb.DuckDBPyConnection, rulebooks: Sequence[str], dirs: Sequence[Path]
+) -> list[str]:
+    """The after-sales-risk experience deposit. Each shop's only sale is a ¥0 order (no fee),
+    so a compensation of N fen leaves its goods payments at exactly -N: the platform advanced
+    N. Every shop holds its base due (¥500; ¥200,000 for phone top-up; nothing for
+    zero-deposit entry) from the first close. An advance above the lower of balance and base
+    due makes 2x the (counted) base owed from that day; a sale bringing the goods payments
+    back above zero on 06-12 starts the 30 clean days (owed on 07-10, not 07-11); a
+    special-category experience deposit applies instead of it."""
+    if "douyin-2026" not in rulebooks:
+        return []
+    market = Market(con)
+    hit = datetime(2026, 6, 10, 15)
+    cases = []
+    for why, shop_kw, industry, fen in (
+        ("advance = base due: not past the bound", {}, "apparel", 50_000),
+        ("advance 1 fen past the base due", {}, "apparel", 50_001),
+        ("zero-deposit shop, 1 fen advanced", {"entry_plan": "zero_deposit"}, "apparel", 1),
+        ("phone top-up, 1 fen past its ¥200,000", {}, "phone_topup", 20_000_001),
+        ("durian seller: its special deposit instead", {}, "durian", 60_000),
+    ):
+        shop = market.shop(industry=industry, **shop_kw)
+        order = market.order(shop, industry=industry, goods=0, paid_at=PAID)
+        _compensate(con, order, fen, hit)
+        cases.append((why, shop))
+    back = datetime(2026, 6, 12, 10)  # a sale puts the goods payments back above zero
+    market.order(cases[1][1], goods=60_000, paid_at=back)
+    market.order(cases[2][1], goods=60_000, paid_at=back)
+    market.order(cases[3][1], industry="phone_topup", goods=25_000_000, paid_at=back)
+    _close(con, "douyin-2026", (date(2026, 6, 1), date(2026, 7, 31)), dirs)
+    book = load_rulebook("douyin-2026", dirs)
+    day = hit.date()
+    wants = [
+        ("deposit.advance", (50_000, 50_000)),
+        ("deposit.advance", (50_000, 150_000)),
+        ("deposit.advance.zero-deposit", (0, 100_000)),
+        ("deposit.advance.special", (20_000_000, 21_000_000)),
+        ("deposit.advance", (10_050_000, 10_050_000)),  # the durian sale is 06-01
+    ]
+    failures = []
+    for (why, shop), (rule, want) in zip(cases, wants, strict=True):
+        got = (
+            required_on(con, book, shop, day - timedelta(days=1)),
+            required_on(con, book, shop, day),
+        )
+        if got != want:
+            failures.append(f"douyin-2026:{rule}: {why}: expected {want}, got {got}")
+    for (why, shop), (rule, _), want in zip(
+        cases[1:4],
+        wants[1:4],
+        ((150_000, 50_000), (100_000, 0), (21_000_000, 20_000_000)),
+        strict=True,
+    ):
+        got = (
+            required_on(con, book, shop, date(2026, 7, 10)),
+            required_on(con, book, shop, date(2026, 7, 11)),
+        )
+        if got != want:
+            failures.append(f"douyin-2026:{rule}: {why}: 30 clean days: expected {want}, got {got}")
+    return failures
+
+
+def refund_response_failures(
+    con: duckdb.DuckDBPyConnection, rulebooks: Sequence[str], dirs: Sequence[Path]
+) -> list[str]:
+    """Taobao's 5 business hours to answer a refund request: asked Monday 10:00, due 15:00;
+    an answer at 15:00 is on time, at 15:01 late. On the assumed calendar (09:00-18:00,
+    Monday to Friday) a Friday 16:00 request is due Monday 12:00. An instant refund is
+    exempt."""
+    if "taobao-2026" not in rulebooks:
+        return []
+    market = Market(con)
+    book = load_rulebook("taobao-2026", dirs)
+    monday, friday = datetime(2026, 6, 1, 10), datetime(2026, 6, 5, 16)
+    cases = [
+        ("answered at the deadline", monday, monday + timedelta(hours=5), False,
+         datetime(2026, 6, 1, 15)),
+        ("answered a minute late", monday, monday + timedelta(hours=5, minutes=1), True,
+         datetime(2026, 6, 1, 15)),
+        ("over the weekend", friday, datetime(2026, 6, 8, 12), False, datetime(2026, 6, 8, 12)),
+    ]  # fmt: skip
+    failures = []
+    for n, (why, asked, answered, late, due) in enumerate(cases):
+        order = market.order(paid_at=asked - timedelta(days=1))
+        insert(
+            con,
+            "after_sales",
+            {"case_id": f"R{n}", "order_id": order, "requested_at": asked,
+             "type": "refund_only", "reason_code": "quality", "reason_text": None,
+             "evidence_images": None, "amount_fen": 1_000, "compensation_fen": 0,
+             "outcome": "approved", "responsible_party": "merchant", "closed_at": answered,
+             "escalated": False},
+        )  # fmt: skip
+        got = refund_response(con, book, f"R{n}")
+        if (got.rule_id, got.due_at, got.late) != ("refund.response", due, late):
+            failures.append(
+                f"taobao-2026:refund.response: {why}: expected due {due}, late {late}; "
+                f"got {got.rule_id} due {got.due_at}, late {got.late}"
+            )
+    instant = market.order(paid_at=monday)
+    market.refund(instant, 1_000, after=timedelta(minutes=10))
+    case = con.execute("SELECT case_id FROM after_sales WHERE order_id = ?", [instant]).fetchone()
+    assert case is not None
+    got = refund_response(con, book, str(case[0]))
+    if got.rule_id is not None:
+        failures.append(f"taobao-2026:refund.response: instant refund held to {got.rule_id}")
+    return failures
+
+
+def _creator_balance(con: duckdb.DuckDBPyConnection, account: str, creator: str, day: date) -> int:
+    row = con.execute(
+        "SELECT coalesce(sum(amount_fen), 0) FROM journal_postings "
+        "WHERE account = ? AND party = ? AND booked_on <= ?",
+        [account, creator, day],
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def creator_hold_failures(
+    con: duckdb.DuckDBPyConnection, rulebooks: Sequence[str], dirs: Sequence[Path]
+) -> list[str]:
+    """The affiliate reserve and freeze (§3.7). A ¥62,500 sale at 20% commission by a B-rated
+    creator: commission 1,250,000 fen, less the 10% creator fee, 1,125,000 settles on 06-17
+    (receipt 06-02 + 15). 5% of it (56,250) stays in the reserve until 07-02 (06-17 + 15); a
+    cross-border shop's commission keeps none. A second creator's violation on 06-20 freezes
+    all of its settled commission until 12-17 (06-20 + 180)."""
+    if "douyin-2026" not in rulebooks:
+        return []
+    market = Market(con)
+    reserved, frozen, abroad = (market.creator("B") for _ in range(3))
+    for creator, mode in ((reserved, "domestic"), (frozen, "domestic"), (abroad, "cross_border")):
+        shop = market.shop(business_mode=mode)
+        order = market.order(
+            shop, creator=creator, commission_bp=2_000, goods=6_250_000, paid_at=PAID
+        )
+        market.confirm_receipt(order, after=RECEIPT)
+    insert(
+        con,
+        "creator_violations",
+        {"violation_id": "CV1", "creator_id": frozen, "kind": "false_promotion",
+         "occurred_at": datetime(2026, 6, 20, 9)},
+    )  # fmt: skip
+    _close(con, "douyin-2026", (date(2026, 6, 1), date(2026, 12, 31)), dirs)
+    failures = []
+
+    def expect(rule: str, what: str, got: object, want: object) -> None:
+        if got != want:
+            failures.append(f"douyin-2026:{rule}: {what}: expected {want}, got {got}")
+
+    settled, release = date(2026, 6, 17), date(2026, 7, 2)
+    expect(
+        "commission.reserve",
+        "reserve on the settlement day",
+        _creator_balance(con, "creator_reserve", reserved, settled),
+        56_250,
+    )
+    expect(
+        "commission.reserve",
+        "available on the settlement day",
+        _creator_balance(con, "creator_available", reserved, settled),
+        1_068_750,
+    )
+    expect(
+        "commission.reserve",
+        "reserve the day before release",
+        _creator_balance(con, "creator_reserve", reserved, release - timedelta(days=1)),
+        56_250,
+    )
+    expect(
+        "commission.reserve",
+        "reserve on the 15th day after",
+        _creator_balance(con, "creator_reserve", reserved, release),
+        0,
+    )
+    expect(
+        "commission.reserve",
+        "available once released",
+        _creator_balance(con, "creator_available", reserved, release),
+        1_125_000,
+    )
+    expect(
+        "commission.reserve",
+        "cross-border reserve",
+        _creator_balance(con, "creator_reserve", abroad, settled),
+        0,
+    )
+    expect(
+        "commission.reserve",
+        "cross-border available",
+        _creator_balance(con, "creator_available", abroad, settled),
+        1_125_000,
+    )
+    thawed = date(2026, 12, 17)
+    expect(
+        "commission.freeze",
+        "frozen on the violation's day",
+        _creator_balance(con, "creator_frozen", frozen, date(2026, 6, 20)),
+        1_068_750,
+    )
+    expect(
+        "commission.freeze",
+        "frozen on day 179",
+        _creator_balance(con, "creator_frozen", frozen, thawed - timedelta(days=1)),
+        1_068_750,
+    )
+    expect(
+        "commission.freeze",
+        "frozen on day 180",
+        _creator_balance(con, "creator_frozen", frozen, thawed),
+        0,
+    )
+    expect(
+        "commission.freeze",
+        "available after the freeze",
+        _creator_balance(con, "creator_available", frozen, thawed),
+        1_125_000,
+    )
+    return failures  # fmt: skip
+
+
 GROUPS: dict[str, Callable[[duckdb.DuckDBPyConnection, Sequence[str], Sequence[Path]], list[str]]]
 GROUPS = {
     "settlement": settlement_failures,
@@ -465,6 +700,9 @@ GROUPS = {
     "insurance": insurance_failures,
     "annual": annual_failures,
     "installation": installation_failures,
+    "creator_holds": creator_hold_failures,
+    "advance": advance_failures,
+    "refund_response": refund_response_failures,
 }
 """Ledger pin groups, by what they exercise (the mutation check picks by effect kind)."""
 

@@ -55,6 +55,10 @@ GROUP_OF_KIND: Final = {
     "insurance_terms": "insurance",
     "annual_fee": "annual",
     "installation_hold": "installation",
+    "commission_reserve": "creator_holds",
+    "commission_freeze": "creator_holds",
+    "advance_deposit": "advance",
+    "refund_response": "refund_response",
 }
 """Pin group that exercises each ledger-side effect kind; every other kind is a fee kind."""
 KNOWN_SURVIVORS: Final = {

@@ -177,6 +177,7 @@ class OrderIn(BaseModel):
     creator_id: str | None = Field(default=None, max_length=64)
     commission_rate_bp: int | None = Field(default=None, ge=0, le=10_000)
     ad_commission_rate_bp: int | None = Field(default=None, ge=0, le=10_000)
+    colonel_rate_bp: int | None = Field(default=None, ge=0, le=10_000)
     insurance_type: str | None = Field(default=None, max_length=64)
     insured_by: str | None = Field(default=None, max_length=64)
     is_gift: bool = False

@@ -49,6 +49,7 @@ TRANSLATED: Final[dict[str, frozenset[Stacking]]] = {
 APPLIED_ELSEWHERE: Final[dict[str, str]] = {
     "insurance_terms": "claim quotes and eligibility (merchantry.fees.insurance), not fee lines",
     "installation_hold": "installation holds (merchantry.fees.holds), not fee lines",
+    "refund_response": "refund-response deadlines (merchantry.fees.obligations), not fee lines",
 }
 """Fee-stage kinds that produce no fee line, and what applies them."""
 

@@ -27,6 +27,7 @@ from merchantry.rulebook.effects import Stage
 from merchantry.rulebook.facts import score_gaps
 from merchantry.rulebook.model import Rule, Rulebook
 from merchantry.rulebook.registry import describe_effect
+from merchantry.store.sql import run_sql
 from merchantry.store.warehouse import duplicate_keys, ensure_schema, transaction
 
 DIALECT: Final = "duckdb"
@@ -44,6 +45,28 @@ WHERE rulebook = $rulebook
   AND order_id IN (SELECT order_id FROM orders WHERE CAST(paid_at AS DATE) BETWEEN $start AND $end)
 GROUP BY fee_kind
 """
+
+COLONEL_CAPS: Final = """
+CREATE OR REPLACE TEMP TABLE fee_colonel_caps (
+  rule_id VARCHAR, ad_period BOOLEAN, min_bp INTEGER, max_bp INTEGER, cap_bp INTEGER
+)
+"""
+
+COLONEL_CUT: Final = """
+SELECT count(*), min(l.order_id), any_value(c.rule_id), any_value(c.cap_bp)
+FROM fee_lines AS l
+JOIN fee_colonel_caps AS c USING (rule_id)
+JOIN orders AS o USING (order_id)
+LEFT JOIN order_colonel_fees AS cf USING (order_id)
+WHERE l.rulebook = $rulebook AND l.fee_kind = 'affiliate_commission'
+  AND CAST(o.paid_at AS DATE) BETWEEN $start AND $end
+  AND least(greatest(CASE WHEN c.ad_period
+                          THEN coalesce(o.ad_commission_rate_bp, o.commission_rate_bp)
+                          ELSE o.commission_rate_bp END, c.min_bp), c.max_bp)
+      + coalesce(cf.colonel_rate_bp, 0) > c.cap_bp
+"""
+"""Affiliate lines whose creator rate (held in the plan range) plus the colonel fee passes the
+rule's ``with_colonel_max_bp``: the stage cut the creator's rate to fit."""
 
 ORDERS_IN_PERIOD: Final = (
     "SELECT count(*) FROM orders WHERE CAST(paid_at AS DATE) BETWEEN $start AND $end"
@@ -179,6 +202,40 @@ def period_duplicates(con: duckdb.DuckDBPyConnection, rulebook: str, start: date
     return duplicate_keys(con, FEE_LINES, scope)
 
 
+def colonel_cut_warning(
+    con: duckdb.DuckDBPyConnection, book: Rulebook, start: date, end: date
+) -> str | None:
+    """A warning naming the orders of the period whose creator commission was cut because the
+    creator's rate plus the colonel (团长) fee passed the plan's bound, or None."""
+    caps = [
+        (
+            r.id,
+            r.effect.text("rate") == "ad_period",
+            r.effect.int("min_rate_bp"),
+            r.effect.int("max_rate_bp"),
+            r.effect.int("with_colonel_max_bp"),
+        )
+        for r in book.rules
+        if r.effect.kind == "affiliate_commission"
+        and "with_colonel_max_bp" in {k for k, _ in r.effect.values}
+    ]
+    if not caps:
+        return None
+    con.execute(COLONEL_CAPS)
+    con.executemany("INSERT INTO fee_colonel_caps VALUES (?, ?, ?, ?, ?)", caps)
+    params = {"rulebook": book.name, "start": start, "end": end}
+    row = run_sql(con, COLONEL_CUT, params).fetchone()
+    if row is None or not row[0]:
+        return None
+    count, first, rule, cap = int(row[0]), row[1], row[2], int(row[3])
+    return (
+        f"{count:,} affiliate orders paid {start}..{end} (first {first}) offered the creator a "
+        f"rate that with the colonel fee passes {cap / 100:g}% (rule {rule}): the creator's "
+        "commission was cut to the bound less the colonel fee, which can be below the plan's "
+        "lowest rate; the platform refuses such plans, so check the order data"
+    )
+
+
 def run_rulebook(
     con: duckdb.DuckDBPyConnection, book: Rulebook, start: date, end: date
 ) -> FeeRunSummary:
@@ -205,6 +262,9 @@ def run_rulebook(
                 f"fee run for {book.name} wrote {duplicates} duplicate (order, fee kind) keys"
             )
         write_rulebook_rules(con, book)
+    cut = colonel_cut_warning(con, book, start, end)
+    if cut is not None:
+        warnings.append(cut)
     rows = con.execute(TOTALS, named).fetchall()
     by_kind = {r[0]: KindTotal(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows}
     totals = tuple(by_kind[k] for k in FEE_KINDS if k in by_kind)

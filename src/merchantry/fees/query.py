@@ -84,6 +84,12 @@ def _commission_rate(rule: Rule) -> exp.Expr:
         held = exp.func("least", held, num(high))
     if low > 0:
         held = exp.func("greatest", held, num(low))
+    if "with_colonel_max_bp" in {k for k, _ in effect.values}:
+        room = exp.Sub(
+            this=num(effect.int("with_colonel_max_bp")),
+            expression=exp.func("coalesce", col("order_colonel_rate_bp"), num(0)),
+        )
+        held = exp.func("least", held, exp.func("greatest", room, num(0)))
     # least/greatest skip NULLs: an order without an offered rate stays without one
     return exp.Case().when(offered.is_(exp.Null()), exp.Null()).else_(held)
 

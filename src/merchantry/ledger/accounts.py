@@ -36,6 +36,12 @@ class Account(StrEnum):
     """Affiliate commission owed to a creator, net of the creator service fee, not yet settled."""
     CREATOR_AVAILABLE = "creator_available"
     """Settled commission, payable to the creator."""
+    CREATOR_RESERVE = "creator_reserve"
+    """Settled commission held back as the creator's reserve (账户预留金) for after-sales
+    clawbacks, released to ``creator_available`` when its hold ends."""
+    CREATOR_FROZEN = "creator_frozen"
+    """A creator's commission frozen after a confirmed creator violation (违规冻结), released
+    to ``creator_available`` when the freeze ends."""
     PLATFORM_FEE_REVENUE = "platform_fee_revenue"
     """Technical service fees from merchants and creators (net of fee refunds)."""
     PLATFORM_ADS_REVENUE = "platform_ads_revenue"

@@ -44,7 +44,7 @@ from merchantry.store.warehouse import ensure_schema
 
 Progress = Callable[[str], None]
 
-LEDGER_LOGIC: Final = "daily-close/1"
+LEDGER_LOGIC: Final = "daily-close/2"
 """Bumped when what the close posts for the same inputs changes: every mark goes stale."""
 
 _PART: Final = """
@@ -62,6 +62,7 @@ DIGEST_PARTS: Final = (
     ),
     ("fee_lines", "x.rulebook = $rulebook AND x.accrued_on BETWEEN $from AND $fees_end"),
     ("violations", "x.occurred_at >= $from_at AND x.occurred_at < $end_at"),
+    ("creator_violations", "x.occurred_at >= $from_at AND x.occurred_at < $end_at"),
     ("shop_scores", "x.score_date BETWEEN $from AND $end"),
     ("journal_entries", "x.booked_on BETWEEN $from AND $end AND x.close_key <> $close_key"),
     ("overturned_entries", "TRUE"),
@@ -82,7 +83,7 @@ time order as a daily ingest and the daily close append them
 (shops, categories, products, creators) and ``overturned_entries`` are read whole:
 their size is the catalogue's, not the history's."""
 
-DATED_PARTS: Final = 7
+DATED_PARTS: Final = 8
 """The first parts are dated (bounded by the period); the rest are read whole."""
 
 

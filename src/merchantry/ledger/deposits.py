@@ -35,6 +35,7 @@ from typing import Final
 import duckdb
 import sqlglot.expressions as exp
 
+from merchantry.kit.money import apply_rate_sql
 from merchantry.ledger.facts import SHOP_FACTS, RuleSet, col, select_rules
 from merchantry.ledger.journal import (
     CloseRef,
@@ -46,7 +47,7 @@ from merchantry.ledger.journal import (
 )
 from merchantry.rulebook.facts import FACT_SQL
 from merchantry.rulebook.model import Rule, Rulebook
-from merchantry.store.sql import create_temp_as
+from merchantry.store.sql import create_temp_as, fill_sql
 
 REVIEW_DAY: Final = 8
 """Day of the month a new deposit amount takes effect (§3.5, confirmed rule text)."""
@@ -118,6 +119,37 @@ WHERE t.topup_fen > 0
 EXPERIENCE_FACTS: Final = create_temp_as("ledger_experience_facts", FACT_SQL)
 """Order facts for the experience-deposit rules (``$start``..``$end``, payment dates)."""
 
+ADVANCES: Final = """
+CREATE OR REPLACE TEMP TABLE ledger_advances AS
+WITH moved AS (
+  SELECT party AS shop_id, booked_on, sum(amount_fen) AS moved_fen
+  FROM journal_postings
+  WHERE account IN ('merchant_pending', 'merchant_available') AND booked_on <= $end
+    AND party IN (SELECT shop_id FROM journal_entries
+                  WHERE kind IN ('refund', 'compensation') AND shop_id IS NOT NULL
+                    AND booked_on BETWEEN CAST($start AS DATE) - $back AND $end)
+  GROUP BY party, booked_on
+), running AS (
+  SELECT shop_id, booked_on, sum(moved_fen) OVER w AS goods_fen, lead(booked_on) OVER w AS next_on
+  FROM moved
+  WINDOW w AS (PARTITION BY shop_id ORDER BY booked_on)
+), negative AS (
+  SELECT shop_id, booked_on AS from_on, coalesce(next_on - 1, CAST($end AS DATE)) AS to_on,
+         -goods_fen AS advance_fen
+  FROM running WHERE goods_fen < 0
+)
+SELECT n.*,
+       (SELECT coalesce(sum(p.amount_fen), 0) FROM journal_postings AS p
+        WHERE p.account = 'merchant_deposit' AND p.party = n.shop_id
+          AND p.booked_on <= n.from_on) AS deposit_fen
+FROM negative AS n
+WHERE n.to_on >= CAST($start AS DATE) - $back
+"""
+"""Platform advances (先行垫付): each stretch of days over which a shop's goods payments
+(pending plus available) stood below zero, and by how much (what the platform paid buyers on
+the shop's behalf), with the deposit balance on its first day. Only shops with a refund or
+compensation booked in the period or the ``$back`` days before are read."""
+
 EXPERIENCE_IN_FORCE: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_requirements AS
 WITH owed AS (
@@ -127,11 +159,27 @@ WITH owed AS (
   WHERE paid_on <= CAST($day AS DATE)
     AND paid_on > CAST($day AS DATE) - clean_days
   GROUP BY shop_id
+), advanced AS (
+  SELECT a.shop_id, any_value(ar.adv_rule) AS advance_rule,
+         any_value(p_advance_owed) AS advance_fen
+  FROM ledger_advances AS a
+  JOIN ledger_advance_rules AS ar ON ar.shop_shop_id = a.shop_id
+  JOIN ledger_requirements AS r ON r.shop_shop_id = a.shop_id
+  WHERE ar.adv_rule IS NOT NULL
+    AND a.from_on <= CAST($day AS DATE) AND a.to_on > CAST($day AS DATE) - ar.adv_days
+    AND a.advance_fen > least(greatest(a.deposit_fen, 0), r.required_fen)
+  GROUP BY a.shop_id
 )
-SELECT r.* REPLACE (r.required_fen + coalesce(o.experience_fen, 0) AS required_fen,
-                    coalesce(o.experience_rule, r.rule_id) AS rule_id)
-FROM ledger_requirements AS r LEFT JOIN owed AS o ON o.shop_id = r.shop_shop_id
+SELECT r.* REPLACE (
+         r.required_fen + coalesce(o.experience_fen, v.advance_fen, 0) AS required_fen,
+         coalesce(o.experience_rule, v.advance_rule, r.rule_id) AS rule_id)
+FROM ledger_requirements AS r
+LEFT JOIN owed AS o ON o.shop_id = r.shop_shop_id
+LEFT JOIN advanced AS v ON v.shop_id = r.shop_shop_id
 """
+"""The amount in force on ``$day``: the base, plus the special-category experience deposit
+when one is owed, otherwise the after-sales-risk one when an advance past the bound lies
+within its clean days (they never add up)."""
 
 WRITE_REQUIREMENTS: Final = """
 DELETE FROM deposit_requirements WHERE month = $month;
@@ -180,13 +228,38 @@ def _violation_match(rule: Rule) -> exp.Expr | None:
     return exp.EQ(this=col("violation_kind"), expression=exp.Literal.string(wanted))
 
 
+def compute_advances(
+    con: duckdb.DuckDBPyConnection, book: Rulebook, start: date, end: date
+) -> list[date]:
+    """``ledger_advances`` (see :data:`ADVANCES`) for ``start``..``end`` and the
+    ``advance_deposit`` rules' clean days before; returns the days inside the period on
+    which an advance began (the amount in force can rise)."""
+    rules = [r for r in book.rules if r.effect.kind == "advance_deposit"]
+    back = max((r.effect.int("clean_days") for r in rules), default=0)
+    run_sql(con, ADVANCES, {"start": start, "end": end, "back": back})
+    rows = run_sql(
+        con,
+        "SELECT DISTINCT from_on FROM ledger_advances WHERE from_on BETWEEN $start AND $end",
+        {"start": start, "end": end},
+    ).fetchall()
+    return sorted(row[0] for row in rows)
+
+
 def compute_experience_orders(
     con: duckdb.DuckDBPyConnection, book: Rulebook, start: date, end: date
 ) -> list[date]:
     """``ledger_experience_orders``: every order paid ``start``..``end`` (and the rules'
     clean days before ``start``) that an ``experience_deposit`` rule matches, with the
-    amount and clean days of the first matching rule; returns the payment days inside
+    amount and clean days of the first matching rule; and ``ledger_advances``
+    (:func:`compute_advances`). Returns the payment and advance days inside
     ``start``..``end`` (the days the amount in force can rise)."""
+    advance_days = compute_advances(con, book, start, end)
+    return sorted(set(advance_days) | set(_experience_orders(con, book, start, end)))
+
+
+def _experience_orders(
+    con: duckdb.DuckDBPyConnection, book: Rulebook, start: date, end: date
+) -> list[date]:
     rules = RuleSet.of(book, "experience_deposit")
     if not rules.rules:
         con.execute(
@@ -247,7 +320,30 @@ def compute_requirements(
         )
     )
     if experience_on is not None:
-        run_sql(con, EXPERIENCE_IN_FORCE, {"day": experience_on})
+        advance = RuleSet.of(book, "advance_deposit")
+        con.execute(
+            select_rules(
+                "ledger_shop_facts",
+                ("shop_shop_id",),
+                (
+                    ("adv_bp", advance.int_field("multiple_bp")),
+                    ("adv_base", advance.int_field("base_fen")),
+                    ("adv_days", advance.int_field("clean_days")),
+                    ("adv_rule", advance.rule_id()),
+                ),
+                "ledger_advance_rules",
+            )
+        )
+        counted = (
+            exp.case()
+            .when(
+                exp.GT(this=exp.column("adv_base", table="ar"), expression=exp.Literal.number(0)),
+                exp.column("adv_base", table="ar"),
+            )
+            .else_(exp.column("required_fen", table="r"))
+        )
+        owed = apply_rate_sql(counted, exp.column("adv_bp", table="ar"))
+        run_sql(con, fill_sql(EXPERIENCE_IN_FORCE, p_advance_owed=owed), {"day": experience_on})
     if write:
         month = as_of.replace(day=1)
         run_sql(

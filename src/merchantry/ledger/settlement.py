@@ -10,7 +10,8 @@ For every order paid up to the close's end:
   money until it closes (an open case holds it indefinitely: ``held_by``);
 * **settle_on** = the later of the nominal date and the last holding case's close;
 * **commission_settle_on** = the later of receipt + ``commission_settlement_days``
-  and ``settle_on`` (§3.7), for affiliate orders.
+  and ``settle_on`` (§3.7), for affiliate orders; a ``commission_reserve`` rule holds a
+  share of it back in the creator's reserve (:mod:`merchantry.ledger.reserve`).
 
 The schedule is written to ``order_payouts``; amounts are never stored there (a
 payout's amount is the order's pending postings, summed when asked).
@@ -25,13 +26,14 @@ from typing import Final
 import duckdb
 import sqlglot.expressions as exp
 
+from merchantry.kit.money import apply_rate_sql
 from merchantry.ledger.facts import ORDER_FACTS, RuleSet, select_rules
 from merchantry.ledger.journal import namespace, run_sql
 from merchantry.model.outputs import ORDER_PAYOUTS
 from merchantry.rulebook.facts import fact_relation
 from merchantry.rulebook.model import Rulebook
 from merchantry.store.sql import col as sql_col
-from merchantry.store.sql import create_temp_as, parse, table
+from merchantry.store.sql import create_temp_as, fill_sql, parse, table
 
 EPOCH: Final = date(1970, 1, 1)
 
@@ -56,7 +58,8 @@ WITH ev AS (
               ELSE 'none' END AS receipt_source,
          CASE WHEN ev.confirmed_on IS NULL AND ev.delivered_on IS NOT NULL THEN r.auto_rule END
            AS receipt_rule_id,
-         r.settle_days, r.settle_rule, r.comm_days, r.comm_rule, r.comp_share_bp, r.comp_rule
+         r.settle_days, r.settle_rule, r.comm_days, r.comm_rule, r.comp_share_bp, r.comp_rule,
+         r.reserve_bp, r.reserve_rule
   FROM ledger_facts AS f
   JOIN ledger_order_rules AS r USING (order_order_id)
   LEFT JOIN ev ON ev.order_id = f.order_order_id
@@ -145,20 +148,31 @@ FROM due AS d JOIN amounts AS a USING (order_id)
 STAGE_COMMISSION_SETTLEMENTS: Final = """
 INSERT INTO ledger_stage
 WITH due AS (
-  SELECT order_id, shop_id, creator_id, commission_settle_on, comm_rule FROM ledger_schedule
+  SELECT order_id, shop_id, creator_id, commission_settle_on, comm_rule, reserve_bp,
+         reserve_rule
+  FROM ledger_schedule
   WHERE commission_settle_on BETWEEN $start AND $end
 ), amounts AS (
   SELECT order_id, party, sum(amount_fen) AS payable_fen FROM journal_postings
   WHERE account = 'creator_payable' AND entry_kind <> 'commission_settlement'
     AND order_id IN (SELECT order_id FROM due)
   GROUP BY order_id, party
+), split AS (
+  SELECT d.*, a.party, a.payable_fen,
+         CASE WHEN a.payable_fen > 0 AND d.reserve_bp IS NOT NULL THEN p_reserve ELSE 0 END
+           AS reserve_fen
+  FROM due AS d JOIN amounts AS a USING (order_id)
 )
-SELECT md5($ns || d.order_id), 'commission_settlement', d.order_id, d.order_id, d.shop_id,
-       d.commission_settle_on,
-       [ledger_leg('creator_payable', a.party, -a.payable_fen, d.comm_rule),
-        ledger_leg('creator_available', a.party, a.payable_fen, d.comm_rule)]
-FROM due AS d JOIN amounts AS a USING (order_id)
+SELECT md5($ns || s.order_id), 'commission_settlement', s.order_id, s.order_id, s.shop_id,
+       s.commission_settle_on,
+       [ledger_leg('creator_payable', s.party, -s.payable_fen, s.comm_rule),
+        ledger_leg('creator_available', s.party, s.payable_fen - s.reserve_fen, s.comm_rule),
+        ledger_leg('creator_reserve', s.party, s.reserve_fen, s.reserve_rule)]
+FROM split AS s
 """
+"""The commission moves from payable to available; with a ``commission_reserve`` rule, its
+share (rounded to a fen) goes to the creator's reserve instead (released by
+:mod:`merchantry.ledger.reserve`)."""
 
 UNPOSTED_DUE: Final = """
 SELECT count(*) FROM ledger_schedule
@@ -215,6 +229,7 @@ def select_order_rules(
     auto = RuleSet.of(book, "auto_confirm_days")
     commission = RuleSet.of(book, "commission_settlement_days")
     reduction = RuleSet.of(book, "compensation_reduction")
+    reserve = RuleSet.of(book, "commission_reserve")
     con.execute(
         select_rules(
             "ledger_facts",
@@ -228,6 +243,8 @@ def select_order_rules(
                 ("comm_rule", commission.rule_id()),
                 ("comp_share_bp", reduction.int_field("share_bp")),
                 ("comp_rule", reduction.rule_id()),
+                ("reserve_bp", reserve.int_field("share_bp")),
+                ("reserve_rule", reserve.rule_id()),
             ),
             target,
         )
@@ -263,6 +280,10 @@ def stage_settlements(con: duckdb.DuckDBPyConnection, start: date, end: date) ->
     fall due whose sale was never posted (an earlier period was not closed)."""
     period = {"start": start, "end": end}
     run_sql(con, STAGE_SETTLEMENTS, {**period, "ns": namespace("settlement")})
-    run_sql(con, STAGE_COMMISSION_SETTLEMENTS, {**period, "ns": namespace("commission_settlement")})
+    reserve = apply_rate_sql(
+        exp.column("payable_fen", table="a"), exp.column("reserve_bp", table="d")
+    )
+    commissions = fill_sql(STAGE_COMMISSION_SETTLEMENTS, p_reserve=reserve)
+    run_sql(con, commissions, {**period, "ns": namespace("commission_settlement")})
     row = run_sql(con, UNPOSTED_DUE, period).fetchone()
     return int(row[0]) if row else 0

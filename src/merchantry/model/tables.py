@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Final
 
 from merchantry.kit.settings import CURRENCIES
+from merchantry.model.creators import CREATOR_VIOLATIONS, ORDER_COLONEL_FEES
 from merchantry.model.cs import CS_TABLES, SESSION_NOTES
 from merchantry.model.listings import LISTING_TABLES
 from merchantry.model.programs import PROGRAM_SIGNUPS
@@ -833,6 +834,8 @@ TABLES: Final[tuple[Table, ...]] = (
     AD_SPEND,
     VIOLATIONS,
     SHOP_SERVICES,
+    CREATOR_VIOLATIONS,
+    ORDER_COLONEL_FEES,
     *CS_TABLES,
     PROGRAM_SIGNUPS,
     *LISTING_TABLES,

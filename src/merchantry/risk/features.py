@@ -47,6 +47,9 @@ _DERIVED: Final = {
     "order.paid_date": "CAST(o.paid_at AS DATE)",
     "order.is_affiliate": "o.creator_id IS NOT NULL",
     "shop.age_days": "date_diff('day', s.opened_date, CAST(o.paid_at AS DATE))",
+    "order.colonel_rate_bp": (
+        "(SELECT cf.colonel_rate_bp FROM order_colonel_fees AS cf WHERE cf.order_id = o.order_id)"
+    ),
 }
 
 

@@ -80,6 +80,12 @@ CONDITION_COLUMNS: Final[tuple[ConditionColumn, ...]] = (
     C("order.commission_rate_bp", T.INT, "Affiliate daily commission rate offered, bp."),
     C("order.ad_commission_rate_bp", T.INT, "Affiliate ad-period rate (dual commission), bp."),
     C(
+        "order.colonel_rate_bp",
+        T.INT,
+        "Colonel (团长) service-fee rate of the plan the sale came through, bp "
+        "(`order_colonel_fees`); NULL if none.",
+    ),
+    C(
         "order.insurance_type",
         T.TEXT,
         "Return-shipping insurance bought; NULL if none.",

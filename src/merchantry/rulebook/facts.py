@@ -83,6 +83,7 @@ SELECT
   o.creator_id AS order_creator_id,
   o.commission_rate_bp AS order_commission_rate_bp,
   o.ad_commission_rate_bp AS order_ad_commission_rate_bp,
+  cf.colonel_rate_bp AS order_colonel_rate_bp,
   o.insurance_type AS order_insurance_type,
   o.insured_by AS order_insured_by,
   o.is_gift AS order_is_gift,
@@ -116,6 +117,7 @@ LEFT JOIN products AS p ON p.sku_id = o.sku_id
 LEFT JOIN categories AS c ON c.category_id = p.category_id
 LEFT JOIN shops AS s ON s.shop_id = o.shop_id
 LEFT JOIN creators AS cr ON cr.creator_id = o.creator_id
+LEFT JOIN order_colonel_fees AS cf ON cf.order_id = o.order_id
 LEFT JOIN refunds AS r ON r.order_id = o.order_id
 ASOF LEFT JOIN p_score_series AS sc
   ON sc.shop_id = o.shop_id AND CAST(o.paid_at AS DATE) >= sc.score_date

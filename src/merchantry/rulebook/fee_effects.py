@@ -40,6 +40,15 @@ def _check_waiver(values: Mapping[str, EffectValue]) -> list[tuple[str, str]]:
     return []
 
 
+def _check_business_day(values: Mapping[str, EffectValue]) -> list[tuple[str, str]]:
+    opens, closes = values.get("opens_hour"), values.get("closes_hour")
+    if isinstance(opens, int) and isinstance(closes, int) and closes <= opens:
+        return [
+            ("closes_hour", f"business day is empty: closes_hour {closes} <= opens_hour {opens}")
+        ]
+    return []
+
+
 def _check_commission(values: Mapping[str, EffectValue]) -> list[tuple[str, str]]:
     if values.get("rate") == "fixed" and "rate_bp" not in values:
         return [("rate_bp", "rate: fixed needs rate_bp")]
@@ -142,6 +151,14 @@ FEE_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
                 required=False,
                 default=10_000,
             ),
+            FieldSpec(
+                "with_colonel_max_bp",
+                "Highest creator rate plus colonel (团长) service-fee rate "
+                "(order.colonel_rate_bp), bp: the creator's rate is cut so the two stay within "
+                "it, even below min_rate_bp (the fee run warns about each such order).",
+                maximum=10_000,
+                required=False,
+            ),
         ),
         (S.FIRST,),
         fee_kind="affiliate_commission",
@@ -205,6 +222,29 @@ FEE_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
         ),
         (S.FIRST,),
         stage=Stage.FEES,
+    ),
+    EffectKind(
+        "refund_response",
+        "How soon a merchant must answer a refund request (退款响应时效): within "
+        "``business_hours`` of business time, counted on a business-day calendar (business "
+        "days Monday to Friday when ``weekdays_only`` is 1, every day when 0; open "
+        "``opens_hour``..``closes_hour``). Applied by ``fees.obligations`` (due time and "
+        "whether the answer was late), not by fee lines.",
+        (
+            FieldSpec(
+                "business_hours", "Business hours allowed for the answer.", minimum=1, maximum=1_000
+            ),
+            FieldSpec("opens_hour", "Hour business time starts each business day.", maximum=23),
+            FieldSpec(
+                "closes_hour", "Hour business time ends each business day.", minimum=1, maximum=24
+            ),
+            FieldSpec(
+                "weekdays_only", "1: business days are Monday to Friday; 0: every day.", maximum=1
+            ),
+        ),
+        (S.FIRST,),
+        stage=Stage.FEES,
+        check=_check_business_day,
     ),
     EffectKind(
         "installation_hold",
@@ -283,6 +323,8 @@ def _describe_commission(effect: Effect) -> str:
     low, high = effect.int("min_rate_bp"), effect.int("max_rate_bp")
     if low or high < 10_000:
         text += f", held inside {bp_text(low)}..{bp_text(high)}"
+    if "with_colonel_max_bp" in {k for k, _ in effect.values}:
+        text += f", with the colonel fee at most {bp_text(effect.int('with_colonel_max_bp'))}"
     return text
 
 
@@ -294,6 +336,11 @@ FEE_DESCRIBERS: Final[Mapping[str, Describer]] = {
     "channel_supplement": lambda e: f"channel supplement +{bp_text(e.int('rate_bp'))}",
     "fee_waiver": _describe_waiver,
     "affiliate_commission": _describe_commission,
+    "refund_response": lambda e: (
+        f"refund requests answered within {e.int('business_hours')} business hours "
+        f"({e.int('opens_hour')}:00-{e.int('closes_hour')}:00, "
+        + ("Monday to Friday)" if e.int("weekdays_only") else "every day)")
+    ),
     "creator_service_fee": lambda e: (
         f"creator service fee {bp_text(e.int('rate_bp'))} of commission"
     ),

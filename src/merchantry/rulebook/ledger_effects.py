@@ -80,6 +80,39 @@ LEDGER_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
         stage=Stage.LEDGER,
     ),
     EffectKind(
+        "advance_deposit",
+        "Experience deposit (体验保证金) of after-sales-risk merchants: when the platform "
+        "advances (先行垫付) refunds or compensation the shop's goods payments cannot cover, "
+        "and the advance exceeds the lower of the deposit balance and the base amount due, "
+        "the shop owes ``multiple_bp`` of a counted base on top of its base deposit, until "
+        "``clean_days`` pass without such an advance. A special-category experience deposit, "
+        "when one is owed, applies instead (they do not add up). Ledger stage.",
+        (
+            FieldSpec(
+                "multiple_bp",
+                "Amount owed as a multiple of the counted base, bp (20,000 = 2x).",
+                minimum=1,
+                maximum=1_000_000,
+            ),
+            FieldSpec(
+                "base_fen",
+                "Base counted, fen; 0 counts the shop's base amount due (deposit_tier).",
+                required=False,
+                default=0,
+            ),
+            FieldSpec(
+                "clean_days",
+                "Days without an advance past the bound after which it is no longer owed.",
+                required=False,
+                default=30,
+                minimum=1,
+                maximum=365,
+            ),
+        ),
+        (S.FIRST,),
+        stage=Stage.LEDGER,
+    ),
+    EffectKind(
         "deposit_terms",
         "How a deposit is kept (保证金补缴与提现): a shortfall is topped up from the shop's "
         "goods payments; a balance below zero for this many hours brings trading limits; "
@@ -114,6 +147,41 @@ LEDGER_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
         "Affiliate commission settles this many days after receipt, never before the goods "
         "payment (§3.7). Ledger stage.",
         (FieldSpec("days", "Days after confirmed receipt.", maximum=365),),
+        (S.FIRST,),
+        stage=Stage.LEDGER,
+    ),
+    EffectKind(
+        "commission_reserve",
+        "Affiliate commission reserve (账户预留金): when a creator's commission settles, this "
+        "share of it is held in the creator's reserve for ``hold_days`` and then released to "
+        "the creator's available balance, so the reserve always holds the share of the last "
+        "``hold_days`` days' settled commission. Ledger stage.",
+        (
+            FieldSpec("share_bp", "Share of settled commission held back, bp.", maximum=10_000),
+            FieldSpec(
+                "hold_days",
+                "Days the share stays in the reserve after the commission settles.",
+                minimum=1,
+                maximum=365,
+            ),
+        ),
+        (S.FIRST,),
+        stage=Stage.LEDGER,
+    ),
+    EffectKind(
+        "commission_freeze",
+        "Freeze of a creator's commission after a confirmed creator violation (违规冻结): the "
+        "creator's settled, unwithdrawn commission on the violation's day is frozen for "
+        "``freeze_days`` and then released. The rule's condition is evaluated on the "
+        "violation's creator (``creator.*``). Ledger stage.",
+        (
+            FieldSpec(
+                "freeze_days",
+                "Days the commission stays frozen (the rule's longest period).",
+                minimum=1,
+                maximum=3_660,
+            ),
+        ),
         (S.FIRST,),
         stage=Stage.LEDGER,
     ),
@@ -158,6 +226,11 @@ LEDGER_DESCRIBERS: Final[Mapping[str, Describer]] = {
         f"experience deposit {e.int('amount_fen')} fen until "
         f"{e.int('clean_days')} days pass without such an order"
     ),
+    "advance_deposit": lambda e: (
+        f"after an uncovered platform advance: {e.int('multiple_bp') / 10_000:g}x "
+        + (f"{e.int('base_fen')} fen" if e.int("base_fen") else "the base amount due")
+        + f" owed until {e.int('clean_days')} days pass without one"
+    ),
     "deposit_terms": lambda e: (
         f"shortfall topped up from goods payments; below zero for "
         f"{e.int('negative_grace_hours')} h brings trading limits; excess withdrawn on "
@@ -166,6 +239,12 @@ LEDGER_DESCRIBERS: Final[Mapping[str, Describer]] = {
     "auto_confirm_days": lambda e: f"receipt auto-confirmed {e.int('days')} days after delivery",
     "commission_settlement_days": lambda e: (
         f"commission settles {e.int('days')} days after receipt (not before the goods payment)"
+    ),
+    "commission_reserve": lambda e: (
+        f"{bp_text(e.int('share_bp'))} of settled commission held {e.int('hold_days')} days"
+    ),
+    "commission_freeze": lambda e: (
+        f"creator's unwithdrawn commission frozen {e.int('freeze_days')} days"
     ),
     "compensation_reduction": lambda e: (
         f"{bp_text(e.int('share_bp'))} of the merchant's compensation borne by the platform"

@@ -57,6 +57,7 @@ WITH fee_match AS (
       o.creator_id AS order_creator_id,
       o.commission_rate_bp AS order_commission_rate_bp,
       o.ad_commission_rate_bp AS order_ad_commission_rate_bp,
+      cf.colonel_rate_bp AS order_colonel_rate_bp,
       o.insurance_type AS order_insurance_type,
       o.insured_by AS order_insured_by,
       o.is_gift AS order_is_gift,
@@ -103,6 +104,8 @@ WITH fee_match AS (
       ON s.shop_id = o.shop_id
     LEFT JOIN creators AS cr
       ON cr.creator_id = o.creator_id
+    LEFT JOIN order_colonel_fees AS cf
+      ON cf.order_id = o.order_id
     LEFT JOIN refunds AS r
       ON r.order_id = o.order_id
     ASOF LEFT JOIN (

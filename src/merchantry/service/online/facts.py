@@ -145,6 +145,7 @@ def order_facts(order: Mapping[str, Any], ref: Reference) -> dict[str, Any]:
     paid_on = _paid_date(paid_at)
     row["order_paid_date"] = paid_on
     row["order_is_affiliate"] = order.get("creator_id") is not None
+    row["order_colonel_rate_bp"] = order.get("colonel_rate_bp")  # order_colonel_fees, if given
     row["order_refunded_fen"] = 0
     row["order_refunded_in_period_fen"] = 0
     row["order_refund_minutes"] = None

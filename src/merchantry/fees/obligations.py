@@ -1,0 +1,125 @@
+"""Service obligations with a deadline: the merchant's answer to a refund request.
+
+Taobao/Tmall's flash-sale rule (docs/sources.md#tb-flash-sale) gives the merchant **5
+business hours** to answer a refund request, unless the instant refund before shipment
+(未发货秒退) applies. The ``refund_response`` rule states the hours and the business-day
+calendar (which hours count is not published: the shipped calendar is an assumption).
+
+:func:`add_business_hours` is the calendar; :func:`refund_response` says, for one after-sales
+case, when the answer was due and whether it came late. The data has no separate "answered"
+event: the case's close (approval, rejection or withdrawal) is taken as the answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Final
+
+import duckdb
+import sqlglot.expressions as exp
+
+from merchantry.kit.errors import InputError
+from merchantry.rulebook.facts import fact_relation
+from merchantry.rulebook.model import Rule, Rulebook
+from merchantry.rulebook.ruleset import RuleSet
+
+F: Final = "f"
+
+CASE: Final = """
+SELECT a.order_id, a.requested_at, a.closed_at, CAST(o.paid_at AS DATE) AS paid_on
+FROM after_sales AS a JOIN orders AS o USING (order_id)
+WHERE a.case_id = $case
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessDay:
+    """The hours of a business day and which days are business days."""
+
+    opens_hour: int
+    closes_hour: int
+    weekdays_only: bool
+
+    def is_business_day(self, moment: datetime) -> bool:
+        return not self.weekdays_only or moment.weekday() < 5
+
+
+def add_business_hours(start: datetime, hours: int, day: BusinessDay) -> datetime:
+    """The moment ``hours`` of business time after ``start`` (a request outside business
+    time starts counting when the next business period opens)."""
+    left = timedelta(hours=hours)
+    moment = start
+    while True:
+        opens = datetime.combine(moment.date(), time(day.opens_hour))
+        closes = datetime.combine(moment.date(), time()) + timedelta(hours=day.closes_hour)
+        if day.is_business_day(moment) and moment < closes:
+            moment = max(moment, opens)
+            available = closes - moment
+            if left <= available:
+                return moment + left
+            left -= available
+        moment = datetime.combine(moment.date() + timedelta(days=1), time())
+
+
+@dataclass(frozen=True, slots=True)
+class RefundResponse:
+    """When a refund request had to be answered, and whether it was."""
+
+    case_id: str
+    rule_id: str | None
+    """The ``refund_response`` rule that applies; None when none does (no deadline)."""
+    requested_at: datetime
+    due_at: datetime | None
+    answered_at: datetime | None
+    """The case's close; None while it is open."""
+    late: bool | None
+    """True: answered after the deadline, or still open past it; None: no deadline applies
+    or the deadline is still ahead (open case)."""
+
+
+def _first_rule(
+    con: duckdb.DuckDBPyConnection, book: Rulebook, order_id: str, paid_on: object
+) -> Rule | None:
+    rules = RuleSet.of(book, "refund_response", alias=F)
+    if not rules:
+        return None
+    alias = exp.TableAlias(this=exp.to_identifier("x"))
+    facts = (
+        exp.select("*")
+        .from_(exp.Subquery(this=fact_relation(), alias=alias))
+        .where(exp.condition("order_order_id = $order", dialect="duckdb"))
+    )
+    query = exp.select(rules.index()).from_(exp.alias_(exp.Subquery(this=facts), F, table=True))
+    row = con.execute(
+        query.sql(dialect="duckdb"), {"start": paid_on, "end": paid_on, "order": order_id}
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None
+    return rules.rules[int(row[0]) - 1]
+
+
+def refund_response(
+    con: duckdb.DuckDBPyConnection, book: Rulebook, case_id: str, *, now: datetime | None = None
+) -> RefundResponse:
+    """The deadline of after-sales case ``case_id`` under ``book`` and whether it was met
+    (``now``: the moment an open case is judged at; without it an open case is not judged)."""
+    found = con.execute(CASE, {"case": case_id}).fetchone()
+    if found is None:
+        raise InputError(f"no after-sales case {case_id!r} in the warehouse")
+    order_id, requested_at, closed_at, paid_on = found
+    rule = _first_rule(con, book, str(order_id), paid_on)
+    if rule is None:
+        return RefundResponse(case_id, None, requested_at, None, closed_at, None)
+    effect = rule.effect
+    calendar = BusinessDay(
+        effect.int("opens_hour"), effect.int("closes_hour"), bool(effect.int("weekdays_only"))
+    )
+    due = add_business_hours(requested_at, effect.int("business_hours"), calendar)
+    if closed_at is not None:
+        late: bool | None = closed_at > due
+    elif now is not None and now > due:
+        late = True
+    else:
+        late = None
+    return RefundResponse(case_id, rule.id, requested_at, due, closed_at, late)

@@ -1,0 +1,191 @@
+"""The creator's reserve and freezes: commission the platform holds back after it settles.
+
+Douyin's affiliate settlement rule (docs/sources.md#dy-affiliate-settlement, §3.7):
+
+* **Reserve** (账户预留金): of the commission settled in the last 15 days, 5% stays in the
+  creator's reserve for after-sales clawbacks (cross-border commission has none). The
+  commission settlement (:mod:`merchantry.ledger.settlement`) books the
+  ``commission_reserve`` rule's share of each order's settled commission to
+  ``creator_reserve``; here a ``commission_reserve_release`` entry moves it to
+  ``creator_available`` ``hold_days`` after it was reserved. Holding each order's share for
+  its own 15 days is the same as holding 5% of the last 15 days' settled commission.
+* **Freeze** (违规冻结): a confirmed creator violation (``creator_violations``) freezes the
+  creator's settled, unwithdrawn commission (``creator_available`` on the violation's day)
+  for the ``commission_freeze`` rule's days, at most 180 (``commission_freeze`` entry, to
+  ``creator_frozen``); ``commission_unfreeze`` gives it back when the days have passed.
+  Violations of one creator on one day freeze once.
+
+Both read what to release from the journal's live entries (never a stored amount), so a
+revised settlement or freeze revises its release, and a re-run posts nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Final
+
+import duckdb
+
+from merchantry.ledger.facts import RuleSet, select_rules
+from merchantry.ledger.journal import (
+    CloseRef,
+    PostResult,
+    namespace,
+    post_staged,
+    run_sql,
+    start_stage,
+)
+from merchantry.rulebook.facts import FACT_SQL
+from merchantry.rulebook.model import Rulebook
+
+KINDS: Final = ("commission_reserve_release", "commission_freeze", "commission_unfreeze")
+
+LIVE_LEGS: Final = """
+CREATE OR REPLACE TEMP TABLE ledger_held AS
+SELECT e.source_id, any_value(e.order_id) AS order_id, any_value(e.shop_id) AS shop_id,
+       p.party, min(e.booked_on) AS held_on, any_value(p.rule_id) AS rule_id,
+       sum(p.amount_fen) AS held_fen
+FROM journal_entries AS e JOIN journal_postings AS p USING (entry_id)
+WHERE e.kind = $kind AND p.account = $account
+  AND e.entry_id NOT IN (SELECT reverses FROM journal_entries WHERE reverses IS NOT NULL)
+GROUP BY e.source_id, p.party
+"""
+"""Money each live entry of ``$kind`` put into ``$account``, per source and party."""
+
+STAGE_RELEASES: Final = """
+INSERT INTO ledger_stage
+SELECT md5($ns || h.source_id || '|' || h.party), $release_kind, h.source_id, h.order_id,
+       h.shop_id, h.held_on + CAST(d.days AS INTEGER),
+       [ledger_leg($account, h.party, -h.held_fen, h.rule_id),
+        ledger_leg('creator_available', h.party, h.held_fen, h.rule_id)]
+FROM ledger_held AS h JOIN ledger_hold_days AS d USING (rule_id)
+WHERE h.held_fen <> 0
+  AND h.held_on + CAST(d.days AS INTEGER) BETWEEN $start AND $end
+"""
+
+VIOLATION_FACTS: Final = f"""
+CREATE OR REPLACE TEMP TABLE ledger_creator_violation_facts AS
+SELECT f.* REPLACE (cr.tier AS creator_tier, cr.followers AS creator_followers,
+                    CAST(v.occurred_at AS DATE) AS order_paid_date,
+                    v.creator_id AS order_creator_id),
+       v.violation_id, v.creator_id AS violator_id, CAST(v.occurred_at AS DATE) AS occurred_on
+FROM creator_violations AS v
+JOIN creators AS cr USING (creator_id)
+LEFT JOIN (SELECT * FROM ({FACT_SQL}) LIMIT 0) AS f ON FALSE
+WHERE CAST(v.occurred_at AS DATE) BETWEEN $start AND $end
+"""
+"""One fact row per violation of the period: the creator's columns set, every order, shop
+and category column NULL (a freeze rule's condition can only speak of the creator), the
+payment date standing for the violation's day."""
+
+STAGE_FREEZES: Final = """
+INSERT INTO ledger_stage
+WITH day_freezes AS (
+  SELECT violator_id AS creator_id, occurred_on, min(rule_id) AS rule_id
+  FROM ledger_creator_freezes WHERE rule_id IS NOT NULL
+  GROUP BY violator_id, occurred_on
+), balances AS (
+  SELECT f.creator_id, f.occurred_on, f.rule_id, coalesce(sum(p.amount_fen), 0) AS available_fen
+  FROM day_freezes AS f
+  LEFT JOIN journal_postings AS p
+    ON p.account = 'creator_available' AND p.party = f.creator_id
+   AND p.booked_on <= f.occurred_on
+   AND NOT (p.entry_kind = 'commission_freeze' AND p.booked_on = f.occurred_on)
+  GROUP BY f.creator_id, f.occurred_on, f.rule_id
+)
+SELECT md5($ns || b.creator_id || '|' || CAST(b.occurred_on AS VARCHAR)), 'commission_freeze',
+       b.creator_id || '|' || CAST(b.occurred_on AS VARCHAR), NULL, NULL, b.occurred_on,
+       [ledger_leg('creator_available', b.creator_id, -b.available_fen, b.rule_id),
+        ledger_leg('creator_frozen', b.creator_id, b.available_fen, b.rule_id)]
+FROM balances AS b
+WHERE b.available_fen > 0
+"""
+
+
+def _hold_days(con: duckdb.DuckDBPyConnection, book: Rulebook, kind: str, field: str) -> None:
+    """Temp table ``ledger_hold_days`` (rule_id, days): each rule of ``kind``'s days."""
+    rows = [(r.id, r.effect.int(field)) for r in book.rules if r.effect.kind == kind]
+    con.execute("CREATE OR REPLACE TEMP TABLE ledger_hold_days (rule_id VARCHAR, days INTEGER)")
+    if rows:
+        con.executemany("INSERT INTO ledger_hold_days VALUES (?, ?)", rows)
+
+
+def _post_releases(
+    con: duckdb.DuckDBPyConnection,
+    ref: CloseRef,
+    book: Rulebook,
+    start: date,
+    end: date,
+    *,
+    held: tuple[str, str],
+    release_kind: str,
+    rule: tuple[str, str],
+) -> PostResult:
+    """Release what the live ``held`` (entry kind, account) entries hold when their days end."""
+    _hold_days(con, book, *rule)
+    run_sql(con, LIVE_LEGS, {"kind": held[0], "account": held[1]})
+    start_stage(con)
+    run_sql(
+        con,
+        STAGE_RELEASES,
+        {
+            "ns": namespace(release_kind),
+            "release_kind": release_kind,
+            "account": held[1],
+            "start": start,
+            "end": end,
+        },
+    )
+    return post_staged(con, ref, kinds=(release_kind,), start=start, end=end)
+
+
+def _post_freezes(
+    con: duckdb.DuckDBPyConnection, ref: CloseRef, book: Rulebook, start: date, end: date
+) -> PostResult:
+    rules = RuleSet.of(book, "commission_freeze")
+    start_stage(con)
+    if rules.rules:
+        run_sql(con, VIOLATION_FACTS, {"start": start, "end": end})
+        con.execute(
+            select_rules(
+                "ledger_creator_violation_facts",
+                ("violation_id", "violator_id", "occurred_on"),
+                (("rule_id", rules.rule_id()),),
+                "ledger_creator_freezes",
+            )
+        )
+        run_sql(con, STAGE_FREEZES, {"ns": namespace("commission_freeze")})
+    return post_staged(con, ref, kinds=("commission_freeze",), start=start, end=end)
+
+
+def post_creator_holds(
+    con: duckdb.DuckDBPyConnection, book: Rulebook, start: date, end: date, close_key: str
+) -> PostResult:
+    """Reserve releases, then freezes, then unfreezes falling in ``start``..``end`` (after the
+    period's commission settlements are posted)."""
+    ref = CloseRef(book.name, close_key)
+    result = _post_releases(
+        con,
+        ref,
+        book,
+        start,
+        end,
+        held=("commission_settlement", "creator_reserve"),
+        release_kind="commission_reserve_release",
+        rule=("commission_reserve", "hold_days"),
+    )
+    result += _post_freezes(con, ref, book, start, end)
+    result += _post_releases(
+        con,
+        ref,
+        book,
+        start,
+        end,
+        held=("commission_freeze", "creator_frozen"),
+        release_kind="commission_unfreeze",
+        rule=("commission_freeze", "freeze_days"),
+    )
+    return result
+
+
+__all__ = ["KINDS", "post_creator_holds"]
