@@ -37,6 +37,7 @@ from merchantry.ledger.journal import (
 )
 from merchantry.rulebook.facts import FACT_SQL
 from merchantry.rulebook.model import Rulebook
+from merchantry.store.sql import create_temp_as, fill, parse
 
 KINDS: Final = ("commission_reserve_release", "commission_freeze", "commission_unfreeze")
 
@@ -63,17 +64,22 @@ WHERE h.held_fen <> 0
   AND h.held_on + CAST(d.days AS INTEGER) BETWEEN $start AND $end
 """
 
-VIOLATION_FACTS: Final = f"""
-CREATE OR REPLACE TEMP TABLE ledger_creator_violation_facts AS
+VIOLATION_FACTS: Final = create_temp_as(
+    "ledger_creator_violation_facts",
+    fill(
+        """
 SELECT f.* REPLACE (cr.tier AS creator_tier, cr.followers AS creator_followers,
                     CAST(v.occurred_at AS DATE) AS order_paid_date,
                     v.creator_id AS order_creator_id),
        v.violation_id, v.creator_id AS violator_id, CAST(v.occurred_at AS DATE) AS occurred_on
 FROM creator_violations AS v
 JOIN creators AS cr USING (creator_id)
-LEFT JOIN (SELECT * FROM ({FACT_SQL}) LIMIT 0) AS f ON FALSE
+LEFT JOIN (SELECT * FROM p_facts LIMIT 0) AS f ON FALSE
 WHERE CAST(v.occurred_at AS DATE) BETWEEN $start AND $end
-"""
+""",
+        p_facts=parse(FACT_SQL),
+    ),
+)
 """One fact row per violation of the period: the creator's columns set, every order, shop
 and category column NULL (a freeze rule's condition can only speak of the creator), the
 payment date standing for the violation's day."""
