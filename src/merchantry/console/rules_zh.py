@@ -23,6 +23,9 @@ RULEBOOK_TITLES: Final[dict[str, dict[str, str]]] = {
     "douyin-score-2026-05": {
         "Douyin store experience score, 2026-05-07 text": "抖音商家体验分，2026-05-07 版"
     },
+    "douyin-score-2026-09-listings": {
+        "Douyin store experience score, 2026-07-14 text with the 2026-09 proposal's listing deductions": "抖音商家体验分，2026-07-14 版加 2026-09 征求意见稿的商品信息扣分"
+    },
     "douyin-score-2026-07": {
         "Douyin store experience score, 2026-07-14 service revision": "抖音商家体验分，2026-07-14 服务修订版"
     },
@@ -42,6 +45,30 @@ RULEBOOK_TITLES: Final[dict[str, dict[str, str]]] = {
 """Rulebook name -> {English title: Chinese title}."""
 
 RULE_TITLES: Final[dict[str, dict[str, str]]] = {
+    "deposit.advance.zero-deposit": {
+        "After an uncovered platform advance, zero-deposit shops owe 2x a counted ¥500 base (lowered after 30 covered days)": "平台先行垫付未覆盖时，0 元入驻店铺按 500 元基数的 2 倍缴纳（连续 30 天无此情形后下调）"
+    },
+    "deposit.advance.special": {
+        "After an uncovered platform advance, special-category base-deposit shops owe 2x a counted ¥5,000 base (lowered after 30 covered days)": "平台先行垫付未覆盖时，特殊类目基础保证金店铺按 5000 元基数的 2 倍缴纳（连续 30 天无此情形后下调）"
+    },
+    "deposit.advance": {
+        "After an uncovered platform advance past the lower of the deposit balance and the base due, a shop owes 2x its base due (lowered after 30 covered days)": "平台先行垫付超过保证金余额与应缴基础保证金中较低者时，店铺须缴纳 2 倍基础保证金（连续 30 天无此情形后下调）"
+    },
+    "commission.reserve": {
+        "5% of each settled commission stays in the creator's reserve for 15 days (none cross-border)": "每笔已结算佣金的 5% 作为达人账户保证金留存 15 天（跨境不留存）"
+    },
+    "commission.freeze": {
+        "A confirmed creator violation freezes the creator's unwithdrawn commission for 180 days": "达人违规经确认后，其未提现佣金冻结 180 天"
+    },
+    "deduct.false_advertising": {
+        "False advertising costs 10 points at once, at most 10 in the window": "虚假宣传一次扣 10 分，考核期内最多扣 10 分"
+    },
+    "deduct.brand_confusion": {
+        "Confusing brand information costs 10 points at once, at most 10 in the window": "发布混淆品牌信息一次扣 10 分，考核期内最多扣 10 分"
+    },
+    "refund.response": {
+        "Refund requests must be answered within 5 business hours, unless the instant refund before shipment applies": "退款申请须在 5 个工作小时内处理（发货前极速退款除外）"
+    },
     "tsf.base.default": {"Any other industry pays a 5% base rate": "其他行业基础费率 5%"},
     "tsf.base.cross-border.600": {
         "Cross-border apparel, shoes & bags, toys, sports, other pet, second-hand 3C, eyewear, kitchenware, accessories, daily goods pay 6%": "跨境服饰鞋包、玩具、运动、其他宠物、二手3C、眼镜、厨具、配饰、日用百货费率 6%"
@@ -696,7 +723,8 @@ RULE_TITLES: Final[dict[str, dict[str, str]]] = {
         "All-creator plans pay inside 5%..50%": "全达人计划佣金率范围 5%–50%"
     },
     "aff.plan.colonel": {
-        "Colonel (团长) plans pay the creator the daily rate inside 5%..90%": "团长计划按日常佣金率付达人佣金，范围 5%–90%"
+        "Colonel (团长) plans pay the creator the daily rate inside 5%..90%, with the colonel fee at most 90% together": "团长计划按日费率向达人付佣 5%–90%，与团长服务费合计不超过 90%",
+        "Colonel (团长) plans pay the creator the daily rate inside 5%..90%": "团长计划按日常佣金率付达人佣金，范围 5%–90%",
     },
     "aff.plan.designated": {
         "Designated-creator, tiered and shop-targeted plans pay inside 5%..80%": "定向、阶梯与店铺定向计划佣金率范围 5%–80%"
