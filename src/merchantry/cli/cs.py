@@ -66,7 +66,7 @@ def check_command(
     for path in files:
         _, problems = check_rules_file(path)
         for d in problems:
-            console.print(str(d), markup=False)
+            console.print(str(d), markup=False, soft_wrap=True)  # file:line stays whole
         errors += len(problems)
     console.print(f"{len(files)} file(s) checked: {errors} problem(s)")
     if errors:

@@ -28,6 +28,7 @@ STAGE_MODULES: Final[dict[str, tuple[str, ...]]] = {
         "merchantry.ledger.overturns",
         "merchantry.ledger.rewards",
         "merchantry.ledger.seeding",
+        "merchantry.ledger.reserve",
     ),
     "score": ("merchantry.scoring.indicators", "merchantry.scoring.inputs"),
 }
