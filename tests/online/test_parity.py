@@ -146,11 +146,6 @@ def test_every_api_decision_equals_the_batch_decision(replay: Replay, market: Ma
     assert any(r.rule_id.startswith("risk.ring") for d in replay.batch.values() for r in d.reasons)
 
 
-@pytest.mark.xfail(
-    reason="open bug: now that the generator fills affiliate plans and colonel rates (issue 10), "
-    "the real-time quote picks aff.daily where the fee stage picks aff.plan.colonel for some "
-    "colonel-plan orders; strict, so it fails the suite once fixed"
-)
 def test_every_quote_equals_the_fee_stage_and_the_settlement_schedule(
     replay: Replay, market: Market, tmp_path: Path
 ) -> None:
@@ -183,7 +178,11 @@ def test_every_quote_equals_the_fee_stage_and_the_settlement_schedule(
                 "CAST(commission_settle_on AS VARCHAR) FROM order_payouts"
             ).fetchall()
         }
-        cursor = con.execute("SELECT * FROM orders")
+        # as an integrator sends it: the order with its colonel fee rate, if it has one
+        cursor = con.execute(
+            "SELECT o.*, c.colonel_rate_bp FROM orders AS o "
+            "LEFT JOIN order_colonel_fees AS c USING (order_id)"
+        )
         names = [d[0] for d in cursor.description]
         orders = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
     finally:

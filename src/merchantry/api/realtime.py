@@ -178,6 +178,15 @@ class OrderIn(BaseModel):
     commission_rate_bp: int | None = Field(default=None, ge=0, le=10_000)
     ad_commission_rate_bp: int | None = Field(default=None, ge=0, le=10_000)
     colonel_rate_bp: int | None = Field(default=None, ge=0, le=10_000)
+    affiliate_plans: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        default=None,
+        max_length=16,
+        description="The affiliate plans the sale was made under (e.g. colonel, all_creators); "
+        "the plan rules pick the commission range from them.",
+    )
+    installation: str | None = Field(
+        default=None, max_length=64, description="Who installs: merchant, partner or none."
+    )
     insurance_type: str | None = Field(default=None, max_length=64)
     insured_by: str | None = Field(default=None, max_length=64)
     is_gift: bool = False
