@@ -73,10 +73,12 @@ class InstallationHolds:
     reason: str
 
 
-def _first_rule(
-    con: duckdb.DuckDBPyConnection, book: Rulebook, order_id: str, paid_on: date
+def first_rule_for_order(
+    con: duckdb.DuckDBPyConnection, book: Rulebook, kind: str, order_id: str, paid_on: date
 ) -> Rule | None:
-    holds = RuleSet.of(book, "installation_hold", alias=F)
+    """The first rule of effect ``kind`` whose condition holds for one order, paid on
+    ``paid_on`` (the order's fact row), or None."""
+    holds = RuleSet.of(book, kind, alias=F)
     if not holds:
         return None
     alias = exp.TableAlias(this=exp.to_identifier("x"))
@@ -102,7 +104,7 @@ def installation_holds(
     if found is None:
         raise InputError(f"no order {order_id!r} in the warehouse")
     amount, paid_on, after_sales_days, shipped_on, received_on, refunded_on = found
-    rule = _first_rule(con, book, order_id, paid_on)
+    rule = first_rule_for_order(con, book, "installation_hold", order_id, paid_on)
     if rule is None:
         return InstallationHolds(
             order_id, None, 0, None, 0, None, None, "no installation_hold rule covers the order"

@@ -17,12 +17,10 @@ from datetime import datetime, time, timedelta
 from typing import Final
 
 import duckdb
-import sqlglot.expressions as exp
 
+from merchantry.fees.holds import first_rule_for_order
 from merchantry.kit.errors import InputError
-from merchantry.rulebook.facts import fact_relation
-from merchantry.rulebook.model import Rule, Rulebook
-from merchantry.rulebook.ruleset import RuleSet
+from merchantry.rulebook.model import Rulebook
 
 F: Final = "f"
 
@@ -78,27 +76,6 @@ class RefundResponse:
     or the deadline is still ahead (open case)."""
 
 
-def _first_rule(
-    con: duckdb.DuckDBPyConnection, book: Rulebook, order_id: str, paid_on: object
-) -> Rule | None:
-    rules = RuleSet.of(book, "refund_response", alias=F)
-    if not rules:
-        return None
-    alias = exp.TableAlias(this=exp.to_identifier("x"))
-    facts = (
-        exp.select("*")
-        .from_(exp.Subquery(this=fact_relation(), alias=alias))
-        .where(exp.condition("order_order_id = $order", dialect="duckdb"))
-    )
-    query = exp.select(rules.index()).from_(exp.alias_(exp.Subquery(this=facts), F, table=True))
-    row = con.execute(
-        query.sql(dialect="duckdb"), {"start": paid_on, "end": paid_on, "order": order_id}
-    ).fetchone()
-    if row is None or row[0] is None:
-        return None
-    return rules.rules[int(row[0]) - 1]
-
-
 def refund_response(
     con: duckdb.DuckDBPyConnection, book: Rulebook, case_id: str, *, now: datetime | None = None
 ) -> RefundResponse:
@@ -108,7 +85,7 @@ def refund_response(
     if found is None:
         raise InputError(f"no after-sales case {case_id!r} in the warehouse")
     order_id, requested_at, closed_at, paid_on = found
-    rule = _first_rule(con, book, str(order_id), paid_on)
+    rule = first_rule_for_order(con, book, "refund_response", str(order_id), paid_on)
     if rule is None:
         return RefundResponse(case_id, None, requested_at, None, closed_at, None)
     effect = rule.effect
