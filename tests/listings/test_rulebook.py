@@ -10,6 +10,9 @@ import pytest
 from merchantry.kit.errors import InputError
 from merchantry.listings.rulebook import (
     ListingRulebook,
+    Penalty,
+    Restriction,
+    RestrictionKind,
     RuleKind,
     check_listing_rulebook,
     load_listing_rulebook,
@@ -89,6 +92,24 @@ def test_the_false_advertising_ladder_is_the_notice_s(book: ListingRulebook) -> 
     assert "500至5000元" in ladder.steps[2].measures
     assert "店铺清退" in ladder.steps[3].measures
     assert "1000至20000元" in ladder.steps[3].measures
+    # The measures as enforced: restrictions on the shop and the penalty from the deposit.
+    presale, suspended, closed = (
+        RestrictionKind.PRESALE_CLOSED,
+        RestrictionKind.SUSPENDED,
+        RestrictionKind.CLOSED,
+    )
+    assert [(s.restrictions, s.penalty) for s in ladder.steps] == [
+        ((), None),
+        ((Restriction(presale, 15),), None),
+        (
+            (Restriction(presale, None), Restriction(suspended, 3)),
+            Penalty(rate_bp=1000, basis_days=30, min_fen=50_000, max_fen=500_000),
+        ),
+        (
+            (Restriction(closed, None),),
+            Penalty(rate_bp=1000, basis_days=90, min_fen=100_000, max_fen=2_000_000),
+        ),
+    ]
     assert ladder.assumption  # the counting window (365 days) is ours
 
 

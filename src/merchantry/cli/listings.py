@@ -117,6 +117,9 @@ def check_command(
     image_phash: Annotated[
         str | None, typer.Option("--image-phash", help="Main image hash, 16 hex digits.")
     ] = None,
+    presale: Annotated[
+        bool, typer.Option("--presale", help="A presale listing (refused while presale is closed).")
+    ] = False,
     authorisations: Annotated[
         Path | None,
         typer.Option("--authorisations", help="Brand authorisations CSV (for a FILE check)."),
@@ -172,6 +175,7 @@ def check_command(
             count_unit=count_unit,
             subsidy_label=subsidy_label,
             image_phash=parse_phash(image_phash, "--image-phash"),
+            presale=presale,
         )
         if db.exists():
             with open_warehouse(db, read_only=True) as con:
@@ -185,6 +189,7 @@ def check_command(
                     {
                         "decision": outcome.decision,
                         "findings": [_finding_json(f) for f in outcome.findings],
+                        "refusals": [r.describe() for r in outcome.refusals],
                     },
                     ensure_ascii=False,
                     indent=2,
@@ -192,6 +197,8 @@ def check_command(
             )
         else:
             _print_findings(console, list(outcome.findings))
+            for refusal in outcome.refusals:
+                console.print(f"refused: {refusal.describe()}", markup=False)
             console.print(f"decision: {outcome.decision}")
         if outcome.blocked:
             raise typer.Exit(ExitCode.PROBLEMS_FOUND)

@@ -76,6 +76,7 @@ FROM creator_violations AS v
 JOIN creators AS cr USING (creator_id)
 LEFT JOIN (SELECT * FROM p_facts LIMIT 0) AS f ON FALSE
 WHERE CAST(v.occurred_at AS DATE) BETWEEN $start AND $end
+  AND v.violation_id NOT IN (SELECT violation_id FROM withdrawn_violations)
 """,
         p_facts=parse(FACT_SQL),
     ),

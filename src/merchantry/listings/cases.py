@@ -22,6 +22,9 @@ import duckdb
 from sqlalchemy import Engine
 
 from merchantry.ledger import apply_overturns, entry_id, logical_key
+from merchantry.listings.creators import recorded_for
+from merchantry.listings.rulebook import load_listing_rulebook, shipped_listing_dir
+from merchantry.listings.usecases import refresh_measures
 from merchantry.listings.warehouse import violation_id
 from merchantry.risk.access import Scope
 from merchantry.risk.cases import Case, CaseSubject, open_case, record_overturn
@@ -104,8 +107,9 @@ def withdraw_violation(
     """Withdraw the violation an overturned listing case was about (idempotent).
 
     Returns the deduction entry recorded for reversal here (the close posted it after the
-    case was opened, so the case names none), or ``None`` when the case names its own entry
-    (the overturn already records that one) or nothing was deducted.
+    case was opened, so the case names none), or for a caption case the creator's
+    commission freeze reversed here, or ``None`` when the case names its own entry (the
+    overturn already records that one) or no money moved.
     """
     if case.subject is not CaseSubject.LISTING_VIOLATION:
         raise ValueError(f"case {case.case_id} is about a {case.subject.value}, not a listing")
@@ -117,4 +121,67 @@ def withdraw_violation(
     if late is not None:
         record_overturn(con, case.case_id, late, on, reason)
         apply_overturns(con)
+    _lift_measures(con, case.subject_id, on)
+    if late is None and case.ledger_entry_id is None:
+        late = _withdraw_creators(con, case, on, reason)
     return late
+
+
+_CAPTION_FINDINGS = """
+SELECT DISTINCT rulebook, sku_id, rule_id FROM listing_violations WHERE kind = 'caption_claim'
+"""
+
+_STANDING_SAME_DAY = """
+SELECT count(*) FROM creator_violations
+WHERE creator_id = ? AND CAST(occurred_at AS DATE) = ?
+  AND violation_id NOT IN (SELECT violation_id FROM withdrawn_violations)
+"""
+
+
+def _withdraw_creators(
+    con: duckdb.DuckDBPyConnection, case: Case, on: date, reason: str
+) -> str | None:
+    """Withdraw the creator violations a caption case's finding recorded; reverse (through
+    the case) the commission freeze of the first creator left with no standing violation
+    that day. Other such freezes are reversed by the next close of their day (the freeze
+    stage re-derives its entries from the violations standing)."""
+    rows = con.execute(_CAPTION_FINDINGS).fetchall()
+    subject = next(
+        (r for r in rows if violation_id(str(r[0]), str(r[1]), str(r[2])) == case.subject_id),
+        None,
+    )
+    if subject is None:
+        return None
+    recorded = recorded_for(con, str(subject[0]), str(subject[2]), str(subject[1]))
+    with transaction(con):
+        for violation, _, _ in recorded:
+            con.execute(
+                _WITHDRAW,
+                {"violation": violation, "case": case.case_id, "on": on, "reason": reason},
+            )
+    for _, creator, day in recorded:
+        left = con.execute(_STANDING_SAME_DAY, [creator, day]).fetchone()
+        if left and left[0]:
+            continue
+        freeze = entry_id(logical_key("commission_freeze", f"{creator}|{day.isoformat()}"))
+        if table_exists(con, "journal_entries") and con.execute(
+            "SELECT count(*) FROM journal_entries WHERE logical_key = ?",
+            [logical_key("commission_freeze", f"{creator}|{day.isoformat()}")],
+        ).fetchone() != (0,):
+            record_overturn(con, case.case_id, freeze, on, reason)
+            apply_overturns(con)
+            return freeze
+    return None
+
+
+def _lift_measures(con: duckdb.DuckDBPyConnection, violation: str, on: date) -> None:
+    """Re-derive the escalation measures of the violation's rulebook without it: its shop
+    restrictions lift, its penalty is reversed (booked ``on``), later offences renumber."""
+    row = con.execute(
+        "SELECT rulebook FROM listing_offences WHERE violation_id = ?", [violation]
+    ).fetchone()
+    if row is None:
+        return  # no recorded offence (a warning): no measures
+    name = str(row[0])
+    if (shipped_listing_dir() / f"{name}.yaml").is_file():
+        refresh_measures(con, load_listing_rulebook(name), on)

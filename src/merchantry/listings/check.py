@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from merchantry.listings.claims import Listing
 from merchantry.listings.copies import CopyCluster, CopyIndex, copy_clusters, find_copies
+from merchantry.listings.restrictions import ShopRestriction, blocks_publication
 from merchantry.listings.rulebook import ListingRule, Outcome, RuleKind
 from merchantry.listings.rules import DETECTORS, Context
 
@@ -68,10 +70,12 @@ def check_listing(listing: Listing, ctx: Context, *, live: bool = False) -> list
 class PrepublishResult:
     listing: Listing
     findings: tuple[Finding, ...]
+    refusals: tuple[ShopRestriction, ...] = ()
+    """Restrictions on the shop that refuse this listing (suspended, closed, presale)."""
 
     @property
     def blocked(self) -> bool:
-        return any(f.outcome is Outcome.BLOCK for f in self.findings)
+        return bool(self.refusals) or any(f.outcome is Outcome.BLOCK for f in self.findings)
 
     @property
     def decision(self) -> str:
@@ -80,15 +84,30 @@ class PrepublishResult:
         return "warn" if self.findings else "publish"
 
 
-def prepublish(listing: Listing, ctx: Context, published: CopyIndex | None) -> PrepublishResult:
-    """Check one listing before publication, copies included when an index is given."""
+def prepublish(
+    listing: Listing,
+    ctx: Context,
+    published: CopyIndex | None,
+    restrictions: Sequence[ShopRestriction] = (),
+    at: datetime | None = None,
+) -> PrepublishResult:
+    """Check one listing before publication, copies included when an index is given, and
+    the shop's ``restrictions`` holding ``at`` (every rule is still run: the merchant sees
+    all that is wrong at once)."""
+    refusals = tuple(
+        r
+        for r in restrictions
+        if r.shop_id == listing.shop_id
+        and (at is None or r.holds(at))
+        and blocks_publication(r, listing.presale)
+    )
     findings = check_listing(listing, ctx, live=False)
     if published is not None:
         match = published.original_of(listing)
         if match is not None:
             findings.append(_finding(listing, published.rule, match.evidence, False))
             findings[-1] = _with_original(findings[-1], match.original_sku_id, None)
-    return PrepublishResult(listing, tuple(findings))
+    return PrepublishResult(listing, tuple(findings), refusals)
 
 
 def _with_original(f: Finding, original: str | None, cluster: str | None) -> Finding:

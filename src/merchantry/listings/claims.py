@@ -43,6 +43,8 @@ class Listing:
     image_phash: int | None = None
     captions: tuple[str, ...] = field(default=(), compare=False)
     """Creator video captions promoting the listing."""
+    presale: bool = False
+    """A presale listing (预售): refused while the shop's presale is closed."""
 
 
 def parse_composition(text: str | None, where: str = "composition") -> dict[str, int] | None:

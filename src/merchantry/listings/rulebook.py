@@ -93,13 +93,57 @@ class WordList:
     source: Source
 
 
+class RestrictionKind(StrEnum):
+    """A measure against the shop (not one listing) that an escalation step imposes."""
+
+    PRESALE_CLOSED = "presale_closed"
+    """关闭预售权限: the shop may not publish presale listings (the pre-publish check blocks
+    a listing marked presale)."""
+    SUSPENDED = "suspended"
+    """停业整顿: the shop may publish nothing (the pre-publish check blocks every listing) and
+    its goods are withheld from recommendations."""
+    CLOSED = "closed"
+    """店铺清退: the shop is cleared out: as suspended, for good."""
+
+
+SHOP_BLOCKING: Final = (RestrictionKind.SUSPENDED, RestrictionKind.CLOSED)
+"""Restrictions under which the shop may publish nothing and is not recommended."""
+
+
+@dataclass(frozen=True, slots=True)
+class Restriction:
+    kind: RestrictionKind
+    days: int | None
+    """How long from the offence; None: for good (永久)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Penalty:
+    """违约金: a share of the violating listing's settled sales over the days before the
+    offence, within bounds, deducted from the shop's deposit."""
+
+    rate_bp: int
+    basis_days: int
+    min_fen: int
+    max_fen: int
+
+    def amount(self, sales_fen: int) -> int:
+        """``rate_bp`` of ``sales_fen`` (half up, at line level), held within the bounds."""
+        share = (sales_fen * self.rate_bp * 2 + 10_000) // 20_000
+        return max(self.min_fen, min(self.max_fen, share))
+
+
 @dataclass(frozen=True, slots=True)
 class EscalationStep:
     from_offence: int
     """The step applies from this offence in the same scene (1 = the first)."""
     outcome: Outcome
     measures: str
-    """The platform's measures at this step, as the source names them (not all modelled)."""
+    """The platform's measures at this step, as the source names them."""
+    restrictions: tuple[Restriction, ...] = ()
+    """Shop restrictions the step imposes (``shop_restrictions``)."""
+    penalty: Penalty | None = None
+    """The penalty deducted from the deposit (``deposit_penalty`` entries)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +316,7 @@ def _escalation(name: str, m: Any, line: int, rep: _Reporter) -> Escalation | No
         window = None
     raw = m.get("steps")
     steps: list[EscalationStep] = []
+    bad_steps: set[int] = set()
     items: list[tuple[Any, int]] = []
     if not isinstance(raw, LineList) or not raw:
         rep.error(m.line_of("steps"), f"{where}.steps", "bad-type", f"{where}.steps: a list")
@@ -302,11 +347,113 @@ def _escalation(name: str, m: Any, line: int, rep: _Reporter) -> Escalation | No
         elif not isinstance(measures, str) or not measures.strip():
             rep.error(step_line, f"{at}.measures", "missing-field", f"{at}: `measures` needed")
         else:
-            steps.append(EscalationStep(start, Outcome(outcome), measures))
+            assert isinstance(step, LineMap)
+            restrictions = _restrictions(step, step_line, at, rep)
+            penalty = _penalty(step, step_line, at, rep)
+            if restrictions is None or penalty is False:
+                bad_steps.add(k)
+                restrictions, penalty = (), None
+            steps.append(
+                EscalationStep(
+                    start,
+                    Outcome(outcome),
+                    measures,
+                    restrictions,
+                    penalty if isinstance(penalty, Penalty) else None,
+                )
+            )
     assumption, why = _provenance(m, where, rep)
-    if source is None or window is None or len(steps) != len(items) or not steps:
+    if source is None or window is None or len(steps) != len(items) or not steps or bad_steps:
         return None
     return Escalation(name, window, tuple(steps), source, assumption, why)
+
+
+_STEP_KEYS: Final = frozenset({"from", "outcome", "measures", "restrictions", "penalty"})
+
+
+def _whole(m: LineMap, key: str, at: str, rep: _Reporter, line: int, low: int = 0) -> int | None:
+    value = m.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        rep.error(
+            m.line_of(key) or line,
+            f"{at}.{key}",
+            "bad-value",
+            f"{at}.{key} must be a whole number, at least {low}",
+        )
+        return None
+    return value
+
+
+def _restrictions(
+    step: LineMap, line: int, at: str, rep: _Reporter
+) -> tuple[Restriction, ...] | None:
+    """The step's ``restrictions`` (``[{kind, days}]``; no ``days``: for good), or None when
+    one is wrong (each problem reported)."""
+    for key in sorted(set(step) - _STEP_KEYS):
+        rep.error(
+            step.line_of(key) or line,
+            f"{at}.{key}",
+            "unknown-field",
+            f"{at}: unknown field `{key}`",
+            "known: " + ", ".join(sorted(_STEP_KEYS)),
+        )
+    raw = step.get("restrictions", [])
+    if not isinstance(raw, list):
+        rep.error(line, f"{at}.restrictions", "bad-type", f"{at}.restrictions: a list")
+        return None
+    found: list[Restriction] = []
+    ok = not (set(step) - _STEP_KEYS)
+    for k, item in enumerate(raw):
+        where = f"{at}.restrictions[{k}]"
+        kind = item.get("kind") if isinstance(item, LineMap) else None
+        if kind not in {r.value for r in RestrictionKind}:
+            rep.error(
+                line,
+                f"{where}.kind",
+                "unknown-restriction",
+                f"{where}: unknown restriction {kind!r}",
+                "known: " + ", ".join(r.value for r in RestrictionKind),
+            )
+            ok = False
+            continue
+        assert isinstance(item, LineMap)
+        days = None
+        if "days" in item:
+            days = _whole(item, "days", where, rep, line, low=1)
+            if days is None:
+                ok = False
+                continue
+        found.append(Restriction(RestrictionKind(kind), days))
+    return tuple(found) if ok else None
+
+
+def _penalty(step: LineMap, line: int, at: str, rep: _Reporter) -> Penalty | bool | None:
+    """The step's ``penalty``; None without one; False when it is wrong (reported)."""
+    raw = step.get("penalty")
+    if raw is None:
+        return None
+    where = f"{at}.penalty"
+    if not isinstance(raw, LineMap):
+        rep.error(line, where, "bad-type", f"{where}: a mapping (rate_bp, basis_days, min/max)")
+        return False
+    values = [
+        _whole(raw, "rate_bp", where, rep, line, low=1),
+        _whole(raw, "basis_days", where, rep, line, low=1),
+        _whole(raw, "min_fen", where, rep, line),
+        _whole(raw, "max_fen", where, rep, line, low=1),
+    ]
+    rate, days, low, high = values
+    if rate is None or days is None or low is None or high is None:
+        return False
+    if low > high:
+        rep.error(
+            raw.line_of("min_fen") or line,
+            f"{where}.min_fen",
+            "bad-value",
+            f"{where}: min_fen {low} is above max_fen {high}",
+        )
+        return False
+    return Penalty(rate, days, low, high)
 
 
 def _word_list(name: str, m: Any, line: int, rep: _Reporter) -> WordList | None:
@@ -441,6 +588,15 @@ def _rule(
             "bad-value",
             f"{where}.params.claims must list claim kinds a caption is held to",
             "known: " + ", ".join(claimable),
+        )
+    creator_kind = params.get("creator_violation") if isinstance(params, dict) else None
+    if creator_kind is not None and (kind is not RuleKind.CAPTION_CLAIM or not creator_kind):
+        rep.error(
+            params.line_of("creator_violation") if isinstance(params, LineMap) else line,
+            f"{where}.params.creator_violation",
+            "bad-value",
+            f"{where}.params.creator_violation: only a caption_claim rule records a creator "
+            "violation, and it names the kind as text",
         )
     word_list = m.get("word_list")
     if kind is RuleKind.ABSOLUTE_TERMS and word_list not in lists:

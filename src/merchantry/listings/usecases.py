@@ -3,8 +3,9 @@ and report for operators. Every front end (CLI, API) goes through these."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import duckdb
@@ -19,18 +20,22 @@ from merchantry.listings.check import (
 )
 from merchantry.listings.claims import Listing
 from merchantry.listings.copies import CopyIndex, linked_groups
+from merchantry.listings.creators import creator_violations, record_creator_violations
 from merchantry.listings.escalation import escalate
-from merchantry.listings.rulebook import ListingRulebook
+from merchantry.listings.measures import MeasureResult, apply_measures, read_restrictions
+from merchantry.listings.restrictions import ShopRestriction
+from merchantry.listings.rulebook import ListingRulebook, RuleKind
 from merchantry.listings.rules import Authorisation, Context, make_context
 from merchantry.listings.warehouse import (
     read_authorisations,
+    read_caption_videos,
     read_identities,
     read_listings,
     read_offences,
     write_results,
 )
 from merchantry.store.sql import fill_sql, parse
-from merchantry.store.warehouse import table_exists
+from merchantry.store.warehouse import table_exists, transaction
 
 REPEAT_OFFENDER_MIN = 2
 """Take-downs (distinct listings) from which a shop is a repeat offender in the report."""
@@ -65,7 +70,7 @@ def check_warehouse(
                 book,
                 read_offences(con, book.name),
                 when,
-                {x.sku_id: x.published_at for x in listings},
+                _published(listings),
             )
         ),
     )
@@ -77,7 +82,27 @@ def check_warehouse(
         )
     if write:
         write_results(con, book.name, result, when)
+        live = [f for f in result.findings if f.kind is RuleKind.CAPTION_CLAIM]
+        if live:
+            found = creator_violations(
+                live, {x.sku_id: x for x in listings}, ctx, read_caption_videos(con)
+            )
+            with transaction(con):
+                record_creator_violations(con, found, when)
+        apply_measures(con, book, read_offences(con, book.name), when.date())
     return result
+
+
+def _published(listings: Sequence[Listing]) -> dict[str, datetime | None]:
+    return {x.sku_id: x.published_at for x in listings}
+
+
+def refresh_measures(
+    con: duckdb.DuckDBPyConnection, book: ListingRulebook, on: date
+) -> MeasureResult:
+    """Re-derive the shop restrictions and penalties of ``book`` from the offences standing
+    now (after an overturn withdrew one: its measures lift, later offences renumber)."""
+    return apply_measures(con, book, read_offences(con, book.name), on)
 
 
 def _latest(listings: Sequence[Listing]) -> date:
@@ -88,13 +113,19 @@ def _latest(listings: Sequence[Listing]) -> date:
 @dataclass
 class PrepublishChecker:
     """What a pre-publish check needs, built once (rulebook, authorisations, published
-    listings): then each check costs one listing's detectors and one index query."""
+    listings, shop restrictions): then each check costs one listing's detectors, one index
+    query and a look at the shop's restrictions."""
 
     ctx: Context
     index: CopyIndex | None
+    restrictions: Mapping[str, tuple[ShopRestriction, ...]] = field(default_factory=dict)
+    """Restrictions not withdrawn, by shop (each checked against the time of the check)."""
 
-    def check(self, listing: Listing) -> PrepublishResult:
-        return prepublish(listing, self.ctx, self.index)
+    def check(self, listing: Listing, at: datetime | None = None) -> PrepublishResult:
+        """``at``: when it would be published (default now, in the warehouse's local time)."""
+        when = at or datetime.now()
+        shop = self.restrictions.get(listing.shop_id, ())
+        return prepublish(listing, self.ctx, self.index, shop, when)
 
 
 def prepublish_checker(
@@ -110,12 +141,19 @@ def prepublish_checker(
     listings = list(published)
     auths = list(authorisations)
     linked: dict[str, str] = {}
+    by_shop: dict[str, list[ShopRestriction]] = defaultdict(list)
     if con is not None and table_exists(con, "products"):
         listings += read_listings(con)
         auths += read_authorisations(con)
         linked = linked_groups(read_identities(con))
+        for r in read_restrictions(con):
+            by_shop[r.shop_id].append(r)
     ctx = make_context(book, auths, listings, today=today)
-    return PrepublishChecker(ctx, published_index(listings, ctx, linked))
+    return PrepublishChecker(
+        ctx,
+        published_index(listings, ctx, linked),
+        {shop: tuple(rows) for shop, rows in by_shop.items()},
+    )
 
 
 @dataclass(frozen=True, slots=True)

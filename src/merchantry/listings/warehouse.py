@@ -73,9 +73,35 @@ def _source(con: duckdb.DuckDBPyConnection, name: str) -> str | exp.Query:
     return exp.select(*columns).where(exp.false())
 
 
-def _sources(con: duckdb.DuckDBPyConnection, *names: str) -> dict[str, Sub]:
+def sources(con: duckdb.DuckDBPyConnection, *names: str) -> dict[str, Sub]:
     """Each table's placeholder (``p_<name>``) and its source for :func:`fill_sql`."""
     return {f"p_{n}": _source(con, n) for n in names}
+
+
+CREATOR_PREFIX: Final = "CV-"
+
+
+def creator_violation_id(rulebook: str, video_id: str, rule_id: str) -> str:
+    """The ``creator_violations`` id of a false claim in one video's caption (stable)."""
+    return CREATOR_PREFIX + stable_key("caption-violation", rulebook, video_id, rule_id)[:16]
+
+
+_VIDEOS = """
+SELECT v.sku_id, v.video_id, v.creator_id, c.caption FROM p_video_captions AS c
+JOIN p_creator_videos AS v USING (video_id)
+ORDER BY v.sku_id, v.video_id
+"""
+
+
+def read_caption_videos(
+    con: duckdb.DuckDBPyConnection,
+) -> dict[str, list[tuple[str, str, str]]]:
+    """SKU -> (video, creator, caption) of each creator video featuring it."""
+    found: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    sql = fill_sql(_VIDEOS, sources(con, "video_captions", "creator_videos"))
+    for sku, video, creator, caption in con.execute(sql).fetchall():
+        found[str(sku)].append((str(video), str(creator), str(caption)))
+    return found
 
 
 def violation_id(rulebook: str, sku_id: str, rule_id: str) -> str:
@@ -88,7 +114,7 @@ def read_listings(con: duckdb.DuckDBPyConnection, shop_id: str | None = None) ->
     if not table_exists(con, "products"):
         raise NotFound("the warehouse has no products table: run `merchantry ingest` first")
     where = parse("p.shop_id = $shop") if shop_id else exp.true()
-    tables = _sources(
+    tables = sources(
         con, "categories", "listing_claims", "listing_events", "video_captions", "creator_videos"
     )
     params = {"shop": shop_id} if shop_id else {}
@@ -214,6 +240,7 @@ def write_results(
             "rule_id": [f.rule_id for f in recorded],
             "sku_id": [f.sku_id for f in recorded],
             "occurred_at": pa.array([at] * len(recorded), pa.timestamp("us")),
+            "first_no": pa.array([f.offence for f in recorded], pa.int32()),
         }
     )
     violations = pa.table(
@@ -252,12 +279,13 @@ def read_offences(con: duckdb.DuckDBPyConnection, rulebook: str) -> list[Offence
     """Recorded offences of ``rulebook``, without those an overturn withdrew."""
     rows = con.execute(
         fill_sql(
-            "SELECT shop_id, rule_id, sku_id, occurred_at FROM p_listing_offences "
+            "SELECT shop_id, rule_id, sku_id, occurred_at, violation_id, coalesce(first_no, 0) "
+            "FROM p_listing_offences "
             "WHERE rulebook = $rulebook "
             "AND violation_id NOT IN (SELECT violation_id FROM p_withdrawn_violations) "
             "ORDER BY occurred_at, sku_id",
-            _sources(con, "listing_offences", "withdrawn_violations"),
+            sources(con, "listing_offences", "withdrawn_violations"),
         ),
         {"rulebook": rulebook},
     ).fetchall()
-    return [Offence(str(s), str(r), str(k), t) for s, r, k, t in rows]
+    return [Offence(str(s), str(r), str(k), t, str(v), int(n)) for s, r, k, t, v, n in rows]

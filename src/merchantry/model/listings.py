@@ -33,6 +33,8 @@ LISTING_RULE_KINDS: Final = (
 )
 """Kinds of listing violation; meanings in docs/listings.md and ``listings.rulebook.RuleKind``."""
 LISTING_OUTCOMES: Final = ("block", "warn", "take_down", "ban")
+RESTRICTION_KINDS: Final = ("presale_closed", "suspended", "closed")
+"""Shop restrictions of an escalation step; meanings in ``listings.rulebook.RestrictionKind``."""
 IDENTITY_KINDS: Final = ("licence", "legal_person", "payment_account", "phone", "address")
 
 LISTING_CLAIMS = Table(
@@ -227,6 +229,14 @@ LISTING_OFFENCES = Table(
         Column("rule_id", T.TEXT, "Rule broken (the scene).", "规则ID"),
         Column("sku_id", T.TEXT, "SKU.", "SKU ID"),
         Column("occurred_at", T.TIMESTAMP, "First confirmed.", "违规时间"),
+        Column(
+            "first_no",
+            T.INT,
+            "Its number in the scene when recorded: offences recorded at one time keep the "
+            "order they were numbered in (publication order) on every later run.",
+            "首次计次",
+            nullable=True,
+        ),
     ),
 )
 
@@ -264,6 +274,40 @@ WITHDRAWN_VIOLATIONS = Table(
     ),
 )
 
+SHOP_RESTRICTIONS = Table(
+    name="shop_restrictions",
+    term_zh="店铺处置限制",
+    description=(
+        "Restrictions an escalation step imposes on a shop for a repeat offence (presale "
+        "closed, suspended, closed), each from the offence's time for the step's days (no "
+        "end: for good). The pre-publish check and the recommendations read them; a "
+        "restriction whose violation was withdrawn (`withdrawn_violations`) or whose end has "
+        "passed holds no more. Rows of one rulebook are replaced by each "
+        "`merchantry listings check --db` and each overturn."
+    ),
+    primary_key=("rulebook", "violation_id", "restriction"),
+    columns=(
+        Column("rulebook", T.TEXT, "Listing rulebook.", "规则版本"),
+        Column("shop_id", T.TEXT, "Shop.", "店铺ID"),
+        Column(
+            "restriction",
+            T.TEXT,
+            "What the shop may not do.",
+            "限制类型",
+            choices=RESTRICTION_KINDS,
+        ),
+        Column("violation_id", T.TEXT, "The offence that imposed it.", "违规记录ID"),
+        Column("rule_id", T.TEXT, "Rule broken (the scene).", "规则ID"),
+        Column("sku_id", T.TEXT, "The listing of the offence.", "SKU ID"),
+        Column("offence_no", T.INT, "The offence's number in its scene.", "同场景违规次数"),
+        Column("starts_at", T.TIMESTAMP, "In force from.", "开始时间"),
+        Column(
+            "ends_at", T.TIMESTAMP, "In force until; empty: for good.", "结束时间", nullable=True
+        ),
+        Column("measures", T.TEXT, "The step's measures as the source names them.", "处置措施"),
+    ),
+)
+
 LISTING_TABLES: Final[tuple[Table, ...]] = (
     LISTING_CLAIMS,
     BRAND_AUTHORISATIONS,
@@ -277,4 +321,5 @@ LISTING_OUTPUTS: Final[tuple[Table, ...]] = (
     LISTING_COPY_CLUSTERS,
     WITHDRAWN_VIOLATIONS,
     LISTING_OFFENCES,
+    SHOP_RESTRICTIONS,
 )

@@ -127,6 +127,7 @@ ENTRY_KINDS: Final = (
     "deposit_topup",
     "deposit_release",
     "deposit_deduction",
+    "deposit_penalty",
     "annual_fee",
     "reward",
     "seeding_payout",

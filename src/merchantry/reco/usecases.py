@@ -25,6 +25,7 @@ from merchantry.reco.suppression import (
     Catalogue,
     FilterResult,
     Purchase,
+    Removal,
     filter_candidates,
 )
 from merchantry.reco.warehouse import (
@@ -55,7 +56,46 @@ def filter_for_buyer(
         if not buyer_exists(con, buyer_id) and not used:
             raise NotFound(f"buyer {buyer_id} has no orders in the warehouse")
         used.extend(read_purchases(con, buyer_id, now, settings))
-    return filter_candidates(used, candidates, catalogue, settings, now), used
+    result = filter_candidates(used, candidates, catalogue, settings, now)
+    return _withhold_restricted(con, catalogue, result, now), used
+
+
+_RESTRICTED = """
+SELECT shop_id, arg_max(rulebook || ':' || rule_id, starts_at),
+       arg_max(restriction || ' from offence ' || CAST(offence_no AS VARCHAR) || ' (' || sku_id
+               || '): ' || measures, starts_at),
+       min(starts_at), max(coalesce(ends_at, TIMESTAMP '9999-12-31'))
+FROM shop_restrictions
+WHERE restriction IN ('suspended', 'closed') AND starts_at <= $now
+  AND (ends_at IS NULL OR ends_at > $now)
+  AND violation_id NOT IN (SELECT violation_id FROM withdrawn_violations)
+GROUP BY shop_id
+"""
+"""Shops a listing-escalation restriction keeps out of recommendations at ``$now``
+(``listings.measures`` writes the table; withdrawn violations lift theirs)."""
+
+
+def _withhold_restricted(
+    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, result: FilterResult, now: datetime
+) -> FilterResult:
+    """``result`` with the kept candidates of suspended or closed shops withheld."""
+    if not (table_exists(con, "shop_restrictions") and table_exists(con, "withdrawn_violations")):
+        return result
+    shops = {str(r[0]): r[1:] for r in con.execute(_RESTRICTED, {"now": now}).fetchall()}
+    if not shops:
+        return result
+    kept, removed = [], list(result.removed)
+    for sku in result.kept:
+        listing = catalogue.listings.get(sku)
+        found = shops.get(listing.shop_id or "") if listing is not None else None
+        if found is None:
+            kept.append(sku)
+            continue
+        rule, detail, since, until = found
+        removed.append(
+            Removal(sku, str(rule), "shop_restriction", str(detail), "", None, since, 0, until)
+        )
+    return replace(result, kept=kept, removed=removed)
 
 
 def update_clusters(

@@ -40,6 +40,7 @@ LISTING_EXAMPLE: dict[str, Any] = {
     "subsidy_label": False,
     "image_phash": None,
     "captions": [],
+    "presale": False,
     "rulebook": DEFAULT_RULEBOOK,
 }
 RESULT_EXAMPLE: dict[str, Any] = {
@@ -58,6 +59,7 @@ RESULT_EXAMPLE: dict[str, Any] = {
             "original_sku_id": None,
         }
     ],
+    "refusals": [],
 }
 
 
@@ -83,6 +85,7 @@ class ListingIn(BaseModel):
     subsidy_label: bool = False
     image_phash: str | None = Field(None, description="Main image perceptual hash, 16 hex digits.")
     captions: list[str] = Field(default_factory=list, max_length=50)
+    presale: bool = Field(False, description="A presale listing (预售).")
     rulebook: str = Field(DEFAULT_RULEBOOK, max_length=64, pattern=r"^[a-z0-9][a-z0-9\-]*$")
 
 
@@ -114,6 +117,11 @@ class PrepublishOut(BaseModel):
     decision: str = Field(description="`block`, `warn` or `publish`.")
     rulebook: str
     findings: list[FindingOut]
+    refusals: list[str] = Field(
+        default_factory=list,
+        description="Restrictions on the shop that refuse the listing (suspended, closed, "
+        "presale closed), from repeat offences.",
+    )
 
 
 class _Checkers:
@@ -173,6 +181,7 @@ def check_listing(
         subsidy_label=payload.subsidy_label,
         image_phash=parse_phash(payload.image_phash, "image_phash"),
         captions=tuple(payload.captions),
+        presale=payload.presale,
     )
     result = _checkers(request).get(request, payload.rulebook).check(listing)
     return PrepublishOut(
@@ -181,4 +190,5 @@ def check_listing(
         decision=result.decision,
         rulebook=payload.rulebook,
         findings=[FindingOut.of(f) for f in result.findings],
+        refusals=[r.describe() for r in result.refusals],
     )

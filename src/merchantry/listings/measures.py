@@ -1,0 +1,247 @@
+"""The measures of an escalation step beyond the listing's own fate: shop restrictions and
+the penalty.
+
+From every recorded offence still standing (``listing_offences`` without the withdrawn ones),
+numbered in its scene as :func:`~merchantry.listings.escalation.escalate` numbers it, each
+step's measures follow:
+
+* **restrictions** (``shop_restrictions``): presale closed, suspended, closed, from the
+  offence's time for the step's days (or for good). :func:`restrictions_in_force` is what the
+  pre-publish check and the recommendations consult: a restriction holds from its start until
+  its end, unless its violation was withdrawn since.
+* **penalty** (违约金): the step's share of the listing's paid orders over the days before the
+  offence, within its bounds, deducted from the shop's deposit: a ``deposit_penalty`` journal
+  entry (deposit to ``platform_penalties``) keyed by the violation, booked on the offence's
+  day. Posted through the ledger's staging, so a re-run posts nothing, a changed amount is
+  corrected by a reversal and a new revision, and a penalty no longer due (its offence
+  withdrawn, or renumbered below the step by an earlier withdrawal) is reversed.
+
+:func:`apply_measures` re-derives both from the offences every time it runs (after each
+``listings check --db`` and each overturn): nothing is edited by hand, and the same offences
+give the same rows and the same journal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Final
+
+import duckdb
+import pyarrow as pa
+
+from merchantry.ledger.journal import CloseRef, PostResult, namespace, post_staged, start_stage
+from merchantry.listings.escalation import Offence, offence_numbers
+from merchantry.listings.restrictions import ShopRestriction
+from merchantry.listings.rulebook import ListingRulebook, RestrictionKind
+from merchantry.listings.warehouse import sources
+from merchantry.store.sql import fill_sql, run_sql
+from merchantry.store.warehouse import ensure_schema, table_exists, transaction
+
+PENALTY_KIND: Final = "deposit_penalty"
+"""Journal entry kind of an escalation penalty (违约金) taken from the deposit."""
+
+BOOKS_SINCE: Final = date(2000, 1, 1)
+"""Start of the penalty stage's scope: every penalty entry is in it."""
+
+
+@dataclass(frozen=True, slots=True)
+class PenaltyDue:
+    violation_id: str
+    shop_id: str
+    rule_id: str
+    sku_id: str
+    booked_on: date
+    sales_fen: int
+    """The listing's paid orders over the step's basis days before the offence."""
+    amount_fen: int
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureResult:
+    restrictions: tuple[ShopRestriction, ...]
+    penalties: tuple[PenaltyDue, ...]
+    posted: PostResult | None
+    """What the penalty posting did (None: nothing was posted, no journal asked for)."""
+
+
+def derive_restrictions(
+    book: ListingRulebook, offences: Sequence[Offence]
+) -> tuple[list[ShopRestriction], list[tuple[Offence, int]]]:
+    """Every restriction the standing ``offences`` impose, and the offences whose step has a
+    penalty (with their numbers)."""
+    numbers = offence_numbers(book, offences)
+    rules = {r.rule_id: r for r in book.rules}
+    restrictions: list[ShopRestriction] = []
+    penalised: list[tuple[Offence, int]] = []
+    for o in offences:
+        number = numbers.get((o.shop_id, o.rule_id, o.sku_id))
+        rule = rules.get(o.rule_id)
+        if number is None or rule is None or rule.escalation is None:
+            continue
+        step = rule.escalation.step(number)
+        for r in step.restrictions:
+            ends = None if r.days is None else o.occurred_at + timedelta(days=r.days)
+            restrictions.append(
+                ShopRestriction(
+                    shop_id=o.shop_id,
+                    restriction=r.kind,
+                    violation_id=o.violation_id,
+                    rule_id=o.rule_id,
+                    sku_id=o.sku_id,
+                    offence_no=number,
+                    starts_at=o.occurred_at,
+                    ends_at=ends,
+                    measures=step.measures,
+                )
+            )
+        if step.penalty is not None:
+            penalised.append((o, number))
+    restrictions.sort(key=lambda r: (r.shop_id, r.starts_at, r.violation_id, r.restriction))
+    return restrictions, penalised
+
+
+_SALES = """
+SELECT coalesce(sum(amount_paid_fen), 0) FROM orders
+WHERE sku_id = $sku AND paid_at >= $since AND paid_at < $until
+"""
+
+
+def penalties_due(
+    con: duckdb.DuckDBPyConnection, book: ListingRulebook, penalised: Sequence[tuple[Offence, int]]
+) -> list[PenaltyDue]:
+    """The penalty of each offence: its step's share of the listing's paid orders over the
+    basis days before it, within the step's bounds."""
+    rules = {r.rule_id: r for r in book.rules}
+    has_orders = table_exists(con, "orders")
+    due: list[PenaltyDue] = []
+    for o, number in penalised:
+        ladder = rules[o.rule_id].escalation
+        assert ladder is not None
+        penalty = ladder.step(number).penalty
+        assert penalty is not None
+        sales = 0
+        if has_orders:
+            since = o.occurred_at - timedelta(days=penalty.basis_days)
+            row = run_sql(
+                con, _SALES, {"sku": o.sku_id, "since": since, "until": o.occurred_at}
+            ).fetchone()
+            sales = int(row[0]) if row else 0
+        due.append(
+            PenaltyDue(
+                violation_id=o.violation_id,
+                shop_id=o.shop_id,
+                rule_id=o.rule_id,
+                sku_id=o.sku_id,
+                booked_on=o.occurred_at.date(),
+                sales_fen=sales,
+                amount_fen=penalty.amount(sales),
+            )
+        )
+    return due
+
+
+_STAGE_PENALTY = """
+INSERT INTO ledger_stage
+SELECT md5($ns || $source), $kind, $source, NULL, $shop, CAST($on AS DATE),
+       [ledger_leg('merchant_deposit', $shop, -CAST($amount AS BIGINT), $rule),
+        ledger_leg('platform_penalties', '', CAST($amount AS BIGINT), $rule)]
+"""
+
+
+def post_penalties(
+    con: duckdb.DuckDBPyConnection, rulebook: str, due: Sequence[PenaltyDue], on: date
+) -> PostResult:
+    """Stage every penalty due and post the difference with the journal (inside the caller's
+    transaction); a live penalty no longer due is reversed, booked ``on``."""
+    start_stage(con)
+    for p in due:
+        run_sql(
+            con,
+            _STAGE_PENALTY,
+            {
+                "ns": namespace(PENALTY_KIND),
+                "kind": PENALTY_KIND,
+                "source": p.violation_id,
+                "shop": p.shop_id,
+                "on": p.booked_on,
+                "amount": p.amount_fen,
+                "rule": p.rule_id,
+            },
+        )
+    last = max([on, *(p.booked_on for p in due)])
+    return post_staged(
+        con,
+        CloseRef(rulebook, f"listings:{rulebook}"),
+        kinds=(PENALTY_KIND,),
+        start=BOOKS_SINCE,
+        end=last,
+    )
+
+
+def _write_restrictions(
+    con: duckdb.DuckDBPyConnection, rulebook: str, rows: Sequence[ShopRestriction]
+) -> None:
+    table = pa.table(
+        {
+            "rulebook": [rulebook] * len(rows),
+            "shop_id": [r.shop_id for r in rows],
+            "restriction": [r.restriction.value for r in rows],
+            "violation_id": [r.violation_id for r in rows],
+            "rule_id": [r.rule_id for r in rows],
+            "sku_id": [r.sku_id for r in rows],
+            "offence_no": pa.array([r.offence_no for r in rows], pa.int32()),
+            "starts_at": pa.array([r.starts_at for r in rows], pa.timestamp("us")),
+            "ends_at": pa.array([r.ends_at for r in rows], pa.timestamp("us")),
+            "measures": [r.measures for r in rows],
+        }
+    )
+    con.execute("DELETE FROM shop_restrictions WHERE rulebook = ?", [rulebook])
+    con.register("_lv_restrictions", table)
+    con.execute("INSERT INTO shop_restrictions BY NAME SELECT * FROM _lv_restrictions")
+    con.unregister("_lv_restrictions")
+
+
+def apply_measures(
+    con: duckdb.DuckDBPyConnection,
+    book: ListingRulebook,
+    offences: Sequence[Offence],
+    on: date,
+) -> MeasureResult:
+    """Re-derive the restrictions and penalties of the standing ``offences`` (withdrawn ones
+    already left out), replace the rulebook's ``shop_restrictions`` rows and post the
+    penalties, in one transaction. ``on``: the day a penalty no longer due is reversed."""
+    ensure_schema(con)
+    restrictions, penalised = derive_restrictions(book, offences)
+    due = penalties_due(con, book, penalised)
+    with transaction(con):
+        _write_restrictions(con, book.name, restrictions)
+        posted = post_penalties(con, book.name, due, on)
+    return MeasureResult(tuple(restrictions), tuple(due), posted)
+
+
+_IN_FORCE = """
+SELECT shop_id, restriction, violation_id, rule_id, sku_id, offence_no, starts_at, ends_at,
+       measures
+FROM p_shop_restrictions
+WHERE violation_id NOT IN (SELECT violation_id FROM p_withdrawn_violations)
+  AND ($at IS NULL OR ends_at IS NULL OR ends_at > $at)
+ORDER BY shop_id, starts_at, violation_id, restriction
+"""
+
+
+def read_restrictions(
+    con: duckdb.DuckDBPyConnection, at: datetime | None = None
+) -> list[ShopRestriction]:
+    """Restrictions not withdrawn (and, with ``at``, not ended by then), every rulebook's."""
+    if not table_exists(con, "shop_restrictions"):
+        return []
+    sql = fill_sql(_IN_FORCE, sources(con, "shop_restrictions", "withdrawn_violations"))
+    rows = run_sql(con, sql, {"at": at}).fetchall()
+    return [
+        ShopRestriction(
+            str(s), RestrictionKind(str(k)), str(v), str(r), str(sku), int(n), a, e, str(m)
+        )
+        for s, k, v, r, sku, n, a, e, m in rows
+    ]
