@@ -134,3 +134,26 @@ def test_listings_put_up_within_a_day_of_each_other_are_not_copies(book: Listing
             ),
         ]  # fmt: skip
         assert _copies(book, image) == expected, gap
+
+
+def test_a_copy_within_a_day_is_caught_when_it_takes_the_words_and_the_picture(
+    book: ListingRulebook,
+) -> None:
+    """Within 24 hours one signal is not enough (one source's kit shares words or a
+    picture); a one-click copy takes both: title alike and image within 6 bits, 2 hours on.
+    Any earlier gap too: 1 minute on. A linked shop's quick re-list stays no copy."""
+    from datetime import timedelta
+
+    first = at(1, 10)
+    for gap in (timedelta(minutes=1), timedelta(hours=2), timedelta(hours=23, minutes=59)):
+        items = [
+            listing(ORIGINAL, sku="A", shop="S1", published_at=first, image_phash=IMAGE),
+            listing(ORIGINAL + "包邮", sku="B", shop="S2", published_at=first + gap,
+                    image_phash=IMAGE ^ 0b11),
+            # the same kit's words over its own picture: one signal, within the day
+            listing(ORIGINAL + "现货", sku="C", shop="S3", published_at=first + gap,
+                    image_phash=IMAGE ^ 0xFFFF_0000_0000),
+            listing(ORIGINAL + "新款", sku="D", shop="S4", published_at=first + gap,
+                    image_phash=IMAGE ^ 0b101),
+        ]  # fmt: skip
+        assert _copies(book, items, {"S4": "G1", "S1": "G1"}) == {"B": "A"}, gap

@@ -117,9 +117,10 @@ def test_an_overturned_caption_case_withdraws_the_creator_violation(
 def test_the_creator_s_commission_is_frozen_and_an_overturn_gives_it_back(
     tmp_path: Path, engine: Engine, book: ListingRulebook
 ) -> None:
-    """douyin-2026's commission freeze (§3.7) over a real close: CR1 earned 1,125,000 fen
-    of settled commission by 06-17 (as in tests/rulebook/test_pins_ledger.py); its false
-    caption, confirmed on 06-20, freezes all of it; the overturn reverses the freeze, once."""
+    """douyin-2026's commission freeze (§3.7) over a real close: the creator's 1,125,000 fen
+    of commission settles on 06-17, 5% of it (56,250) into the reserve (as in
+    tests/rulebook/test_pins_ledger.py); its false caption, confirmed on 06-20, freezes the
+    1,068,750 available; the overturn reverses the freeze, once, and a re-close keeps it so."""
     from merchantry.service.runner import close_with_fees
     from tests.fees.market import Market
 
@@ -155,7 +156,7 @@ def test_the_creator_s_commission_is_frozen_and_an_overturn_gives_it_back(
         return int(row[0]) if row else 0
 
     close_with_fees(con, "douyin-2026", *period, refresh_fees=True)
-    assert frozen() == 1_125_000
+    assert frozen() == 1_068_750
     open_listing_cases(engine, con, OPS, book.name, datetime(2026, 6, 21))
     (case,) = cases.list_cases(engine, OPS)
     cases.appeal_case(
@@ -163,7 +164,7 @@ def test_the_creator_s_commission_is_frozen_and_an_overturn_gives_it_back(
     )
     moved = cases.overturn_case(engine, OPS, case.case_id, "ok", datetime(2026, 6, 23), con)
     assert moved.reversal is not None
-    assert moved.reversal.amount_fen == 1_125_000
+    assert moved.reversal.amount_fen == 1_068_750
     assert frozen() == 0
     close_with_fees(con, "douyin-2026", *period, refresh_fees=True)
     assert frozen() == 0

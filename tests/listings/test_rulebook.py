@@ -147,12 +147,51 @@ def test_an_escalated_rule_loads() -> None:
         ("outcome: ban, measures: b", "outcome: block, measures: b", "bad-outcome"),
         ("window_days: 365", "window_days: 0", "bad-value"),
         ("when_live: take_down", "when_live: warn", "bad-escalation"),
+        (
+            "measures: b}",
+            "measures: b, restrictions: [{kind: frozen, days: 3}]}",
+            "unknown-restriction",
+        ),
+        ("measures: b}", "measures: b, restrictions: [{kind: suspended, days: 0}]}", "bad-value"),
+        (
+            "measures: b}",
+            "measures: b, penalty: {rate_bp: 1000, basis_days: 30, min_fen: 9, max_fen: 5}}",
+            "bad-value",
+        ),
+        ("measures: b}", "measures: b, penalty: {rate_bp: 1000}}", "bad-value"),
+        ("measures: b}", "measures: b, fine: 5}", "unknown-field"),
     ],
 )
 def test_bad_escalations_are_named(old: str, new: str, code: str) -> None:
     book, problems = check_listing_rulebook(ESCALATED.replace(old, new), "bad.yaml")
     assert book is None
     assert code in {p.code for p in problems}, problems
+
+
+def test_a_step_s_measures_load() -> None:
+    text = ESCALATED.replace(
+        "measures: b}",
+        "measures: b, restrictions: [{kind: presale_closed}, {kind: suspended, days: 3}], "
+        "penalty: {rate_bp: 1000, basis_days: 30, min_fen: 50000, max_fen: 500000}}",
+    )
+    book, problems = check_listing_rulebook(text, "t.yaml")
+    assert problems == []
+    assert book is not None
+    ladder = book.rules[0].escalation
+    assert ladder is not None
+    step = ladder.step(3)
+    assert step.restrictions == (
+        Restriction(RestrictionKind.PRESALE_CLOSED, None),
+        Restriction(RestrictionKind.SUSPENDED, 3),
+    )
+    assert step.penalty is not None
+    # 10% of ¥30,000 is ¥3,000; of ¥1,000 the floor ¥500; of ¥80,000 the cap ¥5,000.
+    assert [step.penalty.amount(x) for x in (3_000_000, 100_000, 8_000_000, 0)] == [
+        300_000,
+        50_000,
+        500_000,
+        50_000,
+    ]
 
 
 def test_the_forbidden_word_list_is_versioned(book: ListingRulebook) -> None:

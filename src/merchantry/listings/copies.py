@@ -5,9 +5,10 @@ of *other* shops published strictly before it: a title estimated alike at least
 ``title_min_similarity_pm`` (character n-gram MinHash, the signature of
 :func:`merchantry.reco.similarity.title_minhash`, candidates from datasketch's LSH) or a main
 image within ``image_max_hamming`` perceptual-hash bits. The earliest such listing is the
-original (unless it was published less than ``min_gap_hours`` before: listings put up
-together come from one source, such as one supplier's listing kit, and neither copied the
-other); a copy of a copy leads back to the first publisher. Same-shop re-listing is not
+original; one published less than ``min_gap_hours`` before counts only when title *and*
+image match (listings put up together from one source, such as one supplier's listing kit,
+share words or a picture; a copy made within hours with a one-click tool takes both). A copy
+of a copy leads back to the first publisher. Same-shop re-listing is not
 copying (recommendation clustering handles it), nor is a listing of a *linked* shop (one
 merchant behind both).
 
@@ -128,6 +129,13 @@ class CopyIndex:
     def group(self, shop_id: str) -> str:
         return self.linked.get(shop_id, shop_id)
 
+    def _soon_after(self, listing: Listing, other: Listing) -> bool:
+        return (
+            listing.published_at is not None
+            and other.published_at is not None
+            and listing.published_at - other.published_at < self.min_gap
+        )
+
     def add(self, listing: Listing) -> None:
         if listing.sku_id in self._listings:
             return
@@ -195,6 +203,7 @@ class CopyIndex:
                 if sku in generic or self.distinctive_shared(listing, other) < self.min_distinctive:
                     continue
                 found[sku] = ("title", pm)
+        both: set[str] = set()
         if listing.image_phash is not None and self._image_hashes:
             hashes = np.array(self._image_hashes, dtype=np.uint64)
             xor = np.bitwise_xor(hashes, np.uint64(listing.image_phash))
@@ -202,6 +211,8 @@ class CopyIndex:
             for index in np.flatnonzero(bits <= self.image_bits):
                 sku = self._image_skus[int(index)]
                 pm = 1000 - int(bits[index]) * 1000 // 64
+                if sku in found and found[sku][0] == "title":
+                    both.add(sku)
                 if sku not in found or found[sku][1] < pm:
                     found[sku] = ("image", pm)
         mine = _order(listing)
@@ -212,6 +223,11 @@ class CopyIndex:
             when = _order(other)
             if other.sku_id == listing.sku_id or other.published_at is None or when >= mine:
                 continue
+            # Published within ``min_gap`` of it: one signal may be listings put up at the
+            # same time from one source (one supplier's listing kit); a copy made that fast
+            # with a one-click tool carries both the original's words and its picture.
+            if self._soon_after(listing, other) and sku not in both:
+                continue
             if earliest is None or when < earliest[0]:
                 earliest = (when, other, path, pm)
         # The first publisher of the content decides: if it is this shop (or a linked one),
@@ -219,14 +235,6 @@ class CopyIndex:
         if earliest is None or self.group(earliest[1].shop_id) == group:
             return None
         _, other, path, pm = earliest
-        # Published within ``min_gap`` of the first one: not seen and copied, but put up at
-        # the same time from one source (distributors of one supplier's listing kit).
-        if (
-            listing.published_at is not None
-            and other.published_at is not None
-            and listing.published_at - other.published_at < self.min_gap
-        ):
-            return None
         return CopyMatch(listing.sku_id, listing.shop_id, other.sku_id, other.shop_id, path, pm)
 
 

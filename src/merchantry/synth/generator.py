@@ -91,6 +91,7 @@ _SCOPES: Final = 11
 """Special industries, store kinds, installation, affiliate plans, counterfeits (scopes.py)."""
 _CAPTIONS: Final = 12
 _CREATOR_DUTIES: Final = 14
+_QUICK_COPIES: Final = 15
 """Colonel fee rates of colonel-plan sales and creator violations (creator_duties.py)."""
 _STEPS: Final = (
     "orders",
@@ -166,7 +167,9 @@ def generate(
     sinks["products"].append(planted.products)
     sinks["product_profiles"].append(planted.profiles)
     write_csv(out / TRUTH_DIR / "reco_pairs.csv", planted.truth)
-    listed = plant_listings(stream(seed, _LISTINGS), pop, planted.products, start)
+    listed = plant_listings(
+        stream(seed, _LISTINGS), pop, planted.products, start, stream(seed, _QUICK_COPIES)
+    )
     sinks["products"].append(listed.products)
     for name, data in listed.tables.items():
         sinks[name].append(data)

@@ -134,7 +134,11 @@ def _claim(sku: str, at: datetime, **values: Any) -> dict[str, Any]:
 
 
 def plant_listings(
-    rng: np.random.Generator, pop: Population, extra_products: pa.Table, start: date
+    rng: np.random.Generator,
+    pop: Population,
+    extra_products: pa.Table,
+    start: date,
+    quick: np.random.Generator | None = None,
 ) -> ListingPlants:
     """Honest claims for every SKU, then planted violations and decoys of each kind."""
     shops = pop.tables["shops"].to_pylist()
@@ -178,6 +182,11 @@ def plant_listings(
         for k in range(per_kind):
             plant(k)
     identities = planter.copies(per_kind)
+    if quick is not None:  # copies within a day (stream 15, synth/quick_copies.py)
+        from merchantry.synth.quick_copies import plant_quick_copies
+
+        gang = frozenset(i["shop_id"] for i in identities if i["kind"] == "legal_person")
+        plant_quick_copies(quick, planter, max(2, per_kind // 2), gang)
     schema = pop.tables["products"].schema
     return ListingPlants(
         products=pa.Table.from_pylist(out.products, schema=schema),
