@@ -19,6 +19,7 @@ two or more shops of one linked group are flagged together as one cluster (å›¢ä¼
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,17 @@ from merchantry.reco.similarity import normalise_title, shingles, title_minhash
 from merchantry.risk.components import components_scipy
 
 _NEVER: Final = datetime.max
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _words(title: str) -> frozenset[str]:
+    """A title's words of two or more letters (jieba), kept: the index's titles are segmented
+    again and again as candidates of new listings."""
+    return frozenset(
+        w
+        for w in jieba.lcut(normalise_title(title), HMM=False)
+        if len(w) >= 2 and any(ch.isalnum() for ch in w)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,11 +189,7 @@ class CopyIndex:
         two or more letters, so a junction of two common words is no rare unit)."""
         if not self.distinctive_words:
             return shingles(title, self.distinctive_chars)
-        return {
-            w
-            for w in jieba.lcut(normalise_title(title), HMM=False)
-            if len(w) >= 2 and any(ch.isalnum() for ch in w)
-        }
+        return set(_words(title))
 
     def is_generic(self, listing: Listing, neighbours: Mapping[str, int]) -> bool:
         """A title that more than ``generic_title_max_shops`` unlinked shops use is a common

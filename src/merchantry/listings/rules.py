@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Final
 
+import jieba
+
 from merchantry.listings.claims import Listing
 from merchantry.listings.rulebook import ListingRule, ListingRulebook, RuleKind
 from merchantry.listings.words import forbidden_hits, tokenizer_for
@@ -202,7 +204,7 @@ def subsidy_label(listing: Listing, rule: ListingRule, ctx: Context) -> str | No
         return (
             f"carries the 国补 label; {listing.industry or 'its industry'} is outside the programme"
         )
-    if words:
+    if words and any(w in listing.title for w in words):  # a token is a substring
         word_list = next(iter(ctx.book.word_lists.values()), None)
         tokens = _tokens(listing.title, tuple(words), word_list)
         said = [w for w in words if w in tokens]
@@ -212,6 +214,21 @@ def subsidy_label(listing: Listing, rule: ListingRule, ctx: Context) -> str | No
                 "the programme"
             )
     return None
+
+
+def warm_tokenizers(book: ListingRulebook) -> None:
+    """Load every jieba dictionary the rules segment with (seconds each), so the first check
+    that needs one does not pay for it: the forbidden-word list's, the subsidy label's and
+    jieba's own (the copy guard's words)."""
+    jieba.initialize()
+    for rule in book.rules:
+        word_list = next(iter(book.word_lists.values()), None)
+        listed = book.word_lists.get(rule.word_list or "")
+        if rule.kind is RuleKind.ABSOLUTE_TERMS and listed is not None:
+            tokenizer_for(listed).initialize()
+        words = tuple(_param(rule, "label_words", ()))
+        if rule.kind is RuleKind.SUBSIDY_LABEL and words and word_list is not None:
+            tokenizer_for(word_list, words).initialize()
 
 
 def _tokens(text: str, extra: tuple[str, ...], word_list: Any) -> set[str]:

@@ -25,7 +25,7 @@ from merchantry.listings.escalation import escalate
 from merchantry.listings.measures import MeasureResult, apply_measures, read_restrictions
 from merchantry.listings.restrictions import ShopRestriction
 from merchantry.listings.rulebook import ListingRulebook, RuleKind
-from merchantry.listings.rules import Authorisation, Context, make_context
+from merchantry.listings.rules import Authorisation, Context, make_context, warm_tokenizers
 from merchantry.listings.warehouse import (
     read_authorisations,
     read_caption_videos,
@@ -149,6 +149,7 @@ def prepublish_checker(
         for r in read_restrictions(con):
             by_shop[r.shop_id].append(r)
     ctx = make_context(book, auths, listings, today=today)
+    warm_tokenizers(book)
     return PrepublishChecker(
         ctx,
         published_index(listings, ctx, linked),

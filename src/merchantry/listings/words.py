@@ -48,9 +48,17 @@ def segment(text: str, tokenizer: jieba.Tokenizer) -> list[str]:
     return [t for t in tokenizer.lcut(text, HMM=False) if t.strip()]
 
 
+def could_hit(text: str, word_list: WordList) -> bool:
+    """Whether a listed word or prefix occurs in ``text`` at all: a token can only be a hit
+    where one does, so a text without any is not segmented (most titles have none)."""
+    return any(w in text for w in word_list.prefixes) or any(w in text for w in word_list.words)
+
+
 def forbidden_hits(text: str, word_list: WordList, tokenizer: jieba.Tokenizer) -> list[str]:
     """The tokens of ``text`` that ``word_list`` forbids, in order of appearance."""
     hits: list[str] = []
+    if not could_hit(text, word_list):
+        return hits
     for token in segment(text, tokenizer):
         if token in word_list.exempt:
             continue
