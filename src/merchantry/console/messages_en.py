@@ -391,6 +391,7 @@ MESSAGES: Final[dict[str, str]] = {
     "entry_kind.deposit_topup": "Deposit top-up",
     "entry_kind.deposit_release": "Deposit release",
     "entry_kind.deposit_deduction": "Deposit deduction",
+    "entry_kind.deposit_penalty": "Repeat-offence penalty (from the deposit)",
     "entry_kind.annual_fee": "Annual fee",
     "entry_kind.reward": "Reward",
     "entry_kind.reversal": "Reversal",

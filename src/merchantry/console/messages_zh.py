@@ -391,6 +391,7 @@ MESSAGES: Final[dict[str, str]] = {
     "entry_kind.deposit_topup": "保证金补缴",
     "entry_kind.deposit_release": "保证金退还",
     "entry_kind.deposit_deduction": "保证金扣除",
+    "entry_kind.deposit_penalty": "违约金（保证金扣除）",
     "entry_kind.annual_fee": "年费",
     "entry_kind.reward": "奖励",
     "entry_kind.reversal": "冲回",
