@@ -228,3 +228,33 @@ def test_an_overturn_lifts_the_measures_and_reverses_the_penalty_once(
         "SELECT booked_on FROM journal_entries WHERE kind = 'reversal'"
     ).fetchall()
     assert reversal == [(date(2026, 3, 15),)]
+
+
+def test_a_withdrawn_earlier_offence_renumbers_the_later_ones(
+    warehouse: duckdb.DuckDBPyConnection, book: ListingRulebook
+) -> None:
+    """P7's first offence withdrawn: its 7th becomes a 6th (no more clearance: suspended,
+    penalty at the 5-6 step's floor ¥500 instead of the 7th's ¥1,000), its 5th becomes a 4th
+    (no suspension, no penalty)."""
+    from merchantry.listings.usecases import refresh_measures
+
+    check_warehouse(warehouse, book, at=FOUND)
+    warehouse.execute(
+        "INSERT INTO withdrawn_violations VALUES (?, 'RC-1', DATE '2026-03-16', 'label ok')",
+        [violation_id(book.name, "P7-0", "listing.material")],
+    )
+    refresh_measures(warehouse, book, date(2026, 3, 16))
+    p7 = {(r, n) for s, r, n, _ in restrictions(warehouse) if s == "P7"}
+    assert p7 == {
+        ("presale_closed", 3),
+        ("presale_closed", 4),
+        ("presale_closed", 5),
+        ("suspended", 5),
+        ("presale_closed", 6),
+        ("suspended", 6),
+    }
+    assert penalties(warehouse) == {"P5": 300_000, "P7": 50_000 + 50_000}
+    assert check_journal(warehouse) == []
+    posted = entries(warehouse)
+    refresh_measures(warehouse, book, date(2026, 3, 16))
+    assert entries(warehouse) == posted
