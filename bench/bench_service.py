@@ -329,7 +329,7 @@ def samples(db: Path, n: int, seed: int) -> tuple[list[dict[str, Any]], list[dic
 
 
 def start_server(
-    db: Path, model: Path | None, ops: str, port: int, workers: int, healthcheck_s: float
+    db: Path, model: Path | None, ops: str, port: int, workers: int, healthcheck_s: int
 ) -> Any:
     env = {
         **os.environ,
@@ -460,8 +460,8 @@ def main(argv: list[str] | None = None) -> None:
     add("--ready-timeout", type=float, default=900.0, help="seconds to wait for the workers")
     add(
         "--healthcheck-s",
-        type=float,
-        default=120.0,
+        type=int,
+        default=120,
         help="uvicorn's worker health-check timeout (merchantry serve's; uvicorn's own is 5)",
     )
     add(

@@ -8,6 +8,7 @@ Routes only translate HTTP to the service's use cases and back.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -21,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from merchantry.api.auth import KEY_SECURITY, Principal, require_scope, require_scope_inline
 from merchantry.api.docs import EXAMPLE_ORDER, EXAMPLE_SHOP, ok, written
 from merchantry.api.errors import Unauthenticated, Unavailable, body
+from merchantry.api.events import written as audit_write
 from merchantry.api.fastpath import FastRoute, RealtimeFastPath, is_merchant_elsewhere
 from merchantry.api.idempotency import Idempotency, idempotency
 from merchantry.api.settings import ServiceSettings
@@ -562,6 +564,7 @@ EventPath = Annotated[
     summary="Post events (orders, logistics, after-sales, reviews, service sessions)",
 )
 def post_events(
+    request: Request,
     event_type: EventPath,
     payload: EventsIn,
     principal: Annotated[Principal, Depends(require_scope("events:write"))],
@@ -578,6 +581,20 @@ def post_events(
             results = service.post_events(event_type, payload.events, principal.key_id)
         out = [_result_out(r) for r in results]
         refused = [r for r in out if r.status == "refused"]
+        seqs = [r.seq for r in out if r.seq is not None and not r.replay]
+        audit_write(
+            request,
+            principal,
+            action="events.post",
+            resource=f"events:{event_type.value}",
+            after={
+                "accepted": len(out) - len(refused),
+                "recorded": len(seqs),
+                "refused": len(refused),
+                "first_seq": min(seqs, default=None),
+                "last_seq": max(seqs, default=None),
+            },
+        )
         content: dict[str, Any] = EventsOut(
             accepted=len(out) - len(refused), refused=len(refused), results=out
         ).model_dump(mode="json")
@@ -609,7 +626,8 @@ def post_events(
     summary="Rebuild this worker's online state from the warehouse",
 )
 def rebuild_state(
-    _principal: Annotated[Principal, Depends(require_scope("events:write"))],
+    request: Request,
+    principal: Annotated[Principal, Depends(require_scope("events:write"))],
     idem: Annotated[Idempotency, Depends(idempotency)],
     service: Annotated[OnlineService, Depends(online)],
 ) -> Response:
@@ -618,7 +636,16 @@ def rebuild_state(
 
     def work() -> tuple[int, Any]:
         with _available():
+            before = service.seq if service.readiness()[0] else None
             built = service.build()
+        audit_write(
+            request,
+            principal,
+            action="online.rebuild",
+            resource=f"online:{os.getpid()}",
+            before={"seq": before},
+            after={"seq": built.seq, "orders": built.orders, "requests": built.requests},
+        )
         return 200, BuiltOut(
             seq=built.seq,
             orders=built.orders,
