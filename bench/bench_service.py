@@ -58,6 +58,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -121,6 +122,20 @@ def _children(pid: int) -> list[int]:
             continue
         if parent == pid:
             found.append(int(stat.parent.name))
+    return found
+
+
+def workers_of(pid: int) -> set[int]:
+    """uvicorn's worker processes under ``pid`` (spawned by multiprocessing; not its
+    resource tracker)."""
+    found = set()
+    for child in _children(pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"spawn_main" in command:
+            found.add(child)
     return found
 
 
@@ -313,7 +328,9 @@ def samples(db: Path, n: int, seed: int) -> tuple[list[dict[str, Any]], list[dic
     return requests, orders
 
 
-def start_server(db: Path, model: Path | None, ops: str, port: int, workers: int) -> Any:
+def start_server(
+    db: Path, model: Path | None, ops: str, port: int, workers: int, healthcheck_s: int
+) -> Any:
     env = {
         **os.environ,
         "MERCHANTRY_WAREHOUSE": str(db),
@@ -334,6 +351,8 @@ def start_server(db: Path, model: Path | None, ops: str, port: int, workers: int
         str(port),
         "--workers",
         str(workers),
+        "--timeout-worker-healthcheck",
+        str(healthcheck_s),
         "--no-access-log",
         "--log-level",
         "warning",
@@ -341,10 +360,14 @@ def start_server(db: Path, model: Path | None, ops: str, port: int, workers: int
     return subprocess.Popen(command, env=env, start_new_session=True)
 
 
-async def wait_ready(port: int, warm: list[bytes], timeout_s: float) -> float:
-    """Until several connections in a row get 200s (every worker built its state)."""
+async def wait_ready(
+    port: int, warm: list[bytes], timeout_s: float, seen: Callable[[], None] = lambda: None
+) -> float:
+    """Until several connections in a row get 200s (every worker built its state);
+    ``seen`` is called between tries (the bench notes the worker processes)."""
     began = time.perf_counter()
     while time.perf_counter() - began < timeout_s:
+        seen()
         try:
             run = await _load(port, warm * 4, 8, 30.0)
             if run.statuses.get(200, 0) == len(run.latencies_ms) and run.latencies_ms:
@@ -436,6 +459,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     add("--ready-timeout", type=float, default=900.0, help="seconds to wait for the workers")
     add(
+        "--healthcheck-s",
+        type=int,
+        default=120,
+        help="uvicorn's worker health-check timeout (merchantry serve's; uvicorn's own is 5)",
+    )
+    add(
         "--paced-only",
         action="store_true",
         help="only the paced runs (a quick before/after of the latency tail)",
@@ -465,11 +494,23 @@ def main(argv: list[str] | None = None) -> None:
             headers = {"Idempotency-Key": uuid.uuid4().hex}
             batches.append(request_bytes("/v1/events/orders", key, {"events": events}, headers))
         port = _free_port()
-        server = start_server(db, model, ops, port, args.workers)
+        server = start_server(db, model, ops, port, args.workers, args.healthcheck_s)
         load_before = load_average()
+        pids: set[int] = set()
         try:
-            ready = asyncio.run(wait_ready(port, decision_raw[:8], args.ready_timeout))
-            console.print(f"{args.workers} workers ready after {ready:.0f} s")
+            ready = asyncio.run(
+                wait_ready(
+                    port,
+                    decision_raw[:8],
+                    args.ready_timeout,
+                    lambda: pids.update(workers_of(server.pid)),
+                )
+            )
+            pids.update(workers_of(server.pid))
+            console.print(
+                f"{args.workers} workers ready after {ready:.0f} s; worker processes started "
+                f"meanwhile: {len(pids)} ({max(len(pids) - args.workers, 0)} replaced)"
+            )
             asyncio.run(_load(port, decision_raw[:400], args.connections, 30))  # warm-up
             asyncio.run(_load(port, quote_raw[:400], args.connections, 30))
             flat: list[tuple[str, Run]] = []
@@ -499,6 +540,8 @@ def main(argv: list[str] | None = None) -> None:
                     server.pid, _load(port, batches, 2, args.seconds * 3, items=args.batch)
                 )
             load_after = load_average()
+            pids.update(workers_of(server.pid))
+            console.print(f"worker processes over the whole run: {len(pids)}")
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=60)

@@ -55,12 +55,12 @@ def test_every_request_and_response_has_an_example(api: Api) -> None:
     assert missing == []
 
 
-def test_every_route_but_health_version_and_the_document_needs_a_key(api: Api) -> None:
+def test_every_route_but_health_readiness_version_and_the_document_needs_a_key(api: Api) -> None:
     spec = api.client.get("/openapi.json").json()
     open_routes = []
     for path, methods in spec["paths"].items():
         for method, operation in methods.items():
             if not operation.get("security"):
                 open_routes.append(f"{method.upper()} {path}")
-    assert sorted(open_routes) == ["GET /health", "GET /version"]
+    assert sorted(open_routes) == ["GET /health", "GET /ready", "GET /version"]
     assert api.client.get("/openapi.json").status_code == 200

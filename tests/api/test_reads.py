@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from merchantry.api.app import create_app
+from merchantry.api.settings import ServiceSettings
 from merchantry.ops import HEAD
 from merchantry.store.warehouse import connect
 from tests.api.conftest import FEES_RULEBOOK, RANKING_RULEBOOK, SCORE_RULEBOOK, Api
@@ -155,6 +161,27 @@ def test_health_and_version_need_no_key(api: Api) -> None:
     assert api.client.get("/health").json()["status"] == "ok"
     assert api.client.get("/version").json()["migration"] == HEAD
     assert api.client.get("/v1/cases").status_code == 401
+
+
+def test_ready_once_the_online_state_is_built_and_not_before(api: Api, tmp_path: Path) -> None:
+    """Readiness is not liveness: a worker without its online state is live, not ready."""
+    ready = api.client.get("/ready")
+    assert ready.status_code == 200
+    assert ready.json() == {"ready": True, "online_state": "ready", "ops_database": "ok"}
+    empty = create_app(
+        ServiceSettings(
+            warehouse=tmp_path / "none.duckdb",
+            ops_url=f"sqlite:///{tmp_path / 'ops2.sqlite'}",
+            dispatcher=False,
+        )
+    )
+    with TestClient(empty) as client:
+        assert client.get("/health").status_code == 200
+        waiting = client.get("/ready")
+        assert waiting.status_code == 503
+        assert waiting.json()["ready"] is False
+        assert waiting.json()["online_state"] == "not started"
+    empty.state.ops_engine.dispose()
 
 
 def test_a_query_parameter_given_twice_is_refused_unless_it_is_a_list(api: Api) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import text
 
+from merchantry.ops.keys import KeyRole, create_key
 from merchantry.store.warehouse import connect
 from tests.api.conftest import Api
 
@@ -228,3 +231,41 @@ def test_keys_issued_revoked_and_refused(api: Api) -> None:
     )
     assert bad.status_code == 422
     assert "keys:manage" in bad.json()["error"]["message"]
+
+
+def test_posted_events_and_a_rebuild_are_audited_once_per_request(api: Api) -> None:
+    integrator = create_key(api.engine, role=KeyRole.INTEGRATOR, created_by="test")
+    key = integrator.secret_key
+    with connect(api.warehouse, read_only=True) as con:
+        cursor = con.execute("SELECT * FROM orders ORDER BY order_id LIMIT 1")
+        names = [d[0] for d in cursor.description]
+        row = dict(zip(names, cursor.fetchone() or (), strict=True))
+    placed = {k: v.isoformat(sep=" ") if hasattr(v, "hour") else v for k, v in row.items()}
+    good = {**placed, "order_id": "NEW-ORDER-1"}
+    bad = {**placed, "order_id": "NEW-ORDER-2", "amount_paid_fen": "lots"}
+    headers = api.headers(key, **{"Idempotency-Key": "ev-1"})
+    first = api.client.post("/v1/events/orders", json={"events": [good, bad]}, headers=headers)
+    again = api.client.post("/v1/events/orders", json={"events": [good, bad]}, headers=headers)
+    assert first.status_code == 422, first.text  # one refused, the other recorded
+    assert again.content == first.content
+    rows = _audit_rows(api, "events:orders")
+    assert [a for a, _, _ in rows] == ["events.post"]  # the replay is not a second write
+    after = json.loads(rows[0][2] or "{}")
+    seq = first.json()["results"][0]["seq"]
+    assert after == {
+        "accepted": 1,
+        "recorded": 1,
+        "refused": 1,
+        "first_seq": seq,
+        "last_seq": seq,
+    }
+
+    rebuilt = api.client.post(
+        "/v1/online/rebuild", headers=api.headers(key, **{"Idempotency-Key": "rb-1"})
+    )
+    assert rebuilt.status_code == 200, rebuilt.text
+    with api.engine.connect() as conn:
+        actions = conn.execute(
+            text("SELECT actor, action FROM audit_log WHERE action = 'online.rebuild'")
+        ).all()
+    assert actions == [(f"key:{integrator.key.key_id}", "online.rebuild")]

@@ -366,3 +366,27 @@ def test_a_carried_file_of_another_version_or_garbage_is_ignored(
         report = run_stages(con, *MARCH, stages=plan())
         assert "orders" in report.hashed
         assert report.ran == ()
+
+
+@pytest.mark.parametrize(
+    ("table", "row"),
+    [
+        (
+            # the score series reads product_rating's bad events (product_bad_review_pct)
+            "shop_score_indicators",
+            "('douyin-score-2026-07', 'S1', DATE '2026-03-05', 'product_rating', 'product', "
+            "9000, 'bp', 9, 10, 1, 1, 8000, FALSE, 8000, 2000, 't', NULL, 'w')",
+        ),
+        ("order_colonel_fees", "('O1', 500)"),
+    ],
+)
+def test_a_change_in_any_table_the_fact_relation_reads_makes_the_fee_stage_stale(
+    con: duckdb.DuckDBPyConnection, table: str, row: str
+) -> None:
+    run_stages(con, *MARCH, stages=plan())
+    assert run_stages(con, *MARCH, stages=plan()).ran == ()
+
+    con.execute(f"INSERT INTO {table} VALUES {row}")
+    report = run_stages(con, *MARCH, stages=plan())
+
+    assert why(report)["fees:ledger-test"] == (True, f"stale: {table} 0 → 1 rows")

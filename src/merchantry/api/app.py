@@ -2,7 +2,8 @@
 
 On start it migrates the operational database (Alembic, programmatically),
 starts the webhook dispatcher thread and the job pool; ``app.state`` carries
-``settings``, ``ops_engine``, ``jobs`` and ``dispatcher``. The real-time
+``settings``, ``ops_engine``, ``pulse`` (revoked keys and new inbox events,
+:mod:`merchantry.ops.pulse`), ``keys``, ``jobs`` and ``dispatcher``. The real-time
 integrator routes are mounted by :func:`merchantry.api.realtime.install`.
 """
 
@@ -38,6 +39,7 @@ from merchantry.api.timing import ServerTiming
 from merchantry.api.warehouse import publish_if_missing
 from merchantry.ops import open_ops
 from merchantry.ops.keys import KeyVerifier
+from merchantry.ops.pulse import Pulse
 
 DESCRIPTION = """\
 Merchantry's HTTP API: merchants' figures (statement, payouts, score, fees, cases),
@@ -61,9 +63,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.dispatcher is not None:
             app.state.dispatcher.start()
+        app.state.pulse.start()
         try:
             yield
         finally:
+            app.state.pulse.stop()
             if app.state.dispatcher is not None:
                 app.state.dispatcher.stop()
             app.state.jobs.shutdown()
@@ -77,7 +81,10 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.ops_engine = engine
-    app.state.keys = KeyVerifier(engine)
+    app.state.pulse = Pulse(
+        engine, bound_s=settings.pulse_bound_s, interval_s=settings.pulse_interval_s
+    )
+    app.state.keys = KeyVerifier(engine, app.state.pulse)
     app.state.jobs = JobRunner(
         engine, settings.warehouse, settings.warehouse_write_wait_s, settings.job_threads
     )

@@ -8,6 +8,7 @@ Routes only translate HTTP to the service's use cases and back.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -20,12 +21,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from merchantry.api.auth import KEY_SECURITY, Principal, require_scope, require_scope_inline
 from merchantry.api.docs import EXAMPLE_ORDER, EXAMPLE_SHOP, ok, written
-from merchantry.api.errors import Unavailable, body
+from merchantry.api.errors import Unauthenticated, Unavailable, body
+from merchantry.api.events import written as audit_write
 from merchantry.api.fastpath import FastRoute, RealtimeFastPath, is_merchant_elsewhere
 from merchantry.api.idempotency import Idempotency, idempotency
 from merchantry.api.settings import ServiceSettings
 from merchantry.api.times import PLATFORM
 from merchantry.api.warehouse import reading
+from merchantry.ops.keys import RevokedKey
 from merchantry.risk.access import AccessDenied
 from merchantry.risk.decisions import Decision, RiskRequest
 from merchantry.service.online.quote import Quote
@@ -437,7 +440,7 @@ def json_bytes(content: bytes) -> Response:
     return Response(content, media_type="application/json")
 
 
-def decision_body(state: Any, _principal: Principal, payload: BaseModel) -> bytes:
+def decision_body(state: Any, principal: Principal, payload: BaseModel) -> bytes:
     """The decision route's answer, as JSON (the FastAPI route and the fast path,
     :mod:`merchantry.api.fastpath`, both call this)."""
     assert isinstance(payload, AfterSalesRequestIn)
@@ -451,8 +454,8 @@ def decision_body(state: Any, _principal: Principal, payload: BaseModel) -> byte
         payload.amount_fen,
         tuple(payload.evidence_images),
     )
-    with _available():
-        decision, seq = service.decide(asked)
+    with _available(state, principal.key_id):
+        decision, seq = service.decide(asked, key_id=principal.key_id)
     return decision_out(decision, seq).model_dump_json().encode()
 
 
@@ -466,17 +469,22 @@ def quote_body(
         raise AccessDenied(f"key {principal.key_id} cannot quote orders of shop {payload.shop_id}")
     order = payload.model_dump()
     order["paid_at"] = platform_time(payload.paid_at)
-    with _available():
-        quote = service.quote(order, rulebook=rulebook)
+    with _available(state, principal.key_id):
+        quote = service.quote(order, rulebook=rulebook, key_id=principal.key_id)
     return quote_out(quote).model_dump_json().encode()
 
 
 @contextmanager
-def _available() -> Iterator[None]:
+def _available(state: Any = None, key_id: str | None = None) -> Iterator[None]:
+    """NotReady as 503; a key the inbox's read found revoked as 401 (and forgotten)."""
     try:
         yield
     except NotReady as err:
         raise Unavailable(str(err)) from err
+    except RevokedKey as err:
+        if state is not None and key_id is not None:
+            state.keys.forget(key_id)
+        raise Unauthenticated("the API key is malformed, unknown or revoked") from err
 
 
 @router.post(
@@ -556,6 +564,7 @@ EventPath = Annotated[
     summary="Post events (orders, logistics, after-sales, reviews, service sessions)",
 )
 def post_events(
+    request: Request,
     event_type: EventPath,
     payload: EventsIn,
     principal: Annotated[Principal, Depends(require_scope("events:write"))],
@@ -572,6 +581,20 @@ def post_events(
             results = service.post_events(event_type, payload.events, principal.key_id)
         out = [_result_out(r) for r in results]
         refused = [r for r in out if r.status == "refused"]
+        seqs = [r.seq for r in out if r.seq is not None and not r.replay]
+        audit_write(
+            request,
+            principal,
+            action="events.post",
+            resource=f"events:{event_type.value}",
+            after={
+                "accepted": len(out) - len(refused),
+                "recorded": len(seqs),
+                "refused": len(refused),
+                "first_seq": min(seqs, default=None),
+                "last_seq": max(seqs, default=None),
+            },
+        )
         content: dict[str, Any] = EventsOut(
             accepted=len(out) - len(refused), refused=len(refused), results=out
         ).model_dump(mode="json")
@@ -603,7 +626,8 @@ def post_events(
     summary="Rebuild this worker's online state from the warehouse",
 )
 def rebuild_state(
-    _principal: Annotated[Principal, Depends(require_scope("events:write"))],
+    request: Request,
+    principal: Annotated[Principal, Depends(require_scope("events:write"))],
     idem: Annotated[Idempotency, Depends(idempotency)],
     service: Annotated[OnlineService, Depends(online)],
 ) -> Response:
@@ -612,7 +636,16 @@ def rebuild_state(
 
     def work() -> tuple[int, Any]:
         with _available():
+            before = service.seq if service.readiness()[0] else None
             built = service.build()
+        audit_write(
+            request,
+            principal,
+            action="online.rebuild",
+            resource=f"online:{os.getpid()}",
+            before={"seq": before},
+            after={"seq": built.seq, "orders": built.orders, "requests": built.requests},
+        )
         return 200, BuiltOut(
             seq=built.seq,
             orders=built.orders,
@@ -643,6 +676,7 @@ def install(app: FastAPI) -> None:
         fee_rulebooks=settings.fee_rulebooks,
         model_path=settings.risk_model,
         rulebook_dirs=settings.rulebook_dirs,
+        pulse=app.state.pulse,
     )
     app.state.online = service
     app.include_router(router)

@@ -43,6 +43,15 @@ class ServiceSettings(BaseSettings):
     warehouse_write_wait_s: float = Field(
         10.0, ge=0, description="How long a write waits for a warehouse another process holds."
     )
+    pulse_bound_s: float = Field(
+        0.25,
+        ge=0,
+        description="How stale a worker's knowledge of revoked keys and new inbox events may be "
+        "before a call reads them itself (0: every call reads; docs/service.md, Keys).",
+    )
+    pulse_interval_s: float = Field(
+        0.05, gt=0, description="How often a worker's watcher reads them (at most half the bound)."
+    )
 
     @property
     def delivery(self) -> DeliverySettings:

@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Final
 
-from sqlalchemy import Engine, bindparam, select, update
+from sqlalchemy import Engine, select, update
 
-from merchantry.kit.errors import InputError, NotFound
-from merchantry.ops.reads import PreparedRead
+from merchantry.kit.errors import InputError, MerchantryError, NotFound
+from merchantry.ops.pulse import Pulse
 from merchantry.ops.tables import api_keys
 
 
@@ -245,30 +245,32 @@ class KeyVerifier:
     """:func:`verify_key` for a server: each key's secret is checked once per process.
 
     A verified key is kept in memory (keyed by the presented string, so a wrong secret
-    never matches a cached entry). Every later request with it costs one indexed read of
-    the key's ``revoked_at`` on a long-lived connection (:class:`PreparedRead`), so a
-    revocation by any process, worker or the CLI is effective on the very next request;
-    the process that revokes also drops the key at once (:meth:`forget`). A key not in
-    the cache (first use, or after the cache filled) goes through :func:`verify_key`.
+    never matches a cached entry). Whether it is still live comes from the worker's
+    :class:`~merchantry.ops.pulse.Pulse`: from memory while its watcher is fresh, else
+    one indexed read, so a revocation by any process, worker or the CLI is refused within
+    the pulse's bound (at once with the bound 0); the process that revokes refuses the key
+    at once (:meth:`revoked`). A key not in the cache (first use, or after the cache
+    filled) goes through :func:`verify_key`.
     """
 
     MAX_KEYS: Final = 10_000
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, pulse: Pulse | None = None) -> None:
         self.engine = engine
+        self.pulse = pulse if pulse is not None else Pulse(engine, bound_s=0)
         self._verified: dict[str, ApiKey] = {}
         self._lock = threading.Lock()
-        self._revoked = PreparedRead(
-            engine,
-            select(api_keys.c.revoked_at).where(api_keys.c.key_id == bindparam("key_id")),
-        )
+
+    def cached(self, presented: str) -> ApiKey | None:
+        """The key ``presented`` was verified as, if it is in memory (its liveness not
+        checked: the caller checks it, e.g. in the same read as the inbox's tail)."""
+        return self._verified.get(presented)
 
     def verify(self, presented: str) -> ApiKey | None:
         """The live key ``presented`` is, or ``None`` (malformed, unknown, wrong, revoked)."""
         key = self._verified.get(presented)
         if key is not None:
-            rows = self._revoked.all({"key_id": key.key_id})
-            if rows and rows[0][0] is None:
+            if self.pulse.check(key.key_id, None).live:
                 return key
             self.forget(key.key_id)
             return None
@@ -280,8 +282,17 @@ class KeyVerifier:
                 self._verified[presented] = key
         return key
 
+    def revoked(self, key_id: str) -> None:
+        """This process revoked ``key_id``: refuse it from now on."""
+        self.pulse.revoked_here(key_id)
+        self.forget(key_id)
+
     def forget(self, key_id: str) -> None:
-        """Drop every cached entry of ``key_id`` (after this process revoked it)."""
+        """Drop every cached entry of ``key_id``."""
         with self._lock:
             for presented in [p for p, k in self._verified.items() if k.key_id == key_id]:
                 del self._verified[presented]
+
+
+class RevokedKey(MerchantryError):
+    """The key a call came with was revoked (found in the same read as the inbox's tail)."""

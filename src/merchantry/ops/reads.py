@@ -12,18 +12,25 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.sql import Select
 
 
 class PreparedRead:
-    """``statement`` (with named ``bindparam`` s), ready to run on a per-thread connection."""
+    """``statement`` (a select or a compound of selects, with named ``bindparam`` s), ready
+    to run on a per-thread connection; ``on_connect`` is given each new driver connection."""
 
-    def __init__(self, engine: Engine, statement: Select[Any]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        statement: Any,
+        *,
+        on_connect: Callable[[Any], None] | None = None,
+    ) -> None:
         self.engine = engine
+        self._on_connect = on_connect
         compiled = statement.compile(dialect=engine.dialect)
         self._sql = str(compiled)
         self._order = tuple(compiled.positiontup or ())
@@ -38,8 +45,14 @@ class PreparedRead:
                 driver.autocommit = True
             if self.engine.dialect.name == "sqlite":
                 driver.isolation_level = None
+            if self._on_connect is not None:
+                self._on_connect(driver)
             self._local.connection = connection
         return connection
+
+    def driver(self) -> Any:
+        """This thread's driver connection (opened if need be)."""
+        return self._connection().driver_connection
 
     def _run(self, params: Mapping[str, Any]) -> list[Any]:
         cursor = self._connection().cursor()

@@ -27,7 +27,7 @@ import hashlib
 import json
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -36,10 +36,12 @@ from typing import Any, Final
 
 import duckdb
 from sqlalchemy import (
+    Connection,
     Engine,
     bindparam,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -185,14 +187,22 @@ class InboxReader:
             rows = cursor.fetchall()
         finally:
             cursor.close()
-        have = known or {}
-        events = []
-        for s, t, b in rows:
-            row = have.get(int(s))  # one lookup: the owner may forget it meanwhile
-            if row is None:
-                row = from_json(TABLES_BY_NAME[str(t)], str(b))
-            events.append(InboxEvent(int(s), str(t), row))
-        return events
+        return inbox_events(rows, known)
+
+
+def inbox_events(
+    rows: Iterable[Sequence[Any]], known: Mapping[int, dict[str, Any]] | None = None
+) -> list[InboxEvent]:
+    """Inbox rows ``(seq, event_type, body)`` as events; bodies of the ``known`` ones
+    (seq -> typed row, this process's own events) are not parsed again."""
+    have = known or {}
+    events = []
+    for s, t, b in rows:
+        row = have.get(int(s))  # one lookup: the owner may forget it meanwhile
+        if row is None:
+            row = from_json(TABLES_BY_NAME[str(t)], str(b))
+        events.append(InboxEvent(int(s), str(t), row))
+    return events
 
 
 def last_seq(engine: Engine) -> int:
@@ -223,6 +233,21 @@ def recorded(engine: Engine, event_type: str, keys: Sequence[str]) -> dict[str, 
 # --- writing ----------------------------------------------------------------------------
 
 
+INBOX_LOCK: Final = 7_305_113_912
+"""PostgreSQL advisory lock held by each transaction that records events."""
+
+
+def _in_seq_order(conn: Connection) -> None:
+    """Make this transaction's ``seq`` s commit in order (PostgreSQL).
+
+    Workers read ``seq > last seen``; if a transaction holding ``seq`` 10 committed after
+    one holding 11, a worker that read 11 first would never see 10. Recording takes an
+    advisory lock first, so ``seq`` s are drawn and committed one transaction at a time.
+    SQLite writes one transaction at a time anyway."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INBOX_LOCK})
+
+
 def record_accepted(
     engine: Engine,
     event_type: str,
@@ -243,6 +268,7 @@ def record_accepted(
     if fresh:
         try:
             with engine.begin() as conn:
+                _in_seq_order(conn)
                 conn.execute(
                     insert(online_inbox),
                     [
@@ -261,6 +287,7 @@ def record_accepted(
             for k, r in fresh:
                 try:
                     with engine.begin() as conn:
+                        _in_seq_order(conn)
                         conn.execute(
                             insert(online_inbox).values(
                                 event_type=event_type,

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Final
 
 import duckdb
+import sqlglot.expressions as exp
 
 from merchantry.fees import run_rulebook
 from merchantry.kit.errors import InputError
@@ -36,6 +37,7 @@ from merchantry.risk.rules import compile_risk_rules
 from merchantry.risk.settings import DEFAULT_RULEBOOK as DEFAULT_RISK_RULEBOOK
 from merchantry.risk.settings import settings_from
 from merchantry.rulebook import load_rulebook
+from merchantry.rulebook.facts import fact_relation
 from merchantry.rulebook.model import Rulebook
 from merchantry.scoring import score_shops
 from merchantry.seeding import attribute, load_rules
@@ -46,17 +48,23 @@ Progress = Callable[[str], None]
 DEFAULT_FEE_RULEBOOK: Final = "douyin-2026"
 DEFAULT_SCORE_RULEBOOKS: Final = ("douyin-score-2026-07",)
 
-FACTS: Final = (
-    "orders",
-    "shops",
-    "categories",
-    "products",
-    "creators",
-    "after_sales",
-    "logistics_events",
-    "shop_scores",
-)
-"""What the fact relation of fee and ledger rules reads (``rulebook/facts.py``)."""
+
+def tables_read(query: exp.Expr) -> tuple[str, ...]:
+    """The warehouse tables ``query`` reads, in order of first appearance: every table it
+    names, its common table expressions (at any depth) left out."""
+    own = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
+    names: dict[str, None] = {}
+    for table in query.find_all(exp.Table):
+        if table.name not in own:
+            names.setdefault(table.name, None)
+    return tuple(names)
+
+
+FACTS: Final = tables_read(fact_relation())
+"""What the fact relation of fee and ledger rules reads (``rulebook/facts.py``), taken from
+its own tree, so a table the relation starts reading (the score series's
+``shop_score_indicators``, the colonel fees) makes the stages over it stale when it changes."""
+
 
 SCORE_INPUTS: Final = (
     "orders",

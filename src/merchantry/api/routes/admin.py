@@ -131,7 +131,7 @@ def revoke_key(
 
     def change() -> dict[str, Any]:
         revoked = _key_out(keys.revoke_key(engine, key_id))
-        request.app.state.keys.forget(key_id)
+        request.app.state.keys.revoked(key_id)
         return revoked
 
     return _audited_change(

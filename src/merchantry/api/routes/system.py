@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import text
 
@@ -20,6 +20,13 @@ class Health(BaseModel):
     ops_database: str
     warehouse: bool
     """Whether the warehouse file is there."""
+
+
+class Readiness(BaseModel):
+    ready: bool
+    online_state: str
+    """ready, building, not started, failed: …, or absent (no real-time routes / no warehouse)."""
+    ops_database: str
 
 
 class Version(BaseModel):
@@ -56,6 +63,54 @@ def health(request: Request) -> dict[str, Any]:
         "ops_database": ops,
         "warehouse": request.app.state.settings.warehouse.exists(),
     }
+
+
+@router.get(
+    "/ready",
+    response_model=Readiness,
+    summary="Can this worker answer real-time calls now",
+    responses={
+        200: {
+            "description": "Ready: the online state is built and the operational database answers",
+            "content": {
+                "application/json": {
+                    "example": {"ready": True, "online_state": "ready", "ops_database": "ok"}
+                }
+            },
+        },
+        503: {
+            "description": "Not ready yet (still building its online state) or not able to",
+            "content": {
+                "application/json": {
+                    "example": {"ready": False, "online_state": "building", "ops_database": "ok"}
+                }
+            },
+        },
+    },
+)
+def ready(request: Request, response: Response) -> dict[str, Any]:
+    """Readiness, as distinct from liveness (``/health``): a worker is live as soon as it
+    answers, and ready once its online state is built. A load balancer or an orchestrator
+    sends traffic to ready workers only; a supervisor restarts only workers that are not live."""
+    ops = _ops_status(request)
+    service = getattr(request.app.state, "online", None)
+    if service is None:
+        built, state = True, "absent"
+    else:
+        built, state = service.readiness()
+    is_ready = built and ops == "ok"
+    if not is_ready:
+        response.status_code = 503
+    return {"ready": is_ready, "online_state": state, "ops_database": ops}
+
+
+def _ops_status(request: Request) -> str:
+    try:
+        with request.app.state.ops_engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return "ok"
+    except Exception as err:  # readiness reports, it does not fail
+        return f"unreachable: {type(err).__name__}"
 
 
 @router.get(

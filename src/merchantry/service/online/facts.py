@@ -23,6 +23,7 @@ import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.rulebook.columns import CONDITION_COLUMNS, SCORE_COLUMNS, SCORE_SERIES_SQL
+from merchantry.service.online.rows import rows_of
 from merchantry.store.sql import col, parse, select_from, to_sql
 
 ORDER_FIELDS: Final = (
@@ -108,7 +109,7 @@ class Reference:
             .from_(exp.Subquery(this=parse(SCORE_SERIES_SQL)))
             .order_by(col("shop_id"), col("score_date"))
         )
-        rows = con.execute(to_sql(query)).fetchall()
+        rows = rows_of(con.execute(to_sql(query)))
         dates: dict[str, list[date]] = {}
         values: dict[str, list[tuple[Any, ...]]] = {}
         for shop_id, score_date, *rest in rows:
@@ -130,7 +131,7 @@ def _by_key(con: duckdb.DuckDBPyConnection, table: str, key: str) -> dict[str, d
     names = [d[0] for d in cursor.description]
     return {
         row[names.index(key)]: {n: _interned(v) for n, v in zip(names, row, strict=True)}
-        for row in cursor.fetchall()
+        for row in rows_of(cursor)
     }
 
 

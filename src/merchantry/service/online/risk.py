@@ -46,6 +46,7 @@ from merchantry.risk.rules import RiskRules
 from merchantry.risk.settings import RiskSettings
 from merchantry.service.online.evaluate import Fn, compile_expr, date_diff
 from merchantry.service.online.facts import ORDER_FIELDS, Reference, order_facts
+from merchantry.service.online.rows import rows_of
 from merchantry.service.online.trees import OneRowTrees, UnsupportedModel
 from merchantry.store.sql import col, fill, lit, table, to_sql
 
@@ -107,27 +108,27 @@ class RiskState:
                 .order_by(col("paid_at"), col("order_id"))
             )
         )
-        while batch := cursor.fetchmany(100_000):
-            for row in batch:
-                state._add_order(tuple(row), keep_sorted=False)
+        for row in rows_of(cursor):
+            state._add_order(tuple(row), keep_sorted=False)
         for shop_id, product in ((p["shop_id"], p) for p in ref.products.values()):
             refs = product.get("image_refs") or ()
             if refs:
                 state.listing_images.setdefault(shop_id, set()).update(refs)
-        for order_id, at in con.execute(
-            "SELECT order_id, min(event_at) FROM logistics_events WHERE event = 'delivered' "
-            "GROUP BY order_id"
-        ).fetchall():
+        for order_id, at in rows_of(
+            con.execute(
+                "SELECT order_id, min(event_at) FROM logistics_events WHERE event = 'delivered' "
+                "GROUP BY order_id"
+            )
+        ):
             state.delivered[order_id] = at
         cursor = con.execute(
             "SELECT case_id, order_id, requested_at, type, evidence_images, outcome, "
             "responsible_party, closed_at FROM after_sales ORDER BY requested_at, case_id"
         )
-        while batch := cursor.fetchmany(100_000):
-            for case_id, order_id, at, kind, images, outcome, party, closed in batch:
-                state.add_claim(
-                    case_id, order_id, at, kind, images, outcome, party, closed, keep_sorted=False
-                )
+        for case_id, order_id, at, kind, images, outcome, party, closed in rows_of(cursor):
+            state.add_claim(
+                case_id, order_id, at, kind, images, outcome, party, closed, keep_sorted=False
+            )
         state.load_rings(con)
         return state
 
@@ -136,10 +137,12 @@ class RiskState:
         if not _has_table(con, "risk_rings") or not _has_table(con, "risk_ring_members"):
             self.rings, self.ring_identifiers = {}, {}
             return
-        rows = con.execute(
-            "SELECT m.buyer_id, r.ring_id, r.buyers, r.flagged FROM risk_ring_members AS m "
-            "JOIN risk_rings AS r USING (ring_id)"
-        ).fetchall()
+        rows = rows_of(
+            con.execute(
+                "SELECT m.buyer_id, r.ring_id, r.buyers, r.flagged FROM risk_ring_members AS m "
+                "JOIN risk_rings AS r USING (ring_id)"
+            )
+        )
         self.rings = {b: (ring, int(size), bool(flag)) for b, ring, size, flag in rows}
         identifiers: dict[tuple[str, str], str] = {}
         if self.rings:
@@ -148,7 +151,7 @@ class RiskState:
                 for kind, column in IDENTIFIER_COLUMNS.items()
             ]
             query = functools.reduce(lambda a, b: exp.union(a, b, distinct=True), selects)
-            for buyer, kind, value in con.execute(to_sql(query)).fetchall():
+            for buyer, kind, value in rows_of(con.execute(to_sql(query))):
                 identifiers[(kind, value)] = self.rings[buyer][0]
         self.ring_identifiers = identifiers
 

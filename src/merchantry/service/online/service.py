@@ -29,6 +29,8 @@ from sqlalchemy import Engine
 
 from merchantry.kit.errors import MerchantryError
 from merchantry.model.tables import TABLES_BY_NAME
+from merchantry.ops.keys import RevokedKey
+from merchantry.ops.pulse import Pulse
 from merchantry.risk.decisions import Decision, RiskRequest
 from merchantry.risk.model import RiskModel, load_model
 from merchantry.risk.settings import DEFAULT_RULEBOOK
@@ -36,6 +38,7 @@ from merchantry.service.inbox import (
     InboxReader,
     Refusal,
     event_key,
+    inbox_events,
     record_accepted,
     record_refused,
     recorded,
@@ -89,9 +92,12 @@ class OnlineService:
         model_path: Path | None = None,
         model: RiskModel | None = None,
         rulebook_dirs: Sequence[Path] = (),
+        pulse: Pulse | None = None,
     ) -> None:
         self.engine = engine
         self._inbox = InboxReader(engine)
+        self._pulse = pulse if pulse is not None else Pulse(engine, bound_s=0)
+        """Key liveness and the inbox's tail in one read (or none: :mod:`merchantry.ops.pulse`)."""
         self._open = open_warehouse
         self._risk_rulebook = risk_rulebook
         self._fee_rulebooks = tuple(fee_rulebooks)
@@ -120,6 +126,10 @@ class OnlineService:
             model = self._model
             if model is None and self._model_path is not None:
                 model = load_model(self._model_path)
+            collecting = gc.isenabled()
+            gc.disable()  # a full collection over a growing heap of millions of objects
+            # holds the GIL for seconds, over and over as the heap grows; the state is
+            # long-lived and nearly free of cycles, so it is frozen, not collected, below
             try:
                 with self._open() as con:
                     mark = snapshot_mark(con)
@@ -139,14 +149,16 @@ class OnlineService:
                     self._error, self._started = err, False
                 self._ready.set()
                 raise
-            gc.collect()
-            gc.freeze()  # the state is long-lived: keep the collector from rescanning it
+            finally:
+                gc.freeze()  # the state is long-lived: keep the collector from rescanning it
+                if collecting:
+                    gc.enable()
             with self._state_lock:
                 self._state, self._error = state, None
             with self._desk_lock:
                 self._desk = desk
             self._ready.set()
-            self._catch_up()
+            self._catch_up(strict=True)
             return Built(
                 state.seq,
                 len(state.risk.orders),
@@ -183,10 +195,19 @@ class OnlineService:
             raise NotReady("the online state is still being built; try again shortly")
         return built
 
-    def _catch_up(self, wait_s: float = 120.0) -> OnlineState:
+    def _catch_up(
+        self, wait_s: float = 120.0, *, key_id: str | None = None, strict: bool = False
+    ) -> OnlineState:
+        """The state with the inbox applied, and ``key_id`` checked live in the same read
+        (:class:`RevokedKey` if not): one round trip, none while the pulse is fresh and
+        nothing is new; ``strict`` always reads (a worker sees its own writes at once)."""
         state = self._ready_state(wait_s)
-        events = self._inbox.read_since(state.seq, self._own)
-        if events:
+        pulse = self._pulse
+        tail = pulse.read(key_id, state.seq) if strict else pulse.check(key_id, state.seq)
+        if tail.live is False:
+            raise RevokedKey(f"key {key_id} was revoked")
+        if tail.rows:
+            events = inbox_events(tail.rows, self._own)
             with self._state_lock:
                 for event in events:
                     if event.seq > state.seq:
@@ -200,6 +221,15 @@ class OnlineService:
         with self._state_lock:
             return list(state.posted_orders.get(buyer_id, ()))
 
+    def readiness(self) -> tuple[bool, str]:
+        """(ready to answer, in words), without waiting: ``ready``, ``building``, ``not
+        started`` or ``failed: …``."""
+        if self._state is not None:
+            return True, "ready"
+        if self._ready.is_set() and self._error is not None:
+            return False, f"failed: {self._error}"
+        return False, "building" if self._started else "not started"
+
     @property
     def seq(self) -> int:
         """The last inbox event this worker's state holds."""
@@ -207,20 +237,27 @@ class OnlineService:
 
     # --- answers -------------------------------------------------------------------------
 
-    def decide(self, request: RiskRequest) -> tuple[Decision, int]:
-        """The decision on one after-sales request, and the inbox ``seq`` it was made at.
+    def decide(self, request: RiskRequest, *, key_id: str | None = None) -> tuple[Decision, int]:
+        """The decision on one after-sales request, and the inbox ``seq`` it was made at;
+        ``key_id``, when given, is checked live in the inbox's read (:class:`RevokedKey`).
 
         Never waits for a build under way (:class:`NotReady` at once): a caller in an event
         loop must not block it."""
-        state = self._catch_up(wait_s=0)
+        state = self._catch_up(wait_s=0, key_id=key_id)
         with self._state_lock:
             decision, _ = state.decide(request)
             return decision, state.seq
 
-    def quote(self, order: Mapping[str, Any], *, rulebook: str | None = None) -> Quote:
+    def quote(
+        self,
+        order: Mapping[str, Any],
+        *,
+        rulebook: str | None = None,
+        key_id: str | None = None,
+    ) -> Quote:
         """Fee lines and expected payout of an order as placed (:class:`NotReady` at once while
-        a build is under way)."""
-        state = self._catch_up(wait_s=0)
+        a build is under way); ``key_id`` as in :meth:`decide`."""
+        state = self._catch_up(wait_s=0, key_id=key_id)
         with self._state_lock:
             return state.quote(order, rulebook=rulebook)
 
@@ -263,7 +300,7 @@ class OnlineService:
                 results[refusal.index] = EventResult(
                     refusal.index, refusal.event_key, "refused", False, None, refusal
                 )
-        state = self._catch_up()
+        state = self._catch_up(strict=True)
         self._forget_own(state.seq)
         return [results[i] for i in range(len(events))]
 

@@ -35,6 +35,7 @@ from merchantry.rulebook.model import Rulebook
 from merchantry.service.online.facts import Reference, order_facts
 from merchantry.service.online.quote import FeeQuoter, Quote
 from merchantry.service.online.risk import RiskDecider, RiskState, UnknownOrder
+from merchantry.service.online.rows import rows_of
 
 DEFAULT_FEE_RULEBOOKS = ("douyin-2026",)
 
@@ -127,11 +128,13 @@ class OnlineState:
         risk = RiskState.load(con, ref)
         risk.finish_loading()
         logistics = Logistics()
-        rows = con.execute(
-            "SELECT l.order_id, l.event, l.event_at, o.paid_at, o.shop_id "
-            "FROM logistics_events AS l JOIN orders AS o USING (order_id) "
-            "WHERE l.event IN ('delivered', 'receipt_confirmed') ORDER BY l.event_at"
-        ).fetchall()
+        rows = rows_of(
+            con.execute(
+                "SELECT l.order_id, l.event, l.event_at, o.paid_at, o.shop_id "
+                "FROM logistics_events AS l JOIN orders AS o USING (order_id) "
+                "WHERE l.event IN ('delivered', 'receipt_confirmed') ORDER BY l.event_at"
+            )
+        )
         for order_id, event, at, paid_at, shop_id in rows:
             logistics.add(order_id, event, at, paid_at, shop_id)
         state = cls(ref, risk, logistics, decider, quoters, seq)
