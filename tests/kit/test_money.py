@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 import sqlglot.expressions as exp
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from merchantry.kit.money import (
@@ -50,6 +50,7 @@ def test_div_round_refuses_a_non_positive_denominator() -> None:
         div_round(1, 0)
 
 
+@settings(deadline=None)  # each example runs a DuckDB query: its time is the machine's load
 @given(amount=FEN, rate=RATE)
 def test_sql_rounding_equals_python_rounding(amount: int, rate: int) -> None:
     sql = exp.select(apply_rate_sql(exp.Literal.number(amount), exp.Literal.number(rate)))

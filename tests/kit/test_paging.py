@@ -8,8 +8,10 @@ from hypothesis import strategies as st
 
 from merchantry.kit.errors import InputError
 from merchantry.kit.paging import (
+    API_WORDS,
     MAX_OFFSET,
     MAX_PER_PAGE,
+    PageOutOfRange,
     PastLast,
     page_count,
     paginate,
@@ -49,11 +51,21 @@ def test_a_page_past_the_last_is_refused_naming_the_count_or_shown_as_the_last(
 ) -> None:
     pages = page_count(len(items), per_page)
     asked = pages + beyond
-    with pytest.raises(InputError) as refused:
+    with pytest.raises(PageOutOfRange) as refused:
         paginate(items, asked, per_page, noun="cases")
     assert str(refused.value) == (
-        f"page {asked} is past the last: {len(items):,} cases make {pages} page(s) of {per_page}"
+        f"--page {asked} is past the last: {len(items):,} cases make {pages} page(s) of "
+        f"{per_page} (the last is --page {pages})"
     )
+    assert (refused.value.page, refused.value.pages, refused.value.total) == (
+        asked,
+        pages,
+        len(items),
+    )
+    with pytest.raises(PageOutOfRange) as in_api_words:
+        paginate(items, asked, per_page, noun="cases", words=API_WORDS)
+    assert str(in_api_words.value).startswith(f"query parameter `page` {asked} is past the last")
+    assert "--" not in str(in_api_words.value)
     last = paginate(items, asked, per_page, past_last=PastLast.LAST)
     assert last.page == pages
     assert last.items == tuple(items[(pages - 1) * per_page :])

@@ -6,52 +6,31 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from merchantry.api.app import create_app
-from merchantry.api.settings import ServiceSettings
-from merchantry.ops import open_ops
-from merchantry.ops.keys import KeyRole, create_key
 from merchantry.programs import load_programme, run_programme
 from merchantry.store.warehouse import connect
 from tests.api.conftest import fresh_postgres
+from tests.api.keyed import KeyedClient, keyed_client
 from tests.programs.factories import orders, shop, signup
 
 
-@dataclass
-class Client:
-    http: TestClient
-    operator: str
-    integrator: str
-    merchant_a: str
-
-    def get(self, path: str, key: str) -> tuple[int, object]:
-        r = self.http.get(path, headers={"Authorization": f"Bearer {key}"})
-        return r.status_code, r.json()
-
-    def post(self, path: str, key: str, body: dict[str, object]) -> tuple[int, dict]:  # type: ignore[type-arg]
-        r = self.http.post(path, json=body, headers={"Authorization": f"Bearer {key}"})
-        return r.status_code, r.json()
-
-
 @pytest.fixture
-def client(tmp_path: Path, empty_warehouse: Path) -> Iterator[Client]:
+def client(tmp_path: Path, empty_warehouse: Path) -> Iterator[KeyedClient]:
     """The API on SQLite."""
     yield from _client(tmp_path, empty_warehouse, f"sqlite:///{tmp_path / 'ops.sqlite'}")
 
 
 @pytest.fixture
-def pg_client(tmp_path: Path, empty_warehouse: Path, postgres_url: str) -> Iterator[Client]:
+def pg_client(tmp_path: Path, empty_warehouse: Path, postgres_url: str) -> Iterator[KeyedClient]:
     """The API on a fresh database of the real PostgreSQL server."""
     yield from _client(tmp_path, empty_warehouse, fresh_postgres(postgres_url))
 
 
-def _client(tmp_path: Path, empty_warehouse: Path, url: str) -> Iterator[Client]:
+def _client(tmp_path: Path, empty_warehouse: Path, url: str) -> Iterator[KeyedClient]:
     db = tmp_path / "w.duckdb"
     shutil.copy(empty_warehouse, db)
     con = connect(db)
@@ -61,33 +40,23 @@ def _client(tmp_path: Path, empty_warehouse: Path, url: str) -> Iterator[Client]
         orders(con, s, date(2026, 3, 2), 20)
     run_programme(con, load_programme("douyin-2026-industry-belts"), date(2026, 3, 31))
     con.close()
-    engine = open_ops(url)
-    keys = (
-        create_key(engine, role=KeyRole.OPERATOR, created_by="t").secret_key,
-        create_key(engine, role=KeyRole.INTEGRATOR, created_by="t").secret_key,
-        create_key(engine, role=KeyRole.MERCHANT, shop_id="A", created_by="t").secret_key,
-    )
-    app = create_app(ServiceSettings(warehouse=db, ops_url=url, dispatcher=False))  # type: ignore[call-arg]
-    with TestClient(app) as http:
-        yield Client(http, *keys)
-    app.state.ops_engine.dispose()
-    engine.dispose()
+    yield from keyed_client(db, url, "A")
 
 
-def test_a_merchant_reads_its_own_programmes_only(client: Client) -> None:
-    status, body = client.get("/v1/shops/A/programs", client.merchant_a)
+def test_a_merchant_reads_its_own_programmes_only(client: KeyedClient) -> None:
+    status, body = client.get("/v1/shops/A/programs", client.merchant)
     assert status == 200, body
     assert isinstance(body, dict)
     (belts,) = body["programs"]
     assert belts["program"] == "douyin-2026-industry-belts"
     assert [t["state"] for t in belts["tasks"]] == ["completed", "in_progress"]
     assert (belts["granted_fen"], belts["pending_fen"]) == (50_000, 30_000)
-    status, body = client.get("/v1/shops/B/programs", client.merchant_a)
+    status, body = client.get("/v1/shops/B/programs", client.merchant)
     assert status == 403, body
     assert client.get("/v1/shops/B/programs", client.operator)[0] == 200
 
 
-def test_grants_are_for_operators_and_integrators(client: Client) -> None:
+def test_grants_are_for_operators_and_integrators(client: KeyedClient) -> None:
     grant = {
         "grant_id": "g1",
         "shop_id": "A",
@@ -96,7 +65,7 @@ def test_grants_are_for_operators_and_integrators(client: Client) -> None:
         "on": "2026-03-05",
     }
     path = "/v1/programs/douyin-2026-small-merchant-fund/grants"
-    assert client.post(path, client.merchant_a, grant)[0] == 403
+    assert client.post(path, client.merchant, grant)[0] == 403
     status, body = client.post(path, client.integrator, grant)
     assert status == 200, body
     assert (body["amount_fen"], body["replayed"]) == (100, False)
@@ -108,7 +77,9 @@ def test_grants_are_for_operators_and_integrators(client: Client) -> None:
     assert client.post(path, client.operator, late)[0] == 422
 
 
-def test_concurrent_grants_through_the_api_stop_at_the_merchant_budget(pg_client: Client) -> None:
+def test_concurrent_grants_through_the_api_stop_at_the_merchant_budget(
+    pg_client: KeyedClient,
+) -> None:
     client = pg_client
     path = "/v1/programs/douyin-2026-small-merchant-fund/grants"  # ¥500 per merchant
 

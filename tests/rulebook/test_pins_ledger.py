@@ -615,80 +615,35 @@ def creator_hold_failures(
          "occurred_at": datetime(2026, 6, 20, 9)},
     )  # fmt: skip
     _close(con, "douyin-2026", (date(2026, 6, 1), date(2026, 12, 31)), dirs)
+    settled, release, thawed = date(2026, 6, 17), date(2026, 7, 2), date(2026, 12, 17)
+    day_before = timedelta(days=1)
+    pins = (  # (rule, what, account, creator, day, fen)
+        ("commission.reserve", "reserve on the settlement day",
+         "creator_reserve", reserved, settled, 56_250),
+        ("commission.reserve", "available on the settlement day",
+         "creator_available", reserved, settled, 1_068_750),
+        ("commission.reserve", "reserve the day before release",
+         "creator_reserve", reserved, release - day_before, 56_250),
+        ("commission.reserve", "reserve on the 15th day after",
+         "creator_reserve", reserved, release, 0),
+        ("commission.reserve", "available once released",
+         "creator_available", reserved, release, 1_125_000),
+        ("commission.reserve", "cross-border reserve", "creator_reserve", abroad, settled, 0),
+        ("commission.reserve", "cross-border available",
+         "creator_available", abroad, settled, 1_125_000),
+        ("commission.freeze", "frozen on the violation's day",
+         "creator_frozen", frozen, date(2026, 6, 20), 1_068_750),
+        ("commission.freeze", "frozen on day 179",
+         "creator_frozen", frozen, thawed - day_before, 1_068_750),
+        ("commission.freeze", "frozen on day 180", "creator_frozen", frozen, thawed, 0),
+        ("commission.freeze", "available after the freeze",
+         "creator_available", frozen, thawed, 1_125_000),
+    )  # fmt: skip
     failures = []
-
-    def expect(rule: str, what: str, got: object, want: object) -> None:
+    for rule, what, account, creator, day, want in pins:
+        got = _creator_balance(con, account, creator, day)
         if got != want:
             failures.append(f"douyin-2026:{rule}: {what}: expected {want}, got {got}")
-
-    settled, release = date(2026, 6, 17), date(2026, 7, 2)
-    expect(
-        "commission.reserve",
-        "reserve on the settlement day",
-        _creator_balance(con, "creator_reserve", reserved, settled),
-        56_250,
-    )
-    expect(
-        "commission.reserve",
-        "available on the settlement day",
-        _creator_balance(con, "creator_available", reserved, settled),
-        1_068_750,
-    )
-    expect(
-        "commission.reserve",
-        "reserve the day before release",
-        _creator_balance(con, "creator_reserve", reserved, release - timedelta(days=1)),
-        56_250,
-    )
-    expect(
-        "commission.reserve",
-        "reserve on the 15th day after",
-        _creator_balance(con, "creator_reserve", reserved, release),
-        0,
-    )
-    expect(
-        "commission.reserve",
-        "available once released",
-        _creator_balance(con, "creator_available", reserved, release),
-        1_125_000,
-    )
-    expect(
-        "commission.reserve",
-        "cross-border reserve",
-        _creator_balance(con, "creator_reserve", abroad, settled),
-        0,
-    )
-    expect(
-        "commission.reserve",
-        "cross-border available",
-        _creator_balance(con, "creator_available", abroad, settled),
-        1_125_000,
-    )
-    thawed = date(2026, 12, 17)
-    expect(
-        "commission.freeze",
-        "frozen on the violation's day",
-        _creator_balance(con, "creator_frozen", frozen, date(2026, 6, 20)),
-        1_068_750,
-    )
-    expect(
-        "commission.freeze",
-        "frozen on day 179",
-        _creator_balance(con, "creator_frozen", frozen, thawed - timedelta(days=1)),
-        1_068_750,
-    )
-    expect(
-        "commission.freeze",
-        "frozen on day 180",
-        _creator_balance(con, "creator_frozen", frozen, thawed),
-        0,
-    )
-    expect(
-        "commission.freeze",
-        "available after the freeze",
-        _creator_balance(con, "creator_available", frozen, thawed),
-        1_125_000,
-    )
     return failures  # fmt: skip
 
 

@@ -4,32 +4,15 @@ platform-wide daily report is for operators."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from merchantry.api.app import create_app
-from merchantry.api.settings import ServiceSettings
-from merchantry.ops import open_ops
-from merchantry.ops.keys import KeyRole, create_key
 from merchantry.store.warehouse import connect
+from tests.api.keyed import KeyedClient, keyed_client
 from tests.programs.factories import open_warehouse, shop
 from tests.seeding.factories import DAY, T0, Market, ago
-
-
-@dataclass
-class Client:
-    http: TestClient
-    operator: str
-    integrator: str
-    merchant_s1: str
-
-    def get(self, path: str, key: str, **params: str) -> tuple[int, dict]:  # type: ignore[type-arg]
-        r = self.http.get(path, params=params, headers={"Authorization": f"Bearer {key}"})
-        return r.status_code, r.json()
 
 
 def _market(db: Path) -> None:
@@ -65,25 +48,15 @@ def _market(db: Path) -> None:
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[Client]:
+def client(tmp_path: Path) -> Iterator[KeyedClient]:
     db = tmp_path / "w.duckdb"
     _market(db)
     url = f"sqlite:///{tmp_path / 'ops.sqlite'}"
-    engine = open_ops(url)
-    keys = (
-        create_key(engine, role=KeyRole.OPERATOR, created_by="t").secret_key,
-        create_key(engine, role=KeyRole.INTEGRATOR, created_by="t").secret_key,
-        create_key(engine, role=KeyRole.MERCHANT, shop_id="S1", created_by="t").secret_key,
-    )
-    app = create_app(ServiceSettings(warehouse=db, ops_url=url, dispatcher=False))  # type: ignore[call-arg]
-    with TestClient(app) as http:
-        yield Client(http, *keys)
-    app.state.ops_engine.dispose()
-    engine.dispose()
+    yield from keyed_client(db, url, "S1")
 
 
-def test_a_merchant_sees_the_creators_behind_its_own_orders(client: Client) -> None:
-    status, body = client.get("/v1/shops/S1/seeding", client.merchant_s1)
+def test_a_merchant_sees_the_creators_behind_its_own_orders(client: KeyedClient) -> None:
+    status, body = client.get("/v1/shops/S1/seeding", client.merchant)
     assert status == 200, body
     assert (body["start"], body["end"]) == (DAY.isoformat(), DAY.isoformat())
     by_creator = {c["creator_id"]: c for c in body["creators"]}
@@ -102,11 +75,13 @@ def test_a_merchant_sees_the_creators_behind_its_own_orders(client: Client) -> N
     assert {a["status"] for a in body["recent"] if a["order_id"] == "O2"} == {"dropped_refund"}
 
 
-def test_another_shop_and_the_platform_report_are_refused_to_a_merchant(client: Client) -> None:
-    status, body = client.get("/v1/shops/S2/seeding", client.merchant_s1)
+def test_another_shop_and_the_platform_report_are_refused_to_a_merchant(
+    client: KeyedClient,
+) -> None:
+    status, body = client.get("/v1/shops/S2/seeding", client.merchant)
     assert status == 403, body
     assert "S2" in str(body)
-    assert client.get("/v1/seeding/report", client.merchant_s1)[0] == 403
+    assert client.get("/v1/seeding/report", client.merchant)[0] == 403
     assert client.get("/v1/seeding/report", client.integrator)[0] == 403
     assert client.get("/v1/shops/S1/seeding", client.integrator)[0] == 403
     status, body = client.get("/v1/shops/S2/seeding", client.operator)
@@ -114,7 +89,7 @@ def test_another_shop_and_the_platform_report_are_refused_to_a_merchant(client: 
     assert [c["creator_id"] for c in body["creators"]] == ["CR3"]
 
 
-def test_the_operator_reads_the_daily_report(client: Client) -> None:
+def test_the_operator_reads_the_daily_report(client: KeyedClient) -> None:
     status, body = client.get("/v1/seeding/report", client.operator)
     assert status == 200, body
     (day,) = body["days"]
@@ -125,7 +100,7 @@ def test_the_operator_reads_the_daily_report(client: Client) -> None:
     assert {p["name"] for p in body["published"]} >= {"creators_joined", "videos_paid"}
 
 
-def test_bad_periods_and_unknown_names_get_clear_answers(client: Client) -> None:
+def test_bad_periods_and_unknown_names_get_clear_answers(client: KeyedClient) -> None:
     status, body = client.get(
         "/v1/shops/S1/seeding", client.operator, start="2026-10-12", end="2026-10-01"
     )

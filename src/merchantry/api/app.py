@@ -71,6 +71,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             if app.state.dispatcher is not None:
                 app.state.dispatcher.stop()
             app.state.jobs.shutdown()
+            if getattr(app.state, "online", None) is not None:
+                app.state.online.close()
 
     app = FastAPI(
         title="Merchantry",

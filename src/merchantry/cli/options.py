@@ -10,6 +10,7 @@ Ctrl-C prints one line and exits 130, anything else is reported as a bug (exit 7
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -119,15 +120,68 @@ class MerchantryCommand(TyperCommand):
         return super().parse_args(ctx, rewritten)
 
 
+_NO_SUCH_COMMAND: Final = "No such command"
+
+
+def option_names(command: Any, ctx: Any) -> list[str]:
+    """Every option spelling ``command`` shows in ``--help`` (hidden aliases left out), in
+    the order ``--help`` lists them."""
+    names: list[str] = []
+    for param in command.get_params(ctx):
+        if getattr(param, "param_type_name", "") != "option" or getattr(param, "hidden", False):
+            continue
+        names.extend(o for o in (*param.opts, *param.secondary_opts) if o.startswith("--"))
+    return names
+
+
+def explain_usage_error(err: typer.TyperException) -> None:
+    """Make a usage error say what was possible: an unknown option gets the close spellings
+    and every option of the command it was given to; an unknown command gets the group's
+    commands. Changes ``err`` in place (Typer prints it with the usage line)."""
+    ctx = getattr(err, "ctx", None)
+    if ctx is None or getattr(err, "_explained", False):
+        return
+    where = f"`{ctx.command_path}`"
+    given = getattr(err, "option_name", None)
+    if isinstance(given, str):
+        names = option_names(ctx.command, ctx)
+        close = difflib.get_close_matches(given, names, n=3, cutoff=0.6)
+        text = f"No such option {given} for {where}."
+        if close:
+            text += " Did you mean " + " or ".join(close) + "?"
+        err.message = text + " Its options: " + ", ".join(names) + "."
+        err.possibilities = None  # type: ignore[attr-defined]
+    elif isinstance(ctx.command, TyperGroup) and err.message.startswith(_NO_SUCH_COMMAND):
+        commands = sorted(n for n, c in ctx.command.commands.items() if not c.hidden)
+        err.message = (
+            f"{err.message.rstrip('.')} in {where}. Its commands: {', '.join(commands)}."
+            if "?" not in err.message
+            else f"{err.message} Commands of {where}: {', '.join(commands)}."
+        )
+    err._explained = True  # type: ignore[attr-defined]  # nested groups see it again
+
+
 class MerchantryGroup(TyperGroup):
-    """The root group: the error boundary every command runs inside."""
+    """The root group: the error boundary every command runs inside, and where every usage
+    mistake of the whole command tree (an unknown option or command at any depth) is
+    explained, since every group's and command's parsing happens inside it."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
+        try:
+            return super().parse_args(ctx, args)
+        except typer.TyperException as err:  # the root's own options, e.g. `merchantry --vers`
+            explain_usage_error(err)
+            raise
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
             check_date_arguments([*ctx._protected_args, *ctx.args])
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, typer.TyperException):
-            raise  # Typer's own: usage errors, --help, exits
+        except typer.TyperException as err:  # usage errors of any group or command below
+            explain_usage_error(err)
+            raise
+        except (typer.Exit, typer.Abort):
+            raise  # Typer's own: --help, exits
         except MerchantryError as err:
             report_error(err)
             raise typer.Exit(err.exit_code) from None

@@ -123,10 +123,6 @@ PATTERNS: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
         (r"^no job (?P<job>\S+)$", "没有任务 {job}"),
         (r"^type a shop id or part of a shop name$", "请输入店铺 ID 或店铺名称的一部分"),
         (
-            r"^page (?P<page>\d+) is past the last: (?P<total>[\d,]+) cases make (?P<pages>\d+) page\(s\) of (?P<per>\d+)$",
-            "第 {page} 页超出范围：共 {total} 个案件，每页 {per} 个，共 {pages} 页",
-        ),
-        (
             r"^cannot assign case (?P<case>\S+) to (?P<who>.+): not an operator key in force.*$",
             "不能把案件 {case} 分配给 {who}：它不是有效的平台运营密钥",
         ),

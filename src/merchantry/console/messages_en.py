@@ -52,6 +52,8 @@ MESSAGES: Final[dict[str, str]] = {
     "pager.prev": "Previous",
     "pager.next": "Next",
     "pager.position": "Page {page} of {pages}",
+    "pager.past_last": "There is no page {page}: this list has {pages} page(s).",
+    "pager.to_last": "Go to the last page (page {pages})",
     "statement.title": "Statement for the period",
     "statement.period": "Period",
     "statement.rulebook": "Fee rulebook",

@@ -52,6 +52,8 @@ MESSAGES: Final[dict[str, str]] = {
     "pager.prev": "上一页",
     "pager.next": "下一页",
     "pager.position": "第 {page} / {pages} 页",
+    "pager.past_last": "没有第 {page} 页：这个列表共 {pages} 页。",
+    "pager.to_last": "前往最后一页（第 {pages} 页）",
     "statement.title": "本期对账单",
     "statement.period": "账期",
     "statement.rulebook": "费用规则",

@@ -28,11 +28,11 @@ from merchantry.api import events
 from merchantry.api.auth import Principal, require_shop, scope_of
 from merchantry.api.warehouse import reading
 from merchantry.console.i18n import Translator, pick_lang
+from merchantry.console.paging import page_of, page_window, shown_page
 from merchantry.console.render import ConsoleRoute, render
 from merchantry.console.session import check_csrf, require_principal
 from merchantry.kit.errors import InputError, MerchantryError, NotFound
-from merchantry.kit.paging import PastLast, page_count, paginate
-from merchantry.kit.paging import numbered as numbered_page
+from merchantry.kit.paging import page_count
 from merchantry.risk.access import AccessDenied
 from merchantry.risk.cases import TRANSITIONS, CaseState, get_case
 from merchantry.risk.settings import load_settings as load_risk_settings
@@ -97,9 +97,6 @@ def statement(
         fees = reads.fee_statement(con, shop_id, book, start, end)
         ledger_end = max(end, _last_booking(con, shop_id) or end)
         ledger = merchant.statement(con, shop_id, start, ledger_end)
-    lines_page = paginate(
-        fees.lines, page, LINES_PER_PAGE, noun="fee lines", past_last=PastLast.LAST
-    )
     return render(
         request,
         "statement.html",
@@ -108,9 +105,9 @@ def statement(
         rulebooks=books,
         rulebook=book,
         fees=fees,
-        shown=lines_page.items,
-        page=lines_page.page,
-        pages=lines_page.pages,
+        shown=page_of(fees.lines, page, LINES_PER_PAGE, "fee lines"),
+        page=page,
+        pages=page_count(len(fees.lines), LINES_PER_PAGE),
         ledger=ledger,
         ledger_end=ledger_end,
         nav="statement",
@@ -270,8 +267,9 @@ def payouts(
             date.min,
             date.max,
             limit=ORDERS_PER_PAGE,
-            offset=numbered_page(page, ORDERS_PER_PAGE).offset,
+            offset=page_window(page, ORDERS_PER_PAGE).offset,
         )
+        shown_page(page, ORDERS_PER_PAGE, total, "orders")
         waiting = [o for o in orders if o.status == "awaiting_receipt"]
         expected = (
             reads.expected_payouts(
@@ -508,8 +506,9 @@ def cases(
         shop_id=shop_id,
         sort="-opened_at",
         limit=ORDERS_PER_PAGE,
-        offset=numbered_page(page, ORDERS_PER_PAGE).offset,
+        offset=page_window(page, ORDERS_PER_PAGE).offset,
     )
+    shown_page(page, ORDERS_PER_PAGE, total, "cases")
     with _warehouse(request) as con:
         ctx = _shop_context(con, shop_id)
     return render(

@@ -23,6 +23,7 @@ from merchantry.console.pages_merchant import need_scope
 from merchantry.console.render import ConsoleRoute, render
 from merchantry.console.session import check_csrf, require_operator
 from merchantry.kit.errors import InputError, NotFound
+from merchantry.kit.paging import highest_page
 from merchantry.risk.cases import CaseState, get_case
 from merchantry.service import console_reads as reads
 from merchantry.service import operator
@@ -200,10 +201,9 @@ def cases(
         shop_id=shop or None,
         assignee=who or None,
         sort=sort,
-        page=page,
+        page=min(page, highest_page(CASES_PER_PAGE)),
         per_page=CASES_PER_PAGE,
-        past_last=True,
-    )
+    )  # past the last: PageOutOfRange, shown as the console's own refusal
     template = "_queue.html" if request.headers.get("HX-Request") else "op_cases.html"
     return render(
         request,

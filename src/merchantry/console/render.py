@@ -29,6 +29,7 @@ from merchantry.console.session import (
 )
 from merchantry.kit.errors import MerchantryError
 from merchantry.kit.money import format_fen
+from merchantry.kit.paging import PageOutOfRange
 
 PREFIX: Final = "/console"
 
@@ -143,6 +144,21 @@ def error_page(request: Request, err: MerchantryError) -> Response:
     if isinstance(err, LoginRequired) or (status_of(err)[0] == 401 and request.method == "GET"):
         return RedirectResponse(f"{PREFIX}/login?next={request.url.path}", status_code=303)
     status, code = status_of(err)
+    if isinstance(err, PageOutOfRange):  # said with the pager's words, not an option's
+        pages = err.pages or 1
+        last = request.url.include_query_params(page=pages)
+        return render(
+            request,
+            "error.html",
+            status=status,
+            code=code,
+            message=str(err),
+            past_last={
+                "page": request.query_params.get("page", str(err.page)),
+                "pages": pages,
+                "url": f"{last.path}?{last.query}",
+            },
+        )
     return render(request, "error.html", status=status, code=code, message=str(err))
 
 

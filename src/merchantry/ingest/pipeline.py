@@ -298,8 +298,28 @@ def _too_many_bad(
                 f"{r.path}: {bad:,} of {r.read:,} rows for {r.table} would be quarantined "
                 f"({bad / r.read:.0%}, not counting rows waiting for a missing parent), "
                 f"above --max-bad-share {max_bad_share:g}"
+                + "".join(_main_reasons(con, ingest_id, r))
             )
     return found
+
+
+def _main_reasons(con: duckdb.DuckDBPyConnection, ingest_id: str, r: FileReport) -> list[str]:
+    """The commonest reasons a file's rows were quarantined, each with its first row, so a
+    refusal says what to fix (a header that is not the first line, a wrong separator, a
+    column written another way) rather than only how many rows failed."""
+    found = con.execute(
+        "SELECT reason, count(*) AS n, min(row_number) AS first_row, "
+        "arg_min(column_name, row_number), arg_min(message, row_number) FROM quarantine "
+        "WHERE ingest_id = ? AND source_file = ? AND table_name = ? AND reason <> ? "
+        "GROUP BY reason ORDER BY n DESC, first_row LIMIT 2",
+        [ingest_id, r.path, r.table, Reason.MISSING_REFERENCE.value],
+    ).fetchall()
+    return [
+        f"\n    {int(n):,} row(s) {reason}, first row {int(row)}"
+        + (f" column {column}" if column else "")
+        + f": {message}"
+        for reason, n, row, column, message in found
+    ]
 
 
 def ingest_dir(

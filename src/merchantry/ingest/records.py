@@ -323,7 +323,10 @@ def _single(row: int, group: list[_Line], width: int | None, encoding: TextEncod
     if fields is None:
         return Record(row, raw, None, (Reason.MALFORMED_ROW, error or "unreadable record"))
     if width is not None and len(fields) != width:
-        what = "empty line" if not fields else f"{len(fields)} fields"
-        message = f"{what}, header has {width} (truncated or merged line?)"
+        message = (
+            f"a blank line where a row of {width} fields belongs (delete the blank line)"
+            if not fields or fields == [""]
+            else f"{len(fields)} fields, header has {width} (truncated or merged line?)"
+        )
         return Record(row, raw, None, (Reason.WRONG_FIELD_COUNT, message))
     return Record(row, raw, fields)

@@ -96,9 +96,21 @@ def _column_set_problem(table: Table, header: Sequence[str]) -> tuple[Reason, st
     if not missing:
         return None
     message = "file has no column " + ", ".join(missing)
+    declared = {c.name for c in table.columns}
+    unknown = [h for h in header if h and h not in declared]
     if len(header) == 1 and any(sep in header[0] for sep in (";", "\t")):
         sep = "';'" if ";" in header[0] else "a tab"
         message += f" (its header looks separated by {sep}; CSV files must use commas)"
+    elif not declared & set(header):
+        shown = ", ".join(repr(h) for h in unknown[:3]) or "nothing"
+        message += (
+            f" (its first line, {shown}, names none of the columns of {table.name}: the header "
+            "must be the first line, so remove any title line above it, and the columns "
+            "keep their English names, e.g. " + ", ".join(missing[:3]) + ")"
+        )
+    elif unknown:
+        message += " (the header has " + ", ".join(repr(h) for h in unknown[:3])
+        message += f", which {table.name} does not have: was a column renamed?)"
     return Reason.MISSING_COLUMN, missing[0], message
 
 

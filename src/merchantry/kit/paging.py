@@ -12,6 +12,11 @@ Two ways to ask for part of a list, both checked here and nowhere else:
 Sizes are bounded (:data:`MAX_PER_PAGE`, :data:`MAX_OFFSET`) so that no request reaches a
 database as an offset it cannot hold; a value outside the bounds is an
 :class:`~merchantry.kit.errors.InputError` naming the option and the allowed range.
+
+Each surface names the page in its own words (:class:`PagingWords`): the command line
+``--page``, the API its query parameter ``page``. A page out of range is a
+:class:`PageOutOfRange` that carries the numbers, so the console can say it its own way (a
+link to the last page) instead of showing an option it does not have.
 """
 
 from __future__ import annotations
@@ -30,6 +35,42 @@ MAX_PER_PAGE: Final = 10_000
 
 MAX_OFFSET: Final = 10_000_000
 """The most items a request may skip (a window's offset, a numbered page's start)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PagingWords:
+    """How a surface names the page number and the page size in its messages."""
+
+    page: str
+    per_page: str
+
+
+CLI_WORDS: Final = PagingWords("--page", "--per-page")
+API_WORDS: Final = PagingWords("query parameter `page`", "query parameter `per_page`")
+
+
+class PageOutOfRange(InputError):
+    """A numbered page that does not exist: past the last one (``pages`` known) or beyond any
+    list's reach (``pages`` is ``None``: refused before the list was counted)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        page: int,
+        per_page: int,
+        pages: int | None,
+        total: int | None,
+        noun: str,
+    ) -> None:
+        super().__init__(message)
+        self.page, self.per_page, self.pages, self.total, self.noun = (
+            page,
+            per_page,
+            pages,
+            total,
+            noun,
+        )
 
 
 class PastLast(StrEnum):
@@ -68,11 +109,26 @@ def page_count(total: int, per_page: int) -> int:
     return max(1, -(-total // per_page))
 
 
-def numbered(page: int, per_page: int) -> Window:
-    """The window of a numbered page, checked: ``--page`` from 1, ``--per-page``
-    1..MAX_PER_PAGE, and the page's first item within MAX_OFFSET."""
-    _check_range("--per-page", per_page, 1, MAX_PER_PAGE)
-    _check_range("--page", page, 1, MAX_OFFSET // per_page + 1)
+def highest_page(per_page: int) -> int:
+    """The highest page number a list of ``per_page`` items a page can be asked for."""
+    return MAX_OFFSET // per_page + 1
+
+
+def numbered(
+    page: int, per_page: int, *, words: PagingWords = CLI_WORDS, noun: str = "items"
+) -> Window:
+    """The window of a numbered page, checked: page from 1, page size 1..MAX_PER_PAGE, and
+    the page's first item within MAX_OFFSET (named as ``words`` names them)."""
+    _check_range(words.per_page, per_page, 1, MAX_PER_PAGE)
+    if not 1 <= page <= highest_page(per_page):
+        raise PageOutOfRange(
+            f"{words.page} must be from 1 to {highest_page(per_page):,}, not {page:,}",
+            page=page,
+            per_page=per_page,
+            pages=None,
+            total=None,
+            noun=noun,
+        )
     return Window((page - 1) * per_page, per_page)
 
 
@@ -83,18 +139,25 @@ def settle_page(
     *,
     noun: str = "items",
     past_last: PastLast = PastLast.REFUSE,
+    words: PagingWords = CLI_WORDS,
 ) -> int:
     """The page to show, once the total is known: ``page`` itself, or the last page when it
-    is past the end and ``past_last`` says so; otherwise an input error that says how many
-    pages ``total`` ``noun`` make."""
-    numbered(page, per_page)
+    is past the end and ``past_last`` says so; otherwise a :class:`PageOutOfRange` that says
+    how many pages ``total`` ``noun`` make."""
+    numbered(page, per_page, words=words, noun=noun)
     pages = page_count(total, per_page)
     if page <= pages:
         return page
     if past_last is PastLast.LAST:
         return pages
-    raise InputError(
-        f"page {page} is past the last: {total:,} {noun} make {pages} page(s) of {per_page}"
+    raise PageOutOfRange(
+        f"{words.page} {page} is past the last: {total:,} {noun} make {pages} page(s) of "
+        f"{per_page} (the last is {words.page} {pages})",
+        page=page,
+        per_page=per_page,
+        pages=pages,
+        total=total,
+        noun=noun,
     )
 
 
@@ -130,9 +193,10 @@ def paginate(
     *,
     noun: str = "items",
     past_last: PastLast = PastLast.REFUSE,
+    words: PagingWords = CLI_WORDS,
 ) -> Page[T]:
     """A numbered page of an in-memory list (see :func:`settle_page`)."""
-    shown = settle_page(page, per_page, len(items), noun=noun, past_last=past_last)
+    shown = settle_page(page, per_page, len(items), noun=noun, past_last=past_last, words=words)
     return Page(numbered(shown, per_page).take(items), len(items), shown, per_page)
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
+from merchantry.rulebook.effect_fields import bp_field, days_field, fen_field, first_rule_kind
 from merchantry.rulebook.effects import (
+    Check,
     Describer,
     Effect,
     EffectKind,
@@ -22,11 +24,23 @@ from merchantry.rulebook.effects import (
 
 
 def _rate(description: str = "Rate in basis points (100 bp = 1%).") -> FieldSpec:
-    return FieldSpec("rate_bp", description, maximum=10_000)
+    return bp_field("rate_bp", description)
 
 
 def _share(description: str) -> FieldSpec:
-    return FieldSpec("share_bp", description, maximum=10_000, required=False, default=10_000)
+    return bp_field("share_bp", description, required=False, default=10_000)
+
+
+def _fee_line(name: str, summary: str, *fields: FieldSpec) -> EffectKind:
+    """A first-rule kind that feeds the fee line of its own name."""
+    return first_rule_kind(name, summary, *fields, stage=Stage.FEES, fee_kind=name)
+
+
+def _fees_applied(
+    name: str, summary: str, *fields: FieldSpec, check: Check | None = None
+) -> EffectKind:
+    """A first-rule kind the fee stage's modules apply outside fee lines."""
+    return first_rule_kind(name, summary, *fields, stage=Stage.FEES, check=check)
 
 
 def _check_waiver(values: Mapping[str, EffectValue]) -> list[tuple[str, str]]:
@@ -164,20 +178,16 @@ FEE_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
         fee_kind="affiliate_commission",
         check=_check_commission,
     ),
-    EffectKind(
+    _fee_line(
         "creator_service_fee",
         "Creator-side technical service fee: commission × tier rate, paid by the creator.",
-        (_rate(),),
-        (S.FIRST,),
-        fee_kind="creator_service_fee",
+        _rate(),
     ),
-    EffectKind(
+    _fee_line(
         "promotion_fee",
         "Promotion (ad) fee billing: gross bills every order's ad cost; net_deal (净成交) "
         "drops instant-refund orders' ad cost.",
-        (FieldSpec("billing", "gross or net_deal.", choices=("gross", "net_deal")),),
-        (S.FIRST,),
-        fee_kind="promotion_fee",
+        FieldSpec("billing", "gross or net_deal.", choices=("gross", "net_deal")),
     ),
     EffectKind(
         "promotion_fee_waiver",
@@ -186,117 +196,92 @@ FEE_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
         (S.BEST, S.STACK),
         fee_kind="promotion_fee",
     ),
-    EffectKind(
+    _fee_line(
         "promotion_fee_refund",
         "Refunds a share of the promotion fee charged, pro rata to the refunded amount (2025).",
-        (_share("Share of the refunded part of the promotion fee given back, bp."),),
-        (S.FIRST,),
-        fee_kind="promotion_fee_refund",
+        _share("Share of the refunded part of the promotion fee given back, bp."),
     ),
-    EffectKind(
+    _fee_line(
         "insurance_premium",
         "Return-shipping insurance (运费险) premium per insured order; payer is insured_by.",
-        (FieldSpec("premium_fen", "Premium per order, fen.", maximum=100_000),),
-        (S.FIRST,),
-        fee_kind="insurance_premium",
+        FieldSpec("premium_fen", "Premium per order, fen.", maximum=100_000),
     ),
-    EffectKind(
+    _fees_applied(
         "insurance_terms",
         "Return-shipping insurance (运费险) cover: the most a claim pays, how long after shipment "
         "a return may be asked, and the merchant's highest return rate to join. Applied by "
         "claim quotes and eligibility checks (``fees.insurance``), not by fee lines.",
-        (
-            FieldSpec("claim_cap_fen", "Most one claim pays, fen.", minimum=1),
-            FieldSpec(
-                "claim_days",
-                "A return or exchange asked within this many days of shipment is covered.",
-                minimum=1,
-                maximum=3_650,
-            ),
-            FieldSpec(
-                "max_return_rate_pct",
-                "Merchant eligibility: highest return/exchange rate of shipped orders in the "
-                "window 45 to 15 days before joining, percent (the rule states whole percents).",
-                maximum=100,
-            ),
+        fen_field("claim_cap_fen", "Most one claim pays, fen.", minimum=1),
+        days_field(
+            "claim_days",
+            "A return or exchange asked within this many days of shipment is covered.",
+            minimum=1,
+            maximum=3_650,
         ),
-        (S.FIRST,),
-        stage=Stage.FEES,
+        FieldSpec(
+            "max_return_rate_pct",
+            "Merchant eligibility: highest return/exchange rate of shipped orders in the "
+            "window 45 to 15 days before joining, percent (the rule states whole percents).",
+            maximum=100,
+        ),
     ),
-    EffectKind(
+    _fees_applied(
         "refund_response",
         "How soon a merchant must answer a refund request (退款响应时效): within "
         "``business_hours`` of business time, counted on a business-day calendar (business "
         "days Monday to Friday when ``weekdays_only`` is 1, every day when 0; open "
         "``opens_hour``..``closes_hour``). Applied by ``fees.obligations`` (due time and "
         "whether the answer was late), not by fee lines.",
-        (
-            FieldSpec(
-                "business_hours", "Business hours allowed for the answer.", minimum=1, maximum=1_000
-            ),
-            FieldSpec("opens_hour", "Hour business time starts each business day.", maximum=23),
-            FieldSpec(
-                "closes_hour", "Hour business time ends each business day.", minimum=1, maximum=24
-            ),
-            FieldSpec(
-                "weekdays_only", "1: business days are Monday to Friday; 0: every day.", maximum=1
-            ),
+        FieldSpec(
+            "business_hours", "Business hours allowed for the answer.", minimum=1, maximum=1_000
         ),
-        (S.FIRST,),
-        stage=Stage.FEES,
+        FieldSpec("opens_hour", "Hour business time starts each business day.", maximum=23),
+        FieldSpec(
+            "closes_hour", "Hour business time ends each business day.", minimum=1, maximum=24
+        ),
+        FieldSpec(
+            "weekdays_only", "1: business days are Monday to Friday; 0: every day.", maximum=1
+        ),
         check=_check_business_day,
     ),
-    EffectKind(
+    _fees_applied(
         "installation_hold",
         "Goods payment held back on orders with a promised installation (安装冻结): a share "
         "of the payment from settlement until the after-sales period ends, and a share "
         "(capped) from shipment until the installation is done, the order is refunded, or "
         "the hold has lasted its longest. Applied by ``fees.holds``, not by fee lines.",
-        (
-            FieldSpec(
-                "settle_share_bp",
-                "Share of the goods payment held from settlement to the end of the after-sales "
-                "period, bp.",
-                maximum=10_000,
-            ),
-            FieldSpec(
-                "ship_share_bp",
-                "Share of the order amount held from shipment until installation, bp.",
-                maximum=10_000,
-            ),
-            FieldSpec("ship_cap_fen", "Most the shipment hold takes, fen.", minimum=1),
-            FieldSpec(
-                "ship_hold_days",
-                "The shipment hold is released at the latest this many days after shipment.",
-                minimum=1,
-                maximum=3_650,
-            ),
+        bp_field(
+            "settle_share_bp",
+            "Share of the goods payment held from settlement to the end of the after-sales "
+            "period, bp.",
         ),
-        (S.FIRST,),
-        stage=Stage.FEES,
+        bp_field(
+            "ship_share_bp", "Share of the order amount held from shipment until installation, bp."
+        ),
+        fen_field("ship_cap_fen", "Most the shipment hold takes, fen.", minimum=1),
+        days_field(
+            "ship_hold_days",
+            "The shipment hold is released at the latest this many days after shipment.",
+            minimum=1,
+            maximum=3_650,
+        ),
     ),
-    EffectKind(
+    _fee_line(
         "coupon_subsidy",
         "Platform-funded coupon credited to the merchant (平台券补贴).",
-        (_share("Share of the platform coupon credited, bp."),),
-        (S.FIRST,),
-        fee_kind="coupon_subsidy",
+        _share("Share of the platform coupon credited, bp."),
     ),
-    EffectKind(
+    _fee_line(
         "fee_refund",
         "Refunds the technical service fee pro rata to the refunded amount.",
-        (
-            FieldSpec(
-                "basis",
-                "in_period: only refunds inside the after-sales period count; "
-                "any: every approved refund counts.",
-                choices=("in_period", "any"),
-                required=False,
-                default="in_period",
-            ),
+        FieldSpec(
+            "basis",
+            "in_period: only refunds inside the after-sales period count; "
+            "any: every approved refund counts.",
+            choices=("in_period", "any"),
+            required=False,
+            default="in_period",
         ),
-        (S.FIRST,),
-        fee_kind="fee_refund",
     ),
 )
 

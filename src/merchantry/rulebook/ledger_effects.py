@@ -10,17 +10,24 @@ from collections.abc import Mapping
 from typing import Final
 
 from merchantry.model.tables import VIOLATION_KINDS
+from merchantry.rulebook.effect_fields import bp_field, days_field, fen_field, first_rule_kind
 from merchantry.rulebook.effects import (
+    Check,
     Describer,
     EffectKind,
     EffectValue,
     FieldSpec,
-    Stacking,
     Stage,
     bp_text,
 )
 
-S = Stacking
+
+def _ledger(name: str, summary: str, *fields: FieldSpec, check: Check | None = None) -> EffectKind:
+    return first_rule_kind(name, summary, *fields, stage=Stage.LEDGER, check=check)
+
+
+def _clean_days(description: str) -> FieldSpec:
+    return days_field("clean_days", description, minimum=1, default=30)
 
 
 def _check_deposit(values: Mapping[str, EffectValue]) -> list[tuple[str, str]]:
@@ -31,55 +38,38 @@ def _check_deposit(values: Mapping[str, EffectValue]) -> list[tuple[str, str]]:
 
 
 LEDGER_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
-    EffectKind(
+    _ledger(
         "settlement_days",
         "Days after confirmed receipt until goods payment settles (账期). Ledger stage.",
-        (FieldSpec("days", "Days after confirmed receipt.", maximum=365),),
-        (S.FIRST,),
-        stage=Stage.LEDGER,
+        days_field("days", "Days after confirmed receipt."),
     ),
-    EffectKind(
+    _ledger(
         "deposit_tier",
         "Base deposit (保证金) by last month's paid GMV. Ledger stage.",
-        (
-            FieldSpec("deposit_fen", "Deposit owed, fen."),
-            FieldSpec(
-                "gmv_from_fen",
-                "Tier applies from this monthly GMV (inclusive), fen.",
-                required=False,
-                default=0,
-            ),
-            FieldSpec(
-                "gmv_below_fen",
-                "Tier applies below this monthly GMV; open when absent.",
-                required=False,
-            ),
+        fen_field("deposit_fen", "Deposit owed, fen."),
+        FieldSpec(
+            "gmv_from_fen",
+            "Tier applies from this monthly GMV (inclusive), fen.",
+            required=False,
+            default=0,
         ),
-        (S.FIRST,),
-        stage=Stage.LEDGER,
+        FieldSpec(
+            "gmv_below_fen",
+            "Tier applies below this monthly GMV; open when absent.",
+            required=False,
+        ),
         check=_check_deposit,
     ),
-    EffectKind(
+    _ledger(
         "experience_deposit",
         "Experience deposit (体验保证金) owed on top of the base deposit when a shop sells "
         "in the rule's categories: any order matching the condition raises the amount in "
         "force from its payment day until ``clean_days`` pass with no such order (the highest "
         "amount of the matching orders in the window applies). Ledger stage.",
-        (
-            FieldSpec("amount_fen", "Experience deposit owed, fen.", minimum=1),
-            FieldSpec(
-                "clean_days",
-                "Days without a matching order after which the amount is no longer owed.",
-                required=False,
-                default=30,
-                minimum=1,
-                maximum=365,
-            ),
-        ),
-        (S.FIRST,),
-        stage=Stage.LEDGER,
+        fen_field("amount_fen", "Experience deposit owed, fen.", minimum=1),
+        _clean_days("Days without a matching order after which the amount is no longer owed."),
     ),
-    EffectKind(
+    _ledger(
         "advance_deposit",
         "Experience deposit (体验保证金) of after-sales-risk merchants: when the platform "
         "advances (先行垫付) refunds or compensation the shop's goods payments cannot cover, "
@@ -87,134 +77,98 @@ LEDGER_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
         "the shop owes ``multiple_bp`` of a counted base on top of its base deposit, until "
         "``clean_days`` pass without such an advance. A special-category experience deposit, "
         "when one is owed, applies instead (they do not add up). Ledger stage.",
-        (
-            FieldSpec(
-                "multiple_bp",
-                "Amount owed as a multiple of the counted base, bp (20,000 = 2x).",
-                minimum=1,
-                maximum=1_000_000,
-            ),
-            FieldSpec(
-                "base_fen",
-                "Base counted, fen; 0 counts the shop's base amount due (deposit_tier).",
-                required=False,
-                default=0,
-            ),
-            FieldSpec(
-                "clean_days",
-                "Days without an advance past the bound after which it is no longer owed.",
-                required=False,
-                default=30,
-                minimum=1,
-                maximum=365,
-            ),
+        FieldSpec(
+            "multiple_bp",
+            "Amount owed as a multiple of the counted base, bp (20,000 = 2x).",
+            minimum=1,
+            maximum=1_000_000,
         ),
-        (S.FIRST,),
-        stage=Stage.LEDGER,
+        FieldSpec(
+            "base_fen",
+            "Base counted, fen; 0 counts the shop's base amount due (deposit_tier).",
+            required=False,
+            default=0,
+        ),
+        _clean_days("Days without an advance past the bound after which it is no longer owed."),
     ),
-    EffectKind(
+    _ledger(
         "deposit_terms",
         "How a deposit is kept (保证金补缴与提现): a shortfall is topped up from the shop's "
         "goods payments; a balance below zero for this many hours brings trading limits; "
         "the excess is withdrawn only on the merchant's request, at most this many times a "
         "week per deposit type. Ledger stage.",
-        (
-            FieldSpec(
-                "negative_grace_hours",
-                "Hours a balance may stay below zero before trading limits apply.",
-                maximum=8_760,
-            ),
-            FieldSpec(
-                "withdrawals_per_week",
-                "Withdrawal requests allowed per calendar week (Monday-Sunday) per deposit type.",
-                minimum=1,
-                maximum=100,
-            ),
+        FieldSpec(
+            "negative_grace_hours",
+            "Hours a balance may stay below zero before trading limits apply.",
+            maximum=8_760,
         ),
-        (S.FIRST,),
-        stage=Stage.LEDGER,
+        FieldSpec(
+            "withdrawals_per_week",
+            "Withdrawal requests allowed per calendar week (Monday-Sunday) per deposit type.",
+            minimum=1,
+            maximum=100,
+        ),
     ),
-    EffectKind(
+    _ledger(
         "auto_confirm_days",
         "Receipt is confirmed automatically this many days after delivery when the buyer does "
         "not confirm (自动确认收货). Ledger stage.",
-        (FieldSpec("days", "Days after the delivered event.", maximum=365),),
-        (S.FIRST,),
-        stage=Stage.LEDGER,
+        days_field("days", "Days after the delivered event."),
     ),
-    EffectKind(
+    _ledger(
         "commission_settlement_days",
         "Affiliate commission settles this many days after receipt, never before the goods "
         "payment (§3.7). Ledger stage.",
-        (FieldSpec("days", "Days after confirmed receipt.", maximum=365),),
-        (S.FIRST,),
-        stage=Stage.LEDGER,
+        days_field("days", "Days after confirmed receipt."),
     ),
-    EffectKind(
+    _ledger(
         "commission_reserve",
         "Affiliate commission reserve (账户预留金): when a creator's commission settles, this "
         "share of it is held in the creator's reserve for ``hold_days`` and then released to "
         "the creator's available balance, so the reserve always holds the share of the last "
         "``hold_days`` days' settled commission. Ledger stage.",
-        (
-            FieldSpec("share_bp", "Share of settled commission held back, bp.", maximum=10_000),
-            FieldSpec(
-                "hold_days",
-                "Days the share stays in the reserve after the commission settles.",
-                minimum=1,
-                maximum=365,
-            ),
+        bp_field("share_bp", "Share of settled commission held back, bp."),
+        days_field(
+            "hold_days",
+            "Days the share stays in the reserve after the commission settles.",
+            minimum=1,
         ),
-        (S.FIRST,),
-        stage=Stage.LEDGER,
     ),
-    EffectKind(
+    _ledger(
         "commission_freeze",
         "Freeze of a creator's commission after a confirmed creator violation (违规冻结): the "
         "creator's settled, unwithdrawn commission on the violation's day is frozen for "
         "``freeze_days`` and then released. The rule's condition is evaluated on the "
         "violation's creator (``creator.*``). Ledger stage.",
-        (
-            FieldSpec(
-                "freeze_days",
-                "Days the commission stays frozen (the rule's longest period).",
-                minimum=1,
-                maximum=3_660,
-            ),
+        days_field(
+            "freeze_days",
+            "Days the commission stays frozen (the rule's longest period).",
+            minimum=1,
+            maximum=3_660,
         ),
-        (S.FIRST,),
-        stage=Stage.LEDGER,
     ),
-    EffectKind(
+    _ledger(
         "compensation_reduction",
         "Lowers the compensation a merchant pays on an after-sales case (减赔); the platform "
         "bears the waived share. Ledger stage.",
-        (FieldSpec("share_bp", "Share of the compensation waived, bp.", maximum=10_000),),
-        (S.FIRST,),
-        stage=Stage.LEDGER,
+        bp_field("share_bp", "Share of the compensation waived, bp."),
     ),
-    EffectKind(
+    _ledger(
         "annual_fee",
         "A yearly charge (年费) for the shops the rule's condition picks, booked on 1 January "
         "(or the opening day) of each year. Ledger stage.",
-        (FieldSpec("amount_fen", "Annual fee, fen.", minimum=1),),
-        (S.FIRST,),
-        stage=Stage.LEDGER,
+        fen_field("amount_fen", "Annual fee, fen.", minimum=1),
     ),
-    EffectKind(
+    _ledger(
         "deposit_deduction",
         "Deducts a fixed amount from the shop's deposit for a confirmed violation "
         "(保证金扣除). Ledger stage.",
-        (
-            FieldSpec(
-                "violation",
-                "Violation kind it applies to, or any.",
-                choices=(*VIOLATION_KINDS, "any"),
-            ),
-            FieldSpec("amount_fen", "Amount deducted per violation, fen."),
+        FieldSpec(
+            "violation",
+            "Violation kind it applies to, or any.",
+            choices=(*VIOLATION_KINDS, "any"),
         ),
-        (S.FIRST,),
-        stage=Stage.LEDGER,
+        fen_field("amount_fen", "Amount deducted per violation, fen."),
     ),
 )
 

@@ -18,7 +18,7 @@ from merchantry.kit.errors import Diagnostic, Severity
 from merchantry.rulebook.library import NAME_PATTERN
 from merchantry.rulebook.limits import MAX_FILE_BYTES, PARAMETER_LIMIT, PRIORITY_RANGE
 from merchantry.rulebook.model import Parameter, Provenance
-from merchantry.rulebook.yamlcheck import read_yaml
+from merchantry.rulebook.yamlcheck import decode_utf8, read_yaml
 from merchantry.rulebook.yamlsource import LineList, LineMap
 
 TOP_KEYS: Final = (
@@ -325,12 +325,12 @@ def parse_file(path: Path) -> tuple[RawRulebook | None, list[Diagnostic]]:
                 "split it: a child rulebook can `extends` its parent",
             )
             return None, rep.diagnostics
-        text = path.read_text(encoding="utf-8")
+        text, problem = decode_utf8(path.read_bytes(), path.name)
     except OSError as err:
         rep.error(None, "unreadable", f"cannot read {path}: {err.strerror}")
         return None, rep.diagnostics
-    except UnicodeDecodeError as err:
-        rep.error(None, "unreadable", f"{path.name} is not UTF-8 text ({err.reason})")
+    if text is None:
+        rep.error(None, "unreadable", problem)
         return None, rep.diagnostics
     data, unreadable = read_yaml(text, rep.source, code="yaml-syntax")
     if unreadable is not None:

@@ -50,16 +50,65 @@ Check = Callable[[str, str], tuple[T | None, list[Diagnostic]]]
 
 
 def read_yaml(text: str, source: str, code: str = BAD_YAML) -> tuple[Any, Diagnostic | None]:
-    """The document, or the one problem that stops it being read (with its line)."""
+    """The document, or the one problem that stops it being read (with its line): malformed
+    YAML (a tab says where it is and that YAML indents with spaces), an alias, too deep a
+    nesting, or a file with no document at all (empty, or only comments)."""
+    if not text.lstrip("\ufeff").strip():
+        empty = "empty" if not text else "blank (only white space)"
+        return None, Diagnostic(source, 1, code, f"the file is {empty}: it holds no rulebook")
     try:
-        return load_located(text), None
+        document = load_located(text)
     except YamlRefused as refused:
         return None, Diagnostic(source, refused.line, refused.code, refused.message, refused.hint)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = None if mark is None else mark.line + 1
-        problem = getattr(err, "problem", None) or err
-        return None, Diagnostic(source, line, code, f"not valid YAML: {problem}")
+        problem = str(getattr(err, "problem", None) or err)
+        if mark is not None and "'\\t'" in problem:
+            return None, Diagnostic(
+                source,
+                line,
+                code,
+                f"not valid YAML: a tab at line {line}, column {mark.column + 1}",
+                "YAML indents and separates with spaces, never tabs: replace the tab with spaces",
+            )
+        where = "" if mark is None else f" (line {line}, column {mark.column + 1})"
+        return None, Diagnostic(source, line, code, f"not valid YAML: {problem}{where}")
+    if document is None:
+        return None, Diagnostic(
+            source, 1, code, "the file holds only comments: it holds no rulebook"
+        )
+    return document, None
+
+
+_BYTE_ORDER_MARKS: Final = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def decode_utf8(raw: bytes, name: str) -> tuple[str | None, str]:
+    """A rulebook file's text, or why it is not UTF-8 text: the encoding its byte-order mark
+    names, or the first bad byte with its line and column (a file saved as GBK, say)."""
+    for mark, encoding in _BYTE_ORDER_MARKS:
+        if raw.startswith(mark):
+            return (
+                None,
+                f"{name} is {encoding} text (its byte-order mark says so); save it as UTF-8",
+            )
+    try:
+        return raw.decode("utf-8-sig"), ""
+    except UnicodeDecodeError as err:
+        before = raw[: err.start]
+        line = before.count(b"\n") + 1
+        column = err.start - (before.rfind(b"\n") + 1) + 1
+        return None, (
+            f"{name} is not UTF-8 text: byte 0x{raw[err.start]:02x} at line {line}, column "
+            f"{column} ({err.reason}); save the file as UTF-8 (a file saved as GBK or GB18030 "
+            "reads like this)"
+        )
 
 
 class Report:
@@ -121,9 +170,14 @@ def text_value(node: LineMap, key: str, where: str, rep: Report) -> str:
 def check_file(path: Path, check: Check[T]) -> tuple[T | None, list[Diagnostic]]:
     """Read ``path`` (UTF-8) and check it; a file that cannot be read is one problem."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        return None, [Diagnostic(str(path), None, "unreadable", f"cannot read {path}: {err}")]
+        raw = path.read_bytes()
+    except OSError as err:
+        return None, [
+            Diagnostic(str(path), None, "unreadable", f"cannot read {path}: {err.strerror or err}")
+        ]
+    text, problem = decode_utf8(raw, path.name)
+    if text is None:
+        return None, [Diagnostic(str(path), None, "unreadable", problem)]
     return check(text, str(path))
 
 

@@ -136,6 +136,10 @@ class EventDesk:
         ensure_tables(self.con)
         self.seq = 0
 
+    def close(self) -> None:
+        """Close the desk's in-memory database (a replaced or stopped worker's desk)."""
+        self.con.close()
+
     def load(self, source: duckdb.DuckDBPyConnection) -> None:
         """Copy what the checks need from the warehouse behind ``source``."""
         for name, columns in COPIED.items():

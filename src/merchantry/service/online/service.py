@@ -156,7 +156,9 @@ class OnlineService:
             with self._state_lock:
                 self._state, self._error = state, None
             with self._desk_lock:
-                self._desk = desk
+                replaced, self._desk = self._desk, desk
+                if replaced is not None:  # every use of a desk holds this lock
+                    replaced.close()
             self._ready.set()
             self._catch_up(strict=True)
             return Built(
@@ -166,6 +168,19 @@ class OnlineService:
                 len({r[0] for r in state.risk.rings.values()}),
                 time.perf_counter() - began,
             )
+
+    def close(self) -> None:
+        """Stop this worker's online state: close its desk's database, and let the collector
+        reclaim what :meth:`build` froze (``gc.freeze``), so that nothing of it, DuckDB's
+        objects least of all, outlives the application that built it."""
+        with self._desk_lock:
+            desk, self._desk = self._desk, None
+            if desk is not None:
+                desk.close()
+        with self._state_lock:
+            self._state = None
+        gc.unfreeze()
+        gc.collect()
 
     def start(self) -> None:
         """Start building on a thread unless a build is under way or done; answers wait."""
