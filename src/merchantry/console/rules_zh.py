@@ -57,6 +57,9 @@ RULE_TITLES: Final[dict[str, dict[str, str]]] = {
     "commission.reserve": {
         "5% of each settled commission stays in the creator's reserve for 15 days (none cross-border)": "每笔已结算佣金的 5% 作为达人账户保证金留存 15 天（跨境不留存）"
     },
+    "colonel.fee": {
+        "Colonel-plan sales pay the colonel its service fee on the commission base; the colonel pays the platform {platform_rate_bp} of it": "团长招商订单按佣金结算基数向团长支付团长服务费；团长向平台支付其中 {platform_rate_bp} 的技术服务费"
+    },
     "commission.freeze": {
         "A confirmed creator violation freezes the creator's unwithdrawn commission for 180 days": "达人违规经确认后，其未提现佣金冻结 180 天"
     },

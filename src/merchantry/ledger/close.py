@@ -61,7 +61,7 @@ from merchantry.store.warehouse import ensure_schema, transaction
 Progress = Callable[[str], None]
 
 ORDER_EVENT_KINDS: Final = ("sale", "fee_refund", "refund", "compensation")
-SETTLEMENT_KINDS: Final = ("settlement", "commission_settlement")
+SETTLEMENT_KINDS: Final = ("settlement", "commission_settlement", "colonel_settlement")
 
 ORDERS_WITHOUT_LINES: Final = """
 SELECT count(*) FROM orders AS o

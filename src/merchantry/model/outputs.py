@@ -23,6 +23,8 @@ FEE_KINDS: Final = (
     "technical_service_fee",
     "affiliate_commission",
     "creator_service_fee",
+    "colonel_service_fee",
+    "colonel_technical_fee",
     "promotion_fee",
     "promotion_fee_refund",
     "insurance_premium",
@@ -31,7 +33,7 @@ FEE_KINDS: Final = (
 )
 """Kinds of fee line. Their business meaning is documented in ``docs/fees.md``."""
 
-PAYERS: Final = ("merchant", "platform", "creator", "buyer")
+PAYERS: Final = ("merchant", "platform", "creator", "buyer", "colonel")
 
 FEE_LINES = Table(
     name="fee_lines",
@@ -120,6 +122,9 @@ ENTRY_KINDS: Final = (
     "compensation",
     "settlement",
     "commission_settlement",
+    "colonel_settlement",
+    "installation_hold",
+    "installation_release",
     "commission_reserve_release",
     "commission_freeze",
     "commission_unfreeze",
@@ -140,6 +145,7 @@ ACCOUNTS: Final = (
     "buyers",
     "merchant_pending",
     "merchant_available",
+    "merchant_held",
     "merchant_deposit",
     "merchant_funds",
     "payouts_clearing",
@@ -147,6 +153,8 @@ ACCOUNTS: Final = (
     "creator_available",
     "creator_reserve",
     "creator_frozen",
+    "colonel_payable",
+    "colonel_available",
     "platform_fee_revenue",
     "platform_ads_revenue",
     "platform_subsidy",

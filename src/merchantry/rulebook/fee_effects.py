@@ -172,6 +172,23 @@ FEE_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
         fee_kind="creator_service_fee",
     ),
     EffectKind(
+        "colonel_service_fee",
+        "Colonel (团长) service fee of a sale made through a colonel plan: the merchant pays "
+        "the colonel the order's colonel rate (order.colonel_rate_bp) of the commission base "
+        "(goods after merchant coupons, no shipping), and the colonel pays the platform "
+        "``platform_rate_bp`` of that fee as its technical service fee. Two fee lines: "
+        "colonel_service_fee and colonel_technical_fee.",
+        (
+            FieldSpec(
+                "platform_rate_bp",
+                "Technical service fee the colonel pays the platform, bp of the colonel fee.",
+                maximum=10_000,
+            ),
+        ),
+        (S.FIRST,),
+        fee_kind="colonel_service_fee",
+    ),
+    EffectKind(
         "promotion_fee",
         "Promotion (ad) fee billing: gross bills every order's ad cost; net_deal (净成交) "
         "drops instant-refund orders' ad cost.",
@@ -343,6 +360,10 @@ FEE_DESCRIBERS: Final[Mapping[str, Describer]] = {
     ),
     "creator_service_fee": lambda e: (
         f"creator service fee {bp_text(e.int('rate_bp'))} of commission"
+    ),
+    "colonel_service_fee": lambda e: (
+        "colonel service fee at the order's colonel rate of the commission base; the colonel "
+        f"pays the platform {bp_text(e.int('platform_rate_bp'))} of it"
     ),
     "promotion_fee": lambda e: (
         "promotion fee billed on net deals (instant refunds dropped)"
