@@ -455,6 +455,42 @@ def installation_failures(
         )
         if got != want:
             failures.append(f"douyin-2026:hold.installation: {why}: expected {want}, got {got}")
+    return failures + _posted_installation_failures(con, [c[1] for c in cases], dirs)
+
+
+def _held(con: duckdb.DuckDBPyConnection, order: str, day: date) -> int:
+    row = con.execute(
+        "SELECT coalesce(sum(amount_fen), 0) FROM journal_postings "
+        "WHERE account = 'merchant_held' AND order_id = ? AND booked_on <= ?",
+        [order, day],
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _posted_installation_failures(
+    con: duckdb.DuckDBPyConnection, orders: list[str], dirs: Sequence[Path]
+) -> list[str]:
+    """The close posts the settlement hold: received 07-07 (day 4), settled 07-10 (3 days),
+    1% held from 07-10 until the 15-day after-sales period ends on 07-22. The shipment hold
+    ended at receipt, before settlement, so it holds no settled money."""
+    _close(con, "douyin-2026", (date(2026, 7, 1), date(2026, 8, 31)), dirs)
+    settled, released = date(2026, 7, 10), date(2026, 7, 22)
+    days = (settled - timedelta(days=1), settled, released - timedelta(days=1), released)
+    cases = [  # (why, order, held on each day)
+        ("¥100", orders[0], (0, 100, 100, 0)),
+        ("¥3,000.10", orders[1], (0, 3_001, 3_001, 0)),
+        ("paid 07-01", orders[6], (0, 0, 0, 0)),
+        ("partner installation", orders[7], (0, 0, 0, 0)),
+        ("cross-border shop", orders[8], (0, 0, 0, 0)),
+    ]
+    failures = []
+    for why, order, want in cases:
+        got = tuple(_held(con, order, day) for day in days)
+        if got != want:
+            failures.append(
+                f"douyin-2026:hold.installation: posted, {why}: held on {days}: expected "
+                f"{want}, got {got}"
+            )
     return failures
 
 

@@ -49,6 +49,7 @@ LEDGER_RULE_KINDS: Final = frozenset(
         "advance_deposit",
         "deposit_deduction",
         "annual_fee",
+        "installation_hold",
     }
 )
 """Effect kinds the ledger evaluates itself (fee kinds come through the fee stage)."""

@@ -11,7 +11,10 @@ For every order paid up to the close's end:
 * **settle_on** = the later of the nominal date and the last holding case's close;
 * **commission_settle_on** = the later of receipt + ``commission_settlement_days``
   and ``settle_on`` (§3.7), for affiliate orders; a ``commission_reserve`` rule holds a
-  share of it back in the creator's reserve (:mod:`merchantry.ledger.reserve`).
+  share of it back in the creator's reserve (:mod:`merchantry.ledger.reserve`);
+* **install_released_on**: with an ``installation_hold`` rule, the end of the after-sales
+  period (receipt + the category's days) when it falls after ``settle_on``: the rule's share
+  of the payment is held from ``settle_on`` until then (:mod:`merchantry.ledger.install_holds`).
 
 The schedule is written to ``order_payouts``; amounts are never stored there (a
 payout's amount is the order's pending postings, summed when asked).
@@ -59,7 +62,7 @@ WITH ev AS (
          CASE WHEN ev.confirmed_on IS NULL AND ev.delivered_on IS NOT NULL THEN r.auto_rule END
            AS receipt_rule_id,
          r.settle_days, r.settle_rule, r.comm_days, r.comm_rule, r.comp_share_bp, r.comp_rule,
-         r.reserve_bp, r.reserve_rule
+         r.reserve_bp, r.reserve_rule, r.inst_bp, r.inst_rule
   FROM ledger_facts AS f
   JOIN ledger_order_rules AS r USING (order_order_id)
   LEFT JOIN ev ON ev.order_id = f.order_order_id
@@ -81,6 +84,12 @@ SELECT *,
        CASE WHEN creator_id IS NOT NULL AND settle_on IS NOT NULL AND comm_days IS NOT NULL
             THEN greatest(receipt_on + CAST(comm_days AS INTEGER), settle_on) END
          AS commission_settle_on,
+       CASE WHEN inst_rule IS NOT NULL AND settle_on IS NOT NULL
+             AND receipt_on + after_sales_days > settle_on THEN inst_rule END
+         AS install_hold_rule_id,
+       CASE WHEN inst_rule IS NOT NULL AND settle_on IS NOT NULL
+             AND receipt_on + after_sales_days > settle_on
+            THEN receipt_on + after_sales_days END AS install_released_on,
        CASE WHEN receipt_on IS NULL THEN 'awaiting_receipt'
             WHEN held_by IS NOT NULL OR settle_on IS NULL THEN 'held'
             WHEN settle_on > $end THEN 'scheduled'
@@ -215,10 +224,12 @@ SELECT order_id FROM fee_lines WHERE rulebook = $rulebook AND accrued_on BETWEEN
 UNION
 SELECT order_id FROM order_payouts
 WHERE settle_on BETWEEN $start AND $end OR commission_settle_on BETWEEN $start AND $end
+   OR install_released_on BETWEEN $start AND $end
 """
 """Orders a period can post anything for: paid in it, with a parcel event, an after-sales
 request or close, or a fee line dated in it, or falling due in it by the stored schedule
-(``order_payouts``, kept current by the closes of the days before)."""
+(``order_payouts``, kept current by the closes of the days before), or whose installation
+hold is released in it."""
 
 
 def touched_facts_sql() -> str:
@@ -250,6 +261,7 @@ def select_order_rules(
     commission = RuleSet.of(book, "commission_settlement_days")
     reduction = RuleSet.of(book, "compensation_reduction")
     reserve = RuleSet.of(book, "commission_reserve")
+    install = RuleSet.of(book, "installation_hold")
     con.execute(
         select_rules(
             "ledger_facts",
@@ -265,6 +277,8 @@ def select_order_rules(
                 ("comp_rule", reduction.rule_id()),
                 ("reserve_bp", reserve.int_field("share_bp")),
                 ("reserve_rule", reserve.rule_id()),
+                ("inst_bp", install.int_field("settle_share_bp")),
+                ("inst_rule", install.rule_id()),
             ),
             target,
         )

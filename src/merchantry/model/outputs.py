@@ -297,6 +297,21 @@ ORDER_PAYOUTS = Table(
             nullable=True,
         ),
         Column(
+            "install_hold_rule_id",
+            T.TEXT,
+            "Installation-hold rule (安装冻结) keeping part of the settled payment back; empty "
+            "when nothing is held past the settlement date.",
+            "安装冻结规则",
+            nullable=True,
+        ),
+        Column(
+            "install_released_on",
+            T.DATE,
+            "When the installation hold is released (the end of the after-sales period).",
+            "安装冻结解冻日期",
+            nullable=True,
+        ),
+        Column(
             "status",
             T.TEXT,
             "awaiting_receipt, held (open case), scheduled or settled (by the close's end date).",
