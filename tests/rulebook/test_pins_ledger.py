@@ -60,7 +60,6 @@ SETTLEMENT = [
         "pharmacy_medical",
         7,
     ),
-    ("douyin-2026", "settle.cross-border", 5, {"business_mode": "cross_border"}, "apparel", 7),
     ("douyin-2026", "settle.zero-deposit", 21, {"entry_plan": "zero_deposit"}, "apparel", 7),
     ("taobao-2026", "settle.flash-sale-taobao", 7, {"store_type": "personal"}, "apparel", 7),
     ("taobao-2026", "settle.flash-sale", 3, {}, "apparel", 7),
@@ -83,6 +82,21 @@ def settlement_failures(
     if "douyin-2026" in rulebooks:
         commission = market.order(creator=market.creator("B"), commission_bp=2_000, paid_at=PAID)
         market.confirm_receipt(commission, after=RECEIPT)
+    abroad = []
+    if "douyin-2026" in rulebooks:  # 2 working days after receipt + 3 (Monday to Friday)
+        for receipt, want in ((RECEIPT, date(2026, 6, 9)), (timedelta(hours=2), date(2026, 6, 8))):
+            shop = market.shop(business_mode="cross_border")
+            order = market.order(shop, paid_at=PAID)
+            market.confirm_receipt(order, after=receipt)
+            abroad.append((order, want, f"received {(PAID + receipt).date()}"))
+        order = market.order(
+            market.shop(business_mode="cross_border"),
+            creator=market.creator("B"),
+            commission_bp=2_000,
+            paid_at=PAID,
+        )
+        market.confirm_receipt(order, after=RECEIPT)
+        abroad.append((order, date(2026, 6, 19), "commission: 06-17 + 2 working days"))
     failures = []
     for rulebook in dict.fromkeys(p[0] for p in placed):
         _close(con, rulebook, JUNE26, dirs)
@@ -102,6 +116,17 @@ def settlement_failures(
             ).fetchone()
             if row is None or row[0] != date(2026, 6, 17):  # receipt 06-02 + 15
                 failures.append(f"douyin-2026:commission.settle: expected 2026-06-17, got {row}")
+        for order, want, why in abroad if rulebook == "douyin-2026" else []:
+            row = con.execute(
+                "SELECT settlement_days, coalesce(commission_settle_on, settle_on), "
+                "settle_delay_rule_id FROM order_payouts WHERE order_id = ?",
+                [order],
+            ).fetchone()
+            if row is None or tuple(row) != (3, want, "settle.cross-border"):
+                failures.append(
+                    f"douyin-2026:settle.cross-border: {why}: expected (3, {want}, "
+                    f"'settle.cross-border'), got {row}"
+                )
     return failures
 
 
@@ -696,8 +721,8 @@ def creator_hold_failures(
     )
     expect(
         "commission.reserve",
-        "cross-border available",
-        _creator_balance(con, "creator_available", abroad, settled),
+        "cross-border available (2 working days later: 06-19)",
+        _creator_balance(con, "creator_available", abroad, date(2026, 6, 19)),
         1_125_000,
     )
     thawed = date(2026, 12, 17)

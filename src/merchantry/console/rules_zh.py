@@ -340,7 +340,7 @@ RULE_TITLES: Final[dict[str, dict[str, str]]] = {
         "Instant-retail pharmacies and medical-device merchants settle 10 days after receipt": "即时零售药店与医疗器械商家确认收货后 10 天结算"
     },
     "settle.cross-border": {
-        "Cross-border goods settle 2 days later than other shops (5 days after receipt)": "跨境商品比其他店铺晚 2 天结算（确认收货后 5 天）"
+        "Cross-border goods payments, commissions and colonel fees settle {business_days} working days later": "跨境订单的货款、达人佣金与团长服务费顺延 {business_days} 个工作日结算"
     },
     "settle.long-after-sales": {
         "Categories with an after-sales period over 30 days settle 10 days after receipt": "售后期超过 30 天的类目确认收货后 10 天结算"

@@ -39,6 +39,7 @@ F: Final = FACT_ALIAS
 LEDGER_RULE_KINDS: Final = frozenset(
     {
         "settlement_days",
+        "settlement_delay",
         "auto_confirm_days",
         "commission_settlement_days",
         "commission_reserve",

@@ -5,7 +5,9 @@ For every order paid up to the close's end:
 * **receipt**: the ``receipt_confirmed`` event; without one, the ``delivered``
   event plus the rulebook's ``auto_confirm_days`` (assumption-marked rule);
 * **nominal date**: receipt + the rulebook's ``settlement_days`` (first matching
-  rule: 21 for zero-deposit entry, 10 for long after-sales periods, 3 otherwise);
+  rule: 21 for zero-deposit entry, 10 for long after-sales periods, 3 otherwise), then
+  a ``settlement_delay`` rule's business days (cross-border: 2 working days), counted on
+  the business-day calendar (:mod:`merchantry.kit.businessdays`);
 * **holds**: an after-sales case requested on or before the nominal date holds the
   money until it closes (an open case holds it indefinitely: ``held_by``);
 * **settle_on** = the later of the nominal date and the last holding case's close;
@@ -29,6 +31,7 @@ from typing import Final
 import duckdb
 import sqlglot.expressions as exp
 
+from merchantry.kit.businessdays import add_business_days_sql
 from merchantry.kit.money import apply_rate_sql
 from merchantry.ledger.facts import ORDER_FACTS, RuleSet, select_rules
 from merchantry.ledger.journal import namespace, run_sql
@@ -62,12 +65,13 @@ WITH ev AS (
          CASE WHEN ev.confirmed_on IS NULL AND ev.delivered_on IS NOT NULL THEN r.auto_rule END
            AS receipt_rule_id,
          r.settle_days, r.settle_rule, r.comm_days, r.comm_rule, r.comp_share_bp, r.comp_rule,
-         r.reserve_bp, r.reserve_rule, r.inst_bp, r.inst_rule
+         r.reserve_bp, r.reserve_rule, r.inst_bp, r.inst_rule, r.delay_days, r.delay_weekdays,
+         r.delay_rule
   FROM ledger_facts AS f
   JOIN ledger_order_rules AS r USING (order_order_id)
   LEFT JOIN ev ON ev.order_id = f.order_order_id
 ), nominal AS (
-  SELECT *, receipt_on + CAST(settle_days AS INTEGER) AS nominal_on FROM base
+  SELECT *, p_nominal AS nominal_on FROM base
 ), holds AS (
   SELECT a.order_id, max(CAST(a.closed_at AS DATE)) AS held_until,
          min(a.case_id) FILTER (WHERE a.closed_at IS NULL) AS open_case
@@ -82,7 +86,7 @@ WITH ev AS (
 )
 SELECT *,
        CASE WHEN creator_id IS NOT NULL AND settle_on IS NOT NULL AND comm_days IS NOT NULL
-            THEN greatest(receipt_on + CAST(comm_days AS INTEGER), settle_on) END
+            THEN greatest(p_commission, settle_on) END
          AS commission_settle_on,
        CASE WHEN inst_rule IS NOT NULL AND settle_on IS NOT NULL
              AND receipt_on + after_sales_days > settle_on THEN inst_rule END
@@ -97,10 +101,30 @@ SELECT *,
 FROM settled
 """
 
+
+def _delayed(day: str) -> exp.Expr:
+    """``day`` plus the order's ``settlement_delay`` business days (none: ``day``)."""
+    days = exp.func("coalesce", exp.column("delay_days"), exp.Literal.number(0))
+    weekdays = exp.func("coalesce", exp.column("delay_weekdays"), exp.Literal.number(1))
+    return add_business_days_sql(parse(day), days, weekdays)
+
+
+def schedule_sql() -> str:
+    """:data:`SCHEDULE` with the settlement delay in place: the goods payment settles the
+    delay's business days after receipt + the settlement days, and the commission (and the
+    colonel fee) the same business days after receipt + its days (never before the goods)."""
+    return fill_sql(
+        SCHEDULE,
+        p_nominal=_delayed("receipt_on + CAST(settle_days AS INTEGER)"),
+        p_commission=_delayed("receipt_on + CAST(comm_days AS INTEGER)"),
+    )
+
+
 SCHEDULE_AS_PAYOUT: Final[Mapping[str, str]] = {
     "rulebook": "$rulebook",
     "settlement_days": "CAST(settle_days AS INTEGER)",
     "settle_rule_id": "settle_rule",
+    "settle_delay_rule_id": "delay_rule",
 }
 """How an ``order_payouts`` column is read from ``ledger_schedule`` where the names differ;
 every other column of the declared table is the schedule's column of the same name."""
@@ -262,6 +286,7 @@ def select_order_rules(
     reduction = RuleSet.of(book, "compensation_reduction")
     reserve = RuleSet.of(book, "commission_reserve")
     install = RuleSet.of(book, "installation_hold")
+    delay = RuleSet.of(book, "settlement_delay")
     con.execute(
         select_rules(
             "ledger_facts",
@@ -279,6 +304,9 @@ def select_order_rules(
                 ("reserve_rule", reserve.rule_id()),
                 ("inst_bp", install.int_field("settle_share_bp")),
                 ("inst_rule", install.rule_id()),
+                ("delay_days", delay.int_field("business_days")),
+                ("delay_weekdays", delay.int_field("weekdays_only")),
+                ("delay_rule", delay.rule_id()),
             ),
             target,
         )
@@ -305,7 +333,7 @@ def build_schedule(
     else:
         run_sql(con, ORDER_FACTS, {"start": since, "end": end})
     select_order_rules(con, book)
-    run_sql(con, SCHEDULE, {"end": end})
+    run_sql(con, schedule_sql(), {"end": end})
     run_sql(con, WRITE_PAYOUTS, {"rulebook": book.name})
 
 

@@ -297,6 +297,13 @@ ORDER_PAYOUTS = Table(
             nullable=True,
         ),
         Column(
+            "settle_delay_rule_id",
+            T.TEXT,
+            "Settlement-delay rule adding business days (cross-border), if any.",
+            "结算顺延规则",
+            nullable=True,
+        ),
+        Column(
             "install_hold_rule_id",
             T.TEXT,
             "Installation-hold rule (安装冻结) keeping part of the settled payment back; empty "
