@@ -139,6 +139,7 @@ DEPOSIT_TIERS = [
     ("deposit.tier-3", 10_000_001, {}, "apparel", 500_000),
     ("deposit.special.telecom-topup", None, {}, "phone_topup", 20_000_000),
     ("deposit.special.second-hand-phones", None, {}, "second_hand_phones", 2_000_000),
+    ("deposit.special.chinese-painting", None, {}, "chinese_painting", 500_000),
     ("deposit.zero-deposit", None, {"entry_plan": "zero_deposit"}, "apparel", 0),
 ]
 
@@ -553,7 +554,9 @@ def advance_failures(
         ("zero-deposit shop, 1 fen advanced", {"entry_plan": "zero_deposit"}, "apparel", 1),
         ("phone top-up, 1 fen past its ¥200,000", {}, "phone_topup", 20_000_001),
         ("durian seller: its special deposit instead", {}, "durian", 60_000),
-    ):
+        ("cross-border coin seller, 1 fen past its ¥5,000", {"business_mode": "cross_border"},
+         "coins", 500_001),
+    ):  # fmt: skip
         shop = market.shop(industry=industry, **shop_kw)
         order = market.order(shop, industry=industry, goods=0, paid_at=PAID)
         _compensate(con, order, fen, hit)
@@ -571,6 +574,7 @@ def advance_failures(
         ("deposit.advance.zero-deposit", (0, 100_000)),
         ("deposit.advance.special", (20_000_000, 21_000_000)),
         ("deposit.advance", (10_050_000, 10_050_000)),  # the durian sale is 06-01
+        ("deposit.advance.cross-border-special", (500_000, 5_500_000)),  # 10x (assumed scope)
     ]
     failures = []
     for (why, shop), (rule, want) in zip(cases, wants, strict=True):
