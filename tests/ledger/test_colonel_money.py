@@ -3,8 +3,9 @@
 A colonel-plan sale of ¥500 of goods at a 20% colonel rate: the merchant owes the colonel
 10,000 fen on the commission base, the colonel owes the platform 10% of it (1,000), so 9,000
 waits in ``colonel_payable`` until the commission's settlement day (receipt + 15) and then
-moves to ``colonel_available``. A refund asked inside the after-sales period claws both back
-pro rata; one asked after it claws back nothing. Every figure is worked out by hand here.
+moves to ``colonel_available``, less 5% kept 15 days in ``colonel_reserve``. A refund asked
+inside the after-sales period claws both back pro rata; one asked after it claws back
+nothing. Every figure is worked out by hand here.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from merchantry.service.runner import close_with_fees
 from tests.fees.market import Market
 
 PAID = datetime(2026, 6, 1, 10)
-JUNE = (date(2026, 6, 1), date(2026, 6, 30))
+JUNE = (date(2026, 6, 1), date(2026, 7, 31))
+"""June and July: the colonel's reserve is released in July."""
 
 
 def _balance(
@@ -80,15 +82,21 @@ def test_the_colonel_fee_is_a_line_posted_settled_and_clawed_back(
     assert _balance(warehouse, "colonel_payable", kept, sold) == 9_000
     assert _balance(warehouse, "colonel_payable", kept, settled - timedelta(days=1)) == 9_000
     assert _balance(warehouse, "colonel_payable", kept, settled) == 0
-    assert _balance(warehouse, "colonel_available", kept, settled) == 9_000
+    # 5% of the settled 9,000 stays in the colonel's reserve for 15 days (commission.reserve)
+    assert _balance(warehouse, "colonel_available", kept, settled) == 8_550
+    assert _balance(warehouse, "colonel_reserve", kept, settled) == 450
+    released = settled + timedelta(days=15)
+    assert _balance(warehouse, "colonel_reserve", kept, released - timedelta(days=1)) == 450
+    assert _balance(warehouse, "colonel_reserve", kept, released) == 0
+    assert _balance(warehouse, "colonel_available", kept, released) == 9_000
 
     # half refunded inside the after-sales period: 5,000 back to the merchant, 500 of the
     # colonel's technical fee back to the colonel; 4,500 settles
-    assert _balance(warehouse, "colonel_available", halved, date(2026, 6, 30)) == 4_500
-    end = date(2026, 6, 30)
+    end = date(2026, 7, 31)
+    assert _balance(warehouse, "colonel_available", halved, end) == 4_500
     assert _balance(warehouse, "platform_fee_revenue", halved, end, "colonel.fee") == 500
     # asked after the after-sales period: the colonel keeps its fee
-    assert _balance(warehouse, "colonel_available", late, date(2026, 6, 30)) == 9_000
+    assert _balance(warehouse, "colonel_available", late, end) == 9_000
 
     assert check_journal(warehouse) == []
     assert first.result.posted > 0

@@ -50,6 +50,9 @@ class Account(StrEnum):
     not yet settled. The data names no colonel: one party ('') for all of them."""
     COLONEL_AVAILABLE = "colonel_available"
     """Settled colonel service fees, payable to the colonels."""
+    COLONEL_RESERVE = "colonel_reserve"
+    """Settled colonel fees held back as the colonel's reserve (账户预留金, the creator's rule:
+    5% for 15 days), released to ``colonel_available`` when its hold ends."""
     PLATFORM_FEE_REVENUE = "platform_fee_revenue"
     """Technical service fees from merchants, creators and colonels (net of fee refunds)."""
     PLATFORM_ADS_REVENUE = "platform_ads_revenue"

@@ -210,22 +210,31 @@ share (rounded to a fen) goes to the creator's reserve instead (released by
 STAGE_COLONEL_SETTLEMENTS: Final = """
 INSERT INTO ledger_stage
 WITH due AS (
-  SELECT order_id, shop_id, commission_settle_on, comm_rule FROM ledger_schedule
+  SELECT order_id, shop_id, commission_settle_on, comm_rule, reserve_bp, reserve_rule
+  FROM ledger_schedule
   WHERE commission_settle_on BETWEEN $start AND $end
 ), amounts AS (
   SELECT order_id, party, sum(amount_fen) AS payable_fen FROM journal_postings
   WHERE account = 'colonel_payable' AND entry_kind <> 'colonel_settlement'
     AND order_id IN (SELECT order_id FROM due)
   GROUP BY order_id, party
+), split AS (
+  SELECT d.*, a.party, a.payable_fen,
+         CASE WHEN a.payable_fen > 0 AND d.reserve_bp IS NOT NULL THEN p_reserve ELSE 0 END
+           AS reserve_fen
+  FROM due AS d JOIN amounts AS a USING (order_id)
 )
-SELECT md5($ns || d.order_id), 'colonel_settlement', d.order_id, d.order_id, d.shop_id,
-       d.commission_settle_on,
-       [ledger_leg('colonel_payable', a.party, -a.payable_fen, d.comm_rule),
-        ledger_leg('colonel_available', a.party, a.payable_fen, d.comm_rule)]
-FROM due AS d JOIN amounts AS a USING (order_id)
+SELECT md5($ns || s.order_id), 'colonel_settlement', s.order_id, s.order_id, s.shop_id,
+       s.commission_settle_on,
+       [ledger_leg('colonel_payable', s.party, -s.payable_fen, s.comm_rule),
+        ledger_leg('colonel_available', s.party, s.payable_fen - s.reserve_fen, s.comm_rule),
+        ledger_leg('colonel_reserve', s.party, s.reserve_fen, s.reserve_rule)]
+FROM split AS s
 """
 """The colonel (团长) fee, net of the colonel's technical service fee, settles with the
-creator's commission (the same rule: receipt + 15 days, never before the goods payment)."""
+creator's commission (the same rule: receipt + 15 days, never before the goods payment);
+the ``commission_reserve`` rule's share goes to the colonel's reserve (the rule's reserve
+covers creators and agencies, colonels included)."""
 
 UNPOSTED_DUE: Final = """
 SELECT count(*) FROM ledger_schedule
@@ -347,6 +356,7 @@ def stage_settlements(con: duckdb.DuckDBPyConnection, start: date, end: date) ->
     )
     commissions = fill_sql(STAGE_COMMISSION_SETTLEMENTS, p_reserve=reserve)
     run_sql(con, commissions, {**period, "ns": namespace("commission_settlement")})
-    run_sql(con, STAGE_COLONEL_SETTLEMENTS, {**period, "ns": namespace("colonel_settlement")})
+    colonels = fill_sql(STAGE_COLONEL_SETTLEMENTS, p_reserve=reserve)
+    run_sql(con, colonels, {**period, "ns": namespace("colonel_settlement")})
     row = run_sql(con, UNPOSTED_DUE, period).fetchone()
     return int(row[0]) if row else 0
