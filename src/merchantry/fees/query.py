@@ -132,8 +132,11 @@ def rules_step(c: Compiler) -> list[tuple[str, exp.Expr]]:
 
 def colonel_rules(c: Compiler) -> list[tuple[str, exp.Expr]]:
     """The colonel (团长) fee's rate: the order's colonel rate when a ``colonel_service_fee``
-    rule matched and the sale has one, and the platform's share of the fee."""
+    rule matched and the sale has one, and the platform's share of the fee (no columns for a
+    rulebook without such rules)."""
     colonel = c.rules("colonel_service_fee")
+    if not colonel:
+        return []
     rate = exp.Case().when(c.matched("colonel_service_fee"), col("order_colonel_rate_bp"))
     return [
         ("colonel_rate_bp", rate),
@@ -274,7 +277,7 @@ def waived_step(c: Compiler) -> list[tuple[str, exp.Expr]]:
         ("promo_amount_fen", promo_final),
         ("promo_waiver_rule", promo_waiver),
         ("csf_amount_fen", apply_rate_sql(col("aff_amount_fen"), col("csf_rate_bp"))),
-        *colonel_amounts(),
+        *(colonel_amounts() if c.rules("colonel_service_fee") else []),
     ]
 
 
