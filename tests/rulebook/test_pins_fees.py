@@ -221,6 +221,17 @@ FEE_CASES: list[FeeCase] = [
       kind="creator_service_fee", goods=50_000, creator_tier="C", order={"commission_bp": 2_000}),
     C(D25, "creator.fee.d", 4_000, "tier D pays 40% of a 10,000 commission",
       kind="creator_service_fee", goods=50_000, creator_tier="D", order={"commission_bp": 2_000}),
+    # --- the colonel (团长) fee: ¥500 of goods, colonel rate 20% -> 10,000 fen to the colonel,
+    # of which the colonel pays the platform 10% (1 bp of it is exactly 1 fen)
+    C(D25, "colonel.fee", 10_000, "colonel 20% of a 50,000 commission base",
+      kind="colonel_service_fee", goods=50_000, creator_tier="B",
+      order={"commission_bp": 2_000, "colonel_bp": 2_000, "plans": ["colonel"]}),
+    C(D25, "colonel.fee", 1_000, "the colonel pays the platform 10% of a 10,000 fee",
+      kind="colonel_technical_fee", goods=50_000, creator_tier="B",
+      order={"commission_bp": 2_000, "colonel_bp": 2_000, "plans": ["hosted_colonel"]}),
+    C(D26, "colonel.fee", 1_000, "under douyin-2026 as well", kind="colonel_technical_fee",
+      goods=50_000, creator_tier="B", paid_at=MAR26,
+      order={"commission_bp": 2_000, "colonel_bp": 2_000, "plans": ["colonel"]}),
     # --- 2026: Chengfang 0.6%, dual commission range, the channel supplement from 07-15
     C(D26, "param.chengfang_rate_bp", 60, "Chengfang order of an enterprise shop", paid_at=MAR26,
       order={"ad_product": "qianchuan_chengfang"}),

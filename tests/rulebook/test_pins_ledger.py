@@ -60,7 +60,6 @@ SETTLEMENT = [
         "pharmacy_medical",
         7,
     ),
-    ("douyin-2026", "settle.cross-border", 5, {"business_mode": "cross_border"}, "apparel", 7),
     ("douyin-2026", "settle.zero-deposit", 21, {"entry_plan": "zero_deposit"}, "apparel", 7),
     ("taobao-2026", "settle.flash-sale-taobao", 7, {"store_type": "personal"}, "apparel", 7),
     ("taobao-2026", "settle.flash-sale", 3, {}, "apparel", 7),
@@ -83,6 +82,21 @@ def settlement_failures(
     if "douyin-2026" in rulebooks:
         commission = market.order(creator=market.creator("B"), commission_bp=2_000, paid_at=PAID)
         market.confirm_receipt(commission, after=RECEIPT)
+    abroad = []
+    if "douyin-2026" in rulebooks:  # 2 working days after receipt + 3 (Monday to Friday)
+        for receipt, want in ((RECEIPT, date(2026, 6, 9)), (timedelta(hours=2), date(2026, 6, 8))):
+            shop = market.shop(business_mode="cross_border")
+            order = market.order(shop, paid_at=PAID)
+            market.confirm_receipt(order, after=receipt)
+            abroad.append((order, want, f"received {(PAID + receipt).date()}"))
+        order = market.order(
+            market.shop(business_mode="cross_border"),
+            creator=market.creator("B"),
+            commission_bp=2_000,
+            paid_at=PAID,
+        )
+        market.confirm_receipt(order, after=RECEIPT)
+        abroad.append((order, date(2026, 6, 19), "commission: 06-17 + 2 working days"))
     failures = []
     for rulebook in dict.fromkeys(p[0] for p in placed):
         _close(con, rulebook, JUNE26, dirs)
@@ -102,6 +116,17 @@ def settlement_failures(
             ).fetchone()
             if row is None or row[0] != date(2026, 6, 17):  # receipt 06-02 + 15
                 failures.append(f"douyin-2026:commission.settle: expected 2026-06-17, got {row}")
+        for order, want, why in abroad if rulebook == "douyin-2026" else []:
+            row = con.execute(
+                "SELECT settlement_days, coalesce(commission_settle_on, settle_on), "
+                "settle_delay_rule_id FROM order_payouts WHERE order_id = ?",
+                [order],
+            ).fetchone()
+            if row is None or tuple(row) != (3, want, "settle.cross-border"):
+                failures.append(
+                    f"douyin-2026:settle.cross-border: {why}: expected (3, {want}, "
+                    f"'settle.cross-border'), got {row}"
+                )
     return failures
 
 
@@ -114,6 +139,7 @@ DEPOSIT_TIERS = [
     ("deposit.tier-3", 10_000_001, {}, "apparel", 500_000),
     ("deposit.special.telecom-topup", None, {}, "phone_topup", 20_000_000),
     ("deposit.special.second-hand-phones", None, {}, "second_hand_phones", 2_000_000),
+    ("deposit.special.chinese-painting", None, {}, "chinese_painting", 500_000),
     ("deposit.zero-deposit", None, {"entry_plan": "zero_deposit"}, "apparel", 0),
 ]
 
@@ -455,6 +481,42 @@ def installation_failures(
         )
         if got != want:
             failures.append(f"douyin-2026:hold.installation: {why}: expected {want}, got {got}")
+    return failures + _posted_installation_failures(con, [c[1] for c in cases], dirs)
+
+
+def _held(con: duckdb.DuckDBPyConnection, order: str, day: date) -> int:
+    row = con.execute(
+        "SELECT coalesce(sum(amount_fen), 0) FROM journal_postings "
+        "WHERE account = 'merchant_held' AND order_id = ? AND booked_on <= ?",
+        [order, day],
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _posted_installation_failures(
+    con: duckdb.DuckDBPyConnection, orders: list[str], dirs: Sequence[Path]
+) -> list[str]:
+    """The close posts the settlement hold: received 07-07 (day 4), settled 07-10 (3 days),
+    1% held from 07-10 until the 15-day after-sales period ends on 07-22. The shipment hold
+    ended at receipt, before settlement, so it holds no settled money."""
+    _close(con, "douyin-2026", (date(2026, 7, 1), date(2026, 8, 31)), dirs)
+    settled, released = date(2026, 7, 10), date(2026, 7, 22)
+    days = (settled - timedelta(days=1), settled, released - timedelta(days=1), released)
+    cases = [  # (why, order, held on each day)
+        ("¥100", orders[0], (0, 100, 100, 0)),
+        ("¥3,000.10", orders[1], (0, 3_001, 3_001, 0)),
+        ("paid 07-01", orders[6], (0, 0, 0, 0)),
+        ("partner installation", orders[7], (0, 0, 0, 0)),
+        ("cross-border shop", orders[8], (0, 0, 0, 0)),
+    ]
+    failures = []
+    for why, order, want in cases:
+        got = tuple(_held(con, order, day) for day in days)
+        if got != want:
+            failures.append(
+                f"douyin-2026:hold.installation: posted, {why}: held on {days}: expected "
+                f"{want}, got {got}"
+            )
     return failures
 
 
@@ -492,7 +554,9 @@ def advance_failures(
         ("zero-deposit shop, 1 fen advanced", {"entry_plan": "zero_deposit"}, "apparel", 1),
         ("phone top-up, 1 fen past its ¥200,000", {}, "phone_topup", 20_000_001),
         ("durian seller: its special deposit instead", {}, "durian", 60_000),
-    ):
+        ("cross-border coin seller, 1 fen past its ¥5,000", {"business_mode": "cross_border"},
+         "coins", 500_001),
+    ):  # fmt: skip
         shop = market.shop(industry=industry, **shop_kw)
         order = market.order(shop, industry=industry, goods=0, paid_at=PAID)
         _compensate(con, order, fen, hit)
@@ -510,6 +574,7 @@ def advance_failures(
         ("deposit.advance.zero-deposit", (0, 100_000)),
         ("deposit.advance.special", (20_000_000, 21_000_000)),
         ("deposit.advance", (10_050_000, 10_050_000)),  # the durian sale is 06-01
+        ("deposit.advance.cross-border-special", (500_000, 5_500_000)),  # 10x (assumed scope)
     ]
     failures = []
     for (why, shop), (rule, want) in zip(cases, wants, strict=True):
@@ -629,8 +694,8 @@ def creator_hold_failures(
         ("commission.reserve", "available once released",
          "creator_available", reserved, release, 1_125_000),
         ("commission.reserve", "cross-border reserve", "creator_reserve", abroad, settled, 0),
-        ("commission.reserve", "cross-border available",
-         "creator_available", abroad, settled, 1_125_000),
+        ("commission.reserve", "cross-border available (2 working days later: 06-19)",
+         "creator_available", abroad, date(2026, 6, 19), 1_125_000),
         ("commission.freeze", "frozen on the violation's day",
          "creator_frozen", frozen, date(2026, 6, 20), 1_068_750),
         ("commission.freeze", "frozen on day 179",

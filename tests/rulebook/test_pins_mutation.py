@@ -48,6 +48,7 @@ CHILDREN: Final = {
 """The rulebooks a change to each file reaches (itself and those extending it)."""
 GROUP_OF_KIND: Final = {
     "settlement_days": "settlement",
+    "settlement_delay": "settlement",
     "commission_settlement_days": "settlement",
     "deposit_tier": "deposits",
     "deposit_terms": "deposits",

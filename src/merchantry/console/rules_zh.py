@@ -57,6 +57,18 @@ RULE_TITLES: Final[dict[str, dict[str, str]]] = {
     "commission.reserve": {
         "5% of each settled commission stays in the creator's reserve for 15 days (none cross-border)": "每笔已结算佣金的 5% 作为达人账户保证金留存 15 天（跨境不留存）"
     },
+    "colonel.fee": {
+        "Colonel-plan sales pay the colonel its service fee on the commission base; the colonel pays the platform {platform_rate_bp} of it": "团长招商订单按佣金结算基数向团长支付团长服务费；团长向平台支付其中 {platform_rate_bp} 的技术服务费"
+    },
+    "deposit.special.chinese-painting": {
+        "Chinese paintings (collectibles) owe a ¥5,000 base deposit": "国画（文玩收藏）基础保证金 5000 元"
+    },
+    "deposit.special.coins-wood-collectibles": {
+        "Coins and wooden collectibles owe a ¥5,000 base deposit (some leaves ¥10,000)": "钱币与木作文玩基础保证金 5000 元（部分叶子类目 10000 元）"
+    },
+    "deposit.advance.cross-border-special": {
+        "After an uncovered platform advance, cross-border shops of special categories owe 10x their base due (lowered after 30 covered days)": "平台先行垫付未覆盖时，特殊类目跨境店铺须缴纳 10 倍应缴基础保证金（连续 30 天无此情形后下调）"
+    },
     "commission.freeze": {
         "A confirmed creator violation freezes the creator's unwithdrawn commission for 180 days": "达人违规经确认后，其未提现佣金冻结 180 天"
     },
@@ -337,7 +349,7 @@ RULE_TITLES: Final[dict[str, dict[str, str]]] = {
         "Instant-retail pharmacies and medical-device merchants settle 10 days after receipt": "即时零售药店与医疗器械商家确认收货后 10 天结算"
     },
     "settle.cross-border": {
-        "Cross-border goods settle 2 days later than other shops (5 days after receipt)": "跨境商品比其他店铺晚 2 天结算（确认收货后 5 天）"
+        "Cross-border goods payments, commissions and colonel fees settle {business_days} working days later": "跨境订单的货款、达人佣金与团长服务费顺延 {business_days} 个工作日结算"
     },
     "settle.long-after-sales": {
         "Categories with an after-sales period over 30 days settle 10 days after receipt": "售后期超过 30 天的类目确认收货后 10 天结算"

@@ -37,6 +37,7 @@ TRANSLATED: Final[dict[str, frozenset[Stacking]]] = {
     "fee_waiver": frozenset({S.BEST, S.STACK}),
     "affiliate_commission": frozenset({S.FIRST}),
     "creator_service_fee": frozenset({S.FIRST}),
+    "colonel_service_fee": frozenset({S.FIRST}),
     "promotion_fee": frozenset({S.FIRST}),
     "promotion_fee_waiver": frozenset({S.BEST, S.STACK}),
     "promotion_fee_refund": frozenset({S.FIRST}),

@@ -14,9 +14,10 @@ promised to install the product itself:
 
 The rulebook's ``installation_hold`` rules state the numbers; the first rule (precedence
 order) whose condition holds for the order decides. :func:`installation_holds` computes
-what is held and when it is released. The ledger close does not post these holds yet (the
-payout of an order with a hold is not delayed by it): this module is the rule's one
-implementation, for quotes and what-ifs.
+what is held and when it is released, for quotes and what-ifs. The ledger close posts the
+settlement hold (:mod:`merchantry.ledger.install_holds`, entries ``installation_hold`` and
+``installation_release``): the shipment hold ends at receipt, before any settlement, so it
+never holds settled money.
 """
 
 from __future__ import annotations

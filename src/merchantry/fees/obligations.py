@@ -5,7 +5,8 @@ business hours** to answer a refund request, unless the instant refund before sh
 (未发货秒退) applies. The ``refund_response`` rule states the hours and the business-day
 calendar (which hours count is not published: the shipped calendar is an assumption).
 
-:func:`add_business_hours` is the calendar; :func:`refund_response` says, for one after-sales
+:func:`~merchantry.kit.businessdays.add_business_hours` is the calendar (the one the
+settlement's working days use too); :func:`refund_response` says, for one after-sales
 case, when the answer was due and whether it came late. The data has no separate "answered"
 event: the case's close (approval, rejection or withdrawal) is taken as the answer.
 """
@@ -13,12 +14,13 @@ event: the case's close (approval, rejection or withdrawal) is taken as the answ
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Final
 
 import duckdb
 
 from merchantry.fees.holds import first_rule_for_order
+from merchantry.kit.businessdays import BusinessDay, add_business_hours
 from merchantry.kit.errors import InputError
 from merchantry.rulebook.model import Rulebook
 
@@ -29,35 +31,6 @@ SELECT a.order_id, a.requested_at, a.closed_at, CAST(o.paid_at AS DATE) AS paid_
 FROM after_sales AS a JOIN orders AS o USING (order_id)
 WHERE a.case_id = $case
 """
-
-
-@dataclass(frozen=True, slots=True)
-class BusinessDay:
-    """The hours of a business day and which days are business days."""
-
-    opens_hour: int
-    closes_hour: int
-    weekdays_only: bool
-
-    def is_business_day(self, moment: datetime) -> bool:
-        return not self.weekdays_only or moment.weekday() < 5
-
-
-def add_business_hours(start: datetime, hours: int, day: BusinessDay) -> datetime:
-    """The moment ``hours`` of business time after ``start`` (a request outside business
-    time starts counting when the next business period opens)."""
-    left = timedelta(hours=hours)
-    moment = start
-    while True:
-        opens = datetime.combine(moment.date(), time(day.opens_hour))
-        closes = datetime.combine(moment.date(), time()) + timedelta(hours=day.closes_hour)
-        if day.is_business_day(moment) and moment < closes:
-            moment = max(moment, opens)
-            available = closes - moment
-            if left <= available:
-                return moment + left
-            left -= available
-        moment = datetime.combine(moment.date() + timedelta(days=1), time())
 
 
 @dataclass(frozen=True, slots=True)

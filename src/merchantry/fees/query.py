@@ -127,7 +127,31 @@ def rules_step(c: Compiler) -> list[tuple[str, exp.Expr]]:
     refund = c.rules("fee_refund")
     in_period = c.first(refund, lambda r: exp.Boolean(this=r.effect.text("basis") == "in_period"))
     out += [("frefund_in_period", in_period)]
-    return out
+    return out + colonel_rules(c)
+
+
+def colonel_rules(c: Compiler) -> list[tuple[str, exp.Expr]]:
+    """The colonel (团长) fee's rate: the order's colonel rate when a ``colonel_service_fee``
+    rule matched and the sale has one, and the platform's share of the fee (no columns for a
+    rulebook without such rules)."""
+    colonel = c.rules("colonel_service_fee")
+    if not colonel:
+        return []
+    rate = exp.Case().when(c.matched("colonel_service_fee"), col("order_colonel_rate_bp"))
+    return [
+        ("colonel_rate_bp", rate),
+        ("colonel_platform_bp", c.first(colonel, _field("platform_rate_bp"))),
+    ]
+
+
+def colonel_amounts() -> list[tuple[str, exp.Expr]]:
+    """The colonel fee on the commission base (rounded once) and the colonel's technical
+    service fee on it (rounded once, from the rounded fee), both in one step."""
+    fee = apply_rate_sql(col("aff_base_fen"), col("colonel_rate_bp"))
+    return [
+        ("colonel_fee_fen", fee),
+        ("colonel_tech_fen", apply_rate_sql(fee.copy(), col("colonel_platform_bp"))),
+    ]
 
 
 def _field(name: str) -> Value:
@@ -253,6 +277,7 @@ def waived_step(c: Compiler) -> list[tuple[str, exp.Expr]]:
         ("promo_amount_fen", promo_final),
         ("promo_waiver_rule", promo_waiver),
         ("csf_amount_fen", apply_rate_sql(col("aff_amount_fen"), col("csf_rate_bp"))),
+        *(colonel_amounts() if c.rules("colonel_service_fee") else []),
     ]
 
 
@@ -349,6 +374,7 @@ def line_values(c: Compiler) -> list[dict[str, exp.Expr]]:
         ),
         accrued_on=paid_on,
     )
+    colonel_lines(c, add)
     add(
         "promotion_fee",
         "promotion_fee",
@@ -419,6 +445,45 @@ def line_values(c: Compiler) -> list[dict[str, exp.Expr]]:
         accrued_on=refund_on,
     )
     return lines
+
+
+def colonel_lines(c: Compiler, add: Callable[..., None]) -> None:
+    """The colonel (团长) fee lines of a colonel-plan sale with an affiliate commission:
+    merchant → colonel at the order's colonel rate on the commission base, and colonel →
+    platform (its technical service fee). Refunds claw both back like the commission
+    (``merchantry.ledger.postings``)."""
+    sale = exp.and_(
+        c.matched("affiliate_commission"),
+        c.matched("colonel_service_fee"),
+        col("order_colonel_rate_bp").is_(exp.Null()).not_(),
+    )
+    rule = exp.Case().when(sale.copy(), c.rule_of("colonel_service_fee"))
+    add(
+        "colonel_service_fee",
+        "colonel_service_fee",
+        sale,
+        payer=text("merchant"),
+        payee=text("colonel"),
+        base_fen=col("aff_base_fen"),
+        rate_bp=col("colonel_rate_bp"),
+        amount_fen=col("colonel_fee_fen"),
+        baseline_fen=col("colonel_fee_fen"),
+        rule_id=rule,
+        accrued_on=col("order_paid_date"),
+    )
+    add(
+        "colonel_technical_fee",
+        "colonel_service_fee",
+        sale.copy(),
+        payer=text("colonel"),
+        payee=text("platform"),
+        base_fen=col("colonel_fee_fen"),
+        rate_bp=col("colonel_platform_bp"),
+        amount_fen=col("colonel_tech_fen"),
+        baseline_fen=col("colonel_tech_fen"),
+        rule_id=rule.copy(),
+        accrued_on=col("order_paid_date"),
+    )
 
 
 def compile_fee_query(rulebook: Rulebook) -> exp.Select:

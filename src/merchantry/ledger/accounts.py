@@ -26,6 +26,9 @@ class Account(StrEnum):
     settlement date."""
     MERCHANT_AVAILABLE = "merchant_available"
     """A shop's settled money (可提现), payable to the merchant; negative means the shop owes."""
+    MERCHANT_HELD = "merchant_held"
+    """A shop's settled money the platform holds back (安装冻结: the installation hold), released
+    to ``merchant_available`` when the hold ends (:mod:`merchantry.ledger.install_holds`)."""
     MERCHANT_DEPOSIT = "merchant_deposit"
     """A shop's deposit (保证金) held by the platform."""
     MERCHANT_FUNDS = "merchant_funds"
@@ -42,8 +45,16 @@ class Account(StrEnum):
     CREATOR_FROZEN = "creator_frozen"
     """A creator's commission frozen after a confirmed creator violation (违规冻结), released
     to ``creator_available`` when the freeze ends."""
+    COLONEL_PAYABLE = "colonel_payable"
+    """Colonel (团长) service fees owed to colonels, net of the colonel's technical service fee,
+    not yet settled. The data names no colonel: one party ('') for all of them."""
+    COLONEL_AVAILABLE = "colonel_available"
+    """Settled colonel service fees, payable to the colonels."""
+    COLONEL_RESERVE = "colonel_reserve"
+    """Settled colonel fees held back as the colonel's reserve (账户预留金, the creator's rule:
+    5% for 15 days), released to ``colonel_available`` when its hold ends."""
     PLATFORM_FEE_REVENUE = "platform_fee_revenue"
-    """Technical service fees from merchants and creators (net of fee refunds)."""
+    """Technical service fees from merchants, creators and colonels (net of fee refunds)."""
     PLATFORM_ADS_REVENUE = "platform_ads_revenue"
     """Promotion (ad) fees billed against goods payments (net of promotion-fee refunds)."""
     PLATFORM_SUBSIDY = "platform_subsidy"
@@ -72,6 +83,8 @@ PLATFORM_ACCOUNT_BY_FEE_KIND: Final[dict[str, Account]] = {
     "fee_refund": Account.PLATFORM_FEE_REVENUE,
     "creator_service_fee": Account.PLATFORM_FEE_REVENUE,
     "affiliate_commission": Account.PLATFORM_FEE_REVENUE,
+    "colonel_service_fee": Account.PLATFORM_FEE_REVENUE,
+    "colonel_technical_fee": Account.PLATFORM_FEE_REVENUE,
     "promotion_fee": Account.PLATFORM_ADS_REVENUE,
     "promotion_fee_refund": Account.PLATFORM_ADS_REVENUE,
     "insurance_premium": Account.PLATFORM_INSURANCE,
@@ -99,8 +112,9 @@ class PostingRule(StrEnum):
 
 
 def role_account_sql(role: exp.Expr, fee_kind: exp.Expr) -> exp.Expr:
-    """SQL: the account a fee line's payer or payee books to (``merchant``/``creator`` are
-    resolved to pending or available by date elsewhere, so they come back unchanged)."""
+    """SQL: the account a fee line's payer or payee books to (``merchant``/``creator``/
+    ``colonel`` are resolved to pending or available by date elsewhere, so they come back
+    unchanged)."""
     platform = exp.Case(this=fee_kind.copy())
     for kind, account in PLATFORM_ACCOUNT_BY_FEE_KIND.items():
         platform = platform.when(exp.Literal.string(kind), exp.Literal.string(account.value))

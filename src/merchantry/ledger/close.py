@@ -12,8 +12,9 @@ Order of work (each step a plain function; :data:`STEPS` after the schedule):
    money event again;
 3. order events (sales with their fee lines, fee refunds, refunds, compensation);
 4. settlements falling due in the period (amounts are the orders' pending sums,
-   so they see step 3), then the creator's reserve releases, freezes and unfreezes
-   (:mod:`merchantry.ledger.reserve`);
+   so they see step 3), the installation holds and their releases
+   (:mod:`merchantry.ledger.install_holds`), then the creator's reserve releases,
+   freezes and unfreezes (:mod:`merchantry.ledger.reserve`);
 5. deposits (openings, deductions, reviews);
 6. rewards (hook), then creator seeding payouts and clawbacks
    (:mod:`merchantry.ledger.seeding`);
@@ -44,6 +45,7 @@ from merchantry.ledger.annual import post_annual_fees
 from merchantry.ledger.check import check_close
 from merchantry.ledger.deposits import post_deposits
 from merchantry.ledger.facts import LEDGER_RULE_KINDS
+from merchantry.ledger.install_holds import post_installation_holds
 from merchantry.ledger.journal import EMPTY, CloseRef, PostResult, post_staged, start_stage
 from merchantry.ledger.overturns import reverse_overturned
 from merchantry.ledger.postings import prepare, stage_order_events
@@ -61,7 +63,7 @@ from merchantry.store.warehouse import ensure_schema, transaction
 Progress = Callable[[str], None]
 
 ORDER_EVENT_KINDS: Final = ("sale", "fee_refund", "refund", "compensation")
-SETTLEMENT_KINDS: Final = ("settlement", "commission_settlement")
+SETTLEMENT_KINDS: Final = ("settlement", "commission_settlement", "colonel_settlement")
 
 ORDERS_WITHOUT_LINES: Final = """
 SELECT count(*) FROM orders AS o
@@ -192,6 +194,7 @@ def close_period(
                 f"{unposted:,} orders settle in the period but their sale was never posted "
                 "(close the earlier periods first)"
             )
+        result += post_installation_holds(con, ref, start, end)
         result += post_creator_holds(con, book, start, end, key)
         say("deposits")
         result += post_deposits(con, book, start, end, key)

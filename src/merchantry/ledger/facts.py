@@ -39,6 +39,7 @@ F: Final = FACT_ALIAS
 LEDGER_RULE_KINDS: Final = frozenset(
     {
         "settlement_days",
+        "settlement_delay",
         "auto_confirm_days",
         "commission_settlement_days",
         "commission_reserve",
@@ -49,6 +50,7 @@ LEDGER_RULE_KINDS: Final = frozenset(
         "advance_deposit",
         "deposit_deduction",
         "annual_fee",
+        "installation_hold",
     }
 )
 """Effect kinds the ledger evaluates itself (fee kinds come through the fee stage)."""

@@ -14,7 +14,8 @@ of settled money); a creator leg likewise to ``creator_payable`` or
 * ``refund`` (case close date): an approved refund back to the buyer, capped so an
   order never refunds more than was paid; with it, the platform coupon subsidy is
   clawed back pro rata, and inside the after-sales period the affiliate commission
-  and the creator's service fee on it (§3.7). Pro-rata parts are computed on
+  and the creator's service fee on it, and the colonel (团长) fee and the colonel's
+  technical service fee on it (§3.7). Pro-rata parts are computed on
   cumulative refunds, so several partial refunds never claw back more than the line.
 * ``compensation`` (case close date): compensation to the buyer from the responsible
   party (merchant, carrier, otherwise the platform); a ``compensation_reduction`` rule
@@ -41,9 +42,13 @@ CREATE OR REPLACE TEMP MACRO ledger_merchant(d, settle_on) AS
 CREATE OR REPLACE TEMP MACRO ledger_creator(d, settle_on) AS
   CASE WHEN settle_on IS NOT NULL AND d >= settle_on
        THEN 'creator_available' ELSE 'creator_payable' END;
+CREATE OR REPLACE TEMP MACRO ledger_colonel(d, settle_on) AS
+  CASE WHEN settle_on IS NOT NULL AND d >= settle_on
+       THEN 'colonel_available' ELSE 'colonel_payable' END;
 CREATE OR REPLACE TEMP MACRO ledger_role(role, platform_account, d, settle_on, csettle_on) AS
   CASE role WHEN 'merchant' THEN ledger_merchant(d, settle_on)
             WHEN 'creator' THEN ledger_creator(d, csettle_on)
+            WHEN 'colonel' THEN ledger_colonel(d, csettle_on)
             WHEN 'buyer' THEN 'buyers'
             ELSE platform_account END;
 CREATE OR REPLACE TEMP MACRO ledger_party(role, shop_id, creator_id) AS
@@ -111,7 +116,9 @@ SELECT c.case_id, c.order_id, c.closed_on, s.shop_id, s.creator_id, s.settle_on,
        c.requested_on <= coalesce(s.receipt_on, s.paid_on) + s.after_sales_days AS in_period,
        coalesce(f.commission_fen, 0) AS commission_fen, f.commission_rule,
        coalesce(f.creator_fee_fen, 0) AS creator_fee_fen, f.creator_fee_rule,
-       coalesce(f.coupon_fen, 0) AS coupon_fen, f.coupon_rule
+       coalesce(f.coupon_fen, 0) AS coupon_fen, f.coupon_rule,
+       coalesce(f.colonel_fee_fen, 0) AS colonel_fee_fen,
+       coalesce(f.colonel_tech_fen, 0) AS colonel_tech_fen, f.colonel_rule
 FROM c
 JOIN ledger_schedule AS s USING (order_id)
 LEFT JOIN (
@@ -121,10 +128,14 @@ LEFT JOIN (
          sum(amount_fen) FILTER (WHERE fee_kind = 'creator_service_fee') AS creator_fee_fen,
          any_value(rule_id) FILTER (WHERE fee_kind = 'creator_service_fee') AS creator_fee_rule,
          sum(amount_fen) FILTER (WHERE fee_kind = 'coupon_subsidy') AS coupon_fen,
-         any_value(rule_id) FILTER (WHERE fee_kind = 'coupon_subsidy') AS coupon_rule
+         any_value(rule_id) FILTER (WHERE fee_kind = 'coupon_subsidy') AS coupon_rule,
+         sum(amount_fen) FILTER (WHERE fee_kind = 'colonel_service_fee') AS colonel_fee_fen,
+         sum(amount_fen) FILTER (WHERE fee_kind = 'colonel_technical_fee') AS colonel_tech_fen,
+         any_value(rule_id) FILTER (WHERE fee_kind = 'colonel_service_fee') AS colonel_rule
   FROM fee_lines
   WHERE rulebook = $rulebook
-    AND fee_kind IN ('affiliate_commission', 'creator_service_fee', 'coupon_subsidy')
+    AND fee_kind IN ('affiliate_commission', 'creator_service_fee', 'coupon_subsidy',
+                     'colonel_service_fee', 'colonel_technical_fee')
     AND order_id IN (SELECT order_id FROM c)
   GROUP BY order_id
 ) AS f USING (order_id)
@@ -145,12 +156,21 @@ SELECT md5($ns || r.case_id), 'refund', r.case_id, r.order_id, r.shop_id, r.clos
               r.commission_rule),
    ledger_leg('platform_fee_revenue', '', -r.creator_fee_claw, r.creator_fee_rule),
    ledger_leg(ledger_creator(r.closed_on, r.commission_settle_on), r.creator_id,
-              r.creator_fee_claw, r.creator_fee_rule)]
+              r.creator_fee_claw, r.creator_fee_rule),
+   ledger_leg(ledger_colonel(r.closed_on, r.commission_settle_on), '', -r.colonel_claw,
+              r.colonel_rule),
+   ledger_leg(ledger_merchant(r.closed_on, r.settle_on), r.shop_id, r.colonel_claw,
+              r.colonel_rule),
+   ledger_leg('platform_fee_revenue', '', -r.colonel_tech_claw, r.colonel_rule),
+   ledger_leg(ledger_colonel(r.closed_on, r.commission_settle_on), '', r.colonel_tech_claw,
+              r.colonel_rule)]
 FROM (
   SELECT *,
          p_coupon AS coupon_claw,
          CASE WHEN in_period THEN p_commission ELSE 0 END AS commission_claw,
-         CASE WHEN in_period THEN p_creator_fee ELSE 0 END AS creator_fee_claw
+         CASE WHEN in_period THEN p_creator_fee ELSE 0 END AS creator_fee_claw,
+         CASE WHEN in_period THEN p_colonel_fee ELSE 0 END AS colonel_claw,
+         CASE WHEN in_period THEN p_colonel_tech ELSE 0 END AS colonel_tech_claw
   FROM ledger_refund_cases
 ) AS r
 """
@@ -288,6 +308,8 @@ def stage_order_events(
         p_coupon=_claw("coupon_fen"),
         p_commission=_claw("commission_fen"),
         p_creator_fee=_claw("creator_fee_fen"),
+        p_colonel_fee=_claw("colonel_fee_fen"),
+        p_colonel_tech=_claw("colonel_tech_fen"),
     )
     run_sql(con, refunds, {"ns": namespace("refund")})
     compensation = fill_sql(STAGE_COMPENSATION, p_reduced=reduced_compensation_sql())

@@ -8,7 +8,10 @@ Douyin's affiliate settlement rule (docs/sources.md#dy-affiliate-settlement, §3
   ``commission_reserve`` rule's share of each order's settled commission to
   ``creator_reserve``; here a ``commission_reserve_release`` entry moves it to
   ``creator_available`` ``hold_days`` after it was reserved. Holding each order's share for
-  its own 15 days is the same as holding 5% of the last 15 days' settled commission.
+  its own 15 days is the same as holding 5% of the last 15 days' settled commission. The
+  rule covers agencies too (达人/机构（含团长）): the colonel fee's settlement
+  (``colonel_settlement``) reserves the same share in ``colonel_reserve``, released by
+  ``colonel_reserve_release``.
 * **Freeze** (违规冻结): a confirmed creator violation (``creator_violations``) freezes the
   creator's settled, unwithdrawn commission (``creator_available`` on the violation's day)
   for the ``commission_freeze`` rule's days, at most 180 (``commission_freeze`` entry, to
@@ -39,7 +42,12 @@ from merchantry.rulebook.facts import FACT_SQL
 from merchantry.rulebook.model import Rulebook
 from merchantry.store.sql import create_temp_as, fill, parse
 
-KINDS: Final = ("commission_reserve_release", "commission_freeze", "commission_unfreeze")
+KINDS: Final = (
+    "commission_reserve_release",
+    "colonel_reserve_release",
+    "commission_freeze",
+    "commission_unfreeze",
+)
 
 LIVE_LEGS: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_held AS
@@ -58,7 +66,7 @@ INSERT INTO ledger_stage
 SELECT md5($ns || h.source_id || '|' || h.party), $release_kind, h.source_id, h.order_id,
        h.shop_id, h.held_on + CAST(d.days AS INTEGER),
        [ledger_leg($account, h.party, -h.held_fen, h.rule_id),
-        ledger_leg('creator_available', h.party, h.held_fen, h.rule_id)]
+        ledger_leg($target, h.party, h.held_fen, h.rule_id)]
 FROM ledger_held AS h JOIN ledger_hold_days AS d USING (rule_id)
 WHERE h.held_fen <> 0
   AND h.held_on + CAST(d.days AS INTEGER) BETWEEN $start AND $end
@@ -127,6 +135,7 @@ def _post_releases(
     held: tuple[str, str],
     release_kind: str,
     rule: tuple[str, str],
+    target: str = "creator_available",
 ) -> PostResult:
     """Release what the live ``held`` (entry kind, account) entries hold when their days end."""
     _hold_days(con, book, *rule)
@@ -139,6 +148,7 @@ def _post_releases(
             "ns": namespace(release_kind),
             "release_kind": release_kind,
             "account": held[1],
+            "target": target,
             "start": start,
             "end": end,
         },
@@ -180,6 +190,17 @@ def post_creator_holds(
         held=("commission_settlement", "creator_reserve"),
         release_kind="commission_reserve_release",
         rule=("commission_reserve", "hold_days"),
+    )
+    result += _post_releases(
+        con,
+        ref,
+        book,
+        start,
+        end,
+        held=("colonel_settlement", "colonel_reserve"),
+        release_kind="colonel_reserve_release",
+        rule=("commission_reserve", "hold_days"),
+        target="colonel_available",
     )
     result += _post_freezes(con, ref, book, start, end)
     result += _post_releases(

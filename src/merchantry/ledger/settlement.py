@@ -5,13 +5,18 @@ For every order paid up to the close's end:
 * **receipt**: the ``receipt_confirmed`` event; without one, the ``delivered``
   event plus the rulebook's ``auto_confirm_days`` (assumption-marked rule);
 * **nominal date**: receipt + the rulebook's ``settlement_days`` (first matching
-  rule: 21 for zero-deposit entry, 10 for long after-sales periods, 3 otherwise);
+  rule: 21 for zero-deposit entry, 10 for long after-sales periods, 3 otherwise), then
+  a ``settlement_delay`` rule's business days (cross-border: 2 working days), counted on
+  the business-day calendar (:mod:`merchantry.kit.businessdays`);
 * **holds**: an after-sales case requested on or before the nominal date holds the
   money until it closes (an open case holds it indefinitely: ``held_by``);
 * **settle_on** = the later of the nominal date and the last holding case's close;
 * **commission_settle_on** = the later of receipt + ``commission_settlement_days``
   and ``settle_on`` (§3.7), for affiliate orders; a ``commission_reserve`` rule holds a
-  share of it back in the creator's reserve (:mod:`merchantry.ledger.reserve`).
+  share of it back in the creator's reserve (:mod:`merchantry.ledger.reserve`);
+* **install_released_on**: with an ``installation_hold`` rule, the end of the after-sales
+  period (receipt + the category's days) when it falls after ``settle_on``: the rule's share
+  of the payment is held from ``settle_on`` until then (:mod:`merchantry.ledger.install_holds`).
 
 The schedule is written to ``order_payouts``; amounts are never stored there (a
 payout's amount is the order's pending postings, summed when asked).
@@ -26,6 +31,7 @@ from typing import Final
 import duckdb
 import sqlglot.expressions as exp
 
+from merchantry.kit.businessdays import add_business_days_sql
 from merchantry.kit.money import apply_rate_sql
 from merchantry.ledger.facts import ORDER_FACTS, RuleSet, select_rules
 from merchantry.ledger.journal import namespace, run_sql
@@ -59,12 +65,13 @@ WITH ev AS (
          CASE WHEN ev.confirmed_on IS NULL AND ev.delivered_on IS NOT NULL THEN r.auto_rule END
            AS receipt_rule_id,
          r.settle_days, r.settle_rule, r.comm_days, r.comm_rule, r.comp_share_bp, r.comp_rule,
-         r.reserve_bp, r.reserve_rule
+         r.reserve_bp, r.reserve_rule, r.inst_bp, r.inst_rule, r.delay_days, r.delay_weekdays,
+         r.delay_rule
   FROM ledger_facts AS f
   JOIN ledger_order_rules AS r USING (order_order_id)
   LEFT JOIN ev ON ev.order_id = f.order_order_id
 ), nominal AS (
-  SELECT *, receipt_on + CAST(settle_days AS INTEGER) AS nominal_on FROM base
+  SELECT *, p_nominal AS nominal_on FROM base
 ), holds AS (
   SELECT a.order_id, max(CAST(a.closed_at AS DATE)) AS held_until,
          min(a.case_id) FILTER (WHERE a.closed_at IS NULL) AS open_case
@@ -79,8 +86,14 @@ WITH ev AS (
 )
 SELECT *,
        CASE WHEN creator_id IS NOT NULL AND settle_on IS NOT NULL AND comm_days IS NOT NULL
-            THEN greatest(receipt_on + CAST(comm_days AS INTEGER), settle_on) END
+            THEN greatest(p_commission, settle_on) END
          AS commission_settle_on,
+       CASE WHEN inst_rule IS NOT NULL AND settle_on IS NOT NULL
+             AND receipt_on + after_sales_days > settle_on THEN inst_rule END
+         AS install_hold_rule_id,
+       CASE WHEN inst_rule IS NOT NULL AND settle_on IS NOT NULL
+             AND receipt_on + after_sales_days > settle_on
+            THEN receipt_on + after_sales_days END AS install_released_on,
        CASE WHEN receipt_on IS NULL THEN 'awaiting_receipt'
             WHEN held_by IS NOT NULL OR settle_on IS NULL THEN 'held'
             WHEN settle_on > $end THEN 'scheduled'
@@ -88,10 +101,30 @@ SELECT *,
 FROM settled
 """
 
+
+def _delayed(day: str) -> exp.Expr:
+    """``day`` plus the order's ``settlement_delay`` business days (none: ``day``)."""
+    days = exp.func("coalesce", exp.column("delay_days"), exp.Literal.number(0))
+    weekdays = exp.func("coalesce", exp.column("delay_weekdays"), exp.Literal.number(1))
+    return add_business_days_sql(parse(day), days, weekdays)
+
+
+def schedule_sql() -> str:
+    """:data:`SCHEDULE` with the settlement delay in place: the goods payment settles the
+    delay's business days after receipt + the settlement days, and the commission (and the
+    colonel fee) the same business days after receipt + its days (never before the goods)."""
+    return fill_sql(
+        SCHEDULE,
+        p_nominal=_delayed("receipt_on + CAST(settle_days AS INTEGER)"),
+        p_commission=_delayed("receipt_on + CAST(comm_days AS INTEGER)"),
+    )
+
+
 SCHEDULE_AS_PAYOUT: Final[Mapping[str, str]] = {
     "rulebook": "$rulebook",
     "settlement_days": "CAST(settle_days AS INTEGER)",
     "settle_rule_id": "settle_rule",
+    "settle_delay_rule_id": "delay_rule",
 }
 """How an ``order_payouts`` column is read from ``ledger_schedule`` where the names differ;
 every other column of the declared table is the schedule's column of the same name."""
@@ -174,6 +207,35 @@ FROM split AS s
 share (rounded to a fen) goes to the creator's reserve instead (released by
 :mod:`merchantry.ledger.reserve`)."""
 
+STAGE_COLONEL_SETTLEMENTS: Final = """
+INSERT INTO ledger_stage
+WITH due AS (
+  SELECT order_id, shop_id, commission_settle_on, comm_rule, reserve_bp, reserve_rule
+  FROM ledger_schedule
+  WHERE commission_settle_on BETWEEN $start AND $end
+), amounts AS (
+  SELECT order_id, party, sum(amount_fen) AS payable_fen FROM journal_postings
+  WHERE account = 'colonel_payable' AND entry_kind <> 'colonel_settlement'
+    AND order_id IN (SELECT order_id FROM due)
+  GROUP BY order_id, party
+), split AS (
+  SELECT d.*, a.party, a.payable_fen,
+         CASE WHEN a.payable_fen > 0 AND d.reserve_bp IS NOT NULL THEN p_reserve ELSE 0 END
+           AS reserve_fen
+  FROM due AS d JOIN amounts AS a USING (order_id)
+)
+SELECT md5($ns || s.order_id), 'colonel_settlement', s.order_id, s.order_id, s.shop_id,
+       s.commission_settle_on,
+       [ledger_leg('colonel_payable', s.party, -s.payable_fen, s.comm_rule),
+        ledger_leg('colonel_available', s.party, s.payable_fen - s.reserve_fen, s.comm_rule),
+        ledger_leg('colonel_reserve', s.party, s.reserve_fen, s.reserve_rule)]
+FROM split AS s
+"""
+"""The colonel (团长) fee, net of the colonel's technical service fee, settles with the
+creator's commission (the same rule: receipt + 15 days, never before the goods payment);
+the ``commission_reserve`` rule's share goes to the colonel's reserve (the rule's reserve
+covers creators and agencies, colonels included)."""
+
 UNPOSTED_DUE: Final = """
 SELECT count(*) FROM ledger_schedule
 WHERE settle_on BETWEEN $start AND $end
@@ -195,10 +257,12 @@ SELECT order_id FROM fee_lines WHERE rulebook = $rulebook AND accrued_on BETWEEN
 UNION
 SELECT order_id FROM order_payouts
 WHERE settle_on BETWEEN $start AND $end OR commission_settle_on BETWEEN $start AND $end
+   OR install_released_on BETWEEN $start AND $end
 """
 """Orders a period can post anything for: paid in it, with a parcel event, an after-sales
 request or close, or a fee line dated in it, or falling due in it by the stored schedule
-(``order_payouts``, kept current by the closes of the days before)."""
+(``order_payouts``, kept current by the closes of the days before), or whose installation
+hold is released in it."""
 
 
 def touched_facts_sql() -> str:
@@ -230,6 +294,8 @@ def select_order_rules(
     commission = RuleSet.of(book, "commission_settlement_days")
     reduction = RuleSet.of(book, "compensation_reduction")
     reserve = RuleSet.of(book, "commission_reserve")
+    install = RuleSet.of(book, "installation_hold")
+    delay = RuleSet.of(book, "settlement_delay")
     con.execute(
         select_rules(
             "ledger_facts",
@@ -245,6 +311,11 @@ def select_order_rules(
                 ("comp_rule", reduction.rule_id()),
                 ("reserve_bp", reserve.int_field("share_bp")),
                 ("reserve_rule", reserve.rule_id()),
+                ("inst_bp", install.int_field("settle_share_bp")),
+                ("inst_rule", install.rule_id()),
+                ("delay_days", delay.int_field("business_days")),
+                ("delay_weekdays", delay.int_field("weekdays_only")),
+                ("delay_rule", delay.rule_id()),
             ),
             target,
         )
@@ -271,7 +342,7 @@ def build_schedule(
     else:
         run_sql(con, ORDER_FACTS, {"start": since, "end": end})
     select_order_rules(con, book)
-    run_sql(con, SCHEDULE, {"end": end})
+    run_sql(con, schedule_sql(), {"end": end})
     run_sql(con, WRITE_PAYOUTS, {"rulebook": book.name})
 
 
@@ -285,5 +356,7 @@ def stage_settlements(con: duckdb.DuckDBPyConnection, start: date, end: date) ->
     )
     commissions = fill_sql(STAGE_COMMISSION_SETTLEMENTS, p_reserve=reserve)
     run_sql(con, commissions, {**period, "ns": namespace("commission_settlement")})
+    colonels = fill_sql(STAGE_COLONEL_SETTLEMENTS, p_reserve=reserve)
+    run_sql(con, colonels, {**period, "ns": namespace("colonel_settlement")})
     row = run_sql(con, UNPOSTED_DUE, period).fetchone()
     return int(row[0]) if row else 0

@@ -23,6 +23,8 @@ FEE_KINDS: Final = (
     "technical_service_fee",
     "affiliate_commission",
     "creator_service_fee",
+    "colonel_service_fee",
+    "colonel_technical_fee",
     "promotion_fee",
     "promotion_fee_refund",
     "insurance_premium",
@@ -31,7 +33,7 @@ FEE_KINDS: Final = (
 )
 """Kinds of fee line. Their business meaning is documented in ``docs/fees.md``."""
 
-PAYERS: Final = ("merchant", "platform", "creator", "buyer")
+PAYERS: Final = ("merchant", "platform", "creator", "buyer", "colonel")
 
 FEE_LINES = Table(
     name="fee_lines",
@@ -120,7 +122,11 @@ ENTRY_KINDS: Final = (
     "compensation",
     "settlement",
     "commission_settlement",
+    "colonel_settlement",
+    "installation_hold",
+    "installation_release",
     "commission_reserve_release",
+    "colonel_reserve_release",
     "commission_freeze",
     "commission_unfreeze",
     "deposit_opening",
@@ -141,6 +147,7 @@ ACCOUNTS: Final = (
     "buyers",
     "merchant_pending",
     "merchant_available",
+    "merchant_held",
     "merchant_deposit",
     "merchant_funds",
     "payouts_clearing",
@@ -148,6 +155,9 @@ ACCOUNTS: Final = (
     "creator_available",
     "creator_reserve",
     "creator_frozen",
+    "colonel_payable",
+    "colonel_available",
+    "colonel_reserve",
     "platform_fee_revenue",
     "platform_ads_revenue",
     "platform_subsidy",
@@ -287,6 +297,28 @@ ORDER_PAYOUTS = Table(
             T.DATE,
             "When the creator's commission settles (affiliate orders).",
             "佣金结算日期",
+            nullable=True,
+        ),
+        Column(
+            "settle_delay_rule_id",
+            T.TEXT,
+            "Settlement-delay rule adding business days (cross-border), if any.",
+            "结算顺延规则",
+            nullable=True,
+        ),
+        Column(
+            "install_hold_rule_id",
+            T.TEXT,
+            "Installation-hold rule (安装冻结) keeping part of the settled payment back; empty "
+            "when nothing is held past the settlement date.",
+            "安装冻结规则",
+            nullable=True,
+        ),
+        Column(
+            "install_released_on",
+            T.DATE,
+            "When the installation hold is released (the end of the after-sales period).",
+            "安装冻结解冻日期",
             nullable=True,
         ),
         Column(

@@ -187,6 +187,8 @@ FEE_KINDS: Final = _names(
     ("technical_service_fee", "技术服务费", "Technical service fee"),
     ("affiliate_commission", "联盟佣金", "Affiliate commission"),
     ("creator_service_fee", "达人技术服务费", "Creator service fee"),
+    ("colonel_service_fee", "团长服务费", "Colonel service fee"),
+    ("colonel_technical_fee", "团长技术服务费", "Colonel technical service fee"),
     ("promotion_fee", "推广费", "Promotion fee"),
     ("promotion_fee_refund", "推广费返还", "Promotion-fee refund"),
     ("insurance_premium", "运费险保费", "Return-shipping insurance premium"),

@@ -184,6 +184,18 @@ FEE_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
         _rate(),
     ),
     _fee_line(
+        "colonel_service_fee",
+        "Colonel (团长) service fee of a sale made through a colonel plan: the merchant pays "
+        "the colonel the order's colonel rate (order.colonel_rate_bp) of the commission base "
+        "(goods after merchant coupons, no shipping), and the colonel pays the platform "
+        "``platform_rate_bp`` of that fee as its technical service fee. Two fee lines: "
+        "colonel_service_fee and colonel_technical_fee.",
+        bp_field(
+            "platform_rate_bp",
+            "Technical service fee the colonel pays the platform, bp of the colonel fee.",
+        ),
+    ),
+    _fee_line(
         "promotion_fee",
         "Promotion (ad) fee billing: gross bills every order's ad cost; net_deal (净成交) "
         "drops instant-refund orders' ad cost.",
@@ -328,6 +340,10 @@ FEE_DESCRIBERS: Final[Mapping[str, Describer]] = {
     ),
     "creator_service_fee": lambda e: (
         f"creator service fee {bp_text(e.int('rate_bp'))} of commission"
+    ),
+    "colonel_service_fee": lambda e: (
+        "colonel service fee at the order's colonel rate of the commission base; the colonel "
+        f"pays the platform {bp_text(e.int('platform_rate_bp'))} of it"
     ),
     "promotion_fee": lambda e: (
         "promotion fee billed on net deals (instant refunds dropped)"

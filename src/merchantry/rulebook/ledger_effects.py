@@ -44,6 +44,22 @@ LEDGER_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
         days_field("days", "Days after confirmed receipt."),
     ),
     _ledger(
+        "settlement_delay",
+        "Business days added after the settlement date, to the goods payment and to the "
+        "affiliate commission and colonel fee (e.g. cross-border goods: 2 working days for "
+        "the money to leave the country). Counted on the business-day calendar "
+        "(``merchantry.kit.businessdays``: Monday to Friday when ``weekdays_only`` is 1, "
+        "every day when 0; public holidays not modelled). Ledger stage.",
+        FieldSpec("business_days", "Business days added.", minimum=1, maximum=60),
+        FieldSpec(
+            "weekdays_only",
+            "1: business days are Monday to Friday; 0: every day.",
+            maximum=1,
+            required=False,
+            default=1,
+        ),
+    ),
+    _ledger(
         "deposit_tier",
         "Base deposit (保证金) by last month's paid GMV. Ledger stage.",
         fen_field("deposit_fen", "Deposit owed, fen."),
@@ -175,6 +191,11 @@ LEDGER_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
 
 LEDGER_DESCRIBERS: Final[Mapping[str, Describer]] = {
     "settlement_days": lambda e: f"settles {e.int('days')} days after confirmed receipt",
+    "settlement_delay": lambda e: (
+        f"settles {e.int('business_days')} "
+        + ("working days (Monday to Friday)" if e.int("weekdays_only") else "days")
+        + " later"
+    ),
     "deposit_tier": lambda e: f"deposit {e.int('deposit_fen')} fen",
     "experience_deposit": lambda e: (
         f"experience deposit {e.int('amount_fen')} fen until "

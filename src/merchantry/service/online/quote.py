@@ -10,7 +10,8 @@ stage's lines for the same order, field for field, and the settlement numbers
 the close's, rule for rule.
 
 The expected payout date follows the settlement schedule
-(:data:`merchantry.ledger.settlement.SCHEDULE`): receipt + the settlement days.
+(:data:`merchantry.ledger.settlement.SCHEDULE`): receipt + the settlement days, then a
+settlement delay's business days (cross-border).
 Receipt is the ``receipt_confirmed`` event when the order has one, else its
 ``delivered`` event plus the auto-confirm days; for an order not yet delivered it
 is estimated from the shop's usual payment-to-delivery days (then the platform's),
@@ -34,6 +35,7 @@ from merchantry.fees.query import (
     rules_step,
     waived_step,
 )
+from merchantry.kit.businessdays import add_business_days
 from merchantry.ledger.facts import RuleSet
 from merchantry.rulebook.model import Rulebook
 from merchantry.service.online.evaluate import Fn, compile_columns, compile_expr
@@ -123,8 +125,11 @@ class FeeQuoter:
         settle = RuleSet.of(rulebook, "settlement_days")
         auto = RuleSet.of(rulebook, "auto_confirm_days")
         commission = RuleSet.of(rulebook, "commission_settlement_days")
+        delay = RuleSet.of(rulebook, "settlement_delay")
         self._ledger = compile_columns(
             [
+                ("delay_days", delay.int_field("business_days")),
+                ("delay_weekdays", delay.int_field("weekdays_only")),
                 ("settle_days", settle.int_field("days")),
                 ("settle_rule", settle.rule_id()),
                 ("auto_days", auto.int_field("days")),
@@ -171,10 +176,17 @@ class FeeQuoter:
             paid_on: date = row["order_paid_date"]
             receipt = paid_on + timedelta(days=usual_delivery_days + int(auto))
             source = "estimated"
-        payout = receipt + timedelta(days=int(settle)) if receipt and settle is not None else None
+        delay, weekdays = int(row["delay_days"] or 0), row["delay_weekdays"] != 0
+
+        def later(day: date) -> date:  # the settlement delay's business days (cross-border)
+            return add_business_days(day, delay, weekdays_only=weekdays)
+
+        payout = None
+        if receipt and settle is not None:
+            payout = later(receipt + timedelta(days=int(settle)))
         commission = None
         if row.get("order_creator_id") is not None and payout and comm is not None and receipt:
-            commission = max(receipt + timedelta(days=int(comm)), payout)
+            commission = max(later(receipt + timedelta(days=int(comm))), payout)
         return Payout(
             settle,
             row["settle_rule"],
