@@ -30,7 +30,7 @@ from merchantry.rulebook.columns import (
     SCORE_COLUMNS,
     SCORE_SERIES_SQL,
 )
-from merchantry.rulebook.facts import FACT_SQL, score_selects
+from merchantry.rulebook.facts import FACT_SQL, score_selects, shop_selects
 from merchantry.rulebook.ruleset import FACT_ALIAS, RuleSet, fact_column
 from merchantry.store.sql import create_temp_as, fill, parse
 
@@ -63,8 +63,8 @@ _SHOP_FACTS_QUERY: Final = """
 WITH gmv AS (
   SELECT shop_id, sum(amount_paid_fen) AS gmv_fen
   FROM orders
-  WHERE CAST(paid_at AS DATE) >= date_trunc('month', CAST($as_of AS DATE)) - INTERVAL 1 MONTH
-    AND CAST(paid_at AS DATE) < date_trunc('month', CAST($as_of AS DATE))
+  WHERE paid_at >= CAST(date_trunc('month', CAST($as_of AS DATE)) - INTERVAL 1 MONTH AS TIMESTAMP)
+    AND paid_at < CAST(date_trunc('month', CAST($as_of AS DATE)) AS TIMESTAMP)
   GROUP BY shop_id
 )
 SELECT
@@ -83,16 +83,7 @@ SELECT
   NULL::BOOLEAN AS order_is_affiliate, NULL::BIGINT AS order_refunded_fen,
   NULL::BIGINT AS order_refunded_in_period_fen, NULL::INTEGER AS order_refund_minutes,
   NULL::BOOLEAN AS order_is_instant_refund,
-  s.shop_id AS shop_shop_id,
-  s.industry AS shop_industry,
-  s.store_type AS shop_store_type,
-  s.store_subtype AS shop_store_subtype,
-  s.tags AS shop_tags,
-  s.entry_plan AS shop_entry_plan,
-  s.business_mode AS shop_business_mode,
-  s.region AS shop_region,
-  s.opened_date AS shop_opened_date,
-  date_diff('day', s.opened_date, CAST($as_of AS DATE)) AS shop_age_days,
+  p_shop_columns,
   c.category_id AS category_category_id,
   c.industry AS category_industry,
   c.parent_id AS category_parent_id,
@@ -114,6 +105,10 @@ SHOP_FACTS: Final = create_temp_as(
         _SHOP_FACTS_QUERY,
         p_score_series=parse(SCORE_SERIES_SQL),
         p_score_columns=score_selects(),
+        p_shop_columns=shop_selects(
+            exp.column("shop_id", table="s"),
+            exp.cast(exp.Placeholder(this="as_of"), exp.DataType.Type.DATE),
+        ),
     ),
 )
 """One row per shop as of ``$as_of``: the condition columns (order columns NULL), the score

@@ -267,13 +267,7 @@ hold is released in it."""
 
 def touched_facts_sql() -> str:
     """:data:`ORDER_FACTS` for the orders of ``ledger_touched`` only (the daily close)."""
-    tree = fact_relation()
-    touched = exp.select("order_id").from_("ledger_touched")
-    for between in list(tree.find_all(exp.Between)):
-        low = between.args.get("low")
-        if isinstance(low, exp.Placeholder) and low.name == "start":
-            only = exp.In(this=exp.column("order_id", table="o"), query=touched.subquery())
-            between.replace(exp.and_(between.copy(), only))
+    tree = fact_relation(only=exp.select("order_id").from_("ledger_touched"))
     create = exp.Create(
         this=exp.to_table("ledger_facts"),
         kind="TABLE",

@@ -40,6 +40,7 @@ SHOP_SCORES = Table(
         "deductions, the final score, its 7-day average and the consumer display value."
     ),
     primary_key=("rulebook", "shop_id", "score_date"),
+    index_key=False,
     columns=(
         *_key(),
         Column("platform", T.TEXT, "Platform of the series.", "平台", choices=("douyin", "taobao")),
@@ -90,6 +91,7 @@ SHOP_SCORE_INDICATORS = Table(
         "events, tier, tier score, floor, weight, and the rules that set them."
     ),
     primary_key=("rulebook", "shop_id", "score_date", "indicator"),
+    index_key=False,
     columns=(
         *_key(Column("indicator", T.TEXT, "Indicator (see docs/scoring.md).", "指标")),
         Column("dimension", T.TEXT, "Dimension it is weighted in.", "维度", nullable=True),
@@ -127,6 +129,7 @@ SHOP_SCORE_ADJUSTMENTS = Table(
         "deduction −). A `deduction_cap` row gives back what a shared cap took off."
     ),
     primary_key=("rulebook", "shop_id", "score_date", "rule_id", "kind"),
+    index_key=False,
     columns=(
         *_key(),
         Column(
@@ -144,6 +147,7 @@ SHOP_GATES = Table(
     term_zh="体验分准入",
     description="Programme gates (affiliate entry, mega-sale sign-up, …) per shop and date.",
     primary_key=("rulebook", "shop_id", "score_date", "gate"),
+    index_key=False,
     columns=(
         *_key(Column("gate", T.TEXT, "Programme gated.", "准入项")),
         Column("passed", T.BOOL, "The shop may join.", "是否通过"),

@@ -33,7 +33,7 @@ from merchantry.rulebook.columns import (
     SCORE_SERIES_SQL,
 )
 from merchantry.rulebook.model import Rule, Rulebook
-from merchantry.store.sql import fill_sql, lit, parse
+from merchantry.store.sql import fill, lit, parse, to_sql
 
 SCORE_ALIAS: Final = "sc"
 """The alias the fact queries give the score series (as of each order's or shop's day)."""
@@ -44,6 +44,41 @@ def score_selects(alias: str = SCORE_ALIAS) -> list[exp.Expr]:
     list both fact queries (per order here, per shop in the ledger) select."""
     return [exp.alias_(exp.column(c.field, table=alias), c.fact_column) for c in SCORE_COLUMNS]
 
+
+SHOP_FIELDS: Final = (
+    "industry",
+    "store_type",
+    "store_subtype",
+    "tags",
+    "entry_plan",
+    "business_mode",
+    "region",
+    "opened_date",
+)
+"""Columns of ``shops`` both fact queries carry as ``shop_<field>``."""
+
+_SHOP_AGE: Final = "date_diff('day', s.opened_date, p_as_of)"
+
+
+def shop_selects(shop_id: exp.Expr, as_of: exp.Expr) -> list[exp.Expr]:
+    """The shop columns of a fact row, in declaration order, from the shop row ``s``:
+    ``shop_id AS shop_shop_id``, ``s.<field> AS shop_<field>`` and the shop's age in days on
+    ``as_of``. The one list both fact queries (per order here, per shop in the ledger)
+    select."""
+    return [
+        exp.alias_(shop_id, "shop_shop_id"),
+        *[exp.alias_(exp.column(f, table="s"), f"shop_{f}") for f in SHOP_FIELDS],
+        exp.alias_(fill(_SHOP_AGE, p_as_of=as_of), "shop_age_days"),
+    ]
+
+
+PERIOD: Final = (
+    "o.paid_at >= CAST($start AS TIMESTAMP)"
+    " AND o.paid_at < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY"
+)
+"""Orders ``o`` paid ``$start``..``$end`` (dates, inclusive) as a plain range on the stored
+timestamp, never ``CAST(paid_at AS DATE)``: DuckDB then filters in the scan and skips the row
+groups whose zone map lies outside the period."""
 
 _FACT_TEMPLATE: Final = """
 WITH refunds AS (
@@ -63,7 +98,7 @@ WITH refunds AS (
   LEFT JOIN logistics_events AS rc
     ON rc.order_id = a.order_id AND rc.event = 'receipt_confirmed'
   WHERE a.outcome = 'approved' AND a.type IN ('refund_only', 'return_refund')
-    AND CAST(o.paid_at AS DATE) BETWEEN $start AND $end
+    AND p_period AND p_only
   GROUP BY a.order_id
 )
 SELECT
@@ -95,16 +130,7 @@ SELECT
   r.refund_minutes AS order_refund_minutes,
   coalesce(r.refund_minutes <= p_instant_refund_minutes, FALSE) AS order_is_instant_refund,
   r.refunded_on AS order_refunded_on,
-  o.shop_id AS shop_shop_id,
-  s.industry AS shop_industry,
-  s.store_type AS shop_store_type,
-  s.store_subtype AS shop_store_subtype,
-  s.tags AS shop_tags,
-  s.entry_plan AS shop_entry_plan,
-  s.business_mode AS shop_business_mode,
-  s.region AS shop_region,
-  s.opened_date AS shop_opened_date,
-  date_diff('day', s.opened_date, CAST(o.paid_at AS DATE)) AS shop_age_days,
+  p_shop_columns,
   c.category_id AS category_category_id,
   c.industry AS category_industry,
   c.parent_id AS category_parent_id,
@@ -121,24 +147,46 @@ LEFT JOIN order_colonel_fees AS cf ON cf.order_id = o.order_id
 LEFT JOIN refunds AS r ON r.order_id = o.order_id
 ASOF LEFT JOIN p_score_series AS sc
   ON sc.shop_id = o.shop_id AND CAST(o.paid_at AS DATE) >= sc.score_date
-WHERE CAST(o.paid_at AS DATE) BETWEEN $start AND $end
+WHERE p_period AND p_only
 """
 
-FACT_SQL: Final = fill_sql(
-    _FACT_TEMPLATE,
-    p_instant_refund_minutes=lit(INSTANT_REFUND_MINUTES),
-    p_score_series=parse(SCORE_SERIES_SQL),
-    p_score_columns=score_selects(),
-)
-"""The fact relation's text: the template with the instant-refund window, the score series
-and its columns put in place through the tree."""
+
+def fact_sql(only: exp.Query | None = None) -> exp.Query:
+    """The fact relation as a tree; with ``only`` (a query of ``order_id``), just those orders
+    of the period (the daily close's touched orders), in every scan of ``orders``."""
+    only_term: exp.Expr = (
+        exp.true() if only is None else exp.column("order_id", table="o").isin(query=only)
+    )
+    tree = fill(
+        _FACT_TEMPLATE,
+        p_period=parse(PERIOD),
+        p_only=only_term,
+        p_instant_refund_minutes=lit(INSTANT_REFUND_MINUTES),
+        p_score_series=parse(SCORE_SERIES_SQL),
+        p_score_columns=score_selects(),
+        p_shop_columns=shop_selects(
+            exp.column("shop_id", table="o"),
+            exp.cast(exp.column("paid_at", table="o"), exp.DataType.Type.DATE),
+        ),
+    )
+    if not isinstance(tree, exp.Query):
+        raise TypeError("the fact template must be a query")
+    return tree
+
+
+FACT_SQL: Final = to_sql(fact_sql())
+"""The fact relation's text: the template with the period, the instant-refund window, the
+shop columns, the score series and its columns put in place through the tree."""
 
 INTERNAL_FACT_COLUMNS: Final = ("order_refunded_on",)
 """Fact columns the query builder uses that conditions may not."""
 
 
-def fact_relation() -> exp.Query:
-    """The fact relation as a sqlglot query (a fresh tree each call)."""
+def fact_relation(only: exp.Query | None = None) -> exp.Query:
+    """The fact relation as a sqlglot query (a fresh tree each call); ``only`` as in
+    :func:`fact_sql`."""
+    if only is not None:
+        return fact_sql(only)
     parsed = sqlglot.parse_one(FACT_SQL, read="duckdb")
     if not isinstance(parsed, exp.Query):
         raise TypeError("FACT_SQL must be a query")

@@ -42,6 +42,12 @@ def _no_guard(_rule: Rule) -> exp.Expr | None:
     return None
 
 
+def _owned(value: exp.Expr) -> exp.Expr:
+    """``value`` itself when no tree holds it yet, else a copy: a builder may then place it
+    without copying (a value function may hand the same node to every rule)."""
+    return value if value.parent is None else value.copy()
+
+
 def literal(value: int | str | bool) -> exp.Expr:
     """A SQL literal for one of our numbers, names or flags (never text glued into SQL)."""
     if isinstance(value, bool):
@@ -136,7 +142,9 @@ class RuleSet:
             return exp.Null()
         case = exp.Case()
         for rule, condition in self.guarded(extra):
-            case = case.when(condition, value(rule))
+            # copy=False: the condition is a fresh copy and the value owned; sqlglot's default
+            # copies the whole CASE built so far on every WHEN (quadratic in the rules)
+            case.when(condition, _owned(value(rule)), copy=False)
         return case
 
     def rule_id(self, *, extra: Guard = _no_guard) -> exp.Expr:
@@ -183,7 +191,7 @@ class RuleSet:
             return element(values, index)
         case = exp.Case(this=index)
         for position, v in enumerate(values, start=1):
-            case = case.when(literal(position), v)
+            case.when(literal(position), _owned(v), copy=False)
         return case
 
     # matched flags -----------------------------------------------------------------
@@ -196,7 +204,8 @@ class RuleSet:
         """Sum of ``value`` over every matching rule (0 when none)."""
         total: exp.Expr = literal(0)
         for rule, condition in self.pairs():
-            term = exp.Case().when(condition, value(rule)).else_(literal(0))
+            term = exp.Case().when(condition, _owned(value(rule)), copy=False)
+            term.else_(literal(0), copy=False)
             total = exp.Add(this=total, expression=term)
         return total
 
@@ -230,7 +239,7 @@ def first_match(conditions: list[exp.Expr]) -> exp.Expr:
     for position, terms in enumerate(split, start=1):
         rest = terms[len(shared) :]
         test = exp.and_(*[t.copy() for t in rest]) if rest else exp.true()
-        inner = inner.when(test, literal(position))
+        inner.when(test, literal(position), copy=False)  # fresh nodes: no copy of the CASE
     if not shared:
         return inner
-    return exp.Case().when(exp.and_(*[t.copy() for t in shared]), inner)
+    return exp.Case().when(exp.and_(*[t.copy() for t in shared]), inner, copy=False)

@@ -18,8 +18,16 @@ from pathlib import Path
 from typing import Final
 
 import duckdb
+import sqlglot.expressions as exp
 
-from merchantry.kit.errors import InputError, has_errors
+from merchantry.kit.errors import InputError, IntegrityError, has_errors
+from merchantry.model.schema import Table
+from merchantry.model.score_outputs import (
+    SHOP_GATES,
+    SHOP_SCORE_ADJUSTMENTS,
+    SHOP_SCORE_INDICATORS,
+    SHOP_SCORES,
+)
 from merchantry.rulebook.checker import load_rulebook
 from merchantry.rulebook.model import Rulebook
 from merchantry.scoring.compute import Plan, compile_scores, plan_rules
@@ -27,7 +35,7 @@ from merchantry.scoring.gates import write_gates, write_ranking
 from merchantry.scoring.inputs import build_measures, create_temp
 from merchantry.scoring.rules import ScoreRules, check_score_rules
 from merchantry.scoring.series import AVERAGE_DAYS, clear_series, write_series
-from merchantry.store.warehouse import ensure_schema, transaction
+from merchantry.store.warehouse import duplicate_keys, ensure_schema, transaction
 
 DIALECT: Final = "duckdb"
 Progress = Callable[[str], None]
@@ -140,11 +148,51 @@ def score_shops(
         progress("writing" + where)
         with transaction(con):
             write_series(con, plan, book.name, book.effective_from, start, end)
+            check_keys(con, SERIES_TABLES, book.name, start, end, shops="_sc_result")
     progress("gates and ranking")
     with transaction(con):
         gates = write_gates(con, plan.rules, book.name, start, end)
+        check_keys(con, (SHOP_GATES,), book.name, start, end)
         ranked = write_ranking(con, plan.rules, book.name, start, end)
     return _summary(con, book, platform, start, end, gates, ranked, began)
+
+
+SERIES_TABLES: Final = (SHOP_SCORES, SHOP_SCORE_INDICATORS, SHOP_SCORE_ADJUSTMENTS)
+"""The tables :func:`write_series` appends to, one partition of shops at a time."""
+
+
+def check_keys(
+    con: duckdb.DuckDBPyConnection,
+    tables: Sequence[Table],
+    rulebook: str,
+    start: date,
+    end: date,
+    *,
+    shops: str | None = None,
+) -> None:
+    """Raise (rolling back the caller's transaction) when a run wrote a key twice.
+
+    The score tables keep their primary key unindexed (an index made the run's inserts
+    and its re-run's deletes several times slower), so the key is verified here, over the
+    rows the run can have written: the rulebook's, dated ``start``..``end``, of the shops
+    in the temp table ``shops`` when given (one partition)."""
+    scope = exp.and_(
+        exp.column("rulebook").eq(exp.Literal.string(rulebook)),
+        exp.column("score_date").between(
+            exp.cast(exp.Literal.string(start.isoformat()), exp.DataType.Type.DATE),
+            exp.cast(exp.Literal.string(end.isoformat()), exp.DataType.Type.DATE),
+        ),
+    )
+    if shops is not None:
+        scope = exp.and_(
+            scope, exp.column("shop_id").isin(query=exp.select("shop_id").from_(shops))
+        )
+    for table in tables:
+        found = duplicate_keys(con, table, scope)
+        if found:  # a bug in the stage's SQL, never the user's input
+            raise IntegrityError(
+                f"scoring {rulebook} wrote {found} duplicate keys into {table.name}"
+            )
 
 
 def _platform(con: duckdb.DuckDBPyConnection) -> str:

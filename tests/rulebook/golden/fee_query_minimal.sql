@@ -36,7 +36,9 @@ WITH fee_match AS (
       WHERE
         a.outcome = 'approved'
         AND a.type IN ('refund_only', 'return_refund')
-        AND CAST(o.paid_at AS DATE) BETWEEN $start AND $end
+        AND o.paid_at >= CAST($start AS TIMESTAMP)
+        AND o.paid_at < CAST($end AS TIMESTAMP) + INTERVAL '1' DAY
+        AND TRUE
       GROUP BY
         a.order_id
     )
@@ -178,7 +180,9 @@ WITH fee_match AS (
     ) AS sc
       ON sc.shop_id = o.shop_id AND CAST(o.paid_at AS DATE) >= sc.score_date
     WHERE
-      CAST(o.paid_at AS DATE) BETWEEN $start AND $end
+      o.paid_at >= CAST($start AS TIMESTAMP)
+      AND o.paid_at < CAST($end AS TIMESTAMP) + INTERVAL '1' DAY
+      AND TRUE
   ) AS f
 ), fee_rules AS (
   SELECT
