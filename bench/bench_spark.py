@@ -113,8 +113,18 @@ def scores(console: Console, orders: int, master: str, db: Path, days: int) -> N
     console.print(f"Spark session on {master} started in {session_seconds:.1f} s")
     try:
         began = time.perf_counter()
+        stamp = time.perf_counter()
+
+        def step(text: str) -> None:
+            console.print(f"  {time.perf_counter() - stamp:7.1f} s  {text}", highlight=False)
+
         on_spark = run_scores(
-            con, SparkEngine(master=master, spark=spark), SCORE_RULEBOOK, first, last
+            con,
+            SparkEngine(master=master, spark=spark),
+            SCORE_RULEBOOK,
+            first,
+            last,
+            progress=step,
         )
         spark_seconds = time.perf_counter() - began
     finally:

@@ -101,6 +101,7 @@ def test_scores_match_duckdb_row_for_row(
     )
 
 
+@pytest.mark.extended
 def test_a_rerun_on_spark_changes_nothing(
     market: duckdb.DuckDBPyConnection, spark: SparkSession
 ) -> None:

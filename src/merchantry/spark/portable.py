@@ -498,12 +498,13 @@ def window_filter_as_case(tree: exp.Expr) -> exp.Expr:
 
 def unpivot_union_by_name(tree: exp.Expr) -> exp.Expr:
     """``UNPIVOT (<select> UNION ALL BY NAME <select> …) ON COLUMNS(* EXCLUDE (keys…))
-    INTO NAME m VALUE v`` as one plain ``UNION ALL`` of ``SELECT keys…, '<column>' AS m,
-    CAST(<column's expression> AS BIGINT) AS v`` per measure column of every branch,
+    INTO NAME m VALUE v`` as one plain ``UNION ALL`` giving ``keys…, '<column>' AS m,
+    CAST(<column> AS BIGINT) AS v`` for each measure column of every branch,
     keeping rows whose ``v`` is not NULL (DuckDB's UNPIVOT drops NULL values; a column a
     branch lacks is NULL under BY NAME, so it gives no row). Spark has neither BY NAME
     nor DuckDB's ``COLUMNS``; only integer measures are carried (the cast is checked by
-    Spark's ANSI mode)."""
+    Spark's ANSI mode). Each branch is computed once and crossed with the VALUES of its
+    measure names (``CASE name WHEN 'a' THEN a …`` picks the value)."""
     for pivot in list(tree.find_all(exp.Pivot)):
         if not pivot.args.get("unpivot"):
             continue
@@ -543,26 +544,42 @@ def _unpivot_by_name(pivot: exp.Pivot) -> exp.Expr | None:
     if not keys or leaves is None:
         return None
     parts: list[exp.Select] = []
-    for leaf in leaves:
+    for index, leaf in enumerate(leaves):
         named = {p.alias_or_name: p for p in leaf.expressions}
         if any(k not in named for k in keys) or any(
             isinstance(p, exp.Star) or not p.alias_or_name for p in leaf.expressions
         ):
             return None
-        for column, projection in named.items():
-            if column in keys:
-                continue
-            value = projection.this if isinstance(projection, exp.Alias) else projection
-            part = leaf.copy()
-            part.set(
-                "expressions",
-                [
-                    *[named[k].copy() for k in keys],
-                    exp.alias_(exp.Literal.string(column), name_col),
-                    exp.alias_(exp.cast(value.copy(), "BIGINT"), value_col),
-                ],
+        measures = [c for c in named if c not in keys]
+        if not measures:
+            continue
+        # the branch once, crossed with its measure names (copies of the branch per
+        # measure would make Spark plan the branch's joins dozens of times)
+        branch, names = f"__branch{index}", f"__names{index}"
+        which = exp.column(name_col, table=names)
+        value = exp.Case(this=which.copy())
+        for column in measures:
+            value = value.when(
+                exp.Literal.string(column), exp.cast(exp.column(column, table=branch), "BIGINT")
             )
-            parts.append(part)
+        rows = [exp.Tuple(expressions=[exp.Literal.string(c)]) for c in measures]
+        parts.append(
+            exp.select(
+                *[exp.column(k, table=branch) for k in keys],
+                exp.alias_(which, name_col),
+                exp.alias_(value, value_col),
+            )
+            .from_(leaf.copy().subquery(branch))
+            .join(
+                exp.Values(
+                    expressions=rows,
+                    alias=exp.TableAlias(
+                        this=exp.to_identifier(names), columns=[exp.to_identifier(name_col)]
+                    ),
+                ),
+                join_type="CROSS",
+            )
+        )
     if not parts:
         return None
     union: exp.Query = parts[0]

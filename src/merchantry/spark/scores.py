@@ -18,7 +18,7 @@ partition.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -58,6 +58,7 @@ def run_scores(
     end: date | None = None,
     *,
     rulebook_dirs: Sequence[Path] = (),
+    progress: Callable[[str], None] = lambda _step: None,
 ) -> ScoreRunSummary:
     """Score every shop on every date ``start``..``end`` on Spark and replace the
     rulebook's score rows of the period in the warehouse with the result."""
@@ -71,7 +72,12 @@ def run_scores(
     first = start - timedelta(days=AVERAGE_DAYS - 1)
     with engine.workspace() as (scratch, out), engine.session() as spark:
         runner = SparkStatements(
-            spark, con, scratch, f"the score stage of {book.name}", source=engine.tables
+            spark,
+            con,
+            scratch,
+            f"the score stage of {book.name}",
+            source=engine.tables,
+            progress=progress,
         )
         on_spark = runner.as_connection()
         clear_series(on_spark, book.name, start, end)
@@ -93,7 +99,7 @@ def spark_score_stage(book: Rulebook, engine: SparkEngine) -> Stage:
 
     def run(ctx: StageContext) -> StageOutcome:
         ctx.progress(f"scores under {book.name} on Spark ({engine.master})")
-        summary = run_scores(ctx.con, engine, book, ctx.start, ctx.end)
+        summary = run_scores(ctx.con, engine, book, ctx.start, ctx.end, progress=ctx.progress)
         return StageOutcome(
             f"{summary.shops:,} shops, {summary.rows:,} shop-days scored "
             f"({summary.formal:,} formal on {summary.end}) (Spark)",

@@ -30,7 +30,7 @@ naming them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, cast
@@ -82,6 +82,8 @@ class SparkStatements:
     where: str
     source: str | None = None
     """Parquet tables to read (``<source>/<table>``); None: export from ``warehouse``."""
+    progress: Callable[[str], None] = lambda _step: None
+    """Told each statement's kind and target before it runs."""
     views: set[str] = field(default_factory=set)
     """Temp tables and views the statements created (never exported)."""
     loaded: set[str] = field(default_factory=set)
@@ -110,6 +112,8 @@ class SparkStatements:
             problem = f"DuckDB-only syntax sqlglot cannot parse: {short}"
             raise UnportableSQL(self.where, [problem]) from None
         bound = bind(tree, params if params is not None else {})
+        target = bound.this if isinstance(bound, exp.Create | exp.Delete | exp.Insert) else None
+        self.progress(f"{bound.key} {target.name if isinstance(target, exp.Table) else ''}")
         if isinstance(bound, exp.Create):
             self._create(bound)
         elif isinstance(bound, exp.Delete):
