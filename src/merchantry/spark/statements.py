@@ -216,7 +216,7 @@ class SparkStatements:
         self._register((table,))
         query = tree.expression
         if not isinstance(query, exp.Query):
-            raise UnportableSQL(self.where, [f"INSERT INTO {table} without a query"])
+            raise UnportableSQL(self.where, [f"rows for table {table} given without a query"])
         rows = self._frame(query)
         current = self.spark.table(table)
         columns = current.schema.fields
@@ -236,7 +236,7 @@ class SparkStatements:
             if len(rows.columns) != len(columns):
                 raise UnportableSQL(
                     self.where,
-                    [f"INSERT INTO {table}: {len(rows.columns)} values for {len(columns)} columns"],
+                    [f"{len(rows.columns)} values given for the {len(columns)} columns of {table}"],
                 )
             from pyspark.sql.functions import col
 
