@@ -19,21 +19,26 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from bench import bench_scores
 from bench.bench_fees import generate
 from bench.report import Result, emit, peak_mib
 from merchantry.fees import run_rulebook
 from merchantry.rulebook import load_rulebook
+from merchantry.scoring import score_shops
 from merchantry.spark.engine import SparkEngine
 from merchantry.spark.fees import run_fees
+from merchantry.spark.scores import run_scores
 from merchantry.spark.session import start
+from merchantry.store.sql import fill_sql
 from merchantry.store.warehouse import connect
+from merchantry.synth.catalogue import INDUSTRIES
 
 START, END = date(2026, 3, 1), date(2026, 3, 31)
 
@@ -52,6 +57,123 @@ def differing(con: duckdb.DuckDBPyConnection, left: str, right: str, rulebook: s
     return int(row[0]) if row else 0
 
 
+SCORE_RULEBOOK = "douyin-score-2026-07"
+SCORE_DAYS = 30
+ORDERS_PER_SHOP_DAY = 1.2
+"""As ``bench.bench_scores`` generates by default."""
+SCORE_TABLES = (
+    "shop_scores",
+    "shop_score_indicators",
+    "shop_score_adjustments",
+    "shop_gates",
+    "service_rankings",
+)
+
+
+def scores(console: Console, orders: int, master: str, db: Path, days: int) -> None:
+    """The scoring stage on both engines over ``bench.bench_scores``' generated events
+    (as many shops as make ``orders`` orders over its 59 event days), compared table by
+    table."""
+    shops = max(1, round(orders / (ORDERS_PER_SHOP_DAY * bench_scores.EVENT_DAYS)))
+    con = connect(db)
+    began = time.perf_counter()
+    params = {
+        "industries": [i.code for i in INDUSTRIES],
+        "shops": shops,
+        "orders": int(shops * ORDERS_PER_SHOP_DAY * bench_scores.EVENT_DAYS),
+        "days": bench_scores.EVENT_DAYS,
+        "events_from": bench_scores.EVENTS_FROM,
+    }
+    bench_scores.run_script(con, bench_scores.SETUP, params)
+    made = con.execute("SELECT count(*) FROM orders").fetchone()
+    made_orders = int(made[0]) if made else 0
+    console.print(
+        f"generated {made_orders:,} orders for {shops:,} shops in "
+        f"{time.perf_counter() - began:.1f} s"
+    )
+    first = bench_scores.FIRST
+    last = first + timedelta(days=days - 1)
+    began = time.perf_counter()
+    on_duckdb = score_shops(con, SCORE_RULEBOOK, first, last)
+    duck_seconds = time.perf_counter() - began
+    for name in SCORE_TABLES:
+        con.execute(
+            fill_sql(
+                "CREATE TABLE p_copy AS SELECT * FROM p_table",
+                p_copy=f"duckdb_{name}",
+                p_table=name,
+            )
+        )
+    console.print(f"DuckDB stage: {on_duckdb.rows:,} shop-days in {duck_seconds:.1f} s")
+
+    began = time.perf_counter()
+    spark = start(master)
+    spark.sparkContext.setLogLevel("ERROR")
+    session_seconds = time.perf_counter() - began
+    console.print(f"Spark session on {master} started in {session_seconds:.1f} s")
+    try:
+        began = time.perf_counter()
+        stamp = time.perf_counter()
+
+        def step(text: str) -> None:
+            console.print(f"  {time.perf_counter() - stamp:7.1f} s  {text}", highlight=False)
+
+        on_spark = run_scores(
+            con,
+            SparkEngine(master=master, spark=spark),
+            SCORE_RULEBOOK,
+            first,
+            last,
+            progress=step,
+        )
+        spark_seconds = time.perf_counter() - began
+    finally:
+        spark.stop()
+    console.print(f"Spark stage: {on_spark.rows:,} shop-days in {spark_seconds:.1f} s")
+    differences = {
+        table: differing(con, f"duckdb_{table}", table, SCORE_RULEBOOK)
+        + differing(con, table, f"duckdb_{table}", SCORE_RULEBOOK)
+        for table in SCORE_TABLES
+    }
+    con.close()
+    db.unlink(missing_ok=True)
+    title = f"score stage, {SCORE_RULEBOOK}, {shops:,} shops × {days} days, {made_orders:,} orders"
+    table = Table(title=f"{title} ({os.cpu_count()} cores)")
+    for column in ("engine", "seconds", "shop-days / s", "× DuckDB time"):
+        table.add_column(column, justify="left" if column == "engine" else "right")
+    table.add_row("DuckDB", f"{duck_seconds:.1f}", f"{on_duckdb.rows / duck_seconds:,.0f}", "1.0")
+    table.add_row(
+        f"Spark {master} (export + compute + Parquet + load)",
+        f"{spark_seconds:.1f}",
+        f"{on_spark.rows / spark_seconds:,.0f}",
+        f"{spark_seconds / duck_seconds:.1f}",
+    )
+    table.add_row("Spark session start (once)", f"{session_seconds:.1f}", "", "")
+    console.print(table)
+    same = not any(differences.values()) and on_spark.rows == on_duckdb.rows
+    console.print(f"tables equal: {same} (rows differing per table: {differences})")
+    emit(
+        Result(
+            "scores-spark",
+            on_spark.rows,
+            spark_seconds,
+            peak_mib(),
+            duck_seconds,
+            on_duckdb.rows,
+            {
+                "orders": made_orders,
+                "shops": shops,
+                "session_seconds": round(session_seconds, 1),
+                "spark_over_duckdb": round(spark_seconds / duck_seconds, 2),
+                "same_rows": same,
+                "master": master,
+            },
+        )
+    )
+    if not same:
+        raise SystemExit("Spark and DuckDB score tables differ")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--orders", type=int, default=1_000_000)
@@ -59,6 +181,12 @@ def main() -> None:
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--driver-memory", default="4g")
     parser.add_argument("--db", type=Path, default=Path("/tmp/bench_spark.duckdb"))
+    parser.add_argument(
+        "--stage", choices=("fees", "scores"), default="fees", help="the stage to compare"
+    )
+    parser.add_argument(
+        "--score-days", type=int, default=SCORE_DAYS, help="scored dates (--stage scores)"
+    )
     args = parser.parse_args()
     # the local driver's heap must be set before its JVM starts
     os.environ.setdefault(
@@ -68,6 +196,9 @@ def main() -> None:
     )
     console = Console()
     args.db.unlink(missing_ok=True)
+    if args.stage == "scores":
+        scores(console, args.orders, args.master, args.db, args.score_days)
+        return
     con = connect(args.db)
     book = load_rulebook(args.rulebook)
 

@@ -9,11 +9,16 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
 import pytest
 
+from merchantry.ingest import ingest_dir
 from merchantry.spark.session import java_missing, start
+from merchantry.store.warehouse import connect
+from merchantry.synth import generate
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -39,3 +44,59 @@ def spark() -> Iterator[SparkSession]:
         yield session
     finally:
         session.stop()
+
+
+@pytest.fixture(scope="session")
+def market_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated marketplace (10 shops × 6 days, affiliate orders given plan lists),
+    ingested and not scored: each module copies the file and works on its copy."""
+    root = tmp_path_factory.mktemp("spark-market")
+    generate(root / "data", shops=10, days=6, seed=21, progress=False)
+    with_affiliate_plans(root / "data" / "orders.parquet")
+    db = root / "market.duckdb"
+    con = connect(db)
+    try:
+        ingest_dir(con, root / "data", progress=False)
+    finally:
+        con.close()
+    return db
+
+
+PLAN_SETS: tuple[str, ...] = (
+    "NULL",
+    "[]",
+    "['colonel']",
+    "['hosted_colonel', 'all_creators']",
+    "['designated']",
+    "['shop_targeted', 'pure_commission']",
+    "['platform_campaign']",
+    "['crowd_selected', 'all_creators']",
+    "['all_creators']",
+)
+"""Plan lists given to affiliate orders in turn: none recorded, an empty list, one plan,
+and plans of different priority together (the generator leaves the column empty)."""
+
+
+def with_affiliate_plans(orders: Path) -> None:
+    """Rewrite the generated orders file so that affiliate orders carry plan lists (in
+    turn from :data:`PLAN_SETS`, by order id); ingest then checks them like any input."""
+    cases = " ".join(f"WHEN {i} THEN {plans}" for i, plans in enumerate(PLAN_SETS))
+    staged = orders.with_name("orders.staged.parquet")
+    orders.rename(staged)
+    duckdb.execute(
+        f"""
+        COPY (
+          SELECT * EXCLUDE (turn) REPLACE (
+            CASE WHEN creator_id IS NULL THEN NULL
+                 ELSE CAST(CASE CAST(turn % {len(PLAN_SETS)} AS INTEGER) {cases} END
+                      AS VARCHAR[])
+            END AS affiliate_plans)
+          FROM (
+            SELECT *, row_number() OVER (PARTITION BY creator_id IS NULL ORDER BY order_id) AS turn
+            FROM read_parquet('{staged}')
+          )
+          ORDER BY order_id
+        ) TO '{orders}' (FORMAT parquet)
+        """
+    )
+    staged.unlink()

@@ -10,6 +10,7 @@ the rest of the suite pins to the platform's published numbers. CI runs one rule
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,7 +22,6 @@ from typer.testing import CliRunner
 
 from merchantry.cli.main import app
 from merchantry.fees import compute_fees
-from merchantry.ingest import ingest_dir
 from merchantry.kit.errors import InputError
 from merchantry.rulebook import load_rulebook
 from merchantry.scoring import score_shops
@@ -29,7 +29,7 @@ from merchantry.spark import tables
 from merchantry.spark.engine import SparkEngine, SparkRunFailed
 from merchantry.spark.fees import fee_tables, run_fees
 from merchantry.store.warehouse import connect
-from merchantry.synth import DEFAULT_START, generate
+from merchantry.synth import DEFAULT_START
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -49,57 +49,17 @@ LINE_ORDER = "ORDER BY rulebook, order_id, fee_kind"
 
 
 @pytest.fixture(scope="module")
-def market(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    root = tmp_path_factory.mktemp("spark-fees")
-    generate(root / "data", shops=10, days=6, seed=21, progress=False)
-    with_affiliate_plans(root / "data" / "orders.parquet")
-    con = connect(root / "market.duckdb")
-    ingest_dir(con, root / "data", progress=False)
+def market(
+    market_file: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    db = tmp_path_factory.mktemp("spark-fees") / "market.duckdb"
+    shutil.copy(market_file, db)
+    con = connect(db)
     score_shops(con, "douyin-score-2026-07", START, END)  # score-gated rules read these
     try:
         yield con
     finally:
         con.close()
-
-
-PLAN_SETS: tuple[str, ...] = (
-    "NULL",
-    "[]",
-    "['colonel']",
-    "['hosted_colonel', 'all_creators']",
-    "['designated']",
-    "['shop_targeted', 'pure_commission']",
-    "['platform_campaign']",
-    "['crowd_selected', 'all_creators']",
-    "['all_creators']",
-)
-"""Plan lists given to affiliate orders in turn: none recorded, an empty list, one plan,
-and plans of different priority together (the generator leaves the column empty)."""
-
-
-def with_affiliate_plans(orders: Path) -> None:
-    """Rewrite the generated orders file so that affiliate orders carry plan lists (in
-    turn from :data:`PLAN_SETS`, by order id); ingest then checks them like any input."""
-    cases = " ".join(f"WHEN {i} THEN {plans}" for i, plans in enumerate(PLAN_SETS))
-    staged = orders.with_name("orders.staged.parquet")
-    orders.rename(staged)
-    duckdb.execute(
-        f"""
-        COPY (
-          SELECT * EXCLUDE (turn) REPLACE (
-            CASE WHEN creator_id IS NULL THEN NULL
-                 ELSE CAST(CASE CAST(turn % {len(PLAN_SETS)} AS INTEGER) {cases} END
-                      AS VARCHAR[])
-            END AS affiliate_plans)
-          FROM (
-            SELECT *, row_number() OVER (PARTITION BY creator_id IS NULL ORDER BY order_id) AS turn
-            FROM read_parquet('{staged}')
-          )
-          ORDER BY order_id
-        ) TO '{orders}' (FORMAT parquet)
-        """
-    )
-    staged.unlink()
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:

@@ -20,6 +20,10 @@ from merchantry.model.tables import TABLES
 from merchantry.spark import tables
 from merchantry.spark.portable import (
     UnportableSQL,
+    bind,
+    first_value_tie_checks,
+    mark_first_values,
+    portable,
     problems_of,
     rewrite,
     spark_steps,
@@ -336,3 +340,91 @@ def test_the_ingest_checks_left_on_duckdb_are_named() -> None:
         "check_types: function json_extract",
         "check_types: function json_valid",
     }
+
+
+# --- the scoring stage's constructs -----------------------------------------------------
+
+
+def test_a_date_series_over_constant_days_is_carried_as_its_rows(
+    con: duckdb.DuckDBPyConnection, spark: SparkSession
+) -> None:
+    """The score grid's dates: DuckDB's exclusive ``range`` of days (across a month end),
+    and ``generate_series`` through its end, as VALUES on Spark."""
+    days = (
+        "CAST(CAST('2026-03-30' AS DATE) AS TIMESTAMP), "
+        "CAST(CAST('2026-04-02' AS DATE) AS TIMESTAMP), INTERVAL 1 DAY"
+    )
+    for fn, count in (("range", 3), ("generate_series", 4)):
+        sql = f"SELECT CAST({fn} AS DATE) AS d FROM {fn}({days}) ORDER BY d"
+        expected = duck(con, sql)
+        assert len(expected) == count
+        assert on_spark(spark, carried(sql)) == expected
+
+
+def test_unpivot_of_a_union_by_name_is_carried(
+    con: duckdb.DuckDBPyConnection, spark: SparkSession
+) -> None:
+    """The contributions' shape: branches with different measure columns, NULLs dropped."""
+    sql = """
+        SELECT k, m, v FROM (UNPIVOT (
+          SELECT id AS k, n AS a, d AS b FROM nums
+          UNION ALL BY NAME
+          SELECT id AS k, p AS c FROM nums WHERE id > 2
+        ) ON COLUMNS(* EXCLUDE (k)) INTO NAME m VALUE v)
+        ORDER BY k, m, v
+    """
+    expected = duck(con, sql)
+    assert len(expected) == 4 + 5 + 3  # n is NULL for id 4, and ids 1-2 have no c
+    assert (4, "a") not in {r[:2] for r in expected}
+    assert on_spark(spark, carried(sql)) == expected
+
+
+def test_a_filtered_window_aggregate_and_to_hours_are_carried(
+    con: duckdb.DuckDBPyConnection, spark: SparkSession
+) -> None:
+    sql = (
+        "SELECT id, avg(n) FILTER (WHERE p IS NOT NULL) OVER (PARTITION BY d > 0) AS m, "
+        "count(*) FILTER (WHERE n > 0) OVER () AS c, "
+        "TIMESTAMP '2026-03-01 20:00:00' + to_hours(CAST(d * 10 AS BIGINT)) AS t "
+        "FROM nums ORDER BY id"
+    )
+    assert on_spark(spark, carried(sql)) == duck(con, sql)
+
+
+def test_a_bound_list_is_membership(con: duckdb.DuckDBPyConnection, spark: SparkSession) -> None:
+    tree = sqlglot.parse_one(
+        "SELECT id, list_contains($kinds, CAST(n AS VARCHAR)), list_contains($none, "
+        "CAST(n AS VARCHAR)) FROM nums ORDER BY id",
+        read="duckdb",
+    )
+    params = {"kinds": ["7", "-1"], "none": []}
+    expected = duck(con, bind(tree, params).sql(dialect="duckdb"))
+    assert [r[1] for r in expected] == [True, False, True, None, True]
+    assert on_spark(spark, to_spark(tree, "test", params)) == expected
+
+
+FIRSTS = """
+SELECT g, arg_min(x, t) AS x_first, arg_max(x, t) AS x_last FROM (VALUES
+  (1, NULL, 1), (1, 'b', 2), (1, 'c', 3), (1, 'd', NULL),
+  (2, 'e', 5), (2, 'f', 5), (3, NULL, 1)
+) AS v(g, x, t) GROUP BY g ORDER BY g
+"""
+
+
+def test_first_values_skip_nulls_as_duckdb_and_ties_are_counted(
+    con: duckdb.DuckDBPyConnection, spark: SparkSession
+) -> None:
+    """DuckDB's arg_min skips a NULL value (group 1 gives 'b'); Spark's min_by would give
+    the NULL. Group 2 is tied at its first and last ``t``: the check counts it, and the
+    carried query agrees with DuckDB once the tie is gone."""
+    tree = sqlglot.parse_one(FIRSTS, read="duckdb")
+    assert "ARGMIN" in refusal(FIRSTS)
+    checks = first_value_tie_checks(tree)
+    assert len(checks) == 1
+    assert duck(con, checks[0][1].sql(dialect="duckdb")) == [(1,)]  # group 2, tied at t = 5
+    untied = sqlglot.parse_one(FIRSTS.replace("(2, 'f', 5)", "(2, 'f', 6)"), read="duckdb")
+    assert duck(con, first_value_tie_checks(untied)[0][1].sql(dialect="duckdb")) == [(0,)]
+    expected = duck(con, untied.sql(dialect="duckdb"))
+    assert expected == [(1, "b", "c"), (2, "e", "f"), (3, None, None)]
+    carried_sql = portable(mark_first_values(untied), "test").sql(dialect="spark")
+    assert on_spark(spark, carried_sql) == expected

@@ -29,17 +29,10 @@ def test_the_close_refusal_covers_the_seeding_legs() -> None:
     assert "ledger.seeding.STAGE_CLAWBACKS: ANYVALUE" in problems
 
 
-def test_scores_are_refused_naming_arg_min_and_pivot() -> None:
-    problems = "\n".join(stage_problems("score"))
-    assert "scoring.indicators.ORDERS_SQL: ARGMIN ×6" in problems
-    assert "PIVOT" in problems
-
-
 @pytest.mark.parametrize(
     ("args", "stage"),
     [
         (["close", "--from", "2026-03-01", "--to", "2026-03-02"], "close"),
-        (["score", "--rulebook", "douyin-score-2026-07", "--date", "2026-03-01"], "score"),
     ],
 )
 def test_commands_refuse_a_spark_engine_before_opening_anything(

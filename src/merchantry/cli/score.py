@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from merchantry.cli.engine import EngineOption
+from merchantry.cli.engine import EngineOption, SparkOutOption, SparkTablesOption
 from merchantry.cli.options import (
     DATE_FORMATS,
     DEFAULT_DB,
@@ -44,7 +44,7 @@ from merchantry.service.demo import extreme_shops
 from merchantry.service.runner import run_stage
 from merchantry.service.stages import score_stage
 from merchantry.spark.engine import parse_engine
-from merchantry.spark.unported import refuse as refuse_on_spark
+from merchantry.spark.scores import spark_score_stage
 
 diagnose_app = typer.Typer(help="Diagnosis: why a figure is what it is, and what would change it.")
 
@@ -104,19 +104,21 @@ def score_command(
     db: DbOption = DEFAULT_DB,
     dirs: RulebookDirsOption = None,
     engine: EngineOption = "duckdb",
+    spark_tables: SparkTablesOption = None,
+    spark_out: SparkOutOption = None,
 ) -> None:
     """Score every shop on every date (re-running replaces that rulebook's rows)."""
     console = Console()
     check_period(first.date(), day(to), ("--date", "--to"))
-    if parse_engine(engine) is not None:
-        raise refuse_on_spark("score")
+    on_spark = parse_engine(engine, spark_tables, spark_out)
     folders = rulebook_dirs(dirs)
-    require_stage(load_rulebook(rulebook, folders), (Stage.SCORE,), "merchantry score")
+    book = load_rulebook(rulebook, folders)
+    require_stage(book, (Stage.SCORE,), "merchantry score")
     with open_warehouse(db) as con:
         with progress(console, f"scoring under {rulebook}") as step:
             outcome = run_stage(
                 con,
-                score_stage(rulebook, folders),
+                score_stage(book) if on_spark is None else spark_score_stage(book, on_spark),
                 first.date(),
                 (to or first).date(),
                 progress=lambda text: step(f"{rulebook}: {text}"),

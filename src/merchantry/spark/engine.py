@@ -88,8 +88,11 @@ class SparkRunFailed(MerchantryError):
 
 def spark_failure(where: str, err: Exception) -> SparkRunFailed:
     """The error to show for a Spark exception: what ran, and Spark's first line."""
-    first = next((line for line in str(err).splitlines() if line.strip()), type(err).__name__)
-    return SparkRunFailed(f"Spark failed running {where}: {first.strip()}")
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    # a Py4J error's first line names the Java call; Spark's reason is the exception line
+    reason = next((line for line in lines if "Exception:" in line or "Error:" in line), None)
+    first = reason or (lines[0] if lines else type(err).__name__)
+    return SparkRunFailed(f"Spark failed running {where}: {first}")
 
 
 def run_steps(spark: SparkSession, steps: list[SparkStep], where: str) -> DataFrame:

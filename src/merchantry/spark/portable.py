@@ -36,9 +36,9 @@ What is refused and why (``docs/scale.md`` has the table):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Final
 
 import sqlglot.expressions as exp
@@ -98,13 +98,25 @@ def _where(node: exp.Expr) -> str:
 # --- parameters -----------------------------------------------------------------------
 
 
-def bind(tree: exp.Expr, params: Mapping[str, date | int | str]) -> exp.Expr:
-    """``tree`` with each ``$name`` parameter replaced by its value as a typed literal.
+Value = date | int | str | bool | Sequence[date | int | str]
+"""A bound parameter: a scalar, or a list (bound as a literal list)."""
+
+
+def bind(tree: exp.Expr, params: Mapping[str, Value] | Sequence[Value]) -> exp.Expr:
+    """``tree`` with each ``$name`` parameter (or each ``?``, in order, when ``params``
+    is a sequence) replaced by its value as a typed literal.
 
     A parameter without a value is an error naming it (a Spark query has no binding).
     """
     tree = tree.copy()
-    for node in list(tree.find_all(exp.Placeholder, exp.Parameter)):
+    nodes = list(tree.find_all(exp.Placeholder, exp.Parameter))
+    if not isinstance(params, Mapping):
+        if len(nodes) != len(params):
+            raise KeyError(f"SQL has {len(nodes)} `?` parameters, {len(params)} values given")
+        for node, value in zip(nodes, params, strict=True):
+            node.replace(_literal(value))
+        return tree
+    for node in nodes:
         name = node.name
         if name not in params:
             raise KeyError(f"SQL parameter ${name} has no value")
@@ -112,12 +124,16 @@ def bind(tree: exp.Expr, params: Mapping[str, date | int | str]) -> exp.Expr:
     return tree
 
 
-def _literal(value: date | int | str) -> exp.Expr:
+def _literal(value: Value) -> exp.Expr:
+    if isinstance(value, bool):
+        return exp.true() if value else exp.false()
     if isinstance(value, date):
         return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
     if isinstance(value, int):
         return exp.Literal.number(value)
-    return exp.Literal.string(value)
+    if isinstance(value, str):
+        return exp.Literal.string(value)
+    return exp.Array(expressions=[_literal(v) for v in value])
 
 
 # --- rewrites: same meaning on both engines --------------------------------------------
@@ -348,9 +364,245 @@ def _non_null_literal(node: exp.Expr) -> bool:
     return isinstance(node, exp.Literal)
 
 
+def literal_list_membership(tree: exp.Expr) -> exp.Expr:
+    """``list_contains([v1, v2, …], x)`` with a literal list of non-NULL values (a bound
+    list parameter) as ``x IN (v1, v2, …)``: NULL for a NULL ``x``, TRUE when found,
+    FALSE otherwise, on both engines (an empty list: FALSE, or NULL for a NULL ``x``)."""
+    for node in list(tree.find_all(exp.ArrayContains)):
+        values, wanted = node.this, node.expression
+        if not isinstance(values, exp.Array) or wanted is None:
+            continue
+        items = list(values.expressions)
+        if not all(isinstance(v, exp.Literal | exp.Cast) and _constant(v) for v in items):
+            continue
+        if items:
+            node.replace(
+                exp.paren(exp.In(this=wanted.copy(), expressions=[v.copy() for v in items]))
+            )
+            continue
+        empty = (
+            exp.Case()
+            .when(
+                exp.Is(this=wanted.copy(), expression=exp.Null()), exp.cast(exp.Null(), "BOOLEAN")
+            )
+            .else_(exp.false())
+        )
+        node.replace(exp.paren(empty))
+    return tree
+
+
+def _constant(node: exp.Expr) -> bool:
+    """A literal, or a cast of one (a bound date): no column, no NULL."""
+    return not list(node.find_all(exp.Column, exp.Null))
+
+
+def hours_interval(tree: exp.Expr) -> exp.Expr:
+    """DuckDB's ``to_hours(n)`` as ``n * INTERVAL '1' HOUR``: the same interval on both
+    engines (Spark has no ``to_hours``)."""
+    for node in list(tree.find_all(exp.Anonymous)):
+        if node.name.lower() != "to_hours" or len(node.expressions) != 1:
+            continue
+        hour = exp.Interval(this=exp.Literal.string("1"), unit=exp.var("HOUR"))
+        node.replace(
+            exp.paren(exp.Mul(this=exp.paren(node.expressions[0].copy()), expression=hour))
+        )
+    return tree
+
+
+def _constant_day(node: exp.Expr | None) -> date | None:
+    """The day of ``CAST(CAST('YYYY-MM-DD' AS DATE) AS TIMESTAMP)`` (or of a date literal
+    cast once), else None."""
+    while isinstance(node, exp.Cast):
+        node = node.this
+    if isinstance(node, exp.Literal) and node.is_string:
+        try:
+            return date.fromisoformat(node.name)
+        except ValueError:
+            return None
+    return None
+
+
+def _one_day(node: exp.Expr | None) -> bool:
+    if not isinstance(node, exp.Interval):
+        return False
+    unit = node.args.get("unit")
+    return (
+        (_int_literal(node.this) == 1 or node.this.name == "1")
+        and unit is not None
+        and unit.name.upper() == "DAY"
+    )
+
+
+def date_series_values(tree: exp.Expr) -> exp.Expr:
+    """``FROM range(<day a>, <day b>, INTERVAL 1 DAY)`` over constant days (the score
+    grid's dates) as ``FROM (VALUES (TIMESTAMP a), …, (TIMESTAMP b - 1 day)) AS (range)``:
+    the very rows DuckDB's exclusive ``range`` gives (``generate_series``: through ``b``).
+    Spark's ``sequence`` is inclusive and counts down when a > b; VALUES has no such trap.
+    An empty series is left for the check to refuse."""
+    for node in list(tree.find_all(exp.GenerateSeries)):
+        table = node.parent
+        first, last = _constant_day(node.args.get("start")), _constant_day(node.args.get("end"))
+        if not isinstance(table, exp.Table) or first is None or last is None:
+            continue
+        if not _one_day(node.args.get("step")):
+            continue
+        exclusive = bool(node.args.get("is_end_exclusive"))
+        count = (last - first).days + (0 if exclusive else 1)
+        if count <= 0:
+            continue
+        name = "range" if exclusive else "generate_series"
+        alias = table.args.get("alias")
+        alias_name = alias.name if isinstance(alias, exp.TableAlias) and alias.name else "__series"
+        rows = [
+            exp.Tuple(
+                expressions=[
+                    exp.cast(
+                        exp.Literal.string(
+                            datetime.combine(
+                                first + timedelta(days=i), datetime.min.time()
+                            ).isoformat(sep=" ")
+                        ),
+                        "TIMESTAMP",
+                    )
+                ]
+            )
+            for i in range(count)
+        ]
+        values = exp.Values(
+            expressions=rows,
+            alias=exp.TableAlias(
+                this=exp.to_identifier(alias_name), columns=[exp.to_identifier(name)]
+            ),
+        )
+        table.replace(values)
+    return tree
+
+
+def window_filter_as_case(tree: exp.Expr) -> exp.Expr:
+    """``agg(x) FILTER (WHERE c) OVER (…)`` as ``agg(CASE WHEN c THEN x END) OVER (…)``
+    (``count(*)``: ``count(CASE WHEN c THEN 1 END)``): the same rows aggregated; Spark
+    takes no FILTER on a window function."""
+    for window in list(tree.find_all(exp.Window)):
+        filtered = window.this
+        if not isinstance(filtered, exp.Filter):
+            continue
+        agg, where = filtered.this, filtered.expression
+        condition = where.this if isinstance(where, exp.Where) else where
+        agg = agg.copy()
+        arg = agg.this
+        kept = exp.Literal.number(1) if arg is None or isinstance(arg, exp.Star) else arg.copy()
+        agg.set("this", exp.Case().when(condition.copy(), kept))
+        window.set("this", agg)
+    return tree
+
+
+def unpivot_union_by_name(tree: exp.Expr) -> exp.Expr:
+    """``UNPIVOT (<select> UNION ALL BY NAME <select> …) ON COLUMNS(* EXCLUDE (keys…))
+    INTO NAME m VALUE v`` as one plain ``UNION ALL`` giving ``keys…, '<column>' AS m,
+    CAST(<column> AS BIGINT) AS v`` for each measure column of every branch,
+    keeping rows whose ``v`` is not NULL (DuckDB's UNPIVOT drops NULL values; a column a
+    branch lacks is NULL under BY NAME, so it gives no row). Spark has neither BY NAME
+    nor DuckDB's ``COLUMNS``; only integer measures are carried (the cast is checked by
+    Spark's ANSI mode). Each branch is computed once and crossed with the VALUES of its
+    measure names (``CASE name WHEN 'a' THEN a …`` picks the value)."""
+    for pivot in list(tree.find_all(exp.Pivot)):
+        if not pivot.args.get("unpivot"):
+            continue
+        carried = _unpivot_by_name(pivot)
+        if carried is not None:
+            pivot.replace(carried)
+    return tree
+
+
+def _union_leaves(node: exp.Expr) -> list[exp.Select] | None:
+    if isinstance(node, exp.Select):
+        return [node]
+    if isinstance(node, exp.Union) and node.args.get("by_name") and not node.args.get("distinct"):
+        left, right = _union_leaves(node.this), _union_leaves(node.expression)
+        return None if left is None or right is None else left + right
+    return None
+
+
+def _unpivot_by_name(pivot: exp.Pivot) -> exp.Expr | None:
+    into = pivot.args.get("into")
+    source = pivot.this
+    if (
+        not isinstance(into, exp.UnpivotColumns)
+        or len(into.expressions) != 1
+        or not isinstance(source, exp.Subquery)
+        or len(pivot.expressions) != 1
+        or not isinstance(pivot.expressions[0], exp.Columns)
+        or not isinstance(pivot.expressions[0].this, exp.Star)
+    ):
+        return None
+    name_col, value_col = into.this.name, into.expressions[0].name
+    keys = [c.name for c in pivot.expressions[0].this.args.get("except_") or []]
+    body = source.this.copy()
+    with_ = body.args.get(WITH_KEY)
+    body.set(WITH_KEY, None)
+    leaves = _union_leaves(body)
+    if not keys or leaves is None:
+        return None
+    parts: list[exp.Select] = []
+    for index, leaf in enumerate(leaves):
+        named = {p.alias_or_name: p for p in leaf.expressions}
+        if any(k not in named for k in keys) or any(
+            isinstance(p, exp.Star) or not p.alias_or_name for p in leaf.expressions
+        ):
+            return None
+        measures = [c for c in named if c not in keys]
+        if not measures:
+            continue
+        # the branch once, crossed with its measure names (copies of the branch per
+        # measure would make Spark plan the branch's joins dozens of times)
+        branch, names = f"__branch{index}", f"__names{index}"
+        which = exp.column(name_col, table=names)
+        value = exp.Case(this=which.copy())
+        for column in measures:
+            value = value.when(
+                exp.Literal.string(column), exp.cast(exp.column(column, table=branch), "BIGINT")
+            )
+        rows = [exp.Tuple(expressions=[exp.Literal.string(c)]) for c in measures]
+        parts.append(
+            exp.select(
+                *[exp.column(k, table=branch) for k in keys],
+                exp.alias_(which, name_col),
+                exp.alias_(value, value_col),
+            )
+            .from_(leaf.copy().subquery(branch))
+            .join(
+                exp.Values(
+                    expressions=rows,
+                    alias=exp.TableAlias(
+                        this=exp.to_identifier(names), columns=[exp.to_identifier(name_col)]
+                    ),
+                ),
+                join_type="CROSS",
+            )
+        )
+    if not parts:
+        return None
+    union: exp.Query = parts[0]
+    for part in parts[1:]:
+        union = exp.union(union, part, distinct=False)
+    kept = (
+        exp.select(*[exp.column(k) for k in keys], exp.column(name_col), exp.column(value_col))
+        .from_(union.subquery("__unpivoted"))
+        .where(exp.column(value_col).is_(exp.Null()).not_())
+    )
+    if isinstance(with_, exp.With):
+        kept.set(WITH_KEY, with_)
+    return kept
+
+
 Rewrite = Callable[[exp.Expr], exp.Expr]
 
 REWRITES: Final[tuple[Rewrite, ...]] = (
+    unpivot_union_by_name,
+    date_series_values,
+    hours_interval,
+    window_filter_as_case,
+    literal_list_membership,
     asof_as_window,
     plain_ctes,
     explicit_null_order,
@@ -361,6 +613,104 @@ REWRITES: Final[tuple[Rewrite, ...]] = (
     null_aware_list_contains,
 )
 """Applied in order; each keeps the DuckDB meaning and makes it Spark's too."""
+
+
+# --- first values: carried only where ties were checked -------------------------------
+
+TIES_CHECKED: Final = "ties_checked"
+"""Meta flag of an ``arg_min``/``arg_max`` whose ties a query on the data has ruled out
+(:func:`first_value_tie_checks`); the check refuses every other one."""
+
+
+def mark_first_values(tree: exp.Expr) -> exp.Expr:
+    """Each ``arg_min(x, t)`` / ``arg_max(x, t)`` as ``min_by``/``max_by(x, CASE WHEN x IS
+    NOT NULL THEN t END)``, flagged :data:`TIES_CHECKED`. DuckDB skips rows whose ``x``
+    or ``t`` is NULL; Spark's ``min_by`` skips only a NULL ``t`` (and would return a
+    NULL ``x``), so ``t`` is made NULL where ``x`` is. Run only together with the
+    queries of :func:`first_value_tie_checks`, which must all find nothing: with two
+    different ``x`` at the same first ``t`` each engine picks one, not the same one."""
+    for node in list(tree.find_all(exp.ArgMin, exp.ArgMax)):
+        x, t = node.this, node.expression
+        if x is None or t is None:
+            continue
+        when = exp.Case().when(exp.Is(this=x.copy(), expression=exp.Null()).not_(), t.copy())
+        carried = type(node)(this=x.copy(), expression=when)
+        carried.meta[TIES_CHECKED] = True
+        node.replace(carried)
+    return tree
+
+
+def first_value_tie_checks(tree: exp.Expr) -> list[tuple[str, exp.Expr]]:
+    """For each ``SELECT … GROUP BY`` holding ``arg_min``/``arg_max``: (the aggregates, a
+    query counting the groups where some ``x`` has two different non-NULL values at its
+    first (last) ``t``). The query keeps the statement's CTEs, FROM, joins and WHERE."""
+    root_with = tree.args.get(WITH_KEY) if isinstance(tree, exp.Query) else None
+    if isinstance(tree, exp.Create | exp.Insert):
+        inner = tree.expression
+        root_with = inner.args.get(WITH_KEY) if isinstance(inner, exp.Query) else None
+    checks: list[tuple[str, exp.Expr]] = []
+    selects: list[exp.Select] = []
+    for node in tree.find_all(exp.ArgMin, exp.ArgMax):
+        select = node.find_ancestor(exp.Select)
+        if select is not None and all(select is not s for s in selects):
+            selects.append(select)
+    for select in selects:
+        checks.append(_tie_check(select, root_with))
+    return checks
+
+
+def _tie_check(select: exp.Select, with_: exp.Expr | None) -> tuple[str, exp.Expr]:
+    group = select.args.get("group")
+    keys = list(group.expressions) if isinstance(group, exp.Group) else []
+    firsts = [
+        n for n in select.find_all(exp.ArgMin, exp.ArgMax) if n.find_ancestor(exp.Select) is select
+    ]
+    inner = select.copy()
+    inner.set(WITH_KEY, None)
+    projections: list[exp.Expr] = [exp.alias_(k.copy(), f"__g{i}") for i, k in enumerate(keys)]
+    outer_cols: list[exp.Expr] = [exp.column(f"__g{i}") for i in range(len(keys))]
+    tied: list[exp.Expr] = []
+    by_t: dict[str, int] = {}
+    for node in firsts:
+        t_sql = node.expression.sql(dialect=READ)
+        if t_sql not in by_t:
+            by_t[t_sql] = len(by_t)
+            projections.append(exp.alias_(node.expression.copy(), f"__t{by_t[t_sql]}"))
+    ts = {n.expression.sql(dialect=READ): n.expression for n in firsts}
+    group_by = [k.copy() for k in keys] + [t.copy() for t in ts.values()]
+    for j, node in enumerate(firsts):
+        i = by_t[node.expression.sql(dialect=READ)]
+        t_col = exp.column(f"__t{i}")
+        projections.append(
+            exp.alias_(exp.Count(this=exp.Distinct(expressions=[node.this.copy()])), f"__n{j}")
+        )
+        edge = "min" if isinstance(node, exp.ArgMin) else "max"
+        first_t = exp.Window(
+            this=exp.func(edge, exp.Case().when(exp.column(f"__n{j}") > 0, t_col.copy())),
+            partition_by=[exp.column(f"__g{k}") for k in range(len(keys))] or None,
+        )
+        outer_cols.append(exp.alias_(first_t, f"__f{j}"))
+        outer_cols.append(exp.column(f"__n{j}"))
+        outer_cols.append(t_col.copy())
+        tied.append(
+            exp.and_(
+                exp.column(f"__n{j}") > 1,
+                exp.EQ(this=t_col.copy(), expression=exp.column(f"__f{j}")),
+            )
+        )
+    inner.set("expressions", projections)
+    inner.set("group", exp.Group(expressions=group_by))
+    inner.set("having", None)
+    seen = ", ".join(dict.fromkeys(_where(n) for n in firsts))
+    ranked = exp.select(*outer_cols).from_(inner.subquery("__groups"))
+    query = (
+        exp.select(exp.Count(this=exp.Star()))
+        .from_(ranked.subquery("__firsts"))
+        .where(exp.or_(*tied))
+    )
+    if isinstance(with_, exp.With):
+        query.set(WITH_KEY, with_.copy())
+    return seen, query
 
 
 # --- checks: what is left that would change meaning ------------------------------------
@@ -391,11 +741,22 @@ REFUSED: Final[dict[type[exp.Expr], str]] = {
 def refuse_nodes(tree: exp.Expr) -> list[Problem]:
     found = []
     for node in tree.walk():
+        if node.meta.get(TIES_CHECKED) or _exploded_literals(node):
+            continue
         for kind, reason in REFUSED.items():
             if isinstance(node, kind):
                 found.append(Problem(node.key.upper(), reason, _where(node)))
                 break
     return found
+
+
+def _exploded_literals(node: exp.Expr) -> bool:
+    """A literal list that is exploded (DuckDB ``unnest([7, 30])``): rows, no indexing."""
+    return (
+        isinstance(node, exp.Array)
+        and isinstance(node.parent, exp.Explode)
+        and all(_constant(v) for v in node.expressions)
+    )
 
 
 def refuse_unknown_functions(tree: exp.Expr) -> list[Problem]:

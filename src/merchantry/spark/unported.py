@@ -1,6 +1,6 @@
 """Stages whose SQL does not yet go to Spark, and exactly why (the check's own findings).
 
-``--engine spark`` on ``merchantry close`` or ``merchantry score`` runs the portability
+``--engine spark`` on ``merchantry close`` runs the portability
 check over the statements the stage runs (its module-level SQL, as DuckDB executes it)
 and refuses with every construct it finds, so the answer names the work left instead of
 a Spark parse error halfway through a run. When a stage is carried (a Spark path
@@ -30,7 +30,6 @@ STAGE_MODULES: Final[dict[str, tuple[str, ...]]] = {
         "merchantry.ledger.seeding",
         "merchantry.ledger.reserve",
     ),
-    "score": ("merchantry.scoring.indicators", "merchantry.scoring.inputs"),
 }
 """Where each unported stage's statements live."""
 
