@@ -46,6 +46,7 @@ from merchantry.synth.creator_duties import draw_colonel_fees, draw_creator_viol
 from merchantry.synth.cs_notes import add_notes
 from merchantry.synth.fulfilment import build_logistics, draw_causes, draw_journey
 from merchantry.synth.listings import draw_captions, plant_listings
+from merchantry.synth.lone_abusers import top_up_lone_abusers
 from merchantry.synth.lookalikes import plant_lookalikes
 from merchantry.synth.orders import OrderBatch, draw_orders, epoch_seconds
 from merchantry.synth.output import FORMATS, TableSink, write_csv
@@ -89,6 +90,8 @@ _SEEDING: Final = 7
 _LISTINGS: Final = 8
 _SCOPES: Final = 11
 """Special industries, store kinds, installation, affiliate plans, counterfeits (scopes.py)."""
+_LONE_ABUSERS: Final = 9
+"""Lone abusers and heavy returners topped up to a measurable number (lone_abusers.py)."""
 _CAPTIONS: Final = 12
 _CREATOR_DUTIES: Final = 14
 """Colonel fee rates of colonel-plan sales and creator violations (creator_duties.py)."""
@@ -156,6 +159,7 @@ def generate(
     sinks["marketplace"].append(marketplace_row(MARKETPLACE))
     pop = draw_population(stream(seed, _POPULATION), shops, start)
     pop = widen_population(stream(seed, _SCOPES), pop)
+    pop = top_up_lone_abusers(stream(seed, _LONE_ABUSERS), pop)
     for name, data in pop.tables.items():
         sinks[name].append(data)
     plants = draw_plants(stream(seed, _PLANTS), pop)
