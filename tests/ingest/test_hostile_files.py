@@ -120,14 +120,16 @@ def test_every_quarantined_row_reaches_the_quarantine_file(
 
 
 def test_entries_not_read_are_each_named_with_why(valid_dir: Path, tmp_path: Path):
-    """The generator's truth folder, another folder and a stray file are reported, each with
-    its own reason (never silently skipped, never a folder called a file name)."""
+    """The generator's truth folder is named as ground truth left out on purpose (not an
+    unknown file); another folder and a stray file are reported, each with its own reason
+    (never silently skipped, never a folder called a file name)."""
     (valid_dir / "truth").mkdir(exist_ok=True)
     (valid_dir / "archive").mkdir()
     (valid_dir / "notes.txt").write_text("hello", encoding="utf-8")
     result = _ingest(str(valid_dir), "--db", str(tmp_path / "w.duckdb"))
     assert result.returncode == 0, _one_line(result)
     said = _one_line(result)
-    assert f"{valid_dir / 'truth'}: a folder: the generator's ground truth" in said
+    assert f"note {valid_dir / 'truth'}: ground truth written by `merchantry generate`" in said
+    assert f"unknown file {valid_dir / 'truth'}" not in said
     assert f"{valid_dir / 'archive'}: a folder: ingest reads the files of one folder" in said
     assert f"{valid_dir / 'notes.txt'}: file name names no table" in said

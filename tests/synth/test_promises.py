@@ -14,17 +14,52 @@ def _fulfilment(market: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return market
 
 
-def test_every_order_must_be_picked_up_by_the_end_of_the_next_day(
+def test_every_ordinary_order_must_be_picked_up_by_the_end_of_the_next_day(
     market: duckdb.DuckDBPyConnection,
 ) -> None:
-    """Douyin's in-stock rule: 23:59:59 of the day after payment, for every order."""
+    """Douyin's in-stock rule: 23:59:59 of the day after payment, for every domestic
+    shop's order (instant retail and cross-border have promises of their own)."""
     wrong = scalar(
         market,
-        "SELECT count(*) FROM orders WHERE ship_by_at IS DISTINCT FROM "
+        "SELECT count(*) FROM orders JOIN shops USING (shop_id) "
+        "WHERE business_mode = 'domestic' AND ship_by_at IS DISTINCT FROM "
         "CAST(CAST(paid_at AS DATE) + 2 AS TIMESTAMP) - INTERVAL 1 SECOND",
     )
     assert wrong == 0
     assert scalar(market, "SELECT count(*) FROM orders") > 10_000
+
+
+def test_instant_retail_promises_hours_and_cross_border_more_days(
+    market: duckdb.DuckDBPyConnection,
+) -> None:
+    """Each business mode has its own promises, and its parcels mostly keep them."""
+    rows = market.execute(
+        """SELECT s.business_mode, count(*),
+                  max(date_diff('minute', o.paid_at, o.ship_by_at)),
+                  max(date_diff('minute', o.paid_at, o.promised_delivery_at)),
+                  min(date_diff('minute', o.paid_at, o.ship_by_at)),
+                  min(date_diff('minute', o.paid_at, o.promised_delivery_at)),
+                  avg(CAST(d.delivered_at <= o.promised_delivery_at AS INTEGER)),
+                  avg(date_diff('minute', o.paid_at, d.delivered_at))
+           FROM orders o JOIN shops s USING (shop_id)
+           LEFT JOIN (SELECT order_id, min(event_at) AS delivered_at FROM logistics_events
+                      WHERE event = 'delivered' GROUP BY 1) d USING (order_id)
+           GROUP BY 1"""
+    ).fetchall()
+    mode = {r[0]: r[1:] for r in rows}
+    assert set(mode) == {"domestic", "instant_retail", "cross_border"}
+    assert all(m[0] > 50 for m in mode.values())  # every mode sells
+    instant, cross, domestic = mode["instant_retail"], mode["cross_border"], mode["domestic"]
+    # instant retail: handed over within the hour, at the door within hours
+    assert instant[1] <= 60
+    assert instant[2] <= 4 * 60
+    assert instant[6] < 4 * 60
+    assert instant[5] > 0.8
+    # cross-border: both promises later than any domestic order's, and mostly kept
+    assert cross[3] > domestic[1]
+    assert cross[4] > domestic[2]
+    assert cross[6] > 2 * domestic[6]
+    assert cross[5] > 0.8
 
 
 def test_delivery_promises_grow_with_distance_and_bulk(market: duckdb.DuckDBPyConnection) -> None:
@@ -34,7 +69,8 @@ def test_delivery_promises_grow_with_distance_and_bulk(market: duckdb.DuckDBPyCo
                            WHEN o.ship_to_region = s.region THEN 'same' ELSE 'other' END,
                       avg(date_diff('day', CAST(o.paid_at AS DATE),
                                      CAST(o.promised_delivery_at AS DATE)))
-               FROM orders o JOIN shops s USING (shop_id) GROUP BY 1"""
+               FROM orders o JOIN shops s USING (shop_id)
+               WHERE s.business_mode = 'domestic' GROUP BY 1"""
         ).fetchall()
     )
     assert 2 <= days["same"] < days["other"] < days["remote"]
@@ -42,8 +78,9 @@ def test_delivery_promises_grow_with_distance_and_bulk(market: duckdb.DuckDBPyCo
     assert (
         scalar(
             market,
-            "SELECT count(*) FROM orders WHERE promised_delivery_at <= ship_by_at "
-            "OR strftime(promised_delivery_at, '%H:%M:%S') <> '23:59:59'",
+            "SELECT count(*) FROM orders JOIN shops USING (shop_id) "
+            "WHERE promised_delivery_at <= ship_by_at OR (business_mode <> 'instant_retail' "
+            "AND strftime(promised_delivery_at, '%H:%M:%S') <> '23:59:59')",
         )
         == 0
     )

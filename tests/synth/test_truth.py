@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 
 from merchantry.model.tables import TABLES
 from merchantry.synth import GenerateSummary
+from merchantry.synth.lone_abusers import LONE_GRADES, MIN_PER_GRADE
 from tests.synth.market import scalar
 
 TRUTH_FILES = {
@@ -161,3 +162,34 @@ def test_decoys_are_shared_by_many_honest_buyers(market: duckdb.DuckDBPyConnecti
         assert buyers >= 10, decoy  # far bigger than any ring (3–8 accounts)
         assert refund_only < 0.2, decoy
         assert not has_ring_member, decoy
+
+
+def test_every_lone_grade_is_planted_in_measurable_numbers(
+    market: duckdb.DuckDBPyConnection,
+) -> None:
+    """A market too small to plant 20 lone abusers and decoys per grade on its own share
+    (240 shops: 9) is topped up to 20 each, recruited outside rings and decoys; their
+    claim rates still follow their grade."""
+    counts = dict(
+        market.execute(
+            "SELECT grade, count(DISTINCT buyer_id) FROM truth_refund_abusers GROUP BY 1"
+        ).fetchall()
+    )
+    assert all(counts[g] >= MIN_PER_GRADE for g in LONE_GRADES)
+    assert int(scalar(market, "SELECT count(*) FROM shops")) * 0.04 < MIN_PER_GRADE
+    in_rings = scalar(
+        market,
+        "SELECT count(*) FROM truth_refund_abusers WHERE grade IN ('careful', 'mimic', "
+        "'heavy_returner') AND (ring_id IS NOT NULL OR buyer_id IN "
+        "(SELECT buyer_id FROM truth_refund_rings))",
+    )
+    assert in_rings == 0
+    claim_rate = dict(
+        market.execute(
+            """SELECT coalesce(t.grade, 'honest'), count(a.case_id) / count(DISTINCT o.order_id)
+               FROM orders o LEFT JOIN truth_refund_abusers t USING (buyer_id)
+               LEFT JOIN after_sales a USING (order_id) GROUP BY 1"""
+        ).fetchall()
+    )
+    assert claim_rate["careful"] > 2 * claim_rate["honest"]
+    assert claim_rate["heavy_returner"] > claim_rate["honest"]

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 import duckdb
 from rich.console import Console
@@ -113,13 +113,31 @@ class _Planned:
     unknown: list[SkippedFile]
     retries: dict[int, tuple[list[int], int]]
     """File index -> (rows to read again, reads of the file so far)."""
+    truth: tuple[str, ...] = ()
+    """Notes on the generator's ground-truth folder, left out knowingly."""
+
+
+GROUND_TRUTH_DIR: Final = "truth"
+"""The sub-folder where ``merchantry generate`` writes its planted answers."""
+
+
+def _is_ground_truth(path: Path) -> bool:
+    """The generator's ``truth/`` folder: answers for the evaluations, never events."""
+    return path.is_dir() and path.name == GROUND_TRUTH_DIR
+
+
+def ground_truth_note(path: Path) -> str:
+    """What ingest says about a generated data folder's ``truth/`` (left out on purpose)."""
+    return (
+        f"{path}: ground truth written by `merchantry generate` (the planted answers that "
+        "`risk evaluate`, `returns evaluate` and the like read with --truth), not input: "
+        "not ingested"
+    )
 
 
 def _not_read_because(path: Path) -> str:
     """Why an entry of the input folder is not read, in the user's terms."""
     if path.is_dir():
-        if path.name == "truth":
-            return "a folder: the generator's ground truth (answers for evaluation), not events"
         return "a folder: ingest reads the files of one folder, not its sub-folders"
     return "file name names no table (expected <table>[-NNNNN].csv|parquet|jsonl)"
 
@@ -145,8 +163,11 @@ def _plan(con: duckdb.DuckDBPyConnection, directory: Path) -> _Planned:
                 continue
             retries[len(files)] = (rows, reads)
         files.append(f)
-    unknown = [SkippedFile(str(p), _not_read_because(p)) for p in unknown_paths]
-    return _Planned(files, skipped, unknown, retries)
+    unknown = [
+        SkippedFile(str(p), _not_read_because(p)) for p in unknown_paths if not _is_ground_truth(p)
+    ]
+    truth = tuple(ground_truth_note(p) for p in unknown_paths if _is_ground_truth(p))
+    return _Planned(files, skipped, unknown, retries, truth)
 
 
 def _ingest_key(planned: _Planned) -> str:
@@ -380,6 +401,7 @@ def _ingest(
             planned = _plan(con, directory)
             ingest_id = _ingest_key(planned)
             skipped, unknown = planned.skipped, planned.unknown
+            notes = planned.truth
             with transaction(con):
                 reports = _ingest_auto(con, planned, ingest_id, ui, encoding, warnings)
                 if target is not None:

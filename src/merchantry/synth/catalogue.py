@@ -12,7 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from merchantry.synth.scope_catalogue import BULKY_CODES, leaf_nouns, profile
+from merchantry.synth.scope_catalogue import (
+    BULKY_CODES,
+    LEAF_PRICE_FACTORS,
+    leaf_names,
+    leaf_nouns,
+    profile,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,10 +255,10 @@ RULEBOOK_INDUSTRIES: Final[dict[str, str]] = {
 }
 """Industry codes the shipped rulebooks name beyond the core :data:`INDUSTRIES`, with the
 platform's name. Each is also a *special industry* of the generator (:data:`SPECIAL_INDUSTRIES`,
-one leaf of the same code): the core shop mix draws none, and a few percent of shops are moved
-into them afterwards from their own random stream (``synth/scopes.py``), so every rule keyed
-on one of these codes meets generated rows. A test holds every code a shipped rulebook names
-to this list or :data:`INDUSTRIES`, so a misspelt code is caught."""
+with several leaves of the same code): the core shop mix draws none, and a few percent of
+shops are moved into them afterwards from their own random stream (``synth/scopes.py``), so
+every rule keyed on one of these codes meets generated rows. A test holds every code a
+shipped rulebook names to this list or :data:`INDUSTRIES`, so a misspelt code is caught."""
 
 _CORE_BY_CODE: Final = {ind.code: ind for ind in INDUSTRIES}
 
@@ -282,15 +288,17 @@ INDUSTRY_INDEX: Final = {ind.code: i for i, ind in enumerate(ALL_INDUSTRIES)}
 
 SPECIAL_LEAVES: Final[tuple[Leaf, ...]] = tuple(
     Leaf(
-        leaf_nouns(ind.name)[0],
+        name,
         ind.code,
         profile(ind.code).after_sales_days,
-        profile(ind.code).price_yuan * 100 - 10,
-        leaf_nouns(ind.name),
+        max(round(profile(ind.code).price_yuan * LEAF_PRICE_FACTORS[k % 4]), 1) * 100 - 10,
+        (name, *leaf_nouns(ind.name)[:1]),
     )
     for ind in SPECIAL_INDUSTRIES
+    for k, name in enumerate(leaf_names(ind.code, ind.name))
 )
-"""One leaf per special industry, named after it (its category industry is its code)."""
+"""Several leaves per special industry (its category industry is its code), priced around
+the industry's profile price (``scope_catalogue.LEAF_NAMES``)."""
 
 LEAVES: Final[tuple[Leaf, ...]] = CORE_LEAVES + SPECIAL_LEAVES
 """Every leaf: the core ones first, so their ids and indices never move."""

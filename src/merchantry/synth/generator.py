@@ -41,13 +41,15 @@ from merchantry.synth.activity import (
 )
 from merchantry.synth.aftersales import draw_cases, draw_reviews
 from merchantry.synth.agents import Roster, assign_agents, draw_agents
+from merchantry.synth.business_modes import promise_by_mode, shop_modes, travel_by_mode
 from merchantry.synth.captions import plant_captions
 from merchantry.synth.creator_duties import draw_colonel_fees, draw_creator_violations
 from merchantry.synth.cs_notes import add_notes
 from merchantry.synth.fulfilment import build_logistics, draw_causes, draw_journey
 from merchantry.synth.listings import draw_captions, plant_listings
+from merchantry.synth.lone_abusers import top_up_lone_abusers
 from merchantry.synth.lookalikes import plant_lookalikes
-from merchantry.synth.orders import OrderBatch, draw_orders, epoch_seconds
+from merchantry.synth.orders import EXTRA_TRANSIT_DAYS, OrderBatch, draw_orders, epoch_seconds
 from merchantry.synth.output import FORMATS, TableSink, write_csv
 from merchantry.synth.population import Population, draw_population
 from merchantry.synth.programs import DEFAULT_UPLIFT_BP, plant_uplift
@@ -89,6 +91,10 @@ _SEEDING: Final = 7
 _LISTINGS: Final = 8
 _SCOPES: Final = 11
 """Special industries, store kinds, installation, affiliate plans, counterfeits (scopes.py)."""
+_STREAM_9: Final = 9
+"""Lone abusers and heavy returners topped up to a measurable number (lone_abusers.py; the
+stream itself), special-industry SKUs spread over their leaves (sub-stream 1), the parcels
+of instant-retail and cross-border orders (sub-stream 2, then the day; business_modes.py)."""
 _CAPTIONS: Final = 12
 _CREATOR_DUTIES: Final = 14
 _QUICK_COPIES: Final = 15
@@ -156,7 +162,8 @@ def generate(
     sinks = {t.name: TableSink(t, out, fmt) for t in TABLES}
     sinks["marketplace"].append(marketplace_row(MARKETPLACE))
     pop = draw_population(stream(seed, _POPULATION), shops, start)
-    pop = widen_population(stream(seed, _SCOPES), pop)
+    pop = widen_population(stream(seed, _SCOPES), pop, leaf_rng=stream(seed, _STREAM_9, 1))
+    pop = top_up_lone_abusers(stream(seed, _STREAM_9), pop)
     for name, data in pop.tables.items():
         sinks[name].append(data)
     plants = draw_plants(stream(seed, _PLANTS), pop)
@@ -231,10 +238,16 @@ def _generate_day(
     scopes = stream(seed, _SCOPES, day)
     batch = draw_orders(rng["orders"], pop, day, day_date, orders_per_shop_day)
     batch = scope_orders(scopes, batch)
+    modes = shop_modes(pop)
+    batch = promise_by_mode(modes, batch, EXTRA_TRANSIT_DAYS[pop.buyers.province[batch.buyer]])
     cause = draw_causes(rng["causes"], pop, batch)
-    journey = plant_causes(
-        rng["plants"], plants, batch, draw_journey(rng["journey"], pop, batch, cause)
+    journey = travel_by_mode(
+        stream(seed, _STREAM_9, 2, day),
+        modes,
+        batch,
+        draw_journey(rng["journey"], pop, batch, cause),
     )
+    journey = plant_causes(rng["plants"], plants, batch, journey)
     cases, journey = draw_cases(rng["cases"], pop, batch, journey, end)
     cases = rewrite_cases(rng["plants"], plants, batch, journey, cases)
     day_start = epoch_seconds(day_date)

@@ -273,7 +273,7 @@ DELIVERY_PROMISE_BULKY_EXTRA_DAYS: Final = 2
 """Estimated delivery shown at checkout, in calendar days after the payment day (assumed
 courier norms: 2 days within a province, 3 across, 2 more for bulky goods, plus whole days
 for a remote region's extra transit)."""
-_EXTRA_TRANSIT_DAYS: Final = np.array(
+EXTRA_TRANSIT_DAYS: Final = np.array(
     [-(-p.extra_transit_hours // 24) for p in PROVINCES], dtype=np.int64
 )
 _DAY: Final = 86_400
@@ -301,7 +301,7 @@ def promised_delivery_seconds(
             DELIVERY_PROMISE_DAYS_OTHER_PROVINCE,
         )
         + np.where(bulky, DELIVERY_PROMISE_BULKY_EXTRA_DAYS, 0)
-        + _EXTRA_TRANSIT_DAYS[buyer_province]
+        + EXTRA_TRANSIT_DAYS[buyer_province]
     ).astype(np.int64)
     return _end_of_day(paid, days)
 

@@ -75,12 +75,22 @@ _LOW_COMMISSION: Final = np.isin(_CODE, sorted(LOW_COMMISSION))
 _SPECIAL_LEAF: Final = np.array(
     [LEAF_INDUSTRY.index(_CORE + k) for k in range(len(SPECIAL_INDUSTRIES))], dtype=np.int64
 )
-"""Leaf index of each special industry (one leaf each)."""
+"""Index of each special industry's first leaf (its leaves are consecutive)."""
+_SPECIAL_LEAF_COUNT: Final = np.array(
+    [LEAF_INDUSTRY.count(_CORE + k) for k in range(len(SPECIAL_INDUSTRIES))], dtype=np.int64
+)
+"""Number of leaves of each special industry."""
 _PLAN_ALL: Final = AFFILIATE_PLANS.index("all_creators")
 
 
-def widen_population(rng: np.random.Generator, pop: Population) -> Population:
-    """The population with special-industry shops, store kinds and instant retail."""
+def widen_population(
+    rng: np.random.Generator, pop: Population, leaf_rng: np.random.Generator | None = None
+) -> Population:
+    """The population with special-industry shops, store kinds and instant retail.
+
+    ``leaf_rng`` spreads a moved shop's SKUs over its industry's leaves (without it, every
+    SKU goes to the first leaf); it is a stream of its own, so ``rng`` draws as it always did.
+    """
     n = pop.shop_count
     movable = _movable(pop)
     chosen = rng.permutation(np.flatnonzero(movable))[: round(SPECIAL_SHOP_SHARE * n)]
@@ -99,7 +109,13 @@ def widen_population(rng: np.random.Generator, pop: Population) -> Population:
 
     sku_moved = moved[pop.sku_shop]
     sku_leaf = pop.sku_leaf.copy()
-    sku_leaf[sku_moved] = _SPECIAL_LEAF[industry[pop.sku_shop[sku_moved]] - _CORE]
+    special_of_sku = industry[pop.sku_shop[sku_moved]] - _CORE
+    within = (
+        leaf_rng.integers(0, 1 << 30, special_of_sku.size) % _SPECIAL_LEAF_COUNT[special_of_sku]
+        if leaf_rng is not None
+        else 0
+    )
+    sku_leaf[sku_moved] = _SPECIAL_LEAF[special_of_sku] + within
     count = int(sku_moved.sum())
     median = np.array([lf.price_fen for lf in LEAVES], dtype=np.float64)[sku_leaf[sku_moved]]
     price = pop.sku_price.copy()
@@ -124,7 +140,13 @@ def widen_population(rng: np.random.Generator, pop: Population) -> Population:
     subtype = np.where(enterprise, choose(rng, SUBTYPE_WEIGHTS, n), -1)
 
     main_leaf = np.array([_leaf_index(c) for c in shops.column("main_category_id").to_pylist()])
-    new_main = np.where(moved, _SPECIAL_LEAF[np.maximum(industry - _CORE, 0)], main_leaf)
+    # a moved shop's main category: the leaf of its first SKU
+    first_leaf = np.where(
+        pop.shop_sku_count > 0,
+        sku_leaf[np.minimum(pop.shop_sku_start, sku_leaf.size - 1)],
+        _SPECIAL_LEAF[np.maximum(industry - _CORE, 0)],
+    )
+    new_main = np.where(moved, first_leaf, main_leaf)
     names = [
         name.replace(LEAVES[old].name, LEAVES[new].name, 1) if m else name
         for name, old, new, m in zip(
