@@ -42,6 +42,7 @@ from merchantry.synth.activity import (
 from merchantry.synth.aftersales import draw_cases, draw_reviews
 from merchantry.synth.agents import Roster, assign_agents, draw_agents
 from merchantry.synth.captions import plant_captions
+from merchantry.synth.coupons import draw_coupon_spends
 from merchantry.synth.creator_duties import draw_colonel_fees, draw_creator_violations
 from merchantry.synth.cs_notes import add_notes
 from merchantry.synth.fulfilment import build_logistics, draw_causes, draw_journey
@@ -90,6 +91,8 @@ _LISTINGS: Final = 8
 _SCOPES: Final = 11
 """Special industries, store kinds, installation, affiliate plans, counterfeits (scopes.py)."""
 _CAPTIONS: Final = 12
+_COUPONS: Final = 13
+"""Merchants' coupon-payable spends (coupons.py)."""
 _CREATOR_DUTIES: Final = 14
 """Colonel fee rates of colonel-plan sales and creator violations (creator_duties.py)."""
 _STEPS: Final = (
@@ -256,6 +259,7 @@ def _generate_day(
         "video_captions": draw_captions(stream(seed, _LISTINGS, day), videos),
         "searches": draw_searches(rng["searches"], pop, batch),
         "ad_spend": build_ad_spend(rng["ads"], pop, batch, day_date),
+        "coupon_spends": draw_coupon_spends(stream(seed, _COUPONS, day), pop, batch.tag, day_start),
         "order_colonel_fees": draw_colonel_fees(stream(seed, _CREATOR_DUTIES, day, 0), batch),
         "creator_violations": draw_creator_violations(
             stream(seed, _CREATOR_DUTIES, day, 1), pop, batch.tag, day_start
