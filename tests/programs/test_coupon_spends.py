@@ -17,6 +17,8 @@ from merchantry.ledger.check import check_journal
 from merchantry.ledger.coupons import Coupon, CouponLine, Spend, Use, allocate, coupon_report
 from merchantry.ledger.rewards import post_rewards
 from merchantry.programs import load_programme, run_programme
+from merchantry.service.runner import run_stages
+from merchantry.service.stages import close_stage, fees_stage
 from tests.programs.factories import insert, orders, rows, shop, signup
 from tests.programs.test_ledger import balances
 
@@ -233,3 +235,28 @@ def test_the_report_shows_issued_redeemed_and_expired_per_programme(
     ]
     (after,) = coupon_report(con)
     assert (after.redeemed_fen, after.expired_fen, after.outstanding_fen) == (42_000, 38_000, 0)
+
+
+def test_the_close_is_stale_when_a_reward_or_a_spend_changes(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    plan = (fees_stage(BOOK), close_stage(BOOK))
+    period = (date(2026, 3, 1), date(2026, 4, 30))
+    granted(con)
+    run_stages(con, *period, stages=plan)
+    fresh = {s.stage: s.ran for s in run_stages(con, *period, stages=plan).stages}
+    assert fresh == {f"fees:{BOOK}": False, f"close:{BOOK}": False}
+
+    coupon_spend(con, "S1", "ad_coupon", datetime(2026, 3, 9, 10), 7_000)
+    report = {s.stage: s for s in run_stages(con, *period, stages=plan).stages}
+    assert not report[f"fees:{BOOK}"].ran
+    assert report[f"close:{BOOK}"].ran
+    assert "coupon_spends" in report[f"close:{BOOK}"].reason
+    assert balances(con, date(2026, 3, 9))[("platform_ads_revenue", "")] == 7_000
+
+    con.execute("UPDATE program_rewards SET amount_fen = amount_fen - 1000")
+    report = {s.stage: s for s in run_stages(con, *period, stages=plan).stages}
+    assert report[f"close:{BOOK}"].ran
+    assert "program_rewards" in report[f"close:{BOOK}"].reason
+    assert balances(con, GRANT)[("program_coupons", "A")] == 78_000
+    assert check_journal(con) == []

@@ -17,6 +17,7 @@ import duckdb
 from sqlalchemy import Engine
 
 from merchantry.kit.errors import NotFound
+from merchantry.ledger.coupons import CouponLine, coupon_report
 from merchantry.ledger.journal import PostResult
 from merchantry.ledger.rewards import post_rewards
 from merchantry.ledger.seeding import post_seeding
@@ -246,6 +247,13 @@ def programmes_report(
     }
     chosen = [n for n in (names or shipped_programmes()) if n in ran]
     return [programme_report(con, load_programme(n)) for n in chosen]
+
+
+def programme_coupons(
+    con: duckdb.DuckDBPyConnection, names: Sequence[str] = ()
+) -> list[CouponLine]:
+    """Per programme (or of ``names``), the coupons posted: issued, redeemed, expired."""
+    return [c for c in coupon_report(con) if not names or c.program in names]
 
 
 @dataclass(frozen=True, slots=True)
