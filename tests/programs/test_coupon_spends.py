@@ -8,17 +8,24 @@ industry-belt programme (a ¥500 traffic coupon and a ¥300 随心推 ad coupon,
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from merchantry.ingest.pipeline import ingest_dir
 from merchantry.ledger.check import check_journal
 from merchantry.ledger.coupons import Coupon, CouponLine, Spend, Use, allocate, coupon_report
 from merchantry.ledger.rewards import post_rewards
 from merchantry.programs import load_programme, run_programme
+from merchantry.service.programs import programme_coupons, run_programmes
 from merchantry.service.runner import run_stages
 from merchantry.service.stages import close_stage, fees_stage
+from merchantry.store.warehouse import connect
+from merchantry.synth.generator import DEFAULT_START, generate
 from tests.programs.factories import insert, orders, rows, shop, signup
 from tests.programs.test_ledger import balances
 
@@ -260,3 +267,45 @@ def test_the_close_is_stale_when_a_reward_or_a_spend_changes(
     assert "program_rewards" in report[f"close:{BOOK}"].reason
     assert balances(con, GRANT)[("program_coupons", "A")] == 78_000
     assert check_journal(con) == []
+
+
+COUPON_PROGRAMMES = ("douyin-2026-small-merchant-fund", "douyin-2026-industry-belts")
+
+
+@pytest.mark.slow
+def test_generated_spends_redeem_part_of_the_generated_markets_coupons(tmp_path: Path) -> None:
+    """On a generated market the programmes grant coupons and the generated spends
+    (stream 13) redeem part of them; the rest expires; the journal stays sound and each
+    programme's issued coupons equal its grants."""
+    generate(tmp_path / "data", shops=40, days=21, seed=4, progress=False, orders_per_shop_day=4)
+    spends = pq.read_table(tmp_path / "data" / "coupon_spends.parquet")
+    assert spends.num_rows > 40 * 21 * 0.1
+    assert set(spends.column("coupon_kind").to_pylist()) == {
+        "traffic_coupon",
+        "ad_coupon",
+        "commission_discount",
+        "fee_waiver",
+    }
+    assert min(spends.column("amount_fen").to_pylist()) >= 100
+    con = connect(tmp_path / "w.duckdb")
+    try:
+        ingest_dir(con, tmp_path / "data", progress=False)
+        end = DEFAULT_START + timedelta(days=90)
+        run_programmes(con, DEFAULT_START, end, names=COUPON_PROGRAMMES)
+        lines = programme_coupons(con)
+        granted = dict(
+            rows(
+                con,
+                "SELECT program, sum(amount_fen) FROM program_rewards WHERE reward_kind <> "
+                "'cash' AND granted_on BETWEEN ? AND ? GROUP BY 1 HAVING sum(amount_fen) > 0",
+                DEFAULT_START,
+                end,
+            )
+        )  # a reward granted before the data (a 2022 shop's first day) is not posted here
+        assert {c.program: c.issued_fen for c in lines} == granted
+        assert sum(c.redeemed_fen for c in lines) > 0
+        assert sum(c.expired_fen for c in lines) > 0
+        assert all(c.outstanding_fen >= 0 for c in lines)
+        assert check_journal(con) == []
+    finally:
+        con.close()
