@@ -122,3 +122,5 @@ def test_report_shows_each_programmes_coupons_issued_redeemed_and_expired(
         "¥680.00",
         "¥0.00",
     ]
+    status = invoke("programs", "status", "--shop", "BELT", "--db", db)
+    assert "redeemed 已核销 ¥120.00; expired 已过期 ¥680.00; still held 未使用 ¥0.00" in status

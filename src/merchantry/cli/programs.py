@@ -140,6 +140,13 @@ def status_command(
         if s.budget_left_fen is not None:
             left.append(f"programme budget left 计划预算剩余 {format_fen(s.budget_left_fen)}")
         console.print("  " + "; ".join(left), highlight=False)
+        if s.coupons is not None:
+            c = s.coupons
+            console.print(
+                f"  coupons 券: redeemed 已核销 {format_fen(c.redeemed_fen)}; expired 已过期 "
+                f"{format_fen(c.expired_fen)}; still held 未使用 {format_fen(c.outstanding_fen)}",
+                highlight=False,
+            )
 
 
 def report_command(

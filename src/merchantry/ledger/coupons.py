@@ -202,16 +202,21 @@ SELECT r.program, count(DISTINCT r.reward_id) FILTER (WHERE m.what = 'issued') A
        coalesce(-sum(m.amount_fen) FILTER (WHERE m.what = 'redeemed'), 0) AS redeemed_fen,
        coalesce(-sum(m.amount_fen) FILTER (WHERE m.what = 'expired'), 0) AS expired_fen
 FROM moves AS m JOIN program_rewards AS r USING (reward_id)
+WHERE $shop IS NULL OR r.shop_id = $shop
 GROUP BY r.program ORDER BY r.program
 """
 
 
-def coupon_report(con: duckdb.DuckDBPyConnection, as_of: date = date.max) -> list[CouponLine]:
+def coupon_report(
+    con: duckdb.DuckDBPyConnection, as_of: date = date.max, shop_id: str | None = None
+) -> list[CouponLine]:
     """Per programme, its coupons issued, redeemed and expired as the journal has them on
-    ``as_of`` (default: everything posted): sums of ``program_coupons`` postings."""
+    ``as_of`` (default: everything posted), of every shop or of ``shop_id``: sums of
+    ``program_coupons`` postings."""
     if not all(table_exists(con, t) for t in ("journal_entries", "program_rewards")):
         return []
-    found = records(con, COUPON_REPORT, {"as_of": as_of, "coupons": Account.PROGRAM_COUPONS.value})
+    params = {"as_of": as_of, "coupons": Account.PROGRAM_COUPONS.value, "shop": shop_id}
+    found = records(con, COUPON_REPORT, params)
     return [
         CouponLine(
             str(r["program"]),
