@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from merchantry.ops.creator_keys import create_creator_key
 from merchantry.ops.keys import KeyRole, create_key
 from merchantry.ops.webhooks import add_endpoint
 from merchantry.store.warehouse import connect
@@ -29,6 +30,7 @@ def victim_values(api: Api) -> dict[str, str]:
             "SELECT min(order_id) FROM fee_lines WHERE shop_id = ? AND rulebook = ?",
             [api.victim, FEES_RULEBOOK],
         ).fetchone()
+        creator = con.execute("SELECT min(creator_id) FROM creators").fetchone()
     finally:
         con.close()
     with api.engine.connect() as conn:
@@ -46,6 +48,8 @@ def victim_values(api: Api) -> dict[str, str]:
     assert order is not None
     assert order[0]
     assert case
+    assert creator is not None
+    assert creator[0]
     return {
         "shop_id": api.victim,
         "order_id": str(order[0]),
@@ -55,6 +59,7 @@ def victim_values(api: Api) -> dict[str, str]:
         "job_id": "job_0000000000000000",
         "name": FEES_RULEBOOK,
         "event_type": "orders",
+        "creator_id": str(creator[0]),
     }
 
 
@@ -174,3 +179,30 @@ def test_the_same_walk_with_the_victims_own_key_reads_its_shop(api: Api) -> None
     status, payload = calls[("POST", "/v1/cases/{case_id}/appeals")]
     assert status == 200, payload
     assert payload["state"] == "under_review"
+
+
+def test_every_route_refuses_a_creator_key_of_another_creator(any_api: Api) -> None:
+    """A creator key reaches no shop at all, and no creator but its own."""
+    api = any_api
+    victim_creator = victim_values(api)["creator_id"]
+    con = connect(api.warehouse, read_only=True)
+    try:
+        row = con.execute(
+            "SELECT max(creator_id) FROM creators WHERE creator_id <> ?", [victim_creator]
+        ).fetchone()
+    finally:
+        con.close()
+    assert row is not None
+    assert row[0]
+    key = create_creator_key(api.engine, creator_id=str(row[0]), created_by="test").secret_key
+    calls = walk(api, key)
+    victim_ids = set(victim_values(api).values()) - {FEES_RULEBOOK}
+    open_routes = {"/health", "/version", "/openapi.json"}
+    for method, path, status, payload in calls:
+        where = f"{method} {path} -> {status}: {payload}"
+        assert status < 500, where
+        if path in open_routes:
+            assert not (_strings(payload) & {*victim_ids, api.victim}), where
+            continue
+        assert status in (401, 403), where
+    assert ("GET", "/v1/creators/{creator_id}/seeding") in {(m, p) for m, p, _, _ in calls}

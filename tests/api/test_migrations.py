@@ -14,6 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData, create_engine, inspect, text
 
 from merchantry.ops import HEAD, current_revision, migrate
+from merchantry.ops.creator_keys import metadata as creator_metadata
 from merchantry.ops.migrate import SCRIPTS, create_ops_engine
 from merchantry.ops.tables import metadata as ops_metadata
 from merchantry.programs.budget import metadata as programs_metadata
@@ -34,6 +35,7 @@ SERVICE_TABLES = {
 }
 RISK_TABLES = {"integrity_events", "risk_cases", "risk_case_audit", "risk_case_evidence"}
 SERVICE_TABLES |= {"program_budgets", "program_grants"}  # 0005, merchantry.programs.budget
+SERVICE_TABLES |= {"creator_keys"}  # 0011, merchantry.ops.creator_keys
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -51,7 +53,7 @@ def _tables(engine: Engine) -> set[str]:
 
 def _declared() -> MetaData:
     combined = MetaData()
-    for source in (risk_metadata, ops_metadata, programs_metadata):
+    for source in (risk_metadata, ops_metadata, programs_metadata, creator_metadata):
         for table in source.tables.values():
             table.to_metadata(combined)
     return combined

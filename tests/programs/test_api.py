@@ -6,16 +6,17 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
+from merchantry.ledger.rewards import post_rewards
 from merchantry.programs import load_programme, run_programme
 from merchantry.store.warehouse import connect
 from tests.api.conftest import fresh_postgres
 from tests.api.keyed import KeyedClient, keyed_client
-from tests.programs.factories import orders, shop, signup
+from tests.programs.factories import insert, orders, shop, signup
 
 
 @pytest.fixture
@@ -39,6 +40,11 @@ def _client(tmp_path: Path, empty_warehouse: Path, url: str) -> Iterator[KeyedCl
         signup(con, s, "douyin-2026-industry-belts", date(2026, 3, 1))
         orders(con, s, date(2026, 3, 2), 20)
     run_programme(con, load_programme("douyin-2026-industry-belts"), date(2026, 3, 31))
+    insert(
+        con, "coupon_spends", spend_id="S1", shop_id="A", coupon_kind="traffic_coupon",
+        spent_at=datetime(2026, 3, 5, 9), amount_fen=12_000,
+    )  # fmt: skip
+    post_rewards(con, "douyin-2026", date(2026, 3, 1), date(2026, 3, 31))
     con.close()
     yield from keyed_client(db, url, "A")
 
@@ -51,6 +57,9 @@ def test_a_merchant_reads_its_own_programmes_only(client: KeyedClient) -> None:
     assert belts["program"] == "douyin-2026-industry-belts"
     assert [t["state"] for t in belts["tasks"]] == ["completed", "in_progress"]
     assert (belts["granted_fen"], belts["pending_fen"]) == (50_000, 30_000)
+    # of its ¥500 traffic coupon (posted through March) it spent ¥120 on 5 March
+    coupons = [belts[f"coupons_{k}_fen"] for k in ("redeemed", "expired", "outstanding")]
+    assert coupons == [12_000, 0, 38_000]
     status, body = client.get("/v1/shops/B/programs", client.merchant)
     assert status == 403, body
     assert client.get("/v1/shops/B/programs", client.operator)[0] == 200

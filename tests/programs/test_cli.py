@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from merchantry.cli.main import app
 from merchantry.kit.errors import MerchantryError
-from tests.programs.factories import orders, shop, signup
+from tests.programs.factories import insert, orders, shop, signup
 
 
 def invoke(*args: str, code: int = 0) -> str:
@@ -97,3 +97,30 @@ def test_check_lists_every_problem_with_its_line(tmp_path: Path) -> None:
     out = invoke("programs", "check", str(bad), code=2)
     assert "bad.yaml:1" in out
     assert "'window' is missing" in out
+
+
+def test_report_shows_each_programmes_coupons_issued_redeemed_and_expired(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    shop(con, "BELT", opened=date(2025, 1, 1), tags=("industry_belt",))
+    signup(con, "BELT", "douyin-2026-industry-belts", date(2026, 3, 1))
+    orders(con, "BELT", date(2026, 3, 2), 20, scene="live")
+    insert(
+        con, "coupon_spends", spend_id="S1", shop_id="BELT", coupon_kind="traffic_coupon",
+        spent_at=datetime(2026, 3, 3, 9), amount_fen=12_000,
+    )  # fmt: skip
+    db = str(tmp_path / "w.duckdb")
+    con.close()
+    invoke("programs", "run", "--from", "2026-03-01", "--to", "2026-04-30", "--db", db)
+    out = invoke("programs", "report", "--db", db)
+    line = next(x for x in out.splitlines() if "douyin-2026-industry-belts" in x)
+    # ¥800 issued on 2 March, ¥120 spent on 3 March, the rest expired on 1 April
+    assert [cell.strip() for cell in line.strip("│┃ ").split("│")][1:] == [
+        "2",
+        "¥800.00",
+        "¥120.00",
+        "¥680.00",
+        "¥0.00",
+    ]
+    status = invoke("programs", "status", "--shop", "BELT", "--db", db)
+    assert "redeemed 已核销 ¥120.00; expired 已过期 ¥680.00; still held 未使用 ¥0.00" in status

@@ -115,3 +115,76 @@ def test_bad_periods_and_unknown_names_get_clear_answers(client: KeyedClient) ->
     )
     assert status == 200, body
     assert (body["orders"], body["creators"]) == (0, [])
+
+
+def _issue(client: Client, creator: str, key: str, **body: object) -> tuple[int, dict]:  # type: ignore[type-arg]
+    r = client.http.post(
+        f"/v1/creators/{creator}/keys",
+        json=body,
+        headers={"Authorization": f"Bearer {key}", "Idempotency-Key": f"issue-{creator}-{key}"},
+    )
+    return r.status_code, r.json()
+
+
+def test_an_operator_issues_a_creator_key_and_the_creator_reads_its_own_incentive(
+    client: Client,
+) -> None:
+    status, issued = _issue(client, "CR1", client.operator, name="CR1 studio")
+    assert status == 201, issued
+    assert (issued["role"], issued["creator_id"], issued["scopes"]) == (
+        "creator",
+        "CR1",
+        ["creators:read"],
+    )
+    status, body = client.get("/v1/creators/CR1/seeding", issued["secret_key"])
+    assert status == 200, body
+    # CR1: V1 brought O1 (¥100 at 5% = ¥5); V2's O2 was refunded before the payout.
+    # O3 went to CR2 by last touch although its buyer had watched V1 first.
+    videos = {v["video_id"]: v for v in body["videos"]}
+    assert set(videos) == {"V1", "V2"}
+    assert (videos["V1"]["orders"], videos["V1"]["payout_fen"]) == (1, 500)
+    assert (videos["V2"]["orders"], videos["V2"]["dropped_orders"]) == (0, 1)
+    assert (body["orders"], body["attributed_gmv_fen"], body["payout_fen"]) == (1, 10_000, 500)
+    assert body["as_of"] == DAY.isoformat()  # the data's last order day
+    assert all(s["status"] == "scheduled" for s in body["settlements"])
+    assert {b["account"] for b in body["balances"]} == {
+        "creator_payable",
+        "creator_available",
+        "creator_reserve",
+        "creator_frozen",
+    }
+
+
+def test_a_creator_key_reads_no_other_creator_and_no_shop(client: Client) -> None:
+    _, issued = _issue(client, "CR1", client.operator)
+    key = issued["secret_key"]
+    status, body = client.get("/v1/creators/CR2/seeding", key)
+    assert status == 403, body
+    assert "CR2" in str(body)
+    assert client.get("/v1/shops/S1/seeding", key)[0] == 403
+    assert client.get("/v1/seeding/report", key)[0] == 403
+    # merchants and integrators hold no creator scope; the operator reads any creator
+    assert client.get("/v1/creators/CR1/seeding", client.merchant_s1)[0] == 403
+    assert client.get("/v1/creators/CR1/seeding", client.integrator)[0] == 403
+    status, body = client.get("/v1/creators/CR2/seeding", client.operator)
+    assert status == 200, body
+    assert body["payout_fen"] == 1_000
+    # only an operator issues creator keys, for a creator the warehouse knows, with
+    # creator scopes only
+    assert _issue(client, "CR1", client.merchant_s1)[0] == 403
+    assert _issue(client, "CR1", key)[0] == 403
+    status, body = _issue(client, "CR9", client.operator)
+    assert status == 404, body
+    status, body = _issue(client, "CR2", client.operator, scopes=["payouts:read"])
+    assert status == 422, body
+    assert "creator scopes" in str(body)
+
+
+def test_a_revoked_creator_key_is_refused(client: Client) -> None:
+    _, issued = _issue(client, "CR1", client.operator)
+    r = client.http.delete(
+        f"/v1/keys/{issued['key_id']}",
+        headers={"Authorization": f"Bearer {client.operator}", "Idempotency-Key": "revoke-1"},
+    )
+    assert r.status_code == 200, r.text
+    assert client.get("/v1/creators/CR1/seeding", issued["secret_key"])[0] == 401

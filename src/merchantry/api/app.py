@@ -23,6 +23,7 @@ from merchantry.api.errors import single_valued_query
 from merchantry.api.jobs import JobRunner
 from merchantry.api.routes import (
     admin,
+    creators,
     cs,
     listings,
     merchant,
@@ -105,6 +106,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     for module in (system, merchant, money, operator, admin, reco, returns, cs, programs, listings):
         app.include_router(module.router)
     app.include_router(seeding.router)
+    app.include_router(creators.router)
     importlib.import_module("merchantry.console").install(app)  # pages above the API
     app.add_middleware(ServerTiming)
     return app

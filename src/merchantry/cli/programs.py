@@ -30,7 +30,12 @@ from merchantry.programs import check_programme_file, shipped_programmes
 from merchantry.programs.html import effect_line, write_page
 from merchantry.programs.rulebook import shipped_programmes_dir
 from merchantry.report.names import Vocabulary, label
-from merchantry.service.programs import programmes_report, run_programmes, shop_status
+from merchantry.service.programs import (
+    programme_coupons,
+    programmes_report,
+    run_programmes,
+    shop_status,
+)
 from merchantry.service.stages import DEFAULT_FEE_RULEBOOK
 
 programs_app = typer.Typer(
@@ -135,6 +140,13 @@ def status_command(
         if s.budget_left_fen is not None:
             left.append(f"programme budget left 计划预算剩余 {format_fen(s.budget_left_fen)}")
         console.print("  " + "; ".join(left), highlight=False)
+        if s.coupons is not None:
+            c = s.coupons
+            console.print(
+                f"  coupons 券: redeemed 已核销 {format_fen(c.redeemed_fen)}; expired 已过期 "
+                f"{format_fen(c.expired_fen)}; still held 未使用 {format_fen(c.outstanding_fen)}",
+                highlight=False,
+            )
 
 
 def report_command(
@@ -173,6 +185,23 @@ def report_command(
     for r in reports:
         for label_text, n in r.statuses:
             console.print(f"  {r.title_zh}: {label_text} {n:,} shops", highlight=False)
+    with open_warehouse(db, read_only=True) as con:
+        coupons = programme_coupons(con, tuple(program or ()))
+    if coupons:
+        money = Table(title="Programme coupons 计划券 (journal)")
+        for column in ("programme 计划", "coupons", "issued 发放", "redeemed 核销", "expired 过期"):
+            money.add_column(column)
+        money.add_column("outstanding 未用")
+        for c in coupons:
+            money.add_row(
+                c.program,
+                f"{c.coupons:,}",
+                format_fen(c.issued_fen),
+                format_fen(c.redeemed_fen),
+                format_fen(c.expired_fen),
+                format_fen(c.outstanding_fen),
+            )
+        console.print(money)
     if out is not None:
         period = f"{len(reports)} programmes"
         console.print(f"Report: {write_page(reports, out, period=period)}", highlight=False)

@@ -8,9 +8,10 @@ The programmes stage writes ``program_rewards`` (``reward_id``, ``shop_id``, ``r
   shop's available money);
 * a coupon (traffic coupon, 随心推 ad coupon, commission discount, fee-waiver credit):
   ``platform_subsidy`` → the shop's ``program_coupons``, what the platform owes in coupons not
-  yet spent. On the coupon's expiry day a second ``reward`` entry releases what is left back to
-  ``platform_subsidy``. The data model has no coupon-redemption events yet, so the whole amount
-  is released; when redemptions arrive they will move the spent part out first.
+  yet spent. Each spend the coupon pays (``coupon_spends``, allocated by
+  :mod:`merchantry.ledger.coupons`) is a ``reward`` entry on the spend's day moving that part
+  to the platform account whose bill it settled; on the coupon's expiry day a last ``reward``
+  entry releases what it still holds back to ``platform_subsidy``.
 
 A coupon-subsidy programme (the ¥10 bn plan) funds the platform coupons buyers redeem on
 orders. The coupon itself reaches the merchant through the fee stage (its ``coupon_subsidy``
@@ -23,7 +24,8 @@ share of it (``claw × charged / coupon``, cumulative and floored, so partial re
 return more than was charged) on the refund's day. So the programme's fund balance is, to
 the fen, what its budget paid for coupons that stood.
 
-Logical keys hash the reward id (and ``expiry`` for the release), or the programme and order
+Logical keys hash the reward id (and ``expiry`` for the release, ``use`` and the spend id for
+a use), or the programme and order
 (and the refund entry's source for a return), so a re-run posts nothing and an edited reward
 is reversed and re-posted by the journal's usual diff.
 """
@@ -38,11 +40,15 @@ import duckdb
 from merchantry.kit.errors import IntegrityError
 from merchantry.kit.ids import stable_key
 from merchantry.ledger.check import check_close
+from merchantry.ledger.coupons import SPENDS_TABLE, drop_uses, period_uses, register_uses
 from merchantry.ledger.journal import CloseRef, PostResult, namespace, post_staged, start_stage
 from merchantry.store.sql import run_sql
 from merchantry.store.warehouse import table_exists, transaction
 
 REWARDS_TABLE: Final = "program_rewards"
+SUBSIDIES_TABLE: Final = "program_order_subsidies"
+REWARDS_POSTED: Final = (REWARDS_TABLE, SUBSIDIES_TABLE, SPENDS_TABLE)
+"""What the reward postings read: the close declares them as its inputs."""
 COUPON_ACCOUNT: Final = "program_coupons"
 RELEASE_RULE: Final = "ledger.reward_expiry"
 
@@ -55,16 +61,23 @@ SELECT md5($ns || r.reward_id), 'reward', r.reward_id, NULL, r.shop_id, r.grante
 FROM program_rewards AS r
 WHERE r.granted_on BETWEEN $start AND $end AND r.amount_fen > 0;
 INSERT INTO ledger_stage
+SELECT md5($ns || u.reward_id || ':use:' || u.spend_id), 'reward',
+       u.reward_id || ':use:' || u.spend_id, NULL, u.shop_id, u.used_on,
+       [ledger_leg($coupons, u.shop_id, -u.amount_fen, r.rule_id),
+        ledger_leg(u.account, '', u.amount_fen, r.rule_id)]
+FROM ledger_coupon_uses AS u JOIN program_rewards AS r USING (reward_id)
+WHERE u.used_on BETWEEN $start AND $end;
+INSERT INTO ledger_stage
 SELECT md5($ns || r.reward_id || ':expiry'), 'reward', r.reward_id || ':expiry', NULL,
        r.shop_id, r.expires_on,
-       [ledger_leg($coupons, r.shop_id, -r.amount_fen, $release),
-        ledger_leg('platform_subsidy', '', r.amount_fen, $release)]
+       [ledger_leg($coupons, r.shop_id, -(r.amount_fen - coalesce(u.used_fen, 0)), $release),
+        ledger_leg('platform_subsidy', '', r.amount_fen - coalesce(u.used_fen, 0), $release)]
 FROM program_rewards AS r
+LEFT JOIN (SELECT reward_id, sum(amount_fen) AS used_fen FROM ledger_coupon_uses
+           GROUP BY reward_id) AS u USING (reward_id)
 WHERE r.reward_kind <> 'cash' AND r.expires_on BETWEEN $start AND $end AND r.amount_fen > 0
 """
 
-
-SUBSIDIES_TABLE: Final = "program_order_subsidies"
 
 STAGE_SUBSIDIES: Final = """
 INSERT INTO ledger_stage
@@ -113,7 +126,11 @@ def stage_rewards(con: duckdb.DuckDBPyConnection, start: date, end: date) -> boo
         "coupons": COUPON_ACCOUNT,
         "release": RELEASE_RULE,
     }
-    run_sql(con, STAGE_REWARDS, params)
+    register_uses(con, period_uses(con, start, end))
+    try:
+        run_sql(con, STAGE_REWARDS, params)
+    finally:
+        drop_uses(con)
     if table_exists(con, SUBSIDIES_TABLE) and table_exists(con, "journal_entries"):
         run_sql(con, STAGE_SUBSIDIES, params)
     return True

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Final
 
 from merchantry.kit.settings import CURRENCIES
+from merchantry.model.coupons import COUPON_SPENDS
 from merchantry.model.creators import CREATOR_VIOLATIONS, ORDER_COLONEL_FEES
 from merchantry.model.cs import CS_TABLES, SESSION_NOTES
 from merchantry.model.listings import LISTING_TABLES
@@ -838,6 +839,7 @@ TABLES: Final[tuple[Table, ...]] = (
     ORDER_COLONEL_FEES,
     *CS_TABLES,
     PROGRAM_SIGNUPS,
+    COUPON_SPENDS,
     *LISTING_TABLES,
 )
 """Every event table, in an order where referenced tables come first."""

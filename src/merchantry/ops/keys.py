@@ -35,6 +35,8 @@ class KeyRole(StrEnum):
     """A shop's staff or its software: that one shop's figures, cases and appeals."""
     INTEGRATOR = "integrator"
     """The marketplace's own systems: real-time decisions, events in, webhooks."""
+    CREATOR = "creator"
+    """A creator (达人): their own seeding incentives and commission (``ops/creator_keys.py``)."""
 
 
 MERCHANT_SCOPES: Final = frozenset(
@@ -72,6 +74,7 @@ OPERATOR_SCOPES: Final = MERCHANT_SCOPES | {
     "cs:staffing",
     "cs:replay",
     "programs:grant",
+    "creators:read",
 }
 """What an operator key gets when ``--scopes`` is not given."""
 
@@ -89,10 +92,14 @@ INTEGRATOR_SCOPES: Final = frozenset(
 )
 """What an integrator key gets when ``--scopes`` is not given."""
 
+CREATOR_SCOPES: Final = frozenset({"creators:read"})
+"""Everything a creator key may hold: reads of its own creator."""
+
 DEFAULT_SCOPES: Final = {
     KeyRole.OPERATOR: OPERATOR_SCOPES,
     KeyRole.MERCHANT: MERCHANT_SCOPES,
     KeyRole.INTEGRATOR: INTEGRATOR_SCOPES,
+    KeyRole.CREATOR: CREATOR_SCOPES,
 }
 
 SCOPE_PATTERN: Final = re.compile(r"^[a-z][a-z0-9_-]*:[a-z][a-z0-9_-]*$")
@@ -146,6 +153,8 @@ def _row_key(row: dict[str, object]) -> ApiKey:
 def check_key_request(role: KeyRole, shop_id: str | None, scopes: frozenset[str]) -> None:
     """Raise ``InputError`` naming every problem with a key about to be issued."""
     problems = []
+    if role is KeyRole.CREATOR:
+        problems.append("a creator key acts for one creator: issue it with create_creator_key")
     if role is KeyRole.MERCHANT and not shop_id:
         problems.append("a merchant key needs --shop (the one shop it acts for)")
     if role is not KeyRole.MERCHANT and shop_id:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from merchantry.kit.errors import InputError
 
-HEAD: Final = "0010"
+HEAD: Final = "0011"
 """The newest migration shipped."""
 
 ADOPTED: Final = "0001"

@@ -18,10 +18,25 @@ from its own industry when it has that many (matching with replacement). Each pa
 gives the change of its log daily GMV from the pre to the post window minus the mean change
 of its controls (``log1p`` of the window means): the calendar (weekdays, season) cancels,
 and so do a level difference the matching left and a market trend that moves shops in
-proportion to their size. The relative effect is ``exp(mean) − 1`` over the pairs, and the
-fen-a-day effect that share of the participants' mean pre-window GMV. The 95% interval is a
-percentile bootstrap over pairs (:data:`BOOTSTRAP` resamples, fixed seed, so a report is
-reproducible). Estimates are statistics shown in fen, never posted.
+proportion to their size.
+
+**Weights.** A small shop's change over two 14-day windows is mostly noise: a few orders
+more or less move its log GMV by tens of percent. So the pairs are weighted by the inverse
+of their expected variance (the participant's plus the mean of its controls' divided by
+their number), from a variance model fitted on the *controls only*: their squared
+deviations of change (within industry, against the pre level) regressed on one over their
+pre-window orders (a floor that more orders do not shrink, and a part that falls as
+``1 / orders``). The weights use only pre-window orders, never the outcome, so they change
+how much each pair counts, not what a pair says. With one effect for every shop the
+estimand is the same; when the effect differs between shops it leans towards the shops
+whose change is measured precisely (the floor keeps the largest from dominating).
+
+The relative effect is ``exp(weighted mean) − 1`` over the pairs, and the fen-a-day effect
+that share of the participants' mean pre-window GMV. The 95% interval is a percentile
+bootstrap over pairs (:data:`BOOTSTRAP` resamples, fixed seed, so a report is reproducible).
+``bench/bench_programme_effect.py`` compares this design with the single unweighted match
+it replaced, and with the others tried, on markets with +30% and with nothing planted.
+Estimates are statistics shown in fen, never posted.
 """
 
 from __future__ import annotations
@@ -35,17 +50,15 @@ import numpy as np
 from merchantry.programs.rulebook import Programme
 
 WINDOW_DAYS: Final = 14
-MATCHES: Final = 1
-"""Controls matched to each participant (their changes averaged). One is noisy (+19.7%
-against a planted +30% on seed 11), but five pulled in controls far smaller than the
-participants, whose sales move differently: −17% [−31, −2] on a market with nothing planted
-(seed 3), where one control gives an interval around 0."""
+MATCHES: Final = 4
+"""Controls matched to each participant, from its industry, with replacement (one control
+doubled the noise of each pair)."""
 MIN_WINDOW_DAYS: Final = 3
 BOOTSTRAP: Final = 2_000
 SEED: Final = 20_260_108
 
 DAILY_GMV: Final = """
-SELECT o.shop_id, CAST(o.paid_at AS DATE) AS day, sum(o.goods_fen) AS gmv
+SELECT o.shop_id, CAST(o.paid_at AS DATE) AS day, sum(o.goods_fen) AS gmv, count(*) AS n
 FROM orders AS o GROUP BY ALL
 """
 
@@ -182,8 +195,22 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> tuple[int
     return tuple(int(v) for v in row)
 
 
-def estimate_effect(con: duckdb.DuckDBPyConnection, programme: Programme) -> Effect | None:
-    """Difference in differences on a matched control (see the module docstring)."""
+def estimate_effect(
+    con: duckdb.DuckDBPyConnection,
+    programme: Programme,
+    *,
+    matches: int = MATCHES,
+    adjust: bool = False,
+    weighted: bool = True,
+) -> Effect | None:
+    """Difference in differences on a matched control (see the module docstring).
+
+    ``matches``, ``adjust`` and ``weighted`` are the design, variable so that
+    ``bench/bench_programme_effect.py`` can compare designs on the same markets:
+    ``matches=1, weighted=False`` is the estimator this one replaced; ``adjust`` moves each
+    control by the controls' slope of change on pre level (Abadie–Imbens bias correction),
+    which was tried and is off: the slope, steep among small shops, extrapolated to the
+    largest ones."""
     if programme.signup_required:
         rows = con.execute(ADMITTED, [programme.name]).fetchall()
         events = {str(shop): started for shop, started in rows}
@@ -206,15 +233,19 @@ def estimate_effect(con: duckdb.DuckDBPyConnection, programme: Programme) -> Eff
     index = {s: i for i, s in enumerate(shops)}
     days = (last_day - first_day).days + 1
     gmv = np.zeros((len(shops), days), dtype=np.float64)
-    for shop, day, value in con.execute(DAILY_GMV).fetchall():
+    count = np.zeros((len(shops), days), dtype=np.float64)
+    for shop, day, value, n in con.execute(DAILY_GMV).fetchall():
         if str(shop) in index:
             gmv[index[str(shop)], (day - first_day).days] = float(value)
+            count[index[str(shop)], (day - first_day).days] = float(n)
     controls = np.array([s not in touched and s not in events for s in shops], dtype=bool)
     if not controls.any():
         return None
     ctl_rows = np.flatnonzero(controls)
     ctl_industry = np.array([industries[shops[i]] for i in ctl_rows])
+    windows: dict[tuple[int, int], _Window] = {}
     did: list[float] = []
+    weights: list[float] = []
     pre_p: list[float] = []
     pre_c: list[float] = []
     widest = 0
@@ -224,31 +255,37 @@ def estimate_effect(con: duckdb.DuckDBPyConnection, programme: Programme) -> Eff
         if k < MIN_WINDOW_DAYS or shop not in index:
             continue
         widest = max(widest, k)
+        w = windows.get((e, k))
+        if w is None:
+            w = windows[(e, k)] = _window(gmv[ctl_rows], count[ctl_rows], ctl_industry, e, k)
         row = gmv[index[shop]]
-        pre_ctl = gmv[ctl_rows, e - k : e].mean(axis=1)
-        post_ctl = gmv[ctl_rows, e : e + k].mean(axis=1)
-        pre = row[e - k : e].mean()
-        distance = np.abs(np.log1p(pre_ctl) - np.log1p(pre))
+        pre, post = row[e - k : e].mean(), row[e : e + k].mean()
+        level = float(np.log1p(pre))
+        distance = np.abs(w.level - level)
         same = ctl_industry == industries[shop]
-        if same.sum() >= MATCHES:  # enough of its industry: only those
+        if same.sum() >= matches:  # enough of its industry: only those
             distance = np.where(same, distance, np.inf)
-        best = np.argsort(distance, kind="stable")[:MATCHES]
-        post = row[e : e + k].mean()
-        change_ctl = np.log1p(post_ctl[best]) - np.log1p(pre_ctl[best])
-        did.append(np.log1p(post) - np.log1p(pre) - float(change_ctl.mean()))
+        best = np.argsort(distance, kind="stable")[:matches]
+        expected = w.change[best] + (w.slope * (level - w.level[best]) if adjust else 0.0)
+        did.append(float(np.log1p(post)) - level - float(expected.mean()))
+        own = w.variance(float(count[index[shop], e - k : e].sum()))
+        theirs = float(np.mean([w.variance(float(n)) for n in w.orders[best]])) / len(best)
+        weights.append(1.0 / (own + theirs) if weighted else 1.0)
         pre_p.append(pre)
-        pre_c.append(float(pre_ctl[best].mean()))
-    if len(did) < 2:
+        pre_c.append(float(np.expm1(w.level[best]).mean()))
+    if len(did) < 2 or sum(weights) <= 0:
         return None
-    d, base = np.array(did), np.array(pre_p)
+    d, wt, base = np.array(did), np.array(weights), np.array(pre_p)
     rng = np.random.default_rng(SEED)
-    boot = d[rng.integers(0, len(d), size=(BOOTSTRAP, len(d)))].mean(axis=1)
+    draws = rng.integers(0, len(d), size=(BOOTSTRAP, len(d)))
+    boot = (d[draws] * wt[draws]).sum(axis=1) / np.maximum(wt[draws].sum(axis=1), 1e-12)
     mean_base = max(float(base.mean()), 1.0)
 
     def rel(log_ratio: float) -> float:
         return float(np.expm1(log_ratio))
 
-    effect, low, high = rel(d.mean()), rel(np.percentile(boot, 2.5)), rel(np.percentile(boot, 97.5))
+    point = float((d * wt).sum() / wt.sum())
+    effect, low, high = rel(point), rel(np.percentile(boot, 2.5)), rel(np.percentile(boot, 97.5))
     return Effect(
         pairs=len(d),
         window_days=widest,
@@ -262,3 +299,44 @@ def estimate_effect(con: duckdb.DuckDBPyConnection, programme: Programme) -> Eff
         control_gap_bp=round((float(np.mean(pre_c)) - mean_base) / mean_base * 10_000),
         by_signup=programme.signup_required,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """The controls over one pre and post window."""
+
+    level: np.ndarray
+    """``log1p`` of each control's mean daily GMV over the pre window."""
+    change: np.ndarray
+    """Its change of ``log1p`` mean daily GMV from the pre to the post window."""
+    orders: np.ndarray
+    """Its orders in the pre window."""
+    slope: float
+    """How that change moves with the pre level among controls of the same industry."""
+    floor: float
+    """The variance of a change that more orders do not shrink (shops differ)."""
+    per_order: float
+    """The variance of a change that shrinks with the orders (1 / orders)."""
+
+    def variance(self, orders: float) -> float:
+        """The expected variance of a change for a shop with ``orders`` pre-window orders."""
+        return self.floor + self.per_order / max(orders, 1.0)
+
+
+def _window(ctl: np.ndarray, counts: np.ndarray, industry: np.ndarray, e: int, k: int) -> _Window:
+    level = np.log1p(ctl[:, e - k : e].mean(axis=1))
+    change = np.log1p(ctl[:, e : e + k].mean(axis=1)) - level
+    orders = counts[:, e - k : e].sum(axis=1)
+    x, y = level.copy(), change.copy()
+    for name in np.unique(industry):  # within industry: its own level and trend cancel
+        at = industry == name
+        x[at] -= x[at].mean()
+        y[at] -= y[at].mean()
+    spread = float((x * x).sum())
+    slope = float((x * y).sum() / spread) if spread > 0 else 0.0
+    # the controls' squared residuals against 1 / orders: a variance model for the weights
+    squared = (y - slope * x) ** 2
+    design = np.column_stack([np.ones_like(orders), 1.0 / np.maximum(orders, 1.0)])
+    (floor, per_order), *_ = np.linalg.lstsq(design, squared, rcond=None)
+    floor = max(float(floor), 1e-3)
+    return _Window(level, change, orders, slope, floor, max(float(per_order), 0.0))

@@ -17,6 +17,7 @@ import duckdb
 from sqlalchemy import Engine
 
 from merchantry.kit.errors import NotFound
+from merchantry.ledger.coupons import CouponLine, coupon_report
 from merchantry.ledger.journal import PostResult
 from merchantry.ledger.rewards import post_rewards
 from merchantry.ledger.seeding import post_seeding
@@ -128,6 +129,9 @@ class ProgrammeStatus:
     """What is left of the programme's total budget; ``None`` when it has none."""
     merchant_left_fen: int | None
     """What is left of the per-merchant budget; ``None`` when it has none."""
+    coupons: CouponLine | None = None
+    """The shop's coupons of the programme in the journal (issued, redeemed, expired);
+    ``None`` before any was posted."""
 
 
 def shop_status(con: duckdb.DuckDBPyConnection, shop_id: str) -> list[ProgrammeStatus]:
@@ -188,6 +192,7 @@ def _status(con: duckdb.DuckDBPyConnection, p: Programme, shop_id: str) -> Progr
             )
         )
     total, merchant = p.budget.total_fen, p.budget.per_merchant_fen
+    coupons = [c for c in coupon_report(con, shop_id=shop_id) if c.program == p.name]
     return ProgrammeStatus(
         program=p.name,
         title_zh=p.title_zh,
@@ -199,6 +204,7 @@ def _status(con: duckdb.DuckDBPyConnection, p: Programme, shop_id: str) -> Progr
         pending_fen=pending,
         budget_left_fen=total.value - int(granted["granted"]) if total else None,
         merchant_left_fen=merchant.value - int(granted["mine"]) if merchant else None,
+        coupons=coupons[0] if coupons else None,
     )
 
 
@@ -246,6 +252,13 @@ def programmes_report(
     }
     chosen = [n for n in (names or shipped_programmes()) if n in ran]
     return [programme_report(con, load_programme(n)) for n in chosen]
+
+
+def programme_coupons(
+    con: duckdb.DuckDBPyConnection, names: Sequence[str] = ()
+) -> list[CouponLine]:
+    """Per programme (or of ``names``), the coupons posted: issued, redeemed, expired."""
+    return [c for c in coupon_report(con) if not names or c.program in names]
 
 
 @dataclass(frozen=True, slots=True)

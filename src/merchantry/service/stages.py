@@ -29,6 +29,7 @@ import sqlglot.expressions as exp
 from merchantry.fees import run_rulebook
 from merchantry.kit.errors import InputError
 from merchantry.ledger import CloseSummary, close_period
+from merchantry.ledger.rewards import REWARDS_POSTED
 from merchantry.programs import load_programme, run_programme
 from merchantry.risk.decisions import score_requests
 from merchantry.risk.model import RiskModel
@@ -263,6 +264,7 @@ def close_stage(rulebook: str | Rulebook, rulebook_dirs: Sequence[Path] = ()) ->
             "overturned_entries",
             "journal_entries",
             *SEEDING_PAID,
+            *REWARDS_POSTED,
         ),
         ("journal_entries", "journal_postings", "order_payouts", "deposit_requirements"),
         run,

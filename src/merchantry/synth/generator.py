@@ -43,6 +43,7 @@ from merchantry.synth.aftersales import draw_cases, draw_reviews
 from merchantry.synth.agents import Roster, assign_agents, draw_agents
 from merchantry.synth.business_modes import promise_by_mode, shop_modes, travel_by_mode
 from merchantry.synth.captions import plant_captions
+from merchantry.synth.coupons import draw_coupon_spends
 from merchantry.synth.creator_duties import draw_colonel_fees, draw_creator_violations
 from merchantry.synth.cs_notes import add_notes
 from merchantry.synth.fulfilment import build_logistics, draw_causes, draw_journey
@@ -96,6 +97,8 @@ _STREAM_9: Final = 9
 stream itself), special-industry SKUs spread over their leaves (sub-stream 1), the parcels
 of instant-retail and cross-border orders (sub-stream 2, then the day; business_modes.py)."""
 _CAPTIONS: Final = 12
+_COUPONS: Final = 13
+"""Merchants' coupon-payable spends (coupons.py)."""
 _CREATOR_DUTIES: Final = 14
 _QUICK_COPIES: Final = 15
 """Colonel fee rates of colonel-plan sales and creator violations (creator_duties.py)."""
@@ -272,6 +275,7 @@ def _generate_day(
         "video_captions": draw_captions(stream(seed, _LISTINGS, day), videos),
         "searches": draw_searches(rng["searches"], pop, batch),
         "ad_spend": build_ad_spend(rng["ads"], pop, batch, day_date),
+        "coupon_spends": draw_coupon_spends(stream(seed, _COUPONS, day), pop, batch.tag, day_start),
         "order_colonel_fees": draw_colonel_fees(stream(seed, _CREATOR_DUTIES, day, 0), batch),
         "creator_violations": draw_creator_violations(
             stream(seed, _CREATOR_DUTIES, day, 1), pop, batch.tag, day_start

@@ -68,6 +68,9 @@ class ProgrammeOut(BaseModel):
     budget_left_fen: int | None = Field(description="Batch budget left; null without a budget.")
     merchant_left_fen: int | None
     live_granted_fen: int = Field(description="Spent by real-time grants.")
+    coupons_redeemed_fen: int = Field(0, description="The shop's coupons spent (journal).")
+    coupons_expired_fen: int = Field(0, description="Left unspent when they expired.")
+    coupons_outstanding_fen: int = Field(0, description="Still held and valid.")
 
 
 class ShopProgrammesOut(BaseModel):
@@ -102,6 +105,9 @@ STATUS_EXAMPLE: dict[str, Any] = {
             "budget_left_fen": None,
             "merchant_left_fen": 30000,
             "live_granted_fen": 0,
+            "coupons_redeemed_fen": 12000,
+            "coupons_expired_fen": 0,
+            "coupons_outstanding_fen": 38000,
         }
     ],
 }
@@ -140,6 +146,9 @@ def shop_programmes(
                 budget_left_fen=s.budget_left_fen,
                 merchant_left_fen=s.merchant_left_fen,
                 live_granted_fen=live.spent_fen,
+                coupons_redeemed_fen=s.coupons.redeemed_fen if s.coupons else 0,
+                coupons_expired_fen=s.coupons.expired_fen if s.coupons else 0,
+                coupons_outstanding_fen=s.coupons.outstanding_fen if s.coupons else 0,
             )
         )
     return ShopProgrammesOut(shop_id=shop_id, programs=out)
