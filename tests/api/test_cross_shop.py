@@ -197,7 +197,7 @@ def test_every_route_refuses_a_creator_key_of_another_creator(any_api: Api) -> N
     key = create_creator_key(api.engine, creator_id=str(row[0]), created_by="test").secret_key
     calls = walk(api, key)
     victim_ids = set(victim_values(api).values()) - {FEES_RULEBOOK}
-    open_routes = {"/health", "/version", "/openapi.json"}
+    open_routes = {"/health", "/ready", "/version", "/openapi.json"}
     for method, path, status, payload in calls:
         where = f"{method} {path} -> {status}: {payload}"
         assert status < 500, where

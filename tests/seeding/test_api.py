@@ -117,7 +117,7 @@ def test_bad_periods_and_unknown_names_get_clear_answers(client: KeyedClient) ->
     assert (body["orders"], body["creators"]) == (0, [])
 
 
-def _issue(client: Client, creator: str, key: str, **body: object) -> tuple[int, dict]:  # type: ignore[type-arg]
+def _issue(client: KeyedClient, creator: str, key: str, **body: object) -> tuple[int, dict]:  # type: ignore[type-arg]
     r = client.http.post(
         f"/v1/creators/{creator}/keys",
         json=body,
@@ -127,7 +127,7 @@ def _issue(client: Client, creator: str, key: str, **body: object) -> tuple[int,
 
 
 def test_an_operator_issues_a_creator_key_and_the_creator_reads_its_own_incentive(
-    client: Client,
+    client: KeyedClient,
 ) -> None:
     status, issued = _issue(client, "CR1", client.operator, name="CR1 studio")
     assert status == 201, issued
@@ -155,7 +155,7 @@ def test_an_operator_issues_a_creator_key_and_the_creator_reads_its_own_incentiv
     }
 
 
-def test_a_creator_key_reads_no_other_creator_and_no_shop(client: Client) -> None:
+def test_a_creator_key_reads_no_other_creator_and_no_shop(client: KeyedClient) -> None:
     _, issued = _issue(client, "CR1", client.operator)
     key = issued["secret_key"]
     status, body = client.get("/v1/creators/CR2/seeding", key)
@@ -164,14 +164,14 @@ def test_a_creator_key_reads_no_other_creator_and_no_shop(client: Client) -> Non
     assert client.get("/v1/shops/S1/seeding", key)[0] == 403
     assert client.get("/v1/seeding/report", key)[0] == 403
     # merchants and integrators hold no creator scope; the operator reads any creator
-    assert client.get("/v1/creators/CR1/seeding", client.merchant_s1)[0] == 403
+    assert client.get("/v1/creators/CR1/seeding", client.merchant)[0] == 403
     assert client.get("/v1/creators/CR1/seeding", client.integrator)[0] == 403
     status, body = client.get("/v1/creators/CR2/seeding", client.operator)
     assert status == 200, body
     assert body["payout_fen"] == 1_000
     # only an operator issues creator keys, for a creator the warehouse knows, with
     # creator scopes only
-    assert _issue(client, "CR1", client.merchant_s1)[0] == 403
+    assert _issue(client, "CR1", client.merchant)[0] == 403
     assert _issue(client, "CR1", key)[0] == 403
     status, body = _issue(client, "CR9", client.operator)
     assert status == 404, body
@@ -180,7 +180,7 @@ def test_a_creator_key_reads_no_other_creator_and_no_shop(client: Client) -> Non
     assert "creator scopes" in str(body)
 
 
-def test_a_revoked_creator_key_is_refused(client: Client) -> None:
+def test_a_revoked_creator_key_is_refused(client: KeyedClient) -> None:
     _, issued = _issue(client, "CR1", client.operator)
     r = client.http.delete(
         f"/v1/keys/{issued['key_id']}",
