@@ -25,7 +25,7 @@ revised settlement or freeze revises its release, and a re-run posts nothing.
 from __future__ import annotations
 
 from datetime import date
-from typing import Final
+from typing import Final, TypedDict
 
 import duckdb
 
@@ -175,44 +175,49 @@ def _post_freezes(
     return post_staged(con, ref, kinds=("commission_freeze",), start=start, end=end)
 
 
+class _Release(TypedDict):
+    held: tuple[str, str]
+    release_kind: str
+    rule: tuple[str, str]
+    target: str
+
+
+RESERVE_RELEASES: Final[tuple[_Release, ...]] = (
+    _Release(
+        held=("commission_settlement", "creator_reserve"),
+        release_kind="commission_reserve_release",
+        rule=("commission_reserve", "hold_days"),
+        target="creator_available",
+    ),
+    _Release(
+        held=("colonel_settlement", "colonel_reserve"),
+        release_kind="colonel_reserve_release",
+        rule=("commission_reserve", "hold_days"),
+        target="colonel_available",
+    ),
+)
+"""The creator's and the colonel's reserves, each released when its hold days end."""
+
+UNFREEZE: Final = _Release(
+    held=("commission_freeze", "creator_frozen"),
+    release_kind="commission_unfreeze",
+    rule=("commission_freeze", "freeze_days"),
+    target="creator_available",
+)
+"""A creator's frozen commission, released when the freeze days end."""
+
+
 def post_creator_holds(
     con: duckdb.DuckDBPyConnection, book: Rulebook, start: date, end: date, close_key: str
 ) -> PostResult:
     """Reserve releases, then freezes, then unfreezes falling in ``start``..``end`` (after the
     period's commission settlements are posted)."""
     ref = CloseRef(book.name, close_key)
-    result = _post_releases(
-        con,
-        ref,
-        book,
-        start,
-        end,
-        held=("commission_settlement", "creator_reserve"),
-        release_kind="commission_reserve_release",
-        rule=("commission_reserve", "hold_days"),
-    )
-    result += _post_releases(
-        con,
-        ref,
-        book,
-        start,
-        end,
-        held=("colonel_settlement", "colonel_reserve"),
-        release_kind="colonel_reserve_release",
-        rule=("commission_reserve", "hold_days"),
-        target="colonel_available",
-    )
+    result = PostResult(0, 0, 0)
+    for release in RESERVE_RELEASES:
+        result += _post_releases(con, ref, book, start, end, **release)
     result += _post_freezes(con, ref, book, start, end)
-    result += _post_releases(
-        con,
-        ref,
-        book,
-        start,
-        end,
-        held=("commission_freeze", "creator_frozen"),
-        release_kind="commission_unfreeze",
-        rule=("commission_freeze", "freeze_days"),
-    )
+    result += _post_releases(con, ref, book, start, end, **UNFREEZE)
     return result
 
 

@@ -40,6 +40,7 @@ from merchantry.rulebook.facts import fact_relation
 from merchantry.rulebook.model import Rulebook
 from merchantry.store.sql import col as sql_col
 from merchantry.store.sql import create_temp_as, fill_sql, parse, table
+from merchantry.store.sql import lit as sql_lit
 
 EPOCH: Final = date(1970, 1, 1)
 
@@ -178,36 +179,7 @@ SELECT md5($ns || d.order_id), 'settlement', d.order_id, d.order_id, d.shop_id, 
 FROM due AS d JOIN amounts AS a USING (order_id)
 """
 
-STAGE_COMMISSION_SETTLEMENTS: Final = """
-INSERT INTO ledger_stage
-WITH due AS (
-  SELECT order_id, shop_id, creator_id, commission_settle_on, comm_rule, reserve_bp,
-         reserve_rule
-  FROM ledger_schedule
-  WHERE commission_settle_on BETWEEN $start AND $end
-), amounts AS (
-  SELECT order_id, party, sum(amount_fen) AS payable_fen FROM journal_postings
-  WHERE account = 'creator_payable' AND entry_kind <> 'commission_settlement'
-    AND order_id IN (SELECT order_id FROM due)
-  GROUP BY order_id, party
-), split AS (
-  SELECT d.*, a.party, a.payable_fen,
-         CASE WHEN a.payable_fen > 0 AND d.reserve_bp IS NOT NULL THEN p_reserve ELSE 0 END
-           AS reserve_fen
-  FROM due AS d JOIN amounts AS a USING (order_id)
-)
-SELECT md5($ns || s.order_id), 'commission_settlement', s.order_id, s.order_id, s.shop_id,
-       s.commission_settle_on,
-       [ledger_leg('creator_payable', s.party, -s.payable_fen, s.comm_rule),
-        ledger_leg('creator_available', s.party, s.payable_fen - s.reserve_fen, s.comm_rule),
-        ledger_leg('creator_reserve', s.party, s.reserve_fen, s.reserve_rule)]
-FROM split AS s
-"""
-"""The commission moves from payable to available; with a ``commission_reserve`` rule, its
-share (rounded to a fen) goes to the creator's reserve instead (released by
-:mod:`merchantry.ledger.reserve`)."""
-
-STAGE_COLONEL_SETTLEMENTS: Final = """
+STAGE_PARTY_SETTLEMENTS: Final = """
 INSERT INTO ledger_stage
 WITH due AS (
   SELECT order_id, shop_id, commission_settle_on, comm_rule, reserve_bp, reserve_rule
@@ -215,7 +187,7 @@ WITH due AS (
   WHERE commission_settle_on BETWEEN $start AND $end
 ), amounts AS (
   SELECT order_id, party, sum(amount_fen) AS payable_fen FROM journal_postings
-  WHERE account = 'colonel_payable' AND entry_kind <> 'colonel_settlement'
+  WHERE account = p_payable AND entry_kind <> p_kind
     AND order_id IN (SELECT order_id FROM due)
   GROUP BY order_id, party
 ), split AS (
@@ -224,17 +196,26 @@ WITH due AS (
            AS reserve_fen
   FROM due AS d JOIN amounts AS a USING (order_id)
 )
-SELECT md5($ns || s.order_id), 'colonel_settlement', s.order_id, s.order_id, s.shop_id,
+SELECT md5($ns || s.order_id), p_kind, s.order_id, s.order_id, s.shop_id,
        s.commission_settle_on,
-       [ledger_leg('colonel_payable', s.party, -s.payable_fen, s.comm_rule),
-        ledger_leg('colonel_available', s.party, s.payable_fen - s.reserve_fen, s.comm_rule),
-        ledger_leg('colonel_reserve', s.party, s.reserve_fen, s.reserve_rule)]
+       [ledger_leg(p_payable, s.party, -s.payable_fen, s.comm_rule),
+        ledger_leg(p_available, s.party, s.payable_fen - s.reserve_fen, s.comm_rule),
+        ledger_leg(p_reserve_account, s.party, s.reserve_fen, s.reserve_rule)]
 FROM split AS s
 """
-"""The colonel (团长) fee, net of the colonel's technical service fee, settles with the
-creator's commission (the same rule: receipt + 15 days, never before the goods payment);
-the ``commission_reserve`` rule's share goes to the colonel's reserve (the rule's reserve
-covers creators and agencies, colonels included)."""
+"""A party's money earned on an order moves from its payable account to available when the
+commission settles (receipt + 15 days, never before the goods payment); with a
+``commission_reserve`` rule, its share (rounded to a fen) goes to the party's reserve instead
+(released by :mod:`merchantry.ledger.reserve`). Filled once for the creator's commission
+(``commission_settlement``) and once for the colonel (团长) fee, net of the colonel's
+technical service fee (``colonel_settlement``): the rule's reserve covers creators and
+agencies, colonels included."""
+
+PARTY_SETTLEMENTS: Final = (
+    ("commission_settlement", "creator"),
+    ("colonel_settlement", "colonel"),
+)
+"""(entry kind, party account prefix) of each party settled by :data:`STAGE_PARTY_SETTLEMENTS`."""
 
 UNPOSTED_DUE: Final = """
 SELECT count(*) FROM ledger_schedule
@@ -348,9 +329,15 @@ def stage_settlements(con: duckdb.DuckDBPyConnection, start: date, end: date) ->
     reserve = apply_rate_sql(
         exp.column("payable_fen", table="a"), exp.column("reserve_bp", table="d")
     )
-    commissions = fill_sql(STAGE_COMMISSION_SETTLEMENTS, p_reserve=reserve)
-    run_sql(con, commissions, {**period, "ns": namespace("commission_settlement")})
-    colonels = fill_sql(STAGE_COLONEL_SETTLEMENTS, p_reserve=reserve)
-    run_sql(con, colonels, {**period, "ns": namespace("colonel_settlement")})
+    for kind, party in PARTY_SETTLEMENTS:
+        accounts = {f"p_{use}": sql_lit(f"{party}_{use}") for use in ("payable", "available")}
+        settle = fill_sql(
+            STAGE_PARTY_SETTLEMENTS,
+            accounts,
+            p_reserve=reserve,
+            p_kind=sql_lit(kind),
+            p_reserve_account=sql_lit(f"{party}_reserve"),
+        )
+        run_sql(con, settle, {**period, "ns": namespace(kind)})
     row = run_sql(con, UNPOSTED_DUE, period).fetchone()
     return int(row[0]) if row else 0
