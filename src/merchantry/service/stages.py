@@ -41,6 +41,7 @@ from merchantry.rulebook import load_rulebook
 from merchantry.rulebook.facts import fact_relation
 from merchantry.rulebook.model import Rulebook
 from merchantry.scoring import score_shops
+from merchantry.scoring.stage import ScoreRunSummary
 from merchantry.seeding import attribute, load_rules
 
 Progress = Callable[[str], None]
@@ -199,12 +200,30 @@ def score_stage(
 ) -> Stage:
     """Daily experience scores of every shop under a score rulebook (gates, ranking)."""
     book = _book(rulebook, rulebook_dirs)
+    return scores_run_by(
+        book,
+        lambda ctx: score_shops(ctx.con, book, ctx.start, ctx.end, progress=ctx.progress),
+        scope=scope,
+    )
+
+
+def scores_run_by(
+    book: Rulebook,
+    score: Callable[[StageContext], ScoreRunSummary],
+    *,
+    engine: str = "",
+    scope: StageScope = StageScope.PERIOD,
+) -> Stage:
+    """The score stage of ``book`` whose rows ``score`` writes: one name, tables and digest
+    whichever engine scores (``engine``, when not DuckDB, is named in the outcome), so
+    ``merchantry run`` treats the rows as fresh (they are the same rows)."""
 
     def run(ctx: StageContext) -> StageOutcome:
-        summary = score_shops(ctx.con, book, ctx.start, ctx.end, progress=ctx.progress)
+        summary = score(ctx)
+        on = f" ({engine})" if engine else ""
         return StageOutcome(
             f"{summary.shops:,} shops, {summary.rows:,} shop-days scored "
-            f"({summary.formal:,} formal on {summary.end})",
+            f"({summary.formal:,} formal on {summary.end}){on}",
             summary.warnings,
             summary,
         )

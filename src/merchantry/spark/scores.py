@@ -32,14 +32,7 @@ from merchantry.scoring.inputs import build_measures
 from merchantry.scoring.series import AVERAGE_DAYS, clear_series, write_series
 from merchantry.scoring.stage import ScoreRunSummary, prepare, rescore
 from merchantry.scoring.stage import _summary as summarize
-from merchantry.service.stages import (
-    SCORE_INPUTS,
-    SCORE_OUTPUTS,
-    Stage,
-    StageContext,
-    StageOutcome,
-    rulebook_digest,
-)
+from merchantry.service.stages import Stage, StageContext, scores_run_by
 from merchantry.spark.engine import SparkEngine
 from merchantry.spark.statements import SparkStatements
 from merchantry.store.warehouse import ensure_schema, transaction
@@ -97,21 +90,8 @@ def spark_score_stage(book: Rulebook, engine: SparkEngine) -> Stage:
     """The score stage run on Spark: the same name, tables and digest as the DuckDB
     stage, so ``merchantry run`` treats its rows as fresh (they are the same rows)."""
 
-    def run(ctx: StageContext) -> StageOutcome:
+    def run(ctx: StageContext) -> ScoreRunSummary:
         ctx.progress(f"scores under {book.name} on Spark ({engine.master})")
-        summary = run_scores(ctx.con, engine, book, ctx.start, ctx.end, progress=ctx.progress)
-        return StageOutcome(
-            f"{summary.shops:,} shops, {summary.rows:,} shop-days scored "
-            f"({summary.formal:,} formal on {summary.end}) (Spark)",
-            summary.warnings,
-            summary,
-        )
+        return run_scores(ctx.con, engine, book, ctx.start, ctx.end, progress=ctx.progress)
 
-    return Stage(
-        f"score:{book.name}",
-        f"experience scores under {book.name}",
-        SCORE_INPUTS,
-        SCORE_OUTPUTS,
-        run,
-        rulebook_digest(book),
-    )
+    return scores_run_by(book, run, engine="Spark")
