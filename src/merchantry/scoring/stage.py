@@ -108,6 +108,24 @@ def _warnings(book: Rulebook, start: date, end: date) -> tuple[str, ...]:
     return tuple(found)
 
 
+def begin_run(
+    con: duckdb.DuckDBPyConnection,
+    rulebook: str | Rulebook,
+    start: date,
+    end: date | None,
+    rulebook_dirs: Sequence[Path] = (),
+) -> tuple[Rulebook, Plan, date, date]:
+    """What every score run (DuckDB or Spark) starts from: the rulebook and its plan, the
+    last date (``start`` when not given; refused before ``start``) and the first date the
+    measures read (the averaging window before ``start``)."""
+    end = end or start
+    if end < start:
+        raise InputError(f"--to {end} is before --date {start}")
+    ensure_schema(con)
+    book = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook, rulebook_dirs)
+    return book, prepare(book), end, start - timedelta(days=AVERAGE_DAYS - 1)
+
+
 def score_shops(
     con: duckdb.DuckDBPyConnection,
     rulebook: str | Rulebook,
@@ -126,13 +144,7 @@ def score_shops(
     cut short leaves some shops unscored for the period; running it again completes it.
     """
     began = time.perf_counter()
-    end = end or start
-    if end < start:
-        raise InputError(f"--to {end} is before --date {start}")
-    ensure_schema(con)
-    book = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook, rulebook_dirs)
-    plan = prepare(book)
-    first = start - timedelta(days=AVERAGE_DAYS - 1)
+    book, plan, end, first = begin_run(con, rulebook, start, end, rulebook_dirs)
     shops_row = con.execute("SELECT count(*) FROM shops").fetchone()
     parts = max(1, -(-int(shops_row[0] if shops_row else 0) // batch_shops))
     platform = ""

@@ -19,23 +19,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
-from merchantry.kit.errors import InputError
-from merchantry.rulebook.checker import load_rulebook
 from merchantry.rulebook.model import Rulebook
 from merchantry.scoring.gates import write_gates, write_ranking
 from merchantry.scoring.inputs import build_measures
-from merchantry.scoring.series import AVERAGE_DAYS, clear_series, write_series
-from merchantry.scoring.stage import ScoreRunSummary, prepare, rescore
+from merchantry.scoring.series import clear_series, write_series
+from merchantry.scoring.stage import ScoreRunSummary, begin_run, rescore
 from merchantry.scoring.stage import _summary as summarize
 from merchantry.service.stages import Stage, StageContext, scores_run_by
 from merchantry.spark.engine import SparkEngine
 from merchantry.spark.statements import SparkStatements
-from merchantry.store.warehouse import ensure_schema, transaction
+from merchantry.store.warehouse import transaction
 
 PLATFORM_SQL = """
 SELECT min(platform) FROM shop_scores
@@ -56,13 +54,7 @@ def run_scores(
     """Score every shop on every date ``start``..``end`` on Spark and replace the
     rulebook's score rows of the period in the warehouse with the result."""
     began = time.perf_counter()
-    end = end or start
-    if end < start:
-        raise InputError(f"--to {end} is before --date {start}")
-    ensure_schema(con)
-    book = rulebook if isinstance(rulebook, Rulebook) else load_rulebook(rulebook, rulebook_dirs)
-    plan = prepare(book)
-    first = start - timedelta(days=AVERAGE_DAYS - 1)
+    book, plan, end, first = begin_run(con, rulebook, start, end, rulebook_dirs)
     with engine.workspace() as (scratch, out), engine.session() as spark:
         runner = SparkStatements(
             spark,
