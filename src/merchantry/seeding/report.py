@@ -22,14 +22,41 @@ from pathlib import Path
 from typing import Final
 
 import duckdb
+import sqlglot.expressions as exp
 
 from merchantry.kit.errors import InputError, NotFound
 from merchantry.kit.money import format_fen
 from merchantry.report import CellKind, Column, Metric, Metrics, Page, Paragraph, Section, Table
 from merchantry.report.charts import bar_chart
 from merchantry.seeding.rules import SeedingRules
-from merchantry.store.sql import records, run_sql
+from merchantry.store.sql import col, fill_sql, records, run_sql
 from merchantry.store.warehouse import table_exists
+
+ATTRIBUTED_TOTALS: Final = """
+SELECT p_lead,
+       CAST(count(DISTINCT order_id) FILTER (WHERE status <> 'dropped_refund') AS BIGINT)
+         AS orders,
+       CAST(count(DISTINCT order_id) FILTER (WHERE status = 'dropped_refund') AS BIGINT)
+         AS dropped_orders,
+       CAST(coalesce(sum(attributed_gmv_fen) FILTER (WHERE status <> 'dropped_refund'), 0)
+         AS BIGINT) AS attributed_gmv_fen,
+       CAST(coalesce(sum(payout_fen), 0) AS BIGINT) AS payout_fen,
+       CAST(coalesce(sum(payout_fen) FILTER (WHERE status = 'clawed_back'), 0) AS BIGINT)
+         AS clawback_fen
+FROM seeding_attributions
+WHERE rulebook = $rulebook AND p_owner = $owner AND paid_on BETWEEN $start AND $end
+GROUP BY ALL
+ORDER BY attributed_gmv_fen DESC, 1
+"""
+"""Attributed orders, dropped orders, GMV, payouts and clawbacks of one owner (``p_owner`` =
+``$owner``: a shop or a creator) per ``p_lead`` (its grouping columns first)."""
+
+
+def attributed_totals(owner: str, keys: tuple[str, ...], *extra: exp.Expr) -> str:
+    """:data:`ATTRIBUTED_TOTALS` of the owner column ``owner`` grouped by ``keys`` (the
+    first of them breaks ties in the order), with ``extra`` aggregate columns after them."""
+    return fill_sql(ATTRIBUTED_TOTALS, p_lead=[*(col(k) for k in keys), *extra], p_owner=owner)
+
 
 DAILY: Final = """
 WITH days AS (

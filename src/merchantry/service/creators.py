@@ -19,6 +19,7 @@ from typing import Final
 import duckdb
 
 from merchantry.kit.errors import InputError, NotFound
+from merchantry.seeding.report import attributed_totals
 from merchantry.seeding.rules import DEFAULT_RULEBOOK, load_rules
 from merchantry.service.seeding import seeding_span
 from merchantry.store.sql import records
@@ -31,22 +32,7 @@ CREATOR_ACCOUNTS: Final = (
     "creator_frozen",
 )
 
-VIDEOS: Final = """
-SELECT video_id, shop_id,
-       CAST(count(DISTINCT order_id) FILTER (WHERE status <> 'dropped_refund') AS BIGINT)
-         AS orders,
-       CAST(count(DISTINCT order_id) FILTER (WHERE status = 'dropped_refund') AS BIGINT)
-         AS dropped_orders,
-       CAST(coalesce(sum(attributed_gmv_fen) FILTER (WHERE status <> 'dropped_refund'), 0)
-         AS BIGINT) AS attributed_gmv_fen,
-       CAST(coalesce(sum(payout_fen), 0) AS BIGINT) AS payout_fen,
-       CAST(coalesce(sum(payout_fen) FILTER (WHERE status = 'clawed_back'), 0) AS BIGINT)
-         AS clawback_fen
-FROM seeding_attributions
-WHERE rulebook = $rulebook AND creator_id = $creator AND paid_on BETWEEN $start AND $end
-GROUP BY video_id, shop_id
-ORDER BY attributed_gmv_fen DESC, video_id
-"""
+VIDEOS: Final = attributed_totals("creator_id", ("video_id", "shop_id"))
 
 SETTLEMENTS: Final = """
 SELECT month, settle_on, payout_fen, clawback_fen, amount_fen
@@ -149,7 +135,7 @@ def creator_seeding(
     start, end = start or first, end or last
     if end < start:
         raise InputError(f"period ends ({end}) before it starts ({start})")
-    params = {"rulebook": rules.name, "creator": creator_id, "start": start, "end": end}
+    params = {"rulebook": rules.name, "owner": creator_id, "start": start, "end": end}
     videos = tuple(VideoLine(**r) for r in records(con, VIDEOS, params))
     row = con.execute(AS_OF).fetchone()
     as_of = row[0] if row and row[0] else end

@@ -15,30 +15,19 @@ from datetime import date
 from typing import Final
 
 import duckdb
+import sqlglot.expressions as exp
 
 from merchantry.kit.errors import InputError, NotFound
-from merchantry.seeding.report import SeedingReport, seeding_report
+from merchantry.seeding.report import SeedingReport, attributed_totals, seeding_report
 from merchantry.seeding.rules import DEFAULT_RULEBOOK, load_rules
-from merchantry.store.sql import records, run_sql
+from merchantry.store.sql import col, records, run_sql
 from merchantry.store.warehouse import table_exists
 
-CREATORS: Final = """
-SELECT creator_id,
-       CAST(count(DISTINCT video_id) AS BIGINT) AS videos,
-       CAST(count(DISTINCT order_id) FILTER (WHERE status <> 'dropped_refund') AS BIGINT)
-         AS orders,
-       CAST(count(DISTINCT order_id) FILTER (WHERE status = 'dropped_refund') AS BIGINT)
-         AS dropped_orders,
-       CAST(coalesce(sum(attributed_gmv_fen) FILTER (WHERE status <> 'dropped_refund'), 0)
-         AS BIGINT) AS attributed_gmv_fen,
-       CAST(coalesce(sum(payout_fen), 0) AS BIGINT) AS payout_fen,
-       CAST(coalesce(sum(payout_fen) FILTER (WHERE status = 'clawed_back'), 0) AS BIGINT)
-         AS clawback_fen
-FROM seeding_attributions
-WHERE rulebook = $rulebook AND shop_id = $shop AND paid_on BETWEEN $start AND $end
-GROUP BY creator_id
-ORDER BY attributed_gmv_fen DESC, creator_id
-"""
+CREATORS: Final = attributed_totals(
+    "shop_id",
+    ("creator_id",),
+    exp.cast(exp.Count(this=exp.Distinct(expressions=[col("video_id")])), "BIGINT").as_("videos"),
+)
 
 RECENT: Final = """
 SELECT order_id, video_id, creator_id, sku_id, paid_on, viewed_at, searched_at, videos,
@@ -164,8 +153,9 @@ def shop_seeding(
         raise NotFound(f"no shop {shop_id!r} in the warehouse")
     load_rules(rulebook)  # an unknown rulebook is refused with the shipped names
     start, end = _period(con, rulebook, start, end)
-    params = {"rulebook": rulebook, "shop": shop_id, "start": start, "end": end}
-    creators = tuple(CreatorLine(**r) for r in records(con, CREATORS, params))
+    params = {"rulebook": rulebook, "start": start, "end": end}
+    totals = records(con, CREATORS, {**params, "owner": shop_id})
+    creators = tuple(CreatorLine(**r) for r in totals)
     recent = tuple(
         AttributionLine(
             order_id=str(r["order_id"]),
@@ -182,7 +172,7 @@ def shop_seeding(
             refunded_on=r["refunded_on"],
             rule_id=str(r["rule_id"]),
         )
-        for r in records(con, RECENT, {**params, "limit": limit})
+        for r in records(con, RECENT, {**params, "shop": shop_id, "limit": limit})
     )
     return ShopSeeding(shop_id, rulebook, start, end, creators, recent)
 
