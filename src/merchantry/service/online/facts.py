@@ -23,6 +23,7 @@ import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.rulebook.columns import CONDITION_COLUMNS, SCORE_COLUMNS, SCORE_SERIES_SQL
+from merchantry.rulebook.facts import SHOP_FIELDS
 from merchantry.service.online.rows import rows_of
 from merchantry.store.sql import col, parse, select_from, to_sql
 
@@ -54,16 +55,6 @@ ORDER_FIELDS: Final = (
 """The ``orders`` columns a fact row reads (the buyer's identifiers are the ring index's)."""
 
 _ORDER_COPY: Final = tuple(f for f in ORDER_FIELDS if f not in ("buyer_id", "sku_id", "shop_id"))
-_SHOP_FIELDS: Final = (
-    "industry",
-    "store_type",
-    "store_subtype",
-    "tags",
-    "entry_plan",
-    "business_mode",
-    "region",
-    "opened_date",
-)
 _CATEGORY_FIELDS: Final = ("category_id", "industry", "parent_id", "after_sales_days")
 _CREATOR_FIELDS: Final = ("tier", "followers")
 SCORE_FIELDS: Final = tuple(c.fact_column.removeprefix("shop_") for c in SCORE_COLUMNS)
@@ -155,7 +146,7 @@ def order_facts(order: Mapping[str, Any], ref: Reference) -> dict[str, Any]:
     shop_id = order["shop_id"]
     row["shop_shop_id"] = shop_id
     shop = ref.shops.get(shop_id)
-    for name in _SHOP_FIELDS:
+    for name in SHOP_FIELDS:
         row[f"shop_{name}"] = shop.get(name) if shop else None
     opened = shop.get("opened_date") if shop else None
     row["shop_age_days"] = (paid_on - opened).days if opened is not None else None
