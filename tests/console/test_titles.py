@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from merchantry.console.rule_titles import (
     rule_title_zh,
     rulebook_title_zh,
 )
+from merchantry.console.rules_zh import RULE_TITLES
 from merchantry.rulebook.library import shipped_dir
 
 CJK_START = "\u4e00"
@@ -97,3 +99,23 @@ def test_a_decisions_reason_names_its_rule_in_chinese() -> None:
     assert reason_text("zh", reason) == "risk.ring.flagged (+40): 买家属于被标记的关联账号团伙"
     assert reason_text("en", reason) == reason
     assert reason_text("zh", "confirmed violation") == "confirmed violation"
+
+
+def test_a_rendered_title_finds_its_translated_template() -> None:
+    """Stored titles are rendered ("… 10% of it"): the Chinese is the translated template
+    filled with the same values, for every templated title that has a translation."""
+    checked = 0
+    for rule_id, titles in RULE_TITLES.items():
+        for english, chinese in titles.items():
+            names = re.findall(r"\{((?:param\.)?[a-z_][a-z0-9_]*)\}", english)
+            if not names:
+                continue
+            rendered, expected = english, chinese
+            for k, name in enumerate(names):
+                value = f"{k + 3}%" if k % 2 == 0 else f"¥{k + 1},500"
+                rendered = rendered.replace("{" + name + "}", value)
+                expected = expected.replace("{" + name + "}", value)
+            assert rule_title_zh(rule_id, rendered) == expected, (rule_id, rendered)
+            checked += 1
+    assert checked >= 2
+    assert rule_title_zh("colonel.fee", "Something no rulebook says") is None

@@ -71,6 +71,7 @@ def test_prepublish_decisions_and_the_copy_of_an_earlier_listing(client) -> None
         "decision": "publish",
         "rulebook": "listings-2026",
         "findings": [],
+        "refusals": [],
     }
     con = connect(db, read_only=True)
     try:

@@ -12,8 +12,7 @@ from sqlalchemy import Engine, create_engine, text, update
 
 from merchantry.model.tables import TABLES_BY_NAME
 from merchantry.ops import open_ops
-from merchantry.ops.tables import metadata, online_inbox
-from merchantry.risk.store import metadata as risk_metadata
+from merchantry.ops.tables import online_inbox
 from merchantry.service.inbox import (
     InboxReader,
     Refusal,
@@ -36,10 +35,11 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     else:
         url = request.getfixturevalue("postgres_url")
         cleaner = create_engine(url)
-        with cleaner.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        metadata.drop_all(cleaner)
-        risk_metadata.drop_all(cleaner)
+        with (
+            cleaner.begin() as conn
+        ):  # every table any earlier test migrated in, whoever declares it
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
         cleaner.dispose()
     engine = open_ops(url)
     try:

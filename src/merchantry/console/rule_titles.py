@@ -15,6 +15,7 @@ import re
 from typing import Final
 
 from merchantry.console.rules_zh import RULE_TITLES, RULEBOOK_TITLES
+from merchantry.rulebook.titles import PLACEHOLDER
 from merchantry.scoring.indicators import INDICATORS
 
 WEIGHT_TITLE: Final = re.compile(
@@ -50,10 +51,44 @@ def _weight_zh(title: str) -> str | None:
     )
 
 
+def _fill(template: str, values: dict[str, str]) -> str:
+    """``template`` with each ``{field}`` it names in ``values`` replaced by its value."""
+
+    def value(m: re.Match[str]) -> str:
+        return values.get((m[1] or "") + m[2], m[0])
+
+    return PLACEHOLDER.sub(value, template)
+
+
+def _rendered_zh(rule_id: str, title: str) -> str | None:
+    """The Chinese of a title rendered from a template (``{rate_bp}`` … filled in by
+    :func:`merchantry.rulebook.titles.render`): the translated template, filled with the
+    same values as they appear in the English."""
+    for english, chinese in RULE_TITLES.get(rule_id, {}).items():
+        if not PLACEHOLDER.search(english):
+            continue
+        parts = PLACEHOLDER.split(english)
+        # split gives text, (prefix, name), text …: fields become named groups
+        pattern, names = "", []
+        for i in range(0, len(parts), 3):
+            pattern += re.escape(parts[i])
+            if i + 2 < len(parts):
+                names.append((parts[i + 1] or "") + parts[i + 2])
+                pattern += f"(?P<g{len(names) - 1}>.+?)"
+        found = re.fullmatch(pattern, title)
+        if found is None:
+            continue
+        values = {name: found[f"g{k}"] for k, name in enumerate(names)}
+        return _fill(chinese, values)
+    return None
+
+
 def rule_title_zh(rule_id: str, title: str) -> str | None:
     """The Chinese of a rule's English ``title``; ``None`` when nobody translated it."""
     known = RULE_TITLES.get(rule_id, {}).get(title)
-    return known if known is not None else _weight_zh(title)
+    if known is not None:
+        return known
+    return _rendered_zh(rule_id, title) or _weight_zh(title)
 
 
 def rulebook_title_zh(name: str, title: str) -> str | None:

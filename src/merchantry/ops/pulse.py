@@ -182,6 +182,7 @@ class Pulse:
         if thread is not None:
             thread.join(timeout=5)
         self._synced_at = float("-inf")
+        self._read.close_all()  # the calls' connections, one per thread that made a call
 
     def sync(self) -> None:
         """One watcher read (the watcher's loop; a test may call it directly)."""

@@ -35,9 +35,16 @@ class PreparedRead:
         self._sql = str(compiled)
         self._order = tuple(compiled.positiontup or ())
         self._local = threading.local()
+        self._open: set[Any] = set()
+        """Every thread's connection, so :meth:`close_all` reaches those of threads that are
+        gone (a connection left to the garbage collector is never closed)."""
+        self._generation = 0
+        self._lock = threading.Lock()
 
     def _connection(self) -> Any:
         connection = getattr(self._local, "connection", None)
+        if getattr(self._local, "generation", None) != self._generation:
+            connection = None  # closed by close_all
         if connection is None:
             connection = self.engine.raw_connection()
             driver: Any = connection.driver_connection
@@ -47,6 +54,9 @@ class PreparedRead:
                 driver.isolation_level = None
             if self._on_connect is not None:
                 self._on_connect(driver)
+            with self._lock:
+                self._open.add(connection)
+                self._local.generation = self._generation
             self._local.connection = connection
         return connection
 
@@ -78,5 +88,19 @@ class PreparedRead:
         connection = getattr(self._local, "connection", None)
         self._local.connection = None
         if connection is not None:
-            with contextlib.suppress(Exception):  # already broken: nothing left to close
-                connection.invalidate()
+            with self._lock:
+                self._open.discard(connection)
+            _invalidate(connection)
+
+    def close_all(self) -> None:
+        """Close every thread's connection (at shutdown); a later read opens a new one."""
+        with self._lock:
+            opened, self._open = self._open, set()
+            self._generation += 1
+        for connection in opened:
+            _invalidate(connection)
+
+
+def _invalidate(connection: Any) -> None:
+    with contextlib.suppress(Exception):  # already broken: nothing left to close
+        connection.invalidate()
