@@ -83,10 +83,11 @@ def test_an_event_id_is_recorded_once_and_read_in_order(engine: Engine) -> None:
     events = read_since(engine, 0)
     assert [e.row["order_id"] for e in events] == ["O1", "O2", "O3"]
     assert events[0].row["paid_at"] == T0  # the first body stands, typed again
-    assert [e.seq for e in InboxReader(engine).read_since(first["O1"])] == [
-        more["O2"],
-        more["O3"],
-    ]
+    reader = InboxReader(engine)
+    try:
+        assert [e.seq for e in reader.read_since(first["O1"])] == [more["O2"], more["O3"]]
+    finally:
+        reader.close()
 
 
 def test_a_drain_moves_each_event_once_even_after_a_crash(engine: Engine, tmp_path: Path) -> None:

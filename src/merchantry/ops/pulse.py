@@ -182,7 +182,10 @@ class Pulse:
         if thread is not None:
             thread.join(timeout=5)
         self._synced_at = float("-inf")
-        self._read.close_all()  # the calls' connections, one per thread that made a call
+        # the calls' connections (one per thread that made a call), and the watcher's should
+        # it still be waiting on the database after the join's timeout
+        for read in (self._read, self._sync, self._revoked_read):
+            read.close_all()
 
     def sync(self) -> None:
         """One watcher read (the watcher's loop; a test may call it directly)."""

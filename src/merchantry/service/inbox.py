@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -52,6 +51,7 @@ from merchantry.model.schema import ColumnType
 from merchantry.model.schema import Table as DeclaredTable
 from merchantry.model.system import QUARANTINE_COLUMNS
 from merchantry.model.tables import TABLES, TABLES_BY_NAME
+from merchantry.ops.reads import PreparedRead
 from merchantry.ops.tables import online_inbox, online_quarantine
 from merchantry.store.sql import insert_values
 
@@ -150,44 +150,29 @@ class InboxReader:
     statement machinery each time costs more than the query. The statement is
     compiled once by SQLAlchemy for the engine's dialect, then run on the thread's
     own connection (autocommit reads: every call sees the newest committed rows).
+    :meth:`close` closes every thread's connection (a connection left to the garbage
+    collector is never closed).
     """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        statement = (
+        self._read = PreparedRead(
+            engine,
             select(online_inbox.c.seq, online_inbox.c.event_type, online_inbox.c.body)
             .where(online_inbox.c.seq > bindparam("after"))
-            .order_by(online_inbox.c.seq)
+            .order_by(online_inbox.c.seq),
         )
-        compiled = statement.compile(dialect=engine.dialect)
-        self._sql = str(compiled)
-        self._positional = bool(compiled.positiontup)
-        self._local = threading.local()
-
-    def _cursor(self) -> Any:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = self.engine.raw_connection()
-            driver: Any = connection.driver_connection
-            if hasattr(driver, "autocommit"):
-                driver.autocommit = True
-            if self.engine.dialect.name == "sqlite":
-                driver.isolation_level = None
-            self._local.connection = connection
-        return connection.cursor()
 
     def read_since(
         self, seq: int, known: Mapping[int, dict[str, Any]] | None = None
     ) -> list[InboxEvent]:
         """Events after ``seq``; bodies of the ``known`` ones (seq -> typed row, this
         process's own events) are not parsed again."""
-        cursor = self._cursor()
-        try:
-            cursor.execute(self._sql, (seq,) if self._positional else {"after": seq})
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
-        return inbox_events(rows, known)
+        return inbox_events(self._read.all({"after": seq}), known)
+
+    def close(self) -> None:
+        """Close every thread's connection; a later read opens a new one."""
+        self._read.close_all()
 
 
 def inbox_events(

@@ -179,6 +179,7 @@ class OnlineService:
                 desk.close()
         with self._state_lock:
             self._state = None
+        self._inbox.close()
         gc.unfreeze()
         gc.collect()
 
