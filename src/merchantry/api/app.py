@@ -67,13 +67,13 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         app.state.pulse.start()
         try:
             yield
-        finally:
-            app.state.pulse.stop()
+        finally:  # the online state first: its build may still be reading through the pulse
+            if getattr(app.state, "online", None) is not None:
+                app.state.online.close()
             if app.state.dispatcher is not None:
                 app.state.dispatcher.stop()
             app.state.jobs.shutdown()
-            if getattr(app.state, "online", None) is not None:
-                app.state.online.close()
+            app.state.pulse.stop()  # last: closes every connection the calls opened
 
     app = FastAPI(
         title="Merchantry",

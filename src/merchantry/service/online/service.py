@@ -97,6 +97,7 @@ class OnlineService:
         self.engine = engine
         self._inbox = InboxReader(engine)
         self._pulse = pulse if pulse is not None else Pulse(engine, bound_s=0)
+        self._owns_pulse = pulse is None
         """Key liveness and the inbox's tail in one read (or none: :mod:`merchantry.ops.pulse`)."""
         self._open = open_warehouse
         self._risk_rulebook = risk_rulebook
@@ -169,10 +170,21 @@ class OnlineService:
                 time.perf_counter() - began,
             )
 
-    def close(self) -> None:
+    def close(self, wait_s: float = 30.0) -> None:
         """Stop this worker's online state: close its desk's database, and let the collector
         reclaim what :meth:`build` froze (``gc.freeze``), so that nothing of it, DuckDB's
-        objects least of all, outlives the application that built it."""
+        objects least of all, outlives the application that built it. A build under way
+        (its catch-up reads the inbox after answers may begin) is waited for, up to
+        ``wait_s``, so that none of its reads opens a connection after the application
+        closed its own."""
+        finished = self._build_lock.acquire(timeout=wait_s)
+        try:
+            self._close()
+        finally:
+            if finished:
+                self._build_lock.release()
+
+    def _close(self) -> None:
         with self._desk_lock:
             desk, self._desk = self._desk, None
             if desk is not None:
@@ -180,6 +192,8 @@ class OnlineService:
         with self._state_lock:
             self._state = None
         self._inbox.close()
+        if self._owns_pulse:
+            self._pulse.stop()
         gc.unfreeze()
         gc.collect()
 
