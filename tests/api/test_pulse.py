@@ -17,10 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
+from merchantry.api.app import create_app
+from merchantry.api.settings import ServiceSettings
 from merchantry.ops import open_ops
 from merchantry.ops.keys import KeyRole, create_key, revoke_key
+from merchantry.store.warehouse import connect
 from tests.api.conftest import Api, build_api, fresh_postgres
 
 DECISIONS = "/v1/risk/after-sales/decisions"
@@ -174,3 +178,52 @@ def test_on_sqlite_a_revocation_by_another_process_is_refused_after_the_bound(
         _revoke_elsewhere(url, key_id)
         time.sleep(bound)
         assert _calls(api, key, body, 1) == [401]
+
+
+def test_min_seq_lets_a_caller_read_its_own_events_on_another_worker(
+    tmp_path: Path, market_db: Path
+) -> None:
+    """Two workers on one operational database (SQLite: no notice; polls 15 s apart): an
+    order posted to one is unknown to the other within the bound, unless the call names the
+    ``seq`` the post returned."""
+    url = f"sqlite:///{tmp_path / 'ops.sqlite'}"
+    bounds: dict[str, Any] = {"dispatcher": False, "pulse_bound_s": 30.0, "pulse_interval_s": 15}
+    for api in build_api(tmp_path, market_db, url, **bounds):
+        _, key = _integrator(api)
+        other_app = create_app(ServiceSettings(warehouse=api.warehouse, ops_url=url, **bounds))
+        with TestClient(other_app, raise_server_exceptions=True) as other:
+            online = other_app.state.online
+            assert online.seq >= 0  # built; then its build's own catch-up read ends:
+            with online._build_lock:  # nothing posted below can reach it that way
+                pass
+            with connect(api.warehouse, read_only=True) as con:
+                cursor = con.execute("SELECT * FROM orders ORDER BY order_id LIMIT 1")
+                names = [d[0] for d in cursor.description]
+                row = dict(zip(names, cursor.fetchone() or (), strict=True))
+            placed = {k: v.isoformat(sep=" ") if hasattr(v, "hour") else v for k, v in row.items()}
+            order = {**placed, "order_id": "NEW-ORDER-1"}
+            posted = api.client.post(
+                "/v1/events/orders",
+                json={"events": [order]},
+                headers=api.headers(key, **{"Idempotency-Key": "ev-1"}),
+            )
+            assert posted.status_code == 200, posted.text
+            seq = posted.json()["results"][0]["seq"]
+            asked = {
+                "case_id": "AS-NEW-1",
+                "order_id": "NEW-ORDER-1",
+                "requested_at": placed["paid_at"],
+                "type": "refund_only",
+                "reason_code": "quality",
+                "amount_fen": 100,
+            }
+            headers = api.headers(key)
+            here = api.client.post(DECISIONS, json=asked, headers=headers)
+            assert here.status_code == 200, here.text  # the accepting worker, at once
+            stale = other.post(DECISIONS, json=asked, headers=headers)
+            assert stale.status_code == 404, stale.text  # not seen yet: within the bound
+            fresh = other.post(DECISIONS, json={**asked, "min_seq": seq}, headers=headers)
+            assert fresh.status_code == 200, fresh.text
+            assert fresh.json()["as_of_seq"] >= seq
+            assert fresh.json()["decision"] == here.json()["decision"]
+        other_app.state.ops_engine.dispose()

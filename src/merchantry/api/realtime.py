@@ -68,6 +68,14 @@ class AfterSalesRequestIn(BaseModel):
     evidence_images: list[str] = Field(
         default=[], max_length=50, description="References of the evidence photos."
     )
+    min_seq: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**62,
+        description="Answer only from a state holding every inbox event up to this seq (the "
+        "`seq` the events endpoint returned): any worker then sees the caller's own events "
+        "at once, instead of within the pulse bound.",
+    )
 
 
 class ReasonOut(BaseModel):
@@ -193,6 +201,14 @@ class OrderIn(BaseModel):
     insurance_type: str | None = Field(default=None, max_length=64)
     insured_by: str | None = Field(default=None, max_length=64)
     is_gift: bool = False
+    min_seq: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**62,
+        description="Answer only from a state holding every inbox event up to this seq (the "
+        "`seq` the events endpoint returned): any worker then sees the caller's own events "
+        "at once, instead of within the pulse bound.",
+    )
 
 
 class FeeLineOut(BaseModel):
@@ -455,7 +471,7 @@ def decision_body(state: Any, principal: Principal, payload: BaseModel) -> bytes
         tuple(payload.evidence_images),
     )
     with _available(state, principal.key_id):
-        decision, seq = service.decide(asked, key_id=principal.key_id)
+        decision, seq = service.decide(asked, key_id=principal.key_id, min_seq=payload.min_seq)
     return decision_out(decision, seq).model_dump_json().encode()
 
 
@@ -467,10 +483,12 @@ def quote_body(
     service: OnlineService = state.online
     if is_merchant_elsewhere(principal, payload.shop_id):
         raise AccessDenied(f"key {principal.key_id} cannot quote orders of shop {payload.shop_id}")
-    order = payload.model_dump()
+    order = payload.model_dump(exclude={"min_seq"})
     order["paid_at"] = platform_time(payload.paid_at)
     with _available(state, principal.key_id):
-        quote = service.quote(order, rulebook=rulebook, key_id=principal.key_id)
+        quote = service.quote(
+            order, rulebook=rulebook, key_id=principal.key_id, min_seq=payload.min_seq
+        )
     return quote_out(quote).model_dump_json().encode()
 
 

@@ -226,12 +226,19 @@ class OnlineService:
         return built
 
     def _catch_up(
-        self, wait_s: float = 120.0, *, key_id: str | None = None, strict: bool = False
+        self,
+        wait_s: float = 120.0,
+        *,
+        key_id: str | None = None,
+        strict: bool = False,
+        min_seq: int | None = None,
     ) -> OnlineState:
         """The state with the inbox applied, and ``key_id`` checked live in the same read
         (:class:`RevokedKey` if not): one round trip, none while the pulse is fresh and
-        nothing is new; ``strict`` always reads (a worker sees its own writes at once)."""
+        nothing is new; ``strict`` always reads (a worker sees its own writes at once), and
+        so does a state older than ``min_seq`` (a caller's own writes, on any worker)."""
         state = self._ready_state(wait_s)
+        strict = strict or (min_seq is not None and state.seq < min_seq)
         pulse = self._pulse
         tail = pulse.read(key_id, state.seq) if strict else pulse.check(key_id, state.seq)
         if tail.live is False:
@@ -267,13 +274,16 @@ class OnlineService:
 
     # --- answers -------------------------------------------------------------------------
 
-    def decide(self, request: RiskRequest, *, key_id: str | None = None) -> tuple[Decision, int]:
+    def decide(
+        self, request: RiskRequest, *, key_id: str | None = None, min_seq: int | None = None
+    ) -> tuple[Decision, int]:
         """The decision on one after-sales request, and the inbox ``seq`` it was made at;
-        ``key_id``, when given, is checked live in the inbox's read (:class:`RevokedKey`).
+        ``key_id``, when given, is checked live in the inbox's read (:class:`RevokedKey`);
+        ``min_seq``, when given, is the oldest inbox event the answer must hold.
 
         Never waits for a build under way (:class:`NotReady` at once): a caller in an event
         loop must not block it."""
-        state = self._catch_up(wait_s=0, key_id=key_id)
+        state = self._catch_up(wait_s=0, key_id=key_id, min_seq=min_seq)
         with self._state_lock:
             decision, _ = state.decide(request)
             return decision, state.seq
@@ -284,10 +294,11 @@ class OnlineService:
         *,
         rulebook: str | None = None,
         key_id: str | None = None,
+        min_seq: int | None = None,
     ) -> Quote:
         """Fee lines and expected payout of an order as placed (:class:`NotReady` at once while
-        a build is under way); ``key_id`` as in :meth:`decide`."""
-        state = self._catch_up(wait_s=0, key_id=key_id)
+        a build is under way); ``key_id`` and ``min_seq`` as in :meth:`decide`."""
+        state = self._catch_up(wait_s=0, key_id=key_id, min_seq=min_seq)
         with self._state_lock:
             return state.quote(order, rulebook=rulebook)
 
