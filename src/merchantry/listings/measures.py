@@ -42,9 +42,11 @@ import pyarrow as pa
 
 from merchantry.ledger.journal import CloseRef, PostResult, namespace, post_staged, start_stage
 from merchantry.listings.escalation import Offence, offence_numbers
+from merchantry.listings.holds import HeldListing, derive_holds
 from merchantry.listings.restrictions import ShopRestriction
-from merchantry.listings.rulebook import ListingRulebook, RestrictionKind
+from merchantry.listings.rulebook import ListingRulebook, Outcome, RestrictionKind
 from merchantry.listings.warehouse import sources
+from merchantry.reco.similarity import parse_phash
 from merchantry.store.sql import fill_sql, run_sql
 from merchantry.store.warehouse import ensure_schema, table_exists, transaction
 
@@ -99,6 +101,7 @@ class MeasureResult:
     posted: PostResult | None
     """What the penalty and freeze postings did (None: nothing was posted)."""
     freezes: tuple[FreezeDue, ...] = ()
+    holds: tuple[HeldListing, ...] = ()
 
 
 def derive_restrictions(
@@ -129,6 +132,7 @@ def derive_restrictions(
                     starts_at=o.occurred_at,
                     ends_at=ends,
                     measures=step.measures,
+                    rulebook=book.name,
                 )
             )
         if step.penalty is not None or step.freeze is not None:
@@ -319,6 +323,84 @@ def _write_restrictions(
     con.unregister("_lv_restrictions")
 
 
+_LISTED = """
+SELECT p.sku_id, p.title, l.image_phash FROM products AS p
+LEFT JOIN p_listing_claims AS l USING (sku_id)
+WHERE list_contains($skus, p.sku_id)
+"""
+
+
+def _listed(
+    con: duckdb.DuckDBPyConnection, offences: Sequence[Offence]
+) -> dict[str, tuple[str, int | None]]:
+    """SKU -> (title, main image hash) of the offences' listings."""
+    if not offences or not table_exists(con, "products"):
+        return {}
+    sql = fill_sql(_LISTED, sources(con, "listing_claims"))
+    rows = run_sql(con, sql, {"skus": sorted({o.sku_id for o in offences})}).fetchall()
+    return {str(s): (str(t), parse_phash(h, f"listing_claims {s} image_phash")) for s, t, h in rows}
+
+
+def _write_holds(
+    con: duckdb.DuckDBPyConnection, rulebook: str, rows: Sequence[HeldListing]
+) -> None:
+    table = pa.table(
+        {
+            "rulebook": [rulebook] * len(rows),
+            "violation_id": [h.violation_id for h in rows],
+            "shop_id": [h.shop_id for h in rows],
+            "sku_id": [h.sku_id for h in rows],
+            "rule_id": [h.rule_id for h in rows],
+            "outcome": [h.outcome.value for h in rows],
+            "offence_no": pa.array([h.offence_no for h in rows], pa.int32()),
+            "since": pa.array([h.since for h in rows], pa.timestamp("us")),
+            "title": [h.title for h in rows],
+            "image_phash": [
+                None if h.image_phash is None else f"{h.image_phash:016x}" for h in rows
+            ],
+        }
+    )
+    con.execute("DELETE FROM listing_holds WHERE rulebook = ?", [rulebook])
+    con.register("_lv_holds", table)
+    try:
+        con.execute("INSERT INTO listing_holds BY NAME SELECT * FROM _lv_holds")
+    finally:
+        con.unregister("_lv_holds")
+
+
+_HOLDS = """
+SELECT rulebook, violation_id, shop_id, sku_id, rule_id, outcome, offence_no, since, title,
+       image_phash
+FROM p_listing_holds
+WHERE violation_id NOT IN (SELECT violation_id FROM p_withdrawn_violations)
+  AND ($rulebook IS NULL OR rulebook = $rulebook)
+ORDER BY shop_id, since, sku_id, rule_id
+"""
+
+
+def read_holds(con: duckdb.DuckDBPyConnection, rulebook: str | None = None) -> list[HeldListing]:
+    """Listings banned or taken down and not withdrawn (every rulebook's, or ``rulebook``'s)."""
+    if not table_exists(con, "listing_holds"):
+        return []
+    sql = fill_sql(_HOLDS, sources(con, "listing_holds", "withdrawn_violations"))
+    rows = run_sql(con, sql, {"rulebook": rulebook}).fetchall()
+    return [
+        HeldListing(
+            str(b),
+            str(v),
+            str(s),
+            str(k),
+            str(r),
+            Outcome(str(o)),
+            int(n),
+            t,
+            str(title),
+            parse_phash(h, "listing_holds image_phash"),
+        )
+        for b, v, s, k, r, o, n, t, title, h in rows
+    ]
+
+
 def apply_measures(
     con: duckdb.DuckDBPyConnection,
     book: ListingRulebook,
@@ -332,34 +414,38 @@ def apply_measures(
     restrictions, penalised = derive_restrictions(book, offences)
     due = penalties_due(con, book, penalised)
     frozen = freezes_due(con, book, penalised)
+    holds = derive_holds(book, offences, _listed(con, offences))
     with transaction(con):
         _write_restrictions(con, book.name, restrictions)
+        _write_holds(con, book.name, holds)
         posted = post_penalties(con, book.name, due, on)
         posted += post_freezes(con, book.name, frozen, on)
-    return MeasureResult(tuple(restrictions), tuple(due), posted, tuple(frozen))
+    return MeasureResult(tuple(restrictions), tuple(due), posted, tuple(frozen), tuple(holds))
 
 
 _IN_FORCE = """
 SELECT shop_id, restriction, violation_id, rule_id, sku_id, offence_no, starts_at, ends_at,
-       measures
+       measures, rulebook
 FROM p_shop_restrictions
 WHERE violation_id NOT IN (SELECT violation_id FROM p_withdrawn_violations)
   AND ($at IS NULL OR ends_at IS NULL OR ends_at > $at)
+  AND ($rulebook IS NULL OR rulebook = $rulebook)
 ORDER BY shop_id, starts_at, violation_id, restriction
 """
 
 
 def read_restrictions(
-    con: duckdb.DuckDBPyConnection, at: datetime | None = None
+    con: duckdb.DuckDBPyConnection, at: datetime | None = None, rulebook: str | None = None
 ) -> list[ShopRestriction]:
-    """Restrictions not withdrawn (and, with ``at``, not ended by then), every rulebook's."""
+    """Restrictions not withdrawn (and, with ``at``, not ended by then), every rulebook's (or
+    ``rulebook``'s)."""
     if not table_exists(con, "shop_restrictions"):
         return []
     sql = fill_sql(_IN_FORCE, sources(con, "shop_restrictions", "withdrawn_violations"))
-    rows = run_sql(con, sql, {"at": at}).fetchall()
+    rows = run_sql(con, sql, {"at": at, "rulebook": rulebook}).fetchall()
     return [
         ShopRestriction(
-            str(s), RestrictionKind(str(k)), str(v), str(r), str(sku), int(n), a, e, str(m)
+            str(s), RestrictionKind(str(k)), str(v), str(r), str(sku), int(n), a, e, str(m), str(b)
         )
-        for s, k, v, r, sku, n, a, e, m in rows
+        for s, k, v, r, sku, n, a, e, m, b in rows
     ]
