@@ -28,6 +28,7 @@ import duckdb
 from sqlalchemy import Engine, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
+from merchantry.kit.errors import InputError
 from merchantry.listings.governance import Governance, read_governance
 from merchantry.listings.usecases import PrepublishChecker
 from merchantry.ops.pulse import Pulse
@@ -46,7 +47,7 @@ def _latest(engine: Engine, rulebook: str) -> tuple[int, str] | None:
             select(online_inbox.c.seq, online_inbox.c.event_key)
             .where(
                 online_inbox.c.event_type == NOTICE_TYPE,
-                online_inbox.c.event_key.like(rulebook.replace("%", r"\%") + ":%"),
+                online_inbox.c.event_key.startswith(rulebook + ":", autoescape=True),
             )
             .order_by(online_inbox.c.seq.desc())
             .limit(1)
@@ -122,10 +123,15 @@ def apply_notices(checker: PrepublishChecker, rows: Sequence[tuple[int, str, str
     for seq, event_type, body in rows:
         if seq <= checker.seq:
             continue
+        checker.seq = seq  # first: a malformed notice is refused once, not on every call
         if event_type == NOTICE_TYPE:
-            checker.govern(Governance.from_json(json.loads(body)))
+            try:
+                data = json.loads(body)
+            except ValueError as err:
+                message = f"inbox row {seq}: a governance notice is not JSON ({err})"
+                raise InputError(message) from None
+            checker.govern(Governance.from_json(data))
             applied += 1
-        checker.seq = seq
     return applied
 
 
