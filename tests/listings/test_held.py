@@ -8,24 +8,15 @@ hash is set below.
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
-from pathlib import Path
 
 import duckdb
-from sqlalchemy import select
-from typer.testing import CliRunner
 
-from merchantry.cli.main import app
 from merchantry.listings.claims import Listing
-from merchantry.listings.governance import Governance
 from merchantry.listings.rulebook import ListingRulebook
 from merchantry.listings.usecases import check_warehouse, prepublish_checker, refresh_measures
 from merchantry.listings.warehouse import violation_id
-from merchantry.ops.tables import online_inbox
 from merchantry.risk.cases import CaseSubject, case_id_for
-from merchantry.risk.store import open_store
-from merchantry.service.listing_notices import NOTICE_TYPE
 from tests.listings.test_measures import FOUND, warehouse
 
 __all__ = ["warehouse"]  # the fixture, shared
@@ -96,35 +87,3 @@ def test_a_banned_sku_and_its_near_copies_are_refused_while_the_ban_stands(
     refresh_measures(warehouse, book, date(2026, 3, 16))
     lifted = prepublish_checker(book, con=warehouse, today=AFTER.date())
     assert lifted.check(offer("P3-2", "P3", "纯棉短袖T恤女夏季新款", "棉"), AFTER).held == ()
-
-
-def test_the_warehouse_check_announces_its_governance_once(
-    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
-) -> None:
-    """`merchantry listings check --db W --ops-db URL` records one governance notice with
-    the rulebook's restrictions and held listings; a re-run that changes nothing records
-    none."""
-    warehouse.close()
-    url = f"sqlite:///{tmp_path / 'ops.sqlite'}"
-    command = ["listings", "check", "--db", str(tmp_path / "w.duckdb"), "--ops-db", url]
-    for _ in range(2):
-        result = CliRunner().invoke(app, command)
-        assert result.exit_code == 0, result.output
-    engine = open_store(url)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                select(online_inbox.c.body).where(online_inbox.c.event_type == NOTICE_TYPE)
-            ).all()
-    finally:
-        engine.dispose()
-    (body,) = rows
-    notice = Governance.from_json(json.loads(body[0]))
-    assert notice.rulebook == "listings-2026"
-    banned = {h.sku_id for h in notice.holds if h.outcome.value == "ban"}
-    assert banned == {"P3-2", "P5-2", "P5-3", "P5-4", *(f"P7-{k}" for k in range(2, 7))}
-    assert {r.restriction.value for r in notice.restrictions if r.shop_id == "P7"} == {
-        "presale_closed",
-        "suspended",
-        "closed",
-    }

@@ -11,9 +11,10 @@ the ban lifted, and the next call lets it through.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +22,21 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
+from typer.testing import CliRunner
 
 from merchantry.api.app import create_app
 from merchantry.api.settings import ServiceSettings
+from merchantry.cli.main import app
 from merchantry.listings.cases import open_listing_cases
+from merchantry.listings.governance import Governance
 from merchantry.listings.rulebook import ListingRulebook
-from merchantry.listings.usecases import check_warehouse
 from merchantry.listings.warehouse import violation_id
 from merchantry.ops.keys import KeyRole, create_key
 from merchantry.ops.tables import online_inbox
 from merchantry.risk.access import Scope
 from merchantry.risk.store import open_store
 from merchantry.service import cases
-from merchantry.service.listing_notices import NOTICE_TYPE, announce_rulebooks
+from merchantry.service.listing_notices import NOTICE_TYPE
 from merchantry.store.warehouse import connect
 from tests.api.conftest import fresh_postgres
 from tests.listings.test_measures import warehouse
@@ -46,7 +49,7 @@ BOUND_S = 0.25
 @pytest.fixture
 def served(
     warehouse: duckdb.DuckDBPyConnection, postgres_url: str, tmp_path: Path
-) -> Iterator[tuple[TestClient, str, Engine]]:
+) -> Iterator[tuple[TestClient, str, Engine, str]]:
     warehouse.close()  # the API publishes its snapshot of the warehouse as it is now
     url = fresh_postgres(postgres_url)
     engine = open_store(url)
@@ -57,7 +60,7 @@ def served(
     app = create_app(settings)
     try:
         with TestClient(app) as client:
-            yield client, key, engine
+            yield client, key, engine, url
     finally:
         app.state.ops_engine.dispose()
         engine.dispose()
@@ -74,26 +77,31 @@ def check(client: TestClient, key: str, shop: str, sku: str, title: str) -> dict
     return body
 
 
-def record(path: Path, engine: Engine, book: ListingRulebook, at: datetime) -> None:
-    """``merchantry listings check --db W --ops-db URL``: the check, then its notice."""
-    con = connect(path)
-    try:
-        check_warehouse(con, book, at=at)
-        announce_rulebooks(engine, con, [book.name])
-    finally:
-        con.close()
+def record(path: Path, url: str) -> None:
+    """`merchantry listings check --db W --ops-db URL`: the check, then its notice."""
+    result = CliRunner().invoke(app, ["listings", "check", "--db", str(path), "--ops-db", url])
+    assert result.exit_code == 0, result.output
+
+
+def notices(engine: Engine) -> list[Governance]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(online_inbox.c.body)
+            .where(online_inbox.c.event_type == NOTICE_TYPE)
+            .order_by(online_inbox.c.seq)
+        ).all()
+    return [Governance.from_json(json.loads(r[0])) for r in rows]
 
 
 def test_a_restriction_and_a_ban_recorded_later_refuse_the_next_check(
-    served: tuple[TestClient, str, Engine], book: ListingRulebook, tmp_path: Path
+    served: tuple[TestClient, str, Engine, str], book: ListingRulebook, tmp_path: Path
 ) -> None:
-    client, key, engine = served
+    client, key, engine, url = served
     shirt = "纯棉短袖T恤女夏季新款"
     assert check(client, key, "P7", "P7-NEW", shirt)["decision"] == "publish"
     assert check(client, key, "P3", "P3-2", shirt)["decision"] == "publish"
 
-    found = datetime.now().replace(microsecond=0) - timedelta(hours=1)
-    record(tmp_path / "w.duckdb", engine, book, found)
+    record(tmp_path / "w.duckdb", url)
     time.sleep(BOUND_S + 0.1)  # a notice is seen by every call beginning a bound after it
     closed = check(client, key, "P7", "P7-NEW", shirt)
     assert closed["decision"] == "block"
@@ -112,24 +120,23 @@ def test_a_restriction_and_a_ban_recorded_later_refuse_the_next_check(
     )
     assert held["case_id"] in held["reason"]
 
-    # a re-run that changes nothing announces nothing
-    with engine.connect() as conn:
-        notices = conn.execute(
-            select(online_inbox.c.seq).where(online_inbox.c.event_type == NOTICE_TYPE)
-        ).all()
-    assert len(notices) == 1
-    record(tmp_path / "w.duckdb", engine, book, found)
-    with engine.connect() as conn:
-        again = conn.execute(
-            select(online_inbox.c.seq).where(online_inbox.c.event_type == NOTICE_TYPE)
-        ).all()
-    assert again == notices
+    # the notice: the rulebook's restrictions and held listings; a re-run records none
+    (notice,) = notices(engine)
+    bans = {h.sku_id for h in notice.holds if h.outcome.value == "ban"}
+    assert bans == {"P3-2", "P5-2", "P5-3", "P5-4", *(f"P7-{k}" for k in range(2, 7))}
+    assert {r.restriction.value for r in notice.restrictions if r.shop_id == "P7"} == {
+        "presale_closed",
+        "suspended",
+        "closed",
+    }
+    record(tmp_path / "w.duckdb", url)
+    assert len(notices(engine)) == 1
 
     # the ban overturned on appeal: announced with the withdrawal, the SKU comes back
-    ops = Scope.operator("ops")
+    ops, found = Scope.operator("ops"), datetime.now()
     con = connect(tmp_path / "w.duckdb")
     try:
-        open_listing_cases(engine, con, ops, book.name, found + timedelta(minutes=5))
+        open_listing_cases(engine, con, ops, book.name, found)
         cases.appeal_case(engine, Scope.merchant("P3"), held["case_id"], ["tag.jpg"], "ok", found)
         cases.overturn_case(engine, ops, held["case_id"], "label confirms", found, con)
     finally:
@@ -137,3 +144,4 @@ def test_a_restriction_and_a_ban_recorded_later_refuse_the_next_check(
     time.sleep(BOUND_S + 0.1)
     assert check(client, key, "P3", "P3-2", shirt)["held"] == []
     assert check(client, key, "P7", "P7-NEW", shirt)["decision"] == "block"
+    assert len(notices(engine)) == 2
