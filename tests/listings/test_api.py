@@ -72,6 +72,7 @@ def test_prepublish_decisions_and_the_copy_of_an_earlier_listing(client) -> None
         "rulebook": "listings-2026",
         "findings": [],
         "refusals": [],
+        "held": [],
     }
     con = connect(db, read_only=True)
     try:

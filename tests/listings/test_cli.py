@@ -99,7 +99,12 @@ def test_prepublish_blocks_with_exit_1_and_lets_an_honest_listing_through(tmp_pa
          "羊绒:30;羊毛:70", "--industry", "apparel", "--db", str(db), "--json"],
     )  # fmt: skip
     assert honest.exit_code == 0, honest.output
-    assert json.loads(honest.output) == {"decision": "publish", "findings": [], "refusals": []}
+    assert json.loads(honest.output) == {
+        "decision": "publish",
+        "findings": [],
+        "refusals": [],
+        "held": [],
+    }
 
 
 def test_warehouse_check_report_and_evaluation(tmp_path: Path, market: tuple[Path, Path]) -> None:

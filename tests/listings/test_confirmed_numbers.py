@@ -16,6 +16,7 @@ from datetime import date
 import pytest
 
 from merchantry.listings.rulebook import (
+    Freeze,
     ListingRulebook,
     check_listing_rulebook,
     shipped_listing_dir,
@@ -31,6 +32,16 @@ def test_the_rulebook_is_in_force_from_the_notice_s_date(book: ListingRulebook) 
     assert book.effective_from == date(2026, 7, 13)
 
 
+def test_the_goods_payment_freezes_are_the_notice_s(book: ListingRulebook) -> None:
+    """Notice aJmzLewhMq6J: the 5-6 step freezes the listing's last 60 days' goods payments
+    for 30 days, the 7th step its last 90 days' for 90 days; steps below freeze nothing."""
+    rule = next(r for r in book.rules if r.rule_id == "listing.material")
+    ladder = rule.escalation
+    assert ladder is not None
+    freezes = {n: ladder.step(n).freeze for n in (1, 3, 5, 7)}
+    assert freezes == {1: None, 3: None, 5: Freeze(60, 30), 7: Freeze(90, 90)}
+
+
 def _ladder_steps(book: ListingRulebook) -> None:
     for prior, expected in esc.LADDER:
         esc.test_each_step_of_the_ladder(book, prior, expected)
@@ -41,6 +52,7 @@ PINS: tuple[Callable[[ListingRulebook], None], ...] = (
     rb.test_first_tier_of_false_advertising_takes_the_listing_down,
     rb.test_the_false_advertising_ladder_is_the_notice_s,
     test_the_rulebook_is_in_force_from_the_notice_s_date,
+    test_the_goods_payment_freezes_are_the_notice_s,
     _ladder_steps,
 )
 
@@ -81,6 +93,10 @@ NUMBERS: list[tuple[str, str]] = [
     (r"(min_fen: )(100000)(, max_fen)", "penalty floor 1000 yuan"),
     (r"(max_fen: )(2000000)(\})", "penalty cap 20000 yuan"),
     (r"(effective: \{from: 2026-07-)(13)(\})", "effective day"),
+    (r"(freeze: \{basis_days: )(60)(, days: 30\})", "freeze basis 60 days"),
+    (r"(freeze: \{basis_days: 60, days: )(30)(\})", "freeze 30 days"),
+    (r"(freeze: \{basis_days: )(90)(, days: 90\})", "freeze basis 90 days"),
+    (r"(freeze: \{basis_days: 90, days: )(90)(\})", "freeze 90 days"),
 ]
 
 

@@ -225,9 +225,11 @@ def test_an_overturn_lifts_the_measures_and_reverses_the_penalty_once(
     assert entries(warehouse) == posted
     assert penalties(warehouse) == {"P7": 200_000}
     reversal = warehouse.execute(
-        "SELECT booked_on FROM journal_entries WHERE kind = 'reversal'"
+        "SELECT r.booked_on, e.kind FROM journal_entries AS r "
+        "JOIN journal_entries AS e ON e.entry_id = r.reverses ORDER BY e.kind"
     ).fetchall()
-    assert reversal == [(date(2026, 3, 15),)]
+    # the penalty and the goods-payment freeze of the 5th offence, both on the overturn's day
+    assert reversal == [(date(2026, 3, 15), PENALTY_KIND), (date(2026, 3, 15), "goods_freeze")]
 
 
 def test_a_withdrawn_earlier_offence_renumbers_the_later_ones(

@@ -33,6 +33,7 @@ from merchantry.reco.similarity import parse_phash
 from merchantry.report.names import Vocabulary, label
 from merchantry.risk.access import Scope
 from merchantry.risk.store import DEFAULT_URL, open_store
+from merchantry.service.listing_notices import announce_rulebooks
 
 RULEBOOK = Annotated[
     str,
@@ -127,6 +128,16 @@ def check_command(
     db: DbOption = Path(DEFAULT_DB),
     rulebook: RULEBOOK = DEFAULT_RULEBOOK,
     as_json: JSON = False,
+    ops_db: Annotated[
+        str | None,
+        typer.Option(
+            "--ops-db",
+            envvar="MERCHANTRY_OPS_URL",
+            help="Operational database (SQLAlchemy URL) whose inbox the API's workers follow: "
+            "a warehouse check announces the rulebook's restrictions and banned or taken-down "
+            "listings there, so running pre-publish checkers see them at once.",
+        ),
+    ] = None,
 ) -> None:
     """Check listings: a FILE (batch), the warehouse (--db; writes results), one shop's
     listings (--shop), or one new listing before publication (--shop and --title).
@@ -190,6 +201,9 @@ def check_command(
                         "decision": outcome.decision,
                         "findings": [_finding_json(f) for f in outcome.findings],
                         "refusals": [r.describe() for r in outcome.refusals],
+                        "held": [
+                            {"case_id": r.held.case_id, "reason": r.reason} for r in outcome.held
+                        ],
                     },
                     ensure_ascii=False,
                     indent=2,
@@ -199,6 +213,8 @@ def check_command(
             _print_findings(console, list(outcome.findings))
             for refusal in outcome.refusals:
                 console.print(f"refused: {refusal.describe()}", markup=False)
+            for held in outcome.held:
+                console.print(f"refused: {held.reason}", markup=False)
             console.print(f"decision: {outcome.decision}")
         if outcome.blocked:
             raise typer.Exit(ExitCode.PROBLEMS_FOUND)
@@ -210,6 +226,12 @@ def check_command(
         result = check_warehouse(
             con, book, shop_id=shop, write=shop is None, at=datetime.now().replace(microsecond=0)
         )
+        if shop is None and ops_db is not None:
+            engine = open_store(ops_db)
+            try:
+                announce_rulebooks(engine, con, [book.name])
+            finally:
+                engine.dispose()
     if as_json:
         print(
             json.dumps(

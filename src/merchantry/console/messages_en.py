@@ -397,6 +397,8 @@ MESSAGES: Final[dict[str, str]] = {
     "entry_kind.deposit_release": "Deposit release",
     "entry_kind.deposit_deduction": "Deposit deduction",
     "entry_kind.deposit_penalty": "Repeat-offence penalty (from the deposit)",
+    "entry_kind.goods_freeze": "Goods payments frozen (repeat offence)",
+    "entry_kind.goods_freeze_release": "Frozen goods payments released",
     "entry_kind.annual_fee": "Annual fee",
     "entry_kind.reward": "Reward",
     "entry_kind.reversal": "Reversal",

@@ -397,6 +397,8 @@ MESSAGES: Final[dict[str, str]] = {
     "entry_kind.deposit_release": "保证金退还",
     "entry_kind.deposit_deduction": "保证金扣除",
     "entry_kind.deposit_penalty": "违约金（保证金扣除）",
+    "entry_kind.goods_freeze": "冻结违规商品货款",
+    "entry_kind.goods_freeze_release": "冻结货款解冻",
     "entry_kind.annual_fee": "年费",
     "entry_kind.reward": "奖励",
     "entry_kind.reversal": "冲回",

@@ -27,8 +27,10 @@ class Account(StrEnum):
     MERCHANT_AVAILABLE = "merchant_available"
     """A shop's settled money (可提现), payable to the merchant; negative means the shop owes."""
     MERCHANT_HELD = "merchant_held"
-    """A shop's settled money the platform holds back (安装冻结: the installation hold), released
-    to ``merchant_available`` when the hold ends (:mod:`merchantry.ledger.install_holds`)."""
+    """A shop's settled money the platform holds back (安装冻结: the installation hold; 冻结货款:
+    a repeat listing offence's goods-payment freeze, :mod:`merchantry.listings.measures`),
+    released to ``merchant_available`` when the hold ends
+    (:mod:`merchantry.ledger.install_holds`)."""
     MERCHANT_DEPOSIT = "merchant_deposit"
     """A shop's deposit (保证金) held by the platform."""
     MERCHANT_FUNDS = "merchant_funds"

@@ -83,6 +83,7 @@ FROM journal_entries AS e
 WHERE list_contains($kinds, e.kind)
   AND (e.logical_key IN (SELECT logical_key FROM ledger_ready)
        OR e.booked_on BETWEEN $start AND $end)
+  AND (NOT $own OR e.rulebook = $rulebook)
   AND e.entry_id NOT IN (SELECT reverses FROM journal_entries WHERE reverses IS NOT NULL)
 """
 
@@ -221,13 +222,17 @@ def post_staged(
     start: date,
     end: date,
     orphans: bool = True,
+    own_rulebook: bool = False,
 ) -> PostResult:
     """Post the difference between ``ledger_stage`` and the live journal.
 
     ``kinds`` and ``start``..``end`` are the stage's scope: a live entry of those
     kinds booked in the period with no target is reversed (unless ``orphans`` is
     false, for stages that only ever add, like deposit openings). Runs inside
-    the caller's transaction.
+    the caller's transaction. ``own_rulebook``: the scope is further only the entries
+    ``ref.rulebook`` posted, for stages that run once per rulebook side by side (the
+    listing rulebooks' penalties and freezes): another rulebook's entries are never
+    compared, so never reversed.
     """
     con.execute(READY)
     if _count(con, "SELECT count(*) FROM overturned_entries"):
@@ -239,7 +244,7 @@ def post_staged(
             + ", ".join(str(k) for k, _ in dupes)
         )
     scope = {"kinds": list(kinds), "start": start, "end": end}
-    run_sql(con, LIVE, scope)
+    run_sql(con, LIVE, {**scope, "own": own_rulebook, "rulebook": ref.rulebook})
     con.execute(PLAN)
     names = {"rulebook": ref.rulebook, "close_key": ref.close_key}
     run_sql(con, TO_REVERSE, {**scope, **names, "orphans": orphans})

@@ -14,12 +14,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from merchantry.listings.claims import Listing
 from merchantry.listings.copies import CopyCluster, CopyIndex, copy_clusters, find_copies
 from merchantry.listings.restrictions import ShopRestriction, blocks_publication
 from merchantry.listings.rulebook import ListingRule, Outcome, RuleKind
 from merchantry.listings.rules import DETECTORS, Context
+
+if TYPE_CHECKING:  # holds numbers offences (escalation), which reads findings from here
+    from merchantry.listings.holds import HeldRefusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +76,16 @@ class PrepublishResult:
     findings: tuple[Finding, ...]
     refusals: tuple[ShopRestriction, ...] = ()
     """Restrictions on the shop that refuse this listing (suspended, closed, presale)."""
+    held: tuple[HeldRefusal, ...] = ()
+    """Banned or taken-down listings this one resubmits (the same SKU, or a near-copy)."""
 
     @property
     def blocked(self) -> bool:
-        return bool(self.refusals) or any(f.outcome is Outcome.BLOCK for f in self.findings)
+        return (
+            bool(self.refusals)
+            or bool(self.held)
+            or any(f.outcome is Outcome.BLOCK for f in self.findings)
+        )
 
     @property
     def decision(self) -> str:

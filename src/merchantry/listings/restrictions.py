@@ -28,6 +28,8 @@ class ShopRestriction:
     ends_at: datetime | None
     """None: for good."""
     measures: str
+    rulebook: str = ""
+    """The listing rulebook whose ladder imposed it."""
 
     def holds(self, at: datetime) -> bool:
         return self.starts_at <= at and (self.ends_at is None or at < self.ends_at)

@@ -134,6 +134,15 @@ class Penalty:
 
 
 @dataclass(frozen=True, slots=True)
+class Freeze:
+    """冻结违规商品货款: the violating listing's goods payments over the ``basis_days`` before
+    the offence, held from the shop's settled money for ``days``, then released."""
+
+    basis_days: int
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
 class EscalationStep:
     from_offence: int
     """The step applies from this offence in the same scene (1 = the first)."""
@@ -144,6 +153,8 @@ class EscalationStep:
     """Shop restrictions the step imposes (``shop_restrictions``)."""
     penalty: Penalty | None = None
     """The penalty deducted from the deposit (``deposit_penalty`` entries)."""
+    freeze: Freeze | None = None
+    """The goods payments frozen (``goods_freeze`` and ``goods_freeze_release`` entries)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,9 +361,10 @@ def _escalation(name: str, m: Any, line: int, rep: _Reporter) -> Escalation | No
             assert isinstance(step, LineMap)
             restrictions = _restrictions(step, step_line, at, rep)
             penalty = _penalty(step, step_line, at, rep)
-            if restrictions is None or penalty is False:
+            freeze = _freeze(step, step_line, at, rep)
+            if restrictions is None or penalty is False or freeze is False:
                 bad_steps.add(k)
-                restrictions, penalty = (), None
+                restrictions, penalty, freeze = (), None, None
             steps.append(
                 EscalationStep(
                     start,
@@ -360,6 +372,7 @@ def _escalation(name: str, m: Any, line: int, rep: _Reporter) -> Escalation | No
                     measures,
                     restrictions,
                     penalty if isinstance(penalty, Penalty) else None,
+                    freeze if isinstance(freeze, Freeze) else None,
                 )
             )
     assumption, why = _provenance(m, where, rep)
@@ -368,7 +381,7 @@ def _escalation(name: str, m: Any, line: int, rep: _Reporter) -> Escalation | No
     return Escalation(name, window, tuple(steps), source, assumption, why)
 
 
-_STEP_KEYS: Final = frozenset({"from", "outcome", "measures", "restrictions", "penalty"})
+_STEP_KEYS: Final = frozenset({"from", "outcome", "measures", "restrictions", "penalty", "freeze"})
 
 
 def _whole(m: LineMap, key: str, at: str, rep: _Reporter, line: int, low: int = 0) -> int | None:
@@ -454,6 +467,31 @@ def _penalty(step: LineMap, line: int, at: str, rep: _Reporter) -> Penalty | boo
         )
         return False
     return Penalty(rate, days, low, high)
+
+
+def _freeze(step: LineMap, line: int, at: str, rep: _Reporter) -> Freeze | bool | None:
+    """The step's ``freeze`` (``{basis_days, days}``); None without one; False when wrong."""
+    raw = step.get("freeze")
+    if raw is None:
+        return None
+    where = f"{at}.freeze"
+    if not isinstance(raw, LineMap):
+        rep.error(line, where, "bad-type", f"{where}: a mapping (basis_days, days)")
+        return False
+    for key in sorted(set(raw) - {"basis_days", "days"}):
+        rep.error(
+            raw.line_of(key) or line,
+            f"{where}.{key}",
+            "unknown-field",
+            f"{where}: unknown field `{key}`",
+            "known: basis_days, days",
+        )
+        return False
+    basis = _whole(raw, "basis_days", where, rep, line, low=1)
+    days = _whole(raw, "days", where, rep, line, low=1)
+    if basis is None or days is None:
+        return False
+    return Freeze(basis, days)
 
 
 def _word_list(name: str, m: Any, line: int, rep: _Reporter) -> WordList | None:

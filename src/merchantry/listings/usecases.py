@@ -22,7 +22,9 @@ from merchantry.listings.claims import Listing
 from merchantry.listings.copies import CopyIndex, linked_groups
 from merchantry.listings.creators import creator_violations, record_creator_violations
 from merchantry.listings.escalation import escalate
-from merchantry.listings.measures import MeasureResult, apply_measures, read_restrictions
+from merchantry.listings.governance import Governance, read_governance
+from merchantry.listings.holds import HoldIndex
+from merchantry.listings.measures import MeasureResult, apply_measures
 from merchantry.listings.restrictions import ShopRestriction
 from merchantry.listings.rulebook import ListingRulebook, RuleKind
 from merchantry.listings.rules import Authorisation, Context, make_context, warm_tokenizers
@@ -113,19 +115,48 @@ def _latest(listings: Sequence[Listing]) -> date:
 @dataclass
 class PrepublishChecker:
     """What a pre-publish check needs, built once (rulebook, authorisations, published
-    listings, shop restrictions): then each check costs one listing's detectors, one index
-    query and a look at the shop's restrictions."""
+    listings, shop restrictions, held listings): then each check costs one listing's
+    detectors, one index query and a look at the shop's restrictions and held listings.
+
+    Restrictions and held listings come from every listing rulebook's governance
+    (:class:`~merchantry.listings.governance.Governance`); :meth:`govern` replaces one
+    rulebook's part with a newer one (a governance notice from the operational inbox), so
+    the checker sees a restriction or a take-down recorded after it was built."""
 
     ctx: Context
     index: CopyIndex | None
-    restrictions: Mapping[str, tuple[ShopRestriction, ...]] = field(default_factory=dict)
+    linked: Mapping[str, str] = field(default_factory=dict)
+    governance: dict[str, Governance] = field(default_factory=dict)
+    seq: int = 0
+    """The operational inbox position up to which its governance notices are applied."""
+    restrictions: dict[str, tuple[ShopRestriction, ...]] = field(init=False)
     """Restrictions not withdrawn, by shop (each checked against the time of the check)."""
+    holds: HoldIndex = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._index_governance()
+
+    def _index_governance(self) -> None:
+        by_shop: dict[str, list[ShopRestriction]] = defaultdict(list)
+        for g in self.governance.values():
+            for r in g.restrictions:
+                by_shop[r.shop_id].append(r)
+        self.restrictions = {shop: tuple(rows) for shop, rows in by_shop.items()}
+        self.holds = HoldIndex.of(
+            self.ctx.book, (h for g in self.governance.values() for h in g.holds), self.linked
+        )
+
+    def govern(self, governance: Governance) -> None:
+        """Replace the governance of ``governance.rulebook`` (the newest notice of it)."""
+        self.governance = {**self.governance, governance.rulebook: governance}
+        self._index_governance()
 
     def check(self, listing: Listing, at: datetime | None = None) -> PrepublishResult:
         """``at``: when it would be published (default now, in the warehouse's local time)."""
         when = at or datetime.now()
         shop = self.restrictions.get(listing.shop_id, ())
-        return prepublish(listing, self.ctx, self.index, shop, when)
+        result = prepublish(listing, self.ctx, self.index, shop, when)
+        return replace(result, held=tuple(self.holds.refusals(listing)))
 
 
 def prepublish_checker(
@@ -135,26 +166,23 @@ def prepublish_checker(
     authorisations: Sequence[Authorisation] = (),
     published: Sequence[Listing] = (),
     today: date | None = None,
+    seq: int = 0,
 ) -> PrepublishChecker:
-    """A checker over the warehouse's listings and authorisations (when ``con`` is given) and
-    any ``authorisations`` and ``published`` listings passed in."""
+    """A checker over the warehouse's listings, authorisations and governance (when ``con``
+    is given) and any ``authorisations`` and ``published`` listings passed in. ``seq``: the
+    inbox position the warehouse's governance is current to (its drain mark)."""
     listings = list(published)
     auths = list(authorisations)
     linked: dict[str, str] = {}
-    by_shop: dict[str, list[ShopRestriction]] = defaultdict(list)
+    governance: dict[str, Governance] = {}
     if con is not None and table_exists(con, "products"):
         listings += read_listings(con)
         auths += read_authorisations(con)
         linked = linked_groups(read_identities(con))
-        for r in read_restrictions(con):
-            by_shop[r.shop_id].append(r)
+        governance = read_governance(con)
     ctx = make_context(book, auths, listings, today=today)
     warm_tokenizers(book)
-    return PrepublishChecker(
-        ctx,
-        published_index(listings, ctx, linked),
-        {shop: tuple(rows) for shop, rows in by_shop.items()},
-    )
+    return PrepublishChecker(ctx, published_index(listings, ctx, linked), linked, governance, seq)
 
 
 @dataclass(frozen=True, slots=True)

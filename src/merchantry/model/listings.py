@@ -308,6 +308,37 @@ SHOP_RESTRICTIONS = Table(
     ),
 )
 
+LISTING_HOLDS = Table(
+    name="listing_holds",
+    term_zh="商品封禁/下架记录",
+    description=(
+        "Listings banned or taken down by a standing offence, per rulebook (withdrawn ones "
+        "are left out), with the title and main image they had: the pre-publish check refuses "
+        "the banned SKU and the same shop's near-copies of it while the ban stands, and a "
+        "taken-down SKU submitted again unchanged. Rows of one rulebook are replaced by each "
+        "`merchantry listings check --db` and each overturn."
+    ),
+    primary_key=("rulebook", "violation_id"),
+    columns=(
+        Column("rulebook", T.TEXT, "Listing rulebook.", "规则版本"),
+        Column("violation_id", T.TEXT, "The offence (its case is appealed).", "违规记录ID"),
+        Column("shop_id", T.TEXT, "Shop.", "店铺ID"),
+        Column("sku_id", T.TEXT, "The listing.", "SKU ID"),
+        Column("rule_id", T.TEXT, "Rule broken.", "规则ID"),
+        Column("outcome", T.TEXT, "ban or take_down.", "处置", choices=("take_down", "ban")),
+        Column("offence_no", T.INT, "The offence's number in its scene.", "同场景违规次数"),
+        Column("since", T.TIMESTAMP, "When the offence was recorded.", "处置时间"),
+        Column("title", T.TEXT, "The listing's title then.", "标题"),
+        Column(
+            "image_phash",
+            T.TEXT,
+            "Its main image's perceptual hash then, 16 hex digits.",
+            "主图感知哈希",
+            nullable=True,
+        ),
+    ),
+)
+
 LISTING_TABLES: Final[tuple[Table, ...]] = (
     LISTING_CLAIMS,
     BRAND_AUTHORISATIONS,
@@ -322,4 +353,5 @@ LISTING_OUTPUTS: Final[tuple[Table, ...]] = (
     WITHDRAWN_VIOLATIONS,
     LISTING_OFFENCES,
     SHOP_RESTRICTIONS,
+    LISTING_HOLDS,
 )

@@ -134,6 +134,8 @@ ENTRY_KINDS: Final = (
     "deposit_release",
     "deposit_deduction",
     "deposit_penalty",
+    "goods_freeze",
+    "goods_freeze_release",
     "annual_fee",
     "reward",
     "seeding_payout",

@@ -48,6 +48,7 @@ from merchantry.risk.cases import (
     transition,
 )
 from merchantry.risk.store import risk_case_audit, risk_cases
+from merchantry.service.listing_notices import announce_withdrawal
 
 __all__ = [
     "MINE",
@@ -400,6 +401,7 @@ def _overturn(
     late = None
     if listing and warehouse is not None:
         late = withdraw_violation(warehouse, case, at.date(), note)
+        announce_withdrawal(engine, warehouse, case.subject_id)  # the checkers lift it
     entry = case.ledger_entry_id or late
     if entry is None:
         return CaseMove(case, None, f"case {case.case_id} moved no money: nothing to reverse")

@@ -1,9 +1,12 @@
 """Pre-publish check of one listing: block, warn or publish, with each finding's evidence.
 
-The checker (the listing rulebook, brand authorisations, price bands and the copy index of the
-listings already published) is built from the warehouse's published snapshot once per worker
-and rulebook, then held in memory: a check costs the listing's own detectors and one index
-query. A merchant key checks listings of its own shop only; an operator key any shop.
+The checker (the listing rulebook, brand authorisations, price bands, the copy index of the
+listings already published, shop restrictions and banned or taken-down listings) is built from
+the warehouse's published snapshot once per worker and rulebook, then held in memory: a check
+costs the listing's own detectors and one index query. Restrictions and take-downs recorded
+after it was built arrive as governance notices in the operational inbox, which the worker's
+pulse follows (:mod:`merchantry.service.listing_notices`): each check first applies the new
+ones. A merchant key checks listings of its own shop only; an operator key any shop.
 """
 
 from __future__ import annotations
@@ -20,9 +23,12 @@ from merchantry.api.docs import EXAMPLE_SHOP, ShopId, ok
 from merchantry.api.warehouse import reading
 from merchantry.listings.check import Finding
 from merchantry.listings.claims import Listing, parse_composition
+from merchantry.listings.holds import HeldRefusal
 from merchantry.listings.rulebook import DEFAULT_RULEBOOK, load_listing_rulebook
 from merchantry.listings.usecases import PrepublishChecker, prepublish_checker
 from merchantry.reco.similarity import parse_phash
+from merchantry.service.inbox import snapshot_mark
+from merchantry.service.listing_notices import catch_up
 
 router = APIRouter(prefix="/v1", tags=["listings"])
 
@@ -60,6 +66,18 @@ RESULT_EXAMPLE: dict[str, Any] = {
         }
     ],
     "refusals": [],
+    "held": [],
+}
+HELD_EXAMPLE: dict[str, Any] = {
+    "sku_id": "SKU000120",
+    "outcome": "ban",
+    "rule_id": "listing.material",
+    "violation_id": "LV-3f2a9c81d0e4b7a6",
+    "case_id": "RC-9b1d2e3f4a5c6d7e",
+    "match": "same SKU",
+    "reason": "same SKU as SKU000120: SKU000120 of shop S000001 is banned (商品封禁) since "
+    "2026-07-20 10:00 for listing.material (offence 3, LV-3f2a9c81d0e4b7a6); a banned listing "
+    "and its near-copies stay off sale while the ban stands; appeal: case RC-9b1d2e3f4a5c6d7e",
 }
 
 
@@ -111,6 +129,33 @@ class FindingOut(BaseModel):
         )
 
 
+class HeldOut(BaseModel):
+    """A banned or taken-down listing the new one resubmits, and the case to appeal it."""
+
+    model_config = {"json_schema_extra": {"examples": [HELD_EXAMPLE]}}
+
+    sku_id: str = Field(description="The banned or taken-down listing.")
+    outcome: str = Field(description="`ban` or `take_down`.")
+    rule_id: str
+    violation_id: str
+    case_id: str = Field(description="The case through which the merchant appeals it.")
+    match: str = Field(description="`same SKU`, or how alike the title or main image is.")
+    reason: str
+
+    @classmethod
+    def of(cls, r: HeldRefusal) -> HeldOut:
+        h = r.held
+        return cls(
+            sku_id=h.sku_id,
+            outcome=h.outcome.value,
+            rule_id=h.rule_id,
+            violation_id=h.violation_id,
+            case_id=h.case_id,
+            match=r.match,
+            reason=r.reason,
+        )
+
+
 class PrepublishOut(BaseModel):
     shop_id: str
     sku_id: str
@@ -122,6 +167,11 @@ class PrepublishOut(BaseModel):
         description="Restrictions on the shop that refuse the listing (suspended, closed, "
         "presale closed), from repeat offences.",
     )
+    held: list[HeldOut] = Field(
+        default_factory=list,
+        description="Banned listings (or a taken-down one, unchanged) that the listing "
+        "resubmits: the same SKU, or the same shop's near-copy. Each refuses it.",
+    )
 
 
 class _Checkers:
@@ -132,13 +182,17 @@ class _Checkers:
         self.loaded: dict[str, PrepublishChecker] = {}
 
     def get(self, request: Request, rulebook: str) -> PrepublishChecker:
+        """The rulebook's checker, with the governance notices recorded since applied."""
         with self.lock:
             found = self.loaded.get(rulebook)
             if found is None:
                 book = load_listing_rulebook(rulebook)
                 with reading(request.app.state.settings.warehouse) as con:
-                    found = prepublish_checker(book, con=con, today=date.today())
+                    found = prepublish_checker(
+                        book, con=con, today=date.today(), seq=snapshot_mark(con)
+                    )
                 self.loaded[rulebook] = found
+            catch_up(found, request.app.state.pulse)
             return found
 
 
@@ -183,6 +237,7 @@ def check_listing(
         captions=tuple(payload.captions),
         presale=payload.presale,
     )
+    # a notice applied meanwhile by another request swaps whole indexes: no lock needed
     result = _checkers(request).get(request, payload.rulebook).check(listing)
     return PrepublishOut(
         shop_id=shop_id,
@@ -191,4 +246,5 @@ def check_listing(
         rulebook=payload.rulebook,
         findings=[FindingOut.of(f) for f in result.findings],
         refusals=[r.describe() for r in result.refusals],
+        held=[HeldOut.of(r) for r in result.held],
     )

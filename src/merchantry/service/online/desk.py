@@ -170,7 +170,8 @@ class EventDesk:
             if event.seq in held:
                 self.seq = max(self.seq, event.seq)
             elif event.seq > self.seq:
-                by_table.setdefault(event.event_type, []).append(event.row)
+                if event.event_type in TABLES_BY_NAME:  # not a notice for other readers
+                    by_table.setdefault(event.event_type, []).append(event.row)
                 self.seq = event.seq
         for name, rows in by_table.items():
             table = TABLES_BY_NAME[name]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import duckdb
 
@@ -53,6 +53,9 @@ class EventType(StrEnum):
     """A buyer's review of an order."""
     CS_SESSIONS = "cs_sessions"
     """A customer-service chat session."""
+
+
+_EVENT_TYPES: Final = frozenset(t.value for t in EventType)
 
 
 @dataclass
@@ -144,7 +147,11 @@ class OnlineState:
     # --- events --------------------------------------------------------------------------
 
     def apply(self, seq: int, kind: EventType | str, row: Mapping[str, Any]) -> None:
-        """Move forward by one accepted event (typed values, as the warehouse holds them)."""
+        """Move forward by one accepted event (typed values, as the warehouse holds them);
+        an inbox notice that is no event (a listing governance notice) only moves ``seq``."""
+        if kind not in _EVENT_TYPES:
+            self.seq = max(self.seq, seq)
+            return
         kind = EventType(kind)
         if kind is EventType.ORDERS:
             if self.risk.add_order(row):
