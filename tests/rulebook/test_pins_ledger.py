@@ -96,7 +96,8 @@ def settlement_failures(
             paid_at=PAID,
         )
         market.confirm_receipt(order, after=RECEIPT)
-        abroad.append((order, date(2026, 6, 19), "commission: 06-17 + 2 working days"))
+        # 06-17 + 2 China working days: Thu 06-18, then Mon 06-22 (Fri 06-19 is Dragon Boat)
+        abroad.append((order, date(2026, 6, 22), "commission: 06-17 + 2 working days"))
     failures = []
     for rulebook in dict.fromkeys(p[0] for p in placed):
         _close(con, rulebook, JUNE26, dirs)
@@ -694,8 +695,10 @@ def creator_hold_failures(
         ("commission.reserve", "available once released",
          "creator_available", reserved, release, 1_125_000),
         ("commission.reserve", "cross-border reserve", "creator_reserve", abroad, settled, 0),
-        ("commission.reserve", "cross-border available (2 working days later: 06-19)",
-         "creator_available", abroad, date(2026, 6, 19), 1_125_000),
+        ("commission.reserve", "cross-border reserve, Dragon Boat Day (06-19, a holiday)",
+         "creator_available", abroad, date(2026, 6, 19), 0),
+        ("commission.reserve", "cross-border available (2 working days later: 06-22)",
+         "creator_available", abroad, date(2026, 6, 22), 1_125_000),
         ("commission.freeze", "frozen on the violation's day",
          "creator_frozen", frozen, date(2026, 6, 20), 1_068_750),
         ("commission.freeze", "frozen on day 179",

@@ -36,6 +36,7 @@ from tests.rulebook.test_pins_store_subtype import cherries_bad_review_rate as c
 from tests.rulebook.test_pins_store_subtype import medical_devices_30_day_product_mean as md30
 
 from . import test_douyin_rules as dr
+from . import test_pickup_deadline as pdl
 from . import test_pins_douyin as pd
 from . import test_pins_gates as pg
 from . import test_pins_taobao as pt
@@ -215,6 +216,7 @@ PINS: tuple[tuple[str, str, tuple[Check, ...]], ...] = (
     (D05, "deduct.", (pd.test_deductions_3_per_case_capped_at_15_and_15_at_once,)),
     (D05, "w.", (_weights(D05),)),
     (D05, "param:", (pd.test_an_unanswered_round_counts_600_seconds,)),
+    (D05, "pickup.deadline", (lambda m: pdl.test_flower_shops_have_48_hours_to_hand_over(m, D05),)),
     (D05, "gate.affiliate.coins", (pg.test_affiliate_industry_bars,)),
     (D05, "gate.affiliate.tonics", (pg.test_affiliate_industry_bars,)),
     (D05, "gate.affiliate.medical_devices", (pg.test_affiliate_industry_bars, md30)),

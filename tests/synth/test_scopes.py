@@ -367,13 +367,6 @@ def test_the_combination_reader_keeps_only_what_an_and_requires() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open gaps the check found (issue 10): cross-border shops sell only their own "
-    "cross-border industries and no specialty/franchise subtype meets a cross-border core "
-    "category; no flagship store in 12 special score industries; no phone top-up sold through "
-    "the Mall app; no instant-retail adult & family-planning shop in the scope market",
-)
 def test_every_combination_a_rule_requires_meets_generated_rows(
     scoped: duckdb.DuckDBPyConnection,
 ) -> None:

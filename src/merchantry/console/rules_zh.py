@@ -414,6 +414,9 @@ RULE_TITLES: Final[dict[str, dict[str, str]]] = {
     "w.logistics_return_rate": {
         "Logistics-quality returns are 30% of logistics": "物流品质退货率占物流分的 30%"
     },
+    "pickup.deadline.flowers": {
+        "Flowers, green plants and succulents count as picked up on time within 48 hours of payment": "花卉/绿植盆栽、多肉植物店铺：支付后 48 小时内揽收即为达成"
+    },
     "pickup.24h": {"Picked up within 24 hours scores 100": "24 小时内揽收得 100 分"},
     "pickup.36h": {"Within 36 hours scores 90": "36 小时内揽收得 90 分"},
     "pickup.48h": {"Within 48 hours scores 80": "48 小时内揽收得 80 分"},

@@ -63,7 +63,7 @@ def refund_response(
         return RefundResponse(case_id, None, requested_at, None, closed_at, None)
     effect = rule.effect
     calendar = BusinessDay(
-        effect.int("opens_hour"), effect.int("closes_hour"), bool(effect.int("weekdays_only"))
+        effect.int("opens_hour"), effect.int("closes_hour"), effect.int("weekdays_only")
     )
     due = add_business_hours(requested_at, effect.int("business_hours"), calendar)
     if closed_at is not None:

@@ -241,7 +241,8 @@ FEE_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
         "refund_response",
         "How soon a merchant must answer a refund request (退款响应时效): within "
         "``business_hours`` of business time, counted on a business-day calendar (business "
-        "days Monday to Friday when ``weekdays_only`` is 1, every day when 0; open "
+        "days Monday to Friday when ``weekdays_only`` is 1, every day when 0, China's working "
+        "days when 2; open "
         "``opens_hour``..``closes_hour``). Applied by ``fees.obligations`` (due time and "
         "whether the answer was late), not by fee lines.",
         FieldSpec(
@@ -252,7 +253,9 @@ FEE_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
             "closes_hour", "Hour business time ends each business day.", minimum=1, maximum=24
         ),
         FieldSpec(
-            "weekdays_only", "1: business days are Monday to Friday; 0: every day.", maximum=1
+            "weekdays_only",
+            "1: business days are Monday to Friday; 0: every day; 2: China's working days.",
+            maximum=2,
         ),
         check=_check_business_day,
     ),
@@ -336,7 +339,7 @@ FEE_DESCRIBERS: Final[Mapping[str, Describer]] = {
     "refund_response": lambda e: (
         f"refund requests answered within {e.int('business_hours')} business hours "
         f"({e.int('opens_hour')}:00-{e.int('closes_hour')}:00, "
-        + ("Monday to Friday)" if e.int("weekdays_only") else "every day)")
+        + ("every day)", "Monday to Friday)", "China's working days)")[e.int("weekdays_only")]
     ),
     "creator_service_fee": lambda e: (
         f"creator service fee {bp_text(e.int('rate_bp'))} of commission"

@@ -49,12 +49,14 @@ LEDGER_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
         "affiliate commission and colonel fee (e.g. cross-border goods: 2 working days for "
         "the money to leave the country). Counted on the business-day calendar "
         "(``merchantry.kit.businessdays``: Monday to Friday when ``weekdays_only`` is 1, "
-        "every day when 0; public holidays not modelled). Ledger stage.",
+        "every day when 0, China's working days with statutory holidays and make-up days when "
+        "2). Ledger stage.",
         FieldSpec("business_days", "Business days added.", minimum=1, maximum=60),
         FieldSpec(
             "weekdays_only",
-            "1: business days are Monday to Friday; 0: every day.",
-            maximum=1,
+            "1: business days are Monday to Friday; 0: every day; 2: China's working days "
+            "(statutory holidays off, make-up weekend days worked).",
+            maximum=2,
             required=False,
             default=1,
         ),
@@ -193,7 +195,9 @@ LEDGER_DESCRIBERS: Final[Mapping[str, Describer]] = {
     "settlement_days": lambda e: f"settles {e.int('days')} days after confirmed receipt",
     "settlement_delay": lambda e: (
         f"settles {e.int('business_days')} "
-        + ("working days (Monday to Friday)" if e.int("weekdays_only") else "days")
+        + ("days", "working days (Monday to Friday)", "working days (China, holidays off)")[
+            e.int("weekdays_only")
+        ]
         + " later"
     ),
     "deposit_tier": lambda e: f"deposit {e.int('deposit_fen')} fen",

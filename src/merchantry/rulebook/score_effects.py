@@ -232,6 +232,20 @@ SCORE_KINDS: Final[tuple[EffectKind, ...]] = (
         stage=Stage.SCORE,
     ),
     EffectKind(
+        "score_pickup_deadline",
+        "Pickup deadline of an in-stock order: picked up within ``hours`` of payment counts as "
+        "on time (Douyin: 48 h for flowers, green plants and succulents, instead of 23:59:59 "
+        "of the day after payment; 揽收时效). A later promised ship-by time still counts. "
+        "Scoring stage (missed-pickup count).",
+        (
+            FieldSpec(
+                "hours", "Hours from payment the pickup is due within.", minimum=1, maximum=720
+            ),
+        ),
+        (S.FIRST,),
+        stage=Stage.SCORE,
+    ),
+    EffectKind(
         "score_indicator_weight",
         "Weight of an indicator inside its dimension (指标权重). Scoring stage.",
         (
@@ -459,6 +473,7 @@ SCORE_DESCRIBERS: Final[Mapping[str, Describer]] = {
     "score_pickup_band": lambda e: (
         f"pickup within {e.int('max_hours')} h scores {_points(e.int('score_cp'))}"
     ),
+    "score_pickup_deadline": lambda e: f"pickup due within {e.int('hours')} h of payment",
     "score_indicator_weight": lambda e: (
         f"{e.text('indicator')} weighs {e.int('weight_bp') / 100:g}% of {e.text('dimension')}"
     ),

@@ -174,7 +174,9 @@ CONTRIBUTIONS_SQL: Final = """
 CREATE OR REPLACE TEMP TABLE _sc_contrib AS
 SELECT shop_id, b, k, m, v FROM (UNPIVOT (
 WITH o AS (
-  SELECT o.*, p.pickup_score FROM _sc_orders AS o LEFT JOIN _sc_pickup AS p USING (order_id)
+  SELECT o.*, p.pickup_score, f.pickup_deadline_hours
+  FROM _sc_orders AS o LEFT JOIN _sc_pickup AS p USING (order_id)
+  LEFT JOIN _sc_shopfacts AS f ON f.shop_shop_id = o.shop_id
   WHERE o.is_valid
 ),
 cases AS (
@@ -239,7 +241,10 @@ UNION ALL BY NAME
 SELECT shop_id, CAST(picked_at AS DATE) AS b, CAST(picked_at AS DATE) AS k,
   pickup_score AS pickup_score_sum,
   1 AS pickups,
-  CAST(CASE WHEN ship_by_at IS NOT NULL THEN picked_at > ship_by_at
+  CAST(CASE WHEN pickup_deadline_hours IS NOT NULL
+              THEN picked_at > greatest(coalesce(ship_by_at, paid_at),
+                                        paid_at + to_hours(CAST(pickup_deadline_hours AS BIGINT)))
+            WHEN ship_by_at IS NOT NULL THEN picked_at > ship_by_at
             ELSE CAST(picked_at AS DATE) > CAST(paid_at AS DATE) + 1 END AS INTEGER)
     AS late_pickups
 FROM o WHERE picked_at IS NOT NULL

@@ -183,6 +183,9 @@ def _grid_sql(
                 scale.lookup(chosen, lambda r: lit(r.effect.int("window_days"))), "window_days"
             ),
             exp.alias_(scale.lookup(chosen, lambda r: lit(r.effect.int("tier_0_cp"))), "tier_0_cp"),
+            exp.alias_(
+                rules.group("score_pickup_deadline").int_field("hours"), "pickup_deadline_hours"
+            ),
         )
         .from_(exp.alias_(exp.to_table("_sc_grid"), F, table=True))
         .where(_col("score_date", F).eq(date_lit(last)))

@@ -43,6 +43,7 @@ from merchantry.synth.aftersales import draw_cases, draw_reviews
 from merchantry.synth.agents import Roster, assign_agents, draw_agents
 from merchantry.synth.business_modes import promise_by_mode, shop_modes, travel_by_mode
 from merchantry.synth.captions import plant_captions
+from merchantry.synth.combinations import meet_order_combinations, meet_shop_combinations
 from merchantry.synth.coupons import draw_coupon_spends
 from merchantry.synth.creator_duties import draw_colonel_fees, draw_creator_violations
 from merchantry.synth.cs_notes import add_notes
@@ -102,6 +103,9 @@ _COUPONS: Final = 13
 _CREATOR_DUTIES: Final = 14
 _QUICK_COPIES: Final = 15
 """Colonel fee rates of colonel-plan sales and creator violations (creator_duties.py)."""
+_COMBINATIONS: Final = 16
+"""Shops relabelled and orders set so every combination a shipped rule requires meets rows
+(combinations.py: the stream itself, then the day)."""
 _STEPS: Final = (
     "orders",
     "causes",
@@ -166,6 +170,7 @@ def generate(
     sinks["marketplace"].append(marketplace_row(MARKETPLACE))
     pop = draw_population(stream(seed, _POPULATION), shops, start)
     pop = widen_population(stream(seed, _SCOPES), pop, leaf_rng=stream(seed, _STREAM_9, 1))
+    pop = meet_shop_combinations(stream(seed, _COMBINATIONS), pop)
     pop = top_up_lone_abusers(stream(seed, _STREAM_9), pop)
     for name, data in pop.tables.items():
         sinks[name].append(data)
@@ -241,6 +246,7 @@ def _generate_day(
     scopes = stream(seed, _SCOPES, day)
     batch = draw_orders(rng["orders"], pop, day, day_date, orders_per_shop_day)
     batch = scope_orders(scopes, batch)
+    batch = meet_order_combinations(stream(seed, _COMBINATIONS, day), pop, batch)
     modes = shop_modes(pop)
     batch = promise_by_mode(modes, batch, EXTRA_TRANSIT_DAYS[pop.buyers.province[batch.buyer]])
     cause = draw_causes(rng["causes"], pop, batch)

@@ -176,7 +176,10 @@ class FeeQuoter:
             paid_on: date = row["order_paid_date"]
             receipt = paid_on + timedelta(days=usual_delivery_days + int(auto))
             source = "estimated"
-        delay, weekdays = int(row["delay_days"] or 0), row["delay_weekdays"] != 0
+        delay, weekdays = (
+            int(row["delay_days"] or 0),
+            int(1 if row["delay_weekdays"] is None else row["delay_weekdays"]),
+        )
 
         def later(day: date) -> date:  # the settlement delay's business days (cross-border)
             return add_business_days(day, delay, weekdays_only=weekdays)
