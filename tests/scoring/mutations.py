@@ -9,12 +9,30 @@ step is 1 in the number's last written digit (70 -> 69 and 71; 4.8 -> 4.7 and 4.
 For each mutation the shipped rulebooks are copied to a temporary folder with the one
 number changed, the package's rulebook folder is pointed at the copy, and the pinning tests
 that cover the rule (``PINS``) run in-process on fresh warehouses; the mutation is *caught*
-when one of them fails (an assertion, or a refused rulebook). Run everything with
-``MERCHANTRY_MUTATIONS=all pytest tests/scoring/test_mutations.py -m slow -s``.
+when one of them fails (an assertion, or a refused rulebook).
+
+The per-industry service weights (``w.*`` of the May rulebook, ``svc.*`` of the July one:
+1,212 of the mutations) are swept in four batches instead of one run each: every weight of a
+rulebook moved the same way at once, the weights pin run once, and a weight mutant counted
+caught when a shop's indicator whose weight came from that rule (``weight_rule_id``) shows a
+weight other than the notice's. That is exactly the single-mutant verdict: a weight mutation
+changes no rule's condition, so every shop keeps the rule it had, and a shop's weight moves
+only with its own rule's (checked on a sample by ``test_mutations.py``). A batch the
+checker refuses falls back to single runs.
+
+Run the whole sweep (parallel workers, one line per mutation, then the tally and every
+survivor with file, rule id, field and direction)::
+
+    PYTHONPATH=. .venv/bin/python -m tests.scoring.mutations 2 > /tmp/score.log
+
+(``--only "BOOK[ RULE-PREFIX]"`` restricts it, ``--resume LOG`` keeps the verdicts an
+interrupted sweep printed), or
+``MERCHANTRY_MUTATIONS=all .venv/bin/pytest tests/scoring/test_mutations.py -m slow -s``.
 """
 
 from __future__ import annotations
 
+import atexit
 import re
 import shutil
 import tempfile
@@ -26,6 +44,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import yaml
 
 from merchantry.kit.errors import MerchantryError
@@ -59,6 +78,14 @@ CONFIRMED_FIELDS = {
 }
 """Fields of an ``assumption: true`` rule that are confirmed (the good-service list's bar
 is published, its length is not)."""
+KNOWN_SURVIVORS = frozenset(
+    {
+        "douyin-score-2026-05 deduct.brushing.points_cp: 1500 -> 1501",
+        "douyin-score-2026-05 deduct.fake_review.points_cp: 1500 -> 1501",
+    }
+)
+"""Equivalent mutants: brushing and fake reviews cost 15 "at once, at most 15", so 1501
+points under the 1500 cap changes no score (docs/rulebooks.md)."""
 _NUMBER = re.compile(r"(?<![\w.'])(\d+(?:\.\d+)?)(?![\w.'])")
 
 Check = Callable[[Market], None]
@@ -84,6 +111,18 @@ class Mutation:
     def label(self) -> str:
         nth = f"#{self.occurrence + 1}" if self.occurrence else ""
         return f"{self.book} {self.rule}.{self.field}{nth}: {self.old} -> {self.new}"
+
+    @property
+    def where(self) -> str:
+        """File, rule id, field and direction, for the survivors' list."""
+        way = "up" if Decimal(self.new) > Decimal(self.old) else "down"
+        nth = f" (occurrence {self.occurrence + 1})" if self.occurrence else ""
+        return f"{self.book}.yaml  {self.rule}  {self.field}{nth} {self.old} -> {self.new} ({way})"
+
+    @property
+    def is_weight(self) -> bool:
+        """A per-industry service weight (swept in batches)."""
+        return self.rule.startswith(("w.", "svc.")) and self.field == "weight_bp"
 
 
 def _steps(text: str) -> tuple[str, str]:
@@ -137,19 +176,29 @@ def _nth_replace(text: str, old: str, new: str, occurrence: int) -> str:
 
 def apply(mutation: Mutation, folder: Path) -> None:
     """Write the mutated rulebook into ``folder`` (which holds copies of all shipped ones)."""
-    data = _load(mutation.book)
-    if mutation.rule.startswith("param:"):
-        data["parameters"][mutation.rule.split(":", 1)[1]]["value"] = _number(mutation.new)
-    else:
+    apply_all([mutation], folder)
+
+
+def apply_all(mutations: list[Mutation], folder: Path) -> None:
+    """Write one rulebook with every mutation in ``mutations`` (all of one book, each of a
+    different number) into ``folder``."""
+    books = {m.book for m in mutations}
+    assert len(books) == 1, books
+    data = _load(mutations[0].book)
+    for mutation in mutations:
+        if mutation.rule.startswith("param:"):
+            data["parameters"][mutation.rule.split(":", 1)[1]]["value"] = _number(mutation.new)
+            continue
         rule = next(r for r in data["rules"] if r["id"] == mutation.rule)
         if mutation.field == "when":
             rule["when"] = _nth_replace(
                 rule["when"], mutation.old, mutation.new, mutation.occurrence
             )
         else:
+            assert rule["effect"][mutation.field] == _number(mutation.old), mutation
             rule["effect"][mutation.field] = _number(mutation.new)
     text = yaml.dump(data, Dumper=_DUMPER, allow_unicode=True, sort_keys=False)
-    (folder / f"{mutation.book}.yaml").write_text(text, "utf-8")
+    (folder / f"{mutations[0].book}.yaml").write_text(text, "utf-8")
 
 
 def _number(text: str) -> int | float:
@@ -157,15 +206,15 @@ def _number(text: str) -> int | float:
 
 
 @contextmanager
-def mutated(mutation: Mutation) -> Iterator[None]:
-    """Point the package's rulebook folder at a copy with the mutation applied."""
+def mutated(mutation: Mutation | list[Mutation]) -> Iterator[None]:
+    """Point the package's rulebook folder at a copy with the mutation(s) applied."""
     original = library.shipped_dir
     shipped = original()
     with tempfile.TemporaryDirectory(prefix="merchantry-mut-") as tmp:
         folder = Path(tmp)
         for path in shipped.glob("*.yaml"):
             shutil.copy(path, folder / path.name)
-        apply(mutation, folder)
+        apply_all(mutation if isinstance(mutation, list) else [mutation], folder)
         library.shipped_dir = lambda: folder  # type: ignore[assignment]
         _clear()
         try:
@@ -182,11 +231,17 @@ def _clear() -> None:
 
 
 def _weights(rulebook: str) -> Check:
-    return lambda m: sw.test_every_row_weighs_the_service_indicators_as_the_notice_says(m, rulebook)
+    def test_every_row_weighs_the_service_indicators_as_the_notice_says(m: Market) -> None:
+        sw.test_every_row_weighs_the_service_indicators_as_the_notice_says(m, rulebook)
+
+    return test_every_row_weighs_the_service_indicators_as_the_notice_says
 
 
 def _quality(score: int, passed: bool) -> Check:
-    return lambda m: pg.test_taobao_quality_merchant_at_4_8(m, score, passed)
+    def test_taobao_quality_merchant_at_4_8(m: Market) -> None:
+        pg.test_taobao_quality_merchant_at_4_8(m, score, passed)
+
+    return test_taobao_quality_merchant_at_4_8
 
 
 D05, D07, TB = SCORE_BOOKS
@@ -254,9 +309,25 @@ def checks_for(mutation: Mutation) -> tuple[Check, ...]:
     return ()
 
 
+_TEMPLATE: list[Path] = []
+"""A warehouse file with every table made, once per process (see :func:`_fresh`)."""
+
+
+def _fresh(database: Path) -> duckdb.DuckDBPyConnection:
+    """A fresh warehouse at ``database``, copied from one made once per process (making the
+    tables costs seconds on a busy machine; copying the file, milliseconds)."""
+    if not _TEMPLATE:
+        where = Path(tempfile.mkdtemp(prefix="merchantry-schema-"))
+        atexit.register(shutil.rmtree, where, True)
+        connect(where / "schema.duckdb").close()
+        _TEMPLATE.append(where / "schema.duckdb")
+    shutil.copy(_TEMPLATE[0], database)
+    return connect(database)
+
+
 def fails(check: Check, database: Path) -> bool:
     """Run one pinning check on a fresh warehouse; True when it fails."""
-    con = connect(database)
+    con = _fresh(database)
     try:
         check(Market(con))
     except (AssertionError, MerchantryError):
@@ -268,12 +339,187 @@ def fails(check: Check, database: Path) -> bool:
 
 def is_caught(mutation: Mutation, workdir: Path) -> bool:
     """Run the mutation's pinning checks on fresh warehouses; True when one fails."""
+    return catcher(mutation, workdir) is not None
+
+
+def catcher(mutation: Mutation, workdir: Path) -> str | None:
+    """The name of the first of the mutation's pinning checks that fails, or ``None``."""
     with mutated(mutation):
-        return any(
-            fails(check, workdir / f"m{uuid.uuid4().hex}-{n}.duckdb")
-            for n, check in enumerate(checks_for(mutation))
-        )
+        for n, check in enumerate(checks_for(mutation)):
+            if fails(check, workdir / f"m{uuid.uuid4().hex}-{n}.duckdb"):
+                return _name(check)
+    return None
+
+
+def _name(check: Check) -> str:
+    return str(getattr(check, "__name__", check))
+
+
+def weight_rules_off_the_notice(book: str, database: Path) -> set[str]:
+    """Score every weights-table shop under ``book`` as the rulebook folder now stands; the
+    rules whose weight some shop's indicator carries other than the notice says."""
+    con = _fresh(database)
+    try:
+        market = Market(con)
+        sw.score_every_row(market, book)
+        applied = sw.applied_weights(market, book)
+    finally:
+        con.close()
+    expected = sw.notice_weights(book)
+    if set(applied) != set(expected) or any(
+        set(got) != set(expected[shop]) for shop, got in applied.items()
+    ):
+        raise AssertionError("the weights pin scored other shops or indicators than it places")
+    return {
+        rule
+        for shop, got in applied.items()
+        for indicator, (weight, rule) in got.items()
+        if weight != expected[shop][indicator]
+    }
+
+
+def weight_batch(batch: list[Mutation], workdir: Path) -> dict[str, str | None]:
+    """Verdicts of a batch of weight mutations of one book, each of a different rule (see
+    the module's note): {label: catching check or None}. Falls back to one run each when
+    the checker refuses the batch."""
+    assert all(m.is_weight for m in batch)
+    assert len({m.rule for m in batch}) == len(batch)
+    book = batch[0].book
+    try:
+        with mutated(batch):
+            off = weight_rules_off_the_notice(book, workdir / f"b{uuid.uuid4().hex}.duckdb")
+    except MerchantryError:
+        return {m.label: catcher(m, workdir) for m in batch}
+    name = _name(_weights(book))
+    return {m.label: (f"{name} (batch)" if m.rule in off else None) for m in batch}
+
+
+def weight_batches(mutations: list[Mutation]) -> list[list[Mutation]]:
+    """The weight mutations grouped by book and direction (one per rule in each group)."""
+    groups: dict[tuple[str, bool], list[Mutation]] = {}
+    for m in mutations:
+        if m.is_weight:
+            groups.setdefault((m.book, Decimal(m.new) > Decimal(m.old)), []).append(m)
+    return list(groups.values())
 
 
 def all_mutations() -> list[Mutation]:
     return [m for book in SCORE_BOOKS for m in confirmed_mutations(book)]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    mutation: Mutation
+    caught_by: str | None
+
+
+def _baseline(index: int) -> str | None:
+    """The name of the ``index``-th distinct pinning check if it fails unmutated."""
+    check = _distinct_checks()[index]
+    with tempfile.TemporaryDirectory(prefix="merchantry-base-") as tmp:
+        return _name(check) if fails(check, Path(tmp) / "base.duckdb") else None
+
+
+def _distinct_checks() -> list[Check]:
+    return list({id(c): c for _, _, checks in PINS for c in checks}.values())
+
+
+def _one(mutation: Mutation) -> list[Verdict]:
+    with tempfile.TemporaryDirectory(prefix="merchantry-run-") as tmp:
+        return [Verdict(mutation, catcher(mutation, Path(tmp)))]
+
+
+def _batch(batch: list[Mutation]) -> list[Verdict]:
+    with tempfile.TemporaryDirectory(prefix="merchantry-run-") as tmp:
+        verdicts = weight_batch(batch, Path(tmp))
+    return [Verdict(m, verdicts[m.label]) for m in batch]
+
+
+def _task(item: Mutation | list[Mutation]) -> list[Verdict]:
+    return _batch(item) if isinstance(item, list) else _one(item)
+
+
+def sweep(
+    chosen: list[Mutation], workers: int, echo: bool = True, done: dict[str, Verdict] | None = None
+) -> list[Verdict]:
+    """Every chosen mutation's verdict: the weight ones in batches, the others one by one,
+    over ``workers`` processes; first every pinning check must pass unmutated. ``done``:
+    verdicts an interrupted sweep (whose baseline passed) already printed."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    done = done or {}
+    verdicts = [done[m.label] for m in chosen if m.label in done]
+    todo = [m for m in chosen if m.label not in done]
+    tasks: list[Mutation | list[Mutation]] = [*weight_batches(todo)]
+    tasks += [m for m in todo if not m.is_weight]
+    for v in verdicts if echo else []:
+        print(_line(v), flush=True)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        if not done:
+            broken = [b for b in pool.map(_baseline, range(len(_distinct_checks()))) if b]
+            if broken:
+                raise AssertionError(f"pinning checks fail on the shipped rulebooks: {broken}")
+        for found in pool.map(_task, tasks):
+            for v in found:
+                verdicts.append(v)
+                if echo:
+                    print(_line(v), flush=True)
+    return verdicts
+
+
+def _line(v: Verdict) -> str:
+    state = f"caught by {v.caught_by}" if v.caught_by else "SURVIVED"
+    return f"{state:60} {v.mutation.label}"
+
+
+_LINE = re.compile(
+    r"^(?:caught by (?P<by>.+?)|SURVIVED)\s+(?P<label>(?:douyin|taobao)-score-\S+ .+)$"
+)
+
+
+def _resumed(log: Path) -> dict[str, Verdict]:
+    """The verdicts printed in ``log`` by an earlier run of :func:`sweep`."""
+    labels = {m.label: m for m in all_mutations()}
+    found: dict[str, Verdict] = {}
+    for line in log.read_text("utf-8").splitlines():
+        match = _LINE.match(line)
+        if match and match["label"] in labels:
+            found[match["label"]] = Verdict(labels[match["label"]], match["by"])
+    return found
+
+
+def report(verdicts: list[Verdict]) -> str:
+    weights = [v for v in verdicts if v.mutation.is_weight]
+    survivors = [v for v in verdicts if v.caught_by is None]
+    lines = [
+        f"{len(verdicts)} mutations of confirmed score numbers ({len(weights)} service "
+        f"weights, swept in batches); {len(verdicts) - len(survivors)} caught by a pin; "
+        f"{len(survivors)} survived",
+        *(f"  survived: {v.mutation.where}" for v in survivors),
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    """``python -m tests.scoring.mutations [WORKERS] [--only "BOOK[ RULE-PREFIX]"]``."""
+    args = list(argv)
+    only = ""
+    if "--only" in args:
+        at = args.index("--only")
+        only = args[at + 1]
+        del args[at : at + 2]
+    done: dict[str, Verdict] = {}
+    if "--resume" in args:
+        at = args.index("--resume")
+        done = _resumed(Path(args[at + 1]))
+        del args[at : at + 2]
+    workers = int(args[0]) if args else 1
+    chosen = [m for m in all_mutations() if f"{m.book} {m.rule}".startswith(only)]
+    print(report(sweep(chosen, workers, done=done)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(main(sys.argv[1:]))

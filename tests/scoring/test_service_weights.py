@@ -75,31 +75,48 @@ def _cases() -> list[tuple[str, str, Row]]:
     return cases
 
 
-@pytest.mark.parametrize("rulebook", [MAY, JULY])
-def test_every_row_weighs_the_service_indicators_as_the_notice_says(
-    market: Market, rulebook: str
-) -> None:
-    cases = _cases()
-    for shop, store_type, _row in cases:
+def score_every_row(market: Market, rulebook: str) -> None:
+    """One shop per row, code and store type (and one of an unlisted industry), scored."""
+    for shop, store_type, _row in _cases():
         market.shop(shop, industry=shop.split(".")[0], store_type=store_type)
     # industry codes nobody lists fall under "其他"
     market.shop("unlisted.enterprise", industry="no_such_industry")
     market.score(rulebook)
-    indicators = BEFORE if rulebook == MAY else AFTER
-    weights: dict[str, dict[str, int]] = {}
-    for indicator in indicators:
+
+
+def applied_weights(market: Market, rulebook: str) -> dict[str, dict[str, tuple[int, str]]]:
+    """The weight the stage applied to each service indicator of each shop, with the rule
+    that gave it: {shop: {indicator: (weight_bp, weight rule id)}}."""
+    found: dict[str, dict[str, tuple[int, str]]] = {}
+    for indicator in BEFORE if rulebook == MAY else AFTER:
         for shop, rec in market.indicators(indicator, rulebook).items():
             assert rec["dimension"] == "service"
-            weights.setdefault(shop, {})[indicator] = rec["weight_bp"]
+            found.setdefault(shop, {})[indicator] = (rec["weight_bp"], rec["weight_rule_id"])
+    return found
+
+
+def notice_weights(rulebook: str) -> dict[str, dict[str, int]]:
+    """What the notice's table says each scored shop's service weights are."""
+    indicators = BEFORE if rulebook == MAY else AFTER
     other = next(r for r in rows() if r.industry_zh == "其他")
     expected = {
         shop: dict(zip(indicators, row.before if rulebook == MAY else row.after, strict=True))
-        for shop, _, row in cases
+        for shop, _, row in _cases()
     }
     expected["unlisted.enterprise"] = dict(
         zip(indicators, other.before if rulebook == MAY else other.after, strict=True)
     )
-    assert weights == expected
+    return expected
+
+
+@pytest.mark.parametrize("rulebook", [MAY, JULY])
+def test_every_row_weighs_the_service_indicators_as_the_notice_says(
+    market: Market, rulebook: str
+) -> None:
+    score_every_row(market, rulebook)
+    applied = applied_weights(market, rulebook)
+    weights = {shop: {i: w for i, (w, _) in got.items()} for shop, got in applied.items()}
+    assert weights == notice_weights(rulebook)
 
 
 def test_the_july_weights_make_the_service_score(market: Market) -> None:
