@@ -7,7 +7,10 @@ produce the same lines in the same shape (per-order amounts in one materialized
 CTE, then one ``UNION ALL`` branch per fee kind); the bench checks their totals agree,
 then times each as
 ``SELECT fee_kind, count(*), sum(amount_fen), sum(baseline_fen) … GROUP BY`` (every
-line computed, nothing written), alternating runs and keeping the best. Last, it
+line computed, nothing written), alternating runs and keeping the best. (Since the
+rulebook gained cross-border base rates, a gold/education split and new waiver conditions,
+the hand-written rules disagree with it on four fee kinds; the bench names them and does not
+call that ratio like for like. The full stage's target ratio below does not use it.) Last, it
 times the full stage (``compute_fees``: delete + insert into ``fee_lines``) once over
 the first three days.
 
@@ -343,7 +346,19 @@ def main() -> None:
         "",
     )
     console.print(table)
-    console.print(f"compiled / hand-written = {ratio:.2f}× (target ≤ 1.3×); same totals: {same}")
+    differ = sorted(
+        str(kind)
+        for kind in {r[0] for r in results["compiled"]} | {r[0] for r in results["hand-written"]}
+        if [r for r in results["compiled"] if r[0] == kind]
+        != [r for r in results["hand-written"] if r[0] == kind]
+    )
+    if same:
+        console.print(f"compiled / hand-written = {ratio:.2f}× (target ≤ 1.3×); same totals")
+    else:  # the hand-written rules have not followed the rulebook: no like-for-like ratio
+        console.print(
+            f"compiled / hand-written = {ratio:.2f}×, [red]not like for like[/]: the hand-written "
+            f"query disagrees with the rulebook on {', '.join(differ)}"
+        )
     console.print(f"full stage ÷ plain CREATE TABLE AS = {stage / plain:.1f}× (target ≤ 3×)")
     emit(Result("fees", summary.lines, stage, peak_mib(), plain, summary.lines))
     for row in results["compiled"]:

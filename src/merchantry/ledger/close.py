@@ -67,7 +67,8 @@ SETTLEMENT_KINDS: Final = ("settlement", "commission_settlement", "colonel_settl
 
 ORDERS_WITHOUT_LINES: Final = """
 SELECT count(*) FROM orders AS o
-WHERE CAST(o.paid_at AS DATE) BETWEEN $start AND $end
+WHERE o.paid_at >= CAST($start AS TIMESTAMP)
+  AND o.paid_at < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY
   AND NOT EXISTS (SELECT 1 FROM fee_lines AS l WHERE l.order_id = o.order_id
                   AND l.rulebook = $rulebook)
 """

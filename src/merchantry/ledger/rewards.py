@@ -87,7 +87,8 @@ SELECT md5($ns || 'subsidy|' || s.program || '|' || s.order_id), 'reward',
        [ledger_leg('platform_subsidy', s.program, -s.charged_fen, s.program || '.order_subsidy'),
         ledger_leg('platform_subsidy', '', s.charged_fen, s.program || '.order_subsidy')]
 FROM program_order_subsidies AS s
-WHERE s.charged_fen > 0 AND CAST(s.paid_at AS DATE) BETWEEN $start AND $end;
+WHERE s.charged_fen > 0 AND s.paid_at >= CAST($start AS TIMESTAMP)
+  AND s.paid_at < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY;
 INSERT INTO ledger_stage
 WITH claws AS (
   SELECT e.source_id, e.order_id, e.booked_on, sum(p.amount_fen) AS claw_fen

@@ -10,13 +10,23 @@ Two things are refused while the document is composed, before anything is built 
 aliases (``*name``: a few lines of them can expand into billions of nodes, the "billion
 laughs") and nesting deeper than :data:`~merchantry.rulebook.limits.MAX_YAML_DEPTH`
 (which would otherwise exhaust the recursion of the composer).
+
+Scanning and parsing, most of the time a large rulebook takes to read, run in libyaml (PyYAML's
+C parser) when PyYAML was built with it; composing and constructing stay in Python, so the
+refusals and the lines above are the same. A document libyaml cannot read is read again by
+the pure-Python parser, whose error messages the diagnostics are written against (a tab says
+it is a tab); so is any text with a tab or a character PyYAML refuses as unprintable, where the
+two parsers are known to disagree (libyaml accepts a tab after a colon).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -52,15 +62,16 @@ class LineList(list[Any]):
     item_lines: list[int]
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader whose mappings and sequences carry their lines, refusing aliases and
-    deep nesting."""
+class _Refusing(Composer):
+    """A composer that refuses aliases and deep nesting (mixed into both loaders)."""
 
     _depth = 0
+    check_event: Callable[..., bool]  # from the parser it is mixed with
+    peek_event: Callable[[], Any]
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
+            event = self.peek_event()
             raise YamlRefused(
                 "yaml-alias",
                 f"YAML alias *{event.anchor} is not allowed in a rulebook",
@@ -70,7 +81,7 @@ class _Loader(yaml.SafeLoader):
         self._depth += 1
         try:
             if self._depth > MAX_YAML_DEPTH:
-                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                mark = self.peek_event().start_mark
                 raise YamlRefused(
                     "too-deep",
                     f"YAML nested more than {MAX_YAML_DEPTH} levels deep",
@@ -80,6 +91,30 @@ class _Loader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+
+class _Loader(_Refusing, yaml.SafeLoader):
+    """SafeLoader whose mappings and sequences carry their lines, refusing aliases and
+    deep nesting (the pure-Python parser)."""
+
+
+_CParser: Any
+try:
+    from yaml._yaml import CParser as _CParser  # libyaml's event parser
+except ImportError:  # PyYAML built without libyaml
+    _CParser = None
+
+if _CParser is not None:
+
+    class _FastLoader(_Refusing, _CParser, SafeConstructor, yaml.resolver.Resolver):  # type: ignore[misc]
+        """:class:`_Loader` with libyaml's scanner and parser under the same Python
+        composer (listed first, so its ``compose_*`` methods win over libyaml's own)."""
+
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
 
 
 def _line(node: Node) -> int:
@@ -123,9 +158,10 @@ def _construct_timestamp(loader: _Loader, node: ScalarNode) -> Any:
         return str(node.value)
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+for _loader in (_Loader, *(() if _CParser is None else (_FastLoader,))):
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+    _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 def load_located(text: str) -> Any:
@@ -133,4 +169,16 @@ def load_located(text: str) -> Any:
 
     Raises ``yaml.YAMLError`` (with a mark) on malformed YAML.
     """
-    return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: no arbitrary objects
+    if _CParser is None or "\t" in text or yaml.reader.Reader.NON_PRINTABLE.search(text):
+        return _load(text, _Loader)
+    try:
+        return _load(text, _FastLoader)
+    except YamlRefused:
+        raise
+    except yaml.YAMLError:
+        return _load(text, _Loader)  # the pure-Python parser's error, with its wording
+
+
+def _load(text: str, loader: Any) -> Any:
+    """Load with one of the loaders above (both SafeConstructor: no arbitrary objects)."""
+    return yaml.load(text, Loader=loader)

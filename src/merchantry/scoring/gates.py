@@ -133,7 +133,9 @@ def write_gates(
         con.execute(PEER_SQL, {"rulebook": rulebook, "start": start, "end": end, "days": days})
         for gate in peer_gates:
             select = _peer_gate(rules, rulebook, gate, relation)
-            query = select if query is None else exp.union(query, select, distinct=False)
+            query = (
+                select if query is None else exp.union(query, select, distinct=False, copy=False)
+            )
     for gate in gates:
         group = rules.group("score_gate", "gate", gate)
         chosen = exp.column("rule", "x")
@@ -161,7 +163,7 @@ def write_gates(
                 table=True,
             )
         )
-        query = select if query is None else exp.union(query, select, distinct=False)
+        query = select if query is None else exp.union(query, select, distinct=False, copy=False)
     assert query is not None
     con.execute(exp.insert(query, "shop_gates").sql(dialect=DIALECT))
     count = con.execute(

@@ -237,12 +237,19 @@ shop, day and measure (long: only the measures that change)."""
 
 
 def _deltas() -> exp.Select:
-    """The long deltas pivoted to one row per shop and day that has any."""
+    """The long deltas pivoted to one row per shop and day that has any.
+
+    ``sum(CASE WHEN m = … THEN v END)`` rather than ``sum(v) FILTER (WHERE m = …)``: the
+    same values (NULL where a measure has no delta), and DuckDB's hash aggregate runs it
+    in about half the CPU time (45 filtered aggregates each build a selection per chunk).
+    """
     columns = [
         exp.alias_(
-            exp.Filter(
-                this=exp.func("sum", exp.column("v")),
-                expression=exp.Where(this=exp.EQ(this=exp.column("m"), expression=lit(n))),
+            exp.func(
+                "sum",
+                exp.Case().when(
+                    exp.EQ(this=exp.column("m"), expression=lit(n)), exp.column("v"), copy=False
+                ),
             ),
             n,
         )
@@ -256,16 +263,39 @@ def _deltas() -> exp.Select:
 
 
 def _measures_select(first: date, last: date) -> exp.Select:
+    """``_sc_measures``: the grid, the running sums of the deltas, services, overrides.
+
+    The running sums are taken over the grid's keys alone (``run``) and joined back to the
+    grid's ~50 condition columns afterwards: the window operator sorts and materializes every
+    column it carries, and carrying the grid's made it half again dearer.
+    """
     window = exp.Window(
         partition_by=[_col("shop_id", "g")],
         order=exp.Order(expressions=[exp.Ordered(this=_col("score_date", "g"))]),
         spec=exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING"),
     )
+    running = exp.select(
+        exp.alias_(_col("shop_id", "g"), "run_shop_id"),
+        exp.alias_(_col("score_date", "g"), "run_score_date"),
+    )
     select = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("g")))
     for name in _measure_names():
-        running = window.copy()
-        running.set("this", exp.func("sum", exp.func("coalesce", _col(name, "dl"), lit(0))))
-        select = select.select(exp.alias_(exp.cast(running, "BIGINT"), name), copy=False)
+        total = window.copy()
+        total.set("this", exp.func("sum", exp.func("coalesce", _col(name, "dl"), lit(0))))
+        running = running.select(exp.alias_(exp.cast(total, "BIGINT"), name), copy=False)
+        select = select.select(_col(name, "run"), copy=False)
+    running = running.from_(
+        exp.alias_(
+            exp.select("shop_id", "score_date").from_("_sc_grid").subquery(), "g", table=True
+        )
+    ).join(
+        exp.alias_(_deltas().subquery(), "dl", table=True),
+        on=exp.and_(
+            _col("shop_id", "dl").eq(_col("shop_id", "g")),
+            _col("day", "dl").eq(_col("score_date", "g")),
+        ),
+        join_type="LEFT",
+    )
     services = exp.select(_col("shop_id", "sv"), _col("score_date", "gd"))
     for service in SERVICE_KINDS:
         flag = exp.func("bool_or", exp.EQ(this=_col("service", "sv"), expression=lit(service)))
@@ -311,12 +341,11 @@ def _measures_select(first: date, last: date) -> exp.Select:
     return (
         select.from_(exp.alias_(exp.to_table("_sc_grid"), "g", table=True))
         .join(
-            exp.alias_(_deltas().subquery(), "dl", table=True),
+            exp.alias_(running.subquery(), "run", table=True),
             on=exp.and_(
-                _col("shop_id", "dl").eq(_col("shop_id", "g")),
-                _col("day", "dl").eq(_col("score_date", "g")),
+                _col("run_shop_id", "run").eq(_col("shop_id", "g")),
+                _col("run_score_date", "run").eq(_col("score_date", "g")),
             ),
-            join_type="LEFT",
         )
         .join(
             exp.alias_(services.subquery(), "svc", table=True),

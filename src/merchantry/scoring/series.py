@@ -109,7 +109,7 @@ def indicators_query(plan: Plan, rulebook: str, start: date, end: date) -> exp.Q
             .from_(_source())
             .where(_in_period(start, end))
         )
-        query = select if query is None else exp.union(query, select, distinct=False)
+        query = select if query is None else exp.union(query, select, distinct=False, copy=False)
     if query is None:
         return exp.select(exp.Star()).from_("shop_score_indicators").where(exp.false())
     return query
@@ -206,7 +206,7 @@ def adjustments_query(plan: Plan, rulebook: str, start: date, end: date) -> exp.
             )
     query: exp.Query | None = None
     for part in parts:
-        query = part if query is None else exp.union(query, part, distinct=False)
+        query = part if query is None else exp.union(query, part, distinct=False, copy=False)
     return query
 
 
