@@ -77,7 +77,15 @@ def test_the_weight_batches_hold_each_weight_rule_once_per_direction() -> None:
     assert not [m for m in found if m.rule.startswith(("w.", "svc.")) and not m.is_weight]
 
 
+OPT_IN = pytest.mark.skipif(
+    not os.environ.get("MERCHANTRY_MUTATIONS"),
+    reason="mutation runs take minutes: set MERCHANTRY_MUTATIONS=all or =N",
+)
+"""The mutation runs stay out of CI: they are opt-in."""
+
+
 @pytest.mark.slow
+@OPT_IN
 def test_a_weight_batch_agrees_with_single_runs(tmp_path: Path) -> None:
     """The batch verdict of a few weight mutations equals running each alone."""
     rng = random.Random(11)
@@ -89,6 +97,7 @@ def test_a_weight_batch_agrees_with_single_runs(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@OPT_IN
 @pytest.mark.parametrize("label", SAMPLE)
 def test_a_sampled_mutation_is_caught(label: str, tmp_path: Path) -> None:
     assert is_caught(_by_label()[label], tmp_path), f"no pinning test caught {label}"
