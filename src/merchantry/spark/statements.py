@@ -94,6 +94,9 @@ class SparkStatements:
     """Temp tables and views the statements created (never exported)."""
     loaded: set[str] = field(default_factory=set)
     deletes: list[tuple[str, Any]] = field(default_factory=list)
+    rewritten: set[str] = field(default_factory=set)
+    """Warehouse tables a ``DELETE`` chose rows of by a Spark-only view: written back
+    whole (their state on Spark) instead of replaying the statement."""
     appended: dict[str, list[DataFrame]] = field(default_factory=dict)
     macros: dict[str, Macro] = field(default_factory=spark_macros)
     """Scalar macros the statements defined (``CREATE MACRO``), expanded where called."""
@@ -298,7 +301,12 @@ class SparkStatements:
             self._replace(table, self._frame(kept))
         else:
             self._replace(table, self._frame(exp.select(exp.Star()).from_(table).where("FALSE")))
-        if table.lower() not in self.views:  # a temp table is not the warehouse's
+        if table.lower() in self.views:  # a temp table is not the warehouse's
+            return
+        read = {t.lower() for t in tables_read(condition)} if condition is not None else set()
+        if read & self.views:  # the rows are chosen by Spark's own views: write t whole
+            self.rewritten.add(table.lower())
+        else:
             self.deletes.append((sql, params))
 
     def _insert(self, tree: exp.Insert) -> None:
@@ -363,15 +371,24 @@ class SparkStatements:
         """Replay the deletes on the warehouse, then load every table's appended rows
         (inside the caller's transaction); returns the rows loaded per table."""
         for sql, params in self.deletes:
+            table = sqlglot.parse_one(sql, read=READ).this.name.lower()
+            if table in self.rewritten:
+                continue  # replaced whole below
             if params is None:
                 self.warehouse.execute(sql)
             else:
                 self.warehouse.execute(sql, params)
         loaded: dict[str, int] = {}
+        outputs: dict[str, DataFrame] = {}
         for table, frames in self.appended.items():
             frame = frames[0]
             for more in frames[1:]:
                 frame = frame.unionByName(more)
+            outputs[table] = frame
+        for table in self.rewritten:
+            self.warehouse.execute(exp.delete(table).sql(dialect=READ))
+            outputs[table] = self.spark.table(table)
+        for table, frame in outputs.items():
             self._version += 1
             try:
                 path = tables.write(frame, out, f"{table}.{self._version}")
