@@ -14,19 +14,39 @@ from merchantry.spark.session import SparkUnavailable, java_missing, start
 from merchantry.spark.unported import refuse, stage_problems
 
 
-def test_the_close_is_refused_naming_its_macros_and_ties() -> None:
+def test_the_close_is_refused_naming_its_struct_list_legs() -> None:
     problems = "\n".join(stage_problems("close"))
-    assert "ledger.postings.STAGE_SALES: " in problems
-    assert "function ledger_leg" in problems  # a DuckDB macro
-    in_force = next(p for p in problems.splitlines() if "deposits.EXPERIENCE_IN_FORCE: " in p)
-    assert "ARGMAX" in in_force  # ties
-    assert "ledger.overturns.DUE: DISTINCT ON" in problems
+    # the static scan sees the sales legs' placeholder and the macro's lone struct; the
+    # zero-leg filter and the numbered unnest are carried (merchantry.spark.legs)
+    assert "ledger.postings.STAGE_SALES: ARRAY, STRUCT" in problems
+    assert "ledger.journal.LEG_MACRO: STRUCT" in problems
+    assert "READY" not in problems
+    assert "INSERT_POSTINGS" not in problems
+
+
+def test_the_close_refusal_sees_through_its_macros() -> None:
+    """The routing macros are expanded into plain SQL, so the check names what their
+    bodies use (nothing) instead of refusing an unknown function."""
+    problems = "\n".join(stage_problems("close"))
+    for macro in ("ledger_merchant", "ledger_creator", "ledger_colonel", "ledger_role"):
+        assert f"function {macro}" not in problems
+    assert "ROUTING_MACROS" not in problems
+    assert "function ledger_leg" not in problems  # expanded: named by its STRUCT
+
+
+def test_the_close_has_no_arbitrary_row_choice_left() -> None:
+    """``any_value``, ``arg_max`` and ``DISTINCT ON`` were rewritten with a total order."""
+    problems = "\n".join(stage_problems("close"))
+    for construct in ("ANYVALUE", "ARGMAX", "ARGMIN", "DISTINCT ON", "FIRST", "LAST"):
+        assert construct not in problems
+    assert "deposits.EXPERIENCE_IN_FORCE" not in problems
+    assert "overturns.DUE" not in problems
 
 
 def test_the_close_refusal_covers_the_seeding_legs() -> None:
     problems = "\n".join(stage_problems("close"))
-    assert "ledger.seeding.STAGE_PAYOUTS: " in problems
-    assert "ledger.seeding.STAGE_CLAWBACKS: ANYVALUE" in problems
+    assert "ledger.seeding.STAGE_PAYOUTS" not in problems  # a list of struct legs: carried
+    assert "ledger.seeding.STAGE_CLAWBACKS" not in problems
 
 
 @pytest.mark.parametrize(

@@ -154,14 +154,17 @@ EXPERIENCE_IN_FORCE: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_requirements AS
 WITH owed AS (
   SELECT shop_id, max(amount_fen) AS experience_fen,
-         arg_max(rule_id, amount_fen) AS experience_rule
-  FROM ledger_experience_orders
-  WHERE paid_on <= CAST($day AS DATE)
-    AND paid_on > CAST($day AS DATE) - clean_days
+         min(rule_id) FILTER (WHERE amount_fen = top_fen) AS experience_rule
+  FROM (
+    SELECT shop_id, amount_fen, rule_id, max(amount_fen) OVER (PARTITION BY shop_id) AS top_fen
+    FROM ledger_experience_orders
+    WHERE paid_on <= CAST($day AS DATE)
+      AND paid_on > CAST($day AS DATE) - clean_days
+  )
   GROUP BY shop_id
 ), advanced AS (
-  SELECT a.shop_id, any_value(ar.adv_rule) AS advance_rule,
-         any_value(p_advance_owed) AS advance_fen
+  SELECT a.shop_id, min(ar.adv_rule) AS advance_rule,
+         min(p_advance_owed) AS advance_fen
   FROM ledger_advances AS a
   JOIN ledger_advance_rules AS ar ON ar.shop_shop_id = a.shop_id
   JOIN ledger_requirements AS r ON r.shop_shop_id = a.shop_id
@@ -179,7 +182,9 @@ LEFT JOIN advanced AS v ON v.shop_id = r.shop_shop_id
 """
 """The amount in force on ``$day``: the base, plus the special-category experience deposit
 when one is owed, otherwise the after-sales-risk one when an advance past the bound lies
-within its clean days (they never add up)."""
+within its clean days (they never add up). The experience rule is the one of the largest
+amount, the smallest rule id among equal amounts (a total order, the same on every engine);
+an advance's rule and amount are the shop's own (one row per shop), so ``min`` reads them."""
 
 WRITE_REQUIREMENTS: Final = """
 DELETE FROM deposit_requirements WHERE month = $month;

@@ -56,14 +56,23 @@ CREATE OR REPLACE TEMP MACRO ledger_leg(account, party, amount, rule) AS
    'rule_id': rule}
 """
 
+LEGS_TEXT_MACRO: Final = """
+CREATE OR REPLACE TEMP MACRO ledger_legs_text(legs) AS CAST(legs AS VARCHAR)
+"""
+"""The legs' text the signature hashes (a macro, so another engine can give it DuckDB's
+text written out: ``merchantry.spark.legs``)."""
+
 READY: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_ready AS
 SELECT logical_key, kind, source_id, order_id, shop_id, booked_on, legs,
-       md5(kind || '|' || CAST(booked_on AS VARCHAR) || '|' || CAST(legs AS VARCHAR)) AS signature
+       md5(kind || '|' || CAST(booked_on AS VARCHAR) || '|' || ledger_legs_text(legs))
+         AS signature
 FROM (
-  SELECT * REPLACE (list_filter(legs, lambda l: l.amount_fen <> 0) AS legs) FROM ledger_stage
+  SELECT logical_key, kind, source_id, order_id, shop_id, booked_on,
+         list_filter(legs, lambda l: l.amount_fen <> 0) AS legs
+  FROM ledger_stage
 )
-WHERE len(legs) > 0
+WHERE array_length(legs) > 0
 """
 
 DROP_OVERTURNED: Final = """
@@ -198,6 +207,7 @@ def post_reversals(con: duckdb.DuckDBPyConnection) -> int:
 def start_stage(con: duckdb.DuckDBPyConnection) -> None:
     """Empty the stage (and define the ``ledger_leg`` macro the stages build legs with)."""
     con.execute(LEG_MACRO)
+    con.execute(LEGS_TEXT_MACRO)
     con.execute(STAGE_DDL)
 
 

@@ -30,17 +30,24 @@ CLOSE_KEY_PREFIX: Final = "overturn:"
 
 DUE: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_reverse AS
-SELECT DISTINCT ON (live.entry_id)
-       live.entry_id,
-       greatest(coalesce(CAST($booked_on AS DATE), o.booked_on), live.booked_on) AS booked_on,
-       live.rulebook, $prefix || o.case_id AS close_key
-FROM overturned_entries AS o
-JOIN journal_entries AS named ON named.entry_id = o.entry_id
-JOIN journal_entries AS live ON live.logical_key = named.logical_key
-WHERE live.kind <> $reversal
-  AND live.entry_id NOT IN (SELECT reverses FROM journal_entries WHERE reverses IS NOT NULL)
-ORDER BY live.entry_id, o.booked_on, o.case_id
+SELECT entry_id, booked_on, rulebook, close_key
+FROM (
+  SELECT live.entry_id,
+         greatest(coalesce(CAST($booked_on AS DATE), o.booked_on), live.booked_on) AS booked_on,
+         live.rulebook, $prefix || o.case_id AS close_key,
+         row_number() OVER (PARTITION BY live.entry_id ORDER BY o.booked_on, o.case_id) AS nth
+  FROM overturned_entries AS o
+  JOIN journal_entries AS named ON named.entry_id = o.entry_id
+  JOIN journal_entries AS live ON live.logical_key = named.logical_key
+  WHERE live.kind <> $reversal
+    AND live.entry_id NOT IN (SELECT reverses FROM journal_entries WHERE reverses IS NOT NULL)
+)
+WHERE nth = 1
+ORDER BY entry_id
 """
+"""The live entry of each overturned event, once: the earliest overturn naming it wins
+(``case_id`` is the key of ``overturned_entries``, so the window's order is total and
+both engines pick the same row)."""
 
 UNKNOWN: Final = """
 SELECT o.case_id, o.entry_id FROM overturned_entries AS o

@@ -88,7 +88,7 @@ WHERE s.paid_on BETWEEN $start AND $end
 
 STAGE_FEE_REFUNDS: Final = """
 INSERT INTO ledger_stage
-SELECT md5($ns || l.order_id), 'fee_refund', l.order_id, l.order_id, any_value(s.shop_id),
+SELECT md5($ns || l.order_id), 'fee_refund', l.order_id, l.order_id, min(s.shop_id),
        max(l.accrued_on), p_fee_legs
 FROM fee_lines AS l
 JOIN ledger_schedule AS s USING (order_id)
@@ -124,14 +124,14 @@ JOIN ledger_schedule AS s USING (order_id)
 LEFT JOIN (
   SELECT order_id,
          sum(amount_fen) FILTER (WHERE fee_kind = 'affiliate_commission') AS commission_fen,
-         any_value(rule_id) FILTER (WHERE fee_kind = 'affiliate_commission') AS commission_rule,
+         min(rule_id) FILTER (WHERE fee_kind = 'affiliate_commission') AS commission_rule,
          sum(amount_fen) FILTER (WHERE fee_kind = 'creator_service_fee') AS creator_fee_fen,
-         any_value(rule_id) FILTER (WHERE fee_kind = 'creator_service_fee') AS creator_fee_rule,
+         min(rule_id) FILTER (WHERE fee_kind = 'creator_service_fee') AS creator_fee_rule,
          sum(amount_fen) FILTER (WHERE fee_kind = 'coupon_subsidy') AS coupon_fen,
-         any_value(rule_id) FILTER (WHERE fee_kind = 'coupon_subsidy') AS coupon_rule,
+         min(rule_id) FILTER (WHERE fee_kind = 'coupon_subsidy') AS coupon_rule,
          sum(amount_fen) FILTER (WHERE fee_kind = 'colonel_service_fee') AS colonel_fee_fen,
          sum(amount_fen) FILTER (WHERE fee_kind = 'colonel_technical_fee') AS colonel_tech_fen,
-         any_value(rule_id) FILTER (WHERE fee_kind = 'colonel_service_fee') AS colonel_rule
+         min(rule_id) FILTER (WHERE fee_kind = 'colonel_service_fee') AS colonel_rule
   FROM fee_lines
   WHERE rulebook = $rulebook
     AND fee_kind IN ('affiliate_commission', 'creator_service_fee', 'coupon_subsidy',
@@ -220,7 +220,8 @@ CHARGE_KINDS: Final = tuple(k for k in PLATFORM_ACCOUNT_BY_FEE_KIND if k not in 
 
 
 def _pivot() -> list[exp.Expr]:
-    """Per charge kind: its amount, rule, payer and payee on the order's one row."""
+    """Per charge kind: its amount, rule, payer and payee on the order's one row (one fee
+    line per order and kind, the key of ``fee_lines``: ``min`` reads that line's values)."""
     columns: list[exp.Expr] = []
     for kind in CHARGE_KINDS:
         is_kind = exp.EQ(
@@ -228,9 +229,9 @@ def _pivot() -> list[exp.Expr]:
         )
         for field, agg in (
             ("amount_fen", "sum"),
-            ("rule_id", "any_value"),
-            ("payer", "any_value"),
-            ("payee", "any_value"),
+            ("rule_id", "min"),
+            ("payer", "min"),
+            ("payee", "min"),
         ):
             value = exp.Filter(
                 this=exp.func(agg, exp.column(field, table="l")),

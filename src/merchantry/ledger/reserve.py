@@ -51,8 +51,8 @@ KINDS: Final = (
 
 LIVE_LEGS: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_held AS
-SELECT e.source_id, any_value(e.order_id) AS order_id, any_value(e.shop_id) AS shop_id,
-       p.party, min(e.booked_on) AS held_on, any_value(p.rule_id) AS rule_id,
+SELECT e.source_id, min(e.order_id) AS order_id, min(e.shop_id) AS shop_id,
+       p.party, min(e.booked_on) AS held_on, min(p.rule_id) AS rule_id,
        sum(p.amount_fen) AS held_fen
 FROM journal_entries AS e JOIN journal_postings AS p USING (entry_id)
 WHERE e.kind = $kind AND p.account = $account

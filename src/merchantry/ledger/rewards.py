@@ -100,12 +100,15 @@ WITH claws AS (
   GROUP BY e.source_id, e.order_id, e.booked_on
 ), shares AS (
   SELECT s.program, s.shop_id, c.order_id, c.source_id, c.booked_on,
-         least(s.charged_fen, (sum(c.claw_fen) OVER w) * s.charged_fen // s.coupon_fen)
-         - least(s.charged_fen, coalesce(sum(c.claw_fen) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING
-             AND 1 PRECEDING), 0) * s.charged_fen // s.coupon_fen) AS back_fen
+         least(s.charged_fen, (sum(c.claw_fen) OVER (
+             PARTITION BY s.program, c.order_id ORDER BY c.booked_on, c.source_id
+             ROWS UNBOUNDED PRECEDING)) * s.charged_fen // s.coupon_fen)
+         - least(s.charged_fen, coalesce(sum(c.claw_fen) OVER (
+             PARTITION BY s.program, c.order_id ORDER BY c.booked_on, c.source_id
+             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+           * s.charged_fen // s.coupon_fen) AS back_fen
   FROM claws AS c JOIN program_order_subsidies AS s USING (order_id)
   WHERE s.charged_fen > 0
-  WINDOW w AS (PARTITION BY s.program, c.order_id ORDER BY c.booked_on, c.source_id)
 )
 SELECT md5($ns || 'subsidy-back|' || program || '|' || source_id), 'reward',
        'subsidy-back|' || program || '|' || source_id, order_id, shop_id, booked_on,

@@ -54,7 +54,7 @@ SELECT md5($ns || c.source_id), 'seeding_clawback', c.source_id, NULL, NULL, c.c
         ledger_leg('platform_subsidy', c.rulebook, c.amount_fen, c.rule_id)]
 FROM (
   SELECT rulebook, creator_id, clawed_on, sum(amount_fen) AS amount_fen,
-         any_value(rule_id) AS rule_id,
+         min(rule_id) AS rule_id,
          rulebook || '|' || creator_id || '|' || CAST(clawed_on AS VARCHAR) AS source_id
   FROM seeding_clawbacks WHERE clawed_on BETWEEN $start AND $end
   GROUP BY rulebook, creator_id, clawed_on

@@ -44,6 +44,7 @@ from typing import Final
 import sqlglot.expressions as exp
 
 from merchantry.kit.errors import MerchantryError
+from merchantry.spark.legs import CARRIED, LEG_REWRITES
 
 READ: Final = "duckdb"
 WRITE: Final = "spark"
@@ -98,8 +99,8 @@ def _where(node: exp.Expr) -> str:
 # --- parameters -----------------------------------------------------------------------
 
 
-Value = date | int | str | bool | Sequence[date | int | str]
-"""A bound parameter: a scalar, or a list (bound as a literal list)."""
+Value = date | int | str | bool | None | Sequence[date | int | str]
+"""A bound parameter: a scalar (None: NULL), or a list (bound as a literal list)."""
 
 
 def bind(tree: exp.Expr, params: Mapping[str, Value] | Sequence[Value]) -> exp.Expr:
@@ -125,6 +126,8 @@ def bind(tree: exp.Expr, params: Mapping[str, Value] | Sequence[Value]) -> exp.E
 
 
 def _literal(value: Value) -> exp.Expr:
+    if value is None:
+        return exp.null()
     if isinstance(value, bool):
         return exp.true() if value else exp.false()
     if isinstance(value, date):
@@ -598,6 +601,7 @@ def _unpivot_by_name(pivot: exp.Pivot) -> exp.Expr | None:
 Rewrite = Callable[[exp.Expr], exp.Expr]
 
 REWRITES: Final[tuple[Rewrite, ...]] = (
+    *LEG_REWRITES,
     unpivot_union_by_name,
     date_series_values,
     hours_interval,
@@ -741,7 +745,7 @@ REFUSED: Final[dict[type[exp.Expr], str]] = {
 def refuse_nodes(tree: exp.Expr) -> list[Problem]:
     found = []
     for node in tree.walk():
-        if node.meta.get(TIES_CHECKED) or _exploded_literals(node):
+        if node.meta.get(TIES_CHECKED) or node.meta.get(CARRIED) or _exploded_literals(node):
             continue
         for kind, reason in REFUSED.items():
             if isinstance(node, kind):

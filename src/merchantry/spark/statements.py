@@ -9,12 +9,16 @@ executes it, binds its parameters, carries it to Spark SQL with
 it there:
 
 * ``CREATE [TEMP] TABLE x AS q``: ``q`` computed once (checkpointed) as the view ``x``;
+  ``CREATE TABLE x (columns)``: an empty view of those columns;
   ``CREATE VIEW``: a view;
-* ``SELECT``: collected, for ``fetchone``/``fetchall``;
-* ``DELETE FROM t WHERE c``: the view ``t`` without those rows, and the statement kept
-  to replay on the warehouse;
-* ``INSERT INTO t [BY NAME] q``: ``q``'s rows (cast to ``t``'s columns) appended to
-  the view ``t`` and kept as the stage's output;
+* ``SELECT``: collected, for ``fetchone``/``fetchall`` (one over ``information_schema``
+  only is asked of the warehouse);
+* ``DELETE FROM t WHERE c``: the view ``t`` without those rows, and (``t`` a warehouse
+  table) the statement kept to replay on the warehouse;
+* ``INSERT INTO t [BY NAME] q`` (or ``VALUES``): ``q``'s rows (cast to ``t``'s columns)
+  appended to the view ``t`` and (``t`` a warehouse table) kept as the stage's output;
+* ``CREATE MACRO f(…) AS expr``: kept, and each later call of ``f`` replaced by its
+  body (:mod:`merchantry.spark.macros`);
 * ``BEGIN``/``COMMIT``: nothing (the warehouse write is one transaction at the end).
 
 A warehouse table a statement reads is exported to Parquet (or read from the
@@ -43,6 +47,8 @@ import sqlglot.expressions as exp
 from merchantry.kit.errors import MerchantryError
 from merchantry.spark import tables
 from merchantry.spark.engine import SparkRunFailed, spark_failure
+from merchantry.spark.legs import spark_macros
+from merchantry.spark.macros import Macro, expand_macros, macro_of
 from merchantry.spark.portable import (
     READ,
     WRITE,
@@ -58,7 +64,7 @@ from merchantry.spark.portable import (
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-IGNORED: Final = ("BEGIN", "COMMIT")
+IGNORED: Final = ("BEGIN", "COMMIT", "ROLLBACK")
 """Statements with nothing to do on Spark (the write-back is one transaction)."""
 
 
@@ -88,7 +94,14 @@ class SparkStatements:
     """Temp tables and views the statements created (never exported)."""
     loaded: set[str] = field(default_factory=set)
     deletes: list[tuple[str, Any]] = field(default_factory=list)
+    rewritten: set[str] = field(default_factory=set)
+    """Warehouse tables a ``DELETE`` chose rows of by a Spark-only view: written back
+    whole (their state on Spark) instead of replaying the statement."""
     appended: dict[str, list[DataFrame]] = field(default_factory=dict)
+    macros: dict[str, Macro] = field(default_factory=spark_macros)
+    """Scalar macros the statements defined (``CREATE MACRO``), expanded where called."""
+    description: list[tuple[str]] | None = None
+    """The last query's column names (as a DB-API cursor gives them)."""
     _rows: list[tuple[Any, ...]] = field(default_factory=list)
     _version: int = 0
 
@@ -106,11 +119,23 @@ class SparkStatements:
         if text.upper().split(maxsplit=1)[0] in IGNORED:
             return self
         try:
-            tree = sqlglot.parse_one(text, read=READ)
+            trees = [t for t in sqlglot.parse(text, read=READ) if t is not None]
         except sqlglot.errors.ParseError:
             short = " ".join(text.split())[:120]
             problem = f"DuckDB-only syntax sqlglot cannot parse: {short}"
             raise UnportableSQL(self.where, [problem]) from None
+        if len(trees) > 1:  # a script: each statement on its own (a DELETE replays alone)
+            for one in trees:
+                self.execute(one.sql(dialect=READ), params)
+            return self
+        if not trees:
+            return self
+        tree = trees[0]
+        macro = macro_of(tree)
+        if macro is not None:  # expanded into the statements that call it
+            self.macros.setdefault(macro.name, macro)  # a Spark body (legs.py) comes first
+            return self
+        tree = expand_macros(tree, self.macros)
         bound = bind(tree, params if params is not None else {})
         target = bound.this if isinstance(bound, exp.Create | exp.Delete | exp.Insert) else None
         self.progress(f"{bound.key} {target.name if isinstance(target, exp.Table) else ''}")
@@ -120,10 +145,40 @@ class SparkStatements:
             self._delete(bound, sql, params)
         elif isinstance(bound, exp.Insert):
             self._insert(bound)
+        elif isinstance(bound, exp.Query) and _catalog_only(bound):
+            cursor = self.warehouse.execute(bound.sql(dialect=READ))
+            self.description = [(d[0],) for d in cursor.description or ()]
+            self._rows = cursor.fetchall()
         elif isinstance(bound, exp.Query):
-            self._rows = [tuple(r) for r in self._frame(bound).collect()]
+            frame = self._frame(bound)
+            self.description = [(name,) for name in frame.columns]
+            self._rows = [tuple(r) for r in frame.collect()]
         else:
             raise UnportableSQL(self.where, [f"{bound.key.upper()} statements are not carried"])
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Value]]) -> SparkStatements:
+        """``sql`` once per row of parameters (a stage's few fixed rows; each is a write)."""
+        for row in rows:
+            self.execute(sql, row)
+        return self
+
+    def register(self, name: str, table: Any) -> SparkStatements:
+        """A stage's in-memory rows (an Arrow table) as the view ``name`` (through
+        Parquet, which keeps the types, also of an empty table)."""
+        import pyarrow.parquet as pq
+
+        self._version += 1
+        path = self.scratch / "registered" / f"{name}.{self._version}.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, path)
+        self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
+        self.views.add(name.lower())
+        return self
+
+    def unregister(self, name: str) -> SparkStatements:
+        self.spark.catalog.dropTempView(name)
+        self.views.discard(name.lower())
         return self
 
     def fetchone(self) -> tuple[Any, ...] | None:
@@ -134,9 +189,39 @@ class SparkStatements:
 
     # --- statements -----------------------------------------------------------------
 
+    def _star_replaced(self, tree: exp.Expr) -> exp.Expr:
+        """Each ``[t.]* REPLACE (e AS c, …)`` (not Spark SQL) as the star's columns listed,
+        ``c`` given its new value in its place: the columns are read from Spark's
+        analysis of the same ``SELECT`` with the plain star (innermost first)."""
+        tree = tree.copy()
+        for select in reversed(list(tree.find_all(exp.Select))):
+            listed: list[exp.Expr] = []
+            changed = False
+            for projection in select.expressions:
+                star = projection.this if isinstance(projection, exp.Column) else projection
+                if not isinstance(star, exp.Star) or not star.args.get("replace"):
+                    listed.append(projection)
+                    continue
+                table = projection.table if isinstance(projection, exp.Column) else ""
+                new = {a.alias.lower(): a for a in star.args["replace"]}
+                probe = select.copy()
+                plain = exp.Star()
+                probe.set("expressions", [exp.Column(this=plain, table=table) if table else plain])
+                probe.set("limit", exp.Limit(expression=exp.Literal.number(0)))
+                for name in self._frame(probe).columns:
+                    kept = new.get(name.lower())
+                    column = exp.column(name, table=table or None, quoted=True)
+                    listed.append(kept.copy() if kept is not None else column)
+                changed = True
+            if changed:
+                select.set("expressions", listed)
+        return tree
+
     def _sql(self, tree: exp.Expr) -> str:
         """Spark SQL for a query: carried (or refused), the tables it reads registered,
         its first-value ties checked on the data."""
+        if any(s.args.get("replace") for s in tree.find_all(exp.Star)):
+            tree = self._star_replaced(tree)
         checks = first_value_tie_checks(tree)
         carried = portable(mark_first_values(tree.copy()) if checks else tree, self.where)
         self._register(tables_read(carried))
@@ -165,6 +250,16 @@ class SparkStatements:
     def _create(self, tree: exp.Create) -> None:
         name = tree.this.name if isinstance(tree.this, exp.Table) else str(tree.this)
         query = tree.expression
+        if query is None and isinstance(tree.this, exp.Schema):  # an empty table
+            name = tree.this.this.name
+            self.progress(f"create {name}")
+            query = exp.select(
+                *[
+                    exp.alias_(exp.cast(exp.null(), c.args["kind"]), c.name)
+                    for c in tree.this.expressions
+                    if isinstance(c, exp.ColumnDef)
+                ]
+            ).where(exp.false())
         if not isinstance(query, exp.Query):
             raise UnportableSQL(self.where, [f"CREATE {name} without a query is not carried"])
         frame = self._frame(query)
@@ -206,7 +301,13 @@ class SparkStatements:
             self._replace(table, self._frame(kept))
         else:
             self._replace(table, self._frame(exp.select(exp.Star()).from_(table).where("FALSE")))
-        self.deletes.append((sql, params))
+        if table.lower() in self.views:  # a temp table is not the warehouse's
+            return
+        read = {t.lower() for t in tables_read(condition)} if condition is not None else set()
+        if read & self.views:  # the rows are chosen by Spark's own views: write t whole
+            self.rewritten.add(table.lower())
+        else:
+            self.deletes.append((sql, params))
 
     def _insert(self, tree: exp.Insert) -> None:
         target = tree.this
@@ -215,6 +316,8 @@ class SparkStatements:
         table = target.name
         self._register((table,))
         query = tree.expression
+        if isinstance(query, exp.Values):  # literal rows
+            query = exp.select(exp.Star()).from_(query.copy())
         if not isinstance(query, exp.Query):
             raise UnportableSQL(self.where, [f"rows for table {table} given without a query"])
         rows = self._frame(query)
@@ -244,7 +347,8 @@ class SparkStatements:
                 *[col(f"`{f.name}`").cast(f.dataType).alias(f.name) for f in columns]
             )
         aligned = self._stored(aligned, table)
-        self.appended.setdefault(table, []).append(aligned)
+        if table.lower() not in self.views:  # a temp table's rows stay on Spark
+            self.appended.setdefault(table, []).append(aligned)
         self._replace(table, current.unionByName(aligned))
 
     def _replace(self, table: str, frame: DataFrame) -> None:
@@ -267,15 +371,24 @@ class SparkStatements:
         """Replay the deletes on the warehouse, then load every table's appended rows
         (inside the caller's transaction); returns the rows loaded per table."""
         for sql, params in self.deletes:
+            table = sqlglot.parse_one(sql, read=READ).this.name.lower()
+            if table in self.rewritten:
+                continue  # replaced whole below
             if params is None:
                 self.warehouse.execute(sql)
             else:
                 self.warehouse.execute(sql, params)
         loaded: dict[str, int] = {}
+        outputs: dict[str, DataFrame] = {}
         for table, frames in self.appended.items():
             frame = frames[0]
             for more in frames[1:]:
                 frame = frame.unionByName(more)
+            outputs[table] = frame
+        for table in self.rewritten:
+            self.warehouse.execute(exp.delete(table).sql(dialect=READ))
+            outputs[table] = self.spark.table(table)
+        for table, frame in outputs.items():
             self._version += 1
             try:
                 path = tables.write(frame, out, f"{table}.{self._version}")
@@ -294,3 +407,10 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
         sqlglot.exp.select(exp.Count(this=exp.Star())).from_(table).sql(dialect=READ)
     ).fetchone()
     return int(row[0]) if row else 0
+
+
+def _catalog_only(query: exp.Expr) -> bool:
+    """A question about the warehouse's tables (``information_schema`` only): the
+    warehouse answers it (which tables a stage may read is the warehouse's to say)."""
+    found = list(query.find_all(exp.Table))
+    return bool(found) and all(t.db.lower() == "information_schema" for t in found)

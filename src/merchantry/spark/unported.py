@@ -16,6 +16,7 @@ from typing import Final
 import sqlglot
 import sqlglot.errors
 
+from merchantry.spark.macros import expand_macros, macro_of, macros_in
 from merchantry.spark.portable import UnportableSQL, problems_of, rewrite
 
 STAGE_MODULES: Final[dict[str, tuple[str, ...]]] = {
@@ -50,16 +51,22 @@ def _statements(module: str) -> list[tuple[str, str]]:
 
 def stage_problems(stage: str) -> list[str]:
     """One line per SQL constant of ``stage`` that cannot be carried: the constructs
-    (with counts) the check refuses in it."""
+    (with counts) the check refuses in it, after the stage's own scalar macros are
+    expanded (:mod:`merchantry.spark.macros`): a macro is named by what its body uses."""
     lines: list[str] = []
-    for module in STAGE_MODULES[stage]:
+    by_module = {module: _statements(module) for module in STAGE_MODULES[stage]}
+    macros = macros_in(text for statements in by_module.values() for _, text in statements)
+    for module, statements in by_module.items():
         short = module.removeprefix("merchantry.")
-        for name, statement in _statements(module):
+        for name, statement in statements:
             try:
                 tree = sqlglot.parse_one(statement, read="duckdb")
             except sqlglot.errors.ParseError:
                 lines.append(f"{short}.{name}: DuckDB-only syntax sqlglot cannot parse")
                 continue
+            if macro_of(tree) is not None:
+                tree = tree.expression  # the body is what a call carries
+            tree = expand_macros(tree, macros)
             counts = Counter(p.construct for p in problems_of(rewrite(tree)))
             if counts:
                 found = ", ".join(f"{c} ×{n}" if n > 1 else c for c, n in sorted(counts.items()))
