@@ -336,7 +336,6 @@ def test_the_ingest_checks_left_on_duckdb_are_named() -> None:
         "check_ids: function printf",
         "check_ids: function regexp_matches",
         "check_sequence: ARGMIN",
-        "check_types: LAMBDA",
         "check_types: function json_extract",
         "check_types: function json_valid",
     }
