@@ -52,6 +52,19 @@ REQUEST_EXAMPLE: dict[str, Any] = {
 }
 
 
+MinSeq = Annotated[
+    int | None,
+    Field(
+        ge=0,
+        le=2**62,
+        description="Answer only from a state holding every inbox event up to this seq (the "
+        "`seq` the events endpoint returned): any worker then sees the caller's own events "
+        "at once, instead of within the pulse bound.",
+    ),
+]
+"""A decision's or quote's ``min_seq``: read your own writes on any worker."""
+
+
 class AfterSalesRequestIn(BaseModel):
     """One after-sales (refund, return, complaint) request as it arrives."""
 
@@ -68,14 +81,7 @@ class AfterSalesRequestIn(BaseModel):
     evidence_images: list[str] = Field(
         default=[], max_length=50, description="References of the evidence photos."
     )
-    min_seq: int | None = Field(
-        default=None,
-        ge=0,
-        le=2**62,
-        description="Answer only from a state holding every inbox event up to this seq (the "
-        "`seq` the events endpoint returned): any worker then sees the caller's own events "
-        "at once, instead of within the pulse bound.",
-    )
+    min_seq: MinSeq = None
 
 
 class ReasonOut(BaseModel):
@@ -201,14 +207,7 @@ class OrderIn(BaseModel):
     insurance_type: str | None = Field(default=None, max_length=64)
     insured_by: str | None = Field(default=None, max_length=64)
     is_gift: bool = False
-    min_seq: int | None = Field(
-        default=None,
-        ge=0,
-        le=2**62,
-        description="Answer only from a state holding every inbox event up to this seq (the "
-        "`seq` the events endpoint returned): any worker then sees the caller's own events "
-        "at once, instead of within the pulse bound.",
-    )
+    min_seq: MinSeq = None
 
 
 class FeeLineOut(BaseModel):
