@@ -63,3 +63,27 @@ def test_an_unindexed_key_is_still_checked(warehouse: duckdb.DuckDBPyConnection)
     assert duplicate_keys(warehouse, FEE_LINES) == 0
     warehouse.execute(insert)  # no index refuses it...
     assert duplicate_keys(warehouse, FEE_LINES) == 1  # ...but the check finds it
+
+
+def test_an_older_warehouse_gains_new_nullable_output_columns(tmp_path: Path) -> None:
+    """A file made before an output table's nullable column was declared (as
+    ``listing_offences.first_no`` was) gets that column, empty, and keeps its rows."""
+    db = tmp_path / "w.duckdb"
+    connect(db).close()
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("ALTER TABLE listing_offences DROP COLUMN first_no")
+    finally:
+        con.close()
+    con = connect(db)
+    try:
+        columns = {
+            str(r[0])
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = 'listing_offences'"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    assert "first_no" in columns

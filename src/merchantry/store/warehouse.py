@@ -234,7 +234,7 @@ def _view_statement(view: View) -> str:
 
 
 def _add_new_nullable_columns(con: duckdb.DuckDBPyConnection) -> None:
-    """Give a warehouse made before a nullable event column was declared that column (empty).
+    """Give a warehouse made before a nullable column was declared that column (empty).
 
     E.g. ``orders.ship_by_at``: an older file keeps its rows, which simply have no promise.
     """
@@ -244,7 +244,7 @@ def _add_new_nullable_columns(con: duckdb.DuckDBPyConnection) -> None:
         "WHERE table_schema = current_schema()"
     ).fetchall():
         present.setdefault(str(table_name), set()).add(str(column_name))
-    for table in TABLES:
+    for table in (*TABLES, *OUTPUT_TABLES, *SYSTEM_TABLES):
         for col in table.columns:
             if not col.nullable or col.name in present.get(table.name, {col.name}):
                 continue
