@@ -449,6 +449,8 @@ def main(argv: list[str] | None = None) -> None:
     add("--seconds", type=float, default=60.0, help="time bound of each call's run")
     add("--event-batches", type=int, default=40, help="event batches to post")
     add("--batch", type=int, default=500, help="events per batch")
+    add("--event-connections", type=int, default=2, help="connections posting event batches")
+    add("--events-only", action="store_true", help="only the events-in run")
     add("--baseline", type=int, default=100, help="requests for the in-process baseline")
     add(
         "--rate",
@@ -514,7 +516,7 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(_load(port, decision_raw[:400], args.connections, 30))  # warm-up
             asyncio.run(_load(port, quote_raw[:400], args.connections, 30))
             flat: list[tuple[str, Run]] = []
-            if not args.paced_only:
+            if not (args.paced_only or args.events_only):
                 for label, raw in (("refund decision", decision_raw), ("fee quote", quote_raw)):
                     flat.append(
                         (
@@ -523,7 +525,7 @@ def main(argv: list[str] | None = None) -> None:
                         )
                     )
             paced: list[tuple[str, Run]] = []
-            if args.rate > 0:
+            if args.rate > 0 and not args.events_only:
                 for label, raw in (("refund decision", decision_raw), ("fee quote", quote_raw)):
                     paced.append(
                         (
@@ -537,7 +539,10 @@ def main(argv: list[str] | None = None) -> None:
             events = None
             if not args.paced_only:
                 events = measured(
-                    server.pid, _load(port, batches, 2, args.seconds * 3, items=args.batch)
+                    server.pid,
+                    _load(
+                        port, batches, args.event_connections, args.seconds * 3, items=args.batch
+                    ),
                 )
             load_after = load_average()
             pids.update(workers_of(server.pid))
@@ -545,7 +550,8 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=60)
-        base = baseline(db, model, requests[: args.baseline]) if not args.paced_only else []
+        quick = args.paced_only or args.events_only
+        base = baseline(db, model, requests[: args.baseline]) if not quick else []
     table = Table(title=f"real-time service: {args.workers} uvicorn workers on {HOST}")
     columns = ("call", "n", "statuses", "p50 ms", "p99 ms", "server p50", "server p99")
     for column in (*columns, "per second", "server CPU"):
@@ -553,7 +559,8 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     runs = [(name, run, "req") for name, run in (*flat, *paced)]
     if events is not None:
-        runs.append((f"events in (batches of {args.batch}, 2 connections)", events, "events"))
+        label = f"events in (batches of {args.batch}, {args.event_connections} connections)"
+        runs.append((label, events, "events"))
     for label, run, unit in runs:
         rate = run.payload_items / run.seconds if unit == "events" else run.rate
         if unit == "events":

@@ -83,6 +83,57 @@ def _check_sql(check: Check, ordinal: int, ctx: CheckContext) -> str | None:
     return to_sql(exp.Insert(this=exp.to_table(PROBLEMS), expression=union_all(numbered)))
 
 
+_PLAIN_PARTS = frozenset({"expressions", "from_", "where"})
+
+
+def _plain_filter(select: exp.Select) -> tuple[str, exp.Expr] | None:
+    """``(FROM clause, WHERE condition)`` of a select whose rows are exactly the rows of
+    one relation meeting a condition (no join, grouping, aggregate, window, distinct or
+    limit), or ``None``."""
+    if {k for k, v in select.args.items() if v} - _PLAIN_PARTS:
+        return None
+    source = select.args.get("from_")
+    where = select.args.get("where")
+    if source is None or where is None or not isinstance(source.this, exp.Table):
+        return None
+    for projection in select.expressions:
+        for node in projection.walk(prune=lambda n: isinstance(n, exp.Subquery)):
+            if isinstance(node, (exp.AggFunc, exp.Window)):
+                return None
+    return source.this.sql(dialect="duckdb"), where.this
+
+
+@lru_cache(maxsize=1024)
+def _probe_sql(checks: tuple[Check, ...], ctx: CheckContext) -> tuple[str, ...] | None:
+    """Statements that each return a row if and only if one of ``checks`` would find a
+    problem: the checks' conditions alone, one statement per relation they read, without
+    the messages (whose binding costs more than running them on a small batch).
+    ``None`` when a check's select is not a plain filter (see :func:`_plain_filter`)."""
+    by_source: dict[str, tuple[exp.Table, list[exp.Expr]]] = {}
+    for check in checks:
+        for select in check(ctx):
+            plain = _plain_filter(select)
+            if plain is None:
+                return None
+            key, condition = plain
+            source = select.args["from_"].this
+            by_source.setdefault(key, (source, []))[1].append(condition.copy())
+    return tuple(
+        to_sql(
+            exp.select(exp.Literal.number(1)).from_(source.copy()).where(exp.or_(*conds)).limit(1)
+        )
+        for source, conds in by_source.values()
+    )
+
+
+def _may_find(con: duckdb.DuckDBPyConnection, checks: tuple[Check, ...], ctx: CheckContext) -> bool:
+    """Whether one of ``checks`` may find a problem; ``False`` only when none can."""
+    statements = _probe_sql(checks, ctx)
+    if statements is None:
+        return True
+    return any(con.execute(s).fetchone() is not None for s in statements)
+
+
 def _record(con: duckdb.DuckDBPyConnection, ordinal: int, check: Check, ctx: CheckContext) -> int:
     """Insert the problems found by one check; returns how many rows were found."""
     statement = _check_sql(check, ordinal, ctx)
@@ -95,13 +146,19 @@ _DROP_BAD = "DELETE FROM _ingest_cand WHERE _id IN (SELECT _id FROM _ingest_prob
 
 
 def _run_relation_check(
-    con: duckdb.DuckDBPyConnection, ordinal: int, check: Check, ctx: CheckContext
-) -> None:
+    con: duckdb.DuckDBPyConnection, ordinal: int, check: Check, ctx: CheckContext, probe: bool
+) -> int:
+    """Record one relation check's problems (again while it finds more, for a repeated
+    check) and drop the rows found; returns how many problems it recorded."""
+    if probe and not _may_find(con, (check,), ctx):
+        return 0
+    total = 0
     while True:
         found = _record(con, ordinal, check, ctx)
+        total += found
         con.execute(_DROP_BAD)
         if not found or check not in REPEATED_CHECKS:
-            return
+            return total
 
 
 _QUARANTINE = """
@@ -213,8 +270,14 @@ def load_table(
     ingest_id: str,
     step: Callable[[], None] = lambda: None,
     warnings: list[str] | None = None,
+    probe: bool = False,
 ) -> list[FileReport]:
-    """Validate ``stage`` into ``table`` and ``quarantine``; one report per source that fed it."""
+    """Validate ``stage`` into ``table`` and ``quarantine``; one report per source that fed it.
+
+    ``probe``: first ask, with the checks' conditions alone, whether a group of checks
+    can find anything, and skip recording it when not. The outcome is the same; it is
+    cheaper for small batches that are usually clean (the service's posted events),
+    where building each check's messages costs more than scanning the rows."""
     compiled = _table_sql(table, stage)
     con.execute("DROP TABLE IF EXISTS _ingest_cand")
     con.execute("DROP TABLE IF EXISTS _ingest_problems")
@@ -224,12 +287,17 @@ def load_table(
         "reason VARCHAR, message VARCHAR)"
     )
     ctx = CheckContext(table=table, stage=stage, cand=CAND)
-    for ordinal, check in enumerate(ROW_CHECKS):
-        _record(con, ordinal, check, ctx)
-        step()
-    con.execute(_DROP_BAD)
+    recorded = 0
+    if not probe or _may_find(con, ROW_CHECKS, ctx):
+        for ordinal, check in enumerate(ROW_CHECKS):
+            recorded += _record(con, ordinal, check, ctx)
+            step()
+        con.execute(_DROP_BAD)
+    else:
+        for _check in ROW_CHECKS:
+            step()
     for ordinal, check in enumerate(RELATION_CHECKS, start=len(ROW_CHECKS)):
-        _run_relation_check(con, ordinal, check, ctx)
+        recorded += _run_relation_check(con, ordinal, check, ctx, probe)
         step()
     con.execute(compiled.insert_accepted)
     if warnings is not None and compiled.case_twins is not None:
@@ -241,7 +309,8 @@ def load_table(
                 f"only in case (e.g. {found[1]!r} and {found[2]!r}); they were stored as "
                 "different keys"
             )
-    con.execute(compiled.quarantine, [ingest_id])
+    if recorded:  # the problems table is empty otherwise
+        con.execute(compiled.quarantine, [ingest_id])
     step()
 
     counts = con.execute(compiled.counts).fetchall()

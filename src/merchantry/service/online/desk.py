@@ -207,7 +207,7 @@ class EventDesk:
         register_sources(self.con, [Source(0, source)])
         self.con.execute("BEGIN TRANSACTION")
         try:
-            load_table(self.con, table, STAGE, [Source(0, source)], ingest_id)
+            load_table(self.con, table, STAGE, [Source(0, source)], ingest_id, probe=True)
             problems = self.con.execute(
                 "SELECT row_number, row_key, column_name, reason, message FROM quarantine "
                 "WHERE ingest_id = ? ORDER BY row_number",
