@@ -245,23 +245,27 @@ def record_accepted(
     rows: Sequence[tuple[str, Mapping[str, Any]]],
     key_id: str | None,
     inserted: set[str] | None = None,
+    known: Mapping[str, int] | None = None,
 ) -> dict[str, int]:
     """Append accepted events ``(key, typed row)``; returns key -> seq for every key.
 
     An event another worker recorded first keeps its first ``seq`` (the unique
     constraint decides the race; this worker's copy is dropped). ``inserted``, when
     given, receives the keys this call recorded (their rows are the ones stored).
+    ``known``: what :func:`recorded` said of these keys a moment ago (saves reading it
+    again; a key recorded since by another worker is still caught by the constraint).
     """
     mine = inserted if inserted is not None else set()
     now = utcnow()
-    result = recorded(engine, event_type, [k for k, _ in rows])
+    keys = [k for k, _ in rows]
+    result = dict(known) if known is not None else recorded(engine, event_type, keys)
     fresh = [(k, r) for k, r in rows if k not in result]
     if fresh:
         try:
             with engine.begin() as conn:
                 _in_seq_order(conn)
-                conn.execute(
-                    insert(online_inbox),
+                drawn = conn.execute(
+                    insert(online_inbox).returning(online_inbox.c.event_key, online_inbox.c.seq),
                     [
                         {
                             "event_type": event_type,
@@ -272,8 +276,9 @@ def record_accepted(
                         }
                         for k, r in fresh
                     ],
-                )
+                ).all()
             mine.update(k for k, _ in fresh)
+            result.update({str(k): int(s) for k, s in drawn})
         except IntegrityError:  # a race on the unique key: one by one, the first stands
             for k, r in fresh:
                 try:
@@ -291,8 +296,8 @@ def record_accepted(
                     mine.add(k)
                 except IntegrityError:  # the other worker's row stands
                     continue
-        result = recorded(engine, event_type, [k for k, _ in rows])
-    return result
+            result = recorded(engine, event_type, keys)
+    return {k: result[k] for k in keys if k in result}
 
 
 @dataclass(frozen=True, slots=True)

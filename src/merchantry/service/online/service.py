@@ -327,7 +327,12 @@ class OnlineService:
                 accepted = [(fresh[i], key, row) for i, key, row in checked.accepted]
                 mine: set[str] = set()
                 seqs = record_accepted(
-                    self.engine, kind.value, [(key, row) for _, key, row in accepted], key_id, mine
+                    self.engine,
+                    kind.value,
+                    [(key, row) for _, key, row in accepted],
+                    key_id,
+                    mine,
+                    known,
                 )
                 self._own.update({seqs[key]: row for _, key, row in accepted if key in mine})
             refusals = [
