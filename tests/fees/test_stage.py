@@ -9,11 +9,13 @@ import pytest
 from typer.testing import CliRunner
 
 from merchantry.cli.main import app
-from merchantry.fees import compute_fees, fee_statement
+from merchantry.fees import compute_fees, engine, fee_statement
 from merchantry.fees.engine import period_duplicates
-from merchantry.kit.errors import InputError, NotFound
+from merchantry.kit.errors import InputError, IntegrityError, NotFound
+from merchantry.model.outputs import FEE_LINES
 from merchantry.rulebook.columns import CONDITION_COLUMNS, SCORE_COLUMNS
 from merchantry.rulebook.facts import INTERNAL_FACT_COLUMNS, fact_relation
+from merchantry.rulebook.model import Rulebook
 from merchantry.store.warehouse import connect
 
 from .market import Market
@@ -222,3 +224,32 @@ def test_the_duplicate_key_check_covers_the_periods_orders_only(market: Market):
         "SELECT count(*) FROM fee_lines WHERE order_id = ? AND rulebook = 'douyin-2026'", [march]
     ).fetchone()
     assert found == (1,)
+
+
+def test_a_run_that_writes_a_key_twice_is_rolled_back(
+    market: Market, monkeypatch: pytest.MonkeyPatch
+):
+    """The key check folded into the run's totals still stops a run whose statement wrote an
+    (order, fee kind) twice, and nothing of that run stays (an injected faulty insert)."""
+    order = market.order(goods=10_000)
+    compute_fees(market.con, "douyin-2026", *MARCH)
+    before = market.con.execute("SELECT count(*) FROM fee_lines").fetchone()
+    assert before is not None
+    assert before[0] > 0
+
+    def doubled(book: Rulebook) -> str:
+        query = engine.fee_lines_sql(book)
+        columns = ", ".join(c.name for c in FEE_LINES.columns)
+        return (
+            f"INSERT INTO fee_lines ({columns}) SELECT * FROM ({query})"
+            f" UNION ALL (SELECT * FROM ({query}) LIMIT 1)"
+        )
+
+    monkeypatch.setattr(engine, "_insert_sql", doubled)
+    market.con.execute("UPDATE orders SET goods_fen = 20000, amount_paid_fen = 20000")
+    with pytest.raises(IntegrityError, match="1 duplicate"):
+        compute_fees(market.con, "douyin-2026", *MARCH)
+    after = market.con.execute(
+        "SELECT count(*), sum(amount_fen) FROM fee_lines WHERE order_id = ?", [order]
+    ).fetchone()
+    assert after == (before[0], 450)  # the first run's lines, 4.5% of 10,000: rolled back

@@ -32,7 +32,8 @@ WITH o AS (
            AS wanted
   FROM orders AS o JOIN shops AS s USING (shop_id)
   WHERE o.platform_coupon_fen > 0
-    AND CAST(o.paid_at AS DATE) BETWEEN $window_from AND $run_end
+    AND o.paid_at >= CAST($window_from AS TIMESTAMP)
+    AND o.paid_at < CAST($run_end AS TIMESTAMP) + INTERVAL 1 DAY
     AND (NOT $has_industries OR list_contains($industries, s.industry))
     AND (NOT $has_store_types OR list_contains($store_types, s.store_type))
     AND (NOT $has_tags_any OR len(list_intersect($tags_any, coalesce(s.tags, []))) > 0)

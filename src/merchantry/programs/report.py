@@ -223,7 +223,7 @@ def estimate_effect(
     if len(events) < 2:
         return None
     span = con.execute(
-        "SELECT min(CAST(paid_at AS DATE)), max(CAST(paid_at AS DATE)) FROM orders"
+        "SELECT CAST(min(paid_at) AS DATE), CAST(max(paid_at) AS DATE) FROM orders"
     ).fetchone()
     if span is None or span[0] is None:
         return None

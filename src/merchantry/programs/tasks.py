@@ -38,7 +38,8 @@ WITH o AS (
   SELECT o.shop_id, CAST(o.paid_at AS DATE) AS d,
          row_number() OVER (PARTITION BY o.shop_id ORDER BY o.paid_at, o.order_id) AS n
   FROM orders AS o JOIN prog_shops AS p USING (shop_id)
-  WHERE CAST(o.paid_at AS DATE) BETWEEN p.started_on AND $run_end
+  WHERE o.paid_at >= CAST(p.started_on AS TIMESTAMP)
+    AND o.paid_at < CAST($run_end AS TIMESTAMP) + INTERVAL 1 DAY
 )
 SELECT p.shop_id, coalesce(max(o.n), 0) AS progress, min(o.d) FILTER (WHERE o.n = $count)
 FROM prog_shops AS p LEFT JOIN o USING (shop_id) GROUP BY p.shop_id
@@ -49,7 +50,8 @@ WITH o AS (
   SELECT o.shop_id, CAST(o.paid_at AS DATE) AS d,
          row_number() OVER (PARTITION BY o.shop_id ORDER BY o.paid_at, o.order_id) AS n
   FROM orders AS o JOIN prog_shops AS p USING (shop_id)
-  WHERE CAST(o.paid_at AS DATE) BETWEEN p.started_on AND $run_end AND o.scene = 'live'
+  WHERE o.paid_at >= CAST(p.started_on AS TIMESTAMP)
+    AND o.paid_at < CAST($run_end AS TIMESTAMP) + INTERVAL 1 DAY AND o.scene = 'live'
 )
 SELECT p.shop_id, coalesce(max(o.n), 0) AS progress, min(o.d) FILTER (WHERE o.n = $count)
 FROM prog_shops AS p LEFT JOIN o USING (shop_id) GROUP BY p.shop_id
@@ -58,12 +60,13 @@ FROM prog_shops AS p LEFT JOIN o USING (shop_id) GROUP BY p.shop_id
 ORDERS_SHIPPED_WITHIN: Final = """
 WITH s AS (
   SELECT order_id, min(event_at) AS shipped_at FROM logistics_events
-  WHERE event = 'shipped' GROUP BY order_id
+  WHERE event = 'shipped' AND event_at < CAST($run_end AS TIMESTAMP) + INTERVAL 1 DAY
+  GROUP BY order_id
 ), o AS (
   SELECT o.shop_id, CAST(s.shipped_at AS DATE) AS d,
          row_number() OVER (PARTITION BY o.shop_id ORDER BY s.shipped_at, o.order_id) AS n
   FROM orders AS o JOIN prog_shops AS p USING (shop_id) JOIN s USING (order_id)
-  WHERE CAST(o.paid_at AS DATE) >= p.started_on AND CAST(s.shipped_at AS DATE) <= $run_end
+  WHERE o.paid_at >= CAST(p.started_on AS TIMESTAMP)
     AND s.shipped_at <= o.paid_at + to_hours(CAST($hours AS BIGINT))
 )
 SELECT p.shop_id, coalesce(max(o.n), 0) AS progress, min(o.d) FILTER (WHERE o.n = $count)
@@ -80,7 +83,8 @@ DAILY_SALES_OVER: Final = """
 WITH d AS (
   SELECT o.shop_id, CAST(o.paid_at AS DATE) AS d, sum(o.goods_fen) AS gmv
   FROM orders AS o JOIN prog_shops AS p USING (shop_id)
-  WHERE CAST(o.paid_at AS DATE) BETWEEN p.started_on AND $run_end GROUP BY ALL
+  WHERE o.paid_at >= CAST(p.started_on AS TIMESTAMP)
+    AND o.paid_at < CAST($run_end AS TIMESTAMP) + INTERVAL 1 DAY GROUP BY ALL
 )
 SELECT p.shop_id, coalesce(max(d.gmv), 0) AS progress, min(d.d) FILTER (WHERE d.gmv > $amount_fen)
 FROM prog_shops AS p LEFT JOIN d USING (shop_id) GROUP BY p.shop_id
@@ -90,7 +94,8 @@ MONTHLY_SALES_AT_LEAST: Final = """
 WITH d AS (
   SELECT o.shop_id, CAST(o.paid_at AS DATE) AS d, sum(o.goods_fen) AS gmv
   FROM orders AS o JOIN prog_shops AS p USING (shop_id)
-  WHERE CAST(o.paid_at AS DATE) BETWEEN p.started_on AND $run_end GROUP BY ALL
+  WHERE o.paid_at >= CAST(p.started_on AS TIMESTAMP)
+    AND o.paid_at < CAST($run_end AS TIMESTAMP) + INTERVAL 1 DAY GROUP BY ALL
 ), m AS (
   SELECT shop_id, d,
          sum(gmv) OVER (PARTITION BY shop_id, date_trunc('month', d) ORDER BY d) AS month_gmv
