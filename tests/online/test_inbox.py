@@ -21,6 +21,7 @@ from merchantry.service.inbox import (
     read_since,
     record_accepted,
     record_refused,
+    recorded,
 )
 from merchantry.store.warehouse import connect
 from tests.risk.factories import T0, add_shop
@@ -124,3 +125,13 @@ def test_a_drain_moves_each_event_once_even_after_a_crash(engine: Engine, tmp_pa
         assert (third.events, third.through_seq) == (1, later["O9"])
     finally:
         con.close()
+
+
+def test_looking_up_recorded_events_does_not_wait_for_a_writer(engine: Engine) -> None:
+    """On SQLite every transaction starts with the write lock (BEGIN IMMEDIATE) so that a
+    read-then-write never fails; the lookup only reads, so while another connection
+    holds the lock it still answers (before, it waited for the lock: 30 s, then failed)."""
+    seqs = record_accepted(engine, "orders", [("O1", order("O1", T0))], None)
+    with engine.begin() as writing:
+        writing.execute(update(online_inbox).values(key_id="held"))  # holds the write lock
+        assert recorded(engine, "orders", ["O1", "O2"]) == {"O1": seqs["O1"]}

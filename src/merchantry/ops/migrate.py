@@ -85,15 +85,31 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
 
 
+READ_ONLY: Final = "merchantry_read_only"
+"""Execution option of an engine or connection that only reads (see :func:`reader`)."""
+
+
 def _begin_immediate(conn: Connection) -> None:
     """Take SQLite's write lock when a transaction starts, waiting (busy_timeout) for it.
 
     A deferred transaction that has read and then writes fails at once ("database is
     locked") when another connection wrote in between: the webhook dispatcher and a
     request writing at the same moment did exactly that. Starting every transaction
-    with the lock makes them queue instead.
+    with the lock makes them queue instead. A transaction of a :func:`reader` never
+    writes, so it starts deferred: in WAL mode it then neither waits for the writer
+    nor holds other writers up.
     """
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def reader(engine: Engine) -> Engine:
+    """``engine`` for transactions that only read (same pool). On SQLite they do not take
+    the write lock; do not write through it (a deferred transaction that writes after
+    another connection did fails at once with "database is locked")."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 URL_FORMS: Final = (

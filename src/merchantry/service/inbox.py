@@ -51,6 +51,7 @@ from merchantry.model.schema import ColumnType
 from merchantry.model.schema import Table as DeclaredTable
 from merchantry.model.system import QUARANTINE_COLUMNS
 from merchantry.model.tables import TABLES, TABLES_BY_NAME
+from merchantry.ops.migrate import reader
 from merchantry.ops.reads import PreparedRead
 from merchantry.ops.tables import online_inbox, online_quarantine
 from merchantry.store.sql import insert_values
@@ -205,7 +206,7 @@ def recorded(engine: Engine, event_type: str, keys: Sequence[str]) -> dict[str, 
     if not keys:
         return {}
     found: dict[str, int] = {}
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         for start in range(0, len(keys), 500):
             chunk = list(keys[start : start + 500])
             rows = conn.execute(
