@@ -16,8 +16,9 @@ The paced runs send ``--rate`` x ``--seconds`` requests (at most ``--requests``)
 Steps:
 
 * starts ``uvicorn merchantry.api.app:app_from_env --factory --workers N`` on
-  127.0.0.1 with a fresh operational SQLite database and an integrator key, and
-  waits until every worker has built its online state;
+  127.0.0.1 with a fresh operational SQLite database (or ``--ops URL``, e.g. the
+  PostgreSQL a production service uses) and an integrator key, and waits until
+  every worker has built its online state;
 * **decisions**: ``--requests`` refund decisions (requests sampled from the
   warehouse) over ``--connections`` keep-alive connections, bounded by
   ``--seconds``; p50/p99 latency per request and requests/s;
@@ -451,6 +452,11 @@ def main(argv: list[str] | None = None) -> None:
     add("--batch", type=int, default=500, help="events per batch")
     add("--event-connections", type=int, default=2, help="connections posting event batches")
     add("--events-only", action="store_true", help="only the events-in run")
+    add(
+        "--ops",
+        help="operational database URL (e.g. postgresql+psycopg://…, as in production); "
+        "default: a fresh SQLite file. Its online inbox should be empty",
+    )
     add("--baseline", type=int, default=100, help="requests for the in-process baseline")
     add(
         "--rate",
@@ -480,7 +486,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-service-") as name:
         tmp = Path(name)
         db, model = prepare(args, tmp, console)
-        ops = f"sqlite:///{tmp / 'ops.sqlite'}"
+        ops = args.ops or f"sqlite:///{tmp / 'ops.sqlite'}"
         engine = open_ops(ops)
         key = create_key(engine, role=KeyRole.INTEGRATOR, created_by="bench").secret_key
         engine.dispose()
