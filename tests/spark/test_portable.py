@@ -427,3 +427,15 @@ def test_first_values_skip_nulls_as_duckdb_and_ties_are_counted(
     assert expected == [(1, "b", "c"), (2, "e", "f"), (3, None, None)]
     carried_sql = portable(mark_first_values(untied), "test").sql(dialect="spark")
     assert on_spark(spark, carried_sql) == expected
+
+
+def test_iso_weekday_is_duckdbs_on_both(
+    con: duckdb.DuckDBPyConnection, spark: SparkSession
+) -> None:
+    """``isodow`` (the business-day arithmetic of settlement delays): sqlglot alone writes
+    ``DAYOFWEEK(d) % 7 + 1``, 2 for a Monday; the carried ``WEEKDAY(d) + 1`` is DuckDB's."""
+    sql = "SELECT id, day, isodow(day) FROM events ORDER BY id"
+    expected = duck(con, sql)
+    assert {r[2] for r in expected} >= {1, 3, 7}  # a Monday, a Wednesday, a Sunday
+    assert on_spark(spark, plain(sql)) != expected  # the trap
+    assert on_spark(spark, carried(sql)) == expected

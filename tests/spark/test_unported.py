@@ -1,4 +1,5 @@
-"""Stages not carried to Spark yet are refused by the check itself, naming what blocks them."""
+"""The check over the close's statements: nothing it runs is refused today, and a real
+untranslatable construct would be, by name, before anything opens."""
 
 from __future__ import annotations
 
@@ -9,60 +10,62 @@ from typer.testing import CliRunner
 
 from merchantry.cli.main import app
 from merchantry.kit.errors import ExitCode, InputError
+from merchantry.ledger import annual, postings
 from merchantry.spark.engine import SparkEngine, parse_engine
+from merchantry.spark.portable import UnportableSQL
 from merchantry.spark.session import SparkUnavailable, java_missing, start
-from merchantry.spark.unported import refuse, stage_problems
+from merchantry.spark.unported import require_portable, stage_problems
 
 
-def test_the_close_is_refused_naming_its_struct_list_legs() -> None:
-    problems = "\n".join(stage_problems("close"))
-    # the static scan sees the sales legs' placeholder and the macro's lone struct; the
-    # zero-leg filter and the numbered unnest are carried (merchantry.spark.legs)
-    assert "ledger.postings.STAGE_SALES: ARRAY, STRUCT" in problems
-    assert "ledger.journal.LEG_MACRO: STRUCT" in problems
-    assert "READY" not in problems
-    assert "INSERT_POSTINGS" not in problems
+def test_the_close_scan_finds_nothing_left_to_refuse() -> None:
+    """Templates are checked as the close fills them (the sales legs' placeholder was a
+    list item, not a column), macro definitions where they are called (the leg macro's
+    struct only ever runs inside a list of legs): nothing the close runs is refused."""
+    assert stage_problems("close") == []
 
 
-def test_the_close_refusal_sees_through_its_macros() -> None:
-    """The routing macros are expanded into plain SQL, so the check names what their
-    bodies use (nothing) instead of refusing an unknown function."""
-    problems = "\n".join(stage_problems("close"))
-    for macro in ("ledger_merchant", "ledger_creator", "ledger_colonel", "ledger_role"):
-        assert f"function {macro}" not in problems
-    assert "ROUTING_MACROS" not in problems
-    assert "function ledger_leg" not in problems  # expanded: named by its STRUCT
+def test_the_close_scan_reads_filled_templates() -> None:
+    """The sales statement is checked with its fee legs in place: the routing macros the
+    legs call are expanded, not left for Spark as unknown functions."""
+    filled = postings.filled_statements()["STAGE_SALES"]
+    assert "p_fee_legs" not in filled
+    assert "LEDGER_ROLE(" in filled.upper()  # the legs are there, to be expanded and checked
+    assert "ledger.postings.STAGE_SALES" not in "\n".join(stage_problems("close"))
 
 
-def test_the_close_has_no_arbitrary_row_choice_left() -> None:
-    """``any_value``, ``arg_max`` and ``DISTINCT ON`` were rewritten with a total order."""
-    problems = "\n".join(stage_problems("close"))
-    for construct in ("ANYVALUE", "ARGMAX", "ARGMIN", "DISTINCT ON", "FIRST", "LAST"):
-        assert construct not in problems
-    assert "deposits.EXPERIENCE_IN_FORCE" not in problems
-    assert "overturns.DUE" not in problems
-
-
-def test_the_close_refusal_covers_the_seeding_legs() -> None:
-    problems = "\n".join(stage_problems("close"))
-    assert "ledger.seeding.STAGE_PAYOUTS" not in problems  # a list of struct legs: carried
-    assert "ledger.seeding.STAGE_CLAWBACKS" not in problems
-
-
-@pytest.mark.parametrize(
-    ("args", "stage"),
-    [
-        (["close", "--from", "2026-03-01", "--to", "2026-03-02"], "close"),
-    ],
-)
-def test_commands_refuse_a_spark_engine_before_opening_anything(
-    tmp_path: Path, args: list[str], stage: str
+def test_the_close_scan_names_a_real_untranslatable_construct(
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(
+        annual,
+        "PROBE_SQL",
+        "SELECT shop_id, any_value(rule_id), date_diff('week', a, b) FROM t GROUP BY shop_id",
+        raising=False,
+    )
+    monkeypatch.setattr(
+        postings,
+        "filled_statements",
+        lambda: {"STAGE_SALES": "SELECT arg_max(order_id, amount_fen) FROM ledger_schedule"},
+    )
+    problems = stage_problems("close")
+    assert problems == [
+        "ledger.postings.STAGE_SALES: ARGMAX",
+        "ledger.annual.PROBE_SQL: ANYVALUE, date_diff('week', …)",
+    ]
+    with pytest.raises(UnportableSQL, match=r"close stage on Spark"):
+        require_portable("close")
+
+
+def test_the_close_command_refuses_before_opening_anything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(annual, "PROBE_SQL", "SELECT DISTINCT ON (a) b FROM t", raising=False)
     db = tmp_path / "absent.duckdb"
-    result = CliRunner().invoke(app, [*args, "--db", str(db), "--engine", "spark"])
+    args = ["close", "--from", "2026-03-01", "--to", "2026-03-02", "--db", str(db)]
+    result = CliRunner().invoke(app, [*args, "--engine", "spark"], env={"COLUMNS": "200"})
     assert result.exit_code == ExitCode.PROBLEMS_FOUND, result.output
-    assert f"the {stage} stage (not carried to Spark yet" in result.output
-    assert str(refuse(stage)).splitlines()[1].strip() in result.output
+    assert "the close stage on Spark" in result.output
+    assert "ledger.annual.PROBE_SQL: DISTINCT ON" in result.output
     assert not db.exists()
 
 

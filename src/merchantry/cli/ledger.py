@@ -6,13 +6,16 @@ cases of :mod:`merchantry.service.money`.
 
 ``close`` runs the fee stage first when the period's fee lines are missing
 (:func:`merchantry.service.runner.close_with_fees` composes the two stages; the
-ledger itself does not import the fee stage).
+ledger itself does not import the fee stage). ``close --engine spark`` (or a Spark
+master URL) runs both on Spark (:func:`merchantry.spark.close.close_on_spark`,
+``docs/scale.md``); the journal lands in the warehouse either way.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +23,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from merchantry.cli.engine import EngineOption
+from merchantry.cli.engine import EngineOption, SparkOutOption, SparkTablesOption
 from merchantry.cli.options import (
     DATE_FORMATS,
     DEFAULT_DB,
@@ -46,8 +49,9 @@ from merchantry.rulebook import load_rulebook
 from merchantry.rulebook.purpose import Stage, require_stage
 from merchantry.service import money
 from merchantry.service.runner import close_with_fees
+from merchantry.spark.close import close_on_spark
 from merchantry.spark.engine import parse_engine
-from merchantry.spark.unported import refuse as refuse_on_spark
+from merchantry.spark.unported import require_portable
 
 DEFAULT_RULEBOOK = "douyin-2026"
 
@@ -106,17 +110,21 @@ def close_command(
     ] = False,
     outbox: OutboxOption = None,
     engine: EngineOption = "duckdb",
+    spark_tables: SparkTablesOption = None,
+    spark_out: SparkOutOption = None,
 ) -> None:
     """Post the period to the journal in one transaction (re-running posts nothing new)."""
     console = Console()
     check_period(start.date(), end.date())
-    if parse_engine(engine) is not None:
-        raise refuse_on_spark("close")
+    on_spark = parse_engine(engine, spark_tables, spark_out)
+    if on_spark is not None:
+        require_portable("close")  # refused before the warehouse is opened
     folders = rulebook_dirs(dirs)
     book = load_rulebook(rulebook, folders)
     require_stage(book, (Stage.FEES, Stage.LEDGER), "merchantry close")
     with open_warehouse(db) as con, progress(console, "closing") as step:
-        summary = close_with_fees(
+        close = close_with_fees if on_spark is None else partial(close_on_spark, on_spark)
+        summary = close(
             con,
             book,
             start.date(),

@@ -277,9 +277,22 @@ def _fee_legs() -> list[exp.Expr]:
     return legs
 
 
-def _sales_sql() -> str:
-    """STAGE_SALES with the pivot columns and fee legs put in place of their placeholders."""
-    return fill_sql(STAGE_SALES, p_pivot=_pivot(), p_fee_legs=_fee_legs())
+def filled_statements() -> dict[str, str]:
+    """The order-event templates with their placeholders filled: what the close runs
+    (also what ``merchantry.spark.unported`` checks for Spark, not the bare templates)."""
+    return {
+        "STAGE_SALES": fill_sql(STAGE_SALES, p_pivot=_pivot(), p_fee_legs=_fee_legs()),
+        "STAGE_FEE_REFUNDS": fill_sql(STAGE_FEE_REFUNDS, p_fee_legs=parse(FEE_LEGS)),
+        "STAGE_REFUNDS": fill_sql(
+            STAGE_REFUNDS,
+            p_coupon=_claw("coupon_fen"),
+            p_commission=_claw("commission_fen"),
+            p_creator_fee=_claw("creator_fee_fen"),
+            p_colonel_fee=_claw("colonel_fee_fen"),
+            p_colonel_tech=_claw("colonel_tech_fen"),
+        ),
+        "STAGE_COMPENSATION": fill_sql(STAGE_COMPENSATION, p_reduced=reduced_compensation_sql()),
+    }
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
@@ -297,21 +310,13 @@ def stage_order_events(
     """Stage sales, fee refunds, refunds and compensation booked in ``start``..``end``."""
     period = {"start": start, "end": end}
     kinds = {"refund_kinds": list(REFUND_FEE_KINDS)}
-    run_sql(con, _sales_sql(), {**period, "rulebook": rulebook, "ns": namespace("sale")})
+    filled = filled_statements()
+    run_sql(con, filled["STAGE_SALES"], {**period, "rulebook": rulebook, "ns": namespace("sale")})
     run_sql(
         con,
-        fill_sql(STAGE_FEE_REFUNDS, p_fee_legs=parse(FEE_LEGS)),
+        filled["STAGE_FEE_REFUNDS"],
         {**period, **kinds, "rulebook": rulebook, "ns": namespace("fee_refund")},
     )
     run_sql(con, REFUND_CASES, {**period, "rulebook": rulebook})
-    refunds = fill_sql(
-        STAGE_REFUNDS,
-        p_coupon=_claw("coupon_fen"),
-        p_commission=_claw("commission_fen"),
-        p_creator_fee=_claw("creator_fee_fen"),
-        p_colonel_fee=_claw("colonel_fee_fen"),
-        p_colonel_tech=_claw("colonel_tech_fen"),
-    )
-    run_sql(con, refunds, {"ns": namespace("refund")})
-    compensation = fill_sql(STAGE_COMPENSATION, p_reduced=reduced_compensation_sql())
-    run_sql(con, compensation, {**period, "ns": namespace("compensation")})
+    run_sql(con, filled["STAGE_REFUNDS"], {"ns": namespace("refund")})
+    run_sql(con, filled["STAGE_COMPENSATION"], {**period, "ns": namespace("compensation")})

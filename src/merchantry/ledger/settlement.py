@@ -121,6 +121,11 @@ def schedule_sql() -> str:
     )
 
 
+def filled_statements() -> dict[str, str]:
+    """The templates as the close runs them (what ``merchantry.spark.unported`` checks)."""
+    return {"SCHEDULE": schedule_sql()}
+
+
 SCHEDULE_AS_PAYOUT: Final[Mapping[str, str]] = {
     "rulebook": "$rulebook",
     "settlement_days": "CAST(settle_days AS INTEGER)",

@@ -544,6 +544,8 @@ def close_with_fees(
     refresh_fees: bool = False,
     progress: Progress | None = None,
     outbox: Engine | None = None,
+    fees: Callable[[Rulebook], Stage] = fees_stage,
+    close: Callable[[Rulebook], Stage] = close_stage,
 ) -> CloseSummary:
     """Close the period, running the fee stage first when its lines are missing.
 
@@ -552,7 +554,8 @@ def close_with_fees(
     refund lines are recomputed). Both stages go through :func:`run_stage`, so
     both are recorded. The fee stage's warnings come first in the summary's. With
     ``outbox``, the payouts the close scheduled are queued as webhooks (see
-    :func:`run_stages`).
+    :func:`run_stages`). ``fees`` and ``close`` build the two stages (another engine's,
+    e.g. :func:`merchantry.spark.close.spark_close_stage`; the same names and tables).
     """
     if end < start:
         raise InputError(f"period ends ({end}) before it starts ({start})")
@@ -561,8 +564,8 @@ def close_with_fees(
     fees_ran = refresh_fees or orders_without_fee_lines(con, book.name, start, end) > 0
     if fees_ran:
         (progress or (lambda _step: None))("fee stage")
-        fee_warnings = run_stage(con, fees_stage(book), start, end, progress=progress).warnings
-    outcome = run_stage(con, close_stage(book), start, end, progress=progress, outbox=outbox)
+        fee_warnings = run_stage(con, fees(book), start, end, progress=progress).warnings
+    outcome = run_stage(con, close(book), start, end, progress=progress, outbox=outbox)
     if not isinstance(outcome.detail, CloseSummary):
         raise TypeError(f"the close stage reported {type(outcome.detail).__name__}")
     return dataclasses.replace(

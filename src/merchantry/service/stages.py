@@ -265,12 +265,25 @@ def fees_stage(rulebook: str | Rulebook, rulebook_dirs: Sequence[Path] = ()) -> 
 def close_stage(rulebook: str | Rulebook, rulebook_dirs: Sequence[Path] = ()) -> Stage:
     """The close: journal, settlement and payout schedule, deposits, overturn reversals."""
     book = _book(rulebook, rulebook_dirs)
+    return close_run_by(
+        book,
+        lambda ctx: close_period(  # the plan runs the fee stage first (check_order)
+            ctx.con, book, ctx.start, ctx.end, require_fee_lines=False, progress=ctx.progress
+        ),
+    )
+
+
+def close_run_by(
+    book: Rulebook, close: Callable[[StageContext], CloseSummary], *, engine: str = ""
+) -> Stage:
+    """The close of ``book`` whose rows ``close`` writes: one name, tables and digest
+    whichever engine closes (``engine``, when not DuckDB, is named in the outcome), so
+    ``merchantry run`` treats the journal as fresh (it holds the same rows)."""
 
     def run(ctx: StageContext) -> StageOutcome:
-        summary = close_period(  # the plan runs the fee stage first (check_order)
-            ctx.con, book, ctx.start, ctx.end, require_fee_lines=False, progress=ctx.progress
-        )
-        return StageOutcome(close_line(summary), summary.warnings, summary)
+        summary = close(ctx)
+        on = f" ({engine})" if engine else ""
+        return StageOutcome(close_line(summary) + on, summary.warnings, summary)
 
     return Stage(
         f"close:{book.name}",

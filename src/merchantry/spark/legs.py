@@ -1,4 +1,4 @@
-"""The ledger's lists of legs carried to Spark with DuckDB's meaning.
+r"""The ledger's lists of legs carried to Spark with DuckDB's meaning.
 
 A ledger stage writes each target entry with its legs as a list of structs
 (``[{'account': …, 'party': …, 'amount_fen': …, 'rule_id': …}, …]``), filters the zero
@@ -17,11 +17,14 @@ then passes):
   (NULL keys last, as DuckDB's default);
 * ``unnest(l) AS a, generate_subscripts(l, 1) AS i`` in one ``SELECT``: Spark's
   ``POSEXPLODE(l) AS (pos, a)`` in that ``SELECT``, and ``i = pos + 1`` around it;
-* ``ledger_legs_text(l)`` (the journal's macro for ``CAST(l AS VARCHAR)``): DuckDB's
-  text written out, ``[{'account': merchant_pending, 'party': '', 'amount_fen': -5,
-  'rule_id': NULL}, …]``, for texts of a plain alphabet (DuckDB writes them bare) and
-  the empty text (quoted); any other text makes the whole text NULL, and the Spark
-  close stops on an entry without a signature (:func:`unsigned_entries`).
+* ``ledger_legs_text(l)`` (the journal's macro for ``CAST(l AS VARCHAR)``, the text an
+  entry's signature hashes): DuckDB's text written out, ``[{'account':
+  merchant_pending, 'party': '', 'amount_fen': -5, 'rule_id': NULL}, …]``, with
+  DuckDB's quoting of a text field: written bare, unless it is empty, starts or ends
+  with ASCII white space, is ``null`` in any case, or holds one of ``"'(),:=[\]{}``;
+  then quoted in ``'…'`` with ``\`` and ``'`` escaped by a backslash. Any other
+  character (Chinese, emoji, an inner space or line break) is written as it is, on both
+  engines; a test holds the two texts equal over such ids.
 """
 
 from __future__ import annotations
@@ -36,9 +39,12 @@ from merchantry.spark.macros import Macro
 CARRIED: Final = "carried_as_legs"
 """Meta flag of a node one of the rewrites below carried (the check passes it)."""
 
-BARE_TEXT: Final = "^[A-Za-z0-9_./+#@|-]+$"
-"""Texts DuckDB writes unquoted inside a list of structs (and that are not ``null`` in
-any case): letters, digits and these marks; checked against DuckDB by a test."""
+QUOTED_WHEN: Final = r"""\A\s|\s\z|["'(),:=\[\\\]{}]"""
+r"""A text field DuckDB quotes inside a list of structs (besides the empty text and
+``null`` in any case): a leading or trailing ASCII white space (Java's ``\s`` is
+DuckDB's set: space, tab, line feed, vertical tab, form feed, carriage return; ``\z``,
+not ``$``, which Java lets match before a final line terminator), or one of the marks
+DuckDB's cast looks for. Checked against DuckDB's own cast by a test."""
 
 LEG_FIELDS: Final = ("account", "party", "amount_fen", "rule_id")
 TEXT_FIELDS: Final = frozenset({"account", "party", "rule_id"})
@@ -157,16 +163,24 @@ LEG_REWRITES: Final = (
 
 
 def _text(value: exp.Expr) -> exp.Expr:
-    """DuckDB's text of one VARCHAR field inside a struct (NULL: not carried)."""
-    bare = exp.and_(
-        exp.RegexpLike(this=value.copy(), expression=exp.Literal.string(BARE_TEXT)),
-        exp.NEQ(this=exp.Lower(this=value.copy()), expression=exp.Literal.string("null")),
+    """DuckDB's text of one VARCHAR field inside a struct (see :data:`QUOTED_WHEN`)."""
+    quoted = exp.or_(
+        exp.RegexpLike(this=value.copy(), expression=exp.Literal.string(QUOTED_WHEN)),
+        exp.Lower(this=value.copy()).eq(exp.Literal.string("null")),
     )
+    escaped = exp.func(
+        "replace",
+        exp.func("replace", value.copy(), exp.Literal.string("\\"), exp.Literal.string("\\\\")),
+        exp.Literal.string("'"),
+        exp.Literal.string("\\'"),
+    )
+    quote = exp.Literal.string("'")
     return (
         exp.Case()
         .when(exp.Is(this=value.copy(), expression=exp.Null()), exp.Literal.string("NULL"))
         .when(value.copy().eq(exp.Literal.string("")), exp.Literal.string(EMPTY))
-        .when(bare, value.copy())
+        .when(quoted, exp.Concat(expressions=[quote, escaped, quote.copy()]))
+        .else_(value.copy())
     )
 
 

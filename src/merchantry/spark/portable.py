@@ -42,6 +42,7 @@ from datetime import date, datetime, timedelta
 from typing import Final
 
 import sqlglot.expressions as exp
+from sqlglot.expressions.builders import apply_index_offset
 
 from merchantry.kit.errors import MerchantryError
 from merchantry.spark.legs import CARRIED, LEG_REWRITES
@@ -192,6 +193,68 @@ def literal_list_element(tree: exp.Expr) -> exp.Expr:
         for i, value in enumerate(values.expressions):
             case = case.when(exp.Literal.number(i + first), value.copy())
         node.replace(case)
+    return tree
+
+
+def nth_of_a_day_series(tree: exp.Expr) -> exp.Expr:
+    """``list_filter(generate_series(a, b, INTERVAL 1 DAY), lambda d: p)[n]`` (the n-th
+    working day after a date, :func:`merchantry.kit.businessdays.add_business_days_sql`):
+    Spark's ``FILTER(SEQUENCE(a, b, INTERVAL 1 DAY), d -> a <= b AND p)``, element ``n``
+    taken by ``TRY_ELEMENT_AT`` (``n = 0``: NULL). Both series include ``b``; the guard
+    keeps Spark's list empty when ``a > b`` (its sequence would count down where DuckDB's
+    is empty); DuckDB's index is 1-based and NULL past the end, as ``TRY_ELEMENT_AT``'s,
+    and a negative one counts from the end on both."""
+    for node in list(tree.find_all(exp.Bracket)):
+        kept = node.this
+        if len(node.expressions) != 1 or not isinstance(kept, exp.ArrayFilter):
+            continue
+        series, test = kept.this, kept.expression
+        if not isinstance(test, exp.Lambda) or not isinstance(series, exp.GenerateSeries):
+            continue
+        if series.args.get("is_end_exclusive") or not _one_day(series.args.get("step")):
+            continue
+        start, end = series.args.get("start"), series.args.get("end")
+        if start is None or end is None:
+            continue
+        guarded = exp.Lambda(
+            this=exp.and_(
+                exp.paren(exp.LTE(this=start.copy(), expression=end.copy())),
+                exp.paren(test.this.copy()),
+            ),
+            expressions=[v.copy() for v in test.expressions],
+        )
+        days = series.copy()
+        days.meta[CARRIED] = True
+        filtered = exp.ArrayFilter(this=days, expression=guarded)
+        guarded.meta[CARRIED] = True
+        # DuckDB's 1-based index as sqlglot writes it (inside, a typed index is 0-based)
+        shift = 1 - int(node.args.get("offset") or 0)
+        key = apply_index_offset(filtered, [node.expressions[0].copy()], shift, dialect=WRITE)[0]
+        element = exp.Anonymous(this="TRY_ELEMENT_AT", expressions=[filtered, key])
+        element.meta[CARRIED] = True
+        zero = key.copy().eq(exp.Literal.number(0))
+        node.replace(exp.Case().when(zero, exp.null()).else_(element))
+    return tree
+
+
+def iso_weekday(tree: exp.Expr) -> exp.Expr:
+    """``isodow(d)`` (1 = Monday … 7 = Sunday) as Spark's ``WEEKDAY(d) + 1`` (0 = Monday):
+    sqlglot writes ``DAYOFWEEK(d) % 7 + 1``, which gives 2 for a Monday."""
+    for node in reversed(list(tree.find_all(exp.DayOfWeekIso))):  # innermost first
+        weekday = exp.Anonymous(this="WEEKDAY", expressions=[node.this.copy()])
+        weekday.meta[CARRIED] = True
+        node.replace(exp.paren(exp.Add(this=weekday, expression=exp.Literal.number(1))))
+    return tree
+
+
+def raise_error(tree: exp.Expr) -> exp.Expr:
+    """DuckDB's ``error(message)`` (a statement stops with the message) as Spark's
+    ``RAISE_ERROR(message)``."""
+    for node in reversed(list(tree.find_all(exp.Anonymous))):
+        if str(node.this).lower() == "error" and len(node.expressions) == 1:
+            raised = exp.Anonymous(this="RAISE_ERROR", expressions=[node.expressions[0].copy()])
+            raised.meta[CARRIED] = True
+            node.replace(raised)
     return tree
 
 
@@ -611,6 +674,9 @@ REWRITES: Final[tuple[Rewrite, ...]] = (
     plain_ctes,
     explicit_null_order,
     boundary_date_diff,
+    nth_of_a_day_series,
+    iso_weekday,
+    raise_error,
     literal_list_element,
     integer_sign,
     null_skipping_concat,
@@ -769,6 +835,7 @@ def refuse_unknown_functions(tree: exp.Expr) -> list[Problem]:
     return [
         Problem(f"function {node.name}", "sqlglot has no translation for it", _where(node))
         for node in tree.find_all(exp.Anonymous)
+        if not node.meta.get(CARRIED)
     ]
 
 
@@ -798,6 +865,8 @@ def refuse_series(tree: exp.Expr) -> list[Problem]:
     """``range``/``generate_series``: only integer-literal bounds, ascending, step 1."""
     problems = []
     for node in tree.find_all(exp.GenerateSeries):
+        if node.meta.get(CARRIED):
+            continue
         start, end = _int_literal(node.args.get("start")), _int_literal(node.args.get("end"))
         step = node.args.get("step")
         name = "range" if node.args.get("is_end_exclusive") else "generate_series"
