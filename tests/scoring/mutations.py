@@ -286,6 +286,14 @@ PINS: tuple[tuple[str, str, tuple[Check, ...]], ...] = (
         "gate.flagship",
         (pg.test_flagship_upgrade_needs_a_30_day_mean_at_least_the_industry_and_30_days,),
     ),
+    (
+        D05,
+        "gate.recommendation.",
+        (
+            pg.test_recommendation_pool_fewer_than_3_violations_in_30_days,
+            pg.test_recommendation_pool_refuses_a_counterfeit_or_confusion_record,
+        ),
+    ),
     (D05, "gate.", (pg.test_recommendation_60_lucky_bag_80_authorised_70_geo_70,)),
     (D07, "svc.", (_weights(D07),)),
     (D07, "floor.", (pd.test_july_80_point_rule_for_help_seeking_and_dissatisfaction,)),

@@ -511,6 +511,12 @@ RULE_TITLES: Final[dict[str, dict[str, str]]] = {
     "gate.mega_sale": {
         "Mega-sale sign-up needs a 7-day average of 70 (or a growth score of 70); no personal stores": "大促报名需 7 日均分 70（或成长期分数 70）；个人店除外"
     },
+    "gate.recommendation.counterfeit": {
+        "A shop with a counterfeit or confusing-information record stays out of the mall recommendation pool": "有售假或发布混淆信息违规处置记录的店铺不进入商城推荐池"
+    },
+    "gate.recommendation.violations": {
+        "Three or more violations in the last 30 days keep a shop out of the mall recommendation pool": "近 30 天违规处置 3 次及以上的店铺不进入商城推荐池"
+    },
     "gate.recommendation": {
         "The mall recommendation pool needs a score of 60": "进入商城推荐池需 60 分",
         "The home-page recommendation pool needs a score of 4.5": "进入首页推荐池需 4.5 分",
