@@ -417,6 +417,9 @@ RULE_TITLES: Final[dict[str, dict[str, str]]] = {
     "pickup.deadline.flowers": {
         "Flowers, green plants and succulents count as picked up on time within 48 hours of payment": "花卉/绿植盆栽、多肉植物店铺：支付后 48 小时内揽收即为达成"
     },
+    "pickup.deadline.qic": {
+        "QIC-inspected orders count as picked up on time within 48 hours of payment": "QIC 质检订单：支付后 48 小时内揽收即为达成"
+    },
     "pickup.24h": {"Picked up within 24 hours scores 100": "24 小时内揽收得 100 分"},
     "pickup.36h": {"Within 36 hours scores 90": "36 小时内揽收得 90 分"},
     "pickup.48h": {"Within 48 hours scores 80": "48 小时内揽收得 80 分"},
