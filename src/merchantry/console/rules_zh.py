@@ -78,6 +78,9 @@ RULE_TITLES: Final[dict[str, dict[str, str]]] = {
     "deduct.brand_confusion": {
         "Confusing brand information costs 10 points at once, at most 10 in the window": "发布混淆品牌信息一次扣 10 分，考核期内最多扣 10 分"
     },
+    "deposit.performance-insurance": {
+        "New Tmall shops of the 2026 Q3 window may insure their deposit instead of paying it in cash": "2026 年第三季度窗口期内的天猫新商家可投保保证金履约保障险，代替缴纳现金保证金"
+    },
     "refund.response": {
         "Refund requests must be answered within 5 business hours, unless the instant refund before shipment applies": "退款申请须在 5 个工作小时内处理（发货前极速退款除外）"
     },
