@@ -621,8 +621,10 @@ def refund_response_failures(
 ) -> list[str]:
     """Taobao's 5 business hours to answer a refund request: asked Monday 10:00, due 15:00;
     an answer at 15:00 is on time, at 15:01 late. On the assumed calendar (09:00-18:00,
-    Monday to Friday) a Friday 16:00 request is due Monday 12:00. An instant refund is
-    exempt."""
+    China's working days) a Friday 16:00 request is due Monday 12:00; one asked on 30 September
+    2026 at 16:00 waits out the National Day holiday (1-7 October) and is due 8 October 12:00;
+    one asked Friday 9 October at 16:00 is due Saturday 10 October 12:00, a make-up working
+    day (Monday to Friday would give 1 and 12 October). An instant refund is exempt."""
     if "taobao-2026" not in rulebooks:
         return []
     market = Market(con)
@@ -634,6 +636,14 @@ def refund_response_failures(
         ("answered a minute late", monday, monday + timedelta(hours=5, minutes=1), True,
          datetime(2026, 6, 1, 15)),
         ("over the weekend", friday, datetime(2026, 6, 8, 12), False, datetime(2026, 6, 8, 12)),
+        ("over National Day, on time", datetime(2026, 9, 30, 16), datetime(2026, 10, 8, 12),
+         False, datetime(2026, 10, 8, 12)),
+        ("over National Day, a minute late", datetime(2026, 9, 30, 16),
+         datetime(2026, 10, 8, 12, 1), True, datetime(2026, 10, 8, 12)),
+        ("to a make-up Saturday, on time", datetime(2026, 10, 9, 16),
+         datetime(2026, 10, 10, 12), False, datetime(2026, 10, 10, 12)),
+        ("to a make-up Saturday, a minute late", datetime(2026, 10, 9, 16),
+         datetime(2026, 10, 10, 12, 1), True, datetime(2026, 10, 10, 12)),
     ]  # fmt: skip
     failures = []
     for n, (why, asked, answered, late, due) in enumerate(cases):

@@ -122,6 +122,7 @@ class Market:
         paid_fen: int = 1000,
         ship_by_h: float | None = None,
         promised_h: float | None = None,
+        qic: bool | None = None,
     ) -> str:
         n = next(self.ids)
         order_id = f"O{n:06d}"
@@ -136,7 +137,7 @@ class Market:
              "ship_by_at": None if ship_by_h is None else paid + timedelta(hours=ship_by_h),
              "promised_delivery_at": (
                  None if promised_h is None else paid + timedelta(hours=promised_h)
-             )},
+             ), "qic_inspected": qic},
         )  # fmt: skip
         events = []
         if picked_after_h is not None:

@@ -271,6 +271,11 @@ PINS: tuple[tuple[str, str, tuple[Check, ...]], ...] = (
     (D05, "deduct.", (pd.test_deductions_3_per_case_capped_at_15_and_15_at_once,)),
     (D05, "w.", (_weights(D05),)),
     (D05, "param:", (pd.test_an_unanswered_round_counts_600_seconds,)),
+    (
+        D05,
+        "pickup.deadline.qic",
+        (lambda m: pdl.test_qic_inspected_orders_have_48_hours_to_hand_over(m, D05),),
+    ),
     (D05, "pickup.deadline", (lambda m: pdl.test_flower_shops_have_48_hours_to_hand_over(m, D05),)),
     (D05, "gate.affiliate.coins", (pg.test_affiliate_industry_bars,)),
     (D05, "gate.affiliate.tonics", (pg.test_affiliate_industry_bars,)),
@@ -285,6 +290,14 @@ PINS: tuple[tuple[str, str, tuple[Check, ...]], ...] = (
         D05,
         "gate.flagship",
         (pg.test_flagship_upgrade_needs_a_30_day_mean_at_least_the_industry_and_30_days,),
+    ),
+    (
+        D05,
+        "gate.recommendation.",
+        (
+            pg.test_recommendation_pool_fewer_than_3_violations_in_30_days,
+            pg.test_recommendation_pool_refuses_a_counterfeit_or_confusion_record,
+        ),
     ),
     (D05, "gate.", (pg.test_recommendation_60_lucky_bag_80_authorised_70_geo_70,)),
     (D07, "svc.", (_weights(D07),)),

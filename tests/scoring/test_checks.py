@@ -107,3 +107,25 @@ def test_only_gates_may_read_the_score_and_shared_caps_must_agree(tmp_path: Path
     book = load_rulebook("bad-score", [write(tmp_path, body).parent])
     found = [(d.code, d.line) for d in check_score_rules(book)]
     assert found == [("score-reads-score", 11), ("cap-group-mismatch", 21)]
+
+
+def test_only_gates_read_the_violation_columns(tmp_path: Path) -> None:
+    """``shop.violations_30d`` and ``shop.has_counterfeit_record`` are computed by the gate
+    step alone: a fee or score rule naming one is refused, a gate rule is not."""
+    body = """  - id: fee
+    title: f
+    when: shop.violations_30d >= 3
+    effect: {kind: base_rate, rate_bp: 100}
+    source: x
+  - id: weight
+    title: w
+    when: NOT shop.has_counterfeit_record
+    effect: {kind: score_dimension_weight, dimension: product, weight_bp: 10000}
+    source: x
+  - id: gate
+    title: g
+    when: shop.violations_30d < 3 AND NOT shop.has_counterfeit_record
+    effect: {kind: score_gate, gate: recommendation_pool}
+    source: x
+"""
+    assert codes(tmp_path, body) == [("gate-column", 7), ("gate-column", 12)]

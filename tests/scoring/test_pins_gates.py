@@ -8,7 +8,7 @@ way flips one of the two shops.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
@@ -139,6 +139,53 @@ def test_recommendation_60_lucky_bag_80_authorised_70_geo_70(market: Market) -> 
     geo = {s: p for s, (p, _) in market.gates(MAY, DAY, "geo_indication_label").items()}
     # S6999 misses the store bar by 0.01, GP the product bar by 0.01
     assert {s for s, p in geo.items() if p} == {"S80", "S7999", "P80", "S70"}
+
+
+def _violations(market: Market, shop: str, kind: str, days_before: list[int]) -> None:
+    for back in days_before:
+        market.violation(shop, kind, datetime.combine(DAY - timedelta(days=back), time(23, 59)))
+
+
+def test_recommendation_pool_fewer_than_3_violations_in_30_days(market: Market) -> None:
+    """Notice aJngrvhjoCzW §3.2.1 (4): 违规处置次数3次以下 in the last 30 days, read as fewer
+    than 3. Two pass, three block; a violation 30 days before the date counts, 31 days before
+    does not, and one confirmed on the date itself comes after the morning decision."""
+    shops: list[Shop] = [(s, "digital_3c", "enterprise", dims(9000)) for s in
+                         ("V2", "V3", "EDGE30", "EDGE31", "TODAY", "WITHDRAWN")]  # fmt: skip
+    _violations(market, "V2", "false_advertising", [1, 15])
+    _violations(market, "V3", "false_advertising", [1, 15, 29])
+    _violations(market, "EDGE30", "fake_review", [1, 2, 30])
+    _violations(market, "EDGE31", "fake_review", [1, 2, 31])
+    _violations(market, "TODAY", "fake_review", [1, 2])
+    market.violation("TODAY", "fake_review", datetime.combine(DAY, time(0, 1)))
+    _violations(market, "WITHDRAWN", "fake_review", [1, 2, 3])
+    market.con.execute(  # an overturned case withdrew one of the three
+        "INSERT INTO withdrawn_violations SELECT max(violation_id), 'C1', ?, 'overturned' "
+        "FROM violations WHERE shop_id = 'WITHDRAWN'",
+        [DAY - timedelta(days=1)],
+    )
+    got = run(market, MAY, "recommendation_pool", shops)
+    assert got == {"V2": True, "V3": False, "EDGE30": False, "EDGE31": True, "TODAY": True,
+                   "WITHDRAWN": True}  # fmt: skip
+    rules = {s: r for s, (_, r) in market.gates(MAY, DAY, "recommendation_pool").items()}
+    assert rules["V3"] == "gate.recommendation.violations"
+
+
+def test_recommendation_pool_refuses_a_counterfeit_or_confusion_record(market: Market) -> None:
+    """§3.2.1 (3): no counterfeit or confusing-information record, however old; other kinds
+    of violation are not such a record."""
+    shops: list[Shop] = [(s, "digital_3c", "enterprise", dims(9000)) for s in
+                         ("FAKE", "OLD_FAKE", "CONFUSE", "OTHER", "LATER")]  # fmt: skip
+    _violations(market, "FAKE", "counterfeit", [1])
+    _violations(market, "OLD_FAKE", "counterfeit", [400])
+    _violations(market, "CONFUSE", "brand_confusion", [60])
+    _violations(market, "OTHER", "false_advertising", [1])
+    market.violation("LATER", "counterfeit", datetime.combine(DAY + timedelta(days=1), time(9)))
+    got = run(market, MAY, "recommendation_pool", shops)
+    assert got == {"FAKE": False, "OLD_FAKE": False, "CONFUSE": False, "OTHER": True,
+                   "LATER": True}  # fmt: skip
+    rules = {s: r for s, (_, r) in market.gates(MAY, DAY, "recommendation_pool").items()}
+    assert rules["FAKE"] == "gate.recommendation.counterfeit"
 
 
 def test_lucky_bag_prizes_for_other_creators(market: Market) -> None:

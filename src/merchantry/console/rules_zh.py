@@ -78,6 +78,9 @@ RULE_TITLES: Final[dict[str, dict[str, str]]] = {
     "deduct.brand_confusion": {
         "Confusing brand information costs 10 points at once, at most 10 in the window": "发布混淆品牌信息一次扣 10 分，考核期内最多扣 10 分"
     },
+    "deposit.performance-insurance": {
+        "New Tmall shops of the 2026 Q3 window may insure their deposit instead of paying it in cash": "2026 年第三季度窗口期内的天猫新商家可投保保证金履约保障险，代替缴纳现金保证金"
+    },
     "refund.response": {
         "Refund requests must be answered within 5 business hours, unless the instant refund before shipment applies": "退款申请须在 5 个工作小时内处理（发货前极速退款除外）"
     },
@@ -417,6 +420,9 @@ RULE_TITLES: Final[dict[str, dict[str, str]]] = {
     "pickup.deadline.flowers": {
         "Flowers, green plants and succulents count as picked up on time within 48 hours of payment": "花卉/绿植盆栽、多肉植物店铺：支付后 48 小时内揽收即为达成"
     },
+    "pickup.deadline.qic": {
+        "QIC-inspected orders count as picked up on time within 48 hours of payment": "QIC 质检订单：支付后 48 小时内揽收即为达成"
+    },
     "pickup.24h": {"Picked up within 24 hours scores 100": "24 小时内揽收得 100 分"},
     "pickup.36h": {"Within 36 hours scores 90": "36 小时内揽收得 90 分"},
     "pickup.48h": {"Within 48 hours scores 80": "48 小时内揽收得 80 分"},
@@ -510,6 +516,12 @@ RULE_TITLES: Final[dict[str, dict[str, str]]] = {
     },
     "gate.mega_sale": {
         "Mega-sale sign-up needs a 7-day average of 70 (or a growth score of 70); no personal stores": "大促报名需 7 日均分 70（或成长期分数 70）；个人店除外"
+    },
+    "gate.recommendation.counterfeit": {
+        "A shop with a counterfeit or confusing-information record stays out of the mall recommendation pool": "有售假或发布混淆信息违规处置记录的店铺不进入商城推荐池"
+    },
+    "gate.recommendation.violations": {
+        "Three or more violations in the last 30 days keep a shop out of the mall recommendation pool": "近 30 天违规处置 3 次及以上的店铺不进入商城推荐池"
     },
     "gate.recommendation": {
         "The mall recommendation pool needs a score of 60": "进入商城推荐池需 60 分",

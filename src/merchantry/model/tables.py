@@ -475,6 +475,15 @@ ORDERS = Table(
             nullable=True,
             choices=INSTALLATION_MODES,
         ),
+        Column(
+            "qic_inspected",
+            T.BOOL,
+            "The order goes through the platform's QIC inspection (QIC质检订单: the goods pass "
+            "an inspection centre before reaching the buyer); Douyin then allows 48 hours from "
+            "payment for the pickup. Empty when not recorded (read as not inspected).",
+            "QIC质检订单",
+            nullable=True,
+        ),
     ),
     row_checks=(
         RowCheck(

@@ -23,7 +23,7 @@ import sqlglot.expressions as exp
 
 from merchantry.kit.errors import Diagnostic, InputError
 from merchantry.risk.features import FUTURE_COLUMNS
-from merchantry.rulebook.columns import SCORE_COLUMN_NAMES
+from merchantry.rulebook.columns import GATE_COLUMN_NAMES, SCORE_COLUMN_NAMES
 from merchantry.rulebook.model import Rule, Rulebook
 from merchantry.rulebook.ruleset import RuleSet, fact_column, literal
 
@@ -103,6 +103,12 @@ _UNUSABLE: Final = (
         "is not resolved by the risk stage",
         "risk rules see the request, its order, shop and buyer history, not the "
         "score series; gate on scores in fee or ledger rules (docs/risk.md)",
+    ),
+    (
+        GATE_COLUMN_NAMES,
+        "gate-column",
+        "is computed for score gates only",
+        "risk rules see the request, its order, shop and buyer history (docs/risk.md)",
     ),
     (
         FUTURE_COLUMNS,

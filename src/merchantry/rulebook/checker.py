@@ -17,6 +17,7 @@ from typing import Any
 import sqlglot.expressions as exp
 
 from merchantry.kit.errors import Diagnostic, InputError, NotFound, has_errors
+from merchantry.rulebook.columns import GATE_COLUMN_NAMES, GATE_KINDS
 from merchantry.rulebook.condition import check_condition
 from merchantry.rulebook.effects import Effect, EffectValue, Stacking
 from merchantry.rulebook.library import available_names, find_rulebook, search_dirs
@@ -181,6 +182,18 @@ def _check_rule(placed: _Placed, params: Mapping[str, int], rep: Reporter) -> Ru
         stacking = Stacking(raw.stacking)
     if tree is None:
         return None
+    if effect.kind not in GATE_KINDS:
+        for column in tree.find_all(exp.Column):
+            name = f"{column.table}.{column.name}"
+            if name in GATE_COLUMN_NAMES:
+                rep.error(
+                    first_line,
+                    "gate-column",
+                    f"{where}: {name} is computed for gates only, not for {effect.kind} rules",
+                    "write the condition as a score_gate rule, or use a stored column",
+                    "when",
+                )
+                return None
     title, unknown = render_title(raw.title, effect, params)
     for placeholder in unknown:
         fields = [k for k, _ in effect.values] + [f"param.{p}" for p in params]

@@ -310,7 +310,38 @@ real one), the version that took effect last wins. Points are ``DECIMAL(9, 2)``:
 division of the counts (non-negative, so ``//`` floors; it means the same on Spark).
 """
 
-COLUMNS_BY_NAME: Final = {c.name: c for c in (*CONDITION_COLUMNS, *SCORE_COLUMNS)}
+GATE_KINDS: Final = ("score_gate", "score_peer_gate")
+"""Effect kinds evaluated per shop and date over the published score series (gates)."""
+
+COUNTERFEIT_RECORD_KINDS: Final = ("counterfeit", "brand_confusion")
+"""``violations.kind`` values that make a counterfeit-or-confusion record (售假、发布混淆信息)."""
+
+GATE_COLUMNS: Final[tuple[ConditionColumn, ...]] = (
+    C(
+        "shop.violations_30d",
+        T.INT,
+        "Confirmed violations (`violations`, withdrawn ones left out) of the shop dated in "
+        "the 30 days before the gate date (D-30 to D-1: a gate decided in the morning sees "
+        "the days before it); gates only.",
+        derived=True,
+    ),
+    C(
+        "shop.has_counterfeit_record",
+        T.BOOL,
+        "The shop has a confirmed counterfeit or confusing-information violation (`violations` "
+        f"of kind {', '.join(COUNTERFEIT_RECORD_KINDS)}, not withdrawn) dated before the "
+        "gate date, at any time (a history, not a window); gates only.",
+        derived=True,
+    ),
+)
+"""Columns only gate rules (:data:`GATE_KINDS`) may read: the scoring stage's gate step
+computes them per shop and date from the warehouse's violation records
+(``scoring/gates.py``); no other stage carries them, and the checker refuses any other rule
+that names one (``gate-column``)."""
+
+GATE_COLUMN_NAMES: Final = frozenset(c.name for c in GATE_COLUMNS)
+
+COLUMNS_BY_NAME: Final = {c.name: c for c in (*CONDITION_COLUMNS, *SCORE_COLUMNS, *GATE_COLUMNS)}
 NAMESPACES: Final = tuple(dict.fromkeys(c.namespace for c in CONDITION_COLUMNS))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from merchantry.rulebook.columns import CONDITION_COLUMNS, SCORE_COLUMNS
+from merchantry.rulebook.columns import CONDITION_COLUMNS, GATE_COLUMNS, SCORE_COLUMNS
 from merchantry.rulebook.condition import ALLOWED_FUNCTIONS
 from merchantry.rulebook.registry import EFFECT_KINDS
 
@@ -80,6 +80,9 @@ CHECK_CODES: Final[dict[str, str]] = {
     "runtime-date-part": "The condition fails when run: an unknown date part "
     "(`date_diff('fortnight', …)`).",
     "runtime-error": "The condition fails when run for another reason (the message says which).",
+    "gate-column": "A rule other than a gate (`score_gate`, `score_peer_gate`) reads a "
+    "gate-only column (`shop.violations_30d`, `shop.has_counterfeit_record`): only the "
+    "scoring stage's gate step computes them.",
     "title-placeholder": "A `{placeholder}` in a title names no effect field or parameter.",
     "title-number": "Warning: a number the title states (a percentage, ¥ amount or days) is not "
     "the rule's.",
@@ -93,7 +96,7 @@ def _cell(text: str) -> str:
 
 def columns_table() -> str:
     rows = ["| column | type | meaning | values |", "|---|---|---|---|"]
-    for c in (*CONDITION_COLUMNS, *SCORE_COLUMNS):
+    for c in (*CONDITION_COLUMNS, *SCORE_COLUMNS, *GATE_COLUMNS):
         meaning = c.description + (" *(derived)*" if c.derived else "")
         values = ", ".join(f"`{v}`" for v in c.choices)
         rows.append(f"| `{c.name}` | {c.type.value} | {_cell(meaning)} | {values} |")

@@ -234,12 +234,21 @@ SCORE_KINDS: Final[tuple[EffectKind, ...]] = (
     EffectKind(
         "score_pickup_deadline",
         "Pickup deadline of an in-stock order: picked up within ``hours`` of payment counts as "
-        "on time (Douyin: 48 h for flowers, green plants and succulents, instead of 23:59:59 "
-        "of the day after payment; 揽收时效). A later promised ship-by time still counts. "
-        "Scoring stage (missed-pickup count).",
+        "on time (Douyin: 48 h for flowers, green plants and succulents, and for QIC-inspected "
+        "orders, instead of 23:59:59 of the day after payment; 揽收时效). ``orders: all`` "
+        "(default) holds every order of the shops the condition selects; ``qic_inspected`` only "
+        "their orders marked ``orders.qic_inspected``, and wins for those. A later promised "
+        "ship-by time still counts. Scoring stage (missed-pickup count).",
         (
             FieldSpec(
                 "hours", "Hours from payment the pickup is due within.", minimum=1, maximum=720
+            ),
+            FieldSpec(
+                "orders",
+                "Which orders: all, or the QIC-inspected ones (orders.qic_inspected).",
+                ("all", "qic_inspected"),
+                required=False,
+                default="all",
             ),
         ),
         (S.FIRST,),
@@ -473,7 +482,10 @@ SCORE_DESCRIBERS: Final[Mapping[str, Describer]] = {
     "score_pickup_band": lambda e: (
         f"pickup within {e.int('max_hours')} h scores {_points(e.int('score_cp'))}"
     ),
-    "score_pickup_deadline": lambda e: f"pickup due within {e.int('hours')} h of payment",
+    "score_pickup_deadline": lambda e: (
+        f"pickup due within {e.int('hours')} h of payment"
+        + (" for QIC-inspected orders" if e.text("orders") == "qic_inspected" else "")
+    ),
     "score_indicator_weight": lambda e: (
         f"{e.text('indicator')} weighs {e.int('weight_bp') / 100:g}% of {e.text('dimension')}"
     ),

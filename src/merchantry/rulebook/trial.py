@@ -29,8 +29,9 @@ from typing import Any, Final
 import duckdb
 import sqlglot.expressions as exp
 
+from merchantry.model.schema import ColumnType
 from merchantry.model.tables import TABLES
-from merchantry.rulebook.columns import COLUMNS_BY_NAME
+from merchantry.rulebook.columns import COLUMNS_BY_NAME, GATE_COLUMNS
 from merchantry.rulebook.condition import compile_condition
 from merchantry.rulebook.facts import fact_relation
 from merchantry.rulebook.limits import AMOUNT_LIMIT_FEN, COUNT_LIMIT
@@ -49,6 +50,8 @@ NAMESPACE_TABLES: Final = {
 
 _BY_FACT_COLUMN: Final = {c.fact_column: c for c in COLUMNS_BY_NAME.values()}
 _LOCK = threading.Lock()
+_GATE_TYPES: Final = {ColumnType.INT: "INTEGER", ColumnType.BOOL: "BOOLEAN"}
+"""SQL types of the gate-only columns (every one is a count or a flag)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +115,10 @@ def _trial_connection() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     atexit.register(con.close)  # closed before the interpreter tears DuckDB down
     ensure_schema(con)
-    shape = exp.select(exp.Star()).from_(exp.Subquery(this=fact_relation())).limit(0)
+    gate_only = [  # the gate step adds them (scoring/gates.py)
+        exp.alias_(exp.cast(exp.Null(), _GATE_TYPES[c.type]), c.fact_column) for c in GATE_COLUMNS
+    ]
+    shape = exp.select(exp.Star(), *gate_only).from_(exp.Subquery(this=fact_relation())).limit(0)
     con.execute(
         to_sql(exp.Create(this=exp.to_table("fact_shape"), kind="TABLE", expression=shape)),
         {"start": date(2026, 1, 1), "end": date(2026, 1, 1)},

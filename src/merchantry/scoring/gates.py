@@ -3,8 +3,10 @@
 A gate (affiliate entry, mega-sale sign-up, …) is evaluated on the same relation
 the fee stage sees: each shop on each date with its condition columns and the
 score columns resolved *as of* that date from ``shop_scores`` (every platform's
-series, so a Douyin gate may read the Taobao score too). The first matching
-``score_gate`` rule per gate decides pass or block; no matching rule means closed.
+series, so a Douyin gate may read the Taobao score too), and the gate-only columns
+(``shop.violations_30d``, ``shop.has_counterfeit_record``) counted from ``violations``
+before that date. The first matching ``score_gate`` rule per gate decides pass or block;
+no matching rule means closed.
 
 The ranking (好服务榜单) lists, per industry and date, the shops whose score
 reaches the ``score_ranking`` rule's bar and that have enough characteristic
@@ -20,9 +22,10 @@ import duckdb
 import sqlglot
 import sqlglot.expressions as exp
 
-from merchantry.rulebook.columns import SCORE_SERIES_SQL
+from merchantry.rulebook.columns import COUNTERFEIT_RECORD_KINDS, GATE_COLUMNS, SCORE_SERIES_SQL
 from merchantry.scoring.inputs import date_range, grid_select
 from merchantry.scoring.rules import F, ScoreRules, lit
+from merchantry.store.sql import fill_sql
 
 DIALECT: Final = "duckdb"
 
@@ -34,6 +37,32 @@ FROM (SELECT shop_id, score_date FROM shop_scores
 ASOF LEFT JOIN _sc_series AS sc ON sc.shop_id = g.shop_id AND g.score_date >= sc.score_date
 """
 """Score columns of every scored shop and date, from the latest series row on or before it."""
+
+
+VIOLATIONS_SQL: Final = """
+CREATE OR REPLACE TEMP TABLE _sc_gate_violations AS
+SELECT g.shop_id AS gate_shop_id, g.score_date AS gate_date,
+  CAST(coalesce(sum(CASE WHEN CAST(v.occurred_at AS DATE) >= g.score_date - 30
+                         THEN 1 ELSE 0 END), 0) AS INTEGER) AS violations_30d,
+  coalesce(max(CASE WHEN v.kind IN (p_record_kinds) THEN 1 ELSE 0 END), 0) = 1
+    AS has_counterfeit_record
+FROM (SELECT DISTINCT shop_id, score_date FROM shop_scores
+      WHERE rulebook = $rulebook AND score_date BETWEEN $start AND $end) AS g
+LEFT JOIN (
+  SELECT * FROM violations
+  WHERE violation_id NOT IN (SELECT violation_id FROM withdrawn_violations)
+) AS v ON v.shop_id = g.shop_id AND CAST(v.occurred_at AS DATE) < g.score_date
+GROUP BY g.shop_id, g.score_date
+"""
+"""The gate-only columns of every scored shop and date: violations confirmed in the 30 days
+before the date (D-30..D-1; the gate is decided in the morning, like the score), and whether
+a counterfeit or confusing-information violation was ever confirmed before it. Violations an
+overturned case withdrew are left out, as in the score's deductions."""
+
+
+def _violations_sql() -> str:
+    """:data:`VIOLATIONS_SQL` with the record kinds put in as literals."""
+    return fill_sql(VIOLATIONS_SQL, p_record_kinds=[lit(k) for k in COUNTERFEIT_RECORD_KINDS])
 
 
 def _series_view() -> str:
@@ -57,6 +86,18 @@ def _gate_relation(start: date, end: date, rulebook_shops: exp.Expr) -> exp.Sele
             exp.column("gate_date", "sc").eq(exp.column("score_date", "d")),
         ),
     )
+    relation = relation.join(
+        exp.alias_(exp.to_table("_sc_gate_violations"), "gv", table=True),
+        on=exp.and_(
+            exp.column("gate_shop_id", "gv").eq(exp.column("shop_id", "s")),
+            exp.column("gate_date", "gv").eq(exp.column("score_date", "d")),
+        ),
+        join_type="LEFT",
+    )
+    for column in GATE_COLUMNS:
+        relation = relation.select(
+            exp.alias_(exp.column(column.field, "gv"), column.fact_column), copy=False
+        )
     return relation.where(rulebook_shops)
 
 
@@ -126,6 +167,7 @@ def write_gates(
         return 0
     con.execute(_series_view())
     con.execute(AS_OF_SQL, {"rulebook": rulebook, "start": start, "end": end})
+    con.execute(_violations_sql(), {"rulebook": rulebook, "start": start, "end": end})
     relation = _gate_relation(start, end, exp.true())
     query: exp.Query | None = None
     if peer_gates:

@@ -102,7 +102,7 @@ CREATE OR REPLACE TEMP TABLE _sc_orders AS
 WITH scope AS (SELECT DISTINCT shop_id FROM _sc_shopfacts),
 o AS (
   SELECT o.order_id, o.shop_id, o.paid_at, o.is_gift, o.ship_to_region, o.amount_paid_fen,
-    o.ship_by_at, o.promised_delivery_at
+    o.ship_by_at, o.promised_delivery_at, coalesce(o.qic_inspected, FALSE) AS qic_inspected
   FROM orders AS o JOIN scope USING (shop_id)
   WHERE CAST(o.paid_at AS DATE) >= $since AND CAST(o.paid_at AS DATE) < $last
 ),
@@ -174,7 +174,9 @@ CONTRIBUTIONS_SQL: Final = """
 CREATE OR REPLACE TEMP TABLE _sc_contrib AS
 SELECT shop_id, b, k, m, v FROM (UNPIVOT (
 WITH o AS (
-  SELECT o.*, p.pickup_score, f.pickup_deadline_hours
+  SELECT o.*, p.pickup_score,
+    coalesce(CASE WHEN o.qic_inspected THEN f.qic_pickup_deadline_hours END,
+             f.pickup_deadline_hours) AS pickup_deadline_hours
   FROM _sc_orders AS o LEFT JOIN _sc_pickup AS p USING (order_id)
   LEFT JOIN _sc_shopfacts AS f ON f.shop_shop_id = o.shop_id
   WHERE o.is_valid

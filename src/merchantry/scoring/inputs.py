@@ -184,7 +184,12 @@ def _grid_sql(
             ),
             exp.alias_(scale.lookup(chosen, lambda r: lit(r.effect.int("tier_0_cp"))), "tier_0_cp"),
             exp.alias_(
-                rules.group("score_pickup_deadline").int_field("hours"), "pickup_deadline_hours"
+                rules.group("score_pickup_deadline", "orders", "all").int_field("hours"),
+                "pickup_deadline_hours",
+            ),
+            exp.alias_(
+                rules.group("score_pickup_deadline", "orders", "qic_inspected").int_field("hours"),
+                "qic_pickup_deadline_hours",
             ),
         )
         .from_(exp.alias_(exp.to_table("_sc_grid"), F, table=True))

@@ -21,14 +21,12 @@ from typing import Final
 import sqlglot.expressions as exp
 
 from merchantry.kit.errors import Diagnostic, Severity
-from merchantry.rulebook.columns import SCORE_COLUMN_NAMES
+from merchantry.rulebook.columns import GATE_KINDS, SCORE_COLUMN_NAMES
 from merchantry.rulebook.model import Rule, Rulebook
 from merchantry.rulebook.ruleset import FACT_ALIAS, RuleSet, literal
 from merchantry.rulebook.score_effects import SCORE_KIND_NAMES
 
 F: Final = FACT_ALIAS
-GATE_KINDS: Final = ("score_gate", "score_peer_gate")
-"""Kinds evaluated over the published series: the only ones that may read score columns."""
 SHOP_ONLY_NAMESPACES: Final = ("shop", "category", "param")
 """Score rules are evaluated per shop and date: order and creator columns are NULL there."""
 

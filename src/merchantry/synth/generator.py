@@ -55,6 +55,7 @@ from merchantry.synth.orders import EXTRA_TRANSIT_DAYS, OrderBatch, draw_orders,
 from merchantry.synth.output import FORMATS, TableSink, write_csv
 from merchantry.synth.population import Population, draw_population
 from merchantry.synth.programs import DEFAULT_UPLIFT_BP, plant_uplift
+from merchantry.synth.qic import mark_qic
 from merchantry.synth.return_plants import Plants, draw_plants, plant_causes, rewrite_cases
 from merchantry.synth.scopes import draw_counterfeits, scope_orders, widen_population
 from merchantry.synth.seeding import plant_seeding
@@ -103,6 +104,8 @@ _COUPONS: Final = 13
 _CREATOR_DUTIES: Final = 14
 _QUICK_COPIES: Final = 15
 """Colonel fee rates of colonel-plan sales and creator violations (creator_duties.py)."""
+_QIC: Final = 18
+"""QIC-inspected orders (qic.py: the stream itself, then the day)."""
 _COMBINATIONS: Final = 16
 """Shops relabelled and orders set so every combination a shipped rule requires meets rows
 (combinations.py: the stream itself, then the day)."""
@@ -246,6 +249,7 @@ def _generate_day(
     scopes = stream(seed, _SCOPES, day)
     batch = draw_orders(rng["orders"], pop, day, day_date, orders_per_shop_day)
     batch = scope_orders(scopes, batch)
+    batch = mark_qic(stream(seed, _QIC, day), batch)
     batch = meet_order_combinations(stream(seed, _COMBINATIONS, day), pop, batch)
     modes = shop_modes(pop)
     batch = promise_by_mode(modes, batch, EXTRA_TRANSIT_DAYS[pop.buyers.province[batch.buyer]])

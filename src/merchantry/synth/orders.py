@@ -245,6 +245,7 @@ def draw_orders(
             "payment_difference_fen": pa.array(np.zeros(n, dtype=np.int64), pa.int64()),
             "affiliate_plans": pa.nulls(n, pa.list_(pa.string())),  # not generated
             "installation": pa.nulls(n, pa.string()),  # not generated
+            "qic_inspected": pa.nulls(n, pa.bool_()),  # set by qic.py (its own stream)
         }
     )
     return OrderBatch(
