@@ -43,7 +43,7 @@ import sqlglot.expressions as exp
 from merchantry.kit.errors import InputError
 from merchantry.kit.money import apply_rate_sql
 from merchantry.seeding.rules import SeedingRules
-from merchantry.store.sql import col, fill_sql, lit, run_sql
+from merchantry.store.sql import Sub, col, fill_sql, lit, run_sql
 from merchantry.store.warehouse import ensure_schema, transaction
 
 PAYOUT_RULE: Final = "seeding.payout"
@@ -286,27 +286,13 @@ def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day)
 
 
-def attribute(
-    con: duckdb.DuckDBPyConnection,
-    rules: SeedingRules,
-    start: date,
-    end: date,
-    *,
-    schema: bool = True,
-) -> AttributionSummary:
-    """Attribute the orders paid ``start``..``end`` under ``rules`` and refresh the payouts
-    and clawbacks: one transaction; re-running it writes the same rows.
-
-    ``schema``: create the declared tables first (the benchmark's bare tables skip it).
-    """
-    if end < start:
-        raise InputError(f"period ends ({end}) before it starts ({start})")
-    began = time.perf_counter()
-    if schema:
-        ensure_schema(con)
+def statement_inputs(
+    rules: SeedingRules, start: date, end: date
+) -> tuple[dict[str, Sub], dict[str, object]]:
+    """The substitutions and parameters of the run's statements for ``start``..``end``."""
     gmv = col("gmv_fen", "o")
     rate, tier = tier_expressions(rules, gmv)
-    subs = {
+    subs: dict[str, Sub] = {
         "p_key": "sku_id" if rules.match == "product" else "shop_id",
         "p_rate": rate,
         "p_tier": tier,
@@ -332,6 +318,28 @@ def attribute(
         "settle_rule": SETTLE_RULE,
         "settle_day": rules.settle_day_of_month,
     }
+    return subs, params
+
+
+def attribute(
+    con: duckdb.DuckDBPyConnection,
+    rules: SeedingRules,
+    start: date,
+    end: date,
+    *,
+    schema: bool = True,
+) -> AttributionSummary:
+    """Attribute the orders paid ``start``..``end`` under ``rules`` and refresh the payouts
+    and clawbacks: one transaction; re-running it writes the same rows.
+
+    ``schema``: create the declared tables first (the benchmark's bare tables skip it).
+    """
+    if end < start:
+        raise InputError(f"period ends ({end}) before it starts ({start})")
+    began = time.perf_counter()
+    if schema:
+        ensure_schema(con)
+    subs, params = statement_inputs(rules, start, end)
     with transaction(con):
         for template in (ORDERS, LAST_SEARCH, VIEWS, TOUCHES):
             run_sql(con, fill_sql(template, subs), params)
