@@ -1,6 +1,7 @@
 """Benchmark: seeding attribution (watch → search → pay) over N behaviour events.
 
     python -m bench.bench_attribution [--events 2000000] [--memory-limit 4GB] [--threads 2]
+                                      [--end-day 30]
 
 Builds a DuckDB file directly in SQL with ``--events`` behaviour events over 30 days:
 60% video views, 30% searches (90% with a clicked product), 10% paid orders (3% of them
@@ -19,6 +20,9 @@ memory (max RSS) is its own:
 
 The baseline also counts how many of its (order, video) pairs the seeding run found: the
 two must agree exactly on last touch.
+
+``--end-day N`` ends both runs' period on the market's N-th day (of 30), so that views,
+searches and orders after the period exist, as when a month is attributed before it is over.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Final
 
@@ -43,7 +47,6 @@ from merchantry.seeding import attribute, load_rules
 from merchantry.store.warehouse import create_table_sql
 
 START: Final = date(2026, 10, 1)
-END: Final = date(2026, 10, 30)
 SECONDS: Final = 30 * 86_400
 
 BUILD: Final = """
@@ -133,20 +136,21 @@ def build_market(path: Path, events: int) -> dict[str, int]:
     return counts
 
 
-def child(kind: str, path: Path, memory_limit: str, threads: int) -> None:
+def child(kind: str, path: Path, memory_limit: str, threads: int, end_day: int) -> None:
     con = duckdb.connect(str(path))
     con.execute(f"SET memory_limit = '{memory_limit}'")  # bench flag, not user data
     con.execute(f"SET threads = {int(threads)}")
     con.execute(f"SET temp_directory = '{path.parent / 'spill'}'")
+    end = START + timedelta(days=end_day - 1)
     began = time.perf_counter()
     result: dict[str, object] = {}
     if kind == "seeding":
-        summary = attribute(con, load_rules(), START, END, schema=False)
+        summary = attribute(con, load_rules(), START, end, schema=False)
         result = {"pairs": summary.attributions, "payout_fen": summary.payout_fen}
     else:
         con.execute(
             BASELINE,
-            {"start_ts": f"{START} 00:00:00", "end_ts": "2026-10-31 00:00:00"},
+            {"start_ts": f"{START} 00:00:00", "end_ts": f"{end + timedelta(days=1)} 00:00:00"},
         )
         row = con.execute("SELECT count(*) FROM baseline_pairs").fetchone()
         result = {"pairs": int(row[0]) if row else 0}
@@ -161,7 +165,7 @@ def child(kind: str, path: Path, memory_limit: str, threads: int) -> None:
 
 
 def run_child(
-    kind: str, path: Path, memory_limit: str, threads: int
+    kind: str, path: Path, memory_limit: str, threads: int, end_day: int
 ) -> tuple[dict[str, object], float]:
     command = [
         sys.executable,
@@ -172,6 +176,7 @@ def run_child(
         str(path),
         memory_limit,
         str(threads),
+        str(end_day),
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
@@ -188,11 +193,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--memory-limit", default="4GB")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--dir", type=Path, default=None, help="Where to build (default: tmp).")
-    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--end-day",
+        type=int,
+        default=30,
+        help="The period ends on this day of the 30-day market (default 30: all of it).",
+    )
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        child(args.child[0], Path(args.child[1]), args.child[2], int(args.child[3]))
+        child(
+            args.child[0],
+            Path(args.child[1]),
+            args.child[2],
+            int(args.child[3]),
+            int(args.child[4]),
+        )
         return
+    if not 1 <= args.end_day <= 30:
+        parser.error("--end-day must be between 1 and 30")
     console = Console(width=140)
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         db = Path(tmp) / "attribution.duckdb"
@@ -202,12 +221,13 @@ def main(argv: list[str] | None = None) -> None:
         console.print(
             f"{args.events:,} events ({counts['views']:,} views, {counts['searches']:,} "
             f"searches, {counts['orders']:,} orders; {counts['buyers']:,} buyers) built in "
-            f"{built:.1f} s; memory limit {args.memory_limit}, {args.threads} threads",
+            f"{built:.1f} s; memory limit {args.memory_limit}, {args.threads} threads; "
+            f"period ends on day {args.end_day}",
             highlight=False,
         )
         results = {}
         for kind in ("seeding", "window-join"):
-            results[kind] = run_child(kind, db, args.memory_limit, args.threads)
+            results[kind] = run_child(kind, db, args.memory_limit, args.threads, args.end_day)
             console.print(f"{kind}: {results[kind][0]}, peak {results[kind][1]:,.0f} MiB")
     mine, base = results["seeding"], results["window-join"]
     table = Table(title=f"seeding attribution over {args.events:,} behaviour events")

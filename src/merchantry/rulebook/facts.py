@@ -171,6 +171,13 @@ def fact_sql(only: exp.Query | None = None) -> exp.Query:
     )
     if not isinstance(tree, exp.Query):
         raise TypeError("the fact template must be a query")
+    if only is not None:
+        # the orders cut to ``only`` before any join: the ASOF join to the score series
+        # (and every other) then sees just those orders, not the whole history the
+        # period's bound lets through (the WHERE keeps the same term: same rows)
+        source = tree.args["from_"].this
+        kept = exp.select("*").from_("orders").where(exp.column("order_id").isin(query=only.copy()))
+        source.replace(exp.Subquery(this=kept, alias=exp.TableAlias(this=exp.to_identifier("o"))))
     return tree
 
 

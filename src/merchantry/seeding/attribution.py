@@ -11,7 +11,10 @@ For the orders paid in a period (gift orders excluded), under one seeding rulebo
 3. **touches**: every video of the same key the buyer watched inside the view window and
    at or before that search, one row per order and video however many times it was
    watched (deduplicated), with its first and last qualifying view. An order without one
-   is not attributed (a search without a view is not seeding);
+   is not attributed (a search without a view is not seeding). The views are first cut to
+   the period's window and to the (buyer, key) pairs of orders that have a search, into a
+   table of their own, and only then range-joined per (buyer, key): the cost follows the
+   period's orders and views, and no plan can pair views with searches by time alone;
 4. **split** per ``attribution.split``: ``last_touch`` credits the video watched last,
    ``first_touch`` the video watched first (ties by video id), ``linear`` every video
    equally;
@@ -40,7 +43,7 @@ import sqlglot.expressions as exp
 from merchantry.kit.errors import InputError
 from merchantry.kit.money import apply_rate_sql
 from merchantry.seeding.rules import SeedingRules
-from merchantry.store.sql import col, fill_sql, lit, run_sql
+from merchantry.store.sql import Sub, col, fill_sql, lit, run_sql
 from merchantry.store.warehouse import ensure_schema, transaction
 
 PAYOUT_RULE: Final = "seeding.payout"
@@ -60,7 +63,8 @@ WHERE o.paid_at >= $start_ts AND o.paid_at < $end_ts AND NOT coalesce(o.is_gift,
 
 LAST_SEARCH: Final = """
 CREATE OR REPLACE TEMP TABLE seeding_order_search AS
-SELECT o.order_id, max(s.searched_at) AS searched_at
+SELECT o.order_id, any_value(o.buyer_id) AS buyer_id, any_value(o.k) AS k,
+       any_value(o.view_from) AS view_from, max(s.searched_at) AS searched_at
 FROM seeding_orders AS o
 JOIN (
   SELECT s.buyer_id, s.searched_at, p.p_key AS k
@@ -71,18 +75,25 @@ JOIN (
 GROUP BY o.order_id
 """
 
+VIEWS: Final = """
+CREATE OR REPLACE TEMP TABLE seeding_views AS
+SELECT v.buyer_id, c.p_key AS k, v.video_id, c.creator_id, v.viewed_at
+FROM video_views AS v
+JOIN creator_videos AS c ON c.video_id = v.video_id
+WHERE v.viewed_at >= $view_ts AND v.viewed_at < $end_ts
+  AND EXISTS (SELECT 1 FROM seeding_order_search AS q
+              WHERE q.buyer_id = v.buyer_id AND q.k = c.p_key)
+"""
+
 TOUCHES: Final = """
 CREATE OR REPLACE TEMP TABLE seeding_touches AS
-SELECT o.order_id, v.video_id, any_value(c.creator_id) AS creator_id,
+SELECT q.order_id, v.video_id, any_value(v.creator_id) AS creator_id,
        min(v.viewed_at) AS first_view, max(v.viewed_at) AS last_view,
        any_value(q.searched_at) AS searched_at
-FROM seeding_orders AS o
-JOIN seeding_order_search AS q ON q.order_id = o.order_id
-JOIN video_views AS v ON v.buyer_id = o.buyer_id
-     AND v.viewed_at >= o.view_from AND v.viewed_at <= q.searched_at
-JOIN creator_videos AS c ON c.video_id = v.video_id AND c.p_key = o.k
-WHERE v.viewed_at >= $view_ts AND v.viewed_at < $end_ts
-GROUP BY o.order_id, v.video_id
+FROM seeding_order_search AS q
+JOIN seeding_views AS v ON v.buyer_id = q.buyer_id AND v.k = q.k
+     AND v.viewed_at >= q.view_from AND v.viewed_at <= q.searched_at
+GROUP BY q.order_id, v.video_id
 """
 
 SPLIT: Final = """
@@ -227,7 +238,8 @@ FROM seeding_attributions WHERE rulebook = $rulebook AND paid_on BETWEEN $start 
 
 DROP_TEMPS: Final = """
 DROP TABLE IF EXISTS seeding_orders; DROP TABLE IF EXISTS seeding_order_search;
-DROP TABLE IF EXISTS seeding_touches; DROP TABLE IF EXISTS seeding_split;
+DROP TABLE IF EXISTS seeding_views; DROP TABLE IF EXISTS seeding_touches;
+DROP TABLE IF EXISTS seeding_split;
 DROP TABLE IF EXISTS seeding_refunds
 """
 
@@ -274,27 +286,13 @@ def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day)
 
 
-def attribute(
-    con: duckdb.DuckDBPyConnection,
-    rules: SeedingRules,
-    start: date,
-    end: date,
-    *,
-    schema: bool = True,
-) -> AttributionSummary:
-    """Attribute the orders paid ``start``..``end`` under ``rules`` and refresh the payouts
-    and clawbacks: one transaction; re-running it writes the same rows.
-
-    ``schema``: create the declared tables first (the benchmark's bare tables skip it).
-    """
-    if end < start:
-        raise InputError(f"period ends ({end}) before it starts ({start})")
-    began = time.perf_counter()
-    if schema:
-        ensure_schema(con)
+def statement_inputs(
+    rules: SeedingRules, start: date, end: date
+) -> tuple[dict[str, Sub], dict[str, object]]:
+    """The substitutions and parameters of the run's statements for ``start``..``end``."""
     gmv = col("gmv_fen", "o")
     rate, tier = tier_expressions(rules, gmv)
-    subs = {
+    subs: dict[str, Sub] = {
         "p_key": "sku_id" if rules.match == "product" else "shop_id",
         "p_rate": rate,
         "p_tier": tier,
@@ -320,8 +318,30 @@ def attribute(
         "settle_rule": SETTLE_RULE,
         "settle_day": rules.settle_day_of_month,
     }
+    return subs, params
+
+
+def attribute(
+    con: duckdb.DuckDBPyConnection,
+    rules: SeedingRules,
+    start: date,
+    end: date,
+    *,
+    schema: bool = True,
+) -> AttributionSummary:
+    """Attribute the orders paid ``start``..``end`` under ``rules`` and refresh the payouts
+    and clawbacks: one transaction; re-running it writes the same rows.
+
+    ``schema``: create the declared tables first (the benchmark's bare tables skip it).
+    """
+    if end < start:
+        raise InputError(f"period ends ({end}) before it starts ({start})")
+    began = time.perf_counter()
+    if schema:
+        ensure_schema(con)
+    subs, params = statement_inputs(rules, start, end)
     with transaction(con):
-        for template in (ORDERS, LAST_SEARCH, TOUCHES):
+        for template in (ORDERS, LAST_SEARCH, VIEWS, TOUCHES):
             run_sql(con, fill_sql(template, subs), params)
         run_sql(con, fill_sql(SPLIT, subs), params)
         run_sql(con, REFUNDS, params)
