@@ -281,6 +281,14 @@ PINS: tuple[tuple[str, str, tuple[Check, ...]], ...] = (
     (D05, "gate.affiliate.tonics", (pg.test_affiliate_industry_bars,)),
     (D05, "gate.affiliate.medical_devices", (pg.test_affiliate_industry_bars, md30)),
     (D05, "gate.affiliate.cherries", (pg.test_affiliate_industry_bars, cherries20)),
+    (
+        D05,
+        "gate.affiliate.crab",
+        (
+            pg.test_affiliate_fresh_categories,
+            pg.test_affiliate_crabs_fewer_than_3_severe_violations_in_180_days,
+        ),
+    ),
     (D05, "gate.affiliate.", (pg.test_affiliate_fresh_categories,)),
     (D05, "gate.affiliate", (pg.test_affiliate_70_and_product_65,)),
     (D05, "gate.mega_sale", (pg.test_mega_sale_7_day_average_70_or_growth_70_not_personal,)),

@@ -188,6 +188,40 @@ def test_recommendation_pool_refuses_a_counterfeit_or_confusion_record(market: M
     assert rules["FAKE"] == "gate.recommendation.counterfeit"
 
 
+def test_affiliate_crabs_fewer_than_3_severe_violations_in_180_days(market: Market) -> None:
+    """Notice aJnqsVF4GoLD, 河蟹: 近180天严重违规次数<3次. Two severe violations pass, three
+    block; one 180 days before the date counts, 181 does not; a kind not counted as severe
+    (the kind list is an assumption), a withdrawn one and one on the date itself do not
+    count. Live seafood has no such condition."""
+    names = ("S2", "S3", "EDGE180", "EDGE181", "MILD", "WITHDRAWN", "TODAY")
+    shops: list[Shop] = [(s, "river_crab", "enterprise", dims(9000, product=9000)) for s in names]
+    shops.append(("SEAFOOD3", "live_seafood", "enterprise", dims(9000, product=9000)))
+    _violations(market, "S2", "counterfeit", [1])
+    _violations(market, "S2", "brushing", [100])
+    _violations(market, "S3", "counterfeit", [1])
+    _violations(market, "S3", "brand_confusion", [50])
+    _violations(market, "S3", "brushing", [179])
+    _violations(market, "EDGE180", "fake_review", [1, 2, 180])
+    _violations(market, "EDGE181", "fake_review", [1, 2, 181])
+    _violations(market, "MILD", "brushing", [1, 2])
+    _violations(market, "MILD", "false_advertising", [3, 4])
+    _violations(market, "MILD", "refused_after_sales", [5])
+    _violations(market, "WITHDRAWN", "brushing", [1, 2, 3])
+    market.con.execute(  # an overturned case withdrew one of the three
+        "INSERT INTO withdrawn_violations SELECT max(violation_id), 'C1', ?, 'overturned' "
+        "FROM violations WHERE shop_id = 'WITHDRAWN'",
+        [DAY - timedelta(days=1)],
+    )
+    _violations(market, "TODAY", "brushing", [1, 2])
+    market.violation("TODAY", "brushing", datetime.combine(DAY, time(0, 1)))
+    _violations(market, "SEAFOOD3", "counterfeit", [1, 2, 3])
+    got = run(market, MAY, "affiliate_entry", shops)
+    assert got == {"S2": True, "S3": False, "EDGE180": False, "EDGE181": True, "MILD": True,
+                   "WITHDRAWN": True, "TODAY": True, "SEAFOOD3": True}  # fmt: skip
+    rules = {s: r for s, (_, r) in market.gates(MAY, DAY, "affiliate_entry").items()}
+    assert rules["S3"] == rules["EDGE180"] == "gate.affiliate.crab"
+
+
 def test_lucky_bag_prizes_for_other_creators(market: Market) -> None:
     got = run(market, MAY, "lucky_bag_prize_creators", [
         ("OK", "digital_3c", "enterprise", dims(8000, product=7500, logistics=7500, service=7000)),

@@ -316,6 +316,15 @@ GATE_KINDS: Final = ("score_gate", "score_peer_gate")
 COUNTERFEIT_RECORD_KINDS: Final = ("counterfeit", "brand_confusion")
 """``violations.kind`` values that make a counterfeit-or-confusion record (售假、发布混淆信息)."""
 
+SEVERE_VIOLATION_KINDS: Final = ("counterfeit", "brand_confusion", "brushing", "fake_review")
+"""``violations.kind`` values counted as severe violations (严重违规). The platform defines
+severity in its general violation rules (商家违规行为管理总则), which the references do not
+hold: this list is a judgement (selling counterfeits, confusing brand information, faked
+transactions and faked reviews, the kinds the rule texts treat as 售假/混淆/虚假交易), so a
+rule reading ``shop.severe_violations_180d`` marks its kind list ``assumption: true``.
+Service lapses (refused invoice or after-sales, return address), false advertising, mocking a
+consumer and fraudulent shipping are left out."""
+
 GATE_COLUMNS: Final[tuple[ConditionColumn, ...]] = (
     C(
         "shop.violations_30d",
@@ -331,6 +340,15 @@ GATE_COLUMNS: Final[tuple[ConditionColumn, ...]] = (
         "The shop has a confirmed counterfeit or confusing-information violation (`violations` "
         f"of kind {', '.join(COUNTERFEIT_RECORD_KINDS)}, not withdrawn) dated before the "
         "gate date, at any time (a history, not a window); gates only.",
+        derived=True,
+    ),
+    C(
+        "shop.severe_violations_180d",
+        T.INT,
+        "Confirmed severe violations (`violations` of kind "
+        f"{', '.join(SEVERE_VIOLATION_KINDS)}, withdrawn ones left out; the kind list is an "
+        "assumption) of the shop dated in the 180 days before the gate date (D-180 to D-1); "
+        "gates only.",
         derived=True,
     ),
 )

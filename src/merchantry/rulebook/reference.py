@@ -81,7 +81,8 @@ CHECK_CODES: Final[dict[str, str]] = {
     "(`date_diff('fortnight', …)`).",
     "runtime-error": "The condition fails when run for another reason (the message says which).",
     "gate-column": "A rule other than a gate (`score_gate`, `score_peer_gate`) reads a "
-    "gate-only column (`shop.violations_30d`, `shop.has_counterfeit_record`): only the "
+    "gate-only column (`shop.violations_30d`, `shop.has_counterfeit_record`, "
+    "`shop.severe_violations_180d`): only the "
     "scoring stage's gate step computes them.",
     "title-placeholder": "A `{placeholder}` in a title names no effect field or parameter.",
     "title-number": "Warning: a number the title states (a percentage, ¥ amount or days) is not "

@@ -4,7 +4,8 @@ A gate (affiliate entry, mega-sale sign-up, …) is evaluated on the same relati
 the fee stage sees: each shop on each date with its condition columns and the
 score columns resolved *as of* that date from ``shop_scores`` (every platform's
 series, so a Douyin gate may read the Taobao score too), and the gate-only columns
-(``shop.violations_30d``, ``shop.has_counterfeit_record``) counted from ``violations``
+(``shop.violations_30d``, ``shop.has_counterfeit_record``,
+``shop.severe_violations_180d``) counted from ``violations``
 before that date. The first matching ``score_gate`` rule per gate decides pass or block;
 no matching rule means closed.
 
@@ -22,7 +23,12 @@ import duckdb
 import sqlglot
 import sqlglot.expressions as exp
 
-from merchantry.rulebook.columns import COUNTERFEIT_RECORD_KINDS, GATE_COLUMNS, SCORE_SERIES_SQL
+from merchantry.rulebook.columns import (
+    COUNTERFEIT_RECORD_KINDS,
+    GATE_COLUMNS,
+    SCORE_SERIES_SQL,
+    SEVERE_VIOLATION_KINDS,
+)
 from merchantry.scoring.inputs import date_range, grid_select
 from merchantry.scoring.rules import F, ScoreRules, lit
 from merchantry.store.sql import fill_sql
@@ -45,7 +51,10 @@ SELECT g.shop_id AS gate_shop_id, g.score_date AS gate_date,
   CAST(coalesce(sum(CASE WHEN CAST(v.occurred_at AS DATE) >= g.score_date - 30
                          THEN 1 ELSE 0 END), 0) AS INTEGER) AS violations_30d,
   coalesce(max(CASE WHEN v.kind IN (p_record_kinds) THEN 1 ELSE 0 END), 0) = 1
-    AS has_counterfeit_record
+    AS has_counterfeit_record,
+  CAST(coalesce(sum(CASE WHEN CAST(v.occurred_at AS DATE) >= g.score_date - 180
+                          AND v.kind IN (p_severe_kinds)
+                         THEN 1 ELSE 0 END), 0) AS INTEGER) AS severe_violations_180d
 FROM (SELECT DISTINCT shop_id, score_date FROM shop_scores
       WHERE rulebook = $rulebook AND score_date BETWEEN $start AND $end) AS g
 LEFT JOIN (
@@ -56,13 +65,18 @@ GROUP BY g.shop_id, g.score_date
 """
 """The gate-only columns of every scored shop and date: violations confirmed in the 30 days
 before the date (D-30..D-1; the gate is decided in the morning, like the score), and whether
-a counterfeit or confusing-information violation was ever confirmed before it. Violations an
+a counterfeit or confusing-information violation was ever confirmed before it, and the severe
+violations confirmed in the 180 days before it (D-180..D-1). Violations an
 overturned case withdrew are left out, as in the score's deductions."""
 
 
 def _violations_sql() -> str:
-    """:data:`VIOLATIONS_SQL` with the record kinds put in as literals."""
-    return fill_sql(VIOLATIONS_SQL, p_record_kinds=[lit(k) for k in COUNTERFEIT_RECORD_KINDS])
+    """:data:`VIOLATIONS_SQL` with the record and severe kinds put in as literals."""
+    return fill_sql(
+        VIOLATIONS_SQL,
+        p_record_kinds=[lit(k) for k in COUNTERFEIT_RECORD_KINDS],
+        p_severe_kinds=[lit(k) for k in SEVERE_VIOLATION_KINDS],
+    )
 
 
 def _series_view() -> str:
