@@ -26,7 +26,7 @@ from merchantry.api.events import written as audit_write
 from merchantry.api.fastpath import FastRoute, RealtimeFastPath, is_merchant_elsewhere
 from merchantry.api.idempotency import Idempotency, idempotency
 from merchantry.api.settings import ServiceSettings
-from merchantry.api.times import PLATFORM
+from merchantry.api.times import PLATFORM, RequestTime
 from merchantry.api.warehouse import reading
 from merchantry.ops.keys import RevokedKey
 from merchantry.risk.access import AccessDenied
@@ -72,7 +72,7 @@ class AfterSalesRequestIn(BaseModel):
 
     case_id: str = Field(min_length=1, max_length=64, description="After-sales case id.")
     order_id: str = Field(min_length=1, max_length=64, description="The order it concerns.")
-    requested_at: datetime = Field(description="When the buyer asked (platform local time).")
+    requested_at: RequestTime = Field(description="When the buyer asked (platform local time).")
     type: Literal["refund_only", "return_refund", "exchange", "resend"] = Field(
         description="What the buyer asks for."
     )
@@ -181,7 +181,7 @@ class OrderIn(BaseModel):
     buyer_id: str | None = Field(default=None, max_length=64)
     sku_id: str | None = Field(default=None, max_length=64)
     quantity: int = Field(default=1, ge=1, le=100_000)
-    paid_at: datetime
+    paid_at: RequestTime
     goods_fen: int = Field(ge=0, le=10**12)
     shipping_fen: int = Field(default=0, ge=0, le=10**12)
     platform_coupon_fen: int = Field(default=0, ge=0, le=10**12)

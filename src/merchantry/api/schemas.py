@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from datetime import date
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from merchantry.api.times import RequestDay
 from merchantry.risk.cases import Case
 from merchantry.service.cases import Reversal
 
@@ -83,8 +82,8 @@ class SimulationIn(BaseModel):
 
     baseline: str = Field(min_length=1, max_length=128)
     candidate: str = Field(min_length=1, max_length=128)
-    start: date | None = Field(None, description="Default: the first payment date.")
-    end: date | None = Field(None, description="Default: the last payment date.")
+    start: RequestDay | None = Field(None, description="Default: the first payment date.")
+    end: RequestDay | None = Field(None, description="Default: the last payment date.")
 
 
 class PayoutNotificationIn(BaseModel):
@@ -92,7 +91,9 @@ class PayoutNotificationIn(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"date": "2026-03-20"}]}
     )
 
-    date: dt.date = Field(description="Send one payout.scheduled event per shop paid out that day.")
+    date: RequestDay = Field(
+        description="Send one payout.scheduled event per shop paid out that day."
+    )
 
 
 class KeyIn(BaseModel):

@@ -9,8 +9,10 @@ attaches the right one on the way out.
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from typing import Any, Final, TypeVar
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from typing import Annotated, Any, Final, TypeVar
+
+from pydantic import BeforeValidator
 
 PLATFORM: Final = timezone(timedelta(hours=8), "Asia/Shanghai")
 """Platform local time (China Standard Time has no daylight saving, so a fixed offset)."""
@@ -40,3 +42,21 @@ def _zoned(value: Any, zone: tzinfo) -> Any:
     if isinstance(value, dict):
         return {k: _zoned(v, zone) for k, v in value.items()}
     return value
+
+
+def _no_number(example: str) -> Any:
+    def check(value: Any) -> Any:
+        # pydantic reads a number as seconds since 1970; a caller who sent one almost
+        # certainly meant something else, so it is refused with the form to use.
+        if isinstance(value, int | float):
+            raise ValueError(f"write it as ISO 8601 text such as {example}, not as a number")
+        return value
+
+    return check
+
+
+RequestTime = Annotated[datetime, BeforeValidator(_no_number("2026-03-01T10:00:00+08:00"))]
+"""A moment in a request body: ISO 8601 text (a number is refused, not read as epoch seconds)."""
+
+RequestDay = Annotated[date, BeforeValidator(_no_number("2026-03-01"))]
+"""A day in a request body: ISO 8601 text (a number is refused)."""

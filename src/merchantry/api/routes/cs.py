@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from merchantry.api.auth import Principal, require_scope, require_shop
 from merchantry.api.docs import EXAMPLE_SHOP, ShopId, ok
-from merchantry.api.times import PLATFORM
+from merchantry.api.times import PLATFORM, RequestDay, RequestTime
 from merchantry.api.warehouse import reading
 from merchantry.cs.rules import load_rules
 from merchantry.cs.staffing import agents_needed
@@ -45,7 +45,7 @@ class RouteIn(BaseModel):
 
     shop_id: str = Field(min_length=1, max_length=64)
     intent: Literal["presale", "order_status", "after_sale", "complaint"]
-    at: datetime = Field(description="When it is routed (platform local time).")
+    at: RequestTime = Field(description="When it is routed (platform local time).")
     language: str = Field(default="zh", min_length=2, max_length=8)
     waited_seconds: SInt = Field(default=0, ge=0, le=86_400)
     load: dict[str, SInt] = Field(
@@ -251,8 +251,8 @@ class ReplayIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [REPLAY_EXAMPLE]})
 
-    since: date = Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))
-    until: date = Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))
+    since: RequestDay = Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))
+    until: RequestDay = Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))
     shop_id: str | None = Field(default=None, max_length=64)
     speedup: SInt = Field(
         default=1, ge=1, le=1000, description="Arrivals this many times closer together."

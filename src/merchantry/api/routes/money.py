@@ -17,7 +17,7 @@ from merchantry.api import events
 from merchantry.api.auth import Principal, require_scope, require_shop
 from merchantry.api.docs import EXAMPLE_ORDER, EXAMPLE_SHOP, OrderId, ShopId, ok, written
 from merchantry.api.idempotency import Idempotency, idempotency
-from merchantry.api.times import PLATFORM
+from merchantry.api.times import PLATFORM, RequestDay
 from merchantry.api.warehouse import reading, writing
 from merchantry.fees.insurance import ClaimQuote, Eligibility
 from merchantry.ledger.withdrawals import DepositStanding
@@ -90,7 +90,7 @@ class WithdrawalIn(BaseModel):
     )
 
     amount_fen: int = Field(gt=0, le=10**12, description="Amount to withdraw, fen.")
-    on: date = Field(description="Day of the request (the withdrawal is booked on it).")
+    on: RequestDay = Field(description="Day of the request (the withdrawal is booked on it).")
     deposit_type: str = Field(
         "base", pattern=r"^[a-z_]{1,32}$", description="Deposit type: base or experience."
     )

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from merchantry.api import events
 from merchantry.api.auth import Principal, require_scope, require_shop
 from merchantry.api.docs import EXAMPLE_SHOP, ShopId, ok, written
+from merchantry.api.times import RequestDay
 from merchantry.api.warehouse import reading
 from merchantry.programs.rulebook import REWARD_KINDS
 from merchantry.service import programs
@@ -190,7 +191,7 @@ class GrantIn(BaseModel):
     shop_id: str = Field(min_length=1, max_length=64)
     reward_kind: str = Field(pattern="^(" + "|".join(REWARD_KINDS) + ")$")
     amount_fen: int = Field(gt=0, le=10**12, description="Amount asked for, fen.")
-    on: date = Field(description="Grant day (inside the programme's window).")
+    on: RequestDay = Field(description="Grant day (inside the programme's window).")
 
 
 class GrantOut(BaseModel):

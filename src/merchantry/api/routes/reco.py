@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from merchantry.api.auth import Principal, require_scope
 from merchantry.api.docs import ok
 from merchantry.api.settings import ServiceSettings
-from merchantry.api.times import PLATFORM
+from merchantry.api.times import PLATFORM, RequestTime
 from merchantry.api.warehouse import reading
 from merchantry.reco.settings import DEFAULT_RULEBOOK, RecoSettings, load_settings
 from merchantry.reco.similarity import Listing, parse_attributes, parse_phash
@@ -59,7 +59,7 @@ FILTER_EXAMPLE: dict[str, Any] = {
 
 class PurchaseIn(BaseModel):
     sku_id: str = Field(min_length=1, max_length=64)
-    purchased_at: datetime = Field(description="Payment time (platform local time if naive).")
+    purchased_at: RequestTime = Field(description="Payment time (platform local time if naive).")
     order_id: str | None = Field(default=None, max_length=64)
 
 
@@ -93,7 +93,7 @@ class FilterIn(BaseModel):
     )
     purchases: list[PurchaseIn] = Field(default=[], max_length=MAX_PURCHASES)
     candidates: list[CandidateIn] = Field(min_length=1, max_length=MAX_CANDIDATES)
-    at: datetime | None = Field(default=None, description="Moment of the request (default now).")
+    at: RequestTime | None = Field(default=None, description="Moment of the request (default now).")
     rulebook: str = Field(default=DEFAULT_RULEBOOK, min_length=1, max_length=128)
 
 

@@ -1,0 +1,100 @@
+"""A time or a day in a request body is ISO 8601 text: a number there is refused, by name.
+
+pydantic reads a number as seconds since 1970 unless told otherwise, so a caller
+that sends ``"at": 1767225600`` (or a float that rounds to 1970) would have been
+answered about a moment it never meant. Every JSON request body of the OpenAPI
+document is walked, so a body added later is held to this too: each date or
+date-time field its example fills is sent as a number, and the answer must be a
+422 naming that field.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from merchantry.ops.keys import INTEGRATOR_SCOPES, OPERATOR_SCOPES, KeyRole, create_key
+from tests.api.conftest import Api
+from tests.api.test_cross_shop import _body, victim_values
+
+NUMBERS = (1767225600, 20260301, 1.5e-170, True)
+
+
+def _schema(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def _time_paths(spec: dict[str, Any], schema: dict[str, Any], example: Any) -> list[list[Any]]:
+    """Paths (keys and list indexes) in ``example`` to every value the schema calls a date
+    or a date-time."""
+    schema = _schema(spec, schema)
+    found: list[list[Any]] = []
+    for option in schema.get("anyOf", ()):
+        found += _time_paths(spec, option, example)
+    if schema.get("format") in {"date", "date-time"} and isinstance(example, str):
+        return [[]]
+    if isinstance(example, dict):
+        for name, sub in schema.get("properties", {}).items():
+            if name in example:
+                found += [[name, *p] for p in _time_paths(spec, sub, example[name])]
+    if isinstance(example, list) and "items" in schema:
+        for i, item in enumerate(example):
+            found += [[i, *p] for p in _time_paths(spec, schema["items"], item)]
+    return found
+
+
+def _replaced(value: Any, path: list[Any], new: Any) -> Any:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {k: _replaced(v, rest, new) if k == head else v for k, v in value.items()}
+    return [_replaced(v, rest, new) if i == head else v for i, v in enumerate(value)]
+
+
+def test_every_time_field_of_every_request_body_refuses_a_number(api: Api) -> None:
+    spec = api.client.get("/openapi.json").json()
+    values = victim_values(api)
+    every_scope = create_key(
+        api.engine,
+        role=KeyRole.OPERATOR,
+        scopes=OPERATOR_SCOPES | INTEGRATOR_SCOPES,
+        created_by="test",
+    )
+    headers = api.headers(every_scope.secret_key)
+    checked = []
+    accepted = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            if "application/json" not in content:
+                continue
+            example = _body(operation, spec, api.victim)
+            url = path
+            for name in re.findall(r"{(\w+)}", path):
+                url = url.replace(f"{{{name}}}", values[name])
+            for where in _time_paths(spec, content["application/json"]["schema"], example):
+                field = ".".join(str(p) for p in where)
+                for number in NUMBERS:
+                    response = api.client.request(
+                        method.upper(),
+                        url,
+                        json=_replaced(example, where, number),
+                        headers={**headers, "Idempotency-Key": f"t-{len(checked)}"},
+                    )
+                    checked.append(f"{method.upper()} {path} {field}")
+                    answer = response.json() if response.content else {}
+                    said = answer.get("error") if isinstance(answer, dict) else None
+                    said = said if isinstance(said, dict) else {}
+                    text = " ".join([said.get("message", ""), *said.get("diagnostics", [])])
+                    if response.status_code != 422 or str(where[-1]) not in text:
+                        accepted.append(
+                            f"{method.upper()} {path} {field}={number!r}: "
+                            f"{response.status_code} {response.text[:200]}"
+                        )
+    # the bodies known today with a time in their example: refund decision, fee quote,
+    # simulation, payout notification, withdrawal, programme grant, route, reco filter
+    assert len({c.rsplit(" ", 1)[0] for c in checked}) >= 6, checked
+    assert not accepted, "\n".join(accepted)
