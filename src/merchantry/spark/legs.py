@@ -184,6 +184,20 @@ def _text(value: exp.Expr) -> exp.Expr:
     )
 
 
+def list_text(values: exp.Expr) -> exp.Expr:
+    """DuckDB's ``CAST(l AS VARCHAR)`` of a list of text ``l`` (``[a, 'b,c', NULL]``: each
+    element quoted as a struct's text field is), NULL for a NULL list."""
+    element = exp.to_identifier("__t")
+    each = exp.Transform(
+        this=values.copy(),
+        expression=_carry(exp.Lambda(this=_text(exp.column(element)), expressions=[element])),
+    )
+    joined = exp.ArrayToString(this=_carry(each), expression=exp.Literal.string(", "))
+    text = exp.Concat(expressions=[exp.Literal.string("["), joined, exp.Literal.string("]")])
+    missing = exp.Is(this=values.copy(), expression=exp.Null())
+    return exp.Case().when(missing, exp.null()).else_(text)
+
+
 def _leg_text() -> exp.Expr:
     leg = exp.column("__leg")
     parts: list[exp.Expr] = [exp.Literal.string("{")]
