@@ -32,11 +32,22 @@ if TYPE_CHECKING:
 
 def first_batch(directory: Path) -> Path:
     data: dict[str, Rows] = valid_dataset()
-    orders = data["orders"]
-    orders[0]["quantity"] = "1.5"
-    orders[1]["paid_at"] = "2025-02-30 10:00:00"
-    orders[2]["is_gift"] = "yes"
-    orders[3]["shipping_fen"] = "-100"
+    orders = data["orders"]  # o1 and o2 stay good: their events, case and review follow
+    for n, (column, value) in enumerate(
+        (
+            ("quantity", "1.5"),
+            ("paid_at", "2025-02-30 10:00:00"),
+            ("is_gift", "yes"),
+            ("shipping_fen", "-100"),
+            ("amount_paid_fen", "1"),
+            ("shop_id", "s404"),
+            ("order_id", " o11"),
+        ),
+        start=5,
+    ):
+        row = dict(orders[2], order_id=f"o{n}")
+        row[column] = value
+        orders.append(row)
     data["shops"][1]["tags"] = "rural|vip"
     data["reviews"][0]["rating"] = "6"
     data["after_sales"][0]["closed_at"] = "2025-03-03 10:00:00"

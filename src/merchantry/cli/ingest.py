@@ -15,6 +15,7 @@ from merchantry.cli.engine import EngineOption
 from merchantry.cli.options import DEFAULT_DB, DbOption, command, open_warehouse, require_folder
 from merchantry.ingest.pipeline import DEFAULT_MAX_BAD_SHARE, TooManyBadRows, ingest_dir
 from merchantry.ingest.report import IngestReport
+from merchantry.kit.errors import InputError
 from merchantry.spark.engine import parse_engine
 from merchantry.spark.ingest import spark_checker
 
@@ -131,6 +132,8 @@ def ingest_command(
     """
     require_folder(directory, "input folder")
     on_spark = parse_engine(engine)
+    if on_spark is not None and fmt is Format.OLIST:
+        raise InputError("--format olist runs its checks in DuckDB only (not with --engine)")
     with open_warehouse(db, create=True) as con, ExitStack() as stack:
         checker = None if on_spark is None else stack.enter_context(spark_checker(on_spark))
         try:
