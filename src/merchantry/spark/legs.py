@@ -41,7 +41,9 @@ CARRIED: Final = "carried_as_legs"
 
 QUOTED_WHEN: Final = r"""\A\s|\s\z|["'(),:=\[\\\]{}]"""
 r"""A text field DuckDB quotes inside a list of structs (besides the empty text and
-``null`` in any case): a leading or trailing ASCII white space (Java's ``\s`` is
+``null`` in any case; a Java pattern, its node marked carried so that the RE2 rewrite of
+``spark/ingest_sql.py`` leaves it as it is): a leading or trailing ASCII white space
+(Java's ``\s`` is
 DuckDB's set: space, tab, line feed, vertical tab, form feed, carriage return; ``\z``,
 not ``$``, which Java lets match before a final line terminator), or one of the marks
 DuckDB's cast looks for. Checked against DuckDB's own cast by a test."""
@@ -165,7 +167,7 @@ LEG_REWRITES: Final = (
 def _text(value: exp.Expr) -> exp.Expr:
     """DuckDB's text of one VARCHAR field inside a struct (see :data:`QUOTED_WHEN`)."""
     quoted = exp.or_(
-        exp.RegexpLike(this=value.copy(), expression=exp.Literal.string(QUOTED_WHEN)),
+        _carry(exp.RegexpLike(this=value.copy(), expression=exp.Literal.string(QUOTED_WHEN))),
         exp.Lower(this=value.copy()).eq(exp.Literal.string("null")),
     )
     escaped = exp.func(
