@@ -103,14 +103,20 @@ def _time_value(column: Column, value: exp.Expr) -> exp.Expr:
     return tree
 
 
+def text_list_value(value: exp.Expr) -> exp.Expr:
+    """The list of text staged as the JSON array ``value``; NULL unless it is one whose
+    elements are all text."""
+    elements = exp.Anonymous(this="json_extract", expressions=[value.copy(), text("$[*]")])
+    return fill(_TEXT_LIST, {"p_value": value, "p_elements": elements})
+
+
 def typed_value(column: Column, value: exp.Expr) -> exp.Expr:
     """The typed value of staged text ``value`` for ``column``; NULL when it does not parse."""
     kind = column.type
     if kind is T.TEXT:
         return value
     if kind is T.TEXT_LIST:
-        elements = exp.Anonymous(this="json_extract", expressions=[value.copy(), text("$[*]")])
-        return fill(_TEXT_LIST, {"p_value": value, "p_elements": elements})
+        return text_list_value(value)
     if kind is T.BOOL:
         lowered = exp.Lower(this=value)
         return exp.Case(

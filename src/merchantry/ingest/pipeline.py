@@ -47,7 +47,7 @@ from merchantry.ingest.source import (
     is_empty,
 )
 from merchantry.ingest.stage import FilePart, create_stage, stage_csv, stage_jsonl, stage_parquet
-from merchantry.ingest.validate import STEPS, Source, load_table, register_sources
+from merchantry.ingest.validate import STEPS, Checker, Source, load_table, register_sources
 from merchantry.kit.errors import InputError, MerchantryError
 from merchantry.kit.ids import stable_key
 from merchantry.model.tables import TABLES, TABLES_BY_NAME
@@ -243,6 +243,7 @@ def _ingest_auto(
     ui: Ui,
     encoding: TextEncoding | None,
     warnings: list[str],
+    checker: Checker | None = None,
 ) -> list[FileReport]:
     sources = [Source(i, str(f.path)) for i, f in enumerate(planned.files)]
     register_sources(con, sources)
@@ -266,7 +267,9 @@ def _ingest_auto(
                 )
             staged.append(Source(i, str(f.path), label))
         step = ui.task(f"check {table.name}", STEPS)
-        reports += load_table(con, table, STAGE, staged, ingest_id, partial(step, 1), warnings)
+        reports += load_table(
+            con, table, STAGE, staged, ingest_id, partial(step, 1), warnings, checker=checker
+        )
         con.execute("DROP TABLE _ingest_stage")
     by_path = {str(f.path): (i, f) for i, f in enumerate(planned.files)}
     _record_files(
@@ -352,6 +355,7 @@ def ingest_dir(
     progress: bool = True,
     encoding: str | None = None,
     max_bad_share: float | None = None,
+    checker: Checker | None = None,
 ) -> IngestReport:
     """Ingest every recognised file of ``path`` in one transaction and report the counts.
 
@@ -363,14 +367,18 @@ def ingest_dir(
     file, if asked for, still lists the rows and reasons). Raises
     :class:`~merchantry.kit.errors.InputError` (and changes nothing) when the
     directory, a file or the quarantine file cannot be used; bad rows never raise.
+    ``checker`` runs each table's checks instead of DuckDB (``--engine spark``:
+    :mod:`merchantry.spark.ingest`; not with ``fmt="olist"``).
     """
     directory = Path(path)
     given = given_encoding(encoding) if encoding else None
     if max_bad_share is not None and not 0 <= max_bad_share <= 1:
         raise InputError(f"--max-bad-share must be between 0 and 1, got {max_bad_share:g}")
+    if checker is not None and fmt == "olist":
+        raise InputError("--format olist runs its checks in DuckDB only (not on Spark)")
     target = QuarantineFile(Path(quarantine_file)) if quarantine_file is not None else None
     try:
-        return _ingest(con, directory, fmt, target, Ui(progress), given, max_bad_share)
+        return _ingest(con, directory, fmt, target, Ui(progress), given, max_bad_share, checker)
     finally:
         if target is not None:
             target.discard()
@@ -384,6 +392,7 @@ def _ingest(
     ui: Ui,
     encoding: TextEncoding | None,
     max_bad_share: float | None,
+    checker: Checker | None = None,
 ) -> IngestReport:
     ensure_tables(con)
     notes: tuple[str, ...] = ()
@@ -403,7 +412,7 @@ def _ingest(
             skipped, unknown = planned.skipped, planned.unknown
             notes = planned.truth
             with transaction(con):
-                reports = _ingest_auto(con, planned, ingest_id, ui, encoding, warnings)
+                reports = _ingest_auto(con, planned, ingest_id, ui, encoding, warnings, checker)
                 if target is not None:
                     target.write(con, ingest_id)
                 report = IngestReport(

@@ -63,10 +63,10 @@ def register_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source]) 
         )
 
 
-@lru_cache(maxsize=1024)
-def _check_sql(check: Check, ordinal: int, ctx: CheckContext) -> str | None:
-    """The ``INSERT INTO _ingest_problems`` statement of one check (cached: building
-    sqlglot trees costs more than running them on small inputs)."""
+def numbered_problems(check: Check, ordinal: int, ctx: CheckContext) -> exp.Expr | None:
+    """The rows of ``_ingest_problems`` one check finds, ``(_id, ord, column_name, reason,
+    message)``: its selects numbered ``ordinal * 1000 + i`` and put together (a new tree;
+    ``None`` for a check with nothing to look at)."""
     selects = check(ctx)
     if not selects:
         return None
@@ -80,7 +80,17 @@ def _check_sql(check: Check, ordinal: int, ctx: CheckContext) -> str | None:
         ).from_(s.subquery(f"q{i}"))
         for i, s in enumerate(selects)
     ]
-    return to_sql(exp.Insert(this=exp.to_table(PROBLEMS), expression=union_all(numbered)))
+    return union_all(numbered)
+
+
+@lru_cache(maxsize=1024)
+def _check_sql(check: Check, ordinal: int, ctx: CheckContext) -> str | None:
+    """The ``INSERT INTO _ingest_problems`` statement of one check (cached: building
+    sqlglot trees costs more than running them on small inputs)."""
+    found = numbered_problems(check, ordinal, ctx)
+    if found is None:
+        return None
+    return to_sql(exp.Insert(this=exp.to_table(PROBLEMS), expression=found))
 
 
 _PLAIN_PARTS = frozenset({"expressions", "from_", "where"})
@@ -142,7 +152,7 @@ def _record(con: duckdb.DuckDBPyConnection, ordinal: int, check: Check, ctx: Che
     return int(con.execute(statement).fetchall()[0][0])
 
 
-_DROP_BAD = "DELETE FROM _ingest_cand WHERE _id IN (SELECT _id FROM _ingest_problems)"
+DROP_BAD = "DELETE FROM _ingest_cand WHERE _id IN (SELECT _id FROM _ingest_problems)"
 
 
 def _run_relation_check(
@@ -156,7 +166,7 @@ def _run_relation_check(
     while True:
         found = _record(con, ordinal, check, ctx)
         total += found
-        con.execute(_DROP_BAD)
+        con.execute(DROP_BAD)
         if not found or check not in REPEATED_CHECKS:
             return total
 
@@ -262,6 +272,36 @@ def _table_sql(table: Table, stage: str) -> _TableSql:
     return _TableSql(to_sql(create), to_sql(insert), to_sql(quarantine), to_sql(counts), twins)
 
 
+def run_checks(
+    con: duckdb.DuckDBPyConnection,
+    ctx: CheckContext,
+    step: Callable[[], None] = lambda: None,
+    probe: bool = False,
+) -> int:
+    """Every check of one table's load, in DuckDB: the problems recorded in
+    ``_ingest_problems`` and those rows dropped from ``_ingest_cand`` (row checks first,
+    then each relation check in turn); returns how many problems were recorded."""
+    recorded = 0
+    if not probe or _may_find(con, ROW_CHECKS, ctx):
+        for ordinal, check in enumerate(ROW_CHECKS):
+            recorded += _record(con, ordinal, check, ctx)
+            step()
+        con.execute(DROP_BAD)
+    else:
+        for _check in ROW_CHECKS:
+            step()
+    for ordinal, check in enumerate(RELATION_CHECKS, start=len(ROW_CHECKS)):
+        recorded += _run_relation_check(con, ordinal, check, ctx, probe)
+        step()
+    return recorded
+
+
+Checker = Callable[[duckdb.DuckDBPyConnection, CheckContext, Callable[[], None]], int]
+"""What runs a table's checks (:func:`run_checks`' contract, one ``step()`` per check):
+DuckDB by default, Spark with ``merchantry ingest --engine spark``
+(:mod:`merchantry.spark.ingest`)."""
+
+
 def load_table(
     con: duckdb.DuckDBPyConnection,
     table: Table,
@@ -271,13 +311,17 @@ def load_table(
     step: Callable[[], None] = lambda: None,
     warnings: list[str] | None = None,
     probe: bool = False,
+    checker: Checker | None = None,
 ) -> list[FileReport]:
     """Validate ``stage`` into ``table`` and ``quarantine``; one report per source that fed it.
 
     ``probe``: first ask, with the checks' conditions alone, whether a group of checks
     can find anything, and skip recording it when not. The outcome is the same; it is
     cheaper for small batches that are usually clean (the service's posted events),
-    where building each check's messages costs more than scanning the rows."""
+    where building each check's messages costs more than scanning the rows.
+
+    ``checker``: runs the checks instead of :func:`run_checks` (Spark); the rest (the
+    typed candidates, the insert, the quarantine, the counts) stays in DuckDB."""
     compiled = _table_sql(table, stage)
     con.execute("DROP TABLE IF EXISTS _ingest_cand")
     con.execute("DROP TABLE IF EXISTS _ingest_problems")
@@ -287,18 +331,7 @@ def load_table(
         "reason VARCHAR, message VARCHAR)"
     )
     ctx = CheckContext(table=table, stage=stage, cand=CAND)
-    recorded = 0
-    if not probe or _may_find(con, ROW_CHECKS, ctx):
-        for ordinal, check in enumerate(ROW_CHECKS):
-            recorded += _record(con, ordinal, check, ctx)
-            step()
-        con.execute(_DROP_BAD)
-    else:
-        for _check in ROW_CHECKS:
-            step()
-    for ordinal, check in enumerate(RELATION_CHECKS, start=len(ROW_CHECKS)):
-        recorded += _run_relation_check(con, ordinal, check, ctx, probe)
-        step()
+    recorded = run_checks(con, ctx, step, probe) if checker is None else checker(con, ctx, step)
     con.execute(compiled.insert_accepted)
     if warnings is not None and compiled.case_twins is not None:
         found = con.execute(compiled.case_twins).fetchone()

@@ -41,7 +41,9 @@ CARRIED: Final = "carried_as_legs"
 
 QUOTED_WHEN: Final = r"""\A\s|\s\z|["'(),:=\[\\\]{}]"""
 r"""A text field DuckDB quotes inside a list of structs (besides the empty text and
-``null`` in any case): a leading or trailing ASCII white space (Java's ``\s`` is
+``null`` in any case; a Java pattern, its node marked carried so that the RE2 rewrite of
+``spark/ingest_sql.py`` leaves it as it is): a leading or trailing ASCII white space
+(Java's ``\s`` is
 DuckDB's set: space, tab, line feed, vertical tab, form feed, carriage return; ``\z``,
 not ``$``, which Java lets match before a final line terminator), or one of the marks
 DuckDB's cast looks for. Checked against DuckDB's own cast by a test."""
@@ -165,7 +167,7 @@ LEG_REWRITES: Final = (
 def _text(value: exp.Expr) -> exp.Expr:
     """DuckDB's text of one VARCHAR field inside a struct (see :data:`QUOTED_WHEN`)."""
     quoted = exp.or_(
-        exp.RegexpLike(this=value.copy(), expression=exp.Literal.string(QUOTED_WHEN)),
+        _carry(exp.RegexpLike(this=value.copy(), expression=exp.Literal.string(QUOTED_WHEN))),
         exp.Lower(this=value.copy()).eq(exp.Literal.string("null")),
     )
     escaped = exp.func(
@@ -182,6 +184,20 @@ def _text(value: exp.Expr) -> exp.Expr:
         .when(quoted, exp.Concat(expressions=[quote, escaped, quote.copy()]))
         .else_(value.copy())
     )
+
+
+def list_text(values: exp.Expr) -> exp.Expr:
+    """DuckDB's ``CAST(l AS VARCHAR)`` of a list of text ``l`` (``[a, 'b,c', NULL]``: each
+    element quoted as a struct's text field is), NULL for a NULL list."""
+    element = exp.to_identifier("__t")
+    each = exp.Transform(
+        this=values.copy(),
+        expression=_carry(exp.Lambda(this=_text(exp.column(element)), expressions=[element])),
+    )
+    joined = exp.ArrayToString(this=_carry(each), expression=exp.Literal.string(", "))
+    text = exp.Concat(expressions=[exp.Literal.string("["), joined, exp.Literal.string("]")])
+    missing = exp.Is(this=values.copy(), expression=exp.Null())
+    return exp.Case().when(missing, exp.null()).else_(text)
 
 
 def _leg_text() -> exp.Expr:

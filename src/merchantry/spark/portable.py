@@ -45,6 +45,7 @@ import sqlglot.expressions as exp
 from sqlglot.expressions.builders import apply_index_offset
 
 from merchantry.kit.errors import MerchantryError
+from merchantry.spark.ingest_sql import INGEST_REWRITES, printf_problems, uncarried_regexes
 from merchantry.spark.legs import CARRIED, LEG_REWRITES
 
 READ: Final = "duckdb"
@@ -664,6 +665,7 @@ def _unpivot_by_name(pivot: exp.Pivot) -> exp.Expr | None:
 Rewrite = Callable[[exp.Expr], exp.Expr]
 
 REWRITES: Final[tuple[Rewrite, ...]] = (
+    *INGEST_REWRITES,
     *LEG_REWRITES,
     unpivot_union_by_name,
     date_series_values,
@@ -829,14 +831,35 @@ def _exploded_literals(node: exp.Expr) -> bool:
     )
 
 
+NAMED_ELSEWHERE: Final = frozenset(
+    {"printf", "regexp_matches", "regexp_full_match", "regexp_extract"}
+)
+"""Functions a more precise check names when they are left uncarried."""
+
+
 def refuse_unknown_functions(tree: exp.Expr) -> list[Problem]:
     """A function sqlglot does not know (a macro, a UDF, a DuckDB-only function) is
-    written through unchanged: refuse it rather than hope Spark means the same."""
+    written through unchanged: refuse it rather than hope Spark means the same.
+    (Regular expressions and ``printf`` the rewrites could not carry are named by
+    :func:`refuse_regexes` and :func:`refuse_formats`.)"""
     return [
         Problem(f"function {node.name}", "sqlglot has no translation for it", _where(node))
         for node in tree.find_all(exp.Anonymous)
-        if not node.meta.get(CARRIED)
+        if not node.meta.get(CARRIED) and node.name.lower() not in NAMED_ELSEWHERE
     ]
+
+
+def refuse_regexes(tree: exp.Expr) -> list[Problem]:
+    """A regular expression outside the subset Java and RE2 read alike
+    (:mod:`merchantry.spark.regex`), named with the construct."""
+    return [
+        Problem("regular expression", why, _where(node)) for node, why in uncarried_regexes(tree)
+    ]
+
+
+def refuse_formats(tree: exp.Expr) -> list[Problem]:
+    """A ``printf`` whose format Java's ``Formatter`` would write otherwise."""
+    return [Problem("printf", why, _where(node)) for node, why in printf_problems(tree)]
 
 
 def refuse_date_diff_units(tree: exp.Expr) -> list[Problem]:
@@ -933,6 +956,8 @@ Check = Callable[[exp.Expr], list[Problem]]
 CHECKS: Final[tuple[Check, ...]] = (
     refuse_asof,
     refuse_unknown_functions,
+    refuse_regexes,
+    refuse_formats,
     refuse_nodes,
     refuse_date_diff_units,
     refuse_series,

@@ -42,14 +42,19 @@ def export(con: duckdb.DuckDBPyConnection, tables: Iterable[str], root: Path) ->
     """Write each warehouse table to ``root/<table>.parquet`` (replacing it)."""
     root.mkdir(parents=True, exist_ok=True)
     for table in tables:
-        target = root / f"{table}.parquet"
-        copy = exp.Copy(
-            this=exp.select(exp.Star()).from_(exp.to_table(table)).subquery(),
-            kind=False,
-            files=[exp.Literal.string(str(target))],
-            params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("parquet"))],
-        )
-        con.execute(to_sql(copy))
+        export_as(con, table, root / f"{table}.parquet")
+
+
+def export_as(con: duckdb.DuckDBPyConnection, table: str, target: Path) -> None:
+    """Write one table (a temp table too) to the Parquet file ``target`` (replacing it)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    copy = exp.Copy(
+        this=exp.select(exp.Star()).from_(exp.to_table(table)).subquery(),
+        kind=False,
+        files=[exp.Literal.string(str(target))],
+        params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("parquet"))],
+    )
+    con.execute(to_sql(copy))
 
 
 def register(spark: SparkSession, root: str | Path, tables: Sequence[str]) -> None:
