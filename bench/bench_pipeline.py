@@ -448,13 +448,18 @@ def main(argv: list[str] | None = None) -> None:
             extra = (str(shops),) if name == "generate" else ()
             result = spawn(args, name, *extra)
             result["load_after"] = os.getloadavg()
+            done[name] = result  # kept even when its baseline does not finish
+            results_file.write_text(json.dumps(record, indent=1, default=str))
             kind = name.split(":", 1)[0]
             if kind in BASELINES and not args.no_baseline:
                 rows = str(result["rows_out"])
-                base = spawn(args, f"base:{kind}", rows)
-                result["baseline"] = base
-            done[name] = result
-            results_file.write_text(json.dumps(record, indent=1, default=str))
+                console.print(
+                    f"  {name}: {result['wall']:.1f} s wall, {result['cpu']:.1f} s CPU; "
+                    "its baseline …",
+                    highlight=False,
+                )
+                result["baseline"] = spawn(args, f"base:{kind}", rows)
+                results_file.write_text(json.dumps(record, indent=1, default=str))
             base_note = ""
             if "baseline" in result:
                 b = result["baseline"]
