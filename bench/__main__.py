@@ -32,6 +32,7 @@ SUITE: Final[dict[str, tuple[str, ...]]] = {
     "bench_rings": ("--buyers", "200000", "--rings", "500", "--links", "800000"),
     "bench_service": ("--shops", "200", "--days", "30", "--requests", "2000", "--seconds", "20"),
     "bench_spark": ("--orders", "200000", "--db", "/tmp/bench_suite_spark.duckdb"),
+    "bench_pipeline": ("--orders", "100000", "--scratch", "/tmp/bench_suite_pipeline"),
 }
 """Every bench of ``make bench`` and its arguments there (one line each; keep them modest)."""
 
