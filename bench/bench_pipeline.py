@@ -220,17 +220,6 @@ def baseline_ingest(data: Path, scratch: Path) -> dict[str, Any]:
     return {"wall": wall, "cpu": cpu, "rows": rows}
 
 
-SCORE_SCOPE: Final = """
-CREATE OR REPLACE TEMP TABLE _sc_shopfacts AS
-SELECT shop_id, shop_id AS shop_shop_id, 48 AS pickup_deadline_hours,
-       48 AS qic_pickup_deadline_hours
-FROM shops
-"""
-"""Every shop in scope, with the columns the stage's event statements read from its shop facts
-(``bench_scores``' own scope statement predates the pickup deadlines; the hours are
-douyin-score-2026-07's 48, a constant here instead of the rulebook's lookup)."""
-
-
 def baseline_score(db: Path, first: date, last: date) -> dict[str, Any]:
     """``bench_scores``' raw aggregation over the same warehouse and dates (temp tables only)."""
     from bench.bench_scores import SINCE_DAYS, WINDOW_SQL
@@ -240,7 +229,7 @@ def baseline_score(db: Path, first: date, last: date) -> dict[str, Any]:
     from merchantry.store.warehouse import connect
 
     con = connect(db, read_only=True)
-    _, pickup, window = WINDOW_SQL.split(";\n", 2)
+    scope, pickup, window = WINDOW_SQL.split(";\n", 2)
     params = {
         **PARAMETER_DEFAULTS,
         "low_price_max_fen": 100,  # douyin-score-2026-07's value
@@ -250,7 +239,7 @@ def baseline_score(db: Path, first: date, last: date) -> dict[str, Any]:
         "first": first,
     }
     began, cpu = time.perf_counter(), _cpu()
-    for sql in (SCORE_SCOPE, ORDERS_SQL, pickup, CONTRIBUTIONS_SQL, window):
+    for sql in (scope, ORDERS_SQL, pickup, CONTRIBUTIONS_SQL, window):
         run_sql(con, sql, params)
     wall, cpu = time.perf_counter() - began, _cpu() - cpu
     rows = _count(con, "SELECT count(*) FROM baseline")

@@ -135,7 +135,10 @@ DROP TABLE j; DROP TABLE o;
 """
 
 WINDOW_SQL: Final = """
-CREATE OR REPLACE TEMP TABLE _sc_shopfacts AS SELECT shop_id FROM shops;
+CREATE OR REPLACE TEMP TABLE _sc_shopfacts AS
+SELECT shop_id, shop_id AS shop_shop_id, 48 AS pickup_deadline_hours,
+       48 AS qic_pickup_deadline_hours
+FROM shops;
 CREATE OR REPLACE TEMP TABLE _sc_pickup AS
 SELECT order_id,
   CASE WHEN fraud_at IS NOT NULL THEN 5000
@@ -153,8 +156,10 @@ FROM _sc_contrib AS c
 JOIN d ON d.day > greatest(c.b, coalesce(c.k, c.b)) AND d.day <= c.b + 30
 GROUP BY ALL
 """
-"""The window aggregation of the fair baseline (after the scope; ``ORDERS_SQL`` runs between
-its first statement and the pickup scores, ``CONTRIBUTIONS_SQL`` after them)."""
+"""The window aggregation of the fair baseline (after the scope, which carries the shop facts
+the stage's event statements read, the pickup deadlines as douyin-score-2026-07's 48 hours;
+``ORDERS_SQL`` runs between its first statement and the pickup scores, ``CONTRIBUTIONS_SQL``
+after them)."""
 
 SINCE_DAYS: Final = 30 + 90
 """How far before the first date the baseline reads orders: the stage's window plus its
