@@ -114,3 +114,34 @@ def test_check_close_passes_a_sound_close(con: duckdb.DuckDBPyConnection) -> Non
     summary = close(con, *MARCH)
     assert check_close(con, summary.close_key) == []
     assert counts(con)[0] > 0
+
+
+def test_a_fee_line_stored_twice_stops_the_close(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``fee_lines``' key is (rulebook, order, kind). The sale reads each kind's line by a
+    join on that key, so a line stored twice gives two sales for one order, which the
+    stage's duplicate check refuses: the close posts nothing rather than a fee charged
+    twice (or, as before, summed)."""
+    real_stage = close_module.stage_order_events
+
+    def stage_with_a_doubled_line(
+        c: duckdb.DuckDBPyConnection, rulebook: str, start: date, end: date
+    ) -> None:
+        c.execute(
+            "INSERT INTO fee_lines SELECT * FROM fee_lines"
+            " WHERE order_id = 'O1' AND fee_kind = 'technical_service_fee'"
+        )
+        real_stage(c, rulebook, start, end)
+
+    monkeypatch.setattr(close_module, "stage_order_events", stage_with_a_doubled_line)
+
+    with pytest.raises(IntegrityError, match="two entries for one event"):
+        close(con, *MARCH)
+
+    assert counts(con)[:2] == (0, 0)
+    doubled = con.execute(
+        "SELECT count(*) FROM fee_lines"
+        " WHERE order_id = 'O1' AND fee_kind = 'technical_service_fee'"
+    ).fetchone()
+    assert doubled == (1,)  # the planted copy went with the rolled-back close
