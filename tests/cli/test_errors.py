@@ -333,6 +333,9 @@ def test_ctrl_c_prints_one_line_and_exits_130(tmp_path: Path):
         stderr=subprocess.PIPE,
         env=env,
         text=True,
+        # as from a terminal: a pytest-xdist worker ignores SIGINT, and a child inherits that
+        # (Python keeps an inherited SIG_IGN, as Unix programs do), which lost the signal in CI
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while not (tmp_path / "g").exists() and time.monotonic() < deadline:
