@@ -345,10 +345,9 @@ def test_ctrl_c_prints_one_line_and_exits_130(tmp_path: Path):
     # A child that ignored the signal would go on generating (minutes of CPU at this size);
     # one that obeys it stops within a second or two of CPU. On a machine shared by many
     # jobs that second can take a long wall time, so the child's own CPU is what is judged.
-    # Known bug, not yet found: in about one fresh-clone run in three the first SIGINT,
-    # sent half a second into the generation, is lost and the child goes on. A second one
-    # is then sent; the test still fails when that is lost too, and reports a skip naming
-    # the bug when only the first was.
+    # Should the first SIGINT be lost, a second one is sent: the test fails when that is
+    # lost too, and reports a skip when only the first was (not seen since the child's
+    # SIGINT is set to its default above).
     out = err = ""
     signals = 0
     while signals < 2 and not out and not err:
@@ -380,7 +379,7 @@ def test_ctrl_c_prints_one_line_and_exits_130(tmp_path: Path):
     assert len(lines) == 1, err
     assert lines[0].startswith("interrupted")
     if signals > 1:
-        pytest.skip("known bug: the generation's first SIGINT was lost; the second stopped it")
+        pytest.skip("the generation's first SIGINT was lost; the second stopped it")
 
 
 def test_ctrl_c_while_the_commands_load_is_one_line_too():
