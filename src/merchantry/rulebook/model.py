@@ -46,8 +46,10 @@ class Rule:
     provenance: Provenance
     origin: str
     """Rulebook that defined this version of the rule."""
-    source_file: str
-    line: int
+    source_file: str = field(repr=False)
+    """Where the rule was read (for messages): not part of the rule's content, so a
+    rulebook moved to another folder has the same ``repr`` (the close's digest reads it)."""
+    line: int = field(repr=False)
     condition: exp.Expr = field(compare=False, repr=False)
     """Checked condition tree (before rewriting onto the fact relation)."""
 
@@ -69,7 +71,9 @@ class Rulebook:
 
     name: str
     title: str
-    source_file: str
+    source_file: str = field(repr=False)
+    """Where the rulebook was read: kept out of ``repr``, which the close marks and the
+    stage digests hash, so moving an install does not make every mark stale."""
     effective_from: date
     effective_to: date | None
     lineage: tuple[str, ...]
