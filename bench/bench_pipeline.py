@@ -222,27 +222,13 @@ def baseline_ingest(data: Path, scratch: Path) -> dict[str, Any]:
 
 def baseline_score(db: Path, first: date, last: date) -> dict[str, Any]:
     """``bench_scores``' raw aggregation over the same warehouse and dates (temp tables only)."""
-    from bench.bench_scores import SINCE_DAYS, WINDOW_SQL
-    from merchantry.scoring.indicators import CONTRIBUTIONS_SQL, ORDERS_SQL, constant_parameters
-    from merchantry.scoring.inputs import PARAMETER_DEFAULTS
-    from merchantry.store.sql import run_sql
+    from bench.bench_scores import run_baseline
     from merchantry.store.warehouse import connect
 
     con = connect(db, read_only=True)
-    scope, pickup, window = WINDOW_SQL.split(";\n", 2)
-    params = {
-        **PARAMETER_DEFAULTS,
-        "low_price_max_fen": 100,  # douyin-score-2026-07's value
-        **constant_parameters(),
-        "since": first - timedelta(days=SINCE_DAYS),
-        "last": last,
-        "first": first,
-    }
     began, cpu = time.perf_counter(), _cpu()
-    for sql in (scope, ORDERS_SQL, pickup, CONTRIBUTIONS_SQL, window):
-        run_sql(con, sql, params)
+    rows = run_baseline(con, first, last)
     wall, cpu = time.perf_counter() - began, _cpu() - cpu
-    rows = _count(con, "SELECT count(*) FROM baseline")
     con.close()
     return {"wall": wall, "cpu": cpu, "rows": rows}
 

@@ -225,26 +225,34 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _baseline(db: str) -> tuple[float, float, int]:
+def run_baseline(con: duckdb.DuckDBPyConnection, first: date, last: date) -> int:
+    """The raw indicator aggregation of ``first``..``last`` (the score stage's own order and
+    contribution SQL, then one window aggregate per shop and day) into temp table
+    ``baseline``; returns its rows. The baseline of this bench and of ``bench_pipeline``."""
     from merchantry.scoring.indicators import CONTRIBUTIONS_SQL, ORDERS_SQL, constant_parameters
     from merchantry.scoring.inputs import PARAMETER_DEFAULTS
     from merchantry.store.sql import run_sql
 
-    con = _connect(db)
     scope, pickup, window = WINDOW_SQL.split(";\n", 2)
     params = {
         **PARAMETER_DEFAULTS,
         "low_price_max_fen": 100,  # douyin-score-2026-07's value
         **constant_parameters(),
-        "since": FIRST - timedelta(days=SINCE_DAYS),
-        "last": LAST,
-        "first": FIRST,
+        "since": first - timedelta(days=SINCE_DAYS),
+        "last": last,
+        "first": first,
     }
-    began = time.perf_counter()
     for sql in (scope, ORDERS_SQL, pickup, CONTRIBUTIONS_SQL, window):
         run_sql(con, sql, params)
     rows = con.execute("SELECT count(*) FROM baseline").fetchone()
-    return time.perf_counter() - began, _peak_mb(), int(rows[0]) if rows else 0
+    return int(rows[0]) if rows else 0
+
+
+def _baseline(db: str) -> tuple[float, float, int]:
+    con = _connect(db)
+    began = time.perf_counter()
+    rows = run_baseline(con, FIRST, LAST)
+    return time.perf_counter() - began, _peak_mb(), rows
 
 
 def _old_baseline(db: str) -> tuple[float, float, int]:
