@@ -21,9 +21,9 @@ import sqlglot.expressions as exp
 
 from merchantry.ingest import ingest_dir
 from merchantry.rulebook.columns import INSTANT_REFUND_MINUTES, SCORE_SERIES_SQL
-from merchantry.rulebook.facts import FACT_SQL, fact_relation, score_selects
+from merchantry.rulebook.facts import FACT_SQL, fact_relation, fact_sql, score_selects
 from merchantry.scoring import score_shops
-from merchantry.store.sql import fill_sql, lit, parse
+from merchantry.store.sql import fill_sql, lit, parse, to_sql
 from merchantry.store.warehouse import connect
 from merchantry.synth import DEFAULT_START, generate
 
@@ -158,3 +158,84 @@ def test_restricted_fact_relation_equals_the_plain_one_restricted(
     in_period = counted.fetchone()
     touched = market.execute("SELECT count(*) FROM touched").fetchone()
     assert in_period == touched
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [(0, 3), (3, 10), (6, 6), (9, DAYS - 1)],
+    ids=["before-scores", "across", "one-scored-day", "after"],
+)
+def test_restricted_form_joins_the_scores_of_its_keys_as_the_plain_one(
+    market: duckdb.DuckDBPyConnection, first: int, last: int
+) -> None:
+    """The restricted form reads the score series through the distinct (shop, payment
+    day) keys of its orders: the same rows, scored or not, before and after the first
+    score, for both platforms."""
+    market.execute(
+        "CREATE OR REPLACE TABLE touched AS"
+        " SELECT order_id FROM orders WHERE hash(order_id) % 3 <> 0"
+    )
+    only = fact_relation(only=exp.select("order_id").from_("touched")).sql(dialect="duckdb")
+    start, end = DEFAULT_START + timedelta(days=first), DEFAULT_START + timedelta(days=last)
+    assert differences(market, only, plain(ONLY), start, end) == 0
+    if first >= 4:
+        row = market.execute(
+            "SELECT count(*) FILTER (WHERE shop_experience_score IS NOT NULL),"
+            " count(*) FILTER (WHERE shop_taobao_score IS NOT NULL) FROM fa"
+        ).fetchone()
+        assert row is not None
+        assert row[0] > 0, "no scored order: the join is untested"
+
+
+def test_restricted_form_sorts_keys_not_orders() -> None:
+    """The ASOF join of the restricted form (the daily close's ``ledger_facts``) has the
+    distinct (shop, payment day) keys on its left, never ``orders``: it used to sort every
+    touched order with every joined column, even with an empty score series."""
+    tree = fact_sql(exp.select("order_id").from_("touched"))
+    asof = [j for j in tree.find_all(exp.Join) if "ASOF" in str(j.args.get("method") or "")]
+    lefts = set()
+    for join in asof:
+        select = join.parent
+        assert isinstance(select, exp.Select)
+        lefts.add(select.args["from_"].this.alias_or_name)
+    assert lefts == {"k", "d"}  # the keys; ``d`` is the series' own (its dates)
+    assert "score_keys" in {cte.alias for cte in tree.ctes}
+
+
+PRUNED = [
+    ("shop_shop_id", "order_paid_date", "category_industry"),
+    ("order_order_id", "shop_experience_score", "shop_taobao_score"),
+    ("order_order_id", "order_refunded_fen", "order_is_instant_refund", "shop_age_days"),
+    ("order_order_id", "creator_tier", "order_colonel_rate_bp", "category_after_sales_days"),
+]
+
+
+@pytest.mark.parametrize("columns", PRUNED, ids=["category", "scores", "refunds", "creator"])
+@pytest.mark.parametrize("restricted", [False, True], ids=["period", "only"])
+def test_pruned_relation_is_the_projection_of_the_whole(
+    market: duckdb.DuckDBPyConnection, columns: tuple[str, ...], restricted: bool
+) -> None:
+    """``fact_sql(columns=…)`` gives the whole relation's rows cut to those columns, with
+    the joins they do not need left out."""
+    market.execute(
+        "CREATE OR REPLACE TABLE touched AS"
+        " SELECT order_id FROM orders WHERE hash(order_id) % 4 <> 0"
+    )
+    only = exp.select("order_id").from_("touched") if restricted else None
+    whole = fact_sql(only)
+    names = [e.alias_or_name for e in whole.expressions if e.alias_or_name in columns]
+    pruned = fact_sql(only, columns=columns)
+    assert [e.alias_or_name for e in pruned.expressions] == names  # the relation's order
+    cut = f"SELECT {', '.join(names)} FROM ({to_sql(whole)})"
+    start, end = DEFAULT_START + timedelta(days=2), DEFAULT_START + timedelta(days=9)
+    assert differences(market, to_sql(pruned), cut, start, end) == 0
+
+
+def test_pruned_relation_reads_only_the_tables_its_columns_need() -> None:
+    tables = {t.name for t in fact_sql(columns=PRUNED[0]).find_all(exp.Table)}
+    assert tables == {"orders", "products", "categories"}
+    scores = {t.name for t in fact_sql(columns=PRUNED[1]).find_all(exp.Table)}
+    assert "shop_scores" in scores
+    assert not scores & {"after_sales", "products", "creators"}
+    with pytest.raises(ValueError, match="gmv_fen"):
+        fact_sql(columns=("order_order_id", "gmv_fen"))

@@ -29,6 +29,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Final
 
@@ -36,7 +37,7 @@ import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.kit.money import apply_rate_sql
-from merchantry.ledger.facts import SHOP_FACTS, RuleSet, col, select_rules
+from merchantry.ledger.facts import SHOP_FACTS, F, RuleSet, col, select_rules
 from merchantry.ledger.journal import (
     CloseRef,
     PostResult,
@@ -45,7 +46,7 @@ from merchantry.ledger.journal import (
     run_sql,
     start_stage,
 )
-from merchantry.rulebook.facts import FACT_SQL
+from merchantry.rulebook.facts import fact_sql
 from merchantry.rulebook.model import Rule, Rulebook
 from merchantry.store.sql import create_temp_as, fill_sql
 
@@ -116,8 +117,19 @@ FROM topups AS t
 WHERE t.topup_fen > 0
 """
 
-EXPERIENCE_FACTS: Final = create_temp_as("ledger_experience_facts", FACT_SQL)
-"""Order facts for the experience-deposit rules (``$start``..``$end``, payment dates)."""
+EXPERIENCE_KEYS: Final = ("shop_shop_id", "order_paid_date")
+"""Fact columns every experience-deposit match carries besides the ones its rules read."""
+
+
+def experience_facts_sql(read: Iterable[str]) -> str:
+    """``ledger_experience_facts``: the order facts of ``$start``..``$end`` (payment dates)
+    with only :data:`EXPERIENCE_KEYS` and the columns the experience rules ``read``, so only
+    the joins those columns need (:func:`merchantry.rulebook.facts.fact_sql`): the rules of
+    the shipped rulebooks read the order's category, so the relation is the window's
+    orders and their categories, not every fact join (refunds, scores, creators …) over
+    ``clean_days`` of history on every day closed."""
+    return create_temp_as("ledger_experience_facts", fact_sql(columns=[*EXPERIENCE_KEYS, *read]))
+
 
 ADVANCES: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_advances AS
@@ -273,17 +285,17 @@ def _experience_orders(
         )
         return []
     back = max(r.effect.int("clean_days") for r in rules.rules)
-    run_sql(con, EXPERIENCE_FACTS, {"start": start - timedelta(days=back), "end": end})
+    values = (
+        ("amount_fen", rules.int_field("amount_fen")),
+        ("clean_days", rules.int_field("clean_days")),
+        ("rule_id", rules.rule_id()),
+    )
+    read = sorted({c.name for _, v in values for c in v.find_all(exp.Column) if c.table == F})
+    facts = experience_facts_sql(read)
+    run_sql(con, facts, {"start": start - timedelta(days=back), "end": end})
     con.execute(
         select_rules(
-            "ledger_experience_facts",
-            ("shop_shop_id", "order_paid_date"),
-            (
-                ("amount_fen", rules.int_field("amount_fen")),
-                ("clean_days", rules.int_field("clean_days")),
-                ("rule_id", rules.rule_id()),
-            ),
-            "ledger_experience_matches",
+            "ledger_experience_facts", EXPERIENCE_KEYS, values, "ledger_experience_matches"
         )
     )
     con.execute(

@@ -18,7 +18,7 @@ fixed text (ours, not user input) with the named parameters ``$start`` and ``$en
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, timedelta
 from typing import Final
 
@@ -151,9 +151,46 @@ WHERE p_period AND p_only
 """
 
 
-def fact_sql(only: exp.Query | None = None) -> exp.Query:
-    """The fact relation as a tree; with ``only`` (a query of ``order_id``), just those orders
-    of the period (the daily close's touched orders), in every scan of ``orders``."""
+_KEYED_SCORES: Final = """
+WITH score_keys AS (
+  SELECT DISTINCT o.shop_id, CAST(o.paid_at AS DATE) AS paid_date
+  FROM p_orders AS o
+  WHERE p_period AND p_only
+), scores AS (
+  SELECT k.shop_id, k.paid_date, p_score_fields
+  FROM score_keys AS k
+  ASOF LEFT JOIN p_score_series AS sc
+    ON sc.shop_id = k.shop_id AND k.paid_date >= sc.score_date
+)
+SELECT 1
+"""
+"""The score series as of each (shop, payment day) of the period's orders: the ASOF join
+runs on these distinct keys, not on the orders (see :func:`fact_sql`)."""
+
+_KEYED_JOIN: Final = (
+    "SELECT 1 FROM o LEFT JOIN scores AS sc"
+    " ON sc.shop_id = o.shop_id AND sc.paid_date = CAST(o.paid_at AS DATE)"
+)
+
+
+def fact_sql(only: exp.Query | None = None, columns: Collection[str] | None = None) -> exp.Query:
+    """The fact relation as a tree.
+
+    With ``only`` (a query of ``order_id``), just those orders of the period (the daily
+    close's touched orders), in every scan of ``orders``; the orders are cut to ``only``
+    before any join, and the score series is ASOF-joined to the distinct (shop, payment
+    day) keys of those orders, then hash-joined back: the same rows as the ASOF join on
+    the orders, without sorting every order with every joined column (a cost that stays
+    even with an empty series). The whole-period form (:data:`FACT_SQL`, the fee stage's)
+    keeps the ASOF join on the orders: its sort lays the rows out by shop, which the fee
+    steps above read faster when ``orders`` is not stored in payment order
+    (``docs/performance.md``, round of 2026-12-02 afternoon).
+
+    With ``columns`` (fact column names), only those columns, and only the joins and
+    CTEs they need: every join of the relation is a LEFT join, so leaving one out keeps
+    every order (a right side with a repeated key would repeat rows that are equal on the
+    columns kept; the callers only take maxima, minima and distinct values of them).
+    """
     only_term: exp.Expr = (
         exp.true() if only is None else exp.column("order_id", table="o").isin(query=only)
     )
@@ -172,13 +209,72 @@ def fact_sql(only: exp.Query | None = None) -> exp.Query:
     if not isinstance(tree, exp.Query):
         raise TypeError("the fact template must be a query")
     if only is not None:
-        # the orders cut to ``only`` before any join: the ASOF join to the score series
-        # (and every other) then sees just those orders, not the whole history the
-        # period's bound lets through (the WHERE keeps the same term: same rows)
-        source = tree.args["from_"].this
+        # the orders cut to ``only`` before any join: the joins then see just those
+        # orders, not the whole history the period's bound lets through (the WHERE keeps
+        # the same term: same rows)
         kept = exp.select("*").from_("orders").where(exp.column("order_id").isin(query=only.copy()))
-        source.replace(exp.Subquery(this=kept, alias=exp.TableAlias(this=exp.to_identifier("o"))))
+        cut = exp.Subquery(this=kept, alias=exp.TableAlias(this=exp.to_identifier("o")))
+        tree.args["from_"].this.replace(cut)
+        _key_the_scores(tree, cut, only_term)
+    if columns is not None:
+        _prune(tree, columns)
     return tree
+
+
+def _key_the_scores(tree: exp.Query, orders: exp.Expr, only_term: exp.Expr) -> None:
+    """Replace the ASOF join of the orders to the score series (alias ``sc``) by a LEFT
+    join to the series as of each distinct (shop, payment day) key (:data:`_KEYED_SCORES`)."""
+    keyed = fill(
+        _KEYED_SCORES,
+        p_orders=orders.this.copy(),
+        p_period=parse(PERIOD),
+        p_only=only_term.copy(),
+        p_score_series=parse(SCORE_SERIES_SQL),
+        p_score_fields=[exp.column(c.field, table=SCORE_ALIAS) for c in SCORE_COLUMNS],
+    )
+    if not isinstance(keyed, exp.Query):
+        raise TypeError("the keyed score template must be a query")
+    with_ = tree.args["with_"]
+    for cte in keyed.ctes:
+        with_.append("expressions", cte.copy())
+    scored = next(j for j in tree.args["joins"] if j.alias_or_name == SCORE_ALIAS)
+    scored.replace(parse(_KEYED_JOIN).args["joins"][0])
+
+
+def _prune(tree: exp.Query, columns: Collection[str]) -> None:
+    """Keep the select items named in ``columns``, then drop every join and CTE nothing
+    kept reads (to a fixed point: a join read only by a dropped join's ``ON`` goes too)."""
+    wanted = set(columns)
+    items = [e for e in tree.expressions if e.alias_or_name in wanted]
+    unknown = wanted - {e.alias_or_name for e in items}
+    if unknown:
+        raise ValueError(f"not fact columns: {sorted(unknown)}")
+    tree.set("expressions", items)
+    joins: list[exp.Join] = list(tree.args.get("joins") or [])
+    read = {c.table for e in [*items, tree.args.get("where")] if e for c in e.find_all(exp.Column)}
+    while True:
+        more = {
+            c.table
+            for j in joins
+            if j.alias_or_name in read
+            for c in j.args["on"].find_all(exp.Column)
+        }
+        if more <= read:
+            break
+        read |= more
+    tree.set("joins", [j for j in joins if j.alias_or_name in read])
+    with_ = tree.args.get("with_")
+    while with_ is not None:
+        names = {t.name for t in tree.find_all(exp.Table)}
+        ctes = list(with_.expressions)
+        unused = [c for c in ctes if c.alias not in names]  # none of them is recursive
+        if not unused:
+            break
+        for cte in unused:
+            cte.pop()
+        if not with_.expressions:
+            with_.pop()
+            with_ = None
 
 
 FACT_SQL: Final = to_sql(fact_sql())
