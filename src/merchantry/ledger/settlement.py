@@ -33,10 +33,10 @@ import sqlglot.expressions as exp
 
 from merchantry.kit.businessdays import add_business_days_sql
 from merchantry.kit.money import apply_rate_sql
-from merchantry.ledger.facts import ORDER_FACTS, RuleSet, select_rules
+from merchantry.ledger.facts import F, RuleSet, select_rules
 from merchantry.ledger.journal import namespace, run_sql
 from merchantry.model.outputs import ORDER_PAYOUTS
-from merchantry.rulebook.facts import fact_relation
+from merchantry.rulebook.facts import fact_sql
 from merchantry.rulebook.model import Rulebook
 from merchantry.store.sql import col as sql_col
 from merchantry.store.sql import create_temp_as, fill_sql, parse, table
@@ -259,24 +259,10 @@ after ``end``), not cast to dates, so DuckDB can skip row groups of tables appen
 day."""
 
 
-def touched_facts_sql() -> str:
-    """:data:`ORDER_FACTS` for the orders of ``ledger_touched`` only (the daily close)."""
-    tree = fact_relation(only=exp.select("order_id").from_("ledger_touched"))
-    create = exp.Create(
-        this=exp.to_table("ledger_facts"),
-        kind="TABLE",
-        expression=tree,
-        replace=True,
-        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
-    )
-    return create.sql(dialect="duckdb")
-
-
-def select_order_rules(
-    con: duckdb.DuckDBPyConnection, book: Rulebook, target: str = "ledger_order_rules"
-) -> None:
-    """Temp table ``target``: for every order of ``ledger_facts``, the chosen settlement,
-    auto-confirm, commission-settlement and compensation-reduction numbers and rule ids."""
+def order_rule_values(book: Rulebook) -> tuple[tuple[str, exp.Expr], ...]:
+    """Each column of ``ledger_order_rules`` and its value over the fact relation (alias
+    ``f``): the chosen settlement, auto-confirm, commission-settlement, compensation-reduction,
+    reserve, installation-hold and delay numbers and rule ids."""
     settle = RuleSet.of(book, "settlement_days")
     auto = RuleSet.of(book, "auto_confirm_days")
     commission = RuleSet.of(book, "commission_settlement_days")
@@ -284,30 +270,61 @@ def select_order_rules(
     reserve = RuleSet.of(book, "commission_reserve")
     install = RuleSet.of(book, "installation_hold")
     delay = RuleSet.of(book, "settlement_delay")
-    con.execute(
-        select_rules(
-            "ledger_facts",
-            ("order_order_id",),
-            (
-                ("settle_days", settle.int_field("days")),
-                ("settle_rule", settle.rule_id()),
-                ("auto_days", auto.int_field("days")),
-                ("auto_rule", auto.rule_id()),
-                ("comm_days", commission.int_field("days")),
-                ("comm_rule", commission.rule_id()),
-                ("comp_share_bp", reduction.int_field("share_bp")),
-                ("comp_rule", reduction.rule_id()),
-                ("reserve_bp", reserve.int_field("share_bp")),
-                ("reserve_rule", reserve.rule_id()),
-                ("inst_bp", install.int_field("settle_share_bp")),
-                ("inst_rule", install.rule_id()),
-                ("delay_days", delay.int_field("business_days")),
-                ("delay_weekdays", delay.int_field("weekdays_only")),
-                ("delay_rule", delay.rule_id()),
-            ),
-            target,
-        )
+    return (
+        ("settle_days", settle.int_field("days")),
+        ("settle_rule", settle.rule_id()),
+        ("auto_days", auto.int_field("days")),
+        ("auto_rule", auto.rule_id()),
+        ("comm_days", commission.int_field("days")),
+        ("comm_rule", commission.rule_id()),
+        ("comp_share_bp", reduction.int_field("share_bp")),
+        ("comp_rule", reduction.rule_id()),
+        ("reserve_bp", reserve.int_field("share_bp")),
+        ("reserve_rule", reserve.rule_id()),
+        ("inst_bp", install.int_field("settle_share_bp")),
+        ("inst_rule", install.rule_id()),
+        ("delay_days", delay.int_field("business_days")),
+        ("delay_weekdays", delay.int_field("weekdays_only")),
+        ("delay_rule", delay.rule_id()),
     )
+
+
+def _fact_reads(tree: exp.Expr, alias: str) -> set[str]:
+    return {c.name for c in tree.find_all(exp.Column) if c.table == alias}
+
+
+def ledger_fact_columns(book: Rulebook) -> list[str]:
+    """The fact columns the close reads from ``ledger_facts``: those :data:`SCHEDULE` reads
+    (as ``f.…``) and those the rulebook's order rules read (:func:`order_rule_values`).
+    Computed from the statements and the compiled rules, so a rule on any fact column
+    still finds it."""
+    read = _fact_reads(parse(schedule_sql()), "f")
+    for _, value in order_rule_values(book):
+        read |= _fact_reads(value, F)
+    return sorted(read | {"order_order_id"})
+
+
+def ledger_facts_sql(book: Rulebook, *, touched: bool = False) -> str:
+    """``ledger_facts`` for the close: the fact relation with only
+    :func:`ledger_fact_columns` (and only the joins they need; the whole relation has 54
+    columns, of which the shipped rulebooks' close reads about ten, and it is the close's
+    largest temporary table: one row per order paid up to the period's end); with
+    ``touched``, for the orders of ``ledger_touched`` only (the daily close)."""
+    only = exp.select("order_id").from_("ledger_touched") if touched else None
+    tree = fact_sql(only, columns=ledger_fact_columns(book))
+    return create_temp_as("ledger_facts", tree)
+
+
+def touched_facts_sql(book: Rulebook) -> str:
+    """:func:`ledger_facts_sql` for the orders of ``ledger_touched`` only (the daily close)."""
+    return ledger_facts_sql(book, touched=True)
+
+
+def select_order_rules(
+    con: duckdb.DuckDBPyConnection, book: Rulebook, target: str = "ledger_order_rules"
+) -> None:
+    """Temp table ``target``: for every order of ``ledger_facts``, :func:`order_rule_values`."""
+    con.execute(select_rules("ledger_facts", ("order_order_id",), order_rule_values(book), target))
 
 
 def build_schedule(
@@ -326,9 +343,9 @@ def build_schedule(
     """
     if touched_from is not None:
         run_sql(con, TOUCHED, {"start": touched_from, "end": end, "rulebook": book.name})
-        run_sql(con, touched_facts_sql(), {"start": since, "end": end})
+        run_sql(con, touched_facts_sql(book), {"start": since, "end": end})
     else:
-        run_sql(con, ORDER_FACTS, {"start": since, "end": end})
+        run_sql(con, ledger_facts_sql(book), {"start": since, "end": end})
     select_order_rules(con, book)
     run_sql(con, schedule_sql(), {"end": end})
     run_sql(con, WRITE_PAYOUTS, {"rulebook": book.name})
