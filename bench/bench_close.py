@@ -25,10 +25,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 from typing import Final
@@ -38,7 +43,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.report import Result, emit, peak_mib
-from merchantry.ledger.daily import close_days, close_marked
+from merchantry.ledger.daily import close_days, close_marked, period_digest, stored_mark
 from merchantry.rulebook.checker import load_rulebook
 from merchantry.store.warehouse import connect
 
@@ -118,6 +123,55 @@ def _peak_mib() -> float:
     return peak_mib()
 
 
+def _cpu() -> float:
+    """CPU seconds of this process so far (user + system, DuckDB's threads included)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def disk_mib(*paths: Path) -> float:
+    """Space the files (and every file under the folders) take on disk, MiB."""
+    total = 0
+    for path in paths:
+        if path.is_file():
+            total += path.stat().st_blocks * 512
+        elif path.is_dir():
+            for root, _dirs, files in os.walk(path):
+                for name in files:
+                    with suppress(FileNotFoundError):  # a spill file removed while we looked
+                        total += (Path(root) / name).stat().st_blocks * 512
+    return total / 2**20
+
+
+def _spill_dir(db: Path) -> Path:
+    return db.with_name(db.name + ".tmp")  # store.warehouse's default temp directory
+
+
+@contextmanager
+def watch_disk(db: Path, every: float = 0.5) -> Iterator[dict[str, float]]:
+    """Samples, while the block runs, the warehouse file, its WAL and its spill folder:
+    yields a dict that holds ``disk_peak_mib`` and ``spill_peak_mib`` when it ends."""
+    found = {"disk_peak_mib": 0.0, "spill_peak_mib": 0.0}
+    stop = threading.Event()
+    wal, spill = db.with_name(db.name + ".wal"), _spill_dir(db)
+
+    def sample() -> None:
+        while True:
+            spilled = disk_mib(spill)
+            found["spill_peak_mib"] = max(found["spill_peak_mib"], spilled)
+            found["disk_peak_mib"] = max(found["disk_peak_mib"], disk_mib(db, wal) + spilled)
+            if stop.wait(every):
+                return
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        yield found
+    finally:
+        stop.set()
+        thread.join()
+
+
 def child_prepare(db: Path, orders: int, shops: int, memory: str) -> dict[str, object]:
     con = connect(db)
     _settings(con, memory)
@@ -126,24 +180,33 @@ def child_prepare(db: Path, orders: int, shops: int, memory: str) -> dict[str, o
         names = {k: v for k, v in (("orders", orders), ("shops", shops)) if f"${k}" in sql}
         con.execute(sql, names) if names else con.execute(sql)
     con.close()
-    return {"seconds": time.perf_counter() - began, "peak_mib": _peak_mib()}
+    seconds = time.perf_counter() - began
+    return {"seconds": seconds, "peak_mib": _peak_mib(), "db_mib": disk_mib(db)}
 
 
 def child_close(db: Path, memory: str) -> dict[str, object]:
     con = connect(db)
     _settings(con, memory)
     book = load_rulebook(RULEBOOK)
-    began = time.perf_counter()
-    summary = close_marked(con, book, START, END)
-    seconds = time.perf_counter() - began
+    with watch_disk(db) as disk:
+        began, cpu = time.perf_counter(), _cpu()
+        summary = close_marked(con, book, START, END)
+        seconds, cpu = time.perf_counter() - began, _cpu() - cpu
     entries = con.execute("SELECT count(*) FROM journal_entries").fetchone()
+    # would the next close of the month be skipped? (its inputs' digest equals the mark)
+    marked = period_digest(con, book, START, END, daily=False) == stored_mark(con, book, START, END)
     con.close()
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu,
+        "skipped": summary.unchanged_inputs,
+        "marked": marked,
         "postings": summary.postings,
         "entries": int(entries[0]) if entries else 0,
         "posted": summary.result.posted,
         "peak_mib": _peak_mib(),
+        **disk,
+        "db_mib": disk_mib(db),
     }
 
 
@@ -151,14 +214,18 @@ def child_daily(db: Path, memory: str) -> dict[str, object]:
     con = connect(db)
     _settings(con, memory)
     book = load_rulebook(RULEBOOK)
-    began = time.perf_counter()
-    days = close_days(con, book, START, END)
-    seconds = time.perf_counter() - began
+    with watch_disk(db) as disk:
+        began, cpu = time.perf_counter(), _cpu()
+        days = close_days(con, book, START, END)
+        seconds, cpu = time.perf_counter() - began, _cpu() - cpu
     entries = con.execute("SELECT count(*) FROM journal_entries").fetchone()
     con.close()
     times = [d.seconds for d in days]
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu,
+        **disk,
+        "db_mib": disk_mib(db),
         "postings": sum(d.postings for d in days),
         "entries": int(entries[0]) if entries else 0,
         "skipped": sum(d.unchanged_inputs for d in days),
@@ -170,11 +237,17 @@ def child_daily(db: Path, memory: str) -> dict[str, object]:
 def child_baseline(db: Path, rows: int, memory: str) -> dict[str, object]:
     con = connect(db)
     _settings(con, memory)
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), _cpu()
     con.execute(BASELINE, {"rows": rows})
-    seconds = time.perf_counter() - began
+    seconds, cpu = time.perf_counter() - began, _cpu() - cpu
     con.close()
-    return {"seconds": seconds, "postings": rows, "peak_mib": _peak_mib()}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "postings": rows,
+        "peak_mib": _peak_mib(),
+        "db_mib": disk_mib(db),
+    }
 
 
 def _child(*args: str) -> dict[str, object]:
@@ -210,7 +283,7 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    console = Console()
+    console = Console(width=150)
     with tempfile.TemporaryDirectory(prefix="bench-close-", dir=args.keep) as tmp:
         db = Path(tmp) / "w.duckdb"
         common = ["--orders", str(args.orders), "--shops", str(args.shops)]
@@ -228,7 +301,8 @@ def main() -> None:
             console.print("  closing March 2026 day by day …")
             daily = _child("daily", str(daily_db), *memory)
             console.print(f"  closed in {daily['seconds']:.0f} s; re-closing every day …")
-            sides += [("daily close", daily), ("daily re-close", _child("daily", str(daily_db)))]
+            again = _child("daily", str(daily_db), *memory)
+            sides += [("daily close", daily), ("daily re-close", again)]
             daily_db.unlink()
         if args.mode in ("month", "both"):
             console.print("  closing March 2026 at once …")
@@ -241,20 +315,28 @@ def main() -> None:
         baseline = _child("baseline", str(Path(tmp) / "b.duckdb"), str(first["postings"]), *memory)
 
     table = Table(title=f"Close, {args.orders:,} orders (2 threads, {args.memory})")
-    for name in ("side", "seconds", "postings", "postings/s", "peak MiB", "× baseline"):
+    heads = ("side", "seconds", "CPU s", "postings", "postings/s", "peak MiB", "disk peak MiB")
+    for name in (*heads, "× baseline", "× baseline CPU"):
         table.add_column(name, justify="left" if name == "side" else "right")
     base_rate = int(str(baseline["postings"])) / float(str(baseline["seconds"]))
+    base_cpu = float(str(baseline["cpu_seconds"]))
     for side, r in (*sides, ("baseline INSERT … SELECT", baseline)):
         seconds = float(str(r["seconds"]))
+        cpu = float(str(r.get("cpu_seconds", 0.0)))
         postings = int(str(r["postings"]))
         rate = postings / seconds if postings else 0.0
+        # the same rows on both sides: the CPU ratio is the baseline's CPU ÷ the side's
+        cpu_ratio = base_cpu / cpu * postings / int(str(baseline["postings"])) if cpu else 0.0
         table.add_row(
             side,
             f"{seconds:.1f}",
+            f"{cpu:.1f}",
             f"{postings:,}",
             f"{rate:,.0f}",
             f"{float(str(r['peak_mib'])):,.0f}",
+            f"{float(str(r.get('disk_peak_mib', r.get('db_mib', 0.0)))):,.0f}",
             f"{rate / base_rate:.2f}" if postings else "",
+            f"{cpu_ratio:.2f}" if postings and cpu else "",
         )
     console.print(table)
     firsts = dict(sides)

@@ -116,6 +116,13 @@ def _stored(con: duckdb.DuckDBPyConnection, rulebook: str, start: date, end: dat
     return str(row[0]) if row else None
 
 
+def stored_mark(
+    con: duckdb.DuckDBPyConnection, book: Rulebook, start: date, end: date
+) -> str | None:
+    """The digest the last close of ``start``..``end`` under ``book`` left (None: never closed)."""
+    return _stored(con, book.name, start, end)
+
+
 def digest_params(
     rulebook: str, key: str, since: date, end: date, *, fees_end: date
 ) -> dict[str, object]:
