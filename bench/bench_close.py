@@ -360,6 +360,7 @@ def main() -> None:
                 "mode": sides[0][0],
                 "prepare_seconds": prepared["seconds"],
                 **{name: r for name, r in sides},
+                "baseline": baseline,
             },
         )
     )

@@ -15,8 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shutil
 import subprocess
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
@@ -56,23 +58,43 @@ def chart(rows: list[dict[str, object]]) -> str:
         "baseline seconds": [float(str(r["baseline_seconds"])) for r in rows],
         "close peak MiB": [float(str(r["peak_mib"])) for r in rows],
     }
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("time (s)", "peak memory (MiB)"))
+    disk = [r for r in rows if r.get("disk_peak_mib")]
+    titles = ("time (s)", "peak memory (MiB)", "peak disk (MiB)")
+    fig = make_subplots(rows=1, cols=3, subplot_titles=titles)
     notes = []
-    for name, ys in series.items():
-        k = slope(orders, ys)
+    traces = [(name, orders, ys, 2 if "MiB" in name else 1) for name, ys in series.items()]
+    traces.append(
+        (
+            "close peak disk MiB",
+            [float(str(r["orders"])) for r in disk],
+            [float(str(r["disk_peak_mib"])) for r in disk],
+            3,
+        )
+    )
+    for name, xs, ys, col in traces:
+        k = slope(xs, ys)
         label = f"{name} (slope {k:.2f})" if k is not None else name
         notes.append(label)
-        fig.add_trace(
-            go.Scatter(x=orders, y=ys, mode="lines+markers", name=label),
-            row=1,
-            col=2 if "MiB" in name else 1,
-        )
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=label), row=1, col=col)
     fig.update_xaxes(type="log", title_text="orders in the month")
     fig.update_yaxes(type="log")
     fig.update_layout(title="Month close on one 2-core machine (log-log)")
     CHART.parent.mkdir(parents=True, exist_ok=True)
     fig.write_html(CHART, include_plotlyjs="cdn")
     return "; ".join(notes)
+
+
+def disk_needed_mib(rows: list[dict[str, object]], orders: int) -> float | None:
+    """Disk a close of ``orders`` orders needs (inputs, journal, spill and the baseline's
+    file), scaled from the largest recorded size that measured its disk; None if none did."""
+    measured = [r for r in rows if r.get("disk_peak_mib") and r.get("baseline_db_mib")]
+    if not measured:
+        return None
+    top = max(measured, key=lambda r: int(str(r["orders"])))
+    per_order = (float(str(top["disk_peak_mib"])) + float(str(top["baseline_db_mib"]))) / int(
+        str(top["orders"])
+    )
+    return per_order * orders * 1.2  # a fifth more: spill does not grow exactly linearly
 
 
 def main() -> None:
@@ -84,8 +106,21 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="Directory for the warehouses (large).")
     parser.add_argument("--chart", action="store_true", help="Only redraw the chart.")
     args = parser.parse_args()
+    not_run: list[str] = []
     if not args.chart:
+        where = args.keep or Path(tempfile.gettempdir())
         for n in args.orders:
+            need = disk_needed_mib(load(), n)
+            free = shutil.disk_usage(where).free / 2**20
+            if need is not None and need > free:
+                note = (
+                    f"{n:,} orders not run: by the largest size measured it needs about "
+                    f"{need / 1024:,.0f} GiB of disk at {where}, and {free / 1024:,.0f} GiB is free"
+                    " (give a larger disk with --keep)"
+                )
+                print(note, flush=True)
+                not_run.append(note)
+                continue
             command = [sys.executable, "-m", "bench.bench_close", "--orders", str(n)]
             command += ["--shops", str(args.shops), "--memory", args.memory, "--mode", args.mode]
             if args.keep:
@@ -93,6 +128,10 @@ def main() -> None:
             out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
             print(out, flush=True)
             for result in parse(out):
+                close = result.extra.get(str(result.extra.get("mode")), {})
+                close = close if isinstance(close, dict) else {}
+                baseline = result.extra.get("baseline", {})
+                baseline = baseline if isinstance(baseline, dict) else {}
                 rows = [r for r in load() if r["orders"] != n or r.get("mode") != args.mode]
                 rows.append(
                     {
@@ -104,6 +143,11 @@ def main() -> None:
                         "peak_mib": result.peak_mib,
                         "baseline_seconds": result.baseline_seconds,
                         "ratio": result.ratio,
+                        "cpu_seconds": close.get("cpu_seconds"),
+                        "baseline_cpu_seconds": baseline.get("cpu_seconds"),
+                        "disk_peak_mib": close.get("disk_peak_mib"),
+                        "spill_peak_mib": close.get("spill_peak_mib"),
+                        "baseline_db_mib": baseline.get("db_mib"),
                         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
                         "detail": result.extra,
                     }
@@ -111,6 +155,8 @@ def main() -> None:
                 RESULTS.parent.mkdir(parents=True, exist_ok=True)
                 RESULTS.write_text(json.dumps(rows, indent=1, default=str))
     print(chart([r for r in load() if r.get("mode") == args.mode]))
+    if not_run:
+        raise SystemExit("\n".join(not_run))
 
 
 if __name__ == "__main__":
