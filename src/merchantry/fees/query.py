@@ -27,7 +27,7 @@ from merchantry.fees.compiler import Compiler, F, Value, col, num, step, text
 from merchantry.kit.errors import InputError
 from merchantry.kit.money import BP_PER_UNIT, apply_rate_sql, div_round_sql, pro_rata_sql
 from merchantry.rulebook.effects import Stacking
-from merchantry.rulebook.facts import fact_relation
+from merchantry.rulebook.facts import fact_relation, fact_sql
 from merchantry.rulebook.model import Rule, Rulebook
 
 LINE_COLUMNS: Final = (
@@ -527,7 +527,14 @@ def compile_fee_query(rulebook: Rulebook) -> exp.Select:
     if query is None:
         raise InputError(f"rulebook {rulebook.name!r} has no rule that produces a fee line")
     outer = exp.select(exp.Star()).from_(exp.alias_(exp.Subquery(this=query), "lines", table=True))
-    previous: exp.Expr = exp.Subquery(this=fact_relation())
+    # the fact relation with only the columns some step or line reads (and only the joins
+    # those need: a rulebook reading no score drops the score series' ASOF join)
+    reads = set(needed)
+    for _, columns in steps:
+        for _, value in columns:
+            reads.update(node.name for node in value.find_all(exp.Column))
+    facts = [e.alias_or_name for e in fact_relation().expressions]
+    previous: exp.Expr = exp.Subquery(this=fact_sql(columns=[c for c in facts if c in reads]))
     for name, columns in steps:
         outer = outer.with_(name, as_=step(previous, columns), copy=False)
         previous = exp.to_table(name)
