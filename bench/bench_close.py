@@ -104,6 +104,27 @@ DATA: Final = (
        FROM orders AS o JOIN after_sales AS a USING (order_id) WHERE a.outcome = 'approved'""",
 )
 
+LAYOUT_ORDER: Final = {
+    "orders": "ORDER BY 6",  # paid_at
+    "logistics_events": "ORDER BY 3",  # event_at
+    "after_sales": "ORDER BY 3",  # requested_at
+    "fee_lines": "ORDER BY 12",  # accrued_on
+}
+"""``--layout paid``: each dated table stored in time order, as a daily ingest and the daily
+fee runs append it (the default, ``shuffled``, stores orders in a hashed order of payment)."""
+
+
+def prepare_statements(layout: str = "shuffled") -> list[str]:
+    """:data:`DATA`, each dated table's insert ordered by its date under ``layout="paid"``."""
+    if layout == "shuffled":
+        return list(DATA)
+    ordered = []
+    for sql in DATA:
+        table = sql.split()[2]  # INSERT INTO <table> …
+        ordered.append(f"{sql} {LAYOUT_ORDER[table]}" if table in LAYOUT_ORDER else sql)
+    return ordered
+
+
 BASELINE: Final = """
 INSERT INTO journal_postings
 SELECT md5(CAST(i // 3 AS VARCHAR)), CAST(i % 3 AS INTEGER) + 1, 'merchant_pending',
@@ -172,11 +193,15 @@ def watch_disk(db: Path, every: float = 0.5) -> Iterator[dict[str, float]]:
         thread.join()
 
 
-def child_prepare(db: Path, orders: int, shops: int, memory: str) -> dict[str, object]:
+def child_prepare(
+    db: Path, orders: int, shops: int, memory: str, layout: str = "shuffled"
+) -> dict[str, object]:
     con = connect(db)
     _settings(con, memory)
+    if layout != "shuffled":
+        con.execute("SET preserve_insertion_order = true")  # keep the ORDER BY's order
     began = time.perf_counter()
-    for sql in DATA:
+    for sql in prepare_statements(layout):
         names = {k: v for k, v in (("orders", orders), ("shops", shops)) if f"${k}" in sql}
         con.execute(sql, names) if names else con.execute(sql)
     con.close()
@@ -268,12 +293,18 @@ def main() -> None:
     parser.add_argument("--memory", default="8GB", help="DuckDB memory_limit per side.")
     parser.add_argument("--mode", choices=("month", "daily", "both"), default="both")
     parser.add_argument("--keep", type=Path, help="Keep the warehouse here (a directory).")
+    parser.add_argument(
+        "--layout",
+        choices=("shuffled", "paid"),
+        default="shuffled",
+        help="Dated tables in a hashed order, or in time order as a daily ingest appends them.",
+    )
     parser.add_argument("--child", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, db = args.child[0], Path(args.child[1])
         if kind == "prepare":
-            result = child_prepare(db, args.orders, args.shops, args.memory)
+            result = child_prepare(db, args.orders, args.shops, args.memory, args.layout)
         elif kind == "close":
             result = child_close(db, args.memory)
         elif kind == "daily":
@@ -287,6 +318,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-close-", dir=args.keep) as tmp:
         db = Path(tmp) / "w.duckdb"
         common = ["--orders", str(args.orders), "--shops", str(args.shops)]
+        common += ["--layout", args.layout]
         memory = ["--memory", args.memory]
         console.print(f"preparing {args.orders:,} orders …")
         prepared = _child("prepare", str(db), *common, *memory)
@@ -358,6 +390,7 @@ def main() -> None:
             extra={
                 "orders": args.orders,
                 "mode": sides[0][0],
+                "layout": args.layout,
                 "prepare_seconds": prepared["seconds"],
                 **{name: r for name, r in sides},
                 "baseline": baseline,
