@@ -29,7 +29,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
 from datetime import date, timedelta
 from typing import Final
 
@@ -121,7 +121,8 @@ EXPERIENCE_KEYS: Final = ("shop_shop_id", "order_paid_date")
 """Fact columns every experience-deposit match carries besides the ones its rules read."""
 
 
-def experience_facts_sql(read: Iterable[str]) -> str:
+@functools.lru_cache(maxsize=32)
+def experience_facts_sql(read: tuple[str, ...]) -> str:
     """``ledger_experience_facts``: the order facts of ``$start``..``$end`` (payment dates)
     with only :data:`EXPERIENCE_KEYS` and the columns the experience rules ``read``, so only
     the joins those columns need (:func:`merchantry.rulebook.facts.fact_sql`): the rules of
@@ -291,7 +292,7 @@ def _experience_orders(
         ("rule_id", rules.rule_id()),
     )
     read = sorted({c.name for _, v in values for c in v.find_all(exp.Column) if c.table == F})
-    facts = experience_facts_sql(read)
+    facts = experience_facts_sql(tuple(read))
     run_sql(con, facts, {"start": start - timedelta(days=back), "end": end})
     con.execute(
         select_rules(

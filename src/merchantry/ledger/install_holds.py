@@ -28,6 +28,7 @@ the after-sales period has ended by the settlement day.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Final
 
@@ -90,16 +91,21 @@ FROM due AS d JOIN held AS h USING (order_id)
 ``installation_hold`` posting is what the live hold entry holds."""
 
 
+@functools.cache
+def _holds_sql() -> str:
+    """:data:`STAGE_HOLDS` with the held share in place (built once per process)."""
+    paid, share_bp = exp.column("amount_paid_fen", table="d"), exp.column("inst_bp", table="d")
+    return fill_sql(STAGE_HOLDS, p_share=apply_rate_sql(paid, share_bp))
+
+
 def post_installation_holds(
     con: duckdb.DuckDBPyConnection, ref: CloseRef, start: date, end: date
 ) -> PostResult:
     """Holds falling on settlement days in ``start``..``end``, then releases falling in it
     (after the period's settlements are posted; reads ``ledger_schedule``)."""
     period = {"start": start, "end": end}
-    paid, share_bp = exp.column("amount_paid_fen", table="d"), exp.column("inst_bp", table="d")
-    share = apply_rate_sql(paid, share_bp)
     start_stage(con)
-    run_sql(con, fill_sql(STAGE_HOLDS, p_share=share), {**period, "ns": namespace(KINDS[0])})
+    run_sql(con, _holds_sql(), {**period, "ns": namespace(KINDS[0])})
     result = post_staged(con, ref, kinds=(KINDS[0],), start=start, end=end)
     start_stage(con)
     run_sql(con, STAGE_RELEASES, {**period, "ns": namespace(KINDS[1])})

@@ -24,6 +24,7 @@ of settled money); a creator leg likewise to ``creator_payable`` or
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Final
 
@@ -284,6 +285,13 @@ STAGE_SALES: Final = _sales_template()
 def filled_statements() -> dict[str, str]:
     """The order-event templates with their placeholders filled: what the close runs
     (also what ``merchantry.spark.unported`` checks for Spark, not the bare templates)."""
+    return dict(_filled())
+
+
+@functools.cache
+def _filled() -> dict[str, str]:
+    """:func:`filled_statements`, built once per process (parsing and filling the templates
+    cost more CPU than a small day's statements)."""
     return {
         "STAGE_SALES": fill_sql(STAGE_SALES, p_fee_legs=_fee_legs()),
         "STAGE_FEE_REFUNDS": fill_sql(STAGE_FEE_REFUNDS, p_fee_legs=parse(FEE_LEGS)),

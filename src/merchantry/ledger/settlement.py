@@ -24,6 +24,7 @@ payout's amount is the order's pending postings, summed when asked).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import date
 from typing import Final
@@ -110,6 +111,7 @@ def _delayed(day: str) -> exp.Expr:
     return add_business_days_sql(parse(day), days, weekdays)
 
 
+@functools.cache
 def schedule_sql() -> str:
     """:data:`SCHEDULE` with the settlement delay in place: the goods payment settles the
     delay's business days after receipt + the settlement days, and the commission (and the
@@ -293,7 +295,8 @@ def _fact_reads(tree: exp.Expr, alias: str) -> set[str]:
     return {c.name for c in tree.find_all(exp.Column) if c.table == alias}
 
 
-def ledger_fact_columns(book: Rulebook) -> list[str]:
+@functools.lru_cache(maxsize=32)
+def ledger_fact_columns(book: Rulebook) -> tuple[str, ...]:
     """The fact columns the close reads from ``ledger_facts``: those :data:`SCHEDULE` reads
     (as ``f.…``) and those the rulebook's order rules read (:func:`order_rule_values`).
     Computed from the statements and the compiled rules, so a rule on any fact column
@@ -301,9 +304,10 @@ def ledger_fact_columns(book: Rulebook) -> list[str]:
     read = _fact_reads(parse(schedule_sql()), "f")
     for _, value in order_rule_values(book):
         read |= _fact_reads(value, F)
-    return sorted(read | {"order_order_id"})
+    return tuple(sorted(read | {"order_order_id"}))
 
 
+@functools.lru_cache(maxsize=64)
 def ledger_facts_sql(book: Rulebook, *, touched: bool = False) -> str:
     """``ledger_facts`` for the close: the fact relation with only
     :func:`ledger_fact_columns` (and only the joins they need; the whole relation has 54
@@ -351,23 +355,29 @@ def build_schedule(
     run_sql(con, WRITE_PAYOUTS, {"rulebook": book.name})
 
 
+@functools.lru_cache(maxsize=16)
+def party_settlement_sql(kind: str, party: str) -> str:
+    """:data:`STAGE_PARTY_SETTLEMENTS` filled for one party's settlement kind (once per
+    process)."""
+    reserve = apply_rate_sql(
+        exp.column("payable_fen", table="a"), exp.column("reserve_bp", table="d")
+    )
+    accounts = {f"p_{use}": sql_lit(f"{party}_{use}") for use in ("payable", "available")}
+    return fill_sql(
+        STAGE_PARTY_SETTLEMENTS,
+        accounts,
+        p_reserve=reserve,
+        p_kind=sql_lit(kind),
+        p_reserve_account=sql_lit(f"{party}_reserve"),
+    )
+
+
 def stage_settlements(con: duckdb.DuckDBPyConnection, start: date, end: date) -> int:
     """Stage goods and commission settlements due in the period; returns how many orders
     fall due whose sale was never posted (an earlier period was not closed)."""
     period = {"start": start, "end": end}
     run_sql(con, STAGE_SETTLEMENTS, {**period, "ns": namespace("settlement")})
-    reserve = apply_rate_sql(
-        exp.column("payable_fen", table="a"), exp.column("reserve_bp", table="d")
-    )
     for kind, party in PARTY_SETTLEMENTS:
-        accounts = {f"p_{use}": sql_lit(f"{party}_{use}") for use in ("payable", "available")}
-        settle = fill_sql(
-            STAGE_PARTY_SETTLEMENTS,
-            accounts,
-            p_reserve=reserve,
-            p_kind=sql_lit(kind),
-            p_reserve_account=sql_lit(f"{party}_reserve"),
-        )
-        run_sql(con, settle, {**period, "ns": namespace(kind)})
+        run_sql(con, party_settlement_sql(kind, party), {**period, "ns": namespace(kind)})
     row = run_sql(con, UNPOSTED_DUE, period).fetchone()
     return int(row[0]) if row else 0
