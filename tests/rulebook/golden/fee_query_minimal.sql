@@ -44,141 +44,27 @@ WITH fee_match AS (
     )
     SELECT
       o.order_id AS order_order_id,
-      o.paid_at AS order_paid_at,
       CAST(o.paid_at AS DATE) AS order_paid_date,
-      o.quantity AS order_quantity,
       o.goods_fen AS order_goods_fen,
-      o.shipping_fen AS order_shipping_fen,
       o.platform_coupon_fen AS order_platform_coupon_fen,
       o.merchant_coupon_fen AS order_merchant_coupon_fen,
       o.amount_paid_fen AS order_amount_paid_fen,
       o.scene AS order_scene,
       o.entry_point AS order_entry_point,
-      o.ad_product AS order_ad_product,
       o.ad_cost_fen AS order_ad_cost_fen,
-      o.creator_id AS order_creator_id,
-      o.commission_rate_bp AS order_commission_rate_bp,
-      o.ad_commission_rate_bp AS order_ad_commission_rate_bp,
-      cf.colonel_rate_bp AS order_colonel_rate_bp,
-      o.insurance_type AS order_insurance_type,
-      o.insured_by AS order_insured_by,
-      o.is_gift AS order_is_gift,
-      o.affiliate_plans AS order_affiliate_plans,
-      o.installation AS order_installation,
-      NOT o.creator_id IS NULL AS order_is_affiliate,
       LEAST(COALESCE(r.refunded_fen, 0), o.amount_paid_fen) AS order_refunded_fen,
       LEAST(COALESCE(r.refunded_in_period_fen, 0), o.amount_paid_fen) AS order_refunded_in_period_fen,
-      r.refund_minutes AS order_refund_minutes,
       COALESCE(r.refund_minutes <= 60, FALSE) AS order_is_instant_refund,
       r.refunded_on AS order_refunded_on,
       o.shop_id AS shop_shop_id,
-      s.industry AS shop_industry,
-      s.store_type AS shop_store_type,
-      s.store_subtype AS shop_store_subtype,
-      s.tags AS shop_tags,
-      s.entry_plan AS shop_entry_plan,
-      s.business_mode AS shop_business_mode,
-      s.region AS shop_region,
-      s.opened_date AS shop_opened_date,
-      DATE_DIFF('DAY', s.opened_date, CAST(o.paid_at AS DATE)) AS shop_age_days,
-      c.category_id AS category_category_id,
-      c.industry AS category_industry,
-      c.parent_id AS category_parent_id,
-      c.after_sales_days AS category_after_sales_days,
-      cr.tier AS creator_tier,
-      cr.followers AS creator_followers,
-      sc.experience_score AS shop_experience_score,
-      sc.experience_score_7d_avg AS shop_experience_score_7d_avg,
-      sc.product_score AS shop_product_score,
-      sc.product_score_30d_avg AS shop_product_score_30d_avg,
-      sc.product_bad_review_pct AS shop_product_bad_review_pct,
-      sc.logistics_score AS shop_logistics_score,
-      sc.service_score AS shop_service_score,
-      sc.score_stage AS shop_score_stage,
-      sc.taobao_score AS shop_taobao_score,
-      sc.special_services AS shop_special_services
+      c.industry AS category_industry
     FROM orders AS o
     LEFT JOIN products AS p
       ON p.sku_id = o.sku_id
     LEFT JOIN categories AS c
       ON c.category_id = p.category_id
-    LEFT JOIN shops AS s
-      ON s.shop_id = o.shop_id
-    LEFT JOIN creators AS cr
-      ON cr.creator_id = o.creator_id
-    LEFT JOIN order_colonel_fees AS cf
-      ON cf.order_id = o.order_id
     LEFT JOIN refunds AS r
       ON r.order_id = o.order_id
-    ASOF LEFT JOIN (
-      WITH latest AS (
-        SELECT
-          *
-        FROM (
-          SELECT
-            *,
-            ROW_NUMBER() OVER (
-              PARTITION BY platform, shop_id, score_date
-              ORDER BY version_from DESC, rulebook DESC
-            ) AS version_rank
-          FROM shop_scores
-        )
-        WHERE
-          version_rank = 1
-      ), dates AS (
-        SELECT DISTINCT
-          shop_id,
-          score_date
-        FROM latest
-      ), douyin AS (
-        SELECT
-          l.*,
-          AVG(l.product_cp) OVER (
-            PARTITION BY l.shop_id
-            ORDER BY l.score_date
-            RANGE BETWEEN INTERVAL '29' DAYS PRECEDING AND CURRENT ROW
-          ) AS product_30d_avg_cp,
-          pr.bad_events AS bad_reviews,
-          pr.denominator AS rated_orders
-        FROM latest AS l
-        LEFT JOIN shop_score_indicators AS pr
-          ON pr.rulebook = l.rulebook
-          AND pr.shop_id = l.shop_id
-          AND pr.score_date = l.score_date
-          AND pr.indicator = 'product_rating'
-        WHERE
-          l.platform = 'douyin'
-      ), taobao AS (
-        SELECT
-          *
-        FROM latest
-        WHERE
-          platform = 'taobao'
-      )
-      SELECT
-        d.shop_id,
-        d.score_date,
-        CAST(dy.score_cp * 0.01 AS DECIMAL(9, 2)) AS experience_score,
-        CAST(dy.score_7d_avg_cp * 0.01 AS DECIMAL(9, 2)) AS experience_score_7d_avg,
-        CAST(dy.product_cp * 0.01 AS DECIMAL(9, 2)) AS product_score,
-        CAST(CAST(FLOOR(dy.product_30d_avg_cp) AS INT) * 0.01 AS DECIMAL(9, 2)) AS product_score_30d_avg,
-        CAST(CAST(dy.bad_reviews * 10000 // NULLIF(dy.rated_orders, 0) AS INT) * 0.01 AS DECIMAL(9, 2)) AS product_bad_review_pct,
-        CAST(dy.logistics_cp * 0.01 AS DECIMAL(9, 2)) AS logistics_score,
-        CAST(dy.service_cp * 0.01 AS DECIMAL(9, 2)) AS service_score,
-        dy.stage AS score_stage,
-        CAST(tb.score_cp * 0.01 AS DECIMAL(9, 2)) AS taobao_score,
-        CASE
-          WHEN dy.score_date IS NULL OR tb.score_date > dy.score_date
-          THEN tb.special_services
-          ELSE dy.special_services
-        END AS special_services
-      FROM dates AS d
-      ASOF LEFT JOIN douyin AS dy
-        ON dy.shop_id = d.shop_id AND d.score_date >= dy.score_date
-      ASOF LEFT JOIN taobao AS tb
-        ON tb.shop_id = d.shop_id AND d.score_date >= tb.score_date
-    ) AS sc
-      ON sc.shop_id = o.shop_id AND CAST(o.paid_at AS DATE) >= sc.score_date
     WHERE
       o.paid_at >= CAST($start AS TIMESTAMP)
       AND o.paid_at < CAST($end AS TIMESTAMP) + INTERVAL '1' DAY
