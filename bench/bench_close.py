@@ -45,7 +45,7 @@ from rich.table import Table
 from bench.report import Result, emit, peak_mib
 from merchantry.ledger.daily import close_days, close_marked, period_digest, stored_mark
 from merchantry.rulebook.checker import load_rulebook
-from merchantry.store.warehouse import connect
+from merchantry.store.warehouse import Resources, connect
 
 START, END = date(2026, 3, 1), date(2026, 3, 31)
 RULEBOOK: Final = "douyin-2026"
@@ -165,7 +165,9 @@ def disk_mib(*paths: Path) -> float:
 
 
 def _spill_dir(db: Path) -> Path:
-    return db.with_name(db.name + ".tmp")  # store.warehouse's default temp directory
+    """Where the warehouse's connections spill: ``MERCHANTRY_TEMP_DIR``, else DuckDB's
+    default ``<warehouse>.tmp`` (as :func:`merchantry.store.warehouse.connect` sets it)."""
+    return Resources.from_env().temp_directory or db.with_name(db.name + ".tmp")
 
 
 @contextmanager

@@ -2,9 +2,9 @@
 
 A rulebook that reads no score leaves out the score series' ASOF join, one that reads no
 creator the creators, and so on (``fees.query.compile_fee_query``). These tests hold that,
-for every shipped fee rulebook on a generated and scored market, the cut query writes the
-very lines the query over the whole relation writes, row for row, and that the cut really
-leaves columns out.
+for every shipped fee rulebook and for a small one whose rule reads a shop score, on a
+generated and scored market, the cut query writes the very lines the query over the whole
+relation writes, row for row, and that the cut really leaves columns out.
 """
 
 from __future__ import annotations
@@ -16,33 +16,52 @@ import pytest
 import sqlglot.expressions as exp
 
 from merchantry.fees import query as fee_query
-from merchantry.ingest import ingest_dir
+from merchantry.rulebook import check_file
 from merchantry.rulebook.checker import load_rulebook
 from merchantry.rulebook.facts import fact_relation
-from merchantry.scoring.stage import score_shops
+from merchantry.rulebook.model import Rulebook
 from merchantry.store.sql import run_sql
 from merchantry.store.warehouse import connect
-from merchantry.synth import DEFAULT_START, generate
+from merchantry.synth import DEFAULT_START
+from tests.markets import scored_market
 
 BOOKS = ("douyin-2026", "taobao-2026", "douyin-2025", "douyin-2022-new-merchant")
+SCORED = "scored"
+"""A rulebook of this test whose supplement reads the shop's experience score."""
 DAYS = 10
 END = DEFAULT_START + timedelta(days=DAYS - 1)
+GOLDEN_MINIMAL = Path(__file__).parents[1] / "rulebook" / "golden" / "minimal.yaml"
+
+
+@pytest.fixture(scope="module")
+def scored_book(tmp_path_factory: pytest.TempPathFactory) -> Rulebook:
+    """The golden minimal rulebook plus a 1% supplement for shops scoring 75 or more (the
+    generated market's experience scores fall on both sides of it)."""
+    text = GOLDEN_MINIMAL.read_text(encoding="utf-8").replace(
+        "rulebook: minimal", "rulebook: scored"
+    )
+    text += """  - id: channel.good-shops
+    title: Shops scoring 75 or more add 1%
+    when: shop.experience_score >= 75
+    effect: {kind: channel_supplement, rate_bp: 100}
+    source: test
+"""
+    path = tmp_path_factory.mktemp("scored-book") / "scored.yaml"
+    path.write_text(text, encoding="utf-8")
+    book, diagnostics = check_file(path)
+    assert diagnostics == []
+    assert book is not None
+    return book
 
 
 @pytest.fixture(scope="module")
 def market(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """8 shops x 10 days, scored on both platforms."""
-    root = tmp_path_factory.mktemp("fee-facts")
-    generate(root / "data", shops=8, days=DAYS, seed=7, progress=False)
-    db = root / "market.duckdb"
-    con = connect(db)
-    try:
-        ingest_dir(con, root / "data", progress=False)
-        score_shops(con, "douyin-score-2026-07", DEFAULT_START, END)
-        score_shops(con, "taobao-score-2026", DEFAULT_START, END)
-    finally:
-        con.close()
-    return db
+    return scored_market(tmp_path_factory.mktemp("fee-facts"), shops=8, days=DAYS, seed=7)
+
+
+def _book(name: str, scored_book: Rulebook) -> Rulebook:
+    return scored_book if name == SCORED else load_rulebook(name)
 
 
 def _facts_of(query: exp.Select) -> exp.Query:
@@ -55,11 +74,11 @@ def _facts_of(query: exp.Select) -> exp.Query:
     return facts
 
 
-@pytest.mark.parametrize("name", BOOKS)
+@pytest.mark.parametrize("name", [*BOOKS, SCORED])
 def test_cut_query_writes_the_same_lines(
-    market: Path, name: str, monkeypatch: pytest.MonkeyPatch
+    market: Path, name: str, scored_book: Rulebook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    book = load_rulebook(name)
+    book = _book(name, scored_book)
     cut = fee_query.compile_fee_query(book)
     whole_columns = [e.alias_or_name for e in fact_relation().expressions]
     kept = [e.alias_or_name for e in _facts_of(cut).expressions]
@@ -81,15 +100,29 @@ def test_cut_query_writes_the_same_lines(
                 f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})"
             ).fetchone()
             assert diff == (0,), (name, a, b)
+        if name == SCORED:  # the score decides: some orders pay more than under minimal
+            plain, diagnostics = check_file(GOLDEN_MINIMAL)
+            assert plain is not None
+            assert diagnostics == []
+            sql = fee_query.compile_fee_query(plain).sql(dialect="duckdb")
+            run_sql(con, f"CREATE TEMP TABLE plain AS {sql}", params)
+            moved = con.execute(
+                "SELECT count(*) FILTER (WHERE c.amount_fen > p.amount_fen), count(*) "
+                "FROM cut AS c JOIN plain AS p USING (order_id, fee_kind)"
+            ).fetchone()
+            assert moved is not None
+            assert 0 < moved[0] < moved[1]
     finally:
         con.close()
 
 
-def test_the_score_join_only_when_a_score_is_read() -> None:
+@pytest.mark.parametrize("name", [*BOOKS, SCORED])
+def test_the_score_join_only_when_a_score_is_read(name: str, scored_book: Rulebook) -> None:
     """The score series' ASOF join stays in a fee query exactly when some step or line of
-    it reads a shop score (no shipped fee rule does today, so none has it)."""
-    for name in BOOKS:
-        query = fee_query.compile_fee_query(load_rulebook(name))
-        columns = {c.name for c in query.find_all(exp.Column)}
-        score = any(c.startswith("shop_") and "score" in c for c in columns)
-        assert ("ASOF" in query.sql(dialect="duckdb")) == score, name
+    it reads a shop score: the test's scored rulebook keeps it, the shipped fee rulebooks
+    (none of which reads a score today) do not."""
+    query = fee_query.compile_fee_query(_book(name, scored_book))
+    columns = {c.name for c in query.find_all(exp.Column)}
+    score = any(c.startswith("shop_") and "score" in c for c in columns)
+    assert ("ASOF" in query.sql(dialect="duckdb")) == score
+    assert score == (name == SCORED)

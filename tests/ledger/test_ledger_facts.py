@@ -20,8 +20,6 @@ import pytest
 import sqlglot
 import sqlglot.expressions as exp
 
-from merchantry.fees import run_rulebook
-from merchantry.ingest import ingest_dir
 from merchantry.ledger import settlement
 from merchantry.ledger.close import close_period
 from merchantry.ledger.facts import ORDER_FACTS
@@ -33,10 +31,10 @@ from merchantry.ledger.settlement import (
 )
 from merchantry.rulebook.checker import load_rulebook
 from merchantry.rulebook.facts import FACT_SQL, fact_sql
-from merchantry.scoring.stage import score_shops
 from merchantry.store.sql import create_temp_as, run_sql
 from merchantry.store.warehouse import connect
-from merchantry.synth import DEFAULT_START, generate
+from merchantry.synth import DEFAULT_START
+from tests.markets import scored_market
 
 BOOKS = ("douyin-2026", "taobao-2026", "douyin-2025")
 DAYS = 12
@@ -53,19 +51,10 @@ def _selected(sql: str) -> list[str]:
 @pytest.fixture(scope="module")
 def market(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """8 shops x 12 days, scored on both platforms, with every rulebook's fee lines."""
-    root = tmp_path_factory.mktemp("ledger-facts")
-    generate(root / "data", shops=8, days=DAYS, seed=3, progress=False)
-    db = root / "market.duckdb"
-    con = connect(db)
-    try:
-        ingest_dir(con, root / "data", progress=False)
-        score_shops(con, "douyin-score-2026-07", DEFAULT_START, END)
-        score_shops(con, "taobao-score-2026", DEFAULT_START, END)
-        for name in BOOKS:
-            run_rulebook(con, load_rulebook(name), DEFAULT_START, END)
-    finally:
-        con.close()
-    return db
+    books = [load_rulebook(name) for name in BOOKS]
+    return scored_market(
+        tmp_path_factory.mktemp("ledger-facts"), shops=8, days=DAYS, seed=3, fee_rulebooks=books
+    )
 
 
 @pytest.mark.parametrize("name", BOOKS)

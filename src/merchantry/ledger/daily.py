@@ -111,16 +111,13 @@ VALUES ($rulebook, $start, $end, $digest, $close_key, $postings);
 """
 
 
-def _stored(con: duckdb.DuckDBPyConnection, rulebook: str, start: date, end: date) -> str | None:
-    row = run_sql(con, MARK, {"rulebook": rulebook, "start": start, "end": end}).fetchone()
-    return str(row[0]) if row else None
-
-
 def stored_mark(
     con: duckdb.DuckDBPyConnection, book: Rulebook, start: date, end: date
 ) -> str | None:
     """The digest the last close of ``start``..``end`` under ``book`` left (None: never closed)."""
-    return _stored(con, book.name, start, end)
+    params = {"rulebook": book.name, "start": start, "end": end}
+    row = run_sql(con, MARK, params).fetchone()
+    return str(row[0]) if row else None
 
 
 def digest_params(
@@ -156,7 +153,7 @@ def period_digest(
     previous = ""
     if daily:
         yesterday = start - timedelta(days=1)
-        previous = _stored(con, book.name, yesterday, yesterday) or ""
+        previous = stored_mark(con, book, yesterday, yesterday) or ""
     parts = [LEDGER_LOGIC, repr(book), str(daily), previous, *(str(v) for v in (row or ()))]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
@@ -198,7 +195,7 @@ def close_marked(
     ensure_schema(con)
     digest = period_digest(con, book, start, end, daily=daily)
     key = close_key(book.name, start, end)
-    if not force and _stored(con, book.name, start, end) == digest:
+    if not force and stored_mark(con, book, start, end) == digest:
         return CloseSummary(
             rulebook=book.name,
             start=start,

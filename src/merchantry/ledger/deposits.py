@@ -37,7 +37,7 @@ import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.kit.money import apply_rate_sql
-from merchantry.ledger.facts import SHOP_FACTS, F, RuleSet, col, select_rules
+from merchantry.ledger.facts import SHOP_FACTS, RuleSet, col, fact_reads, select_rules
 from merchantry.ledger.journal import (
     CloseRef,
     PostResult,
@@ -291,7 +291,7 @@ def _experience_orders(
         ("clean_days", rules.int_field("clean_days")),
         ("rule_id", rules.rule_id()),
     )
-    read = sorted({c.name for _, v in values for c in v.find_all(exp.Column) if c.table == F})
+    read = sorted(fact_reads(*(v for _, v in values)))
     facts = experience_facts_sql(tuple(read))
     run_sql(con, facts, {"start": start - timedelta(days=back), "end": end})
     con.execute(

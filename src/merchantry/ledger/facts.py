@@ -125,6 +125,11 @@ def col(name: str) -> exp.Column:
     return fact_column(name)
 
 
+def fact_reads(*trees: exp.Expr) -> set[str]:
+    """The fact columns the trees read (columns qualified by the fact alias ``f``)."""
+    return {c.name for tree in trees for c in tree.find_all(exp.Column) if c.table == F}
+
+
 def select_rules(
     source: str, keys: Sequence[str], columns: Sequence[tuple[str, exp.Expr]], target: str
 ) -> str:
@@ -152,5 +157,6 @@ __all__ = [
     "F",
     "RuleSet",
     "col",
+    "fact_reads",
     "select_rules",
 ]

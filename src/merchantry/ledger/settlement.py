@@ -34,7 +34,7 @@ import sqlglot.expressions as exp
 
 from merchantry.kit.businessdays import add_business_days_sql
 from merchantry.kit.money import apply_rate_sql
-from merchantry.ledger.facts import F, RuleSet, select_rules
+from merchantry.ledger.facts import RuleSet, fact_reads, select_rules
 from merchantry.ledger.journal import namespace, run_sql
 from merchantry.model.outputs import ORDER_PAYOUTS
 from merchantry.rulebook.facts import fact_sql
@@ -291,19 +291,13 @@ def order_rule_values(book: Rulebook) -> tuple[tuple[str, exp.Expr], ...]:
     )
 
 
-def _fact_reads(tree: exp.Expr, alias: str) -> set[str]:
-    return {c.name for c in tree.find_all(exp.Column) if c.table == alias}
-
-
 @functools.lru_cache(maxsize=32)
 def ledger_fact_columns(book: Rulebook) -> tuple[str, ...]:
     """The fact columns the close reads from ``ledger_facts``: those :data:`SCHEDULE` reads
     (as ``f.…``) and those the rulebook's order rules read (:func:`order_rule_values`).
     Computed from the statements and the compiled rules, so a rule on any fact column
     still finds it."""
-    read = _fact_reads(parse(schedule_sql()), "f")
-    for _, value in order_rule_values(book):
-        read |= _fact_reads(value, F)
+    read = fact_reads(parse(schedule_sql()), *(value for _, value in order_rule_values(book)))
     return tuple(sorted(read | {"order_order_id"}))
 
 
@@ -317,11 +311,6 @@ def ledger_facts_sql(book: Rulebook, *, touched: bool = False) -> str:
     only = exp.select("order_id").from_("ledger_touched") if touched else None
     tree = fact_sql(only, columns=ledger_fact_columns(book))
     return create_temp_as("ledger_facts", tree)
-
-
-def touched_facts_sql(book: Rulebook) -> str:
-    """:func:`ledger_facts_sql` for the orders of ``ledger_touched`` only (the daily close)."""
-    return ledger_facts_sql(book, touched=True)
 
 
 def select_order_rules(
@@ -347,7 +336,7 @@ def build_schedule(
     """
     if touched_from is not None:
         run_sql(con, TOUCHED, {"start": touched_from, "end": end, "rulebook": book.name})
-        run_sql(con, touched_facts_sql(book), {"start": since, "end": end})
+        run_sql(con, ledger_facts_sql(book, touched=True), {"start": since, "end": end})
     else:
         run_sql(con, ledger_facts_sql(book), {"start": since, "end": end})
     select_order_rules(con, book)

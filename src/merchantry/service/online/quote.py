@@ -3,7 +3,8 @@
 :class:`FeeQuoter` takes the fee stage's own compiled steps
 (:func:`merchantry.fees.query.rules_step` … :func:`~merchantry.fees.query.line_values`,
 the trees :func:`~merchantry.fees.query.compile_fee_query` assembles into SQL) and
-the ledger's settlement rule sets (:class:`merchantry.ledger.facts.RuleSet`), and
+the close's own per-order settlement rule values
+(:func:`merchantry.ledger.settlement.order_rule_values`), and
 evaluates them on the order's fact row in Python
 (:mod:`merchantry.service.online.evaluate`). The lines are therefore the fee
 stage's lines for the same order, field for field, and the settlement numbers
@@ -36,12 +37,25 @@ from merchantry.fees.query import (
     waived_step,
 )
 from merchantry.kit.businessdays import add_business_days
-from merchantry.ledger.facts import RuleSet
+from merchantry.ledger.settlement import order_rule_values
 from merchantry.rulebook.model import Rulebook
 from merchantry.service.online.evaluate import Fn, compile_columns, compile_expr
 
 ReceiptSource = Literal["confirmed", "auto", "estimated", "none"]
 _CAST_TYPES: Final = dict(LINE_COLUMNS)
+QUOTED_LEDGER: Final = frozenset(
+    {
+        "delay_days",
+        "delay_weekdays",
+        "settle_days",
+        "settle_rule",
+        "auto_days",
+        "auto_rule",
+        "comm_days",
+        "comm_rule",
+    }
+)
+"""The close's per-order rule values a quote's settlement dates read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,21 +136,9 @@ class FeeQuoter:
             self._kinds.append(
                 _Kind(present, tuple((name, compile_expr(v)) for name, v in values.items()))
             )
-        settle = RuleSet.of(rulebook, "settlement_days")
-        auto = RuleSet.of(rulebook, "auto_confirm_days")
-        commission = RuleSet.of(rulebook, "commission_settlement_days")
-        delay = RuleSet.of(rulebook, "settlement_delay")
+        # the close's own per-order rule values (ledger.settlement), the ones a quote shows
         self._ledger = compile_columns(
-            [
-                ("delay_days", delay.int_field("business_days")),
-                ("delay_weekdays", delay.int_field("weekdays_only")),
-                ("settle_days", settle.int_field("days")),
-                ("settle_rule", settle.rule_id()),
-                ("auto_days", auto.int_field("days")),
-                ("auto_rule", auto.rule_id()),
-                ("comm_days", commission.int_field("days")),
-                ("comm_rule", commission.rule_id()),
-            ]
+            [(name, v) for name, v in order_rule_values(rulebook) if name in QUOTED_LEDGER]
         )
 
     def lines(self, facts: Mapping[str, Any]) -> tuple[QuotedLine, ...]:

@@ -1,0 +1,37 @@
+"""Generated markets that more than one test folder builds the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+
+from merchantry.fees import run_rulebook
+from merchantry.ingest import ingest_dir
+from merchantry.rulebook.model import Rulebook
+from merchantry.scoring.stage import score_shops
+from merchantry.store.warehouse import connect
+from merchantry.synth import DEFAULT_START, generate
+
+SCORE_RULEBOOKS = ("douyin-score-2026-07", "taobao-score-2026")
+
+
+def scored_market(
+    root: Path, *, shops: int, days: int, seed: int, fee_rulebooks: Sequence[Rulebook] = ()
+) -> Path:
+    """A market of ``shops`` x ``days`` from :data:`~merchantry.synth.DEFAULT_START`,
+    generated, ingested into ``root/market.duckdb``, scored on both platforms every day, and
+    with the fee lines of ``fee_rulebooks``; returns the warehouse's path."""
+    end = DEFAULT_START + timedelta(days=days - 1)
+    generate(root / "data", shops=shops, days=days, seed=seed, progress=False)
+    db = root / "market.duckdb"
+    con = connect(db)
+    try:
+        ingest_dir(con, root / "data", progress=False)
+        for name in SCORE_RULEBOOKS:
+            score_shops(con, name, DEFAULT_START, end)
+        for book in fee_rulebooks:
+            run_rulebook(con, book, DEFAULT_START, end)
+    finally:
+        con.close()
+    return db
