@@ -303,6 +303,8 @@ def main() -> None:
     )
     parser.add_argument("--child", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.keep is not None and not args.keep.is_dir():
+        parser.error(f"--keep {args.keep}: no such folder (give an existing one on a large disk)")
     if args.child:
         kind, db = args.child[0], Path(args.child[1])
         if kind == "prepare":

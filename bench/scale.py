@@ -106,6 +106,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="Directory for the warehouses (large).")
     parser.add_argument("--chart", action="store_true", help="Only redraw the chart.")
     args = parser.parse_args()
+    if args.keep is not None and not args.keep.is_dir():
+        parser.error(f"--keep {args.keep}: no such folder (give an existing one on a large disk)")
     not_run: list[str] = []
     if not args.chart:
         where = args.keep or Path(tempfile.gettempdir())
