@@ -404,4 +404,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        print("bench_close: stopped (Ctrl-C); its scratch warehouses are removed", file=sys.stderr)
+        raise SystemExit(130) from None

@@ -162,4 +162,12 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        print(
+            "bench.scale: stopped (Ctrl-C); the sizes that finished are in"
+            " docs/img/scale-results.json",
+            file=sys.stderr,
+        )
+        raise SystemExit(130) from None
