@@ -16,6 +16,7 @@ import argparse
 import json
 import math
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -84,6 +85,21 @@ def chart(rows: list[dict[str, object]]) -> str:
     return "; ".join(notes)
 
 
+def _run(command: list[str]) -> str:
+    """The bench's output; on Ctrl-C the bench is asked to stop (SIGINT), so it removes its
+    scratch warehouses, rather than killed."""
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as child:
+        try:
+            out, _ = child.communicate()
+        except KeyboardInterrupt:
+            child.send_signal(signal.SIGINT)
+            child.wait()
+            raise
+    if child.returncode:
+        raise subprocess.CalledProcessError(child.returncode, command, out)
+    return out
+
+
 def disk_needed_mib(rows: list[dict[str, object]], orders: int) -> float | None:
     """Disk a close of ``orders`` orders needs (inputs, journal, spill and the baseline's
     file), scaled from the largest recorded size that measured its disk; None if none did."""
@@ -127,7 +143,7 @@ def main() -> None:
             command += ["--shops", str(args.shops), "--memory", args.memory, "--mode", args.mode]
             if args.keep:
                 command += ["--keep", str(args.keep)]
-            out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+            out = _run(command)
             print(out, flush=True)
             for result in parse(out):
                 close = result.extra.get(str(result.extra.get("mode")), {})
