@@ -16,7 +16,7 @@ import pytest
 
 from merchantry.kit.errors import IntegrityError
 from merchantry.ledger import close as close_module
-from merchantry.ledger.check import check_close, check_journal
+from merchantry.ledger.check import check_close, check_journal, journal_mark
 from merchantry.ledger.journal import run_sql
 from merchantry.store.warehouse import connect
 from tests.ledger.factories import add_category, add_order, add_shop, close
@@ -111,9 +111,68 @@ def test_a_leg_posted_twice_is_caught_before_commit(
 
 
 def test_check_close_passes_a_sound_close(con: duckdb.DuckDBPyConnection) -> None:
-    summary = close(con, *MARCH)
-    assert check_close(con, summary.close_key) == []
+    mark = journal_mark(con)
+    close(con, *MARCH)
+    assert check_close(con, mark) == []
     assert counts(con)[0] > 0
+    assert journal_mark(con).entries > mark.entries
+
+
+def planted_after_posting(monkeypatch: pytest.MonkeyPatch, sql: str) -> None:
+    """After the close's last ``post_staged`` (seeding), run ``sql`` inside its transaction:
+    a fault in the close's own writes, which its checks must catch before it commits."""
+    real_post = close_module.post_staged
+
+    def post_then_plant(c: duckdb.DuckDBPyConnection, *args: object, **kw: object) -> object:
+        result = real_post(c, *args, **kw)  # type: ignore[arg-type]
+        if "seeding_payout" in tuple(kw.get("kinds", ())):  # type: ignore[arg-type]
+            c.execute(sql)
+        return result
+
+    monkeypatch.setattr(close_module, "post_staged", post_then_plant)
+
+
+def test_a_posting_added_to_an_older_entry_is_caught(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A close that wrote a copy of a whole entry's postings from an earlier close (so each
+    of its legs appears twice, and the copies balance among themselves) is refused: the
+    checks read only what this close appended, and a posting to an entry it did not post is
+    itself a fault."""
+    close(con, *MARCH)
+    before = counts(con)
+    add_order(con, "O2", datetime(2026, 4, 2, 12), 5_000)
+    planted_after_posting(
+        monkeypatch,
+        "INSERT INTO journal_postings SELECT * FROM journal_postings WHERE entry_id = ("
+        "SELECT min(entry_id) FROM journal_entries WHERE booked_on < DATE '2026-04-01')",
+    )
+
+    with pytest.raises(IntegrityError, match="posting-outside-close"):
+        close(con, date(2026, 4, 1), date(2026, 4, 30))
+
+    assert counts(con) == before
+    assert check_journal(con) == []
+
+
+def test_an_entry_id_posted_again_is_caught(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entry whose id an earlier close already posted: the new ids are looked up in the
+    whole journal, not only among what this close appended."""
+    close(con, *MARCH)
+    before = counts(con)
+    add_order(con, "O2", datetime(2026, 4, 2, 12), 5_000)
+    planted_after_posting(
+        monkeypatch,
+        "INSERT INTO journal_entries SELECT * FROM journal_entries"
+        " WHERE booked_on < DATE '2026-04-01' ORDER BY entry_id LIMIT 1",
+    )
+
+    with pytest.raises(IntegrityError, match="duplicate-entry"):
+        close(con, date(2026, 4, 1), date(2026, 4, 30))
+
+    assert counts(con) == before
 
 
 def test_a_fee_line_stored_twice_stops_the_close(

@@ -42,7 +42,7 @@ import duckdb
 from merchantry.kit.errors import InputError, IntegrityError
 from merchantry.kit.ids import stable_key
 from merchantry.ledger.annual import post_annual_fees
-from merchantry.ledger.check import check_close
+from merchantry.ledger.check import check_close, journal_mark
 from merchantry.ledger.deposits import post_deposits
 from merchantry.ledger.facts import LEDGER_RULE_KINDS
 from merchantry.ledger.install_holds import post_installation_holds
@@ -174,8 +174,8 @@ def close_period(
     key = close_key(book.name, start, end)
     ref = CloseRef(book.name, key)
     warnings = score_gaps(con, book, start, end, lambda r: r.effect.kind in LEDGER_RULE_KINDS)
-    before = _count(con, "SELECT count(*) FROM journal_postings", {})
     with transaction(con):
+        mark = journal_mark(con)
         say("payout schedule")
         build_schedule(con, book, end, touched_from=start if incremental else None)
         prepare(con)
@@ -210,13 +210,13 @@ def close_period(
         stage_seeding(con, start, end)
         result += post_staged(con, ref, kinds=SEEDING_KINDS, start=start, end=end)
         say("journal invariants")
-        problems = check_close(con, key)
+        problems = check_close(con, mark)
         if problems:  # raising inside the transaction rolls the whole close back
             raise IntegrityError(
                 f"the close of {book.name} {start}..{end} would leave the journal unsound, "
                 "so nothing was posted: " + "; ".join(str(p) for p in problems)
             )
-        posted_now = _count(con, "SELECT count(*) FROM journal_postings", {}) - before
+        posted_now = _count(con, "SELECT count(*) FROM journal_postings", {}) - mark.postings
         if after is not None:
             after(con, posted_now)
     rows = run_sql(con, KIND_COUNTS, {"close_key": key}).fetchall()

@@ -39,7 +39,7 @@ import duckdb
 
 from merchantry.kit.errors import IntegrityError
 from merchantry.kit.ids import stable_key
-from merchantry.ledger.check import check_close
+from merchantry.ledger.check import check_close, journal_mark
 from merchantry.ledger.coupons import SPENDS_TABLE, drop_uses, period_uses, register_uses
 from merchantry.ledger.journal import CloseRef, PostResult, namespace, post_staged, start_stage
 from merchantry.store.sql import run_sql
@@ -148,11 +148,12 @@ def post_rewards(
     of an overlapping period finds them posted and changes nothing."""
     key = stable_key("rewards", rulebook, start.isoformat(), end.isoformat())
     with transaction(con):
+        mark = journal_mark(con)
         start_stage(con)
         if not stage_rewards(con, start, end):
             return PostResult(posted=0, reversed=0, unchanged=0)
         result = post_staged(con, CloseRef(rulebook, key), kinds=("reward",), start=start, end=end)
-        problems = check_close(con, key)
+        problems = check_close(con, mark)
         if problems:
             raise IntegrityError(
                 "posting programme rewards would leave the journal unsound, so nothing was "

@@ -26,7 +26,7 @@ import duckdb
 
 from merchantry.kit.errors import IntegrityError
 from merchantry.kit.ids import stable_key
-from merchantry.ledger.check import check_close
+from merchantry.ledger.check import check_close, journal_mark
 from merchantry.ledger.journal import CloseRef, PostResult, namespace, post_staged, start_stage
 from merchantry.store.sql import run_sql
 from merchantry.store.warehouse import table_exists, transaction
@@ -94,10 +94,11 @@ def post_seeding(
         return PostResult(posted=0, reversed=0, unchanged=0)
     key = stable_key("seeding", rulebook, start.isoformat(), end.isoformat())
     with transaction(con):
+        mark = journal_mark(con)
         start_stage(con)
         stage_seeding(con, start, end)
         result = post_staged(con, CloseRef(rulebook, key), kinds=KINDS, start=start, end=end)
-        problems = check_close(con, key)
+        problems = check_close(con, mark)
         if problems:
             raise IntegrityError(
                 "posting seeding payouts would leave the journal unsound, so nothing was "
