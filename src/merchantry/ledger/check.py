@@ -155,10 +155,9 @@ CHECKS: Final[tuple[Check, ...]] = (
 
 @dataclass(frozen=True, slots=True)
 class JournalMark:
-    """Where the journal ended when a close began (its tables' row counts): the rows a close
-    appends have row ids from there on, so its checks read those rows and not the history.
-    The journal is append-only; were rows ever deleted, the mark would only make the checks
-    read a few older rows as well."""
+    """Where the journal ended when a close began: the first row id a row appended after it
+    can have, per table (one past the largest row id, so rows deleted earlier leave no older
+    row past the mark). A close's checks read the rows from the mark on, not the history."""
 
     entries: int
     postings: int
@@ -167,7 +166,8 @@ class JournalMark:
 def journal_mark(con: duckdb.DuckDBPyConnection) -> JournalMark:
     """The :class:`JournalMark` now (call it inside the close's transaction, before posting)."""
     row = con.execute(
-        "SELECT (SELECT count(*) FROM journal_entries), (SELECT count(*) FROM journal_postings)"
+        "SELECT (SELECT coalesce(max(rowid) + 1, 0) FROM journal_entries),"
+        " (SELECT coalesce(max(rowid) + 1, 0) FROM journal_postings)"
     ).fetchone()
     assert row is not None
     return JournalMark(int(row[0]), int(row[1]))

@@ -174,6 +174,7 @@ def close_period(
     key = close_key(book.name, start, end)
     ref = CloseRef(book.name, key)
     warnings = score_gaps(con, book, start, end, lambda r: r.effect.kind in LEDGER_RULE_KINDS)
+    before = _count(con, "SELECT count(*) FROM journal_postings", {})
     with transaction(con):
         mark = journal_mark(con)
         say("payout schedule")
@@ -216,7 +217,7 @@ def close_period(
                 f"the close of {book.name} {start}..{end} would leave the journal unsound, "
                 "so nothing was posted: " + "; ".join(str(p) for p in problems)
             )
-        posted_now = _count(con, "SELECT count(*) FROM journal_postings", {}) - mark.postings
+        posted_now = _count(con, "SELECT count(*) FROM journal_postings", {}) - before
         if after is not None:
             after(con, posted_now)
     rows = run_sql(con, KIND_COUNTS, {"close_key": key}).fetchall()
