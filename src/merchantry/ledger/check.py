@@ -16,7 +16,8 @@ from typing import Final
 import duckdb
 
 from merchantry.ledger.accounts import Account
-from merchantry.store.sql import run_sql
+from merchantry.ledger.overturns import CLOSE_KEY_PREFIX
+from merchantry.store.sql import fill_sql, parse, run_sql
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,8 +164,12 @@ class JournalMark:
     postings: int
 
 
-def journal_mark(con: duckdb.DuckDBPyConnection) -> JournalMark:
-    """The :class:`JournalMark` now (call it inside the close's transaction, before posting)."""
+def journal_mark(con: duckdb.DuckDBPyConnection) -> JournalMark | None:
+    """The :class:`JournalMark` now (call it inside the close's transaction, before posting);
+    ``None`` on an engine whose tables have no row ids (a connection whose ``row_ids`` is
+    false: the close on Spark), where the checks find the close's entries by its key."""
+    if not getattr(con, "row_ids", True):
+        return None
     row = con.execute(
         "SELECT (SELECT coalesce(max(rowid) + 1, 0) FROM journal_entries),"
         " (SELECT coalesce(max(rowid) + 1, 0) FROM journal_postings)"
@@ -208,6 +213,48 @@ balance per entry and repeat no leg, no older entry gains a posting, no id is po
 (An entry posted with no postings moves no money; ``merchantry ledger-check`` finds it.)"""
 
 
+TOUCHED: Final = """
+SELECT entry_id FROM journal_entries
+WHERE close_key = $close_key OR starts_with(close_key, $overturn)
+"""
+"""Entries a close touched: those carrying its key (its postings and its corrections'
+reversals) and overturn reversals (the close posts those first)."""
+
+BY_KEY_CHECKS: Final[tuple[Check, ...]] = (
+    Check(
+        "duplicate-entry",
+        "entry ids posted more than once",
+        fill_sql(
+            "SELECT entry_id FROM journal_entries WHERE entry_id IN (SELECT entry_id FROM"
+            " p_touched) GROUP BY entry_id HAVING count(*) > 1",
+            p_touched=parse(TOUCHED),
+        ),
+    ),
+    Check(
+        "unbalanced-entry",
+        "entries whose postings do not sum to zero",
+        fill_sql(
+            "SELECT entry_id FROM journal_postings"
+            " WHERE entry_id IN (SELECT entry_id FROM p_touched)"
+            " GROUP BY entry_id HAVING sum(amount_fen) <> 0",
+            p_touched=parse(TOUCHED),
+        ),
+    ),
+    Check(
+        "duplicate-leg",
+        "legs posted more than once",
+        fill_sql(
+            "SELECT entry_id || '#' || leg FROM journal_postings"
+            " WHERE entry_id IN (SELECT entry_id FROM p_touched)"
+            " GROUP BY entry_id, leg HAVING count(*) > 1",
+            p_touched=parse(TOUCHED),
+        ),
+    ),
+)
+"""The close's checks where tables have no row ids (Spark): the entries carrying the
+close's key (and overturn reversals), found over the whole journal, and their postings."""
+
+
 def _run_checks(
     con: duckdb.DuckDBPyConnection,
     checks: tuple[Check, ...],
@@ -227,10 +274,14 @@ def _run_checks(
 
 
 def check_close(
-    con: duckdb.DuckDBPyConnection, since: JournalMark, *, sample: int = 5
+    con: duckdb.DuckDBPyConnection, since: JournalMark | None, close_key: str, *, sample: int = 5
 ) -> list[Problem]:
     """The :data:`CLOSE_CHECKS` over what was appended to the journal ``since`` the mark (in
-    the close's transaction)."""
+    the close's transaction); without a mark, :data:`BY_KEY_CHECKS` over the entries of
+    ``close_key``."""
+    if since is None:
+        keyed: dict[str, object] = {"close_key": close_key, "overturn": CLOSE_KEY_PREFIX}
+        return _run_checks(con, BY_KEY_CHECKS, keyed, sample)
     params: dict[str, object] = {"entries_from": since.entries, "postings_from": since.postings}
     return _run_checks(con, CLOSE_CHECKS, params, sample)
 

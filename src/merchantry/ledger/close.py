@@ -211,7 +211,7 @@ def close_period(
         stage_seeding(con, start, end)
         result += post_staged(con, ref, kinds=SEEDING_KINDS, start=start, end=end)
         say("journal invariants")
-        problems = check_close(con, mark)
+        problems = check_close(con, mark, key)
         if problems:  # raising inside the transaction rolls the whole close back
             raise IntegrityError(
                 f"the close of {book.name} {start}..{end} would leave the journal unsound, "

@@ -153,7 +153,7 @@ def post_rewards(
         if not stage_rewards(con, start, end):
             return PostResult(posted=0, reversed=0, unchanged=0)
         result = post_staged(con, CloseRef(rulebook, key), kinds=("reward",), start=start, end=end)
-        problems = check_close(con, mark)
+        problems = check_close(con, mark, key)
         if problems:
             raise IntegrityError(
                 "posting programme rewards would leave the journal unsound, so nothing was "

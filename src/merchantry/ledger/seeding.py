@@ -98,7 +98,7 @@ def post_seeding(
         start_stage(con)
         stage_seeding(con, start, end)
         result = post_staged(con, CloseRef(rulebook, key), kinds=KINDS, start=start, end=end)
-        problems = check_close(con, mark)
+        problems = check_close(con, mark, key)
         if problems:
             raise IntegrityError(
                 "posting seeding payouts would leave the journal unsound, so nothing was "

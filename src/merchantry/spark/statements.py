@@ -37,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Final, cast
 
 import duckdb
 import sqlglot
@@ -104,6 +104,10 @@ class SparkStatements:
     """The last query's column names (as a DB-API cursor gives them)."""
     _rows: list[tuple[Any, ...]] = field(default_factory=list)
     _version: int = 0
+
+    row_ids: ClassVar[bool] = False
+    """Spark's tables have no ``rowid``: the close's checks
+    (:func:`merchantry.ledger.check.journal_mark`) find its entries by its key here."""
 
     def as_connection(self) -> duckdb.DuckDBPyConnection:
         """This runner where a stage function wants a DuckDB connection: it only calls
