@@ -42,7 +42,7 @@ import duckdb
 from merchantry.kit.errors import InputError, IntegrityError
 from merchantry.kit.ids import stable_key
 from merchantry.ledger.annual import post_annual_fees
-from merchantry.ledger.check import check_close, journal_mark
+from merchantry.ledger.check import JournalMark, check_close, journal_mark
 from merchantry.ledger.deposits import post_deposits
 from merchantry.ledger.facts import LEDGER_RULE_KINDS
 from merchantry.ledger.install_holds import post_installation_holds
@@ -79,6 +79,22 @@ FROM journal_entries AS e JOIN journal_postings AS p USING (entry_id)
 WHERE e.close_key = $close_key
 GROUP BY e.kind ORDER BY e.kind
 """
+
+KIND_COUNTS_SINCE: Final = """
+SELECT e.kind, count(DISTINCT e.entry_id), coalesce(sum(abs(p.amount_fen)) // 2, 0)
+FROM journal_entries AS e JOIN journal_postings AS p USING (entry_id)
+WHERE e.close_key = $close_key AND e.rowid >= $entries_from AND p.rowid >= $postings_from
+GROUP BY e.kind ORDER BY e.kind
+"""
+""":data:`KIND_COUNTS` when every entry of the close is one this run appended: the entries
+and postings past the run's :class:`~merchantry.ledger.check.JournalMark`, not a join of
+the close's entries with every posting ever made."""
+
+EARLIER_RUN: Final = """
+SELECT count(*) FROM journal_entries WHERE close_key = $close_key AND rowid < $entries_from
+"""
+"""Entries an earlier run of the same close posted (the close key is one value per run of
+row groups, so DuckDB's zone maps skip the rest of the journal)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,19 +236,36 @@ def close_period(
         posted_now = _count(con, "SELECT count(*) FROM journal_postings", {}) - before
         if after is not None:
             after(con, posted_now)
-    rows = run_sql(con, KIND_COUNTS, {"close_key": key}).fetchall()
+        kinds = kind_counts(con, key, mark)
     return CloseSummary(
         rulebook=book.name,
         start=start,
         end=end,
         close_key=key,
         result=result,
-        kinds=tuple(KindCount(str(r[0]), int(r[1]), int(r[2])) for r in rows),
+        kinds=kinds,
         fees_run=False,
         postings=posted_now,
         seconds=time.perf_counter() - began,
         warnings=tuple(warnings),
     )
+
+
+def kind_counts(
+    con: duckdb.DuckDBPyConnection, key: str, mark: JournalMark | None
+) -> tuple[KindCount, ...]:
+    """The close's entries in the journal by kind, and the money they moved
+    (:data:`KIND_COUNTS`): read from what this run appended when no earlier run of the same
+    close posted anything (:data:`KIND_COUNTS_SINCE`), so a day's summary does not join the
+    month's postings; otherwise, or without row ids (Spark), over the whole journal."""
+    keyed: dict[str, object] = {"close_key": key}
+    query = KIND_COUNTS
+    if mark is not None:
+        since = {**keyed, "entries_from": mark.entries, "postings_from": mark.postings}
+        if not _count(con, EARLIER_RUN, since):
+            query, keyed = KIND_COUNTS_SINCE, since
+    rows = run_sql(con, query, keyed).fetchall()
+    return tuple(KindCount(str(r[0]), int(r[1]), int(r[2])) for r in rows)
 
 
 def close_rulebook(
