@@ -1,13 +1,17 @@
-"""The long run: the close at growing sizes, and a log-log chart of time and memory.
+"""The long run: a stage at growing sizes, and a log-log chart of time and memory.
 
     python -m bench.scale [--orders 1000000 10000000 100000000] [--mode month]
+    python -m bench.scale --stage fees --orders 1000000 10000000 100000000
     python -m bench.scale --chart          # redraw from the recorded results only
 
-Each size runs :mod:`bench.bench_close` in its own process (inputs made directly in
-DuckDB; the close beside a plain ``INSERT … SELECT`` of as many postings). Results are
-appended to ``docs/img/scale-results.json`` as each size finishes, so a size that does
-not finish leaves the ones that did; ``docs/img/scale.html`` is the chart (plotly)
-with each line's fitted slope: 1.0 is linear growth.
+Each size runs the stage's bench in its own process, inputs made directly in DuckDB:
+``--stage close`` (the default) runs :mod:`bench.bench_close` (the close beside a plain
+``INSERT … SELECT`` of as many postings); ``--stage fees`` runs :mod:`bench.bench_fees`
+over the whole month (the fee stage beside a plain ``CREATE TABLE AS`` of the lines it
+wrote), under ``--memory`` as ``MERCHANTRY_MEMORY_LIMIT``. Results are appended to
+``docs/img/scale-results.json`` as each size finishes, so a size that does not finish leaves
+the ones that did; ``docs/img/scale.html`` is the chart (plotly), every stage's lines on it,
+each with its fitted slope: 1.0 is linear growth.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import shutil
 import signal
 import subprocess
@@ -24,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
-from bench.report import parse
+from bench.report import Result, parse
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 RESULTS: Final = ROOT / "docs" / "img" / "scale-results.json"
@@ -47,48 +52,65 @@ def load() -> list[dict[str, object]]:
     return json.loads(RESULTS.read_text()) if RESULTS.is_file() else []
 
 
+STAGES: Final = ("close", "fees")
+"""The stages the long run can time; a recorded row without ``stage`` is the close's."""
+
+
+def stage_of(row: dict[str, object]) -> str:
+    return str(row.get("stage", "close"))
+
+
 def chart(rows: list[dict[str, object]]) -> str:
-    """Write the chart; returns the slopes line for the docs."""
+    """Write the chart (every stage recorded, the close in the given rows' mode); returns
+    the slopes line for the docs."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    rows = sorted(rows, key=lambda r: int(str(r["orders"])))
-    orders = [float(str(r["orders"])) for r in rows]
-    series = {
-        "close seconds": [float(str(r["seconds"])) for r in rows],
-        "baseline seconds": [float(str(r["baseline_seconds"])) for r in rows],
-        "close peak MiB": [float(str(r["peak_mib"])) for r in rows],
-    }
-    disk = [r for r in rows if r.get("disk_peak_mib")]
     titles = ("time (s)", "peak memory (MiB)", "peak disk (MiB)")
     fig = make_subplots(rows=1, cols=3, subplot_titles=titles)
     notes = []
-    traces = [(name, orders, ys, 2 if "MiB" in name else 1) for name, ys in series.items()]
-    traces.append(
-        (
-            "close peak disk MiB",
-            [float(str(r["orders"])) for r in disk],
-            [float(str(r["disk_peak_mib"])) for r in disk],
-            3,
+    for stage in STAGES:
+        mine = sorted(
+            (r for r in rows if stage_of(r) == stage), key=lambda r: int(str(r["orders"]))
         )
-    )
-    for name, xs, ys, col in traces:
-        k = slope(xs, ys)
-        label = f"{name} (slope {k:.2f})" if k is not None else name
-        notes.append(label)
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=label), row=1, col=col)
+        if not mine:
+            continue
+        name = "close" if stage == "close" else "fee stage"
+        orders = [float(str(r["orders"])) for r in mine]
+        disk = [r for r in mine if r.get("disk_peak_mib")]
+        traces = [
+            (f"{name} seconds", orders, [float(str(r["seconds"])) for r in mine], 1),
+            (
+                f"{name} baseline seconds",
+                orders,
+                [float(str(r["baseline_seconds"])) for r in mine],
+                1,
+            ),
+            (f"{name} peak MiB", orders, [float(str(r["peak_mib"])) for r in mine], 2),
+            (
+                f"{name} peak disk MiB",
+                [float(str(r["orders"])) for r in disk],
+                [float(str(r["disk_peak_mib"])) for r in disk],
+                3,
+            ),
+        ]
+        for label, xs, ys, col in traces:
+            k = slope(xs, ys)
+            shown = f"{label} (slope {k:.2f})" if k is not None else label
+            notes.append(shown)
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=shown), row=1, col=col)
     fig.update_xaxes(type="log", title_text="orders in the month")
     fig.update_yaxes(type="log")
-    fig.update_layout(title="Month close on one 2-core machine (log-log)")
+    fig.update_layout(title="A month's stages on one 2-core machine (log-log)")
     CHART.parent.mkdir(parents=True, exist_ok=True)
     fig.write_html(CHART, include_plotlyjs="cdn")
     return "; ".join(notes)
 
 
-def _run(command: list[str]) -> str:
+def _run(command: list[str], env: dict[str, str] | None = None) -> str:
     """The bench's output; on Ctrl-C the bench is asked to stop (SIGINT), so it removes its
     scratch warehouses, rather than killed."""
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as child:
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env) as child:
         try:
             out, _ = child.communicate()
         except KeyboardInterrupt:
@@ -100,22 +122,70 @@ def _run(command: list[str]) -> str:
     return out
 
 
-def disk_needed_mib(rows: list[dict[str, object]], orders: int) -> float | None:
-    """Disk a close of ``orders`` orders needs (inputs, journal, spill and the baseline's
-    file), scaled from the largest recorded size that measured its disk; None if none did."""
-    measured = [r for r in rows if r.get("disk_peak_mib") and r.get("baseline_db_mib")]
+def disk_needed_mib(
+    rows: list[dict[str, object]], orders: int, stage: str = "close"
+) -> float | None:
+    """Disk a run of ``stage`` at ``orders`` orders needs (inputs, outputs, spill and the
+    baseline's file), scaled from the stage's largest recorded size that measured its disk;
+    None if none did."""
+    measured = [r for r in rows if stage_of(r) == stage and r.get("disk_peak_mib")]
     if not measured:
         return None
     top = max(measured, key=lambda r: int(str(r["orders"])))
-    per_order = (float(str(top["disk_peak_mib"])) + float(str(top["baseline_db_mib"]))) / int(
-        str(top["orders"])
-    )
-    return per_order * orders * 1.2  # a fifth more: spill does not grow exactly linearly
+    used = float(str(top["disk_peak_mib"])) + float(str(top.get("baseline_db_mib") or 0))
+    return used / int(str(top["orders"])) * orders * 1.2  # a fifth more: spill grows faster
+
+
+def _command(args: argparse.Namespace, orders: int, where: Path) -> list[str]:
+    if args.stage == "fees":
+        db = where / f"bench_fees_{orders}.duckdb"
+        return [
+            sys.executable, "-m", "bench.bench_fees", "--orders", str(orders), "--stage-only",
+            "--stage-repeat", "1", "--stage-days", "31", "--layout", "paid", "--db", str(db),
+        ]  # fmt: skip
+    command = [sys.executable, "-m", "bench.bench_close", "--orders", str(orders)]
+    command += ["--shops", str(args.shops), "--memory", args.memory, "--mode", args.mode]
+    if args.keep:
+        command += ["--keep", str(args.keep)]
+    return command
+
+
+def _row(args: argparse.Namespace, orders: int, result: Result) -> dict[str, object]:
+    if args.stage == "fees":
+        mine, baseline = result.extra, {"cpu_seconds": result.extra.get("baseline_cpu_seconds")}
+    else:
+        close = result.extra.get(str(result.extra.get("mode")), {})
+        mine = close if isinstance(close, dict) else {}
+        found = result.extra.get("baseline", {})
+        baseline = found if isinstance(found, dict) else {}
+    return {
+        "stage": args.stage,
+        "orders": orders,
+        "mode": args.mode if args.stage == "close" else "month",
+        "memory_limit": args.memory,
+        "seconds": result.seconds,
+        "postings" if args.stage == "close" else "lines": result.rows,
+        "peak_mib": result.peak_mib,
+        "baseline_seconds": result.baseline_seconds,
+        "ratio": result.ratio,
+        "cpu_seconds": mine.get("cpu_seconds"),
+        "baseline_cpu_seconds": baseline.get("cpu_seconds"),
+        "disk_peak_mib": mine.get("disk_peak_mib"),
+        "spill_peak_mib": mine.get("spill_peak_mib"),
+        "baseline_db_mib": baseline.get("db_mib"),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "detail": result.extra,
+    }
+
+
+def _same_run(row: dict[str, object], stage: str, orders: int, mode: str) -> bool:
+    return stage_of(row) == stage and row["orders"] == orders and row.get("mode") == mode
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--orders", type=int, nargs="*", default=[1_000_000, 10_000_000])
+    parser.add_argument("--stage", default="close", choices=STAGES)
     parser.add_argument("--mode", default="month", choices=("month", "daily", "both"))
     parser.add_argument("--memory", default="6GB")
     parser.add_argument("--shops", type=int, default=20_000)
@@ -124,55 +194,31 @@ def main() -> None:
     args = parser.parse_args()
     if args.keep is not None and not args.keep.is_dir():
         parser.error(f"--keep {args.keep}: no such folder (give an existing one on a large disk)")
+    mode = args.mode if args.stage == "close" else "month"
     not_run: list[str] = []
     if not args.chart:
         where = args.keep or Path(tempfile.gettempdir())
         for n in args.orders:
-            need = disk_needed_mib(load(), n)
+            need = disk_needed_mib(load(), n, args.stage)
             free = shutil.disk_usage(where).free / 2**20
             if need is not None and need > free:
                 note = (
-                    f"{n:,} orders not run: by the largest size measured it needs about "
-                    f"{need / 1024:,.0f} GiB of disk at {where}, and {free / 1024:,.0f} GiB is free"
-                    " (give a larger disk with --keep)"
+                    f"{args.stage}: {n:,} orders not run: by the largest size measured it needs"
+                    f" about {need / 1024:,.0f} GiB of disk at {where}, and"
+                    f" {free / 1024:,.0f} GiB is free (give a larger disk with --keep)"
                 )
                 print(note, flush=True)
                 not_run.append(note)
                 continue
-            command = [sys.executable, "-m", "bench.bench_close", "--orders", str(n)]
-            command += ["--shops", str(args.shops), "--memory", args.memory, "--mode", args.mode]
-            if args.keep:
-                command += ["--keep", str(args.keep)]
-            out = _run(command)
+            env = {**os.environ, "MERCHANTRY_MEMORY_LIMIT": args.memory}
+            out = _run(_command(args, n, where), env)
             print(out, flush=True)
             for result in parse(out):
-                close = result.extra.get(str(result.extra.get("mode")), {})
-                close = close if isinstance(close, dict) else {}
-                baseline = result.extra.get("baseline", {})
-                baseline = baseline if isinstance(baseline, dict) else {}
-                rows = [r for r in load() if r["orders"] != n or r.get("mode") != args.mode]
-                rows.append(
-                    {
-                        "orders": n,
-                        "mode": args.mode,
-                        "memory_limit": args.memory,
-                        "seconds": result.seconds,
-                        "postings": result.rows,
-                        "peak_mib": result.peak_mib,
-                        "baseline_seconds": result.baseline_seconds,
-                        "ratio": result.ratio,
-                        "cpu_seconds": close.get("cpu_seconds"),
-                        "baseline_cpu_seconds": baseline.get("cpu_seconds"),
-                        "disk_peak_mib": close.get("disk_peak_mib"),
-                        "spill_peak_mib": close.get("spill_peak_mib"),
-                        "baseline_db_mib": baseline.get("db_mib"),
-                        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                        "detail": result.extra,
-                    }
-                )
+                rows = [r for r in load() if not _same_run(r, args.stage, n, mode)]
+                rows.append(_row(args, n, result))
                 RESULTS.parent.mkdir(parents=True, exist_ok=True)
                 RESULTS.write_text(json.dumps(rows, indent=1, default=str))
-    print(chart([r for r in load() if r.get("mode") == args.mode]))
+    print(chart([r for r in load() if stage_of(r) != "close" or r.get("mode") == args.mode]))
     if not_run:
         raise SystemExit("\n".join(not_run))
 

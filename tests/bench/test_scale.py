@@ -1,0 +1,73 @@
+"""The long run's bookkeeping: slopes, the disk a size needs, and the fee stage's record."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bench.report import parse
+
+from bench import scale
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_slope_reads_the_exponent_of_a_power_law() -> None:
+    xs = [1e6, 1e7, 1e8]
+    assert scale.slope(xs, [3 * x**1.5 for x in xs]) == pytest.approx(1.5)
+    assert scale.slope(xs, [7.0, 7.0, 7.0]) == pytest.approx(0.0)
+    assert scale.slope([1e6], [2.0]) is None
+
+
+def test_disk_needed_scales_the_stages_own_largest_run() -> None:
+    rows: list[dict[str, object]] = [
+        # recorded before rows carried a stage: the close's
+        {"orders": 1_000_000, "disk_peak_mib": 500.0, "baseline_db_mib": 100.0},
+        {"orders": 10_000_000, "disk_peak_mib": 8000.0, "baseline_db_mib": 1000.0},
+        {"stage": "fees", "orders": 1_000_000, "disk_peak_mib": 200.0},
+    ]
+    # the close: the 10 M run's 9,000 MiB per 10 M orders, a fifth added
+    assert scale.disk_needed_mib(rows, 100_000_000) == pytest.approx(9000 * 10 * 1.2)
+    assert scale.disk_needed_mib(rows, 100_000_000, "fees") == pytest.approx(200 * 100 * 1.2)
+    assert scale.disk_needed_mib(rows[:2], 100_000_000, "fees") is None
+
+
+def test_the_fee_bench_reports_what_the_long_run_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "fees.duckdb"
+    command = [
+        sys.executable, "-m", "bench.bench_fees", "--orders", "20000", "--stage-only",
+        "--stage-repeat", "1", "--stage-days", "31", "--layout", "paid", "--db", str(db),
+    ]  # fmt: skip
+    env = {"MERCHANTRY_MEMORY_LIMIT": "1GB", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    [result] = parse(done.stdout)
+    # every generated order is paid in March, so the month's run prices all of them
+    assert result.extra["orders_in_period"] == 20000
+    assert result.extra["period"] == "2026-03-01..2026-03-31"
+    assert result.rows == result.baseline_rows
+    assert result.rows > 20000
+    assert float(str(result.extra["cpu_seconds"])) > 0
+    assert float(str(result.extra["disk_peak_mib"])) > 0
+    assert "MiB" in str(result.extra["memory_limit"])  # DuckDB shows the limit it applied
+    assert not db.exists()  # the bench removes its warehouse
+
+    args = argparse.Namespace(stage="fees", mode="month", memory="1GB")
+    row = scale._row(args, 20000, result)
+    assert row["stage"] == "fees"
+    assert row["lines"] == result.rows
+    assert row["cpu_seconds"] == result.extra["cpu_seconds"]
+    assert row["baseline_cpu_seconds"] == result.extra["baseline_cpu_seconds"]
+
+    chart = tmp_path / "scale.html"
+    monkeypatch.setattr(scale, "CHART", chart)
+    bigger = {**row, "orders": 40000, "seconds": 2 * float(str(row["seconds"]))}
+    notes = scale.chart([row, bigger])
+    assert "fee stage seconds (slope 1.00)" in notes
+    assert "close" not in notes.replace("fee stage", "")  # no close rows, no close lines
+    assert "fee stage seconds" in chart.read_text()
