@@ -36,9 +36,9 @@ from rich.table import Table
 
 from bench.bench_close import watch_disk
 from bench.report import Result, emit, peak_mib
-from merchantry.fees import fee_lines_sql, run_rulebook
+from merchantry.fees import FeeRunSummary, fee_lines_sql, run_rulebook
 from merchantry.model.outputs import FEE_LINES
-from merchantry.rulebook import load_rulebook
+from merchantry.rulebook import Rulebook, load_rulebook
 from merchantry.rulebook.facts import FACT_SQL
 from merchantry.store.warehouse import connect, ensure_schema
 from merchantry.synth.catalogue import INDUSTRIES
@@ -275,6 +275,23 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def run_stage(
+    con: duckdb.DuckDBPyConnection, book: Rulebook, end: date, *, by_day: bool
+) -> tuple[list[FeeRunSummary], list[float]]:
+    """The stage over ``START``..``end``: one run, or one run per day (with each day's CPU
+    seconds, to show whether a day's cost grows with the lines already written)."""
+    if not by_day:
+        return [run_rulebook(con, book, START, end)], []
+    runs, cpu = [], []
+    day = START
+    while day <= end:
+        began = _cpu()
+        runs.append(run_rulebook(con, book, day, day))
+        cpu.append(_cpu() - began)
+        day += timedelta(days=1)
+    return runs, cpu
+
+
 def check_baseline(con: duckdb.DuckDBPyConnection, lines: int) -> None:
     """The baseline table holds as many rows, and the same columns, as the stage wrote."""
     row = con.execute("SELECT count(*) FROM plain_lines").fetchone()
@@ -346,6 +363,12 @@ def main() -> None:
         default="shuffled",
         help="Orders stored in a hashed order, or in payment order as a daily ingest leaves them.",
     )
+    parser.add_argument(
+        "--by-day",
+        action="store_true",
+        help="Run the stage once per day of the period, as a marketplace runs it, not once "
+        "over the whole period (the baseline is still one CREATE TABLE AS of every line).",
+    )
     args = parser.parse_args()
     stage_end = START + timedelta(days=args.stage_days - 1)
     console = Console()
@@ -378,12 +401,13 @@ def main() -> None:
                 con.execute("DELETE FROM fee_lines")  # untimed: each run is a period's first
                 con.execute("DROP TABLE IF EXISTS plain_lines")
                 clock = Clock()
-                summary = run_rulebook(con, book, START, stage_end)
+                runs, day_cpu = run_stage(con, book, stage_end, by_day=args.by_day)
                 ran = clock.stop()
                 clock = Clock()
                 con.execute(BASELINE)
                 pairs.append((ran, clock.stop()))
-        check_baseline(con, summary.lines)
+        lines, orders = sum(r.lines for r in runs), sum(r.orders for r in runs)
+        check_baseline(con, lines)
         limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
     con.close()
     args.db.unlink(missing_ok=True)
@@ -408,13 +432,14 @@ def main() -> None:
             f"{args.orders / best[name]:,.0f}",
         )
     table.add_row(
-        f"full stage {START}..{stage_end}: run_rulebook writes {summary.lines:,} lines "
-        f"for {summary.orders:,} orders (best of {len(pairs)}; CPU {stage_cpu:.2f} s)",
+        f"full stage {START}..{stage_end}{' day by day' if args.by_day else ''}: run_rulebook "
+        f"writes {lines:,} lines for {orders:,} orders (best of {len(pairs)}; "
+        f"CPU {stage_cpu:.2f} s)",
         f"{stage:.2f}",
-        f"{summary.orders / stage:,.0f}",
+        f"{orders / stage:,.0f}",
     )
     table.add_row(
-        f"baseline: CREATE TABLE AS SELECT * FROM fee_lines ({summary.lines:,} rows × "
+        f"baseline: CREATE TABLE AS SELECT * FROM fee_lines ({lines:,} rows × "
         f"{len(FEE_LINES.columns)} columns; best of {len(pairs)}; CPU {plain_cpu:.2f} s)",
         f"{plain:.2f}",
         "",
@@ -442,14 +467,16 @@ def main() -> None:
     extra: dict[str, object] = {
         "orders": args.orders,
         "period": f"{START}..{stage_end}",
-        "orders_in_period": summary.orders,
+        "orders_in_period": orders,
+        "by_day": args.by_day,
+        "day_cpu_seconds": day_cpu,
         "cpu_seconds": stage_cpu,
         "baseline_cpu_seconds": plain_cpu,
         "generate_seconds": made,
         "memory_limit": limit[0] if limit else None,
         **disk,
     }
-    emit(Result("fees", summary.lines, stage, peak_mib(), plain, summary.lines, extra))
+    emit(Result("fees", lines, stage, peak_mib(), plain, lines, extra))
     for row in results.get("compiled", []):
         console.print(f"  {row}", highlight=False)
     if not same:

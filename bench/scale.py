@@ -8,10 +8,10 @@ Each size runs the stage's bench in its own process, inputs made directly in Duc
 ``--stage close`` (the default) runs :mod:`bench.bench_close` (the close beside a plain
 ``INSERT … SELECT`` of as many postings); ``--stage fees`` runs :mod:`bench.bench_fees`
 over the whole month (the fee stage beside a plain ``CREATE TABLE AS`` of the lines it
-wrote), under ``--memory`` as ``MERCHANTRY_MEMORY_LIMIT``. Results are appended to
-``docs/img/scale-results.json`` as each size finishes, so a size that does not finish leaves
-the ones that did; ``docs/img/scale.html`` is the chart (plotly), every stage's lines on it,
-each with its fitted slope: 1.0 is linear growth.
+wrote; ``--mode daily``: one run per day), under ``--memory`` as ``MERCHANTRY_MEMORY_LIMIT``.
+Results are appended to ``docs/img/scale-results.json`` as each size finishes, so a size that
+does not finish leaves the ones that did; ``docs/img/scale.html`` is the chart (plotly) of
+one mode, every stage's lines on it, each with its fitted slope: 1.0 is linear growth.
 """
 
 from __future__ import annotations
@@ -61,8 +61,8 @@ def stage_of(row: dict[str, object]) -> str:
 
 
 def chart(rows: list[dict[str, object]]) -> str:
-    """Write the chart (every stage recorded, the close in the given rows' mode); returns
-    the slopes line for the docs."""
+    """Write the chart of ``rows`` (one mode's, every stage's); returns the slopes line
+    for the docs."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -101,7 +101,9 @@ def chart(rows: list[dict[str, object]]) -> str:
             fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=shown), row=1, col=col)
     fig.update_xaxes(type="log", title_text="orders in the month")
     fig.update_yaxes(type="log")
-    fig.update_layout(title="A month's stages on one 2-core machine (log-log)")
+    how = {"daily": "day by day", "month": "the month at once"}
+    modes = ", ".join(how.get(str(m), str(m)) for m in sorted({str(r.get("mode")) for r in rows}))
+    fig.update_layout(title=f"A month's stages on one 2-core machine, {modes} (log-log)")
     CHART.parent.mkdir(parents=True, exist_ok=True)
     fig.write_html(CHART, include_plotlyjs="cdn")
     return "; ".join(notes)
@@ -142,7 +144,7 @@ def _command(args: argparse.Namespace, orders: int, where: Path) -> list[str]:
         return [
             sys.executable, "-m", "bench.bench_fees", "--orders", str(orders), "--stage-only",
             "--stage-repeat", "1", "--stage-days", "31", "--layout", "paid", "--db", str(db),
-        ]  # fmt: skip
+        ] + (["--by-day"] if args.mode == "daily" else [])  # fmt: skip
     command = [sys.executable, "-m", "bench.bench_close", "--orders", str(orders)]
     command += ["--shops", str(args.shops), "--memory", args.memory, "--mode", args.mode]
     if args.keep:
@@ -161,7 +163,7 @@ def _row(args: argparse.Namespace, orders: int, result: Result) -> dict[str, obj
     return {
         "stage": args.stage,
         "orders": orders,
-        "mode": args.mode if args.stage == "close" else "month",
+        "mode": args.mode,
         "memory_limit": args.memory,
         "seconds": result.seconds,
         "postings" if args.stage == "close" else "lines": result.rows,
@@ -194,7 +196,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.keep is not None and not args.keep.is_dir():
         parser.error(f"--keep {args.keep}: no such folder (give an existing one on a large disk)")
-    mode = args.mode if args.stage == "close" else "month"
+    if args.stage == "fees" and args.mode == "both":
+        parser.error("--stage fees runs one mode at a time: --mode month or --mode daily")
     not_run: list[str] = []
     if not args.chart:
         where = args.keep or Path(tempfile.gettempdir())
@@ -214,11 +217,11 @@ def main() -> None:
             out = _run(_command(args, n, where), env)
             print(out, flush=True)
             for result in parse(out):
-                rows = [r for r in load() if not _same_run(r, args.stage, n, mode)]
+                rows = [r for r in load() if not _same_run(r, args.stage, n, args.mode)]
                 rows.append(_row(args, n, result))
                 RESULTS.parent.mkdir(parents=True, exist_ok=True)
                 RESULTS.write_text(json.dumps(rows, indent=1, default=str))
-    print(chart([r for r in load() if stage_of(r) != "close" or r.get("mode") == args.mode]))
+    print(chart([r for r in load() if r.get("mode") == args.mode]))
     if not_run:
         raise SystemExit("\n".join(not_run))
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from bench.report import parse
+from bench.report import Result, parse
 
 from bench import scale
 
@@ -38,15 +38,7 @@ def test_disk_needed_scales_the_stages_own_largest_run() -> None:
 def test_the_fee_bench_reports_what_the_long_run_records(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = tmp_path / "fees.duckdb"
-    command = [
-        sys.executable, "-m", "bench.bench_fees", "--orders", "20000", "--stage-only",
-        "--stage-repeat", "1", "--stage-days", "31", "--layout", "paid", "--db", str(db),
-    ]  # fmt: skip
-    env = {"MERCHANTRY_MEMORY_LIMIT": "1GB", "PATH": "/usr/bin:/bin"}
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    [result] = parse(done.stdout)
+    result = _fee_bench(tmp_path, "--stage-days", "31")
     # every generated order is paid in March, so the month's run prices all of them
     assert result.extra["orders_in_period"] == 20000
     assert result.extra["period"] == "2026-03-01..2026-03-31"
@@ -55,7 +47,7 @@ def test_the_fee_bench_reports_what_the_long_run_records(
     assert float(str(result.extra["cpu_seconds"])) > 0
     assert float(str(result.extra["disk_peak_mib"])) > 0
     assert "MiB" in str(result.extra["memory_limit"])  # DuckDB shows the limit it applied
-    assert not db.exists()  # the bench removes its warehouse
+    assert not (tmp_path / "fees.duckdb").exists()  # the bench removes its warehouse
 
     args = argparse.Namespace(stage="fees", mode="month", memory="1GB")
     row = scale._row(args, 20000, result)
@@ -71,3 +63,28 @@ def test_the_fee_bench_reports_what_the_long_run_records(
     assert "fee stage seconds (slope 1.00)" in notes
     assert "close" not in notes.replace("fee stage", "")  # no close rows, no close lines
     assert "fee stage seconds" in chart.read_text()
+
+
+def _fee_bench(tmp_path: Path, *extra: str) -> Result:
+    command = [
+        sys.executable, "-m", "bench.bench_fees", "--orders", "20000", "--stage-only",
+        "--stage-repeat", "1", "--layout", "paid", "--db", str(tmp_path / "fees.duckdb"), *extra,
+    ]  # fmt: skip
+    env = {"MERCHANTRY_MEMORY_LIMIT": "1GB", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    [result] = parse(done.stdout)
+    return result
+
+
+def test_the_fee_bench_by_day_writes_what_one_run_over_the_days_writes(tmp_path: Path) -> None:
+    whole = _fee_bench(tmp_path, "--stage-days", "4")
+    daily = _fee_bench(tmp_path, "--stage-days", "4", "--by-day")
+    assert daily.rows == whole.rows
+    assert daily.extra["orders_in_period"] == whole.extra["orders_in_period"]
+    assert 0 < int(str(whole.extra["orders_in_period"])) < 20000  # four days of the month
+    assert whole.extra["day_cpu_seconds"] == []
+    day_cpu = daily.extra["day_cpu_seconds"]
+    assert isinstance(day_cpu, list)
+    assert len(day_cpu) == 4
+    assert all(float(c) > 0 for c in day_cpu)
