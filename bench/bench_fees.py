@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -335,10 +336,13 @@ def generate(con: duckdb.DuckDBPyConnection, orders: int, layout: str = "shuffle
             con.execute(statement, needed)
 
 
-def main() -> None:
+DEFAULT_DB: Final = Path("/tmp/bench_fees.duckdb")
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--orders", type=int, default=20_000_000)
-    parser.add_argument("--db", type=Path, default=Path("/tmp/bench_fees.duckdb"))
+    parser.add_argument("--db", type=Path, default=DEFAULT_DB)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
         "--stage-repeat",
@@ -369,10 +373,21 @@ def main() -> None:
         help="Run the stage once per day of the period, as a marketplace runs it, not once "
         "over the whole period (the baseline is still one CREATE TABLE AS of every line).",
     )
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = _parser().parse_args()
+    try:
+        bench(args)
+    finally:  # also when the stage fails or is stopped: no scratch warehouse left behind
+        _remove_warehouse(args.db)
+
+
+def bench(args: argparse.Namespace) -> None:
     stage_end = START + timedelta(days=args.stage_days - 1)
     console = Console()
-    args.db.unlink(missing_ok=True)
+    _remove_warehouse(args.db)  # a run stopped before may have left one
     con = connect(args.db)  # every declared table exists (e.g. an empty shop_scores)
     book = load_rulebook("douyin-2026")
     compiled = totals_query(fee_lines_sql(book))
@@ -485,5 +500,19 @@ def main() -> None:
             console.print(f"  {row}", highlight=False)
 
 
+def _remove_warehouse(db: Path) -> None:
+    """The scratch warehouse, its WAL and its spill folder (gigabytes at 100 M orders)."""
+    for path in (db, db.with_name(db.name + ".wal")):
+        path.unlink(missing_ok=True)
+    shutil.rmtree(db.with_name(db.name + ".tmp"), ignore_errors=True)
+
+
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except duckdb.OutOfMemoryException as error:
+        limit = os.environ.get("MERCHANTRY_MEMORY_LIMIT", "the default limit")
+        first = str(error).splitlines()[0]
+        raise SystemExit(f"bench_fees: out of memory under {limit}: {first}") from None
+    except KeyboardInterrupt:
+        raise SystemExit("bench_fees: stopped (Ctrl-C)") from None

@@ -214,7 +214,14 @@ def main() -> None:
                 not_run.append(note)
                 continue
             env = {**os.environ, "MERCHANTRY_MEMORY_LIMIT": args.memory}
-            out = _run(_command(args, n, where), env)
+            try:
+                out = _run(_command(args, n, where), env)
+            except subprocess.CalledProcessError as failed:
+                print(failed.output, flush=True)
+                note = f"{args.stage}: {n:,} orders failed (exit {failed.returncode}); see above"
+                print(note, flush=True)
+                not_run.append(note)
+                continue
             print(out, flush=True)
             for result in parse(out):
                 rows = [r for r in load() if not _same_run(r, args.stage, n, args.mode)]

@@ -88,3 +88,18 @@ def test_the_fee_bench_by_day_writes_what_one_run_over_the_days_writes(tmp_path:
     assert isinstance(day_cpu, list)
     assert len(day_cpu) == 4
     assert all(float(c) > 0 for c in day_cpu)
+
+
+def test_a_stage_out_of_memory_says_so_and_leaves_no_warehouse(tmp_path: Path) -> None:
+    where = tmp_path / "scratch"
+    where.mkdir()
+    command = [
+        sys.executable, "-m", "bench.bench_fees", "--orders", "200000", "--stage-only",
+        "--stage-repeat", "1", "--db", str(where / "fees.duckdb"),
+    ]  # fmt: skip
+    env = {"MERCHANTRY_MEMORY_LIMIT": "5MB", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert "bench_fees: out of memory under 5MB" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert list(where.iterdir()) == []  # the warehouse, its WAL and its spill are gone
