@@ -33,7 +33,7 @@ from merchantry.kit.errors import (
     MerchantryError,
     NotFound,
 )
-from merchantry.store.warehouse import DEFAULT_DB, connect
+from merchantry.store.warehouse import DEFAULT_DB, connect, interrupted
 
 DATE_FORMATS: Final = ["%Y-%m-%d"]
 RULEBOOK_DIR_OPTION: Final = "--rulebook-dir"
@@ -195,6 +195,9 @@ class MerchantryGroup(TyperGroup):
             _stderr().print(INTERRUPTED_MESSAGE)
             raise typer.Exit(ExitCode.INTERRUPTED) from None
         except Exception as err:
+            if interrupted(err):  # Ctrl-C while a DuckDB statement ran
+                _stderr().print(INTERRUPTED_MESSAGE)
+                raise typer.Exit(ExitCode.INTERRUPTED) from None
             if os.environ.get(DEBUG_ENV):
                 raise
             _stderr().print(

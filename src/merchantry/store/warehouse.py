@@ -58,6 +58,18 @@ class WarehouseLocked(Busy):
 _LOCK_PID = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
 
 
+QUERY_INTERRUPTED: Final = "Query interrupted"
+"""What DuckDB's Python binding raises, as a plain ``RuntimeError``, when Ctrl-C (SIGINT)
+arrives while a statement runs; ``connection.interrupt()`` raises ``InterruptException``."""
+
+
+def interrupted(err: BaseException) -> bool:
+    """Whether ``err`` is the user stopping the run (Ctrl-C), in Python or inside DuckDB."""
+    if isinstance(err, KeyboardInterrupt | duckdb.InterruptException):
+        return True
+    return isinstance(err, RuntimeError) and str(err) == QUERY_INTERRUPTED
+
+
 def process_command_line(pid: int) -> str:
     """A process's command line from ``/proc`` (empty when it cannot be read)."""
     try:
