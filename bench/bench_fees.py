@@ -41,7 +41,7 @@ from merchantry.fees import FeeRunSummary, fee_lines_sql, run_rulebook
 from merchantry.model.outputs import FEE_LINES
 from merchantry.rulebook import Rulebook, load_rulebook
 from merchantry.rulebook.facts import FACT_SQL
-from merchantry.store.warehouse import connect, ensure_schema
+from merchantry.store.warehouse import connect, ensure_schema, interrupted
 from merchantry.synth.catalogue import INDUSTRIES
 
 START, END = date(2026, 3, 1), date(2026, 3, 31)
@@ -336,13 +336,10 @@ def generate(con: duckdb.DuckDBPyConnection, orders: int, layout: str = "shuffle
             con.execute(statement, needed)
 
 
-DEFAULT_DB: Final = Path("/tmp/bench_fees.duckdb")
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--orders", type=int, default=20_000_000)
-    parser.add_argument("--db", type=Path, default=DEFAULT_DB)
+    parser.add_argument("--db", type=Path, default=Path("/tmp/bench_fees.duckdb"))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
         "--stage-repeat",
@@ -377,7 +374,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main() -> None:
-    args = _parser().parse_args()
+    parser = _parser()
+    args = parser.parse_args()
+    if args.orders < 1:
+        parser.error(f"--orders {args.orders}: give at least one order")
+    if not 1 <= args.stage_days <= (END - START).days + 1:
+        parser.error(f"--stage-days {args.stage_days}: the stage runs over 1 to 31 days of March")
+    if not args.db.parent.is_dir():
+        parser.error(f"--db {args.db}: no such folder {args.db.parent}")
     try:
         bench(args)
     finally:  # also when the stage fails or is stopped: no scratch warehouse left behind
@@ -425,7 +429,6 @@ def bench(args: argparse.Namespace) -> None:
         check_baseline(con, lines)
         limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
     con.close()
-    args.db.unlink(missing_ok=True)
     compiled_rows, hand_rows = results.get("compiled", []), results.get("hand-written", [])
     same = compiled_rows == hand_rows
     ratio = best["compiled"] / best["hand-written"] if results else float("nan")
@@ -514,5 +517,7 @@ if __name__ == "__main__":
         limit = os.environ.get("MERCHANTRY_MEMORY_LIMIT", "the default limit")
         first = str(error).splitlines()[0]
         raise SystemExit(f"bench_fees: out of memory under {limit}: {first}") from None
-    except KeyboardInterrupt:
-        raise SystemExit("bench_fees: stopped (Ctrl-C)") from None
+    except BaseException as error:  # Ctrl-C arrives as KeyboardInterrupt or inside DuckDB
+        if not interrupted(error):
+            raise
+        raise SystemExit("bench_fees: stopped (Ctrl-C); its scratch warehouse is removed") from None

@@ -153,9 +153,10 @@ def _command(args: argparse.Namespace, orders: int, where: Path) -> list[str]:
 
 
 def _row(args: argparse.Namespace, orders: int, result: Result) -> dict[str, object]:
-    if args.stage == "fees":
-        mine, baseline = result.extra, {"cpu_seconds": result.extra.get("baseline_cpu_seconds")}
-    else:
+    if args.stage == "fees":  # bench_fees reports its figures flat
+        mine = result.extra
+        baseline = {"cpu_seconds": mine.get("baseline_cpu_seconds")}
+    else:  # bench_close nests them under the side's name and "baseline"
         close = result.extra.get(str(result.extra.get("mode")), {})
         mine = close if isinstance(close, dict) else {}
         found = result.extra.get("baseline", {})
@@ -196,6 +197,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.keep is not None and not args.keep.is_dir():
         parser.error(f"--keep {args.keep}: no such folder (give an existing one on a large disk)")
+    if any(n < 1 for n in args.orders):
+        parser.error("--orders: every size must be at least one order")
     if args.stage == "fees" and args.mode == "both":
         parser.error("--stage fees runs one mode at a time: --mode month or --mode daily")
     not_run: list[str] = []
