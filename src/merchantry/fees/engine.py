@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -28,7 +28,12 @@ from merchantry.rulebook.facts import score_gaps
 from merchantry.rulebook.model import Rule, Rulebook
 from merchantry.rulebook.registry import describe_effect
 from merchantry.store.sql import run_sql
-from merchantry.store.warehouse import duplicate_keys, ensure_schema, transaction
+from merchantry.store.warehouse import (
+    duplicate_keys,
+    ensure_schema,
+    memory_limit_bytes,
+    transaction,
+)
 
 DIALECT: Final = "duckdb"
 
@@ -104,6 +109,24 @@ SELECT count(*) FROM orders
 WHERE paid_at >= CAST($start AS TIMESTAMP) AND paid_at < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY
 """
 
+ORDERS_BY_DAY: Final = """
+SELECT CAST(paid_at AS DATE) AS paid_on, count(*) FROM orders
+WHERE paid_at >= CAST($start AS TIMESTAMP) AND paid_at < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY
+GROUP BY paid_on ORDER BY paid_on
+"""
+"""The period's orders per payment day: how the run is cut into batches, and its order count."""
+
+BYTES_PER_ORDER: Final = 800
+"""Memory budgeted per order of a batch. The fee query materializes one row per order (the
+columns its lines read) and hash-joins the order facts; over a whole month under an 8 GB
+limit it peaked at 801 MiB of resident memory for 1 M orders and 5,057 MiB for 10 M (about
+530 bytes an order), and at 100 M it stood at the limit and spilled 23.5 GB
+(docs/performance.md, round of 2026-12-03). 800 bytes keeps a batch under the limit with
+room for the connection's other buffers: about 10 M orders under the default 8 GiB."""
+
+MIN_BATCH_ORDERS: Final = 10_000
+"""A floor, so that a tiny memory limit does not cut a run into thousands of statements."""
+
 
 @dataclass(frozen=True, slots=True)
 class KindTotal:
@@ -139,6 +162,45 @@ class FeeRunSummary:
             if total.fee_kind == fee_kind:
                 return total
         return KindTotal(fee_kind, 0, 0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Consecutive payment days whose orders one statement of the run computes."""
+
+    start: date
+    end: date
+    orders: int
+
+
+def plan_batches(days: Sequence[tuple[date, int]], most: int) -> list[Batch]:
+    """Cut ``days`` (payment day, orders that day; in date order, days without orders left
+    out) into runs of consecutive days holding at most ``most`` orders each; a day holding
+    more is a batch of its own (a day is never split: its orders are one range of
+    ``paid_at``). Every day is in exactly one batch, in order."""
+    if most < 1:
+        raise ValueError(f"a batch holds at least one order, not {most}")
+    batches: list[Batch] = []
+    first: date | None = None
+    last: date | None = None
+    held = 0
+    for day, orders in days:
+        if first is not None and last is not None and held + orders > most:
+            batches.append(Batch(first, last, held))
+            first = None
+        if first is None:
+            first, held = day, 0
+        last = day
+        held += orders
+    if first is not None and last is not None:
+        batches.append(Batch(first, last, held))
+    return batches
+
+
+def orders_per_batch(con: duckdb.DuckDBPyConnection) -> int:
+    """How many orders one statement of a fee run may compute under the connection's memory
+    limit (:data:`BYTES_PER_ORDER` each, at least :data:`MIN_BATCH_ORDERS`)."""
+    return max(MIN_BATCH_ORDERS, memory_limit_bytes(con) // BYTES_PER_ORDER)
 
 
 @functools.lru_cache(maxsize=32)
@@ -281,9 +343,23 @@ def colonel_cut_warning(
 
 
 def run_rulebook(
-    con: duckdb.DuckDBPyConnection, book: Rulebook, start: date, end: date
+    con: duckdb.DuckDBPyConnection,
+    book: Rulebook,
+    start: date,
+    end: date,
+    *,
+    batch_orders: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> FeeRunSummary:
-    """:func:`compute_fees` for an already loaded rulebook."""
+    """:func:`compute_fees` for an already loaded rulebook.
+
+    The period's lines are written in batches of consecutive payment days holding at most
+    ``batch_orders`` orders each (default :func:`orders_per_batch`: what the connection's
+    memory limit holds), all in one transaction: a month of 100 M orders is about ten
+    statements of 10 M orders, each within memory, rather than one that spills. A fee line
+    depends only on its own order's facts, so the lines do not depend on the cut (held by
+    ``tests/fees/test_batches.py``). ``progress`` is told each batch when there are several.
+    """
     began = time.perf_counter()
     ensure_schema(con)
     warnings = []
@@ -297,30 +373,44 @@ def run_rulebook(
     period = {"start": start, "end": end}
     named = {"rulebook": book.name, **period}
     insert = _insert_sql(book)
+    days = [(row[0], int(row[1])) for row in run_sql(con, ORDERS_BY_DAY, period).fetchall()]
+    most = orders_per_batch(con) if batch_orders is None else batch_orders
+    batches = plan_batches(days, most)
+    sums: dict[str, list[int]] = {}
     with transaction(con):
-        written_from = con.execute(WRITTEN_FROM).fetchone()
         con.execute(DELETE_LINES, named)
-        con.execute(insert, period)
-        mark = {"written_from": written_from[0] if written_from else 0}
-        rows = con.execute(PERIOD_TOTALS, mark).fetchall()
-        if any(r[1] > r[4] for r in rows):  # fewer order hashes than lines in some fee kind
-            duplicates = period_duplicates(con, book.name, start, end)
-            if duplicates:  # rolls the run back: a bug in the compiled query, never user input
-                raise IntegrityError(
-                    f"fee run for {book.name} wrote {duplicates} duplicate (order, fee kind) keys"
+        for number, batch in enumerate(batches, 1):
+            if progress is not None and len(batches) > 1:
+                progress(
+                    f"fees under {book.name}: orders paid {batch.start}..{batch.end} "
+                    f"({batch.orders:,}; batch {number} of {len(batches)})"
                 )
+            written_from = con.execute(WRITTEN_FROM).fetchone()
+            con.execute(insert, {"start": batch.start, "end": batch.end})
+            mark = {"written_from": written_from[0] if written_from else 0}
+            rows = con.execute(PERIOD_TOTALS, mark).fetchall()
+            if any(r[1] > r[4] for r in rows):  # fewer order hashes than lines in some fee kind
+                duplicates = period_duplicates(con, book.name, batch.start, batch.end)
+                if duplicates:  # rolls the run back: a bug in the compiled query, never user input
+                    raise IntegrityError(
+                        f"fee run for {book.name} wrote {duplicates} duplicate "
+                        "(order, fee kind) keys"
+                    )
+            for kind, lines, amount, baseline, _ in rows:
+                total = sums.setdefault(kind, [0, 0, 0])
+                total[0] += int(lines)
+                total[1] += int(amount)
+                total[2] += int(baseline)
         write_rulebook_rules(con, book)
     cut = colonel_cut_warning(con, book, start, end)
     if cut is not None:
         warnings.append(cut)
-    by_kind = {r[0]: KindTotal(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows}
-    totals = tuple(by_kind[k] for k in FEE_KINDS if k in by_kind)
-    orders_row = con.execute(ORDERS_IN_PERIOD, period).fetchone()
+    totals = tuple(KindTotal(k, *sums[k]) for k in FEE_KINDS if k in sums)
     return FeeRunSummary(
         rulebook=book.name,
         start=start,
         end=end,
-        orders=int(orders_row[0]) if orders_row else 0,
+        orders=sum(orders for _, orders in days),
         lines=sum(t.lines for t in totals),
         totals=totals,
         seconds=time.perf_counter() - began,

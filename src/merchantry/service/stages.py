@@ -245,7 +245,7 @@ def fees_stage(rulebook: str | Rulebook, rulebook_dirs: Sequence[Path] = ()) -> 
 
     def run(ctx: StageContext) -> StageOutcome:
         ctx.progress(f"fees under {book.name}")
-        summary = run_rulebook(ctx.con, book, ctx.start, ctx.end)
+        summary = run_rulebook(ctx.con, book, ctx.start, ctx.end, progress=ctx.progress)
         return StageOutcome(
             f"{summary.lines:,} fee lines for {summary.orders:,} orders",
             summary.warnings,

@@ -145,6 +145,25 @@ def apply_resources(con: duckdb.DuckDBPyConnection, resources: Resources | None 
         con.execute("SET temp_directory = ?", [str(res.temp_directory)])
 
 
+_SHOWN_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGTPE]?i?B|bytes)\s*$", re.IGNORECASE)
+_UNIT_POWER = {"": 0, "K": 1, "M": 2, "G": 3, "T": 4, "P": 5, "E": 6}
+
+
+def memory_limit_bytes(con: duckdb.DuckDBPyConnection) -> int:
+    """The connection's ``memory_limit`` in bytes, read back from DuckDB (which shows it as,
+    e.g., ``7.4 GiB``: one decimal, so within 0.7% of what was set). A stage that sizes its
+    batches by it follows whatever limit the connection runs under."""
+    row = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    shown = str(row[0]) if row else ""
+    found = _SHOWN_SIZE.match(shown)
+    if found is None:
+        raise ValueError(f"DuckDB showed its memory_limit as {shown!r}, not a size")
+    number, unit = float(found.group(1)), found.group(2).upper()
+    prefix = "" if unit in ("B", "BYTES") else unit[0]
+    base = 1024 if "I" in unit[1:] else 1000
+    return int(number * base ** _UNIT_POWER[prefix])
+
+
 def connect(
     path: Path | str = DEFAULT_DB,
     *,
