@@ -34,7 +34,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Final
 
@@ -43,6 +43,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.report import Result, emit, peak_mib
+from merchantry.ledger.close import CloseSummary
 from merchantry.ledger.daily import close_days, close_marked, period_digest, stored_mark
 from merchantry.rulebook.checker import load_rulebook
 from merchantry.store.warehouse import Resources, connect
@@ -203,9 +204,16 @@ def child_prepare(
     if layout != "shuffled":
         con.execute("SET preserve_insertion_order = true")  # keep the ORDER BY's order
     began = time.perf_counter()
-    for sql in prepare_statements(layout):
+    statements = prepare_statements(layout)
+    for number, sql in enumerate(statements, 1):
         names = {k: v for k, v in (("orders", orders), ("shops", shops)) if f"${k}" in sql}
         con.execute(sql, names) if names else con.execute(sql)
+        what = " ".join(sql.split()[:3])
+        print(
+            f"  input {number}/{len(statements)} ({what} …) at {time.perf_counter() - began:.0f} s",
+            file=sys.stderr,
+            flush=True,
+        )
     con.close()
     seconds = time.perf_counter() - began
     return {"seconds": seconds, "peak_mib": _peak_mib(), "db_mib": disk_mib(db)}
@@ -237,13 +245,35 @@ def child_close(db: Path, memory: str) -> dict[str, object]:
     }
 
 
-def child_daily(db: Path, memory: str) -> dict[str, object]:
+def child_daily(db: Path, memory: str, days_closed: int = 31) -> dict[str, object]:
+    """Close the first ``days_closed`` days of March one at a time, recording each day's
+    wall and CPU seconds, postings and the process's peak memory after it."""
     con = connect(db)
     _settings(con, memory)
     book = load_rulebook(RULEBOOK)
+    day_cpu: list[float] = []
+    day_peak: list[float] = []
+    day_postings: list[int] = []
+    last = [_cpu()]
+
+    def on_day(summary: CloseSummary) -> None:
+        now = _cpu()
+        day_cpu.append(round(now - last[0], 3))
+        last[0] = now
+        day_peak.append(round(_peak_mib(), 1))
+        day_postings.append(summary.postings)
+        print(
+            f"{summary.start}: {summary.seconds:.1f} s, CPU {day_cpu[-1]:.1f} s, "
+            f"{summary.postings:,} postings, peak {day_peak[-1]:,.0f} MiB",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    end = START + timedelta(days=days_closed - 1)
     with watch_disk(db) as disk:
         began, cpu = time.perf_counter(), _cpu()
-        days = close_days(con, book, START, END)
+        last[0] = cpu
+        days = close_days(con, book, START, end, on_day=on_day)
         seconds, cpu = time.perf_counter() - began, _cpu() - cpu
     entries = con.execute("SELECT count(*) FROM journal_entries").fetchone()
     con.close()
@@ -257,6 +287,10 @@ def child_daily(db: Path, memory: str) -> dict[str, object]:
         "entries": int(entries[0]) if entries else 0,
         "skipped": sum(d.unchanged_inputs for d in days),
         "day_seconds": times,
+        "day_cpu_seconds": day_cpu,
+        "day_peak_mib": day_peak,
+        "day_postings": day_postings,
+        "days": days_closed,
         "peak_mib": _peak_mib(),
     }
 
@@ -281,7 +315,7 @@ def _child(*args: str) -> dict[str, object]:
     out = subprocess.run(
         [sys.executable, "-m", "bench.bench_close", "--child", *args],
         check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,  # the child's progress on stderr shows as it goes
         text=True,
     ).stdout
     result: dict[str, object] = json.loads(out.strip().splitlines()[-1])
@@ -301,8 +335,19 @@ def main() -> None:
         default="shuffled",
         help="Dated tables in a hashed order, or in time order as a daily ingest appends them.",
     )
+    parser.add_argument(
+        "--days",
+        type=int,
+        default=31,
+        help="Daily mode: close only the first DAYS days of March (1-31), e.g. to measure "
+        "days of a month too large to close whole on this disk.",
+    )
     parser.add_argument("--child", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if not 1 <= args.days <= 31:
+        parser.error(f"--days {args.days}: March has days 1 to 31")
+    if args.days < 31 and args.mode != "daily" and not args.child:
+        parser.error("--days closes part of the month day by day: give it with --mode daily")
     if args.keep is not None and not args.keep.is_dir():
         parser.error(f"--keep {args.keep}: no such folder (give an existing one on a large disk)")
     if args.child:
@@ -312,7 +357,7 @@ def main() -> None:
         elif kind == "close":
             result = child_close(db, args.memory)
         elif kind == "daily":
-            result = child_daily(db, args.memory)
+            result = child_daily(db, args.memory, args.days)
         else:
             result = child_baseline(db, int(args.child[2]), args.memory)
         print(json.dumps(result))
@@ -334,10 +379,11 @@ def main() -> None:
                 daily_db.write_bytes(db.read_bytes())
             else:
                 db.rename(daily_db)
-            console.print("  closing March 2026 day by day …")
-            daily = _child("daily", str(daily_db), *memory)
+            what = "March 2026" if args.days == 31 else f"the first {args.days} days of March 2026"
+            console.print(f"  closing {what} day by day …")
+            daily = _child("daily", str(daily_db), *memory, "--days", str(args.days))
             console.print(f"  closed in {daily['seconds']:.0f} s; re-closing every day …")
-            again = _child("daily", str(daily_db), *memory)
+            again = _child("daily", str(daily_db), *memory, "--days", str(args.days))
             sides += [("daily close", daily), ("daily re-close", again)]
             daily_db.unlink()
         if args.mode in ("month", "both"):
