@@ -103,3 +103,49 @@ def test_a_stage_out_of_memory_says_so_and_leaves_no_warehouse(tmp_path: Path) -
     assert "bench_fees: out of memory under 5MB" in done.stderr
     assert "Traceback" not in done.stderr
     assert list(where.iterdir()) == []  # the warehouse, its WAL and its spill are gone
+
+
+def _close_bench(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    command = [
+        sys.executable, "-m", "bench.bench_close", "--orders", "3000", "--shops", "50",
+        "--memory", "1GB", "--keep", str(tmp_path), *extra,
+    ]  # fmt: skip
+    env = {"PATH": "/usr/bin:/bin"}
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_the_close_bench_closes_the_first_days_only(tmp_path: Path) -> None:
+    """``--days``: the first days of March closed one at a time (as at 100 M orders, where
+    the whole month does not fit the disk), each day's figures recorded, then re-closed."""
+    done = _close_bench(tmp_path, "--mode", "daily", "--days", "2", "--layout", "paid")
+    assert done.returncode == 0, done.stderr[-2000:]
+    [result] = parse(done.stdout)
+    first, again = result.extra["daily close"], result.extra["daily re-close"]
+    assert isinstance(first, dict)
+    assert isinstance(again, dict)
+    assert first["days"] == 2
+    assert len(first["day_cpu_seconds"]) == len(first["day_peak_mib"]) == 2
+    assert all(n > 0 for n in first["day_postings"])
+    assert sum(first["day_postings"]) == first["postings"] == result.rows
+    assert again["postings"] == 0  # the two days re-closed post nothing
+    assert again["skipped"] == 2
+    assert "2026-03-02:" in done.stderr  # each day shown as it ends
+    assert "2026-03-03:" not in done.stderr
+    assert list(tmp_path.iterdir()) == []  # the scratch warehouses are gone
+
+
+@pytest.mark.parametrize(
+    ("extra", "says"),
+    [
+        (("--mode", "daily", "--days", "0"), "--days 0: March has days 1 to 31"),
+        (("--mode", "daily", "--days", "32"), "--days 32: March has days 1 to 31"),
+        (("--mode", "month", "--days", "3"), "give it with --mode daily"),
+    ],
+)
+def test_the_close_bench_refuses_days_it_cannot_close(
+    tmp_path: Path, extra: tuple[str, ...], says: str
+) -> None:
+    done = _close_bench(tmp_path, *extra)
+    assert done.returncode == 2
+    assert says in done.stderr
+    assert "Traceback" not in done.stderr
