@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -42,7 +41,7 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from bench.report import Result, emit, peak_mib
+from bench.report import Result, cpu_seconds, emit, peak_mib
 from merchantry.ledger.close import CloseSummary
 from merchantry.ledger.daily import close_days, close_marked, period_digest, stored_mark
 from merchantry.rulebook.checker import load_rulebook
@@ -145,12 +144,6 @@ def _peak_mib() -> float:
     return peak_mib()
 
 
-def _cpu() -> float:
-    """CPU seconds of this process so far (user + system, DuckDB's threads included)."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 def disk_mib(*paths: Path) -> float:
     """Space the files (and every file under the folders) take on disk, MiB."""
     total = 0
@@ -224,9 +217,9 @@ def child_close(db: Path, memory: str) -> dict[str, object]:
     _settings(con, memory)
     book = load_rulebook(RULEBOOK)
     with watch_disk(db) as disk:
-        began, cpu = time.perf_counter(), _cpu()
+        began, cpu = time.perf_counter(), cpu_seconds()
         summary = close_marked(con, book, START, END)
-        seconds, cpu = time.perf_counter() - began, _cpu() - cpu
+        seconds, cpu = time.perf_counter() - began, cpu_seconds() - cpu
     entries = con.execute("SELECT count(*) FROM journal_entries").fetchone()
     # would the next close of the month be skipped? (its inputs' digest equals the mark)
     marked = period_digest(con, book, START, END, daily=False) == stored_mark(con, book, START, END)
@@ -254,10 +247,10 @@ def child_daily(db: Path, memory: str, days_closed: int = 31) -> dict[str, objec
     day_cpu: list[float] = []
     day_peak: list[float] = []
     day_postings: list[int] = []
-    last = [_cpu()]
+    last = [cpu_seconds()]
 
     def on_day(summary: CloseSummary) -> None:
-        now = _cpu()
+        now = cpu_seconds()
         day_cpu.append(round(now - last[0], 3))
         last[0] = now
         day_peak.append(round(_peak_mib(), 1))
@@ -271,10 +264,10 @@ def child_daily(db: Path, memory: str, days_closed: int = 31) -> dict[str, objec
 
     end = START + timedelta(days=days_closed - 1)
     with watch_disk(db) as disk:
-        began, cpu = time.perf_counter(), _cpu()
+        began, cpu = time.perf_counter(), cpu_seconds()
         last[0] = cpu
         days = close_days(con, book, START, end, on_day=on_day)
-        seconds, cpu = time.perf_counter() - began, _cpu() - cpu
+        seconds, cpu = time.perf_counter() - began, cpu_seconds() - cpu
     entries = con.execute("SELECT count(*) FROM journal_entries").fetchone()
     con.close()
     times = [d.seconds for d in days]
@@ -298,9 +291,9 @@ def child_daily(db: Path, memory: str, days_closed: int = 31) -> dict[str, objec
 def child_baseline(db: Path, rows: int, memory: str) -> dict[str, object]:
     con = connect(db)
     _settings(con, memory)
-    began, cpu = time.perf_counter(), _cpu()
+    began, cpu = time.perf_counter(), cpu_seconds()
     con.execute(BASELINE, {"rows": rows})
-    seconds, cpu = time.perf_counter() - began, _cpu() - cpu
+    seconds, cpu = time.perf_counter() - began, cpu_seconds() - cpu
     con.close()
     return {
         "seconds": seconds,

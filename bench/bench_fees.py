@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import time
 from datetime import date, timedelta
@@ -36,7 +35,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from bench.bench_close import watch_disk
-from bench.report import Result, emit, peak_mib
+from bench.report import Result, cpu_seconds, emit, peak_mib
 from merchantry.fees import FeeRunSummary, fee_lines_sql, run_rulebook
 from merchantry.model.outputs import FEE_LINES
 from merchantry.rulebook import Rulebook, load_rulebook
@@ -263,17 +262,12 @@ class Clock:
     """Wall and CPU seconds (this process, DuckDB's threads included) since it was made."""
 
     def __init__(self) -> None:
-        self.began, self.cpu_began = time.perf_counter(), _cpu()
+        self.began, self.cpu_began = time.perf_counter(), cpu_seconds()
         self.wall = self.cpu = 0.0
 
     def stop(self) -> Clock:
-        self.wall, self.cpu = time.perf_counter() - self.began, _cpu() - self.cpu_began
+        self.wall, self.cpu = time.perf_counter() - self.began, cpu_seconds() - self.cpu_began
         return self
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def run_stage(
@@ -286,9 +280,9 @@ def run_stage(
     runs, cpu = [], []
     day = START
     while day <= end:
-        began = _cpu()
+        began = cpu_seconds()
         runs.append(run_rulebook(con, book, day, day))
-        cpu.append(_cpu() - began)
+        cpu.append(cpu_seconds() - began)
         day += timedelta(days=1)
     return runs, cpu
 

@@ -39,7 +39,6 @@ import contextlib
 import io
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -53,7 +52,7 @@ from typing import Any, Final
 from rich.console import Console
 from rich.table import Table
 
-from bench.report import Result, emit
+from bench.report import Result, cpu_seconds, emit
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 TAG: Final = "PIPELINE-STAGE "
@@ -74,11 +73,6 @@ BASELINES: Final = ("generate", "ingest", "score", "fees", "close")
 """The stage kinds that have a plain baseline."""
 
 
-def _cpu() -> float:
-    used = resource.getrusage(resource.RUSAGE_SELF)
-    return used.ru_utime + used.ru_stime
-
-
 def _say(text: str) -> None:
     print(f"    [{datetime.now(UTC):%H:%M:%S}] {text}", flush=True)
 
@@ -94,11 +88,11 @@ def _count(con: Any, sql: str, params: list[object] | None = None) -> int:
 def child_generate(data: Path, shops: int, days: int, start: date) -> dict[str, Any]:
     from merchantry.synth import generate
 
-    began, cpu = time.perf_counter(), _cpu()
+    began, cpu = time.perf_counter(), cpu_seconds()
     summary = generate(data, shops=shops, days=days, seed=SEED, start=start, progress=False)
     return {
         "wall": time.perf_counter() - began,
-        "cpu": _cpu() - cpu,
+        "cpu": cpu_seconds() - cpu,
         "rows_in": 0,
         "rows_out": summary.total_rows,
         "orders": summary.orders,
@@ -113,9 +107,9 @@ def child_ingest(data: Path, db: Path) -> dict[str, Any]:
     for stale in (db, Path(f"{db}.wal"), Path(f"{db}.stages.json")):
         stale.unlink(missing_ok=True)
     con = connect(db)
-    began, cpu = time.perf_counter(), _cpu()
+    began, cpu = time.perf_counter(), cpu_seconds()
     report = ingest_dir(con, data, quarantine_file=db.parent / "quarantine.csv", progress=False)
-    wall, cpu = time.perf_counter() - began, _cpu() - cpu
+    wall, cpu = time.perf_counter() - began, cpu_seconds() - cpu
     orders = _count(con, "SELECT count(*) FROM orders")
     con.close()
     return {
@@ -150,9 +144,9 @@ def child_stage(db: Path, name: str, start: date, end: date) -> dict[str, Any]:
         rows_in = "SELECT count(*) FROM after_sales"
     params: list[object] = [start, end] if kind == "fees" else []
     counted_in = _count(con, rows_in, params) if rows_in else 0
-    began, cpu = time.perf_counter(), _cpu()
+    began, cpu = time.perf_counter(), cpu_seconds()
     run = run_stages(con, start, end, stages=plan, only=(name,), force=True, progress=_say)
-    wall, cpu = time.perf_counter() - began, _cpu() - cpu
+    wall, cpu = time.perf_counter() - began, cpu_seconds() - cpu
     report = run.report(name)
     detail: dict[str, Any] = {
         "stage_seconds": report.seconds,
@@ -189,10 +183,10 @@ def baseline_generate(scratch: Path, rows: int) -> dict[str, Any]:
 
     out = scratch / "baseline-generate"
     out.mkdir(parents=True, exist_ok=True)
-    began, cpu = time.perf_counter(), _cpu()
+    began, cpu = time.perf_counter(), cpu_seconds()
     with contextlib.redirect_stdout(io.StringIO()):  # it prints its own JSON line
         child_baseline(out, rows)
-    wall, cpu = time.perf_counter() - began, _cpu() - cpu
+    wall, cpu = time.perf_counter() - began, cpu_seconds() - cpu
     shutil.rmtree(out)
     return {"wall": wall, "cpu": cpu, "rows": rows}
 
@@ -208,12 +202,12 @@ def baseline_ingest(data: Path, scratch: Path) -> dict[str, Any]:
     db.unlink(missing_ok=True)
     con = connect(db)
     files = sorted(p for p in data.glob("*.parquet") if p.stem in TABLES_BY_NAME)
-    began, cpu = time.perf_counter(), _cpu()
+    began, cpu = time.perf_counter(), cpu_seconds()
     for path in files:
         source = exp.select("*").from_(exp.func("read_parquet", exp.Placeholder()))
         load = exp.Insert(this=exp.to_table(path.stem), expression=source, by_name=True)
         con.execute(load.sql("duckdb"), [str(path)])
-    wall, cpu = time.perf_counter() - began, _cpu() - cpu
+    wall, cpu = time.perf_counter() - began, cpu_seconds() - cpu
     rows = sum(_count(con, f'SELECT count(*) FROM "{p.stem}"') for p in files)
     con.close()
     db.unlink(missing_ok=True)
@@ -226,9 +220,9 @@ def baseline_score(db: Path, first: date, last: date) -> dict[str, Any]:
     from merchantry.store.warehouse import connect
 
     con = connect(db, read_only=True)
-    began, cpu = time.perf_counter(), _cpu()
+    began, cpu = time.perf_counter(), cpu_seconds()
     rows = run_baseline(con, first, last)
-    wall, cpu = time.perf_counter() - began, _cpu() - cpu
+    wall, cpu = time.perf_counter() - began, cpu_seconds() - cpu
     con.close()
     return {"wall": wall, "cpu": cpu, "rows": rows}
 
@@ -241,9 +235,9 @@ def baseline_fees(db: Path, scratch: Path) -> dict[str, Any]:
     target.unlink(missing_ok=True)
     con = connect(target)
     con.execute("ATTACH ? AS w (READ_ONLY)", [str(db)])
-    began, cpu = time.perf_counter(), _cpu()
+    began, cpu = time.perf_counter(), cpu_seconds()
     con.execute("CREATE TABLE main.plain_lines AS SELECT * FROM w.fee_lines")
-    wall, cpu = time.perf_counter() - began, _cpu() - cpu
+    wall, cpu = time.perf_counter() - began, cpu_seconds() - cpu
     rows = _count(con, "SELECT count(*) FROM main.plain_lines")
     con.close()
     target.unlink(missing_ok=True)
@@ -258,9 +252,9 @@ def baseline_close(scratch: Path, postings: int) -> dict[str, Any]:
     target = scratch / "baseline-close.duckdb"
     target.unlink(missing_ok=True)
     con = connect(target)
-    began, cpu = time.perf_counter(), _cpu()
+    began, cpu = time.perf_counter(), cpu_seconds()
     con.execute(BASELINE, {"rows": postings})
-    wall, cpu = time.perf_counter() - began, _cpu() - cpu
+    wall, cpu = time.perf_counter() - began, cpu_seconds() - cpu
     con.close()
     target.unlink(missing_ok=True)
     return {"wall": wall, "cpu": cpu, "rows": postings}

@@ -46,7 +46,7 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from bench.report import Result, emit
+from bench.report import Result, cpu_seconds, emit
 from merchantry.store.warehouse import connect
 from merchantry.synth.catalogue import INDUSTRIES
 
@@ -295,19 +295,14 @@ def _full(db: str) -> tuple[float, float, int]:
     return elapsed, _peak_mb(), summary.rows
 
 
-def _cpu() -> float:
-    used = resource.getrusage(resource.RUSAGE_SELF)
-    return used.ru_utime + used.ru_stime
-
-
 def _cpu_timed(
     job: Callable[[str], tuple[float, float, int]], db: str
 ) -> tuple[float, float, int, float]:
     """The job's result and the CPU seconds its process spent on it (DuckDB's threads
     included): on a shared machine wall time is mostly queueing, CPU time is not."""
-    began = _cpu()
+    began = cpu_seconds()
     seconds, peak, rows = job(db)
-    return seconds, peak, rows, _cpu() - began
+    return seconds, peak, rows, cpu_seconds() - began
 
 
 def _in_child(

@@ -44,6 +44,13 @@ def peak_mib(children: bool = False) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
 
 
+def cpu_seconds() -> float:
+    """CPU seconds of this process so far (user + system, DuckDB's threads included): on a
+    shared machine wall time is mostly queueing, CPU time is not."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def emit(result: Result) -> None:
     print(TAG + json.dumps(asdict(result), default=str), flush=True)
 
