@@ -70,12 +70,27 @@ flatten(list([
 """
 
 
+SALE_LINES: Final = """
+CREATE OR REPLACE TEMP TABLE ledger_sale_lines AS
+SELECT order_id, fee_kind, payer, payee, amount_fen, rule_id
+FROM fee_lines
+WHERE rulebook = $rulebook AND NOT list_contains($refund_kinds, fee_kind)
+  AND order_id IN (SELECT order_id FROM ledger_schedule WHERE paid_on BETWEEN $start AND $end)
+"""
+"""The charge lines of the orders paid in the period, with the columns the sale reads: what
+:data:`STAGE_SALES` joins, once per charge kind. Joined to ``fee_lines`` itself, each of the
+eight joins built a hash table of every line of its kind ever written: at 100 M orders a
+day's close ran out of memory there under 6 GB. The semi-join bounds them by the period's
+orders (a day's, in the daily close)."""
+
+
 def _sales_template() -> str:
     """:data:`STAGE_SALES`: a sale per order paid in the period, with its payment legs and
-    two legs per charge kind, read from the order's line of that kind. Each kind's line is
-    joined on its own (``fee_lines``' key is rulebook, order and kind, so at most one line
-    per join): eight hash joins cost about half the pivot (a ``GROUP BY`` of the lines with
-    32 filtered aggregates) that did this before, and give the same rows."""
+    two legs per charge kind, read from the order's line of that kind
+    (:data:`SALE_LINES`). Each kind's line is joined on its own (``fee_lines``' key is
+    rulebook, order and kind, so at most one line per join): eight hash joins cost about half
+    the pivot (a ``GROUP BY`` of the lines with 32 filtered aggregates) that did this before,
+    and give the same rows."""
     # the statement before its fee lines are joined (kept out of the module's constants:
     # the Spark check reads those as statements, and this one is only a part)
     base = """
@@ -93,8 +108,7 @@ WHERE s.paid_on BETWEEN $start AND $end
     # the join of one charge kind's fee line to the schedule (only its JOIN is taken)
     line_join = """
 SELECT 1 FROM ledger_schedule AS s
-LEFT JOIN fee_lines AS p_line ON p_line.order_id = s.order_id
-  AND p_line.rulebook = $rulebook AND p_line.fee_kind = p_kind
+LEFT JOIN ledger_sale_lines AS p_line ON p_line.order_id = s.order_id AND p_line.fee_kind = p_kind
 """
     tree = parse(base)
     joins = [
@@ -293,6 +307,7 @@ def _filled() -> dict[str, str]:
     """:func:`filled_statements`, built once per process (parsing and filling the templates
     cost more CPU than a small day's statements)."""
     return {
+        "SALE_LINES": SALE_LINES,
         "STAGE_SALES": fill_sql(STAGE_SALES, p_fee_legs=_fee_legs()),
         "STAGE_FEE_REFUNDS": fill_sql(STAGE_FEE_REFUNDS, p_fee_legs=parse(FEE_LEGS)),
         "STAGE_REFUNDS": fill_sql(
@@ -323,7 +338,8 @@ def stage_order_events(
     period = {"start": start, "end": end}
     kinds = {"refund_kinds": list(REFUND_FEE_KINDS)}
     filled = filled_statements()
-    run_sql(con, filled["STAGE_SALES"], {**period, "rulebook": rulebook, "ns": namespace("sale")})
+    run_sql(con, SALE_LINES, {**period, **kinds, "rulebook": rulebook})
+    run_sql(con, filled["STAGE_SALES"], {**period, "ns": namespace("sale")})
     run_sql(
         con,
         filled["STAGE_FEE_REFUNDS"],
