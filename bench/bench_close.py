@@ -260,7 +260,6 @@ def child_daily(db: Path, memory: str, days_closed: int = 31) -> dict[str, objec
     book = load_rulebook(RULEBOOK)
     day_cpu: list[float] = []
     day_peak: list[float] = []
-    day_postings: list[int] = []
     last = [cpu_seconds()]
 
     def on_day(summary: CloseSummary) -> None:
@@ -268,7 +267,6 @@ def child_daily(db: Path, memory: str, days_closed: int = 31) -> dict[str, objec
         day_cpu.append(round(now - last[0], 3))
         last[0] = now
         day_peak.append(round(_peak_mib(), 1))
-        day_postings.append(summary.postings)
         print(
             f"{summary.start}: {summary.seconds:.1f} s, CPU {day_cpu[-1]:.1f} s, "
             f"{summary.postings:,} postings, peak {day_peak[-1]:,.0f} MiB",
@@ -296,7 +294,7 @@ def child_daily(db: Path, memory: str, days_closed: int = 31) -> dict[str, objec
         "day_seconds": times,
         "day_cpu_seconds": day_cpu,
         "day_peak_mib": day_peak,
-        "day_postings": day_postings,
+        "day_postings": [d.postings for d in days],
         "days": days_closed,
         "peak_mib": _peak_mib(),
     }

@@ -8,12 +8,37 @@ from pathlib import Path
 
 from merchantry.fees import run_rulebook
 from merchantry.ingest import ingest_dir
+from merchantry.rulebook import check_file
 from merchantry.rulebook.model import Rulebook
 from merchantry.scoring.stage import score_shops
 from merchantry.store.warehouse import connect
 from merchantry.synth import DEFAULT_START, generate
 
 SCORE_RULEBOOKS = ("douyin-score-2026-07", "taobao-score-2026")
+GOLDEN_MINIMAL = Path(__file__).parent / "rulebook" / "golden" / "minimal.yaml"
+SCORED_BOOK = "scored"
+"""The name of :func:`scored_rulebook`'s rulebook."""
+
+
+def scored_rulebook(root: Path) -> Rulebook:
+    """The golden minimal rulebook plus a 1% supplement for shops scoring 75 or more (a
+    generated market's experience scores fall on both sides of it), written under ``root``:
+    a fee rulebook whose lines depend on a shop score."""
+    text = GOLDEN_MINIMAL.read_text(encoding="utf-8").replace(
+        "rulebook: minimal", f"rulebook: {SCORED_BOOK}"
+    )
+    text += """  - id: channel.good-shops
+    title: Shops scoring 75 or more add 1%
+    when: shop.experience_score >= 75
+    effect: {kind: channel_supplement, rate_bp: 100}
+    source: test
+"""
+    path = root / f"{SCORED_BOOK}.yaml"
+    path.write_text(text, encoding="utf-8")
+    book, diagnostics = check_file(path)
+    assert diagnostics == [], diagnostics
+    assert book is not None
+    return book
 
 
 def scored_market(

@@ -23,35 +23,16 @@ from merchantry.rulebook.model import Rulebook
 from merchantry.store.sql import run_sql
 from merchantry.store.warehouse import connect
 from merchantry.synth import DEFAULT_START
-from tests.markets import scored_market
+from tests.markets import GOLDEN_MINIMAL, SCORED_BOOK, scored_market, scored_rulebook
 
 BOOKS = ("douyin-2026", "taobao-2026", "douyin-2025", "douyin-2022-new-merchant")
-SCORED = "scored"
-"""A rulebook of this test whose supplement reads the shop's experience score."""
 DAYS = 10
 END = DEFAULT_START + timedelta(days=DAYS - 1)
-GOLDEN_MINIMAL = Path(__file__).parents[1] / "rulebook" / "golden" / "minimal.yaml"
 
 
 @pytest.fixture(scope="module")
 def scored_book(tmp_path_factory: pytest.TempPathFactory) -> Rulebook:
-    """The golden minimal rulebook plus a 1% supplement for shops scoring 75 or more (the
-    generated market's experience scores fall on both sides of it)."""
-    text = GOLDEN_MINIMAL.read_text(encoding="utf-8").replace(
-        "rulebook: minimal", "rulebook: scored"
-    )
-    text += """  - id: channel.good-shops
-    title: Shops scoring 75 or more add 1%
-    when: shop.experience_score >= 75
-    effect: {kind: channel_supplement, rate_bp: 100}
-    source: test
-"""
-    path = tmp_path_factory.mktemp("scored-book") / "scored.yaml"
-    path.write_text(text, encoding="utf-8")
-    book, diagnostics = check_file(path)
-    assert diagnostics == []
-    assert book is not None
-    return book
+    return scored_rulebook(tmp_path_factory.mktemp("scored-book"))
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +42,7 @@ def market(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _book(name: str, scored_book: Rulebook) -> Rulebook:
-    return scored_book if name == SCORED else load_rulebook(name)
+    return scored_book if name == SCORED_BOOK else load_rulebook(name)
 
 
 def _facts_of(query: exp.Select) -> exp.Query:
@@ -74,7 +55,7 @@ def _facts_of(query: exp.Select) -> exp.Query:
     return facts
 
 
-@pytest.mark.parametrize("name", [*BOOKS, SCORED])
+@pytest.mark.parametrize("name", [*BOOKS, SCORED_BOOK])
 def test_cut_query_writes_the_same_lines(
     market: Path, name: str, scored_book: Rulebook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -100,7 +81,7 @@ def test_cut_query_writes_the_same_lines(
                 f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})"
             ).fetchone()
             assert diff == (0,), (name, a, b)
-        if name == SCORED:  # the score decides: some orders pay more than under minimal
+        if name == SCORED_BOOK:  # the score decides: some orders pay more than under minimal
             plain, diagnostics = check_file(GOLDEN_MINIMAL)
             assert plain is not None
             assert diagnostics == []
@@ -116,7 +97,7 @@ def test_cut_query_writes_the_same_lines(
         con.close()
 
 
-@pytest.mark.parametrize("name", [*BOOKS, SCORED])
+@pytest.mark.parametrize("name", [*BOOKS, SCORED_BOOK])
 def test_the_score_join_only_when_a_score_is_read(name: str, scored_book: Rulebook) -> None:
     """The score series' ASOF join stays in a fee query exactly when some step or line of
     it reads a shop score: the test's scored rulebook keeps it, the shipped fee rulebooks
@@ -125,4 +106,4 @@ def test_the_score_join_only_when_a_score_is_read(name: str, scored_book: Rulebo
     columns = {c.name for c in query.find_all(exp.Column)}
     score = any(c.startswith("shop_") and "score" in c for c in columns)
     assert ("ASOF" in query.sql(dialect="duckdb")) == score
-    assert score == (name == SCORED)
+    assert score == (name == SCORED_BOOK)

@@ -338,7 +338,7 @@ def stage_order_events(
     period = {"start": start, "end": end}
     kinds = {"refund_kinds": list(REFUND_FEE_KINDS)}
     filled = filled_statements()
-    run_sql(con, SALE_LINES, {**period, **kinds, "rulebook": rulebook})
+    run_sql(con, filled["SALE_LINES"], {**period, **kinds, "rulebook": rulebook})
     run_sql(con, filled["STAGE_SALES"], {**period, "ns": namespace("sale")})
     run_sql(
         con,
