@@ -40,7 +40,7 @@ from merchantry.fees import FeeRunSummary, fee_lines_sql, run_rulebook
 from merchantry.model.outputs import FEE_LINES
 from merchantry.rulebook import Rulebook, load_rulebook
 from merchantry.rulebook.facts import FACT_SQL
-from merchantry.store.warehouse import connect, ensure_schema, interrupted
+from merchantry.store.warehouse import connect, ensure_schema, interrupted, out_of_memory
 from merchantry.synth.catalogue import INDUSTRIES
 
 START, END = date(2026, 3, 1), date(2026, 3, 31)
@@ -508,9 +508,7 @@ if __name__ == "__main__":
     try:
         main()
     except duckdb.OutOfMemoryException as error:
-        limit = os.environ.get("MERCHANTRY_MEMORY_LIMIT", "the default limit")
-        first = str(error).splitlines()[0]
-        raise SystemExit(f"bench_fees: out of memory under {limit}: {first}") from None
+        raise SystemExit(f"bench_fees: {out_of_memory(error)}") from None
     except BaseException as error:  # Ctrl-C arrives as KeyboardInterrupt or inside DuckDB
         if not interrupted(error):
             raise

@@ -100,7 +100,7 @@ def test_a_stage_out_of_memory_says_so_and_leaves_no_warehouse(tmp_path: Path) -
     env = {"MERCHANTRY_MEMORY_LIMIT": "5MB", "PATH": "/usr/bin:/bin"}
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1
-    assert "bench_fees: out of memory under 5MB" in done.stderr
+    assert "bench_fees: out of memory under MERCHANTRY_MEMORY_LIMIT=5MB" in done.stderr
     assert "Traceback" not in done.stderr
     assert list(where.iterdir()) == []  # the warehouse, its WAL and its spill are gone
 

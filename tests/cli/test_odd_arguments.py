@@ -228,3 +228,22 @@ def test_odd_arguments_end_in_an_answer_or_a_message(
 
 def _wrote(work: Path) -> bool:
     return any(p.name != "market.duckdb" for p in work.iterdir())
+
+
+def test_a_memory_limit_too_small_is_a_message_not_an_internal_error(
+    market: Market, tmp_path: Path
+) -> None:
+    """A user who sets ``MERCHANTRY_MEMORY_LIMIT`` too low for their data is told which
+    setting ran out and what to change, with the input-error exit code, never "internal
+    error (a bug in Merchantry …)"."""
+    shutil.copy(market.db, tmp_path / "market.duckdb")
+    args = ["fees", "--rulebook", "douyin-2026", "--db", str(tmp_path / "market.duckdb")]
+    args += ["--from", market.first, "--to", market.last]
+    env = {"COLUMNS": "300", "MERCHANTRY_MEMORY_LIMIT": "2MB", "MERCHANTRY_THREADS": "1"}
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == ExitCode.INPUT, result.output
+    assert "out of memory under MERCHANTRY_MEMORY_LIMIT=2MB" in result.output
+    assert "internal error" not in result.output
+    assert "Traceback" not in result.output
+    roomy = CliRunner().invoke(app, args, env={"COLUMNS": "300"})  # the same run, default limit
+    assert roomy.exit_code == 0, roomy.output

@@ -31,17 +31,15 @@ from merchantry.fees.engine import (
 )
 from merchantry.kit.errors import IntegrityError
 from merchantry.model.outputs import FEE_LINES
-from merchantry.rulebook import check_file
 from merchantry.rulebook.checker import load_rulebook
 from merchantry.rulebook.model import Rulebook
 from merchantry.store.warehouse import connect
 from merchantry.synth import DEFAULT_START
-from tests.markets import scored_market
+from tests.markets import SCORED_BOOK, scored_market, scored_rulebook
 
 BOOKS = ("douyin-2026", "taobao-2026", "douyin-2022-new-merchant")
 DAYS = 6
 END = DEFAULT_START + timedelta(days=DAYS - 1)
-GOLDEN_MINIMAL = Path(__file__).parents[1] / "rulebook" / "golden" / "minimal.yaml"
 D = date(2026, 3, 1)
 
 
@@ -93,22 +91,7 @@ def test_every_day_is_in_exactly_one_batch(counts: list[int], gaps: list[int], m
 
 @pytest.fixture(scope="module")
 def scored_book(tmp_path_factory: pytest.TempPathFactory) -> Rulebook:
-    """The golden minimal rulebook plus a 1% supplement for shops scoring 75 or more."""
-    text = GOLDEN_MINIMAL.read_text(encoding="utf-8").replace(
-        "rulebook: minimal", "rulebook: scored"
-    )
-    text += """  - id: channel.good-shops
-    title: Shops scoring 75 or more add 1%
-    when: shop.experience_score >= 75
-    effect: {kind: channel_supplement, rate_bp: 100}
-    source: test
-"""
-    path = tmp_path_factory.mktemp("scored-book") / "scored.yaml"
-    path.write_text(text, encoding="utf-8")
-    book, diagnostics = check_file(path)
-    assert diagnostics == []
-    assert book is not None
-    return book
+    return scored_rulebook(tmp_path_factory.mktemp("scored-book"))
 
 
 @pytest.fixture(scope="module")
@@ -128,11 +111,11 @@ def _lines(con: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:
     return con.execute(f"SELECT {columns} FROM fee_lines ORDER BY ALL").fetchall()
 
 
-@pytest.mark.parametrize("name", [*BOOKS, "scored"])
+@pytest.mark.parametrize("name", [*BOOKS, SCORED_BOOK])
 def test_lines_do_not_depend_on_the_batches(
     market: Path, tmp_path: Path, name: str, scored_book: Rulebook
 ) -> None:
-    book = scored_book if name == "scored" else load_rulebook(name)
+    book = scored_book if name == SCORED_BOOK else load_rulebook(name)
     whole = _copy(market, tmp_path, "whole")
     daily = _copy(market, tmp_path, "daily")
     told: list[str] = []
@@ -205,3 +188,26 @@ def test_the_default_batch_follows_the_memory_limit() -> None:
         assert orders_per_batch(con) == MIN_BATCH_ORDERS
     finally:
         con.close()
+
+
+def test_a_period_without_orders_says_where_the_orders_are(market: Path, tmp_path: Path) -> None:
+    book = load_rulebook("douyin-2026")
+    con = _copy(market, tmp_path, "early")
+    empty = connect(tmp_path / "empty.duckdb")
+    try:
+        early = DEFAULT_START - timedelta(days=400)
+        run = run_rulebook(con, book, early, early + timedelta(days=4))
+        assert (run.orders, run.lines, run.totals) == (0, 0, ())
+        last = END.isoformat()
+        said = [w for w in run.warnings if w.startswith("no orders were paid in")]
+        assert said == [
+            f"no orders were paid in {early}..{early + timedelta(days=4)}: the warehouse's "
+            f"orders were paid {DEFAULT_START}..{last}"
+        ]
+        nothing = run_rulebook(empty, book, DEFAULT_START, END)
+        assert any("holds no orders" in w for w in nothing.warnings)
+        full = run_rulebook(con, book, DEFAULT_START, END)
+        assert not any(w.startswith("no orders") for w in full.warnings)
+    finally:
+        con.close()
+        empty.close()

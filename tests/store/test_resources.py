@@ -15,6 +15,7 @@ from merchantry.store.warehouse import (
     THREADS_ENV,
     Resources,
     connect,
+    out_of_memory,
 )
 
 BIG_LIST = "SELECT len(list(i)) FROM range(4000000) t(i)"
@@ -68,9 +69,17 @@ def test_a_tiny_limit_spills_what_it_can_and_refuses_what_it_cannot(
     monkeypatch.setenv(MEMORY_ENV, "16MB")
     tight = connect(tmp_path / "w.duckdb")
     assert tight.execute(BIG_SORT).fetchone() == (600_000,)  # spilled, still right
-    with pytest.raises(duckdb.OutOfMemoryException, match=r"15\.2 MiB used"):
+    with pytest.raises(duckdb.OutOfMemoryException, match=r"15\.2 MiB used") as failed:
         tight.execute(BIG_LIST).fetchone()
     tight.close()
+    told = out_of_memory(failed.value)  # what the command line prints instead of a traceback
+    assert told is not None
+    assert told.startswith(f"out of memory under {MEMORY_ENV}=16MB: ")
+    assert "15.2 MiB used" in told
+    assert f"raise {MEMORY_ENV}" in told
+    assert out_of_memory(duckdb.CatalogException("no such table")) is None
+    monkeypatch.delenv(MEMORY_ENV)
+    assert f"{MEMORY_ENV}={DEFAULT_MEMORY_LIMIT} (the default)" in str(out_of_memory(failed.value))
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,7 @@ from merchantry.kit.errors import (
     MerchantryError,
     NotFound,
 )
-from merchantry.store.warehouse import DEFAULT_DB, connect, interrupted
+from merchantry.store.warehouse import DEFAULT_DB, connect, interrupted, out_of_memory
 
 DATE_FORMATS: Final = ["%Y-%m-%d"]
 RULEBOOK_DIR_OPTION: Final = "--rulebook-dir"
@@ -198,6 +198,10 @@ class MerchantryGroup(TyperGroup):
             if interrupted(err):  # Ctrl-C while a DuckDB statement ran
                 _stderr().print(INTERRUPTED_MESSAGE)
                 raise typer.Exit(ExitCode.INTERRUPTED) from None
+            short = out_of_memory(err)
+            if short is not None:  # a setting to change, not a bug
+                _stderr().print(f"[bold red]error:[/] {short}", markup=True, highlight=False)
+                raise typer.Exit(ExitCode.INPUT) from None
             if os.environ.get(DEBUG_ENV):
                 raise
             _stderr().print(

@@ -342,6 +342,17 @@ def colonel_cut_warning(
     )
 
 
+def _no_orders(con: duckdb.DuckDBPyConnection, start: date, end: date) -> str:
+    """The warning of a period no order was paid in, saying where the orders are."""
+    row = con.execute("SELECT min(paid_at)::DATE, max(paid_at)::DATE FROM orders").fetchone()
+    if row is None or row[0] is None:
+        return "no orders were paid in the period: the warehouse holds no orders (ingest first)"
+    return (
+        f"no orders were paid in {start}..{end}: the warehouse's orders were paid "
+        f"{row[0]}..{row[1]}"
+    )
+
+
 def run_rulebook(
     con: duckdb.DuckDBPyConnection,
     book: Rulebook,
@@ -374,9 +385,11 @@ def run_rulebook(
     named = {"rulebook": book.name, **period}
     insert = _insert_sql(book)
     days = [(row[0], int(row[1])) for row in run_sql(con, ORDERS_BY_DAY, period).fetchall()]
+    if not days:
+        warnings.append(_no_orders(con, start, end))
     most = orders_per_batch(con) if batch_orders is None else batch_orders
     batches = plan_batches(days, most)
-    sums: dict[str, list[int]] = {}
+    sums: dict[str, KindTotal] = {}
     with transaction(con):
         con.execute(DELETE_LINES, named)
         for number, batch in enumerate(batches, 1):
@@ -397,15 +410,18 @@ def run_rulebook(
                         "(order, fee kind) keys"
                     )
             for kind, lines, amount, baseline, _ in rows:
-                total = sums.setdefault(kind, [0, 0, 0])
-                total[0] += int(lines)
-                total[1] += int(amount)
-                total[2] += int(baseline)
+                had = sums.get(kind, KindTotal(kind, 0, 0, 0))
+                sums[kind] = KindTotal(
+                    kind,
+                    had.lines + int(lines),
+                    had.amount_fen + int(amount),
+                    had.baseline_fen + int(baseline),
+                )
         write_rulebook_rules(con, book)
     cut = colonel_cut_warning(con, book, start, end)
     if cut is not None:
         warnings.append(cut)
-    totals = tuple(KindTotal(k, *sums[k]) for k in FEE_KINDS if k in sums)
+    totals = tuple(sums[k] for k in FEE_KINDS if k in sums)
     return FeeRunSummary(
         rulebook=book.name,
         start=start,

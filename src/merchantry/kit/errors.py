@@ -73,7 +73,8 @@ class ExitCode(IntEnum):
     statement that does not reconcile), or a refusal with no more specific code."""
     INPUT = 2
     """What was given cannot be used: an option, an argument or a file (also Typer's own
-    usage errors: a missing option, an invalid choice)."""
+    usage errors: a missing option, an invalid choice), or a setting (a memory limit too
+    small for a statement that cannot spill)."""
     NOT_FOUND = 3
     """A named thing does not exist: a warehouse, a folder, a rulebook, a shop, a case, a run."""
     INTEGRITY = 4

@@ -151,8 +151,9 @@ _UNIT_POWER = {"": 0, "K": 1, "M": 2, "G": 3, "T": 4, "P": 5, "E": 6}
 
 def memory_limit_bytes(con: duckdb.DuckDBPyConnection) -> int:
     """The connection's ``memory_limit`` in bytes, read back from DuckDB (which shows it as,
-    e.g., ``7.4 GiB``: one decimal, so within 0.7% of what was set). A stage that sizes its
-    batches by it follows whatever limit the connection runs under."""
+    e.g., ``5.5 GiB`` for ``6GB``: one decimal, cut rather than rounded, so up to 2% below
+    what was set). A stage that sizes its batches by it follows whatever limit the connection
+    runs under."""
     row = con.execute("SELECT current_setting('memory_limit')").fetchone()
     shown = str(row[0]) if row else ""
     found = _SHOWN_SIZE.match(shown)
@@ -162,6 +163,20 @@ def memory_limit_bytes(con: duckdb.DuckDBPyConnection) -> int:
     prefix = "" if unit in ("B", "BYTES") else unit[0]
     base = 1024 if "I" in unit[1:] else 1000
     return int(number * base ** _UNIT_POWER[prefix])
+
+
+def out_of_memory(err: BaseException) -> str | None:
+    """What to tell a user whose statement ran out of memory under the limit (``None`` for
+    any other error): the limit in force, DuckDB's own first line, and what to change."""
+    if not isinstance(err, duckdb.OutOfMemoryException):
+        return None
+    limit = os.environ.get(MEMORY_ENV, "").strip() or f"{DEFAULT_MEMORY_LIMIT} (the default)"
+    first = str(err).splitlines()[0] if str(err) else type(err).__name__
+    return (
+        f"out of memory under {MEMORY_ENV}={limit}: {first}. DuckDB spills sorts, joins and "
+        f"aggregates to disk beyond the limit, but this statement needed more: raise "
+        f"{MEMORY_ENV} (e.g. 8GiB), or set {THREADS_ENV}=1 so fewer threads hold memory at once"
+    )
 
 
 def connect(
