@@ -93,6 +93,36 @@ def test_deposit_follows_last_months_gmv_deductions_and_top_up(
     assert required == [(date(2026, 4, 1), 6_000_000, 200_000, "deposit.tier-2")]
 
 
+def test_a_deposit_is_opened_for_shops_no_close_posted_for_and_only_once(
+    shop: duckdb.DuckDBPyConnection,
+) -> None:
+    """S1 already has an entry another close posted (a February compensation, say from a
+    ledger carried over) but no opening; S2 has nothing: the March close opens S2's deposit
+    only, and closing March again opens nothing more."""
+    add_shop(shop, "S2")
+    shop.execute(
+        "INSERT INTO journal_entries VALUES ('e1', 'k1', 0, 'compensation', 'A0', NULL, 'S1',"
+        " DATE '2026-02-15', 'ledger-test', 'sig', NULL, 'carried-over')"
+    )
+    shop.execute(
+        "INSERT INTO journal_postings VALUES"
+        " ('e1', 1, 'merchant_available', 'S1', DATE '2026-02-15', NULL, -100, 'r',"
+        " 'compensation'),"
+        " ('e1', 2, 'buyers', '', DATE '2026-02-15', NULL, 100, 'r', 'compensation')"
+    )
+    opened = (
+        "SELECT shop_id, booked_on, count(*) FROM journal_entries"
+        " WHERE kind = 'deposit_opening' GROUP BY ALL ORDER BY ALL"
+    )
+    close(shop, *MARCH)
+    assert shop.execute(opened).fetchall() == [("S2", date(2026, 3, 1), 1)]
+    close(shop, *MARCH, refresh_fees=True)
+    close(shop, *APRIL)
+    assert shop.execute(opened).fetchall() == [("S2", date(2026, 3, 1), 1)]
+    assert balance(shop, "merchant_deposit", "S2") == 50_000
+    assert balance(shop, "merchant_deposit", "S1") == 0
+
+
 def test_excess_deposit_stays_until_the_merchant_withdraws_it(
     shop: duckdb.DuckDBPyConnection,
 ) -> None:
