@@ -135,3 +135,52 @@ def test_property_daily_equals_monthly(tmp_path_factory: pytest.TempPathFactory,
     close_period(sides[0], book, START, end)
     close_days(sides[1], book, START, end)
     assert journal_dump(sides[1]) == journal_dump(sides[0])
+
+
+def test_a_day_closed_before_the_days_behind_it_says_so(tmp_path: Path) -> None:
+    """Closing March 12 first: orders were paid from March 1 and nothing closed them, so the
+    day's close posts the day's own events but settles nothing for the orders falling due
+    (their sales were never posted), and says so; closed after the days before, it does not."""
+    book = ledger_rulebook()
+    day = date(2026, 3, 12)
+    full = _prepared(tmp_path / "f.duckdb")
+    days = close_days(full, book, START, day)
+    assert not [w for d in days for w in d.warnings if "covers the days before" in w]
+    settled = "SELECT count(*) FROM journal_entries WHERE kind = 'settlement' AND booked_on = ?"
+    assert full.execute(settled, [day]).fetchone() != (0,)
+
+    alone = _prepared(tmp_path / "a.duckdb")
+    [summary] = close_days(alone, book, day, day)
+    assert summary.warnings[0] == (
+        f"no close under {book.name} covers the days before 2026-03-12 though orders were "
+        "paid from 2026-03-01: what those days owe is not posted, and their orders falling "
+        "due now are not settled (close from 2026-03-01 first)"
+    )
+    assert summary.postings > 0  # the day's own payments are posted
+    assert alone.execute(settled, [day]).fetchone() == (0,)
+    # closed from the first payment day on, the warning is gone, March 12 included
+    again = close_days(alone, book, START, day)
+    assert not [w for d in again for w in d.warnings if "covers the days before" in w]
+    assert alone.execute(settled, [day]).fetchone() == full.execute(settled, [day]).fetchone()
+
+
+def test_a_period_closed_before_the_days_behind_it_counts_the_sales_never_posted(
+    tmp_path: Path,
+) -> None:
+    """March 12 closed at once as a period, with nothing closed before: the orders falling due
+    that day (as many as the daily run scheduled for it) were paid earlier, their sales never
+    posted; the close counts them."""
+    book = ledger_rulebook()
+    day = date(2026, 3, 12)
+    full = _prepared(tmp_path / "f.duckdb")
+    close_days(full, book, START, day)
+    row = full.execute("SELECT count(*) FROM order_payouts WHERE settle_on = ?", [day]).fetchone()
+    assert row is not None
+    due = int(row[0])
+    assert due > 0
+
+    alone = _prepared(tmp_path / "a.duckdb")
+    summary = close_period(alone, book, day, day)
+    assert f"{due:,} orders settle in the period but their sale was never posted" in " ".join(
+        summary.warnings
+    )

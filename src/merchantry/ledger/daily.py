@@ -25,6 +25,7 @@ paid before), still a small part of the close it saves.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from collections.abc import Callable
@@ -109,6 +110,39 @@ DELETE FROM ledger_close_marks WHERE rulebook = $rulebook AND start_on = $start 
 INSERT INTO ledger_close_marks (rulebook, start_on, end_on, digest, close_key, postings)
 VALUES ($rulebook, $start, $end, $digest, $close_key, $postings);
 """
+
+
+CLOSED_BEFORE: Final = (
+    """SELECT 1 FROM ledger_close_marks
+       WHERE rulebook = $rulebook AND start_on <= $before AND end_on >= $before LIMIT 1""",
+    "SELECT 1 FROM journal_entries WHERE rulebook = $rulebook AND booked_on <= $before LIMIT 1",
+)
+"""Whether anything closed the days before a day under the rulebook: a close mark covering
+the day before (the daily run's case, a look-up in a small table), else entries it booked by
+then (a close run without marks)."""
+
+FIRST_PAID_BEFORE: Final = "SELECT CAST(min(paid_at) AS DATE) FROM orders WHERE paid_at < $start_at"
+
+
+def unclosed_before(con: duckdb.DuckDBPyConnection, book: Rulebook, day: date) -> str | None:
+    """A warning when orders were paid before ``day`` but no close under ``book`` covers
+    the days before it: a day's close posts what happens that day to orders the journal
+    already knows, so their sales, refunds and settlements on earlier days stay unposted
+    and nothing is settled for them now (None when the days before were closed, or no
+    order was paid before ``day``). The orders are read only when nothing closed."""
+    params = {"before": day - timedelta(days=1), "rulebook": book.name}
+    for sql in CLOSED_BEFORE:
+        if run_sql(con, sql, params).fetchone():
+            return None
+    start_at = datetime.combine(day, datetime.min.time())
+    row = run_sql(con, FIRST_PAID_BEFORE, {"start_at": start_at}).fetchone()
+    if row is None or row[0] is None:
+        return None
+    return (
+        f"no close under {book.name} covers the days before {day} though orders were paid "
+        f"from {row[0]}: what those days owe is not posted, and their orders falling due now "
+        f"are not settled (close from {row[0]} first)"
+    )
 
 
 def stored_mark(
@@ -220,7 +254,8 @@ def close_marked(
         }
         run_sql(tx, WRITE_MARK, params)
 
-    return close_period(
+    gap = unclosed_before(con, book, start) if daily else None
+    summary = close_period(
         con,
         book,
         start,
@@ -230,6 +265,9 @@ def close_marked(
         progress=progress,
         require_fee_lines=require_fee_lines,
     )
+    if gap is None:
+        return summary
+    return dataclasses.replace(summary, warnings=(gap, *summary.warnings))
 
 
 def close_days(

@@ -235,10 +235,18 @@ PARTY_SETTLEMENTS: Final = (
 """(entry kind, party account prefix) of each party settled by :data:`STAGE_PARTY_SETTLEMENTS`."""
 
 UNPOSTED_DUE: Final = """
-SELECT count(*) FROM ledger_schedule
-WHERE settle_on BETWEEN $start AND $end
-  AND order_id NOT IN (SELECT order_id FROM journal_entries WHERE kind = 'sale')
+WITH due AS (
+  SELECT order_id FROM ledger_schedule WHERE settle_on BETWEEN $start AND $end
+)
+SELECT count(*) FROM due
+WHERE order_id NOT IN (
+  SELECT order_id FROM journal_entries
+  WHERE kind = 'sale' AND order_id IN (SELECT order_id FROM due)
+)
 """
+"""Orders falling due whose sale was never posted. The sale entries looked at are the due
+orders' only: the journal's column is scanned once against the day's due orders, rather than
+every sale ever posted gathered into a hash table a day's close would build anew each day."""
 
 
 TOUCHED: Final = """
