@@ -15,6 +15,9 @@ RSS) is its own:
 * ``--mode daily`` (or ``both``): the month closed one day at a time
   (:func:`merchantry.ledger.daily.close_days`), then re-closed day by day (each
   unchanged day is recognised by its digest and posts nothing);
+* ``--alone 8,15``: each of those days closed alone, in a copy of the input with nothing
+  closed before it, beside the same day of the daily run (closed after every day before
+  it): the difference is what the length of history costs a day's close;
 * **baseline**: ``INSERT INTO journal_postings SELECT … FROM range(N)`` of as many
   rows as the close posted, into a fresh table of the same schema and key.
 
@@ -26,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -300,6 +304,78 @@ def child_daily(db: Path, memory: str, days_closed: int = 31) -> dict[str, objec
     }
 
 
+def child_alone(db: Path, memory: str, day_of_march: int) -> dict[str, object]:
+    """Close one day of March in a warehouse where nothing was closed before (no history)."""
+    con = connect(db)
+    _settings(con, memory)
+    book = load_rulebook(RULEBOOK)
+    day = START + timedelta(days=day_of_march - 1)
+    began, cpu = time.perf_counter(), cpu_seconds()
+    [summary] = close_days(con, book, day, day)
+    seconds, cpu = time.perf_counter() - began, cpu_seconds() - cpu
+    booked = con.execute("SELECT DISTINCT booked_on FROM journal_entries ORDER BY 1").fetchall()
+    con.close()
+    print(
+        f"{day} alone: {seconds:.1f} s, CPU {cpu:.1f} s, {summary.postings:,} postings",
+        file=sys.stderr,
+        flush=True,
+    )
+    return {
+        "day": day_of_march,
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "postings": summary.postings,
+        "booked_on": [str(d) for (d,) in booked],
+        "peak_mib": _peak_mib(),
+    }
+
+
+def _days_of_march(text: str) -> list[int]:
+    """``--alone``'s value: days of March, comma-separated (``8,15,22``)."""
+    try:
+        days = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give days of March as numbers separated by commas, e.g. 8,15,22"
+        ) from None
+    if not days or not all(1 <= d <= 31 for d in days):
+        raise argparse.ArgumentTypeError(f"{text!r}: March has days 1 to 31")
+    return days
+
+
+def history_rows(
+    daily: dict[str, object], alone: list[dict[str, object]]
+) -> list[dict[str, float]]:
+    """Each day closed alone beside the same day of the daily run: CPU seconds and postings
+    of both, and the share of the daily run's CPU per posting the days before it cost
+    (``(with − alone) ÷ with``, each CPU ÷ postings; negative when alone cost more). Per
+    posting, because a day closed alone posts a little differently: a settlement moves what
+    the order's earlier entries left pending, and alone there are none (nothing to settle);
+    the shop's deposit is opened rather than topped up."""
+    day_cpu = daily["day_cpu_seconds"]
+    day_postings = daily["day_postings"]
+    assert isinstance(day_cpu, list)
+    assert isinstance(day_postings, list)
+    rows = []
+    for one in alone:
+        day = int(str(one["day"]))
+        with_cpu, alone_cpu = float(day_cpu[day - 1]), float(str(one["cpu_seconds"]))
+        with_postings, alone_postings = int(day_postings[day - 1]), int(str(one["postings"]))
+        per_with = with_cpu / with_postings if with_postings else 0.0
+        per_alone = alone_cpu / alone_postings if alone_postings else 0.0
+        rows.append(
+            {
+                "day": day,
+                "cpu_with_history": with_cpu,
+                "cpu_alone": alone_cpu,
+                "postings_with_history": with_postings,
+                "postings_alone": alone_postings,
+                "history_share": 1 - per_alone / per_with if per_with else 0.0,
+            }
+        )
+    return rows
+
+
 def child_baseline(db: Path, rows: int, memory: str) -> dict[str, object]:
     con = connect(db)
     _settings(con, memory)
@@ -359,12 +435,27 @@ def main() -> None:
         help="Make orders, parcel events and after-sales cases without their primary keys "
         "(their indexes do not fit in memory at 100 M orders; the close does not use them).",
     )
+    parser.add_argument(
+        "--alone",
+        type=_days_of_march,
+        default=[],
+        metavar="DAYS",
+        help="Daily mode: also close each of these days of March (e.g. 8,15,22) alone, in a "
+        "copy of the input with no day closed before it, and show what the days before cost.",
+    )
     parser.add_argument("--child", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not 1 <= args.days <= 31:
         parser.error(f"--days {args.days}: March has days 1 to 31")
     if args.days < 31 and args.mode != "daily" and not args.child:
         parser.error("--days closes part of the month day by day: give it with --mode daily")
+    if args.alone and args.mode != "daily" and not args.child:
+        parser.error("--alone compares days of the daily close: give it with --mode daily")
+    if args.alone and max(args.alone) > args.days:
+        parser.error(
+            f"--alone {max(args.alone)}: the daily run closes days 1 to {args.days} only"
+            f" (raise --days to at least {max(args.alone)})"
+        )
     if args.keep is not None and not args.keep.is_dir():
         parser.error(f"--keep {args.keep}: no such folder (give an existing one on a large disk)")
     if args.child:
@@ -377,6 +468,8 @@ def main() -> None:
             result = child_close(db, args.memory)
         elif kind == "daily":
             result = child_daily(db, args.memory, args.days)
+        elif kind == "alone":
+            result = child_alone(db, args.memory, int(args.child[2]))
         else:
             result = child_baseline(db, int(args.child[2]), args.memory)
         print(json.dumps(result))
@@ -393,10 +486,17 @@ def main() -> None:
         prepared = _child("prepare", str(db), *common, *making)
         console.print(f"  made in {prepared['seconds']:.0f} s")
         sides: list[tuple[str, dict[str, object]]] = []
+        alone: list[dict[str, object]] = []
+        for day in args.alone:  # each in a fresh copy of the input, before anything is closed
+            alone_db = Path(tmp) / "a.duckdb"
+            shutil.copyfile(db, alone_db)
+            console.print(f"  closing March {day} alone …")
+            alone.append(_child("alone", str(alone_db), str(day), *memory))
+            alone_db.unlink()
         if args.mode in ("daily", "both"):
             daily_db = Path(tmp) / "d.duckdb"
             if args.mode == "both":
-                daily_db.write_bytes(db.read_bytes())
+                shutil.copyfile(db, daily_db)
             else:
                 db.rename(daily_db)
             what = "March 2026" if args.days == 31 else f"the first {args.days} days of March 2026"
@@ -448,6 +548,28 @@ def main() -> None:
                 str(firsts[f"{label} close"]["seconds"])
             )
             console.print(f"{label} re-close ÷ first close = {share:.1%} (target ≤ 5%)")
+    history = history_rows(sides[0][1], alone) if alone else []
+    if history:
+        days = Table(title="A day closed after the days before it, and alone (no history)")
+        for name in (
+            "day",
+            "CPU s",
+            "CPU s alone",
+            "postings",
+            "postings alone",
+            "history's share",
+        ):
+            days.add_column(name, justify="right")
+        for row in history:
+            days.add_row(
+                f"March {row['day']:.0f}",
+                f"{row['cpu_with_history']:.1f}",
+                f"{row['cpu_alone']:.1f}",
+                f"{row['postings_with_history']:,.0f}",
+                f"{row['postings_alone']:,.0f}",
+                f"{row['history_share']:.0%}",
+            )
+        console.print(days)
     closed = sides[0][1]
     emit(
         Result(
@@ -463,6 +585,7 @@ def main() -> None:
                 "layout": args.layout,
                 "prepare_seconds": prepared["seconds"],
                 **{name: r for name, r in sides},
+                **({"alone": alone, "history": history} if alone else {}),
                 "baseline": baseline,
             },
         )

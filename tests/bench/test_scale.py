@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from bench.report import Result, parse
 
-from bench import scale
+from bench import bench_close, scale
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -117,16 +117,28 @@ def _close_bench(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str
 def test_the_close_bench_closes_the_first_days_only(tmp_path: Path) -> None:
     """``--days``: the first days of March closed one at a time (as at 100 M orders, where
     the whole month does not fit the disk), each day's figures recorded, then re-closed."""
-    done = _close_bench(tmp_path, "--mode", "daily", "--days", "2", "--layout", "paid")
+    done = _close_bench(
+        tmp_path, "--mode", "daily", "--days", "2", "--layout", "paid", "--alone", "2"
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     [result] = parse(done.stdout)
     first, again = result.extra["daily close"], result.extra["daily re-close"]
+    # --alone 2: March 2 closed in a copy of the input with nothing closed before it books
+    # on March 2 only, and stands beside the daily run's March 2
+    [alone], [history] = result.extra["alone"], result.extra["history"]
+    assert isinstance(alone, dict)
+    assert isinstance(history, dict)
+    assert alone["day"] == history["day"] == 2
+    assert alone["booked_on"] == ["2026-03-02"]
+    assert 0 < history["postings_alone"] == alone["postings"]
+    assert "2026-03-02 alone:" in done.stderr
     assert isinstance(first, dict)
     assert isinstance(again, dict)
     assert first["days"] == 2
     assert len(first["day_cpu_seconds"]) == len(first["day_peak_mib"]) == 2
     assert all(n > 0 for n in first["day_postings"])
     assert sum(first["day_postings"]) == first["postings"] == result.rows
+    assert history["postings_with_history"] == first["day_postings"][1]
     assert again["postings"] == 0  # the two days re-closed post nothing
     assert again["skipped"] == 2
     assert "2026-03-02:" in done.stderr  # each day shown as it ends
@@ -140,6 +152,10 @@ def test_the_close_bench_closes_the_first_days_only(tmp_path: Path) -> None:
         (("--mode", "daily", "--days", "0"), "--days 0: March has days 1 to 31"),
         (("--mode", "daily", "--days", "32"), "--days 32: March has days 1 to 31"),
         (("--mode", "month", "--days", "3"), "give it with --mode daily"),
+        (("--mode", "month", "--alone", "3"), "--alone compares days of the daily close"),
+        (("--mode", "daily", "--days", "2", "--alone", "1,5"), "closes days 1 to 2 only"),
+        (("--mode", "daily", "--alone", "8,x"), "give days of March as numbers"),
+        (("--mode", "daily", "--alone", "0"), "March has days 1 to 31"),
     ],
 )
 def test_the_close_bench_refuses_days_it_cannot_close(
@@ -149,3 +165,15 @@ def test_the_close_bench_refuses_days_it_cannot_close(
     assert done.returncode == 2
     assert says in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_history_share_is_the_extra_cpu_per_posting_a_day_costs_after_its_past() -> None:
+    """10 CPU s for 1,000 postings after the days before, 8 CPU s for 900 alone: 10 ms and
+    8.89 ms a posting, so the past cost 1 − 8.89 ÷ 10 = 11.1% of the day."""
+    daily = {"day_cpu_seconds": [5.0, 10.0], "day_postings": [400, 1000]}
+    alone = [{"day": 2, "cpu_seconds": 8.0, "postings": 900}]
+    [row] = bench_close.history_rows(daily, alone)
+    assert row["cpu_with_history"] == 10.0
+    assert row["postings_alone"] == 900
+    assert row["history_share"] == pytest.approx(1 - (8 / 900) / (10 / 1000))
+    assert row["history_share"] == pytest.approx(0.1111, abs=1e-4)
