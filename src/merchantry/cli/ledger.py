@@ -38,6 +38,7 @@ from merchantry.cli.options import (
     require_shop,
     rulebook_dirs,
 )
+from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_fen
 from merchantry.ledger import CloseSummary
 from merchantry.ledger.check import check_journal
@@ -49,6 +50,7 @@ from merchantry.rulebook import load_rulebook
 from merchantry.rulebook.purpose import Stage, require_stage
 from merchantry.service import money
 from merchantry.service.runner import close_with_fees
+from merchantry.service.stages import daily_close_stage
 from merchantry.spark.close import close_on_spark
 from merchantry.spark.engine import parse_engine
 from merchantry.spark.unported import require_portable
@@ -112,10 +114,25 @@ def close_command(
     engine: EngineOption = "duckdb",
     spark_tables: SparkTablesOption = None,
     spark_out: SparkOutOption = None,
+    daily: Annotated[
+        bool,
+        typer.Option(
+            "--daily",
+            help="Close one day at a time, in order, as a marketplace runs it: each day "
+            "incremental (only the orders it touches) and in its own transaction; a day "
+            "whose inputs did not change since its last close is skipped.",
+        ),
+    ] = False,
 ) -> None:
-    """Post the period to the journal in one transaction (re-running posts nothing new)."""
+    """Post the period to the journal in one transaction (re-running posts nothing new);
+    with --daily, one transaction a day."""
     console = Console()
     check_period(start.date(), end.date())
+    if daily and engine != "duckdb":
+        raise InputError(
+            f"--daily closes day by day in the warehouse; --engine {engine} closes "
+            "a period at once: leave out one of the two"
+        )
     on_spark = parse_engine(engine, spark_tables, spark_out)
     if on_spark is not None:
         require_portable("close")  # refused before the warehouse is opened
@@ -124,6 +141,8 @@ def close_command(
     require_stage(book, (Stage.FEES, Stage.LEDGER), "merchantry close")
     with open_warehouse(db) as con, progress(console, "closing") as step:
         close = close_with_fees if on_spark is None else partial(close_on_spark, on_spark)
+        if daily:
+            close = partial(close_with_fees, close=daily_close_stage)
         summary = close(
             con,
             book,

@@ -36,7 +36,13 @@ import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.kit.errors import InputError
-from merchantry.ledger.close import EMPTY_KINDS, CloseSummary, close_key, close_period
+from merchantry.ledger.close import (
+    EMPTY_KINDS,
+    CloseSummary,
+    KindCount,
+    close_key,
+    close_period,
+)
 from merchantry.ledger.journal import EMPTY
 from merchantry.ledger.settlement import EPOCH
 from merchantry.rulebook.model import Rulebook
@@ -296,3 +302,51 @@ def close_days(
             on_day(summary)
         day += timedelta(days=1)
     return summaries
+
+
+def days_summary(book: Rulebook, start: date, end: date, days: list[CloseSummary]) -> CloseSummary:
+    """The days' summaries as one for ``start``..``end``: what they posted, reversed and left
+    unchanged, entries and money by kind summed over the days this run closed, each day's
+    warnings led by its date, and ``unchanged_inputs`` when every day was skipped."""
+    result = EMPTY
+    kinds: dict[str, tuple[int, int]] = {}
+    warnings: list[str] = []
+    for day in days:
+        result += day.result
+        for k in day.kinds:
+            entries, moved = kinds.get(k.kind, (0, 0))
+            kinds[k.kind] = (entries + k.entries, moved + k.moved_fen)
+        warnings += [f"{day.start}: {w}" for w in day.warnings]
+    return CloseSummary(
+        rulebook=book.name,
+        start=start,
+        end=end,
+        close_key=close_key(book.name, start, end),
+        result=result,
+        kinds=tuple(KindCount(k, e, m) for k, (e, m) in sorted(kinds.items())),
+        fees_run=False,
+        postings=sum(d.postings for d in days),
+        seconds=sum(d.seconds for d in days),
+        warnings=tuple(warnings),
+        unchanged_inputs=bool(days) and all(d.unchanged_inputs for d in days),
+    )
+
+
+def close_daily(
+    con: duckdb.DuckDBPyConnection,
+    book: Rulebook,
+    start: date,
+    end: date,
+    *,
+    progress: Progress | None = None,
+) -> CloseSummary:
+    """:func:`close_days` over ``start``..``end``, told as one summary (:func:`days_summary`),
+    each day's end reported to ``progress``."""
+
+    def on_day(summary: CloseSummary) -> None:
+        if progress is not None:
+            done = "unchanged" if summary.unchanged_inputs else f"{summary.postings:,} postings"
+            progress(f"{summary.start} closed: {done}")
+
+    days = close_days(con, book, start, end, progress=progress, on_day=on_day)
+    return days_summary(book, start, end, days)

@@ -29,6 +29,7 @@ import sqlglot.expressions as exp
 from merchantry.fees import run_rulebook
 from merchantry.kit.errors import InputError
 from merchantry.ledger import CloseSummary, close_period
+from merchantry.ledger.daily import close_daily
 from merchantry.ledger.rewards import REWARDS_POSTED
 from merchantry.programs import load_programme, run_programme
 from merchantry.risk.decisions import score_requests
@@ -270,6 +271,16 @@ def close_stage(rulebook: str | Rulebook, rulebook_dirs: Sequence[Path] = ()) ->
         lambda ctx: close_period(  # the plan runs the fee stage first (check_order)
             ctx.con, book, ctx.start, ctx.end, require_fee_lines=False, progress=ctx.progress
         ),
+    )
+
+
+def daily_close_stage(rulebook: str | Rulebook, rulebook_dirs: Sequence[Path] = ()) -> Stage:
+    """The close run as a marketplace runs it: one incremental, marked close per day of the
+    period, in order (:func:`merchantry.ledger.daily.close_daily`); the same name and tables
+    as :func:`close_stage`, and the same entries."""
+    book = _book(rulebook, rulebook_dirs)
+    return close_run_by(
+        book, lambda ctx: close_daily(ctx.con, book, ctx.start, ctx.end, progress=ctx.progress)
     )
 
 

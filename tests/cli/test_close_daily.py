@@ -1,0 +1,75 @@
+"""`merchantry close --daily`: the period closed one day at a time from the command line,
+posting what the period closed at once posts, skipping unchanged days when run again, and
+saying so when the days before the first were never closed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from merchantry.cli.main import app
+from merchantry.store.warehouse import connect
+from tests.ledger.bulk import fill
+from tests.ledger.factories import HERE, TEST_RULEBOOK, journal_dump
+
+
+def _warehouse(path: Path) -> Path:
+    con = connect(path)
+    fill(con, orders=160, shops=8)
+    con.close()
+    return path
+
+
+def _close(db: Path, *args: str) -> tuple[int, str]:
+    book = ("--rulebook", TEST_RULEBOOK, "--dir", str(HERE), "--db", str(db))
+    result = CliRunner().invoke(app, ["close", *args, *book], env={"COLUMNS": "200"})
+    return result.exit_code, result.output
+
+
+def _dump(db: Path) -> list[tuple[object, ...]]:
+    con = connect(db)
+    try:
+        return journal_dump(con)
+    finally:
+        con.close()
+
+
+def test_a_period_closed_day_by_day_posts_what_it_posts_at_once(tmp_path: Path) -> None:
+    at_once, daily = _warehouse(tmp_path / "m.duckdb"), _warehouse(tmp_path / "d.duckdb")
+    period = ("--from", "2026-03-01", "--to", "2026-03-12")
+
+    code, _ = _close(at_once, *period)
+    assert code == 0
+    code, out = _close(daily, *period, "--daily")
+    assert code == 0, out
+    assert "warning" not in out
+    assert "settlement" in out  # the kinds posted, summed over the days
+    assert "sale" in out
+    dump = _dump(daily)
+    assert len(dump) > 500
+    assert dump == _dump(at_once)
+
+    code, again = _close(daily, *period, "--daily")  # nothing changed: every day skipped
+    assert code == 0
+    assert "0 posted, 0 reversed" in again
+    assert _dump(daily) == dump
+
+
+def test_a_first_day_with_unclosed_days_before_it_is_a_warning(tmp_path: Path) -> None:
+    db = _warehouse(tmp_path / "w.duckdb")
+    code, out = _close(db, "--from", "2026-03-12", "--to", "2026-03-13", "--daily")
+    assert code == 0, out
+    assert "warning: 2026-03-12: no close under ledger-test covers the days before" in out
+    assert "close from 2026-03-01 first" in out
+    assert "2026-03-13: no close" not in out  # the 12th was closed before the 13th
+
+
+def test_daily_is_refused_on_another_engine(tmp_path: Path) -> None:
+    db = _warehouse(tmp_path / "w.duckdb")
+    period = ("--from", "2026-03-01", "--to", "2026-03-02", "--daily")
+    code, out = _close(db, *period, "--engine", "local[2]")
+    assert code == 2
+    assert "--daily closes day by day in the warehouse" in out
+    assert "Traceback" not in out
+    assert _dump(db) == []
