@@ -13,6 +13,7 @@ from merchantry.store.warehouse import (
     MEMORY_ENV,
     TEMP_ENV,
     THREADS_ENV,
+    VACUUM_ENV,
     Resources,
     connect,
     out_of_memory,
@@ -37,7 +38,7 @@ def _setting(con: duckdb.DuckDBPyConnection, name: str) -> str:
 def test_defaults_and_settings_reach_duckdb(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in (MEMORY_ENV, THREADS_ENV, TEMP_ENV):
+    for name in (MEMORY_ENV, THREADS_ENV, TEMP_ENV, VACUUM_ENV):
         monkeypatch.delenv(name, raising=False)
     assert Resources.from_env().memory_limit == DEFAULT_MEMORY_LIMIT
     con = connect(tmp_path / "w.duckdb")
@@ -88,6 +89,8 @@ def test_a_tiny_limit_spills_what_it_can_and_refuses_what_it_cannot(
         (MEMORY_ENV, "lots", "not a size"),
         (MEMORY_ENV, "8", "not a size"),
         (THREADS_ENV, "0", "whole number"),
+        (VACUUM_ENV, "-1", "whole number"),
+        (VACUUM_ENV, "a few", "whole number"),
     ],
 )
 def test_malformed_settings_are_refused_by_name(
@@ -96,3 +99,38 @@ def test_malformed_settings_are_refused_by_name(
     monkeypatch.setenv(name, value)
     with pytest.raises(InputError, match=f"{name}.*{says}"):
         connect(tmp_path / "w.duckdb")
+
+
+def _row_groups(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute(
+        "SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('t')"
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+@pytest.mark.parametrize("tasks", [None, "0"])
+def test_the_vacuum_setting_governs_what_a_checkpoint_merges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tasks: str | None
+) -> None:
+    """Four full row groups, two thirds of each row deleted: a checkpoint under DuckDB's
+    default merges what is left into fewer groups; with MERCHANTRY_VACUUM_TASKS=0 it merges
+    nothing (the deleted rows stay as tombstones) and the rows read are the same."""
+    if tasks is None:
+        monkeypatch.delenv(VACUUM_ENV, raising=False)
+    else:
+        monkeypatch.setenv(VACUUM_ENV, tasks)
+    con = connect(tmp_path / "w.duckdb")
+    default = duckdb.connect().execute("SELECT current_setting('max_vacuum_tasks')").fetchone()
+    assert _setting(con, "max_vacuum_tasks") == (tasks or str(default[0] if default else ""))
+    con.execute("CREATE TABLE t AS SELECT range AS i FROM range(4 * 122880)")
+    con.execute("CHECKPOINT")
+    assert _row_groups(con) == 4
+    con.execute("DELETE FROM t WHERE i % 3 <> 0")
+    con.execute("CHECKPOINT")
+    assert con.execute("SELECT count(*), sum(i % 3) FROM t").fetchone() == (163840, 0)
+    if tasks == "0":
+        assert _row_groups(con) == 4
+    else:
+        assert _row_groups(con) < 4
+    con.close()

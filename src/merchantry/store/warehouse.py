@@ -94,6 +94,7 @@ def lock_error(path: Path | str, err: duckdb.Error) -> WarehouseLocked | None:
 MEMORY_ENV: Final = "MERCHANTRY_MEMORY_LIMIT"
 THREADS_ENV: Final = "MERCHANTRY_THREADS"
 TEMP_ENV: Final = "MERCHANTRY_TEMP_DIR"
+VACUUM_ENV: Final = "MERCHANTRY_VACUUM_TASKS"
 DEFAULT_MEMORY_LIMIT: Final = "8GiB"
 """Fits the 24 GiB, 2-core reference machine with room for the OS and a second process."""
 
@@ -110,11 +111,17 @@ class Resources:
     memory_limit: str = DEFAULT_MEMORY_LIMIT
     threads: int | None = None
     temp_directory: Path | None = None
+    vacuum_tasks: int | None = None
+    """DuckDB's ``max_vacuum_tasks``: how many merges of row groups (dropping deleted rows,
+    joining the part-filled groups each day's appends leave) one checkpoint may do (``None``:
+    DuckDB's default). A few a checkpoint spread the merging over the days instead of one
+    long commit now and then (docs/performance.md, "the checkpoint's merges")."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Resources:
         """The settings from ``MERCHANTRY_MEMORY_LIMIT`` (e.g. ``8GiB``, ``512MB``),
-        ``MERCHANTRY_THREADS`` and ``MERCHANTRY_TEMP_DIR``; unset ones take the defaults.
+        ``MERCHANTRY_THREADS``, ``MERCHANTRY_TEMP_DIR`` and ``MERCHANTRY_VACUUM_TASKS``; unset
+        ones take the defaults.
         A malformed value is refused naming the variable."""
         env = os.environ if env is None else env
         memory = env.get(MEMORY_ENV, "").strip() or DEFAULT_MEMORY_LIMIT
@@ -130,7 +137,13 @@ class Resources:
                 raise InputError(f"{THREADS_ENV}={threads_text!r} is not a whole number ≥ 1")
             threads = int(threads_text)
         temp = env.get(TEMP_ENV, "").strip()
-        return cls(memory, threads, Path(temp) if temp else None)
+        vacuum_text = env.get(VACUUM_ENV, "").strip()
+        vacuum: int | None = None
+        if vacuum_text:
+            if not vacuum_text.isdigit():
+                raise InputError(f"{VACUUM_ENV}={vacuum_text!r} is not a whole number ≥ 0")
+            vacuum = int(vacuum_text)
+        return cls(memory, threads, Path(temp) if temp else None, vacuum)
 
 
 def apply_resources(con: duckdb.DuckDBPyConnection, resources: Resources | None = None) -> None:
@@ -143,6 +156,8 @@ def apply_resources(con: duckdb.DuckDBPyConnection, resources: Resources | None 
     if res.temp_directory is not None:
         res.temp_directory.mkdir(parents=True, exist_ok=True)
         con.execute("SET temp_directory = ?", [str(res.temp_directory)])
+    if res.vacuum_tasks is not None:
+        con.execute("SET max_vacuum_tasks = ?", [res.vacuum_tasks])
 
 
 _SHOWN_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGTPE]?i?B|bytes)\s*$", re.IGNORECASE)
