@@ -48,6 +48,13 @@ def test_a_period_closed_day_by_day_posts_what_it_posts_at_once(tmp_path: Path) 
     assert "sale" in out
     dump = _dump(daily)
     assert len(dump) > 500
+    con = connect(daily)
+    try:  # closed one day at a time: a mark for each of the 12 days, none for the period
+        marks = con.execute("SELECT start_on, end_on FROM ledger_close_marks").fetchall()
+    finally:
+        con.close()
+    assert len(marks) == 12
+    assert all(start == end for start, end in marks)
     assert dump == _dump(at_once)
 
     code, again = _close(daily, *period, "--daily")  # nothing changed: every day skipped
