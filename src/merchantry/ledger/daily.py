@@ -307,7 +307,9 @@ def close_days(
 def days_summary(book: Rulebook, start: date, end: date, days: list[CloseSummary]) -> CloseSummary:
     """The days' summaries as one for ``start``..``end``: what they posted, reversed and left
     unchanged, entries and money by kind summed over the days this run closed, each day's
-    warnings led by its date, and ``unchanged_inputs`` when every day was skipped."""
+    warnings led by its date, and ``unchanged_inputs`` when every day was skipped. A skipped
+    day adds no kinds (it posted nothing). ``close_key`` is the period's, which no entry
+    carries: each day's entries carry that day's key."""
     result = EMPTY
     kinds: dict[str, tuple[int, int]] = {}
     warnings: list[str] = []
