@@ -4,11 +4,14 @@ saying so when the days before the first were never closed."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from merchantry.cli.main import app
+from merchantry.ledger import daily
 from merchantry.store.warehouse import connect
 from tests.ledger.bulk import fill
 from tests.ledger.factories import HERE, TEST_RULEBOOK, journal_dump
@@ -80,3 +83,36 @@ def test_daily_is_refused_on_another_engine(tmp_path: Path) -> None:
     assert "--daily closes day by day in the warehouse" in out
     assert "Traceback" not in out
     assert _dump(db) == []
+
+
+def test_ctrl_c_names_the_day_it_stopped_in_and_the_days_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = _warehouse(tmp_path / "w.duckdb")
+    real = daily.close_day
+
+    def close_day(con, book, day, **kw):  # type: ignore[no-untyped-def]
+        if day == date(2026, 3, 3):  # the user presses Ctrl-C while the 3rd closes
+            raise KeyboardInterrupt
+        return real(con, book, day, **kw)
+
+    monkeypatch.setattr(daily, "close_day", close_day)
+    code, out = _close(db, "--from", "2026-03-01", "--to", "2026-03-05", "--daily")
+    assert code == 130
+    assert "interrupted while closing 2026-03-03: 2026-03-01 to 2026-03-02 stay closed" in out
+    assert "nothing was committed" not in out
+    assert "error" not in out  # the user stopped it; nothing went wrong
+    con = connect(db)
+    try:
+        assert con.execute("SELECT count(*) FROM ledger_close_marks").fetchone() == (2,)
+    finally:
+        con.close()
+
+    monkeypatch.setattr(daily, "close_day", real)
+    code, out = _close(db, "--from", "2026-03-01", "--to", "2026-03-05", "--daily")
+    assert code == 0, out
+    con = connect(db)
+    try:
+        assert con.execute("SELECT count(*) FROM ledger_close_marks").fetchone() == (5,)
+    finally:
+        con.close()

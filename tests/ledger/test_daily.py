@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from merchantry.fees import run_rulebook
+from merchantry.kit.errors import InputError, Interrupted, StepFailed
 from merchantry.ledger import close_period
 from merchantry.ledger.daily import close_days, close_marked
 from merchantry.store.warehouse import connect
@@ -184,3 +185,76 @@ def test_a_period_closed_before_the_days_behind_it_counts_the_sales_never_posted
     assert f"{due:,} orders settle in the period but their sale was never posted" in " ".join(
         summary.warnings
     )
+
+
+def _progress_stopping_in(day: date, closed: list[date]):  # type: ignore[no-untyped-def]
+    """A progress callback that raises Ctrl-C's ``KeyboardInterrupt`` at the first step of
+    ``day``'s close, as a user pressing Ctrl-C while that day runs would."""
+
+    def progress(_text: str) -> None:
+        if closed and closed[-1] == day - timedelta(days=1):
+            raise KeyboardInterrupt
+
+    return progress
+
+
+def test_ctrl_c_in_a_day_keeps_the_days_before_it_and_says_so(tmp_path: Path) -> None:
+    book = ledger_rulebook()
+    con = _prepared(tmp_path / "w.duckdb")
+    closed: list[date] = []
+    stop = date(2026, 3, 5)
+    with pytest.raises(Interrupted) as caught:
+        close_days(
+            con,
+            book,
+            START,
+            date(2026, 3, 8),
+            progress=_progress_stopping_in(stop, closed),
+            on_day=lambda s: closed.append(s.start),
+        )
+    assert closed == [START + timedelta(days=i) for i in range(4)]
+    assert str(caught.value) == (
+        "interrupted while closing 2026-03-05: 2026-03-01 to 2026-03-04 stay closed; "
+        "2026-03-05 was not committed; run the same command again to go on "
+        "(the closed days are skipped)"
+    )
+    assert caught.value.exit_code == 130
+    marks = con.execute("SELECT start_on FROM ledger_close_marks ORDER BY 1").fetchall()
+    assert [m for (m,) in marks] == closed  # the 5th left no mark
+
+    reference = _prepared(tmp_path / "r.duckdb")  # the same four days closed undisturbed
+    close_days(reference, book, START, date(2026, 3, 4))
+    assert journal_dump(con) == journal_dump(reference)
+
+    again = close_days(con, book, START, date(2026, 3, 8))  # going on: the four are skipped
+    assert [d.unchanged_inputs for d in again] == [True] * 4 + [False] * 4
+    close_days(reference, book, date(2026, 3, 5), date(2026, 3, 8))
+    assert journal_dump(con) == journal_dump(reference)
+
+
+def test_ctrl_c_in_the_first_day_says_nothing_was_committed(tmp_path: Path) -> None:
+    con = _prepared(tmp_path / "w.duckdb")
+
+    def progress(_text: str) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(Interrupted, match=r"^interrupted while closing 2026-03-01: nothing"):
+        close_days(con, ledger_rulebook(), START, date(2026, 3, 3), progress=progress)
+    assert con.execute("SELECT count(*) FROM journal_entries").fetchone() == (0,)
+
+
+def test_a_day_that_fails_is_named_with_the_days_that_stay_closed(tmp_path: Path) -> None:
+    con = _prepared(tmp_path / "w.duckdb")
+    con.execute(  # the 3rd's fee lines are lost: its close is refused
+        "DELETE FROM fee_lines WHERE order_id IN "
+        "(SELECT order_id FROM orders WHERE CAST(paid_at AS DATE) = DATE '2026-03-03')"
+    )
+    with pytest.raises(StepFailed) as caught:
+        close_days(con, ledger_rulebook(), START, date(2026, 3, 6))
+    text = str(caught.value)
+    assert text.startswith("closing 2026-03-03: ")
+    assert "fee" in text  # the cause's own words
+    assert text.endswith("(2026-03-01 to 2026-03-02 stay closed; 2026-03-03 was not committed)")
+    assert caught.value.exit_code == InputError.exit_code
+    marks = con.execute("SELECT start_on FROM ledger_close_marks ORDER BY 1").fetchall()
+    assert [m for (m,) in marks] == [START, date(2026, 3, 2)]

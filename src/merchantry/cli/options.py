@@ -30,6 +30,7 @@ from merchantry.kit.errors import (
     INTERRUPTED_MESSAGE,
     ExitCode,
     InputError,
+    Interrupted,
     MerchantryError,
     NotFound,
 )
@@ -182,6 +183,9 @@ class MerchantryGroup(TyperGroup):
             raise
         except (typer.Exit, typer.Abort):
             raise  # Typer's own: --help, exits
+        except Interrupted as err:  # Ctrl-C in a run that commits in steps: what stays
+            _stderr().print(str(err), markup=False, highlight=False)
+            raise typer.Exit(err.exit_code) from None
         except MerchantryError as err:
             report_error(err)
             raise typer.Exit(err.exit_code) from None

@@ -89,7 +89,8 @@ class ExitCode(IntEnum):
     INTERNAL = 70
     """A bug: the command failed in a way it does not expect (please report it)."""
     INTERRUPTED = 130
-    """Interrupted with Ctrl-C; nothing was committed."""
+    """Interrupted with Ctrl-C: nothing was committed, or, in a run that commits in steps
+    (a close day by day), the message names the steps that stay committed."""
 
 
 class MerchantryError(Exception):
@@ -141,6 +142,21 @@ class Busy(MerchantryError):
     """A resource (the warehouse file) is held by another process."""
 
     exit_code = ExitCode.BUSY
+
+
+class Interrupted(MerchantryError):
+    """Ctrl-C in a run that commits in steps: the message says what stayed committed."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+
+class StepFailed(MerchantryError):
+    """A run that commits in steps stopped at one: the message names the step and what the
+    steps before it committed; the exit code is the cause's."""
+
+    def __init__(self, message: str, cause: MerchantryError) -> None:
+        super().__init__(message)
+        self.exit_code = cause.exit_code
 
 
 INTERRUPTED_MESSAGE = (

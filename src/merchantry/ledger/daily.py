@@ -35,7 +35,7 @@ from typing import Final
 import duckdb
 import sqlglot.expressions as exp
 
-from merchantry.kit.errors import InputError
+from merchantry.kit.errors import InputError, Interrupted, MerchantryError, StepFailed
 from merchantry.ledger.close import (
     EMPTY_KINDS,
     CloseSummary,
@@ -47,7 +47,7 @@ from merchantry.ledger.journal import EMPTY
 from merchantry.ledger.settlement import EPOCH
 from merchantry.rulebook.model import Rulebook
 from merchantry.store.sql import fill, parse, run_sql, to_sql
-from merchantry.store.warehouse import ensure_schema
+from merchantry.store.warehouse import ensure_schema, interrupted
 
 Progress = Callable[[str], None]
 
@@ -288,20 +288,47 @@ def close_days(
 ) -> list[CloseSummary]:
     """Close ``start``..``end`` one day at a time, in order (each day its own transaction).
 
-    A day that fails stops the run with the days before it committed; the error names
-    the day.
+    A day that fails stops the run with the days before it committed: the error
+    (:class:`StepFailed`, with the cause's exit code) names the day and what stays closed.
+    Ctrl-C does the same (:class:`Interrupted`): the day in progress rolls back, the days
+    before it stay closed, and running again skips them.
     """
     if end < start:
         raise InputError(f"period ends ({end}) before it starts ({start})")
     summaries: list[CloseSummary] = []
     day = start
-    while day <= end:
-        summary = close_day(con, book, day, force=force, progress=progress)
-        summaries.append(summary)
-        if on_day is not None:
-            on_day(summary)
-        day += timedelta(days=1)
+    try:
+        while day <= end:
+            summary = close_day(con, book, day, force=force, progress=progress)
+            summaries.append(summary)
+            if on_day is not None:
+                on_day(summary)
+            day += timedelta(days=1)
+    except MerchantryError as err:
+        raise StepFailed(f"closing {day}: {err} ({kept_days(start, day)})", err) from err
+    except BaseException as err:
+        if not interrupted(err):
+            raise
+        raise Interrupted(stopped_line(start, day)) from err
     return summaries
+
+
+def kept_days(start: date, stopped: date) -> str:
+    """What a day-by-day close that stopped while closing ``stopped`` keeps."""
+    if stopped == start:
+        return f"nothing was committed; {stopped} is the first day of the run"
+    before = stopped - timedelta(days=1)
+    closed = str(start) if before == start else f"{start} to {before}"
+    return f"{closed} stay closed; {stopped} was not committed"
+
+
+def stopped_line(start: date, stopped: date) -> str:
+    """The one line Ctrl-C leaves after a day-by-day close: the day it stopped in, the days
+    that stay closed, and how to go on."""
+    line = f"interrupted while closing {stopped}: {kept_days(start, stopped)}"
+    if stopped == start:
+        return line
+    return line + "; run the same command again to go on (the closed days are skipped)"
 
 
 def days_summary(book: Rulebook, start: date, end: date, days: list[CloseSummary]) -> CloseSummary:
