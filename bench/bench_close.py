@@ -542,9 +542,9 @@ def main() -> None:
         )
     console.print(table)
     firsts = dict(sides)
-    for label, again in (("daily", "daily re-close"), ("month", "month re-close")):
-        if again in firsts:
-            share = float(str(firsts[again]["seconds"])) / float(
+    for label, reclose in (("daily", "daily re-close"), ("month", "month re-close")):
+        if reclose in firsts:
+            share = float(str(firsts[reclose]["seconds"])) / float(
                 str(firsts[f"{label} close"]["seconds"])
             )
             console.print(f"{label} re-close ÷ first close = {share:.1%} (target ≤ 5%)")
