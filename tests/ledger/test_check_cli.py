@@ -98,3 +98,21 @@ def test_check_names_duplicate_keys_and_bad_reversals(tmp_path: Path) -> None:
     assert "two-live-revisions" in codes
     assert "money-not-conserved" not in codes  # the copy balances on its own
     con.close()
+
+
+def test_ledger_check_finds_movements_that_do_not_sum_the_postings(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    _warehouse(db)
+    period = ("--from", "2026-03-01", "--to", "2026-03-31")
+    book = ("--rulebook", "ledger-test", "--dir", str(HERE), "--db", str(db))
+    assert _run("close", *period, *book)[0] == 0
+    con = connect(db)
+    con.execute(  # a sale's day summed twice: the balances read from it would be wrong
+        "INSERT INTO journal_movements SELECT * FROM journal_movements"
+        " WHERE entry_kind = 'sale' AND account = 'merchant_pending'"
+    )
+    con.close()
+    code, out = _run("ledger-check", "--db", str(db))
+    assert code == 1, out
+    assert "movements-disagree: 1 account-days" in out
+    assert "merchant_pending S1 2026-03-02 sale" in out

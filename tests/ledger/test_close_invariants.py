@@ -210,3 +210,31 @@ def test_a_fee_line_stored_twice_stops_the_close(
         " WHERE order_id = 'O1' AND fee_kind = 'technical_service_fee'"
     ).fetchone()
     assert doubled == (1,)  # the planted copy went with the rolled-back close
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        "INSERT INTO journal_movements VALUES"  # a day's sum the postings do not have
+        " ('merchant_available', 'S1', DATE '2026-04-02', 'sale', 1, 1)",
+        "DELETE FROM journal_movements WHERE rowid = (SELECT max(rowid) FROM journal_movements)",
+    ],
+    ids=["a sum without postings", "postings without their sum"],
+)
+def test_movements_that_do_not_sum_the_new_postings_are_caught(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    """``journal_movements`` is what the close reads balances from instead of every posting:
+    a close whose movements disagree with the postings it wrote is refused whole."""
+    close(con, *MARCH)
+    before = counts(con)
+    movements = con.execute("SELECT count(*) FROM journal_movements").fetchone()
+    add_order(con, "O2", datetime(2026, 4, 2, 12), 5_000)
+    planted_after_posting(monkeypatch, fault)
+
+    with pytest.raises(IntegrityError, match="movements-disagree: "):
+        close(con, date(2026, 4, 1), date(2026, 4, 30))
+
+    assert counts(con) == before
+    assert con.execute("SELECT count(*) FROM journal_movements").fetchone() == movements
+    assert check_journal(con) == []

@@ -258,3 +258,51 @@ def test_a_day_that_fails_is_named_with_the_days_that_stay_closed(tmp_path: Path
     assert caught.value.exit_code == InputError.exit_code
     marks = con.execute("SELECT start_on FROM ledger_close_marks ORDER BY 1").fetchall()
     assert [m for (m,) in marks] == [START, date(2026, 3, 2)]
+
+
+BY_DAY = (
+    "SELECT account, party, booked_on, entry_kind, sum(amount_fen), {n} FROM {table}"
+    " GROUP BY ALL ORDER BY ALL"
+)
+
+
+def _sums(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[object, ...]]:
+    n = "count(*)" if table == "journal_postings" else "sum(postings)"
+    return con.execute(BY_DAY.format(table=table, n=n)).fetchall()
+
+
+def test_the_movements_sum_the_postings_through_corrections(tmp_path: Path) -> None:
+    """Every posting the days write, reversals included, is summed into ``journal_movements``
+    in its day's transaction; a warehouse made before the table existed gets it filled from
+    its postings when next opened."""
+    end = date(2026, 3, 15)
+    con = _prepared(tmp_path / "w.duckdb")
+    book = ledger_rulebook()
+    close_days(con, book, START, end)
+    con.execute(LATE_CASE)  # a late refund of an order paid on the 2nd
+    con.execute(  # and an order of the 3rd whose amount was corrected: its sale is reversed
+        "UPDATE orders SET amount_paid_fen = amount_paid_fen + 100 WHERE order_id ="
+        " (SELECT min(order_id) FROM orders WHERE CAST(paid_at AS DATE) = DATE '2026-03-03')"
+    )
+    run_rulebook(con, book, START, END)
+    close_days(con, book, START, end)
+    reversed_kinds = con.execute(
+        "SELECT DISTINCT entry_kind FROM journal_postings WHERE entry_id IN"
+        " (SELECT entry_id FROM journal_entries WHERE kind = 'reversal')"
+    ).fetchall()
+    assert reversed_kinds  # the correction was posted as reversals
+    postings = _sums(con, "journal_postings")
+    assert len(postings) > 100
+    assert _sums(con, "journal_movements") == postings
+    # one row per day's batch, not per posting
+    rows = con.execute("SELECT count(*) FROM journal_movements").fetchone()
+    total = con.execute("SELECT count(*) FROM journal_postings").fetchone()
+    assert rows is not None
+    assert total is not None
+    assert rows[0] * 2 < total[0]
+
+    con.execute("DROP TABLE journal_movements")  # as a warehouse made before it existed
+    con.close()
+    reopened = connect(tmp_path / "w.duckdb")
+    assert _sums(reopened, "journal_movements") == postings
+    assert close_days(reopened, book, START, end)[-1].unchanged_inputs

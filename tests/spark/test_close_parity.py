@@ -38,7 +38,13 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 RULEBOOK = "douyin-2026"
-CLOSE_OUTPUTS = ("journal_entries", "journal_postings", "order_payouts", "deposit_requirements")
+CLOSE_OUTPUTS = (
+    "journal_entries",
+    "journal_postings",
+    "journal_movements",
+    "order_payouts",
+    "deposit_requirements",
+)
 KINDS_EXPECTED = frozenset(
     {"sale", "fee_refund", "refund", "compensation", "settlement", "deposit_opening"}
 )

@@ -44,6 +44,27 @@ class Check:
     sql: str
 
 
+MOVEMENTS_DISAGREE: Final = """
+SELECT account || ' ' || coalesce(nullif(party, ''), '-') || ' ' || CAST(booked_on AS VARCHAR)
+       || ' ' || entry_kind
+FROM (
+  SELECT account, party, booked_on, entry_kind, sum(amount_fen) AS fen, count(*) AS n
+  FROM journal_postings WHERE rowid >= $postings_from
+  GROUP BY account, party, booked_on, entry_kind
+) AS p
+FULL JOIN (
+  SELECT account, party, booked_on, entry_kind, sum(amount_fen) AS fen, sum(postings) AS n
+  FROM journal_movements WHERE rowid >= $movements_from
+  GROUP BY account, party, booked_on, entry_kind
+) AS m USING (account, party, booked_on, entry_kind)
+WHERE p.fen IS DISTINCT FROM m.fen OR p.n IS DISTINCT FROM m.n
+"""
+"""Account, owner, day and kind whose postings (from a row id on) and ``journal_movements``
+(from a row id on) do not sum to the same money and count."""
+
+MOVEMENTS_CHECK_CODE: Final = "movements-disagree"
+MOVEMENTS_CHECK_TEXT: Final = "account-days whose journal_movements do not sum their postings"
+
 CHECKS: Final[tuple[Check, ...]] = (
     Check(
         "unbalanced-entry",
@@ -151,6 +172,7 @@ CHECKS: Final[tuple[Check, ...]] = (
         "accounts: the sum of every balance is not zero",
         "SELECT 'all accounts' FROM journal_postings HAVING coalesce(sum(amount_fen), 0) <> 0",
     ),
+    Check(MOVEMENTS_CHECK_CODE, MOVEMENTS_CHECK_TEXT, MOVEMENTS_DISAGREE),
 )
 
 
@@ -162,6 +184,7 @@ class JournalMark:
 
     entries: int
     postings: int
+    movements: int
 
 
 def journal_mark(con: duckdb.DuckDBPyConnection) -> JournalMark | None:
@@ -172,10 +195,11 @@ def journal_mark(con: duckdb.DuckDBPyConnection) -> JournalMark | None:
         return None
     row = con.execute(
         "SELECT (SELECT coalesce(max(rowid) + 1, 0) FROM journal_entries),"
-        " (SELECT coalesce(max(rowid) + 1, 0) FROM journal_postings)"
+        " (SELECT coalesce(max(rowid) + 1, 0) FROM journal_postings),"
+        " (SELECT coalesce(max(rowid) + 1, 0) FROM journal_movements)"
     ).fetchone()
     assert row is not None
-    return JournalMark(int(row[0]), int(row[1]))
+    return JournalMark(int(row[0]), int(row[1]), int(row[2]))
 
 
 CLOSE_CHECKS: Final[tuple[Check, ...]] = (
@@ -204,12 +228,14 @@ CLOSE_CHECKS: Final[tuple[Check, ...]] = (
         "SELECT DISTINCT entry_id FROM journal_postings WHERE rowid >= $postings_from"
         " AND entry_id NOT IN (SELECT entry_id FROM journal_entries WHERE rowid >= $entries_from)",
     ),
+    Check(MOVEMENTS_CHECK_CODE, MOVEMENTS_CHECK_TEXT, MOVEMENTS_DISAGREE),
 )
 """Cheap invariants over what one close appended, checked before it commits. They read the
 rows appended since the close's :class:`JournalMark` (a row-id range DuckDB prunes to
 those rows), except the entry ids' uniqueness, which looks the new ids up in the whole
 ``entry_id`` column. Together they keep the journal's money invariants: the new postings
-balance per entry and repeat no leg, no older entry gains a posting, no id is posted twice.
+balance per entry and repeat no leg, no older entry gains a posting, no id is posted twice,
+and ``journal_movements`` gained exactly the new postings' sums.
 (An entry posted with no postings moves no money; ``merchantry ledger-check`` finds it.)"""
 
 
@@ -282,7 +308,11 @@ def check_close(
     if since is None:
         keyed: dict[str, object] = {"close_key": close_key, "overturn": CLOSE_KEY_PREFIX}
         return _run_checks(con, BY_KEY_CHECKS, keyed, sample)
-    params: dict[str, object] = {"entries_from": since.entries, "postings_from": since.postings}
+    params: dict[str, object] = {
+        "entries_from": since.entries,
+        "postings_from": since.postings,
+        "movements_from": since.movements,
+    }
     return _run_checks(con, CLOSE_CHECKS, params, sample)
 
 
@@ -294,4 +324,5 @@ def check_journal(
 ) -> list[Problem]:
     """Run every check; the problems found (empty when the journal is sound)."""
     accounts = [a.value for a in Account]
-    return _run_checks(con, CHECKS, {"accounts": accounts}, sample, on_check)
+    whole = {"accounts": accounts, "postings_from": 0, "movements_from": 0}
+    return _run_checks(con, CHECKS, whole, sample, on_check)

@@ -103,13 +103,13 @@ STAGE_TOPUP: Final = """
 INSERT INTO ledger_stage
 WITH deposit AS (
   SELECT party AS shop_id, sum(amount_fen) AS balance_fen
-  FROM journal_postings
+  FROM journal_movements
   WHERE account = 'merchant_deposit' AND booked_on <= $day
     AND NOT (entry_kind = 'deposit_topup' AND booked_on = $day)
   GROUP BY party
 ), available AS (
   SELECT party AS shop_id, sum(amount_fen) AS balance_fen
-  FROM journal_postings
+  FROM journal_movements
   WHERE account = 'merchant_available' AND booked_on <= $day
     AND NOT (entry_kind = 'deposit_topup' AND booked_on = $day)
   GROUP BY party
@@ -150,7 +150,7 @@ ADVANCES: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_advances AS
 WITH moved AS (
   SELECT party AS shop_id, booked_on, sum(amount_fen) AS moved_fen
-  FROM journal_postings
+  FROM journal_movements
   WHERE account IN ('merchant_pending', 'merchant_available') AND booked_on <= $end
     AND party IN (SELECT shop_id FROM journal_entries
                   WHERE kind IN ('refund', 'compensation') AND shop_id IS NOT NULL
@@ -166,7 +166,7 @@ WITH moved AS (
   FROM running WHERE goods_fen < 0
 )
 SELECT n.*,
-       (SELECT coalesce(sum(p.amount_fen), 0) FROM journal_postings AS p
+       (SELECT coalesce(sum(p.amount_fen), 0) FROM journal_movements AS p
         WHERE p.account = 'merchant_deposit' AND p.party = n.shop_id
           AND p.booked_on <= n.from_on) AS deposit_fen
 FROM negative AS n
@@ -175,7 +175,9 @@ WHERE n.to_on >= CAST($start AS DATE) - $back
 """Platform advances (先行垫付): each stretch of days over which a shop's goods payments
 (pending plus available) stood below zero, and by how much (what the platform paid buyers on
 the shop's behalf), with the deposit balance on its first day. Only shops with a refund or
-compensation booked in the period or the ``$back`` days before are read."""
+compensation booked in the period or the ``$back`` days before are read. Both balances are
+sums of ``journal_movements`` (the postings summed by day), not of every posting ever made:
+a shop's rows number its days, not its orders."""
 
 EXPERIENCE_IN_FORCE: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_requirements AS

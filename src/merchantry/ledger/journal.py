@@ -137,6 +137,16 @@ SELECT md5($reversal_ns || x.entry_id) AS entry_id, p.leg, p.account, p.party, x
 FROM ledger_reverse AS x JOIN journal_postings AS p USING (entry_id)
 """
 
+INSERT_REVERSAL_MOVEMENTS: Final = """
+INSERT INTO journal_movements BY NAME
+SELECT p.account, p.party, x.booked_on, p.entry_kind, -sum(p.amount_fen) AS amount_fen,
+       count(*) AS postings
+FROM ledger_reverse AS x JOIN journal_postings AS p ON p.entry_id = x.entry_id
+GROUP BY p.account, p.party, x.booked_on, p.entry_kind
+"""
+"""The reversals' postings summed into ``journal_movements`` (the reversed entries' legs,
+negated, on the reversal's day)."""
+
 INSERT_ENTRIES: Final = """
 INSERT INTO journal_entries BY NAME
 SELECT new_id AS entry_id, logical_key, revision, kind, source_id, order_id, shop_id, booked_on,
@@ -153,6 +163,15 @@ FROM (
   FROM ledger_plan
 )
 """
+
+INSERT_MOVEMENTS: Final = """
+INSERT INTO journal_movements BY NAME
+SELECT l.account AS account, l.party AS party, booked_on, kind AS entry_kind,
+       sum(l.amount_fen) AS amount_fen, count(*) AS postings
+FROM (SELECT booked_on, kind, unnest(legs) AS l FROM ledger_plan)
+GROUP BY l.account, l.party, booked_on, kind
+"""
+"""The new entries' postings summed into ``journal_movements``, in the same transaction."""
 
 REVERSAL_KIND: Final = "reversal"
 
@@ -198,10 +217,14 @@ def post_reversals(con: duckdb.DuckDBPyConnection) -> int:
     """Reverse every entry in the temp table ``ledger_reverse`` (``entry_id``, ``booked_on``,
     ``rulebook``, ``close_key``): the ledger's one reversal mechanism, used by the close's
     corrections and by overturns. Returns the number of reversals posted."""
+    reversals = _count(con, "SELECT count(*) FROM ledger_reverse")
+    if not reversals:  # most days: no join over the journal's postings at all
+        return 0
     reversal_ns = {"reversal_ns": namespace(REVERSAL_KIND)}
     run_sql(con, INSERT_REVERSAL_ENTRIES, reversal_ns)
     run_sql(con, INSERT_REVERSAL_POSTINGS, reversal_ns)
-    return _count(con, "SELECT count(*) FROM ledger_reverse")
+    con.execute(INSERT_REVERSAL_MOVEMENTS)
+    return reversals
 
 
 def start_stage(con: duckdb.DuckDBPyConnection) -> None:
@@ -261,6 +284,7 @@ def post_staged(
     reversed_ = post_reversals(con)
     run_sql(con, INSERT_ENTRIES, names)
     con.execute(INSERT_POSTINGS)
+    con.execute(INSERT_MOVEMENTS)
     ready = _count(con, "SELECT count(*) FROM ledger_ready")
     planned = _count(con, "SELECT count(*) FROM ledger_plan")
     con.execute(STAGE_DDL)

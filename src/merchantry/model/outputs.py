@@ -248,6 +248,36 @@ JOURNAL_POSTINGS = Table(
     ),
 )
 
+JOURNAL_MOVEMENTS = Table(
+    name="journal_movements",
+    term_zh="日发生额",
+    description=(
+        "The postings summed by account, owner, business date and kind, one row for each "
+        "batch of postings the journal appended (a close's entries, its reversals): an "
+        "index of the journal that the close reads instead of every posting ever made, so "
+        "a day's close does not grow with the history (the goods balances behind platform "
+        "advances, the deposit balance). Appended in the same transaction as the postings, "
+        "never edited; several rows may share a key (sum them). Not a balance: a balance is "
+        "still a sum, of these rows. `merchantry ledger-check` proves it equals the "
+        "postings; a warehouse made before it existed is filled from them when opened."
+    ),
+    primary_key=(),
+    columns=(
+        Column("account", T.TEXT, "Account.", "科目", choices=ACCOUNTS),
+        Column("party", T.TEXT, "Owner of the account (as in the postings).", "账户主体"),
+        Column("booked_on", T.DATE, "Business date of the postings.", "记账日期"),
+        Column(
+            "entry_kind",
+            T.TEXT,
+            "Kind of the money event (for a reversal: the kind it reverses).",
+            "业务类型",
+            choices=ENTRY_KINDS,
+        ),
+        Column("amount_fen", T.MONEY, "The postings' sum (negative: out).", "发生额", unit="fen"),
+        Column("postings", T.BIGINT, "How many postings the row sums.", "分录数"),
+    ),
+)
+
 ORDER_PAYOUTS = Table(
     name="order_payouts",
     term_zh="订单结算计划",
@@ -381,6 +411,7 @@ OUTPUT_TABLES: Final[tuple[Table, ...]] = (
     RULEBOOK_RULES,
     JOURNAL_ENTRIES,
     JOURNAL_POSTINGS,
+    JOURNAL_MOVEMENTS,
     ORDER_PAYOUTS,
     DEPOSIT_REQUIREMENTS,
     OVERTURNED_ENTRIES,

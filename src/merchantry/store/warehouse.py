@@ -322,6 +322,20 @@ def _add_new_nullable_columns(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(alter.sql(dialect=DIALECT))
 
 
+FILLED_FROM: Final[Mapping[str, tuple[str, str]]] = {
+    "journal_movements": (
+        "journal_postings",
+        "INSERT INTO journal_movements BY NAME "
+        "SELECT account, party, booked_on, entry_kind, sum(amount_fen) AS amount_fen, "
+        "count(*) AS postings FROM journal_postings "
+        "GROUP BY account, party, booked_on, entry_kind",
+    ),
+}
+"""Tables derived from another one (the table it is derived from, and how): a warehouse made
+before such a table existed gets it filled from what it holds when first opened, so the
+derived rows always agree with their source (``journal_movements``: the postings by day)."""
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every declared event, output and system table that does not exist yet,
     and (re)create the declared views over them."""
@@ -337,6 +351,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for table in (*TABLES, *OUTPUT_TABLES, *SYSTEM_TABLES):
         if table.name not in present:
             con.execute(create_table_sql(table))
+            source, fill_sql = FILLED_FROM.get(table.name, ("", ""))
+            if source in present:  # a table derived from rows this warehouse already holds
+                con.execute(fill_sql)
     _add_new_nullable_columns(con)
     stored = dict(
         con.execute(
