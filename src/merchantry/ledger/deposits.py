@@ -148,14 +148,18 @@ def experience_facts_sql(read: tuple[str, ...]) -> str:
 
 ADVANCES: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_advances AS
-WITH moved AS (
-  SELECT party AS shop_id, booked_on, sum(amount_fen) AS moved_fen
+WITH goods AS (
+  SELECT party AS shop_id, booked_on, amount_fen
   FROM journal_movements
   WHERE account IN ('merchant_pending', 'merchant_available') AND booked_on <= $end
-    AND party IN (SELECT shop_id FROM journal_entries
-                  WHERE kind IN ('refund', 'compensation') AND shop_id IS NOT NULL
-                    AND booked_on BETWEEN CAST($start AS DATE) - $back AND $end)
-  GROUP BY party, booked_on
+), moved AS (
+  SELECT shop_id, booked_on, sum(amount_fen) AS moved_fen
+  FROM goods WHERE booked_on >= CAST($start AS DATE) - $back
+  GROUP BY shop_id, booked_on
+  UNION ALL
+  SELECT shop_id, max(booked_on), sum(amount_fen)
+  FROM goods WHERE booked_on < CAST($start AS DATE) - $back
+  GROUP BY shop_id
 ), running AS (
   SELECT shop_id, booked_on, sum(moved_fen) OVER w AS goods_fen, lead(booked_on) OVER w AS next_on
   FROM moved
@@ -171,13 +175,22 @@ SELECT n.*,
           AND p.booked_on <= n.from_on) AS deposit_fen
 FROM negative AS n
 WHERE n.to_on >= CAST($start AS DATE) - $back
+  AND n.shop_id IN (SELECT shop_id FROM journal_entries
+                    WHERE kind IN ('refund', 'compensation') AND shop_id IS NOT NULL
+                      AND booked_on BETWEEN CAST($start AS DATE) - $back AND $end)
 """
 """Platform advances (先行垫付): each stretch of days over which a shop's goods payments
 (pending plus available) stood below zero, and by how much (what the platform paid buyers on
 the shop's behalf), with the deposit balance on its first day. Only shops with a refund or
-compensation booked in the period or the ``$back`` days before are read. Both balances are
-sums of ``journal_movements`` (the postings summed by day), not of every posting ever made:
-a shop's rows number its days, not its orders."""
+compensation booked in the period or the ``$back`` days before are kept.
+
+The balances are sums of ``journal_movements`` (the postings summed by day), not of every
+posting ever made, and the days before the window (the period and the ``$back`` days before
+it) are summed into one row per shop, dated on its last day with money moved: the running
+sum over that row and the window's days is the running sum over every day, and the one
+stretch that can reach into the window from before it keeps its first day. So the window
+functions read the window's days, whatever the length of the history; the shops are chosen
+at the end (each shop's stretches are its own), not by a join over every movement."""
 
 EXPERIENCE_IN_FORCE: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_requirements AS
