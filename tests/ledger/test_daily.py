@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from merchantry.fees import run_rulebook
 from merchantry.kit.errors import InputError, Interrupted, StepFailed
 from merchantry.ledger import close_period
+from merchantry.ledger.check import check_journal
 from merchantry.ledger.daily import close_days, close_marked
 from merchantry.store.warehouse import connect
 from tests.ledger.bulk import fill
@@ -303,6 +304,13 @@ def test_the_movements_sum_the_postings_through_corrections(tmp_path: Path) -> N
 
     con.execute("DROP TABLE journal_movements")  # as a warehouse made before it existed
     con.close()
+    reader = connect(tmp_path / "w.duckdb", read_only=True)  # cannot fill it: reads a view
+    assert _sums(reader, "journal_movements") == postings
+    assert check_journal(reader) == []
+    reader.close()
     reopened = connect(tmp_path / "w.duckdb")
     assert _sums(reopened, "journal_movements") == postings
+    assert reopened.execute(
+        "SELECT table_type FROM information_schema.tables WHERE table_name = 'journal_movements'"
+    ).fetchall() == [("BASE TABLE",)]
     assert close_days(reopened, book, START, end)[-1].unchanged_inputs

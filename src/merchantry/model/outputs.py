@@ -259,7 +259,8 @@ JOURNAL_MOVEMENTS = Table(
         "advances, the deposit balance). Appended in the same transaction as the postings, "
         "never edited; several rows may share a key (sum them). Not a balance: a balance is "
         "still a sum, of these rows. `merchantry ledger-check` proves it equals the "
-        "postings; a warehouse made before it existed is filled from them when opened."
+        "postings; a warehouse made before it existed is filled from them when opened for "
+        "writing (read-only, it reads a view of the same sums)."
     ),
     primary_key=(),
     columns=(

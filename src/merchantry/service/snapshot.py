@@ -24,7 +24,7 @@ from typing import Final
 import duckdb
 
 from merchantry.kit.errors import NotFound
-from merchantry.store.warehouse import apply_resources, connect
+from merchantry.store.warehouse import apply_resources, connect, derive_missing
 
 POINTER: Final = "CURRENT"
 KEEP: Final = 3
@@ -106,6 +106,7 @@ def open_snapshot(db_path: Path | str) -> duckdb.DuckDBPyConnection:
     if snapshot is not None:
         con = duckdb.connect(str(snapshot), read_only=True)
         apply_resources(con)  # the same memory and thread bounds as every stage
+        derive_missing(con)  # a snapshot published before a derived table existed
         return con
     if not Path(db_path).is_file():
         raise NotFound(f"no warehouse {db_path} and no published snapshot of it")

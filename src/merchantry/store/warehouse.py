@@ -223,8 +223,25 @@ def connect(
         raise
     if not read_only:
         ensure_schema(con)
+    else:
+        derive_missing(con)
     use_marketplace(read_marketplace(con))
     return con
+
+
+def derive_missing(con: duckdb.DuckDBPyConnection) -> None:
+    """On a read-only connection, a temporary view for each :data:`DERIVED` table the
+    warehouse does not have yet (it was made before the table existed) over a source it has."""
+    for name, (source, query) in DERIVED.items():
+        if not table_exists(con, name) and table_exists(con, source):
+            view = exp.Create(
+                this=exp.to_table(name),
+                kind="VIEW",
+                expression=sqlglot.parse_one(query, read=DIALECT),
+                replace=True,
+                properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+            )
+            con.execute(view.sql(dialect=DIALECT))
 
 
 def read_marketplace(con: duckdb.DuckDBPyConnection) -> Marketplace:
@@ -322,18 +339,19 @@ def _add_new_nullable_columns(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(alter.sql(dialect=DIALECT))
 
 
-FILLED_FROM: Final[Mapping[str, tuple[str, str]]] = {
+DERIVED: Final[Mapping[str, tuple[str, str]]] = {
     "journal_movements": (
         "journal_postings",
-        "INSERT INTO journal_movements BY NAME "
         "SELECT account, party, booked_on, entry_kind, sum(amount_fen) AS amount_fen, "
         "count(*) AS postings FROM journal_postings "
         "GROUP BY account, party, booked_on, entry_kind",
     ),
 }
-"""Tables derived from another one (the table it is derived from, and how): a warehouse made
-before such a table existed gets it filled from what it holds when first opened, so the
-derived rows always agree with their source (``journal_movements``: the postings by day)."""
+"""Tables derived from another one: the table each is derived from, and the query that
+derives it. A warehouse made before such a table existed gets it filled by that query when
+first opened for writing (:func:`ensure_schema`), so the derived rows always agree with
+their source; opened read-only, it reads a temporary view of the same query instead
+(:func:`connect`), slower but the same answer (``journal_movements``: the postings by day)."""
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -351,9 +369,13 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for table in (*TABLES, *OUTPUT_TABLES, *SYSTEM_TABLES):
         if table.name not in present:
             con.execute(create_table_sql(table))
-            source, fill_sql = FILLED_FROM.get(table.name, ("", ""))
+            source, query = DERIVED.get(table.name, ("", ""))
             if source in present:  # a table derived from rows this warehouse already holds
-                con.execute(fill_sql)
+                body = sqlglot.parse_one(query, read=DIALECT)
+                assert isinstance(body, exp.Select)
+                columns = [exp.to_identifier(c, quoted=True) for c in body.named_selects]
+                fill = exp.insert(body, exp.to_table(table.name), columns=columns)
+                con.execute(fill.sql(dialect=DIALECT))
     _add_new_nullable_columns(con)
     stored = dict(
         con.execute(
