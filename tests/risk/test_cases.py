@@ -187,6 +187,12 @@ def post_deduction(warehouse) -> str:
             "'deposit.deduct.brushing' AS rule_id, 'deposit_deduction' AS entry_kind",
             [eid, leg, account, amount],
         )
+        warehouse.execute(  # and its day's sum, as the ledger appends it with the postings
+            "INSERT INTO journal_movements BY NAME SELECT ? AS account, 'S1' AS party, "
+            "DATE '2026-10-15' AS booked_on, 'deposit_deduction' AS entry_kind, "
+            "? AS amount_fen, 1 AS postings",
+            [account, amount],
+        )
     return eid
 
 

@@ -309,7 +309,13 @@ def close_run_by(
             *SEEDING_PAID,
             *REWARDS_POSTED,
         ),
-        ("journal_entries", "journal_postings", "order_payouts", "deposit_requirements"),
+        (
+            "journal_entries",
+            "journal_postings",
+            "journal_movements",
+            "order_payouts",
+            "deposit_requirements",
+        ),
         run,
         rulebook_digest(book),
     )
