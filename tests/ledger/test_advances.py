@@ -127,8 +127,8 @@ def test_a_stretch_begun_before_the_window_keeps_its_first_day_and_deposit(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
     """S1 goes below zero on day 10 and stays there; the deposit changes on day 20; the
-    window opens on day 100 (30 days back): the stretch is reported from day 10, with the
-    deposit of day 10, not of the window's first day."""
+    period starts on day 100, so with 30 days back the window opens on day 70: the stretch
+    is reported from day 10, with the deposit of day 10, not of a day in the window."""
     legs = [
         ("S1", 0, "merchant_deposit", 5_000),
         ("S1", 10, "merchant_pending", -3_000),
