@@ -85,15 +85,29 @@ DUPLICATE_STAGE: Final = """
 SELECT logical_key, count(*) FROM ledger_ready GROUP BY logical_key HAVING count(*) > 1 LIMIT 5
 """
 
-LIVE: Final = """
-CREATE OR REPLACE TEMP TABLE ledger_live AS
-SELECT e.entry_id, e.logical_key, e.signature, e.kind, e.booked_on
+KNOWN: Final = """
+CREATE OR REPLACE TEMP TABLE ledger_known AS
+SELECT e.entry_id, e.logical_key, e.signature, e.kind, e.booked_on, e.rulebook
 FROM journal_entries AS e
 WHERE list_contains($kinds, e.kind)
   AND (e.logical_key IN (SELECT logical_key FROM ledger_ready)
        OR e.booked_on BETWEEN $start AND $end)
-  AND (NOT $own OR e.rulebook = $rulebook)
-  AND e.entry_id NOT IN (SELECT reverses FROM journal_entries WHERE reverses IS NOT NULL)
+"""
+"""Every entry, live or reversed, of the stage's kinds that shares a key with a staged
+entry or is booked in the period: the one read of the journal by logical key. A key is
+derived from its kind (:func:`logical_key`), so every earlier revision of a staged
+event is among them (:data:`OUT_OF_SCOPE` holds a stage to its kinds)."""
+
+OUT_OF_SCOPE: Final = """
+SELECT DISTINCT kind FROM ledger_ready WHERE NOT list_contains($kinds, kind) LIMIT 5
+"""
+
+LIVE: Final = """
+CREATE OR REPLACE TEMP TABLE ledger_live AS
+SELECT k.entry_id, k.logical_key, k.signature, k.kind, k.booked_on
+FROM ledger_known AS k
+WHERE (NOT $own OR k.rulebook = $rulebook)
+  AND k.entry_id NOT IN (SELECT reverses FROM journal_entries WHERE reverses IS NOT NULL)
 """
 
 PLAN: Final = """
@@ -103,9 +117,7 @@ SELECT r.*, l.entry_id AS live_id, coalesce(h.revisions, 0) AS revision,
 FROM ledger_ready AS r
 LEFT JOIN ledger_live AS l USING (logical_key)
 LEFT JOIN (
-  SELECT logical_key, count(*) AS revisions FROM journal_entries
-  WHERE kind <> 'reversal' AND logical_key IN (SELECT logical_key FROM ledger_ready)
-  GROUP BY logical_key
+  SELECT logical_key, count(*) AS revisions FROM ledger_known GROUP BY logical_key
 ) AS h USING (logical_key)
 WHERE l.signature IS DISTINCT FROM r.signature
 """
@@ -276,8 +288,19 @@ def post_staged(
             "the ledger stage produced two entries for one event: "
             + ", ".join(str(k) for k, _ in dupes)
         )
+    ready = _count(con, "SELECT count(*) FROM ledger_ready")
+    if not ready and not orphans:  # nothing staged, nothing to reverse: no read of the journal
+        con.execute(STAGE_DDL)
+        return EMPTY
     scope = {"kinds": list(kinds), "start": start, "end": end}
-    run_sql(con, LIVE, {**scope, "own": own_rulebook, "rulebook": ref.rulebook})
+    strays = run_sql(con, OUT_OF_SCOPE, {"kinds": scope["kinds"]}).fetchall()
+    if strays:
+        raise IntegrityError(
+            "the ledger stage produced entries of kinds outside its scope "
+            f"({', '.join(sorted(str(k) for (k,) in strays))}; scope: {', '.join(kinds)})"
+        )
+    run_sql(con, KNOWN, scope)
+    run_sql(con, LIVE, {"own": own_rulebook, "rulebook": ref.rulebook})
     con.execute(PLAN)
     names = {"rulebook": ref.rulebook, "close_key": ref.close_key}
     run_sql(con, TO_REVERSE, {**scope, **names, "orphans": orphans})
@@ -285,7 +308,6 @@ def post_staged(
     run_sql(con, INSERT_ENTRIES, names)
     con.execute(INSERT_POSTINGS)
     con.execute(INSERT_MOVEMENTS)
-    ready = _count(con, "SELECT count(*) FROM ledger_ready")
     planned = _count(con, "SELECT count(*) FROM ledger_plan")
     con.execute(STAGE_DDL)
     return PostResult(posted=planned, reversed=reversed_, unchanged=ready - planned)

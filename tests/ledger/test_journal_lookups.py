@@ -1,0 +1,164 @@
+"""How ``post_staged`` finds what the journal already holds for a staged event.
+
+It reads the journal once by logical key (``ledger_known``: every entry of the stage's
+kinds, live or reversed, sharing a key with a staged entry or booked in the period) and
+takes from that one read both the live entry to compare with and the number of earlier
+revisions. These tests hold the revision numbers and the reversals against a model kept
+in Python, over sequences of targets that change, vanish and come back.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from merchantry.kit.errors import IntegrityError
+from merchantry.ledger.journal import (
+    CloseRef,
+    entry_id,
+    logical_key,
+    post_staged,
+    start_stage,
+)
+from merchantry.store.warehouse import connect
+
+DAY = date(2026, 3, 10)
+SOURCES = ("a", "b", "c")
+REF = CloseRef("test-book", "k")
+
+
+def stage(con: duckdb.DuckDBPyConnection, kind: str, targets: dict[str, int], day: date) -> None:
+    """Stage one entry of ``kind`` per source: ``amount`` fen from the platform to shop S1."""
+    start_stage(con)
+    for source, amount in targets.items():
+        con.execute(
+            "INSERT INTO ledger_stage SELECT ?, ?, ?, NULL, 'S1', ?,"
+            " [ledger_leg('merchant_available', 'S1', ?, 'r1'),"
+            "  ledger_leg('platform_cash', '', -?, 'r1')]",
+            [logical_key(kind, source), kind, source, day, amount, amount],
+        )
+
+
+def entries(con: duckdb.DuckDBPyConnection, kind: str) -> set[tuple[str, int]]:
+    rows = con.execute(
+        "SELECT entry_id, revision FROM journal_entries WHERE kind = ?", [kind]
+    ).fetchall()
+    return {(str(e), int(r)) for e, r in rows}
+
+
+def live_amounts(con: duckdb.DuckDBPyConnection, kind: str) -> dict[str, int]:
+    """Each source's amount to the shop, summed over its entries and their reversals."""
+    rows = con.execute(
+        "SELECT coalesce(r.source_id, e.source_id), sum(p.amount_fen)"
+        " FROM journal_postings AS p JOIN journal_entries AS e USING (entry_id)"
+        " LEFT JOIN journal_entries AS r ON r.entry_id = e.reverses"
+        " WHERE p.account = 'merchant_available' AND coalesce(r.kind, e.kind) = ?"
+        " GROUP BY ALL HAVING sum(p.amount_fen) <> 0",
+        [kind],
+    ).fetchall()
+    return {str(s): int(a) for s, a in rows}
+
+
+rounds = st.lists(
+    st.dictionaries(st.sampled_from(SOURCES), st.integers(1, 3), max_size=len(SOURCES)),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rounds=rounds, other=st.booleans())
+def test_revisions_and_reversals_follow_a_model(
+    tmp_path_factory: pytest.TempPathFactory, rounds: list[dict[str, int]], other: bool
+) -> None:
+    """Each round stages a target per source (or none: the live entry is an orphan and is
+    reversed). A changed amount reverses the live entry and posts the next revision, whose
+    number counts every earlier revision, reversed ones included; an unchanged one posts
+    nothing. Entries of another kind in the same period are never touched."""
+    con = connect(tmp_path_factory.mktemp("j") / "w.duckdb")
+    try:
+        if other:  # another kind's entry booked in the period, outside the stage's scope
+            stage(con, "annual_fee", {"a": 7}, DAY)
+            post_staged(con, REF, kinds=("annual_fee",), start=DAY, end=DAY)
+        revisions: dict[str, int] = {}
+        live: dict[str, int] = {}
+        expected: set[tuple[str, int]] = set()
+        reversals = 0
+        for targets in rounds:
+            stage(con, "reward", targets, DAY)
+            result = post_staged(con, REF, kinds=("reward",), start=DAY, end=DAY)
+            posted = reversed_ = 0
+            for source in SOURCES:
+                want, have = targets.get(source), live.get(source)
+                if want == have:
+                    continue
+                if have is not None:
+                    reversed_ += 1
+                    del live[source]
+                if want is not None:
+                    revision = revisions.get(source, 0)
+                    expected.add((entry_id(logical_key("reward", source), revision), revision))
+                    revisions[source] = revision + 1
+                    live[source] = want
+                    posted += 1
+            assert (result.posted, result.reversed) == (posted, reversed_)
+            assert entries(con, "reward") == expected  # revisions; reversals are kind "reversal"
+            reversals += reversed_
+            assert len(entries(con, "reversal")) == reversals
+            assert live_amounts(con, "reward") == live
+        if other:
+            assert live_amounts(con, "annual_fee") == {"a": 7}
+            assert len(entries(con, "annual_fee")) == 1
+    finally:
+        con.close()
+
+
+def test_a_stage_that_stages_a_kind_outside_its_scope_is_refused(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """The look-up reads only the scope's kinds, so an entry of another kind would find no
+    earlier revision and post a second live entry for its event: refused, naming the kind."""
+    stage(warehouse, "reward", {"a": 5}, DAY)
+    post_staged(warehouse, REF, kinds=("reward",), start=DAY, end=DAY)
+    stage(warehouse, "reward", {"a": 6}, DAY)
+    with pytest.raises(IntegrityError, match=r"outside its scope \(reward; scope: annual_fee\)"):
+        post_staged(warehouse, REF, kinds=("annual_fee",), start=DAY, end=DAY)
+    assert live_amounts(warehouse, "reward") == {"a": 5}
+
+
+def test_an_empty_stage_reverses_the_periods_orphans_only_when_asked(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """Nothing staged: with ``orphans`` the period's live entries of the scope are reversed;
+    without it (stages that only ever add) nothing is read or posted; entries booked
+    outside the period stay live either way."""
+    stage(warehouse, "reward", {"a": 5}, DAY)
+    post_staged(warehouse, REF, kinds=("reward",), start=DAY, end=DAY)
+    stage(warehouse, "reward", {"b": 4}, DAY + timedelta(days=1))
+    post_staged(warehouse, REF, kinds=("reward",), start=DAY, end=DAY + timedelta(days=1))
+    assert live_amounts(warehouse, "reward") == {"b": 4}  # "a" was an orphan of that period
+
+    start_stage(warehouse)
+    kept = post_staged(warehouse, REF, kinds=("reward",), start=DAY, end=DAY, orphans=False)
+    assert (kept.posted, kept.reversed, kept.unchanged) == (0, 0, 0)
+    assert live_amounts(warehouse, "reward") == {"b": 4}
+
+    start_stage(warehouse)
+    gone = post_staged(warehouse, REF, kinds=("reward",), start=DAY, end=DAY)
+    assert gone.reversed == 0  # "b" is booked the day after the period
+    start_stage(warehouse)
+    gone = post_staged(
+        warehouse,
+        REF,
+        kinds=("reward",),
+        start=DAY + timedelta(days=1),
+        end=DAY + timedelta(days=1),
+    )
+    assert gone.reversed == 1
+    assert live_amounts(warehouse, "reward") == {}
