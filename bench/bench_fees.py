@@ -17,6 +17,9 @@ lines it wrote, alternately ``--stage-repeat`` times, and reports the best of ea
 CPU seconds (``--stage-only`` skips the month queries).
 
     .venv/bin/python -m bench.bench_fees [--orders 20000000] [--db /tmp/bench_fees.duckdb]
+
+``--db`` is a scratch warehouse, removed when the bench ends; a path where a file already
+is (not one this bench left) is refused.
 """
 
 from __future__ import annotations
@@ -376,6 +379,12 @@ def main() -> None:
         parser.error(f"--stage-days {args.stage_days}: the stage runs over 1 to 31 days of March")
     if not args.db.parent.is_dir():
         parser.error(f"--db {args.db}: no such folder {args.db.parent}")
+    if args.db.exists() and not _marker(args.db).exists():  # not a scratch this bench left
+        parser.error(
+            f"--db {args.db}: a file is already there. The bench makes a scratch warehouse at "
+            "--db and removes it when it ends, so give a path where nothing is (a warehouse "
+            "of yours is never used or removed)"
+        )
     try:
         bench(args)
     finally:  # also when the stage fails or is stopped: no scratch warehouse left behind
@@ -386,6 +395,7 @@ def bench(args: argparse.Namespace) -> None:
     stage_end = START + timedelta(days=args.stage_days - 1)
     console = Console()
     _remove_warehouse(args.db)  # a run stopped before may have left one
+    _marker(args.db).touch()  # this file is the bench's own: a later run may remove it
     con = connect(args.db)  # every declared table exists (e.g. an empty shop_scores)
     book = load_rulebook("douyin-2026")
     compiled = totals_query(fee_lines_sql(book))
@@ -497,11 +507,19 @@ def bench(args: argparse.Namespace) -> None:
             console.print(f"  {row}", highlight=False)
 
 
+def _marker(db: Path) -> Path:
+    """The file beside a scratch warehouse that says the bench made it (a run killed before
+    its clean-up leaves both; the next run may then remove the warehouse)."""
+    return db.with_name(db.name + ".bench-scratch")
+
+
 def _remove_warehouse(db: Path) -> None:
-    """The scratch warehouse, its WAL and its spill folder (gigabytes at 100 M orders)."""
+    """The scratch warehouse, its WAL and its spill folder (gigabytes at 100 M orders), then
+    the marker that it was the bench's."""
     for path in (db, db.with_name(db.name + ".wal")):
         path.unlink(missing_ok=True)
     shutil.rmtree(db.with_name(db.name + ".tmp"), ignore_errors=True)
+    _marker(db).unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

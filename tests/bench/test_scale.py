@@ -105,6 +105,30 @@ def test_a_stage_out_of_memory_says_so_and_leaves_no_warehouse(tmp_path: Path) -
     assert list(where.iterdir()) == []  # the warehouse, its WAL and its spill are gone
 
 
+def test_the_fee_bench_never_removes_a_file_it_did_not_make(tmp_path: Path) -> None:
+    """``--db`` naming a file that is already there (a user's warehouse): refused with a
+    message, exit 2, and the file left as it was. A scratch warehouse a killed run left
+    (its marker beside it) is removed and made again."""
+    mine = tmp_path / "mine.duckdb"
+    mine.write_bytes(b"a warehouse of mine")
+    command = [
+        sys.executable, "-m", "bench.bench_fees", "--orders", "2000", "--stage-only",
+        "--stage-repeat", "1", "--db", str(mine),
+    ]  # fmt: skip
+    env = {"MERCHANTRY_MEMORY_LIMIT": "1GB", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    assert f"--db {mine}: a file is already there" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert mine.read_bytes() == b"a warehouse of mine"
+
+    left = tmp_path / "left.duckdb"
+    left.write_bytes(b"not a warehouse")  # what a killed run leaves: the file and the marker
+    (tmp_path / "left.duckdb.bench-scratch").touch()
+    assert _fee_bench(tmp_path, "--db", str(left)).rows > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.duckdb"]
+
+
 def _close_bench(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     command = [
         sys.executable, "-m", "bench.bench_close", "--orders", "3000", "--shops", "50",
