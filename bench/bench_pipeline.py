@@ -474,7 +474,8 @@ def show(
     console: Console, done: dict[str, dict[str, Any]], orders: int, shops: int, days: int
 ) -> None:
     table = Table(title=f"Pipeline: {orders:,} orders, {shops:,} shops × {days} days")
-    columns = ("stage", "wall s", "CPU s", "rows in", "rows out", "rows out/s", "orders/s")
+    columns: tuple[str, ...] = ("stage", "wall s", "CPU s", "rows in", "rows out")
+    columns += ("rows out/s", "orders/s")
     columns += ("peak MiB", "baseline wall s", "baseline CPU s", "× baseline (wall)", "(CPU)")
     for column in columns:
         table.add_column(column, justify="left" if column == "stage" else "right")

@@ -496,11 +496,13 @@ def main(argv: list[str] | None = None) -> None:
         rng = random.Random(args.seed)
         batches = []
         for b in range(args.event_batches):
-            events = []
+            batch_events = []
             for o in rng.sample(orders, min(args.batch, len(orders))):
-                events.append({**o, "order_id": f"BENCH{b:04d}-{o['order_id']}"})
+                batch_events.append({**o, "order_id": f"BENCH{b:04d}-{o['order_id']}"})
             headers = {"Idempotency-Key": uuid.uuid4().hex}
-            batches.append(request_bytes("/v1/events/orders", key, {"events": events}, headers))
+            batches.append(
+                request_bytes("/v1/events/orders", key, {"events": batch_events}, headers)
+            )
         port = _free_port()
         server = start_server(db, model, ops, port, args.workers, args.healthcheck_s)
         load_before = load_average()
@@ -628,8 +630,11 @@ def main(argv: list[str] | None = None) -> None:
             )
     print("\n| call | n | p50 | p99 | server p50 | server p99 | throughput | server CPU |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for label, n, _statuses, p50, p99, s50, s99, rate, cpu in rows:
-        print(f"| {label} | {n} | {p50} ms | {p99} ms | {s50} ms | {s99} ms | {rate} | {cpu} |")
+    for label, n, _statuses, p50, p99, s50, s99, throughput, server_cpu in rows:
+        print(
+            f"| {label} | {n} | {p50} ms | {p99} ms | {s50} ms | {s99} ms | {throughput} "
+            f"| {server_cpu} |"
+        )
 
 
 if __name__ == "__main__":
