@@ -8,7 +8,10 @@ deposits, rewards, seeding, the journal's checks) is transpiled and runs on Spar
 the rows it appends (``journal_entries``, ``journal_postings``, ``order_payouts``,
 ``deposit_requirements``, …) are loaded back into the warehouse at the end, in one
 transaction, after the same deletes. The journal's legs (lists of structs) are
-carried by :mod:`merchantry.spark.legs`.
+carried by :mod:`merchantry.spark.legs`. In that transaction the warehouse then runs the
+close's checks over the rows it received, by row id as after a DuckDB close
+(:func:`merchantry.ledger.check.check_close`: balance, legs posted twice, postings outside
+the close, day sums that disagree with the postings); a fault rolls the whole write back.
 
 The fee lines must be in the warehouse first (as for the DuckDB close):
 :func:`close_on_spark` (``merchantry close --engine spark``) runs the fee stage on
@@ -27,7 +30,8 @@ from pathlib import Path
 import duckdb
 from sqlalchemy import Engine
 
-from merchantry.kit.errors import InputError, MerchantryError
+from merchantry.kit.errors import InputError, IntegrityError, MerchantryError
+from merchantry.ledger.check import check_close, journal_mark
 from merchantry.ledger.close import CloseSummary, close_period, orders_without_fee_lines
 from merchantry.rulebook.model import Rulebook
 from merchantry.service.runner import close_with_fees
@@ -84,7 +88,14 @@ def run_close(
                 "or leg text); nothing was written"
             )
         with transaction(con):
+            mark = journal_mark(con)  # the warehouse's connection: its tables have row ids
             runner.write_back(out)
+            problems = check_close(con, mark, summary.close_key)
+            if problems:  # raising inside the transaction writes nothing back
+                raise IntegrityError(
+                    f"{where}: the rows Spark wrote would leave the journal unsound, so "
+                    "nothing was written: " + "; ".join(str(p) for p in problems)
+                )
     return summary
 
 
