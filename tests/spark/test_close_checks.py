@@ -36,6 +36,8 @@ def counts(db: Path) -> dict[str, int]:
 
 
 @pytest.mark.slow
+@pytest.mark.extended  # a Spark close of its own (2 min): `make test-all`; CI keeps the
+# sound path, which every close in test_close_parity goes through
 def test_a_day_sum_spark_wrote_wrong_is_refused_and_nothing_written(
     spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
