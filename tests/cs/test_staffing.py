@@ -122,3 +122,44 @@ def test_erlang_a_staffing_is_the_smallest_count_that_reaches_the_level() -> Non
         agents_needed(
             arrivals_per_hour=1_000_000, aht_seconds=86_400, target_seconds=20, service_level=0.8
         )
+
+
+@pytest.mark.parametrize(
+    ("per_hour", "aht", "target", "level", "patience"),
+    [
+        (300, 180, 30, 0.9, 90),
+        (40, 600, 20, 0.8, 60),
+        (720, 60, 10, 0.95, 30),
+        (90, 240, 60, 0.5, 600),
+        (5, 900, 0, 0.3, 120),
+    ],
+)
+def test_erlang_a_staffing_equals_a_scan_from_one_server(
+    per_hour: float, aht: float, target: float, level: float, patience: float
+) -> None:
+    """The probe starts at level × load; scanning every count from one finds the same."""
+    lam = per_hour / 3600
+    scanned = next(
+        n for n in range(1, 500) if erlang_a(n, lam, aht, patience, target).service_level >= level
+    )
+    s = agents_needed(
+        arrivals_per_hour=per_hour,
+        aht_seconds=aht,
+        target_seconds=target,
+        service_level=level,
+        patience_seconds=patience,
+    )
+    assert s.servers == scanned
+
+
+def test_a_queue_too_long_to_compute_is_a_message() -> None:
+    """Arrivals far beyond the servers with buyers who wait a day: the queue would need
+    millions of states (it once ran for half an hour); the answer names Erlang C."""
+    with pytest.raises(InputError, match="Erlang C"):
+        agents_needed(
+            arrivals_per_hour=1_000_000,
+            aht_seconds=30,
+            target_seconds=20,
+            service_level=0.8,
+            patience_seconds=86_400,
+        )

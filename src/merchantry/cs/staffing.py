@@ -26,6 +26,11 @@ from scipy.linalg import expm
 from merchantry.kit.errors import InputError
 
 MAX_SERVERS = 10_000
+MAX_QUEUE_STATES = 1_000
+"""Waiting states Erlang A is computed over at most: the chance of being answered in time
+comes from a dense matrix of that size squared (1,000 states take under a second on a
+2-core machine; 2,000 take five). More states arise only when arrivals far outpace the
+servers and buyers almost never give up, where Erlang C is the model anyway."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +107,13 @@ def erlang_a(
     k = n
     while True:
         k += 1
+        if k - n > MAX_QUEUE_STATES:
+            raise InputError(
+                f"Erlang A at {n:,} servers needs more than {MAX_QUEUE_STATES:,} waiting "
+                f"states: {lam * 3600:,.0f} arrivals an hour outpace them and buyers wait "
+                f"{patience:,.0f} s on average before giving up; leave the patience out to "
+                "size the team with Erlang C (nobody gives up, so it never staffs fewer)"
+            )
         logs.append(logs[-1] + math.log(lam) - math.log(n * mu + (k - n) * theta))
         if k - n > 50 and logs[-1] < max(logs) - 40:
             break
@@ -210,17 +222,23 @@ def _erlang_c_staffing(
 def _erlang_a_staffing(
     lam: float, aht: float, target: float, level: float, concurrency: int, patience: float
 ) -> Staffing:
-    """The service level grows with N: probe by doubling, then bisect."""
+    """The service level grows with N: probe by doubling, then bisect.
+
+    The probe starts at ``level × load``: N servers answer at most N/AHT buyers a second
+    however the queue runs, so a share of at most N / load is ever answered, in time or
+    not; fewer servers cannot reach ``level`` (and their queues are the longest to
+    compute)."""
 
     def reaches(n: int) -> bool:
         return erlang_a(n, lam, aht, patience, target).service_level >= level
 
-    high = 1
+    floor = min(max(1, math.ceil(level * lam * aht)), MAX_SERVERS)
+    high = floor
     while not reaches(high):
         if high >= MAX_SERVERS:
             raise InputError(f"no staffing up to {MAX_SERVERS} servers reaches {level:.0%}")
         high = min(high * 2, MAX_SERVERS)
-    low = high // 2  # reaches(low) is false (or low == 0)
+    low = max(floor - 1, high // 2)  # reaches(low) is false (or low == 0)
     while high - low > 1:
         mid = (low + high) // 2
         if reaches(mid):
