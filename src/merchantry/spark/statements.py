@@ -104,6 +104,9 @@ class SparkStatements:
     """The last query's column names (as a DB-API cursor gives them)."""
     _rows: list[tuple[Any, ...]] = field(default_factory=list)
     _version: int = 0
+    _checkpointed: set[str] = field(default_factory=set)
+    """Views whose state is a checkpointed frame, not Parquet: the first insert stores
+    their union (a union of checkpointed frames can lose columns in Spark's optimiser)."""
 
     row_ids: ClassVar[bool] = False
     """Spark's tables have no ``rowid``: the close's checks
@@ -270,6 +273,7 @@ class SparkStatements:
         kind = str(tree.args.get("kind") or "").upper()
         if kind != "VIEW":
             frame = self._materialize(frame)
+            self._checkpointed.add(name.lower())
         frame.createOrReplaceTempView(name)
         self.views.add(name.lower())
 
@@ -353,10 +357,17 @@ class SparkStatements:
         aligned = self._stored(aligned, table)
         if table.lower() not in self.views:  # a temp table's rows stay on Spark
             self.appended.setdefault(table, []).append(aligned)
-        self._replace(table, current.unionByName(aligned))
+        if table.lower() in self._checkpointed:
+            self._replace(table, current.unionByName(aligned))
+        else:
+            # Both sides are Parquet scans (the table's stored state or its export, and
+            # the rows just written): their union is the table's new state without
+            # writing the whole table again (which doubled the work of every insert).
+            current.unionByName(aligned).createOrReplaceTempView(table)
 
     def _replace(self, table: str, frame: DataFrame) -> None:
         self._stored(frame, table).createOrReplaceTempView(table)
+        self._checkpointed.discard(table.lower())
 
     # --- tables ---------------------------------------------------------------------
 
