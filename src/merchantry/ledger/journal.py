@@ -85,6 +85,24 @@ DUPLICATE_STAGE: Final = """
 SELECT logical_key, count(*) FROM ledger_ready GROUP BY logical_key HAVING count(*) > 1 LIMIT 5
 """
 
+STAGED: Final = """
+SELECT count(*),
+       count(DISTINCT logical_key) + CASE WHEN count(*) > count(logical_key) THEN 1 ELSE 0 END,
+       count(*) FILTER (WHERE NOT list_contains($kinds, kind))
+FROM ledger_ready
+"""
+"""One pass over the staged entries: how many, how many distinct keys (a NULL key counted
+once, as ``GROUP BY`` groups it) and how many outside the stage's kinds; the queries that
+name the offenders (:data:`DUPLICATE_STAGE`, :data:`OUT_OF_SCOPE`) run only when there
+are some."""
+
+IN_SCOPE: Final = """
+SELECT count(*) FROM journal_entries
+WHERE list_contains($kinds, kind) AND booked_on BETWEEN $start AND $end
+"""
+"""Entries, live or reversed, of the stage's kinds booked in its period: with nothing
+staged and none of these, there is nothing to compare and nothing to reverse."""
+
 KNOWN: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_known AS
 SELECT e.entry_id, e.logical_key, e.signature, e.kind, e.booked_on, e.rulebook
@@ -247,7 +265,11 @@ def start_stage(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = con.execute(sql).fetchone()
+    return _scalar(con.execute(sql))
+
+
+def _scalar(cursor: duckdb.DuckDBPyConnection) -> int:
+    row = cursor.fetchone()
     return int(row[0]) if row else 0
 
 
@@ -282,19 +304,20 @@ def post_staged(
     con.execute(READY)
     if _count(con, "SELECT count(*) FROM overturned_entries"):
         con.execute(DROP_OVERTURNED)
-    dupes = con.execute(DUPLICATE_STAGE).fetchall()
-    if dupes:
+    scope = {"kinds": list(kinds), "start": start, "end": end}
+    staged = run_sql(con, STAGED, {"kinds": scope["kinds"]}).fetchone()
+    ready, keys, outside = (int(v) for v in staged) if staged else (0, 0, 0)
+    if keys < ready:
+        dupes = con.execute(DUPLICATE_STAGE).fetchall()
         raise IntegrityError(
             "the ledger stage produced two entries for one event: "
             + ", ".join(str(k) for k, _ in dupes)
         )
-    ready = _count(con, "SELECT count(*) FROM ledger_ready")
-    if not ready and not orphans:  # nothing staged, nothing to reverse: no read of the journal
-        con.execute(STAGE_DDL)
+    if not ready and (not orphans or not _scalar(run_sql(con, IN_SCOPE, scope))):
+        con.execute(STAGE_DDL)  # nothing staged, nothing to reverse
         return EMPTY
-    scope = {"kinds": list(kinds), "start": start, "end": end}
-    strays = run_sql(con, OUT_OF_SCOPE, {"kinds": scope["kinds"]}).fetchall()
-    if strays:
+    if outside:
+        strays = run_sql(con, OUT_OF_SCOPE, {"kinds": scope["kinds"]}).fetchall()
         raise IntegrityError(
             "the ledger stage produced entries of kinds outside its scope "
             f"({', '.join(sorted(str(k) for (k,) in strays))}; scope: {', '.join(kinds)})"
@@ -302,12 +325,13 @@ def post_staged(
     run_sql(con, KNOWN, scope)
     run_sql(con, LIVE, {"own": own_rulebook, "rulebook": ref.rulebook})
     con.execute(PLAN)
+    planned = _count(con, "SELECT count(*) FROM ledger_plan")
     names = {"rulebook": ref.rulebook, "close_key": ref.close_key}
     run_sql(con, TO_REVERSE, {**scope, **names, "orphans": orphans})
     reversed_ = post_reversals(con)
-    run_sql(con, INSERT_ENTRIES, names)
-    con.execute(INSERT_POSTINGS)
-    con.execute(INSERT_MOVEMENTS)
-    planned = _count(con, "SELECT count(*) FROM ledger_plan")
+    if planned:  # most stages on most days of an unchanged history: nothing new
+        run_sql(con, INSERT_ENTRIES, names)
+        con.execute(INSERT_POSTINGS)
+        con.execute(INSERT_MOVEMENTS)
     con.execute(STAGE_DDL)
     return PostResult(posted=planned, reversed=reversed_, unchanged=ready - planned)
