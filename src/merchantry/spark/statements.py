@@ -104,9 +104,12 @@ class SparkStatements:
     """The last query's column names (as a DB-API cursor gives them)."""
     _rows: list[tuple[Any, ...]] = field(default_factory=list)
     _version: int = 0
-    _checkpointed: set[str] = field(default_factory=set)
-    """Views whose state is a checkpointed frame, not Parquet: the first insert stores
-    their union (a union of checkpointed frames can lose columns in Spark's optimiser)."""
+    _parquet: set[str] = field(default_factory=set)
+    """Tables whose state is a scan of Parquet (an export, a stored state, unions of
+    those): an insert unions its rows with it. Any other state (a checkpointed temp
+    table, a view) is stored whole on its first insert: a union of checkpointed frames
+    can lose columns in Spark's optimiser, and a view's query would run again at every
+    read."""
 
     row_ids: ClassVar[bool] = False
     """Spark's tables have no ``rowid``: the close's checks
@@ -273,8 +276,8 @@ class SparkStatements:
         kind = str(tree.args.get("kind") or "").upper()
         if kind != "VIEW":
             frame = self._materialize(frame)
-            self._checkpointed.add(name.lower())
         frame.createOrReplaceTempView(name)
+        self._parquet.discard(name.lower())
         self.views.add(name.lower())
 
     def _materialize(self, frame: DataFrame) -> DataFrame:
@@ -357,17 +360,16 @@ class SparkStatements:
         aligned = self._stored(aligned, table)
         if table.lower() not in self.views:  # a temp table's rows stay on Spark
             self.appended.setdefault(table, []).append(aligned)
-        if table.lower() in self._checkpointed:
-            self._replace(table, current.unionByName(aligned))
-        else:
-            # Both sides are Parquet scans (the table's stored state or its export, and
-            # the rows just written): their union is the table's new state without
+        if table.lower() in self._parquet:
+            # Both sides are Parquet scans: their union is the table's new state without
             # writing the whole table again (which doubled the work of every insert).
             current.unionByName(aligned).createOrReplaceTempView(table)
+        else:
+            self._replace(table, current.unionByName(aligned))
 
     def _replace(self, table: str, frame: DataFrame) -> None:
         self._stored(frame, table).createOrReplaceTempView(table)
-        self._checkpointed.discard(table.lower())
+        self._parquet.add(table.lower())
 
     # --- tables ---------------------------------------------------------------------
 
@@ -381,6 +383,7 @@ class SparkStatements:
             tables.export(self.warehouse, wanted, Path(root))
         tables.register(self.spark, root, wanted)
         self.loaded |= {n.lower() for n in wanted}
+        self._parquet |= {n.lower() for n in wanted}
 
     def write_back(self, out: str) -> dict[str, int]:
         """Replay the deletes on the warehouse, then load every table's appended rows
