@@ -225,6 +225,11 @@ def test_merchant_appeals_operator_overturns_and_the_reversal_reaches_the_statem
     # the merchant's statement now carries the reversal
     page = new_page(browser)
     log_in(page, server, server.victim_key)
+    # the newest postings are on the ledger's last page, which its pager names
+    pager = page.get_by_role("navigation", name="Pages of the ledger postings")
+    last = re.fullmatch(r"Page 1 of (\d+)", pager.locator("span").inner_text())
+    assert last is not None
+    page.goto(f"{page.url.split('?')[0]}?ledger_page={last.group(1)}#ledger")
     rows = page.get_by_test_id("reversal")
     expect(rows.first).to_be_visible()
     with open_snapshot(server.warehouse) as con:

@@ -11,6 +11,7 @@ from tests.console.conftest import Api, csrf_of, login
 from merchantry.console.i18n import MISSING
 from merchantry.console.messages_en import MESSAGES as EN
 from merchantry.console.messages_zh import MESSAGES as ZH
+from merchantry.kit.money import format_fen
 from merchantry.ledger.statements import shop_statement
 from merchantry.service.snapshot import open_snapshot
 
@@ -161,8 +162,11 @@ def test_the_statement_shows_every_fee_line_and_its_csv_agrees(api: Api) -> None
 
 
 def test_the_ledger_part_of_the_statement_matches_the_journal(api: Api) -> None:
+    """The ledger postings come 100 to a page, and the pages together are the journal's
+    lines for the shop, in order, each with its running balance; a pager link of one list
+    keeps the other list's page."""
     login(api.client, api.victim_key)
-    html = api.client.get(f"/console/shops/{api.victim}/statement?lang=en").text
+    path = f"/console/shops/{api.victim}/statement"
     with open_snapshot(api.warehouse) as con:
         first, last = con.execute(
             "SELECT min(booked_on), max(booked_on) FROM journal_postings WHERE party = ?",
@@ -175,6 +179,30 @@ def test_the_ledger_part_of_the_statement_matches_the_journal(api: Api) -> None:
         ).fetchone()
         assert fee_first is not None
         statement = shop_statement(con, api.victim, fee_first[0], last)
-    assert html.count("<td>" + EN["account.merchant_pending"] + "</td>") == sum(
-        1 for x in statement.lines if x.account == "merchant_pending"
-    )
+    pages = -(-len(statement.lines) // 100)
+    assert pages >= 2, "one page of postings: the pager would go untested"
+    shown: list[tuple[str, str]] = []
+    for number in range(1, pages + 1):
+        html = api.client.get(path, params={"lang": "en", "ledger_page": number}).text
+        ledger = html[html.index('id="ledger"') :]
+        rows = LEDGER_ROW.findall(ledger)
+        assert len(rows) == (100 if number < pages else len(statement.lines) - 100 * (pages - 1))
+        shown += rows
+        if number < pages:  # the next link keeps the fee lines' page and lands on the list
+            assert f"page=1&amp;ledger_page={number + 1}#ledger" in ledger
+    expected = [(EN["account." + x.account], format_fen(x.balance_fen)) for x in statement.lines]
+    assert shown == expected
+    # a link of either pager keeps the other list's page
+    html = api.client.get(path, params={"lang": "en", "ledger_page": 2}).text
+    assert "page=1&amp;ledger_page=1#ledger" in html  # back to the ledger's first page
+    if len(statement.lines) > 100 and FEE_PAGER.search(html):
+        assert "ledger_page=2&amp;page=2#lines" in html
+
+
+LEDGER_ROW = re.compile(
+    r"<tr[^>]*><td>[^<]*</td><td>[^<]*</td>\s*<td>.*?</td>\s*<td>([^<]*)</td><td>[^<]*</td>\s*"
+    r'<td class="num[^"]*">[^<]*</td><td class="num">([^<]*)</td></tr>',
+    re.S,
+)
+"""A ledger row of the statement page: its account and its running balance."""
+FEE_PAGER = re.compile(r'href="\?[^"]*page=2#lines"')

@@ -70,6 +70,7 @@ MESSAGES: Final[dict[str, str]] = {
     "statement.fee_lines": "Fee lines, each with its rule",
     "statement.none": "Nothing in this period.",
     "statement.ledger": "Ledger postings {start} to {end}",
+    "statement.ledger_pages": "Pages of the ledger postings",
     "statement.ledger_note": "Every posting to the shop's accounts (including reversals after an overturned case); the balances are at the end of the period.",
     "col.fee_kind": "Fee kind",
     "col.lines": "Lines",

@@ -70,6 +70,7 @@ MESSAGES: Final[dict[str, str]] = {
     "statement.fee_lines": "费用明细（每条附规则）",
     "statement.none": "本期没有记录。",
     "statement.ledger": "账户流水 {start} 至 {end}",
+    "statement.ledger_pages": "账户流水分页",
     "statement.ledger_note": "资金账户的每一笔记账（含撤销处罚后的冲回），余额为期末余额。",
     "col.fee_kind": "费用类型",
     "col.lines": "条数",

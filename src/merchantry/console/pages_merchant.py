@@ -83,6 +83,7 @@ def statement(
     start: date | None = None,
     end: date | None = None,
     page: Annotated[int, Query(ge=1)] = 1,
+    ledger_page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     need_scope(principal, "statements:read")
     require_shop(principal, shop_id, "read the statement")
@@ -110,6 +111,11 @@ def statement(
         pages=page_count(len(fees.lines), LINES_PER_PAGE),
         ledger=ledger,
         ledger_end=ledger_end,
+        ledger_shown=page_of(
+            ledger.lines, ledger_page, LINES_PER_PAGE, "ledger postings", "ledger_page"
+        ),
+        ledger_page=ledger_page,
+        ledger_pages=page_count(len(ledger.lines), LINES_PER_PAGE),
         nav="statement",
     )
 

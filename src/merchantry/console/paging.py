@@ -29,9 +29,10 @@ def page_window(page: int, per_page: int) -> Window:
     return numbered(min(page, highest_page(per_page)), per_page)
 
 
-def shown_page(page: int, per_page: int, total: int, noun: str) -> int:
+def shown_page(page: int, per_page: int, total: int, noun: str, param: str = "page") -> int:
     """``page`` when the list of ``total`` ``noun`` has it; :class:`PageOutOfRange` (with the
-    count of pages, for the console's link to the last) otherwise."""
+    count of pages, for the console's link to the last, and the query parameter ``param``
+    that asked) otherwise."""
     pages = page_count(total, per_page)
     if page > pages:
         raise PageOutOfRange(
@@ -41,11 +42,14 @@ def shown_page(page: int, per_page: int, total: int, noun: str) -> int:
             pages=pages,
             total=total,
             noun=noun,
+            param=param,
         )
     return page
 
 
-def page_of(items: Sequence[T], page: int, per_page: int, noun: str) -> tuple[T, ...]:
+def page_of(
+    items: Sequence[T], page: int, per_page: int, noun: str, param: str = "page"
+) -> tuple[T, ...]:
     """The items of ``page`` of an in-memory list (refused past the last, as above)."""
-    shown_page(page, per_page, len(items), noun)
+    shown_page(page, per_page, len(items), noun, param)
     return page_window(page, per_page).take(items)

@@ -146,7 +146,7 @@ def error_page(request: Request, err: MerchantryError) -> Response:
     status, code = status_of(err)
     if isinstance(err, PageOutOfRange):  # said with the pager's words, not an option's
         pages = err.pages or 1
-        last = request.url.include_query_params(page=pages)
+        last = request.url.include_query_params(**{err.param: pages})
         return render(
             request,
             "error.html",
@@ -154,7 +154,7 @@ def error_page(request: Request, err: MerchantryError) -> Response:
             code=code,
             message=str(err),
             past_last={
-                "page": request.query_params.get("page", str(err.page)),
+                "page": request.query_params.get(err.param, str(err.page)),
                 "pages": pages,
                 "url": f"{last.path}?{last.query}",
             },

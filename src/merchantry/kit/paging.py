@@ -62,6 +62,7 @@ class PageOutOfRange(InputError):
         pages: int | None,
         total: int | None,
         noun: str,
+        param: str = "page",
     ) -> None:
         super().__init__(message)
         self.page, self.per_page, self.pages, self.total, self.noun = (
@@ -71,6 +72,9 @@ class PageOutOfRange(InputError):
             total,
             noun,
         )
+        self.param = param
+        """The query parameter that asked for the page (a console page with two lists has
+        one per list)."""
 
 
 class PastLast(StrEnum):
