@@ -32,17 +32,18 @@ def realistic_market(tmp_path_factory: pytest.TempPathFactory) -> GenerateSummar
     return generate(out, progress=False, **REALISTIC)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def small(small_market: GenerateSummary) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The small market's tables as DuckDB views."""
+    """The small market's tables as DuckDB views (one connection; tests only read)."""
     con = open_market(small_market.out)
     yield con
     con.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def market(realistic_market: GenerateSummary) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The realistic market's tables (and truth, as ``truth_<name>``) as DuckDB views."""
+    """The realistic market's tables (and truth, as ``truth_<name>``) as DuckDB views, one
+    connection for the session (opening the views cost each test 0.3 s); tests only read."""
     con = open_market(realistic_market.out)
     yield con
     con.close()
