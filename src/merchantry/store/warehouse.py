@@ -268,11 +268,13 @@ def read_marketplace(con: duckdb.DuckDBPyConnection) -> Marketplace:
     return Marketplace(str(marketplace_id), str(name), currency(str(code)), str(zone))
 
 
+@functools.lru_cache(maxsize=1024)
 def create_table_sql(
     table: Table, *, name: str | None = None, if_not_exists: bool = True, replace: bool = False
 ) -> str:
     """``CREATE TABLE`` for a declared table (primary key included); ``replace``: ``CREATE OR
-    REPLACE``, for a table a run rewrites whole."""
+    REPLACE``, for a table a run rewrites whole. Cached: the tables are declared once, and
+    building the statements through sqlglot cost a new warehouse 0.2 s of its 0.3 s."""
     columns: list[exp.Expression] = [
         exp.ColumnDef(
             this=exp.to_identifier(col.name, quoted=True),
@@ -376,7 +378,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
                 columns = [exp.to_identifier(c, quoted=True) for c in body.named_selects]
                 fill = exp.insert(body, exp.to_table(table.name), columns=columns)
                 con.execute(fill.sql(dialect=DIALECT))
-    _add_new_nullable_columns(con)
+    if present:  # tables made just now have every declared column already
+        _add_new_nullable_columns(con)
     stored = dict(
         con.execute(
             "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal AND schema_name = "
