@@ -21,7 +21,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import expm
 
 from merchantry.kit.errors import InputError
 
@@ -136,6 +135,8 @@ def _served_within(drain: float, theta: float, target: float, states: int) -> np
     Transient states: the number ahead; from ``i`` the buyer moves up at ``drain + i·θ`` (an
     agent frees or someone ahead gives up) and gives up at ``θ``; from 0 an agent frees at
     ``drain``. Two absorbing states: served and abandoned."""
+    from scipy.linalg import expm  # SciPy loads only for Erlang A
+
     size = states + 2
     q = np.zeros((size, size))
     served, gone = states, states + 1

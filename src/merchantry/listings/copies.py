@@ -24,17 +24,19 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import jieba
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from merchantry.listings.claims import Listing
 from merchantry.listings.rulebook import ListingRule
 from merchantry.reco.settings import SimilaritySettings
 from merchantry.reco.similarity import normalise_title, shingles, title_minhash
 from merchantry.risk.components import components_scipy
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 _NEVER: Final = datetime.max
 
@@ -113,6 +115,8 @@ class CopyIndex:
         self.brands = brands
         """Brands on record: a title naming one is the brand's product name, owned through
         authorisation (the brand rule), not by whoever published it first."""
+        from datasketch import MinHashLSH  # datasketch loads SciPy: 0.4 s
+
         self._lsh = MinHashLSH(
             threshold=self.title_pm / 1000, num_perm=self.settings.minhash_permutations
         )

@@ -24,8 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-
-from datasketch import MinHash
+from typing import TYPE_CHECKING
 
 from merchantry.listings.claims import Listing
 from merchantry.listings.escalation import Offence, offence_numbers
@@ -33,6 +32,9 @@ from merchantry.listings.rulebook import ListingRulebook, Outcome, RuleKind
 from merchantry.reco.settings import SimilaritySettings
 from merchantry.reco.similarity import title_minhash
 from merchantry.risk.cases import CaseSubject, case_id_for
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 HELD_OUTCOMES = (Outcome.BAN, Outcome.TAKE_DOWN)
 

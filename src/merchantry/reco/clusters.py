@@ -15,7 +15,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHashLSH
 
 from merchantry.reco.settings import SimilaritySettings
 from merchantry.reco.similarity import (
@@ -43,6 +42,8 @@ class ClusterIndex:
 
     def __init__(self, settings: SimilaritySettings) -> None:
         self.settings = settings
+        from datasketch import MinHashLSH  # datasketch loads SciPy: 0.4 s
+
         self._lsh = MinHashLSH(
             threshold=settings.lsh_threshold_pm / 1000, num_perm=settings.minhash_permutations
         )

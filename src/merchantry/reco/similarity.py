@@ -18,13 +18,15 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
-from datasketch import MinHash
 
 from merchantry.kit.errors import InputError
 from merchantry.reco.settings import SimilaritySettings
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 VARIANT_KEYS: Final = frozenset({"colour", "color", "size", "spec", "颜色", "尺码", "规格"})
 """Attribute keys in which variants of one product differ (a red and a blue copy)."""
@@ -50,11 +52,15 @@ def shingles(title: str, size: int) -> set[str]:
 def _template(num_perm: int) -> MinHash:
     """An empty MinHash whose permutations every title signature reuses (drawing them
     costs more than hashing a title)."""
+    from datasketch import MinHash  # datasketch loads SciPy: 0.4 s
+
     return MinHash(num_perm=num_perm, seed=MINHASH_SEED)
 
 
 def title_minhash(title: str, settings: SimilaritySettings) -> MinHash:
     """The MinHash signature of a title's character n-grams."""
+    from datasketch import MinHash
+
     template = _template(settings.minhash_permutations)
     signature = MinHash(
         num_perm=settings.minhash_permutations,

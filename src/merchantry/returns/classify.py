@@ -20,9 +20,6 @@ from typing import Final
 
 import jieba
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
 
 from merchantry.returns.causes import CAUSES, REASON_CODE_CAUSE, Cause
 from merchantry.returns.lexicon import training_set
@@ -64,6 +61,10 @@ class TextModel:
     """TF-IDF over :func:`tokens` and a multinomial logistic regression."""
 
     def __init__(self, c: float = 8.0) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer  # scikit-learn: 0.6 s
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import Pipeline
+
         self.pipeline = Pipeline(
             [
                 (

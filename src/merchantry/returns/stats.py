@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
-from scipy import stats
 
 FDR: Final = 0.05
 """False-discovery rate held across the units tested together."""
@@ -123,6 +122,8 @@ def fit_prior(events: Sequence[int], trials: Sequence[int]) -> tuple[float, floa
 
 def bh_adjust(p_values: Sequence[float]) -> np.ndarray:
     """Benjamini–Hochberg adjusted p-values (scipy's ``false_discovery_control``)."""
+    from scipy import stats  # SciPy loads only when testing rates
+
     if len(p_values) == 0:
         return np.zeros(0)
     return np.asarray(stats.false_discovery_control(np.asarray(p_values), method="bh"))
@@ -136,6 +137,8 @@ def assess(
     Baselines and priors come from every unit given, so a shop's SKUs are judged against the
     whole category; the false-discovery rate is held over the tested units together.
     """
+    from scipy import stats  # SciPy loads only when testing rates
+
     by_group: dict[str, list[Unit]] = defaultdict(list)
     for unit in units:
         by_group[unit.group].append(unit)

@@ -18,8 +18,6 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
-from scipy.sparse import csgraph
 
 IntArray = npt.NDArray[np.int64]
 
@@ -31,6 +29,9 @@ def components_scipy(buyers: IntArray, identifiers: IntArray) -> IntArray:
     The label of a component is the smallest buyer code in it, so the result is
     deterministic and comparable with :func:`components_duckdb`.
     """
+    from scipy import sparse  # SciPy loads only for this method
+    from scipy.sparse import csgraph
+
     if buyers.shape != identifiers.shape:
         raise ValueError("buyers and identifiers must have one entry per link")
     n_buyers = int(buyers.max()) + 1 if buyers.size else 0

@@ -25,7 +25,6 @@ from typing import Final
 import duckdb
 import numpy as np
 import numpy.typing as npt
-from sklearn.metrics import roc_auc_score
 
 from merchantry.kit.errors import NotFound
 from merchantry.risk.decisions import combine
@@ -235,6 +234,8 @@ def _quality(
     decisions: list[DecisionKind],
     buyers: list[str],
 ) -> DecisionQuality:
+    from sklearn.metrics import roc_auc_score  # scikit-learn loads only when grading
+
     intercepted = np.array([d is DecisionKind.INTERCEPT for d in decisions])
     stopped = np.array([d in (DecisionKind.INTERCEPT, DecisionKind.REVIEW) for d in decisions])
     honest = labels == 0
@@ -301,6 +302,8 @@ def grade_qualities(
     decisions: list[DecisionKind],
 ) -> tuple[GradeQuality, ...]:
     """Per planted grade: separation from honest requests, and how many are stopped."""
+    from sklearn.metrics import roc_auc_score  # scikit-learn loads only when grading
+
     grade_array = np.array(grades, dtype=object)
     intercepted = np.array([d is DecisionKind.INTERCEPT for d in decisions], dtype=bool)
     stopped = np.array(

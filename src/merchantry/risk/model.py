@@ -29,7 +29,6 @@ import duckdb
 import numpy as np
 import numpy.typing as npt
 import sqlglot.expressions as exp
-from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import ThreadpoolController
 
 from merchantry.kit.errors import InputError, NotFound
@@ -172,6 +171,8 @@ def train_model(
 
 
 def _estimator(rounds: int, seed: int, *, early_stopping: bool) -> Any:
+    from sklearn.ensemble import HistGradientBoostingClassifier  # scikit-learn: 0.6 s to import
+
     return HistGradientBoostingClassifier(
         max_iter=rounds,
         learning_rate=0.08,
