@@ -34,9 +34,10 @@ system:
 	./scripts/ensure-system-packages.sh
 
 # The suite is spread over the cores (pytest-xdist; one file stays on one worker, so a file's
-# fixtures are built once); TEST_WORKERS=0 runs it in one process.
-# `make test` leaves out tests marked `extended` (the same checks again over more rulebooks or
-# seeds); `make test-all` runs them too.
+# fixtures are built once; the longest files go first: tests/conftest.py); TEST_WORKERS=0
+# runs it in one process. `make test` leaves out tests marked `extended` (the same checks again
+# over more rulebooks, seeds or a larger market, or a fault injected into a run CI covers);
+# `make test-all` runs them too.
 TEST_WORKERS ?= auto
 pytest: $(STAMP) system
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=30 -m "not extended"
