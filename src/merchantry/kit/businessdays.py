@@ -138,7 +138,7 @@ def _cn_working_days_sql(start: exp.Expr, n: Callable[[], exp.Expr]) -> exp.Expr
     The calendar is one string literal, a character a day from its first day (``1`` a
     working day): a day is looked up by its distance from the first. The lists of holidays
     and make-up days as date literals (some 180, copied into each use) made the schedule
-    statement 26 KB, whose parsing and binding cost a daily close 70 ms a day whatever its
+    statement 26 KB, whose parsing and binding cost a daily close 64 ms a day whatever its
     size; the string costs one token. Days after the calendar's last are counted Monday to
     Friday, so a count reaching past it gives a day past it, which is refused below."""
     calendar = china_calendar()

@@ -41,9 +41,9 @@ class ClusterIndex:
     """Listings, their near-duplicate clusters and the indexes that find candidates."""
 
     def __init__(self, settings: SimilaritySettings) -> None:
-        self.settings = settings
         from datasketch import MinHashLSH  # datasketch loads SciPy: 0.4 s
 
+        self.settings = settings
         self._lsh = MinHashLSH(
             threshold=settings.lsh_threshold_pm / 1000, num_perm=settings.minhash_permutations
         )
