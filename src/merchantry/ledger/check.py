@@ -73,6 +73,30 @@ WHOLE_MOVEMENTS_DISAGREE: Final = fill_sql(
 """The same over the whole journal (no row ids: on a warehouse opened read-only before the
 table was built, ``journal_movements`` is a view of the postings)."""
 
+DUPLICATE_LEGS_OF: Final = """
+SELECT entry_id || '#' || leg FROM p_postings
+WHERE entry_id IN (
+  SELECT entry_id FROM p_postings GROUP BY entry_id
+  HAVING count(*) <> bit_count(
+    coalesce(bit_or(CASE WHEN leg BETWEEN 1 AND 62 THEN CAST(1 AS BIGINT) << leg END), 0))
+)
+GROUP BY entry_id, leg HAVING count(*) > 1
+"""
+"""Legs of ``p_postings`` posted more than once (``entry#leg``). The exact test, a group by
+entry and leg, is costly over millions of postings (2.7–6.3 CPU s for a 1 M-order month's
+6.25 M, against 0.55 s for one group by entry), so it runs only on the entries that could
+hold a repeat: those whose count of postings differs from the number of distinct legs a
+bit mask of legs 1–62 sees. An entry whose legs are distinct and all within 1–62 (every
+entry the close posts) has as many bits as postings and cannot hold a repeat; a repeat, or
+any leg outside 1–62 or NULL, makes the two differ, and the exact test decides."""
+
+DUPLICATE_LEGS: Final = fill_sql(DUPLICATE_LEGS_OF, p_postings="journal_postings")
+
+DUPLICATE_LEGS_SINCE: Final = fill_sql(
+    DUPLICATE_LEGS_OF,
+    p_postings=parse("SELECT * FROM journal_postings WHERE rowid >= $postings_from"),
+)
+
 MOVEMENTS_CHECK_CODE: Final = "movements-disagree"
 MOVEMENTS_CHECK_TEXT: Final = "account-days whose journal_movements do not sum their postings"
 
@@ -90,8 +114,7 @@ CHECKS: Final[tuple[Check, ...]] = (
     Check(
         "duplicate-leg",
         "legs posted more than once",
-        "SELECT entry_id || '#' || leg FROM journal_postings GROUP BY entry_id, leg"
-        " HAVING count(*) > 1",
+        DUPLICATE_LEGS,
     ),
     Check(
         "entry-without-postings",
@@ -230,8 +253,7 @@ CLOSE_CHECKS: Final[tuple[Check, ...]] = (
     Check(
         "duplicate-leg",
         "legs posted more than once",
-        "SELECT entry_id || '#' || leg FROM journal_postings WHERE rowid >= $postings_from"
-        " GROUP BY entry_id, leg HAVING count(*) > 1",
+        DUPLICATE_LEGS_SINCE,
     ),
     Check(
         "posting-outside-close",
