@@ -184,6 +184,32 @@ def test_ready_once_the_online_state_is_built_and_not_before(api: Api, tmp_path:
     empty.state.ops_engine.dispose()
 
 
+def test_an_unknown_query_parameter_is_refused_naming_what_the_route_takes(api: Api) -> None:
+    key = api.headers(api.operator_key)
+    every = api.client.get("/v1/cases?limit=1000", headers=key).json()["total"]
+    assert every > 0  # so a filter that was ignored would show
+    shop = api.client.get("/v1/cases?limit=1000", headers=key).json()["items"][0]["shop_id"]
+    mine = api.client.get(f"/v1/cases?shop_id={shop}&limit=1000", headers=key).json()["total"]
+    # a misspelt filter is not ignored (it would answer every shop's cases)
+    typo = api.client.get(f"/v1/cases?shop={shop}&limit=1000", headers=key)
+    assert typo.status_code == 422, (typo.json(), every, mine)
+    message = typo.json()["error"]["message"]
+    assert "'shop'" in message and "did you mean 'shop_id'?" in message
+    assert "/v1/cases takes limit, offset, shop_id, sort, state" in message
+    # the CLI's words for a period get the API's
+    dated = api.client.get(f"/v1/shops/{shop}/payouts?from=2026-10-01&to=2026-10-31", headers=key)
+    assert dated.status_code == 422
+    assert "did you mean 'start'?" in dated.json()["error"]["message"]
+    assert "did you mean 'end'?" in dated.json()["error"]["message"]
+    bare = api.client.get("/v1/rulebooks/douyin-2026/history?x=1", headers=key)
+    assert bare.status_code == 422
+    assert "'x'" in bare.json()["error"]["message"]
+    assert "did you mean" not in bare.json()["error"]["message"]  # nothing near 'x'
+    # the console's pages still take what a browser adds
+    page = api.client.get("/console/login?utm_source=mail&lang=en")
+    assert page.status_code == 200
+
+
 def test_a_query_parameter_given_twice_is_refused_unless_it_is_a_list(api: Api) -> None:
     key = api.headers(api.operator_key)
     twice = api.client.get("/v1/cases?limit=1&limit=2", headers=key)

@@ -9,6 +9,7 @@ errors get the same body with status 422.
 
 from __future__ import annotations
 
+import difflib
 from typing import Any, Final, get_args, get_origin
 
 from fastapi import FastAPI, Request
@@ -148,24 +149,75 @@ def _is_list(annotation: Any) -> bool:
     return any(_is_list(a) for a in get_args(annotation) if a is not type(None))
 
 
-async def single_valued_query(request: Request) -> None:
-    """Refuse a query parameter given twice unless the route takes a list of it.
+SYNONYMS: Final = {
+    "from": "start",
+    "to": "end",
+    "since": "start",
+    "until": "end",
+    "shop": "shop_id",
+    "page": "offset",
+    "per_page": "limit",
+    "size": "limit",
+    "day": "date",
+}
+"""Names a caller may reach for (the CLI says ``--from``/``--to``) and the parameter a route
+takes instead: the refusal of an unknown parameter suggests it when the route takes it."""
 
-    FastAPI would silently keep the last value; a caller who sent two should hear
-    that only one is meant (422), as the OpenAPI document says.
-    """
-    names = [k for k, _ in request.query_params.multi_items()]
-    repeated = {k for k in names if names.count(k) > 1}
-    if not repeated:
-        return
+
+def _route_query(request: Request) -> tuple[set[str], set[str]]:
+    """The route's query parameters (by the name a caller sends) and those that take lists."""
+    names: set[str] = set()
     lists: set[str] = set()
     pending = [getattr(request.scope.get("route"), "dependant", None)]
     while pending:
         dependant = pending.pop()
         if dependant is None:
             continue
-        lists.update(f.alias for f in dependant.query_params if _is_list(f.field_info.annotation))
+        for field in dependant.query_params:
+            annotation = field.field_info.annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                names.update(f.alias or n for n, f in annotation.model_fields.items())
+                continue  # a model of query parameters: its fields are the names
+            names.add(field.alias)
+            if _is_list(annotation):
+                lists.add(field.alias)
         pending.extend(dependant.dependencies)
+    return names, lists
+
+
+def _unknown_message(request: Request, unknown: list[str], known: set[str]) -> str:
+    hints = []
+    for name in unknown:
+        near = SYNONYMS.get(name.lower())
+        if near not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+            near = close[0] if close else None
+        hints.append(f"{name!r}" + (f" (did you mean {near!r}?)" if near else ""))
+    route = getattr(request.scope.get("route"), "path", request.url.path)
+    takes = f"takes {', '.join(sorted(known))}" if known else "takes no query parameters"
+    noun = "parameter" if len(unknown) == 1 else "parameters"
+    return f"unknown query {noun} {', '.join(hints)}: {route} {takes}"
+
+
+async def single_valued_query(request: Request) -> None:
+    """Refuse an API query parameter the route does not take, and one given twice unless
+    the route takes a list of it.
+
+    FastAPI would silently ignore the first (a misspelt filter, ``/v1/cases?shop=…`` for
+    ``shop_id``, would answer every shop's cases) and keep the last value of the second;
+    a caller should hear which parameter is not meant (422), as the OpenAPI document says.
+    The console's pages (outside ``/v1/``) keep taking what a browser adds (``lang``, a
+    campaign's tags).
+    """
+    names = [k for k, _ in request.query_params.multi_items()]
+    if not names:
+        return
+    known, lists = _route_query(request)
+    if request.url.path.startswith("/v1/"):
+        unknown = sorted(set(names) - known)
+        if unknown:
+            raise InputError(_unknown_message(request, unknown, known))
+    repeated = {k for k in names if names.count(k) > 1}
     single = sorted(repeated - lists)
     if single:
         raise InputError(f"query parameter {', '.join(single)} takes one value, not several")

@@ -15,7 +15,7 @@ from merchantry.ops import audit, keys, open_ops
 from merchantry.risk.store import DEFAULT_URL
 from merchantry.store.warehouse import DEFAULT_DB
 
-keys_app = typer.Typer(help="API keys: issue (the key is printed once), list, revoke.")
+keys_app = typer.Typer(help="API keys: create (the key is printed once), list, revoke.")
 
 OPS = Annotated[
     str,
