@@ -201,3 +201,34 @@ def test_the_history_share_is_the_extra_cpu_per_posting_a_day_costs_after_its_pa
     assert row["postings_alone"] == 900
     assert row["history_share"] == pytest.approx(1 - (8 / 900) / (10 / 1000))
     assert row["history_share"] == pytest.approx(0.1111, abs=1e-4)
+
+
+def test_the_day_ingest_bench_adds_a_day_the_checks_accept_after_its_history(
+    tmp_path: Path,
+) -> None:
+    import duckdb
+
+    from bench import bench_ingest_day as day_bench
+
+    history, day = 3000, 300
+    made = day_bench.child_history(tmp_path / "h.duckdb", history, with_orders=True)
+    assert float(str(made["db_mib"])) > 0
+    rows = day_bench.make_day(tmp_path / "day", history, day)
+    # a review for every third order: the day's ids go on from the history's
+    assert rows == day + 4 * day + len(range(history, history + day, 3))
+    got = day_bench.child_ingest(tmp_path / "h.duckdb", tmp_path / "day")
+    assert got["rows"] == rows  # child_ingest stops on any quarantined row
+    con = duckdb.connect(str(tmp_path / "h.duckdb"), read_only=True)
+    try:
+        orders, first_day = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE CAST(paid_at AS DATE) = DATE '2025-04-01')"
+            " FROM orders"
+        ).fetchall()[0]
+        events = con.execute("SELECT count(*) FROM logistics_events").fetchall()[0][0]
+    finally:
+        con.close()
+    assert (orders, first_day, events) == (history + day, day, 4 * (history + day))
+    base = day_bench.child_history(tmp_path / "e.duckdb", history, with_orders=False)
+    assert float(str(base["db_mib"])) > 0
+    plain = day_bench.child_baseline(tmp_path / "e.duckdb", tmp_path / "day")
+    assert float(str(plain["cpu_seconds"])) > 0
