@@ -194,7 +194,8 @@ def test_an_unknown_query_parameter_is_refused_naming_what_the_route_takes(api: 
     typo = api.client.get(f"/v1/cases?shop={shop}&limit=1000", headers=key)
     assert typo.status_code == 422, (typo.json(), every, mine)
     message = typo.json()["error"]["message"]
-    assert "'shop'" in message and "did you mean 'shop_id'?" in message
+    assert "'shop'" in message
+    assert "did you mean 'shop_id'?" in message
     assert "/v1/cases takes limit, offset, shop_id, sort, state" in message
     # the CLI's words for a period get the API's
     dated = api.client.get(f"/v1/shops/{shop}/payouts?from=2026-10-01&to=2026-10-31", headers=key)
