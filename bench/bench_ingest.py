@@ -69,9 +69,14 @@ _TABLES = {
 }
 
 
+def sizes(orders: int) -> tuple[int, int]:
+    """The marketplace's shops and products for ``orders`` orders."""
+    return max(orders // 100, 10), max(orders // 10, 10)
+
+
 def make_input(directory: Path, orders: int, fmt: str) -> None:
     """Write the benchmark marketplace as ``<table>.<fmt>`` files."""
-    shops, products = max(orders // 100, 10), max(orders // 10, 10)
+    shops, products = sizes(orders)
     params = {
         "categories": [],
         "shops": [shops],

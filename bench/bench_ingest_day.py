@@ -43,7 +43,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.bench_close import disk_mib
-from bench.bench_ingest import _TABLES
+from bench.bench_ingest import _TABLES, sizes
 from bench.report import Result, cpu_seconds, emit, peak_mib
 from merchantry.ingest import ingest_dir
 from merchantry.store.warehouse import connect
@@ -55,47 +55,50 @@ BATCH: Final = 5_000_000
 about 3 M orders at 100 M a month)."""
 
 
-def _shops_products(history: int) -> tuple[int, int]:
-    """The history's shop and product counts (as ``bench_ingest.make_input`` sizes them)."""
-    return max(history // 100, 10), max(history // 10, 10)
+MARCH: Final = "TIMESTAMP '2025-03-01 00:00:00' + to_seconds(i % 2592000)"
+"""When order ``i`` was paid in bench_ingest's tables: over March 2025."""
+DAY: Final = "TIMESTAMP '2025-04-01 00:00:00' + to_seconds(i % 86400)"
+"""When order ``i`` of the day's files was paid: on 1 April, after the history's March."""
+
+
+def _swap(sql: str, *pairs: tuple[str, str]) -> str:
+    """``sql`` with each ``(old, new)`` text swapped, refusing one that finds nothing
+    (bench_ingest's query changed under this bench)."""
+    for old, new in pairs:
+        if old not in sql:
+            raise ValueError(f"bench_ingest's query no longer holds {old!r}")
+        sql = sql.replace(old, new)
+    return sql
 
 
 def _orders_sql(start: int, stop: int, shops: int, products: int, day: bool) -> str:
     """Orders ``start`` ≤ i < ``stop`` in bench_ingest's shape (paid in March 2025, or on
     1 April for the day's file)."""
-    base = _TABLES["orders"].replace("range(?)", f"range({start}, {stop})")
-    base = base.replace("(i % ?) AS shop_id", f"(i % {shops}) AS shop_id")
-    base = base.replace("(i % ?) AS sku_id", f"(i % {products}) AS sku_id")
-    if day:
-        base = base.replace(
-            "TIMESTAMP '2025-03-01 00:00:00' + to_seconds(i % 2592000)",
-            "TIMESTAMP '2025-04-01 00:00:00' + to_seconds(i % 86400)",
-        )
-    return base
+    return _swap(
+        _TABLES["orders"],
+        ("range(?)", f"range({start}, {stop})"),
+        ("(i % ?) AS shop_id", f"(i % {shops}) AS shop_id"),
+        ("(i % ?) AS sku_id", f"(i % {products}) AS sku_id"),
+        (MARCH, DAY if day else MARCH),
+    )
 
 
 def _events_sql(start: int, stop: int, day: bool) -> str:
-    base = _TABLES["logistics_events"].replace("range(?)", f"range({start}, {stop})")
-    if day:
-        base = base.replace(
-            "TIMESTAMP '2025-03-01 00:00:00' + to_seconds(i % 2592000)",
-            "TIMESTAMP '2025-04-01 00:00:00' + to_seconds(i % 86400)",
-        )
-    return base
+    """The four parcel events of each of those orders."""
+    return _swap(
+        _TABLES["logistics_events"],
+        ("range(?)", f"range({start}, {stop})"),
+        (MARCH, DAY if day else MARCH),
+    )
 
 
 def _reviews_sql(start: int, stop: int, day: bool) -> str:
     """Reviews of every third order ``start`` ≤ order < ``stop`` (ids from the order's),
     ten days after its payment."""
-    paid = (
-        "TIMESTAMP '2025-04-01 00:00:00' + to_seconds(i % 86400)"
-        if day
-        else "TIMESTAMP '2025-03-01 00:00:00' + to_seconds(i % 2592000)"
-    )
     return f"""
         SELECT 'r' || (i // 3) AS review_id, 'o' || i AS order_id, 5 AS rating,
                4 AS logistics_rating, '很好' AS text,
-               {paid} + to_hours(240) AS created_at
+               {DAY if day else MARCH} + to_hours(240) AS created_at
         FROM range({start + (-start) % 3}, {stop}, 3) t(i)"""
 
 
@@ -105,7 +108,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, query: str, params: list
 
 def child_history(db: Path, history: int, with_orders: bool) -> dict[str, object]:
     """Make the warehouse: the dimensions, and (``with_orders``) the history's orders."""
-    shops, products = _shops_products(history)
+    shops, products = sizes(history)
     con = connect(db)
     began = time.perf_counter()
     _insert(con, "categories", _TABLES["categories"], [])
@@ -133,7 +136,7 @@ def child_history(db: Path, history: int, with_orders: bool) -> dict[str, object
 
 def make_day(directory: Path, history: int, day: int) -> int:
     """Write the day's files (Parquet); returns their rows."""
-    shops, products = _shops_products(history)
+    shops, products = sizes(history)
     directory.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     rows = 0
@@ -197,6 +200,12 @@ def _copy(source: Path, target: Path) -> None:
             shutil.copyfile(part, target.with_name(target.name + suffix))
 
 
+def _made_text(made: dict[str, object]) -> str:
+    """How the history came: made in so many seconds, or kept from an earlier run."""
+    seconds = made["seconds"]
+    return "kept from an earlier run" if seconds is None else f"made in {float(str(seconds)):.0f} s"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--history", type=int, default=97_000_000, help="Orders already stored.")
@@ -227,7 +236,7 @@ def main() -> None:
         root = Path(tmp)
         kept = (args.keep or root) / f"history-{args.history}.duckdb"
         if args.reuse and kept.exists():
-            made: dict[str, object] = {"seconds": 0.0, "peak_mib": 0.0, "db_mib": disk_mib(kept)}
+            made: dict[str, object] = {"seconds": None, "peak_mib": None, "db_mib": disk_mib(kept)}
             console.print(f"history: {kept} (kept)")
         else:
             console.print(f"history: {args.history:,} orders …")
@@ -272,7 +281,7 @@ def main() -> None:
     console.print(
         f"history's share of the day (CPU): {share:.0%}; ingest ÷ unchecked load into the "
         f"empty tables (CPU): {alone_cpu / base_cpu:.1f}× alone, {with_cpu / base_cpu:.1f}× "
-        f"after the history; history made in {float(str(made['seconds'])):.0f} s, "
+        f"after the history; history {_made_text(made)}, "
         f"{float(str(made['db_mib'])):,.0f} MiB on disk"
     )
     emit(

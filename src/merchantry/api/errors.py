@@ -174,12 +174,8 @@ def _route_query(request: Request) -> tuple[set[str], set[str]]:
         if dependant is None:
             continue
         for field in dependant.query_params:
-            annotation = field.field_info.annotation
-            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-                names.update(f.alias or n for n, f in annotation.model_fields.items())
-                continue  # a model of query parameters: its fields are the names
             names.add(field.alias)
-            if _is_list(annotation):
+            if _is_list(field.field_info.annotation):
                 lists.add(field.alias)
         pending.extend(dependant.dependencies)
     return names, lists
