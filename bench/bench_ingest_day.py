@@ -304,4 +304,13 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        if "--child" not in sys.argv:  # the parent says it once for both processes
+            print(
+                "bench_ingest_day: stopped (Ctrl-C); its scratch warehouses are removed "
+                "(a --keep history being made is left half made: run without --reuse)",
+                file=sys.stderr,
+            )
+        raise SystemExit(130) from None
