@@ -270,6 +270,67 @@ def test_unknown_parent(tmp_path: Path) -> None:
     assert "douyin-base" in d.hint
 
 
+def test_a_missing_parent_does_not_hide_the_files_own_mistakes(tmp_path: Path) -> None:
+    """Correcting `extends` must not uncover a second round of errors: what is wrong in the
+    file whatever its parent says is reported with the unknown parent; what only the
+    missing parent could settle (its parameters, the rules it defines) is not."""
+    head = HEAD.replace("rules:", "extends: no-such-parent\nrules:")
+    rules = """\
+  - id: broken
+    title: Live orders add 1%
+    when: order.scene = 'live' AND
+    effect: {kind: channel_supplement, rate_bp: 100}
+    source: x
+  - id: too-much
+    title: Far too much
+    effect: {kind: channel_supplement, rate_bp: 400000}
+    source: x
+  - id: inherited-number
+    title: Uses the parent's parameter
+    when: order.goods_fen > param.parent_floor_fen
+    effect: {kind: channel_supplement, rate_bp: 100}
+    source: x
+  - id: base
+    override: true
+    title: Replaces the parent's base rate
+    effect: {kind: base_rate, rate_bp: 500}
+    source: x
+"""
+    found = check(write(tmp_path, rules, head=head, name="child"))
+    assert only(found, "unknown-parent").line == 4
+    syntax = only(found, "condition-syntax")
+    assert syntax.line == 8
+    assert "AND has nothing after it" in syntax.message
+    assert only(found, "out-of-range").line == 13
+    assert [d for d in found if d.code in ("unknown-parameter", "unknown-override")] == []
+
+
+@pytest.mark.parametrize(
+    ("condition", "said"),
+    [
+        ("order.goods_fen > 1 AND", "AND has nothing after it (line 1, column 23)"),
+        ("order.goods_fen >", "> has nothing after it"),
+        ("NOT", "NOT has nothing after it"),
+        ("order.goods_fen BETWEEN 1", "BETWEEN needs both bounds"),
+        ("order.scene = 'it''s", "quoted text starting at column 15 ('it''s) has no closing '"),
+    ],
+)
+def test_a_condition_that_does_not_parse_is_told_in_the_writers_words(
+    tmp_path: Path, condition: str, said: str
+) -> None:
+    rules = f"""\
+  - id: odd
+    title: Odd
+    when: "{condition}"
+    effect: {{kind: base_rate, rate_bp: 500}}
+    source: x
+"""
+    d = only(check(write(tmp_path, rules)), "condition-syntax")
+    assert said in d.message
+    assert "<class" not in d.message
+    assert "sqlglot" not in d.message
+
+
 def test_extends_cycle(tmp_path: Path) -> None:
     for name, parent in (("a", "b"), ("b", "a")):
         write(

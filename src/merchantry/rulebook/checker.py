@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import sqlglot.expressions as exp
 
@@ -276,8 +276,24 @@ def _chain(
                     did_you_mean(raw.extends, names) or "available: " + ", ".join(names),
                 )
             )
+            diagnostics.extend(_own_problems(list(reversed(chain))))
             return None
     return list(reversed(chain))
+
+
+_NEED_THE_PARENT: Final = frozenset(
+    {"unknown-parameter", "unknown-override", "unknown-rule", "title-placeholder"}
+)
+"""Check codes that may only be saying "the missing parent would have declared this"."""
+
+
+def _own_problems(found: list[RawRulebook]) -> list[Diagnostic]:
+    """The problems of the rulebooks found before a missing parent that do not depend on
+    it (a condition that does not parse, an unknown column, a rate out of range), so that
+    correcting ``extends`` does not uncover a second round of errors."""
+    scratch: list[Diagnostic] = []
+    _resolve(found, scratch)
+    return [d for d in scratch if d.code not in _NEED_THE_PARENT]
 
 
 def _resolve(chain: list[RawRulebook], diagnostics: list[Diagnostic]) -> Rulebook | None:

@@ -13,6 +13,7 @@ into SQL that was never meant.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -139,7 +140,7 @@ def _scan_tokens(text: str) -> list[Problem]:
     try:
         tokens = DuckDB().tokenize(text)
     except TokenError as err:
-        return [Problem("condition-syntax", f"cannot read condition: {err}")]
+        return [Problem("condition-syntax", "cannot read condition: " + _token_message(text, err))]
     depth = 0
     for token in tokens:
         if token.token_type is TokenType.L_PAREN:
@@ -315,6 +316,71 @@ def _shape_problems(tree: exp.Expr) -> list[Problem]:
     return problems
 
 
+_OPERATOR_WORDS: Final = {
+    "And": "AND",
+    "Or": "OR",
+    "Not": "NOT",
+    "EQ": "=",
+    "NEQ": "<>",
+    "LT": "<",
+    "LTE": "<=",
+    "GT": ">",
+    "GTE": ">=",
+    "Like": "LIKE",
+    "ILike": "ILIKE",
+    "In": "IN",
+    "Is": "IS",
+    "Between": "BETWEEN",
+    "Add": "+",
+    "Sub": "-",
+    "Mul": "*",
+    "Div": "/",
+}
+_MISSING: Final = re.compile(r"Required keyword: '(\w+)' missing for <class '[\w.]*\.(\w+)'>")
+
+
+def _syntax_message(err: ParseError | TokenError) -> str:
+    """The parser's complaint in the rule writer's words: sqlglot names its own classes
+    (``Required keyword: 'expression' missing for <class '…And'>``) where a writer needs
+    to hear that ``AND`` has nothing after it."""
+    first = str(err).split("\n")[0]
+    found = _MISSING.search(first)
+    if found is None:
+        return first
+    keyword, kind = found.groups()
+    word = _OPERATOR_WORDS.get(kind, kind.upper())
+    if kind == "Between":
+        said = "BETWEEN needs both bounds: x BETWEEN low AND high"
+    elif keyword == "this" and kind == "Not":
+        said = "NOT has nothing after it"
+    elif keyword == "expression":
+        said = f"{word} has nothing after it"
+    else:
+        said = f"{word} is incomplete"
+    place = first[found.end() :].strip(" .").replace("Line", "line").replace("Col:", "column")
+    return f"{said} ({place})" if place else said
+
+
+def _token_message(text: str, err: TokenError) -> str:
+    """An unclosed quote is the usual reason the tokenizer gives up; say so."""
+    start, quote, at = -1, "", 0
+    while at < len(text):
+        char = text[at]
+        if start < 0 and char in "'\"":
+            start, quote = at, char
+        elif start >= 0 and char == quote:
+            if text[at + 1 : at + 2] == quote:  # a doubled quote stands for itself
+                at += 1
+            else:
+                start = -1
+        at += 1
+    if start < 0:
+        return str(err).split("\n")[0]
+    what = "text" if quote == "'" else "name"
+    opening = text[start : start + 20]
+    return f"the quoted {what} starting at column {start + 1} ({opening}) has no closing {quote}"
+
+
 def check_condition(text: str, params: Mapping[str, int]) -> tuple[exp.Expr | None, list[Problem]]:
     """Parse and check one condition; the tree is ``None`` when it cannot be used."""
     if len(text) > MAX_CONDITION_CHARS:
@@ -337,7 +403,7 @@ def check_condition(text: str, params: Mapping[str, int]) -> tuple[exp.Expr | No
         return None, [
             Problem(
                 "condition-syntax",
-                f"cannot parse condition: {err}".split("\n")[0],
+                "cannot parse condition: " + _syntax_message(err),
                 "write one SQL boolean expression, e.g. order.scene = 'live'",
             )
         ]

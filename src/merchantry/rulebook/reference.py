@@ -24,7 +24,8 @@ CHECK_CODES: Final[dict[str, str]] = {
     "name-mismatch": "Warning: `rulebook` differs from the file name.",
     "missing-title": "The rulebook or a rule has no plain-words title.",
     "bad-date": "`effective` is missing, a date is not a date, or `to` is before `from`.",
-    "unknown-parent": "`extends` names a rulebook that cannot be found.",
+    "unknown-parent": "`extends` names a rulebook that cannot be found (the file's own mistakes "
+    "are still reported; what only the parent could settle is not).",
     "extends-cycle": "The `extends` chain loops back on itself.",
     "bad-parameters": "`parameters` is not a mapping.",
     "bad-parameter": "A parameter has no integer `value`.",
