@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
@@ -12,7 +13,7 @@ from merchantry.console.i18n import MISSING
 from merchantry.console.messages_en import MESSAGES as EN
 from merchantry.console.messages_zh import MESSAGES as ZH
 from merchantry.kit.money import format_fen
-from merchantry.ledger.statements import shop_statement
+from merchantry.ledger.statements import closed_through, shop_statement
 from merchantry.service.snapshot import open_snapshot
 
 UNTRANSLATED = re.compile(re.escape(MISSING.format("")[0]) + r"[a-z_.0-9]+")
@@ -206,3 +207,21 @@ LEDGER_ROW = re.compile(
 )
 """A ledger row of the statement page: its account and its running balance."""
 FEE_PAGER = re.compile(r'href="\?[^"]*page=2#lines"')
+
+
+def test_the_statement_says_which_days_no_close_has_posted(api: Api) -> None:
+    """Past the last close the journal is silent; the page says so rather than letting the
+    balances read as a quiet fortnight."""
+    login(api.client, api.victim_key)
+    path = f"/console/shops/{api.victim}/statement"
+    with open_snapshot(api.warehouse) as con:
+        through = closed_through(con)
+    assert through is not None
+    later = through + timedelta(days=10)
+    html = api.client.get(path, params={"lang": "en", "end": later.isoformat()}).text
+    first = through + timedelta(days=1)
+    assert f"Closed through {through}: {first} to {later} is not closed yet" in html
+    html = api.client.get(path, params={"lang": "zh", "end": later.isoformat()}).text
+    assert f"结账已进行到 {through}：{first} 至 {later} 尚未结账" in html
+    html = api.client.get(path, params={"lang": "en", "end": through.isoformat()}).text
+    assert "is not closed yet" not in html

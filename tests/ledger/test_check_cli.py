@@ -116,3 +116,45 @@ def test_ledger_check_finds_movements_that_do_not_sum_the_postings(tmp_path: Pat
     assert code == 1, out
     assert "movements-disagree: 1 account-days" in out
     assert "merchant_pending S1 2026-03-02 sale" in out
+
+
+def _flat(out: str) -> str:
+    return " ".join(out.split())  # the console wraps long lines
+
+
+def test_days_no_close_has_posted_are_said_not_shown_as_zero(tmp_path: Path) -> None:
+    """Before any close, and past the last one, the journal is silent: the statement and the
+    payout list say so instead of reading as a shop that had no money."""
+    db = tmp_path / "w.duckdb"
+    _warehouse(db)
+    common = ("--db", str(db))
+    march = ("--from", "2026-03-01", "--to", "2026-03-31")
+    code, out = _run("payouts", *common)
+    assert code == 0, out
+    assert "no payouts: nothing has been closed in this warehouse yet" in _flat(out)
+    assert "payable on" not in out
+    code, out = _run("statement", "--shop", "S1", *march, *common)
+    assert code == 0, out
+    assert "nothing has been closed in this warehouse yet" in _flat(out)
+
+    book = ("--rulebook", "ledger-test", "--dir", str(HERE))
+    code, out = _run("close", "--from", "2026-03-01", "--to", "2026-03-10", *book, *common)
+    assert code == 0, out
+    code, out = _run("statement", "--shop", "S1", *march, *common)
+    assert code == 0, out
+    assert (
+        "closes have posted through 2026-03-10: 2026-03-11..2026-03-31 is not closed yet"
+        in _flat(out)
+    )
+    code, out = _run(
+        "statement", "--shop", "S1", "--from", "2026-03-01", "--to", "2026-03-10", *common
+    )
+    assert code == 0, out
+    assert "not closed" not in out
+    assert "nothing has been closed" not in out
+    code, out = _run("payouts", "--from", "2027-01-01", "--shop", "S1", *common)
+    assert code == 0, out
+    assert (
+        "no payouts for shop S1 in 2027-01-01..the end (closes have posted through 2026-03-10)"
+        in _flat(out)
+    )

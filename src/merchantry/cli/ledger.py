@@ -43,7 +43,12 @@ from merchantry.kit.money import format_fen
 from merchantry.ledger import CloseSummary
 from merchantry.ledger.check import check_journal
 from merchantry.ledger.payouts import list_payouts
-from merchantry.ledger.statements import shop_statement, statement_csv, statement_page
+from merchantry.ledger.statements import (
+    closed_through,
+    shop_statement,
+    statement_csv,
+    statement_page,
+)
 from merchantry.ops import open_ops
 from merchantry.report import PlotlyMode
 from merchantry.rulebook import load_rulebook
@@ -181,6 +186,12 @@ def payouts_command(
             shop=shop,
             unscheduled=unscheduled,
         )
+        last_closed = closed_through(con) if not rows else None
+    if not rows:
+        Console(stderr=True).print(
+            _no_payouts(start, end, shop, unscheduled, last_closed), highlight=False
+        )
+        return
     table = Table(title="payouts (amount = the orders' net goods payment)")
     for name, justify in (
         ("payable on", "left"),
@@ -201,6 +212,25 @@ def payouts_command(
     Console().print(table)
 
 
+def _no_payouts(
+    start: datetime | None,
+    end: datetime | None,
+    shop: str | None,
+    unscheduled: bool,
+    last_closed: date | None,
+) -> str:
+    """Why the payout list is empty, and what to do."""
+    if last_closed is None:
+        return (
+            "no payouts: nothing has been closed in this warehouse yet, and payouts come from "
+            "a close's schedule; run `merchantry close --from … --to …` first"
+        )
+    days = f"{day(start) or 'the start'}..{day(end) or 'the end'}"
+    who = f" for shop {shop}" if shop else ""
+    more = "" if unscheduled else " (--unscheduled also lists orders awaiting receipt or held)"
+    return f"no payouts{who} in {days} (closes have posted through {last_closed}){more}"
+
+
 def statement_command(
     shop: Annotated[str, typer.Option("--shop", help="Shop id.")],
     start: Annotated[datetime, typer.Option("--from", formats=DATE_FORMATS, help="First day.")],
@@ -219,6 +249,9 @@ def statement_command(
         require_shop(con, shop)
         statement = shop_statement(con, shop, start.date(), end.date())
         titles = dict(con.execute("SELECT DISTINCT rule_id, title FROM rulebook_rules").fetchall())
+    unposted = statement.unposted_days()
+    if unposted:
+        Console(stderr=True).print(f"[yellow]note: {unposted}[/]", highlight=False)
     if fmt is Format.CSV:
         text = statement_csv(statement)
         if out is None:

@@ -72,6 +72,8 @@ MESSAGES: Final[dict[str, str]] = {
     "statement.ledger": "Ledger postings {start} to {end}",
     "statement.ledger_pages": "Pages of the ledger postings",
     "statement.ledger_note": "Every posting to the shop's accounts (including reversals after an overturned case); the balances are at the end of the period.",
+    "statement.not_closed": "Nothing has been closed yet: the journal holds no postings, so every balance below reads 0 whatever the shop sold.",
+    "statement.closed_through": "Closed through {day}: {first} to {end} is not closed yet, so its sales, refunds and settlements are not in the figures below.",
     "col.fee_kind": "Fee kind",
     "col.lines": "Lines",
     "col.baseline": "Before waivers",

@@ -72,6 +72,8 @@ MESSAGES: Final[dict[str, str]] = {
     "statement.ledger": "账户流水 {start} 至 {end}",
     "statement.ledger_pages": "账户流水分页",
     "statement.ledger_note": "资金账户的每一笔记账（含撤销处罚后的冲回），余额为期末余额。",
+    "statement.not_closed": "平台尚未结账：账本中还没有任何记账，以下余额均显示为 0，并非店铺没有资金往来。",
+    "statement.closed_through": "结账已进行到 {day}：{first} 至 {end} 尚未结账，这些日子的销售、退款和结算还不在以下数字中。",
     "col.fee_kind": "费用类型",
     "col.lines": "条数",
     "col.baseline": "减免前",

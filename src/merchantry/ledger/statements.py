@@ -69,6 +69,24 @@ class Statement:
     opening: tuple[tuple[str, int], ...]
     lines: tuple[StatementLine, ...]
     closing: tuple[tuple[str, int], ...]
+    closed_through: date | None = None
+    """The last day any close has posted (None: nothing closed yet). Days after it read as
+    if nothing happened on them: their events are not in the journal yet."""
+
+    def unposted_days(self) -> str | None:
+        """Why some of the period may read as empty, in words (None when it is all closed)."""
+        if self.closed_through is None:
+            return (
+                "nothing has been closed in this warehouse yet, so the journal is empty and "
+                "every balance reads 0; run `merchantry close --from … --to …` first"
+            )
+        if self.closed_through < self.end:
+            first = max(self.start, self.closed_through + timedelta(days=1))
+            return (
+                f"closes have posted through {self.closed_through}: {first}..{self.end} is "
+                "not closed yet, so its sales, refunds and settlements are not in these figures"
+            )
+        return None
 
     def opening_of(self, account: str) -> int:
         return dict(self.opening).get(account, 0)
@@ -120,7 +138,32 @@ def shop_statement(con: duckdb.DuckDBPyConnection, shop: str, start: date, end: 
                 balance_fen=running[account],
             )
         )
-    return Statement(shop, start, end, opening, tuple(lines), _balances(con, shop, end))
+    return Statement(
+        shop, start, end, opening, tuple(lines), _balances(con, shop, end), closed_through(con)
+    )
+
+
+def closed_through(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The last day a close covered: the latest day a close mark or a recorded close run
+    (``stage_runs``) reaches, else (a journal filled some other way) the latest booking
+    day; None when nothing was ever closed."""
+    recorded = (
+        _latest(con, "SELECT max(end_on) FROM ledger_close_marks"),
+        _latest(con, "SELECT max(period_end) FROM stage_runs WHERE stage LIKE 'close:%'"),
+    )
+    days = [d for d in recorded if d is not None]
+    if days:
+        return max(days)
+    return _latest(con, "SELECT max(booked_on) FROM journal_entries")
+
+
+def _latest(con: duckdb.DuckDBPyConnection, sql: str) -> date | None:
+    try:
+        row = con.execute(sql).fetchall()
+    except duckdb.CatalogException:  # a warehouse from before the table existed
+        return None
+    day: date | None = row[0][0] if row else None
+    return day
 
 
 CSV_HEADER: Final = (
