@@ -35,6 +35,11 @@ def test_statement_matches_the_journal(api: Api) -> None:
     assert len(body["lines"]) == row[0] > 0
     assert sum(x["amount_fen"] for x in body["lines"]) == row[1]
     assert {x["rule_id"] for x in body["lines"]} - {""}
+    with connect(api.warehouse, read_only=True) as con:
+        marks = con.execute(
+            "SELECT max(period_end) FROM stage_runs WHERE stage LIKE 'close:%'"
+        ).fetchall()
+    assert body["closed_through"] == marks[0][0].isoformat()  # the last day a close reached
 
 
 def test_payouts_by_day_and_by_order_agree(api: Api) -> None:
