@@ -269,3 +269,17 @@ def test_posted_events_and_a_rebuild_are_audited_once_per_request(api: Api) -> N
             text("SELECT actor, action FROM audit_log WHERE action = 'online.rebuild'")
         ).all()
     assert actions == [(f"key:{integrator.key.key_id}", "online.rebuild")]
+
+
+def test_a_body_that_is_not_json_is_told_where_it_breaks(api: Api) -> None:
+    """Not "body.0: JSON decode error": what is wrong with the body and where."""
+    headers = {**api.headers(api.operator_key), "Content-Type": "application/json"}
+    answer = api.client.post("/v1/fees/quote", content='{"order_id": "O1",}', headers=headers)
+    assert answer.status_code == 422
+    message = answer.json()["error"]["message"]
+    assert message.startswith("the body is not JSON (")
+    assert "at character 18" in message
+    assert "body.0" not in message
+    answer = api.client.post("/v1/fees/quote", content="", headers=headers)
+    assert answer.status_code == 422
+    assert answer.json()["error"]["message"] == "the request has no body: send a JSON object"

@@ -225,3 +225,14 @@ def test_the_statement_says_which_days_no_close_has_posted(api: Api) -> None:
     assert f"结账已进行到 {through}：{first} 至 {later} 尚未结账" in html
     html = api.client.get(path, params={"lang": "en", "end": through.isoformat()}).text
     assert "is not closed yet" not in html
+
+
+def test_the_payouts_page_says_how_far_the_closes_reach(api: Api) -> None:
+    login(api.client, api.victim_key)
+    with open_snapshot(api.warehouse) as con:
+        through = closed_through(con)
+    path = f"/console/shops/{api.victim}/payouts"
+    html = api.client.get(path, params={"lang": "en"}).text
+    assert f"Closed through {through}; orders paid after it are not in the schedule yet." in html
+    html = api.client.get(path, params={"lang": "zh"}).text
+    assert f"结账已进行到 {through}" in html

@@ -10,6 +10,7 @@ errors get the same body with status 422.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from typing import Any, Final, get_args, get_origin
 
 from fastapi import FastAPI, Request
@@ -127,10 +128,24 @@ def _validation_error(_request: Request, err: Exception) -> JSONResponse:
     assert isinstance(err, RequestValidationError)
     problems = []
     for e in err.errors():
+        if e.get("type") == "json_invalid":  # pydantic says "body.0: JSON decode error"
+            problems.append(_not_json(e))
+            continue
+        if e.get("type") == "missing" and tuple(e.get("loc", ())) == ("body",):
+            problems.append("the request has no body: send a JSON object")
+            continue
         where = ".".join(str(p) for p in e.get("loc", ()))
         problems.append(f"{where}: {e.get('msg', 'invalid')}")
     message = problems[0] if len(problems) == 1 else f"{len(problems)} problems with the request"
     return JSONResponse(body("invalid_input", message, problems), status_code=422)
+
+
+def _not_json(error: Mapping[str, Any]) -> str:
+    """Where the body stops being JSON, in words (FastAPI gives the character offset)."""
+    at = error.get("loc", ("body", 0))[-1]
+    reason = str((error.get("ctx") or {}).get("error", "")).strip()
+    said = f"the body is not JSON ({reason}" if reason else "the body is not JSON ("
+    return said + (", " if reason else "") + f"at character {at}); send a JSON object"
 
 
 def _http_error(_request: Request, err: Exception) -> JSONResponse:

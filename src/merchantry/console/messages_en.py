@@ -138,6 +138,8 @@ MESSAGES: Final[dict[str, str]] = {
     "rule.assumption": "assumption",
     "rule.source": "Source",
     "payouts.title": "Payouts",
+    "payouts.not_closed": "Nothing has been closed yet: payouts come from a close's schedule, so none is planned yet.",
+    "payouts.closed_through": "Closed through {day}; orders paid after it are not in the schedule yet.",
     "payouts.calendar": "Payout calendar {month}",
     "payouts.months": "Months",
     "payouts.prev_month": "Previous month",

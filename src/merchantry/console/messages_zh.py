@@ -138,6 +138,8 @@ MESSAGES: Final[dict[str, str]] = {
     "rule.assumption": "假设值",
     "rule.source": "来源",
     "payouts.title": "结算与到账",
+    "payouts.not_closed": "平台尚未结账：到账计划由结账生成，目前还没有任何到账安排。",
+    "payouts.closed_through": "结账已进行到 {day}；此后支付的订单尚未排入到账计划。",
     "payouts.calendar": "到账日历 {month}",
     "payouts.months": "切换月份",
     "payouts.prev_month": "上个月",

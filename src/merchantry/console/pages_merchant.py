@@ -33,7 +33,7 @@ from merchantry.console.render import ConsoleRoute, render
 from merchantry.console.session import check_csrf, require_principal
 from merchantry.kit.errors import InputError, MerchantryError, NotFound
 from merchantry.kit.paging import page_count
-from merchantry.ledger.statements import Statement
+from merchantry.ledger.statements import Statement, closed_through
 from merchantry.risk.access import AccessDenied
 from merchantry.risk.cases import TRANSITIONS, CaseState, get_case
 from merchantry.risk.settings import load_settings as load_risk_settings
@@ -274,6 +274,7 @@ def payouts(
     with _warehouse(request) as con:
         ctx = _shop_context(con, shop_id)
         every = merchant.payouts_by_day(con, shop_id, date.min, date.max)
+        last_closed = closed_through(con)
         dated = [r.settle_on for r in every if r.settle_on is not None]
         first = _month_start(month, min(dated) if dated else date.today())
         after = (first + timedelta(days=32)).replace(day=1)
@@ -307,6 +308,7 @@ def payouts(
         request,
         "payouts.html",
         principal=principal,
+        closed_through=last_closed,
         **ctx,
         month=first,
         prev_month=(first - timedelta(days=1)).replace(day=1),
