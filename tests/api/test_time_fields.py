@@ -98,3 +98,66 @@ def test_every_time_field_of_every_request_body_refuses_a_number(api: Api) -> No
     # simulation, payout notification, withdrawal, programme grant, route, reco filter
     assert len({c.rsplit(" ", 1)[0] for c in checked}) >= 6, checked
     assert not accepted, "\n".join(accepted)
+
+
+def _day_parameter(spec: dict[str, Any], parameter: dict[str, Any]) -> bool:
+    schema = _schema(spec, parameter.get("schema", {}))
+    options = [_schema(spec, o) for o in schema.get("anyOf", [schema])]
+    return any(o.get("format") == "date" for o in options)
+
+
+def _example(parameter: dict[str, Any]) -> Any:
+    if "example" in parameter:
+        return parameter["example"]
+    examples = parameter.get("examples") or parameter.get("schema", {}).get("examples")
+    if isinstance(examples, dict):
+        return next(iter(examples.values())).get("value")
+    return examples[0] if examples else None
+
+
+def test_every_day_in_a_query_string_refuses_numeric_text(api: Api) -> None:
+    """A query parameter is text, so `start=20260301` reached pydantic as a string it read
+    as seconds since 1970 (`start=0` was 1970-01-01). Every query parameter the document
+    calls a date is sent as numeric text, and the answer must be a 422 naming it."""
+    spec = api.client.get("/openapi.json").json()
+    values = victim_values(api)
+    every_scope = create_key(
+        api.engine,
+        role=KeyRole.OPERATOR,
+        scopes=OPERATOR_SCOPES | INTEGRATOR_SCOPES,
+        created_by="test",
+    )
+    headers = api.headers(every_scope.secret_key)
+    checked, accepted = [], []
+    for path, operations in spec["paths"].items():
+        operation = operations.get("get")
+        if operation is None:
+            continue
+        url = path
+        for name in re.findall(r"{(\w+)}", path):
+            url = url.replace(f"{{{name}}}", values[name])
+        query = {
+            p["name"]: _example(p)
+            for p in operation.get("parameters", [])
+            if p["in"] == "query" and _example(p) is not None
+        }
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] != "query" or not _day_parameter(spec, parameter):
+                continue
+            for text in ("0", "20260301", "1.5e-170"):
+                response = api.client.get(
+                    url, params={**query, parameter["name"]: text}, headers=headers
+                )
+                checked.append(f"GET {path} {parameter['name']}")
+                answer = response.json() if response.content else {}
+                said = answer.get("error") if isinstance(answer, dict) else None
+                said = said if isinstance(said, dict) else {}
+                words = " ".join([said.get("message", ""), *said.get("diagnostics", [])])
+                if response.status_code != 422 or parameter["name"] not in words:
+                    accepted.append(
+                        f"GET {path} {parameter['name']}={text}: "
+                        f"{response.status_code} {response.text[:200]}"
+                    )
+    # statement, seeding report, rankings, diagnosis, insurance eligibility and more
+    assert len(set(checked)) >= 8, checked
+    assert not accepted, "\n".join(accepted)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Final
 from fastapi import Path, Query
 
 from merchantry.api.errors import COMMON, CONFLICT, NOT_FOUND, UNAVAILABLE
+from merchantry.api.times import OptQueryDay, QueryDay
 from merchantry.kit.paging import MAX_OFFSET
 
 
@@ -42,13 +43,15 @@ OrderId = Annotated[
 CaseId = Annotated[
     str, Path(min_length=1, max_length=64, description="Risk case id.", examples=[EXAMPLE_CASE])
 ]
-Start = Annotated[date, Query(description="First day (inclusive).", examples=[date(2026, 3, 1)])]
-End = Annotated[date, Query(description="Last day (inclusive).", examples=[date(2026, 3, 31)])]
+Start = Annotated[
+    QueryDay, Query(description="First day (inclusive).", examples=[date(2026, 3, 1)])
+]
+End = Annotated[QueryDay, Query(description="Last day (inclusive).", examples=[date(2026, 3, 31)])]
 OptStart = Annotated[
-    date | None, Query(description="First day (inclusive).", examples=[date(2026, 3, 1)])
+    OptQueryDay, Query(description="First day (inclusive).", examples=[date(2026, 3, 1)])
 ]
 OptEnd = Annotated[
-    date | None, Query(description="Last day (inclusive).", examples=[date(2026, 3, 31)])
+    OptQueryDay, Query(description="Last day (inclusive).", examples=[date(2026, 3, 31)])
 ]
 Limit = Annotated[int, Query(ge=1, le=1000, description="Page size.", examples=[50])]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.", examples=[0])]

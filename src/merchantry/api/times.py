@@ -9,6 +9,7 @@ attaches the right one on the way out.
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Annotated, Any, Final, TypeVar
 
@@ -44,11 +45,15 @@ def _zoned(value: Any, zone: tzinfo) -> Any:
     return value
 
 
+_NUMBER: Final = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+
+
 def _no_number(example: str) -> Any:
     def check(value: Any) -> Any:
         # pydantic reads a number as seconds since 1970; a caller who sent one almost
-        # certainly meant something else, so it is refused with the form to use.
-        if isinstance(value, int | float):
+        # certainly meant something else (`20260301` is not 1970-08-23), so it is refused
+        # with the form to use. A query parameter is text, so numeric text is a number too.
+        if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
             raise ValueError(f"write it as ISO 8601 text such as {example}, not as a number")
         return value
 
@@ -60,3 +65,9 @@ RequestTime = Annotated[datetime, BeforeValidator(_no_number("2026-03-01T10:00:0
 
 RequestDay = Annotated[date, BeforeValidator(_no_number("2026-03-01"))]
 """A day in a request body: ISO 8601 text (a number is refused)."""
+
+QueryDay = Annotated[date, BeforeValidator(_no_number("2026-03-01"))]
+"""A day in a query string (the same rule: ``start=0`` is refused, not read as 1970-01-01)."""
+
+OptQueryDay = Annotated[date | None, BeforeValidator(_no_number("2026-03-01"))]
+"""An optional day in a query string (absent: None; numeric text refused)."""

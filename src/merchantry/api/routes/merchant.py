@@ -32,7 +32,7 @@ from merchantry.api.docs import (
 )
 from merchantry.api.idempotency import Idempotency, idempotency
 from merchantry.api.schemas import AppealIn, Page, page
-from merchantry.api.times import PLATFORM, zoned
+from merchantry.api.times import PLATFORM, OptQueryDay, zoned
 from merchantry.api.warehouse import reading
 from merchantry.ledger.payouts import PayoutRow
 from merchantry.ledger.statements import Statement
@@ -270,7 +270,7 @@ def diagnosis(
     shop_id: ShopId,
     rulebook: Rulebook = None,
     on: Annotated[
-        date | None,
+        OptQueryDay,
         Query(alias="date", description="Scored day (default: latest).", examples=["2026-03-31"]),
     ] = None,
     principal: Principal = Depends(require_scope("scores:read")),

@@ -21,7 +21,7 @@ from merchantry.api.schemas import (
     TransitionIn,
     page,
 )
-from merchantry.api.times import PLATFORM, SERVICE, zoned
+from merchantry.api.times import PLATFORM, SERVICE, OptQueryDay, zoned
 from merchantry.api.warehouse import reading, writing
 from merchantry.kit.errors import NotFound
 from merchantry.kit.paging import window
@@ -46,7 +46,7 @@ RULEBOOK_EXAMPLE: dict[str, Any] = {
 }
 
 OnDay = Annotated[
-    date | None,
+    OptQueryDay,
     Query(
         alias="date",
         description="Day to judge 'in force' (default: today).",
@@ -126,7 +126,7 @@ def rankings(
         str, Query(min_length=1, max_length=128, examples=["douyin-score-2026-07"])
     ],
     on: Annotated[
-        date | None,
+        OptQueryDay,
         Query(alias="date", description="Ranked day (default: latest).", examples=["2026-03-31"]),
     ] = None,
     industry: Annotated[
