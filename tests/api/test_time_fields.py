@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from fastapi.testclient import TestClient
+
 from merchantry.ops.keys import INTEGRATOR_SCOPES, OPERATOR_SCOPES, KeyRole, create_key
 from tests.api.conftest import Api
 from tests.api.test_cross_shop import _body, victim_values
@@ -161,3 +163,52 @@ def test_every_day_in_a_query_string_refuses_numeric_text(api: Api) -> None:
     # statement, seeding report, rankings, diagnosis, insurance eligibility and more
     assert len(set(checked)) >= 8, checked
     assert not accepted, "\n".join(accepted)
+
+
+def test_the_first_and_last_days_a_date_can_be_are_answered_not_a_server_error(api: Api) -> None:
+    """`start=0001-01-01` ("from the beginning") and `end=9999-12-31` are days like any
+    other: a day computed from them (the day before the opening balance, the day after an
+    inclusive end) overflowed Python's date and answered 500."""
+    spec = api.client.get("/openapi.json").json()
+    values = victim_values(api)
+    every_scope = create_key(
+        api.engine,
+        role=KeyRole.OPERATOR,
+        scopes=OPERATOR_SCOPES | INTEGRATOR_SCOPES,
+        created_by="test",
+    )
+    headers = api.headers(every_scope.secret_key)
+    client = TestClient(api.client.app, raise_server_exceptions=False)  # count them all
+    asked, failed = [], []
+    for path, operations in spec["paths"].items():
+        operation = operations.get("get")
+        if operation is None:
+            continue
+        url = path
+        for name in re.findall(r"{(\w+)}", path):
+            url = url.replace(f"{{{name}}}", values[name])
+        query = {
+            p["name"]: _example(p)
+            for p in operation.get("parameters", [])
+            if p["in"] == "query" and _example(p) is not None
+        }
+        days = [
+            p["name"]
+            for p in operation.get("parameters", [])
+            if p["in"] == "query" and _day_parameter(spec, p)
+        ]
+        if not days:
+            continue
+        for extreme in ("0001-01-01", "9999-12-31"):
+            for name in days:
+                sent = {**query, name: extreme}
+                if {"start", "end"} <= set(days):  # the widest period, too
+                    sent |= {"start": "0001-01-01", "end": "9999-12-31"} if name == "end" else {}
+                response = client.get(url, params=sent, headers=headers)
+                asked.append(f"GET {path} {sent}")
+                if response.status_code >= 500:
+                    failed.append(
+                        f"GET {path} {sent}: {response.status_code} {response.text[:200]}"
+                    )
+    assert len(asked) >= 16, asked
+    assert not failed, "\n".join(failed)

@@ -110,6 +110,18 @@ def test_bad_periods_and_unknown_names_get_clear_answers(client: KeyedClient) ->
     assert status == 404, body
     status, body = client.get("/v1/seeding/report", client.operator, rulebook="nope")
     assert status == 404, body
+    # one row a day: a period of 8,000 years is refused, not built (it took 5 GB and 52 s)
+    status, body = client.get(
+        "/v1/seeding/report", client.operator, start="0001-01-01", end="9999-12-31"
+    )
+    assert status == 422, body
+    assert "3,652,059 days" in str(body)
+    assert "at most 3,660 days" in str(body)
+    status, body = client.get(
+        "/v1/seeding/report", client.operator, start="2020-01-01", end="2029-12-31"
+    )
+    assert status == 200, body
+    assert len(body["days"]) == 3653
     status, body = client.get(
         "/v1/shops/S1/seeding", client.operator, start="2026-11-01", end="2026-11-30"
     )

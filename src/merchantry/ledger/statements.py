@@ -24,9 +24,12 @@ from merchantry.store.sql import run_sql
 
 BALANCES: Final = """
 SELECT account, coalesce(sum(amount_fen), 0) FROM journal_postings
-WHERE party = $shop AND list_contains($accounts, account) AND booked_on <= $as_of
+WHERE party = $shop AND list_contains($accounts, account)
+  AND (booked_on < $day OR ($through AND booked_on = $day))
 GROUP BY account
 """
+"""Balances before ``$day`` (the opening), or through it (``$through``: the closing). No day
+is computed from another, so 0001-01-01 and 9999-12-31 are days like any other."""
 
 LINES: Final = """
 SELECT p.booked_on, p.entry_id, e.kind, p.entry_kind, p.order_id, e.source_id, p.account,
@@ -105,19 +108,16 @@ class Statement:
 
 
 def _balances(
-    con: duckdb.DuckDBPyConnection, shop: str, as_of: date
+    con: duckdb.DuckDBPyConnection, shop: str, day: date, *, through: bool
 ) -> tuple[tuple[str, int], ...]:
-    rows = dict(
-        run_sql(
-            con, BALANCES, {"shop": shop, "accounts": list(ACCOUNT_NAMES), "as_of": as_of}
-        ).fetchall()
-    )
+    params = {"shop": shop, "accounts": list(ACCOUNT_NAMES), "day": day, "through": through}
+    rows = dict(run_sql(con, BALANCES, params).fetchall())
     return tuple((a, int(rows.get(a, 0))) for a in ACCOUNT_NAMES)
 
 
 def shop_statement(con: duckdb.DuckDBPyConnection, shop: str, start: date, end: date) -> Statement:
     """The statement of ``shop`` for postings booked ``start``..``end`` (inclusive)."""
-    opening = _balances(con, shop, start - timedelta(days=1))
+    opening = _balances(con, shop, start, through=False)
     running = dict(opening)
     lines = []
     params = {"shop": shop, "accounts": list(ACCOUNT_NAMES), "start": start, "end": end}
@@ -139,7 +139,13 @@ def shop_statement(con: duckdb.DuckDBPyConnection, shop: str, start: date, end: 
             )
         )
     return Statement(
-        shop, start, end, opening, tuple(lines), _balances(con, shop, end), closed_through(con)
+        shop,
+        start,
+        end,
+        opening,
+        tuple(lines),
+        _balances(con, shop, end, through=True),
+        closed_through(con),
     )
 
 

@@ -267,6 +267,17 @@ def diagnose_score(
             )
         on = row[0]
     assert on is not None
+    span = con.execute(
+        "SELECT min(score_date), max(score_date) FROM shop_scores WHERE rulebook = ?",
+        [book.name],
+    ).fetchone()
+    if span is not None and span[0] is not None and not span[0] <= on <= span[1]:
+        # a day far from the scored ones diagnoses nothing the merchant can act on (and
+        # 9999-12-31 overflowed the look-back windows into a server error)
+        raise NotFound(
+            f"no scores under {book.name} on {on}: they run from {span[0]} to {span[1]}; "
+            f"run `merchantry score` for that day first"
+        )
     named = con.execute("SELECT name FROM shops WHERE shop_id = ?", [shop_id]).fetchone()
     if named is None:
         raise NotFound(f"no shop {shop_id!r}")

@@ -260,8 +260,11 @@ DIAGNOSIS_EXAMPLE: dict[str, Any] = {
 
 
 def _end(end: date | None) -> date | None:
-    """The API's ``end`` is the last day included; the service's is the day after."""
-    return end + timedelta(days=1) if end is not None else None
+    """The API's ``end`` is the last day included; the service's is the day after (none
+    after 9999-12-31: that end is as open as no end)."""
+    if end is None or end == date.max:
+        return None
+    return end + timedelta(days=1)
 
 
 @router.get(
