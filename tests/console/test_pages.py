@@ -236,3 +236,15 @@ def test_the_payouts_page_says_how_far_the_closes_reach(api: Api) -> None:
     assert f"Closed through {through}; orders paid after it are not in the schedule yet." in html
     html = api.client.get(path, params={"lang": "zh"}).text
     assert f"结账已进行到 {through}" in html
+
+
+def test_a_day_in_a_pages_address_refuses_numeric_text(api: Api) -> None:
+    """`end=20260301` is not a day: the page says how to write one instead of showing the
+    statement up to 1970-08-23 (pydantic reads numeric text as seconds since 1970)."""
+    login(api.client, api.victim_key)
+    answer = api.client.get(
+        f"/console/shops/{api.victim}/statement", params={"lang": "en", "end": "20260301"}
+    )
+    assert answer.status_code == 422
+    assert "2026-03-01, not as a number" in answer.text
+    assert answer.headers["content-type"].startswith("text/html")  # a page, not JSON

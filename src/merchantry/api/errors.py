@@ -126,6 +126,13 @@ def _merchantry_error(_request: Request, err: Exception) -> JSONResponse:
 
 def _validation_error(_request: Request, err: Exception) -> JSONResponse:
     assert isinstance(err, RequestValidationError)
+    problems = validation_problems(err)
+    message = problems[0] if len(problems) == 1 else f"{len(problems)} problems with the request"
+    return JSONResponse(body("invalid_input", message, problems), status_code=422)
+
+
+def validation_problems(err: RequestValidationError) -> list[str]:
+    """Each problem FastAPI found with a request, as ``where: what`` in plain words."""
     problems = []
     for e in err.errors():
         if e.get("type") == "json_invalid":  # pydantic says "body.0: JSON decode error"
@@ -136,8 +143,7 @@ def _validation_error(_request: Request, err: Exception) -> JSONResponse:
             continue
         where = ".".join(str(p) for p in e.get("loc", ()))
         problems.append(f"{where}: {e.get('msg', 'invalid')}")
-    message = problems[0] if len(problems) == 1 else f"{len(problems)} problems with the request"
-    return JSONResponse(body("invalid_input", message, problems), status_code=422)
+    return problems
 
 
 def _not_json(error: Mapping[str, Any]) -> str:

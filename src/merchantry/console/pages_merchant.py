@@ -26,6 +26,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from merchantry.api import events
 from merchantry.api.auth import Principal, require_shop, scope_of
+from merchantry.api.times import OptQueryDay
 from merchantry.api.warehouse import reading
 from merchantry.console.i18n import Translator, pick_lang
 from merchantry.console.paging import page_of, page_window, shown_page
@@ -81,8 +82,8 @@ def statement(
     shop_id: str,
     principal: Session,
     rulebook: str | None = None,
-    start: date | None = None,
-    end: date | None = None,
+    start: OptQueryDay = None,
+    end: OptQueryDay = None,
     page: Annotated[int, Query(ge=1)] = 1,
     ledger_page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
@@ -205,8 +206,8 @@ def statement_csv(
     shop_id: str,
     principal: Session,
     rulebook: str | None = None,
-    start: date | None = None,
-    end: date | None = None,
+    start: OptQueryDay = None,
+    end: OptQueryDay = None,
 ) -> Response:
     fees, rows = _export_rows(request, principal, shop_id, rulebook, start, end)
     out = io.StringIO()
@@ -224,8 +225,8 @@ def statement_xlsx(
     shop_id: str,
     principal: Session,
     rulebook: str | None = None,
-    start: date | None = None,
-    end: date | None = None,
+    start: OptQueryDay = None,
+    end: OptQueryDay = None,
 ) -> Response:
     fees, rows = _export_rows(request, principal, shop_id, rulebook, start, end)
     openpyxl = import_module("openpyxl")
@@ -430,8 +431,8 @@ def returns(
     request: Request,
     shop_id: str,
     principal: Session,
-    start: date | None = None,
-    end: date | None = None,
+    start: OptQueryDay = None,
+    end: OptQueryDay = None,
 ) -> Response:
     """Why the shop's goods come back: per-SKU rates against the category with intervals,
     causes with the buyers' words, fixes with what each saves, week by week."""

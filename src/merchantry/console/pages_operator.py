@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from merchantry.api import events
 from merchantry.api.auth import Principal, scope_of
 from merchantry.api.jobs import get_job
+from merchantry.api.times import OptQueryDay
 from merchantry.api.warehouse import reading, writing
 from merchantry.console.pages_merchant import need_scope
 from merchantry.console.render import ConsoleRoute, render
@@ -57,7 +58,7 @@ def home(request: Request, principal: Operator) -> Response:
 
 
 @router.get("/rulebooks")
-def rulebooks(request: Request, principal: Operator, on: date | None = None) -> Response:
+def rulebooks(request: Request, principal: Operator, on: OptQueryDay = None) -> Response:
     need_scope(principal, "rulebooks:read")
     day = on or date.today()
     books = operator.rulebooks(day, _dirs(request))

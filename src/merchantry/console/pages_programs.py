@@ -13,7 +13,6 @@ seeding incentive's daily figures. Both read the same use cases as the API
 from __future__ import annotations
 
 import time
-from datetime import date
 from typing import Any, Final
 
 import duckdb
@@ -21,6 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from merchantry.api.auth import require_shop
+from merchantry.api.times import OptQueryDay
 from merchantry.api.warehouse import reading
 from merchantry.console.i18n import Translator, pick_lang
 from merchantry.console.pages_merchant import Session, need_scope
@@ -51,8 +51,8 @@ def shop_programmes(
     request: Request,
     shop_id: str,
     principal: Session,
-    start: date | None = None,
-    end: date | None = None,
+    start: OptQueryDay = None,
+    end: OptQueryDay = None,
 ) -> Response:
     """The shop's programmes (tasks, rewards, budget left) and its seeding creators."""
     need_scope(principal, SCOPE)  # as GET /v1/shops/{shop_id}/programs
@@ -98,8 +98,8 @@ def _overview(request: Request, con: duckdb.DuckDBPyConnection) -> Any:
 def operator_programmes(
     request: Request,
     principal: Operator,
-    start: date | None = None,
-    end: date | None = None,
+    start: OptQueryDay = None,
+    end: OptQueryDay = None,
 ) -> Response:
     """Per programme: uptake, spend against budget, effect with its interval; and seeding."""
     need_scope(principal, SCOPE)

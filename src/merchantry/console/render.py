@@ -13,12 +13,13 @@ from datetime import date
 from typing import Any, Final
 
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from merchantry.api.errors import status_of
+from merchantry.api.errors import status_of, validation_problems
 from merchantry.console.i18n import LANG_COOKIE, Translator, pick_lang
 from merchantry.console.session import (
     CSRF_COOKIE,
@@ -173,5 +174,11 @@ class ConsoleRoute(APIRoute):
                 return await handler(request)
             except MerchantryError as err:
                 return error_page(request, err)
+            except RequestValidationError as err:  # a page's address a person mistyped
+                problems = validation_problems(err)
+                message = "; ".join(p.removeprefix("query.") for p in problems)
+                return render(
+                    request, "error.html", status=422, code="invalid_input", message=message
+                )
 
         return route
