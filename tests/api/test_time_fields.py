@@ -59,13 +59,7 @@ def _replaced(value: Any, path: list[Any], new: Any) -> Any:
 def test_every_time_field_of_every_request_body_refuses_a_number(api: Api) -> None:
     spec = api.client.get("/openapi.json").json()
     values = victim_values(api)
-    every_scope = create_key(
-        api.engine,
-        role=KeyRole.OPERATOR,
-        scopes=OPERATOR_SCOPES | INTEGRATOR_SCOPES,
-        created_by="test",
-    )
-    headers = api.headers(every_scope.secret_key)
+    headers = _every_scope(api)
     checked = []
     accepted = []
     for path, operations in spec["paths"].items():
@@ -117,48 +111,55 @@ def _example(parameter: dict[str, Any]) -> Any:
     return examples[0] if examples else None
 
 
-def test_every_day_in_a_query_string_refuses_numeric_text(api: Api) -> None:
-    """A query parameter is text, so `start=20260301` reached pydantic as a string it read
-    as seconds since 1970 (`start=0` was 1970-01-01). Every query parameter the document
-    calls a date is sent as numeric text, and the answer must be a 422 naming it."""
-    spec = api.client.get("/openapi.json").json()
-    values = victim_values(api)
-    every_scope = create_key(
+def _every_scope(api: Api) -> dict[str, str]:
+    key = create_key(
         api.engine,
         role=KeyRole.OPERATOR,
         scopes=OPERATOR_SCOPES | INTEGRATOR_SCOPES,
         created_by="test",
     )
-    headers = api.headers(every_scope.secret_key)
-    checked, accepted = [], []
+    return api.headers(key.secret_key)
+
+
+def _gets_with_days(api: Api) -> list[tuple[str, str, dict[str, Any], list[str]]]:
+    """Every GET of the OpenAPI document with a date query parameter: its path, a URL for
+    the victim's shop, its other query parameters at their examples, the date parameters."""
+    spec = api.client.get("/openapi.json").json()
+    values = victim_values(api)
+    found = []
     for path, operations in spec["paths"].items():
-        operation = operations.get("get")
-        if operation is None:
+        parameters = [
+            p for p in operations.get("get", {}).get("parameters", []) if p["in"] == "query"
+        ]
+        days = [p["name"] for p in parameters if _day_parameter(spec, p)]
+        if not days:
             continue
         url = path
         for name in re.findall(r"{(\w+)}", path):
             url = url.replace(f"{{{name}}}", values[name])
-        query = {
-            p["name"]: _example(p)
-            for p in operation.get("parameters", [])
-            if p["in"] == "query" and _example(p) is not None
-        }
-        for parameter in operation.get("parameters", []):
-            if parameter["in"] != "query" or not _day_parameter(spec, parameter):
-                continue
+        query = {p["name"]: _example(p) for p in parameters if _example(p) is not None}
+        found.append((path, url, query, days))
+    return found
+
+
+def test_every_day_in_a_query_string_refuses_numeric_text(api: Api) -> None:
+    """A query parameter is text, so `start=20260301` reached pydantic as a string it read
+    as seconds since 1970 (`start=0` was 1970-01-01). Every query parameter the document
+    calls a date is sent as numeric text, and the answer must be a 422 naming it."""
+    headers = _every_scope(api)
+    checked, accepted = [], []
+    for path, url, query, days in _gets_with_days(api):
+        for name in days:
             for text in ("0", "20260301", "1.5e-170"):
-                response = api.client.get(
-                    url, params={**query, parameter["name"]: text}, headers=headers
-                )
-                checked.append(f"GET {path} {parameter['name']}")
+                response = api.client.get(url, params={**query, name: text}, headers=headers)
+                checked.append(f"GET {path} {name}")
                 answer = response.json() if response.content else {}
                 said = answer.get("error") if isinstance(answer, dict) else None
                 said = said if isinstance(said, dict) else {}
                 words = " ".join([said.get("message", ""), *said.get("diagnostics", [])])
-                if response.status_code != 422 or parameter["name"] not in words:
+                if response.status_code != 422 or name not in words:
                     accepted.append(
-                        f"GET {path} {parameter['name']}={text}: "
-                        f"{response.status_code} {response.text[:200]}"
+                        f"GET {path} {name}={text}: {response.status_code} {response.text[:200]}"
                     )
     # statement, seeding report, rankings, diagnosis, insurance eligibility and more
     assert len(set(checked)) >= 8, checked
@@ -169,46 +170,17 @@ def test_the_first_and_last_days_a_date_can_be_are_answered_not_a_server_error(a
     """`start=0001-01-01` ("from the beginning") and `end=9999-12-31` are days like any
     other: a day computed from them (the day before the opening balance, the day after an
     inclusive end) overflowed Python's date and answered 500."""
-    spec = api.client.get("/openapi.json").json()
-    values = victim_values(api)
-    every_scope = create_key(
-        api.engine,
-        role=KeyRole.OPERATOR,
-        scopes=OPERATOR_SCOPES | INTEGRATOR_SCOPES,
-        created_by="test",
-    )
-    headers = api.headers(every_scope.secret_key)
+    headers = _every_scope(api)
     client = TestClient(api.client.app, raise_server_exceptions=False)  # count them all
     asked, failed = [], []
-    for path, operations in spec["paths"].items():
-        operation = operations.get("get")
-        if operation is None:
-            continue
-        url = path
-        for name in re.findall(r"{(\w+)}", path):
-            url = url.replace(f"{{{name}}}", values[name])
-        query = {
-            p["name"]: _example(p)
-            for p in operation.get("parameters", [])
-            if p["in"] == "query" and _example(p) is not None
-        }
-        days = [
-            p["name"]
-            for p in operation.get("parameters", [])
-            if p["in"] == "query" and _day_parameter(spec, p)
-        ]
-        if not days:
-            continue
-        for extreme in ("0001-01-01", "9999-12-31"):
-            for name in days:
-                sent = {**query, name: extreme}
-                if {"start", "end"} <= set(days):  # the widest period, too
-                    sent |= {"start": "0001-01-01", "end": "9999-12-31"} if name == "end" else {}
-                response = client.get(url, params=sent, headers=headers)
-                asked.append(f"GET {path} {sent}")
-                if response.status_code >= 500:
-                    failed.append(
-                        f"GET {path} {sent}: {response.status_code} {response.text[:200]}"
-                    )
+    for path, url, query, days in _gets_with_days(api):
+        sends = [{**query, name: day} for name in days for day in ("0001-01-01", "9999-12-31")]
+        if {"start", "end"} <= set(days):  # the widest period, too
+            sends.append({**query, "start": "0001-01-01", "end": "9999-12-31"})
+        for sent in sends:
+            response = client.get(url, params=sent, headers=headers)
+            asked.append(f"GET {path} {sent}")
+            if response.status_code >= 500:
+                failed.append(f"GET {path} {sent}: {response.status_code} {response.text[:200]}")
     assert len(asked) >= 16, asked
     assert not failed, "\n".join(failed)

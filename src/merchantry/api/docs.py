@@ -8,7 +8,7 @@ from typing import Annotated, Any, Final
 from fastapi import Path, Query
 
 from merchantry.api.errors import COMMON, CONFLICT, NOT_FOUND, UNAVAILABLE
-from merchantry.api.times import OptQueryDay, QueryDay
+from merchantry.api.times import OptQueryDay, RequestDay
 from merchantry.kit.paging import MAX_OFFSET
 
 
@@ -44,9 +44,11 @@ CaseId = Annotated[
     str, Path(min_length=1, max_length=64, description="Risk case id.", examples=[EXAMPLE_CASE])
 ]
 Start = Annotated[
-    QueryDay, Query(description="First day (inclusive).", examples=[date(2026, 3, 1)])
+    RequestDay, Query(description="First day (inclusive).", examples=[date(2026, 3, 1)])
 ]
-End = Annotated[QueryDay, Query(description="Last day (inclusive).", examples=[date(2026, 3, 31)])]
+End = Annotated[
+    RequestDay, Query(description="Last day (inclusive).", examples=[date(2026, 3, 31)])
+]
 OptStart = Annotated[
     OptQueryDay, Query(description="First day (inclusive).", examples=[date(2026, 3, 1)])
 ]

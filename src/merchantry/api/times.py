@@ -64,10 +64,10 @@ RequestTime = Annotated[datetime, BeforeValidator(_no_number("2026-03-01T10:00:0
 """A moment in a request body: ISO 8601 text (a number is refused, not read as epoch seconds)."""
 
 RequestDay = Annotated[date, BeforeValidator(_no_number("2026-03-01"))]
-"""A day in a request body: ISO 8601 text (a number is refused)."""
+"""A day in a request body or a query string: ISO 8601 text (a number, or numeric text such as
+``start=0``, is refused, not read as 1970-01-01)."""
 
-QueryDay = Annotated[date, BeforeValidator(_no_number("2026-03-01"))]
-"""A day in a query string (the same rule: ``start=0`` is refused, not read as 1970-01-01)."""
 
 OptQueryDay = Annotated[date | None, BeforeValidator(_no_number("2026-03-01"))]
-"""An optional day in a query string (absent: None; numeric text refused)."""
+"""An optional day in a query string (absent: None; numeric text refused). One validator over
+the union: ``RequestDay | None`` would also answer "Input should be None"."""

@@ -34,7 +34,7 @@ from merchantry.console.render import ConsoleRoute, render
 from merchantry.console.session import check_csrf, require_principal
 from merchantry.kit.errors import InputError, MerchantryError, NotFound
 from merchantry.kit.paging import page_count
-from merchantry.ledger.statements import Statement, closed_through
+from merchantry.ledger.statements import closed_through
 from merchantry.risk.access import AccessDenied
 from merchantry.risk.cases import TRANSITIONS, CaseState, get_case
 from merchantry.risk.settings import load_settings as load_risk_settings
@@ -113,7 +113,6 @@ def statement(
         pages=page_count(len(fees.lines), LINES_PER_PAGE),
         ledger=ledger,
         ledger_end=ledger_end,
-        ledger_unclosed_from=_unclosed_from(ledger),
         ledger_shown=page_of(
             ledger.lines, ledger_page, LINES_PER_PAGE, "ledger postings", "ledger_page"
         ),
@@ -121,14 +120,6 @@ def statement(
         ledger_pages=page_count(len(ledger.lines), LINES_PER_PAGE),
         nav="statement",
     )
-
-
-def _unclosed_from(ledger: Statement) -> date | None:
-    """The first day of the ledger's period no close has posted yet (None: all closed, or
-    nothing closed at all, which the page says apart)."""
-    if ledger.closed_through is None or ledger.closed_through >= ledger.end:
-        return None
-    return max(ledger.start, ledger.closed_through + timedelta(days=1))
 
 
 def _last_booking(con: Any, shop_id: str) -> date | None:

@@ -76,6 +76,13 @@ class Statement:
     """The last day any close has posted (None: nothing closed yet). Days after it read as
     if nothing happened on them: their events are not in the journal yet."""
 
+    def unclosed_from(self) -> date | None:
+        """The period's first day no close has posted (None: every day is closed, or nothing
+        was ever closed, which :meth:`unposted_days` says apart)."""
+        if self.closed_through is None or self.closed_through >= self.end:
+            return None
+        return max(self.start, self.closed_through + timedelta(days=1))
+
     def unposted_days(self) -> str | None:
         """Why some of the period may read as empty, in words (None when it is all closed)."""
         if self.closed_through is None:
@@ -83,8 +90,8 @@ class Statement:
                 "nothing has been closed in this warehouse yet, so the journal is empty and "
                 "every balance reads 0; run `merchantry close --from … --to …` first"
             )
-        if self.closed_through < self.end:
-            first = max(self.start, self.closed_through + timedelta(days=1))
+        first = self.unclosed_from()
+        if first is not None:
             return (
                 f"closes have posted through {self.closed_through}: {first}..{self.end} is "
                 "not closed yet, so its sales, refunds and settlements are not in these figures"

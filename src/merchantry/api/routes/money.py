@@ -17,7 +17,7 @@ from merchantry.api import events
 from merchantry.api.auth import Principal, require_scope, require_shop
 from merchantry.api.docs import EXAMPLE_ORDER, EXAMPLE_SHOP, OrderId, ShopId, ok, written
 from merchantry.api.idempotency import Idempotency, idempotency
-from merchantry.api.times import PLATFORM, QueryDay, RequestDay
+from merchantry.api.times import PLATFORM, RequestDay
 from merchantry.api.warehouse import reading, writing
 from merchantry.fees.insurance import ClaimQuote, Eligibility
 from merchantry.ledger.withdrawals import DepositStanding
@@ -240,7 +240,7 @@ def insurance_eligibility(
         ),
     ],
     joining_on: Annotated[
-        QueryDay, Query(description="Day the cover would start.", examples=[date(2026, 3, 16)])
+        RequestDay, Query(description="Day the cover would start.", examples=[date(2026, 3, 16)])
     ],
     rulebook: MoneyRulebook = money.DEFAULT_MONEY_RULEBOOK,
     principal: Principal = Depends(require_scope("insurance:read")),
