@@ -28,6 +28,7 @@ from merchantry.api.idempotency import Idempotency, idempotency
 from merchantry.api.settings import ServiceSettings
 from merchantry.api.times import PLATFORM, RequestTime
 from merchantry.api.warehouse import reading
+from merchantry.kit.errors import InputError
 from merchantry.ops.keys import RevokedKey
 from merchantry.risk.access import AccessDenied
 from merchantry.risk.decisions import Decision, RiskRequest
@@ -441,7 +442,13 @@ def platform_time(value: datetime) -> datetime:
     An aware time is converted; a naive one is taken to be platform time already."""
     if value.tzinfo is None:
         return value
-    return value.astimezone(PLATFORM).replace(tzinfo=None)
+    try:
+        return value.astimezone(PLATFORM).replace(tzinfo=None)
+    except OverflowError:  # 0001-01-01T00:00+00:01 is before the first day in UTC+8
+        raise InputError(
+            f"{value.isoformat()} has no platform local time (UTC+8): it falls outside "
+            "0001-01-01..9999-12-31 there"
+        ) from None
 
 
 async def online(request: Request) -> OnlineService:
