@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,28 @@ def test_the_operator_sees_uptake_spend_and_seeding(api: Api, lang: str) -> None
     assert 'data-chart="seeding-gmv-chart"' in html
     words = ZH if lang == "zh" else EN
     assert words["op_programs.pairs"] in html.split('data-testid="effects"', 1)[1]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_seeding_period_outside_the_attributed_days_says_so(api: Api, lang: str) -> None:
+    with open_snapshot(api.warehouse) as con:
+        first, last = con.execute(
+            "SELECT min(paid_on), max(paid_on) FROM seeding_attributions"
+        ).fetchone() or (None, None)
+    assert first is not None
+    assert last is not None
+    words = ZH if lang == "zh" else EN
+    login(api.client, api.operator_key)
+    html = _html(api, f"/console/op/programs?lang={lang}")
+    assert 'data-testid="seeding-coverage"' not in html  # the default period is the span
+    html = _html(api, f"/console/op/programs?lang={lang}&start=2020-01-01&end=2020-01-31")
+    note = html.split('data-testid="seeding-coverage">', 1)[1].split("</p>", 1)[0]
+    expected = words["op_seeding.outside"].format(
+        start="2020-01-01", end="2020-01-31", first=first, last=last
+    )
+    assert note == expected
+    assert f'data-testid="seeding-gmv">{format_fen(0)}<' in html
+    after = last + timedelta(days=10)
+    html = _html(api, f"/console/op/programs?lang={lang}&start={first}&end={after}")
+    note = html.split('data-testid="seeding-coverage">', 1)[1].split("</p>", 1)[0]
+    assert note == words["op_seeding.partly"].format(first=first, last=last)

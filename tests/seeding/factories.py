@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any, Final
 
 import duckdb
@@ -16,7 +17,8 @@ import sqlglot.expressions as exp
 from merchantry.seeding import SeedingRules, attribute, load_rules
 from merchantry.seeding.attribution import AttributionSummary
 from merchantry.store.sql import records
-from merchantry.store.warehouse import ensure_schema
+from merchantry.store.warehouse import connect, ensure_schema
+from tests.programs import factories as programme_factories
 
 T0: Final = datetime(2026, 10, 10, 12, 0, 0)
 """Payment time of the default order."""
@@ -160,3 +162,35 @@ class Market:
 def ago(**delta: float) -> datetime:
     """``T0`` minus a time span: ``ago(days=7)``."""
     return T0 - timedelta(**delta)
+
+
+def two_shop_market(db: Path) -> None:
+    """S1: O1 (¥100, CR1's video), O2 (¥40, CR1's other video, refunded before the payout),
+    O3 (¥200, watched two videos of CR1 and CR2: last touch CR2). S2: O4 (¥100, CR3)."""
+    programme_factories.open_warehouse(db).close()
+    con = connect(db)
+    try:
+        programme_factories.shop(con, "S1", products=0)
+        programme_factories.shop(con, "S2", products=0)
+        m = Market(con)
+        m.video("V1", "CR1", "S1-a")
+        m.video("V2", "CR1", "S1-b")
+        m.video("V3", "CR2", "S1-a")
+        m.video("V4", "CR3", "S2-a")
+        m.view("V1", ago(hours=3), buyer="B1")
+        m.search(ago(hours=1), "S1-a", buyer="B1")
+        m.order("O1", T0, gmv_fen=10_000, buyer="B1")
+        m.view("V2", ago(hours=3), buyer="B2")
+        m.search(ago(hours=1), "S1-b", buyer="B2")
+        m.order("O2", T0, gmv_fen=4_000, sku="S1-b", buyer="B2")
+        m.refund("O2", T0 + timedelta(days=2), amount_fen=4_000)
+        m.view("V1", ago(hours=5), buyer="B3")
+        m.view("V3", ago(hours=4), buyer="B3")
+        m.search(ago(hours=1), "S1-a", buyer="B3")
+        m.order("O3", T0, gmv_fen=20_000, buyer="B3")
+        m.view("V4", ago(hours=3), buyer="B4")
+        m.search(ago(hours=1), "S2-a", buyer="B4")
+        m.order("O4", T0, gmv_fen=10_000, sku="S2-a", buyer="B4")
+        m.run()
+    finally:
+        con.close()

@@ -9,48 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from merchantry.store.warehouse import connect
 from tests.api.keyed import KeyedClient, keyed_client
-from tests.programs.factories import open_warehouse, shop
-from tests.seeding.factories import DAY, T0, Market, ago
-
-
-def _market(db: Path) -> None:
-    """S1: O1 (¥100, CR1's video), O2 (¥40, CR1's other video, refunded before the payout),
-    O3 (¥200, watched two videos of CR1 and CR2: last touch CR2). S2: O4 (¥100, CR3)."""
-    open_warehouse(db).close()
-    con = connect(db)
-    try:
-        shop(con, "S1", products=0)
-        shop(con, "S2", products=0)
-        m = Market(con)
-        m.video("V1", "CR1", "S1-a")
-        m.video("V2", "CR1", "S1-b")
-        m.video("V3", "CR2", "S1-a")
-        m.video("V4", "CR3", "S2-a")
-        m.view("V1", ago(hours=3), buyer="B1")
-        m.search(ago(hours=1), "S1-a", buyer="B1")
-        m.order("O1", T0, gmv_fen=10_000, buyer="B1")
-        m.view("V2", ago(hours=3), buyer="B2")
-        m.search(ago(hours=1), "S1-b", buyer="B2")
-        m.order("O2", T0, gmv_fen=4_000, sku="S1-b", buyer="B2")
-        m.refund("O2", T0 + timedelta(days=2), amount_fen=4_000)
-        m.view("V1", ago(hours=5), buyer="B3")
-        m.view("V3", ago(hours=4), buyer="B3")
-        m.search(ago(hours=1), "S1-a", buyer="B3")
-        m.order("O3", T0, gmv_fen=20_000, buyer="B3")
-        m.view("V4", ago(hours=3), buyer="B4")
-        m.search(ago(hours=1), "S2-a", buyer="B4")
-        m.order("O4", T0, gmv_fen=10_000, sku="S2-a", buyer="B4")
-        m.run()
-    finally:
-        con.close()
+from tests.seeding.factories import DAY, two_shop_market
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[KeyedClient]:
     db = tmp_path / "w.duckdb"
-    _market(db)
+    two_shop_market(db)
     url = f"sqlite:///{tmp_path / 'ops.sqlite'}"
     yield from keyed_client(db, url, "S1")
 
@@ -200,3 +166,24 @@ def test_a_revoked_creator_key_is_refused(client: KeyedClient) -> None:
     )
     assert r.status_code == 200, r.text
     assert client.get("/v1/creators/CR1/seeding", issued["secret_key"])[0] == 401
+
+
+def test_a_period_outside_the_attributed_days_says_so(client: KeyedClient) -> None:
+    status, body = client.get("/v1/seeding/report", client.operator)
+    assert status == 200, body
+    assert (body["attributed_from"], body["attributed_through"]) == (DAY.isoformat(),) * 2
+    # Two years before anything was attributed: zeros, with the span that says why.
+    status, body = client.get(
+        "/v1/seeding/report", client.operator, start="2024-01-01", end="2024-01-03"
+    )
+    assert status == 200, body
+    assert [d["attributed_gmv_fen"] for d in body["days"]] == [0, 0, 0]
+    assert (body["attributed_from"], body["attributed_through"]) == (DAY.isoformat(),) * 2
+    # The span is the warehouse's, not the period's: a period around it gives the same.
+    start, end = DAY - timedelta(days=1), DAY + timedelta(days=1)
+    status, body = client.get(
+        "/v1/seeding/report", client.operator, start=start.isoformat(), end=end.isoformat()
+    )
+    assert status == 200, body
+    assert [d["attributed_gmv_fen"] for d in body["days"]] == [0, 40_000, 0]
+    assert body["attributed_from"] == DAY.isoformat()

@@ -132,6 +132,9 @@ def report_command(
     rules = load_rules(rulebook)
     with open_warehouse(db, read_only=True) as con:
         report = seeding_report(con, rules, start.date(), end.date())
+    note = report.coverage_note()
+    if note:
+        Console(stderr=True).print(f"[yellow]note: {note}[/]", highlight=False)
     print_report(console, report)
     if out is not None:
         console.print(f"Report: {write_report(report, out)}", highlight=False)

@@ -100,6 +100,12 @@ WHERE rulebook = $rulebook AND paid_on BETWEEN $start AND $end
 """
 
 
+SPAN: Final = """
+SELECT min(paid_on), max(paid_on) FROM seeding_attributions WHERE rulebook = $rulebook
+"""
+"""The first and last payment day with an attributed order under a rulebook."""
+
+
 @dataclass(frozen=True, slots=True)
 class SeedingDay:
     """One day of the report."""
@@ -128,6 +134,34 @@ class SeedingReport:
     videos_paid: int
     published: tuple[tuple[str, int, str], ...]
     """The platform's own figures from the rulebook: (name, value, source)."""
+    attributed_from: date | None = None
+    """The first payment day with an attributed order under the rulebook, in the whole
+    warehouse (None: nothing attributed under it yet)."""
+    attributed_through: date | None = None
+    """The last such day."""
+
+    def coverage_note(self) -> str | None:
+        """Why some or all of the period reads as zeros, in words (None: every day of the
+        period lies within the attributed payment days)."""
+        first, last = self.attributed_from, self.attributed_through
+        if first is None or last is None:
+            return (
+                f"no order has been attributed under {self.rulebook} in this warehouse yet, so "
+                "every attributed figure reads 0; run `merchantry seeding run --from … --to …` "
+                "first"
+            )
+        if self.end < first or self.start > last:
+            return (
+                f"no order paid in {self.start}..{self.end} was attributed under "
+                f"{self.rulebook}: its attributed orders were paid {first}..{last}, so every "
+                "attributed figure of this period reads 0"
+            )
+        if self.start < first or self.end > last:
+            return (
+                f"orders attributed under {self.rulebook} were paid {first}..{last}: the days "
+                f"of {self.start}..{self.end} outside that have no attributed orders"
+            )
+        return None
 
     @property
     def creators_taking_part(self) -> int:
@@ -160,6 +194,7 @@ def seeding_report(
     params = {"rulebook": rules.name, "start": start, "end": end}
     days = tuple(SeedingDay(**r) for r in records(con, DAILY, params))
     totals = run_sql(con, TOTALS, params).fetchone()
+    span = run_sql(con, SPAN, {"rulebook": rules.name}).fetchone()
     published = tuple(
         (name.removeprefix("published."), int(s.value), s.source)
         for name, s in rules.settings
@@ -174,6 +209,8 @@ def seeding_report(
         creators_paid=int(totals[0]) if totals else 0,
         videos_paid=int(totals[1]) if totals else 0,
         published=published,
+        attributed_from=span[0] if span else None,
+        attributed_through=span[1] if span else None,
     )
 
 

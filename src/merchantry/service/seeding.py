@@ -18,7 +18,7 @@ import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.kit.errors import InputError, NotFound
-from merchantry.seeding.report import SeedingReport, attributed_totals, seeding_report
+from merchantry.seeding.report import SPAN, SeedingReport, attributed_totals, seeding_report
 from merchantry.seeding.rules import DEFAULT_RULEBOOK, load_rules
 from merchantry.store.sql import col, records, run_sql
 from merchantry.store.warehouse import table_exists
@@ -36,10 +36,6 @@ FROM seeding_attributions
 WHERE rulebook = $rulebook AND shop_id = $shop AND paid_on BETWEEN $start AND $end
 ORDER BY paid_at DESC, order_id, video_id
 LIMIT $limit
-"""
-
-SPAN: Final = """
-SELECT min(paid_on), max(paid_on) FROM seeding_attributions WHERE rulebook = $rulebook
 """
 
 

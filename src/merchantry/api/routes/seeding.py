@@ -190,6 +190,14 @@ class SeedingReportOut(BaseModel):
     clawback_fen: int
     days: list[SeedingDayOut]
     published: list[PublishedOut] = Field(description="The platform's own published figures.")
+    attributed_from: date | None = Field(
+        description="First payment day with an order attributed under the rulebook, over the "
+        "whole warehouse (null: nothing attributed under it yet). Days of the period outside "
+        "attributed_from..attributed_through have no attributed orders."
+    )
+    attributed_through: date | None = Field(
+        description="Last payment day with an order attributed under the rulebook."
+    )
 
 
 REPORT_EXAMPLE: dict[str, Any] = {
@@ -217,6 +225,8 @@ REPORT_EXAMPLE: dict[str, Any] = {
     "published": [
         {"name": "creators_joined", "value": 3_670_000, "source": "platform-rules.md §3.8"}
     ],
+    "attributed_from": "2026-09-03",
+    "attributed_through": "2026-10-31",
 }
 
 
@@ -254,4 +264,6 @@ def seeding_report(
         clawback_fen=r.clawback_fen,
         days=[SeedingDayOut(**_fields(d)) for d in r.days],
         published=[PublishedOut(name=n, value=v, source=s) for n, v, s in r.published],
+        attributed_from=r.attributed_from,
+        attributed_through=r.attributed_through,
     )
