@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -13,14 +14,19 @@ from merchantry.store.warehouse import connect
 from tests.api.conftest import FEES_RULEBOOK, RANKING_RULEBOOK, SCORE_RULEBOOK, Api
 
 
-def test_statement_matches_the_journal(api: Api) -> None:
+def _statement(api: Api, **params: object) -> dict[str, Any]:
     response = api.client.get(
         f"/v1/shops/{api.victim}/statement",
-        params={"start": "2026-10-01", "end": "2026-10-14"},
+        params={"start": "2026-10-01", "end": "2026-10-14", **params},
         headers=api.headers(api.victim_key),
     )
     assert response.status_code == 200, response.text
-    body = response.json()
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_statement_matches_the_journal(api: Api) -> None:
+    body = _statement(api)
     con = connect(api.warehouse, read_only=True)
     try:
         row = con.execute(
@@ -32,14 +38,41 @@ def test_statement_matches_the_journal(api: Api) -> None:
     finally:
         con.close()
     assert row is not None
-    assert len(body["lines"]) == row[0] > 0
-    assert sum(x["amount_fen"] for x in body["lines"]) == row[1]
+    assert body["lines_total"] == row[0] > 0
+    assert len(body["lines"]) == min(row[0], 1000)  # the default window
+    assert sum(fen for _, fen in body["movements"]) == row[1]
     assert {x["rule_id"] for x in body["lines"]} - {""}
     with connect(api.warehouse, read_only=True) as con:
         marks = con.execute(
             "SELECT max(period_end) FROM stage_runs WHERE stage LIKE 'close:%'"
         ).fetchall()
     assert body["closed_through"] == marks[0][0].isoformat()  # the last day a close reached
+
+
+def test_the_statement_read_in_windows_runs_its_balances_across_them(api: Api) -> None:
+    total = _statement(api, limit=1)["lines_total"]
+    size = max(2, total // 5)  # five windows or so, the last one short
+    windows = [_statement(api, limit=size, offset=at) for at in range(0, total, size)]
+    lines = [x for w in windows for x in w["lines"]]
+    assert len(lines) == total
+    assert [w["lines_offset"] for w in windows] == list(range(0, total, size))
+    assert len({(x["entry_id"], x["account"], x["rule_id"], x["amount_fen"]) for x in lines}) > 1
+    first = windows[0]
+    running = dict(map(tuple, first["opening"]))
+    for x in lines:  # each balance is the one before it plus its amount, window or not
+        running[x["account"]] += x["amount_fen"]
+        assert x["balance_fen"] == running[x["account"]], x
+    assert running == dict(map(tuple, first["closing"]))
+    assert {a: running[a] - o for a, o in first["opening"]} == dict(map(tuple, first["movements"]))
+    past = _statement(api, limit=10, offset=total)  # past the end: empty, with the true total
+    assert (past["lines"], past["lines_total"]) == ([], total)
+    refused = api.client.get(
+        f"/v1/shops/{api.victim}/statement",
+        params={"start": "2026-10-01", "end": "2026-10-14", "limit": 0},
+        headers=api.headers(api.victim_key),
+    )
+    assert refused.status_code == 422, refused.text
+    assert "limit" in refused.text
 
 
 def test_payouts_by_day_and_by_order_agree(api: Api) -> None:

@@ -99,7 +99,10 @@ def statement(
         start, end = start or first, end or last
         fees = reads.fee_statement(con, shop_id, book, start, end)
         ledger_end = max(end, _last_booking(con, shop_id) or end)
-        ledger = merchant.statement(con, shop_id, start, ledger_end)
+        ledger_window = page_window(ledger_page, LINES_PER_PAGE)
+        ledger = merchant.statement(
+            con, shop_id, start, ledger_end, limit=ledger_window.limit, offset=ledger_window.offset
+        )
     return render(
         request,
         "statement.html",
@@ -113,11 +116,11 @@ def statement(
         pages=page_count(len(fees.lines), LINES_PER_PAGE),
         ledger=ledger,
         ledger_end=ledger_end,
-        ledger_shown=page_of(
-            ledger.lines, ledger_page, LINES_PER_PAGE, "ledger postings", "ledger_page"
+        ledger_shown=ledger.lines,
+        ledger_page=shown_page(
+            ledger_page, LINES_PER_PAGE, ledger.lines_total, "ledger postings", "ledger_page"
         ),
-        ledger_page=ledger_page,
-        ledger_pages=page_count(len(ledger.lines), LINES_PER_PAGE),
+        ledger_pages=page_count(ledger.lines_total, LINES_PER_PAGE),
         nav="statement",
     )
 

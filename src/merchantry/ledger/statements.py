@@ -31,14 +31,30 @@ GROUP BY account
 """Balances before ``$day`` (the opening), or through it (``$through``: the closing). No day
 is computed from another, so 0001-01-01 and 9999-12-31 are days like any other."""
 
-LINES: Final = """
+LINE_ORDER: Final = "p.booked_on, p.order_id NULLS LAST, e.source_id, p.entry_id, p.leg"
+"""The statement's order: total, since (entry, leg) is unique."""
+
+LINES: Final = f"""
 SELECT p.booked_on, p.entry_id, e.kind, p.entry_kind, p.order_id, e.source_id, p.account,
-       p.rule_id, p.amount_fen
+       p.rule_id, p.amount_fen,
+       CAST(sum(p.amount_fen) OVER (PARTITION BY p.account ORDER BY {LINE_ORDER}
+                                   ROWS UNBOUNDED PRECEDING) AS BIGINT) AS moved
 FROM journal_postings AS p JOIN journal_entries AS e USING (entry_id)
 WHERE p.party = $shop AND list_contains($accounts, p.account)
   AND p.booked_on BETWEEN $start AND $end
-ORDER BY p.booked_on, p.order_id NULLS LAST, e.source_id, p.entry_id, p.leg
+ORDER BY {LINE_ORDER}
+LIMIT $limit OFFSET $offset
 """
+"""One window of the lines (``$limit`` NULL: all of them), each with what its account moved
+over the period up to and including it, so a later window's running balances are right."""
+
+MOVEMENTS: Final = """
+SELECT account, count(*), coalesce(sum(amount_fen), 0) FROM journal_postings
+WHERE party = $shop AND list_contains($accounts, account)
+  AND booked_on BETWEEN $start AND $end
+GROUP BY account
+"""
+"""Each account's lines and movement over the period, summed apart from the lines read."""
 
 ACCOUNT_NAMES: Final = tuple(a.value for a in MERCHANT_ACCOUNTS)
 
@@ -75,6 +91,13 @@ class Statement:
     closed_through: date | None = None
     """The last day any close has posted (None: nothing closed yet). Days after it read as
     if nothing happened on them: their events are not in the journal yet."""
+    movements: tuple[tuple[str, int], ...] = ()
+    """What each account moved over the period: the sum of all its lines, whichever are
+    shown."""
+    lines_total: int = 0
+    """How many lines the period has (``lines`` may hold one window of them)."""
+    lines_offset: int = 0
+    """How many of the period's lines come before the first of ``lines``."""
 
     def unclosed_from(self) -> date | None:
         """The period's first day no close has posted (None: every day is closed, or nothing
@@ -105,12 +128,24 @@ class Statement:
         return dict(self.closing).get(account, 0)
 
     def movement_of(self, account: str) -> int:
-        return sum(x.amount_fen for x in self.lines if x.account == account)
+        return dict(self.movements).get(account, 0)
+
+    @property
+    def complete(self) -> bool:
+        """True when ``lines`` holds every line of the period."""
+        return self.lines_offset == 0 and len(self.lines) == self.lines_total
 
     def reconciles(self) -> bool:
-        """Opening + lines = closing for every account (closing summed independently)."""
-        return all(
+        """Opening + movement = closing for every account, each summed on its own; and when
+        every line is here, the lines add up to the movement."""
+        sums = all(
             self.opening_of(a) + self.movement_of(a) == self.closing_of(a) for a in ACCOUNT_NAMES
+        )
+        if not self.complete:
+            return sums
+        return sums and all(
+            sum(x.amount_fen for x in self.lines if x.account == a) == self.movement_of(a)
+            for a in ACCOUNT_NAMES
         )
 
 
@@ -122,37 +157,48 @@ def _balances(
     return tuple((a, int(rows.get(a, 0))) for a in ACCOUNT_NAMES)
 
 
-def shop_statement(con: duckdb.DuckDBPyConnection, shop: str, start: date, end: date) -> Statement:
-    """The statement of ``shop`` for postings booked ``start``..``end`` (inclusive)."""
+def shop_statement(
+    con: duckdb.DuckDBPyConnection,
+    shop: str,
+    start: date,
+    end: date,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Statement:
+    """The statement of ``shop`` for postings booked ``start``..``end`` (inclusive): every
+    line, or ``limit`` of them after the first ``offset`` (balances are the period's whatever
+    the window)."""
     opening = _balances(con, shop, start, through=False)
-    running = dict(opening)
-    lines = []
     params = {"shop": shop, "accounts": list(ACCOUNT_NAMES), "start": start, "end": end}
-    for row in run_sql(con, LINES, params).fetchall():
-        account, amount = str(row[6]), int(row[8])
-        running[account] = running.get(account, 0) + amount
-        lines.append(
-            StatementLine(
-                booked_on=row[0],
-                entry_id=str(row[1]),
-                kind=str(row[2]),
-                event_kind=str(row[3]),
-                order_id=row[4],
-                source_id=str(row[5]),
-                account=account,
-                rule_id=str(row[7]),
-                amount_fen=amount,
-                balance_fen=running[account],
-            )
+    moved = {str(a): (int(n), int(fen)) for a, n, fen in run_sql(con, MOVEMENTS, params).fetchall()}
+    window = {**params, "limit": limit, "offset": offset}
+    lines = tuple(
+        StatementLine(
+            booked_on=row[0],
+            entry_id=str(row[1]),
+            kind=str(row[2]),
+            event_kind=str(row[3]),
+            order_id=row[4],
+            source_id=str(row[5]),
+            account=str(row[6]),
+            rule_id=str(row[7]),
+            amount_fen=int(row[8]),
+            balance_fen=dict(opening).get(str(row[6]), 0) + int(row[9]),
         )
+        for row in run_sql(con, LINES, window).fetchall()
+    )
     return Statement(
         shop,
         start,
         end,
         opening,
-        tuple(lines),
+        lines,
         _balances(con, shop, end, through=True),
         closed_through(con),
+        movements=tuple((a, moved.get(a, (0, 0))[1]) for a in ACCOUNT_NAMES),
+        lines_total=sum(n for n, _ in moved.values()),
+        lines_offset=offset,
     )
 
 
@@ -292,7 +338,7 @@ def statement_page(statement: Statement, *, rule_titles: dict[str, str] | None =
             ),
             Section("明细 · Lines", (lines,)),
         ),
-        meta=(("shop", statement.shop_id), ("lines", f"{len(statement.lines):,}")),
+        meta=(("shop", statement.shop_id), ("lines", f"{statement.lines_total:,}")),
         footer=f"Amounts in {active_marketplace().currency.code}; "
         f"e.g. {format_fen(12345)} = 12,345 minor units (fen, centavos).",
     )

@@ -86,12 +86,21 @@ def _period(start: date, end: date) -> None:
         raise InputError(f"the period ends ({end}) before it starts ({start})")
 
 
-def statement(con: duckdb.DuckDBPyConnection, shop: str, start: date, end: date) -> Statement:
-    """The shop's ledger statement (opening, every posting with its rule, closing)."""
+def statement(
+    con: duckdb.DuckDBPyConnection,
+    shop: str,
+    start: date,
+    end: date,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Statement:
+    """The shop's ledger statement (opening, every posting with its rule or ``limit`` of
+    them after ``offset``, closing)."""
     _period(start, end)
     require_shop(con, shop)
     _require_table(con, "journal_postings", "run `merchantry close` first")
-    return shop_statement(con, shop, start, end)
+    return shop_statement(con, shop, start, end, limit=limit, offset=offset)
 
 
 def payouts_by_day(

@@ -97,6 +97,14 @@ def _warehouse(request: Request) -> Any:
                 ["merchant_available", 0],
                 ["merchant_deposit", 0],
             ],
+            "closed_through": "2026-03-31",
+            "movements": [
+                ["merchant_pending", 10000],
+                ["merchant_available", 0],
+                ["merchant_deposit", 0],
+            ],
+            "lines_total": 1,
+            "lines_offset": 0,
         }
     ),
 )
@@ -105,12 +113,18 @@ def statement(
     shop_id: ShopId,
     start: Start,
     end: End,
+    limit: Limit = 1000,
+    offset: Offset = 0,
     principal: Principal = Depends(require_scope("statements:read")),
 ) -> Statement:
-    """Opening balances, every posting with its rule, closing balances (fen)."""
+    """Opening and closing balances and each account's movement over the period (fen), and
+    its postings with their rules, ``limit`` at a time from ``offset``: ``lines_total`` says
+    how many there are. ``balance_fen`` is the account's running balance over the whole
+    period whichever window is read, so the last line of the last window ends on the
+    closing balance."""
     require_shop(principal, shop_id, "read the statement")
     with _warehouse(request) as con:
-        return merchant.statement(con, shop_id, start, end)
+        return merchant.statement(con, shop_id, start, end, limit=limit, offset=offset)
 
 
 @router.get(
