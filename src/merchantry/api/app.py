@@ -18,6 +18,7 @@ from fastapi import Depends, FastAPI
 
 import merchantry
 from merchantry.api import errors
+from merchantry.api.bodylimit import BodyLimit
 from merchantry.api.dispatcher import Dispatcher
 from merchantry.api.errors import single_valued_query
 from merchantry.api.jobs import JobRunner
@@ -109,6 +110,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.include_router(creators.router)
     importlib.import_module("merchantry.console").install(app)  # pages above the API
     app.add_middleware(ServerTiming)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)  # outermost: before any read
     return app
 
 

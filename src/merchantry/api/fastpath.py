@@ -34,7 +34,8 @@ from merchantry.kit.errors import MerchantryError
 from merchantry.ops.keys import KeyRole, KeyVerifier
 
 MAX_BODY: Final = 64 * 1024
-"""Bodies larger than this (no real request is) go to FastAPI, which has the limits."""
+"""Bodies larger than this (no real request is) go to FastAPI's route; the service's cap on
+every body is :class:`merchantry.api.bodylimit.BodyLimit`'s, in front of this."""
 
 Answer = Callable[[Any, Principal, BaseModel], bytes]
 """(the app's state, the caller, the validated body) -> the response body."""
@@ -99,7 +100,7 @@ class RealtimeFastPath:
             size += len(chunk)
             more = bool(message.get("more_body", False))
         body = b"".join(chunks)
-        answer = None if more else self._answer(route, scope, body)
+        answer = None if more or size > MAX_BODY else self._answer(route, scope, body)
         if answer is None:
             await self.app(scope, _replay(body, more, receive), send)
             return

@@ -43,6 +43,11 @@ class ServiceSettings(BaseSettings):
     warehouse_write_wait_s: float = Field(
         10.0, ge=0, description="How long a write waits for a warehouse another process holds."
     )
+    max_body_bytes: int = Field(
+        8 * 1024 * 1024,
+        ge=1024,
+        description="The largest request body a call may send; a longer one is answered 413.",
+    )
     pulse_bound_s: float = Field(
         0.25,
         ge=0,
