@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 from tests.console.conftest import Api, csrf_of, login
 
+from merchantry.console import pages_merchant
 from merchantry.console.i18n import MISSING
 from merchantry.console.messages_en import MESSAGES as EN
 from merchantry.console.messages_zh import MESSAGES as ZH
@@ -160,6 +161,27 @@ def test_the_statement_shows_every_fee_line_and_its_csv_agrees(api: Api) -> None
     xlsx = api.client.get(f"/console/shops/{api.victim}/statement.xlsx")
     assert xlsx.status_code == 200
     assert xlsx.content[:2] == b"PK"  # a zip: an Office Open XML workbook
+
+
+def test_a_statement_longer_than_an_excel_sheet_is_refused_as_xlsx_not_cut(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    login(api.client, api.victim_key)
+    with open_snapshot(api.warehouse) as con:
+        row = con.execute(
+            "SELECT count(*) FROM fee_lines WHERE shop_id = ? AND rulebook = 'douyin-2026'",
+            [api.victim],
+        ).fetchone()
+    assert row is not None
+    monkeypatch.setattr(pages_merchant, "XLSX_MAX_LINES", row[0] - 1)
+    refused = api.client.get(f"/console/shops/{api.victim}/statement.xlsx?lang=en")
+    assert refused.status_code == 422, refused.text[:500]
+    assert f"has {row[0]:,} fee lines, more than an Excel sheet holds" in refused.text
+    assert "download the CSV instead" in refused.text
+    csv_text = api.client.get(f"/console/shops/{api.victim}/statement.csv").text
+    assert len([r for r in csv_text.splitlines()[1:] if r]) == row[0]  # the CSV has them all
+    monkeypatch.setattr(pages_merchant, "XLSX_MAX_LINES", row[0])
+    assert api.client.get(f"/console/shops/{api.victim}/statement.xlsx").status_code == 200
 
 
 def test_the_ledger_part_of_the_statement_matches_the_journal(api: Api) -> None:

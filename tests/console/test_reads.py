@@ -75,6 +75,25 @@ def test_fee_statement_totals_and_waiver_savings(con: duckdb.DuckDBPyConnection)
     assert all(x.rule_title for x in statement.lines)  # every line names its rule in words
 
 
+def test_fee_statement_windows_are_the_whole_in_order_with_the_same_totals(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    shop = _busiest_shop(con)
+    start, end = reads.fee_period(con, shop, "douyin-2026")
+    whole = reads.fee_statement(con, shop, "douyin-2026", start, end)
+    assert whole.lines_total == len(whole.lines) > 7
+    windows = [
+        reads.fee_statement(con, shop, "douyin-2026", start, end, limit=7, offset=at)
+        for at in range(0, whole.lines_total, 7)
+    ]
+    assert [x for w in windows for x in w.lines] == list(whole.lines)
+    assert {(w.by_kind, w.waivers, w.lines_total) for w in windows} == {
+        (whole.by_kind, whole.waivers, whole.lines_total)
+    }
+    counted = reads.fee_statement(con, shop, "douyin-2026", start, end, limit=0)
+    assert (counted.lines, counted.lines_total) == ((), whole.lines_total)
+
+
 def test_a_period_that_ends_before_it_starts_is_refused(con: duckdb.DuckDBPyConnection) -> None:
     shop = _busiest_shop(con)
     start, _end = reads.fee_period(con, shop, "douyin-2026")

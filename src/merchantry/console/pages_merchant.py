@@ -29,7 +29,7 @@ from merchantry.api.auth import Principal, require_shop, scope_of
 from merchantry.api.times import OptQueryDay
 from merchantry.api.warehouse import reading
 from merchantry.console.i18n import Translator, pick_lang
-from merchantry.console.paging import page_of, page_window, shown_page
+from merchantry.console.paging import page_window, shown_page
 from merchantry.console.render import ConsoleRoute, render
 from merchantry.console.session import check_csrf, require_principal
 from merchantry.kit.errors import InputError, MerchantryError, NotFound
@@ -97,7 +97,10 @@ def statement(
         book = rulebook if rulebook in books else books[0]
         first, last = reads.fee_period(con, shop_id, book)
         start, end = start or first, end or last
-        fees = reads.fee_statement(con, shop_id, book, start, end)
+        fee_window = page_window(page, LINES_PER_PAGE)
+        fees = reads.fee_statement(
+            con, shop_id, book, start, end, limit=fee_window.limit, offset=fee_window.offset
+        )
         ledger_end = max(end, _last_booking(con, shop_id) or end)
         ledger_window = page_window(ledger_page, LINES_PER_PAGE)
         ledger = merchant.statement(
@@ -111,9 +114,9 @@ def statement(
         rulebooks=books,
         rulebook=book,
         fees=fees,
-        shown=page_of(fees.lines, page, LINES_PER_PAGE, "fee lines"),
-        page=page,
-        pages=page_count(len(fees.lines), LINES_PER_PAGE),
+        shown=fees.lines,
+        page=shown_page(page, LINES_PER_PAGE, fees.lines_total, "fee lines"),
+        pages=page_count(fees.lines_total, LINES_PER_PAGE),
         ledger=ledger,
         ledger_end=ledger_end,
         ledger_shown=ledger.lines,
@@ -139,6 +142,8 @@ def _export_rows(
     rulebook: str | None,
     start: date | None,
     end: date | None,
+    *,
+    max_lines: int | None = None,
 ) -> tuple[reads.FeeStatement, list[list[Any]]]:
     need_scope(principal, "statements:read")
     require_shop(principal, shop_id, "download the statement")
@@ -148,7 +153,16 @@ def _export_rows(
             raise NotFound(f"shop {shop_id} has no fee lines yet")
         book = rulebook if rulebook in books else books[0]
         first, last = reads.fee_period(con, shop_id, book)
-        fees = reads.fee_statement(con, shop_id, book, start or first, end or last)
+        start, end = start or first, end or last
+        if max_lines is not None:  # counted before a line is read
+            counted = reads.fee_statement(con, shop_id, book, start, end, limit=0)
+            if counted.lines_total > max_lines:
+                raise InputError(
+                    f"the statement of {start}..{end} has {counted.lines_total:,} fee lines, "
+                    f"more than an Excel sheet holds ({max_lines:,} below its header): "
+                    "download the CSV instead, or choose a shorter period"
+                )
+        fees = reads.fee_statement(con, shop_id, book, start, end)
     header = [
         "accrued_on",
         "order_id",
@@ -213,6 +227,10 @@ def statement_csv(
     )
 
 
+XLSX_MAX_LINES = 1_048_575
+"""The most fee lines an Excel sheet holds under its header row (1,048,576 rows a sheet)."""
+
+
 @router.get("/shops/{shop_id}/statement.xlsx")
 def statement_xlsx(
     request: Request,
@@ -222,7 +240,9 @@ def statement_xlsx(
     start: OptQueryDay = None,
     end: OptQueryDay = None,
 ) -> Response:
-    fees, rows = _export_rows(request, principal, shop_id, rulebook, start, end)
+    fees, rows = _export_rows(
+        request, principal, shop_id, rulebook, start, end, max_lines=XLSX_MAX_LINES
+    )
     openpyxl = import_module("openpyxl")
     book = openpyxl.Workbook()
     sheet = book.active

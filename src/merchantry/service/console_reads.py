@@ -46,7 +46,33 @@ LEFT JOIN rulebook_rules AS r ON r.rulebook = f.rulebook AND r.rule_id = f.rule_
 LEFT JOIN rulebook_rules AS w ON w.rulebook = f.rulebook AND w.rule_id = f.waiver_rule_id
 WHERE f.rulebook = $rulebook AND f.shop_id = $shop AND f.accrued_on BETWEEN $start AND $end
 ORDER BY f.accrued_on, f.order_id, f.fee_kind
+LIMIT $limit OFFSET $offset
 """
+"""One window of the shop's fee lines (``$limit`` NULL: every one)."""
+
+FEE_KIND_TOTALS: Final = """
+SELECT fee_kind, payer, payee, count(*) AS lines,
+       CAST(sum(amount_fen) AS BIGINT) AS amount_fen,
+       CAST(sum(baseline_fen) AS BIGINT) AS baseline_fen,
+       CAST(sum(baseline_fen - amount_fen) AS BIGINT) AS saved_fen
+FROM fee_lines
+WHERE rulebook = $rulebook AND shop_id = $shop AND accrued_on BETWEEN $start AND $end
+GROUP BY fee_kind, payer, payee
+ORDER BY fee_kind, payer, payee
+"""
+"""The period's totals by fee kind and direction, over every line whichever are shown."""
+
+WAIVER_TOTALS: Final = """
+SELECT f.waiver_rule_id, coalesce(min(w.title), f.waiver_rule_id) AS title, count(*) AS lines,
+       CAST(sum(f.baseline_fen - f.amount_fen) AS BIGINT) AS saved_fen
+FROM fee_lines AS f
+LEFT JOIN rulebook_rules AS w ON w.rulebook = f.rulebook AND w.rule_id = f.waiver_rule_id
+WHERE f.rulebook = $rulebook AND f.shop_id = $shop AND f.accrued_on BETWEEN $start AND $end
+  AND coalesce(f.waiver_rule_id, '') <> ''
+GROUP BY f.waiver_rule_id
+ORDER BY saved_fen DESC, f.waiver_rule_id
+"""
+"""What each waiver rule saved the shop over the period."""
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Any) -> list[dict[str, Any]]:
@@ -115,8 +141,17 @@ class FeeStatement:
     start: date
     end: date
     lines: tuple[FeeLine, ...]
+    """Every line of the period, or one window of them (:attr:`lines_offset`)."""
     by_kind: tuple[FeeKindTotal, ...]
+    """Totals over every line of the period."""
     waivers: tuple[WaiverSaving, ...]
+    lines_offset: int = 0
+    """How many of the period's lines come before the first of ``lines``."""
+
+    @property
+    def lines_total(self) -> int:
+        """How many lines the period has (whichever are in ``lines``)."""
+        return sum(t.lines for t in self.by_kind)
 
     @property
     def merchant_net_fen(self) -> int:
@@ -154,9 +189,17 @@ def fee_period(con: duckdb.DuckDBPyConnection, shop: str, rulebook: str) -> tupl
 
 
 def fee_statement(
-    con: duckdb.DuckDBPyConnection, shop: str, rulebook: str, start: date, end: date
+    con: duckdb.DuckDBPyConnection,
+    shop: str,
+    rulebook: str,
+    start: date,
+    end: date,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> FeeStatement:
-    """Every fee line of the shop's orders accrued ``start``..``end`` under ``rulebook``."""
+    """The shop's fee lines accrued ``start``..``end`` under ``rulebook`` (every one, or
+    ``limit`` of them after ``offset``), with the period's totals over every line."""
     if end < start:
         raise InputError(f"the period ends ({end}) before it starts ({start})")
     _need(con, "fee_lines", "run `merchantry fees` first")
@@ -178,36 +221,27 @@ def fee_statement(
             r["waiver_rule_id"],
             r["waiver_title"],
         )
-        for r in _rows(con, FEE_LINES, params)
+        for r in _rows(con, FEE_LINES, {**params, "limit": limit, "offset": offset})
     )
-    kinds: dict[tuple[str, str, str], list[FeeLine]] = {}
-    waivers: dict[str, list[FeeLine]] = {}
-    for line in lines:
-        kinds.setdefault((line.fee_kind, line.payer, line.payee), []).append(line)
-        if line.waiver_rule_id:
-            waivers.setdefault(line.waiver_rule_id, []).append(line)
     by_kind = tuple(
         FeeKindTotal(
-            *kind,
-            len(group),
-            sum(x.amount_fen for x in group),
-            sum(x.baseline_fen for x in group),
-            sum(x.saved_fen for x in group),
+            str(r["fee_kind"]),
+            str(r["payer"]),
+            str(r["payee"]),
+            int(r["lines"]),
+            int(r["amount_fen"]),
+            int(r["baseline_fen"]),
+            int(r["saved_fen"]),
         )
-        for kind, group in sorted(kinds.items())
+        for r in _rows(con, FEE_KIND_TOTALS, params)
     )
     saved = tuple(
-        sorted(
-            (
-                WaiverSaving(
-                    rule, group[0].waiver_title or rule, len(group), sum(x.saved_fen for x in group)
-                )
-                for rule, group in waivers.items()
-            ),
-            key=lambda w: (-w.saved_fen, w.waiver_rule_id),
+        WaiverSaving(
+            str(r["waiver_rule_id"]), str(r["title"]), int(r["lines"]), int(r["saved_fen"])
         )
+        for r in _rows(con, WAIVER_TOTALS, params)
     )
-    return FeeStatement(shop, rulebook, start, end, lines, by_kind, saved)
+    return FeeStatement(shop, rulebook, start, end, lines, by_kind, saved, offset)
 
 
 @dataclass(frozen=True, slots=True)
