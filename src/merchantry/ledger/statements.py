@@ -31,22 +31,22 @@ GROUP BY account
 """Balances before ``$day`` (the opening), or through it (``$through``: the closing). No day
 is computed from another, so 0001-01-01 and 9999-12-31 are days like any other."""
 
-LINE_ORDER: Final = "p.booked_on, p.order_id NULLS LAST, e.source_id, p.entry_id, p.leg"
-"""The statement's order: total, since (entry, leg) is unique."""
-
-LINES: Final = f"""
+LINES: Final = """
 SELECT p.booked_on, p.entry_id, e.kind, p.entry_kind, p.order_id, e.source_id, p.account,
        p.rule_id, p.amount_fen,
-       CAST(sum(p.amount_fen) OVER (PARTITION BY p.account ORDER BY {LINE_ORDER}
-                                   ROWS UNBOUNDED PRECEDING) AS BIGINT) AS moved
+       CAST(sum(p.amount_fen) OVER (
+         PARTITION BY p.account
+         ORDER BY p.booked_on, p.order_id NULLS LAST, e.source_id, p.entry_id, p.leg
+         ROWS UNBOUNDED PRECEDING) AS BIGINT) AS moved
 FROM journal_postings AS p JOIN journal_entries AS e USING (entry_id)
 WHERE p.party = $shop AND list_contains($accounts, p.account)
   AND p.booked_on BETWEEN $start AND $end
-ORDER BY {LINE_ORDER}
+ORDER BY p.booked_on, p.order_id NULLS LAST, e.source_id, p.entry_id, p.leg
 LIMIT $limit OFFSET $offset
 """
 """One window of the lines (``$limit`` NULL: all of them), each with what its account moved
-over the period up to and including it, so a later window's running balances are right."""
+over the period up to and including it, so a later window's running balances are right. The
+order is total ((entry, leg) is unique), and the running sum follows the same order."""
 
 MOVEMENTS: Final = """
 SELECT account, count(*), coalesce(sum(amount_fen), 0) FROM journal_postings
