@@ -21,8 +21,9 @@ from __future__ import annotations
 import json
 from typing import Final
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from merchantry.api.asgi import replay, send_json
 from merchantry.api.errors import body as error_body
 
 DEFAULT_MAX_BODY: Final = 8 * 1024 * 1024
@@ -51,7 +52,7 @@ class BodyLimit:
         while True:
             message = await receive()
             if message["type"] != "http.request":  # the client went away: pass it on
-                await self.app(scope, _replay([*_whole(chunks), message], receive), send)
+                await self.app(scope, replay(b"".join(chunks), True, receive, message), send)
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
@@ -61,7 +62,7 @@ class BodyLimit:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        await self.app(scope, _replay(_whole(chunks), receive), send)
+        await self.app(scope, replay(b"".join(chunks), False, receive), send)
 
     async def _refuse(self, send: Send, what: str) -> None:
         message = (
@@ -69,18 +70,8 @@ class BodyLimit:
             "(MERCHANTRY_MAX_BODY_BYTES). Send large event batches in several calls."
         )
         payload = json.dumps(error_body("payload_too_large", message)).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-length", str(len(payload)).encode("latin-1")),
-                    (b"content-type", b"application/json"),
-                    (b"connection", b"close"),  # the rest of the body is never read
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+        # the rest of the body is never read, so the connection cannot carry another request
+        await send_json(send, 413, payload, (b"connection", b"close"))
 
 
 def _declared_length(headers: list[tuple[bytes, bytes]]) -> int | None:
@@ -91,18 +82,3 @@ def _declared_length(headers: list[tuple[bytes, bytes]]) -> int | None:
             except ValueError:  # uvicorn refuses such a request before it gets here
                 return None
     return None
-
-
-def _whole(chunks: list[bytes]) -> list[Message]:
-    return [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
-
-
-def _replay(messages: list[Message], receive: Receive) -> Receive:
-    pending = list(messages)
-
-    async def replayed() -> Message:
-        if pending:
-            return pending.pop(0)
-        return await receive()
-
-    return replayed

@@ -27,8 +27,9 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from pydantic import BaseModel, ValidationError
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from merchantry.api.asgi import replay, send_json
 from merchantry.api.auth import Principal
 from merchantry.kit.errors import MerchantryError
 from merchantry.ops.keys import KeyRole, KeyVerifier
@@ -93,7 +94,7 @@ class RealtimeFastPath:
         while more and size <= MAX_BODY:
             message = await receive()
             if message["type"] != "http.request":  # the client went away: FastAPI sees it
-                await self.app(scope, _replay(b"".join(chunks), True, receive, message), send)
+                await self.app(scope, replay(b"".join(chunks), True, receive, message), send)
                 return
             chunk = message.get("body", b"")
             chunks.append(chunk)
@@ -102,19 +103,9 @@ class RealtimeFastPath:
         body = b"".join(chunks)
         answer = None if more or size > MAX_BODY else self._answer(route, scope, body)
         if answer is None:
-            await self.app(scope, _replay(body, more, receive), send)
+            await self.app(scope, replay(body, more, receive), send)
             return
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-length", str(len(answer)).encode("latin-1")),
-                    (b"content-type", b"application/json"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": answer})
+        await send_json(send, 200, answer)
 
     def _answer(self, route: FastRoute, scope: Scope, body: bytes) -> bytes | None:
         """The response body of the common case, or ``None`` to let FastAPI answer."""
@@ -137,21 +128,6 @@ class RealtimeFastPath:
             return route.answer(self.state, principal, payload)
         except MerchantryError:
             return None
-
-
-def _replay(body: bytes, more: bool, receive: Receive, tail: Message | None = None) -> Receive:
-    """A ``receive`` that gives what was read (``body``, with ``more`` when the rest is
-    still unread), then ``tail`` (a disconnect already received), then the real one."""
-    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": more}]
-    if tail is not None:
-        pending.append(tail)
-
-    async def replayed() -> Message:
-        if pending:
-            return pending.pop(0)
-        return await receive()
-
-    return replayed
 
 
 def is_merchant_elsewhere(principal: Principal, shop_id: str) -> bool:

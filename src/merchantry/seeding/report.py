@@ -140,28 +140,41 @@ class SeedingReport:
     attributed_through: date | None = None
     """The last such day."""
 
-    def coverage_note(self) -> str | None:
-        """Why some or all of the period reads as zeros, in words (None: every day of the
-        period lies within the attributed payment days)."""
+    @property
+    def coverage(self) -> str | None:
+        """How the period meets the attributed payment days: ``nothing`` (nothing attributed
+        under the rulebook yet), ``outside`` (no day of the period is among them),
+        ``partly``, or None (every day of the period lies within them)."""
         first, last = self.attributed_from, self.attributed_through
         if first is None or last is None:
-            return (
-                f"no order has been attributed under {self.rulebook} in this warehouse yet, so "
+            return "nothing"
+        if self.end < first or self.start > last:
+            return "outside"
+        if self.start < first or self.end > last:
+            return "partly"
+        return None
+
+    def coverage_note(self) -> str | None:
+        """:attr:`coverage` in words (None: nothing to say)."""
+        first, last, rulebook = self.attributed_from, self.attributed_through, self.rulebook
+        period = f"{self.start}..{self.end}"
+        notes = {
+            "nothing": (
+                f"no order has been attributed under {rulebook} in this warehouse yet, so "
                 "every attributed figure reads 0; run `merchantry seeding run --from … --to …` "
                 "first"
-            )
-        if self.end < first or self.start > last:
-            return (
-                f"no order paid in {self.start}..{self.end} was attributed under "
-                f"{self.rulebook}: its attributed orders were paid {first}..{last}, so every "
-                "attributed figure of this period reads 0"
-            )
-        if self.start < first or self.end > last:
-            return (
-                f"orders attributed under {self.rulebook} were paid {first}..{last}: the days "
-                f"of {self.start}..{self.end} outside that have no attributed orders"
-            )
-        return None
+            ),
+            "outside": (
+                f"no order paid in {period} was attributed under {rulebook}: its attributed "
+                f"orders were paid {first}..{last}, so every attributed figure of this period "
+                "reads 0"
+            ),
+            "partly": (
+                f"orders attributed under {rulebook} were paid {first}..{last}: the days of "
+                f"{period} outside that have no attributed orders"
+            ),
+        }
+        return notes.get(self.coverage or "")
 
     @property
     def creators_taking_part(self) -> int:
