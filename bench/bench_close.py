@@ -94,17 +94,19 @@ DATA: Final = (
               'merchant' AS payer, 'platform' AS payee, amount_paid_fen AS base_fen,
               500 AS rate_bp, (amount_paid_fen * 5 + 50) // 100 AS amount_fen,
               (amount_paid_fen * 5 + 50) // 100 AS baseline_fen,
-              'tsf.base.fashion-toys-pets' AS rule_id, CAST(paid_at AS DATE) AS accrued_on
+              'tsf.base.fashion-toys-pets' AS rule_id, CAST(paid_at AS DATE) AS accrued_on,
+              CAST(paid_at AS DATE) AS paid_on
        FROM orders
        UNION ALL
        SELECT 'douyin-2026', order_id, shop_id, 'promotion_fee', 'merchant', 'platform',
-              ad_cost_fen, NULL, ad_cost_fen, ad_cost_fen, 'promo.billing', CAST(paid_at AS DATE)
+              ad_cost_fen, NULL, ad_cost_fen, ad_cost_fen, 'promo.billing', CAST(paid_at AS DATE),
+              CAST(paid_at AS DATE)
        FROM orders WHERE ad_cost_fen > 0
        UNION ALL
        SELECT 'douyin-2026', o.order_id, o.shop_id, 'fee_refund', 'merchant', 'platform',
               NULL, NULL, -(((o.amount_paid_fen * 5 + 50) // 100) // 2),
               -(((o.amount_paid_fen * 5 + 50) // 100) // 2), 'refund.tsf-in-period',
-              CAST(a.closed_at AS DATE)
+              CAST(a.closed_at AS DATE), CAST(o.paid_at AS DATE)
        FROM orders AS o JOIN after_sales AS a USING (order_id) WHERE a.outcome = 'approved'""",
 )
 

@@ -253,3 +253,29 @@ def test_a_run_that_writes_a_key_twice_is_rolled_back(
         "SELECT count(*), sum(amount_fen) FROM fee_lines WHERE order_id = ?", [order]
     ).fetchone()
     assert after == (before[0], 450)  # the first run's lines, 4.5% of 10,000: rolled back
+
+
+def test_a_day_run_replaces_the_days_lines_whenever_they_accrue(market: Market):
+    """A refund line accrues on its refund's day but belongs to its order's payment day: a
+    run over the payment day replaces it, a run over the refund day leaves it alone."""
+    day = date(2025, 3, 10)
+    order = market.order(paid_at=datetime(2025, 3, 10, 12, 0))
+    market.refund(order, 4_000, after=timedelta(days=5))  # accrues on 2025-03-15
+    compute_fees(market.con, "douyin-2025", day, day)
+    rows = market.con.execute(
+        "SELECT fee_kind, accrued_on, paid_on FROM fee_lines ORDER BY fee_kind"
+    ).fetchall()
+    assert rows == [
+        ("fee_refund", date(2025, 3, 15), day),
+        ("technical_service_fee", day, day),
+    ]
+    refund_day = compute_fees(market.con, "douyin-2025", date(2025, 3, 15), date(2025, 3, 15))
+    assert refund_day.lines == 0
+    assert market.con.execute("SELECT count(*) FROM fee_lines").fetchone() == (2,)
+    market.con.execute("UPDATE after_sales SET amount_fen = 2000")  # the refund, corrected
+    again = compute_fees(market.con, "douyin-2025", day, day)
+    assert again.lines == 2
+    amounts = market.con.execute(
+        "SELECT fee_kind, amount_fen FROM fee_lines ORDER BY fee_kind"
+    ).fetchall()
+    assert amounts == [("fee_refund", -100), ("technical_service_fee", 500)]

@@ -57,7 +57,8 @@ DAY_ROWS: Final = (
     SELECT $rulebook AS rulebook, 'O' || $day_no || '-' || i AS order_id,
            'S' || (i % 50) AS shop_id, 'technical_service_fee' AS fee_kind, 'merchant' AS payer,
            'platform' AS payee, 1000 AS base_fen, 500 AS rate_bp, 50 AS amount_fen,
-           50 AS baseline_fen, 'tsf.base' AS rule_id, CAST($day AS DATE) AS accrued_on
+           50 AS baseline_fen, 'tsf.base' AS rule_id, CAST($day AS DATE) AS accrued_on,
+           CAST($day AS DATE) AS paid_on
     FROM range($n) t(i)
     """,
     """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -57,7 +58,7 @@ def test_an_unindexed_key_is_still_checked(warehouse: duckdb.DuckDBPyConnection)
 
     insert = (
         "INSERT INTO fee_lines VALUES ('b', 'o1', 's1', 'technical_service_fee', 'merchant',"
-        " 'platform', 100, 500, 5, 5, 'r', NULL, DATE '2026-10-01')"
+        " 'platform', 100, 500, 5, 5, 'r', NULL, DATE '2026-10-01', DATE '2026-10-01')"
     )
     warehouse.execute(insert)
     assert duplicate_keys(warehouse, FEE_LINES) == 0
@@ -87,3 +88,35 @@ def test_an_older_warehouse_gains_new_nullable_output_columns(tmp_path: Path) ->
     finally:
         con.close()
     assert "first_no" in columns
+
+
+def test_an_older_warehouses_fee_lines_gain_their_orders_payment_day(tmp_path: Path) -> None:
+    """``fee_lines.paid_on`` came after warehouses had lines: opened for writing, a file
+    without it gets it, each line filled with its order's payment day, and a fee run over a
+    day then replaces that day's lines instead of adding to them."""
+    from datetime import date
+
+    from merchantry.fees import compute_fees
+    from tests.fees.market import Market
+
+    db = tmp_path / "w.duckdb"
+    con = connect(db)
+    market = Market(con)
+    first = market.order(paid_at=datetime(2025, 3, 10, 12, 0))
+    market.refund(first, 4_000, after=timedelta(days=5))
+    market.order(paid_at=datetime(2025, 3, 11, 9, 0))
+    compute_fees(con, "douyin-2025", date(2025, 3, 10), date(2025, 3, 11))
+    before = con.execute("SELECT * EXCLUDE (paid_on) FROM fee_lines ORDER BY ALL").fetchall()
+    con.execute("ALTER TABLE fee_lines DROP COLUMN paid_on")  # as a file made before it
+    con.close()
+    con = connect(db)
+    try:
+        days = con.execute(
+            "SELECT order_id, fee_kind, paid_on FROM fee_lines ORDER BY order_id, fee_kind"
+        ).fetchall()
+        assert [d for _, _, d in days] == [date(2025, 3, 10)] * 2 + [date(2025, 3, 11)]
+        compute_fees(con, "douyin-2025", date(2025, 3, 10), date(2025, 3, 10))
+        after = con.execute("SELECT * EXCLUDE (paid_on) FROM fee_lines ORDER BY ALL").fetchall()
+    finally:
+        con.close()
+    assert after == before

@@ -12,7 +12,7 @@ import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Final
 
@@ -40,26 +40,22 @@ DIALECT: Final = "duckdb"
 # Orders paid $start..$end (dates, inclusive) are found by a plain range on the stored
 # timestamp (midnight of $start to the midnight after $end), never CAST(paid_at AS DATE):
 # DuckDB then filters inside the scan and skips row groups whose zone map lies outside.
+# A run's own lines are found the same way, by their stored payment day (`paid_on`).
 
 DELETE_LINES: Final = """
 DELETE FROM fee_lines
-WHERE rulebook = $rulebook
-  AND order_id IN (
-    SELECT order_id FROM orders
-    WHERE paid_at >= CAST($start AS TIMESTAMP)
-      AND paid_at < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY
-  )
+WHERE rulebook = $rulebook AND paid_on BETWEEN $start AND $end
 """
+"""The rulebook's lines of orders paid in the period, which a run replaces. Each line
+carries its order's payment day, and the lines are appended a run (a batch of payment days)
+at a time, so the range prunes to the period's row groups: a daily run no longer reads every
+line the rulebook ever wrote, as the semi-join on the period's orders it replaces did
+(``orders`` never change once stored, so both find the same lines)."""
 
 TOTALS: Final = """
 SELECT fee_kind, count(*), sum(amount_fen), sum(baseline_fen)
 FROM fee_lines
-WHERE rulebook = $rulebook
-  AND order_id IN (
-    SELECT order_id FROM orders
-    WHERE paid_at >= CAST($start AS TIMESTAMP)
-      AND paid_at < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY
-  )
+WHERE rulebook = $rulebook AND paid_on BETWEEN $start AND $end
 GROUP BY fee_kind
 """
 
@@ -94,6 +90,7 @@ JOIN fee_colonel_caps AS c USING (rule_id)
 JOIN orders AS o USING (order_id)
 LEFT JOIN order_colonel_fees AS cf USING (order_id)
 WHERE l.rulebook = $rulebook AND l.fee_kind = 'affiliate_commission'
+  AND l.paid_on BETWEEN $start AND $end
   AND o.paid_at >= CAST($start AS TIMESTAMP)
   AND o.paid_at < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY
   AND least(greatest(CASE WHEN c.ad_period
@@ -294,16 +291,12 @@ def period_duplicates(con: duckdb.DuckDBPyConnection, rulebook: str, start: date
     can have made a duplicate. Checking the rulebook's whole history instead made every
     daily fee run cost a group-by of every line ever written."""
 
-    def midnight(day: date) -> exp.Expr:
-        return exp.cast(exp.Literal.string(day.isoformat()), exp.DataType.Type.TIMESTAMP)
+    def day(value: date) -> exp.Expr:
+        return exp.cast(exp.Literal.string(value.isoformat()), exp.DataType.Type.DATE)
 
-    paid_at = exp.column("paid_at")
-    period_orders = exp.select("order_id").from_("orders").where(paid_at >= midnight(start))
-    if end < date.max:
-        period_orders = period_orders.where(paid_at < midnight(end + timedelta(days=1)))
     scope = exp.and_(
         exp.column("rulebook").eq(exp.Literal.string(rulebook)),
-        exp.column("order_id").isin(query=period_orders),
+        exp.Between(this=exp.column("paid_on"), low=day(start), high=day(end)),
     )
     return duplicate_keys(con, FEE_LINES, scope)
 

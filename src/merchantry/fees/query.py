@@ -498,7 +498,7 @@ def compile_fee_query(rulebook: Rulebook) -> exp.Select:
     ]
     kinds = line_values(c)
     steps.insert(0, ("fee_match", c.match_step()))
-    needed = {"order_order_id", "shop_shop_id"}
+    needed = {"order_order_id", "shop_shop_id", "order_paid_date"}
     for values in kinds:
         for value in values.values():
             needed.update(node.name for node in value.find_all(exp.Column))
@@ -513,6 +513,9 @@ def compile_fee_query(rulebook: Rulebook) -> exp.Select:
             exp.alias_(col("order_order_id"), "order_id", quoted=True),
             exp.alias_(col("shop_shop_id"), "shop_id", quoted=True),
             *[exp.alias_(v, name, quoted=True) for name, v in values.items()],
+            # the order's payment day, on every line (a refund line accrues later): the
+            # column a run's delete and totals filter on, so they read that run's days only
+            exp.alias_(col("order_paid_date"), "paid_on", quoted=True),
         ).from_(exp.alias_(exp.to_table("fee_per_order"), F, table=True))
         select = select.where(
             exp.and_(

@@ -77,6 +77,12 @@ FEE_LINES = Table(
             "Business date of the line (payment date; refund date for refunds).",
             "计费日期",
         ),
+        Column(
+            "paid_on",
+            T.DATE,
+            "Payment date of the order: the day of the fee run the line belongs to.",
+            "支付日期",
+        ),
     ),
 )
 

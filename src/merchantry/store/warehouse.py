@@ -313,10 +313,12 @@ def _view_statement(view: View) -> str:
     return create_view_sql(view)
 
 
-def _add_new_nullable_columns(con: duckdb.DuckDBPyConnection) -> None:
-    """Give a warehouse made before a nullable column was declared that column (empty).
+def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Give a warehouse made before a column was declared that column: a nullable one empty,
+    one derived from other stored columns (:data:`DERIVED_COLUMNS`) filled by its query.
 
-    E.g. ``orders.ship_by_at``: an older file keeps its rows, which simply have no promise.
+    E.g. ``orders.ship_by_at``: an older file keeps its rows, which simply have no promise;
+    ``fee_lines.paid_on``: each older line gets its order's payment day.
     """
     present: dict[str, set[str]] = {}
     for table_name, column_name in con.execute(
@@ -326,7 +328,8 @@ def _add_new_nullable_columns(con: duckdb.DuckDBPyConnection) -> None:
         present.setdefault(str(table_name), set()).add(str(column_name))
     for table in (*TABLES, *OUTPUT_TABLES, *SYSTEM_TABLES):
         for col in table.columns:
-            if not col.nullable or col.name in present.get(table.name, {col.name}):
+            fill = DERIVED_COLUMNS.get((table.name, col.name))
+            if col.name in present.get(table.name, {col.name}) or (not col.nullable and not fill):
                 continue
             alter = exp.Alter(
                 this=exp.to_table(table.name),
@@ -339,6 +342,8 @@ def _add_new_nullable_columns(con: duckdb.DuckDBPyConnection) -> None:
                 ],
             )
             con.execute(alter.sql(dialect=DIALECT))
+            if fill:
+                con.execute(fill)
 
 
 DERIVED: Final[Mapping[str, tuple[str, str]]] = {
@@ -354,6 +359,17 @@ derives it. A warehouse made before such a table existed gets it filled by that 
 first opened for writing (:func:`ensure_schema`), so the derived rows always agree with
 their source; opened read-only, it reads a temporary view of the same query instead
 (:func:`connect`), slower but the same answer (``journal_movements``: the postings by day)."""
+
+
+DERIVED_COLUMNS: Final[Mapping[tuple[str, str], str]] = {
+    ("fee_lines", "paid_on"): (
+        "UPDATE fee_lines SET paid_on = CAST(o.paid_at AS DATE) FROM orders AS o "
+        "WHERE o.order_id = fee_lines.order_id"
+    ),
+}
+"""Columns declared after warehouses had rows, whose values follow from rows already stored:
+the statement that fills each when it is added (``fee_lines.paid_on``: the line's order's
+payment day, what the fee stage writes on every new line; orders never change once stored)."""
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -379,7 +395,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
                 fill = exp.insert(body, exp.to_table(table.name), columns=columns)
                 con.execute(fill.sql(dialect=DIALECT))
     if present:  # tables made just now have every declared column already
-        _add_new_nullable_columns(con)
+        _add_new_columns(con)
     stored = dict(
         con.execute(
             "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal AND schema_name = "
