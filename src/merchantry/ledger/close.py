@@ -70,8 +70,11 @@ SELECT count(*) FROM orders AS o
 WHERE o.paid_at >= CAST($start AS TIMESTAMP)
   AND o.paid_at < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY
   AND NOT EXISTS (SELECT 1 FROM fee_lines AS l WHERE l.order_id = o.order_id
-                  AND l.rulebook = $rulebook)
+                  AND l.rulebook = $rulebook AND l.paid_on BETWEEN $start AND $end)
 """
+"""Orders paid in the period with no fee line under the rulebook. A line carries its order's
+payment day (``fee_lines.paid_on``), so the lines looked at are the period's own, which zone
+maps find without reading the lines of other days."""
 
 KIND_COUNTS: Final = """
 SELECT e.kind, count(DISTINCT e.entry_id), coalesce(sum(abs(p.amount_fen)) // 2, 0)
