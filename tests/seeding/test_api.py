@@ -41,6 +41,24 @@ def test_a_merchant_sees_the_creators_behind_its_own_orders(client: KeyedClient)
     assert {a["status"] for a in body["recent"] if a["order_id"] == "O2"} == {"dropped_refund"}
 
 
+def test_a_merchant_is_told_which_days_the_stage_has_attributed(client: KeyedClient) -> None:
+    """An empty creator list can mean no buyer came through a video, or days the seeding
+    stage never covered: the answer carries the attributed days (any shop's) to tell them
+    apart."""
+    status, body = client.get("/v1/shops/S1/seeding", client.merchant)
+    assert status == 200, body
+    assert (body["attributed_from"], body["attributed_through"]) == (DAY.isoformat(),) * 2
+    later = (DAY + timedelta(days=30)).isoformat()
+    status, body = client.get("/v1/shops/S1/seeding", client.merchant, start=later, end=later)
+    assert status == 200, body
+    assert (body["creators"], body["orders"]) == ([], 0)
+    assert (body["attributed_from"], body["attributed_through"]) == (DAY.isoformat(),) * 2
+    # S2's attributions count too: the stage covered the day for every shop
+    status, body = client.get("/v1/shops/S2/seeding", client.operator, rulebook="seeding-2026")
+    assert status == 200, body
+    assert body["attributed_through"] == DAY.isoformat()
+
+
 def test_another_shop_and_the_platform_report_are_refused_to_a_merchant(
     client: KeyedClient,
 ) -> None:

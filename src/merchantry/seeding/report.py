@@ -106,6 +106,20 @@ SELECT min(paid_on), max(paid_on) FROM seeding_attributions WHERE rulebook = $ru
 """The first and last payment day with an attributed order under a rulebook."""
 
 
+def coverage(start: date, end: date, first: date | None, last: date | None) -> str | None:
+    """How the period ``start``..``end`` meets the payment days ``first``..``last`` that have
+    attributed orders under a rulebook: ``nothing`` (none attributed under it yet),
+    ``outside`` (no day of the period is among them), ``partly``, or None (every day of the
+    period lies within them). A period outside is why a report of it reads all zeros."""
+    if first is None or last is None:
+        return "nothing"
+    if end < first or start > last:
+        return "outside"
+    if start < first or end > last:
+        return "partly"
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class SeedingDay:
     """One day of the report."""
@@ -142,17 +156,8 @@ class SeedingReport:
 
     @property
     def coverage(self) -> str | None:
-        """How the period meets the attributed payment days: ``nothing`` (nothing attributed
-        under the rulebook yet), ``outside`` (no day of the period is among them),
-        ``partly``, or None (every day of the period lies within them)."""
-        first, last = self.attributed_from, self.attributed_through
-        if first is None or last is None:
-            return "nothing"
-        if self.end < first or self.start > last:
-            return "outside"
-        if self.start < first or self.end > last:
-            return "partly"
-        return None
+        """How the period meets the attributed payment days (:func:`coverage`)."""
+        return coverage(self.start, self.end, self.attributed_from, self.attributed_through)
 
     def coverage_note(self) -> str | None:
         """:attr:`coverage` in words (None: nothing to say)."""

@@ -18,7 +18,13 @@ import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.kit.errors import InputError, NotFound
-from merchantry.seeding.report import SPAN, SeedingReport, attributed_totals, seeding_report
+from merchantry.seeding.report import (
+    SPAN,
+    SeedingReport,
+    attributed_totals,
+    coverage,
+    seeding_report,
+)
 from merchantry.seeding.rules import DEFAULT_RULEBOOK, load_rules
 from merchantry.store.sql import col, records, run_sql
 from merchantry.store.warehouse import table_exists
@@ -85,6 +91,18 @@ class ShopSeeding:
     end: date
     creators: tuple[CreatorLine, ...]
     recent: tuple[AttributionLine, ...]
+    attributed_from: date | None = None
+    """The first payment day with an attributed order under the rulebook, any shop's (None:
+    nothing attributed under it yet): the days the seeding stage has covered begin here."""
+    attributed_through: date | None = None
+    """The last such day."""
+
+    @property
+    def coverage(self) -> str | None:
+        """How the period meets the days attributed for any shop
+        (:func:`merchantry.seeding.report.coverage`): ``outside`` or ``partly`` say that the
+        shop's empty days may be days the stage never covered, not days without buyers."""
+        return coverage(self.start, self.end, self.attributed_from, self.attributed_through)
 
     @property
     def orders(self) -> int:
@@ -154,6 +172,7 @@ def shop_seeding(
         raise NotFound(f"no shop {shop_id!r} in the warehouse")
     load_rules(rulebook)  # an unknown rulebook is refused with the shipped names
     start, end = _period(con, rulebook, start, end)
+    span = run_sql(con, SPAN, {"rulebook": rulebook}).fetchone()
     params = {"rulebook": rulebook, "start": start, "end": end}
     totals = records(con, CREATORS, {**params, "owner": shop_id})
     creators = tuple(CreatorLine(**r) for r in totals)
@@ -175,7 +194,8 @@ def shop_seeding(
         )
         for r in records(con, RECENT, {**params, "shop": shop_id, "limit": limit})
     )
-    return ShopSeeding(shop_id, rulebook, start, end, creators, recent)
+    first, last = span if span else (None, None)
+    return ShopSeeding(shop_id, rulebook, start, end, creators, recent, first, last)
 
 
 def seeding_overview(

@@ -79,6 +79,15 @@ class ShopSeedingOut(BaseModel):
     clawback_fen: int
     creators: list[CreatorOut]
     recent: list[AttributionOut]
+    attributed_from: date | None = Field(
+        description="First payment day with an order attributed under the rulebook, any "
+        "shop's (null: nothing attributed under it yet). The seeding stage has covered "
+        "attributed_from..attributed_through: a day of the period outside it reads 0 because "
+        "it was not attributed, not because no buyer came."
+    )
+    attributed_through: date | None = Field(
+        description="Last payment day with an order attributed under the rulebook, any shop's."
+    )
 
 
 SHOP_EXAMPLE: dict[str, Any] = {
@@ -118,6 +127,8 @@ SHOP_EXAMPLE: dict[str, Any] = {
             "rule_id": "seeding.tier-small",
         }
     ],
+    "attributed_from": "2026-09-03",
+    "attributed_through": "2026-10-31",
 }
 
 
@@ -154,6 +165,8 @@ def shop_seeding(
         clawback_fen=s.clawback_fen,
         creators=[CreatorOut(**_fields(c)) for c in s.creators],
         recent=[AttributionOut(**_fields(a)) for a in s.recent],
+        attributed_from=s.attributed_from,
+        attributed_through=s.attributed_through,
     )
 
 
