@@ -19,7 +19,7 @@ from typing import Final
 import duckdb
 
 from merchantry.kit.errors import InputError, NotFound
-from merchantry.seeding.report import attributed_totals
+from merchantry.seeding.report import attributed_totals, coverage
 from merchantry.seeding.rules import DEFAULT_RULEBOOK, load_rules
 from merchantry.service.seeding import seeding_span
 from merchantry.store.sql import records
@@ -94,6 +94,16 @@ class CreatorSeeding:
     settlements: tuple[SettlementLine, ...]
     balances: tuple[tuple[str, int], ...]
     """Each creator account and its balance on ``as_of`` (every account listed, 0 too)."""
+    attributed_from: date | None = None
+    """The first payment day with an attributed order under the rulebook, any creator's: the
+    days the seeding stage has covered begin here."""
+    attributed_through: date | None = None
+    """The last such day."""
+
+    @property
+    def coverage(self) -> str | None:
+        """How the period meets the attributed days (:func:`merchantry.seeding.report.coverage`)."""
+        return coverage(self.start, self.end, self.attributed_from, self.attributed_through)
 
     @property
     def orders(self) -> int:
@@ -159,4 +169,6 @@ def creator_seeding(
             )
         }
     balances = tuple((a, found.get(a, 0)) for a in CREATOR_ACCOUNTS)
-    return CreatorSeeding(creator_id, rules.name, start, end, as_of, videos, settlements, balances)
+    return CreatorSeeding(
+        creator_id, rules.name, start, end, as_of, videos, settlements, balances, first, last
+    )

@@ -174,6 +174,14 @@ class CreatorSeedingOut(BaseModel):
     videos: list[VideoOut]
     settlements: list[SettlementOut]
     balances: list[BalanceOut] = Field(description="The creator's accounts in the journal.")
+    attributed_from: date | None = Field(
+        description="First payment day with an order attributed under the rulebook, any "
+        "creator's. A day of the period outside attributed_from..attributed_through reads 0 "
+        "because the seeding stage has not attributed it yet, not because no buyer came."
+    )
+    attributed_through: date | None = Field(
+        description="Last payment day with an order attributed under the rulebook."
+    )
 
 
 SEEDING_EXAMPLE: dict[str, Any] = {
@@ -213,6 +221,8 @@ SEEDING_EXAMPLE: dict[str, Any] = {
         {"account": "creator_reserve", "balance_fen": 0},
         {"account": "creator_frozen", "balance_fen": 0},
     ],
+    "attributed_from": "2026-09-03",
+    "attributed_through": "2026-10-31",
 }
 
 
@@ -247,6 +257,8 @@ def seeding(
         videos=[VideoOut(**_fields(v)) for v in s.videos],
         settlements=[SettlementOut(**_fields(x)) for x in s.settlements],
         balances=[BalanceOut(account=a, balance_fen=b) for a, b in s.balances],
+        attributed_from=s.attributed_from,
+        attributed_through=s.attributed_through,
     )
 
 
