@@ -389,7 +389,8 @@ FROM (
     CAST("f"."tsf_baseline_fen" AS BIGINT) AS "baseline_fen",
     CAST(['base.apparel', 'base.default']["f"."g1"] AS TEXT) AS "rule_id",
     CAST(['waiver.card', 'waiver.live']["f"."tsf_waiver_i"] AS TEXT) AS "waiver_rule_id",
-    CAST("f"."order_paid_date" AS DATE) AS "accrued_on"
+    CAST("f"."order_paid_date" AS DATE) AS "accrued_on",
+    "f"."order_paid_date" AS "paid_on"
   FROM fee_per_order AS f
   WHERE
     NOT "f"."g1" IS NULL
@@ -414,7 +415,8 @@ FROM (
       THEN CASE WHEN NOT "f"."g3" IS NULL THEN 'refund.tsf' END
     END AS TEXT) AS "rule_id",
     CAST(['waiver.card', 'waiver.live']["f"."tsf_waiver_i"] AS TEXT) AS "waiver_rule_id",
-    CAST("f"."order_refunded_on" AS DATE) AS "accrued_on"
+    CAST("f"."order_refunded_on" AS DATE) AS "accrued_on",
+    "f"."order_paid_date" AS "paid_on"
   FROM fee_per_order AS f
   WHERE
     (
