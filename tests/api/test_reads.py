@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from merchantry.api.app import create_app
@@ -199,6 +200,27 @@ def test_health_and_version_need_no_key(api: Api) -> None:
     assert api.client.get("/health").json()["status"] == "ok"
     assert api.client.get("/version").json()["migration"] == HEAD
     assert api.client.get("/v1/cases").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Bearer mk_no_such_key"},
+        {"Authorization": "mk_no_scheme"},
+        {"X-API-Key": ""},
+        {"X-API-Key": "mk_no_such_key"},
+    ],
+)
+def test_a_missing_malformed_or_unknown_key_is_refused(api: Api, headers: dict[str, str]) -> None:
+    """What the schemathesis run no longer fuzzes (it sends the operator's key on every
+    call): every other form of key is a 401 that says how to send one, never a 200 or a
+    500."""
+    response = api.client.get("/v1/cases", headers=headers)
+    assert response.status_code == 401, response.text
+    assert "key" in response.text.lower()
 
 
 def test_ready_once_the_online_state_is_built_and_not_before(api: Api, tmp_path: Path) -> None:
