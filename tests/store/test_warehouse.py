@@ -90,7 +90,9 @@ def test_an_older_warehouse_gains_new_nullable_output_columns(tmp_path: Path) ->
     assert "first_no" in columns
 
 
-def test_an_older_warehouses_fee_lines_gain_their_orders_payment_day(tmp_path: Path) -> None:
+def test_an_older_warehouses_fee_lines_gain_their_orders_payment_day(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """``fee_lines.paid_on`` came after warehouses had lines: opened for writing, a file
     without it gets it, each line filled with its order's payment day, and a fee run over a
     day then replaces that day's lines instead of adding to them."""
@@ -109,6 +111,12 @@ def test_an_older_warehouses_fee_lines_gain_their_orders_payment_day(tmp_path: P
     before = con.execute("SELECT * EXCLUDE (paid_on) FROM fee_lines ORDER BY ALL").fetchall()
     con.execute("ALTER TABLE fee_lines DROP COLUMN paid_on")  # as a file made before it
     con.close()
+    with caplog.at_level("WARNING", logger="merchantry.store.warehouse"):
+        connect(db).close()
+    assert "filling fee_lines.paid_on" in caplog.text  # said before the wait, once
+    caplog.clear()
+    connect(db).close()
+    assert caplog.text == ""
     con = connect(db)
     try:
         days = con.execute(

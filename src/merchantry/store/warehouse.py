@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -33,6 +34,8 @@ from merchantry.model.schema import Table
 from merchantry.model.system import SYSTEM_TABLES
 from merchantry.model.tables import TABLES
 from merchantry.model.views import VIEWS, View
+
+log = logging.getLogger("merchantry.store.warehouse")
 
 DEFAULT_DB = Path("merchantry.duckdb")
 DIALECT = "duckdb"
@@ -343,6 +346,13 @@ def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
             )
             con.execute(alter.sql(dialect=DIALECT))
             if fill:
+                # once per warehouse, over every row of the table: say so before the wait
+                log.warning(
+                    "filling %s.%s for the rows stored before it existed (once; a large "
+                    "warehouse takes a while)",
+                    table.name,
+                    col.name,
+                )
                 con.execute(fill)
 
 
