@@ -147,7 +147,13 @@ def test_the_operator_sees_uptake_spend_and_seeding(api: Api, lang: str) -> None
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_a_seeding_period_outside_the_attributed_days_says_so(api: Api, lang: str) -> None:
+@pytest.mark.parametrize("reader", ["operator", "merchant"])
+def test_a_seeding_period_outside_the_attributed_days_says_so(
+    api: Api, lang: str, reader: str
+) -> None:
+    """The operators' report and the merchant's page alike: zeros over days the seeding stage
+    never attributed are named as such, not left to read as "no buyer came through a
+    creator"."""
     with open_snapshot(api.warehouse) as con:
         first, last = con.execute(
             "SELECT min(paid_on), max(paid_on) FROM seeding_attributions"
@@ -155,49 +161,21 @@ def test_a_seeding_period_outside_the_attributed_days_says_so(api: Api, lang: st
     assert first is not None
     assert last is not None
     words = ZH if lang == "zh" else EN
-    login(api.client, api.operator_key)
-    html = _html(api, f"/console/op/programs?lang={lang}")
+    if reader == "operator":
+        key, page, keys = api.operator_key, "/console/op/programs", "op_seeding"
+    else:
+        key, page, keys = api.victim_key, f"/console/shops/{api.victim}/programs", "seeding"
+    login(api.client, key)
+    html = _html(api, f"{page}?lang={lang}")
     assert 'data-testid="seeding-coverage"' not in html  # the default period is the span
-    html = _html(api, f"/console/op/programs?lang={lang}&start=2020-01-01&end=2020-01-31")
+    html = _html(api, f"{page}?lang={lang}&start=2020-01-01&end=2020-01-31")
     note = html.split('data-testid="seeding-coverage">', 1)[1].split("</p>", 1)[0]
-    expected = words["op_seeding.outside"].format(
+    expected = words[f"{keys}.outside"].format(
         start="2020-01-01", end="2020-01-31", first=first, last=last
     )
     assert note == expected
     assert f'data-testid="seeding-gmv">{format_fen(0)}<' in html
     after = last + timedelta(days=10)
-    html = _html(api, f"/console/op/programs?lang={lang}&start={first}&end={after}")
+    html = _html(api, f"{page}?lang={lang}&start={first}&end={after}")
     note = html.split('data-testid="seeding-coverage">', 1)[1].split("</p>", 1)[0]
-    assert note == words["op_seeding.partly"].format(first=first, last=last)
-
-
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_a_merchants_seeding_period_outside_the_attributed_days_says_so(
-    api: Api, lang: str
-) -> None:
-    """The merchant's page too: zeros over days the seeding stage never attributed are named
-    as such, not left to read as "no buyer came through a creator"."""
-    shop = api.victim
-    with open_snapshot(api.warehouse) as con:
-        first, last = con.execute(
-            "SELECT min(paid_on), max(paid_on) FROM seeding_attributions"
-        ).fetchone() or (None, None)
-    assert first is not None
-    assert last is not None
-    words = ZH if lang == "zh" else EN
-    login(api.client, api.victim_key)
-    html = _html(api, f"/console/shops/{shop}/programs?lang={lang}&start={first}&end={last}")
-    assert 'data-testid="seeding-coverage"' not in html
-    html = _html(api, f"/console/shops/{shop}/programs?lang={lang}&start=2020-01-01&end=2020-01-31")
-    note = html.split('data-testid="seeding-coverage">', 1)[1].split("</p>", 1)[0]
-    expected = words["seeding.outside"].format(
-        start="2020-01-01", end="2020-01-31", first=first, last=last
-    )
-    assert note == expected
-    assert f'data-testid="seeding-gmv">{format_fen(0)}<' in html
-    html = _html(
-        api,
-        f"/console/shops/{shop}/programs?lang={lang}&start={first}&end={last + timedelta(days=3)}",
-    )
-    note = html.split('data-testid="seeding-coverage">', 1)[1].split("</p>", 1)[0]
-    assert note == words["seeding.partly"].format(first=first, last=last)
+    assert note == words[f"{keys}.partly"].format(first=first, last=last)

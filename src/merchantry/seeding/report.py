@@ -120,6 +120,32 @@ def coverage(start: date, end: date, first: date | None, last: date | None) -> s
     return None
 
 
+def attributed_span(
+    con: duckdb.DuckDBPyConnection, rulebook: str
+) -> tuple[date | None, date | None]:
+    """The first and last payment day with an attributed order under ``rulebook`` (None,
+    None: nothing attributed under it yet)."""
+    row = run_sql(con, SPAN, {"rulebook": rulebook}).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+class AttributedDays:
+    """A seeding answer over ``start``..``end`` that carries the payment days attributed under
+    its rulebook in the whole warehouse, and so can say how its period meets them (the
+    report, a shop's and a creator's answers)."""
+
+    __slots__ = ()
+    start: date
+    end: date
+    attributed_from: date | None
+    attributed_through: date | None
+
+    @property
+    def coverage(self) -> str | None:
+        """How the period meets the attributed payment days (:func:`coverage`)."""
+        return coverage(self.start, self.end, self.attributed_from, self.attributed_through)
+
+
 @dataclass(frozen=True, slots=True)
 class SeedingDay:
     """One day of the report."""
@@ -135,7 +161,7 @@ class SeedingDay:
 
 
 @dataclass(frozen=True, slots=True)
-class SeedingReport:
+class SeedingReport(AttributedDays):
     """The report's figures for a period."""
 
     rulebook: str
@@ -153,11 +179,6 @@ class SeedingReport:
     warehouse (None: nothing attributed under it yet)."""
     attributed_through: date | None = None
     """The last such day."""
-
-    @property
-    def coverage(self) -> str | None:
-        """How the period meets the attributed payment days (:func:`coverage`)."""
-        return coverage(self.start, self.end, self.attributed_from, self.attributed_through)
 
     def coverage_note(self) -> str | None:
         """:attr:`coverage` in words (None: nothing to say)."""
@@ -212,7 +233,7 @@ def seeding_report(
     params = {"rulebook": rules.name, "start": start, "end": end}
     days = tuple(SeedingDay(**r) for r in records(con, DAILY, params))
     totals = run_sql(con, TOTALS, params).fetchone()
-    span = run_sql(con, SPAN, {"rulebook": rules.name}).fetchone()
+    first, last = attributed_span(con, rules.name)
     published = tuple(
         (name.removeprefix("published."), int(s.value), s.source)
         for name, s in rules.settings
@@ -227,8 +248,8 @@ def seeding_report(
         creators_paid=int(totals[0]) if totals else 0,
         videos_paid=int(totals[1]) if totals else 0,
         published=published,
-        attributed_from=span[0] if span else None,
-        attributed_through=span[1] if span else None,
+        attributed_from=first,
+        attributed_through=last,
     )
 
 

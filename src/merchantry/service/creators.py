@@ -18,10 +18,10 @@ from typing import Final
 
 import duckdb
 
-from merchantry.kit.errors import InputError, NotFound
-from merchantry.seeding.report import attributed_totals, coverage
+from merchantry.kit.errors import NotFound
+from merchantry.seeding.report import AttributedDays, attributed_totals
 from merchantry.seeding.rules import DEFAULT_RULEBOOK, load_rules
-from merchantry.service.seeding import seeding_span
+from merchantry.service.seeding import seeding_period
 from merchantry.store.sql import records
 from merchantry.store.warehouse import table_exists
 
@@ -84,7 +84,7 @@ class SettlementLine:
 
 
 @dataclass(frozen=True, slots=True)
-class CreatorSeeding:
+class CreatorSeeding(AttributedDays):
     creator_id: str
     rulebook: str
     start: date
@@ -99,11 +99,6 @@ class CreatorSeeding:
     days the seeding stage has covered begin here."""
     attributed_through: date | None = None
     """The last such day."""
-
-    @property
-    def coverage(self) -> str | None:
-        """How the period meets the attributed days (:func:`merchantry.seeding.report.coverage`)."""
-        return coverage(self.start, self.end, self.attributed_from, self.attributed_through)
 
     @property
     def orders(self) -> int:
@@ -141,10 +136,7 @@ def creator_seeding(
     creator or rulebook and a warehouse the seeding stage never ran on."""
     require_known(con, creator_id)
     rules = load_rules(rulebook)
-    first, last = seeding_span(con, rules.name)
-    start, end = start or first, end or last
-    if end < start:
-        raise InputError(f"period ends ({end}) before it starts ({start})")
+    start, end, first, last = seeding_period(con, rules.name, start, end)
     params = {"rulebook": rules.name, "owner": creator_id, "start": start, "end": end}
     videos = tuple(VideoLine(**r) for r in records(con, VIDEOS, params))
     row = con.execute(AS_OF).fetchone()

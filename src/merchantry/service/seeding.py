@@ -19,14 +19,14 @@ import sqlglot.expressions as exp
 
 from merchantry.kit.errors import InputError, NotFound
 from merchantry.seeding.report import (
-    SPAN,
+    AttributedDays,
     SeedingReport,
+    attributed_span,
     attributed_totals,
-    coverage,
     seeding_report,
 )
 from merchantry.seeding.rules import DEFAULT_RULEBOOK, load_rules
-from merchantry.store.sql import col, records, run_sql
+from merchantry.store.sql import col, records
 from merchantry.store.warehouse import table_exists
 
 CREATORS: Final = attributed_totals(
@@ -82,7 +82,7 @@ class AttributionLine:
 
 
 @dataclass(frozen=True, slots=True)
-class ShopSeeding:
+class ShopSeeding(AttributedDays):
     """What creators' videos brought one shop over ``start``..``end`` (payment days)."""
 
     shop_id: str
@@ -96,13 +96,6 @@ class ShopSeeding:
     nothing attributed under it yet): the days the seeding stage has covered begin here."""
     attributed_through: date | None = None
     """The last such day."""
-
-    @property
-    def coverage(self) -> str | None:
-        """How the period meets the days attributed for any shop
-        (:func:`merchantry.seeding.report.coverage`): ``outside`` or ``partly`` say that the
-        shop's empty days may be days the stage never covered, not days without buyers."""
-        return coverage(self.start, self.end, self.attributed_from, self.attributed_through)
 
     @property
     def orders(self) -> int:
@@ -129,31 +122,26 @@ def _require_run(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-def seeding_span(
-    con: duckdb.DuckDBPyConnection, rulebook: str = DEFAULT_RULEBOOK
-) -> tuple[date, date]:
-    """The first and last payment day attributed under ``rulebook`` (the default period)."""
-    _require_run(con)
-    row = run_sql(con, SPAN, {"rulebook": rulebook}).fetchone()
-    if row is None or row[0] is None:
-        raise NotFound(f"no seeding attributions under {rulebook!r} in this warehouse")
-    return row[0], row[1]
-
-
 MAX_REPORT_DAYS: Final = 3660
 """The longest period the daily report answers (one row a day: 0001-01-01..9999-12-31 made
 3.65 M rows, 5 GB and 52 s of one API worker)."""
 
 
-def _period(
+def seeding_period(
     con: duckdb.DuckDBPyConnection, rulebook: str, start: date | None, end: date | None
-) -> tuple[date, date]:
+) -> tuple[date, date, date | None, date | None]:
+    """The period asked for, a missing end taken from the days attributed under
+    ``rulebook``, and those days (first, last). Refuses a warehouse the seeding stage never
+    ran on, a default end when nothing is attributed yet, and a reversed period."""
+    _require_run(con)
+    first, last = attributed_span(con, rulebook)
     if start is None or end is None:
-        first, last = seeding_span(con, rulebook)
+        if first is None or last is None:
+            raise NotFound(f"no seeding attributions under {rulebook!r} in this warehouse")
         start, end = start or first, end or last
     if end < start:
         raise InputError(f"period ends ({end}) before it starts ({start})")
-    return start, end
+    return start, end, first, last
 
 
 def shop_seeding(
@@ -171,8 +159,7 @@ def shop_seeding(
     if not con.execute("SELECT 1 FROM shops WHERE shop_id = ?", [shop_id]).fetchone():
         raise NotFound(f"no shop {shop_id!r} in the warehouse")
     load_rules(rulebook)  # an unknown rulebook is refused with the shipped names
-    start, end = _period(con, rulebook, start, end)
-    span = run_sql(con, SPAN, {"rulebook": rulebook}).fetchone()
+    start, end, first, last = seeding_period(con, rulebook, start, end)
     params = {"rulebook": rulebook, "start": start, "end": end}
     totals = records(con, CREATORS, {**params, "owner": shop_id})
     creators = tuple(CreatorLine(**r) for r in totals)
@@ -194,7 +181,6 @@ def shop_seeding(
         )
         for r in records(con, RECENT, {**params, "shop": shop_id, "limit": limit})
     )
-    first, last = span if span else (None, None)
     return ShopSeeding(shop_id, rulebook, start, end, creators, recent, first, last)
 
 
@@ -207,7 +193,7 @@ def seeding_overview(
 ) -> SeedingReport:
     """The platform's daily seeding report (default period: every attributed payment day)."""
     rules = load_rules(rulebook)
-    start, end = _period(con, rules.name, start, end)
+    start, end, _, _ = seeding_period(con, rules.name, start, end)
     days = (end - start).days + 1
     if days > MAX_REPORT_DAYS:
         raise InputError(

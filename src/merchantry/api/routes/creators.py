@@ -20,7 +20,7 @@ from merchantry.api import events
 from merchantry.api.auth import Principal, require_scope
 from merchantry.api.docs import OptEnd, OptStart, ok, written
 from merchantry.api.idempotency import Idempotency, idempotency
-from merchantry.api.routes.seeding import SeedingRulebook
+from merchantry.api.routes.seeding import AttributedDaysOut, SeedingRulebook
 from merchantry.api.times import SERVICE, zoned
 from merchantry.api.warehouse import reading
 from merchantry.ops.creator_keys import create_creator_key, creator_of
@@ -161,7 +161,7 @@ class BalanceOut(BaseModel):
     balance_fen: int
 
 
-class CreatorSeedingOut(BaseModel):
+class CreatorSeedingOut(AttributedDaysOut):
     creator_id: str
     rulebook: str
     start: date
@@ -174,14 +174,6 @@ class CreatorSeedingOut(BaseModel):
     videos: list[VideoOut]
     settlements: list[SettlementOut]
     balances: list[BalanceOut] = Field(description="The creator's accounts in the journal.")
-    attributed_from: date | None = Field(
-        description="First payment day with an order attributed under the rulebook, any "
-        "creator's. A day of the period outside attributed_from..attributed_through reads 0 "
-        "because the seeding stage has not attributed it yet, not because no buyer came."
-    )
-    attributed_through: date | None = Field(
-        description="Last payment day with an order attributed under the rulebook."
-    )
 
 
 SEEDING_EXAMPLE: dict[str, Any] = {

@@ -42,6 +42,21 @@ RecentLimit = Annotated[
 ]
 
 
+class AttributedDaysOut(BaseModel):
+    """The payment days the seeding stage has attributed, which a seeding answer carries so
+    that a period's zeros can be told apart (the report, a shop's and a creator's answers)."""
+
+    attributed_from: date | None = Field(
+        description="First payment day with an order attributed under the rulebook, over the "
+        "whole warehouse, any shop's or creator's (null: nothing attributed under it yet). A "
+        "day of the period outside attributed_from..attributed_through reads 0 because the "
+        "seeding stage has not attributed it, not because no buyer came."
+    )
+    attributed_through: date | None = Field(
+        description="Last payment day with an order attributed under the rulebook."
+    )
+
+
 class CreatorOut(BaseModel):
     creator_id: str
     videos: int = Field(description="The creator's videos credited with the shop's orders.")
@@ -68,7 +83,7 @@ class AttributionOut(BaseModel):
     rule_id: str
 
 
-class ShopSeedingOut(BaseModel):
+class ShopSeedingOut(AttributedDaysOut):
     shop_id: str
     rulebook: str
     start: date
@@ -79,15 +94,6 @@ class ShopSeedingOut(BaseModel):
     clawback_fen: int
     creators: list[CreatorOut]
     recent: list[AttributionOut]
-    attributed_from: date | None = Field(
-        description="First payment day with an order attributed under the rulebook, any "
-        "shop's (null: nothing attributed under it yet). The seeding stage has covered "
-        "attributed_from..attributed_through: a day of the period outside it reads 0 because "
-        "it was not attributed, not because no buyer came."
-    )
-    attributed_through: date | None = Field(
-        description="Last payment day with an order attributed under the rulebook, any shop's."
-    )
 
 
 SHOP_EXAMPLE: dict[str, Any] = {
@@ -191,7 +197,7 @@ class PublishedOut(BaseModel):
     source: str
 
 
-class SeedingReportOut(BaseModel):
+class SeedingReportOut(AttributedDaysOut):
     rulebook: str
     start: date
     end: date
@@ -203,14 +209,6 @@ class SeedingReportOut(BaseModel):
     clawback_fen: int
     days: list[SeedingDayOut]
     published: list[PublishedOut] = Field(description="The platform's own published figures.")
-    attributed_from: date | None = Field(
-        description="First payment day with an order attributed under the rulebook, over the "
-        "whole warehouse (null: nothing attributed under it yet). Days of the period outside "
-        "attributed_from..attributed_through have no attributed orders."
-    )
-    attributed_through: date | None = Field(
-        description="Last payment day with an order attributed under the rulebook."
-    )
 
 
 REPORT_EXAMPLE: dict[str, Any] = {
