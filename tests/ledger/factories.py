@@ -206,7 +206,7 @@ def journal_dump(con: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:
     """Every entry and posting, in a fixed order: two journals are equal when dumps are."""
     entries = con.execute(
         "SELECT entry_id, logical_key, revision, kind, source_id, order_id, shop_id, booked_on,"
-        " signature, reverses FROM journal_entries ORDER BY entry_id"
+        " signature, reverses, order_paid_on FROM journal_entries ORDER BY entry_id"
     ).fetchall()
     postings = con.execute(
         "SELECT entry_id, leg, account, party, booked_on, order_id, amount_fen, rule_id,"

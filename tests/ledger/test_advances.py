@@ -84,7 +84,7 @@ def _journal(
     for i, (shop, day) in enumerate(cases):
         con.execute(
             "INSERT INTO journal_entries VALUES (?, ?, 0, 'refund', ?, NULL, ?, ?, 'b', 's',"
-            " NULL, 'k')",
+            " NULL, 'k', NULL)",
             [f"c{i}", f"c{i}", f"c{i}", shop, FIRST + timedelta(days=day)],
         )
 

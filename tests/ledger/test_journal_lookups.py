@@ -31,15 +31,24 @@ SOURCES = ("a", "b", "c")
 REF = CloseRef("test-book", "k")
 
 
-def stage(con: duckdb.DuckDBPyConnection, kind: str, targets: dict[str, int], day: date) -> None:
-    """Stage one entry of ``kind`` per source: ``amount`` fen from the platform to shop S1."""
+def stage(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    targets: dict[str, int],
+    day: date,
+    *,
+    orders: bool = False,
+) -> None:
+    """Stage one entry of ``kind`` per source: ``amount`` fen from the platform to shop S1
+    (with ``orders``, the entry is about the order named like its source)."""
     start_stage(con)
     for source, amount in targets.items():
         con.execute(
-            "INSERT INTO ledger_stage SELECT ?, ?, ?, NULL, 'S1', ?,"
+            "INSERT INTO ledger_stage SELECT ?, ?, ?, ?, 'S1', ?,"
             " [ledger_leg('merchant_available', 'S1', ?, 'r1'),"
             "  ledger_leg('platform_cash', '', -?, 'r1')]",
-            [logical_key(kind, source), kind, source, day, amount, amount],
+            [logical_key(kind, source), kind, source, source if orders else None, day]
+            + [amount, amount],
         )
 
 
@@ -162,3 +171,89 @@ def test_an_empty_stage_reverses_the_periods_orphans_only_when_asked(
     )
     assert gone.reversed == 1
     assert live_amounts(warehouse, "reward") == {}
+
+
+PAID = {"a": date(2026, 2, 1), "b": date(2026, 2, 20), "c": date(2026, 3, 9)}
+"""The payment days of the orders the anchored events are about (booked later, on DAY)."""
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rounds=rounds, erase=st.lists(st.sampled_from((None, *SOURCES)), min_size=6, max_size=6))
+def test_anchored_look_ups_find_every_revision_whatever_payment_day_it_carries(
+    tmp_path_factory: pytest.TempPathFactory,
+    rounds: list[dict[str, int]],
+    erase: list[str | None],
+) -> None:
+    """Entries about orders, staged with the close's schedule: each carries its order's
+    payment day, and the look-ups read only the journal of the staged orders' days (and of
+    entries with none). Between rounds one event's entries may lose their day, as entries
+    written before the column existed or by a stage that does not carry it. The revisions
+    and reversals still follow the model: no earlier revision or reversal is missed, so
+    none is posted twice and no reversed entry is reversed again."""
+    con = connect(tmp_path_factory.mktemp("j") / "w.duckdb")
+    try:
+        con.execute("CREATE TEMP TABLE ledger_schedule (order_id VARCHAR, paid_on DATE)")
+        con.executemany("INSERT INTO ledger_schedule VALUES (?, ?)", list(PAID.items()))
+        revisions: dict[str, int] = {}
+        live: dict[str, tuple[int, date]] = {}
+        expected: set[tuple[str, int]] = set()
+        reversals = 0
+        for i, (targets, erased) in enumerate(zip(rounds, erase, strict=False)):
+            day = DAY + timedelta(days=i)  # one day's close a round: earlier ones are history
+            stage(con, "settlement", targets, day, orders=True)
+            result = post_staged(con, REF, kinds=("settlement",), start=day, end=day, anchored=True)
+            posted = reversed_ = 0
+            for source in SOURCES:
+                want, have = targets.get(source), live.get(source)
+                if want is None and (have is None or have[1] != day):
+                    continue  # not staged: only the day's own entries are orphans
+                if have is not None:
+                    reversed_ += 1  # a day's target is never its earlier day's entry
+                    del live[source]
+                if want is not None:
+                    revision = revisions.get(source, 0)
+                    key = logical_key("settlement", source)
+                    expected.add((entry_id(key, revision), revision))
+                    revisions[source] = revision + 1
+                    live[source] = (want, day)
+                    posted += 1
+            assert (result.posted, result.reversed) == (posted, reversed_)
+            assert entries(con, "settlement") == expected
+            reversals += reversed_
+            assert len(entries(con, "reversal")) == reversals
+            assert live_amounts(con, "settlement") == {k: a for k, (a, _) in live.items()}
+            days = con.execute(
+                "SELECT DISTINCT order_id, order_paid_on FROM journal_entries"
+                " WHERE order_paid_on IS NOT NULL"
+            ).fetchall()
+            assert all(PAID[str(order)] == day for order, day in days)  # its order's, always
+            if erased is not None:
+                con.execute(
+                    "UPDATE journal_entries SET order_paid_on = NULL WHERE order_id = ?", [erased]
+                )
+    finally:
+        con.close()
+
+
+def test_an_entry_carries_its_orders_payment_day_only_when_its_stage_knows_it(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """Anchored, an entry about an order gets the schedule's payment day, and one about no
+    order (or an order the schedule lacks) none; unanchored, none at all."""
+    warehouse.execute(
+        "CREATE TEMP TABLE ledger_schedule AS SELECT 'a' AS order_id, DATE '2026-02-01' AS paid_on"
+    )
+    stage(warehouse, "settlement", {"a": 5, "z": 6}, DAY, orders=True)
+    post_staged(warehouse, REF, kinds=("settlement",), start=DAY, end=DAY, anchored=True)
+    stage(warehouse, "refund", {"a": 5}, DAY, orders=True)
+    post_staged(warehouse, REF, kinds=("refund",), start=DAY, end=DAY)
+    rows = warehouse.execute(
+        "SELECT kind, source_id, order_paid_on FROM journal_entries ORDER BY ALL"
+    ).fetchall()
+    assert rows == [
+        ("refund", "a", None),
+        ("settlement", "a", date(2026, 2, 1)),
+        ("settlement", "z", None),
+    ]

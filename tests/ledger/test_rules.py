@@ -102,7 +102,7 @@ def test_a_deposit_is_opened_for_shops_no_close_posted_for_and_only_once(
     add_shop(shop, "S2")
     shop.execute(
         "INSERT INTO journal_entries VALUES ('e1', 'k1', 0, 'compensation', 'A0', NULL, 'S1',"
-        " DATE '2026-02-15', 'ledger-test', 'sig', NULL, 'carried-over')"
+        " DATE '2026-02-15', 'ledger-test', 'sig', NULL, 'carried-over', NULL)"
     )
     shop.execute(
         "INSERT INTO journal_postings VALUES"

@@ -128,3 +128,48 @@ def test_an_older_warehouses_fee_lines_gain_their_orders_payment_day(
     finally:
         con.close()
     assert after == before
+
+
+def test_an_older_warehouses_journal_entries_gain_the_payment_day_a_close_writes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``journal_entries.order_paid_on`` came after warehouses had journals: opened for
+    writing, a file without it gets, on every entry, the day a close writes on it today
+    (its order's payment day on the kinds the close anchors, a reversal the reversed
+    entry's, NULL on the rest), and closing the month again then posts nothing."""
+    from datetime import date
+
+    from merchantry.fees import run_rulebook
+    from merchantry.ledger import close_period
+    from tests.ledger.bulk import fill
+    from tests.ledger.factories import ledger_rulebook
+
+    start, end = date(2026, 3, 1), date(2026, 3, 31)
+    db = tmp_path / "w.duckdb"
+    con = connect(db)
+    fill(con, orders=80, shops=4)
+    book = ledger_rulebook()
+    run_rulebook(con, book, start, end)
+    close_period(con, book, start, end)
+    # a changed fee: the next close reverses those sales and posts new revisions
+    con.execute(
+        "UPDATE fee_lines SET amount_fen = amount_fen + 1 WHERE order_id IN "
+        "(SELECT min(order_id) FROM fee_lines UNION SELECT max(order_id) FROM fee_lines)"
+    )
+    close_period(con, book, start, end)
+    query = "SELECT entry_id, kind, order_paid_on FROM journal_entries ORDER BY entry_id"
+    written = con.execute(query).fetchall()
+    con.execute("ALTER TABLE journal_entries DROP COLUMN order_paid_on")  # as an older file
+    con.close()
+    with caplog.at_level("WARNING", logger="merchantry.store.warehouse"):
+        con = connect(db)
+    try:
+        assert "filling journal_entries.order_paid_on" in caplog.text
+        assert con.execute(query).fetchall() == written
+        kinds = {(kind, day is None) for _, kind, day in written}
+        assert {("sale", False), ("settlement", False), ("reversal", False)} <= kinds
+        assert ("deposit_opening", True) in kinds
+        again = close_period(con, book, start, end)
+    finally:
+        con.close()
+    assert again.postings == 0

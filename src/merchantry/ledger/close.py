@@ -205,11 +205,13 @@ def close_period(
         start_stage(con)
         stage_order_events(con, book.name, start, end)
         result = PostResult(posted=0, reversed=overturned, unchanged=0)
-        result += post_staged(con, ref, kinds=ORDER_EVENT_KINDS, start=start, end=end)
+        result += post_staged(
+            con, ref, kinds=ORDER_EVENT_KINDS, start=start, end=end, anchored=True
+        )
         say("settlements")
         start_stage(con)
         unposted = stage_settlements(con, start, end)
-        result += post_staged(con, ref, kinds=SETTLEMENT_KINDS, start=start, end=end)
+        result += post_staged(con, ref, kinds=SETTLEMENT_KINDS, start=start, end=end, anchored=True)
         if unposted:
             warnings.append(
                 f"{unposted:,} orders settle in the period but their sale was never posted "

@@ -106,10 +106,11 @@ def post_installation_holds(
     period = {"start": start, "end": end}
     start_stage(con)
     run_sql(con, _holds_sql(), {**period, "ns": namespace(KINDS[0])})
-    result = post_staged(con, ref, kinds=(KINDS[0],), start=start, end=end)
+    result = post_staged(con, ref, kinds=(KINDS[0],), start=start, end=end, anchored=True)
     start_stage(con)
     run_sql(con, STAGE_RELEASES, {**period, "ns": namespace(KINDS[1])})
-    return result + post_staged(con, ref, kinds=(KINDS[1],), start=start, end=end)
+    released = post_staged(con, ref, kinds=(KINDS[1],), start=start, end=end, anchored=True)
+    return result + released
 
 
 __all__ = ["KINDS", "post_installation_holds"]

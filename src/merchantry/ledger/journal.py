@@ -36,6 +36,7 @@ import duckdb
 
 from merchantry.kit.errors import IntegrityError
 from merchantry.kit.ids import stable_key
+from merchantry.store.sql import fill_sql, parse
 from merchantry.store.sql import run_sql as run_sql  # re-exported for the ledger stages
 
 STAGE_DDL: Final = """
@@ -62,18 +63,37 @@ CREATE OR REPLACE TEMP MACRO ledger_legs_text(legs) AS CAST(legs AS VARCHAR)
 """The legs' text the signature hashes (a macro, so another engine can give it DuckDB's
 text written out: ``merchantry.spark.legs``)."""
 
-READY: Final = """
+READY_OF: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_ready AS
 SELECT logical_key, kind, source_id, order_id, shop_id, booked_on, legs,
        md5(kind || '|' || CAST(booked_on AS VARCHAR) || '|' || ledger_legs_text(legs))
-         AS signature
+         AS signature,
+       d.paid_on AS order_paid_on
 FROM (
   SELECT logical_key, kind, source_id, order_id, shop_id, booked_on,
          list_filter(legs, lambda l: l.amount_fen <> 0) AS legs
   FROM ledger_stage
-)
+) AS r
+LEFT JOIN p_days AS d USING (order_id)
 WHERE array_length(legs) > 0
 """
+
+READY: Final = fill_sql(
+    READY_OF,
+    p_days=parse(
+        "SELECT CAST(NULL AS VARCHAR) AS order_id, CAST(NULL AS DATE) AS paid_on WHERE FALSE"
+    ),
+)
+"""The staged entries with their zero legs dropped and their signatures: entries of a stage
+that does not say what its orders' payment days are (see :data:`READY_ANCHORED`)."""
+
+READY_ANCHORED: Final = fill_sql(
+    READY_OF, p_days=parse("SELECT order_id, paid_on FROM ledger_schedule")
+)
+""":data:`READY` for the close's order events and settlements: each entry about an order
+scheduled in ``ledger_schedule`` (the close's payout schedule, one row per order) carries
+that order's payment day (``journal_entries.order_paid_on``), which the look-ups by logical
+key prune the journal by (:data:`KNOWN`)."""
 
 DROP_OVERTURNED: Final = """
 DELETE FROM ledger_ready WHERE logical_key IN (
@@ -88,13 +108,14 @@ SELECT logical_key, count(*) FROM ledger_ready GROUP BY logical_key HAVING count
 STAGED: Final = """
 SELECT count(*),
        count(DISTINCT logical_key) + CASE WHEN count(*) > count(logical_key) THEN 1 ELSE 0 END,
-       count(*) FILTER (WHERE NOT list_contains($kinds, kind))
+       count(*) FILTER (WHERE NOT list_contains($kinds, kind)),
+       min(order_paid_on), max(order_paid_on), count(*) FILTER (WHERE order_paid_on IS NULL)
 FROM ledger_ready
 """
 """One pass over the staged entries: how many, how many distinct keys (a NULL key counted
-once, as ``GROUP BY`` groups it) and how many outside the stage's kinds; the queries that
-name the offenders (:data:`DUPLICATE_STAGE`, :data:`OUT_OF_SCOPE`) run only when there
-are some."""
+once, as ``GROUP BY`` groups it), how many outside the stage's kinds, and the span of their
+orders' payment days (with how many have none); the queries that name the offenders
+(:data:`DUPLICATE_STAGE`, :data:`OUT_OF_SCOPE`) run only when there are some."""
 
 IN_SCOPE: Final = """
 SELECT count(*) FROM journal_entries
@@ -105,16 +126,28 @@ staged and none of these, there is nothing to compare and nothing to reverse."""
 
 KNOWN: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_known AS
-SELECT e.entry_id, e.logical_key, e.signature, e.kind, e.booked_on, e.rulebook
+SELECT e.entry_id, e.logical_key, e.signature, e.kind, e.booked_on, e.rulebook, e.order_paid_on
 FROM journal_entries AS e
 WHERE list_contains($kinds, e.kind)
-  AND (e.logical_key IN (SELECT logical_key FROM ledger_ready)
-       OR e.booked_on BETWEEN $start AND $end)
+  AND (e.order_paid_on BETWEEN $paid_from AND $paid_to OR e.order_paid_on IS NULL)
+  AND e.logical_key IN (SELECT logical_key FROM ledger_ready)
+UNION
+SELECT e.entry_id, e.logical_key, e.signature, e.kind, e.booked_on, e.rulebook, e.order_paid_on
+FROM journal_entries AS e
+WHERE list_contains($kinds, e.kind) AND e.booked_on BETWEEN $start AND $end
 """
 """Every entry, live or reversed, of the stage's kinds that shares a key with a staged
 entry or is booked in the period: the one read of the journal by logical key. A key is
 derived from its kind (:func:`logical_key`), so every earlier revision of a staged
-event is among them (:data:`OUT_OF_SCOPE` holds a stage to its kinds)."""
+event is among them (:data:`OUT_OF_SCOPE` holds a stage to its kinds).
+
+The key's branch reads only the entries whose order was paid within the staged entries'
+span of payment days (``$paid_from``..``$paid_to``), or that carry no payment day. An
+event's order never changes and an entry's ``order_paid_on`` is either that order's payment
+day or NULL, so an earlier revision of a staged event is never outside, and zone maps skip
+the row groups of other days' orders: a day's close reads the journal of the days its
+events' orders were paid, not the whole history. A stage with an entry that carries no
+payment day reads every day (``$paid_from``..``$paid_to`` spans all dates)."""
 
 OUT_OF_SCOPE: Final = """
 SELECT DISTINCT kind FROM ledger_ready WHERE NOT list_contains($kinds, kind) LIMIT 5
@@ -125,7 +158,18 @@ CREATE OR REPLACE TEMP TABLE ledger_live AS
 SELECT k.entry_id, k.logical_key, k.signature, k.kind, k.booked_on
 FROM ledger_known AS k
 WHERE (NOT $own OR k.rulebook = $rulebook)
-  AND k.entry_id NOT IN (SELECT reverses FROM journal_entries WHERE reverses IS NOT NULL)
+  AND k.entry_id NOT IN (
+    SELECT reverses FROM journal_entries
+    WHERE reverses IS NOT NULL
+      AND (order_paid_on BETWEEN $paid_from AND $paid_to OR order_paid_on IS NULL))
+"""
+"""The known entries no reversal cancels. A reversal carries the payment day of the entry
+it reverses, so the reversals looked at are those within the known entries' span of
+payment days (``$paid_from``..``$paid_to``, from :data:`KNOWN_SPAN`) or without one."""
+
+KNOWN_SPAN: Final = """
+SELECT min(order_paid_on), max(order_paid_on), count(*) FILTER (WHERE order_paid_on IS NULL)
+FROM ledger_known
 """
 
 PLAN: Final = """
@@ -156,7 +200,7 @@ INSERT INTO journal_entries BY NAME
 SELECT md5($reversal_ns || x.entry_id) AS entry_id, md5($reversal_ns || x.entry_id) AS logical_key,
        0 AS revision, 'reversal' AS kind, e.entry_id AS source_id, e.order_id, e.shop_id,
        x.booked_on, x.rulebook, md5('reversal|' || e.signature) AS signature,
-       e.entry_id AS reverses, x.close_key
+       e.entry_id AS reverses, x.close_key, e.order_paid_on
 FROM ledger_reverse AS x JOIN journal_entries AS e USING (entry_id)
 """
 
@@ -180,7 +224,7 @@ negated, on the reversal's day)."""
 INSERT_ENTRIES: Final = """
 INSERT INTO journal_entries BY NAME
 SELECT new_id AS entry_id, logical_key, revision, kind, source_id, order_id, shop_id, booked_on,
-       $rulebook AS rulebook, signature, NULL AS reverses, $close_key AS close_key
+       $rulebook AS rulebook, signature, NULL AS reverses, $close_key AS close_key, order_paid_on
 FROM ledger_plan
 """
 
@@ -281,6 +325,19 @@ class CloseRef:
     close_key: str
 
 
+ALL_DAYS: Final = (date.min, date.max)
+"""A span of payment days that prunes nothing."""
+
+
+def paid_span(low: object, high: object, unknown: object) -> tuple[date, date]:
+    """The span of payment days a look-up may prune the journal to: the staged (or known)
+    entries' own, or every day when one of them carries none (``unknown`` > 0) or none has
+    one."""
+    if unknown or not isinstance(low, date) or not isinstance(high, date):
+        return ALL_DAYS
+    return low, high
+
+
 def post_staged(
     con: duckdb.DuckDBPyConnection,
     ref: CloseRef,
@@ -290,6 +347,7 @@ def post_staged(
     end: date,
     orphans: bool = True,
     own_rulebook: bool = False,
+    anchored: bool = False,
 ) -> PostResult:
     """Post the difference between ``ledger_stage`` and the live journal.
 
@@ -299,14 +357,16 @@ def post_staged(
     the caller's transaction. ``own_rulebook``: the scope is further only the entries
     ``ref.rulebook`` posted, for stages that run once per rulebook side by side (the
     listing rulebooks' penalties and freezes): another rulebook's entries are never
-    compared, so never reversed.
+    compared, so never reversed. ``anchored``: the stage's orders are in the close's
+    ``ledger_schedule``, so its entries carry their orders' payment days
+    (:data:`READY_ANCHORED`) and the look-ups read only the journal of those days.
     """
-    con.execute(READY)
+    con.execute(READY_ANCHORED if anchored else READY)
     if _count(con, "SELECT count(*) FROM overturned_entries"):
         con.execute(DROP_OVERTURNED)
     scope = {"kinds": list(kinds), "start": start, "end": end}
     staged = run_sql(con, STAGED, {"kinds": scope["kinds"]}).fetchone()
-    ready, keys, outside = (int(v) for v in staged) if staged else (0, 0, 0)
+    ready, keys, outside = (int(v) for v in staged[:3]) if staged else (0, 0, 0)
     if keys < ready:
         dupes = con.execute(DUPLICATE_STAGE).fetchall()
         raise IntegrityError(
@@ -322,8 +382,12 @@ def post_staged(
             "the ledger stage produced entries of kinds outside its scope "
             f"({', '.join(sorted(str(k) for (k,) in strays))}; scope: {', '.join(kinds)})"
         )
-    run_sql(con, KNOWN, scope)
-    run_sql(con, LIVE, {"own": own_rulebook, "rulebook": ref.rulebook})
+    paid_from, paid_to = paid_span(*staged[3:]) if staged else ALL_DAYS
+    run_sql(con, KNOWN, {**scope, "paid_from": paid_from, "paid_to": paid_to})
+    known = con.execute(KNOWN_SPAN).fetchone()
+    paid_from, paid_to = paid_span(*known) if known else ALL_DAYS
+    live = {"own": own_rulebook, "rulebook": ref.rulebook, "paid_from": paid_from}
+    run_sql(con, LIVE, {**live, "paid_to": paid_to})
     con.execute(PLAN)
     planned = _count(con, "SELECT count(*) FROM ledger_plan")
     names = {"rulebook": ref.rulebook, "close_key": ref.close_key}

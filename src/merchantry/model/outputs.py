@@ -213,6 +213,17 @@ JOURNAL_ENTRIES = Table(
             nullable=True,
         ),
         Column("close_key", T.TEXT, "The close (rulebook and period) that posted it.", "结账批次"),
+        Column(
+            "order_paid_on",
+            T.DATE,
+            "Payment day of the entry's order (a reversal: the reversed entry's), which "
+            "never changes, so every revision of an event carries the same day and a "
+            "close's look-ups read only the journal of its orders' days. Set on sales, fee "
+            "refunds, refunds, compensation, settlements and installation holds; NULL for "
+            "entries about no order and for the other kinds.",
+            "订单支付日",
+            nullable=True,
+        ),
     ),
 )
 

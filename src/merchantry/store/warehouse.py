@@ -376,10 +376,21 @@ DERIVED_COLUMNS: Final[Mapping[tuple[str, str], str]] = {
         "UPDATE fee_lines SET paid_on = CAST(o.paid_at AS DATE) FROM orders AS o "
         "WHERE o.order_id = fee_lines.order_id"
     ),
+    ("journal_entries", "order_paid_on"): (
+        "UPDATE journal_entries SET order_paid_on = CAST(o.paid_at AS DATE) FROM orders AS o "
+        "WHERE o.order_id = journal_entries.order_id AND journal_entries.kind IN ("
+        "'sale', 'fee_refund', 'refund', 'compensation', 'settlement', "
+        "'commission_settlement', 'colonel_settlement', 'installation_hold', "
+        "'installation_release');"
+        "UPDATE journal_entries SET order_paid_on = r.order_paid_on FROM journal_entries AS r "
+        "WHERE r.entry_id = journal_entries.reverses"
+    ),
 }
 """Columns declared after warehouses had rows, whose values follow from rows already stored:
 the statement that fills each when it is added (``fee_lines.paid_on``: the line's order's
-payment day, what the fee stage writes on every new line; orders never change once stored)."""
+payment day, what the fee stage writes on every new line; orders never change once stored;
+``journal_entries.order_paid_on``: the same day on the kinds the close writes it on, and a
+reversal the reversed entry's)."""
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
