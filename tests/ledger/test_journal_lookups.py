@@ -43,12 +43,12 @@ def stage(
     (with ``orders``, the entry is about the order named like its source)."""
     start_stage(con)
     for source, amount in targets.items():
+        order = source if orders else None
         con.execute(
             "INSERT INTO ledger_stage SELECT ?, ?, ?, ?, 'S1', ?,"
             " [ledger_leg('merchant_available', 'S1', ?, 'r1'),"
             "  ledger_leg('platform_cash', '', -?, 'r1')]",
-            [logical_key(kind, source), kind, source, source if orders else None, day]
-            + [amount, amount],
+            [logical_key(kind, source), kind, source, order, day, amount, amount],
         )
 
 
