@@ -1,0 +1,153 @@
+"""The close's look-up by logical key against the length of the journal's history.
+
+A day's close reads the journal once per stage by logical key (``ledger_known``,
+:data:`merchantry.ledger.journal.KNOWN`): every earlier revision of a staged event. Since
+entries carry their order's payment day (``journal_entries.order_paid_on``), the read is
+pruned to the staged orders' days; before, it scanned the key of every entry of the stage's
+kinds. This bench builds a journal of ``--months`` months appended a day at a time, as daily
+closes append it (each day: that day's sales, anchored on the day, and the settlements of
+orders paid ``--lag`` days before), stages one day's worth of events (the day's sales, new,
+and settlements of orders paid ``--lag`` to ``--lag`` + 5 days before, some of them
+re-staged), and times the look-up both ways at each history length:
+
+* **pruned**: :data:`~merchantry.ledger.journal.KNOWN` with the staged entries' span;
+* **baseline**: the same statement with the span open (every day), i.e. the read before.
+
+Run: ``python -m bench.bench_lookups --per-day 100000 --months 1 3 6 12``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+from bench.report import Result, cpu_seconds, emit, peak_mib
+from merchantry.ledger.journal import ALL_DAYS, KNOWN
+from merchantry.store.sql import run_sql
+from merchantry.store.warehouse import connect
+
+FIRST: date = date(2025, 1, 1)
+
+DAY_ENTRIES = """
+INSERT INTO journal_entries BY NAME
+SELECT md5('sale' || CAST($day AS VARCHAR) || '|' || i) AS entry_id,
+       md5('k-sale' || CAST($day AS VARCHAR) || '|' || i) AS logical_key,
+       0 AS revision, 'sale' AS kind, 'O' || CAST($day AS VARCHAR) || '|' || i AS source_id,
+       'O' || CAST($day AS VARCHAR) || '|' || i AS order_id, 'S' || (i % 20000) AS shop_id,
+       CAST($day AS DATE) AS booked_on, 'bench' AS rulebook, md5(CAST(i AS VARCHAR)) AS signature,
+       NULL AS reverses, 'c' || CAST($day AS VARCHAR) AS close_key,
+       CAST($day AS DATE) AS order_paid_on
+FROM range($n) AS t(i)
+UNION ALL
+SELECT md5('settle' || CAST($paid AS VARCHAR) || '|' || i),
+       md5('k-settle' || CAST($paid AS VARCHAR) || '|' || i),
+       0, 'settlement', 'O' || CAST($paid AS VARCHAR) || '|' || i,
+       'O' || CAST($paid AS VARCHAR) || '|' || i, 'S' || (i % 20000),
+       CAST($day AS DATE), 'bench', md5(CAST(i AS VARCHAR)), NULL, 'c' || CAST($day AS VARCHAR),
+       CAST($paid AS DATE)
+FROM range($n) AS t(i)
+"""
+"""One day of a daily close's appends: the day's sales and the settlements of orders paid
+``$paid`` (``$lag`` days before)."""
+
+STAGE = """
+CREATE OR REPLACE TEMP TABLE ledger_ready AS
+SELECT md5('k-sale' || CAST($day AS VARCHAR) || '|' || i) AS logical_key, 'sale' AS kind,
+       CAST($day AS DATE) AS order_paid_on
+FROM range($n) AS t(i)
+UNION ALL
+SELECT md5('k-settle' || CAST(paid_on AS VARCHAR) || '|' || i), 'settlement', paid_on
+FROM (SELECT i, CAST($day AS DATE) - CAST($lag + i % 6 AS INTEGER) AS paid_on
+      FROM range($n) AS t(i))
+"""
+"""A day's staged events: its sales (new keys) and settlements of orders paid over six days
+``$lag`` days back (keys already in the journal for one of those days)."""
+
+
+def _timed(con: duckdb.DuckDBPyConnection, params: dict[str, object]) -> tuple[float, int]:
+    began = cpu_seconds()
+    run_sql(con, KNOWN, params)
+    spent = cpu_seconds() - began
+    row = con.execute("SELECT count(*) FROM ledger_known").fetchone()
+    return spent, int(row[0]) if row else 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--per-day", type=int, default=100_000, help="sales (and settlements) a day"
+    )
+    parser.add_argument("--months", type=int, nargs="+", default=[1, 3, 6, 12])
+    parser.add_argument("--lag", type=int, default=10, help="days from payment to settlement")
+    parser.add_argument("--repeat", type=int, default=3, help="timings of each side (best kept)")
+    args = parser.parse_args()
+    console = Console()
+    table = Table(title=f"Look-up by logical key, {args.per_day:,} sales a day")
+    for name in ("history", "entries", "found", "pruned CPU s", "baseline CPU s", "× baseline"):
+        table.add_column(name, justify="right")
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-lookups-") as tmp:
+        con = connect(Path(tmp) / "w.duckdb")
+        con.execute("SET threads = 2")
+        day, built = FIRST, 0
+        for months in sorted(args.months):
+            until = FIRST + timedelta(days=30 * months)
+            while day < until:  # a day at a time: the journal's row groups follow the days
+                params = {"day": day, "paid": day - timedelta(days=args.lag), "n": args.per_day}
+                run_sql(con, DAY_ENTRIES, params)
+                day += timedelta(days=1)
+                built += 1
+                if built % 30 == 0:
+                    console.print(f"  journal: {built} days appended")
+            con.execute("CHECKPOINT")
+            run_sql(con, STAGE, {"day": day, "lag": args.lag, "n": args.per_day})
+            span = con.execute("SELECT min(order_paid_on), max(order_paid_on) FROM ledger_ready")
+            low, high = span.fetchone() or ALL_DAYS
+            scope = {"kinds": ["sale", "settlement"], "start": day, "end": day}
+            pruned = [_timed(con, {**scope, "paid_from": low, "paid_to": high})]
+            whole = [_timed(con, {**scope, "paid_from": ALL_DAYS[0], "paid_to": ALL_DAYS[1]})]
+            for _ in range(args.repeat - 1):
+                pruned.append(_timed(con, {**scope, "paid_from": low, "paid_to": high}))
+                whole.append(
+                    _timed(con, {**scope, "paid_from": ALL_DAYS[0], "paid_to": ALL_DAYS[1]})
+                )
+            if pruned[0][1] != whole[0][1]:
+                raise SystemExit(
+                    f"the pruned look-up found {pruned[0][1]}, the whole {whole[0][1]}"
+                )
+            row = con.execute("SELECT count(*) FROM journal_entries").fetchone()
+            entries = int(row[0]) if row else 0
+            best, base = min(s for s, _ in pruned), min(s for s, _ in whole)
+            results.append((months, entries, pruned[0][1], best, base))
+            table.add_row(
+                f"{months} months",
+                f"{entries:,}",
+                f"{pruned[0][1]:,}",
+                f"{best:.3f}",
+                f"{base:.3f}",
+                f"{best / base:.2f}" if base else "",
+            )
+            console.print(table)
+        con.close()
+    months, entries, _found, best, base = results[-1]
+    emit(
+        Result(
+            bench="bench_lookups",
+            rows=entries,
+            seconds=best,
+            peak_mib=peak_mib(),
+            baseline_seconds=base,
+            baseline_rows=entries,
+            extra={"per_day": args.per_day, "lag": args.lag, "sizes": results},
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
