@@ -135,7 +135,7 @@ BASELINE: Final = """
 INSERT INTO journal_postings
 SELECT md5(CAST(i // 3 AS VARCHAR)), CAST(i % 3 AS INTEGER) + 1, 'merchant_pending',
        'S' || (i % 20000), DATE '2026-03-01' + CAST(i % 31 AS INTEGER), 'O' || (i // 3),
-       CAST(i % 9000 AS BIGINT), 'tsf.base', 'sale'
+       CAST(i % 9000 AS BIGINT), 'tsf.base', 'sale', DATE '2026-03-01' + CAST(i % 31 AS INTEGER)
 FROM range($rows) t(i)
 """
 

@@ -73,7 +73,7 @@ def _journal(
     for i, (shop, day, account, fen) in enumerate(legs):
         on = FIRST + timedelta(days=day)
         con.execute(
-            "INSERT INTO journal_postings VALUES (?, 1, ?, ?, ?, NULL, ?, 'r', 'refund')",
+            "INSERT INTO journal_postings VALUES (?, 1, ?, ?, ?, NULL, ?, 'r', 'refund', NULL)",
             [f"e{i}", account, shop, on, fen],
         )
         # one movement row per posting: the statement must sum rows sharing a key

@@ -90,8 +90,8 @@ def test_check_names_duplicate_keys_and_bad_reversals(tmp_path: Path) -> None:
     con.execute("INSERT INTO journal_entries SELECT * FROM e2")
     con.execute(
         "INSERT INTO journal_postings SELECT md5(e.logical_key || ':1'), p.leg, p.account,"
-        " p.party, p.booked_on, p.order_id, p.amount_fen, p.rule_id, p.entry_kind"
-        " FROM journal_postings AS p JOIN journal_entries AS e USING (entry_id)"
+        " p.party, p.booked_on, p.order_id, p.amount_fen, p.rule_id, p.entry_kind,"
+        " p.order_paid_on FROM journal_postings AS p JOIN journal_entries AS e USING (entry_id)"
         " WHERE e.kind = 'sale' AND e.revision = 0"
     )
     codes = {p.code for p in check_journal(con)}
@@ -158,3 +158,31 @@ def test_days_no_close_has_posted_are_said_not_shown_as_zero(tmp_path: Path) -> 
         "no payouts for shop S1 in 2027-01-01..the end (closes have posted through 2026-03-10)"
         in _flat(out)
     )
+
+
+def test_the_check_names_a_wrong_payment_day_and_skips_it_on_an_older_file(
+    tmp_path: Path,
+) -> None:
+    """The close's look-ups prune the journal by ``order_paid_on``: ledger-check holds an
+    entry's day to its order's and a posting's to its entry's, naming the entries that
+    differ; a warehouse made before the column, opened read-only, is checked without them."""
+    db = tmp_path / "w.duckdb"
+    _warehouse(db)
+    args = ("--from", "2026-03-01", "--to", "2026-03-31", "--rulebook", "ledger-test")
+    code, out = _run("close", *args, "--dir", str(HERE), "--db", str(db))
+    assert code == 0, out
+    con = connect(db)
+    sale = con.execute("SELECT entry_id FROM journal_entries WHERE kind = 'sale'").fetchone()
+    assert sale is not None
+    assert check_journal(con) == []
+    con.execute(
+        "UPDATE journal_entries SET order_paid_on = order_paid_on + 1 WHERE entry_id = ?", sale
+    )
+    found = {p.code: p.ids for p in check_journal(con)}
+    assert found["wrong-payment-day"] == (sale[0],)
+    assert found["posting-payment-day"] == (sale[0],)  # its postings still carry the old day
+    con.execute("ALTER TABLE journal_postings DROP COLUMN order_paid_on")
+    con.execute("ALTER TABLE journal_entries DROP COLUMN order_paid_on")
+    con.close()
+    with duckdb.connect(str(db), read_only=True) as old:
+        assert check_journal(old) == []

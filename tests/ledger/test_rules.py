@@ -107,8 +107,8 @@ def test_a_deposit_is_opened_for_shops_no_close_posted_for_and_only_once(
     shop.execute(
         "INSERT INTO journal_postings VALUES"
         " ('e1', 1, 'merchant_available', 'S1', DATE '2026-02-15', NULL, -100, 'r',"
-        " 'compensation'),"
-        " ('e1', 2, 'buyers', '', DATE '2026-02-15', NULL, 100, 'r', 'compensation')"
+        " 'compensation', NULL),"
+        " ('e1', 2, 'buyers', '', DATE '2026-02-15', NULL, 100, 'r', 'compensation', NULL)"
     )
     opened = (
         "SELECT shop_id, booked_on, count(*) FROM journal_entries"

@@ -44,6 +44,7 @@ from merchantry.ledger.journal import (
     run_sql,
     start_stage,
 )
+from merchantry.ledger.settlement import due_span
 from merchantry.store.sql import fill_sql
 
 KINDS: Final = ("installation_hold", "installation_release")
@@ -58,6 +59,7 @@ WITH due AS (
   SELECT order_id, sum(amount_fen) AS settled_fen FROM journal_postings
   WHERE account = 'merchant_pending' AND entry_kind <> 'settlement'
     AND order_id IN (SELECT order_id FROM due)
+    AND (order_paid_on BETWEEN $paid_from AND $paid_to OR order_paid_on IS NULL)
   GROUP BY order_id
 ), held AS (
   SELECT d.*, greatest(least(p_share, coalesce(s.settled_fen, 0)), 0) AS held_fen
@@ -79,6 +81,7 @@ WITH due AS (
   SELECT order_id, party, sum(amount_fen) AS held_fen FROM journal_postings
   WHERE account = 'merchant_held' AND entry_kind = 'installation_hold'
     AND order_id IN (SELECT order_id FROM due)
+    AND (order_paid_on BETWEEN $paid_from AND $paid_to OR order_paid_on IS NULL)
   GROUP BY order_id, party
 )
 SELECT md5($ns || d.order_id), 'installation_release', d.order_id, d.order_id, d.shop_id,
@@ -103,7 +106,7 @@ def post_installation_holds(
 ) -> PostResult:
     """Holds falling on settlement days in ``start``..``end``, then releases falling in it
     (after the period's settlements are posted; reads ``ledger_schedule``)."""
-    period = {"start": start, "end": end}
+    period = {"start": start, "end": end, **due_span(con, start, end)}
     start_stage(con)
     run_sql(con, _holds_sql(), {**period, "ns": namespace(KINDS[0])})
     result = post_staged(con, ref, kinds=(KINDS[0],), start=start, end=end, anchored=True)

@@ -207,7 +207,7 @@ FROM ledger_reverse AS x JOIN journal_entries AS e USING (entry_id)
 INSERT_REVERSAL_POSTINGS: Final = """
 INSERT INTO journal_postings BY NAME
 SELECT md5($reversal_ns || x.entry_id) AS entry_id, p.leg, p.account, p.party, x.booked_on,
-       p.order_id, -p.amount_fen AS amount_fen, p.rule_id, p.entry_kind
+       p.order_id, -p.amount_fen AS amount_fen, p.rule_id, p.entry_kind, p.order_paid_on
 FROM ledger_reverse AS x JOIN journal_postings AS p USING (entry_id)
 """
 
@@ -231,9 +231,11 @@ FROM ledger_plan
 INSERT_POSTINGS: Final = """
 INSERT INTO journal_postings BY NAME
 SELECT new_id AS entry_id, CAST(leg AS INTEGER) AS leg, l.account AS account, l.party AS party,
-       booked_on, order_id, l.amount_fen AS amount_fen, l.rule_id AS rule_id, kind AS entry_kind
+       booked_on, order_id, l.amount_fen AS amount_fen, l.rule_id AS rule_id, kind AS entry_kind,
+       order_paid_on
 FROM (
-  SELECT new_id, booked_on, order_id, kind, unnest(legs) AS l, generate_subscripts(legs, 1) AS leg
+  SELECT new_id, booked_on, order_id, kind, order_paid_on, unnest(legs) AS l,
+         generate_subscripts(legs, 1) AS leg
   FROM ledger_plan
 )
 """

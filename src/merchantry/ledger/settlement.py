@@ -35,7 +35,7 @@ import sqlglot.expressions as exp
 from merchantry.kit.businessdays import add_business_days_sql
 from merchantry.kit.money import apply_rate_sql
 from merchantry.ledger.facts import RuleSet, fact_reads, select_rules
-from merchantry.ledger.journal import namespace, run_sql
+from merchantry.ledger.journal import ALL_DAYS, namespace, paid_span, run_sql
 from merchantry.model.outputs import ORDER_PAYOUTS
 from merchantry.rulebook.facts import fact_sql
 from merchantry.rulebook.model import Rulebook
@@ -188,6 +188,7 @@ WITH due AS (
   SELECT order_id, sum(amount_fen) AS pending_fen FROM journal_postings
   WHERE account = 'merchant_pending' AND entry_kind <> 'settlement'
     AND order_id IN (SELECT order_id FROM due)
+    AND (order_paid_on BETWEEN $paid_from AND $paid_to OR order_paid_on IS NULL)
   GROUP BY order_id
 )
 SELECT md5($ns || d.order_id), 'settlement', d.order_id, d.order_id, d.shop_id, d.settle_on,
@@ -206,6 +207,7 @@ WITH due AS (
   SELECT order_id, party, sum(amount_fen) AS payable_fen FROM journal_postings
   WHERE account = p_payable AND entry_kind <> p_kind
     AND order_id IN (SELECT order_id FROM due)
+    AND (order_paid_on BETWEEN $paid_from AND $paid_to OR order_paid_on IS NULL)
   GROUP BY order_id, party
 ), split AS (
   SELECT d.*, a.party, a.payable_fen,
@@ -379,10 +381,31 @@ def party_settlement_sql(kind: str, party: str) -> str:
     )
 
 
+DUE_SPAN: Final = """
+SELECT min(paid_on), max(paid_on), count(*) FILTER (WHERE paid_on IS NULL)
+FROM ledger_schedule
+WHERE settle_on BETWEEN $start AND $end OR commission_settle_on BETWEEN $start AND $end
+   OR install_released_on BETWEEN $start AND $end
+"""
+"""The payment days of the orders that settle (goods or commission) or have a hold released
+in the period: the span their postings are looked up in."""
+
+
+def due_span(con: duckdb.DuckDBPyConnection, start: date, end: date) -> dict[str, date]:
+    """``paid_from``/``paid_to``: the span of payment days of the orders falling due in
+    ``start``..``end`` (:data:`DUE_SPAN`). Each posting about an order carries that order's
+    payment day or none (``journal_postings.order_paid_on``), so the look-ups of a due
+    order's postings read only the postings of those days and those without one; every day
+    when an order's day is unknown."""
+    row = run_sql(con, DUE_SPAN, {"start": start, "end": end}).fetchone()
+    low, high = paid_span(*row) if row else ALL_DAYS
+    return {"paid_from": low, "paid_to": high}
+
+
 def stage_settlements(con: duckdb.DuckDBPyConnection, start: date, end: date) -> int:
     """Stage goods and commission settlements due in the period; returns how many orders
     fall due whose sale was never posted (an earlier period was not closed)."""
-    period = {"start": start, "end": end}
+    period = {"start": start, "end": end, **due_span(con, start, end)}
     run_sql(con, STAGE_SETTLEMENTS, {**period, "ns": namespace("settlement")})
     for kind, party in PARTY_SETTLEMENTS:
         run_sql(con, party_settlement_sql(kind, party), {**period, "ns": namespace(kind)})

@@ -262,6 +262,15 @@ JOURNAL_POSTINGS = Table(
             "业务类型",
             choices=ENTRY_KINDS,
         ),
+        Column(
+            "order_paid_on",
+            T.DATE,
+            "Payment day of the order, as on the leg's entry (`journal_entries.order_paid_on`): "
+            "a close's look-ups of an order's postings (what a due order settles) read only "
+            "the postings of the due orders' days and those without one.",
+            "订单支付日",
+            nullable=True,
+        ),
     ),
 )
 

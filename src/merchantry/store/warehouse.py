@@ -385,12 +385,17 @@ DERIVED_COLUMNS: Final[Mapping[tuple[str, str], str]] = {
         "UPDATE journal_entries SET order_paid_on = r.order_paid_on FROM journal_entries AS r "
         "WHERE r.entry_id = journal_entries.reverses"
     ),
+    ("journal_postings", "order_paid_on"): (
+        "UPDATE journal_postings SET order_paid_on = e.order_paid_on FROM journal_entries AS e "
+        "WHERE e.entry_id = journal_postings.entry_id AND e.order_paid_on IS NOT NULL"
+    ),
 }
 """Columns declared after warehouses had rows, whose values follow from rows already stored:
 the statement that fills each when it is added (``fee_lines.paid_on``: the line's order's
 payment day, what the fee stage writes on every new line; orders never change once stored;
 ``journal_entries.order_paid_on``: the same day on the kinds the close writes it on, and a
-reversal the reversed entry's)."""
+reversal the reversed entry's; ``journal_postings.order_paid_on``: its entry's, so the entries
+are filled first, as :data:`~merchantry.model.OUTPUT_TABLES` lists them)."""
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
