@@ -33,7 +33,7 @@ import sqlglot.expressions as exp
 
 from merchantry.kit.money import apply_rate_sql, pro_rata_sql
 from merchantry.ledger.accounts import PLATFORM_ACCOUNT_BY_FEE_KIND, REFUND_FEE_KINDS
-from merchantry.ledger.journal import namespace
+from merchantry.ledger.journal import ALL_DAYS, namespace, paid_span
 from merchantry.store.sql import fill, fill_sql, parse, run_sql, to_sql
 
 ROUTING_MACROS: Final = """
@@ -130,8 +130,16 @@ FROM fee_lines AS l
 JOIN ledger_schedule AS s USING (order_id)
 JOIN ledger_fee_accounts AS fa USING (fee_kind)
 WHERE l.rulebook = $rulebook AND list_contains($refund_kinds, l.fee_kind)
+  AND l.paid_on BETWEEN $paid_from AND $paid_to
 GROUP BY l.order_id
 HAVING max(l.accrued_on) BETWEEN $start AND $end
+"""
+"""An order's fee refund: its refund lines under the rulebook, when the last accrues in the
+period. The lines read are those of the scheduled orders' span of payment days
+(:data:`SCHEDULED_SPAN`; a line carries its order's day), not every refund line stored."""
+
+SCHEDULED_SPAN: Final = """
+SELECT min(paid_on), max(paid_on), count(*) FILTER (WHERE paid_on IS NULL) FROM ledger_schedule
 """
 
 REFUND_CASES: Final = """
@@ -343,10 +351,13 @@ def stage_order_events(
     filled = filled_statements()
     run_sql(con, filled["SALE_LINES"], {**period, **kinds, "rulebook": rulebook})
     run_sql(con, filled["STAGE_SALES"], {**period, "ns": namespace("sale")})
+    row = con.execute(SCHEDULED_SPAN).fetchone()
+    paid_from, paid_to = paid_span(*row) if row else ALL_DAYS
+    days = {"paid_from": paid_from, "paid_to": paid_to}
     run_sql(
         con,
         filled["STAGE_FEE_REFUNDS"],
-        {**period, **kinds, "rulebook": rulebook, "ns": namespace("fee_refund")},
+        {**period, **kinds, **days, "rulebook": rulebook, "ns": namespace("fee_refund")},
     )
     run_sql(con, REFUND_CASES, {**period, "rulebook": rulebook})
     run_sql(con, filled["STAGE_REFUNDS"], {"ns": namespace("refund")})
