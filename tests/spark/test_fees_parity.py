@@ -185,12 +185,13 @@ def test_a_table_missing_from_the_directory_is_named(spark: SparkSession, tmp_pa
 def test_a_spark_failure_is_named_and_writes_nothing(
     market: duckdb.DuckDBPyConnection, spark: SparkSession, tmp_path: Path
 ) -> None:
-    """Parquet without a column the query reads: Spark's error, named, no traceback, and the
-    warehouse's lines untouched."""
+    """Parquet whose money column holds text Spark cannot read as a number: Spark's error,
+    named, no traceback, and the warehouse's lines untouched. (A column missing altogether
+    is refused before Spark runs: tests/spark/test_older_parquet.py.)"""
     tables.export(market, fee_tables(load_rulebook("douyin-2025")), tmp_path)
     market.execute(
-        f"COPY (SELECT * EXCLUDE (paid_at) FROM orders) TO '{tmp_path / 'orders.parquet'}' "
-        "(FORMAT parquet)"
+        "COPY (SELECT * REPLACE ('not money' AS amount_paid_fen) FROM orders) "
+        f"TO '{tmp_path / 'orders.parquet'}' (FORMAT parquet)"
     )
     before = rows(market, f"SELECT * FROM fee_lines {LINE_ORDER}")
     engine = SparkEngine(spark=spark, tables=str(tmp_path))

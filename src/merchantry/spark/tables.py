@@ -10,14 +10,18 @@ left there for a cluster's own consumers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.kit.errors import InputError
+from merchantry.model.outputs import OUTPUT_TABLES
+from merchantry.model.schema import ColumnType, Table
+from merchantry.model.system import SYSTEM_TABLES
+from merchantry.model.tables import TABLES
 from merchantry.store.sql import col, to_sql
 
 if TYPE_CHECKING:
@@ -57,14 +61,63 @@ def export_as(con: duckdb.DuckDBPyConnection, table: str, target: Path) -> None:
     con.execute(to_sql(copy))
 
 
+SPARK_TYPES: Final[Mapping[ColumnType, str]] = {
+    ColumnType.TEXT: "string",
+    ColumnType.INT: "int",
+    ColumnType.MONEY: "bigint",
+    ColumnType.BIGINT: "bigint",
+    ColumnType.BOOL: "boolean",
+    ColumnType.DATE: "date",
+    ColumnType.TIMESTAMP: "timestamp",
+    ColumnType.TEXT_LIST: "array<string>",
+}
+"""Spark's type for each logical column type (a column an older Parquet lacks is added as
+NULLs of it)."""
+
+DECLARED: Final[Mapping[str, Table]] = {
+    t.name: t for t in (*TABLES, *OUTPUT_TABLES, *SYSTEM_TABLES)
+}
+
+
 def register(spark: SparkSession, root: str | Path, tables: Sequence[str]) -> None:
     """Make each table of ``root`` a temporary view of the session, named as in the
-    warehouse; a table missing from ``root`` is an error naming it and the path."""
+    warehouse; a table missing from ``root`` is an error naming it and the path.
+
+    Parquet written before a column was declared (an export kept from an older
+    warehouse): a missing nullable column is read as NULLs, which is what the warehouse
+    itself holds where it does not know the value (``journal_entries.order_paid_on``); a
+    missing required column is an error naming the table, the path and the columns, and
+    saying how to write the table again."""
     for table in tables:
         path = table_path(root, table)
         if not _is_remote(path) and not Path(path).exists():
             raise InputError(f"table {table} has no Parquet at {path} (expected under {root})")
-        spark.read.parquet(path).createOrReplaceTempView(table)
+        frame = spark.read.parquet(path)
+        declared = DECLARED.get(table.lower())
+        if declared is not None:
+            frame = _with_declared_columns(frame, declared, path)
+        frame.createOrReplaceTempView(table)
+
+
+def _with_declared_columns(frame: DataFrame, table: Table, path: str) -> DataFrame:
+    present = {c.lower() for c in frame.columns}
+    missing = [c for c in table.columns if c.name.lower() not in present]
+    required = [c.name for c in missing if not c.nullable]
+    if required:
+        raise InputError(
+            f"table {table.name} at {path} has no column {', '.join(required)}, which the "
+            f"warehouse's {table.name} has (Parquet written before the column existed, or "
+            "not exported from a merchantry warehouse): export the table again from the "
+            "warehouse (an older one gains the column when merchantry opens it) or run "
+            "without --spark-tables"
+        )
+    if not missing:
+        return frame
+    from pyspark.sql import functions as F
+
+    for column in missing:
+        frame = frame.withColumn(column.name, F.lit(None).cast(SPARK_TYPES[column.type]))
+    return frame
 
 
 def write(frame: DataFrame, out: str | Path, table: str) -> str:
