@@ -28,7 +28,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.report import Result, cpu_seconds, emit, peak_mib
-from merchantry.ledger.journal import ALL_DAYS, KNOWN
+from merchantry.ledger.journal import ALL_DAYS, KNOWN, day_span, span_sql
 from merchantry.store.sql import run_sql
 from merchantry.store.warehouse import connect
 
@@ -107,16 +107,11 @@ def main() -> None:
                     console.print(f"  journal: {built} days appended")
             con.execute("CHECKPOINT")
             run_sql(con, STAGE, {"day": day, "lag": args.lag, "n": args.per_day})
-            span = con.execute("SELECT min(order_paid_on), max(order_paid_on) FROM ledger_ready")
-            low, high = span.fetchone() or ALL_DAYS
             scope = {"kinds": ["sale", "settlement"], "start": day, "end": day}
-            pruned = [_timed(con, {**scope, "paid_from": low, "paid_to": high})]
-            whole = [_timed(con, {**scope, "paid_from": ALL_DAYS[0], "paid_to": ALL_DAYS[1]})]
-            for _ in range(args.repeat - 1):
-                pruned.append(_timed(con, {**scope, "paid_from": low, "paid_to": high}))
-                whole.append(
-                    _timed(con, {**scope, "paid_from": ALL_DAYS[0], "paid_to": ALL_DAYS[1]})
-                )
+            staged = {**scope, **day_span(con, span_sql("ledger_ready", "order_paid_on"))}
+            every = {**scope, "paid_from": ALL_DAYS[0], "paid_to": ALL_DAYS[1]}
+            pruned = [_timed(con, staged) for _ in range(args.repeat)]
+            whole = [_timed(con, every) for _ in range(args.repeat)]
             if pruned[0][1] != whole[0][1]:
                 raise SystemExit(
                     f"the pruned look-up found {pruned[0][1]}, the whole {whole[0][1]}"

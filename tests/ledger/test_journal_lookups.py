@@ -203,7 +203,7 @@ def test_anchored_look_ups_find_every_revision_whatever_payment_day_it_carries(
         for i, (targets, erased) in enumerate(zip(rounds, erase, strict=False)):
             day = DAY + timedelta(days=i)  # one day's close a round: earlier ones are history
             stage(con, "settlement", targets, day, orders=True)
-            result = post_staged(con, REF, kinds=("settlement",), start=day, end=day, anchored=True)
+            result = post_staged(con, REF, kinds=("settlement",), start=day, end=day)
             posted = reversed_ = 0
             for source in SOURCES:
                 want, have = targets.get(source), live.get(source)
@@ -240,20 +240,21 @@ def test_anchored_look_ups_find_every_revision_whatever_payment_day_it_carries(
 def test_an_entry_carries_its_orders_payment_day_only_when_its_stage_knows_it(
     warehouse: duckdb.DuckDBPyConnection,
 ) -> None:
-    """Anchored, an entry about an order gets the schedule's payment day, and one about no
-    order (or an order the schedule lacks) none; unanchored, none at all."""
+    """An entry of an anchored kind (``ANCHORED_KINDS``) about an order gets the schedule's
+    payment day, and one about an order the schedule lacks none; an entry of another kind
+    (a reward's order subsidy) none at all, though it names an order."""
     warehouse.execute(
         "CREATE TEMP TABLE ledger_schedule AS SELECT 'a' AS order_id, DATE '2026-02-01' AS paid_on"
     )
     stage(warehouse, "settlement", {"a": 5, "z": 6}, DAY, orders=True)
-    post_staged(warehouse, REF, kinds=("settlement",), start=DAY, end=DAY, anchored=True)
-    stage(warehouse, "refund", {"a": 5}, DAY, orders=True)
-    post_staged(warehouse, REF, kinds=("refund",), start=DAY, end=DAY)
+    post_staged(warehouse, REF, kinds=("settlement",), start=DAY, end=DAY)
+    stage(warehouse, "reward", {"a": 5}, DAY, orders=True)
+    post_staged(warehouse, REF, kinds=("reward",), start=DAY, end=DAY)
     rows = warehouse.execute(
         "SELECT kind, source_id, order_paid_on FROM journal_entries ORDER BY ALL"
     ).fetchall()
     assert rows == [
-        ("refund", "a", None),
+        ("reward", "a", None),
         ("settlement", "a", date(2026, 2, 1)),
         ("settlement", "z", None),
     ]

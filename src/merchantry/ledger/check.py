@@ -341,7 +341,6 @@ close's key (and overturn reversals), found over the whole journal, and their po
 def _present_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
     rows = con.execute(
         "SELECT table_name || '.' || column_name FROM information_schema.columns"
-        " WHERE table_name IN ('journal_entries', 'journal_postings')"
     ).fetchall()
     return {str(r[0]) for r in rows}
 

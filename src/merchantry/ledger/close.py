@@ -205,13 +205,11 @@ def close_period(
         start_stage(con)
         stage_order_events(con, book.name, start, end)
         result = PostResult(posted=0, reversed=overturned, unchanged=0)
-        result += post_staged(
-            con, ref, kinds=ORDER_EVENT_KINDS, start=start, end=end, anchored=True
-        )
+        result += post_staged(con, ref, kinds=ORDER_EVENT_KINDS, start=start, end=end)
         say("settlements")
         start_stage(con)
         unposted = stage_settlements(con, start, end)
-        result += post_staged(con, ref, kinds=SETTLEMENT_KINDS, start=start, end=end, anchored=True)
+        result += post_staged(con, ref, kinds=SETTLEMENT_KINDS, start=start, end=end)
         if unposted:
             warnings.append(
                 f"{unposted:,} orders settle in the period but their sale was never posted "

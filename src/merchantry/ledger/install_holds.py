@@ -109,11 +109,10 @@ def post_installation_holds(
     period = {"start": start, "end": end, **due_span(con, start, end)}
     start_stage(con)
     run_sql(con, _holds_sql(), {**period, "ns": namespace(KINDS[0])})
-    result = post_staged(con, ref, kinds=(KINDS[0],), start=start, end=end, anchored=True)
+    result = post_staged(con, ref, kinds=(KINDS[0],), start=start, end=end)
     start_stage(con)
     run_sql(con, STAGE_RELEASES, {**period, "ns": namespace(KINDS[1])})
-    released = post_staged(con, ref, kinds=(KINDS[1],), start=start, end=end, anchored=True)
-    return result + released
+    return result + post_staged(con, ref, kinds=(KINDS[1],), start=start, end=end)
 
 
 __all__ = ["KINDS", "post_installation_holds"]

@@ -33,9 +33,11 @@ from datetime import date
 from typing import Final
 
 import duckdb
+import sqlglot.expressions as exp
 
 from merchantry.kit.errors import IntegrityError
 from merchantry.kit.ids import stable_key
+from merchantry.model.outputs import ANCHORED_KINDS
 from merchantry.store.sql import fill_sql, parse
 from merchantry.store.sql import run_sql as run_sql  # re-exported for the ledger stages
 
@@ -167,10 +169,18 @@ WHERE (NOT $own OR k.rulebook = $rulebook)
 it reverses, so the reversals looked at are those within the known entries' span of
 payment days (``$paid_from``..``$paid_to``, from :data:`KNOWN_SPAN`) or without one."""
 
-KNOWN_SPAN: Final = """
-SELECT min(order_paid_on), max(order_paid_on), count(*) FILTER (WHERE order_paid_on IS NULL)
-FROM ledger_known
+SPAN_OF: Final = """
+SELECT min(p_day), max(p_day), count(*) FILTER (WHERE p_day IS NULL) FROM p_rows
 """
+"""The span of payment days of some rows (:func:`span_sql`), and how many have none."""
+
+
+def span_sql(rows: str | exp.Expr, day: str) -> str:
+    """:data:`SPAN_OF` over ``rows`` (a table, or a query) and their column ``day``."""
+    return fill_sql(SPAN_OF, p_rows=rows, p_day=day)
+
+
+KNOWN_SPAN: Final = span_sql("ledger_known", "order_paid_on")
 
 PLAN: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_plan AS
@@ -340,6 +350,15 @@ def paid_span(low: object, high: object, unknown: object) -> tuple[date, date]:
     return low, high
 
 
+def day_span(
+    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object] | None = None
+) -> dict[str, date]:
+    """``paid_from``/``paid_to`` for a look-up: :func:`paid_span` of a :func:`span_sql`."""
+    row = run_sql(con, sql, params).fetchone()
+    low, high = paid_span(*row) if row else ALL_DAYS
+    return {"paid_from": low, "paid_to": high}
+
+
 def post_staged(
     con: duckdb.DuckDBPyConnection,
     ref: CloseRef,
@@ -349,7 +368,6 @@ def post_staged(
     end: date,
     orphans: bool = True,
     own_rulebook: bool = False,
-    anchored: bool = False,
 ) -> PostResult:
     """Post the difference between ``ledger_stage`` and the live journal.
 
@@ -359,11 +377,12 @@ def post_staged(
     the caller's transaction. ``own_rulebook``: the scope is further only the entries
     ``ref.rulebook`` posted, for stages that run once per rulebook side by side (the
     listing rulebooks' penalties and freezes): another rulebook's entries are never
-    compared, so never reversed. ``anchored``: the stage's orders are in the close's
-    ``ledger_schedule``, so its entries carry their orders' payment days
-    (:data:`READY_ANCHORED`) and the look-ups read only the journal of those days.
+    compared, so never reversed. A stage of :data:`~merchantry.model.outputs.ANCHORED_KINDS`
+    only runs inside the close, whose ``ledger_schedule`` gives its entries their orders'
+    payment days (:data:`READY_ANCHORED`), and the look-ups read only the journal of those
+    days.
     """
-    con.execute(READY_ANCHORED if anchored else READY)
+    con.execute(READY_ANCHORED if ANCHORED_KINDS.issuperset(kinds) else READY)
     if _count(con, "SELECT count(*) FROM overturned_entries"):
         con.execute(DROP_OVERTURNED)
     scope = {"kinds": list(kinds), "start": start, "end": end}
@@ -386,10 +405,8 @@ def post_staged(
         )
     paid_from, paid_to = paid_span(*staged[3:]) if staged else ALL_DAYS
     run_sql(con, KNOWN, {**scope, "paid_from": paid_from, "paid_to": paid_to})
-    known = con.execute(KNOWN_SPAN).fetchone()
-    paid_from, paid_to = paid_span(*known) if known else ALL_DAYS
-    live = {"own": own_rulebook, "rulebook": ref.rulebook, "paid_from": paid_from}
-    run_sql(con, LIVE, {**live, "paid_to": paid_to})
+    live = {"own": own_rulebook, "rulebook": ref.rulebook, **day_span(con, KNOWN_SPAN)}
+    run_sql(con, LIVE, live)
     con.execute(PLAN)
     planned = _count(con, "SELECT count(*) FROM ledger_plan")
     names = {"rulebook": ref.rulebook, "close_key": ref.close_key}

@@ -33,7 +33,7 @@ import sqlglot.expressions as exp
 
 from merchantry.kit.money import apply_rate_sql, pro_rata_sql
 from merchantry.ledger.accounts import PLATFORM_ACCOUNT_BY_FEE_KIND, REFUND_FEE_KINDS
-from merchantry.ledger.journal import ALL_DAYS, namespace, paid_span
+from merchantry.ledger.journal import day_span, namespace, span_sql
 from merchantry.store.sql import fill, fill_sql, parse, run_sql, to_sql
 
 ROUTING_MACROS: Final = """
@@ -138,9 +138,7 @@ HAVING max(l.accrued_on) BETWEEN $start AND $end
 period. The lines read are those of the scheduled orders' span of payment days
 (:data:`SCHEDULED_SPAN`; a line carries its order's day), not every refund line stored."""
 
-SCHEDULED_SPAN: Final = """
-SELECT min(paid_on), max(paid_on), count(*) FILTER (WHERE paid_on IS NULL) FROM ledger_schedule
-"""
+SCHEDULED_SPAN: Final = span_sql("ledger_schedule", "paid_on")
 
 REFUND_CASES: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_refund_cases AS
@@ -351,9 +349,7 @@ def stage_order_events(
     filled = filled_statements()
     run_sql(con, filled["SALE_LINES"], {**period, **kinds, "rulebook": rulebook})
     run_sql(con, filled["STAGE_SALES"], {**period, "ns": namespace("sale")})
-    row = con.execute(SCHEDULED_SPAN).fetchone()
-    paid_from, paid_to = paid_span(*row) if row else ALL_DAYS
-    days = {"paid_from": paid_from, "paid_to": paid_to}
+    days = day_span(con, SCHEDULED_SPAN)
     run_sql(
         con,
         filled["STAGE_FEE_REFUNDS"],

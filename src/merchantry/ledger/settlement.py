@@ -35,7 +35,7 @@ import sqlglot.expressions as exp
 from merchantry.kit.businessdays import add_business_days_sql
 from merchantry.kit.money import apply_rate_sql
 from merchantry.ledger.facts import RuleSet, fact_reads, select_rules
-from merchantry.ledger.journal import ALL_DAYS, namespace, paid_span, run_sql
+from merchantry.ledger.journal import day_span, namespace, run_sql, span_sql
 from merchantry.model.outputs import ORDER_PAYOUTS
 from merchantry.rulebook.facts import fact_sql
 from merchantry.rulebook.model import Rulebook
@@ -381,25 +381,23 @@ def party_settlement_sql(kind: str, party: str) -> str:
     )
 
 
-DUE_SPAN: Final = """
-SELECT min(paid_on), max(paid_on), count(*) FILTER (WHERE paid_on IS NULL)
-FROM ledger_schedule
-WHERE settle_on BETWEEN $start AND $end OR commission_settle_on BETWEEN $start AND $end
-   OR install_released_on BETWEEN $start AND $end
-"""
+DUE_SPAN: Final = span_sql(
+    parse(
+        "SELECT paid_on FROM ledger_schedule"
+        " WHERE settle_on BETWEEN $start AND $end OR commission_settle_on BETWEEN $start AND $end"
+        " OR install_released_on BETWEEN $start AND $end"
+    ),
+    "paid_on",
+)
 """The payment days of the orders that settle (goods or commission) or have a hold released
-in the period: the span their postings are looked up in."""
+in the period: the span their postings are looked up in. Each posting about an order carries
+that order's payment day or none (``journal_postings.order_paid_on``), so the look-ups of a
+due order's postings read only the postings of those days and those without one."""
 
 
 def due_span(con: duckdb.DuckDBPyConnection, start: date, end: date) -> dict[str, date]:
-    """``paid_from``/``paid_to``: the span of payment days of the orders falling due in
-    ``start``..``end`` (:data:`DUE_SPAN`). Each posting about an order carries that order's
-    payment day or none (``journal_postings.order_paid_on``), so the look-ups of a due
-    order's postings read only the postings of those days and those without one; every day
-    when an order's day is unknown."""
-    row = run_sql(con, DUE_SPAN, {"start": start, "end": end}).fetchone()
-    low, high = paid_span(*row) if row else ALL_DAYS
-    return {"paid_from": low, "paid_to": high}
+    """``paid_from``/``paid_to`` of :data:`DUE_SPAN` for ``start``..``end``."""
+    return day_span(con, DUE_SPAN, {"start": start, "end": end})
 
 
 def stage_settlements(con: duckdb.DuckDBPyConnection, start: date, end: date) -> int:

@@ -151,6 +151,23 @@ ENTRY_KINDS: Final = (
 )
 """Kinds of journal entry. Their business meaning is documented in ``docs/ledger.md``."""
 
+ANCHORED_KINDS: Final = frozenset(
+    (
+        "sale",
+        "fee_refund",
+        "refund",
+        "compensation",
+        "settlement",
+        "commission_settlement",
+        "colonel_settlement",
+        "installation_hold",
+        "installation_release",
+    )
+)
+"""Kinds whose entries (and postings) carry their order's payment day, ``order_paid_on``:
+the close stages them with its payout schedule at hand, which gives the day. A reversal
+carries the reversed entry's day; every other kind none."""
+
 ACCOUNTS: Final = (
     "buyers",
     "merchant_pending",

@@ -18,11 +18,9 @@ import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.kit.errors import InputError
-from merchantry.model.outputs import OUTPUT_TABLES
-from merchantry.model.schema import ColumnType, Table
-from merchantry.model.system import SYSTEM_TABLES
-from merchantry.model.tables import TABLES
+from merchantry.model.schema import Table
 from merchantry.store.sql import col, to_sql
+from merchantry.store.warehouse import DECLARED_TABLES
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -61,22 +59,7 @@ def export_as(con: duckdb.DuckDBPyConnection, table: str, target: Path) -> None:
     con.execute(to_sql(copy))
 
 
-SPARK_TYPES: Final[Mapping[ColumnType, str]] = {
-    ColumnType.TEXT: "string",
-    ColumnType.INT: "int",
-    ColumnType.MONEY: "bigint",
-    ColumnType.BIGINT: "bigint",
-    ColumnType.BOOL: "boolean",
-    ColumnType.DATE: "date",
-    ColumnType.TIMESTAMP: "timestamp",
-    ColumnType.TEXT_LIST: "array<string>",
-}
-"""Spark's type for each logical column type (a column an older Parquet lacks is added as
-NULLs of it)."""
-
-DECLARED: Final[Mapping[str, Table]] = {
-    t.name: t for t in (*TABLES, *OUTPUT_TABLES, *SYSTEM_TABLES)
-}
+DECLARED: Final[Mapping[str, Table]] = {t.name: t for t in DECLARED_TABLES}
 
 
 def register(spark: SparkSession, root: str | Path, tables: Sequence[str]) -> None:
@@ -116,7 +99,8 @@ def _with_declared_columns(frame: DataFrame, table: Table, path: str) -> DataFra
     from pyspark.sql import functions as F
 
     for column in missing:
-        frame = frame.withColumn(column.name, F.lit(None).cast(SPARK_TYPES[column.type]))
+        spark_type = exp.DataType.build(column.sql_type, dialect="duckdb").sql(dialect="spark")
+        frame = frame.withColumn(column.name, F.lit(None).cast(spark_type))
     return frame
 
 

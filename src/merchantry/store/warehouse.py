@@ -29,15 +29,19 @@ from merchantry.kit.settings import (
     time_zone,
     use_marketplace,
 )
-from merchantry.model.outputs import OUTPUT_TABLES
+from merchantry.model.outputs import ANCHORED_KINDS, OUTPUT_TABLES
 from merchantry.model.schema import Table
 from merchantry.model.system import SYSTEM_TABLES
 from merchantry.model.tables import TABLES
 from merchantry.model.views import VIEWS, View
+from merchantry.store.sql import fill_sql
 
 log = logging.getLogger("merchantry.store.warehouse")
 
 DEFAULT_DB = Path("merchantry.duckdb")
+
+DECLARED_TABLES: Final[tuple[Table, ...]] = (*TABLES, *OUTPUT_TABLES, *SYSTEM_TABLES)
+"""Every table the warehouse declares: the events, the stages' outputs, the system's."""
 DIALECT = "duckdb"
 
 
@@ -329,7 +333,7 @@ def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
         "WHERE table_schema = current_schema()"
     ).fetchall():
         present.setdefault(str(table_name), set()).add(str(column_name))
-    for table in (*TABLES, *OUTPUT_TABLES, *SYSTEM_TABLES):
+    for table in DECLARED_TABLES:
         for col in table.columns:
             fill = DERIVED_COLUMNS.get((table.name, col.name))
             if col.name in present.get(table.name, {col.name}) or (not col.nullable and not fill):
@@ -376,14 +380,17 @@ DERIVED_COLUMNS: Final[Mapping[tuple[str, str], str]] = {
         "UPDATE fee_lines SET paid_on = CAST(o.paid_at AS DATE) FROM orders AS o "
         "WHERE o.order_id = fee_lines.order_id"
     ),
-    ("journal_entries", "order_paid_on"): (
-        "UPDATE journal_entries SET order_paid_on = CAST(o.paid_at AS DATE) FROM orders AS o "
-        "WHERE o.order_id = journal_entries.order_id AND journal_entries.kind IN ("
-        "'sale', 'fee_refund', 'refund', 'compensation', 'settlement', "
-        "'commission_settlement', 'colonel_settlement', 'installation_hold', "
-        "'installation_release');"
-        "UPDATE journal_entries SET order_paid_on = r.order_paid_on FROM journal_entries AS r "
-        "WHERE r.entry_id = journal_entries.reverses"
+    ("journal_entries", "order_paid_on"): ";".join(
+        (
+            fill_sql(
+                "UPDATE journal_entries SET order_paid_on = CAST(o.paid_at AS DATE)"
+                " FROM orders AS o WHERE o.order_id = journal_entries.order_id"
+                " AND list_contains(p_kinds, journal_entries.kind)",
+                p_kinds=exp.convert(sorted(ANCHORED_KINDS)),
+            ),
+            "UPDATE journal_entries SET order_paid_on = r.order_paid_on"
+            " FROM journal_entries AS r WHERE r.entry_id = journal_entries.reverses",
+        )
     ),
     ("journal_postings", "order_paid_on"): (
         "UPDATE journal_postings SET order_paid_on = e.order_paid_on FROM journal_entries AS e "
@@ -393,9 +400,9 @@ DERIVED_COLUMNS: Final[Mapping[tuple[str, str], str]] = {
 """Columns declared after warehouses had rows, whose values follow from rows already stored:
 the statement that fills each when it is added (``fee_lines.paid_on``: the line's order's
 payment day, what the fee stage writes on every new line; orders never change once stored;
-``journal_entries.order_paid_on``: the same day on the kinds the close writes it on, and a
-reversal the reversed entry's; ``journal_postings.order_paid_on``: its entry's, so the entries
-are filled first, as :data:`~merchantry.model.OUTPUT_TABLES` lists them)."""
+``journal_entries.order_paid_on``: the same day on the :data:`ANCHORED_KINDS`, as the close
+writes it, and a reversal the reversed entry's; ``journal_postings.order_paid_on``: its
+entry's, so the entries are filled first, as :data:`DECLARED_TABLES` lists them)."""
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -410,7 +417,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     }
     # only the missing ones: generating ~50 statements through sqlglot costs about a
     # second on this machine, which every daily close paid, even one with nothing to do
-    for table in (*TABLES, *OUTPUT_TABLES, *SYSTEM_TABLES):
+    for table in DECLARED_TABLES:
         if table.name not in present:
             con.execute(create_table_sql(table))
             source, query = DERIVED.get(table.name, ("", ""))
