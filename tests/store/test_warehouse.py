@@ -173,3 +173,38 @@ def test_an_older_warehouses_journal_entries_gain_the_payment_day_a_close_writes
     finally:
         con.close()
     assert again.postings == 0
+
+
+def test_a_fill_that_stops_halfway_leaves_neither_column_nor_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A derived column and its values are added in one transaction: a fill stopped halfway
+    (Ctrl-C, an error) leaves the file without the column, and the next open fills it,
+    instead of keeping a column whose older rows were never filled."""
+    from datetime import date
+
+    from merchantry.fees import compute_fees
+    from merchantry.store import warehouse
+    from tests.fees.market import Market
+
+    db = tmp_path / "w.duckdb"
+    con = connect(db)
+    Market(con).order(paid_at=datetime(2025, 3, 10, 12, 0))
+    compute_fees(con, "douyin-2025", date(2025, 3, 10), date(2025, 3, 10))
+    con.execute("ALTER TABLE fee_lines DROP COLUMN paid_on")  # as a file made before it
+    con.close()
+    key = ("fee_lines", "paid_on")
+    fill = warehouse.DERIVED_COLUMNS[key]
+    monkeypatch.setitem(warehouse.DERIVED_COLUMNS, key, fill + "; SELECT error('stopped')")
+    with pytest.raises(duckdb.Error, match="stopped"):
+        connect(db)
+    with duckdb.connect(str(db), read_only=True) as old:
+        columns = {r[0] for r in old.execute("DESCRIBE fee_lines").fetchall()}
+    assert "paid_on" not in columns
+    monkeypatch.setitem(warehouse.DERIVED_COLUMNS, key, fill)
+    con = connect(db)
+    try:
+        days = con.execute("SELECT DISTINCT paid_on FROM fee_lines").fetchall()
+    finally:
+        con.close()
+    assert days == [(date(2025, 3, 10),)]

@@ -348,15 +348,21 @@ def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
                     )
                 ],
             )
-            con.execute(alter.sql(dialect=DIALECT))
-            if fill:
-                # once per warehouse, over every row of the table: say so before the wait
-                log.warning(
-                    "filling %s.%s for the rows stored before it existed (once; a large "
-                    "warehouse takes a while)",
-                    table.name,
-                    col.name,
-                )
+            if not fill:
+                con.execute(alter.sql(dialect=DIALECT))
+                continue
+            # once per warehouse, over every row of the table: say so before the wait
+            log.warning(
+                "filling %s.%s for the rows stored before it existed (once; a large "
+                "warehouse takes a while)",
+                table.name,
+                col.name,
+            )
+            # the column and its values in one transaction: stopped halfway (Ctrl-C, a
+            # kill), the file keeps neither, and the next open fills it again rather than
+            # keep a column whose older rows were never filled
+            with transaction(con):
+                con.execute(alter.sql(dialect=DIALECT))
                 con.execute(fill)
 
 
