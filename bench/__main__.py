@@ -30,6 +30,7 @@ SUITE: Final[dict[str, tuple[str, ...]]] = {
     "bench_fees": ("--orders", "1000000", "--repeat", "1", "--db", "/tmp/bench_suite_fees.duckdb"),
     "bench_close": ("--orders", "300000", "--shops", "3000", "--mode", "both", "--memory", "4GB"),
     "bench_lookups": ("--per-day", "20000", "--months", "1", "3"),
+    "bench_balances": ("--shops", "5000", "--months", "1", "3"),
     "bench_scores": ("--shops", "5000", "--db", "/tmp/bench_suite_scores.duckdb"),
     "bench_rings": ("--buyers", "200000", "--rings", "500", "--links", "800000"),
     "bench_service": ("--shops", "200", "--days", "30", "--requests", "2000", "--seconds", "20"),

@@ -4,7 +4,8 @@ The close finds a shop's advances (its goods payments below zero) from the day s
 ``journal_movements``, with the days before its window summed into one row per shop. The
 reference here is the plain statement over ``journal_postings``: every day's running
 balance from the first posting on. Both must give the same stretches, with the same first
-day, amount and deposit balance, wherever the window falls in the history.
+day, amount and deposit balance, wherever the window falls in the history, and whichever
+months' opening balances (``journal_balances``) the close starts from.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from merchantry.ledger import balances
+from merchantry.ledger.check import BALANCES_DISAGREE
 from merchantry.ledger.deposits import ADVANCES
 from merchantry.store.sql import run_sql
 from merchantry.store.warehouse import connect
@@ -69,6 +72,7 @@ def _journal(
 ) -> None:
     con.execute("DELETE FROM journal_postings")
     con.execute("DELETE FROM journal_movements")
+    con.execute("DELETE FROM journal_balances")
     con.execute("DELETE FROM journal_entries")
     for i, (shop, day, account, fen) in enumerate(legs):
         on = FIRST + timedelta(days=day)
@@ -101,6 +105,7 @@ def con(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
     start=st.integers(0, 119),
     length=st.integers(0, 30),
     back=st.sampled_from([0, 1, 7, 30]),
+    opened=st.lists(st.integers(0, 119), max_size=3),
 )
 def test_advances_from_day_sums_equal_advances_from_every_posting(
     con: duckdb.DuckDBPyConnection,
@@ -109,26 +114,34 @@ def test_advances_from_day_sums_equal_advances_from_every_posting(
     start: int,
     length: int,
     back: int,
+    opened: list[int],
 ) -> None:
     _journal(con, legs, cases)
+    for day in opened:  # months whose opening balances exist, in any order
+        balances.prepare(con, FIRST + timedelta(days=day))
+    window = FIRST + timedelta(days=start - back)
     params = {
         "start": FIRST + timedelta(days=start),
         "end": FIRST + timedelta(days=start + length),
         "back": back,
+        "snapshot": balances.latest(con, window) or balances.NONE_BEFORE,
     }
     run_sql(con, ADVANCES, params)
     got = con.execute(
         "SELECT shop_id, from_on, to_on, advance_fen, deposit_fen FROM ledger_advances ORDER BY ALL"
     ).fetchall()
     assert got == run_sql(con, REFERENCE, params).fetchall()
+    assert con.execute(BALANCES_DISAGREE).fetchall() == []
 
 
+@pytest.mark.parametrize("opened", [None, 70], ids=["every-movement", "opening-balances"])
 def test_a_stretch_begun_before_the_window_keeps_its_first_day_and_deposit(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection, opened: int | None
 ) -> None:
     """S1 goes below zero on day 10 and stays there; the deposit changes on day 20; the
     period starts on day 100, so with 30 days back the window opens on day 70: the stretch
-    is reported from day 10, with the deposit of day 10, not of a day in the window."""
+    is reported from day 10, with the deposit of day 10, not of a day in the window, also
+    when the balances before the window come from a month's opening balances."""
     legs = [
         ("S1", 0, "merchant_deposit", 5_000),
         ("S1", 10, "merchant_pending", -3_000),
@@ -137,7 +150,11 @@ def test_a_stretch_begun_before_the_window_keeps_its_first_day_and_deposit(
     ]
     _journal(con, legs, [("S1", 95)])
     params = {"start": FIRST + timedelta(days=100), "end": FIRST + timedelta(days=101)}
-    run_sql(con, ADVANCES, {**params, "back": 30})
+    snapshot = balances.NONE_BEFORE
+    if opened is not None:  # the month of day 70 opens on day 59, inside the stretch
+        snapshot = balances.prepare(con, FIRST + timedelta(days=opened))
+        assert snapshot == date(2026, 3, 1)
+    run_sql(con, ADVANCES, {**params, "back": 30, "snapshot": snapshot})
     rows = con.execute(
         "SELECT from_on, to_on, advance_fen, deposit_fen FROM ledger_advances ORDER BY ALL"
     ).fetchall()

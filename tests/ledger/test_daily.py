@@ -314,3 +314,32 @@ def test_the_movements_sum_the_postings_through_corrections(tmp_path: Path) -> N
         "SELECT table_type FROM information_schema.tables WHERE table_name = 'journal_movements'"
     ).fetchall() == [("BASE TABLE",)]
     assert close_days(reopened, book, START, end)[-1].unchanged_inputs
+
+
+def test_days_of_a_second_month_read_its_opening_balances_and_equal_the_months_at_once(
+    tmp_path: Path,
+) -> None:
+    """March and the first half of April closed day by day: April's days read their
+    balances (the top-ups of the review on the 8th) from April's opening balances, which
+    the first April day made; the journal equals the same days closed at once, which had
+    no opening balances to read, and the opening balances agree with the movements."""
+    end = date(2026, 4, 15)
+    monthly = _prepared(tmp_path / "m.duckdb")
+    daily = _prepared(tmp_path / "d.duckdb")
+    book = ledger_rulebook()
+    close_period(monthly, book, START, end)
+    close_days(daily, book, START, end)
+    assert monthly.execute("SELECT count(*) FROM journal_balances").fetchone() == (0,)
+    opened = daily.execute(
+        "SELECT as_of, count(*) FROM journal_balances WHERE opening GROUP BY as_of"
+    ).fetchall()
+    assert [day for day, _ in opened] == [date(2026, 4, 1)]
+    assert opened[0][1] > 0
+    topups = daily.execute(
+        "SELECT count(*) FROM journal_entries WHERE kind = 'deposit_topup'"
+        " AND booked_on = DATE '2026-04-08'"
+    ).fetchone()
+    assert topups is not None
+    assert topups[0] > 0  # the review on the 8th drew on April's
+    assert journal_dump(daily) == journal_dump(monthly)
+    assert check_journal(daily) == []

@@ -100,6 +100,24 @@ DUPLICATE_LEGS_SINCE: Final = fill_sql(
     p_postings=parse("SELECT * FROM journal_postings WHERE rowid >= $postings_from"),
 )
 
+BALANCES_DISAGREE: Final = """
+SELECT account || ' ' || coalesce(nullif(party, ''), '-') || ' before ' || CAST(as_of AS VARCHAR)
+FROM (
+  SELECT account, party, as_of, sum(amount_fen) AS fen, max(last_on) AS last_on
+  FROM journal_balances GROUP BY account, party, as_of
+) AS b
+FULL JOIN (
+  SELECT m.account, m.party, s.as_of, sum(m.amount_fen) AS fen, max(m.booked_on) AS last_on
+  FROM (SELECT DISTINCT as_of FROM journal_balances) AS s
+  JOIN journal_movements AS m ON m.booked_on < s.as_of
+  GROUP BY m.account, m.party, s.as_of
+) AS m USING (account, party, as_of)
+WHERE b.fen IS DISTINCT FROM m.fen OR b.last_on IS DISTINCT FROM m.last_on
+"""
+"""Account, owner and month whose opening balances (``journal_balances``) are not the sum of
+the movements booked before the month's first day, or name another last day money moved
+(:mod:`merchantry.ledger.balances`)."""
+
 MOVEMENTS_CHECK_CODE: Final = "movements-disagree"
 MOVEMENTS_CHECK_TEXT: Final = "account-days whose journal_movements do not sum their postings"
 
@@ -211,6 +229,12 @@ CHECKS: Final[tuple[Check, ...]] = (
     ),
     Check(MOVEMENTS_CHECK_CODE, MOVEMENTS_CHECK_TEXT, WHOLE_MOVEMENTS_DISAGREE),
     Check(
+        "balances-disagree",
+        "month opening balances that are not the movements booked before the month",
+        BALANCES_DISAGREE,
+        needs=("journal_balances.as_of",),
+    ),
+    Check(
         "wrong-payment-day",
         "entries whose order_paid_on is not their order's payment day",
         "SELECT e.entry_id FROM journal_entries AS e"
@@ -243,6 +267,7 @@ class JournalMark:
     entries: int
     postings: int
     movements: int
+    balances: int
 
 
 def journal_mark(con: duckdb.DuckDBPyConnection) -> JournalMark | None:
@@ -254,10 +279,11 @@ def journal_mark(con: duckdb.DuckDBPyConnection) -> JournalMark | None:
     row = con.execute(
         "SELECT (SELECT coalesce(max(rowid) + 1, 0) FROM journal_entries),"
         " (SELECT coalesce(max(rowid) + 1, 0) FROM journal_postings),"
-        " (SELECT coalesce(max(rowid) + 1, 0) FROM journal_movements)"
+        " (SELECT coalesce(max(rowid) + 1, 0) FROM journal_movements),"
+        " (SELECT coalesce(max(rowid) + 1, 0) FROM journal_balances)"
     ).fetchone()
     assert row is not None
-    return JournalMark(int(row[0]), int(row[1]), int(row[2]))
+    return JournalMark(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
 
 
 CLOSE_CHECKS: Final[tuple[Check, ...]] = (
@@ -286,13 +312,23 @@ CLOSE_CHECKS: Final[tuple[Check, ...]] = (
         " AND entry_id NOT IN (SELECT entry_id FROM journal_entries WHERE rowid >= $entries_from)",
     ),
     Check(MOVEMENTS_CHECK_CODE, MOVEMENTS_CHECK_TEXT, MOVEMENTS_DISAGREE),
+    Check(
+        "opening-made-twice",
+        "months whose opening balances were made again",
+        "SELECT DISTINCT CAST(as_of AS VARCHAR) FROM journal_balances"
+        " WHERE opening AND rowid < $balances_from AND as_of IN ("
+        "SELECT as_of FROM journal_balances WHERE opening AND rowid >= $balances_from)",
+    ),
 )
 """Cheap invariants over what one close appended, checked before it commits. They read the
 rows appended since the close's :class:`JournalMark` (a row-id range DuckDB prunes to
 those rows), except the entry ids' uniqueness, which looks the new ids up in the whole
-``entry_id`` column. Together they keep the journal's money invariants: the new postings
+``entry_id`` column, and the months' openings, which look the new months up among the
+earlier ones. Together they keep the journal's money invariants: the new postings
 balance per entry and repeat no leg, no older entry gains a posting, no id is posted twice,
-and ``journal_movements`` gained exactly the new postings' sums.
+``journal_movements`` gained exactly the new postings' sums, and no month's opening
+balances were made a second time (which would count them twice; a Spark close over tables
+exported before the month was opened would).
 (An entry posted with no postings moves no money; ``merchantry ledger-check`` finds it.)"""
 
 
@@ -380,6 +416,7 @@ def check_close(
         "entries_from": since.entries,
         "postings_from": since.postings,
         "movements_from": since.movements,
+        "balances_from": since.balances,
     }
     return _run_checks(con, CLOSE_CHECKS, params, sample)
 

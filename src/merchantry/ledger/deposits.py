@@ -37,6 +37,8 @@ import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.kit.money import apply_rate_sql
+from merchantry.ledger import balances
+from merchantry.ledger.balances import BALANCED_OF
 from merchantry.ledger.facts import SHOP_FACTS, RuleSet, col, fact_reads, select_rules
 from merchantry.ledger.journal import (
     CloseRef,
@@ -48,7 +50,7 @@ from merchantry.ledger.journal import (
 )
 from merchantry.rulebook.facts import fact_sql
 from merchantry.rulebook.model import Rule, Rulebook
-from merchantry.store.sql import create_temp_as, fill_sql
+from merchantry.store.sql import create_temp_as, fill_sql, parse
 
 REVIEW_DAY: Final = 8
 """Day of the month a new deposit amount takes effect (§3.5, confirmed rule text)."""
@@ -99,17 +101,18 @@ FROM ledger_deductions AS d
 WHERE d.rule_id IS NOT NULL
 """
 
-STAGE_TOPUP: Final = """
+STAGE_TOPUP: Final = fill_sql(
+    """
 INSERT INTO ledger_stage
 WITH deposit AS (
   SELECT party AS shop_id, sum(amount_fen) AS balance_fen
-  FROM journal_movements
+  FROM p_balanced
   WHERE account = 'merchant_deposit' AND booked_on <= $day
     AND NOT (entry_kind = 'deposit_topup' AND booked_on = $day)
   GROUP BY party
 ), available AS (
   SELECT party AS shop_id, sum(amount_fen) AS balance_fen
-  FROM journal_movements
+  FROM p_balanced
   WHERE account = 'merchant_available' AND booked_on <= $day
     AND NOT (entry_kind = 'deposit_topup' AND booked_on = $day)
   GROUP BY party
@@ -129,7 +132,11 @@ SELECT md5($ns || t.shop_id || '|' || CAST($day AS VARCHAR)), 'deposit_topup',
         ledger_leg('merchant_deposit', t.shop_id, t.topup_fen, t.rule_id)]
 FROM topups AS t
 WHERE t.topup_fen > 0
-"""
+""",
+    p_balanced=parse(BALANCED_OF),
+)
+"""A shortfall on ``$day`` taken from the goods payment available (balances from the opening
+balances of ``$snapshot``, :mod:`merchantry.ledger.balances`)."""
 
 EXPERIENCE_KEYS: Final = ("shop_shop_id", "order_paid_date")
 """Fact columns every experience-deposit match carries besides the ones its rules read."""
@@ -146,18 +153,18 @@ def experience_facts_sql(read: tuple[str, ...]) -> str:
     return create_temp_as("ledger_experience_facts", fact_sql(columns=[*EXPERIENCE_KEYS, *read]))
 
 
-ADVANCES: Final = """
+ADVANCES_OF: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_advances AS
 WITH goods AS (
-  SELECT party AS shop_id, booked_on, amount_fen
-  FROM journal_movements
+  SELECT party AS shop_id, booked_on, amount_fen, last_on
+  FROM p_balanced
   WHERE account IN ('merchant_pending', 'merchant_available') AND booked_on <= $end
 ), moved AS (
   SELECT shop_id, booked_on, sum(amount_fen) AS moved_fen
   FROM goods WHERE booked_on >= CAST($start AS DATE) - $back
   GROUP BY shop_id, booked_on
   UNION ALL
-  SELECT shop_id, max(booked_on), sum(amount_fen)
+  SELECT shop_id, max(last_on), sum(amount_fen)
   FROM goods WHERE booked_on < CAST($start AS DATE) - $back
   GROUP BY shop_id
 ), running AS (
@@ -179,6 +186,8 @@ WHERE n.to_on >= CAST($start AS DATE) - $back
                     WHERE kind IN ('refund', 'compensation') AND shop_id IS NOT NULL
                       AND booked_on BETWEEN CAST($start AS DATE) - $back AND $end)
 """
+
+ADVANCES: Final = fill_sql(ADVANCES_OF, p_balanced=parse(BALANCED_OF))
 """Platform advances (先行垫付): each stretch of days over which a shop's goods payments
 (pending plus available) stood below zero, and by how much (what the platform paid buyers on
 the shop's behalf), with the deposit balance on its first day. Only shops with a refund or
@@ -188,9 +197,13 @@ The balances are sums of ``journal_movements`` (the postings summed by day), not
 posting ever made, and the days before the window (the period and the ``$back`` days before
 it) are summed into one row per shop, dated on its last day with money moved: the running
 sum over that row and the window's days is the running sum over every day, and the one
-stretch that can reach into the window from before it keeps its first day. So the window
-functions read the window's days, whatever the length of the history; the shops are chosen
-at the end (each shop's stretches are its own), not by a join over every movement."""
+stretch that can reach into the window from before it keeps its first day. Those days are
+read from the opening balances of ``$snapshot`` (on or before the window's first day) and
+the movements since (:mod:`merchantry.ledger.balances`), so neither the window functions nor
+the sum before them read more than the window and a month or two, whatever the length of
+the history; the shops are chosen at the end (each shop's stretches are its own), not by a
+join over every movement. The deposit balance on a stretch's first day is still summed over
+every deposit movement (a stretch may begin before the opening balances' day)."""
 
 EXPERIENCE_IN_FORCE: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_requirements AS
@@ -275,15 +288,23 @@ def _violation_match(rule: Rule) -> exp.Expr | None:
     return exp.EQ(this=col("violation_kind"), expression=exp.Literal.string(wanted))
 
 
+def advance_back(book: Rulebook) -> int:
+    """How many days before a period the advances look back: the ``advance_deposit``
+    rules' longest ``clean_days`` (0 without such rules)."""
+    rules = [r for r in book.rules if r.effect.kind == "advance_deposit"]
+    return max((r.effect.int("clean_days") for r in rules), default=0)
+
+
 def compute_advances(
     con: duckdb.DuckDBPyConnection, book: Rulebook, start: date, end: date
 ) -> list[date]:
     """``ledger_advances`` (see :data:`ADVANCES`) for ``start``..``end`` and the
     ``advance_deposit`` rules' clean days before; returns the days inside the period on
     which an advance began (the amount in force can rise)."""
-    rules = [r for r in book.rules if r.effect.kind == "advance_deposit"]
-    back = max((r.effect.int("clean_days") for r in rules), default=0)
-    run_sql(con, ADVANCES, {"start": start, "end": end, "back": back})
+    back = advance_back(book)
+    window = start - timedelta(days=back)
+    snapshot = balances.latest(con, window) or balances.NONE_BEFORE
+    run_sql(con, ADVANCES, {"start": start, "end": end, "back": back, "snapshot": snapshot})
     rows = run_sql(
         con,
         "SELECT DISTINCT from_on FROM ledger_advances WHERE from_on BETWEEN $start AND $end",
@@ -426,6 +447,9 @@ def post_deposits(
 ) -> PostResult:
     """Openings, deductions, then each review in date order (each sees the one before)."""
     ref = CloseRef(book.name, close_key)
+    # the opening balances the advances and the top-ups read from (made by the first close
+    # to need the month's): a month or two of movements a day, not the whole history
+    snapshot = balances.prepare(con, start - timedelta(days=advance_back(book)))
     compute_requirements(con, book, start, write=False)
     start_stage(con)
     run_sql(
@@ -452,6 +476,10 @@ def post_deposits(
             con, book, review_in_force(day), write=day in reviews, experience_on=day
         )
         start_stage(con)
-        run_sql(con, STAGE_TOPUP, {"day": day, "ns": namespace("deposit_topup")})
+        run_sql(
+            con,
+            STAGE_TOPUP,
+            {"day": day, "ns": namespace("deposit_topup"), "snapshot": snapshot},
+        )
         result += post_staged(con, ref, kinds=("deposit_topup",), start=day, end=day)
     return result

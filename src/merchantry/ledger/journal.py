@@ -37,6 +37,7 @@ import sqlglot.expressions as exp
 
 from merchantry.kit.errors import IntegrityError
 from merchantry.kit.ids import stable_key
+from merchantry.ledger.balances import BALANCE_DELTAS_OF
 from merchantry.model.outputs import ANCHORED_KINDS
 from merchantry.store.sql import fill_sql, parse
 from merchantry.store.sql import run_sql as run_sql  # re-exported for the ledger stages
@@ -111,13 +112,15 @@ STAGED: Final = """
 SELECT count(*),
        count(DISTINCT logical_key) + CASE WHEN count(*) > count(logical_key) THEN 1 ELSE 0 END,
        count(*) FILTER (WHERE NOT list_contains($kinds, kind)),
-       min(order_paid_on), max(order_paid_on), count(*) FILTER (WHERE order_paid_on IS NULL)
+       min(order_paid_on), max(order_paid_on), count(*) FILTER (WHERE order_paid_on IS NULL),
+       min(booked_on)
 FROM ledger_ready
 """
 """One pass over the staged entries: how many, how many distinct keys (a NULL key counted
-once, as ``GROUP BY`` groups it), how many outside the stage's kinds, and the span of their
-orders' payment days (with how many have none); the queries that name the offenders
-(:data:`DUPLICATE_STAGE`, :data:`OUT_OF_SCOPE`) run only when there are some."""
+once, as ``GROUP BY`` groups it), how many outside the stage's kinds, the span of their
+orders' payment days (with how many have none) and their first business day; the queries
+that name the offenders (:data:`DUPLICATE_STAGE`, :data:`OUT_OF_SCOPE`) run only when there
+are some."""
 
 IN_SCOPE: Final = """
 SELECT count(*) FROM journal_entries
@@ -231,6 +234,16 @@ GROUP BY p.account, p.party, x.booked_on, p.entry_kind
 """The reversals' postings summed into ``journal_movements`` (the reversed entries' legs,
 negated, on the reversal's day)."""
 
+REVERSAL_BALANCES: Final = fill_sql(
+    BALANCE_DELTAS_OF,
+    p_moved=parse(
+        "SELECT p.account, p.party, x.booked_on, -p.amount_fen AS amount_fen"
+        " FROM ledger_reverse AS x JOIN journal_postings AS p ON p.entry_id = x.entry_id"
+    ),
+)
+"""The reversals' postings added to the opening balances of the months after their day
+(:mod:`merchantry.ledger.balances`)."""
+
 INSERT_ENTRIES: Final = """
 INSERT INTO journal_entries BY NAME
 SELECT new_id AS entry_id, logical_key, revision, kind, source_id, order_id, shop_id, booked_on,
@@ -258,6 +271,15 @@ FROM (SELECT booked_on, kind, unnest(legs) AS l FROM ledger_plan)
 GROUP BY l.account, l.party, booked_on, kind
 """
 """The new entries' postings summed into ``journal_movements``, in the same transaction."""
+
+PLAN_BALANCES: Final = fill_sql(
+    BALANCE_DELTAS_OF,
+    p_moved=parse(
+        "SELECT l.account AS account, l.party AS party, booked_on, l.amount_fen AS amount_fen"
+        " FROM (SELECT booked_on, unnest(legs) AS l FROM ledger_plan)"
+    ),
+)
+"""The new entries' postings added to the opening balances of the months after their day."""
 
 REVERSAL_KIND: Final = "reversal"
 
@@ -303,13 +325,15 @@ def post_reversals(con: duckdb.DuckDBPyConnection) -> int:
     """Reverse every entry in the temp table ``ledger_reverse`` (``entry_id``, ``booked_on``,
     ``rulebook``, ``close_key``): the ledger's one reversal mechanism, used by the close's
     corrections and by overturns. Returns the number of reversals posted."""
-    reversals = _count(con, "SELECT count(*) FROM ledger_reverse")
+    row = con.execute("SELECT count(*), min(booked_on) FROM ledger_reverse").fetchone()
+    reversals, booked_from = (int(row[0]), row[1]) if row else (0, None)
     if not reversals:  # most days: no join over the journal's postings at all
         return 0
     reversal_ns = {"reversal_ns": namespace(REVERSAL_KIND)}
     run_sql(con, INSERT_REVERSAL_ENTRIES, reversal_ns)
     run_sql(con, INSERT_REVERSAL_POSTINGS, reversal_ns)
     con.execute(INSERT_REVERSAL_MOVEMENTS)
+    run_sql(con, REVERSAL_BALANCES, {"booked_from": booked_from})
     return reversals
 
 
@@ -403,7 +427,7 @@ def post_staged(
             "the ledger stage produced entries of kinds outside its scope "
             f"({', '.join(sorted(str(k) for (k,) in strays))}; scope: {', '.join(kinds)})"
         )
-    paid_from, paid_to = paid_span(*staged[3:]) if staged else ALL_DAYS
+    paid_from, paid_to = paid_span(*staged[3:6]) if staged else ALL_DAYS
     run_sql(con, KNOWN, {**scope, "paid_from": paid_from, "paid_to": paid_to})
     live = {"own": own_rulebook, "rulebook": ref.rulebook, **day_span(con, KNOWN_SPAN)}
     run_sql(con, LIVE, live)
@@ -416,5 +440,6 @@ def post_staged(
         run_sql(con, INSERT_ENTRIES, names)
         con.execute(INSERT_POSTINGS)
         con.execute(INSERT_MOVEMENTS)
+        run_sql(con, PLAN_BALANCES, {"booked_from": staged[6] if staged else None})
     con.execute(STAGE_DDL)
     return PostResult(posted=planned, reversed=reversed_, unchanged=ready - planned)

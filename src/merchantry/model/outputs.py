@@ -322,6 +322,47 @@ JOURNAL_MOVEMENTS = Table(
     ),
 )
 
+JOURNAL_BALANCES = Table(
+    name="journal_balances",
+    term_zh="期初余额",
+    description=(
+        "Opening balances: for the first day of a month (`as_of`), each account's sum of "
+        "the movements booked before that day, so that a balance the close reads (the "
+        "deposit, the goods payment behind top-ups and advances) is these rows plus the "
+        "movements since, not every movement ever booked. Made by the close the first time "
+        "it needs a month's; every later batch of movements booked before a month's day "
+        "(a correction of an earlier day) is added to that month's rows in the same "
+        "transaction. Appended, never edited; several rows may share a key (sum them). "
+        "`merchantry ledger-check` proves each month's rows equal the movements before it."
+    ),
+    primary_key=(),
+    columns=(
+        Column("account", T.TEXT, "Account.", "科目", choices=ACCOUNTS),
+        Column("party", T.TEXT, "Owner of the account (as in the postings).", "账户主体"),
+        Column(
+            "as_of",
+            T.DATE,
+            "First day of the month: the rows sum the movements booked before it.",
+            "期初日",
+        ),
+        Column(
+            "amount_fen", T.MONEY, "Balance before `as_of` (negative: out).", "期初余额", unit="fen"
+        ),
+        Column(
+            "last_on",
+            T.DATE,
+            "Last business day before `as_of` on which money moved in the account.",
+            "最后发生日",
+        ),
+        Column(
+            "opening",
+            T.BOOL,
+            "true: the month's balances as first made; false: a later correction added to them.",
+            "是否期初",
+        ),
+    ),
+)
+
 ORDER_PAYOUTS = Table(
     name="order_payouts",
     term_zh="订单结算计划",
@@ -456,6 +497,7 @@ OUTPUT_TABLES: Final[tuple[Table, ...]] = (
     JOURNAL_ENTRIES,
     JOURNAL_POSTINGS,
     JOURNAL_MOVEMENTS,
+    JOURNAL_BALANCES,
     ORDER_PAYOUTS,
     DEPOSIT_REQUIREMENTS,
     OVERTURNED_ENTRIES,

@@ -313,6 +313,7 @@ def close_run_by(
             "journal_entries",
             "journal_postings",
             "journal_movements",
+            "journal_balances",
             "order_payouts",
             "deposit_requirements",
         ),

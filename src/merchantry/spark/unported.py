@@ -32,6 +32,7 @@ STAGE_MODULES: Final[dict[str, tuple[str, ...]]] = {
     "close": (
         "merchantry.ledger.postings",
         "merchantry.ledger.journal",
+        "merchantry.ledger.balances",
         "merchantry.ledger.settlement",
         "merchantry.ledger.deposits",
         "merchantry.ledger.annual",

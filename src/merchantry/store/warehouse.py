@@ -373,6 +373,14 @@ DERIVED: Final[Mapping[str, tuple[str, str]]] = {
         "count(*) AS postings FROM journal_postings "
         "GROUP BY account, party, booked_on, entry_kind",
     ),
+    # no month's opening balances yet is a true state (a balance then sums every movement;
+    # the first close that needs a month's makes them), so an older warehouse gets none
+    "journal_balances": (
+        "journal_movements",
+        "SELECT account, party, CAST(NULL AS DATE) AS as_of, amount_fen, "
+        "CAST(NULL AS DATE) AS last_on, CAST(NULL AS BOOLEAN) AS opening "
+        "FROM journal_movements WHERE FALSE",
+    ),
 }
 """Tables derived from another one: the table each is derived from, and the query that
 derives it. A warehouse made before such a table existed gets it filled by that query when
