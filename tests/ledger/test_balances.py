@@ -10,6 +10,7 @@ every balance read from them, against sums of every posting.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -52,7 +53,7 @@ def post_rewards(
         con.execute(
             "INSERT INTO ledger_stage SELECT ?, 'reward', ?, NULL, ?, ?,"
             " [ledger_leg('merchant_available', ?, ?, 'r1'),"
-            "  ledger_leg('platform_cash', '', -?, 'r1')]",
+            "  ledger_leg('platform_subsidy', '', -?, 'r1')]",
             [logical_key("reward", source), source, shop, on, shop, amount, amount],
         )
     post_staged(con, REF, kinds=("reward",), start=on, end=on, orphans=False)
@@ -164,3 +165,33 @@ def test_a_close_that_makes_a_months_opening_again_is_refused(
     run_sql(con, OPEN_MONTH, {"as_of": date(2026, 2, 1), "since": balances.NONE_BEFORE})
     problems = {p.code: p for p in check_close(con, mark, "k")}
     assert problems["opening-made-twice"].ids == ("2026-02-01",)
+
+
+def test_a_warehouse_made_before_the_table_reads_every_movement_then_gains_openings(
+    tmp_path: Path,
+) -> None:
+    """Without ``journal_balances`` (an older file): read-only, the check passes and a
+    balance sums every movement; opened for writing, the table is there, empty, and the
+    next month's first use makes its openings."""
+    path = tmp_path / "old.duckdb"
+    con = connect(path)
+    post_rewards(con, 10, {"a": ("S1", 300)})
+    post_rewards(con, 40, {"b": ("S1", 25)})
+    con.execute("DROP TABLE journal_balances")
+    con.close()
+
+    reader = connect(path, read_only=True)
+    assert check_journal(reader) == []
+    on = date(2026, 2, 20)
+    assert balances.latest(reader, on) is None
+    read = run_sql(reader, BALANCE_READ, {"day": on, "snapshot": balances.NONE_BEFORE})
+    assert read.fetchall() == [("S1", 325)]
+    reader.close()
+
+    writer = connect(path)
+    assert writer.execute("SELECT count(*) FROM journal_balances").fetchone() == (0,)
+    assert balances.prepare(writer, on) == date(2026, 2, 1)
+    read = run_sql(writer, BALANCE_READ, {"day": on, "snapshot": date(2026, 2, 1)})
+    assert read.fetchall() == [("S1", 325)]
+    assert check_journal(writer) == []
+    writer.close()
