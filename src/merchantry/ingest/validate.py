@@ -16,7 +16,7 @@ Python. The flow for one table:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import duckdb
@@ -28,12 +28,13 @@ from merchantry.ingest.checks import (
     ROW_CHECKS,
     Check,
     CheckContext,
+    ranged_columns,
 )
 from merchantry.ingest.coerce import typed_value
 from merchantry.ingest.report import FileReport
 from merchantry.kit.errors import IntegrityError
 from merchantry.model.schema import ColumnType, Table
-from merchantry.store.sql import col, fill, text, to_sql, union_all
+from merchantry.store.sql import col, fill, statement_params, text, to_sql, union_all
 
 CAND = "_ingest_cand"
 PROBLEMS = "_ingest_problems"
@@ -136,35 +137,89 @@ def _probe_sql(checks: tuple[Check, ...], ctx: CheckContext) -> tuple[str, ...] 
     )
 
 
-def _may_find(con: duckdb.DuckDBPyConnection, checks: tuple[Check, ...], ctx: CheckContext) -> bool:
+Bounds = dict[str, object]
+"""The candidates' smallest and largest value of each of a context's ``ranged`` columns,
+as the relation checks' parameters (``lo_<column>``, ``hi_<column>``)."""
+
+
+def _execute(
+    con: duckdb.DuckDBPyConnection, statement: str, bounds: Bounds
+) -> duckdb.DuckDBPyConnection:
+    given = statement_params(statement, bounds)
+    return con.execute(statement, given) if given else con.execute(statement)
+
+
+def _may_find(
+    con: duckdb.DuckDBPyConnection,
+    checks: tuple[Check, ...],
+    ctx: CheckContext,
+    bounds: Bounds | None = None,
+) -> bool:
     """Whether one of ``checks`` may find a problem; ``False`` only when none can."""
     statements = _probe_sql(checks, ctx)
     if statements is None:
         return True
-    return any(con.execute(s).fetchone() is not None for s in statements)
+    return any(_execute(con, s, bounds or {}).fetchone() is not None for s in statements)
 
 
-def _record(con: duckdb.DuckDBPyConnection, ordinal: int, check: Check, ctx: CheckContext) -> int:
+def _record(
+    con: duckdb.DuckDBPyConnection,
+    ordinal: int,
+    check: Check,
+    ctx: CheckContext,
+    bounds: Bounds | None = None,
+) -> int:
     """Insert the problems found by one check; returns how many rows were found."""
     statement = _check_sql(check, ordinal, ctx)
     if statement is None:
         return 0
-    return int(con.execute(statement).fetchall()[0][0])
+    return int(_execute(con, statement, bounds or {}).fetchall()[0][0])
+
+
+@lru_cache(maxsize=64)
+def _bounds_sql(cand: str, columns: tuple[str, ...]) -> str:
+    """``SELECT min(c) AS lo_c, max(c) AS hi_c, … FROM cand``."""
+    parts: list[exp.Expr] = []
+    for name in columns:
+        parts.append(exp.Min(this=col(name)).as_(f"lo_{name}"))
+        parts.append(exp.Max(this=col(name)).as_(f"hi_{name}"))
+    return to_sql(exp.select(*parts).from_(exp.to_table(cand)))
+
+
+def candidate_bounds(
+    con: duckdb.DuckDBPyConnection, ctx: CheckContext
+) -> tuple[CheckContext, Bounds]:
+    """The context the relation checks run in, each look-up of stored rows held to the
+    candidates' range of its column (:func:`merchantry.ingest.checks.ranged_columns`), and
+    those ranges, read once from the candidates before the relation checks."""
+    columns = ranged_columns(ctx.table)
+    if not columns:
+        return ctx, {}
+    cursor = con.execute(_bounds_sql(ctx.cand, columns))
+    row = cursor.fetchone()
+    names = [d[0] for d in cursor.description or ()]
+    bounds: Bounds = dict(zip(names, row, strict=True)) if row else {}
+    return replace(ctx, ranged=columns), bounds
 
 
 DROP_BAD = "DELETE FROM _ingest_cand WHERE _id IN (SELECT _id FROM _ingest_problems)"
 
 
 def _run_relation_check(
-    con: duckdb.DuckDBPyConnection, ordinal: int, check: Check, ctx: CheckContext, probe: bool
+    con: duckdb.DuckDBPyConnection,
+    ordinal: int,
+    check: Check,
+    ctx: CheckContext,
+    probe: bool,
+    bounds: Bounds,
 ) -> int:
     """Record one relation check's problems (again while it finds more, for a repeated
     check) and drop the rows found; returns how many problems it recorded."""
-    if probe and not _may_find(con, (check,), ctx):
+    if probe and not _may_find(con, (check,), ctx, bounds):
         return 0
     total = 0
     while True:
-        found = _record(con, ordinal, check, ctx)
+        found = _record(con, ordinal, check, ctx, bounds)
         total += found
         con.execute(DROP_BAD)
         if not found or check not in REPEATED_CHECKS:
@@ -290,8 +345,10 @@ def run_checks(
     else:
         for _check in ROW_CHECKS:
             step()
+    # the candidates only shrink from here, so their ranges stay ranges of every survivor
+    related, bounds = candidate_bounds(con, ctx)
     for ordinal, check in enumerate(RELATION_CHECKS, start=len(ROW_CHECKS)):
-        recorded += _run_relation_check(con, ordinal, check, ctx, probe)
+        recorded += _run_relation_check(con, ordinal, check, related, probe, bounds)
         step()
     return recorded
 

@@ -223,13 +223,20 @@ def run_sql(
     uses: DuckDB wants exactly those, and parameters only in a single statement."""
     statements = [part for part in sql.split(";") if part.strip()]
     for statement in statements:
-        wanted = set(_PARAMETER.findall(statement))
-        given = {k: v for k, v in (params or {}).items() if k in wanted}
-        missing = wanted - set(given)
-        if missing:
-            raise KeyError(f"SQL needs parameters {sorted(missing)}")
+        given = statement_params(statement, params)
         con.execute(statement, given) if given else con.execute(statement)
     return con
+
+
+def statement_params(statement: str, params: Mapping[str, object] | None) -> dict[str, object]:
+    """The named parameters (``$name``) one statement uses, from ``params``; a parameter it
+    uses that ``params`` lacks is an error naming it."""
+    wanted = set(_PARAMETER.findall(statement))
+    given = {k: v for k, v in (params or {}).items() if k in wanted}
+    missing = wanted - set(given)
+    if missing:
+        raise KeyError(f"SQL needs parameters {sorted(missing)}")
+    return given
 
 
 def records(
