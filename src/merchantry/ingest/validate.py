@@ -34,7 +34,7 @@ from merchantry.ingest.coerce import typed_value
 from merchantry.ingest.report import FileReport
 from merchantry.kit.errors import IntegrityError
 from merchantry.model.schema import ColumnType, Table
-from merchantry.store.sql import col, fill, statement_params, text, to_sql, union_all
+from merchantry.store.sql import col, fill, parameters_in, text, to_sql, union_all
 
 CAND = "_ingest_cand"
 PROBLEMS = "_ingest_problems"
@@ -145,7 +145,8 @@ as the relation checks' parameters (``lo_<column>``, ``hi_<column>``)."""
 def _execute(
     con: duckdb.DuckDBPyConnection, statement: str, bounds: Bounds
 ) -> duckdb.DuckDBPyConnection:
-    given = statement_params(statement, bounds)
+    """``statement`` with the bounds it names (a ``$`` in a message or pattern is text)."""
+    given = {k: bounds[k] for k in parameters_in(statement) & bounds.keys()}
     return con.execute(statement, given) if given else con.execute(statement)
 
 

@@ -228,10 +228,15 @@ def run_sql(
     return con
 
 
+def parameters_in(statement: str) -> set[str]:
+    """The names of the named parameters (``$name``) in one statement's text."""
+    return set(_PARAMETER.findall(statement))
+
+
 def statement_params(statement: str, params: Mapping[str, object] | None) -> dict[str, object]:
     """The named parameters (``$name``) one statement uses, from ``params``; a parameter it
     uses that ``params`` lacks is an error naming it."""
-    wanted = set(_PARAMETER.findall(statement))
+    wanted = parameters_in(statement)
     given = {k: v for k, v in (params or {}).items() if k in wanted}
     missing = wanted - set(given)
     if missing:
