@@ -26,12 +26,14 @@ from __future__ import annotations
 import argparse
 import tempfile
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from bench.history import FIRST, months_of_history, side_by_side
 from bench.report import Result, cpu_seconds, emit, peak_mib
 from merchantry.ledger import balances
 from merchantry.ledger.deposits import ADVANCES, STAGE_TOPUP
@@ -39,7 +41,6 @@ from merchantry.ledger.journal import namespace, start_stage
 from merchantry.store.sql import run_sql
 from merchantry.store.warehouse import connect
 
-FIRST: date = date(2025, 1, 1)
 BACK = 30
 """The advances' look-back (the shipped rulebooks' ``clean_days``)."""
 
@@ -122,33 +123,28 @@ def main() -> None:
         con = connect(Path(tmp) / "w.duckdb")
         con.execute("SET threads = 2")
         run_sql(con, REQUIREMENTS, {"shops": args.shops})
-        day, opened = FIRST, []
-        for months in sorted(args.months):
-            until = FIRST + timedelta(days=30 * months)
-            while day < until:  # a day at a time: the movements' row groups follow the days
-                if day.day == 1 and day > FIRST:  # the month's first close opens it
-                    began = cpu_seconds()
-                    balances.prepare(con, day)
-                    opened.append(cpu_seconds() - began)
-                params = {"day": day, "shops": args.shops, "opening": day == FIRST}
-                run_sql(con, DAY_MOVEMENTS, params)
-                day += timedelta(days=1)
-                if (day - FIRST).days % 30 == 0:
-                    console.print(f"  movements: {(day - FIRST).days} days appended")
+        opened: list[float] = []
+
+        def append(day: date) -> None:
+            if day.day == 1 and day > FIRST:  # the month's first close opens it
+                began = cpu_seconds()
+                balances.prepare(con, day)
+                opened.append(cpu_seconds() - began)
+            params = {"day": day, "shops": args.shops, "opening": day == FIRST}
+            run_sql(con, DAY_MOVEMENTS, params)
+
+        for months, day in months_of_history(con, args.months, append, console):
             run_sql(con, REFUNDS, {"day": day, "shops": args.shops})
-            con.execute("CHECKPOINT")
             snapshot = balances.latest(con, day - timedelta(days=BACK)) or balances.NONE_BEFORE
-            kept = [_timed(con, day, snapshot) for _ in range(args.repeat)]
-            whole = [_timed(con, day, balances.NONE_BEFORE) for _ in range(args.repeat)]
-            if kept[0][1] != whole[0][1]:
-                raise SystemExit(
-                    f"from opening balances: {kept[0][1]}; from every movement: {whole[0][1]}"
-                )
+            best, base, found = side_by_side(
+                partial(_timed, con, day, snapshot),
+                partial(_timed, con, day, balances.NONE_BEFORE),
+                args.repeat,
+            )
             row = con.execute("SELECT count(*) FROM journal_movements").fetchone()
             movements = int(row[0]) if row else 0
-            best, base = min(s for s, _ in kept), min(s for s, _ in whole)
             opening = max(opened) if opened else 0.0
-            results.append((months, movements, opening, best, base, kept[0][1]))
+            results.append((months, movements, opening, best, base, found))
             table.add_row(
                 f"{months} months",
                 f"{movements:,}",

@@ -21,18 +21,18 @@ from __future__ import annotations
 import argparse
 import tempfile
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from bench.history import months_of_history, side_by_side
 from bench.report import Result, cpu_seconds, emit, peak_mib
 from merchantry.ledger.journal import ALL_DAYS, KNOWN, day_span, span_sql
 from merchantry.store.sql import run_sql
 from merchantry.store.warehouse import connect
-
-FIRST: date = date(2025, 1, 1)
 
 DAY_ENTRIES = """
 INSERT INTO journal_entries BY NAME
@@ -95,35 +95,26 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-lookups-") as tmp:
         con = connect(Path(tmp) / "w.duckdb")
         con.execute("SET threads = 2")
-        day, built = FIRST, 0
-        for months in sorted(args.months):
-            until = FIRST + timedelta(days=30 * months)
-            while day < until:  # a day at a time: the journal's row groups follow the days
-                params = {"day": day, "paid": day - timedelta(days=args.lag), "n": args.per_day}
-                run_sql(con, DAY_ENTRIES, params)
-                day += timedelta(days=1)
-                built += 1
-                if built % 30 == 0:
-                    console.print(f"  journal: {built} days appended")
-            con.execute("CHECKPOINT")
+
+        def append(day: date) -> None:
+            params = {"day": day, "paid": day - timedelta(days=args.lag), "n": args.per_day}
+            run_sql(con, DAY_ENTRIES, params)
+
+        for months, day in months_of_history(con, args.months, append, console):
             run_sql(con, STAGE, {"day": day, "lag": args.lag, "n": args.per_day})
             scope = {"kinds": ["sale", "settlement"], "start": day, "end": day}
             staged = {**scope, **day_span(con, span_sql("ledger_ready", "order_paid_on"))}
             every = {**scope, "paid_from": ALL_DAYS[0], "paid_to": ALL_DAYS[1]}
-            pruned = [_timed(con, staged) for _ in range(args.repeat)]
-            whole = [_timed(con, every) for _ in range(args.repeat)]
-            if pruned[0][1] != whole[0][1]:
-                raise SystemExit(
-                    f"the pruned look-up found {pruned[0][1]}, the whole {whole[0][1]}"
-                )
+            best, base, found = side_by_side(
+                partial(_timed, con, staged), partial(_timed, con, every), args.repeat
+            )
             row = con.execute("SELECT count(*) FROM journal_entries").fetchone()
             entries = int(row[0]) if row else 0
-            best, base = min(s for s, _ in pruned), min(s for s, _ in whole)
-            results.append((months, entries, pruned[0][1], best, base))
+            results.append((months, entries, found, best, base))
             table.add_row(
                 f"{months} months",
                 f"{entries:,}",
-                f"{pruned[0][1]:,}",
+                f"{found:,}",
                 f"{best:.3f}",
                 f"{base:.3f}",
                 f"{best / base:.2f}" if base else "",

@@ -121,7 +121,7 @@ RULEBOOK_RULES = Table(
     ),
 )
 
-ENTRY_KINDS: Final = (
+_ANCHORED: Final = (
     "sale",
     "fee_refund",
     "refund",
@@ -131,6 +131,10 @@ ENTRY_KINDS: Final = (
     "colonel_settlement",
     "installation_hold",
     "installation_release",
+)
+
+ENTRY_KINDS: Final = (
+    *_ANCHORED,
     "commission_reserve_release",
     "colonel_reserve_release",
     "commission_freeze",
@@ -151,19 +155,7 @@ ENTRY_KINDS: Final = (
 )
 """Kinds of journal entry. Their business meaning is documented in ``docs/ledger.md``."""
 
-ANCHORED_KINDS: Final = frozenset(
-    (
-        "sale",
-        "fee_refund",
-        "refund",
-        "compensation",
-        "settlement",
-        "commission_settlement",
-        "colonel_settlement",
-        "installation_hold",
-        "installation_release",
-    )
-)
+ANCHORED_KINDS: Final = frozenset(_ANCHORED)
 """Kinds whose entries (and postings) carry their order's payment day, ``order_paid_on``:
 the close stages them with its payout schedule at hand, which gives the day. A reversal
 carries the reversed entry's day; every other kind none."""

@@ -223,7 +223,11 @@ def run_sql(
     uses: DuckDB wants exactly those, and parameters only in a single statement."""
     statements = [part for part in sql.split(";") if part.strip()]
     for statement in statements:
-        given = statement_params(statement, params)
+        wanted = parameters_in(statement)
+        given = {k: v for k, v in (params or {}).items() if k in wanted}
+        missing = wanted - set(given)
+        if missing:
+            raise KeyError(f"SQL needs parameters {sorted(missing)}")
         con.execute(statement, given) if given else con.execute(statement)
     return con
 
@@ -231,17 +235,6 @@ def run_sql(
 def parameters_in(statement: str) -> set[str]:
     """The names of the named parameters (``$name``) in one statement's text."""
     return set(_PARAMETER.findall(statement))
-
-
-def statement_params(statement: str, params: Mapping[str, object] | None) -> dict[str, object]:
-    """The named parameters (``$name``) one statement uses, from ``params``; a parameter it
-    uses that ``params`` lacks is an error naming it."""
-    wanted = parameters_in(statement)
-    given = {k: v for k, v in (params or {}).items() if k in wanted}
-    missing = wanted - set(given)
-    if missing:
-        raise KeyError(f"SQL needs parameters {sorted(missing)}")
-    return given
 
 
 def records(
