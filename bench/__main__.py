@@ -33,6 +33,8 @@ SUITE: Final[dict[str, tuple[str, ...]]] = {
     "bench_balances": ("--shops", "5000", "--months", "1", "3"),
     "bench_scores": ("--shops", "5000", "--db", "/tmp/bench_suite_scores.duckdb"),
     "bench_rings": ("--buyers", "200000", "--rings", "500", "--links", "800000"),
+    "bench_attribution": ("--events", "200000"),
+    "bench_listings": ("--shops", "30", "--runs", "500"),
     "bench_service": ("--shops", "200", "--days", "30", "--requests", "2000", "--seconds", "20"),
     "bench_spark": ("--orders", "200000", "--db", "/tmp/bench_suite_spark.duckdb"),
     "bench_pipeline": ("--orders", "100000", "--scratch", "/tmp/bench_suite_pipeline"),

@@ -42,6 +42,7 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from bench.report import Result, emit
 from merchantry.model.seeding import SEEDING_TABLES
 from merchantry.seeding import attribute, load_rules
 from merchantry.store.warehouse import create_table_sql
@@ -249,6 +250,22 @@ def main(argv: list[str] | None = None) -> None:
         f"{int(str(base[0]['agree'])):,} of them found by the seeding run "
         f"({int(str(mine[0]['pairs'])):,})",
         highlight=False,
+    )
+    emit(
+        Result(
+            bench="bench_attribution",
+            rows=args.events,
+            seconds=float(str(mine[0]["seconds"])),
+            peak_mib=mine[1],
+            baseline_seconds=float(str(base[0]["seconds"])),
+            baseline_rows=args.events,
+            extra={
+                "pairs": int(str(mine[0]["pairs"])),
+                "baseline_pairs": int(str(base[0]["pairs"])),
+                "agree": int(str(base[0]["agree"])),
+                "end_day": args.end_day,
+            },
+        )
     )
 
 
