@@ -22,7 +22,9 @@ day's keys and references up in the whole stored table. This bench measures that
 Each side runs in its own child process under ``--memory`` (``MERCHANTRY_MEMORY_LIMIT``), so
 its peak memory (max RSS) is its own. ``--keep DIR`` keeps the history there between runs
 (``--reuse`` takes it from there instead of making it again; the day is then ingested into a
-copy); without ``--keep`` the day is ingested into the history in place.
+copy); without ``--keep`` the day is ingested into the history in place. ``--reuse
+--in-place`` ingests into the kept history itself, for a disk that cannot hold it twice (at
+97 M orders it is about 39 GB), and removes it after the run: it then holds the day.
 """
 
 from __future__ import annotations
@@ -213,6 +215,11 @@ def main() -> None:
     parser.add_argument("--memory", default="6GB", help="MERCHANTRY_MEMORY_LIMIT of each side.")
     parser.add_argument("--keep", type=Path, help="Keep the history warehouse in this folder.")
     parser.add_argument("--reuse", action="store_true", help="Take the history from --keep.")
+    parser.add_argument(
+        "--in-place",
+        action="store_true",
+        help="With --reuse: ingest into the kept history, not a copy, and remove it after.",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -229,6 +236,8 @@ def main() -> None:
         parser.error("--history must be ≥ 0 and --day ≥ 1")
     if args.reuse and args.keep is None:
         parser.error("--reuse takes the history from --keep: give --keep too")
+    if args.in_place and not args.reuse:
+        parser.error("--in-place ingests into a kept history: give --keep and --reuse too")
     if args.keep is not None and not args.keep.is_dir():
         parser.error(f"--keep {args.keep}: no such folder")
     console = Console(stderr=True)
@@ -249,7 +258,8 @@ def main() -> None:
         for side in ("baseline", "alone", "with history"):
             if side == "with history":
                 db = kept
-                if args.keep is not None:  # keep the history as it was: ingest into a copy
+                # keep the history as it was: ingest into a copy
+                if args.keep is not None and not args.in_place:
                     db = root / "with-history.duckdb"
                     _copy(kept, db)
             else:
@@ -258,7 +268,7 @@ def main() -> None:
             kind = "baseline" if side == "baseline" else "ingest"
             console.print(f"{side} …")
             sides[side] = _child(args.memory, kind, str(db), str(root / "day"))
-            if db != kept:
+            if db != kept or args.in_place:  # a history that now holds the day is spent
                 for suffix in ("", ".wal"):
                     db.with_name(db.name + suffix).unlink(missing_ok=True)
     table = Table(title=f"a day of {args.day:,} orders ({rows:,} rows) after {args.history:,}")
