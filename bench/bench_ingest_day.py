@@ -7,6 +7,10 @@ needs, must not depend on how many orders the warehouse already holds: every inp
 keeps its declared primary key (DuckDB's ART index), and the ingest's checks look each
 day's keys and references up in the whole stored table. This bench measures that:
 
+Order and review ids are fixed width (``o000097000000``), as a marketplace's order numbers
+are, so a day's orders hold one narrow range of keys; ``--plain-ids`` takes bench_ingest's
+``'o' || i``, whose day's range crosses digit boundaries and can take in the whole history.
+
 * **history**: a warehouse made directly in DuckDB (``bench.bench_ingest``'s marketplace:
   shops, products, ``--history`` orders with four parcel events each and a review for one
   in three), inserted in batches of at most 5 M orders a transaction into the keyed
@@ -73,11 +77,22 @@ def _swap(sql: str, *pairs: tuple[str, str]) -> str:
     return sql
 
 
-def _orders_sql(start: int, stop: int, shops: int, products: int, day: bool) -> str:
+def _order_id(expression: str, padded: bool) -> str:
+    """The order id of order number ``expression``: fixed width (``o000097000000``), as a
+    marketplace's order numbers are, or bench_ingest's plain ``'o' || i``, whose ids cross
+    digit boundaries (``o99999999`` sorts after ``o100000000``), so that a day's range of
+    keys can take in the whole history."""
+    return f"printf('o%012d', {expression})" if padded else f"'o' || {expression}"
+
+
+def _orders_sql(
+    start: int, stop: int, shops: int, products: int, day: bool, padded: bool = True
+) -> str:
     """Orders ``start`` ≤ i < ``stop`` in bench_ingest's shape (paid in March 2025, or on
     1 April for the day's file)."""
     return _swap(
         _TABLES["orders"],
+        ("'o' || i AS order_id", f"{_order_id('i', padded)} AS order_id"),
         ("range(?)", f"range({start}, {stop})"),
         ("(i % ?) AS shop_id", f"(i % {shops}) AS shop_id"),
         ("(i % ?) AS sku_id", f"(i % {products}) AS sku_id"),
@@ -85,20 +100,22 @@ def _orders_sql(start: int, stop: int, shops: int, products: int, day: bool) -> 
     )
 
 
-def _events_sql(start: int, stop: int, day: bool) -> str:
+def _events_sql(start: int, stop: int, day: bool, padded: bool = True) -> str:
     """The four parcel events of each of those orders."""
     return _swap(
         _TABLES["logistics_events"],
+        ("'o' || i AS order_id", f"{_order_id('i', padded)} AS order_id"),
         ("range(?)", f"range({start}, {stop})"),
         (MARCH, DAY if day else MARCH),
     )
 
 
-def _reviews_sql(start: int, stop: int, day: bool) -> str:
+def _reviews_sql(start: int, stop: int, day: bool, padded: bool = True) -> str:
     """Reviews of every third order ``start`` ≤ order < ``stop`` (ids from the order's),
     ten days after its payment."""
     return f"""
-        SELECT 'r' || (i // 3) AS review_id, 'o' || i AS order_id, 5 AS rating,
+        SELECT {"printf('r%012d', i // 3)" if padded else "'r' || (i // 3)"} AS review_id,
+               {_order_id("i", padded)} AS order_id, 5 AS rating,
                4 AS logistics_rating, '很好' AS text,
                {DAY if day else MARCH} + to_hours(240) AS created_at
         FROM range({start + (-start) % 3}, {stop}, 3) t(i)"""
@@ -108,7 +125,9 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, query: str, params: list
     con.execute(f"INSERT INTO {table} BY NAME {query}", params)
 
 
-def child_history(db: Path, history: int, with_orders: bool) -> dict[str, object]:
+def child_history(
+    db: Path, history: int, with_orders: bool, padded: bool = True
+) -> dict[str, object]:
     """Make the warehouse: the dimensions, and (``with_orders``) the history's orders."""
     shops, products = sizes(history)
     con = connect(db)
@@ -121,10 +140,12 @@ def child_history(db: Path, history: int, with_orders: bool) -> dict[str, object
             stop = min(history, start + BATCH)
             con.execute("BEGIN")
             con.execute(
-                f"INSERT INTO orders BY NAME {_orders_sql(start, stop, shops, products, False)}"
+                "INSERT INTO orders BY NAME "
+                + _orders_sql(start, stop, shops, products, False, padded)
             )
-            con.execute(f"INSERT INTO logistics_events BY NAME {_events_sql(start, stop, False)}")
-            con.execute(f"INSERT INTO reviews BY NAME {_reviews_sql(start, stop, False)}")
+            events = _events_sql(start, stop, False, padded)
+            con.execute(f"INSERT INTO logistics_events BY NAME {events}")
+            con.execute(f"INSERT INTO reviews BY NAME {_reviews_sql(start, stop, False, padded)}")
             con.execute("COMMIT")
             print(
                 f"  history: {stop:,} orders at {time.perf_counter() - began:.0f} s",
@@ -136,16 +157,16 @@ def child_history(db: Path, history: int, with_orders: bool) -> dict[str, object
     return {"seconds": time.perf_counter() - began, "peak_mib": peak_mib(), "db_mib": disk_mib(db)}
 
 
-def make_day(directory: Path, history: int, day: int) -> int:
+def make_day(directory: Path, history: int, day: int, padded: bool = True) -> int:
     """Write the day's files (Parquet); returns their rows."""
     shops, products = sizes(history)
     directory.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     rows = 0
     queries = {
-        "orders": _orders_sql(history, history + day, shops, products, True),
-        "logistics_events": _events_sql(history, history + day, True),
-        "reviews": _reviews_sql(history, history + day, True),
+        "orders": _orders_sql(history, history + day, shops, products, True, padded),
+        "logistics_events": _events_sql(history, history + day, True, padded),
+        "reviews": _reviews_sql(history, history + day, True, padded),
     }
     for name, query in queries.items():
         target = str(directory / f"{name}.parquet")
@@ -220,12 +241,18 @@ def main() -> None:
         action="store_true",
         help="With --reuse: ingest into the kept history, not a copy, and remove it after.",
     )
+    parser.add_argument(
+        "--plain-ids",
+        action="store_true",
+        help="Order and review ids as 'o' || i, not fixed width (a history kept with one "
+        "kind of id must be reused with the same).",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
         if kind == "history":
-            result = child_history(Path(rest[0]), int(rest[1]), rest[2] == "1")
+            result = child_history(Path(rest[0]), int(rest[1]), rest[2] == "1", rest[3] == "1")
         elif kind == "ingest":
             result = child_ingest(Path(rest[0]), Path(rest[1]))
         else:
@@ -241,19 +268,21 @@ def main() -> None:
     if args.keep is not None and not args.keep.is_dir():
         parser.error(f"--keep {args.keep}: no such folder")
     console = Console(stderr=True)
+    padded = "0" if args.plain_ids else "1"
     with tempfile.TemporaryDirectory(prefix="bench-ingest-day-", dir=args.keep) as tmp:
         root = Path(tmp)
-        kept = (args.keep or root) / f"history-{args.history}.duckdb"
+        plain = "-plain-ids" if args.plain_ids else ""
+        kept = (args.keep or root) / f"history-{args.history}{plain}.duckdb"
         if args.reuse and kept.exists():
             made: dict[str, object] = {"seconds": None, "peak_mib": None, "db_mib": disk_mib(kept)}
             console.print(f"history: {kept} (kept)")
         else:
             console.print(f"history: {args.history:,} orders …")
-            made = _child(args.memory, "history", str(kept), str(args.history), "1")
+            made = _child(args.memory, "history", str(kept), str(args.history), "1", padded)
             console.print(f"  made in {float(str(made['seconds'])):.0f} s")
         empty = root / "empty.duckdb"
-        _child(args.memory, "history", str(empty), str(args.history), "0")
-        rows = make_day(root / "day", args.history, args.day)
+        _child(args.memory, "history", str(empty), str(args.history), "0", padded)
+        rows = make_day(root / "day", args.history, args.day, not args.plain_ids)
         sides: dict[str, dict[str, object]] = {}
         for side in ("baseline", "alone", "with history"):
             if side == "with history":
