@@ -33,8 +33,8 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from bench.history import FIRST, months_of_history, side_by_side
-from bench.report import Result, cpu_seconds, emit, peak_mib
+from bench.history import FIRST, months_of_history, report, side_by_side
+from bench.report import cpu_seconds
 from merchantry.ledger import balances
 from merchantry.ledger.deposits import ADVANCES, STAGE_TOPUP
 from merchantry.ledger.journal import namespace, start_stage
@@ -156,16 +156,12 @@ def main() -> None:
             console.print(table)
         con.close()
     months, movements, _opening, best, base, _found = results[-1]
-    emit(
-        Result(
-            bench="bench_balances",
-            rows=movements,
-            seconds=best,
-            peak_mib=peak_mib(),
-            baseline_seconds=base,
-            baseline_rows=movements,
-            extra={"shops": args.shops, "back": BACK, "sizes": results},
-        )
+    report(
+        "bench_balances",
+        movements,
+        best,
+        base,
+        {"shops": args.shops, "back": BACK, "sizes": results},
     )
 
 

@@ -28,8 +28,8 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from bench.history import months_of_history, side_by_side
-from bench.report import Result, cpu_seconds, emit, peak_mib
+from bench.history import months_of_history, report, side_by_side
+from bench.report import cpu_seconds
 from merchantry.ledger.journal import ALL_DAYS, KNOWN, day_span, span_sql
 from merchantry.store.sql import run_sql
 from merchantry.store.warehouse import connect
@@ -122,17 +122,8 @@ def main() -> None:
             console.print(table)
         con.close()
     months, entries, _found, best, base = results[-1]
-    emit(
-        Result(
-            bench="bench_lookups",
-            rows=entries,
-            seconds=best,
-            peak_mib=peak_mib(),
-            baseline_seconds=base,
-            baseline_rows=entries,
-            extra={"per_day": args.per_day, "lag": args.lag, "sizes": results},
-        )
-    )
+    extra = {"per_day": args.per_day, "lag": args.lag, "sizes": results}
+    report("bench_lookups", entries, best, base, extra)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ from typing import TypeVar
 import duckdb
 from rich.console import Console
 
+from bench.report import Result, emit, peak_mib
+
 FIRST: date = date(2025, 1, 1)
 """The first day of every history these benches grow."""
 
@@ -56,3 +58,19 @@ def side_by_side(
     if mine[0][1] != other[0][1]:
         raise SystemExit(f"the two reads disagree: {mine[0][1]!r} against {other[0][1]!r}")
     return min(s for s, _ in mine), min(s for s, _ in other), mine[0][1]
+
+
+def report(bench: str, rows: int, best: float, base: float, extra: dict[str, object]) -> None:
+    """Emit the longest history's figures: ``rows`` read in ``best`` CPU seconds, the
+    replaced read's ``base`` on the same rows as the baseline."""
+    emit(
+        Result(
+            bench=bench,
+            rows=rows,
+            seconds=best,
+            peak_mib=peak_mib(),
+            baseline_seconds=base,
+            baseline_rows=rows,
+            extra=extra,
+        )
+    )
