@@ -2,6 +2,9 @@
 
     python -m bench.scale [--orders 1000000 10000000 100000000] [--mode month]
     python -m bench.scale --stage fees --orders 1000000 10000000 100000000
+    python -m bench.scale --mode daily --layout paid --no-keys --prepare-memory 14GB \
+        --orders 1000000 10000000 100000000   # the close day by day, as a marketplace runs it
+    python -m bench.scale --mode daily --orders 100000000 --record run.log  # a logged run
     python -m bench.scale --chart          # redraw from the recorded results only
 
 Each size runs the stage's bench in its own process, inputs made directly in DuckDB:
@@ -10,8 +13,10 @@ Each size runs the stage's bench in its own process, inputs made directly in Duc
 over the whole month (the fee stage beside a plain ``CREATE TABLE AS`` of the lines it
 wrote; ``--mode daily``: one run per day), under ``--memory`` as ``MERCHANTRY_MEMORY_LIMIT``.
 Results are appended to ``docs/img/scale-results.json`` as each size finishes, so a size that
-does not finish leaves the ones that did; ``docs/img/scale.html`` is the chart (plotly) of
-one mode, every stage's lines on it, each with its fitted slope: 1.0 is linear growth.
+does not finish leaves the ones that did; ``docs/img/scale.html`` is the chart (plotly): a
+line per stage and mode in CPU seconds, peak memory and peak disk, each with its fitted
+slope (1.0 is linear growth). A size is not started when the free disk cannot hold it by the
+largest run of the same stage and mode recorded.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from bench.report import Result, parse
 
@@ -60,53 +65,64 @@ def stage_of(row: dict[str, object]) -> str:
     return str(row.get("stage", "close"))
 
 
+HOW: Final = {"daily": "day by day", "month": "the month at once"}
+
+
 def chart(rows: list[dict[str, object]]) -> str:
-    """Write the chart of ``rows`` (one mode's, every stage's); returns the slopes line
-    for the docs."""
+    """Write the chart of ``rows`` (every stage's and mode's: one line each, time in CPU
+    seconds, which a machine shared with other work disturbs less than wall time); returns
+    the slopes line for the docs."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    titles = ("time (s)", "peak memory (MiB)", "peak disk (MiB)")
+    titles = ("CPU seconds", "peak memory (MiB)", "peak disk (MiB)")
     fig = make_subplots(rows=1, cols=3, subplot_titles=titles)
     notes = []
+    modes = sorted({str(r.get("mode", "month")) for r in rows})
     for stage in STAGES:
-        mine = sorted(
-            (r for r in rows if stage_of(r) == stage), key=lambda r: int(str(r["orders"]))
-        )
-        if not mine:
-            continue
-        name = "close" if stage == "close" else "fee stage"
-        orders = [float(str(r["orders"])) for r in mine]
-        disk = [r for r in mine if r.get("disk_peak_mib")]
-        traces = [
-            (f"{name} seconds", orders, [float(str(r["seconds"])) for r in mine], 1),
-            (
-                f"{name} baseline seconds",
-                orders,
-                [float(str(r["baseline_seconds"])) for r in mine],
-                1,
-            ),
-            (f"{name} peak MiB", orders, [float(str(r["peak_mib"])) for r in mine], 2),
-            (
-                f"{name} peak disk MiB",
-                [float(str(r["orders"])) for r in disk],
-                [float(str(r["disk_peak_mib"])) for r in disk],
-                3,
-            ),
-        ]
-        for label, xs, ys, col in traces:
-            k = slope(xs, ys)
-            shown = f"{label} (slope {k:.2f})" if k is not None else label
-            notes.append(shown)
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=shown), row=1, col=col)
+        for mode in modes:
+            mine = sorted(
+                (r for r in rows if stage_of(r) == stage and str(r.get("mode", "month")) == mode),
+                key=lambda r: int(str(r["orders"])),
+            )
+            if not mine:
+                continue
+            name = "close" if stage == "close" else "fee stage"
+            if len(modes) > 1:
+                name = f"{name} ({HOW.get(mode, mode)})"
+            notes += _traces(fig, go, name, mine)
     fig.update_xaxes(type="log", title_text="orders in the month")
     fig.update_yaxes(type="log")
-    how = {"daily": "day by day", "month": "the month at once"}
-    modes = ", ".join(how.get(str(m), str(m)) for m in sorted({str(r.get("mode")) for r in rows}))
-    fig.update_layout(title=f"A month's stages on one 2-core machine, {modes} (log-log)")
+    shown = ", ".join(HOW.get(m, m) for m in modes)
+    fig.update_layout(title=f"A month's stages on one 2-core machine, {shown} (log-log)")
     CHART.parent.mkdir(parents=True, exist_ok=True)
     fig.write_html(CHART, include_plotlyjs="cdn")
     return "; ".join(notes)
+
+
+def _traces(fig: Any, go: Any, name: str, mine: list[dict[str, object]]) -> list[str]:
+    """One stage's and mode's lines (CPU, its baseline's CPU, peak memory, peak disk), each
+    labelled with its fitted slope; a row without a figure leaves that point out."""
+
+    def points(key: str) -> tuple[list[float], list[float]]:
+        have = [r for r in mine if r.get(key)]
+        return [float(str(r["orders"])) for r in have], [float(str(r[key])) for r in have]
+
+    notes = []
+    for label, key, col in (
+        (f"{name} CPU s", "cpu_seconds", 1),
+        (f"{name} baseline CPU s", "baseline_cpu_seconds", 1),
+        (f"{name} peak MiB", "peak_mib", 2),
+        (f"{name} peak disk MiB", "disk_peak_mib", 3),
+    ):
+        xs, ys = points(key)
+        if not xs:
+            continue
+        k = slope(xs, ys)
+        shown = f"{label} (slope {k:.2f})" if k is not None else label
+        notes.append(shown)
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=shown), row=1, col=col)
+    return notes
 
 
 def _run(command: list[str], env: dict[str, str] | None = None) -> str:
@@ -125,12 +141,17 @@ def _run(command: list[str], env: dict[str, str] | None = None) -> str:
 
 
 def disk_needed_mib(
-    rows: list[dict[str, object]], orders: int, stage: str = "close"
+    rows: list[dict[str, object]], orders: int, stage: str = "close", mode: str = "month"
 ) -> float | None:
-    """Disk a run of ``stage`` at ``orders`` orders needs (inputs, outputs, spill and the
-    baseline's file), scaled from the stage's largest recorded size that measured its disk;
-    None if none did."""
-    measured = [r for r in rows if stage_of(r) == stage and r.get("disk_peak_mib")]
+    """Disk a run of ``stage`` in ``mode`` at ``orders`` orders needs (inputs, outputs, spill
+    and the baseline's file), scaled from the largest recorded run of that stage and mode
+    that measured its disk; None if none did. A month closed day by day needs far less than
+    the month at once (no month-sized spill), so one mode's runs say nothing of the other's."""
+    measured = [
+        r
+        for r in rows
+        if stage_of(r) == stage and str(r.get("mode", "month")) == mode and r.get("disk_peak_mib")
+    ]
     if not measured:
         return None
     top = max(measured, key=lambda r: int(str(r["orders"])))
@@ -147,6 +168,9 @@ def _command(args: argparse.Namespace, orders: int, where: Path) -> list[str]:
         ] + (["--by-day"] if args.mode == "daily" else [])  # fmt: skip
     command = [sys.executable, "-m", "bench.bench_close", "--orders", str(orders)]
     command += ["--shops", str(args.shops), "--memory", args.memory, "--mode", args.mode]
+    command += ["--layout", args.layout] + (["--no-keys"] if args.no_keys else [])
+    if args.prepare_memory:
+        command += ["--prepare-memory", args.prepare_memory]
     if args.keep:
         command += ["--keep", str(args.keep)]
     return command
@@ -185,6 +209,14 @@ def _same_run(row: dict[str, object], stage: str, orders: int, mode: str) -> boo
     return stage_of(row) == stage and row["orders"] == orders and row.get("mode") == mode
 
 
+def _keep(args: argparse.Namespace, orders: int, result: Result) -> None:
+    """Record ``result`` in place of any earlier run of the same stage, size and mode."""
+    rows = [r for r in load() if not _same_run(r, args.stage, orders, args.mode)]
+    rows.append(_row(args, orders, result))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(rows, indent=1, default=str))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--orders", type=int, nargs="*", default=[1_000_000, 10_000_000])
@@ -193,8 +225,46 @@ def main() -> None:
     parser.add_argument("--memory", default="6GB")
     parser.add_argument("--shops", type=int, default=20_000)
     parser.add_argument("--keep", type=Path, help="Directory for the warehouses (large).")
+    parser.add_argument(
+        "--layout",
+        choices=("shuffled", "paid"),
+        default="shuffled",
+        help="The close's input: dated tables hashed, or in time order as a daily ingest "
+        "appends them (bench_close --layout).",
+    )
+    parser.add_argument(
+        "--no-keys",
+        action="store_true",
+        help="The close's input without primary keys (needed at 100 M orders: their "
+        "indexes do not fit in memory while the input is made).",
+    )
+    parser.add_argument(
+        "--prepare-memory", help="memory_limit while the close's input is made (bench_close)."
+    )
+    parser.add_argument(
+        "--record",
+        type=Path,
+        metavar="LOG",
+        help="Record the result in LOG, the output of a run of the stage's bench made by "
+        "hand at the one size --orders gives (e.g. a 100 M-order run kept in a log), "
+        "instead of running it.",
+    )
     parser.add_argument("--chart", action="store_true", help="Only redraw the chart.")
     args = parser.parse_args()
+    if args.record is not None:
+        if len(args.orders) != 1:
+            parser.error("--record: give the size the logged run was made at, one --orders")
+        if not args.record.is_file():
+            parser.error(f"--record {args.record}: no such file")
+        found = parse(args.record.read_text(errors="replace"))
+        if len(found) != 1:
+            parser.error(
+                f"--record {args.record}: {len(found)} result lines in it, where a finished"
+                " run prints one (a run that stopped early records nothing)"
+            )
+        _keep(args, args.orders[0], found[0])
+        print(chart(load()))
+        return
     if args.keep is not None and not args.keep.is_dir():
         parser.error(f"--keep {args.keep}: no such folder (give an existing one on a large disk)")
     if any(n < 1 for n in args.orders):
@@ -205,7 +275,7 @@ def main() -> None:
     if not args.chart:
         where = args.keep or Path(tempfile.gettempdir())
         for n in args.orders:
-            need = disk_needed_mib(load(), n, args.stage)
+            need = disk_needed_mib(load(), n, args.stage, args.mode)
             free = shutil.disk_usage(where).free / 2**20
             if need is not None and need > free:
                 note = (
@@ -227,11 +297,8 @@ def main() -> None:
                 continue
             print(out, flush=True)
             for result in parse(out):
-                rows = [r for r in load() if not _same_run(r, args.stage, n, args.mode)]
-                rows.append(_row(args, n, result))
-                RESULTS.parent.mkdir(parents=True, exist_ok=True)
-                RESULTS.write_text(json.dumps(rows, indent=1, default=str))
-    print(chart([r for r in load() if r.get("mode") == args.mode]))
+                _keep(args, n, result)
+    print(chart(load()))
     if not_run:
         raise SystemExit("\n".join(not_run))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +36,18 @@ def test_disk_needed_scales_the_stages_own_largest_run() -> None:
     assert scale.disk_needed_mib(rows[:2], 100_000_000, "fees") is None
 
 
+def test_disk_needed_by_the_month_at_once_says_nothing_of_the_days() -> None:
+    """A month closed at once spills a month's work; closed day by day it does not, so the
+    100 M-order daily run is judged by daily runs only (and, with none recorded, started)."""
+    month = {"orders": 10_000_000, "mode": "month", "disk_peak_mib": 22_000.0}
+    daily = {"orders": 1_000_000, "mode": "daily", "disk_peak_mib": 300.0}
+    assert scale.disk_needed_mib([month], 100_000_000, "close", "daily") is None
+    assert scale.disk_needed_mib([month, daily], 100_000_000, "close", "daily") == (
+        pytest.approx(300 * 100 * 1.2)
+    )
+    assert scale.disk_needed_mib([month, daily], 100_000_000) == pytest.approx(22_000 * 12)
+
+
 def test_the_fee_bench_reports_what_the_long_run_records(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -58,11 +71,20 @@ def test_the_fee_bench_reports_what_the_long_run_records(
 
     chart = tmp_path / "scale.html"
     monkeypatch.setattr(scale, "CHART", chart)
-    bigger = {**row, "orders": 40000, "seconds": 2 * float(str(row["seconds"]))}
+    cpu = float(str(row["cpu_seconds"]))
+    bigger = {**row, "orders": 40000, "cpu_seconds": 2 * cpu, "baseline_cpu_seconds": None}
     notes = scale.chart([row, bigger])
-    assert "fee stage seconds (slope 1.00)" in notes
+    assert "fee stage CPU s (slope 1.00)" in notes
+    # the baseline's CPU of one size only: its line has no slope
+    assert "fee stage baseline CPU s;" in notes
     assert "close" not in notes.replace("fee stage", "")  # no close rows, no close lines
-    assert "fee stage seconds" in chart.read_text()
+    assert "fee stage CPU s" in chart.read_text()
+    # a second mode: each mode its own line, named by it
+    daily = {**row, "mode": "daily", "cpu_seconds": 3 * cpu}
+    days = {**daily, "orders": 200000, "cpu_seconds": 300 * cpu}
+    notes = scale.chart([row, bigger, daily, days])
+    assert "fee stage (the month at once) CPU s (slope 1.00)" in notes
+    assert "fee stage (day by day) CPU s (slope 2.00)" in notes
 
 
 def _fee_bench(tmp_path: Path, *extra: str) -> Result:
@@ -232,3 +254,61 @@ def test_the_day_ingest_bench_adds_a_day_the_checks_accept_after_its_history(
     assert float(str(base["db_mib"])) > 0
     plain = day_bench.child_baseline(tmp_path / "e.duckdb", tmp_path / "day")
     assert float(str(plain["cpu_seconds"])) > 0
+
+
+def _logged_close(orders: int, cpu: float) -> str:
+    """A close bench's output as a log keeps it: progress, then its one result line."""
+    from dataclasses import asdict
+
+    from bench.report import TAG
+
+    side = {"cpu_seconds": cpu, "disk_peak_mib": 900.0, "spill_peak_mib": 0.0, "days": 31}
+    result = Result(
+        bench="close",
+        rows=orders * 5,
+        seconds=cpu / 2,
+        peak_mib=6000.0,
+        baseline_seconds=cpu / 20,
+        baseline_rows=orders * 5,
+        extra={"mode": "daily close", "daily close": side, "baseline": {"cpu_seconds": 9.0}},
+    )
+    return f"preparing {orders:,} orders …\n2026-03-01: 1.0 s\n{TAG}{json.dumps(asdict(result))}\n"
+
+
+def test_a_logged_run_is_recorded_as_the_run_itself_would_be(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--record LOG``: a run made by hand (100 M orders, hours, kept in a log) goes into
+    the results and the chart as if bench.scale had run it; a log without one finished
+    result, or no single size, is refused in a line."""
+    monkeypatch.setattr(scale, "RESULTS", tmp_path / "results.json")
+    monkeypatch.setattr(scale, "CHART", tmp_path / "scale.html")
+    earlier = {"stage": "close", "orders": 1_000_000, "mode": "daily", "cpu_seconds": 40.0}
+    scale.RESULTS.write_text(json.dumps([earlier]))
+    log = tmp_path / "run.log"
+    log.write_text(_logged_close(100_000_000, 4000.0))
+    argv = ["scale", "--mode", "daily", "--orders", "100000000", "--record", str(log)]
+    monkeypatch.setattr(sys, "argv", argv)
+    scale.main()
+    rows = json.loads(scale.RESULTS.read_text())
+    assert [(r["orders"], r["mode"], r["cpu_seconds"]) for r in rows] == [
+        (1_000_000, "daily", 40.0),
+        (100_000_000, "daily", 4000.0),
+    ]
+    assert rows[1]["postings"] == 500_000_000
+    assert rows[1]["baseline_cpu_seconds"] == 9.0
+    # 40 → 4,000 CPU s for 100× the orders: slope 1
+    assert "close CPU s (slope 1.00)" in capsys.readouterr().out
+
+    log.write_text("preparing 100,000,000 orders …\n2026-03-01: 1.0 s\nKilled\n")
+    for argv, says in (
+        (["--orders", "100000000", "--record", str(log)], "0 result lines in it"),
+        (["--orders", "1", "2", "--record", str(log)], "one --orders"),
+        (["--orders", "1", "--record", str(tmp_path / "none.log")], "no such file"),
+    ):
+        monkeypatch.setattr(sys, "argv", ["scale", *argv])
+        with pytest.raises(SystemExit) as stopped:
+            scale.main()
+        assert stopped.value.code == 2
+        assert says in capsys.readouterr().err
+    assert len(json.loads(scale.RESULTS.read_text())) == 2  # nothing recorded by a refusal
