@@ -28,7 +28,7 @@ SUITE: Final[dict[str, tuple[str, ...]]] = {
     "bench_ingest": ("--orders", "200000", "--formats", "parquet"),
     "bench_ingest_day": ("--history", "1000000", "--day", "100000", "--memory", "2GB"),
     "bench_fees": ("--orders", "1000000", "--repeat", "1", "--db", "/tmp/bench_suite_fees.duckdb"),
-    "bench_close": ("--orders", "300000", "--shops", "3000", "--mode", "both", "--memory", "4GB"),
+    "bench_close": ("--orders=300000", "--shops=3000", "--mode=both", "--memory=4GB", "--floor"),
     "bench_lookups": ("--per-day", "20000", "--months", "1", "3"),
     "bench_balances": ("--shops", "5000", "--months", "1", "3"),
     "bench_scores": ("--shops", "5000", "--db", "/tmp/bench_suite_scores.duckdb"),

@@ -394,6 +394,56 @@ def child_baseline(db: Path, rows: int, memory: str) -> dict[str, object]:
     }
 
 
+WRITTEN: Final = (
+    "journal_entries",
+    "journal_postings",
+    "journal_movements",
+    "order_payouts",
+    "deposit_requirements",
+)
+"""The tables a close of ``bench_close``'s input writes rows to (its mark aside)."""
+
+
+def child_floor(closed: Path, db: Path, memory: str) -> dict[str, object]:
+    """What writing the close's own output costs with nothing computed: every row the close
+    wrote to :data:`WRITTEN`, copied untimed into this warehouse, then inserted into empty
+    tables of the same definitions in one transaction, timed. No close that writes these rows
+    can cost less, so the baseline's CPU ÷ this one bounds the ratio any close can reach."""
+    con = connect(db)
+    _settings(con, memory)
+    con.execute("ATTACH ? AS closed (READ_ONLY)", [str(closed)])
+    con.execute("CREATE SCHEMA src")
+    for name in WRITTEN:
+        con.execute(f'CREATE TABLE src."{name}" AS FROM closed."{name}"')
+    con.execute("DETACH closed")
+    con.execute("CHECKPOINT")
+    rows: dict[str, int] = {}
+    began, cpu = time.perf_counter(), cpu_seconds()
+    con.execute("BEGIN")
+    for name in WRITTEN:
+        found = con.execute(f'INSERT INTO main."{name}" BY NAME FROM src."{name}"').fetchone()
+        rows[name] = int(found[0]) if found else 0
+    con.execute("COMMIT")
+    seconds, cpu = time.perf_counter() - began, cpu_seconds() - cpu
+    con.close()
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "postings": rows["journal_postings"],
+        "rows": rows,
+        "peak_mib": _peak_mib(),
+        "db_mib": disk_mib(db),
+    }
+
+
+def _floor(console: Console, closed: Path, tmp: Path, memory: list[str]) -> dict[str, object]:
+    console.print("  writing the close's rows alone (the floor) …")
+    made = tmp / "f.duckdb"
+    floor = _child("floor", str(closed), str(made), *memory)
+    made.unlink()
+    return floor
+
+
 def _child(*args: str) -> dict[str, object]:
     out = subprocess.run(
         [sys.executable, "-m", "bench.bench_close", "--child", *args],
@@ -445,6 +495,13 @@ def main() -> None:
         help="Daily mode: also close each of these days of March (e.g. 8,15,22) alone, in a "
         "copy of the input with no day closed before it, and show what the days before cost.",
     )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="Also time inserting the first close's own rows (entries, postings, movements, "
+        "payout rows) into empty tables with nothing computed: the least any close writing "
+        "them can cost, and so the best ratio to the baseline a close can reach.",
+    )
     parser.add_argument("--child", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not 1 <= args.days <= 31:
@@ -472,6 +529,8 @@ def main() -> None:
             result = child_daily(db, args.memory, args.days)
         elif kind == "alone":
             result = child_alone(db, args.memory, int(args.child[2]))
+        elif kind == "floor":
+            result = child_floor(db, Path(args.child[2]), args.memory)
         else:
             result = child_baseline(db, int(args.child[2]), args.memory)
         print(json.dumps(result))
@@ -489,6 +548,7 @@ def main() -> None:
         console.print(f"  made in {prepared['seconds']:.0f} s")
         sides: list[tuple[str, dict[str, object]]] = []
         alone: list[dict[str, object]] = []
+        floor: dict[str, object] | None = None
         for day in args.alone:  # each in a fresh copy of the input, before anything is closed
             alone_db = Path(tmp) / "a.duckdb"
             shutil.copyfile(db, alone_db)
@@ -504,14 +564,20 @@ def main() -> None:
             what = "March 2026" if args.days == 31 else f"the first {args.days} days of March 2026"
             console.print(f"  closing {what} day by day …")
             daily = _child("daily", str(daily_db), *memory, "--days", str(args.days))
-            console.print(f"  closed in {daily['seconds']:.0f} s; re-closing every day …")
+            console.print(f"  closed in {daily['seconds']:.0f} s")
+            if args.floor:
+                floor = _floor(console, daily_db, Path(tmp), memory)
+            console.print("  re-closing every day …")
             again = _child("daily", str(daily_db), *memory, "--days", str(args.days))
             sides += [("daily close", daily), ("daily re-close", again)]
             daily_db.unlink()
         if args.mode in ("month", "both"):
             console.print("  closing March 2026 at once …")
             closed = _child("close", str(db), *memory)
-            console.print(f"  closed in {closed['seconds']:.0f} s; closing again …")
+            console.print(f"  closed in {closed['seconds']:.0f} s")
+            if args.floor and floor is None:
+                floor = _floor(console, db, Path(tmp), memory)
+            console.print("  closing again …")
             again = _child("close", str(db), *memory)
             sides += [("month close", closed), ("month re-close", again)]
         first = sides[0][1]
@@ -524,7 +590,8 @@ def main() -> None:
         table.add_column(name, justify="left" if name == "side" else "right")
     base_rate = int(str(baseline["postings"])) / float(str(baseline["seconds"]))
     base_cpu = float(str(baseline["cpu_seconds"]))
-    for side, r in (*sides, ("baseline INSERT … SELECT", baseline)):
+    floors = [("floor: the close's rows inserted", floor)] if floor else []
+    for side, r in (*sides, *floors, ("baseline INSERT … SELECT", baseline)):
         seconds = float(str(r["seconds"]))
         cpu = float(str(r.get("cpu_seconds", 0.0)))
         postings = int(str(r["postings"]))
@@ -550,6 +617,13 @@ def main() -> None:
                 str(firsts[f"{label} close"]["seconds"])
             )
             console.print(f"{label} re-close ÷ first close = {share:.1%} (target ≤ 5%)")
+    if floor:
+        share = float(str(floor["cpu_seconds"])) / float(str(sides[0][1]["cpu_seconds"]))
+        console.print(
+            f"writing its rows alone ÷ the first close (CPU) = {share:.1%}; the best a close"
+            f" writing them can reach: {base_cpu / float(str(floor['cpu_seconds'])):.2f}×"
+            " the baseline (CPU)"
+        )
     history = history_rows(sides[0][1], alone) if alone else []
     if history:
         days = Table(title="A day closed after the days before it, and alone (no history)")
@@ -588,6 +662,7 @@ def main() -> None:
                 "prepare_seconds": prepared["seconds"],
                 **{name: r for name, r in sides},
                 **({"alone": alone, "history": history} if alone else {}),
+                **({"floor": floor} if floor else {}),
                 "baseline": baseline,
             },
         )

@@ -192,6 +192,25 @@ def test_the_close_bench_closes_the_first_days_only(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []  # the scratch warehouses are gone
 
 
+def test_the_close_bench_floor_writes_the_closes_own_rows(tmp_path: Path) -> None:
+    """``--floor``: every row the close wrote, inserted again into empty tables with nothing
+    computed, so the floor's counts are the close's and its cost a part of it."""
+    done = _close_bench(tmp_path, "--mode", "month", "--floor")
+    assert done.returncode == 0, done.stderr[-2000:]
+    [result] = parse(done.stdout)
+    closed, floor = result.extra["month close"], result.extra["floor"]
+    assert isinstance(closed, dict)
+    assert isinstance(floor, dict)
+    assert floor["postings"] == closed["postings"] == result.rows > 0
+    rows = floor["rows"]
+    assert isinstance(rows, dict)
+    assert rows["journal_entries"] == closed["entries"] > 0
+    assert rows["order_payouts"] == 3000  # one payout row per order of the month
+    assert 0 < float(str(floor["cpu_seconds"])) < float(str(closed["cpu_seconds"]))
+    assert "the best a close writing them can reach" in done.stdout
+    assert list(tmp_path.iterdir()) == []  # the floor's warehouse is removed too
+
+
 @pytest.mark.parametrize(
     ("extra", "says"),
     [
