@@ -659,6 +659,7 @@ def main() -> None:
                 "orders": args.orders,
                 "mode": sides[0][0],
                 "layout": args.layout,
+                "memory": args.memory,
                 "prepare_seconds": prepared["seconds"],
                 **{name: r for name, r in sides},
                 **({"alone": alone, "history": history} if alone else {}),

@@ -4,7 +4,7 @@
     python -m bench.scale --stage fees --orders 1000000 10000000 100000000
     python -m bench.scale --mode daily --layout paid --no-keys --prepare-memory 14GB \
         --orders 1000000 10000000 100000000   # the close day by day, as a marketplace runs it
-    python -m bench.scale --mode daily --orders 100000000 --record run.log  # a logged run
+    python -m bench.scale --record run.log  # a run made by hand, kept in a log
     python -m bench.scale --chart          # redraw from the recorded results only
 
 Each size runs the stage's bench in its own process, inputs made directly in DuckDB:
@@ -217,6 +217,25 @@ def _keep(args: argparse.Namespace, orders: int, result: Result) -> None:
     RESULTS.write_text(json.dumps(rows, indent=1, default=str))
 
 
+def _as_logged(args: argparse.Namespace, result: Result) -> argparse.Namespace | None:
+    """``args`` with the stage, mode and memory limit a logged run was made with, read from
+    its result (so a run recorded by hand cannot be filed under another mode); None when
+    the result is not one the long run records."""
+    extra = result.extra
+    if result.bench == "close":
+        mode = "daily" if str(extra.get("mode", "")).startswith("daily") else "month"
+        memory = extra.get("memory") or args.memory
+    elif result.bench == "fees":
+        mode = "daily" if extra.get("by_day") else "month"
+        memory = args.memory
+    else:
+        return None
+    if "orders" not in extra:
+        return None
+    stage = "close" if result.bench == "close" else "fees"
+    return argparse.Namespace(**{**vars(args), "stage": stage, "mode": mode, "memory": memory})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--orders", type=int, nargs="*", default=[1_000_000, 10_000_000])
@@ -245,24 +264,28 @@ def main() -> None:
         "--record",
         type=Path,
         metavar="LOG",
-        help="Record the result in LOG, the output of a run of the stage's bench made by "
-        "hand at the one size --orders gives (e.g. a 100 M-order run kept in a log), "
-        "instead of running it.",
+        help="Record the result in LOG, the output of a run of bench_close or bench_fees "
+        "made by hand (e.g. a 100 M-order run kept in a log), instead of running one; its "
+        "stage, size and mode are read from the log.",
     )
     parser.add_argument("--chart", action="store_true", help="Only redraw the chart.")
     args = parser.parse_args()
     if args.record is not None:
-        if len(args.orders) != 1:
-            parser.error("--record: give the size the logged run was made at, one --orders")
         if not args.record.is_file():
-            parser.error(f"--record {args.record}: no such file")
+            parser.error(f"--record {args.record}: no such file (give the log a run printed)")
         found = parse(args.record.read_text(errors="replace"))
         if len(found) != 1:
             parser.error(
                 f"--record {args.record}: {len(found)} result lines in it, where a finished"
                 " run prints one (a run that stopped early records nothing)"
             )
-        _keep(args, args.orders[0], found[0])
+        logged = _as_logged(args, found[0])
+        if logged is None:
+            parser.error(
+                f"--record {args.record}: its result ({found[0].bench!r}) is not one the long"
+                " run records: bench_close's or bench_fees', with the orders it was made at"
+            )
+        _keep(logged, int(str(found[0].extra["orders"])), found[0])
         print(chart(load()))
         return
     if args.keep is not None and not args.keep.is_dir():

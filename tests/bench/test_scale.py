@@ -275,7 +275,7 @@ def test_the_day_ingest_bench_adds_a_day_the_checks_accept_after_its_history(
     assert float(str(plain["cpu_seconds"])) > 0
 
 
-def _logged_close(orders: int, cpu: float) -> str:
+def _logged_close(orders: int, cpu: float, bench: str = "close") -> str:
     """A close bench's output as a log keeps it: progress, then its one result line."""
     from dataclasses import asdict
 
@@ -283,13 +283,19 @@ def _logged_close(orders: int, cpu: float) -> str:
 
     side = {"cpu_seconds": cpu, "disk_peak_mib": 900.0, "spill_peak_mib": 0.0, "days": 31}
     result = Result(
-        bench="close",
+        bench=bench,
         rows=orders * 5,
         seconds=cpu / 2,
         peak_mib=6000.0,
         baseline_seconds=cpu / 20,
         baseline_rows=orders * 5,
-        extra={"mode": "daily close", "daily close": side, "baseline": {"cpu_seconds": 9.0}},
+        extra={
+            "orders": orders,
+            "mode": "daily close",
+            "memory": "7GB",
+            "daily close": side,
+            "baseline": {"cpu_seconds": 9.0},
+        },
     )
     return f"preparing {orders:,} orders …\n2026-03-01: 1.0 s\n{TAG}{json.dumps(asdict(result))}\n"
 
@@ -298,15 +304,17 @@ def test_a_logged_run_is_recorded_as_the_run_itself_would_be(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``--record LOG``: a run made by hand (100 M orders, hours, kept in a log) goes into
-    the results and the chart as if bench.scale had run it; a log without one finished
-    result, or no single size, is refused in a line."""
+    the results and the chart as if bench.scale had run it, under the size, mode and memory
+    limit the log says (not the command line's defaults); a log without one finished result,
+    or with another bench's, is refused in a line."""
     monkeypatch.setattr(scale, "RESULTS", tmp_path / "results.json")
     monkeypatch.setattr(scale, "CHART", tmp_path / "scale.html")
     earlier = {"stage": "close", "orders": 1_000_000, "mode": "daily", "cpu_seconds": 40.0}
     scale.RESULTS.write_text(json.dumps([earlier]))
     log = tmp_path / "run.log"
     log.write_text(_logged_close(100_000_000, 4000.0))
-    argv = ["scale", "--mode", "daily", "--orders", "100000000", "--record", str(log)]
+    # the command line's --mode (month) and --orders are not the logged run's: the log wins
+    argv = ["scale", "--mode", "month", "--orders", "5", "--record", str(log)]
     monkeypatch.setattr(sys, "argv", argv)
     scale.main()
     rows = json.loads(scale.RESULTS.read_text())
@@ -315,15 +323,18 @@ def test_a_logged_run_is_recorded_as_the_run_itself_would_be(
         (100_000_000, "daily", 4000.0),
     ]
     assert rows[1]["postings"] == 500_000_000
+    assert rows[1]["memory_limit"] == "7GB"
     assert rows[1]["baseline_cpu_seconds"] == 9.0
     # 40 → 4,000 CPU s for 100× the orders: slope 1
     assert "close CPU s (slope 1.00)" in capsys.readouterr().out
 
+    other = tmp_path / "other.log"
+    other.write_text(_logged_close(1000, 1.0, bench="bench_scores"))
     log.write_text("preparing 100,000,000 orders …\n2026-03-01: 1.0 s\nKilled\n")
     for argv, says in (
-        (["--orders", "100000000", "--record", str(log)], "0 result lines in it"),
-        (["--orders", "1", "2", "--record", str(log)], "one --orders"),
-        (["--orders", "1", "--record", str(tmp_path / "none.log")], "no such file"),
+        (["--record", str(log)], "0 result lines in it"),
+        (["--record", str(other)], "('bench_scores') is not one the long run records"),
+        (["--record", str(tmp_path / "none.log")], "no such file"),
     ):
         monkeypatch.setattr(sys, "argv", ["scale", *argv])
         with pytest.raises(SystemExit) as stopped:
