@@ -70,7 +70,7 @@ DATA: Final = (
                            shipping_fen, platform_coupon_fen, merchant_coupon_fen,
                            amount_paid_fen, scene, entry_point, ad_cost_fen, is_gift)
        SELECT 'O' || i, 'S' || (i % $shops), 'B' || (i % 1000000), 'K' || (i % $shops), 1,
-              TIMESTAMP '2026-03-01 00:00:00' + to_seconds(CAST(i * 7919 % 2592000 AS BIGINT)),
+              CAST($first AS TIMESTAMP) + to_seconds(CAST(i * 7919 % $span AS BIGINT)),
               1000 + i % 9000, 0, 0, 0, 1000 + i % 9000, 'live', 'douyin_app',
               CASE WHEN i % 4 = 0 THEN 300 ELSE 0 END, false
        FROM range($orders) t(i)""",
@@ -87,7 +87,7 @@ DATA: Final = (
               CASE WHEN hash(order_id) % 11 = 0 THEN NULL ELSE paid_at + to_hours(100) END, false
        FROM orders WHERE hash(order_id) % 8 = 0""",
     """INSERT INTO violations (violation_id, shop_id, kind, occurred_at)
-       SELECT 'V' || i, 'S' || i, 'brushing', TIMESTAMP '2026-03-03 10:00:00'
+       SELECT 'V' || i, 'S' || i, 'brushing', CAST($first AS TIMESTAMP) + INTERVAL 58 HOUR
        FROM range($shops) t(i) WHERE i % 9 = 0""",
     """INSERT INTO fee_lines BY NAME
        SELECT 'douyin-2026' AS rulebook, order_id, shop_id, 'technical_service_fee' AS fee_kind,
@@ -208,7 +208,12 @@ def child_prepare(
     memory: str,
     layout: str = "shuffled",
     keys: bool = True,
+    first: date = START,
+    days: int = 30,
 ) -> dict[str, object]:
+    """Make the input: ``orders`` orders paid over the ``days`` days from ``first`` (March 1-30
+    by default; :mod:`bench.bench_year` spreads them over a year), the parcel events, cases,
+    violations and fee lines that go with them."""
     con = connect(db)
     _settings(con, memory)
     if not keys:
@@ -219,7 +224,8 @@ def child_prepare(
     began = time.perf_counter()
     statements = prepare_statements(layout)
     for number, sql in enumerate(statements, 1):
-        names = {k: v for k, v in (("orders", orders), ("shops", shops)) if f"${k}" in sql}
+        given = (("orders", orders), ("shops", shops), ("first", first), ("span", days * 86400))
+        names = {k: v for k, v in given if f"${k}" in sql}
         con.execute(sql, names) if names else con.execute(sql)
         what = " ".join(sql.split()[:3])
         print(

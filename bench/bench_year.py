@@ -1,0 +1,345 @@
+"""Benchmark: a year closed day by day, to see whether a day's close grows with history.
+
+    python -m bench.bench_year [--orders-per-month 1000000] [--months 12] [--memory 8GB]
+
+The input is :mod:`bench.bench_close`'s, its orders paid evenly over the months from
+January 1 (``--months`` of them) instead of over March: parcel events, refund cases,
+violations and fee lines with them. Each step runs in its own child process, so its peak
+memory (max RSS) is its own:
+
+* **year**: every day from January 1 to the last day of the last month closed one at a
+  time (:func:`merchantry.ledger.daily.close_days`), each day's CPU seconds, postings and
+  peak memory recorded; then summed by month, with each month's CPU a posting beside the
+  second month's (the first has no settlements yet: its orders fall due from its middle);
+* **re-close**: every day again (each unchanged day recognised by its digest: ≤ 5%);
+* ``--alone``: the 15th of each of those months closed alone in a copy of the input with
+  nothing closed before it, beside the same day of the year's run (closed after every day
+  before it): the difference is what the length of history costs a day;
+* **baseline**: bench_close's ``INSERT … SELECT`` of as many postings as the year posted.
+
+A day's close that does not grow with history costs about the same a posting in December
+as in February: the month table and the ``--alone`` rows say whether it does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Final
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.bench_close import (
+    RULEBOOK,
+    _peak_mib,
+    _settings,
+    child_baseline,
+    child_prepare,
+    disk_mib,
+    history_rows,
+    watch_disk,
+)
+from bench.report import Result, cpu_seconds, emit
+from merchantry.ledger.close import CloseSummary
+from merchantry.ledger.daily import close_days
+from merchantry.rulebook.checker import load_rulebook
+from merchantry.store.warehouse import connect
+
+YEAR: Final = 2026
+FIRST: Final = date(YEAR, 1, 1)
+
+
+def last_day(months: int) -> date:
+    """The last day of the ``months``-th month of :data:`YEAR`."""
+    return date(YEAR, months, calendar.monthrange(YEAR, months)[1])
+
+
+def child_year(db: Path, memory: str, months: int) -> dict[str, object]:
+    """Close January 1 to the end of month ``months`` one day at a time, recording each
+    day's CPU seconds, postings and the process's peak memory after it."""
+    con = connect(db)
+    _settings(con, memory)
+    book = load_rulebook(RULEBOOK)
+    day_cpu: list[float] = []
+    day_peak: list[float] = []
+    last = [cpu_seconds()]
+
+    def on_day(summary: CloseSummary) -> None:
+        now = cpu_seconds()
+        day_cpu.append(round(now - last[0], 3))
+        last[0] = now
+        day_peak.append(round(_peak_mib(), 1))
+        print(
+            f"{summary.start}: {summary.seconds:.1f} s, CPU {day_cpu[-1]:.1f} s, "
+            f"{summary.postings:,} postings, peak {day_peak[-1]:,.0f} MiB",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    with watch_disk(db) as disk:
+        began, cpu = time.perf_counter(), cpu_seconds()
+        last[0] = cpu
+        days = close_days(con, book, FIRST, last_day(months), on_day=on_day)
+        seconds, cpu = time.perf_counter() - began, cpu_seconds() - cpu
+    counted = con.execute(
+        "SELECT (SELECT count(*) FROM journal_entries), (SELECT count(*) FROM journal_postings)"
+    ).fetchone()
+    con.close()
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        **disk,
+        "db_mib": disk_mib(db),
+        "postings": sum(d.postings for d in days),
+        "entries": int(counted[0]) if counted else 0,
+        "journal_postings": int(counted[1]) if counted else 0,
+        "skipped": sum(d.unchanged_inputs for d in days),
+        "day_cpu_seconds": day_cpu,
+        "day_peak_mib": day_peak,
+        "day_postings": [d.postings for d in days],
+        "days": len(days),
+        "peak_mib": _peak_mib(),
+    }
+
+
+def child_alone(db: Path, memory: str, day: date) -> dict[str, object]:
+    """Close ``day`` in a warehouse where nothing was closed before (no history)."""
+    con = connect(db)
+    _settings(con, memory)
+    book = load_rulebook(RULEBOOK)
+    began, cpu = time.perf_counter(), cpu_seconds()
+    [summary] = close_days(con, book, day, day)
+    seconds, cpu = time.perf_counter() - began, cpu_seconds() - cpu
+    con.close()
+    print(
+        f"{day} alone: {seconds:.1f} s, CPU {cpu:.1f} s, {summary.postings:,} postings",
+        file=sys.stderr,
+        flush=True,
+    )
+    return {
+        "day": (day - FIRST).days + 1,  # the day of the year, as history_rows counts days
+        "date": str(day),
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "postings": summary.postings,
+        "peak_mib": _peak_mib(),
+    }
+
+
+def month_rows(year: dict[str, object]) -> list[dict[str, float]]:
+    """The year's days summed by month: days, postings, CPU seconds, CPU µs a posting, the
+    highest peak memory after any of its days, and its µs a posting ÷ the second month's
+    (the first month's ramps up: its early days settle nothing, its orders not yet due)."""
+    day_cpu, day_postings, day_peak = (
+        year["day_cpu_seconds"],
+        year["day_postings"],
+        year["day_peak_mib"],
+    )
+    assert isinstance(day_cpu, list)
+    assert isinstance(day_postings, list)
+    assert isinstance(day_peak, list)
+    rows: list[dict[str, float]] = []
+    at = 0
+    month = 1
+    while at < len(day_cpu):
+        days = calendar.monthrange(YEAR, month)[1]
+        cpu = sum(float(c) for c in day_cpu[at : at + days])
+        postings = sum(int(p) for p in day_postings[at : at + days])
+        rows.append(
+            {
+                "month": month,
+                "days": len(day_cpu[at : at + days]),
+                "postings": postings,
+                "cpu_seconds": cpu,
+                "us_per_posting": cpu / postings * 1e6 if postings else 0.0,
+                "peak_mib": max(float(p) for p in day_peak[at : at + days]),
+            }
+        )
+        at += days
+        month += 1
+    reference = rows[1]["us_per_posting"] if len(rows) > 1 else rows[0]["us_per_posting"]
+    for row in rows:
+        row["vs_second_month"] = row["us_per_posting"] / reference if reference else 0.0
+    return rows
+
+
+def growth_per_month(rows: list[dict[str, float]]) -> float | None:
+    """The least-squares slope of CPU µs a posting against the month, from the second month
+    on, as a share of the second month's: how much dearer a posting gets each month of
+    history (None with fewer than three months)."""
+    points = [(r["month"], r["us_per_posting"]) for r in rows[1:] if r["postings"]]
+    if len(points) < 2 or not rows[1]["us_per_posting"]:
+        return None
+    mean_x = sum(x for x, _ in points) / len(points)
+    mean_y = sum(y for _, y in points) / len(points)
+    spread = sum((x - mean_x) ** 2 for x, _ in points)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
+    return slope / rows[1]["us_per_posting"]
+
+
+def _months(text: str) -> list[int]:
+    """``--alone``'s value: months of the year, comma-separated (``2,12``)."""
+    try:
+        months = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give months as numbers separated by commas, e.g. 2,12"
+        ) from None
+    if not months or not all(1 <= m <= 12 for m in months):
+        raise argparse.ArgumentTypeError(f"{text!r}: months are 1 to 12")
+    return months
+
+
+def _child(*args: str) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.bench_year", "--child", *args],
+        check=True,
+        stdout=subprocess.PIPE,  # the child's progress on stderr shows as it goes
+        text=True,
+    ).stdout
+    result: dict[str, object] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--orders-per-month", type=int, default=1_000_000)
+    parser.add_argument("--months", type=int, default=12, help="January to this month (1-12).")
+    parser.add_argument("--shops", type=int, default=20_000)
+    parser.add_argument("--memory", default="8GB", help="DuckDB memory_limit per step.")
+    parser.add_argument(
+        "--alone",
+        type=_months,
+        default=None,
+        metavar="MONTHS",
+        help="Also close the 15th of each of these months alone, in a copy of the input with "
+        "nothing closed before it (default: the second and the last month).",
+    )
+    parser.add_argument("--keep", type=Path, help="Make the warehouses here (a directory).")
+    parser.add_argument("--child", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if not 1 <= args.months <= 12:
+        parser.error(f"--months {args.months}: a year has months 1 to 12")
+    if args.orders_per_month < 1:
+        parser.error(f"--orders-per-month {args.orders_per_month}: give at least 1")
+    alone_months = (
+        args.alone if args.alone is not None else sorted({min(2, args.months), args.months})
+    )
+    if max(alone_months) > args.months:
+        parser.error(f"--alone {max(alone_months)}: the run closes months 1 to {args.months} only")
+    if args.keep is not None and not args.keep.is_dir():
+        parser.error(f"--keep {args.keep}: no such folder (give an existing one on a large disk)")
+    end = last_day(args.months)
+    span = (end - FIRST).days + 1
+    orders = args.orders_per_month * args.months
+    if args.child:
+        kind, db = args.child[0], Path(args.child[1])
+        if kind == "prepare":
+            result = child_prepare(
+                db, orders, args.shops, args.memory, "paid", keys=True, first=FIRST, days=span
+            )
+        elif kind == "year":
+            result = child_year(db, args.memory, args.months)
+        elif kind == "alone":
+            result = child_alone(db, args.memory, date.fromisoformat(args.child[2]))
+        else:
+            result = child_baseline(db, int(args.child[2]), args.memory)
+        print(json.dumps(result))
+        return
+
+    console = Console(width=150)
+    memory = ["--memory", args.memory]
+    common = ["--orders-per-month", str(args.orders_per_month), "--shops", str(args.shops)]
+    common += ["--months", str(args.months)]
+    with tempfile.TemporaryDirectory(prefix="bench-year-", dir=args.keep) as tmp:
+        db = Path(tmp) / "w.duckdb"
+        console.print(f"preparing {orders:,} orders paid {FIRST} to {end} …")
+        prepared = _child("prepare", str(db), *common, *memory)
+        console.print(f"  made in {prepared['seconds']:.0f} s")
+        alone: list[dict[str, object]] = []
+        for month in alone_months:  # each in a fresh copy of the input, nothing closed
+            day = date(YEAR, month, 15)
+            copy = Path(tmp) / "a.duckdb"
+            shutil.copyfile(db, copy)
+            console.print(f"  closing {day} alone …")
+            alone.append(_child("alone", str(copy), str(day), *common, *memory))
+            copy.unlink()
+        console.print(f"  closing {FIRST} to {end} day by day ({span} days) …")
+        year = _child("year", str(db), *common, *memory)
+        console.print(f"  closed in {year['seconds']:.0f} s")
+        console.print("  re-closing every day …")
+        again = _child("year", str(db), *common, *memory)
+        console.print("  baseline …")
+        baseline = _child("baseline", str(Path(tmp) / "b.duckdb"), str(year["postings"]), *memory)
+
+    months = month_rows(year)
+    table = Table(title=f"A year closed day by day, {orders:,} orders (2 threads, {args.memory})")
+    for name in ("month", "days", "postings", "CPU s", "CPU µs a posting", "÷ month 2", "peak MiB"):
+        table.add_column(name, justify="right")
+    for row in months:
+        table.add_row(
+            calendar.month_abbr[int(row["month"])],
+            f"{row['days']:.0f}",
+            f"{row['postings']:,.0f}",
+            f"{row['cpu_seconds']:.1f}",
+            f"{row['us_per_posting']:.1f}",
+            f"{row['vs_second_month']:.2f}",
+            f"{row['peak_mib']:,.0f}",
+        )
+    console.print(table)
+    growth = growth_per_month(months)
+    if growth is not None:
+        console.print(f"CPU a posting grows {growth:+.1%} a month of history (fitted, months 2+)")
+    history = history_rows(year, alone)
+    for row in history:
+        console.print(
+            f"day {row['day']:.0f} of the year: {row['cpu_with_history']:.1f} CPU s after the days"
+            f" before it, {row['cpu_alone']:.1f} alone; history's share a posting"
+            f" {row['history_share']:.0%}"
+        )
+    year_cpu = float(str(year["cpu_seconds"]))
+    share = float(str(again["cpu_seconds"])) / year_cpu if year_cpu else 0.0
+    console.print(f"re-close ÷ first close (CPU) = {share:.1%} (target ≤ 5%)")
+    base_cpu = float(str(baseline["cpu_seconds"]))
+    console.print(f"the year's close ÷ the baseline (CPU) = {base_cpu / year_cpu:.3f}×")
+    emit(
+        Result(
+            bench="year",
+            rows=int(str(year["postings"])),
+            seconds=float(str(year["seconds"])),
+            peak_mib=max(float(str(r["peak_mib"])) for r in (year, again)),
+            baseline_seconds=float(str(baseline["seconds"])),
+            baseline_rows=int(str(baseline["postings"])),
+            extra={
+                "orders": orders,
+                "months": args.months,
+                "memory": args.memory,
+                "prepare_seconds": prepared["seconds"],
+                "year": year,
+                "re-close": again,
+                "by_month": months,
+                "growth_per_month": growth,
+                "alone": alone,
+                "history": history,
+                "reclose_share": share,
+                "baseline": baseline,
+            },
+        )
+    )
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        print("bench_year: stopped (Ctrl-C); its scratch warehouses are removed", file=sys.stderr)
+        raise SystemExit(130) from None

@@ -1,0 +1,115 @@
+"""The year-long close bench: its bookkeeping by month, and a small run end to end."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bench.report import parse
+
+from bench import bench_year
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_days_are_summed_by_calendar_month() -> None:
+    """31 January days of 2 CPU s and 1,000 postings, then 28 February days of 3 CPU s and
+    1,000 postings: 2,000 and 3,000 µs a posting, so January is two thirds of February."""
+    year = {
+        "day_cpu_seconds": [2.0] * 31 + [3.0] * 28,
+        "day_postings": [1000] * 59,
+        "day_peak_mib": [100.0] * 30 + [250.0] + [120.0] * 28,
+    }
+    january, february = bench_year.month_rows(year)
+    assert (january["days"], february["days"]) == (31, 28)
+    assert january["postings"] == 31_000
+    assert january["cpu_seconds"] == pytest.approx(62.0)
+    assert january["us_per_posting"] == pytest.approx(2000.0)
+    assert february["us_per_posting"] == pytest.approx(3000.0)
+    assert january["vs_second_month"] == pytest.approx(2 / 3)
+    assert february["vs_second_month"] == pytest.approx(1.0)
+    assert january["peak_mib"] == 250.0  # the highest after any of its days
+    assert february["peak_mib"] == 120.0
+
+
+def test_a_part_month_counts_the_days_it_has() -> None:
+    year = {"day_cpu_seconds": [1.0] * 33, "day_postings": [10] * 33, "day_peak_mib": [1.0] * 33}
+    assert [r["days"] for r in bench_year.month_rows(year)] == [31, 2]
+
+
+def test_growth_is_the_fitted_monthly_rise_from_the_second_month() -> None:
+    """µs a posting 5 (January, ramping up, left out), then 10, 11, 12: one µs a month on
+    the second month's 10, so 10% a month; flat months grow 0%."""
+    rows = [
+        {"month": m, "postings": 1.0, "us_per_posting": us}
+        for m, us in ((1, 5.0), (2, 10.0), (3, 11.0), (4, 12.0))
+    ]
+    assert bench_year.growth_per_month(rows) == pytest.approx(0.10)
+    flat = [{**r, "us_per_posting": 7.0} for r in rows]
+    assert bench_year.growth_per_month(flat) == pytest.approx(0.0)
+    assert bench_year.growth_per_month(rows[:2]) is None  # one month after the first: no fit
+
+
+def _year_bench(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    command = [
+        sys.executable, "-m", "bench.bench_year", "--orders-per-month", "600", "--shops", "20",
+        "--memory", "1GB", "--keep", str(tmp_path), *extra,
+    ]  # fmt: skip
+    env = {"PATH": "/usr/bin:/bin"}
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_the_year_bench_closes_every_day_and_recloses_none(tmp_path: Path) -> None:
+    done = _year_bench(tmp_path, "--months", "2")
+    assert done.returncode == 0, done.stderr[-2000:]
+    [result] = parse(done.stdout)
+    year, again = result.extra["year"], result.extra["re-close"]
+    assert isinstance(year, dict)
+    assert isinstance(again, dict)
+    assert year["days"] == 59  # January 1 to February 28, a close each
+    day_postings = year["day_postings"]
+    assert isinstance(day_postings, list)
+    # what the days reported is what the journal holds, counted in the warehouse
+    assert sum(day_postings) == year["postings"] == year["journal_postings"] == result.rows
+    months = result.extra["by_month"]
+    assert isinstance(months, list)
+    assert [m["days"] for m in months] == [31, 28]
+    assert sum(m["postings"] for m in months) == result.rows
+    assert again["postings"] == 0  # every unchanged day is recognised and posts nothing
+    assert again["skipped"] == 59
+    assert again["journal_postings"] == year["journal_postings"]
+    # the default --alone: the 15th of the second (and last) month, closed with no history
+    [alone] = result.extra["alone"]
+    [history] = result.extra["history"]
+    assert isinstance(alone, dict)
+    assert isinstance(history, dict)
+    assert alone["date"] == "2026-02-15"
+    assert history["day"] == 46
+    assert history["postings_with_history"] == day_postings[45] > 0
+    assert 0 < history["postings_alone"] == alone["postings"]
+    assert "2026-02-28:" in done.stderr  # each day shown as it ends
+    assert "re-close ÷ first close" in done.stdout
+    assert list(tmp_path.iterdir()) == []  # the scratch warehouses are gone
+
+
+@pytest.mark.parametrize(
+    ("extra", "says"),
+    [
+        (("--months", "13"), "--months 13: a year has months 1 to 12"),
+        (("--months", "0"), "--months 0: a year has months 1 to 12"),
+        (("--months", "2", "--alone", "3"), "--alone 3: the run closes months 1 to 2 only"),
+        (("--alone", "x"), "give months as numbers"),
+        (("--orders-per-month", "0"), "give at least 1"),
+        (("--keep", "/no/such/folder"), "no such folder"),
+    ],
+)
+def test_the_year_bench_refuses_what_it_cannot_close(
+    tmp_path: Path, extra: tuple[str, ...], says: str
+) -> None:
+    command = [sys.executable, "-m", "bench.bench_year", *extra]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert says in done.stderr
+    assert "Traceback" not in done.stderr
