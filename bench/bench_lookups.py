@@ -13,6 +13,12 @@ re-staged), and times the look-up both ways at each history length:
 * **pruned**: :data:`~merchantry.ledger.journal.KNOWN` with the staged entries' span;
 * **baseline**: the same statement with the span open (every day), i.e. the read before.
 
+Then, in a transaction rolled back after, it appends the next day's entries as a close
+would, one of them a copy of an entry posted a month before, and times the close's check
+that no id was posted twice (:data:`~merchantry.ledger.check.DUPLICATE_ENTRY_SINCE`) both
+ways: among the entries of the new entries' payment days, and among every entry (the check
+before). Both must find the one planted id.
+
 Run: ``python -m bench.bench_lookups --per-day 100000 --months 1 3 6 12``.
 """
 
@@ -20,9 +26,11 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+from collections.abc import Callable
 from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
+from typing import Final
 
 import duckdb
 from rich.console import Console
@@ -30,6 +38,7 @@ from rich.table import Table
 
 from bench.history import months_of_history, report, side_by_side
 from bench.report import cpu_seconds
+from merchantry.ledger.check import DUPLICATE_ENTRY_SINCE, NEW_SPAN, journal_mark
 from merchantry.ledger.journal import ALL_DAYS, KNOWN, day_span, span_sql
 from merchantry.store.sql import run_sql
 from merchantry.store.warehouse import connect
@@ -70,6 +79,48 @@ FROM (SELECT i, CAST($day AS DATE) - CAST($lag + i % 6 AS INTEGER) AS paid_on
 ``$lag`` days back (keys already in the journal for one of those days)."""
 
 
+PLANT: Final = """
+INSERT INTO journal_entries
+SELECT * FROM journal_entries
+WHERE kind = 'settlement' AND booked_on = CAST($day AS DATE) - 30
+ORDER BY entry_id LIMIT 1
+"""
+"""An entry a close posts again: a settlement booked 30 days before, copied as it was."""
+
+
+def _checked(con: duckdb.DuckDBPyConnection, params: dict[str, object]) -> tuple[float, list[str]]:
+    began = cpu_seconds()
+    found = run_sql(con, DUPLICATE_ENTRY_SINCE, params).fetchall()
+    return cpu_seconds() - began, sorted(str(r[0]) for r in found)
+
+
+def _id_check(
+    con: duckdb.DuckDBPyConnection, day: date, append: Callable[[date], None], repeat: int
+) -> tuple[float, float, int]:
+    """The duplicate-id check over ``day``'s appends (one planted twice), pruned to their
+    payment days and over every day: best CPU seconds of each, and how many ids it found."""
+    mark = journal_mark(con)
+    assert mark is not None
+    con.execute("BEGIN")
+    try:
+        append(day)
+        run_sql(con, PLANT, {"day": day})
+        since: dict[str, object] = {"entries_from": mark.entries}
+        pruned = {**since, **_new_span(con, mark.entries)}
+        every = {**since, "paid_from": ALL_DAYS[0], "paid_to": ALL_DAYS[1]}
+        best, base, found = side_by_side(
+            partial(_checked, con, pruned), partial(_checked, con, every), repeat
+        )
+    finally:
+        con.execute("ROLLBACK")
+    return best, base, len(found)
+
+
+def _new_span(con: duckdb.DuckDBPyConnection, entries_from: int) -> dict[str, object]:
+    row = run_sql(con, NEW_SPAN, {"entries_from": entries_from}).fetchone()
+    return {"paid_from": row[0] if row else None, "paid_to": row[1] if row else None}
+
+
 def _timed(con: duckdb.DuckDBPyConnection, params: dict[str, object]) -> tuple[float, int]:
     began = cpu_seconds()
     run_sql(con, KNOWN, params)
@@ -87,9 +138,11 @@ def main() -> None:
     parser.add_argument("--lag", type=int, default=10, help="days from payment to settlement")
     parser.add_argument("--repeat", type=int, default=3, help="timings of each side (best kept)")
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=140)
     table = Table(title=f"Look-up by logical key, {args.per_day:,} sales a day")
-    for name in ("history", "entries", "found", "pruned CPU s", "baseline CPU s", "× baseline"):
+    heads = ("history", "entries", "found", "pruned CPU s", "baseline CPU s", "× baseline")
+    checks = ("id check CPU s", "every id CPU s", "ids found")
+    for name in (*heads, *checks):
         table.add_column(name, justify="right")
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-lookups-") as tmp:
@@ -110,7 +163,8 @@ def main() -> None:
             )
             row = con.execute("SELECT count(*) FROM journal_entries").fetchone()
             entries = int(row[0]) if row else 0
-            results.append((months, entries, found, best, base))
+            check, whole, planted = _id_check(con, day, append, args.repeat)
+            results.append((months, entries, found, best, base, check, whole))
             table.add_row(
                 f"{months} months",
                 f"{entries:,}",
@@ -118,10 +172,13 @@ def main() -> None:
                 f"{best:.3f}",
                 f"{base:.3f}",
                 f"{best / base:.2f}" if base else "",
+                f"{check:.3f}",
+                f"{whole:.3f}",
+                f"{planted}",
             )
             console.print(table)
         con.close()
-    months, entries, _found, best, base = results[-1]
+    months, entries, _found, best, base, _check, _whole = results[-1]
     extra = {"per_day": args.per_day, "lag": args.lag, "sizes": results}
     report("bench_lookups", entries, best, base, extra)
 

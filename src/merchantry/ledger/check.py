@@ -253,9 +253,10 @@ CHECKS: Final[tuple[Check, ...]] = (
 )
 """Every check of ``merchantry ledger-check``. The last two hold what the close's look-ups
 prune the journal by (:data:`merchantry.ledger.journal.KNOWN`): a payment day on an entry is
-its order's, and a posting carries its entry's; a wrong one could hide an earlier revision
-from the look-up (the close's own duplicate-id check, which reads every id, would then
-refuse the close)."""
+its order's, and a posting carries its entry's. A wrong one could hide an earlier revision
+from the look-up, and from the close's own duplicate-id check, which prunes by the same
+days (:data:`DUPLICATE_ENTRY_SINCE`); these checks and ``duplicate-entry-id``, which reads
+every id, find it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,14 +287,24 @@ def journal_mark(con: duckdb.DuckDBPyConnection) -> JournalMark | None:
     return JournalMark(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
 
 
+NEW_SPAN: Final = (
+    "SELECT min(order_paid_on), max(order_paid_on) FROM journal_entries"
+    " WHERE rowid >= $entries_from"
+)
+"""The span of payment days of the entries appended since a mark (NULL when none has one)."""
+
+DUPLICATE_ENTRY_SINCE: Final = (
+    "SELECT entry_id FROM journal_entries"
+    " WHERE (order_paid_on BETWEEN $paid_from AND $paid_to OR order_paid_on IS NULL)"
+    " AND entry_id IN (SELECT entry_id FROM journal_entries WHERE rowid >= $entries_from)"
+    " GROUP BY entry_id HAVING count(*) > 1"
+)
+"""Ids appended since a mark (``$entries_from``) that the journal holds more than once,
+looked up among the entries of the new entries' payment days or of none (:data:`NEW_SPAN`:
+``$paid_from``..``$paid_to``; :data:`ALL_DAYS` spans every day)."""
+
 CLOSE_CHECKS: Final[tuple[Check, ...]] = (
-    Check(
-        "duplicate-entry",
-        "entry ids posted more than once",
-        "SELECT entry_id FROM journal_entries WHERE entry_id IN ("
-        "SELECT entry_id FROM journal_entries WHERE rowid >= $entries_from)"
-        " GROUP BY entry_id HAVING count(*) > 1",
-    ),
+    Check("duplicate-entry", "entry ids posted more than once", DUPLICATE_ENTRY_SINCE),
     Check(
         "unbalanced-entry",
         "entries whose postings do not sum to zero",
@@ -322,10 +333,15 @@ CLOSE_CHECKS: Final[tuple[Check, ...]] = (
 )
 """Cheap invariants over what one close appended, checked before it commits. They read the
 rows appended since the close's :class:`JournalMark` (a row-id range DuckDB prunes to
-those rows), except the entry ids' uniqueness, which looks the new ids up in the whole
-``entry_id`` column, and the months' openings, which look the new months up among the
-earlier ones. Together they keep the journal's money invariants: the new postings
-balance per entry and repeat no leg, no older entry gains a posting, no id is posted twice,
+those rows), except the entry ids' uniqueness and the months' openings, which look the new
+ids and months up among the earlier ones. The ids are looked up among the entries whose
+order was paid within the new entries' span of payment days, or that carry none
+(``$paid_from``..``$paid_to``, :data:`NEW_SPAN`): an id is derived from its event's key and
+revision, an event's order and its payment day never change, so an id posted again carries
+the same payment day as its first posting, and zone maps skip the other days' row groups
+(a day's close does not read every id ever posted; ``merchantry ledger-check`` still does).
+Together they keep the journal's money invariants: the new postings balance per entry
+and repeat no leg, no older entry gains a posting, no id is posted twice,
 ``journal_movements`` gained exactly the new postings' sums, and no month's opening
 balances were made a second time (which would count them twice; a Spark close over tables
 exported before the month was opened would).
@@ -412,7 +428,10 @@ def check_close(
     if since is None:
         keyed: dict[str, object] = {"close_key": close_key, "overturn": CLOSE_KEY_PREFIX}
         return _run_checks(con, BY_KEY_CHECKS, keyed, sample)
+    span = run_sql(con, NEW_SPAN, {"entries_from": since.entries}).fetchone()
     params: dict[str, object] = {
+        "paid_from": span[0] if span else None,
+        "paid_to": span[1] if span else None,
         "entries_from": since.entries,
         "postings_from": since.postings,
         "movements_from": since.movements,
