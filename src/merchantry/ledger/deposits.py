@@ -59,7 +59,7 @@ STAGE_OPENINGS: Final = """
 INSERT INTO ledger_stage
 WITH unopened AS (
   SELECT shop_shop_id AS shop_id FROM ledger_requirements
-  WHERE shop_shop_id NOT IN (
+  WHERE required_fen <> 0 AND shop_shop_id NOT IN (
     SELECT shop_id FROM journal_entries
     WHERE kind = 'deposit_opening' AND close_key <> $close_key AND shop_id IS NOT NULL
   )
@@ -81,7 +81,10 @@ WHERE r.shop_shop_id IN (SELECT shop_id FROM unopened)
 entry from another close. Asked in two steps, the same answer: first the shops with no
 opening entry (a filter on the kind, a small dictionary-coded column, which passes a few
 rows), then only those shops against every entry. Once every shop is open, a day's close no
-longer gathers the shop of every entry ever posted."""
+longer gathers the shop of every entry ever posted. A shop that owes no deposit (a
+zero-deposit entry plan) is never looked up: its opening would move nothing and post no
+entry (zero legs are dropped), so it would stay unopened and be looked up against every
+entry every day (in a year of 12 M orders, 1.2 CPU s of an 11-second December day)."""
 
 VIOLATION_FACTS: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_violation_facts AS

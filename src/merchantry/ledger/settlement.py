@@ -148,6 +148,14 @@ SCHEDULE_AS_PAYOUT: Final[Mapping[str, str]] = {
 every other column of the declared table is the schedule's column of the same name."""
 
 
+SCHEDULE_SPAN: Final = span_sql("ledger_schedule", "paid_on")
+"""The span of the scheduled orders' payment days (``$paid_from``..``$paid_to``), to which
+:data:`WRITE_PAYOUTS` holds its reads of the stored payout rows: an order's payment day
+never changes, so its stored row is among them, and DuckDB's zone maps skip the row groups
+of other days' orders, so a day's close does not read every payout row ever written to
+find the ones it replaces."""
+
+
 def _write_payouts() -> str:
     """The three statements, their column lists derived from the ``order_payouts``
     declaration (one list, in :mod:`merchantry.model.outputs`)."""
@@ -163,14 +171,19 @@ def _write_payouts() -> str:
     stored = (
         exp.select(*[sql_col(n) for n in names])
         .from_(table("order_payouts"))
-        .where(parse("order_id IN (SELECT order_id FROM ledger_schedule)"))
+        .where(
+            parse(
+                "paid_on BETWEEN $paid_from AND $paid_to"
+                " AND order_id IN (SELECT order_id FROM ledger_schedule)"
+            )
+        )
     )
     changed = create_temp_as("ledger_payouts_changed", exp.except_(from_schedule, stored))
     return ";\n".join(
         (
             changed,
-            "DELETE FROM order_payouts"
-            " WHERE order_id IN (SELECT order_id FROM ledger_payouts_changed)",
+            "DELETE FROM order_payouts WHERE paid_on BETWEEN $paid_from AND $paid_to"
+            " AND order_id IN (SELECT order_id FROM ledger_payouts_changed)",
             "INSERT INTO order_payouts BY NAME SELECT * FROM ledger_payouts_changed",
         )
     )
@@ -244,11 +257,13 @@ SELECT count(*) FROM due
 WHERE order_id NOT IN (
   SELECT order_id FROM journal_entries
   WHERE kind = 'sale' AND order_id IN (SELECT order_id FROM due)
+    AND (order_paid_on BETWEEN $paid_from AND $paid_to OR order_paid_on IS NULL)
 )
 """
 """Orders falling due whose sale was never posted. The sale entries looked at are the due
-orders' only: the journal's column is scanned once against the day's due orders, rather than
-every sale ever posted gathered into a hash table a day's close would build anew each day."""
+orders' only, and only those of the due orders' payment days (``$paid_from``..``$paid_to``,
+:data:`DUE_SPAN`; a sale carries its order's day) or of none: DuckDB's zone maps skip the
+other days' row groups, so the read does not grow with the journal."""
 
 
 TOUCHED: Final = """
@@ -361,7 +376,7 @@ def build_schedule(
         run_sql(con, ledger_facts_sql(book), {"start": since, "end": end})
     select_order_rules(con, book)
     run_sql(con, schedule_sql(touched=touched_from is not None), {"end": end})
-    run_sql(con, WRITE_PAYOUTS, {"rulebook": book.name})
+    run_sql(con, WRITE_PAYOUTS, {"rulebook": book.name, **day_span(con, SCHEDULE_SPAN)})
 
 
 @functools.lru_cache(maxsize=16)
