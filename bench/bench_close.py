@@ -265,8 +265,14 @@ def child_close(db: Path, memory: str) -> dict[str, object]:
 
 
 def child_daily(db: Path, memory: str, days_closed: int = 31) -> dict[str, object]:
-    """Close the first ``days_closed`` days of March one at a time, recording each day's
-    wall and CPU seconds, postings and the process's peak memory after it."""
+    """Close the first ``days_closed`` days of March one at a time (:func:`close_each_day`)."""
+    return close_each_day(db, memory, START, START + timedelta(days=days_closed - 1))
+
+
+def close_each_day(db: Path, memory: str, first: date, last_day: date) -> dict[str, object]:
+    """Close ``first``..``last_day`` one day at a time, recording each day's wall and CPU
+    seconds, postings and the process's peak memory after it, and the journal's own count
+    of entries and postings at the end."""
     con = connect(db)
     _settings(con, memory)
     book = load_rulebook(RULEBOOK)
@@ -286,28 +292,29 @@ def child_daily(db: Path, memory: str, days_closed: int = 31) -> dict[str, objec
             flush=True,
         )
 
-    end = START + timedelta(days=days_closed - 1)
     with watch_disk(db) as disk:
         began, cpu = time.perf_counter(), cpu_seconds()
         last[0] = cpu
-        days = close_days(con, book, START, end, on_day=on_day)
+        days = close_days(con, book, first, last_day, on_day=on_day)
         seconds, cpu = time.perf_counter() - began, cpu_seconds() - cpu
-    entries = con.execute("SELECT count(*) FROM journal_entries").fetchone()
+    counted = con.execute(
+        "SELECT (SELECT count(*) FROM journal_entries), (SELECT count(*) FROM journal_postings)"
+    ).fetchone()
     con.close()
-    times = [d.seconds for d in days]
     return {
         "seconds": seconds,
         "cpu_seconds": cpu,
         **disk,
         "db_mib": disk_mib(db),
         "postings": sum(d.postings for d in days),
-        "entries": int(entries[0]) if entries else 0,
+        "entries": int(counted[0]) if counted else 0,
+        "journal_postings": int(counted[1]) if counted else 0,
         "skipped": sum(d.unchanged_inputs for d in days),
-        "day_seconds": times,
+        "day_seconds": [d.seconds for d in days],
         "day_cpu_seconds": day_cpu,
         "day_peak_mib": day_peak,
         "day_postings": [d.postings for d in days],
-        "days": days_closed,
+        "days": len(days),
         "peak_mib": _peak_mib(),
     }
 

@@ -44,12 +44,10 @@ from bench.bench_close import (
     _settings,
     child_baseline,
     child_prepare,
-    disk_mib,
+    close_each_day,
     history_rows,
-    watch_disk,
 )
 from bench.report import Result, cpu_seconds, emit
-from merchantry.ledger.close import CloseSummary
 from merchantry.ledger.daily import close_days
 from merchantry.rulebook.checker import load_rulebook
 from merchantry.store.warehouse import connect
@@ -64,51 +62,8 @@ def last_day(months: int) -> date:
 
 
 def child_year(db: Path, memory: str, months: int) -> dict[str, object]:
-    """Close January 1 to the end of month ``months`` one day at a time, recording each
-    day's CPU seconds, postings and the process's peak memory after it."""
-    con = connect(db)
-    _settings(con, memory)
-    book = load_rulebook(RULEBOOK)
-    day_cpu: list[float] = []
-    day_peak: list[float] = []
-    last = [cpu_seconds()]
-
-    def on_day(summary: CloseSummary) -> None:
-        now = cpu_seconds()
-        day_cpu.append(round(now - last[0], 3))
-        last[0] = now
-        day_peak.append(round(_peak_mib(), 1))
-        print(
-            f"{summary.start}: {summary.seconds:.1f} s, CPU {day_cpu[-1]:.1f} s, "
-            f"{summary.postings:,} postings, peak {day_peak[-1]:,.0f} MiB",
-            file=sys.stderr,
-            flush=True,
-        )
-
-    with watch_disk(db) as disk:
-        began, cpu = time.perf_counter(), cpu_seconds()
-        last[0] = cpu
-        days = close_days(con, book, FIRST, last_day(months), on_day=on_day)
-        seconds, cpu = time.perf_counter() - began, cpu_seconds() - cpu
-    counted = con.execute(
-        "SELECT (SELECT count(*) FROM journal_entries), (SELECT count(*) FROM journal_postings)"
-    ).fetchone()
-    con.close()
-    return {
-        "seconds": seconds,
-        "cpu_seconds": cpu,
-        **disk,
-        "db_mib": disk_mib(db),
-        "postings": sum(d.postings for d in days),
-        "entries": int(counted[0]) if counted else 0,
-        "journal_postings": int(counted[1]) if counted else 0,
-        "skipped": sum(d.unchanged_inputs for d in days),
-        "day_cpu_seconds": day_cpu,
-        "day_peak_mib": day_peak,
-        "day_postings": [d.postings for d in days],
-        "days": len(days),
-        "peak_mib": _peak_mib(),
-    }
+    """Close January 1 to the end of month ``months`` one day at a time."""
+    return close_each_day(db, memory, FIRST, last_day(months))
 
 
 def child_alone(db: Path, memory: str, day: date) -> dict[str, object]:
