@@ -124,6 +124,19 @@ def test_times_out_of_order(
     assert {e for (e,) in stored} == {"picked_up", "receipt_confirmed"}
 
 
+def test_a_case_requested_before_its_order_was_paid_is_quarantined(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path, base: dict[str, Rows]
+):
+    """The daily close reads a day's cases from its orders' first payment day on
+    (``docs/ledger.md``): it relies on ingest never storing a case older than its order."""
+    case = base["after_sales"][0]
+    case["requested_at"] = "2025-03-01 09:00:00"  # o1 was paid at 10:00
+    case["closed_at"] = "2025-03-01 09:30:00"
+    _ingest(warehouse, write_dataset_csv(tmp_path / "in", base))
+    assert ("after_sales.csv", 1, "requested_at", "time_order") in quarantined(warehouse)
+    assert warehouse.execute("SELECT count(*) FROM after_sales").fetchone() == (0,)
+
+
 def test_sequence_counts_events_already_stored(
     warehouse: duckdb.DuckDBPyConnection, tmp_path: Path, base: dict[str, Rows]
 ):

@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 
 from merchantry.fees import run_rulebook
 from merchantry.kit.errors import InputError, Interrupted, StepFailed
-from merchantry.ledger import close_period
+from merchantry.ledger import close_period, settlement
 from merchantry.ledger.check import check_journal
 from merchantry.ledger.daily import close_days, close_marked
+from merchantry.store.sql import run_sql
 from merchantry.store.warehouse import connect
 from tests.ledger.bulk import fill
 from tests.ledger.factories import journal_dump, ledger_rulebook
@@ -111,6 +112,38 @@ def test_a_changed_day_is_closed_again_with_the_days_after_it(tmp_path: Path) ->
     run_rulebook(fresh, book, START, END)
     close_period(fresh, book, START, end)
     assert journal_dump(fresh) == journal_dump(con)
+
+
+@pytest.mark.parametrize("look_back", [2, 92])
+def test_a_day_touching_an_order_paid_before_its_look_back_reads_that_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, look_back: int
+) -> None:
+    """A day's close reads orders, parcel events and cases from the first payment day of the
+    orders it touches, which it looks for first among the orders paid in the
+    ``LOOK_BACK_DAYS`` before the day. The late refund of an order paid on the 2nd, closed on
+    the 12th, is beyond a look-back of two days and within one of 92: either way that day
+    reads from the 2nd, and the days equal the period closed at once."""
+    monkeypatch.setattr(settlement, "LOOK_BACK_DAYS", look_back)
+    end, day = date(2026, 3, 15), date(2026, 3, 12)
+    book = ledger_rulebook()
+    daily = _prepared(tmp_path / "d.duckdb")
+    daily.execute(LATE_CASE)
+    run_rulebook(daily, book, START, END)
+    close_days(daily, book, START, end)
+
+    run_sql(daily, settlement.TOUCHED, {"start": day, "end": day, "rulebook": book.name})
+    first = daily.execute(
+        "SELECT min(CAST(paid_at AS DATE)) FROM orders"
+        " WHERE order_id IN (SELECT order_id FROM ledger_touched)"
+    ).fetchone()
+    assert first == (date(2026, 3, 2),)  # the late case's order, the oldest touched
+    assert settlement.touched_paid_from(daily, day, day) == first[0]
+
+    monthly = _prepared(tmp_path / "m.duckdb")
+    monthly.execute(LATE_CASE)
+    run_rulebook(monthly, book, START, END)
+    close_period(monthly, book, START, end)
+    assert journal_dump(daily) == journal_dump(monthly)
 
 
 @pytest.mark.slow

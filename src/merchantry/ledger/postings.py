@@ -150,6 +150,7 @@ WITH c AS (
   FROM after_sales AS a
   WHERE a.outcome = 'approved' AND a.type IN ('refund_only', 'return_refund')
     AND a.amount_fen > 0 AND a.order_id IN (SELECT order_id FROM ledger_schedule)
+    AND a.requested_at >= CAST($paid_from AS TIMESTAMP)
 )
 SELECT c.case_id, c.order_id, c.closed_on, s.shop_id, s.creator_id, s.settle_on,
        s.commission_settle_on, s.amount_paid_fen,
@@ -179,10 +180,18 @@ LEFT JOIN (
     AND fee_kind IN ('affiliate_commission', 'creator_service_fee', 'coupon_subsidy',
                      'colonel_service_fee', 'colonel_technical_fee')
     AND order_id IN (SELECT order_id FROM c)
+    AND paid_on BETWEEN $paid_from AND $paid_to
   GROUP BY order_id
 ) AS f USING (order_id)
 WHERE c.closed_on BETWEEN $start AND $end
 """
+"""Approved refund cases closed in the period, with each case's cumulative share of its order
+and the order's affiliate, coupon and colonel fee lines. The cases and lines read are those
+of the scheduled orders' payment days on (``$paid_from``..``$paid_to``,
+:data:`SCHEDULED_SPAN`): a case is requested after its order was paid (ingest holds it to
+that: ``TimeOrder("orders.paid_at", "requested_at")``) and a fee line carries its order's
+payment day, so zone maps skip older row groups and a day's close does not read every case
+ever stored."""
 
 STAGE_REFUNDS: Final = """
 INSERT INTO ledger_stage
@@ -237,6 +246,7 @@ FROM (
   FROM after_sales AS a JOIN ledger_schedule AS s USING (order_id)
   WHERE a.outcome = 'approved' AND a.compensation_fen > 0
     AND CAST(a.closed_at AS DATE) BETWEEN $start AND $end
+    AND a.requested_at >= CAST($paid_from AS TIMESTAMP)
 ) AS c
 """
 
@@ -355,6 +365,7 @@ def stage_order_events(
         filled["STAGE_FEE_REFUNDS"],
         {**period, **kinds, **days, "rulebook": rulebook, "ns": namespace("fee_refund")},
     )
-    run_sql(con, REFUND_CASES, {**period, "rulebook": rulebook})
+    run_sql(con, REFUND_CASES, {**period, **days, "rulebook": rulebook})
     run_sql(con, filled["STAGE_REFUNDS"], {"ns": namespace("refund")})
-    run_sql(con, filled["STAGE_COMPENSATION"], {**period, "ns": namespace("compensation")})
+    compensation = {**period, "paid_from": days["paid_from"], "ns": namespace("compensation")}
+    run_sql(con, filled["STAGE_COMPENSATION"], compensation)

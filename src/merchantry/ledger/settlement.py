@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Final
 
 import duckdb
@@ -78,7 +78,7 @@ WITH ev AS (
   SELECT a.order_id, max(CAST(a.closed_at AS DATE)) AS held_until,
          min(a.case_id) FILTER (WHERE a.closed_at IS NULL) AS open_case
   FROM after_sales AS a JOIN nominal AS n USING (order_id)
-  WHERE n.nominal_on IS NULL OR CAST(a.requested_at AS DATE) <= n.nominal_on
+  WHERE (n.nominal_on IS NULL OR CAST(a.requested_at AS DATE) <= n.nominal_on) AND p_cases
   GROUP BY a.order_id
 ), settled AS (
   SELECT n.*, h.held_until, h.open_case AS held_by,
@@ -111,11 +111,23 @@ def _delayed(day: str) -> exp.Expr:
     return add_business_days_sql(parse(day), days, weekdays)
 
 
-TOUCHED_EVENTS: Final = "order_id IN (SELECT order_order_id FROM ledger_facts)"
-"""The daily close's schedule reads the parcel events of the orders it schedules only. Over
-the whole table, their aggregate cost a day's close as much as the month's events, and it
-grows with every day of events ever stored; the semi-join leaves the aggregate to the day's
-touched orders (the result is the same: ``ev`` is only ever joined to those orders)."""
+TOUCHED_EVENTS: Final = (
+    "order_id IN (SELECT order_order_id FROM ledger_facts)"
+    " AND event_at >= CAST($paid_from AS TIMESTAMP)"
+)
+"""The daily close's schedule reads the parcel events of the orders it schedules only, and
+only those from the first payment day of those orders on (``$paid_from``, from
+:func:`touched_paid_from`). Over the whole table, their aggregate cost a day's close as much
+as the month's events, and it grows with every day of events ever stored; the semi-join
+leaves the aggregate to the day's touched orders (the result is the same: ``ev`` is only
+ever joined to those orders). Ingest holds every parcel event to its order's payment time
+(``TimeOrder("orders.paid_at", "event_at")``: an earlier one is quarantined), so no event
+of those orders is before ``$paid_from``, and DuckDB's zone maps skip the row groups of
+older events (the table is appended day by day)."""
+
+TOUCHED_CASES: Final = "a.requested_at >= CAST($paid_from AS TIMESTAMP)"
+"""The same bound on the after-sales cases the daily close's schedule reads for its holds
+(ingest holds a case's request to its order's payment time too)."""
 
 
 @functools.cache
@@ -124,12 +136,14 @@ def schedule_sql(touched: bool = False) -> str:
     delay's business days after receipt + the settlement days, and the commission (and the
     colonel fee) the same business days after receipt + its days (never before the goods).
     ``touched`` (the daily close): the parcel events of ``ledger_facts``' orders only
-    (:data:`TOUCHED_EVENTS`); the month close reads them all, its facts being every order."""
+    (:data:`TOUCHED_EVENTS`), and the cases and events from those orders' first payment day
+    on (``$paid_from``); the month close reads them all, its facts being every order."""
     return fill_sql(
         SCHEDULE,
         p_nominal=_delayed("receipt_on + CAST(settle_days AS INTEGER)"),
         p_commission=_delayed("receipt_on + CAST(comm_days AS INTEGER)"),
         p_scheduled=parse(TOUCHED_EVENTS) if touched else exp.true(),
+        p_cases=parse(TOUCHED_CASES) if touched else exp.true(),
     )
 
 
@@ -296,6 +310,37 @@ after ``end``), not cast to dates, so DuckDB can skip row groups of tables appen
 day."""
 
 
+TOUCHED_PAID: Final = """
+SELECT (SELECT count(*) FROM ledger_touched), count(*), CAST(min(paid_at) AS DATE)
+FROM orders
+WHERE paid_at >= CAST($look_from AS TIMESTAMP)
+  AND paid_at < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY
+  AND order_id IN (SELECT order_id FROM ledger_touched)
+"""
+"""How many orders :data:`TOUCHED` found, how many of them were paid from ``$look_from`` on,
+and the first payment day among those."""
+
+LOOK_BACK_DAYS: Final = 92
+"""How far before a day the daily close first looks for the payment days of the orders it
+touches (a quarter: most orders a day touches were paid within its settlement cycles)."""
+
+
+def touched_paid_from(con: duckdb.DuckDBPyConnection, start: date, end: date) -> date:
+    """The first payment day of the orders in ``ledger_touched`` (``start`` when there are
+    none): the day from which the daily close reads orders, parcel events and after-sales
+    cases. The orders are looked for among those paid in the :data:`LOOK_BACK_DAYS` before
+    ``start`` (zone maps skip older row groups of ``orders``, appended day by day); only
+    when one is not among them (an old order refunded, or closed late) is every order read,
+    so the day is exact either way and costs what it did before in the rare case."""
+    look_from = start - timedelta(days=LOOK_BACK_DAYS)
+    for first in (look_from, EPOCH):
+        row = run_sql(con, TOUCHED_PAID, {"look_from": first, "end": end}).fetchone()
+        touched, found, paid_from = row if row else (0, 0, None)
+        if found == touched:
+            break
+    return paid_from if isinstance(paid_from, date) else start
+
+
 def order_rule_values(book: Rulebook) -> tuple[tuple[str, exp.Expr], ...]:
     """Each column of ``ledger_order_rules`` and its value over the fact relation (alias
     ``f``): the chosen settlement, auto-confirm, commission-settlement, compensation-reduction,
@@ -371,11 +416,14 @@ def build_schedule(
     """
     if touched_from is not None:
         run_sql(con, TOUCHED, {"start": touched_from, "end": end, "rulebook": book.name})
-        run_sql(con, ledger_facts_sql(book, touched=True), {"start": since, "end": end})
+        paid_from = max(since, touched_paid_from(con, touched_from, end))
+        run_sql(con, ledger_facts_sql(book, touched=True), {"start": paid_from, "end": end})
+        select_order_rules(con, book)
+        run_sql(con, schedule_sql(touched=True), {"end": end, "paid_from": paid_from})
     else:
         run_sql(con, ledger_facts_sql(book), {"start": since, "end": end})
-    select_order_rules(con, book)
-    run_sql(con, schedule_sql(touched=touched_from is not None), {"end": end})
+        select_order_rules(con, book)
+        run_sql(con, schedule_sql(), {"end": end})
     run_sql(con, WRITE_PAYOUTS, {"rulebook": book.name, **day_span(con, SCHEDULE_SPAN)})
 
 
