@@ -1,0 +1,84 @@
+"""The creator's reserve and freeze closed day by day: the days a hold ends read only the
+entries booked in their hold window (``ledger.reserve.HELD_ENTRIES``), and post what the
+same months closed at once post."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+from merchantry.fees import run_rulebook
+from merchantry.ledger import close_period
+from merchantry.ledger.daily import close_days
+from merchantry.rulebook.checker import load_rulebook
+from merchantry.store.warehouse import connect, ensure_schema
+from tests.fees.market import Market, insert
+from tests.ledger.factories import journal_dump
+
+FIRST, LAST = date(2026, 6, 1), date(2026, 12, 31)
+RELEASED, THAWED = date(2026, 7, 2), date(2026, 12, 17)
+"""The reserve of a commission settled on 06-17 is released 15 days later; the commission
+frozen by a violation on 06-20 is given back 180 days later."""
+
+
+def _market(path: Path) -> duckdb.DuckDBPyConnection:
+    """Two B-rated creators' ¥62,500 sales at 20% commission, paid 06-01, received 06-02 (their
+    commission settles on 06-17), and the second creator's violation on 06-20."""
+    con = connect(path)
+    ensure_schema(con)
+    market = Market(con)
+    reserved, frozen = market.creator("B"), market.creator("B")
+    for creator in (reserved, frozen):
+        order = market.order(
+            market.shop(),
+            creator=creator,
+            commission_bp=2_000,
+            goods=6_250_000,
+            paid_at=datetime(2026, 6, 1, 10),
+        )
+        market.confirm_receipt(order, after=timedelta(days=1))
+    insert(
+        con,
+        "creator_violations",
+        {
+            "violation_id": "CV1",
+            "creator_id": frozen,
+            "kind": "false_promotion",
+            "occurred_at": datetime(2026, 6, 20, 9),
+        },
+    )
+    run_rulebook(con, load_rulebook("douyin-2026"), FIRST, LAST)
+    return con
+
+
+def _booked(con: duckdb.DuckDBPyConnection, kind: str) -> list[tuple[object, ...]]:
+    return con.execute(
+        "SELECT booked_on, sum(amount_fen) FILTER (WHERE amount_fen > 0) FROM journal_postings"
+        " WHERE entry_kind = ? GROUP BY booked_on ORDER BY booked_on",
+        [kind],
+    ).fetchall()
+
+
+def test_holds_ending_on_days_closed_one_by_one_equal_the_months_closed_at_once(
+    tmp_path: Path,
+) -> None:
+    book = load_rulebook("douyin-2026")
+    at_once = _market(tmp_path / "at-once.duckdb")
+    close_period(at_once, book, FIRST, LAST)
+
+    mixed = _market(tmp_path / "mixed.duckdb")  # the same rows (the market's ids are counted)
+    close_period(mixed, book, FIRST, RELEASED - timedelta(days=2))
+    days = close_days(mixed, book, RELEASED - timedelta(days=1), RELEASED + timedelta(days=1))
+    close_period(mixed, book, RELEASED + timedelta(days=2), THAWED - timedelta(days=2))
+    days += close_days(mixed, book, THAWED - timedelta(days=1), THAWED + timedelta(days=1))
+    close_period(mixed, book, THAWED + timedelta(days=2), LAST)
+
+    # each hold ends on its day, in a day's close of that day alone
+    assert _booked(mixed, "commission_reserve_release") == [(RELEASED, 2 * 56_250)]  # 5% each
+    assert _booked(mixed, "commission_unfreeze") == [(THAWED, 1_068_750)]
+    closed_alone = {d.start: {k.kind for k in d.kinds} for d in days}
+    assert "commission_reserve_release" in closed_alone[RELEASED]
+    assert "commission_unfreeze" in closed_alone[THAWED]
+    assert journal_dump(mixed) == journal_dump(at_once)
