@@ -35,7 +35,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import date, timedelta
 from pathlib import Path
@@ -269,16 +269,24 @@ def child_daily(db: Path, memory: str, days_closed: int = 31) -> dict[str, objec
     return close_each_day(db, memory, START, START + timedelta(days=days_closed - 1))
 
 
-def close_each_day(db: Path, memory: str, first: date, last_day: date) -> dict[str, object]:
+def close_each_day(
+    db: Path,
+    memory: str,
+    first: date,
+    last_day: date,
+    before_day: Callable[[duckdb.DuckDBPyConnection, date], None] | None = None,
+) -> dict[str, object]:
     """Close ``first``..``last_day`` one day at a time, recording each day's wall and CPU
     seconds, postings and the process's peak memory after it, and the journal's own count
-    of entries and postings at the end."""
+    of entries and postings at the end. ``before_day(con, day)``, when given, runs before
+    each day's close, untimed (:mod:`bench.bench_year` brings the day's input with it)."""
     con = connect(db)
     _settings(con, memory)
     book = load_rulebook(RULEBOOK)
     day_cpu: list[float] = []
     day_peak: list[float] = []
     last = [cpu_seconds()]
+    aside = {"seconds": 0.0, "cpu": 0.0}  # what before_day took, left out of the totals
 
     def on_day(summary: CloseSummary) -> None:
         now = cpu_seconds()
@@ -295,8 +303,20 @@ def close_each_day(db: Path, memory: str, first: date, last_day: date) -> dict[s
     with watch_disk(db) as disk:
         began, cpu = time.perf_counter(), cpu_seconds()
         last[0] = cpu
-        days = close_days(con, book, first, last_day, on_day=on_day)
-        seconds, cpu = time.perf_counter() - began, cpu_seconds() - cpu
+        if before_day is None:
+            days = close_days(con, book, first, last_day, on_day=on_day)
+        else:
+            days = []
+            for offset in range((last_day - first).days + 1):
+                day = first + timedelta(days=offset)
+                wall, cpu_then = time.perf_counter(), cpu_seconds()
+                before_day(con, day)
+                aside["seconds"] += time.perf_counter() - wall
+                last[0] = cpu_seconds()
+                aside["cpu"] += last[0] - cpu_then
+                days += close_days(con, book, day, day, on_day=on_day)
+        seconds = time.perf_counter() - began - aside["seconds"]
+        cpu = cpu_seconds() - cpu - aside["cpu"]
     counted = con.execute(
         "SELECT (SELECT count(*) FROM journal_entries), (SELECT count(*) FROM journal_postings)"
     ).fetchone()

@@ -9,8 +9,12 @@ memory (max RSS) is its own:
 
 * **year**: every day from January 1 to the last day of the last month closed one at a
   time (:func:`merchantry.ledger.daily.close_days`), each day's CPU seconds, postings and
-  peak memory recorded; then summed by month, with each month's CPU a posting beside the
-  second month's (the first has no settlements yet: its orders fall due from its middle);
+  peak memory recorded; by default (``--arrive daily``) each day's input arrives just
+  before its close, as a daily ingest brings it, so a day's close never sees later days'
+  rows (``--arrive preloaded``: the whole year's input is there from the start, the way
+  this bench ran before 2026-12-05 noon); then summed by month, with each month's CPU a
+  posting beside the second month's (the first has no settlements yet: its orders fall due
+  from its middle);
 * **re-close**: every day again (each unchanged day recognised by its digest: ≤ 5%);
 * ``--alone``: the 15th of each of those months closed alone in a copy of the input with
   nothing closed before it, beside the same day of the year's run (closed after every day
@@ -31,10 +35,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Final
 
+import duckdb
 from rich.console import Console
 from rich.table import Table
 
@@ -61,15 +66,58 @@ def last_day(months: int) -> date:
     return date(YEAR, months, calendar.monthrange(YEAR, months)[1])
 
 
-def child_year(db: Path, memory: str, months: int) -> dict[str, object]:
-    """Close January 1 to the end of month ``months`` one day at a time."""
-    return close_each_day(db, memory, FIRST, last_day(months))
+ARRIVING: Final = (
+    ("orders", "paid_at"),
+    ("logistics_events", "event_at"),
+    ("after_sales", "requested_at"),
+    ("violations", "occurred_at"),
+    ("fee_lines", "accrued_on"),
+)
+"""The dated input tables and the column that says on which day a row arrives, parents
+first. With ``--arrive daily`` (the default) the prepared rows wait in the schema
+``arriving`` and each day's rows are moved in just before that day's close, as a daily
+ingest and fee run bring them: no day's close sees rows of later days (a case arrives with
+its request, already carrying its outcome and close, a few days ahead)."""
 
 
-def child_alone(db: Path, memory: str, day: date) -> dict[str, object]:
-    """Close ``day`` in a warehouse where nothing was closed before (no history)."""
+def hold_back(con: duckdb.DuckDBPyConnection) -> None:
+    """Move every row of the :data:`ARRIVING` tables into the schema ``arriving``, stored in
+    arrival order, leaving the warehouse's tables empty."""
+    con.execute("CREATE SCHEMA arriving")
+    for name, column in reversed(ARRIVING):  # children first
+        con.execute(f"CREATE TABLE arriving.{name} AS FROM main.{name} ORDER BY {column}")
+        con.execute(f"DELETE FROM main.{name}")
+    con.execute("CHECKPOINT")
+
+
+def arrive(con: duckdb.DuckDBPyConnection, day: date, *, since: date | None = None) -> None:
+    """Move the rows arriving on ``day`` (from ``since``, when given, to ``day``) into the
+    warehouse's tables."""
+    first = day if since is None else since
+    params = {"from": first, "to": day + timedelta(days=1)}
+    for name, column in ARRIVING:
+        con.execute(
+            f"INSERT INTO main.{name} SELECT * FROM arriving.{name}"
+            f" WHERE {column} >= CAST($from AS TIMESTAMP) AND {column} < CAST($to AS TIMESTAMP)",
+            params,
+        )
+
+
+def child_year(db: Path, memory: str, months: int, arriving: bool) -> dict[str, object]:
+    """Close January 1 to the end of month ``months`` one day at a time; with ``arriving``,
+    each day's input arrives just before its close (:func:`arrive`, untimed)."""
+    return close_each_day(
+        db, memory, FIRST, last_day(months), before_day=arrive if arriving else None
+    )
+
+
+def child_alone(db: Path, memory: str, day: date, arriving: bool) -> dict[str, object]:
+    """Close ``day`` in a warehouse where nothing was closed before (no history); with
+    ``arriving``, the input of every day up to ``day`` arrives first (untimed)."""
     con = connect(db)
     _settings(con, memory)
+    if arriving:
+        arrive(con, day, since=FIRST)
     book = load_rulebook(RULEBOOK)
     began, cpu = time.perf_counter(), cpu_seconds()
     [summary] = close_days(con, book, day, day)
@@ -179,6 +227,14 @@ def main() -> None:
         help="Also close the 15th of each of these months alone, in a copy of the input with "
         "nothing closed before it (default: the second and the last month).",
     )
+    parser.add_argument(
+        "--arrive",
+        choices=("daily", "preloaded"),
+        default="daily",
+        help="daily: each day's input arrives just before its close (as a daily ingest brings "
+        "it); preloaded: the whole year's input is in the warehouse from the start, so every "
+        "day's close can see rows of later days.",
+    )
     parser.add_argument("--keep", type=Path, help="Make the warehouses here (a directory).")
     parser.add_argument("--child", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -198,14 +254,22 @@ def main() -> None:
     orders = args.orders_per_month * args.months
     if args.child:
         kind, db = args.child[0], Path(args.child[1])
+        arriving = args.arrive == "daily"
         if kind == "prepare":
             result = child_prepare(
                 db, orders, args.shops, args.memory, "paid", keys=True, first=FIRST, days=span
             )
+            if arriving:
+                con = connect(db)
+                _settings(con, args.memory)
+                hold_back(con)
+                con.close()
         elif kind == "year":
-            result = child_year(db, args.memory, args.months)
+            result = child_year(db, args.memory, args.months, arriving)
+        elif kind == "again":  # every row has arrived: the re-close brings nothing
+            result = child_year(db, args.memory, args.months, False)
         elif kind == "alone":
-            result = child_alone(db, args.memory, date.fromisoformat(args.child[2]))
+            result = child_alone(db, args.memory, date.fromisoformat(args.child[2]), arriving)
         else:
             result = child_baseline(db, int(args.child[2]), args.memory)
         print(json.dumps(result))
@@ -214,7 +278,7 @@ def main() -> None:
     console = Console(width=150)
     memory = ["--memory", args.memory]
     common = ["--orders-per-month", str(args.orders_per_month), "--shops", str(args.shops)]
-    common += ["--months", str(args.months)]
+    common += ["--months", str(args.months), "--arrive", args.arrive]
     with tempfile.TemporaryDirectory(prefix="bench-year-", dir=args.keep) as tmp:
         db = Path(tmp) / "w.duckdb"
         console.print(f"preparing {orders:,} orders paid {FIRST} to {end} …")
@@ -232,7 +296,7 @@ def main() -> None:
         year = _child("year", str(db), *common, *memory)
         console.print(f"  closed in {year['seconds']:.0f} s")
         console.print("  re-closing every day …")
-        again = _child("year", str(db), *common, *memory)
+        again = _child("again", str(db), *common, *memory)
         console.print("  baseline …")
         baseline = _child("baseline", str(Path(tmp) / "b.duckdb"), str(year["postings"]), *memory)
 
@@ -278,6 +342,7 @@ def main() -> None:
                 "orders": orders,
                 "months": args.months,
                 "memory": args.memory,
+                "arrive": args.arrive,
                 "prepare_seconds": prepared["seconds"],
                 "year": year,
                 "re-close": again,

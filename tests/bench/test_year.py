@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from bench.bench_close import child_prepare
 from bench.report import parse
 
 from bench import bench_year
+from merchantry.store.warehouse import connect
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,6 +95,37 @@ def test_the_year_bench_closes_every_day_and_recloses_none(tmp_path: Path) -> No
     assert "2026-02-28:" in done.stderr  # each day shown as it ends
     assert "re-close ÷ first close" in done.stdout
     assert list(tmp_path.iterdir()) == []  # the scratch warehouses are gone
+
+
+def test_each_days_input_arrives_just_before_its_close(tmp_path: Path) -> None:
+    """``--arrive daily``: the prepared rows wait aside; moving in January 1 to 10, then the
+    11th, leaves in the warehouse exactly the rows dated up to that day, counted against the
+    rows held back, and none of a later day."""
+    db = tmp_path / "w.duckdb"
+    child_prepare(db, 600, 20, "1GB", "paid", keys=True, first=bench_year.FIRST, days=59)
+    con = connect(db)
+    held = {
+        name: con.execute(f"SELECT count(*) FROM {name}").fetchone()
+        for name, _ in bench_year.ARRIVING
+    }
+    bench_year.hold_back(con)
+    for name, _ in bench_year.ARRIVING:
+        assert con.execute(f"SELECT count(*) FROM main.{name}").fetchone() == (0,)
+        assert con.execute(f"SELECT count(*) FROM arriving.{name}").fetchone() == held[name]
+    for day, since in ((date(2026, 1, 10), bench_year.FIRST), (date(2026, 1, 11), None)):
+        bench_year.arrive(con, day, since=since)
+        end = datetime.combine(day + timedelta(days=1), datetime.min.time())
+        for name, column in bench_year.ARRIVING:
+            inside = con.execute(f"SELECT count(*) FROM main.{name}").fetchone()
+            due = con.execute(
+                f"SELECT count(*) FROM arriving.{name} WHERE {column} < ?", [end]
+            ).fetchone()
+            assert inside == due, (name, day)
+            later = con.execute(f"SELECT count(*) FROM main.{name} WHERE {column} >= ?", [end])
+            assert later.fetchone() == (0,)
+    orders = con.execute("SELECT count(*) FROM main.orders").fetchone()
+    assert orders is not None
+    assert 0 < orders[0] < held["orders"][0]  # type: ignore[index]
 
 
 @pytest.mark.parametrize(
