@@ -33,7 +33,8 @@ import sqlglot.expressions as exp
 
 from merchantry.kit.money import apply_rate_sql, pro_rata_sql
 from merchantry.ledger.accounts import PLATFORM_ACCOUNT_BY_FEE_KIND, REFUND_FEE_KINDS
-from merchantry.ledger.journal import day_span, namespace, span_sql
+from merchantry.ledger.journal import day_span, namespace
+from merchantry.ledger.settlement import SCHEDULE_SPAN
 from merchantry.store.sql import fill, fill_sql, parse, run_sql, to_sql
 
 ROUTING_MACROS: Final = """
@@ -136,9 +137,7 @@ HAVING max(l.accrued_on) BETWEEN $start AND $end
 """
 """An order's fee refund: its refund lines under the rulebook, when the last accrues in the
 period. The lines read are those of the scheduled orders' span of payment days
-(:data:`SCHEDULED_SPAN`; a line carries its order's day), not every refund line stored."""
-
-SCHEDULED_SPAN: Final = span_sql("ledger_schedule", "paid_on")
+(:data:`SCHEDULE_SPAN`; a line carries its order's day), not every refund line stored."""
 
 REFUND_CASES: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_refund_cases AS
@@ -188,7 +187,7 @@ WHERE c.closed_on BETWEEN $start AND $end
 """Approved refund cases closed in the period, with each case's cumulative share of its order
 and the order's affiliate, coupon and colonel fee lines. The cases and lines read are those
 of the scheduled orders' payment days on (``$paid_from``..``$paid_to``,
-:data:`SCHEDULED_SPAN`): a case is requested after its order was paid (ingest holds it to
+:data:`SCHEDULE_SPAN`): a case is requested after its order was paid (ingest holds it to
 that: ``TimeOrder("orders.paid_at", "requested_at")``) and a fee line carries its order's
 payment day, so zone maps skip older row groups and a day's close does not read every case
 ever stored."""
@@ -359,7 +358,7 @@ def stage_order_events(
     filled = filled_statements()
     run_sql(con, filled["SALE_LINES"], {**period, **kinds, "rulebook": rulebook})
     run_sql(con, filled["STAGE_SALES"], {**period, "ns": namespace("sale")})
-    days = day_span(con, SCHEDULED_SPAN)
+    days = day_span(con, SCHEDULE_SPAN)
     run_sql(
         con,
         filled["STAGE_FEE_REFUNDS"],
