@@ -38,7 +38,7 @@ from rich.table import Table
 
 from bench.history import months_of_history, report, side_by_side
 from bench.report import cpu_seconds
-from merchantry.ledger.check import DUPLICATE_ENTRY_SINCE, NEW_SPAN, journal_mark
+from merchantry.ledger.check import DUPLICATE_ENTRY_SINCE, journal_mark, new_span
 from merchantry.ledger.journal import ALL_DAYS, KNOWN, day_span, span_sql
 from merchantry.store.sql import run_sql
 from merchantry.store.warehouse import connect
@@ -106,7 +106,7 @@ def _id_check(
         append(day)
         run_sql(con, PLANT, {"day": day})
         since: dict[str, object] = {"entries_from": mark.entries}
-        pruned = {**since, **_new_span(con, mark.entries)}
+        pruned = {**since, **new_span(con, mark.entries)}
         every = {**since, "paid_from": ALL_DAYS[0], "paid_to": ALL_DAYS[1]}
         best, base, found = side_by_side(
             partial(_checked, con, pruned), partial(_checked, con, every), repeat
@@ -114,11 +114,6 @@ def _id_check(
     finally:
         con.execute("ROLLBACK")
     return best, base, len(found)
-
-
-def _new_span(con: duckdb.DuckDBPyConnection, entries_from: int) -> dict[str, object]:
-    row = run_sql(con, NEW_SPAN, {"entries_from": entries_from}).fetchone()
-    return {"paid_from": row[0] if row else None, "paid_to": row[1] if row else None}
 
 
 def _timed(con: duckdb.DuckDBPyConnection, params: dict[str, object]) -> tuple[float, int]:

@@ -293,6 +293,14 @@ NEW_SPAN: Final = (
 )
 """The span of payment days of the entries appended since a mark (NULL when none has one)."""
 
+
+def new_span(con: duckdb.DuckDBPyConnection, entries_from: int) -> dict[str, object]:
+    """``paid_from``/``paid_to`` of :data:`NEW_SPAN`: the payment days of the entries appended
+    since row ``entries_from`` (both ``None`` when none carries one)."""
+    row = run_sql(con, NEW_SPAN, {"entries_from": entries_from}).fetchone()
+    return {"paid_from": row[0] if row else None, "paid_to": row[1] if row else None}
+
+
 DUPLICATE_ENTRY_SINCE: Final = (
     "SELECT entry_id FROM journal_entries"
     " WHERE (order_paid_on BETWEEN $paid_from AND $paid_to OR order_paid_on IS NULL)"
@@ -428,10 +436,8 @@ def check_close(
     if since is None:
         keyed: dict[str, object] = {"close_key": close_key, "overturn": CLOSE_KEY_PREFIX}
         return _run_checks(con, BY_KEY_CHECKS, keyed, sample)
-    span = run_sql(con, NEW_SPAN, {"entries_from": since.entries}).fetchone()
     params: dict[str, object] = {
-        "paid_from": span[0] if span else None,
-        "paid_to": span[1] if span else None,
+        **new_span(con, since.entries),
         "entries_from": since.entries,
         "postings_from": since.postings,
         "movements_from": since.movements,
