@@ -47,7 +47,7 @@ from merchantry.ledger.journal import EMPTY
 from merchantry.ledger.settlement import EPOCH
 from merchantry.rulebook.model import Rulebook
 from merchantry.store.sql import fill, parse, run_sql, to_sql
-from merchantry.store.warehouse import ensure_schema, interrupted
+from merchantry.store.warehouse import ensure_schema, interrupted, merges_at_month_end
 
 Progress = Callable[[str], None]
 
@@ -212,8 +212,11 @@ def close_day(
     progress: Progress | None = None,
 ) -> CloseSummary:
     """Close one day incrementally; a day whose inputs are unchanged since its last close
-    (same digest) posts nothing and stages nothing, unless ``force``."""
-    return close_marked(con, book, day, day, daily=True, force=force, progress=progress)
+    (same digest) posts nothing and stages nothing, unless ``force``. DuckDB merges the
+    journal's row groups at the commit of a month's last day only
+    (:func:`~merchantry.store.warehouse.merges_at_month_end`)."""
+    with merges_at_month_end(con, month_end=(day + timedelta(days=1)).month != day.month):
+        return close_marked(con, book, day, day, daily=True, force=force, progress=progress)
 
 
 def close_marked(

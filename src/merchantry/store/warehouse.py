@@ -121,8 +121,8 @@ class Resources:
     vacuum_tasks: int | None = None
     """DuckDB's ``max_vacuum_tasks``: how many merges of row groups (dropping deleted rows,
     joining the part-filled groups each day's appends leave) one checkpoint may do (``None``:
-    DuckDB's default). A few a checkpoint spread the merging over the days instead of one
-    long commit now and then (docs/performance.md, "the checkpoint's merges")."""
+    DuckDB's default, except that the daily close holds the merges back to a month's last day,
+    :func:`merges_at_month_end`). Set, it holds for every checkpoint of every stage."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Resources:
@@ -165,6 +165,34 @@ def apply_resources(con: duckdb.DuckDBPyConnection, resources: Resources | None 
         con.execute("SET temp_directory = ?", [str(res.temp_directory)])
     if res.vacuum_tasks is not None:
         con.execute("SET max_vacuum_tasks = ?", [res.vacuum_tasks])
+
+
+@contextmanager
+def merges_at_month_end(
+    con: duckdb.DuckDBPyConnection, *, month_end: bool, env: Mapping[str, str] | None = None
+) -> Iterator[None]:
+    """Hold back DuckDB's merging of row groups for one day's close unless it closes the last
+    day of a month: a checkpoint (at the close's commit) then merges nothing on other days
+    and, on the month's last day, merges the month's part-filled groups (each day's append
+    leaves one) and the payout rows replaced over it in one go, as DuckDB's default does.
+
+    Merged every day, the same rows are rewritten day after day as the part-filled groups
+    fill: a year of 12 M orders closed day by day cost 1,825 CPU s that way and 1,539 merged
+    at month ends, the file the same size (docs/performance.md, round of 2026-12-05 12:20).
+    Never merged, the tables keep a row group per day and the payout rows the close deletes
+    (9% more file over that year). When the operator set
+    ``MERCHANTRY_VACUUM_TASKS`` that value holds on every day and this does nothing; so on an
+    engine other than DuckDB. Afterwards DuckDB's own setting is back."""
+    env = os.environ if env is None else env
+    if env.get(VACUUM_ENV, "").strip() or not isinstance(con, duckdb.DuckDBPyConnection):
+        yield
+        return
+    if not month_end:
+        con.execute("SET max_vacuum_tasks = 0")
+    try:
+        yield
+    finally:
+        con.execute("RESET max_vacuum_tasks")
 
 
 _SHOWN_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGTPE]?i?B|bytes)\s*$", re.IGNORECASE)

@@ -1,0 +1,88 @@
+"""The daily close leaves DuckDB's merging of row groups to the commit of a month's last day
+(``store.warehouse.merges_at_month_end``): the days before keep one row group per day's
+append, the month's end merges them, and an operator's ``MERCHANTRY_VACUUM_TASKS`` holds on
+every day instead."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from merchantry.fees import run_rulebook
+from merchantry.ledger.daily import close_days
+from merchantry.store.warehouse import VACUUM_ENV, connect
+from tests.ledger.bulk import fill
+from tests.ledger.factories import journal_dump, ledger_rulebook
+
+START, TENTH, END = date(2026, 3, 1), date(2026, 3, 10), date(2026, 3, 31)
+TABLES = ("journal_entries", "journal_postings", "order_payouts")
+
+
+def _prepared(path: Path) -> duckdb.DuckDBPyConnection:
+    con = connect(path)
+    fill(con, orders=240, shops=12)
+    run_rulebook(con, ledger_rulebook(), START, END)
+    # every commit checkpoints, as a day of a large marketplace's close does (its write-ahead
+    # log passes DuckDB's 16 MiB threshold); a few hundred orders would otherwise never
+    con.execute("SET checkpoint_threshold = '1KB'")
+    return con
+
+
+def _row_groups(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for table in TABLES:
+        row = con.execute(
+            "SELECT count(DISTINCT row_group_id) FROM pragma_storage_info(?)", [table]
+        ).fetchone()
+        assert row is not None
+        found[table] = int(row[0])
+    return found
+
+
+def _vacuum_tasks(con: duckdb.DuckDBPyConnection) -> str:
+    row = con.execute("SELECT current_setting('max_vacuum_tasks')").fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def test_the_days_of_a_month_are_merged_at_its_last_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(VACUUM_ENV, raising=False)
+    held = _prepared(tmp_path / "held.duckdb")
+    default = _vacuum_tasks(held)
+    book = ledger_rulebook()
+
+    close_days(held, book, START, TENTH)
+    # a row group per day's append: nothing merged at the ten commits
+    assert _row_groups(held) == dict.fromkeys(TABLES, 10)
+    assert _vacuum_tasks(held) == default  # DuckDB's own setting is back between closes
+
+    close_days(held, book, TENTH.replace(day=11), END)
+    # the 31st's commit merged the month: a few hundred rows fit one group a table
+    assert _row_groups(held) == dict.fromkeys(TABLES, 1)
+
+    monkeypatch.setenv(VACUUM_ENV, default)  # the operator asks for DuckDB's merging daily
+    daily = _prepared(tmp_path / "daily.duckdb")
+    close_days(daily, book, START, TENTH)
+    assert all(groups <= 2 for groups in _row_groups(daily).values())
+    close_days(daily, book, TENTH.replace(day=11), END)
+    assert journal_dump(daily) == journal_dump(held)  # merging moves rows, never changes one
+
+
+def test_an_operators_setting_of_none_is_kept_at_the_month_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(VACUUM_ENV, "0")
+    con = _prepared(tmp_path / "w.duckdb")
+    days = close_days(con, ledger_rulebook(), START, END)
+    posted = sum(1 for day in days if day.postings)
+    # the 31st merged nothing either: a group per day that appended rows stays
+    groups = _row_groups(con)
+    assert posted > 20
+    assert groups["journal_postings"] == groups["journal_entries"] == posted
+    assert groups["order_payouts"] > 1
+    assert _vacuum_tasks(con) == "0"
