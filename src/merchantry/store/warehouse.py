@@ -168,9 +168,7 @@ def apply_resources(con: duckdb.DuckDBPyConnection, resources: Resources | None 
 
 
 @contextmanager
-def merges_at_month_end(
-    con: duckdb.DuckDBPyConnection, *, month_end: bool, env: Mapping[str, str] | None = None
-) -> Iterator[None]:
+def merges_at_month_end(con: duckdb.DuckDBPyConnection, *, month_end: bool) -> Iterator[None]:
     """Hold back DuckDB's merging of row groups for one day's close unless it closes the last
     day of a month: a checkpoint (at the close's commit) then merges nothing on other days
     and, on the month's last day, merges the month's part-filled groups (each day's append
@@ -180,11 +178,12 @@ def merges_at_month_end(
     fill: a year of 12 M orders closed day by day cost 1,825 CPU s that way and 1,539 merged
     at month ends, the file the same size (docs/performance.md, round of 2026-12-05 12:20).
     Never merged, the tables keep a row group per day and the payout rows the close deletes
-    (9% more file over that year). When the operator set
-    ``MERCHANTRY_VACUUM_TASKS`` that value holds on every day and this does nothing; so on an
+    (9% more file over that year). This does nothing when the operator set
+    ``MERCHANTRY_VACUUM_TASKS`` (:class:`Resources`: that value holds every day), nor on an
     engine other than DuckDB. Afterwards DuckDB's own setting is back."""
-    env = os.environ if env is None else env
-    if env.get(VACUUM_ENV, "").strip() or not isinstance(con, duckdb.DuckDBPyConnection):
+    if Resources.from_env().vacuum_tasks is not None or not isinstance(
+        con, duckdb.DuckDBPyConnection
+    ):
         yield
         return
     if not month_end:
