@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import calendar
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -42,6 +43,7 @@ from typing import Final
 import duckdb
 from rich.console import Console
 from rich.table import Table
+from scipy import stats
 
 from bench.bench_close import (
     RULEBOOK,
@@ -197,6 +199,27 @@ def growth_per_month(rows: list[dict[str, float]]) -> float | None:
     return slope / rows[1]["us_per_posting"]
 
 
+def growth_interval(
+    rows: list[dict[str, float]], level: float = 0.95
+) -> tuple[float, float] | None:
+    """The ``level`` confidence interval of :func:`growth_per_month`'s slope (Student's t on
+    the months' residuals, n - 2 degrees of freedom), as shares of the second month's µs a
+    posting: a year whose interval holds 0 is not shown to grow; one whose interval lies
+    above 0 is (None with fewer than three fitted months)."""
+    points = [(r["month"], r["us_per_posting"]) for r in rows[1:] if r["postings"]]
+    if len(points) < 3 or not rows[1]["us_per_posting"]:
+        return None
+    mean_x = sum(x for x, _ in points) / len(points)
+    mean_y = sum(y for _, y in points) / len(points)
+    spread = sum((x - mean_x) ** 2 for x, _ in points)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
+    residual = sum((y - mean_y - slope * (x - mean_x)) ** 2 for x, y in points)
+    error = math.sqrt(residual / (len(points) - 2) / spread)
+    half = float(stats.t.ppf((1 + level) / 2, len(points) - 2)) * error
+    second = rows[1]["us_per_posting"]
+    return (slope - half) / second, (slope + half) / second
+
+
 def _months(text: str) -> list[int]:
     """``--alone``'s value: months of the year, comma-separated (``2,12``)."""
     try:
@@ -326,6 +349,12 @@ def main() -> None:
     growth = growth_per_month(months)
     if growth is not None:
         console.print(f"CPU a posting grows {growth:+.1%} a month of history (fitted, months 2+)")
+    interval = growth_interval(months)
+    if interval is not None:
+        console.print(
+            f"  95% interval of that growth: {interval[0]:+.1%} to {interval[1]:+.1%} a month"
+            + (" (holds 0: not shown to grow)" if interval[0] <= 0 <= interval[1] else "")
+        )
     history = history_rows(year, alone)
     for row in history:
         console.print(
@@ -356,6 +385,7 @@ def main() -> None:
                 "re-close": again,
                 "by_month": months,
                 "growth_per_month": growth,
+                "growth_interval": interval,
                 "alone": alone,
                 "history": history,
                 "reclose_share": share,

@@ -55,6 +55,24 @@ def test_growth_is_the_fitted_monthly_rise_from_the_second_month() -> None:
     assert bench_year.growth_per_month(rows[:2]) is None  # one month after the first: no fit
 
 
+def test_the_growth_interval_is_students_t_on_the_months_residuals() -> None:
+    """Months 2-5 at 10, 12, 11, 13 µs a posting: slope 0.8 µs a month, residuals -0.3, 0.9,
+    -0.9, 0.3, so a standard error of sqrt(1.8 / 2 / 5) and, with t(0.975, 2 df) = 4.302653
+    from the tables, 0.8 ± 1.8255 µs: -10.3% to +26.3% of February's 10 µs, which holds 0.
+    Perfectly straight months have no spread: the interval is the slope itself."""
+    rows = [
+        {"month": m, "postings": 1.0, "us_per_posting": us}
+        for m, us in ((1, 4.0), (2, 10.0), (3, 12.0), (4, 11.0), (5, 13.0))
+    ]
+    half = 4.302653 * (1.8 / 2 / 5) ** 0.5
+    low, high = bench_year.growth_interval(rows) or (None, None)
+    assert low == pytest.approx((0.8 - half) / 10, abs=1e-6)
+    assert high == pytest.approx((0.8 + half) / 10, abs=1e-6)
+    straight = [{**r, "us_per_posting": 10.0 + r["month"]} for r in rows]
+    assert bench_year.growth_interval(straight) == pytest.approx((0.1 / 1.2, 0.1 / 1.2))
+    assert bench_year.growth_interval(rows[:3]) is None  # two fitted months: no spread to tell
+
+
 def _year_bench(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     command = [
         sys.executable, "-m", "bench.bench_year", "--orders-per-month", "600", "--shops", "20",

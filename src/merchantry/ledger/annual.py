@@ -15,7 +15,7 @@ from typing import Final
 
 import duckdb
 
-from merchantry.ledger.facts import SHOP_FACTS, RuleSet, select_rules
+from merchantry.ledger.facts import RuleSet, select_rules, shop_facts
 from merchantry.ledger.journal import (
     EMPTY,
     CloseRef,
@@ -53,7 +53,7 @@ def post_annual_fees(
     result = EMPTY
     for year in range(start.year, end.year + 1):
         new_year = date(year, 1, 1)
-        run_sql(con, SHOP_FACTS, {"as_of": max(new_year, start)})
+        shop_facts(con, max(new_year, start))
         con.execute(
             select_rules(
                 "ledger_shop_facts",

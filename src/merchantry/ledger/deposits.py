@@ -39,7 +39,7 @@ import sqlglot.expressions as exp
 from merchantry.kit.money import apply_rate_sql
 from merchantry.ledger import balances
 from merchantry.ledger.balances import BALANCED_OF
-from merchantry.ledger.facts import SHOP_FACTS, RuleSet, col, fact_reads, select_rules
+from merchantry.ledger.facts import RuleSet, col, fact_reads, select_rules, shop_facts
 from merchantry.ledger.journal import (
     CloseRef,
     PostResult,
@@ -373,11 +373,14 @@ def compute_requirements(
     *,
     write: bool,
     experience_on: date | None = None,
-) -> None:
+    gmv_of: date | None = None,
+) -> date:
     """``ledger_requirements``: each shop's required deposit in ``as_of``'s month, plus,
     with ``experience_on``, the experience deposit in force that day (read from
-    ``ledger_experience_orders``, which :func:`compute_experience_orders` fills)."""
-    run_sql(con, SHOP_FACTS, {"as_of": as_of})
+    ``ledger_experience_orders``, which :func:`compute_experience_orders` fills). Returns
+    the month whose GMV it read, ``gmv_of`` for the step's next call
+    (:func:`~merchantry.ledger.facts.shop_facts`)."""
+    month = shop_facts(con, as_of, gmv_of=gmv_of)
     tiers = RuleSet.of(book, "deposit_tier")
     required = exp.func(
         "coalesce", tiers.int_field("deposit_fen", extra=_tier_range), exp.Literal.number(0)
@@ -416,20 +419,26 @@ def compute_requirements(
         owed = apply_rate_sql(counted, exp.column("adv_bp", table="ar"))
         run_sql(con, fill_sql(EXPERIENCE_IN_FORCE, p_advance_owed=owed), {"day": experience_on})
     if write:
-        month = as_of.replace(day=1)
         run_sql(
             con,
             WRITE_REQUIREMENTS,
-            {"month": month, "effective": as_of, "rulebook": book.name},
+            {"month": as_of.replace(day=1), "effective": as_of, "rulebook": book.name},
         )
+    return month
 
 
 def compute_deductions(
-    con: duckdb.DuckDBPyConnection, book: Rulebook, start: date, end: date
-) -> None:
+    con: duckdb.DuckDBPyConnection,
+    book: Rulebook,
+    start: date,
+    end: date,
+    *,
+    gmv_of: date | None = None,
+) -> date:
     """``ledger_deductions``: what each confirmed violation of ``start``..``end`` takes from
-    the deposit (``amount_fen``, ``rule_id``; NULL when no rule matches)."""
-    run_sql(con, SHOP_FACTS, {"as_of": end})
+    the deposit (``amount_fen``, ``rule_id``; NULL when no rule matches). ``gmv_of`` and
+    the return as :func:`compute_requirements`'s."""
+    month = shop_facts(con, end, gmv_of=gmv_of)
     run_sql(con, VIOLATION_FACTS, {"start": start, "end": end})
     deductions = RuleSet.of(book, "deposit_deduction")
     con.execute(
@@ -443,6 +452,7 @@ def compute_deductions(
             "ledger_deductions",
         )
     )
+    return month
 
 
 def post_deposits(
@@ -453,7 +463,7 @@ def post_deposits(
     # the opening balances the advances and the top-ups read from (made by the first close
     # to need the month's): a month or two of movements a day, not the whole history
     snapshot = balances.prepare(con, start - timedelta(days=advance_back(book)))
-    compute_requirements(con, book, start, write=False)
+    gmv_of = compute_requirements(con, book, start, write=False)
     start_stage(con)
     run_sql(
         con,
@@ -462,7 +472,7 @@ def post_deposits(
     )
     result = post_staged(con, ref, kinds=("deposit_opening",), start=start, end=end, orphans=False)
 
-    compute_deductions(con, book, start, end)
+    gmv_of = compute_deductions(con, book, start, end, gmv_of=gmv_of)
     run_sql(con, STAGE_DEDUCTIONS, {"ns": namespace("deposit_deduction")})
     result += post_staged(con, ref, kinds=("deposit_deduction",), start=start, end=end)
     deducted = {
@@ -475,8 +485,13 @@ def post_deposits(
     reviews = set(review_dates(start, end))
     raised = set(compute_experience_orders(con, book, start, end))
     for day in sorted(reviews | deducted | raised):
-        compute_requirements(
-            con, book, review_in_force(day), write=day in reviews, experience_on=day
+        gmv_of = compute_requirements(
+            con,
+            book,
+            review_in_force(day),
+            write=day in reviews,
+            experience_on=day,
+            gmv_of=gmv_of,
         )
         start_stage(con)
         run_sql(

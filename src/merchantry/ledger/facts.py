@@ -21,8 +21,10 @@ effect kind compile through the shared :class:`~merchantry.rulebook.ruleset.Rule
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Final
 
+import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.rulebook.columns import (
@@ -32,7 +34,7 @@ from merchantry.rulebook.columns import (
 )
 from merchantry.rulebook.facts import FACT_SQL, score_selects, shop_selects
 from merchantry.rulebook.ruleset import FACT_ALIAS, RuleSet, fact_column
-from merchantry.store.sql import create_temp_as, fill, parse
+from merchantry.store.sql import create_temp_as, fill, parse, run_sql
 
 F: Final = FACT_ALIAS
 
@@ -59,14 +61,21 @@ ORDER_FACTS: Final = create_temp_as("ledger_facts", FACT_SQL)
 """The shared fact relation materialised for the ledger's rules; parameters
 ``$start`` and ``$end`` (payment dates, inclusive)."""
 
-_SHOP_FACTS_QUERY: Final = """
-WITH gmv AS (
-  SELECT shop_id, sum(amount_paid_fen) AS gmv_fen
-  FROM orders
-  WHERE paid_at >= CAST(date_trunc('month', CAST($as_of AS DATE)) - INTERVAL 1 MONTH AS TIMESTAMP)
-    AND paid_at < CAST(date_trunc('month', CAST($as_of AS DATE)) AS TIMESTAMP)
-  GROUP BY shop_id
+MONTH_GMV: Final = create_temp_as(
+    "ledger_gmv",
+    """
+SELECT shop_id, sum(amount_paid_fen) AS gmv_fen
+FROM orders
+WHERE paid_at >= CAST(date_trunc('month', CAST($as_of AS DATE)) - INTERVAL 1 MONTH AS TIMESTAMP)
+  AND paid_at < CAST(date_trunc('month', CAST($as_of AS DATE)) AS TIMESTAMP)
+GROUP BY shop_id
+""",
 )
+"""Each shop's paid GMV of the calendar month before ``$as_of``'s month, materialised as
+``ledger_gmv`` for :data:`SHOP_FACTS` (a month of orders: read once a close, not once a
+deposit step; :func:`shop_facts`)."""
+
+_SHOP_FACTS_QUERY: Final = """
 SELECT
   NULL::VARCHAR AS order_order_id, NULL::TIMESTAMP AS order_paid_at,
   CAST($as_of AS DATE) AS order_paid_date,
@@ -94,7 +103,7 @@ SELECT
   coalesce(g.gmv_fen, 0) AS gmv_fen
 FROM (SELECT *, CAST($as_of AS DATE) AS as_of_date FROM shops) AS s
 LEFT JOIN categories AS c ON c.category_id = s.main_category_id
-LEFT JOIN gmv AS g ON g.shop_id = s.shop_id
+LEFT JOIN ledger_gmv AS g ON g.shop_id = s.shop_id
 ASOF LEFT JOIN p_score_series AS sc
   ON sc.shop_id = s.shop_id AND s.as_of_date >= sc.score_date
 """
@@ -112,7 +121,24 @@ SHOP_FACTS: Final = create_temp_as(
     ),
 )
 """One row per shop as of ``$as_of``: the condition columns (order columns NULL), the score
-series as of that day and last month's GMV, materialised as ``ledger_shop_facts``."""
+series as of that day and last month's GMV (from ``ledger_gmv``, :data:`MONTH_GMV` of a day
+of the same month), materialised as ``ledger_shop_facts``; run it through :func:`shop_facts`."""
+
+
+def shop_facts(con: duckdb.DuckDBPyConnection, as_of: date, *, gmv_of: date | None = None) -> date:
+    """Materialise ``ledger_shop_facts`` as of ``as_of`` and return the first of its month.
+
+    ``gmv_of`` is what an earlier call of the same step returned, when nothing changed the
+    orders since: in the same month, the GMV it read (``ledger_gmv``) is used again instead
+    of summing the month before's orders once more (a deposit step asks up to three times a
+    day, and at 100 M orders a month that sum reads 100 M orders). Without it, or in another
+    month, the GMV is read from the orders."""
+    month = as_of.replace(day=1)
+    if gmv_of != month:
+        run_sql(con, MONTH_GMV, {"as_of": as_of})
+    run_sql(con, SHOP_FACTS, {"as_of": as_of})
+    return month
+
 
 EXTRA_SHOP_COLUMNS: Final = ("gmv_fen",)
 """Shop-fact columns beyond the condition columns (used by deposit tiers, not by conditions)."""
@@ -152,6 +178,7 @@ __all__ = [
     "EXTRA_SHOP_COLUMNS",
     "FACT_COLUMNS",
     "LEDGER_RULE_KINDS",
+    "MONTH_GMV",
     "ORDER_FACTS",
     "SHOP_FACTS",
     "F",
@@ -159,4 +186,5 @@ __all__ = [
     "col",
     "fact_reads",
     "select_rules",
+    "shop_facts",
 ]

@@ -30,7 +30,7 @@ from merchantry.ledger.deposits import (
     compute_requirements,
     review_in_force,
 )
-from merchantry.ledger.facts import SHOP_FACTS, RuleSet, select_rules
+from merchantry.ledger.facts import RuleSet, select_rules, shop_facts
 from merchantry.ledger.journal import (
     CloseRef,
     PostResult,
@@ -116,7 +116,7 @@ def deposit_terms(
 ) -> DepositTerms:
     """The first ``deposit_terms`` rule whose condition holds for the shop on ``day``."""
     rules = RuleSet.of(book, "deposit_terms")
-    run_sql(con, SHOP_FACTS, {"as_of": day})
+    shop_facts(con, day)
     con.execute(
         select_rules(
             "ledger_shop_facts",
