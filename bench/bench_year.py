@@ -1,6 +1,7 @@
 """Benchmark: a year closed day by day, to see whether a day's close grows with history.
 
     python -m bench.bench_year [--orders-per-month 1000000] [--months 12] [--memory 8GB]
+                               [--process day|year] [--arrive daily|preloaded]
 
 The input is :mod:`bench.bench_close`'s, its orders paid evenly over the months from
 January 1 (``--months`` of them) instead of over March: parcel events, refund cases,
@@ -14,7 +15,11 @@ memory (max RSS) is its own:
   rows (``--arrive preloaded``: the whole year's input is there from the start, the way
   this bench ran before 2026-12-05 noon); then summed by month, with each month's CPU a
   posting beside the second month's (the first has no settlements yet: its orders fall due
-  from its middle);
+  from its middle). With ``--process day`` (the default since 2026-12-05 evening) each
+  day's close runs in a process of its own, as a marketplace's daily job does (the process's
+  start, the warehouse's opening and the rulebook's reading are not timed); ``--process
+  year`` closes every day in one process, as the rounds before did: such a process gets
+  slower over months of closes whatever the history (measured in docs/performance.md);
 * **re-close**: every day again (each unchanged day recognised by its digest: ≤ 5%);
 * ``--alone``: the 15th of each of those months closed alone in a copy of the input with
   nothing closed before it, beside the same day of the year's run (closed after every day
@@ -52,7 +57,9 @@ from bench.bench_close import (
     child_baseline,
     child_prepare,
     close_each_day,
+    disk_mib,
     history_rows,
+    watch_disk,
 )
 from bench.report import Result, cpu_seconds, emit
 from merchantry.ledger.daily import close_days
@@ -124,17 +131,26 @@ def child_year(db: Path, memory: str, months: int, arriving: bool) -> dict[str, 
 def child_alone(db: Path, memory: str, day: date, arriving: bool) -> dict[str, object]:
     """Close ``day`` in a warehouse where nothing was closed before (no history); with
     ``arriving``, the input of every day up to ``day`` arrives first (untimed)."""
+    return child_day(db, memory, day, FIRST if arriving else None, "alone")
+
+
+def child_day(
+    db: Path, memory: str, day: date, since: date | None, label: str = "in a process of its own"
+) -> dict[str, object]:
+    """Close ``day`` in this process, which does nothing else: the rows of ``since`` to
+    ``day`` arrive first when ``since`` is given (untimed), then the close is timed alone
+    (starting Python, opening the warehouse and reading the rulebook are not)."""
     con = connect(db)
     _settings(con, memory)
-    if arriving:
-        arrive(con, day, since=FIRST)
+    if since is not None:
+        arrive(con, day, since=since)
     book = load_rulebook(RULEBOOK)
     began, cpu = time.perf_counter(), cpu_seconds()
     [summary] = close_days(con, book, day, day)
     seconds, cpu = time.perf_counter() - began, cpu_seconds() - cpu
     con.close()
     print(
-        f"{day} alone: {seconds:.1f} s, CPU {cpu:.1f} s, {summary.postings:,} postings",
+        f"{day} {label}: {seconds:.1f} s, CPU {cpu:.1f} s, {summary.postings:,} postings",
         file=sys.stderr,
         flush=True,
     )
@@ -145,6 +161,43 @@ def child_alone(db: Path, memory: str, day: date, arriving: bool) -> dict[str, o
         "cpu_seconds": cpu,
         "postings": summary.postings,
         "peak_mib": _peak_mib(),
+    }
+
+
+def year_day_by_process(
+    db: Path, months: int, arriving: bool, child_args: list[str]
+) -> dict[str, object]:
+    """:func:`child_year`'s figures with each day closed in a process of its own
+    (:func:`child_day`), as a marketplace's daily job runs: a new process a day, not one
+    process for the whole year."""
+    days: list[dict[str, object]] = []
+    with watch_disk(db) as disk:
+        day = FIRST
+        while day <= last_day(months):
+            since = [str(day)] if arriving else []
+            days.append(_child("day", str(db), str(day), *since, *child_args))
+            day += timedelta(days=1)
+    con = connect(db)
+    counted = con.execute(
+        "SELECT (SELECT count(*) FROM journal_entries), (SELECT count(*) FROM journal_postings)"
+    ).fetchone()
+    con.close()
+    cpu = [float(str(d["cpu_seconds"])) for d in days]
+    peaks = [float(str(d["peak_mib"])) for d in days]
+    return {
+        "seconds": sum(float(str(d["seconds"])) for d in days),
+        "cpu_seconds": sum(cpu),
+        **disk,
+        "db_mib": disk_mib(db),
+        "postings": sum(int(str(d["postings"])) for d in days),
+        "entries": int(counted[0]) if counted else 0,
+        "journal_postings": int(counted[1]) if counted else 0,
+        "day_seconds": [float(str(d["seconds"])) for d in days],
+        "day_cpu_seconds": cpu,
+        "day_peak_mib": peaks,
+        "day_postings": [int(str(d["postings"])) for d in days],
+        "days": len(days),
+        "peak_mib": max(peaks, default=0.0),
     }
 
 
@@ -266,6 +319,13 @@ def main() -> None:
         "it); preloaded: the whole year's input is in the warehouse from the start, so every "
         "day's close can see rows of later days.",
     )
+    parser.add_argument(
+        "--process",
+        choices=("day", "year"),
+        default="day",
+        help="day: each day's close runs in a process of its own, as a daily job runs it "
+        "(starting it is not timed); year: one process closes every day, one after the other.",
+    )
     parser.add_argument("--keep", type=Path, help="Make the warehouses here (a directory).")
     parser.add_argument("--child", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -283,9 +343,9 @@ def main() -> None:
     end = last_day(args.months)
     span = (end - FIRST).days + 1
     orders = args.orders_per_month * args.months
+    arriving = args.arrive == "daily"
     if args.child:
         kind, db = args.child[0], Path(args.child[1])
-        arriving = args.arrive == "daily"
         if kind == "prepare":
             result = child_prepare(
                 db, orders, args.shops, args.memory, "paid", keys=True, first=FIRST, days=span
@@ -297,6 +357,9 @@ def main() -> None:
                 con.close()
         elif kind == "year":
             result = child_year(db, args.memory, args.months, arriving)
+        elif kind == "day":
+            since = date.fromisoformat(args.child[3]) if len(args.child) > 3 else None
+            result = child_day(db, args.memory, date.fromisoformat(args.child[2]), since)
         elif kind == "again":  # every row has arrived: the re-close brings nothing
             result = child_year(db, args.memory, args.months, False)
         elif kind == "alone":
@@ -323,8 +386,14 @@ def main() -> None:
             console.print(f"  closing {day} alone …")
             alone.append(_child("alone", str(copy), str(day), *common, *memory))
             copy.unlink()
-        console.print(f"  closing {FIRST} to {end} day by day ({span} days) …")
-        year = _child("year", str(db), *common, *memory)
+        console.print(
+            f"  closing {FIRST} to {end} day by day ({span} days, "
+            + ("a process a day) …" if args.process == "day" else "one process) …")
+        )
+        if args.process == "day":
+            year = year_day_by_process(db, args.months, arriving, [*common, *memory])
+        else:
+            year = _child("year", str(db), *common, *memory)
         console.print(f"  closed in {year['seconds']:.0f} s")
         console.print("  re-closing every day …")
         again = _child("again", str(db), *common, *memory)
@@ -380,6 +449,7 @@ def main() -> None:
                 "months": args.months,
                 "memory": args.memory,
                 "arrive": args.arrive,
+                "process": args.process,
                 "prepare_seconds": prepared["seconds"],
                 "year": year,
                 "re-close": again,

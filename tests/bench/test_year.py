@@ -83,7 +83,7 @@ def _year_bench(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]
 
 
 def test_the_year_bench_closes_every_day_and_recloses_none(tmp_path: Path) -> None:
-    done = _year_bench(tmp_path, "--months", "2")
+    done = _year_bench(tmp_path, "--months", "2", "--process", "year")
     assert done.returncode == 0, done.stderr[-2000:]
     [result] = parse(done.stdout)
     year, again = result.extra["year"], result.extra["re-close"]
@@ -113,6 +113,28 @@ def test_the_year_bench_closes_every_day_and_recloses_none(tmp_path: Path) -> No
     assert "2026-02-28:" in done.stderr  # each day shown as it ends
     assert "re-close ÷ first close" in done.stdout
     assert list(tmp_path.iterdir()) == []  # the scratch warehouses are gone
+
+
+def test_a_process_a_day_posts_what_one_process_posts(tmp_path: Path) -> None:
+    """``--process day`` (each day's close a process of its own, the default) and ``--process
+    year`` close January of the same input to the same postings, day for day, and the
+    journal holds what the days reported; each day shows as its own process ends."""
+    runs = {}
+    for process in ("day", "year"):
+        done = _year_bench(tmp_path, "--months", "1", "--alone", "1", "--process", process)
+        assert done.returncode == 0, done.stderr[-2000:]
+        [result] = parse(done.stdout)
+        assert result.extra["process"] == process
+        runs[process] = result.extra["year"]
+    by_day, in_one = runs["day"], runs["year"]
+    assert isinstance(by_day, dict)
+    assert isinstance(in_one, dict)
+    assert by_day["days"] == in_one["days"] == 31
+    assert by_day["day_postings"] == in_one["day_postings"]
+    assert sum(by_day["day_postings"]) == by_day["journal_postings"] > 0
+    assert by_day["entries"] == in_one["entries"]
+    assert len(by_day["day_cpu_seconds"]) == 31
+    assert all(c > 0 for c in by_day["day_cpu_seconds"])
 
 
 def test_each_days_input_arrives_just_before_its_close(tmp_path: Path) -> None:
