@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import calendar
 import json
-import math
 import shutil
 import subprocess
 import sys
@@ -238,18 +237,20 @@ def month_rows(year: dict[str, object]) -> list[dict[str, float]]:
     return rows
 
 
+def _fitted_months(rows: list[dict[str, float]]) -> tuple[list[float], list[float]]:
+    """The months from the second on that posted, and their CPU µs a posting."""
+    kept = [r for r in rows[1:] if r["postings"]]
+    return [r["month"] for r in kept], [r["us_per_posting"] for r in kept]
+
+
 def growth_per_month(rows: list[dict[str, float]]) -> float | None:
     """The least-squares slope of CPU µs a posting against the month, from the second month
     on, as a share of the second month's: how much dearer a posting gets each month of
     history (None with fewer than three months)."""
-    points = [(r["month"], r["us_per_posting"]) for r in rows[1:] if r["postings"]]
-    if len(points) < 2 or not rows[1]["us_per_posting"]:
+    months, cost = _fitted_months(rows)
+    if len(months) < 2 or not rows[1]["us_per_posting"]:
         return None
-    mean_x = sum(x for x, _ in points) / len(points)
-    mean_y = sum(y for _, y in points) / len(points)
-    spread = sum((x - mean_x) ** 2 for x, _ in points)
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
-    return slope / rows[1]["us_per_posting"]
+    return float(stats.linregress(months, cost).slope) / rows[1]["us_per_posting"]
 
 
 def growth_interval(
@@ -259,18 +260,13 @@ def growth_interval(
     the months' residuals, n - 2 degrees of freedom), as shares of the second month's µs a
     posting: a year whose interval holds 0 is not shown to grow; one whose interval lies
     above 0 is (None with fewer than three fitted months)."""
-    points = [(r["month"], r["us_per_posting"]) for r in rows[1:] if r["postings"]]
-    if len(points) < 3 or not rows[1]["us_per_posting"]:
+    months, cost = _fitted_months(rows)
+    if len(months) < 3 or not rows[1]["us_per_posting"]:
         return None
-    mean_x = sum(x for x, _ in points) / len(points)
-    mean_y = sum(y for _, y in points) / len(points)
-    spread = sum((x - mean_x) ** 2 for x, _ in points)
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
-    residual = sum((y - mean_y - slope * (x - mean_x)) ** 2 for x, y in points)
-    error = math.sqrt(residual / (len(points) - 2) / spread)
-    half = float(stats.t.ppf((1 + level) / 2, len(points) - 2)) * error
+    fit = stats.linregress(months, cost)
+    half = float(stats.t.ppf((1 + level) / 2, len(months) - 2)) * float(fit.stderr)
     second = rows[1]["us_per_posting"]
-    return (slope - half) / second, (slope + half) / second
+    return (float(fit.slope) - half) / second, (float(fit.slope) + half) / second
 
 
 def _months(text: str) -> list[int]:
