@@ -164,15 +164,15 @@ def child_day(
 
 
 def year_day_by_process(
-    db: Path, months: int, arriving: bool, child_args: list[str]
+    db: Path, first: date, last: date, arriving: bool, child_args: list[str]
 ) -> dict[str, object]:
-    """:func:`child_year`'s figures with each day closed in a process of its own
-    (:func:`child_day`), as a marketplace's daily job runs: a new process a day, not one
-    process for the whole year."""
+    """:func:`child_year`'s figures for ``first``..``last`` with each day closed in a process
+    of its own (:func:`child_day`), as a marketplace's daily job runs: a new process a day,
+    not one process for the whole year."""
     days: list[dict[str, object]] = []
     with watch_disk(db) as disk:
-        day = FIRST
-        while day <= last_day(months):
+        day = first
+        while day <= last:
             since = [str(day)] if arriving else []
             days.append(_child("day", str(db), str(day), *since, *child_args))
             day += timedelta(days=1)
@@ -387,7 +387,7 @@ def main() -> None:
             + ("a process a day) …" if args.process == "day" else "one process) …")
         )
         if args.process == "day":
-            year = year_day_by_process(db, args.months, arriving, [*common, *memory])
+            year = year_day_by_process(db, FIRST, end, arriving, [*common, *memory])
         else:
             year = _child("year", str(db), *common, *memory)
         console.print(f"  closed in {year['seconds']:.0f} s")

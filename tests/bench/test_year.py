@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from bench.bench_close import child_prepare
+from bench.bench_close import child_prepare, close_each_day
 from bench.report import parse
 
 from bench import bench_year
@@ -115,26 +116,40 @@ def test_the_year_bench_closes_every_day_and_recloses_none(tmp_path: Path) -> No
     assert list(tmp_path.iterdir()) == []  # the scratch warehouses are gone
 
 
-def test_a_process_a_day_posts_what_one_process_posts(tmp_path: Path) -> None:
-    """``--process day`` (each day's close a process of its own, the default) and ``--process
-    year`` close January of the same input to the same postings, day for day, and the
-    journal holds what the days reported; each day shows as its own process ends."""
-    runs = {}
-    for process in ("day", "year"):
-        done = _year_bench(tmp_path, "--months", "1", "--alone", "1", "--process", process)
-        assert done.returncode == 0, done.stderr[-2000:]
-        [result] = parse(done.stdout)
-        assert result.extra["process"] == process
-        runs[process] = result.extra["year"]
-    by_day, in_one = runs["day"], runs["year"]
-    assert isinstance(by_day, dict)
-    assert isinstance(in_one, dict)
-    assert by_day["days"] == in_one["days"] == 31
+def test_a_process_a_day_posts_what_one_process_posts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--process day`` (the default: each day's close a process of its own) and one
+    process closing the same days of the same input, each day's rows arriving just before
+    it, post the same postings day for day and leave the same journal, which holds what the
+    days reported."""
+    monkeypatch.chdir(ROOT)  # the children run ``python -m bench.bench_year``
+    one = tmp_path / "one.duckdb"
+    child_prepare(one, 600, 20, "1GB", "paid", keys=True, first=bench_year.FIRST, days=31)
+    con = connect(one)
+    bench_year.hold_back(con)
+    con.close()
+    apart = tmp_path / "apart.duckdb"
+    shutil.copyfile(one, apart)
+    last = date(2026, 1, 6)
+    args = ["--memory", "1GB", "--arrive", "daily"]
+    by_day = bench_year.year_day_by_process(apart, bench_year.FIRST, last, True, args)
+    in_one = close_each_day(one, "1GB", bench_year.FIRST, last, before_day=bench_year.arrive)
+    assert by_day["days"] == in_one["days"] == 6
     assert by_day["day_postings"] == in_one["day_postings"]
-    assert sum(by_day["day_postings"]) == by_day["journal_postings"] > 0
+    assert sum(by_day["day_postings"]) == by_day["journal_postings"] > 0  # type: ignore[arg-type]
     assert by_day["entries"] == in_one["entries"]
-    assert len(by_day["day_cpu_seconds"]) == 31
-    assert all(c > 0 for c in by_day["day_cpu_seconds"])
+    assert all(c > 0 for c in by_day["day_cpu_seconds"])  # type: ignore[attr-defined]
+    dumps = []
+    for db in (one, apart):
+        con = connect(db)
+        dumps.append(
+            con.execute(
+                "SELECT entry_id, kind, booked_on, signature FROM journal_entries ORDER BY 1"
+            ).fetchall()
+        )
+        con.close()
+    assert dumps[0] == dumps[1]
 
 
 def test_each_days_input_arrives_just_before_its_close(tmp_path: Path) -> None:
