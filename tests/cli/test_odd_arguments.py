@@ -247,3 +247,20 @@ def test_a_memory_limit_too_small_is_a_message_not_an_internal_error(
     assert "Traceback" not in result.output
     roomy = CliRunner().invoke(app, args, env={"COLUMNS": "300"})  # the same run, default limit
     assert roomy.exit_code == 0, roomy.output
+
+
+def test_a_memory_limit_too_small_to_open_the_warehouse_names_the_setting(
+    market: Market, tmp_path: Path
+) -> None:
+    """A limit so small that DuckDB cannot even open the warehouse (``1KB``: a typo for
+    ``1GB``) is told as the setting that ran out, not as DuckDB's bare allocation error."""
+    shutil.copy(market.db, tmp_path / "market.duckdb")
+    args = ["close", "--db", str(tmp_path / "market.duckdb")]
+    args += ["--from", market.first, "--to", market.first]
+    env = {"COLUMNS": "300", "MERCHANTRY_MEMORY_LIMIT": "1KB"}
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == ExitCode.INPUT, result.output
+    assert "cannot open the warehouse" in result.output
+    assert "out of memory under MERCHANTRY_MEMORY_LIMIT=1KB" in result.output
+    assert "raise MERCHANTRY_MEMORY_LIMIT" in result.output
+    assert "Traceback" not in result.output

@@ -263,7 +263,7 @@ def connect_warehouse(
     try:
         return connect(db, read_only=read_only)
     except duckdb.Error as err:
-        text = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        text = out_of_memory(err) or (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise InputError(f"cannot open the warehouse {db}: {text}") from None
 
 
