@@ -89,3 +89,31 @@ def test_engine_values() -> None:
     assert cluster.master == "spark://head:7077"
     with pytest.raises(InputError, match="--spark-tables and --spark-out need"):
         parse_engine("duckdb", tables=Path("tables"))
+    for master in ("local", "local[4]", "local[*]", "local[4,3]", "local-cluster[2,1,1024]"):
+        assert parse_engine(master) == SparkEngine(master=master)
+    for master in ("spark://a:7077,b:7077", "yarn", "k8s://https://api.example:6443"):
+        assert parse_engine(master) == SparkEngine(master=master)
+
+
+def test_an_engine_that_is_no_master_url_is_refused_before_any_jvm_starts() -> None:
+    """Spark itself refuses a master it does not know only after starting a JVM, with a
+    Java stack trace on the terminal; the option is checked first, naming what it takes
+    and the nearest value a typo was meant to be."""
+    told = {
+        "foo": None,
+        "sprak": "spark",
+        "duckbd": "duckdb",
+        "local[0]": None,
+        "local[two]": None,
+        "spark://head": None,
+        "mesos://head:5050": None,
+        "Local[2]": None,
+    }
+    for value, near in told.items():
+        with pytest.raises(InputError) as caught:
+            parse_engine(value)
+        message = str(caught.value)
+        assert f"--engine {value!r} is neither duckdb, spark nor a Spark master URL" in message
+        assert "local[N], spark://HOST:PORT, yarn or k8s://HOST:PORT" in message
+        if near is not None:
+            assert f"(did you mean {near}?)" in message

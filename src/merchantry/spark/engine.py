@@ -9,6 +9,8 @@ once they are loaded into the warehouse).
 
 from __future__ import annotations
 
+import difflib
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +27,16 @@ if TYPE_CHECKING:
 
 DUCKDB: Final = "duckdb"
 SPARK: Final = "spark"
+
+_MASTER: Final = re.compile(
+    r"local(\[(\*|[1-9]\d*)(,[1-9]\d*)?\])?"  # local, local[4], local[*], local[4,2]
+    r"|local-cluster\[[1-9]\d*,[1-9]\d*,[1-9]\d*\]"  # local-cluster[workers,cores,MiB]
+    r"|spark://[^\s/:,]+:\d+(,[^\s/:,]+:\d+)*"  # a standalone master (or several, for HA)
+    r"|yarn"
+    r"|k8s://\S+"
+)
+"""The master URLs Spark accepts (its ``SparkSubmit`` refuses any other form, with a
+Java stack trace, only after a JVM has started)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,13 @@ def parse_engine(
     if not text:
         raise InputError("--engine needs duckdb, spark or a Spark master URL")
     master = DEFAULT_MASTER if text.lower() == SPARK else text
+    if not _MASTER.fullmatch(master):
+        near = difflib.get_close_matches(text.lower(), [DUCKDB, SPARK, "local[2]", "yarn"], n=1)
+        hint = f" (did you mean {near[0]}?)" if near else ""
+        raise InputError(
+            f"--engine {text!r} is neither duckdb, spark nor a Spark master URL{hint}: give "
+            "duckdb, spark, local[N], spark://HOST:PORT, yarn or k8s://HOST:PORT"
+        )
     return SparkEngine(
         master=master,
         tables=None if tables is None else str(tables),
