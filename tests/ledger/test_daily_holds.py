@@ -82,3 +82,46 @@ def test_holds_ending_on_days_closed_one_by_one_equal_the_months_closed_at_once(
     assert "commission_reserve_release" in closed_alone[RELEASED]
     assert "commission_unfreeze" in closed_alone[THAWED]
     assert journal_dump(mixed) == journal_dump(at_once)
+
+
+def test_a_freeze_after_months_of_history_takes_the_balance_those_months_left(
+    tmp_path: Path,
+) -> None:
+    """A freeze reads the creator's available commission from the month's opening balances
+    and the movements since. The reserved creator of :func:`_market` settles 1,125,000 fen
+    (¥62,500 × 20%, less the 10% creator fee) on 06-17, 56,250 of it held until 07-02; a
+    violation on 08-10, closed day by day after June and July were closed at once, freezes
+    all 1,125,000: every fen booked in the months before August's opening balances."""
+    book = load_rulebook("douyin-2026")
+    con = _market(tmp_path / "history.duckdb")
+    reserved = con.execute(
+        "SELECT creator_id FROM orders WHERE creator_id IS NOT NULL ORDER BY order_id LIMIT 1"
+    ).fetchone()
+    assert reserved is not None
+    insert(
+        con,
+        "creator_violations",
+        {
+            "violation_id": "CV2",
+            "creator_id": reserved[0],
+            "kind": "false_promotion",
+            "occurred_at": datetime(2026, 8, 10, 9),
+        },
+    )
+    close_period(con, book, date(2026, 6, 1), date(2026, 6, 30))
+    close_period(con, book, date(2026, 7, 1), date(2026, 7, 31))
+    close_days(con, book, date(2026, 8, 1), date(2026, 8, 12))
+    openings = con.execute("SELECT DISTINCT as_of FROM journal_balances ORDER BY as_of").fetchall()
+    assert (date(2026, 8, 1),) in openings  # the freeze read August's opening balances
+    frozen = con.execute(
+        "SELECT booked_on, amount_fen FROM journal_postings"
+        " WHERE entry_kind = 'commission_freeze' AND account = 'creator_frozen' AND party = ?",
+        [reserved[0]],
+    ).fetchall()
+    assert frozen == [(date(2026, 8, 10), 1_125_000)]
+    left = con.execute(
+        "SELECT sum(amount_fen) FROM journal_postings"
+        " WHERE account = 'creator_available' AND party = ? AND booked_on <= DATE '2026-08-10'",
+        [reserved[0]],
+    ).fetchone()
+    assert left == (0,)
