@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
 import sqlglot.expressions as exp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from merchantry.scoring.indicators import ORDERS_SQL, constant_parameters
 from merchantry.store.sql import (
@@ -20,6 +24,7 @@ from merchantry.store.sql import (
     insert_values,
     is_in,
     lit,
+    next_row_id,
     parse,
     records,
     run_sql,
@@ -199,3 +204,72 @@ def test_ident_and_select_from_quote_awkward_names(con: duckdb.DuckDBPyConnectio
     con.execute(f"INSERT INTO {ident(AWKWARD_TABLE)} VALUES (7)")
     assert con.execute(select_from(AWKWARD_TABLE, ["a b"])).fetchall() == [(7,)]
     assert con.execute(select_from(AWKWARD_TABLE)).fetchall() == [(7,)]
+
+
+_STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("insert"), st.integers(0, 300_000)),
+        st.tuples(st.just("delete"), st.integers(1, 9), st.integers(0, 8)),
+        st.tuples(st.just("delete tail"), st.integers(0, 400_000)),
+        st.tuples(st.just("begin")),
+        st.tuples(st.just("commit")),
+        st.tuples(st.just("rollback")),
+        st.tuples(st.just("checkpoint")),
+    ),
+    max_size=8,
+)
+
+
+def _play(db: duckdb.DuckDBPyConnection, step: tuple[object, ...], open_: list[bool]) -> None:
+    match step:
+        case ("insert", int(n)):
+            db.execute("INSERT INTO t SELECT range FROM range(?)", [n])
+        case ("delete", int(every), int(rest)):
+            db.execute("DELETE FROM t WHERE i % ? = ?", [every, rest % every])
+        case ("delete tail", int(above)):
+            db.execute("DELETE FROM t WHERE i >= ?", [above])
+        case ("begin",) if not open_[0]:
+            db.execute("BEGIN")
+            open_[0] = True
+        case ("commit" | "rollback",) if open_[0]:
+            db.execute(str(step[0]).upper())
+            open_[0] = False
+        case ("checkpoint",) if not open_[0]:
+            db.execute("CHECKPOINT")
+
+
+@settings(max_examples=40, deadline=None)
+@given(steps=_STEPS)
+def test_next_row_id_is_one_past_the_largest_whatever_was_deleted(
+    steps: list[tuple[object, ...]],
+) -> None:
+    """The mark a close or a fee run takes before writing (:func:`next_row_id`) equals one
+    past the largest row id read from every row, after any appends, deletes (scattered, or
+    of the newest rows), checkpoints and transactions (rows appended in an open transaction
+    have ids of their own), and 0 for an empty table."""
+    db = duckdb.connect()
+    db.execute("CREATE TABLE t (i BIGINT)")
+    open_ = [False]
+    for step in [("insert", 250_000), *steps]:
+        _play(db, step, open_)
+        every_id = db.execute("SELECT coalesce(max(rowid) + 1, 0) FROM t").fetchone()
+        assert db.execute(to_sql(next_row_id("t"))).fetchone() == every_id, step
+
+
+def test_next_row_id_reads_the_last_row_group_not_the_table(tmp_path: Path) -> None:
+    """It reads one row group of a 3-million-row table (25 groups), not every row id."""
+    db = duckdb.connect()
+    db.execute("CREATE TABLE t AS SELECT range AS i FROM range(3000000)")
+    out = tmp_path / "profile.json"
+    db.execute("SET enable_profiling = 'json'")
+    db.execute(f"SET profiling_output = '{out}'")
+    assert db.execute(to_sql(next_row_id("t"))).fetchall() == [(3_000_000,)]
+    db.execute("RESET enable_profiling")
+    scans: list[dict[str, object]] = []
+    todo = list(json.loads(out.read_text())["operator"])
+    while todo:
+        node = todo.pop()
+        todo += node.get("children", [])
+        if node.get("type") == "TABLE_SCAN":
+            scans.append(node)
+    assert [(s["row_groups_scanned"], s["total_row_groups_to_scan"]) for s in scans] == [(1, 25)]

@@ -27,7 +27,7 @@ from merchantry.rulebook.effects import Stage
 from merchantry.rulebook.facts import score_gaps
 from merchantry.rulebook.model import Rule, Rulebook
 from merchantry.rulebook.registry import describe_effect
-from merchantry.store.sql import run_sql
+from merchantry.store.sql import next_row_id, run_sql, to_sql
 from merchantry.store.warehouse import (
     duplicate_keys,
     ensure_schema,
@@ -59,7 +59,7 @@ WHERE rulebook = $rulebook AND paid_on BETWEEN $start AND $end
 GROUP BY fee_kind
 """
 
-WRITTEN_FROM: Final = "SELECT coalesce(max(rowid) + 1, 0) FROM fee_lines"
+WRITTEN_FROM: Final = to_sql(next_row_id("fee_lines"))
 """The first row id a line written from now on can have (one past the largest)."""
 
 PERIOD_TOTALS: Final = """

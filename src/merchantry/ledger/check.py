@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import Final
 
 import duckdb
+import sqlglot.expressions as exp
 
 from merchantry.ledger.accounts import Account
 from merchantry.ledger.overturns import CLOSE_KEY_PREFIX
-from merchantry.store.sql import fill_sql, parse, run_sql
+from merchantry.store.sql import fill_sql, next_row_id, parse, run_sql, to_sql
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,12 +278,9 @@ def journal_mark(con: duckdb.DuckDBPyConnection) -> JournalMark | None:
     false: the close on Spark), where the checks find the close's entries by its key."""
     if not getattr(con, "row_ids", True):
         return None
-    row = con.execute(
-        "SELECT (SELECT coalesce(max(rowid) + 1, 0) FROM journal_entries),"
-        " (SELECT coalesce(max(rowid) + 1, 0) FROM journal_postings),"
-        " (SELECT coalesce(max(rowid) + 1, 0) FROM journal_movements),"
-        " (SELECT coalesce(max(rowid) + 1, 0) FROM journal_balances)"
-    ).fetchone()
+    tables = ("journal_entries", "journal_postings", "journal_movements", "journal_balances")
+    marks = (exp.Subquery(this=next_row_id(t)) for t in tables)
+    row = con.execute(to_sql(exp.select(*marks))).fetchone()
     assert row is not None
     return JournalMark(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
 
