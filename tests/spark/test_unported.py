@@ -3,6 +3,7 @@ untranslatable construct would be, by name, before anything opens."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,13 @@ from merchantry.kit.errors import ExitCode, InputError
 from merchantry.ledger import annual, postings
 from merchantry.spark.engine import SparkEngine, parse_engine
 from merchantry.spark.portable import UnportableSQL
-from merchantry.spark.session import SparkUnavailable, java_missing, start
+from merchantry.spark.session import (
+    SparkUnavailable,
+    first_reason,
+    java_missing,
+    start,
+    unreachable,
+)
 from merchantry.spark.unported import require_portable, stage_problems
 
 
@@ -117,3 +124,49 @@ def test_an_engine_that_is_no_master_url_is_refused_before_any_jvm_starts() -> N
         assert "local[N], spark://HOST:PORT, yarn or k8s://HOST:PORT" in message
         if near is not None:
             assert f"(did you mean {near}?)" in message
+
+
+def _closed_port() -> int:
+    """A local port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_standalone_master_nobody_answers_is_named_before_spark_starts() -> None:
+    """Spark retries an unreachable ``spark://`` master for a minute, printing Java stack
+    traces, then fails with a stopped context's error; the port is tried first, for a few
+    seconds, and the message names each address and why, with what to do."""
+    port = _closed_port()
+    master = f"spark://127.0.0.1:{port},127.0.0.1:{port}"
+    reason = unreachable(master, seconds=2)
+    assert reason is not None
+    assert reason.startswith(f"cannot reach the Spark master {master}: 127.0.0.1:{port} (")
+    assert reason.count(f"127.0.0.1:{port} (Connection refused)") == 2  # each address, why
+    assert "--engine spark" in reason
+    with pytest.raises(SparkUnavailable, match="cannot reach the Spark master"):
+        start(f"spark://127.0.0.1:{port}")
+    with socket.socket() as listening:  # a master that accepts the connection
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        address = f"127.0.0.1:{listening.getsockname()[1]}"
+        assert unreachable(f"spark://{address}", seconds=2) is None
+        assert unreachable(f"spark://127.0.0.1:{port},{address}", seconds=2) is None
+    for other in ("local[2]", "yarn", "k8s://https://api:6443"):
+        assert unreachable(other) is None
+
+
+def test_a_spark_error_is_told_by_its_reason_not_its_java_stack() -> None:
+    """What Py4J raises when a session cannot be made: its first line names the Java call,
+    then the exception, then the stack; the message keeps the exception's line alone."""
+    raised = RuntimeError(
+        "An error occurred while calling None.org.apache.spark.sql.classic.SparkSession.\n"
+        ": java.lang.IllegalStateException: Cannot call methods on a stopped SparkContext.\n"
+        "This stopped SparkContext was created at:\n\n"
+        "org.apache.spark.api.java.JavaSparkContext.<init>(JavaSparkContext.scala:59)\n"
+    )
+    assert first_reason(raised) == (
+        "java.lang.IllegalStateException: Cannot call methods on a stopped SparkContext."
+    )
+    assert first_reason(RuntimeError("one line")) == "one line"
+    assert first_reason(RuntimeError("")) == "RuntimeError"

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Final
 
 from merchantry.kit.errors import InputError, MerchantryError
 from merchantry.spark.portable import SparkStep
-from merchantry.spark.session import DEFAULT_MASTER, active_session, start
+from merchantry.spark.session import DEFAULT_MASTER, active_session, first_reason, start
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -107,11 +107,7 @@ class SparkRunFailed(MerchantryError):
 
 def spark_failure(where: str, err: Exception) -> SparkRunFailed:
     """The error to show for a Spark exception: what ran, and Spark's first line."""
-    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
-    # a Py4J error's first line names the Java call; Spark's reason is the exception line
-    reason = next((line for line in lines if "Exception:" in line or "Error:" in line), None)
-    first = reason or (lines[0] if lines else type(err).__name__)
-    return SparkRunFailed(f"Spark failed running {where}: {first}")
+    return SparkRunFailed(f"Spark failed running {where}: {first_reason(err)}")
 
 
 def run_steps(spark: SparkSession, steps: list[SparkStep], where: str) -> DataFrame:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Final
@@ -60,6 +61,38 @@ def java_missing() -> str | None:
     )
 
 
+def first_reason(err: BaseException) -> str:
+    """The line of a Py4J or Spark error that says what went wrong (its first line names
+    the Java call; the reason is the exception line), without the Java stack."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    reason = next((line for line in lines if "Exception:" in line or "Error:" in line), None)
+    return (reason or (lines[0] if lines else type(err).__name__)).lstrip(": ")
+
+
+CONNECT_SECONDS: Final = 5.0
+"""How long to wait for a standalone master's port before calling it unreachable."""
+
+
+def unreachable(master: str, seconds: float = CONNECT_SECONDS) -> str | None:
+    """Why no master of a standalone ``spark://host:port[,host:port…]`` URL accepts a
+    connection, or None when one does (or the URL is not a standalone master's). Spark
+    itself retries an unreachable master for a minute, printing Java stack traces."""
+    if not master.startswith("spark://"):
+        return None
+    failed = []
+    for address in master.removeprefix("spark://").split(","):
+        host, _, port = address.rpartition(":")
+        try:
+            socket.create_connection((host, int(port)), timeout=seconds).close()
+            return None
+        except (OSError, ValueError) as err:
+            failed.append(f"{address} ({getattr(err, 'strerror', None) or err})")
+    return (
+        f"cannot reach the Spark master {master}: {', '.join(failed)}; check the URL and "
+        "that the master is running, or give --engine spark for a Spark on this machine"
+    )
+
+
 def active_session() -> SparkSession | None:
     """The session already running in this process, if any (None without PySpark)."""
     try:
@@ -75,7 +108,7 @@ def start(master: str = DEFAULT_MASTER) -> SparkSession:
         from pyspark.sql import SparkSession
     except ImportError as err:  # pragma: no cover - pyspark is a dependency
         raise SparkUnavailable(f"PySpark is not installed ({err})") from None
-    missing = java_missing()
+    missing = java_missing() or unreachable(master)
     if missing:
         raise SparkUnavailable(missing)
     builder = SparkSession.builder.master(master).appName(APP_NAME)
@@ -86,7 +119,9 @@ def start(master: str = DEFAULT_MASTER) -> SparkSession:
     try:
         return builder.getOrCreate()
     except Exception as err:  # Py4J and JVM start-up errors have no common base
-        raise SparkUnavailable(f"Spark did not start on master {master!r}: {err}") from None
+        raise SparkUnavailable(
+            f"Spark did not start on master {master!r}: {first_reason(err)}"
+        ) from None
 
 
 @contextmanager
