@@ -108,7 +108,7 @@ def start(master: str = DEFAULT_MASTER) -> SparkSession:
         from pyspark.sql import SparkSession
     except ImportError as err:  # pragma: no cover - pyspark is a dependency
         raise SparkUnavailable(f"PySpark is not installed ({err})") from None
-    missing = java_missing() or unreachable(master)
+    missing = unreachable(master) or java_missing()  # the probe needs no Java
     if missing:
         raise SparkUnavailable(missing)
     builder = SparkSession.builder.master(master).appName(APP_NAME)
