@@ -211,6 +211,9 @@ def test_merchant_appeals_operator_overturns_and_the_reversal_reaches_the_statem
     op.get_by_role("link", name="Case queue").click()
     op.get_by_label("Shop", exact=True).fill(shop)
     op.get_by_label("State").select_option("under_review")  # htmx swaps the queue in place
+    # the address is pushed in the same task as the swap: once it shows, the new list is there
+    # (a click before it could land on a row the swap is about to replace)
+    expect(op).to_have_url(re.compile(rf"state=under_review&shop={shop}&"))
     op.get_by_role("link", name=case_id).click()
     expect(op.locator("img.evidence")).to_be_visible()
     op.get_by_role("link", name="Overturn").click()
@@ -346,3 +349,43 @@ def test_a_merchant_reads_why_goods_come_back(browser: Browser, server: Server) 
     )
     shot(page, "returns-en")
     page.context.close()
+
+
+def test_the_queue_filters_in_place_and_shows_a_refusal_instead_of_dropping_it(
+    browser: Browser, server: Server
+) -> None:
+    """The queue opened for one shop keeps that shop when another filter changes (the shop
+    box once showed "None", and "Any state" was refused); an answer the server refuses
+    replaces the page rather than vanishing; a session that has ended sends the whole page to
+    the login, not a login form into the table."""
+    shop = server.victim
+    with server.engine.connect() as conn:
+        cases = conn.execute(
+            text("SELECT count(*) FROM risk_cases WHERE shop_id = :s"), {"s": shop}
+        ).scalar_one()
+    assert cases > 0
+    op = new_page(browser)
+    log_in(op, server, server.operator_key)
+    op.goto(f"{server.url}/console/op/cases?shop={shop}&state=open")
+    expect(op.get_by_label("Shop", exact=True)).to_have_value(shop)
+    op.get_by_label("State").select_option("")  # "Any state"
+    expect(op).to_have_url(re.compile(rf"state=&shop={shop}&"))  # pushed just before the swap
+    shops = op.locator("#queue tbody tr td:nth-child(2)")
+    expect(shops.first).to_have_text(shop)
+    assert set(shops.all_inner_texts()) == {shop}
+    expect(op.locator("#queue p.muted").first).to_contain_text(f"{cases} cases")
+
+    op.evaluate(
+        "htmx.ajax('GET', '/console/op/cases?sort=loudest', {target: '#queue', swap: 'outerHTML'})"
+    )
+    expect(op.get_by_role("heading", name="Invalid input")).to_be_visible()
+    expect(op.get_by_role("alert")).to_contain_text("sort")
+    assert op.locator("#queue").count() == 0
+
+    op.goto(f"{server.url}/console/op/cases?shop={shop}")
+    op.context.clear_cookies()
+    op.get_by_label("Sort by").select_option("age")
+    op.wait_for_url(re.compile(r"/console/login\?next="))
+    expect(op.get_by_label("API key")).to_be_visible()
+    assert op.locator("#queue").count() == 0
+    op.context.close()

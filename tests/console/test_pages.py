@@ -36,6 +36,36 @@ def test_a_page_without_a_session_goes_to_the_login(api: Api) -> None:
     assert answer.headers["location"].startswith("/console/login")
 
 
+def test_a_part_of_a_page_asked_for_without_a_session_sends_the_whole_page_to_log_in(
+    api: Api,
+) -> None:
+    """htmx follows a redirect itself and would put the login form where the list was."""
+    answer = api.client.get(
+        "/console/op/cases?sort=age", headers={"HX-Request": "true"}, follow_redirects=False
+    )
+    assert answer.status_code == 200
+    assert answer.headers["HX-Redirect"].startswith("/console/login?next=/console/op/cases")
+    assert answer.text == ""
+
+
+def test_the_queue_keeps_its_shop_and_any_state_is_no_filter(api: Api) -> None:
+    login(api.client, api.operator_key)
+    shop = api.victim
+    with api.engine.connect() as conn:
+        cases = conn.execute(
+            text("SELECT count(*) FROM risk_cases WHERE shop_id = :s"), {"s": shop}
+        ).scalar_one()
+    for headers in ({}, {"HX-Request": "true"}):
+        answer = api.client.get(f"/console/op/cases?state=&shop={shop}&lang=en", headers=headers)
+        assert answer.status_code == 200, answer.text[:2000]
+        assert f"{cases} cases" in answer.text
+        shown = set(re.findall(r"</a></td><td>(S\d+)</td>", answer.text))
+        assert shown == {shop}
+        assert "shop=None" not in answer.text
+    page = api.client.get(f"/console/op/cases?shop={shop}").text
+    assert f'name="shop" value="{shop}"' in page
+
+
 def test_a_bad_key_is_refused_on_the_login_page(api: Api) -> None:
     page = api.client.get("/console/login?lang=en")
     answer = api.client.post(
@@ -138,6 +168,7 @@ def test_every_page_renders_in_both_languages_with_no_untranslated_key(api: Api,
         assert answer.status_code == 200, (path, answer.text[:2000])
         html = answer.text
         assert not UNTRANSLATED.findall(html), (path, UNTRANSLATED.findall(html))
+        assert not re.findall(r'value="None"|=None[&"]', html), path  # a Python None shown
         assert f'<html lang="{"zh-CN" if lang == "zh" else "en"}">' in html
         if lang == "zh":
             assert CJK.search(html.split("<main", 1)[1]), path

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BeforeValidator
 
 from merchantry.api import events
 from merchantry.api.auth import Principal, scope_of
@@ -46,6 +47,11 @@ router = APIRouter(prefix="/console/op", route_class=ConsoleRoute, include_in_sc
 
 Operator = Annotated[Principal, Depends(require_operator)]
 CASES_PER_PAGE: Final = 20
+
+
+def blank_is_none(value: object) -> object:
+    """A form's "any" choice arrives as an empty string: no filter, not an unknown value."""
+    return None if value == "" else value
 
 
 def _dirs(request: Request) -> Any:
@@ -187,7 +193,7 @@ def simulation_report(request: Request, job_id: str, principal: Operator) -> Res
 def cases(
     request: Request,
     principal: Operator,
-    state: CaseState | None = None,
+    state: Annotated[CaseState | None, BeforeValidator(blank_is_none)] = None,
     shop: str | None = None,
     sort: CaseSort = CaseSort.RISK,
     page: Annotated[int, Query(ge=1)] = 1,

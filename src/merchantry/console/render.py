@@ -143,7 +143,10 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
 def error_page(request: Request, err: MerchantryError) -> Response:
     """A refused or failed request as a page (a missing session: to the login page)."""
     if isinstance(err, LoginRequired) or (status_of(err)[0] == 401 and request.method == "GET"):
-        return RedirectResponse(f"{PREFIX}/login?next={request.url.path}", status_code=303)
+        login = f"{PREFIX}/login?next={request.url.path}"
+        if request.headers.get("HX-Request"):  # a part of a page: the whole page goes to log in
+            return Response(status_code=200, headers={"HX-Redirect": login})
+        return RedirectResponse(login, status_code=303)
     status, code = status_of(err)
     if isinstance(err, PageOutOfRange):  # said with the pager's words, not an option's
         pages = err.pages or 1
