@@ -50,6 +50,27 @@ def test_a_part_of_a_page_asked_for_without_a_session_sends_the_whole_page_to_lo
     assert answer.text == ""
 
 
+def test_a_refused_part_of_a_page_comes_back_in_that_parts_place(api: Api) -> None:
+    login(api.client, api.operator_key)
+    hx = {"HX-Request": "true"}
+    part = api.client.get(
+        "/console/op/cases?sort=loudest&lang=en", headers=hx | {"HX-Target": "queue"}
+    )
+    assert part.status_code == 422
+    assert (part.headers["HX-Retarget"], part.headers["HX-Reswap"]) == ("#queue", "innerHTML")
+    assert "<html" not in part.text
+    assert re.search(r'role="alert">[^<]*sort', part.text), part.text
+    whole = api.client.get("/console/op/cases?sort=loudest&lang=en", headers=hx)
+    assert whole.status_code == 422
+    assert whole.headers["HX-Retarget"] == "body"
+    assert "<html" in whole.text
+    plain = api.client.get("/console/op/cases?sort=loudest&lang=en")
+    assert "HX-Retarget" not in plain.headers
+    assert plain.status_code == 422
+    assert "<html" in plain.text
+    assert re.search(r'role="alert">[^<]*sort', plain.text)
+
+
 def test_the_queue_keeps_its_shop_and_any_state_is_no_filter(api: Api) -> None:
     login(api.client, api.operator_key)
     shop = api.victim

@@ -151,9 +151,8 @@ def error_page(request: Request, err: MerchantryError) -> Response:
     if isinstance(err, PageOutOfRange):  # said with the pager's words, not an option's
         pages = err.pages or 1
         last = request.url.include_query_params(**{err.param: pages})
-        return render(
+        return refusal(
             request,
-            "error.html",
             status=status,
             code=code,
             message=str(err),
@@ -163,7 +162,24 @@ def error_page(request: Request, err: MerchantryError) -> Response:
                 "url": f"{last.path}?{last.query}",
             },
         )
-    return render(request, "error.html", status=status, code=code, message=str(err))
+    return refusal(request, status=status, code=code, message=str(err))
+
+
+def refusal(request: Request, *, status: int, **context: Any) -> HTMLResponse:
+    """The refusal as a page, or, asked for by htmx for a part of a page, in that part's place
+    (inside the element it was to replace, so the next request still finds it; the whole page
+    when the part has no id). htmx's configuration in ``base.html`` swaps 4xx and 5xx answers
+    rather than dropping them."""
+    target = request.headers.get("HX-Target")
+    if not request.headers.get("HX-Request"):
+        return render(request, "error.html", status=status, **context)
+    if not target:
+        response = render(request, "error.html", status=status, **context)
+        response.headers.update({"HX-Retarget": "body", "HX-Reswap": "innerHTML"})
+        return response
+    response = render(request, "_error.html", status=status, level=2, **context)
+    response.headers.update({"HX-Retarget": f"#{target}", "HX-Reswap": "innerHTML"})
+    return response
 
 
 class ConsoleRoute(APIRoute):
@@ -180,8 +196,6 @@ class ConsoleRoute(APIRoute):
             except RequestValidationError as err:  # a page's address a person mistyped
                 problems = validation_problems(err)
                 message = "; ".join(p.removeprefix("query.") for p in problems)
-                return render(
-                    request, "error.html", status=422, code="invalid_input", message=message
-                )
+                return refusal(request, status=422, code="invalid_input", message=message)
 
         return route
