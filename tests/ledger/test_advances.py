@@ -138,13 +138,15 @@ def test_advances_from_day_sums_equal_advances_from_every_posting(
 def test_a_stretch_begun_before_the_window_keeps_its_first_day_and_deposit(
     con: duckdb.DuckDBPyConnection, opened: int | None
 ) -> None:
-    """S1 goes below zero on day 10 and stays there; the deposit changes on day 20; the
+    """S1 goes below zero on day 10 and stays there; the deposit changes on day 10 itself
+    (counted in that day's balance) and on day 20; the
     period starts on day 100, so with 30 days back the window opens on day 70: the stretch
     is reported from day 10, with the deposit of day 10, not of a day in the window, also
     when the balances before the window come from a month's opening balances."""
     legs = [
         ("S1", 0, "merchant_deposit", 5_000),
         ("S1", 10, "merchant_pending", -3_000),
+        ("S1", 10, "merchant_deposit", 700),
         ("S1", 20, "merchant_deposit", 4_000),
         ("S1", 100, "merchant_available", 1_000),
     ]
@@ -159,6 +161,6 @@ def test_a_stretch_begun_before_the_window_keeps_its_first_day_and_deposit(
         "SELECT from_on, to_on, advance_fen, deposit_fen FROM ledger_advances ORDER BY ALL"
     ).fetchall()
     assert rows == [
-        (FIRST + timedelta(days=10), FIRST + timedelta(days=99), 3_000, 5_000),
-        (FIRST + timedelta(days=100), FIRST + timedelta(days=101), 2_000, 9_000),
+        (FIRST + timedelta(days=10), FIRST + timedelta(days=99), 3_000, 5_700),
+        (FIRST + timedelta(days=100), FIRST + timedelta(days=101), 2_000, 9_700),
     ]

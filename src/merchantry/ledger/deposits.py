@@ -180,9 +180,12 @@ WITH goods AS (
   FROM running WHERE goods_fen < 0
 )
 SELECT n.*,
-       (SELECT coalesce(sum(p.amount_fen), 0) FROM journal_movements AS p
+       (SELECT coalesce(sum(p.amount_fen), 0) FROM p_balanced AS p
         WHERE p.account = 'merchant_deposit' AND p.party = n.shop_id
-          AND p.booked_on <= n.from_on) AS deposit_fen
+          AND p.booked_on <= greatest(n.from_on, CAST($snapshot AS DATE) - 1))
+       - (SELECT coalesce(sum(m.amount_fen), 0) FROM journal_movements AS m
+          WHERE m.account = 'merchant_deposit' AND m.party = n.shop_id
+            AND m.booked_on > n.from_on AND m.booked_on < $snapshot) AS deposit_fen
 FROM negative AS n
 WHERE n.to_on >= CAST($start AS DATE) - $back
   AND n.shop_id IN (SELECT shop_id FROM journal_entries
@@ -205,8 +208,10 @@ read from the opening balances of ``$snapshot`` (on or before the window's first
 the movements since (:mod:`merchantry.ledger.balances`), so neither the window functions nor
 the sum before them read more than the window and a month or two, whatever the length of
 the history; the shops are chosen at the end (each shop's stretches are its own), not by a
-join over every movement. The deposit balance on a stretch's first day is still summed over
-every deposit movement (a stretch may begin before the opening balances' day)."""
+join over every movement. The deposit balance on a stretch's first day is read the same way:
+the opening balance plus the deposit movements since, up to that day; for a stretch begun
+before the opening balances' day, that opening balance less the deposit movements between
+the stretch's first day and it (only the movements after the first day are read)."""
 
 EXPERIENCE_IN_FORCE: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_requirements AS
