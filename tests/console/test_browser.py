@@ -206,6 +206,12 @@ def test_merchant_appeals_operator_overturns_and_the_reversal_reaches_the_statem
     op.get_by_role("button", name="Run the simulation").click()
     expect(op.get_by_test_id("job-state")).to_have_text("Done", timeout=240_000)
     expect(op.get_by_role("link", name="Open the full report")).to_be_visible()
+    # each policy line in words: no Python True/False or list shown to the operator
+    cells = op.locator("table[aria-labelledby=by-line] tbody td").all_inner_texts()
+    assert cells
+    assert [c for c in cells if c in ("True", "False") or c.startswith(("[", "("))] == []
+    assert {"Yes", "No"} & set(cells)
+    assert any("Technical service fee" in c for c in cells)
     shot(op, "simulation-en")
 
     op.get_by_role("link", name="Case queue").click()

@@ -289,6 +289,8 @@ MESSAGES: Final[dict[str, str]] = {
     "sim.job": "Simulation job {job}",
     "sim.waiting": "Working; this page refreshes itself.",
     "sim.reload": "Reload",
+    "sim.yes": "Yes",
+    "sim.no": "No",
     "sim.by_line": "Effect of each policy line",
     "sim.report": "Open the full report",
     "queue.title": "Risk case queue",

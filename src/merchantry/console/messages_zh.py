@@ -289,6 +289,8 @@ MESSAGES: Final[dict[str, str]] = {
     "sim.job": "模拟任务 {job}",
     "sim.waiting": "正在计算，页面会自动刷新。",
     "sim.reload": "刷新",
+    "sim.yes": "是",
+    "sim.no": "否",
     "sim.by_line": "各政策条目的影响",
     "sim.report": "打开完整报告",
     "queue.title": "风控案件队列",
