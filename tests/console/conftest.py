@@ -9,6 +9,7 @@ in-process client is the API fixture's own ``TestClient``.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -30,6 +31,12 @@ from merchantry.ops.keys import KeyRole, create_key
 __all__ = ["Api", "market_db"]
 
 CHROMIUM = Path("/usr/bin/chromium")
+
+
+PYTHON_REPR = re.compile(
+    r"(?:>|→|: )\s*(?:True|False|None|\[&#39;[^<]*|\(&#39;[^<]*|\{&#39;[^<]*)\s*<"
+)
+"""A Python value printed as Python into a page people read (a bool, None, a list, a dict)."""
 
 
 def login(client: TestClient, key: str) -> None:

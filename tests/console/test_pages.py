@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from tests.console.conftest import Api, csrf_of, login
+from tests.console.conftest import PYTHON_REPR, Api, csrf_of, login
 
 from merchantry.console import pages_merchant
 from merchantry.console.i18n import MISSING
@@ -192,6 +192,7 @@ def test_every_page_renders_in_both_languages_with_no_untranslated_key(api: Api,
         html = answer.text
         assert not UNTRANSLATED.findall(html), (path, UNTRANSLATED.findall(html))
         assert not re.findall(r'value="None"|=None[&"]', html), path  # a Python None shown
+        assert not PYTHON_REPR.findall(html), (path, PYTHON_REPR.findall(html))
         assert f'<html lang="{"zh-CN" if lang == "zh" else "en"}">' in html
         if lang == "zh":
             assert CJK.search(html.split("<main", 1)[1]), path
@@ -384,5 +385,6 @@ def test_every_filter_form_answers_for_each_of_its_choices(api: Api) -> None:
                     assert "Input should be" not in answer.text, (path, fields)
                     refused += 1
                 assert not re.findall(r'value="None"|=None[&"]', answer.text), (path, fields)
+                assert not PYTHON_REPR.findall(answer.text), (path, fields)
     assert sent >= 20  # the queue, rankings, diff, rulebooks, shops and statement forms
     assert refused <= 2  # a rulebook compared with itself (either side)

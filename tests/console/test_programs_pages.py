@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from tests.api.conftest import END
-from tests.console.conftest import Api, login
+from tests.console.conftest import PYTHON_REPR, Api, login
 
 from merchantry.console.i18n import MISSING
 from merchantry.console.messages_programs import EN, ZH
@@ -45,6 +45,7 @@ def _html(api: Api, path: str) -> str:
     answer = api.client.get(path)
     assert answer.status_code == 200, (path, answer.text[:2000])
     assert not UNTRANSLATED.findall(answer.text), UNTRANSLATED.findall(answer.text)
+    assert not PYTHON_REPR.findall(answer.text), (path, PYTHON_REPR.findall(answer.text))
     return answer.text
 
 

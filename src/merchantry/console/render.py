@@ -65,6 +65,20 @@ def percent(bp: int | None) -> str:
     return "—" if bp is None else f"{fixed(bp, 2)}%"
 
 
+def shown(t: Translator, value: object) -> str:
+    """A rulebook's value as a person reads it: yes or no for a flag, a dash for nothing, a
+    list joined with commas, a mapping as ``key: value`` pairs; anything else as written."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return t("sim.yes") if value else t("sim.no")
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {shown(t, v)}" for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(shown(t, v) for v in value) if value else "—"
+    return str(value)
+
+
 def indicator_value(t: Translator, value: int | None, unit: str) -> str:
     """An indicator's value in the words people use: percent, stars, points, hours."""
     if value is None:
@@ -125,6 +139,7 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         path=request.url.path,
         lang_urls={code: _lang_url(request, code) for code in ("zh", "en")},
         indicator_value=lambda v, u: indicator_value(t, v, u),
+        in_words=lambda v: shown(t, v),
         indicator_name=lambda title, code: indicator_name(t, title, code),
         chart_json=chart_json,
         today=date.today(),
