@@ -65,17 +65,13 @@ def percent(bp: int | None) -> str:
     return "—" if bp is None else f"{fixed(bp, 2)}%"
 
 
-def shown(t: Translator, value: object) -> str:
-    """A rulebook's value as a person reads it: yes or no for a flag, a dash for nothing, a
-    list joined with commas, a mapping as ``key: value`` pairs; anything else as written."""
+def in_words(t: Translator, value: object) -> str:
+    """A value as a person reads it: yes or no for a flag, a dash for nothing, anything else
+    as written (Python's ``True``, ``False`` and ``None`` never reach a page)."""
     if value is None:
         return "—"
     if isinstance(value, bool):
-        return t("sim.yes") if value else t("sim.no")
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {shown(t, v)}" for k, v in value.items())
-    if isinstance(value, list | tuple | set | frozenset):
-        return ", ".join(shown(t, v) for v in value) if value else "—"
+        return t("value.yes") if value else t("value.no")
     return str(value)
 
 
@@ -139,7 +135,7 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         path=request.url.path,
         lang_urls={code: _lang_url(request, code) for code in ("zh", "en")},
         indicator_value=lambda v, u: indicator_value(t, v, u),
-        in_words=lambda v: shown(t, v),
+        in_words=lambda v: in_words(t, v),
         indicator_name=lambda title, code: indicator_name(t, title, code),
         chart_json=chart_json,
         today=date.today(),
