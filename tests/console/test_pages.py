@@ -89,6 +89,20 @@ def test_the_queue_keeps_its_shop_and_any_state_is_no_filter(api: Api) -> None:
     assert f'name="shop" value="{shop}"' in page
 
 
+def test_a_mistyped_console_address_gets_a_console_page(api: Api) -> None:
+    for logged_in in (False, True):
+        if logged_in:
+            login(api.client, api.operator_key)
+        answer = api.client.get("/console/op/casse?lang=en")
+        assert answer.status_code == 404
+        assert answer.headers["content-type"].startswith("text/html")
+        assert f"<h1>{EN['error.not_found']}</h1>" in answer.text
+        assert "no page /console/op/casse" in answer.text
+    api_answer = api.client.get("/v1/nowhere")  # the API's own stay JSON
+    assert api_answer.status_code == 404
+    assert api_answer.json()["error"]["code"] == "not_found"
+
+
 def test_a_bad_key_is_refused_on_the_login_page(api: Api) -> None:
     page = api.client.get("/console/login?lang=en")
     answer = api.client.post(

@@ -31,7 +31,7 @@ from merchantry.console.session import (
     login_principal,
     signer_of,
 )
-from merchantry.kit.errors import MerchantryError
+from merchantry.kit.errors import MerchantryError, NotFound
 from merchantry.report.assets import plotly_js
 
 __all__ = ["install"]
@@ -146,8 +146,20 @@ def static(name: str) -> Response:
     return Response(_asset(name), media_type=STATIC[name], headers=headers)
 
 
+unknown = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
+"""Mounted after every page: a console address that names none."""
+
+
+@unknown.get("/{rest:path}")
+def no_such_page(request: Request) -> Response:
+    """A mistyped console address gets the console's own page in the reader's language, not
+    the API's JSON."""
+    raise NotFound(f"the console has no page {request.url.path}")
+
+
 def install(app: FastAPI) -> None:
     """Mount the console's pages on the API's application."""
     for module_router in (router, pages_merchant.router, pages_operator.router):
         app.include_router(module_router)
     app.include_router(pages_programs.router)
+    app.include_router(unknown)
