@@ -108,3 +108,16 @@ def test_an_option_given_the_right_way_is_still_accepted():
     result = CliRunner().invoke(app, ["programs", "status", "--help"])
     assert result.exit_code == 0, result.output
     assert "--shop" in result.output
+
+
+@pytest.mark.parametrize(("path", "command"), COMMANDS, ids=_ids(COMMANDS))
+def test_a_date_option_shows_the_form_to_type_not_a_strptime_pattern(
+    path: tuple[str, ...], command: Any
+):
+    """``--from <%Y-%m-%d>`` asked the reader to know Python's strptime: every command's help,
+    as printed, names what to type for a day or a moment (``YYYY-MM-DD``) wherever it asks
+    for one."""
+    shown = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "200"}, color=False)
+    assert shown.exit_code == 0, shown.output
+    for pattern in ("%Y", "%H", "<datetime>"):
+        assert pattern not in shown.output, shown.output

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from merchantry.cli.options import (
     DATE_FORMATS,
+    DATE_METAVAR,
     DEFAULT_DB,
     DbOption,
     check_period,
@@ -39,7 +40,9 @@ RulesOption = Annotated[
         "--rules", help="Routing rulebook: a shipped name or a YAML file.", metavar="NAME"
     ),
 ]
-DateOption = Annotated[datetime, typer.Option(formats=DATE_FORMATS, help="Day (YYYY-MM-DD).")]
+DateOption = Annotated[
+    datetime, typer.Option(formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Day (YYYY-MM-DD).")
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -94,7 +97,12 @@ def route_command(
     intent: Annotated[str, typer.Option("--intent", help="One of: " + ", ".join(INTENTS))],
     at: Annotated[
         datetime,
-        typer.Option("--at", formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"], help="When."),
+        typer.Option(
+            "--at",
+            formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+            metavar="YYYY-MM-DDTHH:MM",
+            help="When.",
+        ),
     ],
     waited: Annotated[int, typer.Option("--waited", min=0, help="Seconds waited so far.")] = 0,
     language: Annotated[str, typer.Option("--language", help="Buyer's language.")] = "zh",
@@ -183,8 +191,12 @@ def staffing_command(
     shop: Annotated[
         str | None, typer.Option("--shop", help="From this shop's history, per skill.")
     ] = None,
-    start: Annotated[datetime | None, typer.Option("--from", formats=DATE_FORMATS)] = None,
-    end: Annotated[datetime | None, typer.Option("--to", formats=DATE_FORMATS)] = None,
+    start: Annotated[
+        datetime | None, typer.Option("--from", formats=DATE_FORMATS, metavar=DATE_METAVAR)
+    ] = None,
+    end: Annotated[
+        datetime | None, typer.Option("--to", formats=DATE_FORMATS, metavar=DATE_METAVAR)
+    ] = None,
     db: DbOption = DEFAULT_DB,
     rules: RulesOption = DEFAULT_RULEBOOK,
 ) -> None:
@@ -241,8 +253,13 @@ def staffing_command(
 
 
 def replay_command(
-    start: Annotated[datetime, typer.Option("--from", formats=DATE_FORMATS, help="First day.")],
-    end: Annotated[datetime, typer.Option("--to", formats=DATE_FORMATS, help="Last day.")],
+    start: Annotated[
+        datetime,
+        typer.Option("--from", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="First day."),
+    ],
+    end: Annotated[
+        datetime, typer.Option("--to", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Last day.")
+    ],
     shop: Annotated[str | None, typer.Option("--shop", help="One shop only.")] = None,
     speedup: Annotated[
         int,
@@ -306,8 +323,8 @@ def _value(value: int | None, name: str) -> str:
 
 
 def certifications_command(
-    start: Annotated[datetime, typer.Option("--from", formats=DATE_FORMATS)],
-    end: Annotated[datetime, typer.Option("--to", formats=DATE_FORMATS)],
+    start: Annotated[datetime, typer.Option("--from", formats=DATE_FORMATS, metavar=DATE_METAVAR)],
+    end: Annotated[datetime, typer.Option("--to", formats=DATE_FORMATS, metavar=DATE_METAVAR)],
     shop: Annotated[str | None, typer.Option("--shop")] = None,
     db: DbOption = DEFAULT_DB,
     rules: RulesOption = DEFAULT_RULEBOOK,
@@ -343,7 +360,10 @@ def ask_command(
     shop: Annotated[str, typer.Option("--shop", help="Shop answering.")],
     buyer: Annotated[str | None, typer.Option("--buyer", help="Buyer asking (orders).")] = None,
     on: Annotated[
-        datetime | None, typer.Option("--on", formats=DATE_FORMATS, help="Facts as of this day.")
+        datetime | None,
+        typer.Option(
+            "--on", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Facts as of this day."
+        ),
     ] = None,
     db: DbOption = DEFAULT_DB,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,

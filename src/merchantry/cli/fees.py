@@ -24,6 +24,7 @@ from rich.table import Table
 from merchantry.cli.engine import EngineOption, SparkOutOption, SparkTablesOption
 from merchantry.cli.options import (
     DATE_FORMATS,
+    DATE_METAVAR,
     DEFAULT_DB,
     DbOption,
     RulebookDirsOption,
@@ -86,10 +87,19 @@ def _pairs(values: dict[str, int]) -> str:
 def fees_command(
     rulebook: Annotated[str, typer.Option("--rulebook", help="Rulebook name.")],
     start: Annotated[
-        datetime, typer.Option("--from", formats=DATE_FORMATS, help="First payment date.")
+        datetime,
+        typer.Option(
+            "--from", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="First payment date."
+        ),
     ],
     end: Annotated[
-        datetime, typer.Option("--to", formats=DATE_FORMATS, help="Last payment date (inclusive).")
+        datetime,
+        typer.Option(
+            "--to",
+            formats=DATE_FORMATS,
+            metavar=DATE_METAVAR,
+            help="Last payment date (inclusive).",
+        ),
     ],
     db: DbOption = DEFAULT_DB,
     dirs: RulebookDirsOption = None,

@@ -26,7 +26,10 @@ from rich.table import Table
 from merchantry.cli.engine import EngineOption, SparkOutOption, SparkTablesOption
 from merchantry.cli.options import (
     DATE_FORMATS,
+    DATE_METAVAR,
     DEFAULT_DB,
+    MOMENT_FORMATS,
+    MOMENT_METAVAR,
     DbOption,
     OutboxOption,
     RulebookDirsOption,
@@ -105,9 +108,15 @@ def print_close(console: Console, summary: CloseSummary) -> None:
 
 
 def close_command(
-    start: Annotated[datetime, typer.Option("--from", formats=DATE_FORMATS, help="First day.")],
+    start: Annotated[
+        datetime,
+        typer.Option("--from", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="First day."),
+    ],
     end: Annotated[
-        datetime, typer.Option("--to", formats=DATE_FORMATS, help="Last day (inclusive).")
+        datetime,
+        typer.Option(
+            "--to", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Last day (inclusive)."
+        ),
     ],
     rulebook: Annotated[str, typer.Option("--rulebook", help="Rulebook name.")] = DEFAULT_RULEBOOK,
     db: DbOption = DEFAULT_DB,
@@ -163,10 +172,14 @@ def close_command(
 
 def payouts_command(
     start: Annotated[
-        datetime | None, typer.Option("--from", formats=DATE_FORMATS, help="First payout day.")
+        datetime | None,
+        typer.Option(
+            "--from", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="First payout day."
+        ),
     ] = None,
     end: Annotated[
-        datetime | None, typer.Option("--to", formats=DATE_FORMATS, help="Last payout day.")
+        datetime | None,
+        typer.Option("--to", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Last payout day."),
     ] = None,
     shop: Annotated[str | None, typer.Option("--shop", help="Only this shop.")] = None,
     unscheduled: Annotated[
@@ -233,9 +246,15 @@ def _no_payouts(
 
 def statement_command(
     shop: Annotated[str, typer.Option("--shop", help="Shop id.")],
-    start: Annotated[datetime, typer.Option("--from", formats=DATE_FORMATS, help="First day.")],
+    start: Annotated[
+        datetime,
+        typer.Option("--from", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="First day."),
+    ],
     end: Annotated[
-        datetime, typer.Option("--to", formats=DATE_FORMATS, help="Last day (inclusive).")
+        datetime,
+        typer.Option(
+            "--to", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Last day (inclusive)."
+        ),
     ],
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.CSV,
     out: Annotated[
@@ -280,9 +299,6 @@ def check_command(db: DbOption = DEFAULT_DB) -> None:
     console.print(f"journal sound: {entries[0] if entries else 0:,} entries, every check passed")
 
 
-MOMENT_FORMATS = [*DATE_FORMATS, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
-"""A day, or a day and a time (platform local time)."""
-
 MoneyRulebook = Annotated[
     str, typer.Option("--rulebook", help="Rulebook whose deposit and insurance rules apply.")
 ]
@@ -291,7 +307,10 @@ MoneyRulebook = Annotated[
 def deposit_command(
     shop: Annotated[str, typer.Option("--shop", help="Shop id.")],
     at: Annotated[
-        datetime, typer.Option("--at", formats=MOMENT_FORMATS, help="Moment to look at.")
+        datetime,
+        typer.Option(
+            "--at", formats=MOMENT_FORMATS, metavar=MOMENT_METAVAR, help="Moment to look at."
+        ),
     ],
     rulebook: MoneyRulebook = DEFAULT_RULEBOOK,
     db: DbOption = DEFAULT_DB,
@@ -315,7 +334,12 @@ def deposit_command(
 def withdraw_command(
     shop: Annotated[str, typer.Option("--shop", help="Shop id.")],
     amount: Annotated[int, typer.Option("--amount-fen", help="Amount to withdraw, fen.")],
-    on: Annotated[datetime, typer.Option("--on", formats=DATE_FORMATS, help="Day of the request.")],
+    on: Annotated[
+        datetime,
+        typer.Option(
+            "--on", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Day of the request."
+        ),
+    ],
     deposit_type: Annotated[
         str, typer.Option("--type", help="Deposit type (base or experience).")
     ] = "base",
@@ -354,7 +378,12 @@ def insurance_quote_command(
     ],
     asked_at: Annotated[
         datetime,
-        typer.Option("--asked-at", formats=MOMENT_FORMATS, help="When the return was asked for."),
+        typer.Option(
+            "--asked-at",
+            formats=MOMENT_FORMATS,
+            metavar=MOMENT_METAVAR,
+            help="When the return was asked for.",
+        ),
     ],
     rulebook: MoneyRulebook = DEFAULT_RULEBOOK,
     db: DbOption = DEFAULT_DB,
@@ -380,7 +409,10 @@ def insurance_eligibility_command(
         str, typer.Option("--type", help="Insurance type: small, small_upgraded or bulky.")
     ],
     joining: Annotated[
-        datetime, typer.Option("--joining", formats=DATE_FORMATS, help="Day the cover starts.")
+        datetime,
+        typer.Option(
+            "--joining", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Day the cover starts."
+        ),
     ],
     rulebook: MoneyRulebook = DEFAULT_RULEBOOK,
     db: DbOption = DEFAULT_DB,

@@ -37,6 +37,10 @@ from merchantry.kit.errors import (
 from merchantry.store.warehouse import DEFAULT_DB, connect, interrupted, out_of_memory
 
 DATE_FORMATS: Final = ["%Y-%m-%d"]
+DATE_METAVAR: Final = "YYYY-MM-DD"
+MOMENT_FORMATS: Final = [*DATE_FORMATS, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+"""A day, or a day and a time (platform local time)."""
+MOMENT_METAVAR: Final = "YYYY-MM-DD[THH:MM:SS]"
 RULEBOOK_DIR_OPTION: Final = "--rulebook-dir"
 HIDDEN_ALIASES: Final = {"--dir": RULEBOOK_DIR_OPTION, "--store": "--ops-db"}
 """Old spellings still accepted but no longer shown in ``--help``."""

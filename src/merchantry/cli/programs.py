@@ -15,6 +15,7 @@ from rich.table import Table
 
 from merchantry.cli.options import (
     DATE_FORMATS,
+    DATE_METAVAR,
     DEFAULT_DB,
     DbOption,
     check_period,
@@ -44,9 +45,15 @@ programs_app = typer.Typer(
 
 
 def run_command(
-    start: Annotated[datetime, typer.Option("--from", formats=DATE_FORMATS, help="First day.")],
+    start: Annotated[
+        datetime,
+        typer.Option("--from", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="First day."),
+    ],
     end: Annotated[
-        datetime, typer.Option("--to", formats=DATE_FORMATS, help="Last day (inclusive).")
+        datetime,
+        typer.Option(
+            "--to", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Last day (inclusive)."
+        ),
     ],
     program: Annotated[
         list[str] | None,

@@ -15,6 +15,8 @@ from rich.table import Table
 
 from merchantry.cli.options import (
     DEFAULT_DB,
+    MOMENT_FORMATS,
+    MOMENT_METAVAR,
     DbOption,
     RulebookDirsOption,
     command,
@@ -40,7 +42,6 @@ from merchantry.reco.warehouse import load_catalogue
 
 RULEBOOK = Annotated[str, typer.Option("--rulebook", help="Reco rulebook (windows, weights).")]
 JSON = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-TIME_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
 
 def register(app: typer.Typer) -> None:
@@ -104,7 +105,12 @@ def filter_command(
     ] = None,
     at: Annotated[
         datetime | None,
-        typer.Option("--at", formats=TIME_FORMATS, help="Moment of the request (default: now)."),
+        typer.Option(
+            "--at",
+            formats=MOMENT_FORMATS,
+            metavar=MOMENT_METAVAR,
+            help="Moment of the request (default: now).",
+        ),
     ] = None,
     db: DbOption = Path(DEFAULT_DB),
     rulebook: RULEBOOK = DEFAULT_RULEBOOK,

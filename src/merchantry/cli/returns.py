@@ -11,7 +11,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from merchantry.cli.options import DATE_FORMATS, DEFAULT_DB, DbOption, command, day, open_warehouse
+from merchantry.cli.options import (
+    DATE_FORMATS,
+    DATE_METAVAR,
+    DEFAULT_DB,
+    DbOption,
+    command,
+    day,
+    open_warehouse,
+)
 from merchantry.cli.options import require_shop as check_shop
 from merchantry.cli.score import diagnose_app
 from merchantry.kit.money import format_fen
@@ -86,11 +94,21 @@ def diagnose_returns_command(
     ] = None,
     start: Annotated[
         datetime | None,
-        typer.Option("--from", formats=DATE_FORMATS, help="First payment day (default: first)."),
+        typer.Option(
+            "--from",
+            formats=DATE_FORMATS,
+            metavar=DATE_METAVAR,
+            help="First payment day (default: first).",
+        ),
     ] = None,
     end: Annotated[
         datetime | None,
-        typer.Option("--to", formats=DATE_FORMATS, help="Day after the last (default: all)."),
+        typer.Option(
+            "--to",
+            formats=DATE_FORMATS,
+            metavar=DATE_METAVAR,
+            help="Day after the last (default: all).",
+        ),
     ] = None,
     fees_rulebook: Annotated[
         str | None,

@@ -15,6 +15,8 @@ from rich.table import Table
 
 from merchantry.cli.options import (
     DEFAULT_DB,
+    MOMENT_FORMATS,
+    MOMENT_METAVAR,
     DbOption,
     MerchantryCommand,
     connect_warehouse,
@@ -58,7 +60,6 @@ STORE = Annotated[
         help="Operational database (SQLAlchemy URL), as `serve` and `keys` take it.",
     ),
 ]
-TIME_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 T = TypeVar("T")
 
 
@@ -292,7 +293,9 @@ def score_command(
 
 @risk_app.command("integrity", cls=MerchantryCommand)
 def integrity_command(
-    as_of: Annotated[datetime, typer.Option("--as-of", formats=TIME_FORMATS)],
+    as_of: Annotated[
+        datetime, typer.Option("--as-of", formats=MOMENT_FORMATS, metavar=MOMENT_METAVAR)
+    ],
     db: DB = DEFAULT_DB,
     store: STORE = DEFAULT_URL,
     rulebook: RULEBOOK = DEFAULT_RULEBOOK,
@@ -358,7 +361,9 @@ def brushing_command(
 def cases_open(
     db: DB = DEFAULT_DB,
     store: STORE = DEFAULT_URL,
-    at: Annotated[datetime | None, typer.Option(formats=TIME_FORMATS)] = None,
+    at: Annotated[
+        datetime | None, typer.Option(formats=MOMENT_FORMATS, metavar=MOMENT_METAVAR)
+    ] = None,
 ) -> None:
     """Open a case for every intercepted request in risk_decisions."""
     engine = open_store(store)

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from merchantry.cli.options import (
     DATE_FORMATS,
+    DATE_METAVAR,
     DEFAULT_DB,
     DbOption,
     OutboxOption,
@@ -60,9 +61,15 @@ def print_run(console: Console, run: RunReport) -> None:
 
 
 def run_command(
-    start: Annotated[datetime, typer.Option("--from", formats=DATE_FORMATS, help="First day.")],
+    start: Annotated[
+        datetime,
+        typer.Option("--from", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="First day."),
+    ],
     end: Annotated[
-        datetime, typer.Option("--to", formats=DATE_FORMATS, help="Last day (inclusive).")
+        datetime,
+        typer.Option(
+            "--to", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Last day (inclusive)."
+        ),
     ],
     db: DbOption = DEFAULT_DB,
     only: Annotated[

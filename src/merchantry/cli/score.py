@@ -15,6 +15,7 @@ from rich.table import Table
 from merchantry.cli.engine import EngineOption, SparkOutOption, SparkTablesOption
 from merchantry.cli.options import (
     DATE_FORMATS,
+    DATE_METAVAR,
     DEFAULT_DB,
     DbOption,
     RulebookDirsOption,
@@ -95,11 +96,16 @@ def print_summary(console: Console, con: duckdb.DuckDBPyConnection, s: ScoreRunS
 def score_command(
     rulebook: Annotated[str, typer.Option("--rulebook", help="Score rulebook name.")],
     first: Annotated[
-        datetime, typer.Option("--date", formats=DATE_FORMATS, help="First score date.")
+        datetime,
+        typer.Option(
+            "--date", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="First score date."
+        ),
     ],
     to: Annotated[
         datetime | None,
-        typer.Option("--to", formats=DATE_FORMATS, help="Last score date (inclusive)."),
+        typer.Option(
+            "--to", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Last score date (inclusive)."
+        ),
     ] = None,
     db: DbOption = DEFAULT_DB,
     dirs: RulebookDirsOption = None,
@@ -218,7 +224,12 @@ def diagnose_score_command(
     ] = "douyin-score-2026-07",
     when: Annotated[
         datetime | None,
-        typer.Option("--date", formats=DATE_FORMATS, help="Score date (default: latest)."),
+        typer.Option(
+            "--date",
+            formats=DATE_FORMATS,
+            metavar=DATE_METAVAR,
+            help="Score date (default: latest).",
+        ),
     ] = None,
     db: DbOption = DEFAULT_DB,
     dirs: RulebookDirsOption = None,
@@ -234,7 +245,10 @@ def diagnose_score_command(
 
 def score_report_command(
     rulebook: Annotated[str, typer.Option("--rulebook", help="Score rulebook name.")],
-    when: Annotated[datetime, typer.Option("--date", formats=DATE_FORMATS, help="Score date.")],
+    when: Annotated[
+        datetime,
+        typer.Option("--date", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Score date."),
+    ],
     out: Annotated[Path, typer.Option("--out", help="HTML report to write.")] = Path("scores.html"),
     ranking_csv: Annotated[
         Path | None,

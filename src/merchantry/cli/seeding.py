@@ -18,6 +18,7 @@ from rich.table import Table
 
 from merchantry.cli.options import (
     DATE_FORMATS,
+    DATE_METAVAR,
     DEFAULT_DB,
     DbOption,
     check_period,
@@ -43,10 +44,14 @@ RulebookOption = Annotated[
     ),
 ]
 FromOption = Annotated[
-    datetime, typer.Option("--from", formats=DATE_FORMATS, help="First payment day.")
+    datetime,
+    typer.Option("--from", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="First payment day."),
 ]
 ToOption = Annotated[
-    datetime, typer.Option("--to", formats=DATE_FORMATS, help="Last payment day (inclusive).")
+    datetime,
+    typer.Option(
+        "--to", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Last payment day (inclusive)."
+    ),
 ]
 
 

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from merchantry.cli.options import (
     DATE_FORMATS,
+    DATE_METAVAR,
     DEFAULT_DB,
     DbOption,
     RulebookDirsOption,
@@ -137,13 +138,19 @@ def simulate_command(
     start: Annotated[
         datetime | None,
         typer.Option(
-            "--from", formats=DATE_FORMATS, help="First payment date (default: earliest order)."
+            "--from",
+            formats=DATE_FORMATS,
+            metavar=DATE_METAVAR,
+            help="First payment date (default: earliest order).",
         ),
     ] = None,
     end: Annotated[
         datetime | None,
         typer.Option(
-            "--to", formats=DATE_FORMATS, help="Last payment date (default: latest order)."
+            "--to",
+            formats=DATE_FORMATS,
+            metavar=DATE_METAVAR,
+            help="Last payment date (default: latest order).",
         ),
     ] = None,
     report: Annotated[
