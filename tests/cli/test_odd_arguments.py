@@ -33,9 +33,9 @@ from merchantry.synth import generate
 SKIPPED: Final = {"serve", "demo", "generate", "risk train", "cs evaluate", "reco replay"}
 
 # Values typed in place of a well-formed one, by the kind of value the option takes.
-ODD_NUMBERS: Final = ("-1", "99999999999999999999")
+ODD_NUMBERS: Final = ("-1", "99999999999999999999", "1.5")
 ODD_REALS: Final = ("nan", "-inf")
-ODD_DATES: Final = ("2026-02-30", "0001-01-01")
+ODD_DATES: Final = ("2026-02-30", "0001-01-01", "31/03/2026")
 ODD_TEXT: Final = (" ", "'; DROP TABLE orders; --\u200b店铺💥")
 
 
@@ -146,7 +146,7 @@ def _good_value(command: str, name: str, market: Market, work: Path) -> str:
     if name in ("--rulebook", "--score-rulebook", "--baseline", "--candidate"):
         return _rulebook_for(command, name)
     if command == "risk cases move" and name == "--to":
-        return "closed"
+        return "upheld"
     if command == "withdraw" and name == "--type":
         return "experience"
     if command == "insurance-eligibility" and name == "--type":
@@ -212,6 +212,10 @@ def test_odd_arguments_end_in_an_answer_or_a_message(
     monkeypatch.chdir(tmp_path)  # files a command writes by default land here
     shutil.copy(market.db, tmp_path / "market.duckdb")
     failures: list[str] = []
+    good = CliRunner().invoke(app, [*command.split(), *_argv(command, market, tmp_path)])
+    for refused in ("Invalid value for", "Missing option", "Missing argument"):
+        # else every odd value below would be refused for a good one's sake, and pass
+        assert refused not in good.output, f"{command}: the good values are refused: {good.output}"
     for param in COMMANDS[command].params:
         key = _key(param)
         for odd in _odd_values(param):
@@ -223,7 +227,19 @@ def test_odd_arguments_end_in_an_answer_or_a_message(
                 failures.append(f"{command} {key}={odd!r}: exit {result.exit_code}: {text[-300:]}")
             elif result.exit_code == 0 and not text.strip() and not _wrote(tmp_path):
                 failures.append(f"{command} {key}={odd!r}: exit 0 with no output")
+            elif f"Invalid value for '{key}'" in text and not _plain_refusal(text, odd):
+                failures.append(f"{command} {key}={odd!r}: refused in a parser's words: {text}")
     assert not failures, "\n".join(failures)
+
+
+PARSER_WORDS: Final = ("Input should", "Value error", "%Y", "unable to parse", "validation error")
+
+
+def _plain_refusal(text: str, odd: str) -> bool:
+    """A refused value is named in the refusal, which says what was wrong in words, not in
+    the wording of the library that parsed it."""
+    flat = " ".join(text.replace("│", " ").split())
+    return odd.strip() in flat and not any(words in flat for words in PARSER_WORDS)
 
 
 def _wrote(work: Path) -> bool:

@@ -121,3 +121,31 @@ def test_a_date_option_shows_the_form_to_type_not_a_strptime_pattern(
     assert shown.exit_code == 0, shown.output
     for pattern in ("%Y", "%H", "<datetime>"):
         assert pattern not in shown.output, shown.output
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ["generate", "--shops", "abc"],
+            "Invalid value for '--shops': 'abc' is not a whole number",
+        ),
+        (["generate", "--shops", "0"], "Invalid value for '--shops': 0 is less than 1, the least"),
+        (
+            ["withdraw", "--shop", "S1", "--on", "2026-03-01", "--amount-fen", "12.50"],
+            "'12.50' is not a whole number (amounts are whole fen)",
+        ),
+        (["close", "--from", "31/03/2026", "--to", "2026-03-31"], "'31/03/2026' is not a date"),
+        (["close", "--from", "2026-02-30", "--to", "2026-03-31"], "written YYYY-MM-DD"),
+        (["risk", "integrity", "--as-of", "noon"], "'noon' is not a date written YYYY-MM-DD["),
+        (["risk", "cases", "list", "--sort", "newest"], "'newest' is not one of 'risk',"),
+    ],
+)
+def test_a_refused_value_is_named_and_the_refusal_is_in_words(args: list[str], said: str):
+    """Typer checks values with pydantic, whose words (``Value error, …``, ``Input should be a
+    valid integer, unable to parse string as an integer``, a strptime pattern) name neither
+    the value nor what to type; every refusal says both."""
+    text = " ".join(usage_error(*args).split())
+    assert said in text
+    for words in ("Input should", "Value error", "%Y", "unable to parse"):
+        assert words not in text

@@ -18,6 +18,7 @@ from merchantry.cli.options import (
     DATE_FORMATS,
     DATE_METAVAR,
     DEFAULT_DB,
+    MOMENT_FORMATS,
     DbOption,
     check_period,
     command,
@@ -99,8 +100,8 @@ def route_command(
         datetime,
         typer.Option(
             "--at",
-            formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-            metavar="YYYY-MM-DDTHH:MM",
+            formats=[*MOMENT_FORMATS[1:], "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+            metavar="YYYY-MM-DDTHH:MM[:SS]",
             help="When.",
         ),
     ],

@@ -22,6 +22,7 @@ from typing import Annotated, Any, Final
 
 import duckdb
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from typer.core import TyperCommand, TyperGroup
@@ -139,6 +140,48 @@ def option_names(command: Any, ctx: Any) -> list[str]:
     return names
 
 
+_WHOLE: Final = {"int_parsing", "int_from_float", "int_type"}
+_BOUNDS: Final = {
+    "greater_than_equal": ("ge", "less than {}, the least it may be"),
+    "greater_than": ("gt", "not more than {}, as it must be"),
+    "less_than_equal": ("le", "more than {}, the most it may be"),
+    "less_than": ("lt", "not less than {}, as it must be"),
+}
+_FORMATS: Final = re.compile(r"does not match the formats? ")
+
+
+def plain_value_error(err: typer.TyperException) -> str | None:
+    """The refusal of an option's value in the reader's words, naming the value given: Typer
+    checks values with pydantic, whose wording (``Value error, …``, ``Input should be a valid
+    integer, unable to parse string as an integer``, a date's strptime pattern) names neither
+    the value nor what to type. None when ``err`` is not such a refusal."""
+    cause = err.__cause__
+    if not isinstance(cause, ValidationError):
+        return None
+    problems = cause.errors(include_url=False)
+    if not problems:
+        return None
+    first = problems[0]
+    kind, given, limits = first.get("type", ""), first.get("input"), first.get("ctx") or {}
+    shown = f"'{given}'" if isinstance(given, str) else str(given)
+    param = getattr(err, "param", None)
+    metavar = getattr(param, "metavar", None)
+    if kind in _WHOLE:
+        fen = any(o.endswith("-fen") for o in getattr(param, "opts", ()))
+        return f"{shown} is not a whole number" + (" (amounts are whole fen)" if fen else "")
+    if kind == "float_parsing":
+        return f"{shown} is not a number"
+    if kind == "bool_parsing":
+        return f"{shown} is not true or false"
+    if kind in _BOUNDS:
+        key, words = _BOUNDS[kind]
+        return f"{given} is " + words.format(limits.get(key))
+    text = str(limits.get("error") or first.get("msg", "")).removeprefix("Value error, ")
+    if _FORMATS.search(text):
+        return f"{shown} is not a date written {metavar or DATE_METAVAR}"
+    return text if isinstance(given, str) and given in text else f"{shown}: {text}"
+
+
 def explain_usage_error(err: typer.TyperException) -> None:
     """Make a usage error say what was possible: an unknown option gets the close spellings
     and every option of the command it was given to; an unknown command gets the group's
@@ -148,7 +191,10 @@ def explain_usage_error(err: typer.TyperException) -> None:
         return
     where = f"`{ctx.command_path}`"
     given = getattr(err, "option_name", None)
-    if isinstance(given, str):
+    plain = plain_value_error(err)
+    if plain is not None:
+        err.message = plain
+    elif isinstance(given, str):
         names = option_names(ctx.command, ctx)
         close = difflib.get_close_matches(given, names, n=3, cutoff=0.6)
         text = f"No such option {given} for {where}."
