@@ -279,3 +279,31 @@ def test_a_query_parameter_given_twice_is_refused_unless_it_is_a_list(api: Api) 
     states = api.client.get("/v1/cases?state=open&state=under_review&limit=1000", headers=key)
     assert states.status_code == 200
     assert {c["state"] for c in states.json()["items"]} <= {"open", "under_review"}
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "said"),
+    [
+        ("statement", {"start": "2026-13-01"}, "query.start: '2026-13-01' is not a date written"),
+        ("statement", {"end": "yesterday"}, "query.end: 'yesterday' is not a date written"),
+        ("cases", {"limit": "ten"}, "query.limit: 'ten' is not a whole number"),
+        ("cases", {"limit": "0"}, "query.limit: 0 is less than 1, the least it may be"),
+        ("cases", {"state": "closed"}, "'closed' is not one of 'open', 'under_review'"),
+    ],
+)
+def test_a_refused_value_is_named_and_the_refusal_is_in_words(
+    api: Api, path: str, params: dict[str, str], said: str
+) -> None:
+    """pydantic's words (``Input should be a valid integer, unable to parse string as an
+    integer``) name neither the value nor what to send; the API's refusal names both."""
+    if path == "statement":
+        url, key = f"/v1/shops/{api.victim}/statement", api.headers(api.victim_key)
+        params = {"start": "2026-10-01", "end": "2026-10-14", **params}
+    else:
+        url, key = "/v1/cases", api.headers(api.operator_key)
+    refused = api.client.get(url, params=params, headers=key)
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "invalid_input"
+    assert said in error["message"], error
+    assert "Input should" not in refused.text

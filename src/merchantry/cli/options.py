@@ -35,13 +35,14 @@ from merchantry.kit.errors import (
     MerchantryError,
     NotFound,
 )
+from merchantry.kit.refusals import DAY_FORM, MOMENT_FORM, in_words
 from merchantry.store.warehouse import DEFAULT_DB, connect, interrupted, out_of_memory
 
 DATE_FORMATS: Final = ["%Y-%m-%d"]
-DATE_METAVAR: Final = "YYYY-MM-DD"
+DATE_METAVAR: Final = DAY_FORM
 MOMENT_FORMATS: Final = [*DATE_FORMATS, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 """A day, or a day and a time (platform local time)."""
-MOMENT_METAVAR: Final = "YYYY-MM-DD[THH:MM:SS]"
+MOMENT_METAVAR: Final = MOMENT_FORM
 RULEBOOK_DIR_OPTION: Final = "--rulebook-dir"
 HIDDEN_ALIASES: Final = {"--dir": RULEBOOK_DIR_OPTION, "--store": "--ops-db"}
 """Old spellings still accepted but no longer shown in ``--help``."""
@@ -140,46 +141,19 @@ def option_names(command: Any, ctx: Any) -> list[str]:
     return names
 
 
-_WHOLE: Final = {"int_parsing", "int_from_float", "int_type"}
-_BOUNDS: Final = {
-    "greater_than_equal": ("ge", "less than {}, the least it may be"),
-    "greater_than": ("gt", "not more than {}, as it must be"),
-    "less_than_equal": ("le", "more than {}, the most it may be"),
-    "less_than": ("lt", "not less than {}, as it must be"),
-}
-_FORMATS: Final = re.compile(r"does not match the formats? ")
-
-
 def plain_value_error(err: typer.TyperException) -> str | None:
-    """The refusal of an option's value in the reader's words, naming the value given: Typer
-    checks values with pydantic, whose wording (``Value error, …``, ``Input should be a valid
-    integer, unable to parse string as an integer``, a date's strptime pattern) names neither
-    the value nor what to type. None when ``err`` is not such a refusal."""
+    """The refusal of an option's value in the reader's words, naming the value given
+    (:func:`merchantry.kit.refusals.in_words`; Typer checks values with pydantic, whose
+    wording names neither). None when ``err`` is not such a refusal."""
     cause = err.__cause__
     if not isinstance(cause, ValidationError):
         return None
     problems = cause.errors(include_url=False)
     if not problems:
         return None
-    first = problems[0]
-    kind, given, limits = first.get("type", ""), first.get("input"), first.get("ctx") or {}
-    shown = f"'{given}'" if isinstance(given, str) else str(given)
     param = getattr(err, "param", None)
-    metavar = getattr(param, "metavar", None)
-    if kind in _WHOLE:
-        fen = any(o.endswith("-fen") for o in getattr(param, "opts", ()))
-        return f"{shown} is not a whole number" + (" (amounts are whole fen)" if fen else "")
-    if kind == "float_parsing":
-        return f"{shown} is not a number"
-    if kind == "bool_parsing":
-        return f"{shown} is not true or false"
-    if kind in _BOUNDS:
-        key, words = _BOUNDS[kind]
-        return f"{given} is " + words.format(limits.get(key))
-    text = str(limits.get("error") or first.get("msg", "")).removeprefix("Value error, ")
-    if _FORMATS.search(text):
-        return f"{shown} is not a date written {metavar or DATE_METAVAR}"
-    return text if isinstance(given, str) and given in text else f"{shown}: {text}"
+    fen = any(o.endswith("-fen") for o in getattr(param, "opts", ()))
+    return in_words(problems[0], form=getattr(param, "metavar", None), fen=fen)
 
 
 def explain_usage_error(err: typer.TyperException) -> None:
