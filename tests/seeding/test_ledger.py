@@ -53,7 +53,7 @@ def test_payout_is_posted_once_and_a_late_refund_clawed_back(
 ) -> None:
     _market(warehouse)
     outcome = run_stage(warehouse, seeding_stage(), *OCTOBER)
-    assert "1 orders attributed to 1 creators" in outcome.summary
+    assert "1 order attributed to 1 creator," in outcome.summary
     close(warehouse, *OCTOBER)
     pay_on = date(2026, 10, 17)  # paid on the 10th + 7 hold days
     assert _entries(warehouse, "seeding_payout") == [

@@ -18,6 +18,7 @@ from typing import Final
 
 import duckdb
 
+from merchantry.kit.words import counted
 from merchantry.model.programs import PROGRAM_REWARDS, PROGRAM_TASKS
 from merchantry.programs.rulebook import Budget, Programme, Reward
 from merchantry.programs.tasks import Progress, gate_days, is_late, measure, select_shops
@@ -77,12 +78,15 @@ class ProgrammeRun:
     @property
     def summary(self) -> str:
         text = (
-            f"{self.program}: {self.eligible_shops:,} eligible shops, "
-            f"{self.tasks_completed:,} tasks completed, {self.rewards:,} rewards "
-            f"({self.granted_fen:,} fen granted, {self.held_fen:,} held by caps and budgets)"
+            f"{self.program}: {counted(self.eligible_shops, 'eligible shop')}, "
+            f"{counted(self.tasks_completed, 'task')} completed, {counted(self.rewards, 'reward')}"
+            f" ({self.granted_fen:,} fen granted, {self.held_fen:,} held by caps and budgets)"
         )
         if self.subsidised_orders:
-            text += f", {self.subsidised_orders:,} orders subsidised ({self.subsidy_fen:,} fen)"
+            text += (
+                f", {counted(self.subsidised_orders, 'order')} subsidised"
+                f" ({self.subsidy_fen:,} fen)"
+            )
         return text
 
 

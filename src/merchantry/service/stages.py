@@ -28,6 +28,7 @@ import sqlglot.expressions as exp
 
 from merchantry.fees import run_rulebook
 from merchantry.kit.errors import InputError
+from merchantry.kit.words import counted
 from merchantry.ledger import CloseSummary, close_period
 from merchantry.ledger.daily import close_daily
 from merchantry.ledger.rewards import REWARDS_POSTED
@@ -223,7 +224,7 @@ def scores_run_by(
         summary = score(ctx)
         on = f" ({engine})" if engine else ""
         return StageOutcome(
-            f"{summary.shops:,} shops, {summary.rows:,} shop-days scored "
+            f"{counted(summary.shops, 'shop')}, {counted(summary.rows, 'shop-day')} scored "
             f"({summary.formal:,} formal on {summary.end}){on}",
             summary.warnings,
             summary,
@@ -248,7 +249,7 @@ def fees_stage(rulebook: str | Rulebook, rulebook_dirs: Sequence[Path] = ()) -> 
         ctx.progress(f"fees under {book.name}")
         summary = run_rulebook(ctx.con, book, ctx.start, ctx.end, progress=ctx.progress)
         return StageOutcome(
-            f"{summary.lines:,} fee lines for {summary.orders:,} orders",
+            f"{counted(summary.lines, 'fee line')} for {counted(summary.orders, 'order')}",
             summary.warnings,
             summary,
         )
@@ -325,8 +326,8 @@ def close_run_by(
 def close_line(summary: CloseSummary) -> str:
     r = summary.result
     return (
-        f"{r.posted:,} entries posted, {r.reversed:,} reversed, {r.unchanged:,} unchanged "
-        f"({summary.postings:,} postings)"
+        f"{counted(r.posted, 'entry', 'entries')} posted, {r.reversed:,} reversed, "
+        f"{r.unchanged:,} unchanged ({counted(summary.postings, 'posting')})"
     )
 
 
@@ -350,8 +351,8 @@ def seeding_stage(rulebook: str = "seeding-2026") -> Stage:
         ctx.progress(f"seeding attribution under {rules.name}")
         s = attribute(ctx.con, rules, ctx.start, ctx.end)
         return StageOutcome(
-            f"{s.orders:,} orders attributed to {s.creators:,} creators, "
-            f"{s.payout_fen:,} fen paid, {s.clawbacks:,} clawbacks",
+            f"{counted(s.orders, 'order')} attributed to {counted(s.creators, 'creator')}, "
+            f"{s.payout_fen:,} fen paid, {counted(s.clawbacks, 'clawback')}",
             detail=s,
         )
 
@@ -381,8 +382,8 @@ def rings_stage(
         ctx.progress("finding rings")
         found = find_rings(ctx.con, settings, method=method)
         return StageOutcome(
-            f"{found.flagged:,} rings flagged ({found.flagged_buyers:,} buyers) of "
-            f"{found.linked_groups:,} linked groups",
+            f"{counted(found.flagged, 'ring')} flagged ({counted(found.flagged_buyers, 'buyer')})"
+            f" of {counted(found.linked_groups, 'linked group')}",
             detail=found,
         )
 
@@ -412,7 +413,8 @@ def decisions_stage(
         done = score_requests(ctx.con, rules, settings, model)
         counts = ", ".join(f"{k} {v:,}" for k, v in sorted(done.by_decision.items()))
         by = f"model {model.version}" if model else "rules only"
-        return StageOutcome(f"{done.requests:,} requests decided ({by}): {counts}", detail=done)
+        said = f"{counted(done.requests, 'request')} decided ({by}): {counts}"
+        return StageOutcome(said, detail=done)
 
     return Stage(
         "risk:decisions",
