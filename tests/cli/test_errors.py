@@ -87,7 +87,7 @@ def test_ingest_of_a_missing_folder_says_so(tmp_path: Path):
     text = refused(
         run("ingest", str(tmp_path / "absent"), "--db", str(tmp_path / "w.duckdb")),
         ExitCode.NOT_FOUND,
-        "input folder",
+        "does not exist (give a folder of files or one file)",
     )
     assert str(tmp_path / "absent") in text
     assert not (tmp_path / "w.duckdb").exists()

@@ -6,9 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 from typer.testing import CliRunner
 
 from merchantry.cli.main import app
+from merchantry.model.tables import TABLES
 
 
 def test_ingest_prints_read_accepted_quarantined(valid_dir: Path, tmp_path: Path):
@@ -70,3 +72,35 @@ def test_a_quarantine_file_that_is_a_pipe_is_written_not_replaced(valid_dir: Pat
     assert stat.S_ISFIFO(pipe.stat().st_mode)  # still the pipe, not a regular file
     assert received
     assert received[0].startswith(b"ingest_id")
+
+
+def test_one_file_at_a_time_loads_what_its_folder_loads(valid_dir: Path, tmp_path: Path):
+    """`merchantry ingest orders.csv` reads the one file as a folder holding only it: the
+    folder's files given one by one, parents first, leave each table as the folder does."""
+    order = {t.name: i for i, t in enumerate(TABLES)}
+    files = sorted(valid_dir.iterdir(), key=lambda p: order[p.name.split(".")[0].split("-")[0]])
+    assert len(files) > 5
+    whole, singly = tmp_path / "whole.duckdb", tmp_path / "singly.duckdb"
+    said = CliRunner().invoke(app, ["ingest", str(valid_dir), "--db", str(whole), "--no-progress"])
+    assert said.exit_code == 0, said.output
+    for path in files:
+        said = CliRunner().invoke(app, ["ingest", str(path), "--db", str(singly), "--no-progress"])
+        assert said.exit_code == 0, (path, said.output)
+        assert path.name in said.output or "accepted" in said.output
+    con = duckdb.connect(str(whole))
+    try:
+        con.execute(f"ATTACH '{singly}' AS singly (READ_ONLY)")
+        for t in TABLES:
+            columns = ", ".join(f'"{c.name}"' for c in t.columns)
+            rows = con.execute(f"SELECT count(*) FROM {t.name}").fetchone()
+            differ = con.execute(
+                f"SELECT count(*) FROM ((SELECT {columns} FROM {t.name} EXCEPT ALL "
+                f"SELECT {columns} FROM singly.{t.name}) UNION ALL (SELECT {columns} FROM "
+                f"singly.{t.name} EXCEPT ALL SELECT {columns} FROM {t.name}))"
+            ).fetchone()
+            assert differ == (0,), (t.name, rows, differ)
+        accepted = con.execute("SELECT count(*) FROM orders").fetchone()
+        assert accepted is not None
+        assert accepted[0] > 0
+    finally:
+        con.close()

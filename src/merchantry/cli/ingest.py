@@ -15,7 +15,7 @@ from merchantry.cli.engine import EngineOption
 from merchantry.cli.options import DEFAULT_DB, DbOption, command, open_warehouse, require_folder
 from merchantry.ingest.pipeline import DEFAULT_MAX_BAD_SHARE, TooManyBadRows, ingest_dir
 from merchantry.ingest.report import IngestReport
-from merchantry.kit.errors import InputError
+from merchantry.kit.errors import InputError, NotFound
 from merchantry.spark.engine import parse_engine
 from merchantry.spark.ingest import spark_checker
 
@@ -79,8 +79,8 @@ def ingest_command(
     directory: Annotated[
         Path,
         typer.Argument(
-            help="Directory of <table>.csv|parquet|jsonl "
-            "files (or the Olist CSVs with --format olist)."
+            help="Folder of <table>.csv|parquet|jsonl files, or one such file (a folder of "
+            "the Olist CSVs with --format olist)."
         ),
     ],
     db: DbOption = DEFAULT_DB,
@@ -116,7 +116,7 @@ def ingest_command(
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
     engine: EngineOption = "duckdb",
 ) -> None:
-    """Validate and load every file of DIRECTORY in one transaction.
+    """Validate and load every file of DIRECTORY (or the one file given) in one transaction.
 
     Bad rows go to the `quarantine` table (and --quarantine-file) with file, row,
     column and reason. Files already ingested (same content, same table) are
@@ -130,7 +130,10 @@ def ingest_command(
     the quarantine and the accepted rows are the same as a DuckDB ingest's
     (docs/scale.md).
     """
-    require_folder(directory, "input folder")
+    if fmt is Format.OLIST:
+        require_folder(directory, "--format olist reads a folder of the Olist CSVs:")
+    elif not directory.exists():
+        raise NotFound(f"input {directory} does not exist (give a folder of files or one file)")
     on_spark = parse_engine(engine)
     if on_spark is not None and fmt is Format.OLIST:
         raise InputError("--format olist runs its checks in DuckDB only (not with --engine)")

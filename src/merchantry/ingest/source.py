@@ -69,12 +69,17 @@ def parse_name(name: str) -> tuple[str, Format] | None:
 
 
 def discover(directory: Path) -> tuple[list[SourceFile], list[Path]]:
-    """The recognised files of ``directory`` (sorted by name) and the unrecognised ones."""
-    if not directory.is_dir():
-        raise InputError(f"input directory {str(directory)!r} does not exist or is not a directory")
+    """The recognised files of ``directory`` (sorted by name) and the unrecognised ones;
+    ``directory`` may be one file (``orders.csv``), read as a folder holding only it."""
+    if directory.is_file():
+        entries = [directory]
+    elif directory.is_dir():
+        entries = sorted(p for p in directory.iterdir() if not p.name.startswith("."))
+    else:
+        raise InputError(f"input {str(directory)!r} does not exist or is not a file or a folder")
     known: list[SourceFile] = []
     unknown: list[Path] = []
-    for path in sorted(p for p in directory.iterdir() if not p.name.startswith(".")):
+    for path in entries:
         parsed = parse_name(path.name) if path.is_file() else None
         if parsed is None:
             unknown.append(path)
