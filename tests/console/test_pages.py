@@ -15,6 +15,7 @@ from merchantry.console import pages_merchant
 from merchantry.console.i18n import MISSING
 from merchantry.console.messages_en import MESSAGES as EN
 from merchantry.console.messages_zh import MESSAGES as ZH
+from merchantry.console.render import ENV
 from merchantry.kit.money import format_fen
 from merchantry.ledger.statements import closed_through, shop_statement
 from merchantry.service.snapshot import open_snapshot
@@ -57,8 +58,9 @@ def test_a_refused_part_of_a_page_comes_back_in_that_parts_place(api: Api) -> No
         "/console/op/cases?sort=loudest&lang=en", headers=hx | {"HX-Target": "queue"}
     )
     assert part.status_code == 422
-    assert (part.headers["HX-Retarget"], part.headers["HX-Reswap"]) == ("#queue", "innerHTML")
+    assert (part.headers["HX-Retarget"], part.headers["HX-Reswap"]) == ("#queue", "outerHTML")
     assert "<html" not in part.text
+    assert part.text.startswith('<div id="queue">'), part.text  # the next filter finds it
     assert re.search(r'role="alert">[^<]*sort', part.text), part.text
     whole = api.client.get("/console/op/cases?sort=loudest&lang=en", headers=hx)
     assert whole.status_code == 422
@@ -69,6 +71,22 @@ def test_a_refused_part_of_a_page_comes_back_in_that_parts_place(api: Api) -> No
     assert plain.status_code == 422
     assert "<html" in plain.text
     assert re.search(r'role="alert">[^<]*sort', plain.text)
+
+
+def test_a_refused_poll_stops_polling_instead_of_repeating_the_refusal(api: Api) -> None:
+    """A running simulation's part asks again every two seconds; refused (the job gone), it is
+    replaced by the refusal under the same id, without the poll, so the page says it once."""
+    source = ENV.loader.get_source(ENV, "_job.html")[0] if ENV.loader else ""
+    assert 'hx-trigger="every 2s"' in source  # the part that polls, as the page draws it
+    login(api.client, api.operator_key)
+    hx = {"HX-Request": "true", "HX-Target": "job"}
+    gone = api.client.get("/console/op/simulations/no-such-job?lang=en", headers=hx)
+    assert gone.status_code == 404, gone.text
+    assert (gone.headers["HX-Retarget"], gone.headers["HX-Reswap"]) == ("#job", "outerHTML")
+    assert gone.text.startswith('<div id="job">'), gone.text
+    assert "hx-trigger" not in gone.text
+    assert "hx-get" not in gone.text
+    assert 'role="alert"' in gone.text
 
 
 def test_the_queue_keeps_its_shop_and_any_state_is_no_filter(api: Api) -> None:

@@ -178,9 +178,11 @@ def error_page(request: Request, err: MerchantryError) -> Response:
 
 def refusal(request: Request, *, status: int, **context: Any) -> HTMLResponse:
     """The refusal as a page, or, asked for by htmx for a part of a page, in that part's place
-    (inside the element it was to replace, so the next request still finds it; the whole page
-    when the part has no id). htmx's configuration in ``base.html`` swaps 4xx and 5xx answers
-    rather than dropping them."""
+    (the whole page when the part has no id). The part is replaced by an element of the same
+    id holding the refusal, so the next request (a filter changed again) still finds it, while
+    what the part did by itself (a running job's poll every two seconds) stops instead of
+    asking again and repeating the refusal. htmx's configuration in ``base.html`` swaps 4xx
+    and 5xx answers rather than dropping them."""
     target = request.headers.get("HX-Target")
     if not request.headers.get("HX-Request"):
         return render(request, "error.html", status=status, **context)
@@ -188,8 +190,10 @@ def refusal(request: Request, *, status: int, **context: Any) -> HTMLResponse:
         response = render(request, "error.html", status=status, **context)
         response.headers.update({"HX-Retarget": "body", "HX-Reswap": "innerHTML"})
         return response
-    response = render(request, "_error.html", status=status, level=2, **context)
-    response.headers.update({"HX-Retarget": f"#{target}", "HX-Reswap": "innerHTML"})
+    response = render(
+        request, "_refused_part.html", status=status, level=2, part_id=target, **context
+    )
+    response.headers.update({"HX-Retarget": f"#{target}", "HX-Reswap": "outerHTML"})
     return response
 
 
