@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -16,6 +17,7 @@ from merchantry.console.rule_titles import (
     rulebook_title_zh,
 )
 from merchantry.console.rules_zh import RULE_TITLES
+from merchantry.kit.refusals import in_words
 from merchantry.rulebook.library import shipped_dir
 
 CJK_START = "\u4e00"
@@ -83,6 +85,36 @@ def test_a_category_weight_is_translated_from_its_pattern() -> None:
     ],
 )
 def test_engine_errors_read_in_chinese(message: str, zh: str) -> None:
+    assert error_zh(message) == zh
+
+
+@pytest.mark.parametrize(
+    ("error", "zh"),
+    [
+        ({"type": "int_parsing", "input": "ten", "loc": ("query", "page")}, "page：'ten' 不是整数"),
+        (
+            {"type": "date_from_datetime_parsing", "input": "2026-13-01", "loc": ("query", "end")},
+            "end：'2026-13-01' 不是日期，应写作 YYYY-MM-DD",
+        ),
+        (
+            {"type": "greater_than_equal", "input": "0", "ctx": {"ge": 1}, "loc": ("query", "p")},
+            "p：0 小于允许的最小值 1",
+        ),
+        (
+            {
+                "type": "enum",
+                "input": "x",
+                "ctx": {"expected": "'a' or 'b'"},
+                "loc": ("query", "s"),
+            },
+            "s：'x' 不在可选值之中（'a' or 'b'）",
+        ),
+    ],
+)
+def test_a_value_refused_in_an_address_reads_in_chinese(error: dict[str, Any], zh: str) -> None:
+    """A mistyped address's refusal (``where: the value …``, as a console page words it from
+    the request's check) reads in Chinese on a Chinese page, not after the English lead-in."""
+    message = f"{error['loc'][-1]}: {in_words(error)}"
     assert error_zh(message) == zh
 
 

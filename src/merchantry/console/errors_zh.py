@@ -126,6 +126,36 @@ PATTERNS: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
             r"^cannot assign case (?P<case>\S+) to (?P<who>.+): not an operator key in force.*$",
             "不能把案件 {case} 分配给 {who}：它不是有效的平台运营密钥",
         ),
+        # a value refused in a page's address (merchantry.kit.refusals.in_words, after where)
+        (
+            r"^(?P<where>[\w.]+): (?P<value>.+) is not a whole number(?: \(amounts are whole fen\))?$",
+            "{where}：{value} 不是整数",
+        ),
+        (r"^(?P<where>[\w.]+): (?P<value>.+) is not a number$", "{where}：{value} 不是数字"),
+        (
+            r"^(?P<where>[\w.]+): (?P<value>.+) is not a date written (?P<form>\S+)$",
+            "{where}：{value} 不是日期，应写作 {form}",
+        ),
+        (
+            r"^(?P<where>[\w.]+): (?P<value>.+) is not a date or a moment written (?P<form>\S+)$",
+            "{where}：{value} 不是日期或时间，应写作 {form}",
+        ),
+        (
+            r"^(?P<where>[\w.]+): (?P<value>.+) is less than (?P<n>\S+), the least it may be$",
+            "{where}：{value} 小于允许的最小值 {n}",
+        ),
+        (
+            r"^(?P<where>[\w.]+): (?P<value>.+) is more than (?P<n>\S+), the most it may be$",
+            "{where}：{value} 大于允许的最大值 {n}",
+        ),
+        (
+            r"^(?P<where>[\w.]+): (?P<value>.+) is not one of (?P<options>.+)$",
+            "{where}：{value} 不在可选值之中（{options}）",
+        ),
+        (
+            r"^(?P<where>[\w.]+): (?P<value>.+) is longer than (?P<n>\d+) characters$",
+            "{where}：{value} 超过 {n} 个字符",
+        ),
     )
 )
 
