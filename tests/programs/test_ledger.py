@@ -11,6 +11,7 @@ from merchantry.ledger.check import check_journal
 from merchantry.ledger.rewards import post_rewards
 from merchantry.programs import load_programme, run_programme
 from merchantry.service.runner import close_with_fees
+from tests.ledger.factories import add_violation, ledger_rulebook
 from tests.programs.factories import order, orders, rows, shop, signup
 
 BOOK = "douyin-2026"
@@ -114,4 +115,34 @@ def test_coupon_subsidies_are_charged_to_the_programme_and_returned_on_refunds(
         (date(2026, 3, 2), -3_000),
         (date(2026, 3, 6), 3_000),
     ]
+    assert check_journal(con) == []
+
+
+def test_a_cash_reward_is_in_the_goods_payment_a_top_up_takes_on_the_first_close(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """A deduction's top-up takes the shortfall from the goods payment available then, which
+    holds a cash reward granted before it: the close posts rewards before it tops deposits
+    up, so its first run takes the reward into account and a second run restates nothing
+    (before, the reward was posted after the deposits, and the re-close reversed the top-up
+    and posted a larger one)."""
+    fund = load_programme("douyin-2026-small-merchant-fund")
+    only_cash = dataclasses.replace(fund, tasks=fund.tasks[:1])
+    shop(con, "A", opened=date(2025, 1, 1))
+    orders(con, "A", date(2026, 3, 2), 5)  # none received, so none settles in March
+    run_programme(con, only_cash, date(2026, 3, 31))
+    [(granted, cash)] = rows(con, "SELECT granted_on, amount_fen FROM program_rewards")
+    assert (granted, cash) == (date(2026, 3, 2), 20_000)
+    add_violation(con, "V1", "A", datetime(2026, 3, 10, 12))  # takes 300 of the 500 deposit
+    book = ledger_rulebook()
+    first = close_with_fees(con, book, date(2026, 3, 1), date(2026, 3, 31))
+    topped = rows(
+        con,
+        "SELECT e.booked_on, p.amount_fen FROM journal_entries AS e JOIN journal_postings AS p "
+        "USING (entry_id) WHERE e.kind = 'deposit_topup' AND p.account = 'merchant_deposit'",
+    )
+    assert topped == [(date(2026, 3, 10), 20_000)]  # the shortfall 30,000; the reward 20,000
+    again = close_with_fees(con, book, date(2026, 3, 1), date(2026, 3, 31))
+    assert first.result.posted > 0
+    assert (again.result.posted, again.result.reversed) == (0, 0)
     assert check_journal(con) == []

@@ -226,9 +226,6 @@ def close_period(
             )
         result += post_installation_holds(con, ref, start, end)
         result += post_creator_holds(con, book, start, end, key)
-        say("deposits")
-        result += post_deposits(con, book, start, end, key)
-        result += post_annual_fees(con, book, start, end, key)
         say("rewards")
         start_stage(con)
         if stage_rewards(con, start, end):
@@ -238,6 +235,12 @@ def close_period(
         start_stage(con)
         stage_seeding(con, start, end)
         result += post_staged(con, ref, kinds=SEEDING_KINDS, start=start, end=end)
+        result += post_annual_fees(con, book, start, end, key)
+        # last: a top-up takes the goods payment available on its day, which every entry
+        # above may move (a cash reward in, an annual fee out); posted after them, the first
+        # close sees what a second would, and the second restates nothing
+        say("deposits")
+        result += post_deposits(con, book, start, end, key)
         say("journal invariants")
         problems = check_close(con, mark, key)
         if problems:  # raising inside the transaction rolls the whole close back
