@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 from merchantry.cli.main import app
 from merchantry.kit.money import format_fen
 from merchantry.report.names import humanize
-from merchantry.service.demo import SCORE_GATED_COMPENSATION, SCORE_RULEBOOK
+from merchantry.service.demo import CANDIDATE, SCORE_GATED_COMPENSATION, SCORE_RULEBOOK
 
 
 def test_demo_runs_every_step_and_accounts_for_every_row(tmp_path: Path) -> None:
@@ -82,6 +83,32 @@ def test_demo_runs_every_step_and_accounts_for_every_row(tmp_path: Path) -> None
         "Timings",
     ):
         assert section in page, section  # every stage reports into the page, not only the terminal
+    period = con.execute("SELECT min(paid_at)::DATE, max(paid_at)::DATE FROM orders").fetchone()
+    assert period is not None
+    con.close()
+    assert_a_re_close_restates_nothing(out / "merchantry.duckdb", *period)
+
+
+def assert_a_re_close_restates_nothing(db: Path, first: date, last: date) -> None:
+    """The demo's month, closed again as `merchantry close` would, posts and reverses nothing:
+    every stage the close reads (the growth programmes' rewards among them) ran before it."""
+    result = CliRunner().invoke(
+        app,
+        [
+            "close",
+            "--from",
+            str(first),
+            "--to",
+            str(last),
+            "--rulebook",
+            CANDIDATE,
+            "--db",
+            str(db),
+        ],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert ": 0 posted, 0 reversed," in " ".join(result.output.split()), result.output
 
 
 def assert_every_policy_line_is_accounted_for(con: duckdb.DuckDBPyConnection, printed: str) -> None:

@@ -44,10 +44,12 @@ CANDIDATE: Final = "douyin-2026"
 SCORE_RULEBOOK: Final = "douyin-score-2026-07"
 TAOBAO_SCORE_RULEBOOK: Final = "taobao-score-2026"
 
-STEP_ORDER: Final = ("generate", "ingest", "scores", "simulate", "close", "programs", "risk")
+STEP_ORDER: Final = ("generate", "ingest", "scores", "simulate", "programs", "close", "risk")
 """The demo, in order: scores before the close (its quality-merchant rule reads the score
 in force on each order's payment date), the simulation before the close (it prices the
-candidate's fee lines, which the close then finds fresh)."""
+candidate's fee lines, which the close then finds fresh), the growth programmes before the
+close as ``merchantry run`` orders them (a cash reward is goods payment a deposit top-up
+takes: posted after the close, a re-close of the month would top up again)."""
 
 SCORE_GATED_COMPENSATION: Final = """
 SELECT coalesce(-sum(amount_fen), 0), count(DISTINCT shop_id)
