@@ -125,3 +125,56 @@ def test_a_freeze_after_months_of_history_takes_the_balance_those_months_left(
         [reserved[0]],
     ).fetchone()
     assert left == (0,)
+
+
+def test_a_freeze_takes_the_seeding_money_settled_before_it_on_the_first_close(
+    tmp_path: Path,
+) -> None:
+    """The frozen creator of :func:`_market` also had ¥300 of seeding incentive settled into
+    its available balance on 06-15, before its violation on 06-20. The freeze reads the
+    available balance on the violation's day, so the close posts the seeding entries before
+    the creator holds: the first close freezes the seeding money with the commission, and a
+    second close of the same months restates nothing (before, the seeding settlement was
+    posted after the freezes, and the re-close reversed the freeze and froze more)."""
+    book = load_rulebook("douyin-2026")
+    con = _market(tmp_path / "seeded.duckdb")
+    row = con.execute("SELECT creator_id FROM creator_violations WHERE violation_id = 'CV1'")
+    [(creator,)] = row.fetchall()
+    insert(
+        con,
+        "seeding_payouts",
+        {
+            "rulebook": "seeding-2026",
+            "creator_id": creator,
+            "pay_on": date(2026, 5, 20),
+            "orders": 1,
+            "videos": 1,
+            "amount_fen": 30_000,
+            "rule_id": "seeding.test-payout",
+        },
+    )
+    insert(
+        con,
+        "seeding_settlements",
+        {
+            "rulebook": "seeding-2026",
+            "creator_id": creator,
+            "month": date(2026, 5, 1),
+            "settle_on": date(2026, 6, 15),
+            "payout_fen": 30_000,
+            "clawback_fen": 0,
+            "amount_fen": 30_000,
+            "rule_id": "seeding.test-settlement",
+        },
+    )
+    first = close_period(con, book, date(2026, 5, 1), date(2026, 6, 30))
+    frozen = con.execute(
+        "SELECT booked_on, amount_fen FROM journal_postings"
+        " WHERE entry_kind = 'commission_freeze' AND account = 'creator_frozen' AND party = ?",
+        [creator],
+    ).fetchall()
+    # the commission settled 06-17 less its 5% reserve (1,068,750), and the ¥300 of seeding
+    assert frozen == [(date(2026, 6, 20), 1_068_750 + 30_000)]
+    again = close_period(con, book, date(2026, 5, 1), date(2026, 6, 30))
+    assert first.result.posted > 0
+    assert (again.result.posted, again.result.reversed) == (0, 0)

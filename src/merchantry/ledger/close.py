@@ -224,8 +224,10 @@ def close_period(
                 f"{unposted:,} orders settle in the period but their sale was never posted "
                 "(close the earlier periods first)"
             )
-        result += post_installation_holds(con, ref, start, end)
-        result += post_creator_holds(con, book, start, end, key)
+        # what reads no balance comes first: a creator's freeze takes its available balance
+        # (seeding settlements move money into it) and a deposit top-up the goods payment
+        # available (cash rewards in, annual fees out) on their days, so the first close
+        # sees what a second would, and the second restates nothing
         say("rewards")
         start_stage(con)
         if stage_rewards(con, start, end):
@@ -236,9 +238,8 @@ def close_period(
         stage_seeding(con, start, end)
         result += post_staged(con, ref, kinds=SEEDING_KINDS, start=start, end=end)
         result += post_annual_fees(con, book, start, end, key)
-        # last: a top-up takes the goods payment available on its day, which every entry
-        # above may move (a cash reward in, an annual fee out); posted after them, the first
-        # close sees what a second would, and the second restates nothing
+        result += post_installation_holds(con, ref, start, end)
+        result += post_creator_holds(con, book, start, end, key)
         say("deposits")
         result += post_deposits(con, book, start, end, key)
         say("journal invariants")
