@@ -1,7 +1,8 @@
 """Invariants over random small order histories (Hypothesis).
 
 Each example builds a fresh warehouse with a few orders, parcels, after-sales
-cases and violations, closes March 2026 under ``ledger-test.yaml``, and checks:
+cases, a violation and a programme's cash reward (each on a random day, or none), closes
+March 2026 under ``ledger-test.yaml``, and checks:
 
 * every entry balances and the journal check finds nothing;
 * money is conserved: what buyers paid (plus premiums they bought) minus what came
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 
 from merchantry.kit.money import pro_rata
 from merchantry.ledger.check import check_journal
-from merchantry.store.warehouse import connect
+from merchantry.store.warehouse import connect, ensure_schema
 from tests.ledger.factories import (
     add_case,
     add_category,
@@ -91,18 +92,27 @@ histories = st.tuples(
     st.lists(orders, min_size=1, max_size=5),
     st.sampled_from(["standard", "zero_deposit"]),
     st.sampled_from(["enterprise", "flagship"]),
-    st.booleans(),
+    st.one_of(st.none(), st.integers(0, 25)),  # a violation's day: a deduction, then a top-up
+    st.one_of(st.none(), st.tuples(st.integers(0, 25), st.integers(1, 60_000))),  # cash reward
 )
 
 
 def build(con: duckdb.DuckDBPyConnection, history: tuple[object, ...]) -> None:
-    specs, plan, store_type, violation = history
+    specs, plan, store_type, violation, reward = history
     assert isinstance(specs, list)
     add_category(con)
     add_shop(con, entry_plan=str(plan), store_type=str(store_type))
     add_creator(con)
-    if violation:
-        add_violation(con, "V1", "S1", DAY0 + timedelta(days=3))
+    if isinstance(violation, int):
+        add_violation(con, "V1", "S1", DAY0 + timedelta(days=violation))
+    if isinstance(reward, tuple):  # a programme's cash reward: goods payment a top-up takes
+        day, amount = reward
+        ensure_schema(con)
+        con.execute(
+            "INSERT INTO program_rewards VALUES ('RW1', 'test-programme', 'S1', 'T1',"
+            " 'test-programme/T1', 'cash', ?, ?, 0, 'none', ?, NULL)",
+            [amount, amount, (DAY0 + timedelta(days=day)).date()],
+        )
     for i, o in enumerate(specs):
         order_id = f"O{i}"
         paid = DAY0 + timedelta(days=o.paid_day, minutes=i)
