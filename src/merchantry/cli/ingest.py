@@ -79,8 +79,9 @@ def ingest_command(
     directory: Annotated[
         Path,
         typer.Argument(
+            metavar="DIR|FILE",
             help="Folder of <table>.csv|parquet|jsonl files, or one such file (a folder of "
-            "the Olist CSVs with --format olist)."
+            "the Olist CSVs with --format olist).",
         ),
     ],
     db: DbOption = DEFAULT_DB,
@@ -116,7 +117,7 @@ def ingest_command(
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
     engine: EngineOption = "duckdb",
 ) -> None:
-    """Validate and load every file of DIRECTORY (or the one file given) in one transaction.
+    """Validate and load every file of DIR (or the one FILE) in one transaction.
 
     Bad rows go to the `quarantine` table (and --quarantine-file) with file, row,
     column and reason. Files already ingested (same content, same table) are
