@@ -17,7 +17,7 @@ from merchantry.console.rule_titles import (
     rulebook_title_zh,
 )
 from merchantry.console.rules_zh import RULE_TITLES
-from merchantry.kit.refusals import in_words
+from merchantry.kit.refusals import refused
 from merchantry.rulebook.library import shipped_dir
 
 CJK_START = "\u4e00"
@@ -114,7 +114,7 @@ def test_engine_errors_read_in_chinese(message: str, zh: str) -> None:
 def test_a_value_refused_in_an_address_reads_in_chinese(error: dict[str, Any], zh: str) -> None:
     """A mistyped address's refusal (``where: the value …``, as a console page words it from
     the request's check) reads in Chinese on a Chinese page, not after the English lead-in."""
-    message = f"{error['loc'][-1]}: {in_words(error)}"
+    message = f"{error['loc'][-1]}: {refused(error)}"
     assert error_zh(message) == zh
 
 

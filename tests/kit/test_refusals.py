@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import Field, TypeAdapter, ValidationError
 
-from merchantry.kit.refusals import SHOWN_AT_MOST, in_words
+from merchantry.kit.refusals import SHOWN_AT_MOST, refused
 
 
 class Sort(StrEnum):
@@ -23,7 +23,7 @@ class Sort(StrEnum):
 def refusal(kind: Any, value: object, **hints: Any) -> str:
     with pytest.raises(ValidationError) as caught:
         TypeAdapter(kind).validate_python(value)
-    return in_words(caught.value.errors(include_url=False)[0], **hints)
+    return refused(caught.value.errors(include_url=False)[0], **hints)
 
 
 PARSER_WORDS = ("Input should", "Value error", "unable to parse", "%Y")
@@ -33,7 +33,14 @@ PARSER_WORDS = ("Input should", "Value error", "unable to parse", "%Y")
     ("kind", "value", "hints", "said"),
     [
         (int, "abc", {}, "'abc' is not a whole number"),
-        (int, "12.50", {"fen": True}, "'12.50' is not a whole number (amounts are whole fen)"),
+        (
+            int,
+            "12.50",
+            {"name": "--amount-fen"},
+            "'12.50' is not a whole number (amounts are whole fen)",
+        ),
+        (int, 12.5, {"name": "amount_fen"}, "12.5 is not a whole number (amounts are whole fen)"),
+        (int, "7.5", {"name": "--days"}, "'7.5' is not a whole number"),
         (float, "lots", {}, "'lots' is not a number"),
         (bool, "perhaps", {}, "'perhaps' is not true or false"),
         (Annotated[int, Field(ge=1)], 0, {}, "0 is less than 1, the least it may be"),
@@ -72,6 +79,6 @@ def test_any_text_refused_as_a_number_is_shown_and_a_long_one_is_cut(text: str) 
 
 def test_an_unknown_kind_keeps_the_message_and_names_the_value() -> None:
     error = {"type": "url_parsing", "input": "htp:/x", "msg": "Input should be a valid URL"}
-    assert in_words(error) == "'htp:/x': Input should be a valid URL"
+    assert refused(error) == "'htp:/x': Input should be a valid URL"
     checked = {"type": "value_error", "input": "x", "msg": "Value error, 'x' is not a rulebook"}
-    assert in_words(checked) == "'x' is not a rulebook"
+    assert refused(checked) == "'x' is not a rulebook"

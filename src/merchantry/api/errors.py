@@ -26,7 +26,7 @@ from merchantry.kit.errors import (
     MerchantryError,
     NotFound,
 )
-from merchantry.kit.refusals import in_words
+from merchantry.kit.refusals import refused
 from merchantry.risk.access import AccessDenied
 from merchantry.risk.cases import InvalidTransition
 from merchantry.store.warehouse import WarehouseLocked
@@ -143,8 +143,7 @@ def validation_problems(err: RequestValidationError) -> list[str]:
             problems.append("the request has no body: send a JSON object")
             continue
         where = ".".join(str(p) for p in e.get("loc", ()))
-        fen = str((e.get("loc") or ("",))[-1]).endswith("_fen")
-        problems.append(f"{where}: {in_words(e, fen=fen)}")
+        problems.append(f"{where}: {refused(e, name=str((e.get('loc') or ('',))[-1]))}")
     return problems
 
 

@@ -16,7 +16,6 @@ from rich.table import Table
 
 from merchantry.cli.options import (
     DATE_FORMATS,
-    DATE_METAVAR,
     DEFAULT_DB,
     MOMENT_FORMATS,
     DbOption,
@@ -29,6 +28,7 @@ from merchantry.cs.routing import RouteDecision
 from merchantry.cs.rules import DEFAULT_RULEBOOK, INTENTS, check_rules_file, load_rules
 from merchantry.cs.staffing import Staffing, agents_needed
 from merchantry.kit.errors import InputError
+from merchantry.kit.refusals import DAY_FORM
 from merchantry.service import cs as use
 
 cs_app = typer.Typer(
@@ -42,7 +42,7 @@ RulesOption = Annotated[
     ),
 ]
 DateOption = Annotated[
-    datetime, typer.Option(formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Day (YYYY-MM-DD).")
+    datetime, typer.Option(formats=DATE_FORMATS, metavar=DAY_FORM, help="Day (YYYY-MM-DD).")
 ]
 
 
@@ -193,10 +193,10 @@ def staffing_command(
         str | None, typer.Option("--shop", help="From this shop's history, per skill.")
     ] = None,
     start: Annotated[
-        datetime | None, typer.Option("--from", formats=DATE_FORMATS, metavar=DATE_METAVAR)
+        datetime | None, typer.Option("--from", formats=DATE_FORMATS, metavar=DAY_FORM)
     ] = None,
     end: Annotated[
-        datetime | None, typer.Option("--to", formats=DATE_FORMATS, metavar=DATE_METAVAR)
+        datetime | None, typer.Option("--to", formats=DATE_FORMATS, metavar=DAY_FORM)
     ] = None,
     db: DbOption = DEFAULT_DB,
     rules: RulesOption = DEFAULT_RULEBOOK,
@@ -256,10 +256,10 @@ def staffing_command(
 def replay_command(
     start: Annotated[
         datetime,
-        typer.Option("--from", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="First day."),
+        typer.Option("--from", formats=DATE_FORMATS, metavar=DAY_FORM, help="First day."),
     ],
     end: Annotated[
-        datetime, typer.Option("--to", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Last day.")
+        datetime, typer.Option("--to", formats=DATE_FORMATS, metavar=DAY_FORM, help="Last day.")
     ],
     shop: Annotated[str | None, typer.Option("--shop", help="One shop only.")] = None,
     speedup: Annotated[
@@ -324,8 +324,8 @@ def _value(value: int | None, name: str) -> str:
 
 
 def certifications_command(
-    start: Annotated[datetime, typer.Option("--from", formats=DATE_FORMATS, metavar=DATE_METAVAR)],
-    end: Annotated[datetime, typer.Option("--to", formats=DATE_FORMATS, metavar=DATE_METAVAR)],
+    start: Annotated[datetime, typer.Option("--from", formats=DATE_FORMATS, metavar=DAY_FORM)],
+    end: Annotated[datetime, typer.Option("--to", formats=DATE_FORMATS, metavar=DAY_FORM)],
     shop: Annotated[str | None, typer.Option("--shop")] = None,
     db: DbOption = DEFAULT_DB,
     rules: RulesOption = DEFAULT_RULEBOOK,
@@ -362,9 +362,7 @@ def ask_command(
     buyer: Annotated[str | None, typer.Option("--buyer", help="Buyer asking (orders).")] = None,
     on: Annotated[
         datetime | None,
-        typer.Option(
-            "--on", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Facts as of this day."
-        ),
+        typer.Option("--on", formats=DATE_FORMATS, metavar=DAY_FORM, help="Facts as of this day."),
     ] = None,
     db: DbOption = DEFAULT_DB,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,

@@ -24,7 +24,6 @@ from rich.table import Table
 from merchantry.cli.engine import EngineOption, SparkOutOption, SparkTablesOption
 from merchantry.cli.options import (
     DATE_FORMATS,
-    DATE_METAVAR,
     DEFAULT_DB,
     DbOption,
     RulebookDirsOption,
@@ -36,6 +35,7 @@ from merchantry.cli.options import (
 )
 from merchantry.fees import FeeRunSummary
 from merchantry.kit.money import format_fen
+from merchantry.kit.refusals import DAY_FORM
 from merchantry.report.names import Vocabulary, label
 from merchantry.rulebook import load_rulebook
 from merchantry.rulebook.purpose import Stage, require_stage
@@ -88,16 +88,14 @@ def fees_command(
     rulebook: Annotated[str, typer.Option("--rulebook", help="Rulebook name.")],
     start: Annotated[
         datetime,
-        typer.Option(
-            "--from", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="First payment date."
-        ),
+        typer.Option("--from", formats=DATE_FORMATS, metavar=DAY_FORM, help="First payment date."),
     ],
     end: Annotated[
         datetime,
         typer.Option(
             "--to",
             formats=DATE_FORMATS,
-            metavar=DATE_METAVAR,
+            metavar=DAY_FORM,
             help="Last payment date (inclusive).",
         ),
     ],

@@ -26,10 +26,8 @@ from rich.table import Table
 from merchantry.cli.engine import EngineOption, SparkOutOption, SparkTablesOption
 from merchantry.cli.options import (
     DATE_FORMATS,
-    DATE_METAVAR,
     DEFAULT_DB,
     MOMENT_FORMATS,
-    MOMENT_METAVAR,
     DbOption,
     OutboxOption,
     RulebookDirsOption,
@@ -43,6 +41,7 @@ from merchantry.cli.options import (
 )
 from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_fen
+from merchantry.kit.refusals import DAY_FORM, MOMENT_FORM
 from merchantry.ledger import CloseSummary
 from merchantry.ledger.check import check_journal
 from merchantry.ledger.payouts import list_payouts
@@ -110,13 +109,11 @@ def print_close(console: Console, summary: CloseSummary) -> None:
 def close_command(
     start: Annotated[
         datetime,
-        typer.Option("--from", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="First day."),
+        typer.Option("--from", formats=DATE_FORMATS, metavar=DAY_FORM, help="First day."),
     ],
     end: Annotated[
         datetime,
-        typer.Option(
-            "--to", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Last day (inclusive)."
-        ),
+        typer.Option("--to", formats=DATE_FORMATS, metavar=DAY_FORM, help="Last day (inclusive)."),
     ],
     rulebook: Annotated[str, typer.Option("--rulebook", help="Rulebook name.")] = DEFAULT_RULEBOOK,
     db: DbOption = DEFAULT_DB,
@@ -173,13 +170,11 @@ def close_command(
 def payouts_command(
     start: Annotated[
         datetime | None,
-        typer.Option(
-            "--from", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="First payout day."
-        ),
+        typer.Option("--from", formats=DATE_FORMATS, metavar=DAY_FORM, help="First payout day."),
     ] = None,
     end: Annotated[
         datetime | None,
-        typer.Option("--to", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Last payout day."),
+        typer.Option("--to", formats=DATE_FORMATS, metavar=DAY_FORM, help="Last payout day."),
     ] = None,
     shop: Annotated[str | None, typer.Option("--shop", help="Only this shop.")] = None,
     unscheduled: Annotated[
@@ -248,13 +243,11 @@ def statement_command(
     shop: Annotated[str, typer.Option("--shop", help="Shop id.")],
     start: Annotated[
         datetime,
-        typer.Option("--from", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="First day."),
+        typer.Option("--from", formats=DATE_FORMATS, metavar=DAY_FORM, help="First day."),
     ],
     end: Annotated[
         datetime,
-        typer.Option(
-            "--to", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Last day (inclusive)."
-        ),
+        typer.Option("--to", formats=DATE_FORMATS, metavar=DAY_FORM, help="Last day (inclusive)."),
     ],
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.CSV,
     out: Annotated[
@@ -309,7 +302,7 @@ def deposit_command(
     at: Annotated[
         datetime,
         typer.Option(
-            "--at", formats=MOMENT_FORMATS, metavar=MOMENT_METAVAR, help="Moment to look at."
+            "--at", formats=MOMENT_FORMATS, metavar=MOMENT_FORM, help="Moment to look at."
         ),
     ],
     rulebook: MoneyRulebook = DEFAULT_RULEBOOK,
@@ -336,9 +329,7 @@ def withdraw_command(
     amount: Annotated[int, typer.Option("--amount-fen", help="Amount to withdraw, fen.")],
     on: Annotated[
         datetime,
-        typer.Option(
-            "--on", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Day of the request."
-        ),
+        typer.Option("--on", formats=DATE_FORMATS, metavar=DAY_FORM, help="Day of the request."),
     ],
     deposit_type: Annotated[
         str, typer.Option("--type", help="Deposit type (base or experience).")
@@ -381,7 +372,7 @@ def insurance_quote_command(
         typer.Option(
             "--asked-at",
             formats=MOMENT_FORMATS,
-            metavar=MOMENT_METAVAR,
+            metavar=MOMENT_FORM,
             help="When the return was asked for.",
         ),
     ],
@@ -411,7 +402,7 @@ def insurance_eligibility_command(
     joining: Annotated[
         datetime,
         typer.Option(
-            "--joining", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Day the cover starts."
+            "--joining", formats=DATE_FORMATS, metavar=DAY_FORM, help="Day the cover starts."
         ),
     ],
     rulebook: MoneyRulebook = DEFAULT_RULEBOOK,

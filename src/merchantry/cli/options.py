@@ -35,14 +35,12 @@ from merchantry.kit.errors import (
     MerchantryError,
     NotFound,
 )
-from merchantry.kit.refusals import DAY_FORM, MOMENT_FORM, in_words
+from merchantry.kit.refusals import refused
 from merchantry.store.warehouse import DEFAULT_DB, connect, interrupted, out_of_memory
 
 DATE_FORMATS: Final = ["%Y-%m-%d"]
-DATE_METAVAR: Final = DAY_FORM
 MOMENT_FORMATS: Final = [*DATE_FORMATS, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 """A day, or a day and a time (platform local time)."""
-MOMENT_METAVAR: Final = MOMENT_FORM
 RULEBOOK_DIR_OPTION: Final = "--rulebook-dir"
 HIDDEN_ALIASES: Final = {"--dir": RULEBOOK_DIR_OPTION, "--store": "--ops-db"}
 """Old spellings still accepted but no longer shown in ``--help``."""
@@ -143,7 +141,7 @@ def option_names(command: Any, ctx: Any) -> list[str]:
 
 def plain_value_error(err: typer.TyperException) -> str | None:
     """The refusal of an option's value in the reader's words, naming the value given
-    (:func:`merchantry.kit.refusals.in_words`; Typer checks values with pydantic, whose
+    (:func:`merchantry.kit.refusals.refused`; Typer checks values with pydantic, whose
     wording names neither). None when ``err`` is not such a refusal."""
     cause = err.__cause__
     if not isinstance(cause, ValidationError):
@@ -152,8 +150,8 @@ def plain_value_error(err: typer.TyperException) -> str | None:
     if not problems:
         return None
     param = getattr(err, "param", None)
-    fen = any(o.endswith("-fen") for o in getattr(param, "opts", ()))
-    return in_words(problems[0], form=getattr(param, "metavar", None), fen=fen)
+    names = [*getattr(param, "opts", ()), ""]
+    return refused(problems[0], form=getattr(param, "metavar", None), name=names[0])
 
 
 def explain_usage_error(err: typer.TyperException) -> None:

@@ -15,7 +15,6 @@ from rich.table import Table
 
 from merchantry.cli.options import (
     DATE_FORMATS,
-    DATE_METAVAR,
     DEFAULT_DB,
     DbOption,
     check_period,
@@ -27,6 +26,7 @@ from merchantry.cli.options import (
 from merchantry.cli.run import print_run
 from merchantry.kit.errors import Diagnostic, InputError
 from merchantry.kit.money import format_bp, format_fen
+from merchantry.kit.refusals import DAY_FORM
 from merchantry.programs import check_programme_file, shipped_programmes
 from merchantry.programs.html import effect_line, write_page
 from merchantry.programs.rulebook import shipped_programmes_dir
@@ -47,13 +47,11 @@ programs_app = typer.Typer(
 def run_command(
     start: Annotated[
         datetime,
-        typer.Option("--from", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="First day."),
+        typer.Option("--from", formats=DATE_FORMATS, metavar=DAY_FORM, help="First day."),
     ],
     end: Annotated[
         datetime,
-        typer.Option(
-            "--to", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Last day (inclusive)."
-        ),
+        typer.Option("--to", formats=DATE_FORMATS, metavar=DAY_FORM, help="Last day (inclusive)."),
     ],
     program: Annotated[
         list[str] | None,

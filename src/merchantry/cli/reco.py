@@ -16,7 +16,6 @@ from rich.table import Table
 from merchantry.cli.options import (
     DEFAULT_DB,
     MOMENT_FORMATS,
-    MOMENT_METAVAR,
     DbOption,
     RulebookDirsOption,
     command,
@@ -25,6 +24,7 @@ from merchantry.cli.options import (
     rulebook_dirs,
 )
 from merchantry.kit.errors import InputError
+from merchantry.kit.refusals import MOMENT_FORM
 from merchantry.reco.bandit import ArmRates, simulate
 from merchantry.reco.candidates import read_candidates, read_purchases
 from merchantry.reco.creatives import LlmSettings
@@ -108,7 +108,7 @@ def filter_command(
         typer.Option(
             "--at",
             formats=MOMENT_FORMATS,
-            metavar=MOMENT_METAVAR,
+            metavar=MOMENT_FORM,
             help="Moment of the request (default: now).",
         ),
     ] = None,

@@ -13,7 +13,6 @@ from rich.table import Table
 
 from merchantry.cli.options import (
     DATE_FORMATS,
-    DATE_METAVAR,
     DEFAULT_DB,
     DbOption,
     command,
@@ -23,6 +22,7 @@ from merchantry.cli.options import (
 from merchantry.cli.options import require_shop as check_shop
 from merchantry.cli.score import diagnose_app
 from merchantry.kit.money import format_fen
+from merchantry.kit.refusals import DAY_FORM
 from merchantry.returns.causes import label
 from merchantry.returns.diagnosis import ReturnDiagnosis
 from merchantry.returns.refine import Refiner
@@ -97,7 +97,7 @@ def diagnose_returns_command(
         typer.Option(
             "--from",
             formats=DATE_FORMATS,
-            metavar=DATE_METAVAR,
+            metavar=DAY_FORM,
             help="First payment day (default: first).",
         ),
     ] = None,
@@ -106,7 +106,7 @@ def diagnose_returns_command(
         typer.Option(
             "--to",
             formats=DATE_FORMATS,
-            metavar=DATE_METAVAR,
+            metavar=DAY_FORM,
             help="Day after the last (default: all).",
         ),
     ] = None,

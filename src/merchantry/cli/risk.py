@@ -16,7 +16,6 @@ from rich.table import Table
 from merchantry.cli.options import (
     DEFAULT_DB,
     MOMENT_FORMATS,
-    MOMENT_METAVAR,
     DbOption,
     MerchantryCommand,
     connect_warehouse,
@@ -25,6 +24,7 @@ from merchantry.cli.options import (
 )
 from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_fen
+from merchantry.kit.refusals import MOMENT_FORM
 from merchantry.report.names import Vocabulary, decision_label, label
 from merchantry.risk.access import Scope
 from merchantry.risk.cases import CaseState
@@ -294,7 +294,7 @@ def score_command(
 @risk_app.command("integrity", cls=MerchantryCommand)
 def integrity_command(
     as_of: Annotated[
-        datetime, typer.Option("--as-of", formats=MOMENT_FORMATS, metavar=MOMENT_METAVAR)
+        datetime, typer.Option("--as-of", formats=MOMENT_FORMATS, metavar=MOMENT_FORM)
     ],
     db: DB = DEFAULT_DB,
     store: STORE = DEFAULT_URL,
@@ -362,7 +362,7 @@ def cases_open(
     db: DB = DEFAULT_DB,
     store: STORE = DEFAULT_URL,
     at: Annotated[
-        datetime | None, typer.Option(formats=MOMENT_FORMATS, metavar=MOMENT_METAVAR)
+        datetime | None, typer.Option(formats=MOMENT_FORMATS, metavar=MOMENT_FORM)
     ] = None,
 ) -> None:
     """Open a case for every intercepted request in risk_decisions."""

@@ -16,7 +16,6 @@ from rich.table import Table
 
 from merchantry.cli.options import (
     DATE_FORMATS,
-    DATE_METAVAR,
     DEFAULT_DB,
     DbOption,
     OutboxOption,
@@ -27,6 +26,7 @@ from merchantry.cli.options import (
     progress,
     rulebook_dirs,
 )
+from merchantry.kit.refusals import DAY_FORM
 from merchantry.ops import open_ops
 from merchantry.service.programs import with_growth
 from merchantry.service.runner import RunReport, run_stages
@@ -63,13 +63,11 @@ def print_run(console: Console, run: RunReport) -> None:
 def run_command(
     start: Annotated[
         datetime,
-        typer.Option("--from", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="First day."),
+        typer.Option("--from", formats=DATE_FORMATS, metavar=DAY_FORM, help="First day."),
     ],
     end: Annotated[
         datetime,
-        typer.Option(
-            "--to", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Last day (inclusive)."
-        ),
+        typer.Option("--to", formats=DATE_FORMATS, metavar=DAY_FORM, help="Last day (inclusive)."),
     ],
     db: DbOption = DEFAULT_DB,
     only: Annotated[

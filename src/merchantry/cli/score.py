@@ -15,7 +15,6 @@ from rich.table import Table
 from merchantry.cli.engine import EngineOption, SparkOutOption, SparkTablesOption
 from merchantry.cli.options import (
     DATE_FORMATS,
-    DATE_METAVAR,
     DEFAULT_DB,
     DbOption,
     RulebookDirsOption,
@@ -28,6 +27,7 @@ from merchantry.cli.options import (
     rulebook_dirs,
 )
 from merchantry.kit.money import format_bp
+from merchantry.kit.refusals import DAY_FORM
 from merchantry.report import format_points
 from merchantry.report.names import Vocabulary, format_value, label
 from merchantry.report.page import shop_label
@@ -97,14 +97,12 @@ def score_command(
     rulebook: Annotated[str, typer.Option("--rulebook", help="Score rulebook name.")],
     first: Annotated[
         datetime,
-        typer.Option(
-            "--date", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="First score date."
-        ),
+        typer.Option("--date", formats=DATE_FORMATS, metavar=DAY_FORM, help="First score date."),
     ],
     to: Annotated[
         datetime | None,
         typer.Option(
-            "--to", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Last score date (inclusive)."
+            "--to", formats=DATE_FORMATS, metavar=DAY_FORM, help="Last score date (inclusive)."
         ),
     ] = None,
     db: DbOption = DEFAULT_DB,
@@ -227,7 +225,7 @@ def diagnose_score_command(
         typer.Option(
             "--date",
             formats=DATE_FORMATS,
-            metavar=DATE_METAVAR,
+            metavar=DAY_FORM,
             help="Score date (default: latest).",
         ),
     ] = None,
@@ -247,7 +245,7 @@ def score_report_command(
     rulebook: Annotated[str, typer.Option("--rulebook", help="Score rulebook name.")],
     when: Annotated[
         datetime,
-        typer.Option("--date", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Score date."),
+        typer.Option("--date", formats=DATE_FORMATS, metavar=DAY_FORM, help="Score date."),
     ],
     out: Annotated[Path, typer.Option("--out", help="HTML report to write.")] = Path("scores.html"),
     ranking_csv: Annotated[

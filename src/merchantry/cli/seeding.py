@@ -18,7 +18,6 @@ from rich.table import Table
 
 from merchantry.cli.options import (
     DATE_FORMATS,
-    DATE_METAVAR,
     DEFAULT_DB,
     DbOption,
     check_period,
@@ -28,6 +27,7 @@ from merchantry.cli.options import (
 )
 from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_fen
+from merchantry.kit.refusals import DAY_FORM
 from merchantry.seeding.report import SeedingReport, seeding_report, write_report
 from merchantry.seeding.rules import DEFAULT_RULEBOOK, check_rules_file, load_rules
 from merchantry.service.runner import run_stage
@@ -45,12 +45,12 @@ RulebookOption = Annotated[
 ]
 FromOption = Annotated[
     datetime,
-    typer.Option("--from", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="First payment day."),
+    typer.Option("--from", formats=DATE_FORMATS, metavar=DAY_FORM, help="First payment day."),
 ]
 ToOption = Annotated[
     datetime,
     typer.Option(
-        "--to", formats=DATE_FORMATS, metavar=DATE_METAVAR, help="Last payment day (inclusive)."
+        "--to", formats=DATE_FORMATS, metavar=DAY_FORM, help="Last payment day (inclusive)."
     ),
 ]
 

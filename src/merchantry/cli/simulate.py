@@ -14,7 +14,6 @@ from rich.table import Table
 
 from merchantry.cli.options import (
     DATE_FORMATS,
-    DATE_METAVAR,
     DEFAULT_DB,
     DbOption,
     RulebookDirsOption,
@@ -27,6 +26,7 @@ from merchantry.cli.options import (
 )
 from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_bp, format_fen, percent_to_bp, yuan_to_fen
+from merchantry.kit.refusals import DAY_FORM
 from merchantry.report import PlotlyMode, format_points
 from merchantry.report.names import humanize
 from merchantry.rulebook import load_rulebook
@@ -140,7 +140,7 @@ def simulate_command(
         typer.Option(
             "--from",
             formats=DATE_FORMATS,
-            metavar=DATE_METAVAR,
+            metavar=DAY_FORM,
             help="First payment date (default: earliest order).",
         ),
     ] = None,
@@ -149,7 +149,7 @@ def simulate_command(
         typer.Option(
             "--to",
             formats=DATE_FORMATS,
-            metavar=DATE_METAVAR,
+            metavar=DAY_FORM,
             help="Last payment date (default: latest order).",
         ),
     ] = None,

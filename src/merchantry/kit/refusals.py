@@ -3,7 +3,7 @@
 The command line (through Typer) and the API (through FastAPI) check values with pydantic,
 whose wording names neither the value nor what to type (``Input should be a valid integer,
 unable to parse string as an integer``; ``Value error, '2026-13-01' does not match the
-formats '%Y-%m-%d'``). :func:`in_words` turns one of pydantic's error records (its
+formats '%Y-%m-%d'``). :func:`refused` turns one of pydantic's error records (its
 ``type``, ``input``, ``ctx`` and ``msg``) into a sentence that names the value and what was
 wanted; a kind of error it does not know keeps pydantic's message, with the value named.
 """
@@ -42,11 +42,13 @@ def shown(value: Any) -> str:
     return f"'{cut}'" if isinstance(value, str) else cut
 
 
-def in_words(error: Mapping[str, Any], *, form: str | None = None, fen: bool = False) -> str:
+def refused(error: Mapping[str, Any], *, form: str | None = None, name: str = "") -> str:
     """One pydantic error record as a sentence naming the value given.
 
     ``form`` is how the value should be written when it is a day or a moment (the option's
-    ``YYYY-MM-DD``); ``fen`` says the value is an amount of money in fen (whole numbers)."""
+    ``YYYY-MM-DD``); ``name`` is what the value was given as (``--amount-fen``, a field
+    ``amount_fen``): one ending in ``fen`` is an amount of money, in whole fen."""
+    fen = name.replace("-", "_").endswith("_fen")
     kind = str(error.get("type", ""))
     given = error.get("input")
     limits = error.get("ctx") or {}
