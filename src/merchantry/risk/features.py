@@ -26,7 +26,7 @@ import sqlglot
 import sqlglot.expressions as exp
 
 from merchantry.risk.rings import ensure_ring_tables
-from merchantry.rulebook.columns import CONDITION_COLUMNS, ConditionColumn
+from merchantry.rulebook.columns import CONDITION_COLUMNS, INSTANT_REFUND_MINUTES, ConditionColumn
 from merchantry.store.sql import fill, to_sql
 
 FUTURE_COLUMNS: Final = frozenset(
@@ -40,7 +40,9 @@ FUTURE_COLUMNS: Final = frozenset(
 """Condition columns about the order's refunds: unknown when a request arrives."""
 
 FAULT_REASONS: Final = ("quality", "not_as_described", "damaged", "wrong_item", "fake_product")
-INSTANT_MINUTES: Final = 60
+INSTANT_MINUTES: Final = INSTANT_REFUND_MINUTES
+"""The 秒退 window the fee stage's ``order.is_instant_refund`` uses (one assumption, kept in
+:mod:`merchantry.rulebook.columns`)."""
 
 _TABLE_ALIAS: Final = {"order": "o", "shop": "s", "category": "c", "creator": "cr"}
 _DERIVED: Final = {

@@ -29,10 +29,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from merchantry.risk.access import Scope
 from merchantry.risk.settings import RiskSettings
 from merchantry.risk.store import integrity_events
+from merchantry.rulebook.columns import INSTANT_REFUND_MINUTES
 
 INSTANT_REFUND_WINDOW_DAYS = 30
-INSTANT_REFUND_MINUTES = 60
-"""Same 秒退 window as the fee stage's ``order.is_instant_refund`` (an assumption)."""
 
 
 class AbuseKind(StrEnum):
