@@ -6,14 +6,24 @@ import html
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import yaml
 from typer.testing import CliRunner
 
 from merchantry.cli.main import app
 from merchantry.kit.money import format_fen
 from merchantry.report.names import humanize
-from merchantry.service.demo import CANDIDATE, SCORE_GATED_COMPENSATION, SCORE_RULEBOOK
+from merchantry.service.demo import (
+    CANDIDATE,
+    SCORE_GATED_COMPENSATION,
+    SCORE_GATED_RULE,
+    SCORE_RULEBOOK,
+    TAOBAO_SCORE_RULEBOOK,
+)
+
+RULEBOOKS = Path(__file__).parents[2] / "src" / "merchantry" / "rulebooks"
 
 
 def test_demo_runs_every_step_and_accounts_for_every_row(tmp_path: Path) -> None:
@@ -62,7 +72,8 @@ def test_demo_runs_every_step_and_accounts_for_every_row(tmp_path: Path) -> None
     assert borne is not None
     printed = " ".join(result.output.split())  # the console wraps long lines
     assert f"{format_fen(int(borne[0]))} of compensation borne by the platform for " in printed
-    assert f"for {int(borne[1]):,} shops scoring 90 or more" in printed  # the journal's figure
+    when = rule_as_written(CANDIDATE, SCORE_GATED_RULE)["when"]
+    assert f"for {int(borne[1]):,} shops meeting {when}" in printed  # the journal's figure
 
     page = (out / "report.html").read_text(encoding="utf-8")
     assert_every_policy_line_is_accounted_for(con, printed)
@@ -83,10 +94,26 @@ def test_demo_runs_every_step_and_accounts_for_every_row(tmp_path: Path) -> None
         "Timings",
     ):
         assert section in page, section  # every stage reports into the page, not only the terminal
+    assert ranking_bar_as_written() in html.unescape(page)
     period = con.execute("SELECT min(paid_at)::DATE, max(paid_at)::DATE FROM orders").fetchone()
     assert period is not None
     con.close()
     assert_a_re_close_restates_nothing(out / "merchantry.duckdb", *period)
+
+
+def rule_as_written(rulebook: str, rule_id: str) -> dict[str, Any]:
+    """A rule of a shipped rulebook read from its YAML, not through the engine."""
+    book = yaml.safe_load((RULEBOOKS / f"{rulebook}.yaml").read_text("utf-8"))
+    (rule,) = [r for r in book["rules"] if r["id"] == rule_id]
+    return dict(rule)
+
+
+def ranking_bar_as_written() -> str:
+    """The good-service ranking's score bar as the shipped Taobao score rulebook writes it:
+    what the demo must say of the ranking."""
+    effect = rule_as_written(TAOBAO_SCORE_RULEBOOK, "ranking.good_service")["effect"]
+    sign = ">" if effect.get("compare") == "above" else ">="
+    return f"score {sign} {effect['min_score_cp'] / 100:g}"
 
 
 def assert_a_re_close_restates_nothing(db: Path, first: date, last: date) -> None:

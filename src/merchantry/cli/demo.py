@@ -157,7 +157,7 @@ def step_close(run: DemoRun) -> None:
         f"Journal: {entries:,} entries, {postings:,} postings; "
         f"{format_fen(done.settled_fen)} settled to merchants; "
         f"{format_fen(done.borne_fen)} of compensation borne by the platform for "
-        f"{done.borne_shops:,} shops scoring 90 or more{seconds}.",
+        f"{done.borne_shops:,} shops meeting {done.borne_when}{seconds}.",
         highlight=False,
     )
     for report in done.run.stages:
@@ -173,7 +173,7 @@ def step_close(run: DemoRun) -> None:
                 Metric.money(
                     "compensation the platform bore (减赔)",
                     done.borne_fen,
-                    note=f"{done.borne_shops:,} shops with an experience score ≥ 90",
+                    note=f"{done.borne_shops:,} shops meeting {done.borne_when}",
                 ),
             ),
         )
@@ -313,7 +313,7 @@ def step_score(run: DemoRun) -> None:
                 Metric(
                     "good-service ranking (好服务榜单)",
                     f"{len(done.ranked):,} shops",
-                    note=f"{TAOBAO_SCORE_RULEBOOK}: ≥ 4.8 and a characteristic service",
+                    note=f"{TAOBAO_SCORE_RULEBOOK}: {done.ranking_bar}",
                 ),
             ),
         )

@@ -22,6 +22,8 @@ from merchantry.kit.money import format_fen
 from merchantry.ledger import CloseSummary, close_key
 from merchantry.programs.report import ProgrammeReport
 from merchantry.report.page import shop_label
+from merchantry.rulebook import load_rulebook
+from merchantry.rulebook.registry import describe_effect
 from merchantry.scoring import ScoreRunSummary
 from merchantry.scoring.report import RankedShop, ranking, typical_score
 from merchantry.service.programs import ProgrammesRun, programmes_report, run_programmes
@@ -51,10 +53,13 @@ candidate's fee lines, which the close then finds fresh), the growth programmes 
 close as ``merchantry run`` orders them (a cash reward is goods payment a deposit top-up
 takes: posted after the close, a re-close of the month would top up again)."""
 
-SCORE_GATED_COMPENSATION: Final = """
+SCORE_GATED_RULE: Final = "compensation.quality-merchant"
+"""The candidate's score-gated 减赔 rule, whose money the demo reports."""
+
+SCORE_GATED_COMPENSATION: Final = f"""
 SELECT coalesce(-sum(amount_fen), 0), count(DISTINCT shop_id)
 FROM journal_postings AS p JOIN journal_entries AS e USING (entry_id)
-WHERE p.account = 'platform_subsidy' AND p.rule_id = 'compensation.quality-merchant'
+WHERE p.account = 'platform_subsidy' AND p.rule_id = '{SCORE_GATED_RULE}'
 """
 """Compensation the score-gated 减赔 rule moved from merchants to the platform."""
 
@@ -156,6 +161,9 @@ class ScoresDone:
     taobao_formal: int
     ranked: list[RankedShop]
     """Taobao's good-service ranking on the last day."""
+    ranking_bar: str
+    """The ranking rule of the Taobao score rulebook in plain words (its score bar, services
+    and places), so what the demo says of the ranking follows the rulebook's numbers."""
     best: list[ShopFigure]
     """Douyin's best-scored shops on the last day."""
     worst: list[ShopFigure]
@@ -188,6 +196,10 @@ def run_scores(
         typical_score(con, SCORE_RULEBOOK, end),
         int(formal[0]) if formal else 0,
         ranking(con, TAOBAO_SCORE_RULEBOOK, end),
+        "; ".join(
+            describe_effect(rule.effect)
+            for rule in load_rulebook(TAOBAO_SCORE_RULEBOOK).rules_of("score_ranking")
+        ),
         best,
         worst,
     )
@@ -209,6 +221,16 @@ class CloseDone:
     borne_fen: int
     """Compensation the platform bore under the score-gated rule (减赔)."""
     borne_shops: int
+    borne_when: str
+    """The score-gated rule's condition as the candidate rulebook writes it (``shop.
+    experience_score >= 90``), so what the demo says of those shops follows the rulebook."""
+
+
+def score_gated_condition() -> str:
+    """The condition of the candidate's :data:`SCORE_GATED_RULE`, or words saying the
+    rulebook has no such rule."""
+    found = [r.when for r in load_rulebook(CANDIDATE).rules if r.id == SCORE_GATED_RULE]
+    return found[0] if found else f"no rule {SCORE_GATED_RULE} in {CANDIDATE}"
 
 
 def run_close(
@@ -233,6 +255,7 @@ def run_close(
         int(settled[0]) if settled else 0,
         int(borne[0]) if borne else 0,
         int(borne[1]) if borne else 0,
+        score_gated_condition(),
     )
 
 
