@@ -270,6 +270,17 @@ PINS: tuple[tuple[str, str, tuple[Check, ...]], ...] = (
     (D05, "bonus.", (pd.test_the_remote_area_bonus_adds_exactly_3_with_one_clean_remote_order,)),
     (D05, "deduct.", (pd.test_deductions_3_per_case_capped_at_15_and_15_at_once,)),
     (D05, "w.", (_weights(D05),)),
+    (
+        D05,
+        "param:pickup_clock_",
+        (pd.test_the_pickup_clock_of_an_order_paid_from_18_00_to_06_00_starts_at_06_00,),
+    ),
+    (D05, "param:service_", (pd.test_feige_sessions_count_when_started_from_08_00_to_22_59,)),
+    (
+        D05,
+        "param:review_clock_",
+        (pd.test_july_review_time_of_a_request_made_from_23_00_to_08_00_starts_at_08_00,),
+    ),
     (D05, "param:", (pd.test_an_unanswered_round_counts_600_seconds,)),
     (
         D05,
@@ -312,6 +323,7 @@ PINS: tuple[tuple[str, str, tuple[Check, ...]], ...] = (
     (D07, "floor.", (pd.test_july_80_point_rule_for_help_seeking_and_dissatisfaction,)),
     (TB, "scale", (pt.test_the_score_stays_between_3_and_5, pt.test_30_valid_orders_in_30_days)),
     (TB, "stage.", (pt.test_30_valid_orders_in_30_days,)),
+    (TB, "param:service_", (pt.test_wangwang_rounds_count_when_started_from_08_00_to_22_59,)),
     (TB, "param:", (pt.test_48_hour_pickup_and_3_minute_reply,)),
     (
         TB,

@@ -231,6 +231,62 @@ def test_an_unanswered_round_counts_600_seconds(market: Market) -> None:
     assert (response["numerator"], response["denominator"], response["value"]) == (640, 2, 320)
 
 
+def test_the_pickup_clock_of_an_order_paid_from_18_00_to_06_00_starts_at_06_00(
+    market: Market,
+) -> None:
+    """Bands 100 up to 24 h, 90 up to 36 h. Each shop's one order sits an hour from a band
+    edge on one side of 18:00 or 06:00, so moving either hour by one changes a score."""
+    for shop, paid, picked_after_h in (
+        ("P1700", at(3, hour=17), 24.5),  # its own clock: 24.5 h -> 90
+        ("P1800", at(4, hour=18), 24.5),  # clock 06:00 the next day: 12.5 h -> 100
+        ("P0500", at(5, hour=5), 25),  # clock 06:00 the same day: 24 h -> 100
+        ("P0500B", at(6, hour=5), 25.5),  # clock 06:00: 24.5 h -> 90
+    ):
+        market.shop(shop)
+        market.order(shop, paid, picked_after_h=picked_after_h)
+    market.score(MAY)
+    scores = {s: r["value"] for s, r in market.indicators("pickup_score", MAY).items()}
+    assert scores == {"P1700": 9000, "P1800": 10000, "P0500": 10000, "P0500B": 9000}
+
+
+def test_feige_sessions_count_when_started_from_08_00_to_22_59(market: Market) -> None:
+    market.shop("S1")
+    market.orders("S1", 5)
+    with market.batch():
+        for started, seconds in (
+            (at(3, hour=7, minute=59), 1000),  # before 08:00: out
+            (at(4, hour=8), 100),
+            (at(5, hour=22, minute=59), 10),
+            (at(6, hour=23), 1),  # 23:00: out
+        ):
+            market.session("S1", started, total_seconds=seconds)
+    market.score(MAY)
+    response = market.indicator("S1", "feige_response_seconds", MAY)
+    assert (response["numerator"], response["denominator"]) == (110, 2)
+
+
+def test_july_review_time_of_a_request_made_from_23_00_to_08_00_starts_at_08_00(
+    market: Market,
+) -> None:
+    """After-sales review time (the 2026-07-14 revision): each shop's one refund was asked
+    near 23:00 or 08:00 and approved at 09:00 the next morning (or the same morning)."""
+    for shop, paid, asked_after_h, closed_after_h in (
+        ("R2230", at(3, hour=10), 12.5, 23),  # asked 22:30: its own clock, 630 minutes
+        ("R2300", at(4, hour=10), 13, 23),  # asked 23:00: clock 08:00, 60 minutes
+        ("R0730", at(5, hour=10), 21.5, 23),  # asked 07:30 the next day: clock 08:00, 60
+    ):
+        market.shop(shop)
+        market.order(shop, paid, case={"asked_after_h": asked_after_h,
+                                       "closed_after_h": closed_after_h})  # fmt: skip
+    market.score(JULY)
+    review = market.indicators("after_sales_review_minutes", JULY)
+    assert {s: r["value"] for s, r in review.items()} == {
+        "R2230": 630,
+        "R2300": 60,
+        "R0730": 60,
+    }
+
+
 def test_july_80_point_rule_for_help_seeking_and_dissatisfaction(market: Market) -> None:
     """Help-seeking: < 500 orders (300 for flagships and listed industries) and <= 3
     escalated orders. Dissatisfaction: at most 3 *rated* sessions, whatever the orders."""

@@ -40,6 +40,22 @@ def test_48_hour_pickup_and_3_minute_reply(market: Market) -> None:
     assert (reply["ON"]["numerator"], reply["LATE"]["numerator"]) == (1, 0)
 
 
+def test_wangwang_rounds_count_when_started_from_08_00_to_22_59(market: Market) -> None:
+    market.shop("S1")
+    market.orders("S1", 10)
+    with market.batch():
+        for started, seconds in (
+            (at(3, hour=7, minute=59), 20),  # before 08:00: out
+            (at(4, hour=8), 20),
+            (at(5, hour=22, minute=59), 200),
+            (at(6, hour=23), 20),  # 23:00: out
+        ):
+            market.session("S1", started, total_seconds=seconds)
+    market.score(TAOBAO)
+    reply = market.indicator("S1", "response_3min_rate", TAOBAO)
+    assert (reply["numerator"], reply["denominator"]) == (1, 2)
+
+
 def test_the_score_stays_between_3_and_5(market: Market) -> None:
     """TOP: a food shop with its bonus item (SF free shipping) on top of a 4.98 base is
     held at 5.00. BOTTOM: every indicator in the lowest tier and five penalised cases fall

@@ -150,9 +150,11 @@ SELECT o.*, lg.shipped_at, lg.picked_at, lg.delivered_at, lg.receipt_at,
   coalesce(fc.instant_refund, FALSE) AS instant_refund,
   fraud.fraud_at, rv.reviewed_at, rv.rating, rv.logistics_rating,
   CASE
-    WHEN hour(o.paid_at) >= 18
-      THEN CAST(CAST(o.paid_at AS DATE) + 1 AS TIMESTAMP) + INTERVAL 6 HOUR
-    WHEN hour(o.paid_at) < 6 THEN CAST(CAST(o.paid_at AS DATE) AS TIMESTAMP) + INTERVAL 6 HOUR
+    WHEN hour(o.paid_at) >= $pickup_clock_after_hour
+      THEN CAST(CAST(o.paid_at AS DATE) + 1 AS TIMESTAMP)
+           + $pickup_clock_start_hour * INTERVAL 1 HOUR
+    WHEN hour(o.paid_at) < $pickup_clock_start_hour
+      THEN CAST(CAST(o.paid_at AS DATE) AS TIMESTAMP) + $pickup_clock_start_hour * INTERVAL 1 HOUR
     ELSE o.paid_at
   END AS pickup_clock,
   NOT o.is_gift AND NOT coalesce(fc.instant_refund, FALSE)
@@ -184,10 +186,12 @@ WITH o AS (
 cases AS (
   SELECT a.*, o.shop_id, o.shipped_at,
     CASE
-      WHEN hour(a.requested_at) >= 23
-        THEN CAST(CAST(a.requested_at AS DATE) + 1 AS TIMESTAMP) + INTERVAL 8 HOUR
-      WHEN hour(a.requested_at) < 8
-        THEN CAST(CAST(a.requested_at AS DATE) AS TIMESTAMP) + INTERVAL 8 HOUR
+      WHEN hour(a.requested_at) >= $review_clock_after_hour
+        THEN CAST(CAST(a.requested_at AS DATE) + 1 AS TIMESTAMP)
+             + $review_clock_start_hour * INTERVAL 1 HOUR
+      WHEN hour(a.requested_at) < $review_clock_start_hour
+        THEN CAST(CAST(a.requested_at AS DATE) AS TIMESTAMP)
+             + $review_clock_start_hour * INTERVAL 1 HOUR
       ELSE a.requested_at
     END AS review_clock
   FROM after_sales AS a JOIN _sc_orders AS o USING (order_id)
@@ -297,7 +301,8 @@ SELECT shop_id, CAST(started_at AS DATE) AS b, CAST(started_at AS DATE) AS k,
   CAST(rating <= 3 AS INTEGER) AS cs_dissatisfied,
   CAST(rating >= 4 AS INTEGER) AS cs_satisfied
 FROM cs
-WHERE agent_id IS DISTINCT FROM 'bot' AND hour(started_at) BETWEEN 8 AND 22
+WHERE agent_id IS DISTINCT FROM 'bot'
+  AND hour(started_at) BETWEEN $service_first_hour AND $service_last_hour
 UNION ALL BY NAME
 SELECT o.shop_id, CAST(min(a.asked) AS DATE) AS b, CAST(min(a.asked) AS DATE) AS k,
   1 AS asked_orders, CAST(bool_or(a.escalated) AS INTEGER) AS escalated_orders

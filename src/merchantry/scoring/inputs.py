@@ -23,6 +23,7 @@ from typing import Final
 import duckdb
 import sqlglot.expressions as exp
 
+from merchantry.kit.errors import InputError
 from merchantry.model.tables import SERVICE_KINDS, VIOLATION_KINDS
 from merchantry.rulebook.columns import CONDITION_COLUMNS, SCORE_COLUMNS, ConditionColumn
 from merchantry.rulebook.model import Rulebook
@@ -49,9 +50,48 @@ PARAMETER_DEFAULTS: Final = {
     "unanswered_round_seconds": 600,
     "reply_target_seconds": 180,
     "low_price_max_fen": 0,
+    "pickup_clock_after_hour": 18,
+    "pickup_clock_start_hour": 6,
+    "review_clock_after_hour": 23,
+    "review_clock_start_hour": 8,
+    "service_first_hour": 8,
+    "service_last_hour": 22,
 }
 """Rulebook parameters the indicator SQL reads, with the value used when a rulebook
 does not declare one (each is discussed in ``docs/scoring.md``)."""
+
+HOUR_PARAMETERS: Final = (
+    "pickup_clock_after_hour",
+    "pickup_clock_start_hour",
+    "review_clock_after_hour",
+    "review_clock_start_hour",
+    "service_first_hour",
+    "service_last_hour",
+)
+"""Parameters that are hours of the day (0-23): the night clocks (an order paid, or an
+after-sales request made, at or after ``*_after_hour`` or before ``*_start_hour`` starts
+its clock at ``*_start_hour``) and the customer-service hours (sessions started from
+``service_first_hour``:00 to ``service_last_hour``:59:59 count)."""
+
+
+def indicator_parameters(rules: ScoreRules) -> dict[str, int]:
+    """The :data:`PARAMETER_DEFAULTS` as the rulebook sets them; refused
+    (:class:`~merchantry.kit.errors.InputError`, naming the rulebook's file and the
+    parameter) when an hour is not one of 0-23 or the service hours run backwards."""
+    values = {name: rules.parameter(name, default) for name, default in PARAMETER_DEFAULTS.items()}
+    where = f"{rules.book.source_file}: rulebook {rules.book.name}, parameter"
+    for name in HOUR_PARAMETERS:
+        value = values[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 23:
+            raise InputError(f"{where} {name} is {value!r}: an hour of the day is 0 to 23")
+    if values["service_first_hour"] > values["service_last_hour"]:
+        raise InputError(
+            f"{where} service_first_hour ({values['service_first_hour']}) is after "
+            f"service_last_hour ({values['service_last_hour']}): the service hours run from "
+            "the first to the last"
+        )
+    return values
+
 
 _TYPES: Final = {
     "text": "VARCHAR",
@@ -401,10 +441,9 @@ def build_measures(
     window = int(longest[0]) if longest else 30
     since = first - timedelta(days=window + HISTORY_DAYS)
     params: dict[str, object] = {"since": since, "last": last}
-    values = {name: rules.parameter(name, default) for name, default in PARAMETER_DEFAULTS.items()}
-    params = {**params, **constant_parameters()}
-    run_sql(con, ORDERS_SQL, {**params, "low_price_max_fen": values.pop("low_price_max_fen")})
+    params = {**params, **constant_parameters(), **indicator_parameters(rules)}
+    run_sql(con, ORDERS_SQL, params)  # each statement binds only the parameters it names
     con.execute(pickup)
-    run_sql(con, CONTRIBUTIONS_SQL, {**params, **values})
+    run_sql(con, CONTRIBUTIONS_SQL, params)
     con.execute(DELTAS_SQL, {"first": first, "last": last})
     con.execute(measures)
