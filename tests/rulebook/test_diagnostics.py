@@ -198,6 +198,23 @@ def test_waiver_mode_needs_its_field(tmp_path: Path) -> None:
     assert "factor_bp" in d.message
 
 
+def test_an_insurance_window_that_ends_before_it_starts(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        GOOD_RULE
+        + """\
+  - id: cover
+    title: Cover
+    effect: {kind: insurance_terms, claim_cap_fen: 2400, claim_days: 90,
+             max_return_rate_pct: 80, window_from_days: 15, window_to_days: 45}
+    source: x
+""",
+    )
+    d = only(check(path), "bad-effect-field")
+    assert d.line == 12  # the line that names window_to_days
+    assert "window_from_days must be more than window_to_days" in d.message
+
+
 def test_stacking_that_does_not_apply_to_the_kind(tmp_path: Path) -> None:
     path = write(
         tmp_path,

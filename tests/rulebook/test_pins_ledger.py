@@ -19,6 +19,7 @@ from merchantry.fees.obligations import refund_response
 from merchantry.kit.errors import InputError
 from merchantry.ledger.withdrawals import deposit_standing, required_on, withdraw_deposit
 from merchantry.rulebook.checker import load_rulebook
+from merchantry.rulebook.model import Rulebook
 from merchantry.service.runner import close_with_fees
 from merchantry.store.warehouse import ensure_schema
 from tests.fees.market import Market, insert
@@ -373,6 +374,44 @@ def insurance_failures(
             if got != eligible:
                 failures.append(
                     f"douyin-2025:{rule}: {returned}/100 returned, expected {eligible}, got {got}"
+                )
+    return failures + insurance_window_failures(con, market, book)
+
+
+WINDOW_EDGES = {  # days before joining a shipment is made -> inside the window?
+    45: True,  # the window's first day (准入前45天)
+    46: False,
+    16: True,
+    15: False,  # its end (准入前15天) is not in it
+}
+
+
+def insurance_window_failures(
+    con: duckdb.DuckDBPyConnection, market: Market, book: Rulebook
+) -> list[str]:
+    """Per insurance type: nine returned orders shipped on one edge day and one clean order in
+    the middle; counted, 9 of 10 returned is above every bound (80%, 50%), so the shop may
+    join exactly when the edge day is outside the window."""
+    failures = []
+    middle = datetime.combine(JOINING - timedelta(days=30), datetime.min.time())
+    for kind, rule in (SMALL, UPGRADED, BULKY):
+        for days, inside in WINDOW_EDGES.items():
+            shop = market.shop()
+            edge = datetime.combine(JOINING - timedelta(days=days), datetime.min.time())
+            for n, shipped in enumerate([middle] + [edge] * 9):
+                order = market.order(shop, paid_at=shipped - timedelta(hours=1))
+                insert(
+                    con,
+                    "logistics_events",
+                    {"order_id": order, "event": "shipped", "event_at": shipped},
+                )
+                if n:
+                    market.refund(order, 10_000, kind="return_refund", after=timedelta(days=3))
+            got = merchant_eligibility(con, book, shop, kind, JOINING).eligible
+            if got == inside:
+                failures.append(
+                    f"douyin-2025:{rule}: shipped {days} days before joining counted "
+                    f"{'outside' if inside else 'inside'} the eligibility window"
                 )
     return failures
 

@@ -8,9 +8,10 @@ merchant's money (the insurer pays the buyer), so it is not a line: the rulebook
   shipment is covered up to ``claim_cap_fen`` (Douyin: ¥24 small item, ¥50 upgraded,
   ¥1,000 bulky; 90 days; docs/sources.md#dy-insurance).
 * :func:`merchant_eligibility`: a merchant may switch the cover on when it is neither
-  cross-border nor instant retail and its return/exchange rate over orders shipped in
-  the 30 days from 45 to 15 days before joining is at most ``max_return_rate_pct``
-  (80%, bulky 50%). Shop status and the deposit paid are not checked here.
+  cross-border nor instant retail and its return/exchange rate over orders shipped from
+  ``window_from_days`` to ``window_to_days`` before joining is at most
+  ``max_return_rate_pct`` (Douyin: the 30 days from 45 to 15 days before, 80%, bulky 50%).
+  Shop status and the deposit paid are not checked here.
 
 The first ``insurance_terms`` rule (precedence order) whose condition holds for the
 order (or, for eligibility, for the shop with the insurance type set) decides.
@@ -33,10 +34,6 @@ from merchantry.rulebook.model import Rule, Rulebook
 from merchantry.rulebook.ruleset import RuleSet
 
 F: Final = "f"
-WINDOW_FROM_DAYS: Final = 45
-"""The eligibility window starts this many days before joining (the rule's 准入前45天)."""
-WINDOW_TO_DAYS: Final = 15
-"""... and ends this many days before joining (准入前15天)."""
 INELIGIBLE_MODES: Final = ("cross_border", "instant_retail")
 
 RETURN_RATE: Final = """
@@ -199,8 +196,8 @@ def merchant_eligibility(
         return answer(False, None, None, f"no insurance_terms rule covers {insurance_type}")
     window = {
         "shop": shop_id,
-        "from_day": joining_on - timedelta(days=WINDOW_FROM_DAYS),
-        "to_day": joining_on - timedelta(days=WINDOW_TO_DAYS),
+        "from_day": joining_on - timedelta(days=rule.effect.int("window_from_days")),
+        "to_day": joining_on - timedelta(days=rule.effect.int("window_to_days")),
     }
     row = con.execute(RETURN_RATE, window).fetchone()
     shipped, returned = (int(row[0]), int(row[1])) if row else (0, 0)

@@ -43,6 +43,19 @@ def _fees_applied(
     return first_rule_kind(name, summary, *fields, stage=Stage.FEES, check=check)
 
 
+def _check_insurance_window(values: Mapping[str, EffectValue]) -> list[tuple[str, str]]:
+    start, end = values.get("window_from_days", 45), values.get("window_to_days", 15)
+    if isinstance(start, int) and isinstance(end, int) and start <= end:
+        return [
+            (
+                "window_to_days",
+                f"the eligibility window runs from {start} to {end} days before joining: "
+                "window_from_days must be more than window_to_days",
+            )
+        ]
+    return []
+
+
 def _check_waiver(values: Mapping[str, EffectValue]) -> list[tuple[str, str]]:
     mode = values.get("mode")
     if mode == "floor" and "rate_bp" not in values:
@@ -233,9 +246,22 @@ FEE_EFFECT_KINDS: Final[tuple[EffectKind, ...]] = (
         FieldSpec(
             "max_return_rate_pct",
             "Merchant eligibility: highest return/exchange rate of shipped orders in the "
-            "window 45 to 15 days before joining, percent (the rule states whole percents).",
+            "window before joining, percent (the rule states whole percents).",
             maximum=100,
         ),
+        days_field(
+            "window_from_days",
+            "Merchant eligibility: the window of shipped orders starts this many days before "
+            "joining (Douyin: 45).",
+            minimum=1,
+            default=45,
+        ),
+        days_field(
+            "window_to_days",
+            "... and ends this many days before joining, that day excluded (Douyin: 15).",
+            default=15,
+        ),
+        check=_check_insurance_window,
     ),
     _fees_applied(
         "refund_response",
@@ -361,7 +387,8 @@ FEE_DESCRIBERS: Final[Mapping[str, Describer]] = {
     "insurance_terms": lambda e: (
         f"claims pay up to {e.int('claim_cap_fen')} fen on returns asked within "
         f"{e.int('claim_days')} days of shipment; merchants join at a return rate up to "
-        f"{e.int('max_return_rate_pct')}%"
+        f"{e.int('max_return_rate_pct')}% of the orders shipped {e.int('window_from_days')} "
+        f"to {e.int('window_to_days')} days before joining"
     ),
     "installation_hold": lambda e: (
         f"{bp_text(e.int('settle_share_bp'))} of the goods payment held until after-sales "

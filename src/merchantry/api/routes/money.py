@@ -245,8 +245,9 @@ def insurance_eligibility(
     rulebook: MoneyRulebook = money.DEFAULT_MONEY_RULEBOOK,
     principal: Principal = Depends(require_scope("insurance:read")),
 ) -> Eligibility:
-    """The return/exchange rate of orders shipped 45 to 15 days before joining, against
-    the type's bound (80%; bulky 50%); cross-border and instant retail never."""
+    """The return/exchange rate of the orders shipped in the window before joining, against
+    the bound of the type's `insurance_terms` rule in the rulebook (window and bound are
+    that rule's); cross-border and instant-retail shops never."""
     require_shop(principal, shop_id, "read the insurance eligibility")
     settings = request.app.state.settings
     with reading(settings.warehouse) as con:
