@@ -116,3 +116,41 @@ def test_ctrl_c_names_the_day_it_stopped_in_and_the_days_kept(
         assert con.execute("SELECT count(*) FROM ledger_close_marks").fetchone() == (5,)
     finally:
         con.close()
+
+
+def test_a_deposit_review_day_no_month_has_is_refused_naming_the_file(tmp_path: Path) -> None:
+    """A rulebook that moves the deposit review to the 31st (February has none) closes
+    nothing: the close names the file and the parameter and exits as for any input mistake."""
+    db = _warehouse(tmp_path / "w.duckdb")
+    books = tmp_path / "books"
+    books.mkdir()
+    mine = books / "my-fees.yaml"
+    mine.write_text(
+        "rulebook: my-fees\n"
+        "title: Douyin 2026 with the deposit review on the 31st\n"
+        "extends: douyin-2026\n"
+        "effective: {from: 2026-01-08}\n"
+        "parameters:\n"
+        "  deposit_review_day:\n"
+        "    value: 31\n"
+        "    assumption: true\n"
+        "    note: a mistake\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        app,
+        ["close", "--from", "2026-03-01", "--to", "2026-03-31", "--rulebook", "my-fees",
+         "--rulebook-dir", str(books), "--db", str(db)],
+        env={"COLUMNS": "200"},
+    )  # fmt: skip
+    printed = " ".join(result.output.split())
+    assert result.exit_code == 2, result.output
+    assert str(mine) in printed
+    assert "deposit_review_day is 31: a deposit review day is a day of the month from 1 to 28" in (
+        printed
+    )
+    con = connect(db)
+    try:
+        assert con.execute("SELECT count(*) FROM journal_entries").fetchone() == (0,)
+    finally:
+        con.close()

@@ -202,6 +202,8 @@ def _tiers_and_terms(
         ).fetchone()
         if row is None or row[0] != required:
             failures.append(f"douyin-2026:{rule}: expected {required}, got {row}")
+    if only is None:
+        failures += _review_day_failures(con)
     if not terms:
         return failures
     book = load_rulebook("douyin-2026", dirs)
@@ -221,6 +223,18 @@ def _tiers_and_terms(
     except InputError:
         pass
     return failures
+
+
+def _review_day_failures(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The re-set amounts take effect on the 8th (param.deposit_review_day): the May and June
+    reviews are made, and in force, from the 8th, not a day before or after."""
+    effective = con.execute(
+        "SELECT DISTINCT month, effective_on FROM deposit_requirements ORDER BY 1"
+    ).fetchall()
+    want = [(date(2026, 5, 1), date(2026, 5, 8)), (date(2026, 6, 1), date(2026, 6, 8))]
+    if effective != want:
+        return [f"douyin-2025:param.deposit_review_day: expected {want}, got {effective}"]
+    return []
 
 
 # --- experience deposit of special categories: (rule pinned, order's category industry, fen)

@@ -73,6 +73,8 @@ GROUP_OF_KIND: Final = {
     "refund_response": "refund_response",
 }
 """Pin group that exercises each ledger-side effect kind; every other kind is a fee kind."""
+GROUP_OF_PARAMETER: Final = {"param.deposit_review_day": "deposits"}
+"""Pin group that exercises each ledger-side parameter; every other parameter is the fees'."""
 COST_ORDER: Final = (
     "fees",
     "refund_response",
@@ -186,7 +188,11 @@ def mutations(folder: Path | None = None) -> list[Mutation]:
             assumed = any(re.match(r"^\s+assumption:\s*true", x) for x in block)
             sourced = any(re.match(r"^\s+source:", x) for x in block)
             kinds = [m.group(1) for x in block for m in [KIND.search(x)] if m]
-            group = GROUP_OF_KIND.get(kinds[0], "fees") if kinds else "fees"
+            group = (
+                GROUP_OF_KIND.get(kinds[0], "fees")
+                if kinds
+                else GROUP_OF_PARAMETER.get(name, "fees")
+            )
 
             def add(
                 target: str,

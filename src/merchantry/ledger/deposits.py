@@ -8,7 +8,8 @@
   first close it is taken as the amount then owed, paid from ``merchant_funds``.
 * **Deduction**: each confirmed violation takes the first matching
   ``deposit_deduction`` rule's amount from the deposit (to ``platform_penalties``).
-* **Review** on the 8th of each month (notice on the 1st, new amount on the 8th):
+* **Review** on the rulebook's ``deposit_review_day`` of each month (Douyin: notice on the
+  1st, new amount on the 8th):
   the requirement is set for the month (``deposit_requirements``).
 * **Top-up** (货款直充) on each review day and each day a deduction is booked: a
   shortfall (balance below the amount in force) is taken from the shop's settled goods
@@ -36,6 +37,7 @@ from typing import Final
 import duckdb
 import sqlglot.expressions as exp
 
+from merchantry.kit.errors import InputError
 from merchantry.kit.money import apply_rate_sql
 from merchantry.ledger import balances
 from merchantry.ledger.balances import BALANCED_OF
@@ -52,8 +54,24 @@ from merchantry.rulebook.facts import fact_sql
 from merchantry.rulebook.model import Rule, Rulebook
 from merchantry.store.sql import create_temp_as, fill_sql, parse
 
-REVIEW_DAY: Final = 8
-"""Day of the month a new deposit amount takes effect (§3.5, confirmed rule text)."""
+REVIEW_DAY_PARAMETER: Final = "deposit_review_day"
+"""The rulebook parameter naming the day of the month a new deposit amount takes effect
+(Douyin: the 8th, §3.5, declared in ``douyin-2025``)."""
+REVIEW_DAY_DEFAULT: Final = 8
+"""The review day of a rulebook that declares none."""
+
+
+def review_day(book: Rulebook) -> int:
+    """The rulebook's deposit review day (1-28, so every month has it); refused
+    (:class:`~merchantry.kit.errors.InputError`, naming the file) otherwise."""
+    day = book.parameter_values.get(REVIEW_DAY_PARAMETER, REVIEW_DAY_DEFAULT)
+    if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 28:
+        raise InputError(
+            f"{book.source_file}: rulebook {book.name}, parameter {REVIEW_DAY_PARAMETER} is "
+            f"{day!r}: a deposit review day is a day of the month from 1 to 28"
+        )
+    return day
+
 
 STAGE_OPENINGS: Final = """
 INSERT INTO ledger_stage
@@ -259,20 +277,23 @@ FROM ledger_requirements;
 """
 
 
-def review_in_force(day: date) -> date:
-    """The review whose amount is in force on ``day``: this month's 8th, or last month's."""
-    if day.day >= REVIEW_DAY:
-        return day.replace(day=REVIEW_DAY)
+def review_in_force(book: Rulebook, day: date) -> date:
+    """The review whose amount is in force on ``day``: this month's review day (Douyin: the
+    8th) when it has come, else last month's."""
+    review = review_day(book)
+    if day.day >= review:
+        return day.replace(day=review)
     year, month = (day.year - 1, 12) if day.month == 1 else (day.year, day.month - 1)
-    return date(year, month, REVIEW_DAY)
+    return date(year, month, review)
 
 
-def review_dates(start: date, end: date) -> list[date]:
-    """The deposit review days (the 8th of each month) inside ``start``..``end``."""
+def review_dates(book: Rulebook, start: date, end: date) -> list[date]:
+    """The deposit review days (one a month, Douyin the 8th) inside ``start``..``end``."""
+    review = review_day(book)
     found = []
     year, month = start.year, start.month
     while date(year, month, 1) <= end:
-        day = date(year, month, REVIEW_DAY)
+        day = date(year, month, review)
         if start <= day <= end:
             found.append(day)
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
@@ -487,13 +508,13 @@ def post_deposits(
         ).fetchall()
     }
 
-    reviews = set(review_dates(start, end))
+    reviews = set(review_dates(book, start, end))
     raised = set(compute_experience_orders(con, book, start, end))
     for day in sorted(reviews | deducted | raised):
         gmv_of = compute_requirements(
             con,
             book,
-            review_in_force(day),
+            review_in_force(book, day),
             write=day in reviews,
             experience_on=day,
             gmv_of=gmv_of,

@@ -142,7 +142,7 @@ def required_on(con: duckdb.DuckDBPyConnection, book: Rulebook, shop_id: str, da
     """The deposit amount in force for the shop on ``day``: the last review's base amount
     plus the experience deposit its recent special-category orders owe."""
     compute_experience_orders(con, book, day, day)
-    compute_requirements(con, book, review_in_force(day), write=False, experience_on=day)
+    compute_requirements(con, book, review_in_force(book, day), write=False, experience_on=day)
     row = con.execute(
         "SELECT required_fen FROM ledger_requirements WHERE shop_shop_id = ?", [shop_id]
     ).fetchone()
