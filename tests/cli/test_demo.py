@@ -68,7 +68,7 @@ def test_demo_runs_every_step_and_accounts_for_every_row(tmp_path: Path) -> None
     days = con.execute("SELECT count(DISTINCT score_date) FROM shop_scores").fetchone()
     assert days == (3,)  # scored every day before the close, so score-gated rules can apply
     assert "reads shop.experience_score" not in result.output  # no score-gap warning
-    borne = con.execute(SCORE_GATED_COMPENSATION).fetchone()
+    borne = con.execute(SCORE_GATED_COMPENSATION, {"rule": SCORE_GATED_RULE}).fetchone()
     assert borne is not None
     printed = " ".join(result.output.split())  # the console wraps long lines
     assert f"{format_fen(int(borne[0]))} of compensation borne by the platform for " in printed

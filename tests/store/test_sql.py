@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from merchantry.scoring.indicators import ORDERS_SQL, constant_parameters
+from merchantry.scoring.inputs import PARAMETER_DEFAULTS
 from merchantry.store.sql import (
     col,
     create_temp_as,
@@ -146,6 +147,7 @@ def test_indicator_lists_are_bound_not_formatted(warehouse: duckdb.DuckDBPyConne
         "abnormal_violations": ["buyer's complaint"],
         "since": date(2026, 3, 1),
         "last": date(2026, 3, 31),
+        **PARAMETER_DEFAULTS,
         "low_price_max_fen": 100,
     }
     run_sql(warehouse, ORDERS_SQL, params)

@@ -56,12 +56,13 @@ takes: posted after the close, a re-close of the month would top up again)."""
 SCORE_GATED_RULE: Final = "compensation.quality-merchant"
 """The candidate's score-gated 减赔 rule, whose money the demo reports."""
 
-SCORE_GATED_COMPENSATION: Final = f"""
+SCORE_GATED_COMPENSATION: Final = """
 SELECT coalesce(-sum(amount_fen), 0), count(DISTINCT shop_id)
 FROM journal_postings AS p JOIN journal_entries AS e USING (entry_id)
-WHERE p.account = 'platform_subsidy' AND p.rule_id = '{SCORE_GATED_RULE}'
+WHERE p.account = 'platform_subsidy' AND p.rule_id = $rule
 """
-"""Compensation the score-gated 减赔 rule moved from merchants to the platform."""
+"""Compensation a rule (``$rule``: :data:`SCORE_GATED_RULE`) moved from merchants to the
+platform."""
 
 
 SHOWN_LINES: Final = 10
@@ -248,7 +249,7 @@ def run_close(
         " (SELECT entry_id FROM journal_entries WHERE close_key = ?)",
         [close_key(CANDIDATE, start, end)],
     ).fetchone()  # money moved by each balanced settlement entry: the sum of its credits
-    borne = con.execute(SCORE_GATED_COMPENSATION).fetchone()
+    borne = con.execute(SCORE_GATED_COMPENSATION, {"rule": SCORE_GATED_RULE}).fetchone()
     return CloseDone(
         run,
         summary,
