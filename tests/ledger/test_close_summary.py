@@ -37,6 +37,12 @@ def journal_counts(con: duckdb.DuckDBPyConnection, close_key: str) -> dict[str, 
     return {kind: (len(ids), moved[kind] // 2) for kind, ids in entries.items()}
 
 
+def postings_in_journal(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("SELECT count(*) FROM journal_postings").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 def summary_counts(summary: CloseSummary) -> dict[str, tuple[int, int]]:
     return {k.kind: (k.entries, k.moved_fen) for k in summary.kinds}
 
@@ -62,8 +68,11 @@ def test_the_first_close_counts_what_it_posted(con: duckdb.DuckDBPyConnection) -
 
 def test_a_second_run_counts_the_first_runs_entries_too(con: duckdb.DuckDBPyConnection) -> None:
     first = close(con, *MARCH)
+    after_first = postings_in_journal(con)
+    assert first.postings == after_first > 0
     add_order(con, "O3", datetime(2026, 3, 20, 12), 3_000)  # the period changed: one more sale
     second = close(con, *MARCH, refresh_fees=True)
+    assert second.postings == postings_in_journal(con) - after_first > 0
 
     assert second.close_key == first.close_key
     expected = journal_counts(con, second.close_key)

@@ -102,6 +102,12 @@ the join (one row per entry: its count needs no ``DISTINCT``; the close's checks
 each new id to one entry), which costs a 1 M-order month's summary 0.6 CPU s instead of
 1.0."""
 
+POSTED_SINCE: Final = "SELECT count(*) FROM journal_postings WHERE rowid >= $postings_from"
+"""The postings a close appended, from its :class:`~merchantry.ledger.check.JournalMark` on
+(the journal is append-only): DuckDB skips the row groups before the mark, where a count of
+the whole table before and after the close read every row id of the history, twice a close
+(1 to 7 ms a day over a year of 500,000 orders a month, growing with the journal)."""
+
 EARLIER_RUN: Final = """
 SELECT count(*) FROM journal_entries WHERE close_key = $close_key AND rowid < $entries_from
 """
@@ -202,9 +208,9 @@ def close_period(
     key = close_key(book.name, start, end)
     ref = CloseRef(book.name, key)
     warnings = score_gaps(con, book, start, end, lambda r: r.effect.kind in LEDGER_RULE_KINDS)
-    before = _count(con, "SELECT count(*) FROM journal_postings", {})
     with transaction(con):
         mark = journal_mark(con)
+        before = 0 if mark else _count(con, "SELECT count(*) FROM journal_postings", {})
         say("payout schedule")
         build_schedule(con, book, end, touched_from=start if incremental else None)
         prepare(con)
@@ -249,7 +255,11 @@ def close_period(
                 f"the close of {book.name} {start}..{end} would leave the journal unsound, "
                 "so nothing was posted: " + "; ".join(str(p) for p in problems)
             )
-        posted_now = _count(con, "SELECT count(*) FROM journal_postings", {}) - before
+        posted_now = (
+            _count(con, POSTED_SINCE, {"postings_from": mark.postings})
+            if mark
+            else (_count(con, "SELECT count(*) FROM journal_postings", {}) - before)
+        )
         if after is not None:
             after(con, posted_now)
         kinds = kind_counts(con, key, mark)
