@@ -110,3 +110,15 @@ def test_the_money_scopes(api: Api) -> None:
     )
     assert got.status_code == 403
     assert "deposits:read" in got.json()["error"]["message"]
+
+
+def test_a_time_with_no_platform_local_time_is_refused_not_a_server_error(api: Api) -> None:
+    """The fuzzer's case (schemathesis, 2026-12-06): one minute east of UTC on the first day a
+    date can have is before the calendar in UTC+8. The deposit route answered 500."""
+    got = api.client.get(
+        f"/v1/shops/{api.victim}/deposit",
+        params={"at": "0001-01-01T00:00:00+00:01"},
+        headers=api.headers(api.victim_key),
+    )
+    assert got.status_code == 422, got.text
+    assert "has no platform local time" in got.json()["error"]["message"]

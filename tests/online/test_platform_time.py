@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from merchantry.api.realtime import platform_time
+from merchantry.api.times import platform_time
 from merchantry.kit.errors import InputError
 
 

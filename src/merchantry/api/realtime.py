@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 import duckdb
@@ -26,9 +26,8 @@ from merchantry.api.events import written as audit_write
 from merchantry.api.fastpath import FastRoute, RealtimeFastPath, is_merchant_elsewhere
 from merchantry.api.idempotency import Idempotency, idempotency
 from merchantry.api.settings import ServiceSettings
-from merchantry.api.times import PLATFORM, RequestTime
+from merchantry.api.times import RequestTime, platform_time
 from merchantry.api.warehouse import reading
-from merchantry.kit.errors import InputError
 from merchantry.ops.keys import RevokedKey
 from merchantry.risk.access import AccessDenied
 from merchantry.risk.decisions import Decision, RiskRequest
@@ -434,21 +433,6 @@ class BuiltOut(BaseModel):
 
 
 # --- routes -----------------------------------------------------------------------------
-
-
-def platform_time(value: datetime) -> datetime:
-    """A request's time as the warehouse keeps it: naive platform local time (UTC+8).
-
-    An aware time is converted; a naive one is taken to be platform time already."""
-    if value.tzinfo is None:
-        return value
-    try:
-        return value.astimezone(PLATFORM).replace(tzinfo=None)
-    except OverflowError:  # 0001-01-01T00:00+00:01 is before the first day in UTC+8
-        raise InputError(
-            f"{value.isoformat()} has no platform local time (UTC+8): it falls outside "
-            "0001-01-01..9999-12-31 there"
-        ) from None
 
 
 async def online(request: Request) -> OnlineService:

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Final, TypeVar
 
 from pydantic import BeforeValidator
 
+from merchantry.kit.errors import InputError
+
 PLATFORM: Final = timezone(timedelta(hours=8), "Asia/Shanghai")
 """Platform local time (China Standard Time has no daylight saving, so a fixed offset)."""
 
@@ -66,6 +68,23 @@ RequestTime = Annotated[datetime, BeforeValidator(_no_number("2026-03-01T10:00:0
 RequestDay = Annotated[date, BeforeValidator(_no_number("2026-03-01"))]
 """A day in a request body or a query string: ISO 8601 text (a number, or numeric text such as
 ``start=0``, is refused, not read as 1970-01-01)."""
+
+
+def platform_time(value: datetime) -> datetime:
+    """A request's time as the warehouse keeps it: naive platform local time (UTC+8).
+
+    An aware time is converted; a naive one is taken to be platform time already. A time
+    whose platform local time falls outside the calendar (``0001-01-01T00:00+00:01``) is
+    refused (:class:`~merchantry.kit.errors.InputError`, answered 422), not a server error."""
+    if value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone(PLATFORM).replace(tzinfo=None)
+    except OverflowError:  # 0001-01-01T00:00+00:01 is before the first day in UTC+8
+        raise InputError(
+            f"{value.isoformat()} has no platform local time (UTC+8): it falls outside "
+            "0001-01-01..9999-12-31 there"
+        ) from None
 
 
 OptQueryDay = Annotated[date | None, BeforeValidator(_no_number("2026-03-01"))]

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from merchantry.api.auth import Principal, require_scope, require_shop
 from merchantry.api.docs import EXAMPLE_SHOP, ShopId, ok
-from merchantry.api.times import PLATFORM, RequestDay, RequestTime
+from merchantry.api.times import RequestDay, RequestTime, platform_time
 from merchantry.api.warehouse import reading
 from merchantry.cs.rules import load_rules
 from merchantry.cs.staffing import agents_needed
@@ -122,9 +122,7 @@ def route_consultation(
     step in force follows from the seconds waited; a merchant key routes its own shop only."""
     if not principal.is_operator and principal.role == "merchant":
         require_shop(principal, payload.shop_id, "route consultations")
-    at = payload.at
-    if at.tzinfo is not None:
-        at = at.astimezone(PLATFORM).replace(tzinfo=None)
+    at = platform_time(payload.at)
     d = _desk(request).route(
         payload.shop_id,
         payload.intent,

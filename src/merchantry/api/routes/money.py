@@ -17,7 +17,7 @@ from merchantry.api import events
 from merchantry.api.auth import Principal, require_scope, require_shop
 from merchantry.api.docs import EXAMPLE_ORDER, EXAMPLE_SHOP, OrderId, ShopId, ok, written
 from merchantry.api.idempotency import Idempotency, idempotency
-from merchantry.api.times import PLATFORM, RequestDay
+from merchantry.api.times import RequestDay, platform_time
 from merchantry.api.warehouse import reading, writing
 from merchantry.fees.insurance import ClaimQuote, Eligibility
 from merchantry.ledger.withdrawals import DepositStanding
@@ -35,13 +35,6 @@ MoneyRulebook = Annotated[
         examples=[money.DEFAULT_MONEY_RULEBOOK],
     ),
 ]
-
-
-def _local(moment: datetime) -> datetime:
-    """Platform local time without a zone (the warehouse's clock)."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(PLATFORM).replace(tzinfo=None)
 
 
 STANDING_EXAMPLE: dict[str, Any] = {
@@ -77,7 +70,7 @@ def deposit(
     settings = request.app.state.settings
     with reading(settings.warehouse) as con:
         return money.standing(
-            con, shop_id, _local(at), rulebook=rulebook, rulebook_dirs=settings.rulebook_dirs
+            con, shop_id, platform_time(at), rulebook=rulebook, rulebook_dirs=settings.rulebook_dirs
         )
 
 
@@ -207,7 +200,7 @@ def insurance_claim(
             con,
             order_id,
             freight_fen,
-            _local(asked_at),
+            platform_time(asked_at),
             rulebook=rulebook,
             rulebook_dirs=settings.rulebook_dirs,
         )

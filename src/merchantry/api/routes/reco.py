@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from merchantry.api.auth import Principal, require_scope
 from merchantry.api.docs import ok
 from merchantry.api.settings import ServiceSettings
-from merchantry.api.times import PLATFORM, RequestTime
+from merchantry.api.times import PLATFORM, RequestTime, platform_time
 from merchantry.api.warehouse import reading
 from merchantry.reco.settings import DEFAULT_RULEBOOK, RecoSettings, load_settings
 from merchantry.reco.similarity import Listing, parse_attributes, parse_phash
@@ -197,7 +197,7 @@ def _posted(request: Request, buyer_id: str) -> list[Purchase]:
 
 
 def _naive(value: datetime) -> datetime:
-    return value if value.tzinfo is None else value.astimezone(PLATFORM).replace(tzinfo=None)
+    return platform_time(value)
 
 
 def _candidate(c: CandidateIn) -> Candidate:
