@@ -146,7 +146,7 @@ def test_a_deposit_review_day_no_month_has_is_refused_naming_the_file(tmp_path: 
     printed = " ".join(result.output.split())
     assert result.exit_code == 2, result.output
     assert str(mine) in printed
-    assert "deposit_review_day is 31: a deposit review day is a day of the month from 1 to 28" in (
+    assert "deposit_review_day is 31: a deposit review day (a day every month has) is 1 to 28" in (
         printed
     )
     con = connect(db)

@@ -37,7 +37,6 @@ from typing import Final
 import duckdb
 import sqlglot.expressions as exp
 
-from merchantry.kit.errors import InputError
 from merchantry.kit.money import apply_rate_sql
 from merchantry.ledger import balances
 from merchantry.ledger.balances import BALANCED_OF
@@ -64,13 +63,8 @@ REVIEW_DAY_DEFAULT: Final = 8
 def review_day(book: Rulebook) -> int:
     """The rulebook's deposit review day (1-28, so every month has it); refused
     (:class:`~merchantry.kit.errors.InputError`, naming the file) otherwise."""
-    day = book.parameter_values.get(REVIEW_DAY_PARAMETER, REVIEW_DAY_DEFAULT)
-    if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 28:
-        raise InputError(
-            f"{book.source_file}: rulebook {book.name}, parameter {REVIEW_DAY_PARAMETER} is "
-            f"{day!r}: a deposit review day is a day of the month from 1 to 28"
-        )
-    return day
+    every_month = "a deposit review day (a day every month has)"
+    return book.bounded_parameter(REVIEW_DAY_PARAMETER, REVIEW_DAY_DEFAULT, 1, 28, every_month)
 
 
 STAGE_OPENINGS: Final = """

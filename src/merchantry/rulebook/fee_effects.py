@@ -44,7 +44,7 @@ def _fees_applied(
 
 
 def _check_insurance_window(values: Mapping[str, EffectValue]) -> list[tuple[str, str]]:
-    start, end = values.get("window_from_days", 45), values.get("window_to_days", 15)
+    start, end = values["window_from_days"], values["window_to_days"]  # defaults filled in
     if isinstance(start, int) and isinstance(end, int) and start <= end:
         return [
             (

@@ -7,6 +7,7 @@ from datetime import date
 
 import sqlglot.expressions as exp
 
+from merchantry.kit.errors import InputError
 from merchantry.rulebook.effects import Effect, EffectKind, Stacking
 from merchantry.rulebook.registry import EFFECT_KINDS
 
@@ -95,3 +96,15 @@ class Rulebook:
     @property
     def parameter_values(self) -> dict[str, int]:
         return {p.name: p.value for p in self.parameters}
+
+    def bounded_parameter(self, name: str, default: int, low: int, high: int, what: str) -> int:
+        """A parameter a stage reads as a number in ``low``..``high`` (``default`` when the
+        rulebook declares none); refused (:class:`~merchantry.kit.errors.InputError`, naming
+        the rulebook's file and the parameter, saying it is ``what``) otherwise."""
+        value = self.parameter_values.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise InputError(
+                f"{self.source_file}: rulebook {self.name}, parameter {name} is {value!r}: "
+                f"{what} is {low} to {high}"
+            )
+        return value

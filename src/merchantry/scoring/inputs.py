@@ -79,16 +79,15 @@ def indicator_parameters(rules: ScoreRules) -> dict[str, int]:
     (:class:`~merchantry.kit.errors.InputError`, naming the rulebook's file and the
     parameter) when an hour is not one of 0-23 or the service hours run backwards."""
     values = {name: rules.parameter(name, default) for name, default in PARAMETER_DEFAULTS.items()}
-    where = f"{rules.book.source_file}: rulebook {rules.book.name}, parameter"
     for name in HOUR_PARAMETERS:
-        value = values[name]
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 23:
-            raise InputError(f"{where} {name} is {value!r}: an hour of the day is 0 to 23")
-    if values["service_first_hour"] > values["service_last_hour"]:
+        rules.book.bounded_parameter(name, PARAMETER_DEFAULTS[name], 0, 23, "an hour of the day")
+    first, last = values["service_first_hour"], values["service_last_hour"]
+    if first > last:
+        book = rules.book
         raise InputError(
-            f"{where} service_first_hour ({values['service_first_hour']}) is after "
-            f"service_last_hour ({values['service_last_hour']}): the service hours run from "
-            "the first to the last"
+            f"{book.source_file}: rulebook {book.name}, parameter service_first_hour ({first}) "
+            f"is after service_last_hour ({last}): the service hours run from the first to "
+            "the last"
         )
     return values
 

@@ -230,8 +230,10 @@ class CloseDone:
 def score_gated_condition() -> str:
     """The condition of the candidate's :data:`SCORE_GATED_RULE`, or words saying the
     rulebook has no such rule."""
-    found = [r.when for r in load_rulebook(CANDIDATE).rules if r.id == SCORE_GATED_RULE]
-    return found[0] if found else f"no rule {SCORE_GATED_RULE} in {CANDIDATE}"
+    try:
+        return load_rulebook(CANDIDATE).rule(SCORE_GATED_RULE).when
+    except KeyError:
+        return f"no rule {SCORE_GATED_RULE} in {CANDIDATE}"
 
 
 def run_close(
