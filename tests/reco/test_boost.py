@@ -91,9 +91,9 @@ def test_no_signal_dominates(
 
 def test_a_rulebook_that_lets_one_signal_dominate_is_refused(settings: RecoSettings) -> None:
     greedy = dataclasses.replace(settings.boost, boost_signal_cap_bp=2000, boost_total_cap_bp=3000)
-    with pytest.raises(InputError, match="one signal could dominate"):
+    with pytest.raises(InputError, match="no one signal may take more than half"):
         check_settings("x", settings.windows, settings.similarity, greedy)
-    with pytest.raises(InputError, match="negative"):
+    with pytest.raises(InputError, match="window_days_apparel is -1"):
         check_settings("x", {"apparel": -1}, settings.similarity, settings.boost)
 
 

@@ -380,5 +380,5 @@ def test_grades_that_do_not_rise_are_refused(tmp_path: Path):
         ),
         encoding="utf-8",
     )
-    with pytest.raises(InputError, match="thresholds must rise"):
+    with pytest.raises(InputError, match="grades rise with the probability"):
         settings_from(load_rulebook("risk-bad", (tmp_path,)))

@@ -104,6 +104,27 @@ def test_an_unknown_name_is_refused_with_did_you_mean(world) -> None:
     assert "cash_rate_bp" in nothing_close.output
 
 
+def test_a_value_no_stage_can_use_is_refused_before_anything_runs(world) -> None:
+    """The deposit review day is read by the close: the 0th of a month does not exist, so
+    `--set deposit_review_day=0` is refused naming the range, not in a derived file's name."""
+    db, rules = world
+    book = rules / "review-param.yaml"
+    book.write_text(
+        "rulebook: review-param\ntitle: Candidate with a review day\n"
+        "effective: {from: 2020-01-01}\nextends: ledger-test\n"
+        "parameters:\n  deposit_review_day:\n    value: 8\n    assumption: true\n"
+        "    note: test\n",
+        encoding="utf-8",
+    )
+    result = simulate(db, rules, "review-param", "--set", "deposit_review_day=0")
+    assert result.exit_code == ExitCode.INPUT, result.output
+    out = " ".join(result.output.split())
+    assert "--set: review-param, parameter deposit_review_day is 0" in out
+    assert "is 1 to 28" in out
+    assert "merchantry-set-" not in out  # no temporary file's name
+    assert fee_line_count(db, "ledger-test") == 0
+
+
 def test_a_value_that_is_not_a_whole_number_is_refused(world) -> None:
     db, rules = world
     parametrised(rules)

@@ -63,8 +63,7 @@ REVIEW_DAY_DEFAULT: Final = 8
 def review_day(book: Rulebook) -> int:
     """The rulebook's deposit review day (1-28, so every month has it); refused
     (:class:`~merchantry.kit.errors.InputError`, naming the file) otherwise."""
-    every_month = "a deposit review day (a day every month has)"
-    return book.bounded_parameter(REVIEW_DAY_PARAMETER, REVIEW_DAY_DEFAULT, 1, 28, every_month)
+    return book.bounded_parameter(REVIEW_DAY_PARAMETER, REVIEW_DAY_DEFAULT)
 
 
 STAGE_OPENINGS: Final = """

@@ -8,12 +8,13 @@ dominate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Final
 
 from merchantry.kit.errors import InputError
 from merchantry.rulebook import Rulebook, load_rulebook
+from merchantry.rulebook.bounds import parameter_problems
 
 DEFAULT_RULEBOOK: Final = "reco-2026"
 WINDOW_PREFIX: Final = "window_days_"
@@ -113,29 +114,12 @@ def settings_from(rulebook: Rulebook) -> RecoSettings:
 def check_settings(
     name: str, windows: dict[str, int], similarity: SimilaritySettings, boost: BoostSettings
 ) -> None:
-    """Refuse numbers no reco stage can use, naming each."""
-    problems = [f"{WINDOW_PREFIX}{k} = {v} is negative" for k, v in windows.items() if v < 0]
-    for attr in ("lsh_threshold_pm", "title_match_pm", "variant_title_pm", "image_title_pm"):
-        value = getattr(similarity, attr)
-        if not 0 < value <= 1000:
-            problems.append(f"{attr} = {value} is outside 1..1000")
-    if not 1 <= similarity.title_shingle_chars <= 5:
-        problems.append("title_shingle_chars must be 1..5")
-    if not 16 <= similarity.minhash_permutations <= 512:
-        problems.append("minhash_permutations must be 16..512")
-    if not 0 <= similarity.image_max_hamming <= 32:
-        problems.append("image_max_hamming must be 0..32")
-    if similarity.price_band_pct < 100:
-        problems.append("price_band_pct must be at least 100")
-    if boost.boost_signal_cap_bp < 0 or boost.boost_total_cap_bp < 0:
-        problems.append("boost caps must not be negative")
-    if boost.boost_signal_cap_bp * 2 > boost.boost_total_cap_bp:
-        problems.append(
-            f"boost_signal_cap_bp = {boost.boost_signal_cap_bp} is more than half of "
-            f"boost_total_cap_bp = {boost.boost_total_cap_bp}: one signal could dominate"
-        )
-    if boost.boost_total_cap_bp >= 10_000:
-        problems.append("boost_total_cap_bp must stay below 10000 (a weight never reaches 0)")
+    """Refuse numbers no reco stage can use, naming each (the ranges of
+    :data:`merchantry.rulebook.bounds.PARAMETER_BOUNDS`)."""
+    values: dict[str, object] = {f"{WINDOW_PREFIX}{k}": v for k, v in windows.items()}
+    values.update(asdict(similarity))
+    values.update(asdict(boost))
+    problems = [problem.message for problem in parameter_problems(values)]
     if problems:
         raise InputError(f"rulebook {name!r}: " + "; ".join(problems))
 

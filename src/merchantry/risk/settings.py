@@ -65,12 +65,7 @@ def settings_from(rulebook: Rulebook) -> RiskSettings:
             f"rulebook {rulebook.name!r} is not a risk rulebook: no parameter " + ", ".join(missing)
         )
     settings = RiskSettings(rulebook.name, *(values[n] for n in names))
-    cuts = [getattr(settings, f"model_grade_{g}_bp") for g in range(1, 5)]
-    if not all(0 <= a < b <= 10_000 for a, b in zip([0, *cuts], cuts, strict=False)):
-        raise InputError(
-            f"rulebook {rulebook.name!r}: the model grades' thresholds must rise within "
-            f"1..10000 bp, got {cuts}"
-        )
+    rulebook.refuse_problems({n: values[n] for n in names})
     return settings
 
 

@@ -17,6 +17,7 @@ from typing import Any, Final
 import sqlglot.expressions as exp
 
 from merchantry.kit.errors import Diagnostic, InputError, NotFound, has_errors
+from merchantry.rulebook.bounds import bound_of, parameter_problems
 from merchantry.rulebook.columns import GATE_COLUMN_NAMES, GATE_KINDS
 from merchantry.rulebook.condition import check_condition
 from merchantry.rulebook.effects import Effect, EffectValue, Stacking
@@ -300,12 +301,14 @@ def _resolve(chain: list[RawRulebook], diagnostics: list[Diagnostic]) -> Ruleboo
     params: dict[str, Parameter] = {}
     placed: dict[str, _Placed] = {}
     introduced: list[tuple[RawRulebook, str, dict[str, Parameter]]] = []
+    declared_in: dict[str, tuple[int, RawRulebook]] = {}
     for depth, raw in enumerate(chain):
         rep = Reporter(raw.path)
         for param in raw.parameters:
             if depth and param.name not in params:
                 introduced.append((raw, param.name, dict(params)))
             params[param.name] = param
+            declared_in[param.name] = (depth, raw)
         for rule in raw.rules:
             if rule.id in placed and not rule.override:
                 rep.error(
@@ -334,6 +337,7 @@ def _resolve(chain: list[RawRulebook], diagnostics: list[Diagnostic]) -> Ruleboo
                 )
         diagnostics.extend(rep.diagnostics)
     values = {name: p.value for name, p in params.items()}
+    diagnostics.extend(_out_of_range(values, declared_in))
     rules: list[Rule] = []
     for item in placed.values():
         rep = Reporter(item.path)
@@ -360,13 +364,36 @@ def _resolve(chain: list[RawRulebook], diagnostics: list[Diagnostic]) -> Ruleboo
     )
 
 
+def _out_of_range(
+    values: Mapping[str, int], declared_in: Mapping[str, tuple[int, RawRulebook]]
+) -> list[Diagnostic]:
+    """A parameter a stage reads by name, set outside its range (or out of order with its
+    pair), at the line of the file that sets it (of a pair, the one set last in the chain)."""
+    found: list[Diagnostic] = []
+    for problem in parameter_problems(values):
+        name = max(reversed(problem.names), key=lambda n: declared_in[n][0])
+        raw = declared_in[name][1]
+        found.append(
+            Diagnostic(
+                str(raw.path),
+                raw.parameter_lines.get(name),
+                "parameter-range",
+                f"rulebook {raw.name}, {problem.message}",
+                problem.hint,
+                "parameters",
+            )
+        )
+    return found
+
+
 def _unused_parameters(
     introduced: list[tuple[RawRulebook, str, dict[str, Parameter]]],
     rules: list[Rule],
     placed: Mapping[str, _Placed],
 ) -> list[Diagnostic]:
-    """A child's parameter that no ancestor declares and no rule uses changes nothing: almost
-    always a misspelt override (the parent's value stays in force, silently)."""
+    """A child's parameter that no ancestor declares, no rule uses and no stage reads by name
+    changes nothing: almost always a misspelt override (the parent's value stays in force,
+    silently)."""
     used = {c.name for r in rules for c in r.condition.find_all(exp.Column) if c.table == "param"}
     for item in placed.values():
         effect = item.raw.effect
@@ -374,7 +401,7 @@ def _unused_parameters(
             used.update(str(v) for v in effect.values() if isinstance(v, str))
     found: list[Diagnostic] = []
     for raw, name, inherited in introduced:
-        if name in used:
+        if name in used or bound_of(name) is not None:  # a stage reads it by name
             continue
         hint = did_you_mean(name, list(inherited))
         found.append(

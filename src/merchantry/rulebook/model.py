@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 import sqlglot.expressions as exp
 
 from merchantry.kit.errors import InputError
+from merchantry.rulebook.bounds import parameter_problems
 from merchantry.rulebook.effects import Effect, EffectKind, Stacking
 from merchantry.rulebook.registry import EFFECT_KINDS
 
@@ -97,14 +99,18 @@ class Rulebook:
     def parameter_values(self) -> dict[str, int]:
         return {p.name: p.value for p in self.parameters}
 
-    def bounded_parameter(self, name: str, default: int, low: int, high: int, what: str) -> int:
-        """A parameter a stage reads as a number in ``low``..``high`` (``default`` when the
-        rulebook declares none); refused (:class:`~merchantry.kit.errors.InputError`, naming
-        the rulebook's file and the parameter, saying it is ``what``) otherwise."""
+    def bounded_parameter(self, name: str, default: int) -> int:
+        """A parameter a stage reads by name (``default`` when the rulebook declares none),
+        held to its range in :data:`~merchantry.rulebook.bounds.PARAMETER_BOUNDS`; refused
+        (:class:`~merchantry.kit.errors.InputError`, naming the rulebook's file and the
+        parameter) outside it. ``rulebook check`` refuses a declared value outside it too."""
         value = self.parameter_values.get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise InputError(
-                f"{self.source_file}: rulebook {self.name}, parameter {name} is {value!r}: "
-                f"{what} is {low} to {high}"
-            )
+        self.refuse_problems({name: value})
         return value
+
+    def refuse_problems(self, values: Mapping[str, object]) -> None:
+        """Refuse (:class:`~merchantry.kit.errors.InputError`, naming the file) the first
+        of ``values`` (parameters with defaults filled in) out of its range or order."""
+        problems = parameter_problems(values)
+        if problems:
+            raise InputError(f"{self.source_file}: rulebook {self.name}, {problems[0].message}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from merchantry.rulebook.bounds import ORDERS, PARAMETER_BOUNDS, PREFIX_BOUNDS
 from merchantry.rulebook.columns import CONDITION_COLUMNS, GATE_COLUMNS, SCORE_COLUMNS
 from merchantry.rulebook.condition import ALLOWED_FUNCTIONS
 from merchantry.rulebook.registry import EFFECT_KINDS
@@ -52,6 +53,9 @@ CHECK_CODES: Final[dict[str, str]] = {
     "out-of-range": "A number is outside its field's range (e.g. a rate above 10,000 bp).",
     "unknown-parameter": "An effect field or `param.x` names an undeclared parameter, or a "
     "child declares a parameter no parent has and no rule uses (a misspelt override).",
+    "parameter-range": "A parameter a stage reads by name is outside its range (an hour of 30, "
+    "a deposit review day of 0) or out of order with its pair (service hours that run "
+    "backwards); see Parameters stages read.",
     "bad-condition": "`when` is not text.",
     "condition-syntax": "`when` does not parse as one SQL expression.",
     "statement-separator": "`;` or more than one statement in `when`.",
@@ -133,7 +137,25 @@ def codes_table() -> str:
     return "\n".join(rows)
 
 
+def parameters_table() -> str:
+    rows = ["| parameter | what it is | range |", "|---|---|---|"]
+    named = [*PARAMETER_BOUNDS.items(), *((f"{p}…", b) for p, b in PREFIX_BOUNDS.items())]
+    for name, bound in named:
+        low = "" if bound.low is None else f"{bound.low:,}"
+        high = "" if bound.high is None else f"{bound.high:,}"
+        rows.append(f"| `{name}` | {_cell(bound.what)} | {low} .. {high} |")
+    rows.append("")
+    rows.append("and in order:")
+    rows.append("")
+    for order in ORDERS:
+        scaled = f"{order.times} × " if order.times != 1 else ""
+        relation = "<" if order.strict else "≤"
+        rows.append(f"* {scaled}`{order.lesser}` {relation} `{order.greater}`: {_cell(order.why)}")
+    return "\n".join(rows)
+
+
 SECTIONS: Final = {
+    "parameters": parameters_table,
     "columns": columns_table,
     "effects": effects_table,
     "functions": functions_list,

@@ -23,7 +23,6 @@ from typing import Final
 import duckdb
 import sqlglot.expressions as exp
 
-from merchantry.kit.errors import InputError
 from merchantry.model.tables import SERVICE_KINDS, VIOLATION_KINDS
 from merchantry.rulebook.columns import CONDITION_COLUMNS, SCORE_COLUMNS, ConditionColumn
 from merchantry.rulebook.model import Rulebook
@@ -58,37 +57,21 @@ PARAMETER_DEFAULTS: Final = {
     "service_last_hour": 22,
 }
 """Rulebook parameters the indicator SQL reads, with the value used when a rulebook
-does not declare one (each is discussed in ``docs/scoring.md``)."""
-
-HOUR_PARAMETERS: Final = (
-    "pickup_clock_after_hour",
-    "pickup_clock_start_hour",
-    "review_clock_after_hour",
-    "review_clock_start_hour",
-    "service_first_hour",
-    "service_last_hour",
-)
-"""Parameters that are hours of the day (0-23): the night clocks (an order paid, or an
-after-sales request made, at or after ``*_after_hour`` or before ``*_start_hour`` starts
-its clock at ``*_start_hour``) and the customer-service hours (sessions started from
-``service_first_hour``:00 to ``service_last_hour``:59:59 count)."""
+does not declare one (each is discussed in ``docs/scoring.md``; their ranges are in
+:data:`merchantry.rulebook.bounds.PARAMETER_BOUNDS`). The hours (0-23) are the night
+clocks (an order paid, or an after-sales request made, at or after ``*_after_hour`` or
+before ``*_start_hour`` starts its clock at ``*_start_hour``) and the customer-service
+hours (sessions started from ``service_first_hour``:00 to ``service_last_hour``:59:59
+count)."""
 
 
 def indicator_parameters(rules: ScoreRules) -> dict[str, int]:
     """The :data:`PARAMETER_DEFAULTS` as the rulebook sets them; refused
     (:class:`~merchantry.kit.errors.InputError`, naming the rulebook's file and the
-    parameter) when an hour is not one of 0-23 or the service hours run backwards."""
+    parameter) when one is out of its range (an hour not one of 0-23) or the service hours
+    run backwards."""
     values = {name: rules.parameter(name, default) for name, default in PARAMETER_DEFAULTS.items()}
-    for name in HOUR_PARAMETERS:
-        rules.book.bounded_parameter(name, PARAMETER_DEFAULTS[name], 0, 23, "an hour of the day")
-    first, last = values["service_first_hour"], values["service_last_hour"]
-    if first > last:
-        book = rules.book
-        raise InputError(
-            f"{book.source_file}: rulebook {book.name}, parameter service_first_hour ({first}) "
-            f"is after service_last_hour ({last}): the service hours run from the first to "
-            "the last"
-        )
+    rules.book.refuse_problems(values)
     return values
 
 

@@ -25,6 +25,7 @@ import yaml
 from merchantry.kit.errors import InputError
 from merchantry.kit.ids import stable_key
 from merchantry.rulebook import Rulebook
+from merchantry.rulebook.bounds import parameter_problems
 
 DEFAULT_NEW_SHOP_DAYS: Final = 90
 """A shop opened fewer than this many days before the period start counts as new."""
@@ -142,6 +143,9 @@ def split_settings(
         if name not in own:
             where = f"{book.name} (or the simulator's settings)" if simulator else book.name
             raise _unknown(name, where, known)
+    for problem in parameter_problems({**own, **rest}):
+        if set(problem.names) & set(rest):
+            raise InputError(f"--set: {book.name}, {problem.message}")
     return settings, rest
 
 
