@@ -137,8 +137,22 @@ def orders(
     return ids
 
 
-def score(con: duckdb.DuckDBPyConnection, shop_id: str, day: date, score_cp: int) -> None:
-    insert(con, "shop_scores", rulebook="r", shop_id=shop_id, score_date=day, score_cp=score_cp)
+def score(
+    con: duckdb.DuckDBPyConnection,
+    shop_id: str,
+    day: date,
+    score_cp: int,
+    platform: str = "douyin",
+) -> None:
+    insert(
+        con,
+        "shop_scores",
+        rulebook=f"r-{platform}",
+        platform=platform,
+        shop_id=shop_id,
+        score_date=day,
+        score_cp=score_cp,
+    )
 
 
 def programme(text: str, name: str = "test-programme") -> Programme:

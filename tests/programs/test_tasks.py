@@ -140,6 +140,7 @@ def test_beidou_cohorts_need_a_calendar_month_at_the_amount(
 def test_score_reached_reads_the_best_score_each_day(con: duckdb.DuckDBPyConnection) -> None:
     shop(con, "A", opened=date(2025, 1, 1))
     score(con, "A", DAY, 479)
+    score(con, "A", DAY + timedelta(days=1), 9000, platform="taobao")  # not this platform
     score(con, "A", DAY + timedelta(days=2), 480)
     run_programme(con, programme(task("score_reached", n("score_cp", 480))), END)
     assert state(con, "A") == ("completed", DAY + timedelta(days=2), 480)
@@ -287,9 +288,33 @@ def test_transaction_certainty_needs_a_score(con: duckdb.DuckDBPyConnection) -> 
     orders(con, "A", date(2026, 3, 1), 40, shipped_after_hours=5)
     run_programme(con, p, date(2026, 3, 10))
     assert state(con, "A", "certainty-month")[0] == "gated"
-    score(con, "A", date(2026, 3, 5), 480)
+    # a Taobao score of 5.00 is on another platform's scale: it opens no Douyin gate
+    score(con, "A", date(2026, 3, 4), 500, platform="taobao")
+    score(con, "A", date(2026, 3, 4), 8999)  # Douyin 89.99: below the assumed 90
+    run_programme(con, p, date(2026, 3, 10))
+    assert state(con, "A", "certainty-month")[0] == "gated"
+    score(con, "A", date(2026, 3, 5), 9000)
     run_programme(con, p, date(2026, 3, 10))
     assert state(con, "A", "certainty-month")[:2] == ("completed", date(2026, 3, 5))
+
+
+def test_the_shipping_gate_reads_its_deadline(con: duckdb.DuckDBPyConnection) -> None:
+    """Orders shipped 30 hours after payment are fast under a 48-hour gate, not a 24-hour one."""
+    gate = """eligibility:
+  shipped_48h_rate:
+    min_bp: {{value: 10000, source: t}}
+    days: {{value: 30, source: t}}
+{hours}"""
+    cases = [("", "completed"), (48, "completed"), (24, "gated"), (31, "completed"), (29, "gated")]
+    for i, (deadline, expected) in enumerate(cases):
+        s = f"S{i}"
+        shop(con, s, opened=date(2025, 1, 1))
+        orders(con, s, date(2026, 3, 1), 2, shipped_after_hours=30)
+        orders(con, s, date(2026, 3, 5), 1, shipped_after_hours=1)
+        hours = f"    hours: {{value: {deadline}, source: t}}\n" if deadline else ""
+        text = task("orders", n("count", 3), gate.format(hours=hours))
+        run_programme(con, programme(text), date(2026, 3, 8))
+        assert state(con, s)[0] == expected, deadline
 
 
 def test_a_signup_programme_starts_each_shop_on_its_signup_day(

@@ -156,7 +156,10 @@ def run_programme(
         if as_of >= programme.window.start and programme.tasks:
             eligible = select_shops(con, programme, as_of)
             done: list[tuple[date, str, int, Progress]] = []
-            measured = [(i, t, measure(con, t, as_of)) for i, t in enumerate(programme.tasks)]
+            measured = [
+                (i, t, measure(con, t, as_of, programme.platform))
+                for i, t in enumerate(programme.tasks)
+            ]
             met = [
                 (p.shop_id, t.id, p.completed_on)
                 for _i, t, ps in measured

@@ -87,12 +87,18 @@ class Listed:
     line: int
 
 
+SHIP_HOURS_DEFAULT: Final = 48
+"""The shipping gate's deadline when a programme states none (the gate's name says 48)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Gate:
     """A rate gate over the ``days`` before the day it is checked."""
 
     min_bp: Number
     days: Number
+    hours: Number | None = None
+    """The shipping gate's deadline after payment (``None``: :data:`SHIP_HOURS_DEFAULT`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +226,8 @@ class Programme:
             if gate is not None:
                 out += [(f"eligibility.{gate_key}.min_bp", gate.min_bp)]
                 out += [(f"eligibility.{gate_key}.days", gate.days)]
+                if gate.hours is not None:
+                    out += [(f"eligibility.{gate_key}.hours", gate.hours)]
         for task in self.tasks:
             out += [(f"tasks.{task.id}.{k}", v) for k, v in task.numbers.items()]
             if task.within_days is not None:
@@ -371,9 +379,10 @@ def _gate(node: LineMap, key: str, where: str, rep: _Report) -> Gate | None:
     spec = _mapping(node.get(key), path, node.line_of(key), rep)
     if spec is None:
         return None
-    _keys(spec, ("min_bp", "days"), (), path, rep)
+    _keys(spec, ("min_bp", "days"), ("hours",) if key == "shipped_48h_rate" else (), path, rep)
     min_bp, days = _number(spec, "min_bp", path, rep), _number(spec, "days", path, rep)
-    return Gate(min_bp, days) if min_bp and days else None
+    hours = _number(spec, "hours", path, rep)
+    return Gate(min_bp, days, hours) if min_bp and days else None
 
 
 _ELIGIBILITY_KEYS: Final = (

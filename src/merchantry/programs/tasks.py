@@ -14,7 +14,13 @@ from typing import Final
 
 import duckdb
 
-from merchantry.programs.rulebook import Eligibility, Listed, Programme, Task
+from merchantry.programs.rulebook import (
+    SHIP_HOURS_DEFAULT,
+    Eligibility,
+    Listed,
+    Programme,
+    Task,
+)
 
 ELIGIBLE_SHOPS: Final = """
 CREATE OR REPLACE TEMP TABLE prog_shops AS
@@ -110,7 +116,8 @@ SCORE_REACHED: Final = """
 WITH s AS (
   SELECT x.shop_id, x.score_date AS d, max(x.score_cp) AS score
   FROM shop_scores AS x JOIN prog_shops AS p USING (shop_id)
-  WHERE x.score_date BETWEEN p.started_on AND $run_end AND x.score_cp IS NOT NULL GROUP BY ALL
+  WHERE x.score_date BETWEEN p.started_on AND $run_end AND x.score_cp IS NOT NULL
+    AND x.platform = $platform GROUP BY ALL
 )
 SELECT p.shop_id, coalesce(max(s.score), 0) AS progress,
        min(s.d) FILTER (WHERE s.score >= $score_cp)
@@ -150,11 +157,13 @@ WITH cand AS (
              AND a.outcome = 'approved' AND a.type IN ('refund_only', 'return_refund'))) AS settled,
          count(*) FILTER (WHERE EXISTS (
            SELECT 1 FROM logistics_events AS l WHERE l.order_id = o.order_id
-             AND l.event = 'shipped' AND l.event_at <= o.paid_at + INTERVAL 48 HOUR)) AS fast
+             AND l.event = 'shipped'
+             AND l.event_at <= o.paid_at + to_hours(CAST($ship_hours AS BIGINT)))) AS fast
   FROM orders AS o WHERE o.shop_id IN (SELECT shop_id FROM prog_met) GROUP BY ALL
 ), scores AS (
   SELECT shop_id, score_date, max(score_cp) AS score FROM shop_scores
-  WHERE score_cp IS NOT NULL AND shop_id IN (SELECT shop_id FROM prog_met) GROUP BY ALL
+  WHERE score_cp IS NOT NULL AND platform = $platform
+    AND shop_id IN (SELECT shop_id FROM prog_met) GROUP BY ALL
 ), valued AS (
   SELECT cand.shop_id, cand.task_id, cand.day,
     (SELECT coalesce(sum(d.gmv), 0) FROM daily AS d WHERE d.shop_id = cand.shop_id
@@ -218,11 +227,15 @@ def select_shops(con: duckdb.DuckDBPyConnection, programme: Programme, run_end: 
     return int(row[0]) if row else 0
 
 
-def measure(con: duckdb.DuckDBPyConnection, task: Task, run_end: date) -> list[Progress]:
-    """Each eligible shop's progress on ``task`` up to ``run_end``."""
+def measure(
+    con: duckdb.DuckDBPyConnection, task: Task, run_end: date, platform: str
+) -> list[Progress]:
+    """Each eligible shop's progress on ``task`` up to ``run_end`` (scores: the ones of the
+    programme's ``platform``, whose scale its numbers are written in)."""
     sql = TASK_SQL[task.kind]
     params: dict[str, object] = {k: n.value for k, n in task.numbers.items()}
     params["run_end"] = run_end
+    params["platform"] = platform
     wanted = {k: v for k, v in params.items() if f"${k}" in sql}
     rows = con.execute(sql, wanted).fetchall()
     starts = dict(
@@ -285,6 +298,8 @@ def gate_days(
         "gmv_days": band.days.value if band else 1,
         "settle_days": settle.days.value if settle else 1,
         "ship_days": ship.days.value if ship else 1,
+        "ship_hours": ship.hours.value if ship and ship.hours else SHIP_HOURS_DEFAULT,
+        "platform": programme.platform,
         "has_min_gmv": bool(band and band.min_fen),
         "min_gmv": band.min_fen.value if band and band.min_fen else 0,
         "has_max_gmv": bool(band and band.max_fen),
