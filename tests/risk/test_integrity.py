@@ -97,6 +97,26 @@ def test_recording_the_same_event_twice_keeps_one(store):
     assert len(buyer_records(store, Scope.operator(), "B1")) == 2
 
 
+def test_instant_refunds_are_counted_over_the_rulebooks_window(warehouse):
+    """Four instant refunds 10 days apart, three tolerated: over a 30-day window the fourth
+    is the fourth within 30 days; over a 20-day window no window holds more than three."""
+    add_shop(warehouse)
+    for n in range(4):
+        paid = T0 + timedelta(days=10 * n)
+        add_order(warehouse, f"OI{n}", "B4", paid_at=paid)
+        add_claim(warehouse, f"ASI{n}", f"OI{n}", requested_at=paid + timedelta(minutes=5))
+    for days, expected in ((30, {"ASI3"}), (31, {"ASI3"}), (29, set()), (20, set())):
+        settings = RiskSettings(
+            integrity_instant_refunds_tolerated=3, integrity_instant_refund_window_days=days
+        )
+        found = {
+            e.source_ref
+            for e in derive_events(warehouse, settings, NOW)
+            if e.kind == AbuseKind.INSTANT_REFUND_ABUSE
+        }
+        assert found == expected, days
+
+
 class TestDerivedFromTheWarehouse:
     def test_rejected_claims_reused_photos_instant_refunds_and_ring_membership(self, warehouse):
         add_shop(warehouse)

@@ -96,6 +96,36 @@ class TestBehaviourScore:
         assert ring == (3, 6666, 6, 6, 40 + 40 + 20, True)
         assert run.flagged_buyers == 3
 
+    def test_the_score_weights_and_burst_window_are_the_rulebooks(self, warehouse):
+        """The same ring under other weights: refund-only points 30 reached at a 50% rate,
+        photo 10, burst 60 over 12 hours (the claims are 1 hour apart): hand-computed."""
+        self._ring(warehouse, abusive=True)
+        weights = RiskSettings(
+            ring_identifier_max_buyers=3,
+            ring_flag_score=95,
+            ring_refund_points=30,
+            ring_refund_rate_full_bp=5000,
+            ring_reused_image_points=10,
+            ring_burst_points=60,
+            ring_burst_hours=12,
+        )
+        find_rings(warehouse, weights)
+        got = warehouse.execute("SELECT burst_claims, score, flagged FROM risk_rings").fetchone()
+        assert got == (6, 30 + 10 + 60, True)  # min(30, 6666 × 30 // 5000 = 39) = 30
+
+    def test_the_burst_window_is_the_rulebooks(self, warehouse):
+        """Two linked buyers' claims 30 hours apart: a burst within 48 hours, not within 24."""
+        add_shop(warehouse)
+        for n, buyer in enumerate(("B1", "B2")):
+            add_order(warehouse, f"O{n}", buyer, device="d", paid_at=T0)
+            add_claim(warehouse, f"C{n}", f"O{n}", requested_at=T0 + timedelta(hours=1 + 30 * n))
+        for hours, expected in ((48, 2), (30, 2), (29, 0), (24, 0)):
+            find_rings(
+                warehouse, RiskSettings(ring_identifier_max_buyers=3, ring_burst_hours=hours)
+            )
+            got = warehouse.execute("SELECT burst_claims FROM risk_rings").fetchone()
+            assert got == (expected,), hours
+
     def test_a_family_sharing_a_payment_account_without_abuse_is_linked_but_not_flagged(
         self, warehouse
     ):

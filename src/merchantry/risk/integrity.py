@@ -31,8 +31,6 @@ from merchantry.risk.settings import RiskSettings
 from merchantry.risk.store import integrity_events
 from merchantry.rulebook.columns import INSTANT_REFUND_MINUTES
 
-INSTANT_REFUND_WINDOW_DAYS = 30
-
 
 class AbuseKind(StrEnum):
     """What a buyer did that counts against its integrity."""
@@ -42,7 +40,8 @@ class AbuseKind(StrEnum):
     RING_MEMBER = "ring_member"
     """The buyer belongs to a flagged ring of linked accounts (platform-wide, no shop)."""
     INSTANT_REFUND_ABUSE = "instant_refund_abuse"
-    """An instant refund beyond the tolerated number in 30 days."""
+    """An instant refund beyond the tolerated number in the window
+    (``integrity_instant_refund_window_days``)."""
     REUSED_IMAGE = "reused_image"
     """A claim whose evidence photo was already used in an earlier claim."""
 
@@ -199,7 +198,8 @@ WITH instant AS (
 counted AS (
     SELECT *, count(*) OVER (
         PARTITION BY buyer_id ORDER BY requested_at
-        RANGE BETWEEN INTERVAL 30 DAY PRECEDING AND CURRENT ROW) AS in_window
+        RANGE BETWEEN to_days(CAST($window_days AS INTEGER)) PRECEDING AND CURRENT ROW)
+        AS in_window
     FROM instant
 )
 SELECT buyer_id, shop_id, case_id, requested_at FROM counted WHERE in_window > $tolerated
@@ -226,6 +226,7 @@ def derive_events(
                 "as_of": as_of,
                 "minutes": INSTANT_REFUND_MINUTES,
                 "tolerated": settings.integrity_instant_refunds_tolerated,
+                "window_days": settings.integrity_instant_refund_window_days,
             },
         ),
     ]

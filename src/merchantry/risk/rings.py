@@ -39,9 +39,6 @@ IDENTIFIER_COLUMNS: Final = {
 }
 """Identifier kind -> orders column holding its hash."""
 
-BURST_HOURS: Final = 48
-"""Two members' claims this close together count as coordinated timing."""
-
 FAR_FUTURE: Final = datetime(9999, 12, 31)
 
 Method = Literal["scipy", "duckdb"]
@@ -147,10 +144,10 @@ scored AS (
 )
 SELECT ring_id, buyers, identifiers, orders, claims, refund_only_claims, refund_only_rate_bp,
        reused_image_claims, burst_claims,
-       CAST(least(40, refund_only_rate_bp * 40 // 3000)
-            + CASE WHEN claims = 0 THEN 0 ELSE reused_image_claims * 40 // claims END
-            + CASE WHEN claims = 0 THEN 0 ELSE burst_claims * 20 // claims END AS INTEGER)
-           AS score,
+       CAST(least($refund_points, refund_only_rate_bp * $refund_points // $refund_full_bp)
+            + CASE WHEN claims = 0 THEN 0 ELSE reused_image_claims * $image_points // claims END
+            + CASE WHEN claims = 0 THEN 0 ELSE burst_claims * $burst_points // claims END
+            AS INTEGER) AS score,
        score >= $flag AS flagged
 FROM scored ORDER BY ring_id
 """
@@ -208,7 +205,21 @@ def find_rings(
         components_duckdb(con)
         con.execute("CREATE OR REPLACE TEMP TABLE _risk_comp AS SELECT b, label FROM _cc_label")
     con.execute(_MEMBERS)
-    con.execute(_RINGS, {"as_of": cutoff, "burst": BURST_HOURS, "flag": settings.ring_flag_score})
+    weights = {
+        "refund_points": settings.ring_refund_points,
+        "refund_full_bp": settings.ring_refund_rate_full_bp,
+        "image_points": settings.ring_reused_image_points,
+        "burst_points": settings.ring_burst_points,
+    }
+    con.execute(
+        _RINGS,
+        {
+            "as_of": cutoff,
+            "burst": settings.ring_burst_hours,
+            "flag": settings.ring_flag_score,
+            **weights,
+        },
+    )
     links = _count(con, "SELECT count(*) FROM _risk_links")
     hubs = _count(con, "SELECT count(*) FROM risk_identifier_hubs")
     groups = _count(con, "SELECT count(*) FROM risk_rings")

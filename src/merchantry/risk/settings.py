@@ -26,6 +26,15 @@ class RiskSettings:
     """An identifier shared by more buyers is public and links nobody."""
     ring_flag_score: int = 50
     """Behaviour score (0-100) from which a linked group is flagged as a ring."""
+    ring_refund_points: int = 40
+    ring_refund_rate_full_bp: int = 3000
+    """A ring's score takes ``ring_refund_points`` × its refund-only rate / this rate
+    (at most ``ring_refund_points``)."""
+    ring_reused_image_points: int = 40
+    """Points × the share of a ring's claims whose photo another claim used."""
+    ring_burst_points: int = 20
+    ring_burst_hours: int = 48
+    """Points × the share of a ring's claims within this many hours of another member's."""
     integrity_half_life_days: int = 90
     integrity_level_b_points: int = 10
     integrity_level_c_points: int = 30
@@ -33,6 +42,8 @@ class RiskSettings:
     integrity_points_ring_member: int = 25
     integrity_points_instant_refund_abuse: int = 5
     integrity_instant_refunds_tolerated: int = 3
+    integrity_instant_refund_window_days: int = 30
+    """Instant refunds beyond the tolerated count within this many days cost points."""
     integrity_points_reused_image: int = 15
     model_grade_1_bp: int = 500
     """Probability (bp) from which the model's first grade applies (below it: no points)."""

@@ -79,7 +79,13 @@ PARAMETER_BOUNDS: Final[Mapping[str, Bound]] = {
     # risk (merchantry.risk.settings)
     "ring_identifier_max_buyers": Bound(2, None, "buyers an identifier may link"),
     "ring_flag_score": Bound(0, 100, "a behaviour score"),
+    "ring_refund_points": _POINTS,
+    "ring_refund_rate_full_bp": Bound(1, 10_000, "a refund-only rate in basis points"),
+    "ring_reused_image_points": _POINTS,
+    "ring_burst_points": _POINTS,
+    "ring_burst_hours": _DURATION,
     "integrity_half_life_days": _DURATION,
+    "integrity_instant_refund_window_days": _DURATION,
     "integrity_level_b_points": _POINTS,
     "integrity_level_c_points": _POINTS,
     "integrity_points_rejected_claim": _POINTS,
