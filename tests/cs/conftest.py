@@ -10,12 +10,18 @@ import duckdb
 import pytest
 
 from merchantry.cs.agents import Agent, Certification, Performance
+from merchantry.cs.conventions import ScoreConventions
 from merchantry.cs.rules import RoutingRules, load_rules
 from merchantry.ingest import ingest_dir
 from merchantry.store.warehouse import connect, ensure_schema
 from merchantry.synth import generate
 
 MARKET_DAYS = 50
+
+SCORED = ScoreConventions("score-book", 8, 22, 180, 600)
+"""The shipped score rulebooks' customer-service numbers, written out (platform-rules.md
+§1.2 and §2.1: sessions started 08:00-22:59:59, a 3-minute reply target, an unanswered
+round counting as 10 minutes)."""
 
 
 @pytest.fixture(scope="session")

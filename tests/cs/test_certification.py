@@ -17,6 +17,7 @@ from merchantry.cs.certification import (
     run_checks,
 )
 from merchantry.cs.rules import RoutingRules
+from tests.cs.conftest import SCORED
 
 BADGE = Certification("C1", "A1", "pet_adviser", "vet", date(2026, 1, 1), date(2026, 12, 31))
 CHECK = date(2026, 10, 20)
@@ -157,7 +158,7 @@ def test_performance_counts_the_window_with_the_indicator_conventions(
             "(?, 'S1', 'B1', NULL, ?, ?, ?, ?, ?, ?, ?, false, NULL)",
             [sid, at, total // max(rounds, 1), rounds, unanswered, total, agent_id, rating],
         )
-    got = performance(con, date(2026, 9, 20), date(2026, 10, 20), reply_target_seconds=180)
+    got = performance(con, date(2026, 9, 20), date(2026, 10, 20), conventions=SCORED)
     assert set(got) == {"A1"}
     p = got["A1"]
     assert (p.sessions, p.rated, p.satisfied, p.rounds, p.rounds_3min) == (2, 2, 1, 4, 2)

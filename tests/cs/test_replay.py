@@ -10,7 +10,7 @@ import pytest
 from merchantry.cs.replay import replay
 from merchantry.cs.rules import RoutingRules
 from merchantry.service.cs import indicator_values, replay_report
-from tests.cs.conftest import MARKET_DAYS
+from tests.cs.conftest import MARKET_DAYS, SCORED
 
 START = date(2026, 10, 1)
 
@@ -63,7 +63,7 @@ def test_a_pet_question_waits_for_the_pet_adviser_then_falls_back(
     _agent(con, "rookie", {"logistics": 1})
     _session(con, "X1", datetime(2026, 10, 21, 10, 0, 0), 3, 5)
     _session(con, "X2", datetime(2026, 10, 21, 10, 0, 10), 2, 4)
-    result = replay(con, rules, date(2026, 10, 21), date(2026, 10, 22))
+    result = replay(con, rules, date(2026, 10, 21), date(2026, 10, 22), conventions=SCORED)
     rr, rb = result.policies["round_robin"], result.policies["rulebook"]
     assert rb.wait_seconds == [0, 90]
     assert rr.wait_seconds == [0, 0]
@@ -84,7 +84,7 @@ def test_with_a_free_adviser_the_rulebook_matches_every_pet_question(
     _agent(con, "pro", {"pet_care": 5}, badge=True)
     for i in range(4):
         _session(con, f"X{i}", datetime(2026, 10, 21, 10 + i), 2, None)
-    result = replay(con, rules, date(2026, 10, 21), date(2026, 10, 22))
+    result = replay(con, rules, date(2026, 10, 21), date(2026, 10, 22), conventions=SCORED)
     assert result.policies["rulebook"].badge_matched == 4
     assert result.policies["round_robin"].badge_matched == 2  # every other one
 
@@ -135,9 +135,11 @@ def test_speedup_squeezes_arrivals_into_a_queue(
         _session(
             con, f"X{i}", datetime(2026, 10, 21, 10, 0, 0) + timedelta(seconds=400 * i), 3, None
         )
-    normal = replay(con, rules, date(2026, 10, 21), date(2026, 10, 22))
+    normal = replay(con, rules, date(2026, 10, 21), date(2026, 10, 22), conventions=SCORED)
     assert normal.policies["rulebook"].wait_seconds == [0, 0, 0]
-    fast = replay(con, rules, date(2026, 10, 21), date(2026, 10, 22), speedup=10)
+    fast = replay(
+        con, rules, date(2026, 10, 21), date(2026, 10, 22), conventions=SCORED, speedup=10
+    )
     # 10:00, 10:06:40, 10:13:20 become 01:00:00, 01:00:40, 01:01:20: each waits for the seat
     assert fast.policies["rulebook"].wait_seconds == [0, 80, 160]
     assert fast.policies["round_robin"].wait_seconds == [0, 80, 160]

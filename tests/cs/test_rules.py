@@ -20,10 +20,9 @@ PINNED = {
     "certifications.pet_adviser.check_day": 20,
     "certifications.pet_adviser.online_from_hour": 10,
     "certifications.pet_adviser.online_to_hour": 20,
-    "quality.reply_target_seconds": 180,
-    "replay.unanswered_round_seconds": 600,
 }
-"""platform-rules.md §2.2 (pet-advisor rule 20009423), §2.1 and §1.2."""
+"""platform-rules.md §2.2 (pet-advisor rule 20009423). The 3-minute reply target (§2.1) and
+the unanswered round's 10 minutes (§1.2) are the score rulebooks' (``test_conventions.py``)."""
 
 
 def test_every_confirmed_number_is_pinned(rules: RoutingRules) -> None:

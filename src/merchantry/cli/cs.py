@@ -19,10 +19,12 @@ from merchantry.cli.options import (
     DEFAULT_DB,
     MOMENT_FORMATS,
     DbOption,
+    RulebookDirsOption,
     check_period,
     command,
     open_warehouse,
     require_shop,
+    rulebook_dirs,
 )
 from merchantry.cs.routing import RouteDecision
 from merchantry.cs.rules import DEFAULT_RULEBOOK, INTENTS, check_rules_file, load_rules
@@ -39,6 +41,24 @@ RulesOption = Annotated[
     str,
     typer.Option(
         "--rules", help="Routing rulebook: a shipped name or a YAML file.", metavar="NAME"
+    ),
+]
+ScoreRulebookOption = Annotated[
+    str | None,
+    typer.Option(
+        "--score-rulebook",
+        metavar="NAME",
+        help="Score rulebook whose service hours, reply target and unanswered-round seconds "
+        "count the chats (default: the score rulebooks in force, which must agree).",
+    ),
+]
+FeeRulebookOption = Annotated[
+    str | None,
+    typer.Option(
+        "--rulebook",
+        metavar="NAME",
+        help="Fee rulebook whose settlement and insurance terms the assistant quotes "
+        f"(default: the first of {', '.join(use.FEE_RULEBOOKS)} in force on the day).",
     ),
 ]
 DateOption = Annotated[
@@ -116,6 +136,8 @@ def route_command(
     ] = None,
     db: DbOption = DEFAULT_DB,
     rules: RulesOption = DEFAULT_RULEBOOK,
+    score_rulebook: ScoreRulebookOption = None,
+    dirs: RulebookDirsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Route one consultation: the agent, the step in force and every relaxation on the way."""
@@ -123,9 +145,10 @@ def route_command(
         raise InputError(f"--intent must be one of {', '.join(INTENTS)}, not {intent!r}")
     loads = _loads(load or [])
     book = load_rules(rules)
+    conventions = use.score_conventions(at.date(), score_rulebook, rulebook_dirs(dirs))
     with open_warehouse(db, read_only=True) as con:
         require_shop(con, shop)
-        desk = use.build_desk(con, book, at.date(), shop_id=shop)
+        desk = use.build_desk(con, book, at.date(), shop_id=shop, conventions=conventions)
     decision = desk.route(
         shop, intent, at, language=language, waited_seconds=waited, load=loads, industry=industry
     )
@@ -200,6 +223,8 @@ def staffing_command(
     ] = None,
     db: DbOption = DEFAULT_DB,
     rules: RulesOption = DEFAULT_RULEBOOK,
+    score_rulebook: ScoreRulebookOption = None,
+    dirs: RulebookDirsOption = None,
 ) -> None:
     """Agents needed for a service level: from --rate and --aht, or per skill from a shop's
     history (busiest hour's arrivals) with --shop --from --to."""
@@ -233,6 +258,7 @@ def staffing_command(
         if shop is None or start is None or end is None:
             raise InputError("give --rate and --aht, or --shop with --from and --to")
         check_period(start.date(), end.date())
+        conventions = use.score_conventions(end.date(), score_rulebook, rulebook_dirs(dirs))
         with open_warehouse(db, read_only=True) as con:
             require_shop(con, shop)
             rows = use.staffing_from_history(
@@ -245,6 +271,7 @@ def staffing_command(
                 service_level=level,
                 patience_seconds=patience,
                 concurrency=concurrency,
+                conventions=conventions,
             )
         for r in rows:
             _staffing_row(
@@ -268,10 +295,13 @@ def replay_command(
     ] = 1,
     db: DbOption = DEFAULT_DB,
     rules: RulesOption = DEFAULT_RULEBOOK,
+    score_rulebook: ScoreRulebookOption = None,
+    dirs: RulebookDirsOption = None,
 ) -> None:
     """Replay the sessions under the routing rulebook and round-robin, side by side, with the
     score indicators they give (the recorded history as a reference)."""
     check_period(start.date(), end.date())
+    conventions = use.score_conventions(end.date(), score_rulebook, rulebook_dirs(dirs))
     with open_warehouse(db, read_only=True) as con:
         if shop:
             require_shop(con, shop)
@@ -282,6 +312,7 @@ def replay_command(
             end.date() + timedelta(days=1),
             shop,
             speedup=speedup,
+            conventions=conventions,
         )
     print_replay(Console(highlight=False), report)
 
@@ -329,13 +360,18 @@ def certifications_command(
     shop: Annotated[str | None, typer.Option("--shop")] = None,
     db: DbOption = DEFAULT_DB,
     rules: RulesOption = DEFAULT_RULEBOOK,
+    score_rulebook: ScoreRulebookOption = None,
+    dirs: RulebookDirsOption = None,
 ) -> None:
     """Run the monthly certification checks in the period: who kept a badge, who lost it."""
     check_period(start.date(), end.date())
+    conventions = use.score_conventions(end.date(), score_rulebook, rulebook_dirs(dirs))
     with open_warehouse(db, read_only=True) as con:
         if shop:
             require_shop(con, shop)
-        outcomes = use.check_certifications(con, load_rules(rules), start.date(), end.date(), shop)
+        outcomes = use.check_certifications(
+            con, load_rules(rules), start.date(), end.date(), shop, conventions=conventions
+        )
     table = Table(title=f"certification checks {start.date()} – {end.date()}")
     for col in ("check", "agent", "badge", "ratings", "satisfaction", "rounds", "3-min", "result"):
         table.add_column(col)
@@ -365,13 +401,23 @@ def ask_command(
         typer.Option("--on", formats=DATE_FORMATS, metavar=DAY_FORM, help="Facts as of this day."),
     ] = None,
     db: DbOption = DEFAULT_DB,
+    fee_rulebook: FeeRulebookOption = None,
+    score_rulebook: ScoreRulebookOption = None,
+    dirs: RulebookDirsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Answer a question from the shop's facts, citing them, or hand off to a human."""
+    folders = rulebook_dirs(dirs)
     with open_warehouse(db, read_only=True) as con:
         require_shop(con, shop)
         day = on.date() if on else use.facts_day(con)
-        desk = use.assistant_desk(con, day)
+        desk = use.assistant_desk(
+            con,
+            day,
+            fee_rulebook=fee_rulebook,
+            rulebook_dirs=folders,
+            score_rulebook=score_rulebook,
+        )
         answer = desk.ask(shop, question, buyer)
     payload = use.answer_dict(answer)
     if as_json:
@@ -396,10 +442,20 @@ def evaluate_command(
     ] = 40,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     db: DbOption = DEFAULT_DB,
+    fee_rulebook: FeeRulebookOption = None,
+    dirs: RulebookDirsOption = None,
 ) -> None:
     """Score the assistant on a question set built from the warehouse's shops."""
+    folders = rulebook_dirs(dirs)
     with open_warehouse(db, read_only=True) as con:
-        ev = use.evaluate_assistant(con, use.facts_day(con), sample=sample, seed=seed)
+        ev = use.evaluate_assistant(
+            con,
+            use.facts_day(con),
+            sample=sample,
+            seed=seed,
+            fee_rulebook=fee_rulebook,
+            rulebook_dirs=folders,
+        )
     console = Console(highlight=False)
     console.print(
         f"{ev.questions} questions: answer accuracy {ev.accuracy:.1%} "

@@ -1,9 +1,10 @@
 """Agents as routing sees them: skills, languages, capacity, badges and performance.
 
 Performance is derived from ``cs_sessions`` over a window, with the score indicators' own
-conventions (human chats only, 08:00–23:00, satisfied = 4–5★, a round answered within the
-reply target counts for the 3-minute rate), so the figures the certification check and the
-routing read are the figures the platform would show.
+conventions (human chats only, the score rulebook's service hours, satisfied = 4–5★, a round
+answered within the score rulebook's reply target counts for the 3-minute rate:
+:class:`~merchantry.cs.conventions.ScoreConventions`), so the figures the certification check
+and the routing read are the figures the platform would show.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import date, datetime
 
 import duckdb
 
+from merchantry.cs.conventions import IN_SERVICE_HOURS, ScoreConventions
 from merchantry.kit.errors import NotFound
 
 
@@ -93,19 +95,19 @@ SELECT agent_id,
   count(*) FILTER (WHERE rating >= 4) AS satisfied,
   sum(rounds) AS rounds,
   sum(CASE WHEN rounds > unanswered_rounds
-            AND total_response_seconds <= $target * (rounds - unanswered_rounds)
+            AND total_response_seconds <= $reply_target_seconds * (rounds - unanswered_rounds)
            THEN rounds - unanswered_rounds ELSE 0 END) AS rounds_3min,
   coalesce(sum(first_response_seconds), 0) AS first_response_sum,
   count(first_response_seconds) AS answered
 FROM cs_sessions
 WHERE agent_id IS NOT NULL AND agent_id <> 'bot'
   AND started_at >= $since AND started_at < $until
-  AND hour(started_at) BETWEEN 8 AND 22
+  AND p_in_service_hours
   AND ($shop IS NULL OR shop_id = $shop)
 GROUP BY agent_id
-"""
-"""Per agent over [since, until): the score indicators' session measures (human chats,
-08:00–23:00, 4–5★ satisfied, rounds answered within the reply target)."""
+""".replace("p_in_service_hours", IN_SERVICE_HOURS)
+"""Per agent over [since, until): the score indicators' session measures (human chats in the
+service hours, 4–5★ satisfied, rounds answered within the reply target)."""
 
 
 def performance(
@@ -113,14 +115,15 @@ def performance(
     since: date,
     until: date,
     *,
-    reply_target_seconds: int,
+    conventions: ScoreConventions,
     shop_id: str | None = None,
 ) -> dict[str, Performance]:
-    """Each agent's performance over the days [since, until)."""
+    """Each agent's performance over the days [since, until), counted as ``conventions``
+    (the score rulebook's service hours and reply target) say."""
     rows = con.execute(
         PERFORMANCE_SQL,
         {
-            "target": reply_target_seconds,
+            **conventions.parameters(PERFORMANCE_SQL),
             "since": datetime.combine(since, datetime.min.time()),
             "until": datetime.combine(until, datetime.min.time()),
             "shop": shop_id,

@@ -341,7 +341,12 @@ class Assistant:
                 return [x for x in found if x.kind in ("aftersale", "order")]
             return [x for x in found if x.kind in ("logistics", "order", "aftersale")]
         if topic == "settlement":
-            return f.of_kind("settlement")
+            terms = f.of_kind("settlement")
+            product = self._product(text)
+            if product is not None:  # the rules of that product's category
+                category = self._category_of(product)
+                return [x for x in terms if category in x.categories] + [product]
+            return terms
         if topic == "insurance":
             service = [x for x in f.of_kind("service") if "insurance" in x.key]
             return service + f.of_kind("insurance") if service else []

@@ -3,7 +3,8 @@
 Questions come from templates filled with each sampled shop's own products, orders and
 services; what a correct reply is comes from the warehouse directly (the SKU asked about, its
 category's returns, the services the shop has switched on that day, the order named, the
-settlement rule for its entry plan and business mode), never from the assistant. A question
+settlement rules the ledger's close scheduled the shop's orders under), never from the
+assistant. A question
 about a service the shop does not offer expects a hand-off (``no_facts``): the assistant must
 not say yes, and saying no would be a policy it has no fact for.
 
@@ -24,6 +25,9 @@ import duckdb
 import numpy as np
 
 from merchantry.cs.assistant import Answer, invented_numbers
+
+Settlement = tuple[str, frozenset[str]]
+"""A fee rulebook's name and the ids of its settlement rules (days and delays)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,19 +76,38 @@ def _pick(rng: np.random.Generator, options: Sequence[str]) -> str:
     return options[int(rng.integers(0, len(options)))]
 
 
+def settled_under(
+    con: duckdb.DuckDBPyConnection, shop: str, settlement_rules: Settlement | None
+) -> frozenset[str]:
+    """The settlement rules a correct settlement answer may cite: those the ledger's close
+    scheduled the shop's orders under (``order_payouts`` of the fee rulebook), when it ran;
+    otherwise any settlement rule of the rulebook (the answer must at least quote one)."""
+    rulebook, every = settlement_rules or (None, frozenset())
+    found = con.execute(
+        "SELECT DISTINCT r FROM (SELECT unnest([settle_rule_id, settle_delay_rule_id]) AS r "
+        "FROM order_payouts WHERE shop_id = $shop AND ($rulebook IS NULL OR rulebook = $rulebook)"
+        ") WHERE r IS NOT NULL",
+        {"shop": shop, "rulebook": rulebook},
+    ).fetchall()
+    return frozenset(str(r[0]) for r in found) or every
+
+
 def build_questions(
-    con: duckdb.DuckDBPyConnection, shops: Sequence[str], on: date, seed: int = 0
+    con: duckdb.DuckDBPyConnection,
+    shops: Sequence[str],
+    on: date,
+    seed: int = 0,
+    *,
+    settlement_rules: Settlement | None = None,
 ) -> list[Question]:
-    """About 20 questions per shop, with what a correct reply cites or which hand-off is due."""
+    """About 20 questions per shop, with what a correct reply cites or which hand-off is due;
+    ``settlement_rules`` names the fee rulebook the assistant quotes and its settlement rule
+    ids (None: only what the close recorded, under any rulebook, counts)."""
     rng = np.random.default_rng(seed)
     out: list[Question] = []
     for shop in shops:
-        row = con.execute(
-            "SELECT entry_plan, business_mode FROM shops WHERE shop_id = ?", [shop]
-        ).fetchone()
-        if row is None:
+        if con.execute("SELECT 1 FROM shops WHERE shop_id = ?", [shop]).fetchone() is None:
             continue
-        entry_plan, mode = str(row[0]), str(row[1])
         products = con.execute(
             "SELECT sku_id, title, category_id FROM products WHERE shop_id = ? ORDER BY sku_id",
             [shop],
@@ -136,19 +159,12 @@ def build_questions(
                     None if offered else "no_facts",
                 )
             )
-        expected_rule = (
-            "settle.zero-deposit"
-            if entry_plan == "zero_deposit"
-            else "settle.cross-border"
-            if mode == "cross_border"
-            else "settle.default"
-        )
         out.append(
             Question(
                 shop,
                 _pick(rng, SETTLEMENT),
                 "settlement",
-                frozenset({f"rule:{expected_rule}"}),
+                frozenset(f"rule:{r}" for r in settled_under(con, shop, settlement_rules)),
                 None,
             )
         )

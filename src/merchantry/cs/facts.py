@@ -4,7 +4,9 @@ Each :class:`Fact` is one short Chinese statement with a stable id (``product:<s
 ``returns:<category>``, ``service:<name>``, ``rule:<rule id>``, ``order:<id>``,
 ``aftersale:<case>``) read from the warehouse or the fee rulebook: the shop's products with
 their price, category and after-sales period; the services it switched on (顺丰包邮, 运费险,
-尺码随心换 …); the rulebook's settlement and return-insurance terms that apply to it; and, for
+尺码随心换 …); the rulebook's settlement rules for each of its categories (chosen by the
+rulebook's own compiled rules, :mod:`merchantry.cs.settlement`) and its return-insurance terms;
+and, for
 one buyer's question, that order's payment, parcel and after-sales status. Money is shown
 from integer fen with integer arithmetic.
 """
@@ -17,8 +19,10 @@ from typing import Final
 
 import duckdb
 
+from merchantry.cs.settlement import CategorySettlement, category_settlements
 from merchantry.kit.errors import NotFound
 from merchantry.rulebook import Rulebook
+from merchantry.rulebook.model import Rule
 
 SERVICE_TEXT: Final[dict[str, str]] = {
     "sf_free_shipping": "本店支持顺丰包邮，下单后由顺丰速运免费配送",
@@ -62,6 +66,8 @@ class Fact:
     text: str
     key: str = ""
     """What the fact is about (a SKU, a service, an order id) for direct look-ups."""
+    categories: tuple[str, ...] = ()
+    """The category ids a settlement fact covers (empty: not category-bound)."""
 
 
 def yuan(fen: int) -> str:
@@ -102,12 +108,10 @@ def shop_facts(
     con: duckdb.DuckDBPyConnection, shop_id: str, book: Rulebook, on: date | None = None
 ) -> ShopFacts:
     """Every standing fact of ``shop_id`` (products, returns, services, platform terms)."""
-    shop = con.execute(
-        "SELECT name, industry, entry_plan, business_mode FROM shops WHERE shop_id = ?", [shop_id]
-    ).fetchone()
+    shop = con.execute("SELECT name, industry FROM shops WHERE shop_id = ?", [shop_id]).fetchone()
     if shop is None:
         raise NotFound(f"no shop {shop_id} in the warehouse")
-    name, industry, entry_plan, mode = (str(v) for v in shop)
+    name, industry = (str(v) for v in shop)
     facts: list[Fact] = []
     products = con.execute(
         "SELECT p.sku_id, p.title, p.price_fen, c.category_id, c.name, c.after_sales_days "
@@ -146,10 +150,7 @@ def shop_facts(
             facts.append(
                 Fact(f"service:{service}", "service", SERVICE_TEXT[str(service)], str(service))
             )
-    for rule_id in settlement_rules(entry_plan, mode, [d for _, d in categories.values()]):
-        fact = _rule_fact(book, rule_id, "settlement")
-        if fact is not None:
-            facts.append(fact)
+    facts += settlement_facts(con, shop_id, book, day)
     active = {str(s[0]) for s in services}
     insured = (["small"] if "return_insurance" in active else []) + (
         ["bulky"] if "bulky_return_insurance" in active else []
@@ -161,19 +162,45 @@ def shop_facts(
     return ShopFacts(shop_id, name, industry, tuple(facts))
 
 
-def settlement_rules(entry_plan: str, business_mode: str, after_sales_days: list[int]) -> list[str]:
-    """The settlement rules (douyin-2026 ids) a shop's goods fall under, most specific first:
-    zero-deposit entry, cross-border, categories with after-sales over 30 days, the default."""
-    if entry_plan == "zero_deposit":
-        return ["settle.zero-deposit"]
-    out = []
-    if business_mode == "cross_border":
-        out.append("settle.cross-border")
-    if any(d > 30 for d in after_sales_days):
-        out.append("settle.long-after-sales")
-    if business_mode != "cross_border" or any(d > 30 for d in after_sales_days):
-        out.append("settle.default")
-    return out
+def settlement_facts(
+    con: duckdb.DuckDBPyConnection, shop_id: str, book: Rulebook, on: date
+) -> list[Fact]:
+    """One fact per settlement rule ``book`` applies to the shop's categories on ``on`` (the
+    rulebook's own rules decide, :mod:`merchantry.cs.settlement`), naming the rule, its days
+    and the categories it covers; rules that only some orders meet come after, as such."""
+    found = category_settlements(con, shop_id, book, on)
+    chosen: dict[str, tuple[Rule, list[CategorySettlement]]] = {}
+    maybe: dict[str, tuple[Rule, list[CategorySettlement]]] = {}
+    for c in found:
+        for rule in (c.delay_rule, c.days_rule):
+            if rule is not None:
+                chosen.setdefault(rule.id, (rule, []))[1].append(c)
+        for rule in c.order_rules:
+            maybe.setdefault(rule.id, (rule, []))[1].append(c)
+    facts = []
+    for group, some in ((chosen, False), (maybe, True)):
+        for rule_id, (rule, cats) in group.items():
+            if some and rule_id in chosen:
+                continue
+            names = "、".join(c.category_name for c in cats)
+            who = f"本店{names}类目中符合该规则条件的订单" if some else f"本店{names}类目的货款"
+            facts.append(
+                Fact(
+                    f"rule:{rule_id}",
+                    "settlement",
+                    f"平台规则（{book.name} {rule_id}）：{rule.title}。{who}{_settles(rule)}",
+                    rule_id,
+                    tuple(c.category_id for c in cats),
+                )
+            )
+    return facts
+
+
+def _settles(rule: Rule) -> str:
+    """When money settles under ``rule``, in the assistant's words, from its effect."""
+    if rule.effect.kind == "settlement_delay":
+        return f"在结算日后再延后{rule.effect.int('business_days')}个工作日结算"
+    return f"在确认收货后{rule.effect.int('days')}天结算"
 
 
 def order_facts(

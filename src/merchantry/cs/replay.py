@@ -17,8 +17,10 @@ rulebook's ``replay`` section, modelling choices marked as assumptions) turns a 
   uniform number per session, the same for both policies.
 
 The session measures come out under the score indicators' names (``cs_rounds``,
-``cs_rounds_3min``, ``cs_dissatisfied`` …) for the sessions the indicators count (08:00–23:00),
-so the service layer turns them into indicator values with the scoring stage's definitions.
+``cs_rounds_3min``, ``cs_dissatisfied`` …) for the sessions the indicators count, with the
+score rulebook's service hours, reply target and unanswered-round seconds
+(:class:`~merchantry.cs.conventions.ScoreConventions`), so the service layer turns them into
+indicator values with the scoring stage's definitions.
 Agents' own figures are read from the same history: the replay compares policies, it does not
 forecast.
 """
@@ -43,6 +45,7 @@ from merchantry.cs.agents import (
     quality_scores,
 )
 from merchantry.cs.certification import apply_credentials, run_checks, shifts_of
+from merchantry.cs.conventions import IN_SERVICE_HOURS, ScoreConventions
 from merchantry.cs.routing import Consultation, round_robin, route
 from merchantry.cs.rules import RoutingRules
 
@@ -64,14 +67,15 @@ SELECT c.session_id, c.shop_id, s.industry, s.business_mode, c.started_at, c.rou
   c.unanswered_rounds, c.total_response_seconds, c.first_response_seconds, c.rating,
   CASE WHEN c.order_id IS NULL THEN 'presale'
        WHEN c.order_id IN (SELECT order_id FROM after_sales) THEN 'after_sale'
-       ELSE 'order_status' END AS intent
+       ELSE 'order_status' END AS intent,
+  p_in_service_hours AS counted
 FROM cs_sessions AS c JOIN shops AS s USING (shop_id)
 WHERE c.agent_id IS DISTINCT FROM 'bot'
   AND c.started_at >= $since AND c.started_at < $until
   AND ($shop IS NULL OR c.shop_id = $shop)
   AND c.shop_id IN (SELECT shop_id FROM cs_agents)
 ORDER BY c.shop_id, c.started_at, c.session_id
-"""
+""".replace("p_in_service_hours", IN_SERVICE_HOURS.replace("started_at", "c.started_at"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +93,8 @@ class Session:
     intent: str
     arrival: float
     """Seconds since the epoch the replay lets it arrive (``started_at``, or compressed)."""
+    counted: bool = True
+    """Started in the score rulebook's service hours: the indicators count it."""
 
 
 @dataclass(slots=True)
@@ -158,13 +164,17 @@ def load_sessions(
     until: date,
     shop_id: str | None,
     speedup: int = 1,
+    *,
+    conventions: ScoreConventions,
 ) -> list[Session]:
-    """Human sessions of [since, until); with ``speedup`` k the arrivals come k times closer
+    """Human sessions of [since, until), each marked whether the indicators count it (the
+    service hours of ``conventions``); with ``speedup`` k the arrivals come k times closer
     together (the period squeezed into its first 1/k), to see the policies under load."""
     origin = datetime.combine(since, datetime.min.time()).timestamp()
     rows = con.execute(
         SESSIONS_SQL,
         {
+            **conventions.parameters(SESSIONS_SQL),
             "since": datetime.combine(since, datetime.min.time()),
             "until": datetime.combine(until, datetime.min.time()),
             "shop": shop_id,
@@ -184,6 +194,7 @@ def load_sessions(
             rating=None if r[9] is None else int(r[9]),
             intent=str(r[10]),
             arrival=origin + (r[4].timestamp() - origin) / speedup,
+            counted=bool(r[11]),
         )
         for r in rows
     ]
@@ -195,17 +206,18 @@ def prepare_agents(
     since: date,
     until: date,
     shop_id: str | None = None,
+    *,
+    conventions: ScoreConventions,
 ) -> list[Agent]:
     """Agents with performance over [since, until), quality, and badges after every monthly
     check in the period (a failed check removes a badge from its day on)."""
-    target = rules.quality["reply_target_seconds"].value
     agents = load_agents(con, shop_id)
-    perf = performance(con, since, until, reply_target_seconds=target, shop_id=shop_id)
+    perf = performance(con, since, until, conventions=conventions, shop_id=shop_id)
     certs = apply_credentials([c for a in agents for c in a.certifications], rules.certifications)
 
     def perf_for(first: date, last: date) -> dict[str, Performance]:
         return performance(
-            con, first, last + timedelta(days=1), reply_target_seconds=target, shop_id=shop_id
+            con, first, last + timedelta(days=1), conventions=conventions, shop_id=shop_id
         )
 
     checked, _ = run_checks(
@@ -243,14 +255,16 @@ def replay(
     until: date,
     shop_id: str | None = None,
     *,
+    conventions: ScoreConventions,
     speedup: int = 1,
 ) -> ReplayResult:
     """Replay [since, until) under round-robin and under ``rules``; the recorded history too.
-    ``speedup`` squeezes the arrivals (see :func:`load_sessions`)."""
-    agents = prepare_agents(con, rules, since, until, shop_id)
+    ``speedup`` squeezes the arrivals (see :func:`load_sessions`); ``conventions`` are the
+    score rulebook's (which sessions count, the reply target, an unanswered round's cost)."""
+    agents = prepare_agents(con, rules, since, until, shop_id, conventions=conventions)
     # The history has no rosters: in the replay every agent is on shift when a chat arrives.
     agents = [replace(a, online_from_hour=0, online_to_hour=24) for a in agents]
-    sessions = load_sessions(con, since, until, shop_id, speedup)
+    sessions = load_sessions(con, since, until, shop_id, speedup, conventions=conventions)
     by_shop_agents: dict[str, list[Agent]] = defaultdict(list)
     for a in agents:
         by_shop_agents[a.shop_id].append(a)
@@ -263,24 +277,19 @@ def replay(
         if not crew:
             continue
         for s in items:
-            _record(figures["recorded"], s, rules)
-        _simulate(figures["round_robin"], items, crew, rules, rulebook=False)
-        _simulate(figures["rulebook"], items, crew, rules, rulebook=True)
+            _record(figures["recorded"], s, conventions)
+        _simulate(figures["round_robin"], items, crew, rules, conventions, rulebook=False)
+        _simulate(figures["rulebook"], items, crew, rules, conventions, rulebook=True)
     return ReplayResult(since, until, len(by_shop_sessions), len(agents), figures)
 
 
-def _counts(s: Session) -> bool:
-    """The score indicators count sessions started 08:00–23:00."""
-    return 8 <= s.started_at.hour <= 22
-
-
-def _record(fig: PolicyFigures, s: Session, rules: RoutingRules) -> None:
-    target = rules.quality["reply_target_seconds"].value
-    unanswered_s = rules.replay["unanswered_round_seconds"].value
+def _record(fig: PolicyFigures, s: Session, conventions: ScoreConventions) -> None:
+    target = conventions.reply_target_seconds
+    unanswered_s = conventions.unanswered_round_seconds
     fig.sessions += 1
     if s.first_response is not None:
         fig.first_response_seconds.append(s.first_response)
-    if not _counts(s):
+    if not s.counted:
         return
     answered = s.rounds - s.unanswered
     m = fig.measures
@@ -300,6 +309,7 @@ def _simulate(
     sessions: Sequence[Session],
     crew: Sequence[Agent],
     rules: RoutingRules,
+    conventions: ScoreConventions,
     *,
     rulebook: bool,
 ) -> None:
@@ -342,7 +352,9 @@ def _simulate(
         wait = int(at - arrival)
         handle = s.rounds * r["seconds_per_round"].value
         heapq.heappush(busy[chosen], at + handle)
-        _outcome(fig, s, agent, wait, (shop_latency, shop_dissatisfied), rules, relaxed)
+        _outcome(
+            fig, s, agent, wait, (shop_latency, shop_dissatisfied), rules, conventions, relaxed
+        )
 
 
 def _shop_latency(crew: Sequence[Agent]) -> int:
@@ -358,13 +370,14 @@ def _outcome(
     wait: int,
     shop: tuple[int, int],
     rules: RoutingRules,
+    conventions: ScoreConventions,
     relaxed: bool,
 ) -> None:
     """One simulated session's figures; ``shop`` is the shop's mean first reply (s) and
     dissatisfied share (bp), for agents with little history."""
     shop_latency, shop_dissatisfied_bp = shop
     r = rules.replay
-    target = rules.quality["reply_target_seconds"].value
+    target = conventions.reply_target_seconds
     need = rules.need_for(s.industry, s.intent)
     day = s.started_at.date()
     lacks = need is not None and not all(agent.skills.get(k, 0) >= 1 for k in need.skills)
@@ -382,14 +395,13 @@ def _outcome(
     if badge:
         fig.needs_badge += 1
         fig.badge_matched += int(holds)
-    if not _counts(s):
+    if not s.counted:
         return
     answered = s.rounds - s.unanswered
     m = fig.measures
     m["cs_rounds"] += s.rounds
-    m["cs_response_seconds"] += (
-        answered * first + s.unanswered * r["unanswered_round_seconds"].value
-    )
+    unanswered_s = conventions.unanswered_round_seconds
+    m["cs_response_seconds"] += answered * first + s.unanswered * unanswered_s
     m["cs_unanswered"] += s.unanswered
     if answered > 0 and first <= target:
         m["cs_rounds_3min"] += answered

@@ -54,11 +54,9 @@ _QUALITY_NUMBERS: Final = (
     "satisfaction_weight",
     "response_weight",
     "prior_ratings",
-    "reply_target_seconds",
 )
 _REPLAY_NUMBERS: Final = (
     "seconds_per_round",
-    "unanswered_round_seconds",
     "mismatch_delay_seconds",
     "mismatch_dissatisfaction_bp",
     "certified_relief_bp",
@@ -66,6 +64,12 @@ _REPLAY_NUMBERS: Final = (
     "wait_dissatisfaction_bp_per_minute",
 )
 _ASSISTANT_NUMBERS: Final = ("min_coverage_pct", "max_facts")
+SCORE_PARAMETERS: Final = frozenset(
+    {"reply_target_seconds", "unanswered_round_seconds", "service_first_hour", "service_last_hour"}
+)
+"""Numbers a routing rulebook may not hold: the score rulebook's parameters, which the
+customer-service stages read from there (:mod:`merchantry.cs.conventions`), so that the two
+cannot drift apart."""
 _RANGES: Final[dict[str, tuple[int, int]]] = {
     "satisfaction_min_bp": (0, 10_000),
     "response_3min_min_bp": (0, 10_000),
@@ -78,11 +82,9 @@ _RANGES: Final[dict[str, tuple[int, int]]] = {
     "satisfaction_weight": (0, 100),
     "response_weight": (0, 100),
     "prior_ratings": (0, 10_000),
-    "reply_target_seconds": (1, 86_400),
     "after_seconds": (0, 86_400),
     "min_level": (1, 5),
     "seconds_per_round": (1, 3_600),
-    "unanswered_round_seconds": (0, 86_400),
     "mismatch_delay_seconds": (0, 3_600),
     "mismatch_dissatisfaction_bp": (0, 10_000),
     "certified_relief_bp": (0, 10_000),
@@ -420,7 +422,16 @@ def _section(doc: LineMap, key: str, names: Sequence[str], rep: Report) -> dict[
     node = mapping(doc.get(key), key, doc.line_of(key), rep)
     if node is None:
         return {}
-    known_keys(node, names, (), key, rep)
+    moved = [k for k in node if k in SCORE_PARAMETERS]
+    for name in moved:
+        rep.error(
+            node.line_of(name),
+            "score-parameter",
+            f"{key}.{name} is the score rulebook's parameter {name}: the customer-service "
+            "stages read it from the score rulebook",
+            "remove it here; set it in the score rulebook (or choose one with --score-rulebook)",
+        )
+    known_keys(node, names, moved, key, rep)
     return _numbers(node, names, key, rep)
 
 

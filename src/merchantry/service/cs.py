@@ -1,9 +1,16 @@
 """Customer-service use cases shared by ``merchantry cs`` and the ``/v1/cs`` routes.
 
-The ``cs`` stage computes; this layer opens what it needs (the routing rulebook, the fee
-rulebook whose settlement and insurance terms the assistant may quote) and applies the
-scoring stage's own indicator definitions to the replay's measures, so the figures a replay
-shows are the indicators the experience score reads.
+The ``cs`` stage computes; this layer opens what it needs and applies the scoring stage's own
+indicator definitions to the replay's measures, so the figures a replay shows are the
+indicators the experience score reads:
+
+* the routing rulebook;
+* the fee rulebook whose settlement and insurance terms the assistant may quote: the one
+  named (from the shipped rulebooks and the ``rulebook_dirs``), else the first of
+  :data:`FEE_RULEBOOKS` in force on the day (:func:`fee_rulebook_for`);
+* the score rulebook whose service hours, reply target and unanswered-round seconds the
+  customer-service figures count with: the one named, else every score rulebook in force on
+  the day, which must agree (:func:`score_conventions`).
 """
 
 from __future__ import annotations
@@ -12,12 +19,14 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 
 from merchantry.cs.agents import Agent, Performance, load_agents, performance
 from merchantry.cs.assistant import Answer, Assistant
 from merchantry.cs.certification import CheckOutcome, apply_credentials, run_checks, shifts_of
+from merchantry.cs.conventions import PARAMETERS, ScoreConventions
 from merchantry.cs.evaluation import (
     Evaluation,
     build_questions,
@@ -30,10 +39,14 @@ from merchantry.cs.llm import endpoint_from_env
 from merchantry.cs.replay import ReplayResult, load_sessions, prepare_agents, replay
 from merchantry.cs.routing import Consultation, RouteDecision, route
 from merchantry.cs.rules import RoutingRules, load_rules
+from merchantry.cs.settlement import DAYS_KIND, DELAY_KIND
 from merchantry.cs.staffing import Staffing, agents_needed
 from merchantry.kit.errors import InputError, NotFound
 from merchantry.rulebook import Rulebook, load_rulebook
+from merchantry.rulebook.library import available_names, search_dirs
+from merchantry.rulebook.purpose import Stage, require_stage, stages_of
 from merchantry.scoring.indicators import INDICATORS
+from merchantry.scoring.inputs import PARAMETER_DEFAULTS
 
 REPLAY_INDICATORS = (
     "response_3min_rate",
@@ -44,8 +57,78 @@ REPLAY_INDICATORS = (
 """The experience-score indicators a routing policy moves (Taobao's 3-minute response and
 satisfaction, Douyin's dissatisfaction and average response), by the scoring stage's names."""
 
-FEE_RULEBOOK = "douyin-2026"
-"""Where the assistant reads the settlement and return-insurance terms it may quote."""
+FEE_RULEBOOKS: tuple[str, ...] = ("douyin-2026", "douyin-2025")
+"""Fee rulebooks the assistant quotes when none is named: the first in force on the day (as
+the service's quotes choose among ``fee_rulebooks``); the first when none is."""
+
+
+def _in_force(book: Rulebook, on: date) -> bool:
+    return book.effective_from <= on and (book.effective_to is None or on <= book.effective_to)
+
+
+def fee_rulebook_for(
+    on: date,
+    name: str | None = None,
+    rulebook_dirs: Sequence[Path] = (),
+    *,
+    candidates: Sequence[str] = FEE_RULEBOOKS,
+) -> Rulebook:
+    """The fee rulebook whose settlement and insurance terms the assistant quotes on ``on``:
+    ``name`` when given (found in ``rulebook_dirs`` before the shipped ones), else the first
+    of ``candidates`` in force on the day. Refused when it has no settlement rule."""
+    if name is not None:
+        book = load_rulebook(name, rulebook_dirs)
+    else:
+        if not candidates:
+            raise InputError("no fee rulebook to quote settlement terms from")
+        books = [load_rulebook(n, rulebook_dirs) for n in candidates]
+        book = next((b for b in books if _in_force(b, on)), books[0])
+    if not (book.rules_of(DAYS_KIND) or book.rules_of(DELAY_KIND)):
+        require_stage(book, {Stage.LEDGER}, "merchantry cs ask")
+        raise InputError(
+            f"rulebook {book.name!r} has no {DAYS_KIND} rule: the assistant cannot quote "
+            "settlement terms from it"
+        )
+    return book
+
+
+def _conventions(book: Rulebook) -> ScoreConventions:
+    """The customer-service numbers of a score rulebook (the scoring stage's defaults where
+    it declares none), held to their ranges and order as the scoring stage holds them."""
+    values = {n: book.parameter_values.get(n, PARAMETER_DEFAULTS[n]) for n in PARAMETERS}
+    book.refuse_problems(values)
+    return ScoreConventions(book.name, **values)
+
+
+def score_conventions(
+    on: date, name: str | None = None, rulebook_dirs: Sequence[Path] = ()
+) -> ScoreConventions:
+    """How the experience score counts a chat (service hours, reply target, an unanswered
+    round's cost): from the score rulebook ``name``, else from the score rulebooks in force on
+    ``on`` (a rulebook another of them extends gives way to it), which must agree; refused,
+    naming each, when they do not (choose one then)."""
+    if name is not None:
+        book = load_rulebook(name, rulebook_dirs)
+        require_stage(book, {Stage.SCORE}, "merchantry cs")
+        return _conventions(book)
+    books = [load_rulebook(n, rulebook_dirs) for n in available_names(search_dirs(rulebook_dirs))]
+    scored = [b for b in books if Stage.SCORE in stages_of(b) and _in_force(b, on)]
+    newest = [b for b in scored if not any(b.name in o.lineage[1:] for o in scored)]
+    if not newest:
+        raise NotFound(f"no score rulebook is in force on {on}; name one (--score-rulebook)")
+    found = {b.name: _conventions(b) for b in newest}
+    if len({_numbers(c) for c in found.values()}) > 1:
+        raise InputError(
+            f"the score rulebooks in force on {on} count customer-service chats differently ("
+            + "; ".join(c.describe() for c in found.values())
+            + "); name the one to use (--score-rulebook)"
+        )
+    return found[min(found)]
+
+
+def _numbers(c: ScoreConventions) -> tuple[int, ...]:
+    """The numbers of ``c`` without the rulebook's name (to compare two rulebooks')."""
+    return tuple(getattr(c, n) for n in PARAMETERS)
 
 
 def indicator_values(measures: Mapping[str, int]) -> dict[str, int | None]:
@@ -74,13 +157,16 @@ def replay_report(
     shop_id: str | None = None,
     *,
     speedup: int = 1,
+    conventions: ScoreConventions | None = None,
 ) -> ReplayReport:
-    """The replay and its indicator values per policy."""
+    """The replay and its indicator values per policy; ``conventions`` default to those of
+    the score rulebooks in force on the period's last day (:func:`score_conventions`)."""
     if until <= since:
         raise InputError(f"the replay period is empty: {since} to {until}")
     if not 1 <= speedup <= 1000:
         raise InputError(f"speedup must be 1 to 1000, got {speedup}")
-    result = replay(con, rules, since, until, shop_id, speedup=speedup)
+    counted = conventions or score_conventions(until - timedelta(days=1))
+    result = replay(con, rules, since, until, shop_id, conventions=counted, speedup=speedup)
     if not any(f.sessions for f in result.policies.values()):
         raise NotFound(
             f"no human customer-service sessions with agents between {since} and {until}"
@@ -127,10 +213,19 @@ def build_desk(
     *,
     window_days: int = 30,
     shop_id: str | None = None,
+    conventions: ScoreConventions | None = None,
 ) -> RoutingDesk:
-    """The routing desk as of ``on``: performance over the ``window_days`` before it and every
-    monthly check of that window applied."""
-    agents = prepare_agents(con, rules, on - timedelta(days=window_days), on, shop_id)
+    """The routing desk as of ``on``: performance over the ``window_days`` before it (counted
+    with ``conventions``, by default the score rulebooks' in force on ``on``) and every monthly
+    check of that window applied."""
+    agents = prepare_agents(
+        con,
+        rules,
+        on - timedelta(days=window_days),
+        on,
+        shop_id,
+        conventions=conventions or score_conventions(on),
+    )
     by_shop: dict[str, list[Agent]] = defaultdict(list)
     for a in agents:
         by_shop[a.shop_id].append(a)
@@ -151,15 +246,18 @@ def check_certifications(
     since: date,
     until: date,
     shop_id: str | None = None,
+    *,
+    conventions: ScoreConventions | None = None,
 ) -> list[CheckOutcome]:
-    """Every monthly check between ``since`` and ``until`` (inclusive)."""
-    target = rules.quality["reply_target_seconds"].value
+    """Every monthly check between ``since`` and ``until`` (inclusive), performance counted
+    with ``conventions`` (by default the score rulebooks' in force on ``until``)."""
+    counted = conventions or score_conventions(until)
     agents = load_agents(con, shop_id)
     certs = apply_credentials([c for a in agents for c in a.certifications], rules.certifications)
 
     def perf_for(first: date, last: date) -> dict[str, Performance]:
         return performance(
-            con, first, last + timedelta(days=1), reply_target_seconds=target, shop_id=shop_id
+            con, first, last + timedelta(days=1), conventions=counted, shop_id=shop_id
         )
 
     _, outcomes = run_checks(certs, rules.certifications, since, until, perf_for, shifts_of(agents))
@@ -186,10 +284,13 @@ def staffing_from_history(
     service_level: float,
     patience_seconds: float | None,
     concurrency: int,
+    conventions: ScoreConventions | None = None,
 ) -> list[SkillStaffing]:
     """Per need of the rulebook: the busiest hour's mean arrivals per hour over the period and
-    the handling time (rounds × seconds per round), and the agents that load needs."""
-    sessions = load_sessions(con, since, until, shop_id)
+    the handling time (rounds × seconds per round), and the agents that load needs (every
+    human session counts, in the score's service hours or not)."""
+    counted = conventions or score_conventions(until - timedelta(days=1))
+    sessions = load_sessions(con, since, until, shop_id, conventions=counted)
     if not sessions:
         raise NotFound(f"shop {shop_id} has no human sessions between {since} and {until}")
     days = max((until - since).days, 1)
@@ -279,13 +380,28 @@ def assistant_desk(
     on: date,
     *,
     rules: RoutingRules | None = None,
-    fee_rulebook: str = FEE_RULEBOOK,
+    fee_rulebook: str | Rulebook | None = None,
+    rulebook_dirs: Sequence[Path] = (),
+    fee_rulebooks: Sequence[str] = FEE_RULEBOOKS,
+    score_rulebook: str | None = None,
     with_routing: bool = True,
     use_model: bool = True,
 ) -> AssistantDesk:
+    """The assistants of ``on``, quoting ``fee_rulebook`` (a name looked up in
+    ``rulebook_dirs`` and the shipped ones; None: the first of ``fee_rulebooks`` in force on
+    the day, :func:`fee_rulebook_for`); with routing, hand-offs are routed on a desk whose
+    performance counts with ``score_rulebook``'s conventions (:func:`score_conventions`)."""
     rules = rules or load_rules()
-    desk = build_desk(con, rules, on) if with_routing else None
-    return AssistantDesk(con, rules, load_rulebook(fee_rulebook), on, desk, use_model)
+    book = (
+        fee_rulebook
+        if isinstance(fee_rulebook, Rulebook)
+        else fee_rulebook_for(on, fee_rulebook, rulebook_dirs, candidates=fee_rulebooks)
+    )
+    desk = None
+    if with_routing:
+        conventions = score_conventions(on, score_rulebook, rulebook_dirs)
+        desk = build_desk(con, rules, on, conventions=conventions)
+    return AssistantDesk(con, rules, book, on, desk, use_model)
 
 
 def evaluate_assistant(
@@ -295,9 +411,12 @@ def evaluate_assistant(
     shops: Sequence[str] | None = None,
     sample: int = 40,
     seed: int = 0,
+    fee_rulebook: str | None = None,
+    rulebook_dirs: Sequence[Path] = (),
 ) -> Evaluation:
     """Build the question set from ``sample`` shops (or the given ones) and score the
-    assistant offline (no language model)."""
+    assistant offline (no language model), quoting ``fee_rulebook`` (as
+    :func:`assistant_desk`)."""
     if shops is None:
         shops = [
             str(r[0])
@@ -307,8 +426,10 @@ def evaluate_assistant(
                 [str(seed), sample],
             ).fetchall()
         ]
-    desk = assistant_desk(con, on, with_routing=False, use_model=False)
-    questions = build_questions(con, shops, on, seed)
+    book = fee_rulebook_for(on, fee_rulebook, rulebook_dirs)
+    desk = assistant_desk(con, on, fee_rulebook=book, with_routing=False, use_model=False)
+    settlement = frozenset(r.id for r in (*book.rules_of(DAYS_KIND), *book.rules_of(DELAY_KIND)))
+    questions = build_questions(con, shops, on, seed, settlement_rules=(book.name, settlement))
     result = evaluate(questions, lambda q: desk.ask(q.shop_id, q.text))
     result.held_out = evaluate_held_out(
         held_out_questions(shops), lambda q: desk.ask(q.shop_id, q.text)

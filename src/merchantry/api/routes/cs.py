@@ -101,8 +101,11 @@ def _desk(request: Request) -> use.RoutingDesk:
         with _DESK_LOCK:
             desk = getattr(request.app.state, "cs_desk", None)
             if desk is None:
-                with reading(request.app.state.settings.warehouse) as con:
-                    desk = use.build_desk(con, load_rules(), use.facts_day(con))
+                settings = request.app.state.settings
+                with reading(settings.warehouse) as con:
+                    day = use.facts_day(con)
+                    conventions = use.score_conventions(day, None, settings.rulebook_dirs)
+                    desk = use.build_desk(con, load_rules(), day, conventions=conventions)
                 request.app.state.cs_desk = desk
     return desk
 
@@ -319,7 +322,9 @@ def replay(
     (``recorded`` is the history as it happened)."""
     if payload.shop_id is not None and not principal.is_operator:
         require_shop(principal, payload.shop_id, "replay the customer service")
-    with reading(request.app.state.settings.warehouse) as con:
+    settings = request.app.state.settings
+    conventions = use.score_conventions(payload.until, None, settings.rulebook_dirs)
+    with reading(settings.warehouse) as con:
         report = use.replay_report(
             con,
             load_rules(),
@@ -327,6 +332,7 @@ def replay(
             payload.until + timedelta(days=1),
             payload.shop_id,
             speedup=payload.speedup,
+            conventions=conventions,
         )
     r = report.result
     return ReplayOut(
@@ -428,9 +434,16 @@ def ask(
     otherwise hands off with a reason code, routed to an agent."""
     if principal.role == "merchant":
         require_shop(principal, shop_id, "ask the assistant")
-    with reading(request.app.state.settings.warehouse) as con:
+    settings = request.app.state.settings
+    with reading(settings.warehouse) as con:
         day = use.facts_day(con)
-        desk = use.assistant_desk(con, day, with_routing=False)
+        desk = use.assistant_desk(
+            con,
+            day,
+            with_routing=False,
+            rulebook_dirs=settings.rulebook_dirs,
+            fee_rulebooks=settings.fee_rulebooks,
+        )
         answer = desk.ask(shop_id, payload.question, payload.buyer_id)
     body = use.answer_dict(answer)
     if answer.handoff is not None:
