@@ -27,7 +27,7 @@ from merchantry.returns.causes import label
 from merchantry.returns.diagnosis import ReturnDiagnosis
 from merchantry.returns.refine import Refiner
 from merchantry.returns.stats import to_bp
-from merchantry.returns.table import classify_table
+from merchantry.returns.table import UNSUPPORTED, classify_table
 from merchantry.service.returns import shop_diagnosis, shop_report
 
 
@@ -36,6 +36,10 @@ def register(app: typer.Typer) -> None:
     del app
     command(diagnose_app, "returns", diagnose_returns_command)
     command(diagnose_app, "reasons", diagnose_reasons_command)
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row" + ("" if count == 1 else "s")
 
 
 def _pct(rate: float) -> str:
@@ -151,13 +155,40 @@ def diagnose_reasons_command(
 ) -> None:
     """Classify any CSV of texts into return causes.
 
-    Writes the input's columns plus `class`, `confidence` and the quoted `evidence`."""
+    Writes the input's columns plus `class`, `confidence` and the quoted `evidence`; a text
+    in a language the classifier does not read (it reads Chinese and English) gets class
+    `unknown`. A .csv.gz file is read as its CSV."""
     console = Console()
     refiner = Refiner.from_env()
     summary = classify_table(source, target, text_column, encoding=encoding, refiner=refiner)
     shown = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.counts.items(), key=lambda x: -x[1]))
+    packed = ", gzip" if summary.compressed else ""
     console.print(
-        f"{summary.rows:,} rows ({summary.encoding}) -> {target}: {shown or 'no rows'}"
-        + (f"; {summary.refined:,} changed by {refiner.model}" if refiner else ""),
+        f"{summary.rows:,} rows ({summary.encoding}{packed}) -> {target}: {shown or 'no rows'}"
+        + (f"; {summary.refined:,} changed by {refiner.model}" if refiner else "")
+        + (f"; {_rows(summary.set_aside)} set aside" if summary.set_aside else ""),
         highlight=False,
     )
+    warn = Console(stderr=True, highlight=False, soft_wrap=True)
+    if summary.set_aside:
+        warn.print(
+            f"[yellow]warning:[/] {_rows(summary.set_aside)} of {source} set aside, not "
+            "classified and not written:"
+        )
+        for problem in summary.problems:
+            warn.print(f"  {problem}", markup=False)
+        if summary.set_aside > len(summary.problems):
+            warn.print(f"  (the first {len(summary.problems)} of {summary.set_aside:,} shown)")
+    if summary.unsupported:
+        share = summary.unsupported / summary.rows
+        loud = "[bold red]" if share >= 0.5 else "[yellow]"
+        warn.print(
+            f"{loud}warning:[/] {summary.unsupported:,} of {summary.rows:,} texts ({share:.0%}) "
+            "are in a language the classifier does not cover (it reads Chinese and English): "
+            f"they are written with class `{UNSUPPORTED}` and no confidence, not a cause"
+            + (
+                "; the file is mostly in another language, so its classes say little"
+                if share >= 0.5
+                else ""
+            )
+        )

@@ -319,29 +319,54 @@ def brushing_command(
     log: Annotated[
         Path,
         typer.Argument(
-            help="Behaviour log in the public UserBehavior layout (CSV or .csv.gz, no header: "
-            "user, item, category, pv|fav|cart|buy, unix seconds)."
+            help="Behaviour log in the public UserBehavior layout (CSV or .csv.gz; no header: "
+            "user, item, category, pv|fav|cart|buy, unix seconds; or a header naming the "
+            "columns; timestamps in unix seconds, milliseconds or YYYY-MM-DD HH:MM:SS).",
+            dir_okay=False,
         ),
     ],
     rulebook: RULEBOOK = DEFAULT_RULEBOOK,
-    show: Annotated[int, typer.Option(help="Flagged accounts to list.")] = 20,
+    show: Annotated[int, typer.Option(help="Flagged accounts to list.", min=0)] = 20,
 ) -> None:
     """Flag brushing (刷单): bursts of purchases of items the account never looked at."""
-    from merchantry.risk.brushing import find_brushing, read_tianchi_log
+    from merchantry.risk.behaviour_log import read_behaviour_log
+    from merchantry.risk.brushing import find_brushing
 
     console = Console()
     settings = settings_from(_risk_rulebook(rulebook))
     con = duckdb.connect()
     try:
-        kept = read_tianchi_log(con, log)
+        reading = read_behaviour_log(con, log)
         report = find_brushing(con, settings)
     finally:
         con.close()
+    console.print(f"read {log}: {reading.layout()}", highlight=False, markup=False)
+    if reading.set_aside:
+        warn = Console(stderr=True, highlight=False)
+        warn.print(
+            f"[yellow]warning:[/] {reading.set_aside_rows:,} of {reading.lines:,} lines of "
+            f"{log} set aside, not read as events:",
+            markup=True,
+        )
+        for group in reading.set_aside:
+            warn.print(f"  {group}", markup=False)
     console.print(
-        f"{kept:,} events, {report.accounts:,} accounts, {report.buyers:,} with purchases; "
-        f"{report.blind_buys:,} of {report.buys:,} purchases blind; "
+        f"{reading.events:,} events, {report.accounts:,} accounts, {report.buyers:,} with "
+        f"purchases; {report.blind_buys:,} of {report.buys:,} purchases blind; "
         f"{len(report.flagged):,} accounts flagged"
+        + (
+            f"; {reading.set_aside_rows:,} line{'s' if reading.set_aside_rows > 1 else ''} "
+            "set aside"
+            if reading.set_aside
+            else ""
+        )
     )
+    if not report.buys:
+        Console(stderr=True, highlight=False).print(
+            f"[yellow]warning:[/] {log} holds no purchase ('buy' event): there is nothing "
+            "to judge, and no account can be flagged",
+            markup=True,
+        )
     table = Table(title="flagged accounts")
     for column in ("account", "purchases", "blind", "largest burst", "why"):
         table.add_column(column, justify="left" if column in ("account", "why") else "right")
@@ -353,7 +378,7 @@ def brushing_command(
             f"{account.max_blind_burst}",
             "; ".join(account.reasons),
         )
-    if report.flagged:
+    if report.flagged and show:
         console.print(table)
 
 

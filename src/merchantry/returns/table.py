@@ -10,17 +10,30 @@ columns that would overwrite input columns are refused with file, row, column an
 from __future__ import annotations
 
 import csv
+import gzip
 import io
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from merchantry.kit.errors import Diagnostic, InputError, NotFound
+from merchantry.kit.errors import Diagnostic, InputError, NotFound, Severity
 from merchantry.returns.classify import Classification, TextModel, classify_texts
+from merchantry.returns.language import is_covered
 from merchantry.returns.refine import Refiner
 
+if TYPE_CHECKING:
+    from _csv import Reader as CsvReader
+
 OUTPUT_COLUMNS: Final = ("class", "confidence", "evidence")
+UNSUPPORTED: Final = "unknown"
+"""The class written for a text in a language the classifier does not read."""
+UNSUPPORTED_EVIDENCE: Final = (
+    "language not covered: the classifier reads Chinese and English, so no cause is given"
+)
+KEPT_DIAGNOSTICS: Final = 50
+WARN: Final = Severity.WARNING
 ENCODINGS: Final = ("utf-8-sig", "gb18030")
 BATCH: Final = 5_000
 
@@ -33,6 +46,13 @@ class TableSummary:
     encoding: str
     counts: dict[str, int]
     refined: int
+    unsupported: int = 0
+    """Rows whose text is in a language the classifier does not cover (class ``unknown``)."""
+    set_aside: int = 0
+    """Rows not classified because they are cut or short (counted; see :attr:`problems`)."""
+    problems: tuple[Diagnostic, ...] = ()
+    """The first rows set aside, each with its line and reason."""
+    compressed: bool = False
 
 
 def _first_bad_line(raw: bytes, encoding: str) -> tuple[int, str]:
@@ -45,17 +65,59 @@ def _first_bad_line(raw: bytes, encoding: str) -> tuple[int, str]:
     return 1, "undecodable bytes"
 
 
+def _unpack(path: Path, raw: bytes) -> tuple[bytes, bool]:
+    """The bytes of ``raw``, decompressed when they are gzip (by their first bytes)."""
+    if raw[:2] != b"\x1f\x8b":
+        return raw, False
+    try:
+        return gzip.decompress(raw), True
+    except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+        raise InputError(
+            f"cannot read {path}: it is gzip-compressed and the stream is cut or damaged "
+            f"({err}); the file is incomplete (an interrupted download or copy?)"
+        ) from None
+
+
+def _cut_tail(path: Path, raw: bytes, encoding: str) -> tuple[bytes, Diagnostic] | None:
+    """When the only bytes that do not decode are in a last line without its line end (a
+    file cut mid-character), that line is set aside: the rest and the diagnostic."""
+    if raw.endswith(b"\n"):
+        return None
+    start = raw.rfind(b"\n") + 1
+    try:
+        raw[:start].decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    line = raw.count(b"\n") + 1
+    return raw[:start], Diagnostic(
+        str(path),
+        line,
+        "cut-line",
+        "the file ends inside this line (cut mid-character): the line is set aside",
+        severity=Severity.WARNING,
+    )
+
+
 def read_text(path: Path, encoding: str | None = None) -> tuple[str, str]:
     """The file's text and the encoding used (``encoding`` when given, else detected)."""
+    text, used, _cut, _packed = _read(path, encoding)
+    return text, used
+
+
+def _read(path: Path, encoding: str | None) -> tuple[str, str, Diagnostic | None, bool]:
+    """Text, encoding, the diagnostic of a cut last line set aside, and whether gzip."""
     if not path.exists():
         raise NotFound(f"input file {path} does not exist")
     if path.is_dir():
         raise InputError(f"input {path} is a folder, not a CSV file")
-    raw = path.read_bytes()
+    raw, packed = _unpack(path, path.read_bytes())
     for candidate in (encoding,) if encoding else ENCODINGS:
         try:
-            return raw.decode(candidate), candidate
+            return raw.decode(candidate), candidate, None, packed
         except UnicodeDecodeError:
+            cut = _cut_tail(path, raw, candidate)
+            if cut is not None:
+                return cut[0].decode(candidate), candidate, cut[1], packed
             continue
         except LookupError as err:
             raise InputError(f"unknown encoding {encoding!r}: {err}") from None
@@ -87,7 +149,7 @@ def classify_table(
     """Classify column ``text_column`` of CSV ``source``; write ``target`` (UTF-8 with BOM so
     Excel shows Chinese) with every input column plus ``class``, ``confidence`` and
     ``evidence``."""
-    text, used = read_text(source, encoding)
+    text, used, cut, packed = _read(source, encoding)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -131,54 +193,120 @@ def classify_table(
             ],
         )
     index = header.index(text_column)
-    rows: list[list[str]] = []
-    problems: list[Diagnostic] = []
-    try:
-        for row in reader:
-            line = reader.line_num
-            if not row:
-                continue
-            if len(row) <= index:
-                problems.append(
-                    Diagnostic(
-                        str(source),
-                        line,
-                        "short-row",
-                        f"the row has {len(row)} cells; column {text_column!r} is cell {index + 1}",
-                        column=text_column,
-                    )
-                )
-                continue
-            rows.append(row)
-    except csv.Error as err:
-        problems.append(Diagnostic(str(source), reader.line_num, "csv", str(err)))
-    if problems:
-        raise InputError(f"cannot classify {source}: {len(problems)} bad rows", problems[:50])
-    results: list[Classification] = []
-    for start in range(0, len(rows), BATCH):
-        chunk = [r[index] for r in rows[start : start + BATCH]]
-        results.extend(classify_texts(chunk, model=model))
+    rows, problems, set_aside = _rows(source, text, reader, index, text_column)
+    if cut is not None:
+        problems.append(cut)
+        set_aside += 1
+    if not rows and set_aside:
+        raise InputError(f"cannot classify {source}: no readable row", problems)
+    if set_aside * 2 > len(rows) + set_aside:
+        raise InputError(
+            f"cannot classify {source}: {set_aside:,} of {len(rows) + set_aside:,} rows cannot "
+            "be read (the first are listed); the file is probably not the CSV it should be",
+            problems,
+        )
+    covered = [is_covered(r[index]) for r in rows]
+    readable = [r[index] for r, ok in zip(rows, covered, strict=True) if ok]
+    found: list[Classification] = []
+    for start in range(0, len(readable), BATCH):
+        found.extend(classify_texts(readable[start : start + BATCH], model=model))
     refined = 0
     if refiner is not None:
-        results, refined = refiner.refine_all([r[index] for r in rows], results)
+        found, refined = refiner.refine_all(readable, found)
+    answers = iter(found)
+    results = [next(answers) if ok else None for ok in covered]
     _write(target, header, rows, results)
     counts: dict[str, int] = {}
     for r in results:
-        counts[r.cause.value] = counts.get(r.cause.value, 0) + 1
-    return TableSummary(len(rows), used, counts, refined)
+        key = r.cause.value if r is not None else UNSUPPORTED
+        counts[key] = counts.get(key, 0) + 1
+    return TableSummary(
+        len(rows),
+        used,
+        counts,
+        refined,
+        unsupported=covered.count(False),
+        set_aside=set_aside,
+        problems=tuple(problems[:KEPT_DIAGNOSTICS]),
+        compressed=packed,
+    )
+
+
+def _rows(
+    source: Path, text: str, reader: CsvReader, index: int, text_column: str
+) -> tuple[list[list[str]], list[Diagnostic], int]:
+    """The rows that hold the text cell, and the diagnostics and count of those set aside:
+    a row too short to hold it, a row the CSV reader rejects, and a last row cut inside a
+    quoted cell (the file ends without a line end inside the quotes)."""
+    rows: list[list[str]] = []
+    problems: list[Diagnostic] = []
+    set_aside = 0
+    line = 1
+    last_start = 0
+    while True:
+        start = line + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as err:
+            line = max(reader.line_num, line + 1)
+            set_aside += 1
+            problems.append(
+                Diagnostic(str(source), line, "csv", f"{err}: the row is set aside", severity=WARN)
+            )
+            continue
+        line = reader.line_num
+        if not row:
+            continue
+        last_start = start
+        if len(row) <= index:
+            set_aside += 1
+            problems.append(
+                Diagnostic(
+                    str(source),
+                    line,
+                    "short-row",
+                    f"the row has {len(row)} cells; column {text_column!r} is cell "
+                    f"{index + 1}: the row is set aside",
+                    column=text_column,
+                    severity=WARN,
+                )
+            )
+            continue
+        rows.append(row)
+    if rows and last_start and not text.endswith(("\n", "\r")):
+        tail = text.splitlines()[last_start - 1 :]
+        if sum(t.count('"') for t in tail) % 2:
+            rows.pop()
+            set_aside += 1
+            problems.append(
+                Diagnostic(
+                    str(source),
+                    last_start,
+                    "cut-line",
+                    "the file ends inside this row's quoted cell (a cut file?): the row is "
+                    "set aside",
+                    severity=WARN,
+                )
+            )
+    return rows, problems, set_aside
 
 
 def _write(
     target: Path,
     header: Sequence[str],
     rows: Sequence[list[str]],
-    results: Sequence[Classification],
+    results: Sequence[Classification | None],
 ) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
         writer.writerow([*header, *OUTPUT_COLUMNS])
         for row, result in zip(rows, results, strict=True):
+            if result is None:
+                writer.writerow([*row, UNSUPPORTED, "", UNSUPPORTED_EVIDENCE])
+                continue
             writer.writerow(
                 [*row, result.cause.value, f"{result.confidence:.2f}", result.evidence_text]
             )

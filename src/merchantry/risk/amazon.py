@@ -29,12 +29,15 @@ The data stays in ``../shared/data`` (its licence keeps it out of the repo).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import csv
+import gzip
+import math
+import zlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-import duckdb
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
@@ -42,7 +45,7 @@ from scipy.stats import rankdata
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from merchantry.kit.errors import InputError, NotFound
+from merchantry.kit.errors import Diagnostic, InputError, NotFound
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -102,29 +105,207 @@ class AmazonEvaluation:
         raise NotFound(f"no Amazon score {method!r} on features {feature_set!r}")
 
 
-def load_graph(folder: Path) -> tuple[FloatArray, npt.NDArray[np.int64], sparse.csr_matrix]:
-    """(features, labels, symmetric adjacency) from ``nodes.csv.gz`` and ``edges_upu.csv.gz``."""
-    nodes_file, edges_file = Path(folder) / "nodes.csv.gz", Path(folder) / "edges_upu.csv.gz"
-    for path in (nodes_file, edges_file):
-        if not path.is_file():
-            raise NotFound(f"Amazon graph file missing: {path}")
-    con = duckdb.connect()
-    try:
-        nodes = con.execute(
-            "SELECT * FROM read_csv(?, header = true) ORDER BY node_id", [str(nodes_file)]
-        ).fetchnumpy()
-        edges = con.execute(
-            "SELECT src, dst FROM read_csv(?, header = true)", [str(edges_file)]
-        ).fetchnumpy()
-    finally:
-        con.close()
-    n = len(nodes["node_id"])
-    features = np.column_stack(
-        [np.asarray(nodes[f"f{i}"], dtype=np.float64) for i in range(FEATURES)]
+GRAPH_FILES: Final = ("nodes", "edges_upu")
+"""The two files of the graph, each read as ``<name>.csv.gz`` or ``<name>.csv``."""
+MAX_DIAGNOSTICS: Final = 20
+"""Problems listed per file (the count says how many there are in all)."""
+
+
+def _graph_file(folder: Path, stem: str) -> Path:
+    for name in (f"{stem}.csv.gz", f"{stem}.csv"):
+        if (folder / name).is_file():
+            return folder / name
+    held = sorted(p.name for p in folder.iterdir())[:10]
+    raise NotFound(
+        f"Amazon graph file missing: {folder / stem}.csv.gz (or {stem}.csv); the folder holds "
+        + (", ".join(held) if held else "nothing")
     )
-    labels = np.asarray(nodes["label"], dtype=np.int64)
-    src = np.asarray(edges["src"], dtype=np.int64)
-    dst = np.asarray(edges["dst"], dtype=np.int64)
+
+
+def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(line, fields) of a CSV file, plain or gzip (by its first bytes); a cut or damaged
+    gzip stream and bytes that are not UTF-8 are refused naming the file and line."""
+    with path.open("rb") as probe:
+        packed = probe.read(2) == b"\x1f\x8b"
+    line = 0
+    try:
+        with (
+            gzip.open(path, "rt", encoding="utf-8", newline="")
+            if packed
+            else path.open(encoding="utf-8", newline="")
+        ) as handle:
+            reader = csv.reader(handle)
+            for fields in reader:
+                line = reader.line_num
+                yield line, fields
+    except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+        raise InputError(
+            f"{path}: the gzip stream is cut or damaged after line {line:,} ({err}); "
+            "the file is incomplete: nothing was scored"
+        ) from None
+    except UnicodeDecodeError as err:
+        raise InputError(
+            f"{path}: not UTF-8 text after line {line:,} (byte 0x{err.object[err.start]:02x})"
+        ) from None
+    except csv.Error as err:
+        raise InputError(f"{path}: line {line + 1:,}: not readable as CSV ({err})") from None
+
+
+class _Problems:
+    """Diagnostics of one file: the first :data:`MAX_DIAGNOSTICS` kept, all counted."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.kept: list[Diagnostic] = []
+        self.count = 0
+
+    def add(self, line: int | None, code: str, message: str, column: str | None = None) -> None:
+        self.count += 1
+        if len(self.kept) < MAX_DIAGNOSTICS:
+            self.kept.append(Diagnostic(str(self.path), line, code, message, column=column))
+
+    def raise_any(self, what: str) -> None:
+        if self.count:
+            shown = "" if self.count <= len(self.kept) else f" (the first {len(self.kept)})"
+            raise InputError(
+                f"{self.path}: {self.count:,} problem{'s' if self.count > 1 else ''} in the "
+                f"{what}{shown}; nothing was scored",
+                self.kept,
+            )
+
+
+def _header(path: Path, rows: Iterator[tuple[int, list[str]]], wanted: Sequence[str]) -> list[int]:
+    """Positions of the ``wanted`` columns in the file's header line."""
+    try:
+        _line, header = next(rows)
+    except StopIteration:
+        raise InputError(f"{path}: the file is empty: no header line") from None
+    names = [h.strip().lstrip("\ufeff") for h in header]
+    missing = [w for w in wanted if w not in names]
+    if missing:
+        raise InputError(
+            f"{path}: line 1: the header has no column {', '.join(missing)} "
+            f"(expected {', '.join(wanted)}; found {', '.join(names)})"
+        )
+    return [names.index(w) for w in wanted]
+
+
+def _read_nodes(path: Path) -> tuple[FloatArray, npt.NDArray[np.int64]]:
+    rows = _rows(path)
+    wanted = ["node_id", "label", *(f"f{i}" for i in range(FEATURES))]
+    at = _header(path, rows, wanted)
+    width = max(at) + 1
+    problems = _Problems(path)
+    ids: list[int] = []
+    labels: list[int] = []
+    features: list[list[float]] = []
+    lines: dict[int, int] = {}
+    for line, fields in rows:
+        if not fields:
+            continue
+        if len(fields) < width:
+            problems.add(line, "short-row", f"the row has {len(fields)} fields, not {width}")
+            continue
+        raw_id, raw_label = fields[at[0]].strip(), fields[at[1]].strip()
+        if not raw_id.isdigit():
+            problems.add(line, "node-id", f"{raw_id!r} is not a node id (0, 1, …)", "node_id")
+            continue
+        if raw_label not in ("0", "1"):
+            value = "empty" if not raw_label else repr(raw_label)
+            problems.add(line, "label", f"label is {value}; it must be 0 or 1", "label")
+            continue
+        values: list[float] = []
+        for name, index in zip(wanted[2:], at[2:], strict=True):
+            text = fields[index].strip()
+            try:
+                value_f = float(text)
+            except ValueError:
+                value_f = math.nan
+            if not math.isfinite(value_f):
+                shown = "empty" if not text else repr(text)
+                problems.add(line, "feature", f"{name} is {shown}, not a finite number", name)
+                break
+            values.append(value_f)
+        else:
+            node = int(raw_id)
+            if node in lines:
+                problems.add(
+                    line, "duplicate", f"node {node} again (first at line {lines[node]})", "node_id"
+                )
+                continue
+            lines[node] = line
+            ids.append(node)
+            labels.append(int(raw_label))
+            features.append(values)
+    problems.raise_any("node table")
+    if not ids:
+        raise InputError(f"{path}: no node rows after the header")
+    order = np.argsort(np.asarray(ids, dtype=np.int64))
+    sorted_ids = np.asarray(ids, dtype=np.int64)[order]
+    gaps = np.flatnonzero(sorted_ids != np.arange(sorted_ids.size))
+    if gaps.size:
+        raise InputError(
+            f"{path}: node ids must run 0 to {len(ids) - 1} (one row per user); "
+            f"node {int(gaps[0])} is missing"
+        )
+    label_array = np.asarray(labels, dtype=np.int64)[order]
+    fraud = int(label_array.sum())
+    if fraud in (0, label_array.size):
+        raise InputError(
+            f"{path}: every label is {label_array[0]}: AUROC and AUPRC need fraudulent (1) "
+            "and honest (0) users"
+        )
+    return np.asarray(features, dtype=np.float64)[order], label_array
+
+
+def _read_edges(path: Path, nodes: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    rows = _rows(path)
+    at = _header(path, rows, ("src", "dst"))
+    width = max(at) + 1
+    problems = _Problems(path)
+    src: list[int] = []
+    dst: list[int] = []
+    for line, fields in rows:
+        if not fields:
+            continue
+        if len(fields) < width:
+            problems.add(line, "short-row", f"the row has {len(fields)} fields, not {width}")
+            continue
+        ends: list[int] = []
+        for name, index in zip(("src", "dst"), at, strict=True):
+            text = fields[index].strip()
+            if not text.isdigit():
+                shown = "empty" if not text else repr(text)
+                problems.add(line, "node-id", f"{name} is {shown}, not a node id", name)
+                break
+            if int(text) >= nodes:
+                problems.add(
+                    line,
+                    "unknown-node",
+                    f"{name} names node {text}, not in the node table (ids 0 to {nodes - 1})",
+                    name,
+                )
+                break
+            ends.append(int(text))
+        else:
+            src.append(ends[0])
+            dst.append(ends[1])
+    problems.raise_any("edge list")
+    if not src:
+        raise InputError(f"{path}: no edge rows after the header: the graph has no links")
+    return np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
+
+
+def load_graph(folder: Path) -> tuple[FloatArray, npt.NDArray[np.int64], sparse.csr_matrix]:
+    """(features, labels, symmetric adjacency) from ``nodes`` and ``edges_upu``, each
+    ``.csv.gz`` or ``.csv``; a bad value is refused naming file, line and column."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise NotFound(f"Amazon graph folder not found: {folder}")
+    nodes_file, edges_file = (_graph_file(folder, stem) for stem in GRAPH_FILES)
+    features, labels = _read_nodes(nodes_file)
+    n = labels.size
+    src, dst = _read_edges(edges_file, n)
     upper = sparse.coo_matrix((np.ones(src.size), (src, dst)), shape=(n, n)).tocsr()
     adjacency = (upper + upper.T).tocsr()
     adjacency.data[:] = 1.0

@@ -13,23 +13,31 @@ do many of them close together. Two signals, each a rulebook parameter:
 
 An account is flagged when either holds; the result names which, with the
 counts behind it. The log is any relation with ``user_id, item_id,
-behavior ('pv' | 'fav' | 'cart' | 'buy'), at (TIMESTAMP)`` in column ``happened_at``;
-:func:`read_tianchi_log` reads Alibaba's public UserBehavior CSV layout.
+behavior ('pv' | 'fav' | 'cart' | 'buy'), happened_at (TIMESTAMP)``;
+:func:`~merchantry.risk.behaviour_log.read_behaviour_log` reads Alibaba's public
+UserBehavior CSV layout and its variants, and counts the lines it sets aside.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Final
 
 import duckdb
 
-from merchantry.kit.errors import InputError, NotFound
+from merchantry.risk.behaviour_log import BEHAVIOURS, read_behaviour_log
 from merchantry.risk.settings import RiskSettings
 from merchantry.store.sql import fill_sql
 
-BEHAVIOURS: Final = ("pv", "fav", "cart", "buy")
+__all__ = [
+    "BEHAVIOURS",
+    "BrushingAccount",
+    "BrushingReport",
+    "find_brushing",
+    "judge",
+    "read_behaviour_log",
+    "read_tianchi_log",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,35 +64,9 @@ class BrushingReport:
     flagged: tuple[BrushingAccount, ...]
 
 
-def read_tianchi_log(
-    con: duckdb.DuckDBPyConnection, path: Path, *, name: str = "_behaviour"
-) -> int:
-    """Load a UserBehavior CSV (no header: user, item, category, behaviour, unix seconds).
+read_tianchi_log: Final = read_behaviour_log
+"""The older name of :func:`~merchantry.risk.behaviour_log.read_behaviour_log`."""
 
-    Rows with an unknown behaviour or a missing timestamp are left out and counted
-    by the caller from the difference; returns the rows kept.
-    """
-    if not Path(path).is_file():
-        raise NotFound(f"behaviour log not found: {path}")
-    try:
-        con.execute(fill_sql(_READ_LOG, p_name=name), [str(path)])
-    except (duckdb.BinderException, duckdb.InvalidInputException) as err:
-        first = str(err).strip().splitlines()[0]
-        raise InputError(
-            f"{path}: not a UserBehavior log: expected 5 comma-separated columns and no header "
-            f"(user, item, category, behaviour, unix seconds) ({first})"
-        ) from None
-    row = con.execute(fill_sql("SELECT count(*) FROM p_name", p_name=name)).fetchone()
-    return int(row[0]) if row else 0
-
-
-_READ_LOG: Final = """
-CREATE OR REPLACE TEMP TABLE p_name AS
-SELECT column0::VARCHAR AS user_id, column1::VARCHAR AS item_id,
-       column3::VARCHAR AS behavior, to_timestamp(column4::BIGINT)::TIMESTAMP AS happened_at
-FROM read_csv(?, header = false, all_varchar = true)
-WHERE column3 IN ('pv', 'fav', 'cart', 'buy') AND TRY_CAST(column4 AS BIGINT) IS NOT NULL
-"""
 
 _ACCOUNTS = """
 WITH log AS (SELECT user_id, item_id, behavior, happened_at FROM p_log),
