@@ -491,3 +491,27 @@ def test_a_model_file_that_is_not_a_model_is_named(db: Path, tmp_path: Path):
         ExitCode.INPUT,
         "is not a Merchantry risk model file",
     )
+
+
+def test_an_error_is_printed_verbatim_with_its_column_and_brackets(db: Path, tmp_path: Path):
+    """A diagnostic names its column in brackets (`file:7 [parameters]`), and a message may
+    quote text holding brackets or a `[/tag]`: the terminal's markup must neither swallow the
+    one nor crash on the other."""
+    books = tmp_path / "books"
+    books.mkdir()
+    mine = books / "odd.yaml"
+    mine.write_text(
+        "rulebook: odd\ntitle: Douyin 2025 with a review day no month has\nextends: douyin-2025\n"
+        "effective: {from: 2025-01-01}\nparameters:\n  deposit_review_day:\n    value: 31\n"
+        "    assumption: true\n    note: a mistake\n",
+        encoding="utf-8",
+    )
+    text = refused(
+        run("close", *MARCH, "--rulebook", "odd", "--rulebook-dir", str(books), "--db", str(db)),
+        ExitCode.INPUT,
+        "[parameters]",
+        "deposit_review_day is 31",
+    )
+    assert f"{mine}:6 [parameters]: error:" in " ".join(text.split())
+    shop = run("statement", "--shop", "S[/bold]1", *MARCH, "--db", str(db))
+    refused(shop, ExitCode.NOT_FOUND, "S[/bold]1")

@@ -24,6 +24,7 @@ import duckdb
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from typer.core import TyperCommand, TyperGroup
 
@@ -99,7 +100,7 @@ def _stderr() -> Console:
 
 def report_error(err: MerchantryError) -> None:
     """Print a Merchantry error as the command line shows it."""
-    _stderr().print(f"[bold red]error:[/] {err}", markup=True)
+    _stderr().print(f"[bold red]error:[/] {escape(str(err))}", markup=True)
 
 
 def _os_text(err: OSError) -> str:
@@ -212,10 +213,10 @@ class MerchantryGroup(TyperGroup):
             report_error(err)
             raise typer.Exit(err.exit_code) from None
         except FileNotFoundError as err:
-            _stderr().print(f"[bold red]error:[/] {_os_text(err)}", markup=True)
+            _stderr().print(f"[bold red]error:[/] {escape(_os_text(err))}", markup=True)
             raise typer.Exit(ExitCode.NOT_FOUND) from None
         except OSError as err:  # a path the user gave cannot be read or written
-            _stderr().print(f"[bold red]error:[/] {_os_text(err)}", markup=True)
+            _stderr().print(f"[bold red]error:[/] {escape(_os_text(err))}", markup=True)
             raise typer.Exit(ExitCode.INPUT) from None
         except (KeyboardInterrupt, duckdb.InterruptException):
             _stderr().print(INTERRUPTED_MESSAGE)
@@ -226,13 +227,15 @@ class MerchantryGroup(TyperGroup):
                 raise typer.Exit(ExitCode.INTERRUPTED) from None
             short = out_of_memory(err)
             if short is not None:  # a setting to change, not a bug
-                _stderr().print(f"[bold red]error:[/] {short}", markup=True, highlight=False)
+                _stderr().print(
+                    f"[bold red]error:[/] {escape(short)}", markup=True, highlight=False
+                )
                 raise typer.Exit(ExitCode.INPUT) from None
             if os.environ.get(DEBUG_ENV):
                 raise
             _stderr().print(
                 f"[bold red]internal error[/] (a bug in Merchantry; please report it with the "
-                f"command you ran): {type(err).__name__}: {err}\n"
+                f"command you ran): {type(err).__name__}: {escape(str(err))}\n"
                 f"set {DEBUG_ENV}=1 to see where it happened",
                 markup=True,
             )
