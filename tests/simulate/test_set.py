@@ -125,6 +125,21 @@ def test_a_value_no_stage_can_use_is_refused_before_anything_runs(world) -> None
     assert fee_line_count(db, "ledger-test") == 0
 
 
+def test_a_value_a_rule_cannot_take_is_refused_naming_the_set_value(world) -> None:
+    """settle_days feeds a rule's `days`: -2 fails the rule's check. The refusal names the
+    --set value, not the parent's line nor the temporary what-if file, and nothing runs."""
+    db, rules = world
+    parametrised(rules)
+    result = simulate(db, rules, "settle-param", "--set", "settle_days=-2")
+    assert result.exit_code == ExitCode.INPUT, result.output
+    out = " ".join(result.output.split())
+    assert "--set settle_days=-2: settle-param would not pass its checks" in out
+    assert "settle.default" in out
+    assert "merchantry-set-" not in out
+    assert "filed as" not in out
+    assert fee_line_count(db, "ledger-test") == 0
+
+
 def test_a_value_that_is_not_a_whole_number_is_refused(world) -> None:
     db, rules = world
     parametrised(rules)

@@ -129,7 +129,7 @@ def fees_command(
     with tempfile.TemporaryDirectory(prefix="merchantry-set-") as scratch:
         if overrides:
             _, parameters = split_settings(overrides, book, simulator=False)
-            rulebook = write_derived(book, parameters, Path(scratch))
+            rulebook = write_derived(book, parameters, Path(scratch), folders)
             folders = (Path(scratch), *folders)
             console.print(f"what-if: {book.name} with {_pairs(parameters)}, filed as {rulebook}")
         with open_warehouse(db) as con:

@@ -269,7 +269,7 @@ def _simulate(
         settings, parameters = split_settings(overrides, book, simulator=True)
         params = dataclasses.replace(params, **settings)
         if parameters:
-            candidate = write_derived(book, parameters, Path(scratch))
+            candidate = write_derived(book, parameters, Path(scratch), folders)
             folders = (Path(scratch), *folders)
             console.print(
                 f"what-if: {book.name} with "

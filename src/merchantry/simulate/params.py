@@ -22,10 +22,11 @@ from typing import Final
 
 import yaml
 
-from merchantry.kit.errors import InputError
+from merchantry.kit.errors import InputError, Severity
 from merchantry.kit.ids import stable_key
 from merchantry.rulebook import Rulebook
 from merchantry.rulebook.bounds import parameter_problems
+from merchantry.rulebook.checker import check_file
 
 DEFAULT_NEW_SHOP_DAYS: Final = 90
 """A shop opened fewer than this many days before the period start counts as new."""
@@ -156,10 +157,16 @@ def derived_name(base: str, values: Mapping[str, int]) -> str:
     return f"{base}-set-{key[:8].lower()}"
 
 
-def write_derived(book: Rulebook, values: Mapping[str, int], folder: Path) -> str:
+def write_derived(
+    book: Rulebook, values: Mapping[str, int], folder: Path, dirs: Sequence[Path] = ()
+) -> str:
     """Write a child of ``book`` that changes only ``values`` (its parameters) into ``folder``
     and return its name: the rulebook machinery (inheritance, checks, content keys) does the
-    rest, so results are never filed under the parent's name."""
+    rest, so results are never filed under the parent's name. Refused
+    (:class:`~merchantry.kit.errors.InputError`, naming the ``--set`` values, not the
+    temporary file nor the parent's line) when the values make the rulebook fail its checks
+    (a rate out of range where a rule uses the parameter); ``dirs``: where the parent's own
+    parents are found."""
     name = derived_name(book.name, values)
     changed = ", ".join(f"{k}={v}" for k, v in sorted(values.items()))
     document = {
@@ -181,7 +188,12 @@ def write_derived(book: Rulebook, values: Mapping[str, int], folder: Path) -> st
         },
     }
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{name}.yaml").write_text(
-        yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    _, found = check_file(path, dirs)
+    problems = [d.message for d in found if d.severity is Severity.ERROR]
+    if problems:
+        raise InputError(
+            f"--set {changed}: {book.name} would not pass its checks: " + "; ".join(problems)
+        )
     return name
