@@ -469,3 +469,41 @@ def test_malformed_yaml_names_the_line(tmp_path: Path) -> None:
     d = only(check(path), "yaml-syntax")
     assert d.line is not None
     assert d.line >= 2
+
+
+def test_one_mistake_gets_one_diagnostic_not_its_follow_ons(tmp_path: Path) -> None:
+    """A parameter whose value is not a number is refused at its line; the rule using it is
+    not also told the parameter is unknown. A rate written as '5%' is a mistyped number, not
+    an unknown parameter's name. A rule without an id is told it has none."""
+    head = HEAD.replace(
+        "rules:\n",
+        "parameters:\n  my_rate_bp:\n    value: seventy\n    assumption: true\n    note: x\n"
+        "rules:\n",
+    )
+    path = write(
+        tmp_path,
+        """\
+        - id: uses
+          title: Uses the parameter
+          effect: {kind: base_rate, rate_bp: my_rate_bp}
+          source: t
+        - id: percent
+          title: Written as a percentage
+          effect: {kind: base_rate, rate_bp: "5%"}
+          source: t
+        - title: No id
+          effect: {kind: base_rate, rate_bp: 500}
+          source: t
+        """,
+        head=head,
+    )
+    found = check(path)
+    assert sorted(d.code for d in found) == ["bad-effect-value", "bad-parameter", "bad-rule-id"]
+    assert only(found, "bad-parameter").line == 6
+    percent = only(found, "bad-effect-value")
+    assert (percent.line, percent.column) == (16, "rate_bp")
+    assert "'5%'" in percent.message
+    assert "5% is 500" in percent.message
+    no_id = only(found, "bad-rule-id")
+    assert "has no id" in no_id.message
+    assert no_id.line == 18

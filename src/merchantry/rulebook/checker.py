@@ -9,7 +9,8 @@ raises :class:`InputError` carrying every diagnostic. ``check_files`` is what
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -41,8 +42,23 @@ class _Placed:
     path: Path
 
 
+PARAMETER_NAME: Final = re.compile(r"[a-z_][a-z0-9_]*")
+"""What a parameter's name looks like (an effect value of other text is a mistyped number)."""
+_UNIT_HINTS: Final = {
+    "bp": "a whole number of basis points (5% is 500)",
+    "fen": "a whole number of fen (¥5 is 500)",
+    "days": "a whole number of days",
+    "hours": "a whole number of hours",
+}
+
+
 def _check_effect(
-    raw: Any, line: int, where: str, params: Mapping[str, int], rep: Reporter
+    raw: Any,
+    line: int,
+    where: str,
+    params: Mapping[str, int],
+    rep: Reporter,
+    broken: Collection[str] = (),
 ) -> Effect | None:
     if not isinstance(raw, LineMap):
         rep.error(
@@ -108,6 +124,20 @@ def _check_effect(
                 values[spec.name] = str(value)
             continue
         if isinstance(value, str):
+            if value in broken:  # declared with a value that is refused at its own line
+                ok = False
+                continue
+            if value not in params and not PARAMETER_NAME.fullmatch(value):
+                unit = _UNIT_HINTS.get(spec.name.rsplit("_", 1)[-1], "a whole number")
+                rep.error(
+                    at,
+                    "bad-effect-value",
+                    f"{where}: {spec.name} is {value!r}: write {unit}, or a parameter's name",
+                    "",
+                    spec.name,
+                )
+                ok = False
+                continue
             if value not in params:
                 rep.error(
                     at,
@@ -151,10 +181,14 @@ def _check_effect(
     return Effect(kind.name, tuple(values.items()))
 
 
-def _check_rule(placed: _Placed, params: Mapping[str, int], rep: Reporter) -> Rule | None:
+def _check_rule(
+    placed: _Placed, params: Mapping[str, int], rep: Reporter, broken: Collection[str] = ()
+) -> Rule | None:
+    """``broken``: parameters declared with a refused value (reported at their own line), so
+    that a rule using one is not also told the parameter is unknown."""
     raw = placed.raw
     where = f"rule {raw.id!r}"
-    tree, problems = check_condition(raw.when, params)
+    tree, problems = check_condition(raw.when, {**dict.fromkeys(broken, 0), **params})
     first_line = raw.when_line + (1 if raw.when_is_block else 0)
     for problem in problems:
         rep.error(
@@ -164,7 +198,7 @@ def _check_rule(placed: _Placed, params: Mapping[str, int], rep: Reporter) -> Ru
             problem.hint,
             "when",
         )
-    effect = _check_effect(raw.effect, raw.effect_line, where, params, rep)
+    effect = _check_effect(raw.effect, raw.effect_line, where, params, rep, broken)
     if effect is None:
         return None
     kind = EFFECT_KINDS[effect.kind]
@@ -338,10 +372,11 @@ def _resolve(chain: list[RawRulebook], diagnostics: list[Diagnostic]) -> Ruleboo
         diagnostics.extend(rep.diagnostics)
     values = {name: p.value for name, p in params.items()}
     diagnostics.extend(_out_of_range(values, declared_in))
+    broken = {n for raw in chain for n in raw.parameter_lines} - set(values)
     rules: list[Rule] = []
     for item in placed.values():
         rep = Reporter(item.path)
-        checked = _check_rule(item, values, rep)
+        checked = _check_rule(item, values, rep, broken)
         diagnostics.extend(rep.diagnostics)
         if checked is not None:
             rules.append(checked)

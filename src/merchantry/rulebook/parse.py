@@ -236,7 +236,10 @@ def _parse_rule(node: Any, line: int, rep: Reporter) -> RawRule | None:
     where = f"rule {rule_id!r}" if rule_id else f"rule at line {node.line}"
     _unknown_keys(node, RULE_KEYS, where, rep)
     ok = True
-    if not isinstance(rule_id, str) or not ID_PATTERN.match(rule_id):
+    if rule_id is None or rule_id == "":
+        rep.error(node.line, "bad-rule-id", f"{where} has no id", "add e.g. `id: tsf.base.apparel`")
+        ok = False
+    elif not isinstance(rule_id, str) or not ID_PATTERN.match(rule_id):
         rep.error(
             node.line_of("id"),
             "bad-rule-id",
