@@ -15,11 +15,13 @@ from merchantry.report.names import (
     UNITS,
     Coded,
     Vocabulary,
+    fill,
     format_duration,
     format_value,
     humanize,
     label,
     named,
+    quote,
 )
 from merchantry.risk.rules import DecisionKind
 from merchantry.rulebook import load_rulebook
@@ -113,3 +115,44 @@ def test_codes_in_rulebook_prose_are_named_but_references_are_left_alone():
         "see w.after_sales.digital_3c.flagship"
     )
     assert humanize("no_such_code stays") == "no_such_code stays"
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value", "zh", "en", "noun"),
+    [
+        ("reply_target_seconds", 180, "3分钟", "3-minute", "3 minutes"),
+        ("reply_target_seconds", 90, "90秒", "90-second", "90 seconds"),
+        ("reply_target_seconds", 60, "1分钟", "1-minute", "1 minute"),
+        ("pickup_due_hours", 48, "48小时", "48-hour", "48 hours"),
+        ("after_sales_standard_minutes", 2_880, "48小时", "48-hour", "48 hours"),
+        ("after_sales_standard_minutes", 90, "90分钟", "90-minute", "90 minutes"),
+        ("pickup_clock_after_hour", 18, "18点", "18:00", "18:00"),
+        ("review_clock_start_hour", 8, "8点", "08:00", "08:00"),
+    ],
+)
+def test_a_quoted_rulebook_number_reads_in_its_largest_whole_unit(
+    parameter: str, value: int, zh: str, en: str, noun: str
+):
+    assert quote(parameter, value, "zh") == zh
+    assert quote(parameter, value, "en") == en
+    assert quote(parameter, value, "en", "noun") == noun
+
+
+def test_a_name_quotes_the_numbers_it_is_given_and_the_defaults_without():
+    assert label(Vocabulary.INDICATOR, "response_3min_rate", {"reply_target_seconds": 30}) == (
+        "旺旺30秒人工响应率 / 30-second response rate"
+    )
+    assert label(Vocabulary.INDICATOR, "response_3min_rate") == (
+        "旺旺3分钟人工响应率 / 3-minute response rate"
+    )
+    assert humanize("weights pickup_48h_rate") == "weights 48小时揽收率 / 48-hour pickup rate"
+    assert named(Vocabulary.INDICATOR, "pickup_48h_rate", {"pickup_due_hours": 72}) == Coded(
+        "72小时揽收率 / 72-hour pickup rate", "pickup_48h_rate"
+    )
+
+
+def test_a_placeholder_nothing_gives_a_value_is_a_bug_not_a_blank():
+    with pytest.raises(KeyError, match="no_such_hours"):
+        fill("within {no_such_hours}", {}, "en")
+    with pytest.raises(ValueError, match="neither"):
+        quote("pickup_rate", 5, "en")

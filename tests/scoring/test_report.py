@@ -14,9 +14,10 @@ from typer.testing import CliRunner
 from merchantry.cli.main import app
 from merchantry.kit.errors import NotFound
 from merchantry.report import Metrics, Table
+from merchantry.scoring.inputs import label_terms
 from merchantry.scoring.report import build_score_page, ranking, write_ranking_csv
 
-from .market import SCORE_DAY, Market
+from .market import SCORE_DAY, Market, shipped
 from .test_taobao_rules import RULEBOOK, perfect_shop
 
 
@@ -71,7 +72,8 @@ def test_the_ranking_csv_has_every_ranked_shop_with_two_decimals(
 
 
 def test_the_page_reports_what_the_tables_hold(scored: Market) -> None:
-    page = build_score_page(scored.con, RULEBOOK, SCORE_DAY, scale_low_cp=300)
+    terms = label_terms(shipped(RULEBOOK))
+    page = build_score_page(scored.con, RULEBOOK, SCORE_DAY, terms=terms, scale_low_cp=300)
     html = page.to_html()
     titles = [s.title for s in page.sections]
     assert titles == [
@@ -110,7 +112,9 @@ def test_the_page_reports_what_the_tables_hold(scored: Market) -> None:
 
 def test_no_scores_is_a_clear_error(market: Market) -> None:
     with pytest.raises(NotFound, match="no taobao-score-2026 scores on 2026-01-01"):
-        build_score_page(market.con, RULEBOOK, date(2026, 1, 1))
+        build_score_page(
+            market.con, RULEBOOK, date(2026, 1, 1), terms=label_terms(shipped(RULEBOOK))
+        )
 
 
 def test_the_command_writes_the_page_and_the_csv(scored: Market, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -35,6 +36,7 @@ from merchantry.rulebook import load_rulebook
 from merchantry.rulebook.purpose import Stage, require_stage
 from merchantry.scoring import ScoreRunSummary, display_tenths
 from merchantry.scoring.diagnosis import ScoreDiagnosis, diagnose_score
+from merchantry.scoring.inputs import label_terms
 from merchantry.scoring.report import (
     ranking,
     typical_score,
@@ -132,8 +134,9 @@ def score_command(
         print_summary(console, con, outcome.detail)
 
 
-def print_diagnosis(console: Console, d: ScoreDiagnosis) -> None:
-    """Findings against the industry median and the ranked actions."""
+def print_diagnosis(console: Console, d: ScoreDiagnosis, terms: Mapping[str, int]) -> None:
+    """Findings against the industry median and the ranked actions; ``terms`` are the numbers
+    of the diagnosis's rulebook that indicator names quote (:func:`label_terms`)."""
     console.print(
         f"[bold]{shop_label(d.shop_id, d.shop_name)}[/] ({label(Vocabulary.INDUSTRY, d.industry)})"
         f" under {d.rulebook} on {d.score_date}: {label(Vocabulary.SCORE_STAGE, d.stage)}, "
@@ -145,7 +148,7 @@ def print_diagnosis(console: Console, d: ScoreDiagnosis) -> None:
             "Growth-stage and unscored shops have no indicator diagnosis: reach the minimum "
             "number of valid orders first (成长阶段店铺需先达到有效订单门槛).",
         )
-    print_moves(console, d)
+    print_moves(console, d, terms)
     table = Table(title="指标与行业中位数 · Indicators against the industry median")
     for column in (
         "指标 / indicator",
@@ -158,7 +161,7 @@ def print_diagnosis(console: Console, d: ScoreDiagnosis) -> None:
         table.add_column(column)
     for f in d.findings:
         table.add_row(
-            label(Vocabulary.INDICATOR, f.indicator),
+            f.title,
             format_value(f.unit, f.value),
             format_value(f.unit, f.industry_median),
             points(f.indicator_cp),
@@ -168,13 +171,12 @@ def print_diagnosis(console: Console, d: ScoreDiagnosis) -> None:
     console.print(table)
     for rank, f in enumerate(d.actions, start=1):
         console.print(
-            f"{rank}. +{points(f.gain_cp)} {label(Vocabulary.INDICATOR, f.indicator)}: "
-            f"{f.action_zh} / {f.action_en}",
+            f"{rank}. +{points(f.gain_cp)} {f.title}: {f.action_zh} / {f.action_en}",
             highlight=False,
         )
 
 
-def print_moves(console: Console, d: ScoreDiagnosis) -> None:
+def print_moves(console: Console, d: ScoreDiagnosis, terms: Mapping[str, int]) -> None:
     """Every deduction, bonus, cap, floor and clamp that moved the score, with its points."""
     if d.stage != "formal":
         return
@@ -191,7 +193,7 @@ def print_moves(console: Console, d: ScoreDiagnosis) -> None:
     for m in d.moves:
         what = m.title
         if m.indicator:
-            what = f"{label(Vocabulary.INDICATOR, m.indicator)}: {what}"
+            what = f"{label(Vocabulary.INDICATOR, m.indicator, terms)}: {what}"
         if m.cases:
             what = f"{what} ({m.cases:,} cases)"
         table.add_row(
@@ -237,8 +239,9 @@ def diagnose_score_command(
     folders = rulebook_dirs(dirs)
     with open_warehouse(db) as con:
         require_shop(con, shop)
-        diagnosis = diagnose_score(con, rulebook, shop, day(when), rulebook_dirs=folders)
-        print_diagnosis(console, diagnosis)
+        book = load_rulebook(rulebook, folders)
+        diagnosis = diagnose_score(con, book, shop, day(when))
+        print_diagnosis(console, diagnosis, label_terms(book))
 
 
 def score_report_command(

@@ -40,7 +40,6 @@ from merchantry.risk.cases import TRANSITIONS, CaseState, get_case
 from merchantry.risk.settings import load_settings as load_risk_settings
 from merchantry.rulebook.checker import load_rulebook
 from merchantry.scoring.diagnosis import ScoreDiagnosis
-from merchantry.scoring.indicators import INDICATORS
 from merchantry.service import console_reads as reads
 from merchantry.service import merchant
 from merchantry.service.cases import appeal_case, assignees, case_queue, show_case
@@ -346,6 +345,7 @@ def score(request: Request, shop_id: str, principal: Session) -> Response:
     need_scope(principal, "scores:read")
     require_shop(principal, shop_id, "read the score")
     platforms = []
+    dirs = tuple(request.app.state.settings.rulebook_dirs)
     with _warehouse(request) as con:
         ctx = _shop_context(con, shop_id)
         for book, platform in reads.score_rulebooks(con, shop_id):
@@ -363,6 +363,7 @@ def score(request: Request, shop_id: str, principal: Session) -> Response:
                     "trend": trend,
                     "chart": _trend_chart(trend),
                     "detail": reads.score_detail(con, shop_id, book, latest.score_date),
+                    "titles": reads.indicator_titles(load_rulebook(book, dirs)),
                     "diagnosis": _cached_diagnosis(request, shop_id, book, latest, peek=True),
                 }
             )
@@ -374,7 +375,6 @@ def score(request: Request, shop_id: str, principal: Session) -> Response:
         principal=principal,
         **ctx,
         platforms=platforms,
-        titles={name: i.title for name, i in INDICATORS.items()},
         nav="score",
     )
 

@@ -95,12 +95,11 @@ def indicator_value(t: Translator, value: int | None, unit: str) -> str:
 
 
 def indicator_name(t: Translator, title: str, code: str) -> str:
-    """The indicator's name in the page's language, from its bilingual title
-    (``退款处理时长 refund handling time``)."""
-    for i, ch in enumerate(title):
-        if ch == " " and i + 1 < len(title) and title[i + 1].isascii() and title[i + 1].isalpha():
-            return t.pick(title[:i], title[i + 1 :])
-    return title or t.code("indicator", code)
+    """The indicator's name in the page's language, from its ``中文 / English`` label
+    (:func:`merchantry.report.names.label`, which has written in the rulebook's numbers:
+    ``48小时揽收率 / 48-hour pickup rate``)."""
+    zh, sep, en = title.partition(" / ")
+    return t.pick(zh, en) if sep else title or t.code("indicator", code)
 
 
 def chart_json(spec: dict[str, Any]) -> Markup:

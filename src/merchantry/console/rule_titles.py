@@ -15,6 +15,7 @@ import re
 from typing import Final
 
 from merchantry.console.rules_zh import RULE_TITLES, RULEBOOK_TITLES
+from merchantry.report.names import fill
 from merchantry.rulebook.titles import PLACEHOLDER
 from merchantry.scoring.indicators import INDICATORS
 
@@ -35,7 +36,9 @@ def _indicator_zh(words: str) -> str | None:
     indicator = INDICATORS.get(code) or INDICATORS.get(INDICATOR_ALIASES.get(words.lower(), ""))
     if indicator is None or not indicator.title:
         return None
-    return indicator.title.split(" ", 1)[0]
+    # a rule title is translated with no rulebook at hand: a number the name quotes
+    # (48小时揽收率) reads the scoring default
+    return fill(indicator.title.split(" ", 1)[0], None, "zh")
 
 
 def _weight_zh(title: str) -> str | None:

@@ -3,6 +3,11 @@
 The one declaration of the indicator names: the score rulebooks' checker
 (``rulebook.score_effects.SCORE_INDICATORS``) and the scoring stage
 (``scoring.indicators``) both read this catalogue. Definitions: ``docs/scoring.md``.
+
+Some names quote a number the rulebook sets (Taobao's 48-hour pickup rate counts parcels
+picked up within ``pickup_due_hours``): such a title says ``{pickup_due_hours}`` where the
+number goes, and :func:`merchantry.report.names.fill` writes the rulebook's value in
+(:data:`PARAMETER_DEFAULTS` when it sets none), so the words follow the rulebook.
 """
 
 from __future__ import annotations
@@ -27,6 +32,32 @@ class Indicator:
     bad_is_gap: bool = False
     """Bad events are ``denominator − numerator`` (e.g. waybills that were not on time)."""
     title: str = ""
+    """``中文 English``; ``{parameter}`` where the name quotes a rulebook parameter."""
+
+
+PARAMETER_DEFAULTS: Final = {
+    "delivery_standard_hours": 72,
+    "remote_extra_hours": 96,
+    "pickup_due_hours": 48,
+    "after_sales_standard_minutes": 2_880,
+    "unanswered_round_seconds": 600,
+    "reply_target_seconds": 180,
+    "low_price_max_fen": 0,
+    "pickup_clock_after_hour": 18,
+    "pickup_clock_start_hour": 6,
+    "review_clock_after_hour": 23,
+    "review_clock_start_hour": 8,
+    "service_first_hour": 8,
+    "service_last_hour": 22,
+}
+"""Rulebook parameters the indicator SQL reads, with the value used when a rulebook
+does not declare one (each is discussed in ``docs/scoring.md``; their ranges are in
+:data:`merchantry.rulebook.bounds.PARAMETER_BOUNDS`). The hours (0-23) are the night
+clocks (an order paid, or an after-sales request made, at or after ``*_after_hour`` or
+before ``*_start_hour`` starts its clock at ``*_start_hour``) and the customer-service
+hours (sessions started from ``service_first_hour``:00 to ``service_last_hour``:59:59
+count). Declared here, beside the catalogue, so the names that quote them (and the report
+layer that writes those names) read the same defaults as the scoring stage."""
 
 
 Ind = Indicator
@@ -62,13 +93,14 @@ INDICATORS: Final[dict[str, Indicator]] = {
         Ind("positive_review_rate", "bp", "positive_reviews", "rating_n", 10_000,
           "positive_reviews", bad_is_gap=True, title="商品好评率 positive-review rate"),
         Ind("pickup_48h_rate", "bp", "picked_48h", "due_48h", 10_000, "picked_48h",
-          bad_is_gap=True, title="48小时揽收率 48-hour pickup rate"),
+          bad_is_gap=True, title="{pickup_due_hours}揽收率 {pickup_due_hours} pickup rate"),
         Ind("delivery_minutes", "min", "delivery_minutes", "signed", 1, "",
           title="物流配送时长 delivery duration"),
         Ind("logistics_bad_review_rate", "bp", "logistics_bad", "confirmed", 10_000,
           "logistics_bad", title="物流差评率 logistics bad-review rate"),
         Ind("response_3min_rate", "bp", "cs_rounds_3min", "cs_rounds", 10_000, "cs_rounds_3min",
-          bad_is_gap=True, title="旺旺3分钟人工响应率 3-minute response rate"),
+          bad_is_gap=True,
+          title="旺旺{reply_target_seconds}人工响应率 {reply_target_seconds} response rate"),
         Ind("cs_satisfaction_rate", "bp", "cs_satisfied", "cs_rated", 10_000, "cs_satisfied",
           bad_is_gap=True, title="旺旺满意度 CS satisfaction"),
         Ind("refund_handling_minutes", "min", "refund_seconds", "refunds_all", 1, "",

@@ -6,25 +6,35 @@ names are declared; a front end that meets a code asks here, and a code with no 
 itself (a rulebook may add an industry or a gate the registry has not heard of). A test renders
 every page and fails when a code that has a name here shows raw.
 
+Numbers a rulebook sets: a name that quotes one (Taobao's ``48小时揽收率 / 48-hour pickup
+rate`` counts parcels picked up within the rulebook's ``pickup_due_hours``) says
+``{pickup_due_hours}`` where the number goes; :func:`label` given the rulebook's values
+(:func:`merchantry.scoring.inputs.label_terms`) writes them in (:func:`fill`), so the words
+move with the figures when an operator changes the rulebook.
+
 Units: an indicator declares the unit its stored value is in (``bp``, ``0.01 star``, ``s``…);
 :func:`format_value` turns such a value into what a person reads (``12.34%``, ``4.83 ★``,
 ``2 h 05 min``). Money is not here: it is integer minor units formatted by
 :func:`merchantry.kit.money.format_fen` in the marketplace's currency (``¥``, ``R$``).
 
 The layer is ``report`` (an edge): scoring, risk, simulation and the command line all reach it,
-and it imports nothing but the kit.
+and it imports nothing but the kit and the model's parameter defaults (what a quoted number
+reads when no rulebook is given).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Final
+from typing import Final, Literal
 
 from merchantry.kit.money import format_bp
+from merchantry.model.indicators import PARAMETER_DEFAULTS
+
+Lang = Literal["zh", "en"]
 
 
 class Vocabulary(StrEnum):
@@ -75,6 +85,8 @@ class Name:
     code: str
     zh: str
     en: str
+    """Either may quote a rulebook number as ``{parameter}``: read such a name through
+    :func:`label` or :meth:`worded`, which write the number in."""
     unit: str = ""
     """The unit the code's stored value is in (indicators only): see :data:`UNITS`."""
 
@@ -82,6 +94,12 @@ class Name:
     def label(self) -> str:
         """``商品综合评分 / Product rating``."""
         return f"{self.zh} / {self.en}"
+
+    def worded(self, terms: Mapping[str, int] | None = None) -> Name:
+        """This name with the numbers it quotes written in from ``terms`` (:func:`fill`)."""
+        if "{" not in self.zh and "{" not in self.en:
+            return self
+        return replace(self, zh=fill(self.zh, terms, "zh"), en=fill(self.en, terms, "en"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,10 +148,15 @@ INDICATORS: Final = _names(
     ("help_seeking_rate", "平台求助率", "Platform help-seeking rate", "bp"),
     ("negative_feedback_rate", "商品负反馈率", "Negative-feedback rate", "bp"),
     ("positive_review_rate", "商品好评率", "Positive-review rate", "bp"),
-    ("pickup_48h_rate", "48小时揽收率", "48-hour pickup rate", "bp"),
+    ("pickup_48h_rate", "{pickup_due_hours}揽收率", "{pickup_due_hours} pickup rate", "bp"),
     ("delivery_minutes", "物流配送时长", "Delivery time", "min"),
     ("logistics_bad_review_rate", "物流差评率", "Logistics bad-review rate", "bp"),
-    ("response_3min_rate", "旺旺3分钟人工响应率", "3-minute response rate", "bp"),
+    (
+        "response_3min_rate",
+        "旺旺{reply_target_seconds}人工响应率",
+        "{reply_target_seconds} response rate",
+        "bp",
+    ),
     ("cs_satisfaction_rate", "旺旺满意度", "Customer-service satisfaction", "bp"),
     ("refund_handling_minutes", "退款处理时长", "Refund handling time", "min"),
     ("platform_dispute_rate", "平台纠纷求助率", "Platform dispute rate", "bp"),
@@ -466,13 +489,65 @@ def name_of(vocabulary: Vocabulary, code: str) -> Name | None:
     return REGISTRY[vocabulary].get(code)
 
 
-def label(vocabulary: Vocabulary, code: object) -> str:
+PLACEHOLDER: Final = re.compile(r"\{(\w+)(?::(\w+))?\}")
+"""Where a name or an advice text quotes a rulebook number: ``{pickup_due_hours}`` (in
+English the attributive form, ``48-hour``) or ``{pickup_due_hours:noun}`` (``48 hours``)."""
+
+SPAN_UNITS: Final = ((3_600, "小时", "hour"), (60, "分钟", "minute"), (1, "秒", "second"))
+"""Units a quoted span is said in, largest first: the largest that divides it whole."""
+
+SPAN_SECONDS: Final = (("_seconds", 1), ("_minutes", 60), ("_hours", 3_600))
+"""A parameter's unit, by the end of its name."""
+
+
+def quote(parameter: str, value: int, lang: Lang, form: str = "") -> str:
+    """One rulebook number as a name says it, by the unit its parameter's name ends in: a
+    span (``_seconds``, ``_minutes``, ``_hours``) in its largest whole unit (180 s ``3分钟`` /
+    ``3-minute``, or ``3 minutes`` in the ``noun`` form; 90 s ``90秒`` / ``90-second``; 48 h
+    ``48小时`` / ``48-hour``), a clock hour (``_hour``) as ``18点`` / ``18:00``."""
+    if form not in ("", "noun"):
+        raise ValueError(f"{{{parameter}:{form}}}: the only form is 'noun'")
+    if parameter.endswith("_hour"):
+        return f"{value}点" if lang == "zh" else f"{value:02d}:00"
+    scale = next((s for suffix, s in SPAN_SECONDS if parameter.endswith(suffix)), None)
+    if scale is None:
+        kinds = "a span (_seconds, _minutes, _hours) nor a clock hour (_hour)"
+        raise ValueError(f"{{{parameter}}} is neither {kinds}")
+    seconds = value * scale
+    size, zh, en = next(u for u in SPAN_UNITS if seconds % u[0] == 0)
+    count = seconds // size
+    if lang == "zh":
+        return f"{count}{zh}"
+    if form == "noun":
+        return f"{count} {en}" + ("" if count == 1 else "s")
+    return f"{count}-{en}"
+
+
+def fill(text: str, terms: Mapping[str, int] | None, lang: Lang) -> str:
+    """``text`` (in ``lang``) with each :data:`PLACEHOLDER` replaced by the number ``terms``
+    gives it (:func:`quote`): ``terms`` are the values of the rulebook the figures were
+    computed under (:func:`merchantry.scoring.inputs.label_terms`). A parameter ``terms``
+    lacks (``None``: no rulebook at hand) reads its scoring default
+    (:data:`~merchantry.model.indicators.PARAMETER_DEFAULTS`); a placeholder with neither is
+    a bug (``KeyError``)."""
+    given = {**PARAMETER_DEFAULTS, **(terms or {})}
+
+    def one(match: re.Match[str]) -> str:
+        if match[1] not in given:
+            raise KeyError(f"no value for {match[0]} in {text!r}")
+        return quote(match[1], given[match[1]], lang, match[2] or "")
+
+    return PLACEHOLDER.sub(one, text)
+
+
+def label(vocabulary: Vocabulary, code: object, terms: Mapping[str, int] | None = None) -> str:
     """``中文 / English`` for a code with a name; the code itself (as text) otherwise;
-    an em dash for ``None``."""
+    an em dash for ``None``. ``terms``: the numbers of the rulebook in force that a name
+    quotes (:func:`merchantry.scoring.inputs.label_terms`; the scoring defaults without)."""
     if code is None:
         return "—"
     found = REGISTRY[vocabulary].get(str(code))
-    return found.label if found else str(code)
+    return found.worded(terms).label if found else str(code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -494,11 +569,14 @@ def decision_label(text: str) -> str:
     return f"{found.label}{sep}{rest}" if found else text
 
 
-def named(vocabulary: Vocabulary, code: object) -> Coded | None:
-    """A cell value for ``code``: its :func:`label` shown, the code as the tooltip."""
+def named(
+    vocabulary: Vocabulary, code: object, terms: Mapping[str, int] | None = None
+) -> Coded | None:
+    """A cell value for ``code``: its :func:`label` (with ``terms``) shown, the code as the
+    tooltip."""
     if code is None:
         return None
-    return Coded(label(vocabulary, code), str(code))
+    return Coded(label(vocabulary, code, terms), str(code))
 
 
 CODE_IN_TEXT: Final = re.compile(r"(?<![\w.\-])[a-z0-9]+(?:_[a-z0-9]+)+(?![\w\-])")
@@ -516,9 +594,9 @@ def humanize(text: str) -> str:
         for vocabulary in (Vocabulary.INDUSTRY, Vocabulary.INDICATOR, Vocabulary.FEE_KIND):
             found = REGISTRY[vocabulary].get(code)
             if found:
-                return found.label
+                return found.worded().label  # prose names no rulebook: the defaults
         found_any = next((v[code] for v in REGISTRY.values() if code in v), None)
-        return found_any.label if found_any else code
+        return found_any.worded().label if found_any else code
 
     return CODE_IN_TEXT.sub(name, text)
 

@@ -28,12 +28,13 @@ import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.kit.errors import NotFound
-from merchantry.report.names import Vocabulary, label
+from merchantry.report.names import Vocabulary, fill, label
 from merchantry.rulebook.checker import load_rulebook
 from merchantry.rulebook.model import Rulebook
 from merchantry.rulebook.score_effects import SCORE_INDICATORS
 from merchantry.scoring.compute import Plan, ind
 from merchantry.scoring.indicators import INDICATORS
+from merchantry.scoring.inputs import label_terms
 from merchantry.scoring.rules import lit
 from merchantry.scoring.series import adjustments_query
 from merchantry.scoring.stage import compute_result, prepare, stage_b_sql
@@ -49,8 +50,9 @@ ACTIONS: Final[dict[str, tuple[str, str]]] = {
         "Inspect the products behind quality returns, fix them with the supplier or delist",
     ),
     "pickup_score": (
-        "当天发货、18点前下单当日揽收，与快递约定固定揽收时间",
-        "Ship the same day and book fixed courier pickups so parcels leave within 24 hours",
+        "当天发货、{pickup_clock_after_hour}前下单当日揽收，与快递约定固定揽收时间",
+        "Ship the same day and book fixed courier pickups so parcels leave within "
+        "{pickup_band_hours:noun}",
     ),
     "on_time_delivery_rate": (
         "更换时效更好的快递或仓配，偏远地区单独设置物流方案",
@@ -69,8 +71,9 @@ ACTIONS: Final[dict[str, tuple[str, str]]] = {
         "Add Feige agents at peak hours, use assisted replies, leave no round unanswered",
     ),
     "after_sales_review_minutes": (
-        "开启售后自动审核，早8点前集中处理夜间申请",
-        "Turn on automatic after-sales review and clear overnight requests by 08:00",
+        "开启售后自动审核，早{review_clock_start_hour}前集中处理夜间申请",
+        "Turn on automatic after-sales review and clear overnight requests by "
+        "{review_clock_start_hour}",
     ),
     "dissatisfaction_rate": (
         "复盘不满意会话，培训客服话术，优先解决问题而非拖延",
@@ -89,8 +92,8 @@ ACTIONS: Final[dict[str, tuple[str, str]]] = {
         "Make listings match the goods and invite satisfied buyers to review",
     ),
     "pickup_48h_rate": (
-        "确保付款后48小时内揽收",
-        "Make sure every parcel is picked up within 48 hours of payment",
+        "确保付款后{pickup_due_hours}内揽收",
+        "Make sure every parcel is picked up within {pickup_due_hours:noun} of payment",
     ),
     "delivery_minutes": (
         "选择更快的物流线路与仓储前置",
@@ -101,8 +104,8 @@ ACTIONS: Final[dict[str, tuple[str, str]]] = {
         "Improve packing and courier service to avoid logistics complaints",
     ),
     "response_3min_rate": (
-        "保证人工客服3分钟内响应",
-        "Answer every chat round by a human within 3 minutes",
+        "保证人工客服{reply_target_seconds}内响应",
+        "Answer every chat round by a human within {reply_target_seconds:noun}",
     ),
     "cs_satisfaction_rate": (
         "提升客服解决率与服务态度",
@@ -117,7 +120,18 @@ ACTIONS: Final[dict[str, tuple[str, str]]] = {
         "Resolve disputes directly so the platform need not step in",
     ),
 }
-"""Suggested action per indicator, Chinese and English."""
+"""Suggested action per indicator, Chinese and English; a number the rulebook sets is a
+``{parameter}`` placeholder (:data:`merchantry.report.names.PLACEHOLDER`), written in by
+:func:`action`."""
+
+
+def action(indicator: str, terms: Mapping[str, int]) -> tuple[str, str]:
+    """The suggested action for ``indicator`` in Chinese and English, quoting the numbers of
+    the rulebook the score was computed under (``terms``:
+    :func:`~merchantry.scoring.inputs.label_terms`); ``("", "")`` when there is none."""
+    zh, en = ACTIONS.get(indicator, ("", ""))
+    return fill(zh, terms, "zh"), fill(en, terms, "en")
+
 
 MEDIANS_SQL: Final = """
 SELECT i.indicator, CAST(round(median(i.value)) AS BIGINT), count(*)
@@ -135,6 +149,7 @@ class Finding:
 
     indicator: str
     title: str
+    """``中文 / English``, quoting the numbers of the rulebook in force (``48-hour``)."""
     unit: str
     dimension: str | None
     value: int | None
@@ -294,8 +309,10 @@ def diagnose_score(
         ).fetchall()
     }
     what_if = WhatIf(con, plan)
+    terms = label_terms(book)
     findings = [
-        _finding(con, what_if, plan, i, medians.get(i), stage, score_cp) for i in plan.indicators
+        _finding(con, what_if, plan, i, medians.get(i), stage, score_cp, terms)
+        for i in plan.indicators
     ]
     findings = [f for f in findings if f.weight_bp]
     findings.sort(key=lambda f: (-f.gain_cp, f.indicator))
@@ -427,6 +444,7 @@ def _finding(
     median: tuple[int, int] | None,
     stage: str,
     base: int | None,
+    terms: Mapping[str, int],
 ) -> Finding:
     columns = [exp.column(ind(indicator, part), quoted=True) for part in ("v", "cp", "w", "wdim")]
     query = exp.select(*columns).from_("_sc_result")
@@ -445,10 +463,10 @@ def _finding(
         after = what_if.score({indicator: median[0]})
         gain = 0 if after is None else after - int(base)
     spec = INDICATORS[indicator]
-    zh, en = ACTIONS.get(indicator, ("", ""))
+    zh, en = action(indicator, terms)
     return Finding(
         indicator=indicator,
-        title=label(Vocabulary.INDICATOR, indicator),
+        title=label(Vocabulary.INDICATOR, indicator, terms),
         unit=spec.unit,
         dimension=None if dimension is None else str(dimension),
         value=None if value is None else int(value),

@@ -23,6 +23,7 @@ from typing import Final
 import duckdb
 import sqlglot.expressions as exp
 
+from merchantry.model.indicators import PARAMETER_DEFAULTS as PARAMETER_DEFAULTS  # declared there
 from merchantry.model.tables import SERVICE_KINDS, VIOLATION_KINDS
 from merchantry.rulebook.columns import CONDITION_COLUMNS, SCORE_COLUMNS, ConditionColumn
 from merchantry.rulebook.model import Rulebook
@@ -41,29 +42,6 @@ HISTORY_DAYS: Final = 90
 """Orders paid this many days before the first window still count (late deliveries,
 slow after-sales); older events are ignored."""
 
-PARAMETER_DEFAULTS: Final = {
-    "delivery_standard_hours": 72,
-    "remote_extra_hours": 96,
-    "pickup_due_hours": 48,
-    "after_sales_standard_minutes": 2_880,
-    "unanswered_round_seconds": 600,
-    "reply_target_seconds": 180,
-    "low_price_max_fen": 0,
-    "pickup_clock_after_hour": 18,
-    "pickup_clock_start_hour": 6,
-    "review_clock_after_hour": 23,
-    "review_clock_start_hour": 8,
-    "service_first_hour": 8,
-    "service_last_hour": 22,
-}
-"""Rulebook parameters the indicator SQL reads, with the value used when a rulebook
-does not declare one (each is discussed in ``docs/scoring.md``; their ranges are in
-:data:`merchantry.rulebook.bounds.PARAMETER_BOUNDS`). The hours (0-23) are the night
-clocks (an order paid, or an after-sales request made, at or after ``*_after_hour`` or
-before ``*_start_hour`` starts its clock at ``*_start_hour``) and the customer-service
-hours (sessions started from ``service_first_hour``:00 to ``service_last_hour``:59:59
-count)."""
-
 
 def indicator_parameters(rules: ScoreRules) -> dict[str, int]:
     """The :data:`PARAMETER_DEFAULTS` as the rulebook sets them; refused
@@ -72,6 +50,21 @@ def indicator_parameters(rules: ScoreRules) -> dict[str, int]:
     run backwards."""
     values = {name: rules.parameter(name, default) for name, default in PARAMETER_DEFAULTS.items()}
     rules.book.refuse_problems(values)
+    return values
+
+
+def label_terms(book: Rulebook) -> dict[str, int]:
+    """The numbers of ``book`` that indicator names and diagnosis advice quote, by the
+    placeholder that quotes them (:func:`merchantry.report.names.fill`): every
+    :data:`PARAMETER_DEFAULTS` parameter as the rulebook sets it, and ``pickup_band_hours``,
+    the hours of its best-scoring pickup band (Douyin's 24) when it has bands. Every page,
+    report and terminal that names an indicator of a score computed under ``book`` reads
+    these, so "48-hour pickup rate" says 24 under a rulebook that gives 24 hours."""
+    values = {**PARAMETER_DEFAULTS, **book.parameter_values}
+    bands = book.rules_of("score_pickup_band")
+    if bands:
+        best = max(bands, key=lambda r: (r.effect.int("score_cp"), -r.effect.int("max_hours")))
+        values["pickup_band_hours"] = best.effect.int("max_hours")
     return values
 
 

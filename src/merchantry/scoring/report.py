@@ -11,7 +11,7 @@ industry, as the platform would publish it.
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -38,6 +38,7 @@ from merchantry.report import (
 from merchantry.report.names import Vocabulary, format_value, label, named, unit_label
 from merchantry.report.page import shop_label
 from merchantry.rulebook import load_rulebook
+from merchantry.scoring.inputs import label_terms
 
 P = CellKind.POINTS
 N = CellKind.COUNT
@@ -207,15 +208,17 @@ def build_score_page(
     rulebook: str,
     day: date,
     *,
+    terms: Mapping[str, int],
     lowest: int = 20,
     scale_low_cp: int = 0,
 ) -> Page:
     """The report page; raises ``NotFound`` when the rulebook has no scores on ``day``.
 
     Every industry, indicator, dimension, unit and gate shows by its display name
-    (:mod:`merchantry.report.names`, the code in the cell's tooltip); indicator values in
-    their human unit; shops by name beside their id. ``scale_low_cp`` (the scale's lowest
-    score) is where the industry chart's axis starts.
+    (:mod:`merchantry.report.names`, the code in the cell's tooltip); an indicator's name
+    quotes the rulebook's numbers (``terms``: :func:`~merchantry.scoring.inputs.label_terms`
+    of ``rulebook``); indicator values in their human unit; shops by name beside their id.
+    ``scale_low_cp`` (the scale's lowest score) is where the industry chart's axis starts.
     """
     params: dict[str, object] = {"rulebook": rulebook, "day": day}
     overview = _records(con, OVERVIEW_SQL, params)
@@ -253,7 +256,7 @@ def build_score_page(
         r["median_value"] = format_value(unit, _int_or_none(r["median_value"]))
         r["unit"] = unit_label(unit)
         r["dimension"] = named(Vocabulary.SCORE_DIMENSION, r["dimension"])
-        r["indicator"] = named(Vocabulary.INDICATOR, r["indicator"])
+        r["indicator"] = named(Vocabulary.INDICATOR, r["indicator"], terms)
     sections = [
         Section("分数分布 · Distribution", tuple(distribution)),
         Section(
@@ -359,7 +362,7 @@ def build_score_page(
     for r in lowest_rows:
         r["shop"] = shop_label(str(r["shop_id"]), _str_or_none(r["shop_name"]))
         r["industry"] = named(Vocabulary.INDUSTRY, r["industry"])
-        r["indicator"] = named(Vocabulary.INDICATOR, r["indicator"])
+        r["indicator"] = named(Vocabulary.INDICATOR, r["indicator"], terms)
     sections.append(
         Section(
             "最低分店铺 · Lowest shops",
@@ -407,7 +410,8 @@ def write_score_report(
 ) -> Path:
     """Render the score report of ``rulebook`` on ``day`` to ``path`` (works offline); the
     industry chart starts at the lowest score of the rulebook's scale."""
-    scales = load_rulebook(rulebook, rulebook_dirs).rules_of("score_scale")
+    book = load_rulebook(rulebook, rulebook_dirs)
+    scales = book.rules_of("score_scale")
     low = scales[0].effect.int("low_cp") if scales else 0
-    page = build_score_page(con, rulebook, day, scale_low_cp=low)
+    page = build_score_page(con, rulebook, day, terms=label_terms(book), scale_low_cp=low)
     return page.render(path, plotly=plotly)

@@ -21,16 +21,16 @@ import sqlglot.expressions as exp
 from sqlalchemy import Engine
 
 from merchantry.kit.errors import InputError, NotFound
-from merchantry.report.names import Vocabulary, label
+from merchantry.report.names import Vocabulary, fill, label
 from merchantry.returns.diagnosis import ReturnDiagnosis
 from merchantry.risk.access import Scope
 from merchantry.risk.integrity import buyer_level, buyer_records
 from merchantry.risk.settings import RiskSettings
 from merchantry.rulebook.model import Rulebook
 from merchantry.scoring.compute import Plan, compile_scores, ind
-from merchantry.scoring.diagnosis import ACTIONS, MEDIANS_SQL, Finding, ScoreDiagnosis
+from merchantry.scoring.diagnosis import MEDIANS_SQL, Finding, ScoreDiagnosis, action
 from merchantry.scoring.indicators import INDICATORS
-from merchantry.scoring.inputs import build_measures, create_temp
+from merchantry.scoring.inputs import build_measures, create_temp, label_terms
 from merchantry.scoring.rules import F, lit
 from merchantry.scoring.stage import prepare
 from merchantry.service import returns as returns_use_case
@@ -722,6 +722,18 @@ def _scenarios_sql(book: Rulebook) -> str:
     return create_temp(WHATIF_OUT, query)
 
 
+def indicator_titles(book: Rulebook) -> dict[str, str]:
+    """Every indicator's catalogue title (``中文 English``) as ``中文 / English``, quoting the
+    numbers of ``book`` (the rulebook its scores were computed under): ``48小时揽收率 /
+    48-hour pickup rate``."""
+    terms = label_terms(book)
+    titles = {}
+    for code, spec in INDICATORS.items():
+        zh, _, en = spec.title.partition(" ")  # the Chinese half has no space
+        titles[code] = f"{fill(zh, terms, 'zh')} / {fill(en, terms, 'en')}"
+    return titles
+
+
 def warm_score_diagnosis(book: Rulebook) -> None:
     """Compile what :func:`score_findings` runs for ``book`` ahead of the first page."""
     _scenarios_sql(book)
@@ -782,6 +794,7 @@ def score_findings(
     ).fetchone()
     assert base is not None
     industry, stage, score_cp = str(base[0]), str(base[1]), base[2]
+    terms = label_terms(book)
     findings = []
     for indicator in plan.indicators:
         parts = [exp.column(ind(indicator, p), quoted=True) for p in ("v", "cp", "w", "wdim")]
@@ -806,11 +819,11 @@ def score_findings(
         ):
             after = scored.get(scenarios.index(indicator) + 1)
             gain = 0 if after is None else after - int(score_cp)
-        zh, en = ACTIONS.get(indicator, ("", ""))
+        zh, en = action(indicator, terms)
         findings.append(
             Finding(
                 indicator=indicator,
-                title=label(Vocabulary.INDICATOR, indicator),
+                title=label(Vocabulary.INDICATOR, indicator, terms),
                 unit=INDICATORS[indicator].unit,
                 dimension=None if dimension is None else str(dimension),
                 value=None if value is None else int(value),
