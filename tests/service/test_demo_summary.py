@@ -41,3 +41,24 @@ def test_unlisted_lines_that_cost_more_than_they_save_show_a_negative_net() -> N
     digest = digest_lines(lines, limit=1)
     assert [x.line_id for x in digest.shown] == ["big"]
     assert digest.more_line == "and 3 more, net -¥2.10"
+
+
+def test_the_extreme_shops_carry_the_display_their_scale_rule_stored(tmp_path) -> None:
+    """The terminal shows each shop's stored consumer display (a rulebook whose scale shows
+    tenths of the score, or nothing), not one recomputed from the platform's name."""
+    from datetime import date
+
+    from merchantry.service.demo import extreme_shops
+    from merchantry.store.warehouse import connect
+
+    con = connect(tmp_path / "w.duckdb")
+    day = date(2026, 10, 1)
+    for shop, score, shown in (("A", 9_250, 925), ("B", 6_000, None)):
+        con.execute(
+            "INSERT INTO shop_scores (rulebook, platform, shop_id, score_date, stage, score_cp, "
+            "display_tenths) VALUES ('mine', 'douyin', ?, ?, 'formal', ?, ?)",
+            [shop, day, score, shown],
+        )
+    best, worst = extreme_shops(con, "mine", day)
+    assert [(s.shop_id, s.display_tenths) for s in best] == [("A", 925), ("B", None)]
+    assert [(s.shop_id, s.display_tenths) for s in worst] == [("B", None), ("A", 925)]

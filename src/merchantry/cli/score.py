@@ -34,7 +34,7 @@ from merchantry.report.names import Vocabulary, format_value, label
 from merchantry.report.page import shop_label
 from merchantry.rulebook import load_rulebook
 from merchantry.rulebook.purpose import Stage, require_stage
-from merchantry.scoring import ScoreRunSummary, display_tenths
+from merchantry.scoring import ScoreRunSummary
 from merchantry.scoring.diagnosis import ScoreDiagnosis, diagnose_score
 from merchantry.scoring.inputs import label_terms
 from merchantry.scoring.report import (
@@ -79,16 +79,15 @@ def print_summary(console: Console, con: duckdb.DuckDBPyConnection, s: ScoreRunS
     table = Table(title=f"Top and bottom shops on {s.end}")
     for column in ("", "店铺 / shop", "行业 / industry", "体验分 / score", "展示分 / display"):
         table.add_column(column)
-    mode = "douyin_stars" if s.platform == "douyin" else "tenths"
     for where, rows in (("top", top), ("bottom", bottom)):
         for shop in rows:
-            shown = display_tenths(shop.score_cp, mode)
+            shown = shop.display_tenths  # as the scale rule in force displays it
             table.add_row(
                 where,
                 shop.label,
                 label(Vocabulary.INDUSTRY, shop.industry),
                 points(shop.score_cp),
-                f"{shown // 10}.{shown % 10} ★",
+                "-" if shown is None else f"{shown // 10}.{shown % 10} ★",
             )
     console.print(table)
     for warning in s.warnings:

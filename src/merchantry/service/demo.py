@@ -69,7 +69,7 @@ SHOWN_LINES: Final = 10
 """Policy lines the demo's terminal summary lists before it sums up the rest."""
 
 EXTREME_SHOPS: Final = """
-SELECT s.shop_id, p.name, s.industry, s.score_cp
+SELECT s.shop_id, p.name, s.industry, s.score_cp, s.display_tenths
 FROM shop_scores AS s LEFT JOIN shops AS p USING (shop_id)
 WHERE s.rulebook = ? AND s.score_date = ? AND s.stage = 'formal' AND s.score_cp IS NOT NULL
 ORDER BY s.score_cp * ?, s.shop_id LIMIT ?
@@ -105,12 +105,14 @@ def digest_lines(lines: Sequence[LineSaving], limit: int = SHOWN_LINES) -> LineD
 
 @dataclass(frozen=True, slots=True)
 class ShopFigure:
-    """A shop as a summary lists it: id, name, industry and score (hundredths)."""
+    """A shop as a summary lists it: id, name, industry, score (hundredths) and the
+    consumer display its scale rule gives (tenths; ``None`` when not shown)."""
 
     shop_id: str
     name: str | None
     industry: str
     score_cp: int
+    display_tenths: int | None = None
 
     @property
     def label(self) -> str:
@@ -125,7 +127,10 @@ def extreme_shops(
     def fetch(direction: int) -> list[ShopFigure]:
         rows = con.execute(EXTREME_SHOPS, [rulebook, day, direction, n]).fetchall()
         return [
-            ShopFigure(str(a), None if b is None else str(b), str(c), int(d)) for a, b, c, d in rows
+            ShopFigure(
+                str(a), None if b is None else str(b), str(c), int(d), None if e is None else int(e)
+            )
+            for a, b, c, d, e in rows
         ]
 
     return fetch(-1), fetch(1)
