@@ -21,12 +21,12 @@ SUPPORTED = {
     "delivery_minutes",
     "refund_handling_minutes",
     "platform_dispute_rate",
-    "logistics_bad_review_rate",
 }
 """Indicators real Olist data feeds (reviews, carrier hand-over and delivery dates,
-cancellations as refunds). Chat indicators have no data; the logistics bad-review rate
-has a value but is always 0 (Olist has no logistics rating, and its base is every
-confirmed order)."""
+cancellations as refunds). Chat indicators have no data; nor has the logistics bad-review
+rate: Olist has no logistics rating, and its base is the orders with a receipt_confirmed
+event, which Olist does not record (the ingest no longer invents one at delivery + 7 days:
+the ledger derives receipt from the rulebook's auto-confirm rule, docs/olist.md)."""
 
 
 @pytest.mark.shared_data

@@ -13,7 +13,12 @@ from rich.table import Table
 
 from merchantry.cli.engine import EngineOption
 from merchantry.cli.options import DEFAULT_DB, DbOption, command, open_warehouse, require_folder
-from merchantry.ingest.pipeline import DEFAULT_MAX_BAD_SHARE, TooManyBadRows, ingest_dir
+from merchantry.ingest.pipeline import (
+    DEFAULT_MAX_BAD_SHARE,
+    TooManyBadRows,
+    ingest_dir,
+    refuse_olist_layout,
+)
 from merchantry.ingest.report import IngestReport
 from merchantry.kit.errors import InputError, NotFound
 from merchantry.spark.engine import parse_engine
@@ -60,6 +65,8 @@ def render_report(report: IngestReport, console: Console) -> None:
     if report.files:
         console.print(files)
         console.print(tables)
+    if report.sources:
+        console.print(_sources_table(report))
     for s in report.skipped:
         console.print(f"[yellow]skipped[/] {s.path}: {s.reason}", highlight=False, markup=True)
     for s in report.unknown:
@@ -71,8 +78,27 @@ def render_report(report: IngestReport, console: Console) -> None:
         console.print(warning, highlight=False, markup=False)
     if report.quarantine_file:
         console.print(f"quarantined rows written to {report.quarantine_file}", highlight=False)
-    if not report.files and not report.skipped:
+    if not report.files and not report.skipped and not report.sources:
         console.print("[yellow]nothing to ingest[/]")
+
+
+def _sources_table(report: IngestReport) -> Table:
+    """Every row of each adapter source file, counted once whatever tables it fed."""
+    sources = Table(title="Source files (each row once)")
+    sources.add_column("file", overflow="fold")
+    sources.add_column("encoding")
+    for name in ("rows", "accepted", "quarantined", "of which unused"):
+        sources.add_column(name, justify="right")
+    for s in report.sources:
+        sources.add_row(
+            Path(s.path).name,
+            s.encoding or "-",
+            f"{s.read:,}",
+            f"{s.accepted:,}",
+            f"{s.quarantined:,}",
+            f"{s.unused:,}",
+        )
+    return sources
 
 
 def ingest_command(
@@ -135,6 +161,8 @@ def ingest_command(
         require_folder(directory, "--format olist reads a folder of the Olist CSVs:")
     elif not directory.exists():
         raise NotFound(f"input {directory} does not exist (give a folder of files or one file)")
+    else:
+        refuse_olist_layout(directory)  # before the warehouse is made
     on_spark = parse_engine(engine)
     if on_spark is not None and fmt is Format.OLIST:
         raise InputError("--format olist runs its checks in DuckDB only (not with --engine)")

@@ -1,10 +1,14 @@
 """The Olist adapter: the Olist dataset's CSV layout mapped onto Merchantry's tables.
 
 Olist files are read with the same CSV reader as any input (row numbers, raw
-text, encoding), into raw staging tables named ``_olist_<file>``. Fixed SQL
-(:mod:`merchantry.ingest.olist_sql`) then shapes them into the staging tables of
-the model, keeping each row's Olist file and row number, and from there the
-rows meet exactly the checks and quarantine of any other ingest.
+text, encoding, ``--encoding``), into raw staging tables named ``_olist_<file>``.
+Their own rows are checked first (:mod:`merchantry.ingest.olist_source`: broken,
+repeated, orphaned or unused rows leave before any join). Fixed SQL
+(:mod:`merchantry.ingest.olist_sql`) then shapes the good rows into the staging
+tables of the model, keeping each row's Olist file and row number, and from there
+the rows meet exactly the checks and quarantine of any other ingest. Every source
+row is accounted for per file (:class:`SourceReport`), which is what
+``--max-bad-share`` is measured on.
 """
 
 from __future__ import annotations
@@ -18,18 +22,13 @@ from typing import Final
 import duckdb
 import sqlglot.expressions as exp
 
-from merchantry.ingest.olist_sql import (
-    AFTER_SALES_DAYS,
-    INDUSTRY,
-    LINES,
-    MACROS,
-    MAPPINGS,
-    PAID,
-    RECEIPT_CONFIRMATION_DAYS,
-)
+from merchantry.ingest.olist_files import FILES, OlistFile
+from merchantry.ingest.olist_source import check_sources, quarantine_rejects
+from merchantry.ingest.olist_sql import AFTER_SALES_DAYS, INDUSTRY, LINES, MACROS, MAPPINGS, PAID
 from merchantry.ingest.quarantine import known_digests
-from merchantry.ingest.report import FileReport, SkippedFile
-from merchantry.ingest.source import detect_encoding, file_size
+from merchantry.ingest.reason import Reason
+from merchantry.ingest.report import FileReport, SkippedFile, SourceReport
+from merchantry.ingest.source import TextEncoding, detect_text_encoding, file_size
 from merchantry.ingest.stage import BOOKKEEPING, FilePart, create_stage, stage_csv
 from merchantry.ingest.validate import STEPS, Source, load_table, register_sources
 from merchantry.kit.errors import InputError
@@ -42,87 +41,10 @@ from merchantry.store.sql import col, fill, text, to_sql
 STAGE = "_ingest_stage"
 
 OLIST_FILES: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
-    "orders": (
-        "olist_orders_dataset",
-        (
-            "order_id",
-            "customer_id",
-            "order_status",
-            "order_purchase_timestamp",
-            "order_approved_at",
-            "order_delivered_carrier_date",
-            "order_delivered_customer_date",
-            "order_estimated_delivery_date",
-        ),
-    ),
-    "items": (
-        "olist_order_items_dataset",
-        (
-            "order_id",
-            "order_item_id",
-            "product_id",
-            "seller_id",
-            "shipping_limit_date",
-            "price",
-            "freight_value",
-        ),
-    ),
-    "reviews": (
-        "olist_order_reviews_dataset",
-        (
-            "review_id",
-            "order_id",
-            "review_score",
-            "review_comment_title",
-            "review_comment_message",
-            "review_creation_date",
-            "review_answer_timestamp",
-        ),
-    ),
-    "payments": (
-        "olist_order_payments_dataset",
-        (
-            "order_id",
-            "payment_sequential",
-            "payment_type",
-            "payment_installments",
-            "payment_value",
-        ),
-    ),
-    "customers": (
-        "olist_customers_dataset",
-        (
-            "customer_id",
-            "customer_unique_id",
-            "customer_zip_code_prefix",
-            "customer_city",
-            "customer_state",
-        ),
-    ),
-    "products": (
-        "olist_products_dataset",
-        (
-            "product_id",
-            "product_category_name",
-            "product_name_lenght",
-            "product_description_lenght",
-            "product_photos_qty",
-            "product_weight_g",
-            "product_length_cm",
-            "product_height_cm",
-            "product_width_cm",
-        ),
-    ),
-    "sellers": (
-        "olist_sellers_dataset",
-        ("seller_id", "seller_zip_code_prefix", "seller_city", "seller_state"),
-    ),
-    "translation": (
-        "product_category_name_translation",
-        ("product_category_name", "product_category_name_english"),
-    ),
+    f.key: (f.stem, f.header) for f in FILES
 }
-"""Olist files the adapter reads: key -> (file stem, header). All are required."""
+"""Olist files the adapter reads: key -> (file stem, header). All are required; which columns
+each needs is :data:`merchantry.ingest.olist_source.FILES`."""
 
 NOT_MAPPED: Final = {
     "olist_geolocation_dataset": "geolocation: no model table holds coordinates",
@@ -162,7 +84,7 @@ def plan(con: duckdb.DuckDBPyConnection, directory: Path) -> OlistPlan:
         else:
             files[key] = found
     if missing:
-        raise InputError(f"{directory} is not an Olist directory: missing " + ", ".join(missing))
+        raise InputError(_missing_message(directory, missing))
     used = set(files.values())
     notes: list[str] = []
     unknown: list[SkippedFile] = []
@@ -179,14 +101,49 @@ def plan(con: duckdb.DuckDBPyConnection, directory: Path) -> OlistPlan:
     return OlistPlan(files, digests, skipped, unknown, tuple(notes), done)
 
 
-def _raw_table(key: str) -> Table:
-    """A pseudo-declaration of an Olist file: every header column as text."""
-    stem, header = OLIST_FILES[key]
+def _missing_message(directory: Path, missing: list[str]) -> str:
+    """Why ``directory`` is not read as Olist, with what it holds instead when that helps."""
+    message = f"{directory} is not an Olist directory: missing " + ", ".join(missing)
+    other = sorted(
+        p.name
+        for p in directory.iterdir()
+        if p.is_file() and p.name.lower().startswith(_STEMS) and not p.name.endswith(_CSV)
+    )
+    if other:
+        shown = ", ".join(other[:3]) + (", ..." if len(other) > 3 else "")
+        message += (
+            f" (found {shown}: the Olist adapter reads the Kaggle CSV files only, "
+            ".csv or .csv.gz; save them as CSV)"
+        )
+    return message
+
+
+_STEMS: Final = tuple(f.stem for f in FILES)
+_CSV: Final = (".csv", ".csv.gz")
+
+
+def olist_names_in(directory: Path) -> list[str]:
+    """The Olist file names in ``directory`` (any extension), to tell a user who ingests an
+    Olist folder without ``--format olist`` what to do."""
+    if not directory.is_dir():
+        return []
+    return sorted(
+        p.name
+        for p in directory.iterdir()
+        if p.is_file() and p.name.lower().startswith((*_STEMS, *NOT_MAPPED))
+    )
+
+
+def _raw_table(f: OlistFile) -> Table:
+    """A pseudo-declaration of an Olist file: every header column as text; a column the
+    mapping reads is required (a file without it quarantines every row, naming it)."""
     return Table(
-        name=stem,
-        description=f"Olist file {stem}",
-        columns=tuple(Column(h, ColumnType.TEXT, "", nullable=True) for h in header),
-        primary_key=(header[0],),
+        name=f.stem,
+        description=f"Olist file {f.stem}",
+        columns=tuple(
+            Column(h, ColumnType.TEXT, "", nullable=h not in f.required) for h in f.header
+        ),
+        primary_key=f.key_columns,
     )
 
 
@@ -194,26 +151,40 @@ Task = Callable[[str, float | None], Callable[[int], None]]
 
 
 def ingest(
-    con: duckdb.DuckDBPyConnection, oplan: OlistPlan, ingest_id: str, task: Task
-) -> tuple[list[FileReport], tuple[str, ...]]:
-    """Stage, map, validate and load the Olist files (inside the caller's transaction)."""
+    con: duckdb.DuckDBPyConnection,
+    oplan: OlistPlan,
+    ingest_id: str,
+    task: Task,
+    encoding: TextEncoding | None = None,
+    warnings: list[str] | None = None,
+) -> tuple[list[FileReport], list[SourceReport], tuple[str, ...]]:
+    """Stage, check, map, validate and load the Olist files (inside the caller's
+    transaction). ``encoding`` is ``--encoding`` (every file read in it) or ``None``
+    (detected per file); what detection finds goes to ``warnings``."""
     if oplan.already_ingested:
-        return [], oplan.notes
+        return [], [], oplan.notes
     _refuse_other_marketplace(con)
-    keys = list(OLIST_FILES)
-    sources = [Source(i, str(oplan.files[k])) for i, k in enumerate(keys)]
+    said = warnings if warnings is not None else []
+    sources = [Source(i, str(oplan.files[f.key])) for i, f in enumerate(FILES)]
     encodings: dict[int, str] = {}
+    rows_read: dict[int, int] = {}
     register_sources(con, sources)
-    for file_no, key in enumerate(keys):
-        path = oplan.files[key]
-        encoding = detect_encoding(path)
-        encodings[file_no] = encoding
+    for file_no, f in enumerate(FILES):
+        path = oplan.files[f.key]
+        chosen = encoding or detect_text_encoding(path)
+        if chosen.note:
+            said.append(chosen.note)
+        if chosen.refusal:
+            said.append(f"{path.name}: {chosen.refusal}")
+        encodings[file_no] = chosen.label
         total = None if path.name.endswith(".gz") else file_size(path)
-        raw = _raw_table(key)
-        create_stage(con, "_olist_" + key, raw)
-        stage_csv(
-            con, "_olist_" + key, raw, path, FilePart(file_no, 0), encoding, task(path.name, total)
+        raw = _raw_table(f)
+        create_stage(con, "_olist_" + f.key, raw)
+        rows_read[file_no] = stage_csv(
+            con, "_olist_" + f.key, raw, path, FilePart(file_no, 0), chosen, task(path.name, total)
         )
+    check_sources(con)
+    quarantine_rejects(con, ingest_id)
     for macro in MACROS:
         con.execute(macro)
     con.execute(PAID)
@@ -221,7 +192,6 @@ def ingest(
     subs = {
         "p_industry": INDUSTRY,
         "p_after_sales_days": text(str(AFTER_SALES_DAYS)),
-        "p_confirm_days": exp.Literal.number(RECEIPT_CONFIRMATION_DAYS),
         "p_marketplace_id": text(OLIST.marketplace_id),
         "p_marketplace_name": text(OLIST.name),
         "p_currency": text(OLIST.currency.code),
@@ -248,8 +218,79 @@ def ingest(
         step = task(f"check {name}", STEPS)
         reports += load_table(con, table, STAGE, fed, ingest_id, partial(step, 1))
         con.execute("DROP TABLE _ingest_stage")
-    _record_files(con, oplan, ingest_id, reports)
-    return reports, oplan.notes
+    accounted = source_reports(con, ingest_id, sources, rows_read, encodings)
+    _record_files(con, oplan, ingest_id, accounted)
+    return reports, accounted, oplan.notes
+
+
+_PER_FILE: Final = """
+SELECT source_file, count(DISTINCT row_number) AS quarantined,
+  count(DISTINCT row_number) FILTER (WHERE reason = $unused) AS unused
+FROM quarantine WHERE ingest_id = $ingest_id GROUP BY source_file
+"""
+
+
+def source_reports(
+    con: duckdb.DuckDBPyConnection,
+    ingest_id: str,
+    sources: list[Source],
+    rows_read: dict[int, int],
+    encodings: dict[int, str],
+) -> list[SourceReport]:
+    """Every Olist file's rows: read, accepted (no quarantine for any table), quarantined
+    (at the source or in a table the row fed), of which not loaded as unused (``no_sales``)."""
+    found = con.execute(
+        _PER_FILE, {"ingest_id": ingest_id, "unused": Reason.NO_SALES.value}
+    ).fetchall()
+    by_path = {str(p): (int(q), int(u)) for p, q, u in found}
+    accounted = []
+    for s, f in zip(sources, FILES, strict=True):
+        quarantined, unused = by_path.get(s.path, (0, 0))
+        read = rows_read[s.file_no]
+        accounted.append(
+            SourceReport(
+                s.path, f.stem, read, read - quarantined, quarantined, unused, encodings[s.file_no]
+            )
+        )
+    return accounted
+
+
+_REASONS: Final = """
+SELECT reason, count(DISTINCT row_number) AS n, min(row_number) AS first_row,
+  arg_min(column_name, row_number), arg_min(message, row_number), arg_min(table_name, row_number)
+FROM quarantine WHERE ingest_id = $ingest_id AND source_file = $path AND reason <> $unused
+GROUP BY reason ORDER BY n DESC, first_row LIMIT 2
+"""
+
+
+def too_many_bad(
+    con: duckdb.DuckDBPyConnection,
+    ingest_id: str,
+    accounted: list[SourceReport],
+    max_bad_share: float,
+) -> list[str]:
+    """Olist files whose share of quarantined rows (rows not loaded as unused do not count)
+    is above ``max_bad_share``, each with its commonest reasons."""
+    found = []
+    for r in accounted:
+        bad = r.quarantined - r.unused
+        if r.read == 0 or bad <= max_bad_share * r.read:
+            continue
+        reasons = con.execute(
+            _REASONS,
+            {"ingest_id": ingest_id, "path": r.path, "unused": Reason.NO_SALES.value},
+        ).fetchall()
+        found.append(
+            f"{r.path}: {bad:,} of its {r.read:,} rows would be quarantined ({bad / r.read:.0%}),"
+            f" above --max-bad-share {max_bad_share:g}"
+            + "".join(
+                f"\n    {int(n):,} row(s) {reason} ({table}), first row {int(row)}"
+                + (f" column {column}" if column else "")
+                + f": {message}"
+                for reason, n, row, column, message, table in reasons
+            )
+        )
+    return found
 
 
 def _refuse_other_marketplace(con: duckdb.DuckDBPyConnection) -> None:
@@ -277,13 +318,16 @@ def _feeds(con: duckdb.DuckDBPyConnection, file_no: int) -> bool:
 
 
 def _record_files(
-    con: duckdb.DuckDBPyConnection, oplan: OlistPlan, ingest_id: str, reports: list[FileReport]
+    con: duckdb.DuckDBPyConnection,
+    oplan: OlistPlan,
+    ingest_id: str,
+    accounted: list[SourceReport],
 ) -> None:
     known = known_digests(con)
     for path, digest in zip(oplan.files.values(), oplan.digests, strict=True):
         if digest in known:
             continue
-        mine = [r for r in reports if r.path == str(path)]
+        mine = [r for r in accounted if r.path == str(path)]
         con.execute(
             "INSERT INTO ingest_files (digest, path, table_name, encoding, rows_read, accepted, "
             "quarantined, ingest_id) VALUES (?, ?, 'olist', ?, ?, ?, ?, ?)",

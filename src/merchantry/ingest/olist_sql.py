@@ -24,9 +24,6 @@ AFTER_SALES_DAYS: Final = 7
 """Assumed after-sales period of every Olist category: Brazil's 7-day right of withdrawal
 (Código de Defesa do Consumidor, art. 49), which matches China's 7-day no-reason return."""
 
-RECEIPT_CONFIRMATION_DAYS: Final = 7
-"""Assumed days from delivery to (automatic) receipt confirmation; Olist has no such event."""
-
 INDUSTRY_PATTERNS: Final[tuple[tuple[str, str], ...]] = (
     ("fashion%", "apparel"),
     ("moda%", "apparel"),
@@ -86,10 +83,11 @@ def industry_case(category: exp.Expr) -> exp.Expr:
 INDUSTRY = industry_case(col("cat"))
 
 MACROS: Final = (
-    # BRL with up to two decimals -> whole centavos as text; unparseable text is kept as is,
-    # so that the type check names it.
+    # BRL with up to two decimals -> whole centavos as text (a negative amount too, so that
+    # the range check calls it negative); unparseable text is kept as is, so that the type
+    # check names it.
     "CREATE OR REPLACE TEMP MACRO olist_centavos(x) AS CASE "
-    "WHEN regexp_full_match(x, '[0-9]+(\\.[0-9]{1,2})?') "
+    "WHEN regexp_full_match(x, '-?[0-9]+(\\.[0-9]{1,2})?') "
     "THEN CAST(CAST(CAST(x AS DECIMAL(18, 2)) * 100 AS BIGINT) AS VARCHAR) ELSE x END",
     "CREATE OR REPLACE TEMP MACRO olist_plus(a, b) AS "
     "CAST(TRY_CAST(a AS BIGINT) + TRY_CAST(b AS BIGINT) AS VARCHAR)",
@@ -98,18 +96,33 @@ MACROS: Final = (
 
 PAID: Final = """
 CREATE OR REPLACE TEMP TABLE _olist_paid AS
-SELECT order_id,
-  sum(TRY_CAST(olist_centavos(payment_value) AS BIGINT)) AS paid,
-  count(*) FILTER (WHERE TRY_CAST(olist_centavos(payment_value) AS BIGINT) IS NULL) AS bad,
-  first(concat('payment_value ', coalesce(payment_value, '(empty)'), ' of payment ',
-               payment_sequential, ' is not an amount') ORDER BY _row)
-    FILTER (WHERE TRY_CAST(olist_centavos(payment_value) AS BIGINT) IS NULL) AS bad_text
-FROM _olist_payments
-WHERE _problem IS NULL AND order_id IS NOT NULL
-GROUP BY order_id
+WITH summed AS (
+  SELECT order_id,
+    sum(TRY_CAST(olist_centavos(payment_value) AS BIGINT)) AS paid,
+    count(*) FILTER (WHERE TRY_CAST(olist_centavos(payment_value) AS BIGINT) IS NULL) AS bad,
+    first(concat('payment_value ', coalesce(payment_value, '(empty)'), ' of payment ',
+                 payment_sequential, ' is not an amount') ORDER BY _row)
+      FILTER (WHERE TRY_CAST(olist_centavos(payment_value) AS BIGINT) IS NULL) AS bad_text
+  FROM _olist_payments
+  WHERE _problem IS NULL AND order_id IS NOT NULL
+  GROUP BY order_id
+), lost AS (
+  SELECT order_id, count(*) AS n,
+    concat('payment row ', min(_row), ' quarantined (', arg_min(reason, _row),
+           '): amount paid unknown') AS why
+  FROM _olist_rejects
+  WHERE file_key = 'payments' AND order_id IS NOT NULL
+    AND reason NOT IN ('duplicate_in_file', 'missing_reference')
+  GROUP BY order_id
+)
+SELECT order_id, s.paid, coalesce(s.bad, 0) + coalesce(l.n, 0) AS bad,
+  coalesce(s.bad_text, l.why) AS bad_text
+FROM summed AS s FULL JOIN lost AS l USING (order_id)
 """
 """What each Olist order's buyer paid: the sum of its payment rows (instalments, vouchers and
-cards together), in centavos. An unreadable payment value is kept as text for the message."""
+cards together), in centavos. An unreadable payment value, or a payment row quarantined at
+the source for another reason than being a repeat, makes the amount unknown: the text is kept
+for the message that quarantines the order's lines."""
 
 LINES: Final = """
 CREATE OR REPLACE TEMP TABLE _olist_lines AS
@@ -125,11 +138,21 @@ WITH base AS (
     o.order_purchase_timestamp, o.order_approved_at, o.order_delivered_carrier_date,
     o.order_delivered_customer_date, o.order_estimated_delivery_date,
     c.customer_unique_id, c.customer_zip_code_prefix, c.customer_city, c.customer_state,
-    p.paid, p.bad AS paid_bad, p.bad_text AS paid_bad_text
+    p.paid,
+    coalesce(p.bad, 0) + CASE WHEN g.order_id IS NULL THEN 0 ELSE 1 END AS paid_bad,
+    coalesce(p.bad_text, concat('item row ', g.gap_row, ' of the order quarantined (',
+      g.gap_reason, '): payment not shareable')) AS paid_bad_text
   FROM _olist_items AS i
   LEFT JOIN _olist_orders AS o ON o.order_id = i.order_id AND o._problem IS NULL
   LEFT JOIN _olist_customers AS c ON c.customer_id = o.customer_id AND c._problem IS NULL
   LEFT JOIN _olist_paid AS p ON p.order_id = i.order_id
+  LEFT JOIN (
+    SELECT order_id, min(_row) AS gap_row, arg_min(reason, _row) AS gap_reason
+    FROM _olist_rejects
+    WHERE file_key = 'items' AND order_id IS NOT NULL
+      AND reason NOT IN ('duplicate_in_file', 'missing_reference')
+    GROUP BY order_id
+  ) AS g ON g.order_id = i.order_id
 ), shared AS (
   SELECT *,
     sum(line_base) OVER (PARTITION BY olist_order_id) AS order_base,
@@ -202,10 +225,17 @@ SELECT p._file, p._row, p._raw, p._problem, p._column, p._detail,
   x.price AS price_fen, NULL AS image_refs
 FROM _olist_products AS p
 LEFT JOIN (
-  SELECT product_id, seller_id, first(goods ORDER BY _row) AS price FROM _olist_lines
+  SELECT product_id, seller_id,
+    coalesce(first(goods ORDER BY _row) FILTER (WHERE regexp_full_match(goods, '[0-9]+')),
+             concat('no usable price (item row ', min(_row), ': ',
+                    left(first(goods ORDER BY _row), 20), ')')) AS price
+  FROM _olist_lines
   WHERE _problem IS NULL GROUP BY product_id, seller_id
 ) AS x ON x.product_id = p.product_id AND p._problem IS NULL
 """
+"""One product row per (product, seller) pair sold; its price is the pair's first item with a
+usable price (an item's bad price is quarantined on its own order line, not blamed on the
+product; a pair with no usable price says so)."""
 
 ORDERS: Final = """
 SELECT _file, _row, _raw, _problem, _column, _detail,
@@ -238,8 +268,7 @@ SELECT o._file, o._row, o._raw, o._problem, o._column, o._detail,
   NULL
 FROM _olist_orders AS o
 LEFT JOIN _olist_customers AS c ON c.customer_id = o.customer_id AND c._problem IS NULL
-WHERE o._problem IS NOT NULL OR o.order_id NOT IN (SELECT order_id FROM _olist_items
-                                                   WHERE order_id IS NOT NULL)
+WHERE o.order_id NOT IN (SELECT order_id FROM _olist_items WHERE order_id IS NOT NULL)
 """
 """Every item is an order line; the Olist order is its parent. An Olist order without items
 still yields one row (it has no shop and no SKU, so it is quarantined and shows up in the
@@ -267,19 +296,15 @@ FROM (
     UNION ALL
     SELECT *, 'delivered', order_delivered_customer_date, NULL, 3 FROM _olist_lines
     WHERE order_status = 'delivered'
-    UNION ALL
-    SELECT *, 'receipt_confirmed',
-      strftime(olist_ts(order_delivered_customer_date) + to_days(p_confirm_days),
-               '%Y-%m-%d %H:%M:%S'),
-      'true', 4 FROM _olist_lines
-    WHERE order_status = 'delivered'
   )
 )
 WHERE o_row IS NOT NULL AND event_at IS NOT NULL
 """
-"""Up to four events per item-order. Only an order whose status is ``delivered`` is delivered:
+"""Up to three events per item-order. Only an order whose status is ``delivered`` is delivered:
 a canceled order that carries a customer delivery date was refused or sent back, so it gets
-no ``delivered`` event and no receipt (both would count it as a sale)."""
+no ``delivered`` event (it would count it as a sale). No ``receipt_confirmed`` event is made:
+Olist records none, and the receipt of a delivered order is the rulebook's to derive (the
+ledger's ``auto_confirm_days`` rule counts from the delivery and cites the rule)."""
 
 AFTER_SALES: Final = """
 SELECT o_file AS _file, o_row AS _row, o_raw AS _raw, NULL AS _problem, NULL AS _column,

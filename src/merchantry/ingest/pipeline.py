@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final, Literal, NoReturn
 
 import duckdb
 from rich.console import Console
@@ -35,7 +35,7 @@ from merchantry.ingest.quarantine import (
     retryable_rows,
 )
 from merchantry.ingest.reason import Reason
-from merchantry.ingest.report import FileReport, IngestReport, SkippedFile
+from merchantry.ingest.report import FileReport, IngestReport, SkippedFile, SourceReport
 from merchantry.ingest.source import (
     Format,
     SourceFile,
@@ -45,6 +45,7 @@ from merchantry.ingest.source import (
     file_size,
     given_encoding,
     is_empty,
+    parse_name,
 )
 from merchantry.ingest.stage import FilePart, create_stage, stage_csv, stage_jsonl, stage_parquet
 from merchantry.ingest.validate import STEPS, Checker, Source, load_table, register_sources
@@ -168,6 +169,23 @@ def _plan(con: duckdb.DuckDBPyConnection, directory: Path) -> _Planned:
     ]
     truth = tuple(ground_truth_note(p) for p in unknown_paths if _is_ground_truth(p))
     return _Planned(files, skipped, unknown, retries, truth)
+
+
+def refuse_olist_layout(directory: Path) -> None:
+    """A folder of the Olist files read as one file per table would ingest nothing (and
+    say only "nothing to ingest"): name the layout and the option that reads it."""
+    if not directory.is_dir():
+        return
+    names = [p.name for p in directory.iterdir() if p.is_file()]
+    if any(parse_name(n) is not None for n in names):
+        return
+    found = olist.olist_names_in(directory)
+    if found:
+        shown = ", ".join(found[:3]) + (", ..." if len(found) > 3 else "")
+        raise InputError(
+            f"{directory} holds the Olist dataset ({shown}), not one file per table: "
+            "ingest it with --format olist"
+        )
 
 
 def _ingest_key(planned: _Planned) -> str:
@@ -397,16 +415,40 @@ def _ingest(
     ensure_tables(con)
     notes: tuple[str, ...] = ()
     warnings: list[str] = []
+    sources: list[SourceReport] = []
     with ui.running():
         if fmt == "olist":
             oplan = olist.plan(con, directory)
             ingest_id = stable_key("ingest", "olist", *sorted(oplan.digests))
             skipped, unknown = oplan.skipped, oplan.unknown
             with transaction(con):
-                reports, notes = olist.ingest(con, oplan, ingest_id, ui.task)
+                reports, sources, notes = olist.ingest(
+                    con, oplan, ingest_id, ui.task, encoding, warnings
+                )
                 if target is not None:
                     target.write(con, ingest_id)
+                bad = (
+                    []
+                    if max_bad_share is None
+                    else olist.too_many_bad(con, ingest_id, sources, max_bad_share)
+                )
+                if bad:
+                    _refuse(
+                        bad,
+                        target,
+                        IngestReport(
+                            ingest_id=ingest_id,
+                            files=tuple(reports),
+                            skipped=tuple(skipped),
+                            unknown=tuple(unknown),
+                            quarantine_file=str(target.path) if target else None,
+                            notes=notes,
+                            warnings=tuple(warnings),
+                            sources=tuple(sources),
+                        ),
+                    )
         else:
+            refuse_olist_layout(directory)
             planned = _plan(con, directory)
             ingest_id = _ingest_key(planned)
             skipped, unknown = planned.skipped, planned.unknown
@@ -430,17 +472,7 @@ def _ingest(
                     else _too_many_bad(con, ingest_id, reports, planned, max_bad_share)
                 )
                 if bad:
-                    if target is not None:
-                        target.publish()
-                    where = (
-                        f"; the rows and reasons are in {target.path}" if target is not None else ""
-                    )
-                    raise TooManyBadRows(
-                        "too many bad rows, nothing was ingested:\n  "
-                        + "\n  ".join(bad)
-                        + f"\n(raise --max-bad-share to accept them{where})",
-                        report,
-                    )
+                    _refuse(bad, target, report)
     if target is not None:
         target.publish()
     return IngestReport(
@@ -451,4 +483,18 @@ def _ingest(
         quarantine_file=str(target.path) if target else None,
         notes=notes,
         warnings=tuple(warnings),
+        sources=tuple(sources),
+    )
+
+
+def _refuse(bad: list[str], target: QuarantineFile | None, report: IngestReport) -> NoReturn:
+    """Stop the ingest (the transaction rolls back): files had too many bad rows."""
+    if target is not None:
+        target.publish()
+    where = f"; the rows and reasons are in {target.path}" if target is not None else ""
+    raise TooManyBadRows(
+        "too many bad rows, nothing was ingested:\n  "
+        + "\n  ".join(bad)
+        + f"\n(raise --max-bad-share to accept them{where})",
+        report,
     )

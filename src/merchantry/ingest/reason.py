@@ -70,3 +70,7 @@ class Reason(StrEnum):
     SEQUENCE_ORDER = "sequence_order"
     """An event of a fixed sequence happened before an event that must precede it
     (e.g. delivered before shipped), counting events already stored."""
+    NO_SALES = "no_sales"
+    """An Olist product or seller that no order item names, or a customer no order names: the
+    model has no place for it alone (a product is a SKU of the seller that sold it), so it is
+    not loaded, and counted. Not a fault of the data: ``--max-bad-share`` does not count it."""

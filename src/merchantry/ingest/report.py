@@ -42,6 +42,29 @@ class TableReport:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceReport:
+    """The rows of one adapter source file (Olist), whatever tables they fed.
+
+    A source row may feed several tables (an Olist order: its lines' dates, events,
+    after-sales cases) or none directly (a payment row is summed into its order's lines);
+    here each row counts once: ``quarantined`` when any problem was recorded for it (at the
+    source, or in a table it fed), ``accepted`` otherwise."""
+
+    path: str
+    name: str
+    read: int
+    accepted: int
+    quarantined: int
+    unused: int = 0
+    """Of the quarantined, rows not loaded because nothing uses them (``no_sales``)."""
+    encoding: str = ""
+
+    @property
+    def is_balanced(self) -> bool:
+        return self.read == self.accepted + self.quarantined
+
+
+@dataclass(frozen=True, slots=True)
 class SkippedFile:
     """A file that was not read, and why."""
 
@@ -65,6 +88,8 @@ class IngestReport:
     warnings: tuple[str, ...] = field(default=())
     """Things that were accepted but deserve a look: a file mixing encodings, new ids that
     differ from stored ones only in case, rows read again for a retry."""
+    sources: tuple[SourceReport, ...] = field(default=())
+    """Per adapter source file (``--format olist``), each source row counted once."""
 
     @property
     def tables(self) -> tuple[TableReport, ...]:

@@ -221,6 +221,44 @@ def _shown_bytes(line: bytes) -> str:
     return text if len(text) <= 60 else text[:60] + "…"
 
 
+_CP1252 = "cp1252"
+_LATIN_LETTER = re.compile(r"[À-ÖØ-öø-ÿ´ºª]")
+
+
+class Latin1Sample:
+    """Whether the lines that are not UTF-8 read as Windows Latin text (cp1252), the code
+    page a spreadsheet in Brazil or Western Europe saves CSV in (``São Paulo``)."""
+
+    def __init__(self) -> None:
+        self.lines = 0
+        self.latin = 0
+        self.example: str | None = None
+
+    def add(self, line: bytes) -> None:
+        if self.lines >= _SAMPLE_LINES:
+            return
+        self.lines += 1
+        try:
+            text = line.decode(_CP1252)
+        except UnicodeDecodeError:
+            return
+        self.latin += 1
+        found = _LATIN_LETTER.search(text)
+        if found is not None and self.example is None:
+            start = max(0, found.start() - 12)
+            self.example = text[start : found.end() + 12].strip()
+
+    def hint(self) -> str:
+        """``; they read as cp1252 …`` when every sampled line does (and one holds a Latin
+        letter), else nothing."""
+        if not self.lines or self.latin < self.lines or self.example is None:
+            return ""
+        return (
+            f"; they read as Windows Latin text (cp1252, e.g. '{self.example}'), as a "
+            "spreadsheet saves it: try --encoding cp1252"
+        )
+
+
 def detect_text_encoding(path: Path) -> TextEncoding:
     """Tell a CSV file's encoding, or say why it cannot be told (``docs/ingestion.md``).
 
@@ -235,6 +273,7 @@ def detect_text_encoding(path: Path) -> TextEncoding:
     """
     utf8_lines = other_lines = gb_lines = 0
     common = rare = 0
+    latin = Latin1Sample()
     first_other: tuple[int, bytes] | None = None
     with guarded(path), open_bytes(path) as fh:
         head = fh.read(2)
@@ -254,6 +293,7 @@ def detect_text_encoding(path: Path) -> TextEncoding:
                 other_lines += 1
             if first_other is None:
                 first_other = (number, line)
+            latin.add(line)
             if gb_lines >= _SAMPLE_LINES:
                 continue
             try:
@@ -282,7 +322,7 @@ def detect_text_encoding(path: Path) -> TextEncoding:
     refusal = (
         f"cannot tell the file's text encoding: {other_lines:,} lines are not UTF-8 and read "
         f"as GB18030 they are not Chinese text (first at physical line {line_no}: "
-        f"'{_shown_bytes(sample)}'); give the encoding with --encoding (e.g. cp1252)"
+        f"'{_shown_bytes(sample)}'); give the encoding with --encoding (e.g. cp1252)" + latin.hint()
     )
     return TextEncoding("utf-8", label="unknown", refusal=refusal)
 
