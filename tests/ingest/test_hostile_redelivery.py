@@ -47,6 +47,9 @@ def test_rows_missing_their_parent_are_read_again_once_it_arrives(tmp_path: Path
     code, output = run_cli([*base, "--max-bad-share", "1"])
     assert code == 0, output
     assert _counts(db, "products") == 1  # k2 waits for shop s2
+    said = " ".join(output.split())  # and the user is told, naming the missing parent
+    assert "1 rows wait for a missing parent (products 1;" in said
+    assert "'s2' not found in shops" in said
 
     # The same files again, the parent still missing: k2 is tried again and stays out.
     code, output = run_cli(base)
@@ -74,6 +77,25 @@ def test_rows_missing_their_parent_are_read_again_once_it_arrives(tmp_path: Path
     assert code == 0, output
     assert "already ingested" in output
     assert _counts(db, "products") == 2
+
+
+def test_a_header_only_parent_file_is_named_as_the_root_of_what_waits(tmp_path: Path):
+    """shops.csv with a header and no rows: the products and the orders wait; the ingest
+    succeeds (they are not bad rows) but says so, naming shops, the root of the chain."""
+    data = valid_dataset()
+    directory, db = tmp_path / "in", tmp_path / "w.duckdb"
+    directory.mkdir()
+    write_csv(directory / "categories.csv", "categories", data["categories"])
+    write_csv(directory / "shops.csv", "shops", [])
+    write_csv(directory / "products.csv", "products", data["products"])
+    write_csv(directory / "orders.csv", "orders", data["orders"])
+    code, output = run_cli(["ingest", str(directory), "--db", str(db), "--no-progress"])
+    said = " ".join(output.split())
+    assert code == 0, output
+    waiting = len(data["products"]) + len(data["orders"])
+    assert f"{waiting} rows wait for a missing parent" in said
+    assert "not found in shops" in said.split("rows wait for a missing parent", 1)[1]
+    assert _counts(db, "orders") == 0
 
 
 def test_a_row_quarantined_for_another_reason_is_never_retried(tmp_path: Path):

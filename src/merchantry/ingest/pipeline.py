@@ -9,6 +9,7 @@ warehouse as it was. The quarantine file is written after the commit, from the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -455,6 +456,7 @@ def _ingest(
             notes = planned.truth
             with transaction(con):
                 reports = _ingest_auto(con, planned, ingest_id, ui, encoding, warnings, checker)
+                warnings.extend(_waiting(con, ingest_id))
                 if target is not None:
                     target.write(con, ingest_id)
                 report = IngestReport(
@@ -485,6 +487,42 @@ def _ingest(
         warnings=tuple(warnings),
         sources=tuple(sources),
     )
+
+
+WAITING: Final = """
+SELECT table_name, column_name, count(*) AS n, min(message) FROM quarantine
+WHERE ingest_id = ? AND reason = ? GROUP BY ALL ORDER BY n DESC, table_name, column_name
+"""
+
+
+def _waiting(con: duckdb.DuckDBPyConnection, ingest_id: str) -> list[str]:
+    """One warning when rows wait for a missing parent: they are not lost (they are read
+    again when their file is offered again after the parent's), but nothing of theirs is in
+    the warehouse, and they do not count against --max-bad-share, so the ingest still
+    succeeds; the user must hear it (a header-only shops file leaves every order waiting)."""
+    rows = con.execute(WAITING, [ingest_id, Reason.MISSING_REFERENCE.value]).fetchall()
+    if not rows:
+        return []
+    total = sum(int(r[2]) for r in rows)
+    tables: dict[str, int] = {}
+    for table, _, n, _ in rows:
+        tables[str(table)] = tables.get(str(table), 0) + int(n)
+    listed = ", ".join(f"{table} {n:,}" for table, n in tables.items())
+    # the example: a row whose parent table is not itself waiting (the root of the chain,
+    # e.g. shops when every order waits for its shop and every shipment for its order)
+    example = next(
+        (
+            str(message)
+            for _, _, _, message in rows
+            if not set(re.findall(r"not found in (\w+)", str(message))) & set(tables)
+        ),
+        str(rows[0][3]),
+    )
+    return [
+        f"{total:,} rows wait for a missing parent ({listed}; e.g. {example}): they are in "
+        "the quarantine, not the warehouse, until the parent rows are ingested and these "
+        "files are offered again"
+    ]
 
 
 def _refuse(bad: list[str], target: QuarantineFile | None, report: IngestReport) -> NoReturn:
