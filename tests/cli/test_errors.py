@@ -515,3 +515,34 @@ def test_an_error_is_printed_verbatim_with_its_column_and_brackets(db: Path, tmp
     assert f"{mine}:6 [parameters]: error:" in " ".join(text.split())
     shop = run("statement", "--shop", "S[/bold]1", *MARCH, "--db", str(db))
     refused(shop, ExitCode.NOT_FOUND, "S[/bold]1")
+
+
+def test_a_score_date_after_the_data_is_refused_and_a_range_past_it_is_cut(db: Path):
+    """The warehouse's one order was paid 2026-03-02: scoring 2030 would store a "no score"
+    for every shop; a range running past the data is scored up to the last day whose 30-day
+    window (douyin-score-2026-07's scale) holds that day, 2026-03-31, saying so."""
+    after = run(
+        "score", "--rulebook", "douyin-score-2026-07", "--date", "2030-01-05", "--db", str(db)
+    )
+    refused(
+        after, ExitCode.INPUT, "--date 2030-01-05 is after the data: its last day is 2026-03-02"
+    )
+    con = connect(db)
+    try:
+        assert con.execute("SELECT count(*) FROM shop_scores").fetchone() == (0,)
+    finally:
+        con.close()
+    past = run(
+        "score", "--rulebook", "douyin-score-2026-07", "--date", "2026-03-30", "--to",
+        "2026-04-09", "--db", str(db),
+    )  # fmt: skip
+    assert past.exit_code == 0, past.output
+    assert "the data ends on 2026-03-02: scoring 2026-03-30..2026-03-31" in " ".join(
+        past.output.split()
+    )
+    con = connect(db)
+    try:
+        days = con.execute("SELECT DISTINCT score_date FROM shop_scores ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    assert [str(d[0]) for d in days] == ["2026-03-30", "2026-03-31"]

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Final
 
 import duckdb
 import typer
@@ -27,12 +27,13 @@ from merchantry.cli.options import (
     require_shop,
     rulebook_dirs,
 )
+from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_bp
 from merchantry.kit.refusals import DAY_FORM
 from merchantry.report import format_points
 from merchantry.report.names import Vocabulary, format_value, label
 from merchantry.report.page import shop_label
-from merchantry.rulebook import load_rulebook
+from merchantry.rulebook import Rulebook, load_rulebook
 from merchantry.rulebook.purpose import Stage, require_stage
 from merchantry.scoring import ScoreRunSummary
 from merchantry.scoring.diagnosis import ScoreDiagnosis, diagnose_score
@@ -94,6 +95,45 @@ def print_summary(console: Console, con: duckdb.DuckDBPyConnection, s: ScoreRunS
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
 
 
+DATA_END: Final = """
+SELECT CAST(greatest(
+  (SELECT max(paid_at) FROM orders), (SELECT max(event_at) FROM logistics_events),
+  (SELECT max(requested_at) FROM after_sales)) AS DATE)
+"""
+"""The last day the warehouse holds an event a score reads (payment, shipment, after-sales)."""
+
+
+def _cut_to_data(con: duckdb.DuckDBPyConnection, book: Rulebook, first: date, last: date) -> date:
+    """The last score date to compute: ``last``, or the last day whose window (the longest
+    ``window_days`` of the rulebook's scale rules) still holds a day of data, when ``last``
+    lies after it (with a warning on stderr). A period that starts after that is refused:
+    every shop would get a stored "no score" for days the warehouse knows nothing of."""
+    row = con.execute(DATA_END).fetchone()
+    end = row[0] if row and isinstance(row[0], date) else None
+    if end is None:
+        raise InputError(
+            "the warehouse holds no orders, shipments or after-sales requests to score; "
+            "load data first with `merchantry ingest DIR`"
+        )
+    window = max((r.effect.int("window_days") for r in book.rules_of("score_scale")), default=30)
+    reach = end + timedelta(days=window - 1)
+    if first > reach:
+        raise InputError(
+            f"--date {first} is after the data: its last day is {end} (the last payment, "
+            f"shipment or after-sales request the warehouse holds), so no {window}-day score "
+            f"window after {reach} holds any; give a date on or before {reach}"
+        )
+    if last > reach:
+        Console(stderr=True).print(
+            f"warning: the data ends on {end}: scoring {first}..{reach} (the last day whose "
+            f"{window}-day window holds data), not through {last}",
+            highlight=False,
+            markup=False,
+        )
+        return reach
+    return last
+
+
 def score_command(
     rulebook: Annotated[str, typer.Option("--rulebook", help="Score rulebook name.")],
     first: Annotated[
@@ -120,12 +160,13 @@ def score_command(
     book = load_rulebook(rulebook, folders)
     require_stage(book, (Stage.SCORE,), "merchantry score")
     with open_warehouse(db) as con:
+        last = _cut_to_data(con, book, first.date(), (to or first).date())
         with progress(console, f"scoring under {rulebook}") as step:
             outcome = run_stage(
                 con,
                 score_stage(book) if on_spark is None else spark_score_stage(book, on_spark),
                 first.date(),
-                (to or first).date(),
+                last,
                 progress=lambda text: step(f"{rulebook}: {text}"),
             )
         if not isinstance(outcome.detail, ScoreRunSummary):
