@@ -360,7 +360,7 @@ MESSAGES: Final[dict[str, str]] = {
     "rankings.title": "Rankings and score distribution",
     "rankings.distribution": "Score distribution on {day}",
     "rankings.distribution_alt": "Bar chart of {shops} shops' scores on {day}",
-    "rankings.distribution_caption": "Bands of 5 points.",
+    "rankings.distribution_caption": "Bands of {points} points.",
     "rankings.list": "Good-service ranking ({day})",
     "rankings.none": "No shop is ranked on this day.",
     "shops.title": "Shop lookup",

@@ -360,7 +360,7 @@ MESSAGES: Final[dict[str, str]] = {
     "rankings.title": "好服务榜单与分数分布",
     "rankings.distribution": "{day} 的体验分分布",
     "rankings.distribution_alt": "{day} 共 {shops} 家店铺的体验分分布柱状图",
-    "rankings.distribution_caption": "每档 5 分。",
+    "rankings.distribution_caption": "每档 {points} 分。",
     "rankings.list": "好服务榜单（{day}）",
     "rankings.none": "当日没有上榜店铺。",
     "shops.title": "店铺查询",

@@ -26,7 +26,9 @@ from merchantry.console.render import ConsoleRoute, render
 from merchantry.console.session import check_csrf, require_operator
 from merchantry.kit.errors import InputError, NotFound
 from merchantry.kit.paging import highest_page
+from merchantry.report import format_points
 from merchantry.risk.cases import CaseState, get_case
+from merchantry.rulebook import load_rulebook
 from merchantry.service import console_reads as reads
 from merchantry.service import operator
 from merchantry.service.cases import (
@@ -322,9 +324,10 @@ def rankings(
             day, ranked = operator.rankings(con, book, None, industry or None)
         except NotFound:
             day, ranked = None, []
-        dist_day, bands = reads.score_distribution(con, book, None)
+        width = reads.band_width_cp(load_rulebook(book, _dirs(request)))
+        dist_day, bands = reads.score_distribution(con, book, None, width)
     chart = {
-        "x": [f"{b.low_cp // 100}–{b.high_cp // 100}" for b in bands],
+        "x": [f"{format_points(b.low_cp)}–{format_points(b.high_cp)}" for b in bands],
         "y": [b.shops for b in bands],
         "kind": "bar",
     }
@@ -340,6 +343,7 @@ def rankings(
         dist_day=dist_day,
         bands=bands,
         chart=chart,
+        band_points=format_points(width),
         nav="rankings",
     )
 

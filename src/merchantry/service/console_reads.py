@@ -401,6 +401,16 @@ class ScoreBand:
     shops: int
 
 
+def band_width_cp(book: Rulebook) -> int:
+    """A tenth of the score scale of ``book`` (its default scale rule): 5 points on Douyin's
+    50-100, 0.20 on Taobao's 3-5, so the distribution has about ten bands on either."""
+    scales = book.rules_of("score_scale")
+    if not scales:
+        return 500
+    scale = scales[-1].effect  # the rule with the lowest precedence: the default scale
+    return max(1, (scale.int("high_cp") - scale.int("low_cp")) // 10)
+
+
 def score_distribution(
     con: duckdb.DuckDBPyConnection, rulebook: str, day: date | None, width_cp: int = 500
 ) -> tuple[date, tuple[ScoreBand, ...]]:
