@@ -119,3 +119,25 @@ def test_other_shops_and_integrators_are_refused_and_bad_bodies_get_422(client) 
     )
     assert wrong.status_code in (400, 422)
     assert "material:share" in wrong.text
+
+
+def test_an_unknown_shop_category_or_industry_is_refused_not_approved(client) -> None:  # type: ignore[no-untyped-def]
+    """The check approved a listing of a shop the warehouse does not know (and of any
+    category or industry): the same refusals as the command line, as 404 and 422."""
+    http, keys, _ = client
+    body = {"title": "纯棉短袖T恤", "price_fen": 9900}
+    headers = _auth(keys["operator"])
+    unknown = http.post("/v1/shops/S999999/listings/check", json=body, headers=headers)
+    assert unknown.status_code == 404, unknown.text
+    assert "no shop 'S999999'" in unknown.text
+    url = "/v1/shops/S000001/listings/check"
+    category = http.post(url, json=body | {"category_id": "NOCAT"}, headers=headers)
+    assert category.status_code == 422, category.text
+    assert "category 'NOCAT'" in category.text
+    industry = http.post(url, json=body | {"industry": "aparel"}, headers=headers)
+    assert industry.status_code == 422, industry.text
+    assert "did you mean 'apparel'" in industry.text
+    blank = http.post(url, json=body | {"title": "   "}, headers=headers)
+    assert blank.status_code == 422, blank.text
+    assert "title is empty" in blank.text
+    assert http.post(url, json=body, headers=headers).status_code == 200

@@ -11,6 +11,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from merchantry.cli.main import app
+from merchantry.store.warehouse import connect
+from tests.ledger.factories import add_category, add_shop
 
 HEADER = [
     "sku_id",
@@ -85,7 +87,11 @@ def test_unknown_and_missing_columns_are_reported(tmp_path: Path) -> None:
 
 
 def test_prepublish_blocks_with_exit_1_and_lets_an_honest_listing_through(tmp_path: Path) -> None:
-    db = tmp_path / "none.duckdb"
+    db = tmp_path / "w.duckdb"
+    con = connect(db)
+    add_category(con)  # C1, apparel
+    add_shop(con, "S1")
+    con.close()
     blocked = CliRunner().invoke(
         app,
         ["listings", "check", "--shop", "S1", "--title", "纯羊绒大衣", "--composition", "羊毛:100",

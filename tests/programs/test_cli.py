@@ -41,7 +41,7 @@ def test_run_then_status_then_run_again(con: duckdb.DuckDBPyConnection, tmp_path
         "douyin-2026-industry-belts",
     )
     assert "programs:douyin-2026-industry-belts" in out
-    assert "reward postings: 2 posted" in out
+    assert "reward postings for rewards granted 2026-03-01..2026-03-31: 2 posted" in out
     status = invoke("programs", "status", "--shop", "BELT", "--db", db)
     assert "县域产业带与特色产业扶持" in status
     assert "已完成 / Completed 2026-03-02" in status
@@ -60,7 +60,7 @@ def test_run_then_status_then_run_again(con: duckdb.DuckDBPyConnection, tmp_path
         "douyin-2026-industry-belts",
     )
     assert "skipped" in again
-    assert "reward postings: 0 posted, 0 reversed, 2 unchanged" in again
+    assert "2026-03-31: 0 posted, 0 reversed, 2 unchanged" in again
 
 
 def test_status_of_an_unknown_shop_names_close_ones(

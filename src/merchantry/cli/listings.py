@@ -11,9 +11,17 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from merchantry.cli.options import DEFAULT_DB, DbOption, command, open_warehouse, progress
+from merchantry.cli.options import (
+    DEFAULT_DB,
+    DbOption,
+    command,
+    open_warehouse,
+    progress,
+    require_shop,
+)
 from merchantry.kit.errors import ExitCode, InputError
 from merchantry.listings.cases import open_listing_cases
 from merchantry.listings.check import Finding, check_catalogue
@@ -73,12 +81,12 @@ def _print_findings(console: Console, findings: tuple[Finding, ...] | list[Findi
     table = Table("SKU", "shop", "violation", "outcome", "points", "evidence")
     for f in findings:
         table.add_row(
-            f.sku_id,
-            f.shop_id,
-            label(Vocabulary.LISTING_VIOLATION, f.kind.value),
-            label(Vocabulary.LISTING_OUTCOME, f.outcome.value),
+            escape(f.sku_id),
+            escape(f.shop_id),
+            escape(label(Vocabulary.LISTING_VIOLATION, f.kind.value)),
+            escape(label(Vocabulary.LISTING_OUTCOME, f.outcome.value)),
             str(f.points),
-            f.evidence,
+            escape(f.evidence),
         )
     console.print(table)
 
@@ -188,11 +196,11 @@ def check_command(
             image_phash=parse_phash(image_phash, "--image-phash"),
             presale=presale,
         )
-        if db.exists():
-            with open_warehouse(db, read_only=True) as con:
-                checker = prepublish_checker(book, con=con, today=date.today())
-        else:
-            checker = prepublish_checker(book, today=date.today())
+        # the warehouse says which shops, categories and industries exist, and holds the
+        # published listings, restrictions and bans a new listing is checked against
+        with open_warehouse(db, read_only=True) as con:
+            require_shop(con, shop)  # the message every command gives an unknown shop
+            checker = prepublish_checker(book, con=con, today=date.today())
         outcome = checker.check(listing)
         if as_json:
             print(
@@ -215,7 +223,7 @@ def check_command(
                 console.print(f"refused: {refusal.describe()}", markup=False)
             for held in outcome.held:
                 console.print(f"refused: {held.reason}", markup=False)
-            console.print(f"decision: {outcome.decision}")
+            console.print(f"decision: {outcome.decision}", markup=False)
         if outcome.blocked:
             raise typer.Exit(ExitCode.PROBLEMS_FOUND)
         return
@@ -223,6 +231,8 @@ def check_command(
         open_warehouse(db, read_only=shop is not None) as con,
         progress(console, "checking listings"),
     ):
+        if shop is not None:
+            require_shop(con, shop)
         result = check_warehouse(
             con, book, shop_id=shop, write=shop is None, at=datetime.now().replace(microsecond=0)
         )
@@ -245,7 +255,7 @@ def check_command(
         )
         return
     _print_findings(console, result.findings)
-    written = "" if shop else f"; written to listing_violations ({book.name})"
+    written = "" if shop else f"; written to listing_violations ({escape(book.name)})"
     console.print(
         f"{result.checked:,} listing(s) checked, {len(result.findings):,} finding(s), "
         f"{len(result.clusters)} linked-shop cluster(s){written}"
@@ -259,7 +269,12 @@ def _rows_table(
     for r in rows:
         key = label(vocabulary, r.key) if vocabulary else r.key
         table.add_row(
-            key, str(r.listings), str(r.take_downs), str(r.blocks), str(r.warnings), str(r.points)
+            escape(key),
+            str(r.listings),
+            str(r.take_downs),
+            str(r.blocks),
+            str(r.warnings),
+            str(r.points),
         )
     return table
 
@@ -290,7 +305,7 @@ def report_command(
     )
     clusters = Table("cluster", "linked shops", "copies", title="linked-shop clusters 关联店铺团伙")
     for cluster_id, shops, copies in report.clusters:
-        clusters.add_row(cluster_id, ", ".join(shops), str(copies))
+        clusters.add_row(escape(cluster_id), escape(", ".join(shops)), str(copies))
     console.print(clusters)
 
 
@@ -328,7 +343,7 @@ def evaluate_command(
     )
     for s in scores:
         table.add_row(
-            label(Vocabulary.LISTING_VIOLATION, s.kind),
+            escape(label(Vocabulary.LISTING_VIOLATION, s.kind)),
             str(s.planted),
             str(s.decoys),
             str(s.true_positive),

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from merchantry.cli.options import (
@@ -86,16 +87,35 @@ def run_command(
             progress=step,
         )
     print_run(console, done.stages)
+    through = end.date()
+    if done.data_end is not None and done.data_end < through:
+        through = done.data_end
+        console.print(
+            f"note: the data ends on {done.data_end}; the programmes were measured, and "
+            f"rewards granted, through {done.data_end}, not {end.date()}",
+            highlight=False,
+            markup=False,
+        )
+    console.print(
+        f"each programme's figures above run from the programme's start through {through} "
+        "(or its window's end, if earlier)",
+        highlight=False,
+        markup=False,
+    )
+    period = f"{start.date()}..{end.date()}"
     p = done.postings
     console.print(
-        f"reward postings: {p.posted:,} posted, {p.reversed:,} reversed, {p.unchanged:,} unchanged",
+        f"reward postings for rewards granted {period}: {p.posted:,} posted, "
+        f"{p.reversed:,} reversed, {p.unchanged:,} unchanged",
         highlight=False,
+        markup=False,
     )
     s = done.seeding_postings
     console.print(
-        f"seeding postings: {s.posted:,} posted, {s.reversed:,} reversed, "
+        f"seeding postings for {period}: {s.posted:,} posted, {s.reversed:,} reversed, "
         f"{s.unchanged:,} unchanged",
         highlight=False,
+        markup=False,
     )
 
 
@@ -112,10 +132,11 @@ def status_command(
         console.print(
             f"Shop {shop} takes part in no programme (run `merchantry programs run` first).",
             highlight=False,
+            markup=False,
         )
         return
     for s in statuses:
-        table = Table(title=f"{s.title_zh} / {s.title_en} ({s.program}), as of {s.as_of}")
+        table = Table(title=escape(f"{s.title_zh} / {s.title_en} ({s.program}), as of {s.as_of}"))
         for column in ("task 任务", "condition 条件", "progress 进度", "state 状态", "rewards"):
             table.add_column(column)
         for t in s.tasks:
@@ -125,13 +146,15 @@ def status_command(
             if t.status_label:
                 state += f" [{t.status_label}]"
             table.add_row(
-                t.title,
-                label(Vocabulary.TASK_KIND, t.kind),
+                escape(t.title),
+                escape(label(Vocabulary.TASK_KIND, t.kind)),
                 f"{t.progress:,} / {t.target:,}",
-                state,
-                "\n".join(
-                    f"{label(Vocabulary.REWARD_KIND, kind)} {format_fen(fen)}"
-                    for kind, fen in t.rewards
+                escape(state),  # a status label in brackets is text, not markup
+                escape(
+                    "\n".join(
+                        f"{label(Vocabulary.REWARD_KIND, kind)} {format_fen(fen)}"
+                        for kind, fen in t.rewards
+                    )
                 ),
             )
         console.print(table)
@@ -144,13 +167,14 @@ def status_command(
             left.append(f"your budget left 个人额度剩余 {format_fen(s.merchant_left_fen)}")
         if s.budget_left_fen is not None:
             left.append(f"programme budget left 计划预算剩余 {format_fen(s.budget_left_fen)}")
-        console.print("  " + "; ".join(left), highlight=False)
+        console.print("  " + "; ".join(left), highlight=False, markup=False)
         if s.coupons is not None:
             c = s.coupons
             console.print(
                 f"  coupons 券: redeemed 已核销 {format_fen(c.redeemed_fen)}; expired 已过期 "
                 f"{format_fen(c.expired_fen)}; still held 未使用 {format_fen(c.outstanding_fen)}",
                 highlight=False,
+                markup=False,
             )
 
 
@@ -179,17 +203,19 @@ def report_command(
         table.add_column(column)
     for r in reports:
         table.add_row(
-            f"{r.title_zh} / {r.title_en}",
+            escape(f"{r.title_zh} / {r.title_en}"),
             f"{r.eligible:,}",
             f"{r.participants:,}",
             format_bp(r.uptake_bp),
             format_fen(r.cost_fen),
-            effect_line(r),
+            escape(effect_line(r)),
         )
     console.print(table)
     for r in reports:
         for label_text, n in r.statuses:
-            console.print(f"  {r.title_zh}: {label_text} {n:,} shops", highlight=False)
+            console.print(
+                f"  {r.title_zh}: {label_text} {n:,} shops", highlight=False, markup=False
+            )
     with open_warehouse(db, read_only=True) as con:
         coupons = programme_coupons(con, tuple(program or ()))
     if coupons:
@@ -199,7 +225,7 @@ def report_command(
         money.add_column("outstanding 未用")
         for c in coupons:
             money.add_row(
-                c.program,
+                escape(c.program),
                 f"{c.coupons:,}",
                 format_fen(c.issued_fen),
                 format_fen(c.redeemed_fen),
@@ -209,7 +235,9 @@ def report_command(
         console.print(money)
     if out is not None:
         period = f"{len(reports)} programmes"
-        console.print(f"Report: {write_page(reports, out, period=period)}", highlight=False)
+        console.print(
+            f"Report: {write_page(reports, out, period=period)}", highlight=False, markup=False
+        )
 
 
 def check_command(
@@ -230,6 +258,7 @@ def check_command(
                 f"{path}: ok ({len(found.tasks)} tasks, {len(found.numbers())} numbers, "
                 f"{assumed} assumed)",
                 highlight=False,
+                markup=False,
             )
     if problems:
         raise InputError(f"{len(problems)} problem(s) in programme rulebooks", problems)

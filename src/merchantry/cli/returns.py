@@ -3,31 +3,38 @@ for every row of any table of texts."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from merchantry.cli.options import (
     DATE_FORMATS,
     DEFAULT_DB,
     DbOption,
+    check_period,
     command,
     day,
     open_warehouse,
 )
 from merchantry.cli.options import require_shop as check_shop
 from merchantry.cli.score import diagnose_app
+from merchantry.kit.errors import NotFound
 from merchantry.kit.money import format_fen
 from merchantry.kit.refusals import DAY_FORM
 from merchantry.returns.causes import label
+from merchantry.returns.data import payment_span, require_fee_lines
 from merchantry.returns.diagnosis import ReturnDiagnosis
 from merchantry.returns.refine import Refiner
 from merchantry.returns.stats import to_bp
 from merchantry.returns.table import UNSUPPORTED, classify_table
+from merchantry.rulebook import load_rulebook
+from merchantry.rulebook.purpose import Stage, require_stage
 from merchantry.service.returns import shop_diagnosis, shop_report
 
 
@@ -49,8 +56,9 @@ def _pct(rate: float) -> str:
 def print_diagnosis(console: Console, d: ReturnDiagnosis) -> None:
     """Rates, causes, fixes: the report's headline in the terminal."""
     scope = f"SKU {d.sku_id} of shop {d.shop_id}" if d.sku_id else f"shop {d.shop_id}"
+    last = d.end - timedelta(days=1)  # the diagnosis's end is the day after the last
     console.print(
-        f"[bold]Returns of {scope}[/], orders paid {d.start} – {d.end} (exclusive): "
+        f"[bold]Returns of {escape(scope)}[/], orders paid {d.start} – {last}: "
         f"{d.orders:,} orders, {d.refunds:,} refunded, {d.returns:,} returned.",
         highlight=False,
     )
@@ -68,7 +76,10 @@ def print_diagnosis(console: Console, d: ReturnDiagnosis) -> None:
         causes.add_column(column)
     for c in d.causes:
         causes.add_row(
-            label(c.cause), f"{c.cases:,}", format_fen(c.money.total_fen), " / ".join(c.quotes)
+            escape(label(c.cause)),
+            f"{c.cases:,}",
+            format_fen(c.money.total_fen),
+            escape(" / ".join(c.quotes)),
         )
     console.print(causes)
     fixes = Table(title="Fixes 建议 (saving = money lost × share above the category rate)")
@@ -76,16 +87,18 @@ def print_diagnosis(console: Console, d: ReturnDiagnosis) -> None:
         fixes.add_column(column)
     for s in d.suggestions:
         fixes.add_row(
-            label(s.cause),
-            s.target,
-            f"{s.fix.zh}\n{s.fix.en}",
+            escape(label(s.cause)),
+            escape(s.target),
+            escape(f"{s.fix.zh}\n{s.fix.en}"),
             f"{s.cases}/{s.orders:,}",
             format_fen(s.money.total_fen),
             format_fen(s.saving.total_fen),
         )
     if d.suggestions:
         console.print(fixes)
-        console.print(f"Potential saving: {format_fen(d.saving.total_fen)}", highlight=False)
+        console.print(
+            f"Potential saving: {format_fen(d.saving.total_fen)}", highlight=False, markup=False
+        )
     else:
         console.print("No cause is significantly above its category rate.")
 
@@ -102,7 +115,7 @@ def diagnose_returns_command(
             "--from",
             formats=DATE_FORMATS,
             metavar=DAY_FORM,
-            help="First payment day (default: first).",
+            help="First payment day (default: the first).",
         ),
     ] = None,
     end: Annotated[
@@ -111,7 +124,7 @@ def diagnose_returns_command(
             "--to",
             formats=DATE_FORMATS,
             metavar=DAY_FORM,
-            help="Day after the last (default: all).",
+            help="Last payment day, inclusive (default: the last).",
         ),
     ] = None,
     fees_rulebook: Annotated[
@@ -129,15 +142,39 @@ def diagnose_returns_command(
     Refund and return rates against the category with intervals, causes with the buyers'
     words, and the fixes with their savings; --out writes the HTML report."""
     console = Console()
+    first, last = day(start), day(end)
+    check_period(first, last)
+    if fees_rulebook is not None:  # a name that is no fee rulebook would count no premium
+        require_stage(load_rulebook(fees_rulebook), {Stage.FEES}, "diagnose returns")
     with open_warehouse(db, read_only=True) as con:
         check_shop(con, shop)
+        if fees_rulebook is not None:
+            require_fee_lines(con, fees_rulebook)
+        # the diagnosis takes the day after the last, as the API does
+        after = None if last is None else last + timedelta(days=1)
         diagnosis = shop_diagnosis(
-            con, shop, sku, start=day(start), end=day(end), fees_rulebook=fees_rulebook
+            con, shop, sku, start=first, end=after, fees_rulebook=fees_rulebook
         )
+        if not diagnosis.orders:
+            _no_orders(con, shop, sku, diagnosis.start, diagnosis.end - timedelta(days=1))
         print_diagnosis(console, diagnosis)
         if out is not None:
             path = shop_report(con, diagnosis, out)
-            console.print(f"Report: {path}", highlight=False)
+            console.print(f"Report: {path}", highlight=False, markup=False)
+
+
+def _no_orders(
+    con: duckdb.DuckDBPyConnection, shop: str, sku: str | None, first: date, last: date
+) -> None:
+    """Refuse a period without an order of the shop (or SKU): rates of nothing say nothing."""
+    scope = f"SKU {sku} of shop {shop}" if sku else f"shop {shop}"
+    span = payment_span(con, shop, sku)
+    when = (
+        f"its orders were paid from {span[0]} to {span[1]}"
+        if span
+        else "it has no orders in the warehouse"
+    )
+    raise NotFound(f"no order of {scope} was paid {first} – {last}, so nothing to diagnose; {when}")
 
 
 def diagnose_reasons_command(
@@ -168,12 +205,13 @@ def diagnose_reasons_command(
         + (f"; {summary.refined:,} changed by {refiner.model}" if refiner else "")
         + (f"; {_rows(summary.set_aside)} set aside" if summary.set_aside else ""),
         highlight=False,
+        markup=False,
     )
     warn = Console(stderr=True, highlight=False, soft_wrap=True)
     if summary.set_aside:
         warn.print(
-            f"[yellow]warning:[/] {_rows(summary.set_aside)} of {source} set aside, not "
-            "classified and not written:"
+            f"[yellow]warning:[/] {_rows(summary.set_aside)} of {escape(str(source))} set "
+            "aside, not classified and not written:"
         )
         for problem in summary.problems:
             warn.print(f"  {problem}", markup=False)

@@ -11,6 +11,7 @@ from typing import Annotated, TypeVar
 import duckdb
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from merchantry.cli.options import (
@@ -158,8 +159,8 @@ def _print_evaluation(console: Console, result: ModelEvaluation) -> None:
         grades.add_column(column, justify="left" if column in ("decided by", "grade") else "right")
     for g in result.by_grade:
         grades.add_row(
-            g.decider,
-            g.grade if g.abusive else f"{g.grade} (honest)",
+            escape(g.decider),
+            escape(g.grade if g.abusive else f"{g.grade} (honest)"),  # from the truth file
             f"{g.requests:,}",
             "–" if g.roc_auc != g.roc_auc else f"{g.roc_auc:.4f}",
             f"{g.intercepted_share:.2%}",
@@ -168,13 +169,31 @@ def _print_evaluation(console: Console, result: ModelEvaluation) -> None:
     console.print(grades)
 
 
+def _share_between_0_and_1(value: float) -> float:
+    """A share of the window: 0 leaves nothing to train on, 1 nothing to test on."""
+    if not 0 < value < 1:
+        raise typer.BadParameter(
+            f"{value:g} is not a share of the window between 0 and 1 (both left out: 0 "
+            "trains on nothing, 1 tests on nothing); 0.7 trains on the first 70%",
+            param_hint="--train-share",
+        )
+    return value
+
+
 @risk_app.command("train", cls=MerchantryCommand)
 def train_command(
     truth: Annotated[Path, typer.Option(help="Generator truth/ folder (labels).")],
     out: Annotated[Path, typer.Option(help="Model file to write.")] = Path("risk-model.pkl"),
     db: DB = DEFAULT_DB,
     rulebook: RULEBOOK = DEFAULT_RULEBOOK,
-    train_share: Annotated[float, typer.Option(help="Share of the time window to train on.")] = 0.7,
+    train_share: Annotated[
+        float,
+        typer.Option(
+            callback=_share_between_0_and_1,  # both ends left out, which min/max cannot say
+            help="Share of the time window to train on, more than 0 and less than 1 (the rest "
+            "is the test part).",
+        ),
+    ] = 0.7,
     behaviour_only: Annotated[
         bool, typer.Option(help="Leave ring and photo features out of the model.")
     ] = False,
@@ -197,7 +216,9 @@ def train_command(
             ),
         )
     _print_evaluation(console, result)
-    console.print(f"model {result.model.version} written to {save_model(result.model, out)}")
+    console.print(
+        f"model {result.model.version} written to {save_model(result.model, out)}", markup=False
+    )
 
 
 @risk_app.command("evaluate", cls=MerchantryCommand)
@@ -311,7 +332,7 @@ def integrity_command(
     console.print(f"{len(events):,} abuse events found, {added:,} new")
     if buyer:
         view = buyer_level(engine, Scope.operator(), buyer, as_of, settings)
-        console.print(f"buyer {view.buyer_id}: level {view.level.value}")
+        console.print(f"buyer {view.buyer_id}: level {view.level.value}", markup=False)
 
 
 @risk_app.command("brushing", cls=MerchantryCommand)
@@ -372,11 +393,11 @@ def brushing_command(
         table.add_column(column, justify="left" if column in ("account", "why") else "right")
     for account in report.flagged[:show]:
         table.add_row(
-            account.user_id,
+            escape(account.user_id),
             f"{account.buys}",
             f"{account.blind_buys}",
             f"{account.max_blind_burst}",
-            "; ".join(account.reasons),
+            escape("; ".join(account.reasons)),
         )
     if report.flagged and show:
         console.print(table)
@@ -431,11 +452,11 @@ def cases_list(
     for c in shown.cases:
         score = cases.risk_score(c)
         table.add_row(
-            c.case_id,
-            f"{label(Vocabulary.CASE_SUBJECT, c.subject.value)} {c.subject_id}",
-            c.shop_id,
-            label(Vocabulary.CASE_STATE, c.state.value),
-            decision_label(c.decision),
+            escape(c.case_id),
+            escape(f"{label(Vocabulary.CASE_SUBJECT, c.subject.value)} {c.subject_id}"),
+            escape(c.shop_id),
+            escape(label(Vocabulary.CASE_STATE, c.state.value)),
+            escape(decision_label(c.decision)),
             "-" if score is None else str(score),
             format_fen(c.amount_fen),
             f"{c.opened_at:%Y-%m-%d %H:%M}",
@@ -454,29 +475,37 @@ def cases_show(case_id: str, store: STORE = DEFAULT_URL) -> None:
     console = Console(highlight=False)
     subject = label(Vocabulary.CASE_SUBJECT, case.subject.value)
     state = label(Vocabulary.CASE_STATE, case.state.value)
-    console.print(f"[bold]{case.case_id}[/] {subject} {case.subject_id}: {state}")
+    console.print(
+        f"[bold]{escape(case.case_id)}[/] {escape(f'{subject} {case.subject_id}: {state}')}"
+    )
     buyer = f", buyer {case.buyer_id}" if case.buyer_id else ""
+    # the rest is data (ids, reasons, notes, evidence): printed as written, never as markup
     console.print(
         f"shop {case.shop_id}{buyer}; opened {case.opened_at:%Y-%m-%d %H:%M}; "
-        f"amount {format_fen(case.amount_fen)}"
+        f"amount {format_fen(case.amount_fen)}",
+        markup=False,
     )
-    console.print(f"decision: {decision_label(case.decision)}")
+    console.print(f"decision: {decision_label(case.decision)}", markup=False)
     console.print("reasons:" if case.reasons else "reasons: none recorded")
     for reason in case.reasons:
-        console.print(f"  - {reason}")
+        console.print(f"  - {reason}", markup=False)
     if case.ledger_entry_id:
         reversed_by = f", reversed by {case.reversal_entry_id}" if case.reversal_entry_id else ""
-        console.print(f"journal entry {case.ledger_entry_id}{reversed_by}")
+        console.print(f"journal entry {case.ledger_entry_id}{reversed_by}", markup=False)
     console.print(f"evidence ({len(view.evidence)}):" if view.evidence else "evidence: none")
     for e in view.evidence:
         kind = "image" if e.ref.lower().endswith(IMAGE_SUFFIXES) else "document"
         text = f"  {e.note}" if e.note else ""
-        console.print(f"  {e.at:%Y-%m-%d %H:%M} {e.submitted_by}: {kind} {e.ref}{text}")
+        console.print(
+            f"  {e.at:%Y-%m-%d %H:%M} {e.submitted_by}: {kind} {e.ref}{text}", markup=False
+        )
     console.print("audit trail:")
     for r in view.audit:
         origin = label(Vocabulary.CASE_STATE, r.from_state.value) if r.from_state else "-"
         to = label(Vocabulary.CASE_STATE, str(r.to_state))
-        console.print(f"  {r.at:%Y-%m-%d %H:%M} {r.actor}: {origin} -> {to}  {r.note}")
+        console.print(
+            f"  {r.at:%Y-%m-%d %H:%M} {r.actor}: {origin} -> {to}  {r.note}", markup=False
+        )
 
 
 @cases_app.command("move", cls=MerchantryCommand)
@@ -505,7 +534,7 @@ def cases_move(
             con.close()
     console = Console()
     for line in moved.lines():
-        console.print(line, highlight=False)
+        console.print(line, highlight=False, markup=False)
 
 
 @cases_app.command("appeal", cls=MerchantryCommand)
@@ -520,4 +549,6 @@ def cases_appeal(
     case = cases.appeal_case(
         open_store(store), Scope.merchant(shop), case_id, evidence or [], note, datetime.now()
     )
-    Console().print(f"{case.case_id}: {label(Vocabulary.CASE_STATE, case.state.value)}")
+    Console().print(
+        f"{case.case_id}: {label(Vocabulary.CASE_STATE, case.state.value)}", markup=False
+    )

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from merchantry.kit.errors import Diagnostic, InputError
+from merchantry.kit.errors import Diagnostic, InputError, NotFound
 from merchantry.listings.claims import Listing, parse_composition
 from merchantry.listings.rules import Authorisation
 from merchantry.reco.similarity import parse_phash
@@ -47,8 +47,12 @@ MAX_ROWS: Final = 1_000_000
 
 def _rows(path: Path) -> Iterator[tuple[int, Mapping[str, Any] | None, str | None]]:
     """(row number, values, problem) per record; CSV rows are numbered by line."""
-    try:
-        handle = path.open(encoding="utf-8", newline="")
+    if not path.exists():
+        raise NotFound(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give the file")
+    try:  # utf-8-sig: a byte-order mark (Excel writes one) is not part of the first column
+        handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as err:
         raise InputError(f"{path}: cannot read ({err.strerror or err})") from None
     with handle:

@@ -3,14 +3,15 @@ and report for operators. Every front end (CLI, API) goes through these."""
 
 from __future__ import annotations
 
+import difflib
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import duckdb
 
-from merchantry.kit.errors import NotFound
+from merchantry.kit.errors import InputError, NotFound
 from merchantry.listings.check import (
     CatalogueResult,
     PrepublishResult,
@@ -112,6 +113,88 @@ def _latest(listings: Sequence[Listing]) -> date:
     return max(times).date() if times else date.today()
 
 
+@dataclass(frozen=True, slots=True)
+class KnownCatalogue:
+    """What the warehouse knows a new listing may name: its shops, its categories (with the
+    industry of each) and its industries. A pre-publish check of a shop, category or industry
+    it does not know is refused rather than approved against rules that cannot apply."""
+
+    shops: frozenset[str]
+    categories: Mapping[str, str]
+    """Category id -> its industry."""
+    industries: frozenset[str]
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection, listings: Sequence[Listing]) -> KnownCatalogue:
+        """The shops (``shops`` and the sellers of ``products``), categories and industries
+        (of ``categories`` and ``shops``) of the warehouse."""
+        shops = {x.shop_id for x in listings}
+        categories: dict[str, str] = {}
+        industries: set[str] = set()
+        if table_exists(con, "shops"):
+            for shop, industry in con.execute("SELECT shop_id, industry FROM shops").fetchall():
+                shops.add(str(shop))
+                if industry:
+                    industries.add(str(industry))
+        if table_exists(con, "categories"):
+            rows = con.execute("SELECT category_id, industry FROM categories").fetchall()
+            for category, industry in rows:
+                categories[str(category)] = str(industry or "")
+                if industry:
+                    industries.add(str(industry))
+        return cls(frozenset(shops), categories, frozenset(industries))
+
+    def require(self, listing: Listing) -> Listing:
+        """``listing`` when its shop, category and industry are known (an empty category or
+        industry means not stated); its industry filled from its category when not stated.
+        An unknown shop is :class:`NotFound` with the closest ids; an unknown category or
+        industry, or one that contradicts the category's, is an :class:`InputError`."""
+        if listing.shop_id not in self.shops:
+            raise NotFound(
+                f"no shop {listing.shop_id!r} in the warehouse; "
+                + _closest(listing.shop_id, self.shops, "shops")
+            )
+        industry = listing.industry
+        if listing.category_id:
+            if listing.category_id not in self.categories:
+                raise InputError(
+                    f"category {listing.category_id!r} is not in the warehouse's categories; "
+                    + _closest(listing.category_id, self.categories, "categories")
+                )
+            of_category = self.categories[listing.category_id]
+            if not industry:
+                industry = of_category
+            elif of_category and industry != of_category:
+                raise InputError(
+                    f"industry {industry!r} contradicts category {listing.category_id!r}, "
+                    f"which belongs to {of_category!r}: give {of_category!r} or leave it out"
+                )
+        elif industry and industry not in self.industries:
+            raise InputError(
+                f"industry {industry!r} is not one of the warehouse's industries; "
+                + _closest(industry, self.industries, "industries")
+            )
+        return listing if industry == listing.industry else replace(listing, industry=industry)
+
+
+def _closest(name: str, known: Iterable[str], what: str) -> str:
+    """ "did you mean …?" with the closest known names, or that there are none."""
+    names = sorted(known)
+    if not names:
+        return f"the warehouse has no {what} yet: ingest some data first"
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    if close:
+        return "did you mean " + " or ".join(repr(c) for c in close) + "?"
+    some = ", ".join(repr(c) for c in names[:5])
+    return f"none is close; the warehouse has {len(names):,} {what}, e.g. {some}"
+
+
+def require_title(listing: Listing) -> None:
+    """Refuse a listing without a title: there is nothing to check, and no listing to publish."""
+    if not listing.title.strip():
+        raise InputError("the title is empty: a listing needs a title to be checked")
+
+
 @dataclass
 class PrepublishChecker:
     """What a pre-publish check needs, built once (rulebook, authorisations, published
@@ -129,6 +212,8 @@ class PrepublishChecker:
     governance: dict[str, Governance] = field(default_factory=dict)
     seq: int = 0
     """The operational inbox position up to which its governance notices are applied."""
+    known: KnownCatalogue | None = None
+    """The warehouse's shops, categories and industries (None: checked against rules only)."""
     restrictions: dict[str, tuple[ShopRestriction, ...]] = field(init=False)
     """Restrictions not withdrawn, by shop (each checked against the time of the check)."""
     holds: HoldIndex = field(init=False)
@@ -153,6 +238,9 @@ class PrepublishChecker:
 
     def check(self, listing: Listing, at: datetime | None = None) -> PrepublishResult:
         """``at``: when it would be published (default now, in the warehouse's local time)."""
+        require_title(listing)
+        if self.known is not None:
+            listing = self.known.require(listing)
         when = at or datetime.now()
         shop = self.restrictions.get(listing.shop_id, ())
         result = prepublish(listing, self.ctx, self.index, shop, when)
@@ -175,14 +263,19 @@ def prepublish_checker(
     auths = list(authorisations)
     linked: dict[str, str] = {}
     governance: dict[str, Governance] = {}
-    if con is not None and table_exists(con, "products"):
-        listings += read_listings(con)
-        auths += read_authorisations(con)
-        linked = linked_groups(read_identities(con))
-        governance = read_governance(con)
+    known: KnownCatalogue | None = None
+    if con is not None:
+        if table_exists(con, "products"):
+            listings += read_listings(con)
+            auths += read_authorisations(con)
+            linked = linked_groups(read_identities(con))
+            governance = read_governance(con)
+        known = KnownCatalogue.read(con, listings)
     ctx = make_context(book, auths, listings, today=today)
     warm_tokenizers(book)
-    return PrepublishChecker(ctx, published_index(listings, ctx, linked), linked, governance, seq)
+    return PrepublishChecker(
+        ctx, published_index(listings, ctx, linked), linked, governance, seq, known
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,13 @@
 """Run one programme: task progress, grants within caps and budgets, order subsidies.
 
-The run recomputes the programme from its window's first day to ``run_end`` and replaces its
-rows, so re-running changes nothing. Grants are decided in time order (completion day, then
-shop, then the task's place in the rulebook); each reward is cut to what is left of the
-shop's cap for its kind, the per-merchant budget, the month's budget and the total budget, so
-spending stops at the budget exactly. Reward ids hash programme, shop, task and the reward's
-position: the same reward has the same id in every run, and the ledger posts it once.
+The run recomputes the programme from its window's first day to ``run_end`` (never past the
+last day the warehouse has data for, :func:`last_event_day`: no reward is granted on a day
+without data) and replaces its rows, so re-running changes nothing. Grants are decided in time
+order (completion day, then shop, then the task's place in the rulebook); each reward is cut
+to what is left of the shop's cap for its kind, the per-merchant budget, the month's budget and
+the total budget, so spending stops at the budget exactly. Reward ids hash programme, shop,
+task and the reward's position: the same reward has the same id in every run, and the ledger
+posts it once.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from merchantry.model.programs import PROGRAM_REWARDS, PROGRAM_TASKS
 from merchantry.programs.rulebook import Budget, Programme, Reward
 from merchantry.programs.tasks import Progress, gate_days, is_late, measure, select_shops
 from merchantry.store.sql import insert_values
-from merchantry.store.warehouse import transaction
+from merchantry.store.warehouse import table_exists, transaction
 
 ORDER_SUBSIDIES: Final = """
 INSERT INTO program_order_subsidies
@@ -60,6 +62,26 @@ CLEAR: Final = (
 
 _UNLIMITED: Final = 10**17
 
+_LAST_EVENT: Final = """
+SELECT CAST(greatest(
+  (SELECT max(paid_at) FROM orders),
+  (SELECT max(event_at) FROM logistics_events),
+  (SELECT max(requested_at) FROM after_sales),
+  (SELECT max(score_date) FROM shop_scores WHERE score_cp IS NOT NULL),
+  (SELECT max(signed_up_on) FROM program_signups)) AS DATE)
+"""
+_MEASURED: Final = ("orders", "logistics_events", "after_sales", "shop_scores", "program_signups")
+
+
+def last_event_day(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The last day the warehouse holds something the programmes measure (an order paid, a
+    logistics event, an after-sales request, a shop score: a score day without data has no
+    score, a programme sign-up); None when it holds none."""
+    if not all(table_exists(con, t) for t in _MEASURED):
+        return None
+    row = con.execute(_LAST_EVENT).fetchone()
+    return row[0] if row and isinstance(row[0], date) else None
+
 
 @dataclass(frozen=True, slots=True)
 class ProgrammeRun:
@@ -67,6 +89,7 @@ class ProgrammeRun:
 
     program: str
     as_of: date
+    """The last day measured: the run's end, cut to the programme's window and the data."""
     eligible_shops: int
     tasks_completed: int
     rewards: int
@@ -78,7 +101,8 @@ class ProgrammeRun:
     @property
     def summary(self) -> str:
         text = (
-            f"{self.program}: {counted(self.eligible_shops, 'eligible shop')}, "
+            f"{self.program}, from its start through {self.as_of}: "
+            f"{counted(self.eligible_shops, 'eligible shop')}, "
             f"{counted(self.tasks_completed, 'task')} completed, {counted(self.rewards, 'reward')}"
             f" ({self.granted_fen:,} fen granted, {self.held_fen:,} held by caps and budgets)"
         )
@@ -145,8 +169,13 @@ class _Budgets:
 def run_programme(
     con: duckdb.DuckDBPyConnection, programme: Programme, run_end: date
 ) -> ProgrammeRun:
-    """Recompute ``programme`` up to ``run_end`` and replace its rows in the programme tables."""
-    as_of = min(run_end, programme.window.end)
+    """Recompute ``programme`` up to ``run_end`` and replace its rows in the programme tables.
+
+    The day measured up to is ``run_end`` cut to the programme's window and to the last day
+    with data (:func:`last_event_day`): a run over days the warehouse has no events for must
+    not grant rewards dated on them."""
+    last = last_event_day(con)
+    as_of = min(run_end, programme.window.end, *(() if last is None else (last,)))
     with transaction(con):
         for statement in CLEAR:
             con.execute(statement, [programme.name])

@@ -150,6 +150,35 @@ def period(
     return start or first.date(), end or (last.date() + timedelta(days=1))
 
 
+def payment_span(
+    con: duckdb.DuckDBPyConnection, shop_id: str, sku_id: str | None = None
+) -> tuple[date, date] | None:
+    """The first and last payment day of the shop's (or its SKU's) orders; None: none."""
+    row = con.execute(
+        "SELECT CAST(min(paid_at) AS DATE), CAST(max(paid_at) AS DATE) FROM orders "
+        "WHERE shop_id = $shop AND ($sku IS NULL OR sku_id = $sku)",
+        {"shop": shop_id, "sku": sku_id},
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None
+    return row[0], row[1]
+
+
+def require_fee_lines(con: duckdb.DuckDBPyConnection, rulebook: str) -> None:
+    """Refuse a fee rulebook without fee lines in the warehouse: its insurance premiums
+    would count as none."""
+    if _has_table(con, "fee_lines"):
+        row = con.execute(
+            "SELECT count(*) FROM fee_lines WHERE rulebook = ?", [rulebook]
+        ).fetchone()
+        if row and row[0]:
+            return
+    raise NotFound(
+        f"the warehouse has no fee lines of rulebook {rulebook!r}, so no insurance premium "
+        f"would be counted: run `merchantry fees --rulebook {rulebook} --from … --to …` first"
+    )
+
+
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     found = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]

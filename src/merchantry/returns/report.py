@@ -8,6 +8,7 @@ each saves; SKUs with their intervals; carriers; how it was computed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -182,13 +183,18 @@ def _sku_chart(rows: Sequence[RateFinding]) -> Chart:
     )
 
 
+def _last_day(d: ReturnDiagnosis) -> date:
+    """The period's last payment day (the diagnosis keeps the day after it)."""
+    return d.end - timedelta(days=1)
+
+
 def build_page(d: ReturnDiagnosis, *, shop_name: str | None = None) -> Page:
     """The page for a diagnosis (pure: no file is written)."""
     f = d.findings
     money_lost = sum(c.money.total_fen for c in d.causes)
     headline = Metrics(
         (
-            Metric("订单 Orders", f"{d.orders:,}", f"{d.start} – {d.end} (exclusive)"),
+            Metric("订单 Orders", f"{d.orders:,}", f"{d.start} – {_last_day(d)}"),
             _rate_metric("退款率 Refund rate", d.shop_refund),
             _rate_metric("退货率 Return rate", d.shop_return),
             Metric.money("售后损失 Money lost", -money_lost, note="退款+赔付+推广费+运费险"),
@@ -382,7 +388,7 @@ def build_page(d: ReturnDiagnosis, *, shop_name: str | None = None) -> Page:
         meta=(
             ("店铺 Shop", d.shop_id),
             ("SKU", d.sku_id or "全部 all"),
-            ("期间 Period", f"{d.start} – {d.end}"),
+            ("期间 Period", f"{d.start} – {_last_day(d)} (inclusive)"),
         ),
     )
 

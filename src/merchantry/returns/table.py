@@ -49,7 +49,7 @@ class TableSummary:
     unsupported: int = 0
     """Rows whose text is in a language the classifier does not cover (class ``unknown``)."""
     set_aside: int = 0
-    """Rows not classified because they are cut or short (counted; see :attr:`problems`)."""
+    """Rows not classified because they are cut, short or long (counted; see :attr:`problems`)."""
     problems: tuple[Diagnostic, ...] = ()
     """The first rows set aside, each with its line and reason."""
     compressed: bool = False
@@ -148,7 +148,12 @@ def classify_table(
 ) -> TableSummary:
     """Classify column ``text_column`` of CSV ``source``; write ``target`` (UTF-8 with BOM so
     Excel shows Chinese) with every input column plus ``class``, ``confidence`` and
-    ``evidence``."""
+    ``evidence``. ``target`` may not be ``source``: it would be overwritten before it is read."""
+    if _same_file(source, target):
+        raise InputError(
+            f"--out {target} is the input file: writing it would overwrite the texts being "
+            "classified; give another file name"
+        )
     text, used, cut, packed = _read(source, encoding)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -193,12 +198,17 @@ def classify_table(
             ],
         )
     index = header.index(text_column)
-    rows, problems, set_aside = _rows(source, text, reader, index, text_column)
+    rows, problems, set_aside = _rows(source, text, reader, index, text_column, len(header))
     if cut is not None:
         problems.append(cut)
         set_aside += 1
     if not rows and set_aside:
         raise InputError(f"cannot classify {source}: no readable row", problems)
+    if not rows:
+        raise InputError(
+            f"cannot classify {source}",
+            [Diagnostic(str(source), 2, "no-rows", "the file has a header and no row to classify")],
+        )
     if set_aside * 2 > len(rows) + set_aside:
         raise InputError(
             f"cannot classify {source}: {set_aside:,} of {len(rows) + set_aside:,} rows cannot "
@@ -232,12 +242,22 @@ def classify_table(
     )
 
 
+def _same_file(source: Path, target: Path) -> bool:
+    """Whether ``target`` names the file ``source`` (through another spelling or a link)."""
+    try:
+        return target.exists() and source.exists() and source.samefile(target)
+    except OSError:
+        return source.resolve() == target.resolve()
+
+
 def _rows(
-    source: Path, text: str, reader: CsvReader, index: int, text_column: str
+    source: Path, text: str, reader: CsvReader, index: int, text_column: str, width: int
 ) -> tuple[list[list[str]], list[Diagnostic], int]:
     """The rows that hold the text cell, and the diagnostics and count of those set aside:
-    a row too short to hold it, a row the CSV reader rejects, and a last row cut inside a
-    quoted cell (the file ends without a line end inside the quotes)."""
+    a row too short to hold it, a row with more cells than the header's ``width`` (its cells
+    cannot be told apart: a delimiter inside an unquoted cell), a row the CSV reader rejects,
+    and a last row cut inside a quoted cell (the file ends without a line end inside the
+    quotes)."""
     rows: list[list[str]] = []
     problems: list[Diagnostic] = []
     set_aside = 0
@@ -269,6 +289,20 @@ def _rows(
                     "short-row",
                     f"the row has {len(row)} cells; column {text_column!r} is cell "
                     f"{index + 1}: the row is set aside",
+                    column=text_column,
+                    severity=WARN,
+                )
+            )
+            continue
+        if len(row) > width:
+            set_aside += 1
+            problems.append(
+                Diagnostic(
+                    str(source),
+                    line,
+                    "long-row",
+                    f"the row has {len(row)} cells, the header {width}: which is "
+                    f"{text_column!r} cannot be told; the row is set aside",
                     column=text_column,
                     severity=WARN,
                 )

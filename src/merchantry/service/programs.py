@@ -16,13 +16,14 @@ from typing import Final
 import duckdb
 from sqlalchemy import Engine
 
-from merchantry.kit.errors import NotFound
+from merchantry.kit.errors import InputError, NotFound
 from merchantry.ledger.coupons import CouponLine, coupon_report
 from merchantry.ledger.journal import PostResult
 from merchantry.ledger.rewards import post_rewards
 from merchantry.ledger.seeding import post_seeding
 from merchantry.programs import Programme, load_programme, shipped_programmes
 from merchantry.programs.budget import BudgetLeft, Grant, budget_left, grant
+from merchantry.programs.engine import last_event_day
 from merchantry.programs.report import ProgrammeReport, programme_report
 from merchantry.seeding.rules import shipped_rules_dir
 from merchantry.service.runner import RunReport, run_stages
@@ -74,6 +75,9 @@ class ProgrammesRun:
     stages: RunReport
     postings: PostResult
     seeding_postings: PostResult
+    data_end: date | None = None
+    """The last day the warehouse has data for (:func:`last_event_day`): no programme is
+    measured, and no reward granted, past it."""
 
 
 def run_programmes(
@@ -88,13 +92,25 @@ def run_programmes(
     extra_stages: Sequence[Stage] = (),
 ) -> ProgrammesRun:
     """Run the stale growth stages over ``start``..``end``, then post the rewards, seeding
-    payouts and clawbacks booked in it (the close of the period would post the same, once)."""
+    payouts and clawbacks booked in it (the close of the period would post the same, once).
+
+    A period that starts after the last day with data is refused: it would measure nothing,
+    yet re-measure every programme to its end and replace the stored tasks and grants."""
+    last = last_event_day(con)
+    if last is not None and start > last:
+        raise InputError(
+            f"the period {start}..{end} starts after the data's last day, {last} (the last "
+            "order payment, shipment, after-sales request, shop score or programme sign-up the "
+            "warehouse holds): there is nothing to run the programmes over; give a period that "
+            f"starts on or before {last}"
+        )
     stages = (*growth_stages(names), *extra_stages)
     report = run_stages(con, start, end, stages=stages, force=force, progress=progress)
     return ProgrammesRun(
         report,
         post_rewards(con, rulebook, start, end),
         post_seeding(con, rulebook, start, end),
+        last,
     )
 
 
