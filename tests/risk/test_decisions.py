@@ -292,6 +292,14 @@ class TestOnTheGeneratedMarket:
         assert shipped.roc_auc < grades["blatant_ring"].roc_auc
         assert grades["honest"].stopped_share < 0.01
 
+    def test_a_split_that_leaves_nothing_to_learn_or_test_is_refused(self, market: Market):
+        """A share near 1 leaves a test part of one class (or none): an input mistake named
+        with the counts, not a scikit-learn error from an empty array."""
+        con = market.connect()
+        for share in (0.9999, 0.0001):
+            with pytest.raises(InputError, match=f"--train-share {share:g} leaves"):
+                evaluate_decisions(con, market.truth, RULES, SETTINGS, train_share=share)
+
     def test_one_request_decided_alone_matches_the_batch(self, market: Market, tmp_path: Path):
         con = market.connect()
         find_rings(con, RiskSettings())

@@ -26,7 +26,7 @@ import duckdb
 import numpy as np
 import numpy.typing as npt
 
-from merchantry.kit.errors import NotFound
+from merchantry.kit.errors import InputError, NotFound
 from merchantry.risk.decisions import combine
 from merchantry.risk.features import build_batch_features
 from merchantry.risk.model import MODEL_FEATURES, RiskModel, feature_matrix, train_model
@@ -364,7 +364,25 @@ def train_on_truth(
     _, times, matrix = feature_matrix(con, features)
     labels = label_requests(con, truth_dir)
     train = times < np.datetime64(split_at)
+    _both_sides(labels, train, train_share, need_test=False)
     return train_model(matrix[train], labels[train], times[train], features, max_iter=max_iter)
+
+
+def _both_sides(
+    labels: np.ndarray, train: np.ndarray, share: float, *, need_test: bool = True
+) -> None:
+    """Refuse (:class:`InputError`) a split whose training part, or test part, has no
+    request or only one class: the model cannot learn, or nothing can be measured."""
+    parts = [("train", train)] + ([("test", ~train)] if need_test else [])
+    for name, part in parts:
+        classes = set(np.unique(labels[part]).tolist())
+        if len(classes) < 2:
+            held = "no request" if not part.any() else "requests of one class only"
+            raise InputError(
+                f"--train-share {share:g} leaves {held} in the {name} part "
+                f"({int(part.sum()):,} of {len(labels):,} requests, split by request time): "
+                "give a share nearer 0.5, or a longer history"
+            )
 
 
 def _prepare_split(
@@ -407,6 +425,7 @@ def evaluate_decisions(
         ).fetchall()
     ]
     train = times < np.datetime64(split_at)
+    _both_sides(labels, train, train_share)
     test = ~train
     model = train_model(matrix[train], labels[train], times[train], features)
     probabilities = model.probabilities(matrix[test])
