@@ -6,12 +6,16 @@ Every command prints and renders only; the use cases live in :mod:`merchantry.se
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from merchantry.cli.options import (
@@ -23,13 +27,20 @@ from merchantry.cli.options import (
     check_period,
     command,
     open_warehouse,
+    require_buyer,
     require_shop,
     rulebook_dirs,
 )
 from merchantry.cs.routing import RouteDecision
-from merchantry.cs.rules import DEFAULT_RULEBOOK, INTENTS, check_rules_file, load_rules
+from merchantry.cs.rules import (
+    DEFAULT_RULEBOOK,
+    INTENTS,
+    RoutingRules,
+    check_rules_file,
+    load_rules,
+)
 from merchantry.cs.staffing import Staffing, agents_needed
-from merchantry.kit.errors import InputError
+from merchantry.kit.errors import InputError, NotFound
 from merchantry.kit.refusals import DAY_FORM
 from merchantry.service import cs as use
 
@@ -61,6 +72,8 @@ FeeRulebookOption = Annotated[
         f"(default: the first of {', '.join(use.FEE_RULEBOOKS)} in force on the day).",
     ),
 ]
+DEFAULT_LANGUAGE = "zh"
+"""The buyer's language when --language is left out (``Consultation.language``'s default)."""
 DateOption = Annotated[
     datetime, typer.Option(formats=DATE_FORMATS, metavar=DAY_FORM, help="Day (YYYY-MM-DD).")
 ]
@@ -126,7 +139,10 @@ def route_command(
         ),
     ],
     waited: Annotated[int, typer.Option("--waited", min=0, help="Seconds waited so far.")] = 0,
-    language: Annotated[str, typer.Option("--language", help="Buyer's language.")] = "zh",
+    language: Annotated[
+        str | None,
+        typer.Option("--language", help="Buyer's language, one the agents speak (default: zh)."),
+    ] = None,
     industry: Annotated[
         str | None, typer.Option("--industry", help="Override the shop's industry.")
     ] = None,
@@ -149,8 +165,15 @@ def route_command(
     with open_warehouse(db, read_only=True) as con:
         require_shop(con, shop)
         desk = use.build_desk(con, book, at.date(), shop_id=shop, conventions=conventions)
+        _check_route_values(con, book, desk, shop, language, industry, loads)
     decision = desk.route(
-        shop, intent, at, language=language, waited_seconds=waited, load=loads, industry=industry
+        shop,
+        intent,
+        at,
+        language=language or DEFAULT_LANGUAGE,
+        waited_seconds=waited,
+        load=loads,
+        industry=industry,
     )
     if as_json:
         typer.echo(json.dumps(_decision_dict(decision), ensure_ascii=False, indent=2))
@@ -158,15 +181,56 @@ def route_command(
     console = Console(highlight=False)
     who = decision.agent_id or "nobody free: queued"
     badge = " (certified)" if decision.certified else ""
-    console.print(f"[bold]{who}[/]{badge} under step {decision.step_id}")
+    console.print(f"[bold]{escape(who)}[/]{badge} under step {escape(decision.step_id)}")
     console.print(
         f"need {decision.need_id or '(none)'}: skills {', '.join(decision.skills) or '-'}; "
-        f"certification {decision.certification or '-'}; {decision.eligible} eligible agent(s)"
+        f"certification {decision.certification or '-'}; {decision.eligible} eligible agent(s)",
+        markup=False,
     )
     for r in decision.relaxations:
-        console.print(f"  relaxed {r.from_step} -> {r.to_step}: {r.reason}")
+        console.print(f"  relaxed {r.from_step} -> {r.to_step}: {r.reason}", markup=False)
     if decision.retry_after_seconds is not None:
         console.print(f"next relaxation in {decision.retry_after_seconds} s")
+
+
+def _check_route_values(
+    con: duckdb.DuckDBPyConnection,
+    rules: RoutingRules,
+    desk: use.RoutingDesk,
+    shop: str,
+    language: str | None,
+    industry: str | None,
+    loads: dict[str, int],
+) -> None:
+    """Refuse a --language no agent speaks, an --industry neither the warehouse's shops nor
+    the routing rulebook names, and a --load for an agent the shop does not have, each with
+    the values that are possible (routing would otherwise ignore them silently)."""
+    languages = sorted(
+        str(r[0])
+        for r in con.execute(
+            "SELECT DISTINCT unnest(languages) FROM cs_agents WHERE languages IS NOT NULL"
+        ).fetchall()
+    )
+    if language is not None and language not in languages:
+        raise InputError(
+            f"--language {language!r}: no agent speaks it; the agents' languages: "
+            + ", ".join(languages or ["none (the warehouse has no agents)"])
+        )
+    if industry is not None:
+        known = {str(r[0]) for r in con.execute("SELECT DISTINCT industry FROM shops").fetchall()}
+        known.update(i for need in rules.needs for i in need.industries)
+        if industry not in known:
+            raise InputError(
+                f"--industry {industry!r} is not an industry of the warehouse's shops or of the "
+                f"routing rulebook {rules.name}; the industries: {', '.join(sorted(known))}"
+            )
+    agents = sorted(a.agent_id for a in desk.agents.get(shop, []))
+    unknown = sorted(set(loads) - set(agents))
+    if unknown:
+        raise NotFound(
+            f"--load names agent(s) {', '.join(map(repr, unknown))} that shop {shop} does not "
+            f"have; its agents: {', '.join(agents) or 'none'}"
+        )
 
 
 def _loads(items: list[str]) -> dict[str, int]:
@@ -259,7 +323,10 @@ def staffing_command(
             raise InputError("give --rate and --aht, or --shop with --from and --to")
         check_period(start.date(), end.date())
         conventions = use.score_conventions(end.date(), score_rulebook, rulebook_dirs(dirs))
-        with open_warehouse(db, read_only=True) as con:
+        with (
+            open_warehouse(db, read_only=True) as con,
+            _inclusive_end(start.date(), end.date() + timedelta(days=1)),
+        ):
             require_shop(con, shop)
             rows = use.staffing_from_history(
                 con,
@@ -275,7 +342,10 @@ def staffing_command(
             )
         for r in rows:
             _staffing_row(
-                table, f"{r.need_id} (peak {r.peak_hour}:00)", ", ".join(r.skills), r.staffing
+                table,
+                escape(f"{r.need_id} (peak {r.peak_hour}:00)"),
+                escape(", ".join(r.skills)),
+                r.staffing,
             )
     Console(highlight=False).print(table)
 
@@ -302,7 +372,10 @@ def replay_command(
     score indicators they give (the recorded history as a reference)."""
     check_period(start.date(), end.date())
     conventions = use.score_conventions(end.date(), score_rulebook, rulebook_dirs(dirs))
-    with open_warehouse(db, read_only=True) as con:
+    with (
+        open_warehouse(db, read_only=True) as con,
+        _inclusive_end(start.date(), end.date() + timedelta(days=1)),
+    ):
         if shop:
             require_shop(con, shop)
         report = use.replay_report(
@@ -344,6 +417,21 @@ def print_replay(console: Console, report: use.ReplayReport) -> None:
     console.print(table)
 
 
+@contextmanager
+def _inclusive_end(since: date, until: date) -> Iterator[None]:
+    """Say the period as given: the use cases take ``[since, until)`` and name it so
+    ("between 2030-01-01 and 2030-01-06"), while --to is the last day included."""
+    try:
+        yield
+    except NotFound as err:
+        exclusive = f"between {since} and {until}"
+        text = str(err)
+        if exclusive not in text:
+            raise
+        last = until - timedelta(days=1)
+        raise NotFound(text.replace(exclusive, f"from {since} to {last}")) from None
+
+
 def _share(num: int, den: int) -> str:
     return "-" if den == 0 else f"{num / den:.1%}"
 
@@ -378,13 +466,13 @@ def certifications_command(
     for o in outcomes:
         table.add_row(
             str(o.check_date),
-            o.agent_id,
-            o.kind,
+            escape(o.agent_id),
+            escape(o.kind),
             str(o.ratings),
             _value(o.satisfaction_bp, ""),
             str(o.rounds),
             _value(o.response_3min_bp, ""),
-            "kept" if o.passed else "removed: " + "; ".join(o.reasons),
+            "kept" if o.passed else escape("removed: " + "; ".join(o.reasons)),
         )
     console = Console(highlight=False)
     console.print(table)
@@ -410,6 +498,8 @@ def ask_command(
     folders = rulebook_dirs(dirs)
     with open_warehouse(db, read_only=True) as con:
         require_shop(con, shop)
+        if buyer is not None:
+            require_buyer(con, buyer)
         day = on.date() if on else use.facts_day(con)
         desk = use.assistant_desk(
             con,
@@ -448,6 +538,12 @@ def evaluate_command(
     """Score the assistant on a question set built from the warehouse's shops."""
     folders = rulebook_dirs(dirs)
     with open_warehouse(db, read_only=True) as con:
+        row = con.execute("SELECT count(*) FROM shops").fetchone()
+        if not (row and row[0]):
+            raise InputError(
+                "the warehouse has no shops to build questions from; load data first with "
+                "`merchantry ingest DIR` (or run `merchantry demo`)"
+            )
         ev = use.evaluate_assistant(
             con,
             use.facts_day(con),
@@ -464,7 +560,8 @@ def evaluate_command(
     )
     for reason, counts in sorted(ev.per_reason.items()):
         console.print(
-            f"  {reason}: {counts['tp']} right, {counts['fp']} wrongly, {counts['fn']} missed"
+            f"  {reason}: {counts['tp']} right, {counts['fp']} wrongly, {counts['fn']} missed",
+            markup=False,
         )
     if ev.held_out is not None:
         h = ev.held_out

@@ -19,6 +19,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from merchantry.cli.engine import EngineOption, SparkOutOption, SparkTablesOption
@@ -31,6 +32,7 @@ from merchantry.cli.options import (
     command,
     open_warehouse,
     progress,
+    require_paid_orders,
     rulebook_dirs,
 )
 from merchantry.fees import FeeRunSummary
@@ -54,9 +56,9 @@ def register(app: typer.Typer) -> None:
 
 
 def print_summary(console: Console, summary: FeeRunSummary) -> None:
-    """Totals by fee kind: baseline (no waivers) vs charged."""
+    """Totals by fee kind: baseline (no waivers) vs charged; the warnings go to stderr."""
     table = Table(
-        title=f"{summary.rulebook}: orders paid {summary.start} – {summary.end} "
+        title=f"{escape(summary.rulebook)}: orders paid {summary.start} – {summary.end} "
         f"({summary.orders:,} orders, {summary.lines:,} lines, {summary.seconds:.2f} s)"
     )
     for column, justify in (
@@ -76,8 +78,9 @@ def print_summary(console: Console, summary: FeeRunSummary) -> None:
             format_fen(t.saved_fen),
         )
     console.print(table)
+    warn = Console(stderr=True, highlight=False, soft_wrap=True)
     for warning in summary.warnings:
-        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        warn.print(f"[yellow]warning:[/] {escape(warning)}")
 
 
 def _pairs(values: dict[str, int]) -> str:
@@ -131,8 +134,13 @@ def fees_command(
             _, parameters = split_settings(overrides, book, simulator=False)
             rulebook = write_derived(book, parameters, Path(scratch), folders)
             folders = (Path(scratch), *folders)
-            console.print(f"what-if: {book.name} with {_pairs(parameters)}, filed as {rulebook}")
+            console.print(
+                f"what-if: {book.name} with {_pairs(parameters)}, filed as {rulebook}",
+                markup=False,
+            )
         with open_warehouse(db) as con:
+            if on_spark is None:  # Spark reads its own copy of the tables (--spark-tables)
+                require_paid_orders(con, start.date(), end.date())
             identity = check_rulebook(con, rulebook, folders, replace=replace)
             with progress(console, f"computing fees under {rulebook}"):
                 stage = (

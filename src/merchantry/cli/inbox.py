@@ -41,16 +41,20 @@ def drain_command(
     """Ingest every undrained inbox event into the warehouse (run before `merchantry run`)."""
     engine = open_ops(ops_db)
     try:
-        with open_warehouse(db, create=True) as con:
+        with open_warehouse(db) as con:  # `ingest` makes a warehouse; a drain fills one
             run = drain_inbox(engine, con)
     finally:
         engine.dispose()
     console = Console()
     if not run.events and not run.refused_copied:
-        console.print(f"inbox empty: every event through #{run.through_seq} is in the warehouse")
+        console.print(
+            f"inbox empty: every event through #{run.through_seq} is in the warehouse",
+            markup=False,
+        )
         return
     console.print(
         f"{run.events:,} events moved (through #{run.through_seq}): {run.accepted:,} stored, "
         f"{run.quarantined:,} quarantined by the warehouse's checks; "
-        f"{run.refused_copied:,} events the API refused copied to the quarantine table"
+        f"{run.refused_copied:,} events the API refused copied to the quarantine table",
+        markup=False,
     )

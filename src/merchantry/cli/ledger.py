@@ -19,8 +19,10 @@ from functools import partial
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from merchantry.cli.engine import EngineOption, SparkOutOption, SparkTablesOption
@@ -35,9 +37,11 @@ from merchantry.cli.options import (
     command,
     day,
     open_warehouse,
+    output_file,
     progress,
     require_shop,
     rulebook_dirs,
+    write_output,
 )
 from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_fen
@@ -90,7 +94,7 @@ def print_close(console: Console, summary: CloseSummary) -> None:
     """Entries by kind, and what this run posted."""
     r = summary.result
     table = Table(
-        title=f"close {summary.rulebook} {summary.start} – {summary.end}: "
+        title=f"close {escape(summary.rulebook)} {summary.start} – {summary.end}: "
         f"{r.posted:,} posted, {r.reversed:,} reversed, {r.unchanged:,} unchanged, "
         f"{summary.postings:,} postings ({summary.seconds:.1f} s)"
     )
@@ -98,12 +102,13 @@ def print_close(console: Console, summary: CloseSummary) -> None:
     table.add_column("entries", justify="right")
     table.add_column("money moved", justify="right")
     for k in summary.kinds:
-        table.add_row(k.kind, f"{k.entries:,}", format_fen(k.moved_fen))
+        table.add_row(escape(k.kind), f"{k.entries:,}", format_fen(k.moved_fen))
     console.print(table)
     if summary.fees_run:
         console.print("fee lines were missing: the fee stage ran first", highlight=False)
+    warn = Console(stderr=True, highlight=False, soft_wrap=True)
     for warning in summary.warnings:
-        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        warn.print(f"[yellow]warning:[/] {escape(warning)}")
 
 
 def close_command(
@@ -150,6 +155,7 @@ def close_command(
     folders = rulebook_dirs(dirs)
     book = load_rulebook(rulebook, folders)
     require_stage(book, (Stage.FEES, Stage.LEDGER), "merchantry close")
+    outbox_engine = open_ops(outbox, "--outbox") if outbox else None
     with open_warehouse(db) as con, progress(console, "closing") as step:
         close = close_with_fees if on_spark is None else partial(close_on_spark, on_spark)
         if daily:
@@ -162,7 +168,7 @@ def close_command(
             rulebook_dirs=folders,
             refresh_fees=refresh_fees,
             progress=lambda text: step(f"closing: {text}"),
-            outbox=open_ops(outbox) if outbox else None,
+            outbox=outbox_engine,
         )
     print_close(console, summary)
 
@@ -195,9 +201,12 @@ def payouts_command(
             unscheduled=unscheduled,
         )
         last_closed = closed_through(con) if not rows else None
+        posted = _count(con, "SELECT count(*) FROM journal_entries") if not rows else 0
     if not rows:
         Console(stderr=True).print(
-            _no_payouts(start, end, shop, unscheduled, last_closed), highlight=False
+            _no_payouts(start, end, shop, unscheduled, last_closed, posted),
+            highlight=False,
+            markup=False,
         )
         return
     table = Table(title="payouts (amount = the orders' net goods payment)")
@@ -220,12 +229,18 @@ def payouts_command(
     Console().print(table)
 
 
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
 def _no_payouts(
     start: datetime | None,
     end: datetime | None,
     shop: str | None,
     unscheduled: bool,
     last_closed: date | None,
+    posted: int,
 ) -> str:
     """Why the payout list is empty, and what to do."""
     if last_closed is None:
@@ -233,10 +248,17 @@ def _no_payouts(
             "no payouts: nothing has been closed in this warehouse yet, and payouts come from "
             "a close's schedule; run `merchantry close --from … --to …` first"
         )
-    days = f"{day(start) or 'the start'}..{day(end) or 'the end'}"
+    if not posted:
+        return (
+            f"no payouts: the closes through {last_closed} posted nothing (the journal is "
+            "empty: the warehouse had no orders to settle); load data with `merchantry ingest` "
+            "and close again"
+        )
+    first, last = day(start), day(end)
+    days = f" in {first or 'the start'}..{last or 'the end'}" if first or last else ""
     who = f" for shop {shop}" if shop else ""
     more = "" if unscheduled else " (--unscheduled also lists orders awaiting receipt or held)"
-    return f"no payouts{who} in {days} (closes have posted through {last_closed}){more}"
+    return f"no payouts{who}{days} (closes have posted through {last_closed}){more}"
 
 
 def statement_command(
@@ -257,23 +279,25 @@ def statement_command(
 ) -> None:
     """A shop's statement: opening balance, every line with its rule, closing balance."""
     check_period(start.date(), end.date())
+    if out is not None:
+        output_file(out)
     with open_warehouse(db, read_only=True) as con:
         require_shop(con, shop)
         statement = shop_statement(con, shop, start.date(), end.date())
         titles = dict(con.execute("SELECT DISTINCT rule_id, title FROM rulebook_rules").fetchall())
     unposted = statement.unposted_days()
     if unposted:
-        Console(stderr=True).print(f"[yellow]note: {unposted}[/]", highlight=False)
+        Console(stderr=True).print(f"[yellow]note: {escape(unposted)}[/]", highlight=False)
     if fmt is Format.CSV:
         text = statement_csv(statement)
         if out is None:
             typer.echo(text, nl=False)
         else:
-            out.write_text(text, encoding="utf-8")
+            write_output(out, text)
     else:
-        target = out or Path(f"statement-{shop}-{start.date()}-{end.date()}.html")
+        target = output_file(out or Path(f"statement-{shop}-{start.date()}-{end.date()}.html"))
         statement_page(statement, rule_titles=titles).render(target, plotly=PlotlyMode.INLINE)
-        Console(stderr=True).print(f"statement: {target}", highlight=False)
+        Console(stderr=True).print(f"statement: {target}", highlight=False, markup=False)
     if not statement.reconciles():
         raise typer.Exit(1)
 
@@ -287,7 +311,7 @@ def check_command(db: DbOption = DEFAULT_DB) -> None:
         entries = con.execute("SELECT count(*) FROM journal_entries").fetchone()
     if problems:
         for problem in problems:
-            console.print(f"[bold red]{problem}[/]", highlight=False)
+            console.print(f"[bold red]{escape(str(problem))}[/]", highlight=False)
         raise typer.Exit(1)
     console.print(f"journal sound: {entries[0] if entries else 0:,} entries, every check passed")
 
@@ -421,12 +445,17 @@ def insurance_eligibility_command(
             rulebook_dirs=rulebook_dirs(dirs),
         )
     verdict = "eligible" if answer.eligible else "not eligible"
+    reason = answer.reason.removesuffix(f" (warning: {answer.warning})")
     Console().print(
-        f"shop {answer.shop_id}, {answer.insurance_type}: {verdict}: {answer.reason}"
+        f"shop {answer.shop_id}, {answer.insurance_type}: {verdict}: {reason}"
         + (f" [rule {answer.rule_id}]" if answer.rule_id else ""),
         highlight=False,
         markup=False,
         soft_wrap=True,
     )
+    if answer.warning:  # a window past the data: the answer may change when it arrives
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"[yellow]warning:[/] {escape(answer.warning)}"
+        )
     if not answer.eligible:
         raise typer.Exit(1)

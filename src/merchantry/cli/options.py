@@ -11,11 +11,12 @@ Ctrl-C prints one line and exits 130, anything else is reported as a bug (exit 7
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any, Final
@@ -37,6 +38,7 @@ from merchantry.kit.errors import (
     NotFound,
 )
 from merchantry.kit.refusals import refused
+from merchantry.ops.migrate import existing_sqlite_only
 from merchantry.store.warehouse import DEFAULT_DB, connect, interrupted, out_of_memory
 
 DATE_FORMATS: Final = ["%Y-%m-%d"]
@@ -105,7 +107,22 @@ def report_error(err: MerchantryError) -> None:
 
 def _os_text(err: OSError) -> str:
     where = f" {err.filename}" if err.filename else ""
+    blocker = _file_in_the_way(err)
+    if blocker is not None:
+        return f"cannot use{where}: {blocker} is a file, not a folder"
     return f"cannot use{where}: {err.strerror or err}"
+
+
+def _file_in_the_way(err: OSError) -> Path | None:
+    """The file that stands where a folder was wanted (``--out w.duckdb/x.csv``: ENOTDIR, or
+    EEXIST when a folder was to be made), else None."""
+    if err.errno not in (errno.ENOTDIR, errno.EEXIST) or not err.filename:
+        return None
+    path = Path(str(err.filename))
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return candidate if candidate.is_file() else None
+    return None
 
 
 class MerchantryCommand(TyperCommand):
@@ -124,6 +141,35 @@ class MerchantryCommand(TyperCommand):
                 arg = target + sep + value
             rewritten.append(arg)
         return super().parse_args(ctx, rewritten)
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        """Run the command; unless it is one of :data:`OPS_DB_MAKERS`, a SQLite operational
+        database (``--ops-db``, ``--outbox``) whose file does not exist is refused."""
+        if command_words(ctx) in OPS_DB_MAKERS:
+            return super().invoke(ctx)
+        with existing_sqlite_only(OPS_DB_MAKER_TEXT):
+            return super().invoke(ctx)
+
+
+OPS_DB_MAKERS: Final = frozenset({"serve", "keys create", "risk integrity", "risk cases open"})
+"""The commands that make a new SQLite operational database: they write its first rows (the
+service's tables, a key, integrity records, cases). Every other command that takes one only
+reads or drains it (``keys list``, ``risk cases list``, ``inbox drain``, a close's outbox) and
+refuses a file that does not exist: an empty one made from a typo'd path would answer "0 keys"
+or "no cases"."""
+OPS_DB_MAKER_TEXT: Final = (
+    "`merchantry serve`, `merchantry keys create`, `merchantry risk integrity` and "
+    "`merchantry risk cases open`"
+)
+
+
+def command_words(ctx: Any) -> str:
+    """The command's path below the root, e.g. ``risk cases list``."""
+    words: list[str] = []
+    while ctx is not None and ctx.parent is not None:
+        words.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(words))
 
 
 _NO_SUCH_COMMAND: Final = "No such command"
@@ -257,13 +303,13 @@ def version_text() -> str:
 # --- the warehouse
 
 
-def connect_warehouse(
-    db: Path, *, read_only: bool = False, create: bool = False
-) -> duckdb.DuckDBPyConnection:
-    """The warehouse at ``db`` (the caller closes it).
+def require_warehouse(db: Path, *, create: bool = False) -> Path:
+    """``db`` when it names a warehouse this command may open, checked without opening it
+    (``serve`` checks before its workers start; the live file may be held by a writer).
 
     Only a command that loads data (``create=True``: ``ingest``) may make a new file; every
-    other command refuses a missing one rather than answer from an empty warehouse.
+    other command refuses a missing one rather than answer from an empty warehouse, and an
+    empty (0-byte) file, which is not a warehouse yet.
     """
     db = Path(db)
     if db.is_dir():
@@ -285,10 +331,28 @@ def connect_warehouse(
             f"--db {db} is not a DuckDB warehouse file; it was left untouched "
             "(give a new file name to create a warehouse)"
         )
+    if not create and db.is_file() and db.stat().st_size == 0:
+        raise InputError(
+            f"--db {db} is an empty file, not a Merchantry warehouse; load data into it with "
+            f"`merchantry ingest DIR --db {db}`, or point --db at an existing warehouse file"
+        )
+    return db
+
+
+def connect_warehouse(
+    db: Path, *, read_only: bool = False, create: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """The warehouse at ``db`` (the caller closes it), checked by :func:`require_warehouse`."""
+    db = require_warehouse(db, create=create)
     try:
         return connect(db, read_only=read_only)
     except duckdb.Error as err:
         text = out_of_memory(err) or (str(err).strip().splitlines() or [type(err).__name__])[0]
+        if "not a valid DuckDB database file" in text:
+            raise InputError(
+                f"--db {db} is not a Merchantry warehouse (DuckDB cannot read it as a "
+                "database file); point --db at the warehouse `merchantry ingest` made"
+            ) from None
         raise InputError(f"cannot open the warehouse {db}: {text}") from None
 
 
@@ -354,6 +418,77 @@ def require_shop(con: duckdb.DuckDBPyConnection, shop: str) -> str:
         else "the warehouse has no shops yet: ingest some data first"
     )
     raise NotFound(f"no shop {shop!r} in the warehouse; {hint}")
+
+
+def require_buyer(con: duckdb.DuckDBPyConnection, buyer: str) -> str:
+    """``buyer`` when the warehouse has an order of theirs (buyers are known by their
+    orders); the closest ids otherwise, so a typo is not answered as a buyer with no history."""
+    row = con.execute("SELECT count(*) FROM orders WHERE buyer_id = $b", {"b": buyer}).fetchone()
+    if row and row[0]:
+        return buyer
+    close = con.execute(
+        "SELECT buyer_id FROM (SELECT DISTINCT buyer_id FROM orders) "
+        "ORDER BY levenshtein(buyer_id, $b), buyer_id LIMIT 3",
+        {"b": buyer},
+    ).fetchall()
+    hint = (
+        "did you mean " + ", ".join(repr(r[0]) for r in close) + "?"
+        if close
+        else "the warehouse has no orders yet: ingest some data first"
+    )
+    raise NotFound(f"buyer {buyer!r} has no orders in the warehouse; {hint}")
+
+
+def require_paid_orders(
+    con: duckdb.DuckDBPyConnection, start: date, end: date, what: str = "fees to compute"
+) -> None:
+    """Refuse a period no order was paid in, naming the days the warehouse's orders span (a
+    stage would answer it with an empty table: a typo'd year, a period not loaded yet)."""
+    row = con.execute(
+        "SELECT count(*) FILTER (WHERE paid_at >= $start AND paid_at < $until), "
+        "min(paid_at)::DATE, max(paid_at)::DATE FROM orders",
+        {"start": start, "until": end + timedelta(days=1)},
+    ).fetchone()
+    if row is None or row[1] is None:
+        raise InputError(
+            f"the warehouse holds no orders, so there are no {what}; "
+            "load data first with `merchantry ingest DIR`"
+        )
+    if not row[0]:
+        raise InputError(
+            f"no orders were paid in {start}..{end} (--from/--to), so there are no {what}: "
+            f"the warehouse's orders were paid {row[1]}..{row[2]}"
+        )
+
+
+def output_file(path: Path, option: str = "--out") -> Path:
+    """``path`` when a file can be written there: its folder exists and is a folder, and it is
+    not itself a folder. Checked before the work, so a long command does not fail at its end."""
+    path = Path(path)
+    folder = path.parent
+    if path.is_dir():
+        raise InputError(f"cannot use {option} {path}: it is a folder; give a file name in it")
+    for parent in (folder, *folder.parents):
+        if parent.exists() and not parent.is_dir():
+            raise InputError(f"cannot use {option} {path}: {parent} is a file, not a folder")
+    if not folder.is_dir():
+        raise NotFound(
+            f"cannot use {option} {path}: folder {folder} does not exist; create it first "
+            f"(mkdir -p {folder})"
+        )
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"cannot use {option} {path}: folder {folder} cannot be written to")
+    return path
+
+
+def write_output(path: Path, text: str, option: str = "--out") -> None:
+    """Write ``text`` to ``path`` (see :func:`output_file`); a file system that refuses it
+    (``/proc``, a read-only mount) is an input error naming the option and the reason."""
+    output_file(path, option)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"cannot write {option} {path}: {err.strerror or err}") from None
 
 
 # --- periods

@@ -21,6 +21,7 @@ from merchantry.cli.options import (
     command,
     open_warehouse,
     progress,
+    require_buyer,
     rulebook_dirs,
 )
 from merchantry.kit.errors import InputError
@@ -65,7 +66,8 @@ def _settings(name: str, dirs: list[Path] | None) -> RecoSettings:
 
 
 def _console() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    """Markup off: ids, titles and copy are printed as they are (``[x]`` stays visible)."""
+    return Console(highlight=False, soft_wrap=True, markup=False)
 
 
 def filter_result_json(result: FilterResult, rulebook: str) -> dict[str, Any]:
@@ -126,6 +128,8 @@ def filter_command(
     now = at or datetime.now().replace(microsecond=0)
     console = _console()
     with open_warehouse(db, read_only=True) as con:
+        if buyer is not None and not given:  # purchases given stand for a buyer's history
+            require_buyer(con, buyer)
         with progress(console, "reading the catalogue", enabled=not as_json):
             catalogue, stored = load_catalogue(con, settings)
         result, used = filter_for_buyer(
@@ -135,7 +139,9 @@ def filter_command(
         typer.echo(json.dumps(filter_result_json(result, settings.rulebook), ensure_ascii=False))
         return
     if not stored:
-        console.print("[dim]clusters computed now (run `merchantry reco clusters` to store)[/]")
+        console.print(
+            "[dim]clusters computed now (run `merchantry reco clusters` to store)[/]", markup=True
+        )
     console.print(
         f"{len(used)} purchase(s) considered at {now}; {len(result.kept)} kept, "
         f"{len(result.removed)} removed"
@@ -229,6 +235,8 @@ def boost_command(
     """The quality-aware rerank weight of each SKU, signal by signal."""
     settings = _settings(rulebook, dirs)
     with open_warehouse(db, read_only=True) as con:
+        if buyer is not None:  # as `reco filter` refuses it: not weighed as a new buyer
+            require_buyer(con, buyer)
         boosts = boost_items(con, settings, sku, buyer)
     if as_json:
         typer.echo(json.dumps([asdict(b) for b in boosts], ensure_ascii=False))

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from merchantry.cli.options import (
@@ -28,6 +29,9 @@ from merchantry.cli.options import (
 )
 from merchantry.kit.refusals import DAY_FORM
 from merchantry.ops import open_ops
+from merchantry.rulebook import load_rulebook
+from merchantry.rulebook.purpose import Stage as RuleStage
+from merchantry.rulebook.purpose import require_stage
 from merchantry.service.programs import with_growth
 from merchantry.service.runner import RunReport, run_stages
 from merchantry.service.snapshot import publish_snapshot
@@ -48,16 +52,17 @@ def print_run(console: Console, run: RunReport) -> None:
         table.add_column(column, justify="right" if column == "seconds" else "left")
     for s in run.stages:
         table.add_row(
-            s.stage,
+            escape(s.stage),
             "ran" if s.ran else "skipped",
-            s.reason,
+            escape(s.reason),
             f"{s.seconds:.1f}" if s.ran else "",
-            s.outcome.summary if s.outcome else "",
+            escape(s.outcome.summary) if s.outcome else "",
         )
     console.print(table)
+    warn = Console(stderr=True, highlight=False, soft_wrap=True)
     for s in run.stages:
         for warning in s.warnings:
-            console.print(f"[yellow]warning:[/] {s.stage}: {warning}", highlight=False)
+            warn.print(f"[yellow]warning:[/] {escape(s.stage)}: {escape(warning)}")
 
 
 def run_command(
@@ -100,11 +105,23 @@ def run_command(
     """
     console = Console()
     check_period(start.date(), end.date())
+    folders = rulebook_dirs(dirs)
+    # a rulebook for another stage is refused up front with the command that runs it, not
+    # after the stages before it ran
+    require_stage(
+        load_rulebook(rulebook, folders),
+        (RuleStage.FEES, RuleStage.LEDGER),
+        "merchantry run --rulebook",
+    )
+    for name in score_rulebook or ():
+        require_stage(
+            load_rulebook(name, folders), (RuleStage.SCORE,), "merchantry run --score-rulebook"
+        )
     stages = with_growth(  # growth programmes and seeding run before the close posts them
         default_stages(
             fee_rulebook=rulebook,
             score_rulebooks=tuple(score_rulebook or DEFAULT_SCORE_RULEBOOKS),
-            rulebook_dirs=rulebook_dirs(dirs),
+            rulebook_dirs=folders,
         )
     )
     with open_warehouse(db) as con, progress(console, "starting") as step:
@@ -114,7 +131,7 @@ def run_command(
             name = stage.name
             current["stage"] = name
             if state == "running":
-                console.print(f"running {name}", highlight=False)
+                console.print(f"running {name}", highlight=False, markup=False)
             step(f"{name}: {state}")
 
         run = run_stages(
@@ -127,12 +144,15 @@ def run_command(
             strict=strict,
             progress=lambda text: step(f"{current['stage']}: {text}"),
             on_stage=on_stage,
-            outbox=open_ops(outbox) if outbox else None,
+            outbox=open_ops(outbox, "--outbox") if outbox else None,
         )
     print_run(console, run)
     if snapshot:
         console.print(
-            f"snapshot published: {publish_snapshot(db)}", highlight=False, soft_wrap=True
+            f"snapshot published: {publish_snapshot(db)}",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
         )
 
 

@@ -8,12 +8,13 @@ daily figures the platform reports and can write them as an HTML page with a cha
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from merchantry.cli.options import (
@@ -23,6 +24,7 @@ from merchantry.cli.options import (
     check_period,
     command,
     open_warehouse,
+    output_file,
     progress,
 )
 from merchantry.kit.errors import InputError
@@ -79,15 +81,32 @@ def run_command(
     console = Console()
     check_period(start.date(), end.date())
     stage = seeding_stage(rulebook)
-    with open_warehouse(db) as con, progress(console, stage.name) as step:
-        outcome = run_stage(con, stage, start.date(), end.date(), progress=step)
-    console.print(f"{stage.name}: {outcome.summary}", highlight=False)
+    with open_warehouse(db) as con:
+        row = con.execute(
+            "SELECT count(*) FILTER (WHERE paid_at >= $start AND paid_at < $until), "
+            "min(paid_at)::DATE, max(paid_at)::DATE FROM orders",
+            {"start": start.date(), "until": end.date() + timedelta(days=1)},
+        ).fetchone()
+        if row is None or row[1] is None:
+            raise InputError(
+                "the warehouse holds no orders, so there is nothing to attribute; load data "
+                "first with `merchantry ingest DIR`"
+            )
+        if not row[0]:
+            Console(stderr=True, highlight=False, soft_wrap=True).print(
+                f"warning: no orders were paid in {start.date()}..{end.date()}, so none is "
+                f"attributed; the warehouse's orders were paid {row[1]}..{row[2]}",
+                markup=False,
+            )
+        with progress(console, stage.name) as step:
+            outcome = run_stage(con, stage, start.date(), end.date(), progress=step)
+    console.print(f"{stage.name}: {outcome.summary}", highlight=False, markup=False)
 
 
 def print_report(console: Console, report: SeedingReport) -> None:
     """The daily figures as a terminal table (Chinese and English headings)."""
     table = Table(
-        title=f"种草激励 Creator seeding — {report.rulebook}, {report.start} – {report.end}"
+        title=f"种草激励 Creator seeding — {escape(report.rulebook)}, {report.start} – {report.end}"
     )
     for heading in (
         "日期 Day",
@@ -135,14 +154,16 @@ def report_command(
     console = Console()
     check_period(start.date(), end.date())
     rules = load_rules(rulebook)
+    if out is not None:
+        output_file(out)
     with open_warehouse(db, read_only=True) as con:
         report = seeding_report(con, rules, start.date(), end.date())
     note = report.coverage_note()
     if note:
-        Console(stderr=True).print(f"[yellow]note: {note}[/]", highlight=False)
+        Console(stderr=True).print(f"[yellow]note: {escape(note)}[/]", highlight=False)
     print_report(console, report)
     if out is not None:
-        console.print(f"Report: {write_report(report, out)}", highlight=False)
+        console.print(f"Report: {write_report(report, out)}", highlight=False, markup=False)
 
 
 def check_command(
@@ -158,6 +179,8 @@ def check_command(
         if rules is None:
             bad += 1
         else:
-            console.print(f"{path}: ok ({rules.name}, {len(rules.settings)} settings)")
+            console.print(
+                f"{path}: ok ({rules.name}, {len(rules.settings)} settings)", markup=False
+            )
     if bad:
         raise InputError(f"{bad} of {len(files)} seeding rulebook(s) have problems")

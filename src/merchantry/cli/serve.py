@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from merchantry.kit.errors import InputError
+from merchantry.cli.options import command, open_warehouse, require_shop, require_warehouse
 from merchantry.ops import audit, keys, open_ops
 from merchantry.risk.store import DEFAULT_URL
 from merchantry.store.warehouse import DEFAULT_DB
@@ -27,24 +29,47 @@ OPS = Annotated[
 ]
 
 
+class Role(StrEnum):
+    """Who a key acts for (:class:`merchantry.ops.keys.KeyRole`)."""
+
+    OPERATOR = "operator"
+    """The marketplace's staff: every shop, cases, rulebooks, keys."""
+    MERCHANT = "merchant"
+    """One shop's merchant: its own figures and cases (needs --shop)."""
+    INTEGRATOR = "integrator"
+    """The marketplace's systems calling the real-time endpoints."""
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
-    app.command("serve")(serve_command)
+    command(app, "serve", serve_command)
+    command(keys_app, "create", keys_create)
+    command(keys_app, "list", keys_list)
+    command(keys_app, "revoke", keys_revoke)
     app.add_typer(keys_app, name="keys")
 
 
 def serve_command(
     db: Annotated[
-        Path, typer.Option(envvar="MERCHANTRY_WAREHOUSE", help="Warehouse (DuckDB file).")
+        Path,
+        typer.Option(
+            "--db",
+            envvar="MERCHANTRY_WAREHOUSE",
+            help="Warehouse (DuckDB file).",
+            metavar="FILE",
+            dir_okay=False,
+        ),
     ] = DEFAULT_DB,
     ops_db: OPS = DEFAULT_URL,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Serve the API with uvicorn (OpenAPI at /docs); migrates the operational database first."""
     import uvicorn
 
+    # checked, not opened: a close may hold the live file, and the API reads snapshots
+    require_warehouse(db)
     open_ops(ops_db).dispose()  # migrate once, before the workers race to
     os.environ["MERCHANTRY_WAREHOUSE"] = str(db)
     os.environ["MERCHANTRY_OPS_URL"] = ops_db
@@ -52,6 +77,7 @@ def serve_command(
         f"Merchantry API on http://{host}:{port} ({workers} worker(s)); "
         f"warehouse {db}, operational database {_safe(ops_db)}",
         highlight=False,
+        markup=False,
     )
     uvicorn.run(
         "merchantry.api.app:app_from_env",
@@ -79,9 +105,8 @@ def _actor() -> str:
     return f"cli:{os.environ.get('USER') or os.environ.get('LOGNAME') or 'unknown'}"
 
 
-@keys_app.command("create")
 def keys_create(
-    role: Annotated[str, typer.Option(help="operator, merchant or integrator.")],
+    role: Annotated[Role, typer.Option(help="Who the key acts for.")],
     shop: Annotated[str | None, typer.Option(help="The merchant key's shop.")] = None,
     scopes: Annotated[
         str | None,
@@ -89,12 +114,23 @@ def keys_create(
     ] = None,
     name: Annotated[str, typer.Option(help="What the key is for.")] = "",
     ops_db: OPS = DEFAULT_URL,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            metavar="FILE",
+            dir_okay=False,
+            help="Warehouse to check --shop against (a shop it does not know is refused). "
+            "Left out, the shop is not checked: a merchant's key may be issued before its "
+            "shop's data is loaded.",
+        ),
+    ] = None,
 ) -> None:
     """Issue a key and print it once (only its hash is stored)."""
-    try:
-        chosen_role = keys.KeyRole(role)
-    except ValueError:
-        raise InputError(f"--role must be operator, merchant or integrator, not {role!r}") from None
+    chosen_role = keys.KeyRole(role.value)
+    if shop is not None and db is not None:
+        with open_warehouse(db, read_only=True) as con:
+            require_shop(con, shop)
     chosen = None if scopes is None else frozenset(scopes.replace(",", " ").split())
     engine = open_ops(ops_db)
     issued = keys.create_key(
@@ -107,7 +143,12 @@ def keys_create(
         action="key.create",
         resource=f"key:{issued.key.key_id}",
         shop_id=issued.key.shop_id,
-        after={"role": role, "shop_id": shop, "scopes": sorted(issued.key.scopes), "name": name},
+        after={
+            "role": role.value,
+            "shop_id": shop,
+            "scopes": sorted(issued.key.scopes),
+            "name": name,
+        },
     )
     console = Console()
     console.print(
@@ -115,12 +156,12 @@ def keys_create(
         f"{', shop ' + issued.key.shop_id if issued.key.shop_id else ''}): "
         f"{' '.join(sorted(issued.key.scopes))}",
         highlight=False,
+        markup=False,
     )
     console.print("Store it now; it is not shown again:", highlight=False)
     print(issued.secret_key)
 
 
-@keys_app.command("list")
 def keys_list(ops_db: OPS = DEFAULT_URL) -> None:
     """Every key (never a secret)."""
     found = keys.list_keys(open_ops(ops_db), limit=10_000)
@@ -129,18 +170,17 @@ def keys_list(ops_db: OPS = DEFAULT_URL) -> None:
         table.add_column(column)
     for k in found:
         table.add_row(
-            k.key_id,
+            escape(k.key_id),
             k.role.value,
-            k.shop_id or "",
-            " ".join(sorted(k.scopes)),
-            k.name,
+            escape(k.shop_id or ""),
+            escape(" ".join(sorted(k.scopes))),
+            escape(k.name),
             f"{k.created_at:%Y-%m-%d %H:%M}",
             f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "",
         )
     Console().print(table)
 
 
-@keys_app.command("revoke")
 def keys_revoke(key_id: str, ops_db: OPS = DEFAULT_URL) -> None:
     """Revoke a key; requests with it are refused from now on."""
     engine = open_ops(ops_db)
@@ -156,4 +196,6 @@ def keys_revoke(key_id: str, ops_db: OPS = DEFAULT_URL) -> None:
         before={"revoked_at": before.revoked_at},
         after={"revoked_at": key.revoked_at},
     )
-    Console().print(f"key {key.key_id} revoked at {key.revoked_at:%Y-%m-%d %H:%M:%S} UTC")
+    Console().print(
+        f"key {key.key_id} revoked at {key.revoked_at:%Y-%m-%d %H:%M:%S} UTC", markup=False
+    )

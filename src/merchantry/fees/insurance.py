@@ -73,6 +73,32 @@ class Eligibility:
     return_rate_bp: int | None
     rule_id: str | None
     reason: str
+    warning: str = ""
+    """Set when the window reaches past the data's last day: the shipments of those days are
+    not known, so the answer may change (also said at the end of ``reason``)."""
+
+
+DATA_END: Final = """
+SELECT CAST(greatest((SELECT max(paid_at) FROM orders),
+                     (SELECT max(event_at) FROM logistics_events)) AS DATE)
+"""
+
+
+def _window_warning(con: duckdb.DuckDBPyConnection, first: date, last: date) -> str:
+    """What a window ``first``..``last`` (both included) past the data's last day leaves out."""
+    row = con.execute(DATA_END).fetchone()
+    data_end = row[0] if row else None
+    if not isinstance(data_end, date) or last <= data_end:
+        return ""
+    if first > data_end:
+        return (
+            f"the window {first} – {last} lies wholly after the data's last day, {data_end}: "
+            "none of its shipments is known, so its return rate is not either"
+        )
+    return (
+        f"the window {first} – {last} runs past the data's last day, {data_end}: the "
+        f"shipments of its last {(last - data_end).days} day(s) are not known"
+    )
 
 
 def _first_rule(
@@ -101,11 +127,17 @@ def claim_quote(
     if freight_fen < 0:
         raise InputError(f"order {order_id}: return freight must not be negative ({freight_fen})")
     found = con.execute(
-        "SELECT CAST(paid_at AS DATE), insurance_type FROM orders WHERE order_id = ?", [order_id]
+        "SELECT paid_at, insurance_type FROM orders WHERE order_id = ?", [order_id]
     ).fetchone()
     if found is None:
         raise InputError(f"no order {order_id!r} in the warehouse")
-    paid_on, insurance = found
+    paid_at, insurance = found
+    paid_on = paid_at.date()
+    if requested_at < paid_at:
+        raise InputError(
+            f"order {order_id} was paid at {paid_at:%Y-%m-%d %H:%M:%S}; a return asked at "
+            f"{requested_at:%Y-%m-%d %H:%M:%S}, before the payment, cannot be (check --asked-at)"
+        )
     if insurance is None:
         return ClaimQuote(order_id, 0, None, "the order has no return-shipping insurance")
     alias = exp.TableAlias(this=exp.to_identifier("x"))
@@ -123,6 +155,12 @@ def claim_quote(
     ).fetchone()
     if shipped is None or shipped[0] is None:
         return ClaimQuote(order_id, 0, rule.id, "the order was never shipped")
+    if requested_at < shipped[0]:
+        raise InputError(
+            f"order {order_id} was shipped at {shipped[0]:%Y-%m-%d %H:%M:%S}; a return asked "
+            f"at {requested_at:%Y-%m-%d %H:%M:%S}, before the shipment, cannot be (nothing "
+            "was sent to return; check --asked-at)"
+        )
     days = (requested_at.date() - shipped[0].date()).days
     window = rule.effect.int("claim_days")
     if days > window:
@@ -186,19 +224,22 @@ def merchant_eligibility(
     if shop is None:
         raise InputError(f"no shop {shop_id!r} in the warehouse")
 
+    warning = ""
+
     def answer(ok: bool, rate: int | None, rule: str | None, why: str) -> Eligibility:
-        return Eligibility(shop_id, insurance_type, ok, rate, rule, why)
+        if warning:
+            why = f"{why} (warning: {warning})"
+        return Eligibility(shop_id, insurance_type, ok, rate, rule, why, warning)
 
     if shop[0] in INELIGIBLE_MODES:
         return answer(False, None, None, f"{shop[0]} merchants cannot insure returns")
     rule = _first_rule(con, book, _shop_probe(insurance_type), {"shop": shop_id, "day": joining_on})
     if rule is None:
         return answer(False, None, None, f"no insurance_terms rule covers {insurance_type}")
-    window = {
-        "shop": shop_id,
-        "from_day": joining_on - timedelta(days=rule.effect.int("window_from_days")),
-        "to_day": joining_on - timedelta(days=rule.effect.int("window_to_days")),
-    }
+    from_day = joining_on - timedelta(days=rule.effect.int("window_from_days"))
+    to_day = joining_on - timedelta(days=rule.effect.int("window_to_days"))
+    window = {"shop": shop_id, "from_day": from_day, "to_day": to_day}
+    warning = _window_warning(con, from_day, to_day - timedelta(days=1))
     row = con.execute(RETURN_RATE, window).fetchone()
     shipped, returned = (int(row[0]), int(row[1])) if row else (0, 0)
     limit = rule.effect.int("max_return_rate_pct")

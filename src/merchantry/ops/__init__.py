@@ -9,6 +9,6 @@ before migrations existed) to the newest one. SQLite by default, PostgreSQL in
 production.
 """
 
-from merchantry.ops.migrate import HEAD, current_revision, migrate, open_ops
+from merchantry.ops.migrate import HEAD, current_revision, existing_sqlite_only, migrate, open_ops
 
-__all__ = ["HEAD", "current_revision", "migrate", "open_ops"]
+__all__ = ["HEAD", "current_revision", "existing_sqlite_only", "migrate", "open_ops"]

@@ -11,6 +11,9 @@ wait for each other instead of racing to create the same tables.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Final
 
@@ -21,7 +24,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-from merchantry.kit.errors import InputError
+from merchantry.kit.errors import InputError, NotFound
 
 HEAD: Final = "0011"
 """The newest migration shipped."""
@@ -118,52 +121,82 @@ URL_FORMS: Final = (
 )
 
 
-def ops_url(given: str) -> URL:
-    """The operational database ``given`` names: a SQLAlchemy URL, or a plain file path taken
-    as a SQLite file. Anything else is an input error naming what was given and what is
-    accepted."""
+_MAKERS: ContextVar[str | None] = ContextVar("merchantry_ops_makers", default=None)
+"""Inside :func:`existing_sqlite_only`: the commands that do make an operational database."""
+
+
+@contextmanager
+def existing_sqlite_only(makers: str) -> Iterator[None]:
+    """Within the block a SQLite operational database whose file does not exist is refused
+    (:class:`NotFound`, naming the path and ``makers``, the commands that create one) instead
+    of created empty: a command that only reads or drains it would otherwise answer from an
+    empty database ("0 keys", "no cases") when the path has a typo. Outside it (the API, the
+    library, the commands that write the first rows) a missing file is created."""
+    token = _MAKERS.set(makers)
+    try:
+        yield
+    finally:
+        _MAKERS.reset(token)
+
+
+def ops_url(given: str, option: str = "--ops-db") -> URL:
+    """The operational database ``given`` (to ``option``) names: a SQLAlchemy URL, or a plain
+    file path taken as a SQLite file. Anything else is an input error naming the option, what
+    was given and what is accepted."""
     text_ = given.strip()
     if not text_ or not text_.isprintable():
-        raise InputError(f"--ops-db {given!r} is not a database: give {URL_FORMS}")
+        raise InputError(f"{option} {given!r} is not a database: give {URL_FORMS}")
     if "://" not in text_:
         path = Path(text_)
         if path.is_dir():
-            raise InputError(f"--ops-db {given} is a folder: give {URL_FORMS}")
-        return _sqlite_folder_exists(URL.create("sqlite", database=str(path)), given)
+            raise InputError(f"{option} {given} is a folder: give {URL_FORMS}")
+        return _sqlite_file_usable(URL.create("sqlite", database=str(path)), given, option)
     try:
         url = make_url(text_)
     except ArgumentError:
-        raise InputError(f"--ops-db {given!r} cannot be read as a URL: give {URL_FORMS}") from None
+        raise InputError(f"{option} {given!r} cannot be read as a URL: give {URL_FORMS}") from None
     if url.get_backend_name() not in ("sqlite", "postgresql"):
         raise InputError(
-            f"--ops-db {given!r}: the operational database is SQLite or PostgreSQL, not "
+            f"{option} {given!r}: the operational database is SQLite or PostgreSQL, not "
             f"{url.get_backend_name()}"
         )
-    return _sqlite_folder_exists(url, given)
+    return _sqlite_file_usable(url, given, option)
 
 
-def _sqlite_folder_exists(url: URL, given: str) -> URL:
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        folder = Path(str(url.database)).parent
-        if not folder.is_dir():
-            raise InputError(
-                f"--ops-db {given}: folder {folder} does not exist; create it first "
-                f"(mkdir -p {folder})"
-            )
+def _sqlite_file_usable(url: URL, given: str, option: str) -> URL:
+    """``url`` when its SQLite file can be opened or made: its folder exists, and (inside
+    :func:`existing_sqlite_only`) the file itself does."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return url
+    if str(url.database).startswith("file:"):  # a SQLite URI: the driver reads it
+        return url
+    path = Path(str(url.database))
+    if not path.parent.is_dir():
+        raise InputError(
+            f"{option} {given}: folder {path.parent} does not exist; create it first "
+            f"(mkdir -p {path.parent})"
+        )
+    makers = _MAKERS.get()
+    if makers is not None and not path.exists():
+        raise NotFound(
+            f"{option} {given}: no operational database at {path} (the file does not exist); "
+            f"this command reads it and will not make an empty one. {makers} make one; "
+            "check the path"
+        )
     return url
 
 
-def create_ops_engine(url: str) -> Engine:
-    """An engine for ``url`` (see :func:`ops_url`); SQLite gets foreign keys on, WAL, and
-    waits (30 s) for a busy file."""
-    parsed = ops_url(url)
+def create_ops_engine(url: str, option: str = "--ops-db") -> Engine:
+    """An engine for ``url`` (see :func:`ops_url`; ``option`` is the option that gave it, for
+    messages); SQLite gets foreign keys on, WAL, and waits (30 s) for a busy file."""
+    parsed = ops_url(url, option)
     try:
         engine = create_engine(
             parsed, future=True, pool_pre_ping=parsed.get_backend_name() != "sqlite"
         )
     except NoSuchModuleError:
         raise InputError(
-            f"--ops-db {url!r}: no database driver {parsed.drivername!r} is installed; "
+            f"{option} {url!r}: no database driver {parsed.drivername!r} is installed; "
             "use sqlite:/// or postgresql+psycopg://"
         ) from None
     if engine.dialect.name == "sqlite":
@@ -172,8 +205,9 @@ def create_ops_engine(url: str) -> Engine:
     return engine
 
 
-def open_ops(url: str) -> Engine:
-    """An engine on the operational database at ``url``, migrated to the newest revision."""
-    engine = create_ops_engine(url)
+def open_ops(url: str, option: str = "--ops-db") -> Engine:
+    """An engine on the operational database at ``url`` (given to ``option``), migrated to the
+    newest revision."""
+    engine = create_ops_engine(url, option)
     migrate(engine)
     return engine
