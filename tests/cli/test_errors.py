@@ -554,3 +554,22 @@ def test_a_score_date_after_the_data_is_refused_and_a_range_past_it_is_cut(db: P
     finally:
         con.close()
     assert [str(d[0]) for d in days] == ["2026-03-30", "2026-03-31"]
+
+
+def test_a_rulebook_name_in_capitals_is_found_by_the_hint(db: Path):
+    said = refused(
+        run("fees", "--rulebook", "DOUYIN-2026", *MARCH, "--db", str(db)),
+        ExitCode.NOT_FOUND,
+        "no rulebook 'DOUYIN-2026'",
+    )
+    assert "did you mean 'douyin-2026'?" in said
+
+
+def test_a_cash_rate_that_is_not_a_percentage_is_said_once(db: Path):
+    said = refused(
+        run("simulate", "--baseline", "douyin-2025", "--candidate", "douyin-2026",
+            "--cash-rate", "abc", "--db", str(db)),
+        ExitCode.INPUT,
+        "--cash-rate: 'abc' is not a percentage",
+    )  # fmt: skip
+    assert said.count("is not a percentage") == 1

@@ -94,7 +94,7 @@ def test_check_lists_every_problem_with_its_line(tmp_path: Path) -> None:
     assert "douyin-2026-coupon-subsidy.yaml: ok" in invoke("programs", "check")
     bad = tmp_path / "bad.yaml"
     bad.write_text("program: bad\ntitle_zh: x\ntitle_en: x\nplatform: d\n", encoding="utf-8")
-    out = invoke("programs", "check", str(bad), code=2)
+    out = invoke("programs", "check", str(bad), code=1)
     assert "bad.yaml:1" in out
     assert "'window' is missing" in out
 

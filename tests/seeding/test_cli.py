@@ -34,7 +34,7 @@ def test_check_names_the_line_of_each_problem(tmp_path: Path) -> None:
         if "middle_touch" in row
     )
     code, out = run("seeding", "check", str(bad))
-    assert code == ExitCode.INPUT
+    assert code == ExitCode.PROBLEMS_FOUND
     assert f"{bad}:{line}" in out
     assert "middle_touch" in out
     assert "Traceback" not in out

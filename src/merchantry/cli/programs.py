@@ -25,7 +25,7 @@ from merchantry.cli.options import (
     require_shop,
 )
 from merchantry.cli.run import print_run
-from merchantry.kit.errors import Diagnostic, InputError
+from merchantry.kit.errors import Diagnostic, InputError, ProblemsFound
 from merchantry.kit.money import format_bp, format_fen
 from merchantry.kit.refusals import DAY_FORM
 from merchantry.programs import check_programme_file, shipped_programmes
@@ -261,7 +261,7 @@ def check_command(
                 markup=False,
             )
     if problems:
-        raise InputError(f"{len(problems)} problem(s) in programme rulebooks", problems)
+        raise ProblemsFound(f"{len(problems)} problem(s) in programme rulebooks", problems)
 
 
 def register(app: typer.Typer) -> None:

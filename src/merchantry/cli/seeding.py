@@ -27,7 +27,7 @@ from merchantry.cli.options import (
     output_file,
     progress,
 )
-from merchantry.kit.errors import InputError
+from merchantry.kit.errors import InputError, ProblemsFound
 from merchantry.kit.money import format_fen
 from merchantry.kit.refusals import DAY_FORM
 from merchantry.seeding.report import SeedingReport, seeding_report, write_report
@@ -183,4 +183,4 @@ def check_command(
                 f"{path}: ok ({rules.name}, {len(rules.settings)} settings)", markup=False
             )
     if bad:
-        raise InputError(f"{bad} of {len(files)} seeding rulebook(s) have problems")
+        raise ProblemsFound(f"{bad} of {len(files)} seeding rulebook(s) have problems")

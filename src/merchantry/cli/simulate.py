@@ -253,6 +253,8 @@ def _simulate(
     console = Console()
     try:
         rate_bp = percent_to_bp(cash_rate)
+    except InputError as err:
+        raise InputError(f"--cash-rate: {err}") from None
     except (ValueError, ArithmeticError) as err:
         raise InputError(f"--cash-rate: {cash_rate!r} is not a percentage ({err})") from None
     params = SegmentParams(

@@ -114,6 +114,14 @@ class InputError(MerchantryError, ValueError):
         super().__init__("\n".join(lines))
 
 
+class ProblemsFound(InputError):
+    """A check command ran and found the problems it lists (``programs check``, ``seeding
+    check``): exit 1, as ``rulebook check`` and ``cs check``, not the exit 2 of input a
+    command could not use."""
+
+    exit_code = ExitCode.PROBLEMS_FOUND
+
+
 class NotFound(MerchantryError):
     """A named object (warehouse, folder, rulebook, shop, table, run) does not exist."""
 

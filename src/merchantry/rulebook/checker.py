@@ -546,8 +546,8 @@ def _load_rulebook(name: str, dirs: Sequence[Path], where: Sequence[Path]) -> Ru
         raise InputError(f"rulebook {name!r} has errors", diagnostics)
     if rulebook.name != name:
         raise InputError(
-            f"{path} declares `rulebook: {rulebook.name}`, so its results would be stored as "
-            f"{rulebook.name!r}'s; set `rulebook: {name}` in {path.name} (or rename the file to "
-            f"{rulebook.name}{path.suffix})"
+            f"{path} declares `rulebook: {rulebook.name}`, so its results would be stored "
+            f"under the name {rulebook.name}; set `rulebook: {name}` in {path.name} (or rename "
+            f"the file to {rulebook.name}{path.suffix})"
         )
     return rulebook

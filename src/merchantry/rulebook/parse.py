@@ -115,6 +115,11 @@ class Reporter:
 
 
 def did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
+    """A hint naming the closest option; the case of the letters does not count
+    (``DOUYIN-2026`` finds ``douyin-2026``)."""
+    same_case = [o for o in options if o.lower() == word.lower()]
+    if same_case:
+        return f"did you mean {same_case[0]!r}?"
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}?" if close else ""
 
