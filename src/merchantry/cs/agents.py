@@ -18,6 +18,7 @@ import duckdb
 
 from merchantry.cs.conventions import IN_SERVICE_HOURS, ScoreConventions
 from merchantry.kit.errors import NotFound
+from merchantry.store.sql import fill_sql, parse
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +89,8 @@ class Agent:
         return self.online_from_hour <= at.hour < self.online_to_hour
 
 
-PERFORMANCE_SQL = """
+PERFORMANCE_SQL = fill_sql(
+    """
 SELECT agent_id,
   count(*) AS sessions,
   count(rating) AS rated,
@@ -105,7 +107,9 @@ WHERE agent_id IS NOT NULL AND agent_id <> 'bot'
   AND p_in_service_hours
   AND ($shop IS NULL OR shop_id = $shop)
 GROUP BY agent_id
-""".replace("p_in_service_hours", IN_SERVICE_HOURS)
+""",
+    p_in_service_hours=parse(IN_SERVICE_HOURS),
+)
 """Per agent over [since, until): the score indicators' session measures (human chats in the
 service hours, 4–5★ satisfied, rounds answered within the reply target)."""
 

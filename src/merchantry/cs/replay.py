@@ -48,6 +48,7 @@ from merchantry.cs.certification import apply_credentials, run_checks, shifts_of
 from merchantry.cs.conventions import IN_SERVICE_HOURS, ScoreConventions
 from merchantry.cs.routing import Consultation, round_robin, route
 from merchantry.cs.rules import RoutingRules
+from merchantry.store.sql import fill_sql, parse
 
 MEASURES = (
     "cs_rounds",
@@ -62,7 +63,8 @@ MEASURES = (
 
 POLICIES = ("recorded", "round_robin", "rulebook")
 
-SESSIONS_SQL = """
+SESSIONS_SQL = fill_sql(
+    """
 SELECT c.session_id, c.shop_id, s.industry, s.business_mode, c.started_at, c.rounds,
   c.unanswered_rounds, c.total_response_seconds, c.first_response_seconds, c.rating,
   CASE WHEN c.order_id IS NULL THEN 'presale'
@@ -75,7 +77,9 @@ WHERE c.agent_id IS DISTINCT FROM 'bot'
   AND ($shop IS NULL OR c.shop_id = $shop)
   AND c.shop_id IN (SELECT shop_id FROM cs_agents)
 ORDER BY c.shop_id, c.started_at, c.session_id
-""".replace("p_in_service_hours", IN_SERVICE_HOURS.replace("started_at", "c.started_at"))
+""",
+    p_in_service_hours=parse(IN_SERVICE_HOURS),  # started_at: only cs_sessions has it
+)
 
 
 @dataclass(frozen=True, slots=True)
