@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, NoReturn
 
 import duckdb
 import typer
@@ -397,6 +397,17 @@ def rulebook_dirs(dirs: Sequence[Path] | None) -> tuple[Path, ...]:
     return tuple(require_folder(Path(d), f"{RULEBOOK_DIR_OPTION} folder") for d in dirs or ())
 
 
+def _refuse_unknown(
+    con: duckdb.DuckDBPyConnection, value: str, closest: str, unknown: str, empty: str
+) -> NoReturn:
+    """Refuse ``value`` (:class:`NotFound`): ``unknown``, then the ids the query ``closest``
+    ranks nearest (or ``empty`` when it finds none), so a typo is not answered as an id with
+    no history."""
+    close = con.execute(closest, {"v": value}).fetchall()
+    hint = "did you mean " + ", ".join(repr(r[0]) for r in close) + "?" if close else empty
+    raise NotFound(f"{unknown}; {hint}")
+
+
 def require_shop(con: duckdb.DuckDBPyConnection, shop: str) -> str:
     """``shop`` when the warehouse knows it (in ``shops`` or with an order); the closest ids
     otherwise, so a typo is not answered with an empty statement."""
@@ -407,17 +418,14 @@ def require_shop(con: duckdb.DuckDBPyConnection, shop: str) -> str:
     ).fetchone()
     if row and row[0]:
         return shop
-    close = con.execute(
+    _refuse_unknown(
+        con,
+        shop,
         "SELECT shop_id FROM (SELECT shop_id FROM shops UNION SELECT shop_id FROM orders) "
-        "ORDER BY levenshtein(shop_id, $s), shop_id LIMIT 3",
-        {"s": shop},
-    ).fetchall()
-    hint = (
-        "did you mean " + ", ".join(repr(r[0]) for r in close) + "?"
-        if close
-        else "the warehouse has no shops yet: ingest some data first"
+        "ORDER BY levenshtein(shop_id, $v), shop_id LIMIT 3",
+        f"no shop {shop!r} in the warehouse",
+        "the warehouse has no shops yet: ingest some data first",
     )
-    raise NotFound(f"no shop {shop!r} in the warehouse; {hint}")
 
 
 def require_buyer(con: duckdb.DuckDBPyConnection, buyer: str) -> str:
@@ -426,17 +434,14 @@ def require_buyer(con: duckdb.DuckDBPyConnection, buyer: str) -> str:
     row = con.execute("SELECT count(*) FROM orders WHERE buyer_id = $b", {"b": buyer}).fetchone()
     if row and row[0]:
         return buyer
-    close = con.execute(
+    _refuse_unknown(
+        con,
+        buyer,
         "SELECT buyer_id FROM (SELECT DISTINCT buyer_id FROM orders) "
-        "ORDER BY levenshtein(buyer_id, $b), buyer_id LIMIT 3",
-        {"b": buyer},
-    ).fetchall()
-    hint = (
-        "did you mean " + ", ".join(repr(r[0]) for r in close) + "?"
-        if close
-        else "the warehouse has no orders yet: ingest some data first"
+        "ORDER BY levenshtein(buyer_id, $v), buyer_id LIMIT 3",
+        f"buyer {buyer!r} has no orders in the warehouse",
+        "the warehouse has no orders yet: ingest some data first",
     )
-    raise NotFound(f"buyer {buyer!r} has no orders in the warehouse; {hint}")
 
 
 def require_paid_orders(

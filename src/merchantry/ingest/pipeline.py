@@ -10,7 +10,7 @@ warehouse as it was. The quarantine file is written after the commit, from the
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -417,6 +417,24 @@ def _ingest(
     notes: tuple[str, ...] = ()
     warnings: list[str] = []
     sources: list[SourceReport] = []
+    reports: list[FileReport] = []
+    skipped: Sequence[SkippedFile] = ()
+    unknown: Sequence[SkippedFile] = ()
+    ingest_id = ""
+
+    def report() -> IngestReport:
+        """What the ingest did so far (the same report refused or returned)."""
+        return IngestReport(
+            ingest_id=ingest_id,
+            files=tuple(reports),
+            skipped=tuple(skipped),
+            unknown=tuple(unknown),
+            quarantine_file=str(target.path) if target else None,
+            notes=notes,
+            warnings=tuple(warnings),
+            sources=tuple(sources),
+        )
+
     with ui.running():
         if fmt == "olist":
             oplan = olist.plan(con, directory)
@@ -434,20 +452,7 @@ def _ingest(
                     else olist.too_many_bad(con, ingest_id, sources, max_bad_share)
                 )
                 if bad:
-                    _refuse(
-                        bad,
-                        target,
-                        IngestReport(
-                            ingest_id=ingest_id,
-                            files=tuple(reports),
-                            skipped=tuple(skipped),
-                            unknown=tuple(unknown),
-                            quarantine_file=str(target.path) if target else None,
-                            notes=notes,
-                            warnings=tuple(warnings),
-                            sources=tuple(sources),
-                        ),
-                    )
+                    _refuse(bad, target, report())
         else:
             refuse_olist_layout(directory)
             planned = _plan(con, directory)
@@ -459,34 +464,16 @@ def _ingest(
                 warnings.extend(_waiting(con, ingest_id))
                 if target is not None:
                     target.write(con, ingest_id)
-                report = IngestReport(
-                    ingest_id=ingest_id,
-                    files=tuple(reports),
-                    skipped=tuple(skipped),
-                    unknown=tuple(unknown),
-                    quarantine_file=str(target.path) if target else None,
-                    notes=notes,
-                    warnings=tuple(warnings),
-                )
                 bad = (
                     []
                     if max_bad_share is None
                     else _too_many_bad(con, ingest_id, reports, planned, max_bad_share)
                 )
                 if bad:
-                    _refuse(bad, target, report)
+                    _refuse(bad, target, report())
     if target is not None:
         target.publish()
-    return IngestReport(
-        ingest_id=ingest_id,
-        files=tuple(reports),
-        skipped=tuple(skipped),
-        unknown=tuple(unknown),
-        quarantine_file=str(target.path) if target else None,
-        notes=notes,
-        warnings=tuple(warnings),
-        sources=tuple(sources),
-    )
+    return report()
 
 
 WAITING: Final = """
