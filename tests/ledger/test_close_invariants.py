@@ -113,6 +113,40 @@ def test_a_leg_posted_twice_is_caught_before_commit(
     assert counts(con)[:2] == (0, 0)
 
 
+OUTSIDE = """
+INSERT INTO ledger_stage VALUES (
+  md5('planted'), 'reward', 'planted', NULL, 'S1', DATE '2026-04-02',
+  [ledger_leg('platform_subsidy', '', -100, 'planted'),
+   ledger_leg('merchant_available', 'S1', 100, 'planted')])
+"""
+"""A balanced entry booked two days after March, staged by a close of March."""
+
+
+def test_an_entry_booked_outside_the_period_rolls_the_close_back(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every entry a close posts is booked in its period (the summary finds an earlier run's
+    entries among the period's): one booked after it stops the close, nothing committed."""
+    plant(monkeypatch, OUTSIDE)
+
+    with pytest.raises(IntegrityError, match="entry-outside-period: 1 entries the close booked"):
+        close(con, *MARCH)
+
+    assert counts(con)[:2] == (0, 0)
+
+
+def test_a_rerun_of_a_close_counts_what_the_earlier_run_posted(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """The summary of a second run reads the earlier run's entries (found among the
+    period's): the same kinds and money as the first, though it posts nothing."""
+    first = close(con, *MARCH)
+    again = close(con, *MARCH)
+    assert again.postings == 0
+    assert first.kinds
+    assert again.kinds == first.kinds
+
+
 def test_check_close_passes_a_sound_close(con: duckdb.DuckDBPyConnection) -> None:
     mark = journal_mark(con)
     summary = close(con, *MARCH)

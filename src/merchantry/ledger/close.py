@@ -89,18 +89,15 @@ FROM (
   SELECT entry_id, kind FROM journal_entries
   WHERE close_key = $close_key AND rowid >= $entries_from
 ) AS e
-JOIN (
-  SELECT entry_id, sum(abs(amount_fen)) AS moved_fen FROM journal_postings
-  WHERE rowid >= $postings_from GROUP BY entry_id
-) AS p USING (entry_id)
+JOIN ledger_new_sums AS p USING (entry_id)
 GROUP BY e.kind ORDER BY e.kind
 """
 """:data:`KIND_COUNTS` when every entry of the close is one this run appended: the entries
-and postings past the run's :class:`~merchantry.ledger.check.JournalMark`, not a join of
-the close's entries with every posting ever made. The postings are summed per entry before
-the join (one row per entry: its count needs no ``DISTINCT``; the close's checks have held
-each new id to one entry), which costs a 1 M-order month's summary 0.6 CPU s instead of
-1.0."""
+past the run's :class:`~merchantry.ledger.check.JournalMark` joined with the sums per entry
+of the postings past it, which the close's checks have just made
+(:data:`merchantry.ledger.check.NEW_SUMS`), not a join of the close's entries with every
+posting ever made (one row per entry: its count needs no ``DISTINCT``; the checks have held
+each new id to one entry)."""
 
 POSTED_SINCE: Final = "SELECT count(*) FROM journal_postings WHERE rowid >= $postings_from"
 """The postings a close appended, from its :class:`~merchantry.ledger.check.JournalMark` on
@@ -109,10 +106,16 @@ the whole table before and after the close read every row id of the history, twi
 (1 to 7 ms a day over a year of 500,000 orders a month, growing with the journal)."""
 
 EARLIER_RUN: Final = """
-SELECT count(*) FROM journal_entries WHERE close_key = $close_key AND rowid < $entries_from
+SELECT count(*) FROM journal_entries
+WHERE booked_on BETWEEN $start AND $end AND close_key = $close_key AND rowid < $entries_from
 """
-"""Entries an earlier run of the same close posted (the close key is one value per run of
-row groups, so DuckDB's zone maps skip the rest of the journal)."""
+"""Entries an earlier run of the same close posted. A close books every entry of its key
+inside its period (its checks hold it: :data:`merchantry.ledger.check.OUTSIDE_PERIOD`), so
+they are looked for among the period's entries, whose row groups DuckDB's zone maps on
+``booked_on`` find (the journal is appended close by close). The close key alone could not
+be pruned: a row group holds the random keys of several days' closes, so its range spans
+most keys, and the count read every key ever posted (1 → 11 ms a day over a year at 500,000
+orders a month)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,7 +252,7 @@ def close_period(
         say("deposits")
         result += post_deposits(con, book, start, end, key)
         say("journal invariants")
-        problems = check_close(con, mark, key)
+        problems = check_close(con, mark, key, period=(start, end))
         if problems:  # raising inside the transaction rolls the whole close back
             raise IntegrityError(
                 f"the close of {book.name} {start}..{end} would leave the journal unsound, "
@@ -262,7 +265,7 @@ def close_period(
         )
         if after is not None:
             after(con, posted_now)
-        kinds = kind_counts(con, key, mark)
+        kinds = kind_counts(con, key, mark, start, end)
     return CloseSummary(
         rulebook=book.name,
         start=start,
@@ -278,16 +281,18 @@ def close_period(
 
 
 def kind_counts(
-    con: duckdb.DuckDBPyConnection, key: str, mark: JournalMark | None
+    con: duckdb.DuckDBPyConnection, key: str, mark: JournalMark | None, start: date, end: date
 ) -> tuple[KindCount, ...]:
     """The close's entries in the journal by kind, and the money they moved
     (:data:`KIND_COUNTS`): read from what this run appended when no earlier run of the same
-    close posted anything (:data:`KIND_COUNTS_SINCE`), so a day's summary does not join the
-    month's postings; otherwise, or without row ids (Spark), over the whole journal."""
+    close posted anything (:data:`KIND_COUNTS_SINCE`, through the sums per entry that
+    :func:`~merchantry.ledger.check.check_close` left for the same ``mark``: call it after
+    that check), so a day's summary does not join the month's postings; otherwise, or without
+    row ids (Spark), over the whole journal."""
     keyed: dict[str, object] = {"close_key": key}
     query = KIND_COUNTS
     if mark is not None:
-        since = {**keyed, "entries_from": mark.entries, "postings_from": mark.postings}
+        since = {**keyed, "entries_from": mark.entries, "start": start, "end": end}
         if not _count(con, EARLIER_RUN, since):
             query, keyed = KIND_COUNTS_SINCE, since
     rows = run_sql(con, query, keyed).fetchall()
