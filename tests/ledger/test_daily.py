@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Final
 
 import duckdb
 import pytest
@@ -112,6 +113,54 @@ def test_a_changed_day_is_closed_again_with_the_days_after_it(tmp_path: Path) ->
     run_rulebook(fresh, book, START, END)
     close_period(fresh, book, START, end)
     assert journal_dump(fresh) == journal_dump(con)
+
+
+ONLY_MOVED: Final = """
+SELECT DISTINCT order_id FROM logistics_events
+WHERE CAST(event_at AS DATE) = $day AND event IN ('shipped', 'picked_up')
+EXCEPT (
+  SELECT order_id FROM orders WHERE CAST(paid_at AS DATE) = $day
+  UNION SELECT order_id FROM logistics_events
+        WHERE CAST(event_at AS DATE) = $day AND event IN ('delivered', 'receipt_confirmed')
+  UNION SELECT order_id FROM after_sales
+        WHERE CAST(requested_at AS DATE) = $day OR CAST(closed_at AS DATE) = $day
+  UNION SELECT order_id FROM fee_lines WHERE accrued_on = $day
+  UNION SELECT order_id FROM order_payouts
+        WHERE $day IN (settle_on, commission_settle_on, install_released_on)
+)
+"""
+"""Orders whose only event on ``$day`` is a shipment or a pick-up (written out here, apart
+from the close's own query)."""
+
+
+def test_an_order_only_shipped_or_picked_up_on_a_day_is_not_rescheduled(tmp_path: Path) -> None:
+    """A shipment or a pick-up moves no money and no settlement date: the day's close leaves
+    such an order's stored schedule alone, and still reschedules the delivered ones."""
+    con = _prepared(tmp_path / "w.duckdb")
+    book = ledger_rulebook()
+    day = date(2026, 3, 5)  # the fill's orders are paid March 1-7
+    close_days(con, book, START, day - timedelta(days=1))
+    con.execute(
+        "INSERT INTO logistics_events (order_id, event, event_at) SELECT order_id, 'picked_up',"
+        " event_at + INTERVAL 1 DAY FROM logistics_events WHERE event = 'shipped'"
+        " AND CAST(event_at AS DATE) = ?",
+        [day - timedelta(days=1)],
+    )
+    run_sql(con, settlement.TOUCHED, {"start": day, "end": day, "rulebook": book.name})
+    touched = {r[0] for r in con.execute("SELECT order_id FROM ledger_touched").fetchall()}
+    only_moved = {r[0] for r in run_sql(con, ONLY_MOVED, {"day": day}).fetchall()}
+    delivered = {
+        r[0]
+        for r in con.execute(
+            "SELECT order_id FROM logistics_events WHERE CAST(event_at AS DATE) = ?"
+            " AND event IN ('delivered', 'receipt_confirmed')",
+            [day],
+        ).fetchall()
+    }
+    assert only_moved  # the fill ships parcels on that day (with the pick-ups planted)
+    assert delivered  # and delivers some
+    assert not only_moved & touched
+    assert delivered <= touched
 
 
 @pytest.mark.parametrize("look_back", [2, 92])
