@@ -71,7 +71,7 @@ CREATE OR REPLACE TEMP TABLE ledger_ready AS
 SELECT logical_key, kind, source_id, order_id, shop_id, booked_on, legs,
        md5(kind || '|' || CAST(booked_on AS VARCHAR) || '|' || ledger_legs_text(legs))
          AS signature,
-       d.paid_on AS order_paid_on
+       d.paid_on AS order_paid_on, md5(logical_key || ':0') AS new_id
 FROM (
   SELECT logical_key, kind, source_id, order_id, shop_id, booked_on,
          list_filter(legs, lambda l: l.amount_fen <> 0) AS legs
@@ -87,8 +87,10 @@ READY: Final = fill_sql(
         "SELECT CAST(NULL AS VARCHAR) AS order_id, CAST(NULL AS DATE) AS paid_on WHERE FALSE"
     ),
 )
-"""The staged entries with their zero legs dropped and their signatures: entries of a stage
-that does not say what its orders' payment days are (see :data:`READY_ANCHORED`)."""
+"""The staged entries with their zero legs dropped, their signatures and the id each would
+take as an event's first posting (``new_id``, revision 0: what most are, and all when the
+journal knows none of the stage's keys, :data:`FRESH`): entries of a stage that does not say
+what its orders' payment days are (see :data:`READY_ANCHORED`)."""
 
 READY_ANCHORED: Final = fill_sql(
     READY_OF, p_days=parse("SELECT order_id, paid_on FROM ledger_schedule")
@@ -113,14 +115,14 @@ SELECT count(*),
        count(DISTINCT logical_key) + CASE WHEN count(*) > count(logical_key) THEN 1 ELSE 0 END,
        count(*) FILTER (WHERE NOT list_contains($kinds, kind)),
        min(order_paid_on), max(order_paid_on), count(*) FILTER (WHERE order_paid_on IS NULL),
-       min(booked_on)
+       min(booked_on), count(*) FILTER (WHERE signature IS NOT NULL)
 FROM ledger_ready
 """
 """One pass over the staged entries: how many, how many distinct keys (a NULL key counted
 once, as ``GROUP BY`` groups it), how many outside the stage's kinds, the span of their
 orders' payment days (with how many have none) and their first business day; the queries
 that name the offenders (:data:`DUPLICATE_STAGE`, :data:`OUT_OF_SCOPE`) run only when there
-are some."""
+are some; and how many have a signature (the entries :data:`FRESH` posts)."""
 
 IN_SCOPE: Final = """
 SELECT count(*) FROM journal_entries
@@ -187,7 +189,9 @@ KNOWN_SPAN: Final = span_sql("ledger_known", "order_paid_on")
 
 PLAN: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_plan AS
-SELECT r.*, l.entry_id AS live_id, coalesce(h.revisions, 0) AS revision,
+SELECT r.logical_key, r.kind, r.source_id, r.order_id, r.shop_id, r.booked_on, r.legs,
+       r.signature, r.order_paid_on, l.entry_id AS live_id,
+       coalesce(h.revisions, 0) AS revision,
        md5(r.logical_key || ':' || CAST(coalesce(h.revisions, 0) AS VARCHAR)) AS new_id
 FROM ledger_ready AS r
 LEFT JOIN ledger_live AS l USING (logical_key)
@@ -244,14 +248,15 @@ REVERSAL_BALANCES: Final = fill_sql(
 """The reversals' postings added to the opening balances of the months after their day
 (:mod:`merchantry.ledger.balances`)."""
 
-INSERT_ENTRIES: Final = """
+INSERT_ENTRIES_OF: Final = """
 INSERT INTO journal_entries BY NAME
-SELECT new_id AS entry_id, logical_key, revision, kind, source_id, order_id, shop_id, booked_on,
-       $rulebook AS rulebook, signature, NULL AS reverses, $close_key AS close_key, order_paid_on
-FROM ledger_plan
+SELECT new_id AS entry_id, logical_key, p_revision AS revision, kind, source_id, order_id,
+       shop_id, booked_on, $rulebook AS rulebook, signature, NULL AS reverses,
+       $close_key AS close_key, order_paid_on
+FROM p_plan
 """
 
-INSERT_POSTINGS: Final = """
+INSERT_POSTINGS_OF: Final = """
 INSERT INTO journal_postings BY NAME
 SELECT new_id AS entry_id, CAST(leg AS INTEGER) AS leg, l.account AS account, l.party AS party,
        booked_on, order_id, l.amount_fen AS amount_fen, l.rule_id AS rule_id, kind AS entry_kind,
@@ -259,27 +264,56 @@ SELECT new_id AS entry_id, CAST(leg AS INTEGER) AS leg, l.account AS account, l.
 FROM (
   SELECT new_id, booked_on, order_id, kind, order_paid_on, unnest(legs) AS l,
          generate_subscripts(legs, 1) AS leg
-  FROM ledger_plan
+  FROM p_plan
 )
 """
 
-INSERT_MOVEMENTS: Final = """
+INSERT_MOVEMENTS_OF: Final = """
 INSERT INTO journal_movements BY NAME
 SELECT l.account AS account, l.party AS party, booked_on, kind AS entry_kind,
        sum(l.amount_fen) AS amount_fen, count(*) AS postings
-FROM (SELECT booked_on, kind, unnest(legs) AS l FROM ledger_plan)
+FROM (SELECT booked_on, kind, unnest(legs) AS l FROM p_plan)
 GROUP BY l.account, l.party, booked_on, kind
 """
 """The new entries' postings summed into ``journal_movements``, in the same transaction."""
 
-PLAN_BALANCES: Final = fill_sql(
+PLAN_BALANCES_OF: Final = fill_sql(
     BALANCE_DELTAS_OF,
     p_moved=parse(
         "SELECT l.account AS account, l.party AS party, booked_on, l.amount_fen AS amount_fen"
-        " FROM (SELECT booked_on, unnest(legs) AS l FROM ledger_plan)"
+        " FROM (SELECT booked_on, unnest(legs) AS l FROM p_plan)"
     ),
 )
 """The new entries' postings added to the opening balances of the months after their day."""
+
+FRESH_ROWS: Final = "SELECT * FROM ledger_ready WHERE signature IS NOT NULL"
+"""The staged entries when the journal knows none of their keys and has no entry of the
+stage's kinds in its period (``ledger_known`` is empty): each is its event's first posting,
+revision 0 under the id :data:`READY` gave it, and nothing is reversed, so they are posted
+from ``ledger_ready`` itself instead of being copied into ``ledger_plan`` first (an entry
+without a signature, which the plan's comparison never selects, is left out the same way)."""
+
+
+def _plan_inserts(rows: str | exp.Expr, revision: str) -> tuple[str, str, str, str]:
+    """The entries, postings, movements and balance statements over ``rows``."""
+    fills = {"p_plan": rows}
+    return (
+        fill_sql(INSERT_ENTRIES_OF, fills, p_revision=parse(revision)),
+        fill_sql(INSERT_POSTINGS_OF, fills),
+        fill_sql(INSERT_MOVEMENTS_OF, fills),
+        fill_sql(PLAN_BALANCES_OF, fills),
+    )
+
+
+INSERT_ENTRIES, INSERT_POSTINGS, INSERT_MOVEMENTS, PLAN_BALANCES = _plan_inserts(
+    "ledger_plan", "revision"
+)
+"""The inserts of ``ledger_plan``'s entries (:data:`PLAN`)."""
+
+FRESH_ENTRIES, FRESH_POSTINGS, FRESH_MOVEMENTS, FRESH_BALANCES = _plan_inserts(
+    parse(FRESH_ROWS), "0"
+)
+"""The inserts of the staged entries as first postings (:data:`FRESH_ROWS`)."""
 
 REVERSAL_KIND: Final = "reversal"
 
@@ -429,17 +463,46 @@ def post_staged(
         )
     paid_from, paid_to = paid_span(*staged[3:6]) if staged else ALL_DAYS
     run_sql(con, KNOWN, {**scope, "paid_from": paid_from, "paid_to": paid_to})
+    names = {"rulebook": ref.rulebook, "close_key": ref.close_key}
+    booked_from = {"booked_from": staged[6] if staged else None}
+    if not _count(con, "SELECT count(*) FROM ledger_known"):
+        # nothing known: every staged entry is a first posting and nothing is reversed
+        planned = int(staged[7]) if staged else 0
+        if planned:
+            _insert(
+                con,
+                (FRESH_ENTRIES, FRESH_POSTINGS, FRESH_MOVEMENTS, FRESH_BALANCES),
+                names,
+                booked_from,
+            )
+        con.execute(STAGE_DDL)
+        return PostResult(posted=planned, reversed=0, unchanged=ready - planned)
     live = {"own": own_rulebook, "rulebook": ref.rulebook, **day_span(con, KNOWN_SPAN)}
     run_sql(con, LIVE, live)
     con.execute(PLAN)
     planned = _count(con, "SELECT count(*) FROM ledger_plan")
-    names = {"rulebook": ref.rulebook, "close_key": ref.close_key}
     run_sql(con, TO_REVERSE, {**scope, **names, "orphans": orphans})
     reversed_ = post_reversals(con)
     if planned:  # most stages on most days of an unchanged history: nothing new
-        run_sql(con, INSERT_ENTRIES, names)
-        con.execute(INSERT_POSTINGS)
-        con.execute(INSERT_MOVEMENTS)
-        run_sql(con, PLAN_BALANCES, {"booked_from": staged[6] if staged else None})
+        _insert(
+            con,
+            (INSERT_ENTRIES, INSERT_POSTINGS, INSERT_MOVEMENTS, PLAN_BALANCES),
+            names,
+            booked_from,
+        )
     con.execute(STAGE_DDL)
     return PostResult(posted=planned, reversed=reversed_, unchanged=ready - planned)
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    statements: tuple[str, str, str, str],
+    names: dict[str, object],
+    booked_from: dict[str, object],
+) -> None:
+    """Run the entries, postings, movements and balance inserts of one set of new entries."""
+    entries, postings, movements, balances = statements
+    run_sql(con, entries, names)
+    con.execute(postings)
+    con.execute(movements)
+    run_sql(con, balances, booked_from)
