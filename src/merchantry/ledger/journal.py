@@ -463,8 +463,8 @@ def post_staged(
         )
     paid_from, paid_to = paid_span(*staged[3:6]) if staged else ALL_DAYS
     run_sql(con, KNOWN, {**scope, "paid_from": paid_from, "paid_to": paid_to})
-    names = {"rulebook": ref.rulebook, "close_key": ref.close_key}
-    booked_from = {"booked_from": staged[6] if staged else None}
+    names: dict[str, object] = {"rulebook": ref.rulebook, "close_key": ref.close_key}
+    booked_from: dict[str, object] = {"booked_from": staged[6] if staged else None}
     if not _count(con, "SELECT count(*) FROM ledger_known"):
         # nothing known: every staged entry is a first posting and nothing is reversed
         planned = int(staged[7]) if staged else 0
