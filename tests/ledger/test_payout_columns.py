@@ -12,9 +12,14 @@ from merchantry.model.outputs import ORDER_PAYOUTS
 def test_the_rewrite_reads_and_compares_exactly_the_declared_columns() -> None:
     create = sqlglot.parse_one(WRITE_PAYOUTS.split(";")[0], read="duckdb")
     changed = create.expression
-    assert isinstance(changed, exp.Except)
-    for side in (changed.this, changed.expression):
+    new_rows = changed.args["from_"].this.this  # the schedule's rows, as ``s``
+    stored = changed.find(exp.Exists).this.args["from_"].this.this  # the stored rows, ``t``
+    for side in (new_rows, stored):
         assert tuple(e.alias_or_name for e in side.expressions) == ORDER_PAYOUTS.column_names
+    compared = [
+        (c.this.name, c.expression.name) for c in changed.find(exp.Exists).find_all(exp.NullSafeEQ)
+    ]
+    assert sorted(compared) == sorted((n, n) for n in ORDER_PAYOUTS.column_names)
 
 
 def test_renamed_columns_are_declared_ones() -> None:

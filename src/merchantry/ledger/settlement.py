@@ -200,7 +200,22 @@ def _write_payouts() -> str:
             )
         )
     )
-    changed = create_temp_as("ledger_payouts_changed", exp.except_(from_schedule, stored))
+    same = exp.and_(
+        *[
+            exp.NullSafeEQ(
+                this=exp.column(n, table="t", quoted=True),
+                expression=exp.column(n, table="s", quoted=True),
+            )
+            for n in names
+        ]
+    )
+    unchanged = exp.select("1").from_(exp.alias_(exp.Subquery(this=stored), "t")).where(same)
+    changed = create_temp_as(
+        "ledger_payouts_changed",
+        exp.select("s.*")
+        .from_(exp.alias_(exp.Subquery(this=from_schedule), "s"))
+        .where(exp.not_(exp.Exists(this=unchanged))),
+    )
     return ";\n".join(
         (
             changed,
@@ -212,7 +227,12 @@ def _write_payouts() -> str:
 
 
 WRITE_PAYOUTS: Final = _write_payouts()
-"""Rewrite only the schedule rows that changed (a re-run writes nothing)."""
+"""Rewrite only the schedule rows that changed (a re-run writes nothing): a scheduled order
+with no stored row equal to its new one in every column (NULL equal to NULL). Asked as an
+anti-join on the order, not as the two sides' ``EXCEPT``: a set difference hashes every
+column of every row of both sides, where the anti-join hashes the stored rows by order
+and compares the columns of the pairs (a 1 M-order month's first close, with no stored row,
+hashed its million schedule rows to find them all new)."""
 
 STAGE_SETTLEMENTS: Final = """
 INSERT INTO ledger_stage
