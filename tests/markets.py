@@ -41,6 +41,20 @@ def scored_rulebook(root: Path) -> Rulebook:
     return book
 
 
+def ingested_market(root: Path, *, shops: int, days: int, seed: int) -> Path:
+    """A market of ``shops`` x ``days`` from :data:`~merchantry.synth.DEFAULT_START`,
+    generated under ``root/data`` and ingested into ``root/market.duckdb``; returns the
+    warehouse's path."""
+    generate(root / "data", shops=shops, days=days, seed=seed, progress=False)
+    db = root / "market.duckdb"
+    con = connect(db)
+    try:
+        ingest_dir(con, root / "data", progress=False)
+    finally:
+        con.close()
+    return db
+
+
 def scored_market(
     root: Path, *, shops: int, days: int, seed: int, fee_rulebooks: Sequence[Rulebook] = ()
 ) -> Path:
@@ -48,11 +62,9 @@ def scored_market(
     generated, ingested into ``root/market.duckdb``, scored on both platforms every day, and
     with the fee lines of ``fee_rulebooks``; returns the warehouse's path."""
     end = DEFAULT_START + timedelta(days=days - 1)
-    generate(root / "data", shops=shops, days=days, seed=seed, progress=False)
-    db = root / "market.duckdb"
+    db = ingested_market(root, shops=shops, days=days, seed=seed)
     con = connect(db)
     try:
-        ingest_dir(con, root / "data", progress=False)
         for name in SCORE_RULEBOOKS:
             score_shops(con, name, DEFAULT_START, end)
         for book in fee_rulebooks:

@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from merchantry.ingest import ingest_dir
 from merchantry.kit.errors import ExitCode
 from merchantry.ops import open_ops
 from merchantry.store.warehouse import connect
-from merchantry.synth import generate
 from tests.cli.test_errors import MARCH, db, refused, run
+from tests.markets import ingested_market
 
 __all__ = ["db"]  # the fixture, shared
 
@@ -49,15 +48,7 @@ def no_uvicorn(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
 @pytest.fixture(scope="module")
 def market(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small generated marketplace with agents and sessions, ingested; read only."""
-    root = tmp_path_factory.mktemp("g-market")
-    generate(root / "data", shops=4, days=6, seed=7, progress=False)
-    path = root / "market.duckdb"
-    con = connect(path)
-    try:
-        ingest_dir(con, root / "data", progress=False)
-    finally:
-        con.close()
-    return path
+    return ingested_market(tmp_path_factory.mktemp("g-market"), shops=4, days=6, seed=7)
 
 
 # --- 1. no command but ingest makes a warehouse

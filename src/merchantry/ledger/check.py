@@ -305,8 +305,6 @@ DUPLICATE_ENTRY_SINCE: Final = (
 looked up among the entries of the new entries' payment days or of none (:data:`NEW_SPAN`:
 ``$paid_from``..``$paid_to``; :data:`ALL_DAYS` spans every day)."""
 
-NEW_SUMS_TABLE: Final = "ledger_new_sums"
-
 NEW_SUMS: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_new_sums AS
 SELECT entry_id, sum(amount_fen) AS fen, count(*) AS postings,
@@ -465,9 +463,9 @@ def check_close(
 ) -> list[Problem]:
     """The :data:`CLOSE_CHECKS` over what was appended to the journal ``since`` the mark (in
     the close's transaction; leaves the new postings' sums per entry in the temp table
-    :data:`NEW_SUMS_TABLE` for the close's summary); with ``period`` (the close's first and
-    last day), also :data:`OUTSIDE_PERIOD`; without a mark, :data:`BY_KEY_CHECKS` over the
-    entries of ``close_key``."""
+    ``ledger_new_sums`` (:data:`NEW_SUMS`) for the close's summary); with ``period`` (the
+    close's first and last day), also :data:`OUTSIDE_PERIOD`; without a mark,
+    :data:`BY_KEY_CHECKS` over the entries of ``close_key``."""
     if since is None:
         keyed: dict[str, object] = {"close_key": close_key, "overturn": CLOSE_KEY_PREFIX}
         return _run_checks(con, BY_KEY_CHECKS, keyed, sample)
