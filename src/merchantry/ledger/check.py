@@ -50,20 +50,50 @@ class Check:
 
 
 MOVEMENTS_DISAGREE_OF: Final = """
+WITH digest AS (
+  SELECT p IS DISTINCT FROM m AS differ
+  FROM (
+    SELECT [sum(lo * amount_fen), sum(hi * amount_fen), sum(lo), sum(hi)] AS p
+    FROM (
+      SELECT CAST(h % 2147483648 AS HUGEINT) AS lo, CAST(h >> 33 AS HUGEINT) AS hi, amount_fen
+      FROM (SELECT hash(account, party, booked_on, entry_kind) AS h, amount_fen FROM p_postings)
+    )
+  ), (
+    SELECT [sum(lo * amount_fen), sum(hi * amount_fen), sum(lo * n), sum(hi * n)] AS m
+    FROM (
+      SELECT CAST(h % 2147483648 AS HUGEINT) AS lo, CAST(h >> 33 AS HUGEINT) AS hi, amount_fen,
+             postings AS n
+      FROM (
+        SELECT hash(account, party, booked_on, entry_kind) AS h, amount_fen, postings
+        FROM p_movements
+      )
+    )
+  )
+)
 SELECT account || ' ' || coalesce(nullif(party, ''), '-') || ' ' || CAST(booked_on AS VARCHAR)
        || ' ' || entry_kind
 FROM (
   SELECT account, party, booked_on, entry_kind, sum(amount_fen) AS fen, count(*) AS n
-  FROM p_postings GROUP BY account, party, booked_on, entry_kind
+  FROM p_postings WHERE (SELECT differ FROM digest)
+  GROUP BY account, party, booked_on, entry_kind
 ) AS p
 FULL JOIN (
   SELECT account, party, booked_on, entry_kind, sum(amount_fen) AS fen, sum(postings) AS n
-  FROM p_movements GROUP BY account, party, booked_on, entry_kind
+  FROM p_movements WHERE (SELECT differ FROM digest)
+  GROUP BY account, party, booked_on, entry_kind
 ) AS m USING (account, party, booked_on, entry_kind)
 WHERE p.fen IS DISTINCT FROM m.fen OR p.n IS DISTINCT FROM m.n
 """
 """Account, owner, day and kind whose postings (``p_postings``) and movements
-(``p_movements``) do not sum to the same money and count."""
+(``p_movements``) do not sum to the same money and count. The exact test groups both sides
+by account, owner, day and kind (1.4–1.6 CPU s for a 1 M-order month's 6.25 M postings), so
+it runs only when a digest of each side differs: the money and the count weighted by two
+31-bit halves of a hash of the group's key, summed without grouping (0.2 s). Right
+movements make the digests equal whatever the hash, as each is the same weighted sum of the
+groups' totals; a group whose money or count differs makes them differ unless its
+difference times two weights drawn from its key cancels against the other groups' in both
+halves at once. Weights under 2^31 keep the sums inside HUGEINT for any amount in BIGINT
+over 2^32 rows."""
 
 MOVEMENTS_DISAGREE: Final = fill_sql(
     MOVEMENTS_DISAGREE_OF,
