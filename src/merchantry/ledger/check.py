@@ -145,6 +145,42 @@ WHERE b.fen IS DISTINCT FROM m.fen OR b.last_on IS DISTINCT FROM m.last_on
 the movements booked before the month's first day, or name another last day money moved
 (:mod:`merchantry.ledger.balances`)."""
 
+SHOPS_DISAGREE: Final = """
+SELECT coalesce(e.shop_id, i.shop_id) FROM (
+  SELECT shop_id, least(count(DISTINCT close_key), 2) AS closes FROM journal_entries
+  WHERE shop_id IS NOT NULL AND close_key IS NOT NULL GROUP BY shop_id
+) AS e
+FULL JOIN (
+  SELECT shop_id, count(DISTINCT close_key) AS closes, count(*) AS n FROM journal_shops
+  GROUP BY shop_id
+) AS i USING (shop_id)
+WHERE e.closes IS DISTINCT FROM i.closes OR i.n <> i.closes
+UNION
+SELECT i.shop_id FROM journal_shops AS i
+WHERE NOT EXISTS (
+  SELECT 1 FROM journal_entries AS e WHERE e.shop_id = i.shop_id AND e.close_key = i.close_key
+)
+"""
+"""Shops whose rows in ``journal_shops`` are not one close for a shop posted by one close
+and two distinct ones for a shop posted by more, each a close that did post the shop, or
+that have no row (:mod:`merchantry.ledger.shops`)."""
+
+SHOPS_CHECK_CODE: Final = "shops-index-disagrees"
+
+SHOPS_NOT_INDEXED: Final = """
+WITH new AS (
+  SELECT DISTINCT shop_id, close_key FROM journal_entries
+  WHERE rowid >= $entries_from AND shop_id IS NOT NULL AND close_key IS NOT NULL
+), indexed AS (
+  SELECT shop_id, list(close_key) AS closes FROM journal_shops
+  WHERE shop_id IN (SELECT shop_id FROM new) GROUP BY shop_id
+)
+SELECT DISTINCT n.shop_id FROM new AS n LEFT JOIN indexed AS i USING (shop_id)
+WHERE i.closes IS NULL OR (len(i.closes) < 2 AND NOT list_contains(i.closes, n.close_key))
+"""
+"""Shops a close posted that the index does not hold with that close (or with two closes
+already): what :func:`merchantry.ledger.shops.index_shops` must have added."""
+
 MOVEMENTS_CHECK_CODE: Final = "movements-disagree"
 MOVEMENTS_CHECK_TEXT: Final = "account-days whose journal_movements do not sum their postings"
 
@@ -277,13 +313,16 @@ CHECKS: Final[tuple[Check, ...]] = (
         " USING (entry_id) WHERE p.order_paid_on IS DISTINCT FROM e.order_paid_on",
         needs=("journal_entries.order_paid_on", "journal_postings.order_paid_on"),
     ),
+    Check(SHOPS_CHECK_CODE, "shops whose closes journal_shops does not hold right", SHOPS_DISAGREE),
 )
-"""Every check of ``merchantry ledger-check``. The last two hold what the close's look-ups
-prune the journal by (:data:`merchantry.ledger.journal.KNOWN`): a payment day on an entry is
-its order's, and a posting carries its entry's. A wrong one could hide an earlier revision
-from the look-up, and from the close's own duplicate-id check, which prunes by the same
-days (:data:`DUPLICATE_ENTRY_SINCE`); these checks and ``duplicate-entry-id``, which reads
-every id, find it."""
+"""Every check of ``merchantry ledger-check``. ``wrong-payment-day`` and
+``posting-payment-day`` hold what the close's look-ups prune the journal by
+(:data:`merchantry.ledger.journal.KNOWN`): a payment day on an entry is its order's, and a
+posting carries its entry's. A wrong one could hide an earlier revision from the look-up,
+and from the close's own duplicate-id check, which prunes by the same days
+(:data:`DUPLICATE_ENTRY_SINCE`); these checks and ``duplicate-entry-id``, which reads every
+id, find it. The last holds the index of shops the deposit stage reads instead of every
+entry's shop to the entries (:data:`SHOPS_DISAGREE`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,6 +414,7 @@ CLOSE_CHECKS: Final[tuple[Check, ...]] = (
         " (SELECT entry_id FROM journal_entries WHERE rowid >= $entries_from)",
     ),
     Check(MOVEMENTS_CHECK_CODE, MOVEMENTS_CHECK_TEXT, MOVEMENTS_DISAGREE),
+    Check(SHOPS_CHECK_CODE, "shops the close posted that journal_shops lacks", SHOPS_NOT_INDEXED),
     Check(
         "opening-made-twice",
         "months whose opening balances were made again",

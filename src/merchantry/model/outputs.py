@@ -355,6 +355,32 @@ JOURNAL_BALANCES = Table(
     ),
 )
 
+JOURNAL_SHOPS = Table(
+    name="journal_shops",
+    term_zh="商家记账索引",
+    description=(
+        "Every shop the journal holds entries for, with the close that posted them: one row "
+        "for a shop whose entries all came from one close, two (two of its closes) for a "
+        "shop posted by more; never more. An index of the journal the close reads instead "
+        "of every entry's shop to ask whether a shop was posted by another close (a "
+        "deposit is opened by the first close that posts anything for its shop), so a day "
+        "on which new shops join does not read the whole history. Appended by each close in "
+        "its own transaction, never edited; a warehouse made before it existed is filled "
+        "from the entries when opened for writing (read-only, it reads a view of the same "
+        "query). `merchantry ledger-check` proves it agrees with the entries."
+    ),
+    primary_key=(),
+    columns=(
+        Column("shop_id", T.TEXT, "Shop the entries are for.", "店铺ID"),
+        Column(
+            "close_key",
+            T.TEXT,
+            "A close that posted entries for the shop (`journal_entries.close_key`).",
+            "结账批次",
+        ),
+    ),
+)
+
 ORDER_PAYOUTS = Table(
     name="order_payouts",
     term_zh="订单结算计划",
@@ -490,6 +516,7 @@ OUTPUT_TABLES: Final[tuple[Table, ...]] = (
     JOURNAL_POSTINGS,
     JOURNAL_MOVEMENTS,
     JOURNAL_BALANCES,
+    JOURNAL_SHOPS,
     ORDER_PAYOUTS,
     DEPOSIT_REQUIREMENTS,
     OVERTURNED_ENTRIES,

@@ -315,6 +315,7 @@ def close_run_by(
             "journal_postings",
             "journal_movements",
             "journal_balances",
+            "journal_shops",
             "order_payouts",
             "deposit_requirements",
         ),

@@ -40,6 +40,7 @@ STAGE_MODULES: Final[dict[str, tuple[str, ...]]] = {
         "merchantry.ledger.rewards",
         "merchantry.ledger.seeding",
         "merchantry.ledger.reserve",
+        "merchantry.ledger.shops",
     ),
 }
 """Where each stage's statements live (the stages run by statement on Spark)."""

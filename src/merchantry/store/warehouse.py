@@ -408,6 +408,14 @@ DERIVED: Final[Mapping[str, tuple[str, str]]] = {
         "CAST(NULL AS DATE) AS last_on, CAST(NULL AS BOOLEAN) AS opening "
         "FROM journal_movements WHERE FALSE",
     ),
+    # each shop with up to two of the closes that posted it (the first and last key: two
+    # distinct ones whenever there are two or more), as the close keeps it
+    "journal_shops": (
+        "journal_entries",
+        "SELECT shop_id, unnest(list_distinct([min(close_key), max(close_key)])) AS close_key "
+        "FROM journal_entries WHERE shop_id IS NOT NULL AND close_key IS NOT NULL "
+        "GROUP BY shop_id",
+    ),
 }
 """Tables derived from another one: the table each is derived from, and the query that
 derives it. A warehouse made before such a table existed gets it filled by that query when

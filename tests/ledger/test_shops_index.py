@@ -1,0 +1,169 @@
+"""The journal's index of shops: the close keeps it, it answers the deposit stage's question
+("did another close post this shop?") as the entries would, and the checks catch it wrong."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from merchantry.fees import run_rulebook
+from merchantry.kit.errors import IntegrityError
+from merchantry.ledger import close as close_module
+from merchantry.ledger.check import SHOPS_DISAGREE, check_journal
+from merchantry.ledger.daily import close_days
+from merchantry.ledger.overturns import CLOSE_KEY_PREFIX
+from merchantry.ledger.shops import index_shops
+from merchantry.store.warehouse import connect
+from tests.ledger.factories import add_category, add_order, add_shop, ledger_rulebook
+from tests.ledger.factories import close as close_with_fees
+
+KEYS = ("k1", "k2", "k3", f"{CLOSE_KEY_PREFIX}a", None)
+SHOPS = ("s1", "s2", "s3", "s4", None)
+
+BATCH = st.tuples(
+    st.sampled_from(KEYS[:4]),  # the close's own key
+    st.lists(st.tuples(st.sampled_from(SHOPS), st.sampled_from(KEYS)), max_size=8),
+    st.booleans(),  # an engine without row ids (the close found by its key)
+)
+
+OTHERS_BY_ENTRIES = (
+    "SELECT DISTINCT shop_id FROM journal_entries WHERE close_key <> $k AND shop_id IS NOT NULL"
+)
+"""The question asked of the entries themselves: the oracle, written out here."""
+
+
+def _shops(con: duckdb.DuckDBPyConnection, sql: str, key: str) -> set[str]:
+    return {str(r[0]) for r in con.execute(sql.replace("$k", "?"), [key]).fetchall()}
+
+
+@settings(max_examples=150, deadline=None)
+@given(batches=st.lists(BATCH, max_size=6))
+def test_the_index_answers_what_the_entries_answer_after_any_closes(
+    batches: list[tuple[str, list[tuple[str | None, str | None]], bool]],
+) -> None:
+    """Closes append entries of any shops under their own key (and overturns' keys, and
+    rows without a shop or key); after each, for every close key, the shops another close
+    posted are the same asked of the index as of every entry, and the index agrees with
+    the entries by the ledger check's own query."""
+    con = duckdb.connect()
+    try:
+        con.execute("CREATE TABLE journal_entries (shop_id VARCHAR, close_key VARCHAR)")
+        con.execute("CREATE TABLE journal_shops (shop_id VARCHAR, close_key VARCHAR)")
+        for key, rows, by_key in batches:
+            mark = con.execute("SELECT count(*) FROM journal_entries").fetchone()
+            assert mark is not None
+            if by_key:  # what a keyed look-up finds: the close's key and the overturns'
+                rows = [
+                    (
+                        shop,
+                        key if other is None or not other.startswith(CLOSE_KEY_PREFIX) else other,
+                    )
+                    for shop, other in rows
+                ]
+            if rows:
+                con.executemany("INSERT INTO journal_entries VALUES (?, ?)", rows)
+            index_shops(con, None if by_key else int(mark[0]), key)
+            assert con.execute(SHOPS_DISAGREE).fetchall() == []
+            for asked in KEYS[:4]:
+                assert _shops(
+                    con, "SELECT shop_id FROM journal_shops WHERE close_key <> $k", asked
+                ) == _shops(con, OTHERS_BY_ENTRIES, asked)
+        per_shop = con.execute(
+            "SELECT max(n) FROM (SELECT count(*) AS n FROM journal_shops GROUP BY shop_id)"
+        ).fetchone()
+        assert per_shop is not None
+        assert (per_shop[0] or 0) <= 2  # bounded by the shops
+    finally:
+        con.close()
+
+
+def _add(con: duckdb.DuckDBPyConnection, shop: str, day: int) -> None:
+    add_shop(con, shop)
+    add_order(con, f"O{shop}a", datetime(2026, 3, day, 10), 10_000, shop_id=shop)
+    add_order(con, f"O{shop}b", datetime(2026, 3, day + 1, 10), 8_000, shop_id=shop)
+
+
+def _market(path: Path) -> duckdb.DuckDBPyConnection:
+    """Three shops, selling from the 2nd, 4th and 6th of March."""
+    con = connect(path)
+    add_category(con)
+    for n, shop in enumerate(("S1", "S2", "S3")):
+        _add(con, shop, 2 + 2 * n)
+    return con
+
+
+def test_shops_joining_day_by_day_each_get_one_opening_on_their_first_day(
+    tmp_path: Path,
+) -> None:
+    """A shop joins the marketplace, then sells: the day's close that first sees it opens
+    its deposit, once, and no later day opens it again."""
+    con = connect(tmp_path / "w.duckdb")
+    add_category(con)
+    book = ledger_rulebook()
+    for shop, day in (("S1", 2), ("S2", 4), ("S3", 6)):
+        _add(con, shop, day)
+        run_rulebook(con, book, date(2026, 3, day), date(2026, 3, day + 1))
+        close_days(con, book, date(2026, 3, day), date(2026, 3, day + 1))
+    close_days(con, book, date(2026, 3, 8), date(2026, 3, 9))
+    openings = con.execute(
+        "SELECT shop_id, booked_on, count(*) OVER (PARTITION BY shop_id) FROM journal_entries"
+        " WHERE kind = 'deposit_opening' ORDER BY shop_id"
+    ).fetchall()
+    assert openings == [
+        ("S1", date(2026, 3, 2), 1),
+        ("S2", date(2026, 3, 4), 1),
+        ("S3", date(2026, 3, 6), 1),
+    ]
+    assert con.execute(
+        "SELECT count(*) FROM journal_shops GROUP BY shop_id ORDER BY shop_id"
+    ).fetchall() == [(2,), (2,), (2,)]  # each posted by more than one day's close
+    assert check_journal(con) == []
+
+
+def test_a_close_that_leaves_a_shop_out_of_the_index_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    con = _market(tmp_path / "w.duckdb")
+    monkeypatch.setattr(close_module, "index_shops", lambda *_args: None)
+    with pytest.raises(IntegrityError, match="shops-index-disagrees: 3 shops the close posted"):
+        close_with_fees(con, date(2026, 3, 1), date(2026, 3, 31))
+    assert con.execute("SELECT count(*) FROM journal_entries").fetchone() == (0,)
+
+
+def test_the_ledger_check_finds_an_index_row_lost_or_wrong(tmp_path: Path) -> None:
+    con = _market(tmp_path / "w.duckdb")
+    close_with_fees(con, date(2026, 3, 1), date(2026, 3, 31))
+    assert check_journal(con) == []
+    con.execute("DELETE FROM journal_shops WHERE shop_id = 'S2'")
+    con.execute("UPDATE journal_shops SET close_key = 'never' WHERE shop_id = 'S3'")
+    problems = check_journal(con)
+    assert [(p.code, p.ids) for p in problems] == [("shops-index-disagrees", ("S2", "S3"))]
+
+
+def test_a_warehouse_made_before_the_index_gets_it_from_its_entries(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    con = _market(path)
+    run_rulebook(con, ledger_rulebook(), date(2026, 3, 1), date(2026, 3, 31))
+    close_days(con, ledger_rulebook(), date(2026, 3, 1), date(2026, 3, 5))
+    kept = sorted(con.execute("SELECT * FROM journal_shops").fetchall())
+    con.execute("DROP TABLE journal_shops")  # as a warehouse made before it existed
+    con.close()
+    reader = connect(path, read_only=True)  # cannot fill it: reads a view of the same query
+    assert reader.execute(SHOPS_DISAGREE).fetchall() == []
+    assert reader.execute("SELECT count(*) FROM journal_shops").fetchone() == (len(kept),)
+    reader.close()
+    reopened = connect(path)
+    assert reopened.execute(SHOPS_DISAGREE).fetchall() == []
+    assert {r[0] for r in reopened.execute("SELECT shop_id FROM journal_shops").fetchall()} == {
+        shop for shop, _ in kept
+    }
+    close_days(reopened, ledger_rulebook(), date(2026, 3, 6), date(2026, 3, 8))
+    assert reopened.execute(
+        "SELECT count(*) FROM journal_entries WHERE kind = 'deposit_opening'"
+    ).fetchone() == (3,)
+    assert check_journal(reopened) == []
