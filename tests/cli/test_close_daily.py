@@ -4,7 +4,7 @@ saying so when the days before the first were never closed."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from merchantry.cli.main import app
 from merchantry.ledger import daily
 from merchantry.store.warehouse import connect
 from tests.ledger.bulk import fill
-from tests.ledger.factories import HERE, TEST_RULEBOOK, journal_dump
+from tests.ledger.factories import HERE, TEST_RULEBOOK, add_order, journal_dump
 
 
 def _warehouse(path: Path) -> Path:
@@ -63,7 +63,32 @@ def test_a_period_closed_day_by_day_posts_what_it_posts_at_once(tmp_path: Path) 
     code, again = _close(daily, *period, "--daily")  # nothing changed: every day skipped
     assert code == 0
     assert "0 posted, 0 reversed" in again
+    assert "nothing to post: all 12 days were closed before with the same inputs" in again
+    assert "entry kind" not in again  # no empty table of kinds
     assert _dump(daily) == dump
+
+    code, again = _close(at_once, *period)  # at once, again: the journal holds it all
+    assert code == 0
+    assert "nothing to post: the journal already holds the" in again
+
+
+def test_a_day_whose_inputs_changed_is_closed_again_and_the_others_are_counted_skipped(
+    tmp_path: Path,
+) -> None:
+    db = _warehouse(tmp_path / "w.duckdb")
+    period = ("--from", "2026-03-01", "--to", "2026-03-04", "--daily")
+    code, out = _close(db, *period)
+    assert code == 0, out
+    con = connect(db)
+    try:  # a late order of the 3rd arrives
+        add_order(con, "LATE", datetime(2026, 3, 3, 18), 12_000, shop_id="S1")
+    finally:
+        con.close()
+    code, out = _close(db, *period, "--refresh-fees")
+    assert code == 0, out
+    assert "2 of 4 days skipped (inputs unchanged since their last close)" in out
+    assert "sale" in out  # the late order's sale, posted by the 3rd's close
+    assert "nothing to post" not in out
 
 
 def test_a_first_day_with_unclosed_days_before_it_is_a_warning(tmp_path: Path) -> None:

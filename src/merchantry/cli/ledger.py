@@ -98,12 +98,18 @@ def print_close(console: Console, summary: CloseSummary) -> None:
         f"{r.posted:,} posted, {r.reversed:,} reversed, {r.unchanged:,} unchanged, "
         f"{summary.postings:,} postings ({summary.seconds:.1f} s)"
     )
-    table.add_column("entry kind")
-    table.add_column("entries", justify="right")
-    table.add_column("money moved", justify="right")
-    for k in summary.kinds:
-        table.add_row(escape(k.kind), f"{k.entries:,}", format_fen(k.moved_fen))
-    console.print(table)
+    note = summary.skipped_note()
+    if summary.kinds:
+        table.add_column("entry kind")
+        table.add_column("entries", justify="right")
+        table.add_column("money moved", justify="right")
+        for k in summary.kinds:
+            table.add_row(escape(k.kind), f"{k.entries:,}", format_fen(k.moved_fen))
+        console.print(table)
+    else:  # no kinds to list: the title alone, not an empty table
+        console.print(table.title, highlight=False)
+    if note:
+        console.print(note, highlight=False)
     if summary.fees_run:
         console.print("fee lines were missing: the fee stage ran first", highlight=False)
     warn = Console(stderr=True, highlight=False, soft_wrap=True)

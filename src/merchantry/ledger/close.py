@@ -151,7 +151,35 @@ class CloseSummary:
     warnings: tuple[str, ...] = ()
     unchanged_inputs: bool = False
     """A daily close that found the day's inputs as they were when it was last closed, so
-    it posted nothing without staging anything (:mod:`merchantry.ledger.daily`)."""
+    it posted nothing without staging anything (:mod:`merchantry.ledger.daily`); for a
+    period closed day by day, every one of its days."""
+    skipped_days: int = 0
+    """Days of a period closed day by day skipped for unchanged inputs (1 for such a day)."""
+
+    def skipped_note(self) -> str:
+        """Why nothing moved, in words, when this run posted and reversed nothing: the
+        inputs unchanged since the last close, or the journal already holding every entry;
+        and how many days were skipped when some were. Empty when there is nothing to say."""
+        r = self.result
+        days = (self.end - self.start).days + 1
+        if self.unchanged_inputs:
+            span = "the day was" if days == 1 else f"all {days} days were"
+            return (
+                f"nothing to post: {span} closed before with the same inputs and rulebook, "
+                "and the journal is as that close left it"
+            )
+        skipped = (
+            f"{self.skipped_days:,} of {days} days skipped (inputs unchanged since their "
+            "last close)"
+            if self.skipped_days
+            else ""
+        )
+        if r.posted or r.reversed:
+            return skipped
+        held = f"the journal already holds the {r.unchanged:,} entries the period makes"
+        if not r.unchanged:
+            held = "the period makes no entry"
+        return f"nothing to post: {held}" + (f"; {skipped}" if skipped else "")
 
 
 def close_key(rulebook: str, start: date, end: date) -> str:

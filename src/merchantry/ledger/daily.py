@@ -250,6 +250,7 @@ def close_marked(
             postings=0,
             seconds=time.perf_counter() - began,
             unchanged_inputs=True,
+            skipped_days=1,
         )
 
     def mark(tx: duckdb.DuckDBPyConnection, postings: int) -> None:
@@ -361,6 +362,7 @@ def days_summary(book: Rulebook, start: date, end: date, days: list[CloseSummary
         seconds=sum(d.seconds for d in days),
         warnings=tuple(warnings),
         unchanged_inputs=bool(days) and all(d.unchanged_inputs for d in days),
+        skipped_days=sum(d.skipped_days for d in days),
     )
 
 

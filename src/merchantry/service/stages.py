@@ -326,9 +326,11 @@ def close_run_by(
 
 def close_line(summary: CloseSummary) -> str:
     r = summary.result
+    note = summary.skipped_note()
     return (
         f"{counted(r.posted, 'entry', 'entries')} posted, {r.reversed:,} reversed, "
         f"{r.unchanged:,} unchanged ({counted(summary.postings, 'posting')})"
+        + (f": {note}" if note else "")
     )
 
 
