@@ -1,7 +1,7 @@
 """Benchmark: a year closed day by day, to see whether a day's close grows with history.
 
     python -m bench.bench_year [--orders-per-month 1000000] [--months 12] [--memory 8GB]
-                               [--process day|year] [--arrive daily|preloaded]
+                               [--process day|year] [--arrive daily|preloaded] [--joining N]
 
 The input is :mod:`bench.bench_close`'s, its orders paid evenly over the months from
 January 1 (``--months`` of them) instead of over March: parcel events, refund cases,
@@ -25,6 +25,9 @@ memory (max RSS) is its own:
   nothing closed before it, beside the same day of the year's run (closed after every day
   before it): the difference is what the length of history costs a day;
 * **baseline**: bench_close's ``INSERT … SELECT`` of as many postings as the year posted.
+
+``--joining N`` opens N new shops a day (no orders): each day's close then meets shops that
+owe a deposit and have none opened, as a marketplace where merchants join every day does.
 
 A day's close that does not grow with history costs about the same a posting in December
 as in February: the month table and the ``--alone`` rows say whether it does.
@@ -75,6 +78,7 @@ def last_day(months: int) -> date:
 
 
 ARRIVING: Final = (
+    ("shops", "opened_date"),
     ("orders", "paid_at"),
     ("logistics_events", "event_at"),
     ("after_sales", "requested_at"),
@@ -89,11 +93,22 @@ its request, already carrying its outcome and close, a few days ahead)."""
 
 
 def hold_back(con: duckdb.DuckDBPyConnection) -> None:
-    """Move every row of the :data:`ARRIVING` tables into the schema ``arriving``, stored in
-    arrival order, leaving the warehouse's tables empty."""
+    """Move every row of the :data:`ARRIVING` tables dated on or after January 1 into the
+    schema ``arriving``, stored in arrival order; the warehouse's tables keep the rows dated
+    before (the shops opened before the year)."""
     con.execute("CREATE SCHEMA arriving")
+    first = {"first": FIRST}
     for name, column in reversed(ARRIVING):  # children first
-        con.execute(f"CREATE TABLE arriving.{name} AS FROM main.{name} ORDER BY {column}")
+        con.execute(
+            f"CREATE TABLE arriving.{name} AS FROM main.{name}"
+            f" WHERE {column} >= CAST($first AS TIMESTAMP) ORDER BY {column}",
+            first,
+        )
+        con.execute(
+            f"CREATE TEMP TABLE kept AS FROM main.{name}"
+            f" WHERE {column} < CAST($first AS TIMESTAMP) OR {column} IS NULL",
+            first,
+        )
         found = con.execute(
             "SELECT sql FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?",
             [name],
@@ -103,7 +118,21 @@ def hold_back(con: duckdb.DuckDBPyConnection) -> None:
         # every row of a keyed table of millions takes minutes
         con.execute(f"DROP TABLE main.{name}")
         con.execute(str(found[0]))
+        con.execute(f"INSERT INTO main.{name} FROM kept")
+        con.execute("DROP TABLE kept")
     con.execute("CHECKPOINT")
+
+
+JOINING: Final = """
+INSERT INTO shops (shop_id, name, industry, main_category_id, store_type, opened_date, region,
+                   county_code, entry_plan, business_mode)
+SELECT 'J' || i, '新店', 'apparel', 'C' || (i % 10), 'enterprise',
+       CAST($first AS DATE) + CAST(i // $per_day AS INT), '浙江', '330106', 'standard',
+       'domestic'
+FROM range($per_day * $days) t(i)
+"""
+"""``--joining N``: N shops open on each day of the run (no orders), so every day's close
+meets shops that owe a deposit and have none opened."""
 
 
 def arrive(con: duckdb.DuckDBPyConnection, day: date, *, since: date | None = None) -> None:
@@ -322,6 +351,13 @@ def main() -> None:
         help="day: each day's close runs in a process of its own, as a daily job runs it "
         "(starting it is not timed); year: one process closes every day, one after the other.",
     )
+    parser.add_argument(
+        "--joining",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N shops open on each day (no orders; each owes a deposit its first close opens).",
+    )
     parser.add_argument("--keep", type=Path, help="Make the warehouses here (a directory).")
     parser.add_argument("--child", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -346,10 +382,13 @@ def main() -> None:
             result = child_prepare(
                 db, orders, args.shops, args.memory, "paid", keys=True, first=FIRST, days=span
             )
-            if arriving:
+            if arriving or args.joining:
                 con = connect(db)
                 _settings(con, args.memory)
-                hold_back(con)
+                if args.joining:
+                    con.execute(JOINING, {"first": FIRST, "per_day": args.joining, "days": span})
+                if arriving:
+                    hold_back(con)
                 con.close()
         elif kind == "year":
             result = child_year(db, args.memory, args.months, arriving)
@@ -369,6 +408,7 @@ def main() -> None:
     memory = ["--memory", args.memory]
     common = ["--orders-per-month", str(args.orders_per_month), "--shops", str(args.shops)]
     common += ["--months", str(args.months), "--arrive", args.arrive]
+    common += ["--joining", str(args.joining)]
     with tempfile.TemporaryDirectory(prefix="bench-year-", dir=args.keep) as tmp:
         db = Path(tmp) / "w.duckdb"
         console.print(f"preparing {orders:,} orders paid {FIRST} to {end} …")
@@ -445,6 +485,7 @@ def main() -> None:
                 "months": args.months,
                 "memory": args.memory,
                 "arrive": args.arrive,
+                "joining": args.joining,
                 "process": args.process,
                 "prepare_seconds": prepared["seconds"],
                 "year": year,

@@ -193,6 +193,8 @@ def post_deduction(warehouse) -> str:
             "? AS amount_fen, 1 AS postings",
             [account, amount],
         )
+    # and its shop in the journal's index of shops, as the ledger adds it with the entry
+    warehouse.execute("INSERT INTO journal_shops VALUES ('S1', 'c1')")
     return eid
 
 

@@ -54,7 +54,6 @@ from merchantry.ledger.rewards import stage_rewards
 from merchantry.ledger.seeding import KINDS as SEEDING_KINDS
 from merchantry.ledger.seeding import stage_seeding
 from merchantry.ledger.settlement import build_schedule, stage_settlements
-from merchantry.ledger.shops import index_shops
 from merchantry.rulebook.checker import load_rulebook
 from merchantry.rulebook.facts import score_gaps
 from merchantry.rulebook.model import Rulebook
@@ -280,7 +279,6 @@ def close_period(
         result += post_creator_holds(con, book, start, end, key)
         say("deposits")
         result += post_deposits(con, book, start, end, key)
-        index_shops(con, mark.entries if mark else None, key)
         say("journal invariants")
         problems = check_close(con, mark, key, period=(start, end))
         if problems:  # raising inside the transaction rolls the whole close back

@@ -38,6 +38,7 @@ import sqlglot.expressions as exp
 from merchantry.kit.errors import IntegrityError
 from merchantry.kit.ids import stable_key
 from merchantry.ledger.balances import BALANCE_DELTAS_OF
+from merchantry.ledger.shops import INDEX_SHOPS_OF
 from merchantry.model.outputs import ANCHORED_KINDS
 from merchantry.store.sql import fill_sql, parse
 from merchantry.store.sql import run_sql as run_sql  # re-exported for the ledger stages
@@ -238,6 +239,16 @@ GROUP BY p.account, p.party, x.booked_on, p.entry_kind
 """The reversals' postings summed into ``journal_movements`` (the reversed entries' legs,
 negated, on the reversal's day)."""
 
+REVERSAL_SHOPS: Final = fill_sql(
+    INDEX_SHOPS_OF,
+    p_new=parse(
+        "SELECT e.shop_id, x.close_key FROM ledger_reverse AS x"
+        " JOIN journal_entries AS e USING (entry_id)"
+    ),
+)
+"""The reversals' shops (the reversed entries') added to the journal's index of shops under
+each reversal's close key."""
+
 REVERSAL_BALANCES: Final = fill_sql(
     BALANCE_DELTAS_OF,
     p_moved=parse(
@@ -294,23 +305,31 @@ from ``ledger_ready`` itself instead of being copied into ``ledger_plan`` first 
 without a signature, which the plan's comparison never selects, is left out the same way)."""
 
 
-def _plan_inserts(rows: str | exp.Expr, revision: str) -> tuple[str, str, str, str]:
-    """The entries, postings, movements and balance statements over ``rows``."""
+PLAN_SHOPS_OF: Final = fill_sql(
+    INDEX_SHOPS_OF, p_new=parse("SELECT shop_id, $close_key AS close_key FROM p_plan")
+)
+"""The new entries' shops added to the journal's index of shops (:mod:`merchantry.ledger.
+shops`), under the close's key."""
+
+
+def _plan_inserts(rows: str | exp.Expr, revision: str) -> tuple[str, str, str, str, str]:
+    """The entries, postings, movements, balance and shop-index statements over ``rows``."""
     fills = {"p_plan": rows}
     return (
         fill_sql(INSERT_ENTRIES_OF, fills, p_revision=parse(revision)),
         fill_sql(INSERT_POSTINGS_OF, fills),
         fill_sql(INSERT_MOVEMENTS_OF, fills),
         fill_sql(PLAN_BALANCES_OF, fills),
+        fill_sql(PLAN_SHOPS_OF, fills),
     )
 
 
-INSERT_ENTRIES, INSERT_POSTINGS, INSERT_MOVEMENTS, PLAN_BALANCES = _plan_inserts(
+INSERT_ENTRIES, INSERT_POSTINGS, INSERT_MOVEMENTS, PLAN_BALANCES, PLAN_SHOPS = _plan_inserts(
     "ledger_plan", "revision"
 )
 """The inserts of ``ledger_plan``'s entries (:data:`PLAN`)."""
 
-FRESH_ENTRIES, FRESH_POSTINGS, FRESH_MOVEMENTS, FRESH_BALANCES = _plan_inserts(
+FRESH_ENTRIES, FRESH_POSTINGS, FRESH_MOVEMENTS, FRESH_BALANCES, FRESH_SHOPS = _plan_inserts(
     parse(FRESH_ROWS), "0"
 )
 """The inserts of the staged entries as first postings (:data:`FRESH_ROWS`)."""
@@ -368,6 +387,7 @@ def post_reversals(con: duckdb.DuckDBPyConnection) -> int:
     run_sql(con, INSERT_REVERSAL_POSTINGS, reversal_ns)
     con.execute(INSERT_REVERSAL_MOVEMENTS)
     run_sql(con, REVERSAL_BALANCES, {"booked_from": booked_from})
+    con.execute(REVERSAL_SHOPS)
     return reversals
 
 
@@ -471,7 +491,7 @@ def post_staged(
         if planned:
             _insert(
                 con,
-                (FRESH_ENTRIES, FRESH_POSTINGS, FRESH_MOVEMENTS, FRESH_BALANCES),
+                (FRESH_ENTRIES, FRESH_POSTINGS, FRESH_MOVEMENTS, FRESH_BALANCES, FRESH_SHOPS),
                 names,
                 booked_from,
             )
@@ -486,7 +506,7 @@ def post_staged(
     if planned:  # most stages on most days of an unchanged history: nothing new
         _insert(
             con,
-            (INSERT_ENTRIES, INSERT_POSTINGS, INSERT_MOVEMENTS, PLAN_BALANCES),
+            (INSERT_ENTRIES, INSERT_POSTINGS, INSERT_MOVEMENTS, PLAN_BALANCES, PLAN_SHOPS),
             names,
             booked_from,
         )
@@ -496,13 +516,15 @@ def post_staged(
 
 def _insert(
     con: duckdb.DuckDBPyConnection,
-    statements: tuple[str, str, str, str],
+    statements: tuple[str, str, str, str, str],
     names: dict[str, object],
     booked_from: dict[str, object],
 ) -> None:
-    """Run the entries, postings, movements and balance inserts of one set of new entries."""
-    entries, postings, movements, balances = statements
+    """Run the entries, postings, movements, balance and shop-index inserts of one set of
+    new entries."""
+    entries, postings, movements, balances, shops = statements
     run_sql(con, entries, names)
     con.execute(postings)
     con.execute(movements)
     run_sql(con, balances, booked_from)
+    run_sql(con, shops, names)

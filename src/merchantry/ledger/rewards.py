@@ -42,7 +42,6 @@ from merchantry.kit.ids import stable_key
 from merchantry.ledger.check import check_close, journal_mark
 from merchantry.ledger.coupons import SPENDS_TABLE, drop_uses, period_uses, register_uses
 from merchantry.ledger.journal import CloseRef, PostResult, namespace, post_staged, start_stage
-from merchantry.ledger.shops import index_shops
 from merchantry.store.sql import run_sql
 from merchantry.store.warehouse import table_exists, transaction
 
@@ -154,7 +153,6 @@ def post_rewards(
         if not stage_rewards(con, start, end):
             return PostResult(posted=0, reversed=0, unchanged=0)
         result = post_staged(con, CloseRef(rulebook, key), kinds=("reward",), start=start, end=end)
-        index_shops(con, mark.entries if mark else None, key)
         problems = check_close(con, mark, key)
         if problems:
             raise IntegrityError(

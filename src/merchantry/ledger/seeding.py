@@ -28,7 +28,6 @@ from merchantry.kit.errors import IntegrityError
 from merchantry.kit.ids import stable_key
 from merchantry.ledger.check import check_close, journal_mark
 from merchantry.ledger.journal import CloseRef, PostResult, namespace, post_staged, start_stage
-from merchantry.ledger.shops import index_shops
 from merchantry.store.sql import run_sql
 from merchantry.store.warehouse import table_exists, transaction
 
@@ -99,7 +98,6 @@ def post_seeding(
         start_stage(con)
         stage_seeding(con, start, end)
         result = post_staged(con, CloseRef(rulebook, key), kinds=KINDS, start=start, end=end)
-        index_shops(con, mark.entries if mark else None, key)
         problems = check_close(con, mark, key)
         if problems:
             raise IntegrityError(

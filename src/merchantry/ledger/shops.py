@@ -5,75 +5,37 @@ so it asks, for each shop owing a deposit and not opened, whether another close 
 the shop. Asked of ``journal_entries`` that reads the shop of every entry ever posted, on
 every day a shop joins. The index answers it from a row or two per shop: a shop posted by
 one close has that close's row, a shop posted by several has two of them (any two
-distinct ones say "another close than this one" for every close). :func:`index_shops`
-keeps it in the close's transaction, after its entries and before its checks: from the
-entries past the close's mark on the warehouse, by the close's key where tables have no row
-ids (on Spark). The close checks that every shop it posted is indexed, and ``merchantry
-ledger-check`` that the index agrees with the entries.
+distinct ones say "another close than this one" for every close). The journal keeps it as
+it keeps ``journal_movements``: every insert of entries (:mod:`merchantry.ledger.journal`:
+new entries, reversals) adds their shops in the same transaction, from the same rows, on
+whichever engine posts. Every close checks that each shop it posted is indexed, and
+``merchantry ledger-check`` that the index agrees with the entries
+(:data:`merchantry.ledger.check.SHOPS_DISAGREE`).
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-import duckdb
-
-from merchantry.ledger.overturns import CLOSE_KEY_PREFIX
-from merchantry.store.sql import fill_sql, parse, run_sql
-
-NEW_SHOPS_OF: Final = """
+INDEX_SHOPS_OF: Final = """
 INSERT INTO journal_shops BY NAME
-SELECT shop_id, min(close_key) AS close_key
-FROM p_new
-WHERE shop_id IS NOT NULL AND close_key IS NOT NULL
-  AND shop_id NOT IN (SELECT shop_id FROM journal_shops)
-GROUP BY shop_id
+SELECT shop_id, close_key FROM (
+  SELECT n.shop_id, n.close_key, coalesce(i.closes, 0) AS had,
+         row_number() OVER (PARTITION BY n.shop_id ORDER BY n.close_key) AS nth
+  FROM (
+    SELECT DISTINCT shop_id, close_key FROM p_new
+    WHERE shop_id IS NOT NULL AND close_key IS NOT NULL
+  ) AS n
+  LEFT JOIN (
+    SELECT shop_id, count(*) AS closes, min(close_key) AS first_key, max(close_key) AS last_key
+    FROM journal_shops
+    WHERE shop_id IN (SELECT shop_id FROM p_new)
+    GROUP BY shop_id
+  ) AS i ON i.shop_id = n.shop_id
+  WHERE i.shop_id IS NULL OR (n.close_key <> i.first_key AND n.close_key <> i.last_key)
+) AS added
+WHERE had + nth <= 2
 """
-"""Shops the index has no row for, with the first (by key) of the closes that posted them in
-``p_new``."""
-
-SECOND_CLOSES_OF: Final = """
-INSERT INTO journal_shops BY NAME
-SELECT n.shop_id, min(n.close_key) AS close_key
-FROM (
-  SELECT DISTINCT shop_id, close_key FROM p_new
-  WHERE shop_id IS NOT NULL AND close_key IS NOT NULL
-) AS n
-JOIN (
-  SELECT shop_id, min(close_key) AS close_key FROM journal_shops
-  GROUP BY shop_id HAVING count(*) = 1
-) AS one ON one.shop_id = n.shop_id
-WHERE n.close_key <> one.close_key
-GROUP BY n.shop_id
-"""
-"""Shops the index knows from one close only that another close posted in ``p_new``: a
-second row (after :data:`NEW_SHOPS_OF`, which gave a new shop its first)."""
-
-SINCE: Final = "SELECT shop_id, close_key FROM journal_entries WHERE rowid >= $entries_from"
-"""The entries appended since a close's mark (the warehouse's close)."""
-
-BY_KEY: Final = (
-    "SELECT shop_id, close_key FROM journal_entries"
-    " WHERE close_key = $close_key OR starts_with(close_key, $overturn)"
-)
-"""The entries a close posted, found by its key and the overturns' (where tables have no
-row ids, the close on Spark: every entry of the key, which indexes the same shops)."""
-
-NEW_SHOPS: Final = fill_sql(NEW_SHOPS_OF, p_new=parse(SINCE))
-SECOND_CLOSES: Final = fill_sql(SECOND_CLOSES_OF, p_new=parse(SINCE))
-NEW_SHOPS_BY_KEY: Final = fill_sql(NEW_SHOPS_OF, p_new=parse(BY_KEY))
-SECOND_CLOSES_BY_KEY: Final = fill_sql(SECOND_CLOSES_OF, p_new=parse(BY_KEY))
-
-
-def index_shops(con: duckdb.DuckDBPyConnection, entries_from: int | None, close_key: str) -> None:
-    """Add to ``journal_shops`` the shops and closes of the entries appended since row
-    ``entries_from`` (inside the close's transaction), or, with ``None`` (an engine without
-    row ids), of every entry of ``close_key`` and of the overturns."""
-    if entries_from is None:
-        keyed = {"close_key": close_key, "overturn": CLOSE_KEY_PREFIX}
-        run_sql(con, NEW_SHOPS_BY_KEY, keyed)
-        run_sql(con, SECOND_CLOSES_BY_KEY, keyed)
-        return
-    params = {"entries_from": entries_from}
-    run_sql(con, NEW_SHOPS, params)
-    run_sql(con, SECOND_CLOSES, params)
+"""Add the shops and closes of ``p_new`` (rows of ``shop_id``, ``close_key``: entries being
+posted) to the index: for each shop, the closes it does not hold yet, first by key, until it
+holds two (a shop with two already is left alone; a row's shop or close missing: nothing)."""

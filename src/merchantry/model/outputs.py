@@ -364,8 +364,9 @@ JOURNAL_SHOPS = Table(
         "shop posted by more; never more. An index of the journal the close reads instead "
         "of every entry's shop to ask whether a shop was posted by another close (a "
         "deposit is opened by the first close that posts anything for its shop), so a day "
-        "on which new shops join does not read the whole history. Appended by each close in "
-        "its own transaction, never edited; a warehouse made before it existed is filled "
+        "on which new shops join does not read the whole history. Appended with every batch "
+        "of entries the journal inserts, in the same transaction, never edited; a warehouse "
+        "made before it existed is filled "
         "from the entries when opened for writing (read-only, it reads a view of the same "
         "query). `merchantry ledger-check` proves it agrees with the entries."
     ),
