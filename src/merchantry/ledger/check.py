@@ -179,7 +179,8 @@ SELECT DISTINCT n.shop_id FROM new AS n LEFT JOIN indexed AS i USING (shop_id)
 WHERE i.closes IS NULL OR (len(i.closes) < 2 AND NOT list_contains(i.closes, n.close_key))
 """
 """Shops a close posted that the index does not hold with that close (or with two closes
-already): what :func:`merchantry.ledger.shops.index_shops` must have added."""
+already): what the journal's inserts must have added
+(:data:`merchantry.ledger.shops.INDEX_SHOPS_OF`)."""
 
 MOVEMENTS_CHECK_CODE: Final = "movements-disagree"
 MOVEMENTS_CHECK_TEXT: Final = "account-days whose journal_movements do not sum their postings"
@@ -435,7 +436,8 @@ the same payment day as its first posting, and zone maps skip the other days' ro
 (a day's close does not read every id ever posted; ``merchantry ledger-check`` still does).
 Together they keep the journal's money invariants: the new postings balance per entry
 and repeat no leg, no older entry gains a posting, no id is posted twice,
-``journal_movements`` gained exactly the new postings' sums, and no month's opening
+``journal_movements`` gained exactly the new postings' sums, every shop posted is in the
+index of shops, and no month's opening
 balances were made a second time (which would count them twice; a Spark close over tables
 exported before the month was opened would).
 (An entry posted with no postings moves no money; ``merchantry ledger-check`` finds it.)"""
