@@ -153,31 +153,45 @@ def test_a_process_a_day_posts_what_one_process_posts(
 
 
 def test_each_days_input_arrives_just_before_its_close(tmp_path: Path) -> None:
-    """``--arrive daily``: the prepared rows wait aside; moving in January 1 to 10, then the
-    11th, leaves in the warehouse exactly the rows dated up to that day, counted against the
-    rows held back, and none of a later day."""
+    """``--arrive daily``: the prepared rows dated in the run wait aside (the shops opened
+    before it stay); moving in January 1 to 10, then the 11th, leaves in the warehouse exactly
+    the rows dated up to that day, counted against the rows held back, and none of a later
+    day. Shops joining during the run (``--joining``) arrive on their opening day."""
     db = tmp_path / "w.duckdb"
     child_prepare(db, 600, 20, "1GB", "paid", keys=True, first=bench_year.FIRST, days=59)
     con = connect(db)
+    con.execute(bench_year.JOINING, {"first": bench_year.FIRST, "per_day": 3, "days": 59})
     held = {
         name: con.execute(f"SELECT count(*) FROM {name}").fetchone()
         for name, _ in bench_year.ARRIVING
     }
     bench_year.hold_back(con)
-    for name, _ in bench_year.ARRIVING:
-        assert con.execute(f"SELECT count(*) FROM main.{name}").fetchone() == (0,)
-        assert con.execute(f"SELECT count(*) FROM arriving.{name}").fetchone() == held[name]
+    before = {"first": datetime.combine(bench_year.FIRST, datetime.min.time())}
+    for name, column in bench_year.ARRIVING:
+        kept = con.execute(f"SELECT count(*) FROM main.{name}").fetchone()
+        dated_before = con.execute(
+            f"SELECT count(*) FROM main.{name} WHERE {column} < $first", before
+        ).fetchone()
+        assert kept == dated_before  # only what was there before the run stays
+        waiting = con.execute(f"SELECT count(*) FROM arriving.{name}").fetchone()
+        assert kept is not None and waiting is not None
+        assert (kept[0] + waiting[0],) == held[name]
+    assert con.execute("SELECT count(*) FROM main.shops").fetchone() == (20,)
+    assert con.execute("SELECT count(*) FROM main.orders").fetchone() == (0,)
     for day, since in ((date(2026, 1, 10), bench_year.FIRST), (date(2026, 1, 11), None)):
         bench_year.arrive(con, day, since=since)
         end = datetime.combine(day + timedelta(days=1), datetime.min.time())
         for name, column in bench_year.ARRIVING:
-            inside = con.execute(f"SELECT count(*) FROM main.{name}").fetchone()
+            inside = con.execute(
+                f"SELECT count(*) FROM main.{name} WHERE {column} >= $first", before
+            ).fetchone()
             due = con.execute(
                 f"SELECT count(*) FROM arriving.{name} WHERE {column} < ?", [end]
             ).fetchone()
             assert inside == due, (name, day)
             later = con.execute(f"SELECT count(*) FROM main.{name} WHERE {column} >= ?", [end])
             assert later.fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM main.shops").fetchone() == (20 + 3 * 11,)
     orders = con.execute("SELECT count(*) FROM main.orders").fetchone()
     assert orders is not None
     assert 0 < orders[0] < held["orders"][0]  # type: ignore[index]
