@@ -174,7 +174,8 @@ def test_each_days_input_arrives_just_before_its_close(tmp_path: Path) -> None:
         ).fetchone()
         assert kept == dated_before  # only what was there before the run stays
         waiting = con.execute(f"SELECT count(*) FROM arriving.{name}").fetchone()
-        assert kept is not None and waiting is not None
+        assert kept is not None
+        assert waiting is not None
         assert (kept[0] + waiting[0],) == held[name]
     assert con.execute("SELECT count(*) FROM main.shops").fetchone() == (20,)
     assert con.execute("SELECT count(*) FROM main.orders").fetchone() == (0,)
