@@ -12,9 +12,8 @@ import pytest
 from merchantry.cs.agents import Agent, Certification, Performance
 from merchantry.cs.conventions import ScoreConventions
 from merchantry.cs.rules import RoutingRules, load_rules
-from merchantry.ingest import ingest_dir
-from merchantry.store.warehouse import connect, ensure_schema
-from merchantry.synth import generate
+from merchantry.store.warehouse import ensure_schema
+from tests.markets import ingested_market
 
 MARKET_DAYS = 50
 
@@ -32,15 +31,7 @@ def rules() -> RoutingRules:
 @pytest.fixture(scope="session")
 def market(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """30 shops over 50 days (two monthly check days), ingested; do not write to it."""
-    root = tmp_path_factory.mktemp("cs-market")
-    generate(root / "data", shops=30, days=MARKET_DAYS, seed=5, progress=False)
-    db = root / "market.duckdb"
-    con = connect(db)
-    try:
-        ingest_dir(con, root / "data", progress=False)
-    finally:
-        con.close()
-    return db
+    return ingested_market(tmp_path_factory.mktemp("cs-market"), shops=30, days=MARKET_DAYS, seed=5)
 
 
 @pytest.fixture

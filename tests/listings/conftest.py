@@ -7,12 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from merchantry.ingest import ingest_dir
 from merchantry.listings.claims import Listing
 from merchantry.listings.rulebook import ListingRulebook, load_listing_rulebook
 from merchantry.listings.rules import Authorisation, Context, make_context
-from merchantry.store.warehouse import connect
-from merchantry.synth import generate
+from tests.markets import ingested_market
 
 TODAY = date(2026, 8, 1)
 
@@ -51,11 +49,4 @@ def ctx(book: ListingRulebook) -> Context:
 def market(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A generated marketplace (40 shops, 2 days) ingested: (data folder, warehouse)."""
     root = tmp_path_factory.mktemp("listings-market")
-    generate(root / "data", shops=40, days=2, seed=5, progress=False)
-    db = root / "market.duckdb"
-    con = connect(db)
-    try:
-        ingest_dir(con, root / "data", progress=False)
-    finally:
-        con.close()
-    return root / "data", db
+    return root / "data", ingested_market(root, shops=40, days=2, seed=5)

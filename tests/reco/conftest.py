@@ -7,13 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from merchantry.ingest import ingest_dir
 from merchantry.reco.clusters import ClusterIndex
 from merchantry.reco.settings import RecoSettings, load_settings
 from merchantry.reco.similarity import Listing
 from merchantry.reco.suppression import Catalogue
-from merchantry.store.warehouse import connect
-from merchantry.synth import generate
+from tests.markets import ingested_market
 
 INDUSTRY_OF = {
     "C03009": "apparel",  # 连衣裙
@@ -51,11 +49,4 @@ def settings() -> RecoSettings:
 def market(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A generated marketplace (40 shops, 3 days) ingested: (data folder, warehouse)."""
     root = tmp_path_factory.mktemp("reco-market")
-    generate(root / "data", shops=40, days=3, seed=11, progress=False)
-    db = root / "market.duckdb"
-    con = connect(db)
-    try:
-        ingest_dir(con, root / "data", progress=False)
-    finally:
-        con.close()
-    return root / "data", db
+    return root / "data", ingested_market(root, shops=40, days=3, seed=11)
