@@ -55,6 +55,7 @@ def add_shop(
     entry_plan: str = "standard",
     store_type: str = "enterprise",
     category_id: str = "C1",
+    opened: date = date(2024, 1, 1),
 ) -> None:
     _insert(
         con,
@@ -65,7 +66,7 @@ def add_shop(
             "industry": "apparel",
             "main_category_id": category_id,
             "store_type": store_type,
-            "opened_date": date(2024, 1, 1),
+            "opened_date": opened,
             "region": "浙江",
             "county_code": "330106",
             "entry_plan": entry_plan,

@@ -68,24 +68,50 @@ def review_day(book: Rulebook) -> int:
 
 STAGE_OPENINGS: Final = """
 INSERT INTO ledger_stage
-SELECT md5($ns || r.shop_shop_id), 'deposit_opening', r.shop_shop_id, NULL, r.shop_shop_id,
-       CAST($start AS DATE),
-       [ledger_leg('merchant_funds', r.shop_shop_id, -r.required_fen,
-                   coalesce(r.rule_id, 'ledger.deposit-opening')),
-        ledger_leg('merchant_deposit', r.shop_shop_id, r.required_fen,
-                   coalesce(r.rule_id, 'ledger.deposit-opening'))]
-FROM ledger_requirements AS r
-WHERE r.shop_shop_id IN (SELECT shop_shop_id FROM ledger_requirements WHERE required_fen <> 0)
-  AND r.shop_shop_id NOT IN (
-    SELECT shop_id FROM journal_shops WHERE close_key <> $close_key
-  )
+WITH owing AS (
+  SELECT r.shop_shop_id AS shop_id, r.required_fen,
+         coalesce(r.rule_id, 'ledger.deposit-opening') AS rule_id, s.opened_date
+  FROM ledger_requirements AS r
+  JOIN shops AS s ON s.shop_id = r.shop_shop_id
+  WHERE r.required_fen <> 0
+    AND r.shop_shop_id NOT IN (
+      SELECT shop_id FROM journal_shops WHERE close_key <> $close_key
+    )
+), early AS (
+  SELECT o.shop_id, min(CAST(o.paid_at AS DATE)) AS first_paid
+  FROM orders AS o
+  WHERE o.paid_at >= CAST($start AS TIMESTAMP)
+    AND o.paid_at < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY
+    AND o.shop_id IN (SELECT shop_id FROM owing WHERE opened_date > CAST($start AS DATE))
+  GROUP BY o.shop_id
+), dated AS (
+  SELECT w.*,
+         greatest(CAST($start AS DATE),
+                  least(coalesce(w.opened_date, CAST($start AS DATE)),
+                        coalesce(e.first_paid, w.opened_date, CAST($start AS DATE)))) AS joined_on
+  FROM owing AS w LEFT JOIN early AS e ON e.shop_id = w.shop_id
+)
+SELECT md5($ns || d.shop_id), 'deposit_opening', d.shop_id, NULL, d.shop_id,
+       least(d.joined_on, CAST($end AS DATE)),
+       [ledger_leg('merchant_funds', d.shop_id, -d.required_fen, d.rule_id),
+        ledger_leg('merchant_deposit', d.shop_id, d.required_fen, d.rule_id)]
+FROM dated AS d
+WHERE d.joined_on <= CAST($end AS DATE)
+   OR d.shop_id IN (SELECT shop_id FROM journal_shops WHERE close_key = $close_key)
 """
-"""A shop's deposit is opened by the first close that posts anything for it: shops with no
-entry from another close, asked of the journal's index of shops (``journal_shops``,
-:mod:`merchantry.ledger.shops`: a row or two per shop) instead of the shop of every entry
-ever posted, which a day on which shops join read in full. A shop that owes no deposit (a
-zero-deposit entry plan) is not staged: its opening would move nothing and post no entry
-(zero legs are dropped)."""
+"""A shop's deposit is opened by the first close that posts anything for it, on the day the
+shop joined: its ``opened_date``, or the first payment of its orders in the period when that
+comes earlier (data whose shops sold before they joined), or the period's first day when it
+joined before. A shop that joins after the period is left for a later close, so closing a
+past period after later shops were ingested opens nothing for them, and a month closed at
+once opens each shop on the day the same month closed day by day does. A shop the close
+posted something else for (a violation, a reward) before it joined is opened on the period's
+last day. Shops with no entry from another close are asked of the journal's index of shops
+(``journal_shops``, :mod:`merchantry.ledger.shops`: a row or two per shop) instead of the
+shop of every entry ever posted, which a day on which shops join read in full; the orders
+are read only for shops that join inside the period, and only the period's. A shop that
+owes no deposit (a zero-deposit entry plan) is not staged: its opening would move nothing
+and post no entry (zero legs are dropped)."""
 
 VIOLATION_FACTS: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_violation_facts AS
@@ -477,7 +503,7 @@ def post_deposits(
     run_sql(
         con,
         STAGE_OPENINGS,
-        {"start": start, "close_key": close_key, "ns": namespace("deposit_opening")},
+        {"start": start, "end": end, "close_key": close_key, "ns": namespace("deposit_opening")},
     )
     result = post_staged(con, ref, kinds=("deposit_opening",), start=start, end=end, orphans=False)
 
