@@ -51,7 +51,7 @@ from merchantry.store.warehouse import ensure_schema, interrupted, merges_at_mon
 
 Progress = Callable[[str], None]
 
-LEDGER_LOGIC: Final = "daily-close/2"
+LEDGER_LOGIC: Final = "daily-close/3"
 """Bumped when what the close posts for the same inputs changes: every mark goes stale."""
 
 _PART: Final = """
@@ -73,13 +73,16 @@ DIGEST_PARTS: Final = (
     ("shop_scores", "x.score_date BETWEEN $from AND $end"),
     ("journal_entries", "x.booked_on BETWEEN $from AND $end AND x.close_key <> $close_key"),
     ("overturned_entries", "TRUE"),
-    ("shops", "TRUE"),
+    ("shops", "x.shop_id IN (SELECT shop_id FROM p_joined)"),
     ("categories", "TRUE"),
-    ("products", "TRUE"),
+    ("products", "x.shop_id IN (SELECT shop_id FROM p_joined)"),
     ("creators", "TRUE"),
 )
 """Each part, a table and which of its rows: how many rows and the sum of their row hashes
-(order-free, so a rewrite of the same rows in another order is the same).
+(order-free, so a rewrite of the same rows in another order is the same). ``p_joined`` is
+:data:`JOINED_SHOPS`: the shops and products of shops that join after the period are not
+read (the close opens nothing and charges nothing for them), so a day closed again after
+new shops were ingested is still unchanged.
 
 Every dated part is a plain range on the stored column (a timestamp from the first
 midnight to the midnight after the last day, never ``CAST(ts AS DATE)``), so DuckDB
@@ -94,17 +97,29 @@ DATED_PARTS: Final = 8
 """The first parts are dated (bounded by the period); the rest are read whole."""
 
 
+JOINED_SHOPS: Final = """
+SELECT shop_id FROM shops WHERE opened_date IS NULL OR opened_date <= $end
+UNION ALL
+SELECT shop_id FROM orders WHERE paid_at >= $from_at AND paid_at < $end_at
+UNION ALL
+SELECT shop_id FROM violations WHERE occurred_at >= $from_at AND occurred_at < $end_at
+"""
+"""The shops a close of the period reads: those that joined by its last day (or say no join
+day), and any the period's orders or violations name though their join day comes later (the
+data's join day is late: the close posts for them, :data:`merchantry.ledger.deposits.
+STAGE_OPENINGS`). Rows of other shops, and their products, cannot change what it posts."""
+
+
+def _part(table: str, where: str) -> exp.Expr:
+    return fill(_PART, p_table=table, p_where=fill(where, p_joined=parse(JOINED_SHOPS)))
+
+
 def part_query(part: tuple[str, str]) -> str:
     """One digest part (a table and which of its rows) as its own query."""
-    table, where = part
-    return to_sql(fill(_PART, p_table=table, p_where=parse(where)))
+    return to_sql(_part(*part))
 
 
-DIGEST: Final = to_sql(
-    exp.select(
-        *[exp.Subquery(this=fill(_PART, p_table=t, p_where=parse(w))) for t, w in DIGEST_PARTS]
-    )
-)
+DIGEST: Final = to_sql(exp.select(*[exp.Subquery(this=_part(t, w)) for t, w in DIGEST_PARTS]))
 
 MARK: Final = """
 SELECT digest FROM ledger_close_marks
