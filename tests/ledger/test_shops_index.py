@@ -125,7 +125,10 @@ def test_a_close_that_leaves_a_shop_out_of_the_index_is_refused(
     con = _market(tmp_path / "w.duckdb")
     monkeypatch.setattr(journal, "FRESH_SHOPS", "SELECT 1")  # a journal that forgets it
     monkeypatch.setattr(journal, "PLAN_SHOPS", "SELECT 1")
-    with pytest.raises(IntegrityError, match="shops-index-disagrees: 3 shops the close posted"):
+    with pytest.raises(
+        IntegrityError,
+        match="shops-index-disagrees: shops the close posted that journal_shops lacks: 3 ",
+    ):
         close_with_fees(con, date(2026, 3, 1), date(2026, 3, 31))
     assert con.execute("SELECT count(*) FROM journal_entries").fetchone() == (0,)
 

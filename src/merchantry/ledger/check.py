@@ -34,7 +34,7 @@ class Problem:
 
     def __str__(self) -> str:
         sample = ", ".join(self.ids)
-        return f"{self.code}: {self.count:,} {self.message} (e.g. {sample})"
+        return f"{self.code}: {self.message}: {self.count:,} (e.g. {sample})"
 
 
 @dataclass(frozen=True, slots=True)
