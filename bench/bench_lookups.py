@@ -19,6 +19,12 @@ that no id was posted twice (:data:`~merchantry.ledger.check.DUPLICATE_ENTRY_SIN
 ways: among the entries of the new entries' payment days, and among every entry (the check
 before). Both must find the one planted id.
 
+Last, the deposit openings' look-up (:data:`merchantry.ledger.deposits.STAGE_OPENINGS`):
+every shop owes a deposit, ``--joining`` new shops among them with nothing posted yet, and a
+new close asks which to open. It asks the journal's index of shops (``journal_shops``, kept
+here a day at a time as the journal keeps it); the baseline asks the same of every entry's
+shop and close, the read before the index. Both must stage the new shops only.
+
 Run: ``python -m bench.bench_lookups --per-day 100000 --months 1 3 6 12``.
 """
 
@@ -39,8 +45,10 @@ from rich.table import Table
 from bench.history import months_of_history, report, side_by_side
 from bench.report import cpu_seconds
 from merchantry.ledger.check import DUPLICATE_ENTRY_SINCE, journal_mark, new_span
-from merchantry.ledger.journal import ALL_DAYS, KNOWN, day_span, span_sql
-from merchantry.store.sql import run_sql
+from merchantry.ledger.deposits import STAGE_OPENINGS
+from merchantry.ledger.journal import ALL_DAYS, KNOWN, LEG_MACRO, STAGE_DDL, day_span, span_sql
+from merchantry.ledger.shops import INDEX_SHOPS_OF
+from merchantry.store.sql import fill_sql, parse, run_sql
 from merchantry.store.warehouse import connect
 
 DAY_ENTRIES = """
@@ -87,6 +95,34 @@ ORDER BY entry_id LIMIT 1
 """
 """An entry a close posts again: a settlement booked 30 days before, copied as it was."""
 
+SHOPS: Final = 20_000
+"""Shops the entries are spread over (``'S' || i % 20000`` in :data:`DAY_ENTRIES`)."""
+
+INDEX_DAY: Final = fill_sql(
+    INDEX_SHOPS_OF,
+    p_new=parse("SELECT shop_id, close_key FROM journal_entries WHERE booked_on = $day"),
+)
+"""The day's entries added to the index of shops, as the journal's inserts add them."""
+
+OWING: Final = """
+INSERT INTO shops (shop_id, name, industry, main_category_id, store_type, opened_date, region,
+                   county_code, entry_plan, business_mode)
+SELECT shop_id, '店铺', 'apparel', 'C1', 'enterprise', DATE '2024-01-01', '浙江', '330106',
+       'standard', 'domestic'
+FROM (SELECT 'S' || i AS shop_id FROM range($shops) t(i)
+      UNION ALL SELECT 'NEW' || i FROM range($joining) t(i));
+CREATE OR REPLACE TEMP TABLE ledger_requirements AS
+SELECT shop_id AS shop_shop_id, 0 AS gmv_fen, 50000 AS required_fen, 'deposit.tier-1' AS rule_id
+FROM shops
+"""
+"""Every shop owes ¥500; the ``$joining`` new ones have nothing posted."""
+
+OPENINGS_BEFORE: Final = fill_sql(
+    STAGE_OPENINGS,
+    journal_shops=parse("SELECT shop_id, close_key FROM journal_entries WHERE shop_id IS NOT NULL"),
+)
+"""The openings asking every entry's shop and close instead of the index."""
+
 
 def _checked(con: duckdb.DuckDBPyConnection, params: dict[str, object]) -> tuple[float, list[str]]:
     began = cpu_seconds()
@@ -116,6 +152,16 @@ def _id_check(
     return best, base, len(found)
 
 
+def _opened(con: duckdb.DuckDBPyConnection, sql: str, day: date) -> tuple[float, list[str]]:
+    con.execute("DELETE FROM ledger_stage")
+    params = {"start": day, "end": day, "close_key": "another", "ns": "bench"}
+    began = cpu_seconds()
+    run_sql(con, sql, params)
+    spent = cpu_seconds() - began
+    staged = con.execute("SELECT shop_id FROM ledger_stage ORDER BY shop_id").fetchall()
+    return spent, [str(r[0]) for r in staged]
+
+
 def _timed(con: duckdb.DuckDBPyConnection, params: dict[str, object]) -> tuple[float, int]:
     began = cpu_seconds()
     run_sql(con, KNOWN, params)
@@ -132,21 +178,30 @@ def main() -> None:
     parser.add_argument("--months", type=int, nargs="+", default=[1, 3, 6, 12])
     parser.add_argument("--lag", type=int, default=10, help="days from payment to settlement")
     parser.add_argument("--repeat", type=int, default=3, help="timings of each side (best kept)")
+    parser.add_argument(
+        "--joining", type=int, default=50, help="new shops owing a deposit, none opened"
+    )
     args = parser.parse_args()
     console = Console(width=140)
     table = Table(title=f"Look-up by logical key, {args.per_day:,} sales a day")
     heads = ("history", "entries", "found", "pruned CPU s", "baseline CPU s", "× baseline")
     checks = ("id check CPU s", "every id CPU s", "ids found")
-    for name in (*heads, *checks):
+    opens = ("openings CPU s", "every shop CPU s", "opened")
+    for name in (*heads, *checks, *opens):
         table.add_column(name, justify="right")
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-lookups-") as tmp:
         con = connect(Path(tmp) / "w.duckdb")
         con.execute("SET threads = 2")
+        con.execute(LEG_MACRO)
+        con.execute(STAGE_DDL)
+        # the shops the entries name (fewer than SHOPS when a day has fewer entries)
+        run_sql(con, OWING, {"shops": min(SHOPS, args.per_day), "joining": args.joining})
 
         def append(day: date) -> None:
             params = {"day": day, "paid": day - timedelta(days=args.lag), "n": args.per_day}
             run_sql(con, DAY_ENTRIES, params)
+            run_sql(con, INDEX_DAY, {"day": day})
 
         for months, day in months_of_history(con, args.months, append, console):
             run_sql(con, STAGE, {"day": day, "lag": args.lag, "n": args.per_day})
@@ -159,7 +214,14 @@ def main() -> None:
             row = con.execute("SELECT count(*) FROM journal_entries").fetchone()
             entries = int(row[0]) if row else 0
             check, whole, planted = _id_check(con, day, append, args.repeat)
-            results.append((months, entries, found, best, base, check, whole))
+            indexed, every_shop, opened = side_by_side(
+                partial(_opened, con, STAGE_OPENINGS, day),
+                partial(_opened, con, OPENINGS_BEFORE, day),
+                args.repeat,
+            )
+            if len(opened) != args.joining:
+                raise SystemExit(f"the openings staged {len(opened)} shops, not {args.joining}")
+            results.append((months, entries, found, best, base, check, whole, indexed, every_shop))
             table.add_row(
                 f"{months} months",
                 f"{entries:,}",
@@ -170,10 +232,13 @@ def main() -> None:
                 f"{check:.3f}",
                 f"{whole:.3f}",
                 f"{planted}",
+                f"{indexed:.3f}",
+                f"{every_shop:.3f}",
+                f"{len(opened)}",
             )
             console.print(table)
         con.close()
-    months, entries, _found, best, base, _check, _whole = results[-1]
+    months, entries, _found, best, base, *_rest = results[-1]
     extra = {"per_day": args.per_day, "lag": args.lag, "sizes": results}
     report("bench_lookups", entries, best, base, extra)
 
