@@ -13,12 +13,13 @@ from merchantry.fees import run_rulebook
 from merchantry.ledger import close_period
 from merchantry.ledger.check import check_journal
 from merchantry.ledger.daily import close_days
-from merchantry.store.warehouse import connect
+from merchantry.store.warehouse import connect, ensure_schema
 from tests.ledger.factories import (
     add_category,
     add_event,
     add_order,
     add_shop,
+    add_violation,
     balance,
     close,
     journal_dump,
@@ -35,12 +36,22 @@ OPENED = (
 def _market(con: duckdb.DuckDBPyConnection) -> None:
     """S1 joined long ago; S2 joins on 15 March and first sells on the 20th; S3 joins on
     20 March but its first order is paid on the 12th (the data's join day is late); S4
-    joins on 5 April. Every shop is ingested before any close."""
+    joins on 5 April; S5 joins on 25 March but a violation of it is dated the 18th; S6
+    joins on 28 March but a programme paid it a cash reward on the 10th. Every shop is
+    ingested before any close."""
     add_category(con)
     add_shop(con, "S1")
     add_shop(con, "S2", opened=date(2026, 3, 15))
     add_shop(con, "S3", opened=date(2026, 3, 20))
     add_shop(con, "S4", opened=date(2026, 4, 5))
+    add_shop(con, "S5", opened=date(2026, 3, 25))
+    add_shop(con, "S6", opened=date(2026, 3, 28))
+    add_violation(con, "V5", "S5", datetime(2026, 3, 18, 10))
+    ensure_schema(con)
+    con.execute(
+        "INSERT INTO program_rewards VALUES ('RW6', 'test-programme', 'S6', 'T1',"
+        " 'test-programme/T1', 'cash', 8000, 8000, 0, 'none', DATE '2026-03-10', NULL)"
+    )
     add_order(con, "O1", datetime(2026, 3, 3, 10), 20_000, shop_id="S1")
     add_order(con, "O2", datetime(2026, 3, 20, 11), 30_000, shop_id="S2")
     add_order(con, "O3", datetime(2026, 3, 12, 9), 40_000, shop_id="S3")
@@ -59,11 +70,13 @@ def test_a_month_opens_each_shop_on_the_day_it_joined(
         ("S1", date(2026, 3, 1)),
         ("S2", date(2026, 3, 15)),
         ("S3", date(2026, 3, 12)),  # sold before the day it says it joined
+        ("S5", date(2026, 3, 18)),  # a violation before it
+        ("S6", date(2026, 3, 10)),  # a reward before it
     ]
     assert balance(warehouse, "merchant_deposit", "S4") == 0  # joins in April
 
     close(warehouse, *APRIL)
-    assert warehouse.execute(OPENED).fetchall()[-1] == ("S4", date(2026, 4, 5))
+    assert ("S4", date(2026, 4, 5)) in warehouse.execute(OPENED).fetchall()
     assert balance(warehouse, "merchant_deposit", "S4") == 50_000
     assert check_journal(warehouse) == []
 
@@ -94,7 +107,7 @@ def test_days_and_the_month_open_the_same_shops_on_the_same_days(tmp_path: Path)
         assert daily.execute(OPENED).fetchall() == monthly.execute(OPENED).fetchall()
         assert journal_dump(daily) == journal_dump(monthly)
         opening_days = [d.start for d in days if "deposit_opening" in {k.kind for k in d.kinds}]
-        assert opening_days == [date(2026, 3, 1), date(2026, 3, 12), date(2026, 3, 15)]
+        assert opening_days == [date(2026, 3, d) for d in (1, 10, 12, 15, 18)]
     finally:
         monthly.close()
         daily.close()
@@ -110,7 +123,7 @@ def test_days_closed_again_after_later_shops_joined_are_unchanged(tmp_path: Path
         first = close_days(con, book, date(2026, 3, 1), date(2026, 3, 14))
         assert not any(d.unchanged_inputs for d in first)
 
-        add_shop(con, "S5", opened=date(2026, 4, 20))  # with its product (the factory's)
+        add_shop(con, "S9", opened=date(2026, 4, 20))  # with its product (the factory's)
         again = close_days(con, book, date(2026, 3, 1), date(2026, 3, 14))
         assert all(d.unchanged_inputs for d in again)
 

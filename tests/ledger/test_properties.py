@@ -94,14 +94,17 @@ histories = st.tuples(
     st.sampled_from(["enterprise", "flagship"]),
     st.one_of(st.none(), st.integers(0, 25)),  # a violation's day: a deduction, then a top-up
     st.one_of(st.none(), st.tuples(st.integers(0, 25), st.integers(1, 60_000))),  # cash reward
+    # the day of March the shop joins (None: long before); its orders may come before it
+    st.one_of(st.none(), st.none(), st.integers(0, 25)),
 )
 
 
 def build(con: duckdb.DuckDBPyConnection, history: tuple[object, ...]) -> None:
-    specs, plan, store_type, violation, reward = history
+    specs, plan, store_type, violation, reward, joins = history
     assert isinstance(specs, list)
     add_category(con)
-    add_shop(con, entry_plan=str(plan), store_type=str(store_type))
+    opened = (DAY0 + timedelta(days=joins)).date() if isinstance(joins, int) else date(2024, 1, 1)
+    add_shop(con, entry_plan=str(plan), store_type=str(store_type), opened=opened)
     add_creator(con)
     if isinstance(violation, int):
         add_violation(con, "V1", "S1", DAY0 + timedelta(days=violation))

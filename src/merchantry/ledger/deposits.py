@@ -5,7 +5,8 @@
   holds for last calendar month's paid GMV (¥500 / ¥2,000 / ¥5,000; zero-deposit
   entry owes nothing). Written to ``deposit_requirements``.
 * **Opening**: a shop's deposit before the data window is unknown; on the shop's
-  first close it is taken as the amount then owed, paid from ``merchant_funds``.
+  first close it is taken as the amount then owed, paid from ``merchant_funds``, on the
+  day the shop joined (:data:`STAGE_OPENINGS`).
 * **Deduction**: each confirmed violation takes the first matching
   ``deposit_deduction`` rule's amount from the deposit (to ``platform_penalties``).
 * **Review** on the rulebook's ``deposit_review_day`` of each month (Douyin: notice on the
@@ -77,41 +78,47 @@ WITH owing AS (
     AND r.shop_shop_id NOT IN (
       SELECT shop_id FROM journal_shops WHERE close_key <> $close_key
     )
+), joining AS (
+  SELECT shop_id FROM owing WHERE opened_date > CAST($start AS DATE)
 ), early AS (
-  SELECT o.shop_id, min(CAST(o.paid_at AS DATE)) AS first_paid
-  FROM orders AS o
-  WHERE o.paid_at >= CAST($start AS TIMESTAMP)
-    AND o.paid_at < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY
-    AND o.shop_id IN (SELECT shop_id FROM owing WHERE opened_date > CAST($start AS DATE))
-  GROUP BY o.shop_id
+  SELECT shop_id, booked_on AS active_on FROM journal_entries
+  WHERE booked_on BETWEEN $start AND $end AND close_key = $close_key
+    AND shop_id IN (SELECT shop_id FROM joining)
+  UNION ALL
+  SELECT shop_id, CAST(occurred_at AS DATE) FROM violations
+  WHERE occurred_at >= CAST($start AS TIMESTAMP)
+    AND occurred_at < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY
+    AND shop_id IN (SELECT shop_id FROM joining)
+    AND violation_id NOT IN (SELECT violation_id FROM withdrawn_violations)
 ), dated AS (
   SELECT w.*,
          greatest(CAST($start AS DATE),
                   least(coalesce(w.opened_date, CAST($start AS DATE)),
-                        coalesce(e.first_paid, w.opened_date, CAST($start AS DATE)))) AS joined_on
-  FROM owing AS w LEFT JOIN early AS e ON e.shop_id = w.shop_id
+                        coalesce(e.active_on, w.opened_date, CAST($start AS DATE)))) AS joined_on
+  FROM owing AS w
+  LEFT JOIN (SELECT shop_id, min(active_on) AS active_on FROM early GROUP BY shop_id) AS e
+    ON e.shop_id = w.shop_id
 )
-SELECT md5($ns || d.shop_id), 'deposit_opening', d.shop_id, NULL, d.shop_id,
-       least(d.joined_on, CAST($end AS DATE)),
+SELECT md5($ns || d.shop_id), 'deposit_opening', d.shop_id, NULL, d.shop_id, d.joined_on,
        [ledger_leg('merchant_funds', d.shop_id, -d.required_fen, d.rule_id),
         ledger_leg('merchant_deposit', d.shop_id, d.required_fen, d.rule_id)]
 FROM dated AS d
 WHERE d.joined_on <= CAST($end AS DATE)
-   OR d.shop_id IN (SELECT shop_id FROM journal_shops WHERE close_key = $close_key)
 """
 """A shop's deposit is opened by the first close that posts anything for it, on the day the
-shop joined: its ``opened_date``, or the first payment of its orders in the period when that
-comes earlier (data whose shops sold before they joined), or the period's first day when it
-joined before. A shop that joins after the period is left for a later close, so closing a
-past period after later shops were ingested opens nothing for them, and a month closed at
-once opens each shop on the day the same month closed day by day does. A shop the close
-posted something else for (a violation, a reward) before it joined is opened on the period's
-last day. Shops with no entry from another close are asked of the journal's index of shops
-(``journal_shops``, :mod:`merchantry.ledger.shops`: a row or two per shop) instead of the
-shop of every entry ever posted, which a day on which shops join read in full; the orders
-are read only for shops that join inside the period, and only the period's. A shop that
-owes no deposit (a zero-deposit entry plan) is not staged: its opening would move nothing
-and post no entry (zero legs are dropped)."""
+shop joined: its ``opened_date``, or, when the data has the shop active before that day, the
+first day in the period this close posted something for it (a sale, a reward) or a violation
+of it occurred; the period's first day for a shop that joined before the period. A shop that
+joins after the period, with nothing in it, is left for a later close, so closing a past
+period after later shops were ingested opens nothing for them, and a month closed at once
+opens each shop on the day the same month closed day by day does (the first day of the two
+is the first day either close sees the shop). Shops with no entry from another close are
+asked of the journal's index of shops (``journal_shops``, :mod:`merchantry.ledger.shops`: a
+row or two per shop) instead of the shop of every entry ever posted, which a day on which
+shops join read in full; this close's entries and the violations are read only for shops
+joining inside the period, and only the period's. A shop that owes no deposit (a
+zero-deposit entry plan) is not staged: its opening would move nothing and post no entry
+(zero legs are dropped)."""
 
 VIOLATION_FACTS: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_violation_facts AS
