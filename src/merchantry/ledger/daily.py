@@ -103,23 +103,33 @@ UNION ALL
 SELECT shop_id FROM orders WHERE paid_at >= $from_at AND paid_at < $end_at
 UNION ALL
 SELECT shop_id FROM violations WHERE occurred_at >= $from_at AND occurred_at < $end_at
+UNION ALL
+SELECT shop_id FROM journal_entries
+WHERE booked_on BETWEEN $from AND $end AND close_key <> $close_key
 """
 """The shops a close of the period reads: those that joined by its last day (or say no join
-day), and any the period's orders or violations name though their join day comes later (the
-data's join day is late: the close posts for them, :data:`merchantry.ledger.deposits.
+day), and any the period's orders, violations or entries other closes booked (a programme's
+reward) name though their join day comes later (the data has them active before they join:
+the close posts for them and opens their deposit, :data:`merchantry.ledger.deposits.
 STAGE_OPENINGS`). Rows of other shops, and their products, cannot change what it posts."""
 
 
-def _part(table: str, where: str) -> exp.Expr:
-    return fill(_PART, p_table=table, p_where=fill(where, p_joined=parse(JOINED_SHOPS)))
+def _part(table: str, where: str, joined: str | exp.Expr) -> exp.Expr:
+    return fill(_PART, p_table=table, p_where=fill(where, p_joined=joined))
 
 
 def part_query(part: tuple[str, str]) -> str:
     """One digest part (a table and which of its rows) as its own query."""
-    return to_sql(_part(*part))
+    return to_sql(_part(*part, parse(JOINED_SHOPS)))
 
 
-DIGEST: Final = to_sql(exp.select(*[exp.Subquery(this=_part(t, w)) for t, w in DIGEST_PARTS]))
+DIGEST: Final = to_sql(
+    exp.select(*[exp.Subquery(this=_part(t, w, "digest_joined")) for t, w in DIGEST_PARTS]).with_(
+        "digest_joined", as_=parse(JOINED_SHOPS), materialized=True
+    )
+)
+"""Every part in one statement; the shops of :data:`JOINED_SHOPS` found once for the two
+parts that ask (a materialised CTE), not once each."""
 
 MARK: Final = """
 SELECT digest FROM ledger_close_marks
