@@ -19,11 +19,11 @@ that no id was posted twice (:data:`~merchantry.ledger.check.DUPLICATE_ENTRY_SIN
 ways: among the entries of the new entries' payment days, and among every entry (the check
 before). Both must find the one planted id.
 
-Last, the deposit openings' look-up (:data:`merchantry.ledger.deposits.STAGE_OPENINGS`):
-every shop owes a deposit, ``--joining`` new shops among them with nothing posted yet, and a
-new close asks which to open. It asks the journal's index of shops (``journal_shops``, kept
+Last, the deposit openings' look-up (:data:`merchantry.ledger.deposits.OPENING_DAYS`):
+``--joining`` new shops among the journal's with nothing posted yet, and a new close asks
+which to open and on which day. It asks the journal's index of shops (``journal_shops``, kept
 here a day at a time as the journal keeps it); the baseline asks the same of every entry's
-shop and close, the read before the index. Both must stage the new shops only.
+shop and close, the read before the index. Both must find the new shops only.
 
 Run: ``python -m bench.bench_lookups --per-day 100000 --months 1 3 6 12``.
 """
@@ -45,8 +45,8 @@ from rich.table import Table
 from bench.history import months_of_history, report, side_by_side
 from bench.report import cpu_seconds
 from merchantry.ledger.check import DUPLICATE_ENTRY_SINCE, journal_mark, new_span
-from merchantry.ledger.deposits import STAGE_OPENINGS
-from merchantry.ledger.journal import ALL_DAYS, KNOWN, LEG_MACRO, STAGE_DDL, day_span, span_sql
+from merchantry.ledger.deposits import OPENING_DAYS
+from merchantry.ledger.journal import ALL_DAYS, KNOWN, day_span, span_sql
 from merchantry.ledger.shops import INDEX_SHOPS_OF
 from merchantry.store.sql import fill_sql, parse, run_sql
 from merchantry.store.warehouse import connect
@@ -110,15 +110,12 @@ INSERT INTO shops (shop_id, name, industry, main_category_id, store_type, opened
 SELECT shop_id, '店铺', 'apparel', 'C1', 'enterprise', DATE '2024-01-01', '浙江', '330106',
        'standard', 'domestic'
 FROM (SELECT 'S' || i AS shop_id FROM range($shops) t(i)
-      UNION ALL SELECT 'NEW' || i FROM range($joining) t(i));
-CREATE OR REPLACE TEMP TABLE ledger_requirements AS
-SELECT shop_id AS shop_shop_id, 0 AS gmv_fen, 50000 AS required_fen, 'deposit.tier-1' AS rule_id
-FROM shops
+      UNION ALL SELECT 'NEW' || i FROM range($joining) t(i))
 """
-"""Every shop owes ¥500; the ``$joining`` new ones have nothing posted."""
+"""The journal's shops and ``$joining`` new ones with nothing posted."""
 
 OPENINGS_BEFORE: Final = fill_sql(
-    STAGE_OPENINGS,
+    OPENING_DAYS,
     journal_shops=parse("SELECT shop_id, close_key FROM journal_entries WHERE shop_id IS NOT NULL"),
 )
 """The openings asking every entry's shop and close instead of the index."""
@@ -153,13 +150,12 @@ def _id_check(
 
 
 def _opened(con: duckdb.DuckDBPyConnection, sql: str, day: date) -> tuple[float, list[str]]:
-    con.execute("DELETE FROM ledger_stage")
-    params = {"start": day, "end": day, "close_key": "another", "ns": "bench"}
+    params = {"start": day, "end": day, "close_key": "another"}
     began = cpu_seconds()
     run_sql(con, sql, params)
     spent = cpu_seconds() - began
-    staged = con.execute("SELECT shop_id FROM ledger_stage ORDER BY shop_id").fetchall()
-    return spent, [str(r[0]) for r in staged]
+    found = con.execute("SELECT shop_id FROM ledger_opening_days ORDER BY shop_id").fetchall()
+    return spent, [str(r[0]) for r in found]
 
 
 def _timed(con: duckdb.DuckDBPyConnection, params: dict[str, object]) -> tuple[float, int]:
@@ -193,8 +189,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-lookups-") as tmp:
         con = connect(Path(tmp) / "w.duckdb")
         con.execute("SET threads = 2")
-        con.execute(LEG_MACRO)
-        con.execute(STAGE_DDL)
         # the shops the entries name (fewer than SHOPS when a day has fewer entries)
         run_sql(con, OWING, {"shops": min(SHOPS, args.per_day), "joining": args.joining})
 
@@ -215,12 +209,12 @@ def main() -> None:
             entries = int(row[0]) if row else 0
             check, whole, planted = _id_check(con, day, append, args.repeat)
             indexed, every_shop, opened = side_by_side(
-                partial(_opened, con, STAGE_OPENINGS, day),
+                partial(_opened, con, OPENING_DAYS, day),
                 partial(_opened, con, OPENINGS_BEFORE, day),
                 args.repeat,
             )
             if len(opened) != args.joining:
-                raise SystemExit(f"the openings staged {len(opened)} shops, not {args.joining}")
+                raise SystemExit(f"the openings found {len(opened)} shops, not {args.joining}")
             results.append((months, entries, found, best, base, check, whole, indexed, every_shop))
             table.add_row(
                 f"{months} months",

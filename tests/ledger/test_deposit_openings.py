@@ -13,8 +13,12 @@ from merchantry.fees import run_rulebook
 from merchantry.ledger import close_period
 from merchantry.ledger.check import check_journal
 from merchantry.ledger.daily import close_days
+from merchantry.ledger.deposits import owed_changes_within_month
+from merchantry.rulebook import check_file
+from merchantry.rulebook.model import Rulebook
 from merchantry.store.warehouse import connect, ensure_schema
 from tests.ledger.factories import (
+    HERE,
     add_category,
     add_event,
     add_order,
@@ -36,9 +40,9 @@ OPENED = (
 def _market(con: duckdb.DuckDBPyConnection) -> None:
     """S1 joined long ago; S2 joins on 15 March and first sells on the 20th; S3 joins on
     20 March but its first order is paid on the 12th (the data's join day is late); S4
-    joins on 5 April; S5 joins on 25 March but a violation of it is dated the 18th; S6
-    joins on 28 March but a programme paid it a cash reward on the 10th. Every shop is
-    ingested before any close."""
+    joins on 5 April and S7 on 20 April; S5 joins on 25 March but a violation of it is
+    dated the 18th; S6 joins on 28 March but a programme paid it a cash reward on the 10th.
+    Every shop is ingested before any close."""
     add_category(con)
     add_shop(con, "S1")
     add_shop(con, "S2", opened=date(2026, 3, 15))
@@ -46,6 +50,7 @@ def _market(con: duckdb.DuckDBPyConnection) -> None:
     add_shop(con, "S4", opened=date(2026, 4, 5))
     add_shop(con, "S5", opened=date(2026, 3, 25))
     add_shop(con, "S6", opened=date(2026, 3, 28))
+    add_shop(con, "S7", opened=date(2026, 4, 20))
     add_violation(con, "V5", "S5", datetime(2026, 3, 18, 10))
     ensure_schema(con)
     con.execute(
@@ -135,3 +140,109 @@ def test_days_closed_again_after_later_shops_joined_are_unchanged(tmp_path: Path
         assert not close_days(con, book, date(2026, 3, 1), date(2026, 3, 1))[0].unchanged_inputs
     finally:
         con.close()
+
+
+DATED_TIER = """  - id: deposit.from-18
+    title: From 18 March a small shop owes 800
+    priority: 5
+    when: order.paid_date >= DATE '2026-03-18'
+    effect: {kind: deposit_tier, gmv_below_fen: 5000000, deposit_fen: 80000}
+    source: test fixture
+"""
+
+
+def _dated_rulebook(root: Path) -> Rulebook:
+    """The test rulebook with a tier that changes on 18 March (a rule dated like douyin-2025's
+    deposit tiers of 8 June 2025)."""
+    text = (HERE / "ledger-test.yaml").read_text(encoding="utf-8")
+    text = text.replace("rulebook: ledger-test", "rulebook: ledger-dated")
+    text = text.replace("  - id: deposit.tier-1\n", DATED_TIER + "  - id: deposit.tier-1\n")
+    path = root / "ledger-dated.yaml"
+    path.write_text(text, encoding="utf-8")
+    book, diagnostics = check_file(path)
+    assert diagnostics == [], diagnostics
+    assert book is not None
+    return book
+
+
+def test_a_shop_owes_what_the_rules_ask_on_the_day_it_joins(tmp_path: Path) -> None:
+    """S2 joins on 15 March (¥500 then), S3 sells from the 12th (¥500), S5 and S6 are active
+    from the 18th and 10th: the tier of 18 March makes S5 owe ¥800, at once as day by day."""
+    book = _dated_rulebook(tmp_path)
+    sides = []
+    for name in ("month", "days"):
+        con = connect(tmp_path / f"{name}.duckdb")
+        _market(con)
+        run_rulebook(con, book, MARCH[0], APRIL[1])
+        sides.append(con)
+    monthly, daily = sides
+    try:
+        close_period(monthly, book, *MARCH)
+        close_days(daily, book, *MARCH)
+        owed = (
+            "SELECT e.shop_id, e.booked_on, p.amount_fen, p.rule_id FROM journal_entries AS e"
+            " JOIN journal_postings AS p USING (entry_id) WHERE e.kind = 'deposit_opening'"
+            " AND p.account = 'merchant_deposit' ORDER BY e.shop_id"
+        )
+        assert monthly.execute(owed).fetchall() == [
+            ("S1", date(2026, 3, 1), 50_000, "deposit.tier-1"),
+            ("S2", date(2026, 3, 15), 50_000, "deposit.tier-1"),
+            ("S3", date(2026, 3, 12), 50_000, "deposit.tier-1"),
+            ("S5", date(2026, 3, 18), 80_000, "deposit.from-18"),
+            ("S6", date(2026, 3, 10), 50_000, "deposit.tier-1"),
+        ]
+        assert journal_dump(daily) == journal_dump(monthly)
+    finally:
+        monthly.close()
+        daily.close()
+
+
+def test_one_requirement_a_month_serves_tiers_that_read_no_day(tmp_path: Path) -> None:
+    """Tiers reading only the shop's fields, its category and last month's GMV owe the same
+    on every day of a month; a tier dated mid-month (or reading a score or the shop's age)
+    can owe another amount on the day a shop joins."""
+    assert not owed_changes_within_month(ledger_rulebook())
+    assert owed_changes_within_month(_dated_rulebook(tmp_path))
+    scored = (HERE / "ledger-test.yaml").read_text(encoding="utf-8")
+    scored = scored.replace("rulebook: ledger-test", "rulebook: ledger-scored").replace(
+        "  - id: deposit.tier-1\n",
+        "  - id: deposit.good\n    title: Good shops owe 300\n    priority: 5\n"
+        "    when: shop.experience_score >= 90\n"
+        "    effect: {kind: deposit_tier, deposit_fen: 30000}\n    source: test fixture\n"
+        "  - id: deposit.tier-1\n",
+    )
+    (tmp_path / "ledger-scored.yaml").write_text(scored, encoding="utf-8")
+    book, diagnostics = check_file(tmp_path / "ledger-scored.yaml")
+    assert diagnostics == []
+    assert book is not None
+    assert owed_changes_within_month(book)
+
+
+def test_a_period_of_two_months_at_once_opens_each_later_joiner_with_what_it_owes(
+    tmp_path: Path,
+) -> None:
+    """March and April closed at once: S4 and S7 join on two days of April, the second month
+    of the period; each owes the tier's amount (with tiers that read no day, one requirement
+    for April serves both), and the journal is the one the days closed one by one post."""
+    for book in (ledger_rulebook(), _dated_rulebook(tmp_path)):
+        sides = []
+        for name in ("period", "days"):
+            con = connect(tmp_path / f"{book.name}-{name}.duckdb")
+            _market(con)
+            run_rulebook(con, book, MARCH[0], APRIL[1])
+            sides.append(con)
+        at_once, by_day = sides
+        try:
+            close_period(at_once, book, MARCH[0], APRIL[1])
+            close_days(by_day, book, MARCH[0], APRIL[1])
+            opened = at_once.execute(OPENED).fetchall()
+            assert ("S4", date(2026, 4, 5)) in opened
+            assert ("S7", date(2026, 4, 20)) in opened
+            for shop in ("S4", "S7"):  # under the dated book too: its April tier is 800
+                owed = 50_000 if book.name == "ledger-test" else 80_000
+                assert balance(at_once, "merchant_deposit", shop) == owed, (book.name, shop)
+            assert journal_dump(by_day) == journal_dump(at_once)
+            assert check_journal(at_once) == []
+        finally:
+            at_once.close()
+            by_day.close()

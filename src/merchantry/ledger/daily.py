@@ -111,7 +111,7 @@ WHERE booked_on BETWEEN $from AND $end AND close_key <> $close_key
 day), and any the period's orders, violations or entries other closes booked (a programme's
 reward) name though their join day comes later (the data has them active before they join:
 the close posts for them and opens their deposit, :data:`merchantry.ledger.deposits.
-STAGE_OPENINGS`). Rows of other shops, and their products, cannot change what it posts."""
+OPENING_DAYS`). Rows of other shops, and their products, cannot change what it posts."""
 
 
 def _part(table: str, where: str, joined: str | exp.Expr) -> exp.Expr:

@@ -6,7 +6,7 @@
   entry owes nothing). Written to ``deposit_requirements``.
 * **Opening**: a shop's deposit before the data window is unknown; on the shop's
   first close it is taken as the amount then owed, paid from ``merchant_funds``, on the
-  day the shop joined (:data:`STAGE_OPENINGS`).
+  day the shop joined (:data:`OPENING_DAYS`), the amount owed that day.
 * **Deduction**: each confirmed violation takes the first matching
   ``deposit_deduction`` rule's amount from the deposit (to ``platform_penalties``).
 * **Review** on the rulebook's ``deposit_review_day`` of each month (Douyin: notice on the
@@ -41,7 +41,14 @@ import sqlglot.expressions as exp
 from merchantry.kit.money import apply_rate_sql
 from merchantry.ledger import balances
 from merchantry.ledger.balances import BALANCED_OF
-from merchantry.ledger.facts import RuleSet, col, fact_reads, select_rules, shop_facts
+from merchantry.ledger.facts import (
+    FACT_COLUMNS,
+    RuleSet,
+    col,
+    fact_reads,
+    select_rules,
+    shop_facts,
+)
 from merchantry.ledger.journal import (
     CloseRef,
     PostResult,
@@ -50,7 +57,7 @@ from merchantry.ledger.journal import (
     run_sql,
     start_stage,
 )
-from merchantry.rulebook.facts import fact_sql
+from merchantry.rulebook.facts import SHOP_FIELDS, fact_sql
 from merchantry.rulebook.model import Rule, Rulebook
 from merchantry.store.sql import create_temp_as, fill_sql, parse
 
@@ -67,19 +74,13 @@ def review_day(book: Rulebook) -> int:
     return book.bounded_parameter(REVIEW_DAY_PARAMETER, REVIEW_DAY_DEFAULT)
 
 
-STAGE_OPENINGS: Final = """
-INSERT INTO ledger_stage
-WITH owing AS (
-  SELECT r.shop_shop_id AS shop_id, r.required_fen,
-         coalesce(r.rule_id, 'ledger.deposit-opening') AS rule_id, s.opened_date
-  FROM ledger_requirements AS r
-  JOIN shops AS s ON s.shop_id = r.shop_shop_id
-  WHERE r.required_fen <> 0
-    AND r.shop_shop_id NOT IN (
-      SELECT shop_id FROM journal_shops WHERE close_key <> $close_key
-    )
+OPENING_DAYS: Final = """
+CREATE OR REPLACE TEMP TABLE ledger_opening_days AS
+WITH fresh AS (
+  SELECT shop_id, opened_date FROM shops
+  WHERE shop_id NOT IN (SELECT shop_id FROM journal_shops WHERE close_key <> $close_key)
 ), joining AS (
-  SELECT shop_id FROM owing WHERE opened_date > CAST($start AS DATE)
+  SELECT shop_id FROM fresh WHERE opened_date > CAST($start AS DATE)
 ), early AS (
   SELECT shop_id, booked_on AS active_on FROM journal_entries
   WHERE booked_on BETWEEN $start AND $end AND close_key = $close_key
@@ -91,34 +92,47 @@ WITH owing AS (
     AND shop_id IN (SELECT shop_id FROM joining)
     AND violation_id NOT IN (SELECT violation_id FROM withdrawn_violations)
 ), dated AS (
-  SELECT w.*,
+  SELECT f.shop_id,
          greatest(CAST($start AS DATE),
-                  least(coalesce(w.opened_date, CAST($start AS DATE)),
-                        coalesce(e.active_on, w.opened_date, CAST($start AS DATE)))) AS joined_on
-  FROM owing AS w
+                  least(coalesce(f.opened_date, CAST($start AS DATE)),
+                        coalesce(e.active_on, f.opened_date, CAST($start AS DATE)))) AS joined_on
+  FROM fresh AS f
   LEFT JOIN (SELECT shop_id, min(active_on) AS active_on FROM early GROUP BY shop_id) AS e
-    ON e.shop_id = w.shop_id
+    ON e.shop_id = f.shop_id
 )
-SELECT md5($ns || d.shop_id), 'deposit_opening', d.shop_id, NULL, d.shop_id, d.joined_on,
-       [ledger_leg('merchant_funds', d.shop_id, -d.required_fen, d.rule_id),
-        ledger_leg('merchant_deposit', d.shop_id, d.required_fen, d.rule_id)]
-FROM dated AS d
-WHERE d.joined_on <= CAST($end AS DATE)
+SELECT shop_id, joined_on FROM dated WHERE joined_on <= CAST($end AS DATE)
 """
-"""A shop's deposit is opened by the first close that posts anything for it, on the day the
-shop joined: its ``opened_date``, or, when the data has the shop active before that day, the
-first day in the period this close posted something for it (a sale, a reward) or a violation
-of it occurred; the period's first day for a shop that joined before the period. A shop that
-joins after the period, with nothing in it, is left for a later close, so closing a past
-period after later shops were ingested opens nothing for them, and a month closed at once
-opens each shop on the day the same month closed day by day does (the first day of the two
-is the first day either close sees the shop). Shops with no entry from another close are
-asked of the journal's index of shops (``journal_shops``, :mod:`merchantry.ledger.shops`: a
-row or two per shop) instead of the shop of every entry ever posted, which a day on which
-shops join read in full; this close's entries and the violations are read only for shops
-joining inside the period, and only the period's. A shop that owes no deposit (a
-zero-deposit entry plan) is not staged: its opening would move nothing and post no entry
-(zero legs are dropped)."""
+"""The shops whose deposit this close opens, and the day: a shop's deposit is opened by the
+first close that posts anything for it, on the day the shop joined: its ``opened_date``, or,
+when the data has the shop active before that day, the first day in the period this close
+posted something for it (a sale, a reward) or a violation of it occurred; the period's first
+day for a shop that joined before the period. A shop that joins after the period, with
+nothing in it, is left for a later close, so closing a past period after later shops were
+ingested opens nothing for them, and a month closed at once opens each shop on the day the
+same month closed day by day does (the first day of the two is the first day either close
+sees the shop). Shops with no entry from another close are asked of the journal's index of
+shops (``journal_shops``, :mod:`merchantry.ledger.shops`: a row or two per shop) instead of
+the shop of every entry ever posted, which a day on which shops join read in full; this
+close's entries and the violations are read only for shops joining inside the period, and
+only the period's."""
+
+STAGE_OPENINGS: Final = """
+INSERT INTO ledger_stage
+SELECT md5($ns || r.shop_shop_id), 'deposit_opening', r.shop_shop_id, NULL, r.shop_shop_id,
+       o.joined_on,
+       [ledger_leg('merchant_funds', r.shop_shop_id, -r.required_fen,
+                   coalesce(r.rule_id, 'ledger.deposit-opening')),
+        ledger_leg('merchant_deposit', r.shop_shop_id, r.required_fen,
+                   coalesce(r.rule_id, 'ledger.deposit-opening'))]
+FROM ledger_opening_days AS o
+JOIN ledger_requirements AS r ON r.shop_shop_id = o.shop_id
+WHERE o.joined_on = CAST($day AS DATE) AND r.required_fen <> 0
+"""
+"""The openings of the shops that join on ``$day`` (:data:`OPENING_DAYS`), each the amount
+owed that day (``ledger_requirements`` as of ``$day``: a tier whose rule changes on a date
+applies as on the day the shop joined, in a month closed at once as day by day). A shop that
+owes no deposit (a zero-deposit entry plan) is not staged: its opening would move nothing
+and post no entry (zero legs are dropped)."""
 
 VIOLATION_FACTS: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_violation_facts AS
@@ -408,6 +422,32 @@ def _experience_orders(
     return [row[0] for row in rows]
 
 
+SAME_ALL_MONTH: Final = frozenset(
+    {"shop_shop_id", "gmv_fen", *(f"shop_{f}" for f in SHOP_FIELDS)}
+    | {c for c in FACT_COLUMNS if c.startswith(("category_", "creator_"))}
+    | {c for c in FACT_COLUMNS if c.startswith("order_") and c != "order_paid_date"}
+)
+"""The shop-fact columns that are the same on every day of a month (the shop's and its
+category's fields, last month's GMV, the order columns a shop row leaves NULL); the others
+(the day itself, the shop's age, its scores) can change from one day to the next."""
+
+
+def _tiers(book: Rulebook) -> tuple[exp.Expr, exp.Expr]:
+    """The deposit owed and the rule that says so, as expressions over a shop-fact row."""
+    tiers = RuleSet.of(book, "deposit_tier")
+    required = exp.func(
+        "coalesce", tiers.int_field("deposit_fen", extra=_tier_range), exp.Literal.number(0)
+    )
+    return required, tiers.rule_id(extra=_tier_range)
+
+
+def owed_changes_within_month(book: Rulebook) -> bool:
+    """Whether the deposit a shop owes can differ between two days of one month under the
+    rulebook's tiers: a tier reads the day (a rule dated mid-month), the shop's age or a
+    score. Otherwise one requirement a month serves every opening in it."""
+    return bool(fact_reads(*_tiers(book)) - SAME_ALL_MONTH)
+
+
 def compute_requirements(
     con: duckdb.DuckDBPyConnection,
     book: Rulebook,
@@ -416,22 +456,21 @@ def compute_requirements(
     write: bool,
     experience_on: date | None = None,
     gmv_of: date | None = None,
+    joining: bool = False,
 ) -> date:
     """``ledger_requirements``: each shop's required deposit in ``as_of``'s month, plus,
     with ``experience_on``, the experience deposit in force that day (read from
     ``ledger_experience_orders``, which :func:`compute_experience_orders` fills). Returns
     the month whose GMV it read, ``gmv_of`` for the step's next call
-    (:func:`~merchantry.ledger.facts.shop_facts`)."""
-    month = shop_facts(con, as_of, gmv_of=gmv_of)
-    tiers = RuleSet.of(book, "deposit_tier")
-    required = exp.func(
-        "coalesce", tiers.int_field("deposit_fen", extra=_tier_range), exp.Literal.number(0)
-    )
+    (:func:`~merchantry.ledger.facts.shop_facts`). With ``joining``, only the shops whose
+    deposit the close opens on ``as_of`` (``ledger_opening_days``)."""
+    month = shop_facts(con, as_of, gmv_of=gmv_of, joining=joining)
+    required, rule_id = _tiers(book)
     con.execute(
         select_rules(
             "ledger_shop_facts",
             ("shop_shop_id", "gmv_fen"),
-            (("required_fen", required), ("rule_id", tiers.rule_id(extra=_tier_range))),
+            (("required_fen", required), ("rule_id", rule_id)),
             "ledger_requirements",
         )
     )
@@ -506,12 +545,24 @@ def post_deposits(
     # to need the month's): a month or two of movements a day, not the whole history
     snapshot = balances.prepare(con, start - timedelta(days=advance_back(book)))
     gmv_of = compute_requirements(con, book, start, write=False)
+    run_sql(con, OPENING_DAYS, {"start": start, "end": end, "close_key": close_key})
+    joining = [
+        row[0]
+        for row in con.execute(
+            "SELECT DISTINCT joined_on FROM ledger_opening_days ORDER BY joined_on"
+        ).fetchall()
+    ]
     start_stage(con)
-    run_sql(
-        con,
-        STAGE_OPENINGS,
-        {"start": start, "end": end, "close_key": close_key, "ns": namespace("deposit_opening")},
-    )
+    daily = owed_changes_within_month(book)
+    owed_on = start
+    for day in joining:  # each shop opened with what it owes on the day it joins
+        if daily and day != owed_on:  # only the shops joining that day
+            gmv_of = compute_requirements(con, book, day, write=False, gmv_of=gmv_of, joining=True)
+            owed_on = day
+        elif not daily and day.replace(day=1) != owed_on.replace(day=1):  # every shop, once
+            gmv_of = compute_requirements(con, book, day, write=False, gmv_of=gmv_of)
+            owed_on = day
+        run_sql(con, STAGE_OPENINGS, {"day": day, "ns": namespace("deposit_opening")})
     result = post_staged(con, ref, kinds=("deposit_opening",), start=start, end=end, orphans=False)
 
     gmv_of = compute_deductions(con, book, start, end, gmv_of=gmv_of)

@@ -101,42 +101,65 @@ SELECT
   NULL::INTEGER AS creator_followers,
   p_score_columns,
   coalesce(g.gmv_fen, 0) AS gmv_fen
-FROM (SELECT *, CAST($as_of AS DATE) AS as_of_date FROM shops) AS s
+FROM (SELECT *, CAST($as_of AS DATE) AS as_of_date FROM p_shops) AS s
 LEFT JOIN categories AS c ON c.category_id = s.main_category_id
 LEFT JOIN ledger_gmv AS g ON g.shop_id = s.shop_id
 ASOF LEFT JOIN p_score_series AS sc
   ON sc.shop_id = s.shop_id AND s.as_of_date >= sc.score_date
 """
 
-SHOP_FACTS: Final = create_temp_as(
-    "ledger_shop_facts",
-    fill(
-        _SHOP_FACTS_QUERY,
-        p_score_series=parse(SCORE_SERIES_SQL),
-        p_score_columns=score_selects(),
-        p_shop_columns=shop_selects(
-            exp.column("shop_id", table="s"),
-            exp.cast(exp.Placeholder(this="as_of"), exp.DataType.Type.DATE),
+
+def _shop_facts(shops: str | exp.Expr) -> str:
+    return create_temp_as(
+        "ledger_shop_facts",
+        fill(
+            _SHOP_FACTS_QUERY,
+            p_shops=shops,
+            p_score_series=parse(SCORE_SERIES_SQL),
+            p_score_columns=score_selects(),
+            p_shop_columns=shop_selects(
+                exp.column("shop_id", table="s"),
+                exp.cast(exp.Placeholder(this="as_of"), exp.DataType.Type.DATE),
+            ),
         ),
-    ),
-)
+    )
+
+
+SHOP_FACTS: Final = _shop_facts("shops")
 """One row per shop as of ``$as_of``: the condition columns (order columns NULL), the score
 series as of that day and last month's GMV (from ``ledger_gmv``, :data:`MONTH_GMV` of a day
 of the same month), materialised as ``ledger_shop_facts``; run it through :func:`shop_facts`."""
 
+JOINING_SHOP_FACTS: Final = _shop_facts(
+    parse(
+        "SELECT * FROM shops WHERE shop_id IN "
+        "(SELECT shop_id FROM ledger_opening_days WHERE joined_on = CAST($as_of AS DATE))"
+    )
+)
+""":data:`SHOP_FACTS` of only the shops whose deposit the close opens on ``$as_of``
+(``ledger_opening_days``, :data:`merchantry.ledger.deposits.OPENING_DAYS`): what each owes
+the day it joins, without the facts of every shop again for each such day."""
 
-def shop_facts(con: duckdb.DuckDBPyConnection, as_of: date, *, gmv_of: date | None = None) -> date:
+
+def shop_facts(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    *,
+    gmv_of: date | None = None,
+    joining: bool = False,
+) -> date:
     """Materialise ``ledger_shop_facts`` as of ``as_of`` and return the first of its month.
 
     ``gmv_of`` is what an earlier call of the same step returned, when nothing changed the
     orders since: in the same month, the GMV it read (``ledger_gmv``) is used again instead
     of summing the month before's orders once more (a deposit step asks up to three times a
     day, and at 100 M orders a month that sum reads 100 M orders). Without it, or in another
-    month, the GMV is read from the orders."""
+    month, the GMV is read from the orders. With ``joining``, only the shops whose deposit
+    the close opens on ``as_of`` (:data:`JOINING_SHOP_FACTS`)."""
     month = as_of.replace(day=1)
     if gmv_of != month:
         run_sql(con, MONTH_GMV, {"as_of": as_of})
-    run_sql(con, SHOP_FACTS, {"as_of": as_of})
+    run_sql(con, JOINING_SHOP_FACTS if joining else SHOP_FACTS, {"as_of": as_of})
     return month
 
 
