@@ -14,6 +14,7 @@ from merchantry.ledger import close_period
 from merchantry.ledger.check import check_journal
 from merchantry.ledger.daily import close_days
 from merchantry.ledger.deposits import owed_changes_within_month
+from merchantry.ledger.rewards import post_rewards
 from merchantry.rulebook import check_file
 from merchantry.rulebook.model import Rulebook
 from merchantry.store.warehouse import connect, ensure_schema
@@ -246,3 +247,27 @@ def test_a_period_of_two_months_at_once_opens_each_later_joiner_with_what_it_owe
         finally:
             at_once.close()
             by_day.close()
+
+
+def test_rewards_posted_apart_before_the_close_leave_the_opening_to_it(tmp_path: Path) -> None:
+    """``programs run`` posts S6's reward of 10 March on its own before March is closed:
+    the close still opens S6's deposit (its first close of a period), on the 10th, as a
+    month at once and its days do alike."""
+    book = ledger_rulebook()
+    sides = []
+    for name in ("month", "days"):
+        con = _prepared(tmp_path / f"{name}.duckdb")
+        assert post_rewards(con, book.name, *MARCH).posted == 1
+        sides.append(con)
+    monthly, daily = sides
+    try:
+        close_period(monthly, book, *MARCH)
+        close_days(daily, book, *MARCH)
+        assert ("S6", date(2026, 3, 10)) in monthly.execute(OPENED).fetchall()
+        assert balance(monthly, "merchant_deposit", "S6") == 50_000
+        assert balance(monthly, "merchant_available", "S6") == 8_000  # the reward
+        assert journal_dump(daily) == journal_dump(monthly)
+        assert check_journal(monthly) == []
+    finally:
+        monthly.close()
+        daily.close()

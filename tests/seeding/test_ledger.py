@@ -133,6 +133,8 @@ def test_programs_run_posts_the_payout_once_and_the_close_finds_it_posted(
     assert balance(warehouse, "creator_payable", "CR1") == 500
     again = post_seeding(warehouse, TEST_RULEBOOK, *OCTOBER)
     assert (again.posted, again.reversed, again.unchanged) == (0, 0, 1)
+    keys = warehouse.execute("SELECT DISTINCT close_key FROM journal_entries").fetchall()
+    assert [key[:8] for (key,) in keys] == ["seeding:"]  # marked as posted apart from a close
     close(warehouse, *OCTOBER)
     assert len(_entries(warehouse, "seeding_payout")) == 2  # one entry, two legs
     assert balance(warehouse, "creator_payable", "CR1") == 500

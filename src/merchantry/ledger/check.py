@@ -20,6 +20,7 @@ import sqlglot.expressions as exp
 from merchantry.ledger.accounts import Account
 from merchantry.ledger.overturns import CLOSE_KEY_PREFIX
 from merchantry.store.sql import fill_sql, next_row_id, parse, run_sql, to_sql
+from merchantry.store.warehouse import by_a_period_close
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,10 +146,11 @@ WHERE b.fen IS DISTINCT FROM m.fen OR b.last_on IS DISTINCT FROM m.last_on
 the movements booked before the month's first day, or name another last day money moved
 (:mod:`merchantry.ledger.balances`)."""
 
-SHOPS_DISAGREE: Final = """
+SHOPS_DISAGREE: Final = fill_sql(
+    """
 SELECT coalesce(e.shop_id, i.shop_id) FROM (
   SELECT shop_id, least(count(DISTINCT close_key), 2) AS closes FROM journal_entries
-  WHERE shop_id IS NOT NULL AND close_key IS NOT NULL GROUP BY shop_id
+  WHERE shop_id IS NOT NULL AND close_key IS NOT NULL AND p_by_a_close GROUP BY shop_id
 ) AS e
 FULL JOIN (
   SELECT shop_id, count(DISTINCT close_key) AS closes, count(*) AS n FROM journal_shops
@@ -159,25 +161,32 @@ UNION
 SELECT i.shop_id FROM journal_shops AS i
 WHERE NOT EXISTS (
   SELECT 1 FROM journal_entries AS e WHERE e.shop_id = i.shop_id AND e.close_key = i.close_key
+) OR NOT (p_by_a_close)
+""",
+    p_by_a_close=by_a_period_close(),
 )
-"""
 """Shops whose rows in ``journal_shops`` are not one close for a shop posted by one close
-and two distinct ones for a shop posted by more, each a close that did post the shop, or
-that have no row (:mod:`merchantry.ledger.shops`)."""
+and two distinct ones for a shop posted by more, each a period close that did post the
+shop, or that have no row (:mod:`merchantry.ledger.shops`; entries posted apart from a
+period's close are not indexed)."""
 
 SHOPS_CHECK_CODE: Final = "shops-index-disagrees"
 
-SHOPS_NOT_INDEXED: Final = """
+SHOPS_NOT_INDEXED: Final = fill_sql(
+    """
 WITH new AS (
   SELECT DISTINCT shop_id, close_key FROM journal_entries
   WHERE rowid >= $entries_from AND shop_id IS NOT NULL AND close_key IS NOT NULL
+    AND p_by_a_close
 ), indexed AS (
   SELECT shop_id, list(close_key) AS closes FROM journal_shops
   WHERE shop_id IN (SELECT shop_id FROM new) GROUP BY shop_id
 )
 SELECT DISTINCT n.shop_id FROM new AS n LEFT JOIN indexed AS i USING (shop_id)
 WHERE i.closes IS NULL OR (len(i.closes) < 2 AND NOT list_contains(i.closes, n.close_key))
-"""
+""",
+    p_by_a_close=by_a_period_close(),
+)
 """Shops a close posted that the index does not hold with that close (or with two closes
 already): what the journal's inserts must have added
 (:data:`merchantry.ledger.shops.INDEX_SHOPS_OF`)."""

@@ -83,8 +83,7 @@ WITH fresh AS (
   SELECT shop_id FROM fresh WHERE opened_date > CAST($start AS DATE)
 ), early AS (
   SELECT shop_id, booked_on AS active_on FROM journal_entries
-  WHERE booked_on BETWEEN $start AND $end AND close_key = $close_key
-    AND shop_id IN (SELECT shop_id FROM joining)
+  WHERE booked_on BETWEEN $start AND $end AND shop_id IN (SELECT shop_id FROM joining)
   UNION ALL
   SELECT shop_id, CAST(occurred_at AS DATE) FROM violations
   WHERE occurred_at >= CAST($start AS TIMESTAMP)
@@ -103,18 +102,22 @@ WITH fresh AS (
 SELECT shop_id, joined_on FROM dated WHERE joined_on <= CAST($end AS DATE)
 """
 """The shops whose deposit this close opens, and the day: a shop's deposit is opened by the
-first close that posts anything for it, on the day the shop joined: its ``opened_date``, or,
-when the data has the shop active before that day, the first day in the period this close
-posted something for it (a sale, a reward) or a violation of it occurred; the period's first
+first period close that posts anything for it, on the day the shop joined: its ``opened_date``, or,
+when the data has the shop active before that day, the first day in the period the journal
+holds an entry for it (this close's, a sale or a reward, or one posted apart from a close,
+a listing penalty or programme rewards posted on their own: a shop no other period close
+posted has no other) or a violation of it occurred; the period's first
 day for a shop that joined before the period. A shop that joins after the period, with
 nothing in it, is left for a later close, so closing a past period after later shops were
 ingested opens nothing for them, and a month closed at once opens each shop on the day the
 same month closed day by day does (the first day of the two is the first day either close
-sees the shop). Shops with no entry from another close are asked of the journal's index of
-shops (``journal_shops``, :mod:`merchantry.ledger.shops`: a row or two per shop) instead of
-the shop of every entry ever posted, which a day on which shops join read in full; this
-close's entries and the violations are read only for shops joining inside the period, and
-only the period's."""
+sees the shop). Shops no other period close posted are asked of the journal's index of
+shops (``journal_shops``, :mod:`merchantry.ledger.shops`: a row or two per shop; entries
+posted apart from a close do not count, so programme rewards posted before the shop's first
+close leave its deposit to that close to open) instead of
+the shop of every entry ever posted, which a day on which shops join read in full; the
+entries and the violations are read only for shops joining inside the period, and only the
+period's."""
 
 STAGE_OPENINGS: Final = """
 INSERT INTO ledger_stage

@@ -146,7 +146,8 @@ def post_rewards(
     """Post the period's programme rewards on their own (``merchantry programs run``), under
     ``rulebook`` (the fee rulebook whose journal they join). Atomic and idempotent; the close
     of an overlapping period finds them posted and changes nothing."""
-    key = stable_key("rewards", rulebook, start.isoformat(), end.isoformat())
+    # the prefix marks the entries as posted apart from a close (APART_KEY_PREFIXES)
+    key = "rewards:" + stable_key("rewards", rulebook, start.isoformat(), end.isoformat())
     with transaction(con):
         mark = journal_mark(con)
         start_stage(con)

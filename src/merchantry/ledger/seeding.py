@@ -92,7 +92,8 @@ def post_seeding(
     (the keys are the same), and a second call posts nothing."""
     if not table_exists(con, "seeding_payouts"):
         return PostResult(posted=0, reversed=0, unchanged=0)
-    key = stable_key("seeding", rulebook, start.isoformat(), end.isoformat())
+    # the prefix marks the entries as posted apart from a close (APART_KEY_PREFIXES)
+    key = "seeding:" + stable_key("seeding", rulebook, start.isoformat(), end.isoformat())
     with transaction(con):
         mark = journal_mark(con)
         start_stage(con)

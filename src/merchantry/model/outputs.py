@@ -160,6 +160,14 @@ ANCHORED_KINDS: Final = frozenset(_ANCHORED)
 the close stages them with its payout schedule at hand, which gives the day. A reversal
 carries the reversed entry's day; every other kind none."""
 
+APART_KEY_PREFIXES: Final = ("overturn:", "listings:", "withdrawal|", "rewards:", "seeding:")
+"""How the ``close_key`` of an entry posted apart from a period's close begins: an overturn's
+reversal, a listing penalty or freeze, a deposit withdrawal, programme rewards or seeding
+payouts posted on their own (``merchantry programs run``). Such entries do not make a shop
+"posted by another close" for the deposit openings: the shop's first close of a period
+still opens its deposit (``journal_shops`` holds period closes only)."""
+
+
 ACCOUNTS: Final = (
     "buyers",
     "merchant_pending",
@@ -359,11 +367,13 @@ JOURNAL_SHOPS = Table(
     name="journal_shops",
     term_zh="商家记账索引",
     description=(
-        "Every shop the journal holds entries for, with the close that posted them: one row "
-        "for a shop whose entries all came from one close, two (two of its closes) for a "
-        "shop posted by more; never more. An index of the journal the close reads instead "
-        "of every entry's shop to ask whether a shop was posted by another close (a "
-        "deposit is opened by the first close that posts anything for its shop), so a day "
+        "Every shop a period's close posted entries for, with the close: one row for a shop "
+        "posted by one close, two (two of its closes) for a shop posted by more; never more. "
+        "Entries posted apart from a close (an overturn's reversal, a listing penalty, a "
+        "withdrawal, rewards or seeding posted on their own) are not indexed. An index of "
+        "the journal the close reads instead of every entry's shop to ask whether a shop was "
+        "posted by another close (a deposit is opened by the first period close that posts "
+        "anything for its shop), so a day "
         "on which new shops join does not read the whole history. Appended with every batch "
         "of entries the journal inserts, in the same transaction, never edited; a warehouse "
         "made before it existed is filled "

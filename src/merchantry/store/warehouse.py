@@ -29,7 +29,7 @@ from merchantry.kit.settings import (
     time_zone,
     use_marketplace,
 )
-from merchantry.model.outputs import ANCHORED_KINDS, OUTPUT_TABLES
+from merchantry.model.outputs import ANCHORED_KINDS, APART_KEY_PREFIXES, OUTPUT_TABLES
 from merchantry.model.schema import Table
 from merchantry.model.system import SYSTEM_TABLES
 from merchantry.model.tables import TABLES
@@ -393,6 +393,13 @@ def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(fill)
 
 
+def by_a_period_close(column: str = "close_key") -> exp.Expr:
+    """``column`` is the key of a period's close, not of entries posted apart from one
+    (:data:`~merchantry.model.outputs.APART_KEY_PREFIXES`; none holds a ``LIKE`` wildcard)."""
+    name = exp.column(column)
+    return exp.not_(exp.or_(*(name.like(exp.Literal.string(f"{p}%")) for p in APART_KEY_PREFIXES)))
+
+
 DERIVED: Final[Mapping[str, tuple[str, str]]] = {
     "journal_movements": (
         "journal_postings",
@@ -412,9 +419,12 @@ DERIVED: Final[Mapping[str, tuple[str, str]]] = {
     # distinct ones whenever there are two or more), as the close keeps it
     "journal_shops": (
         "journal_entries",
-        "SELECT shop_id, unnest(list_distinct([min(close_key), max(close_key)])) AS close_key "
-        "FROM journal_entries WHERE shop_id IS NOT NULL AND close_key IS NOT NULL "
-        "GROUP BY shop_id",
+        fill_sql(
+            "SELECT shop_id, unnest(list_distinct([min(close_key), max(close_key)])) AS close_key"
+            " FROM journal_entries WHERE shop_id IS NOT NULL AND close_key IS NOT NULL"
+            " AND p_by_a_close GROUP BY shop_id",
+            p_by_a_close=by_a_period_close(),
+        ),
     ),
 }
 """Tables derived from another one: the table each is derived from, and the query that
@@ -423,6 +433,14 @@ first opened for writing (:func:`ensure_schema`), so the derived rows always agr
 their source; opened read-only, it reads a temporary view of the same query instead
 (:func:`connect`), slower but the same answer (``journal_movements``: the postings by day)."""
 
+
+DERIVED_STALE: Final[Mapping[str, exp.Expr]] = {
+    # until 2026-12-06 the index held the keys of entries posted apart from a close too
+    "journal_shops": exp.not_(by_a_period_close()),
+}
+"""Rows an older version of a :data:`DERIVED` table held that the current one never does:
+a warehouse holding any gets the table derived again from its source when opened for
+writing (:func:`ensure_schema`; once, since the rows it derives have none)."""
 
 DERIVED_COLUMNS: Final[Mapping[tuple[str, str], str]] = {
     ("fee_lines", "paid_on"): (
@@ -454,6 +472,31 @@ writes it, and a reversal the reversed entry's; ``journal_postings.order_paid_on
 entry's, so the entries are filled first, as :data:`DECLARED_TABLES` lists them)."""
 
 
+def _derive(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Fill the :data:`DERIVED` table ``name`` from its source."""
+    body = sqlglot.parse_one(DERIVED[name][1], read=DIALECT)
+    assert isinstance(body, exp.Select)
+    columns = [exp.to_identifier(c, quoted=True) for c in body.named_selects]
+    fill = exp.insert(body, exp.to_table(name), columns=columns)
+    con.execute(fill.sql(dialect=DIALECT))
+
+
+@contextmanager
+def _atomic(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """A transaction of its own, or the caller's when one is open already."""
+    try:
+        con.execute("BEGIN TRANSACTION")
+    except duckdb.TransactionException:  # inside the caller's: it commits or rolls back
+        yield
+        return
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every declared event, output and system table that does not exist yet,
     and (re)create the declared views over them."""
@@ -469,13 +512,14 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for table in DECLARED_TABLES:
         if table.name not in present:
             con.execute(create_table_sql(table))
-            source, query = DERIVED.get(table.name, ("", ""))
-            if source in present:  # a table derived from rows this warehouse already holds
-                body = sqlglot.parse_one(query, read=DIALECT)
-                assert isinstance(body, exp.Select)
-                columns = [exp.to_identifier(c, quoted=True) for c in body.named_selects]
-                fill = exp.insert(body, exp.to_table(table.name), columns=columns)
-                con.execute(fill.sql(dialect=DIALECT))
+            if DERIVED.get(table.name, ("", ""))[0] in present:
+                _derive(con, table.name)  # from rows this warehouse already holds
+    for name, stale in DERIVED_STALE.items():
+        held = exp.select("1").from_(exp.to_table(name)).where(stale).limit(1)
+        if name in present and con.execute(held.sql(dialect=DIALECT)).fetchone():
+            with _atomic(con):
+                con.execute(exp.delete(exp.to_table(name)).sql(dialect=DIALECT))
+                _derive(con, name)
     if present:  # tables made just now have every declared column already
         _add_new_columns(con)
     stored = dict(
