@@ -95,10 +95,11 @@ def test_closing_a_past_month_opens_nothing_for_shops_that_joined_later(
     assert warehouse.execute(OPENED).fetchall() == [("S1", date(2026, 2, 1))]
 
 
-def _prepared(path: Path) -> duckdb.DuckDBPyConnection:
+def _prepared(path: Path, book: Rulebook | None = None) -> duckdb.DuckDBPyConnection:
+    """The market in a warehouse of its own, its fee lines of March and April made."""
     con = connect(path)
     _market(con)
-    run_rulebook(con, ledger_rulebook(), MARCH[0], APRIL[1])
+    run_rulebook(con, book or ledger_rulebook(), MARCH[0], APRIL[1])
     return con
 
 
@@ -170,13 +171,7 @@ def test_a_shop_owes_what_the_rules_ask_on_the_day_it_joins(tmp_path: Path) -> N
     """S2 joins on 15 March (¥500 then), S3 sells from the 12th (¥500), S5 and S6 are active
     from the 18th and 10th: the tier of 18 March makes S5 owe ¥800, at once as day by day."""
     book = _dated_rulebook(tmp_path)
-    sides = []
-    for name in ("month", "days"):
-        con = connect(tmp_path / f"{name}.duckdb")
-        _market(con)
-        run_rulebook(con, book, MARCH[0], APRIL[1])
-        sides.append(con)
-    monthly, daily = sides
+    monthly, daily = (_prepared(tmp_path / f"{n}.duckdb", book) for n in ("month", "days"))
     try:
         close_period(monthly, book, *MARCH)
         close_days(daily, book, *MARCH)
@@ -226,13 +221,9 @@ def test_a_period_of_two_months_at_once_opens_each_later_joiner_with_what_it_owe
     of the period; each owes the tier's amount (with tiers that read no day, one requirement
     for April serves both), and the journal is the one the days closed one by one post."""
     for book in (ledger_rulebook(), _dated_rulebook(tmp_path)):
-        sides = []
-        for name in ("period", "days"):
-            con = connect(tmp_path / f"{book.name}-{name}.duckdb")
-            _market(con)
-            run_rulebook(con, book, MARCH[0], APRIL[1])
-            sides.append(con)
-        at_once, by_day = sides
+        at_once, by_day = (
+            _prepared(tmp_path / f"{book.name}-{n}.duckdb", book) for n in ("period", "days")
+        )
         try:
             close_period(at_once, book, MARCH[0], APRIL[1])
             close_days(by_day, book, MARCH[0], APRIL[1])

@@ -22,10 +22,11 @@ from typing import Final
 import duckdb
 
 from merchantry.ledger.journal import REVERSAL_KIND, post_reversals
+from merchantry.model.outputs import OVERTURN_KEY_PREFIX
 from merchantry.store.sql import run_sql
 from merchantry.store.warehouse import ensure_schema, transaction
 
-CLOSE_KEY_PREFIX: Final = "overturn:"
+CLOSE_KEY_PREFIX: Final = OVERTURN_KEY_PREFIX
 """``close_key`` of an overturn's reversal: this prefix and the case id."""
 
 DUE: Final = """

@@ -42,6 +42,7 @@ from merchantry.kit.ids import stable_key
 from merchantry.ledger.check import check_close, journal_mark
 from merchantry.ledger.coupons import SPENDS_TABLE, drop_uses, period_uses, register_uses
 from merchantry.ledger.journal import CloseRef, PostResult, namespace, post_staged, start_stage
+from merchantry.model.outputs import REWARDS_KEY_PREFIX
 from merchantry.store.sql import run_sql
 from merchantry.store.warehouse import table_exists, transaction
 
@@ -147,7 +148,7 @@ def post_rewards(
     ``rulebook`` (the fee rulebook whose journal they join). Atomic and idempotent; the close
     of an overlapping period finds them posted and changes nothing."""
     # the prefix marks the entries as posted apart from a close (APART_KEY_PREFIXES)
-    key = "rewards:" + stable_key("rewards", rulebook, start.isoformat(), end.isoformat())
+    key = REWARDS_KEY_PREFIX + stable_key("rewards", rulebook, start.isoformat(), end.isoformat())
     with transaction(con):
         mark = journal_mark(con)
         start_stage(con)

@@ -28,6 +28,7 @@ from merchantry.kit.errors import IntegrityError
 from merchantry.kit.ids import stable_key
 from merchantry.ledger.check import check_close, journal_mark
 from merchantry.ledger.journal import CloseRef, PostResult, namespace, post_staged, start_stage
+from merchantry.model.outputs import SEEDING_KEY_PREFIX
 from merchantry.store.sql import run_sql
 from merchantry.store.warehouse import table_exists, transaction
 
@@ -93,7 +94,7 @@ def post_seeding(
     if not table_exists(con, "seeding_payouts"):
         return PostResult(posted=0, reversed=0, unchanged=0)
     # the prefix marks the entries as posted apart from a close (APART_KEY_PREFIXES)
-    key = "seeding:" + stable_key("seeding", rulebook, start.isoformat(), end.isoformat())
+    key = SEEDING_KEY_PREFIX + stable_key("seeding", rulebook, start.isoformat(), end.isoformat())
     with transaction(con):
         mark = journal_mark(con)
         start_stage(con)

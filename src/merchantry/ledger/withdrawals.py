@@ -39,6 +39,7 @@ from merchantry.ledger.journal import (
     run_sql,
     start_stage,
 )
+from merchantry.model.outputs import WITHDRAWAL_KEY_PREFIX
 from merchantry.rulebook.model import Rulebook
 
 DEPOSIT_TYPES: Final = ("base", "experience")
@@ -248,5 +249,5 @@ def withdraw_deposit(
             "rule": terms.rule_id,
         },
     )
-    ref = CloseRef(book.name, f"withdrawal|{source}")
+    ref = CloseRef(book.name, f"{WITHDRAWAL_KEY_PREFIX}{source}")
     return post_staged(con, ref, kinds=("deposit_release",), start=day, end=day, orphans=False)

@@ -46,6 +46,7 @@ from merchantry.listings.holds import HeldListing, derive_holds
 from merchantry.listings.restrictions import ShopRestriction
 from merchantry.listings.rulebook import ListingRulebook, Outcome, RestrictionKind
 from merchantry.listings.warehouse import sources
+from merchantry.model.outputs import LISTINGS_KEY_PREFIX
 from merchantry.reco.similarity import parse_phash
 from merchantry.store.sql import fill_sql, run_sql
 from merchantry.store.warehouse import ensure_schema, table_exists, transaction
@@ -243,7 +244,7 @@ def post_penalties(
     last = max([on, *(p.booked_on for p in due)])
     return post_staged(
         con,
-        CloseRef(rulebook, f"listings:{rulebook}"),
+        CloseRef(rulebook, f"{LISTINGS_KEY_PREFIX}{rulebook}"),
         kinds=(PENALTY_KIND,),
         start=BOOKS_SINCE,
         end=last,
@@ -265,7 +266,7 @@ def post_freezes(
     """Stage every freeze due and, once its days have ended by ``on``, its release; post the
     difference with the journal (inside the caller's transaction). A freeze or release no
     longer due is reversed, booked ``on``."""
-    ref = CloseRef(rulebook, f"listings:{rulebook}")
+    ref = CloseRef(rulebook, f"{LISTINGS_KEY_PREFIX}{rulebook}")
     last = max([on, *(f.frozen_on for f in due)])
     result: PostResult | None = None
     for kind, source, target in (

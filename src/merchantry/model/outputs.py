@@ -160,10 +160,22 @@ ANCHORED_KINDS: Final = frozenset(_ANCHORED)
 the close stages them with its payout schedule at hand, which gives the day. A reversal
 carries the reversed entry's day; every other kind none."""
 
-APART_KEY_PREFIXES: Final = ("overturn:", "listings:", "withdrawal|", "rewards:", "seeding:")
-"""How the ``close_key`` of an entry posted apart from a period's close begins: an overturn's
-reversal, a listing penalty or freeze, a deposit withdrawal, programme rewards or seeding
-payouts posted on their own (``merchantry programs run``). Such entries do not make a shop
+OVERTURN_KEY_PREFIX: Final = "overturn:"
+LISTINGS_KEY_PREFIX: Final = "listings:"
+WITHDRAWAL_KEY_PREFIX: Final = "withdrawal|"
+REWARDS_KEY_PREFIX: Final = "rewards:"
+SEEDING_KEY_PREFIX: Final = "seeding:"
+APART_KEY_PREFIXES: Final = (
+    OVERTURN_KEY_PREFIX,
+    LISTINGS_KEY_PREFIX,
+    WITHDRAWAL_KEY_PREFIX,
+    REWARDS_KEY_PREFIX,
+    SEEDING_KEY_PREFIX,
+)
+"""How the ``close_key`` of an entry posted apart from a period's close begins (each poster
+uses its own constant above): an overturn's reversal, a listing penalty or freeze, a deposit
+withdrawal, programme rewards or seeding payouts posted on their own (``merchantry programs
+run``). Such entries do not make a shop
 "posted by another close" for the deposit openings: the shop's first close of a period
 still opens its deposit (``journal_shops`` holds period closes only)."""
 

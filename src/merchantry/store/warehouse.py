@@ -481,22 +481,6 @@ def _derive(con: duckdb.DuckDBPyConnection, name: str) -> None:
     con.execute(fill.sql(dialect=DIALECT))
 
 
-@contextmanager
-def _atomic(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """A transaction of its own, or the caller's when one is open already."""
-    try:
-        con.execute("BEGIN TRANSACTION")
-    except duckdb.TransactionException:  # inside the caller's: it commits or rolls back
-        yield
-        return
-    try:
-        yield
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
-
-
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every declared event, output and system table that does not exist yet,
     and (re)create the declared views over them."""
@@ -517,7 +501,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for name, stale in DERIVED_STALE.items():
         held = exp.select("1").from_(exp.to_table(name)).where(stale).limit(1)
         if name in present and con.execute(held.sql(dialect=DIALECT)).fetchone():
-            with _atomic(con):
+            with transaction(con):  # ensure_schema runs outside any caller's transaction
                 con.execute(exp.delete(exp.to_table(name)).sql(dialect=DIALECT))
                 _derive(con, name)
     if present:  # tables made just now have every declared column already
