@@ -27,7 +27,9 @@ memory (max RSS) is its own:
 * **baseline**: bench_close's ``INSERT … SELECT`` of as many postings as the year posted.
 
 ``--joining N`` opens N new shops a day (no orders): each day's close then meets shops that
-owe a deposit and have none opened, as a marketplace where merchants join every day does.
+owe a deposit and have none opened, as a marketplace where merchants join every day does;
+and N products are listed and N creators signed a day (named by no order), so the re-close
+meets a catalogue larger than the one each day was closed with.
 
 A day's close that does not grow with history costs about the same a posting in December
 as in February: the month table and the ``--alone`` rows say whether it does.
@@ -134,6 +136,47 @@ FROM range($per_day * $days) t(i)
 """``--joining N``: N shops open on each day of the run (no orders), so every day's close
 meets shops that owe a deposit and have none opened."""
 
+LISTED: Final = (
+    (
+        "products",
+        """
+SELECT CAST($first AS DATE) + CAST(i // $per_day AS INT) AS arrives_on, 'JK' || i AS sku_id,
+       'S' || (i % $shops) AS shop_id, 'C' || (i % 10) AS category_id, '新品' AS title,
+       9900 AS price_fen
+FROM range($per_day * $days) t(i)
+""",
+    ),
+    (
+        "creators",
+        """
+SELECT CAST($first AS DATE) + CAST(i // $per_day AS INT) AS arrives_on, 'JR' || i AS creator_id,
+       '新达人' AS name, 'C' AS tier, 100 AS followers
+FROM range($per_day * $days) t(i)
+""",
+    ),
+)
+"""``--joining N`` also lists N new products (of shops already open) and signs N new creators
+on each day, named by no order: rows of the catalogue that arrive every day and that no
+closed day read. With ``--arrive daily`` each waits in ``arriving.<table>`` (with the day it
+arrives on) until :func:`arrive` brings it in; preloaded, all are there from the start."""
+
+
+def list_later(
+    con: duckdb.DuckDBPyConnection, per_day: int, days: int, shops: int, *, arriving: bool
+) -> None:
+    """Make :data:`LISTED`'s products and creators: held back in ``arriving`` when
+    ``arriving``, else inserted at once."""
+    given = {"first": FIRST, "per_day": per_day, "days": days, "shops": shops}
+    for name, rows in LISTED:
+        params = {k: v for k, v in given.items() if f"${k}" in rows}
+        if arriving:
+            con.execute(f"CREATE TABLE arriving.{name} AS {rows}", params)
+        else:
+            con.execute(
+                f"INSERT INTO main.{name} BY NAME SELECT * EXCLUDE (arrives_on) FROM ({rows})",
+                params,
+            )
+
 
 def arrive(con: duckdb.DuckDBPyConnection, day: date, *, since: date | None = None) -> None:
     """Move the rows arriving on ``day`` (from ``since``, when given, to ``day``) into the
@@ -144,6 +187,18 @@ def arrive(con: duckdb.DuckDBPyConnection, day: date, *, since: date | None = No
         con.execute(
             f"INSERT INTO main.{name} SELECT * FROM arriving.{name}"
             f" WHERE {column} >= CAST($from AS TIMESTAMP) AND {column} < CAST($to AS TIMESTAMP)",
+            params,
+        )
+    held = {
+        str(r[0])
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'arriving'"
+        ).fetchall()
+    }
+    for name in (n for n, _rows in LISTED if n in held):  # made by the prepare's --joining
+        con.execute(
+            f"INSERT INTO main.{name} BY NAME SELECT * EXCLUDE (arrives_on) FROM arriving.{name}"
+            " WHERE arrives_on >= $from AND arrives_on < $to",
             params,
         )
 
@@ -389,6 +444,7 @@ def main() -> None:
                     con.execute(JOINING, {"first": FIRST, "per_day": args.joining, "days": span})
                 if arriving:
                     hold_back(con)
+                list_later(con, args.joining, span, args.shops, arriving=arriving)
                 con.close()
         elif kind == "year":
             result = child_year(db, args.memory, args.months, arriving)

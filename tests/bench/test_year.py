@@ -152,11 +152,15 @@ def test_a_process_a_day_posts_what_one_process_posts(
     assert dumps[0] == dumps[1]
 
 
+CATALOGUE = ("main.products", "main.creators")
+
+
 def test_each_days_input_arrives_just_before_its_close(tmp_path: Path) -> None:
     """``--arrive daily``: the prepared rows dated in the run wait aside (the shops opened
     before it stay); moving in January 1 to 10, then the 11th, leaves in the warehouse exactly
     the rows dated up to that day, counted against the rows held back, and none of a later
-    day. Shops joining during the run (``--joining``) arrive on their opening day."""
+    day. Shops joining during the run (``--joining``) arrive on their opening day, and so do
+    the products listed and the creators signed each day."""
     db = tmp_path / "w.duckdb"
     child_prepare(db, 600, 20, "1GB", "paid", keys=True, first=bench_year.FIRST, days=59)
     con = connect(db)
@@ -165,7 +169,10 @@ def test_each_days_input_arrives_just_before_its_close(tmp_path: Path) -> None:
         name: con.execute(f"SELECT count(*) FROM {name}").fetchone()
         for name, _ in bench_year.ARRIVING
     }
+    catalogue = [con.execute(f"SELECT count(*) FROM {n}").fetchone() for n in CATALOGUE]
     bench_year.hold_back(con)
+    bench_year.list_later(con, 3, 59, 20, arriving=True)
+    assert [con.execute(f"SELECT count(*) FROM {n}").fetchone() for n in CATALOGUE] == catalogue
     before = {"first": datetime.combine(bench_year.FIRST, datetime.min.time())}
     for name, column in bench_year.ARRIVING:
         kept = con.execute(f"SELECT count(*) FROM main.{name}").fetchone()
@@ -193,6 +200,11 @@ def test_each_days_input_arrives_just_before_its_close(tmp_path: Path) -> None:
             later = con.execute(f"SELECT count(*) FROM main.{name} WHERE {column} >= ?", [end])
             assert later.fetchone() == (0,)
     assert con.execute("SELECT count(*) FROM main.shops").fetchone() == (20 + 3 * 11,)
+    grown = [con.execute(f"SELECT count(*) FROM {n}").fetchone() for n in CATALOGUE]
+    assert grown == [(c[0] + 3 * 11,) for c in catalogue if c is not None]
+    assert con.execute(  # every new SKU belongs to a shop already open
+        "SELECT count(*) FROM products WHERE shop_id NOT IN (SELECT shop_id FROM shops)"
+    ).fetchone() == (0,)
     orders = con.execute("SELECT count(*) FROM main.orders").fetchone()
     assert orders is not None
     assert 0 < orders[0] < held["orders"][0]  # type: ignore[index]

@@ -115,6 +115,61 @@ def test_a_changed_day_is_closed_again_with_the_days_after_it(tmp_path: Path) ->
     assert journal_dump(fresh) == journal_dump(con)
 
 
+NAMED_ON: Final = (
+    # one order of the 5th sells a new SKU of its shop, one of the 3rd is the creator's
+    "INSERT INTO products (sku_id, shop_id, category_id, title, price_fen)"
+    " SELECT 'KX', shop_id, 'C1', '新品', 12000 FROM orders WHERE order_id = (SELECT"
+    " min(order_id) FROM orders WHERE CAST(paid_at AS DATE) = DATE '2026-03-05')",
+    "INSERT INTO creators (creator_id, name, tier, followers) VALUES ('RX', '达人', 'B', 5000)",
+    "UPDATE orders SET sku_id = 'KX' WHERE order_id = (SELECT min(order_id) FROM orders"
+    " WHERE CAST(paid_at AS DATE) = DATE '2026-03-05')",
+    "UPDATE orders SET creator_id = 'RX' WHERE order_id = (SELECT min(order_id) FROM orders"
+    " WHERE CAST(paid_at AS DATE) = DATE '2026-03-03')",
+)
+"""A SKU first sold on the 5th and a creator first named by an order of the 3rd (the
+orders are paid from the 1st to the 7th)."""
+
+LISTED_LATER: Final = (
+    "INSERT INTO products (sku_id, shop_id, category_id, title, price_fen)"
+    " SELECT 'KN' || i, 'S' || i, 'C1', '新品', 9900 FROM range(5) t(i)",
+    "INSERT INTO creators (creator_id, name, tier, followers)"
+    " SELECT 'RN' || i, '新达人', 'C', 100 FROM range(5) t(i)",
+)
+"""Products listed and creators signed after the days were closed, named by no order yet."""
+
+
+def test_products_listed_and_creators_signed_later_leave_closed_days_unchanged(
+    tmp_path: Path,
+) -> None:
+    """A day's digest holds the products and creators its own orders (and creator
+    violations) name, not the whole catalogue: SKUs listed and creators signed after the
+    days were closed leave every day unchanged; an edit of a product or a creator makes the
+    day that first names it run again, with every day after it, and no day before."""
+    end = date(2026, 3, 15)
+    con = _prepared(tmp_path / "w.duckdb")
+    for sql in NAMED_ON:
+        assert con.execute(sql).fetchone() == (1,)
+    book = ledger_rulebook()
+    run_rulebook(con, book, START, END)
+    close_days(con, book, START, end)
+    before = journal_dump(con)
+
+    for sql in LISTED_LATER:
+        con.execute(sql)
+    again = close_days(con, book, START, end)
+    assert all(d.unchanged_inputs and d.postings == 0 for d in again)
+    assert journal_dump(con) == before
+
+    con.execute("UPDATE products SET title = '新品（改）' WHERE sku_id = 'KX'")
+    skipped = [d.start.day for d in close_days(con, book, START, end) if d.unchanged_inputs]
+    assert skipped == list(range(1, 5))  # the 5th names the SKU: it and every day after run
+
+    con.execute("UPDATE creators SET followers = 6000 WHERE creator_id = 'RX'")
+    skipped = [d.start.day for d in close_days(con, book, START, end) if d.unchanged_inputs]
+    assert skipped == [1, 2]
+    assert journal_dump(con) == before  # a title and a follower count move no money here
+
+
 ONLY_MOVED: Final = """
 SELECT DISTINCT order_id FROM logistics_events
 WHERE CAST(event_at AS DATE) = $day AND event IN ('shipped', 'picked_up')

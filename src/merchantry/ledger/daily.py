@@ -11,8 +11,9 @@ at once posts (a test and a Hypothesis property hold the two equal).
 
 Before closing a day, :func:`day_digest` reads the day's inputs (rows dated that day
 of ``orders``, ``logistics_events``, ``after_sales``, ``fee_lines``, ``violations``,
-``shop_scores``, the journal entries others booked on it, the master tables and
-``overturned_entries`` as a whole, the rulebook) into one digest chained to the day
+``shop_scores``, the journal entries others booked on it, the shops that joined by then,
+the products and creators its orders name, the categories and ``overturned_entries`` as a
+whole, the rulebook) into one digest chained to the day
 before's mark. A day whose digest equals its stored mark (``ledger_close_marks``) is not
 closed again: nothing to post, and no staging. Close the days in order after a change
 (:func:`close_days` from the first changed day does): a day's mark chains the previous
@@ -75,26 +76,39 @@ DIGEST_PARTS: Final = (
     ("overturned_entries", "TRUE"),
     ("shops", "x.shop_id IN (SELECT shop_id FROM p_joined)"),
     ("categories", "TRUE"),
-    ("products", "x.shop_id IN (SELECT shop_id FROM p_joined)"),
-    ("creators", "TRUE"),
+    ("products", "x.sku_id IN (SELECT sku_id FROM p_named)"),
+    ("creators", "x.creator_id IN (SELECT creator_id FROM p_named)"),
 )
 """Each part, a table and which of its rows: how many rows and the sum of their row hashes
 (order-free, so a rewrite of the same rows in another order is the same). ``p_joined`` is
-:data:`JOINED_SHOPS`: the shops and products of shops that join after the period are not
-read (the close opens nothing and charges nothing for them), so a day closed again after
-new shops were ingested is still unchanged.
+:data:`JOINED_SHOPS`: the shops that join after the period are not read (the close opens
+nothing and charges nothing for them), so a day closed again after new shops were ingested
+is still unchanged.
 
 Every dated part is a plain range on the stored column (a timestamp from the first
 midnight to the midnight after the last day, never ``CAST(ts AS DATE)``), so DuckDB
 prunes the row groups (and vectors) whose min/max zone map lies outside the day: a
 day's digest reads that day's rows, not the history, when the tables are appended in
 time order as a daily ingest and the daily close append them
-(``tests/ledger/test_daily_scan.py`` counts the rows scanned). The master tables
-(shops, categories, products, creators) and ``overturned_entries`` are read whole:
-their size is the catalogue's, not the history's."""
+(``tests/ledger/test_daily_scan.py`` counts the rows scanned). Categories and
+``overturned_entries`` are read whole: their size is the catalogue's, not the history's.
+
+Products and creators are read as the period's rows name them (``p_named``,
+:data:`NAMED`): the SKUs and creators of the orders paid in it, and the creators of its
+creator violations. The close reads a product or a creator only through an order (its
+facts) or a creator's violation, and an order touched later (delivered, refunded, settled)
+was named on its payment day, whose digest the next days' chain to: a day's digest is its
+own rows chained to the day before's stored mark, so a change to a product an order of
+the 3rd names makes the 3rd's close run again, then every later day's. So a SKU listed, or a
+creator signed, after a day was closed leaves that day unchanged (a marketplace lists
+products and signs creators every day; read whole, each made every earlier day's close
+run again in full). As with every dated row, re-closing a later day alone does not see
+the change: close again from the earliest day it touches (``close --daily`` over the
+range does)."""
 
 DATED_PARTS: Final = 8
-"""The first parts are dated (bounded by the period); the rest are read whole."""
+"""The first parts are dated (bounded by the period); the rest are master tables, read
+whole or as the period's rows name them."""
 
 
 JOINED_SHOPS: Final = """
@@ -111,25 +125,38 @@ WHERE booked_on BETWEEN $from AND $end AND close_key <> $close_key
 day), and any the period's orders, violations or entries other closes booked (a programme's
 reward) name though their join day comes later (the data has them active before they join:
 the close posts for them and opens their deposit, :data:`merchantry.ledger.deposits.
-OPENING_DAYS`). Rows of other shops, and their products, cannot change what it posts."""
+OPENING_DAYS`). Rows of other shops cannot change what it posts."""
 
 
-def _part(table: str, where: str, joined: str | exp.Expr) -> exp.Expr:
-    return fill(_PART, p_table=table, p_where=fill(where, p_joined=joined))
+NAMED: Final = """
+SELECT sku_id, creator_id FROM orders WHERE paid_at >= $from_at AND paid_at < $end_at
+UNION ALL
+SELECT NULL, creator_id FROM creator_violations
+WHERE occurred_at >= $from_at AND occurred_at < $end_at
+"""
+"""The SKUs and creators the period's own rows name (its orders', its creator violations'):
+the products and creators whose rows a day's digest holds (see :data:`DIGEST_PARTS`)."""
+
+
+def _part(table: str, where: str, joined: str | exp.Expr, named: str | exp.Expr) -> exp.Expr:
+    return fill(_PART, p_table=table, p_where=fill(where, p_joined=joined, p_named=named))
 
 
 def part_query(part: tuple[str, str]) -> str:
     """One digest part (a table and which of its rows) as its own query."""
-    return to_sql(_part(*part, parse(JOINED_SHOPS)))
+    return to_sql(_part(*part, parse(JOINED_SHOPS), parse(NAMED)))
 
 
 DIGEST: Final = to_sql(
-    exp.select(*[exp.Subquery(this=_part(t, w, "digest_joined")) for t, w in DIGEST_PARTS]).with_(
-        "digest_joined", as_=parse(JOINED_SHOPS), materialized=True
+    exp.select(
+        *[exp.Subquery(this=_part(t, w, "digest_joined", "digest_named")) for t, w in DIGEST_PARTS]
     )
+    .with_("digest_joined", as_=parse(JOINED_SHOPS), materialized=True)
+    .with_("digest_named", as_=parse(NAMED), materialized=True)
 )
-"""Every part in one statement; the shops of :data:`JOINED_SHOPS` found once for the two
-parts that ask (a materialised CTE), not once each."""
+"""Every part in one statement; the shops of :data:`JOINED_SHOPS` and the SKUs and creators
+of :data:`NAMED` found once each for the parts that ask (materialised CTEs), not once a
+part."""
 
 MARK: Final = """
 SELECT digest FROM ledger_close_marks
