@@ -53,7 +53,7 @@ bench: $(STAMP)
 # The long run: the fee stage over the month, the close day by day, then the month closed at
 # once, at 1 M, 10 M and 100 M orders (hours), appending to docs/img/scale-results.json and
 # redrawing docs/img/scale.html. Disk is the limit: the 10 M month closed at once peaked at
-# 23 GB (inputs, journal, spill); a size the free disk cannot hold by the largest run of the
+# 16 GB (inputs, journal, spill); a size the free disk cannot hold by the largest run of the
 # same stage and mode is not started (say where with SCALE_DIR=/big/disk).
 SCALE_DIR ?=
 bench-scale: $(STAMP)
