@@ -60,6 +60,8 @@ def test_the_days_of_a_month_are_merged_at_its_last_day(
     # a row group per day's append: nothing merged at the ten commits
     assert _row_groups(held) == dict.fromkeys(TABLES, 10)
     assert _vacuum_tasks(held) == default  # DuckDB's own setting is back between closes
+    threshold = held.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
+    assert threshold == ("1000 bytes",)  # and the threshold the connection had
 
     close_days(held, book, TENTH.replace(day=11), END)
     # the 31st's commit merged the month: a few hundred rows fit one group a table
@@ -86,3 +88,37 @@ def test_an_operators_setting_of_none_is_kept_at_the_month_end(
     assert groups["journal_postings"] == groups["journal_entries"] == posted
     assert groups["order_payouts"] > 1
     assert _vacuum_tasks(con) == "0"
+
+
+def test_a_day_closed_by_a_process_of_its_own_is_merged_at_the_month_end_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A daily job closes one day and exits. A small day's write-ahead log stays below
+    DuckDB's threshold, so its commit does not checkpoint; the checkpoint comes when the
+    warehouse is closed. That one too must hold the merges back to the month's last day
+    (else the daily job rewrites the month's row groups every day)."""
+    monkeypatch.delenv(VACUUM_ENV, raising=False)
+    path = tmp_path / "w.duckdb"
+    con = connect(path)
+    fill(con, orders=240, shops=12)
+    run_rulebook(con, ledger_rulebook(), START, END)
+    con.close()
+    book = ledger_rulebook()
+    day = START
+    while day <= TENTH:
+        job = connect(path)  # a process a day: opened, one day closed, closed
+        close_days(job, book, day, day)
+        job.close()
+        day = day.replace(day=day.day + 1)
+    con = connect(path)
+    assert not path.with_name(path.name + ".wal").exists()  # every day's rows in the file
+    assert _row_groups(con) == dict.fromkeys(TABLES, 10)
+    con.close()
+    day = TENTH.replace(day=11)
+    while day <= END:
+        job = connect(path)
+        close_days(job, book, day, day)
+        job.close()
+        day = day.replace(day=day.day + 1) if day < END else END.replace(month=4, day=1)
+    con = connect(path)
+    assert _row_groups(con) == dict.fromkeys(TABLES, 1)

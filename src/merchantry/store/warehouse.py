@@ -180,18 +180,32 @@ def merges_at_month_end(con: duckdb.DuckDBPyConnection, *, month_end: bool) -> I
     Never merged, the tables keep a row group per day and the payout rows the close deletes
     (9% more file over that year). This does nothing when the operator set
     ``MERCHANTRY_VACUUM_TASKS`` (:class:`Resources`: that value holds every day), nor on an
-    engine other than DuckDB. Afterwards DuckDB's own setting is back."""
+    engine other than DuckDB. Afterwards DuckDB's own setting is back.
+
+    The close's commit checkpoints whatever the day's size (``checkpoint_threshold`` 0 for
+    the day, then as it was): a small day's write-ahead log stays below DuckDB's threshold,
+    and its checkpoint came when the warehouse was closed, after this setting was reset, so a
+    daily job of a process a day merged the month's row groups every day anyway. DuckDB skips
+    a commit's checkpoint when other connections have transactions open; the warehouse's
+    closing checkpoints then, as before."""
     if Resources.from_env().vacuum_tasks is not None or not isinstance(
         con, duckdb.DuckDBPyConnection
     ):
         yield
         return
+    found = con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
+    threshold = str(found[0]) if found else None
     if not month_end:
         con.execute("SET max_vacuum_tasks = 0")
+    con.execute("SET checkpoint_threshold = '0B'")
     try:
         yield
     finally:
         con.execute("RESET max_vacuum_tasks")
+        if threshold is None:
+            con.execute("RESET checkpoint_threshold")
+        else:
+            con.execute("SET checkpoint_threshold = ?", [threshold])
 
 
 _SHOWN_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGTPE]?i?B|bytes)\s*$", re.IGNORECASE)
