@@ -16,15 +16,15 @@ from merchantry.kit.errors import IntegrityError
 from merchantry.ledger import journal
 from merchantry.ledger.check import SHOPS_DISAGREE, check_journal
 from merchantry.ledger.daily import close_days
-from merchantry.ledger.overturns import CLOSE_KEY_PREFIX
 from merchantry.ledger.rewards import post_rewards
 from merchantry.ledger.shops import INDEX_SHOPS_OF
+from merchantry.model.outputs import OVERTURN_KEY_PREFIX
 from merchantry.store.sql import fill_sql
 from merchantry.store.warehouse import connect
 from tests.ledger.factories import add_category, add_order, add_shop, ledger_rulebook
 from tests.ledger.factories import close as close_with_fees
 
-APART = (f"{CLOSE_KEY_PREFIX}a", "listings:douyin", "withdrawal|w1", "rewards:r1", "seeding:s1")
+APART = (f"{OVERTURN_KEY_PREFIX}a", "listings:douyin", "withdrawal|w1", "rewards:r1", "seeding:s1")
 """Keys of entries posted apart from a period's close, as their posters make them."""
 
 KEYS = ("k1", "k2", "k3", *APART, None)

@@ -18,7 +18,7 @@ import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.ledger.accounts import Account
-from merchantry.ledger.overturns import CLOSE_KEY_PREFIX
+from merchantry.model.outputs import OVERTURN_KEY_PREFIX
 from merchantry.store.sql import fill_sql, next_row_id, parse, run_sql, to_sql
 from merchantry.store.warehouse import by_a_period_close
 
@@ -548,7 +548,7 @@ def check_close(
     close's first and last day), also :data:`OUTSIDE_PERIOD`; without a mark,
     :data:`BY_KEY_CHECKS` over the entries of ``close_key``."""
     if since is None:
-        keyed: dict[str, object] = {"close_key": close_key, "overturn": CLOSE_KEY_PREFIX}
+        keyed: dict[str, object] = {"close_key": close_key, "overturn": OVERTURN_KEY_PREFIX}
         return _run_checks(con, BY_KEY_CHECKS, keyed, sample)
     params: dict[str, object] = {
         **new_span(con, since.entries),

@@ -26,9 +26,6 @@ from merchantry.model.outputs import OVERTURN_KEY_PREFIX
 from merchantry.store.sql import run_sql
 from merchantry.store.warehouse import ensure_schema, transaction
 
-CLOSE_KEY_PREFIX: Final = OVERTURN_KEY_PREFIX
-"""``close_key`` of an overturn's reversal: this prefix and the case id."""
-
 DUE: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_reverse AS
 SELECT entry_id, booked_on, rulebook, close_key
@@ -78,7 +75,7 @@ def apply_overturns(con: duckdb.DuckDBPyConnection, *, booked_on: date | None = 
 
 def reverse_overturned(con: duckdb.DuckDBPyConnection, *, booked_on: date | None = None) -> int:
     """:func:`apply_overturns` inside the caller's transaction (the close calls this first)."""
-    params = {"booked_on": booked_on, "prefix": CLOSE_KEY_PREFIX, "reversal": REVERSAL_KIND}
+    params = {"booked_on": booked_on, "prefix": OVERTURN_KEY_PREFIX, "reversal": REVERSAL_KIND}
     run_sql(con, DUE, params)
     return post_reversals(con)
 
@@ -90,5 +87,5 @@ def unknown_overturns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 
 def overturn_reversals(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Case id -> id of the reversal an overturn posted (the latest, if several)."""
-    rows = run_sql(con, REVERSALS, {"prefix": CLOSE_KEY_PREFIX, "reversal": REVERSAL_KIND})
+    rows = run_sql(con, REVERSALS, {"prefix": OVERTURN_KEY_PREFIX, "reversal": REVERSAL_KIND})
     return {str(case): str(entry) for case, entry in rows.fetchall()}

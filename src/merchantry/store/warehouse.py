@@ -185,16 +185,14 @@ def merges_at_month_end(con: duckdb.DuckDBPyConnection, *, month_end: bool) -> I
     The close's commit checkpoints whatever the day's size (``checkpoint_threshold`` 0 for
     the day, then as it was): a small day's write-ahead log stays below DuckDB's threshold,
     and its checkpoint came when the warehouse was closed, after this setting was reset, so a
-    daily job of a process a day merged the month's row groups every day anyway. DuckDB skips
-    a commit's checkpoint when other connections have transactions open; the warehouse's
-    closing checkpoints then, as before."""
+    daily job of a process a day merged the month's row groups every day anyway. Whatever a
+    commit leaves in the log, the warehouse's closing still checkpoints, as before."""
     if Resources.from_env().vacuum_tasks is not None or not isinstance(
         con, duckdb.DuckDBPyConnection
     ):
         yield
         return
-    found = con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
-    threshold = str(found[0]) if found else None
+    [(threshold,)] = con.execute("SELECT current_setting('checkpoint_threshold')").fetchall()
     if not month_end:
         con.execute("SET max_vacuum_tasks = 0")
     con.execute("SET checkpoint_threshold = '0B'")
@@ -202,10 +200,7 @@ def merges_at_month_end(con: duckdb.DuckDBPyConnection, *, month_end: bool) -> I
         yield
     finally:
         con.execute("RESET max_vacuum_tasks")
-        if threshold is None:
-            con.execute("RESET checkpoint_threshold")
-        else:
-            con.execute("SET checkpoint_threshold = ?", [threshold])
+        con.execute("SET checkpoint_threshold = ?", [threshold])
 
 
 _SHOWN_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGTPE]?i?B|bytes)\s*$", re.IGNORECASE)
