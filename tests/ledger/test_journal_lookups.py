@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from merchantry.kit.errors import IntegrityError
+from merchantry.ledger.check import UNDATED_DISAGREE, check_journal
 from merchantry.ledger.journal import (
     CloseRef,
     entry_id,
@@ -173,6 +174,13 @@ def test_an_empty_stage_reverses_the_periods_orphans_only_when_asked(
     assert live_amounts(warehouse, "reward") == {}
 
 
+def index_codes(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """What ``ledger-check`` finds of the index of undated entries and of ids posted twice
+    (these tests' entries move money between made-up accounts, which it finds too)."""
+    found = {p.code for p in check_journal(con)}
+    return found & {"undated-index-disagrees", "duplicate-entry-id"}
+
+
 PAID = {"a": date(2026, 2, 1), "b": date(2026, 2, 20), "c": date(2026, 3, 9)}
 """The payment days of the orders the anchored events are about (booked later, on DAY)."""
 
@@ -180,28 +188,40 @@ PAID = {"a": date(2026, 2, 1), "b": date(2026, 2, 20), "c": date(2026, 3, 9)}
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(rounds=rounds, erase=st.lists(st.sampled_from((None, *SOURCES)), min_size=6, max_size=6))
+@given(
+    rounds=rounds,
+    erase=st.lists(st.sampled_from((None, *SOURCES)), min_size=6, max_size=6),
+    unscheduled=st.lists(st.sampled_from((None, *SOURCES)), min_size=6, max_size=6),
+)
 def test_anchored_look_ups_find_every_revision_whatever_payment_day_it_carries(
     tmp_path_factory: pytest.TempPathFactory,
     rounds: list[dict[str, int]],
     erase: list[str | None],
+    unscheduled: list[str | None],
 ) -> None:
     """Entries about orders, staged with the close's schedule: each carries its order's
     payment day, and the look-ups read only the journal of the staged orders' days (and of
-    entries with none). Between rounds one event's entries may lose their day, as entries
-    written before the column existed or by a stage that does not carry it. The revisions
-    and reversals still follow the model: no earlier revision or reversal is missed, so
-    none is posted twice and no reversed entry is reversed again."""
-    con = connect(tmp_path_factory.mktemp("j") / "w.duckdb")
+    entries with none, when the journal holds such entries of these kinds:
+    ``journal_undated``). In a round one order may be missing from the schedule, so its
+    entries are posted without a day; between rounds one event's entries may lose their
+    day, as entries written by an older version of merchantry (the warehouse, opened by
+    this one, derives its index of undated entries from them). The revisions and reversals
+    still follow the model: no earlier revision or reversal is missed, so none is posted
+    twice and no reversed entry is reversed again; the index agrees with the entries."""
+    path = tmp_path_factory.mktemp("j") / "w.duckdb"
+    con = connect(path)
     try:
-        con.execute("CREATE TEMP TABLE ledger_schedule (order_id VARCHAR, paid_on DATE)")
-        con.executemany("INSERT INTO ledger_schedule VALUES (?, ?)", list(PAID.items()))
         revisions: dict[str, int] = {}
         live: dict[str, tuple[int, date]] = {}
         expected: set[tuple[str, int]] = set()
         reversals = 0
         for i, (targets, erased) in enumerate(zip(rounds, erase, strict=False)):
             day = DAY + timedelta(days=i)  # one day's close a round: earlier ones are history
+            scheduled = {o: d for o, d in PAID.items() if o != unscheduled[i]}
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE ledger_schedule (order_id VARCHAR, paid_on DATE)"
+            )
+            con.executemany("INSERT INTO ledger_schedule VALUES (?, ?)", list(scheduled.items()))
             stage(con, "settlement", targets, day, orders=True)
             result = post_staged(con, REF, kinds=("settlement",), start=day, end=day)
             posted = reversed_ = 0
@@ -229,12 +249,47 @@ def test_anchored_look_ups_find_every_revision_whatever_payment_day_it_carries(
                 " WHERE order_paid_on IS NOT NULL"
             ).fetchall()
             assert all(PAID[str(order)] == day for order, day in days)  # its order's, always
+            assert con.execute(UNDATED_DISAGREE).fetchall() == []
             if erased is not None:
                 con.execute(
                     "UPDATE journal_entries SET order_paid_on = NULL WHERE order_id = ?", [erased]
                 )
+                con.execute("DROP TABLE journal_undated")  # as a warehouse made before it
+                con.close()
+                con = connect(path)  # opened for writing: the index derived from the entries
     finally:
         con.close()
+
+
+def test_an_undated_entry_the_index_lacks_is_missed_and_the_ledger_check_says_so(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """The look-ups leave out the entries without a payment day when the index of them is
+    empty: a day erased behind the journal's back (not through a close, not indexed) hides
+    that entry from the next look-up, which posts its event a second time, and the checks
+    find both the index that disagrees and the id posted twice."""
+    warehouse.execute(
+        "CREATE TEMP TABLE ledger_schedule AS SELECT 'a' AS order_id, DATE '2026-02-01' AS paid_on"
+    )
+    stage(warehouse, "settlement", {"a": 5}, DAY, orders=True)
+    post_staged(warehouse, REF, kinds=("settlement",), start=DAY, end=DAY)
+    assert index_codes(warehouse) == set()
+    warehouse.execute("UPDATE journal_entries SET order_paid_on = NULL")
+    warehouse.execute("UPDATE journal_postings SET order_paid_on = NULL")
+    assert index_codes(warehouse) == {"undated-index-disagrees"}
+    stage(warehouse, "settlement", {"a": 6}, DAY + timedelta(days=1), orders=True)
+    post_staged(
+        warehouse,
+        REF,
+        kinds=("settlement",),
+        start=DAY + timedelta(days=1),
+        end=DAY + timedelta(days=1),
+    )
+    posted = warehouse.execute(  # the first not reversed; the second as its first revision
+        "SELECT count(*), count(DISTINCT entry_id) FROM journal_entries WHERE kind = 'settlement'"
+    ).fetchone()
+    assert posted == (2, 1)
+    assert index_codes(warehouse) == {"undated-index-disagrees", "duplicate-entry-id"}
 
 
 def test_an_entry_carries_its_orders_payment_day_only_when_its_stage_knows_it(
@@ -258,3 +313,6 @@ def test_an_entry_carries_its_orders_payment_day_only_when_its_stage_knows_it(
         ("settlement", "a", date(2026, 2, 1)),
         ("settlement", "z", None),
     ]
+    indexed = warehouse.execute("SELECT kind, logical_key FROM journal_undated").fetchall()
+    assert indexed == [("settlement", logical_key("settlement", "z"))]  # not the reward
+    assert index_codes(warehouse) == set()

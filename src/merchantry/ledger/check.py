@@ -9,6 +9,7 @@ it commits (:func:`check_close`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -18,9 +19,10 @@ import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.ledger.accounts import Account
-from merchantry.model.outputs import OVERTURN_KEY_PREFIX
+from merchantry.ledger.journal import read_undated, reads_undated
+from merchantry.model.outputs import ANCHORED_KINDS, OVERTURN_KEY_PREFIX
 from merchantry.store.sql import fill_sql, next_row_id, parse, run_sql, to_sql
-from merchantry.store.warehouse import by_a_period_close
+from merchantry.store.warehouse import UNDATED_ENTRIES, by_a_period_close
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +193,37 @@ WHERE i.closes IS NULL OR (len(i.closes) < 2 AND NOT list_contains(i.closes, n.c
 already): what the journal's inserts must have added
 (:data:`merchantry.ledger.shops.INDEX_SHOPS_OF`)."""
 
+UNDATED_CHECK_CODE: Final = "undated-index-disagrees"
+
+UNDATED_NOT_INDEXED: Final = fill_sql(
+    """
+SELECT e.entry_id FROM journal_entries AS e
+WHERE e.rowid >= $entries_from AND e.order_paid_on IS NULL
+  AND (list_contains(p_kinds, e.kind)
+       OR (e.kind = 'reversal' AND e.reverses IN (SELECT entry_id FROM journal_undated)))
+  AND e.entry_id NOT IN (SELECT entry_id FROM journal_undated)
+""",
+    p_kinds=exp.convert(sorted(ANCHORED_KINDS)),
+)
+"""Entries a close posted without a payment day though their kind carries one, or that
+reverse such an entry, that the index of them (``journal_undated``) lacks: what the
+journal's inserts must have added (:data:`merchantry.ledger.journal.UNDATED_INDEX_OF`)."""
+
+UNDATED_DISAGREE: Final = fill_sql(
+    """
+SELECT entry_id FROM (
+  SELECT entry_id, logical_key, kind FROM (p_undated)
+  EXCEPT ALL SELECT entry_id, logical_key, kind FROM journal_undated)
+UNION
+SELECT entry_id FROM (
+  SELECT entry_id, logical_key, kind FROM journal_undated
+  EXCEPT ALL SELECT entry_id, logical_key, kind FROM (p_undated))
+""",
+    p_undated=parse(UNDATED_ENTRIES),
+)
+"""Entries the index of undated entries (``journal_undated``) lacks, holds twice, or holds
+though they carry a payment day, are of another kind or are not in the journal at all."""
+
 MOVEMENTS_CHECK_CODE: Final = "movements-disagree"
 MOVEMENTS_CHECK_TEXT: Final = "account-days whose journal_movements do not sum their postings"
 
@@ -324,6 +357,12 @@ CHECKS: Final[tuple[Check, ...]] = (
         needs=("journal_entries.order_paid_on", "journal_postings.order_paid_on"),
     ),
     Check(SHOPS_CHECK_CODE, "shops whose closes journal_shops does not hold right", SHOPS_DISAGREE),
+    Check(
+        UNDATED_CHECK_CODE,
+        "entries journal_undated does not hold right (of a kind with a payment day, without one)",
+        UNDATED_DISAGREE,
+        needs=("journal_entries.order_paid_on", "journal_undated.entry_id"),
+    ),
 )
 """Every check of ``merchantry ledger-check``. ``wrong-payment-day`` and
 ``posting-payment-day`` hold what the close's look-ups prune the journal by
@@ -361,28 +400,37 @@ def journal_mark(con: duckdb.DuckDBPyConnection) -> JournalMark | None:
 
 
 NEW_SPAN: Final = (
-    "SELECT min(order_paid_on), max(order_paid_on) FROM journal_entries"
-    " WHERE rowid >= $entries_from"
+    "SELECT min(order_paid_on), max(order_paid_on), count(*) FILTER (WHERE order_paid_on IS NULL)"
+    " FROM journal_entries WHERE rowid >= $entries_from"
 )
-"""The span of payment days of the entries appended since a mark (NULL when none has one)."""
+"""The span of payment days of the entries appended since a mark (NULL when none has one),
+and how many carry none."""
 
 
 def new_span(con: duckdb.DuckDBPyConnection, entries_from: int) -> dict[str, object]:
     """``paid_from``/``paid_to`` of :data:`NEW_SPAN`: the payment days of the entries appended
-    since row ``entries_from`` (both ``None`` when none carries one)."""
+    since row ``entries_from`` (both ``None`` when none carries one), and ``undated``: how
+    many of them carry none."""
     row = run_sql(con, NEW_SPAN, {"entries_from": entries_from}).fetchone()
-    return {"paid_from": row[0] if row else None, "paid_to": row[1] if row else None}
+    low, high, undated = row if row else (None, None, 0)
+    return {"paid_from": low, "paid_to": high, "undated": int(undated or 0)}
 
 
-DUPLICATE_ENTRY_SINCE: Final = (
+DUPLICATE_ENTRY_SINCE_OF: Final = (
     "SELECT entry_id FROM journal_entries"
-    " WHERE (order_paid_on BETWEEN $paid_from AND $paid_to OR order_paid_on IS NULL)"
+    " WHERE (order_paid_on BETWEEN $paid_from AND $paid_to OR p_undated)"
     " AND entry_id IN (SELECT entry_id FROM journal_entries WHERE rowid >= $entries_from)"
     " GROUP BY entry_id HAVING count(*) > 1"
 )
+
+DUPLICATE_ENTRY_SINCE, DUPLICATE_DATED_SINCE = read_undated(DUPLICATE_ENTRY_SINCE_OF)
 """Ids appended since a mark (``$entries_from``) that the journal holds more than once,
 looked up among the entries of the new entries' payment days or of none (:data:`NEW_SPAN`:
-``$paid_from``..``$paid_to``; :data:`ALL_DAYS` spans every day)."""
+``$paid_from``..``$paid_to``; :data:`ALL_DAYS` spans every day). When every new entry carries
+a day and the journal has no entry of a kind that carries one without it
+(:func:`~merchantry.ledger.journal.reads_undated`), an id posted again carries the same day as
+its first posting, and :data:`DUPLICATE_DATED_SINCE` leaves out the entries without a day."""
+
 
 NEW_SUMS: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_new_sums AS
@@ -425,6 +473,11 @@ CLOSE_CHECKS: Final[tuple[Check, ...]] = (
     ),
     Check(MOVEMENTS_CHECK_CODE, MOVEMENTS_CHECK_TEXT, MOVEMENTS_DISAGREE),
     Check(SHOPS_CHECK_CODE, "shops the close posted that journal_shops lacks", SHOPS_NOT_INDEXED),
+    Check(
+        UNDATED_CHECK_CODE,
+        "entries the close posted without a payment day that journal_undated lacks",
+        UNDATED_NOT_INDEXED,
+    ),
     Check(
         "opening-made-twice",
         "months whose opening balances were made again",
@@ -559,6 +612,13 @@ def check_close(
     }
     run_sql(con, NEW_SUMS, {"postings_from": since.postings})
     checks = CLOSE_CHECKS
+    if not params["undated"] and not reads_undated(con, params["paid_from"], params["paid_to"]):
+        checks = tuple(
+            dataclasses.replace(c, sql=DUPLICATE_DATED_SINCE)
+            if c.sql == DUPLICATE_ENTRY_SINCE
+            else c
+            for c in checks
+        )
     if period is not None:
         checks = (*checks, OUTSIDE_PERIOD)
         params.update(close_key=close_key, start=period[0], end=period[1])

@@ -41,11 +41,12 @@ from merchantry.ledger.journal import (
     PostResult,
     namespace,
     post_staged,
+    read_undated,
+    reads_undated,
     run_sql,
     start_stage,
 )
 from merchantry.ledger.settlement import due_span
-from merchantry.store.sql import fill_sql
 
 KINDS: Final = ("installation_hold", "installation_release")
 
@@ -59,7 +60,7 @@ WITH due AS (
   SELECT order_id, sum(amount_fen) AS settled_fen FROM journal_postings
   WHERE account = 'merchant_pending' AND entry_kind <> 'settlement'
     AND order_id IN (SELECT order_id FROM due)
-    AND (order_paid_on BETWEEN $paid_from AND $paid_to OR order_paid_on IS NULL)
+    AND (order_paid_on BETWEEN $paid_from AND $paid_to OR p_undated)
   GROUP BY order_id
 ), held AS (
   SELECT d.*, greatest(least(p_share, coalesce(s.settled_fen, 0)), 0) AS held_fen
@@ -72,7 +73,7 @@ SELECT md5($ns || h.order_id), 'installation_hold', h.order_id, h.order_id, h.sh
 FROM held AS h
 """
 
-STAGE_RELEASES: Final = """
+STAGE_RELEASES_OF: Final = """
 INSERT INTO ledger_stage
 WITH due AS (
   SELECT order_id, shop_id, install_released_on, install_hold_rule_id FROM ledger_schedule
@@ -81,7 +82,7 @@ WITH due AS (
   SELECT order_id, party, sum(amount_fen) AS held_fen FROM journal_postings
   WHERE account = 'merchant_held' AND entry_kind = 'installation_hold'
     AND order_id IN (SELECT order_id FROM due)
-    AND (order_paid_on BETWEEN $paid_from AND $paid_to OR order_paid_on IS NULL)
+    AND (order_paid_on BETWEEN $paid_from AND $paid_to OR p_undated)
   GROUP BY order_id, party
 )
 SELECT md5($ns || d.order_id), 'installation_release', d.order_id, d.order_id, d.shop_id,
@@ -90,15 +91,17 @@ SELECT md5($ns || d.order_id), 'installation_release', d.order_id, d.order_id, d
         ledger_leg('merchant_available', h.party, h.held_fen, d.install_hold_rule_id)]
 FROM due AS d JOIN held AS h USING (order_id)
 """
+STAGE_RELEASES, STAGE_RELEASES_DATED = read_undated(STAGE_RELEASES_OF)
 """Reversal postings carry the entry kind of the entry they reverse, so the sum over every
 ``installation_hold`` posting is what the live hold entry holds."""
 
 
 @functools.cache
-def _holds_sql() -> str:
-    """:data:`STAGE_HOLDS` with the held share in place (built once per process)."""
+def _holds_sql() -> tuple[str, str]:
+    """:data:`STAGE_HOLDS` with the held share in place (built once per process), reading
+    the postings without a payment day and not (:func:`read_undated`)."""
     paid, share_bp = exp.column("amount_paid_fen", table="d"), exp.column("inst_bp", table="d")
-    return fill_sql(STAGE_HOLDS, p_share=apply_rate_sql(paid, share_bp))
+    return read_undated(STAGE_HOLDS, p_share=apply_rate_sql(paid, share_bp))
 
 
 def post_installation_holds(
@@ -107,11 +110,14 @@ def post_installation_holds(
     """Holds falling on settlement days in ``start``..``end``, then releases falling in it
     (after the period's settlements are posted; reads ``ledger_schedule``)."""
     period = {"start": start, "end": end, **due_span(con, start, end)}
+    whole = reads_undated(con, period["paid_from"], period["paid_to"])
     start_stage(con)
-    run_sql(con, _holds_sql(), {**period, "ns": namespace(KINDS[0])})
+    run_sql(con, _holds_sql()[0 if whole else 1], {**period, "ns": namespace(KINDS[0])})
     result = post_staged(con, ref, kinds=(KINDS[0],), start=start, end=end)
+    whole = reads_undated(con, period["paid_from"], period["paid_to"])  # holds may add some
     start_stage(con)
-    run_sql(con, STAGE_RELEASES, {**period, "ns": namespace(KINDS[1])})
+    releases = STAGE_RELEASES if whole else STAGE_RELEASES_DATED
+    run_sql(con, releases, {**period, "ns": namespace(KINDS[1])})
     return result + post_staged(con, ref, kinds=(KINDS[1],), start=start, end=end)
 
 

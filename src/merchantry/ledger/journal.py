@@ -132,18 +132,62 @@ WHERE list_contains($kinds, kind) AND booked_on BETWEEN $start AND $end
 """Entries, live or reversed, of the stage's kinds booked in its period: with nothing
 staged and none of these, there is nothing to compare and nothing to reverse."""
 
-KNOWN: Final = """
+UNDATED_INDEX_OF: Final = """
+INSERT INTO journal_undated BY NAME
+SELECT p_id AS entry_id, logical_key, kind FROM p_new
+WHERE order_paid_on IS NULL AND list_contains(p_kinds, kind)
+"""
+"""Add the entries of ``p_new`` that carry no payment day though their kind does
+(:data:`~merchantry.model.outputs.ANCHORED_KINDS`) to the journal's index of them
+(``journal_undated``)."""
+
+
+def undated(column: str = "order_paid_on", table: str | None = None) -> exp.Expr:
+    """``column IS NULL``: the half of a look-up by payment day that reads the entries
+    without one (every row group of the journal: no zone map can skip them)."""
+    return exp.column(column, table=table).is_(exp.null())
+
+
+def read_undated(
+    template: str, column: exp.Expr | None = None, **subs: str | exp.Expr
+) -> tuple[str, str]:
+    """``template`` (with ``p_undated`` where a look-up by payment day also reads the
+    entries without one) filled twice: reading them (``column``, :func:`undated` by default)
+    and not (``FALSE``), as :func:`reads_undated` decides."""
+    whole = fill_sql(template, subs, p_undated=column if column is not None else undated())
+    return whole, fill_sql(template, subs, p_undated=exp.false())
+
+
+UNDATED_HELD: Final = "SELECT count(*) FROM (SELECT 1 FROM journal_undated LIMIT 1)"
+
+
+def reads_undated(con: duckdb.DuckDBPyConnection, paid_from: object, paid_to: object) -> bool:
+    """Whether a look-up of the entries of ``paid_from``..``paid_to`` must also read those
+    that carry no payment day: when the span is every day (some entry looked up has none,
+    :func:`paid_span`), or when the journal holds entries of kinds that carry one that were
+    posted without it (``journal_undated`` is not empty: rare, an order the close's schedule
+    did not hold). Otherwise an entry about a looked-up order carries that order's day, and
+    so does a reversal of it, so the entries without a day (deposits, rewards, fees: written
+    every day, in every row group) hold nothing the look-up wants."""
+    if (paid_from, paid_to) == ALL_DAYS or not isinstance(paid_from, date):
+        return True
+    return bool(_count(con, UNDATED_HELD))
+
+
+KNOWN_OF: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_known AS
 SELECT e.entry_id, e.logical_key, e.signature, e.kind, e.booked_on, e.rulebook, e.order_paid_on
 FROM journal_entries AS e
 WHERE list_contains($kinds, e.kind)
-  AND (e.order_paid_on BETWEEN $paid_from AND $paid_to OR e.order_paid_on IS NULL)
+  AND (e.order_paid_on BETWEEN $paid_from AND $paid_to OR p_undated)
   AND e.logical_key IN (SELECT logical_key FROM ledger_ready)
 UNION
 SELECT e.entry_id, e.logical_key, e.signature, e.kind, e.booked_on, e.rulebook, e.order_paid_on
 FROM journal_entries AS e
 WHERE list_contains($kinds, e.kind) AND e.booked_on BETWEEN $start AND $end
 """
+
+KNOWN, KNOWN_DATED = read_undated(KNOWN_OF, undated(table="e"))
 """Every entry, live or reversed, of the stage's kinds that shares a key with a staged
 entry or is booked in the period: the one read of the journal by logical key. A key is
 derived from its kind (:func:`logical_key`), so every earlier revision of a staged
@@ -155,13 +199,15 @@ event's order never changes and an entry's ``order_paid_on`` is either that orde
 day or NULL, so an earlier revision of a staged event is never outside, and zone maps skip
 the row groups of other days' orders: a day's close reads the journal of the days its
 events' orders were paid, not the whole history. A stage with an entry that carries no
-payment day reads every day (``$paid_from``..``$paid_to`` spans all dates)."""
+payment day reads every day (``$paid_from``..``$paid_to`` spans all dates).
+:data:`KNOWN_DATED` leaves out the entries without a day, when :func:`reads_undated` says
+none can be an earlier revision of a staged one."""
 
 OUT_OF_SCOPE: Final = """
 SELECT DISTINCT kind FROM ledger_ready WHERE NOT list_contains($kinds, kind) LIMIT 5
 """
 
-LIVE: Final = """
+LIVE_OF: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_live AS
 SELECT k.entry_id, k.logical_key, k.signature, k.kind, k.booked_on
 FROM ledger_known AS k
@@ -169,11 +215,14 @@ WHERE (NOT $own OR k.rulebook = $rulebook)
   AND k.entry_id NOT IN (
     SELECT reverses FROM journal_entries
     WHERE reverses IS NOT NULL
-      AND (order_paid_on BETWEEN $paid_from AND $paid_to OR order_paid_on IS NULL))
+      AND (order_paid_on BETWEEN $paid_from AND $paid_to OR p_undated))
 """
+
+LIVE, LIVE_DATED = read_undated(LIVE_OF)
 """The known entries no reversal cancels. A reversal carries the payment day of the entry
 it reverses, so the reversals looked at are those within the known entries' span of
-payment days (``$paid_from``..``$paid_to``, from :data:`KNOWN_SPAN`) or without one."""
+payment days (``$paid_from``..``$paid_to``, from :data:`KNOWN_SPAN`) or without one
+(:data:`LIVE_DATED`: not without one, as :func:`reads_undated` decides)."""
 
 SPAN_OF: Final = """
 SELECT min(p_day), max(p_day), count(*) FILTER (WHERE p_day IS NULL) FROM p_rows
@@ -249,6 +298,15 @@ REVERSAL_SHOPS: Final = fill_sql(
 """The reversals' shops (the reversed entries') added to the journal's index of shops under
 each reversal's close key."""
 
+REVERSAL_UNDATED: Final = """
+INSERT INTO journal_undated BY NAME
+SELECT md5($reversal_ns || x.entry_id) AS entry_id, md5($reversal_ns || x.entry_id) AS logical_key,
+       'reversal' AS kind
+FROM ledger_reverse AS x WHERE x.entry_id IN (SELECT entry_id FROM journal_undated)
+"""
+"""The reversals of indexed entries (of kinds that carry a payment day, posted without one)
+added to the index: a reversal carries the day of the entry it reverses, none here."""
+
 REVERSAL_BALANCES: Final = fill_sql(
     BALANCE_DELTAS_OF,
     p_moved=parse(
@@ -312,8 +370,14 @@ PLAN_SHOPS_OF: Final = fill_sql(
 shops`), under the close's key."""
 
 
-def _plan_inserts(rows: str | exp.Expr, revision: str) -> tuple[str, str, str, str, str]:
-    """The entries, postings, movements, balance and shop-index statements over ``rows``."""
+ANCHORED_LIST: Final = exp.convert(sorted(ANCHORED_KINDS))
+
+PlanInserts = tuple[str, str, str, str, str, str]
+
+
+def _plan_inserts(rows: str | exp.Expr, revision: str) -> PlanInserts:
+    """The entries, postings, movements, balance, shop-index and undated-index statements
+    over ``rows``."""
     fills = {"p_plan": rows}
     return (
         fill_sql(INSERT_ENTRIES_OF, fills, p_revision=parse(revision)),
@@ -321,17 +385,14 @@ def _plan_inserts(rows: str | exp.Expr, revision: str) -> tuple[str, str, str, s
         fill_sql(INSERT_MOVEMENTS_OF, fills),
         fill_sql(PLAN_BALANCES_OF, fills),
         fill_sql(PLAN_SHOPS_OF, fills),
+        fill_sql(UNDATED_INDEX_OF, p_new=rows, p_id=exp.column("new_id"), p_kinds=ANCHORED_LIST),
     )
 
 
-INSERT_ENTRIES, INSERT_POSTINGS, INSERT_MOVEMENTS, PLAN_BALANCES, PLAN_SHOPS = _plan_inserts(
-    "ledger_plan", "revision"
-)
+INSERTS: Final = _plan_inserts("ledger_plan", "revision")
 """The inserts of ``ledger_plan``'s entries (:data:`PLAN`)."""
 
-FRESH_ENTRIES, FRESH_POSTINGS, FRESH_MOVEMENTS, FRESH_BALANCES, FRESH_SHOPS = _plan_inserts(
-    parse(FRESH_ROWS), "0"
-)
+FRESH: Final = _plan_inserts(parse(FRESH_ROWS), "0")
 """The inserts of the staged entries as first postings (:data:`FRESH_ROWS`)."""
 
 REVERSAL_KIND: Final = "reversal"
@@ -388,6 +449,7 @@ def post_reversals(con: duckdb.DuckDBPyConnection) -> int:
     con.execute(INSERT_REVERSAL_MOVEMENTS)
     run_sql(con, REVERSAL_BALANCES, {"booked_from": booked_from})
     con.execute(REVERSAL_SHOPS)
+    run_sql(con, REVERSAL_UNDATED, reversal_ns)
     return reversals
 
 
@@ -482,49 +544,43 @@ def post_staged(
             f"({', '.join(sorted(str(k) for (k,) in strays))}; scope: {', '.join(kinds)})"
         )
     paid_from, paid_to = paid_span(*staged[3:6]) if staged else ALL_DAYS
-    run_sql(con, KNOWN, {**scope, "paid_from": paid_from, "paid_to": paid_to})
+    known = KNOWN if reads_undated(con, paid_from, paid_to) else KNOWN_DATED
+    run_sql(con, known, {**scope, "paid_from": paid_from, "paid_to": paid_to})
     names: dict[str, object] = {"rulebook": ref.rulebook, "close_key": ref.close_key}
     booked_from: dict[str, object] = {"booked_from": staged[6] if staged else None}
     if not _count(con, "SELECT count(*) FROM ledger_known"):
         # nothing known: every staged entry is a first posting and nothing is reversed
         planned = int(staged[7]) if staged else 0
         if planned:
-            _insert(
-                con,
-                (FRESH_ENTRIES, FRESH_POSTINGS, FRESH_MOVEMENTS, FRESH_BALANCES, FRESH_SHOPS),
-                names,
-                booked_from,
-            )
+            _insert(con, FRESH, names, booked_from)
         con.execute(STAGE_DDL)
         return PostResult(posted=planned, reversed=0, unchanged=ready - planned)
     live = {"own": own_rulebook, "rulebook": ref.rulebook, **day_span(con, KNOWN_SPAN)}
-    run_sql(con, LIVE, live)
+    run_sql(
+        con, LIVE if reads_undated(con, live["paid_from"], live["paid_to"]) else LIVE_DATED, live
+    )
     con.execute(PLAN)
     planned = _count(con, "SELECT count(*) FROM ledger_plan")
     run_sql(con, TO_REVERSE, {**scope, **names, "orphans": orphans})
     reversed_ = post_reversals(con)
     if planned:  # most stages on most days of an unchanged history: nothing new
-        _insert(
-            con,
-            (INSERT_ENTRIES, INSERT_POSTINGS, INSERT_MOVEMENTS, PLAN_BALANCES, PLAN_SHOPS),
-            names,
-            booked_from,
-        )
+        _insert(con, INSERTS, names, booked_from)
     con.execute(STAGE_DDL)
     return PostResult(posted=planned, reversed=reversed_, unchanged=ready - planned)
 
 
 def _insert(
     con: duckdb.DuckDBPyConnection,
-    statements: tuple[str, str, str, str, str],
+    statements: PlanInserts,
     names: dict[str, object],
     booked_from: dict[str, object],
 ) -> None:
-    """Run the entries, postings, movements, balance and shop-index inserts of one set of
-    new entries."""
-    entries, postings, movements, balances, shops = statements
+    """Run the entries, postings, movements, balance, shop-index and undated-index inserts
+    of one set of new entries."""
+    entries, postings, movements, balances, shops, undated_ = statements
     run_sql(con, entries, names)
     con.execute(postings)
     con.execute(movements)
     run_sql(con, balances, booked_from)
     run_sql(con, shops, names)
+    con.execute(undated_)

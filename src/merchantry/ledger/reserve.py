@@ -38,6 +38,8 @@ from merchantry.ledger.journal import (
     day_span,
     namespace,
     post_staged,
+    read_undated,
+    reads_undated,
     run_sql,
     span_sql,
     start_stage,
@@ -74,7 +76,7 @@ FROM ledger_hold_days
 
 HELD_SPAN: Final = span_sql("ledger_held_entries", "order_paid_on")
 
-LIVE_LEGS: Final = """
+LIVE_LEGS_OF: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_held AS
 SELECT e.source_id, min(e.order_id) AS order_id, min(e.shop_id) AS shop_id,
        p.party, min(e.booked_on) AS held_on, min(p.rule_id) AS rule_id,
@@ -84,7 +86,7 @@ WHERE p.account = $account AND p.booked_on BETWEEN $held_from AND $held_to
   AND e.entry_id NOT IN (
     SELECT reverses FROM journal_entries
     WHERE reverses IS NOT NULL
-      AND (order_paid_on BETWEEN $paid_from AND $paid_to OR order_paid_on IS NULL))
+      AND (order_paid_on BETWEEN $paid_from AND $paid_to OR p_undated))
 GROUP BY e.source_id, p.party
 """
 """Money each live entry of ``$kind`` booked in the hold window (:data:`HELD_ENTRIES`) put
@@ -93,7 +95,11 @@ ends on its own booking day plus its rule's days, and an entry outside the windo
 release in the period. Its postings carry its booking day, and a reversal of it carries its
 order's payment day (within the held entries' span, :data:`HELD_SPAN`, or none): the
 look-ups read those days of the journal, not every posting and reversal ever made (they did
-until 2026-12-05, 0.5-0.8 CPU s of a December day after a year of history)."""
+until 2026-12-05, 0.5-0.8 CPU s of a December day after a year of history). The reversals
+without a day are read only as :func:`~merchantry.ledger.journal.reads_undated` decides
+(:data:`LIVE_LEGS_DATED` leaves them out)."""
+
+LIVE_LEGS, LIVE_LEGS_DATED = read_undated(LIVE_LEGS_OF)
 
 STAGE_RELEASES: Final = """
 INSERT INTO ledger_stage
@@ -185,7 +191,9 @@ def _post_releases(
     held_from, held_to = window if window else (None, None)  # NULL, NULL: no rule, none held
     days = {"held_from": held_from, "held_to": held_to}
     run_sql(con, HELD_ENTRIES, {"kind": held[0], **days})
-    run_sql(con, LIVE_LEGS, {"account": held[1], **days, **day_span(con, HELD_SPAN)})
+    span = day_span(con, HELD_SPAN)
+    live = LIVE_LEGS if reads_undated(con, span["paid_from"], span["paid_to"]) else LIVE_LEGS_DATED
+    run_sql(con, live, {"account": held[1], **days, **span})
     start_stage(con)
     run_sql(
         con,

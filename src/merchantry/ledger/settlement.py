@@ -35,7 +35,14 @@ import sqlglot.expressions as exp
 from merchantry.kit.businessdays import add_business_days_sql
 from merchantry.kit.money import apply_rate_sql
 from merchantry.ledger.facts import RuleSet, fact_reads, select_rules
-from merchantry.ledger.journal import day_span, namespace, run_sql, span_sql
+from merchantry.ledger.journal import (
+    day_span,
+    namespace,
+    read_undated,
+    reads_undated,
+    run_sql,
+    span_sql,
+)
 from merchantry.model.outputs import ORDER_PAYOUTS
 from merchantry.rulebook.facts import fact_sql
 from merchantry.rulebook.model import Rulebook
@@ -234,7 +241,7 @@ column of every row of both sides, where the anti-join hashes the stored rows by
 and compares the columns of the pairs (a 1 M-order month's first close, with no stored row,
 hashed its million schedule rows to find them all new)."""
 
-STAGE_SETTLEMENTS: Final = """
+STAGE_SETTLEMENTS_OF: Final = """
 INSERT INTO ledger_stage
 WITH due AS (
   SELECT order_id, shop_id, settle_on, settle_rule FROM ledger_schedule
@@ -243,7 +250,7 @@ WITH due AS (
   SELECT order_id, sum(amount_fen) AS pending_fen FROM journal_postings
   WHERE account = 'merchant_pending' AND entry_kind <> 'settlement'
     AND order_id IN (SELECT order_id FROM due)
-    AND (order_paid_on BETWEEN $paid_from AND $paid_to OR order_paid_on IS NULL)
+    AND (order_paid_on BETWEEN $paid_from AND $paid_to OR p_undated)
   GROUP BY order_id
 )
 SELECT md5($ns || d.order_id), 'settlement', d.order_id, d.order_id, d.shop_id, d.settle_on,
@@ -251,6 +258,11 @@ SELECT md5($ns || d.order_id), 'settlement', d.order_id, d.order_id, d.shop_id, 
         ledger_leg('merchant_available', d.shop_id, a.pending_fen, d.settle_rule)]
 FROM due AS d JOIN amounts AS a USING (order_id)
 """
+
+STAGE_SETTLEMENTS, STAGE_SETTLEMENTS_DATED = read_undated(STAGE_SETTLEMENTS_OF)
+"""The goods payment of the orders that settle in the period, from pending to available:
+what their postings put into ``merchant_pending``, looked up among the postings of their
+payment days (and, as :func:`~merchantry.ledger.journal.reads_undated` decides, of none)."""
 
 STAGE_PARTY_SETTLEMENTS: Final = """
 INSERT INTO ledger_stage
@@ -262,7 +274,7 @@ WITH due AS (
   SELECT order_id, party, sum(amount_fen) AS payable_fen FROM journal_postings
   WHERE account = p_payable AND entry_kind <> p_kind
     AND order_id IN (SELECT order_id FROM due)
-    AND (order_paid_on BETWEEN $paid_from AND $paid_to OR order_paid_on IS NULL)
+    AND (order_paid_on BETWEEN $paid_from AND $paid_to OR p_undated)
   GROUP BY order_id, party
 ), split AS (
   SELECT d.*, a.party, a.payable_fen,
@@ -291,7 +303,7 @@ PARTY_SETTLEMENTS: Final = (
 )
 """(entry kind, party account prefix) of each party settled by :data:`STAGE_PARTY_SETTLEMENTS`."""
 
-UNPOSTED_DUE: Final = """
+UNPOSTED_DUE_OF: Final = """
 WITH due AS (
   SELECT order_id FROM ledger_schedule WHERE settle_on BETWEEN $start AND $end
 )
@@ -299,13 +311,17 @@ SELECT count(*) FROM due
 WHERE order_id NOT IN (
   SELECT order_id FROM journal_entries
   WHERE kind = 'sale' AND order_id IN (SELECT order_id FROM due)
-    AND (order_paid_on BETWEEN $paid_from AND $paid_to OR order_paid_on IS NULL)
+    AND (order_paid_on BETWEEN $paid_from AND $paid_to OR p_undated)
 )
 """
 """Orders falling due whose sale was never posted. The sale entries looked at are the due
 orders' only, and only those of the due orders' payment days (``$paid_from``..``$paid_to``,
 :data:`DUE_SPAN`; a sale carries its order's day) or of none: DuckDB's zone maps skip the
-other days' row groups, so the read does not grow with the journal."""
+other days' row groups, so the read does not grow with the journal; the entries of none are
+read only as :func:`~merchantry.ledger.journal.reads_undated` decides (:data:`UNPOSTED_DUE`
+reads them, :data:`UNPOSTED_DUE_DATED` not)."""
+
+UNPOSTED_DUE, UNPOSTED_DUE_DATED = read_undated(UNPOSTED_DUE_OF)
 
 
 TOUCHED_OF: Final = """
@@ -462,21 +478,23 @@ def build_schedule(
     run_sql(con, WRITE_PAYOUTS, {"rulebook": book.name, **day_span(con, SCHEDULE_SPAN)})
 
 
-@functools.lru_cache(maxsize=16)
-def party_settlement_sql(kind: str, party: str) -> str:
+@functools.lru_cache(maxsize=32)
+def party_settlement_sql(kind: str, party: str, *, dated: bool = False) -> str:
     """:data:`STAGE_PARTY_SETTLEMENTS` filled for one party's settlement kind (once per
-    process)."""
+    process); ``dated``: without the postings that carry no payment day
+    (:func:`~merchantry.ledger.journal.reads_undated`)."""
     reserve = apply_rate_sql(
         exp.column("payable_fen", table="a"), exp.column("reserve_bp", table="d")
     )
     accounts = {f"p_{use}": sql_lit(f"{party}_{use}") for use in ("payable", "available")}
-    return fill_sql(
+    whole, dated_only = read_undated(
         STAGE_PARTY_SETTLEMENTS,
-        accounts,
+        **accounts,
         p_reserve=reserve,
         p_kind=sql_lit(kind),
         p_reserve_account=sql_lit(f"{party}_reserve"),
     )
+    return dated_only if dated else whole
 
 
 DUE_SPAN: Final = span_sql(
@@ -502,8 +520,11 @@ def stage_settlements(con: duckdb.DuckDBPyConnection, start: date, end: date) ->
     """Stage goods and commission settlements due in the period; returns how many orders
     fall due whose sale was never posted (an earlier period was not closed)."""
     period = {"start": start, "end": end, **due_span(con, start, end)}
-    run_sql(con, STAGE_SETTLEMENTS, {**period, "ns": namespace("settlement")})
+    dated = not reads_undated(con, period["paid_from"], period["paid_to"])
+    stage = STAGE_SETTLEMENTS_DATED if dated else STAGE_SETTLEMENTS
+    run_sql(con, stage, {**period, "ns": namespace("settlement")})
     for kind, party in PARTY_SETTLEMENTS:
-        run_sql(con, party_settlement_sql(kind, party), {**period, "ns": namespace(kind)})
-    row = run_sql(con, UNPOSTED_DUE, period).fetchone()
+        staged = party_settlement_sql(kind, party, dated=dated)
+        run_sql(con, staged, {**period, "ns": namespace(kind)})
+    row = run_sql(con, UNPOSTED_DUE_DATED if dated else UNPOSTED_DUE, period).fetchone()
     return int(row[0]) if row else 0

@@ -532,6 +532,37 @@ OVERTURNED_ENTRIES = Table(
     ),
 )
 
+JOURNAL_UNDATED = Table(
+    name="journal_undated",
+    term_zh="无付款日分录索引",
+    description=(
+        "Every entry of a kind that carries its order's payment day (`ANCHORED_KINDS`: "
+        "sales, refunds, settlements, …) posted without one, because the close's payout "
+        "schedule did not hold its order, and every reversal of such an entry. Empty in a "
+        "journal whose orders the close always scheduled, which is the usual case. The "
+        "close's look-ups by logical key and the settlement's sums read only the journal of "
+        "the orders' payment days when this index is empty, and the entries without a day "
+        "as well (every row group of the journal) only when it is not, so a day's close "
+        "does not read the whole history to find entries that are not there. Appended with "
+        "every batch of entries the journal inserts, in the same transaction, never "
+        "edited; a warehouse made before it existed is filled from the entries when opened "
+        "for writing (read-only, it reads a view of the same query). Every close checks "
+        "that the entries it posted without a day are indexed, and `merchantry "
+        "ledger-check` that the index agrees with the entries."
+    ),
+    primary_key=(),
+    columns=(
+        Column("entry_id", T.TEXT, "The entry (`journal_entries.entry_id`).", "分录ID"),
+        Column(
+            "logical_key",
+            T.TEXT,
+            "Its logical key (`journal_entries.logical_key`).",
+            "逻辑键",
+        ),
+        Column("kind", T.TEXT, "Its kind (`journal_entries.kind`).", "分录类型"),
+    ),
+)
+
 OUTPUT_TABLES: Final[tuple[Table, ...]] = (
     FEE_LINES,
     RULEBOOK_RULES,
@@ -540,6 +571,7 @@ OUTPUT_TABLES: Final[tuple[Table, ...]] = (
     JOURNAL_MOVEMENTS,
     JOURNAL_BALANCES,
     JOURNAL_SHOPS,
+    JOURNAL_UNDATED,
     ORDER_PAYOUTS,
     DEPOSIT_REQUIREMENTS,
     OVERTURNED_ENTRIES,

@@ -316,6 +316,7 @@ def close_run_by(
             "journal_movements",
             "journal_balances",
             "journal_shops",
+            "journal_undated",
             "order_payouts",
             "deposit_requirements",
         ),

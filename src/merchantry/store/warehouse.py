@@ -274,7 +274,9 @@ def connect(
 
 def derive_missing(con: duckdb.DuckDBPyConnection) -> None:
     """On a read-only connection, a temporary view for each :data:`DERIVED` table the
-    warehouse does not have yet (it was made before the table existed) over a source it has."""
+    warehouse does not have yet (it was made before the table existed) over a source it has
+    (none when the source lacks a column the query reads: a file older still, which only
+    opening it for writing brings up to date)."""
     for name, (source, query) in DERIVED.items():
         if not table_exists(con, name) and table_exists(con, source):
             view = exp.Create(
@@ -284,7 +286,10 @@ def derive_missing(con: duckdb.DuckDBPyConnection) -> None:
                 replace=True,
                 properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
             )
-            con.execute(view.sql(dialect=DIALECT))
+            try:
+                con.execute(view.sql(dialect=DIALECT))
+            except duckdb.BinderException:
+                continue  # its source lacks a column it reads (declared later): no view
 
 
 def read_marketplace(con: duckdb.DuckDBPyConnection) -> Marketplace:
@@ -409,6 +414,18 @@ def by_a_period_close(column: str = "close_key") -> exp.Expr:
     return exp.not_(exp.or_(*(name.like(exp.Literal.string(f"{p}%")) for p in APART_KEY_PREFIXES)))
 
 
+UNDATED_ENTRIES: Final = fill_sql(
+    "SELECT e.entry_id, e.logical_key, e.kind FROM journal_entries AS e"
+    " WHERE e.order_paid_on IS NULL AND (list_contains(p_kinds, e.kind)"
+    " OR (e.kind = 'reversal' AND e.reverses IN (SELECT entry_id FROM journal_entries"
+    " WHERE order_paid_on IS NULL AND list_contains(p_kinds, kind))))",
+    p_kinds=exp.convert(sorted(ANCHORED_KINDS)),
+)
+"""The entries ``journal_undated`` indexes (:data:`~merchantry.model.outputs.JOURNAL_UNDATED`):
+those of the :data:`~merchantry.model.outputs.ANCHORED_KINDS` that carry no payment day, and
+the reversals of them (a reversal carries the day of the entry it reverses)."""
+
+
 DERIVED: Final[Mapping[str, tuple[str, str]]] = {
     "journal_movements": (
         "journal_postings",
@@ -435,6 +452,8 @@ DERIVED: Final[Mapping[str, tuple[str, str]]] = {
             p_by_a_close=by_a_period_close(),
         ),
     ),
+    # the entries of anchored kinds without a payment day, and their reversals
+    "journal_undated": ("journal_entries", UNDATED_ENTRIES),
 }
 """Tables derived from another one: the table each is derived from, and the query that
 derives it. A warehouse made before such a table existed gets it filled by that query when
@@ -502,11 +521,13 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     }
     # only the missing ones: generating ~50 statements through sqlglot costs about a
     # second on this machine, which every daily close paid, even one with nothing to do
+    derived = []  # made after the columns are added: a query may read one of them
     for table in DECLARED_TABLES:
         if table.name not in present:
-            con.execute(create_table_sql(table))
             if DERIVED.get(table.name, ("", ""))[0] in present:
-                _derive(con, table.name)  # from rows this warehouse already holds
+                derived.append(table)  # from rows this warehouse already holds
+            else:
+                con.execute(create_table_sql(table))
     for name, stale in DERIVED_STALE.items():
         held = exp.select("1").from_(exp.to_table(name)).where(stale).limit(1)
         if name in present and con.execute(held.sql(dialect=DIALECT)).fetchone():
@@ -515,6 +536,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
                 _derive(con, name)
     if present:  # tables made just now have every declared column already
         _add_new_columns(con)
+    for table in derived:  # made and filled at once: stopped halfway, the next open does both
+        with transaction(con):
+            con.execute(create_table_sql(table))
+            _derive(con, table.name)
     stored = dict(
         con.execute(
             "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal AND schema_name = "

@@ -1,0 +1,155 @@
+"""The journal's index of entries posted without their order's payment day
+(``journal_undated``): the close keeps it, the look-ups read the entries without a day only
+when it holds some, and the checks catch it wrong."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from merchantry.kit.errors import IntegrityError
+from merchantry.ledger import journal
+from merchantry.ledger.check import UNDATED_DISAGREE, check_journal
+from merchantry.model.outputs import ANCHORED_KINDS
+from merchantry.store.warehouse import connect
+from tests.ledger.factories import close as close_with_fees
+from tests.ledger.test_shops_index import _market
+
+MARCH = (date(2026, 3, 1), date(2026, 3, 31))
+
+ANCHORED_UNDATED = (
+    "SELECT count(*) FROM journal_entries WHERE order_paid_on IS NULL AND kind IN ("
+    + ", ".join(f"'{k}'" for k in sorted(ANCHORED_KINDS))
+    + ")"
+)
+"""The oracle, asked of the entries themselves: entries of kinds that carry a payment day
+posted without one."""
+
+
+def _undated(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute(ANCHORED_UNDATED).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _indexed(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    return sorted(
+        (str(e), str(k))
+        for e, k in con.execute("SELECT entry_id, kind FROM journal_undated").fetchall()
+    )
+
+
+def _without_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The close's order events staged as a stage that does not know the orders' payment
+    days would stage them (as if the schedule held none of the orders)."""
+    monkeypatch.setattr(journal, "READY_ANCHORED", journal.READY)
+
+
+def test_a_close_that_knows_every_orders_day_leaves_the_index_empty(tmp_path: Path) -> None:
+    con = _market(tmp_path / "w.duckdb")
+    close_with_fees(con, *MARCH)
+    posted = con.execute(
+        "SELECT count(*) FROM journal_entries WHERE order_paid_on IS NOT NULL"
+    ).fetchone()
+    assert posted is not None
+    assert posted[0] > 0
+    assert _undated(con) == 0
+    assert _indexed(con) == []
+    assert check_journal(con) == []
+    assert not journal.reads_undated(con, date(2026, 3, 2), date(2026, 3, 7))
+    assert journal.reads_undated(con, *journal.ALL_DAYS)  # some looked-up entry has no day
+    assert journal.reads_undated(con, None, None)  # none has one
+
+
+def test_entries_posted_without_their_day_are_indexed_and_found_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A close whose stages do not know the orders' days posts them undated and indexes
+    every one, and from then on the look-ups of any span read the entries without a day;
+    the same month closed again with the days known posts nothing again. (That a look-up
+    left without them would miss an earlier revision booked outside its period is shown by
+    ``test_anchored_look_ups_find_every_revision_whatever_payment_day_it_carries``.)"""
+    con = _market(tmp_path / "w.duckdb")
+    with monkeypatch.context() as m:
+        _without_days(m)
+        close_with_fees(con, *MARCH)
+    undated = _undated(con)
+    assert undated > 0
+    assert len(_indexed(con)) == undated
+    assert check_journal(con) == []
+    assert journal.reads_undated(con, date(2026, 3, 2), date(2026, 3, 7))
+    entries = con.execute("SELECT count(*) FROM journal_entries").fetchone()
+    close_with_fees(con, *MARCH)  # the days known now; the events are the same
+    assert con.execute("SELECT count(*) FROM journal_entries").fetchone() == entries
+    assert check_journal(con) == []
+
+
+def test_an_index_emptied_behind_the_journals_back_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    con = _market(tmp_path / "w.duckdb")
+    with monkeypatch.context() as m:
+        _without_days(m)
+        close_with_fees(con, *MARCH)
+    lost = _indexed(con)[:2]
+    con.execute("DELETE FROM journal_undated WHERE entry_id IN (?, ?)", [e for e, _ in lost])
+    con.execute("INSERT INTO journal_undated VALUES ('nowhere', 'nowhere', 'sale')")
+    problems = [p for p in check_journal(con) if p.code == "undated-index-disagrees"]
+    assert len(problems) == 1
+    assert problems[0].count == 3
+    assert set(problems[0].ids) == {e for e, _ in lost} | {"nowhere"}
+
+
+def test_a_close_that_leaves_an_undated_entry_out_of_the_index_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    con = _market(tmp_path / "w.duckdb")
+    _without_days(monkeypatch)
+    for inserts in ("FRESH", "INSERTS"):  # a journal that forgets the index (the sixth)
+        forgetful = list(getattr(journal, inserts))
+        forgetful[5] = "SELECT 1"
+        monkeypatch.setattr(journal, inserts, tuple(forgetful))
+    with pytest.raises(IntegrityError, match="undated-index-disagrees: entries the close posted"):
+        close_with_fees(con, *MARCH)
+    assert con.execute("SELECT count(*) FROM journal_entries").fetchone() == (0,)
+
+
+def test_a_warehouse_made_before_the_index_gets_it_from_its_entries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dropped (as in a warehouse made before it existed), the index is a view of the same
+    query on a read-only connection and is derived when the warehouse is opened for
+    writing; one made before the entries carried a day at all gets the days from its
+    orders first, then an index of what is still undated (nothing: every order is held)."""
+    path = tmp_path / "w.duckdb"
+    con = _market(path)
+    with monkeypatch.context() as m:
+        _without_days(m)
+        close_with_fees(con, *MARCH)
+    kept = _indexed(con)
+    assert kept
+    con.execute("DROP TABLE journal_undated")
+    con.close()
+    reader = connect(path, read_only=True)
+    assert _indexed(reader) == kept
+    assert reader.execute(UNDATED_DISAGREE).fetchall() == []
+    reader.close()
+    reopened = connect(path)
+    assert _indexed(reopened) == kept
+    assert check_journal(reopened) == []
+    reopened.execute("DROP TABLE journal_undated")
+    reopened.execute("ALTER TABLE journal_postings DROP COLUMN order_paid_on")
+    reopened.execute("ALTER TABLE journal_entries DROP COLUMN order_paid_on")
+    reopened.close()
+    older = connect(path, read_only=True)  # no column to read the days from: no view
+    assert [p.code for p in check_journal(older)] == []
+    older.close()
+    filled = connect(path)
+    try:
+        assert _undated(filled) == 0
+        assert _indexed(filled) == []
+        assert check_journal(filled) == []
+    finally:
+        filled.close()
