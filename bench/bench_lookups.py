@@ -10,7 +10,12 @@ orders paid ``--lag`` days before), stages one day's worth of events (the day's 
 and settlements of orders paid ``--lag`` to ``--lag`` + 5 days before, some of them
 re-staged), and times the look-up both ways at each history length:
 
-* **pruned**: :data:`~merchantry.ledger.journal.KNOWN` with the staged entries' span;
+* **pruned**: :data:`~merchantry.ledger.journal.KNOWN_DATED` with the staged entries' span,
+  what the close runs while the journal holds no entry of these kinds without a payment day
+  (``journal_undated`` empty, since 2026-12-07);
+* **with undated**: :data:`~merchantry.ledger.journal.KNOWN` with the same span, which also
+  reads the entries with no payment day (``--undated`` a day, about no order): what the close
+  ran until 2026-12-07, and runs when the index is not empty;
 * **baseline**: the same statement with the span open (every day), i.e. the read before.
 
 Then, in a transaction rolled back after, it appends the next day's entries as a close
@@ -44,9 +49,14 @@ from rich.table import Table
 
 from bench.history import months_of_history, report, side_by_side
 from bench.report import cpu_seconds
-from merchantry.ledger.check import DUPLICATE_ENTRY_SINCE, journal_mark, new_span
+from merchantry.ledger.check import (
+    DUPLICATE_DATED_SINCE,
+    DUPLICATE_ENTRY_SINCE,
+    journal_mark,
+    new_span,
+)
 from merchantry.ledger.deposits import OPENING_DAYS
-from merchantry.ledger.journal import ALL_DAYS, KNOWN, day_span, span_sql
+from merchantry.ledger.journal import ALL_DAYS, KNOWN, KNOWN_DATED, day_span, span_sql
 from merchantry.ledger.shops import INDEX_SHOPS_OF
 from merchantry.store.sql import fill_sql, parse, run_sql
 from merchantry.store.warehouse import connect
@@ -69,9 +79,17 @@ SELECT md5('settle' || CAST($paid AS VARCHAR) || '|' || i),
        CAST($day AS DATE), 'bench', md5(CAST(i AS VARCHAR)), NULL, 'c' || CAST($day AS VARCHAR),
        CAST($paid AS DATE)
 FROM range($n) AS t(i)
+UNION ALL
+SELECT md5('reward' || CAST($day AS VARCHAR) || '|' || i),
+       md5('k-reward' || CAST($day AS VARCHAR) || '|' || i),
+       0, 'reward', 'R' || CAST($day AS VARCHAR) || '|' || i, NULL, 'S' || (i % 20000),
+       CAST($day AS DATE), 'bench', md5(CAST(i AS VARCHAR)), NULL, 'c' || CAST($day AS VARCHAR),
+       NULL
+FROM range($undated) AS t(i)
 """
-"""One day of a daily close's appends: the day's sales and the settlements of orders paid
-``$paid`` (``$lag`` days before)."""
+"""One day of a daily close's appends: the day's sales, the settlements of orders paid
+``$paid`` (``$lag`` days before) and ``$undated`` entries about no order (rewards here;
+deposits, top-ups and fees are written every day too), which carry no payment day."""
 
 STAGE = """
 CREATE OR REPLACE TEMP TABLE ledger_ready AS
@@ -121,9 +139,11 @@ OPENINGS_BEFORE: Final = fill_sql(
 """The openings asking every entry's shop and close instead of the index."""
 
 
-def _checked(con: duckdb.DuckDBPyConnection, params: dict[str, object]) -> tuple[float, list[str]]:
+def _checked(
+    con: duckdb.DuckDBPyConnection, params: dict[str, object], sql: str = DUPLICATE_ENTRY_SINCE
+) -> tuple[float, list[str]]:
     began = cpu_seconds()
-    found = run_sql(con, DUPLICATE_ENTRY_SINCE, params).fetchall()
+    found = run_sql(con, sql, params).fetchall()
     return cpu_seconds() - began, sorted(str(r[0]) for r in found)
 
 
@@ -141,8 +161,10 @@ def _id_check(
         since: dict[str, object] = {"entries_from": mark.entries}
         pruned = {**since, **new_span(con, mark.entries)}
         every = {**since, "paid_from": ALL_DAYS[0], "paid_to": ALL_DAYS[1]}
+        # as the close picks: the entries without a day too when a new entry has none
+        sql = DUPLICATE_ENTRY_SINCE if pruned["undated"] else DUPLICATE_DATED_SINCE
         best, base, found = side_by_side(
-            partial(_checked, con, pruned), partial(_checked, con, every), repeat
+            partial(_checked, con, pruned, sql), partial(_checked, con, every), repeat
         )
     finally:
         con.execute("ROLLBACK")
@@ -158,9 +180,11 @@ def _opened(con: duckdb.DuckDBPyConnection, sql: str, day: date) -> tuple[float,
     return spent, [str(r[0]) for r in found]
 
 
-def _timed(con: duckdb.DuckDBPyConnection, params: dict[str, object]) -> tuple[float, int]:
+def _timed(
+    con: duckdb.DuckDBPyConnection, params: dict[str, object], sql: str = KNOWN
+) -> tuple[float, int]:
     began = cpu_seconds()
-    run_sql(con, KNOWN, params)
+    run_sql(con, sql, params)
     spent = cpu_seconds() - began
     row = con.execute("SELECT count(*) FROM ledger_known").fetchone()
     return spent, int(row[0]) if row else 0
@@ -177,10 +201,25 @@ def main() -> None:
     parser.add_argument(
         "--joining", type=int, default=50, help="new shops owing a deposit, none opened"
     )
+    parser.add_argument(
+        "--undated",
+        type=int,
+        default=None,
+        help="entries a day about no order, so with no payment day (default: a tenth of --per-day)",
+    )
     args = parser.parse_args()
     console = Console(width=140)
     table = Table(title=f"Look-up by logical key, {args.per_day:,} sales a day")
-    heads = ("history", "entries", "found", "pruned CPU s", "baseline CPU s", "× baseline")
+    undated = args.per_day // 10 if args.undated is None else args.undated
+    heads = (
+        "history",
+        "entries",
+        "found",
+        "pruned CPU s",
+        "with undated CPU s",
+        "baseline CPU s",
+        "× baseline",
+    )
     checks = ("id check CPU s", "every id CPU s", "ids found")
     opens = ("openings CPU s", "every shop CPU s", "opened")
     for name in (*heads, *checks, *opens):
@@ -193,7 +232,8 @@ def main() -> None:
         run_sql(con, OWING, {"shops": min(SHOPS, args.per_day), "joining": args.joining})
 
         def append(day: date) -> None:
-            params = {"day": day, "paid": day - timedelta(days=args.lag), "n": args.per_day}
+            paid = day - timedelta(days=args.lag)
+            params = {"day": day, "paid": paid, "n": args.per_day, "undated": undated}
             run_sql(con, DAY_ENTRIES, params)
             run_sql(con, INDEX_DAY, {"day": day})
 
@@ -203,7 +243,12 @@ def main() -> None:
             staged = {**scope, **day_span(con, span_sql("ledger_ready", "order_paid_on"))}
             every = {**scope, "paid_from": ALL_DAYS[0], "paid_to": ALL_DAYS[1]}
             best, base, found = side_by_side(
-                partial(_timed, con, staged), partial(_timed, con, every), args.repeat
+                partial(_timed, con, staged, KNOWN_DATED), partial(_timed, con, every), args.repeat
+            )
+            _, with_undated, _ = side_by_side(
+                partial(_timed, con, staged, KNOWN_DATED),
+                partial(_timed, con, staged, KNOWN),
+                args.repeat,
             )
             row = con.execute("SELECT count(*) FROM journal_entries").fetchone()
             entries = int(row[0]) if row else 0
@@ -215,12 +260,26 @@ def main() -> None:
             )
             if len(opened) != args.joining:
                 raise SystemExit(f"the openings found {len(opened)} shops, not {args.joining}")
-            results.append((months, entries, found, best, base, check, whole, indexed, every_shop))
+            results.append(
+                (
+                    months,
+                    entries,
+                    found,
+                    best,
+                    base,
+                    check,
+                    whole,
+                    indexed,
+                    every_shop,
+                    with_undated,
+                )
+            )
             table.add_row(
                 f"{months} months",
                 f"{entries:,}",
                 f"{found:,}",
                 f"{best:.3f}",
+                f"{with_undated:.3f}",
                 f"{base:.3f}",
                 f"{best / base:.2f}" if base else "",
                 f"{check:.3f}",
@@ -233,7 +292,7 @@ def main() -> None:
             console.print(table)
         con.close()
     months, entries, _found, best, base, *_rest = results[-1]
-    extra = {"per_day": args.per_day, "lag": args.lag, "sizes": results}
+    extra = {"per_day": args.per_day, "lag": args.lag, "undated": undated, "sizes": results}
     report("bench_lookups", entries, best, base, extra)
 
 
