@@ -153,3 +153,22 @@ def test_a_warehouse_made_before_the_index_gets_it_from_its_entries(
         assert check_journal(filled) == []
     finally:
         filled.close()
+
+
+def test_a_posting_the_settlement_would_miss_is_named(tmp_path: Path) -> None:
+    """A posting about an order on an account the settlements sum per order, with no
+    payment day and not indexed (no kind writes one: a kind that did would have its money
+    left out of the order's settlement while the index is empty), is named by
+    ``ledger-check``; the same posting on an account no settlement sums is not."""
+    con = _market(tmp_path / "w.duckdb")
+    close_with_fees(con, *MARCH)
+    assert check_journal(con) == []
+    for entry, account in (("E-pending", "merchant_pending"), ("E-subsidy", "platform_subsidy")):
+        con.execute(
+            "INSERT INTO journal_postings (entry_id, leg, account, party, booked_on, order_id,"
+            " amount_fen, rule_id, entry_kind, order_paid_on)"
+            " VALUES (?, 1, ?, 'S1', DATE '2026-03-20', 'OS1a', 5, 'r', 'reward', NULL)",
+            [entry, account],
+        )
+    found = [p for p in check_journal(con) if p.code == "undated-settled-posting"]
+    assert [(p.ids, p.count) for p in found] == [(("E-pending",), 1)]
