@@ -530,7 +530,8 @@ the same payment day as its first posting, and zone maps skip the other days' ro
 Together they keep the journal's money invariants: the new postings balance per entry
 and repeat no leg, no older entry gains a posting, no id is posted twice,
 ``journal_movements`` gained exactly the new postings' sums, every shop posted is in the
-index of shops, and no month's opening
+index of shops, every entry posted without a payment day of a kind that has one (or
+reversing one) is in the index of undated entries, and no month's opening
 balances were made a second time (which would count them twice; a Spark close over tables
 exported before the month was opened would).
 (An entry posted with no postings moves no money; ``merchantry ledger-check`` finds it.)"""
