@@ -134,10 +134,8 @@ def test_a_close_that_leaves_a_shop_out_of_the_index_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     con = _market(tmp_path / "w.duckdb")
-    for inserts in ("FRESH", "INSERTS"):  # a journal that forgets it (the fifth insert)
-        forgetful = list(getattr(journal, inserts))
-        forgetful[4] = "SELECT 1"
-        monkeypatch.setattr(journal, inserts, tuple(forgetful))
+    for inserts in ("FRESH", "INSERTS"):  # a journal that forgets it
+        monkeypatch.setattr(journal, inserts, getattr(journal, inserts)._replace(shops="SELECT 1"))
     with pytest.raises(
         IntegrityError,
         match="shops-index-disagrees: shops the close posted that journal_shops lacks: 3 ",

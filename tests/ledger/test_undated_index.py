@@ -107,10 +107,9 @@ def test_a_close_that_leaves_an_undated_entry_out_of_the_index_is_refused(
 ) -> None:
     con = _market(tmp_path / "w.duckdb")
     _without_days(monkeypatch)
-    for inserts in ("FRESH", "INSERTS"):  # a journal that forgets the index (the sixth)
-        forgetful = list(getattr(journal, inserts))
-        forgetful[5] = "SELECT 1"
-        monkeypatch.setattr(journal, inserts, tuple(forgetful))
+    for inserts in ("FRESH", "INSERTS"):  # a journal that forgets the index
+        forgotten = getattr(journal, inserts)._replace(undated="SELECT 1")
+        monkeypatch.setattr(journal, inserts, forgotten)
     with pytest.raises(IntegrityError, match="undated-index-disagrees: entries the close posted"):
         close_with_fees(con, *MARCH)
     assert con.execute("SELECT count(*) FROM journal_entries").fetchone() == (0,)

@@ -19,8 +19,8 @@ import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.ledger.accounts import Account
-from merchantry.ledger.journal import read_undated, reads_undated
-from merchantry.model.outputs import ANCHORED_KINDS, OVERTURN_KEY_PREFIX
+from merchantry.ledger.journal import ANCHORED_LIST, read_undated, reads_undated
+from merchantry.model.outputs import OVERTURN_KEY_PREFIX
 from merchantry.store.sql import fill_sql, next_row_id, parse, run_sql, to_sql
 from merchantry.store.warehouse import UNDATED_ENTRIES, by_a_period_close
 
@@ -203,7 +203,7 @@ WHERE e.rowid >= $entries_from AND e.order_paid_on IS NULL
        OR (e.kind = 'reversal' AND e.reverses IN (SELECT entry_id FROM journal_undated)))
   AND e.entry_id NOT IN (SELECT entry_id FROM journal_undated)
 """,
-    p_kinds=exp.convert(sorted(ANCHORED_KINDS)),
+    p_kinds=ANCHORED_LIST,
 )
 """Entries a close posted without a payment day though their kind carries one, or that
 reverse such an entry, that the index of them (``journal_undated``) lacks: what the

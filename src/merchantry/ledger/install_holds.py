@@ -114,7 +114,6 @@ def post_installation_holds(
     start_stage(con)
     run_sql(con, _holds_sql()[0 if whole else 1], {**period, "ns": namespace(KINDS[0])})
     result = post_staged(con, ref, kinds=(KINDS[0],), start=start, end=end)
-    whole = reads_undated(con, period["paid_from"], period["paid_to"])  # holds may add some
     start_stage(con)
     releases = STAGE_RELEASES if whole else STAGE_RELEASES_DATED
     run_sql(con, releases, {**period, "ns": namespace(KINDS[1])})

@@ -30,7 +30,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Final
+from typing import Final, NamedTuple
 
 import duckdb
 import sqlglot.expressions as exp
@@ -372,14 +372,25 @@ shops`), under the close's key."""
 
 ANCHORED_LIST: Final = exp.convert(sorted(ANCHORED_KINDS))
 
-PlanInserts = tuple[str, str, str, str, str, str]
+
+class PlanInserts(NamedTuple):
+    """The statements that insert one set of new entries, run in this order."""
+
+    entries: str
+    postings: str
+    movements: str
+    balances: str
+    shops: str
+    """Their shops into the index of shops (``journal_shops``)."""
+    undated: str
+    """Those without a payment day, of a kind that has one, into ``journal_undated``."""
 
 
 def _plan_inserts(rows: str | exp.Expr, revision: str) -> PlanInserts:
     """The entries, postings, movements, balance, shop-index and undated-index statements
     over ``rows``."""
     fills = {"p_plan": rows}
-    return (
+    return PlanInserts(
         fill_sql(INSERT_ENTRIES_OF, fills, p_revision=parse(revision)),
         fill_sql(INSERT_POSTINGS_OF, fills),
         fill_sql(INSERT_MOVEMENTS_OF, fills),
@@ -577,10 +588,9 @@ def _insert(
 ) -> None:
     """Run the entries, postings, movements, balance, shop-index and undated-index inserts
     of one set of new entries."""
-    entries, postings, movements, balances, shops, undated_ = statements
-    run_sql(con, entries, names)
-    con.execute(postings)
-    con.execute(movements)
-    run_sql(con, balances, booked_from)
-    run_sql(con, shops, names)
-    con.execute(undated_)
+    run_sql(con, statements.entries, names)
+    con.execute(statements.postings)
+    con.execute(statements.movements)
+    run_sql(con, statements.balances, booked_from)
+    run_sql(con, statements.shops, names)
+    con.execute(statements.undated)
