@@ -14,15 +14,25 @@ re-staged), and times the look-up both ways at each history length:
   what the close runs while the journal holds no entry of these kinds without a payment day
   (``journal_undated`` empty, since 2026-12-07);
 * **with undated**: :data:`~merchantry.ledger.journal.KNOWN` with the same span, which also
-  reads the entries with no payment day (``--undated`` a day, about no order): what the close
-  ran until 2026-12-07, and runs when the index is not empty;
-* **baseline**: the same statement with the span open (every day), i.e. the read before.
+  reads the entries with no payment day (``--undated`` a day, about no order) through their
+  headers (``journal_dayless``, kept here a day at a time as the journal keeps it): what the
+  close runs when ``journal_undated`` is not empty;
+* **undated before**: the same read of the entries without a day from every row group of the
+  journal (:data:`KNOWN_BEFORE`), as the close ran it until the headers (2026-12-07);
+* **baseline**: that statement with the span open (every day), i.e. the read before the days.
+
+A stage whose kinds carry no payment day (rewards here: a tenth of ``--undated`` staged again
+from a month before, as many new) is timed the same way: its look-up through the headers
+(:data:`~merchantry.ledger.journal.KNOWN_DAYLESS`) against the open read of the journal it
+ran until then. Both must find the same entries.
 
 Then, in a transaction rolled back after, it appends the next day's entries as a close
 would, one of them a copy of an entry posted a month before, and times the close's check
-that no id was posted twice (:data:`~merchantry.ledger.check.DUPLICATE_ENTRY_SINCE`) both
-ways: among the entries of the new entries' payment days, and among every entry (the check
-before). Both must find the one planted id.
+that no id was posted twice (:data:`~merchantry.ledger.check.DUPLICATE_ENTRY_SINCE`) three
+ways: among the entries of the new entries' payment days and the headers of those without one
+(as the close runs it), the same with the entries without a day read from the journal (as it
+ran until the headers), and among every entry (the check before the days). Each must find the
+one planted id.
 
 Last, the deposit openings' look-up (:data:`merchantry.ledger.deposits.OPENING_DAYS`):
 ``--joining`` new shops among the journal's with nothing posted yet, and a new close asks
@@ -56,7 +66,14 @@ from merchantry.ledger.check import (
     new_span,
 )
 from merchantry.ledger.deposits import OPENING_DAYS
-from merchantry.ledger.journal import ALL_DAYS, KNOWN, KNOWN_DATED, day_span, span_sql
+from merchantry.ledger.journal import (
+    ALL_DAYS,
+    KNOWN,
+    KNOWN_DATED,
+    KNOWN_DAYLESS,
+    day_span,
+    span_sql,
+)
 from merchantry.ledger.shops import INDEX_SHOPS_OF
 from merchantry.store.sql import fill_sql, parse, run_sql
 from merchantry.store.warehouse import connect
@@ -90,6 +107,47 @@ FROM range($undated) AS t(i)
 """One day of a daily close's appends: the day's sales, the settlements of orders paid
 ``$paid`` (``$lag`` days before) and ``$undated`` entries about no order (rewards here;
 deposits, top-ups and fees are written every day too), which carry no payment day."""
+
+DAYLESS_DAY: Final = """
+INSERT INTO journal_dayless BY NAME
+SELECT entry_id, logical_key, kind, booked_on, rulebook, signature, reverses
+FROM journal_entries WHERE booked_on = $day AND order_paid_on IS NULL
+"""
+"""The headers of the day's entries without a payment day, as the journal's inserts add them."""
+
+KNOWN_BEFORE: Final = """
+CREATE OR REPLACE TEMP TABLE ledger_known AS
+SELECT e.entry_id, e.logical_key, e.signature, e.kind, e.booked_on, e.rulebook, e.order_paid_on
+FROM journal_entries AS e
+WHERE list_contains($kinds, e.kind)
+  AND (e.order_paid_on BETWEEN $paid_from AND $paid_to OR e.order_paid_on IS NULL)
+  AND e.logical_key IN (SELECT logical_key FROM ledger_ready)
+UNION
+SELECT e.entry_id, e.logical_key, e.signature, e.kind, e.booked_on, e.rulebook, e.order_paid_on
+FROM journal_entries AS e
+WHERE list_contains($kinds, e.kind) AND e.booked_on BETWEEN $start AND $end
+"""
+"""The look-up as the close ran it until 2026-12-07: the entries without a payment day read
+from the journal itself (every row group holds some)."""
+
+DUPLICATE_BEFORE: Final = """
+SELECT entry_id FROM journal_entries
+WHERE (order_paid_on BETWEEN $paid_from AND $paid_to OR order_paid_on IS NULL)
+  AND entry_id IN (SELECT entry_id FROM journal_entries WHERE rowid >= $entries_from)
+GROUP BY entry_id HAVING count(*) > 1
+"""
+"""The close's duplicate-id check as it ran until 2026-12-07 (the same read of the journal)."""
+
+STAGE_DAYLESS: Final = """
+CREATE OR REPLACE TEMP TABLE ledger_ready AS
+SELECT md5('k-reward' || CAST(CAST($day AS DATE) - 30 AS VARCHAR) || '|' || i) AS logical_key,
+       'reward' AS kind, CAST(NULL AS DATE) AS order_paid_on
+FROM range($n) AS t(i)
+UNION ALL
+SELECT md5('k-reward-new' || CAST($day AS VARCHAR) || '|' || i), 'reward', NULL
+FROM range($n) AS t(i)
+"""
+"""A day's staged rewards: ``$n`` granted a month before, staged again, and ``$n`` new."""
 
 STAGE = """
 CREATE OR REPLACE TEMP TABLE ledger_ready AS
@@ -140,7 +198,7 @@ OPENINGS_BEFORE: Final = fill_sql(
 
 
 def _checked(
-    con: duckdb.DuckDBPyConnection, params: dict[str, object], sql: str = DUPLICATE_ENTRY_SINCE
+    con: duckdb.DuckDBPyConnection, params: dict[str, object], sql: str = DUPLICATE_BEFORE
 ) -> tuple[float, list[str]]:
     began = cpu_seconds()
     found = run_sql(con, sql, params).fetchall()
@@ -149,9 +207,10 @@ def _checked(
 
 def _id_check(
     con: duckdb.DuckDBPyConnection, day: date, append: Callable[[date], None], repeat: int
-) -> tuple[float, float, int]:
-    """The duplicate-id check over ``day``'s appends (one planted twice), pruned to their
-    payment days and over every day: best CPU seconds of each, and how many ids it found."""
+) -> tuple[float, float, float, int]:
+    """The duplicate-id check over ``day``'s appends (one planted twice), as the close runs
+    it, as it ran before the headers and over every day: best CPU seconds of each, and how
+    many ids it found (each side must find the same)."""
     mark = journal_mark(con)
     assert mark is not None
     con.execute("BEGIN")
@@ -166,9 +225,12 @@ def _id_check(
         best, base, found = side_by_side(
             partial(_checked, con, pruned, sql), partial(_checked, con, every), repeat
         )
+        _, before, _ = side_by_side(
+            partial(_checked, con, pruned, sql), partial(_checked, con, pruned), repeat
+        )
     finally:
         con.execute("ROLLBACK")
-    return best, base, len(found)
+    return best, before, base, len(found)
 
 
 def _opened(con: duckdb.DuckDBPyConnection, sql: str, day: date) -> tuple[float, list[str]]:
@@ -208,7 +270,7 @@ def main() -> None:
         help="entries a day about no order, so with no payment day (default: a tenth of --per-day)",
     )
     args = parser.parse_args()
-    console = Console(width=140)
+    console = Console(width=260)
     table = Table(title=f"Look-up by logical key, {args.per_day:,} sales a day")
     undated = args.per_day // 10 if args.undated is None else args.undated
     heads = (
@@ -217,12 +279,14 @@ def main() -> None:
         "found",
         "pruned CPU s",
         "with undated CPU s",
+        "undated before CPU s",
         "baseline CPU s",
         "× baseline",
     )
-    checks = ("id check CPU s", "every id CPU s", "ids found")
+    dayless = ("dayless stage CPU s", "before CPU s", "found")
+    checks = ("id check CPU s", "before CPU s", "every id CPU s", "ids found")
     opens = ("openings CPU s", "every shop CPU s", "opened")
-    for name in (*heads, *checks, *opens):
+    for name in (*heads, *dayless, *checks, *opens):
         table.add_column(name, justify="right")
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-lookups-") as tmp:
@@ -236,6 +300,7 @@ def main() -> None:
             params = {"day": day, "paid": paid, "n": args.per_day, "undated": undated}
             run_sql(con, DAY_ENTRIES, params)
             run_sql(con, INDEX_DAY, {"day": day})
+            run_sql(con, DAYLESS_DAY, {"day": day})
 
         for months, day in months_of_history(con, args.months, append, console):
             run_sql(con, STAGE, {"day": day, "lag": args.lag, "n": args.per_day})
@@ -250,9 +315,23 @@ def main() -> None:
                 partial(_timed, con, staged, KNOWN),
                 args.repeat,
             )
+            _, undated_before, _ = side_by_side(
+                partial(_timed, con, staged, KNOWN_DATED),
+                partial(_timed, con, staged, KNOWN_BEFORE),
+                args.repeat,
+            )
+            rewards = max(1, undated // 10)
+            run_sql(con, STAGE_DAYLESS, {"day": day, "n": rewards})
+            granted = {"kinds": ["reward"], "start": day, "end": day}
+            open_days = {**granted, "paid_from": ALL_DAYS[0], "paid_to": ALL_DAYS[1]}
+            through, reward_before, rewarded = side_by_side(
+                partial(_timed, con, open_days, KNOWN_DAYLESS),
+                partial(_timed, con, open_days, KNOWN_BEFORE),
+                args.repeat,
+            )
             row = con.execute("SELECT count(*) FROM journal_entries").fetchone()
             entries = int(row[0]) if row else 0
-            check, whole, planted = _id_check(con, day, append, args.repeat)
+            check, check_before, whole, planted = _id_check(con, day, append, args.repeat)
             indexed, every_shop, opened = side_by_side(
                 partial(_opened, con, OPENING_DAYS, day),
                 partial(_opened, con, OPENINGS_BEFORE, day),
@@ -272,6 +351,10 @@ def main() -> None:
                     indexed,
                     every_shop,
                     with_undated,
+                    undated_before,
+                    through,
+                    reward_before,
+                    check_before,
                 )
             )
             table.add_row(
@@ -280,9 +363,14 @@ def main() -> None:
                 f"{found:,}",
                 f"{best:.3f}",
                 f"{with_undated:.3f}",
+                f"{undated_before:.3f}",
                 f"{base:.3f}",
                 f"{best / base:.2f}" if base else "",
+                f"{through:.3f}",
+                f"{reward_before:.3f}",
+                f"{rewarded:,}",
                 f"{check:.3f}",
+                f"{check_before:.3f}",
                 f"{whole:.3f}",
                 f"{planted}",
                 f"{indexed:.3f}",

@@ -21,6 +21,7 @@ from merchantry.ledger import balances
 from merchantry.ledger.balances import BALANCED_OF, OPEN_MONTH
 from merchantry.ledger.check import BALANCES_DISAGREE, check_close, check_journal, journal_mark
 from merchantry.ledger.journal import CloseRef, logical_key, post_staged, start_stage
+from merchantry.model.outputs import OUTPUT_TABLES
 from merchantry.store.sql import fill_sql, parse, run_sql
 from merchantry.store.warehouse import connect
 
@@ -83,8 +84,8 @@ def con(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
 
 
 def empty(con: duckdb.DuckDBPyConnection) -> None:
-    for table in ("journal_entries", "journal_postings", "journal_movements", "journal_balances"):
-        con.execute(f"DELETE FROM {table}")
+    for table in (t.name for t in OUTPUT_TABLES if t.name.startswith("journal_")):
+        con.execute(f"DELETE FROM {table}")  # the journal and every index of it
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -9,6 +9,7 @@ in Python, over sequences of targets that change, vanish and come back.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import duckdb
@@ -17,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from merchantry.kit.errors import IntegrityError
-from merchantry.ledger.check import UNDATED_DISAGREE, check_journal
+from merchantry.ledger.check import DAYLESS_DISAGREE, UNDATED_DISAGREE, check_journal
 from merchantry.ledger.journal import (
     CloseRef,
     entry_id,
@@ -71,6 +72,39 @@ def live_amounts(con: duckdb.DuckDBPyConnection, kind: str) -> dict[str, int]:
         [kind],
     ).fetchall()
     return {str(s): int(a) for s, a in rows}
+
+
+@dataclass
+class DayModel:
+    """What a day's close of a stage should do, one day a round: each source's live amount
+    and its day, revisions counted per source, and every entry id expected so far."""
+
+    kind: str
+    live: dict[str, tuple[int, date]] = field(default_factory=dict)
+    revisions: dict[str, int] = field(default_factory=dict)
+    expected: set[tuple[str, int]] = field(default_factory=set)
+
+    def close(self, targets: dict[str, int], day: date) -> tuple[int, int]:
+        """The entries ``day``'s close of ``targets`` posts and reverses."""
+        posted = reversed_ = 0
+        for source in SOURCES:
+            want, have = targets.get(source), self.live.get(source)
+            if want is None and (have is None or have[1] != day):
+                continue  # not staged: only the day's own entries are orphans
+            if have is not None:
+                reversed_ += 1  # a day's target is never its earlier day's entry
+                del self.live[source]
+            if want is not None:
+                revision = self.revisions.get(source, 0)
+                key = logical_key(self.kind, source)
+                self.expected.add((entry_id(key, revision), revision))
+                self.revisions[source] = revision + 1
+                self.live[source] = (want, day)
+                posted += 1
+        return posted, reversed_
+
+    def amounts(self) -> dict[str, int]:
+        return {k: a for k, (a, _) in self.live.items()}
 
 
 rounds = st.lists(
@@ -129,6 +163,67 @@ def test_revisions_and_reversals_follow_a_model(
         con.close()
 
 
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rounds=rounds, other=st.lists(st.booleans(), min_size=6, max_size=6))
+def test_dayless_look_ups_find_every_revision_booked_on_an_earlier_day(
+    tmp_path_factory: pytest.TempPathFactory, rounds: list[dict[str, int]], other: list[bool]
+) -> None:
+    """A stage none of whose kinds carries a payment day (rewards here) looks its keys up in
+    the headers of the entries without a day (``journal_dayless``), not in the journal. One
+    day's close a round, so the earlier revisions and reversals are booked on earlier days,
+    outside the period: none is missed (none posted twice, no reversed entry reversed
+    again), and the headers agree with the entries after every round; another kind's
+    entries without a day, some rounds, are never touched."""
+    con = connect(tmp_path_factory.mktemp("j") / "w.duckdb")
+    try:
+        model = DayModel("reward")
+        reversals = fees = 0
+        for i, targets in enumerate(rounds):
+            day = DAY + timedelta(days=i)
+            if other[i]:
+                stage(con, "annual_fee", {f"fee{i}": 7}, day)
+                post_staged(con, REF, kinds=("annual_fee",), start=day, end=day)
+                fees += 1
+            stage(con, "reward", targets, day)
+            result = post_staged(con, REF, kinds=("reward",), start=day, end=day)
+            posted, reversed_ = model.close(targets, day)
+            assert (result.posted, result.reversed) == (posted, reversed_)
+            assert entries(con, "reward") == model.expected
+            reversals += reversed_
+            assert len(entries(con, "reversal")) == reversals
+            assert live_amounts(con, "reward") == model.amounts()
+            assert con.execute(DAYLESS_DISAGREE).fetchall() == []
+            held = con.execute("SELECT count(*) FROM journal_dayless").fetchone()
+            assert held == (len(model.expected) + reversals + fees,)  # none here has a day
+        assert len(entries(con, "annual_fee")) == fees
+    finally:
+        con.close()
+
+
+def test_a_dayless_entry_the_headers_lack_is_missed_and_the_ledger_check_says_so(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """The look-ups of a stage whose kinds carry no day read the headers, not the journal: a
+    header deleted behind the journal's back hides its entry, booked the day before, from
+    the next day's look-up, which posts the event a second time; the checks name the
+    headers that disagree and the id posted twice."""
+    stage(warehouse, "reward", {"a": 5}, DAY)
+    post_staged(warehouse, REF, kinds=("reward",), start=DAY, end=DAY)
+    assert index_codes(warehouse) == set()
+    warehouse.execute("DELETE FROM journal_dayless")
+    assert index_codes(warehouse) == {"dayless-index-disagrees"}
+    later = DAY + timedelta(days=1)
+    stage(warehouse, "reward", {"a": 6}, later)
+    post_staged(warehouse, REF, kinds=("reward",), start=later, end=later)
+    posted = warehouse.execute(
+        "SELECT count(*), count(DISTINCT entry_id) FROM journal_entries WHERE kind = 'reward'"
+    ).fetchone()
+    assert posted == (2, 1)
+    assert index_codes(warehouse) == {"dayless-index-disagrees", "duplicate-entry-id"}
+
+
 def test_a_stage_that_stages_a_kind_outside_its_scope_is_refused(
     warehouse: duckdb.DuckDBPyConnection,
 ) -> None:
@@ -175,10 +270,11 @@ def test_an_empty_stage_reverses_the_periods_orphans_only_when_asked(
 
 
 def index_codes(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """What ``ledger-check`` finds of the index of undated entries and of ids posted twice
+    """What ``ledger-check`` finds of the indexes of undated entries and of the headers of
+    entries without a day, and of ids posted twice
     (these tests' entries move money between made-up accounts, which it finds too)."""
     found = {p.code for p in check_journal(con)}
-    return found & {"undated-index-disagrees", "duplicate-entry-id"}
+    return found & {"undated-index-disagrees", "dayless-index-disagrees", "duplicate-entry-id"}
 
 
 PAID = {"a": date(2026, 2, 1), "b": date(2026, 2, 20), "c": date(2026, 3, 9)}
@@ -211,9 +307,7 @@ def test_anchored_look_ups_find_every_revision_whatever_payment_day_it_carries(
     path = tmp_path_factory.mktemp("j") / "w.duckdb"
     con = connect(path)
     try:
-        revisions: dict[str, int] = {}
-        live: dict[str, tuple[int, date]] = {}
-        expected: set[tuple[str, int]] = set()
+        model = DayModel("settlement")
         reversals = 0
         for i, (targets, erased) in enumerate(zip(rounds, erase, strict=False)):
             day = DAY + timedelta(days=i)  # one day's close a round: earlier ones are history
@@ -224,39 +318,27 @@ def test_anchored_look_ups_find_every_revision_whatever_payment_day_it_carries(
             con.executemany("INSERT INTO ledger_schedule VALUES (?, ?)", list(scheduled.items()))
             stage(con, "settlement", targets, day, orders=True)
             result = post_staged(con, REF, kinds=("settlement",), start=day, end=day)
-            posted = reversed_ = 0
-            for source in SOURCES:
-                want, have = targets.get(source), live.get(source)
-                if want is None and (have is None or have[1] != day):
-                    continue  # not staged: only the day's own entries are orphans
-                if have is not None:
-                    reversed_ += 1  # a day's target is never its earlier day's entry
-                    del live[source]
-                if want is not None:
-                    revision = revisions.get(source, 0)
-                    key = logical_key("settlement", source)
-                    expected.add((entry_id(key, revision), revision))
-                    revisions[source] = revision + 1
-                    live[source] = (want, day)
-                    posted += 1
+            posted, reversed_ = model.close(targets, day)
             assert (result.posted, result.reversed) == (posted, reversed_)
-            assert entries(con, "settlement") == expected
+            assert entries(con, "settlement") == model.expected
             reversals += reversed_
             assert len(entries(con, "reversal")) == reversals
-            assert live_amounts(con, "settlement") == {k: a for k, (a, _) in live.items()}
+            assert live_amounts(con, "settlement") == model.amounts()
             days = con.execute(
                 "SELECT DISTINCT order_id, order_paid_on FROM journal_entries"
                 " WHERE order_paid_on IS NOT NULL"
             ).fetchall()
             assert all(PAID[str(order)] == day for order, day in days)  # its order's, always
             assert con.execute(UNDATED_DISAGREE).fetchall() == []
+            assert con.execute(DAYLESS_DISAGREE).fetchall() == []
             if erased is not None:
                 con.execute(
                     "UPDATE journal_entries SET order_paid_on = NULL WHERE order_id = ?", [erased]
                 )
                 con.execute("DROP TABLE journal_undated")  # as a warehouse made before it
+                con.execute("DROP TABLE journal_dayless")  # (and before the headers)
                 con.close()
-                con = connect(path)  # opened for writing: the index derived from the entries
+                con = connect(path)  # opened for writing: the indexes derived from the entries
     finally:
         con.close()
 
@@ -276,7 +358,7 @@ def test_an_undated_entry_the_index_lacks_is_missed_and_the_ledger_check_says_so
     assert index_codes(warehouse) == set()
     warehouse.execute("UPDATE journal_entries SET order_paid_on = NULL")
     warehouse.execute("UPDATE journal_postings SET order_paid_on = NULL")
-    assert index_codes(warehouse) == {"undated-index-disagrees"}
+    assert index_codes(warehouse) == {"undated-index-disagrees", "dayless-index-disagrees"}
     stage(warehouse, "settlement", {"a": 6}, DAY + timedelta(days=1), orders=True)
     post_staged(
         warehouse,
@@ -289,7 +371,11 @@ def test_an_undated_entry_the_index_lacks_is_missed_and_the_ledger_check_says_so
         "SELECT count(*), count(DISTINCT entry_id) FROM journal_entries WHERE kind = 'settlement'"
     ).fetchone()
     assert posted == (2, 1)
-    assert index_codes(warehouse) == {"undated-index-disagrees", "duplicate-entry-id"}
+    assert index_codes(warehouse) == {
+        "undated-index-disagrees",
+        "dayless-index-disagrees",
+        "duplicate-entry-id",
+    }
 
 
 def test_an_entry_carries_its_orders_payment_day_only_when_its_stage_knows_it(

@@ -139,6 +139,7 @@ def test_a_warehouse_made_before_the_index_gets_it_from_its_entries(
     assert _indexed(reopened) == kept
     assert check_journal(reopened) == []
     reopened.execute("DROP TABLE journal_undated")
+    reopened.execute("DROP TABLE journal_dayless")  # newer still than the indexes' days
     reopened.execute("ALTER TABLE journal_postings DROP COLUMN order_paid_on")
     reopened.execute("ALTER TABLE journal_entries DROP COLUMN order_paid_on")
     reopened.close()
@@ -171,3 +172,106 @@ def test_a_posting_the_settlement_would_miss_is_named(tmp_path: Path) -> None:
         )
     found = [p for p in check_journal(con) if p.code == "undated-settled-posting"]
     assert [(p.ids, p.count) for p in found] == [(("E-pending",), 1)]
+
+
+DAYLESS = "SELECT count(*) FROM journal_entries WHERE order_paid_on IS NULL"
+"""The oracle for the headers, asked of the entries: every entry without a payment day."""
+
+
+def _headers(con: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:
+    return sorted(
+        con.execute(
+            "SELECT entry_id, logical_key, kind, booked_on, rulebook, signature, reverses"
+            " FROM journal_dayless"
+        ).fetchall(),
+        key=str,
+    )
+
+
+def test_a_close_holds_the_header_of_every_entry_it_posts_without_a_day(tmp_path: Path) -> None:
+    """A month's close posts deposits (no payment day) beside its order events: the headers
+    hold exactly those entries, as the entries themselves say, and no order event."""
+    con = _market(tmp_path / "w.duckdb")
+    close_with_fees(con, *MARCH)
+    dayless = con.execute(DAYLESS).fetchone()
+    assert dayless is not None
+    assert dayless[0] > 0
+    assert len(_headers(con)) == dayless[0]
+    kinds = {str(k) for (k,) in con.execute("SELECT DISTINCT kind FROM journal_dayless").fetchall()}
+    assert kinds
+    assert not kinds & ANCHORED_KINDS
+    assert check_journal(con) == []
+
+
+def test_a_close_that_leaves_a_header_out_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    con = _market(tmp_path / "w.duckdb")
+    for inserts in ("FRESH", "INSERTS"):  # a journal that forgets the headers
+        forgotten = getattr(journal, inserts)._replace(dayless="SELECT 1")
+        monkeypatch.setattr(journal, inserts, forgotten)
+    with pytest.raises(IntegrityError, match="dayless-index-disagrees: entries the close posted"):
+        close_with_fees(con, *MARCH)
+    assert con.execute("SELECT count(*) FROM journal_entries").fetchone() == (0,)
+
+
+def test_headers_edited_by_hand_and_a_misplaced_day_are_named(tmp_path: Path) -> None:
+    """A header with another signature, one lost and one of no entry are named by
+    ``ledger-check``; so is a deposit entry given a payment day (its kind carries none, so
+    the look-ups of its stage would not find it) and a reversal whose day is not its
+    entry's."""
+    con = _market(tmp_path / "w.duckdb")
+    close_with_fees(con, *MARCH)
+    first, second = (str(h[0]) for h in _headers(con)[:2])
+    con.execute("UPDATE journal_dayless SET signature = 'changed' WHERE entry_id = ?", [first])
+    con.execute("DELETE FROM journal_dayless WHERE entry_id = ?", [second])
+    con.execute(
+        "INSERT INTO journal_dayless VALUES ('nowhere', 'k', 'reward', DATE '2026-03-02',"
+        " 'b', 's', NULL)"
+    )
+    found = [p for p in check_journal(con) if p.code == "dayless-index-disagrees"]
+    assert [(set(p.ids), p.count) for p in found] == [({first, second, "nowhere"}, 3)]
+
+    con = _market(tmp_path / "v.duckdb")
+    close_with_fees(con, *MARCH)
+    deposit = con.execute(
+        "SELECT entry_id FROM journal_entries WHERE kind LIKE 'deposit%' LIMIT 1"
+    ).fetchone()
+    sale = con.execute(
+        "SELECT entry_id FROM journal_entries WHERE kind = 'sale' LIMIT 1"
+    ).fetchone()
+    assert deposit is not None
+    assert sale is not None
+    con.execute(
+        "UPDATE journal_entries SET order_paid_on = DATE '2026-03-03' WHERE entry_id = ?",
+        [deposit[0]],
+    )
+    con.execute(
+        "INSERT INTO journal_entries (entry_id, logical_key, revision, kind, source_id, order_id,"
+        " shop_id, booked_on, rulebook, signature, reverses, close_key, order_paid_on)"
+        " SELECT 'R-odd', 'R-odd', 0, 'reversal', entry_id, order_id, shop_id, booked_on,"
+        " rulebook, 'x', entry_id, close_key, order_paid_on + 1 FROM journal_entries"
+        " WHERE entry_id = ?",
+        [sale[0]],
+    )
+    found = [p for p in check_journal(con) if p.code == "payment-day-misplaced"]
+    assert [(set(p.ids), p.count) for p in found] == [({str(deposit[0]), "R-odd"}, 2)]
+
+
+def test_a_warehouse_made_before_the_headers_gets_them_from_its_entries(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    con = _market(path)
+    close_with_fees(con, *MARCH)
+    kept = _headers(con)
+    assert kept
+    con.execute("DROP TABLE journal_dayless")
+    con.close()
+    reader = connect(path, read_only=True)
+    assert _headers(reader) == kept
+    reader.close()
+    reopened = connect(path)
+    try:
+        assert _headers(reopened) == kept
+        assert check_journal(reopened) == []
+    finally:
+        reopened.close()

@@ -19,10 +19,10 @@ import duckdb
 import sqlglot.expressions as exp
 
 from merchantry.ledger.accounts import Account
-from merchantry.ledger.journal import ANCHORED_LIST, read_undated, reads_undated
+from merchantry.ledger.journal import ANCHORED_LIST, read_dayless, reads_undated
 from merchantry.model.outputs import OVERTURN_KEY_PREFIX
 from merchantry.store.sql import fill_sql, next_row_id, parse, run_sql, to_sql
-from merchantry.store.warehouse import UNDATED_ENTRIES, by_a_period_close
+from merchantry.store.warehouse import DAYLESS_ENTRIES, UNDATED_ENTRIES, by_a_period_close
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +224,52 @@ SELECT entry_id FROM (
 """Entries the index of undated entries (``journal_undated``) lacks, holds twice, or holds
 though they carry a payment day, are of another kind or are not in the journal at all."""
 
+DAYLESS_CHECK_CODE: Final = "dayless-index-disagrees"
+
+DAYLESS_NOT_INDEXED: Final = """
+SELECT e.entry_id FROM journal_entries AS e
+WHERE e.rowid >= $entries_from AND e.order_paid_on IS NULL
+  AND e.entry_id NOT IN (
+    SELECT entry_id FROM journal_dayless
+    WHERE booked_on >= (SELECT min(booked_on) FROM journal_entries
+                        WHERE rowid >= $entries_from AND order_paid_on IS NULL))
+"""
+"""Entries a close posted without a payment day whose header ``journal_dayless`` lacks (on
+their business date: the index is appended in the order of the days, so the read is of the
+close's own days): what the journal's inserts must have added
+(:data:`merchantry.ledger.journal.DAYLESS_INDEX_OF`)."""
+
+DAYLESS_DISAGREE: Final = fill_sql(
+    """
+SELECT entry_id FROM (
+  SELECT entry_id, logical_key, kind, booked_on, rulebook, signature, reverses FROM (p_dayless)
+  EXCEPT ALL
+  SELECT entry_id, logical_key, kind, booked_on, rulebook, signature, reverses FROM journal_dayless)
+UNION
+SELECT entry_id FROM (
+  SELECT entry_id, logical_key, kind, booked_on, rulebook, signature, reverses FROM journal_dayless
+  EXCEPT ALL
+  SELECT entry_id, logical_key, kind, booked_on, rulebook, signature, reverses FROM (p_dayless))
+""",
+    p_dayless=parse(DAYLESS_ENTRIES),
+)
+"""Entries whose header ``journal_dayless`` lacks, holds twice or holds wrong (another kind,
+day, signature, …), or holds though they carry a payment day or are not in the journal."""
+
+DAY_MISPLACED: Final = fill_sql(
+    """
+SELECT e.entry_id FROM journal_entries AS e
+WHERE e.order_paid_on IS NOT NULL AND e.kind <> 'reversal' AND NOT list_contains(p_kinds, e.kind)
+UNION
+SELECT r.entry_id FROM journal_entries AS r JOIN journal_entries AS e ON e.entry_id = r.reverses
+WHERE r.order_paid_on IS DISTINCT FROM e.order_paid_on
+""",
+    p_kinds=ANCHORED_LIST,
+)
+"""Entries carrying a payment day though their kind carries none, and reversals whose day is
+not the reversed entry's: the look-ups of the stages whose kinds carry no day read only the
+entries without one (:data:`merchantry.ledger.journal.KNOWN_DAYLESS`)."""
+
 SETTLED_ACCOUNTS: Final = (
     Account.MERCHANT_PENDING,
     Account.MERCHANT_HELD,
@@ -388,6 +434,19 @@ CHECKS: Final[tuple[Check, ...]] = (
         needs=("journal_entries.order_paid_on", "journal_undated.entry_id"),
     ),
     Check(
+        DAYLESS_CHECK_CODE,
+        "entries journal_dayless does not hold right (the header of each without a payment day)",
+        DAYLESS_DISAGREE,
+        needs=("journal_entries.order_paid_on", "journal_dayless.entry_id"),
+    ),
+    Check(
+        "payment-day-misplaced",
+        "entries carrying a payment day their kind does not carry, or reversals whose day is "
+        "not the reversed entry's",
+        DAY_MISPLACED,
+        needs=("journal_entries.order_paid_on",),
+    ),
+    Check(
         "undated-settled-posting",
         "postings about an order on an account settled per order, with no payment day, "
         "not in journal_undated",
@@ -447,17 +506,21 @@ def new_span(con: duckdb.DuckDBPyConnection, entries_from: int) -> dict[str, obj
     return {"paid_from": low, "paid_to": high, "undated": int(undated or 0)}
 
 
-DUPLICATE_ENTRY_SINCE_OF: Final = (
-    "SELECT entry_id FROM journal_entries"
-    " WHERE (order_paid_on BETWEEN $paid_from AND $paid_to OR p_undated)"
-    " AND entry_id IN (SELECT entry_id FROM journal_entries WHERE rowid >= $entries_from)"
-    " GROUP BY entry_id HAVING count(*) > 1"
-)
+DUPLICATE_ENTRY_SINCE_OF: Final = """
+SELECT entry_id FROM (
+  SELECT entry_id FROM journal_entries
+  WHERE p_dated AND order_paid_on BETWEEN $paid_from AND $paid_to
+  UNION ALL
+  SELECT entry_id FROM journal_dayless WHERE p_dayless)
+WHERE entry_id IN (SELECT entry_id FROM journal_entries WHERE rowid >= $entries_from)
+GROUP BY entry_id HAVING count(*) > 1
+"""
 
-DUPLICATE_ENTRY_SINCE, DUPLICATE_DATED_SINCE = read_undated(DUPLICATE_ENTRY_SINCE_OF)
+DUPLICATE_ENTRY_SINCE, DUPLICATE_DATED_SINCE, _ = read_dayless(DUPLICATE_ENTRY_SINCE_OF)
 """Ids appended since a mark (``$entries_from``) that the journal holds more than once,
-looked up among the entries of the new entries' payment days or of none (:data:`NEW_SPAN`:
-``$paid_from``..``$paid_to``; :data:`ALL_DAYS` spans every day). When every new entry carries
+looked up among the entries of the new entries' payment days (:data:`NEW_SPAN`:
+``$paid_from``..``$paid_to``) and among those of none, through their headers in
+``journal_dayless`` (not every row group of the journal). When every new entry carries
 a day and the journal has no entry of a kind that carries one without it
 (:func:`~merchantry.ledger.journal.reads_undated`), an id posted again carries the same day as
 its first posting, and :data:`DUPLICATE_DATED_SINCE` leaves out the entries without a day."""
@@ -508,6 +571,11 @@ CLOSE_CHECKS: Final[tuple[Check, ...]] = (
         UNDATED_CHECK_CODE,
         "entries the close posted without a payment day that journal_undated lacks",
         UNDATED_NOT_INDEXED,
+    ),
+    Check(
+        DAYLESS_CHECK_CODE,
+        "entries the close posted without a payment day that journal_dayless lacks",
+        DAYLESS_NOT_INDEXED,
     ),
     Check(
         "opening-made-twice",

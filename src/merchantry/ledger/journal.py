@@ -174,34 +174,65 @@ def reads_undated(con: duckdb.DuckDBPyConnection, paid_from: object, paid_to: ob
     return bool(_count(con, UNDATED_HELD))
 
 
+def read_dayless(template: str, **subs: str | exp.Expr) -> tuple[str, str, str]:
+    """``template`` (with ``p_dated`` guarding its read of the journal's entries that carry a
+    payment day and ``p_dayless`` its read of ``journal_dayless``, the headers of those that
+    carry none) filled three ways: both reads, as :func:`reads_undated` asks; the dated one
+    alone; the dayless one alone, for a stage none of whose kinds carries a day
+    (:func:`dayless_stage`)."""
+    true, false = exp.true(), exp.false()
+    return (
+        fill_sql(template, subs, p_dated=true, p_dayless=true),
+        fill_sql(template, subs, p_dated=true, p_dayless=false),
+        fill_sql(template, subs, p_dated=false, p_dayless=true),
+    )
+
+
+def dayless_stage(kinds: Sequence[str]) -> bool:
+    """Whether none of a stage's kinds carries an order's payment day: then none of their
+    entries, nor a reversal of one, carries a day (only the close's anchored stages give an
+    entry one, :data:`READY_ANCHORED`; a reversal carries the day of the entry it reverses),
+    so its look-ups read ``journal_dayless`` and not the journal."""
+    return ANCHORED_KINDS.isdisjoint(kinds)
+
+
 KNOWN_OF: Final = """
 CREATE OR REPLACE TEMP TABLE ledger_known AS
 SELECT e.entry_id, e.logical_key, e.signature, e.kind, e.booked_on, e.rulebook, e.order_paid_on
 FROM journal_entries AS e
-WHERE list_contains($kinds, e.kind)
-  AND (e.order_paid_on BETWEEN $paid_from AND $paid_to OR p_undated)
+WHERE p_dated AND list_contains($kinds, e.kind)
+  AND e.order_paid_on BETWEEN $paid_from AND $paid_to
   AND e.logical_key IN (SELECT logical_key FROM ledger_ready)
+UNION
+SELECT d.entry_id, d.logical_key, d.signature, d.kind, d.booked_on, d.rulebook,
+       CAST(NULL AS DATE) AS order_paid_on
+FROM journal_dayless AS d
+WHERE p_dayless AND list_contains($kinds, d.kind)
+  AND d.logical_key IN (SELECT logical_key FROM ledger_ready)
 UNION
 SELECT e.entry_id, e.logical_key, e.signature, e.kind, e.booked_on, e.rulebook, e.order_paid_on
 FROM journal_entries AS e
 WHERE list_contains($kinds, e.kind) AND e.booked_on BETWEEN $start AND $end
 """
 
-KNOWN, KNOWN_DATED = read_undated(KNOWN_OF, undated(table="e"))
+KNOWN, KNOWN_DATED, KNOWN_DAYLESS = read_dayless(KNOWN_OF)
 """Every entry, live or reversed, of the stage's kinds that shares a key with a staged
 entry or is booked in the period: the one read of the journal by logical key. A key is
 derived from its kind (:func:`logical_key`), so every earlier revision of a staged
 event is among them (:data:`OUT_OF_SCOPE` holds a stage to its kinds).
 
-The key's branch reads only the entries whose order was paid within the staged entries'
-span of payment days (``$paid_from``..``$paid_to``), or that carry no payment day. An
-event's order never changes and an entry's ``order_paid_on`` is either that order's payment
-day or NULL, so an earlier revision of a staged event is never outside, and zone maps skip
-the row groups of other days' orders: a day's close reads the journal of the days its
-events' orders were paid, not the whole history. A stage with an entry that carries no
+The key's branch reads the entries whose order was paid within the staged entries' span of
+payment days (``$paid_from``..``$paid_to``), and those that carry no payment day, from
+their headers in ``journal_dayless`` (about one entry in a hundred), not from the journal.
+An event's order never changes and an entry's ``order_paid_on`` is either that order's
+payment day or NULL, so an earlier revision of a staged event is never outside, and zone
+maps skip the row groups of other days' orders: a day's close reads the journal of the days
+its events' orders were paid, not the whole history. A stage with an entry that carries no
 payment day reads every day (``$paid_from``..``$paid_to`` spans all dates).
 :data:`KNOWN_DATED` leaves out the entries without a day, when :func:`reads_undated` says
-none can be an earlier revision of a staged one."""
+none can be an earlier revision of a staged one; :data:`KNOWN_DAYLESS` reads only those, for
+a stage none of whose kinds carries a day (:func:`dayless_stage`: deposits, rewards, …), which
+until 2026-12-07 read every row group of the journal every day."""
 
 OUT_OF_SCOPE: Final = """
 SELECT DISTINCT kind FROM ledger_ready WHERE NOT list_contains($kinds, kind) LIMIT 5
@@ -214,15 +245,17 @@ FROM ledger_known AS k
 WHERE (NOT $own OR k.rulebook = $rulebook)
   AND k.entry_id NOT IN (
     SELECT reverses FROM journal_entries
-    WHERE reverses IS NOT NULL
-      AND (order_paid_on BETWEEN $paid_from AND $paid_to OR p_undated))
+    WHERE p_dated AND reverses IS NOT NULL AND order_paid_on BETWEEN $paid_from AND $paid_to
+    UNION ALL
+    SELECT reverses FROM journal_dayless WHERE p_dayless AND reverses IS NOT NULL)
 """
 
-LIVE, LIVE_DATED = read_undated(LIVE_OF)
+LIVE, LIVE_DATED, LIVE_DAYLESS = read_dayless(LIVE_OF)
 """The known entries no reversal cancels. A reversal carries the payment day of the entry
 it reverses, so the reversals looked at are those within the known entries' span of
-payment days (``$paid_from``..``$paid_to``, from :data:`KNOWN_SPAN`) or without one
-(:data:`LIVE_DATED`: not without one, as :func:`reads_undated` decides)."""
+payment days (``$paid_from``..``$paid_to``, from :data:`KNOWN_SPAN`) and those without one
+(``journal_dayless``); :data:`LIVE_DATED` and :data:`LIVE_DAYLESS` read one of the two, as
+:data:`KNOWN_DATED` and :data:`KNOWN_DAYLESS` do."""
 
 SPAN_OF: Final = """
 SELECT min(p_day), max(p_day), count(*) FILTER (WHERE p_day IS NULL) FROM p_rows
@@ -307,6 +340,17 @@ FROM ledger_reverse AS x WHERE x.entry_id IN (SELECT entry_id FROM journal_undat
 """The reversals of indexed entries (of kinds that carry a payment day, posted without one)
 added to the index: a reversal carries the day of the entry it reverses, none here."""
 
+REVERSAL_DAYLESS: Final = """
+INSERT INTO journal_dayless BY NAME
+SELECT md5($reversal_ns || x.entry_id) AS entry_id, md5($reversal_ns || x.entry_id) AS logical_key,
+       'reversal' AS kind, x.booked_on, x.rulebook, md5('reversal|' || d.signature) AS signature,
+       d.entry_id AS reverses
+FROM ledger_reverse AS x JOIN journal_dayless AS d USING (entry_id)
+"""
+"""The headers of the reversals of entries without a payment day (those ``journal_dayless``
+holds) added to it: a reversal carries the day of the entry it reverses, none here, and the
+same header :data:`INSERT_REVERSAL_ENTRIES` writes."""
+
 REVERSAL_BALANCES: Final = fill_sql(
     BALANCE_DELTAS_OF,
     p_moved=parse(
@@ -355,6 +399,15 @@ PLAN_BALANCES_OF: Final = fill_sql(
 )
 """The new entries' postings added to the opening balances of the months after their day."""
 
+DAYLESS_INDEX_OF: Final = """
+INSERT INTO journal_dayless BY NAME
+SELECT new_id AS entry_id, logical_key, kind, booked_on, $rulebook AS rulebook, signature,
+       CAST(NULL AS VARCHAR) AS reverses
+FROM p_plan WHERE order_paid_on IS NULL
+"""
+"""The headers of the new entries that carry no payment day added to ``journal_dayless``,
+as :data:`INSERT_ENTRIES_OF` writes them."""
+
 FRESH_ROWS: Final = "SELECT * FROM ledger_ready WHERE signature IS NOT NULL"
 """The staged entries when the journal knows none of their keys and has no entry of the
 stage's kinds in its period (``ledger_known`` is empty): each is its event's first posting,
@@ -384,11 +437,13 @@ class PlanInserts(NamedTuple):
     """Their shops into the index of shops (``journal_shops``)."""
     undated: str
     """Those without a payment day, of a kind that has one, into ``journal_undated``."""
+    dayless: str
+    """The headers of those without a payment day into ``journal_dayless``."""
 
 
 def _plan_inserts(rows: str | exp.Expr, revision: str) -> PlanInserts:
-    """The entries, postings, movements, balance, shop-index and undated-index statements
-    over ``rows``."""
+    """The entries, postings, movements, balance, shop-index, undated-index and dayless-index
+    statements over ``rows``."""
     fills = {"p_plan": rows}
     return PlanInserts(
         fill_sql(INSERT_ENTRIES_OF, fills, p_revision=parse(revision)),
@@ -397,6 +452,7 @@ def _plan_inserts(rows: str | exp.Expr, revision: str) -> PlanInserts:
         fill_sql(PLAN_BALANCES_OF, fills),
         fill_sql(PLAN_SHOPS_OF, fills),
         fill_sql(UNDATED_INDEX_OF, p_new=rows, p_id=exp.column("new_id"), p_kinds=ANCHORED_LIST),
+        fill_sql(DAYLESS_INDEX_OF, fills),
     )
 
 
@@ -461,6 +517,7 @@ def post_reversals(con: duckdb.DuckDBPyConnection) -> int:
     run_sql(con, REVERSAL_BALANCES, {"booked_from": booked_from})
     con.execute(REVERSAL_SHOPS)
     run_sql(con, REVERSAL_UNDATED, reversal_ns)
+    run_sql(con, REVERSAL_DAYLESS, reversal_ns)
     return reversals
 
 
@@ -555,7 +612,11 @@ def post_staged(
             f"({', '.join(sorted(str(k) for (k,) in strays))}; scope: {', '.join(kinds)})"
         )
     paid_from, paid_to = paid_span(*staged[3:6]) if staged else ALL_DAYS
-    known = KNOWN if reads_undated(con, paid_from, paid_to) else KNOWN_DATED
+    dayless = dayless_stage(kinds)
+    if dayless:
+        known = KNOWN_DAYLESS
+    else:
+        known = KNOWN if reads_undated(con, paid_from, paid_to) else KNOWN_DATED
     run_sql(con, known, {**scope, "paid_from": paid_from, "paid_to": paid_to})
     names: dict[str, object] = {"rulebook": ref.rulebook, "close_key": ref.close_key}
     booked_from: dict[str, object] = {"booked_from": staged[6] if staged else None}
@@ -567,9 +628,11 @@ def post_staged(
         con.execute(STAGE_DDL)
         return PostResult(posted=planned, reversed=0, unchanged=ready - planned)
     live = {"own": own_rulebook, "rulebook": ref.rulebook, **day_span(con, KNOWN_SPAN)}
-    run_sql(
-        con, LIVE if reads_undated(con, live["paid_from"], live["paid_to"]) else LIVE_DATED, live
-    )
+    if dayless:
+        run_sql(con, LIVE_DAYLESS, live)
+    else:
+        whole = reads_undated(con, live["paid_from"], live["paid_to"])
+        run_sql(con, LIVE if whole else LIVE_DATED, live)
     con.execute(PLAN)
     planned = _count(con, "SELECT count(*) FROM ledger_plan")
     run_sql(con, TO_REVERSE, {**scope, **names, "orphans": orphans})
@@ -586,11 +649,12 @@ def _insert(
     names: dict[str, object],
     booked_from: dict[str, object],
 ) -> None:
-    """Run the entries, postings, movements, balance, shop-index and undated-index inserts
-    of one set of new entries."""
+    """Run the entries, postings, movements, balance, shop-index, undated-index and
+    dayless-index inserts of one set of new entries."""
     run_sql(con, statements.entries, names)
     con.execute(statements.postings)
     con.execute(statements.movements)
     run_sql(con, statements.balances, booked_from)
     run_sql(con, statements.shops, names)
     con.execute(statements.undated)
+    run_sql(con, statements.dayless, names)

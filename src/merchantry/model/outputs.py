@@ -563,6 +563,41 @@ JOURNAL_UNDATED = Table(
     ),
 )
 
+JOURNAL_DAYLESS = Table(
+    name="journal_dayless",
+    term_zh="无付款日分录头",
+    description=(
+        "The header of every entry that carries no order payment day (`order_paid_on` "
+        "empty): deposits, rewards, annual fees, seeding, listing penalties, the rare order "
+        "event posted without its day, and the reversals of all of these. About one entry in "
+        "a hundred in a marketplace's journal. The look-ups by logical key of the stages "
+        "whose entries carry no day, and the close's check that no entry id was posted "
+        "twice, read this table for those entries instead of every row group of the journal, "
+        "so their cost follows how many such entries there are, not how many orders were "
+        "ever booked. Appended with every batch of entries the journal inserts, in the same "
+        "transaction, never edited; a warehouse made before it existed is filled from the "
+        "entries when opened for writing (read-only, it reads a view of the same query). "
+        "Every close checks that the entries it posted without a day are here, and "
+        "`merchantry ledger-check` that the table agrees with the entries."
+    ),
+    primary_key=(),
+    columns=(
+        Column("entry_id", T.TEXT, "The entry (`journal_entries.entry_id`).", "分录ID"),
+        Column("logical_key", T.TEXT, "Its logical key.", "逻辑键"),
+        Column("kind", T.TEXT, "Its kind.", "分录类型"),
+        Column("booked_on", T.DATE, "Its business date.", "记账日期"),
+        Column("rulebook", T.TEXT, "The rulebook its close ran under.", "规则版本"),
+        Column("signature", T.TEXT, "Its digest (`journal_entries.signature`).", "摘要"),
+        Column(
+            "reverses",
+            T.TEXT,
+            "The entry it reverses, for a reversal.",
+            "冲销对象",
+            nullable=True,
+        ),
+    ),
+)
+
 OUTPUT_TABLES: Final[tuple[Table, ...]] = (
     FEE_LINES,
     RULEBOOK_RULES,
@@ -572,6 +607,7 @@ OUTPUT_TABLES: Final[tuple[Table, ...]] = (
     JOURNAL_BALANCES,
     JOURNAL_SHOPS,
     JOURNAL_UNDATED,
+    JOURNAL_DAYLESS,
     ORDER_PAYOUTS,
     DEPOSIT_REQUIREMENTS,
     OVERTURNED_ENTRIES,

@@ -317,6 +317,7 @@ def close_run_by(
             "journal_balances",
             "journal_shops",
             "journal_undated",
+            "journal_dayless",
             "order_payouts",
             "deposit_requirements",
         ),

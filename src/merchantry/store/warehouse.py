@@ -426,6 +426,13 @@ those of the :data:`~merchantry.model.outputs.ANCHORED_KINDS` that carry no paym
 the reversals of them (a reversal carries the day of the entry it reverses)."""
 
 
+DAYLESS_ENTRIES: Final = (
+    "SELECT entry_id, logical_key, kind, booked_on, rulebook, signature, reverses"
+    " FROM journal_entries WHERE order_paid_on IS NULL"
+)
+"""The entries ``journal_dayless`` holds the header of
+(:data:`~merchantry.model.outputs.JOURNAL_DAYLESS`): every one without a payment day."""
+
 DERIVED: Final[Mapping[str, tuple[str, str]]] = {
     "journal_movements": (
         "journal_postings",
@@ -454,6 +461,8 @@ DERIVED: Final[Mapping[str, tuple[str, str]]] = {
     ),
     # the entries of anchored kinds without a payment day, and their reversals
     "journal_undated": ("journal_entries", UNDATED_ENTRIES),
+    # the header of every entry without a payment day
+    "journal_dayless": ("journal_entries", DAYLESS_ENTRIES),
 }
 """Tables derived from another one: the table each is derived from, and the query that
 derives it. A warehouse made before such a table existed gets it filled by that query when
