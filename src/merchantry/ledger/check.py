@@ -590,16 +590,19 @@ rows appended since the close's :class:`JournalMark` (a row-id range DuckDB prun
 those rows), three of them through the new postings' sums per entry (:data:`NEW_SUMS`, made
 first), except the entry ids' uniqueness and the months' openings, which look the new
 ids and months up among the earlier ones. The ids are looked up among the entries whose
-order was paid within the new entries' span of payment days, or that carry none
-(``$paid_from``..``$paid_to``, :data:`NEW_SPAN`): an id is derived from its event's key and
-revision, an event's order and its payment day never change, so an id posted again carries
-the same payment day as its first posting, and zone maps skip the other days' row groups
+order was paid within the new entries' span of payment days, or that carry none, through
+their headers (``$paid_from``..``$paid_to``, :data:`NEW_SPAN`; ``journal_dayless``, which
+the close's check of the headers holds to the new entries): an id is derived from its
+event's key and revision, an event's order and its payment day never change, so an id
+posted again carries the same payment day as its first posting, and zone maps skip the
+other days' row groups
 (a day's close does not read every id ever posted; ``merchantry ledger-check`` still does).
 Together they keep the journal's money invariants: the new postings balance per entry
 and repeat no leg, no older entry gains a posting, no id is posted twice,
 ``journal_movements`` gained exactly the new postings' sums, every shop posted is in the
 index of shops, every entry posted without a payment day of a kind that has one (or
-reversing one) is in the index of undated entries, and no month's opening
+reversing one) is in the index of undated entries, every entry posted without a payment
+day has its header in ``journal_dayless``, and no month's opening
 balances were made a second time (which would count them twice; a Spark close over tables
 exported before the month was opened would).
 (An entry posted with no postings moves no money; ``merchantry ledger-check`` finds it.)"""
