@@ -21,6 +21,7 @@ from merchantry.kit.errors import IntegrityError
 from merchantry.ledger.check import DAYLESS_DISAGREE, UNDATED_DISAGREE, check_journal
 from merchantry.ledger.journal import (
     CloseRef,
+    PostResult,
     entry_id,
     logical_key,
     post_staged,
@@ -83,6 +84,7 @@ class DayModel:
     live: dict[str, tuple[int, date]] = field(default_factory=dict)
     revisions: dict[str, int] = field(default_factory=dict)
     expected: set[tuple[str, int]] = field(default_factory=set)
+    reversals: int = 0
 
     def close(self, targets: dict[str, int], day: date) -> tuple[int, int]:
         """The entries ``day``'s close of ``targets`` posts and reverses."""
@@ -105,6 +107,18 @@ class DayModel:
 
     def amounts(self) -> dict[str, int]:
         return {k: a for k, (a, _) in self.live.items()}
+
+    def holds(
+        self, con: duckdb.DuckDBPyConnection, result: PostResult, targets: dict[str, int], day: date
+    ) -> None:
+        """``result`` (of ``day``'s close of ``targets``) and the journal after it are what
+        the model says: entries posted and reversed, every revision, the live amounts."""
+        posted, reversed_ = self.close(targets, day)
+        assert (result.posted, result.reversed) == (posted, reversed_)
+        assert entries(con, self.kind) == self.expected
+        self.reversals += reversed_
+        assert len(entries(con, "reversal")) == self.reversals
+        assert live_amounts(con, self.kind) == self.amounts()
 
 
 rounds = st.lists(
@@ -179,7 +193,7 @@ def test_dayless_look_ups_find_every_revision_booked_on_an_earlier_day(
     con = connect(tmp_path_factory.mktemp("j") / "w.duckdb")
     try:
         model = DayModel("reward")
-        reversals = fees = 0
+        fees = 0
         for i, targets in enumerate(rounds):
             day = DAY + timedelta(days=i)
             if other[i]:
@@ -188,15 +202,10 @@ def test_dayless_look_ups_find_every_revision_booked_on_an_earlier_day(
                 fees += 1
             stage(con, "reward", targets, day)
             result = post_staged(con, REF, kinds=("reward",), start=day, end=day)
-            posted, reversed_ = model.close(targets, day)
-            assert (result.posted, result.reversed) == (posted, reversed_)
-            assert entries(con, "reward") == model.expected
-            reversals += reversed_
-            assert len(entries(con, "reversal")) == reversals
-            assert live_amounts(con, "reward") == model.amounts()
+            model.holds(con, result, targets, day)
             assert con.execute(DAYLESS_DISAGREE).fetchall() == []
             held = con.execute("SELECT count(*) FROM journal_dayless").fetchone()
-            assert held == (len(model.expected) + reversals + fees,)  # none here has a day
+            assert held == (len(model.expected) + model.reversals + fees,)  # none here has a day
         assert len(entries(con, "annual_fee")) == fees
     finally:
         con.close()
@@ -308,7 +317,6 @@ def test_anchored_look_ups_find_every_revision_whatever_payment_day_it_carries(
     con = connect(path)
     try:
         model = DayModel("settlement")
-        reversals = 0
         for i, (targets, erased) in enumerate(zip(rounds, erase, strict=False)):
             day = DAY + timedelta(days=i)  # one day's close a round: earlier ones are history
             scheduled = {o: d for o, d in PAID.items() if o != unscheduled[i]}
@@ -318,12 +326,7 @@ def test_anchored_look_ups_find_every_revision_whatever_payment_day_it_carries(
             con.executemany("INSERT INTO ledger_schedule VALUES (?, ?)", list(scheduled.items()))
             stage(con, "settlement", targets, day, orders=True)
             result = post_staged(con, REF, kinds=("settlement",), start=day, end=day)
-            posted, reversed_ = model.close(targets, day)
-            assert (result.posted, result.reversed) == (posted, reversed_)
-            assert entries(con, "settlement") == model.expected
-            reversals += reversed_
-            assert len(entries(con, "reversal")) == reversals
-            assert live_amounts(con, "settlement") == model.amounts()
+            model.holds(con, result, targets, day)
             days = con.execute(
                 "SELECT DISTINCT order_id, order_paid_on FROM journal_entries"
                 " WHERE order_paid_on IS NOT NULL"
