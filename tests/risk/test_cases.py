@@ -177,6 +177,11 @@ def post_deduction(warehouse) -> str:
         "'c1' AS close_key",
         [eid, key],
     )
+    warehouse.execute(  # its header, as the ledger keeps one for each entry without a day
+        "INSERT INTO journal_dayless BY NAME SELECT entry_id, logical_key, kind, booked_on,"
+        " rulebook, signature, reverses FROM journal_entries WHERE entry_id = ?",
+        [eid],
+    )
     for leg, account, amount in (
         (1, "merchant_deposit", -200_000),
         (2, "platform_penalties", 200_000),
