@@ -569,8 +569,10 @@ JOURNAL_DAYLESS = Table(
     description=(
         "The header of every entry that carries no order payment day (`order_paid_on` "
         "empty): deposits, rewards, annual fees, seeding, listing penalties, the rare order "
-        "event posted without its day, and the reversals of all of these. About one entry in "
-        "a hundred in a marketplace's journal. The look-ups by logical key of the stages "
+        "event posted without its day, and the reversals of all of these. One entry in a "
+        "hundred to one in twenty: more where growth programmes pay order subsidies or "
+        "affiliate reserves are held, entries per order that carry no day. The look-ups by "
+        "logical key of the stages "
         "whose entries carry no day, and the close's check that no entry id was posted "
         "twice, read this table for those entries instead of every row group of the journal, "
         "so their cost follows how many such entries there are, not how many orders were "
