@@ -6,6 +6,8 @@ import json
 
 from sqlalchemy import text
 
+from merchantry.api.realtime import ORDER_EXAMPLE
+from merchantry.api.routes.reco import FILTER_EXAMPLE
 from merchantry.ops.keys import KeyRole, create_key
 from merchantry.store.warehouse import connect
 from tests.api.conftest import Api
@@ -283,3 +285,30 @@ def test_a_body_that_is_not_json_is_told_where_it_breaks(api: Api) -> None:
     answer = api.client.post("/v1/fees/quote", content="", headers=headers)
     assert answer.status_code == 422
     assert answer.json()["error"]["message"] == "the request has no body: send a JSON object"
+
+
+def test_a_boolean_where_a_number_belongs_is_refused_naming_the_field(api: Api) -> None:
+    """``true`` is not one fen: a JSON boolean in a number field is refused (pydantic's lax
+    mode would read it as 1), at the top of a body and inside a list of objects, on the
+    quotes' fast path and through FastAPI alike; the same bodies with numbers are read."""
+    headers = api.headers(api.operator_key)
+    quote = {**ORDER_EXAMPLE, "goods_fen": True}
+    refused = api.client.post("/v1/fees/quote", json=quote, headers=headers)
+    assert refused.status_code == 422, refused.text
+    message = refused.json()["error"]["message"]
+    assert "goods_fen" in message
+    assert "a number is expected, not true" in message
+    numbers = api.client.post("/v1/fees/quote", json=ORDER_EXAMPLE, headers=headers)
+    assert numbers.status_code == 404, numbers.text  # read: the example's shop is not here
+
+    candidates = [dict(c) for c in FILTER_EXAMPLE["candidates"]]
+    candidates[-1]["price_fen"] = False
+    refused = api.client.post(
+        "/v1/reco/filter", json={**FILTER_EXAMPLE, "candidates": candidates}, headers=headers
+    )
+    assert refused.status_code == 422, refused.text
+    message = refused.json()["error"]["message"]
+    assert "candidates.3.price_fen" in message
+    assert "not false" in message
+    passed = api.client.post("/v1/reco/filter", json=FILTER_EXAMPLE, headers=headers)
+    assert passed.status_code == 200, passed.text

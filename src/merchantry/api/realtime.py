@@ -20,6 +20,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from merchantry.api.auth import KEY_SECURITY, Principal, require_scope, require_scope_inline
+from merchantry.api.body import Body
 from merchantry.api.docs import EXAMPLE_ORDER, EXAMPLE_SHOP, ok, written
 from merchantry.api.errors import Unauthenticated, Unavailable, body
 from merchantry.api.events import written as audit_write
@@ -65,7 +66,7 @@ MinSeq = Annotated[
 """A decision's or quote's ``min_seq``: read your own writes on any worker."""
 
 
-class AfterSalesRequestIn(BaseModel):
+class AfterSalesRequestIn(Body):
     """One after-sales (refund, return, complaint) request as it arrives."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [REQUEST_EXAMPLE]})
@@ -171,7 +172,7 @@ ORDER_EXAMPLE: dict[str, Any] = {
 }
 
 
-class OrderIn(BaseModel):
+class OrderIn(Body):
     """An order as it is placed: the ``orders`` columns fees depend on (money in fen)."""
 
     model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [ORDER_EXAMPLE]})
@@ -339,7 +340,7 @@ EVENTS_EXAMPLE: dict[str, Any] = {
 }
 
 
-class EventsIn(BaseModel):
+class EventsIn(Body):
     """Events of one type, as JSON objects with the warehouse table's columns."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [EVENTS_EXAMPLE]})

@@ -6,6 +6,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from merchantry.api.body import Body
 from merchantry.api.times import RequestDay
 from merchantry.risk.cases import Case
 from merchantry.service.cases import Reversal
@@ -22,7 +23,7 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
 
 
-class AppealIn(BaseModel):
+class AppealIn(Body):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -43,7 +44,7 @@ class AppealIn(BaseModel):
     )
 
 
-class TransitionIn(BaseModel):
+class TransitionIn(Body):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"to": "overturned", "note": "Not brushing: checked."}]},
@@ -65,7 +66,7 @@ class CaseMoved(BaseModel):
     """For an overturn: what was reversed, or why nothing was. Empty otherwise."""
 
 
-class SimulationIn(BaseModel):
+class SimulationIn(Body):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -86,7 +87,7 @@ class SimulationIn(BaseModel):
     end: RequestDay | None = Field(None, description="Default: the last payment date.")
 
 
-class PayoutNotificationIn(BaseModel):
+class PayoutNotificationIn(Body):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"date": "2026-03-20"}]}
     )
@@ -96,7 +97,7 @@ class PayoutNotificationIn(BaseModel):
     )
 
 
-class KeyIn(BaseModel):
+class KeyIn(Body):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -119,7 +120,7 @@ class KeyIn(BaseModel):
     name: str = Field("", max_length=128)
 
 
-class EndpointIn(BaseModel):
+class EndpointIn(Body):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from merchantry.api import events
 from merchantry.api.auth import Principal, require_scope
+from merchantry.api.body import Body
 from merchantry.api.docs import OptEnd, OptStart, ok, written
 from merchantry.api.idempotency import Idempotency, idempotency
 from merchantry.api.routes.seeding import AttributedDaysOut, SeedingRulebook
@@ -56,7 +57,7 @@ def require_creator(request: Request, principal: Principal, creator_id: str, act
     raise AccessDenied(f"key {principal.key_id} cannot {action} of creator {creator_id}")
 
 
-class CreatorKeyIn(BaseModel):
+class CreatorKeyIn(Body):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"scopes": [READ_SCOPE], "name": "C00042 studio"}]},

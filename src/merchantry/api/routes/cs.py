@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from merchantry.api.auth import Principal, require_scope, require_shop
+from merchantry.api.body import Body
 from merchantry.api.docs import EXAMPLE_SHOP, ShopId, ok
 from merchantry.api.times import RequestDay, RequestTime, platform_time
 from merchantry.api.warehouse import reading
@@ -38,7 +39,7 @@ ROUTE_EXAMPLE: dict[str, Any] = {
 }
 
 
-class RouteIn(BaseModel):
+class RouteIn(Body):
     """One consultation waiting for an agent."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [ROUTE_EXAMPLE]})
@@ -161,7 +162,7 @@ STAFFING_EXAMPLE: dict[str, Any] = {
 }
 
 
-class StaffingIn(BaseModel):
+class StaffingIn(Body):
     """Arrivals, handling time and the service level to reach."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [STAFFING_EXAMPLE]})
@@ -247,7 +248,7 @@ REPLAY_EXAMPLE: dict[str, Any] = {
 }
 
 
-class ReplayIn(BaseModel):
+class ReplayIn(Body):
     """The days to replay (``until`` inclusive) and optionally one shop."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [REPLAY_EXAMPLE]})
@@ -362,7 +363,7 @@ def replay(
 ASK_EXAMPLE: dict[str, Any] = {"question": "益智拼图多少钱？", "buyer_id": None}
 
 
-class AskIn(BaseModel):
+class AskIn(Body):
     """A buyer's question to the shop's assistant."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [ASK_EXAMPLE]})

@@ -16,9 +16,10 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from merchantry.api.auth import Principal, require_scope, require_shop
+from merchantry.api.body import Body
 from merchantry.api.docs import EXAMPLE_SHOP, ShopId, ok
 from merchantry.api.warehouse import reading
 from merchantry.listings.check import Finding
@@ -81,10 +82,10 @@ HELD_EXAMPLE: dict[str, Any] = {
 }
 
 
-class ListingIn(BaseModel):
+class ListingIn(Body):
     """A listing about to be published: its title and what the merchant states about it."""
 
-    model_config = {"json_schema_extra": {"examples": [LISTING_EXAMPLE]}}
+    model_config = ConfigDict(json_schema_extra={"examples": [LISTING_EXAMPLE]})
 
     sku_id: str = Field("NEW", min_length=1, max_length=64)
     title: str = Field(min_length=1, max_length=200)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from merchantry.api import events
 from merchantry.api.auth import Principal, require_scope, require_shop
+from merchantry.api.body import Body
 from merchantry.api.docs import EXAMPLE_ORDER, EXAMPLE_SHOP, OrderId, ShopId, ok, written
 from merchantry.api.idempotency import Idempotency, idempotency
 from merchantry.api.times import RequestDay, platform_time
@@ -74,7 +75,7 @@ def deposit(
         )
 
 
-class WithdrawalIn(BaseModel):
+class WithdrawalIn(Body):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={

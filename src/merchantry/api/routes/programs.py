@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from merchantry.api import events
 from merchantry.api.auth import Principal, require_scope, require_shop
+from merchantry.api.body import Body
 from merchantry.api.docs import EXAMPLE_SHOP, ShopId, ok, written
 from merchantry.api.times import RequestDay
 from merchantry.api.warehouse import reading
@@ -169,7 +170,7 @@ def _task(t: programs.TaskLine) -> TaskOut:
     )
 
 
-class GrantIn(BaseModel):
+class GrantIn(Body):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from merchantry.api.auth import Principal, require_scope
+from merchantry.api.body import Body
 from merchantry.api.docs import ok
 from merchantry.api.settings import ServiceSettings
 from merchantry.api.times import PLATFORM, RequestTime, platform_time
@@ -57,13 +58,13 @@ FILTER_EXAMPLE: dict[str, Any] = {
 }
 
 
-class PurchaseIn(BaseModel):
+class PurchaseIn(Body):
     sku_id: str = Field(min_length=1, max_length=64)
     purchased_at: RequestTime = Field(description="Payment time (platform local time if naive).")
     order_id: str | None = Field(default=None, max_length=64)
 
 
-class CandidateIn(BaseModel):
+class CandidateIn(Body):
     """A candidate SKU; its listing fields only when the catalogue may not know it yet."""
 
     model_config = ConfigDict(extra="forbid")
@@ -80,7 +81,7 @@ class CandidateIn(BaseModel):
     )
 
 
-class FilterIn(BaseModel):
+class FilterIn(Body):
     """Who the feed is for and what the recommender wants to show."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [FILTER_EXAMPLE]})
