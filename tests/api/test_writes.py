@@ -296,8 +296,7 @@ def test_a_boolean_where_a_number_belongs_is_refused_naming_the_field(api: Api) 
     refused = api.client.post("/v1/fees/quote", json=quote, headers=headers)
     assert refused.status_code == 422, refused.text
     message = refused.json()["error"]["message"]
-    assert "goods_fen" in message
-    assert "a number is expected, not true" in message
+    assert "body.goods_fen: True: a boolean where a number is expected" in message
     numbers = api.client.post("/v1/fees/quote", json=ORDER_EXAMPLE, headers=headers)
     assert numbers.status_code == 404, numbers.text  # read: the example's shop is not here
 
@@ -308,7 +307,6 @@ def test_a_boolean_where_a_number_belongs_is_refused_naming_the_field(api: Api) 
     )
     assert refused.status_code == 422, refused.text
     message = refused.json()["error"]["message"]
-    assert "candidates.3.price_fen" in message
-    assert "not false" in message
+    assert "body.candidates.3.price_fen: False: a boolean where a number is expected" in message
     passed = api.client.post("/v1/reco/filter", json=FILTER_EXAMPLE, headers=headers)
     assert passed.status_code == 200, passed.text

@@ -40,5 +40,5 @@ class Body(BaseModel):
         if isinstance(value, bool) and info.field_name is not None:
             field = cls.model_fields.get(info.field_name)
             if field is not None and _numeric(field.annotation):
-                raise ValueError(f"a number is expected, not {str(value).lower()}")
+                raise ValueError("a boolean where a number is expected")
         return value
