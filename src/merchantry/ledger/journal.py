@@ -223,7 +223,7 @@ event is among them (:data:`OUT_OF_SCOPE` holds a stage to its kinds).
 
 The key's branch reads the entries whose order was paid within the staged entries' span of
 payment days (``$paid_from``..``$paid_to``), and those that carry no payment day, from
-their headers in ``journal_dayless`` (one entry in a hundred to one in twenty), not the journal.
+their headers in ``journal_dayless`` (one entry in a hundred to one in twelve), not the journal.
 An event's order never changes and an entry's ``order_paid_on`` is either that order's
 payment day or NULL, so an earlier revision of a staged event is never outside, and zone
 maps skip the row groups of other days' orders: a day's close reads the journal of the days

@@ -570,7 +570,7 @@ JOURNAL_DAYLESS = Table(
         "The header of every entry that carries no order payment day (`order_paid_on` "
         "empty): deposits, rewards, annual fees, seeding, listing penalties, the rare order "
         "event posted without its day, and the reversals of all of these. One entry in a "
-        "hundred to one in twenty: more where growth programmes pay order subsidies or "
+        "hundred to one in twelve: more where growth programmes pay order subsidies or "
         "affiliate reserves are held, entries per order that carry no day. The look-ups by "
         "logical key of the stages "
         "whose entries carry no day, and the close's check that no entry id was posted "
