@@ -182,6 +182,20 @@ def test_a_table_missing_from_the_directory_is_named(spark: SparkSession, tmp_pa
         tables.register(spark, tmp_path, ["orders"])
 
 
+def test_an_export_older_than_a_derived_table_says_to_export_again(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    """An export written before the journal gained its headers of entries without a payment
+    day (``journal_dayless``) has no Parquet for them: the error says the table is newer than
+    the export and how to get it, not only that the directory lacks it."""
+    with pytest.raises(InputError) as raised:
+        tables.register(spark, tmp_path, ["journal_dayless"])
+    text = str(raised.value)
+    assert "table journal_dayless has no Parquet at" in text
+    assert "derived from journal_entries" in text
+    assert "export the tables again" in text
+
+
 def test_a_spark_failure_is_named_and_writes_nothing(
     market: duckdb.DuckDBPyConnection, spark: SparkSession, tmp_path: Path
 ) -> None:

@@ -142,20 +142,18 @@ WHERE order_paid_on IS NULL AND list_contains(p_kinds, kind)
 (``journal_undated``)."""
 
 
-def undated(column: str = "order_paid_on", table: str | None = None) -> exp.Expr:
-    """``column IS NULL``: the half of a look-up by payment day that reads the entries
-    without one (every row group of the journal: no zone map can skip them)."""
-    return exp.column(column, table=table).is_(exp.null())
+UNDATED: Final = exp.column("order_paid_on").is_(exp.null())
+"""``order_paid_on IS NULL``: the half of a look-up by payment day that reads the entries
+without one (every row group of the journal: no zone map can skip them)."""
 
 
-def read_undated(
-    template: str, column: exp.Expr | None = None, **subs: str | exp.Expr
-) -> tuple[str, str]:
+def read_undated(template: str, **subs: str | exp.Expr) -> tuple[str, str]:
     """``template`` (with ``p_undated`` where a look-up by payment day also reads the
-    entries without one) filled twice: reading them (``column``, :func:`undated` by default)
-    and not (``FALSE``), as :func:`reads_undated` decides."""
-    whole = fill_sql(template, subs, p_undated=column if column is not None else undated())
-    return whole, fill_sql(template, subs, p_undated=exp.false())
+    entries without one) filled twice: reading them (:data:`UNDATED`) and not (``FALSE``),
+    as :func:`reads_undated` decides."""
+    return fill_sql(template, subs, p_undated=UNDATED), fill_sql(
+        template, subs, p_undated=exp.false()
+    )
 
 
 UNDATED_HELD: Final = "SELECT count(*) FROM (SELECT 1 FROM journal_undated LIMIT 1)"

@@ -20,7 +20,7 @@ import sqlglot.expressions as exp
 from merchantry.kit.errors import InputError
 from merchantry.model.schema import Table
 from merchantry.store.sql import col, to_sql
-from merchantry.store.warehouse import DECLARED_TABLES
+from merchantry.store.warehouse import DECLARED_TABLES, DERIVED
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -74,12 +74,28 @@ def register(spark: SparkSession, root: str | Path, tables: Sequence[str]) -> No
     for table in tables:
         path = table_path(root, table)
         if not _is_remote(path) and not Path(path).exists():
-            raise InputError(f"table {table} has no Parquet at {path} (expected under {root})")
+            raise InputError(
+                f"table {table} has no Parquet at {path} (expected under {root})" + _later(table)
+            )
         frame = spark.read.parquet(path)
         declared = DECLARED.get(table.lower())
         if declared is not None:
             frame = _with_declared_columns(frame, declared, path)
         frame.createOrReplaceTempView(table)
+
+
+def _later(table: str) -> str:
+    """What to say of a table merchantry derives from another (``store.warehouse.DERIVED``)
+    when an export lacks it: the export is older than the table, and exporting again fixes
+    it, since opening the warehouse derives the table first."""
+    source = DERIVED.get(table.lower())
+    if source is None:
+        return ""
+    return (
+        f": {table} is derived from {source[0]} and was added after this export was made; "
+        "export the tables again from the warehouse (merchantry derives it when it opens an "
+        "older warehouse) or run without --spark-tables"
+    )
 
 
 def _with_declared_columns(frame: DataFrame, table: Table, path: str) -> DataFrame:
