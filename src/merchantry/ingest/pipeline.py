@@ -141,7 +141,21 @@ def _not_read_because(path: Path) -> str:
     """Why an entry of the input folder is not read, in the user's terms."""
     if path.is_dir():
         return "a folder: ingest reads the files of one folder, not its sub-folders"
+    stem = path.name.split(".", 1)[0]
+    table = re.sub(r"-\d+$", "", stem).lower()
+    if table in TABLES_BY_NAME:
+        suffix = path.name[len(stem) :]
+        kind = f"a {suffix} file" if suffix else "a file without an extension"
+        what = " (an Excel workbook)" if suffix.lower() in EXCEL_SUFFIXES else ""
+        return (
+            f"names the table {table}, but {kind}{what} is not read: save it as "
+            f"{stem}.csv (UTF-8, comma-separated), {stem}.parquet or {stem}.jsonl"
+        )
     return "file name names no table (expected <table>[-NNNNN].csv|parquet|jsonl)"
+
+
+EXCEL_SUFFIXES: Final = (".xlsx", ".xls", ".xlsm", ".xlsb", ".et")
+"""Spreadsheet workbooks (Excel's, WPS's ``.et``): named as such when offered to ingest."""
 
 
 def _plan(con: duckdb.DuckDBPyConnection, directory: Path) -> _Planned:
@@ -322,14 +336,7 @@ def _too_many_bad(
     Rows waiting for a missing parent do not count (they are read again when the
     file is offered again), nor do the rows of a retry.
     """
-    waiting = {
-        (str(path), str(table)): int(n)
-        for path, table, n in con.execute(
-            "SELECT source_file, table_name, count(*) FROM quarantine "
-            "WHERE ingest_id = ? AND reason = ? GROUP BY ALL",
-            [ingest_id, Reason.MISSING_REFERENCE.value],
-        ).fetchall()
-    }
+    waiting = _waiting_by_file(con, ingest_id)
     retried = {str(planned.files[i].path) for i in planned.retries}
     found = []
     for r in reports:
@@ -343,6 +350,64 @@ def _too_many_bad(
                 f"above --max-bad-share {max_bad_share:g}"
                 + "".join(_main_reasons(con, ingest_id, r))
             )
+    return found
+
+
+def _waiting_by_file(con: duckdb.DuckDBPyConnection, ingest_id: str) -> dict[tuple[str, str], int]:
+    """Rows of this ingest waiting for a missing parent, by file and table."""
+    return {
+        (str(path), str(table)): int(n)
+        for path, table, n in con.execute(
+            "SELECT source_file, table_name, count(*) FROM quarantine "
+            "WHERE ingest_id = ? AND reason = ? GROUP BY ALL",
+            [ingest_id, Reason.MISSING_REFERENCE.value],
+        ).fetchall()
+    }
+
+
+QUARANTINE_FILES_SHOWN: Final = 10
+"""Files :func:`_quarantined` names one by one; any more are counted in one line."""
+
+
+def _quarantined(
+    con: duckdb.DuckDBPyConnection,
+    ingest_id: str,
+    reports: Sequence[FileReport],
+    target: QuarantineFile | None,
+) -> list[str]:
+    """A warning for each file some of whose rows were quarantined for a fault of their own
+    (rows waiting for a parent have their own warning, :func:`_waiting`): how many, and the
+    commonest reasons with their first row, column and message, then where every such row
+    is kept. The ingest succeeded, so the table of counts alone would leave a user with a
+    number and no reason (a ``3,090`` in a money column, a date written ``2026/10/01``)."""
+    waiting = _waiting_by_file(con, ingest_id)
+    faulty = [
+        (r, r.quarantined - waiting.get((r.path, r.table), 0))
+        for r in reports
+        if r.quarantined > waiting.get((r.path, r.table), 0)
+    ]
+    if not faulty:
+        return []
+    found = [
+        f"{r.path}: {bad:,} of {r.read:,} rows for {r.table} quarantined"
+        + "".join(_main_reasons(con, ingest_id, r))
+        for r, bad in faulty[:QUARANTINE_FILES_SHOWN]
+    ]
+    more = faulty[QUARANTINE_FILES_SHOWN:]
+    if more:
+        found.append(
+            f"{len(more):,} more files with quarantined rows ({sum(bad for _, bad in more):,} rows)"
+        )
+    kept = (
+        f" and in {target.path}"
+        if target is not None
+        else " (--quarantine-file writes them to CSV)"
+    )
+    found[-1] += (
+        "\n  every quarantined row is kept with its file, row, column, reason and raw text in "
+        f"the warehouse's quarantine table (ingest_id '{ingest_id}'){kept}: correct the rows "
+        "and offer the file again"
+    )
     return found
 
 
@@ -471,6 +536,7 @@ def _ingest(
                 )
                 if bad:
                     _refuse(bad, target, report())
+                warnings.extend(_quarantined(con, ingest_id, reports, target))
     if target is not None:
         target.publish()
     return report()

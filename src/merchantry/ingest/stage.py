@@ -18,6 +18,7 @@ Empty strings become NULL in every format, as in the CSV convention.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,6 +207,20 @@ def _insert_batch(
         con.unregister("_ingest_batch")
 
 
+def _separator_hint(raw: str) -> str:
+    """A hint for a header the CSV reader could not split, when quoted names stand between
+    semicolons or tabs instead of commas (a spreadsheet saved with another list separator:
+    ``"category_id";"name"``): what to change, not only the parser's complaint."""
+    outside = re.sub(r'"[^"]*"', "", raw)
+    for sep, said in ((";", "';'"), ("\t", "tabs")):
+        if sep in outside and "," not in outside:
+            return (
+                f" (its names are separated by {said}; CSV files must use commas: save it "
+                "again as comma-separated CSV)"
+            )
+    return ""
+
+
 def stage_csv(
     con: duckdb.DuckDBPyConnection,
     stage: str,
@@ -225,7 +240,9 @@ def stage_csv(
         raise InputError(f"cannot read {str(path)!r}: the file is empty (no header)")
     if header_record.fields is None or not header_record.fields:
         why = header_record.problem[1] if header_record.problem else "empty header line"
-        raise InputError(f"cannot read the header of {str(path)!r}: {why}")
+        raise InputError(
+            f"cannot read the header of {str(path)!r}: {why}" + _separator_hint(header_record.raw)
+        )
     header = [header_name(h) for h in header_record.fields]
     columns_map = _HeaderMap.of(table, header_record.fields)
     file_problem: tuple[Reason, str | None, str] | None = _column_set_problem(table, header)
