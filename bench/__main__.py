@@ -41,6 +41,7 @@ SUITE: Final[dict[str, tuple[str, ...]]] = {
     ),
     "bench_lookups": ("--per-day", "20000", "--months", "1", "3"),
     "bench_balances": ("--shops", "5000", "--months", "1", "3"),
+    "bench_ids": ("--entries", "500000"),
     "bench_scores": ("--shops", "5000", "--db", "/tmp/bench_suite_scores.duckdb"),
     "bench_rings": ("--buyers", "200000", "--rings", "500", "--links", "800000"),
     "bench_attribution": ("--events", "200000"),

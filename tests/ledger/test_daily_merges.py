@@ -122,3 +122,35 @@ def test_a_day_closed_by_a_process_of_its_own_is_merged_at_the_month_end_too(
         day = day.replace(day=day.day + 1) if day < END else END.replace(month=4, day=1)
     con = connect(path)
     assert _row_groups(con) == dict.fromkeys(TABLES, 1)
+
+
+class _Timing:
+    """A proxy that runs every statement on a DuckDB connection and counts them, as a
+    profiler timing the close statement by statement does."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+        self.statements = 0
+
+    def execute(self, sql: object, *args: object, **kwargs: object) -> object:
+        self.statements += 1
+        return self._con.execute(sql, *args, **kwargs)  # type: ignore[arg-type]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._con, name)
+
+
+def test_a_connection_wrapped_by_a_profiler_holds_the_merges_back_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closes run through a proxy are closes of the same warehouse: exempted from the hold,
+    their commits merged the month's row groups every day, and a profile of the close timed
+    those merges as the close's own cost."""
+    monkeypatch.delenv(VACUUM_ENV, raising=False)
+    con = _prepared(tmp_path / "w.duckdb")
+    default = _vacuum_tasks(con)
+    timed = _Timing(con)
+    close_days(timed, ledger_rulebook(), START, TENTH)  # type: ignore[arg-type]
+    assert timed.statements > 100
+    assert _row_groups(con) == dict.fromkeys(TABLES, 10)
+    assert _vacuum_tasks(con) == default  # DuckDB's own setting is back
