@@ -183,6 +183,28 @@ def test_rate_out_of_range(tmp_path: Path) -> None:
     assert only(check(path), "out-of-range").line == 9
 
 
+def test_a_rate_out_of_range_through_a_parameter_names_the_parameter(tmp_path: Path) -> None:
+    """The error is at the rule that reads the value (line 9), but the number the user typed
+    is the parameter's: the message names it and the hint says where to change it."""
+    head = HEAD.replace(
+        "rules:\n", "parameters:\n  my_rate_bp: {{value: -60, title: Mine, source: x}}\nrules:\n"
+    )
+    path = write(
+        tmp_path,
+        """\
+  - id: base
+    title: Base
+    effect: {kind: base_rate, rate_bp: my_rate_bp}
+    source: x
+""",
+        head=head,
+    )
+    found = only(check(path), "out-of-range")
+    assert found.line == 9
+    assert "rate_bp = -60 (parameter 'my_rate_bp') is outside 0..10,000" in found.message
+    assert found.hint.startswith("change the parameter's value under `parameters`")
+
+
 def test_waiver_mode_needs_its_field(tmp_path: Path) -> None:
     path = write(
         tmp_path,

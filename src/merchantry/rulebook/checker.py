@@ -148,7 +148,10 @@ def _check_effect(
                 )
                 ok = False
                 continue
+            named = f" (parameter {value!r})"
             value = params[value]
+        else:
+            named = ""
         if not isinstance(value, int) or isinstance(value, bool):
             rep.error(
                 at,
@@ -164,8 +167,9 @@ def _check_effect(
             rep.error(
                 at,
                 "out-of-range",
-                f"{where}: {spec.name} = {value} is outside {spec.minimum:,}..{highest:,}",
-                "the range every stage can compute with (docs/rulebooks.md, Limits)",
+                f"{where}: {spec.name} = {value}{named} is outside {spec.minimum:,}..{highest:,}",
+                ("change the parameter's value under `parameters`: " if named else "")
+                + "the range every stage can compute with (docs/rulebooks.md, Limits)",
                 column=spec.name,
             )
             ok = False
