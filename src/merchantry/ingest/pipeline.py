@@ -396,7 +396,8 @@ def _quarantined(
     more = faulty[QUARANTINE_FILES_SHOWN:]
     if more:
         found.append(
-            f"{len(more):,} more files with quarantined rows ({sum(bad for _, bad in more):,} rows)"
+            f"{len(more):,} more {'file' if len(more) == 1 else 'files'} with quarantined rows "
+            f"({sum(bad for _, bad in more):,} rows)"
         )
     kept = (
         f" and in {target.path}"
