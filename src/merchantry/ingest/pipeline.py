@@ -394,10 +394,11 @@ def _quarantined(
         for r, bad in faulty[:QUARANTINE_FILES_SHOWN]
     ]
     more = faulty[QUARANTINE_FILES_SHOWN:]
+    rows = sum(bad for _, bad in more)
     if more:
         found.append(
             f"{len(more):,} more {'file' if len(more) == 1 else 'files'} with quarantined rows "
-            f"({sum(bad for _, bad in more):,} rows)"
+            f"({rows:,} {'row' if rows == 1 else 'rows'})"
         )
     kept = (
         f" and in {target.path}"
