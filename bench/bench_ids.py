@@ -3,9 +3,10 @@ as 32-character hex text (as ``journal_entries`` and ``journal_postings`` hold e
 logical keys and signatures) against the same digests as 16-byte BLOBs and as 128-bit
 integers (``UHUGEINT``).
 
-The close's month at once spends about a fifth of its CPU writing its rows, and writing
-them with nothing computed already costs 1.4–1.7 times the baseline insert
-(``bench_close --floor``); the digests are the widest and least compressible columns. This
+The close's month at once spends about a third of its CPU writing its rows (10.9 of 31 CPU s
+at 1 M orders, profiled 2026-12-07), and writing them with nothing computed already costs
+1.4–1.7 times the baseline insert (``bench_close --floor``); the digests are the widest and
+least compressible columns. This
 bench measures how much of that, and of the joins and groupings by id the close's look-ups
 and checks run, the representation costs. Nothing here changes the journal: it is the
 measurement a change of the ids' type would rest on (docs/performance.md, round of
