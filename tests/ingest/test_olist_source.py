@@ -228,6 +228,29 @@ def test_every_row_of_every_olist_file_is_accounted_for(
     assert not [q for q in got if q[3] == "null_value"]  # no misleading "required but empty"
 
 
+def test_an_olist_ingest_that_goes_through_names_the_faulty_rows_not_the_unused_ones(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """A payment for an order the orders file lacks is a fault: its file is named with the
+    reason and row (as is the orders file, whose order C hands over to the carrier after
+    delivery); a product and a seller with no sales are left out by design (unused), so
+    their files are not warned about."""
+    data = files()
+    data[PAYMENTS].append(["Z", "1", "boleto", "1", "12.00"])
+    data[PRODUCTS].append(["P9", "moveis_decoracao", "1", "1", "1", "1", "1", "1", "1"])
+    data[SELLERS].append(["S9", "01001", "sao paulo", "SP"])
+    report = ingest(warehouse, write(tmp_path / "olist", data))
+    said = [w for w in report.warnings if "rows quarantined" in w.split("\n")[0]]
+    named = {w.split(":")[0].rsplit("/", 1)[-1]: w for w in said}
+    assert set(named) == {f"{ORDERS}.csv", f"{PAYMENTS}.csv"}
+    payments = named[f"{PAYMENTS}.csv"]
+    rows = len(data[PAYMENTS]) - 1
+    assert payments.split("\n")[0].endswith(f": 1 of its {rows} rows quarantined")
+    assert "1 row(s) missing_reference" in payments
+    assert "first row 5 column order_id" in payments
+    assert f"quarantine table (ingest_id '{report.ingest_id}')" in payments
+
+
 # --- finding 6: messages that name the real cause -----------------------------------------------
 
 

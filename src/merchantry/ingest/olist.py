@@ -276,21 +276,39 @@ def too_many_bad(
         bad = r.quarantined - r.unused
         if r.read == 0 or bad <= max_bad_share * r.read:
             continue
-        reasons = con.execute(
-            _REASONS,
-            {"ingest_id": ingest_id, "path": r.path, "unused": Reason.NO_SALES.value},
-        ).fetchall()
         found.append(
             f"{r.path}: {bad:,} of its {r.read:,} rows would be quarantined ({bad / r.read:.0%}),"
-            f" above --max-bad-share {max_bad_share:g}"
-            + "".join(
-                f"\n    {int(n):,} row(s) {reason} ({table}), first row {int(row)}"
-                + (f" column {column}" if column else "")
-                + f": {message}"
-                for reason, n, row, column, message, table in reasons
-            )
+            f" above --max-bad-share {max_bad_share:g}" + _reason_lines(con, ingest_id, r.path)
         )
     return found
+
+
+def quarantined(
+    con: duckdb.DuckDBPyConnection, ingest_id: str, accounted: list[SourceReport]
+) -> list[str]:
+    """A warning for each Olist file some of whose rows were quarantined for a fault (rows
+    not loaded because nothing uses them, ``no_sales``, are not faults): how many, and the
+    commonest reasons with their first row, column and message, in an ingest that went
+    through; where the rows are kept is said by the caller."""
+    return [
+        f"{r.path}: {r.quarantined - r.unused:,} of its {r.read:,} rows quarantined"
+        + _reason_lines(con, ingest_id, r.path)
+        for r in accounted
+        if r.quarantined > r.unused
+    ]
+
+
+def _reason_lines(con: duckdb.DuckDBPyConnection, ingest_id: str, path: str) -> str:
+    """The two commonest reasons an Olist file's rows were quarantined, one line each."""
+    reasons = con.execute(
+        _REASONS, {"ingest_id": ingest_id, "path": path, "unused": Reason.NO_SALES.value}
+    ).fetchall()
+    return "".join(
+        f"\n    {int(n):,} row(s) {reason} ({table}), first row {int(row)}"
+        + (f" column {column}" if column else "")
+        + f": {message}"
+        for reason, n, row, column, message, table in reasons
+    )
 
 
 def _refuse_other_marketplace(con: duckdb.DuckDBPyConnection) -> None:

@@ -400,17 +400,25 @@ def _quarantined(
             f"{len(more):,} more {'file' if len(more) == 1 else 'files'} with quarantined rows "
             f"({rows:,} {'row' if rows == 1 else 'rows'})"
         )
+    return _kept(found, ingest_id, target)
+
+
+def _kept(found: list[str], ingest_id: str, target: QuarantineFile | None) -> list[str]:
+    """``found`` (warnings about quarantined rows) with where every such row is kept said
+    after the last one; nothing when there are none."""
+    if not found:
+        return []
     kept = (
         f" and in {target.path}"
         if target is not None
         else " (--quarantine-file writes them to CSV)"
     )
-    found[-1] += (
-        "\n  every quarantined row is kept with its file, row, column, reason and raw text in "
-        f"the warehouse's quarantine table (ingest_id '{ingest_id}'){kept}: correct the rows "
-        "and offer the file again"
+    last = (
+        f"{found[-1]}\n  every quarantined row is kept with its file, row, column, reason and "
+        f"raw text in the warehouse's quarantine table (ingest_id '{ingest_id}'){kept}: "
+        "correct the rows and offer the file again"
     )
-    return found
+    return [*found[:-1], last]
 
 
 def _main_reasons(con: duckdb.DuckDBPyConnection, ingest_id: str, r: FileReport) -> list[str]:
@@ -520,6 +528,9 @@ def _ingest(
                 )
                 if bad:
                     _refuse(bad, target, report())
+                warnings.extend(
+                    _kept(olist.quarantined(con, ingest_id, sources), ingest_id, target)
+                )
         else:
             refuse_olist_layout(directory)
             planned = _plan(con, directory)
