@@ -90,7 +90,7 @@ def test_the_files_named_are_capped_and_the_rest_counted(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize(
-    ("line", "said"), [('"category_id";"name"', "';'"), ('"category_id"\t"name"', "tabs")]
+    ("line", "said"), [('"category_id";"name"', "';'"), ('"category_id"\t"name"', "a tab")]
 )
 def test_a_quoted_header_split_by_another_separator_says_which(
     tmp_path: Path, line: str, said: str

@@ -10,7 +10,7 @@ warehouse as it was. The quarantine file is written after the commit, from the
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -326,6 +326,7 @@ def _ingest_auto(
 
 def _too_many_bad(
     con: duckdb.DuckDBPyConnection,
+    waiting: Mapping[tuple[str, str], int],
     ingest_id: str,
     reports: list[FileReport],
     planned: _Planned,
@@ -336,7 +337,6 @@ def _too_many_bad(
     Rows waiting for a missing parent do not count (they are read again when the
     file is offered again), nor do the rows of a retry.
     """
-    waiting = _waiting_by_file(con, ingest_id)
     retried = {str(planned.files[i].path) for i in planned.retries}
     found = []
     for r in reports:
@@ -371,6 +371,7 @@ QUARANTINE_FILES_SHOWN: Final = 10
 
 def _quarantined(
     con: duckdb.DuckDBPyConnection,
+    waiting: Mapping[tuple[str, str], int],
     ingest_id: str,
     reports: Sequence[FileReport],
     target: QuarantineFile | None,
@@ -380,7 +381,6 @@ def _quarantined(
     commonest reasons with their first row, column and message, then where every such row
     is kept. The ingest succeeded, so the table of counts alone would leave a user with a
     number and no reason (a ``3,090`` in a money column, a date written ``2026/10/01``)."""
-    waiting = _waiting_by_file(con, ingest_id)
     faulty = [
         (r, r.quarantined - waiting.get((r.path, r.table), 0))
         for r in reports
@@ -542,14 +542,15 @@ def _ingest(
                 warnings.extend(_waiting(con, ingest_id))
                 if target is not None:
                     target.write(con, ingest_id)
+                waiting = _waiting_by_file(con, ingest_id)
                 bad = (
                     []
                     if max_bad_share is None
-                    else _too_many_bad(con, ingest_id, reports, planned, max_bad_share)
+                    else _too_many_bad(con, waiting, ingest_id, reports, planned, max_bad_share)
                 )
                 if bad:
                     _refuse(bad, target, report())
-                warnings.extend(_quarantined(con, ingest_id, reports, target))
+                warnings.extend(_quarantined(con, waiting, ingest_id, reports, target))
     if target is not None:
         target.publish()
     return report()

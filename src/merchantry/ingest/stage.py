@@ -99,9 +99,9 @@ def _column_set_problem(table: Table, header: Sequence[str]) -> tuple[Reason, st
     message = "file has no column " + ", ".join(missing)
     declared = {c.name for c in table.columns}
     unknown = [h for h in header if h and h not in declared]
-    if len(header) == 1 and any(sep in header[0] for sep in (";", "\t")):
-        sep = "';'" if ";" in header[0] else "a tab"
-        message += f" (its header looks separated by {sep}; CSV files must use commas)"
+    separator = _other_separator(header[0]) if len(header) == 1 else None
+    if separator is not None:
+        message += f" (its header looks separated by {separator}; CSV files must use commas)"
     elif not declared & set(header):
         shown = ", ".join(repr(h) for h in unknown[:3]) or "nothing"
         message += (
@@ -207,18 +207,16 @@ def _insert_batch(
         con.unregister("_ingest_batch")
 
 
-def _separator_hint(raw: str) -> str:
-    """A hint for a header the CSV reader could not split, when quoted names stand between
-    semicolons or tabs instead of commas (a spreadsheet saved with another list separator:
-    ``"category_id";"name"``): what to change, not only the parser's complaint."""
-    outside = re.sub(r'"[^"]*"', "", raw)
-    for sep, said in ((";", "';'"), ("\t", "tabs")):
-        if sep in outside and "," not in outside:
-            return (
-                f" (its names are separated by {said}; CSV files must use commas: save it "
-                "again as comma-separated CSV)"
-            )
-    return ""
+def _other_separator(line: str) -> str | None:
+    """``"';'"`` or ``"a tab"`` when ``line`` (a header, its quoted names aside) holds
+    semicolons or tabs and no comma: a spreadsheet saved with another list separator
+    (``category_id;name``, ``"category_id";"name"``); ``None`` otherwise."""
+    outside = re.sub(r'"[^"]*"', "", line)
+    if "," in outside:
+        return None
+    if ";" in outside:
+        return "';'"
+    return "a tab" if "\t" in outside else None
 
 
 def stage_csv(
@@ -240,9 +238,10 @@ def stage_csv(
         raise InputError(f"cannot read {str(path)!r}: the file is empty (no header)")
     if header_record.fields is None or not header_record.fields:
         why = header_record.problem[1] if header_record.problem else "empty header line"
-        raise InputError(
-            f"cannot read the header of {str(path)!r}: {why}" + _separator_hint(header_record.raw)
-        )
+        separator = _other_separator(header_record.raw)
+        if separator is not None:
+            why += f" (its names are separated by {separator}; CSV files must use commas)"
+        raise InputError(f"cannot read the header of {str(path)!r}: {why}")
     header = [header_name(h) for h in header_record.fields]
     columns_map = _HeaderMap.of(table, header_record.fields)
     file_problem: tuple[Reason, str | None, str] | None = _column_set_problem(table, header)
