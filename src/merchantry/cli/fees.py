@@ -27,9 +27,11 @@ from merchantry.cli.options import (
     DATE_FORMATS,
     DEFAULT_DB,
     DbOption,
+    MoneyRulebookOption,
     RulebookDirsOption,
     check_period,
     command,
+    money_rulebook_name,
     open_warehouse,
     progress,
     require_paid_orders,
@@ -88,7 +90,6 @@ def _pairs(values: dict[str, int]) -> str:
 
 
 def fees_command(
-    rulebook: Annotated[str, typer.Option("--rulebook", help="Rulebook name.")],
     start: Annotated[
         datetime,
         typer.Option("--from", formats=DATE_FORMATS, metavar=DAY_FORM, help="First payment date."),
@@ -102,6 +103,7 @@ def fees_command(
             help="Last payment date (inclusive).",
         ),
     ],
+    rulebook: MoneyRulebookOption = None,
     db: DbOption = DEFAULT_DB,
     dirs: RulebookDirsOption = None,
     replace: Annotated[
@@ -126,6 +128,9 @@ def fees_command(
     check_period(start.date(), end.date())
     on_spark = parse_engine(engine, spark_tables, spark_out)
     folders = rulebook_dirs(dirs)
+    if rulebook is None:
+        with open_warehouse(db, read_only=True) as con:
+            rulebook = money_rulebook_name(con, None, folders, (start.date(), end.date()))
     book = load_rulebook(rulebook, folders)
     require_stage(book, (Stage.FEES,), "merchantry fees")
     overrides = parse_settings(set_values or ())

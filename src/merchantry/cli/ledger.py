@@ -17,7 +17,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Final
 
 import duckdb
 import typer
@@ -31,11 +31,13 @@ from merchantry.cli.options import (
     DEFAULT_DB,
     MOMENT_FORMATS,
     DbOption,
+    MoneyRulebookOption,
     OutboxOption,
     RulebookDirsOption,
     check_period,
     command,
     day,
+    money_rulebook_name,
     open_warehouse,
     output_file,
     progress,
@@ -66,7 +68,8 @@ from merchantry.spark.close import close_on_spark
 from merchantry.spark.engine import parse_engine
 from merchantry.spark.unported import require_portable
 
-DEFAULT_RULEBOOK = "douyin-2026"
+MONEY: Final = (Stage.FEES, Stage.LEDGER)
+"""The stages a money rulebook has rules for: what ``close`` and the deposit commands need."""
 
 
 class Format(StrEnum):
@@ -126,7 +129,7 @@ def close_command(
         datetime,
         typer.Option("--to", formats=DATE_FORMATS, metavar=DAY_FORM, help="Last day (inclusive)."),
     ],
-    rulebook: Annotated[str, typer.Option("--rulebook", help="Rulebook name.")] = DEFAULT_RULEBOOK,
+    rulebook: MoneyRulebookOption = None,
     db: DbOption = DEFAULT_DB,
     dirs: RulebookDirsOption = None,
     refresh_fees: Annotated[
@@ -159,9 +162,13 @@ def close_command(
     if on_spark is not None:
         require_portable("close")  # refused before the warehouse is opened
     folders = rulebook_dirs(dirs)
-    book = load_rulebook(rulebook, folders)
-    require_stage(book, (Stage.FEES, Stage.LEDGER), "merchantry close")
+    if rulebook is not None:  # a wrong rulebook is refused before the warehouse is opened
+        require_stage(load_rulebook(rulebook, folders), MONEY, "merchantry close")
     outbox_engine = open_ops(outbox, "--outbox") if outbox else None
+    with open_warehouse(db) as con:
+        named = money_rulebook_name(con, rulebook, folders, (start.date(), end.date()))
+        book = load_rulebook(named, folders)
+        require_stage(book, MONEY, "merchantry close")
     with open_warehouse(db) as con, progress(console, "closing") as step:
         close = close_with_fees if on_spark is None else partial(close_on_spark, on_spark)
         if daily:
@@ -322,11 +329,6 @@ def check_command(db: DbOption = DEFAULT_DB) -> None:
     console.print(f"journal sound: {entries[0] if entries else 0:,} entries, every check passed")
 
 
-MoneyRulebook = Annotated[
-    str, typer.Option("--rulebook", help="Rulebook whose deposit and insurance rules apply.")
-]
-
-
 def deposit_command(
     shop: Annotated[str, typer.Option("--shop", help="Shop id.")],
     at: Annotated[
@@ -335,14 +337,16 @@ def deposit_command(
             "--at", formats=MOMENT_FORMATS, metavar=MOMENT_FORM, help="Moment to look at."
         ),
     ],
-    rulebook: MoneyRulebook = DEFAULT_RULEBOOK,
+    rulebook: MoneyRulebookOption = None,
     db: DbOption = DEFAULT_DB,
     dirs: RulebookDirsOption = None,
 ) -> None:
     """A shop's deposit: balance, amount in force, and the limits a shortfall brings."""
+    folders = rulebook_dirs(dirs)
     with open_warehouse(db, read_only=True) as con:
         require_shop(con, shop)
-        found = money.standing(con, shop, at, rulebook=rulebook, rulebook_dirs=rulebook_dirs(dirs))
+        named = money_rulebook_name(con, rulebook, folders)
+        found = money.standing(con, shop, at, rulebook=named, rulebook_dirs=folders)
     Console().print(
         f"shop {found.shop_id} at {at:%Y-%m-%d %H:%M}: deposit {format_fen(found.balance_fen)}, "
         f"in force {format_fen(found.required_fen)}, standing {found.level}"
@@ -364,13 +368,14 @@ def withdraw_command(
     deposit_type: Annotated[
         str, typer.Option("--type", help="Deposit type (base or experience).")
     ] = "base",
-    rulebook: MoneyRulebook = DEFAULT_RULEBOOK,
+    rulebook: MoneyRulebookOption = None,
     db: DbOption = DEFAULT_DB,
     dirs: RulebookDirsOption = None,
 ) -> None:
     """Withdraw excess deposit on the merchant's request (at most the excess over the
     amount in force, as often a week as the rulebook allows); exit 2 naming the reason
     when refused."""
+    folders = rulebook_dirs(dirs)
     with open_warehouse(db) as con:
         require_shop(con, shop)
         done = money.withdraw(
@@ -379,8 +384,8 @@ def withdraw_command(
             on.date(),
             amount,
             deposit_type=deposit_type,
-            rulebook=rulebook,
-            rulebook_dirs=rulebook_dirs(dirs),
+            rulebook=money_rulebook_name(con, rulebook, folders),
+            rulebook_dirs=folders,
         )
     Console().print(
         f"shop {done.shop_id}: {format_fen(done.amount_fen)} of {done.deposit_type} deposit "
@@ -406,14 +411,16 @@ def insurance_quote_command(
             help="When the return was asked for.",
         ),
     ],
-    rulebook: MoneyRulebook = DEFAULT_RULEBOOK,
+    rulebook: MoneyRulebookOption = None,
     db: DbOption = DEFAULT_DB,
     dirs: RulebookDirsOption = None,
 ) -> None:
     """What the order's return-shipping insurance (运费险) pays on a return, and why."""
+    folders = rulebook_dirs(dirs)
     with open_warehouse(db, read_only=True) as con:
+        named = money_rulebook_name(con, rulebook, folders)
         quote = money.insurance_claim(
-            con, order, freight, asked_at, rulebook=rulebook, rulebook_dirs=rulebook_dirs(dirs)
+            con, order, freight, asked_at, rulebook=named, rulebook_dirs=folders
         )
     Console().print(
         f"order {quote.order_id}: pays {format_fen(quote.payable_fen)}: {quote.reason}"
@@ -435,11 +442,12 @@ def insurance_eligibility_command(
             "--joining", formats=DATE_FORMATS, metavar=DAY_FORM, help="Day the cover starts."
         ),
     ],
-    rulebook: MoneyRulebook = DEFAULT_RULEBOOK,
+    rulebook: MoneyRulebookOption = None,
     db: DbOption = DEFAULT_DB,
     dirs: RulebookDirsOption = None,
 ) -> None:
     """May the shop switch a return-shipping insurance type on; exit 1 when it may not."""
+    folders = rulebook_dirs(dirs)
     with open_warehouse(db, read_only=True) as con:
         require_shop(con, shop)
         answer = money.insurance_eligibility(
@@ -447,8 +455,8 @@ def insurance_eligibility_command(
             shop,
             insurance_type,
             joining.date(),
-            rulebook=rulebook,
-            rulebook_dirs=rulebook_dirs(dirs),
+            rulebook=money_rulebook_name(con, rulebook, folders),
+            rulebook_dirs=folders,
         )
     verdict = "eligible" if answer.eligible else "not eligible"
     reason = answer.reason.removesuffix(f" (warning: {answer.warning})")

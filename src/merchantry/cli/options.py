@@ -39,6 +39,7 @@ from merchantry.kit.errors import (
 )
 from merchantry.kit.refusals import refused
 from merchantry.ops.migrate import existing_sqlite_only
+from merchantry.service.choice import money_rulebook
 from merchantry.store.warehouse import DEFAULT_DB, connect, interrupted, out_of_memory
 
 DATE_FORMATS: Final = ["%Y-%m-%d"]
@@ -58,6 +59,16 @@ RulebookDirsOption = Annotated[
         RULEBOOK_DIR_OPTION,
         metavar="DIR",
         help="Extra folder of rulebook YAML files, searched before the shipped ones (repeatable).",
+    ),
+]
+MoneyRulebookOption = Annotated[
+    str | None,
+    typer.Option(
+        "--rulebook",
+        metavar="NAME",
+        help="Fee and ledger rulebook. Default: the warehouse's (its last close's; else the "
+        "one the period's fee lines were computed with; else its marketplace's), douyin-2026 "
+        "in a new Douyin warehouse; the command says which it took.",
     ),
 ]
 OutboxOption = Annotated[
@@ -390,6 +401,21 @@ def require_folder(path: Path, what: str) -> Path:
     if not path.is_dir():
         raise InputError(f"{what} {path} is a file, not a folder")
     return path
+
+
+def money_rulebook_name(
+    con: duckdb.DuckDBPyConnection,
+    given: str | None,
+    folders: Sequence[Path] = (),
+    period: tuple[date, date] | None = None,
+) -> str:
+    """The fee and ledger rulebook a command runs: ``given``, else the warehouse's
+    (:func:`merchantry.service.choice.money_rulebook`), said on stderr when it is not the
+    plain default, so no one closes under rules they did not expect."""
+    chosen = money_rulebook(con, given, folders, period)
+    if chosen.why:
+        _stderr().print(escape(f"note: --rulebook not given: running {chosen.name}, {chosen.why}"))
+    return chosen.name
 
 
 def rulebook_dirs(dirs: Sequence[Path] | None) -> tuple[Path, ...]:

@@ -20,6 +20,7 @@ from merchantry.cli.options import (
     DbOption,
     check_period,
     command,
+    money_rulebook_name,
     open_warehouse,
     progress,
     require_shop,
@@ -38,7 +39,6 @@ from merchantry.service.programs import (
     run_programmes,
     shop_status,
 )
-from merchantry.service.stages import DEFAULT_FEE_RULEBOOK
 
 programs_app = typer.Typer(
     help="Growth programmes: tasks, rewards, budgets and their effect.", no_args_is_help=True
@@ -59,8 +59,14 @@ def run_command(
         typer.Option("--program", help="Only this programme (repeat for several)."),
     ] = None,
     rulebook: Annotated[
-        str, typer.Option("--rulebook", help="Fee rulebook whose journal the rewards join.")
-    ] = DEFAULT_FEE_RULEBOOK,
+        str | None,
+        typer.Option(
+            "--rulebook",
+            metavar="NAME",
+            help="Fee rulebook whose journal the rewards join (default: the warehouse's, as "
+            "for `merchantry close`).",
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option(help="Run the programmes even when fresh.")] = False,
     db: DbOption = DEFAULT_DB,
 ) -> None:
@@ -82,7 +88,7 @@ def run_command(
             start.date(),
             end.date(),
             names=names,
-            rulebook=rulebook,
+            rulebook=money_rulebook_name(con, rulebook, (), (start.date(), end.date())),
             force=force,
             progress=step,
         )

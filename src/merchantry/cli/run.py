@@ -19,10 +19,12 @@ from merchantry.cli.options import (
     DATE_FORMATS,
     DEFAULT_DB,
     DbOption,
+    MoneyRulebookOption,
     OutboxOption,
     RulebookDirsOption,
     check_period,
     command,
+    money_rulebook_name,
     open_warehouse,
     progress,
     rulebook_dirs,
@@ -36,7 +38,6 @@ from merchantry.service.programs import with_growth
 from merchantry.service.runner import RunReport, run_stages
 from merchantry.service.snapshot import publish_snapshot
 from merchantry.service.stages import (
-    DEFAULT_FEE_RULEBOOK,
     DEFAULT_SCORE_RULEBOOKS,
     Stage,
     default_stages,
@@ -85,9 +86,7 @@ def run_command(
     strict: Annotated[
         bool, typer.Option(help="Hash every input table; trust no fingerprint of the last run.")
     ] = False,
-    rulebook: Annotated[
-        str, typer.Option("--rulebook", help="Fee and ledger rulebook.")
-    ] = DEFAULT_FEE_RULEBOOK,
+    rulebook: MoneyRulebookOption = None,
     score_rulebook: Annotated[
         list[str] | None,
         typer.Option("--score-rulebook", help="Score rulebook (repeat for several)."),
@@ -106,6 +105,9 @@ def run_command(
     console = Console()
     check_period(start.date(), end.date())
     folders = rulebook_dirs(dirs)
+    if rulebook is None:
+        with open_warehouse(db, read_only=True) as con:
+            rulebook = money_rulebook_name(con, None, folders, (start.date(), end.date()))
     # a rulebook for another stage is refused up front with the command that runs it, not
     # after the stages before it ran
     require_stage(

@@ -400,6 +400,7 @@ def _resolve(chain: list[RawRulebook], diagnostics: list[Diagnostic]) -> Ruleboo
         tuple(r.name for r in reversed(chain)),
         tuple(params.values()),
         tuple(rules),
+        next((raw.platform for raw in reversed(chain) if raw.platform), ""),
     )
 
 

@@ -83,6 +83,10 @@ class Rulebook:
     """This rulebook's name, then its parent's, and so on."""
     parameters: tuple[Parameter, ...]
     rules: tuple[Rule, ...]
+    platform: str = field(default="", repr=False)
+    """The marketplace it is written for (``platform:``, the nearest in the chain that says;
+    a ``marketplace.marketplace_id``): which rulebook a command runs when none is named.
+    Out of ``repr``: it moves no money, so it changes no mark or digest."""
 
     def rules_of(self, kind: str) -> tuple[Rule, ...]:
         """Rules with effect ``kind`` in precedence order (priority, then position)."""

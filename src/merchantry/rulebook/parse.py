@@ -82,6 +82,8 @@ class RawRulebook:
     rules: list[RawRule] = field(default_factory=list)
     disable: list[tuple[str, int]] = field(default_factory=list)
     parameter_lines: dict[str, int] = field(default_factory=dict)
+    platform: str = ""
+    """The marketplace the rulebook is written for (``platform:``; empty when not said)."""
 
 
 class Reporter:
@@ -398,6 +400,16 @@ def parse_file(path: Path) -> tuple[RawRulebook | None, list[Diagnostic]]:
         )
         extends = None
     raw = RawRulebook(path, name, str(title or ""), start, end, extends, data.line_of("extends"))
+    platform = data.get("platform")
+    if platform is not None and (not isinstance(platform, str) or not platform.strip()):
+        rep.error(
+            data.line_of("platform"),
+            "bad-platform",
+            "`platform` names the marketplace the rulebook is for",
+            "platform: taobao (the warehouse's marketplace_id)",
+        )
+    elif platform is not None:
+        raw.platform = platform.strip()
     raw.parameters = _parse_parameters(data.get("parameters"), data.line_of("parameters"), rep)
     declared = data.get("parameters")
     if isinstance(declared, LineMap):

@@ -73,6 +73,7 @@ CHECK_CODES: Final[dict[str, str]] = {
     "too-deep": "YAML nested deeper than the limit (see Limits).",
     "too-large": "The file is larger than the limit (see Limits).",
     "bad-parent": "`extends` is not a rulebook name (a path, or upper-case letters).",
+    "bad-platform": "`platform` is not a marketplace id (a list, a number, or empty).",
     "condition-too-deep": "A condition nests deeper than the limit (parentheses, NOT, CASE).",
     "condition-too-long": "A condition longer than the limit, or an AND/OR chain with too many "
     "operands.",

@@ -1,0 +1,122 @@
+"""Which fee and ledger rulebook a command runs when it is given none.
+
+A warehouse runs one marketplace's money rules. A command that leaves ``--rulebook`` out
+(``close``, ``fees``, ``run``, ``deposit`` …) takes, in this order:
+
+1. the rulebook of the warehouse's last close (``stage_runs``): the journal is kept under it,
+   and closing under another would reverse every entry and post it again;
+2. with no close yet, the one rulebook the period's fee lines were computed with (a user who
+   ran ``fees --rulebook taobao-2026`` and then ``close`` means taobao-2026), when they were
+   computed with one only (a simulation leaves two: that says nothing);
+3. the rulebook written for the warehouse's marketplace (``marketplace.marketplace_id``
+   against each rulebook's ``platform:``) when the default is another platform's;
+4. :data:`~merchantry.service.stages.DEFAULT_FEE_RULEBOOK`.
+
+Each choice but the plain default says why, so the command can tell the user what it ran.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Final
+
+import duckdb
+
+from merchantry.kit.errors import InputError, MerchantryError
+from merchantry.rulebook import load_rulebook
+from merchantry.rulebook.library import available_names, search_dirs
+from merchantry.rulebook.purpose import Stage, stages_of
+from merchantry.service.stages import DEFAULT_FEE_RULEBOOK
+
+LAST_CLOSE: Final = """
+SELECT substr(stage, length('close:') + 1), period_start, period_end FROM stage_runs
+WHERE stage LIKE 'close:%'
+ORDER BY started_at DESC, period_end DESC
+LIMIT 1
+"""
+
+PERIOD_FEE_RULEBOOKS: Final = """
+SELECT DISTINCT rulebook FROM fee_lines WHERE paid_on BETWEEN $start AND $end ORDER BY 1 LIMIT 2
+"""
+
+MARKETPLACES: Final = "SELECT DISTINCT marketplace_id FROM marketplace ORDER BY 1 LIMIT 2"
+
+MONEY_STAGES: Final = frozenset({Stage.FEES, Stage.LEDGER})
+
+
+@dataclass(frozen=True, slots=True)
+class Chosen:
+    """The rulebook a command runs, and why (empty for the plain default)."""
+
+    name: str
+    why: str = ""
+
+
+def money_rulebook(
+    con: duckdb.DuckDBPyConnection,
+    given: str | None,
+    folders: Sequence[Path] = (),
+    period: tuple[date, date] | None = None,
+) -> Chosen:
+    """The fee and ledger rulebook to run: ``given`` when a name was given, else the
+    warehouse's (see the module)."""
+    if given is not None:
+        return Chosen(given)
+    last = _rows(con, "stage_runs", LAST_CLOSE)
+    if last:
+        name, start, end = last[0]
+        return Chosen(str(name), f"the rulebook of this warehouse's last close ({start}..{end})")
+    if period is not None:
+        computed = _rows(con, "fee_lines", PERIOD_FEE_RULEBOOKS, start=period[0], end=period[1])
+        if len(computed) == 1:
+            return Chosen(
+                str(computed[0][0]),
+                f"the rulebook the fee lines of {period[0]}..{period[1]} were computed with",
+            )
+    markets = [str(m) for (m,) in _rows(con, "marketplace", MARKETPLACES) if m]
+    default = load_rulebook(DEFAULT_FEE_RULEBOOK, folders)
+    if len(markets) != 1 or markets[0] == default.platform:
+        return Chosen(DEFAULT_FEE_RULEBOOK)
+    market = markets[0]
+    own = written_for(market, folders)
+    if not own:
+        return Chosen(
+            DEFAULT_FEE_RULEBOOK,
+            f"the default: no fee rulebook is written for this warehouse's marketplace, "
+            f"{market} (none says `platform: {market}`)",
+        )
+    if len(own) > 1:
+        raise InputError(
+            f"--rulebook not given, and this warehouse's marketplace, {market}, has "
+            f"{len(own)} fee rulebooks: {', '.join(own)}; give --rulebook with one of them"
+        )
+    return Chosen(own[0], f"the fee rulebook written for this warehouse's marketplace, {market}")
+
+
+def written_for(market: str, folders: Sequence[Path] = ()) -> list[str]:
+    """The fee or ledger rulebooks whose ``platform:`` (their own or a parent's) is
+    ``market``, by name; a file that does not check is left out."""
+    found: list[str] = []
+    for name in available_names(search_dirs(folders)):
+        try:
+            book = load_rulebook(name, folders)
+        except MerchantryError:
+            continue
+        if book.platform == market and stages_of(book) & MONEY_STAGES:
+            found.append(name)
+    return found
+
+
+def _rows(
+    con: duckdb.DuckDBPyConnection, table: str, sql: str, **params: object
+) -> list[tuple[object, ...]]:
+    """``sql``'s rows, or none when ``table`` is not in the warehouse (an older file)."""
+    present = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [table]
+    ).fetchone()
+    if not present or not present[0]:
+        return []
+    return con.execute(sql, params).fetchall() if params else con.execute(sql).fetchall()
