@@ -149,3 +149,25 @@ def test_a_refused_value_is_named_and_the_refusal_is_in_words(args: list[str], s
     assert said in text
     for words in ("Input should", "Value error", "%Y", "unable to parse"):
         assert words not in text
+
+
+@pytest.mark.parametrize(
+    ("args", "meant"),
+    [
+        (["generate", "out"], "`--out out`"),
+        (["close", "2026-03-01", "2026-03-31"], "`--from 2026-03-01 --to 2026-03-31`"),
+        (["close", "--from", "2026-03-01", "2026-03-31"], "`--to 2026-03-31`"),
+        (["deposit", "S0001", "--at", "2026-03-01"], "`--shop S0001`"),
+    ],
+)
+def test_bare_words_given_for_required_options_are_paired_with_them(
+    args: list[str], meant: str
+) -> None:
+    said = usage_error(*args)
+    assert said.startswith("Missing option")  # what was missing is still said first
+    assert "takes options, not bare words" in said
+    assert f"Did you mean {meant}?" in said
+
+
+def test_a_missing_option_with_no_bare_word_says_only_what_is_missing() -> None:
+    assert usage_error("generate", "--shops", "5") == "Missing option '--out'."

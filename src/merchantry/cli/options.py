@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from merchantry.kit.errors import (
     INTERRUPTED_MESSAGE,
@@ -151,7 +151,12 @@ class MerchantryCommand(TyperCommand):
             if target is not None and target in known and name not in known:
                 arg = target + sep + value
             rewritten.append(arg)
-        return super().parse_args(ctx, rewritten)
+        try:
+            return super().parse_args(ctx, list(rewritten))  # the parser uses its list up
+        except typer.TyperException as err:
+            if type(err).__name__ == "MissingParameter":  # Typer's own copy of Click's
+                _point_at_bare_words(self, ctx, rewritten, err)
+            raise
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         """Run the command; unless it is one of :data:`OPS_DB_MAKERS`, a SQLite operational
@@ -160,6 +165,39 @@ class MerchantryCommand(TyperCommand):
             return super().invoke(ctx)
         with existing_sqlite_only(OPS_DB_MAKER_TEXT):
             return super().invoke(ctx)
+
+
+def _point_at_bare_words(
+    command: TyperCommand, ctx: Any, args: list[str], err: typer.TyperException
+) -> None:
+    """A required option missing while bare words were given to a command that takes none
+    (``merchantry generate out``, ``merchantry close 2026-03-01 2026-03-31``): say the words
+    were given without option names and pair them, in order, with the required options left
+    out (``--from 2026-03-01 --to 2026-03-31``), instead of only "Missing option '--from'"."""
+    params = command.get_params(ctx)
+    if not isinstance(getattr(err, "param", None), TyperOption) or any(
+        isinstance(p, TyperArgument) for p in params
+    ):
+        return
+    try:
+        given, bare, _ = command.make_parser(ctx).parse_args(args=list(args))
+    except typer.TyperException:
+        return
+    bare = [word for word in bare if not word.startswith("-")]
+    missing = [
+        next((o for o in p.opts if o.startswith("--")), p.opts[0])
+        for p in params
+        if isinstance(p, TyperOption) and p.required and p.name not in given
+    ]
+    if not bare or not missing:
+        return
+    words = ", ".join(repr(w) for w in bare)
+    meant = " ".join(f"{name} {word}" for name, word in zip(missing, bare, strict=False))
+    err.message = (
+        f"`{ctx.command_path}` takes options, not bare words: {words} "
+        f"{'was' if len(bare) == 1 else 'were'} given without an option name. "
+        f"Did you mean `{meant}`?"
+    )
 
 
 OPS_DB_MAKERS: Final = frozenset({"serve", "keys create", "risk integrity", "risk cases open"})
