@@ -153,3 +153,64 @@ def test_every_shipped_money_rulebook_says_its_platform() -> None:
 
     assert written_for("taobao") == ["taobao-2026"]
     assert {"douyin-2025", "douyin-2026"} <= set(written_for("douyin"))
+
+
+def test_a_score_command_given_no_rulebook_takes_the_marketplaces_and_then_the_stored_one(
+    tmp_path: Path,
+) -> None:
+    db = str(_warehouse(tmp_path / "w.duckdb", marketplace="taobao"))
+    code, _, err = _run("score", "--date", "2026-03-01", "--db", db)  # before taobao-score
+    assert code == 2
+    assert "no score rulebook is written for this warehouse's marketplace, taobao, in " in err
+    assert "force on 2026-03-01" in err
+    assert "douyin-score-2026-07" in err  # the ones there are, named
+
+    code, out, err = _run("score", "--date", "2026-03-20", "--db", db)
+    assert code == 0, err
+    assert "running taobao-score-2026, the score rulebook written for this warehouse's" in err
+    assert _rulebooks(Path(db), "shop_scores") == ["taobao-score-2026"]
+
+    report = tmp_path / "scores.html"
+    code, out, err = _run("score-report", "--date", "2026-03-20", "--db", db, "--out", str(report))
+    assert code == 0, err
+    assert "running taobao-score-2026, the score rulebook of the scores stored for 2026-03-20" in (
+        err
+    )
+    assert report.stat().st_size > 0
+
+
+def test_a_report_over_two_stored_score_rulebooks_asks_which_unless_one_is_the_default(
+    tmp_path: Path,
+) -> None:
+    db = str(_warehouse(tmp_path / "w.duckdb"))
+    day = ("--date", "2026-03-10", "--db", db)
+    for name in ("taobao-score-2026", "douyin-score-2026-09-listings"):
+        code, _, err = _run("score", *day, "--rulebook", name)
+        assert code == 0, err
+    code, _, err = _run("score-report", *day, "--out", str(tmp_path / "r.html"))
+    assert code == 2
+    assert "the scores stored for 2026-03-10 are 2: douyin-score-2026-09-listings, " in err
+    assert "taobao-score-2026; give --rulebook with one of them" in err
+
+    code, _, err = _run("score", *day)  # the score runs: the same two
+    assert code == 2
+    assert "this warehouse's score runs are 2: douyin-score-2026-09-listings, taobao-" in err
+
+    code, _, err = _run("score", *day, "--rulebook", "douyin-score-2026-07")
+    assert code == 0, err
+    code, _, err = _run("score", *day)  # the runner's default among them now
+    assert code == 0, err
+    assert "running douyin-score-2026-07, the default among this warehouse's score runs" in err
+    code, _, err = _run("score-report", *day, "--out", str(tmp_path / "r.html"))
+    assert code == 0, err
+    assert "running douyin-score-2026-07, the default among the scores stored" in err
+
+
+def test_a_douyin_day_with_no_score_rulebook_in_force_runs_the_default_and_says_so(
+    tmp_path: Path,
+) -> None:
+    db = str(_warehouse(tmp_path / "w.duckdb"))
+    code, out, err = _run("score", "--date", "2026-03-10", "--db", db)
+    assert code == 0, err
+    assert "running douyin-score-2026-07, the default: none of douyin's score rulebooks is " in err
+    assert _rulebooks(Path(db), "shop_scores") == ["douyin-score-2026-07"]

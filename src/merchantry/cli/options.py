@@ -39,7 +39,7 @@ from merchantry.kit.errors import (
 )
 from merchantry.kit.refusals import refused
 from merchantry.ops.migrate import existing_sqlite_only
-from merchantry.service.choice import money_rulebook
+from merchantry.service.choice import Chosen, money_rulebook
 from merchantry.store.warehouse import DEFAULT_DB, connect, interrupted, out_of_memory
 
 DATE_FORMATS: Final = ["%Y-%m-%d"]
@@ -450,7 +450,11 @@ def money_rulebook_name(
     """The fee and ledger rulebook a command runs: ``given``, else the warehouse's
     (:func:`merchantry.service.choice.money_rulebook`), said on stderr when it is not the
     plain default, so no one closes under rules they did not expect."""
-    chosen = money_rulebook(con, given, folders, period)
+    return said(money_rulebook(con, given, folders, period))
+
+
+def said(chosen: Chosen) -> str:
+    """The name of the rulebook a command chose for itself, said on stderr with why."""
     if chosen.why:
         _stderr().print(escape(f"note: --rulebook not given: running {chosen.name}, {chosen.why}"))
     return chosen.name

@@ -26,6 +26,7 @@ from merchantry.cli.options import (
     progress,
     require_shop,
     rulebook_dirs,
+    said,
 )
 from merchantry.kit.errors import InputError
 from merchantry.kit.money import format_bp
@@ -44,6 +45,7 @@ from merchantry.scoring.report import (
     write_ranking_csv,
     write_score_report,
 )
+from merchantry.service.choice import score_rulebook
 from merchantry.service.demo import extreme_shops
 from merchantry.service.runner import run_stage
 from merchantry.service.stages import score_stage
@@ -134,8 +136,19 @@ def _cut_to_data(con: duckdb.DuckDBPyConnection, book: Rulebook, first: date, la
     return last
 
 
+ScoreRulebookOption = Annotated[
+    str | None,
+    typer.Option(
+        "--rulebook",
+        metavar="NAME",
+        help="Score rulebook. Default: the one the warehouse's scores were made under; else "
+        "the one written for its marketplace and in force on the date (douyin-score-2026-07 "
+        "among several); the command says which it took.",
+    ),
+]
+
+
 def score_command(
-    rulebook: Annotated[str, typer.Option("--rulebook", help="Score rulebook name.")],
     first: Annotated[
         datetime,
         typer.Option("--date", formats=DATE_FORMATS, metavar=DAY_FORM, help="First score date."),
@@ -146,6 +159,7 @@ def score_command(
             "--to", formats=DATE_FORMATS, metavar=DAY_FORM, help="Last score date (inclusive)."
         ),
     ] = None,
+    rulebook: ScoreRulebookOption = None,
     db: DbOption = DEFAULT_DB,
     dirs: RulebookDirsOption = None,
     engine: EngineOption = "duckdb",
@@ -157,6 +171,9 @@ def score_command(
     check_period(first.date(), day(to), ("--date", "--to"))
     on_spark = parse_engine(engine, spark_tables, spark_out)
     folders = rulebook_dirs(dirs)
+    if rulebook is None:
+        with open_warehouse(db, read_only=True) as con:
+            rulebook = said(score_rulebook(con, None, folders, first.date()))
     book = load_rulebook(rulebook, folders)
     require_stage(book, (Stage.SCORE,), "merchantry score")
     with open_warehouse(db) as con:
@@ -259,9 +276,7 @@ def signed_points(cp: int) -> str:
 
 def diagnose_score_command(
     shop: Annotated[str, typer.Option("--shop", help="Shop id.")],
-    rulebook: Annotated[
-        str, typer.Option("--rulebook", help="Score rulebook name.")
-    ] = "douyin-score-2026-07",
+    rulebook: ScoreRulebookOption = None,
     when: Annotated[
         datetime | None,
         typer.Option(
@@ -279,17 +294,18 @@ def diagnose_score_command(
     folders = rulebook_dirs(dirs)
     with open_warehouse(db) as con:
         require_shop(con, shop)
-        book = load_rulebook(rulebook, folders)
+        chosen = score_rulebook(con, rulebook, folders, day(when), stored=True)
+        book = load_rulebook(said(chosen), folders)
         diagnosis = diagnose_score(con, book, shop, day(when))
         print_diagnosis(console, diagnosis, label_terms(book))
 
 
 def score_report_command(
-    rulebook: Annotated[str, typer.Option("--rulebook", help="Score rulebook name.")],
     when: Annotated[
         datetime,
         typer.Option("--date", formats=DATE_FORMATS, metavar=DAY_FORM, help="Score date."),
     ],
+    rulebook: ScoreRulebookOption = None,
     out: Annotated[Path, typer.Option("--out", help="HTML report to write.")] = Path("scores.html"),
     ranking_csv: Annotated[
         Path | None,
@@ -301,10 +317,10 @@ def score_report_command(
     """Report a scored date: distribution, industries, indicators, gates, lowest shops and
     the good-service ranking per industry (HTML with offline charts; ranking also as CSV)."""
     console = Console()
+    folders = rulebook_dirs(dirs)
     with open_warehouse(db) as con:
-        path = write_score_report(
-            con, rulebook, when.date(), out, rulebook_dirs=rulebook_dirs(dirs)
-        )
+        rulebook = said(score_rulebook(con, rulebook, folders, when.date(), stored=True))
+        path = write_score_report(con, rulebook, when.date(), out, rulebook_dirs=folders)
         console.print(f"Report: {path}", highlight=False)
         if ranking_csv is not None:
             ranked = ranking(con, rulebook, when.date())

@@ -13,11 +13,16 @@ A warehouse runs one marketplace's money rules. A command that leaves ``--rulebo
 4. :data:`~merchantry.service.stages.DEFAULT_FEE_RULEBOOK`.
 
 Each choice but the plain default says why, so the command can tell the user what it ran.
+
+A score command given none (:func:`score_rulebook`) takes the one the warehouse's scores were
+made under (the score runs, or for a report the rows stored for its date), else the score
+rulebook written for the marketplace and in force on the date; among several, the runner's
+default when it is one of them; else it asks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -29,7 +34,7 @@ from merchantry.kit.errors import InputError, MerchantryError
 from merchantry.rulebook import load_rulebook
 from merchantry.rulebook.library import available_names, search_dirs
 from merchantry.rulebook.purpose import Stage, stages_of
-from merchantry.service.stages import DEFAULT_FEE_RULEBOOK
+from merchantry.service.stages import DEFAULT_FEE_RULEBOOK, DEFAULT_SCORE_RULEBOOKS
 
 LAST_CLOSE: Final = """
 SELECT substr(stage, length('close:') + 1), period_start, period_end FROM stage_runs
@@ -88,24 +93,39 @@ def money_rulebook(
             f"the default: no fee rulebook is written for this warehouse's marketplace, "
             f"{market} (none says `platform: {market}`)",
         )
+    why = f"the fee rulebook written for this warehouse's marketplace, {market}"
+    if len(own) > 1 and period is not None:  # the one in force at the period's end, if one
+        in_force = written_for(market, folders, MONEY_STAGES, period[1])
+        if len(in_force) == 1:
+            return Chosen(in_force[0], f"{why}, in force on {period[1]}")
     if len(own) > 1:
         raise InputError(
             f"--rulebook not given, and this warehouse's marketplace, {market}, has "
             f"{len(own)} fee rulebooks: {', '.join(own)}; give --rulebook with one of them"
         )
-    return Chosen(own[0], f"the fee rulebook written for this warehouse's marketplace, {market}")
+    return Chosen(own[0], why)
 
 
-def written_for(market: str, folders: Sequence[Path] = ()) -> list[str]:
-    """The fee or ledger rulebooks whose ``platform:`` (their own or a parent's) is
-    ``market``, by name; a file that does not check is left out."""
+def written_for(
+    market: str | None,
+    folders: Sequence[Path] = (),
+    stages: Collection[Stage] = MONEY_STAGES,
+    on: date | None = None,
+) -> list[str]:
+    """The rulebooks with rules for ``stages`` whose ``platform:`` (their own or a
+    parent's) is ``market`` (any, for None), and in force on ``on`` when given, by name; a
+    file that does not check is left out."""
     found: list[str] = []
     for name in available_names(search_dirs(folders)):
         try:
             book = load_rulebook(name, folders)
         except MerchantryError:
             continue
-        if book.platform == market and stages_of(book) & MONEY_STAGES:
+        if (market is not None and book.platform != market) or not stages_of(book) & set(stages):
+            continue
+        if on is None or (
+            book.effective_from <= on and (book.effective_to is None or on <= book.effective_to)
+        ):
             found.append(name)
     return found
 
@@ -120,3 +140,72 @@ def _rows(
     if not present or not present[0]:
         return []
     return con.execute(sql, params).fetchall() if params else con.execute(sql).fetchall()
+
+
+SCORE_RUNS: Final = """
+SELECT DISTINCT substr(stage, length('score:') + 1) FROM stage_runs
+WHERE stage LIKE 'score:%' ORDER BY 1
+"""
+
+SCORED_ON: Final = """
+SELECT DISTINCT rulebook FROM shop_scores WHERE $day IS NULL OR score_date = $day ORDER BY 1
+"""
+
+
+def score_rulebook(
+    con: duckdb.DuckDBPyConnection,
+    given: str | None,
+    folders: Sequence[Path] = (),
+    on: date | None = None,
+    *,
+    stored: bool = False,
+) -> Chosen:
+    """The score rulebook to run or read: ``given`` when a name was given, else the one the
+    warehouse's scores were made under (``stored``: the rows of ``shop_scores`` on ``on``,
+    for a report; else the score runs of ``stage_runs``), else the one written for the
+    warehouse's marketplace and in force on ``on``; the runner's default
+    (:data:`~merchantry.service.stages.DEFAULT_SCORE_RULEBOOKS`) among several. Several
+    with no default among them are refused, named."""
+    if given is not None:
+        return Chosen(given)
+    default = DEFAULT_SCORE_RULEBOOKS[0]
+    if stored:
+        names = [str(n) for (n,) in _rows(con, "shop_scores", SCORED_ON, day=on)]
+        what = f"the scores stored{f' for {on}' if on else ''}"
+    else:
+        names = [str(n) for (n,) in _rows(con, "stage_runs", SCORE_RUNS)]
+        what = "this warehouse's score runs"
+    if names:
+        return _one_of(names, default, f"the score rulebook of {what}", what)
+    markets = [str(m) for (m,) in _rows(con, "marketplace", MARKETPLACES) if m]
+    platform = load_rulebook(default, folders).platform
+    market = markets[0] if len(markets) == 1 else platform
+    in_force = written_for(market, folders, (Stage.SCORE,), on)
+    if not in_force and market == platform:  # as `merchantry run` scores, whatever the day
+        return Chosen(
+            default, f"the default: none of {market}'s score rulebooks is in force on {on}"
+        )
+    if not in_force:
+        raise InputError(
+            f"--rulebook not given, and no score rulebook is written for this warehouse's "
+            f"marketplace, {market}{f', in force on {on}' if on else ''}; give --rulebook "
+            f"(score rulebooks: {', '.join(written_for(None, folders, (Stage.SCORE,)))})"
+        )
+    return _one_of(
+        in_force,
+        default,
+        f"the score rulebook written for this warehouse's marketplace, {market}"
+        + (f", in force on {on}" if on else ""),
+        f"the score rulebooks of {market}" + (f" in force on {on}" if on else ""),
+    )
+
+
+def _one_of(names: list[str], default: str, why: str, what: str) -> Chosen:
+    if len(names) == 1:
+        return Chosen(names[0], why)
+    if default in names:
+        return Chosen(default, f"the default among {what} ({', '.join(names)})")
+    raise InputError(
+        f"--rulebook not given, and {what} are {len(names)}: {', '.join(names)}; "
+        "give --rulebook with one of them"
+    )
