@@ -171,7 +171,7 @@ def test_a_score_command_given_no_rulebook_takes_the_marketplaces_and_then_the_s
     assert _rulebooks(Path(db), "shop_scores") == ["taobao-score-2026"]
 
     report = tmp_path / "scores.html"
-    code, out, err = _run("score-report", "--date", "2026-03-20", "--db", db, "--out", str(report))
+    code, _out, err = _run("score-report", "--date", "2026-03-20", "--db", db, "--out", str(report))
     assert code == 0, err
     assert "running taobao-score-2026, the score rulebook of the scores stored for 2026-03-20" in (
         err
@@ -210,7 +210,7 @@ def test_a_douyin_day_with_no_score_rulebook_in_force_runs_the_default_and_says_
     tmp_path: Path,
 ) -> None:
     db = str(_warehouse(tmp_path / "w.duckdb"))
-    code, out, err = _run("score", "--date", "2026-03-10", "--db", db)
+    code, _out, err = _run("score", "--date", "2026-03-10", "--db", db)
     assert code == 0, err
     assert "running douyin-score-2026-07, the default: none of douyin's score rulebooks is " in err
     assert _rulebooks(Path(db), "shop_scores") == ["douyin-score-2026-07"]
