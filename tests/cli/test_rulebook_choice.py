@@ -165,7 +165,7 @@ def test_a_score_command_given_no_rulebook_takes_the_marketplaces_and_then_the_s
     assert "force on 2026-03-01" in err
     assert "douyin-score-2026-07" in err  # the ones there are, named
 
-    code, out, err = _run("score", "--date", "2026-03-20", "--db", db)
+    code, _, err = _run("score", "--date", "2026-03-20", "--db", db)
     assert code == 0, err
     assert "running taobao-score-2026, the score rulebook written for this warehouse's" in err
     assert _rulebooks(Path(db), "shop_scores") == ["taobao-score-2026"]
