@@ -133,3 +133,61 @@ def test_a_file_of_another_type_named_after_a_table_says_what_to_save(
     if "names the table" in said:
         stem = name.split(".")[0]
         assert f"save it as {stem}.csv (UTF-8, comma-separated)" in unknown.reason
+
+
+@pytest.mark.parametrize(
+    ("name", "unpack"),
+    [
+        ("export.zip", "unzip {d}/export.zip -d {d}/export"),
+        ("orders-2026-03.tar.gz", "tar -xzf {d}/orders-2026-03.tar.gz -C {d}/orders-2026-03"),
+        ("dump.7z", "7z x {d}/dump.7z -o{d}/dump"),
+    ],
+)
+def test_an_input_of_archives_only_is_refused_before_a_warehouse_is_made(
+    tmp_path: Path, name: str, unpack: str
+) -> None:
+    """An export that came as an archive: before, "unknown file … names no table", "nothing
+    to ingest", an empty warehouse made and exit 0."""
+    directory = tmp_path / "in"
+    directory.mkdir()
+    (directory / name).write_bytes(b"PK\x03\x04 an archive")
+    db = tmp_path / "w.duckdb"
+    for given in (directory, directory / name):  # the folder, or the archive itself
+        code, output = run_cli(["ingest", str(given), "--db", str(db), "--no-progress"])
+        assert code == 2, output
+        assert "nothing to ingest" in output
+        assert f"{name}: an archive (" in output
+        assert unpack.format(d=directory) in output
+        assert "Traceback" not in output
+        assert not db.exists()
+
+
+def test_a_folder_of_only_unread_entries_names_each_and_an_empty_folder_is_still_fine(
+    tmp_path: Path,
+) -> None:
+    directory = tmp_path / "in"
+    (directory / "sub").mkdir(parents=True)
+    (directory / "orders.xlsx").write_bytes(b"PK\x03\x04")
+    (directory / "README.md").write_text("notes", encoding="utf-8")
+    db = tmp_path / "w.duckdb"
+    code, output = run_cli(["ingest", str(directory), "--db", str(db), "--no-progress"])
+    assert code == 2, output
+    for said in (
+        "README.md: file name names no table",
+        "orders.xlsx: names the table orders, but a .xlsx file (an Excel workbook)",
+        "sub: a folder: ingest reads the files of one folder",
+    ):
+        assert said in " ".join(output.split()), output
+    assert not db.exists()
+
+    empty = tmp_path / "today"  # no new files today: not a mistake
+    empty.mkdir()
+    code, output = run_cli(["ingest", str(empty), "--db", str(db), "--no-progress"])
+    assert code == 0, output
+    assert "nothing to ingest" in output
+
+    beside = write_dataset_csv(tmp_path / "both", valid_dataset())  # an archive beside files
+    (beside / "export.zip").write_bytes(b"PK\x03\x04")
+    code, output = run_cli(["ingest", str(beside), "--db", str(db), "--no-progress"])
+    assert code == 0, output
+    assert "export.zip:anarchive(.zip)" in "".join(output.split())  # however it wraps

@@ -17,6 +17,7 @@ from merchantry.ingest.pipeline import (
     DEFAULT_MAX_BAD_SHARE,
     TooManyBadRows,
     ingest_dir,
+    refuse_nothing_readable,
     refuse_olist_layout,
 )
 from merchantry.ingest.report import IngestReport
@@ -163,6 +164,7 @@ def ingest_command(
         raise NotFound(f"input {directory} does not exist (give a folder of files or one file)")
     else:
         refuse_olist_layout(directory)  # before the warehouse is made
+        refuse_nothing_readable(directory)
     on_spark = parse_engine(engine)
     if on_spark is not None and fmt is Format.OLIST:
         raise InputError("--format olist runs its checks in DuckDB only (not with --engine)")

@@ -43,6 +43,7 @@ from merchantry.ingest.source import (
     TextEncoding,
     detect_text_encoding,
     discover,
+    entries_of,
     file_size,
     given_encoding,
     is_empty,
@@ -141,6 +142,14 @@ def _not_read_because(path: Path) -> str:
     """Why an entry of the input folder is not read, in the user's terms."""
     if path.is_dir():
         return "a folder: ingest reads the files of one folder, not its sub-folders"
+    archive = next((a for a in ARCHIVE_SUFFIXES if path.name.lower().endswith(a)), None)
+    if archive is not None:
+        folder = path.with_name(path.name[: -len(archive)] or "export")
+        unpack = ARCHIVE_SUFFIXES[archive].format(path=path, folder=folder)
+        return (
+            f"an archive ({archive}): ingest reads the files themselves, not archives; unpack "
+            f"it into a folder (`{unpack}`) and ingest that folder (`merchantry ingest {folder}`)"
+        )
     stem = path.name.split(".", 1)[0]
     table = re.sub(r"-\d+$", "", stem).lower()
     if table in TABLES_BY_NAME:
@@ -156,6 +165,43 @@ def _not_read_because(path: Path) -> str:
 
 EXCEL_SUFFIXES: Final = (".xlsx", ".xls", ".xlsm", ".xlsb", ".et")
 """Spreadsheet workbooks (Excel's, WPS's ``.et``): named as such when offered to ingest."""
+
+ARCHIVE_SUFFIXES: Final = {
+    ".zip": "unzip {path} -d {folder}",
+    ".tar.gz": "mkdir {folder} && tar -xzf {path} -C {folder}",
+    ".tgz": "mkdir {folder} && tar -xzf {path} -C {folder}",
+    ".tar": "mkdir {folder} && tar -xf {path} -C {folder}",
+    ".7z": "7z x {path} -o{folder}",
+    ".rar": "unrar x {path} {folder}/",
+}
+"""Archives an export often comes in, longest suffix first, with a command that unpacks each
+(``orders.csv.gz``, a compressed file of one table, is read as it is)."""
+
+
+def refuse_nothing_readable(directory: Path) -> None:
+    """An input whose every entry is one ingest does not read (an archive, a workbook, a
+    sub-folder, an unnamed file) would make an empty warehouse and exit 0 with "nothing to
+    ingest": refuse it before anything is made, with the reason for each entry (ten named,
+    the rest counted). An empty folder (no new files today) is not refused, nor a generated
+    folder's ``truth/`` alone."""
+    entries = entries_of(directory)
+    if any(p.is_file() and parse_name(p.name) is not None for p in entries):
+        return  # names only: a file's content is read (and its digest made) once, later
+    offered = [p for p in entries if not _is_ground_truth(p)]
+    if not offered:
+        return
+    shown = offered[:UNREADABLE_SHOWN]
+    lines = [f"{p.name}: {_not_read_because(p)}" for p in shown]
+    if len(offered) > len(shown):
+        lines.append(f"… and {len(offered) - len(shown)} more")
+    what = f"{directory} is not a file" if directory.is_file() else f"no file in {directory} is one"
+    raise InputError(
+        f"nothing to ingest: {what} ingest reads "
+        "(<table>[-NNNNN].csv, .csv.gz, .parquet, .jsonl or .jsonl.gz):\n  " + "\n  ".join(lines)
+    )
+
+
+UNREADABLE_SHOWN: Final = 10
 
 
 def _plan(con: duckdb.DuckDBPyConnection, directory: Path) -> _Planned:

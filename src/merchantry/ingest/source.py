@@ -68,18 +68,22 @@ def parse_name(name: str) -> tuple[str, Format] | None:
     return match["table"], _EXT_FORMAT[match["ext"]]
 
 
+def entries_of(directory: Path) -> list[Path]:
+    """What ingest is offered: the one file, or the folder's entries (sorted by name, hidden
+    ones left out)."""
+    if directory.is_file():
+        return [directory]
+    if directory.is_dir():
+        return sorted(p for p in directory.iterdir() if not p.name.startswith("."))
+    raise InputError(f"input {str(directory)!r} does not exist or is not a file or a folder")
+
+
 def discover(directory: Path) -> tuple[list[SourceFile], list[Path]]:
     """The recognised files of ``directory`` (sorted by name) and the unrecognised ones;
     ``directory`` may be one file (``orders.csv``), read as a folder holding only it."""
-    if directory.is_file():
-        entries = [directory]
-    elif directory.is_dir():
-        entries = sorted(p for p in directory.iterdir() if not p.name.startswith("."))
-    else:
-        raise InputError(f"input {str(directory)!r} does not exist or is not a file or a folder")
     known: list[SourceFile] = []
     unknown: list[Path] = []
-    for path in entries:
+    for path in entries_of(directory):
         parsed = parse_name(path.name) if path.is_file() else None
         if parsed is None:
             unknown.append(path)
