@@ -4,6 +4,7 @@ or another file type named after a table."""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -191,3 +192,30 @@ def test_a_folder_of_only_unread_entries_names_each_and_an_empty_folder_is_still
     code, output = run_cli(["ingest", str(beside), "--db", str(db), "--no-progress"])
     assert code == 0, output
     assert "export.zip:anarchive(.zip)" in "".join(output.split())  # however it wraps
+
+
+def test_a_zip_of_the_olist_csvs_is_answered_with_the_folder_and_the_format(
+    tmp_path: Path,
+) -> None:
+    """Kaggle hands the Olist dataset out as one zip, often with the CSVs under a folder."""
+    archive = tmp_path / "brazilian-ecommerce.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for name in ("olist_orders_dataset.csv", "olist_sellers_dataset.csv"):
+            z.writestr(f"data/{name}", "a,b\n1,2\n")
+    db = tmp_path / "w.duckdb"
+    for args in (["--format", "olist", str(archive)], [str(archive)]):
+        code, output = run_cli(["ingest", *args, "--db", str(db), "--no-progress"])
+        flat = "".join(output.split())
+        assert code == 2, output
+        assert f"unzip{archive}-d{tmp_path / 'brazilian-ecommerce'}" in flat
+        assert f"merchantryingest--formatolist{tmp_path / 'brazilian-ecommerce' / 'data'}" in flat
+        assert not db.exists()
+
+    tables = tmp_path / "export.zip"  # a zip of table files: plain ingest of where they land
+    with zipfile.ZipFile(tables, "w") as z:
+        z.writestr("orders.csv", "order_id\n")
+        z.writestr("shops.csv", "shop_id\n")
+    code, output = run_cli(["ingest", str(tables), "--db", str(db), "--no-progress"])
+    flat = "".join(output.split())
+    assert code == 2, output
+    assert f"(`merchantryingest{tmp_path / 'export'}`)" in flat

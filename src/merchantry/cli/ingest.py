@@ -16,6 +16,7 @@ from merchantry.cli.options import DEFAULT_DB, DbOption, command, open_warehouse
 from merchantry.ingest.pipeline import (
     DEFAULT_MAX_BAD_SHARE,
     TooManyBadRows,
+    archive_advice,
     ingest_dir,
     refuse_nothing_readable,
     refuse_olist_layout,
@@ -159,6 +160,11 @@ def ingest_command(
     (docs/scale.md).
     """
     if fmt is Format.OLIST:
+        advice = archive_advice(directory) if directory.is_file() else None
+        if advice is not None:
+            raise InputError(
+                f"--format olist reads a folder of the Olist CSVs: {directory} is {advice}"
+            )
         require_folder(directory, "--format olist reads a folder of the Olist CSVs:")
     elif not directory.exists():
         raise NotFound(f"input {directory} does not exist (give a folder of files or one file)")

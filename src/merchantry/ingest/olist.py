@@ -13,7 +13,7 @@ row is accounted for per file (:class:`SourceReport`), which is what
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -127,11 +127,12 @@ def olist_names_in(directory: Path) -> list[str]:
     Olist folder without ``--format olist`` what to do."""
     if not directory.is_dir():
         return []
-    return sorted(
-        p.name
-        for p in directory.iterdir()
-        if p.is_file() and p.name.lower().startswith((*_STEMS, *NOT_MAPPED))
-    )
+    return olist_names_in_list(p.name for p in directory.iterdir() if p.is_file())
+
+
+def olist_names_in_list(names: Iterable[str]) -> list[str]:
+    """The names among ``names`` that are Olist files' (any extension), sorted."""
+    return sorted(n for n in names if n.lower().startswith((*_STEMS, *NOT_MAPPED)))
 
 
 def _raw_table(f: OlistFile) -> Table:

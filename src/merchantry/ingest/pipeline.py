@@ -10,11 +10,12 @@ warehouse as it was. The quarantine file is written after the commit, from the
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Final, Literal, NoReturn
 
 import duckdb
@@ -142,14 +143,9 @@ def _not_read_because(path: Path) -> str:
     """Why an entry of the input folder is not read, in the user's terms."""
     if path.is_dir():
         return "a folder: ingest reads the files of one folder, not its sub-folders"
-    archive = next((a for a in ARCHIVE_SUFFIXES if path.name.lower().endswith(a)), None)
-    if archive is not None:
-        folder = path.with_name(path.name[: -len(archive)] or "export")
-        unpack = ARCHIVE_SUFFIXES[archive].format(path=path, folder=folder)
-        return (
-            f"an archive ({archive}): ingest reads the files themselves, not archives; unpack "
-            f"it into a folder (`{unpack}`) and ingest that folder (`merchantry ingest {folder}`)"
-        )
+    advice = archive_advice(path)
+    if advice is not None:
+        return advice
     stem = path.name.split(".", 1)[0]
     table = re.sub(r"-\d+$", "", stem).lower()
     if table in TABLES_BY_NAME:
@@ -176,6 +172,37 @@ ARCHIVE_SUFFIXES: Final = {
 }
 """Archives an export often comes in, longest suffix first, with a command that unpacks each
 (``orders.csv.gz``, a compressed file of one table, is read as it is)."""
+
+
+def archive_advice(path: Path) -> str | None:
+    """What to do with an archive offered to ingest (None when ``path`` is not one): unpack
+    it, with the command, and ingest the folder the files land in, with ``--format olist``
+    when a zip holds the Olist CSVs (Kaggle hands the dataset out as one zip)."""
+    archive = next((a for a in ARCHIVE_SUFFIXES if path.name.lower().endswith(a)), None)
+    if archive is None:
+        return None
+    folder = path.with_name(path.name[: -len(archive)] or "export")
+    unpack = ARCHIVE_SUFFIXES[archive].format(path=path, folder=folder)
+    members = _zip_members(path) if archive == ".zip" else []
+    olist_files = [m for m in members if olist.olist_names_in_list([m.name])]
+    held = olist_files or [m for m in members if parse_name(m.name) is not None]
+    places = {m.parent for m in held}
+    target = folder / next(iter(places)) if len(places) == 1 else folder
+    option = " --format olist" if olist_files else ""
+    return (
+        f"an archive ({archive}): ingest reads the files themselves, not archives; unpack "
+        f"it into a folder (`{unpack}`) and ingest the folder its files land in "
+        f"(`merchantry ingest{option} {target}`)"
+    )
+
+
+def _zip_members(path: Path) -> list[PurePosixPath]:
+    """The files a zip holds (its directory only is read), or none when it cannot be read."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return [PurePosixPath(n) for n in archive.namelist() if not n.endswith("/")]
+    except (zipfile.BadZipFile, OSError):
+        return []
 
 
 def refuse_nothing_readable(directory: Path) -> None:
