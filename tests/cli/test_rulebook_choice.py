@@ -214,3 +214,22 @@ def test_a_douyin_day_with_no_score_rulebook_in_force_runs_the_default_and_says_
     assert code == 0, err
     assert "running douyin-score-2026-07, the default: none of douyin's score rulebooks is " in err
     assert _rulebooks(Path(db), "shop_scores") == ["douyin-score-2026-07"]
+
+
+def test_rulebook_list_says_what_each_rulebook_is_for(tmp_path: Path) -> None:
+    folder = tmp_path / "books"
+    folder.mkdir()
+    (folder / "broken.yaml").write_text("rulebook: broken\ntitle: x\n", encoding="utf-8")
+    code, out, err = _run("rulebook", "list", "--rulebook-dir", str(folder))
+    assert code == 0, err
+    rows = {line.split("│")[0].strip(): line for line in out.splitlines() if "│" in line}
+    assert "taobao" in rows["taobao-2026"]
+    assert "close, fees" in rows["taobao-2026"]
+    assert "2026-01-01" in rows["taobao-2026"]
+    assert "score" in rows["douyin-score-2026-05"]
+    assert "│ 2026-05-07 │ 2026-07-13 │" in rows["douyin-score-2026-05"]
+    assert "does not check" in rows["broken"]
+
+    code, out, _ = _run("rulebook", "list", "--names")
+    assert code == 0
+    assert "taobao-2026" in out.splitlines()

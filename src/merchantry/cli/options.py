@@ -14,6 +14,7 @@ import difflib
 import errno
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -280,6 +281,27 @@ def explain_usage_error(err: typer.TyperException) -> None:
     err._explained = True  # type: ignore[attr-defined]  # nested groups see it again
 
 
+def _output_closed() -> None:
+    """Point stdout at the null device, so the interpreter's last flush of what is left does
+    not fail again with a second broken pipe (and a message on the way out)."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (a test runner's): nothing to flush
+        pass
+
+
+def _rich_output_closed(console: Console) -> None:
+    """Rich's hook for a closed output ends the process with exit 1 by itself; hand the
+    broken pipe back instead, so a table cut short by ``| head`` ends as any other output
+    does (:data:`ExitCode.OUTPUT_CLOSED`, no message)."""
+    console.quiet = True
+    raise BrokenPipeError
+
+
+setattr(Console, "on_broken_pipe", _rich_output_closed)  # noqa: B010  (Rich's override hook)
+
+
 class MerchantryGroup(TyperGroup):
     """The root group: the error boundary every command runs inside, and where every usage
     mistake of the whole command tree (an unknown option or command at any depth) is
@@ -307,6 +329,9 @@ class MerchantryGroup(TyperGroup):
         except MerchantryError as err:
             report_error(err)
             raise typer.Exit(err.exit_code) from None
+        except BrokenPipeError:  # `… | head` closed the output: stop quietly
+            _output_closed()
+            raise typer.Exit(ExitCode.OUTPUT_CLOSED) from None
         except FileNotFoundError as err:
             _stderr().print(f"[bold red]error:[/] {escape(_os_text(err))}", markup=True)
             raise typer.Exit(ExitCode.NOT_FOUND) from None

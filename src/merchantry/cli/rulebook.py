@@ -10,11 +10,19 @@ from rich.console import Console
 from rich.table import Table
 
 from merchantry.cli.options import RulebookDirsOption, command, rulebook_dirs
-from merchantry.kit.errors import Diagnostic, InputError, NotFound, Severity, has_errors
+from merchantry.kit.errors import (
+    Diagnostic,
+    InputError,
+    MerchantryError,
+    NotFound,
+    Severity,
+    has_errors,
+)
 from merchantry.risk.rules import compile_risk_rules
 from merchantry.rulebook import Rulebook, check_file, load_rulebook
 from merchantry.rulebook.library import SUFFIXES, available_names, find_rulebook, search_dirs
 from merchantry.rulebook.parse import did_you_mean
+from merchantry.rulebook.purpose import COMMANDS, stages_of
 from merchantry.rulebook.registry import describe_effect
 from merchantry.rulebook.score_effects import SCORE_KIND_NAMES
 from merchantry.scoring.rules import check_score_rules
@@ -142,7 +150,39 @@ def explain_command(
     console.print(f"{len(book.rules)} rules in force, {assumed} resting on assumptions.")
 
 
-def list_command(dirs: RulebookDirsOption = None) -> None:
-    """Names of the rulebooks found (shipped and in --rulebook-dir folders)."""
-    for name in available_names(search_dirs(rulebook_dirs(dirs))):
-        typer.echo(name)
+def list_command(
+    dirs: RulebookDirsOption = None,
+    names: Annotated[
+        bool, typer.Option("--names", help="Only the names, one a line (for scripts).")
+    ] = False,
+) -> None:
+    """The rulebooks found (shipped and in --rulebook-dir folders): each one's marketplace,
+    the commands that run it, when it is in force and its title."""
+    folders = rulebook_dirs(dirs)
+    found = available_names(search_dirs(folders))
+    if names:
+        for name in found:
+            typer.echo(name)
+        return
+    table = Table(title="Rulebooks · 规则集", title_justify="left", show_edge=False)
+    table.add_column("name", overflow="fold", min_width=12)
+    table.add_column("platform", overflow="fold")
+    table.add_column("run by", overflow="fold", min_width=6)
+    for column in ("from", "until"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("title", overflow="fold", min_width=12)
+    for name in found:
+        try:
+            book = load_rulebook(name, folders)
+        except MerchantryError as err:
+            first = str(err).splitlines()[0]
+            table.add_row(
+                name, "", "", "", "", f"does not check: {first} (`rulebook check {name}`)"
+            )
+            continue
+        runs = ", ".join(sorted(COMMANDS[s].removeprefix("merchantry ") for s in stages_of(book)))
+        until = str(book.effective_to or "")
+        table.add_row(
+            name, book.platform or "-", runs or "-", str(book.effective_from), until, book.title
+        )
+    Console(highlight=False).print(table, markup=False)

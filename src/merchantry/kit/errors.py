@@ -91,6 +91,10 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
     """Interrupted with Ctrl-C: nothing was committed, or, in a run that commits in steps
     (a close day by day), the message names the steps that stay committed."""
+    OUTPUT_CLOSED = 141
+    """The reader of the output went away (``merchantry statement … | head``): the command
+    stopped there, quietly, as a shell's own commands do (128 + SIGPIPE); a warehouse it was
+    writing commits all at once, so either the work was committed before the output or none."""
 
 
 class MerchantryError(Exception):
