@@ -82,16 +82,18 @@ def run_command(
         raise InputError(
             f"unknown programme {', '.join(unknown)}; shipped: {', '.join(shipped_programmes())}"
         )
-    with open_warehouse(db) as con, progress(console, "starting") as step:
-        done = run_programmes(
-            con,
-            start.date(),
-            end.date(),
-            names=names,
-            rulebook=money_rulebook_name(con, rulebook, (), (start.date(), end.date())),
-            force=force,
-            progress=step,
-        )
+    with open_warehouse(db) as con:
+        fee_rulebook = money_rulebook_name(con, rulebook, (), (start.date(), end.date()))
+        with progress(console, "starting") as step:  # the note above is not drawn over
+            done = run_programmes(
+                con,
+                start.date(),
+                end.date(),
+                names=names,
+                rulebook=fee_rulebook,
+                force=force,
+                progress=step,
+            )
     print_run(console, done.stages)
     through = end.date()
     if done.data_end is not None and done.data_end < through:
