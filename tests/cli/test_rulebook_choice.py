@@ -233,3 +233,25 @@ def test_rulebook_list_says_what_each_rulebook_is_for(tmp_path: Path) -> None:
     code, out, _ = _run("rulebook", "list", "--names")
     assert code == 0
     assert "taobao-2026" in out.splitlines()
+
+
+def test_the_assistant_quotes_the_warehouses_fee_rulebook(tmp_path: Path) -> None:
+    """A Taobao warehouse's assistant quoted Douyin's settlement terms when not told."""
+    db = str(_warehouse(tmp_path / "w.duckdb", marketplace="taobao"))
+    con = connect(Path(db))
+    try:
+        [(shop,)] = con.execute("SELECT min(shop_id) FROM shops").fetchall()
+    finally:
+        con.close()
+    ask = ("cs", "ask", "什么时候结算", "--shop", str(shop), "--on", "2026-03-20", "--db", db)
+    code, out, err = _run(*ask)
+    assert code == 0, err
+    assert "running taobao-2026, the fee rulebook written for this warehouse's marketplace" in err
+    assert "taobao-2026" in out
+    assert "douyin-2026" not in out
+
+    db = str(_warehouse(tmp_path / "d.duckdb"))  # a Douyin one: the one in force, no note
+    code, out, err = _run(*ask[:-1], db)
+    assert code == 0, err
+    assert "note:" not in err
+    assert "douyin-2026" in out

@@ -6,7 +6,7 @@ Every command prints and renders only; the use cases live in :mod:`merchantry.se
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -30,6 +30,7 @@ from merchantry.cli.options import (
     require_buyer,
     require_shop,
     rulebook_dirs,
+    said,
 )
 from merchantry.cs.routing import RouteDecision
 from merchantry.cs.rules import (
@@ -43,6 +44,7 @@ from merchantry.cs.staffing import Staffing, agents_needed
 from merchantry.kit.errors import InputError, NotFound
 from merchantry.kit.refusals import DAY_FORM
 from merchantry.service import cs as use
+from merchantry.service.choice import money_rulebook
 
 cs_app = typer.Typer(
     help="Customer service: certified-agent routing, staffing, replay, the AI assistant."
@@ -63,13 +65,26 @@ ScoreRulebookOption = Annotated[
         "count the chats (default: the score rulebooks in force, which must agree).",
     ),
 ]
+
+
+def _warehouse_fee_rulebook(
+    con: duckdb.DuckDBPyConnection, given: str | None, folders: Sequence[Path]
+) -> str | None:
+    """The fee rulebook the assistant quotes: ``given``; else the warehouse's when it has one
+    of its own (its last close's, its fee lines', its marketplace's: said on stderr, as the
+    money commands say it); else None, the Douyin rulebook in force on the day."""
+    chosen = money_rulebook(con, given, folders)
+    return said(chosen) if given is not None or chosen.why else None
+
+
 FeeRulebookOption = Annotated[
     str | None,
     typer.Option(
         "--rulebook",
         metavar="NAME",
         help="Fee rulebook whose settlement and insurance terms the assistant quotes "
-        f"(default: the first of {', '.join(use.FEE_RULEBOOKS)} in force on the day).",
+        "(default: the warehouse's, as for `merchantry close`; in a Douyin warehouse with "
+        f"none, the first of {', '.join(use.FEE_RULEBOOKS)} in force on the day).",
     ),
 ]
 DEFAULT_LANGUAGE = "zh"
@@ -504,7 +519,7 @@ def ask_command(
         desk = use.assistant_desk(
             con,
             day,
-            fee_rulebook=fee_rulebook,
+            fee_rulebook=_warehouse_fee_rulebook(con, fee_rulebook, folders),
             rulebook_dirs=folders,
             score_rulebook=score_rulebook,
         )
@@ -549,7 +564,7 @@ def evaluate_command(
             use.facts_day(con),
             sample=sample,
             seed=seed,
-            fee_rulebook=fee_rulebook,
+            fee_rulebook=_warehouse_fee_rulebook(con, fee_rulebook, folders),
             rulebook_dirs=folders,
         )
     console = Console(highlight=False)
