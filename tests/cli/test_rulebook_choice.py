@@ -255,3 +255,26 @@ def test_the_assistant_quotes_the_warehouses_fee_rulebook(tmp_path: Path) -> Non
     assert code == 0, err
     assert "note:" not in err
     assert "douyin-2026" in out
+
+
+def test_a_what_if_fee_run_is_never_taken_for_the_warehouses_rulebook(tmp_path: Path) -> None:
+    db = str(_warehouse(tmp_path / "w.duckdb"))
+    code, out, err = _run(
+        "fees",
+        "--rulebook",
+        "taobao-2026",
+        *PERIOD,
+        "--set",
+        "business_day_opens_hour=8",
+        "--db",
+        db,
+    )
+    assert code == 0, err
+    assert "what-if: taobao-2026 with" in out
+    [what_if] = _rulebooks(Path(db), "fee_lines")
+    assert what_if.startswith("taobao-2026-set-")
+
+    code, out, err = _run("close", *PERIOD, "--db", db)  # a Douyin warehouse: its default
+    assert code == 0, err
+    assert "note:" not in err
+    assert _rulebooks(Path(db), "journal_entries") == ["douyin-2026"]

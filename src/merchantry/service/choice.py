@@ -44,8 +44,13 @@ LIMIT 1
 """
 
 PERIOD_FEE_RULEBOOKS: Final = """
-SELECT DISTINCT rulebook FROM fee_lines WHERE paid_on BETWEEN $start AND $end ORDER BY 1 LIMIT 2
+SELECT DISTINCT rulebook FROM fee_lines
+WHERE paid_on BETWEEN $start AND $end AND NOT regexp_matches(rulebook, '-set-[0-9a-f]{8}$')
+ORDER BY 1 LIMIT 2
 """
+"""The rulebooks the period's fee lines were computed with, what-ifs left out (``fees --set``
+files its lines under a derived name, :func:`merchantry.simulate.params.derived_name`: a
+trial, never the rulebook to close under)."""
 
 MARKETPLACES: Final = "SELECT DISTINCT marketplace_id FROM marketplace ORDER BY 1 LIMIT 2"
 
