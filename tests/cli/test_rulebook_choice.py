@@ -278,3 +278,22 @@ def test_a_what_if_fee_run_is_never_taken_for_the_warehouses_rulebook(tmp_path: 
     assert code == 0, err
     assert "note:" not in err
     assert _rulebooks(Path(db), "journal_entries") == ["douyin-2026"]
+
+
+def test_run_keeps_the_warehouses_rulebooks_fresh(tmp_path: Path) -> None:
+    """`merchantry run` in a Taobao warehouse scored under Douyin's score rulebook and closed
+    under Douyin's fees when not told; now both are Taobao's, and it says so."""
+    db = str(_warehouse(tmp_path / "w.duckdb", marketplace="taobao"))
+    period = ("--from", "2026-03-01", "--to", "2026-03-20")
+    code, _, err = _run("run", *period, "--db", db)
+    assert code == 0, err
+    assert "running taobao-2026, the fee rulebook written for this warehouse's marketplace" in err
+    assert "--score-rulebook not given: running taobao-score-2026" in err
+    assert _rulebooks(Path(db), "journal_entries") == ["taobao-2026"]
+    assert _rulebooks(Path(db), "shop_scores") == ["taobao-score-2026"]
+
+    plain = str(_warehouse(tmp_path / "d.duckdb"))  # a Douyin one: the runner's defaults, quiet
+    code, _out, err = _run("run", *period, "--db", plain)
+    assert code == 0, err
+    assert "note:" not in err
+    assert _rulebooks(Path(plain), "shop_scores") == ["douyin-score-2026-07"]

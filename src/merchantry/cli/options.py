@@ -478,6 +478,11 @@ def money_rulebook_name(
     return said(money_rulebook(con, given, folders, period))
 
 
+def said_many(names: Sequence[str], why: str, option: str = "--rulebook") -> None:
+    """Say on stderr which rulebooks a command chose for itself, and why."""
+    _stderr().print(escape(f"note: {option} not given: running {', '.join(names)}, {why}"))
+
+
 def said(chosen: Chosen) -> str:
     """The name of the rulebook a command chose for itself, said on stderr with why."""
     if chosen.why:

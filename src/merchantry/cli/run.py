@@ -28,17 +28,18 @@ from merchantry.cli.options import (
     open_warehouse,
     progress,
     rulebook_dirs,
+    said_many,
 )
 from merchantry.kit.refusals import DAY_FORM
 from merchantry.ops import open_ops
 from merchantry.rulebook import load_rulebook
 from merchantry.rulebook.purpose import Stage as RuleStage
 from merchantry.rulebook.purpose import require_stage
+from merchantry.service.choice import run_score_rulebooks
 from merchantry.service.programs import with_growth
 from merchantry.service.runner import RunReport, run_stages
 from merchantry.service.snapshot import publish_snapshot
 from merchantry.service.stages import (
-    DEFAULT_SCORE_RULEBOOKS,
     Stage,
     default_stages,
 )
@@ -105,9 +106,15 @@ def run_command(
     console = Console()
     check_period(start.date(), end.date())
     folders = rulebook_dirs(dirs)
-    if rulebook is None:
+    scoring = tuple(score_rulebook or ())
+    if rulebook is None or not scoring:
         with open_warehouse(db, read_only=True) as con:
-            rulebook = money_rulebook_name(con, None, folders, (start.date(), end.date()))
+            if rulebook is None:
+                rulebook = money_rulebook_name(con, None, folders, (start.date(), end.date()))
+            if not scoring:
+                scoring, why = run_score_rulebooks(con, folders, end.date())
+                if why:
+                    said_many(scoring, why, "--score-rulebook")
     # a rulebook for another stage is refused up front with the command that runs it, not
     # after the stages before it ran
     require_stage(
@@ -115,14 +122,14 @@ def run_command(
         (RuleStage.FEES, RuleStage.LEDGER),
         "merchantry run --rulebook",
     )
-    for name in score_rulebook or ():
+    for name in scoring:
         require_stage(
             load_rulebook(name, folders), (RuleStage.SCORE,), "merchantry run --score-rulebook"
         )
     stages = with_growth(  # growth programmes and seeding run before the close posts them
         default_stages(
             fee_rulebook=rulebook,
-            score_rulebooks=tuple(score_rulebook or DEFAULT_SCORE_RULEBOOKS),
+            score_rulebooks=scoring,
             rulebook_dirs=folders,
         )
     )

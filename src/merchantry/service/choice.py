@@ -214,3 +214,18 @@ def _one_of(names: list[str], default: str, why: str, what: str) -> Chosen:
         f"--rulebook not given, and {what} are {len(names)}: {', '.join(names)}; "
         "give --rulebook with one of them"
     )
+
+
+def run_score_rulebooks(
+    con: duckdb.DuckDBPyConnection, folders: Sequence[Path] = (), on: date | None = None
+) -> tuple[tuple[str, ...], str]:
+    """The score rulebooks ``merchantry run`` keeps fresh when none is named, and why (empty
+    when they are the runner's default): every one the warehouse's score runs used, else the
+    one :func:`score_rulebook` takes for the marketplace on ``on``."""
+    names = tuple(str(n) for (n,) in _rows(con, "stage_runs", SCORE_RUNS))
+    if names:
+        why = "the score rulebooks of this warehouse's score runs"
+    else:
+        chosen = score_rulebook(con, None, folders, on)
+        names, why = (chosen.name,), chosen.why
+    return names, "" if names == DEFAULT_SCORE_RULEBOOKS else why
