@@ -486,7 +486,7 @@ def said_many(names: Sequence[str], why: str, option: str = "--rulebook") -> Non
 def said(chosen: Chosen) -> str:
     """The name of the rulebook a command chose for itself, said on stderr with why."""
     if chosen.why:
-        _stderr().print(escape(f"note: --rulebook not given: running {chosen.name}, {chosen.why}"))
+        said_many((chosen.name,), chosen.why)
     return chosen.name
 
 

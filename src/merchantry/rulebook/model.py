@@ -88,6 +88,10 @@ class Rulebook:
     a ``marketplace.marketplace_id``): which rulebook a command runs when none is named.
     Out of ``repr``: it moves no money, so it changes no mark or digest."""
 
+    def in_force(self, on: date) -> bool:
+        """Whether ``on`` falls in the rulebook's effective window (``effective:``)."""
+        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+
     def rules_of(self, kind: str) -> tuple[Rule, ...]:
         """Rules with effect ``kind`` in precedence order (priority, then position)."""
         matching = [(r.priority, i, r) for i, r in enumerate(self.rules) if r.effect.kind == kind]

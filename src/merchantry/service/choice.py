@@ -35,6 +35,7 @@ from merchantry.rulebook import load_rulebook
 from merchantry.rulebook.library import available_names, search_dirs
 from merchantry.rulebook.purpose import Stage, stages_of
 from merchantry.service.stages import DEFAULT_FEE_RULEBOOK, DEFAULT_SCORE_RULEBOOKS
+from merchantry.store.warehouse import table_exists
 
 LAST_CLOSE: Final = """
 SELECT substr(stage, length('close:') + 1), period_start, period_end FROM stage_runs
@@ -128,9 +129,7 @@ def written_for(
             continue
         if (market is not None and book.platform != market) or not stages_of(book) & set(stages):
             continue
-        if on is None or (
-            book.effective_from <= on and (book.effective_to is None or on <= book.effective_to)
-        ):
+        if on is None or book.in_force(on):
             found.append(name)
     return found
 
@@ -139,10 +138,7 @@ def _rows(
     con: duckdb.DuckDBPyConnection, table: str, sql: str, **params: object
 ) -> list[tuple[object, ...]]:
     """``sql``'s rows, or none when ``table`` is not in the warehouse (an older file)."""
-    present = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [table]
-    ).fetchone()
-    if not present or not present[0]:
+    if not table_exists(con, table):
         return []
     return con.execute(sql, params).fetchall() if params else con.execute(sql).fetchall()
 

@@ -62,10 +62,6 @@ FEE_RULEBOOKS: tuple[str, ...] = ("douyin-2026", "douyin-2025")
 the service's quotes choose among ``fee_rulebooks``); the first when none is."""
 
 
-def _in_force(book: Rulebook, on: date) -> bool:
-    return book.effective_from <= on and (book.effective_to is None or on <= book.effective_to)
-
-
 def fee_rulebook_for(
     on: date,
     name: str | None = None,
@@ -82,7 +78,7 @@ def fee_rulebook_for(
         if not candidates:
             raise InputError("no fee rulebook to quote settlement terms from")
         books = [load_rulebook(n, rulebook_dirs) for n in candidates]
-        book = next((b for b in books if _in_force(b, on)), books[0])
+        book = next((b for b in books if b.in_force(on)), books[0])
     if not (book.rules_of(DAYS_KIND) or book.rules_of(DELAY_KIND)):
         require_stage(book, {Stage.LEDGER}, "merchantry cs ask")
         raise InputError(
@@ -112,7 +108,7 @@ def score_conventions(
         require_stage(book, {Stage.SCORE}, "merchantry cs")
         return _conventions(book)
     books = [load_rulebook(n, rulebook_dirs) for n in available_names(search_dirs(rulebook_dirs))]
-    scored = [b for b in books if Stage.SCORE in stages_of(b) and _in_force(b, on)]
+    scored = [b for b in books if Stage.SCORE in stages_of(b) and b.in_force(on)]
     newest = [b for b in scored if not any(b.name in o.lineage[1:] for o in scored)]
     if not newest:
         raise NotFound(f"no score rulebook is in force on {on}; name one (--score-rulebook)")

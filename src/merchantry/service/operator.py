@@ -50,7 +50,7 @@ class RulebookInfo:
 
 
 def _info(book: Rulebook, on: date) -> RulebookInfo:
-    in_force = book.effective_from <= on and (book.effective_to is None or on <= book.effective_to)
+    in_force = book.in_force(on)
     return RulebookInfo(
         book.name,
         book.title,

@@ -200,9 +200,7 @@ class OnlineState:
         """The fee rulebook in force on the payment date (the first configured one if none)."""
         for quoter in self.quoters:
             book = quoter.rulebook
-            if book.effective_from <= paid_on and (
-                book.effective_to is None or paid_on <= book.effective_to
-            ):
+            if book.in_force(paid_on):
                 return quoter
         if not self.quoters:
             raise InputError("no fee rulebook is configured for quotes")
